@@ -1,0 +1,3 @@
+from vmxref.cli import main
+
+main()

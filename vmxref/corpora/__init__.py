@@ -1,0 +1,99 @@
+"""Corpus profiles: data (TOML) saying where sources come from, which paths, which macros.
+
+A profile is `vmxref/corpora/NAME.toml` (shipped) or any TOML file given by path. A third
+corpus is one new file, not a code change.
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vmxref.errors import UnknownCorpus
+
+HERE = Path(__file__).parent
+EXTRACTOR_VERSION = "1"  # bump when extraction changes: blobs are re-parsed
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A corpus profile (see the shipped TOML files for every key)."""
+
+    name: str
+    data: dict[str, Any] = field(repr=False, hash=False, compare=False)
+    path: Path | None = None
+
+    @property
+    def default_version(self) -> str:
+        return str(self.data.get("default_version", "0"))
+
+    @property
+    def includes(self) -> list[str]:
+        return list(self.data.get("paths", {}).get("include", ["**/*.c", "**/*.h"]))
+
+    @property
+    def excludes(self) -> list[str]:
+        return list(self.data.get("paths", {}).get("exclude", []))
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.data.get("limits", {}).get("max_file_bytes", 4_000_000))
+
+    @property
+    def dialect(self) -> str:
+        return str(self.data.get("dialect", "printf"))
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A table of the profile ({} when absent)."""
+        return dict(self.data.get(name, {}))
+
+    def lang_of(self, path: str) -> str | None:
+        """Grammar for a path ("c" / "cpp"), from the [lang] globs on the file name."""
+        base = path.rsplit("/", 1)[-1]
+        for pat, lang in self.data.get("lang", {"*.c": "c", "*.h": "c"}).items():
+            if fnmatch.fnmatchcase(base, pat):
+                return str(lang)
+        return None
+
+    def parse_key(self) -> str:
+        """Hash of what decides a parse: macros, languages, extractor version."""
+        blob = json.dumps([self.data.get("macros", {}), self.data.get("lang", {}),
+                           EXTRACTOR_VERSION], sort_keys=True)
+        return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+    def macro_profile(self):
+        """The normaliser's compiled macro profile (None when the profile has none)."""
+        from vmxref.indexer import normalize
+        return normalize.load_profile(self.data.get("macros", {}))
+
+
+def names() -> list[str]:
+    """Names of the shipped corpus profiles."""
+    return sorted(p.stem for p in HERE.glob("*.toml"))
+
+
+def load(name_or_path: str) -> Profile:
+    """Load a shipped profile by name, or a profile TOML file by path."""
+    p = Path(name_or_path)
+    if name_or_path.endswith(".toml") and p.is_file():
+        path = p
+    else:
+        path = HERE / f"{name_or_path}.toml"
+        if not path.is_file():
+            raise UnknownCorpus(f"unknown corpus profile {name_or_path!r}; shipped: "
+                                f"{', '.join(names())} (or give a profile .toml file)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise UnknownCorpus(f"{path}: invalid TOML: {e}") from None
+    return Profile(name=str(data.get("name", path.stem)), data=data, path=path)
+
+
+def split_spec(spec: str) -> tuple[str, str | None]:
+    """'NAME@VERSION' -> (NAME, VERSION); 'NAME' -> (NAME, None)."""
+    name, _, version = spec.partition("@")
+    return name, (version or None)

@@ -1,0 +1,41 @@
+"""Named errors: problems a user can fix. The CLI turns each into a one-line message (exit 2)."""
+
+
+class VmxrefError(Exception):
+    """Base: a problem the user can fix. The message is shown verbatim, on one line."""
+
+
+class NoIndex(VmxrefError):
+    """No index where one was expected."""
+
+
+class UnknownCorpus(VmxrefError):
+    """A corpus (or corpus version) that is not known or not indexed."""
+
+
+class UnknownSymbol(VmxrefError):
+    """A symbol name that the index does not know."""
+
+
+class QuerySyntaxError(VmxrefError):
+    """A query that does not parse; the message points at the failing token."""
+
+    def __init__(self, message: str, query: str = "", pos: int = -1):
+        self.query, self.pos = query, pos
+        super().__init__(message)
+
+
+class QueryFileError(VmxrefError):
+    """A saved query file that is invalid (message names file, line and key)."""
+
+
+class SourceError(VmxrefError):
+    """A corpus root or source archive that cannot be read."""
+
+
+class IndexBusy(VmxrefError):
+    """Another indexer holds the index lock."""
+
+
+class IndexCorrupt(VmxrefError):
+    """An index file that is not one of ours, or was tampered with."""

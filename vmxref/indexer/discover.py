@@ -1,0 +1,96 @@
+"""Discover the source files of a corpus root: profile globs, no escaping symlinks, no binaries.
+
+Symlinks are followed only when their target stays inside the root (loops are cut);
+files over the profile's size cap and files that look binary are skipped with a reason,
+so `vmxref stats` can say what was left out.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from vmxref.errors import SourceError
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file to index: its path relative to the root (with '/'), where it is, and stat info."""
+
+    path: str
+    abspath: str
+    size: int
+    mtime_ns: int
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file left out, and why ("size", "binary", "symlink-outside", "unreadable")."""
+
+    path: str
+    reason: str
+
+
+def _spec(patterns: list[str]) -> pathspec.PathSpec:
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+
+
+def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]]:
+    """Walk `root` and return (files to index sorted by path, skipped files)."""
+    root_p = Path(root)
+    if not root_p.is_dir() or not os.access(root_p, os.R_OK | os.X_OK):
+        raise SourceError(f"cannot read corpus root {str(root)!r}: not a readable directory")
+    real_root = os.path.realpath(root_p)
+    inc, exc = _spec(profile.includes), _spec(profile.excludes)
+    cap = profile.max_file_bytes
+    files: list[SourceFile] = []
+    skipped: list[Skipped] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(real_root, followlinks=True):
+        st = os.stat(dirpath)
+        if (st.st_dev, st.st_ino) in seen_dirs or not _inside(dirpath, real_root):
+            dirnames[:] = []
+            continue
+        seen_dirs.add((st.st_dev, st.st_ino))
+        rel_dir = os.path.relpath(dirpath, real_root)
+        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+        dirnames[:] = sorted(d for d in dirnames if _inside(os.path.join(dirpath, d), real_root)
+                             and not d.startswith("."))
+        for name in filenames:
+            rel = rel_dir + name
+            if not inc.match_file(rel) or exc.match_file(rel):
+                continue
+            item = _check(os.path.join(dirpath, name), rel, real_root, cap, profile)
+            (files if isinstance(item, SourceFile) else skipped).append(item)
+    files.sort(key=lambda f: f.path)
+    return files, skipped
+
+
+def _inside(path: str, real_root: str) -> bool:
+    real = os.path.realpath(path)
+    return real == real_root or real.startswith(real_root + os.sep)
+
+
+def _check(abspath: str, rel: str, real_root: str, cap: int, profile):
+    if not _inside(abspath, real_root):
+        return Skipped(rel, "symlink-outside")
+    lang = profile.lang_of(rel)
+    if lang is None:
+        return Skipped(rel, "language")
+    try:
+        st = os.stat(abspath)
+    except OSError:
+        return Skipped(rel, "unreadable")
+    if not os.path.isfile(abspath):
+        return Skipped(rel, "not-a-file")
+    if st.st_size > cap:
+        return Skipped(rel, "size")
+    return SourceFile(rel, abspath, st.st_size, st.st_mtime_ns, lang)
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for content that is not source text (NUL bytes in the first 8 KiB)."""
+    return b"\0" in data[:8192]

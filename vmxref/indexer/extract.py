@@ -1,0 +1,713 @@
+"""Extract facts from one parsed C/C++ file: symbols, references, calls, writes, log calls.
+
+One tree-sitter query collects the interesting nodes in C; Python only looks at captured
+nodes (never walks the whole tree). Every fact is a plain tuple with 1-based line/column,
+the enclosing function, and (for member accesses) the receiver chain:
+
+    chain = [base, step, step, ...]   base: "v:NAME" variable, "t:TYPE" cast / container_of /
+                                      compound literal, "r:FUNC" return value, "this", "?"
+                                      steps: field names, "[]" subscript, "#N" positional
+                                      initializer index, "*" dereference
+"""
+from __future__ import annotations
+
+import bisect
+import json
+from dataclasses import dataclass, field
+
+from vmxref.indexer import ts
+
+QUERY = """
+(function_definition) @func
+(declaration) @decl
+(field_declaration) @fdecl
+(type_definition) @typedef
+(struct_specifier body: (_)) @struct
+(union_specifier body: (_)) @struct
+(enum_specifier) @enum
+(preproc_def name: (identifier) @macro)
+(preproc_function_def name: (identifier) @fmacro)
+(call_expression) @call
+(assignment_expression) @assign
+(update_expression) @update
+(pointer_expression) @ptr
+(field_expression) @fexpr
+(identifier) @id
+(type_identifier) @tid
+(case_statement) @case
+(ERROR) @err
+"""
+
+# Calls that overwrite a whole object given its address (first argument).
+WHOLE_OBJECT_WRITERS = frozenset({
+    "memset", "memcpy", "memmove", "memzero_explicit", "RT_ZERO", "RT_BZERO", "RT_BCOPY",
+    "ASMMemZero32", "ASMMemZeroPage", "ASMMemFill32", "ASMMemFill32", "bzero",
+})
+STATIC_CALL = frozenset({"static_call", "static_call_cond", "static_call_mod"})
+PRI_MACROS = {"PRIx64": "llx", "PRIu64": "llu", "PRId64": "lld", "PRIX64": "llX",
+              "PRIx32": "x", "PRIu32": "u", "PRId32": "d", "PRIX32": "X"}
+MAX_TEXT = 240
+
+_STRUCT_TYPES = frozenset({"struct_specifier", "union_specifier", "class_specifier"})
+_DECLARATOR_WRAPPERS = frozenset({
+    "pointer_declarator", "array_declarator", "parenthesized_declarator",
+    "attributed_declarator", "reference_declarator", "init_declarator",
+    "abstract_pointer_declarator",
+})
+_NAME_TYPES = frozenset({"identifier", "field_identifier", "type_identifier",
+                         "qualified_identifier", "destructor_name", "operator_name"})
+
+
+@dataclass
+class Facts:
+    """All facts of one file content, ready for the store."""
+
+    syms: list[tuple] = field(default_factory=list)
+    refs: list[tuple] = field(default_factory=list)
+    calls: list[tuple] = field(default_factory=list)
+    assigns: list[tuple] = field(default_factory=list)
+    logcalls: list[tuple] = field(default_factory=list)
+    cases: list[tuple] = field(default_factory=list)
+    errors: list[tuple[int, int]] = field(default_factory=list)
+    nlines: int = 0
+    err_lines: int = 0
+
+
+class _Ctx:
+    """Per-file extraction state: source bytes, function spans, position sets."""
+
+    def __init__(self, src: bytes, lang: str, profile):
+        self.src, self.lang, self.profile = src, lang, profile
+        self.f = Facts()
+        self.fstarts: list[int] = []
+        self.fends: list[int] = []
+        self.fnames: list[str] = []
+        self.struct_names: dict[int, str] = {}
+        self.write_nodes: set[tuple[int, int]] = set()
+        self.addr_nodes: set[tuple[int, int]] = set()
+        self.call_fn_nodes: set[tuple[int, int]] = set()
+        self.decl_names: set[int] = set()
+
+    def text(self, node, limit: int = MAX_TEXT) -> str:
+        """Source text of a node, whitespace-collapsed, cut at `limit` characters."""
+        raw = self.src[node.start_byte:min(node.end_byte, node.start_byte + limit * 4)]
+        s = " ".join(raw.decode("utf-8", "replace").split())
+        return s if len(s) <= limit else s[: limit - 1] + "…"
+
+    def name(self, node) -> str:
+        return self.src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def func_at(self, byte: int) -> str:
+        """Name of the function whose body contains `byte`, or '' at file scope."""
+        i = bisect.bisect_right(self.fstarts, byte) - 1
+        if i >= 0 and byte < self.fends[i]:
+            return self.fnames[i]
+        return ""
+
+
+def extract(src: bytes, tree, lang: str, profile=None, macro_uses=()) -> Facts:
+    """Extract every fact of one file from its tree (see module docstring)."""
+    cx = _Ctx(src, lang, profile)
+    query = QUERY + ("(class_specifier body: (_)) @struct\n" if lang == "cpp" else "")
+    caps = ts.captures(tree.root_node, lang, query)
+    get = lambda k: caps.get(k, ())  # noqa: E731
+    cx.f.nlines = src.count(b"\n") + 1
+    _errors(cx, get("err"))
+    _functions(cx, get("func"))
+    _structs(cx, get("struct"))
+    for n in get("typedef"):
+        _typedef(cx, n)
+    for n in get("fdecl"):
+        _field_decl(cx, n)
+    for n in get("decl"):
+        _declaration(cx, n)
+    for n in get("enum"):
+        _enum(cx, n)
+    for n in get("macro"):
+        _macro(cx, n, "macro")
+    for n in get("fmacro"):
+        _macro(cx, n, "macro")
+    for n in get("call"):
+        _call(cx, n)
+    for n in get("assign"):
+        _assign(cx, n)
+    for n in get("update"):
+        _update(cx, n)
+    for n in get("ptr"):
+        _pointer(cx, n)
+    for n in get("case"):
+        _case(cx, n)
+    _field_refs(cx, get("fexpr"))
+    _ident_refs(cx, get("id"), get("tid"))
+    for name, off in macro_uses:
+        line = src.count(b"\n", 0, off) + 1
+        col = off - (src.rfind(b"\n", 0, off) + 1) + 1
+        cx.f.refs.append((name, "macro", line, col, cx.func_at(off), None))
+    return cx.f
+
+
+def _pos(node) -> tuple[int, int]:
+    p = node.start_point
+    return p[0] + 1, p[1] + 1
+
+
+def _span(node) -> tuple[int, int]:
+    return node.start_byte, node.end_byte
+
+
+# --- errors and functions -------------------------------------------------------------
+
+def _errors(cx: _Ctx, nodes) -> None:
+    lines: set[int] = set()
+    for n in nodes:
+        a, b = n.start_point[0] + 1, n.end_point[0] + 1
+        cx.f.errors.append((a, b))
+        lines.update(range(a, b + 1))
+    cx.f.err_lines = len(lines)
+
+
+def declarator_name(node):
+    """Innermost name node of a declarator (through pointers, arrays, function declarators)."""
+    while node is not None:
+        t = node.type
+        if t in _NAME_TYPES:
+            return node
+        if t == "function_declarator" or t in _DECLARATOR_WRAPPERS:
+            nxt = node.child_by_field_name("declarator")
+            if nxt is None:  # parenthesized_declarator has no field name
+                nxt = next((c for c in node.named_children if c.type != "attribute_specifier"), None)
+            node = nxt
+        else:
+            return None
+    return None
+
+
+def _function_declarator(node):
+    while node is not None:
+        if node.type == "function_declarator":
+            return node
+        if node.type in _DECLARATOR_WRAPPERS:
+            node = node.child_by_field_name("declarator") or (
+                node.named_children[0] if node.named_children else None)
+        else:
+            return None
+    return None
+
+
+def _stars(declarator) -> str:
+    """Pointer / array suffix of a declarator ('*', '**', '[]')."""
+    out = []
+    node = declarator
+    while node is not None and node.type not in _NAME_TYPES:
+        if node.type in ("pointer_declarator", "abstract_pointer_declarator"):
+            out.append("*")
+        elif node.type == "array_declarator":
+            out.append("[]")
+        elif node.type == "function_declarator":
+            return "()"
+        nxt = node.child_by_field_name("declarator")
+        if nxt is None and node.named_children:
+            nxt = node.named_children[0]
+        node = nxt
+    return "".join(out)
+
+
+def _base_type(cx: _Ctx, tnode) -> str:
+    """Base type name of a `type` node: struct tag, typedef name or primitive."""
+    if tnode is None:
+        return "?"
+    t = tnode.type
+    if t in _STRUCT_TYPES or t == "enum_specifier":
+        if tnode.id in cx.struct_names:
+            return cx.struct_names[tnode.id]
+        nm = tnode.child_by_field_name("name")
+        return cx.name(nm) if nm is not None else "?"
+    if t == "qualified_identifier":
+        nm = tnode.child_by_field_name("name")
+        return cx.name(nm) if nm is not None else cx.name(tnode)
+    if t == "template_type":
+        nm = tnode.child_by_field_name("name")
+        return cx.name(nm) if nm is not None else cx.name(tnode)
+    return cx.name(tnode)
+
+
+def _functions(cx: _Ctx, nodes) -> None:
+    prof = cx.profile
+    for n in nodes:
+        fd = _function_declarator(n.child_by_field_name("declarator"))
+        if fd is None:
+            continue
+        nm = declarator_name(fd.child_by_field_name("declarator"))
+        if nm is None:
+            continue
+        name, scope = cx.name(nm), ""
+        params = fd.child_by_field_name("parameters")
+        if nm.type == "qualified_identifier":
+            inner = nm.child_by_field_name("name")
+            scope = cx.name(nm.child_by_field_name("scope")) if nm.child_by_field_name("scope") else ""
+            name = cx.name(inner) if inner is not None else name
+        arg = prof.function_name_arg(name) if prof is not None else None
+        if arg is not None and params is not None:
+            real = _macro_arg_name(cx, params, arg)
+            if real:
+                cx.macro_fn = True
+                cx.f.refs.append((name, "macro", *_pos(nm), real, None))
+                name = real
+        cx.decl_names.add(nm.start_byte)
+        static = any(c.type == "storage_class_specifier" and cx.name(c) == "static"
+                     for c in n.children)
+        rtype = _base_type(cx, n.child_by_field_name("type")) + _stars(n.child_by_field_name("declarator"))[:-2]
+        line, col = _pos(nm)
+        cx.f.syms.append((name, "function", line, col, n.end_point[0] + 1, scope, rtype, 0,
+                          1 if static else 0, cx.text(fd, 200)))
+        cx.fstarts.append(n.start_byte)
+        cx.fends.append(n.end_byte)
+        cx.fnames.append(name)
+        if params is not None and arg is None:
+            _params(cx, params, name)
+    order = sorted(range(len(cx.fstarts)), key=cx.fstarts.__getitem__)
+    cx.fstarts = [cx.fstarts[i] for i in order]
+    cx.fends = [cx.fends[i] for i in order]
+    cx.fnames = [cx.fnames[i] for i in order]
+
+
+def _macro_arg_name(cx: _Ctx, params, index: int) -> str:
+    args = [c for c in params.named_children if c.type != "comment"]
+    if index >= len(args):
+        return ""
+    a = args[index]
+    nm = a if a.type in _NAME_TYPES else None
+    if nm is None:
+        d = a.child_by_field_name("declarator")
+        nm = declarator_name(d) if d is not None else a.child_by_field_name("type")
+    return cx.name(nm) if nm is not None else ""
+
+
+def _params(cx: _Ctx, params, fname: str) -> None:
+    pos = 0
+    for p in params.named_children:
+        if p.type not in ("parameter_declaration", "optional_parameter_declaration"):
+            continue
+        d = p.child_by_field_name("declarator")
+        nm = declarator_name(d) if d is not None else None
+        if nm is not None:
+            cx.decl_names.add(nm.start_byte)
+            line, col = _pos(nm)
+            ptype = _base_type(cx, p.child_by_field_name("type")) + _stars(d)
+            cx.f.syms.append((cx.name(nm), "param", line, col, line, fname, ptype, pos, 0, None))
+        pos += 1
+
+
+# --- types ------------------------------------------------------------------------------
+
+def _structs(cx: _Ctx, nodes) -> None:
+    """Name every struct/union/class body, including anonymous ones (document order)."""
+    for n in nodes:
+        nm = n.child_by_field_name("name")
+        parent = n.parent
+        if nm is not None:
+            name = cx.name(nm)
+            if nm.type == "qualified_identifier":
+                inner = nm.child_by_field_name("name")
+                name = cx.name(inner) if inner is not None else name
+            cx.decl_names.add(nm.start_byte)
+        elif parent is not None and parent.type == "type_definition":
+            tds = [d for d in parent.children_by_field_name("declarator") if d.type == "type_identifier"]
+            name = cx.name(tds[0]) if tds else f"(anonymous@{n.start_point[0] + 1})"
+        elif parent is not None and parent.type == "field_declaration":
+            owner = cx.struct_names.get(parent.parent.parent.id, "?") if parent.parent is not None and parent.parent.parent is not None else "?"
+            d = parent.child_by_field_name("declarator")
+            fnm = declarator_name(d) if d is not None else None
+            name = f"{owner}::{cx.name(fnm)}" if fnm is not None else owner
+        else:
+            name = f"(anonymous@{n.start_point[0] + 1})"
+        cx.struct_names[n.id] = name
+        body = n.child_by_field_name("body")
+        if body is not None:
+            cx.struct_names[body.id] = name
+        if nm is not None or (parent is not None and parent.type == "type_definition"):
+            kind = n.type.split("_")[0]
+            line, col = _pos(nm if nm is not None else n)
+            cx.f.syms.append((name, kind, line, col, n.end_point[0] + 1, "", None, 0, 0, None))
+
+
+def _typedef(cx: _Ctx, n) -> None:
+    base = _base_type(cx, n.child_by_field_name("type"))
+    for d in n.children_by_field_name("declarator"):
+        nm = declarator_name(d)
+        if nm is None:
+            continue
+        cx.decl_names.add(nm.start_byte)
+        line, col = _pos(nm)
+        cx.f.syms.append((cx.name(nm), "typedef", line, col, line, "", base + _stars(d), 0, 0,
+                          cx.text(n, 160)))
+
+
+def _field_decl(cx: _Ctx, n) -> None:
+    owner_body = n.parent
+    owner = cx.struct_names.get(owner_body.id) if owner_body is not None else None
+    if owner is None:
+        return
+    tnode = n.child_by_field_name("type")
+    base = _base_type(cx, tnode)
+    pos = owner_body.named_children.index(n) if owner_body.named_child_count < 400 else 0
+    for d in n.children_by_field_name("declarator"):
+        nm = declarator_name(d)
+        if nm is None:
+            continue
+        cx.decl_names.add(nm.start_byte)
+        line, col = _pos(nm)
+        cx.f.syms.append((cx.name(nm), "field", line, col, line, owner, base + _stars(d), pos, 0, None))
+
+
+def _enum(cx: _Ctx, n) -> None:
+    nm = n.child_by_field_name("name")
+    ename = cx.name(nm) if nm is not None else ""
+    if nm is not None and n.child_by_field_name("body") is not None:
+        cx.decl_names.add(nm.start_byte)
+        cx.f.syms.append((ename, "enum", *_pos(nm), n.end_point[0] + 1, "", None, 0, 0, None))
+    body = n.child_by_field_name("body")
+    if body is None:
+        return
+    i = 0
+    for e in body.named_children:
+        if e.type != "enumerator":
+            continue
+        en = e.child_by_field_name("name")
+        val = e.child_by_field_name("value")
+        cx.decl_names.add(en.start_byte)
+        line, col = _pos(en)
+        cx.f.syms.append((cx.name(en), "enumerator", line, col, line, ename, None, i, 0,
+                          cx.text(val, 120) if val is not None else None))
+        i += 1
+
+
+def _macro(cx: _Ctx, nm, kind: str) -> None:
+    cx.decl_names.add(nm.start_byte)
+    d = nm.parent
+    val = d.child_by_field_name("value")
+    params = d.child_by_field_name("parameters")
+    text = (cx.name(params) if params is not None else "") + " " + (cx.text(val, 400) if val is not None else "")
+    line, col = _pos(nm)
+    cx.f.syms.append((cx.name(nm), kind, line, col, d.end_point[0] + 1, "", None, 0, 0, text.strip()))
+
+
+# --- declarations and initializers ------------------------------------------------------
+
+def _declaration(cx: _Ctx, n) -> None:
+    func = cx.func_at(n.start_byte)
+    tnode = n.child_by_field_name("type")
+    base = _base_type(cx, tnode)
+    static = any(c.type == "storage_class_specifier" and cx.name(c) in ("static",) for c in n.children)
+    extern = any(c.type == "storage_class_specifier" and cx.name(c) == "extern" for c in n.children)
+    for d in n.children_by_field_name("declarator"):
+        value = d.child_by_field_name("value") if d.type == "init_declarator" else None
+        inner = d.child_by_field_name("declarator") if d.type == "init_declarator" else d
+        nm = declarator_name(inner)
+        if nm is None:
+            continue
+        name = cx.name(nm)
+        cx.decl_names.add(nm.start_byte)
+        line, col = _pos(nm)
+        fd = _function_declarator(inner)
+        if fd is not None and value is None and _stars(inner) == "()":
+            cx.f.syms.append((name, "prototype", line, col, line, "", base, 0, 1 if static else 0,
+                              cx.text(n, 200)))
+            continue
+        kind = "local" if func else ("extern" if extern else "global")
+        cx.f.syms.append((name, kind, line, col, line, func, base + _stars(inner), 0,
+                          1 if static else 0, None))
+        if value is not None:
+            _initializer(cx, value, [f"v:{name}"], func, "init")
+
+
+def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str) -> None:
+    """Record writes of an initializer: plain values, designated and positional lists."""
+    if value.type != "initializer_list":
+        line, col = _pos(value)
+        cx.f.assigns.append((line, col, func, _last_field(chain), json.dumps(chain), "=",
+                             cx.text(value), wkind))
+        return
+    idx = 0
+    for item in value.named_children:
+        if item.type == "comment":
+            continue
+        if item.type == "initializer_pair":
+            steps = []
+            for dz in item.children_by_field_name("designator"):
+                if dz.type == "field_designator":
+                    steps.append(cx.name(dz.named_children[0]) if dz.named_children else "?")
+                elif dz.type == "field_identifier":
+                    steps.append(cx.name(dz))
+                else:
+                    steps.append("[]")
+            val = item.child_by_field_name("value")
+            if val is not None and steps:
+                _initializer(cx, val, chain + steps, func, "designated")
+        else:
+            _initializer(cx, item, chain + [f"#{idx}"], func, "designated" if wkind != "init" else "init")
+        idx += 1
+
+
+def _last_field(chain: list[str]) -> str:
+    for s in reversed(chain):
+        if s not in ("[]", "*") and not s.startswith("#"):
+            return s.split(":", 1)[1] if ":" in s else s
+    return ""
+
+
+def chain_of(cx: _Ctx, node, depth: int = 0) -> list[str]:
+    """Receiver chain of an expression (see module docstring)."""
+    if node is None or depth > 40:
+        return ["?"]
+    t = node.type
+    if t == "identifier":
+        return [f"v:{cx.name(node)}"]
+    if t == "this":
+        return ["this"]
+    if t == "field_expression":
+        fld = node.child_by_field_name("field")
+        return chain_of(cx, node.child_by_field_name("argument"), depth + 1) + [cx.name(fld) if fld is not None else "?"]
+    if t == "subscript_expression":
+        return chain_of(cx, node.child_by_field_name("argument"), depth + 1) + ["[]"]
+    if t == "parenthesized_expression":
+        inner = node.named_children[0] if node.named_children else None
+        return chain_of(cx, inner, depth + 1)
+    if t == "cast_expression":
+        td = node.child_by_field_name("type")
+        tn = td.child_by_field_name("type") if td is not None else None
+        dcl = td.child_by_field_name("declarator") if td is not None else None
+        return [f"t:{_base_type(cx, tn)}{_stars(dcl) if dcl is not None else ''}"]
+    if t == "pointer_expression":
+        op = node.child_by_field_name("operator")
+        inner = chain_of(cx, node.child_by_field_name("argument"), depth + 1)
+        return inner + ["*"] if op is not None and cx.name(op) == "*" else inner
+    if t == "call_expression":
+        fn = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        fname = cx.name(fn) if fn is not None and fn.type == "identifier" else ""
+        if fname in ("container_of", "list_entry", "list_first_entry", "RT_FROM_MEMBER",
+                     "hlist_entry", "container_of_const", "RT_FROM_CPP_MEMBER") and args is not None:
+            a = args.named_children
+            if len(a) >= 2:
+                tn = a[1]
+                if tn.type == "type_descriptor":
+                    tn = tn.child_by_field_name("type")
+                return [f"t:{_base_type(cx, tn)}*"]
+        return [f"r:{fname}"] if fname else ["?"]
+    if t == "compound_literal_expression":
+        td = node.child_by_field_name("type")
+        tn = td.child_by_field_name("type") if td is not None else None
+        return [f"t:{_base_type(cx, tn)}"]
+    return ["?"]
+
+
+# --- calls, writes, references -----------------------------------------------------------
+
+def _args(cx: _Ctx, args) -> list:
+    return [cx.text(a, 160) for a in args.named_children if a.type != "comment"] if args is not None else []
+
+
+def _call(cx: _Ctx, n) -> None:
+    fn = n.child_by_field_name("function")
+    args = n.child_by_field_name("arguments")
+    if fn is None:
+        return
+    func = cx.func_at(n.start_byte)
+    line, col = _pos(fn)
+    t = fn.type
+    recv = None
+    if t == "identifier":
+        callee, kind = cx.name(fn), "direct"
+        if callee in STATIC_CALL:
+            return  # recorded with the outer call
+        cx.call_fn_nodes.add(_span(fn))
+    elif t == "call_expression" and fn.child_by_field_name("function") is not None \
+            and cx.name(fn.child_by_field_name("function")) in STATIC_CALL:
+        inner = fn.child_by_field_name("arguments")
+        names = [c for c in inner.named_children if c.type == "identifier"] if inner is not None else []
+        if not names:
+            return
+        callee, kind = cx.name(names[0]), "static-call"
+        cx.call_fn_nodes.add(_span(names[0]))
+    elif t == "field_expression":
+        fld = fn.child_by_field_name("field")
+        callee, kind = (cx.name(fld) if fld is not None else "?"), "member"
+        recv = json.dumps(chain_of(cx, fn.child_by_field_name("argument")))
+        cx.call_fn_nodes.add(_span(fn))
+    elif t in ("qualified_identifier", "template_function"):
+        nm = fn.child_by_field_name("name")
+        callee, kind = cx.name(nm) if nm is not None else cx.name(fn), "direct"
+        cx.call_fn_nodes.add(_span(fn))
+    else:
+        ch = chain_of(cx, fn)
+        callee, kind, recv = _last_field(ch) or "?", "pointer", json.dumps(ch)
+    arglist = _args(cx, args)
+    cx.f.calls.append((line, col, func, callee, kind, recv, json.dumps(arglist), n.end_point[0] + 1))
+    if args is not None:
+        _logcall(cx, n, args, callee, func, line, col, arglist)
+        if callee in WHOLE_OBJECT_WRITERS and args.named_children:
+            a0 = args.named_children[0]
+            target = a0.child_by_field_name("argument") if a0.type == "pointer_expression" else a0
+            ch = chain_of(cx, target)
+            cx.f.assigns.append((line, col, func, _last_field(ch), json.dumps(ch), callee,
+                                 cx.text(n), "whole-object"))
+            cx.write_nodes.add(_span(target))
+
+
+def _string_value(cx: _Ctx, node) -> str | None:
+    """Decoded text of a string literal or a concatenation (PRIx64 & co. mapped), else None."""
+    t = node.type
+    if t == "string_literal":
+        parts = []
+        for c in node.named_children:
+            if c.type in ("string_content", "escape_sequence"):
+                parts.append(_unescape(cx.name(c)) if c.type == "escape_sequence" else cx.name(c))
+        return "".join(parts)
+    if t == "concatenated_string":
+        out = []
+        for c in node.named_children:
+            if c.type == "string_literal":
+                out.append(_string_value(cx, c) or "")
+            elif c.type == "identifier":
+                out.append(PRI_MACROS.get(cx.name(c), ""))
+        return "".join(out)
+    if t == "parenthesized_expression" and node.named_children:
+        inner = node.named_children[0]
+        if inner.type == "comma_expression":
+            left = inner.child_by_field_name("left")
+            return _string_value(cx, left) if left is not None else None
+        return _string_value(cx, inner)
+    return None
+
+
+_ESC = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "0": "\0", "a": "\a"}
+
+
+def _unescape(s: str) -> str:
+    if len(s) == 2 and s[1] in _ESC:
+        return _ESC[s[1]]
+    if s.startswith("\\x"):
+        try:
+            return chr(int(s[2:], 16))
+        except ValueError:
+            return ""
+    if s[1:].isdigit():
+        try:
+            return chr(int(s[1:], 8))
+        except ValueError:
+            return ""
+    return s[1:]
+
+
+def _logcall(cx: _Ctx, n, args, callee: str, func: str, line: int, col: int, arglist) -> None:
+    kids = [a for a in args.named_children if a.type != "comment"]
+    for i, a in enumerate(kids[:4]):
+        s = _string_value(cx, a)
+        if s is not None and s.strip():
+            cx.f.logcalls.append((line, col, func, callee, s, i, json.dumps(arglist)))
+            return
+
+
+def _assign(cx: _Ctx, n) -> None:
+    left = n.child_by_field_name("left")
+    right = n.child_by_field_name("right")
+    op = n.child_by_field_name("operator")
+    if left is None:
+        return
+    ch = chain_of(cx, left)
+    opt = cx.name(op) if op is not None else "="
+    line, col = _pos(left)
+    cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), json.dumps(ch), opt,
+                         cx.text(right) if right is not None else "",
+                         "assign" if opt == "=" else "compound"))
+    cx.write_nodes.add(_span(left))
+    if right is not None and right.type == "initializer_list":
+        _initializer(cx, right, ch, cx.func_at(n.start_byte), "designated")
+
+
+def _update(cx: _Ctx, n) -> None:
+    arg = n.child_by_field_name("argument")
+    op = n.child_by_field_name("operator")
+    if arg is None:
+        return
+    ch = chain_of(cx, arg)
+    line, col = _pos(arg)
+    cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), json.dumps(ch),
+                         cx.name(op) if op is not None else "++", "", "incdec"))
+    cx.write_nodes.add(_span(arg))
+
+
+def _pointer(cx: _Ctx, n) -> None:
+    op = n.child_by_field_name("operator")
+    if op is None or cx.name(op) != "&":
+        return
+    arg = n.child_by_field_name("argument")
+    if arg is None:
+        return
+    cx.addr_nodes.add(_span(arg))
+    parent = n.parent
+    if parent is None or parent.type != "argument_list":
+        return
+    call = parent.parent
+    fn = call.child_by_field_name("function") if call is not None else None
+    callee = cx.name(fn) if fn is not None else "?"
+    if fn is not None and fn.type == "field_expression":
+        fld = fn.child_by_field_name("field")
+        callee = cx.name(fld) if fld is not None else callee
+    if callee in WHOLE_OBJECT_WRITERS and parent.named_children and parent.named_children[0] == n:
+        return
+    ch = chain_of(cx, arg)
+    line, col = _pos(arg)
+    cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), json.dumps(ch), "&",
+                         cx.text(call, 200), "out-param"))
+    cx.write_nodes.add(_span(arg))
+
+
+def _case(cx: _Ctx, n) -> None:
+    val = n.child_by_field_name("value")
+    if val is None:
+        return
+    line, col = _pos(val)
+    cx.f.cases.append((line, col, cx.func_at(n.start_byte), cx.text(val, 120)))
+
+
+def _ref_kind(cx: _Ctx, span: tuple[int, int]) -> str:
+    if span in cx.write_nodes:
+        return "write"
+    if span in cx.call_fn_nodes:
+        return "call"
+    if span in cx.addr_nodes:
+        return "addr"
+    return "read"
+
+
+def _field_refs(cx: _Ctx, nodes) -> None:
+    refs = cx.f.refs
+    for n in nodes:
+        fld = n.child_by_field_name("field")
+        if fld is None:
+            continue
+        line, col = _pos(fld)
+        ch = chain_of(cx, n.child_by_field_name("argument"))
+        refs.append((cx.name(fld), _ref_kind(cx, _span(n)), line, col, cx.func_at(n.start_byte),
+                     json.dumps(ch)))
+
+
+def _ident_refs(cx: _Ctx, ids, tids) -> None:
+    refs, decl, src = cx.f.refs, cx.decl_names, cx.src
+    func_at = cx.func_at
+    for n in ids:
+        sb = n.start_byte
+        if sb in decl:
+            continue
+        line, col = n.start_point
+        refs.append((src[sb:n.end_byte].decode("utf-8", "replace"), _ref_kind(cx, (sb, n.end_byte)),
+                     line + 1, col + 1, func_at(sb), None))
+    for n in tids:
+        sb = n.start_byte
+        if sb in decl:
+            continue
+        line, col = n.start_point
+        refs.append((src[sb:n.end_byte].decode("utf-8", "replace"), "type", line + 1, col + 1,
+                     func_at(sb), None))

@@ -1,0 +1,35 @@
+"""Worker side of indexing: normalise, parse and extract one file content (runs in a pool)."""
+from __future__ import annotations
+
+from vmxref.indexer import extract, ts
+
+_MACROS: dict[str, object] = {}
+
+
+def init(profile_macros: dict) -> None:
+    """Pool initializer: compile the corpus macro profile once per worker process."""
+    _MACROS["profile"] = _load_macros(profile_macros)
+
+
+def _load_macros(table: dict):
+    try:
+        from vmxref.indexer import normalize
+    except ImportError:  # normaliser not available: parse raw text
+        return None
+    return normalize.load_profile(table)
+
+
+def work(item: tuple[int, bytes, str]) -> tuple[int, object, str]:
+    """(job id, content, lang) -> (job id, Facts or None, status)."""
+    job, content, lang = item
+    prof = _MACROS.get("profile")
+    try:
+        text, uses = (content, [])
+        if prof is not None:
+            from vmxref.indexer import normalize
+            text, uses = normalize.normalize(content, prof)
+        tree = ts.parse(text, lang)
+        # facts read names and texts from the original bytes: offsets are identical
+        return job, extract.extract(content, tree, lang, prof, uses), "ok"
+    except RecursionError:
+        return job, None, "too-deep"

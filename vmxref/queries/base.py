@@ -1,0 +1,72 @@
+"""Shared plumbing of the query verbs: the store, the corpus versions asked, site building."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from vmxref.errors import UnknownSymbol
+from vmxref.model import Site
+from vmxref.store import Store
+
+
+@dataclass
+class Scope:
+    """A store and the corpus versions a query runs on."""
+
+    store: Store
+    corpus_ids: list[int]
+    _in: str = field(default="", init=False)
+
+    def __post_init__(self) -> None:
+        self._in = ",".join(str(int(i)) for i in self.corpus_ids)
+
+    @property
+    def conn(self):
+        return self.store.conn
+
+    def rows(self, table: str, where: str, params: tuple, cols: str,
+             limit: int | None = None) -> list[tuple]:
+        """Rows of a fact table joined to the files of the asked corpus versions.
+
+        Each row starts with (corpus_id, path, blob_id) followed by `cols` of the fact.
+        """
+        sql = (f"SELECT f.corpus_id, f.path, f.blob_id, {cols} FROM {table} t "
+               f"JOIN file f ON f.blob_id = t.blob_id AND f.corpus_id IN ({self._in}) "
+               f"WHERE {where}" + (f" LIMIT {int(limit)}" if limit else ""))
+        return self.conn.execute(sql, params).fetchall()
+
+    def site(self, kind: str, cid: int, path: str, blob_id: int, line: int, col: int,
+             function: str, symbol: str, **extra) -> Site:
+        """Build a result with the source line as its text."""
+        name, version = self.store.corpus_label(cid)
+        return Site(kind, name, version, path, line, col, function or "", symbol,
+                    self.store.line_text(blob_id, line), dict(extra))
+
+    def label(self) -> str:
+        return ", ".join("@".join(self.store.corpus_label(i)) for i in self.corpus_ids)
+
+    def known(self, name: str) -> bool:
+        """True when any fact of the asked corpus versions names `name`."""
+        for table, col in (("sym", "name"), ("ref", "name"), ("call", "callee"), ("assign", "field")):
+            if self.rows(table, f"t.{col} = ?", (name,), "1", limit=1):
+                return True
+        return False
+
+    def require(self, name: str) -> None:
+        """Raise UnknownSymbol with close suggestions when `name` is unknown."""
+        if self.known(name):
+            return
+        raise UnknownSymbol(f"no symbol {name!r} in {self.label()}.{self.suggest(name)}")
+
+    def suggest(self, name: str) -> str:
+        pre = name[:3]
+        cands = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT name FROM sym WHERE name >= ? AND name < ? LIMIT 20000",
+            (pre, pre + "\uffff"))]
+        near = difflib.get_close_matches(name, cands, n=3, cutoff=0.75)
+        return f" Did you mean {', '.join(near)}?" if near else ""
+
+
+def sort_sites(sites: list[Site]) -> list[Site]:
+    """Deterministic order: corpus, version, file, line, column."""
+    return sorted(sites, key=Site.key)

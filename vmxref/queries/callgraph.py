@@ -1,0 +1,47 @@
+"""Call-graph verbs: callers, callees (direct calls; indirect edges come from resolve_calls)."""
+from __future__ import annotations
+
+from vmxref.model import Site
+from vmxref.queries import edges
+from vmxref.queries.base import Scope, sort_sites
+
+
+def callers(sc: Scope, func: str, depth: int = 1) -> list[Site]:
+    """Call sites that reach `func`: direct calls and resolved indirect ones, up to `depth` levels."""
+    sc.require(func)
+    out: list[Site] = []
+    seen = {func}
+    frontier = [func]
+    for level in range(1, depth + 1):
+        nxt = []
+        for target in frontier:
+            for e in edges.edges_into(sc, target):
+                out.append(sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
+                                   target, edge=e.kind, via=e.via, depth=level))
+                if e.caller and e.caller not in seen:
+                    seen.add(e.caller)
+                    nxt.append(e.caller)
+        frontier = nxt
+    return sorted(out, key=lambda s: (s.extra["depth"], s.key()))
+
+
+def callees(sc: Scope, func: str, depth: int = 1) -> list[Site]:
+    """Calls made by `func` (and by its callees, up to `depth` levels)."""
+    sc.require(func)
+    out: list[Site] = []
+    seen = {func}
+    frontier = [func]
+    for level in range(1, depth + 1):
+        nxt = []
+        for caller in frontier:
+            for e in edges.edges_out_of(sc, caller):
+                out.append(sc.site("callee", e.cid, e.path, e.blob_id, e.line, e.col, caller,
+                                   e.callee, edge=e.kind, via=e.via, depth=level))
+                if e.callee not in seen and e.is_function:
+                    seen.add(e.callee)
+                    nxt.append(e.callee)
+        frontier = nxt
+    return sorted(out, key=lambda s: (s.extra["depth"], s.key()))
+
+
+__all__ = ["callers", "callees", "sort_sites"]

@@ -1,0 +1,283 @@
+"""Call edges, direct and indirect, computed lazily around one function at a time.
+
+Edge kinds (each indirect edge says how it was resolved in `via`):
+- direct      `f(x)`
+- ops-table   `ops->set_msr(...)` / `kvm_x86_ops.set_msr(...)` to every function bound to that
+              member (designated initializer `.set_msr = vmx_set_msr`, runtime `ops->fn = f`),
+              the member's struct checked by receiver type when it resolves
+- static-call `static_call(kvm_x86_set_msr)(...)`, mapped to the member by the profile's
+              [callgraph] static_call prefixes (KVM_X86_OP declarations)
+- pointer     a call through a table element (`handlers[reason](vcpu)`) or through a
+              function-pointer parameter (`do_msr(...)` in `__msr_io`, bound by its callers)
+- registered  a function handed to another function as a value (`INIT_DELAYED_WORK(&w, fn)`)
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from vmxref.queries.base import Scope
+from vmxref.queries.types import TypeResolver, parse_chain
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One call edge caller -> callee at a call site."""
+
+    cid: int
+    path: str
+    blob_id: int
+    line: int
+    col: int
+    caller: str
+    callee: str
+    kind: str
+    via: str = ""
+    is_function: bool = True
+
+
+class Graph:
+    """Lazy call graph over a Scope: edges are looked up per function and memoised."""
+
+    def __init__(self, sc: Scope):
+        self.sc = sc
+        self.types = TypeResolver(sc)
+        self._into: dict[str, list[Edge]] = {}
+        self._out: dict[str, list[Edge]] = {}
+        self._isfn: dict[str, bool] = {}
+        self._params: dict[str, list[str]] = {}
+        prof = _profile_section(sc, "callgraph")
+        self.static_prefixes: dict[str, str] = dict(prof.get("static_call", {}))
+
+    def is_function(self, name: str) -> bool:
+        if name not in self._isfn:
+            r = self.sc.rows("sym", "t.name = ? AND t.kind = 'function'", (name,), "1", limit=1)
+            self._isfn[name] = bool(r)
+        return self._isfn[name]
+
+    def params(self, func: str) -> list[str]:
+        if func not in self._params:
+            r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'param'", (func,), "t.name, t.pos")
+            ps: dict[int, str] = {}
+            for row in r:
+                ps.setdefault(row[4], row[3])
+            self._params[func] = [ps.get(i, "") for i in range(max(ps) + 1)] if ps else []
+        return self._params[func]
+
+    # --- bindings: function -> slots it is stored in -----------------------------------
+    def bindings_of(self, func: str) -> list[tuple[str, str | None, str]]:
+        """(slot, container struct or None, where) for each place `func` is stored as a value."""
+        rows = self.sc.rows("assign", "t.value IN (?, ?) AND t.kind != 'out-param'",
+                            (func, "&" + func), "t.chain, t.func, t.line")
+        out = []
+        for cid, path, bid, chain_t, fn, line in rows:
+            chain = list(parse_chain(chain_t))
+            steps = [s for s in chain[1:] if s not in ("*",)]
+            if steps and steps[-1] == "[]" or (steps and steps[-1].startswith("#") and len(steps) == 1):
+                slot, cont = chain[0].split(":", 1)[-1], None  # array of handlers
+            else:
+                qual = self.types.struct_path(bid, fn, chain)
+                slot = [s for s in steps if s != "[]"][-1] if steps else ""
+                if qual:
+                    cont, _, slot = qual[-1].rpartition(".")
+                else:
+                    cont = None
+                    if slot.startswith("#"):
+                        continue
+            out.append((slot, cont, f"{path}:{line}"))
+        return out
+
+    def functions_in_slot(self, slot: str, container: str | None) -> list[tuple[str, str]]:
+        """Functions stored in `slot` (a member of `container`, or an array variable)."""
+        rows = self.sc.rows("assign", "t.field = ? AND t.kind != 'out-param'", (slot,),
+                            "t.chain, t.func, t.value")
+        rows += self.sc.rows("assign", "t.chain LIKE ? AND t.kind = 'designated'",
+                             (f'["v:{slot}",%',), "t.chain, t.func, t.value")
+        out = []
+        for cid, path, bid, chain_t, fn, value in rows:
+            v = value[1:] if value.startswith("&") else value
+            if not v.isidentifier() or not self.is_function(v):
+                continue
+            if container is not None:
+                chain = list(parse_chain(chain_t))
+                qual = self.types.struct_path(bid, fn, chain)
+                if qual and qual[-1].rpartition(".")[0] != container:
+                    continue
+            out.append((v, container or slot))
+        return list(dict.fromkeys(out))
+
+    # --- edges ---------------------------------------------------------------------------
+    def into(self, func: str) -> list[Edge]:
+        """Edges whose callee is `func`."""
+        if func not in self._into:
+            self._into[func] = self._compute_into(func)
+        return self._into[func]
+
+    def _compute_into(self, func: str) -> list[Edge]:
+        sc, out = self.sc, []
+        for cid, path, bid, line, col, caller in sc.rows(
+                "call", "t.callee = ? AND t.kind = 'direct'", (func,), "t.line, t.col, t.func"):
+            out.append(Edge(cid, path, bid, line, col, caller, func, "direct"))
+        for slot, cont, where in self.bindings_of(func):
+            out += self._calls_through(slot, cont, func, where)
+        out += self._passed_as_value(func)
+        return _dedup(out)
+
+    def _calls_through(self, slot: str, cont: str | None, func: str, where: str) -> list[Edge]:
+        sc, out = self.sc, []
+        rows = sc.rows("call", "t.callee = ? AND t.kind IN ('member', 'pointer')", (slot,),
+                       "t.line, t.col, t.func, t.kind, t.recv")
+        for cid, path, bid, line, col, caller, kind, recv in rows:
+            if kind == "member" and cont is not None:
+                chain = list(parse_chain(recv)) + [slot]
+                c2 = self.types.container(bid, caller, chain)
+                if c2 is not None and c2 != cont:
+                    continue
+            label = f"{cont}.{slot}" if cont else slot
+            ek = "ops-table" if kind == "member" else "pointer"
+            out.append(Edge(cid, path, bid, line, col, caller, func, ek, f"{label} (bound at {where})"))
+        for name in self._static_names(slot, cont):
+            for cid, path, bid, line, col, caller in sc.rows(
+                    "call", "t.callee = ? AND t.kind = 'static-call'", (name,), "t.line, t.col, t.func"):
+                out.append(Edge(cid, path, bid, line, col, caller, func, "static-call",
+                                f"static_call({name}) -> {cont or '?'}.{slot} (bound at {where})"))
+        return out
+
+    def _static_names(self, slot: str, cont: str | None) -> list[str]:
+        names = [p + slot for p, s in self.static_prefixes.items() if cont is None or s == cont]
+        return names
+
+    def _passed_as_value(self, func: str) -> list[Edge]:
+        """`func` handed to a call as an argument: through a parameter, or registered."""
+        sc, out = self.sc, []
+        refs = sc.rows("ref", "t.name = ? AND t.kind IN ('read', 'addr') AND t.chain IS NULL",
+                       (func,), "t.line, t.func")
+        for cid, path, bid, line, caller in refs:
+            for crow in sc.conn.execute(
+                    "SELECT line, col, callee, kind, args FROM call WHERE blob_id = ? AND line <= ? "
+                    "AND end_line >= ? AND func = ?", (bid, line, line, caller or "")):
+                cline, ccol, callee, ckind, args = crow
+                idx = _arg_index(json.loads(args), func)
+                if idx < 0:
+                    continue
+                params = self.params(callee) if ckind == "direct" else []
+                pname = params[idx] if idx < len(params) else ""
+                inner = []
+                if pname:
+                    inner = sc.rows("call", "t.func = ? AND t.callee = ? AND t.kind IN ('direct', 'pointer')",
+                                    (callee, pname), "t.line, t.col, t.func")
+                for icid, ipath, ibid, iline, icol, ifunc in inner:
+                    out.append(Edge(icid, ipath, ibid, iline, icol, ifunc, func, "pointer",
+                                    f"parameter {pname} of {callee} (passed at {path}:{cline})"))
+                if not inner:
+                    out.append(Edge(cid, path, bid, cline, ccol, caller, func, "registered",
+                                    f"{callee}(..., {func}, ...)"))
+        return out
+
+    def out_of(self, func: str) -> list[Edge]:
+        """Edges whose caller is `func` (callees resolved through tables and parameters)."""
+        if func not in self._out:
+            self._out[func] = self._compute_out(func)
+        return self._out[func]
+
+    def _compute_out(self, func: str) -> list[Edge]:
+        sc, out = self.sc, []
+        rows = sc.rows("call", "t.func = ?", (func,), "t.line, t.col, t.callee, t.kind, t.recv")
+        params = None
+        for cid, path, bid, line, col, callee, kind, recv in rows:
+            if kind == "direct":
+                params = self.params(func) if params is None else params
+                if callee in params and not self.is_function(callee):
+                    for target, via in self._param_targets(func, params.index(callee)):
+                        out.append(Edge(cid, path, bid, line, col, func, target, "pointer", via))
+                    continue
+                out.append(Edge(cid, path, bid, line, col, func, callee, "direct",
+                                is_function=self.is_function(callee)))
+            elif kind == "static-call":
+                slot, cont = self._static_slot(callee)
+                for target, c in self.functions_in_slot(slot, cont):
+                    out.append(Edge(cid, path, bid, line, col, func, target, "static-call",
+                                    f"static_call({callee}) -> {c}.{slot}"))
+            else:
+                cont = None
+                if kind == "member":
+                    cont = self.types.container(bid, func, list(parse_chain(recv)) + [callee])
+                for target, c in self.functions_in_slot(callee, cont):
+                    out.append(Edge(cid, path, bid, line, col, func, target,
+                                    "ops-table" if kind == "member" else "pointer", f"{c}.{callee}"
+                                    if kind == "member" else callee))
+        return _dedup(out)
+
+    def _static_slot(self, name: str) -> tuple[str, str | None]:
+        best = ""
+        for p in self.static_prefixes:
+            if name.startswith(p) and len(p) > len(best):
+                best = p
+        return (name[len(best):], self.static_prefixes[best]) if best else (name, None)
+
+    def _param_targets(self, func: str, idx: int) -> list[tuple[str, str]]:
+        out = []
+        for cid, path, bid, line, args in self.sc.rows(
+                "call", "t.callee = ? AND t.kind = 'direct'", (func,), "t.line, t.args"):
+            a = json.loads(args)
+            if idx < len(a):
+                v = a[idx].lstrip("&")
+                if v.isidentifier() and self.is_function(v):
+                    out.append((v, f"parameter of {func} (passed at {path}:{line})"))
+        return out
+
+
+def _arg_index(args: list[str], func: str) -> int:
+    for i, a in enumerate(args):
+        if a == func or a == "&" + func:
+            return i
+    return -1
+
+
+def _dedup(edges: list[Edge]) -> list[Edge]:
+    seen, out = set(), []
+    for e in edges:
+        k = (e.cid, e.path, e.line, e.col, e.caller, e.callee, e.kind)
+        if k not in seen:
+            seen.add(k)
+            out.append(e)
+    return out
+
+
+def _profile_section(sc: Scope, name: str) -> dict:
+    """A table of the profile each asked corpus was indexed with (merged)."""
+    from vmxref import corpora
+    out: dict = {}
+    for c in sc.store.corpora():
+        if c["id"] in sc.corpus_ids:
+            try:
+                prof = corpora.load(c["name"])
+            except Exception:  # noqa: BLE001 - an unknown profile just has no extra data
+                continue
+            for k, v in prof.section(name).items():
+                if isinstance(v, dict):
+                    out.setdefault(k, {}).update(v)
+                else:
+                    out[k] = v
+    return out
+
+
+_GRAPHS: dict[int, Graph] = {}
+
+
+def graph(sc: Scope) -> Graph:
+    """The memoised lazy graph of a scope."""
+    g = _GRAPHS.get(id(sc))
+    if g is None or g.sc is not sc:
+        g = _GRAPHS[id(sc)] = Graph(sc)
+    return g
+
+
+def edges_into(sc: Scope, func: str) -> list[Edge]:
+    """Edges into `func`."""
+    return graph(sc).into(func)
+
+
+def edges_out_of(sc: Scope, func: str) -> list[Edge]:
+    """Edges out of `func`."""
+    return graph(sc).out_of(func)

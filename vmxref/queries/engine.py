@@ -1,0 +1,98 @@
+"""The query engine: runs a parsed query on a scope and applies its pipes."""
+from __future__ import annotations
+
+from vmxref.errors import VmxrefError
+from vmxref.model import Site
+from vmxref.queries import lang
+from vmxref.queries.base import Scope
+
+
+def run(sc: Scope, text: str) -> list[Site]:
+    """Parse `text` and run it."""
+    return run_parsed(sc, lang.parse(text))
+
+
+def run_parsed(sc: Scope, q: lang.Query) -> list[Site]:
+    """Run a parsed query, then its pipes in order."""
+    fn = _VERBS.get(q.verb)
+    if fn is None:
+        raise VmxrefError(f"the verb {q.verb!r} is not available in this build of vmxref")
+    sites = fn(sc, q.args)
+    for p in q.pipes:
+        if p.name == "limit":
+            sites = sites[: p.args["n"]]
+        elif p.name == "paths":
+            from vmxref.queries import paths
+            sites = paths.attach(sc, sites, start=p.args.get("from"), depth=p.args.get("depth") or 6)
+    return sites
+
+
+def _def(sc, a):
+    from vmxref.queries.symbols import definitions
+    return definitions(sc, a["name"])
+
+
+def _refs(sc, a):
+    from vmxref.queries.symbols import references
+    return references(sc, a["name"], a.get("kinds"))
+
+
+def _callers(sc, a):
+    from vmxref.queries.callgraph import callers
+    return callers(sc, a["func"], a.get("depth") or 1)
+
+
+def _callees(sc, a):
+    from vmxref.queries.callgraph import callees
+    return callees(sc, a["func"], a.get("depth") or 1)
+
+
+def _writes(sc, a):
+    from vmxref.queries.writes import writes
+    return writes(sc, a["target"], a.get("kinds"))
+
+
+def _reads(sc, a):
+    from vmxref.queries.writes import reads
+    return reads(sc, a["target"])
+
+
+def _provenance(sc, a):
+    from vmxref.queries.provenance import provenance
+    return provenance(sc, a["target"], a.get("depth") or 4)
+
+
+def _calls(sc, a):
+    from vmxref.queries.requests import calls
+    return calls(sc, a["func"], a.get("arg"), a.get("const"))
+
+
+def _raises(sc, a):
+    from vmxref.queries.requests import raises
+    return raises(sc, a["const"])
+
+
+def _consumes(sc, a):
+    from vmxref.queries.requests import consumes
+    return consumes(sc, a["const"])
+
+
+def _path(sc, a):
+    from vmxref.queries.paths import path_query
+    return path_query(sc, a["from"], a["to"], a.get("max") or 8)
+
+
+def _search(sc, a):
+    from vmxref.queries.textsearch import search
+    return search(sc, a["text"], a.get("in"), a.get("path"))
+
+
+def _logline(sc, a):
+    from vmxref.queries.logline import logline
+    return logline(sc, a["line"])
+
+
+_VERBS = {"def": _def, "refs": _refs, "callers": _callers, "callees": _callees,
+          "writes": _writes, "reads": _reads, "provenance": _provenance, "calls": _calls,
+          "raises": _raises, "consumes": _consumes, "path": _path, "search": _search,
+          "logline": _logline}

@@ -1,0 +1,50 @@
+"""Verbs over symbols and references: def, refs."""
+from __future__ import annotations
+
+from vmxref.model import Site
+from vmxref.queries.base import Scope, sort_sites
+
+DEF_KINDS = ("function", "macro", "struct", "union", "class", "enum", "enumerator", "typedef",
+             "global", "field", "prototype", "extern")
+_RANK = {k: i for i, k in enumerate(DEF_KINDS)}
+
+
+def definitions(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> list[Site]:
+    """Where `name` is defined or declared (functions and macros first; prototypes after).
+
+    Parameters and locals are returned only when nothing else has that name.
+    """
+    sc.require(name)
+    rows = sc.rows("sym", "t.name = ?", (name,), "t.kind, t.line, t.col, t.scope, t.type, t.text, t.flags")
+    out = []
+    for cid, path, bid, kind, line, col, scope, typ, text, flags in rows:
+        if kinds and kind not in kinds:
+            continue
+        func = scope if kind in ("param", "local") else (name if kind == "function" else "")
+        extra = {"sym_kind": kind}
+        if scope and kind not in ("param", "local"):
+            extra["container"] = scope
+        if typ:
+            extra["type"] = typ
+        if flags:
+            extra["static"] = True
+        out.append(sc.site("def", cid, path, bid, line, col, func, name, **extra))
+    if not kinds:
+        globals_ = [s for s in out if s.extra["sym_kind"] not in ("param", "local")]
+        out = globals_ or out
+    return sorted(out, key=lambda s: (_RANK.get(s.extra["sym_kind"], 99), s.key()))
+
+
+def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> list[Site]:
+    """Every reference to `name` with its kind (call, read, write, addr, type, macro)."""
+    sc.require(name)
+    rows = sc.rows("ref", "t.name = ?", (name,), "t.kind, t.line, t.col, t.func")
+    is_macro = bool(sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (name,), "1", limit=1))
+    out = []
+    for cid, path, bid, kind, line, col, func in rows:
+        if is_macro and kind in ("call", "read"):
+            kind = "macro"
+        if kinds and kind not in kinds:
+            continue
+        out.append(sc.site("ref", cid, path, bid, line, col, func, name, ref_kind=kind))
+    return sort_sites(out)

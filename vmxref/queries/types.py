@@ -1,0 +1,146 @@
+"""Receiver type resolution: which struct a member access belongs to.
+
+Works on the receiver chains of the extractor (`["v:pVM", "tm", "s", "cTSCTicksPerSecond"]`)
+with the declared types of locals, parameters, globals and struct members, following
+typedef chains (`PGIMKVMCPU -> GIMKVMCPU * -> struct GIMKVMCPU`). Lookups are cached per
+query scope; nothing is loaded for the whole corpus.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from vmxref.queries.base import Scope
+
+_PRIMITIVE = frozenset({"int", "char", "void", "long", "short", "unsigned", "signed", "float",
+                        "double", "bool", "_Bool", "?", "u8", "u16", "u32", "u64", "s8", "s16",
+                        "s32", "s64", "uint8_t", "uint16_t", "uint32_t", "uint64_t", "int8_t",
+                        "int16_t", "int32_t", "int64_t", "size_t", "uintptr_t", "RTGCPHYS"})
+
+
+class TypeResolver:
+    """Resolves variable and chain types within one Scope (memoised)."""
+
+    def __init__(self, sc: Scope):
+        self.sc = sc
+        self._typedef: dict[str, str | None] = {}
+        self._field: dict[tuple[str, str], str | None] = {}
+        self._structs: dict[str, bool] = {}
+        self._global: dict[str, str | None] = {}
+        self._ret: dict[str, str | None] = {}
+
+    # --- primitive lookups -------------------------------------------------------------
+    def typedef(self, name: str) -> str | None:
+        if name not in self._typedef:
+            r = self.sc.rows("sym", "t.name = ? AND t.kind = 'typedef'", (name,), "t.type", limit=1)
+            self._typedef[name] = r[0][3] if r else None
+        return self._typedef[name]
+
+    def is_struct(self, name: str) -> bool:
+        if name not in self._structs:
+            r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'field'", (name,), "1", limit=1)
+            self._structs[name] = bool(r)
+        return self._structs[name]
+
+    def field_type(self, struct: str, field: str) -> str | None:
+        key = (struct, field)
+        if key not in self._field:
+            r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' AND t.name = ?",
+                             (struct, field), "t.type", limit=1)
+            self._field[key] = r[0][3] if r else None
+        return self._field[key]
+
+    def var_type(self, blob_id: int, func: str, name: str) -> str | None:
+        """Declared type of a local/parameter of `func` in that blob, else of a global."""
+        if func:
+            r = self.sc.conn.execute(
+                "SELECT type FROM sym WHERE blob_id = ? AND name = ? AND scope = ? "
+                "AND kind IN ('param', 'local') ORDER BY line DESC LIMIT 1",
+                (blob_id, name, func)).fetchone()
+            if r:
+                return r[0]
+        if name not in self._global:
+            r = self.sc.rows("sym", "t.name = ? AND t.kind IN ('global', 'extern')", (name,),
+                             "t.type", limit=1)
+            self._global[name] = r[0][3] if r else None
+        return self._global[name]
+
+    def return_type(self, func: str) -> str | None:
+        if func not in self._ret:
+            r = self.sc.rows("sym", "t.name = ? AND t.kind IN ('function', 'prototype')",
+                             (func,), "t.type", limit=1)
+            self._ret[func] = r[0][3] if r else None
+        return self._ret[func]
+
+    # --- composite ----------------------------------------------------------------------
+    def struct_of(self, type_text: str | None, depth: int = 0) -> str | None:
+        """The struct/union a type designates (through pointers, arrays and typedefs)."""
+        if not type_text or depth > 12:
+            return None
+        base = type_text.rstrip("*[]()").strip()
+        if not base or base in _PRIMITIVE:
+            return None
+        if self.is_struct(base):
+            return base
+        td = self.typedef(base)
+        if td is None or td.rstrip("*[]") == base:
+            return base if self.is_struct(base) else None
+        return self.struct_of(td, depth + 1)
+
+    def base_struct(self, blob_id: int, func: str, base: str) -> str | None:
+        """Struct type of a chain's base ("v:NAME", "t:TYPE", "r:FUNC")."""
+        if base.startswith("v:"):
+            return self.struct_of(self.var_type(blob_id, func, base[2:]))
+        if base.startswith("t:"):
+            return self.struct_of(base[2:])
+        if base.startswith("r:"):
+            return self.struct_of(self.return_type(base[2:]))
+        return None
+
+    def container(self, blob_id: int, func: str, chain: list[str]) -> str | None:
+        """Struct that owns the LAST field of `chain` (None when unresolved)."""
+        steps = [s for s in chain[1:] if s not in ("[]", "*")]
+        if not steps:
+            return None
+        cur = self.base_struct(blob_id, func, chain[0])
+        for s in steps[:-1]:
+            if cur is None:
+                return None
+            if s.startswith("#"):
+                cur = self.struct_of(self.positional_type(cur, int(s[1:])))
+            else:
+                cur = self.struct_of(self.field_type(cur, s))
+        return cur
+
+    def struct_path(self, blob_id: int, func: str, chain: list[str]) -> list[str] | None:
+        """Qualified names of every member in the chain: ['VM.tm', 'TM.s', ...] (None if unresolved)."""
+        steps = [s for s in chain[1:] if s not in ("[]", "*")]
+        cur = self.base_struct(blob_id, func, chain[0])
+        out = []
+        for s in steps:
+            if cur is None:
+                return None
+            if s.startswith("#"):
+                name = self.positional_name(cur, int(s[1:]))
+                if name is None:
+                    return None
+                s = name
+            out.append(f"{cur}.{s}")
+            cur = self.struct_of(self.field_type(cur, s))
+        return out
+
+    def positional_type(self, struct: str, pos: int) -> str | None:
+        name = self.positional_name(struct, pos)
+        return self.field_type(struct, name) if name else None
+
+    def positional_name(self, struct: str, pos: int) -> str | None:
+        r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' ORDER BY f.path, t.line, t.col",
+                         (struct,), "t.name")
+        names = list(dict.fromkeys(x[3] for x in r))
+        return names[pos] if 0 <= pos < len(names) else None
+
+
+@lru_cache(maxsize=4096)
+def parse_chain(text: str | None) -> tuple[str, ...]:
+    """Chain JSON from the index -> tuple."""
+    return tuple(json.loads(text)) if text else ()

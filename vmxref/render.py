@@ -1,0 +1,63 @@
+"""Terminal and JSON Lines rendering of results (grep style: path:line:col: function: text)."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Callable
+
+from vmxref.model import Site
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]|\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+
+
+def clean(text: str) -> str:
+    """Strip terminal escape sequences and control characters (source text is untrusted)."""
+    return _CONTROL.sub("", text)
+
+
+def site_line(s: Site) -> str:
+    """One grep-style line for a result, with the per-kind details after the text."""
+    extra = []
+    x = s.extra
+    if s.kind == "write":
+        extra.append(f"[{x.get('write_kind', '')} {x.get('op', '')}]")
+        if x.get("container"):
+            extra.append(f"({x['container']})")
+    elif s.kind in ("caller", "callee") and x.get("edge") not in (None, "direct"):
+        extra.append(f"[{x['edge']}: {x.get('via', '')}]")
+    elif s.kind == "ref" and x.get("ref_kind"):
+        extra.append(f"[{x['ref_kind']}]")
+    elif s.kind == "def" and x.get("sym_kind"):
+        extra.append(f"[{x['sym_kind']}]")
+    elif s.kind == "logline" and "score" in x:
+        extra.append(f"[score {x['score']:.2f}]")
+    tail = (" " + " ".join(extra)) if extra else ""
+    return clean(f"{s.file}:{s.line}:{s.col}: {s.function or '-'}: {s.text}{tail}")
+
+
+def path_lines(s: Site) -> list[str]:
+    """Call paths of a result, one per line, indented under it."""
+    out = []
+    for p in s.paths or []:
+        hops = []
+        for h in p:
+            label = h.function + (f" [{h.entry}]" if h.entry else "")
+            hops.append(f"{label} ({h.file}:{h.line})")
+            if h.edge and h.edge != "direct":
+                hops[-1] += f" ={h.edge}=>"
+        out.append(clean("    path: " + " -> ".join(hops)))
+    return out
+
+
+def render_sites(sites: list[Site], as_json: bool, echo: Callable[[str], None]) -> None:
+    """Print results as grep-style lines or as JSON Lines."""
+    for s in sites:
+        if as_json:
+            echo(json.dumps(s.to_json(), ensure_ascii=False))
+            continue
+        if s.kind == "provenance":
+            echo(clean(("  " * s.extra.get("level", 0)) + site_line(s)))
+            continue
+        echo(site_line(s))
+        for line in path_lines(s):
+            echo(line)

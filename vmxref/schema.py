@@ -1,0 +1,63 @@
+"""The index schema: the only file with CREATE TABLE.
+
+Content-addressed layout: a `blob` is one file content parsed under one macro profile;
+facts (sym, ref, call, assign, logcall, kase) belong to blobs; a corpus version is a set of
+`file` rows pointing at blobs, so versions share every unchanged content.
+"""
+
+SCHEMA_VERSION = 1
+
+TABLES = frozenset({"meta", "corpus", "blob", "file", "sym", "ref", "call", "assign",
+                    "logcall", "kase"})
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS corpus (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL, root TEXT NOT NULL,
+    profile TEXT NOT NULL, indexed_at TEXT NOT NULL, stats TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (name, version));
+CREATE TABLE IF NOT EXISTS blob (
+    id INTEGER PRIMARY KEY, sha1 TEXT NOT NULL, profile TEXT NOT NULL, lang TEXT NOT NULL,
+    size INTEGER NOT NULL, nlines INTEGER NOT NULL, err_lines INTEGER NOT NULL,
+    status TEXT NOT NULL, errors TEXT, content BLOB,
+    UNIQUE (sha1, profile));
+CREATE TABLE IF NOT EXISTS file (
+    corpus_id INTEGER NOT NULL REFERENCES corpus(id), path TEXT NOT NULL,
+    blob_id INTEGER NOT NULL REFERENCES blob(id), mtime_ns INTEGER, size INTEGER,
+    PRIMARY KEY (corpus_id, path));
+CREATE INDEX IF NOT EXISTS file_blob ON file(blob_id);
+CREATE TABLE IF NOT EXISTS sym (
+    blob_id INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, line INTEGER, col INTEGER,
+    end_line INTEGER, scope TEXT, type TEXT, pos INTEGER, flags INTEGER, text TEXT);
+CREATE INDEX IF NOT EXISTS sym_name ON sym(name);
+CREATE INDEX IF NOT EXISTS sym_blob ON sym(blob_id);
+CREATE INDEX IF NOT EXISTS sym_scope ON sym(scope, kind);
+CREATE TABLE IF NOT EXISTS ref (
+    blob_id INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, line INTEGER, col INTEGER,
+    func TEXT, chain TEXT);
+CREATE INDEX IF NOT EXISTS ref_name ON ref(name);
+CREATE INDEX IF NOT EXISTS ref_blob ON ref(blob_id);
+CREATE TABLE IF NOT EXISTS call (
+    blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, callee TEXT, kind TEXT,
+    recv TEXT, args TEXT, end_line INTEGER);
+CREATE INDEX IF NOT EXISTS call_callee ON call(callee);
+CREATE INDEX IF NOT EXISTS call_func ON call(func);
+CREATE INDEX IF NOT EXISTS call_blob ON call(blob_id);
+CREATE TABLE IF NOT EXISTS assign (
+    blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, field TEXT, chain TEXT,
+    op TEXT, value TEXT, kind TEXT);
+CREATE INDEX IF NOT EXISTS assign_field ON assign(field);
+CREATE INDEX IF NOT EXISTS assign_value ON assign(value);
+CREATE INDEX IF NOT EXISTS assign_blob ON assign(blob_id);
+CREATE TABLE IF NOT EXISTS logcall (
+    blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, callee TEXT, fmt TEXT,
+    fmt_arg INTEGER, args TEXT);
+CREATE INDEX IF NOT EXISTS logcall_blob ON logcall(blob_id);
+CREATE TABLE IF NOT EXISTS kase (
+    blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, value TEXT);
+CREATE INDEX IF NOT EXISTS kase_value ON kase(value);
+CREATE INDEX IF NOT EXISTS kase_blob ON kase(blob_id);
+"""
+
+# Fact tables that hang off a blob (deleted together when a blob is no longer used).
+FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase")

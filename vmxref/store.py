@@ -1,0 +1,241 @@
+"""The SQLite store: one file `index.db` in the index directory.
+
+An indexing run is ONE transaction (WAL mode): readers keep seeing the previous index until
+it commits, and a killed indexer leaves the previous index intact (SQLite rolls the
+unfinished transaction back on the next open). An exclusive lock file keeps two indexers
+apart. Nothing of ours is ever unpickled from the index directory.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import zlib
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+from vmxref import schema
+from vmxref.errors import IndexBusy, IndexCorrupt, NoIndex, UnknownCorpus
+
+DB_NAME = "index.db"
+LOCK_NAME = "index.lock"
+APP_ID = 0x766D7872  # 'vmxr' in PRAGMA application_id
+
+
+def default_index_dir() -> Path:
+    """The index directory: $VMXREF_INDEX, else ./.vmxref."""
+    return Path(os.environ.get("VMXREF_INDEX") or ".vmxref")
+
+
+class Store:
+    """An open index database (read-only unless opened by `open_for_write`)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, writable: bool):
+        self.conn, self.path, self.writable = conn, path, writable
+        self._lock_fd: int | None = None
+        self._content_cache: dict[int, list[str]] = {}
+
+    # --- opening ---------------------------------------------------------------------
+    @classmethod
+    def open(cls, index_dir: Path | None = None) -> "Store":
+        """Open an existing index for queries (read-only; works on a read-only directory)."""
+        d = Path(index_dir or default_index_dir())
+        db = d / DB_NAME
+        if not db.is_file():
+            raise NoIndex(f"no index at {d}/ — run `vmxref index ROOT --corpus NAME` "
+                          f"(or `vmxref corpus get linux-kvm`) first, or pass --index DIR")
+        uri = f"file:{db.resolve()}?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            _check_ours(conn, db)
+        except sqlite3.DatabaseError as e:
+            raise IndexCorrupt(f"{db} is not a vmxref index ({e}); remove it and re-index") from None
+        return cls(conn, d, writable=False)
+
+    @classmethod
+    def open_for_write(cls, index_dir: Path | None = None, wait: bool = False) -> "Store":
+        """Open (creating) the index for an indexing run: takes the lock, begins the transaction."""
+        d = Path(index_dir or default_index_dir())
+        d.mkdir(parents=True, exist_ok=True)
+        fd = os.open(d / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            raise IndexBusy(f"another vmxref indexer is writing {d}/; wait for it to finish "
+                            f"(or use --wait)") from None
+        db = d / DB_NAME
+        fresh = not db.exists()
+        conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+        try:
+            if not fresh:
+                _check_ours(conn, db)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-200000")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("BEGIN IMMEDIATE")
+            for stmt in schema.SCHEMA_SQL.split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+            conn.execute(f"PRAGMA application_id={APP_ID}")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                         (str(schema.SCHEMA_VERSION),))
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            os.close(fd)
+            raise IndexCorrupt(f"{db} is not a vmxref index ({e}); remove it and re-index") from None
+        st = cls(conn, d, writable=True)
+        st._lock_fd = fd
+        return st
+
+    def commit(self) -> None:
+        """Publish the run: commit the transaction (readers switch to the new index)."""
+        self.conn.execute("COMMIT")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        """Close; an uncommitted indexing run is rolled back."""
+        try:
+            if self.writable and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        finally:
+            self.conn.close()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- corpus versions ---------------------------------------------------------------
+    def corpora(self) -> list[dict]:
+        """Indexed corpus versions with their stats."""
+        rows = self.conn.execute(
+            "SELECT id, name, version, root, indexed_at, stats FROM corpus ORDER BY name, version")
+        return [{"id": r[0], "name": r[1], "version": r[2], "root": r[3], "indexed_at": r[4],
+                 "stats": json.loads(r[5])} for r in rows]
+
+    def corpus_ids(self, spec: str | None) -> list[int]:
+        """Corpus version ids for 'NAME', 'NAME@VERSION' or None (all)."""
+        all_ = self.corpora()
+        if not all_:
+            raise NoIndex(f"the index at {self.path}/ holds no corpus yet; run `vmxref index`")
+        if not spec:
+            return [c["id"] for c in all_]
+        name, _, version = spec.partition("@")
+        hit = [c["id"] for c in all_ if c["name"] == name and (not version or c["version"] == version)]
+        if not hit:
+            known = ", ".join(f"{c['name']}@{c['version']}" for c in all_)
+            raise UnknownCorpus(f"corpus {spec!r} is not indexed; indexed: {known}")
+        return hit
+
+    def corpus_label(self, corpus_id: int) -> tuple[str, str]:
+        """(name, version) of a corpus id."""
+        return _label(self.conn, corpus_id)
+
+    def upsert_corpus(self, name: str, version: str, root: str, profile: str) -> int:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.conn.execute(
+            "INSERT INTO corpus(name, version, root, profile, indexed_at) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(name, version) DO UPDATE SET root=excluded.root, "
+            "profile=excluded.profile, indexed_at=excluded.indexed_at", (name, version, root, profile, now))
+        return self.conn.execute("SELECT id FROM corpus WHERE name=? AND version=?",
+                                 (name, version)).fetchone()[0]
+
+    # --- writing facts -----------------------------------------------------------------
+    def previous_files(self, corpus_id: int) -> dict[str, tuple[int, int, int]]:
+        """path -> (blob_id, mtime_ns, size) of the corpus version's current file rows."""
+        return {r[0]: (r[1], r[2], r[3]) for r in self.conn.execute(
+            "SELECT path, blob_id, mtime_ns, size FROM file WHERE corpus_id=?", (corpus_id,))}
+
+    def blob_id(self, sha1: str, parse_key: str) -> int | None:
+        r = self.conn.execute("SELECT id FROM blob WHERE sha1=? AND profile=?", (sha1, parse_key)).fetchone()
+        return r[0] if r else None
+
+    def add_blob(self, sha1: str, parse_key: str, lang: str, content: bytes, facts, status: str) -> int:
+        """Insert one parsed content and all its facts; returns the blob id."""
+        c = self.conn
+        cur = c.execute(
+            "INSERT INTO blob(sha1, profile, lang, size, nlines, err_lines, status, errors, content) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (sha1, parse_key, lang, len(content), facts.nlines if facts else content.count(b"\n") + 1,
+             facts.err_lines if facts else 0, status,
+             json.dumps(facts.errors[:500]) if facts else None, zlib.compress(content, 1)))
+        bid = cur.lastrowid
+        if facts is not None:
+            for table, rows in (("sym", facts.syms), ("ref", facts.refs), ("call", facts.calls),
+                                ("assign", facts.assigns), ("logcall", facts.logcalls),
+                                ("kase", facts.cases)):
+                if rows:
+                    n = len(rows[0]) + 1
+                    c.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * n)})",
+                                  [(bid, *r) for r in rows])
+        return bid
+
+    def set_files(self, corpus_id: int, rows: list[tuple[str, int, int, int]]) -> None:
+        """Replace the file list of a corpus version: (path, blob_id, mtime_ns, size)."""
+        self.conn.execute("DELETE FROM file WHERE corpus_id=?", (corpus_id,))
+        self.conn.executemany("INSERT INTO file VALUES (?,?,?,?,?)",
+                              [(corpus_id, *r) for r in rows])
+
+    def set_corpus_stats(self, corpus_id: int, stats: dict) -> None:
+        self.conn.execute("UPDATE corpus SET stats=? WHERE id=?", (json.dumps(stats), corpus_id))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def gc(self) -> int:
+        """Delete blobs (and their facts) no corpus version points at; returns how many."""
+        c = self.conn
+        c.execute("CREATE TEMP TABLE IF NOT EXISTS dead(id INTEGER PRIMARY KEY)")
+        c.execute("DELETE FROM dead")
+        c.execute("INSERT INTO dead SELECT id FROM blob WHERE id NOT IN (SELECT blob_id FROM file)")
+        n = c.execute("SELECT count(*) FROM dead").fetchone()[0]
+        if n:
+            for t in schema.FACT_TABLES:
+                c.execute(f"DELETE FROM {t} WHERE blob_id IN (SELECT id FROM dead)")
+            c.execute("DELETE FROM blob WHERE id IN (SELECT id FROM dead)")
+        return n
+
+    # --- reading -----------------------------------------------------------------------
+    def lines(self, blob_id: int) -> list[str]:
+        """The source lines of a blob (decoded, replacement characters for bad bytes)."""
+        if blob_id not in self._content_cache:
+            if len(self._content_cache) > 64:
+                self._content_cache.clear()
+            r = self.conn.execute("SELECT content FROM blob WHERE id=?", (blob_id,)).fetchone()
+            data = zlib.decompress(r[0]) if r and r[0] else b""
+            self._content_cache[blob_id] = data.decode("utf-8", "replace").split("\n")
+        return self._content_cache[blob_id]
+
+    def line_text(self, blob_id: int, line: int) -> str:
+        """One source line, stripped ('' when out of range)."""
+        ls = self.lines(blob_id)
+        return ls[line - 1].strip() if 0 < line <= len(ls) else ""
+
+
+def _label(conn: sqlite3.Connection, corpus_id: int) -> tuple[str, str]:
+    return _label_cached(id(conn), conn, corpus_id)
+
+
+@lru_cache(maxsize=256)
+def _label_cached(_key, conn, corpus_id):
+    r = conn.execute("SELECT name, version FROM corpus WHERE id=?", (corpus_id,)).fetchone()
+    return (r[0], r[1]) if r else ("?", "?")
+
+
+def _check_ours(conn: sqlite3.Connection, db: Path) -> None:
+    app = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app not in (0, APP_ID):
+        raise IndexCorrupt(f"{db} belongs to another application (application_id {app:#x}); "
+                           f"refusing to use it")
+    if app == 0:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and not tables >= schema.TABLES:
+            raise IndexCorrupt(f"{db} is not a vmxref index (unexpected tables); refusing to use it")
