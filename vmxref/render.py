@@ -45,6 +45,8 @@ def path_lines(s: Site) -> list[str]:
             hops.append(f"{label} ({h.file}:{h.line})")
             if h.edge and h.edge != "direct":
                 hops[-1] += f" ={h.edge}=>"
+            elif h.via:
+                hops[-1] += f" [{h.via}]"
         out.append(clean("    path: " + " -> ".join(hops)))
     return out
 

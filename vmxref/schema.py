@@ -39,7 +39,7 @@ CREATE INDEX IF NOT EXISTS ref_name ON ref(name);
 CREATE INDEX IF NOT EXISTS ref_blob ON ref(blob_id);
 CREATE TABLE IF NOT EXISTS call (
     blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, callee TEXT, kind TEXT,
-    recv TEXT, args TEXT, end_line INTEGER);
+    recv TEXT, args TEXT, end_line INTEGER, guard_end INTEGER);
 CREATE INDEX IF NOT EXISTS call_callee ON call(callee);
 CREATE INDEX IF NOT EXISTS call_func ON call(func);
 CREATE INDEX IF NOT EXISTS call_blob ON call(blob_id);

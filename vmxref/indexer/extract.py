@@ -543,7 +543,8 @@ def _call(cx: _Ctx, n) -> None:
         ch = chain_of(cx, fn)
         callee, kind, recv = _last_field(ch) or "?", "pointer", json.dumps(ch)
     arglist = _args(cx, args)
-    cx.f.calls.append((line, col, func, callee, kind, recv, json.dumps(arglist), n.end_point[0] + 1))
+    cx.f.calls.append((line, col, func, callee, kind, recv, json.dumps(arglist), n.end_point[0] + 1,
+                       _guard_end(n)))
     if args is not None:
         _logcall(cx, n, args, callee, func, line, col, arglist)
         if callee in WHOLE_OBJECT_WRITERS and args.named_children:
@@ -553,6 +554,28 @@ def _call(cx: _Ctx, n) -> None:
             cx.f.assigns.append((line, col, func, _last_field(ch), json.dumps(ch), callee,
                                  cx.text(n), "whole-object"))
             cx.write_nodes.add(_span(target))
+
+
+_GUARD_WRAPPERS = frozenset({"parenthesized_expression", "condition_clause", "unary_expression",
+                             "binary_expression", "call_expression", "argument_list"})
+
+
+def _guard_end(n) -> int | None:
+    """When the call is (part of) an `if` condition: last line of the guarded branch."""
+    node, prev = n.parent, n
+    for _ in range(6):
+        if node is None:
+            return None
+        if node.type == "if_statement":
+            cond = node.child_by_field_name("condition")
+            if cond is not None and cond.start_byte <= prev.start_byte < cond.end_byte:
+                cons = node.child_by_field_name("consequence")
+                return cons.end_point[0] + 1 if cons is not None else None
+            return None
+        if node.type not in _GUARD_WRAPPERS:
+            return None
+        prev, node = node, node.parent
+    return None
 
 
 def _string_value(cx: _Ctx, node) -> str | None:
@@ -655,7 +678,7 @@ def _pointer(cx: _Ctx, n) -> None:
     if fn is not None and fn.type == "field_expression":
         fld = fn.child_by_field_name("field")
         callee = cx.name(fld) if fld is not None else callee
-    if callee in WHOLE_OBJECT_WRITERS and parent.named_children and parent.named_children[0] == n:
+    if callee in WHOLE_OBJECT_WRITERS:  # arg 0 is recorded by _call; the others are read
         return
     ch = chain_of(cx, arg)
     line, col = _pos(arg)
@@ -666,10 +689,9 @@ def _pointer(cx: _Ctx, n) -> None:
 
 def _case(cx: _Ctx, n) -> None:
     val = n.child_by_field_name("value")
-    if val is None:
-        return
-    line, col = _pos(val)
-    cx.f.cases.append((line, col, cx.func_at(n.start_byte), cx.text(val, 120)))
+    line, col = _pos(val if val is not None else n)
+    cx.f.cases.append((line, col, cx.func_at(n.start_byte),
+                       cx.text(val, 120) if val is not None else "default"))
 
 
 def _ref_kind(cx: _Ctx, span: tuple[int, int]) -> str:

@@ -1,0 +1,421 @@
+"""Match run-time log lines against printf / kernel / IPRT format strings (`vmxref logline`).
+
+Pure Python, no index: the extractor hands over each logging call's format string (adjacent
+literals concatenated, C escapes decoded) and, for the kernel, the file's `pr_fmt` prefix.
+
+    spec = compile_format("TM: cTSCTicksPerSecond=%'RU64 (%#RX64) enmTSCMode=%d (%s)", "iprt")
+    m = match(spec, clean_line(raw_line))      # Match(score, mode, spans) or None
+    literal_keys(fmt, "iprt")                  # words a matching line must contain
+    line_words(line)                           # the words of a line (for the pre-filter)
+
+A format compiles to a token list: literal strings and `Conv`s, each with an `Atom` (a small,
+linear regex or "any text").  Matching is a memoised depth-first search over (token, position)
+with a step budget, never one big backtracking regex, so a 1 MB line is matched or rejected
+in bounded time.  Three modes, tried in order: "full" (the whole line is the format's output),
+"contained" (extra text before/after it) and "fragment" (the line is a piece of the output,
+e.g. a pasted excerpt).  Tables of conversions live in `vmxref.queries.logfmt_conv`.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from vmxref.queries.logfmt_conv import ANY, Atom, parse_conversion
+
+DIALECTS = ("printf", "kernel", "iprt")
+MAX_TOKENS = 256          # longer formats: the tail becomes one "any" atom
+MAX_STEPS = 40_000        # search budget per match() call
+MAX_OCCURRENCES = 100_000  # occurrences of one literal indexed per line
+
+_KERN_LEVEL = re.compile(
+    r"^(?:\x01[0-7cd]|KERN_(?:EMERG|ALERT|CRIT|ERR|WARNING|NOTICE|INFO|DEBUG|DEFAULT|CONT)\b ?)+")
+
+
+@dataclass(frozen=True)
+class Conv:
+    """One conversion of a format: its text (`%'RU64`), argument index and atom.
+
+    `arg_index` is 0-based into the call's arguments after the format; conversions that
+    come from the `prefix` get -1, and `%%`-like conversions never become a Conv.
+    """
+
+    text: str
+    arg_index: int
+    atom: Atom
+
+
+Token = str | Conv
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    """A compiled format string: tokens plus what the compiler could not understand."""
+
+    fmt: str
+    dialect: str
+    prefix: str
+    tokens: tuple[Token, ...]
+    problems: tuple[str, ...] = ()   # non-empty: the format was not fully understood
+    unknown: tuple[str, ...] = ()    # conversions matched loosely (e.g. unknown %R types)
+
+    @property
+    def literal_len(self) -> int:
+        """Number of literal characters in the compiled format."""
+        return sum(len(t) for t in self.tokens if isinstance(t, str))
+
+    @property
+    def ok(self) -> bool:
+        """True when every conversion was understood (no problems)."""
+        return not self.problems
+
+
+class Span(NamedTuple):
+    """Which part of the line one argument produced."""
+
+    arg_index: int
+    conversion: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """A successful match: score in 0..1, mode ("full", "contained", "fragment"), spans."""
+
+    score: float
+    mode: str
+    spans: tuple[Span, ...]
+    literal_chars: int
+
+
+# ---------------------------------------------------------------------------------------
+# compiling
+
+def compile_format(fmt: str, dialect: str, prefix: str = "") -> FormatSpec:
+    """Compile `prefix + fmt` (dialect "printf", "kernel" or "iprt") into a FormatSpec.
+
+    Never raises on odd text: a stray or invalid `%` is kept as literal text and reported in
+    `problems`.  Kernel log levels (`\\x016`, `KERN_INFO`) are stripped from both parts, and
+    trailing whitespace of the whole format is dropped (clean_line drops it from lines).
+    """
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown format dialect {dialect!r} (expected one of {DIALECTS})")
+    if dialect == "kernel":
+        prefix, fmt = _KERN_LEVEL.sub("", prefix), _KERN_LEVEL.sub("", fmt)
+    problems: list[str] = []
+    unknown: list[str] = []
+    pre_tokens, _ = _tokenize(prefix, dialect, problems, unknown, arg_base=None)
+    tokens, _ = _tokenize(fmt, dialect, problems, unknown, arg_base=0)
+    merged = _merge(pre_tokens + tokens)
+    return FormatSpec(fmt, dialect, prefix, tuple(merged), tuple(problems), tuple(unknown))
+
+
+def _tokenize(fmt: str, dialect: str, problems: list[str], unknown: list[str],
+              arg_base: int | None) -> tuple[list[Token], int]:
+    """Split a format into literals and Convs; returns (tokens, number of args used)."""
+    out: list[Token] = []
+    i, arg, lit = 0, 0, []
+    while i < len(fmt):
+        j = fmt.find("%", i)
+        if j < 0:
+            lit.append(fmt[i:])
+            break
+        lit.append(fmt[i:j])
+        conv = parse_conversion(fmt, j, dialect)
+        if conv is None:
+            problems.append(f"bad conversion at {j}: {fmt[j:j + 8]!r}")
+            lit.append("%")
+            i = j + 1
+            continue
+        i = conv.end
+        if conv.literal is not None:
+            lit.append(conv.literal)
+            continue
+        if conv.unknown:
+            unknown.append(conv.text)
+        if conv.position is not None:
+            value_arg = conv.position - 1
+        else:
+            value_arg = arg + conv.stars if conv.nargs else -1
+            arg += conv.stars + conv.nargs
+        out.append("".join(lit))
+        lit = []
+        out.append(Conv(conv.text, value_arg if arg_base is not None else -1, conv.atom))
+    out.append("".join(lit))
+    return out, arg
+
+
+def _merge(tokens: list[Token]) -> list[Token]:
+    """Join adjacent literals, drop empty ones, strip trailing whitespace, cap the length."""
+    merged: list[Token] = []
+    for tok in tokens:
+        if isinstance(tok, str):
+            if not tok:
+                continue
+            if merged and isinstance(merged[-1], str):
+                merged[-1] += tok
+                continue
+        merged.append(tok)
+    while merged and isinstance(merged[-1], str):
+        tail = merged.pop().rstrip()
+        if tail:
+            merged.append(tail)
+            break
+    if len(merged) > MAX_TOKENS:
+        merged = merged[:MAX_TOKENS] + [Conv("...", -1, ANY)]
+    return merged
+
+
+# ---------------------------------------------------------------------------------------
+# pre-filter keys
+
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+
+
+def literal_keys(fmt: str, dialect: str, prefix: str = "") -> list[str]:
+    """Words (>= 2 chars) of the format's literal text that any full rendering contains.
+
+    A word touching a conversion (`%dms` -> "ms") is left out, because the rendered line
+    glues it to the argument's text.  Every line printed by the format (and passed through
+    clean_line) contains each key as a whole word of `line_words(line)`.
+    """
+    tokens = compile_format(fmt, dialect, prefix).tokens
+    keys: list[str] = []
+    for k, tok in enumerate(tokens):
+        if not isinstance(tok, str):
+            continue
+        words = list(_WORD.finditer(tok))
+        for w in words:
+            glued_left = w.start() == 0 and k > 0
+            glued_right = w.end() == len(tok) and k + 1 < len(tokens)
+            if len(w.group()) >= 2 and not glued_left and not glued_right \
+                    and w.group() not in keys:
+                keys.append(w.group())
+    return keys
+
+
+def line_words(line: str) -> set[str]:
+    """The set of words of a log line, for intersecting with `literal_keys`."""
+    return set(_WORD.findall(line))
+
+
+# ---------------------------------------------------------------------------------------
+# cleaning
+
+_ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_SYSLOG = re.compile(r"^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ kernel: )?")
+_DMESG = re.compile(r"^(?:<\d{1,3}>)?\[\s*\d+\.\d+\]\s?(?:\[\s*[TC]\d+\]\s?)?"
+                    r"|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ")
+_VBOX_TS = re.compile(r"^\d{1,4}:\d\d:\d\d\.\d{3,9} ")
+_VBOX_THREAD = re.compile(
+    r"^(?:(?:EMT(?:-\d+)?|EMT #\d+|main|Timer(?:LR)?|VMPowerUp|VMPowerDown|nspr-\d+|ATA-\d+|"
+    r"AHCI-\w+|VBoxSvc\w*|DisplayRefresh)\s+|[^\s:]{1,16}\s{2,})")
+
+
+def clean_line(line: str) -> str:
+    """Strip what the log system added, keeping what the format printed.
+
+    Removes ANSI escapes, a trailing newline/whitespace, dmesg `[   12.345678] ` (and
+    `[ T123]`, `dmesg -T`, syslog `<6>` / `Mon DD hh:mm:ss host kernel: `) prefixes, and
+    VBox.log `00:00:01.234567 ` timestamps plus a thread-name column (`EMT-0   `).
+    `kvm [1234]: ` is kept: it is part of the format.
+    """
+    line = _ANSI.sub("", line).rstrip()
+    line = _DMESG.sub("", _SYSLOG.sub("", line, count=1), count=1)
+    stamped = _VBOX_TS.match(line)
+    if stamped:
+        line = line[stamped.end():]
+        thread = _VBOX_THREAD.match(line)
+        if thread and thread.end() < len(line):
+            line = line[thread.end():]
+    return line
+
+
+# ---------------------------------------------------------------------------------------
+# matching
+
+class _OutOfBudget(Exception):
+    """Internal: the search used up its step budget."""
+
+
+_PRE = Conv("", -2, ANY)    # implicit "anything" around the format in contained mode
+_POST = Conv("", -2, ANY)
+
+
+class _Search:
+    """One match attempt of a token list against one line (memoised DFS with a budget)."""
+
+    def __init__(self, tokens: tuple[Token, ...], line: str, budget: list[int],
+                 fragment: bool = False) -> None:
+        self.tokens, self.line, self.n = tokens, line, len(line)
+        self.budget, self.fragment = budget, fragment
+        self.failed: set[tuple[int, int]] = set()
+        self.occ: dict[str, list[int]] = {}
+
+    def tick(self) -> None:
+        """Spend one step of the shared budget."""
+        self.budget[0] -= 1
+        if self.budget[0] < 0:
+            raise _OutOfBudget
+
+    def occurrences(self, lit: str) -> list[int]:
+        """Sorted start positions of `lit` in the line (capped)."""
+        found = self.occ.get(lit)
+        if found is None:
+            found, at = [], self.line.find(lit)
+            while at >= 0 and len(found) < MAX_OCCURRENCES:
+                found.append(at)
+                at = self.line.find(lit, at + 1)
+            self.occ[lit] = found
+        return found
+
+    def literals_in_order(self) -> bool:
+        """Cheap necessary condition: every literal occurs, in order, without overlap."""
+        pos = 0
+        for tok in self.tokens:
+            if isinstance(tok, str):
+                at = self.line.find(tok, pos)
+                if at < 0:
+                    return False
+                pos = at + len(tok)
+        return True
+
+    def run(self, ti: int, pos: int) -> list[Span] | None:
+        """Match tokens[ti:] against line[pos:]; returns the spans, or None."""
+        key = (ti, pos)
+        if key in self.failed:
+            return None
+        self.tick()
+        found = self._step(ti, pos)
+        if found is None:
+            self.failed.add(key)
+        return found
+
+    def _step(self, ti: int, pos: int) -> list[Span] | None:
+        if pos == self.n and (self.fragment or ti == len(self.tokens)):
+            return []
+        if ti == len(self.tokens):
+            return None
+        tok = self.tokens[ti]
+        if isinstance(tok, str):
+            if self.line.startswith(tok, pos):
+                return self.run(ti + 1, pos + len(tok))
+            if self.fragment and self.n - pos < len(tok) and tok.startswith(self.line[pos:]):
+                return []
+            return None
+        for end in self.ends(ti, pos):
+            rest = self.run(ti + 1, end)
+            if rest is not None:
+                return [Span(tok.arg_index, tok.text, pos, end, self.line[pos:end])] + rest
+        return None
+
+    def ends(self, ti: int, pos: int, relaxed: bool = False):  # type: ignore[no-untyped-def]
+        """Candidate end positions of conversion tokens[ti] starting at pos (shortest first)."""
+        atom: Atom = ANY if relaxed else self.tokens[ti].atom  # type: ignore[union-attr]
+        hi = self.n if atom.max_len is None else min(self.n, pos + atom.max_len)
+        nxt = self.tokens[ti + 1] if ti + 1 < len(self.tokens) else None
+        if nxt is None:
+            candidates: object = [self.n] if hi == self.n else []
+            if self.fragment:
+                atom = ANY
+        elif isinstance(nxt, str):
+            occ = self.occurrences(nxt)
+            lo_i, hi_i = bisect.bisect_left(occ, pos), bisect.bisect_right(occ, hi)
+            candidates = (occ[k] for k in range(lo_i, hi_i))
+            if self.fragment and hi == self.n:
+                candidates = _chain_end(candidates, self.n)
+        else:
+            candidates = range(pos, hi + 1)
+        for end in candidates:  # type: ignore[attr-defined]
+            self.tick()
+            if atom.accepts(self.line, pos, end):
+                yield end
+
+
+def _chain_end(candidates, n: int):  # type: ignore[no-untyped-def]
+    """Yield the candidates, then the end of the line (fragment: output cut short)."""
+    yield from candidates
+    yield n
+
+
+def match(spec: FormatSpec, line: str) -> Match | None:
+    """Match one (cleaned) log line against a compiled format; None if it cannot be its output.
+
+    Positions in the spans index `line` as given (only trailing whitespace is ignored).
+    Never raises; a search that exceeds its budget counts as no match.
+    """
+    line = line.rstrip()
+    if not line or not spec.tokens:
+        return None
+    budget = [MAX_STEPS]
+    try:
+        for mode in ("full", "contained", "fragment"):
+            spans = _match_mode(spec, line, mode, budget)
+            if spans is not None:
+                return _score(spec, line, mode, spans)
+    except (_OutOfBudget, RecursionError):
+        return None
+    return None
+
+
+def _match_mode(spec: FormatSpec, line: str, mode: str, budget: list[int]) -> list[Span] | None:
+    """Try one matching mode; returns spans or None."""
+    if mode == "full":
+        first, last = spec.tokens[0], spec.tokens[-1]
+        if isinstance(first, str) and not line.startswith(first):
+            return None
+        if isinstance(last, str) and not line.endswith(last):
+            return None
+        search = _Search(spec.tokens, line, budget)
+        return search.run(0, 0) if search.literals_in_order() else None
+    if mode == "contained":
+        search = _Search((_PRE,) + spec.tokens + (_POST,), line, budget)
+        return search.run(0, 0) if search.literals_in_order() else None
+    return _fragment(spec.tokens, line, budget)
+
+
+def _fragment(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list[Span] | None:
+    """The line is a piece of the format's output: it may start and end inside any token."""
+    search = _Search(tokens, line, budget, fragment=True)
+    n = len(line)
+    for ti, tok in enumerate(tokens):
+        if isinstance(tok, Conv):
+            for end in search.ends(ti, 0, relaxed=True):
+                rest = search.run(ti + 1, end)
+                if rest is not None:
+                    return [Span(tok.arg_index, tok.text, 0, end, line[:end])] + rest
+            continue
+        k = tok.find(line[0])
+        while k >= 0:
+            search.tick()
+            piece = tok[k:]
+            if n <= len(piece):
+                if piece.startswith(line):
+                    return []
+            elif line.startswith(piece):
+                found = search.run(ti + 1, len(piece))
+                if found is not None:
+                    return found
+            k = tok.find(line[0], k + 1)
+    return None
+
+
+def _score(spec: FormatSpec, line: str, mode: str, spans: list[Span]) -> Match | None:
+    """Score a match from the characters literal text (and typed arguments) explained.
+
+    full: 0.2 + 0.8 * evidence / len(line); contained and fragment: 0.1 / 0.0 + 0.7 * ...,
+    where evidence = literal chars + weight * chars of typed arguments (numbers, hex, ...).
+    """
+    n = len(line)
+    literal = n - sum(s.end - s.start for s in spans)
+    weights = {t.text: t.atom.weight for t in spec.tokens if isinstance(t, Conv)}
+    real = [s for s in spans if s.arg_index != -2]
+    if mode == "fragment" and (literal < min(3, n) or literal < 0.05 * n):
+        return None
+    typed = sum(weights.get(s.conversion, 0.0) * (s.end - s.start) for s in real)
+    base, factor = {"full": (0.2, 0.8), "contained": (0.1, 0.7), "fragment": (0.0, 0.7)}[mode]
+    score = min(1.0, base + factor * (literal + typed) / n)
+    return Match(round(score, 6), mode, tuple(real), literal)

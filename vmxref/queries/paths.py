@@ -1,0 +1,204 @@
+"""Entry points and call paths: `| paths [from entry|FUNC] [depth N]` and `path A -> B`.
+
+The graph is explored lazily from the site backwards (callers, indirect edges, and deferred
+request edges), so a query touches only the neighbourhood it needs. networkx finds the
+shortest paths in the explored subgraph.
+"""
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+
+from vmxref.model import Hop, Site
+from vmxref.queries.base import Scope
+from vmxref.queries.edges import Edge, _profile_section, graph
+from vmxref.queries.requests import deferred_into
+
+MAX_PATHS_PER_SITE = 4
+MAX_NODES = 4000
+
+
+class Entries:
+    """Decides whether a function is an entry point, per the profile's [entry] rules."""
+
+    def __init__(self, sc: Scope):
+        self.sc = sc
+        self.rules = _profile_section(sc, "entry")
+        self.g = graph(sc)
+        self._memo: dict[str, str] = {}
+
+    def kind(self, func: str) -> str:
+        """Entry kind of `func` ('' when it is not an entry point)."""
+        if func not in self._memo:
+            self._memo[func] = self._kind(func)
+        return self._memo[func]
+
+    def _kind(self, func: str) -> str:
+        r = self.rules
+        if func in r.get("functions", []):
+            return "entry"
+        members = r.get("members", {})
+        bound = self.g.bindings_of(func)
+        for slot, _cont, _where in bound:
+            if slot in members:
+                return members[slot]
+        regs = r.get("registrars", {})
+        for cid, path, bid, line, caller in self.sc.rows(
+                "ref", "t.name = ? AND t.kind IN ('read', 'addr')", (func,), "t.line, t.func"):
+            for callee, args in self.sc.conn.execute(
+                    "SELECT callee, args FROM call WHERE blob_id = ? AND line <= ? AND end_line >= ?",
+                    (bid, line, line)):
+                if callee in regs:
+                    idx, kind = regs[callee]
+                    a = json.loads(args)
+                    if idx < len(a) and a[idx].lstrip("&") == func:
+                        return kind
+        decl = r.get("decl_macros", {})
+        if decl:
+            for (mname,) in self.sc.conn.execute(
+                    "SELECT r.name FROM sym s JOIN ref r ON r.blob_id = s.blob_id AND r.line = s.line "
+                    "AND r.kind = 'macro' WHERE s.name = ? AND s.kind = 'function'", (func,)):
+                if mname in decl:
+                    return decl[mname]
+        members_bound = [b for b in bound if b[1] is not None]
+        if r.get("unbound_member_callbacks") and members_bound and not self.g.into(func):
+            slot, cont, _ = members_bound[0]
+            return f"callback {cont}.{slot}"
+        return ""
+
+
+def _case_label(sc: Scope, e: Edge, prefixes: list[str]) -> str:
+    """The `case X:` governing a call site, when X has one of the profile's prefixes."""
+    if not prefixes:
+        return ""
+    r = sc.conn.execute("SELECT value FROM kase WHERE blob_id = ? AND func = ? AND line <= ? "
+                        "ORDER BY line DESC LIMIT 1", (e.blob_id, e.caller, e.line)).fetchone()
+    if r and any(r[0].startswith(p) for p in prefixes):
+        return f"case {r[0]}"
+    return ""
+
+
+WEIGHTS = {"direct": 1.0, "static-call": 1.0, "ops-table": 1.0, "pointer": 1.2,
+           "registered": 1.5, "deferred": 2.5}
+WEAK_ENTRIES = ("exported",)  # internal APIs: sources of paths, but exploration goes on
+
+
+def is_strong(kind: str) -> bool:
+    """Entries from outside the code (ioctl, MSR, notifier, ...) stop the backward search."""
+    return bool(kind) and kind not in WEAK_ENTRIES
+
+
+def _explore_back(sc: Scope, target: str, line: int, depth: int, stop_at_entries: bool,
+                  entries: Entries, start: str | None) -> nx.DiGraph:
+    """Backward BFS from `target` (at `line`) over call, indirect and deferred edges.
+
+    A deferred edge (request raised elsewhere, tested here) is crossed only for the
+    requests whose test guards the line the path goes through.
+    """
+    g = graph(sc)
+    dg = nx.DiGraph()
+    dg.add_node(target)
+    frontier = [(target, line)]
+    for _ in range(depth):
+        nxt = []
+        for f, at in frontier:
+            if f != target and ((start is None and stop_at_entries and is_strong(entries.kind(f)))
+                                or f == start):
+                continue
+            for e in g.into(f) + deferred_into(sc, f, at):
+                if not e.caller or e.caller == f:
+                    continue
+                if e.caller not in dg:
+                    nxt.append((e.caller, e.line))
+                if not dg.has_edge(e.caller, f):
+                    dg.add_edge(e.caller, f, edge=e, weight=WEIGHTS.get(e.kind, 1.0))
+            if dg.number_of_nodes() > MAX_NODES:
+                return dg
+        frontier = nxt
+    return dg
+
+
+def _hops(sc: Scope, dg: nx.DiGraph, nodes: list[str], site: Site, entries: Entries,
+          prefixes: list[str]) -> list[Hop]:
+    hops = []
+    for a, b in zip(nodes, nodes[1:]):
+        e: Edge = dg.edges[a, b]["edge"]
+        via = e.via if e.kind != "direct" else ""
+        case = _case_label(sc, e, prefixes)
+        if case:
+            via = f"{case}; {via}" if via else case
+        hops.append(Hop(a, e.path, e.line, e.kind, via, entries.kind(a) if not hops else ""))
+    hops.append(Hop(site.function, site.file, site.line, entry="" if hops else entries.kind(site.function)))
+    return hops
+
+
+def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 6) -> list[Site]:
+    """Attach to every site the shortest call paths from entry points (or from `start`)."""
+    entries = Entries(sc)
+    prefixes = list(entries.rules.get("case_prefixes", []))
+    for s in sites:
+        if not s.function:
+            s.paths = []
+            continue
+        dg = _explore_back(sc, s.function, s.line, depth, True, entries, start)
+        if start is not None:
+            sources = [start] if start in dg else []
+        else:
+            sources = [n for n in dg.nodes if entries.kind(n)]
+        found = []
+        for src in sources:
+            try:
+                nodes = nx.shortest_path(dg, src, s.function, weight="weight")
+            except nx.NetworkXNoPath:
+                continue
+            cost = nx.path_weight(dg, nodes, "weight") if len(nodes) > 1 else 0
+            found.append((not is_strong(entries.kind(src)), cost, nodes))
+        found.sort()
+        found = [p for _w, _c, p in found]
+        s.paths = [_hops(sc, dg, p, s, entries, prefixes) for p in _diverse(found)]
+    return sites
+
+
+def _diverse(paths: list[list[str]]) -> list[list[str]]:
+    """Shortest paths first, at most one per entry and per first hop after the entry."""
+    out, seen = [], set()
+    for p in paths:
+        key = p[1] if len(p) > 1 else p[0]
+        if key in seen and len(out) >= 2:
+            continue
+        seen.add(key)
+        out.append(p)
+        if len(out) >= MAX_PATHS_PER_SITE:
+            break
+    return out
+
+
+def path_query(sc: Scope, src: str, dst: str, max_len: int = 8) -> list[Site]:
+    """Call paths from function `src` to function `dst` (shortest first, up to 5)."""
+    sc.require(src)
+    sc.require(dst)
+    entries = Entries(sc)
+    prefixes = list(entries.rules.get("case_prefixes", []))
+    dg = _explore_back(sc, dst, 0, max_len, False, entries, src)
+    if src not in dg:
+        return []
+    out = []
+    for nodes in _limited(nx.shortest_simple_paths(dg, src, dst, weight="weight"), 5):
+        last: Edge = dg.edges[nodes[-2], nodes[-1]]["edge"]
+        name, version = sc.store.corpus_label(last.cid)
+        site = Site("path", name, version, last.path, last.line, last.col, last.caller, dst,
+                    sc.store.line_text(last.blob_id, last.line), {"length": len(nodes) - 1})
+        end = Site("path", name, version, last.path, last.line, last.col, dst, dst, "")
+        site.paths = [_hops(sc, dg, nodes, end, entries, prefixes)]
+        out.append(site)
+    return out
+
+
+def _limited(it, n: int) -> list:
+    out = []
+    for x in it:
+        out.append(x)
+        if len(out) >= n:
+            break
+    return out

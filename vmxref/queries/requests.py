@@ -1,0 +1,229 @@
+"""Requests and flags: `calls F arg N = C`, `raises C`, `consumes C`, and deferred edges.
+
+The corpus profile's [requests] table names setter, tester and clearer functions or macros
+with the argument index of the request (0-based):
+
+    setters = { kvm_make_request = 0, __kvm_make_request = 0, VMCPU_FF_SET = 1 }
+    testers = { kvm_check_request = 0, kvm_test_request = 0, VMCPU_FF_IS_SET = 1 }
+    clearers = { kvm_clear_request = 0, VMCPU_FF_CLEAR = 1 }
+
+Wrappers are found from the code: a function that passes one of its parameters as the request
+argument of a setter is a setter too (`kvm_make_all_cpus_request(kvm, req)`), at any depth;
+so are function-like macros whose body does the same.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from vmxref.model import Site
+from vmxref.queries.base import Scope
+from vmxref.queries.edges import Edge, _profile_section, graph
+
+_TOKEN = re.compile(r"[A-Za-z_]\w*")
+MAX_WRAPPER_DEPTH = 6
+
+
+@dataclass
+class RequestApi:
+    """Setter/tester/clearer names -> request argument index, wrappers included."""
+
+    setters: dict[str, int]
+    testers: dict[str, int]
+    clearers: dict[str, int]
+    wrapped_by: dict[str, str]  # wrapper -> the setter it forwards to
+
+
+def request_api(sc: Scope) -> RequestApi:
+    """The request API of the scope's corpora, with wrappers discovered (memoised per scope)."""
+    cached = getattr(sc, "_request_api", None)
+    if cached is not None:
+        return cached
+    prof = _profile_section(sc, "requests")
+    api = RequestApi({k: int(v) for k, v in prof.get("setters", {}).items()},
+                     {k: int(v) for k, v in prof.get("testers", {}).items()},
+                     {k: int(v) for k, v in prof.get("clearers", {}).items()}, {})
+    for table in (api.setters, api.testers):
+        _add_wrappers(sc, table, api.wrapped_by if table is api.setters else {})
+    sc._request_api = api  # type: ignore[attr-defined]
+    return api
+
+
+def _add_wrappers(sc: Scope, table: dict[str, int], wrapped_by: dict[str, str]) -> None:
+    g = graph(sc)
+    frontier = list(table)
+    for _ in range(MAX_WRAPPER_DEPTH):
+        nxt = []
+        for setter in frontier:
+            idx = table[setter]
+            for _cid, _p, _b, func, args in sc.rows("call", "t.callee = ?", (setter,), "t.func, t.args"):
+                if not func or func in table:
+                    continue
+                a = json.loads(args)
+                if idx >= len(a):
+                    continue
+                params = g.params(func)
+                if a[idx] in params:
+                    table[func] = params.index(a[idx])
+                    wrapped_by[func] = setter
+                    nxt.append(func)
+            for name, pidx in _macro_wrappers(sc, setter, idx):
+                if name not in table:
+                    table[name] = pidx
+                    wrapped_by[name] = setter
+                    nxt.append(name)
+        frontier = nxt
+        if not frontier:
+            break
+
+
+def _macro_wrappers(sc: Scope, setter: str, idx: int) -> list[tuple[str, int]]:
+    """Function-like macros whose body calls `setter` with one of their parameters at `idx`."""
+    out = []
+    call_re = re.compile(rf"\b{re.escape(setter)}\s*\(")
+    for _c, _p, _b, name, text in sc.rows(
+            "sym", "t.kind = 'macro' AND t.text LIKE ?", (f"%{setter}%",), "t.name, t.text"):
+        if not text or not text.startswith("("):
+            continue
+        params = [p.strip() for p in text[1:text.find(")")].split(",")]
+        body = text[text.find(")") + 1:]
+        for m in call_re.finditer(body):
+            args = _split_args(body[m.end():])
+            if idx < len(args):
+                tok = args[idx].strip().strip("()")
+                if tok in params:
+                    out.append((name, params.index(tok)))
+    return out
+
+
+def _split_args(s: str) -> list[str]:
+    depth, cur, out = 0, [], []
+    for ch in s:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                out.append("".join(cur))
+                return out
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    out.append("".join(cur))
+    return out
+
+
+def _has_token(arg: str, const: str) -> bool:
+    return const in _TOKEN.findall(arg)
+
+
+def _const_calls(sc: Scope, const: str, table: dict[str, int]) -> list[tuple]:
+    """Calls of functions in `table` whose request argument mentions `const`."""
+    out = []
+    lines = {}
+    for cid, path, bid, line, func in sc.rows("ref", "t.name = ?", (const,), "t.line, t.func"):
+        lines.setdefault((bid, func), set()).add(line)
+    for (bid, func), ls in lines.items():
+        for row in sc.conn.execute(
+                "SELECT line, col, callee, args, end_line, guard_end FROM call WHERE blob_id = ? "
+                "AND func = ?", (bid, func)):
+            line, col, callee, args, end_line, guard_end = row
+            if callee not in table or not any(line <= x <= end_line for x in ls):
+                continue
+            a = json.loads(args)
+            i = table[callee]
+            if i < len(a) and _has_token(a[i], const):
+                out.append((bid, func, line, col, callee, guard_end))
+    return out
+
+
+def _sites(sc: Scope, kind: str, const: str, rows, **extra) -> list[Site]:
+    out = []
+    files = {}
+    for bid, func, line, col, callee, guard_end in rows:
+        if bid not in files:
+            files[bid] = sc.conn.execute(
+                f"SELECT corpus_id, path FROM file WHERE blob_id = ? AND corpus_id IN ({sc._in})",
+                (bid,)).fetchall()
+        for cid, path in files[bid]:
+            out.append(sc.site(kind, cid, path, bid, line, col, func, const, via=callee, **extra))
+    return sorted(out, key=Site.key)
+
+
+def raises(sc: Scope, const: str) -> list[Site]:
+    """Call sites that set `const` through a setter or a wrapper (never tests or clears)."""
+    sc.require(const)
+    api = request_api(sc)
+    rows = _const_calls(sc, const, api.setters)
+    return _sites(sc, "raise", const, rows)
+
+
+def consumes(sc: Scope, const: str) -> list[Site]:
+    """Tests of `const`, each with the calls that run when the test succeeds."""
+    sc.require(const)
+    api = request_api(sc)
+    out = []
+    for r in _const_calls(sc, const, api.testers):
+        bid, func, line, col, callee, guard_end = r
+        runs = []
+        if guard_end:
+            runs = [c for (c,) in sc.conn.execute(
+                "SELECT callee FROM call WHERE blob_id = ? AND func = ? AND line > ? AND line <= ? "
+                "ORDER BY line, col", (bid, func, line, guard_end))]
+            if not runs:  # the guarded branch is on the test's own line
+                runs = [c for (c,) in sc.conn.execute(
+                    "SELECT callee FROM call WHERE blob_id = ? AND func = ? AND line = ? "
+                    "AND callee != ?", (bid, func, line, callee))]
+        for s in _sites(sc, "consume", const, [r]):
+            s.extra["runs"] = list(dict.fromkeys(runs))
+            s.extra["guard_end"] = guard_end
+            out.append(s)
+    return sorted(out, key=Site.key)
+
+
+def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None) -> list[Site]:
+    """Call sites of `func` (direct and resolved indirect), optionally with arg N (1-based) = CONST."""
+    sc.require(func)
+    out = []
+    for e in graph(sc).into(func):
+        if arg is not None and const is not None:
+            r = sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND line = ? AND col = ?",
+                                (e.blob_id, e.line, e.col)).fetchone()
+            a = json.loads(r[0]) if r else []
+            if arg - 1 >= len(a) or not (_has_token(a[arg - 1], const) or a[arg - 1] == const):
+                continue
+        out.append(sc.site("call", e.cid, e.path, e.blob_id, e.line, e.col, e.caller, func,
+                           edge=e.kind, via=e.via))
+    return sorted(out, key=Site.key)
+
+
+def deferred_into(sc: Scope, func: str, line: int = 0) -> list[Edge]:
+    """Deferred edges raiser -> `func` for the requests whose test in `func` guards `line`."""
+    cache = getattr(sc, "_deferred", None)
+    if cache is None:
+        cache = sc._deferred = {}  # type: ignore[attr-defined]
+    key = (func, line)
+    if key in cache:
+        return cache[key]
+    api = request_api(sc)
+    out: list[Edge] = []
+    tested = set()
+    for _cid, _p, bid, callee, args, cline, gend in sc.rows(
+            "call", "t.func = ?", (func,), "t.callee, t.args, t.line, t.guard_end"):
+        if callee in api.testers and gend and cline <= line <= gend:
+            a = json.loads(args)
+            i = api.testers[callee]
+            if i < len(a):
+                tested.update(t for t in _TOKEN.findall(a[i]) if t.isupper())
+    for const in sorted(tested):
+        for bid, rfunc, line, col, callee, _g in _const_calls(sc, const, api.setters):
+            for cid, path in sc.conn.execute(
+                    f"SELECT corpus_id, path FROM file WHERE blob_id = ? AND corpus_id IN ({sc._in})",
+                    (bid,)):
+                out.append(Edge(cid, path, bid, line, col, rfunc, func, "deferred",
+                                f"{const} via {callee}"))
+    cache[key] = out
+    return out
