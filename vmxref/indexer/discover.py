@@ -35,7 +35,7 @@ class Skipped:
 
 
 def _spec(patterns: list[str]) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    return pathspec.PathSpec.from_lines("gitignore", patterns)
 
 
 def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]]:

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Create ./.venv and install vmxref (pinned dependencies) with its test extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/pip install -q --upgrade pip >/dev/null 2>&1 || true
+.venv/bin/pip install -q -e '.[test]'
