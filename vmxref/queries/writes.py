@@ -108,7 +108,7 @@ def _owner_of(qual: list[str], fields: list[str]) -> str:
 def _whole_struct(sc, tr, row, chain, qual, struct, fields, symbol) -> Site | None:
     """memset/RT_ZERO/struct assignment of an object whose type contains the asked member."""
     cid, path, bid, line, col, func, field, chain_t, op, value, kind = row
-    if kind != "whole-object" and not (kind == "assign" and qual):
+    if not qual or (kind != "whole-object" and kind != "assign"):
         return None
     last = qual[-1]
     obj_type = tr.struct_of(tr.field_type(*last.rsplit(".", 1))) if last else None
