@@ -50,8 +50,3 @@ def golden(request):
             path.write_text(actual)
         assert actual == path.read_text(), f"{path} differs; rerun with --update-goldens"
     return check
-
-
-def sites(results: list[dict]) -> set[tuple[str, str]]:
-    """{(file, function)} of results."""
-    return {(r["file"], r["function"]) for r in results}

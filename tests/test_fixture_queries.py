@@ -1,7 +1,10 @@
 """Queries on the KVM-style fixture tree: names, writes, call graph, raises, paths."""
 from __future__ import annotations
 
-from conftest import sites
+
+
+def sites(results):
+    return {(r["file"], r["function"]) for r in results}
 
 X86 = "arch/x86/kvm/x86.c"
 

@@ -247,3 +247,8 @@ def main() -> None:
         cli(prog_name="vmxref")
     except BrokenPipeError:
         _quiet_broken_pipe()
+
+
+# Commands that live in their own modules register themselves on `cli` when imported.
+from vmxref import cli_more  # noqa: E402,F401  (report, session, shell)
+from vmxref import cli_saved  # noqa: E402,F401  (run, check, diff)

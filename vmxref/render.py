@@ -58,7 +58,10 @@ def render_sites(sites: list[Site], as_json: bool, echo: Callable[[str], None]) 
             echo(json.dumps(s.to_json(), ensure_ascii=False))
             continue
         if s.kind == "provenance":
-            echo(clean(("  " * s.extra.get("level", 0)) + site_line(s)))
+            from vmxref.queries.provenance import tree_lines
+            echo(clean(site_line(s) + f"  [= {s.extra.get('value', '')}]"))
+            for line in tree_lines(s):
+                echo(clean(line))
             continue
         echo(site_line(s))
         for line in path_lines(s):

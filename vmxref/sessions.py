@@ -1,13 +1,33 @@
-"""Recorded code-reading sessions: an append-only JSONL log of queries, results and notes."""
+"""Recorded code-reading sessions: an append-only JSONL log of queries, results and notes.
+
+One file per session, `<index dir>/sessions/NAME.jsonl`; one JSON object per line with a
+`type` (start, stop, query, note, bookmark) and a `time` (UTC seconds). `ACTIVE` in the
+same directory names the session that `record_if_active` appends to. Lines are only ever
+appended; a session can be resumed by starting it again.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from vmxref.model import Site
+from vmxref.errors import VmxrefError
+from vmxref.model import Hop, Site
+
+MAX_RESULTS = 200     # full results kept per query record
+MAX_KEYS = 5000       # match keys (file, function, text) kept per query record
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_WS = re.compile(r"\s+")
+
+
+class SessionError(VmxrefError):
+    """A session that does not exist, is not active, or a bad session name."""
 
 
 def sessions_dir(index_dir: Path | None = None) -> Path:
@@ -16,13 +36,89 @@ def sessions_dir(index_dir: Path | None = None) -> Path:
     return base / "sessions"
 
 
+def check_name(name: str) -> str:
+    """A session name usable as a file name, or SessionError."""
+    if not _NAME.fullmatch(name or "") or name.startswith("."):
+        raise SessionError(f"bad session name {name!r}: use letters, digits, '.', '_', '-' "
+                           f"(at most 64, not starting with '.')")
+    return name
+
+
+def log_path(index_dir: Path | None, name: str) -> Path:
+    """The JSONL file of a session."""
+    return sessions_dir(index_dir) / f"{check_name(name)}.jsonl"
+
+
 def active(index_dir: Path | None = None) -> str | None:
     """Name of the active session, if any."""
     f = sessions_dir(index_dir) / "ACTIVE"
     try:
-        return f.read_text().strip() or None
+        name = f.read_text().strip()
     except OSError:
         return None
+    return name if name and _NAME.fullmatch(name) else None
+
+
+def _append(index_dir: Path | None, name: str, rec: dict[str, Any]) -> None:
+    path = log_path(index_dir, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rec = {"type": rec.pop("type"), "time": round(time.time(), 3), **rec}
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def _require_active(index_dir: Path | None) -> str:
+    name = active(index_dir)
+    if not name:
+        raise SessionError("no active session; run `vmxref session start NAME` first")
+    return name
+
+
+# --- recording -------------------------------------------------------------------------
+
+def start(index_dir: Path | None, name: str, meta: dict[str, str] | None = None) -> bool:
+    """Make `name` the active session (resuming it when it exists); True when new."""
+    path = log_path(index_dir, name)
+    new = not path.exists()
+    _append(index_dir, name, {"type": "start", "name": name, "resumed": not new,
+                              "meta": meta or {}})
+    (sessions_dir(index_dir) / "ACTIVE").write_text(name + "\n", encoding="utf-8")
+    return new
+
+
+def stop(index_dir: Path | None) -> str:
+    """End the active session; returns its name."""
+    name = _require_active(index_dir)
+    _append(index_dir, name, {"type": "stop"})
+    (sessions_dir(index_dir) / "ACTIVE").unlink(missing_ok=True)
+    return name
+
+
+def note(index_dir: Path | None, text: str) -> str:
+    """Append a note to the active session; returns its name."""
+    name = _require_active(index_dir)
+    if not text.strip():
+        raise SessionError("empty note")
+    _append(index_dir, name, {"type": "note", "text": text})
+    return name
+
+
+def parse_location(loc: str) -> tuple[str, int]:
+    """'FILE:LINE' -> (FILE, LINE), or SessionError."""
+    path, sep, line = loc.rpartition(":")
+    if not sep or not path or not line.isdigit() or int(line) < 1:
+        raise SessionError(f"bad bookmark {loc!r}: expected FILE:LINE, e.g. arch/x86/kvm/x86.c:3120")
+    return path, int(line)
+
+
+def bookmark(index_dir: Path | None, loc: str, text: str = "",
+             corpus: str | None = None, line_text: str = "") -> str:
+    """Append a bookmark FILE:LINE (with a comment) to the active session."""
+    name = _require_active(index_dir)
+    path, line = parse_location(loc)
+    _append(index_dir, name, {"type": "bookmark", "file": path, "line": line, "text": text,
+                              "corpus": corpus or "", "line_text": line_text})
+    return name
 
 
 def digest(sites: list[Site]) -> str:
@@ -33,14 +129,126 @@ def digest(sites: list[Site]) -> str:
     return h.hexdigest()[:16]
 
 
+def match_key(file: str, function: str, text: str) -> str:
+    """What a result is matched by across versions: file, function, statement text."""
+    return f"{file}\t{function}\t{_WS.sub(' ', text).strip()}"
+
+
 def record_if_active(query: str, sc, sites: list[Site]) -> None:
     """Append a query record to the active session, if one is active."""
     name = active(sc.store.path)
     if not name:
         return
-    rec = {"type": "query", "time": time.time(), "query": query, "corpus": sc.label(),
-           "count": len(sites), "digest": digest(sites),
-           "results": [s.to_json() for s in sites[:200]]}
-    path = sessions_dir(sc.store.path) / f"{name}.jsonl"
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    _append(sc.store.path, name, {
+        "type": "query", "query": query, "corpus": sc.label(), "count": len(sites),
+        "digest": digest(sites), "results": [s.to_json() for s in sites[:MAX_RESULTS]],
+        "keys": [match_key(s.file, s.function, s.text) for s in sites[:MAX_KEYS]]})
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def load(index_dir: Path | None, name: str) -> list[dict[str, Any]]:
+    """The events of a session, in order (bad lines are skipped)."""
+    path = log_path(index_dir, name)
+    if not path.exists():
+        known = ", ".join(n for n, _ in list_sessions(index_dir)) or "none"
+        raise SessionError(f"no session {name!r} (known: {known}); start one with "
+                           f"`vmxref session start {name}`")
+    events = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            ev = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(ev, dict) and isinstance(ev.get("type"), str):
+            events.append(ev)
+    return events
+
+
+def list_sessions(index_dir: Path | None) -> list[tuple[str, Counter]]:
+    """(name, event counts by type) of every session."""
+    out = []
+    for p in sorted(sessions_dir(index_dir).glob("*.jsonl")):
+        counts: Counter = Counter()
+        for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                counts[json.loads(line).get("type", "?")] += 1
+            except (json.JSONDecodeError, AttributeError):
+                counts["bad"] += 1
+        out.append((p.stem, counts))
+    return out
+
+
+def site_from_json(d: dict[str, Any]) -> Site:
+    """Rebuild a result from its `--json` object (as recorded in a session)."""
+    fixed = ("kind", "corpus", "version", "file", "line", "col", "function", "symbol", "text",
+             "paths")
+    paths = None
+    if isinstance(d.get("paths"), list):
+        paths = [[Hop(str(h.get("function", "")), str(h.get("file", "")), int(h.get("line", 0)),
+                      str(h.get("edge", "")), str(h.get("via", "")), str(h.get("entry", "")))
+                  for h in p if isinstance(h, dict)] for p in d["paths"] if isinstance(p, list)]
+    return Site(str(d.get("kind", "")), str(d.get("corpus", "")), str(d.get("version", "")),
+                str(d.get("file", "")), int(d.get("line", 0)), int(d.get("col", 0)),
+                str(d.get("function", "")), str(d.get("symbol", "")), str(d.get("text", "")),
+                {k: v for k, v in d.items() if k not in fixed}, paths)
+
+
+# --- replay ----------------------------------------------------------------------------
+
+@dataclass
+class Change:
+    """What one recorded query answers on another version."""
+
+    query: str
+    recorded_on: str
+    recorded_count: int
+    count: int = 0
+    added: list[Site] = field(default_factory=list)
+    removed: list[Site] = field(default_factory=list)
+    error: str = ""
+    partial: bool = False  # the record kept only a prefix of the results
+
+
+def _recorded(ev: dict[str, Any]) -> tuple[Counter, dict[str, Site]]:
+    results = [site_from_json(r) for r in ev.get("results", []) if isinstance(r, dict)]
+    by_key = {match_key(s.file, s.function, s.text): s for s in results}
+    keys = ev.get("keys") or list(by_key)
+    return Counter(k for k in keys if isinstance(k, str)), by_key
+
+
+def _removed_site(key: str, by_key: dict[str, Site]) -> Site:
+    if key in by_key:
+        return by_key[key]
+    file, function, text = (key.split("\t") + ["", ""])[:3]
+    return Site("recorded", "", "", file, 0, 0, function, "", text)
+
+
+def replay_query(sc, ev: dict[str, Any]) -> Change:
+    """Re-run one recorded query on `sc` and compare by file + function + statement text."""
+    from vmxref import api
+    ch = Change(str(ev.get("query", "")), str(ev.get("corpus", "")), int(ev.get("count", 0)))
+    old, by_key = _recorded(ev)
+    ch.partial = sum(old.values()) < ch.recorded_count
+    try:
+        sites = api.run_query(sc, ch.query)
+    except VmxrefError as e:
+        ch.error = str(e)
+        sites = []
+    ch.count = len(sites)
+    new_by_key: dict[str, list[Site]] = {}
+    for s in sites:
+        new_by_key.setdefault(match_key(s.file, s.function, s.text), []).append(s)
+    new = Counter({k: len(v) for k, v in new_by_key.items()})
+    for k, n in (new - old).items():
+        ch.added += new_by_key[k][-n:]
+    for k, n in (old - new).items():
+        ch.removed += [_removed_site(k, by_key)] * n
+    return ch
+
+
+def replay(index_dir: Path | None, name: str, corpus: str) -> list[Change]:
+    """Re-run every query of a session on `corpus` (NAME@VERSION)."""
+    from vmxref import api
+    sc = api.open_scope(index_dir, corpus)
+    return [replay_query(sc, ev) for ev in load(index_dir, name) if ev["type"] == "query"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 import os
 import time
 from dataclasses import dataclass, field
@@ -83,7 +85,6 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
 
 def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str, int, int, int]]:
     """Parse and extract new contents in worker processes; store each as it arrives."""
-    rows = []
     seen: dict[str, int] = {}
     jobs = []
     for i, (path, content, sha1, lang, mtime, size) in enumerate(todo):
@@ -94,26 +95,58 @@ def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str
     macros = profile.section("macros")
     n = procs or os.cpu_count() or 1
     done = 0
-    if n > 1 and len(jobs) > 4:
-        ctx = mp.get_context("fork")
-        with ctx.Pool(n, initializer=worker.init, initargs=(macros,)) as pool:
-            results = pool.imap_unordered(worker.work, jobs, chunksize=4)
-            for job, facts, status in results:
-                path, content, sha1, lang, _, _ = todo[job]
-                seen[sha1] = store.add_blob(sha1, key, lang, content, facts, status)
-                done += 1
-                if progress:
-                    progress(done, len(jobs))
-    else:
+    for job, facts, status in run_jobs(jobs, macros, n):
+        path, content, sha1, lang, _, _ = todo[job]
+        seen[sha1] = store.add_blob(sha1, key, lang, content, facts, status)
+        done += 1
+        if progress:
+            progress(done, len(jobs))
+    st.parsed = len(jobs)
+    return [(path, seen[sha1], mtime, size) for path, _c, sha1, _l, mtime, size in todo]
+
+
+BATCH = 8
+
+
+def run_jobs(jobs: list, macros: dict, procs: int):
+    """Yield (job, facts, status) for every job, in worker processes when it pays.
+
+    A worker that dies (a parser crash, a signal) loses one file, not the run: the pool is
+    rebuilt, unfinished batches are retried one file at a time, and a file that kills a
+    worker on its own is recorded with status "crashed".
+    """
+    if procs <= 1 or len(jobs) <= 4:
         worker.init(macros)
         for item in jobs:
-            job, facts, status = worker.work(item)
-            path, content, sha1, lang, _, _ = todo[job]
-            seen[sha1] = store.add_blob(sha1, key, lang, content, facts, status)
-            done += 1
-            if progress:
-                progress(done, len(jobs))
-    st.parsed = len(jobs)
-    for path, content, sha1, lang, mtime, size in todo:
-        rows.append((path, seen[sha1], mtime, size))
-    return rows
+            yield worker.work(item)
+        return
+    batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
+    failed: list = []
+    with ProcessPoolExecutor(procs, mp_context=mp.get_context("fork"), initializer=worker.init,
+                             initargs=(macros,)) as ex:
+        futs = {ex.submit(worker.work_batch, b): b for b in batches}
+        for fut in as_completed(futs):
+            try:
+                results = fut.result()
+            except BrokenProcessPool:
+                failed += futs[fut]
+                continue
+            yield from results
+    yield from _isolate(failed, macros)
+
+
+def _isolate(items: list, macros: dict):
+    """Retry items one at a time in a one-worker pool; the item that breaks it has crashed."""
+    while items:
+        with ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=worker.init,
+                                 initargs=(macros,)) as ex:
+            futs = [ex.submit(worker.work, item) for item in items]
+            rest = []
+            for i, fut in enumerate(futs):
+                try:
+                    yield fut.result()
+                except BrokenProcessPool:
+                    yield items[i][0], None, "crashed"
+                    rest = items[i + 1:]
+                    break
+        items = rest

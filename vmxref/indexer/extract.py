@@ -35,6 +35,7 @@ QUERY = """
 (identifier) @id
 (type_identifier) @tid
 (case_statement) @case
+(return_statement) @ret
 (ERROR) @err
 """
 
@@ -137,6 +138,8 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=()) -> Facts:
         _pointer(cx, n)
     for n in get("case"):
         _case(cx, n)
+    for n in get("ret"):
+        _return(cx, n)
     _field_refs(cx, get("fexpr"))
     _ident_refs(cx, get("id"), get("tid"))
     for name, off in macro_uses:
@@ -302,7 +305,7 @@ def _params(cx: _Ctx, params, fname: str) -> None:
 
 def _structs(cx: _Ctx, nodes) -> None:
     """Name every struct/union/class body, including anonymous ones (document order)."""
-    for n in nodes:
+    for n in sorted(nodes, key=lambda x: (x.start_byte, -x.end_byte)):
         nm = n.child_by_field_name("name")
         parent = n.parent
         if nm is not None:
@@ -685,6 +688,17 @@ def _pointer(cx: _Ctx, n) -> None:
     cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), json.dumps(ch), "&",
                          cx.text(call, 200), "out-param"))
     cx.write_nodes.add(_span(arg))
+
+
+def _return(cx: _Ctx, n) -> None:
+    """`return EXPR;` as a write of the function's return value (for provenance)."""
+    val = n.named_children[0] if n.named_children else None
+    if val is None or val.type == "comment":
+        return
+    func = cx.func_at(n.start_byte)
+    line, col = _pos(val)
+    cx.f.assigns.append((line, col, func, "<return>", json.dumps([f"r:{func}"]), "return",
+                         cx.text(val), "return"))
 
 
 def _case(cx: _Ctx, n) -> None:

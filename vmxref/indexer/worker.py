@@ -33,3 +33,8 @@ def work(item: tuple[int, bytes, str]) -> tuple[int, object, str]:
         return job, extract.extract(content, tree, lang, prof, uses), "ok"
     except RecursionError:
         return job, None, "too-deep"
+
+
+def work_batch(items: list) -> list:
+    """Several jobs in one round trip to the pool."""
+    return [work(item) for item in items]

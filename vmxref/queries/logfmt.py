@@ -11,15 +11,16 @@ literals concatenated, C escapes decoded) and, for the kernel, the file's `pr_fm
 A format compiles to a token list: literal strings and `Conv`s, each with an `Atom` (a small,
 linear regex or "any text").  Matching is a memoised depth-first search over (token, position)
 with a step budget, never one big backtracking regex, so a 1 MB line is matched or rejected
-in bounded time.  Three modes, tried in order: "full" (the whole line is the format's output),
-"contained" (extra text before/after it) and "fragment" (the line is a piece of the output,
-e.g. a pasted excerpt).  Tables of conversions live in `vmxref.queries.logfmt_conv`.
+in bounded time.  Modes, tried in order: "full" (the whole line is the format's output),
+"line" (one whole line of a multi-line format), "contained" (extra text before/after it)
+and "fragment" (the line is a piece of the output, e.g. a pasted excerpt).  Tables of conversions live in `vmxref.queries.logfmt_conv`.
 """
 from __future__ import annotations
 
 import bisect
 import re
 from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from vmxref.queries.logfmt_conv import ANY, Atom, parse_conversion
@@ -28,6 +29,7 @@ DIALECTS = ("printf", "kernel", "iprt")
 MAX_TOKENS = 256          # longer formats: the tail becomes one "any" atom
 MAX_STEPS = 40_000        # search budget per match() call
 MAX_OCCURRENCES = 100_000  # occurrences of one literal indexed per line
+MAX_FRAGMENT_STARTS = 32   # successful fragment alignments compared per line
 
 _KERN_LEVEL = re.compile(
     r"^(?:\x01[0-7cd]|KERN_(?:EMERG|ALERT|CRIT|ERR|WARNING|NOTICE|INFO|DEBUG|DEFAULT|CONT)\b ?)+")
@@ -59,6 +61,7 @@ class FormatSpec:
     tokens: tuple[Token, ...]
     problems: tuple[str, ...] = ()   # non-empty: the format was not fully understood
     unknown: tuple[str, ...] = ()    # conversions matched loosely (e.g. unknown %R types)
+    lines: tuple[tuple[Token, ...], ...] = ()   # per output line, for multi-line formats
 
     @property
     def literal_len(self) -> int:
@@ -83,7 +86,11 @@ class Span(NamedTuple):
 
 @dataclass(frozen=True)
 class Match:
-    """A successful match: score in 0..1, mode ("full", "contained", "fragment"), spans."""
+    """A successful match: score in 0..1, mode, spans.
+
+    mode: "full" (the line is the whole output), "line" (one whole line of a multi-line
+    format's output), "contained" (extra text around the output) or "fragment" (a piece).
+    """
 
     score: float
     mode: str
@@ -110,7 +117,32 @@ def compile_format(fmt: str, dialect: str, prefix: str = "") -> FormatSpec:
     pre_tokens, _ = _tokenize(prefix, dialect, problems, unknown, arg_base=None)
     tokens, _ = _tokenize(fmt, dialect, problems, unknown, arg_base=0)
     merged = _merge(pre_tokens + tokens)
-    return FormatSpec(fmt, dialect, prefix, tuple(merged), tuple(problems), tuple(unknown))
+    lines = _split_lines(merged)
+    return FormatSpec(fmt, dialect, prefix, tuple(merged), tuple(problems), tuple(unknown),
+                      tuple(lines) if len(lines) > 1 else ())
+
+
+def _split_lines(tokens: list[Token]) -> list[tuple[Token, ...]]:
+    """Split a token list at the newlines inside its literals (one list per output line)."""
+    lines: list[list[Token]] = [[]]
+    for tok in tokens:
+        if not isinstance(tok, str):
+            lines[-1].append(tok)
+            continue
+        for k, piece in enumerate(tok.split("\n")):
+            if k:
+                lines.append([])
+            if piece:
+                lines[-1].append(piece)
+    out = []
+    for line in lines:
+        if line and isinstance(line[-1], str):
+            line[-1] = line[-1].rstrip()
+            if not line[-1]:
+                line.pop()
+        if line:
+            out.append(tuple(line))
+    return out
 
 
 def _tokenize(fmt: str, dialect: str, problems: list[str], unknown: list[str],
@@ -159,6 +191,9 @@ def _merge(tokens: list[Token]) -> list[Token]:
                 merged[-1] += tok
                 continue
         merged.append(tok)
+    if merged and isinstance(merged[0], str):
+        head = merged[0].lstrip("\r\n")      # a leading newline prints an empty line
+        merged = ([head] if head else []) + merged[1:]
     while merged and isinstance(merged[-1], str):
         tail = merged.pop().rstrip()
         if tail:
@@ -272,6 +307,13 @@ class _Search:
             self.occ[lit] = found
         return found
 
+    def _cut_literal(self, lit: str, pos: int) -> list[int]:
+        """Fragment mode: positions p >= pos where line[p:] is a proper prefix of `lit`
+        (the line was cut inside that literal), then the end of the line."""
+        lo = max(pos, self.n - len(lit) + 1)
+        cut = [p for p in range(lo, self.n) if lit.startswith(self.line[p:])]
+        return cut + [self.n]
+
     def literals_in_order(self) -> bool:
         """Cheap necessary condition: every literal occurs, in order, without overlap."""
         pos = 0
@@ -312,13 +354,18 @@ class _Search:
                 return [Span(tok.arg_index, tok.text, pos, end, self.line[pos:end])] + rest
         return None
 
-    def ends(self, ti: int, pos: int, relaxed: bool = False):  # type: ignore[no-untyped-def]
-        """Candidate end positions of conversion tokens[ti] starting at pos (shortest first)."""
-        atom: Atom = ANY if relaxed else self.tokens[ti].atom  # type: ignore[union-attr]
+    def ends(self, ti: int, pos: int, relaxed: bool = False) -> Iterator[int]:
+        """Candidate end positions of conversion tokens[ti] starting at pos.
+
+        Shortest first when a literal follows (its occurrences), longest first when
+        another conversion follows; every candidate costs one budget step.
+        """
+        tok = self.tokens[ti]
+        atom = ANY if relaxed or isinstance(tok, str) else tok.atom
         hi = self.n if atom.max_len is None else min(self.n, pos + atom.max_len)
         nxt = self.tokens[ti + 1] if ti + 1 < len(self.tokens) else None
         if nxt is None:
-            candidates: object = [self.n] if hi == self.n else []
+            candidates: Iterable[int] = [self.n] if hi == self.n else []
             if self.fragment:
                 atom = ANY
         elif isinstance(nxt, str):
@@ -326,19 +373,21 @@ class _Search:
             lo_i, hi_i = bisect.bisect_left(occ, pos), bisect.bisect_right(occ, hi)
             candidates = (occ[k] for k in range(lo_i, hi_i))
             if self.fragment and hi == self.n:
-                candidates = _chain_end(candidates, self.n)
-        else:
+                candidates = _chain_end(candidates, self._cut_literal(nxt, pos))
+        elif ti == 0 and self.tokens[0] is _PRE:
             candidates = range(pos, hi + 1)
-        for end in candidates:  # type: ignore[attr-defined]
+        else:   # conversion followed by conversion: greedy (longest first)
+            candidates = range(hi, pos - 1, -1)
+        for end in candidates:
             self.tick()
             if atom.accepts(self.line, pos, end):
                 yield end
 
 
-def _chain_end(candidates, n: int):  # type: ignore[no-untyped-def]
-    """Yield the candidates, then the end of the line (fragment: output cut short)."""
+def _chain_end(candidates: Iterable[int], more: list[int]) -> Iterator[int]:
+    """Yield the candidates, then the extra ones (fragment: output cut short)."""
     yield from candidates
-    yield n
+    yield from more
 
 
 def match(spec: FormatSpec, line: str) -> Match | None:
@@ -352,7 +401,7 @@ def match(spec: FormatSpec, line: str) -> Match | None:
         return None
     budget = [MAX_STEPS]
     try:
-        for mode in ("full", "contained", "fragment"):
+        for mode in ("full", "line", "contained", "fragment"):
             spans = _match_mode(spec, line, mode, budget)
             if spans is not None:
                 return _score(spec, line, mode, spans)
@@ -363,30 +412,56 @@ def match(spec: FormatSpec, line: str) -> Match | None:
 
 def _match_mode(spec: FormatSpec, line: str, mode: str, budget: list[int]) -> list[Span] | None:
     """Try one matching mode; returns spans or None."""
+    if mode == "line":
+        for tokens in spec.lines:
+            found = _match_full(tokens, line, budget)
+            if found is not None:
+                return found
+        return None
     if mode == "full":
-        first, last = spec.tokens[0], spec.tokens[-1]
-        if isinstance(first, str) and not line.startswith(first):
-            return None
-        if isinstance(last, str) and not line.endswith(last):
-            return None
-        search = _Search(spec.tokens, line, budget)
-        return search.run(0, 0) if search.literals_in_order() else None
+        return _match_full(spec.tokens, line, budget)
     if mode == "contained":
         search = _Search((_PRE,) + spec.tokens + (_POST,), line, budget)
         return search.run(0, 0) if search.literals_in_order() else None
     return _fragment(spec.tokens, line, budget)
 
 
+def _match_full(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list[Span] | None:
+    """Anchored match of a whole token list against the whole line."""
+    first, last = tokens[0], tokens[-1]
+    if isinstance(first, str) and not line.startswith(first):
+        return None
+    if isinstance(last, str) and not line.endswith(last):
+        return None
+    search = _Search(tokens, line, budget)
+    return search.run(0, 0) if search.literals_in_order() else None
+
+
 def _fragment(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list[Span] | None:
-    """The line is a piece of the format's output: it may start and end inside any token."""
+    """The line is a piece of the format's output: it may start and end inside any token.
+
+    Every start (inside a literal, or inside a conversion that leaves some of the line to
+    the tokens after it) is tried; the alignment explaining most characters by literal
+    text wins (at most MAX_FRAGMENT_STARTS successful starts are compared).
+    """
     search = _Search(tokens, line, budget, fragment=True)
+    found = []
+    for start in _fragment_starts(search, tokens, line):
+        if start is not None:
+            found.append(start)
+            if len(found) >= MAX_FRAGMENT_STARTS or not start:
+                break
+    if not found:
+        return None
+    return max(found, key=lambda spans: -sum(s.end - s.start for s in spans))
+
+
+def _fragment_starts(search: _Search, tokens: tuple[Token, ...],
+                     line: str) -> Iterator[list[Span] | None]:
+    """Yield the span list (or None) of each possible fragment start."""
     n = len(line)
     for ti, tok in enumerate(tokens):
-        if isinstance(tok, Conv):
-            for end in search.ends(ti, 0, relaxed=True):
-                rest = search.run(ti + 1, end)
-                if rest is not None:
-                    return [Span(tok.arg_index, tok.text, 0, end, line[:end])] + rest
+        if not isinstance(tok, str):
             continue
         k = tok.find(line[0])
         while k >= 0:
@@ -394,13 +469,17 @@ def _fragment(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list[S
             piece = tok[k:]
             if n <= len(piece):
                 if piece.startswith(line):
-                    return []
+                    yield []
             elif line.startswith(piece):
-                found = search.run(ti + 1, len(piece))
-                if found is not None:
-                    return found
+                yield search.run(ti + 1, len(piece))
             k = tok.find(line[0], k + 1)
-    return None
+    for ti, tok in enumerate(tokens):
+        if isinstance(tok, Conv) and ti + 1 < len(tokens):
+            for end in search.ends(ti, 0, relaxed=True):
+                rest = search.run(ti + 1, end) if end < n else None
+                if rest is not None:
+                    yield [Span(tok.arg_index, tok.text, 0, end, line[:end])] + rest
+                    break
 
 
 def _score(spec: FormatSpec, line: str, mode: str, spans: list[Span]) -> Match | None:
@@ -416,6 +495,6 @@ def _score(spec: FormatSpec, line: str, mode: str, spans: list[Span]) -> Match |
     if mode == "fragment" and (literal < min(3, n) or literal < 0.05 * n):
         return None
     typed = sum(weights.get(s.conversion, 0.0) * (s.end - s.start) for s in real)
-    base, factor = {"full": (0.2, 0.8), "contained": (0.1, 0.7), "fragment": (0.0, 0.7)}[mode]
+    base, factor = {"full": (0.2, 0.8), "line": (0.19, 0.8), "contained": (0.1, 0.7), "fragment": (0.0, 0.7)}[mode]
     score = min(1.0, base + factor * (literal + typed) / n)
     return Match(round(score, 6), mode, tuple(real), literal)

@@ -83,13 +83,13 @@ def parse_conversion(fmt: str, at: int, dialect: str) -> ParsedConv | None:
     flags, width, prec = m.group("flags"), m.group("width"), m.group("prec")
     stars = (width or "").startswith("*") + (prec or "").startswith("*")
     pos = int(m.group("pos")) if m.group("pos") else None
-    base = dict(stars=stars, position=pos)
     if ch == "%":
         return ParsedConv(fmt[at:end], end, literal="%", nargs=0)
     if dialect == "kernel" and ch == "p":
-        ext = _ALNUM.match(fmt, end).group()
+        alnum = _ALNUM.match(fmt, end)
+        ext = alnum.group() if alnum else ""
         end += len(ext)
-        return ParsedConv(fmt[at:end], end, kernel_pointer(ext), **base)  # type: ignore[arg-type]
+        return ParsedConv(fmt[at:end], end, kernel_pointer(ext), stars=stars, position=pos)
     if dialect == "iprt" and ch == "R":
         typ = iprt_type(fmt, end)
         if typ is None:
@@ -97,12 +97,13 @@ def parse_conversion(fmt: str, at: int, dialect: str) -> ParsedConv | None:
         end += len(typ)
         atom, nargs, unknown = iprt_atom(typ, flags)
         return ParsedConv(fmt[at:end], end, atom, nargs=nargs, unknown=unknown,
-                          **base)  # type: ignore[arg-type]
+                          stars=stars, position=pos)
     if dialect == "iprt" and ch in "MN":
-        return ParsedConv(fmt[at:end], end, ANY, nargs=1 + (ch == "N"), **base)  # type: ignore[arg-type]
-    atom = basic_atom(ch, flags, _num(width), _num(prec), dialect)
+        return ParsedConv(fmt[at:end], end, ANY, nargs=1 + (ch == "N"), stars=stars, position=pos)
+    width_n = 256 if (width or "").startswith("*") else _num(width)   # `*`: any padding
+    atom = basic_atom(ch, flags, width_n, _num(prec), dialect)
     nargs = 0 if ch == "m" else 1
-    return ParsedConv(fmt[at:end], end, atom, nargs=nargs, **base)  # type: ignore[arg-type]
+    return ParsedConv(fmt[at:end], end, atom, nargs=nargs, stars=stars, position=pos)
 
 
 def _num(text: str | None) -> int | None:

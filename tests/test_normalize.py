@@ -1,0 +1,142 @@
+"""Tests of the macro profile normaliser (vmxref/indexer/normalize.py)."""
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import tree_sitter_c
+import tree_sitter_cpp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tree_sitter import Language, Parser
+
+from vmxref.indexer import normalize
+
+ROOT = Path(__file__).parents[1]
+FIX = ROOT / "tests" / "fixtures" / "normalize"
+LANGS = {"c": Language(tree_sitter_c.language()), "cpp": Language(tree_sitter_cpp.language())}
+CASES = [("kvm_style.c", "linux-kvm", "c"), ("vbox_callbacks.cpp", "virtualbox-vmm", "cpp"),
+         ("iem_opcodes.cpp", "virtualbox-vmm", "cpp")]
+
+
+def macros(corpus: str) -> dict:
+    """The [macros] tables of a shipped profile (read on their own: other tables may change)."""
+    text = (ROOT / "vmxref" / "corpora" / f"{corpus}.toml").read_text()
+    return tomllib.loads(text[re.search(r"^\[macros\]", text, re.M).start():])["macros"]
+
+
+def profile(corpus: str) -> normalize.MacroProfile:
+    return normalize.load_profile(macros(corpus))
+
+
+def error_count(text: bytes, lang: str) -> int:
+    root = Parser(LANGS[lang]).parse(text).root_node
+    stack, n = [root], 0
+    while stack:
+        node = stack.pop()
+        n += node.type == "ERROR" or node.is_missing
+        if node.has_error:
+            stack.extend(node.children)
+    return n
+
+
+def assert_same_shape(src: bytes, out: bytes) -> None:
+    assert len(out) == len(src)
+    assert [i for i, b in enumerate(out) if b == 10] == [i for i, b in enumerate(src) if b == 10]
+
+
+@pytest.mark.parametrize("name,corpus,lang", CASES)
+def test_fixture_parses_clean_after_normalising(name, corpus, lang):
+    src = (FIX / name).read_bytes()
+    out, uses = normalize.normalize(src, profile(corpus))
+    assert_same_shape(src, out)
+    assert error_count(src, lang) > 0, "fixture should need the normaliser"
+    assert error_count(out, lang) == 0
+    for macro, off in uses:
+        assert src[off:off + len(macro)].decode() == macro
+
+
+@pytest.mark.parametrize("name,corpus,lang", CASES)
+def test_surviving_identifiers_keep_offsets(name, corpus, lang):
+    src = (FIX / name).read_bytes()
+    out, _ = normalize.normalize(src, profile(corpus))
+    for m in re.finditer(rb"\w+", out):
+        assert src[m.start():m.end()] == m.group() or m.group() in (b"if", b"else", b"while")
+
+
+def test_vbox_rewrites():
+    src = (FIX / "vbox_callbacks.cpp").read_bytes()
+    out, uses = normalize.normalize(src, profile("virtualbox-vmm"))
+    assert b"static              int  fooR3Construct(" in out
+    assert b"int  pfnConstruct  (PPDMDEVINS" in out
+    assert b"fooR0Helper" not in out and b"fooR3Helper" in out  # #else branch dropped
+    assert b"this is dead code" not in out
+    assert b"while        (&pVM->foo.s.ListHead" in out
+    assert {"DECLCALLBACK", "VMMR3_INT_DECL", "RT_IPRT_FORMAT_ATTR"} <= {u for u, _ in uses}
+
+
+def test_iem_rewrites_and_function_name_arg():
+    prof = profile("virtualbox-vmm")
+    out, _ = normalize.normalize((FIX / "iem_opcodes.cpp").read_bytes(), prof)
+    assert re.search(rb" uint8_t \* +pu8Dst +;", out)
+    assert re.search(rb" uint8_t +iEffSeg= /\*=\*/ pVCpu->iem.s.iEffSeg +;", out)
+    assert b"if                   (X86_EFL_CF) {" in out
+    assert b"} else          {" in out
+    assert prof.function_name_arg("FNIEMOP_DEF") == 0
+    assert prof.function_name_arg("IEM_CIMPL_DEF_2") == 0
+    assert prof.function_name_arg("DECLCALLBACK") is None
+
+
+def test_kvm_rewrites():
+    src = (FIX / "kvm_style.c").read_bytes()
+    out, _ = normalize.normalize(src, profile("linux-kvm"))
+    assert b"while            (i, vcpu, kvm)" in out
+    assert b"__always_inline" not in out and b"__aligned" not in out
+    assert re.search(rb"static +struct foo_vmcs \* +current_foo_vmcs +;", out)
+    assert b"TP_fast_assign" not in out
+
+
+def test_loop_macro_definition_and_call_are_kept():
+    prof = normalize.load_profile({"keyword": {"*for_each*": "while"}})
+    src = b"void my_for_each(int a)\n{\n}\nint f(void) { my_for_each(1); return 0; }\n"
+    assert normalize.normalize(src, prof)[0] == src
+
+
+def test_comments_strings_and_defines_untouched():
+    prof = normalize.load_profile({"erase": ["__init"], "unwrap": ["DECLCALLBACK"]})
+    src = (b'#define DECLCALLBACK(t) t\n/* __init DECLCALLBACK(int) */\n'
+           b'const char *s = "__init";\nint __init f(void);\n')
+    out, uses = normalize.normalize(src, prof)
+    assert out.split(b"\n")[:3] == src.split(b"\n")[:3]
+    assert uses == [("__init", src.rindex(b"__init"))]
+
+
+def test_bad_profile_is_a_named_error():
+    from vmxref.errors import VmxrefError
+    with pytest.raises(VmxrefError):
+        normalize.load_profile({"keyword": {"FOO": "goto"}})
+    with pytest.raises(VmxrefError):
+        normalize.load_profile({"erase": ["*"]})
+
+
+def test_empty_profile_is_identity():
+    src = b"int main(void) { return 0; }\n"
+    assert normalize.normalize(src, normalize.load_profile({})) == (src, [])
+
+
+TOKENS = ["DECLCALLBACK", "(", ")", "int", "{", "}", ";", ",", "\n", " ", "/*", "*/", "//",
+          '"', "'", "\\", "#if 0", "#ifdef X", "#else", "#endif", "#define", "__init",
+          "list_for_each_entry", "IEM_MC_IF_X", "IEM_MC_ELSE", "IEM_MC_ARG_CONST",
+          "__attribute__", "R3PTRTYPE", "x", "0", "\t", "é", "\r\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=80), st.sampled_from(["linux-kvm",
+                                                                         "virtualbox-vmm"]))
+def test_token_soup_keeps_length_and_newlines(tokens, corpus):
+    src = "".join(tokens).encode()
+    out, uses = normalize.normalize(src, profile(corpus))
+    assert_same_shape(src, out)
+    assert all(0 <= off < len(src) for _, off in uses)

@@ -1,0 +1,99 @@
+"""Sessions: record through the CLI, note, bookmark, replay on a changed version, export."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitecheck import check_site, parse
+from test_report import PROFILE, make_tree
+from vmxref import api, sessions
+from vmxref.cli import cli
+from vmxref.errors import VmxrefError
+
+
+@pytest.fixture(scope="module")
+def two_versions(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("sess")
+    ix = tmp / "ix"
+    for v in (1, 2):
+        api.index(str(make_tree(tmp / f"src{v}", v)), f"fixture@{v}", ix, profile=str(PROFILE),
+                  procs=1)
+    return ix
+
+
+def run(ix: Path, *args: str):
+    r = CliRunner().invoke(cli, [*args, "--index", str(ix)])
+    assert r.exit_code in (0, 1), r.output
+    return r
+
+
+@pytest.fixture(scope="module")
+def recorded(two_versions) -> Path:
+    ix = two_versions
+    run(ix, "session", "start", "clock")
+    run(ix, "session", "note", "Why does the guest clock <drift>?")
+    run(ix, "callers", "kvm_guest_time_update", "--corpus", "fixture@1")
+    run(ix, "session", "bookmark", "x86.c:61", "the update", "--corpus", "fixture@1")
+    run(ix, "refs", "kvm_make_request", "--corpus", "fixture@1")
+    run(ix, "session", "stop")
+    run(ix, "callers", "kvm_guest_time_update", "--corpus", "fixture@1")  # not recorded
+    return ix
+
+
+def test_log_is_jsonl(recorded):
+    events = [json.loads(x) for x in
+              (recorded / "sessions" / "clock.jsonl").read_text().splitlines()]
+    assert [e["type"] for e in events] == ["start", "note", "query", "bookmark", "query", "stop"]
+    q = events[2]
+    assert q["count"] == 3 and q["corpus"] == "fixture@1" and len(q["keys"]) == 3
+    assert events[3]["line_text"] == "r = kvm_guest_time_update(vcpu);"
+    assert sessions.active(recorded) is None
+
+
+def test_list_and_show(recorded):
+    assert "clock: 2 queries, 1 notes, 1 bookmarks" in run(recorded, "session", "list").output
+    out = run(recorded, "session", "show", "clock").output
+    assert "note: Why does the guest clock <drift>?" in out and "-> 3 results" in out
+
+
+def test_replay_shows_changes(recorded):
+    changes = sessions.replay(recorded, "clock", "fixture@2")
+    callers = changes[0]
+    assert [s.function for s in callers.added] == ["vmx_post_run"]
+    assert [s.function for s in callers.removed] == ["vmx_vcpu_load"]
+    assert not changes[1].added and not changes[1].removed
+    out = run(recorded, "session", "replay", "clock", "--corpus", "fixture@2").output
+    assert "+ vmx.c:" in out and "- vmx.c:8: vmx_vcpu_load" in out
+
+
+def test_replay_same_version_is_unchanged(recorded):
+    assert all(not c.added and not c.removed for c in sessions.replay(recorded, "clock", "fixture@1"))
+
+
+def test_export_markdown(recorded, tmp_path):
+    md = tmp_path / "clock.md"
+    run(recorded, "session", "export", "clock", "--md", str(md))
+    text = md.read_text()
+    assert "Why does the guest clock <drift>?" in text
+    assert "### Query `callers kvm_guest_time_update`" in text
+    assert "```c" in text and "kvm_guest_time_update(vcpu);" in text
+    assert "**Bookmark** `x86.c:61`" in text
+
+
+def test_export_html(recorded, tmp_path):
+    out = tmp_path / "html"
+    run(recorded, "session", "export", "clock", "--html", str(out))
+    pages = check_site(out)
+    idx = "".join(pages["index.html"].text)
+    assert "Why does the guest clock <drift>?" in idx and "the update" in idx
+    assert sum(1 for h in pages["index.html"].links if h.startswith("q-")) == 2
+
+
+def test_errors():
+    with pytest.raises(VmxrefError):
+        sessions.check_name("../evil")
+    with pytest.raises(VmxrefError):
+        sessions.parse_location("x86.c")

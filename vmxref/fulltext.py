@@ -1,0 +1,753 @@
+"""Full-text search over code, comments and string literals (the only module importing whoosh).
+
+An index directory, written fresh by `build` and swapped in atomically, holds:
+- a Whoosh index with one document per *unique file content* (blob) and one field, ``w``:
+  the lower-cased identifier parts of the text (``cTSCTicksPerSecond`` -> c, tsc, ticks, per,
+  second), existence-only postings fed pre-computed (no analyzer). Docnum ``i`` is blob ``i``.
+- ``texts.bin``: per blob, zlib'd text, its comment/string spans (lexed at build) and the
+  function spans; ``docs.json``: (corpus, version, path) -> blob, and the blob offsets.
+
+A search asks Whoosh for the blobs holding every query part, then scans just those texts:
+`str.find` on a probe word finds candidate lines, a substring test prunes them, and an
+exact part-stream match scores them. Lines where every unit is an exact identifier are
+looked for first (whole-word probe); only if there are fewer than `limit` does the full
+part scan run. Scores: integer part = units matched exactly, fraction = match quality.
+"""
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import hashlib
+import json
+import mmap
+import multiprocessing
+import os
+import re
+import shutil
+import struct
+import time
+import zlib
+from array import array
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from whoosh import fields, formats, index
+from whoosh.query import And, Prefix, Term
+
+from vmxref.errors import IndexBusy, IndexCorrupt, NoIndex, QuerySyntaxError
+
+FORMAT = 2
+SCOPES = ("code", "comment", "string")
+_DOCS, _TEXTS, _LOCK = "docs.json", "texts.bin", "{}.lock"
+_BATCH = 48  # unique texts per worker task
+LINE_BUDGET = 20_000  # candidate lines a limited search checks before it may stop
+_HEADER = struct.Struct("<III")
+
+# ---------------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class FileText:
+    """One file of one corpus version, with its function spans (1-based, inclusive)."""
+
+    corpus: str
+    version: str
+    path: str
+    text: str
+    functions: list[tuple[int, int, str]]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching line: where it is, what scope the match is in, and its rank score."""
+
+    corpus: str
+    version: str
+    path: str
+    line: int
+    col: int
+    scope: str
+    function: str
+    text: str
+    score: float
+
+
+# ----------------------------------------------------------------------- words and parts
+
+_WORD = re.compile(r"\w+")
+_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_split_cache: dict[str, tuple[tuple[str, int], ...]] = {}
+
+
+def split_word(word: str) -> tuple[tuple[str, int], ...]:
+    """Split an identifier into lower-cased parts with their offsets inside `word`.
+
+    `cTSCTicksPerSecond` -> c, tsc, ticks, per, second; `tsc_to_system_mul` -> tsc, to,
+    system, mul; `u32TscScale` -> u, 32, tsc, scale. A word starting with a digit
+    (`0xcf5241bb`) stays one part; a word of underscores has none.
+    """
+    got = _split_cache.get(word)
+    if got is None:
+        if word[0].isdigit():
+            got = ((word.lower(), 0),)
+        else:
+            got = tuple((m.group().lower(), m.start()) for m in _PART.finditer(word))
+            if not got and word.strip("_"):
+                got = ((word.lower(), 0),)
+        if len(_split_cache) < 2_000_000:
+            _split_cache[word] = got
+    return got
+
+
+def text_terms(text: str) -> set[str]:
+    """The set of identifier parts in `text`: what the Whoosh document of a text holds."""
+    terms: set[str] = set()
+    for word in set(_WORD.findall(text)):
+        terms.update(p for p, _ in split_word(word))
+    return terms
+
+
+# ---------------------------------------------------------------------------------- lexer
+
+_LEX_START = re.compile(r"""[/"']""")
+_LINE_COMMENT = re.compile(r"//[^\n\\]*(?:\\.[^\n\\]*)*", re.S)
+_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?', re.S)
+_CHAR = re.compile(r"'[^'\\\n]*(?:\\.[^'\\\n]*)*'?", re.S)
+_RAW_STRING = re.compile(r'"([^()\\\s"]{0,16})\(.*?\)\1"', re.S)
+_RAW_PREFIX = re.compile(r"(?:\b|u8|[LUu])R$")
+
+
+def _literal_end(text: str, s: int) -> int:
+    """End of the string or char literal (raw strings included) starting at `s`."""
+    if text[s] == "'":
+        return _CHAR.match(text, s).end()  # type: ignore[union-attr]
+    if s and text[s - 1] == "R" and _RAW_PREFIX.search(text, max(0, s - 3), s):
+        raw = _RAW_STRING.match(text, s)
+        if raw:
+            return raw.end()
+    return _STRING.match(text, s).end()  # type: ignore[union-attr]
+
+
+def lex_spans(text: str) -> tuple[list[int], list[int], list[str]]:
+    """Comment and string spans of C/C++ `text`: (starts, ends, scopes), sorted by start.
+
+    A left-to-right scan: jump to the next `/`, `"` or `'`, then consume the whole comment
+    or literal, so a `/*` inside a string (or a quote inside a comment) is not misread.
+    """
+    starts: list[int] = []
+    ends: list[int] = []
+    kinds: list[str] = []
+    pos, search = 0, _LEX_START.search
+    while m := search(text, pos):
+        s = m.start()
+        if text[s] != "/":
+            e, kind = _literal_end(text, s), "string"
+        elif text.startswith("//", s):
+            e, kind = _LINE_COMMENT.match(text, s).end(), "comment"  # type: ignore[union-attr]
+        elif text.startswith("/*", s):
+            e, kind = text.find("*/", s + 2), "comment"
+            e = len(text) if e < 0 else e + 2
+        else:
+            pos = s + 1
+            continue
+        starts.append(s)
+        ends.append(e)
+        kinds.append(kind)
+        pos = e
+    return starts, ends, kinds
+
+
+def scope_at(spans: tuple[list[int], list[int], list[str]], offset: int) -> str:
+    """The scope ("code", "comment" or "string") of character `offset`, given `lex_spans`."""
+    starts, ends, kinds = spans
+    i = bisect_right(starts, offset) - 1
+    if i >= 0 and offset < ends[i]:
+        return kinds[i]
+    return "code"
+
+
+# ---------------------------------------------------------------------------------- query
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One query unit: a whitespace-separated chunk or a quoted phrase."""
+
+    words: tuple[str, ...]
+    parts: tuple[str, ...]
+    prefix: bool  # trailing `*`: the last part matches as a prefix
+
+
+_CHUNK = re.compile(r'"(?P<q>[^"]*)"|(?P<b>[^\s"]+)|(?P<bad>")')
+
+
+def parse_query(text: str) -> list[_Unit]:
+    """Parse search text into units; every unit must match on a line (AND).
+
+    A unit's parts must appear contiguously in the line's part stream, so `TscTicks`
+    matches `cTSCTicksPerSecond` and `"tsc scale"` matches `tsc scale` or `TscScale`.
+    """
+    units = []
+    for m in _CHUNK.finditer(text):
+        if m.group("bad"):
+            raise QuerySyntaxError(f"unclosed quote at column {m.start() + 1} in {text!r}",
+                                   text, m.start())
+        chunk = m.group("q") if m.group("q") is not None else m.group("b")
+        words = tuple(_WORD.findall(chunk))
+        parts = tuple(p for w in words for p, _ in split_word(w))
+        if parts:
+            units.append(_Unit(words, parts, chunk.rstrip().endswith("*")))
+    if not units:
+        raise QuerySyntaxError(f"search text {text!r} has no words to search for", text, 0)
+    return units
+
+
+def _whoosh_query(units: list[_Unit]) -> Any:
+    """AND of every exact part, plus a Prefix query for each unit's trailing `*` part."""
+    exact = sorted({p for u in units for p in (u.parts[:-1] if u.prefix else u.parts)})
+    terms: list[Any] = [Term("w", p) for p in exact]
+    terms += [Prefix("w", u.parts[-1]) for u in units if u.prefix and u.parts[-1] not in exact]
+    return terms[0] if len(terms) == 1 else And(terms)
+
+
+# ---------------------------------------------------------------------------------- build
+
+
+class _PartsField(fields.FieldType):
+    """A keyword field fed with ready-made term lists: no analyzer, no per-token objects."""
+
+    def __init__(self) -> None:
+        super().__init__(format=formats.Existence(), analyzer=None, scorable=False)
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        """Yield (term bytes, 1, 1.0, b"") for each term of a newline-joined bytes list."""
+        return [(t, 1, 1.0, b"") for t in value.split(b"\n") if t]
+
+
+def _schema() -> fields.Schema:
+    return fields.Schema(w=_PartsField())
+
+
+def _analyze(batch: list[tuple[int, str, list]]) -> list[tuple[int, bytes, bytes, int]]:
+    """Worker: (blob id, text, functions) -> (blob id, joined terms, blob record, lines)."""
+    out = []
+    for blob_id, text, functions in batch:
+        terms = "\n".join(sorted(text_terms(text))).encode("utf-8", "surrogatepass")
+        out.append((blob_id, terms, _encode_blob(text, functions), text.count("\n") + 1))
+    return out
+
+
+def _encode_blob(text: str, functions: list) -> bytes:
+    """texts.bin record: lengths header, then zlib'd text, comment/string spans, functions."""
+    starts, ends, kinds = lex_spans(text)
+    flat = array("I", [0]) * (3 * len(starts))
+    flat[0::3], flat[1::3] = array("I", starts), array("I", ends)
+    flat[2::3] = array("I", [k == "string" for k in kinds])
+    parts = [zlib.compress(text.encode("utf-8", "surrogatepass"), 1),
+             zlib.compress(flat.tobytes(), 1), zlib.compress(json.dumps(functions).encode(), 1)]
+    return _HEADER.pack(*map(len, parts)) + b"".join(parts)
+
+
+def _decode_blob(record: bytes) -> tuple[str, tuple, list[list]]:
+    """Inverse of `_encode_blob`: (text, (starts, ends, kinds), functions)."""
+    n_text, n_spans, _ = _HEADER.unpack_from(record)
+    a, b = _HEADER.size + n_text, _HEADER.size + n_text + n_spans
+    text = zlib.decompress(record[_HEADER.size:a]).decode("utf-8", "surrogatepass")
+    flat = array("I")
+    flat.frombytes(zlib.decompress(record[a:b]))
+    kinds = ["string" if k else "comment" for k in flat[2::3]]
+    return text, (flat[0::3], flat[1::3], kinds), json.loads(zlib.decompress(record[b:]))
+
+
+class _Builder:
+    """Accumulates unique texts into a fresh directory: Whoosh docs, texts.bin, docs.json."""
+
+    def __init__(self, tmp: Path, procs: int) -> None:
+        self.tmp, self.procs = tmp, procs
+        self.ix = index.create_in(str(tmp), _schema())
+        self.writer = self.ix.writer(limitmb=1024)
+        self.texts = open(tmp / _TEXTS, "wb")
+        self.blob_ids: dict[bytes, int] = {}
+        self.blobs: list[tuple[int, int]] = []
+        self.docs: list[tuple[str, str, str, int]] = []
+        self.lines = 0
+        self.pool = multiprocessing.get_context("fork").Pool(procs) if procs > 1 else None
+
+    def run(self, files: Iterable[FileText]) -> None:
+        """Feed every file; unique texts are analysed in workers while we write results."""
+        pending: deque = deque()
+        for batch in self._new_batches(files):
+            if self.pool is None:
+                self._consume(_analyze(batch))
+                continue
+            pending.append(self.pool.apply_async(_analyze, (batch,)))
+            while len(pending) > 2 * self.procs:
+                self._consume(pending.popleft().get())
+        while pending:
+            self._consume(pending.popleft().get())
+
+    def _new_batches(self, files: Iterable[FileText]) -> Iterator[list]:
+        batch: list[tuple[int, str, list]] = []
+        for f in files:
+            key = hashlib.sha1(f.text.encode("utf-8", "surrogatepass")).digest()
+            blob_id = self.blob_ids.get(key)
+            if blob_id is None:
+                blob_id = self.blob_ids[key] = len(self.blob_ids)
+                batch.append((blob_id, f.text, sorted(list(t) for t in f.functions)))
+                if len(batch) >= _BATCH:
+                    yield batch
+                    batch = []
+            self.docs.append((f.corpus, f.version, f.path, blob_id))
+        if batch:
+            yield batch
+
+    def _consume(self, results: list[tuple[int, bytes, bytes, int]]) -> None:
+        for blob_id, terms, record, nlines in results:
+            assert blob_id == len(self.blobs), "blob results out of order"
+            self.blobs.append((self.texts.tell(), len(record)))
+            self.texts.write(record)
+            self.writer.add_document(w=terms)
+            self.lines += nlines
+
+    def finish(self) -> dict:
+        """Commit Whoosh, write docs.json; returns the stats."""
+        self.close_pool()
+        self.writer.commit()
+        self.texts.close()
+        meta = {"format": FORMAT, "blobs": self.blobs, "docs": self.docs}
+        (self.tmp / _DOCS).write_text(json.dumps(meta, separators=(",", ":")))
+        return {"files": len(self.docs), "texts": len(self.blobs), "lines": self.lines,
+                "bytes": (self.tmp / _TEXTS).stat().st_size}
+
+    def abort(self) -> None:
+        """Drop the half-built directory's writer and workers (the caller removes it)."""
+        self.close_pool(terminate=True)
+        self.texts.close()
+        try:
+            self.writer.cancel()
+        except Exception:  # noqa: BLE001 - best effort while already failing
+            pass
+
+    def close_pool(self, terminate: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.terminate() if terminate else self.pool.close()
+            self.pool.join()
+            self.pool = None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return rc == 0
+
+
+def _publish(tmp: Path, index_dir: Path) -> None:
+    """Make `tmp` the new `index_dir`; the previous one is removed afterwards."""
+    if not index_dir.exists():
+        os.rename(tmp, index_dir)
+        return
+    if _exchange(tmp, index_dir):
+        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old index
+        return
+    old = index_dir.with_name(f".{index_dir.name}.old-{os.getpid()}")
+    os.rename(index_dir, old)
+    os.rename(tmp, index_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_leftovers(index_dir: Path) -> None:
+    """Remove half-built or superseded siblings left by a killed build (lock held)."""
+    stale_dirs = [*index_dir.parent.glob(f".{index_dir.name}.old-*"),
+                  *index_dir.parent.glob(f".{index_dir.name}.new-*")]
+    for stale in stale_dirs:
+        if not index_dir.exists() and ".old-" in stale.name:
+            os.rename(stale, index_dir)  # killed between the two fallback renames
+            continue
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2) -> dict:
+    """Build a fresh full-text index of `files` and atomically replace `index_dir` with it.
+
+    The new index is written into a sibling directory and swapped in only when complete,
+    so a build that raises (or is killed) leaves the previous index searchable; the next
+    build removes the leftovers. Returns stats: files, texts (unique contents), lines,
+    bytes (compressed text), seconds. Raises IndexBusy if another build holds the lock.
+    """
+    start = time.perf_counter()
+    index_dir = Path(index_dir).absolute()
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(index_dir.parent / _LOCK.format(f".{index_dir.name}"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusy(f"another build is writing {index_dir}; wait for it") from None
+        _remove_leftovers(index_dir)
+        tmp = index_dir.with_name(f".{index_dir.name}.new-{os.getpid()}")
+        tmp.mkdir()
+        builder = _Builder(tmp, max(1, procs))
+        try:
+            builder.run(files)
+            stats = builder.finish()
+        except BaseException:
+            builder.abort()
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _publish(tmp, index_dir)
+    stats["seconds"] = round(time.perf_counter() - start, 3)
+    return stats
+
+
+# --------------------------------------------------------------------------------- search
+
+
+class _Opened:
+    """An open index: Whoosh searcher, mapped texts and the doc table (cached per process)."""
+
+    def __init__(self, index_dir: Path) -> None:
+        try:
+            meta = json.loads((index_dir / _DOCS).read_text())
+        except (OSError, ValueError) as e:
+            raise NoIndex(f"no full-text index in {index_dir} ({e.__class__.__name__}); "
+                          "run `vmxref index` first") from None
+        if meta.get("format") != FORMAT:
+            raise IndexCorrupt(f"{index_dir} holds full-text format {meta.get('format')!r}, "
+                               f"expected {FORMAT}; rebuild the index")
+        self.blobs: list[list[int]] = meta["blobs"]
+        self.docs: list[list] = meta["docs"]
+        self.ix = index.open_dir(str(index_dir), schema=_schema(), readonly=True)
+        self.searcher = self.ix.searcher()
+        if self.searcher.doc_count_all() != len(self.blobs):
+            raise IndexCorrupt(f"{index_dir}: Whoosh and docs.json disagree; rebuild the index")
+        with open(index_dir / _TEXTS, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            self.texts = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self.by_blob: list[list[int]] = [[] for _ in self.blobs]
+        for i, doc in enumerate(self.docs):
+            self.by_blob[doc[3]].append(i)
+
+    def candidates(self, units: list[_Unit]) -> list[int]:
+        """Blob numbers whose text contains every part of every unit."""
+        return sorted(self.searcher.docs_for_query(_whoosh_query(units)))
+
+    def load(self, blob: int) -> tuple[str, tuple, list[list]]:
+        """The text, comment/string spans and function spans of one blob."""
+        off, size = self.blobs[blob]
+        return _decode_blob(self.texts[off:off + size])
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+_open_cache: dict[str, tuple[tuple[int, int], _Opened]] = {}
+
+
+def _open(index_dir: Path) -> _Opened:
+    """Open `index_dir`, reusing this process's open copy unless a build replaced it."""
+    index_dir = Path(index_dir).absolute()
+    try:
+        st = (index_dir / _DOCS).stat()
+    except OSError:
+        raise NoIndex(f"no full-text index in {index_dir}; run `vmxref index` first") from None
+    key, stamp = str(index_dir), (st.st_ino, st.st_mtime_ns)
+    cached = _open_cache.get(key)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    opened = _Opened(index_dir)
+    if cached:
+        cached[1].close()
+    _open_cache[key] = (stamp, opened)
+    return opened
+
+
+@dataclass(frozen=True)
+class _LineHit:
+    line: int
+    col: int
+    scope: str
+    text: str
+    score: float
+
+
+class _Blob:
+    """A decompressed blob during one query: text, its lower-cased twin, spans, functions."""
+
+    def __init__(self, text: str, spans: tuple, functions: list[list]) -> None:
+        self.text, self.spans, self.functions = text, spans, functions
+        low = text.lower()
+        self.lower = low if len(low) == len(text) else None  # offsets must line up
+
+    def find_lines(self, needle: str, whole_word: bool) -> Iterator[int]:
+        """Offsets of case-insensitive `needle` (optionally as a whole word), one per line."""
+        if self.lower is None:
+            pat = rf"(?<!\w){re.escape(needle)}(?!\w)" if whole_word else re.escape(needle)
+            yield from (m.start() for m in re.finditer(pat, self.text, re.I))
+            return
+        low, pos = self.lower, 0
+        if whole_word:  # the literal-led regex keeps the search in C; check the left edge here
+            for m in re.finditer(re.escape(needle) + r"(?!\w)", low):
+                s = m.start()
+                if s >= pos and not (s and _is_word(low[s - 1])):
+                    yield s
+                    pos = low.find("\n", s)
+                    if pos < 0:
+                        return
+            return
+        while (pos := low.find(needle, pos)) >= 0:
+            yield pos
+            pos = low.find("\n", pos)
+            if pos < 0:
+                return
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+@dataclass
+class _Stream:
+    """The identifier parts of one line, in order, and which word each part came from."""
+
+    parts: list[str]
+    pword: list[int]  # word index of each part
+    pidx: list[int]  # index of each part inside its word
+    words: list[str]
+    starts: list[int]  # text offset of each word
+
+    def is_first(self, i: int) -> bool:
+        return self.pidx[i] == 0
+
+    def is_last(self, i: int) -> bool:
+        return self.pidx[i] == len(split_word(self.words[self.pword[i]])) - 1
+
+    def offset(self, i: int) -> int:
+        return self.starts[self.pword[i]] + split_word(self.words[self.pword[i]])[self.pidx[i]][1]
+
+
+_part_names: dict[str, tuple[str, ...]] = {}
+
+
+def _line_stream(text: str, ls: int, le: int, spans: tuple, scope: str | None) -> _Stream:
+    """The part stream of text[ls:le], keeping only words in `scope` when it is given."""
+    st = _Stream([], [], [], [], [])
+    parts, pword, pidx, words, starts = st.parts, st.pword, st.pidx, st.words, st.starts
+    for m in _WORD.finditer(text, ls, le):
+        if scope and scope_at(spans, m.start()) != scope:
+            continue
+        word = m.group()
+        names = _part_names.get(word)
+        if names is None:
+            names = tuple(p for p, _ in split_word(word))
+            if len(_part_names) < 2_000_000:
+                _part_names[word] = names
+        if names:
+            pword += [len(words)] * len(names)
+            pidx += range(len(names))
+            parts += names
+            words.append(word)
+            starts.append(m.start())
+    return st
+
+
+def _unit_occurrences(unit: _Unit, st: _Stream) -> list[tuple[int, int, float]]:
+    """(first part index, last part index, score) of each place `unit` matches the stream."""
+    parts, k = st.parts, len(unit.parts)
+    first, last, mid = unit.parts[0], unit.parts[-1], list(unit.parts[1:-1])
+    out = []
+    for i in range(len(parts) - k + 1):
+        j = i + k - 1
+        if k > 1 and (parts[i] != first or parts[i + 1:j] != mid):
+            continue
+        if parts[j] == last or (unit.prefix and parts[j].startswith(last)):
+            out.append((i, j, _occurrence_score(unit, st, i, j)))
+    return out
+
+
+def _occurrence_score(unit: _Unit, st: _Stream, i: int, j: int) -> float:
+    """3 exact identifier(s), 2.5 same ignoring case, 1.5 same parts, 1 prefix, 0.5 inside."""
+    starts, ends = st.is_first(i), st.is_last(j)
+    if starts and (ends or unit.prefix):
+        covered = tuple(st.words[st.pword[i]:st.pword[j] + 1])
+        if covered == unit.words:
+            return 3.0
+        if tuple(w.lower() for w in covered) == tuple(w.lower() for w in unit.words):
+            return 2.5
+        return 1.5
+    return 1.0 if starts else 0.75 if ends else 0.5
+
+
+def _match_line(text: str, ls: int, le: int, units: list[_Unit], spans: tuple,
+                scope: str | None) -> tuple[int, str, float] | None:
+    """Match every unit on text[ls:le]; (offset, scope, score) of the line or None.
+
+    The score's integer part counts units matched as exact identifiers (or exact word
+    sequences); its fraction grades the rest (case, alignment, adjacency, code scope).
+    """
+    st = _line_stream(text, ls, le, spans, scope)
+    exact, detail, prev, first = 0, 0.0, None, None
+    for unit in units:
+        occ = _unit_occurrences(unit, st)
+        if not occ:
+            return None
+        best = max(occ, key=lambda o: (o[2], -o[0]))
+        exact += best[2] >= 2.5
+        detail += best[2]
+        if prev and any(o[0] == p[1] + 1 for o in occ for p in prev):
+            detail += 0.5  # units adjacent, in query order
+        prev, first = occ, first or best
+    offset = st.offset(first[0])
+    sc = scope_at(spans, offset)
+    detail += 0.25 if sc == "code" else 0.0
+    return offset, sc, exact + min(detail / (4.0 * len(units)), 0.99)
+
+
+def _scan(blob: _Blob, units: list[_Unit], probe: tuple[str, bool],
+          scope: str | None) -> tuple[list[_LineHit], int]:
+    """Every line of the blob where all units match, and how many lines were checked.
+
+    `probe` finds candidate lines fast; a substring test of every part filters them
+    before the exact part-stream match."""
+    text, low, out = blob.text, blob.lower, []
+    needles = {p for u in units for p in u.parts}
+    lineno, counted, checked = 1, 0, 0
+    for pos in blob.find_lines(*probe):
+        lineno += text.count("\n", counted, pos)
+        counted = pos
+        ls = text.rfind("\n", 0, pos) + 1
+        le = text.find("\n", pos)
+        if le < 0:
+            le = len(text)
+        if low is not None:  # cheap test first: every part occurs somewhere on the line
+            line = low[ls:le]
+            if not all(n in line for n in needles):
+                continue
+        checked += 1
+        got = _match_line(text, ls, le, units, blob.spans, scope)
+        if got:
+            off, sc, score = got
+            out.append(_LineHit(lineno, off - ls + 1, sc, text[ls:le].strip(), score))
+    return out, checked
+
+
+def _function_at(functions: list[list], line: int) -> str:
+    """Name of the innermost function span containing `line` ("" outside functions)."""
+    i = bisect_right(functions, [line, float("inf")]) - 1
+    for start, end, name in reversed(functions[max(0, i - 16):i + 1]):
+        if start <= line <= end:
+            return name
+    return ""
+
+
+def _doc_filter(corpus: str | None, version: str | None, path_glob: str | None) -> Any:
+    def ok(doc: list) -> bool:
+        return ((corpus is None or doc[0] == corpus) and (version is None or doc[1] == version)
+                and (path_glob is None or fnmatchcase(doc[2], path_glob)))
+    return ok
+
+
+def _probes(units: list[_Unit]) -> tuple[tuple[str, bool], tuple[str, bool]]:
+    """(exact probe, part probe) as (needle, whole word): the longest query word as a whole
+    word (every all-exact line has it), and the longest part as a substring."""
+    word = max((w for u in units for w in u.words), key=len)
+    part = max((p for u in units for p in u.parts), key=len)
+    return (word.lower(), True), (part, False)
+
+
+def _best_score(units: list[_Unit]) -> float:
+    """The highest score a line can get (all units exact, adjacent, in code)."""
+    n = len(units)
+    return round(n + min((3.0 * n + 0.5 * (n - 1) + 0.25) / (4.0 * n), 0.99), 4)
+
+
+class _Query:
+    """One search: candidate blobs (in path order) with their docs, scanned once or twice."""
+
+    def __init__(self, opened: _Opened, units: list[_Unit], ok: Any, scope: str | None):
+        self.opened, self.units, self.scope = opened, units, scope
+        self.cands = []
+        for blob in opened.candidates(units):
+            docs = sorted(opened.docs[d][:3] for d in opened.by_blob[blob] if ok(opened.docs[d]))
+            if docs:
+                self.cands.append((docs[0], blob, docs))
+        self.cands.sort()
+        self.loaded: dict[int, _Blob] = {}
+        self.complete = True
+
+    def run(self, probe: tuple[str, bool], enough: int = 0, budget: int = 0) -> list[Hit]:
+        """Scan candidate blobs with `probe`; one Hit per matching line and doc.
+
+        With `enough`, stop once that many best-possible hits sort before every blob
+        not yet scanned (ties sort by path, and blobs come in path order). With `budget`,
+        stop after checking that many lines once `enough` hits exist (sets `complete`).
+        """
+        hits: list[Hit] = []
+        top, best, checked = [], _best_score(self.units), 0
+        for first, blob_no, docs in self.cands:
+            if enough and sum(k < first for k in top) >= enough:
+                break
+            if budget and checked > budget and len(hits) >= enough:
+                self.complete = False
+                break
+            blob = self.loaded.get(blob_no)
+            if blob is None:
+                blob = self.loaded[blob_no] = _Blob(*self.opened.load(blob_no))
+            found, n = _scan(blob, self.units, probe, self.scope)
+            checked += n
+            for lh in found:
+                fn = _function_at(blob.functions, lh.line)
+                score = round(lh.score, 4)
+                hits += [Hit(d[0], d[1], d[2], lh.line, lh.col, lh.scope, fn, lh.text, score)
+                         for d in docs]
+                if enough and score >= best:
+                    top += docs
+        hits.sort(key=lambda h: (-h.score, h.corpus, h.version, h.path, h.line, h.col))
+        return hits
+
+
+class Hits(list):
+    """The hits of a search, best first; `complete` is False when a very common query
+    stopped scanning early (after LINE_BUDGET candidate lines) and ranked what it saw."""
+
+    complete: bool = True
+
+
+def search(index_dir: Path, text: str, *, corpus: str | None = None,
+           version: str | None = None, path_glob: str | None = None,
+           scope: str | None = None, limit: int | None = 50) -> Hits:
+    """Search code lines, comments and string literals; best hits first.
+
+    `text` is split into units (whitespace-separated chunks or "quoted phrases"); a line
+    matches when every unit's identifier parts occur contiguously on it (`TscTicks` finds
+    `cTSCTicksPerSecond`, `tsc scale` finds `u32TscScale`); a trailing `*` makes the last
+    part a prefix. Score: integer part = units matched as exact identifiers, so exact hits
+    rank first. Filters: corpus, version, path glob (fnmatch on the corpus-relative path),
+    scope ("code", "comment" or "string"). `limit` <= 0 or None returns every hit.
+    A query matching more than LINE_BUDGET lines stops early: see `Hits.complete`.
+    """
+    if scope is not None and scope not in SCOPES:
+        raise QuerySyntaxError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+    units = parse_query(text)
+    query = _Query(_open(index_dir), units, _doc_filter(corpus, version, path_glob), scope)
+    exact_probe, part_probe = _probes(units)
+    if limit and limit > 0:
+        # Exact-identifier lines outrank all others: if there are enough, skip the rest.
+        hits = query.run(exact_probe, enough=limit)
+        if sum(h.score >= len(units) for h in hits) >= limit:
+            return Hits(hits[:limit])
+        hits = query.run(part_probe, enough=limit, budget=LINE_BUDGET)
+    else:
+        hits = query.run(part_probe)
+    out = Hits(hits[:limit] if limit and limit > 0 else hits)
+    out.complete = query.complete
+    return out

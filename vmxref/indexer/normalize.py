@@ -1,0 +1,342 @@
+"""Byte-length-preserving source normaliser driven by a corpus macro profile.
+
+tree-sitter parses C/C++ without a preprocessor, so macro-wrapped declarations
+(`DECLCALLBACK(int) foo(...)`, `static __always_inline`, `list_for_each_entry(...) {`)
+end up in ERROR nodes. `normalize()` rewrites such macro uses into plain C that the
+grammar understands, replacing every removed byte by a space: the result has the same
+length and every newline at the same offset, so line/column positions and the offsets
+of all remaining identifiers are unchanged.
+
+The data comes from the `[macros]` table of a corpus profile (see the shipped TOML files
+for every key). Pure Python + `re`; never imports tree_sitter.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["MacroProfile", "load_profile", "normalize", "KINDS"]
+
+# Rule kinds, in precedence order for wildcard patterns (exact names always win).
+KINDS = ("keyword", "unwrap_args", "unwrap", "erase_call", "erase")
+_KEYWORDS = frozenset({"if", "while", "switch", "else", "do", ""})
+_MAX_ARGS = 16384  # longest argument list scanned for a balanced `)`
+
+# Comments, string / char literals and preprocessor lines (matched after a newline: the
+# text is scanned with one newline prepended) are blanked in a "code" copy that every pass
+# reads, so no rule ever fires inside them. Unrolled loops keep the regex fast.
+_NONCODE = re.compile(
+    rb"/(?:/[^\n]*|\*[^*]*\*+(?:[^/*][^*]*\*+)*/|\*.*\Z)"
+    rb"|\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
+    rb"|\n[ \t]*\#[^\n\\/]*(?:(?:\\.|/(?![*/]))[^\n\\/]*)*", re.S)
+_BLANK = bytes(b if b == 10 else 32 for b in range(256))  # every byte but \n -> space
+_PTOK = re.compile(rb"[(),]")
+_WS = re.compile(rb"\s*")
+_IDCHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_IDENT = re.compile(rb"\w+")
+_COND = re.compile(rb"[ \t]*\#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b[ \t]*([^\n]*)")
+_LEAD_ELSE = re.compile(rb"else\b")
+
+
+@dataclass(frozen=True)
+class MacroProfile:
+    """A compiled `[macros]` table: which identifiers the normaliser rewrites, and how.
+
+    `rules` maps an exact macro name to `(kind, arg)`; `wild` holds `(regex, kind, arg)`
+    for `*` patterns. `fn_args` answers `function_name_arg()`.
+    """
+
+    rules: dict[str, tuple[str, object]] = field(default_factory=dict)
+    wild: tuple[tuple[re.Pattern[str], str, object], ...] = ()
+    fn_exact: dict[str, int] = field(default_factory=dict)
+    fn_wild: tuple[tuple[re.Pattern[str], int], ...] = ()
+    prune_if0: bool = False
+    split_conditionals: bool = False
+    needles: tuple[bytes, ...] = ()
+    finder: re.Pattern[bytes] = field(default=re.compile(b"(?!)"), compare=False, repr=False)
+    _cache: dict[str, tuple[str, object] | None] = field(default_factory=dict, compare=False,
+                                                        repr=False)
+
+    @property
+    def empty(self) -> bool:
+        """True when the profile rewrites nothing."""
+        return not self.needles and not (self.prune_if0 or self.split_conditionals)
+
+    def rule(self, name: str) -> tuple[str, object] | None:
+        """The `(kind, arg)` rule for a macro name, or None."""
+        if name in self._cache:
+            return self._cache[name]
+        found = self.rules.get(name)
+        if found is None:
+            found = next(((k, a) for rx, k, a in self.wild if rx.fullmatch(name)), None)
+        self._cache[name] = found
+        return found
+
+    def function_name_arg(self, name: str) -> int | None:
+        """For a function-defining macro (`FNIEMOP_DEF(name)`, `IEM_CIMPL_DEF_2(name, ...)`):
+        the 0-based index of the argument holding the real function name, else None."""
+        if name in self.fn_exact:
+            return self.fn_exact[name]
+        return next((i for rx, i in self.fn_wild if rx.fullmatch(name)), None)
+
+
+def _wild_re(pattern: str) -> str:
+    return ".*".join(re.escape(p) for p in pattern.split("*")).replace(".*", r"\w*")
+
+
+def _entries(table: dict, kind: str):
+    """(pattern, arg) pairs of one key; lists mean `arg=None`."""
+    value = table.get(kind, [])
+    if isinstance(value, dict):
+        return list(value.items())
+    return [(str(p), None) for p in value]
+
+
+def _check(kind: str, pattern: str, arg: object) -> None:
+    if not re.fullmatch(r"[A-Za-z_*][A-Za-z0-9_*]*", pattern):
+        raise ValueError(f"[macros].{kind}: {pattern!r} is not an identifier pattern")
+    if kind == "keyword" and arg not in _KEYWORDS:
+        raise ValueError(f"[macros].keyword.{pattern}: {arg!r} must be one of "
+                         f"{sorted(_KEYWORDS)}")
+    if kind == "keyword" and "*" not in pattern and len(str(arg)) > len(pattern):
+        raise ValueError(f"[macros].keyword.{pattern}: keyword longer than the macro name")
+    if kind == "unwrap_args" and not re.fullmatch(r"[0-9 =]+", str(arg)):
+        raise ValueError(f"[macros].unwrap_args.{pattern}: template {arg!r} must look "
+                         f"like \"1 2\" or \"1 2=3\"")
+
+
+def load_profile(table: dict) -> MacroProfile:
+    """Compile the `[macros]` table of a corpus profile into a MacroProfile.
+
+    Raises ValueError naming the key when an entry is malformed.
+    """
+    from vmxref.errors import VmxrefError
+
+    try:
+        return _load(table or {})
+    except ValueError as e:
+        raise type("MacroProfileError", (VmxrefError,), {})(str(e)) from None
+
+
+def _load(table: dict) -> MacroProfile:
+    rules: dict[str, tuple[str, object]] = {}
+    wild: list[tuple[re.Pattern[str], str, object]] = []
+    literals: set[bytes] = set()
+    for kind in KINDS:
+        for pattern, arg in _entries(table, kind):
+            _check(kind, pattern, arg)
+            if "*" in pattern:
+                wild.append((re.compile(_wild_re(pattern)), kind, arg))
+            else:
+                rules.setdefault(pattern, (kind, arg))
+            literals.add(max(pattern.split("*"), key=len).encode())
+    fn_exact: dict[str, int] = {}
+    fn_wild: list[tuple[re.Pattern[str], int]] = []
+    for pattern, arg in _entries(table, "function_name_arg"):
+        _check("function_name_arg", pattern, arg)
+        if "*" in pattern:
+            fn_wild.append((re.compile(_wild_re(pattern)), int(arg)))
+        else:
+            fn_exact[pattern] = int(arg)
+    return MacroProfile(rules, tuple(wild), fn_exact, tuple(fn_wild),
+                        bool(table.get("prune_if0", False)),
+                        bool(table.get("split_conditionals", False)), needles := _needles(literals),
+                        re.compile(b"|".join(map(re.escape, needles))))
+
+
+def _needles(literals: set[bytes]) -> tuple[bytes, ...]:
+    """Few short literals whose occurrences cover every pattern: 3-byte prefixes of the
+    patterns' longest literal parts, minus those containing another (fewer text passes)."""
+    if b"" in literals:
+        raise ValueError("[macros]: a pattern needs at least one literal character")
+    return tuple(sorted(n for n in literals if not any(o != n and o in n for o in literals)))
+
+
+def normalize(src: bytes, profile: MacroProfile) -> tuple[bytes, list[tuple[str, int]]]:
+    """Return (text of exactly the same length with every b'\\n' at the same offset,
+    [(macro_name, byte_offset), ...] for each macro use that was erased or rewritten)."""
+    if profile is None or profile.empty:
+        return src, []
+    directives: list[tuple[int, int]] = []
+    code = _code(src, directives)
+    buf = bytearray(src)
+    uses: list[tuple[str, int]] = []
+    if profile.needles:
+        _macro_pass(code, buf, profile, uses)
+    if profile.prune_if0 or profile.split_conditionals:
+        _conditional_pass(src, bytearray(code), buf, directives, profile)
+    return bytes(buf), uses
+
+
+def _code(src: bytes, directives: list[tuple[int, int]]) -> bytes:
+    """src with comments, literals and preprocessor lines blanked; collects directive spans."""
+    def blank(m: re.Match[bytes]) -> bytes:
+        if m.group()[:1] == b"\n":
+            directives.append((m.start(), m.end() - 1))
+        return m.group().translate(_BLANK)
+    return _NONCODE.sub(blank, b"\n" + src)[1:]
+
+
+# --- macro pass -------------------------------------------------------------------------
+
+def _blank(buf: bytearray, start: int, end: int) -> None:
+    """Replace buf[start:end] by spaces, keeping newlines."""
+    buf[start:end] = buf[start:end].translate(_BLANK)
+
+
+def _args(code: bytes, pos: int) -> tuple[int, int, list[int]] | None:
+    """If a balanced `( ... )` follows pos: (open, close, top-level comma offsets)."""
+    start = _WS.match(code, pos).end()
+    if start >= len(code) or code[start] != 0x28:  # '('
+        return None
+    depth, commas = 0, []
+    for t in _PTOK.finditer(code, start, min(len(code), start + _MAX_ARGS)):
+        c = t.group()
+        if c == b"(":
+            depth += 1
+        elif c == b")":
+            depth -= 1
+            if depth == 0:
+                return start, t.start(), commas
+        elif depth == 1:
+            commas.append(t.start())
+    return None
+
+
+def _candidates(code: bytes, finder: re.Pattern[bytes]) -> list[int]:
+    """Sorted start offsets of identifiers containing a needle."""
+    starts: set[int] = set()
+    for m in finder.finditer(code):
+        s = m.start()
+        while s and code[s - 1] in _IDCHARS:
+            s -= 1
+        starts.add(s)
+    return sorted(starts)
+
+
+def _macro_pass(code: bytes, buf: bytearray, prof: MacroProfile,
+                uses: list[tuple[str, int]]) -> None:
+    pos = 0
+    for start in _candidates(code, prof.finder):
+        if start < pos or (0x30 <= code[start] <= 0x39):
+            continue
+        end = _IDENT.match(code, start).end()
+        name = code[start:end].decode()
+        rule = prof.rule(name)
+        pos = _apply(code, buf, start, end, name, rule, uses) if rule else end
+
+
+def _apply(code: bytes, buf: bytearray, start: int, end: int, name: str,
+           rule: tuple[str, object], uses: list[tuple[str, int]]) -> int:
+    """Apply one rule at a macro use; return where scanning resumes."""
+    kind, arg = rule
+    if kind == "erase":
+        _blank(buf, start, end)
+        uses.append((name, start))
+        return end
+    args = _args(code, end)
+    if args is None:
+        return end
+    opn, close, commas = args
+    if kind == "erase_call":
+        _blank(buf, start, close + 1)
+    elif kind == "unwrap":
+        _unwrap(buf, start, opn, close, commas)
+    elif kind == "unwrap_args":
+        _unwrap_args(buf, start, opn, close, commas, str(arg))
+    elif not _keyword(code, buf, start, end, close, str(arg)):
+        return end
+    uses.append((name, start))
+    return opn + 1 if kind in ("unwrap", "unwrap_args", "keyword") else close + 1
+
+
+def _unwrap(buf: bytearray, start: int, opn: int, close: int, commas: list[int]) -> None:
+    """`NAME(a, b, c)` -> `     a  b  c `: blank the name, the parens and top-level commas."""
+    _blank(buf, start, opn + 1)
+    buf[close] = 0x20
+    for c in commas:
+        buf[c] = 0x20
+
+
+def _unwrap_args(buf: bytearray, start: int, opn: int, close: int, commas: list[int],
+                 template: str) -> None:
+    """Keep only the arguments a template names ("1 2=3": args 1, 2 and 3 joined by `=`)."""
+    bounds = [opn, *commas, close]
+    keep = {int(x) for x in re.findall(r"\d+", template)}
+    joins = {int(x) for x in re.findall(r"=\s*(\d+)", template)}
+    _unwrap(buf, start, opn, close, commas)
+    for i in range(1, len(bounds)):
+        if i not in keep:
+            _blank(buf, bounds[i - 1] + 1, bounds[i])
+        elif i in joins:
+            buf[bounds[i - 1]] = 0x3D  # '='
+
+
+def _keyword(code: bytes, buf: bytearray, start: int, end: int, close: int, kw: str) -> bool:
+    """Turn `NAME(args) stmt` into `kw  (args) stmt` (`else`/"" also drop the args)."""
+    after = _WS.match(code, close + 1).end()
+    if kw in ("if", "while", "switch") and (code[after:after + 1] in (b";", b",", b")", b"")
+                                            or not _at_statement(code, start)):
+        return False
+    if kw in ("", "else"):
+        _blank(buf, start, close + 1)
+    else:
+        _blank(buf, start, end)
+    buf[start:start + len(kw)] = kw.encode()
+    return True
+
+
+def _at_statement(code: bytes, start: int) -> bool:
+    """True when a statement may begin at start (not a function definition's name)."""
+    before = code[max(0, start - 4096):start].rstrip()
+    return not before or before[-1:] in b";{}):" or before.endswith((b"else", b"do"))
+
+
+# --- conditional pass -------------------------------------------------------------------
+
+def _conditional_pass(src: bytes, code: bytearray, buf: bytearray,
+                      directives: list[tuple[int, int]], prof: MacroProfile) -> None:
+    """Flatten `#if` groups that split a construct (and `#if 0` groups): keep one branch's
+    text, blank the directives and the other branches (in buf and in the code copy)."""
+    stack: list[list[tuple[int, int, bytes, bytes]]] = []
+    for start, end in directives:
+        m = _COND.match(src, start, end)
+        if m is None:
+            continue
+        d = (start, end, m.group(1), m.group(2).strip())
+        if d[2] in (b"if", b"ifdef", b"ifndef"):
+            stack.append([d])
+        elif stack:
+            stack[-1].append(d)
+            if d[2] == b"endif":
+                _flatten(code, buf, stack.pop(), prof)
+
+
+def _needs_flatten(code: bytearray, group: list, prof: MacroProfile) -> int | None:
+    """Index of the branch to keep when the group must be flattened (-1: none), else None."""
+    zero = [d[2] in (b"if", b"elif") and d[3] in (b"0", b"(0)") for d in group[:-1]]
+    keep = next((i for i, z in enumerate(zero) if not z), -1)
+    if prof.prune_if0 and any(zero):
+        return keep
+    if not prof.split_conditionals:
+        return None
+    for i in range(len(group) - 1):
+        a, b = group[i][1], group[i + 1][0]
+        if code.count(b"{", a, b) != code.count(b"}", a, b) or \
+                code.count(b"(", a, b) != code.count(b")", a, b):
+            return keep
+        t = code[a:b].strip()
+        if (t and t[-1:] not in b";}{:") or _LEAD_ELSE.match(t):
+            return keep
+    return None
+
+
+def _flatten(code: bytearray, buf: bytearray, group: list, prof: MacroProfile) -> None:
+    keep = _needs_flatten(code, group, prof)
+    if keep is None:
+        return
+    for i, d in enumerate(group):
+        _blank(buf, d[0], d[1])
+        if i < len(group) - 1 and i != keep:
+            _blank(buf, d[1], group[i + 1][0])
+            _blank(code, d[1], group[i + 1][0])

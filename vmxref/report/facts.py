@@ -1,0 +1,97 @@
+"""What the report shows about one symbol: definitions, references, writes, call sites.
+
+Plain SQL on the store (bounded by `cap` rows per section, with the full count); used for
+symbol pages only, so nothing here is part of the query language.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from typing import Callable
+
+from vmxref.store import Store
+
+LinesFn = Callable[[int], list[str]]
+
+SECTIONS = {
+    "definitions": ("sym", "t.name = ? AND t.kind NOT IN ('param', 'local')",
+                    "t.line, t.kind, ''"),
+    "references": ("ref", "t.name = ?", "t.line, t.kind, coalesce(t.func, '')"),
+    "writes": ("assign", "t.field = ?",
+               "t.line, t.op || ' ' || coalesce(t.value, ''), coalesce(t.func, '')"),
+    "callers": ("call", "t.callee = ?", "t.line, t.kind, coalesce(t.func, '')"),
+}
+
+
+@dataclass
+class Fact:
+    """One row of a symbol page section."""
+
+    path: str
+    line: int
+    what: str
+    function: str
+    text: str
+
+
+@dataclass
+class SymbolFacts:
+    """Sections of a symbol page: name -> (total count, first `cap` rows)."""
+
+    name: str
+    sections: dict[str, tuple[int, list[Fact]]] = field(default_factory=dict)
+
+
+class FactReader:
+    """Symbol facts of one corpus version, with counts computed in one pass per table."""
+
+    def __init__(self, store: Store, cid: int, names: set[str], lines: LinesFn):
+        self.store, self.cid, self.lines = store, cid, lines
+        self.counts = {title: self._counts(table, where, names)
+                       for title, (table, where, _) in SECTIONS.items()}
+
+    def _counts(self, table: str, where: str, names: set[str]) -> dict[str, int]:
+        col = where.split(" ", 1)[0]  # t.name / t.field / t.callee
+        cond = where.split(" AND ", 1)[1] if " AND " in where else "1"
+        rows = self.store.conn.execute(
+            f"SELECT {col}, count(*) FROM {table} t JOIN file f ON f.blob_id = t.blob_id "
+            f"AND f.corpus_id = ? WHERE {cond} GROUP BY {col}", (self.cid,))
+        return {n: c for n, c in rows if n in names}
+
+    def _section(self, title: str, name: str, cap: int) -> tuple[int, list[Fact]]:
+        table, where, cols = SECTIONS[title]
+        total = self.counts[title].get(name, 0)
+        if not total:
+            return 0, []
+        rows = self.store.conn.execute(
+            f"SELECT f.path, f.blob_id, {cols} FROM {table} t JOIN file f ON f.blob_id = "
+            f"t.blob_id AND f.corpus_id = ? WHERE {where} LIMIT ?", (self.cid, name, cap))
+        facts = [Fact(path, line or 0, str(what or ""), func, self._text(bid, line or 0))
+                 for path, bid, line, what, func in rows]
+        return total, sorted(facts, key=lambda f: (f.path, f.line))
+
+    def _text(self, blob_id: int, line: int) -> str:
+        ls = self.lines(blob_id)
+        return ls[line - 1].strip() if 0 < line <= len(ls) else ""
+
+    def symbol(self, name: str, cap: int = 200) -> SymbolFacts:
+        """Definitions, references, writes and call sites of `name` (`cap` rows each)."""
+        out = SymbolFacts(name)
+        for title in SECTIONS:
+            out.sections[title] = self._section(title, name, cap)
+        return out
+
+
+def defined_names(store: Store, cid: int) -> set[str]:
+    """Names with a definition (not a parameter or local) in a corpus version."""
+    rows = store.conn.execute(
+        "SELECT DISTINCT s.name FROM sym s JOIN file f ON f.blob_id = s.blob_id "
+        "WHERE f.corpus_id = ? AND s.kind NOT IN ('param', 'local')", (cid,))
+    return {r[0] for r in rows}
+
+
+def blob_of(store: Store, cid: int, path: str) -> int | None:
+    """The blob id of a file of a corpus version (None when the file is not indexed)."""
+    r = store.conn.execute("SELECT blob_id FROM file WHERE corpus_id = ? AND path = ?",
+                           (cid, path)).fetchone()
+    return r[0] if r else None

@@ -1,0 +1,278 @@
+"""The site builder: query pages, source pages, symbol pages, an index, one stylesheet.
+
+Pages are written flat into one directory under hashed names (see names.py), so links are
+relative file names. Templates get plain data; the only pre-escaped fields are highlighted
+source lines (highlight.py) and SVG diagrams (svg.py).
+"""
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib.resources import files as package_files
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from vmxref.model import Hop, Site
+from vmxref.report import facts, highlight, names, svg
+from vmxref.store import Store
+
+MAX_SOURCE_PAGES = 400
+MAX_SYMBOL_PAGES = 3000
+MAX_RESULTS_SHOWN = 2000
+MAX_EXCERPTS = 400
+MAX_TEXT_PATHS = 20
+FACT_CAP = 200
+CONTEXT = 2
+BLOB_CACHE = 512
+
+FileKey = tuple[str, str, str]  # corpus, version, path
+
+
+@dataclass
+class Entry:
+    """One query as the report shows it (from a saved query file or a session record)."""
+
+    key: str
+    title: str
+    query: str
+    notes: str = ""
+    corpus: str = ""
+    sites: list[Site] = field(default_factory=list)
+    status: str = "none"  # pass | fail | none | skipped | error
+    messages: list[str] = field(default_factory=list)
+    source: str = ""
+    when: str = ""
+    count: int | None = None  # the full count when `sites` is a recorded prefix
+
+    @property
+    def page(self) -> str:
+        """The file name of this entry's page."""
+        return names.query_page(self.key, self.title)
+
+    @property
+    def total(self) -> int:
+        """Number of results (the recorded count, when known)."""
+        return self.count if self.count is not None else len(self.sites)
+
+
+@dataclass
+class SourceFile:
+    """A file a page links to, loaded and highlighted."""
+
+    key: FileKey
+    cid: int
+    lines: list[str]
+    tokens: highlight.Tokens
+    hits: set[int] = field(default_factory=set)
+    html: list[Markup] = field(default_factory=list)
+
+    @property
+    def page(self) -> str:
+        return names.source_page(*self.key)
+
+
+def make_env() -> Environment:
+    """The Jinja2 environment: autoescape on, undefined names are errors."""
+    return Environment(loader=PackageLoader("vmxref.report", "templates"), autoescape=True,
+                       undefined=StrictUndefined, keep_trailing_newline=True)
+
+
+class SiteBuilder:
+    """Collects entries and the files they touch, then writes every page."""
+
+    def __init__(self, out_dir: Path, store: Store | None):
+        self.out = Path(out_dir)
+        self.store = store
+        self.env = make_env()
+        self.cids = {(c["name"], c["version"]): c["id"] for c in store.corpora()} if store else {}
+        self.wanted: dict[FileKey, set[int]] = {}
+        self.sources: dict[FileKey, SourceFile] = {}
+        self.symbols: set[tuple[str, str, str]] = set()
+        self.generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        self.pages = 0
+        self._blobs: OrderedDict[int, list[str]] = OrderedDict()
+
+    # --- collecting ------------------------------------------------------------------
+    def want(self, corpus: str, version: str, path: str, line: int) -> None:
+        """Ask for a source page of a file (and mark a line of it as a hit)."""
+        self.wanted.setdefault((corpus, version, path), set()).add(int(line))
+
+    def want_entry(self, e: Entry) -> None:
+        """Ask for the files of an entry's results and of their call paths."""
+        for s in e.sites[:MAX_RESULTS_SHOWN]:
+            self.want(s.corpus, s.version, s.file, s.line)
+            for p in (s.paths or [])[:svg.MAX_COLUMNS]:
+                for h in p:
+                    self.want(s.corpus, s.version, h.file, 0)
+
+    def prepare(self) -> None:
+        """Load and lex the wanted files, choose symbol pages, highlight with links."""
+        order = sorted(self.wanted, key=lambda k: (-len(self.wanted[k]), k))
+        for key in order[:MAX_SOURCE_PAGES]:
+            src = self._load(key)
+            if src:
+                self.sources[key] = src
+        self._choose_symbols()
+        for src in self.sources.values():
+            link = self._linker(src.key[0], src.key[1])
+            src.html = highlight.render_lines(src.tokens, len(src.lines), link)
+
+    def _load(self, key: FileKey) -> SourceFile | None:
+        cid = self.cids.get((key[0], key[1]))
+        if cid is None or self.store is None:
+            return None
+        bid = facts.blob_of(self.store, cid, key[2])
+        if bid is None:
+            return None
+        lines = self.lines_of(bid)
+        hits = {n for n in self.wanted[key] if n > 0}
+        return SourceFile(key, cid, lines, highlight.tokenize(lines, key[2]), hits)
+
+    def _choose_symbols(self) -> None:
+        defined: dict[int, set[str]] = {}
+        for src in self.sources.values():
+            names_ = defined.setdefault(src.cid, facts.defined_names(self.store, src.cid))
+            for ident in highlight.identifiers(src.tokens):
+                if len(self.symbols) >= MAX_SYMBOL_PAGES:
+                    return
+                if ident in names_:
+                    self.symbols.add((src.key[0], src.key[1], ident))
+
+    def _linker(self, corpus: str, version: str):
+        def link(name: str) -> str | None:
+            if (corpus, version, name) in self.symbols:
+                return names.symbol_page(corpus, version, name)
+            return None
+        return link
+
+    # --- links -----------------------------------------------------------------------
+    def line_href(self, corpus: str, version: str, path: str, line: int) -> str | None:
+        """Link to a line of a generated source page (None when the page does not exist)."""
+        src = self.sources.get((corpus, version, path))
+        if src is None:
+            return None
+        if 0 < line <= len(src.lines):
+            return names.line_link(src.page, line)
+        return src.page
+
+    def excerpt(self, corpus: str, version: str, path: str, line: int) -> list[dict]:
+        """Highlighted lines around `line` ([] when the file is not loaded)."""
+        src = self.sources.get((corpus, version, path))
+        if src is None or not 0 < line <= len(src.lines):
+            return []
+        lo, hi = max(1, line - CONTEXT), min(len(src.lines), line + CONTEXT)
+        return [{"n": n, "html": src.html[n - 1], "hit": n == line} for n in range(lo, hi + 1)]
+
+    # --- pages -----------------------------------------------------------------------
+    def render(self, template: str, page: str, **ctx: Any) -> None:
+        """Render a template to a page of the site."""
+        tpl = self.env.get_template(template)
+        ctx.setdefault("home", "index.html")
+        html = tpl.render(generated=self.generated, **ctx)
+        (self.out / page).write_text(html, encoding="utf-8")
+        self.pages += 1
+
+    def write_entry(self, e: Entry, back: str = "index.html") -> None:
+        """The page of one query."""
+        groups, n_ex = [], 0
+        by_file: dict[tuple[str, str, str], dict[str, list[dict]]] = {}
+        has_paths = False
+        for s in e.sites[:MAX_RESULTS_SHOWN]:
+            view = self._result_view(s, with_excerpt=n_ex < MAX_EXCERPTS)
+            n_ex += 1
+            has_paths = has_paths or bool(s.paths)
+            by_file.setdefault((s.corpus, s.version, s.file), {}).setdefault(
+                s.function or "(file scope)", []).append(view)
+        for (corpus, version, path), funcs in by_file.items():
+            groups.append({"file": path, "corpus": f"{corpus}@{version}",
+                           "href": self.line_href(corpus, version, path, 0),
+                           "functions": [{"name": k, "results": v} for k, v in funcs.items()]})
+        self.render("query.html", e.page, title=e.title, e=e, groups=groups, back=back,
+                    shown=min(len(e.sites), MAX_RESULTS_SHOWN),
+                    legend=svg.legend() if has_paths else Markup(""))
+
+    def _result_view(self, s: Site, with_excerpt: bool) -> dict:
+        def hop_link(h: Hop) -> str | None:
+            return self.line_href(s.corpus, s.version, h.file, h.line)
+        paths = s.paths or []
+        details = [f"{k}: {v}" for k, v in s.extra.items()
+                   if isinstance(v, (str, int, float)) and v != "" and k != "depth"]
+        return {"line": s.line, "col": s.col, "kind": s.kind, "symbol": s.symbol,
+                "text": s.text, "details": details,
+                "href": self.line_href(s.corpus, s.version, s.file, s.line),
+                "excerpt": self.excerpt(s.corpus, s.version, s.file, s.line) if with_excerpt else [],
+                "svg": svg.path_diagram(paths, hop_link, f"call paths to {s.function or s.file}"),
+                "npaths": len(paths), "asked_paths": s.paths is not None,
+                "more_paths": [svg.path_text(p) for p in paths[svg.MAX_COLUMNS:][:MAX_TEXT_PATHS]]}
+
+    def write_sources(self) -> None:
+        """One page per loaded source file, with line anchors."""
+        for src in self.sources.values():
+            rows = [{"n": i + 1, "html": h, "hit": (i + 1) in src.hits}
+                    for i, h in enumerate(src.html)]
+            self.render("source.html", src.page, title=src.key[2], path=src.key[2],
+                        corpus=f"{src.key[0]}@{src.key[1]}", rows=rows)
+
+    def lines_of(self, blob_id: int) -> list[str]:
+        """Source lines of a blob, cached for the whole build (LRU of BLOB_CACHE blobs)."""
+        if blob_id in self._blobs:
+            self._blobs.move_to_end(blob_id)
+        else:
+            self._blobs[blob_id] = list(self.store.lines(blob_id))
+            if len(self._blobs) > BLOB_CACHE:
+                self._blobs.popitem(last=False)
+        return self._blobs[blob_id]
+
+    def write_symbols(self) -> None:
+        """One page per chosen symbol."""
+        readers: dict[int, facts.FactReader] = {}
+        for corpus, version, name in sorted(self.symbols):
+            cid = self.cids[(corpus, version)]
+            if cid not in readers:
+                wanted = {n for c, v, n in self.symbols if (c, v) == (corpus, version)}
+                readers[cid] = facts.FactReader(self.store, cid, wanted, self.lines_of)
+            sf = readers[cid].symbol(name, FACT_CAP)
+            sections = []
+            for title, (total, rows) in sf.sections.items():
+                sections.append({"title": title, "total": total, "rows": [
+                    {"path": r.path, "line": r.line, "what": r.what, "function": r.function,
+                     "text": r.text, "href": self.line_href(corpus, version, r.path, r.line)}
+                    for r in rows]})
+            self.render("symbol.html", names.symbol_page(corpus, version, name), title=name,
+                        name=name, corpus=f"{corpus}@{version}", sections=sections, cap=FACT_CAP)
+
+    def write_css(self) -> None:
+        """The stylesheet: the package's style.css plus the Pygments colours."""
+        base = package_files("vmxref.report").joinpath("static/style.css").read_text("utf-8")
+        (self.out / "style.css").write_text(base + "\n" + highlight.style_css() + "\n",
+                                            encoding="utf-8")
+
+
+def write_all(b: SiteBuilder, entries: list[Entry], index_template: str,
+              **index_ctx: Any) -> dict:
+    """Prepare and write every page; returns counts and the time taken."""
+    t0 = time.perf_counter()
+    b.out.mkdir(parents=True, exist_ok=True)
+    for e in entries:
+        if e.status not in ("skipped", "error"):
+            b.want_entry(e)
+    b.prepare()
+    for e in entries:
+        if e.status not in ("skipped", "error"):
+            b.write_entry(e)
+    b.write_sources()
+    b.write_symbols()
+    b.write_css()
+    b.render(index_template, "index.html", title=index_ctx.pop("title", "vmxref report"),
+             entries=entries, **index_ctx)
+    return {"out": str(b.out), "pages": b.pages, "queries": len(entries),
+            "source_pages": len(b.sources), "symbol_pages": len(b.symbols),
+            "skipped": [e.title for e in entries if e.status == "skipped"],
+            "errors": [e.title for e in entries if e.status == "error"],
+            "failed": [e.title for e in entries if e.status == "fail"],
+            "seconds": round(time.perf_counter() - t0, 3)}
