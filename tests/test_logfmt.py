@@ -1,4 +1,4 @@
-"""Tests for vmxref.queries.logfmt: format-string matching behind `vmxref logline`.
+"""Tests for vmxref.logfmt: format-string matching behind `vmxref logline`.
 
 Format strings here are written in the style of KVM / VirtualBox logging, not copied.
 `render()` is a small independent reference renderer used by the property tests.
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vmxref.queries.logfmt import (
+from vmxref.logfmt import (
     clean_line,
     compile_format,
     line_words,

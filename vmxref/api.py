@@ -18,8 +18,12 @@ def open_scope(index_dir: Path | None = None, corpus: str | None = None) -> Scop
 
 
 def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | None = None,
-          procs: int | None = None, progress=None, wait: bool = False):
-    """Index `root` as corpus NAME[@VERSION] with its profile; returns IndexStats."""
+          procs: int | None = None, progress=None, wait: bool = False, fulltext: bool = True):
+    """Index `root` as corpus NAME[@VERSION] with its profile; returns IndexStats.
+
+    The symbol store is published first (one transaction); the full-text index is then
+    rebuilt beside it and swapped in when complete.
+    """
     from vmxref import corpora
     from vmxref.indexer import index_corpus
     from vmxref.indexer.ts import grammar_versions
@@ -35,9 +39,37 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
         for k, v in grammar_versions().items():
             st.set_meta(k, v)
         st.commit()
+        if fulltext:
+            stats.fulltext_seconds = build_fulltext(st)
         return stats
     finally:
         st.close()
+
+
+def build_fulltext(st: Store) -> float:
+    """Rebuild the full-text index of every corpus version in the store; returns seconds."""
+    import time
+    import zlib
+
+    from vmxref import fulltext as ft
+    from vmxref.queries.textsearch import FULLTEXT_DIR
+
+    t0 = time.perf_counter()
+    conn = st.conn
+    funcs: dict[int, list] = {}
+    for bid, name, line, end in conn.execute(
+            "SELECT blob_id, name, line, end_line FROM sym WHERE kind = 'function'"):
+        funcs.setdefault(bid, []).append((line, end, name))
+
+    def files():
+        for name, version, path, bid, content in conn.execute(
+                "SELECT c.name, c.version, f.path, b.id, b.content FROM file f "
+                "JOIN corpus c ON c.id = f.corpus_id JOIN blob b ON b.id = f.blob_id "
+                "ORDER BY c.name, c.version, f.path"):
+            text = zlib.decompress(content).decode("utf-8", "replace") if content else ""
+            yield ft.FileText(name, version, path, text, funcs.get(bid, []))
+    ft.build(st.path / FULLTEXT_DIR, files())
+    return round(time.perf_counter() - t0, 3)
 
 
 def run_query(sc: Scope, text: str) -> list[Site]:

@@ -73,15 +73,18 @@ def cli() -> None:
               help="Corpus profile to use instead of the one named by --corpus.")
 @click.option("--procs", type=int, default=None, help="Worker processes (default: all cores).")
 @click.option("--wait", is_flag=True, help="Wait for another indexer instead of refusing.")
+@click.option("--no-fulltext", is_flag=True, help="Skip the full-text (search) index.")
 @index_option
-def index_cmd(root, corpus, profile, procs, wait, index_dir) -> None:
+def index_cmd(root, corpus, profile, procs, wait, no_fulltext, index_dir) -> None:
     """Index the C/C++ tree ROOT as corpus NAME[@VERSION]."""
     from vmxref import api
-    stats = api.index(str(root), corpus, index_dir, profile, procs, _progress(), wait)
+    stats = api.index(str(root), corpus, index_dir, profile, procs, _progress(), wait,
+                      fulltext=not no_fulltext)
     skipped = ", ".join(f"{n} {k}" for k, n in sorted(stats.skipped.items())) or "none"
     click.echo(f"indexed {stats.corpus}@{stats.version}: {stats.files} files "
                f"({stats.parsed} parsed, {stats.reused} shared, {stats.unchanged} unchanged; "
-               f"skipped: {skipped}) in {stats.seconds:.1f}s", err=True)
+               f"skipped: {skipped}) in {stats.seconds:.1f}s; full text {stats.fulltext_seconds:.1f}s",
+               err=True)
 
 
 def _progress():

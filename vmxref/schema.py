@@ -51,7 +51,7 @@ CREATE INDEX IF NOT EXISTS assign_value ON assign(value);
 CREATE INDEX IF NOT EXISTS assign_blob ON assign(blob_id);
 CREATE TABLE IF NOT EXISTS logcall (
     blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, callee TEXT, fmt TEXT,
-    fmt_arg INTEGER, args TEXT);
+    fmt_arg INTEGER, args TEXT, keys TEXT);
 CREATE INDEX IF NOT EXISTS logcall_blob ON logcall(blob_id);
 CREATE TABLE IF NOT EXISTS kase (
     blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, value TEXT);

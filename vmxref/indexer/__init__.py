@@ -33,6 +33,7 @@ class IndexStats:
     unchanged: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    fulltext_seconds: float = 0.0
 
 
 Progress = Callable[[int, int], None]
@@ -92,7 +93,7 @@ def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str
             continue
         seen[sha1] = -1
         jobs.append((i, content, lang))
-    macros = profile.section("macros")
+    macros = (profile.section("macros"), profile.dialect)
     n = procs or os.cpu_count() or 1
     done = 0
     for job, facts, status in run_jobs(jobs, macros, n):
@@ -116,14 +117,14 @@ def run_jobs(jobs: list, macros: dict, procs: int):
     worker on its own is recorded with status "crashed".
     """
     if procs <= 1 or len(jobs) <= 4:
-        worker.init(macros)
+        worker.init(*macros)
         for item in jobs:
             yield worker.work(item)
         return
     batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
     failed: list = []
     with ProcessPoolExecutor(procs, mp_context=mp.get_context("fork"), initializer=worker.init,
-                             initargs=(macros,)) as ex:
+                             initargs=macros) as ex:
         futs = {ex.submit(worker.work_batch, b): b for b in batches}
         for fut in as_completed(futs):
             try:
@@ -139,7 +140,7 @@ def _isolate(items: list, macros: dict):
     """Retry items one at a time in a one-worker pool; the item that breaks it has crashed."""
     while items:
         with ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=worker.init,
-                                 initargs=(macros,)) as ex:
+                                 initargs=macros) as ex:
             futs = [ex.submit(worker.work, item) for item in items]
             rest = []
             for i, fut in enumerate(futs):

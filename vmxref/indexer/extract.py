@@ -15,6 +15,7 @@ import bisect
 import json
 from dataclasses import dataclass, field
 
+from vmxref import logfmt
 from vmxref.indexer import ts
 
 QUERY = """
@@ -106,9 +107,10 @@ class _Ctx:
         return ""
 
 
-def extract(src: bytes, tree, lang: str, profile=None, macro_uses=()) -> Facts:
+def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: str = "printf") -> Facts:
     """Extract every fact of one file from its tree (see module docstring)."""
     cx = _Ctx(src, lang, profile)
+    cx.dialect = dialect
     query = QUERY + ("(class_specifier body: (_)) @struct\n" if lang == "cpp" else "")
     caps = ts.captures(tree.root_node, lang, query)
     get = lambda k: caps.get(k, ())  # noqa: E731
@@ -631,7 +633,8 @@ def _logcall(cx: _Ctx, n, args, callee: str, func: str, line: int, col: int, arg
     for i, a in enumerate(kids[:4]):
         s = _string_value(cx, a)
         if s is not None and s.strip():
-            cx.f.logcalls.append((line, col, func, callee, s, i, json.dumps(arglist)))
+            keys = logfmt.literal_keys(s, cx.dialect)
+            cx.f.logcalls.append((line, col, func, callee, s, i, json.dumps(arglist), " ".join(keys)))
             return
 
 

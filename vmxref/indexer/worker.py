@@ -6,9 +6,10 @@ from vmxref.indexer import extract, ts
 _MACROS: dict[str, object] = {}
 
 
-def init(profile_macros: dict) -> None:
+def init(profile_macros: dict, dialect: str = "printf") -> None:
     """Pool initializer: compile the corpus macro profile once per worker process."""
     _MACROS["profile"] = _load_macros(profile_macros)
+    _MACROS["dialect"] = dialect
 
 
 def _load_macros(table: dict):
@@ -30,7 +31,7 @@ def work(item: tuple[int, bytes, str]) -> tuple[int, object, str]:
             text, uses = normalize.normalize(content, prof)
         tree = ts.parse(text, lang)
         # facts read names and texts from the original bytes: offsets are identical
-        return job, extract.extract(content, tree, lang, prof, uses), "ok"
+        return job, extract.extract(content, tree, lang, prof, uses, _MACROS.get("dialect", "printf")), "ok"
     except RecursionError:
         return job, None, "too-deep"
 

@@ -1,4 +1,4 @@
-"""Conversion tables for `vmxref.queries.logfmt`: parse one `%...` and say what it prints.
+"""Conversion tables for `vmxref.logfmt`: parse one `%...` and say what it prints.
 
 Three dialects:
 - "printf": C99/glibc printf (flags `-+ #0'`, width/precision incl. `*`, `n$` positions,

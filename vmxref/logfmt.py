@@ -13,7 +13,7 @@ linear regex or "any text").  Matching is a memoised depth-first search over (to
 with a step budget, never one big backtracking regex, so a 1 MB line is matched or rejected
 in bounded time.  Modes, tried in order: "full" (the whole line is the format's output),
 "line" (one whole line of a multi-line format), "contained" (extra text before/after it)
-and "fragment" (the line is a piece of the output, e.g. a pasted excerpt).  Tables of conversions live in `vmxref.queries.logfmt_conv`.
+and "fragment" (the line is a piece of the output, e.g. a pasted excerpt).  Tables of conversions live in `vmxref.logfmt_conv`.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from vmxref.queries.logfmt_conv import ANY, Atom, parse_conversion
+from vmxref.logfmt_conv import ANY, Atom, parse_conversion
 
 DIALECTS = ("printf", "kernel", "iprt")
 MAX_TOKENS = 256          # longer formats: the tail becomes one "any" atom

@@ -1,0 +1,147 @@
+"""`vmxref diff`: the fixture tree indexed as @1 and, edited, as @2 in the same index.
+
+Edits in @2 (x86.c only): the tsc_timestamp write moves from kvm_guest_time_update to
+kvm_reset_clock; the flags write changes its value (|= 1 -> |= 3); kvmclock_update_fn no longer
+raises KVM_REQ_CLOCK_UPDATE and vcpu_enter_guest newly does (through another call, so the
+statement is not "the same one, moved"); lines shift everywhere.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vmxref import api
+from vmxref.cli import cli
+from vmxref.model import Site
+from vmxref.queries import diff
+
+FIXTURE = Path(__file__).parent / "fixtures" / "linux"
+X86 = "arch/x86/kvm/x86.c"
+
+
+def _edit(root: Path) -> None:
+    p = root / X86
+    s = p.read_text()
+    s = s.replace("\tvcpu->hv_clock.tsc_timestamp = 42;\n", "", 1)
+    s = s.replace("\tvcpu->hv_clock.flags |= 1;\n", "\tvcpu->hv_clock.flags |= 3;\n", 1)
+    s = s.replace("\tfake.tsc_to_system_mul = 7;", "\tv->arch.hv_clock.tsc_timestamp = 42;\n"
+                  "\tfake.tsc_to_system_mul = 7;", 1)
+    s = s.replace("arch.hw_tsc_khz);\n\n\tkvm_make_request(KVM_REQ_CLOCK_UPDATE, vcpu);\n",
+                  "arch.hw_tsc_khz);\n\n\t(void)vcpu;\n", 1)
+    s = s.replace("\tint r = 0;\n\n", "\tint r = 0;\n\n"
+                  "\tkvm_make_all_cpus_request(vcpu->kvm, KVM_REQ_CLOCK_UPDATE);\n", 1)
+    s = "/* version 2 */\n\n" + s
+    p.write_text(s)
+
+
+@pytest.fixture(scope="module")
+def two_versions(tmp_path_factory):
+    """An index holding linux-kvm@1 (the fixture tree) and linux-kvm@2 (an edited copy)."""
+    base = tmp_path_factory.mktemp("diff")
+    v2 = base / "v2"
+    shutil.copytree(FIXTURE, v2)
+    _edit(v2)
+    index = base / "index"
+    s1 = api.index(str(FIXTURE), "linux-kvm@1", index, procs=1)
+    s2 = api.index(str(v2), "linux-kvm@2", index, procs=1)
+    return index, s1, s2
+
+
+def run_diff(index: Path, query: str) -> list[diff.Entry]:
+    return diff.diff_query(query, "linux-kvm@1", "linux-kvm@2", index)
+
+
+def by_status(entries) -> dict[str, list[diff.Entry]]:
+    out: dict[str, list[diff.Entry]] = {}
+    for e in entries:
+        out.setdefault(e.status, []).append(e)
+    return out
+
+
+def test_second_version_shares_unchanged_contents(two_versions):
+    _index, s1, s2 = two_versions
+    assert s1.parsed == s1.files == 3
+    assert (s2.parsed, s2.reused) == (1, 2)   # only the edited x86.c is parsed again
+
+
+def test_moved_statement_other_function(two_versions):
+    index, _, _ = two_versions
+    got = by_status(run_diff(index, "writes pvclock_vcpu_time_info.tsc_timestamp"))
+    [moved] = got["moved"]
+    assert (moved.old.function, moved.new.function) == ("kvm_guest_time_update", "kvm_reset_clock")
+    assert "from kvm_guest_time_update" in moved.note
+    assert "added" not in got and "removed" not in got
+
+
+def test_changed_value_same_function(two_versions):
+    index, _, _ = two_versions
+    got = by_status(run_diff(index, "writes pvclock_vcpu_time_info.flags"))
+    [changed] = got["changed"]
+    assert changed.old.function == changed.new.function == "kvm_guest_time_update"
+    assert "|= 1" in changed.old.text and "|= 3" in changed.new.text
+
+
+def test_added_removed_and_line_shifts_are_same(two_versions):
+    index, _, _ = two_versions
+    got = by_status(run_diff(index, "raises KVM_REQ_CLOCK_UPDATE"))
+    assert [e.old.function for e in got["removed"]] == ["kvmclock_update_fn"]
+    assert [e.new.function for e in got["added"]] == ["vcpu_enter_guest"]
+    same = got["same"]
+    assert {e.new.function for e in same} >= {"kvm_arch_vcpu_load", "kvm_set_msr_common"}
+    assert all(e.new.line == e.old.line + 2 for e in same)   # shifted, still "same"
+    assert "moved" not in got and "changed" not in got
+
+
+def test_same_text_in_another_function_is_moved():
+    old = [_site("kvmclock_update_fn", "kvm_make_request(KVM_REQ_CLOCK_UPDATE, vcpu);", 140)]
+    new = [_site("vcpu_enter_guest", "kvm_make_request(KVM_REQ_CLOCK_UPDATE, vcpu);", 155)]
+    [e] = diff.diff_sites(old, new)
+    assert e.status == "moved" and e.note == "from kvmclock_update_fn at a.c:140"
+
+
+def test_cli_diff_grep_and_json(two_versions):
+    index, _, _ = two_versions
+    args = ["diff", "writes pvclock_vcpu_time_info.tsc_timestamp", "--from", "linux-kvm@1",
+            "--to", "linux-kvm@2", "--index", str(index)]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    [line] = r.stdout.splitlines()
+    assert line.startswith(f"{X86}:") and ": kvm_reset_clock: moved (from kvm_guest_time_update" in line
+    assert "1 moved" in r.stderr
+    r = CliRunner().invoke(cli, args + ["--json"])
+    [obj] = [json.loads(x) for x in r.stdout.splitlines()]
+    assert obj["status"] == "moved" and obj["old"]["version"] == "1" and obj["new"]["version"] == "2"
+
+
+def test_cli_diff_errors(two_versions):
+    index, _, _ = two_versions
+    r = CliRunner().invoke(cli, ["diff", "callers kvm_guest_time_updat", "--from", "linux-kvm@1",
+                                 "--to", "linux-kvm@2", "--index", str(index)])
+    assert r.exit_code == 2
+    assert "did you mean kvm_guest_time_update?" in r.stderr
+    r = CliRunner().invoke(cli, ["diff", "def x", "--from", "linux-kvm", "--to", "linux-kvm@2",
+                                 "--index", str(index)])
+    assert r.exit_code == 2 and "NAME@VERSION" in r.stderr
+
+
+def _site(function: str, text: str, line: int = 1, file: str = "a.c", **extra) -> Site:
+    return Site("write", "c", "v", file, line, 1, function, "S.f", text, extra)
+
+
+def test_diff_sites_near_text_is_moved_and_same_file_first():
+    old = [_site("f", "x.f = a(b);", 10), _site("g", "RT_ZERO(s);", 5, "b.c"),
+           _site("h", "RT_ZERO(s);", 7)]
+    new = [_site("k", "x.f  =  a(b,c);", 20), _site("k", "RT_ZERO(s);", 3)]
+    got = by_status(diff.diff_sites(old, new))
+    moved = {(e.old.function, e.new.function) for e in got["moved"]}
+    assert moved == {("f", "k"), ("h", "k")}    # near text; same-file candidate preferred
+    assert [e.old.function for e in got["removed"]] == ["g"]
+
+
+def test_normalise_ignores_spacing_and_comments():
+    assert diff.normalise("a = b ;  /* c */") == diff.normalise("a=b;")
+    assert diff.normalise("if (x) {") == "if(x)"

@@ -1,0 +1,185 @@
+"""Compare one query's results between two versions of a corpus.
+
+Results are matched by what they are, never by line number, in passes from the strictest:
+
+    1. same file, function and statement text            -> same   (line shifts ignored)
+    2. same statement text, other function in the same file -> moved
+    3. same function and statement text, other file      -> moved
+    3b. same statement text, other function and file     -> moved
+    4. same function, kind and symbol, text changed      -> changed (e.g. another value)
+    5. nearly the same text and same symbol, elsewhere   -> moved (and changed slightly)
+    6. the rest: only in the old version -> removed; only in the new -> added
+
+Statement text is normalised (whitespace, comments, a trailing `;` or `{`) before matching.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from vmxref.errors import UnknownCorpus, UnknownSymbol
+from vmxref.model import Site
+from vmxref.queries import lang
+
+SAME, MOVED, CHANGED, ADDED, REMOVED = "same", "moved", "changed", "added", "removed"
+NEAR = 0.85  # difflib ratio for "nearly the same" statement text
+
+_COMMENT = re.compile(r"/\*.*?\*/|//.*$")
+_SPACE = re.compile(r"\s+")
+_PUNCT_SPACE = re.compile(r"\s*([()\[\],;{}=+\-*/&|<>!?:.])\s*")
+
+
+@dataclass
+class Entry:
+    """One line of a diff: a result of the old version, of the new one, or both."""
+
+    status: str
+    old: Site | None
+    new: Site | None
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` object: status, note, and the old and new results."""
+        return {"status": self.status, "note": self.note,
+                "function": (self.new or self.old).function,
+                "old": self.old.to_json() if self.old else None,
+                "new": self.new.to_json() if self.new else None}
+
+    def line(self) -> str:
+        """Grep-style: the new site (the old one when removed), the status, the old place."""
+        s = self.new or self.old
+        head = f"{s.file}:{s.line}:{s.col}: {s.function or '-'}: {self.status}"
+        if self.note:
+            head += f" ({self.note})"
+        return f"{head}: {s.text}"
+
+
+def normalise(text: str) -> str:
+    """Statement text without comments, spacing differences and a trailing `;` or `{`."""
+    t = _COMMENT.sub("", text)
+    t = _SPACE.sub(" ", t).strip()
+    t = _PUNCT_SPACE.sub(r"\1", t)
+    return t.rstrip(";{ ")
+
+
+def _kind(s: Site) -> str:
+    return f"{s.kind}/{s.extra.get('write_kind') or s.extra.get('ref_kind') or ''}"
+
+
+def _where(s: Site) -> str:
+    return f"{s.function or '-'} at {s.file}:{s.line}"
+
+
+def _pair(olds: list[Site], news: list[Site], key: Callable[[Site], Any],
+          make: Callable[[Site, Site], Entry]) -> list[Entry]:
+    """Pair old and new results with equal keys (in order); removes paired ones from the lists."""
+    pool: dict[Any, list[Site]] = defaultdict(list)
+    for s in news:
+        pool[key(s)].append(s)
+    out, left = [], []
+    for o in olds:
+        cands = pool.get(key(o))
+        if cands:
+            out.append(make(o, cands.pop(0)))
+        else:
+            left.append(o)
+    taken = {id(e.new) for e in out}
+    olds[:] = left
+    news[:] = [s for s in news if id(s) not in taken]
+    return out
+
+
+def _same(o: Site, n: Site) -> Entry:
+    note = f"line {o.line} -> {n.line}" if o.line != n.line else ""
+    return Entry(SAME, o, n, note)
+
+
+def _moved(o: Site, n: Site) -> Entry:
+    return Entry(MOVED, o, n, f"from {_where(o)}")
+
+
+def _changed(o: Site, n: Site) -> Entry:
+    ov, nv = o.extra.get("value"), n.extra.get("value")
+    if ov is not None and nv is not None and ov != nv:
+        return Entry(CHANGED, o, n, f"value {ov} -> {nv}; was line {o.line}")
+    return Entry(CHANGED, o, n, f"was line {o.line}: {o.text}")
+
+
+def _near_moves(olds: list[Site], news: list[Site]) -> list[Entry]:
+    """Pass 5: nearly the same text and the same symbol and kind, in another place."""
+    out = []
+    for o in list(olds):
+        best, score = None, NEAR
+        for n in news:
+            if n.symbol != o.symbol or _kind(n) != _kind(o):
+                continue
+            r = difflib.SequenceMatcher(None, normalise(o.text), normalise(n.text)).ratio()
+            if r >= score:
+                best, score = n, r
+        if best is not None:
+            olds.remove(o)
+            news.remove(best)
+            out.append(Entry(MOVED, o, best, f"from {_where(o)}; text changed slightly"))
+    return out
+
+
+def diff_sites(old: Iterable[Site], new: Iterable[Site]) -> list[Entry]:
+    """Match the results of two versions (see the module docstring); sorted for display."""
+    olds, news = list(old), list(new)
+    out = _pair(olds, news, lambda s: (s.file, s.function, s.symbol, normalise(s.text)), _same)
+    out += _pair(olds, news, lambda s: (s.file, s.symbol, normalise(s.text)), _moved)
+    out += _pair(olds, news, lambda s: (s.function, s.symbol, normalise(s.text)), _moved)
+    out += _pair(olds, news, lambda s: (s.symbol, normalise(s.text)), _moved)
+    out += _pair(olds, news, lambda s: (s.function, s.symbol, _kind(s)), _changed)
+    out += _near_moves(olds, news)
+    out += [Entry(REMOVED, o, None) for o in olds]
+    out += [Entry(ADDED, None, n) for n in news]
+    order = {REMOVED: 0, ADDED: 1, MOVED: 2, CHANGED: 3, SAME: 4}
+    return sorted(out, key=lambda e: (order[e.status], (e.new or e.old).key()))
+
+
+def _scope(index_dir: Path | None, spec: str):
+    from vmxref import api
+    if "@" not in spec:
+        raise UnknownCorpus(f"--from/--to need NAME@VERSION, got {spec!r}")
+    return api.open_scope(index_dir, spec)
+
+
+def _require_somewhere(q: lang.Query, scopes: list) -> None:
+    """Each named symbol must exist in at least one of the two versions."""
+    from vmxref.queries.runner import unknown_symbol_message
+    for name, _role in lang.symbols_of(q):
+        if not any(sc.known(name) for sc in scopes):
+            labels = " or ".join(sc.label() for sc in scopes)
+            raise UnknownSymbol(unknown_symbol_message(scopes[-1], name, labels))
+
+
+def diff_query(text: str, from_spec: str, to_spec: str,
+               index_dir: Path | None = None) -> list[Entry]:
+    """Run `text` on two corpus versions and diff the results."""
+    from vmxref.queries import engine
+    q = lang.parse(text)
+    a, b = _scope(index_dir, from_spec), _scope(index_dir, to_spec)
+    _require_somewhere(q, [a, b])
+    return diff_sites(_run(engine, a, q), _run(engine, b, q))
+
+
+def _run(engine, sc, q: lang.Query) -> list[Site]:
+    """Results in one version; none when a symbol exists only in the other version."""
+    try:
+        return engine.run_parsed(sc, q)
+    except UnknownSymbol:
+        return []
+
+
+def summary_line(entries: list[Entry], from_spec: str, to_spec: str) -> str:
+    """`5.1 -> 6.1.36: 1 moved, 2 added, ...` (counts per status)."""
+    counts: dict[str, int] = defaultdict(int)
+    for e in entries:
+        counts[e.status] += 1
+    parts = ", ".join(f"{counts[s]} {s}" for s in (ADDED, REMOVED, MOVED, CHANGED, SAME) if counts[s])
+    return f"{from_spec} -> {to_spec}: {parts or 'no results in either version'}"

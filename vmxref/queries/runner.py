@@ -1,0 +1,196 @@
+"""Run and check saved query files.
+
+Two phases, so that a broken file runs nothing:
+
+    prepare(paths, index_dir)  -> load + validate every file (saved.load_all), resolve each
+                                  file's corpus to indexed versions (not indexed: SKIP), and
+                                  check every symbol the query names exists (else one
+                                  QueryFileError `FILE:LINE: no symbol ...; did you mean ...?`)
+    execute(plans)             -> run each plan; with expectations, PASS or FAIL with reasons
+
+A file whose corpus has no version runs once per indexed version of that corpus (a file with
+no corpus: once per indexed corpus version), so counts and line anchors stay per version.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vmxref.errors import QueryFileError, UnknownCorpus, VmxrefError
+from vmxref.model import Site
+from vmxref.queries import lang, saved
+from vmxref.queries.base import Scope
+from vmxref.store import Store
+
+PASS, FAIL, SKIP, RAN, ERROR = "PASS", "FAIL", "SKIP", "RAN", "ERROR"
+
+
+@dataclass
+class Plan:
+    """One saved query bound to one corpus version (or skipped, with the reason)."""
+
+    saved: saved.SavedQuery
+    shown: str                       # the file name as shown in messages
+    corpus: str                      # NAME@VERSION it runs on, or the file's corpus spec
+    scope: Scope | None = None       # None: skipped
+    skip_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed expectation; `file`/`line` locate it in the corpus (None: the query file)."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class Outcome:
+    """What running (and checking) one plan gave."""
+
+    plan: Plan
+    status: str                      # PASS, FAIL, SKIP, RAN (no expectations), ERROR
+    sites: list[Site] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """True for FAIL and ERROR."""
+        return self.status in (FAIL, ERROR)
+
+
+# --------------------------------------------------------------------------- prepare
+
+def shown_name(path: Path, repo_root: Path | None) -> str:
+    """`path` relative to `repo_root` when inside it, else as given (as saved.load shows it)."""
+    if repo_root is not None:
+        try:
+            return path.resolve().relative_to(repo_root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+def key_line(path: Path, key: str) -> int | None:
+    """1-based line of the top-level `key = ...` in a TOML file (None when not found)."""
+    pat = re.compile(rf"""\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*=""")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("["):
+            return None
+        if pat.match(line):
+            return n
+    return None
+
+
+def _versions(store: Store, sq: saved.SavedQuery) -> list[tuple[str, list[int]]]:
+    """[(label, corpus ids)] to run `sq` on; [] when its corpus is not indexed."""
+    spec = f"{sq.corpus}@{sq.version}" if sq.version else sq.corpus
+    try:
+        ids = store.corpus_ids(spec)
+    except UnknownCorpus:
+        return []
+    return [("@".join(store.corpus_label(i)), [i]) for i in ids]
+
+
+def unknown_symbol_message(sc: Scope, name: str, label: str | None = None) -> str:
+    """`no symbol 'x' in C@V; did you mean y?` for a name the scope does not know."""
+    hint = sc.suggest(name).strip().rstrip("?")
+    if hint.lower().startswith("did you mean "):
+        near = [n for n in hint[len("did you mean "):].split(", ") if n != name]
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+    return f"no symbol {name!r} in {label or sc.label()}{hint}"
+
+
+def _check_symbols(store: Store, sq: saved.SavedQuery, shown: str, ids: list[int]) -> None:
+    """Raise QueryFileError naming file and line when the query names an unknown symbol."""
+    sc = Scope(store, ids)
+    for name, _role in lang.symbols_of(sq.query):
+        if not sc.known(name):
+            line = key_line(sq.path, "query")
+            where = f"{shown}:{line}" if line else shown
+            raise QueryFileError(f"{where}: {unknown_symbol_message(sc, name)}")
+
+
+def plan_one(store: Store, sq: saved.SavedQuery, shown: str) -> list[Plan]:
+    """The plans of one loaded query: one per indexed version, or one SKIP plan."""
+    spec = f"{sq.corpus}@{sq.version}" if sq.version else (sq.corpus or "any corpus")
+    versions = _versions(store, sq)
+    if not versions:
+        return [Plan(sq, shown, spec, None, f"corpus {spec} is not indexed")]
+    _check_symbols(store, sq, shown, [i for _, ids in versions for i in ids])
+    return [Plan(sq, shown, label, Scope(store, ids)) for label, ids in versions]
+
+
+def prepare(paths: list[Path], index_dir: Path | None = None,
+            repo_root: Path | None = None) -> list[Plan]:
+    """Load and validate every file, then bind each to indexed corpus versions.
+
+    Raises QueryFileError (one line, `FILE:LINE: ...`) on the first broken file or unknown
+    symbol, before anything runs; NoIndex when there is no index at all.
+    """
+    queries = saved.load_all(paths, repo_root)
+    store = Store.open(index_dir)
+    plans: list[Plan] = []
+    for sq in queries:
+        plans += plan_one(store, sq, shown_name(sq.path, repo_root))
+    return plans
+
+
+# --------------------------------------------------------------------------- execute
+
+def run_plan(plan: Plan, enforce: bool = True) -> Outcome:
+    """Run one plan; with `enforce` and an [expect] table, check it (PASS/FAIL)."""
+    from vmxref.queries import engine
+    if plan.scope is None:
+        return Outcome(plan, SKIP, failures=[Failure(plan.skip_reason)])
+    try:
+        sites = engine.run_parsed(plan.scope, plan.saved.query)
+    except VmxrefError as e:
+        return Outcome(plan, ERROR, failures=[Failure(str(e).replace("\n", " "))])
+    expect = plan.saved.expect
+    if not enforce or expect is None:
+        return Outcome(plan, RAN if not enforce or expect is None else PASS, sites)
+    failures = check_expect(expect, [s.to_json() for s in sites])
+    return Outcome(plan, FAIL if failures else PASS, sites, failures)
+
+
+def check_expect(expect: saved.Expect, results: list[dict]) -> list[Failure]:
+    """saved.check, one expectation at a time, so that each failure has a location."""
+    out = [Failure(m) for m in saved.check(saved.Expect(expect.min, expect.max), results)]
+    for a in expect.includes:
+        line = a[1] if isinstance(a[1], int) else None
+        out += [Failure(m, a[0], line) for m in saved.check(saved.Expect(includes=(a,)), results)]
+    for a in expect.excludes:
+        for m in saved.check(saved.Expect(excludes=(a,)), results):
+            key = "line" if isinstance(a[1], int) else "function"
+            hit = next((r for r in results if r["file"] == a[0] and r[key] == a[1]), None)
+            out.append(Failure(m, a[0], hit["line"] if hit else None))
+    return out
+
+
+def execute(plans: list[Plan], enforce: bool = True) -> list[Outcome]:
+    """Run every plan in order."""
+    return [run_plan(p, enforce) for p in plans]
+
+
+def check_paths(paths: list[Path], index_dir: Path | None = None,
+                repo_root: Path | None = None) -> list[Outcome]:
+    """prepare + execute with expectations enforced: what `vmxref check` does."""
+    return execute(prepare(paths, index_dir, repo_root), enforce=True)
+
+
+def summary(outcomes: list[Outcome]) -> dict[str, int]:
+    """Counts per status."""
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    return counts
