@@ -29,32 +29,37 @@ CREATE INDEX IF NOT EXISTS file_blob ON file(blob_id);
 CREATE TABLE IF NOT EXISTS sym (
     blob_id INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, line INTEGER, col INTEGER,
     end_line INTEGER, scope TEXT, type TEXT, pos INTEGER, flags INTEGER, text TEXT);
-CREATE INDEX IF NOT EXISTS sym_name ON sym(name);
-CREATE INDEX IF NOT EXISTS sym_blob ON sym(blob_id);
-CREATE INDEX IF NOT EXISTS sym_scope ON sym(scope, kind);
 CREATE TABLE IF NOT EXISTS ref (
     blob_id INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, line INTEGER, col INTEGER,
     func TEXT, chain TEXT);
-CREATE INDEX IF NOT EXISTS ref_name ON ref(name);
-CREATE INDEX IF NOT EXISTS ref_blob ON ref(blob_id);
 CREATE TABLE IF NOT EXISTS call (
     blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, callee TEXT, kind TEXT,
     recv TEXT, args TEXT, end_line INTEGER, guard_end INTEGER);
-CREATE INDEX IF NOT EXISTS call_callee ON call(callee);
-CREATE INDEX IF NOT EXISTS call_func ON call(func);
-CREATE INDEX IF NOT EXISTS call_blob ON call(blob_id);
 CREATE TABLE IF NOT EXISTS assign (
     blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, field TEXT, chain TEXT,
     op TEXT, value TEXT, kind TEXT);
-CREATE INDEX IF NOT EXISTS assign_field ON assign(field);
-CREATE INDEX IF NOT EXISTS assign_value ON assign(value);
-CREATE INDEX IF NOT EXISTS assign_blob ON assign(blob_id);
 CREATE TABLE IF NOT EXISTS logcall (
     blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, callee TEXT, fmt TEXT,
     fmt_arg INTEGER, args TEXT, keys TEXT);
-CREATE INDEX IF NOT EXISTS logcall_blob ON logcall(blob_id);
 CREATE TABLE IF NOT EXISTS kase (
     blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, value TEXT);
+"""
+
+# Secondary indexes: dropped during a large indexing run and rebuilt at its end (faster
+# than maintaining them row by row); `file_blob` stays, the run itself reads it.
+INDEX_SQL = """
+CREATE INDEX IF NOT EXISTS sym_name ON sym(name);
+CREATE INDEX IF NOT EXISTS sym_blob ON sym(blob_id);
+CREATE INDEX IF NOT EXISTS sym_scope ON sym(scope, kind);
+CREATE INDEX IF NOT EXISTS ref_name ON ref(name);
+CREATE INDEX IF NOT EXISTS ref_blob ON ref(blob_id);
+CREATE INDEX IF NOT EXISTS call_callee ON call(callee);
+CREATE INDEX IF NOT EXISTS call_func ON call(func);
+CREATE INDEX IF NOT EXISTS call_blob ON call(blob_id);
+CREATE INDEX IF NOT EXISTS assign_field ON assign(field);
+CREATE INDEX IF NOT EXISTS assign_value ON assign(value);
+CREATE INDEX IF NOT EXISTS assign_blob ON assign(blob_id);
+CREATE INDEX IF NOT EXISTS logcall_blob ON logcall(blob_id);
 CREATE INDEX IF NOT EXISTS kase_value ON kase(value);
 CREATE INDEX IF NOT EXISTS kase_blob ON kase(blob_id);
 """

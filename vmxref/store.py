@@ -77,7 +77,7 @@ class Store:
             conn.execute("PRAGMA cache_size=-200000")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("BEGIN IMMEDIATE")
-            for stmt in schema.SCHEMA_SQL.split(";"):
+            for stmt in (schema.SCHEMA_SQL + schema.INDEX_SQL).split(";"):
                 if stmt.strip():
                     conn.execute(stmt)
             conn.execute(f"PRAGMA application_id={APP_ID}")
@@ -183,6 +183,19 @@ class Store:
         self.conn.execute("DELETE FROM file WHERE corpus_id=?", (corpus_id,))
         self.conn.executemany("INSERT INTO file VALUES (?,?,?,?,?)",
                               [(corpus_id, *r) for r in rows])
+
+    def drop_indexes(self) -> None:
+        """Drop the secondary indexes before a large batch of inserts (same transaction)."""
+        for stmt in schema.INDEX_SQL.split(";"):
+            name = stmt.split("EXISTS", 1)[1].split()[0] if "EXISTS" in stmt else None
+            if name:
+                self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+    def create_indexes(self) -> None:
+        """(Re)create the secondary indexes."""
+        for stmt in schema.INDEX_SQL.split(";"):
+            if stmt.strip():
+                self.conn.execute(stmt)
 
     def set_corpus_stats(self, corpus_id: int, stats: dict) -> None:
         self.conn.execute("UPDATE corpus SET stats=? WHERE id=?", (json.dumps(stats), corpus_id))

@@ -72,7 +72,12 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
             st.reused += 1
         else:
             todo.append((f.path, content, sha1, f.lang, f.mtime_ns, len(content)))
+    bulk = len(todo) > 50
+    if bulk:
+        store.drop_indexes()
     rows += _parse_all(todo, profile, key, store, procs, progress, st)
+    if bulk:
+        store.create_indexes()
     store.set_files(cid, rows)
     for s in skipped:
         st.skipped[s.reason] = st.skipped.get(s.reason, 0) + 1

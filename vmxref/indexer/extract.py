@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from dataclasses import dataclass, field
 
 from vmxref import logfmt
@@ -33,7 +34,6 @@ QUERY = """
 (update_expression) @update
 (pointer_expression) @ptr
 (field_expression) @fexpr
-(identifier) @id
 (type_identifier) @tid
 (case_statement) @case
 (return_statement) @ret
@@ -107,7 +107,8 @@ class _Ctx:
         return ""
 
 
-def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: str = "printf") -> Facts:
+def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: str = "printf",
+            text: bytes | None = None) -> Facts:
     """Extract every fact of one file from its tree (see module docstring)."""
     cx = _Ctx(src, lang, profile)
     cx.dialect = dialect
@@ -143,7 +144,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     for n in get("ret"):
         _return(cx, n)
     _field_refs(cx, get("fexpr"))
-    _ident_refs(cx, get("id"), get("tid"))
+    _ident_refs(cx, text if text is not None else src, get("tid"))
     for name, off in macro_uses:
         line = src.count(b"\n", 0, off) + 1
         col = off - (src.rfind(b"\n", 0, off) + 1) + 1
@@ -733,20 +734,61 @@ def _field_refs(cx: _Ctx, nodes) -> None:
                      json.dumps(ch)))
 
 
-def _ident_refs(cx: _Ctx, ids, tids) -> None:
+_NONCODE = re.compile(
+    rb"/(?:/[^\n]*|\*[^*]*\*+(?:[^/*][^*]*\*+)*/|\*.*\Z)"
+    rb"|\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
+    rb"|\n[ \t]*\#[^\n\\/]*(?:(?:\\.|/(?![*/]))[^\n\\/]*)*", re.S)
+_BLANK = bytes(b if b == 10 else 32 for b in range(256))
+_IDENT = re.compile(rb"(?<![\w.>$])[A-Za-z_]\w*")
+KEYWORDS = frozenset(
+    "auto break case char const continue default do double else enum extern float for goto "
+    "if inline int long register restrict return short signed sizeof static struct switch "
+    "typedef union unsigned void volatile while _Bool bool true false NULL class public "
+    "private protected template typename namespace using new delete this operator virtual "
+    "friend explicit mutable nullptr constexpr noexcept static_assert decltype typeof "
+    "__typeof__ asm __asm__ __volatile__ volatile defined".split())
+
+
+def code_only(text: bytes) -> bytes:
+    """`text` with comments, string/char literals and preprocessor lines blanked (same length)."""
+    return _NONCODE.sub(lambda m: m.group().translate(_BLANK), b"\n" + text)[1:]
+
+
+def _ident_refs(cx: _Ctx, text: bytes, tids) -> None:
+    """Identifier references by a regex scan of the code (no per-node Python work).
+
+    Field names after `.`/`->` are left to _field_refs; declarations, keywords and type
+    names (from the tree) are skipped; the kind comes from the write/call/address sets.
+    """
     refs, decl, src = cx.f.refs, cx.decl_names, cx.src
-    func_at = cx.func_at
-    for n in ids:
-        sb = n.start_byte
-        if sb in decl:
-            continue
-        line, col = n.start_point
-        refs.append((src[sb:n.end_byte].decode("utf-8", "replace"), _ref_kind(cx, (sb, n.end_byte)),
-                     line + 1, col + 1, func_at(sb), None))
+    types = set()
     for n in tids:
         sb = n.start_byte
+        types.add(sb)
         if sb in decl:
             continue
         line, col = n.start_point
         refs.append((src[sb:n.end_byte].decode("utf-8", "replace"), "type", line + 1, col + 1,
-                     func_at(sb), None))
+                     cx.func_at(sb), None))
+    code = code_only(text)
+    nl = [-1] + [m.start() for m in re.finditer(b"\n", code)]
+    writes, calls, addrs = cx.write_nodes, cx.call_fn_nodes, cx.addr_nodes
+    fstarts, fends, fnames = cx.fstarts, cx.fends, cx.fnames
+    fi, nf, func = 0, len(fstarts), ""
+    line = 1
+    bis = bisect.bisect_left
+    for m in _IDENT.finditer(code):
+        s, e = m.span()
+        if s in decl or s in types:
+            continue
+        name = m.group()
+        if name.decode() in KEYWORDS:
+            continue
+        while fi < nf and fends[fi] <= s:
+            fi += 1
+        func = fnames[fi] if fi < nf and fstarts[fi] <= s else ""
+        span = (s, e)
+        kind = ("write" if span in writes else "call" if span in calls
+                else "addr" if span in addrs else "read")
+        line = bis(nl, s)
+        refs.append((src[s:e].decode("utf-8", "replace"), kind, line, s - nl[line - 1], func, None))

@@ -31,7 +31,8 @@ def work(item: tuple[int, bytes, str]) -> tuple[int, object, str]:
             text, uses = normalize.normalize(content, prof)
         tree = ts.parse(text, lang)
         # facts read names and texts from the original bytes: offsets are identical
-        return job, extract.extract(content, tree, lang, prof, uses, _MACROS.get("dialect", "printf")), "ok"
+        return job, extract.extract(content, tree, lang, prof, uses, _MACROS.get("dialect", "printf"),
+                                             text=text), "ok"
     except RecursionError:
         return job, None, "too-deep"
 
