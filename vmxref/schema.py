@@ -5,7 +5,7 @@ facts (sym, ref, call, assign, logcall, kase) belong to blobs; a corpus version 
 `file` rows pointing at blobs, so versions share every unchanged content.
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES = frozenset({"meta", "corpus", "blob", "file", "sym", "ref", "call", "assign",
                     "logcall", "kase"})

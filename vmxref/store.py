@@ -149,10 +149,12 @@ class Store:
                                  (name, version)).fetchone()[0]
 
     # --- writing facts -----------------------------------------------------------------
-    def previous_files(self, corpus_id: int) -> dict[str, tuple[int, int, int]]:
-        """path -> (blob_id, mtime_ns, size) of the corpus version's current file rows."""
+    def previous_files(self, corpus_id: int, parse_key: str) -> dict[str, tuple[int, int, int]]:
+        """path -> (blob_id, mtime_ns, size) of the corpus version's current file rows whose
+        blob was parsed under `parse_key` (others must be parsed again)."""
         return {r[0]: (r[1], r[2], r[3]) for r in self.conn.execute(
-            "SELECT path, blob_id, mtime_ns, size FROM file WHERE corpus_id=?", (corpus_id,))}
+            "SELECT f.path, f.blob_id, f.mtime_ns, f.size FROM file f JOIN blob b ON b.id = f.blob_id "
+            "WHERE f.corpus_id=? AND b.profile=?", (corpus_id, parse_key))}
 
     def blob_id(self, sha1: str, parse_key: str) -> int | None:
         r = self.conn.execute("SELECT id FROM blob WHERE sha1=? AND profile=?", (sha1, parse_key)).fetchone()
@@ -245,6 +247,12 @@ def _label_cached(_key, conn, corpus_id):
 
 def _check_ours(conn: sqlite3.Connection, db: Path) -> None:
     app = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app == APP_ID:
+        r = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if r is None or r[0] != str(schema.SCHEMA_VERSION):
+            raise IndexCorrupt(f"{db} was built by another version of vmxref (schema "
+                               f"{r[0] if r else '?'}, this one reads {schema.SCHEMA_VERSION}); "
+                               f"remove {db.parent}/ and index again")
     if app not in (0, APP_ID):
         raise IndexCorrupt(f"{db} belongs to another application (application_id {app:#x}); "
                            f"refusing to use it")

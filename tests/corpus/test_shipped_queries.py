@@ -5,13 +5,14 @@ checked locally against VirtualBox 6.1.36 and 5.1 trees.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from vmxref.cli import cli
 from vmxref.queries import runner
 
-from .conftest import REPO
-
+REPO = Path(__file__).resolve().parents[2]
 QUERIES = REPO / "queries"
 
 

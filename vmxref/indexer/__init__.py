@@ -48,7 +48,7 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
                               str(profile.path or profile.name))
     st = IndexStats(profile.name, version, files=len(files))
     key = profile.parse_key()
-    prev = store.previous_files(cid)
+    prev = store.previous_files(cid, key)
     rows: list[tuple[str, int, int, int]] = []
     todo: list[tuple[str, bytes, str, str, int, int]] = []  # path, content, sha1, lang, mtime, size
     for f in files:

@@ -89,6 +89,7 @@ class _Ctx:
         self.addr_nodes: set[tuple[int, int]] = set()
         self.call_fn_nodes: set[tuple[int, int]] = set()
         self.decl_names: set[int] = set()
+        self.field_counts: dict[str, int] = {}
 
     def text(self, node, limit: int = MAX_TEXT) -> str:
         """Source text of a node, whitespace-collapsed, cut at `limit` characters."""
@@ -97,7 +98,8 @@ class _Ctx:
         return s if len(s) <= limit else s[: limit - 1] + "…"
 
     def name(self, node) -> str:
-        return self.src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+        """A name from the normalised text (macro pasting may have rewritten it)."""
+        return self.norm[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
     def func_at(self, byte: int) -> str:
         """Name of the function whose body contains `byte`, or '' at file scope."""
@@ -111,6 +113,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
             text: bytes | None = None) -> Facts:
     """Extract every fact of one file from its tree (see module docstring)."""
     cx = _Ctx(src, lang, profile)
+    cx.norm = text if text is not None else src
     cx.dialect = dialect
     query = QUERY + ("(class_specifier body: (_)) @struct\n" if lang == "cpp" else "")
     caps = ts.captures(tree.root_node, lang, query)
@@ -321,7 +324,10 @@ def _structs(cx: _Ctx, nodes) -> None:
             tds = [d for d in parent.children_by_field_name("declarator") if d.type == "type_identifier"]
             name = cx.name(tds[0]) if tds else f"(anonymous@{n.start_point[0] + 1})"
         elif parent is not None and parent.type == "field_declaration":
-            owner = cx.struct_names.get(parent.parent.parent.id, "?") if parent.parent is not None and parent.parent.parent is not None else "?"
+            body = parent.parent
+            while body is not None and body.type.startswith("preproc_"):
+                body = body.parent
+            owner = cx.struct_names.get(body.id, "?") if body is not None else "?"
             d = parent.child_by_field_name("declarator")
             fnm = declarator_name(d) if d is not None else None
             name = f"{owner}::{cx.name(fnm)}" if fnm is not None else owner
@@ -331,6 +337,13 @@ def _structs(cx: _Ctx, nodes) -> None:
         body = n.child_by_field_name("body")
         if body is not None:
             cx.struct_names[body.id] = name
+        for c in n.children:
+            if c.type == "base_class_clause":  # C++ inheritance: fields of the bases
+                for b in c.named_children:
+                    if b.type in ("type_identifier", "qualified_identifier", "template_type"):
+                        line, col = _pos(b)
+                        cx.f.syms.append((_base_type(cx, b), "base", line, col, line, name,
+                                          None, 0, 0, None))
         if nm is not None or (parent is not None and parent.type == "type_definition"):
             kind = n.type.split("_")[0]
             line, col = _pos(nm if nm is not None else n)
@@ -351,12 +364,15 @@ def _typedef(cx: _Ctx, n) -> None:
 
 def _field_decl(cx: _Ctx, n) -> None:
     owner_body = n.parent
+    while owner_body is not None and owner_body.type.startswith("preproc_"):
+        owner_body = owner_body.parent  # fields under #ifdef inside the struct body
     owner = cx.struct_names.get(owner_body.id) if owner_body is not None else None
     if owner is None:
         return
     tnode = n.child_by_field_name("type")
     base = _base_type(cx, tnode)
-    pos = owner_body.named_children.index(n) if owner_body.named_child_count < 400 else 0
+    pos = cx.field_counts.get(owner, 0)
+    cx.field_counts[owner] = pos + 1
     for d in n.children_by_field_name("declarator"):
         nm = declarator_name(d)
         if nm is None:
@@ -768,8 +784,7 @@ def _ident_refs(cx: _Ctx, text: bytes, tids) -> None:
         if sb in decl:
             continue
         line, col = n.start_point
-        refs.append((src[sb:n.end_byte].decode("utf-8", "replace"), "type", line + 1, col + 1,
-                     cx.func_at(sb), None))
+        refs.append((cx.name(n), "type", line + 1, col + 1, cx.func_at(sb), None))
     code = code_only(text)
     nl = [-1] + [m.start() for m in re.finditer(b"\n", code)]
     writes, calls, addrs = cx.write_nodes, cx.call_fn_nodes, cx.addr_nodes
@@ -791,4 +806,4 @@ def _ident_refs(cx: _Ctx, text: bytes, tids) -> None:
         kind = ("write" if span in writes else "call" if span in calls
                 else "addr" if span in addrs else "read")
         line = bis(nl, s)
-        refs.append((src[s:e].decode("utf-8", "replace"), kind, line, s - nl[line - 1], func, None))
+        refs.append((name.decode("utf-8", "replace"), kind, line, s - nl[line - 1], func, None))

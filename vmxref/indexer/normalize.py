@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 __all__ = ["MacroProfile", "load_profile", "normalize", "KINDS"]
 
 # Rule kinds, in precedence order for wildcard patterns (exact names always win).
-KINDS = ("keyword", "unwrap_args", "unwrap", "erase_call", "erase")
+KINDS = ("keyword", "unwrap_args", "unwrap", "paste", "erase_call", "erase")
 _KEYWORDS = frozenset({"if", "while", "switch", "else", "do", ""})
 _MAX_ARGS = 16384  # longest argument list scanned for a balanced `)`
 
@@ -244,6 +244,9 @@ def _apply(code: bytes, buf: bytearray, start: int, end: int, name: str,
         _unwrap(buf, start, opn, close, commas)
     elif kind == "unwrap_args":
         _unwrap_args(buf, start, opn, close, commas, str(arg))
+    elif kind == "paste":
+        if not _paste(code, buf, start, opn, close, commas, str(arg)):
+            return end
     elif not _keyword(code, buf, start, end, close, str(arg)):
         return end
     uses.append((name, start))
@@ -256,6 +259,22 @@ def _unwrap(buf: bytearray, start: int, opn: int, close: int, commas: list[int])
     buf[close] = 0x20
     for c in commas:
         buf[c] = 0x20
+
+
+def _paste(code: bytes, buf: bytearray, start: int, opn: int, close: int, commas: list[int],
+           glue: str) -> bool:
+    """Token pasting: `CTX_SUFF(pTimer)` -> `pTimerR3` (args joined by `glue`), left-aligned
+    and padded with spaces to the same length. False when the arguments are not identifiers."""
+    bounds = [opn, *commas, close]
+    parts = [code[bounds[i - 1] + 1:bounds[i]].strip() for i in range(1, len(bounds))]
+    if not all(_IDENT.fullmatch(p) for p in parts if p):
+        return False
+    out = glue.encode().join(parts) if len(parts) > 1 else parts[0] + glue.encode()
+    width = close + 1 - start
+    if len(out) > width or b"\n" in code[start:close + 1]:
+        return False
+    buf[start:close + 1] = out + b" " * (width - len(out))
+    return True
 
 
 def _unwrap_args(buf: bytearray, start: int, opn: int, close: int, commas: list[int],

@@ -35,6 +35,8 @@ def work(item: tuple[int, bytes, str]) -> tuple[int, object, str]:
                                              text=text), "ok"
     except RecursionError:
         return job, None, "too-deep"
+    except Exception as e:  # noqa: BLE001 - one file's extraction bug must not stop the run
+        return job, None, f"extract-error: {type(e).__name__}: {e}"[:200]
 
 
 def work_batch(items: list) -> list:

@@ -28,6 +28,7 @@ class TypeResolver:
         self._structs: dict[str, bool] = {}
         self._global: dict[str, str | None] = {}
         self._ret: dict[str, str | None] = {}
+        self._conv: dict[str, str | None] = {}
 
     # --- primitive lookups -------------------------------------------------------------
     def typedef(self, name: str) -> str | None:
@@ -45,10 +46,27 @@ class TypeResolver:
     def field_type(self, struct: str, field: str) -> str | None:
         key = (struct, field)
         if key not in self._field:
+            self._field[key] = None  # (guards against inheritance cycles)
             r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' AND t.name = ?",
                              (struct, field), "t.type", limit=1)
-            self._field[key] = r[0][3] if r else None
+            typ = r[0][3] if r else None
+            if typ is None:
+                for base in self.bases(struct):
+                    typ = self.field_type(base, field)
+                    if typ is not None:
+                        break
+            self._field[key] = typ
         return self._field[key]
+
+    def bases(self, struct: str) -> list[str]:
+        """C++ base classes of a struct/class (struct names, typedefs resolved)."""
+        r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'base'", (struct,), "t.name")
+        out = []
+        for row in r:
+            b = self.struct_of(row[3])
+            if b and b != struct and b not in out:
+                out.append(b)
+        return out
 
     def var_type(self, blob_id: int, func: str, name: str) -> str | None:
         """Declared type of a local/parameter of `func` in that blob, else of a global."""
@@ -63,7 +81,23 @@ class TypeResolver:
             r = self.sc.rows("sym", "t.name = ? AND t.kind IN ('global', 'extern')", (name,),
                              "t.type", limit=1)
             self._global[name] = r[0][3] if r else None
+        if self._global[name] is None and blob_id:
+            return self.conventional_type(name)
         return self._global[name]
+
+    def conventional_type(self, name: str) -> str | None:
+        """The type most parameters named `name` have in the corpus (pVCpu, vcpu, pVM, kvm).
+
+        Used only when no declaration is in sight: macro-generated parameter lists
+        (FNIEMOP_DEF, IEM_CIMPL_DEF_n) declare `pVCpu` out of view.
+        """
+        if name not in self._conv:
+            r = self.sc.conn.execute(
+                "SELECT type, count(*) AS n FROM sym WHERE name = ? AND kind = 'param' "
+                "GROUP BY type ORDER BY n DESC LIMIT 2", (name,)).fetchall()
+            ok = r and r[0][1] >= 20 and (len(r) == 1 or r[0][1] >= 4 * r[1][1])
+            self._conv[name] = r[0][0] if ok else None
+        return self._conv[name]
 
     def return_type(self, func: str) -> str | None:
         if func not in self._ret:

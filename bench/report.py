@@ -1,0 +1,165 @@
+"""Merge bench/out/SET.json (peers.py) and bench/out/SET.vmxref.json (vmxref_bench.py)
+into bench/RESULTS.md.
+
+    python bench/report.py [--out bench/RESULTS.md]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import filesets  # noqa: E402
+from measure import OUT, machine_info  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+PEERS = (("ctags", "universal-ctags"), ("cscope", "cscope -b -q -k"), ("gtags", "gtags"),
+         ("rawparse", "raw tree-sitter parse, 2 procs"))
+PENDING = "pending"
+
+
+def _load(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _mb(n: float | None) -> str:
+    return "–" if n is None else f"{n / 1e6:.1f}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if a is None:
+        return PENDING
+    if not b:
+        return "–"
+    return f"{a / b:.1f}×"
+
+
+def _row(name: str, m: dict | None, size: int | None, ratios: list[str]) -> str:
+    if m is None:
+        cells = [PENDING] * 5
+    else:
+        cells = [f"{m['wall_s']:.2f}", f"{m['cpu_s']:.2f}", f"{m['peak_rss_mb']:.0f}",
+                 _mb(size) if size else "–", f"{m.get('load1', 0):.1f}"]
+    return "| " + " | ".join([name, *cells, *ratios]) + " |"
+
+
+def set_table(name: str, peers: dict, mine: dict | None) -> list[str]:
+    """The table of one set: peers, raw parse and vmxref rows, ratios vmxref / row."""
+    idx = (mine or {}).get("index") or {}
+    first = (idx.get("first") or {}).get("median")
+    rerun = (idx.get("rerun") or {}).get("median")
+    vsize = idx.get("index_bytes")
+    out = [f"### {name}", "",
+           f"{peers['files']} files, {peers['bytes'] / 1e6:.1f} MB, root `{peers['root']}`, "
+           f"grammar tree-sitter-{peers['lang']}. Median of "
+           f"{len(next(iter(peers['tools'].values()))['runs'])} runs, page cache warm.", "",
+           "| tool | wall s | CPU s | peak RSS MB | index MB | load | vmxref/tool wall | "
+           "vmxref/tool CPU | vmxref/tool RSS | vmxref/tool size |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for key, label in PEERS:
+        t = peers["tools"].get(key)
+        if not t:
+            continue
+        m = t["median"]
+        size = t.get("index_bytes") or None
+        ratios = [_ratio(first and first["wall_s"], m["wall_s"]),
+                  _ratio(first and first["cpu_s"], m["cpu_s"]),
+                  _ratio(first and first["peak_rss_mb"], m["peak_rss_mb"]),
+                  _ratio(vsize if first else None, size) if size else "–"]
+        bad = f" (rc {m['rc']})" if m["rc"] else ""
+        out.append(_row(label + bad, m, size, ratios))
+    out.append(_row("**vmxref index** (fresh)", first, vsize, ["–"] * 4
+                    if first else [PENDING] * 4))
+    out.append(_row("**vmxref index** (unchanged re-run)", rerun, vsize,
+                    [_ratio(rerun and rerun["wall_s"], first and first["wall_s"]),
+                     "", "", ""] if rerun else [PENDING] * 4))
+    out.append("")
+    out += query_table(mine)
+    return out
+
+
+def query_table(mine: dict | None) -> list[str]:
+    """Query latency: each vmxref query kind and the peer lookups, cold and warm."""
+    if not mine or "queries" not in mine:
+        return ["Query latency: vmxref pending.", ""]
+    out = ["| query (one process each) | cold wall s | warm wall s | warm CPU s | lines |",
+           "|---|---:|---:|---:|---:|"]
+    for kind, q in mine["queries"].items():
+        failed = q["rc"] not in (0, 1) or "Traceback" in q.get("stderr_tail", "")
+        rc = f" (**failed**, rc {q['rc']})" if failed else ""
+        out.append(f"| vmxref `{q['query']}`{rc} | {q['cold']['wall_s']:.3f} | "
+                   f"{q['warm']['wall_s']:.3f} | {q['warm']['cpu_s']:.3f} | {q['lines']} |")
+    for name, q in mine.get("peer_queries", {}).items():
+        out.append(f"| {name}: `{q['command']}` | "
+                   f"{q['cold']['wall_s']:.3f} | {q['warm']['wall_s']:.3f} | "
+                   f"{q['warm']['cpu_s']:.3f} | {q['lines']} |")
+    return out + [""]
+
+
+def machine_section(m: dict) -> list[str]:
+    """The machine and tool versions."""
+    t = m["tools"]
+    return ["## Machine", "",
+            f"- {m['nproc']} CPUs ({m['cpu']}), {m['mem_gib']} GiB RAM, Linux {m['kernel']}, "
+            f"Python {m['python']}",
+            f"- {t['ctags']}", f"- {t['cscope']}", f"- {t['gtags']}",
+            f"- tree-sitter {t['tree-sitter']}, tree-sitter-c {t['tree-sitter-c']}, "
+            f"tree-sitter-cpp {t['tree-sitter-cpp']}; vmxref {t['vmxref']}", ""]
+
+
+def commands_section(all_peers: dict[str, dict], all_mine: dict[str, dict]) -> list[str]:
+    """The exact commands, per set (each run in the set's root)."""
+    out = ["## Exact commands", "",
+           "Each peer runs with cwd = the set's root, on the list "
+           "`bench/out/lists/SET.txt` (one relative path a line), into an emptied directory; "
+           "every command is wrapped in `/usr/bin/time -f %M` for the peak RSS.", ""]
+    for name, p in all_peers.items():
+        out += [f"### {name}", "", "```", f"cd {p['root']}"]
+        out += [p["tools"][k]["command"] for k, _ in PEERS if k in p["tools"]]
+        mine = all_mine.get(name)
+        if mine and mine.get("index"):
+            out.append(mine["index"]["command"])
+        else:
+            out.append("# vmxref: python bench/vmxref_bench.py " + name + "  (pending)")
+        out += ["```", ""]
+    return out
+
+
+def render() -> str:
+    """RESULTS.md text from every JSON in bench/out."""
+    all_peers = {n: d for n in filesets.SETS if (d := _load(OUT / f"{n}.json"))}
+    all_mine = {n: d for n in filesets.SETS if (d := _load(OUT / f"{n}.vmxref.json"))}
+    machine = next(iter(all_peers.values()))["machine"] if all_peers else machine_info()
+    lines = ["# vmxref benchmark results", "",
+             f"Generated by `python bench/report.py` on "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} from bench/out/*.json. "
+             "Wall = elapsed; CPU = user+sys of the process and all the children it reaped; "
+             "peak RSS = the largest single process (`/usr/bin/time` %M), so for the 2-process "
+             "parse and vmxref's workers it is per process, not their sum; index size = "
+             "bytes of the index files; load = median 1-minute load average before the runs (the "
+             "machine is shared with other work: a load above 2 on these 2 CPUs inflates wall "
+             "time, CPU time is the steadier figure). Ratios are vmxref (fresh index) ÷ the "
+             "row.", ""]
+    lines += machine_section(machine)
+    lines += ["## Indexing", ""]
+    for name, peers in all_peers.items():
+        lines += set_table(name, peers, all_mine.get(name))
+    lines += commands_section(all_peers, all_mine)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
+    a = ap.parse_args(argv)
+    a.out.write_text(render())
+    print(f"wrote {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
