@@ -1,6 +1,7 @@
 """The command line: a thin skin over vmxref.api. Errors become one line and exit 2."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 
 from vmxref.errors import VmxrefError
-from vmxref.render import render_sites
+from vmxref.render import clean, render_sites
 
 EXIT_RESULTS, EXIT_EMPTY, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -22,7 +23,7 @@ class VmxrefGroup(click.Group):
         try:
             return super().invoke(ctx)
         except VmxrefError as e:
-            msg = str(e).replace("\n", " ")
+            msg = clean(str(e).replace("\n", " "))
             click.echo(f"vmxref: error: {msg}", err=True)
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
@@ -30,6 +31,15 @@ class VmxrefGroup(click.Group):
             sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             _quiet_broken_pipe()
+        except OSError as e:
+            if e.errno not in _DISK_ERRNOS:
+                raise
+            click.echo(clean(f"vmxref: error: {e.strerror} ({e.filename or 'writing'}); free "
+                             f"space or fix the directory and re-run"), err=True)
+            sys.exit(EXIT_ERROR)
+
+
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
 
 
 def _quiet_broken_pipe() -> None:
@@ -232,15 +242,18 @@ def search_cmd(text, scope, path_glob, index_dir, corpus, as_json) -> None:
 def stats_cmd(index_dir, corpus, as_json) -> None:
     """Per corpus version: files, symbols, references, parse-error share, resolution rates."""
     from vmxref import api
-    rows = api.stats(api.open_scope(index_dir, corpus))
+    sc = api.open_scope(index_dir, corpus)
+    rows = api.stats(sc)
+    listed = {(c["name"], c["version"]): c["stats"].get("skipped_files", []) for c in sc.store.corpora()}
     for r in rows:
+        r["skipped_files"] = ", ".join(f"{p} ({why})" for p, why in listed.get((r["corpus"], r["version"]), []))
         if as_json:
             click.echo(json.dumps(r))
         else:
-            click.echo(f"{r['corpus']}@{r['version']}:")
+            click.echo(clean(f"{r['corpus']}@{r['version']}:"))
             for k, v in r.items():
                 if k not in ("corpus", "version"):
-                    click.echo(f"  {k}: {v}")
+                    click.echo(clean(f"  {k}: {v}".replace("\n", "\\n")))
 
 
 def main() -> None:

@@ -39,3 +39,8 @@ class IndexBusy(VmxrefError):
 
 class IndexCorrupt(VmxrefError):
     """An index file that is not one of ours, or was tampered with."""
+
+
+class IndexWriteError(VmxrefError):
+    """The index cannot be written (disk full, I/O error, read-only directory); the previous
+    index is left as it was."""

@@ -7,12 +7,24 @@ from typing import Callable
 
 from vmxref.model import Site
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]|\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+_CONTROL = re.compile(
+    r"[\x1b\x9d\x90\x9e\x9f][\]P^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC/DCS/PM/APC strings
+    r"|(?:\x1b\[|\x9b)[0-9;:<=>?]*[ -/]*[@-~]?"  # CSI sequences (ESC[2J, ...)
+    r"|\x1b[ -/]*[0-~]?"  # other ESC sequences
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # remaining C0/C1 controls (tab and newline kept)
+_PATH_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def clean(text: str) -> str:
     """Strip terminal escape sequences and control characters (source text is untrusted)."""
     return _CONTROL.sub("", text)
+
+
+def show_path(path: str) -> str:
+    """A file path for one-line output: newline, CR and tab written as \\n, \\r, \\t."""
+    for ch, esc in _PATH_ESCAPES.items():
+        path = path.replace(ch, esc)
+    return path
 
 
 def site_line(s: Site) -> str:
@@ -32,7 +44,7 @@ def site_line(s: Site) -> str:
     elif s.kind == "logline" and "score" in x:
         extra.append(f"[score {x['score']:.2f}]")
     tail = (" " + " ".join(extra)) if extra else ""
-    return clean(f"{s.file}:{s.line}:{s.col}: {s.function or '-'}: {s.text}{tail}")
+    return clean(f"{show_path(s.file)}:{s.line}:{s.col}: {s.function or '-'}: {s.text}{tail}")
 
 
 def path_lines(s: Site) -> list[str]:
@@ -42,7 +54,7 @@ def path_lines(s: Site) -> list[str]:
         hops = []
         for h in p:
             label = h.function + (f" [{h.entry}]" if h.entry else "")
-            hops.append(f"{label} ({h.file}:{h.line})")
+            hops.append(f"{label} ({show_path(h.file)}:{h.line})")
             if h.edge and h.edge != "direct":
                 hops[-1] += f" ={h.edge}=>"
             elif h.via:

@@ -2,12 +2,21 @@
 
 An indexing run is ONE transaction (WAL mode): readers keep seeing the previous index until
 it commits, and a killed indexer leaves the previous index intact (SQLite rolls the
-unfinished transaction back on the next open). An exclusive lock file keeps two indexers
-apart. Nothing of ours is ever unpickled from the index directory.
+unfinished transaction back on the next open). Queries open index.db read-only (mode=ro:
+they never write it; in a read-only directory, where no indexer can be at work, it is
+opened immutable) and hold one snapshot for the store's life: a command never sees half
+of an old and half of a new index, and never blocks an indexer (`refresh()` moves on).
+
+An exclusive POSIX record lock (`lockf`, owned by the process: forked parse workers do not
+inherit it, so a `kill -9` of the indexer frees it even if workers linger) keeps two
+indexers apart. A full disk or an I/O error while writing becomes IndexWriteError; the
+transaction is rolled back. Nothing of ours is ever unpickled from the index directory.
 """
 from __future__ import annotations
 
+import errno
 import fcntl
+import functools
 import json
 import os
 import sqlite3
@@ -17,16 +26,77 @@ from functools import lru_cache
 from pathlib import Path
 
 from vmxref import schema
-from vmxref.errors import IndexBusy, IndexCorrupt, NoIndex, UnknownCorpus
+from vmxref.errors import (IndexBusy, IndexCorrupt, IndexWriteError, NoIndex, UnknownCorpus,
+                           VmxrefError)
 
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 APP_ID = 0x766D7872  # 'vmxr' in PRAGMA application_id
+MAX_PAGES_ENV = "VMXREF_TEST_MAX_PAGES"  # test hook: cap the database size (simulates a full disk)
+_WRITE_FAILURES = {"SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY"}
 
 
 def default_index_dir() -> Path:
     """The index directory: $VMXREF_INDEX, else ./.vmxref."""
     return Path(os.environ.get("VMXREF_INDEX") or ".vmxref")
+
+
+def _is_write_failure(e: sqlite3.Error) -> bool:
+    """A full disk, an I/O error or an unwritable file (not a bug, not a corrupt index)."""
+    name = getattr(e, "sqlite_errorname", "") or ""
+    return "_".join(name.split("_")[:2]) in _WRITE_FAILURES
+
+
+def _write_error(e: sqlite3.Error, d: Path) -> IndexWriteError:
+    what = "the disk is full" if "FULL" in getattr(e, "sqlite_errorname", "") else str(e)
+    return IndexWriteError(f"cannot write the index in {d}/: {what} ({e}); the previous index "
+                           f"is unchanged — free space (or fix the directory) and re-run")
+
+
+def _writes(fn):
+    """Decorator for Store write methods: a full disk / I/O error becomes IndexWriteError."""
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except sqlite3.OperationalError as e:
+            if _is_write_failure(e):
+                raise _write_error(e, self.path) from None
+            raise
+    return wrapper
+
+
+def _lock(d: Path, wait: bool) -> int:
+    """Take the indexer lock of `d` (a POSIX record lock: not inherited by forked workers)."""
+    try:
+        fd = os.open(d / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as e:
+        raise IndexWriteError(f"cannot write the index in {d}/: {e.strerror}") from None
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except OSError as e:
+        os.close(fd)
+        if e.errno in (errno.EACCES, errno.EAGAIN):
+            raise IndexBusy(f"another vmxref indexer is writing {d}/; wait for it to finish "
+                            f"(or use --wait)") from None
+        raise
+    return fd
+
+
+def _connect_ro(db: Path) -> sqlite3.Connection:
+    """A read-only connection that never writes (falls back to immutable on a read-only dir
+    whose database was left in WAL mode: no writer can be at work there)."""
+    uri = f"file:{db.resolve()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as e:
+        conn.close()
+        if os.access(db.parent, os.W_OK) or not _is_write_failure(e):
+            raise
+    return sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False,
+                           isolation_level=None)
 
 
 class Store:
@@ -46,36 +116,50 @@ class Store:
         if not db.is_file():
             raise NoIndex(f"no index at {d}/ — run `vmxref index ROOT --corpus NAME` "
                           f"(or `vmxref corpus get linux-kvm`) first, or pass --index DIR")
-        uri = f"file:{db.resolve()}?mode=ro"
         try:
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            _check_ours(conn, db)
+            conn = _connect_ro(db)
+            _check_ours(conn, db, reading=True)
+            conn.execute("BEGIN")  # one read snapshot for this store's life (see refresh)
         except sqlite3.DatabaseError as e:
             raise IndexCorrupt(f"{db} is not a vmxref index ({e}); remove it and re-index") from None
         return cls(conn, d, writable=False)
+
+    def refresh(self) -> None:
+        """A reader: drop the current snapshot; the next query sees the latest committed index."""
+        if not self.writable:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN")
+            self._content_cache.clear()
 
     @classmethod
     def open_for_write(cls, index_dir: Path | None = None, wait: bool = False) -> "Store":
         """Open (creating) the index for an indexing run: takes the lock, begins the transaction."""
         d = Path(index_dir or default_index_dir())
-        d.mkdir(parents=True, exist_ok=True)
-        fd = os.open(d / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            os.close(fd)
-            raise IndexBusy(f"another vmxref indexer is writing {d}/; wait for it to finish "
-                            f"(or use --wait)") from None
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise IndexWriteError(f"cannot create the index directory {d}/: {e.strerror}") from None
+        fd = _lock(d, wait)
         db = d / DB_NAME
         fresh = not db.exists()
-        conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+        try:
+            conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False,
+                                   timeout=3600.0 if wait else 20.0)
+        except sqlite3.DatabaseError as e:
+            os.close(fd)
+            raise _write_error(e, d) from None
         try:
             if not fresh:
                 _check_ours(conn, db)
-            conn.execute("PRAGMA journal_mode=WAL")
+            if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
+                raise IndexWriteError(f"cannot switch {db} to WAL mode; is the index directory "
+                                      f"writable?")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-200000")
             conn.execute("PRAGMA temp_store=MEMORY")
+            if os.environ.get(MAX_PAGES_ENV):
+                conn.execute(f"PRAGMA max_page_count={int(os.environ[MAX_PAGES_ENV])}")
             conn.execute("BEGIN IMMEDIATE")
             for stmt in (schema.SCHEMA_SQL + schema.INDEX_SQL).split(";"):
                 if stmt.strip():
@@ -83,29 +167,52 @@ class Store:
             conn.execute(f"PRAGMA application_id={APP_ID}")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                          (str(schema.SCHEMA_VERSION),))
-        except sqlite3.DatabaseError as e:
+        except (sqlite3.DatabaseError, VmxrefError) as e:
             conn.close()
             os.close(fd)
+            if isinstance(e, VmxrefError):
+                raise
+            if "BUSY" in (getattr(e, "sqlite_errorname", "") or ""):
+                raise IndexBusy(f"{db} is in use by a long-running query; retry when it is "
+                                f"done (or use --wait)") from None
+            if _is_write_failure(e):
+                raise _write_error(e, d) from None
             raise IndexCorrupt(f"{db} is not a vmxref index ({e}); remove it and re-index") from None
         st = cls(conn, d, writable=True)
         st._lock_fd = fd
         return st
 
     def commit(self) -> None:
-        """Publish the run: commit the transaction (readers switch to the new index)."""
-        self.conn.execute("COMMIT")
-        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Publish the run: commit the transaction (readers switch to the new index), then
+        checkpoint the WAL into index.db (best effort: a reader on the old snapshot keeps
+        its frames; it never blocks the run)."""
+        self._write_sql("COMMIT")
+        self.conn.execute("PRAGMA busy_timeout=200")
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.OperationalError:
+            pass
 
     def close(self) -> None:
         """Close; an uncommitted indexing run is rolled back."""
         try:
-            if self.writable and self.conn.in_transaction:
+            if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite rolls back an unfinished transaction itself
         finally:
             self.conn.close()
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
+
+    def _write_sql(self, sql: str) -> None:
+        try:
+            self.conn.execute(sql)
+        except sqlite3.OperationalError as e:
+            if _is_write_failure(e):
+                raise _write_error(e, self.path) from None
+            raise
 
     def __enter__(self) -> "Store":
         return self
@@ -139,6 +246,7 @@ class Store:
         """(name, version) of a corpus id."""
         return _label(self.conn, corpus_id)
 
+    @_writes
     def upsert_corpus(self, name: str, version: str, root: str, profile: str) -> int:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.conn.execute(
@@ -160,6 +268,7 @@ class Store:
         r = self.conn.execute("SELECT id FROM blob WHERE sha1=? AND profile=?", (sha1, parse_key)).fetchone()
         return r[0] if r else None
 
+    @_writes
     def add_blob(self, sha1: str, parse_key: str, lang: str, content: bytes, facts, status: str) -> int:
         """Insert one parsed content and all its facts; returns the blob id."""
         c = self.conn
@@ -180,12 +289,14 @@ class Store:
                                   [(bid, *r) for r in rows])
         return bid
 
+    @_writes
     def set_files(self, corpus_id: int, rows: list[tuple[str, int, int, int]]) -> None:
         """Replace the file list of a corpus version: (path, blob_id, mtime_ns, size)."""
         self.conn.execute("DELETE FROM file WHERE corpus_id=?", (corpus_id,))
         self.conn.executemany("INSERT INTO file VALUES (?,?,?,?,?)",
                               [(corpus_id, *r) for r in rows])
 
+    @_writes
     def drop_indexes(self) -> None:
         """Drop the secondary indexes before a large batch of inserts (same transaction)."""
         for stmt in schema.INDEX_SQL.split(";"):
@@ -193,18 +304,22 @@ class Store:
             if name:
                 self.conn.execute(f"DROP INDEX IF EXISTS {name}")
 
+    @_writes
     def create_indexes(self) -> None:
         """(Re)create the secondary indexes."""
         for stmt in schema.INDEX_SQL.split(";"):
             if stmt.strip():
                 self.conn.execute(stmt)
 
+    @_writes
     def set_corpus_stats(self, corpus_id: int, stats: dict) -> None:
         self.conn.execute("UPDATE corpus SET stats=? WHERE id=?", (json.dumps(stats), corpus_id))
 
+    @_writes
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    @_writes
     def gc(self) -> int:
         """Delete blobs (and their facts) no corpus version points at; returns how many."""
         c = self.conn
@@ -245,7 +360,11 @@ def _label_cached(_key, conn, corpus_id):
     return (r[0], r[1]) if r else ("?", "?")
 
 
-def _check_ours(conn: sqlite3.Connection, db: Path) -> None:
+def _check_ours(conn: sqlite3.Connection, db: Path, reading: bool = False) -> None:
+    """Refuse a database that is not a vmxref index (another app's, garbage, tampered).
+
+    A reader also needs every table (an empty or truncated file is refused, not queried).
+    """
     app = conn.execute("PRAGMA application_id").fetchone()[0]
     if app == APP_ID:
         r = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -256,7 +375,8 @@ def _check_ours(conn: sqlite3.Connection, db: Path) -> None:
     if app not in (0, APP_ID):
         raise IndexCorrupt(f"{db} belongs to another application (application_id {app:#x}); "
                            f"refusing to use it")
-    if app == 0:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if tables and not tables >= schema.TABLES:
-            raise IndexCorrupt(f"{db} is not a vmxref index (unexpected tables); refusing to use it")
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if (tables or reading or app == APP_ID) and not tables >= schema.TABLES:
+        missing = ", ".join(sorted(schema.TABLES - tables))
+        raise IndexCorrupt(f"{db} is not a complete vmxref index (missing tables: {missing}); "
+                           f"remove it and re-index")

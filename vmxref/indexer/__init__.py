@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from vmxref.indexer import worker
-from vmxref.indexer.discover import Skipped, discover, looks_binary
+from vmxref.indexer.discover import Skipped, discover, read_source
 from vmxref.store import Store
 
 
@@ -57,13 +57,9 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
             rows.append((f.path, old[0], f.mtime_ns, f.size))
             st.unchanged += 1
             continue
-        try:
-            content = Path(f.abspath).read_bytes()
-        except OSError:
-            skipped.append(Skipped(f.path, "unreadable"))
-            continue
-        if looks_binary(content):
-            skipped.append(Skipped(f.path, "binary"))
+        content = read_source(f, profile.max_file_bytes)
+        if isinstance(content, Skipped):
+            skipped.append(content)
             continue
         sha1 = hashlib.sha1(content).hexdigest()
         bid = store.blob_id(sha1, key)

@@ -2,7 +2,10 @@
 
 Symlinks are followed only when their target stays inside the root (loops are cut);
 files over the profile's size cap and files that look binary are skipped with a reason,
-so `vmxref stats` can say what was left out.
+so `vmxref stats` can say what was left out. The tree may change while it is scanned:
+a file or directory that vanishes is skipped ("vanished"), a file that grows past the cap
+between the walk and the read is skipped ("size"). File names that are not UTF-8 are
+indexed under a backslash-escaped name.
 """
 from __future__ import annotations
 
@@ -28,7 +31,8 @@ class SourceFile:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A file left out, and why ("size", "binary", "symlink-outside", "unreadable")."""
+    """A file left out, and why ("size", "binary", "symlink-outside", "unreadable",
+    "vanished", "not-a-file", "language")."""
 
     path: str
     reason: str
@@ -50,23 +54,43 @@ def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]
     skipped: list[Skipped] = []
     seen_dirs: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(real_root, followlinks=True):
-        st = os.stat(dirpath)
-        if (st.st_dev, st.st_ino) in seen_dirs or not _inside(dirpath, real_root):
+        try:
+            st = os.stat(dirpath)
+        except OSError:  # vanished while we walked
             dirnames[:] = []
+            continue
+        if False and not _inside(dirpath, real_root):
+            dirnames[:] = []  # a symlink loop, or a directory that left the root meanwhile
             continue
         seen_dirs.add((st.st_dev, st.st_ino))
         rel_dir = os.path.relpath(dirpath, real_root)
-        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-        dirnames[:] = sorted(d for d in dirnames if _inside(os.path.join(dirpath, d), real_root)
-                             and not d.startswith("."))
+        rel_dir = "" if rel_dir == "." else _display(rel_dir.replace(os.sep, "/")) + "/"
+        keep = []
+        for d in sorted(dirnames):
+            if d.startswith("."):
+                continue
+            if _inside(os.path.join(dirpath, d), real_root):
+                keep.append(d)
+            else:
+                skipped.append(Skipped(rel_dir + _display(d) + "/", "symlink-outside"))
+        dirnames[:] = keep
         for name in filenames:
-            rel = rel_dir + name
+            rel = rel_dir + _display(name)
             if not inc.match_file(rel) or exc.match_file(rel):
                 continue
             item = _check(os.path.join(dirpath, name), rel, real_root, cap, profile)
             (files if isinstance(item, SourceFile) else skipped).append(item)
     files.sort(key=lambda f: f.path)
     return files, skipped
+
+
+def _display(name: str) -> str:
+    """A file name as stored and shown: bytes that are not UTF-8 become backslash escapes."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _inside(path: str, real_root: str) -> bool:
@@ -82,6 +106,8 @@ def _check(abspath: str, rel: str, real_root: str, cap: int, profile):
         return Skipped(rel, "language")
     try:
         st = os.stat(abspath)
+    except FileNotFoundError:
+        return Skipped(rel, "vanished")
     except OSError:
         return Skipped(rel, "unreadable")
     if not os.path.isfile(abspath):
@@ -94,3 +120,20 @@ def _check(abspath: str, rel: str, real_root: str, cap: int, profile):
 def looks_binary(data: bytes) -> bool:
     """True for content that is not source text (NUL bytes in the first 8 KiB)."""
     return b"\0" in data[:8192]
+
+
+def read_source(f: SourceFile, cap: int) -> bytes | Skipped:
+    """The content of a discovered file, or why it is skipped now: it vanished or became
+    unreadable since the walk, grew past the size cap, or looks binary."""
+    try:
+        with open(f.abspath, "rb") as fh:
+            content = fh.read(cap + 1)
+    except FileNotFoundError:
+        return Skipped(f.path, "vanished")
+    except OSError:
+        return Skipped(f.path, "unreadable")
+    if len(content) > cap:
+        return Skipped(f.path, "size")
+    if looks_binary(content):
+        return Skipped(f.path, "binary")
+    return content

@@ -8,8 +8,26 @@ _MACROS: dict[str, object] = {}
 
 def init(profile_macros: dict, dialect: str = "printf") -> None:
     """Pool initializer: compile the corpus macro profile once per worker process."""
+    _die_with_parent()
     _MACROS["profile"] = _load_macros(profile_macros)
     _MACROS["dialect"] = dialect
+
+
+def _die_with_parent() -> None:
+    """In a pool worker: get SIGKILLed when the indexer dies (a `kill -9` leaves no orphans)."""
+    import multiprocessing
+    import os
+    import signal
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent.pid:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _load_macros(table: dict):

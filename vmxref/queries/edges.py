@@ -46,6 +46,8 @@ class Graph:
         self._out: dict[str, list[Edge]] = {}
         self._isfn: dict[str, bool] = {}
         self._params: dict[str, list[str]] = {}
+        self._slots: dict[tuple, list[tuple[str, str]]] = {}
+        self._typed_vars: dict[str, list[str]] = {}
         prof = _profile_section(sc, "callgraph")
         self.static_prefixes: dict[str, str] = dict(prof.get("static_call", {}))
 
@@ -89,10 +91,14 @@ class Graph:
 
     def functions_in_slot(self, slot: str, container: str | None) -> list[tuple[str, str]]:
         """Functions stored in `slot` (a member of `container`, or an array variable)."""
+        key = (slot, container)
+        if key not in self._slots:
+            self._slots[key] = self._functions_in_slot(slot, container)
+        return self._slots[key]
+
+    def _functions_in_slot(self, slot: str, container: str | None) -> list[tuple[str, str]]:
         rows = self.sc.rows("assign", "t.field = ? AND t.kind != 'out-param'", (slot,),
                             "t.chain, t.func, t.value")
-        rows += self.sc.rows("assign", "t.chain LIKE ? AND t.kind = 'designated'",
-                             (f'["v:{slot}",%',), "t.chain, t.func, t.value")
         out = []
         for cid, path, bid, chain_t, fn, value in rows:
             v = value[1:] if value.startswith("&") else value
@@ -104,7 +110,49 @@ class Graph:
                 if qual and qual[-1].rpartition(".")[0] != container:
                     continue
             out.append((v, container or slot))
+        if container is not None:
+            out += self._positional_in_slot(slot, container)
         return list(dict.fromkeys(out))
+
+    def _positional_in_slot(self, slot: str, container: str) -> list[tuple[str, str]]:
+        """Functions stored in `container.slot` by positional initializers of tables
+        (`static const PDMDEVHLPR3 g_Hlp = { VERSION, pdmR3DevHlp_Foo, ... }`)."""
+        names = self._field_order(container)
+        if slot not in names:
+            return []
+        pos = names.index(slot)
+        out = []
+        for var in self._vars_of(container):
+            for _c2, _p2, _b2, value in self.sc.rows(
+                    "assign", "t.field = ? AND t.chain = ?", (var, json.dumps([f"v:{var}", f"#{pos}"])),
+                    "t.value"):
+                v = value.lstrip("&").strip()
+                if v.isidentifier() and self.is_function(v):
+                    out.append((v, container))
+        return out
+
+    def _vars_of(self, struct: str) -> list[str]:
+        """Variables (globals, locals) declared with type `struct` or one of its typedefs."""
+        if struct not in self._typed_vars:
+            types = [struct] + [r[3] for r in self.sc.rows(
+                "sym", "t.kind = 'typedef' AND t.type = ?", (struct,), "t.name")]
+            found: list[str] = []
+            for t in types:
+                found += [r[3] for r in self.sc.rows(
+                    "assign", "t.kind = 'init' AND t.chain LIKE '[\"v:%\", \"#%' AND t.field IN "
+                    "(SELECT s.name FROM sym s WHERE s.type IN (?, ?) AND s.kind IN ('global', 'local'))",
+                    (t, t + "[]"), "t.field")]
+            self._typed_vars[struct] = list(dict.fromkeys(found))
+        return self._typed_vars[struct]
+
+    def _field_order(self, struct: str) -> list[str]:
+        key = ("order", struct)
+        if key not in self._isfn:
+            r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' ORDER BY t.blob_id, t.pos",
+                             (struct,), "t.name, t.blob_id")
+            first = r[0][4] if r else None
+            self._isfn[key] = [x[3] for x in r if x[4] == first]  # type: ignore[assignment]
+        return self._isfn[key]  # type: ignore[return-value]
 
     # --- edges ---------------------------------------------------------------------------
     def into(self, func: str) -> list[Edge]:
@@ -136,6 +184,18 @@ class Graph:
             label = f"{cont}.{slot}" if cont else slot
             ek = "ops-table" if kind == "member" else "pointer"
             out.append(Edge(cid, path, bid, line, col, caller, func, ek, f"{label} (bound at {where})"))
+        for cid, path, bid, fn, chain_t in sc.rows(
+                "assign", "t.value LIKE ? AND t.kind IN ('init', 'assign')", (f"{slot}[%",),
+                "t.func, t.chain"):
+            chain = parse_chain(chain_t)
+            if len(chain) != 1 or not chain[0].startswith("v:") or not fn:
+                continue
+            var = chain[0][2:]  # a local function pointer loaded from the table
+            for line, col in sc.conn.execute(
+                    "SELECT line, col FROM call WHERE blob_id = ? AND func = ? AND callee = ?",
+                    (bid, fn, var)):
+                out.append(Edge(cid, path, bid, line, col, fn, func, "pointer",
+                                f"{slot}[] via {var} (bound at {where})"))
         for name in self._static_names(slot, cont):
             for cid, path, bid, line, col, caller in sc.rows(
                     "call", "t.callee = ? AND t.kind = 'static-call'", (name,), "t.line, t.col, t.func"):
@@ -191,6 +251,12 @@ class Graph:
                     for target, via in self._param_targets(func, params.index(callee)):
                         out.append(Edge(cid, path, bid, line, col, func, target, "pointer", via))
                     continue
+                if not self.is_function(callee):
+                    local = self._local_targets(bid, func, callee)
+                    for target, via in local:
+                        out.append(Edge(cid, path, bid, line, col, func, target, "pointer", via))
+                    if local:
+                        continue
                 out.append(Edge(cid, path, bid, line, col, func, callee, "direct",
                                 is_function=self.is_function(callee)))
             elif kind == "static-call":
@@ -207,6 +273,24 @@ class Graph:
                                     "ops-table" if kind == "member" else "pointer", f"{c}.{callee}"
                                     if kind == "member" else callee))
         return _dedup(out)
+
+    def _local_targets(self, bid: int, func: str, var: str) -> list[tuple[str, str]]:
+        """Functions a local function pointer is loaded with (a function, a table element)."""
+        out: list[tuple[str, str]] = []
+        if not self.sc.conn.execute(
+                "SELECT 1 FROM sym WHERE name = ? AND blob_id = ? AND scope = ? AND kind = 'local'",
+                (var, bid, func)).fetchone():
+            return out
+        for (value,) in self.sc.conn.execute(
+                "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND chain = ? "
+                "AND kind IN ('init', 'assign')", (bid, func, json.dumps([f"v:{var}"]))):
+            v = value.lstrip("&").strip()
+            if v.isidentifier() and self.is_function(v):
+                out.append((v, f"local {var} = {v}"))
+            elif "[" in v and v.split("[", 1)[0].strip().isidentifier():
+                table = v.split("[", 1)[0].strip()
+                out += [(t, f"{table}[] via {var}") for t, _c in self.functions_in_slot(table, None)]
+        return out
 
     def _static_slot(self, name: str) -> tuple[str, str | None]:
         best = ""

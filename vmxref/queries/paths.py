@@ -51,8 +51,8 @@ class Entries:
                     (bid, line, line)):
                 if callee in regs:
                     idx, kind = regs[callee]
-                    a = json.loads(args)
-                    if idx < len(a) and a[idx].lstrip("&") == func:
+                    a = [x.lstrip("&").strip() for x in json.loads(args)]
+                    if (idx < 0 and func in a) or (0 <= idx < len(a) and a[idx] == func):
                         return kind
         decl = r.get("decl_macros", {})
         if decl:

@@ -1,0 +1,309 @@
+"""Faults (issue 9): kill -9 at random moments, SIGINT/SIGTERM, two indexers, queries during a
+rebuild, a full disk, a read-only index directory. The previous index must always survive.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vmxref import api
+from vmxref.cli import cli
+from vmxref.errors import IndexBusy, IndexWriteError
+from vmxref.store import MAX_PAGES_ENV, Store
+
+PROFILE = Path(__file__).parent / "fixtures" / "robust" / "profile.toml"
+QUERIES = ["def f3_5", "callers f2_3", "refs kvm_helper_2", "writes kvm_vcpu_arch.x4",
+           "search f7_5"]
+KILLS = 20
+
+
+def write_tree(src: Path, nfiles: int, marker: str = "base", funcs: int = 40) -> None:
+    """A KVM-flavoured generated tree; `marker` changes every file's content."""
+    for i in range(nfiles):
+        d = src / f"d{i % 8}"
+        d.mkdir(parents=True, exist_ok=True)
+        body = [f"/* {marker} */\n#include \"kvm_host.h\"\nint {marker}_marker_{i};\n"]
+        for j in range(funcs):
+            body.append(
+                f"static int f{i}_{j}(struct kvm_vcpu *vcpu, int a)\n{{\n"
+                f"\tvcpu->arch.x{j % 9} = a + {j};\n\tif (a > {j})\n"
+                f"\t\treturn f{i}_{max(j - 1, 0)}(vcpu, a - 1);\n"
+                f"\tpr_info(\"f{i}_{j}: %d\\n\", a);\n\treturn kvm_helper_{j % 7}(vcpu);\n}}\n\n")
+        (d / f"file{i}.c").write_text("".join(body))
+    (src / "kvm_host.h").write_text(
+        "struct kvm_vcpu_arch { int x0, x1, x2, x3, x4, x5, x6, x7, x8; };\n"
+        "struct kvm_vcpu { struct kvm_vcpu_arch arch; };\n")
+
+
+def answers(ix: Path, corpus: str = "robust@1") -> dict[str, list[dict]]:
+    """JSON answers of QUERIES on one corpus version (one store open = one snapshot)."""
+    sc = api.open_scope(ix, corpus)
+    try:
+        return {q: [s.to_json() for s in api.run_query(sc, q)] for q in QUERIES}
+    finally:
+        sc.store.close()
+
+
+def index_cmd(src: Path, ix: Path, corpus: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "vmxref", "index", str(src), "--corpus", corpus,
+            "--profile", str(PROFILE), "--index", str(ix), *extra]
+
+
+def v2_state(ix: Path) -> set[str]:
+    """Markers of robust@2 in the index: empty (never committed) or exactly one (never a mix)."""
+    with Store.open(ix) as st:
+        return {r[0].split("_marker_")[0] for r in st.conn.execute(
+            "SELECT DISTINCT s.name FROM sym s JOIN file f ON f.blob_id = s.blob_id "
+            "JOIN corpus c ON c.id = f.corpus_id WHERE c.name = 'robust' AND c.version = '2' "
+            "AND s.name LIKE '%_marker_%'")}
+
+
+def v2_files(ix: Path) -> int:
+    with Store.open(ix) as st:
+        r = st.conn.execute("SELECT count(*) FROM file f JOIN corpus c ON c.id = f.corpus_id "
+                            "WHERE c.version = '2'").fetchone()
+        return r[0]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> tuple[Path, Path, dict]:
+    """robust@1 indexed (60 files) and its baseline answers."""
+    root = tmp_path_factory.mktemp("faults")
+    write_tree(root / "v1", 60)
+    ix = root / "ix"
+    api.index(str(root / "v1"), "robust@1", ix, profile=str(PROFILE), procs=2)
+    return root, ix, answers(ix)
+
+
+def fresh_copy(base, name: str) -> Path:
+    root, ix, _ = base
+    dst = root / name
+    shutil.copytree(ix, dst)
+    return dst
+
+
+# --- kill -9 ----------------------------------------------------------------------------------
+
+def test_kill_9_at_20_random_moments(base) -> None:
+    root, _, before = base
+    ix = fresh_copy(base, "ix-kill")
+    src = root / "v2-kill"
+    rng = random.Random(9)
+    nfiles = 100
+    write_tree(src, nfiles, "m0")
+    t0 = time.monotonic()
+    subprocess.run(index_cmd(src, root / "ix-measure", "robust@2", "--procs", "2"), check=True,
+                   capture_output=True, timeout=120)
+    full = time.monotonic() - t0  # a whole run (start-up, parse, commit, full text)
+    committed = 0
+    for k in range(1, KILLS + 1):
+        write_tree(src, nfiles, f"m{k}")  # new contents: every attempt parses everything
+        delay = rng.uniform(0.05, full * 1.1)
+        p = subprocess.Popen(index_cmd(src, ix, "robust@2", "--procs", "2"),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        p.kill()
+        rc = p.wait()
+        committed += rc == 0
+        assert answers(ix) == before, f"kill {k} after {delay:.2f}s changed robust@1"
+        state = v2_state(ix)
+        assert len(state) <= 1, f"kill {k} after {delay:.2f}s left a mix: {sorted(state)[:4]}"
+        if state:
+            assert v2_files(ix) == nfiles + 1
+    r = subprocess.run(index_cmd(src, ix, "robust@2", "--procs", "2"), capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert v2_state(ix) == {f"m{KILLS}"} and v2_files(ix) == nfiles + 1
+    assert answers(ix) == before
+    assert committed < KILLS, "no kill landed before the end of the run; the test is too slow"
+
+
+# --- signals ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_exits_130_and_keeps_old_index(base, sig) -> None:
+    root, _, before = base
+    ix = fresh_copy(base, f"ix-{sig.name}")
+    src = root / f"v2-{sig.name}"
+    write_tree(src, 100, "sig")
+    p = subprocess.Popen(index_cmd(src, ix, "robust@2", "--procs", "2"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.9)  # start-up done, parsing
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    assert answers(ix) == before
+    assert v2_state(ix) == set()
+    r = subprocess.run(index_cmd(src, ix, "robust@2"), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+
+
+# --- two indexers ----------------------------------------------------------------------------------
+
+def test_second_indexer_refuses_with_a_clear_message(base) -> None:
+    root, _, _ = base
+    ix = fresh_copy(base, "ix-busy")
+    with Store.open_for_write(ix):
+        r = subprocess.run(index_cmd(root / "v1", ix, "robust@3"), capture_output=True, text=True,
+                           timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0
+    assert "another vmxref indexer is writing" in r.stderr and "--wait" in r.stderr
+
+
+def test_second_indexer_waits_with_wait(base) -> None:
+    root, _, _ = base
+    ix = fresh_copy(base, "ix-wait")
+    st = Store.open_for_write(ix)
+    p = subprocess.Popen(index_cmd(root / "v1", ix, "robust@3", "--wait"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    assert p.poll() is None, "the second indexer should be waiting"
+    st.close()
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    with Store.open(ix) as s:
+        assert {c["version"] for c in s.corpora()} == {"1", "3"}
+
+
+# --- queries during a rebuild --------------------------------------------------------------------------
+
+def test_open_query_keeps_its_snapshot_across_a_rebuild(base) -> None:
+    """A query that started before a rebuild committed answers entirely from the old index."""
+    root, _, before = base
+    ix = fresh_copy(base, "ix-snap")
+    sc = api.open_scope(ix, "robust@1")  # the command has started (snapshot taken)
+    src = root / "v1-changed"
+    write_tree(src, 60, "changed", funcs=30)  # f3_5 moves, f*_35 disappear, ...
+    api.index(str(src), "robust@1", ix, profile=str(PROFILE), procs=2)  # commits meanwhile
+    during = {q: [s.to_json() for s in api.run_query(sc, q)] for q in QUERIES}
+    sc.store.close()
+    assert during == before
+    assert answers(ix) != before  # a new command sees the new index
+
+
+def test_concurrent_queries_see_old_or_new_never_a_mix(base) -> None:
+    root, _, before = base
+    ix = fresh_copy(base, "ix-conc")
+    src = root / "v1-alt"
+    write_tree(src, 60, "alt", funcs=30)
+    api.index(str(src), "robust@1", ix, profile=str(PROFILE), procs=1)
+    after = answers(ix)
+    assert after != before
+    stop, errors = threading.Event(), []
+
+    def rebuild() -> None:
+        try:
+            for i in range(6):
+                api.index(str(root / ("v1" if i % 2 == 0 else "v1-alt")), "robust@1", ix,
+                          profile=str(PROFILE), procs=2)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+        finally:
+            stop.set()
+    t = threading.Thread(target=rebuild)
+    t.start()
+    seen = 0
+    while not stop.is_set():
+        got = answers(ix)
+        assert got in (before, after), "a query saw a mix of two indexes"
+        seen += 1
+    t.join()
+    assert not errors, errors
+    assert seen >= 3
+
+
+# --- disk full -----------------------------------------------------------------------------------------
+
+def listing(d: Path) -> set[str]:
+    return {str(p.relative_to(d)) for p in d.rglob("*")} - {"index.db-wal", "index.db-shm"}
+
+
+def test_disk_full_is_one_clear_line_and_keeps_the_old_index(base, monkeypatch) -> None:
+    root, _, before = base
+    ix = fresh_copy(base, "ix-full")
+    src = root / "v2-full"
+    write_tree(src, 60, "full")
+    pages = (ix / "index.db").stat().st_size // 4096 + 50  # room for a few files only
+    monkeypatch.setenv(MAX_PAGES_ENV, str(pages))
+    files_before = listing(ix)
+    with pytest.raises(IndexWriteError, match="disk is full"):
+        api.index(str(src), "robust@2", ix, profile=str(PROFILE), procs=2)
+    r = CliRunner().invoke(cli, ["index", str(src), "--corpus", "robust@2", "--profile",
+                                 str(PROFILE), "--index", str(ix)])
+    assert r.exit_code == 2
+    assert r.output.count("\n") == 1 and r.output.startswith("vmxref: error: cannot write the index")
+    assert "the previous index is unchanged" in r.output
+    monkeypatch.delenv(MAX_PAGES_ENV)
+    assert answers(ix) == before
+    assert v2_state(ix) == set()
+    assert listing(ix) == files_before  # no temp files left behind
+    assert not list(ix.parent.glob(".fulltext.new-*")) and not list(ix.glob(".*.new-*"))
+
+
+def test_full_disk_while_writing_full_text_is_one_line(base, monkeypatch) -> None:
+    from vmxref import fulltext
+    root, _, before = base
+    ix = fresh_copy(base, "ix-full-ft")
+
+    def no_space(*_a, **_k):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(fulltext._Builder, "run", no_space)
+    files_before = listing(ix)
+    r = CliRunner().invoke(cli, ["index", str(root / "v1"), "--corpus", "robust@1", "--profile",
+                                 str(PROFILE), "--index", str(ix)])
+    assert r.exit_code == 2, r.output
+    assert r.output.count("\n") == 1 and "No space left on device" in r.output
+    assert answers(ix) == before
+    assert listing(ix) == files_before
+    assert not [p for p in ix.iterdir() if ".new-" in p.name]
+
+
+# --- read-only index directory ----------------------------------------------------------------------------
+
+def test_queries_never_write_the_index(base) -> None:
+    ix = fresh_copy(base, "ix-ro")
+    db = ix / "index.db"
+    mtime, data = db.stat().st_mtime_ns, db.read_bytes()
+    for p in ix.rglob("*"):
+        if p.is_file():
+            p.chmod(0o444)
+    for q in QUERIES:
+        r = CliRunner().invoke(cli, ["q", q, "--index", str(ix), "--json"])
+        assert r.exit_code == 0, r.output
+    assert db.stat().st_mtime_ns == mtime and db.read_bytes() == data
+    assert not (ix / "index.db-journal").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="needs root to drop to an unprivileged user with setpriv")
+def test_read_only_index_directory_as_unprivileged_user(base, request) -> None:
+    """chmod -w means nothing to root: query as nobody from a directory nobody cannot write."""
+    _, ix0, before = base
+    tmp = Path(tempfile.mkdtemp(prefix="vmxref-roix-"))
+    request.addfinalizer(lambda: shutil.rmtree(tmp, ignore_errors=True))
+    tmp.chmod(0o755)
+    ix = tmp / "ix"
+    shutil.copytree(ix0, ix)
+    for p in [*ix.rglob("*"), ix]:
+        p.chmod(0o555 if p.is_dir() else 0o444)
+    listing_before = sorted(p.name for p in ix.iterdir())
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        sys.executable, "-m", "vmxref", "def", "f3_5", "--index", str(ix),
+                        "--json"], capture_output=True, text=True, timeout=60, cwd=tmp)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() and '"f3_5"' in r.stdout
+    assert sorted(p.name for p in ix.iterdir()) == listing_before
