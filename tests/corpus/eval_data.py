@@ -111,16 +111,12 @@ WRITE_CASES: list[WriteCase] = [
     W("writes kvm_clock_data.flags",
       ["x86:3024:__get_kvmclock:assign", "x86:3031:__get_kvmclock:compound",
        "x86:3036:__get_kvmclock:compound"], CLOCK_DATA_WHOLE, CLOCK_DATA_NEUTRAL,
-      forms=("whole-object = { 0 }", "whole-object copy_from_user"),
-      known_wrong="whole-object writes of a local struct (`= { 0 }` initializer, "
-                  "copy_from_user(&data, ...)) are not reported"),
+      forms=("whole-object = { 0 }", "whole-object copy_from_user")),
     W("writes kvm_clock_data.clock",
       ["x86:3042:__get_kvmclock:assign", "x86:3044:__get_kvmclock:assign",
-       "x86:6699:kvm_vm_ioctl_set_clock:compound"], CLOCK_DATA_WHOLE, CLOCK_DATA_NEUTRAL,
-      known_wrong="whole-object `= { 0 }` / copy_from_user(&data) missed"),
+       "x86:6699:kvm_vm_ioctl_set_clock:compound"], CLOCK_DATA_WHOLE, CLOCK_DATA_NEUTRAL),
     W("writes kvm_clock_data.host_tsc", ["x86:3034:__get_kvmclock:assign"],
-      {"x86:3029:__get_kvmclock:out-param"} | CLOCK_DATA_WHOLE, CLOCK_DATA_NEUTRAL,
-      known_wrong="whole-object `= { 0 }` / copy_from_user(&data) missed"),
+      {"x86:3029:__get_kvmclock:out-param"} | CLOCK_DATA_WHOLE, CLOCK_DATA_NEUTRAL),
     W("writes msr_data.index",
       ["svm:2721:efer_trap:assign", "x86:1900:__kvm_set_msr:assign", "x86:1942:__kvm_get_msr:assign"],
       None, forms=("shared field name index",)),
@@ -136,17 +132,12 @@ WRITE_CASES: list[WriteCase] = [
       forms=("designated ops table", "memcpy whole-object")),
     W("writes svm_direct_access_msrs.index",
       [f"svm:{n}::designated" for n in SVM_DIRECT_MSR_LINES], None,
-      forms=("array-of-struct initializer, struct defined in the declaration",),
-      known_wrong="array-of-struct designated rows are found but not attributed to the struct "
-                  "declared inline (`static const struct svm_direct_access_msrs {..} x[] = {..}`): "
-                  "container '?', struct-qualified query returns nothing"),
+      forms=("array-of-struct initializer, struct defined in the declaration",)),
     W("writes kvm_cpuid_entry2.function",
       ["cpuid:480:kvm_vcpu_ioctl_set_cpuid:assign", "cpuid:822:do_host_cpuid:assign",
        "cpuid:864:__do_cpuid_func_emulated:assign"]
       + [f"hv:{n}:kvm_get_hv_cpuid:designated" for n in HV_CPUID_LINES], None,
-      forms=("array-of-struct initializer in a function",),
-      known_wrong="local array-of-struct initializer: only the first element (hyperv.c:2447) is "
-                  "reported, with container '?'; hyperv.c:2448-2456 missed"),
+      forms=("array-of-struct initializer in a function",)),
     W("writes hypervisor_x86.init.guest_late_init", ["kkvm:1010::designated"], None,
       forms=("nested designator .a.b = x",),
       known_wrong="nested designator `.init.guest_late_init = f` is found by the bare field "
@@ -250,19 +241,16 @@ CALLER_CASES: list[CallersCase] = [
     C("callers kvm_write_wall_clock", ["x86:kvm_set_msr_common"]),
     C("callers emulator_set_msr", ["emul:rsm_load_state_64", "emul:em_rsm"], how="ops-table"),
     C("callers kvm_emulate_rdmsr", ["svm:msr_interception", "vmx:__vmx_handle_exit"],
-      how="exit table", known_wrong="EXPORT_SYMBOL_GPL line reported as a caller (function '')"),
+      how="exit table"),
     C("callers kvm_emulate_hypercall", ["svm:svm_invoke_exit_handler", "vmx:__vmx_handle_exit"],
-      how="exit tables", known_wrong="EXPORT_SYMBOL_GPL line reported as a caller (function '')"),
+      how="exit tables"),
     C("callers handle_io", ["vmx:__vmx_handle_exit"], how="exit table"),
     C("callers io_interception", ["svm:svm_invoke_exit_handler"], how="exit table"),
     C("callers msr_interception", ["svm:svm_invoke_exit_handler"], how="direct + exit table"),
-    C("callers do_get_msr", ["x86:__msr_io"], ["x86:kvm_arch_vcpu_ioctl"], how="fn-pointer param",
-      known_wrong="the call through __msr_io's do_msr parameter is not attributed to __msr_io"),
-    C("callers do_set_msr", ["x86:__msr_io"], ["x86:kvm_arch_vcpu_ioctl"], how="fn-pointer param",
-      known_wrong="the call through __msr_io's do_msr parameter is not attributed to __msr_io"),
+    C("callers do_get_msr", ["x86:__msr_io"], ["x86:kvm_arch_vcpu_ioctl"], how="fn-pointer param"),
+    C("callers do_set_msr", ["x86:__msr_io"], ["x86:kvm_arch_vcpu_ioctl"], how="fn-pointer param"),
     C("callers do_get_msr_feature", ["x86:__msr_io"], ["x86:kvm_arch_dev_ioctl"],
-      how="fn-pointer param",
-      known_wrong="the call through __msr_io's do_msr parameter is not attributed to __msr_io"),
+      how="fn-pointer param"),
 ]
 
 # raises/consumes: (query, {"FILE:LINE:FUNCTION"}) — every kvm_make_request/_all_cpus_request and
@@ -303,9 +291,4 @@ PIPE_PATH_QUERIES = [
     "raises KVM_REQ_MASTERCLOCK_UPDATE | paths from entry depth 8",
     "writes kvm_arch.use_master_clock | paths from entry depth 8",
 ]
-PIPE_NO_PATH = {
-    "raises KVM_REQ_MASTERCLOCK_UPDATE | paths from entry depth 8":
-        "pvclock_gtod_update_fn (x86.c:9393) has no path: it runs as a work item "
-        "(DECLARE_WORK(pvclock_gtod_work, ...) queued by the pvclock_gtod_notify notifier); "
-        "DECLARE_WORK/queue_work edges are not followed",
-}
+PIPE_NO_PATH: dict[str, str] = {}

@@ -137,4 +137,7 @@ def hop_is_real(root, hop: dict, callee: str, lines_cache: dict) -> str:
         return ""
     if re.search(r"static_call\(|(->|\.)\s*\w+\s*\(|\]\s*\(", lines[line - 1]):
         return ""
+    m = re.match(r"(?:parameter|local) (\w+)", hop.get("via") or "")
+    if hop.get("edge") == "pointer" and m and re.search(rf"\b{m.group(1)}\s*\(", text):
+        return ""  # a call through a function-pointer parameter or local variable
     return f"{f}:{line} does not call {callee}: {lines[line - 1].strip()}"

@@ -16,7 +16,7 @@ from typing import Any
 from vmxref.errors import UnknownCorpus
 
 HERE = Path(__file__).parent
-EXTRACTOR_VERSION = "7"  # bump when extraction changes: blobs are re-parsed
+EXTRACTOR_VERSION = "8"  # bump when extraction changes: blobs are re-parsed
 
 
 @dataclass(frozen=True)

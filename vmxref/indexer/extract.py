@@ -90,6 +90,7 @@ class _Ctx:
         self.call_fn_nodes: set[tuple[int, int]] = set()
         self.decl_names: set[int] = set()
         self.field_counts: dict[str, int] = {}
+        self.macro_args: set[int] = set()
 
     def text(self, node, limit: int = MAX_TEXT) -> str:
         """Source text of a node, whitespace-collapsed, cut at `limit` characters."""
@@ -303,7 +304,9 @@ def _params(cx: _Ctx, params, fname: str) -> None:
             cx.decl_names.add(nm.start_byte)
             line, col = _pos(nm)
             ptype = _base_type(cx, p.child_by_field_name("type")) + _stars(d)
-            cx.f.syms.append((cx.name(nm), "param", line, col, line, fname, ptype, pos, 0, None))
+            const = any(c.type == "type_qualifier" and cx.name(c) == "const" for c in p.children)
+            cx.f.syms.append((cx.name(nm), "param", line, col, line, fname, ptype, pos,
+                              2 if const and "*" in ptype else 0, None))
         pos += 1
 
 
@@ -416,9 +419,51 @@ def _macro(cx: _Ctx, nm, kind: str) -> None:
 
 # --- declarations and initializers ------------------------------------------------------
 
+def _macro_statement(cx: _Ctx, n, tnode) -> bool:
+    """`DECLARE_WORK(w, fn);` at file scope: the grammar sees a declaration; record a call."""
+    if tnode is not None and tnode.type == "macro_type_specifier":
+        name_node, args = tnode.child_by_field_name("name"), []
+        for c in tnode.named_children:  # `a,` before the last argument lands in an ERROR node
+            if c.type == "type_descriptor":
+                args.append(c)
+            elif c.type == "ERROR":
+                args += [x for x in c.named_children if x.type == "type_descriptor"]
+    elif tnode is None:
+        d = n.child_by_field_name("declarator")
+        if d is None or d.type != "function_declarator":
+            return False
+        name_node = d.child_by_field_name("declarator")
+        params = d.child_by_field_name("parameters")
+        args = [p for p in params.named_children] if params is not None else []
+        if any(p.type == "parameter_declaration" and p.child_by_field_name("declarator")
+               is not None for p in args):
+            return False  # a real (K&R-style) prototype
+    else:
+        return False
+    if name_node is None or name_node.type != "identifier":
+        return False
+    name = cx.name(name_node)
+    if not name.isupper() and "_" not in name:
+        return False
+    line, col = _pos(name_node)
+    texts = [cx.text(a, 160) for a in args]
+    for a in args:
+        for c in (a, *a.named_children):
+            if c.type == "type_identifier":
+                cx.macro_args.add(c.start_byte)
+    cx.decl_names.add(name_node.start_byte)
+    cx.call_fn_nodes.add(_span(name_node))
+    cx.f.calls.append((line, col, cx.func_at(n.start_byte), name, "direct", None,
+                       json.dumps(texts), n.end_point[0] + 1, None))
+    cx.f.refs.append((name, "call", line, col, cx.func_at(n.start_byte), None))
+    return True
+
+
 def _declaration(cx: _Ctx, n) -> None:
     func = cx.func_at(n.start_byte)
     tnode = n.child_by_field_name("type")
+    if not func and _macro_statement(cx, n, tnode):
+        return
     base = _base_type(cx, tnode)
     static = any(c.type == "storage_class_specifier" and cx.name(c) in ("static",) for c in n.children)
     extern = any(c.type == "storage_class_specifier" and cx.name(c) == "extern" for c in n.children)
@@ -441,6 +486,11 @@ def _declaration(cx: _Ctx, n) -> None:
                           1 if static else 0, None))
         if value is not None:
             _initializer(cx, value, [f"v:{name}"], func, "init")
+            if value.type == "initializer_list" and not any(
+                    c.type == "initializer_pair" for c in value.named_children):
+                vl, vc = _pos(value)  # `= { 0 }` / positional: the whole object is initialised
+                cx.f.assigns.append((vl, vc, func, name, json.dumps([f"v:{name}"]), "=",
+                                     cx.text(value), "init"))
 
 
 def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str) -> None:
@@ -705,8 +755,9 @@ def _pointer(cx: _Ctx, n) -> None:
         return
     ch = chain_of(cx, arg)
     line, col = _pos(arg)
-    cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), json.dumps(ch), "&",
-                         cx.text(call, 200), "out-param"))
+    idx = [c for c in parent.named_children if c.type != "comment"].index(n) + 1
+    cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), json.dumps(ch),
+                         f"&{idx}", cx.text(call, 200), "out-param"))
     cx.write_nodes.add(_span(arg))
 
 
@@ -784,7 +835,8 @@ def _ident_refs(cx: _Ctx, text: bytes, tids) -> None:
         if sb in decl:
             continue
         line, col = n.start_point
-        refs.append((cx.name(n), "type", line + 1, col + 1, cx.func_at(sb), None))
+        kind = "read" if sb in cx.macro_args else "type"  # DECLARE_WORK(w, fn): fn is a value
+        refs.append((cx.name(n), kind, line + 1, col + 1, cx.func_at(sb), None))
     code = code_only(text)
     nl = [-1] + [m.start() for m in re.finditer(b"\n", code)]
     writes, calls, addrs = cx.write_nodes, cx.call_fn_nodes, cx.addr_nodes

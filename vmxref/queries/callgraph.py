@@ -16,6 +16,8 @@ def callers(sc: Scope, func: str, depth: int = 1) -> list[Site]:
         nxt = []
         for target in frontier:
             for e in edges.edges_into(sc, target):
+                if not e.caller:
+                    continue  # file-scope registrations (EXPORT_SYMBOL, DECLARE_WORK) are not callers
                 out.append(sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
                                    target, edge=e.kind, via=e.via, depth=level))
                 if e.caller and e.caller not in seen:

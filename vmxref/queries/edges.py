@@ -75,7 +75,9 @@ class Graph:
         for cid, path, bid, chain_t, fn, line in rows:
             chain = list(parse_chain(chain_t))
             steps = [s for s in chain[1:] if s not in ("*",)]
-            if steps and steps[-1] == "[]" or (steps and steps[-1].startswith("#") and len(steps) == 1):
+            is_table = steps and all(x == "[]" or x.startswith("#") for x in steps) and (
+                steps[-1] == "[]" or self.types.is_array(self.types.base_type(bid, fn, chain[0])))
+            if is_table:
                 slot, cont = chain[0].split(":", 1)[-1], None  # array of handlers
             else:
                 qual = self.types.struct_path(bid, fn, chain)
@@ -220,18 +222,31 @@ class Graph:
                 idx = _arg_index(json.loads(args), func)
                 if idx < 0:
                     continue
-                params = self.params(callee) if ckind == "direct" else []
-                pname = params[idx] if idx < len(params) else ""
-                inner = []
-                if pname:
-                    inner = sc.rows("call", "t.func = ? AND t.callee = ? AND t.kind IN ('direct', 'pointer')",
-                                    (callee, pname), "t.line, t.col, t.func")
-                for icid, ipath, ibid, iline, icol, ifunc in inner:
+                inner = self._through_param(callee, idx, 3) if ckind == "direct" else []
+                for icid, ipath, ibid, iline, icol, ifunc, pname in inner:
                     out.append(Edge(icid, ipath, ibid, iline, icol, ifunc, func, "pointer",
-                                    f"parameter {pname} of {callee} (passed at {path}:{cline})"))
+                                    f"parameter {pname} of {ifunc} (passed at {path}:{cline})"))
                 if not inner:
                     out.append(Edge(cid, path, bid, cline, ccol, caller, func, "registered",
                                     f"{callee}(..., {func}, ...)"))
+        return out
+
+    def _through_param(self, callee: str, idx: int, depth: int) -> list[tuple]:
+        """Calls through parameter `idx` of `callee`, following it when it is forwarded
+        to another function's parameter (msr_io(.., do_msr) -> __msr_io(.., do_msr))."""
+        params = self.params(callee)
+        if idx >= len(params) or not params[idx] or depth <= 0:
+            return []
+        pname = params[idx]
+        out = [(*r, pname) for r in self.sc.rows(
+            "call", "t.func = ? AND t.callee = ? AND t.kind IN ('direct', 'pointer')",
+            (callee, pname), "t.line, t.col, t.func")]
+        for _c, _p, _b, nxt, args in self.sc.rows(
+                "call", "t.func = ? AND t.kind = 'direct' AND t.args LIKE ?",
+                (callee, f"%{pname}%"), "t.callee, t.args"):
+            j = _arg_index(json.loads(args), pname)
+            if j >= 0 and nxt != callee:
+                out += self._through_param(nxt, j, depth - 1)
         return out
 
     def out_of(self, func: str) -> list[Edge]:

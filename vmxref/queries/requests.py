@@ -177,8 +177,10 @@ def consumes(sc: Scope, const: str) -> list[Site]:
                 runs = [c for (c,) in sc.conn.execute(
                     "SELECT callee FROM call WHERE blob_id = ? AND func = ? AND line = ? "
                     "AND callee != ?", (bid, func, line, callee))]
+        g = graph(sc)
+        runs = [c for c in dict.fromkeys(runs) if g.is_function(c)]
         for s in _sites(sc, "consume", const, [r]):
-            s.extra["runs"] = list(dict.fromkeys(runs))
+            s.extra["runs"] = runs
             s.extra["guard_end"] = guard_end
             out.append(s)
     return sorted(out, key=Site.key)

@@ -133,35 +133,55 @@ class TypeResolver:
 
     def container(self, blob_id: int, func: str, chain: list[str]) -> str | None:
         """Struct that owns the LAST field of `chain` (None when unresolved)."""
-        steps = [s for s in chain[1:] if s not in ("[]", "*")]
-        if not steps:
-            return None
-        cur = self.base_struct(blob_id, func, chain[0])
-        for s in steps[:-1]:
-            if cur is None:
-                return None
-            if s.startswith("#"):
-                cur = self.struct_of(self.positional_type(cur, int(s[1:])))
-            else:
-                cur = self.struct_of(self.field_type(cur, s))
-        return cur
+        qual = self.struct_path(blob_id, func, chain)
+        return qual[-1].rpartition(".")[0] if qual else None
+
+    def base_type(self, blob_id: int, func: str, base: str) -> str | None:
+        """Declared type text of a chain's base."""
+        if base.startswith("v:"):
+            return self.var_type(blob_id, func, base[2:])
+        if base.startswith("t:"):
+            return base[2:]
+        if base.startswith("r:"):
+            return self.return_type(base[2:])
+        return None
+
+    def is_array(self, type_text: str | None, depth: int = 0) -> bool:
+        """Is the type an array (declared `x[]`, or a typedef of one)?"""
+        if not type_text or depth > 8:
+            return False
+        if type_text.endswith("[]"):
+            return True
+        base = type_text.rstrip("*")
+        if base != type_text or self.is_struct(base):
+            return False
+        td = self.typedef(base)
+        return td is not None and td != base and self.is_array(td, depth + 1)
 
     def struct_path(self, blob_id: int, func: str, chain: list[str]) -> list[str] | None:
-        """Qualified names of every member in the chain: ['VM.tm', 'TM.s', ...] (None if unresolved)."""
-        steps = [s for s in chain[1:] if s not in ("[]", "*")]
-        cur = self.base_struct(blob_id, func, chain[0])
-        out = []
-        for s in steps:
+        """Qualified names of every member in the chain: ['VM.tm', 'TM.s', ...] (None if unresolved).
+
+        `[]` and `*` step into elements; a positional initializer index `#N` is an element of
+        an array type, or else the N-th member of the struct.
+        """
+        t = self.base_type(blob_id, func, chain[0])
+        out: list[str] = []
+        for s in chain[1:]:
+            if s in ("[]", "*"):
+                t = t[:-2] if t and t.endswith("[]") else (t[:-1] if t and t.endswith("*") else t)
+                continue
+            if s.startswith("#") and self.is_array(t):
+                t = t[:-2] if t.endswith("[]") else t
+                continue
+            cur = self.struct_of(t)
             if cur is None:
                 return None
-            if s.startswith("#"):
-                name = self.positional_name(cur, int(s[1:]))
-                if name is None:
-                    return None
-                s = name
-            out.append(f"{cur}.{s}")
-            cur = self.struct_of(self.field_type(cur, s))
-        return out
+            name = self.positional_name(cur, int(s[1:])) if s.startswith("#") else s
+            if name is None:
+                return None
+            out.append(f"{cur}.{name}")
+            t = self.field_type(cur, name)
+        return out or None
 
     def positional_type(self, struct: str, pos: int) -> str | None:
         name = self.positional_name(struct, pos)

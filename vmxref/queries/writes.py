@@ -38,9 +38,26 @@ def _match(qual: list[str], struct: str | None, fields: list[str]) -> str | None
     return None
 
 
-def _candidates(sc: Scope, fields: list[str], kinds) -> list[tuple]:
+def _whole_var_rows(sc: Scope, tr: TypeResolver, struct: str, cols: str) -> list[tuple]:
+    """Writes of whole variables declared with the struct's type (`= { 0 }`, `&var` passed)."""
+    types = [struct] + [r[3] for r in sc.rows("sym", "t.kind = 'typedef' AND t.type = ?",
+                                               (struct,), "t.name")]
+    marks = ",".join("?" * len(types))
+    out = []
+    for _c, _p, bid, name, scope in sc.rows(
+            "sym", f"t.type IN ({marks}) AND t.kind IN ('local', 'global')", tuple(types),
+            "t.name, t.scope"):
+        out += sc.rows("assign", "t.blob_id = ? AND t.field = ? AND t.chain = ? AND t.func = ?",
+                       (bid, name, f'["v:{name}"]', scope), cols)
+    return out
+
+
+def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver | None = None,
+                struct: str | None = None) -> list[tuple]:
     cols = "t.line, t.col, t.func, t.field, t.chain, t.op, t.value, t.kind"
     rows = sc.rows("assign", "t.field = ?", (fields[-1],), cols)
+    if struct is not None and tr is not None and (kinds is None or "whole-object" in kinds):
+        rows += _whole_var_rows(sc, tr, struct, cols)
     seen = {(r[0], r[1], r[3], r[4]) for r in rows}
     like = f'%"{fields[0]}"%'
     for r in sc.rows("assign", "t.chain LIKE ? AND t.field != ?", (like, fields[-1]), cols):
@@ -58,7 +75,7 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None) -> list[Site
     struct, fields = _asked(sc, tr, target)
     sc.require(fields[-1])
     out = []
-    for row in _candidates(sc, fields, kinds):
+    for row in _candidates(sc, fields, kinds, tr, struct):
         site = _classify(sc, tr, row, struct, fields)
         if site is not None and (kinds is None or site.extra["write_kind"] in kinds):
             out.append(site)
@@ -66,8 +83,33 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None) -> list[Site
                                       s.key()))
 
 
+def _const_param(sc: Scope, op: str, value: str) -> bool:
+    """An out-parameter row whose callee declares that parameter `const T *` (a read), or
+    that the profile's [writes] read_only_args lists (APIs defined outside the corpus)."""
+    callee = value.split("(", 1)[0].strip()
+    if not op[1:].isdigit() or not callee.isidentifier():
+        return False
+    ro = _read_only_args(sc)
+    if int(op[1:]) in ro.get(callee, ()):
+        return True
+    r = sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?",
+                (callee, int(op[1:]) - 1), "t.flags", limit=1)
+    return bool(r and (r[0][3] or 0) & 2)
+
+
+def _read_only_args(sc: Scope) -> dict[str, list[int]]:
+    cached = getattr(sc, "_read_only_args", None)
+    if cached is None:
+        from vmxref.queries.edges import _profile_section
+        cached = sc._read_only_args = {  # type: ignore[attr-defined]
+            k: list(v) for k, v in _profile_section(sc, "writes").get("read_only_args", {}).items()}
+    return cached
+
+
 def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
     cid, path, bid, line, col, func, field, chain_t, op, value, kind = row
+    if kind == "out-param" and _const_param(sc, op, value):
+        return None
     chain = list(parse_chain(chain_t))
     symbol = ".".join(([struct] if struct else []) + fields)
     if len(chain) == 1:  # a plain variable (or a function-scope local with the same name)
@@ -120,12 +162,12 @@ def _whole_struct(sc, tr, row, chain, qual, struct, fields, symbol) -> Site | No
 
 def _whole_var(sc, tr, row, chain, struct, fields, symbol) -> Site | None:
     cid, path, bid, line, col, func, field, chain_t, op, value, kind = row
-    if kind not in ("whole-object", "assign", "init"):
+    if kind not in ("whole-object", "assign", "init", "out-param"):
         return None
     obj_type = tr.struct_of(tr.var_type(bid, func, chain[0][2:])) if chain[0].startswith("v:") else None
     if obj_type is None or not _contains(tr, obj_type, struct, fields):
         return None
-    if kind != "whole-object" and not value.startswith("{") and kind != "assign":
+    if kind == "init" and not value.startswith("{"):
         return None
     return sc.site("write", cid, path, bid, line, col, func, symbol, op=op, value=value,
                    container=obj_type, write_kind="whole-object", target=chain[0][2:])
