@@ -165,11 +165,12 @@ def test_no_code_execution_primitives_in_vmxref() -> None:
                      r"yaml\.load\(|os\.system\(|shell\s*=\s*True", re.M)
     hits = [f"{p.relative_to(pkg)}:{text[:m.start()].count(chr(10)) + 1}: {m.group(0)}"
             for p in pkg.rglob("*.py") for text in [p.read_text()] for m in bad.finditer(text)]
-    assert hits == []
+    # The one allowed use: fulltext.py's restricted unpickler that whoosh's reads go through
+    # (it only builds whoosh's classes and plain data; see test_tampered_fulltext_*).
+    allowed = {"import pickle", "pickle.Unpickler"}
+    assert [h for h in hits if not (h.startswith("fulltext.py:") and h.split(": ", 1)[1] in allowed)] == []
 
 
-@pytest.mark.xfail(strict=True, reason="whoosh unpickles its TOC: fulltext.py needs a restricted "
-                   "unpickler (see the issue 9 report)")
 def test_tampered_fulltext_toc_does_not_execute(ix, tmp_path) -> None:
     import shutil
 
@@ -231,3 +232,9 @@ def test_output_piped_into_head_exits_quietly(ix) -> None:
     p.stdout.close()
     _, err = p.communicate(timeout=60)
     assert p.returncode == 0 and err == b""
+
+
+def test_error_messages_are_stripped_of_escapes(tmp_path) -> None:
+    r = CliRunner().invoke(cli, ["def", "x", "--index", str(tmp_path / "ix\x1b[2J\x1b]0;t\x07")])
+    assert r.exit_code == 2 and "no index at" in r.output
+    assert not CONTROL.search(r.stderr_bytes)

@@ -39,6 +39,60 @@ from typing import Any
 from whoosh import fields, formats, index
 from whoosh.query import And, Prefix, Term
 
+
+# --- Whoosh keeps its table of contents, segments and stored fields as pickles. An index
+# directory is untrusted input (issue: tampered files must be refused, never executed), so
+# every unpickling inside whoosh goes through an unpickler that only builds whoosh's own
+# classes and plain data types.
+import io as _io  # noqa: E402
+import pickle as _pickle  # noqa: E402
+import types as _types  # noqa: E402
+
+_SAFE_BUILTINS = frozenset({"set", "frozenset", "dict", "list", "tuple", "int", "float", "str",
+                            "bytes", "bytearray", "bool", "complex", "range", "slice", "object"})
+_SAFE_MODULES = ("whoosh.", "collections", "datetime", "array", "decimal", "vmxref.fulltext")
+
+
+class _SafeUnpickler(_pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if (module == "builtins" and name in _SAFE_BUILTINS) or module.startswith(_SAFE_MODULES) \
+                or (module == "copyreg" and name == "_reconstructor"):
+            return super().find_class(module, name)
+        raise IndexCorrupt(f"the full-text index holds a forbidden object ({module}.{name}); "
+                           f"it was tampered with: remove it and re-index")
+
+
+def _safe_load(f, *a, **k):
+    return _SafeUnpickler(f).load()
+
+
+def _safe_loads(data, *a, **k):
+    return _SafeUnpickler(_io.BytesIO(data)).load()
+
+
+def _harden_whoosh() -> None:
+    import importlib
+    shim = _types.SimpleNamespace(**{k: getattr(_pickle, k) for k in dir(_pickle) if not k.startswith("__")})
+    shim.loads, shim.load = _safe_loads, _safe_load
+    for modname in ("whoosh.index", "whoosh.filedb.fileindex", "whoosh.util.loading",
+                    "whoosh.multiproc", "whoosh.filedb.structfile", "whoosh.externalsort",
+                    "whoosh.codec.whoosh3", "whoosh.codec.whoosh2", "whoosh.codec.plaintext",
+                    "whoosh.filedb.misc", "whoosh.columns", "whoosh.formats"):
+        try:
+            mod = importlib.import_module(modname)
+        except ImportError:
+            continue
+        if getattr(mod, "pickle", None) is _pickle:
+            mod.pickle = shim
+        if getattr(mod, "loads", None) is _pickle.loads:
+            mod.loads = _safe_loads
+        if getattr(mod, "load", None) is _pickle.load:
+            mod.load = _safe_load
+
+
+_harden_whoosh()
+
+
 from vmxref.errors import IndexBusy, IndexCorrupt, NoIndex, QuerySyntaxError
 
 FORMAT = 2
@@ -46,6 +100,8 @@ SCOPES = ("code", "comment", "string")
 _DOCS, _TEXTS, _LOCK = "docs.json", "texts.bin", "{}.lock"
 _BATCH = 48  # unique texts per worker task
 LINE_BUDGET = 20_000  # candidate lines a limited search checks before it may stop
+EXACT_LINE_BUDGET = 2_000  # the same for the whole-word pass (`the`, `if`: stop early)
+BLOB_CACHE_CHARS = 64_000_000  # decoded texts kept between searches in one process
 _HEADER = struct.Struct("<III")
 
 # ---------------------------------------------------------------------------------- records
@@ -434,6 +490,8 @@ class _Opened:
             size = os.fstat(fh.fileno()).st_size
             self.texts = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         self.by_blob: list[list[int]] = [[] for _ in self.blobs]
+        self._decoded: dict[int, _Blob] = {}
+        self._decoded_chars = 0
         for i, doc in enumerate(self.docs):
             self.by_blob[doc[3]].append(i)
 
@@ -445,6 +503,17 @@ class _Opened:
         """The text, comment/string spans and function spans of one blob."""
         off, size = self.blobs[blob]
         return _decode_blob(self.texts[off:off + size])
+
+    def blob(self, blob: int) -> "_Blob":
+        """The decoded blob, kept in a per-process LRU of BLOB_CACHE_CHARS characters."""
+        got = self._decoded.pop(blob, None)
+        if got is None:
+            got = _Blob(*self.load(blob))
+            self._decoded_chars += len(got.text)
+            while self._decoded and self._decoded_chars > BLOB_CACHE_CHARS:
+                self._decoded_chars -= len(self._decoded.pop(next(iter(self._decoded))).text)
+        self._decoded[blob] = got
+        return got
 
     def close(self) -> None:
         self.searcher.close()
@@ -701,7 +770,7 @@ class _Query:
                 break
             blob = self.loaded.get(blob_no)
             if blob is None:
-                blob = self.loaded[blob_no] = _Blob(*self.opened.load(blob_no))
+                blob = self.loaded[blob_no] = self.opened.blob(blob_no)
             found, n = _scan(blob, self.units, probe, self.scope)
             checked += n
             for lh in found:
@@ -742,9 +811,12 @@ def search(index_dir: Path, text: str, *, corpus: str | None = None,
     exact_probe, part_probe = _probes(units)
     if limit and limit > 0:
         # Exact-identifier lines outrank all others: if there are enough, skip the rest.
-        hits = query.run(exact_probe, enough=limit)
+        hits = query.run(exact_probe, enough=limit, budget=EXACT_LINE_BUDGET)
         if sum(h.score >= len(units) for h in hits) >= limit:
-            return Hits(hits[:limit])
+            out = Hits(hits[:limit])
+            out.complete = query.complete
+            return out
+        query.complete = True
         hits = query.run(part_probe, enough=limit, budget=LINE_BUDGET)
     else:
         hits = query.run(part_probe)

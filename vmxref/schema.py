@@ -67,3 +67,14 @@ CREATE INDEX IF NOT EXISTS kase_blob ON kase(blob_id);
 
 # Fact tables that hang off a blob (deleted together when a blob is no longer used).
 FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase")
+
+
+def spool_sql() -> str:
+    """DDL of a worker's spool: the fact tables keyed by job number instead of blob id."""
+    out = []
+    for stmt in SCHEMA_SQL.split(";"):
+        s = stmt.strip()
+        for t in FACT_TABLES:
+            if s.startswith(f"CREATE TABLE IF NOT EXISTS {t} ("):
+                out.append(s.replace("blob_id INTEGER NOT NULL", "job INTEGER NOT NULL") + ";")
+    return "\n".join(out)

@@ -105,6 +105,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path, writable: bool):
         self.conn, self.path, self.writable = conn, path, writable
         self._lock_fd: int | None = None
+        self.attached: list[str] = []
         self._content_cache: dict[int, list[str]] = {}
 
     # --- opening ---------------------------------------------------------------------
@@ -202,6 +203,11 @@ class Store:
             pass  # SQLite rolls back an unfinished transaction itself
         finally:
             self.conn.close()
+            for p in self.attached:  # spool files attached for the run
+                try:
+                    os.unlink(p)
+                except OSError:
+                    pass
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
@@ -269,25 +275,34 @@ class Store:
         return r[0] if r else None
 
     @_writes
-    def add_blob(self, sha1: str, parse_key: str, lang: str, content: bytes, facts, status: str) -> int:
-        """Insert one parsed content and all its facts; returns the blob id."""
+    def add_blob(self, sha1: str, parse_key: str, lang: str, size: int, zcontent: bytes, meta,
+                 status: str) -> int:
+        """Insert one parsed content (compressed) and its parse summary; returns the blob id.
+        Facts arrive separately (spool merge), or with `meta` when it is a Facts object."""
         c = self.conn
         cur = c.execute(
             "INSERT INTO blob(sha1, profile, lang, size, nlines, err_lines, status, errors, content) "
             "VALUES (?,?,?,?,?,?,?,?,?)",
-            (sha1, parse_key, lang, len(content), facts.nlines if facts else content.count(b"\n") + 1,
-             facts.err_lines if facts else 0, status,
-             json.dumps(facts.errors[:500]) if facts else None, zlib.compress(content, 1)))
+            (sha1, parse_key, lang, size, meta.nlines if meta is not None else 0,
+             meta.err_lines if meta is not None else 0, status,
+             json.dumps(meta.errors[:500]) if meta is not None else None, zcontent))
         bid = cur.lastrowid
-        if facts is not None:
-            for table, rows in (("sym", facts.syms), ("ref", facts.refs), ("call", facts.calls),
-                                ("assign", facts.assigns), ("logcall", facts.logcalls),
-                                ("kase", facts.cases)):
+        if meta is not None and hasattr(meta, "syms"):
+            for table, rows in (("sym", meta.syms), ("ref", meta.refs), ("call", meta.calls),
+                                ("assign", meta.assigns), ("logcall", meta.logcalls),
+                                ("kase", meta.cases)):
                 if rows:
                     n = len(rows[0]) + 1
                     c.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * n)})",
                                   [(bid, *r) for r in rows])
         return bid
+
+    @_writes
+    def merge_spool(self, path: str, jobmap: dict[int, int]) -> None:
+        """Copy a combined worker spool's facts into the index (see indexer/spool.py)."""
+        from vmxref.indexer import spool
+        self.attached.append(path)
+        spool.merge(self.conn, path, jobmap)
 
     @_writes
     def set_files(self, corpus_id: int, rows: list[tuple[str, int, int, int]]) -> None:

@@ -7,17 +7,22 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import zlib
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 import os
+import signal
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from vmxref.indexer import worker
+from vmxref.indexer import spool, worker
 from vmxref.indexer.discover import Skipped, discover, read_source
+from vmxref.errors import IndexWriteError
 from vmxref.store import Store
 
 
@@ -50,7 +55,7 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
     key = profile.parse_key()
     prev = store.previous_files(cid, key)
     rows: list[tuple[str, int, int, int]] = []
-    todo: list[tuple[str, bytes, str, str, int, int]] = []  # path, content, sha1, lang, mtime, size
+    todo: list[tuple[str, str, str, str, int, int]] = []  # path, abspath, sha1, lang, mtime, size
     for f in files:
         old = prev.get(f.path)
         if old is not None and old[1] == f.mtime_ns and old[2] == f.size:
@@ -67,7 +72,8 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
             rows.append((f.path, bid, f.mtime_ns, f.size))
             st.reused += 1
         else:
-            todo.append((f.path, content, sha1, f.lang, f.mtime_ns, len(content)))
+            # the content is not kept: a worker reads it again (page cache) and checks the hash
+            todo.append((f.path, f.abspath, sha1, f.lang, f.mtime_ns, len(content)))
     bulk = len(todo) > 50
     if bulk:
         store.drop_indexes()
@@ -89,22 +95,47 @@ def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str
     """Parse and extract new contents in worker processes; store each as it arrives."""
     seen: dict[str, int] = {}
     jobs = []
-    for i, (path, content, sha1, lang, mtime, size) in enumerate(todo):
+    for i, (path, abspath, sha1, lang, mtime, size) in enumerate(todo):
         if sha1 in seen:  # same content twice in this run
             continue
         seen[sha1] = -1
-        jobs.append((i, content, lang))
-    macros = (profile.section("macros"), profile.dialect)
+        jobs.append((i, abspath, sha1, lang))
+    spool_dir = str(store.path)
+    spool.remove_leftovers(spool_dir)
+    macros = (profile.section("macros"), profile.dialect, spool_dir)
     n = procs or os.cpu_count() or 1
     done = 0
-    for job, facts, status in run_jobs(jobs, macros, n):
-        path, content, sha1, lang, _, _ = todo[job]
-        seen[sha1] = store.add_blob(sha1, key, lang, content, facts, status)
+    parts: dict[str, list[int]] = {}
+    jobmap: dict[int, int] = {}
+    for job, meta, status in run_jobs(jobs, macros, n):
+        path, abspath, sha1, lang, _, size = todo[job]
+        zcontent = getattr(meta, "zcontent", None) or _compressed(abspath)
+        seen[sha1] = jobmap[job] = store.add_blob(sha1, key, lang, size, zcontent, meta, status)
+        if meta is not None:
+            parts.setdefault(meta.spool, []).append(job)
         done += 1
         if progress:
             progress(done, len(jobs))
+    spool.close_all()
+    if parts:
+        try:
+            combined = spool.combine(spool_dir, parts)
+        except sqlite3.OperationalError as e:  # e.g. no space left for the spool copy
+            spool.remove_leftovers(spool_dir)
+            raise IndexWriteError(f"cannot write the index in {spool_dir}/ ({e}); "
+                                  f"the previous index is unchanged") from None
+        store.merge_spool(combined, jobmap)
     st.parsed = len(jobs)
-    return [(path, seen[sha1], mtime, size) for path, _c, sha1, _l, mtime, size in todo]
+    return [(path, seen[sha1], mtime, size) for path, _a, sha1, _l, mtime, size in todo]
+
+
+def _compressed(abspath: str) -> bytes:
+    """The stored form of a file whose worker sent no content (it crashed on it)."""
+    try:
+        with open(abspath, "rb") as fh:
+            return zlib.compress(fh.read(), 1)
+    except OSError:
+        return zlib.compress(b"", 1)
 
 
 BATCH = 8
@@ -126,7 +157,8 @@ def run_jobs(jobs: list, macros: dict, procs: int):
     failed: list = []
     with ProcessPoolExecutor(procs, mp_context=mp.get_context("fork"), initializer=worker.init,
                              initargs=macros) as ex:
-        futs = {ex.submit(worker.work_batch, b): b for b in batches}
+        with _signals_held():  # no KeyboardInterrupt inside fork; workers inherit the mask
+            futs = {ex.submit(worker.work_batch, b): b for b in batches}
         for fut in as_completed(futs):
             try:
                 results = fut.result()
@@ -135,6 +167,17 @@ def run_jobs(jobs: list, macros: dict, procs: int):
                 continue
             yield from results
     yield from _isolate(failed, macros)
+
+
+@contextmanager
+def _signals_held():
+    """Hold SIGINT/SIGTERM while worker processes are forked (delivered right after)."""
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _isolate(items: list, macros: dict):

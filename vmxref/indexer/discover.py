@@ -59,7 +59,7 @@ def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]
         except OSError:  # vanished while we walked
             dirnames[:] = []
             continue
-        if False and not _inside(dirpath, real_root):
+        if (st.st_dev, st.st_ino) in seen_dirs or not _inside(dirpath, real_root):
             dirnames[:] = []  # a symlink loop, or a directory that left the root meanwhile
             continue
         seen_dirs.add((st.st_dev, st.st_ino))

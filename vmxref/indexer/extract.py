@@ -91,6 +91,7 @@ class _Ctx:
         self.decl_names: set[int] = set()
         self.field_counts: dict[str, int] = {}
         self.macro_args: set[int] = set()
+        self._nl: list[int] | None = None
 
     def text(self, node, limit: int = MAX_TEXT) -> str:
         """Source text of a node, whitespace-collapsed, cut at `limit` characters."""
@@ -101,6 +102,12 @@ class _Ctx:
     def name(self, node) -> str:
         """A name from the normalised text (macro pasting may have rewritten it)."""
         return self.norm[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def newlines(self) -> list[int]:
+        """Offsets of every newline, after a -1 sentinel (line of offset o: bisect_left(nl, o))."""
+        if self._nl is None:
+            self._nl = [-1] + [m.start() for m in _NEWLINE.finditer(self.src)]
+        return self._nl
 
     def func_at(self, byte: int) -> str:
         """Name of the function whose body contains `byte`, or '' at file scope."""
@@ -149,10 +156,11 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
         _return(cx, n)
     _field_refs(cx, get("fexpr"))
     _ident_refs(cx, text if text is not None else src, get("tid"))
-    for name, off in macro_uses:
-        line = src.count(b"\n", 0, off) + 1
-        col = off - (src.rfind(b"\n", 0, off) + 1) + 1
-        cx.f.refs.append((name, "macro", line, col, cx.func_at(off), None))
+    if macro_uses:
+        nl = cx.newlines()
+        for name, off in macro_uses:
+            line = bisect.bisect_left(nl, off)
+            cx.f.refs.append((name, "macro", line, off - nl[line - 1], cx.func_at(off), None))
     return cx.f
 
 
@@ -806,7 +814,7 @@ _NONCODE = re.compile(
     rb"|\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
     rb"|\n[ \t]*\#[^\n\\/]*(?:(?:\\.|/(?![*/]))[^\n\\/]*)*", re.S)
 _BLANK = bytes(b if b == 10 else 32 for b in range(256))
-_IDENT = re.compile(rb"(?<![\w.>$])[A-Za-z_]\w*")
+_NEWLINE = re.compile(rb"\n")
 KEYWORDS = frozenset(
     "auto break case char const continue default do double else enum extern float for goto "
     "if inline int long register restrict return short signed sizeof static struct switch "
@@ -814,6 +822,11 @@ KEYWORDS = frozenset(
     "private protected template typename namespace using new delete this operator virtual "
     "friend explicit mutable nullptr constexpr noexcept static_assert decltype typeof "
     "__typeof__ asm __asm__ __volatile__ volatile defined".split())
+
+
+# Identifiers not preceded by `.`/`->` (fields are _field_refs' job).
+_IDENT = re.compile(rb"(?<![\w.>$])[A-Za-z_]\w*")
+_KEYWORDS_B = frozenset(k.encode() for k in KEYWORDS)
 
 
 def code_only(text: bytes) -> bytes:
@@ -838,24 +851,26 @@ def _ident_refs(cx: _Ctx, text: bytes, tids) -> None:
         kind = "read" if sb in cx.macro_args else "type"  # DECLARE_WORK(w, fn): fn is a value
         refs.append((cx.name(n), kind, line + 1, col + 1, cx.func_at(sb), None))
     code = code_only(text)
-    nl = [-1] + [m.start() for m in re.finditer(b"\n", code)]
+    nl = cx.newlines()
+    skip = decl | types
     writes, calls, addrs = cx.write_nodes, cx.call_fn_nodes, cx.addr_nodes
     fstarts, fends, fnames = cx.fstarts, cx.fends, cx.fnames
-    fi, nf, func = 0, len(fstarts), ""
-    line = 1
-    bis = bisect.bisect_left
+    fi, nf = 0, len(fstarts)
+    bis, append = bisect.bisect_left, refs.append
+    kw = _KEYWORDS_B
     for m in _IDENT.finditer(code):
-        s, e = m.span()
-        if s in decl or s in types:
+        s = m.start()
+        if s in skip:
             continue
         name = m.group()
-        if name.decode() in KEYWORDS:
+        if name in kw:
             continue
+        e = m.end()
         while fi < nf and fends[fi] <= s:
             fi += 1
-        func = fnames[fi] if fi < nf and fstarts[fi] <= s else ""
         span = (s, e)
-        kind = ("write" if span in writes else "call" if span in calls
-                else "addr" if span in addrs else "read")
+        kind = ("read" if not (span in writes or span in calls or span in addrs) else
+                "write" if span in writes else "call" if span in calls else "addr")
         line = bis(nl, s)
-        refs.append((name.decode("utf-8", "replace"), kind, line, s - nl[line - 1], func, None))
+        append((name.decode("utf-8", "replace"), kind, line, s - nl[line - 1],
+                fnames[fi] if fi < nf and fstarts[fi] <= s else "", None))

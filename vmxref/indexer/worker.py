@@ -1,16 +1,23 @@
 """Worker side of indexing: normalise, parse and extract one file content (runs in a pool)."""
 from __future__ import annotations
 
+import hashlib
+
 from vmxref.indexer import extract, ts
 
 _MACROS: dict[str, object] = {}
 
 
-def init(profile_macros: dict, dialect: str = "printf") -> None:
-    """Pool initializer: compile the corpus macro profile once per worker process."""
+def init(profile_macros: dict, dialect: str = "printf", spool_dir: str | None = None) -> None:
+    """Pool initializer: compile the corpus macro profile once per worker process.
+
+    With `spool_dir`, facts go to this process's spool file (see spool.py) and `work`
+    returns only a small Meta record.
+    """
     _die_with_parent()
     _MACROS["profile"] = _load_macros(profile_macros)
     _MACROS["dialect"] = dialect
+    _MACROS["spool_dir"] = spool_dir
 
 
 def _die_with_parent() -> None:
@@ -38,9 +45,42 @@ def _load_macros(table: dict):
     return normalize.load_profile(table)
 
 
-def work(item: tuple[int, bytes, str]) -> tuple[int, object, str]:
-    """(job id, content, lang) -> (job id, Facts or None, status)."""
-    job, content, lang = item
+def work(item: tuple, flush: bool = True) -> tuple[int, object, str]:
+    """(job id, path or content, sha1, lang) -> (job id, Meta or Facts or None, status).
+
+    The worker reads the file itself and checks it still has the content the indexer hashed
+    (status "changed" otherwise); with a spool, facts go there and a Meta record carrying the
+    compressed content comes back.
+    """
+    from vmxref.indexer import spool
+    job, src, sha1, lang = item if len(item) == 4 else (item[0], item[1], None, item[2])
+    content = _read(src)
+    if content is None or (sha1 and hashlib.sha1(content).hexdigest() != sha1):
+        return job, None, "changed"
+    facts, status = _work(content, lang)
+    sd = _MACROS.get("spool_dir")
+    if sd and facts is not None:
+        sp = spool.for_process(sd)
+        sp.add(job, facts)
+        if flush:
+            sp.flush()
+        return job, spool.Meta(facts, sp.path, content), status
+    if facts is None:
+        return job, spool.Meta(None, "", content), status
+    return job, facts, status
+
+
+def _read(src) -> bytes | None:
+    if isinstance(src, bytes):
+        return src
+    try:
+        with open(src, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _work(content: bytes, lang: str) -> tuple[object, str]:
     prof = _MACROS.get("profile")
     try:
         text, uses = (content, [])
@@ -49,14 +89,18 @@ def work(item: tuple[int, bytes, str]) -> tuple[int, object, str]:
             text, uses = normalize.normalize(content, prof)
         tree = ts.parse(text, lang)
         # facts read names and texts from the original bytes: offsets are identical
-        return job, extract.extract(content, tree, lang, prof, uses, _MACROS.get("dialect", "printf"),
-                                             text=text), "ok"
+        return extract.extract(content, tree, lang, prof, uses, _MACROS.get("dialect", "printf"),
+                               text=text), "ok"
     except RecursionError:
-        return job, None, "too-deep"
+        return None, "too-deep"
     except Exception as e:  # noqa: BLE001 - one file's extraction bug must not stop the run
-        return job, None, f"extract-error: {type(e).__name__}: {e}"[:200]
+        return None, f"extract-error: {type(e).__name__}: {e}"[:200]
 
 
 def work_batch(items: list) -> list:
-    """Several jobs in one round trip to the pool."""
-    return [work(item) for item in items]
+    """Several jobs in one round trip to the pool (the spool is flushed once at the end)."""
+    out = [work(item, flush=False) for item in items]
+    if _MACROS.get("spool_dir"):
+        from vmxref.indexer import spool
+        spool.for_process(_MACROS["spool_dir"]).flush()
+    return out

@@ -3,12 +3,21 @@
 Every call that passes a string literal was indexed with its format and the format's
 literal words (`logcall.keys`). A line is cleaned (timestamps, dmesg and VBox.log columns),
 candidates are the formats whose words it contains, and each candidate is matched with its
-dialect's conversions (printf, kernel `%p*`, IPRT `%R*`) and the prefix the call adds:
-the file's `pr_fmt` for `pr_*` calls, or the literal a wrapper macro puts before `fmt`
-(`kvm_pr_unimpl`, `vcpu_unimpl`, ...).
+dialect's conversions (printf, kernel `%p*`, IPRT `%R*`) and the prefixes the call adds:
+
+- wrapper macros, followed through their bodies: `vcpu_unimpl(vcpu, fmt)` ->
+  `kvm_pr_unimpl("vcpu%i, guest rIP: 0x%lx " fmt)` -> `pr_err_ratelimited("kvm [%i]: " fmt)`;
+- the file's `pr_fmt` when the chain ends in a `pr_*` call (not `printk`, not `pr_cont`),
+  with `KBUILD_MODNAME` spelled as the module the file is built into (vmx/ -> kvm_intel);
+- kernel lines that start with a module name newer kernels add (`kvm_intel: `) are also
+  tried without it, against formats without their hard-coded `kvm: ` (a small penalty).
+
+A `WARNING: CPU: 0 PID: 1 at FILE:LINE func+0x..` or `kernel BUG at FILE:LINE!` line names
+its statement outright: that statement comes first (mode "location").
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from vmxref import logfmt
@@ -18,42 +27,152 @@ from vmxref.queries.edges import _profile_section
 
 MAX_CANDIDATES = 300
 MAX_RESULTS = 10
-_MACRO_PREFIX = re.compile(r'"((?:[^"\\]|\\.)*)"\s*(?:##\s*)?fmt\b')
-_MODNAME = re.compile(r"\bKBUILD_MODNAME\b")
+MIN_RELATIVE_SCORE = 0.4       # results scoring under this share of the best are dropped
+MODULE_PREFIX_PENALTY = 0.95   # a match found only after removing a newer module prefix
+MAX_MACRO_DEPTH = 4
+_FMT_PARAMS = ("fmt", "format", "msg", "f")
+_KERNEL_MODULES = {             # default KBUILD_MODNAME by directory (profile [log] modules)
+    "arch/x86/kvm/vmx/": "kvm_intel", "arch/x86/kvm/svm/": "kvm_amd",
+    "arch/x86/kvm/": "kvm", "virt/kvm/": "kvm",
+}
+_OWN_PREFIX = re.compile(r"^(?:kvm|KVM|svm|SVM|vmx|VMX): ")
+_LOCATION = re.compile(r"(?:WARNING: CPU: \d+ PID: \d+ at |kernel BUG at )"
+                       r"(?P<path>[\w./+-]+):(?P<line>\d+)(?:!| (?P<func>[\w.]+)\+0x)")
+_PR_BUILTIN = re.compile(r"^pr_(?:emerg|alert|crit|err|warn|warning|notice|info|debug|devel|cont)"
+                         r"(?:_once|_ratelimited|_deferred(?:_once)?)?$")
+_LIT = r'"(?:[^"\\]|\\.)*"'
+
+
+@functools.lru_cache(maxsize=8192)
+def _spec(fmt: str, dialect: str, prefix: str) -> logfmt.FormatSpec:
+    return logfmt.compile_format(fmt, dialect, prefix)
 
 
 def logline(sc: Scope, line: str) -> list[Site]:
     """Statements that can print `line`, best first, with the part each argument produced."""
     clean = logfmt.clean_line(line)
+    cat = _catalog(sc)
+    dialects, prefixes = cat.dialects, cat.prefixes
+    variants = _variants(clean, prefixes.module_names() if "kernel" in dialects.values() else ())
     words = logfmt.line_words(clean)
-    dialects = _dialects(sc)
-    cands = []
-    for cid, path, bid, rowid, keys in sc.rows("logcall", "1", (), "t.rowid, t.keys"):
-        ks = keys.split() if keys else []
-        if not ks:
-            continue
-        hit = sum(k in words for k in ks)
-        if hit:
-            cands.append((-hit / len(ks) - hit * 0.01, rowid, cid, path, bid))
-    cands.sort()
-    prefixes = _Prefixes(sc)
-    out = []
-    for _, rowid, cid, path, bid in cands[:MAX_CANDIDATES]:
-        line_, col, func, callee, fmt, args = sc.conn.execute(
-            "SELECT line, col, func, callee, fmt, args FROM logcall WHERE rowid = ?", (rowid,)).fetchone()
-        dialect = dialects.get(cid, "printf")
-        spec = logfmt.compile_format(fmt, dialect, prefixes.get(bid, callee, dialect))
-        m = logfmt.match(spec, clean)
-        if m is None:
-            continue
-        site = sc.site("logline", cid, path, bid, line_, col, func, callee, score=round(m.score, 3),
-                       mode=m.mode, format=fmt,
-                       spans=[{"arg": s.arg_index, "conversion": s.conversion, "start": s.start,
-                               "end": s.end, "text": s.text} for s in m.spans])
-        site.extra["args"] = args
-        out.append(site)
-    out.sort(key=lambda s: (-s.extra["score"], s.key()))
+    out = _located(sc, clean)
+    for _, rowid, cid, path, bid in cat.candidates(words)[:MAX_CANDIDATES]:
+        site = _best_match(sc, rowid, cid, path, bid, dialects.get(cid, "printf"), prefixes,
+                           variants)
+        if site is not None:
+            out.append(site)
+    out.sort(key=lambda s: (-s.extra["score"], not s.extra.pop("_printer", True), s.key()))
+    if out:
+        floor = out[0].extra["score"] * MIN_RELATIVE_SCORE
+        out = [s for s in out if s.extra["score"] >= floor]
     return out[:MAX_RESULTS]
+
+
+class _Catalog:
+    """Per-scope data kept between queries in one process: an inverted index of the logging
+    calls' literal words, the corpora's dialects and the prefix resolver."""
+
+    def __init__(self, sc: Scope) -> None:
+        self.rows: list[tuple[int, int, str, int, int]] = []   # rowid, cid, path, bid, nkeys
+        self.postings: dict[str, list[int]] = {}
+        for cid, path, bid, rowid, keys in sc.rows("logcall", "t.keys != ''", (), "t.rowid, t.keys"):
+            ks = set(keys.split())
+            if not ks:
+                continue
+            for k in ks:
+                self.postings.setdefault(k, []).append(len(self.rows))
+            self.rows.append((rowid, cid, path, bid, len(ks)))
+        self.dialects = _dialects(sc)
+        self.prefixes = _Prefixes(sc)
+
+    def candidates(self, words: set[str]) -> list[tuple]:
+        """Logging calls sharing literal words with the line, most of their words first."""
+        hits: dict[int, int] = {}
+        for w in words:
+            for i in self.postings.get(w, ()):
+                hits[i] = hits.get(i, 0) + 1
+        cands = []
+        for i, hit in hits.items():
+            rowid, cid, path, bid, nkeys = self.rows[i]
+            cands.append((-hit / nkeys - hit * 0.01, rowid, cid, path, bid))
+        cands.sort()
+        return cands
+
+
+_catalogs: dict[tuple, _Catalog] = {}
+
+
+def _catalog(sc: Scope) -> _Catalog:
+    """The scope's catalog, rebuilt when the index changed (at most 4 kept)."""
+    db = sc.store.path / "index.db"
+    stamp = tuple(f.stat().st_mtime_ns if f.exists() else 0
+                  for f in (db, db.with_name("index.db-wal")))
+    key = (str(sc.store.path), tuple(sc.corpus_ids), stamp)
+    cat = _catalogs.get(key)
+    if cat is None:
+        if len(_catalogs) >= 4:
+            _catalogs.pop(next(iter(_catalogs)))
+        cat = _catalogs[key] = _Catalog(sc)
+    cat.prefixes.sc = sc
+    return cat
+
+
+def _variants(clean: str, modules: tuple[str, ...]) -> list[tuple[str, bool]]:
+    """(line, stripped) pairs: the line, and without a leading module name (`kvm_intel: `)."""
+    out = [(clean, False)]
+    for mod in modules:
+        if clean.startswith(mod + ": ") and len(clean) > len(mod) + 2:
+            out.append((clean[len(mod) + 2:], True))
+            break
+    return out
+
+
+def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: str,
+                prefixes: "_Prefixes", variants: list[tuple[str, bool]]) -> Site | None:
+    """Match one logging call against the line variants; its best result or None."""
+    line_, col, func, callee, fmt, args = sc.conn.execute(
+        "SELECT line, col, func, callee, fmt, args FROM logcall WHERE rowid = ?", (rowid,)).fetchone()
+    best = None
+    for text, stripped in variants:
+        owns = {fmt, _OWN_PREFIX.sub("", fmt)} if stripped else {fmt}
+        for own in owns:
+            for prefix in prefixes.get(bid, path, callee, dialect, with_pr_fmt=not stripped):
+                m = logfmt.match(_spec(own, dialect, prefix), text)
+                if m is None or (m.mode != "full" and m.literal_chars < 3):
+                    continue
+                score = m.score * (MODULE_PREFIX_PENALTY if stripped else 1.0)
+                if best is None or score > best[0]:
+                    best = (score, m, prefix)
+    if best is None:
+        return None
+    score, m, prefix = best
+    site = sc.site("logline", cid, path, bid, line_, col, func, callee, score=round(score, 3),
+                   mode=m.mode, format=fmt, prefix=prefix,
+                   spans=[{"arg": s.arg_index, "conversion": s.conversion, "start": s.start,
+                           "end": s.end, "text": s.text} for s in m.spans])
+    site.extra["args"] = args
+    site.extra["_printer"] = prefixes.is_printer(callee)
+    return site
+
+
+def _located(sc: Scope, clean: str) -> list[Site]:
+    """The statement a `WARNING: ... at FILE:LINE` / `kernel BUG at FILE:LINE!` names."""
+    m = _LOCATION.search(clean)
+    if m is None:
+        return []
+    path, lineno = m.group("path"), int(m.group("line"))
+    rows = sc.rows("call", "f.path = ? AND t.line = ?", (path, lineno), "t.col, t.func, t.callee")
+    if rows:
+        cid, p, bid, col, func, callee = min(rows, key=lambda r: r[3])
+    else:
+        files = sc.conn.execute(f"SELECT corpus_id, path, blob_id FROM file WHERE path = ? "
+                                f"AND corpus_id IN ({sc._in})", (path,)).fetchall()
+        if not files:
+            return []
+        (cid, p, bid), col, func, callee = files[0], 1, "", ""
+    return [sc.site("logline", cid, p, bid, lineno, col, func or m.group("func") or "", callee,
+                    score=1.0, mode="location", format="", prefix="", spans=[], args="[]",
+                    _printer=True)]
 
 
 def _dialects(sc: Scope) -> dict[int, str]:
@@ -69,48 +188,152 @@ def _dialects(sc: Scope) -> dict[int, str]:
 
 
 class _Prefixes:
-    """What a logging call puts before its format: pr_fmt for pr_*, a wrapper macro's literal."""
+    """What a logging call puts before its format: wrapper macros' literals, then pr_fmt.
+
+    Profile `[log]` keys (all optional): `pr_fmt_callers` (callee prefixes that apply the
+    file's pr_fmt, default ["pr_"]), `no_pr_fmt` (exceptions, default ["pr_cont"]),
+    `modules` (directory prefix -> KBUILD_MODNAME), `printers` (callee prefixes that
+    print, preferred at equal score).
+    """
 
     def __init__(self, sc: Scope):
         self.sc = sc
-        self._prfmt: dict[int, str] = {}
-        self._macro: dict[str, str] = {}
-        self.printers = _profile_section(sc, "log").get("pr_fmt_callers", ["pr_", "printk"])
+        prof = _profile_section(sc, "log")
+        self.pr_callers = tuple(prof.get("pr_fmt_callers", ["pr_"]))
+        self.no_pr = frozenset(prof.get("no_pr_fmt", ["pr_cont"]))
+        self.modules = dict(prof.get("modules", _KERNEL_MODULES))
+        self.printers = tuple(prof.get("printers", [
+            "pr_", "printk", "dev_", "WARN", "BUG", "kvm_", "vcpu_", "Log", "RTPrintf",
+            "RTLog", "Assert", "DBGF", "pfnPrintf"]))
+        self._prfmt: dict[tuple[int, str], str] = {}
+        self._chain: dict[str, tuple[tuple[str, bool], ...]] = {}
+        self._macro: dict[str, str | None] = {}
 
-    def get(self, bid: int, callee: str, dialect: str) -> str:
+    def module_names(self) -> tuple[str, ...]:
+        """Module names a kernel line may start with (longest first)."""
+        return tuple(sorted(set(self.modules.values()), key=len, reverse=True))
+
+    def is_printer(self, callee: str) -> bool:
+        """True when `callee` is a known printing call or a macro that reaches one."""
+        return callee.startswith(self.printers) or self.macro_body(callee) is not None
+
+    def get(self, bid: int, path: str, callee: str, dialect: str,
+            with_pr_fmt: bool = True) -> list[str]:
+        """The prefixes this call may print before its format (usually one)."""
         if dialect != "kernel":
-            return ""
-        pre = self.macro_prefix(callee)
-        if callee.startswith("pr_") or callee.startswith("printk"):
-            pre = self.pr_fmt(bid) + pre
-        return pre
+            return [""]
+        out: list[str] = []
+        for lit, reaches_pr in self.chain(callee):
+            pre = (self.pr_fmt(bid, path) if reaches_pr and with_pr_fmt else "") + lit
+            if pre not in out:
+                out.append(pre)
+        return out or [""]
 
-    def pr_fmt(self, bid: int) -> str:
-        if bid not in self._prfmt:
-            r = self.sc.conn.execute("SELECT text FROM sym WHERE blob_id = ? AND name = 'pr_fmt' "
-                                     "AND kind = 'macro' LIMIT 1", (bid,)).fetchone()
-            self._prfmt[bid] = _expand_pr_fmt(r[0]) if r and r[0] else ""
-        return self._prfmt[bid]
+    def chain(self, callee: str, depth: int = 0) -> tuple[tuple[str, bool], ...]:
+        """(literal prefix, ends in a pr_fmt caller) for each way `callee` prints its format."""
+        if callee in self._chain:
+            return self._chain[callee]
+        applies_pr_fmt = callee.startswith(self.pr_callers) and callee not in self.no_pr
+        body = None
+        if depth < MAX_MACRO_DEPTH and not _PR_BUILTIN.match(callee):
+            body = self.macro_body(callee)
+        alts: list[tuple[str, bool]] = []
+        for inner, lit in _format_uses(body) if body else []:
+            for pre, reaches in self.chain(inner, depth + 1):
+                if (pre + lit, reaches) not in alts:
+                    alts.append((pre + lit, reaches))
+        got = tuple(alts) or (("", applies_pr_fmt),)
+        self._chain[callee] = got
+        return got
 
-    def macro_prefix(self, name: str) -> str:
+    def macro_body(self, name: str) -> str | None:
+        """The indexed text of macro `name` (`(params) body`), or None."""
         if name not in self._macro:
-            r = self.sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (name,), "t.text", limit=1)
-            text = r[0][3] if r else ""
-            m = _MACRO_PREFIX.search(text or "")
-            self._macro[name] = m.group(1) if m else ""
+            r = self.sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (name,), "t.text")
+            texts = [row[3] for row in r if row[3] and _format_uses(row[3])]
+            self._macro[name] = texts[0] if texts else None
         return self._macro[name]
 
+    def pr_fmt(self, bid: int, path: str) -> str:
+        """The expanded pr_fmt of a file ("" when it defines none)."""
+        key = (bid, path)
+        if key not in self._prfmt:
+            r = self.sc.conn.execute("SELECT text FROM sym WHERE blob_id = ? AND name = 'pr_fmt' "
+                                     "AND kind = 'macro' LIMIT 1", (bid,)).fetchone()
+            self._prfmt[key] = _expand_pr_fmt(r[0], self.module_of(path)) if r and r[0] else ""
+        return self._prfmt[key]
 
-def _expand_pr_fmt(text: str) -> str:
-    """`(fmt) KBUILD_MODNAME ": " fmt` -> "%s: " (the module name matches any word)."""
+    def module_of(self, path: str) -> str | None:
+        """KBUILD_MODNAME of a file by its directory (longest matching prefix), or None."""
+        best = max((d for d in self.modules if path.startswith(d)), key=len, default=None)
+        return self.modules[best] if best is not None else None
+
+
+def _format_uses(text: str) -> list[tuple[str, str]]:
+    """(called name, literal before the format) for each call in a macro body that is
+    passed the macro's format parameter: `kvm_pr_unimpl("vcpu%i " fmt, ...)` ->
+    ("kvm_pr_unimpl", "vcpu%i ")."""
+    if not text.startswith("("):
+        return []
+    params_end = text.find(")")
+    params = [p.strip() for p in text[1:params_end].split(",")]
+    names = [p for p in params if p in _FMT_PARAMS]
+    names += [p[:-3] for p in params if p.endswith("...") and p != "..." and p[:-3]]
+    if not names:
+        return []
+    body = text[params_end + 1:]
+    out = []
+    for name in names[:1]:
+        for m in re.finditer(rf"((?:{_LIT}\s*)*)(?:##\s*)?\b{re.escape(name)}\b", body):
+            callee = _enclosing_call(body, m.start())
+            if callee is None:
+                continue
+            lits = re.findall(_LIT, m.group(1))
+            lit = "".join(logfmt_unescape(s[1:-1]) for s in lits)
+            if (callee, lit) not in out:
+                out.append((callee, lit))
+    return out
+
+
+def _enclosing_call(body: str, pos: int) -> str | None:
+    """Name of the call whose argument list holds `pos` (None outside a call)."""
+    depth = 0
+    for i in range(pos - 1, -1, -1):
+        ch = body[i]
+        if ch == ")":
+            depth += 1
+        elif ch == "(":
+            if depth == 0:
+                m = re.search(r"(\w+)\s*$", body[:i])
+                return m.group(1) if m else None
+            depth -= 1
+    return None
+
+
+def logfmt_unescape(s: str) -> str:
+    """Decode the C escapes of a string literal's body (\\n, \\t, \\", \\\\, octal, hex)."""
+    return re.sub(r'\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)', _unescape_one, s)
+
+
+def _unescape_one(m: re.Match) -> str:
+    e = m.group(1)
+    if e[0] == "x":
+        return chr(int(e[1:], 16))
+    if e[0] in "01234567":
+        return chr(int(e, 8))
+    return {"n": "\n", "t": "\t", "r": "\r", "a": "\a"}.get(e, e)
+
+
+def _expand_pr_fmt(text: str, module: str | None = None) -> str:
+    """`(fmt) KBUILD_MODNAME ": " fmt` -> "kvm_intel: " (or "%s: " with no known module)."""
     body = text.split(")", 1)[1] if text.startswith("(") else text
     lits = re.findall(r'"((?:[^"\\]|\\.)*)"|\b(KBUILD_MODNAME)\b|\bfmt\b', body)
     out = []
     for lit, mod in lits:
         if mod:
-            out.append("%s")
+            out.append(module.replace("%", "%%") if module else "%s")
         elif lit:
-            out.append(lit)
+            out.append(logfmt_unescape(lit))
         else:
             break
     return "".join(out)

@@ -1,0 +1,129 @@
+"""Worker spools: each worker process writes its facts into a private SQLite file.
+
+Facts never travel back through a pipe and the indexer's main process never loops over them
+in Python: when the pool is done, each spool is attached to the index and copied with
+`INSERT ... SELECT` (job numbers mapped to blob ids). Spools live in the index directory and
+are removed after the merge; a killed run's leftovers are removed by the next run.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import sqlite3
+import zlib
+from pathlib import Path
+
+from vmxref import schema
+
+PREFIX = ".spool-"
+
+
+class Meta:
+    """What a worker sends back for one content: line counts, parse errors, the compressed
+    content (the facts stay in its spool; `spool` is "" when there are none)."""
+
+    __slots__ = ("nlines", "err_lines", "errors", "spool", "zcontent")
+
+    def __init__(self, facts, spool_path: str, content: bytes):
+        self.nlines = facts.nlines if facts is not None else content.count(b"\n") + 1
+        self.err_lines = facts.err_lines if facts is not None else 0
+        self.errors = facts.errors if facts is not None else []
+        self.spool, self.zcontent = spool_path, zlib.compress(content, 1)
+_OPEN: dict[str, "Spool"] = {}
+
+
+class Spool:
+    """One worker's spool file."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=OFF")
+        self.conn.execute("PRAGMA synchronous=OFF")
+        self.conn.executescript(schema.spool_sql())
+        self.conn.execute("BEGIN")
+
+    def add(self, job: int, facts) -> None:
+        """Append the facts of one job."""
+        c = self.conn
+        for table, rows in (("sym", facts.syms), ("ref", facts.refs), ("call", facts.calls),
+                            ("assign", facts.assigns), ("logcall", facts.logcalls),
+                            ("kase", facts.cases)):
+            if rows:
+                n = len(rows[0]) + 1
+                c.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * n)})",
+                              [(job, *r) for r in rows])
+
+    def flush(self) -> None:
+        """Make what was added durable for the merge (end of a batch)."""
+        self.conn.execute("COMMIT")
+        self.conn.execute("BEGIN")
+
+
+def for_process(spool_dir: str) -> Spool:
+    """The spool of the current process (created on first use)."""
+    key = f"{spool_dir}:{os.getpid()}"
+    sp = _OPEN.get(key)
+    if sp is None:
+        path = os.path.join(spool_dir, f"{PREFIX}{os.getpid()}-{os.urandom(4).hex()}.db")
+        sp = _OPEN[key] = Spool(path)
+    return sp
+
+
+def close_all() -> None:
+    """Close this process's spools (single-process indexing, before the merge)."""
+    for sp in list(_OPEN.values()):
+        sp.conn.execute("COMMIT")
+        sp.conn.close()
+    _OPEN.clear()
+
+
+def combine(spool_dir: str, parts: dict[str, list[int]]) -> str:
+    """Copy the rows of the jobs each spool is responsible for into one spool file.
+
+    `parts`: spool path -> jobs whose result came from that spool (a batch retried after a
+    worker died may have left rows for the same job in another spool: those are dropped).
+    """
+    out = os.path.join(spool_dir, f"{PREFIX}all-{os.getpid()}.db")
+    if os.path.exists(out):
+        os.unlink(out)
+    conn = sqlite3.connect(out, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.executescript(schema.spool_sql())
+    conn.execute("CREATE TEMP TABLE keep (job INTEGER PRIMARY KEY)")
+    for path, jobs in parts.items():
+        conn.execute("ATTACH DATABASE ? AS sp", (path,))
+        conn.execute("DELETE FROM keep")
+        conn.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(j,) for j in jobs])
+        conn.execute("BEGIN")
+        for t in schema.FACT_TABLES:
+            conn.execute(f"INSERT INTO main.{t} SELECT * FROM sp.{t} WHERE job IN (SELECT job FROM keep)")
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE sp")
+        os.unlink(path)
+    conn.close()
+    return out
+
+
+def merge(conn: sqlite3.Connection, path: str, jobmap: dict[int, int]) -> None:
+    """Copy a combined spool's facts into the index, jobs mapped to blob ids (same transaction;
+    the spool stays attached until the connection closes)."""
+    conn.execute("ATTACH DATABASE ? AS spool", (path,))
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS jobmap (job INTEGER PRIMARY KEY, blob_id INTEGER)")
+    conn.execute("DELETE FROM jobmap")
+    conn.executemany("INSERT INTO jobmap VALUES (?, ?)", jobmap.items())
+    for t in schema.FACT_TABLES:
+        cols = [r[1] for r in conn.execute(f"PRAGMA main.table_info({t})")][1:]
+        sel = ", ".join(f"s.{c}" for c in cols)
+        conn.execute(f"INSERT INTO main.{t} SELECT m.blob_id, {sel} FROM spool.{t} s "
+                     f"JOIN jobmap m ON m.job = s.job")
+
+
+def remove_leftovers(spool_dir: str | Path) -> None:
+    """Delete spool files of earlier (killed) runs."""
+    for p in glob.glob(os.path.join(str(spool_dir), PREFIX + "*.db")):
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
