@@ -1,3 +1,3 @@
-from vmxref.cli import main
+from vmxref.fastcli import main
 
 main()

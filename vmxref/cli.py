@@ -268,3 +268,13 @@ def main() -> None:
 # Commands that live in their own modules register themselves on `cli` when imported.
 from vmxref import cli_more  # noqa: E402,F401  (report, session, shell)
 from vmxref import cli_saved  # noqa: E402,F401  (run, check, diff)
+
+
+@cli.command("shell")
+@index_option
+@corpus_option
+@json_option
+def shell_cmd(index_dir, corpus, as_json) -> None:
+    """Interactive queries with history and completion (warm: each answer in milliseconds)."""
+    from vmxref import shell
+    shell.run(index_dir, corpus, as_json)

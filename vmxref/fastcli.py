@@ -1,0 +1,87 @@
+"""The console entry point, with a fast path for query verbs.
+
+`vmxref callers f`, `vmxref q '...'` and the other query verbs are the commands people type
+all day; importing click and every command module costs more than answering them. When the
+arguments are a query verb plus only --json / --corpus / --index, the query runs here with the
+library alone; anything else (or anything unusual) goes to the full click CLI.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+VERBS = frozenset({"def", "refs", "callers", "callees", "writes", "reads", "calls", "raises",
+                   "consumes", "path", "provenance"})
+
+
+def _parse(argv: list[str]) -> tuple[str, str | None, str | None, bool] | None:
+    """(query, corpus, index dir, json) for a plain query invocation, else None."""
+    if not argv or (argv[0] not in VERBS and argv[0] != "q"):
+        return None
+    words, corpus, index, as_json = [], None, os.environ.get("VMXREF_INDEX"), False
+    it = iter(argv[1:])
+    for a in it:
+        if a == "--json":
+            as_json = True
+        elif a in ("--corpus", "-c"):
+            corpus = next(it, None)
+            if corpus is None:
+                return None
+        elif a == "--index":
+            index = next(it, None)
+            if index is None:
+                return None
+        elif a.startswith("--corpus=") or a.startswith("--index="):
+            k, v = a[2:].split("=", 1)
+            corpus, index = (v, index) if k == "corpus" else (corpus, v)
+        elif a.startswith("-") and a not in ("->",):
+            return None  # --help and friends: the full CLI
+        else:
+            words.append(a)
+    if not words:
+        return None
+    if argv[0] == "q":
+        if len(words) != 1:
+            return None
+        return words[0], corpus, index, as_json
+    return f"{argv[0]} {' '.join(words)}", corpus, index, as_json
+
+
+def run_fast(query: str, corpus: str | None, index: str | None, as_json: bool) -> int:
+    """Run one query and print it; returns the exit code (0 results, 1 none, 2 error)."""
+    from pathlib import Path
+
+    from vmxref import api
+    from vmxref.errors import VmxrefError
+    from vmxref.render import clean, render_sites
+    try:
+        sc = api.open_scope(Path(index) if index else None, corpus)
+        sites = api.run_query(sc, query)
+        from vmxref import sessions
+        sessions.record_if_active(query, sc, sites)
+    except VmxrefError as e:
+        print(f"vmxref: error: {clean(str(e))}".replace("\n", " "), file=sys.stderr)
+        return 2
+    out = sys.stdout
+    render_sites(sites, as_json, lambda line: out.write(line + "\n"))
+    out.flush()
+    return 0 if sites else 1
+
+
+def main() -> None:
+    """Console entry point."""
+    fast = _parse(sys.argv[1:])
+    if fast is None:
+        from vmxref.cli import main as full
+        full()
+        return
+    try:
+        code = run_fast(*fast)
+    except KeyboardInterrupt:
+        print("vmxref: interrupted", file=sys.stderr)
+        code = 130
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 0
+    sys.exit(code)

@@ -1,0 +1,97 @@
+"""`vmxref shell`: a query prompt that keeps the index open (history, tab completion)."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from vmxref import api
+from vmxref.errors import VmxrefError
+from vmxref.queries import lang
+from vmxref.render import clean, render_sites
+
+HELP = ("Type a query (e.g. `callers kvm_guest_time_update`, `raises KVM_REQ_CLOCK_UPDATE | "
+        "paths`), `:json` to toggle JSON output, `:time` to toggle timings, `:quit` to leave.")
+
+
+class Completer:
+    """Completes verbs, keywords and symbol names (prefix lookup in the index)."""
+
+    def __init__(self, sc):
+        self.sc = sc
+        self.matches: list[str] = []
+
+    def candidates(self, line: str, word: str) -> list[str]:
+        if not line.strip() or line.strip() == word:
+            return [v + " " for v in lang.VERBS if v.startswith(word)]
+        if len(word) < 2:
+            return []
+        rows = self.sc.conn.execute(
+            "SELECT DISTINCT name FROM sym WHERE name >= ? AND name < ? ORDER BY name LIMIT 50",
+            (word, word + "\uffff")).fetchall()
+        return [r[0] for r in rows]
+
+    def complete(self, text: str, state: int):
+        if state == 0:
+            import readline
+            self.matches = self.candidates(readline.get_line_buffer(), text)
+        return self.matches[state] if state < len(self.matches) else None
+
+
+def run(index_dir: Path | None, corpus: str | None, as_json: bool) -> None:
+    """Read-eval-print loop until EOF or :quit."""
+    sc = api.open_scope(index_dir, corpus)
+    history = sc.store.path / "shell_history"
+    try:
+        import readline
+        readline.set_completer(Completer(sc).complete)
+        readline.set_completer_delims(" \t|>")
+        readline.parse_and_bind("tab: complete")
+        try:
+            readline.read_history_file(history)
+        except OSError:
+            pass
+    except ImportError:  # no readline: plain input()
+        readline = None  # type: ignore[assignment]
+    timing = False
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"vmxref shell on {sc.label()}. {HELP}")
+    while True:
+        try:
+            text = input("vmxref> " if interactive else "").strip()
+        except EOFError:
+            break
+        except KeyboardInterrupt:
+            print()
+            continue
+        if not text:
+            continue
+        if text in (":q", ":quit", ":exit"):
+            break
+        if text == ":json":
+            as_json = not as_json
+            continue
+        if text == ":time":
+            timing = not timing
+            continue
+        if text in (":h", ":help", "help"):
+            print(HELP)
+            continue
+        t0 = time.perf_counter()
+        try:
+            sites = api.run_query(sc, text)
+        except lang.QuerySyntaxError as e:
+            print(f"error: {clean(lang.format_error(e))}")
+            continue
+        except VmxrefError as e:
+            print(f"error: {clean(str(e))}")
+            continue
+        render_sites(sites, as_json, print)
+        if timing or not sites:
+            print(f"({len(sites)} results, {1000 * (time.perf_counter() - t0):.1f} ms)")
+    if readline is not None:
+        try:
+            readline.write_history_file(history)
+        except OSError:
+            pass
