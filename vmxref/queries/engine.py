@@ -59,7 +59,7 @@ def _reads(sc, a):
 
 def _provenance(sc, a):
     from vmxref.queries.provenance import provenance
-    return provenance(sc, a["target"], a.get("depth") or 4)
+    return provenance(sc, a["target"], a.get("depth") or 8)
 
 
 def _calls(sc, a):

@@ -113,6 +113,9 @@ class _Walk:
             return []
         params = self.g.params(func)
         if name in params:
+            ptype = self.tr.var_type(bid, func, name)
+            if self.tr.struct_of(ptype) is not None:
+                return []  # a context handle (pVM, vcpu): it does not carry the value itself
             return self.param(func, params.index(name), name, level)
         is_local = self.sc.conn.execute(
             "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND kind = 'local'",
