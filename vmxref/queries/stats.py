@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import Graph
-from vmxref.queries.types import TypeResolver, parse_chain
+from vmxref.queries.types import _PRIMITIVE, TypeResolver, parse_chain
 
 
 def corpus_stats(sc: Scope, resolution: bool = True) -> list[dict]:
@@ -67,8 +67,11 @@ def _resolution(sc: Scope) -> dict:
         for e in g.out_of(fn):
             if e.kind != "direct":
                 resolved[(e.path, e.line, e.col)] = True
-    for _cid, path, bid, line, col, kind in sc.rows(
-            "call", "t.kind IN ('member', 'static-call', 'pointer')", (), "t.line, t.col, t.kind"):
+    for _cid, path, bid, line, col, kind, callee in sc.rows(
+            "call", "t.kind IN ('member', 'static-call', 'pointer')", (), "t.line, t.col, t.kind, t.callee"):
+        if kind == "pointer" and (callee == "?" or tr.typedef(callee) is not None
+                                  or callee in _PRIMITIVE):
+            continue  # `(u32)(x)` casts and asm operands (`"a"(nr)`) the grammar reads as calls
         hit = resolved.get((path, line, col), False)
         ind_total += 1
         ind_ok += hit
