@@ -43,16 +43,18 @@ def corpus_stats(sc: Scope, resolution: bool = True) -> list[dict]:
 def _resolution(sc: Scope) -> dict:
     """Share of field accesses whose receiver struct resolved; share of indirect calls resolved."""
     tr = TypeResolver(sc)
-    total = ok = 0
+    total = ok = ok_corpus = 0
     memo: dict[tuple, bool] = {}
     for _cid, _path, bid, chain_t, func, name in sc.rows(
             "ref", "t.chain IS NOT NULL", (), "t.chain, t.func, t.name"):
         chain = list(parse_chain(chain_t)) + [name]
         key = (bid, func, tuple(chain)) if chain[0].startswith("v:") else (0, "", tuple(chain))
         if key not in memo:
-            memo[key] = tr.container(bid, func, chain) is not None
+            in_corpus = tr.container(bid, func, chain) is not None
+            memo[key] = (in_corpus or tr.receiver_type(bid, func, chain) is not None, in_corpus)
         total += 1
-        ok += memo[key]
+        ok += memo[key][0]
+        ok_corpus += memo[key][1]
     g = Graph(sc)
     ind_total = ind_ok = 0
     by_kind: dict[str, list[int]] = {}
@@ -82,6 +84,7 @@ def _resolution(sc: Scope) -> dict:
     return {
         "field_accesses": total,
         "receiver_resolved": pct(ok, total),
+        "receiver_struct_in_corpus": pct(ok_corpus, total),
         "indirect_calls": ind_total,
         "indirect_resolved": pct(ind_ok, ind_total),
         "indirect_resolved_by_kind": {k: pct(v[1], v[0]) + f" of {v[0]}" for k, v in by_kind.items()},

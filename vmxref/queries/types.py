@@ -183,6 +183,33 @@ class TypeResolver:
             t = self.field_type(cur, name)
         return out or None
 
+    def named_type(self, type_text: str | None, depth: int = 0) -> str | None:
+        """The struct/union name a type designates, even when it is defined outside the corpus
+        (`struct vmcb *` -> "vmcb"); None for primitives and unknown typedefs."""
+        if not type_text or depth > 12:
+            return None
+        base = type_text.rstrip("*[]()").strip()
+        if not base or base in _PRIMITIVE or base == "?":
+            return None
+        if self.is_struct(base):
+            return base
+        td = self.typedef(base)
+        if td is None:
+            return base if not base.endswith("_t") and not base.isupper() else None
+        if td.rstrip("*[]") == base:
+            return base
+        return self.named_type(td, depth + 1)
+
+    def receiver_type(self, blob_id: int, func: str, chain: list[str]) -> str | None:
+        """Type name of the receiver of the chain's last member (see named_type)."""
+        qual = self.struct_path(blob_id, func, chain[:-1]) if len(chain) > 2 else None
+        if len(chain) > 2 and qual is None:
+            return None
+        if qual:
+            owner, _, fld = qual[-1].rpartition(".")
+            return self.named_type(self.field_type(owner, fld))
+        return self.named_type(self.base_type(blob_id, func, chain[0]))
+
     def positional_type(self, struct: str, pos: int) -> str | None:
         name = self.positional_name(struct, pos)
         return self.field_type(struct, name) if name else None
