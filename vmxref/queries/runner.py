@@ -68,12 +68,7 @@ class Outcome:
 
 def shown_name(path: Path, repo_root: Path | None) -> str:
     """`path` relative to `repo_root` when inside it, else as given (as saved.load shows it)."""
-    if repo_root is not None:
-        try:
-            return path.resolve().relative_to(repo_root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return str(path)
+    return saved._shown(path, repo_root)
 
 
 def key_line(path: Path, key: str) -> int | None:
