@@ -11,6 +11,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Callable, Sequence
@@ -21,19 +22,83 @@ VENV_PY = "/work/venv/bin/python"
 TIME = "/usr/bin/time"
 
 
+def _children() -> dict[int, list[int]]:
+    """ppid -> pids of every process on the machine (from /proc/PID/stat)."""
+    kids: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        kids.setdefault(ppid, []).append(int(d))
+    return kids
+
+
+def _tree_memory_kb(root: int) -> tuple[int, int]:
+    """(sum of RSS, sum of PSS) in kB over `root` and all its descendants (smaps_rollup)."""
+    kids = _children()
+    todo, rss, pss = [root], 0, 0
+    while todo:
+        pid = todo.pop()
+        todo += kids.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+        except OSError:
+            continue
+    return rss, pss
+
+
+class TreeSampler:
+    """Samples the memory of a process tree every `interval` s in a thread; `peak_rss_kb`
+    and `peak_pss_kb` are the largest sums seen (PSS splits pages shared between the forked
+    workers, so it does not count them twice as the RSS sum does)."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        self.pid, self.interval = pid, interval
+        self.peak_rss_kb = self.peak_pss_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            rss, pss = _tree_memory_kb(self.pid)
+            self.peak_rss_kb = max(self.peak_rss_kb, rss)
+            self.peak_pss_kb = max(self.peak_pss_kb, pss)
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        """Stop sampling (call before reaping the process)."""
+        self._stop.set()
+        self._thread.join()
+
+
 def run_once(cmd: Sequence[str], cwd: Path | None = None, env: dict | None = None,
-             stdout=subprocess.DEVNULL) -> dict:
+             stdout=subprocess.DEVNULL, sample_tree: bool = False) -> dict:
     """Run cmd once under /usr/bin/time; return wall_s, user_s, sys_s, cpu_s, peak_rss_mb,
     rc, load1 (the 1-minute load average before the run; the machine may be shared) and the
     stderr tail on failure. CPU comes from wait4(): the process plus every descendant it
     reaped (worker pools included). Peak RSS is /usr/bin/time's %M: the largest single
     process among them (wait4's own figure would include this Python's RSS, inherited
-    through fork/vfork before exec)."""
+    through fork/vfork before exec). With `sample_tree`, also tree_rss_mb / tree_pss_mb:
+    the peak sum over the whole process tree, sampled every 0.1 s (TreeSampler)."""
     load1 = os.getloadavg()[0]
     with tempfile.NamedTemporaryFile("r") as tf, tempfile.TemporaryFile() as err:
         full = [TIME, "-f", "%M", "-o", tf.name, *cmd]
         t0 = time.perf_counter()
         proc = subprocess.Popen(full, cwd=cwd, env=env, stdout=stdout, stderr=err)
+        sampler = TreeSampler(proc.pid) if sample_tree else None
+        if sampler:  # wait without reaping, so the last samples still see the tree
+            os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+            sampler.stop()
         _, status, ru = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -45,6 +110,9 @@ def run_once(cmd: Sequence[str], cwd: Path | None = None, env: dict | None = Non
            "sys_s": round(ru.ru_stime, 3), "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
            "peak_rss_mb": round(rss_kb / 1024, 1), "rc": proc.returncode,
            "load1": round(load1, 2)}
+    if sampler:
+        res["tree_rss_mb"] = round(sampler.peak_rss_kb / 1024, 1)
+        res["tree_pss_mb"] = round(sampler.peak_pss_kb / 1024, 1)
     if proc.returncode != 0:
         res["stderr_tail"] = err_text
     return res
@@ -52,8 +120,10 @@ def run_once(cmd: Sequence[str], cwd: Path | None = None, env: dict | None = Non
 
 def median_of(runs: list[dict]) -> dict:
     """Median of each numeric measure over runs (rc: the worst)."""
-    keys = ("wall_s", "user_s", "sys_s", "cpu_s", "peak_rss_mb", "load1")
-    out = {k: round(statistics.median(r[k] for r in runs), 3) for k in keys}
+    keys = ("wall_s", "user_s", "sys_s", "cpu_s", "peak_rss_mb", "load1", "tree_rss_mb",
+            "tree_pss_mb")
+    out = {k: round(statistics.median(r[k] for r in runs), 3) for k in keys
+           if all(k in r for r in runs)}
     out["rc"] = max((r["rc"] for r in runs), key=abs)
     return out
 

@@ -39,11 +39,20 @@ def _ratio(a: float | None, b: float | None) -> str:
 
 def _row(name: str, m: dict | None, size: int | None, ratios: list[str]) -> str:
     if m is None:
-        cells = [PENDING] * 5
+        cells = [PENDING] * 6
     else:
+        tree = m.get("tree_pss_mb")
         cells = [f"{m['wall_s']:.2f}", f"{m['cpu_s']:.2f}", f"{m['peak_rss_mb']:.0f}",
+                 f"{tree:.0f}" if tree is not None else "–",
                  _mb(size) if size else "–", f"{m.get('load1', 0):.1f}"]
     return "| " + " | ".join([name, *cells, *ratios]) + " |"
+
+
+def _runs_note(block: dict | None) -> str:
+    if not block:
+        return ""
+    walls = ", ".join(f"{r['wall_s']:.2f}" for r in block["runs"])
+    return f"{len(block['runs'])} run(s): {walls} s"
 
 
 def set_table(name: str, peers: dict, mine: dict | None) -> list[str]:
@@ -51,14 +60,17 @@ def set_table(name: str, peers: dict, mine: dict | None) -> list[str]:
     idx = (mine or {}).get("index") or {}
     first = (idx.get("first") or {}).get("median")
     rerun = (idx.get("rerun") or {}).get("median")
+    ftext = (idx.get("fulltext") or {}).get("median")
     vsize = idx.get("index_bytes")
     out = [f"### {name}", "",
            f"{peers['files']} files, {peers['bytes'] / 1e6:.1f} MB, root `{peers['root']}`, "
-           f"grammar tree-sitter-{peers['lang']}. Median of "
-           f"{len(next(iter(peers['tools'].values()))['runs'])} runs, page cache warm.", "",
-           "| tool | wall s | CPU s | peak RSS MB | index MB | load | vmxref/tool wall | "
-           "vmxref/tool CPU | vmxref/tool RSS | vmxref/tool size |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           f"grammar tree-sitter-{peers['lang']}. Peers: median of "
+           f"{len(next(iter(peers['tools'].values()))['runs'])} runs; vmxref: median of "
+           f"{len(idx['first']['runs']) if first else 0} run(s); page cache warm.", "",
+           "| tool | wall s | CPU s | peak RSS MB (largest process) | tree PSS MB (sum) | "
+           "index MB | load | vmxref/tool wall | vmxref/tool CPU | vmxref/tool RSS | "
+           "vmxref/tool size |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for key, label in PEERS:
         t = peers["tools"].get(key)
         if not t:
@@ -71,12 +83,18 @@ def set_table(name: str, peers: dict, mine: dict | None) -> list[str]:
                   _ratio(vsize if first else None, size) if size else "–"]
         bad = f" (rc {m['rc']})" if m["rc"] else ""
         out.append(_row(label + bad, m, size, ratios))
-    out.append(_row("**vmxref index** (fresh)", first, vsize, ["–"] * 4
+    out.append(_row("**vmxref index --no-fulltext** (fresh)", first, vsize, ["–"] * 4
                     if first else [PENDING] * 4))
-    out.append(_row("**vmxref index** (unchanged re-run)", rerun, vsize,
-                    [_ratio(rerun and rerun["wall_s"], first and first["wall_s"]),
-                     "", "", ""] if rerun else [PENDING] * 4))
+    out.append(_row("**vmxref index --no-fulltext** (unchanged re-run)", rerun, None,
+                    [f"{rerun['wall_s'] / first['wall_s']:.1%} of fresh", "", "", ""]
+                    if rerun and first else [PENDING] * 4))
+    out.append(_row("**vmxref full-text build** (alone)", ftext, idx.get("fulltext_bytes"),
+                    ["", "", "", ""] if ftext else [PENDING] * 4))
     out.append("")
+    if first:
+        out += [f"vmxref fresh: {_runs_note(idx.get('first'))}; re-run: "
+                f"{_runs_note(idx.get('rerun'))}; full text: {_runs_note(idx.get('fulltext'))}.",
+                ""]
     out += query_table(mine)
     return out
 
@@ -122,9 +140,30 @@ def commands_section(all_peers: dict[str, dict], all_mine: dict[str, dict]) -> l
         mine = all_mine.get(name)
         if mine and mine.get("index"):
             out.append(mine["index"]["command"])
+            if mine["index"].get("fulltext_command"):
+                out.append(mine["index"]["fulltext_command"])
         else:
             out.append("# vmxref: python bench/vmxref_bench.py " + name + "  (pending)")
         out += ["```", ""]
+    return out
+
+
+EXTRAS = (("targets.md", None), ("second_version.txt", "Second version of a corpus "
+           "(`bench/second_version.py`)"), ("search_bench.md", "Full-text search and logline "
+           "(`bench/search_bench.py`)"), ("phases.md", None))
+
+
+def extra_sections() -> list[str]:
+    """Hand-run results saved in bench/out/ (markdown included as is, text in a code block)."""
+    out = []
+    for fname, title in EXTRAS:
+        p = OUT / fname
+        if not p.exists():
+            continue
+        text = p.read_text().rstrip()
+        if title:
+            out += [f"## {title}", ""]
+        out += ["```", text, "```", ""] if fname.endswith(".txt") else [text, ""]
     return out
 
 
@@ -138,7 +177,10 @@ def render() -> str:
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} from bench/out/*.json. "
              "Wall = elapsed; CPU = user+sys of the process and all the children it reaped; "
              "peak RSS = the largest single process (`/usr/bin/time` %M), so for the 2-process "
-             "parse and vmxref's workers it is per process, not their sum; index size = "
+             "parse and vmxref's workers it is per process, not their sum; tree PSS = the peak "
+             "of the summed proportional set size over vmxref's whole process tree (main + "
+             "workers), sampled every 0.1 s from /proc/PID/smaps_rollup (shared pages counted "
+             "once); index size = "
              "bytes of the index files; load = median 1-minute load average before the runs (the "
              "machine is shared with other work: a load above 2 on these 2 CPUs inflates wall "
              "time, CPU time is the steadier figure). Ratios are vmxref (fresh index) ÷ the "
@@ -147,6 +189,7 @@ def render() -> str:
     lines += ["## Indexing", ""]
     for name, peers in all_peers.items():
         lines += set_table(name, peers, all_mine.get(name))
+    lines += extra_sections()
     lines += commands_section(all_peers, all_mine)
     return "\n".join(lines).rstrip() + "\n"
 

@@ -3,10 +3,15 @@ query latency of each query kind, cold and warm, next to cscope and GNU Global l
 
     python bench/vmxref_bench.py SET [--runs 3] [--skip-index] [--skip-queries]
 
-The index command (the CLI contract; the index dir is given by VMXREF_INDEX, which the
-contract honours wherever --index would be placed):
+Each run: a fresh `vmxref index --no-fulltext` (everything but full text), an unchanged
+re-run of it, then the full-text build alone (a separate process, as `vmxref index` runs it
+after the symbol store is committed):
     VMXREF_INDEX=DIR /work/venv/bin/python -m vmxref index ROOT --corpus NAME@VERSION
-        [--profile bench/profiles/SET.toml]
+        --no-fulltext [--profile bench/out/profiles/SET.toml]
+    VMXREF_INDEX=DIR /work/venv/bin/python -c FULLTEXT_SNIPPET
+The big sets' profiles are written at run time (bench/out/profiles/SET.toml): the shipped
+profile of the family (linux-kvm / virtualbox-vmm) with only `name`, `description` and
+[paths] replaced, so the macro normaliser and every other table are the shipped ones.
 Queries: VMXREF_INDEX=DIR python -m vmxref q --corpus NAME@VERSION 'QUERY' (one process each).
 'cold' evicts the index directory and the vmxref package from the page cache
 (posix_fadvise DONTNEED) before each run; 'warm' follows an unmeasured run.
@@ -30,7 +35,23 @@ from measure import (OUT, VENV_PY, dir_size, evict, machine_info, median_of,  # 
                      run_once, warm_cache, write_json)
 
 BENCH = Path(__file__).resolve().parent
-PROFILES = BENCH / "profiles"
+PROFILES = OUT / "profiles"
+SHIPPED = BENCH.parent / "vmxref" / "corpora"
+
+# Sets that are no shipped corpus: (shipped profile they copy, [paths] include globs).
+BIG_PATHS: dict[str, tuple[str, list[str]]] = {
+    "linux-big": ("linux-kvm", [
+        "arch/x86/**/*.c", "arch/x86/**/*.h", "include/**/*.c", "include/**/*.h",
+        "kernel/**/*.c", "kernel/**/*.h", "mm/**/*.c", "mm/**/*.h", "virt/**/*.c",
+        "virt/**/*.h"]),
+    "linux-all": ("linux-kvm", ["**/*.c", "**/*.h"]),
+    "vbox-all": ("virtualbox-vmm", [
+        "src/**/*.c", "src/**/*.cpp", "src/**/*.h",
+        "include/**/*.c", "include/**/*.cpp", "include/**/*.h"]),
+}
+FULLTEXT_SNIPPET = ("import os, pathlib; from vmxref import api; from vmxref.store import Store; "
+                    "st = Store.open_for_write(pathlib.Path(os.environ['VMXREF_INDEX'])); "
+                    "print(api.build_fulltext(st)); st.close()")
 
 # Per family: the symbols of each query kind (real identifiers of Linux 6.1 / VBox 6.1.36).
 LINUX_Q = {
@@ -82,37 +103,93 @@ def vmxref_env(index: Path) -> dict:
     return {**os.environ, "VMXREF_INDEX": str(index)}
 
 
+def profile_text(shipped: str, name: str, include: list[str]) -> str:
+    """The shipped profile's TOML with `name`, `description` and the [paths] table replaced."""
+    out, in_paths = [], False
+    for line in (SHIPPED / f"{shipped}.toml").read_text().splitlines():
+        head = line.strip()
+        if head.startswith("["):
+            in_paths = head == "[paths]"
+            if in_paths:
+                globs = ",\n".join(f"    {g!r}".replace("'", '"') for g in include)
+                out += ["[paths]", f"include = [\n{globs},\n]", "exclude = []", ""]
+                continue
+        if in_paths:
+            continue
+        if head.startswith("name ="):
+            line = f'name = "{name}"'
+        elif head.startswith("description ="):
+            line = f'description = "bench set {name}: {shipped} profile, bench paths"'
+        out.append(line)
+    return f"# Written by bench/vmxref_bench.py from vmxref/corpora/{shipped}.toml.\n" + \
+        "\n".join(out) + "\n"
+
+
+def write_profile(set_name: str) -> Path | None:
+    """bench/out/profiles/SET.toml for a set that is no shipped corpus (None otherwise)."""
+    if set_name not in BIG_PATHS:
+        return None
+    shipped, include = BIG_PATHS[set_name]
+    PROFILES.mkdir(parents=True, exist_ok=True)
+    path = PROFILES / f"{set_name}.toml"
+    path.write_text(profile_text(shipped, set_name, include))
+    return path
+
+
 def index_command(fs: filesets.FileSet) -> list[str]:
-    """`vmxref index` for the set (a bench profile for the sets that are no shipped corpus)."""
-    cmd = [VENV_PY, "-m", "vmxref", "index", str(fs.root), "--corpus", fs.corpus]
-    prof = PROFILES / f"{fs.name}.toml"
-    if prof.exists():
+    """`vmxref index --no-fulltext` for the set (a bench profile for the big sets)."""
+    cmd = [VENV_PY, "-m", "vmxref", "index", str(fs.root), "--corpus", fs.corpus,
+           "--no-fulltext"]
+    prof = write_profile(fs.name)
+    if prof:
         cmd += ["--profile", str(prof)]
     return cmd
 
 
+def fulltext_command() -> list[str]:
+    """The full-text build alone, on the index named by VMXREF_INDEX."""
+    return [VENV_PY, "-c", FULLTEXT_SNIPPET]
+
+
+def _fulltext_bytes(index: Path) -> int:
+    from vmxref.queries.textsearch import FULLTEXT_DIR
+    ft = index / FULLTEXT_DIR
+    return dir_size(ft) if ft.exists() else 0
+
+
 def bench_index(fs: filesets.FileSet, index: Path, runs: int) -> dict:
-    """Median of `runs` (fresh index, unchanged re-run) pairs; the index is left in place."""
+    """Median of `runs` (fresh index, unchanged re-run, full-text build) triples; the index
+    is left in place (with its full text)."""
     cmd = index_command(fs)
+    ftcmd = fulltext_command()
     env = vmxref_env(index)
-    first, rerun = [], []
+    first, rerun, ftext = [], [], []
+    sizes = {}
+    steps = (("first", first, cmd), ("rerun", rerun, cmd), ("fulltext", ftext, ftcmd))
     for i in range(runs):
         shutil.rmtree(index, ignore_errors=True)
-        for label, bucket in (("first", first), ("rerun", rerun)):
-            r = run_once(cmd, cwd=BENCH.parent, env=env)
+        for label, bucket, c in steps:
+            r = run_once(c, cwd=BENCH.parent, env=env, sample_tree=True)
             r["summary"] = r.pop("stderr_tail", "") if r["rc"] else ""
-            print(f"  vmxref index {label} {i + 1}/{runs}: wall {r['wall_s']:.2f}s "
-                  f"cpu {r['cpu_s']:.2f}s rss {r['peak_rss_mb']:.0f}MB rc {r['rc']}", flush=True)
+            print(f"  vmxref {label} {i + 1}/{runs}: wall {r['wall_s']:.2f}s "
+                  f"cpu {r['cpu_s']:.2f}s rss {r['peak_rss_mb']:.0f}MB "
+                  f"tree-pss {r.get('tree_pss_mb', 0):.0f}MB rc {r['rc']} load {r['load1']}",
+                  flush=True)
             bucket.append(r)
+            if label == "rerun":
+                sizes = {"index_bytes": dir_size(index)}
             if r["rc"]:
                 break
-        if first[-1]["rc"]:
+        if any(b[-1]["rc"] for _, b, _ in steps if b):
             break
+    sizes["fulltext_bytes"] = _fulltext_bytes(index)
     return {
         "command": f"VMXREF_INDEX={index} " + " ".join(cmd), "cwd": str(BENCH.parent),
+        "fulltext_command": f"VMXREF_INDEX={index} {VENV_PY} -c \"{FULLTEXT_SNIPPET}\"",
         "first": {"median": median_of(first), "runs": first},
         "rerun": {"median": median_of(rerun), "runs": rerun} if rerun else None,
-        "index_bytes": dir_size(index),
+        "fulltext": {"median": median_of(ftext), "runs": ftext} if ftext else None,
+        **sizes,
     }
 
 
