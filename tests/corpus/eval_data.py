@@ -58,6 +58,9 @@ def W(query, direct, indirect=(), neutral=(), grouping=False, forms=(), known_wr
 
 PV = "kvm_setup_guest_pvclock"
 PV_MEMCPY = f"x86:3109:{PV}:whole-object"
+# kvmclock.c:238 memset(hvclock_mem, 0, ...): hvclock_mem points at pvclock_vsyscall_time_info
+# entries, each embedding a struct pvclock_vcpu_time_info (pvti): zeroed as a whole.
+PV_GUEST_MEMSET = "kvmclock:238:kvmclock_init_mem:whole-object"
 CLOCK_DATA_WHOLE = {"x86:6656:kvm_vm_ioctl_get_clock:whole-object",      # = { 0 }
                     "x86:6671:kvm_vm_ioctl_set_clock:whole-object"}      # copy_from_user(&data..)
 CLOCK_DATA_NEUTRAL = {"x86:3065:get_kvmclock_ns:out-param", "x86:6658:kvm_vm_ioctl_get_clock:out-param",
@@ -69,22 +72,24 @@ HV_CPUID_LINES = range(2447, 2457)
 
 WRITE_CASES: list[WriteCase] = [
     W("writes pvclock_vcpu_time_info.tsc_to_system_mul", [],
-      ["x86:3041:__get_kvmclock:out-param", "x86:3191:kvm_guest_time_update:out-param", PV_MEMCPY],
+      ["x86:3041:__get_kvmclock:out-param", "x86:3191:kvm_guest_time_update:out-param", PV_MEMCPY,
+       PV_GUEST_MEMSET],
       forms=("out-param", "whole-object")),
     W("writes pvclock_vcpu_time_info.tsc_shift", [],
-      ["x86:3040:__get_kvmclock:out-param", "x86:3190:kvm_guest_time_update:out-param", PV_MEMCPY]),
+      ["x86:3040:__get_kvmclock:out-param", "x86:3190:kvm_guest_time_update:out-param", PV_MEMCPY,
+       PV_GUEST_MEMSET]),
     W("writes pvclock_vcpu_time_info.version",
-      [f"x86:3098:{PV}:assign", f"x86:3112:{PV}:assign", f"x86:3112:{PV}:incdec"], [PV_MEMCPY],
+      [f"x86:3098:{PV}:assign", f"x86:3112:{PV}:assign", f"x86:3112:{PV}:incdec"], [PV_MEMCPY, PV_GUEST_MEMSET],
       forms=("assign", "incdec", "chained assign")),
     W("writes pvclock_vcpu_time_info.flags",
       ["kvmclock:144:kvm_check_and_clear_guest_paused:compound",
        "pvclock:81:pvclock_clocksource_read:compound", f"x86:3102:{PV}:compound",
-       f"x86:3105:{PV}:compound", "x86:3204:kvm_guest_time_update:assign"], [PV_MEMCPY],
+       f"x86:3105:{PV}:compound", "x86:3204:kvm_guest_time_update:assign"], [PV_MEMCPY, PV_GUEST_MEMSET],
       forms=("compound", "nested member src->pvti.flags")),
     W("writes pvclock_vcpu_time_info.tsc_timestamp",
-      ["x86:3037:__get_kvmclock:assign", "x86:3195:kvm_guest_time_update:assign"], [PV_MEMCPY]),
+      ["x86:3037:__get_kvmclock:assign", "x86:3195:kvm_guest_time_update:assign"], [PV_MEMCPY, PV_GUEST_MEMSET]),
     W("writes pvclock_vcpu_time_info.system_time",
-      ["x86:3038:__get_kvmclock:assign", "x86:3196:kvm_guest_time_update:assign"], [PV_MEMCPY]),
+      ["x86:3038:__get_kvmclock:assign", "x86:3196:kvm_guest_time_update:assign"], [PV_MEMCPY, PV_GUEST_MEMSET]),
     W("writes kvm_vcpu_arch.hv_clock.tsc_shift", [],
       ["x86:3190:kvm_guest_time_update:out-param"], forms=("field path",)),
     W("writes kvm_vcpu_arch.tsc_offset",

@@ -67,7 +67,8 @@ def test_paths_from_vcpu_ioctl_through_static_call_to_msr_handler(linux):
 @pytest.mark.parametrize("query,expected", [
     ("writes pvclock_vcpu_time_info.tsc_to_system_mul",
      {(X86, "__get_kvmclock", "out-param"), (X86, "kvm_guest_time_update", "out-param"),
-      (X86, "kvm_setup_guest_pvclock", "whole-object")}),
+      (X86, "kvm_setup_guest_pvclock", "whole-object"),
+      ("arch/x86/kernel/kvmclock.c", "kvmclock_init_mem", "whole-object")}),
     ("writes kvm_x86_ops.set_msr",
      {("arch/x86/kvm/vmx/vmx.c", "", "designated"), ("arch/x86/kvm/svm/svm.c", "", "designated"),
       (X86, "kvm_ops_update", "whole-object")}),

@@ -29,6 +29,7 @@ class TypeResolver:
         self._global: dict[str, str | None] = {}
         self._ret: dict[str, str | None] = {}
         self._conv: dict[str, str | None] = {}
+        self._contains: dict[tuple[str, str], bool] = {}
 
     # --- primitive lookups -------------------------------------------------------------
     def typedef(self, name: str) -> str | None:
@@ -182,6 +183,40 @@ class TypeResolver:
             out.append(f"{cur}.{name}")
             t = self.field_type(cur, name)
         return out or None
+
+    def contains_struct(self, outer: str, inner: str, depth: int = 0) -> bool:
+        """Is `inner` the struct `outer`, or embedded (not pointed to) in its members, at any depth?"""
+        if outer == inner:
+            return True
+        key = (outer, inner)
+        if depth > 6:
+            return False
+        if key not in self._contains:
+            self._contains[key] = False  # cycles
+            found = False
+            for row in self.sc.rows("sym", "t.scope = ? AND t.kind = 'field'", (outer,), "t.type"):
+                t = row[3] or ""
+                if self.is_pointer(t):
+                    continue
+                sub = self.struct_of(t)
+                if sub and self.contains_struct(sub, inner, depth + 1):
+                    found = True
+                    break
+            self._contains[key] = found or any(
+                self.contains_struct(b, inner, depth + 1) for b in self.bases(outer))
+        return self._contains[key]
+
+    def is_pointer(self, type_text: str | None, depth: int = 0) -> bool:
+        """Is the type a pointer (written `T *`, or a typedef of one: PVM, PPDMDEVINS)?"""
+        if not type_text or depth > 12:
+            return False
+        if "*" in type_text:
+            return True
+        base = type_text.rstrip("[]").strip()
+        if self.is_struct(base):
+            return False
+        td = self.typedef(base)
+        return td is not None and td != base and self.is_pointer(td, depth + 1)
 
     def named_type(self, type_text: str | None, depth: int = 0) -> str | None:
         """The struct/union name a type designates, even when it is defined outside the corpus

@@ -174,9 +174,10 @@ def _whole_var(sc, tr, row, chain, struct, fields, symbol) -> Site | None:
 
 
 def _contains(tr: TypeResolver, obj_type: str, struct, fields) -> bool:
-    """Does an object of `obj_type` contain the asked member (the struct itself, or nested)?"""
+    """Does an object of `obj_type` contain the asked member (the struct itself, or nested
+    in members: zeroing a whole VM zeroes its TM part)?"""
     if struct is not None:
-        return obj_type == struct
+        return tr.contains_struct(obj_type, struct)
     return tr.field_type(obj_type, fields[0]) is not None
 
 
