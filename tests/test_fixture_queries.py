@@ -137,3 +137,12 @@ def test_unknown_symbol_suggests(kvm):
     from vmxref.errors import UnknownSymbol
     with pytest.raises(UnknownSymbol, match="did you mean|Did you mean"):
         kvm("callers kvm_guest_time_updat")
+
+
+def test_template_functions_are_named_after_their_instantiations(kvm):
+    for name in ("fixture_read_u8", "fixture_read_u16"):
+        r = kvm(f"def {name}")
+        assert [(x["file"], x["line"], x["sym_kind"]) for x in r] == [
+            ("arch/x86/kvm/fixture_rw_tmpl.h", 3, "function")]
+    kinds = {x["sym_kind"] for x in kvm("def FIXTURE_RW_NAME")}
+    assert "function" not in kinds and "template" in kinds

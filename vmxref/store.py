@@ -305,6 +305,36 @@ class Store:
         spool.merge(self.conn, path, jobmap)
 
     @_writes
+    def instantiate_templates(self, corpus_id: int) -> int:
+        """Name template functions after what their name macro is #defined to.
+
+        `PGMPHYSFN_READNAME(PVM pVM, ...) { ... }` in a header included once per
+        `#define PGMPHYSFN_READNAME PGMR3PhysReadU8` (U16, ...): the definition becomes a
+        `template` symbol and one `function` symbol per instantiation name, at its place.
+        Only all-caps function names that are object-like macros of the corpus are touched.
+        """
+        c = self.conn
+        rows = c.execute(
+            "SELECT s.rowid, s.blob_id, s.name FROM sym s JOIN file f ON f.blob_id = s.blob_id "
+            "WHERE f.corpus_id = ? AND s.kind = 'function' AND upper(s.name) = s.name "
+            "AND s.name GLOB '[A-Z_]*'", (corpus_id,)).fetchall()
+        n = 0
+        for rowid, _bid, name in rows:
+            values = sorted({t for (t,) in c.execute(
+                "SELECT m.text FROM sym m JOIN file f ON f.blob_id = m.blob_id "
+                "WHERE f.corpus_id = ? AND m.name = ? AND m.kind = 'macro'", (corpus_id, name))
+                if t and t.isidentifier() and t != name})
+            if not values:
+                continue
+            cols = [r[1] for r in c.execute("PRAGMA table_info(sym)")]
+            sel = ", ".join("? AS name" if col == "name" else col for col in cols)
+            for v in values:
+                c.execute(f"INSERT INTO sym SELECT {sel} FROM sym WHERE rowid = ?", (v, rowid))
+            c.execute("UPDATE sym SET kind = 'template' WHERE rowid = ?", (rowid,))
+            n += len(values)
+        return n
+
+    @_writes
     def set_files(self, corpus_id: int, rows: list[tuple[str, int, int, int]]) -> None:
         """Replace the file list of a corpus version: (path, blob_id, mtime_ns, size)."""
         self.conn.execute("DELETE FROM file WHERE corpus_id=?", (corpus_id,))

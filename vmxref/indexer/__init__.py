@@ -81,6 +81,7 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
     if bulk:
         store.create_indexes()
     store.set_files(cid, rows)
+    store.instantiate_templates(cid)
     for s in skipped:
         st.skipped[s.reason] = st.skipped.get(s.reason, 0) + 1
     store.gc()
