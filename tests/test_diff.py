@@ -64,8 +64,8 @@ def by_status(entries) -> dict[str, list[diff.Entry]]:
 
 def test_second_version_shares_unchanged_contents(two_versions):
     _index, s1, s2 = two_versions
-    assert s1.parsed == s1.files == 3
-    assert (s2.parsed, s2.reused) == (1, 2)   # only the edited x86.c is parsed again
+    assert s1.parsed == s1.files >= 3
+    assert (s2.parsed, s2.reused) == (1, s1.files - 1)   # only the edited x86.c is parsed again
 
 
 def test_moved_statement_other_function(two_versions):
