@@ -278,7 +278,7 @@ class Store:
     def add_blob(self, sha1: str, parse_key: str, lang: str, size: int, zcontent: bytes, meta,
                  status: str) -> int:
         """Insert one parsed content (compressed) and its parse summary; returns the blob id.
-        Facts arrive separately (spool merge), or with `meta` when it is a Facts object."""
+        The facts arrive separately, from the workers' spools (see merge_spool)."""
         c = self.conn
         cur = c.execute(
             "INSERT INTO blob(sha1, profile, lang, size, nlines, err_lines, status, errors, content) "
@@ -286,16 +286,7 @@ class Store:
             (sha1, parse_key, lang, size, meta.nlines if meta is not None else 0,
              meta.err_lines if meta is not None else 0, status,
              json.dumps(meta.errors[:500]) if meta is not None else None, zcontent))
-        bid = cur.lastrowid
-        if meta is not None and hasattr(meta, "syms"):
-            for table, rows in (("sym", meta.syms), ("ref", meta.refs), ("call", meta.calls),
-                                ("assign", meta.assigns), ("logcall", meta.logcalls),
-                                ("kase", meta.cases)):
-                if rows:
-                    n = len(rows[0]) + 1
-                    c.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * n)})",
-                                  [(bid, *r) for r in rows])
-        return bid
+        return cur.lastrowid
 
     @_writes
     def merge_spool(self, path: str, jobmap: dict[int, int]) -> None:
