@@ -53,6 +53,7 @@ def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]
     files: list[SourceFile] = []
     skipped: list[Skipped] = []
     seen_dirs: set[tuple[int, int]] = set()
+    prefixes = _literal_prefixes(profile.includes)
     for dirpath, dirnames, filenames in os.walk(real_root, followlinks=True):
         try:
             st = os.stat(dirpath)
@@ -67,7 +68,7 @@ def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]
         rel_dir = "" if rel_dir == "." else _display(rel_dir.replace(os.sep, "/")) + "/"
         keep = []
         for d in sorted(dirnames):
-            if d.startswith("."):
+            if d.startswith(".") or not _may_match(rel_dir + d + "/", prefixes):
                 continue
             if _inside(os.path.join(dirpath, d), real_root):
                 keep.append(d)
@@ -91,6 +92,26 @@ def _display(name: str) -> str:
         return name
     except UnicodeEncodeError:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _literal_prefixes(patterns: list[str]) -> list[str]:
+    """The directory part of each include glob before its first wildcard ("arch/x86/kvm/"),
+    so the walk skips subtrees no pattern can match ("" when a pattern starts with one)."""
+    out = []
+    for p in patterns:
+        p = p.lstrip("/")
+        head = []
+        for part in p.split("/")[:-1]:
+            if any(ch in part for ch in "*?[!"):
+                break
+            head.append(part)
+        out.append("/".join(head) + "/" if head else "")
+    return out
+
+
+def _may_match(rel_dir: str, prefixes: list[str]) -> bool:
+    """Can a file under `rel_dir` ("a/b/") match an include glob with one of `prefixes`?"""
+    return any(rel_dir.startswith(p) or p.startswith(rel_dir) for p in prefixes)
 
 
 def _inside(path: str, real_root: str) -> bool:
