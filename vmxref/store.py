@@ -289,11 +289,11 @@ class Store:
         return cur.lastrowid
 
     @_writes
-    def merge_spool(self, path: str, jobmap: dict[int, int]) -> None:
-        """Copy a combined worker spool's facts into the index (see indexer/spool.py)."""
+    def merge_spool(self, path: str, jobmap: dict[int, int], alias: str = "spool") -> None:
+        """Copy a worker spool's facts into the index (see indexer/spool.py)."""
         from vmxref.indexer import spool
         self.attached.append(path)
-        spool.merge(self.conn, path, jobmap)
+        spool.merge(self.conn, path, jobmap, alias)
 
     @_writes
     def instantiate_templates(self, corpus_id: int) -> int:

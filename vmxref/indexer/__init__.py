@@ -112,20 +112,23 @@ def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str
         path, abspath, sha1, lang, _, size = todo[job]
         zcontent = getattr(meta, "zcontent", None) or _compressed(abspath)
         seen[sha1] = jobmap[job] = store.add_blob(sha1, key, lang, size, zcontent, meta, status)
-        if meta is not None:
+        if getattr(meta, "spool", ""):
             parts.setdefault(meta.spool, []).append(job)
         done += 1
         if progress:
             progress(done, len(jobs))
     spool.close_all()
     if parts:
-        try:
-            combined = spool.combine(spool_dir, parts)
-        except sqlite3.OperationalError as e:  # e.g. no space left for the spool copy
-            spool.remove_leftovers(spool_dir)
-            raise IndexWriteError(f"cannot write the index in {spool_dir}/ ({e}); "
-                                  f"the previous index is unchanged") from None
-        store.merge_spool(combined, jobmap)
+        direct = list(parts.items())
+        if len(direct) > spool.MAX_DIRECT:  # many pools (crash retries): combine first
+            try:
+                direct = [(spool.combine(spool_dir, parts), list(jobmap))]
+            except sqlite3.OperationalError as e:  # e.g. no space left for the spool copy
+                spool.remove_leftovers(spool_dir)
+                raise IndexWriteError(f"cannot write the index in {spool_dir}/ ({e}); "
+                                      f"the previous index is unchanged") from None
+        for i, (spool_path, spool_jobs) in enumerate(direct):
+            store.merge_spool(spool_path, {j: jobmap[j] for j in spool_jobs}, f"spool{i}")
     st.parsed = len(jobs)
     return [(path, seen[sha1], mtime, size) for path, _a, sha1, _l, mtime, size in todo]
 

@@ -106,17 +106,21 @@ def combine(spool_dir: str, parts: dict[str, list[int]]) -> str:
     return out
 
 
-def merge(conn: sqlite3.Connection, path: str, jobmap: dict[int, int]) -> None:
-    """Copy a combined spool's facts into the index, jobs mapped to blob ids (same transaction;
-    the spool stays attached until the connection closes)."""
-    conn.execute("ATTACH DATABASE ? AS spool", (path,))
+MAX_DIRECT = 7  # spools attached directly (SQLite allows 10 attached databases)
+
+
+def merge(conn: sqlite3.Connection, path: str, jobmap: dict[int, int],
+          alias: str = "spool") -> None:
+    """Copy a spool's facts into the index, jobs mapped to blob ids (same transaction; the
+    spool stays attached until the connection closes: DETACH is refused inside it)."""
+    conn.execute(f"ATTACH DATABASE ? AS {alias}", (path,))
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS jobmap (job INTEGER PRIMARY KEY, blob_id INTEGER)")
     conn.execute("DELETE FROM jobmap")
     conn.executemany("INSERT INTO jobmap VALUES (?, ?)", jobmap.items())
     for t in schema.FACT_TABLES:
         cols = [r[1] for r in conn.execute(f"PRAGMA main.table_info({t})")][1:]
         sel = ", ".join(f"s.{c}" for c in cols)
-        conn.execute(f"INSERT INTO main.{t} SELECT m.blob_id, {sel} FROM spool.{t} s "
+        conn.execute(f"INSERT INTO main.{t} SELECT m.blob_id, {sel} FROM {alias}.{t} s "
                      f"JOIN jobmap m ON m.job = s.job")
 
 
