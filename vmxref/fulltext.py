@@ -56,7 +56,8 @@ _SAFE_MODULES = ("whoosh.", "collections", "datetime", "array", "decimal", "vmxr
 class _SafeUnpickler(_pickle.Unpickler):
     def find_class(self, module: str, name: str):
         if (module == "builtins" and name in _SAFE_BUILTINS) or module.startswith(_SAFE_MODULES) \
-                or (module == "copyreg" and name == "_reconstructor"):
+                or (module == "copyreg" and name == "_reconstructor") \
+                or (module == "_codecs" and name == "encode"):  # bytes in pickle protocol 2
             return super().find_class(module, name)
         raise IndexCorrupt(f"the full-text index holds a forbidden object ({module}.{name}); "
                            f"it was tampered with: remove it and re-index")
