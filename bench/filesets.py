@@ -47,7 +47,12 @@ class FileSet:
     include: tuple[str, ...]
     suffixes: tuple[str, ...]
     lang: str  # "c" or "cpp": the tree-sitter grammar the raw-parse baseline uses
-    corpus: str  # NAME@VERSION given to `vmxref index`
+    # NAME@VERSION given to `vmxref index`. The big sets index under the name of the shipped
+    # profile their bench profile copies (linux-kvm, virtualbox-vmm) with a distinct version:
+    # at query time vmxref looks the [requests], [entry], [callgraph] tables up by corpus
+    # NAME in the shipped profiles, so a corpus named linux-big would answer `raises` with
+    # nothing (queries/edges.py _profile_section).
+    corpus: str
     exclude: tuple[str, ...] = field(default=())
 
 
@@ -66,10 +71,10 @@ SETS: dict[str, FileSet] = {
                 "virtualbox-vmm@6.1.36"),
         FileSet("linux-big", LINUX_ALL,
                 ("arch/x86/*", "include/*", "kernel/*", "mm/*", "virt/*"), C_EXT, "c",
-                "linux-big@6.1"),
+                "linux-kvm@6.1-big"),
         FileSet("vbox-all", VBOX_ALL, ("src/*", "include/*"), VBOX_EXT, "cpp",
-                "vbox-all@6.1.36"),
-        FileSet("linux-all", LINUX_ALL, ("*",), C_EXT, "c", "linux-all@6.1"),
+                "virtualbox-vmm@6.1.36-all"),
+        FileSet("linux-all", LINUX_ALL, ("*",), C_EXT, "c", "linux-kvm@6.1-all"),
     )
 }
 

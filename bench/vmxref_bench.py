@@ -201,12 +201,25 @@ def _timed_lines(cmd: list[str], cwd: Path, env: dict) -> dict:
     return r
 
 
-def latency(cmd: list[str], cwd: Path, env: dict, runs: int, evict_paths: list[Path]) -> dict:
-    """Cold (evicted before each run) and warm (after an unmeasured run) medians."""
+def latency(cmd: list[str], cwd: Path, env: dict, runs: int, evict_paths: list[Path],
+            timeout: float | None = None) -> dict:
+    """Cold (evicted before each run) and warm (after an unmeasured run) medians.
+
+    With `timeout`, each run is wrapped in `timeout -s KILL`; a run that hits it (rc -9 or
+    137) ends the measurement of this query: its figures are that run's (a lower bound) and
+    "timed_out" is set."""
+    if timeout:
+        cmd = ["timeout", "-s", "KILL", str(timeout), *cmd]
     cold, warm = [], []
+    out = lambda rs: rs[-1]["rc"] in (137, -9)  # noqa: E731
     for _ in range(runs):
         evict(evict_paths)
         cold.append(_timed_lines(cmd, cwd, env))
+        if timeout and out(cold):
+            r = cold[-1]
+            pick = {"wall_s": r["wall_s"], "cpu_s": r["cpu_s"], "peak_rss_mb": r["peak_rss_mb"]}
+            return {"command": " ".join(cmd), "cold": pick, "warm": pick, "lines": r["lines"],
+                    "rc": r["rc"], "timed_out": timeout, "stderr_tail": ""}
     _timed_lines(cmd, cwd, env)
     for _ in range(runs):
         warm.append(_timed_lines(cmd, cwd, env))
@@ -218,14 +231,16 @@ def latency(cmd: list[str], cwd: Path, env: dict, runs: int, evict_paths: list[P
             "stderr_tail": warm[-1].get("stderr_tail", "")}
 
 
-def bench_queries(fs: filesets.FileSet, index: Path, runs: int) -> tuple[dict, dict]:
+def bench_queries(fs: filesets.FileSet, index: Path, runs: int,
+                  timeout: float | None = None) -> tuple[dict, dict]:
     """Latency of each vmxref query kind and of the peer lookups."""
     pkg = BENCH.parent / "vmxref"
     env = vmxref_env(index)
     mine = {}
     for kind, text in queries_for(fs).items():
         cmd = [VENV_PY, "-m", "vmxref", "q", "--corpus", fs.corpus, text]
-        mine[kind] = {"query": text, **latency(cmd, BENCH.parent, env, runs, [index, pkg])}
+        mine[kind] = {"query": text,
+                      **latency(cmd, BENCH.parent, env, runs, [index, pkg], timeout)}
         print(f"  {kind:8} {mine[kind]['cold']['wall_s']:.3f}s cold "
               f"{mine[kind]['warm']['wall_s']:.3f}s warm, {mine[kind]['lines']} lines, "
               f"rc {mine[kind]['rc']}", flush=True)
@@ -240,6 +255,21 @@ def bench_queries(fs: filesets.FileSet, index: Path, runs: int) -> tuple[dict, d
     return mine, peers
 
 
+def vmxref_revision() -> str:
+    """The commit of the checkout under test, with "+dirty" when vmxref/ has local changes
+    (the package is installed editable: other work in the tree changes what is measured)."""
+    import subprocess
+    repo = BENCH.parent
+    try:
+        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "vmxref"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return head + ("+dirty" if dirty else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line entry."""
     ap = argparse.ArgumentParser(description=__doc__,
@@ -250,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="default bench/out/idx/SET/vmxref")
     ap.add_argument("--skip-index", action="store_true", help="query an existing index")
     ap.add_argument("--skip-queries", action="store_true")
+    ap.add_argument("--query-timeout", type=float, default=None,
+                    help="kill a vmxref query after this many seconds (recorded as timed out)")
     ap.add_argument("--json-out", type=Path, default=None,
                     help="default bench/out/SET.vmxref.json (what report.py reads)")
     a = ap.parse_args(argv)
@@ -264,10 +296,14 @@ def main(argv: list[str] | None = None) -> int:
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     print(f"{a.set}: vmxref on {len(paths)} files", flush=True)
     if not a.skip_index:
+        rev = vmxref_revision()
         data["index"] = bench_index(fs, index, a.runs)
+        data["index"]["vmxref_rev"] = rev
         write_json(path, data)
     if not a.skip_queries:
-        data["queries"], data["peer_queries"] = bench_queries(fs, index, a.runs)
+        data["queries_vmxref_rev"] = vmxref_revision()
+        data["queries"], data["peer_queries"] = bench_queries(fs, index, a.runs,
+                                                              a.query_timeout)
     write_json(path, data)
     print(f"wrote {path}")
     return 0
