@@ -43,7 +43,7 @@ def _row(name: str, m: dict | None, size: int | None, ratios: list[str]) -> str:
     else:
         tree = m.get("tree_pss_mb")
         cells = [f"{m['wall_s']:.2f}", f"{m['cpu_s']:.2f}", f"{m['peak_rss_mb']:.0f}",
-                 f"{tree:.0f}" if tree is not None else "–",
+                 f"{tree:.0f}" if tree else "–",  # 0: the run ended before a sample
                  _mb(size) if size else "–", f"{m.get('load1', 0):.1f}"]
     return "| " + " | ".join([name, *cells, *ratios]) + " |"
 
@@ -95,7 +95,7 @@ def set_table(name: str, peers: dict, mine: dict | None) -> list[str]:
     out.append("")
     if first:
         rev = idx.get("vmxref_rev")
-        out += [f"vmxref revision: {rev}." if rev else "vmxref revision: not recorded.", ""]
+        out += [f"vmxref revision: {rev}." if rev else "vmxref revision: not recorded (between e8e715d and 3d2e21f; the tree changed during the runs, see the summary).", ""]
         out += [f"vmxref fresh: {_runs_note(idx.get('first'))}; re-run: "
                 f"{_runs_note(idx.get('rerun'))}; full text: {_runs_note(idx.get('fulltext'))}.",
                 ""]

@@ -55,6 +55,8 @@ _SAFE_MODULES = ("whoosh.", "collections", "datetime", "array", "decimal", "vmxr
 
 class _SafeUnpickler(_pickle.Unpickler):
     def find_class(self, module: str, name: str):
+        if module == "__builtin__":  # protocol-2 pickles name Python 2's module
+            module = "builtins"
         if (module == "builtins" and name in _SAFE_BUILTINS) or module.startswith(_SAFE_MODULES) \
                 or (module == "copyreg" and name == "_reconstructor") \
                 or (module == "_codecs" and name == "encode"):  # bytes in pickle protocol 2

@@ -230,9 +230,10 @@ class Store:
     def corpora(self) -> list[dict]:
         """Indexed corpus versions with their stats."""
         rows = self.conn.execute(
-            "SELECT id, name, version, root, indexed_at, stats FROM corpus ORDER BY name, version")
+            "SELECT id, name, version, root, indexed_at, stats, profile FROM corpus "
+            "ORDER BY name, version")
         return [{"id": r[0], "name": r[1], "version": r[2], "root": r[3], "indexed_at": r[4],
-                 "stats": json.loads(r[5])} for r in rows]
+                 "stats": json.loads(r[5]), "profile": r[6]} for r in rows]
 
     def corpus_ids(self, spec: str | None) -> list[int]:
         """Corpus version ids for 'NAME', 'NAME@VERSION' or None (all)."""

@@ -349,9 +349,8 @@ def _profile_section(sc: Scope, name: str) -> dict:
     out: dict = {}
     for c in sc.store.corpora():
         if c["id"] in sc.corpus_ids:
-            try:
-                prof = corpora.load(c["name"])
-            except Exception:  # noqa: BLE001 - an unknown profile just has no extra data
+            prof = _profile_of(c)
+            if prof is None:
                 continue
             for k, v in prof.section(name).items():
                 if isinstance(v, dict):
@@ -359,6 +358,19 @@ def _profile_section(sc: Scope, name: str) -> dict:
                 else:
                     out[k] = v
     return out
+
+
+def _profile_of(corpus_row: dict):
+    """The profile a corpus version was indexed with (its stored path, else its name)."""
+    from vmxref import corpora
+    from vmxref.errors import VmxrefError
+    for key in (corpus_row.get("profile") or "", corpus_row["name"]):
+        if key:
+            try:
+                return corpora.load(key)
+            except VmxrefError:
+                continue
+    return None
 
 
 _GRAPHS: dict[int, Graph] = {}

@@ -176,14 +176,12 @@ def _located(sc: Scope, clean: str) -> list[Site]:
 
 
 def _dialects(sc: Scope) -> dict[int, str]:
-    from vmxref import corpora
+    from vmxref.queries.edges import _profile_of
     out = {}
     for c in sc.store.corpora():
         if c["id"] in sc.corpus_ids:
-            try:
-                out[c["id"]] = corpora.load(c["name"]).dialect
-            except Exception:  # noqa: BLE001 - a custom profile without a dialect
-                out[c["id"]] = "printf"
+            prof = _profile_of(c)
+            out[c["id"]] = prof.dialect if prof is not None else "printf"
     return out
 
 
