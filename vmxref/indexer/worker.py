@@ -38,10 +38,7 @@ def _die_with_parent() -> None:
 
 
 def _load_macros(table: dict):
-    try:
-        from vmxref.indexer import normalize
-    except ImportError:  # normaliser not available: parse raw text
-        return None
+    from vmxref.indexer import normalize
     return normalize.load_profile(table)
 
 

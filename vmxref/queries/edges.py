@@ -13,6 +13,7 @@ Edge kinds (each indirect edge says how it was resolved in `via`):
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -48,6 +49,7 @@ class Graph:
         self._params: dict[str, list[str]] = {}
         self._slots: dict[tuple, list[tuple[str, str]]] = {}
         self._typed_vars: dict[str, list[str]] = {}
+        self._orders: dict[str, list[str]] = {}
         prof = _profile_section(sc, "callgraph")
         self.static_prefixes: dict[str, str] = dict(prof.get("static_call", {}))
 
@@ -148,13 +150,12 @@ class Graph:
         return self._typed_vars[struct]
 
     def _field_order(self, struct: str) -> list[str]:
-        key = ("order", struct)
-        if key not in self._isfn:
+        if struct not in self._orders:
             r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' ORDER BY t.blob_id, t.pos",
                              (struct,), "t.name, t.blob_id")
             first = r[0][4] if r else None
-            self._isfn[key] = [x[3] for x in r if x[4] == first]  # type: ignore[assignment]
-        return self._isfn[key]  # type: ignore[return-value]
+            self._orders[struct] = [x[3] for x in r if x[4] == first]
+        return self._orders[struct]
 
     # --- edges ---------------------------------------------------------------------------
     def into(self, func: str) -> list[Edge]:
@@ -345,7 +346,6 @@ def _dedup(edges: list[Edge]) -> list[Edge]:
 
 def _profile_section(sc: Scope, name: str) -> dict:
     """A table of the profile each asked corpus was indexed with (merged)."""
-    from vmxref import corpora
     out: dict = {}
     for c in sc.store.corpora():
         if c["id"] in sc.corpus_ids:
@@ -362,9 +362,15 @@ def _profile_section(sc: Scope, name: str) -> dict:
 
 def _profile_of(corpus_row: dict):
     """The profile a corpus version was indexed with (its stored path, else its name)."""
+    return _load_profile(corpus_row.get("profile") or "", corpus_row["name"])
+
+
+@functools.lru_cache(maxsize=32)
+def _load_profile(path: str, name: str):
+    """Parse a profile once per process (every query consults several of its tables)."""
     from vmxref import corpora
     from vmxref.errors import VmxrefError
-    for key in (corpus_row.get("profile") or "", corpus_row["name"]):
+    for key in (path, name):
         if key:
             try:
                 return corpora.load(key)

@@ -122,16 +122,6 @@ class TypeResolver:
             return base if self.is_struct(base) else None
         return self.struct_of(td, depth + 1)
 
-    def base_struct(self, blob_id: int, func: str, base: str) -> str | None:
-        """Struct type of a chain's base ("v:NAME", "t:TYPE", "r:FUNC")."""
-        if base.startswith("v:"):
-            return self.struct_of(self.var_type(blob_id, func, base[2:]))
-        if base.startswith("t:"):
-            return self.struct_of(base[2:])
-        if base.startswith("r:"):
-            return self.struct_of(self.return_type(base[2:]))
-        return None
-
     def container(self, blob_id: int, func: str, chain: list[str]) -> str | None:
         """Struct that owns the LAST field of `chain` (None when unresolved)."""
         qual = self.struct_path(blob_id, func, chain)
@@ -244,10 +234,6 @@ class TypeResolver:
             owner, _, fld = qual[-1].rpartition(".")
             return self.named_type(self.field_type(owner, fld))
         return self.named_type(self.base_type(blob_id, func, chain[0]))
-
-    def positional_type(self, struct: str, pos: int) -> str | None:
-        name = self.positional_name(struct, pos)
-        return self.field_type(struct, name) if name else None
 
     def positional_name(self, struct: str, pos: int) -> str | None:
         r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' ORDER BY f.path, t.line, t.col",
