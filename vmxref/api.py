@@ -36,6 +36,9 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
     try:
         stats = index_corpus(root, prof, version or prof.default_version, st, procs=procs,
                              progress=progress)
+        from vmxref.queries import requests
+        for cid in st.corpus_ids(f"{name}@{version or prof.default_version}"):
+            requests.precompute(st, cid)
         for k, v in grammar_versions().items():
             st.set_meta(k, v)
         st.commit()

@@ -29,9 +29,12 @@ class Scope:
         """Rows of a fact table joined to the files of the asked corpus versions.
 
         Each row starts with (corpus_id, path, blob_id) followed by `cols` of the fact.
+        The fact table drives the join (CROSS JOIN pins the loop order): without it
+        SQLite, which has no statistics after a bulk load, may scan every file of the
+        corpus and probe each blob's facts, which is 100-1000x slower on a large index.
         """
         sql = (f"SELECT f.corpus_id, f.path, f.blob_id, {cols} FROM {table} t "
-               f"JOIN file f ON f.blob_id = t.blob_id AND f.corpus_id IN ({self._in}) "
+               f"CROSS JOIN file f ON f.blob_id = t.blob_id AND f.corpus_id IN ({self._in}) "
                f"WHERE {where}" + (f" LIMIT {int(limit)}" if limit else ""))
         return self.conn.execute(sql, params).fetchall()
 

@@ -50,6 +50,7 @@ class Graph:
         self._slots: dict[tuple, list[tuple[str, str]]] = {}
         self._typed_vars: dict[str, list[str]] = {}
         self._orders: dict[str, list[str]] = {}
+        self._slot_sites: dict[str, list[tuple]] = {}
         prof = _profile_section(sc, "callgraph")
         self.static_prefixes: dict[str, str] = dict(prof.get("static_call", {}))
 
@@ -174,21 +175,31 @@ class Graph:
         out += self._passed_as_value(func)
         return _dedup(out)
 
+    def _slot_calls(self, slot: str) -> list[tuple]:
+        """Member/pointer call sites of `slot`, each with its receiver's container (or None);
+        memoised: every function bound to a slot shares them (`vmx_set_msr`, `svm_set_msr`)."""
+        if slot not in self._slot_sites:
+            out = []
+            for cid, path, bid, line, col, caller, kind, recv in self.sc.rows(
+                    "call", "t.callee = ? AND t.kind IN ('member', 'pointer')", (slot,),
+                    "t.line, t.col, t.func, t.kind, t.recv"):
+                c2 = (self.types.container(bid, caller, list(parse_chain(recv)) + [slot])
+                      if kind == "member" else None)
+                out.append((cid, path, bid, line, col, caller, kind, c2))
+            self._slot_sites[slot] = out
+        return self._slot_sites[slot]
+
     def _calls_through(self, slot: str, cont: str | None, func: str, where: str) -> list[Edge]:
         sc, out = self.sc, []
-        rows = sc.rows("call", "t.callee = ? AND t.kind IN ('member', 'pointer')", (slot,),
-                       "t.line, t.col, t.func, t.kind, t.recv")
-        for cid, path, bid, line, col, caller, kind, recv in rows:
-            if kind == "member" and cont is not None:
-                chain = list(parse_chain(recv)) + [slot]
-                c2 = self.types.container(bid, caller, chain)
-                if c2 is not None and c2 != cont:
-                    continue
+        for cid, path, bid, line, col, caller, kind, c2 in self._slot_calls(slot):
+            if kind == "member" and cont is not None and c2 is not None and c2 != cont:
+                continue
             label = f"{cont}.{slot}" if cont else slot
             ek = "ops-table" if kind == "member" else "pointer"
             out.append(Edge(cid, path, bid, line, col, caller, func, ek, f"{label} (bound at {where})"))
         for cid, path, bid, fn, chain_t in sc.rows(
-                "assign", "t.value LIKE ? AND t.kind IN ('init', 'assign')", (f"{slot}[%",),
+                "assign", "t.value >= ? AND t.value < ? AND t.kind IN ('init', 'assign')",
+                (f"{slot}[", f"{slot}\\"),  # values starting `slot[` (an index range, not LIKE)
                 "t.func, t.chain"):
             chain = parse_chain(chain_t)
             if len(chain) != 1 or not chain[0].startswith("v:") or not fn:

@@ -79,7 +79,9 @@ def _consumes(sc, a):
 
 def _path(sc, a):
     from vmxref.queries.paths import path_query
-    return path_query(sc, a["from"], a["to"], a.get("max") or 8)
+    if a.get("max"):  # an explicit bound: every path up to that length is explored
+        return path_query(sc, a["from"], a["to"], a["max"], slack=None)
+    return path_query(sc, a["from"], a["to"])
 
 
 def _search(sc, a):

@@ -1,22 +1,24 @@
 """Entry points and call paths: `| paths [from entry|FUNC] [depth N]` and `path A -> B`.
 
 The graph is explored lazily from the site backwards (callers, indirect edges, and deferred
-request edges), so a query touches only the neighbourhood it needs. networkx finds the
-shortest paths in the explored subgraph.
+request edges), so a query touches only the neighbourhood it needs; vmxref.queries.shortest
+finds the shortest paths in the explored subgraph. `path A -> B` stops
+exploring a few levels after it first reaches A: the paths it reports are the shortest ones.
 """
 from __future__ import annotations
 
 import json
 
-import networkx as nx
-
 from vmxref.model import Hop, Site
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import Edge, _profile_section, graph
 from vmxref.queries.requests import deferred_into
+from vmxref.queries.shortest import Digraph, NoPath
 
 MAX_PATHS_PER_SITE = 4
 MAX_NODES = 4000
+PATH_SLACK = 2  # `path A -> B`: levels explored beyond the one where A is first reached
+#                (unless `max N` is given: then every path up to N calls)
 
 
 class Entries:
@@ -90,17 +92,20 @@ def is_strong(kind: str) -> bool:
 
 
 def _explore_back(sc: Scope, target: str, line: int, depth: int, stop_at_entries: bool,
-                  entries: Entries, start: str | None) -> nx.DiGraph:
+                  entries: Entries, start: str | None, slack: int | None = None) -> Digraph:
     """Backward BFS from `target` (at `line`) over call, indirect and deferred edges.
 
     A deferred edge (request raised elsewhere, tested here) is crossed only for the
-    requests whose test guards the line the path goes through.
+    requests whose test guards the line the path goes through. With `slack`, exploration
+    ends `slack` levels after the level where `start` is first reached.
     """
     g = graph(sc)
-    dg = nx.DiGraph()
+    dg = Digraph()
     dg.add_node(target)
     frontier = [(target, line)]
-    for _ in range(depth):
+    level = 0
+    while level < depth:
+        level += 1
         nxt = []
         for f, at in frontier:
             if f != target and ((start is None and stop_at_entries and is_strong(entries.kind(f)))
@@ -112,18 +117,20 @@ def _explore_back(sc: Scope, target: str, line: int, depth: int, stop_at_entries
                 if e.caller not in dg:
                     nxt.append((e.caller, e.line))
                 if not dg.has_edge(e.caller, f):
-                    dg.add_edge(e.caller, f, edge=e, weight=WEIGHTS.get(e.kind, 1.0))
-            if dg.number_of_nodes() > MAX_NODES:
+                    dg.add_edge(e.caller, f, WEIGHTS.get(e.kind, 1.0), e)
+            if len(dg) > MAX_NODES:
                 return dg
+        if slack is not None and start in dg and depth > level + slack:
+            depth = level + slack
         frontier = nxt
     return dg
 
 
-def _hops(sc: Scope, dg: nx.DiGraph, nodes: list[str], site: Site, entries: Entries,
+def _hops(sc: Scope, dg: Digraph, nodes: list[str], site: Site, entries: Entries,
           prefixes: list[str]) -> list[Hop]:
     hops = []
     for a, b in zip(nodes, nodes[1:]):
-        e: Edge = dg.edges[a, b]["edge"]
+        e: Edge = dg.edge(a, b)
         via = e.via if e.kind != "direct" else ""
         case = _case_label(sc, e, prefixes)
         if case:
@@ -149,10 +156,9 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
         found = []
         for src in sources:
             try:
-                nodes = nx.shortest_path(dg, src, s.function, weight="weight")
-            except nx.NetworkXNoPath:
+                cost, nodes = dg.shortest_path(src, s.function)
+            except NoPath:
                 continue
-            cost = nx.path_weight(dg, nodes, "weight") if len(nodes) > 1 else 0
             found.append((not is_strong(entries.kind(src)), cost, nodes))
         found.sort()
         found = [p for _w, _c, p in found]
@@ -174,18 +180,20 @@ def _diverse(paths: list[list[str]]) -> list[list[str]]:
     return out
 
 
-def path_query(sc: Scope, src: str, dst: str, max_len: int = 8) -> list[Site]:
-    """Call paths from function `src` to function `dst` (shortest first, up to 5)."""
+def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
+               slack: int | None = PATH_SLACK) -> list[Site]:
+    """Call paths from function `src` to function `dst` (shortest first, up to 5); with
+    `slack`, only paths at most `slack` calls longer than the shortest one are looked for."""
     sc.require(src)
     sc.require(dst)
     entries = Entries(sc)
     prefixes = list(entries.rules.get("case_prefixes", []))
-    dg = _explore_back(sc, dst, 0, max_len, False, entries, src)
+    dg = _explore_back(sc, dst, 0, max_len, False, entries, src, slack=slack)
     if src not in dg:
         return []
     out = []
-    for nodes in _limited(nx.shortest_simple_paths(dg, src, dst, weight="weight"), 5):
-        last: Edge = dg.edges[nodes[-2], nodes[-1]]["edge"]
+    for nodes in _limited(dg.shortest_simple_paths(src, dst), 5):
+        last: Edge = dg.edge(nodes[-2], nodes[-1])
         name, version = sc.store.corpus_label(last.cid)
         site = Site("path", name, version, last.path, last.line, last.col, last.caller, dst,
                     sc.store.line_text(last.blob_id, last.line), {"length": len(nodes) - 1})

@@ -36,17 +36,66 @@ class RequestApi:
 
 
 def request_api(sc: Scope) -> RequestApi:
-    """The request API of the scope's corpora, with wrappers discovered (memoised per scope)."""
+    """The request API of the scope's corpora, with wrappers discovered (memoised per scope).
+
+    The wrappers are discovered once per corpus version at index time (`precompute`: the
+    macro part reads every macro definition) and read back from the index; a corpus indexed
+    before that, or whose profile's [requests] changed since, is discovered here.
+    """
     cached = getattr(sc, "_request_api", None)
     if cached is not None:
         return cached
-    prof = _profile_section(sc, "requests")
+    api = _stored_api(sc)
+    if api is None:
+        api = _discover(sc, _profile_section(sc, "requests"))
+    sc._request_api = api  # type: ignore[attr-defined]
+    return api
+
+
+def _discover(sc: Scope, prof: dict) -> RequestApi:
     api = RequestApi({k: int(v) for k, v in prof.get("setters", {}).items()},
                      {k: int(v) for k, v in prof.get("testers", {}).items()},
                      {k: int(v) for k, v in prof.get("clearers", {}).items()}, {})
     for table in (api.setters, api.testers):
         _add_wrappers(sc, table, api.wrapped_by if table is api.setters else {})
-    sc._request_api = api  # type: ignore[attr-defined]
+    return api
+
+
+def _meta_key(cid: int) -> str:
+    return f"derived:request_api:{cid}"
+
+
+def precompute(store, cid: int) -> None:
+    """Discover the request wrappers of one corpus version and keep them in the index
+    (called by the indexer before it commits)."""
+    from vmxref.queries.edges import _profile_of
+    row = next((c for c in store.corpora() if c["id"] == cid), None)
+    prof = _profile_of(row) if row is not None else None
+    section = prof.section("requests") if prof is not None else {}
+    api = _discover(Scope(store, [cid]), section)
+    store.set_meta(_meta_key(cid), json.dumps(
+        {"profile": section, "setters": api.setters, "testers": api.testers,
+         "clearers": api.clearers, "wrapped_by": api.wrapped_by}, sort_keys=True))
+
+
+def _stored_api(sc: Scope) -> RequestApi | None:
+    """The merged stored APIs of the scope's corpora; None unless every one is stored and
+    was computed from the [requests] table its profile has now."""
+    from vmxref.queries.edges import _profile_of
+    api = RequestApi({}, {}, {}, {})
+    rows = {c["id"]: c for c in sc.store.corpora()}
+    for cid in sc.corpus_ids:
+        r = sc.conn.execute("SELECT value FROM meta WHERE key = ?", (_meta_key(cid),)).fetchone()
+        prof = _profile_of(rows[cid]) if cid in rows else None
+        if r is None or prof is None:
+            return None
+        d = json.loads(r[0])
+        if d.get("profile") != json.loads(json.dumps(prof.section("requests"), sort_keys=True)):
+            return None
+        api.setters.update(d["setters"])
+        api.testers.update(d["testers"])
+        api.clearers.update(d["clearers"])
+        api.wrapped_by.update(d["wrapped_by"])
     return api
 
 
@@ -68,32 +117,42 @@ def _add_wrappers(sc: Scope, table: dict[str, int], wrapped_by: dict[str, str]) 
                     table[func] = params.index(a[idx])
                     wrapped_by[func] = setter
                     nxt.append(func)
-            for name, pidx in _macro_wrappers(sc, setter, idx):
-                if name not in table:
-                    table[name] = pidx
-                    wrapped_by[name] = setter
-                    nxt.append(name)
+        for name, pidx, setter in _macro_wrappers(sc, {f: table[f] for f in frontier}):
+            if name not in table:
+                table[name] = pidx
+                wrapped_by[name] = setter
+                nxt.append(name)
         frontier = nxt
         if not frontier:
             break
 
 
-def _macro_wrappers(sc: Scope, setter: str, idx: int) -> list[tuple[str, int]]:
-    """Function-like macros whose body calls `setter` with one of their parameters at `idx`."""
+def _macro_wrappers(sc: Scope, setters: dict[str, int]) -> list[tuple[str, int, str]]:
+    """(macro, parameter index, setter) for function-like macros whose body calls one of
+    `setters` with one of their parameters as the request argument (one pass over the
+    macro definitions for all of them)."""
+    if not setters:
+        return []
     out = []
-    call_re = re.compile(rf"\b{re.escape(setter)}\s*\(")
-    for _c, _p, _b, name, text in sc.rows(
-            "sym", "t.kind = 'macro' AND t.text LIKE ?", (f"%{setter}%",), "t.name, t.text"):
-        if not text or not text.startswith("("):
-            continue
-        params = [p.strip() for p in text[1:text.find(")")].split(",")]
-        body = text[text.find(")") + 1:]
-        for m in call_re.finditer(body):
-            args = _split_args(body[m.end():])
-            if idx < len(args):
-                tok = args[idx].strip().strip("()")
-                if tok in params:
-                    out.append((name, params.index(tok)))
+    names = sorted(setters)
+    call_re = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\s*\(")
+    for i in range(0, len(names), 200):
+        chunk = names[i:i + 200]
+        like = " OR ".join("t.text LIKE ?" for _ in chunk)
+        for _c, _p, _b, name, text in sc.rows(
+                "sym", f"t.kind = 'macro' AND ({like})", tuple(f"%{n}%" for n in chunk),
+                "t.name, t.text"):
+            if not text or not text.startswith("("):
+                continue
+            params = [p.strip() for p in text[1:text.find(")")].split(",")]
+            body = text[text.find(")") + 1:]
+            for m in call_re.finditer(body):
+                idx = setters[m.group(1)]
+                args = _split_args(body[m.end():])
+                if idx < len(args):
+                    tok = args[idx].strip().strip("()")
+                    if tok in params:
+                        out.append((name, params.index(tok), m.group(1)))
     return out
 
 

@@ -30,6 +30,7 @@ class TypeResolver:
         self._ret: dict[str, str | None] = {}
         self._conv: dict[str, str | None] = {}
         self._contains: dict[tuple[str, str], bool] = {}
+        self._local: dict[tuple[int, str, str], str | None] = {}
 
     # --- primitive lookups -------------------------------------------------------------
     def typedef(self, name: str) -> str | None:
@@ -72,12 +73,15 @@ class TypeResolver:
     def var_type(self, blob_id: int, func: str, name: str) -> str | None:
         """Declared type of a local/parameter of `func` in that blob, else of a global."""
         if func:
-            r = self.sc.conn.execute(
-                "SELECT type FROM sym WHERE blob_id = ? AND name = ? AND scope = ? "
-                "AND kind IN ('param', 'local') ORDER BY line DESC LIMIT 1",
-                (blob_id, name, func)).fetchone()
-            if r:
-                return r[0]
+            key = (blob_id, func, name)
+            if key not in self._local:
+                r = self.sc.conn.execute(
+                    "SELECT type FROM sym WHERE blob_id = ? AND name = ? AND scope = ? "
+                    "AND kind IN ('param', 'local') ORDER BY line DESC LIMIT 1",
+                    (blob_id, name, func)).fetchone()
+                self._local[key] = r[0] if r else None
+            if self._local[key] is not None:
+                return self._local[key]
         if name not in self._global:
             r = self.sc.rows("sym", "t.name = ? AND t.kind IN ('global', 'extern')", (name,),
                              "t.type", limit=1)

@@ -54,19 +54,170 @@ def _whole_var_rows(sc: Scope, tr: TypeResolver, struct: str, cols: str) -> list
 
 def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver | None = None,
                 struct: str | None = None) -> list[tuple]:
+    """Assign rows that may write the asked member: the member itself, members below it and
+    its parents (`x.a = ...` for `a.b`), and whole-object writes of objects containing it.
+
+    Everything but the first query is narrowed by type before classification: the fields
+    below the asked one, and the names of variables/fields whose type contains it, drive
+    index look-ups instead of scans of every write of the corpus.
+    """
     cols = "t.line, t.col, t.func, t.field, t.chain, t.op, t.value, t.kind"
     rows = sc.rows("assign", "t.field = ?", (fields[-1],), cols)
     if struct is not None and tr is not None and (kinds is None or "whole-object" in kinds):
         rows += _whole_var_rows(sc, tr, struct, cols)
     seen = {(r[0], r[1], r[3], r[4]) for r in rows}
     like = f'%"{fields[0]}"%'
-    for r in sc.rows("assign", "t.chain LIKE ? AND t.field != ?", (like, fields[-1]), cols):
-        if (r[0], r[1], r[3], r[4]) not in seen:
-            rows.append(r)
+    below = _members_below(sc, tr, struct, fields[0]) if tr is not None else None
+    if below is None:
+        more = sc.rows("assign", "t.chain LIKE ? AND t.field != ?", (like, fields[-1]), cols)
+    else:
+        names = sorted((below | set(fields[:-1])) - {fields[-1]})
+        more = _rows_in(sc, "t.field", names, "t.chain LIKE ?", (like,), cols)
+    rows += [r for r in more if (r[0], r[1], r[3], r[4]) not in seen]
     if kinds is None or "whole-object" in kinds:
-        rows += [r for r in sc.rows("assign", "t.kind = 'whole-object' AND t.field != ?",
-                                    (fields[-1],), cols) if (r[0], r[1], r[3], r[4]) not in seen]
+        whole = _whole_object_rows(sc, tr, struct, fields, cols) if tr is not None else None
+        if whole is None:
+            whole = sc.rows("assign", "t.kind = 'whole-object' AND t.field != ?", (fields[-1],), cols)
+        rows += [r for r in whole if (r[0], r[1], r[3], r[4]) not in seen
+                 and r[3] != fields[-1]]
     return rows
+
+
+_CHUNK = 500
+_CAP = 5000  # beyond this many names a narrowed look-up costs more than the scan
+
+
+def _rows_in(sc: Scope, col: str, values: list[str], where: str, params: tuple,
+             cols: str) -> list[tuple]:
+    """sc.rows with `col IN (values)` (chunked under SQLite's variable limit) AND `where`."""
+    out: list[tuple] = []
+    for i in range(0, len(values), _CHUNK):
+        chunk = values[i:i + _CHUNK]
+        out += sc.rows("assign", f"{col} IN ({','.join('?' * len(chunk))}) AND {where}",
+                       (*chunk, *params), cols)
+    return out
+
+
+def _members_below(sc: Scope, tr: TypeResolver, struct: str | None, field: str) -> set[str] | None:
+    """Names of every member reachable below `field` (of `struct`, or of any struct with a
+    member of that name), through embedded members and pointers; None when too many."""
+    if struct is not None:
+        types = [tr.field_type(struct, field)]
+    else:
+        types = [r[3] for r in sc.rows("sym", "t.name = ? AND t.kind = 'field'", (field,), "t.type")]
+    todo = list(dict.fromkeys(s for s in (tr.struct_of(t) for t in types) if s))
+    done: set[str] = set()
+    names: set[str] = set()
+    while todo:
+        s = todo.pop()
+        if s in done:
+            continue
+        done.add(s)
+        for r in sc.rows("sym", "t.scope = ? AND t.kind = 'field'", (s,), "t.name, t.type"):
+            names.add(r[3])
+            sub = tr.struct_of(r[4])
+            if sub and sub not in done:
+                todo.append(sub)
+        todo += [b for b in tr.bases(s) if b not in done]
+        if len(names) > _CAP or len(done) > _CAP:
+            return None
+    return names
+
+
+def _type_names(sc: Scope, names: set[str], through_pointers: bool) -> set[str] | None:
+    """`names` and the typedef names that designate them (`typedef struct VM VM, *PVM`),
+    following typedefs of typedefs; pointer typedefs only when `through_pointers`."""
+    out, frontier = set(names), set(names)
+    suffixes = ("", "[]", "*", "**", "*[]") if through_pointers else ("", "[]")
+    for _ in range(8):
+        variants = sorted(n + s for n in frontier for s in suffixes)
+        new: set[str] = set()
+        for i in range(0, len(variants), _CHUNK):
+            chunk = variants[i:i + _CHUNK]
+            new |= {r[3] for r in sc.rows(
+                "sym", f"t.type IN ({','.join('?' * len(chunk))}) AND t.kind = 'typedef'",
+                tuple(chunk), "t.name")}
+        frontier = new - out
+        out |= new
+        if not frontier:
+            return out
+        if len(out) > _CAP:
+            return None
+    return out
+
+
+def _holder_types(sc: Scope, tr: TypeResolver, struct: str | None,
+                  fields: list[str]) -> list[str] | None:
+    """Type texts (`VM`, `PVM`, `VM*`, `VM[]`...) of objects that are, or point to, a struct
+    containing the asked member; None when there are too many to be worth narrowing."""
+    if struct is not None:
+        level = {struct}
+    else:
+        level = {r[3] for r in sc.rows("sym", "t.name = ? AND t.kind = 'field'", (fields[0],),
+                                       "t.scope")}
+    found = set(level)
+    for _ in range(8):  # containment depth (TypeResolver.contains_struct stops at 6)
+        emb = _type_names(sc, level, through_pointers=False)
+        if emb is None:
+            return None
+        variants = sorted(n + s for n in emb for s in ("", "[]"))
+        up: set[str] = set()
+        for i in range(0, len(variants), _CHUNK):
+            chunk = variants[i:i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            up |= {r[3] for r in sc.rows("sym", f"t.type IN ({marks}) AND t.kind = 'field'",
+                                         tuple(chunk), "t.scope")}
+            up |= {r[3] for r in sc.rows("sym", f"t.name IN ({marks}) AND t.kind = 'base'",
+                                         tuple(chunk), "t.scope")}
+        level = up - found
+        found |= up
+        if len(found) > _CAP:
+            return None
+        if not level:
+            break
+    aliases = _type_names(sc, found, through_pointers=True)
+    if aliases is None:
+        return None
+    return sorted(n + s for n in aliases for s in ("", "[]", "*", "**", "*[]"))
+
+
+def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
+                       cols: str) -> list[tuple] | None:
+    """Whole-object writes (memset, RT_ZERO, struct copies) whose target's declared type
+    contains the asked member: a local or parameter declared in that function, a global,
+    a parameter declared out of view (conventional type), or a member reached by a chain.
+    The same candidates `_whole_var`/`_whole_struct` accept, found by index look-ups."""
+    types = _holder_types(sc, tr, struct, fields)
+    if types is None:
+        return None
+    by_kind: dict[str, set[str]] = {}
+    for i in range(0, len(types), _CHUNK):
+        chunk = types[i:i + _CHUNK]
+        for r in sc.conn.execute(
+                f"SELECT DISTINCT name, kind FROM sym WHERE type IN ({','.join('?' * len(chunk))})",
+                tuple(chunk)):
+            by_kind.setdefault(r[1], set()).add(r[0])
+    if sum(len(v) for v in by_kind.values()) > _CAP:
+        return None
+    out: list[tuple] = []
+    tcols = cols.replace("t.", "a.")
+    for i in range(0, len(types), _CHUNK):  # declared in the writing function
+        chunk = types[i:i + _CHUNK]
+        out += sc.conn.execute(
+            f"SELECT f.corpus_id, f.path, f.blob_id, {tcols} FROM sym s "
+            "CROSS JOIN assign a ON a.blob_id = s.blob_id AND a.func = s.scope AND a.field = s.name "
+            f"CROSS JOIN file f ON f.blob_id = a.blob_id AND f.corpus_id IN ({sc._in}) "
+            f"WHERE s.type IN ({','.join('?' * len(chunk))}) AND s.kind IN ('param', 'local') "
+            "AND a.kind = 'whole-object'", tuple(chunk)).fetchall()
+    undeclared = ("NOT EXISTS (SELECT 1 FROM sym s WHERE s.blob_id = t.blob_id AND s.scope = t.func"
+                  " AND s.name = t.field AND s.kind IN ('param', 'local'))")
+    outside = sorted(by_kind.get("global", set()) | by_kind.get("extern", set())
+                     | by_kind.get("param", set()))
+    out += _rows_in(sc, "t.field", outside, f"t.kind = 'whole-object' AND {undeclared}", (), cols)
+    members = sorted(by_kind.get("field", set()))
+    out += _rows_in(sc, "t.field", members, "t.kind = 'whole-object' AND t.chain LIKE '%,%'",
+                    (), cols)
+    return list(dict.fromkeys(out))
 
 
 def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None) -> list[Site]:
