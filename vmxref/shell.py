@@ -38,9 +38,21 @@ class Completer:
         return self.matches[state] if state < len(self.matches) else None
 
 
+def _warm_up(sc) -> None:
+    """Load what the first query of each kind would otherwise load (modules, the request
+    API, the profile tables), so that every answer in the shell is fast."""
+    from vmxref.queries import engine, paths, requests, writes  # noqa: F401
+    try:
+        requests.request_api(sc)
+        paths.Entries(sc)
+    except VmxrefError:
+        pass
+
+
 def run(index_dir: Path | None, corpus: str | None, as_json: bool) -> None:
     """Read-eval-print loop until EOF or :quit."""
     sc = api.open_scope(index_dir, corpus)
+    _warm_up(sc)
     history = sc.store.path / "shell_history"
     try:
         import readline

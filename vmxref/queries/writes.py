@@ -199,21 +199,18 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
             by_kind.setdefault(r[1], set()).add(r[0])
     if sum(len(v) for v in by_kind.values()) > _CAP:
         return None
+    # the declared type of the written name in the writing function rides along with each
+    # row (a correlated look-up), so rows of unrelated locals (`p`, `a`) go before classification
+    tset = set(types)
+    outside = by_kind.get("global", set()) | by_kind.get("extern", set()) | by_kind.get("param", set())
+    names = sorted(outside | by_kind.get("local", set()))
+    decl = ("(SELECT s.type FROM sym s INDEXED BY sym_scope WHERE s.blob_id = t.blob_id AND s.scope = t.func AND "
+            "s.name = t.field AND s.kind IN ('param', 'local') ORDER BY s.line DESC LIMIT 1)")
     out: list[tuple] = []
-    tcols = cols.replace("t.", "a.")
-    for i in range(0, len(types), _CHUNK):  # declared in the writing function
-        chunk = types[i:i + _CHUNK]
-        out += sc.conn.execute(
-            f"SELECT f.corpus_id, f.path, f.blob_id, {tcols} FROM sym s "
-            "CROSS JOIN assign a ON a.blob_id = s.blob_id AND a.func = s.scope AND a.field = s.name "
-            f"CROSS JOIN file f ON f.blob_id = a.blob_id AND f.corpus_id IN ({sc._in}) "
-            f"WHERE s.type IN ({','.join('?' * len(chunk))}) AND s.kind IN ('param', 'local') "
-            "AND a.kind = 'whole-object'", tuple(chunk)).fetchall()
-    undeclared = ("NOT EXISTS (SELECT 1 FROM sym s WHERE s.blob_id = t.blob_id AND s.scope = t.func"
-                  " AND s.name = t.field AND s.kind IN ('param', 'local'))")
-    outside = sorted(by_kind.get("global", set()) | by_kind.get("extern", set())
-                     | by_kind.get("param", set()))
-    out += _rows_in(sc, "t.field", outside, f"t.kind = 'whole-object' AND {undeclared}", (), cols)
+    for row in _rows_in(sc, "t.field", names, "t.kind = 'whole-object'", (), f"{cols}, {decl}"):
+        dtype = row[-1]
+        if (dtype in tset) if dtype is not None else (row[6] in outside):
+            out.append(row[:-1])
     members = sorted(by_kind.get("field", set()))
     out += _rows_in(sc, "t.field", members, "t.kind = 'whole-object' AND t.chain LIKE '%,%'",
                     (), cols)
