@@ -12,7 +12,12 @@ after the symbol store is committed):
 The big sets' profiles are written at run time (bench/out/profiles/SET.toml): the shipped
 profile of the family (linux-kvm / virtualbox-vmm) with only `name`, `description` and
 [paths] replaced, so the macro normaliser and every other table are the shipped ones.
-Queries: VMXREF_INDEX=DIR python -m vmxref q --corpus NAME@VERSION 'QUERY' (one process each).
+Queries: VMXREF_INDEX=DIR bench/out/venv-query/bin/vmxref q --corpus NAME@VERSION 'QUERY'
+(one process each) -- a regular, byte-compiled `pip install .` of the checkout in its own
+venv, as a user installs vmxref (the development venv's editable install adds ~14 ms of
+import hooks to every process, and this machine sets PYTHONDONTWRITEBYTECODE, so an
+editable checkout is recompiled by every process). The same queries are then timed inside
+one `vmxref shell` (started once per run; each answer's own time, as `:time` prints it).
 'cold' evicts the index directory and the vmxref package from the page cache
 (posix_fadvise DONTNEED) before each run; 'warm' follows an unmeasured run.
 Peer lookups use the indexes peers.py left in bench/out/idx/SET/ (run it first).
@@ -231,19 +236,59 @@ def latency(cmd: list[str], cwd: Path, env: dict, runs: int, evict_paths: list[P
             "stderr_tail": warm[-1].get("stderr_tail", "")}
 
 
+QUERY_VENV = OUT / "venv-query"
+
+
+def installed_vmxref() -> tuple[Path, Path]:
+    """(the `vmxref` script, its package dir) of a regular install of this checkout in
+    bench/out/venv-query (rebuilt on every bench run, so it is the revision under test)."""
+    import subprocess
+    py = QUERY_VENV / "bin" / "python"
+    if not py.exists():
+        subprocess.run([VENV_PY, "-m", "venv", str(QUERY_VENV)], check=True)
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps",
+                    str(BENCH.parent)], check=True, capture_output=True)
+    subprocess.run([str(py), "-m", "pip", "install", "-q", str(BENCH.parent)], check=True,
+                   capture_output=True)  # the dependencies (search needs whoosh)
+    pkg = subprocess.run([str(py), "-c", "import vmxref, os; print(os.path.dirname(vmxref.__file__))"],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    return QUERY_VENV / "bin" / "vmxref", Path(pkg)
+
+
+def shell_latency(exe: Path, fs: filesets.FileSet, env: dict, runs: int) -> dict:
+    """Per query kind: the median answer time inside a started `vmxref shell` (one shell
+    process per run, every query kind asked once in it, `:time` on)."""
+    import re
+    import subprocess
+    qs = queries_for(fs)
+    script = ":time\n" + "".join(q + "\n" for q in qs.values())
+    times: dict[str, list[float]] = {k: [] for k in qs}
+    for _ in range(runs):
+        out = subprocess.run([str(exe), "shell", "--corpus", fs.corpus], input=script, env=env,
+                             capture_output=True, text=True, cwd=BENCH.parent).stdout
+        ms = [float(m) for m in re.findall(r"\(\d+ results?, ([0-9.]+) ms\)", out)]
+        for k, v in zip(qs, ms):
+            times[k].append(v)
+    return {k: round(statistics.median(v), 1) for k, v in times.items() if v}
+
+
 def bench_queries(fs: filesets.FileSet, index: Path, runs: int,
                   timeout: float | None = None) -> tuple[dict, dict]:
     """Latency of each vmxref query kind and of the peer lookups."""
-    pkg = BENCH.parent / "vmxref"
+    exe, pkg = installed_vmxref()
     env = vmxref_env(index)
     mine = {}
     for kind, text in queries_for(fs).items():
-        cmd = [VENV_PY, "-m", "vmxref", "q", "--corpus", fs.corpus, text]
+        cmd = [str(exe), "q", "--corpus", fs.corpus, text]
         mine[kind] = {"query": text,
                       **latency(cmd, BENCH.parent, env, runs, [index, pkg], timeout)}
         print(f"  {kind:8} {mine[kind]['cold']['wall_s']:.3f}s cold "
               f"{mine[kind]['warm']['wall_s']:.3f}s warm, {mine[kind]['lines']} lines, "
               f"rc {mine[kind]['rc']}", flush=True)
+    shell = shell_latency(exe, fs, env, runs)
+    for kind, ms in shell.items():
+        mine[kind]["shell_ms"] = ms
+        print(f"  {kind:8} {ms:.1f} ms in vmxref shell", flush=True)
     peers = {}
     for name, (cmd, idx, extra) in peer_queries(fs).items():
         if not idx.exists():
