@@ -49,8 +49,8 @@ class Entries:
         for cid, path, bid, line, caller in self.sc.rows(
                 "ref", "t.name = ? AND t.kind IN ('read', 'addr')", (func,), "t.line, t.func"):
             for callee, args in self.sc.conn.execute(
-                    "SELECT callee, args FROM call WHERE blob_id = ? AND line <= ? AND end_line >= ?",
-                    (bid, line, line)):
+                    "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND line <= ? "
+                    "AND end_line >= ?", (bid, caller or "", line, line)):
                 if callee in regs:
                     idx, kind = regs[callee]
                     a = [x.lstrip("&").strip() for x in json.loads(args)]
