@@ -135,3 +135,16 @@ def test_missing_fulltext_index_exits_2(tmp_path):
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, ["search", "tsc", "--index", str(tmp_path)])
     assert r.exit_code == 2 and "vmxref index" in r.output
+
+
+@pytest.mark.parametrize("args", [("kvm", "clock"), ("tsc_offset", "--json"), ("no_such_text_here",)])
+def test_fast_path_answers_like_the_full_cli(kvm_index, args):
+    """`vmxref search ...` without --in/--path runs in vmxref.fastcli (no click import);
+    its output and exit code are those of the click command."""
+    import subprocess
+    import sys
+    full = CliRunner().invoke(cli, ["search", *args, "--index", str(kvm_index)])
+    fast = subprocess.run([sys.executable, "-m", "vmxref", "search", *args, "--index",
+                           str(kvm_index)], capture_output=True, text=True, timeout=60)
+    assert fast.returncode == full.exit_code
+    assert fast.stdout == full.output

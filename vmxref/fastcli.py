@@ -16,7 +16,7 @@ VERBS = frozenset({"def", "refs", "callers", "callees", "writes", "reads", "call
 
 def _parse(argv: list[str]) -> tuple[str, str | None, str | None, bool] | None:
     """(query, corpus, index dir, json) for a plain query invocation, else None."""
-    if not argv or (argv[0] not in VERBS and argv[0] != "q"):
+    if not argv or (argv[0] not in VERBS and argv[0] not in ("q", "search")):
         return None
     words, corpus, index, as_json = [], None, os.environ.get("VMXREF_INDEX"), False
     it = iter(argv[1:])
@@ -44,6 +44,9 @@ def _parse(argv: list[str]) -> tuple[str, str | None, str | None, bool] | None:
         if len(words) != 1:
             return None
         return words[0], corpus, index, as_json
+    if argv[0] == "search":  # the words are one text (as `vmxref search` quotes them)
+        from vmxref.queries.lang import quote
+        return f"search {quote(' '.join(words))}", corpus, index, as_json
     return f"{argv[0]} {' '.join(words)}", corpus, index, as_json
 
 
