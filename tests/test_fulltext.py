@@ -260,3 +260,20 @@ def test_publish_without_rename_exchange(tmp_path: Path, monkeypatch: pytest.Mon
     build(d, _files(kvm_version="6.2"), procs=1)
     assert {h.version for h in search(d, "tsc", corpus="kvm")} == {"6.2"}
     assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == ["fulltext"]
+
+
+def test_index_of_the_previous_docs_format_is_still_searched(tmp_path: Path) -> None:
+    """docs.json format 2 (one list per doc) written by earlier builds reads like format 3."""
+    import json
+    d = tmp_path / "fulltext"
+    build(d, _files())
+    new = [(h.corpus, h.version, h.path, h.line) for h in search(d, "TscTicks")]
+    meta = json.loads((d / "docs.json").read_text())
+    st, lab = meta["start"], meta["labels"]
+    docs = [[*lab[meta["label"][i]], meta["paths"][i], b]
+            for b in range(len(st) - 1) for i in range(st[b], st[b + 1])]
+    offs = meta["offsets"]
+    (d / "docs.json").write_text(json.dumps({"format": 2, "docs": docs,
+                                             "blobs": [offs[i:i + 2] for i in range(0, len(offs), 2)]}))
+    fulltext._open_cache.clear()
+    assert new and [(h.corpus, h.version, h.path, h.line) for h in search(d, "TscTicks")] == new
