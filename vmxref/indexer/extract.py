@@ -12,9 +12,12 @@ the enclosing function, and (for member accesses) the receiver chain:
 from __future__ import annotations
 
 import bisect
-import json
 import re
+from functools import lru_cache, partial
+from itertools import accumulate, compress, repeat
+from json.encoder import encode_basestring_ascii as _jstr
 from dataclasses import dataclass, field
+from operator import le, not_, or_, sub
 
 from vmxref import logfmt
 from vmxref.indexer import ts
@@ -38,6 +41,7 @@ QUERY = """
 (case_statement) @case
 (return_statement) @ret
 (ERROR) @err
+(if_statement condition: (_) @ifcond)
 """
 
 # Calls that overwrite a whole object given its address (first argument).
@@ -76,10 +80,18 @@ class Facts:
 
 
 class _Ctx:
-    """Per-file extraction state: source bytes, function spans, position sets."""
+    """Per-file extraction state: source bytes, function spans, position sets.
 
-    def __init__(self, src: bytes, lang: str, profile):
+    Texts are sliced from latin-1 decodings of the source and of the normalised text (one
+    character per byte, so byte offsets index them); a slice that is not pure ASCII is
+    decoded from the bytes as UTF-8 instead, so results equal `bytes[a:b].decode("utf-8",
+    "replace")`. Lines and columns come from the newline offsets (tree-sitter counts rows
+    by b"\\n" and columns in bytes), which avoids building a Point per node.
+    """
+
+    def __init__(self, src: bytes, lang: str, profile, norm: bytes | None = None):
         self.src, self.lang, self.profile = src, lang, profile
+        self.norm = norm if norm is not None else src
         self.f = Facts()
         self.fstarts: list[int] = []
         self.fends: list[int] = []
@@ -91,22 +103,46 @@ class _Ctx:
         self.decl_names: set[int] = set()
         self.field_counts: dict[str, int] = {}
         self.macro_args: set[int] = set()
-        self._nl: list[int] | None = None
+        self.cond_starts: list[int] = []  # `if` conditions (see _guard_end)
+        self.cond_ends: list[int] = []
+        # -1, then the offset of every newline (segment lengths + 1, accumulated in C)
+        self._nl = list(accumulate(map((1).__add__, map(len, src.split(b"\n"))), initial=-1))
+        self._nl.pop()  # the end of the last segment is no newline
+        self._srcs = src.decode("latin-1")
+        self._norms = self._srcs if self.norm is src else self.norm.decode("latin-1")
+        self._ascii = self.norm.isascii()
 
     def text(self, node, limit: int = MAX_TEXT) -> str:
         """Source text of a node, whitespace-collapsed, cut at `limit` characters."""
-        raw = self.src[node.start_byte:min(node.end_byte, node.start_byte + limit * 4)]
-        s = " ".join(raw.decode("utf-8", "replace").split())
+        a, b = node.start_byte, node.end_byte
+        if b > a + limit * 4:
+            b = a + limit * 4
+        s = self._srcs[a:b]
+        if not s.isascii():
+            s = self.src[a:b].decode("utf-8", "replace")
+        s = " ".join(s.split())
         return s if len(s) <= limit else s[: limit - 1] + "…"
 
     def name(self, node) -> str:
         """A name from the normalised text (macro pasting may have rewritten it)."""
+        s = self._norms[node.start_byte:node.end_byte]
+        if self._ascii or s.isascii():
+            return s
         return self.norm[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def pos(self, node) -> tuple[int, int]:
+        """1-based (line, column) of a node's start."""
+        b = node.start_byte
+        nl = self._nl
+        line = bisect.bisect_left(nl, b)
+        return line, b - nl[line - 1]
+
+    def eline(self, node) -> int:
+        """1-based line of a node's end (as tree-sitter's end_point row + 1)."""
+        return bisect.bisect_left(self._nl, node.end_byte)
 
     def newlines(self) -> list[int]:
         """Offsets of every newline, after a -1 sentinel (line of offset o: bisect_left(nl, o))."""
-        if self._nl is None:
-            self._nl = [-1] + [m.start() for m in _NEWLINE.finditer(self.src)]
         return self._nl
 
     def func_at(self, byte: int) -> str:
@@ -117,17 +153,23 @@ class _Ctx:
         return ""
 
 
+def _jlist(items) -> str:
+    """json.dumps of a list of strings (same output, without the encoder object)."""
+    return "[" + ", ".join(map(_jstr, items)) + "]"
+
+
 def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: str = "printf",
             text: bytes | None = None) -> Facts:
     """Extract every fact of one file from its tree (see module docstring)."""
-    cx = _Ctx(src, lang, profile)
-    cx.norm = text if text is not None else src
+    cx = _Ctx(src, lang, profile, text)
     cx.dialect = dialect
     query = QUERY + ("(class_specifier body: (_)) @struct\n" if lang == "cpp" else "")
     caps = ts.captures(tree.root_node, lang, query)
+    _doc_order(caps)
     get = lambda k: caps.get(k, ())  # noqa: E731
     cx.f.nlines = src.count(b"\n") + 1
     _errors(cx, get("err"))
+    cx.cond_starts, cx.cond_ends = _union(get("ifcond"))
     _functions(cx, get("func"))
     _structs(cx, get("struct"))
     for n in get("typedef"):
@@ -154,8 +196,9 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
         _case(cx, n)
     for n in get("ret"):
         _return(cx, n)
-    _field_refs(cx, get("fexpr"))
-    _ident_refs(cx, text if text is not None else src, get("tid"))
+    special = _special_kinds(cx)  # the write / call / address sets are complete here
+    _field_refs(cx, get("fexpr"), special)
+    _ident_refs(cx, text if text is not None else src, get("tid"), special)
     if macro_uses:
         nl = cx.newlines()
         for name, off in macro_uses:
@@ -164,21 +207,41 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     return cx.f
 
 
-def _pos(node) -> tuple[int, int]:
-    p = node.start_point
-    return p[0] + 1, p[1] + 1
-
-
 def _span(node) -> tuple[int, int]:
     return node.start_byte, node.end_byte
 
 
 # --- errors and functions -------------------------------------------------------------
 
+def _doc_order(caps: dict) -> None:
+    """Put the order-sensitive capture lists in document order (outer node first).
+
+    QueryCursor.captures does not always return nodes in document order (seen in files with
+    ERROR nodes: the order then varies from call to call), and field positions and the
+    error list follow this order.
+    """
+    for k in ("err", "fdecl"):
+        if k in caps:
+            caps[k] = sorted(caps[k], key=lambda n: (n.start_byte, -n.end_byte))
+
+
+def _union(nodes) -> tuple[list[int], list[int]]:
+    """Starts and ends of the disjoint byte ranges that the nodes cover (sorted)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in sorted((n.start_byte, n.end_byte) for n in nodes):
+        if ends and a <= ends[-1]:
+            ends[-1] = max(ends[-1], b)
+        else:
+            starts.append(a)
+            ends.append(b)
+    return starts, ends
+
+
 def _errors(cx: _Ctx, nodes) -> None:
     lines: set[int] = set()
     for n in nodes:
-        a, b = n.start_point[0] + 1, n.end_point[0] + 1
+        a, b = cx.pos(n)[0], cx.eline(n)
         cx.f.errors.append((a, b))
         lines.update(range(a, b + 1))
     cx.f.err_lines = len(lines)
@@ -252,7 +315,8 @@ def _base_type(cx: _Ctx, tnode) -> str:
 def _functions(cx: _Ctx, nodes) -> None:
     prof = cx.profile
     for n in nodes:
-        fd = _function_declarator(n.child_by_field_name("declarator"))
+        decl = n.child_by_field_name("declarator")
+        fd = _function_declarator(decl)
         if fd is None:
             continue
         nm = declarator_name(fd.child_by_field_name("declarator"))
@@ -262,21 +326,22 @@ def _functions(cx: _Ctx, nodes) -> None:
         params = fd.child_by_field_name("parameters")
         if nm.type == "qualified_identifier":
             inner = nm.child_by_field_name("name")
-            scope = cx.name(nm.child_by_field_name("scope")) if nm.child_by_field_name("scope") else ""
+            sc = nm.child_by_field_name("scope")
+            scope = cx.name(sc) if sc else ""
             name = cx.name(inner) if inner is not None else name
         arg = prof.function_name_arg(name) if prof is not None else None
         if arg is not None and params is not None:
             real = _macro_arg_name(cx, params, arg)
             if real:
                 cx.macro_fn = True
-                cx.f.refs.append((name, "macro", *_pos(nm), real, None))
+                cx.f.refs.append((name, "macro", *cx.pos(nm), real, None))
                 name = real
         cx.decl_names.add(nm.start_byte)
         static = any(c.type == "storage_class_specifier" and cx.name(c) == "static"
                      for c in n.children)
-        rtype = _base_type(cx, n.child_by_field_name("type")) + _stars(n.child_by_field_name("declarator"))[:-2]
-        line, col = _pos(nm)
-        cx.f.syms.append((name, "function", line, col, n.end_point[0] + 1, scope, rtype, 0,
+        rtype = _base_type(cx, n.child_by_field_name("type")) + _stars(decl)[:-2]
+        line, col = cx.pos(nm)
+        cx.f.syms.append((name, "function", line, col, cx.eline(n), scope, rtype, 0,
                           1 if static else 0, cx.text(fd, 200)))
         cx.fstarts.append(n.start_byte)
         cx.fends.append(n.end_byte)
@@ -310,7 +375,7 @@ def _params(cx: _Ctx, params, fname: str) -> None:
         nm = declarator_name(d) if d is not None else None
         if nm is not None:
             cx.decl_names.add(nm.start_byte)
-            line, col = _pos(nm)
+            line, col = cx.pos(nm)
             ptype = _base_type(cx, p.child_by_field_name("type")) + _stars(d)
             const = any(c.type == "type_qualifier" and cx.name(c) == "const" for c in p.children)
             cx.f.syms.append((cx.name(nm), "param", line, col, line, fname, ptype, pos,
@@ -333,7 +398,7 @@ def _structs(cx: _Ctx, nodes) -> None:
             cx.decl_names.add(nm.start_byte)
         elif parent is not None and parent.type == "type_definition":
             tds = [d for d in parent.children_by_field_name("declarator") if d.type == "type_identifier"]
-            name = cx.name(tds[0]) if tds else f"(anonymous@{n.start_point[0] + 1})"
+            name = cx.name(tds[0]) if tds else f"(anonymous@{cx.pos(n)[0]})"
         elif parent is not None and parent.type == "field_declaration":
             body = parent.parent
             while body is not None and body.type.startswith("preproc_"):
@@ -343,7 +408,7 @@ def _structs(cx: _Ctx, nodes) -> None:
             fnm = declarator_name(d) if d is not None else None
             name = f"{owner}::{cx.name(fnm)}" if fnm is not None else owner
         else:
-            name = f"(anonymous@{n.start_point[0] + 1})"
+            name = f"(anonymous@{cx.pos(n)[0]})"
         cx.struct_names[n.id] = name
         body = n.child_by_field_name("body")
         if body is not None:
@@ -352,13 +417,13 @@ def _structs(cx: _Ctx, nodes) -> None:
             if c.type == "base_class_clause":  # C++ inheritance: fields of the bases
                 for b in c.named_children:
                     if b.type in ("type_identifier", "qualified_identifier", "template_type"):
-                        line, col = _pos(b)
+                        line, col = cx.pos(b)
                         cx.f.syms.append((_base_type(cx, b), "base", line, col, line, name,
                                           None, 0, 0, None))
         if nm is not None or (parent is not None and parent.type == "type_definition"):
             kind = n.type.split("_")[0]
-            line, col = _pos(nm if nm is not None else n)
-            cx.f.syms.append((name, kind, line, col, n.end_point[0] + 1, "", None, 0, 0, None))
+            line, col = cx.pos(nm if nm is not None else n)
+            cx.f.syms.append((name, kind, line, col, cx.eline(n), "", None, 0, 0, None))
 
 
 def _typedef(cx: _Ctx, n) -> None:
@@ -368,7 +433,7 @@ def _typedef(cx: _Ctx, n) -> None:
         if nm is None:
             continue
         cx.decl_names.add(nm.start_byte)
-        line, col = _pos(nm)
+        line, col = cx.pos(nm)
         cx.f.syms.append((cx.name(nm), "typedef", line, col, line, "", base + _stars(d), 0, 0,
                           cx.text(n, 160)))
 
@@ -389,7 +454,7 @@ def _field_decl(cx: _Ctx, n) -> None:
         if nm is None:
             continue
         cx.decl_names.add(nm.start_byte)
-        line, col = _pos(nm)
+        line, col = cx.pos(nm)
         cx.f.syms.append((cx.name(nm), "field", line, col, line, owner, base + _stars(d), pos, 0, None))
 
 
@@ -398,7 +463,7 @@ def _enum(cx: _Ctx, n) -> None:
     ename = cx.name(nm) if nm is not None else ""
     if nm is not None and n.child_by_field_name("body") is not None:
         cx.decl_names.add(nm.start_byte)
-        cx.f.syms.append((ename, "enum", *_pos(nm), n.end_point[0] + 1, "", None, 0, 0, None))
+        cx.f.syms.append((ename, "enum", *cx.pos(nm), cx.eline(n), "", None, 0, 0, None))
     body = n.child_by_field_name("body")
     if body is None:
         return
@@ -409,7 +474,7 @@ def _enum(cx: _Ctx, n) -> None:
         en = e.child_by_field_name("name")
         val = e.child_by_field_name("value")
         cx.decl_names.add(en.start_byte)
-        line, col = _pos(en)
+        line, col = cx.pos(en)
         cx.f.syms.append((cx.name(en), "enumerator", line, col, line, ename, None, i, 0,
                           cx.text(val, 120) if val is not None else None))
         i += 1
@@ -421,8 +486,8 @@ def _macro(cx: _Ctx, nm, kind: str) -> None:
     val = d.child_by_field_name("value")
     params = d.child_by_field_name("parameters")
     text = (cx.name(params) if params is not None else "") + " " + (cx.text(val, 400) if val is not None else "")
-    line, col = _pos(nm)
-    cx.f.syms.append((cx.name(nm), kind, line, col, d.end_point[0] + 1, "", None, 0, 0, text.strip()))
+    line, col = cx.pos(nm)
+    cx.f.syms.append((cx.name(nm), kind, line, col, cx.eline(d), "", None, 0, 0, text.strip()))
 
 
 # --- declarations and initializers ------------------------------------------------------
@@ -453,7 +518,7 @@ def _macro_statement(cx: _Ctx, n, tnode) -> bool:
     name = cx.name(name_node)
     if not name.isupper() and "_" not in name:
         return False
-    line, col = _pos(name_node)
+    line, col = cx.pos(name_node)
     texts = [cx.text(a, 160) for a in args]
     for a in args:
         for c in (a, *a.named_children):
@@ -462,7 +527,7 @@ def _macro_statement(cx: _Ctx, n, tnode) -> bool:
     cx.decl_names.add(name_node.start_byte)
     cx.call_fn_nodes.add(_span(name_node))
     cx.f.calls.append((line, col, cx.func_at(n.start_byte), name, "direct", None,
-                       json.dumps(texts), n.end_point[0] + 1, None))
+                       _jlist(texts), cx.eline(n), None))
     cx.f.refs.append((name, "call", line, col, cx.func_at(n.start_byte), None))
     return True
 
@@ -473,8 +538,8 @@ def _declaration(cx: _Ctx, n) -> None:
     if not func and _macro_statement(cx, n, tnode):
         return
     base = _base_type(cx, tnode)
-    static = any(c.type == "storage_class_specifier" and cx.name(c) in ("static",) for c in n.children)
-    extern = any(c.type == "storage_class_specifier" and cx.name(c) == "extern" for c in n.children)
+    classes = {cx.name(c) for c in n.children if c.type == "storage_class_specifier"}
+    static, extern = "static" in classes, "extern" in classes
     for d in n.children_by_field_name("declarator"):
         value = d.child_by_field_name("value") if d.type == "init_declarator" else None
         inner = d.child_by_field_name("declarator") if d.type == "init_declarator" else d
@@ -483,7 +548,7 @@ def _declaration(cx: _Ctx, n) -> None:
             continue
         name = cx.name(nm)
         cx.decl_names.add(nm.start_byte)
-        line, col = _pos(nm)
+        line, col = cx.pos(nm)
         fd = _function_declarator(inner)
         if fd is not None and value is None and _stars(inner) == "()":
             cx.f.syms.append((name, "prototype", line, col, line, "", base, 0, 1 if static else 0,
@@ -496,16 +561,16 @@ def _declaration(cx: _Ctx, n) -> None:
             _initializer(cx, value, [f"v:{name}"], func, "init")
             if value.type == "initializer_list" and not any(
                     c.type == "initializer_pair" for c in value.named_children):
-                vl, vc = _pos(value)  # `= { 0 }` / positional: the whole object is initialised
-                cx.f.assigns.append((vl, vc, func, name, json.dumps([f"v:{name}"]), "=",
+                vl, vc = cx.pos(value)  # `= { 0 }` / positional: the whole object is initialised
+                cx.f.assigns.append((vl, vc, func, name, _jlist([f"v:{name}"]), "=",
                                      cx.text(value), "init"))
 
 
 def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str) -> None:
     """Record writes of an initializer: plain values, designated and positional lists."""
     if value.type != "initializer_list":
-        line, col = _pos(value)
-        cx.f.assigns.append((line, col, func, _last_field(chain), json.dumps(chain), "=",
+        line, col = cx.pos(value)
+        cx.f.assigns.append((line, col, func, _last_field(chain), _jlist(chain), "=",
                              cx.text(value), wkind))
         return
     idx = 0
@@ -584,26 +649,20 @@ def chain_of(cx: _Ctx, node, depth: int = 0) -> list[str]:
 
 # --- calls, writes, references -----------------------------------------------------------
 
-def _args(cx: _Ctx, args) -> list:
-    return [cx.text(a, 160) for a in args.named_children if a.type != "comment"] if args is not None else []
-
-
 def _call(cx: _Ctx, n) -> None:
     fn = n.child_by_field_name("function")
-    args = n.child_by_field_name("arguments")
     if fn is None:
         return
-    func = cx.func_at(n.start_byte)
-    line, col = _pos(fn)
+    args = n.child_by_field_name("arguments")
     t = fn.type
     recv = None
     if t == "identifier":
         callee, kind = cx.name(fn), "direct"
         if callee in STATIC_CALL:
             return  # recorded with the outer call
-        cx.call_fn_nodes.add(_span(fn))
-    elif t == "call_expression" and fn.child_by_field_name("function") is not None \
-            and cx.name(fn.child_by_field_name("function")) in STATIC_CALL:
+        cx.call_fn_nodes.add((fn.start_byte, fn.end_byte))
+    elif t == "call_expression" and (inner_fn := fn.child_by_field_name("function")) is not None \
+            and cx.name(inner_fn) in STATIC_CALL:
         inner = fn.child_by_field_name("arguments")
         names = [c for c in inner.named_children if c.type == "identifier"] if inner is not None else []
         if not names:
@@ -613,7 +672,7 @@ def _call(cx: _Ctx, n) -> None:
     elif t == "field_expression":
         fld = fn.child_by_field_name("field")
         callee, kind = (cx.name(fld) if fld is not None else "?"), "member"
-        recv = json.dumps(chain_of(cx, fn.child_by_field_name("argument")))
+        recv = _jlist(chain_of(cx, fn.child_by_field_name("argument")))
         cx.call_fn_nodes.add(_span(fn))
     elif t in ("qualified_identifier", "template_function"):
         nm = fn.child_by_field_name("name")
@@ -621,27 +680,38 @@ def _call(cx: _Ctx, n) -> None:
         cx.call_fn_nodes.add(_span(fn))
     else:
         ch = chain_of(cx, fn)
-        callee, kind, recv = _last_field(ch) or "?", "pointer", json.dumps(ch)
-    arglist = _args(cx, args)
-    cx.f.calls.append((line, col, func, callee, kind, recv, json.dumps(arglist), n.end_point[0] + 1,
-                       _guard_end(n)))
-    if args is not None:
-        _logcall(cx, n, args, callee, func, line, col, arglist)
-        if callee in WHOLE_OBJECT_WRITERS and args.named_children:
-            a0 = args.named_children[0]
-            target = a0.child_by_field_name("argument") if a0.type == "pointer_expression" else a0
-            ch = chain_of(cx, target)
-            cx.f.assigns.append((line, col, func, _last_field(ch), json.dumps(ch), callee,
-                                 cx.text(n), "whole-object"))
-            cx.write_nodes.add(_span(target))
+        callee, kind, recv = _last_field(ch) or "?", "pointer", _jlist(ch)
+    func = cx.func_at(n.start_byte)
+    line, col = cx.pos(fn)
+    if args is None:
+        cx.f.calls.append((line, col, func, callee, kind, recv, "[]", cx.eline(n),
+                           _guard_end(cx, n)))
+        return
+    named = args.named_children
+    kids = [a for a in named if a.type != "comment"]
+    text = cx.text
+    jargs = _jlist([text(a, 160) for a in kids])
+    cx.f.calls.append((line, col, func, callee, kind, recv, jargs, cx.eline(n),
+                       _guard_end(cx, n)))
+    _logcall(cx, kids, callee, func, line, col, jargs)
+    if callee in WHOLE_OBJECT_WRITERS and named:
+        a0 = named[0]
+        target = a0.child_by_field_name("argument") if a0.type == "pointer_expression" else a0
+        ch = chain_of(cx, target)
+        cx.f.assigns.append((line, col, func, _last_field(ch), _jlist(ch), callee,
+                             cx.text(n), "whole-object"))
+        cx.write_nodes.add(_span(target))
 
 
 _GUARD_WRAPPERS = frozenset({"parenthesized_expression", "condition_clause", "unary_expression",
                              "binary_expression", "call_expression", "argument_list"})
 
 
-def _guard_end(n) -> int | None:
+def _guard_end(cx: _Ctx, n) -> int | None:
     """When the call is (part of) an `if` condition: last line of the guarded branch."""
+    i = bisect.bisect_right(cx.cond_starts, n.start_byte) - 1
+    if i < 0 or n.start_byte >= cx.cond_ends[i]:
+        return None  # in no `if` condition: no need to walk up the parents
     node, prev = n.parent, n
     for _ in range(6):
         if node is None:
@@ -650,7 +720,7 @@ def _guard_end(n) -> int | None:
             cond = node.child_by_field_name("condition")
             if cond is not None and cond.start_byte <= prev.start_byte < cond.end_byte:
                 cons = node.child_by_field_name("consequence")
-                return cons.end_point[0] + 1 if cons is not None else None
+                return cx.eline(cons) if cons is not None else None
             return None
         if node.type not in _GUARD_WRAPPERS:
             return None
@@ -703,13 +773,24 @@ def _unescape(s: str) -> str:
     return s[1:]
 
 
-def _logcall(cx: _Ctx, n, args, callee: str, func: str, line: int, col: int, arglist) -> None:
-    kids = [a for a in args.named_children if a.type != "comment"]
+@lru_cache(maxsize=8192)
+def _literal_keys(fmt: str, dialect: str) -> tuple[str, ...]:
+    """logfmt.literal_keys, memoised (format strings repeat across a corpus' files)."""
+    return tuple(logfmt.literal_keys(fmt, dialect))
+
+
+_STRINGISH = frozenset({"string_literal", "concatenated_string", "parenthesized_expression"})
+
+
+def _logcall(cx: _Ctx, kids, callee: str, func: str, line: int, col: int, jargs: str) -> None:
+    """A call with a string literal among its first 4 arguments: a log call candidate."""
     for i, a in enumerate(kids[:4]):
+        if a.type not in _STRINGISH:
+            continue  # _string_value would return None
         s = _string_value(cx, a)
         if s is not None and s.strip():
-            keys = logfmt.literal_keys(s, cx.dialect)
-            cx.f.logcalls.append((line, col, func, callee, s, i, json.dumps(arglist), " ".join(keys)))
+            keys = _literal_keys(s, cx.dialect)
+            cx.f.logcalls.append((line, col, func, callee, s, i, jargs, " ".join(keys)))
             return
 
 
@@ -721,8 +802,8 @@ def _assign(cx: _Ctx, n) -> None:
         return
     ch = chain_of(cx, left)
     opt = cx.name(op) if op is not None else "="
-    line, col = _pos(left)
-    cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), json.dumps(ch), opt,
+    line, col = cx.pos(left)
+    cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), _jlist(ch), opt,
                          cx.text(right) if right is not None else "",
                          "assign" if opt == "=" else "compound"))
     cx.write_nodes.add(_span(left))
@@ -736,8 +817,8 @@ def _update(cx: _Ctx, n) -> None:
     if arg is None:
         return
     ch = chain_of(cx, arg)
-    line, col = _pos(arg)
-    cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), json.dumps(ch),
+    line, col = cx.pos(arg)
+    cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), _jlist(ch),
                          cx.name(op) if op is not None else "++", "", "incdec"))
     cx.write_nodes.add(_span(arg))
 
@@ -762,9 +843,9 @@ def _pointer(cx: _Ctx, n) -> None:
     if callee in WHOLE_OBJECT_WRITERS:  # arg 0 is recorded by _call; the others are read
         return
     ch = chain_of(cx, arg)
-    line, col = _pos(arg)
+    line, col = cx.pos(arg)
     idx = [c for c in parent.named_children if c.type != "comment"].index(n) + 1
-    cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), json.dumps(ch),
+    cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), _jlist(ch),
                          f"&{idx}", cx.text(call, 200), "out-param"))
     cx.write_nodes.add(_span(arg))
 
@@ -775,38 +856,29 @@ def _return(cx: _Ctx, n) -> None:
     if val is None or val.type == "comment":
         return
     func = cx.func_at(n.start_byte)
-    line, col = _pos(val)
-    cx.f.assigns.append((line, col, func, "<return>", json.dumps([f"r:{func}"]), "return",
+    line, col = cx.pos(val)
+    cx.f.assigns.append((line, col, func, "<return>", _jlist([f"r:{func}"]), "return",
                          cx.text(val), "return"))
 
 
 def _case(cx: _Ctx, n) -> None:
     val = n.child_by_field_name("value")
-    line, col = _pos(val if val is not None else n)
+    line, col = cx.pos(val if val is not None else n)
     cx.f.cases.append((line, col, cx.func_at(n.start_byte),
                        cx.text(val, 120) if val is not None else "default"))
 
 
-def _ref_kind(cx: _Ctx, span: tuple[int, int]) -> str:
-    if span in cx.write_nodes:
-        return "write"
-    if span in cx.call_fn_nodes:
-        return "call"
-    if span in cx.addr_nodes:
-        return "addr"
-    return "read"
-
-
-def _field_refs(cx: _Ctx, nodes) -> None:
-    refs = cx.f.refs
+def _field_refs(cx: _Ctx, nodes, special: dict[tuple[int, int], str]) -> None:
+    refs, pos, name, func_at = cx.f.refs, cx.pos, cx.name, cx.func_at
     for n in nodes:
         fld = n.child_by_field_name("field")
         if fld is None:
             continue
-        line, col = _pos(fld)
+        line, col = pos(fld)
         ch = chain_of(cx, n.child_by_field_name("argument"))
-        refs.append((cx.name(fld), _ref_kind(cx, _span(n)), line, col, cx.func_at(n.start_byte),
-                     json.dumps(ch)))
+        sb = n.start_byte
+        refs.append((name(fld), special.get((sb, n.end_byte), "read"), line, col, func_at(sb),
+                     _jlist(ch)))
 
 
 _NONCODE = re.compile(
@@ -814,7 +886,7 @@ _NONCODE = re.compile(
     rb"|\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
     rb"|\n[ \t]*\#[^\n\\/]*(?:(?:\\.|/(?![*/]))[^\n\\/]*)*", re.S)
 _BLANK = bytes(b if b == 10 else 32 for b in range(256))
-_NEWLINE = re.compile(rb"\n")
+_NONCODE_SPLIT = re.compile(b"(" + _NONCODE.pattern + b")", re.S)
 KEYWORDS = frozenset(
     "auto break case char const continue default do double else enum extern float for goto "
     "if inline int long register restrict return short signed sizeof static struct switch "
@@ -824,53 +896,78 @@ KEYWORDS = frozenset(
     "__typeof__ asm __asm__ __volatile__ volatile defined".split())
 
 
-# Identifiers not preceded by `.`/`->` (fields are _field_refs' job).
-_IDENT = re.compile(rb"(?<![\w.>$])[A-Za-z_]\w*")
-_KEYWORDS_B = frozenset(k.encode() for k in KEYWORDS)
+# _ident_refs' tokens: word runs with the `.`/`>`/`$` before them. A token that is an
+# identifier is exactly an identifier not preceded by a word character, `.`, `>` or `$`
+# (fields after `.`/`->` are _field_refs' job).
+_TOKEN = re.compile(r"([.>$\w]\w*)", re.ASCII)
 
 
 def code_only(text: bytes) -> bytes:
     """`text` with comments, string/char literals and preprocessor lines blanked (same length)."""
-    return _NONCODE.sub(lambda m: m.group().translate(_BLANK), b"\n" + text)[1:]
+    parts = _NONCODE_SPLIT.split(b"\n" + text)  # code, match, code, ..., code
+    parts[1::2] = map(bytes.translate, parts[1::2], repeat(_BLANK))
+    return b"".join(parts)[1:]
 
 
-def _ident_refs(cx: _Ctx, text: bytes, tids) -> None:
+def _special_kinds(cx: _Ctx) -> dict[tuple[int, int], str]:
+    """Span -> ref kind for written / called / address-taken nodes (write > call > addr)."""
+    out = dict.fromkeys(cx.addr_nodes, "addr")
+    out.update(dict.fromkeys(cx.call_fn_nodes, "call"))
+    out.update(dict.fromkeys(cx.write_nodes, "write"))
+    return out
+
+
+def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str]) -> None:
     """Identifier references by a regex scan of the code (no per-node Python work).
 
     Field names after `.`/`->` are left to _field_refs; declarations, keywords and type
     names (from the tree) are skipped; the kind comes from the write/call/address sets.
+    The scan splits a latin-1 decoding of the code (one character per byte, so offsets are
+    byte offsets) into word tokens with their `.`/`>`/`$` prefix; tokens that are
+    identifiers without a prefix are the references. Everything per token runs in C
+    (map / compress / zip); only the few special (write, call, address) spans loop.
     """
-    refs, decl, src = cx.f.refs, cx.decl_names, cx.src
+    refs, decl = cx.f.refs, cx.decl_names
+    nl, bis, name_of = cx._nl, bisect.bisect_left, cx.name
     types = set()
     for n in tids:
         sb = n.start_byte
         types.add(sb)
         if sb in decl:
             continue
-        line, col = n.start_point
+        line = bis(nl, sb)
         kind = "read" if sb in cx.macro_args else "type"  # DECLARE_WORK(w, fn): fn is a value
-        refs.append((cx.name(n), kind, line + 1, col + 1, cx.func_at(sb), None))
-    code = code_only(text)
-    nl = cx.newlines()
+        refs.append((name_of(n), kind, line, sb - nl[line - 1], cx.func_at(sb), None))
+    parts = _TOKEN.split(code_only(text).decode("latin-1"))
+    toks = parts[1::2]
+    starts = list(accumulate(map(len, parts)))[0::2]  # start of parts[2i + 1]
+    # not a reference: a keyword, a number or a word after `.`/`->`/`$`; a declaration, a type
+    bad = KEYWORDS.union([t for t in set(toks) if not t.isidentifier()])
     skip = decl | types
-    writes, calls, addrs = cx.write_nodes, cx.call_fn_nodes, cx.addr_nodes
+    ok = list(map(not_, map(or_, map(bad.__contains__, toks), map(skip.__contains__, starts))))
+    names, starts = list(compress(toks, ok)), list(compress(starts, ok))
+    lines = list(map(partial(bis, nl), starts))
+    cols = map(sub, starts, map(([0] + nl).__getitem__, lines))  # nl[line - 1]
+    kinds = ["read"] * len(starts)
+    if special:
+        where = dict(zip(starts, range(len(starts))))
+        for (s, e), k in special.items():
+            i = where.get(s)
+            if i is not None and s + len(names[i]) == e:
+                kinds[i] = k
+    refs.extend(zip(names, kinds, lines, cols, _funcs_of(cx, starts), repeat(None)))
+
+
+def _funcs_of(cx: _Ctx, starts: list[int]) -> list[str]:
+    """Enclosing function name of each (ascending) offset, '' outside functions."""
     fstarts, fends, fnames = cx.fstarts, cx.fends, cx.fnames
-    fi, nf = 0, len(fstarts)
-    bis, append = bisect.bisect_left, refs.append
-    kw = _KEYWORDS_B
-    for m in _IDENT.finditer(code):
-        s = m.start()
-        if s in skip:
-            continue
-        name = m.group()
-        if name in kw:
-            continue
-        e = m.end()
+    bounds = [b for pair in zip(fstarts, fends) for b in pair]
+    if all(map(le, bounds, bounds[1:])):  # disjoint spans: one bisect per offset, in C
+        labels = [""] + [x for nm in fnames for x in (nm, "")]
+        return list(map(labels.__getitem__, map(partial(bisect.bisect_right, bounds), starts)))
+    out, fi, nf = [], 0, len(fstarts)  # overlapping spans (parse errors): first one ending after
+    for s in starts:
         while fi < nf and fends[fi] <= s:
             fi += 1
-        span = (s, e)
-        kind = ("read" if not (span in writes or span in calls or span in addrs) else
-                "write" if span in writes else "call" if span in calls else "addr")
-        line = bis(nl, s)
-        append((name.decode("utf-8", "replace"), kind, line, s - nl[line - 1],
-                fnames[fi] if fi < nf and fstarts[fi] <= s else "", None))
+        out.append(fnames[fi] if fi < nf and fstarts[fi] <= s else "")
+    return out

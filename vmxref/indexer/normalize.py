@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate, compress, repeat
+from operator import sub
 
 __all__ = ["MacroProfile", "load_profile", "normalize", "KINDS"]
 
@@ -30,10 +32,12 @@ _NONCODE = re.compile(
     rb"|\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
     rb"|\n[ \t]*\#[^\n\\/]*(?:(?:\\.|/(?![*/]))[^\n\\/]*)*", re.S)
 _BLANK = bytes(b if b == 10 else 32 for b in range(256))  # every byte but \n -> space
+_NONCODE_SPLIT = re.compile(b"(" + _NONCODE.pattern + b")", re.S)  # _code: keep the matches
 _PTOK = re.compile(rb"[(),]")
 _WS = re.compile(rb"\s*")
 _IDCHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _IDENT = re.compile(rb"\w+")
+_WORDS_ONLY = bytes(b if b in _IDCHARS else 32 for b in range(256))  # non-word bytes -> space
 _COND = re.compile(rb"[ \t]*\#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b[ \t]*([^\n]*)")
 _LEAD_ELSE = re.compile(rb"else\b")
 
@@ -54,8 +58,7 @@ class MacroProfile:
     split_conditionals: bool = False
     needles: tuple[bytes, ...] = ()
     finder: re.Pattern[bytes] = field(default=re.compile(b"(?!)"), compare=False, repr=False)
-    _cache: dict[str, tuple[str, object] | None] = field(default_factory=dict, compare=False,
-                                                        repr=False)
+    _cache: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -77,7 +80,12 @@ class MacroProfile:
         the 0-based index of the argument holding the real function name, else None."""
         if name in self.fn_exact:
             return self.fn_exact[name]
-        return next((i for rx, i in self.fn_wild if rx.fullmatch(name)), None)
+        if not self.fn_wild:
+            return None
+        key = ("fn", name)  # one cache with rule(): keys of another shape
+        if key not in self._cache:
+            self._cache[key] = next((i for rx, i in self.fn_wild if rx.fullmatch(name)), None)
+        return self._cache[key]
 
 
 def _wild_re(pattern: str) -> str:
@@ -169,12 +177,19 @@ def normalize(src: bytes, profile: MacroProfile) -> tuple[bytes, list[tuple[str,
 
 
 def _code(src: bytes, directives: list[tuple[int, int]]) -> bytes:
-    """src with comments, literals and preprocessor lines blanked; collects directive spans."""
-    def blank(m: re.Match[bytes]) -> bytes:
-        if m.group()[:1] == b"\n":
-            directives.append((m.start(), m.end() - 1))
-        return m.group().translate(_BLANK)
-    return _NONCODE.sub(blank, b"\n" + src)[1:]
+    """src with comments, literals and preprocessor lines blanked; collects directive spans.
+
+    One split at the non-code matches; the blanking and the span bookkeeping run in C.
+    """
+    parts = _NONCODE_SPLIT.split(b"\n" + src)  # code, match, code, match, ..., code
+    matches = parts[1::2]
+    if matches:
+        ends = list(accumulate(map(len, parts)))  # ends[i]: end offset of parts[i]
+        is_dir = list(map(bytes.startswith, matches, repeat(b"\n")))
+        directives.extend(zip(compress(ends[0::2], is_dir),
+                              map(sub, compress(ends[1::2], is_dir), repeat(1))))
+        parts[1::2] = map(bytes.translate, matches, repeat(_BLANK))
+    return b"".join(parts)[1:]
 
 
 # --- macro pass -------------------------------------------------------------------------
@@ -203,21 +218,41 @@ def _args(code: bytes, pos: int) -> tuple[int, int, list[int]] | None:
     return None
 
 
-def _candidates(code: bytes, finder: re.Pattern[bytes]) -> list[int]:
-    """Sorted start offsets of identifiers containing a needle."""
-    starts: set[int] = set()
-    for m in finder.finditer(code):
-        s = m.start()
-        while s and code[s - 1] in _IDCHARS:
-            s -= 1
-        starts.add(s)
-    return sorted(starts)
+def _candidates(code: bytes, needles: tuple[bytes, ...]) -> list[int]:
+    """Sorted start offsets of identifiers (maximal word runs) containing a needle.
+
+    The needles (identifier characters only) are searched with `bytes.find` in the
+    distinct words joined by newlines; each word with a hit is then located in the code by
+    `find` with a word-boundary check. Same result as scanning the code with the needle
+    alternation (`profile.finder`) and widening each match to its word, several times faster.
+    """
+    words = set(code.translate(_WORDS_ONLY).split())
+    blob = b"\n".join(words)
+    hits = set()
+    for nd in needles:
+        p = blob.find(nd)
+        while p >= 0:
+            e = blob.find(b"\n", p)
+            e = e if e >= 0 else len(blob)
+            hits.add(blob[blob.rfind(b"\n", 0, p) + 1:e])
+            p = blob.find(nd, e)
+    starts = []
+    n = len(code)
+    for w in hits:
+        p = code.find(w)
+        while p >= 0:
+            e = p + len(w)
+            if (p == 0 or code[p - 1] not in _IDCHARS) and (e == n or code[e] not in _IDCHARS):
+                starts.append(p)
+            p = code.find(w, e)
+    starts.sort()
+    return starts
 
 
 def _macro_pass(code: bytes, buf: bytearray, prof: MacroProfile,
                 uses: list[tuple[str, int]]) -> None:
     pos = 0
-    for start in _candidates(code, prof.finder):
+    for start in _candidates(code, prof.needles):
         if start < pos or (0x30 <= code[start] <= 0x39):
             continue
         end = _IDENT.match(code, start).end()
