@@ -11,6 +11,12 @@ An exclusive POSIX record lock (`lockf`, owned by the process: forked parse work
 inherit it, so a `kill -9` of the indexer frees it even if workers linger) keeps two
 indexers apart. A full disk or an I/O error while writing becomes IndexWriteError; the
 transaction is rolled back. Nothing of ours is ever unpickled from the index directory.
+
+A FRESH index (no index.db yet) is built in a side file `.index.db.new-PID` without a
+journal (nothing to roll back to, and the data is written once instead of WAL + checkpoint);
+`commit` switches it to WAL mode, syncs it and renames it to index.db. A killed fresh build
+leaves only the side file, which the next indexer removes; until the rename there is no
+index.db, so no reader can see half of it.
 """
 from __future__ import annotations
 
@@ -32,6 +38,8 @@ from vmxref.errors import (IndexBusy, IndexCorrupt, IndexWriteError, NoIndex, Un
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 APP_ID = 0x766D7872  # 'vmxr' in PRAGMA application_id
+BUILD_PREFIX = f".{DB_NAME}.new-"  # a fresh build's side file (renamed to index.db at commit)
+CACHE_KIB = 65536  # page cache of a writer; the sorts of CREATE INDEX spill to temp files
 MAX_PAGES_ENV = "VMXREF_TEST_MAX_PAGES"  # test hook: cap the database size (simulates a full disk)
 _WRITE_FAILURES = {"SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY"}
 
@@ -99,12 +107,47 @@ def _connect_ro(db: Path) -> sqlite3.Connection:
                            isolation_level=None)
 
 
+def _tune_writer(conn: sqlite3.Connection, db: Path, build: bool) -> None:
+    """Journal and cache settings of a writer: WAL for an existing index; no journal for a
+    fresh build's side file. Temp data (CREATE INDEX sorts) goes to temp files, not RAM."""
+    mode = "off" if build else "wal"
+    if conn.execute(f"PRAGMA journal_mode={mode}").fetchone()[0].lower() != mode:
+        raise IndexWriteError(f"cannot switch {db} to {mode.upper()} journal mode; is the index "
+                              f"directory writable?")
+    conn.execute(f"PRAGMA synchronous={'OFF' if build else 'NORMAL'}")
+    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    conn.execute("PRAGMA temp_store=FILE")
+    if os.environ.get(MAX_PAGES_ENV):
+        conn.execute(f"PRAGMA max_page_count={int(os.environ[MAX_PAGES_ENV])}")
+
+
+def _remove_stale(d: Path) -> None:
+    """Before a fresh build (under the lock): side files of killed fresh builds, and the WAL
+    files of an index.db that was deleted by hand (SQLite would replay them into the new one)."""
+    stale = [*d.glob(BUILD_PREFIX + "*"), d / f"{DB_NAME}-wal", d / f"{DB_NAME}-shm"]
+    for p in stale:
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a directory entry) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class Store:
     """An open index database (read-only unless opened by `open_for_write`)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, writable: bool):
         self.conn, self.path, self.writable = conn, path, writable
         self._lock_fd: int | None = None
+        self._build: Path | None = None  # a fresh build's side file, renamed at commit
         self.attached: list[str] = []
         self._content_cache: dict[int, list[str]] = {}
 
@@ -144,8 +187,12 @@ class Store:
         fd = _lock(d, wait)
         db = d / DB_NAME
         fresh = not db.exists()
+        target = db
+        if fresh:
+            _remove_stale(d)
+            target = d / f"{BUILD_PREFIX}{os.getpid()}"
         try:
-            conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False,
+            conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False,
                                    timeout=3600.0 if wait else 20.0)
         except sqlite3.DatabaseError as e:
             os.close(fd)
@@ -153,14 +200,7 @@ class Store:
         try:
             if not fresh:
                 _check_ours(conn, db)
-            if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-                raise IndexWriteError(f"cannot switch {db} to WAL mode; is the index directory "
-                                      f"writable?")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA cache_size=-200000")
-            conn.execute("PRAGMA temp_store=MEMORY")
-            if os.environ.get(MAX_PAGES_ENV):
-                conn.execute(f"PRAGMA max_page_count={int(os.environ[MAX_PAGES_ENV])}")
+            _tune_writer(conn, db, build=fresh)
             conn.execute("BEGIN IMMEDIATE")
             for stmt in (schema.SCHEMA_SQL + schema.INDEX_SQL).split(";"):
                 if stmt.strip():
@@ -170,6 +210,8 @@ class Store:
                          (str(schema.SCHEMA_VERSION),))
         except (sqlite3.DatabaseError, VmxrefError) as e:
             conn.close()
+            if fresh:
+                _remove_stale(d)
             os.close(fd)
             if isinstance(e, VmxrefError):
                 raise
@@ -180,19 +222,42 @@ class Store:
                 raise _write_error(e, d) from None
             raise IndexCorrupt(f"{db} is not a vmxref index ({e}); remove it and re-index") from None
         st = cls(conn, d, writable=True)
-        st._lock_fd = fd
+        st._lock_fd, st._build = fd, (target if fresh else None)
         return st
 
     def commit(self) -> None:
         """Publish the run: commit the transaction (readers switch to the new index), then
         checkpoint the WAL into index.db (best effort: a reader on the old snapshot keeps
-        its frames; it never blocks the run)."""
+        its frames; it never blocks the run). A fresh build is renamed into place instead."""
         self._write_sql("COMMIT")
+        if self._build is not None:
+            self._publish()
+            return
         self.conn.execute("PRAGMA busy_timeout=200")
         try:
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         except sqlite3.OperationalError:
             pass
+
+    def _publish(self) -> None:
+        """A fresh build: switch the side file to WAL mode (as readers and later indexers
+        expect), sync it, rename it to index.db, and go on with a connection to index.db."""
+        db = self.path / DB_NAME
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.close()
+            _fsync(self._build)
+            os.replace(self._build, db)
+        except (OSError, sqlite3.Error) as e:
+            raise IndexWriteError(f"cannot write the index in {self.path}/: {e}; the previous "
+                                  f"index is unchanged") from None
+        self._build = None
+        try:
+            _fsync(self.path)  # the rename itself (best effort: some file systems refuse)
+        except OSError:
+            pass
+        self.conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+        _tune_writer(self.conn, db, build=False)
 
     def close(self) -> None:
         """Close; an uncommitted indexing run is rolled back."""
@@ -203,6 +268,9 @@ class Store:
             pass  # SQLite rolls back an unfinished transaction itself
         finally:
             self.conn.close()
+            if self._build is not None:  # a fresh build that was not published
+                _remove_stale(self.path)
+                self._build = None
             for p in self.attached:  # spool files attached for the run
                 try:
                     os.unlink(p)
@@ -275,23 +343,29 @@ class Store:
         r = self.conn.execute("SELECT id FROM blob WHERE sha1=? AND profile=?", (sha1, parse_key)).fetchone()
         return r[0] if r else None
 
+    def has_blobs(self) -> bool:
+        """Does the index hold any parsed content yet?"""
+        return self.conn.execute("SELECT 1 FROM blob LIMIT 1").fetchone() is not None
+
     @_writes
     def add_blob(self, sha1: str, parse_key: str, lang: str, size: int, zcontent: bytes, meta,
-                 status: str) -> int:
-        """Insert one parsed content (compressed) and its parse summary; returns the blob id.
-        The facts arrive separately, from the workers' spools (see merge_spool)."""
+                 status: str, blob_id: int | None = None) -> int:
+        """Insert one parsed content (compressed) and its parse summary; returns the blob id
+        (`blob_id` when given, else a new one). The facts arrive separately, from the
+        workers' spools (see merge_spool)."""
         c = self.conn
         cur = c.execute(
-            "INSERT INTO blob(sha1, profile, lang, size, nlines, err_lines, status, errors, content) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            (sha1, parse_key, lang, size, meta.nlines if meta is not None else 0,
+            "INSERT INTO blob(id, sha1, profile, lang, size, nlines, err_lines, status, errors, "
+            "content) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (blob_id, sha1, parse_key, lang, size, meta.nlines if meta is not None else 0,
              meta.err_lines if meta is not None else 0, status,
              json.dumps(meta.errors[:500]) if meta is not None else None, zcontent))
         return cur.lastrowid
 
     @_writes
-    def merge_spool(self, path: str, jobmap: dict[int, int], alias: str = "spool") -> None:
-        """Copy a worker spool's facts into the index (see indexer/spool.py)."""
+    def merge_spool(self, path: str, jobmap: dict[int, int] | None, alias: str = "spool") -> None:
+        """Copy a worker spool's facts into the index (see indexer/spool.py; `jobmap` None:
+        the spool's job numbers are the blob ids)."""
         from vmxref.indexer import spool
         self.attached.append(path)
         spool.merge(self.conn, path, jobmap, alias)

@@ -93,25 +93,34 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
 
 
 def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str, int, int, int]]:
-    """Parse and extract new contents in worker processes; store each as it arrives."""
+    """Parse and extract new contents in worker processes; store each as it arrives.
+
+    Jobs are numbered from 1. Into an index without blobs (a fresh build) each blob gets
+    its job number as id, so a spool's rows are copied as they are (no job -> blob join),
+    unless a worker died and batches were retried (a spool may then hold rows of jobs
+    whose result came from another spool: those are filtered through the job map).
+    """
     seen: dict[str, int] = {}
     jobs = []
     for i, (path, abspath, sha1, lang, mtime, size) in enumerate(todo):
         if sha1 in seen:  # same content twice in this run
             continue
         seen[sha1] = -1
-        jobs.append((i, abspath, sha1, lang))
+        jobs.append((i + 1, abspath, sha1, lang))
     spool_dir = str(store.path)
     spool.remove_leftovers(spool_dir)
     macros = (profile.section("macros"), profile.dialect, spool_dir)
     n = procs or os.cpu_count() or 1
+    own_ids = not store.has_blobs()
     done = 0
     parts: dict[str, list[int]] = {}
     jobmap: dict[int, int] = {}
-    for job, meta, status in run_jobs(jobs, macros, n):
-        path, abspath, sha1, lang, _, size = todo[job]
+    retried: list = []
+    for job, meta, status in run_jobs(jobs, macros, n, retried):
+        path, abspath, sha1, lang, _, size = todo[job - 1]
         zcontent = getattr(meta, "zcontent", None) or _compressed(abspath)
-        seen[sha1] = jobmap[job] = store.add_blob(sha1, key, lang, size, zcontent, meta, status)
+        seen[sha1] = jobmap[job] = store.add_blob(sha1, key, lang, size, zcontent, meta, status,
+                                                  blob_id=job if own_ids else None)
         if getattr(meta, "spool", ""):
             parts.setdefault(meta.spool, []).append(job)
         done += 1
@@ -119,18 +128,25 @@ def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str
             progress(done, len(jobs))
     spool.close_all()
     if parts:
-        direct = list(parts.items())
-        if len(direct) > spool.MAX_DIRECT:  # many pools (crash retries): combine first
-            try:
-                direct = [(spool.combine(spool_dir, parts), list(jobmap))]
-            except sqlite3.OperationalError as e:  # e.g. no space left for the spool copy
-                spool.remove_leftovers(spool_dir)
-                raise IndexWriteError(f"cannot write the index in {spool_dir}/ ({e}); "
-                                      f"the previous index is unchanged") from None
-        for i, (spool_path, spool_jobs) in enumerate(direct):
-            store.merge_spool(spool_path, {j: jobmap[j] for j in spool_jobs}, f"spool{i}")
+        _merge_spools(store, spool_dir, parts, jobmap, as_is=own_ids and not retried)
     st.parsed = len(jobs)
     return [(path, seen[sha1], mtime, size) for path, _a, sha1, _l, mtime, size in todo]
+
+
+def _merge_spools(store, spool_dir: str, parts: dict[str, list[int]], jobmap: dict[int, int],
+                  as_is: bool) -> None:
+    """Copy the spools' facts into the index (`as_is`: job numbers are the blob ids)."""
+    direct = list(parts.items())
+    if len(direct) > spool.MAX_DIRECT:  # many pools (crash retries): combine first
+        try:
+            direct = [(spool.combine(spool_dir, parts), list(jobmap))]
+        except sqlite3.OperationalError as e:  # e.g. no space left for the spool copy
+            spool.remove_leftovers(spool_dir)
+            raise IndexWriteError(f"cannot write the index in {spool_dir}/ ({e}); "
+                                  f"the previous index is unchanged") from None
+    for i, (spool_path, spool_jobs) in enumerate(direct):
+        store.merge_spool(spool_path, None if as_is else {j: jobmap[j] for j in spool_jobs},
+                          f"spool{i}")
 
 
 def _compressed(abspath: str) -> bytes:
@@ -145,12 +161,12 @@ def _compressed(abspath: str) -> bytes:
 BATCH = 8
 
 
-def run_jobs(jobs: list, macros: dict, procs: int):
+def run_jobs(jobs: list, macros: dict, procs: int, retried: list | None = None):
     """Yield (job, facts, status) for every job, in worker processes when it pays.
 
     A worker that dies (a parser crash, a signal) loses one file, not the run: the pool is
-    rebuilt, unfinished batches are retried one file at a time, and a file that kills a
-    worker on its own is recorded with status "crashed".
+    rebuilt, unfinished batches are retried one file at a time (their jobs are appended to
+    `retried`), and a file that kills a worker on its own is recorded with status "crashed".
     """
     if procs <= 1 or len(jobs) <= 4:
         worker.init(*macros)
@@ -164,12 +180,15 @@ def run_jobs(jobs: list, macros: dict, procs: int):
         with _signals_held():  # no KeyboardInterrupt inside fork; workers inherit the mask
             futs = {ex.submit(worker.work_batch, b): b for b in batches}
         for fut in as_completed(futs):
+            batch = futs.pop(fut)  # a done future holds its results (compressed contents)
             try:
                 results = fut.result()
             except BrokenProcessPool:
-                failed += futs[fut]
+                failed += batch
                 continue
             yield from results
+    if retried is not None:
+        retried += failed
     yield from _isolate(failed, macros)
 
 

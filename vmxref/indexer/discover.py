@@ -10,6 +10,7 @@ indexed under a backslash-escaped name.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,18 +121,27 @@ def _inside(path: str, real_root: str) -> bool:
 
 
 def _check(abspath: str, rel: str, real_root: str, cap: int, profile):
-    if not _inside(abspath, real_root):
-        return Skipped(rel, "symlink-outside")
+    """A file of a directory already known to be inside the root: one lstat, and the
+    symlink check (realpath) only for a symlink."""
+    try:
+        st = os.lstat(abspath)
+    except OSError:
+        st = None  # vanished or unreadable: said below, after the language check
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        if not _inside(abspath, real_root):
+            return Skipped(rel, "symlink-outside")
+        st = None  # follow it
     lang = profile.lang_of(rel)
     if lang is None:
         return Skipped(rel, "language")
-    try:
-        st = os.stat(abspath)
-    except FileNotFoundError:
-        return Skipped(rel, "vanished")
-    except OSError:
-        return Skipped(rel, "unreadable")
-    if not os.path.isfile(abspath):
+    if st is None:
+        try:
+            st = os.stat(abspath)
+        except FileNotFoundError:
+            return Skipped(rel, "vanished")
+        except OSError:
+            return Skipped(rel, "unreadable")
+    if not stat.S_ISREG(st.st_mode):
         return Skipped(rel, "not-a-file")
     if st.st_size > cap:
         return Skipped(rel, "size")

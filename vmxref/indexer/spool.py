@@ -109,11 +109,19 @@ def combine(spool_dir: str, parts: dict[str, list[int]]) -> str:
 MAX_DIRECT = 7  # spools attached directly (SQLite allows 10 attached databases)
 
 
-def merge(conn: sqlite3.Connection, path: str, jobmap: dict[int, int],
+def merge(conn: sqlite3.Connection, path: str, jobmap: dict[int, int] | None,
           alias: str = "spool") -> None:
     """Copy a spool's facts into the index, jobs mapped to blob ids (same transaction; the
-    spool stays attached until the connection closes: DETACH is refused inside it)."""
+    spool stays attached until the connection closes: DETACH is refused inside it).
+
+    `jobmap` None: the job numbers are the blob ids and every row of the spool is kept, so
+    the tables are copied as they are (`INSERT ... SELECT *`: SQLite copies the records
+    without decoding them)."""
     conn.execute(f"ATTACH DATABASE ? AS {alias}", (path,))
+    if jobmap is None:
+        for t in schema.FACT_TABLES:
+            conn.execute(f"INSERT INTO main.{t} SELECT * FROM {alias}.{t}")
+        return
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS jobmap (job INTEGER PRIMARY KEY, blob_id INTEGER)")
     conn.execute("DELETE FROM jobmap")
     conn.executemany("INSERT INTO jobmap VALUES (?, ?)", jobmap.items())

@@ -1,0 +1,87 @@
+"""A fresh index (no index.db yet) is built in a side file and renamed into place (issue 8):
+killed or failed builds leave no index.db and no leftovers; the result is a WAL database
+with the same facts a build into an existing index gives."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vmxref import api, schema
+from vmxref.errors import IndexWriteError, NoIndex
+from vmxref.store import BUILD_PREFIX, MAX_PAGES_ENV, Store
+
+PROFILE = Path(__file__).parent / "fixtures" / "robust" / "profile.toml"
+
+
+def write_tree(src: Path, nfiles: int = 60) -> None:
+    """Small C files, enough for the bulk path (more than 50 new contents)."""
+    for i in range(nfiles):
+        d = src / f"d{i % 4}"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"f{i}.c").write_text(
+            f"struct s{i} {{ int a, b; }};\nstatic int g{i};\n"
+            f"int f{i}(struct s{i} *p)\n{{\n\tp->a = g{i};\n\treturn h{i % 5}(p->b);\n}}\n")
+
+
+def facts(d: Path) -> dict[str, int]:
+    with Store.open(d) as st:
+        return {t: st.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in sorted(schema.TABLES)}
+
+
+def leftovers(d: Path) -> list[str]:
+    return sorted(p.name for p in d.iterdir() if p.name.startswith((BUILD_PREFIX, ".spool-")))
+
+
+def test_fresh_build_is_published_in_wal_mode(tmp_path) -> None:
+    write_tree(tmp_path / "src")
+    api.index(str(tmp_path / "src"), "robust@1", tmp_path / "ix", profile=str(PROFILE), procs=2)
+    ix = tmp_path / "ix"
+    assert leftovers(ix) == []
+    with Store.open(ix) as st:
+        assert st.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert st.conn.execute("SELECT count(*) FROM file").fetchone()[0] == 60
+    # the same facts as a build into an existing index (WAL path, job -> blob mapping)
+    api.index(str(tmp_path / "src"), "robust@2", ix, profile=str(PROFILE), procs=2)
+    (tmp_path / "src" / "d0" / "f0.c").write_text("int changed(void) { return 1; }\n")
+    api.index(str(tmp_path / "src"), "robust@1", ix, profile=str(PROFILE), procs=2)
+    assert api.run_query(api.open_scope(ix, "robust@1"), "def changed")
+    assert api.run_query(api.open_scope(ix, "robust@2"), "def f0")
+
+
+def test_unpublished_fresh_build_leaves_nothing(tmp_path) -> None:
+    ix = tmp_path / "ix"
+    st = Store.open_for_write(ix)
+    st.conn.execute("INSERT INTO meta VALUES ('x', 'y')")
+    assert leftovers(ix)  # the side file
+    st.close()
+    assert leftovers(ix) == [] and not (ix / "index.db").exists()
+    with pytest.raises(NoIndex):
+        Store.open(ix)
+
+
+def test_killed_fresh_build_is_cleaned_up_by_the_next_run(tmp_path) -> None:
+    ix = tmp_path / "ix"
+    code = ("import os, sys; from pathlib import Path; from vmxref.store import Store; "
+            "st = Store.open_for_write(Path(sys.argv[1])); "
+            "st.conn.execute(\"INSERT INTO meta VALUES ('x', 'y')\"); os._exit(9)")
+    subprocess.run([sys.executable, "-c", code, str(ix)], timeout=60)
+    assert leftovers(ix) and not (ix / "index.db").exists()
+    with pytest.raises(NoIndex):
+        Store.open(ix)
+    write_tree(tmp_path / "src")
+    api.index(str(tmp_path / "src"), "robust@1", ix, profile=str(PROFILE), procs=2)
+    assert leftovers(ix) == []
+    assert facts(ix)["file"] == 60
+
+
+def test_full_disk_during_a_fresh_build_leaves_nothing(tmp_path, monkeypatch) -> None:
+    write_tree(tmp_path / "src")
+    ix = tmp_path / "ix"
+    monkeypatch.setenv(MAX_PAGES_ENV, "40")
+    with pytest.raises(IndexWriteError, match="disk is full"):
+        api.index(str(tmp_path / "src"), "robust@1", ix, profile=str(PROFILE), procs=2)
+    assert leftovers(ix) == [] and not (ix / "index.db").exists()
