@@ -26,7 +26,6 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
     """
     from vmxref import corpora
     from vmxref.indexer import index_corpus
-    from vmxref.indexer.ts import grammar_versions
 
     name, version = corpora.split_spec(corpus)
     prof = corpora.load(profile or name)
@@ -36,11 +35,15 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
     try:
         stats = index_corpus(root, prof, version or prof.default_version, st, procs=procs,
                              progress=progress)
+        changed = stats.parsed or stats.reused or stats.removed or stats.unchanged != stats.files
         from vmxref.queries import requests
         for cid in st.corpus_ids(f"{name}@{version or prof.default_version}"):
-            requests.precompute(st, cid)
-        for k, v in grammar_versions().items():
-            st.set_meta(k, v)
+            if changed or not requests.is_stored(st, cid):
+                requests.precompute(st, cid)
+        if stats.parsed:  # the grammars that produced the facts just added
+            from vmxref.indexer.ts import grammar_versions
+            for k, v in grammar_versions().items():
+                st.set_meta(k, v)
         st.commit()
         if fulltext:
             stats.fulltext_seconds = build_fulltext(st)

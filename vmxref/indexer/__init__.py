@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from vmxref.indexer import spool, worker
+from vmxref.indexer import spool
 from vmxref.indexer.discover import Skipped, discover, read_source
 from vmxref.errors import IndexWriteError
 from vmxref.store import Store
@@ -36,6 +36,7 @@ class IndexStats:
     parsed: int = 0
     reused: int = 0
     unchanged: int = 0
+    removed: int = 0  # files of the previous run of this corpus version that are gone
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     fulltext_seconds: float = 0.0
@@ -54,6 +55,7 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
     st = IndexStats(profile.name, version, files=len(files))
     key = profile.parse_key()
     prev = store.previous_files(cid, key)
+    st.removed = len(prev.keys() - {f.path for f in files})
     rows: list[tuple[str, int, int, int]] = []
     todo: list[tuple[str, str, str, str, int, int]] = []  # path, abspath, sha1, lang, mtime, size
     for f in files:
@@ -168,6 +170,9 @@ def run_jobs(jobs: list, macros: dict, procs: int, retried: list | None = None):
     rebuilt, unfinished batches are retried one file at a time (their jobs are appended to
     `retried`), and a file that kills a worker on its own is recorded with status "crashed".
     """
+    if not jobs:
+        return
+    from vmxref.indexer import worker  # (tree-sitter: not loaded when nothing is parsed)
     if procs <= 1 or len(jobs) <= 4:
         worker.init(*macros)
         for item in jobs:
@@ -205,6 +210,7 @@ def _signals_held():
 
 def _isolate(items: list, macros: dict):
     """Retry items one at a time in a one-worker pool; the item that breaks it has crashed."""
+    from vmxref.indexer import worker
     while items:
         with ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=worker.init,
                                  initargs=macros) as ex:

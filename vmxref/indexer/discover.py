@@ -10,6 +10,7 @@ indexed under a backslash-escaped name.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,20 @@ class Skipped:
     reason: str
 
 
-def _spec(patterns: list[str]) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitignore", patterns)
+def _spec(patterns: list[str]):
+    """A matcher `str -> bool` for gitignore-style globs: one combined regex when no
+    pattern is a negation (one match per file instead of one per pattern), else pathspec."""
+    spec = pathspec.PathSpec.from_lines("gitignore", patterns)
+    pats = [p for p in spec.patterns if p.include is not None]
+    if not pats:
+        return lambda path: False
+    if all(p.include for p in pats):
+        try:
+            rx = re.compile("|".join(f"(?:{p.regex.pattern})" for p in pats))
+        except (AttributeError, re.error):
+            return spec.match_file
+        return lambda path: rx.match(path) is not None
+    return spec.match_file
 
 
 def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]]:
@@ -71,14 +84,15 @@ def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]
         for d in sorted(dirnames):
             if d.startswith(".") or not _may_match(rel_dir + d + "/", prefixes):
                 continue
-            if _inside(os.path.join(dirpath, d), real_root):
+            sub = os.path.join(dirpath, d)
+            if not os.path.islink(sub) or _inside(sub, real_root):  # (dirpath is inside)
                 keep.append(d)
             else:
                 skipped.append(Skipped(rel_dir + _display(d) + "/", "symlink-outside"))
         dirnames[:] = keep
         for name in filenames:
             rel = rel_dir + _display(name)
-            if not inc.match_file(rel) or exc.match_file(rel):
+            if not inc(rel) or exc(rel):
                 continue
             item = _check(os.path.join(dirpath, name), rel, real_root, cap, profile)
             (files if isinstance(item, SourceFile) else skipped).append(item)

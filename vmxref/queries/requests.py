@@ -78,6 +78,12 @@ def precompute(store, cid: int) -> None:
          "clearers": api.clearers, "wrapped_by": api.wrapped_by}, sort_keys=True))
 
 
+def is_stored(store, cid: int) -> bool:
+    """Does the index hold the request API of this corpus version, computed from the
+    [requests] table its profile has now?"""
+    return _stored_api(Scope(store, [cid])) is not None
+
+
 def _stored_api(sc: Scope) -> RequestApi | None:
     """The merged stored APIs of the scope's corpora; None unless every one is stored and
     was computed from the [requests] table its profile has now."""

@@ -1,0 +1,64 @@
+"""An unchanged re-index does only what it must: no parser loaded, the stored request API
+kept; a changed [requests] table or a changed file recomputes it."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from vmxref import api
+from vmxref.queries import requests
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+RUN = """
+import sys
+from pathlib import Path
+from vmxref import api
+st = api.index(sys.argv[1], "linux-kvm@fixture", Path(sys.argv[2]), procs=1, fulltext=False)
+print(st.parsed, st.unchanged, "tree_sitter" in sys.modules)
+"""
+
+
+def _index(src: Path, ix: Path) -> list[str]:
+    out = subprocess.run([sys.executable, "-c", RUN, str(src), str(ix)], capture_output=True,
+                         text=True, timeout=120, check=True).stdout.split()
+    return out
+
+
+def _stored(ix: Path) -> dict:
+    sc = api.open_scope(ix)
+    r = sc.conn.execute("SELECT value FROM meta WHERE key LIKE 'derived:request_api:%'").fetchone()
+    return json.loads(r[0])
+
+
+def test_unchanged_reindex_loads_no_parser_and_keeps_the_request_api(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(FIXTURES / "linux", src)
+    ix = tmp_path / "ix"
+    parsed, _unchanged, ts_loaded = _index(src, ix)
+    assert int(parsed) > 0 and ts_loaded == "True"
+    first = _stored(ix)
+    assert "kvm_make_all_cpus_request" in first["setters"]  # a wrapper found in the code
+    parsed, unchanged, ts_loaded = _index(src, ix)
+    assert parsed == "0" and int(unchanged) > 0 and ts_loaded == "False"
+    assert _stored(ix) == first
+    assert requests.is_stored(api.open_scope(ix).store, api.open_scope(ix).corpus_ids[0])
+
+
+def test_a_removed_wrapper_is_forgotten_on_reindex(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(FIXTURES / "linux", src)
+    ix = tmp_path / "ix"
+    _index(src, ix)
+    assert "kvm_make_all_cpus_request" in _stored(ix)["setters"]
+    for f in src.rglob("*.c"):  # drop the wrapper's body: it no longer forwards its parameter
+        text = f.read_text()
+        if "kvm_make_all_cpus_request(struct" in text:
+            f.write_text(text.replace("kvm_make_all_cpus_request(struct",
+                                      "kvm_make_all_cpus_request_gone(struct"))
+    parsed, _u, _ts = _index(src, ix)
+    assert int(parsed) >= 1
+    assert "kvm_make_all_cpus_request" not in _stored(ix)["setters"]
