@@ -6,9 +6,10 @@ query latency of each query kind, cold and warm, next to cscope and GNU Global l
 Each run: a fresh `vmxref index --no-fulltext` (everything but full text), an unchanged
 re-run of it, then the full-text build alone (a separate process, as `vmxref index` runs it
 after the symbol store is committed):
-    VMXREF_INDEX=DIR /work/venv/bin/python -m vmxref index ROOT --corpus NAME@VERSION
+    VMXREF_INDEX=DIR bench/out/venv-query/bin/vmxref index ROOT --corpus NAME@VERSION
         --no-fulltext [--profile bench/out/profiles/SET.toml]
-    VMXREF_INDEX=DIR /work/venv/bin/python -c FULLTEXT_SNIPPET
+    VMXREF_INDEX=DIR bench/out/venv-query/bin/python -c FULLTEXT_SNIPPET
+(bench/out/venv-query: a regular `pip install .` of the checkout, rebuilt at every run).
 The big sets' profiles are written at run time (bench/out/profiles/SET.toml): the shipped
 profile of the family (linux-kvm / virtualbox-vmm) with only `name`, `description` and
 [paths] replaced, so the macro normaliser and every other table are the shipped ones.
@@ -141,19 +142,18 @@ def write_profile(set_name: str) -> Path | None:
     return path
 
 
-def index_command(fs: filesets.FileSet) -> list[str]:
+def index_command(fs: filesets.FileSet, exe: Path) -> list[str]:
     """`vmxref index --no-fulltext` for the set (a bench profile for the big sets)."""
-    cmd = [VENV_PY, "-m", "vmxref", "index", str(fs.root), "--corpus", fs.corpus,
-           "--no-fulltext"]
+    cmd = [str(exe), "index", str(fs.root), "--corpus", fs.corpus, "--no-fulltext"]
     prof = write_profile(fs.name)
     if prof:
         cmd += ["--profile", str(prof)]
     return cmd
 
 
-def fulltext_command() -> list[str]:
+def fulltext_command(exe: Path) -> list[str]:
     """The full-text build alone, on the index named by VMXREF_INDEX."""
-    return [VENV_PY, "-c", FULLTEXT_SNIPPET]
+    return [str(exe.parent / "python"), "-c", FULLTEXT_SNIPPET]
 
 
 def _fulltext_bytes(index: Path) -> int:
@@ -162,11 +162,11 @@ def _fulltext_bytes(index: Path) -> int:
     return dir_size(ft) if ft.exists() else 0
 
 
-def bench_index(fs: filesets.FileSet, index: Path, runs: int) -> dict:
+def bench_index(fs: filesets.FileSet, index: Path, runs: int, exe: Path) -> dict:
     """Median of `runs` (fresh index, unchanged re-run, full-text build) triples; the index
     is left in place (with its full text)."""
-    cmd = index_command(fs)
-    ftcmd = fulltext_command()
+    cmd = index_command(fs, exe)
+    ftcmd = fulltext_command(exe)
     env = vmxref_env(index)
     first, rerun, ftext = [], [], []
     sizes = {}
@@ -190,7 +190,7 @@ def bench_index(fs: filesets.FileSet, index: Path, runs: int) -> dict:
     sizes["fulltext_bytes"] = _fulltext_bytes(index)
     return {
         "command": f"VMXREF_INDEX={index} " + " ".join(cmd), "cwd": str(BENCH.parent),
-        "fulltext_command": f"VMXREF_INDEX={index} {VENV_PY} -c \"{FULLTEXT_SNIPPET}\"",
+        "fulltext_command": f"VMXREF_INDEX={index} {ftcmd[0]} -c \"{FULLTEXT_SNIPPET}\"",
         "first": {"median": median_of(first), "runs": first},
         "rerun": {"median": median_of(rerun), "runs": rerun} if rerun else None,
         "fulltext": {"median": median_of(ftext), "runs": ftext} if ftext else None,
@@ -272,10 +272,9 @@ def shell_latency(exe: Path, fs: filesets.FileSet, env: dict, runs: int) -> dict
     return {k: round(statistics.median(v), 1) for k, v in times.items() if v}
 
 
-def bench_queries(fs: filesets.FileSet, index: Path, runs: int,
+def bench_queries(fs: filesets.FileSet, index: Path, runs: int, exe: Path, pkg: Path,
                   timeout: float | None = None) -> tuple[dict, dict]:
     """Latency of each vmxref query kind and of the peer lookups."""
-    exe, pkg = installed_vmxref()
     env = vmxref_env(index)
     mine = {}
     for kind, text in queries_for(fs).items():
@@ -340,14 +339,15 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine_info(),
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     print(f"{a.set}: vmxref on {len(paths)} files", flush=True)
+    exe, pkg = installed_vmxref()
     if not a.skip_index:
         rev = vmxref_revision()
-        data["index"] = bench_index(fs, index, a.runs)
+        data["index"] = bench_index(fs, index, a.runs, exe)
         data["index"]["vmxref_rev"] = rev
         write_json(path, data)
     if not a.skip_queries:
         data["queries_vmxref_rev"] = vmxref_revision()
-        data["queries"], data["peer_queries"] = bench_queries(fs, index, a.runs,
+        data["queries"], data["peer_queries"] = bench_queries(fs, index, a.runs, exe, pkg,
                                                               a.query_timeout)
     write_json(path, data)
     print(f"wrote {path}")
