@@ -62,3 +62,19 @@ def test_a_removed_wrapper_is_forgotten_on_reindex(tmp_path):
     parsed, _u, _ts = _index(src, ix)
     assert int(parsed) >= 1
     assert "kvm_make_all_cpus_request" not in _stored(ix)["setters"]
+
+
+def test_an_interrupt_whose_exception_was_lost_still_stops_the_commit(tmp_path, monkeypatch):
+    """interrupts.requested set (the handler ran, its KeyboardInterrupt swallowed somewhere):
+    the run raises before it commits and the index keeps its previous state."""
+    import pytest
+    from vmxref import interrupts
+    src = tmp_path / "src"
+    shutil.copytree(FIXTURES / "linux", src)
+    ix = tmp_path / "ix"
+    _index(src, ix)
+    before = api.open_scope(ix).conn.execute("SELECT count(*), max(id) FROM corpus").fetchone()
+    monkeypatch.setattr(interrupts, "requested", True)
+    with pytest.raises(KeyboardInterrupt):
+        api.index(str(src), "linux-kvm@other", ix, procs=1, fulltext=False)
+    assert api.open_scope(ix).conn.execute("SELECT count(*), max(id) FROM corpus").fetchone() == before

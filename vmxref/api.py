@@ -24,7 +24,7 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
     The symbol store is published first (one transaction); the full-text index is then
     rebuilt beside it and swapped in when complete.
     """
-    from vmxref import corpora
+    from vmxref import corpora, interrupts
     from vmxref.indexer import index_corpus
 
     name, version = corpora.split_spec(corpus)
@@ -44,8 +44,10 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
             from vmxref.indexer.ts import grammar_versions
             for k, v in grammar_versions().items():
                 st.set_meta(k, v)
+        interrupts.check()  # (an interrupt whose KeyboardInterrupt was lost on the way)
         st.commit()
         if fulltext:
+            interrupts.check()
             stats.fulltext_seconds = build_fulltext(st)
         return stats
     finally:

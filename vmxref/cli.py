@@ -4,7 +4,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -258,7 +257,8 @@ def stats_cmd(index_dir, corpus, as_json) -> None:
 
 def main() -> None:
     """Console entry point."""
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    from vmxref import interrupts
+    interrupts.install()
     try:
         cli(prog_name="vmxref")
     except BrokenPipeError:
