@@ -41,12 +41,18 @@ class Completer:
 def _warm_up(sc) -> None:
     """Load what the first query of each kind would otherwise load (modules, the request
     API, the profile tables), so that every answer in the shell is fast."""
-    from vmxref.queries import engine, paths, requests, writes  # noqa: F401
+    from vmxref.queries import engine, paths, requests, textsearch, writes  # noqa: F401
     try:
         requests.request_api(sc)
         paths.Entries(sc)
     except VmxrefError:
         pass
+    ft = sc.store.path / textsearch.FULLTEXT_DIR
+    if ft.exists():
+        try:
+            textsearch.fulltext._open(ft)  # Whoosh searcher and doc table, kept for the session
+        except VmxrefError:
+            pass  # said again, as an error line, by the first search
 
 
 def run(index_dir: Path | None, corpus: str | None, as_json: bool) -> None:
