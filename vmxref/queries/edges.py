@@ -165,6 +165,14 @@ class Graph:
             self._into[func] = self._compute_into(func)
         return self._into[func]
 
+    def has_callers(self, func: str) -> bool:
+        """Is `func` called at all? (A direct call answers without computing every edge.)"""
+        if func in self._into:
+            return bool(self._into[func])
+        if self.sc.rows("call", "t.callee = ? AND t.kind = 'direct'", (func,), "1", limit=1):
+            return True
+        return bool(self.into(func))
+
     def _compute_into(self, func: str) -> list[Edge]:
         sc, out = self.sc, []
         for cid, path, bid, line, col, caller in sc.rows(

@@ -7,6 +7,7 @@ exploring a few levels after it first reaches A: the paths it reports are the sh
 """
 from __future__ import annotations
 
+import heapq
 import json
 
 from vmxref.model import Hop, Site
@@ -64,7 +65,7 @@ class Entries:
                 if mname in decl:
                     return decl[mname]
         members_bound = [b for b in bound if b[1] is not None]
-        if r.get("unbound_member_callbacks") and members_bound and not self.g.into(func):
+        if r.get("unbound_member_callbacks") and members_bound and not self.g.has_callers(func):
             slot, cont, _ = members_bound[0]
             return f"callback {cont}.{slot}"
         return ""
@@ -148,11 +149,11 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
         if not s.function:
             s.paths = []
             continue
-        dg = _explore_back(sc, s.function, s.line, depth, True, entries, start)
         if start is not None:
+            dg = _explore_back(sc, s.function, s.line, depth, True, entries, start)
             sources = [start] if start in dg else []
         else:
-            sources = [n for n in dg.nodes if entries.kind(n)]
+            dg, sources = _explore_nearest(sc, s.function, s.line, depth, entries, STRONG_SOURCES)
         found = []
         for src in sources:
             try:
@@ -164,6 +165,51 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
         found = [p for _w, _c, p in found]
         s.paths = [_hops(sc, dg, p, s, entries, prefixes) for p in _diverse(found)]
     return sites
+
+
+STRONG_SOURCES = 4 * MAX_PATHS_PER_SITE  # enough for _diverse to pick from
+
+
+def _explore_nearest(sc: Scope, target: str, line: int, depth: int, entries: Entries,
+                     want: int) -> tuple[Digraph, list[str]]:
+    """Best-first backward search from `target` (at `line`) over call, indirect and deferred
+    edges: functions in order of path weight, at most `depth` calls away, strong entries not
+    crossed; ends once `want` strong entries are found. Returns the explored graph and the
+    entries in the order found (nearest first). A site deep in the vCPU loop has thousands of
+    callers within six calls: only the nearest are looked at (each costs a few look-ups)."""
+    g = graph(sc)
+    dg = Digraph()
+    dg.add_node(target)
+    best = {target: 0.0}
+    heap = [(0.0, 0, 0, target, line)]  # (weight, tie, calls, function, line the path uses)
+    done: set[str] = set()
+    found: list[str] = []
+    strong = 0
+    tie = 1
+    while heap and strong < want and len(dg) <= MAX_NODES:
+        d, _, hops, f, at = heapq.heappop(heap)
+        if f in done:
+            continue
+        done.add(f)
+        kind = entries.kind(f)
+        if kind:
+            found.append(f)
+            if is_strong(kind) and f != target:
+                strong += 1
+                continue  # an entry from outside the code: the path starts here
+        if hops >= depth:
+            continue
+        for e in g.into(f) + deferred_into(sc, f, at):
+            if not e.caller or e.caller == f:
+                continue
+            w = WEIGHTS.get(e.kind, 1.0)
+            if not dg.has_edge(e.caller, f):
+                dg.add_edge(e.caller, f, w, e)
+            if e.caller not in done and d + w < best.get(e.caller, float("inf")):
+                best[e.caller] = d + w
+                heapq.heappush(heap, (d + w, tie, hops + 1, e.caller, e.line))
+                tie += 1
+    return dg, found
 
 
 def _diverse(paths: list[list[str]]) -> list[list[str]]:
