@@ -349,7 +349,8 @@ class _Builder:
     def __init__(self, tmp: Path, procs: int) -> None:
         self.tmp, self.procs = tmp, procs
         self.ix = index.create_in(str(tmp), _schema())
-        self.writer = self.ix.writer(limitmb=1024)  # a spill to disk costs ~2x (vbox-all: 22 s vs 52 s at 256-512)
+        # 1 GB: a pool that spills runs to disk costs ~2x (all of VirtualBox: 22 s vs 52 s)
+        self.writer = self.ix.writer(limitmb=1024)
         self.texts = open(tmp / _TEXTS, "wb")
         self.blob_ids: dict[bytes, int] = {}
         self.blobs: list[tuple[int, int]] = []
