@@ -109,6 +109,7 @@ def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str
             continue
         seen[sha1] = -1
         jobs.append((i + 1, abspath, sha1, lang))
+    jobs.sort(key=lambda j: -todo[j[0] - 1][5])  # largest first: no big file left for last
     spool_dir = str(store.path)
     spool.remove_leftovers(spool_dir)
     macros = (profile.section("macros"), profile.dialect, spool_dir)
@@ -118,7 +119,8 @@ def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str
     parts: dict[str, list[int]] = {}
     jobmap: dict[int, int] = {}
     retried: list = []
-    for job, meta, status in run_jobs(jobs, macros, n, retried):
+    sizes = {j[0]: todo[j[0] - 1][5] for j in jobs}
+    for job, meta, status in run_jobs(jobs, macros, n, retried, sizes):
         path, abspath, sha1, lang, _, size = todo[job - 1]
         zcontent = getattr(meta, "zcontent", None) or _compressed(abspath)
         seen[sha1] = jobmap[job] = store.add_blob(sha1, key, lang, size, zcontent, meta, status,
@@ -161,9 +163,28 @@ def _compressed(abspath: str) -> bytes:
 
 
 BATCH = 8
+BATCH_BYTES = 256 * 1024  # a batch ends at BATCH files or this many bytes (big files alone)
 
 
-def run_jobs(jobs: list, macros: dict, procs: int, retried: list | None = None):
+def _batches(jobs: list, sizes: dict[int, int]) -> list[list]:
+    """Jobs in batches of up to BATCH files and about BATCH_BYTES (jobs come largest first,
+    so the big files go out one by one, early, and the small ones fill in at the end)."""
+    out: list[list] = []
+    cur: list = []
+    size = 0
+    for j in jobs:
+        cur.append(j)
+        size += sizes.get(j[0], 0)
+        if len(cur) >= BATCH or size >= BATCH_BYTES:
+            out.append(cur)
+            cur, size = [], 0
+    if cur:
+        out.append(cur)
+    return out
+
+
+def run_jobs(jobs: list, macros: dict, procs: int, retried: list | None = None,
+             sizes: dict[int, int] | None = None):
     """Yield (job, facts, status) for every job, in worker processes when it pays.
 
     A worker that dies (a parser crash, a signal) loses one file, not the run: the pool is
@@ -178,7 +199,7 @@ def run_jobs(jobs: list, macros: dict, procs: int, retried: list | None = None):
         for item in jobs:
             yield worker.work(item)
         return
-    batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
+    batches = _batches(jobs, sizes or {})
     failed: list = []
     with ProcessPoolExecutor(procs, mp_context=mp.get_context("fork"), initializer=worker.init,
                              initargs=macros) as ex:
