@@ -35,6 +35,9 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
     try:
         stats = index_corpus(root, prof, version or prof.default_version, st, procs=procs,
                              progress=progress)
+        snap = corpora.snapshot(prof)  # queries read the profile from here while unchanged
+        if snap is not None:
+            st.set_meta(f"profile:{prof.path}", snap)
         changed = stats.parsed or stats.reused or stats.removed or stats.unchanged != stats.files
         from vmxref.queries import requests
         for cid in st.corpus_ids(f"{name}@{version or prof.default_version}"):

@@ -6,9 +6,7 @@ corpus is one new file, not a code change.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +61,7 @@ class Profile:
         """Hash of what decides a parse: macros, languages, extractor version."""
         blob = json.dumps([self.data.get("macros", {}), self.data.get("lang", {}),
                            EXTRACTOR_VERSION], sort_keys=True)
+        import hashlib
         return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
     def macro_profile(self):
@@ -86,11 +85,34 @@ def load(name_or_path: str) -> Profile:
         if not path.is_file():
             raise UnknownCorpus(f"unknown corpus profile {name_or_path!r}; shipped: "
                                 f"{', '.join(names())} (or give a profile .toml file)")
+    import tomllib  # (only here: a query process reads the profile from the index's cache)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise UnknownCorpus(f"{path}: invalid TOML: {e}") from None
     return Profile(name=str(data.get("name", path.stem)), data=data, path=path)
+
+
+def snapshot(prof: Profile) -> str | None:
+    """The parsed profile with its file's mtime and size, as JSON (kept in the index by
+    the indexer, so queries need not parse TOML while the file is unchanged)."""
+    if prof.path is None:
+        return None
+    st = Path(prof.path).stat()
+    return json.dumps({"mtime_ns": st.st_mtime_ns, "size": st.st_size, "data": prof.data})
+
+
+def from_snapshot(path: str, text: str) -> Profile | None:
+    """The profile of a `snapshot`, or None when the file changed since (or is gone)."""
+    try:
+        snap = json.loads(text)
+        st = Path(path).stat()
+    except (OSError, ValueError):
+        return None
+    if st.st_mtime_ns != snap.get("mtime_ns") or st.st_size != snap.get("size"):
+        return None
+    data = snap["data"]
+    return Profile(name=str(data.get("name", Path(path).stem)), data=data, path=Path(path))
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:

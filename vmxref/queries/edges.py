@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from dataclasses import dataclass
 
 from vmxref.queries.base import Scope
@@ -368,7 +369,7 @@ def _profile_section(sc: Scope, name: str) -> dict:
     out: dict = {}
     for c in sc.store.corpora():
         if c["id"] in sc.corpus_ids:
-            prof = _profile_of(c)
+            prof = _profile_of(c, sc.store)
             if prof is None:
                 continue
             for k, v in prof.section(name).items():
@@ -379,9 +380,33 @@ def _profile_section(sc: Scope, name: str) -> dict:
     return out
 
 
-def _profile_of(corpus_row: dict):
-    """The profile a corpus version was indexed with (its stored path, else its name)."""
-    return _load_profile(corpus_row.get("profile") or "", corpus_row["name"])
+def _profile_of(corpus_row: dict, store=None):
+    """The profile a corpus version was indexed with (its stored path, else its name):
+    the index's snapshot of it while the file is unchanged (no TOML parsing), else the file."""
+    path = corpus_row.get("profile") or ""
+    if store is not None and path:
+        r = store.conn.execute("SELECT value FROM meta WHERE key = ?",
+                               (f"profile:{path}",)).fetchone()
+        if r is not None:
+            prof = _from_snapshot(path, r[0])
+            if prof is not None:
+                return prof
+    return _load_profile(path, corpus_row["name"])
+
+
+def _from_snapshot(path: str, text: str):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = (path, text, st.st_mtime_ns, st.st_size)  # (the snapshot holds only while they match)
+    if key not in _SNAPSHOTS:
+        from vmxref import corpora
+        _SNAPSHOTS[key] = corpora.from_snapshot(path, text)
+    return _SNAPSHOTS[key]
+
+
+_SNAPSHOTS: dict[tuple[str, str], object] = {}
 
 
 @functools.lru_cache(maxsize=32)

@@ -180,7 +180,7 @@ def _dialects(sc: Scope) -> dict[int, str]:
     out = {}
     for c in sc.store.corpora():
         if c["id"] in sc.corpus_ids:
-            prof = _profile_of(c)
+            prof = _profile_of(c, sc.store)
             out[c["id"]] = prof.dialect if prof is not None else "printf"
     return out
 

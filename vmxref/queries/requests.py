@@ -70,7 +70,7 @@ def precompute(store, cid: int) -> None:
     (called by the indexer before it commits)."""
     from vmxref.queries.edges import _profile_of
     row = next((c for c in store.corpora() if c["id"] == cid), None)
-    prof = _profile_of(row) if row is not None else None
+    prof = _profile_of(row, store) if row is not None else None
     section = prof.section("requests") if prof is not None else {}
     api = _discover(Scope(store, [cid]), section)
     store.set_meta(_meta_key(cid), json.dumps(
@@ -92,7 +92,7 @@ def _stored_api(sc: Scope) -> RequestApi | None:
     rows = {c["id"]: c for c in sc.store.corpora()}
     for cid in sc.corpus_ids:
         r = sc.conn.execute("SELECT value FROM meta WHERE key = ?", (_meta_key(cid),)).fetchone()
-        prof = _profile_of(rows[cid]) if cid in rows else None
+        prof = _profile_of(rows[cid], sc.store) if cid in rows else None
         if r is None or prof is None:
             return None
         d = json.loads(r[0])
