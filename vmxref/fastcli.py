@@ -88,4 +88,11 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         code = 0
-    sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a reader that went away (`| head`): nothing more to say
+        pass
+    # A read-only query leaves nothing to clean up: skip the interpreter's teardown of every
+    # module and object (a few ms, as much as some answers take).
+    os._exit(code)
