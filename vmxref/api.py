@@ -38,7 +38,7 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
         snap = corpora.snapshot(prof)  # queries read the profile from here while unchanged
         if snap is not None:
             st.set_meta(f"profile:{prof.path}", snap)
-        changed = stats.parsed or stats.reused or stats.removed or stats.unchanged != stats.files
+        changed = stats.parsed or stats.reused or stats.removed
         from vmxref.queries import requests
         for cid in st.corpus_ids(f"{name}@{version or prof.default_version}"):
             if changed or not requests.is_stored(st, cid):

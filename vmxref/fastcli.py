@@ -60,9 +60,8 @@ def run_fast(query: str, corpus: str | None, index: str | None, as_json: bool) -
     try:
         sc = api.open_scope(Path(index) if index else None, corpus)
         sites = api.run_query(sc, query)
-        if os.path.exists(os.path.join(str(sc.store.path), "sessions", "ACTIVE")):
-            from vmxref import sessions  # (its imports cost more than most queries)
-            sessions.record_if_active(query, sc, sites)
+        from vmxref import sessions
+        sessions.record_if_active(query, sc, sites)
     except VmxrefError as e:
         print(f"vmxref: error: {clean(str(e))}".replace("\n", " "), file=sys.stderr)
         return 2

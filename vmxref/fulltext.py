@@ -563,6 +563,11 @@ class _Opened:
 _open_cache: dict[str, tuple[tuple[int, int], _Opened]] = {}
 
 
+def preload(index_dir: Path) -> None:
+    """Open `index_dir` now: its searcher and doc table stay open for this process."""
+    _open(index_dir)
+
+
 def _open(index_dir: Path) -> _Opened:
     """Open `index_dir`, reusing this process's open copy unless a build replaced it."""
     index_dir = Path(index_dir).absolute()

@@ -7,7 +7,6 @@ appended; a session can be resumed by starting it again.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -123,6 +122,7 @@ def bookmark(index_dir: Path | None, loc: str, text: str = "",
 
 def digest(sites: list[Site]) -> str:
     """Stable digest of a result list (file, function, symbol, text; not line numbers)."""
+    import hashlib  # (only when a session records: queries import this module)
     h = hashlib.sha1()
     for s in sites:
         h.update(f"{s.file}\0{s.function}\0{s.symbol}\0{s.text}\n".encode())

@@ -47,12 +47,10 @@ def _warm_up(sc) -> None:
         paths.Entries(sc)
     except VmxrefError:
         pass
-    ft = sc.store.path / textsearch.FULLTEXT_DIR
-    if ft.exists():
-        try:
-            textsearch.fulltext._open(ft)  # Whoosh searcher and doc table, kept for the session
-        except VmxrefError:
-            pass  # said again, as an error line, by the first search
+    try:
+        textsearch.preload(sc)
+    except VmxrefError:
+        pass  # said again, as an error line, by the first search
 
 
 def run(index_dir: Path | None, corpus: str | None, as_json: bool) -> None:

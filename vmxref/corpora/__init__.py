@@ -6,7 +6,9 @@ corpus is one new file, not a code change.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,14 +107,25 @@ def snapshot(prof: Profile) -> str | None:
 def from_snapshot(path: str, text: str) -> Profile | None:
     """The profile of a `snapshot`, or None when the file changed since (or is gone)."""
     try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    snap = _parsed_snapshot(path, text)
+    if snap is None or (st.st_mtime_ns, st.st_size) != snap[:2]:
+        return None
+    return snap[2]
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_snapshot(path: str, text: str) -> tuple[int, int, Profile] | None:
+    """(mtime_ns, size, profile) of a snapshot's JSON (parsed once per process)."""
+    try:
         snap = json.loads(text)
-        st = Path(path).stat()
-    except (OSError, ValueError):
+        data = snap["data"]
+        return (snap["mtime_ns"], snap["size"],
+                Profile(name=str(data.get("name", Path(path).stem)), data=data, path=Path(path)))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    if st.st_mtime_ns != snap.get("mtime_ns") or st.st_size != snap.get("size"):
-        return None
-    data = snap["data"]
-    return Profile(name=str(data.get("name", Path(path).stem)), data=data, path=Path(path))
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:

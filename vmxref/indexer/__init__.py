@@ -109,7 +109,8 @@ def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str
             continue
         seen[sha1] = -1
         jobs.append((i + 1, abspath, sha1, lang))
-    jobs.sort(key=lambda j: -todo[j[0] - 1][5])  # largest first: no big file left for last
+    sizes = {j[0]: todo[j[0] - 1][5] for j in jobs}
+    jobs.sort(key=lambda j: -sizes[j[0]])  # largest first: no big file left for last
     spool_dir = str(store.path)
     spool.remove_leftovers(spool_dir)
     macros = (profile.section("macros"), profile.dialect, spool_dir)
@@ -119,7 +120,6 @@ def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str
     parts: dict[str, list[int]] = {}
     jobmap: dict[int, int] = {}
     retried: list = []
-    sizes = {j[0]: todo[j[0] - 1][5] for j in jobs}
     for job, meta, status in run_jobs(jobs, macros, n, retried, sizes):
         path, abspath, sha1, lang, _, size = todo[job - 1]
         zcontent = getattr(meta, "zcontent", None) or _compressed(abspath)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from dataclasses import dataclass
 
 from vmxref.queries.base import Scope
@@ -388,25 +387,11 @@ def _profile_of(corpus_row: dict, store=None):
         r = store.conn.execute("SELECT value FROM meta WHERE key = ?",
                                (f"profile:{path}",)).fetchone()
         if r is not None:
-            prof = _from_snapshot(path, r[0])
+            from vmxref import corpora
+            prof = corpora.from_snapshot(path, r[0])
             if prof is not None:
                 return prof
     return _load_profile(path, corpus_row["name"])
-
-
-def _from_snapshot(path: str, text: str):
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    key = (path, text, st.st_mtime_ns, st.st_size)  # (the snapshot holds only while they match)
-    if key not in _SNAPSHOTS:
-        from vmxref import corpora
-        _SNAPSHOTS[key] = corpora.from_snapshot(path, text)
-    return _SNAPSHOTS[key]
-
-
-_SNAPSHOTS: dict[tuple[str, str], object] = {}
 
 
 @functools.lru_cache(maxsize=32)

@@ -92,15 +92,18 @@ def is_strong(kind: str) -> bool:
     return bool(kind) and kind not in WEAK_ENTRIES
 
 
-def _explore_back(sc: Scope, target: str, line: int, depth: int, stop_at_entries: bool,
-                  entries: Entries, start: str | None, slack: int | None = None) -> Digraph:
-    """Backward BFS from `target` (at `line`) over call, indirect and deferred edges.
+def _in_edges(sc: Scope, f: str, at: int) -> list[tuple[Edge, float]]:
+    """(edge, weight) of every call into `f` a backward search crosses: call, indirect and
+    deferred edges (a deferred edge — request raised elsewhere, tested here — only for the
+    requests whose test guards `at`, the line of `f` the path goes through)."""
+    return [(e, WEIGHTS.get(e.kind, 1.0)) for e in graph(sc).into(f) + deferred_into(sc, f, at)
+            if e.caller and e.caller != f]
 
-    A deferred edge (request raised elsewhere, tested here) is crossed only for the
-    requests whose test guards the line the path goes through. With `slack`, exploration
-    ends `slack` levels after the level where `start` is first reached.
-    """
-    g = graph(sc)
+
+def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
+                  slack: int | None = None) -> Digraph:
+    """Backward BFS from `target` (at `line`) towards `start`, `depth` calls deep. With
+    `slack`, exploration ends `slack` levels after the level where `start` is first reached."""
     dg = Digraph()
     dg.add_node(target)
     frontier = [(target, line)]
@@ -109,16 +112,13 @@ def _explore_back(sc: Scope, target: str, line: int, depth: int, stop_at_entries
         level += 1
         nxt = []
         for f, at in frontier:
-            if f != target and ((start is None and stop_at_entries and is_strong(entries.kind(f)))
-                                or f == start):
+            if f == start and f != target:
                 continue
-            for e in g.into(f) + deferred_into(sc, f, at):
-                if not e.caller or e.caller == f:
-                    continue
+            for e, w in _in_edges(sc, f, at):
                 if e.caller not in dg:
                     nxt.append((e.caller, e.line))
                 if not dg.has_edge(e.caller, f):
-                    dg.add_edge(e.caller, f, WEIGHTS.get(e.kind, 1.0), e)
+                    dg.add_edge(e.caller, f, w, e)
             if len(dg) > MAX_NODES:
                 return dg
         if slack is not None and start in dg and depth > level + slack:
@@ -150,7 +150,7 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
             s.paths = []
             continue
         if start is not None:
-            dg = _explore_back(sc, s.function, s.line, depth, True, entries, start)
+            dg = _explore_back(sc, s.function, s.line, depth, start)
             sources = [start] if start in dg else []
         else:
             dg, sources = _explore_nearest(sc, s.function, s.line, depth, entries, STRONG_SOURCES)
@@ -177,7 +177,6 @@ def _explore_nearest(sc: Scope, target: str, line: int, depth: int, entries: Ent
     crossed; ends once `want` strong entries are found. Returns the explored graph and the
     entries in the order found (nearest first). A site deep in the vCPU loop has thousands of
     callers within six calls: only the nearest are looked at (each costs a few look-ups)."""
-    g = graph(sc)
     dg = Digraph()
     dg.add_node(target)
     best = {target: 0.0}
@@ -199,10 +198,7 @@ def _explore_nearest(sc: Scope, target: str, line: int, depth: int, entries: Ent
                 continue  # an entry from outside the code: the path starts here
         if hops >= depth:
             continue
-        for e in g.into(f) + deferred_into(sc, f, at):
-            if not e.caller or e.caller == f:
-                continue
-            w = WEIGHTS.get(e.kind, 1.0)
+        for e, w in _in_edges(sc, f, at):
             if not dg.has_edge(e.caller, f):
                 dg.add_edge(e.caller, f, w, e)
             if e.caller not in done and d + w < best.get(e.caller, float("inf")):
@@ -234,7 +230,7 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     sc.require(dst)
     entries = Entries(sc)
     prefixes = list(entries.rules.get("case_prefixes", []))
-    dg = _explore_back(sc, dst, 0, max_len, False, entries, src, slack=slack)
+    dg = _explore_back(sc, dst, 0, max_len, src, slack=slack)
     if src not in dg:
         return []
     out = []

@@ -71,11 +71,16 @@ def precompute(store, cid: int) -> None:
     from vmxref.queries.edges import _profile_of
     row = next((c for c in store.corpora() if c["id"] == cid), None)
     prof = _profile_of(row, store) if row is not None else None
-    section = prof.section("requests") if prof is not None else {}
+    section = _section(prof)
     api = _discover(Scope(store, [cid]), section)
     store.set_meta(_meta_key(cid), json.dumps(
         {"profile": section, "setters": api.setters, "testers": api.testers,
          "clearers": api.clearers, "wrapped_by": api.wrapped_by}, sort_keys=True))
+
+
+def _section(prof) -> dict:
+    """The profile's [requests] table as stored (JSON values), {} without a profile."""
+    return json.loads(json.dumps(prof.section("requests"))) if prof is not None else {}
 
 
 def is_stored(store, cid: int) -> bool:
@@ -96,7 +101,7 @@ def _stored_api(sc: Scope) -> RequestApi | None:
         if r is None or prof is None:
             return None
         d = json.loads(r[0])
-        if d.get("profile") != json.loads(json.dumps(prof.section("requests"), sort_keys=True)):
+        if d.get("profile") != _section(prof):
             return None
         api.setters.update(d["setters"])
         api.testers.update(d["testers"])

@@ -9,6 +9,13 @@ from vmxref.queries.base import Scope
 FULLTEXT_DIR = "fulltext"
 
 
+def preload(sc: Scope) -> None:
+    """Open the full-text index now (kept for the process), e.g. when a shell starts."""
+    d = sc.store.path / FULLTEXT_DIR
+    if d.exists():
+        fulltext.preload(d)
+
+
 def search(sc: Scope, text: str, scope: str | None = None, path_glob: str | None = None,
            limit: int = 50) -> list[Site]:
     """Ranked lines (code, comments, strings) matching `text`, with their functions."""

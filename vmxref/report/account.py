@@ -43,16 +43,23 @@ def _corpus_of(ev: dict[str, Any], last: str) -> tuple[str, str]:
     return name, version
 
 
-# --- HTML --------------------------------------------------------------------------------
-
-def export_html(index_dir: Path | None, name: str, out_dir: Path) -> dict:
-    """Write a session as a site: its timeline as the index page, then query/source pages."""
+def _load(index_dir: Path | None, name: str) -> tuple[list[dict], list[Entry], Store | None]:
+    """A session's events and report entries, and the index (None when there is none:
+    pages without excerpts or source pages)."""
     events = sessions.load(index_dir, name)
     entries = entries_of(name, events)
     try:
         store: Store | None = Store.open(index_dir)
     except VmxrefError:
-        store = None  # no index: pages without excerpts or source pages
+        store = None
+    return events, entries, store
+
+
+# --- HTML --------------------------------------------------------------------------------
+
+def export_html(index_dir: Path | None, name: str, out_dir: Path) -> dict:
+    """Write a session as a site: its timeline as the index page, then query/source pages."""
+    events, entries, store = _load(index_dir, name)
     try:
         b = SiteBuilder(Path(out_dir), store)
         timeline = _timeline(events, entries, b)
@@ -139,12 +146,7 @@ def _md_query(e: Entry, ex: _Excerpts) -> list[str]:
 
 def export_markdown(index_dir: Path | None, name: str, out_file: Path) -> int:
     """Write a session as Markdown; returns the number of events written."""
-    events = sessions.load(index_dir, name)
-    entries = entries_of(name, events)
-    try:
-        store: Store | None = Store.open(index_dir)
-    except VmxrefError:
-        store = None
+    events, entries, store = _load(index_dir, name)
     try:
         text = "\n".join(_markdown(name, events, entries, _Excerpts(store)))
     finally:
