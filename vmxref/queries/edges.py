@@ -408,14 +408,11 @@ def _load_profile(path: str, name: str):
     return None
 
 
-_GRAPHS: dict[int, Graph] = {}
-
-
 def graph(sc: Scope) -> Graph:
-    """The memoised lazy graph of a scope."""
-    g = _GRAPHS.get(id(sc))
-    if g is None or g.sc is not sc:
-        g = _GRAPHS[id(sc)] = Graph(sc)
+    """The lazy graph of a scope, kept on the scope (it lives and dies with it)."""
+    g = getattr(sc, "_graph", None)
+    if g is None:
+        g = sc._graph = Graph(sc)  # type: ignore[attr-defined]
     return g
 
 
