@@ -101,3 +101,25 @@ def test_queries_read_the_profile_snapshot_until_the_file_changes(tmp_path):
                                              "setters = { my_setter = 0, kvm_make_request = 0,"))
     sc = api.open_scope(ix)
     assert "my_setter" in _profile_section(sc, "requests")["setters"]
+
+
+def test_a_changed_index_definition_is_rebuilt_by_the_next_writer(tmp_path):
+    """An index written with an older definition of a secondary index (ref_name on the name
+    only) answers as before, and the next indexing run rebuilds it with the current one."""
+    import sqlite3
+
+    src = tmp_path / "src"
+    shutil.copytree(FIXTURES / "linux", src)
+    ix = tmp_path / "ix"
+    _index(src, ix)
+    db = ix / "index.db"
+    with sqlite3.connect(db) as c:
+        c.execute("DROP INDEX ref_name")
+        c.execute("CREATE INDEX ref_name ON ref(name)")
+    sc = api.open_scope(ix)
+    assert api.run_query(sc, "refs kvm_guest_time_update")
+    sc.store.close()
+    _index(src, ix)
+    with sqlite3.connect(db) as c:
+        sql = c.execute("SELECT sql FROM sqlite_master WHERE name = 'ref_name'").fetchone()[0]
+    assert " ".join(sql.split()) == "CREATE INDEX ref_name ON ref(name, kind)"

@@ -5,27 +5,62 @@ its JSON form is the contract of `--json` (one object per line).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+
+class Record:
+    """Base of the small value classes of the query path (instead of dataclasses, whose
+    import pulls in `inspect` and costs a query process ~8 ms): subclasses list their
+    attributes in `__slots__` and write `__init__`; equality, hashing and repr follow the
+    slots (those named in `_no_compare` excepted)."""
+
+    __slots__ = ()
+    _no_compare: tuple[str, ...] = ()
+
+    def _key(self) -> tuple:
+        return tuple(getattr(self, f) for f in self._compared())
+
+    @classmethod
+    def _compared(cls) -> tuple[str, ...]:
+        got = cls.__dict__.get("_compared_slots")
+        if got is None:
+            names = [n for c in reversed(cls.__mro__) for n in c.__dict__.get("__slots__", ())]
+            got = tuple(n for n in names if n not in cls._no_compare and not n.startswith("_"))
+            setattr(cls, "_compared_slots", got)
+        return got
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._key() == other._key()  # type: ignore[attr-defined]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._compared())
+        return f"{type(self).__name__}({inner})"
+
 
 # Edge kinds of the call graph, shown in paths and reports.
 EDGE_KINDS = ("direct", "ops-table", "static-call", "pointer", "registered", "deferred", "macro")
 
 
-@dataclass(frozen=True, slots=True)
-class Hop:
+class Hop(Record):
     """One step of a call path: a function, and the site in it that leads to the next hop.
 
     `edge` says how this hop reaches the next one (the last hop's edge is empty);
     `via` names what an indirect edge went through (`kvm_x86_ops.set_msr`, `KVM_REQ_X`).
     """
 
-    function: str
-    file: str
-    line: int
-    edge: str = ""
-    via: str = ""
-    entry: str = ""  # entry-point kind when this hop is an entry (ioctl, msr, notifier, ...)
+    __slots__ = ("function", "file", "line", "edge", "via", "entry")
+
+    def __init__(self, function: str, file: str, line: int, edge: str = "", via: str = "",
+                 entry: str = "") -> None:
+        self.function, self.file, self.line = function, file, line
+        self.edge, self.via = edge, via
+        self.entry = entry  # entry-point kind when this hop is an entry (ioctl, msr, ...)
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"function": self.function, "file": self.file, "line": self.line}
@@ -38,25 +73,25 @@ class Hop:
         return d
 
 
-@dataclass(slots=True)
-class Site:
+class Site(Record):
     """One result: a place in a corpus version, the function around it, and what it is.
 
     `extra` carries per-kind fields (writes: op, value, container, write_kind; calls: edge,
     via; logline: score, spans); `paths` holds call paths from entry points when asked.
     """
 
-    kind: str
-    corpus: str
-    version: str
-    file: str
-    line: int
-    col: int
-    function: str
-    symbol: str
-    text: str
-    extra: dict[str, Any] = field(default_factory=dict)
-    paths: list[list[Hop]] | None = None
+    __slots__ = ("kind", "corpus", "version", "file", "line", "col", "function", "symbol",
+                 "text", "extra", "paths")
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __init__(self, kind: str, corpus: str, version: str, file: str, line: int, col: int,
+                 function: str, symbol: str, text: str, extra: dict[str, Any] | None = None,
+                 paths: list[list[Hop]] | None = None) -> None:
+        self.kind, self.corpus, self.version, self.file = kind, corpus, version, file
+        self.line, self.col, self.function, self.symbol = line, col, function, symbol
+        self.text = text
+        self.extra: dict[str, Any] = {} if extra is None else extra
+        self.paths = paths
 
     def to_json(self) -> dict[str, Any]:
         """The `--json` object: fixed keys first, then the per-kind extras."""

@@ -12,12 +12,11 @@ import os
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vmxref.errors import VmxrefError
-from vmxref.model import Hop, Site
+from vmxref.model import Hop, Record, Site
 
 MAX_RESULTS = 200     # full results kept per query record
 MAX_KEYS = 5000       # match keys (file, function, text) kept per query record
@@ -196,18 +195,21 @@ def site_from_json(d: dict[str, Any]) -> Site:
 
 # --- replay ----------------------------------------------------------------------------
 
-@dataclass
-class Change:
+class Change(Record):
     """What one recorded query answers on another version."""
 
-    query: str
-    recorded_on: str
-    recorded_count: int
-    count: int = 0
-    added: list[Site] = field(default_factory=list)
-    removed: list[Site] = field(default_factory=list)
-    error: str = ""
-    partial: bool = False  # the record kept only a prefix of the results
+    __slots__ = ("query", "recorded_on", "recorded_count", "count", "added", "removed", "error",
+                 "partial")
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __init__(self, query: str, recorded_on: str, recorded_count: int, count: int = 0,
+                 added: list[Site] | None = None, removed: list[Site] | None = None,
+                 error: str = "", partial: bool = False) -> None:
+        self.query, self.recorded_on, self.recorded_count = query, recorded_on, recorded_count
+        self.count, self.error = count, error
+        self.added: list[Site] = [] if added is None else added
+        self.removed: list[Site] = [] if removed is None else removed
+        self.partial = partial  # the record kept only a prefix of the results
 
 
 def _recorded(ev: dict[str, Any]) -> tuple[Counter, dict[str, Site]]:

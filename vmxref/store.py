@@ -121,6 +121,21 @@ def _tune_writer(conn: sqlite3.Connection, db: Path, build: bool) -> None:
         conn.execute(f"PRAGMA max_page_count={int(os.environ[MAX_PAGES_ENV])}")
 
 
+def _upgrade_indexes(conn: sqlite3.Connection) -> None:
+    """Rebuild the indexes whose definition changed since the index was written (an index
+    keeps answering with the old ones until a writer opens it)."""
+    have = {name: " ".join(sql.split()) for name, sql in conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    for stmt in (schema.SCHEMA_SQL + schema.INDEX_SQL).split(";"):
+        s = " ".join(stmt.split()).replace(" IF NOT EXISTS", "")
+        if not s.startswith("CREATE INDEX "):
+            continue
+        name = s.split()[2]
+        if name in have and have[name] != s:
+            conn.execute(f"DROP INDEX {name}")
+            conn.execute(s)
+
+
 def _remove_stale(d: Path) -> None:
     """Before a fresh build (under the lock): side files of killed fresh builds, and the WAL
     files of an index.db that was deleted by hand (SQLite would replay them into the new one)."""
@@ -205,6 +220,7 @@ class Store:
             for stmt in (schema.SCHEMA_SQL + schema.INDEX_SQL).split(";"):
                 if stmt.strip():
                     conn.execute(stmt)
+            _upgrade_indexes(conn)
             conn.execute(f"PRAGMA application_id={APP_ID}")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                          (str(schema.SCHEMA_VERSION),))

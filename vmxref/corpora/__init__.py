@@ -9,23 +9,24 @@ import fnmatch
 import functools
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vmxref.errors import UnknownCorpus
+from vmxref.model import Record
 
 HERE = Path(__file__).parent
 EXTRACTOR_VERSION = "8"  # bump when extraction changes: blobs are re-parsed
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(Record):
     """A corpus profile (see the shipped TOML files for every key)."""
 
-    name: str
-    data: dict[str, Any] = field(repr=False, hash=False, compare=False)
-    path: Path | None = None
+    __slots__ = ("name", "data", "path")
+    _no_compare = ("data",)
+
+    def __init__(self, name: str, data: dict[str, Any], path: Path | None = None) -> None:
+        self.name, self.data, self.path = name, data, path
 
     @property
     def default_version(self) -> str:

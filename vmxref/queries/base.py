@@ -1,24 +1,22 @@
 """Shared plumbing of the query verbs: the store, the corpus versions asked, site building."""
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, field
-
 from vmxref.errors import UnknownSymbol
 from vmxref.model import Site
 from vmxref.store import Store
 
 
-@dataclass
 class Scope:
-    """A store and the corpus versions a query runs on."""
+    """A store and the corpus versions a query runs on (query modules keep their memos on
+    it as attributes: the call graph, the request API, ...)."""
 
-    store: Store
-    corpus_ids: list[int]
-    _in: str = field(default="", init=False)
+    def __init__(self, store: Store, corpus_ids: list[int]) -> None:
+        self.store = store
+        self.corpus_ids = corpus_ids
+        self._in = ",".join(str(int(i)) for i in corpus_ids)
 
-    def __post_init__(self) -> None:
-        self._in = ",".join(str(int(i)) for i in self.corpus_ids)
+    def __repr__(self) -> str:
+        return f"Scope({self.store!r}, {self.corpus_ids!r})"
 
     @property
     def conn(self):
@@ -66,6 +64,7 @@ class Scope:
         cands = [r[0] for r in self.conn.execute(
             "SELECT DISTINCT name FROM sym WHERE name >= ? AND name < ? LIMIT 20000",
             (pre, pre + "\uffff"))]
+        import difflib  # only for the "did you mean" of an unknown name
         near = difflib.get_close_matches(name, cands, n=3, cutoff=0.75)
         return f" Did you mean {', '.join(near)}?" if near else ""
 

@@ -15,26 +15,23 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
 
+from vmxref.model import Record
 from vmxref.queries.base import Scope
 from vmxref.queries.types import TypeResolver, parse_chain
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(Record):
     """One call edge caller -> callee at a call site."""
 
-    cid: int
-    path: str
-    blob_id: int
-    line: int
-    col: int
-    caller: str
-    callee: str
-    kind: str
-    via: str = ""
-    is_function: bool = True
+    __slots__ = ("cid", "path", "blob_id", "line", "col", "caller", "callee", "kind", "via",
+                 "is_function")
+
+    def __init__(self, cid: int, path: str, blob_id: int, line: int, col: int, caller: str,
+                 callee: str, kind: str, via: str = "", is_function: bool = True) -> None:
+        self.cid, self.path, self.blob_id, self.line, self.col = cid, path, blob_id, line, col
+        self.caller, self.callee, self.kind, self.via = caller, callee, kind, via
+        self.is_function = is_function
 
 
 class Graph:

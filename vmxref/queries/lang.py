@@ -27,12 +27,11 @@ points) and `Pipe("limit", {"n": N})`.
 """
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass, field
 from typing import Any, Callable, NoReturn
 
 from vmxref.errors import QuerySyntaxError
+from vmxref.model import Record
 
 VERBS = ("def", "refs", "writes", "reads", "calls", "raises", "consumes", "callers",
          "callees", "path", "provenance", "search", "logline")
@@ -62,8 +61,7 @@ _QUOTES = "'\""
 _ESCAPABLE = "\\'\""
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Record):
     """What writes/reads/provenance ask about: `STRUCT.FIELD[.FIELD...]` or a bare `VAR`.
 
     A bare name has struct None and fields == (name,); it may be a variable or a field.
@@ -71,29 +69,33 @@ class Target:
     the engine also accepts a field there (`hv_clock.tsc_shift`).
     """
 
-    struct: str | None
-    fields: tuple[str, ...]
+    __slots__ = ("struct", "fields")
+
+    def __init__(self, struct: str | None, fields: tuple[str, ...]) -> None:
+        self.struct, self.fields = struct, fields
 
     def __str__(self) -> str:
         return ".".join(((self.struct,) if self.struct else ()) + self.fields)
 
 
-@dataclass(frozen=True)
-class Pipe:
+class Pipe(Record):
     """One `| NAME ...` stage after the verb clause."""
 
-    name: str
-    args: dict[str, Any]
+    __slots__ = ("name", "args")
+
+    def __init__(self, name: str, args: dict[str, Any]) -> None:
+        self.name, self.args = name, args
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(Record):
     """A parsed query. `text` is what the user typed; it does not take part in equality."""
 
-    verb: str
-    args: dict[str, Any]
-    pipes: tuple[Pipe, ...] = ()
-    text: str = field(default="", compare=False)
+    __slots__ = ("verb", "args", "pipes", "text")
+    _no_compare = ("text",)
+
+    def __init__(self, verb: str, args: dict[str, Any], pipes: tuple[Pipe, ...] = (),
+                 text: str = "") -> None:
+        self.verb, self.args, self.pipes, self.text = verb, args, pipes, text
 
 
 # --------------------------------------------------------------------------- scanning
@@ -213,6 +215,7 @@ def _show(s: str) -> str:
 
 def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
     """' (did you mean 'x'?)' for the closest choice, else ''."""
+    import difflib  # only for the hint of a misspelt word
     near = difflib.get_close_matches(word.lower(), choices, n=1, cutoff=0.6)
     return f" (did you mean '{near[0]}'?)" if near else ""
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope
@@ -25,14 +24,13 @@ _TOKEN = re.compile(r"[A-Za-z_]\w*")
 MAX_WRAPPER_DEPTH = 6
 
 
-@dataclass
 class RequestApi:
     """Setter/tester/clearer names -> request argument index, wrappers included."""
 
-    setters: dict[str, int]
-    testers: dict[str, int]
-    clearers: dict[str, int]
-    wrapped_by: dict[str, str]  # wrapper -> the setter it forwards to
+    def __init__(self, setters: dict[str, int], testers: dict[str, int],
+                 clearers: dict[str, int], wrapped_by: dict[str, str]) -> None:
+        self.setters, self.testers, self.clearers = setters, testers, clearers
+        self.wrapped_by = wrapped_by  # wrapper -> the setter it forwards to
 
 
 def request_api(sc: Scope) -> RequestApi:
@@ -283,9 +281,14 @@ def deferred_into(sc: Scope, func: str, line: int = 0) -> list[Edge]:
     api = request_api(sc)
     out: list[Edge] = []
     tested = set()
+    if func not in _testing_functions(sc, api):
+        cache[key] = out
+        return out
+    names = sorted(api.testers)
     for _cid, _p, bid, callee, args, cline, gend in sc.rows(
-            "call", "t.func = ?", (func,), "t.callee, t.args, t.line, t.guard_end"):
-        if callee in api.testers and gend and cline <= line <= gend:
+            "call", f"t.func = ? AND t.callee IN ({','.join('?' * len(names))})",
+            (func, *names), "t.callee, t.args, t.line, t.guard_end"):
+        if gend and cline <= line <= gend:
             a = json.loads(args)
             i = api.testers[callee]
             if i < len(a):
@@ -299,3 +302,15 @@ def deferred_into(sc: Scope, func: str, line: int = 0) -> list[Edge]:
                                 f"{const} via {callee}"))
     cache[key] = out
     return out
+
+
+def _testing_functions(sc: Scope, api) -> frozenset[str]:
+    """Functions that call a request test at all (one look-up per scope: most functions a
+    backward search crosses test nothing, and need no query of their calls)."""
+    got = getattr(sc, "_testing_functions", None)
+    if got is None:
+        names = sorted(api.testers)
+        got = frozenset(r[3] for r in sc.rows(
+            "call", f"t.callee IN ({','.join('?' * len(names))})", tuple(names), "t.func"))
+        sc._testing_functions = got  # type: ignore[attr-defined]
+    return got

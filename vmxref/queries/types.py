@@ -76,8 +76,8 @@ class TypeResolver:
             key = (blob_id, func, name)
             if key not in self._local:
                 r = self.sc.conn.execute(
-                    "SELECT type FROM sym WHERE blob_id = ? AND name = ? AND scope = ? "
-                    "AND kind IN ('param', 'local') ORDER BY line DESC LIMIT 1",
+                    "SELECT type, max(line) FROM sym WHERE blob_id = ? AND name = ? AND scope = ? "
+                    "AND kind IN ('param', 'local')",
                     (blob_id, name, func)).fetchone()
                 self._local[key] = r[0] if r else None
             if self._local[key] is not None:

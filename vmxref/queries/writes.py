@@ -199,9 +199,9 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     tset = set(types)
     outside = by_kind.get("global", set()) | by_kind.get("extern", set()) | by_kind.get("param", set())
     names = outside | by_kind.get("local", set())
-    decl = ("(SELECT s.type FROM sym s INDEXED BY sym_scope WHERE s.blob_id = t.blob_id AND "
-            "s.scope = t.func AND s.name = t.field AND s.kind IN ('param', 'local') "
-            "ORDER BY s.line DESC LIMIT 1)")
+    # (max() picks the type of the last declaration, without a sort per row)
+    decl = ("(SELECT type FROM (SELECT s.type, max(s.line) FROM sym s WHERE s.blob_id = t.blob_id "
+            "AND s.scope = t.func AND s.name = t.field AND s.kind IN ('param', 'local')))")
     out: list[tuple] = []
     for row in _rows_in(sc, "assign", "t.field", names, "t.kind = 'whole-object'", (),
                         f"{cols}, {decl}"):
