@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import json
 
-from vmxref.model import Record
+from vmxref.model import EDGE_KINDS, Record
 from vmxref.queries.base import Scope
 from vmxref.queries.types import TypeResolver, parse_chain
 
@@ -69,8 +69,9 @@ class Graph:
     # --- bindings: function -> slots it is stored in -----------------------------------
     def bindings_of(self, func: str) -> list[tuple[str, str | None, str]]:
         """(slot, container struct or None, where) for each place `func` is stored as a value."""
-        rows = self.sc.rows("assign", "t.value IN (?, ?) AND t.kind != 'out-param'",
-                            (func, "&" + func), "t.chain, t.func, t.line")
+        rows = sorted(self.sc.rows("assign", "t.value IN (?, ?) AND t.kind != 'out-param'",
+                                   (func, "&" + func), "t.chain, t.func, t.line"),
+                      key=lambda r: (r[1], r[5], r[0], r[3]))  # by place, not by row order
         out = []
         for cid, path, bid, chain_t, fn, line in rows:
             chain = list(parse_chain(chain_t))
@@ -350,9 +351,20 @@ def _arg_index(args: list[str], func: str) -> int:
     return -1
 
 
+_KIND_RANK = {k: i for i, k in enumerate(EDGE_KINDS)}
+
+
+def edge_order(e: Edge) -> tuple:
+    """Edges in a fixed order (kind as in EDGE_KINDS, then position), so that path
+    searches break ties the same way whatever order the index returned the rows in."""
+    return (_KIND_RANK.get(e.kind, len(_KIND_RANK)), e.path, e.line, e.col, e.caller, e.callee,
+            e.via, e.cid)
+
+
 def _dedup(edges: list[Edge]) -> list[Edge]:
+    """Distinct edges, in edge_order."""
     seen, out = set(), []
-    for e in edges:
+    for e in sorted(edges, key=edge_order):
         k = (e.cid, e.path, e.line, e.col, e.caller, e.callee, e.kind)
         if k not in seen:
             seen.add(k)

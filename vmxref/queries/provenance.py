@@ -133,8 +133,7 @@ class _Walk:
                                  op=op, value=value, write_kind=kind)
                 out.append(self.node(s, f"local {name}", level))
             return out
-        glob = self.tr.var_type(0, "", name)
-        if glob is not None and self._budget(("global", name)):
+        if self.tr.has_global(name) and self._budget(("global", name)):
             sites = writes(self.sc, lang.Target(None, (name,)))[:FANOUT]
             return [self.node(s, f"global {name}", level) for s in sites]
         return []

@@ -18,7 +18,7 @@ import re
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope
-from vmxref.queries.edges import Edge, _profile_section, graph
+from vmxref.queries.edges import Edge, _profile_section, edge_order, graph
 
 _TOKEN = re.compile(r"[A-Za-z_]\w*")
 MAX_WRAPPER_DEPTH = 6
@@ -300,6 +300,7 @@ def deferred_into(sc: Scope, func: str, line: int = 0) -> list[Edge]:
                     (bid,)):
                 out.append(Edge(cid, path, bid, line, col, rfunc, func, "deferred",
                                 f"{const} via {callee}"))
+    out.sort(key=edge_order)
     cache[key] = out
     return out
 

@@ -71,7 +71,11 @@ class TypeResolver:
         return out
 
     def var_type(self, blob_id: int, func: str, name: str) -> str | None:
-        """Declared type of a local/parameter of `func` in that blob, else of a global."""
+        """Declared type of a local/parameter of `func` in that blob, else of a global of
+        that blob, else of the globals of that name elsewhere — each only when all its
+        declarations agree (a name like `p` declared differently in many files designates
+        none of them; nor does a file-scope `tmp` declared with three types, as the locals
+        of macro-defined functions such as SYSCALL_DEFINE bodies are)."""
         if func:
             key = (blob_id, func, name)
             if key not in self._local:
@@ -82,13 +86,29 @@ class TypeResolver:
                 self._local[key] = r[0] if r else None
             if self._local[key] is not None:
                 return self._local[key]
-        if name not in self._global:
-            r = self.sc.rows("sym", "t.name = ? AND t.kind IN ('global', 'extern')", (name,),
-                             "t.type", limit=1)
-            self._global[name] = r[0][3] if r else None
+        if blob_id:
+            key = (blob_id, "", name)
+            if key not in self._local:  # a global of this file (static, or its own extern)
+                types = {t for (t,) in self.sc.conn.execute(
+                    "SELECT type FROM sym WHERE blob_id = ? AND scope = '' AND name = ? "
+                    "AND kind IN ('global', 'extern')", (blob_id, name))}
+                self._local[key] = types.pop() if len(types) == 1 else None
+            if self._local[key] is not None:
+                return self._local[key]
+        if name not in self._global:  # elsewhere: only when every declaration agrees
+            types = {r[3] for r in self.sc.rows(
+                "sym", "t.name = ? AND t.kind IN ('global', 'extern')", (name,), "t.type")}
+            self._global[name] = types.pop() if len(types) == 1 else None
         if self._global[name] is None and blob_id:
             return self.conventional_type(name)
         return self._global[name]
+
+    def has_global(self, name: str) -> bool:
+        """Is a global (or extern) of that name declared anywhere in the scope?"""
+        if name in self._global and self._global[name] is not None:
+            return True
+        return bool(self.sc.rows("sym", "t.name = ? AND t.kind IN ('global', 'extern')", (name,),
+                                 "1", limit=1))
 
     def conventional_type(self, name: str) -> str | None:
         """The type most parameters named `name` have in the corpus (pVCpu, vcpu, pVM, kvm).

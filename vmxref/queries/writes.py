@@ -329,8 +329,7 @@ def _shadowed(sc: Scope, tr: TypeResolver, bid: int, func: str, name: str) -> bo
     """True when `name` is a global but this write is to a same-named local/parameter."""
     if not func:
         return False
-    has_global = tr.var_type(0, "", name) is not None
-    if not has_global:
+    if not tr.has_global(name):
         return False
     r = sc.conn.execute("SELECT 1 FROM sym WHERE blob_id = ? AND name = ? AND scope = ? "
                         "AND kind IN ('param', 'local') LIMIT 1", (bid, name, func)).fetchone()
