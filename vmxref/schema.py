@@ -57,7 +57,7 @@ CREATE INDEX IF NOT EXISTS sym_blob ON sym(blob_id, scope, name);
 CREATE INDEX IF NOT EXISTS sym_scope ON sym(scope, kind, name);
 CREATE INDEX IF NOT EXISTS sym_type ON sym(type);
 CREATE INDEX IF NOT EXISTS ref_name ON ref(name, kind);
-CREATE INDEX IF NOT EXISTS ref_blob ON ref(blob_id);
+CREATE INDEX IF NOT EXISTS ref_blob ON ref(blob_id, line);
 CREATE INDEX IF NOT EXISTS call_callee ON call(callee, kind);
 CREATE INDEX IF NOT EXISTS call_func ON call(func);
 CREATE INDEX IF NOT EXISTS call_blob ON call(blob_id, func);

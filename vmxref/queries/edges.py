@@ -18,7 +18,7 @@ import json
 
 from vmxref.model import EDGE_KINDS, Record
 from vmxref.queries.base import Scope
-from vmxref.queries.types import TypeResolver, parse_chain
+from vmxref.queries.types import parse_chain, resolver
 
 
 class Edge(Record):
@@ -39,7 +39,7 @@ class Graph:
 
     def __init__(self, sc: Scope):
         self.sc = sc
-        self.types = TypeResolver(sc)
+        self.types = resolver(sc)
         self._into: dict[str, list[Edge]] = {}
         self._out: dict[str, list[Edge]] = {}
         self._isfn: dict[str, bool] = {}

@@ -15,7 +15,7 @@ from vmxref.model import Site
 from vmxref.queries import lang
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import graph
-from vmxref.queries.types import TypeResolver
+from vmxref.queries.types import resolver
 from vmxref.queries.writes import writes
 
 MAX_NODES = 160
@@ -32,7 +32,7 @@ _KEYWORDS = frozenset({"sizeof", "return", "if", "while", "for", "switch", "NULL
 class _Walk:
     def __init__(self, sc: Scope, depth: int):
         self.sc, self.depth = sc, depth
-        self.tr = TypeResolver(sc)
+        self.tr = resolver(sc)
         self.g = graph(sc)
         self.seen: set[tuple] = set()
         self.count = 0

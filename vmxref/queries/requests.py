@@ -194,12 +194,14 @@ def _const_calls(sc: Scope, const: str, table: dict[str, int]) -> list[tuple]:
     lines = {}
     for cid, path, bid, line, func in sc.rows("ref", "t.name = ?", (const,), "t.line, t.func"):
         lines.setdefault((bid, func), set()).add(line)
+    names = sorted(table)
+    marks = ",".join("?" * len(names))
     for (bid, func), ls in lines.items():
         for row in sc.conn.execute(
                 "SELECT line, col, callee, args, end_line, guard_end FROM call WHERE blob_id = ? "
-                "AND func = ?", (bid, func)):
+                f"AND func = ? AND callee IN ({marks})", (bid, func, *names)):
             line, col, callee, args, end_line, guard_end = row
-            if callee not in table or not any(line <= x <= end_line for x in ls):
+            if not any(line <= x <= end_line for x in ls):
                 continue
             a = json.loads(args)
             i = table[callee]

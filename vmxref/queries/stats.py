@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import Graph
-from vmxref.queries.types import _PRIMITIVE, TypeResolver, parse_chain
+from vmxref.queries.types import _PRIMITIVE, parse_chain, resolver
 
 
 def corpus_stats(sc: Scope, resolution: bool = True) -> list[dict]:
@@ -42,7 +42,7 @@ def corpus_stats(sc: Scope, resolution: bool = True) -> list[dict]:
 
 def _resolution(sc: Scope) -> dict:
     """Share of field accesses whose receiver struct resolved; share of indirect calls resolved."""
-    tr = TypeResolver(sc)
+    tr = resolver(sc)
     total = ok = ok_corpus = 0
     memo: dict[tuple, bool] = {}
     for _cid, _path, bid, chain_t, func, name in sc.rows(

@@ -18,6 +18,15 @@ _PRIMITIVE = frozenset({"int", "char", "void", "long", "short", "unsigned", "sig
                         "int16_t", "int32_t", "int64_t", "size_t", "uintptr_t", "RTGCPHYS"})
 
 
+def resolver(sc: Scope) -> "TypeResolver":
+    """The TypeResolver of a scope, kept on it: every query of a long-lived scope (the
+    shell, a report) shares what the earlier ones looked up."""
+    tr = getattr(sc, "_types", None)
+    if tr is None:
+        tr = sc._types = TypeResolver(sc)  # type: ignore[attr-defined]
+    return tr
+
+
 class TypeResolver:
     """Resolves variable and chain types within one Scope (memoised)."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope
-from vmxref.queries.types import TypeResolver, parse_chain
+from vmxref.queries.types import TypeResolver, parse_chain, resolver
 
 
 def _asked(sc: Scope, tr: TypeResolver, target) -> tuple[str | None, list[str]]:
@@ -215,7 +215,7 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
 
 def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None) -> list[Site]:
     """Every write of `target` (see module docstring), grouped by container struct."""
-    tr = TypeResolver(sc)
+    tr = resolver(sc)
     struct, fields = _asked(sc, tr, target)
     sc.require(fields[-1])
     out = []
@@ -356,7 +356,7 @@ def _chain_text(chain: list[str]) -> str:
 
 def reads(sc: Scope, target) -> list[Site]:
     """Reads of `target` (member accesses resolved by receiver type, or a variable)."""
-    tr = TypeResolver(sc)
+    tr = resolver(sc)
     struct, fields = _asked(sc, tr, target)
     sc.require(fields[-1])
     out = []
