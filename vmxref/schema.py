@@ -5,7 +5,7 @@ facts (sym, ref, call, assign, logcall, kase) belong to blobs; a corpus version 
 `file` rows pointing at blobs, so versions share every unchanged content.
 """
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: assign.vtype
 
 TABLES = frozenset({"meta", "corpus", "blob", "file", "sym", "ref", "call", "assign",
                     "logcall", "kase"})
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS call (
     recv TEXT, args TEXT, end_line INTEGER, guard_end INTEGER);
 CREATE TABLE IF NOT EXISTS assign (
     blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, field TEXT, chain TEXT,
-    op TEXT, value TEXT, kind TEXT);
+    op TEXT, value TEXT, kind TEXT, vtype TEXT);
 CREATE TABLE IF NOT EXISTS logcall (
     blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, callee TEXT, fmt TEXT,
     fmt_arg INTEGER, args TEXT, keys TEXT);

@@ -204,7 +204,30 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
         for name, off in macro_uses:
             line = bisect.bisect_left(nl, off)
             cx.f.refs.append((name, "macro", line, off - nl[line - 1], cx.func_at(off), None))
+    _receiver_types(cx.f)
     return cx.f
+
+
+def _receiver_types(f: Facts) -> None:
+    """Append to each write the declared type of its chain's base variable when that is a
+    parameter or local of the writing function (its last declaration there), else None:
+    `writes` filters whole-object writes by it without a declaration look-up per row."""
+    decl: dict[tuple[str, str], tuple[int, str]] = {}
+    for name, kind, line, _c, _e, scope, typ, *_rest in f.syms:
+        if (kind == "param" or kind == "local") and scope:
+            old = decl.get((scope, name))
+            if old is None or line >= old[0]:
+                decl[(scope, name)] = (line, typ)
+    out = []
+    for r in f.assigns:
+        chain, func = r[4], r[2]
+        vtype = None
+        if func and chain.startswith('["v:'):
+            d = decl.get((func, chain[4:chain.index('"', 4)]))
+            if d is not None:
+                vtype = d[1]
+        out.append((*r, vtype))
+    f.assigns = out
 
 
 def _span(node) -> tuple[int, int]:

@@ -194,19 +194,19 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
             by_kind.setdefault(kind, set()).add(name)
     if sum(len(v) for v in by_kind.values()) > _CAP:
         return None
-    # the declared type of the written name in the writing function rides along with each
-    # row (a correlated look-up), so rows of unrelated locals (`p`, `a`) go before classification
+    # each write carries the declared type of its base variable in the writing function
+    # (assign.vtype, from the extractor), so rows of unrelated locals (`p`, `a`) go before
+    # classification; a name not declared there is a global or a parameter out of view
     tset = set(types)
     outside = by_kind.get("global", set()) | by_kind.get("extern", set()) | by_kind.get("param", set())
     names = outside | by_kind.get("local", set())
-    # (max() picks the type of the last declaration, without a sort per row)
-    decl = ("(SELECT type FROM (SELECT s.type, max(s.line) FROM sym s WHERE s.blob_id = t.blob_id "
-            "AND s.scope = t.func AND s.name = t.field AND s.kind IN ('param', 'local')))")
     out: list[tuple] = []
     for row in _rows_in(sc, "assign", "t.field", names, "t.kind = 'whole-object'", (),
-                        f"{cols}, {decl}"):
-        dtype = row[-1]
-        if (dtype in tset) if dtype is not None else (row[6] in outside):
+                        f"{cols}, t.vtype"):
+        field, chain, dtype = row[6], row[7], row[-1]
+        if dtype is not None and not chain.startswith(f'["v:{field}"'):
+            dtype = None  # a member write: `field` names no variable of its own there
+        if (dtype in tset) if dtype is not None else (field in outside):
             out.append(row[:-1])
     out += _rows_in(sc, "assign", "t.field", by_kind.get("field", set()),
                     "t.kind = 'whole-object' AND t.chain LIKE '%,%'", (), cols)
