@@ -3,6 +3,7 @@ globs, ranking, the enclosing function, JSON output and exit codes."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -148,3 +149,23 @@ def test_fast_path_answers_like_the_full_cli(kvm_index, args):
                            str(kvm_index)], capture_output=True, text=True, timeout=60)
     assert fast.returncode == full.exit_code
     assert fast.stdout == full.output
+
+
+@pytest.mark.parametrize("where", ["before", "after", "env"])
+def test_index_directory_given_before_or_after_the_command(kvm_index, where, monkeypatch):
+    """`vmxref --index DIR q ...`, `vmxref q ... --index DIR` and VMXREF_INDEX=DIR answer
+    alike, on the fast path (a process) and through click."""
+    import subprocess
+    import sys
+    q = ["q", "callers kvm_guest_time_update"]
+    args = {"before": ["--index", str(kvm_index), *q], "after": [*q, "--index", str(kvm_index)],
+            "env": q}[where]
+    env = {k: v for k, v in os.environ.items() if k != "VMXREF_INDEX"}
+    if where == "env":
+        env["VMXREF_INDEX"] = str(kvm_index)
+    monkeypatch.delenv("VMXREF_INDEX", raising=False)
+    fast = subprocess.run([sys.executable, "-m", "vmxref", *args], capture_output=True, text=True,
+                          timeout=60, env=env, cwd=kvm_index.parent)
+    full = CliRunner().invoke(cli, args, env={"VMXREF_INDEX": env.get("VMXREF_INDEX")})
+    assert fast.returncode == 0 and "vcpu_enter_guest" in fast.stdout, fast.stderr
+    assert full.exit_code == 0 and full.output == fast.stdout

@@ -67,9 +67,13 @@ def query_options(fn):
 
 @click.group(cls=VmxrefGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vmxref")
-def cli() -> None:
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
+              help="Index directory for the command (as the command's own --index).")
+def cli(index_dir: Path | None) -> None:
     """vmxref: where is a field set, what raises a request, who calls a function, which
     line printed a log message — in Linux KVM and VirtualBox sources, without a build."""
+    if index_dir is not None:  # the commands read it as the default of their --index
+        os.environ["VMXREF_INDEX"] = str(index_dir)
 
 
 # --- indexing ------------------------------------------------------------------------------

@@ -16,9 +16,14 @@ VERBS = frozenset({"def", "refs", "callers", "callees", "writes", "reads", "call
 
 def _parse(argv: list[str]) -> tuple[str, str | None, str | None, bool] | None:
     """(query, corpus, index dir, json) for a plain query invocation, else None."""
+    index = os.environ.get("VMXREF_INDEX")
+    if len(argv) >= 2 and argv[0] == "--index":  # `vmxref --index DIR q ...`
+        index, argv = argv[1], argv[2:]
+    elif argv and argv[0].startswith("--index="):
+        index, argv = argv[0].split("=", 1)[1], argv[1:]
     if not argv or (argv[0] not in VERBS and argv[0] not in ("q", "search")):
         return None
-    words, corpus, index, as_json = [], None, os.environ.get("VMXREF_INDEX"), False
+    words, corpus, as_json = [], None, False
     it = iter(argv[1:])
     for a in it:
         if a == "--json":
