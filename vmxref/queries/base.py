@@ -6,6 +6,9 @@ from vmxref.model import Site
 from vmxref.store import Store
 
 
+IN_CHUNK = 500  # values per `IN (...)` of rows_in
+
+
 class Scope:
     """A store and the corpus versions a query runs on (query modules keep their memos on
     it as attributes: the call graph, the request API, ...)."""
@@ -35,6 +38,18 @@ class Scope:
                f"CROSS JOIN file f ON f.blob_id = t.blob_id AND f.corpus_id IN ({self._in}) "
                f"WHERE {where}" + (f" LIMIT {int(limit)}" if limit else ""))
         return self.conn.execute(sql, params).fetchall()
+
+    def rows_in(self, table: str, col: str, values, where: str, params: tuple,
+                cols: str) -> list[tuple]:
+        """`rows` with `col IN (values)` (in chunks under SQLite's limit of bound variables)
+        AND `where`: one statement for many names instead of one per name."""
+        out: list[tuple] = []
+        values = sorted(values)
+        for i in range(0, len(values), IN_CHUNK):
+            chunk = values[i:i + IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            out += self.rows(table, f"{col} IN ({marks}) AND {where}", (*chunk, *params), cols)
+        return out
 
     def site(self, kind: str, cid: int, path: str, blob_id: int, line: int, col: int,
              function: str, symbol: str, **extra) -> Site:

@@ -108,9 +108,11 @@ def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
     dg.add_node(target)
     frontier = [(target, line)]
     level = 0
+    g = graph(sc)
     while level < depth:
         level += 1
         nxt = []
+        g.prefetch(f for f, _at in frontier if f != start)
         for f, at in frontier:
             if f == start and f != target:
                 continue
@@ -198,7 +200,10 @@ def _explore_nearest(sc: Scope, target: str, line: int, depth: int, entries: Ent
                 continue  # an entry from outside the code: the path starts here
         if hops >= depth:
             continue
-        for e, w in _in_edges(sc, f, at):
+        edges = _in_edges(sc, f, at)
+        if hops + 1 < depth:  # the callers are the next functions the search looks at
+            graph(sc).prefetch(e.caller for e, _w in edges if e.caller not in done)
+        for e, w in edges:
             if not dg.has_edge(e.caller, f):
                 dg.add_edge(e.caller, f, w, e)
             if e.caller not in done and d + w < best.get(e.caller, float("inf")):

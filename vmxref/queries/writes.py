@@ -10,7 +10,7 @@ Receivers that do not resolve are listed with container "?" — never mixed into
 from __future__ import annotations
 
 from vmxref.model import Site
-from vmxref.queries.base import Scope
+from vmxref.queries.base import IN_CHUNK, Scope
 from vmxref.queries.types import TypeResolver, parse_chain, resolver
 
 
@@ -72,7 +72,7 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
         more = sc.rows("assign", "t.chain LIKE ? AND t.field != ?", (like, fields[-1]), cols)
     else:
         names = (below | set(fields[:-1])) - {fields[-1]}
-        more = _rows_in(sc, "assign", "t.field", names, "t.chain LIKE ?", (like,), cols)
+        more = sc.rows_in("assign", "t.field", names, "t.chain LIKE ?", (like,), cols)
     rows += [r for r in more if (r[0], r[1], r[3], r[4]) not in seen]
     if kinds is None or "whole-object" in kinds:
         whole = _whole_object_rows(sc, tr, struct, fields, cols)
@@ -83,24 +83,14 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
     return rows
 
 
-_CHUNK = 500
 _CAP = 5000  # beyond this many names a narrowed look-up costs more than the scan
 
 
 def _chunks(values: list[str]):
     """(chunk, "?,?,...") pieces of `values` under SQLite's limit of bound variables."""
-    for i in range(0, len(values), _CHUNK):
-        chunk = values[i:i + _CHUNK]
+    for i in range(0, len(values), IN_CHUNK):
+        chunk = values[i:i + IN_CHUNK]
         yield tuple(chunk), ",".join("?" * len(chunk))
-
-
-def _rows_in(sc: Scope, table: str, col: str, values, where: str, params: tuple,
-             cols: str) -> list[tuple]:
-    """sc.rows of `table` with `col IN (values)` (chunked) AND `where`."""
-    out: list[tuple] = []
-    for chunk, marks in _chunks(sorted(values)):
-        out += sc.rows(table, f"{col} IN ({marks}) AND {where}", (*chunk, *params), cols)
-    return out
 
 
 def _members_below(sc: Scope, tr: TypeResolver, struct: str | None, field: str) -> set[str] | None:
@@ -136,7 +126,7 @@ def _type_names(sc: Scope, names: set[str], through_pointers: bool) -> set[str] 
     suffixes = ("", "[]", "*", "**", "*[]") if through_pointers else ("", "[]")
     for _ in range(8):
         variants = [n + s for n in frontier for s in suffixes]
-        new = {r[3] for r in _rows_in(sc, "sym", "t.type", variants, "t.kind = 'typedef'", (),
+        new = {r[3] for r in sc.rows_in("sym", "t.type", variants, "t.kind = 'typedef'", (),
                                       "t.name")}
         frontier = new - out
         out |= new
@@ -162,9 +152,9 @@ def _holder_types(sc: Scope, tr: TypeResolver, struct: str | None,
         if emb is None:
             return None
         variants = [n + s for n in emb for s in ("", "[]")]
-        up = {r[3] for r in _rows_in(sc, "sym", "t.type", variants, "t.kind = 'field'", (),
+        up = {r[3] for r in sc.rows_in("sym", "t.type", variants, "t.kind = 'field'", (),
                                      "t.scope")}
-        up |= {r[3] for r in _rows_in(sc, "sym", "t.name", variants, "t.kind = 'base'", (),
+        up |= {r[3] for r in sc.rows_in("sym", "t.name", variants, "t.kind = 'base'", (),
                                       "t.scope")}
         level = up - found
         found |= up
@@ -201,14 +191,14 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     outside = by_kind.get("global", set()) | by_kind.get("extern", set()) | by_kind.get("param", set())
     names = outside | by_kind.get("local", set())
     out: list[tuple] = []
-    for row in _rows_in(sc, "assign", "t.field", names, "t.kind = 'whole-object'", (),
+    for row in sc.rows_in("assign", "t.field", names, "t.kind = 'whole-object'", (),
                         f"{cols}, t.vtype"):
         field, chain, dtype = row[6], row[7], row[-1]
         if dtype is not None and not chain.startswith(f'["v:{field}"'):
             dtype = None  # a member write: `field` names no variable of its own there
         if (dtype in tset) if dtype is not None else (field in outside):
             out.append(row[:-1])
-    out += _rows_in(sc, "assign", "t.field", by_kind.get("field", set()),
+    out += sc.rows_in("assign", "t.field", by_kind.get("field", set()),
                     "t.kind = 'whole-object' AND t.chain LIKE '%,%'", (), cols)
     return list(dict.fromkeys(out))
 
