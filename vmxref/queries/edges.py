@@ -52,7 +52,7 @@ class Graph:
         # rows of into()'s three look-ups fetched ahead for many functions (see prefetch)
         self._pre_direct: dict[str, list[tuple]] = {}
         self._pre_bound: dict[str, list[tuple]] = {}
-        self._pre_passed: dict[str, list[tuple]] = {}
+        self._value_refs: dict[str, list[tuple]] = {}
         prof = _profile_section(sc, "callgraph")
         self.static_prefixes: dict[str, str] = dict(prof.get("static_call", {}))
 
@@ -202,14 +202,23 @@ class Graph:
             for *row, value in sc.rows_in("assign", "t.value", values, "t.kind != 'out-param'",
                                           (), "t.chain, t.func, t.line, t.value"):
                 bound[value[1:] if value.startswith("&") else value].append(tuple(row))
-        passed: dict[str, list[tuple]] = {f: [] for f in todo}
-        for *row, name in sc.rows_in("ref", "t.name", todo,
-                                     "t.kind IN ('read', 'addr') AND t.chain IS NULL", (),
-                                     "t.line, t.func, t.name"):
-            passed[name].append(tuple(row))
+        refs: dict[str, list[tuple]] = {f: [] for f in todo if f not in self._value_refs}
+        if refs:
+            for *row, name in sc.rows_in("ref", "t.name", refs, "t.kind IN ('read', 'addr')", (),
+                                         "t.line, t.func, t.chain IS NULL, t.name"):
+                refs[name].append(tuple(row))
         self._pre_direct.update(direct)
         self._pre_bound.update(bound)
-        self._pre_passed.update(passed)
+        self._value_refs.update(refs)
+
+    def value_refs(self, func: str) -> list[tuple]:
+        """(cid, path, blob, line, function, bare) of each use of `func` as a value (read or
+        address taken); `bare` when it is the name itself, not a member access."""
+        if func not in self._value_refs:
+            self._value_refs[func] = self.sc.rows(
+                "ref", "t.name = ? AND t.kind IN ('read', 'addr')", (func,),
+                "t.line, t.func, t.chain IS NULL")
+        return self._value_refs[func]
 
     def _compute_into(self, func: str) -> list[Edge]:
         sc, out = self.sc, []
@@ -273,10 +282,7 @@ class Graph:
     def _passed_as_value(self, func: str) -> list[Edge]:
         """`func` handed to a call as an argument: through a parameter, or registered."""
         sc, out = self.sc, []
-        refs = self._pre_passed.pop(func, None)
-        if refs is None:
-            refs = sc.rows("ref", "t.name = ? AND t.kind IN ('read', 'addr') AND t.chain IS NULL",
-                           (func,), "t.line, t.func")
+        refs = [r[:5] for r in self.value_refs(func) if r[5]]
         for cid, path, bid, line, caller in refs:
             for crow in sc.conn.execute(
                     "SELECT line, col, callee, kind, args FROM call WHERE blob_id = ? AND line <= ? "

@@ -47,8 +47,7 @@ class Entries:
             if slot in members:
                 return members[slot]
         regs = r.get("registrars", {})
-        for cid, path, bid, line, caller in sorted(self.sc.rows(  # (sorted: the first wins)
-                "ref", "t.name = ? AND t.kind IN ('read', 'addr')", (func,), "t.line, t.func")):
+        for cid, path, bid, line, caller, _bare in sorted(self.g.value_refs(func)):  # first wins
             for callee, args in self.sc.conn.execute(
                     "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND line <= ? "
                     "AND end_line >= ?", (bid, caller or "", line, line)):
