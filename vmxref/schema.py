@@ -55,7 +55,7 @@ INDEX_SQL = """
 CREATE INDEX IF NOT EXISTS sym_name ON sym(name, kind);
 CREATE INDEX IF NOT EXISTS sym_blob ON sym(blob_id, scope, name);
 CREATE INDEX IF NOT EXISTS sym_scope ON sym(scope, kind, name);
-CREATE INDEX IF NOT EXISTS sym_type ON sym(type);
+CREATE INDEX IF NOT EXISTS sym_type ON sym(type, kind, name);
 CREATE INDEX IF NOT EXISTS ref_name ON ref(name, kind);
 CREATE INDEX IF NOT EXISTS ref_blob ON ref(blob_id, line);
 CREATE INDEX IF NOT EXISTS call_callee ON call(callee, kind);

@@ -191,8 +191,10 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     outside = by_kind.get("global", set()) | by_kind.get("extern", set()) | by_kind.get("param", set())
     names = outside | by_kind.get("local", set())
     out: list[tuple] = []
-    for row in sc.rows_in("assign", "t.field", names, "t.kind = 'whole-object'", (),
-                        f"{cols}, t.vtype"):
+    ts, os_ = sorted(tset), sorted(outside)  # (in SQL too: most rows go before the file join)
+    pre = (f"t.kind = 'whole-object' AND (t.vtype IN ({','.join('?' * len(ts))}) OR t.field IN "
+           f"({','.join('?' * len(os_))}))")
+    for row in sc.rows_in("assign", "t.field", names, pre, (*ts, *os_), f"{cols}, t.vtype"):
         field, chain, dtype = row[6], row[7], row[-1]
         if dtype is not None and not chain.startswith(f'["v:{field}"'):
             dtype = None  # a member write: `field` names no variable of its own there
