@@ -20,7 +20,7 @@ import hooks to every process, and this machine sets PYTHONDONTWRITEBYTECODE, so
 editable checkout is recompiled by every process). The same queries are then timed inside
 one `vmxref shell` (started once per run; each answer's own time, as `:time` prints it).
 'cold' evicts the index directory and the vmxref package from the page cache
-(posix_fadvise DONTNEED) before each run; 'warm' follows an unmeasured run.
+(posix_fadvise DONTNEED) before each run; 'warm' follows three unmeasured runs.
 Peer lookups use the indexes peers.py left in bench/out/idx/SET/ (run it first).
 Writes bench/out/SET.vmxref.json."""
 from __future__ import annotations
@@ -206,9 +206,13 @@ def _timed_lines(cmd: list[str], cwd: Path, env: dict) -> dict:
     return r
 
 
+WARM_UP = 3  # unmeasured runs before the warm ones: after an eviction, this VM's page cache
+#             needs a few runs to settle (writes on all of Linux: 72, 74, 61, 60, 61, 49 ms)
+
+
 def latency(cmd: list[str], cwd: Path, env: dict, runs: int, evict_paths: list[Path],
             timeout: float | None = None) -> dict:
-    """Cold (evicted before each run) and warm (after an unmeasured run) medians.
+    """Cold (evicted before each run) and warm (after WARM_UP unmeasured runs) medians.
 
     With `timeout`, each run is wrapped in `timeout -s KILL`; a run that hits it (rc -9 or
     137) ends the measurement of this query: its figures are that run's (a lower bound) and
@@ -225,7 +229,8 @@ def latency(cmd: list[str], cwd: Path, env: dict, runs: int, evict_paths: list[P
             pick = {"wall_s": r["wall_s"], "cpu_s": r["cpu_s"], "peak_rss_mb": r["peak_rss_mb"]}
             return {"command": " ".join(cmd), "cold": pick, "warm": pick, "lines": r["lines"],
                     "rc": r["rc"], "timed_out": timeout, "stderr_tail": ""}
-    _timed_lines(cmd, cwd, env)
+    for _ in range(WARM_UP):
+        _timed_lines(cmd, cwd, env)
     for _ in range(runs):
         warm.append(_timed_lines(cmd, cwd, env))
     pick = lambda rs: {"wall_s": round(statistics.median(r["wall_s"] for r in rs), 3),  # noqa: E731
