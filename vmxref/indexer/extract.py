@@ -213,20 +213,19 @@ def _receiver_types(f: Facts) -> None:
     parameter or local of the writing function (its last declaration there), else None:
     `writes` filters whole-object writes by it without a declaration look-up per row."""
     decl: dict[tuple[str, str], tuple[int, str]] = {}
-    for name, kind, line, _c, _e, scope, typ, *_rest in f.syms:
-        if (kind == "param" or kind == "local") and scope:
-            old = decl.get((scope, name))
-            if old is None or line >= old[0]:
-                decl[(scope, name)] = (line, typ)
+    for s in f.syms:
+        kind = s[1]
+        if (kind == "param" or kind == "local") and s[5]:
+            key = (s[5], s[0])
+            old = decl.get(key)
+            if old is None or s[2] >= old[0]:
+                decl[key] = (s[2], s[6])
     out = []
     for r in f.assigns:
         chain, func = r[4], r[2]
-        vtype = None
-        if func and chain.startswith('["v:'):
-            d = decl.get((func, chain[4:chain.index('"', 4)]))
-            if d is not None:
-                vtype = d[1]
-        out.append((*r, vtype))
+        d = decl.get((func, chain[4:chain.index('"', 4)])) if func and chain.startswith('["v:') \
+            else None
+        out.append((*r, d[1] if d is not None else None))
     f.assigns = out
 
 
