@@ -184,9 +184,10 @@ class Graph:
         return bool(self.into(func))
 
     def prefetch(self, funcs) -> None:
-        """Fetch what into() looks up (direct calls, bindings as a value, references) for
-        many functions at once: a search expanding a level of callers asks three
-        statements instead of three per function. into() uses the rows once and drops them."""
+        """Fetch what into() looks up (direct calls, bindings as a value, uses as a value)
+        for many functions at once: a search expanding a level of callers asks three
+        statements instead of three per function. The call and binding rows are dropped once
+        into() used them; the uses stay memoised (entry detection reads them too)."""
         todo = [f for f in dict.fromkeys(funcs) if f and f not in self._into
                 and f not in self._pre_direct]
         if len(todo) < 2:
