@@ -239,9 +239,12 @@ class Graph:
         memoised: every function bound to a slot shares them (`vmx_set_msr`, `svm_set_msr`)."""
         if slot not in self._slot_sites:
             out = []
-            for cid, path, bid, line, col, caller, kind, recv in self.sc.rows(
-                    "call", "t.callee = ? AND t.kind IN ('member', 'pointer')", (slot,),
-                    "t.line, t.col, t.func, t.kind, t.recv"):
+            rows = self.sc.rows("call", "t.callee = ? AND t.kind IN ('member', 'pointer')",
+                                (slot,), "t.line, t.col, t.func, t.kind, t.recv")
+            bases = ((r[2], r[5], r[7][4:r[7].index('"', 4)]) for r in rows
+                     if r[6] == "member" and r[7].startswith('["v:'))
+            self.types.prime_locals(bases)  # the receivers' declarations, in one look-up
+            for cid, path, bid, line, col, caller, kind, recv in rows:
                 c2 = (self.types.container(bid, caller, list(parse_chain(recv)) + [slot])
                       if kind == "member" else None)
                 out.append((cid, path, bid, line, col, caller, kind, c2))

@@ -18,6 +18,17 @@ _PRIMITIVE = frozenset({"int", "char", "void", "long", "short", "unsigned", "sig
                         "int16_t", "int32_t", "int64_t", "size_t", "uintptr_t", "RTGCPHYS"})
 
 
+def _most_declared(rows: list[tuple]) -> str | None:
+    """The type most of these declarations give (rows end with the type), ties to the
+    smallest name: the same answer whatever order the index returns the rows in (a typedef
+    or struct declared differently per architecture, as msi_alloc_info_t is)."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        if r[-1] is not None:
+            counts[r[-1]] = counts.get(r[-1], 0) + 1
+    return min(counts, key=lambda t: (-counts[t], t)) if counts else None
+
+
 def resolver(sc: Scope) -> "TypeResolver":
     """The TypeResolver of a scope, kept on it: every query of a long-lived scope (the
     shell, a report) shares what the earlier ones looked up."""
@@ -44,8 +55,8 @@ class TypeResolver:
     # --- primitive lookups -------------------------------------------------------------
     def typedef(self, name: str) -> str | None:
         if name not in self._typedef:
-            r = self.sc.rows("sym", "t.name = ? AND t.kind = 'typedef'", (name,), "t.type", limit=1)
-            self._typedef[name] = r[0][3] if r else None
+            self._typedef[name] = _most_declared(
+                self.sc.rows("sym", "t.name = ? AND t.kind = 'typedef'", (name,), "t.type"))
         return self._typedef[name]
 
     def is_struct(self, name: str) -> bool:
@@ -58,9 +69,8 @@ class TypeResolver:
         key = (struct, field)
         if key not in self._field:
             self._field[key] = None  # (guards against inheritance cycles)
-            r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' AND t.name = ?",
-                             (struct, field), "t.type", limit=1)
-            typ = r[0][3] if r else None
+            typ = _most_declared(self.sc.rows(
+                "sym", "t.scope = ? AND t.kind = 'field' AND t.name = ?", (struct, field), "t.type"))
             if typ is None:
                 for base in self.bases(struct):
                     typ = self.field_type(base, field)
@@ -112,6 +122,22 @@ class TypeResolver:
             return self.conventional_type(name)
         return self._global[name]
 
+    def prime_locals(self, keys) -> None:
+        """Look up the declared types of many (blob, function, name) locals and parameters
+        at once (what var_type would ask one by one), e.g. the receivers of every call site
+        of an ops-table member."""
+        todo = [k for k in dict.fromkeys(keys) if k[1] and k not in self._local]
+        for i in range(0, len(todo), 300):
+            chunk = todo[i:i + 300]
+            found = {(b, s, n): t for b, s, n, t, _line in self.sc.conn.execute(
+                "WITH k(b, s, n) AS (VALUES " + ",".join(["(?,?,?)"] * len(chunk)) + ") "
+                "SELECT k.b, k.s, k.n, t.type, max(t.line) FROM k CROSS JOIN sym t INDEXED BY sym_blob "
+                "ON t.blob_id = k.b AND t.scope = k.s AND t.name = k.n "
+                "AND t.kind IN ('param', 'local') GROUP BY k.b, k.s, k.n",
+                [x for k in chunk for x in k])}
+            for k in chunk:
+                self._local[k] = found.get(k)
+
     def has_global(self, name: str) -> bool:
         """Is a global (or extern) of that name declared anywhere in the scope?"""
         if name in self._global and self._global[name] is not None:
@@ -135,9 +161,8 @@ class TypeResolver:
 
     def return_type(self, func: str) -> str | None:
         if func not in self._ret:
-            r = self.sc.rows("sym", "t.name = ? AND t.kind IN ('function', 'prototype')",
-                             (func,), "t.type", limit=1)
-            self._ret[func] = r[0][3] if r else None
+            self._ret[func] = _most_declared(self.sc.rows(
+                "sym", "t.name = ? AND t.kind IN ('function', 'prototype')", (func,), "t.type"))
         return self._ret[func]
 
     # --- composite ----------------------------------------------------------------------
