@@ -20,7 +20,7 @@ from operator import sub
 __all__ = ["MacroProfile", "load_profile", "normalize", "KINDS"]
 
 # Rule kinds, in precedence order for wildcard patterns (exact names always win).
-KINDS = ("keyword", "unwrap_args", "unwrap", "paste", "erase_call", "erase")
+KINDS = ("keyword", "define_function", "unwrap_args", "unwrap", "paste", "erase_call", "erase")
 _KEYWORDS = frozenset({"if", "while", "switch", "else", "do", ""})
 _MAX_ARGS = 16384  # longest argument list scanned for a balanced `)`
 
@@ -108,6 +108,8 @@ def _check(kind: str, pattern: str, arg: object) -> None:
                          f"{sorted(_KEYWORDS)}")
     if kind == "keyword" and "*" not in pattern and len(str(arg)) > len(pattern):
         raise ValueError(f"[macros].keyword.{pattern}: keyword longer than the macro name")
+    if kind == "define_function" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ *]*", str(arg)):
+        raise ValueError(f"[macros].define_function.{pattern}: {arg!r} must be a return type")
     if kind == "unwrap_args" and not re.fullmatch(r"[0-9 =]+", str(arg)):
         raise ValueError(f"[macros].unwrap_args.{pattern}: template {arg!r} must look "
                          f"like \"1 2\" or \"1 2=3\"")
@@ -282,10 +284,13 @@ def _apply(code: bytes, buf: bytearray, start: int, end: int, name: str,
     elif kind == "paste":
         if not _paste(code, buf, start, opn, close, commas, str(arg)):
             return end
+    elif kind == "define_function":
+        if not _define_function(code, buf, start, opn, close, commas, str(arg)):
+            return end
     elif not _keyword(code, buf, start, end, close, str(arg)):
         return end
     uses.append((name, start))
-    return opn + 1 if kind in ("unwrap", "unwrap_args", "keyword") else close + 1
+    return opn + 1 if kind in ("unwrap", "unwrap_args", "keyword", "define_function") else close + 1
 
 
 def _unwrap(buf: bytearray, start: int, opn: int, close: int, commas: list[int]) -> None:
@@ -309,6 +314,24 @@ def _paste(code: bytes, buf: bytearray, start: int, opn: int, close: int, commas
     if len(out) > width or b"\n" in code[start:close + 1]:
         return False
     buf[start:close + 1] = out + b" " * (width - len(out))
+    return True
+
+
+def _define_function(code: bytes, buf: bytearray, start: int, opn: int, close: int,
+                     commas: list[int], ret: str) -> bool:
+    """A function-defining macro with (name, type, arg, type, arg, ...) arguments:
+    `SYSCALL_DEFINE2(kill, pid_t, pid, int, sig)` -> `long            kill(pid_t  pid, int  sig)`
+    (the return type over the macro name, the comma after the name becomes `(`, the commas
+    between a type and its parameter spaces). False for another shape (no parameter to open
+    the list with: SYSCALL_DEFINE0), which stays as it is."""
+    if not commas or len(commas) % 2 or len(ret) > opn - start:
+        return False
+    if not _IDENT.fullmatch(code[opn + 1:commas[0]].strip()):
+        return False
+    buf[start:opn + 1] = ret.encode().ljust(opn + 1 - start)
+    buf[commas[0]] = 0x28  # '('
+    for i, c in enumerate(commas[1:]):
+        buf[c] = 0x20 if i % 2 == 0 else 0x2C
     return True
 
 
