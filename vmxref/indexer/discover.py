@@ -9,6 +9,7 @@ indexed under a backslash-escaped name.
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import stat
@@ -109,24 +110,41 @@ def _display(name: str) -> str:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _literal_prefixes(patterns: list[str]) -> list[str]:
-    """The directory part of each include glob before its first wildcard ("arch/x86/kvm/"),
-    so the walk skips subtrees no pattern can match ("" when a pattern starts with one)."""
+def _literal_prefixes(patterns: list[str]) -> list[tuple[str, str | None]]:
+    """Per include glob: the directory part before its first wildcard ("arch/x86/kvm/"), so
+    the walk skips subtrees no pattern can match ("" when a pattern starts with one), and
+    when the rest is one path component (`include/linux/kvm*.h`), that component: then only
+    the prefix directory itself can hold matches (or, gitignore-style, a subdirectory whose
+    name matches it). None for a rest that can reach any depth (`**`, several components)."""
     out = []
     for p in patterns:
+        anchored = "/" in p.rstrip("/")
         p = p.lstrip("/")
         head = []
-        for part in p.split("/")[:-1]:
+        parts = p.split("/")
+        for part in parts[:-1]:
             if any(ch in part for ch in "*?[!"):
                 break
             head.append(part)
-        out.append("/".join(head) + "/" if head else "")
+        rest = parts[len(head):]
+        last = rest[0] if anchored and len(rest) == 1 and "**" not in rest[0] else None
+        out.append(("/".join(head) + "/" if head else "", last))
     return out
 
 
-def _may_match(rel_dir: str, prefixes: list[str]) -> bool:
-    """Can a file under `rel_dir` ("a/b/") match an include glob with one of `prefixes`?"""
-    return any(rel_dir.startswith(p) or p.startswith(rel_dir) for p in prefixes)
+def _may_match(rel_dir: str, prefixes: list[tuple[str, str | None]]) -> bool:
+    """Can a file under `rel_dir` ("a/b/") match an include glob (see _literal_prefixes)?"""
+    for head, last in prefixes:
+        if head.startswith(rel_dir):
+            return True  # on the way down to the prefix
+        if not rel_dir.startswith(head):
+            continue
+        if last is None:
+            return True
+        below = rel_dir[len(head):].split("/", 1)[0]  # the first directory under the prefix
+        if fnmatch.fnmatchcase(below, last):
+            return True
+    return False
 
 
 def _inside(path: str, real_root: str) -> bool:
