@@ -9,9 +9,6 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
-import multiprocessing as mp
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 import os
 import signal
 import time
@@ -199,6 +196,9 @@ def run_jobs(jobs: list, macros: dict, procs: int, retried: list | None = None,
         for item in jobs:
             yield worker.work(item)
         return
+    import multiprocessing as mp  # (the pool modules: not loaded when nothing is parsed)
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
     batches = _batches(jobs, sizes or {})
     failed: list = []
     with ProcessPoolExecutor(procs, mp_context=mp.get_context("fork"), initializer=worker.init,
@@ -231,6 +231,10 @@ def _signals_held():
 
 def _isolate(items: list, macros: dict):
     """Retry items one at a time in a one-worker pool; the item that breaks it has crashed."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     from vmxref.indexer import worker
     while items:
         with ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=worker.init,
