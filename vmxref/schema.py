@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS kase (
 # every look-up also filters on `kind` (and a local's declaration on blob, function and
 # name), so those columns are in the keys: on all of Linux, fetching every `ref` of a
 # name to keep its reads cost 120 us a name. A changed definition is rebuilt by the next
-# writer (store._upgrade_indexes).
+# writer (store._drop_changed_indexes).
 INDEX_SQL = """
 CREATE INDEX IF NOT EXISTS sym_name ON sym(name, kind);
 CREATE INDEX IF NOT EXISTS sym_blob ON sym(blob_id, scope, name);
@@ -68,6 +68,17 @@ CREATE INDEX IF NOT EXISTS logcall_blob ON logcall(blob_id);
 CREATE INDEX IF NOT EXISTS kase_value ON kase(value);
 CREATE INDEX IF NOT EXISTS kase_blob ON kase(blob_id);
 """
+
+def indexes(sql: str = SCHEMA_SQL + INDEX_SQL) -> list[tuple[str, str]]:
+    """(name, statement as SQLite stores it: no IF NOT EXISTS, spaces collapsed) of every
+    CREATE INDEX in `sql`."""
+    out = []
+    for stmt in sql.split(";"):
+        s = " ".join(stmt.split()).replace(" IF NOT EXISTS", "")
+        if s.startswith("CREATE INDEX "):
+            out.append((s.split()[2], s))
+    return out
+
 
 # Fact tables that hang off a blob (deleted together when a blob is no longer used).
 FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase")

@@ -121,19 +121,15 @@ def _tune_writer(conn: sqlite3.Connection, db: Path, build: bool) -> None:
         conn.execute(f"PRAGMA max_page_count={int(os.environ[MAX_PAGES_ENV])}")
 
 
-def _upgrade_indexes(conn: sqlite3.Connection) -> None:
-    """Rebuild the indexes whose definition changed since the index was written (an index
-    keeps answering with the old ones until a writer opens it)."""
+def _drop_changed_indexes(conn: sqlite3.Connection) -> None:
+    """Drop the indexes whose definition changed since the index was written; the schema's
+    CREATE ... IF NOT EXISTS then builds them anew (an index keeps answering with the old
+    definitions until a writer opens it)."""
     have = {name: " ".join(sql.split()) for name, sql in conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
-    for stmt in (schema.SCHEMA_SQL + schema.INDEX_SQL).split(";"):
-        s = " ".join(stmt.split()).replace(" IF NOT EXISTS", "")
-        if not s.startswith("CREATE INDEX "):
-            continue
-        name = s.split()[2]
-        if name in have and have[name] != s:
+    for name, sql in schema.indexes():
+        if name in have and have[name] != sql:
             conn.execute(f"DROP INDEX {name}")
-            conn.execute(s)
 
 
 def _remove_stale(d: Path) -> None:
@@ -217,10 +213,10 @@ class Store:
                 _check_ours(conn, db)
             _tune_writer(conn, db, build=fresh)
             conn.execute("BEGIN IMMEDIATE")
+            _drop_changed_indexes(conn)
             for stmt in (schema.SCHEMA_SQL + schema.INDEX_SQL).split(";"):
                 if stmt.strip():
                     conn.execute(stmt)
-            _upgrade_indexes(conn)
             conn.execute(f"PRAGMA application_id={APP_ID}")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                          (str(schema.SCHEMA_VERSION),))
@@ -426,10 +422,8 @@ class Store:
     @_writes
     def drop_indexes(self) -> None:
         """Drop the secondary indexes before a large batch of inserts (same transaction)."""
-        for stmt in schema.INDEX_SQL.split(";"):
-            name = stmt.split("EXISTS", 1)[1].split()[0] if "EXISTS" in stmt else None
-            if name:
-                self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+        for name, _sql in schema.indexes(schema.INDEX_SQL):
+            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
 
     @_writes
     def create_indexes(self) -> None:

@@ -196,13 +196,11 @@ def run_jobs(jobs: list, macros: dict, procs: int, retried: list | None = None,
         for item in jobs:
             yield worker.work(item)
         return
-    import multiprocessing as mp  # (the pool modules: not loaded when nothing is parsed)
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
     batches = _batches(jobs, sizes or {})
     failed: list = []
-    with ProcessPoolExecutor(procs, mp_context=mp.get_context("fork"), initializer=worker.init,
-                             initargs=macros) as ex:
+    with _pool(procs, macros) as ex:
         with _signals_held():  # no KeyboardInterrupt inside fork; workers inherit the mask
             futs = {ex.submit(worker.work_batch, b): b for b in batches}
         for fut in as_completed(futs):
@@ -229,16 +227,24 @@ def _signals_held():
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _isolate(items: list, macros: dict):
-    """Retry items one at a time in a one-worker pool; the item that breaks it has crashed."""
+def _pool(procs: int, macros):
+    """A pool of forked workers initialised with the macro profile (the pool modules are
+    imported here: an index run that parses nothing never loads them)."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
+
+    from vmxref.indexer import worker
+    return ProcessPoolExecutor(procs, mp_context=mp.get_context("fork"), initializer=worker.init,
+                               initargs=macros)
+
+
+def _isolate(items: list, macros: dict):
+    """Retry items one at a time in a one-worker pool; the item that breaks it has crashed."""
     from concurrent.futures.process import BrokenProcessPool
 
     from vmxref.indexer import worker
     while items:
-        with ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=worker.init,
-                                 initargs=macros) as ex:
+        with _pool(1, macros) as ex:
             futs = [ex.submit(worker.work, item) for item in items]
             rest = []
             for i, fut in enumerate(futs):

@@ -68,7 +68,7 @@ def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]
     files: list[SourceFile] = []
     skipped: list[Skipped] = []
     seen_dirs: set[tuple[int, int]] = set()
-    prefixes = _literal_prefixes(profile.includes)
+    rules = _walk_rules(profile.includes)
     for dirpath, dirnames, filenames in os.walk(real_root, followlinks=True):
         try:
             st = os.stat(dirpath)
@@ -83,7 +83,7 @@ def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]
         rel_dir = "" if rel_dir == "." else _display(rel_dir.replace(os.sep, "/")) + "/"
         keep = []
         for d in sorted(dirnames):
-            if d.startswith(".") or not _may_match(rel_dir + d + "/", prefixes):
+            if d.startswith(".") or not _may_match(rel_dir + d + "/", rules):
                 continue
             sub = os.path.join(dirpath, d)
             if not os.path.islink(sub) or _inside(sub, real_root):  # (dirpath is inside)
@@ -110,7 +110,7 @@ def _display(name: str) -> str:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _literal_prefixes(patterns: list[str]) -> list[tuple[str, str | None]]:
+def _walk_rules(patterns: list[str]) -> list[tuple[str, str | None]]:
     """Per include glob: the directory part before its first wildcard ("arch/x86/kvm/"), so
     the walk skips subtrees no pattern can match ("" when a pattern starts with one), and
     when the rest is one path component (`include/linux/kvm*.h`), that component: then only
@@ -132,9 +132,9 @@ def _literal_prefixes(patterns: list[str]) -> list[tuple[str, str | None]]:
     return out
 
 
-def _may_match(rel_dir: str, prefixes: list[tuple[str, str | None]]) -> bool:
-    """Can a file under `rel_dir` ("a/b/") match an include glob (see _literal_prefixes)?"""
-    for head, last in prefixes:
+def _may_match(rel_dir: str, rules: list[tuple[str, str | None]]) -> bool:
+    """Can a file under `rel_dir` ("a/b/") match an include glob (see _walk_rules)?"""
+    for head, last in rules:
         if head.startswith(rel_dir):
             return True  # on the way down to the prefix
         if not rel_dir.startswith(head):

@@ -9,6 +9,20 @@ from vmxref.store import Store
 IN_CHUNK = 500  # values per `IN (...)` of rows_in
 
 
+def marks(n: int) -> str:
+    """"?,?,...": the placeholders of an `IN (...)` of n values."""
+    return ",".join("?" * n)
+
+
+def in_chunks(values):
+    """(chunk, placeholders) pieces of the sorted `values`, each under SQLite's limit of
+    bound variables."""
+    values = sorted(values)
+    for i in range(0, len(values), IN_CHUNK):
+        chunk = tuple(values[i:i + IN_CHUNK])
+        yield chunk, marks(len(chunk))
+
+
 class Scope:
     """A store and the corpus versions a query runs on (query modules keep their memos on
     it as attributes: the call graph, the request API, ...)."""
@@ -44,11 +58,8 @@ class Scope:
         """`rows` with `col IN (values)` (in chunks under SQLite's limit of bound variables)
         AND `where`: one statement for many names instead of one per name."""
         out: list[tuple] = []
-        values = sorted(values)
-        for i in range(0, len(values), IN_CHUNK):
-            chunk = values[i:i + IN_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            out += self.rows(table, f"{col} IN ({marks}) AND {where}", (*chunk, *params), cols)
+        for chunk, ms in in_chunks(values):
+            out += self.rows(table, f"{col} IN ({ms}) AND {where}", (*chunk, *params), cols)
         return out
 
     def site(self, kind: str, cid: int, path: str, blob_id: int, line: int, col: int,

@@ -241,11 +241,12 @@ class Graph:
             out = []
             rows = self.sc.rows("call", "t.callee = ? AND t.kind IN ('member', 'pointer')",
                                 (slot,), "t.line, t.col, t.func, t.kind, t.recv")
-            bases = ((r[2], r[5], r[7][4:r[7].index('"', 4)]) for r in rows
-                     if r[6] == "member" and r[7].startswith('["v:'))
-            self.types.prime_locals(bases)  # the receivers' declarations, in one look-up
+            chains = {r[7]: parse_chain(r[7]) for r in rows if r[6] == "member"}
+            self.types.prime_locals(  # the receivers' declarations, in one look-up
+                (r[2], r[5], chains[r[7]][0][2:]) for r in rows
+                if r[6] == "member" and chains[r[7]][:1] and chains[r[7]][0].startswith("v:"))
             for cid, path, bid, line, col, caller, kind, recv in rows:
-                c2 = (self.types.container(bid, caller, list(parse_chain(recv)) + [slot])
+                c2 = (self.types.container(bid, caller, [*chains[recv], slot])
                       if kind == "member" else None)
                 out.append((cid, path, bid, line, col, caller, kind, c2))
             self._slot_sites[slot] = out

@@ -17,7 +17,7 @@ import json
 import re
 
 from vmxref.model import Site
-from vmxref.queries.base import Scope
+from vmxref.queries.base import Scope, marks
 from vmxref.queries.edges import Edge, _profile_section, edge_order, graph
 
 _TOKEN = re.compile(r"[A-Za-z_]\w*")
@@ -195,11 +195,10 @@ def _const_calls(sc: Scope, const: str, table: dict[str, int]) -> list[tuple]:
     for cid, path, bid, line, func in sc.rows("ref", "t.name = ?", (const,), "t.line, t.func"):
         lines.setdefault((bid, func), set()).add(line)
     names = sorted(table)
-    marks = ",".join("?" * len(names))
     for (bid, func), ls in lines.items():
         for row in sc.conn.execute(
                 "SELECT line, col, callee, args, end_line, guard_end FROM call WHERE blob_id = ? "
-                f"AND func = ? AND callee IN ({marks})", (bid, func, *names)):
+                f"AND func = ? AND callee IN ({marks(len(names))})", (bid, func, *names)):
             line, col, callee, args, end_line, guard_end = row
             if not any(line <= x <= end_line for x in ls):
                 continue
@@ -286,10 +285,9 @@ def deferred_into(sc: Scope, func: str, line: int = 0) -> list[Edge]:
     if func not in _testing_functions(sc, api):
         cache[key] = out
         return out
-    names = sorted(api.testers)
-    for _cid, _p, bid, callee, args, cline, gend in sc.rows(
-            "call", f"t.func = ? AND t.callee IN ({','.join('?' * len(names))})",
-            (func, *names), "t.callee, t.args, t.line, t.guard_end"):
+    for _cid, _p, bid, callee, args, cline, gend in sc.rows_in(
+            "call", "t.callee", api.testers, "t.func = ?", (func,),
+            "t.callee, t.args, t.line, t.guard_end"):
         if gend and cline <= line <= gend:
             a = json.loads(args)
             i = api.testers[callee]
@@ -312,8 +310,7 @@ def _testing_functions(sc: Scope, api) -> frozenset[str]:
     backward search crosses test nothing, and need no query of their calls)."""
     got = getattr(sc, "_testing_functions", None)
     if got is None:
-        names = sorted(api.testers)
-        got = frozenset(r[3] for r in sc.rows(
-            "call", f"t.callee IN ({','.join('?' * len(names))})", tuple(names), "t.func"))
+        got = frozenset(r[3] for r in sc.rows_in("call", "t.callee", api.testers, "1", (),
+                                                 "t.func"))
         sc._testing_functions = got  # type: ignore[attr-defined]
     return got

@@ -96,15 +96,9 @@ class TypeResolver:
         none of them; nor does a file-scope `tmp` declared with three types, as the locals
         of macro-defined functions such as SYSCALL_DEFINE bodies are)."""
         if func:
-            key = (blob_id, func, name)
-            if key not in self._local:
-                r = self.sc.conn.execute(
-                    "SELECT type, max(line) FROM sym WHERE blob_id = ? AND name = ? AND scope = ? "
-                    "AND kind IN ('param', 'local')",
-                    (blob_id, name, func)).fetchone()
-                self._local[key] = r[0] if r else None
-            if self._local[key] is not None:
-                return self._local[key]
+            typ = self.local_type(blob_id, func, name)
+            if typ is not None:
+                return typ
         if blob_id:
             key = (blob_id, "", name)
             if key not in self._local:  # a global of this file (static, or its own extern)
@@ -122,10 +116,20 @@ class TypeResolver:
             return self.conventional_type(name)
         return self._global[name]
 
+    def local_type(self, blob_id: int, func: str, name: str) -> str | None:
+        """Declared type of a parameter or local `name` of `func` in that blob (its last
+        declaration there), None when `func` declares no such name."""
+        key = (blob_id, func, name)
+        if key not in self._local:
+            r = self.sc.conn.execute(
+                "SELECT type, max(line) FROM sym WHERE blob_id = ? AND name = ? AND scope = ? "
+                "AND kind IN ('param', 'local')", (blob_id, name, func)).fetchone()
+            self._local[key] = r[0]
+        return self._local[key]
+
     def prime_locals(self, keys) -> None:
-        """Look up the declared types of many (blob, function, name) locals and parameters
-        at once (what var_type would ask one by one), e.g. the receivers of every call site
-        of an ops-table member."""
+        """local_type of many (blob, function, name) keys in one statement per 300, e.g. the
+        receivers of every call site of an ops-table member."""
         todo = [k for k in dict.fromkeys(keys) if k[1] and k not in self._local]
         for i in range(0, len(todo), 300):
             chunk = todo[i:i + 300]

@@ -10,7 +10,7 @@ Receivers that do not resolve are listed with container "?" — never mixed into
 from __future__ import annotations
 
 from vmxref.model import Site
-from vmxref.queries.base import IN_CHUNK, Scope
+from vmxref.queries.base import Scope, in_chunks, marks
 from vmxref.queries.types import TypeResolver, parse_chain, resolver
 
 
@@ -42,10 +42,9 @@ def _whole_var_rows(sc: Scope, tr: TypeResolver, struct: str, cols: str) -> list
     """Writes of whole variables declared with the struct's type (`= { 0 }`, `&var` passed)."""
     types = [struct] + [r[3] for r in sc.rows("sym", "t.kind = 'typedef' AND t.type = ?",
                                                (struct,), "t.name")]
-    marks = ",".join("?" * len(types))
     out = []
     for _c, _p, bid, name, scope in sc.rows(
-            "sym", f"t.type IN ({marks}) AND t.kind IN ('local', 'global')", tuple(types),
+            "sym", f"t.type IN ({marks(len(types))}) AND t.kind IN ('local', 'global')", tuple(types),
             "t.name, t.scope"):
         out += sc.rows("assign", "t.blob_id = ? AND t.field = ? AND t.chain = ? AND t.func = ?",
                        (bid, name, f'["v:{name}"]', scope), cols)
@@ -84,13 +83,6 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
 
 
 _CAP = 5000  # beyond this many names a narrowed look-up costs more than the scan
-
-
-def _chunks(values: list[str]):
-    """(chunk, "?,?,...") pieces of `values` under SQLite's limit of bound variables."""
-    for i in range(0, len(values), IN_CHUNK):
-        chunk = values[i:i + IN_CHUNK]
-        yield tuple(chunk), ",".join("?" * len(chunk))
 
 
 def _members_below(sc: Scope, tr: TypeResolver, struct: str | None, field: str) -> set[str] | None:
@@ -178,9 +170,9 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     if types is None:
         return None
     by_kind: dict[str, set[str]] = {}
-    for chunk, marks in _chunks(types):  # (DISTINCT without the file join: `vcpu` has 20k)
+    for chunk, ms in in_chunks(types):  # (DISTINCT without the file join: `vcpu` has 20k)
         for name, kind in sc.conn.execute(
-                f"SELECT DISTINCT name, kind FROM sym WHERE type IN ({marks})", chunk):
+                f"SELECT DISTINCT name, kind FROM sym WHERE type IN ({ms})", chunk):
             by_kind.setdefault(kind, set()).add(name)
     if sum(len(v) for v in by_kind.values()) > _CAP:
         return None
@@ -191,10 +183,10 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     outside = by_kind.get("global", set()) | by_kind.get("extern", set()) | by_kind.get("param", set())
     names = outside | by_kind.get("local", set())
     out: list[tuple] = []
-    ts, os_ = sorted(tset), sorted(outside)  # (in SQL too: most rows go before the file join)
-    pre = (f"t.kind = 'whole-object' AND (t.vtype IN ({','.join('?' * len(ts))}) OR t.field IN "
-           f"({','.join('?' * len(os_))}))")
-    for row in sc.rows_in("assign", "t.field", names, pre, (*ts, *os_), f"{cols}, t.vtype"):
+    pre = (f"t.kind = 'whole-object' AND (t.vtype IN ({marks(len(types))}) OR t.field IN "
+           f"({marks(len(outside))}))")  # (in SQL too: most rows go before the file join)
+    for row in sc.rows_in("assign", "t.field", names, pre, (*types, *sorted(outside)),
+                          f"{cols}, t.vtype"):
         field, chain, dtype = row[6], row[7], row[-1]
         if dtype is not None and not chain.startswith(f'["v:{field}"'):
             dtype = None  # a member write: `field` names no variable of its own there
@@ -321,11 +313,7 @@ def _shadowed(sc: Scope, tr: TypeResolver, bid: int, func: str, name: str) -> bo
     """True when `name` is a global but this write is to a same-named local/parameter."""
     if not func:
         return False
-    if not tr.has_global(name):
-        return False
-    r = sc.conn.execute("SELECT 1 FROM sym WHERE blob_id = ? AND name = ? AND scope = ? "
-                        "AND kind IN ('param', 'local') LIMIT 1", (bid, name, func)).fetchone()
-    return r is not None
+    return tr.has_global(name) and tr.local_type(bid, func, name) is not None
 
 
 def _chain_text(chain: list[str]) -> str:
