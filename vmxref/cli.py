@@ -1,7 +1,6 @@
 """The command line: a thin skin over vmxref.api. Errors become one line and exit 2."""
 from __future__ import annotations
 
-import errno
 import json
 import os
 import sys
@@ -9,36 +8,26 @@ from pathlib import Path
 
 import click
 
-from vmxref.errors import VmxrefError
+from vmxref.errors import EXIT_ERROR, VmxrefError, one_line
 from vmxref.render import clean, render_sites
 
-EXIT_RESULTS, EXIT_EMPTY, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_RESULTS, EXIT_EMPTY = 0, 1
 
 
 class VmxrefGroup(click.Group):
-    """Translates library errors into one-line messages (the one place this happens)."""
+    """Translates library errors into one-line messages (errors.one_line says them)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except VmxrefError as e:
-            msg = clean(str(e).replace("\n", " "))
-            click.echo(f"vmxref: error: {msg}", err=True)
-            sys.exit(EXIT_ERROR)
-        except KeyboardInterrupt:
-            click.echo("vmxref: interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             _quiet_broken_pipe()
-        except OSError as e:
-            if e.errno not in _DISK_ERRNOS:
+        except (VmxrefError, KeyboardInterrupt, OSError) as e:
+            said = one_line(e)
+            if said is None:
                 raise
-            click.echo(clean(f"vmxref: error: {e.strerror} ({e.filename or 'writing'}); free "
-                             f"space or fix the directory and re-run"), err=True)
-            sys.exit(EXIT_ERROR)
-
-
-_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
+            click.echo(said[0], err=True)
+            sys.exit(said[1])
 
 
 def _quiet_broken_pipe() -> None:
@@ -91,22 +80,10 @@ def cli(index_dir: Path | None) -> None:
 def index_cmd(root, corpus, profile, procs, wait, no_fulltext, index_dir) -> None:
     """Index the C/C++ tree ROOT as corpus NAME[@VERSION]."""
     from vmxref import api
-    stats = api.index(str(root), corpus, index_dir, profile, procs, _progress(), wait,
-                      fulltext=not no_fulltext)
-    skipped = ", ".join(f"{n} {k}" for k, n in sorted(stats.skipped.items())) or "none"
-    click.echo(f"indexed {stats.corpus}@{stats.version}: {stats.files} files "
-               f"({stats.parsed} parsed, {stats.reused} shared, {stats.unchanged} unchanged; "
-               f"skipped: {skipped}) in {stats.seconds:.1f}s; full text {stats.fulltext_seconds:.1f}s",
-               err=True)
-
-
-def _progress():
-    if not sys.stderr.isatty():
-        return None
-
-    def report(done: int, total: int) -> None:
-        click.echo(f"\rparsing {done}/{total}", nl=done == total, err=True)
-    return report
+    from vmxref.render import progress_printer
+    stats = api.index(str(root), corpus, index_dir, profile, procs, progress_printer(sys.stderr),
+                      wait, fulltext=not no_fulltext)
+    click.echo(stats.summary(), err=True)
 
 
 @cli.group("corpus")
@@ -171,9 +148,10 @@ def corpus_index(name, version, root, index_dir) -> None:
     root = root or fetch.default_dest(prof, ver)
     if not Path(root).is_dir():
         root = fetch.get(name, dest=root, version=ver)
-    stats = api.index(str(root), f"{prof.name}@{ver}", index_dir, None, None, _progress())
-    click.echo(f"indexed {stats.corpus}@{stats.version}: {stats.files} files in "
-               f"{stats.seconds:.1f}s", err=True)
+    from vmxref.render import progress_printer
+    stats = api.index(str(root), f"{prof.name}@{ver}", index_dir, None, None,
+                      progress_printer(sys.stderr))
+    click.echo(stats.summary(), err=True)
 
 
 # --- queries -----------------------------------------------------------------------------

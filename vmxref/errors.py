@@ -1,4 +1,5 @@
 """Named errors: problems a user can fix. The CLI turns each into a one-line message (exit 2)."""
+import errno
 
 
 class VmxrefError(Exception):
@@ -44,3 +45,21 @@ class IndexCorrupt(VmxrefError):
 class IndexWriteError(VmxrefError):
     """The index cannot be written (disk full, I/O error, read-only directory); the previous
     index is left as it was."""
+
+
+EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+
+
+def one_line(e: BaseException) -> tuple[str, int] | None:
+    """The one-line message and exit code of an error the user can act on (None: a bug,
+    left to the traceback). Every entry point (click CLI, fast path) says errors this way."""
+    from vmxref.render import clean
+    if isinstance(e, VmxrefError):
+        return f"vmxref: error: {clean(str(e).replace(chr(10), ' '))}", EXIT_ERROR
+    if isinstance(e, KeyboardInterrupt):
+        return "vmxref: interrupted", EXIT_INTERRUPTED
+    if isinstance(e, OSError) and e.errno in _DISK_ERRNOS:
+        return (clean(f"vmxref: error: {e.strerror} ({e.filename or 'writing'}); free space or "
+                      f"fix the directory and re-run"), EXIT_ERROR)
+    return None

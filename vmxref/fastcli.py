@@ -3,7 +3,9 @@
 `vmxref callers f`, `vmxref q '...'` and the other query verbs are the commands people type
 all day; importing click and every command module costs more than answering them. When the
 arguments are a query verb plus only --json / --corpus / --index, the query runs here with the
-library alone; anything else (or anything unusual) goes to the full click CLI.
+library alone; anything else (or anything unusual) goes to the full click CLI. A plain
+`vmxref index ROOT --corpus C [--profile P] [--procs N] [--wait] [--no-fulltext]` runs here too:
+re-indexing an unchanged tree should cost little more than looking at its files.
 """
 from __future__ import annotations
 
@@ -55,21 +57,82 @@ def _parse(argv: list[str]) -> tuple[str, str | None, str | None, bool] | None:
     return f"{argv[0]} {' '.join(words)}", corpus, index, as_json
 
 
+def _parse_index(argv: list[str]) -> dict | None:
+    """api.index() keyword arguments for a plain `vmxref index` invocation, else None."""
+    kw: dict = {"index_dir": os.environ.get("VMXREF_INDEX"), "profile": None, "procs": None,
+                "wait": False, "fulltext": True}
+    if len(argv) >= 2 and argv[0] == "--index":
+        kw["index_dir"], argv = argv[1], argv[2:]
+    if not argv or argv[0] != "index":
+        return None
+    roots = []
+    it = iter(argv[1:])
+    for a in it:
+        if "=" in a and a.startswith("--"):
+            a, v = a.split("=", 1)
+        elif a in ("--corpus", "-c", "--profile", "--procs", "--index"):
+            v = next(it, None)
+        else:
+            v = ""
+        if a == "--wait" and not v:
+            kw["wait"] = True
+        elif a == "--no-fulltext" and not v:
+            kw["fulltext"] = False
+        elif a in ("--corpus", "-c") and v:
+            kw["corpus"] = v
+        elif a == "--profile" and v:
+            kw["profile"] = v
+        elif a == "--index" and v:
+            kw["index_dir"] = v
+        elif a == "--procs" and v and v.isdigit():
+            kw["procs"] = int(v)
+        elif a.startswith("-") or v:
+            return None  # --help, a bad value, an option without its value: the full CLI says it
+        else:
+            roots.append(a)
+    if len(roots) != 1 or "corpus" not in kw:
+        return None
+    kw["root"] = roots[0]
+    return kw
+
+
+def run_index(kw: dict) -> int:
+    """Index as `vmxref index` does; returns the exit code."""
+    from pathlib import Path
+
+    from vmxref import api, errors, interrupts
+    from vmxref.render import progress_printer
+    interrupts.install()
+    try:
+        stats = api.index(kw["root"], kw["corpus"], Path(kw["index_dir"]) if kw["index_dir"] else None,
+                          kw["profile"], kw["procs"], progress_printer(sys.stderr), kw["wait"],
+                          fulltext=kw["fulltext"])
+    except (errors.VmxrefError, KeyboardInterrupt, OSError) as e:
+        said = errors.one_line(e)
+        if said is None:
+            raise
+        print(said[0], file=sys.stderr)
+        return said[1]
+    print(stats.summary(), file=sys.stderr)
+    return 0
+
+
 def run_fast(query: str, corpus: str | None, index: str | None, as_json: bool) -> int:
     """Run one query and print it; returns the exit code (0 results, 1 none, 2 error)."""
     from pathlib import Path
 
     from vmxref import api
-    from vmxref.errors import VmxrefError
-    from vmxref.render import clean, render_sites
+    from vmxref.errors import VmxrefError, one_line
+    from vmxref.render import render_sites
     try:
         sc = api.open_scope(Path(index) if index else None, corpus)
         sites = api.run_query(sc, query)
         from vmxref import sessions
         sessions.record_if_active(query, sc, sites)
     except VmxrefError as e:
-        print(f"vmxref: error: {clean(str(e))}".replace("\n", " "), file=sys.stderr)
-        return 2
+        said = one_line(e)
+        print(said[0], file=sys.stderr)
+        return said[1]
     out = sys.stdout
     render_sites(sites, as_json, lambda line: out.write(line + "\n"))
     out.flush()
@@ -80,6 +143,9 @@ def main() -> None:
     """Console entry point."""
     fast = _parse(sys.argv[1:])
     if fast is None:
+        kw = _parse_index(sys.argv[1:])
+        if kw is not None:
+            sys.exit(run_index(kw))
         from vmxref.cli import main as full
         full()
         return

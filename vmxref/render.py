@@ -78,3 +78,14 @@ def render_sites(sites: list[Site], as_json: bool, echo: Callable[[str], None]) 
         echo(site_line(s))
         for line in path_lines(s):
             echo(line)
+
+
+def progress_printer(stream) -> Callable[[int, int], None] | None:
+    """A `parsing done/total` counter rewritten in place on a terminal (None elsewhere)."""
+    if not stream.isatty():
+        return None
+
+    def report(done: int, total: int) -> None:
+        stream.write(f"\rparsing {done}/{total}" + ("\n" if done == total else ""))
+        stream.flush()
+    return report

@@ -38,6 +38,13 @@ class IndexStats:
     seconds: float = 0.0
     fulltext_seconds: float = 0.0
 
+    def summary(self) -> str:
+        """The line `vmxref index` ends with."""
+        skipped = ", ".join(f"{n} {k}" for k, n in sorted(self.skipped.items())) or "none"
+        return (f"indexed {self.corpus}@{self.version}: {self.files} files ({self.parsed} parsed, "
+                f"{self.reused} shared, {self.unchanged} unchanged; skipped: {skipped}) in "
+                f"{self.seconds:.1f}s; full text {self.fulltext_seconds:.1f}s")
+
 
 Progress = Callable[[int, int], None]
 

@@ -1,0 +1,93 @@
+"""`vmxref index` on the fast path (vmxref.fastcli, no click) says what the click command
+says: the same summary line, the same one-line errors and exit codes; anything unusual
+goes to click."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vmxref import fastcli
+from vmxref.cli import cli
+
+LINUX = str(Path(__file__).parent / "fixtures" / "linux")
+
+
+def _fast(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vmxref", *args], capture_output=True, text=True,
+                          timeout=120, cwd=cwd)
+
+
+def _no_seconds(line: str) -> str:
+    return re.sub(r"[0-9.]+s\b", "Ts", line)
+
+
+def test_fast_index_and_reindex_say_what_click_says(tmp_path):
+    fast_dir, full_dir = tmp_path / "fast", tmp_path / "full"
+    args = [LINUX, "--corpus", "linux-kvm@fixture", "--no-fulltext", "--procs", "1"]
+    first = _fast("index", *args, "--index", str(fast_dir))
+    full = CliRunner().invoke(cli, ["index", *args, "--index", str(full_dir)])
+    assert first.returncode == 0 == full.exit_code, first.stderr
+    assert first.stdout == ""
+    m = re.fullmatch(r"indexed linux-kvm@fixture: (\d+) files \((\d+) parsed, 0 shared, "
+                     r"0 unchanged; skipped: none\) in [0-9.]+s; full text 0\.0s\n", first.stderr)
+    assert m and int(m[1]) >= 5 and m[1] == m[2], first.stderr
+    assert _no_seconds(first.stderr) == _no_seconds(full.output)
+    again = _fast("--index", str(fast_dir), "index", *args)  # the index given before the verb
+    assert again.returncode == 0
+    assert f"0 parsed, 0 shared, {m[1]} unchanged; skipped: none" in again.stderr
+    q = ["q", "callers kvm_guest_time_update", "--corpus", "linux-kvm"]
+    a = CliRunner().invoke(cli, [*q, "--index", str(fast_dir)])
+    b = CliRunner().invoke(cli, [*q, "--index", str(full_dir)])
+    assert a.exit_code == 0 and "vcpu_enter_guest" in a.output and a.output == b.output
+
+
+def test_fast_index_errors_are_the_click_errors(tmp_path):
+    args = ["index", str(tmp_path / "no-such-tree"), "--corpus", "linux-kvm@x", "--index",
+            str(tmp_path / "idx")]
+    fast = _fast(*args)
+    full = CliRunner().invoke(cli, args)
+    assert fast.returncode == 2 == full.exit_code
+    assert fast.stderr.startswith("vmxref: error: ") and fast.stderr.count("\n") == 1
+    assert fast.stderr == full.output
+    unknown = _fast("index", LINUX, "--corpus", "no-such-profile", "--index", str(tmp_path / "i"))
+    assert unknown.returncode == 2 and unknown.stderr.startswith("vmxref: error: ")
+
+
+def test_fast_index_does_not_import_click(tmp_path):
+    code = ("import sys; from vmxref import fastcli\n"
+            f"sys.argv = ['vmxref', 'index', {LINUX!r}, '-c', 'linux-kvm@f', '--no-fulltext',"
+            f" '--procs=1', '--index={tmp_path / 'i'}']\n"
+            "try:\n    fastcli.main()\nexcept SystemExit as e:\n"
+            "    print(e.code, 'click' in sys.modules)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.stdout.split() == ["0", "False"], r.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ["index", "--help"],
+    ["index", "root"],                                # --corpus is required: click says so
+    ["index", "a", "b", "-c", "x"],                   # two roots
+    ["index", "root", "-c", "x", "--procs", "many"],  # not a number
+    ["index", "root", "-c", "x", "--procs"],          # option without its value
+    ["index", "root", "-c", "x", "--no-fulltext=1"],  # a flag with a value
+    ["index", "root", "-c", "x", "--frobnicate"],
+    ["corpus", "index", "linux-kvm"],
+])
+def test_unusual_index_invocations_go_to_click(argv):
+    assert fastcli._parse_index(argv) is None
+
+
+def test_plain_index_invocations_are_parsed(monkeypatch):
+    monkeypatch.setenv("VMXREF_INDEX", "/env/idx")
+    kw = fastcli._parse_index(["index", "src", "--corpus=c@1", "--profile", "p.toml", "--wait",
+                               "--procs", "3", "--no-fulltext"])
+    assert kw == {"root": "src", "corpus": "c@1", "profile": "p.toml", "procs": 3, "wait": True,
+                  "fulltext": False, "index_dir": "/env/idx"}
+    kw = fastcli._parse_index(["--index", "/a", "index", "-c", "c", "src"])
+    assert kw["index_dir"] == "/a" and kw["root"] == "src" and kw["fulltext"] and not kw["wait"]
+    assert fastcli._parse_index(["index", "src", "-c", "c", "--index", "/b"])["index_dir"] == "/b"
