@@ -730,15 +730,21 @@ _GUARD_WRAPPERS = frozenset({"parenthesized_expression", "condition_clause", "un
 
 
 def _guard_end(cx: _Ctx, n) -> int | None:
-    """When the call is (part of) an `if` condition: last line of the guarded branch."""
+    """When the call is (part of) an `if` condition: last line of the guarded branch (None
+    when the test is negated: that branch runs when the flag or request is not pending)."""
     i = bisect.bisect_right(cx.cond_starts, n.start_byte) - 1
     if i < 0 or n.start_byte >= cx.cond_ends[i]:
         return None  # in no `if` condition: no need to walk up the parents
-    node, prev = n.parent, n
+    node, prev, negated = n.parent, n, False
     for _ in range(6):
         if node is None:
             return None
+        if node.type == "unary_expression":
+            op = node.child_by_field_name("operator")
+            negated ^= op is not None and cx.name(op) == "!"
         if node.type == "if_statement":
+            if negated:  # `if (!TEST(X)) ...`: the branch runs when X is not pending
+                return None
             cond = node.child_by_field_name("condition")
             if cond is not None and cond.start_byte <= prev.start_byte < cond.end_byte:
                 cons = node.child_by_field_name("consequence")
@@ -853,7 +859,9 @@ def _pointer(cx: _Ctx, n) -> None:
     if arg is None:
         return
     cx.addr_nodes.add(_span(arg))
-    parent = n.parent
+    top, parent = n, n.parent  # `(uint64_t volatile *)&x` and `(&x)` are still `&x` passed
+    while parent is not None and parent.type in ("cast_expression", "parenthesized_expression"):
+        top, parent = parent, parent.parent
     if parent is None or parent.type != "argument_list":
         return
     call = parent.parent
@@ -866,7 +874,7 @@ def _pointer(cx: _Ctx, n) -> None:
         return
     ch = chain_of(cx, arg)
     line, col = cx.pos(arg)
-    idx = [c for c in parent.named_children if c.type != "comment"].index(n) + 1
+    idx = [c for c in parent.named_children if c.type != "comment"].index(top) + 1
     cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), _jlist(ch),
                          f"&{idx}", cx.text(call, 200), "out-param"))
     cx.write_nodes.add(_span(arg))

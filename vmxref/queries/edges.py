@@ -14,6 +14,7 @@ Edge kinds (each indirect edge says how it was resolved in `via`):
 from __future__ import annotations
 
 import functools
+import re
 import json
 
 from vmxref.model import EDGE_KINDS, Record
@@ -297,9 +298,9 @@ class Graph:
                 if idx < 0:
                     continue
                 inner = self._through_param(callee, idx, 3) if ckind == "direct" else []
-                for icid, ipath, ibid, iline, icol, ifunc, pname in inner:
+                for icid, ipath, ibid, iline, icol, ifunc, how in inner:
                     out.append(Edge(icid, ipath, ibid, iline, icol, ifunc, func, "pointer",
-                                    f"parameter {pname} of {ifunc} (passed at {path}:{cline})"))
+                                    f"{how} (passed at {path}:{cline})"))
                 if not inner:
                     out.append(Edge(cid, path, bid, cline, ccol, caller, func, "registered",
                                     f"{callee}(..., {func}, ...)"))
@@ -307,12 +308,14 @@ class Graph:
 
     def _through_param(self, callee: str, idx: int, depth: int) -> list[tuple]:
         """Calls through parameter `idx` of `callee`, following it when it is forwarded
-        to another function's parameter (msr_io(.., do_msr) -> __msr_io(.., do_msr))."""
+        to another function's parameter (msr_io(.., do_msr) -> __msr_io(.., do_msr)) or
+        stored in a callback member (`pTimer->u.Internal.pfnTimer = pfnCallback`: the calls
+        through that member). Rows end with how the call reaches the function."""
         params = self.params(callee)
         if idx >= len(params) or not params[idx] or depth <= 0:
             return []
         pname = params[idx]
-        out = [(*r, pname) for r in self.sc.rows(
+        out = [(*r, f"parameter {pname} of {r[5]}") for r in self.sc.rows(
             "call", "t.func = ? AND t.callee = ? AND t.kind IN ('direct', 'pointer')",
             (callee, pname), "t.line, t.col, t.func")]
         for _c, _p, _b, nxt, args in self.sc.rows(
@@ -321,6 +324,19 @@ class Graph:
             j = _arg_index(json.loads(args), pname)
             if j >= 0 and nxt != callee:
                 out += self._through_param(nxt, j, depth - 1)
+        for _c, apath, abid, chain_t, slot, aline in self.sc.rows(
+                "assign", "t.value = ? AND t.func = ? AND t.kind = 'assign'", (pname, callee),
+                "t.chain, t.field, t.line"):
+            chain = list(parse_chain(chain_t))
+            if len(chain) < 2 or not slot:
+                continue
+            cont = self.types.container(abid, callee, chain)
+            for cid, path, bid, line, col, caller, kind, c2 in self._slot_calls(slot):
+                if kind == "member" and cont is not None and c2 is not None and c2 != cont:
+                    continue
+                out.append((cid, path, bid, line, col, caller,
+                            f"{cont or '?'}.{slot}, set from parameter {pname} of {callee} "
+                            f"at {apath}:{aline}"))
         return out
 
     def out_of(self, func: str) -> list[Edge]:
@@ -400,9 +416,26 @@ class Graph:
         return out
 
 
+_CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*")  # a leading `(PFNRT)`, `(void *)`
+
+
 def _arg_index(args: list[str], func: str) -> int:
+    """Position of the argument that is `func` (also as `&func`, `(PFNRT)func`, `(func)`)."""
     for i, a in enumerate(args):
-        if a == func or a == "&" + func:
+        if func not in a:
+            continue
+        a = a.strip()
+        while True:
+            m = _CAST.match(a)
+            if m and m.end() < len(a):
+                a = a[m.end():]
+            elif a.startswith("&"):
+                a = a[1:].lstrip()
+            elif a.startswith("(") and a.endswith(")"):
+                a = a[1:-1].strip()
+            else:
+                break
+        if a == func:
             return i
     return -1
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import json
 
+from vmxref.errors import VmxrefError
 from vmxref.model import Hop, Site
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import Edge, _profile_section, graph
@@ -232,6 +233,9 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     `slack`, only paths at most `slack` calls longer than the shortest one are looked for."""
     sc.require(src)
     sc.require(dst)
+    if src == dst:
+        raise VmxrefError(f"path {src} -> {dst}: the two ends are the same function; "
+                          f"`callers {src}` shows whether anything calls it back")
     entries = Entries(sc)
     prefixes = list(entries.rules.get("case_prefixes", []))
     dg = _explore_back(sc, dst, 0, max_len, src, slack=slack)
@@ -239,6 +243,8 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
         return []
     out = []
     for nodes in _limited(dg.shortest_simple_paths(src, dst), 5):
+        if len(nodes) < 2:
+            continue
         last: Edge = dg.edge(nodes[-2], nodes[-1])
         name, version = sc.store.corpus_label(last.cid)
         site = Site("path", name, version, last.path, last.line, last.col, last.caller, dst,

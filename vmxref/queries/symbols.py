@@ -40,10 +40,14 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     sc.require(name)
     rows = sc.rows("ref", "t.name = ?", (name,), "t.kind, t.line, t.col, t.func")
     is_macro = bool(sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (name,), "1", limit=1))
+    from vmxref.queries.writes import read_only_addresses
+    passed = read_only_addresses(sc, name, [(r[2], r[6], r[4]) for r in rows if r[3] == "write"])
     out = []
     for cid, path, bid, kind, line, col, func in rows:
         if is_macro and kind in ("call", "read"):
             kind = "macro"
+        elif kind == "write" and (bid, func, line) in passed:
+            kind = "addr"  # `&x` handed to a call that only reads through it
         if kinds and kind not in kinds:
             continue
         out.append(sc.site("ref", cid, path, bid, line, col, func, name, ref_kind=kind))

@@ -217,21 +217,51 @@ def _const_param(sc: Scope, op: str, value: str) -> bool:
     callee = value.split("(", 1)[0].strip()
     if not op[1:].isdigit() or not callee.isidentifier():
         return False
-    ro = _read_only_args(sc)
-    if int(op[1:]) in ro.get(callee, ()):
+    if int(op[1:]) in _read_only_positions(sc, callee):
         return True
     r = sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?",
                 (callee, int(op[1:]) - 1), "t.flags", limit=1)
     return bool(r and (r[0][3] or 0) & 2)
 
 
-def _read_only_args(sc: Scope) -> dict[str, list[int]]:
+def _read_only_positions(sc: Scope, callee: str) -> tuple[int, ...]:
+    """The argument positions [writes] read_only_args gives `callee`: its own entry, else
+    the first glob (`atomic*_read`, `ASMAtomicRead*`) that matches it."""
+    exact, globs = _read_only_args(sc)
+    if callee in exact:
+        return exact[callee]
+    for rx, pos in globs:
+        if rx.fullmatch(callee):
+            return pos
+    return ()
+
+
+def _read_only_args(sc: Scope):
     cached = getattr(sc, "_read_only_args", None)
     if cached is None:
+        import re
         from vmxref.queries.edges import _profile_section
-        cached = sc._read_only_args = {  # type: ignore[attr-defined]
-            k: list(v) for k, v in _profile_section(sc, "writes").get("read_only_args", {}).items()}
+        table = _profile_section(sc, "writes").get("read_only_args", {})
+        exact = {k: tuple(v) for k, v in table.items() if "*" not in k}
+        globs = [(re.compile(".*".join(map(re.escape, k.split("*")))), tuple(v))
+                 for k, v in sorted(table.items()) if "*" in k]
+        cached = sc._read_only_args = (exact, globs)  # type: ignore[attr-defined]
     return cached
+
+
+def read_only_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -> set[tuple]:
+    """Of (blob, function, line) places where the address of `name` (a variable or the last
+    member of a chain) is passed to a call (its refs of kind 'write' from `&x` arguments),
+    those where every such call only reads through it: `atomic_read(&kvm->online_vcpus)`
+    reads online_vcpus, it is no out-parameter write."""
+    out = set()
+    for bid, func, line in set(refs):
+        rows = sc.conn.execute(
+            "SELECT op, value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
+            "AND field = ? AND kind = 'out-param'", (bid, func or "", line, name)).fetchall()
+        if rows and all(_const_param(sc, op, value) for op, value in rows):
+            out.add((bid, func, line))
+    return out
 
 
 def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
@@ -340,9 +370,15 @@ def reads(sc: Scope, target) -> list[Site]:
     struct, fields = _asked(sc, tr, target)
     sc.require(fields[-1])
     out = []
-    for cid, path, bid, line, col, func, chain_t, kind in sc.rows(
-            "ref", "t.name = ? AND t.kind IN ('read', 'addr')", (fields[-1],),
-            "t.line, t.col, t.func, t.chain, t.kind"):
+    rows = sc.rows("ref", "t.name = ? AND t.kind IN ('read', 'addr', 'write')", (fields[-1],),
+                   "t.line, t.col, t.func, t.chain, t.kind")
+    passed = read_only_addresses(sc, fields[-1], [(r[2], r[5], r[3]) for r in rows
+                                                  if r[7] == "write"])
+    for cid, path, bid, line, col, func, chain_t, kind in rows:
+        if kind == "write":
+            if (bid, func, line) not in passed:
+                continue
+            kind = "addr"  # passed to a call that only reads through it
         symbol = ".".join(([struct] if struct else []) + fields)
         if chain_t is None:
             if struct is None and len(fields) == 1 and not _shadowed(sc, tr, bid, func, fields[0]):

@@ -1,0 +1,70 @@
+"""A VirtualBox-style fixture indexed with the shipped virtualbox-vmm profile: atomic
+reads and writes through `&x` (also behind a cast), callbacks stored from a parameter into a
+member and called through it, functions handed to a request API behind a `(PFNRT)` cast, and
+a negated flag test that must not count as a consumer."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vmxref import api
+from vmxref.cli import cli
+
+FIX = Path(__file__).parent / "fixtures" / "vbox"
+R3 = "src/VBox/VMM/VMMR3/TMFix.cpp"
+ALL = "src/VBox/VMM/VMMAll/TMAllFix.cpp"
+
+
+@pytest.fixture(scope="module")
+def vbox(tmp_path_factory):
+    d = tmp_path_factory.mktemp("vbox-index")
+    api.index(str(FIX), "virtualbox-vmm@fix", d, procs=1, fulltext=False)
+
+    def run(query: str) -> list[dict]:
+        r = CliRunner().invoke(cli, ["q", query, "--json", "--index", str(d)])
+        assert r.exit_code in (0, 1), r.output
+        return [json.loads(x) for x in r.output.splitlines()]
+    return run
+
+
+def _places(rows) -> set[tuple[str, int]]:
+    return {(r["file"], r["line"]) for r in rows}
+
+
+def test_atomic_reads_are_reads_and_a_cast_write_is_a_write(vbox):
+    assert _places(vbox("writes TM.offVirtualSync")) == {(R3, 36)}  # ASMAtomicWriteU64((...)&x)
+    assert _places(vbox("reads TM.offVirtualSync")) == {(R3, 6), (R3, 35)}  # ASMAtomic[Uo]ReadU64
+    kinds = {r["line"]: r["ref_kind"] for r in vbox("refs offVirtualSync")}
+    assert kinds == {6: "addr", 35: "addr", 36: "write"}
+
+
+def test_callback_stored_from_a_parameter_is_called_through_the_member(vbox):
+    rows = vbox("callers tmR3FixCpuLoadTimer")
+    assert [(r["function"], r["line"], r["edge"]) for r in rows] == [
+        ("tmR3FixTimerQueueRun", 30, "pointer")]
+    assert "pfnTimer" in rows[0]["via"] and "TMR3TimerCreateInternal" in rows[0]["via"]
+
+
+def test_function_passed_behind_a_cast_is_registered(vbox):
+    rows = vbox("callers tmR3FixSetWarp")
+    assert [(r["function"], r["line"], r["edge"]) for r in rows] == [
+        ("TMR3FixInit", 45, "registered")]
+    assert vbox("path TMR3FixInit -> tmR3FixSetWarp")
+
+
+def test_negated_flag_test_is_no_consumer(vbox):
+    got = {r["function"]: (r["runs"], r["guard_end"]) for r in vbox("consumes VMCPU_FF_TIMER")}
+    assert got == {"tmFixScheduleNotify": ([], None), "TMFixPoll": (["TMR3FixReset"], 30)}
+    for site in vbox("raises VMCPU_FF_TIMER | paths"):
+        for path in site["paths"]:
+            assert all(h.get("edge") != "deferred" for h in path), path
+
+
+def test_path_from_a_function_to_itself_is_an_error(tmp_path):
+    d = tmp_path / "i"
+    api.index(str(FIX), "virtualbox-vmm@fix", d, procs=1, fulltext=False)
+    r = CliRunner().invoke(cli, ["path", "TMR3FixInit", "->", "TMR3FixInit", "--index", str(d)])
+    assert r.exit_code == 2 and r.output.startswith("vmxref: error: path TMR3FixInit -> TMR3FixInit")
