@@ -201,14 +201,91 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None) -> list[Site
     """Every write of `target` (see module docstring), grouped by container struct."""
     tr = resolver(sc)
     struct, fields = _asked(sc, tr, target)
+    readings = _readings(sc, tr, struct, fields)
     sc.require(fields[-1])
-    out = []
-    for row in _candidates(sc, fields, kinds, tr, struct):
-        site = _classify(sc, tr, row, struct, fields)
-        if site is not None and (kinds is None or site.extra["write_kind"] in kinds):
-            out.append(site)
-    return sorted(out, key=lambda s: (s.extra.get("container") == "?", s.extra.get("container", ""),
-                                      s.key()))
+    out: dict[tuple, Site] = {}
+    for i, (st, fl) in enumerate(readings):
+        for row in _candidates(sc, fl, kinds, tr, st):
+            if i and (row[10] == "whole-object" or _struct_object(tr, row[2], row[5], row[7])):
+                continue  # (an inner struct's own instances: see _readings)
+            site = _classify(sc, tr, row, st, fl)
+            if site is not None and (kinds is None or site.extra["write_kind"] in kinds):
+                out.setdefault(_place(site), site)
+    return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?",
+                                               s.extra.get("container", ""), s.key()))
+
+
+def _place(s: Site) -> tuple:
+    return (s.corpus, s.version, s.file, s.line, s.col, s.kind)
+
+
+def _struct_object(tr: TypeResolver, bid: int, func: str, chain_t: str | None) -> bool:
+    """Is the chain's base a variable declared as a struct object (not a pointer or array)?
+    Such a variable is no part of an enclosing struct: `struct pvclock_vcpu_time_info
+    hv_clock;` in a function is not `kvm_vcpu.arch.hv_clock`."""
+    chain = parse_chain(chain_t)
+    if not chain or not chain[0].startswith("v:"):
+        return False
+    t = tr.var_type(bid, func, chain[0][2:])
+    return bool(t) and not tr.is_pointer(t) and not tr.is_array(t) and tr.struct_of(t) is not None
+
+
+def _readings(sc: Scope, tr: TypeResolver, struct: str | None,
+              fields: list[str]) -> list[tuple[str | None, list[str]]]:
+    """The (struct, members) forms a target is answered in, together.
+
+    `kvm.arch.kvmclock_offset` is also `kvm_arch.kvmclock_offset` (the struct that owns the
+    last member): writes through a `struct kvm_arch *ka` name no `arch`. A path without its
+    struct (`arch.use_master_clock`) is read from the structs whose members spell it, so
+    that another struct's `arch` is no parent of it. A struct that has no such member is
+    an error (with the members it has that look alike), not an empty answer. Rows found
+    only through the owner's form must be able to lie inside the asked struct: writes of
+    whole owner objects and of variables declared as owner objects are left out.
+    """
+    if struct is None:
+        owners = _path_owners(sc, tr, fields) if len(fields) > 1 else []
+        if not owners:
+            return [(None, fields)]
+        return [r for s in owners for r in _readings(sc, tr, s, fields)]
+    _require_member(sc, tr, struct, fields[0])
+    out: list[tuple[str | None, list[str]]] = [(struct, fields)]
+    cur: str | None = struct
+    for f in fields[:-1]:
+        cur = tr.struct_of(tr.field_type(cur, f)) if cur else None
+    if cur is not None and len(fields) > 1:
+        out.append((cur, fields[-1:]))
+    return out
+
+
+def _path_owners(sc: Scope, tr: TypeResolver, fields: list[str]) -> list[str]:
+    """Structs with a member fields[0] through which the rest of the path resolves."""
+    owners = []
+    for scope in sorted({r[3] for r in sc.rows("sym", "t.name = ? AND t.kind = 'field'",
+                                                (fields[0],), "t.scope")}):
+        cur: str | None = scope
+        for f in fields[:-1]:
+            cur = tr.struct_of(tr.field_type(cur, f)) if cur else None
+        if cur is not None and tr.field_type(cur, fields[-1]) is not None:
+            owners.append(scope)
+    return owners
+
+
+def _require_member(sc: Scope, tr: TypeResolver, struct: str, member: str) -> None:
+    """UnknownSymbol unless `struct` (or a base, or a nested unnamed part) has `member`."""
+    if tr.field_type(struct, member) is not None or not tr.is_struct(struct):
+        return
+    if sc.rows("sym", "t.name = ? AND t.kind = 'field' AND (t.scope = ? OR t.scope LIKE ?)",
+               (member, struct, f"{struct}::%"), "1", limit=1):
+        return
+    from vmxref.errors import UnknownSymbol
+    names = sorted({r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'field'", (struct,),
+                                           "t.name")})
+    near = [n for n in names if n.lower() == member.lower()]
+    if not near:
+        import difflib
+        near = difflib.get_close_matches(member, names, n=3, cutoff=0.7)
+    hint = f" Did you mean {', '.join(f'{struct}.{n}' for n in near)}?" if near else ""
+    raise UnknownSymbol(f"struct {struct} has no member {member!r} in {sc.label()}.{hint}")
 
 
 def _const_param(sc: Scope, op: str, value: str) -> bool:
@@ -368,7 +445,17 @@ def reads(sc: Scope, target) -> list[Site]:
     """Reads of `target` (member accesses resolved by receiver type, or a variable)."""
     tr = resolver(sc)
     struct, fields = _asked(sc, tr, target)
+    readings = _readings(sc, tr, struct, fields)
     sc.require(fields[-1])
+    out: dict[tuple, Site] = {}
+    for i, (st, fl) in enumerate(readings):
+        for site in _reads(sc, tr, st, fl, inner=i > 0):
+            out.setdefault(_place(site), site)
+    return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?", s.key()))
+
+
+def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
+           inner: bool = False) -> list[Site]:
     out = []
     rows = sc.rows("ref", "t.name = ? AND t.kind IN ('read', 'addr', 'write')", (fields[-1],),
                    "t.line, t.col, t.func, t.chain, t.kind")
@@ -384,6 +471,8 @@ def reads(sc: Scope, target) -> list[Site]:
             if struct is None and len(fields) == 1 and not _shadowed(sc, tr, bid, func, fields[0]):
                 out.append(sc.site("read", cid, path, bid, line, col, func, symbol, container="",
                                    ref_kind=kind))
+            continue
+        if inner and _struct_object(tr, bid, func, chain_t):
             continue
         chain = list(parse_chain(chain_t)) + [fields[-1]]
         qual = tr.struct_path(bid, func, chain)

@@ -1,0 +1,69 @@
+"""Linux-style fixture indexed with the shipped linux-kvm profile: targets named through an
+enclosing struct or without one, writes behind WRITE_ONCE and the per-CPU accessors, reads
+through atomic_read(&x), and a struct that has no such member."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vmxref import api
+from vmxref.cli import cli
+
+FIX = Path(__file__).parent / "fixtures" / "linux_qa"
+C = "arch/x86/kvm/qa_clock.c"
+
+
+@pytest.fixture(scope="module")
+def lq(tmp_path_factory):
+    d = tmp_path_factory.mktemp("linux-qa-index")
+    api.index(str(FIX), "linux-kvm@qa", d, procs=1, fulltext=False)
+
+    def run(query: str) -> tuple[int, list[dict], str]:
+        r = CliRunner().invoke(cli, ["q", query, "--json", "--index", str(d)])
+        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code != 2 else []
+        return r.exit_code, rows, r.output
+    return run
+
+
+def _lines(lq, query: str) -> list[int]:
+    code, rows, out = lq(query)
+    assert code in (0, 1), out
+    return sorted(r["line"] for r in rows if r["file"] == C)
+
+
+@pytest.mark.parametrize("query, lines", [
+    # named through the enclosing struct: the writes through `struct kvm_arch *ka` count
+    ("writes kvm.arch.kvmclock_offset", [11]),
+    ("writes kvm_arch.kvmclock_offset", [11]),
+    # without a struct: read from the struct whose members spell it, not kvm_async_pf.arch
+    ("writes arch.use_master_clock", [13]),
+    # the local `struct pvclock_vcpu_time_info hv_clock` is not kvm_vcpu.arch.hv_clock
+    ("writes kvm_vcpu.arch.hv_clock.tsc_to_system_mul", [23]),
+    ("writes pvclock_vcpu_time_info.tsc_to_system_mul", [22, 23]),
+    ("writes kvm_vcpu.arch.hw_tsc_khz", [24]),
+    # WRITE_ONCE and the per-CPU accessors (profile [macros.unwrap_args])
+    ("writes cpu_tsc_khz", [30, 31]),
+    ("reads cpu_tsc_khz", [20]),
+    ("writes kvm_arch.default_tsc_khz", [36]),
+    ("writes kvm_vcpu.ready", [25]),
+    # atomic_read(&x) reads x (profile [writes.read_only_args] globs); atomic_inc writes it
+    ("writes kvm.online_vcpus", [37]),
+    ("reads kvm.online_vcpus", [12]),
+])
+def test_targets(lq, query, lines):
+    assert _lines(lq, query) == lines
+
+
+def test_a_struct_without_the_member_is_an_error_with_suggestions(lq):
+    code, _rows, out = lq("writes kvm_arch.Use_Master_Clock")
+    assert code == 2
+    assert "struct kvm_arch has no member 'Use_Master_Clock'" in out
+    assert "Did you mean kvm_arch.use_master_clock?" in out
+
+
+def test_refs_label_a_read_through_the_address_as_addr(lq):
+    code, rows, _ = lq("refs online_vcpus")
+    assert {(r["line"], r["ref_kind"]) for r in rows} == {(12, "addr"), (37, "write")}
