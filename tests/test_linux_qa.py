@@ -67,3 +67,11 @@ def test_a_struct_without_the_member_is_an_error_with_suggestions(lq):
 def test_refs_label_a_read_through_the_address_as_addr(lq):
     code, rows, _ = lq("refs online_vcpus")
     assert {(r["line"], r["ref_kind"]) for r in rows} == {(12, "addr"), (37, "write")}
+
+
+def test_a_case_label_only_governs_calls_inside_its_switch(lq):
+    _code, rows, out = lq("path fix_set_msr -> fix_do_set")
+    vias = {tuple((h["function"], h.get("via", "")) for h in p) for r in rows for p in r["paths"]}
+    assert (("fix_set_msr", ""), ("fix_do_set", "")) in vias, out  # the call after the switch
+    assert (("fix_set_msr", "case MSR_IA32_TSC"), ("fix_tsc_write", ""),
+            ("fix_do_set", "")) in vias, out

@@ -169,3 +169,30 @@ def test_index_directory_given_before_or_after_the_command(kvm_index, where, mon
     full = CliRunner().invoke(cli, args, env={"VMXREF_INDEX": env.get("VMXREF_INDEX")})
     assert fast.returncode == 0 and "vcpu_enter_guest" in fast.stdout, fast.stderr
     assert full.exit_code == 0 and full.output == fast.stdout
+
+
+@pytest.mark.parametrize("words, options", [
+    (["tsc", "in", "comment"], ["tsc", "--in", "comment"]),
+    (["kvm", "clock", "in", "code"], ["kvm", "clock", "--in", "code"]),
+    (["tsc", "path", "arch/*"], ["tsc", "--path", "arch/*"]),
+])
+def test_trailing_language_clauses_are_clauses(kvm_index, words, options):
+    """`vmxref search X in code` reads `in code` as the language's clause (as `vmxref q
+    "search X in code"` does), on the click command and on the fast path alike."""
+    import subprocess
+    import sys
+    want = CliRunner().invoke(cli, ["search", *options, "--index", str(kvm_index)])
+    got = CliRunner().invoke(cli, ["search", *words, "--index", str(kvm_index)])
+    fast = subprocess.run([sys.executable, "-m", "vmxref", "search", *words, "--index",
+                           str(kvm_index)], capture_output=True, text=True, timeout=60)
+    assert want.exit_code == 0 and want.output
+    assert got.output == want.output == fast.stdout
+
+
+def test_limit_raises_the_number_of_matches_and_a_cut_is_said(kvm_index, monkeypatch):
+    from vmxref.queries import engine
+    monkeypatch.setattr(engine, "SEARCH_LIMIT", 2)
+    cut = CliRunner().invoke(cli, ["q", "search kvm", "--index", str(kvm_index)])
+    more = CliRunner().invoke(cli, ["q", "search kvm | limit 5", "--index", str(kvm_index)])
+    assert len(cut.stdout.splitlines()) == 2 and "add `| limit N`" in cut.stderr
+    assert len(more.stdout.splitlines()) == 5 and "limit" not in more.stderr

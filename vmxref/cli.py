@@ -163,6 +163,10 @@ def _run_and_print(query: str, index_dir, corpus, as_json) -> None:
     sites = api.run_query(sc, query)
     sessions.record_if_active(query, sc, sites)
     render_sites(sites, as_json, click.echo)
+    from vmxref.queries.engine import cut_note
+    note = cut_note(query, sites)
+    if note:
+        click.echo(note, err=True)
     sys.exit(EXIT_RESULTS if sites else EXIT_EMPTY)
 
 
@@ -209,13 +213,8 @@ for _verb, _doc, _q in (
 @query_options
 def search_cmd(text, scope, path_glob, index_dir, corpus, as_json) -> None:
     """Full-text search over code, comments and strings: vmxref search tsc scale"""
-    from vmxref.queries.lang import quote
-    q = f"search {quote(' '.join(text))}"
-    if scope:
-        q += f" in {scope}"
-    if path_glob:
-        q += f" path {quote(path_glob)}"
-    _run_and_print(q, index_dir, corpus, as_json)
+    from vmxref.queries.lang import search_query
+    _run_and_print(search_query(list(text), scope, path_glob), index_dir, corpus, as_json)
 
 
 @cli.command("stats")

@@ -51,9 +51,9 @@ def _parse(argv: list[str]) -> tuple[str, str | None, str | None, bool] | None:
         if len(words) != 1:
             return None
         return words[0], corpus, index, as_json
-    if argv[0] == "search":  # the words are one text (as `vmxref search` quotes them)
-        from vmxref.queries.lang import quote
-        return f"search {quote(' '.join(words))}", corpus, index, as_json
+    if argv[0] == "search":  # the words are one text (as `vmxref search` reads them)
+        from vmxref.queries.lang import search_query
+        return search_query(words), corpus, index, as_json
     return f"{argv[0]} {' '.join(words)}", corpus, index, as_json
 
 
@@ -136,6 +136,10 @@ def run_fast(query: str, corpus: str | None, index: str | None, as_json: bool) -
     out = sys.stdout
     render_sites(sites, as_json, lambda line: out.write(line + "\n"))
     out.flush()
+    from vmxref.queries.engine import cut_note
+    note = cut_note(query, sites)
+    if note:
+        print(note, file=sys.stderr)
     return 0 if sites else 1
 
 

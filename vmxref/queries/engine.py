@@ -17,7 +17,10 @@ def run_parsed(sc: Scope, q: lang.Query) -> list[Site]:
     fn = _VERBS.get(q.verb)
     if fn is None:
         raise VmxrefError(f"the verb {q.verb!r} is not available in this build of vmxref")
-    sites = fn(sc, q.args)
+    args = q.args
+    if q.verb == "search" and q.pipes and q.pipes[0].name == "limit":
+        args = {**args, "limit": q.pipes[0].args["n"]}  # the ranking keeps that many
+    sites = fn(sc, args)
     for p in q.pipes:
         if p.name == "limit":
             sites = sites[: p.args["n"]]
@@ -86,7 +89,19 @@ def _path(sc, a):
 
 def _search(sc, a):
     from vmxref.queries.textsearch import search
-    return search(sc, a["text"], a.get("in"), a.get("path"))
+    return search(sc, a["text"], a.get("in"), a.get("path"), limit=a.get("limit") or SEARCH_LIMIT)
+
+
+SEARCH_LIMIT = 50  # best matches a search keeps unless `| limit N` asks for more
+
+
+def cut_note(query: str, sites: list) -> str | None:
+    """What the command line says (on stderr) when a search stopped at its default limit."""
+    q = query.lstrip()
+    if q.startswith("search") and len(sites) >= SEARCH_LIMIT and "limit" not in q.split("|", 1)[-1]:
+        return (f"vmxref: the {SEARCH_LIMIT} best matches are shown; add `| limit N` to the query "
+                f"for more")
+    return None
 
 
 def _logline(sc, a):

@@ -471,6 +471,30 @@ def format_error(err: QuerySyntaxError) -> str:
 
 # --------------------------------------------------------------------------- unparse
 
+SEARCH_SCOPES = ("code", "comment", "string")
+
+
+def search_query(words: list[str], scope: str | None = None, path: str | None = None) -> str:
+    """The query of `vmxref search WORDS [--in S] [--path G]`: the words are one text, except
+    trailing clauses of the language itself (`... in code`, `... path 'arch/*'`), so that
+    `vmxref search tsc_khz in code` means what `vmxref q "search tsc_khz in code"` means."""
+    words = list(words)
+    while len(words) >= 3:
+        if scope is None and words[-2] == "in" and words[-1] in SEARCH_SCOPES:
+            scope = words[-1]
+        elif path is None and words[-2] == "path":
+            path = words[-1]
+        else:
+            break
+        words = words[:-2]
+    q = f"search {quote(' '.join(words))}"
+    if scope:
+        q += f" in {scope}"
+    if path:
+        q += f" path {quote(path)}"
+    return q
+
+
 def quote(s: str) -> str:
     """Quote `s` so that the parser reads it back exactly."""
     q = '"' if "'" in s and '"' not in s else "'"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import re
 
 from vmxref.errors import VmxrefError
 from vmxref.model import Hop, Site
@@ -72,14 +73,37 @@ class Entries:
 
 
 def _case_label(sc: Scope, e: Edge, prefixes: list[str]) -> str:
-    """The `case X:` governing a call site, when X has one of the profile's prefixes."""
+    """The `case X:` governing a call site, when X has one of the profile's prefixes: the
+    nearest case above it whose switch is still open at the call (a switch that closed
+    before it, or an inner one, governs nothing there)."""
     if not prefixes:
         return ""
-    r = sc.conn.execute("SELECT value FROM kase WHERE blob_id = ? AND func = ? AND line <= ? "
-                        "ORDER BY line DESC LIMIT 1", (e.blob_id, e.caller, e.line)).fetchone()
-    if r and any(r[0].startswith(p) for p in prefixes):
-        return f"case {r[0]}"
+    for value, line in sc.conn.execute(
+            "SELECT value, line FROM kase WHERE blob_id = ? AND func = ? AND line <= ? "
+            "ORDER BY line DESC LIMIT 8", (e.blob_id, e.caller, e.line)):
+        if _still_open(sc.store.lines(e.blob_id), line, e.line):
+            if any(value.startswith(p) for p in prefixes):
+                return f"case {value}"
+            return ""
     return ""
+
+
+_NOT_BRACES = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|//.*|/\*.*?\*/')
+
+
+def _still_open(lines: list[str], case_line: int, line: int) -> bool:
+    """Does the block holding the `case` on `case_line` stay open down to `line`?"""
+    depth = 0
+    for text in lines[case_line - 1:line - 1]:
+        text = _NOT_BRACES.sub("", text)
+        for ch in text:
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth < 0:
+                    return False
+    return True
 
 
 WEIGHTS = {"direct": 1.0, "static-call": 1.0, "ops-table": 1.0, "pointer": 1.2,
