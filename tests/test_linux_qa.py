@@ -25,6 +25,7 @@ def lq(tmp_path_factory):
         r = CliRunner().invoke(cli, ["q", query, "--json", "--index", str(d)])
         rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code != 2 else []
         return r.exit_code, rows, r.output
+    run.index = d  # type: ignore[attr-defined]
     return run
 
 
@@ -36,13 +37,13 @@ def _lines(lq, query: str) -> list[int]:
 
 @pytest.mark.parametrize("query, lines", [
     # named through the enclosing struct: the writes through `struct kvm_arch *ka` count
-    ("writes kvm.arch.kvmclock_offset", [11]),
-    ("writes kvm_arch.kvmclock_offset", [11]),
+    ("writes kvm.arch.kvmclock_offset", [11, 84]),
+    ("writes kvm_arch.kvmclock_offset", [11, 84]),
     # without a struct: read from the struct whose members spell it, not kvm_async_pf.arch
     ("writes arch.use_master_clock", [13]),
     # the local `struct pvclock_vcpu_time_info hv_clock` is not kvm_vcpu.arch.hv_clock
-    ("writes kvm_vcpu.arch.hv_clock.tsc_to_system_mul", [23]),
-    ("writes pvclock_vcpu_time_info.tsc_to_system_mul", [22, 23]),
+    ("writes kvm_vcpu.arch.hv_clock.tsc_to_system_mul", [23, 100]),
+    ("writes pvclock_vcpu_time_info.tsc_to_system_mul", [22, 23, 100]),
     ("writes kvm_vcpu.arch.hw_tsc_khz", [24]),
     # WRITE_ONCE and the per-CPU accessors (profile [macros.unwrap_args])
     ("writes cpu_tsc_khz", [30, 31]),
@@ -75,3 +76,33 @@ def test_a_case_label_only_governs_calls_inside_its_switch(lq):
     assert (("fix_set_msr", ""), ("fix_do_set", "")) in vias, out  # the call after the switch
     assert (("fix_set_msr", "case MSR_IA32_TSC"), ("fix_tsc_write", ""),
             ("fix_do_set", "")) in vias, out
+
+
+def _tree(node: dict, depth: int = 0) -> list[tuple]:
+    out = []
+    for n in node.get("from", []):
+        out.append((depth, n.get("line"), n.get("op"), n.get("value"), n["hop"]))
+        out += _tree(n, depth + 1)
+    return out
+
+
+def test_provenance_of_a_local_struct_member_is_its_copy_in_the_function(lq):
+    _code, rows, out = lq("provenance kvm_arch.kvmclock_offset")
+    tree = {r["line"]: _tree(r) for r in rows}
+    assert tree[84] == [(0, 82, "&1", "copy_from_user(&data, argp, sizeof(data))",
+                         "local data.clock")], out  # not fix_get_clock's `data->clock = 42`
+
+
+def test_provenance_follows_the_one_out_parameter_and_the_call_that_led_there(lq):
+    _code, rows, out = lq("provenance pvclock_vcpu_time_info.tsc_to_system_mul")
+    tree = {r["line"]: _tree(r) for r in rows}[100]
+    assert tree == [
+        (0, 95, "=", "div_frac(scaled_hz, tps64)", "filled by fix_time_scale()"),  # not *pshift
+        (1, 100, "arg", "1000", "argument 1 (scaled_hz) of fix_time_scale()"),   # not the 5 of fix_other_scale
+        (1, 91, "=", "base_hz", "local tps64"),
+        (2, 100, "arg", "khz", "argument 2 (base_hz) of fix_time_scale()"),
+        (1, 93, ">>=", "1", "local tps64"),
+    ], out
+    text = CliRunner().invoke(cli, ["provenance", "pvclock_vcpu_time_info.tsc_to_system_mul",
+                                    "--index", str(lq.index)]).output
+    assert "<- arch/x86/kvm/qa_clock.c:93: fix_time_scale: >>= 1  [local tps64]" in text

@@ -15,7 +15,7 @@ from vmxref.model import Site
 from vmxref.queries import lang
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import graph
-from vmxref.queries.types import resolver
+from vmxref.queries.types import parse_chain, resolver
 from vmxref.queries.writes import writes
 
 MAX_NODES = 160
@@ -23,6 +23,7 @@ FANOUT = 6
 _CHAIN = re.compile(r"\b([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+)")
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
+_SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
 _KEYWORDS = frozenset({"sizeof", "return", "if", "while", "for", "switch", "NULL", "true",
                        "false", "struct", "union", "const", "unsigned", "signed", "int", "long",
                        "char", "short", "void", "uint64_t", "uint32_t", "uint16_t", "uint8_t",
@@ -35,20 +36,22 @@ class _Walk:
         self.tr = resolver(sc)
         self.g = graph(sc)
         self.seen: set[tuple] = set()
+        self.found: set[tuple] = set()  # seen keys whose expansion gave hops
         self.count = 0
 
-    def node(self, site: Site, hop: str, level: int) -> dict:
+    def node(self, site: Site, hop: str, level: int, ctx: dict | None = None) -> dict:
         self.count += 1
         d = site.to_json()
         d["hop"] = hop
-        d["from"] = self.sources(site, level + 1) if level < self.depth else []
+        d["from"] = self.sources(site, level + 1, ctx) if level < self.depth else []
         return d
 
-    def sources(self, site: Site, level: int) -> list[dict]:
-        """Hops that feed the value written at `site`."""
+    def sources(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
+        """Hops that feed the value written at `site`. `ctx` maps a function whose `return`
+        this is to the call that led here (its arguments are the parameters' values)."""
         value = site.extra.get("value", "")
         if site.extra.get("write_kind") == "out-param":
-            return self.out_param(site, level)
+            return self.out_param(site, level, ctx)
         if site.extra.get("write_kind") in ("whole-object", "incdec") or not value:
             return []
         out: list[dict] = []
@@ -59,6 +62,10 @@ class _Walk:
             base, rest = m.group(1), m.group(2)
             fields = [f for f in re.split(r"\s*(?:->|\.)\s*", rest) if f]
             taken.update([base, *fields])
+            local = self.local_object(site, bid, func, base, fields, level, ctx)
+            if local is not None:  # a struct local of this function: its own writes
+                out += local
+                continue
             chain = [f"v:{base}", *fields]
             qual = self.tr.struct_path(bid, func, chain) if bid else None
             if qual:
@@ -68,14 +75,50 @@ class _Walk:
             name = m.group(1)
             taken.add(name)
             if name not in _KEYWORDS:
-                out += self.returns(name, level)
-        for m in _IDENT.finditer(value):
+                call = self.call_args(bid, func, site.line, name)
+                out += self.returns(name, level, {**(ctx or {}), **call} if call else ctx)
+        for m in _IDENT.finditer(_SUBSCRIPTS.sub("[]", value)):  # an index is not the value
             name = m.group(1)
             if name in taken or name in _KEYWORDS or name.isupper():
                 continue
             taken.add(name)
-            out += self.variable(site, bid, func, name, level)
+            out += self.variable(site, bid, func, name, level, ctx)
         return out[: FANOUT * 3]
+
+    def call_args(self, bid: int | None, func: str, line: int, callee: str) -> dict | None:
+        """The call of `callee` at this line of `func`: {callee: (site, args)}."""
+        if bid is None:
+            return None
+        r = self.sc.conn.execute(
+            "SELECT line, col, args FROM call WHERE blob_id = ? AND func = ? AND callee = ? "
+            "AND line <= ? AND end_line >= ? ORDER BY line DESC LIMIT 1",
+            (bid, func or "", callee, line, line)).fetchone()
+        return {callee: (bid, func, r[0], r[1], json.loads(r[2]))} if r else None
+
+    def local_object(self, site: Site, bid, func: str, base: str, fields: list[str],
+                     level: int, ctx: dict | None = None) -> list[dict] | None:
+        """Writes, in this function before the site, of a struct variable declared here (not
+        a pointer): `data.clock` after `copy_from_user(&data, ...)` comes from that copy, not
+        from the writes of kvm_clock_data.clock elsewhere. None when `base` is no such local."""
+        if bid is None or not func:
+            return None
+        t = self.tr.local_type(bid, func, base)
+        if t is None or self.tr.is_pointer(t) or self.tr.struct_of(t) is None:
+            return None
+        if not self._budget(("object", bid, func, base, tuple(fields))):
+            return []
+        out = []
+        for line, col, op, value, kind, chain_t in self.sc.conn.execute(
+                "SELECT line, col, op, value, kind, chain FROM assign WHERE blob_id = ? AND "
+                "func = ? AND field IN (?, ?) AND line <= ? ORDER BY line",
+                (bid, func, base, fields[-1], site.line)).fetchall()[-FANOUT:]:
+            chain = list(parse_chain(chain_t))
+            if chain != [f"v:{base}", *fields] and chain != [f"v:{base}"]:
+                continue  # another variable's member of that name
+            s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, base,
+                             op=op, value=value, write_kind=kind)
+            out.append(self.node(s, f"local {'.'.join([base, *fields])}", level, ctx))
+        return out
 
     def blob(self, site: Site) -> int | None:
         r = self.sc.conn.execute(
@@ -89,26 +132,42 @@ class _Walk:
         self.seen.add(key)
         return True
 
+    def _again(self, key: tuple, what: str) -> list[dict]:
+        """A hop already expanded elsewhere in the tree into something: said, not repeated
+        (nothing when it led nowhere, or when the node budget is spent)."""
+        if key in self.found:
+            return [{"hop": what, "seen": True, "from": []}]
+        return []
+
+    def _found(self, key: tuple, nodes: list[dict]) -> list[dict]:
+        if nodes:
+            self.found.add(key)
+        return nodes
+
     def field_writes(self, owner: str, fld: str, level: int) -> list[dict]:
         if not self._budget(("field", owner, fld)):
-            return []
+            return self._again(("field", owner, fld), f"field {owner}.{fld}")
         sites = [s for s in writes(self.sc, lang.Target(owner, (fld,)))
                  if s.extra.get("write_kind") != "whole-object"][:FANOUT]
-        return [self.node(s, f"field {owner}.{fld}", level) for s in sites]
+        return self._found(("field", owner, fld),
+                           [self.node(s, f"field {owner}.{fld}", level) for s in sites])
 
-    def returns(self, func: str, level: int) -> list[dict]:
-        if not self._budget(("ret", func)):
-            return []
+    def returns(self, func: str, level: int, ctx: dict | None = None) -> list[dict]:
+        # (per call site when the callee has parameters: their values come from that call)
+        key = ("ret", func, ctx[func][:4] if ctx and func in ctx and self.g.params(func) else None)
+        if not self._budget(key):
+            return self._again(key, f"return of {func}()")
         rows = self.sc.rows("assign", "t.func = ? AND t.kind = 'return'", (func,),
                             "t.line, t.col, t.value")[:FANOUT]
         out = []
         for cid, path, bid, line, col, value in rows:
             s = self.sc.site("provenance", cid, path, bid, line, col, func, func, op="return",
                              value=value, write_kind="return")
-            out.append(self.node(s, f"return of {func}()", level))
-        return out
+            out.append(self.node(s, f"return of {func}()", level, ctx))
+        return self._found(key, out)
 
-    def variable(self, site: Site, bid, func: str, name: str, level: int) -> list[dict]:
+    def variable(self, site: Site, bid, func: str, name: str, level: int,
+                 ctx: dict | None = None) -> list[dict]:
         if bid is None or not func:
             return []
         params = self.g.params(func)
@@ -116,6 +175,9 @@ class _Walk:
             ptype = self.tr.var_type(bid, func, name)
             if self.tr.struct_of(ptype) is not None:
                 return []  # a context handle (pVM, vcpu): it does not carry the value itself
+            if ctx and func in ctx:  # reached from one call: that call's argument
+                outer = {f: c for f, c in ctx.items() if f != func}
+                return self.argument(site, ctx[func], params.index(name), name, level, outer)
             return self.param(func, params.index(name), name, level)
         is_local = self.sc.conn.execute(
             "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND kind = 'local'",
@@ -123,20 +185,34 @@ class _Walk:
         if is_local:
             if not self._budget(("local", bid, func, name)):
                 return []
-            rows = self.sc.conn.execute(
+            rows = self.sc.conn.execute(  # the variable, or an element of it (`a[i] = x`)
                 "SELECT line, col, op, value, kind FROM assign WHERE blob_id = ? AND func = ? "
-                "AND chain = ? AND line <= ? ORDER BY line", (bid, func, json.dumps([f"v:{name}"]),
-                                                                site.line)).fetchall()
+                "AND chain IN (?, ?) AND line <= ? ORDER BY line",
+                (bid, func, json.dumps([f"v:{name}"]), json.dumps([f"v:{name}", "[]"]),
+                 site.line)).fetchall()
             out = []
             for line, col, op, value, kind in rows[-FANOUT:]:
                 s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,
                                  op=op, value=value, write_kind=kind)
-                out.append(self.node(s, f"local {name}", level))
+                out.append(self.node(s, f"local {name}", level, ctx))
             return out
         if self.tr.has_global(name) and self._budget(("global", name)):
             sites = writes(self.sc, lang.Target(None, (name,)))[:FANOUT]
             return [self.node(s, f"global {name}", level) for s in sites]
         return []
+
+    def argument(self, site: Site, call: tuple, idx: int, name: str, level: int,
+                 ctx: dict | None) -> list[dict]:
+        """The argument `idx` of the one call that led into this function."""
+        bid, caller, line, col, args = call
+        if idx >= len(args) or not self._budget(("arg", bid, line, col, idx)):
+            return []
+        path = self.sc.conn.execute(
+            f"SELECT path FROM file WHERE blob_id = ? AND corpus_id IN ({self.sc._in})",
+            (bid,)).fetchone()
+        s = self.sc.site("provenance", self.cid(site), path[0] if path else site.file, bid, line,
+                         col, caller, name, op="arg", value=args[idx], write_kind="argument")
+        return [self.node(s, f"argument {idx + 1} ({name}) of {site.function}()", level, ctx)]
 
     def param(self, func: str, idx: int, name: str, level: int) -> list[dict]:
         if not self._budget(("param", func, idx)):
@@ -153,22 +229,32 @@ class _Walk:
             out.append(self.node(s, f"argument {idx + 1} ({name}) of {func}()", level))
         return out
 
-    def out_param(self, site: Site, level: int) -> list[dict]:
+    def out_param(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
         m = _CALL.match(site.extra.get("value", ""))
         if not m:
             return []
         callee = m.group(1)
-        if not self._budget(("out", callee)):
-            return []
-        rows = self.sc.rows("assign", "t.func = ? AND t.chain LIKE ? AND t.kind IN "
-                            "('assign', 'compound')", (callee, '["v:%", "*"]'),
+        op = site.extra.get("op", "")
+        params = self.g.params(callee)
+        pos = int(op[1:]) - 1 if op[1:].isdigit() else -1
+        pname = params[pos] if 0 <= pos < len(params) else ""
+        call = self.call_args(self.blob(site), site.function, site.line, callee)
+        inner = {**(ctx or {}), **call} if call else ctx
+        key = ("out", callee, pname, call[callee][:4] if call else None)
+        if not self._budget(key):
+            return self._again(key, f"filled by {callee}()")
+        if pname:  # the writes through that parameter (`*pshift = ...` is not `*pmultiplier`)
+            where, args = "t.func = ? AND t.chain = ?", (callee, json.dumps([f"v:{pname}", "*"]))
+        else:
+            where, args = "t.func = ? AND t.chain LIKE ?", (callee, '["v:%", "*"]')
+        rows = self.sc.rows("assign", f"{where} AND t.kind IN ('assign', 'compound')", args,
                             "t.line, t.col, t.op, t.value")[:FANOUT]
         out = []
         for cid, path, bid, line, col, op, value in rows:
             s = self.sc.site("provenance", cid, path, bid, line, col, callee, callee, op=op,
                              value=value, write_kind="assign")
-            out.append(self.node(s, f"filled by {callee}()", level))
-        return out
+            out.append(self.node(s, f"filled by {callee}()", level, inner))
+        return self._found(key, out)
 
     def cid(self, site: Site) -> int:
         for c in self.sc.corpus_ids:
@@ -191,14 +277,25 @@ def provenance(sc: Scope, target, depth: int = 8) -> list[Site]:
     return out
 
 
+def _shown_value(n: dict) -> str:
+    """The value of a hop with its operator when it is no plain `=`: `>>= 1`, `|= FLAG`, `++`."""
+    op, value = n.get("op", ""), n.get("value", "")
+    if op and op not in ("=", "arg", "return") and not op.startswith("&"):
+        return f"{op} {value}".strip()
+    return value
+
+
 def tree_lines(site: Site) -> list[str]:
     """The provenance tree of one root, as indented text lines."""
     lines: list[str] = []
 
     def walk(nodes: list[dict], indent: int) -> None:
         for n in nodes:
+            if n.get("seen"):
+                lines.append(f"{'  ' * indent}<- [{n['hop']}: shown above]")
+                continue
             lines.append(f"{'  ' * indent}<- {n['file']}:{n['line']}: {n['function']}: "
-                         f"{n.get('value', '')}  [{n['hop']}]")
+                         f"{_shown_value(n)}  [{n['hop']}]")
             walk(n.get("from", []), indent + 1)
     walk(site.extra.get("from", []), 1)
     return lines
