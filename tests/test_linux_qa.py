@@ -106,3 +106,10 @@ def test_provenance_follows_the_one_out_parameter_and_the_call_that_led_there(lq
     text = CliRunner().invoke(cli, ["provenance", "pvclock_vcpu_time_info.tsc_to_system_mul",
                                     "--index", str(lq.index)]).output
     assert "<- arch/x86/kvm/qa_clock.c:93: fix_time_scale: >>= 1  [local tps64]" in text
+
+
+def test_logline_finds_the_statement_and_nothing_for_a_line_no_format_explains(lq):
+    code, rows, _ = lq("logline 'kvm: requested TSC rate 2100000 falls outside tolerance [2399500,2400500]'")
+    assert code == 0 and rows[0]["line"] == 111
+    code, rows, out = lq("logline 'kvm: requested TSC speed 2100000 falls outside kvm-3 tolerance'")
+    assert code == 1 and rows == [], out  # not `"kvm-%d"` found inside the line

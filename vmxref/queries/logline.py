@@ -28,6 +28,8 @@ from vmxref.queries.edges import _profile_section
 MAX_CANDIDATES = 300
 MAX_RESULTS = 10
 MIN_RELATIVE_SCORE = 0.4       # results scoring under this share of the best are dropped
+MIN_SCORE = 0.3                # and under this at all: a line no format explains (a changed
+                               # word) finds nothing rather than `"kvm-%d"` inside it
 MODULE_PREFIX_PENALTY = 0.95   # a match found only after removing a newer module prefix
 MAX_MACRO_DEPTH = 4
 _FMT_PARAMS = ("fmt", "format", "msg", "f")
@@ -63,7 +65,7 @@ def logline(sc: Scope, line: str) -> list[Site]:
             out.append(site)
     out.sort(key=lambda s: (-s.extra["score"], not s.extra.pop("_printer", True), s.key()))
     if out:
-        floor = out[0].extra["score"] * MIN_RELATIVE_SCORE
+        floor = max(MIN_SCORE, out[0].extra["score"] * MIN_RELATIVE_SCORE)
         out = [s for s in out if s.extra["score"] >= floor]
     return out[:MAX_RESULTS]
 
