@@ -113,3 +113,11 @@ def test_logline_finds_the_statement_and_nothing_for_a_line_no_format_explains(l
     assert code == 0 and rows[0]["line"] == 111
     code, rows, out = lq("logline 'kvm: requested TSC speed 2100000 falls outside kvm-3 tolerance'")
     assert code == 1 and rows == [], out  # not `"kvm-%d"` found inside the line
+
+
+def test_flag_bits_outside_a_request_api(lq):
+    """A constant no [requests] setter or tester takes: `|=` sets it, `x & C` tests it,
+    `&= ~C` clears it (neither)."""
+    assert [r["line"] for r in lq("raises FIX_TSC_STABLE_BIT")[1]] == [122]
+    assert [r["line"] for r in lq("consumes FIX_TSC_STABLE_BIT")[1]] == [124]
+    assert lq("raises FIX_GUEST_STOPPED")[1] == [] and lq("consumes FIX_GUEST_STOPPED")[1] == []

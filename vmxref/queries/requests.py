@@ -223,11 +223,45 @@ def _sites(sc: Scope, kind: str, const: str, rows, **extra) -> list[Site]:
 
 
 def raises(sc: Scope, const: str) -> list[Site]:
-    """Call sites that set `const` through a setter or a wrapper (never tests or clears)."""
+    """Call sites that set `const` through a setter or a wrapper (never tests or clears);
+    for a constant no request API takes, the statements that set it as a bit (`|=`)."""
     sc.require(const)
     api = request_api(sc)
     rows = _const_calls(sc, const, api.setters)
+    if not rows and not _const_calls(sc, const, api.testers):
+        rows = _bit_uses(sc, const)[0]
     return _sites(sc, "raise", const, rows)
+
+
+_BIT_CLEAR = r"~\s*\(?\s*{c}\b"
+_BIT_TEST = r"(?<![&])&(?![&=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*&(?![&=])"
+
+
+def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
+    """(sets, tests) of a flag bit outside any request API: `flags |= C` (or `x = C`) sets
+    it, `x & C` in an expression tests it, `&= ~C` clears it (neither)."""
+    clear = re.compile(_BIT_CLEAR.format(c=re.escape(const)))
+    test = re.compile(_BIT_TEST.format(c=re.escape(const)))
+    sets, tests = [], []
+    seen = set()
+    for _cid, _path, bid, line, func in sc.rows("ref", "t.name = ?", (const,), "t.line, t.func"):
+        if (bid, line) in seen:
+            continue
+        seen.add((bid, line))
+        ops = sc.conn.execute(
+            "SELECT col, op, value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
+            "AND kind IN ('assign', 'compound')", (bid, func or "", line)).fetchall()
+        hit = [(col, op, v) for col, op, v in ops if _has_token(v or "", const)]
+        if any(op in ("|=", "^=") or (op == "=" and (v or "").strip() == const)
+               for _c, op, v in hit if not clear.search(v or "")):
+            col = next(c for c, op, v in hit)
+            sets.append((bid, func, line, col, f"{hit[0][1]} {const}", None))
+        elif not any(clear.search(v or "") for _c, _o, v in hit):
+            text = sc.store.line_text(bid, line)
+            m = test.search(text)
+            if m:
+                tests.append((bid, func, line, m.start() + 1, f"& {const}", None))
+    return sets, tests
 
 
 def consumes(sc: Scope, const: str) -> list[Site]:
@@ -235,7 +269,10 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     sc.require(const)
     api = request_api(sc)
     out = []
-    for r in _const_calls(sc, const, api.testers):
+    rows = _const_calls(sc, const, api.testers)
+    if not rows and not _const_calls(sc, const, api.setters):
+        rows = _bit_uses(sc, const)[1]
+    for r in rows:
         bid, func, line, col, callee, guard_end = r
         runs = []
         if guard_end:
