@@ -47,7 +47,10 @@ WRITES = [
      {f"TM.cpp:{n}:TMR3Init:assign" for n in (389, 397, 399, 401, 407, 444, 456, 477, 606)}
      | {"TM.cpp:3522:tmR3CpuTickParavirtEnable:assign", "TM.cpp:3582:tmR3CpuTickParavirtDisable:assign"},
      None),
-    ("writes CPUMMSRRANGE.enmRdFn", {"CPUMR3CpuId.cpp:2149:cpumR3LoadMsrOverrides:assign"}, None),
+    # static MSR ranges initialised with `/*.enmRdFn =*/ kCpumMsrRdFn_...` comment designators
+    ("writes CPUMMSRRANGE.enmRdFn", {"CPUMR3CpuId.cpp:2149:cpumR3LoadMsrOverrides:assign"}
+     | {f"CPUMR3CpuId.cpp:{n}:CPUMR3SetGuestCpuIdFeature:designated" for n in (4729, 4995, 5011, 5030)}
+     | {f"CPUMR3Db.cpp:{n}:cpumR3MsrReconcileWithCpuId:designated" for n in (625, 647)}, None),
 ]
 
 CALLERS = [

@@ -68,3 +68,12 @@ def test_path_from_a_function_to_itself_is_an_error(tmp_path):
     api.index(str(FIX), "virtualbox-vmm@fix", d, procs=1, fulltext=False)
     r = CliRunner().invoke(cli, ["path", "TMR3FixInit", "->", "TMR3FixInit", "--index", str(d)])
     assert r.exit_code == 2 and r.output.startswith("vmxref: error: path TMR3FixInit -> TMR3FixInit")
+
+
+def test_comment_designators_bind_callbacks_to_the_member_they_name(vbox):
+    """`/* .pfnDestruct = */ fixR3Destruct,` binds pfnDestruct, whatever layout the typedef
+    of the context-dependent registration structure resolves to."""
+    rows = vbox("callers fixR3Destruct")
+    assert [(r["function"], r["edge"]) for r in rows] == [("PDMR3FixTerm", "ops-table")]
+    assert "pfnDestruct" in rows[0]["via"]
+    assert vbox("callers fixR3Construct") == []  # nothing calls pfnConstruct in the fixture

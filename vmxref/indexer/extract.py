@@ -588,6 +588,9 @@ def _declaration(cx: _Ctx, n) -> None:
                                      cx.text(value), "init"))
 
 
+_COMMENT_DESIGNATOR = re.compile(r"/\*\s*\.([A-Za-z_]\w*)\s*=?\s*\*/$")
+
+
 def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str) -> None:
     """Record writes of an initializer: plain values, designated and positional lists."""
     if value.type != "initializer_list":
@@ -596,9 +599,18 @@ def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str) -> No
                              cx.text(value), wkind))
         return
     idx = 0
+    said = None  # a designator written as a comment: `/* .pfnConstruct = */ apicR3Construct,`
     for item in value.named_children:
         if item.type == "comment":
+            m = _COMMENT_DESIGNATOR.match(cx.name(item))
+            said = m.group(1) if m else None
             continue
+        if said is not None and item.type != "initializer_pair":
+            _initializer(cx, item, chain + [said], func, "designated")
+            said = None
+            idx += 1
+            continue
+        said = None
         if item.type == "initializer_pair":
             steps = []
             for dz in item.children_by_field_name("designator"):
