@@ -44,7 +44,7 @@ def _lines(lq, query: str) -> list[int]:
     # the local `struct pvclock_vcpu_time_info hv_clock` is not kvm_vcpu.arch.hv_clock
     ("writes kvm_vcpu.arch.hv_clock.tsc_to_system_mul", [23, 100]),
     ("writes pvclock_vcpu_time_info.tsc_to_system_mul", [22, 23, 100]),
-    ("writes kvm_vcpu.arch.hw_tsc_khz", [24]),
+    ("writes kvm_vcpu.arch.hw_tsc_khz", [24, 138]),
     # WRITE_ONCE and the per-CPU accessors (profile [macros.unwrap_args])
     ("writes cpu_tsc_khz", [30, 31]),
     ("reads cpu_tsc_khz", [20]),
@@ -121,3 +121,13 @@ def test_flag_bits_outside_a_request_api(lq):
     assert [r["line"] for r in lq("raises FIX_TSC_STABLE_BIT")[1]] == [122]
     assert [r["line"] for r in lq("consumes FIX_TSC_STABLE_BIT")[1]] == [124]
     assert lq("raises FIX_GUEST_STOPPED")[1] == [] and lq("consumes FIX_GUEST_STOPPED")[1] == []
+
+
+def test_a_path_through_a_function_parameter_comes_through_the_call_that_passed_it(lq):
+    _code, rows, out = lq("path fix_vcpu_ioctl -> fix_sync_tsc")
+    hops = [(h["function"], h["line"], h.get("via", "")) for h in rows[0]["paths"][0]]
+    assert hops[0][:2] == ("fix_vcpu_ioctl", 185), out  # KVM_SET_MSRS, not KVM_GET_MSRS (183)
+    assert hops[0][2].startswith("case KVM_SET_MSRS; parameter do_msr of __fix_msr_io")
+    # of the two calls of the common code, the default one (158), not `case MSR_EFER` (156)
+    assert ("fix_vendor_set_msr", 158, "") in hops and ("fix_set_msr_common", 145,
+                                                       "case MSR_IA32_TSC") in hops

@@ -77,3 +77,10 @@ def test_comment_designators_bind_callbacks_to_the_member_they_name(vbox):
     assert [(r["function"], r["edge"]) for r in rows] == [("PDMR3FixTerm", "ops-table")]
     assert "pfnDestruct" in rows[0]["via"]
     assert vbox("callers fixR3Construct") == []  # nothing calls pfnConstruct in the fixture
+
+
+def test_a_stored_callback_runs_where_the_member_is_called_not_where_it_was_registered(vbox):
+    rows = vbox("path TMR3FixReset -> tmR3FixCpuLoadTimer")
+    assert [[h["function"] for h in p] for p in rows[0]["paths"]] == [
+        ["TMR3FixReset", "tmR3FixTimerQueueRun", "tmR3FixCpuLoadTimer"]]
+    assert vbox("path TMR3FixInit -> tmR3FixCpuLoadTimer") == []  # it only registers it

@@ -56,6 +56,8 @@ def path_lines(s: Site) -> list[str]:
             label = h.function + (f" [{h.entry}]" if h.entry else "")
             hops.append(f"{label} ({show_path(h.file)}:{h.line})")
             if h.edge and h.edge != "direct":
+                if h.via.startswith("case "):  # (the rest of an indirect edge's via: --json)
+                    hops[-1] += f" [{h.via.split(';', 1)[0]}]"
                 hops[-1] += f" ={h.edge}=>"
             elif h.via:
                 hops[-1] += f" [{h.via}]"

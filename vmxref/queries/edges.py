@@ -26,13 +26,17 @@ class Edge(Record):
     """One call edge caller -> callee at a call site."""
 
     __slots__ = ("cid", "path", "blob_id", "line", "col", "caller", "callee", "kind", "via",
-                 "is_function")
+                 "is_function", "origin")
 
     def __init__(self, cid: int, path: str, blob_id: int, line: int, col: int, caller: str,
-                 callee: str, kind: str, via: str = "", is_function: bool = True) -> None:
+                 callee: str, kind: str, via: str = "", is_function: bool = True,
+                 origin: "Edge | None" = None) -> None:
         self.cid, self.path, self.blob_id, self.line, self.col = cid, path, blob_id, line, col
         self.caller, self.callee, self.kind, self.via = caller, callee, kind, via
         self.is_function = is_function
+        # a call through a parameter: the call that passed the function (the one a call
+        # path must come through: msr_io(.., do_set_msr) at KVM_SET_MSRS, not KVM_GET_MSRS)
+        self.origin = origin
 
 
 class Graph:
@@ -298,9 +302,12 @@ class Graph:
                 if idx < 0:
                     continue
                 inner = self._through_param(callee, idx, 3) if ckind == "direct" else []
-                for icid, ipath, ibid, iline, icol, ifunc, how in inner:
+                via = f"{callee}(..., {func}, ...)"
+                for icid, ipath, ibid, iline, icol, ifunc, how, during in inner:
+                    origin = (Edge(cid, path, bid, cline, ccol, caller, func, "pointer",
+                                   f"{how}, passed as {via}") if during else None)
                     out.append(Edge(icid, ipath, ibid, iline, icol, ifunc, func, "pointer",
-                                    f"{how} (passed at {path}:{cline})"))
+                                    f"{how} (passed at {path}:{cline})", origin=origin))
                 if not inner:
                     out.append(Edge(cid, path, bid, cline, ccol, caller, func, "registered",
                                     f"{callee}(..., {func}, ...)"))
@@ -310,12 +317,13 @@ class Graph:
         """Calls through parameter `idx` of `callee`, following it when it is forwarded
         to another function's parameter (msr_io(.., do_msr) -> __msr_io(.., do_msr)) or
         stored in a callback member (`pTimer->u.Internal.pfnTimer = pfnCallback`: the calls
-        through that member). Rows end with how the call reaches the function."""
+        through that member). Rows end with how the call reaches the function and whether it
+        happens during the call that passed it (a stored callback runs later, elsewhere)."""
         params = self.params(callee)
         if idx >= len(params) or not params[idx] or depth <= 0:
             return []
         pname = params[idx]
-        out = [(*r, f"parameter {pname} of {r[5]}") for r in self.sc.rows(
+        out = [(*r, f"parameter {pname} of {r[5]}", True) for r in self.sc.rows(
             "call", "t.func = ? AND t.callee = ? AND t.kind IN ('direct', 'pointer')",
             (callee, pname), "t.line, t.col, t.func")]
         for _c, _p, _b, nxt, args in self.sc.rows(
@@ -336,7 +344,7 @@ class Graph:
                     continue
                 out.append((cid, path, bid, line, col, caller,
                             f"{cont or '?'}.{slot}, set from parameter {pname} of {callee} "
-                            f"at {apath}:{aline}"))
+                            f"at {apath}:{aline}", False))
         return out
 
     def out_of(self, func: str) -> list[Edge]:

@@ -120,8 +120,13 @@ def _in_edges(sc: Scope, f: str, at: int) -> list[tuple[Edge, float]]:
     """(edge, weight) of every call into `f` a backward search crosses: call, indirect and
     deferred edges (a deferred edge — request raised elsewhere, tested here — only for the
     requests whose test guards `at`, the line of `f` the path goes through)."""
-    return [(e, WEIGHTS.get(e.kind, 1.0)) for e in graph(sc).into(f) + deferred_into(sc, f, at)
-            if e.caller and e.caller != f]
+    out = []
+    for e in graph(sc).into(f) + deferred_into(sc, f, at):
+        if e.origin is not None:  # through a parameter: the path goes through the passing call
+            e = e.origin
+        if e.caller and e.caller != f:
+            out.append((e, WEIGHTS.get(e.kind, 1.0)))
+    return out
 
 
 def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
@@ -155,16 +160,49 @@ def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
 
 def _hops(sc: Scope, dg: Digraph, nodes: list[str], site: Site, entries: Entries,
           prefixes: list[str]) -> list[Hop]:
+    chosen: list[tuple[Edge, str]] = []
+    after = ""  # the case label of the next call down the path
+    for a, b in reversed(list(zip(nodes, nodes[1:]))):
+        e, case = _call_site(sc, dg.edge(a, b), a, b, after, prefixes)
+        chosen.append((e, case))
+        after = case
     hops = []
-    for a, b in zip(nodes, nodes[1:]):
-        e: Edge = dg.edge(a, b)
+    for a, (e, case) in zip(nodes, reversed(chosen)):
         via = e.via if e.kind != "direct" else ""
-        case = _case_label(sc, e, prefixes)
         if case:
             via = f"{case}; {via}" if via else case
         hops.append(Hop(a, e.path, e.line, e.kind, via, entries.kind(a) if not hops else ""))
     hops.append(Hop(site.function, site.file, site.line, entry="" if hops else entries.kind(site.function)))
     return hops
+
+
+def _call_site(sc: Scope, e: Edge, a: str, b: str, after: str,
+               prefixes: list[str]) -> tuple[Edge, str]:
+    """Of the calls a -> b, the one a path through `after` (the case label of the next call
+    down) can take: vmx_set_msr calls kvm_set_msr_common under `case MSR_EFER` and under
+    `default`; a path that goes on under `case MSR_IA32_TSC` came through the default.
+    Prefers the call under that same case, then one under no case of its family, then the
+    first; returns the call and its case label."""
+    case = _case_label(sc, e, prefixes)
+    if not after or not case or _family(case, prefixes) != _family(after, prefixes) or case == after:
+        return e, case
+    best = None
+    for other in _in_edges(sc, b, 0):
+        o = other[0]
+        if o.caller != a or o.kind != e.kind:
+            continue
+        label = _case_label(sc, o, prefixes)
+        if label == after:
+            return o, label
+        if best is None and _family(label, prefixes) != _family(after, prefixes):
+            best = (o, label)
+    return best or (e, case)
+
+
+def _family(label: str, prefixes: list[str]) -> str:
+    """The profile prefix a case label's constant has (`MSR_` for `case MSR_EFER`)."""
+    value = label[5:] if label.startswith("case ") else label
+    return max((p for p in prefixes if value.startswith(p)), key=len, default="")
 
 
 def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 6) -> list[Site]:
