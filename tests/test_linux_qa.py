@@ -131,3 +131,15 @@ def test_a_path_through_a_function_parameter_comes_through_the_call_that_passed_
     # of the two calls of the common code, the default one (158), not `case MSR_EFER` (156)
     assert ("fix_vendor_set_msr", 158, "") in hops and ("fix_set_msr_common", 145,
                                                        "case MSR_IA32_TSC") in hops
+
+
+@pytest.mark.parametrize("vendor", ["vmxfix", "svmfix"])
+def test_a_path_keeps_to_the_function_table_of_its_first_function(lq, vendor):
+    """vmxfix_handle_exit is bound in vmxfix_ops: through fix_x86_ops.set_msr its path goes
+    on to vmxfix_set_msr, not to svmfix_set_msr (another table of the same struct)."""
+    _code, rows, out = lq(f"path {vendor}_handle_exit -> fix_sync_tsc")
+    for p in rows[0]["paths"]:
+        names = [h["function"] for h in p]
+        assert f"{vendor}_set_msr" in names, out
+        assert not any(n.endswith("_set_msr") and n.startswith(("vmxfix", "svmfix"))
+                       and not n.startswith(vendor) for n in names), out

@@ -26,17 +26,20 @@ class Edge(Record):
     """One call edge caller -> callee at a call site."""
 
     __slots__ = ("cid", "path", "blob_id", "line", "col", "caller", "callee", "kind", "via",
-                 "is_function", "origin")
+                 "is_function", "origin", "bound")
 
     def __init__(self, cid: int, path: str, blob_id: int, line: int, col: int, caller: str,
                  callee: str, kind: str, via: str = "", is_function: bool = True,
-                 origin: "Edge | None" = None) -> None:
+                 origin: "Edge | None" = None, bound: tuple[str, str] | None = None) -> None:
         self.cid, self.path, self.blob_id, self.line, self.col = cid, path, blob_id, line, col
         self.caller, self.callee, self.kind, self.via = caller, callee, kind, via
         self.is_function = is_function
         # a call through a parameter: the call that passed the function (the one a call
         # path must come through: msr_io(.., do_set_msr) at KVM_SET_MSRS, not KVM_GET_MSRS)
         self.origin = origin
+        # through a function table: (table struct, file of the table that binds the callee);
+        # a call path keeps to one table of each struct (vmx_x86_ops or svm_x86_ops)
+        self.bound = bound
 
 
 class Graph:
@@ -259,12 +262,14 @@ class Graph:
 
     def _calls_through(self, slot: str, cont: str | None, func: str, where: str) -> list[Edge]:
         sc, out = self.sc, []
+        bound = (cont, where.rpartition(":")[0]) if cont else None
         for cid, path, bid, line, col, caller, kind, c2 in self._slot_calls(slot):
             if kind == "member" and cont is not None and c2 is not None and c2 != cont:
                 continue
             label = f"{cont}.{slot}" if cont else slot
             ek = "ops-table" if kind == "member" else "pointer"
-            out.append(Edge(cid, path, bid, line, col, caller, func, ek, f"{label} (bound at {where})"))
+            out.append(Edge(cid, path, bid, line, col, caller, func, ek, f"{label} (bound at {where})",
+                            bound=bound))
         for cid, path, bid, fn, chain_t in sc.rows(
                 "assign", "t.value >= ? AND t.value < ? AND t.kind IN ('init', 'assign')",
                 (f"{slot}[", f"{slot}\\"),  # values starting `slot[` (an index range, not LIKE)
@@ -282,7 +287,8 @@ class Graph:
             for cid, path, bid, line, col, caller in sc.rows(
                     "call", "t.callee = ? AND t.kind = 'static-call'", (name,), "t.line, t.col, t.func"):
                 out.append(Edge(cid, path, bid, line, col, caller, func, "static-call",
-                                f"static_call({name}) -> {cont or '?'}.{slot} (bound at {where})"))
+                                f"static_call({name}) -> {cont or '?'}.{slot} (bound at {where})",
+                                bound=bound))
         return out
 
     def _static_names(self, slot: str, cont: str | None) -> list[str]:

@@ -221,7 +221,7 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
         found = []
         for src in sources:
             try:
-                cost, nodes = dg.shortest_path(src, s.function)
+                cost, nodes = _one_table_path(sc, dg, src, s.function)
             except NoPath:
                 continue
             found.append((not is_strong(entries.kind(src)), cost, nodes))
@@ -304,7 +304,9 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     if src not in dg:
         return []
     out = []
-    for nodes in _limited(dg.shortest_simple_paths(src, dst), 5):
+    paths = _limited((p for p in _limited(dg.shortest_simple_paths(src, dst), 40)
+                      if not _table_clash(sc, dg, p)), 5)
+    for nodes in paths or _limited(dg.shortest_simple_paths(src, dst), 5):
         if len(nodes) < 2:
             continue
         last: Edge = dg.edge(nodes[-2], nodes[-1])
@@ -315,6 +317,41 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
         site.paths = [_hops(sc, dg, nodes, end, entries, prefixes)]
         out.append(site)
     return out
+
+
+def _one_table_path(sc: Scope, dg: Digraph, src: str, dst: str) -> tuple[float, list[str]]:
+    """The least-weight path that keeps to one table of each function-table struct (a path
+    from vmx_handle_exit does not go on through svm_x86_ops.set_msr); the unconstrained
+    one when no such path is found in a few tries."""
+    banned: set[tuple[str, str]] = set()
+    for _ in range(6):
+        try:
+            cost, nodes = dg.shortest_path(src, dst, banned_edges=banned)
+        except NoPath:
+            break
+        clash = _table_clash(sc, dg, nodes)
+        if not clash:
+            return cost, nodes
+        banned |= clash
+    return dg.shortest_path(src, dst)
+
+
+def _table_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
+    """Edges of the path through a table of a struct other than the first one it uses (the
+    table that binds the path's first function, if one does, comes first)."""
+    first: dict[str, str] = {}
+    for slot, cont, where in graph(sc).bindings_of(nodes[0]):
+        if cont:
+            first.setdefault(cont, where.rpartition(":")[0])
+    clash = set()
+    for a, b in zip(nodes, nodes[1:]):
+        e: Edge = dg.edge(a, b)
+        if e.bound is None:
+            continue
+        table, where = e.bound
+        if first.setdefault(table, where) != where:
+            clash.add((a, b))
+    return clash
 
 
 def _limited(it, n: int) -> list:
