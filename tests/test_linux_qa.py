@@ -40,7 +40,7 @@ def _lines(lq, query: str) -> list[int]:
     ("writes kvm.arch.kvmclock_offset", [11, 84]),
     ("writes kvm_arch.kvmclock_offset", [11, 84]),
     # without a struct: read from the struct whose members spell it, not kvm_async_pf.arch
-    ("writes arch.use_master_clock", [13]),
+    ("writes arch.use_master_clock", [13, 205]),
     # the local `struct pvclock_vcpu_time_info hv_clock` is not kvm_vcpu.arch.hv_clock
     ("writes kvm_vcpu.arch.hv_clock.tsc_to_system_mul", [23, 100]),
     ("writes pvclock_vcpu_time_info.tsc_to_system_mul", [22, 23, 100]),
@@ -143,3 +143,12 @@ def test_a_path_keeps_to_the_function_table_of_its_first_function(lq, vendor):
         assert f"{vendor}_set_msr" in names, out
         assert not any(n.endswith("_set_msr") and n.startswith(("vmxfix", "svmfix"))
                        and not n.startswith(vendor) for n in names), out
+
+
+def test_a_call_written_in_a_macro_body_is_a_call_of_the_macro_users(lq):
+    code, rows, out = lq("callers fix_vm_bugged")
+    got = {(r["function"], r["edge"], r["via"]) for r in rows}
+    assert got == {("fix_check", "macro", "FIX_BUG_ON() calls fix_vm_bugged"),
+                   ("fix_check", "macro", "FIX_BUG_ON_DATA() -> FIX_BUG_ON() calls fix_vm_bugged")}, out
+    assert len(rows) == 2
+    assert lq("callers fix_not_called")[0] == 1  # named in a string of the body: no call

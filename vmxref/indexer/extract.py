@@ -509,7 +509,36 @@ def _macro(cx: _Ctx, nm, kind: str) -> None:
     params = d.child_by_field_name("parameters")
     text = (cx.name(params) if params is not None else "") + " " + (cx.text(val, 400) if val is not None else "")
     line, col = cx.pos(nm)
-    cx.f.syms.append((cx.name(nm), kind, line, col, cx.eline(d), "", None, 0, 0, text.strip()))
+    name = cx.name(nm)
+    cx.f.syms.append((name, kind, line, col, cx.eline(d), "", None, 0, 0, text.strip()))
+    if params is not None and val is not None:
+        _macro_calls(cx, name, params, val)
+
+
+_BODY_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_NOT_CODE = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+_NOT_CALLS = frozenset({"if", "while", "for", "switch", "return", "sizeof", "typeof", "__typeof__",
+                        "_Alignof", "__alignof__", "do", "defined", "__builtin_expect",
+                        "__builtin_constant_p", "__attribute__", "asm", "__asm__", "volatile",
+                        "__volatile__", "_Generic", "_Static_assert", "static_assert"})
+
+
+def _macro_calls(cx: _Ctx, name: str, params, val) -> None:
+    """The calls written in a function-like macro's body (`kvm_vm_bugged(kvm)` in KVM_BUG_ON):
+    rows of kind 'macro' whose `func` is the macro, so that a call of the macro is a call of
+    them (the body is preprocessor text: tree-sitter does not parse it)."""
+    own = {cx.name(p) for p in params.named_children}
+    body = cx._srcs[val.start_byte:min(val.end_byte, val.start_byte + 8000)]
+    body = _NOT_CODE.sub(lambda m: " " * len(m.group()), body)  # (same offsets: lines kept)
+    line0 = cx.pos(val)[0]
+    seen = set()
+    for m in _BODY_CALL.finditer(body):
+        callee = m.group(1)
+        if callee in own or callee in _NOT_CALLS or callee in seen or callee == name:
+            continue
+        seen.add(callee)
+        line = line0 + body.count("\n", 0, m.start())
+        cx.f.calls.append((line, 0, name, callee, "macro", None, "[]", line, None))
 
 
 # --- declarations and initializers ------------------------------------------------------

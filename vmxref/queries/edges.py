@@ -56,6 +56,7 @@ class Graph:
         self._typed_vars: dict[str, list[str]] = {}
         self._orders: dict[str, list[str]] = {}
         self._slot_sites: dict[str, list[tuple]] = {}
+        self._macro_calls: dict[tuple[str, int], list[tuple]] = {}
         self._bindings: dict[str, list[tuple[str, str | None, str]]] = {}
         # rows of into()'s three look-ups fetched ahead for many functions (see prefetch)
         self._pre_direct: dict[str, list[tuple]] = {}
@@ -202,8 +203,8 @@ class Graph:
             return
         sc = self.sc
         direct: dict[str, list[tuple]] = {f: [] for f in todo}
-        for *row, callee in sc.rows_in("call", "t.callee", todo, "t.kind = 'direct'", (),
-                                       "t.line, t.col, t.func, t.callee"):
+        for *row, callee in sc.rows_in("call", "t.callee", todo, "t.kind IN ('direct', 'macro')",
+                                       (), "t.line, t.col, t.func, t.kind, t.callee"):
             direct[callee].append(tuple(row))
         bound: dict[str, list[tuple]] = {f: [] for f in todo if f not in self._bindings}
         if bound:
@@ -233,14 +234,37 @@ class Graph:
         sc, out = self.sc, []
         rows = self._pre_direct.pop(func, None)
         if rows is None:
-            rows = sc.rows("call", "t.callee = ? AND t.kind = 'direct'", (func,),
-                           "t.line, t.col, t.func")
-        for cid, path, bid, line, col, caller in rows:
-            out.append(Edge(cid, path, bid, line, col, caller, func, "direct"))
+            rows = sc.rows("call", "t.callee = ? AND t.kind IN ('direct', 'macro')", (func,),
+                           "t.line, t.col, t.func, t.kind")
+        for cid, path, bid, line, col, caller, kind in rows:
+            if kind == "direct":
+                out.append(Edge(cid, path, bid, line, col, caller, func, "direct"))
+        for macro in sorted({r[5] for r in rows if r[6] == "macro"}):
+            for cid, path, bid, line, col, caller, via in self._macro_users(macro, 3):
+                out.append(Edge(cid, path, bid, line, col, caller, func, "macro",
+                                f"{via} calls {func}"))
         for slot, cont, where in self.bindings_of(func):
             out += self._calls_through(slot, cont, func, where)
         out += self._passed_as_value(func)
         return _dedup(out)
+
+    def _macro_users(self, macro: str, depth: int) -> list[tuple]:
+        """Calls of a function-like macro from functions, through macros that use it
+        (KVM_BUG_ON(...) in kvm_arch_vcpu_ioctl, for the kvm_vm_bugged() in its body)."""
+        key = (macro, depth)
+        if key not in self._macro_calls:
+            self._macro_calls[key] = []  # (cycles)
+            out = []
+            for cid, path, bid, line, col, caller, kind in self.sc.rows(
+                    "call", "t.callee = ? AND t.kind IN ('direct', 'macro')", (macro,),
+                    "t.line, t.col, t.func, t.kind"):
+                if kind == "direct":
+                    out.append((cid, path, bid, line, col, caller, f"{macro}()"))
+                elif depth > 1 and caller != macro:
+                    out += [(*r[:6], f"{r[6]} -> {macro}()")
+                            for r in self._macro_users(caller, depth - 1)]
+            self._macro_calls[key] = out
+        return self._macro_calls[key]
 
     def _slot_calls(self, slot: str) -> list[tuple]:
         """Member/pointer call sites of `slot`, each with its receiver's container (or None);

@@ -107,7 +107,7 @@ def _still_open(lines: list[str], case_line: int, line: int) -> bool:
 
 
 WEIGHTS = {"direct": 1.0, "static-call": 1.0, "ops-table": 1.0, "pointer": 1.2,
-           "registered": 1.5, "deferred": 2.5}
+           "registered": 1.5, "deferred": 2.5, "macro": 1.0}
 WEAK_ENTRIES = ("exported",)  # internal APIs: sources of paths, but exploration goes on
 
 

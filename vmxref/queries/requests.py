@@ -298,6 +298,8 @@ def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None
     out = []
     for e in graph(sc).into(func):
         if arg is not None and const is not None:
+            if e.kind == "macro":
+                continue  # (the macro's arguments are not the function's)
             r = sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND line = ? AND col = ?",
                                 (e.blob_id, e.line, e.col)).fetchone()
             a = json.loads(r[0]) if r else []
