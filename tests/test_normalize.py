@@ -163,3 +163,25 @@ def test_syscall_style_definitions_become_functions():
     assert {("fd", "param", "read"), ("buf", "param", "read"), ("count", "param", "read"),
             ("f", "local", "read")} <= syms
     assert {c[2] for c in facts.calls if c[3] == "ksys_read"} == {"read"}
+
+
+@pytest.mark.parametrize("lang", ["c", "cpp"])
+def test_comments_inside_a_multi_line_define_no_longer_break_it(lang):
+    """tree-sitter ends a #define at a comment on a continuation line and parses the rest of
+    the macro as code: such comments are blanked, a comment over several lines keeping a `\\`
+    before each newline (the directive goes on; lengths and newlines stay)."""
+    src = (b"#define TM_BUG_ON(cond, pVM) \\\n"
+           b"    do { /* first */ \\\n"
+           b"        if (cond) /* spans\n"
+           b"                     two lines */ \\\n"
+           b"            tmBugged(pVM); \\\n"
+           b"    } while (0)\n"
+           b"int after(void) { return 0; } /* a comment of the code stays */\n")
+    out, _uses = normalize.normalize(src, profile("virtualbox-vmm" if lang == "cpp" else "linux-kvm"))
+    assert len(out) == len(src) and [i for i, c in enumerate(out) if c == 10] == [
+        i for i, c in enumerate(src) if c == 10]
+    assert b"first" not in out and b"spans" not in out and b"a comment of the code stays" in out
+    root = Parser(LANGS[lang]).parse(out).root_node
+    assert not root.has_error
+    assert [c.type for c in root.children][:2] == ["preproc_function_def", "function_definition"]
+    assert Parser(LANGS[lang]).parse(src).root_node.has_error  # (what it was before)

@@ -84,3 +84,18 @@ def test_a_stored_callback_runs_where_the_member_is_called_not_where_it_was_regi
     assert [[h["function"] for h in p] for p in rows[0]["paths"]] == [
         ["TMR3FixReset", "tmR3FixTimerQueueRun", "tmR3FixCpuLoadTimer"]]
     assert vbox("path TMR3FixInit -> tmR3FixCpuLoadTimer") == []  # it only registers it
+
+
+def test_conventional_types_are_counted_in_the_asked_version_only(tmp_path):
+    """pVCpu is PVMCPU in one version and PVMCPUCC in the other: in an index holding both,
+    each version's conventional type is its own (it was ambiguous, so unresolved)."""
+    from vmxref.queries.types import resolver
+    for version, typ in (("old", "PVMCPU"), ("new", "PVMCPUCC")):
+        src = tmp_path / version / "src/VBox/VMM/VMMAll/Fns.cpp"
+        src.parent.mkdir(parents=True)
+        src.write_text("".join(f"int fn{i}({typ} pVCpu) {{ return {i}; }}\n" for i in range(30)))
+        api.index(str(tmp_path / version), f"virtualbox-vmm@{version}", tmp_path / "idx",
+                  procs=1, fulltext=False)
+    for version, typ in (("old", "PVMCPU"), ("new", "PVMCPUCC")):
+        sc = api.open_scope(tmp_path / "idx", f"virtualbox-vmm@{version}")
+        assert resolver(sc).conventional_type("pVCpu") == typ

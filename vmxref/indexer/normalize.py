@@ -175,7 +175,32 @@ def normalize(src: bytes, profile: MacroProfile) -> tuple[bytes, list[tuple[str,
         _macro_pass(code, buf, profile, uses)
     if profile.prune_if0 or profile.split_conditionals:
         _conditional_pass(src, bytearray(code), buf, directives, profile)
+    if b"/*" in src and b"\\\n" in src:
+        _define_comments(src, buf)
     return bytes(buf), uses
+
+
+# A #define continued over several lines, comments included (tree-sitter's C grammar ends
+# the macro at a comment on a continuation line and parses the rest as code).
+_LONG_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define\b(?:[^\n\\/]|\\.|/(?![*/])|/\*.*?\*/|//[^\n]*)*",
+                          re.M | re.S)
+_COMMENT = re.compile(rb"/\*.*?\*/|//[^\n]*", re.S)
+
+
+def _define_comments(src: bytes, buf: bytearray) -> None:
+    """Blank the comments inside multi-line #defines; a comment spanning lines leaves a `\\`
+    before each of its newlines, so the directive still goes on (lengths and newlines kept)."""
+    for m in _LONG_DEFINE.finditer(src):
+        text = m.group()
+        if b"\n" not in text or (b"/*" not in text and b"//" not in text):
+            continue
+        for c in _COMMENT.finditer(text):
+            a, b = m.start() + c.start(), m.start() + c.end()
+            _blank(buf, a, b)
+            nl = buf.find(b"\n", a, b)
+            while nl >= 0:
+                buf[nl - 1] = 0x5C  # '\\'
+                nl = buf.find(b"\n", nl + 1, b)
 
 
 def _code(src: bytes, directives: list[tuple[int, int]]) -> bytes:

@@ -48,10 +48,15 @@ class Scope:
         SQLite, which has no statistics after a bulk load, may scan every file of the
         corpus and probe each blob's facts, which is 100-1000x slower on a large index.
         """
-        sql = (f"SELECT f.corpus_id, f.path, f.blob_id, {cols} FROM {table} t "
-               f"CROSS JOIN file f ON f.blob_id = t.blob_id AND f.corpus_id IN ({self._in}) "
+        sql = (f"SELECT f.corpus_id, f.path, f.blob_id, {cols} FROM {table} t {self.files_join} "
                f"WHERE {where}" + (f" LIMIT {int(limit)}" if limit else ""))
         return self.conn.execute(sql, params).fetchall()
+
+    @property
+    def files_join(self) -> str:
+        """The join of a fact table `t` to the files of the asked corpus versions (CROSS JOIN:
+        the fact table's index drives)."""
+        return f"CROSS JOIN file f ON f.blob_id = t.blob_id AND f.corpus_id IN ({self._in})"
 
     def rows_in(self, table: str, col: str, values, where: str, params: tuple,
                 cols: str) -> list[tuple]:

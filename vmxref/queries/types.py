@@ -155,10 +155,12 @@ class TypeResolver:
         Used only when no declaration is in sight: macro-generated parameter lists
         (FNIEMOP_DEF, IEM_CIMPL_DEF_n) declare `pVCpu` out of view.
         """
-        if name not in self._conv:
+        if name not in self._conv:  # (counted in the asked corpus versions only: PVMCPU in
+            # 5.1 and PVMCPUCC in 6.1 would make pVCpu ambiguous in an index holding both)
             r = self.sc.conn.execute(
-                "SELECT type, count(*) AS n FROM sym WHERE name = ? AND kind = 'param' "
-                "GROUP BY type ORDER BY n DESC LIMIT 2", (name,)).fetchall()
+                f"SELECT t.type, count(*) AS n FROM sym t INDEXED BY sym_name {self.sc.files_join} "
+                "WHERE t.name = ? AND t.kind = 'param' GROUP BY t.type ORDER BY n DESC LIMIT 2",
+                (name,)).fetchall()
             ok = r and r[0][1] >= 20 and (len(r) == 1 or r[0][1] >= 4 * r[1][1])
             self._conv[name] = r[0][0] if ok else None
         return self._conv[name]
