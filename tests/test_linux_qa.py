@@ -152,3 +152,14 @@ def test_a_call_written_in_a_macro_body_is_a_call_of_the_macro_users(lq):
                    ("fix_check", "macro", "FIX_BUG_ON_DATA() -> FIX_BUG_ON() calls fix_vm_bugged")}, out
     assert len(rows) == 2
     assert lq("callers fix_not_called")[0] == 1  # named in a string of the body: no call
+
+
+def test_handlers_of_tables_written_with_initializer_macros_and_copied_are_called(lq):
+    """FII(4, fix_em_rdtsc, rdtsc) sets .u.execute (the macro's body says so); the handler is
+    copied into ctxt->execute and called through it."""
+    _code, rows, out = lq("callers fix_em_rdtsc")
+    assert [(r["function"], r["edge"]) for r in rows] == [("fix_emulate_insn", "ops-table")], out
+    assert "copied at arch/x86/kvm/qa_clock.c:" in rows[0]["via"]
+    assert [r["function"] for r in lq("callers fix_em_nop")[1]] == ["fix_emulate_insn"]
+    w = lq("writes fix_opcode.u.execute")[1]
+    assert sorted((r["line"], r["value"]) for r in w) == [(262, "fix_em_nop"), (262, "fix_em_rdtsc")]

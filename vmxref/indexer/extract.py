@@ -103,6 +103,7 @@ class _Ctx:
         self.decl_names: set[int] = set()
         self.field_counts: dict[str, int] = {}
         self.macro_args: set[int] = set()
+        self.init_macros: dict[str, list[tuple[list[str], int]]] = {}  # see _initializer_macro
         self.cond_starts: list[int] = []  # `if` conditions (see _guard_end)
         self.cond_ends: list[int] = []
         # -1, then the offset of every newline (segment lengths + 1, accumulated in C)
@@ -172,6 +173,10 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     cx.cond_starts, cx.cond_ends = _union(get("ifcond"))
     _functions(cx, get("func"))
     _structs(cx, get("struct"))
+    for n in get("macro"):
+        _macro(cx, n, "macro")
+    for n in get("fmacro"):  # (before the declarations: initializer macros, see _macro)
+        _macro(cx, n, "macro")
     for n in get("typedef"):
         _typedef(cx, n)
     for n in get("fdecl"):
@@ -180,10 +185,6 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
         _declaration(cx, n)
     for n in get("enum"):
         _enum(cx, n)
-    for n in get("macro"):
-        _macro(cx, n, "macro")
-    for n in get("fmacro"):
-        _macro(cx, n, "macro")
     for n in get("call"):
         _call(cx, n)
     for n in get("assign"):
@@ -513,6 +514,30 @@ def _macro(cx: _Ctx, nm, kind: str) -> None:
     cx.f.syms.append((name, kind, line, col, cx.eline(d), "", None, 0, 0, text.strip()))
     if params is not None and val is not None:
         _macro_calls(cx, name, params, val)
+        _initializer_macro(cx, name, params, val)
+
+
+_DESIGNATOR = re.compile(r"\.\s*([A-Za-z_][\w.\s]*?)\s*=\s*([^,{}]+)")
+_TOKEN = re.compile(r"[A-Za-z_]\w*")
+
+
+def _initializer_macro(cx: _Ctx, name: str, params, val) -> None:
+    """A macro whose body is a designated initializer, `#define I(_f, _e) { .flags = (_f),
+    .u.execute = (_e) }`: which member each argument sets, for the initializers written
+    with it (`I(SrcNone, em_rdtsc)` in an opcode table sets .u.execute to em_rdtsc)."""
+    body = cx.text(val, 1000).strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        return
+    own = [cx.name(p) for p in params.named_children if p.type != "comment"]
+    sets = []
+    for m in _DESIGNATOR.finditer(body[1:-1]):
+        if "##" in m.group(2):
+            continue
+        used = [t for t in _TOKEN.findall(m.group(2)) if t in own]
+        if len(used) == 1:
+            sets.append(([f.strip() for f in m.group(1).split(".")], own.index(used[0])))
+    if sets:
+        cx.init_macros[name] = sets
 
 
 _BODY_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
@@ -640,6 +665,17 @@ def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str) -> No
             idx += 1
             continue
         said = None
+        if item.type == "call_expression" and cx.init_macros:
+            fn = item.child_by_field_name("function")
+            sets = cx.init_macros.get(cx.name(fn)) if fn is not None else None
+            args = item.child_by_field_name("arguments")
+            if sets and args is not None:
+                kids = [a for a in args.named_children if a.type != "comment"]
+                for path, i in sets:
+                    if i < len(kids):
+                        _initializer(cx, kids[i], chain + [f"#{idx}", *path], func, "designated")
+                idx += 1
+                continue
         if item.type == "initializer_pair":
             steps = []
             for dz in item.children_by_field_name("designator"):

@@ -40,7 +40,7 @@ class Scope:
         return self.store.conn
 
     def rows(self, table: str, where: str, params: tuple, cols: str,
-             limit: int | None = None) -> list[tuple]:
+             limit: int | None = None, join: str = "") -> list[tuple]:
         """Rows of a fact table joined to the files of the asked corpus versions.
 
         Each row starts with (corpus_id, path, blob_id) followed by `cols` of the fact.
@@ -49,7 +49,7 @@ class Scope:
         corpus and probe each blob's facts, which is 100-1000x slower on a large index.
         """
         sql = (f"SELECT f.corpus_id, f.path, f.blob_id, {cols} FROM {table} t {self.files_join} "
-               f"WHERE {where}" + (f" LIMIT {int(limit)}" if limit else ""))
+               f"{join} WHERE {where}" + (f" LIMIT {int(limit)}" if limit else ""))
         return self.conn.execute(sql, params).fetchall()
 
     @property

@@ -57,6 +57,7 @@ class Graph:
         self._orders: dict[str, list[str]] = {}
         self._slot_sites: dict[str, list[tuple]] = {}
         self._macro_calls: dict[tuple[str, int], list[tuple]] = {}
+        self._copied: dict[tuple[str, str], list[tuple]] = {}
         self._bindings: dict[str, list[tuple[str, str | None, str]]] = {}
         # rows of into()'s three look-ups fetched ahead for many functions (see prefetch)
         self._pre_direct: dict[str, list[tuple]] = {}
@@ -244,9 +245,36 @@ class Graph:
                 out.append(Edge(cid, path, bid, line, col, caller, func, "macro",
                                 f"{via} calls {func}"))
         for slot, cont, where in self.bindings_of(func):
-            out += self._calls_through(slot, cont, func, where)
+            through = self._calls_through(slot, cont, func, where)
+            if not through and cont is not None:  # a table nothing calls through: copied?
+                for slot2, cont2, where2 in self._copies(slot, cont):
+                    through += self._calls_through(slot2, cont2, func,
+                                                   f"{where}, copied at {where2}")
+            out += through
         out += self._passed_as_value(func)
         return _dedup(out)
+
+    def _copies(self, slot: str, cont: str) -> list[tuple[str, str | None, str]]:
+        """Members a function pointer is copied into from `cont.slot`: `ctxt->execute =
+        opcode.u.execute;` makes the handlers of the opcode tables callable as
+        ctxt->execute(ctxt). (slot, container, where) of each copy."""
+        key = (slot, cont)
+        if key not in self._copied:
+            out = []
+            for _c, path, bid, fn, chain_t, field, achain_t, aline in self.sc.rows(
+                    "ref", "t.name = ? AND t.kind = 'read' AND t.chain IS NOT NULL AND "
+                    "t.func != '' AND a.kind = 'assign' AND (a.value LIKE ? OR a.value LIKE ?)",
+                    (slot, f"%.{slot}", f"%>{slot}"),
+                    "t.func, t.chain, a.field, a.chain, a.line",
+                    join="CROSS JOIN assign a INDEXED BY assign_blob ON a.blob_id = t.blob_id "
+                         "AND a.func = t.func AND a.line = t.line"):
+                if self.types.container(bid, fn, [*parse_chain(chain_t), slot]) != cont:
+                    continue
+                achain = list(parse_chain(achain_t))
+                if len(achain) > 1:
+                    out.append((field, self.types.container(bid, fn, achain), f"{path}:{aline}"))
+            self._copied[key] = sorted(set(out), key=lambda t: (t[2], t[0], t[1] or ""))
+        return self._copied[key]
 
     def _macro_users(self, macro: str, depth: int) -> list[tuple]:
         """Calls of a function-like macro from functions, through macros that use it
