@@ -163,3 +163,13 @@ def test_handlers_of_tables_written_with_initializer_macros_and_copied_are_calle
     assert [r["function"] for r in lq("callers fix_em_nop")[1]] == ["fix_emulate_insn"]
     w = lq("writes fix_opcode.u.execute")[1]
     assert sorted((r["line"], r["value"]) for r in w) == [(262, "fix_em_nop"), (262, "fix_em_rdtsc")]
+
+
+def test_functions_defined_by_a_pasting_macro_have_a_definition(lq):
+    """BUILD_FIX_GPR_ACCESSORS(rax, RAX) defines fix_rax_read (kvm_rax_read style); a call in
+    the macro's body (fix_read_raw##uname(...)) defines nothing."""
+    rows = lq("def fix_rax_read")[1]
+    assert [(r["line"], r["text"]) for r in rows] == [(279, "BUILD_FIX_GPR_ACCESSORS(rax, RAX)")]
+    assert [r["line"] for r in lq("def fix_rbx_read")[1]] == [280]
+    assert lq("def fix_read_rawRAX")[0] == 2  # (unknown: never defined)
+    assert [r["function"] for r in lq("callers fix_rax_read")[1]] == ["fix_use_gpr"]

@@ -104,6 +104,7 @@ class _Ctx:
         self.field_counts: dict[str, int] = {}
         self.macro_args: set[int] = set()
         self.init_macros: dict[str, list[tuple[list[str], int]]] = {}  # see _initializer_macro
+        self.paste_macros: dict[str, list[list[tuple[int, str]]]] = {}  # see _pasting_macro
         self.cond_starts: list[int] = []  # `if` conditions (see _guard_end)
         self.cond_ends: list[int] = []
         # -1, then the offset of every newline (segment lengths + 1, accumulated in C)
@@ -205,6 +206,8 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
         for name, off in macro_uses:
             line = bisect.bisect_left(nl, off)
             cx.f.refs.append((name, "macro", line, off - nl[line - 1], cx.func_at(off), None))
+        if cx.paste_macros:
+            _generated(cx, cx._srcs, macro_uses)
     _receiver_types(cx.f)
     return cx.f
 
@@ -515,6 +518,73 @@ def _macro(cx: _Ctx, nm, kind: str) -> None:
     if params is not None and val is not None:
         _macro_calls(cx, name, params, val)
         _initializer_macro(cx, name, params, val)
+        _pasting_macro(cx, name, params, val)
+
+
+_PASTED_DEF = re.compile(r"((?:\w*##\s*)+\w*)\s*\(")
+
+
+def _pasting_macro(cx: _Ctx, name: str, params, val) -> None:
+    """A macro that defines functions with pasted names, `#define BUILD_KVM_GPR_ACCESSORS(lname,
+    uname) static ... kvm_##lname##_read(...) {...}`: the name templates, for the functions
+    its file-scope uses define (see _generated)."""
+    body = cx.text(val, 4000)
+    if "##" not in body:
+        return
+    own = [cx.name(p) for p in params.named_children if p.type != "comment"]
+    templates = []
+    for m in _PASTED_DEF.finditer(body):
+        before = body[:m.start()].rstrip(" \t\\")
+        if not before or not (before[-1].isalnum() or before[-1] in "_*") or before.endswith("return"):
+            continue  # a call in the body (`vmcs_write##bits(...)`), not a definition
+        parts = [t.strip() for t in m.group(1).split("##")]
+        if any(t in own for t in parts):
+            templates.append([(own.index(t), "") if t in own else (-1, t) for t in parts])
+    if templates:
+        cx.paste_macros[name] = templates
+
+
+def _generated(cx: _Ctx, src: str, macro_uses) -> None:
+    """Functions defined by file-scope uses of pasting macros of this file (`def kvm_rax_read`
+    finds `BUILD_KVM_GPR_ACCESSORS(rax, RAX)`)."""
+    nl = cx.newlines()
+    for mname, off in macro_uses:
+        templates = cx.paste_macros.get(mname)
+        if not templates or cx.func_at(off):
+            continue
+        args = _macro_args(src, off + len(mname))
+        if args is None:
+            continue
+        line = bisect.bisect_left(nl, off)
+        col = off - nl[line - 1]
+        used = f"{mname}({', '.join(args)})"
+        for t in templates:
+            if all(i < len(args) for i, _lit in t):
+                gen = "".join(args[i] if i >= 0 else lit for i, lit in t)
+                if gen.isidentifier():
+                    cx.f.syms.append((gen, "function", line, col, line, "", None, 0, 0, used))
+
+
+def _macro_args(src: str, pos: int) -> list[str] | None:
+    """The top-level arguments of `(a, b, ...)` at pos (after blanks), else None."""
+    while pos < len(src) and src[pos] in " \t":
+        pos += 1
+    if pos >= len(src) or src[pos] != "(":
+        return None
+    depth, start, out = 0, pos + 1, []
+    for i in range(pos, min(len(src), pos + 2000)):
+        c = src[i]
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                out.append(src[start:i].strip())
+                return out
+        elif c == "," and depth == 1:
+            out.append(src[start:i].strip())
+            start = i + 1
+    return None
 
 
 _DESIGNATOR = re.compile(r"\.\s*([A-Za-z_][\w.\s]*?)\s*=\s*([^,{}]+)")
