@@ -173,3 +173,13 @@ def test_functions_defined_by_a_pasting_macro_have_a_definition(lq):
     assert [r["line"] for r in lq("def fix_rbx_read")[1]] == [280]
     assert lq("def fix_read_rawRAX")[0] == 2  # (unknown: never defined)
     assert [r["function"] for r in lq("callers fix_rax_read")[1]] == ["fix_use_gpr"]
+
+
+def test_a_path_passing_a_constant_another_case_does_not_take_is_no_path(lq):
+    """fix_vcpu_reset passes MSR_IA32_XSS to the code whose `case MSR_IA32_TSC` calls
+    fix_sync_tsc: no path; through the KVM_SET_MSRS ioctl there is one."""
+    assert lq("path fix_vcpu_reset -> fix_sync_tsc") == (1, [], "")
+    assert lq("path fix_vcpu_ioctl -> fix_sync_tsc")[1]
+    rows = lq("calls fix_sync_tsc | paths")[1]
+    starts = {p[0]["function"] for r in rows for p in r["paths"]}
+    assert "fix_vcpu_reset" not in starts and "vmxfix_handle_exit" in starts, starts

@@ -221,7 +221,7 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
         found = []
         for src in sources:
             try:
-                cost, nodes = _one_table_path(sc, dg, src, s.function)
+                cost, nodes = _one_table_path(sc, dg, src, s.function, _site_case(sc, s))
             except NoPath:
                 continue
             found.append((not is_strong(entries.kind(src)), cost, nodes))
@@ -304,9 +304,8 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     if src not in dg:
         return []
     out = []
-    paths = _limited((p for p in _limited(dg.shortest_simple_paths(src, dst), 40)
-                      if not _table_clash(sc, dg, p)), 5)
-    for nodes in paths or _limited(dg.shortest_simple_paths(src, dst), 5):
+    for nodes in _limited((p for p in _limited(dg.shortest_simple_paths(src, dst), 40)
+                           if not _clash(sc, dg, p)), 5):
         if len(nodes) < 2:
             continue
         last: Edge = dg.edge(nodes[-2], nodes[-1])
@@ -319,21 +318,75 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     return out
 
 
-def _one_table_path(sc: Scope, dg: Digraph, src: str, dst: str) -> tuple[float, list[str]]:
-    """The least-weight path that keeps to one table of each function-table struct (a path
-    from vmx_handle_exit does not go on through svm_x86_ops.set_msr); the unconstrained
-    one when no such path is found in a few tries."""
+def _site_case(sc: Scope, s: Site) -> str:
+    """The case label (without `case `) governing a result's own line, '' if none."""
+    prefixes = _case_prefixes(sc)
+    if not prefixes:
+        return ""
+    r = sc.conn.execute(f"SELECT blob_id FROM file WHERE path = ? AND corpus_id IN ({sc._in})",
+                        (s.file,)).fetchone()
+    if r is None:
+        return ""
+    return _case_label(sc, Edge(0, s.file, r[0], s.line, s.col, s.function, "", ""), prefixes)[5:]
+
+
+def _one_table_path(sc: Scope, dg: Digraph, src: str, dst: str,
+                    last: str = "") -> tuple[float, list[str]]:
+    """The least-weight feasible path (see _clash): one table of each function-table struct
+    (a path from vmx_handle_exit does not go on through svm_x86_ops.set_msr), no constant
+    passed that a `case` further down does not take. NoPath when there is none (an
+    infeasible path is not shown as one)."""
     banned: set[tuple[str, str]] = set()
-    for _ in range(6):
-        try:
-            cost, nodes = dg.shortest_path(src, dst, banned_edges=banned)
-        except NoPath:
-            break
-        clash = _table_clash(sc, dg, nodes)
+    for _ in range(8):
+        cost, nodes = dg.shortest_path(src, dst, banned_edges=banned)
+        clash = _clash(sc, dg, nodes, last)
         if not clash:
             return cost, nodes
         banned |= clash
-    return dg.shortest_path(src, dst)
+    raise NoPath(f"{src} -> {dst}")
+
+
+def _clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set[tuple[str, str]]:
+    """Edges that make a path infeasible: another table of a struct (_table_clash), or a call
+    passing a constant that a `case` further down does not take (_case_clash; `last`: the
+    case of the path's end)."""
+    return _table_clash(sc, dg, nodes) | _case_clash(sc, dg, nodes, last)
+
+
+def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set[tuple[str, str]]:
+    """A call that passes a case-family constant (`__kvm_set_msr(vcpu, MSR_IA32_XSS, ...)`)
+    while a hop further down the path is under `case` of another constant of that family
+    (`case MSR_IA32_TSC_ADJUST`): the value the switch dispatches on cannot be both."""
+    prefixes = _case_prefixes(sc)
+    if not prefixes:
+        return set()
+    edges = [(a, b, dg.edge(a, b)) for a, b in zip(nodes, nodes[1:])]
+    labels = [_case_label(sc, e, prefixes)[5:] for _a, _b, e in edges] + [last]
+    clash = set()
+    for i, (a, b, e) in enumerate(edges):
+        if e.kind not in ("direct", "static-call"):
+            continue
+        r = sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND line = ? AND col = ?",
+                            (e.blob_id, e.line, e.col)).fetchone()
+        passed = {t for t in _WORD.findall(r[0] if r else "") if _family(t, prefixes)}
+        if not passed:
+            continue
+        for label in labels[i + 1:]:
+            fam = _family(label, prefixes) if label else ""
+            if fam and label not in passed and any(_family(t, prefixes) == fam for t in passed):
+                clash.add((a, b))
+                break
+    return clash
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def _case_prefixes(sc: Scope) -> list[str]:
+    got = getattr(sc, "_case_prefixes", None)
+    if got is None:
+        got = sc._case_prefixes = list(Entries(sc).rules.get("case_prefixes", []))  # type: ignore[attr-defined]
+    return got
 
 
 def _table_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
