@@ -183,3 +183,14 @@ def test_a_path_passing_a_constant_another_case_does_not_take_is_no_path(lq):
     rows = lq("calls fix_sync_tsc | paths")[1]
     starts = {p[0]["function"] for r in rows for p in r["paths"]}
     assert "fix_vcpu_reset" not in starts and "vmxfix_handle_exit" in starts, starts
+
+
+def test_a_chain_of_requests_is_a_path(lq):
+    """fix_write_system_time raises the global update; its handler fix_gen_clock_update raises
+    the clock update, whose handler is fix_guest_time_update: both deferred hops are tested in
+    fix_enter_guest, which the path need not pass twice."""
+    _code, rows, out = lq("path fix_write_system_time -> fix_guest_time_update")
+    hops = [(h["function"], h.get("edge", "")) for h in rows[0]["paths"][0]]
+    assert hops == [("fix_write_system_time", "deferred"), ("fix_gen_clock_update", "deferred"),
+                    ("fix_guest_time_update", "")], out
+    assert rows[0]["paths"][0][-1]["line"] == 308  # the target where it is defined

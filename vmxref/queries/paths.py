@@ -124,8 +124,16 @@ def _in_edges(sc: Scope, f: str, at: int) -> list[tuple[Edge, float]]:
     for e in graph(sc).into(f) + deferred_into(sc, f, at):
         if e.origin is not None:  # through a parameter: the path goes through the passing call
             e = e.origin
-        if e.caller and e.caller != f:
-            out.append((e, WEIGHTS.get(e.kind, 1.0)))
+        if not e.caller or e.caller == f:
+            continue
+        out.append((e, WEIGHTS.get(e.kind, 1.0)))
+        if e.kind == "direct":  # called under a request test: its raisers lead here directly,
+            # not through the tester (a chain of requests passes vcpu_enter_guest twice)
+            for d in deferred_into(sc, e.caller, e.line):
+                if d.caller != f:
+                    out.append((Edge(d.cid, d.path, d.blob_id, d.line, d.col, d.caller, f,
+                                     "deferred", f"{d.via}, tested in {e.caller} at "
+                                     f"{e.path}:{e.line}"), WEIGHTS["deferred"]))
     return out
 
 
@@ -312,7 +320,8 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
         name, version = sc.store.corpus_label(last.cid)
         site = Site("path", name, version, last.path, last.line, last.col, last.caller, dst,
                     sc.store.line_text(last.blob_id, last.line), {"length": len(nodes) - 1})
-        end = Site("path", name, version, last.path, last.line, last.col, dst, dst, "")
+        where = _definition(sc, dst, last.cid) or (last.path, last.line, last.col)
+        end = Site("path", name, version, *where, dst, dst, "")  # (the target where it is defined)
         site.paths = [_hops(sc, dg, nodes, end, entries, prefixes)]
         out.append(site)
     return out
@@ -405,6 +414,15 @@ def _table_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str
         if first.setdefault(table, where) != where:
             clash.add((a, b))
     return clash
+
+
+def _definition(sc: Scope, func: str, cid: int) -> tuple[str, int, int] | None:
+    """(path, line, col) of a function's definition in a corpus version (first by path)."""
+    r = sc.conn.execute(
+        "SELECT f.path, t.line, t.col FROM sym t CROSS JOIN file f ON f.blob_id = t.blob_id "
+        "AND f.corpus_id = ? WHERE t.name = ? AND t.kind = 'function' ORDER BY f.path, t.line "
+        "LIMIT 1", (cid, func)).fetchone()
+    return tuple(r) if r else None
 
 
 def _limited(it, n: int) -> list:
