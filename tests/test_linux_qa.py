@@ -194,3 +194,8 @@ def test_a_chain_of_requests_is_a_path(lq):
     assert hops == [("fix_write_system_time", "deferred"), ("fix_gen_clock_update", "deferred"),
                     ("fix_guest_time_update", "")], out
     assert rows[0]["paths"][0][-1]["line"] == 308  # the target where it is defined
+
+
+def test_an_inner_struct_reached_through_a_parameter_is_not_the_asked_path(lq):
+    assert _lines(lq, "writes kvm_vcpu.arch.hv_clock.tsc_shift") == [100, 333]  # via &v->arch
+    assert 326 in _lines(lq, "writes pvclock_vcpu_time_info.tsc_shift")

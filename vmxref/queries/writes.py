@@ -9,6 +9,8 @@ Receivers that do not resolve are listed with container "?" — never mixed into
 """
 from __future__ import annotations
 
+import re
+
 from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks
 from vmxref.queries.types import TypeResolver, parse_chain, resolver
@@ -204,10 +206,11 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None) -> list[Site
     readings = _readings(sc, tr, struct, fields)
     sc.require(fields[-1])
     out: dict[tuple, Site] = {}
-    for i, (st, fl) in enumerate(readings):
+    for st, fl, inner in readings:
         for row in _candidates(sc, fl, kinds, tr, st):
-            if i and (row[10] == "whole-object" or _struct_object(tr, row[2], row[5], row[7])):
-                continue  # (an inner struct's own instances: see _readings)
+            if inner is not None and (row[10] == "whole-object" or not _within(
+                    sc, tr, row[2], row[5], list(parse_chain(row[7])), inner)):
+                continue  # (not inside the asked path: see _readings)
             site = _classify(sc, tr, row, st, fl)
             if site is not None and (kinds is None or site.extra["write_kind"] in kinds):
                 out.setdefault(_place(site), site)
@@ -219,42 +222,77 @@ def _place(s: Site) -> tuple:
     return (s.corpus, s.version, s.file, s.line, s.col, s.kind)
 
 
-def _struct_object(tr: TypeResolver, bid: int, func: str, chain_t: str | None) -> bool:
-    """Is the chain's base a variable declared as a struct object (not a pointer or array)?
-    Such a variable is no part of an enclosing struct: `struct pvclock_vcpu_time_info
-    hv_clock;` in a function is not `kvm_vcpu.arch.hv_clock`."""
-    chain = parse_chain(chain_t)
-    if not chain or not chain[0].startswith("v:"):
-        return False
-    t = tr.var_type(bid, func, chain[0][2:])
-    return bool(t) and not tr.is_pointer(t) and not tr.is_array(t) and tr.struct_of(t) is not None
+class _Inner:
+    """How a row found through an owner's form must relate to the asked path to count: the
+    asked members and the structs they lead through."""
+
+    __slots__ = ("fields", "structs")
+
+    def __init__(self, fields: list[str], structs: list[str]) -> None:
+        self.fields, self.structs = fields, structs
 
 
 def _readings(sc: Scope, tr: TypeResolver, struct: str | None,
-              fields: list[str]) -> list[tuple[str | None, list[str]]]:
-    """The (struct, members) forms a target is answered in, together.
+              fields: list[str]) -> list[tuple[str | None, list[str], _Inner | None]]:
+    """The (struct, members, inner) forms a target is answered in, together.
 
     `kvm.arch.kvmclock_offset` is also `kvm_arch.kvmclock_offset` (the struct that owns the
     last member): writes through a `struct kvm_arch *ka` name no `arch`. A path without its
     struct (`arch.use_master_clock`) is read from the structs whose members spell it, so
     that another struct's `arch` is no parent of it. A struct that has no such member is
-    an error (with the members it has that look alike), not an empty answer. Rows found
-    only through the owner's form must be able to lie inside the asked struct: writes of
-    whole owner objects and of variables declared as owner objects are left out.
+    an error (with the members it has that look alike), not an empty answer. A row found
+    only through the owner's form must lie inside the asked path (_within): its members end
+    with the whole asked path (from a struct of another name with the same members), or it
+    writes through a local pointer set to `&...arch` (a pointer parameter to kvm_arch may
+    point at any kvm_arch: VMXVVMCS.u64TscOffset.u is not every RTUINT64U's `.u`).
     """
     if struct is None:
         owners = _path_owners(sc, tr, fields) if len(fields) > 1 else []
         if not owners:
-            return [(None, fields)]
+            return [(None, fields, None)]
         return [r for s in owners for r in _readings(sc, tr, s, fields)]
     _require_member(sc, tr, struct, fields[0])
-    out: list[tuple[str | None, list[str]]] = [(struct, fields)]
+    out: list[tuple[str | None, list[str], _Inner | None]] = [(struct, fields, None)]
     cur: str | None = struct
+    inner = []
     for f in fields[:-1]:
         cur = tr.struct_of(tr.field_type(cur, f)) if cur else None
+        inner.append(cur)
     if cur is not None and len(fields) > 1:
-        out.append((cur, fields[-1:]))
+        out.append((cur, fields[-1:], _Inner(fields, inner)))
     return out
+
+
+def _within(sc: Scope, tr: TypeResolver, bid: int, func: str, chain: list[str],
+            inner: _Inner) -> bool:
+    """May this member chain designate the asked path (see _readings)?"""
+    qual = tr.struct_path(bid, func, chain)
+    if not qual:
+        return False
+    names = [q.rpartition(".")[2] for q in qual]
+    f = inner.fields
+    if len(names) >= len(f) and names[-len(f):] == f:
+        return True
+    owner = qual[0].rpartition(".")[0]
+    for k, t in enumerate(inner.structs, start=1):
+        if t == owner and names == f[k:] and chain[0].startswith("v:"):
+            return _points_into(sc, bid, func, chain[0][2:], f[:k])
+    return False
+
+
+def _points_into(sc: Scope, bid: int, func: str, var: str, members: list[str]) -> bool:
+    """Is `var` set, in this function, to the address of a member path ending with
+    `members` (`struct kvm_arch *ka = &kvm->arch;` for [arch])?"""
+    for (value,) in sc.conn.execute(
+            "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND chain = ? "
+            "AND kind IN ('init', 'assign')", (bid, func or "", f'["v:{var}"]')):
+        names = [n for n in _MEMBERS.split((value or "").strip().lstrip("&(").rstrip(")")) if n]
+        if len(names) > len(members) and [n.strip() for n in names[-len(members):]] == members:
+            return True
+    return False
+
+
+_MEMBERS = re.compile(r"\s*(?:->|\.)\s*")
 
 
 def _path_owners(sc: Scope, tr: TypeResolver, fields: list[str]) -> list[str]:
@@ -448,14 +486,14 @@ def reads(sc: Scope, target) -> list[Site]:
     readings = _readings(sc, tr, struct, fields)
     sc.require(fields[-1])
     out: dict[tuple, Site] = {}
-    for i, (st, fl) in enumerate(readings):
-        for site in _reads(sc, tr, st, fl, inner=i > 0):
+    for st, fl, inner in readings:
+        for site in _reads(sc, tr, st, fl, inner):
             out.setdefault(_place(site), site)
     return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?", s.key()))
 
 
 def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
-           inner: bool = False) -> list[Site]:
+           inner: _Inner | None = None) -> list[Site]:
     out = []
     rows = sc.rows("ref", "t.name = ? AND t.kind IN ('read', 'addr', 'write')", (fields[-1],),
                    "t.line, t.col, t.func, t.chain, t.kind")
@@ -472,9 +510,9 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
                 out.append(sc.site("read", cid, path, bid, line, col, func, symbol, container="",
                                    ref_kind=kind))
             continue
-        if inner and _struct_object(tr, bid, func, chain_t):
-            continue
         chain = list(parse_chain(chain_t)) + [fields[-1]]
+        if inner is not None and not _within(sc, tr, bid, func, chain, inner):
+            continue
         qual = tr.struct_path(bid, func, chain)
         if qual is None:
             if struct is None:
