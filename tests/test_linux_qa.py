@@ -48,7 +48,7 @@ def _lines(lq, query: str) -> list[int]:
     # WRITE_ONCE and the per-CPU accessors (profile [macros.unwrap_args])
     ("writes cpu_tsc_khz", [30, 31]),
     ("reads cpu_tsc_khz", [20]),
-    ("writes kvm_arch.default_tsc_khz", [36]),
+    ("writes kvm_arch.default_tsc_khz", [36, 339]),
     ("writes kvm_vcpu.ready", [25]),
     # atomic_read(&x) reads x (profile [writes.read_only_args] globs); atomic_inc writes it
     ("writes kvm.online_vcpus", [37]),
@@ -199,3 +199,8 @@ def test_a_chain_of_requests_is_a_path(lq):
 def test_an_inner_struct_reached_through_a_parameter_is_not_the_asked_path(lq):
     assert _lines(lq, "writes kvm_vcpu.arch.hv_clock.tsc_shift") == [100, 333]  # via &v->arch
     assert 326 in _lines(lq, "writes pvclock_vcpu_time_info.tsc_shift")
+
+
+def test_a_write_through_a_pointer_member_is_not_a_write_of_it(lq):
+    assert _lines(lq, "writes kvm_vcpu.kvm") == [338]
+    assert 340 in _lines(lq, "writes kvm_vcpu.arch")  # (an embedded member: a write of part of it)

@@ -406,11 +406,24 @@ def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
         return _whole_struct(sc, tr, row, chain, qual, struct, fields, symbol)
     if how == "parent" and kind == "out-param":
         return None  # the address of an enclosing object handed to a function: not a write of it
+    if how == "sub" and _through_pointer(tr, qual, fields):
+        return None  # `vcpu->kvm->arch.x = ...` writes what kvm_vcpu.kvm points at, not kvm
     wk = "whole-object" if how == "parent" else kind
     container = qual[-1].rpartition(".")[0] if how == "exact" else _owner_of(qual, fields)
     return sc.site("write", cid, path, bid, line, col, func, symbol, op=op, value=value,
                    container=container, write_kind=wk, target=_chain_text(chain),
                    **({"member": qual[-1]} if how == "sub" else {}))
+
+
+def _through_pointer(tr: TypeResolver, qual: list[str], fields: list[str]) -> bool:
+    """Is the asked member, where this deeper write passes it, a pointer?"""
+    names = [q.rpartition(".")[2] for q in qual]
+    n = len(fields)
+    for k in range(len(names) - n):
+        if names[k:k + n] == fields:
+            owner, _, name = qual[k + n - 1].rpartition(".")
+            return tr.is_pointer(tr.field_type(owner, name))
+    return False
 
 
 def _owner_of(qual: list[str], fields: list[str]) -> str:
