@@ -42,8 +42,8 @@ def _lines(lq, query: str) -> list[int]:
     # without a struct: read from the struct whose members spell it, not kvm_async_pf.arch
     ("writes arch.use_master_clock", [13, 205]),
     # the local `struct pvclock_vcpu_time_info hv_clock` is not kvm_vcpu.arch.hv_clock
-    ("writes kvm_vcpu.arch.hv_clock.tsc_to_system_mul", [23, 100]),
-    ("writes pvclock_vcpu_time_info.tsc_to_system_mul", [22, 23, 100]),
+    ("writes kvm_vcpu.arch.hv_clock.tsc_to_system_mul", [23, 100, 345]),
+    ("writes pvclock_vcpu_time_info.tsc_to_system_mul", [22, 23, 100, 345]),
     ("writes kvm_vcpu.arch.hw_tsc_khz", [24, 138]),
     # WRITE_ONCE and the per-CPU accessors (profile [macros.unwrap_args])
     ("writes cpu_tsc_khz", [30, 31]),
@@ -197,10 +197,17 @@ def test_a_chain_of_requests_is_a_path(lq):
 
 
 def test_an_inner_struct_reached_through_a_parameter_is_not_the_asked_path(lq):
-    assert _lines(lq, "writes kvm_vcpu.arch.hv_clock.tsc_shift") == [100, 333]  # via &v->arch
+    assert _lines(lq, "writes kvm_vcpu.arch.hv_clock.tsc_shift") == [100, 333, 345]  # via &v->arch
     assert 326 in _lines(lq, "writes pvclock_vcpu_time_info.tsc_shift")
 
 
 def test_a_write_through_a_pointer_member_is_not_a_write_of_it(lq):
     assert _lines(lq, "writes kvm_vcpu.kvm") == [338]
     assert 340 in _lines(lq, "writes kvm_vcpu.arch")  # (an embedded member: a write of part of it)
+
+
+def test_provenance_of_two_calls_of_one_function_shows_each_its_own_arguments(lq):
+    _code, rows, out = lq("provenance pvclock_vcpu_time_info.tsc_to_system_mul")
+    trees = {r["line"]: _tree(r) for r in rows}
+    args = {line: sorted(v for _d, _l, op, v, _h in tree if op == "arg") for line, tree in trees.items()}
+    assert args[100] == ["1000", "khz"] and args[345] == ["2000", "77"], out

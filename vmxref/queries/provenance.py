@@ -105,7 +105,7 @@ class _Walk:
         t = self.tr.local_type(bid, func, base)
         if t is None or self.tr.is_pointer(t) or self.tr.struct_of(t) is None:
             return None
-        if not self._budget(("object", bid, func, base, tuple(fields))):
+        if not self._budget(("object", bid, func, base, tuple(fields), _ctx_key(ctx))):
             return []
         out = []
         for line, col, op, value, kind, chain_t in self.sc.conn.execute(
@@ -154,7 +154,7 @@ class _Walk:
 
     def returns(self, func: str, level: int, ctx: dict | None = None) -> list[dict]:
         # (per call site when the callee has parameters: their values come from that call)
-        key = ("ret", func, ctx[func][:4] if ctx and func in ctx and self.g.params(func) else None)
+        key = ("ret", func, _ctx_key(ctx) if ctx and func in ctx and self.g.params(func) else None)
         if not self._budget(key):
             return self._again(key, f"return of {func}()")
         rows = self.sc.rows("assign", "t.func = ? AND t.kind = 'return'", (func,),
@@ -183,7 +183,7 @@ class _Walk:
             "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND kind = 'local'",
             (bid, func, name)).fetchone()
         if is_local:
-            if not self._budget(("local", bid, func, name)):
+            if not self._budget(("local", bid, func, name, _ctx_key(ctx))):
                 return []
             rows = self.sc.conn.execute(  # the variable, or an element of it (`a[i] = x`)
                 "SELECT line, col, op, value, kind FROM assign WHERE blob_id = ? AND func = ? "
@@ -205,7 +205,7 @@ class _Walk:
                  ctx: dict | None) -> list[dict]:
         """The argument `idx` of the one call that led into this function."""
         bid, caller, line, col, args = call
-        if idx >= len(args) or not self._budget(("arg", bid, line, col, idx)):
+        if idx >= len(args) or not self._budget(("arg", bid, line, col, idx, _ctx_key(ctx))):
             return []
         path = self.sc.conn.execute(
             f"SELECT path FROM file WHERE blob_id = ? AND corpus_id IN ({self.sc._in})",
@@ -240,7 +240,7 @@ class _Walk:
         pname = params[pos] if 0 <= pos < len(params) else ""
         call = self.call_args(self.blob(site), site.function, site.line, callee)
         inner = {**(ctx or {}), **call} if call else ctx
-        key = ("out", callee, pname, call[callee][:4] if call else None)
+        key = ("out", callee, pname, _ctx_key(inner))
         if not self._budget(key):
             return self._again(key, f"filled by {callee}()")
         if pname:  # the writes through that parameter (`*pshift = ...` is not `*pmultiplier`)
@@ -275,6 +275,12 @@ def provenance(sc: Scope, target, depth: int = 8) -> list[Site]:
         s.extra["level"] = 0
         out.append(s)
     return out
+
+
+def _ctx_key(ctx: dict | None) -> tuple:
+    """The calls a context holds (its hops depend on all of them: div_frac() reached from
+    kvm_get_time_scale() called at 3041 is not the one called at 3191)."""
+    return tuple(sorted((f, c[:4]) for f, c in (ctx or {}).items()))
 
 
 def _shown_value(n: dict) -> str:
