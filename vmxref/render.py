@@ -66,18 +66,21 @@ def path_lines(s: Site) -> list[str]:
 
 
 def render_sites(sites: list[Site], as_json: bool, echo: Callable[[str], None]) -> None:
-    """Print results as grep-style lines or as JSON Lines."""
+    """Print results as grep-style lines or as JSON Lines. Results of several corpus
+    versions (no --corpus on an index holding 5.1 and 6.1.36) start with NAME@VERSION: ."""
+    mixed = not as_json and len({(s.corpus, s.version) for s in sites}) > 1
     for s in sites:
         if as_json:
             echo(json.dumps(s.to_json(), ensure_ascii=False))
             continue
+        tag = clean(f"{s.corpus}@{s.version}: ") if mixed else ""
         if s.kind == "provenance":
             from vmxref.queries.provenance import tree_lines
-            echo(clean(site_line(s) + f"  [= {s.extra.get('value', '')}]"))
+            echo(tag + clean(site_line(s) + f"  [= {s.extra.get('value', '')}]"))
             for line in tree_lines(s):
                 echo(clean(line))
             continue
-        echo(site_line(s))
+        echo(tag + site_line(s))
         for line in path_lines(s):
             echo(line)
 
