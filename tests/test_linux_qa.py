@@ -120,7 +120,9 @@ def test_flag_bits_outside_a_request_api(lq):
     `&= ~C` clears it (neither)."""
     assert [r["line"] for r in lq("raises FIX_TSC_STABLE_BIT")[1]] == [122]
     assert [r["line"] for r in lq("consumes FIX_TSC_STABLE_BIT")[1]] == [124]
-    assert lq("raises FIX_GUEST_STOPPED")[1] == [] and lq("consumes FIX_GUEST_STOPPED")[1] == []
+    assert [r["line"] for r in lq("raises FIX_GUEST_STOPPED")[1]] == [352]  # `= base | C`
+    assert lq("consumes FIX_GUEST_STOPPED")[1] == []  # (`&= ~C` clears: neither)
+    assert [r["line"] for r in lq("consumes FIX_PAGE_SET")[1]] == [354]  # `status == C`
 
 
 def test_a_path_through_a_function_parameter_comes_through_the_call_that_passed_it(lq):

@@ -234,14 +234,18 @@ def raises(sc: Scope, const: str) -> list[Site]:
 
 
 _BIT_CLEAR = r"~\s*\(?\s*{c}\b"
-_BIT_TEST = r"(?<![&])&(?![&=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*&(?![&=])"
+_BIT_TEST = (r"(?<![&])&(?![&=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*&(?![&=])"  # x & C
+             r"|[=!]=\s*\(?\s*{c}\b|\b{c}\s*\)?\s*[=!]=")               # x == C, x != C
+_BIT_OR = r"(?<![|])\|(?![|=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*\|(?![|=])"  # x | C
 
 
 def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
-    """(sets, tests) of a flag bit outside any request API: `flags |= C` (or `x = C`) sets
-    it, `x & C` in an expression tests it, `&= ~C` clears it (neither)."""
+    """(sets, tests) of a flag bit outside any request API: `flags |= C`, `x = C` or
+    `x = y | C` sets it, `x & C` or `x == C` in an expression tests it, `&= ~C` clears it
+    (neither)."""
     clear = re.compile(_BIT_CLEAR.format(c=re.escape(const)))
     test = re.compile(_BIT_TEST.format(c=re.escape(const)))
+    bit_or = re.compile(_BIT_OR.format(c=re.escape(const)))
     sets, tests = [], []
     seen = set()
     for _cid, _path, bid, line, func in sc.rows("ref", "t.name = ?", (const,), "t.line, t.func"):
@@ -250,9 +254,10 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
         seen.add((bid, line))
         ops = sc.conn.execute(
             "SELECT col, op, value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
-            "AND kind IN ('assign', 'compound')", (bid, func or "", line)).fetchall()
+            "AND kind IN ('assign', 'compound', 'init')", (bid, func or "", line)).fetchall()
         hit = [(col, op, v) for col, op, v in ops if _has_token(v or "", const)]
-        if any(op in ("|=", "^=") or (op == "=" and (v or "").strip() == const)
+        if any(op in ("|=", "^=") or (op == "=" and ((v or "").strip() == const
+                                                     or bit_or.search(v or "")))
                for _c, op, v in hit if not clear.search(v or "")):
             col = next(c for c, op, v in hit)
             sets.append((bid, func, line, col, f"{hit[0][1]} {const}", None))
