@@ -213,3 +213,10 @@ def test_provenance_of_two_calls_of_one_function_shows_each_its_own_arguments(lq
     trees = {r["line"]: _tree(r) for r in rows}
     args = {line: sorted(v for _d, _l, op, v, _h in tree if op == "arg") for line, tree in trees.items()}
     assert args[100] == ["1000", "khz"] and args[345] == ["2000", "77"], out
+
+
+def test_the_address_handed_to_a_corpus_function_that_only_reads_is_a_read(lq):
+    w = [r["line"] for r in lq("writes kvm_vcpu_arch.hv_clock kind out-param")[1] if r["line"] > 370]
+    assert w == [380], w  # fix_poke writes through it; fix_peek / fix_peek_twice only read
+    kinds = {r["line"]: r["ref_kind"] for r in lq("refs hv_clock")[1] if r["line"] > 370}
+    assert kinds == {378: "addr", 379: "addr", 380: "write"}, kinds

@@ -9,6 +9,7 @@ Receivers that do not resolve are listed with container "?" — never mixed into
 """
 from __future__ import annotations
 
+import json
 import re
 
 from vmxref.model import Site
@@ -327,16 +328,50 @@ def _require_member(sc: Scope, tr: TypeResolver, struct: str, member: str) -> No
 
 
 def _const_param(sc: Scope, op: str, value: str) -> bool:
-    """An out-parameter row whose callee declares that parameter `const T *` (a read), or
-    that the profile's [writes] read_only_args lists (APIs defined outside the corpus)."""
+    """An out-parameter row whose callee only reads through that parameter: declared
+    `const T *`, listed in the profile's [writes] read_only_args (APIs defined outside the
+    corpus), or defined in the corpus without writing through it (_reads_only)."""
     callee = value.split("(", 1)[0].strip()
     if not op[1:].isdigit() or not callee.isidentifier():
         return False
-    if int(op[1:]) in _read_only_positions(sc, callee):
+    return _read_only_param(sc, callee, int(op[1:]) - 1, 2)
+
+
+def _read_only_param(sc: Scope, callee: str, pos: int, depth: int) -> bool:
+    memo = sc.__dict__.setdefault("_read_only_params", {})
+    key = (callee, pos)
+    if key not in memo:
+        memo[key] = False  # (recursion)
+        memo[key] = _reads_only(sc, callee, pos, depth)
+    return memo[key]
+
+
+def _reads_only(sc: Scope, callee: str, pos: int, depth: int) -> bool:
+    if pos + 1 in _read_only_positions(sc, callee):
         return True
-    r = sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?",
-                (callee, int(op[1:]) - 1), "t.flags", limit=1)
-    return bool(r and (r[0][3] or 0) & 2)
+    params = sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?", (callee, pos),
+                     "t.flags, t.name")
+    if any((flags or 0) & 2 for _c, _p, _b, flags, _n in params):
+        return True
+    defs = {r[2] for r in sc.rows("sym", "t.name = ? AND t.kind = 'function'", (callee,), "1")}
+    names = {n for _c, _p, b, _f, n in params if b in defs and n}
+    if not defs or len(names) != 1 or depth <= 0:
+        return False  # not defined here (or oddly): an out-parameter as far as we know
+    pname = names.pop()
+    for bid in defs:  # every definition: no write through the parameter, no hand-over
+        for chain, in sc.conn.execute(
+                "SELECT chain FROM assign WHERE blob_id = ? AND func = ? AND chain LIKE ? "
+                "AND kind != 'init'", (bid, callee, f'["v:{pname}"%')):
+            if chain != f'["v:{pname}"]':  # (setting the pointer itself writes nothing)
+                return False
+        for nxt, args in sc.conn.execute(
+                "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND args LIKE ?",
+                (bid, callee, f"%{pname}%")):
+            for i, a in enumerate(json.loads(args)):
+                if re.fullmatch(rf"\(?\s*{re.escape(pname)}\s*\)?", a) and not (
+                        nxt.isidentifier() and _read_only_param(sc, nxt, i, depth - 1)):
+                    return False  # handed on to a call that may write through it
+    return True
 
 
 def _read_only_positions(sc: Scope, callee: str) -> tuple[int, ...]:
