@@ -99,3 +99,10 @@ def test_conventional_types_are_counted_in_the_asked_version_only(tmp_path):
     for version, typ in (("old", "PVMCPU"), ("new", "PVMCPUCC")):
         sc = api.open_scope(tmp_path / "idx", f"virtualbox-vmm@{version}")
         assert resolver(sc).conventional_type("pVCpu") == typ
+
+
+def test_callbacks_in_a_positionally_initialised_table_of_structs(vbox):
+    for fn in ("vmR3FixHaltA", "vmR3FixHaltB"):
+        rows = vbox(f"callers {fn}")
+        assert [(r["function"], r["edge"]) for r in rows] == [("VMR3FixWaitHalted", "ops-table")]
+        assert "VMFIXHALTDESC.pfnHalt" in rows[0]["via"]

@@ -100,6 +100,8 @@ class Graph:
             steps = [s for s in chain[1:] if s not in ("*",)]
             is_table = steps and all(x == "[]" or x.startswith("#") for x in steps) and (
                 steps[-1] == "[]" or self.types.is_array(self.types.base_type(bid, fn, chain[0])))
+            if is_table and len(steps) > 1 and self.types.struct_path(bid, fn, chain):
+                is_table = False  # { {.., vmR3HaltGlobal1Halt, ..}, ...}: a member of an element
             if is_table:
                 slot, cont = chain[0].split(":", 1)[-1], None  # array of handlers
             else:
