@@ -106,3 +106,11 @@ def test_callbacks_in_a_positionally_initialised_table_of_structs(vbox):
         rows = vbox(f"callers {fn}")
         assert [(r["function"], r["edge"]) for r in rows] == [("VMR3FixWaitHalted", "ops-table")]
         assert "VMFIXHALTDESC.pfnHalt" in rows[0]["via"]
+
+
+def test_logline_of_a_logfunc_statement_includes_the_function_name(vbox):
+    rows = vbox("logline 'gimR3FixEnableTscPage: GIM: enabled TSC page at 0x00000000fee00000'")
+    assert rows[0]["function"] == "gimR3FixEnableTscPage", rows  # (was a tie, file order first)
+    assert all(r["score"] < rows[0]["score"] for r in rows[1:]), rows
+    plain = vbox("logline 'GIM: enabled TSC page at 0x00000000fee00000'")
+    assert {r["function"] for r in plain} >= {"gimR3FixMapPage"}

@@ -43,6 +43,7 @@ _LOCATION = re.compile(r"(?:WARNING: CPU: \d+ PID: \d+ at |kernel BUG at )"
 _PR_BUILTIN = re.compile(r"^pr_(?:emerg|alert|crit|err|warn|warning|notice|info|debug|devel|cont)"
                          r"(?:_once|_ratelimited|_deferred(?:_once)?)?$")
 _LIT = r'"(?:[^"\\]|\\.)*"'
+_FUNC_LOGGER = re.compile(r"^Log(?:Rel|Flow|Warn)?\d*Func$")  # (IPRT: "%Rfn: " first)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -138,7 +139,8 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
     for text, stripped in variants:
         owns = {fmt, _OWN_PREFIX.sub("", fmt)} if stripped else {fmt}
         for own in owns:
-            for prefix in prefixes.get(bid, path, callee, dialect, with_pr_fmt=not stripped):
+            for prefix in prefixes.get(bid, path, callee, dialect, with_pr_fmt=not stripped,
+                                       func=func):
                 m = logfmt.match(_spec(own, dialect, prefix), text)
                 if m is None or (m.mode != "full" and m.literal_chars < 3):
                     continue
@@ -218,9 +220,12 @@ class _Prefixes:
         return callee.startswith(self.printers) or self.macro_body(callee) is not None
 
     def get(self, bid: int, path: str, callee: str, dialect: str,
-            with_pr_fmt: bool = True) -> list[str]:
-        """The prefixes this call may print before its format (usually one)."""
+            with_pr_fmt: bool = True, func: str = "") -> list[str]:
+        """The prefixes this call may print before its format (usually one). IPRT's
+        LogFunc / LogRelFunc / LogFlowFunc ... print the function's name first."""
         if dialect != "kernel":
+            if func and _FUNC_LOGGER.match(callee):
+                return [f"{func}: ", ""]
             return [""]
         out: list[str] = []
         for lit, reaches_pr in self.chain(callee):

@@ -78,14 +78,18 @@ def _case_label(sc: Scope, e: Edge, prefixes: list[str]) -> str:
     before it, or an inner one, governs nothing there)."""
     if not prefixes:
         return ""
-    for value, line in sc.conn.execute(
-            "SELECT value, line FROM kase WHERE blob_id = ? AND func = ? AND line <= ? "
-            "ORDER BY line DESC LIMIT 8", (e.blob_id, e.caller, e.line)):
-        if _still_open(sc.store.lines(e.blob_id), line, e.line):
-            if any(value.startswith(p) for p in prefixes):
-                return f"case {value}"
-            return ""
-    return ""
+    memo = sc.__dict__.setdefault("_case_labels", {})
+    key = (e.blob_id, e.caller, e.line)
+    if key not in memo:
+        memo[key] = ""
+        for value, line in sc.conn.execute(
+                "SELECT value, line FROM kase WHERE blob_id = ? AND func = ? AND line <= ? "
+                "ORDER BY line DESC LIMIT 8", (e.blob_id, e.caller, e.line)):
+            if _still_open(sc.store.lines(e.blob_id), line, e.line):
+                if any(value.startswith(p) for p in prefixes):
+                    memo[key] = f"case {value}"
+                break
+    return memo[key]
 
 
 _NOT_BRACES = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|//.*|/\*.*?\*/')
@@ -167,9 +171,9 @@ def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
 
 
 def _hops(sc: Scope, dg: Digraph, nodes: list[str], site: Site, entries: Entries,
-          prefixes: list[str]) -> list[Hop]:
+          prefixes: list[str], last: str = "") -> list[Hop]:
     chosen: list[tuple[Edge, str]] = []
-    after = ""  # the case label of the next call down the path
+    after = f"case {last}" if last else ""  # the case label of the next call down the path
     for a, b in reversed(list(zip(nodes, nodes[1:]))):
         e, case = _call_site(sc, dg.edge(a, b), a, b, after, prefixes)
         chosen.append((e, case))
@@ -227,15 +231,16 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
         else:
             dg, sources = _explore_nearest(sc, s.function, s.line, depth, entries, STRONG_SOURCES)
         found = []
+        last = _site_case(sc, s)
         for src in sources:
             try:
-                cost, nodes = _one_table_path(sc, dg, src, s.function, _site_case(sc, s))
+                cost, nodes = _one_table_path(sc, dg, src, s.function, last)
             except NoPath:
                 continue
             found.append((not is_strong(entries.kind(src)), cost, nodes))
         found.sort()
         found = [p for _w, _c, p in found]
-        s.paths = [_hops(sc, dg, p, s, entries, prefixes) for p in _diverse(found)]
+        s.paths = [_hops(sc, dg, p, s, entries, prefixes, last) for p in _diverse(found)]
     return sites
 
 
@@ -375,9 +380,7 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
     for i, (a, b, e) in enumerate(edges):
         if e.kind not in ("direct", "static-call"):
             continue
-        r = sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND line = ? AND col = ?",
-                            (e.blob_id, e.line, e.col)).fetchone()
-        passed = {t for t in _WORD.findall(r[0] if r else "") if _family(t, prefixes)}
+        passed = _passed_constants(sc, e, prefixes)
         if not passed:
             continue
         for label in labels[i + 1:]:
@@ -389,6 +392,17 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def _passed_constants(sc: Scope, e: Edge, prefixes: list[str]) -> frozenset[str]:
+    """The case-family constants among the arguments of the call at an edge (memoised)."""
+    memo = sc.__dict__.setdefault("_passed_constants", {})
+    key = (e.blob_id, e.caller, e.line, e.col)
+    if key not in memo:
+        r = sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND func = ? AND line = ? "
+                            "AND col = ?", (e.blob_id, e.caller, e.line, e.col)).fetchone()
+        memo[key] = frozenset(t for t in _WORD.findall(r[0] if r else "") if _family(t, prefixes))
+    return memo[key]
 
 
 def _case_prefixes(sc: Scope) -> list[str]:
