@@ -58,6 +58,9 @@ class Graph:
         self._slot_sites: dict[str, list[tuple]] = {}
         self._macro_calls: dict[tuple[str, int], list[tuple]] = {}
         self._copied: dict[tuple[str, str], list[tuple]] = {}
+        self._in_tables: set[tuple] = set()  # bindings in the elements of an array (tables)
+        self._param_calls: dict[tuple[str, int, int], list[tuple]] = {}
+        self._defs: dict[str, list[int]] = {}
         self._bindings: dict[str, list[tuple[str, str | None, str]]] = {}
         # rows of into()'s three look-ups fetched ahead for many functions (see prefetch)
         self._pre_direct: dict[str, list[tuple]] = {}
@@ -109,6 +112,8 @@ class Graph:
                 slot = [s for s in steps if s != "[]"][-1] if steps else ""
                 if qual:
                     cont, _, slot = qual[-1].rpartition(".")
+                    if any(x == "[]" or x.startswith("#") for x in steps[:-1]):
+                        self._in_tables.add((func, slot, cont, f"{path}:{line}"))
                 else:
                     cont = None
                     if slot.startswith("#"):
@@ -248,7 +253,8 @@ class Graph:
                                 f"{via} calls {func}"))
         for slot, cont, where in self.bindings_of(func):
             through = self._calls_through(slot, cont, func, where)
-            if not through and cont is not None:  # a table nothing calls through: copied?
+            if not through and (func, slot, cont, where) in self._in_tables:
+                # a member of a table's elements that nothing calls through: copied out?
                 for slot2, cont2, where2 in self._copies(slot, cont):
                     through += self._calls_through(slot2, cont2, func,
                                                    f"{where}, copied at {where2}")
@@ -374,6 +380,20 @@ class Graph:
         return out
 
     def _through_param(self, callee: str, idx: int, depth: int) -> list[tuple]:
+        key = (callee, idx, depth)
+        if key not in self._param_calls:
+            self._param_calls[key] = []  # (recursion)
+            self._param_calls[key] = self._compute_through_param(callee, idx, depth)
+        return self._param_calls[key]
+
+    def _definitions(self, func: str) -> list[int]:
+        """Blobs that define `func` (in the asked corpus versions)."""
+        if func not in self._defs:
+            self._defs[func] = sorted({r[2] for r in self.sc.rows(
+                "sym", "t.name = ? AND t.kind = 'function'", (func,), "1")})
+        return self._defs[func]
+
+    def _compute_through_param(self, callee: str, idx: int, depth: int) -> list[tuple]:
         """Calls through parameter `idx` of `callee`, following it when it is forwarded
         to another function's parameter (msr_io(.., do_msr) -> __msr_io(.., do_msr)) or
         stored in a callback member (`pTimer->u.Internal.pfnTimer = pfnCallback`: the calls
@@ -392,9 +412,12 @@ class Graph:
             j = _arg_index(json.loads(args), pname)
             if j >= 0 and nxt != callee:
                 out += self._through_param(nxt, j, depth - 1)
-        for _c, apath, abid, chain_t, slot, aline in self.sc.rows(
-                "assign", "t.value = ? AND t.func = ? AND t.kind = 'assign'", (pname, callee),
-                "t.chain, t.field, t.line"):
+        stores = []
+        for bid in self._definitions(callee):  # (by blob and function: `value = 'data'` is
+            stores += self.sc.rows(              # everywhere on all of Linux)
+                "assign", "t.blob_id = ? AND t.func = ? AND t.value = ? AND t.kind = 'assign'",
+                (bid, callee, pname), "t.chain, t.field, t.line")
+        for _c, apath, abid, chain_t, slot, aline in stores:
             chain = list(parse_chain(chain_t))
             if len(chain) < 2 or not slot:
                 continue

@@ -120,7 +120,7 @@ def is_strong(kind: str) -> bool:
     return bool(kind) and kind not in WEAK_ENTRIES
 
 
-def _in_edges(sc: Scope, f: str, at: int) -> list[tuple[Edge, float]]:
+def _in_edges(sc: Scope, f: str, at: int, chains: bool = False) -> list[tuple[Edge, float]]:
     """(edge, weight) of every call into `f` a backward search crosses: call, indirect and
     deferred edges (a deferred edge — request raised elsewhere, tested here — only for the
     requests whose test guards `at`, the line of `f` the path goes through)."""
@@ -131,8 +131,10 @@ def _in_edges(sc: Scope, f: str, at: int) -> list[tuple[Edge, float]]:
         if not e.caller or e.caller == f:
             continue
         out.append((e, WEIGHTS.get(e.kind, 1.0)))
-        if e.kind == "direct":  # called under a request test: its raisers lead here directly,
-            # not through the tester (a chain of requests passes vcpu_enter_guest twice)
+        if chains and e.kind == "direct":  # called under a request test: its raisers lead
+            # here directly, not through the tester (a chain of requests passes
+            # vcpu_enter_guest twice; only asked for when no path was found without: the
+            # extra edges widen a search a lot)
             for d in deferred_into(sc, e.caller, e.line):
                 if d.caller != f:
                     out.append((Edge(d.cid, d.path, d.blob_id, d.line, d.col, d.caller, f,
@@ -142,7 +144,7 @@ def _in_edges(sc: Scope, f: str, at: int) -> list[tuple[Edge, float]]:
 
 
 def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
-                  slack: int | None = None) -> Digraph:
+                  slack: int | None = None, chains: bool = False) -> Digraph:
     """Backward BFS from `target` (at `line`) towards `start`, `depth` calls deep. With
     `slack`, exploration ends `slack` levels after the level where `start` is first reached."""
     dg = Digraph()
@@ -157,7 +159,7 @@ def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
         for f, at in frontier:
             if f == start and f != target:
                 continue
-            for e, w in _in_edges(sc, f, at):
+            for e, w in _in_edges(sc, f, at, chains):
                 if e.caller not in dg:
                     nxt.append((e.caller, e.line))
                 if not dg.has_edge(e.caller, f):
@@ -225,19 +227,23 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
         if not s.function:
             s.paths = []
             continue
-        if start is not None:
-            dg = _explore_back(sc, s.function, s.line, depth, start)
-            sources = [start] if start in dg else []
-        else:
-            dg, sources = _explore_nearest(sc, s.function, s.line, depth, entries, STRONG_SOURCES)
-        found = []
         last = _site_case(sc, s)
-        for src in sources:
-            try:
-                cost, nodes = _one_table_path(sc, dg, src, s.function, last)
-            except NoPath:
-                continue
-            found.append((not is_strong(entries.kind(src)), cost, nodes))
+        for chains in (False, True):  # chains of requests only when nothing else leads there
+            if start is not None:
+                dg = _explore_back(sc, s.function, s.line, depth, start, chains=chains)
+                sources = [start] if start in dg else []
+            else:
+                dg, sources = _explore_nearest(sc, s.function, s.line, depth, entries,
+                                               STRONG_SOURCES, chains)
+            found = []
+            for src in sources:
+                try:
+                    cost, nodes = _one_table_path(sc, dg, src, s.function, last)
+                except NoPath:
+                    continue
+                found.append((not is_strong(entries.kind(src)), cost, nodes))
+            if found:
+                break
         found.sort()
         found = [p for _w, _c, p in found]
         s.paths = [_hops(sc, dg, p, s, entries, prefixes, last) for p in _diverse(found)]
@@ -248,7 +254,7 @@ STRONG_SOURCES = 4 * MAX_PATHS_PER_SITE  # enough for _diverse to pick from
 
 
 def _explore_nearest(sc: Scope, target: str, line: int, depth: int, entries: Entries,
-                     want: int) -> tuple[Digraph, list[str]]:
+                     want: int, chains: bool = False) -> tuple[Digraph, list[str]]:
     """Best-first backward search from `target` (at `line`) over call, indirect and deferred
     edges: functions in order of path weight, at most `depth` calls away, strong entries not
     crossed; ends once `want` strong entries are found. Returns the explored graph and the
@@ -275,7 +281,7 @@ def _explore_nearest(sc: Scope, target: str, line: int, depth: int, entries: Ent
                 continue  # an entry from outside the code: the path starts here
         if hops >= depth:
             continue
-        edges = _in_edges(sc, f, at)
+        edges = _in_edges(sc, f, at, chains)
         if hops + 1 < depth:  # the callers are the next functions the search looks at
             graph(sc).prefetch(e.caller for e, _w in edges if e.caller not in done)
         for e, w in edges:
@@ -313,12 +319,14 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
                           f"`callers {src}` shows whether anything calls it back")
     entries = Entries(sc)
     prefixes = list(entries.rules.get("case_prefixes", []))
-    dg = _explore_back(sc, dst, 0, max_len, src, slack=slack)
-    if src not in dg:
-        return []
+    for chains in (False, True):  # chains of requests only when nothing else leads there
+        dg = _explore_back(sc, dst, 0, max_len, src, slack=slack, chains=chains)
+        found = _limited((p for p in _limited(dg.shortest_simple_paths(src, dst), 40)
+                          if not _clash(sc, dg, p)), 5) if src in dg else []
+        if found:
+            break
     out = []
-    for nodes in _limited((p for p in _limited(dg.shortest_simple_paths(src, dst), 40)
-                           if not _clash(sc, dg, p)), 5):
+    for nodes in found:
         if len(nodes) < 2:
             continue
         last: Edge = dg.edge(nodes[-2], nodes[-1])
