@@ -114,3 +114,8 @@ def test_logline_of_a_logfunc_statement_includes_the_function_name(vbox):
     assert all(r["score"] < rows[0]["score"] for r in rows[1:]), rows
     plain = vbox("logline 'GIM: enabled TSC page at 0x00000000fee00000'")
     assert {r["function"] for r in plain} >= {"gimR3FixMapPage"}
+
+
+def test_a_parameter_named_like_a_function_is_not_the_function(vbox):
+    rows = vbox("callers fixWorker")
+    assert [(r["function"], r["edge"]) for r in rows] == [("fixStartWorker", "registered")], rows

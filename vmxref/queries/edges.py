@@ -359,7 +359,10 @@ class Graph:
         """`func` handed to a call as an argument: through a parameter, or registered."""
         sc, out = self.sc, []
         refs = [r[:5] for r in self.value_refs(func) if r[5]]
+        self.types.prime_locals((r[2], r[4], func) for r in refs if r[4])
         for cid, path, bid, line, caller in refs:
+            if caller and self.types.local_type(bid, caller, func) is not None:
+                continue  # a parameter or local of that name (`start`, `event`), not the function
             for crow in sc.conn.execute(
                     "SELECT line, col, callee, kind, args FROM call WHERE blob_id = ? AND line <= ? "
                     "AND end_line >= ? AND func = ?", (bid, line, line, caller or "")):
@@ -413,8 +416,11 @@ class Graph:
             if j >= 0 and nxt != callee:
                 out += self._through_param(nxt, j, depth - 1)
         stores = []
-        for bid in self._definitions(callee):  # (by blob and function: `value = 'data'` is
-            stores += self.sc.rows(              # everywhere on all of Linux)
+        defs = self._definitions(callee)
+        for bid in defs if len(defs) == 1 else ():  # (one definition: RTTimerCreateEx of every
+            # host OS would lead a path search through each one's timer internals; by blob and
+            # function: `value = 'data'` is everywhere on all of Linux)
+            stores += self.sc.rows(
                 "assign", "t.blob_id = ? AND t.func = ? AND t.value = ? AND t.kind = 'assign'",
                 (bid, callee, pname), "t.chain, t.field, t.line")
         for _c, apath, abid, chain_t, slot, aline in stores:
@@ -422,9 +428,11 @@ class Graph:
             if len(chain) < 2 or not slot:
                 continue
             cont = self.types.container(abid, callee, chain)
+            if cont is None:
+                continue  # (an unresolved member: every `->slot(` of the corpus would match)
             for cid, path, bid, line, col, caller, kind, c2 in self._slot_calls(slot):
-                if kind == "member" and cont is not None and c2 is not None and c2 != cont:
-                    continue
+                if kind != "member" or c2 != cont:
+                    continue  # a stored callback runs where that very member is called
                 out.append((cid, path, bid, line, col, caller,
                             f"{cont or '?'}.{slot}, set from parameter {pname} of {callee} "
                             f"at {apath}:{aline}", False))
