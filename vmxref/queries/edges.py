@@ -57,7 +57,7 @@ class Graph:
         self._orders: dict[str, list[str]] = {}
         self._slot_sites: dict[str, list[tuple]] = {}
         self._macro_calls: dict[tuple[str, int], list[tuple]] = {}
-        self._copied: dict[tuple[str, str], list[tuple]] = {}
+        self._copied: dict[tuple[str, str, str], list[tuple]] = {}
         self._in_tables: set[tuple] = set()  # bindings in the elements of an array (tables)
         self._param_calls: dict[tuple[str, int, int], list[tuple]] = {}
         self._defs: dict[str, list[int]] = {}
@@ -255,27 +255,34 @@ class Graph:
             through = self._calls_through(slot, cont, func, where)
             if not through and (func, slot, cont, where) in self._in_tables:
                 # a member of a table's elements that nothing calls through: copied out?
-                for slot2, cont2, where2 in self._copies(slot, cont):
+                for slot2, cont2, where2 in self._copies(slot, cont, where.rpartition(":")[0]):
                     through += self._calls_through(slot2, cont2, func,
                                                    f"{where}, copied at {where2}")
             out += through
         out += self._passed_as_value(func)
         return _dedup(out)
 
-    def _copies(self, slot: str, cont: str) -> list[tuple[str, str | None, str]]:
-        """Members a function pointer is copied into from `cont.slot`: `ctxt->execute =
-        opcode.u.execute;` makes the handlers of the opcode tables callable as
-        ctxt->execute(ctxt). (slot, container, where) of each copy."""
-        key = (slot, cont)
+    def _copies(self, slot: str, cont: str, path: str) -> list[tuple[str, str | None, str]]:
+        """Members a function pointer is copied into from `cont.slot` in the file of the
+        table (`path`): `ctxt->execute = opcode.u.execute;` makes the handlers of emulate.c's
+        opcode tables callable as ctxt->execute(ctxt). (slot, container, where) of each copy.
+        (Within the table's file: over a whole corpus the member's name alone costs too much.)"""
+        key = (slot, cont, path)
         if key not in self._copied:
             out = []
-            for _c, path, bid, fn, chain_t, field, achain_t, aline in self.sc.rows(
-                    "ref", "t.name = ? AND t.kind = 'read' AND t.chain IS NOT NULL AND "
-                    "t.func != '' AND a.kind = 'assign' AND (a.value LIKE ? OR a.value LIKE ?)",
-                    (slot, f"%.{slot}", f"%>{slot}"),
-                    "t.func, t.chain, a.field, a.chain, a.line",
-                    join="CROSS JOIN assign a INDEXED BY assign_blob ON a.blob_id = t.blob_id "
-                         "AND a.func = t.func AND a.line = t.line"):
+            blobs = [r[0] for r in self.sc.conn.execute(
+                f"SELECT blob_id FROM file WHERE path = ? AND corpus_id IN ({self.sc._in})",
+                (path,))]
+            rows = []
+            for b in sorted(set(blobs)):
+                rows += [(None, path, b, *r) for r in self.sc.conn.execute(
+                    "SELECT t.func, t.chain, a.field, a.chain, a.line FROM ref t INDEXED BY "
+                    "ref_blob CROSS JOIN assign a INDEXED BY assign_blob ON a.blob_id = t.blob_id "
+                    "AND a.func = t.func AND a.line = t.line WHERE t.blob_id = ? AND t.name = ? "
+                    "AND t.kind = 'read' AND t.chain IS NOT NULL AND t.func != '' AND "
+                    "a.kind = 'assign' AND (a.value LIKE ? OR a.value LIKE ?)",
+                    (b, slot, f"%.{slot}", f"%>{slot}"))]
+            for _c, path, bid, fn, chain_t, field, achain_t, aline in rows:
                 if self.types.container(bid, fn, [*parse_chain(chain_t), slot]) != cont:
                     continue
                 achain = list(parse_chain(achain_t))

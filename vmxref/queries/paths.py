@@ -49,7 +49,10 @@ class Entries:
             if slot in members:
                 return members[slot]
         regs = r.get("registrars", {})
+        tr = self.g.types
         for cid, path, bid, line, caller, _bare in sorted(self.g.value_refs(func)):  # first wins
+            if caller and tr.local_type(bid, caller, func) is not None:
+                continue  # a parameter or local of that name, not the function
             for callee, args in self.sc.conn.execute(
                     "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND line <= ? "
                     "AND end_line >= ?", (bid, caller or "", line, line)):
