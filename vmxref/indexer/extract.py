@@ -21,6 +21,7 @@ from operator import le, not_, or_, sub
 
 from vmxref import logfmt
 from vmxref.indexer import ts
+from vmxref.indexer.normalize import arg_spans
 
 QUERY = """
 (function_definition) @func
@@ -515,23 +516,23 @@ def _macro(cx: _Ctx, nm, kind: str) -> None:
     line, col = cx.pos(nm)
     name = cx.name(nm)
     cx.f.syms.append((name, kind, line, col, cx.eline(d), "", None, 0, 0, text.strip()))
-    if params is not None and val is not None:
-        _macro_calls(cx, name, params, val)
-        _initializer_macro(cx, name, params, val)
-        _pasting_macro(cx, name, params, val)
+    if params is not None and val is not None:  # a function-like macro: what its body does
+        own = [cx.name(p) for p in params.named_children if p.type != "comment"]
+        _macro_calls(cx, name, own, val)
+        _initializer_macro(cx, name, own, val)
+        _pasting_macro(cx, name, own, val)
 
 
 _PASTED_DEF = re.compile(r"((?:\w*##\s*)+\w*)\s*\(")
 
 
-def _pasting_macro(cx: _Ctx, name: str, params, val) -> None:
+def _pasting_macro(cx: _Ctx, name: str, own: list[str], val) -> None:
     """A macro that defines functions with pasted names, `#define BUILD_KVM_GPR_ACCESSORS(lname,
     uname) static ... kvm_##lname##_read(...) {...}`: the name templates, for the functions
     its file-scope uses define (see _generated)."""
     body = cx.text(val, 4000)
     if "##" not in body:
         return
-    own = [cx.name(p) for p in params.named_children if p.type != "comment"]
     templates = []
     for m in _PASTED_DEF.finditer(body):
         before = body[:m.start()].rstrip(" \t\\")
@@ -552,9 +553,11 @@ def _generated(cx: _Ctx, src: str, macro_uses) -> None:
         templates = cx.paste_macros.get(mname)
         if not templates or cx.func_at(off):
             continue
-        args = _macro_args(src, off + len(mname))
-        if args is None:
+        spans = arg_spans(cx.src, off + len(mname))
+        if spans is None:
             continue
+        opn, close, commas = spans
+        args = [src[a + 1:b].strip() for a, b in zip([opn, *commas], [*commas, close])]
         line = bisect.bisect_left(nl, off)
         col = off - nl[line - 1]
         used = f"{mname}({', '.join(args)})"
@@ -565,40 +568,17 @@ def _generated(cx: _Ctx, src: str, macro_uses) -> None:
                     cx.f.syms.append((gen, "function", line, col, line, "", None, 0, 0, used))
 
 
-def _macro_args(src: str, pos: int) -> list[str] | None:
-    """The top-level arguments of `(a, b, ...)` at pos (after blanks), else None."""
-    while pos < len(src) and src[pos] in " \t":
-        pos += 1
-    if pos >= len(src) or src[pos] != "(":
-        return None
-    depth, start, out = 0, pos + 1, []
-    for i in range(pos, min(len(src), pos + 2000)):
-        c = src[i]
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                out.append(src[start:i].strip())
-                return out
-        elif c == "," and depth == 1:
-            out.append(src[start:i].strip())
-            start = i + 1
-    return None
-
-
 _DESIGNATOR = re.compile(r"\.\s*([A-Za-z_][\w.\s]*?)\s*=\s*([^,{}]+)")
 _TOKEN = re.compile(r"[A-Za-z_]\w*")
 
 
-def _initializer_macro(cx: _Ctx, name: str, params, val) -> None:
+def _initializer_macro(cx: _Ctx, name: str, own: list[str], val) -> None:
     """A macro whose body is a designated initializer, `#define I(_f, _e) { .flags = (_f),
     .u.execute = (_e) }`: which member each argument sets, for the initializers written
     with it (`I(SrcNone, em_rdtsc)` in an opcode table sets .u.execute to em_rdtsc)."""
     body = cx.text(val, 1000).strip()
     if not (body.startswith("{") and body.endswith("}")):
         return
-    own = [cx.name(p) for p in params.named_children if p.type != "comment"]
     sets = []
     for m in _DESIGNATOR.finditer(body[1:-1]):
         if "##" in m.group(2):
@@ -618,11 +598,10 @@ _NOT_CALLS = frozenset({"if", "while", "for", "switch", "return", "sizeof", "typ
                         "__volatile__", "_Generic", "_Static_assert", "static_assert"})
 
 
-def _macro_calls(cx: _Ctx, name: str, params, val) -> None:
+def _macro_calls(cx: _Ctx, name: str, own: list[str], val) -> None:
     """The calls written in a function-like macro's body (`kvm_vm_bugged(kvm)` in KVM_BUG_ON):
     rows of kind 'macro' whose `func` is the macro, so that a call of the macro is a call of
     them (the body is preprocessor text: tree-sitter does not parse it)."""
-    own = {cx.name(p) for p in params.named_children}
     body = cx._srcs[val.start_byte:min(val.end_byte, val.start_byte + 8000)]
     body = _NOT_CODE.sub(lambda m: " " * len(m.group()), body)  # (same offsets: lines kept)
     line0 = cx.pos(val)[0]

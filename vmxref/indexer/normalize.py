@@ -226,7 +226,7 @@ def _blank(buf: bytearray, start: int, end: int) -> None:
     buf[start:end] = buf[start:end].translate(_BLANK)
 
 
-def _args(code: bytes, pos: int) -> tuple[int, int, list[int]] | None:
+def arg_spans(code: bytes, pos: int) -> tuple[int, int, list[int]] | None:
     """If a balanced `( ... )` follows pos: (open, close, top-level comma offsets)."""
     start = _WS.match(code, pos).end()
     if start >= len(code) or code[start] != 0x28:  # '('
@@ -296,7 +296,7 @@ def _apply(code: bytes, buf: bytearray, start: int, end: int, name: str,
         _blank(buf, start, end)
         uses.append((name, start))
         return end
-    args = _args(code, end)
+    args = arg_spans(code, end)
     if args is None:
         return end
     opn, close, commas = args

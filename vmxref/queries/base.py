@@ -52,6 +52,22 @@ class Scope:
                f"{join} WHERE {where}" + (f" LIMIT {int(limit)}" if limit else ""))
         return self.conn.execute(sql, params).fetchall()
 
+    def memo(self, name: str) -> dict:
+        """A dict kept on the scope for one query module's memos (lives and dies with it)."""
+        return self.__dict__.setdefault(name, {})
+
+    def blobs_of(self, path: str) -> list[int]:
+        """Blobs the file `path` has in the asked corpus versions."""
+        return [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT blob_id FROM file WHERE path = ? AND corpus_id IN ({self._in}) "
+            "ORDER BY blob_id", (path,))]
+
+    def files_of(self, blob_id: int) -> list[tuple[int, str]]:
+        """(corpus_id, path) of each file of the asked corpus versions with that content."""
+        return self.conn.execute(
+            f"SELECT corpus_id, path FROM file WHERE blob_id = ? AND corpus_id IN ({self._in})",
+            (blob_id,)).fetchall()
+
     @property
     def files_join(self) -> str:
         """The join of a fact table `t` to the files of the asked corpus versions (CROSS JOIN:

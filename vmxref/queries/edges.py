@@ -270,24 +270,20 @@ class Graph:
         key = (slot, cont, path)
         if key not in self._copied:
             out = []
-            blobs = [r[0] for r in self.sc.conn.execute(
-                f"SELECT blob_id FROM file WHERE path = ? AND corpus_id IN ({self.sc._in})",
-                (path,))]
-            rows = []
-            for b in sorted(set(blobs)):
-                rows += [(None, path, b, *r) for r in self.sc.conn.execute(
-                    "SELECT t.func, t.chain, a.field, a.chain, a.line FROM ref t INDEXED BY "
-                    "ref_blob CROSS JOIN assign a INDEXED BY assign_blob ON a.blob_id = t.blob_id "
-                    "AND a.func = t.func AND a.line = t.line WHERE t.blob_id = ? AND t.name = ? "
-                    "AND t.kind = 'read' AND t.chain IS NOT NULL AND t.func != '' AND "
-                    "a.kind = 'assign' AND (a.value LIKE ? OR a.value LIKE ?)",
-                    (b, slot, f"%.{slot}", f"%>{slot}"))]
-            for _c, path, bid, fn, chain_t, field, achain_t, aline in rows:
-                if self.types.container(bid, fn, [*parse_chain(chain_t), slot]) != cont:
-                    continue
-                achain = list(parse_chain(achain_t))
-                if len(achain) > 1:
-                    out.append((field, self.types.container(bid, fn, achain), f"{path}:{aline}"))
+            for bid in self.sc.blobs_of(path):
+                for fn, chain_t, field, achain_t, aline in self.sc.conn.execute(
+                        "SELECT t.func, t.chain, a.field, a.chain, a.line FROM ref t INDEXED BY "
+                        "ref_blob CROSS JOIN assign a INDEXED BY assign_blob ON a.blob_id = "
+                        "t.blob_id AND a.func = t.func AND a.line = t.line WHERE t.blob_id = ? "
+                        "AND t.name = ? AND t.kind = 'read' AND t.chain IS NOT NULL AND "
+                        "t.func != '' AND a.kind = 'assign' AND (a.value LIKE ? OR a.value LIKE ?)",
+                        (bid, slot, f"%.{slot}", f"%>{slot}")):
+                    if self.types.container(bid, fn, [*parse_chain(chain_t), slot]) != cont:
+                        continue
+                    achain = list(parse_chain(achain_t))
+                    if len(achain) > 1:
+                        out.append((field, self.types.container(bid, fn, achain),
+                                    f"{path}:{aline}"))
             self._copied[key] = sorted(set(out), key=lambda t: (t[2], t[0], t[1] or ""))
         return self._copied[key]
 
@@ -396,7 +392,7 @@ class Graph:
             self._param_calls[key] = self._compute_through_param(callee, idx, depth)
         return self._param_calls[key]
 
-    def _definitions(self, func: str) -> list[int]:
+    def definitions(self, func: str) -> list[int]:
         """Blobs that define `func` (in the asked corpus versions)."""
         if func not in self._defs:
             self._defs[func] = sorted({r[2] for r in self.sc.rows(
@@ -423,7 +419,7 @@ class Graph:
             if j >= 0 and nxt != callee:
                 out += self._through_param(nxt, j, depth - 1)
         stores = []
-        defs = self._definitions(callee)
+        defs = self.definitions(callee)
         for bid in defs if len(defs) == 1 else ():  # (one definition: RTTimerCreateEx of every
             # host OS would lead a path search through each one's timer internals; by blob and
             # function: `value = 'data'` is everywhere on all of Linux)
@@ -441,7 +437,7 @@ class Graph:
                 if kind != "member" or c2 != cont:
                     continue  # a stored callback runs where that very member is called
                 out.append((cid, path, bid, line, col, caller,
-                            f"{cont or '?'}.{slot}, set from parameter {pname} of {callee} "
+                            f"{cont}.{slot}, set from parameter {pname} of {callee} "
                             f"at {apath}:{aline}", False))
         return out
 

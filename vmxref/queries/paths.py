@@ -75,24 +75,29 @@ class Entries:
         return ""
 
 
-def _case_label(sc: Scope, e: Edge, prefixes: list[str]) -> str:
-    """The `case X:` governing a call site, when X has one of the profile's prefixes: the
-    nearest case above it whose switch is still open at the call (a switch that closed
-    before it, or an inner one, governs nothing there)."""
+def _case_label(sc: Scope, blob_id: int, func: str, line: int, prefixes: list[str]) -> str:
+    """The `case X:` governing a line of a function, when X has one of the profile's
+    prefixes: the nearest case above it whose switch is still open there (a switch that
+    closed before it, or an inner one, governs nothing there)."""
     if not prefixes:
         return ""
-    memo = sc.__dict__.setdefault("_case_labels", {})
-    key = (e.blob_id, e.caller, e.line)
+    memo = sc.memo("_case_labels")
+    key = (blob_id, func, line)
     if key not in memo:
         memo[key] = ""
-        for value, line in sc.conn.execute(
+        for value, kline in sc.conn.execute(
                 "SELECT value, line FROM kase WHERE blob_id = ? AND func = ? AND line <= ? "
-                "ORDER BY line DESC LIMIT 8", (e.blob_id, e.caller, e.line)):
-            if _still_open(sc.store.lines(e.blob_id), line, e.line):
+                "ORDER BY line DESC LIMIT 8", key):
+            if _still_open(sc.store.lines(blob_id), kline, line):
                 if any(value.startswith(p) for p in prefixes):
                     memo[key] = f"case {value}"
                 break
     return memo[key]
+
+
+def _edge_case(sc: Scope, e: Edge, prefixes: list[str]) -> str:
+    """The case label governing the call of an edge."""
+    return _case_label(sc, e.blob_id, e.caller, e.line, prefixes)
 
 
 _NOT_BRACES = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|//.*|/\*.*?\*/')
@@ -200,7 +205,7 @@ def _call_site(sc: Scope, e: Edge, a: str, b: str, after: str,
     `default`; a path that goes on under `case MSR_IA32_TSC` came through the default.
     Prefers the call under that same case, then one under no case of its family, then the
     first; returns the call and its case label."""
-    case = _case_label(sc, e, prefixes)
+    case = _edge_case(sc, e, prefixes)
     if not after or not case or _family(case, prefixes) != _family(after, prefixes) or case == after:
         return e, case
     best = None
@@ -208,7 +213,7 @@ def _call_site(sc: Scope, e: Edge, a: str, b: str, after: str,
         o = other[0]
         if o.caller != a or o.kind != e.kind:
             continue
-        label = _case_label(sc, o, prefixes)
+        label = _edge_case(sc, o, prefixes)
         if label == after:
             return o, label
         if best is None and _family(label, prefixes) != _family(after, prefixes):
@@ -225,7 +230,7 @@ def _family(label: str, prefixes: list[str]) -> str:
 def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 6) -> list[Site]:
     """Attach to every site the shortest call paths from entry points (or from `start`)."""
     entries = Entries(sc)
-    prefixes = list(entries.rules.get("case_prefixes", []))
+    prefixes = case_prefixes(sc)
     for s in sites:
         if not s.function:
             s.paths = []
@@ -241,7 +246,7 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
             found = []
             for src in sources:
                 try:
-                    cost, nodes = _one_table_path(sc, dg, src, s.function, last)
+                    cost, nodes = _feasible_path(sc, dg, src, s.function, last)
                 except NoPath:
                     continue
                 found.append((not is_strong(entries.kind(src)), cost, nodes))
@@ -321,7 +326,7 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
         raise VmxrefError(f"path {src} -> {dst}: the two ends are the same function; "
                           f"`callers {src}` shows whether anything calls it back")
     entries = Entries(sc)
-    prefixes = list(entries.rules.get("case_prefixes", []))
+    prefixes = case_prefixes(sc)
     for chains in (False, True):  # chains of requests only when nothing else leads there
         dg = _explore_back(sc, dst, 0, max_len, src, slack=slack, chains=chains)
         found = _limited((p for p in _limited(dg.shortest_simple_paths(src, dst), 40)
@@ -345,17 +350,11 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
 
 def _site_case(sc: Scope, s: Site) -> str:
     """The case label (without `case `) governing a result's own line, '' if none."""
-    prefixes = _case_prefixes(sc)
-    if not prefixes:
-        return ""
-    r = sc.conn.execute(f"SELECT blob_id FROM file WHERE path = ? AND corpus_id IN ({sc._in})",
-                        (s.file,)).fetchone()
-    if r is None:
-        return ""
-    return _case_label(sc, Edge(0, s.file, r[0], s.line, s.col, s.function, "", ""), prefixes)[5:]
+    blobs = sc.blobs_of(s.file)
+    return _case_label(sc, blobs[0], s.function, s.line, case_prefixes(sc))[5:] if blobs else ""
 
 
-def _one_table_path(sc: Scope, dg: Digraph, src: str, dst: str,
+def _feasible_path(sc: Scope, dg: Digraph, src: str, dst: str,
                     last: str = "") -> tuple[float, list[str]]:
     """The least-weight feasible path (see _clash): one table of each function-table struct
     (a path from vmx_handle_exit does not go on through svm_x86_ops.set_msr), no constant
@@ -382,11 +381,11 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
     """A call that passes a case-family constant (`__kvm_set_msr(vcpu, MSR_IA32_XSS, ...)`)
     while a hop further down the path is under `case` of another constant of that family
     (`case MSR_IA32_TSC_ADJUST`): the value the switch dispatches on cannot be both."""
-    prefixes = _case_prefixes(sc)
+    prefixes = case_prefixes(sc)
     if not prefixes:
         return set()
     edges = [(a, b, dg.edge(a, b)) for a, b in zip(nodes, nodes[1:])]
-    labels = [_case_label(sc, e, prefixes)[5:] for _a, _b, e in edges] + [last]
+    labels = [_edge_case(sc, e, prefixes)[5:] for _a, _b, e in edges] + [last]
     clash = set()
     for i, (a, b, e) in enumerate(edges):
         if e.kind not in ("direct", "static-call"):
@@ -407,7 +406,7 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 
 def _passed_constants(sc: Scope, e: Edge, prefixes: list[str]) -> frozenset[str]:
     """The case-family constants among the arguments of the call at an edge (memoised)."""
-    memo = sc.__dict__.setdefault("_passed_constants", {})
+    memo = sc.memo("_passed_constants")
     key = (e.blob_id, e.caller, e.line, e.col)
     if key not in memo:
         r = sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND func = ? AND line = ? "
@@ -416,10 +415,12 @@ def _passed_constants(sc: Scope, e: Edge, prefixes: list[str]) -> frozenset[str]
     return memo[key]
 
 
-def _case_prefixes(sc: Scope) -> list[str]:
+def case_prefixes(sc: Scope) -> list[str]:
+    """The profile's [entry] case_prefixes (the `case` labels worth naming on a path)."""
     got = getattr(sc, "_case_prefixes", None)
     if got is None:
-        got = sc._case_prefixes = list(Entries(sc).rules.get("case_prefixes", []))  # type: ignore[attr-defined]
+        got = sc._case_prefixes = list(  # type: ignore[attr-defined]
+            _profile_section(sc, "entry").get("case_prefixes", []))
     return got
 
 

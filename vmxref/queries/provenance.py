@@ -121,10 +121,8 @@ class _Walk:
         return out
 
     def blob(self, site: Site) -> int | None:
-        r = self.sc.conn.execute(
-            f"SELECT blob_id FROM file WHERE path = ? AND corpus_id IN ({self.sc._in})",
-            (site.file,)).fetchone()
-        return r[0] if r else None
+        blobs = self.sc.blobs_of(site.file)
+        return blobs[0] if blobs else None
 
     def _budget(self, key: tuple) -> bool:
         if key in self.seen or self.count >= MAX_NODES:
@@ -207,10 +205,8 @@ class _Walk:
         bid, caller, line, col, args = call
         if idx >= len(args) or not self._budget(("arg", bid, line, col, idx, _ctx_key(ctx))):
             return []
-        path = self.sc.conn.execute(
-            f"SELECT path FROM file WHERE blob_id = ? AND corpus_id IN ({self.sc._in})",
-            (bid,)).fetchone()
-        s = self.sc.site("provenance", self.cid(site), path[0] if path else site.file, bid, line,
+        files = self.sc.files_of(bid)
+        s = self.sc.site("provenance", self.cid(site), files[0][1] if files else site.file, bid, line,
                          col, caller, name, op="arg", value=args[idx], write_kind="argument")
         return [self.node(s, f"argument {idx + 1} ({name}) of {site.function}()", level, ctx)]
 

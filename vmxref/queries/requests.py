@@ -214,9 +214,7 @@ def _sites(sc: Scope, kind: str, const: str, rows, **extra) -> list[Site]:
     files = {}
     for bid, func, line, col, callee, guard_end in rows:
         if bid not in files:
-            files[bid] = sc.conn.execute(
-                f"SELECT corpus_id, path FROM file WHERE blob_id = ? AND corpus_id IN ({sc._in})",
-                (bid,)).fetchall()
+            files[bid] = sc.files_of(bid)
         for cid, path in files[bid]:
             out.append(sc.site(kind, cid, path, bid, line, col, func, const, via=callee, **extra))
     return sorted(out, key=Site.key)
@@ -339,9 +337,7 @@ def deferred_into(sc: Scope, func: str, line: int = 0) -> list[Edge]:
                 tested.update(t for t in _TOKEN.findall(a[i]) if t.isupper())
     for const in sorted(tested):
         for bid, rfunc, line, col, callee, _g in _const_calls(sc, const, api.setters):
-            for cid, path in sc.conn.execute(
-                    f"SELECT corpus_id, path FROM file WHERE blob_id = ? AND corpus_id IN ({sc._in})",
-                    (bid,)):
+            for cid, path in sc.files_of(bid):
                 out.append(Edge(cid, path, bid, line, col, rfunc, func, "deferred",
                                 f"{const} via {callee}"))
     out.sort(key=edge_order)

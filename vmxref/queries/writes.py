@@ -229,7 +229,7 @@ class _Inner:
 
     __slots__ = ("fields", "structs")
 
-    def __init__(self, fields: list[str], structs: list[str]) -> None:
+    def __init__(self, fields: list[str], structs: list[str | None]) -> None:
         self.fields, self.structs = fields, structs
 
 
@@ -254,13 +254,20 @@ def _readings(sc: Scope, tr: TypeResolver, struct: str | None,
         return [r for s in owners for r in _readings(sc, tr, s, fields)]
     _require_member(sc, tr, struct, fields[0])
     out: list[tuple[str | None, list[str], _Inner | None]] = [(struct, fields, None)]
+    inner = _structs_along(tr, struct, fields)
+    if len(fields) > 1 and inner[-1] is not None:
+        out.append((inner[-1], fields[-1:], _Inner(fields, inner)))
+    return out
+
+
+def _structs_along(tr: TypeResolver, struct: str, fields: list[str]) -> list[str | None]:
+    """The structs the members of the path lead through: for kvm.[arch, kvmclock_offset],
+    [kvm_arch] (the type of each member but the last; None once one does not resolve)."""
+    out: list[str | None] = []
     cur: str | None = struct
-    inner = []
     for f in fields[:-1]:
         cur = tr.struct_of(tr.field_type(cur, f)) if cur else None
-        inner.append(cur)
-    if cur is not None and len(fields) > 1:
-        out.append((cur, fields[-1:], _Inner(fields, inner)))
+        out.append(cur)
     return out
 
 
@@ -301,9 +308,7 @@ def _path_owners(sc: Scope, tr: TypeResolver, fields: list[str]) -> list[str]:
     owners = []
     for scope in sorted({r[3] for r in sc.rows("sym", "t.name = ? AND t.kind = 'field'",
                                                 (fields[0],), "t.scope")}):
-        cur: str | None = scope
-        for f in fields[:-1]:
-            cur = tr.struct_of(tr.field_type(cur, f)) if cur else None
+        cur = _structs_along(tr, scope, fields)[-1]
         if cur is not None and tr.field_type(cur, fields[-1]) is not None:
             owners.append(scope)
     return owners
@@ -338,7 +343,7 @@ def _const_param(sc: Scope, op: str, value: str) -> bool:
 
 
 def _read_only_param(sc: Scope, callee: str, pos: int, depth: int) -> bool:
-    memo = sc.__dict__.setdefault("_read_only_params", {})
+    memo = sc.memo("_read_only_params")
     key = (callee, pos)
     if key not in memo:
         memo[key] = False  # (recursion)
@@ -353,7 +358,8 @@ def _reads_only(sc: Scope, callee: str, pos: int, depth: int) -> bool:
                      "t.flags, t.name")
     if any((flags or 0) & 2 for _c, _p, _b, flags, _n in params):
         return True
-    defs = {r[2] for r in sc.rows("sym", "t.name = ? AND t.kind = 'function'", (callee,), "1")}
+    from vmxref.queries.edges import graph
+    defs = set(graph(sc).definitions(callee))
     names = {n for _c, _p, b, _f, n in params if b in defs and n}
     if not defs or len(names) != 1 or depth <= 0:
         return False  # not defined here (or oddly): an out-parameter as far as we know
@@ -389,7 +395,6 @@ def _read_only_positions(sc: Scope, callee: str) -> tuple[int, ...]:
 def _read_only_args(sc: Scope):
     cached = getattr(sc, "_read_only_args", None)
     if cached is None:
-        import re
         from vmxref.queries.edges import _profile_section
         table = _profile_section(sc, "writes").get("read_only_args", {})
         exact = {k: tuple(v) for k, v in table.items() if "*" not in k}
