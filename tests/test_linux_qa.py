@@ -220,3 +220,26 @@ def test_the_address_handed_to_a_corpus_function_that_only_reads_is_a_read(lq):
     assert w == [380], w  # fix_poke writes through it; fix_peek / fix_peek_twice only read
     kinds = {r["line"]: r["ref_kind"] for r in lq("refs hv_clock")[1] if r["line"] > 370}
     assert kinds == {378: "addr", 379: "addr", 380: "write"}, kinds
+
+
+def test_callers_of_a_callback_called_outside_the_corpus_show_where_it_is_stored(lq):
+    """No call goes through hrtimer.function or clocksource.read in the corpus: `callers`
+    shows the stores (kind 'stored', the type of the outside struct named), and a path never
+    crosses them."""
+    code, rows, out = lq("callers fix_timer_fn")
+    assert code == 0 and [(r["line"], r["function"], r["edge"], r["via"]) for r in rows] == [
+        (397, "fix_timer_setup", "stored", "hrtimer.function, no call through it in the corpus")]
+    code, rows, out = lq("callers fix_clock_read")
+    assert [(r["line"], r["function"], r["edge"]) for r in rows] == [(407, "", "stored")], out
+    assert rows[0]["via"].startswith("clocksource.read,")
+    code, _rows, out = lq("path fix_timer_setup -> fix_timer_fn")
+    assert code == 1, out
+
+
+def test_a_name_of_another_indexed_corpus_says_which(lq, tmp_path):
+    d = lq.index
+    api.index(str(Path(__file__).parent / "fixtures" / "vbox"), "virtualbox-vmm@fix", d,
+              procs=1, fulltext=False)
+    r = CliRunner().invoke(cli, ["callers", "TMR3FixInit", "--corpus", "linux-kvm@qa",
+                                 "--index", str(d)])
+    assert r.exit_code == 2 and "It is in virtualbox-vmm@fix: choose it with --corpus" in r.output

@@ -46,7 +46,8 @@ class Record:
 
 
 # Edge kinds of the call graph, shown in paths and reports.
-EDGE_KINDS = ("direct", "ops-table", "static-call", "pointer", "registered", "deferred", "macro")
+EDGE_KINDS = ("direct", "ops-table", "static-call", "pointer", "registered", "deferred", "macro",
+              "stored")
 
 
 class Hop(Record):

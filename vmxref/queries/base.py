@@ -107,12 +107,19 @@ class Scope:
         raise UnknownSymbol(f"no symbol {name!r} in {self.label()}.{self.suggest(name)}")
 
     def suggest(self, name: str) -> str:
+        """" Did you mean ...?" — or, when `name` is known in other indexed corpus versions,
+        which ones (a suggestion of the name itself would read as a riddle)."""
+        elsewhere = sorted({"@".join(self.store.corpus_label(cid)) for (cid,) in self.conn.execute(
+            "SELECT DISTINCT f.corpus_id FROM sym t CROSS JOIN file f ON f.blob_id = t.blob_id "
+            f"WHERE t.name = ? AND f.corpus_id NOT IN ({self._in})", (name,))})
+        if elsewhere:
+            return f" It is in {', '.join(elsewhere)}: choose it with --corpus."
         pre = name[:3]
         cands = [r[0] for r in self.conn.execute(
             "SELECT DISTINCT name FROM sym WHERE name >= ? AND name < ? LIMIT 20000",
             (pre, pre + "\uffff"))]
         import difflib  # only for the "did you mean" of an unknown name
-        near = difflib.get_close_matches(name, cands, n=3, cutoff=0.75)
+        near = difflib.get_close_matches(name, [c for c in cands if c != name], n=3, cutoff=0.75)
         return f" Did you mean {', '.join(near)}?" if near else ""
 
 

@@ -7,7 +7,9 @@ from vmxref.queries.base import Scope, sort_sites
 
 
 def callers(sc: Scope, func: str, depth: int = 1) -> list[Site]:
-    """Call sites that reach `func`: direct calls and resolved indirect ones, up to `depth` levels."""
+    """Call sites that reach `func`: direct calls and resolved indirect ones, up to `depth`
+    levels; and where a function is stored as a callback that no call of the corpus goes
+    through (edge 'stored': the caller is outside the corpus; not followed further)."""
     sc.require(func)
     out: list[Site] = []
     seen = {func}
@@ -23,6 +25,9 @@ def callers(sc: Scope, func: str, depth: int = 1) -> list[Site]:
                 if e.caller and e.caller not in seen:
                     seen.add(e.caller)
                     nxt.append(e.caller)
+            for e in edges.graph(sc).stored_only(target):  # hooked, called from outside
+                out.append(sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
+                                   target, edge=e.kind, via=e.via, depth=level))
         frontier = nxt
     return sorted(out, key=lambda s: (s.extra["depth"], s.key()))
 

@@ -10,6 +10,8 @@ Edge kinds (each indirect edge says how it was resolved in `via`):
 - pointer     a call through a table element (`handlers[reason](vcpu)`) or through a
               function-pointer parameter (`do_msr(...)` in `__msr_io`, bound by its callers)
 - registered  a function handed to another function as a value (`INIT_DELAYED_WORK(&w, fn)`)
+- stored      (not a call: `Graph.stored_only`) a function stored in a member or table that
+              no call of the corpus goes through, for `callers` to show where it is hooked
 """
 from __future__ import annotations
 
@@ -62,6 +64,7 @@ class Graph:
         self._param_calls: dict[tuple[str, int, int], list[tuple]] = {}
         self._defs: dict[str, list[int]] = {}
         self._bindings: dict[str, list[tuple[str, str | None, str]]] = {}
+        self._dangling: dict[str, list[tuple[str, str | None, str]]] = {}  # see stored_only
         # rows of into()'s three look-ups fetched ahead for many functions (see prefetch)
         self._pre_direct: dict[str, list[tuple]] = {}
         self._pre_bound: dict[str, list[tuple]] = {}
@@ -192,6 +195,32 @@ class Graph:
             self._into[func] = self._compute_into(func)
         return self._into[func]
 
+    def stored_only(self, func: str) -> list[Edge]:
+        """Edges of kind 'stored': the places `func` is stored as a value (a member, a table)
+        that no call of the asked versions goes through — a callback the code outside the
+        corpus calls (`timer.function = apic_timer_fn` for the hrtimer core, `.read =
+        kvm_clock_get_cycles` for the clocksource core). Not calls: paths never cross them."""
+        self.into(func)
+        out = []
+        for slot, cont, where in self._dangling.get(func, []):
+            path, _, line = where.rpartition(":")
+            for cid, rpath, bid, col, storer, chain_t in self.sc.rows(
+                    "assign", "t.value IN (?, ?) AND t.line = ? AND t.kind != 'out-param'",
+                    (func, "&" + func, int(line)), "t.col, t.func, t.chain"):
+                if rpath != path:
+                    continue
+                chain = list(parse_chain(chain_t))
+                if cont:
+                    label = f"{cont}.{slot}"
+                elif all(x in ("[]", "*") or x.startswith("#") for x in chain[1:]):
+                    label = f"{slot}[]"  # an array of handlers
+                else:  # a member of a struct defined outside the corpus (hrtimer.function)
+                    owner = self.types.receiver_type(bid, storer, chain) if len(chain) > 1 else None
+                    label = f"{owner}.{slot}" if owner else slot
+                out.append(Edge(cid, path, bid, int(line), col, storer, func, "stored",
+                                f"{label}, no call through it in the corpus"))
+        return _dedup(out)
+
     def has_callers(self, func: str) -> bool:
         """Is `func` called at all? (A direct call answers without computing every edge.)"""
         if func in self._into:
@@ -251,6 +280,7 @@ class Graph:
             for cid, path, bid, line, col, caller, via in self._macro_users(macro, 3):
                 out.append(Edge(cid, path, bid, line, col, caller, func, "macro",
                                 f"{via} calls {func}"))
+        dangling = []
         for slot, cont, where in self.bindings_of(func):
             through = self._calls_through(slot, cont, func, where)
             if not through and (func, slot, cont, where) in self._in_tables:
@@ -258,7 +288,10 @@ class Graph:
                 for slot2, cont2, where2 in self._copies(slot, cont, where.rpartition(":")[0]):
                     through += self._calls_through(slot2, cont2, func,
                                                    f"{where}, copied at {where2}")
+            if not through:
+                dangling.append((slot, cont, where))
             out += through
+        self._dangling[func] = dangling
         out += self._passed_as_value(func)
         return _dedup(out)
 

@@ -22,6 +22,7 @@ EDGE_STYLES: dict[str, tuple[str, str, str]] = {
     "registered": ("#238b23", "4 4", "registered callback"),
     "deferred": ("#c62828", "12 4", "deferred request"),
     "macro": ("#7a5230", "1 3", "macro"),
+    "stored": ("#238b23", "1 5", "stored callback, called outside the corpus"),
 }
 _UNKNOWN = ("#777777", "3 2", "other")
 
