@@ -236,10 +236,34 @@ def test_callers_of_a_callback_called_outside_the_corpus_show_where_it_is_stored
     assert code == 1, out
 
 
-def test_a_name_of_another_indexed_corpus_says_which(lq, tmp_path):
-    d = lq.index
+def test_a_name_of_another_indexed_corpus_says_which(tmp_path):
+    d = tmp_path / "two"
+    api.index(str(FIX), "linux-kvm@qa", d, procs=1, fulltext=False)
     api.index(str(Path(__file__).parent / "fixtures" / "vbox"), "virtualbox-vmm@fix", d,
               procs=1, fulltext=False)
     r = CliRunner().invoke(cli, ["callers", "TMR3FixInit", "--corpus", "linux-kvm@qa",
                                  "--index", str(d)])
     assert r.exit_code == 2 and "It is in virtualbox-vmm@fix: choose it with --corpus" in r.output
+
+
+@pytest.mark.parametrize("query, lines", [
+    ("writes ms_fix_tsc_page.tsc_sequence", [419]),
+    ("writes fix_hv.tsc_ref.tsc_sequence", [419]),
+    ("writes ms_fix_tsc_page.tsc_scale", [420]),  # not other_fix_page's tsc_scale (421)
+    ("writes tsc_scale", [420, 421]),
+    ("reads ms_fix_tsc_page.tsc_sequence", [422]),
+])
+def test_members_of_a_struct_defined_outside_the_corpus_are_matched_by_declared_type(lq, query, lines):
+    assert _lines(lq, query) == lines
+    code, rows, out = lq(query)
+    if query.startswith("writes ms_fix"):
+        assert {r["container"] for r in rows} == {"ms_fix_tsc_page"}, out
+
+
+def test_def_of_a_name_defined_outside_the_corpus_says_it_is_used(lq):
+    code, rows, out = lq("def ms_fix_tsc_page")
+    assert code == 1 and rows == []
+    assert "ms_fix_tsc_page is not defined in the indexed files of linux-kvm@qa (it is used 2 " \
+           "times: `vmxref refs ms_fix_tsc_page`)" in out
+    code, _rows, out = lq("def fix_clock_read")
+    assert code == 0 and "not defined" not in out

@@ -163,8 +163,8 @@ def _run_and_print(query: str, index_dir, corpus, as_json) -> None:
     sites = api.run_query(sc, query)
     sessions.record_if_active(query, sc, sites)
     render_sites(sites, as_json, click.echo)
-    from vmxref.queries.engine import cut_note
-    note = cut_note(query, sites)
+    from vmxref.queries.engine import note as side_note
+    note = side_note(sc, query, sites)
     if note:
         click.echo(note, err=True)
     sys.exit(EXIT_RESULTS if sites else EXIT_EMPTY)

@@ -136,8 +136,8 @@ def run_fast(query: str, corpus: str | None, index: str | None, as_json: bool) -
     out = sys.stdout
     render_sites(sites, as_json, lambda line: out.write(line + "\n"))
     out.flush()
-    from vmxref.queries.engine import cut_note
-    note = cut_note(query, sites)
+    from vmxref.queries.engine import note as side_note
+    note = side_note(sc, query, sites)
     if note:
         print(note, file=sys.stderr)
     return 0 if sites else 1

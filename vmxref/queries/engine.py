@@ -95,12 +95,21 @@ def _search(sc, a):
 SEARCH_LIMIT = 50  # best matches a search keeps unless `| limit N` asks for more
 
 
-def cut_note(query: str, sites: list) -> str | None:
-    """What the command line says (on stderr) when a search stopped at its default limit."""
+def note(sc: Scope, query: str, sites: list) -> str | None:
+    """What the command line says on stderr beside the results: that a search stopped at its
+    default limit; that a name asked with `def` is only used, defined outside the indexed
+    files (an empty answer that would read as "no such thing")."""
     q = query.lstrip()
     if q.startswith("search") and len(sites) >= SEARCH_LIMIT and "limit" not in q.split("|", 1)[-1]:
         return (f"vmxref: the {SEARCH_LIMIT} best matches are shown; add `| limit N` to the query "
                 f"for more")
+    if not sites and q.startswith("def "):
+        name = q.split()[1] if len(q.split()) > 1 else ""
+        n = len(sc.rows("ref", "t.name = ?", (name,), "1", limit=1000)) if name else 0
+        if n:
+            many = "1000 or more" if n >= 1000 else str(n)
+            return (f"vmxref: {name} is not defined in the indexed files of {sc.label()} (it is "
+                    f"used {many} times: `vmxref refs {name}`)")
     return None
 
 

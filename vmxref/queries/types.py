@@ -213,15 +213,19 @@ class TypeResolver:
         td = self.typedef(base)
         return td is not None and td != base and self.is_array(td, depth + 1)
 
-    def struct_path(self, blob_id: int, func: str, chain: list[str]) -> list[str] | None:
+    def struct_path(self, blob_id: int, func: str, chain: list[str],
+                    outside: bool = False) -> list[str] | None:
         """Qualified names of every member in the chain: ['VM.tm', 'TM.s', ...] (None if unresolved).
 
         `[]` and `*` step into elements; a positional initializer index `#N` is an element of
-        an array type, or else the N-th member of the struct.
+        an array type, or else the N-th member of the struct. With `outside`, the last member
+        may belong to a struct defined outside the corpus, named by the declared type
+        (`hv->tsc_ref.tsc_scale`: ['kvm_hv.tsc_ref', 'ms_hyperv_tsc_page.tsc_scale']).
         """
         t = self.base_type(blob_id, func, chain[0])
         out: list[str] = []
-        for s in chain[1:]:
+        last = len(chain) - 1
+        for i, s in enumerate(chain[1:], start=1):
             if s in ("[]", "*"):
                 t = t[:-2] if t and t.endswith("[]") else (t[:-1] if t and t.endswith("*") else t)
                 continue
@@ -230,6 +234,10 @@ class TypeResolver:
                 continue
             cur = self.struct_of(t)
             if cur is None:
+                named = self.named_type(t) if outside and i == last and s[0] != "#" else None
+                if named and not self.is_struct(named):
+                    out.append(f"{named}.{s}")
+                    break
                 return None
             name = self.positional_name(cur, int(s[1:])) if s.startswith("#") else s
             if name is None:

@@ -22,7 +22,22 @@ def _asked(sc: Scope, tr: TypeResolver, target) -> tuple[str | None, list[str]]:
     parts = ([target.struct] if target.struct else []) + list(target.fields)
     if len(parts) > 1 and (tr.is_struct(parts[0]) or tr.struct_of(parts[0])):
         return (tr.struct_of(parts[0]) or parts[0]), parts[1:]
+    if len(parts) > 1 and _outside_struct(sc, parts[0]):
+        return parts[0], parts[1:]
     return None, parts
+
+
+def _outside_struct(sc: Scope, name: str) -> bool:
+    """Is `name` a struct defined outside the corpus but declared as the type of something
+    in it (`struct ms_hyperv_tsc_page tsc_ref;`), and no member name?"""
+    if not name.isidentifier() or sc.rows("sym", "t.name = ? AND t.kind = 'field'", (name,),
+                                          "1", limit=1):
+        return False
+    for t in (name, name + "*", name + "[]", name + "**"):
+        if sc.rows("sym", "t.type = ? AND t.kind IN ('field', 'param', 'local', 'global')",
+                   (t,), "1", limit=1):
+            return True
+    return False
 
 
 def _match(qual: list[str], struct: str | None, fields: list[str]) -> str | None:
@@ -274,7 +289,7 @@ def _structs_along(tr: TypeResolver, struct: str, fields: list[str]) -> list[str
 def _within(sc: Scope, tr: TypeResolver, bid: int, func: str, chain: list[str],
             inner: _Inner) -> bool:
     """May this member chain designate the asked path (see _readings)?"""
-    qual = tr.struct_path(bid, func, chain)
+    qual = tr.struct_path(bid, func, chain, outside=True)
     if not qual:
         return False
     names = [q.rpartition(".")[2] for q in qual]
@@ -432,7 +447,7 @@ def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
             return None
         return sc.site("write", cid, path, bid, line, col, func, symbol, op=op, value=value,
                        container="", write_kind=kind, target=chain[0][2:])
-    qual = tr.struct_path(bid, func, chain)
+    qual = tr.struct_path(bid, func, chain, outside=True)
     if qual is None:
         if struct is not None or kind == "whole-object" or field != fields[-1]:
             return None
@@ -566,7 +581,7 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
         chain = list(parse_chain(chain_t)) + [fields[-1]]
         if inner is not None and not _within(sc, tr, bid, func, chain, inner):
             continue
-        qual = tr.struct_path(bid, func, chain)
+        qual = tr.struct_path(bid, func, chain, outside=True)
         if qual is None:
             if struct is None:
                 out.append(sc.site("read", cid, path, bid, line, col, func, symbol, container="?",
