@@ -123,3 +123,23 @@ def test_logline_of_a_logfunc_statement_includes_the_function_name(vbox):
 def test_a_parameter_named_like_a_function_is_not_the_function(vbox):
     rows = vbox("callers fixWorker")
     assert [(r["function"], r["edge"]) for r in rows] == [("fixStartWorker", "registered")], rows
+
+
+def test_writes_made_in_a_macro_body_are_writes_where_the_macro_is_used(vbox):
+    """TMFIX_SET_STATE(pTimer, 3) writes pTimer->enmState (either definition of the macro),
+    TMFIX_COUNT_FIRE(pVM->tm.s.pTimers) increments a member reached through the argument;
+    the value names the arguments; a test of the state (TMFIX_IS_STATE) is no write."""
+    rows = vbox("writes TMTIMER.enmState")
+    assert [(r["line"], r["write_kind"], r["function"]) for r in rows] == [
+        (97, "out-param", "TMR3FixTimerStop")]
+    assert rows[0]["value"].endswith("&(pTimer)->enmState, 3)")
+    assert [(r["line"], r["op"]) for r in vbox("writes TMTIMER.cFires")] == [(98, "++")]
+    rows = vbox("writes TMTIMER.u64Expire")
+    assert [(r["line"], r["value"]) for r in rows] == [(99, "(pVM->tm.s.u64VirtualSync) + 1")]
+
+
+def test_an_inline_function_that_writes_in_assembly_is_no_reader(vbox):
+    """ASMFixXchgU32 writes through its parameter in inline assembly, ASMFixWriteBool hands
+    its pointer on behind a cast: both write; ASMFixReadU32 only reads."""
+    assert [r["line"] for r in vbox("writes TM.fFixCatchUp")] == [104]
+    assert [r["line"] for r in vbox("writes TM.cFixTicks")] == [105]

@@ -519,6 +519,7 @@ def _macro(cx: _Ctx, nm, kind: str) -> None:
     if params is not None and val is not None:  # a function-like macro: what its body does
         own = [cx.name(p) for p in params.named_children if p.type != "comment"]
         _macro_calls(cx, name, own, val)
+        _macro_writes(cx, name, own, val)
         _initializer_macro(cx, name, own, val)
         _pasting_macro(cx, name, own, val)
 
@@ -613,6 +614,116 @@ def _macro_calls(cx: _Ctx, name: str, own: list[str], val) -> None:
         seen.add(callee)
         line = line0 + body.count("\n", 0, m.start())
         cx.f.calls.append((line, 0, name, callee, "macro", None, "[]", line, None))
+
+
+_ASSIGN_OP = re.compile(r"\s*((?:[-+*/%&|^]|<<|>>)?=)(?!=)|\s*(\+\+|--)")
+_MEMBER_STEP = re.compile(r"\s*(?:->|\.)\s*([A-Za-z_]\w*)|\s*\[[^\[\]]*\]")
+
+
+def _macro_writes(cx: _Ctx, name: str, own: list[str], val) -> None:
+    """Members a function-like macro's body writes through one of its parameters
+    (`#define TM_SET_STATE(pTimer, s) ASMAtomicWriteU32(..&(pTimer)->enmState, s)`): assign
+    rows of the macro (`func` = its name) whose chain starts at `a:N`, the N-th argument,
+    which `writes` puts in place at each use of the macro. Read from the text, as
+    _macro_calls does: assignments, ++/--, and `&(param)->member` handed to a call."""
+    body = cx._srcs[val.start_byte:min(val.end_byte, val.start_byte + 8000)]
+    if "->" not in body and "." not in body:
+        return
+    body = _NOT_CODE.sub(lambda m: " " * len(m.group()), body)
+    params = [p for p in own if p.isidentifier()]
+    if not params:
+        return
+    line0, col0 = cx.pos(val)
+    for m in re.finditer(r"\b(" + "|".join(map(re.escape, params)) + r")\b", body):
+        i, j = m.start(), m.end()
+        k = j
+        while k < len(body) and body[k] in " \t":
+            k += 1
+        if k < len(body) and body[k] == ")" and body[:i].rstrip().endswith("("):
+            k += 1  # `(pTimer)`
+            i = body[:i].rstrip().rfind("(")
+        steps = []
+        while (sm := _MEMBER_STEP.match(body, k)) is not None:
+            steps.append(sm.group(1) or "[]")
+            k = sm.end()
+        if not steps or steps[-1] == "[]":
+            continue
+        chain = [f"a:{own.index(m.group(1))}", *steps]
+        before = body[:i].rstrip(" \t(")
+        op = _ASSIGN_OP.match(body, k)
+        if op is not None and op.group(1):
+            opt, kind = op.group(1), "assign" if op.group(1) == "=" else "compound"
+            value = _expr_text(body, op.end())
+        elif op is not None or before.endswith(("++", "--")):
+            opt, kind, value = (op.group(2) if op is not None else before[-2:]), "incdec", ""
+        elif before.endswith("&") and not before.endswith("&&"):
+            call = _enclosing_call(body, i)
+            if call is None:
+                continue
+            callee, idx, ctext = call
+            opt, kind, value = f"&{idx}", "out-param", ctext
+        else:
+            continue
+        nl = body.rfind("\n", 0, m.start())
+        line = line0 + body.count("\n", 0, m.start())
+        col = (col0 + m.start()) if nl < 0 else m.start() - nl
+        cx.f.assigns.append((line, col, name, steps[-1], _jlist(chain), opt,
+                             " ".join(value.replace("\\\n", " ").split()), kind))
+
+
+def _expr_text(body: str, start: int) -> str:
+    """The expression from `start` to the `;`, `,` or unbalanced `)` that ends it."""
+    depth = 0
+    for k in range(start, len(body)):
+        ch = body[k]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                return body[start:k]
+            depth -= 1
+        elif ch in ";," and depth == 0:
+            return body[start:k]
+    return body[start:]
+
+
+def _args_text(body: str, start: int) -> str:
+    """The text from `start` to the `)` that closes the argument list opened before it."""
+    depth = 0
+    for k in range(start, len(body)):
+        ch = body[k]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                return body[start:k]
+            depth -= 1
+    return body[start:]
+
+
+def _enclosing_call(body: str, at: int) -> tuple[str, int, str] | None:
+    """(callee, 1-based argument index, call text) of the call whose argument list holds
+    the offset `at` of a macro body, or None (not an argument of a named call)."""
+    depth, commas = 0, 0
+    for k in range(at - 1, -1, -1):
+        ch = body[k]
+        if ch in ")]}":
+            depth += 1
+        elif ch in "([{":
+            if depth == 0:
+                if ch != "(":
+                    return None
+                head = body[:k].rstrip()
+                mm = re.search(r"([A-Za-z_]\w*)$", head)
+                if mm is None or mm.group(1) in _NOT_CALLS:
+                    return None
+                end = _args_text(body, k + 1)
+                text = f"{mm.group(1)}({' '.join(end.replace(chr(92), ' ').split())})"
+                return mm.group(1), commas + 1, text[:200]
+            depth -= 1
+        elif ch == "," and depth == 0:
+            commas += 1
+    return None
 
 
 # --- declarations and initializers ------------------------------------------------------

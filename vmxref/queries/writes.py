@@ -79,7 +79,7 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
     index look-ups instead of scans of every write of the corpus.
     """
     cols = "t.line, t.col, t.func, t.field, t.chain, t.op, t.value, t.kind"
-    rows = sc.rows("assign", "t.field = ?", (fields[-1],), cols)
+    rows = _at_macro_uses(sc, sc.rows("assign", "t.field = ?", (fields[-1],), cols))
     if struct is not None and (kinds is None or "whole-object" in kinds):
         rows += _whole_var_rows(sc, tr, struct, cols)
     seen = {(r[0], r[1], r[3], r[4]) for r in rows}
@@ -98,6 +98,69 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
         rows += [r for r in whole if (r[0], r[1], r[3], r[4]) not in seen
                  and r[3] != fields[-1]]
     return rows
+
+
+def _at_macro_uses(sc: Scope, rows: list[tuple]) -> list[tuple]:
+    """`rows` with each write made in a function-like macro's body (chain `a:N`, through its
+    N-th parameter) replaced by a row per use of the macro: the argument's chain put in
+    place, the parameters in the value replaced by the arguments (`TM_SET_STATE(pTimer,
+    TMTIMERSTATE_STOPPED)` writes pTimer->enmState, with TMTIMERSTATE_STOPPED)."""
+    out = []
+    for row in rows:
+        chain_t = row[7] or ""
+        if not chain_t.startswith('["a:'):
+            out.append(row)
+            continue
+        macro, chain = row[5], parse_chain(chain_t)
+        idx, params = int(chain[0][2:]), _macro_params(sc, macro)
+        for cid, path, bid, line, col, func, args_t in _macro_call_sites(sc, macro):
+            args = json.loads(args_t)
+            base = _arg_chain(args[idx]) if idx < len(args) else None
+            if base is None:
+                continue
+            value = row[9] or ""
+            for p, a in zip(params, args):
+                value = re.sub(rf"\b{re.escape(p)}\b", lambda _m, a=a: a, value)
+            out.append((cid, path, bid, line, col, func, row[6],
+                        json.dumps([*base, *chain[1:]]), row[8], value, row[10]))
+    return out
+
+
+def _macro_call_sites(sc: Scope, macro: str) -> list[tuple]:
+    memo = sc.memo("_macro_call_sites")
+    if macro not in memo:
+        memo[macro] = sc.rows("call", "t.callee = ? AND t.kind = 'direct'", (macro,),
+                              "t.line, t.col, t.func, t.args")
+    return memo[macro]
+
+
+def _macro_params(sc: Scope, macro: str) -> list[str]:
+    """Parameter names of a function-like macro (from its definition's text, `(a, b) body`)."""
+    for (text,) in sc.conn.execute("SELECT text FROM sym WHERE name = ? AND kind = 'macro' "
+                                   "AND text LIKE '(%' LIMIT 1", (macro,)):
+        return [p.strip() for p in text[1:text.find(")")].split(",")]
+    return []
+
+
+_ARG = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\[\]]*\])*")
+_ARG_STEP = re.compile(r"[A-Za-z_]\w*|\[[^\[\]]*\]")
+_CAST = re.compile(r"\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*(?=[&A-Za-z_(])")
+
+
+def _arg_chain(text: str) -> list[str] | None:
+    """Chain of a macro argument written as a variable or member path (`pTimer`,
+    `&pVM->tm.s`, `(PTMTIMER)pv`): None for anything else (a call, arithmetic)."""
+    t = text.strip()
+    for _ in range(4):
+        t = _CAST.sub("", t, count=1) if _CAST.match(t) else t
+        if t.startswith("&"):
+            t = t[1:].strip()
+        if t.startswith("(") and t.endswith(")") and _ARG.fullmatch(t[1:-1].strip()):
+            t = t[1:-1].strip()
+    if not _ARG.fullmatch(t):
+        return None
+    steps = _ARG_STEP.findall(t)
+    return [f"v:{steps[0]}", *("[]" if s.startswith("[") else s for s in steps[1:])]
 
 
 _CAP = 5000  # beyond this many names a narrowed look-up costs more than the scan
@@ -379,6 +442,9 @@ def _reads_only(sc: Scope, callee: str, pos: int, depth: int) -> bool:
     if not defs or len(names) != 1 or depth <= 0:
         return False  # not defined here (or oddly): an out-parameter as far as we know
     pname = names.pop()
+    if any(_inline_asm(sc, bid, callee) for bid in defs):
+        return False  # (ASMAtomicXchgU32: the asm writes through it, unseen)
+    handed = re.compile(rf"(?:\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*)*\(?\s*{re.escape(pname)}\s*\)?")
     for bid in defs:  # every definition: no write through the parameter, no hand-over
         for chain, in sc.conn.execute(
                 "SELECT chain FROM assign WHERE blob_id = ? AND func = ? AND chain LIKE ? "
@@ -389,10 +455,23 @@ def _reads_only(sc: Scope, callee: str, pos: int, depth: int) -> bool:
                 "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND args LIKE ?",
                 (bid, callee, f"%{pname}%")):
             for i, a in enumerate(json.loads(args)):
-                if re.fullmatch(rf"\(?\s*{re.escape(pname)}\s*\)?", a) and not (
+                if handed.fullmatch(a) and not (
                         nxt.isidentifier() and _read_only_param(sc, nxt, i, depth - 1)):
                     return False  # handed on to a call that may write through it
     return True
+
+
+_ASM = re.compile(r"\b(?:__asm__|__asm|asm)\b")
+
+
+def _inline_asm(sc: Scope, bid: int, func: str) -> bool:
+    """Does the definition of `func` in that blob hold inline assembly?"""
+    lines = sc.store.lines(bid)
+    for line, end in sc.conn.execute("SELECT line, end_line FROM sym WHERE blob_id = ? AND "
+                                     "name = ? AND kind = 'function'", (bid, func)):
+        if any(_ASM.search(t) for t in lines[line - 1:end or line]):
+            return True
+    return False
 
 
 def _read_only_positions(sc: Scope, callee: str) -> tuple[int, ...]:
