@@ -620,12 +620,20 @@ _ASSIGN_OP = re.compile(r"\s*((?:[-+*/%&|^]|<<|>>)?=)(?!=)|\s*(\+\+|--)")
 _MEMBER_STEP = re.compile(r"\s*(?:->|\.)\s*([A-Za-z_]\w*)|\s*\[[^\[\]]*\]")
 
 
+# In a macro body an address handed to a call is a write only when the callee says so by
+# its name (ASMAtomicWriteU32, ASMAtomicOrU64, set_bit, spin_lock_init): a macro is used in
+# many places, and `&(kvm)->vcpu_array` handed to an iterator would be a write at each.
+_WRITER_NAME = re.compile(r"(?i:write|set|xchg|store|inc|dec|add|sub|clear|zero|init|fill|"
+                          r"copy|swap|put|reset)|Or[US]|And[US]")
+
+
 def _macro_writes(cx: _Ctx, name: str, own: list[str], val) -> None:
     """Members a function-like macro's body writes through one of its parameters
     (`#define TM_SET_STATE(pTimer, s) ASMAtomicWriteU32(..&(pTimer)->enmState, s)`): assign
     rows of the macro (`func` = its name) whose chain starts at `a:N`, the N-th argument,
     which `writes` puts in place at each use of the macro. Read from the text, as
-    _macro_calls does: assignments, ++/--, and `&(param)->member` handed to a call."""
+    _macro_calls does: assignments, ++/--, and `&(param)->member` handed to a call whose
+    name says it writes (_WRITER_NAME)."""
     body = cx._srcs[val.start_byte:min(val.end_byte, val.start_byte + 8000)]
     if "->" not in body and "." not in body:
         return
@@ -661,6 +669,8 @@ def _macro_writes(cx: _Ctx, name: str, own: list[str], val) -> None:
             if call is None:
                 continue
             callee, idx, ctext = call
+            if not _WRITER_NAME.search(callee):
+                continue  # (an iterator, a test, a read: every use of the macro would count)
             opt, kind, value = f"&{idx}", "out-param", ctext
         else:
             continue
