@@ -625,6 +625,7 @@ _MEMBER_STEP = re.compile(r"\s*(?:->|\.)\s*([A-Za-z_]\w*)|\s*\[[^\[\]]*\]")
 # many places, and `&(kvm)->vcpu_array` handed to an iterator would be a write at each.
 _WRITER_NAME = re.compile(r"(?i:write|set|xchg|store|inc|dec|add|sub|clear|zero|init|fill|"
                           r"copy|swap|put|reset)|Or[US]|And[US]")
+_ASKER_NAME = re.compile(r"(?:Is|Has|Get|Query)[A-Z]|(?:^|_)(?:is|has|get)_")  # IsInterceptSet
 
 
 def _macro_writes(cx: _Ctx, name: str, own: list[str], val) -> None:
@@ -669,7 +670,7 @@ def _macro_writes(cx: _Ctx, name: str, own: list[str], val) -> None:
             if call is None:
                 continue
             callee, idx, ctext = call
-            if not _WRITER_NAME.search(callee):
+            if not _WRITER_NAME.search(callee) or _ASKER_NAME.search(callee):
                 continue  # (an iterator, a test, a read: every use of the macro would count)
             opt, kind, value = f"&{idx}", "out-param", ctext
         else:
