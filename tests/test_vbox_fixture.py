@@ -56,7 +56,8 @@ def test_function_passed_behind_a_cast_is_registered(vbox):
 
 
 def test_negated_flag_test_is_no_consumer(vbox):
-    got = {r["function"]: (r["runs"], r["guard_end"]) for r in vbox("consumes VMCPU_FF_TIMER")}
+    got = {r["function"]: (r["runs"], r["guard_end"]) for r in vbox("consumes VMCPU_FF_TIMER")
+           if r["function"] != "TMFixHaltLoop"}  # (tests of masks: see below)
     assert got == {"tmFixScheduleNotify": ([], None), "TMFixPoll": (["TMR3FixReset"], 30)}
     for site in vbox("raises VMCPU_FF_TIMER | paths"):
         for path in site["paths"]:
@@ -145,3 +146,16 @@ def test_an_inline_function_that_writes_in_assembly_is_no_reader(vbox):
     its pointer on behind a cast: both write; ASMFixReadU32 only reads."""
     assert [r["line"] for r in vbox("writes TM.fFixCatchUp")] == [104]
     assert [r["line"] for r in vbox("writes TM.cFixTicks")] == [105]
+
+
+def test_a_test_of_a_flag_mask_is_a_test_of_the_flags_its_define_holds(vbox):
+    """VMCPU_FF_FIX_WAKE_MASK holds VMCPU_FF_TIMER, VMCPU_FF_FIX_ALL_MASK holds that mask:
+    testing either consumes the timer flag; `~VMCPU_FF_TIMER` (in a mask or an argument)
+    is every flag but it; refs lists the uses inside #define bodies."""
+    rows = vbox("consumes VMCPU_FF_TIMER")
+    got = sorted((r["line"], r["via"]) for r in rows if r["file"] == ALL)
+    assert got == [(12, "VMCPU_FF_IS_SET"), (27, "VMCPU_FF_IS_SET"),
+                   (36, "VMCPU_FF_IS_ANY_SET (VMCPU_FF_FIX_WAKE_MASK)"),
+                   (38, "VMCPU_FF_IS_ANY_SET (VMCPU_FF_FIX_ALL_MASK)")], got
+    defines = [r["function"] for r in vbox("refs VMCPU_FF_TIMER kind define")]
+    assert defines == ["VMCPU_FF_FIX_WAKE_MASK", "VMCPU_FF_FIX_NOT_TIMER"]

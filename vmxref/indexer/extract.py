@@ -516,12 +516,36 @@ def _macro(cx: _Ctx, nm, kind: str) -> None:
     line, col = cx.pos(nm)
     name = cx.name(nm)
     cx.f.syms.append((name, kind, line, col, cx.eline(d), "", None, 0, 0, text.strip()))
+    own = ([cx.name(p) for p in params.named_children if p.type != "comment"]
+           if params is not None else [])
+    if val is not None:
+        _define_refs(cx, name, own, val)
     if params is not None and val is not None:  # a function-like macro: what its body does
-        own = [cx.name(p) for p in params.named_children if p.type != "comment"]
         _macro_calls(cx, name, own, val)
         _macro_writes(cx, name, own, val)
         _initializer_macro(cx, name, own, val)
         _pasting_macro(cx, name, own, val)
+
+
+_BODY_IDENT = re.compile(r"(?<![\w$#])[A-Za-z_]\w*(?![\w$])(?!\s*##)")
+
+
+def _define_refs(cx: _Ctx, name: str, own: list[str], val) -> None:
+    """Identifiers used in a #define's body, as references of kind 'define' whose `func` is
+    the macro (`refs VMCPU_FF_TIMER` finds the masks made of it; `consumes` reads them).
+    Parameters, keywords and pasted (`##`) or stringified (`#x`) tokens are left out."""
+    body = cx._srcs[val.start_byte:min(val.end_byte, val.start_byte + 8000)]
+    body = _NOT_CODE.sub(lambda m: " " * len(m.group()), body)
+    skip = KEYWORDS.union(own, (name, "__VA_ARGS__"))
+    nl, bis, at = cx._nl, bisect.bisect_left, val.start_byte
+    refs = cx.f.refs
+    for m in _BODY_IDENT.finditer(body):
+        tok = m.group()
+        if tok in skip or body[max(0, m.start() - 2):m.start()].rstrip().endswith("##"):
+            continue
+        sb = at + m.start()
+        line = bis(nl, sb)
+        refs.append((tok, "define", line, sb - nl[line - 1], name, None))
 
 
 _PASTED_DEF = re.compile(r"((?:\w*##\s*)+\w*)\s*\(")

@@ -188,11 +188,42 @@ def _has_token(arg: str, const: str) -> bool:
     return const in _TOKEN.findall(arg)
 
 
+def _names_flag(arg: str, const: str) -> bool:
+    """Does a flag argument name `const` other than as `~const` (every flag but it)?"""
+    n = _TOKEN.findall(arg).count(const)
+    return n > len(re.findall(_BIT_CLEAR.format(c=re.escape(const)), arg))
+
+
+MASK_DEPTH = 2  # masks of masks
+
+
+def _masks_of(sc: Scope, const: str) -> list[str]:
+    """Macros whose #define body names `const` without a `~` (flag masks such as
+    `VMCPU_FF_HIGH_PRIORITY_PRE_MASK (VMCPU_FF_TIMER | ...)`), and masks made of those."""
+    out: list[str] = []
+    frontier = [const]
+    for _ in range(MASK_DEPTH):
+        nxt = []
+        for c in frontier:
+            for (mask,) in sorted({(r[3],) for r in sc.rows(
+                    "ref", "t.name = ? AND t.kind = 'define'", (c,), "t.func")}):
+                if mask in out or mask == const:
+                    continue
+                texts = [r[3] or "" for r in sc.rows("sym", "t.name = ? AND t.kind = 'macro'",
+                                                      (mask,), "t.text")]
+                if texts and not any("~" in t for t in texts):
+                    out.append(mask)
+                    nxt.append(mask)
+        frontier = nxt
+    return out
+
+
 def _const_calls(sc: Scope, const: str, table: dict[str, int]) -> list[tuple]:
     """Calls of functions in `table` whose request argument mentions `const`."""
     out = []
     lines = {}
-    for cid, path, bid, line, func in sc.rows("ref", "t.name = ?", (const,), "t.line, t.func"):
+    for cid, path, bid, line, func in sc.rows("ref", "t.name = ? AND t.kind != 'define'",
+                                              (const,), "t.line, t.func"):
         lines.setdefault((bid, func), set()).add(line)
     names = sorted(table)
     for (bid, func), ls in lines.items():
@@ -204,7 +235,7 @@ def _const_calls(sc: Scope, const: str, table: dict[str, int]) -> list[tuple]:
                 continue
             a = json.loads(args)
             i = table[callee]
-            if i < len(a) and _has_token(a[i], const):
+            if i < len(a) and _names_flag(a[i], const):
                 out.append((bid, func, line, col, callee, guard_end))
     return out
 
@@ -246,7 +277,8 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
     bit_or = re.compile(_BIT_OR.format(c=re.escape(const)))
     sets, tests = [], []
     seen = set()
-    for _cid, _path, bid, line, func in sc.rows("ref", "t.name = ?", (const,), "t.line, t.func"):
+    for _cid, _path, bid, line, func in sc.rows("ref", "t.name = ? AND t.kind != 'define'",
+                                                (const,), "t.line, t.func"):
         if (bid, line) in seen:
             continue
         seen.add((bid, line))
@@ -268,14 +300,17 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
 
 
 def consumes(sc: Scope, const: str) -> list[Site]:
-    """Tests of `const`, each with the calls that run when the test succeeds."""
+    """Tests of `const` (also of a flag mask whose #define holds it, `via` naming the mask),
+    each with the calls that run when the test succeeds."""
     sc.require(const)
     api = request_api(sc)
     out = []
     rows = _const_calls(sc, const, api.testers)
-    if not rows and not _const_calls(sc, const, api.setters):
+    masked = [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in _masks_of(sc, const)
+              for r in _const_calls(sc, mask, api.testers)]  # a test of a mask holding it
+    if not rows and not masked and not _const_calls(sc, const, api.setters):
         rows = _bit_uses(sc, const)[1]
-    for r in rows:
+    for r in rows + masked:
         bid, func, line, col, callee, guard_end = r
         runs = []
         if guard_end:
