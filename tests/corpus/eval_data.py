@@ -178,10 +178,7 @@ WRITE_CASES: list[WriteCase] = [
        "lapic:2690:kvm_create_lapic:assign:hrtimer", "xen:170:kvm_xen_init_timer:assign:hrtimer",
        "vnested:5179:enter_vmx_operation:assign:hrtimer"]
       + [f"hv:{n}:kvm_get_hv_cpuid:designated:kvm_cpuid_entry2" for n in HV_CPUID_LINES],
-      None, grouping=True,
-      known_wrong="all rows found, but container '?' for hrtimer .function (struct declared "
-                  "outside the corpus, field type known) and for the local kvm_cpuid_entry2[] "
-                  "initializer in kvm_get_hv_cpuid"),
+      None, grouping=True),
     W("writes version",
       ["pvclock.h:23:pvclock_read_begin:init:", "kkvm:411:kvm_steal_clock:assign:",
        "pvclock:60:pvclock_read_flags:assign:", "pvclock:75:pvclock_clocksource_read:assign:",
