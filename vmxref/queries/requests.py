@@ -188,10 +188,18 @@ def _has_token(arg: str, const: str) -> bool:
     return const in _TOKEN.findall(arg)
 
 
+_NEGATED = re.compile(r"~\s*(?:\((?:[^()]|\([^()]*\))*\)|\w+)")
+
+
 def _names_flag(arg: str, const: str) -> bool:
-    """Does a flag argument name `const` other than as `~const` (every flag but it)?"""
-    n = _TOKEN.findall(arg).count(const)
-    return n > len(re.findall(_BIT_CLEAR.format(c=re.escape(const)), arg))
+    """Does a flag argument name `const` other than under a `~` (`~C`, `MASK & ~(C | D)`:
+    every flag but those)?"""
+    return const in _TOKEN.findall(_NEGATED.sub(" ", arg))
+
+
+def _masked(arg: str, mask: str, const: str) -> bool:
+    """Does a flag argument name `mask` (which holds `const`) without taking `const` out?"""
+    return _names_flag(arg, mask) and const not in _TOKEN.findall(arg)
 
 
 MASK_DEPTH = 2  # masks of masks
@@ -218,8 +226,10 @@ def _masks_of(sc: Scope, const: str) -> list[str]:
     return out
 
 
-def _const_calls(sc: Scope, const: str, table: dict[str, int]) -> list[tuple]:
-    """Calls of functions in `table` whose request argument mentions `const`."""
+def _const_calls(sc: Scope, const: str, table: dict[str, int],
+                 flag: str | None = None) -> list[tuple]:
+    """Calls of functions in `table` whose request argument mentions `const` (a mask that
+    holds `flag`, when given: not where the argument takes `flag` out of it)."""
     out = []
     lines = {}
     for cid, path, bid, line, func in sc.rows("ref", "t.name = ? AND t.kind != 'define'",
@@ -235,7 +245,7 @@ def _const_calls(sc: Scope, const: str, table: dict[str, int]) -> list[tuple]:
                 continue
             a = json.loads(args)
             i = table[callee]
-            if i < len(a) and _names_flag(a[i], const):
+            if i < len(a) and (_masked(a[i], const, flag) if flag else _names_flag(a[i], const)):
                 out.append((bid, func, line, col, callee, guard_end))
     return out
 
@@ -307,7 +317,7 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     out = []
     rows = _const_calls(sc, const, api.testers)
     masked = [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in _masks_of(sc, const)
-              for r in _const_calls(sc, mask, api.testers)]  # a test of a mask holding it
+              for r in _const_calls(sc, mask, api.testers, const)]  # of a mask holding it
     if not rows and not masked and not _const_calls(sc, const, api.setters):
         rows = _bit_uses(sc, const)[1]
     for r in rows + masked:
