@@ -316,8 +316,10 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     api = request_api(sc)
     out = []
     rows = _const_calls(sc, const, api.testers)
-    masked = [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in _masks_of(sc, const)
+    masks = _masks_of(sc, const)
+    masked = [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in masks
               for r in _const_calls(sc, mask, api.testers, const)]  # of a mask holding it
+    masked += _mask_var_tests(sc, const, masks, api.testers)
     if not rows and not masked and not _const_calls(sc, const, api.setters):
         rows = _bit_uses(sc, const)[1]
     for r in rows + masked:
@@ -338,6 +340,37 @@ def consumes(sc: Scope, const: str) -> list[Site]:
             s.extra["guard_end"] = guard_end
             out.append(s)
     return sorted(out, key=Site.key)
+
+
+def _mask_var_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, int]) -> list[tuple]:
+    """Tests of a local variable set to a mask that holds `const` (`uint64_t const fCpuFFs =
+    VMCPU_FF_TIMER | ...;` then `VMCPU_FF_IS_ANY_SET(pVCpu, fCpuFFs)`), in that function."""
+    found: dict[tuple[int, str], set[str]] = {}
+    for name in (const, *masks):
+        for _c, _p, bid, line, func in sc.rows("ref", "t.name = ? AND t.kind = 'read'", (name,),
+                                               "t.line, t.func"):
+            if not func:
+                continue
+            for chain, value in sc.conn.execute(
+                    "SELECT chain, value FROM assign WHERE blob_id = ? AND func = ? AND line "
+                    "BETWEEN ? AND ? AND kind IN ('init', 'assign') AND chain LIKE '[\"v:%'",
+                    (bid, func, line - 8, line)):
+                var = chain[4:-2]
+                if chain == f'["v:{var}"]' and (_names_flag(value or "", const) if name == const
+                                                 else _masked(value or "", name, const)):
+                    found.setdefault((bid, func), set()).add(var)
+    out = []
+    names = sorted(testers)
+    for (bid, func), vars_ in sorted(found.items()):
+        for line, col, callee, args, guard_end in sc.conn.execute(
+                "SELECT line, col, callee, args, guard_end FROM call WHERE blob_id = ? AND "
+                f"func = ? AND callee IN ({marks(len(names))})", (bid, func, *names)):
+            a = json.loads(args)
+            i = testers[callee]
+            for var in sorted(vars_):
+                if i < len(a) and _names_flag(a[i], var):
+                    out.append((bid, func, line, col, f"{callee} ({var})", guard_end))
+    return out
 
 
 def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None) -> list[Site]:
