@@ -251,7 +251,7 @@ def test_a_name_of_another_indexed_corpus_says_which(tmp_path):
     ("writes fix_hv.tsc_ref.tsc_sequence", [419]),
     ("writes ms_fix_tsc_page.tsc_scale", [420]),  # not other_fix_page's tsc_scale (421)
     ("writes tsc_scale", [420, 421]),
-    ("reads ms_fix_tsc_page.tsc_sequence", [422]),
+    ("reads ms_fix_tsc_page.tsc_sequence", [422, 428]),
 ])
 def test_members_of_a_struct_defined_outside_the_corpus_are_matched_by_declared_type(lq, query, lines):
     assert _lines(lq, query) == lines
@@ -267,3 +267,12 @@ def test_def_of_a_name_defined_outside_the_corpus_says_it_is_used(lq):
            "times: `vmxref refs ms_fix_tsc_page`)" in out
     code, _rows, out = lq("def fix_clock_read")
     assert code == 0 and "not defined" not in out
+
+
+def test_an_operand_of_sizeof_is_no_read(lq):
+    assert _lines(lq, "reads ms_fix_tsc_page.tsc_sequence") == [422, 428]
+    code, rows, out = lq("refs tsc_sequence kind sizeof")
+    assert [r["line"] for r in rows] == [427], out
+    code, rows, out = lq("refs seq")
+    kinds = {(r["line"], r["col"]): r["ref_kind"] for r in rows if r["line"] >= 427}
+    assert sorted(kinds.values()) == ["sizeof", "sizeof"], out  # sizeof(seq), sizeof(hv->seq)

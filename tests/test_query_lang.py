@@ -214,7 +214,7 @@ GOLDEN_ERRORS = {
     "path a b": "expected '->' after 'a', got 'b' at column 8: path a ^b",
     "refs x kind cal":
         "unknown reference kind 'cal' (did you mean 'call'?); expected one of: call, read, "
-        "write, addr, type, macro, define at column 13: refs x kind ^cal",
+        "write, addr, type, macro, define, sizeof at column 13: refs x kind ^cal",
     "writes s.f kind asign":
         "unknown write kind 'asign' (did you mean 'assign'?); expected one of: assign, "
         "compound, incdec, init, designated, out-param, whole-object at column 17: "

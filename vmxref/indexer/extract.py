@@ -43,6 +43,9 @@ QUERY = """
 (return_statement) @ret
 (ERROR) @err
 (if_statement condition: (_) @ifcond)
+(sizeof_expression) @sizeof
+(alignof_expression) @sizeof
+(offsetof_expression) @sizeof
 """
 
 # Calls that overwrite a whole object given its address (first argument).
@@ -107,6 +110,7 @@ class _Ctx:
         self.init_macros: dict[str, list[tuple[list[str], int]]] = {}  # see _initializer_macro
         self.paste_macros: dict[str, list[list[tuple[int, str]]]] = {}  # see _pasting_macro
         self.cond_starts: list[int] = []  # `if` conditions (see _guard_end)
+        self.sizeof_spans: tuple[list[int], list[int]] = ([], [])  # sizeof/alignof/offsetof
         self.cond_ends: list[int] = []
         # -1, then the offset of every newline (segment lengths + 1, accumulated in C)
         self._nl = list(accumulate(map((1).__add__, map(len, src.split(b"\n"))), initial=-1))
@@ -173,6 +177,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     cx.f.nlines = src.count(b"\n") + 1
     _errors(cx, get("err"))
     cx.cond_starts, cx.cond_ends = _union(get("ifcond"))
+    cx.sizeof_spans = _union(get("sizeof"))
     _functions(cx, get("func"))
     _structs(cx, get("struct"))
     for n in get("macro"):
@@ -1179,8 +1184,15 @@ def _field_refs(cx: _Ctx, nodes, special: dict[tuple[int, int], str]) -> None:
         line, col = pos(fld)
         ch = chain_of(cx, n.child_by_field_name("argument"))
         sb = n.start_byte
-        refs.append((name(fld), special.get((sb, n.end_byte), "read"), line, col, func_at(sb),
-                     _jlist(ch)))
+        kind = special.get((sb, n.end_byte)) or ("sizeof" if _in_spans(cx.sizeof_spans, sb)
+                                                 else "read")
+        refs.append((name(fld), kind, line, col, func_at(sb), _jlist(ch)))
+
+
+def _in_spans(spans: tuple[list[int], list[int]], b: int) -> bool:
+    starts, ends = spans
+    i = bisect.bisect_right(starts, b) - 1
+    return i >= 0 and b < ends[i]
 
 
 _NONCODE = re.compile(
@@ -1251,6 +1263,9 @@ def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str]
     lines = list(map(partial(bis, nl), starts))
     cols = map(sub, starts, map(([0] + nl).__getitem__, lines))  # nl[line - 1]
     kinds = ["read"] * len(starts)
+    for a, b in zip(*cx.sizeof_spans):  # operands of sizeof: no read of the value
+        for i in range(bis(starts, a), bis(starts, b)):
+            kinds[i] = "sizeof"
     if special:
         where = dict(zip(starts, range(len(starts))))
         for (s, e), k in special.items():

@@ -40,7 +40,7 @@ VERBS = ("def", "refs", "writes", "reads", "calls", "raises", "consumes", "calle
          "callees", "path", "provenance", "search", "logline")
 SITE_VERBS = frozenset({"refs", "writes", "reads", "calls", "raises", "consumes", "def",
                         "search", "logline"})
-REF_KINDS = ("call", "read", "write", "addr", "type", "macro", "define")
+REF_KINDS = ("call", "read", "write", "addr", "type", "macro", "define", "sizeof")
 WRITE_KINDS = ("assign", "compound", "incdec", "init", "designated", "out-param",
                "whole-object")
 SEARCH_SCOPES = ("code", "comment", "string")
