@@ -276,3 +276,11 @@ def test_an_operand_of_sizeof_is_no_read(lq):
     code, rows, out = lq("refs seq")
     kinds = {(r["line"], r["col"]): r["ref_kind"] for r in rows if r["line"] >= 427}
     assert sorted(kinds.values()) == ["sizeof", "sizeof"], out  # sizeof(seq), sizeof(hv->seq)
+
+
+def test_writing_a_member_reads_no_object_it_is_part_of(lq):
+    """`hv->tsc_ref.tsc_sequence = 1` writes part of tsc_ref (no read of it); `hv` is read."""
+    assert _lines(lq, "reads fix_hv.tsc_ref") == [428]
+    kinds = {r["line"]: r["ref_kind"] for r in lq("refs tsc_ref")[1] if r["line"] in (419, 428)}
+    assert kinds == {419: "write", 428: "read"}, kinds
+    assert 419 in _lines(lq, "reads hv")

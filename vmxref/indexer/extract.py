@@ -999,7 +999,7 @@ def _call(cx: _Ctx, n) -> None:
         ch = chain_of(cx, target)
         cx.f.assigns.append((line, col, func, _last_field(ch), _jlist(ch), callee,
                              cx.text(n), "whole-object"))
-        cx.write_nodes.add(_span(target))
+        _lvalue(cx.write_nodes, target)
 
 
 _GUARD_WRAPPERS = frozenset({"parenthesized_expression", "condition_clause", "unary_expression",
@@ -1111,9 +1111,28 @@ def _assign(cx: _Ctx, n) -> None:
     cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), _jlist(ch), opt,
                          cx.text(right) if right is not None else "",
                          "assign" if opt == "=" else "compound"))
-    cx.write_nodes.add(_span(left))
+    _lvalue(cx.write_nodes, left)
     if right is not None and right.type == "initializer_list":
         _initializer(cx, right, ch, cx.func_at(n.start_byte), "designated")
+
+
+def _lvalue(spans: set, node) -> None:
+    """Add the span of a written (or address-taken) expression, and of the objects it is a
+    member of through `.`: `hv->tsc_ref.tsc_sequence = 0` reads no `tsc_ref` (it writes a
+    part of it); through `->` the pointer is read (`a->p->x = 0` reads `a->p`)."""
+    spans.add(_span(node))
+    while node is not None and node.type == "field_expression":
+        op = node.child_by_field_name("operator")
+        if op is None or op.type != ".":
+            break
+        node = node.child_by_field_name("argument")
+        while node is not None and node.type == "parenthesized_expression" and node.named_children:
+            node = node.named_children[0]
+        if node is None or node.type not in ("field_expression", "identifier", "subscript_expression"):
+            break
+        spans.add(_span(node))
+        if node.type == "subscript_expression":
+            break
 
 
 def _update(cx: _Ctx, n) -> None:
@@ -1125,7 +1144,7 @@ def _update(cx: _Ctx, n) -> None:
     line, col = cx.pos(arg)
     cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), _jlist(ch),
                          cx.name(op) if op is not None else "++", "", "incdec"))
-    cx.write_nodes.add(_span(arg))
+    _lvalue(cx.write_nodes, arg)
 
 
 def _pointer(cx: _Ctx, n) -> None:
@@ -1135,7 +1154,7 @@ def _pointer(cx: _Ctx, n) -> None:
     arg = n.child_by_field_name("argument")
     if arg is None:
         return
-    cx.addr_nodes.add(_span(arg))
+    _lvalue(cx.addr_nodes, arg)
     top, parent = n, n.parent  # `(uint64_t volatile *)&x` and `(&x)` are still `&x` passed
     while parent is not None and parent.type in ("cast_expression", "parenthesized_expression"):
         top, parent = parent, parent.parent
@@ -1154,7 +1173,7 @@ def _pointer(cx: _Ctx, n) -> None:
     idx = [c for c in parent.named_children if c.type != "comment"].index(top) + 1
     cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), _jlist(ch),
                          f"&{idx}", cx.text(call, 200), "out-param"))
-    cx.write_nodes.add(_span(arg))
+    _lvalue(cx.write_nodes, arg)
 
 
 def _return(cx: _Ctx, n) -> None:
