@@ -161,3 +161,14 @@ def test_a_test_of_a_flag_mask_is_a_test_of_the_flags_its_define_holds(vbox):
                    (65, "VMCPU_FF_IS_ANY_SET (fMask)")], got
     defines = [r["function"] for r in vbox("refs VMCPU_FF_TIMER kind define")]
     assert defines == ["VMCPU_FF_FIX_WAKE_MASK", "VMCPU_FF_FIX_NOT_TIMER"]
+
+
+def test_the_else_side_of_an_if_group_that_splits_a_block_is_indexed_too(vbox):
+    """`#ifdef IN_RING3 if (a) { #else if (b) { #endif`: the parse keeps one side, a second
+    parse the other; facts of the #else lines are merged once, nothing doubled."""
+    assert [(r["function"], r["line"]) for r in vbox("callers tmFixR0Ready")] == [
+        ("TMFixRunLoop", 81)]
+    assert [(r["function"], r["line"]) for r in vbox("callers tmFixR3Ready")] == [
+        ("TMFixRunLoop", 78)]
+    assert [r["line"] for r in vbox("callers tmFixNotifyStart")] == [85]
+    assert [r["line"] for r in vbox("logline 'TM: ring-0 run loop for vCPU 1'")] == [83]

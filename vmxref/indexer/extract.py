@@ -218,6 +218,25 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     return cx.f
 
 
+def merge_branches(facts: Facts, other: Facts, src: bytes, dropped: list[tuple[int, int]]) -> None:
+    """Add to `facts` the facts of `other` (the same file parsed with the other branches of
+    split `#if` groups kept) that lie on the lines of those branches (`dropped`, byte
+    ranges): calls, references, writes, log calls, case labels and declarations written
+    only under `#else`."""
+    spans = sorted((src.count(b"\n", 0, a) + 1, src.count(b"\n", 0, b) + 1) for a, b in dropped)
+    starts = [a for a, _b in spans]
+
+    def inside(line: int) -> bool:
+        i = bisect.bisect_right(starts, line) - 1
+        return i >= 0 and line <= spans[i][1]
+
+    have = {(s[0], s[1], s[2]) for s in facts.syms}
+    facts.syms += [s for s in other.syms if inside(s[2]) and (s[0], s[1], s[2]) not in have]
+    facts.refs += [r for r in other.refs if inside(r[2])]
+    for name in ("calls", "assigns", "logcalls", "cases"):
+        getattr(facts, name).extend(r for r in getattr(other, name) if inside(r[0]))
+
+
 def _receiver_types(f: Facts) -> None:
     """Append to each write the declared type of its chain's base variable when that is a
     parameter or local of the writing function (its last declaration there), else None:

@@ -165,19 +165,30 @@ def _needles(literals: set[bytes]) -> tuple[bytes, ...]:
 def normalize(src: bytes, profile: MacroProfile) -> tuple[bytes, list[tuple[str, int]]]:
     """Return (text of exactly the same length with every b'\\n' at the same offset,
     [(macro_name, byte_offset), ...] for each macro use that was erased or rewritten)."""
+    text, uses, _dropped = normalize_ex(src, profile)
+    return text, uses
+
+
+def normalize_ex(src: bytes, profile: MacroProfile, alternate: bool = False
+                 ) -> tuple[bytes, list[tuple[str, int]], list[tuple[int, int]]]:
+    """normalize(), and the byte ranges of the branches that flattening a split `#if`
+    group dropped (not `#if 0` ones). With `alternate`, each such group keeps another of its
+    branches (the one after the branch kept otherwise): parsing both texts covers the code
+    of the `#else` side too (the worker merges the facts of those ranges)."""
     if profile is None or profile.empty:
-        return src, []
+        return src, [], []
     directives: list[tuple[int, int]] = []
     code = _code(src, directives)
     buf = bytearray(src)
     uses: list[tuple[str, int]] = []
+    dropped: list[tuple[int, int]] = []
     if profile.needles:
         _macro_pass(code, buf, profile, uses)
     if profile.prune_if0 or profile.split_conditionals:
-        _conditional_pass(src, bytearray(code), buf, directives, profile)
+        _conditional_pass(src, bytearray(code), buf, directives, profile, dropped, alternate)
     if b"/*" in src and b"\\\n" in src:
         _define_comments(src, buf)
-    return bytes(buf), uses
+    return bytes(buf), uses, dropped
 
 
 # A #define continued over several lines, comments included (tree-sitter's C grammar ends
@@ -397,7 +408,8 @@ def _at_statement(code: bytes, start: int) -> bool:
 # --- conditional pass -------------------------------------------------------------------
 
 def _conditional_pass(src: bytes, code: bytearray, buf: bytearray,
-                      directives: list[tuple[int, int]], prof: MacroProfile) -> None:
+                      directives: list[tuple[int, int]], prof: MacroProfile,
+                      dropped: list[tuple[int, int]], alternate: bool) -> None:
     """Flatten `#if` groups that split a construct (and `#if 0` groups): keep one branch's
     text, blank the directives and the other branches (in buf and in the code copy)."""
     stack: list[list[tuple[int, int, bytes, bytes]]] = []
@@ -411,34 +423,43 @@ def _conditional_pass(src: bytes, code: bytearray, buf: bytearray,
         elif stack:
             stack[-1].append(d)
             if d[2] == b"endif":
-                _flatten(code, buf, stack.pop(), prof)
+                _flatten(code, buf, stack.pop(), prof, dropped, alternate)
 
 
-def _needs_flatten(code: bytearray, group: list, prof: MacroProfile) -> int | None:
-    """Index of the branch to keep when the group must be flattened (-1: none), else None."""
+def _needs_flatten(code: bytearray, group: list, prof: MacroProfile
+                   ) -> tuple[int, bool] | None:
+    """(index of the branch to keep (-1: none), whether the group splits a construct) when
+    the group must be flattened, else None."""
     zero = [d[2] in (b"if", b"elif") and d[3] in (b"0", b"(0)") for d in group[:-1]]
     keep = next((i for i, z in enumerate(zero) if not z), -1)
     if prof.prune_if0 and any(zero):
-        return keep
+        return keep, False
     if not prof.split_conditionals:
         return None
     for i in range(len(group) - 1):
         a, b = group[i][1], group[i + 1][0]
         if code.count(b"{", a, b) != code.count(b"}", a, b) or \
                 code.count(b"(", a, b) != code.count(b")", a, b):
-            return keep
+            return keep, True
         t = code[a:b].strip()
         if (t and t[-1:] not in b";}{:") or _LEAD_ELSE.match(t):
-            return keep
+            return keep, True
     return None
 
 
-def _flatten(code: bytearray, buf: bytearray, group: list, prof: MacroProfile) -> None:
-    keep = _needs_flatten(code, group, prof)
-    if keep is None:
+def _flatten(code: bytearray, buf: bytearray, group: list, prof: MacroProfile,
+             dropped: list[tuple[int, int]], alternate: bool) -> None:
+    how = _needs_flatten(code, group, prof)
+    if how is None:
         return
+    keep, split = how
+    if split and alternate:  # the next branch with code, when there is one
+        keep = next((i for i in range(keep + 1, len(group) - 1)
+                     if code[group[i][1]:group[i + 1][0]].strip()), keep)
     for i, d in enumerate(group):
         _blank(buf, d[0], d[1])
         if i < len(group) - 1 and i != keep:
+            if split and code[d[1]:group[i + 1][0]].strip():
+                dropped.append((d[1], group[i + 1][0]))
             _blank(buf, d[1], group[i + 1][0])
             _blank(code, d[1], group[i + 1][0])

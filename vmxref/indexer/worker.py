@@ -79,15 +79,22 @@ def _read(src) -> bytes | None:
 
 def _work(content: bytes, lang: str) -> tuple[object, str]:
     prof = _MACROS.get("profile")
+    dialect = _MACROS.get("dialect", "printf")
     try:
-        text, uses = (content, [])
+        text, uses, dropped = (content, [], [])
         if prof is not None:
             from vmxref.indexer import normalize
-            text, uses = normalize.normalize(content, prof)
+            text, uses, dropped = normalize.normalize_ex(content, prof)
         tree = ts.parse(text, lang)
         # facts read names and texts from the original bytes: offsets are identical
-        return extract.extract(content, tree, lang, prof, uses, _MACROS.get("dialect", "printf"),
-                               text=text), "ok"
+        facts = extract.extract(content, tree, lang, prof, uses, dialect, text=text)
+        if dropped:  # the other side of `#if` groups that split a construct: a second parse
+            text2, uses2, _ = normalize.normalize_ex(content, prof, alternate=True)
+            if text2 != text:
+                other = extract.extract(content, ts.parse(text2, lang), lang, prof, uses2, dialect,
+                                        text=text2)
+                extract.merge_branches(facts, other, content, dropped)
+        return facts, "ok"
     except RecursionError:
         return None, "too-deep"
     except Exception as e:  # noqa: BLE001 - one file's extraction bug must not stop the run
