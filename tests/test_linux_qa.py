@@ -284,3 +284,17 @@ def test_writing_a_member_reads_no_object_it_is_part_of(lq):
     kinds = {r["line"]: r["ref_kind"] for r in lq("refs tsc_ref")[1] if r["line"] in (419, 428)}
     assert kinds == {419: "write", 428: "read"}, kinds
     assert 419 in _lines(lq, "reads hv")
+
+
+def test_callees_through_a_table_name_the_function_reached(lq):
+    """One call through fix_x86_ops.set_msr reaches vmxfix_set_msr and svmfix_set_msr: the
+    text lines must say which is which (the source line is the same)."""
+    r = CliRunner().invoke(cli, ["callees", "fix_emulate_wrmsr", "--index", str(lq.index)])
+    lines = [x for x in r.output.splitlines() if "fix_x86_ops.set_msr" in x]
+    assert len(lines) == 2 and lines[0].endswith("=> svmfix_set_msr]") \
+        and lines[1].endswith("=> vmxfix_set_msr]"), r.output
+
+
+def test_a_macro_call_in_an_if_directive_is_no_call(lq):
+    code, rows, out = lq("callees fix_init_locks")
+    assert sorted(r["symbol"] for r in rows) == ["fix_hv_lock_init", "fix_xen_lock_init"], out

@@ -36,7 +36,8 @@ def site_line(s: Site) -> str:
         if x.get("container"):
             extra.append(f"({x['container']})")
     elif s.kind in ("caller", "callee") and x.get("edge") not in (None, "direct"):
-        extra.append(f"[{x['edge']}: {x.get('via', '')}]")
+        to = f" => {s.symbol}" if s.kind == "callee" else ""  # (which function it reaches)
+        extra.append(f"[{x['edge']}: {x.get('via', '')}{to}]")
     elif s.kind == "ref" and x.get("ref_kind"):
         extra.append(f"[{x['ref_kind']}]")
     elif s.kind == "def" and x.get("sym_kind"):

@@ -43,6 +43,8 @@ QUERY = """
 (return_statement) @ret
 (ERROR) @err
 (if_statement condition: (_) @ifcond)
+(preproc_if condition: (_) @ppcond)
+(preproc_elif condition: (_) @ppcond)
 (sizeof_expression) @sizeof
 (alignof_expression) @sizeof
 (offsetof_expression) @sizeof
@@ -111,6 +113,7 @@ class _Ctx:
         self.paste_macros: dict[str, list[list[tuple[int, str]]]] = {}  # see _pasting_macro
         self.cond_starts: list[int] = []  # `if` conditions (see _guard_end)
         self.sizeof_spans: tuple[list[int], list[int]] = ([], [])  # sizeof/alignof/offsetof
+        self.ppcond_spans: tuple[list[int], list[int]] = ([], [])  # #if / #elif conditions
         self.cond_ends: list[int] = []
         # -1, then the offset of every newline (segment lengths + 1, accumulated in C)
         self._nl = list(accumulate(map((1).__add__, map(len, src.split(b"\n"))), initial=-1))
@@ -178,6 +181,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     _errors(cx, get("err"))
     cx.cond_starts, cx.cond_ends = _union(get("ifcond"))
     cx.sizeof_spans = _union(get("sizeof"))
+    cx.ppcond_spans = _union(get("ppcond"))  # `#if IS_ENABLED(X)`: no call
     _functions(cx, get("func"))
     _structs(cx, get("struct"))
     for n in get("macro"):
@@ -969,7 +973,7 @@ def chain_of(cx: _Ctx, node, depth: int = 0) -> list[str]:
 
 def _call(cx: _Ctx, n) -> None:
     fn = n.child_by_field_name("function")
-    if fn is None:
+    if fn is None or _in_spans(cx.ppcond_spans, n.start_byte):
         return
     args = n.child_by_field_name("arguments")
     t = fn.type
