@@ -41,7 +41,7 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
         changed = stats.parsed or stats.reused or stats.removed
         from vmxref.queries import requests
         for cid in st.corpus_ids(f"{name}@{version or prof.default_version}"):
-            if changed or not requests.is_stored(st, cid):
+            if changed or not requests.is_stored(st, cid, prof):
                 requests.precompute(st, cid)
         if stats.parsed:  # the grammars that produced the facts just added
             from vmxref.indexer.ts import grammar_versions

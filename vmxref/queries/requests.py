@@ -18,7 +18,9 @@ import re
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope, marks
-from vmxref.queries.edges import Edge, _profile_section, edge_order, graph
+
+# (vmxref.queries.edges is imported where it is used: an unchanged re-index only asks
+# is_stored(), and the call-graph modules cost more than the rest of that run)
 
 _TOKEN = re.compile(r"[A-Za-z_]\w*")
 MAX_WRAPPER_DEPTH = 6
@@ -45,6 +47,7 @@ def request_api(sc: Scope) -> RequestApi:
         return cached
     api = _stored_api(sc)
     if api is None:
+        from vmxref.queries.edges import _profile_section
         api = _discover(sc, _profile_section(sc, "requests"))
     sc._request_api = api  # type: ignore[attr-defined]
     return api
@@ -81,10 +84,14 @@ def _section(prof) -> dict:
     return json.loads(json.dumps(prof.section("requests"))) if prof is not None else {}
 
 
-def is_stored(store, cid: int) -> bool:
+def is_stored(store, cid: int, prof=None) -> bool:
     """Does the index hold the request API of this corpus version, computed from the
-    [requests] table its profile has now?"""
-    return _stored_api(Scope(store, [cid])) is not None
+    [requests] table its profile (`prof` when given, else the one it was indexed with) has
+    now?"""
+    if prof is None:
+        return _stored_api(Scope(store, [cid])) is not None
+    r = store.conn.execute("SELECT value FROM meta WHERE key = ?", (_meta_key(cid),)).fetchone()
+    return r is not None and json.loads(r[0]).get("profile") == _section(prof)
 
 
 def _stored_api(sc: Scope) -> RequestApi | None:
@@ -109,6 +116,7 @@ def _stored_api(sc: Scope) -> RequestApi | None:
 
 
 def _add_wrappers(sc: Scope, table: dict[str, int], wrapped_by: dict[str, str]) -> None:
+    from vmxref.queries.edges import graph
     g = graph(sc)
     frontier = list(table)
     for _ in range(MAX_WRAPPER_DEPTH):
@@ -333,6 +341,7 @@ def consumes(sc: Scope, const: str) -> list[Site]:
                 runs = [c for (c,) in sc.conn.execute(
                     "SELECT callee FROM call WHERE blob_id = ? AND func = ? AND line = ? "
                     "AND callee != ?", (bid, func, line, callee))]
+        from vmxref.queries.edges import graph
         g = graph(sc)
         runs = [c for c in dict.fromkeys(runs) if g.is_function(c)]
         for s in _sites(sc, "consume", const, [r]):
@@ -377,6 +386,7 @@ def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None
     """Call sites of `func` (direct and resolved indirect), optionally with arg N (1-based) = CONST."""
     sc.require(func)
     out = []
+    from vmxref.queries.edges import graph
     for e in graph(sc).into(func):
         if arg is not None and const is not None:
             if e.kind == "macro":
@@ -391,8 +401,9 @@ def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None
     return sorted(out, key=Site.key)
 
 
-def deferred_into(sc: Scope, func: str, line: int = 0) -> list[Edge]:
+def deferred_into(sc: Scope, func: str, line: int = 0) -> list:
     """Deferred edges raiser -> `func` for the requests whose test in `func` guards `line`."""
+    from vmxref.queries.edges import Edge, edge_order
     cache = getattr(sc, "_deferred", None)
     if cache is None:
         cache = sc._deferred = {}  # type: ignore[attr-defined]
@@ -400,7 +411,7 @@ def deferred_into(sc: Scope, func: str, line: int = 0) -> list[Edge]:
     if key in cache:
         return cache[key]
     api = request_api(sc)
-    out: list[Edge] = []
+    out: list = []
     tested = set()
     if func not in _testing_functions(sc, api):
         cache[key] = out
