@@ -28,16 +28,19 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
     from vmxref.indexer import index_corpus
 
     name, version = corpora.split_spec(corpus)
-    prof = corpora.load(profile or name)
-    if prof.name != name:  # a profile file used under another corpus name
-        prof = corpora.Profile(name=name, data={**prof.data, "name": name}, path=prof.path)
+    path = corpora.profile_path(profile or name)  # (UnknownCorpus before the index opens)
     st = Store.open_for_write(index_dir, wait=wait)
     try:
+        prof = _profile(st, path)
+        if prof.name != name:  # a profile file used under another corpus name
+            prof = corpora.Profile(name=name, data={**prof.data, "name": name}, path=prof.path,
+                                   glob_rx=prof.glob_rx)
         stats = index_corpus(root, prof, version or prof.default_version, st, procs=procs,
                              progress=progress)
-        snap = corpora.snapshot(prof)  # queries read the profile from here while unchanged
-        if snap is not None:
-            st.set_meta(f"profile:{prof.path}", snap)
+        if prof.glob_rx is None:  # (else it came from the index's snapshot, still current)
+            snap = corpora.snapshot(prof)  # queries read the profile from here while unchanged
+            if snap is not None:
+                st.set_meta(f"profile:{prof.path}", snap)
         changed = stats.parsed or stats.reused or stats.removed
         from vmxref.queries import requests
         for cid in st.corpus_ids(f"{name}@{version or prof.default_version}"):
@@ -55,6 +58,15 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
         return stats
     finally:
         st.close()
+
+
+def _profile(st: Store, path: Path):
+    """The profile at `path`: from the index's snapshot while the file is unchanged (no
+    TOML parsing, glob regexes ready), else parsed."""
+    from vmxref import corpora
+    snap = st.get_meta(f"profile:{path}")
+    prof = corpora.from_snapshot(str(path), snap) if snap is not None else None
+    return prof if prof is not None else corpora.load(str(path))
 
 
 def build_fulltext(st: Store) -> float:

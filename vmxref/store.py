@@ -436,6 +436,11 @@ class Store:
     def set_corpus_stats(self, corpus_id: int, stats: dict) -> None:
         self.conn.execute("UPDATE corpus SET stats=? WHERE id=?", (json.dumps(stats), corpus_id))
 
+    def get_meta(self, key: str) -> str | None:
+        """A value of the meta table (None when absent)."""
+        r = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return r[0] if r is not None else None
+
     @_writes
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))

@@ -25,11 +25,13 @@ EXTRACTOR_VERSION = "20"  # bump when extraction changes: blobs are re-parsed
 class Profile(Record):
     """A corpus profile (see the shipped TOML files for every key)."""
 
-    __slots__ = ("name", "data", "path")
-    _no_compare = ("data",)
+    __slots__ = ("name", "data", "path", "glob_rx")
+    _no_compare = ("data", "glob_rx")
 
-    def __init__(self, name: str, data: dict[str, Any], path: Path | None = None) -> None:
+    def __init__(self, name: str, data: dict[str, Any], path: Path | None = None,
+                 glob_rx: dict[str, str | None] | None = None) -> None:
         self.name, self.data, self.path = name, data, path
+        self.glob_rx = glob_rx  # the [paths] globs as regexes (from a snapshot; see discover)
 
     @property
     def default_version(self) -> str:
@@ -81,16 +83,22 @@ def names() -> list[str]:
     return sorted(p.stem for p in HERE.glob("*.toml"))
 
 
-def load(name_or_path: str) -> Profile:
-    """Load a shipped profile by name, or a profile TOML file by path."""
+def profile_path(name_or_path: str) -> Path:
+    """The file of a shipped profile name, or of a profile TOML path (UnknownCorpus when
+    there is none)."""
     p = Path(name_or_path)
     if name_or_path.endswith(".toml") and p.is_file():
-        path = p
-    else:
-        path = HERE / f"{name_or_path}.toml"
-        if not path.is_file():
-            raise UnknownCorpus(f"unknown corpus profile {name_or_path!r}; shipped: "
-                                f"{', '.join(names())} (or give a profile .toml file)")
+        return p
+    path = HERE / f"{name_or_path}.toml"
+    if not path.is_file():
+        raise UnknownCorpus(f"unknown corpus profile {name_or_path!r}; shipped: "
+                            f"{', '.join(names())} (or give a profile .toml file)")
+    return path
+
+
+def load(name_or_path: str) -> Profile:
+    """Load a shipped profile by name, or a profile TOML file by path."""
+    path = profile_path(name_or_path)
     import tomllib  # (only here: a query process reads the profile from the index's cache)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -105,7 +113,10 @@ def snapshot(prof: Profile) -> str | None:
     if prof.path is None:
         return None
     st = Path(prof.path).stat()
-    return json.dumps({"mtime_ns": st.st_mtime_ns, "size": st.st_size, "data": prof.data})
+    from vmxref.indexer.discover import glob_regex
+    rx = {"include": glob_regex(prof.includes), "exclude": glob_regex(prof.excludes)}
+    return json.dumps({"mtime_ns": st.st_mtime_ns, "size": st.st_size, "data": prof.data,
+                       "glob_rx": rx})
 
 
 def from_snapshot(path: str, text: str) -> Profile | None:
@@ -127,7 +138,8 @@ def _parsed_snapshot(path: str, text: str) -> tuple[int, int, Profile] | None:
         snap = json.loads(text)
         data = snap["data"]
         return (snap["mtime_ns"], snap["size"],
-                Profile(name=str(data.get("name", Path(path).stem)), data=data, path=Path(path)))
+                Profile(name=str(data.get("name", Path(path).stem)), data=data, path=Path(path),
+                        glob_rx=snap.get("glob_rx")))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 

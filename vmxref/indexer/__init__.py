@@ -6,37 +6,33 @@
 """
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import zlib
 import os
 import signal
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from vmxref.indexer import spool
 from vmxref.indexer.discover import Skipped, discover, read_source
 from vmxref.errors import IndexWriteError
+from vmxref.model import Record
 from vmxref.store import Store
 
 
-@dataclass
-class IndexStats:
-    """What an indexing run did."""
+class IndexStats(Record):
+    """What an indexing run did (`removed`: files of the previous run of this corpus
+    version that are gone)."""
 
-    corpus: str
-    version: str
-    files: int = 0
-    parsed: int = 0
-    reused: int = 0
-    unchanged: int = 0
-    removed: int = 0  # files of the previous run of this corpus version that are gone
-    skipped: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    fulltext_seconds: float = 0.0
+    __slots__ = ("corpus", "version", "files", "parsed", "reused", "unchanged", "removed",
+                 "skipped", "seconds", "fulltext_seconds")
+
+    def __init__(self, corpus: str, version: str, files: int = 0) -> None:
+        self.corpus, self.version, self.files = corpus, version, files
+        self.parsed = self.reused = self.unchanged = self.removed = 0
+        self.skipped: dict[str, int] = {}
+        self.seconds = self.fulltext_seconds = 0.0
 
     def summary(self) -> str:
         """The line `vmxref index` ends with."""
@@ -46,7 +42,7 @@ class IndexStats:
                 f"{self.seconds:.1f}s; full text {self.fulltext_seconds:.1f}s")
 
 
-Progress = Callable[[int, int], None]
+Progress = "Callable[[int, int], None]"  # (an annotation only: typing is not imported)
 
 
 def index_corpus(root: str | Path, profile, version: str, store: Store,
@@ -72,6 +68,7 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
         if isinstance(content, Skipped):
             skipped.append(content)
             continue
+        import hashlib  # (an unchanged run hashes nothing)
         sha1 = hashlib.sha1(content).hexdigest()
         bid = store.blob_id(sha1, key)
         if bid is not None:

@@ -13,48 +13,60 @@ import fnmatch
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
-import pathspec
-
 from vmxref.errors import SourceError
+from vmxref.model import Record
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFile:
+class SourceFile(Record):
     """A file to index: its path relative to the root (with '/'), where it is, and stat info."""
 
-    path: str
-    abspath: str
-    size: int
-    mtime_ns: int
-    lang: str
+    __slots__ = ("path", "abspath", "size", "mtime_ns", "lang")
+
+    def __init__(self, path: str, abspath: str, size: int, mtime_ns: int, lang: str) -> None:
+        self.path, self.abspath, self.size, self.mtime_ns, self.lang = (
+            path, abspath, size, mtime_ns, lang)
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
+class Skipped(Record):
     """A file left out, and why ("size", "binary", "symlink-outside", "unreadable",
     "vanished", "not-a-file", "language")."""
 
-    path: str
-    reason: str
+    __slots__ = ("path", "reason")
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path, self.reason = path, reason
 
 
-def _spec(patterns: list[str]):
-    """A matcher `str -> bool` for gitignore-style globs: one combined regex when no
-    pattern is a negation (one match per file instead of one per pattern), else pathspec."""
+def glob_regex(patterns: list[str]) -> str | None:
+    """One regex source matching what the gitignore-style globs match ("" for none), or
+    None when a pattern is a negation (then pathspec matches pattern by pattern). Kept in
+    the profile's snapshot in the index: an unchanged re-index need not import pathspec."""
+    import pathspec
     spec = pathspec.PathSpec.from_lines("gitignore", patterns)
     pats = [p for p in spec.patterns if p.include is not None]
-    if not pats:
+    if not all(p.include for p in pats):
+        return None
+    try:
+        src = "|".join(f"(?:{p.regex.pattern})" for p in pats)
+        re.compile(src)
+    except (AttributeError, re.error):
+        return None
+    return src
+
+
+def _spec(patterns: list[str], rx_source: str | None = None):
+    """A matcher `str -> bool` for gitignore-style globs: one combined regex when no
+    pattern is a negation (one match per file instead of one per pattern), else pathspec."""
+    src = rx_source if rx_source is not None else glob_regex(patterns)
+    if src == "":
         return lambda path: False
-    if all(p.include for p in pats):
-        try:
-            rx = re.compile("|".join(f"(?:{p.regex.pattern})" for p in pats))
-        except (AttributeError, re.error):
-            return spec.match_file
+    if src is not None:
+        rx = re.compile(src)
         return lambda path: rx.match(path) is not None
-    return spec.match_file
+    import pathspec
+    return pathspec.PathSpec.from_lines("gitignore", patterns).match_file
 
 
 def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]]:
@@ -63,7 +75,9 @@ def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]
     if not root_p.is_dir() or not os.access(root_p, os.R_OK | os.X_OK):
         raise SourceError(f"cannot read corpus root {str(root)!r}: not a readable directory")
     real_root = os.path.realpath(root_p)
-    inc, exc = _spec(profile.includes), _spec(profile.excludes)
+    cached = getattr(profile, "glob_rx", None) or {}
+    inc = _spec(profile.includes, cached.get("include"))
+    exc = _spec(profile.excludes, cached.get("exclude"))
     cap = profile.max_file_bytes
     files: list[SourceFile] = []
     skipped: list[Skipped] = []
