@@ -734,8 +734,9 @@ def _macro_writes(cx: _Ctx, name: str, own: list[str], val) -> None:
                              " ".join(value.replace("\\\n", " ").split()), kind))
 
 
-def _expr_text(body: str, start: int) -> str:
-    """The expression from `start` to the `;`, `,` or unbalanced `)` that ends it."""
+def _expr_text(body: str, start: int, stops: str = ";,") -> str:
+    """The text from `start` to the unbalanced `)` (or, at depth 0, a character of
+    `stops`) that ends it: an expression (`;`, `,`), or the rest of an argument list ("")."""
     depth = 0
     for k in range(start, len(body)):
         ch = body[k]
@@ -745,22 +746,8 @@ def _expr_text(body: str, start: int) -> str:
             if depth == 0:
                 return body[start:k]
             depth -= 1
-        elif ch in ";," and depth == 0:
+        elif depth == 0 and ch in stops:
             return body[start:k]
-    return body[start:]
-
-
-def _args_text(body: str, start: int) -> str:
-    """The text from `start` to the `)` that closes the argument list opened before it."""
-    depth = 0
-    for k in range(start, len(body)):
-        ch = body[k]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            if depth == 0:
-                return body[start:k]
-            depth -= 1
     return body[start:]
 
 
@@ -780,7 +767,7 @@ def _enclosing_call(body: str, at: int) -> tuple[str, int, str] | None:
                 mm = re.search(r"([A-Za-z_]\w*)$", head)
                 if mm is None or mm.group(1) in _NOT_CALLS:
                     return None
-                end = _args_text(body, k + 1)
+                end = _expr_text(body, k + 1, "")
                 text = f"{mm.group(1)}({' '.join(end.replace(chr(92), ' ').split())})"
                 return mm.group(1), commas + 1, text[:200]
             depth -= 1
