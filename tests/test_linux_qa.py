@@ -298,3 +298,13 @@ def test_callees_through_a_table_name_the_function_reached(lq):
 def test_a_macro_call_in_an_if_directive_is_no_call(lq):
     code, rows, out = lq("callees fix_init_locks")
     assert sorted(r["symbol"] for r in rows) == ["fix_hv_lock_init", "fix_xen_lock_init"], out
+
+
+def test_a_path_keeps_to_the_code_of_one_vendor(lq):
+    """vmxfix_leave_nested (VMX's nested ops) reaches fix_x86_ops.set_msr: on a VMX CPU
+    that is vmxfix_set_msr, never svmfix_set_msr (profile [entry] exclusive_paths)."""
+    code, rows, out = lq("path fix_run_nested -> vmxfix_set_msr")
+    assert code == 0 and [h["function"] for h in rows[0]["paths"][0]] == [
+        "fix_run_nested", "vmxfix_leave_nested", "fix_emulate_wrmsr", "vmxfix_set_msr"], out
+    code, rows, out = lq("path fix_run_nested -> svmfix_set_msr")
+    assert code == 1, out

@@ -20,6 +20,7 @@ from vmxref.queries.shortest import Digraph, NoPath
 
 MAX_PATHS_PER_SITE = 4
 MAX_NODES = 4000
+MAX_RETRY_LEN = 12  # `path A -> B` when every path near the shortest is infeasible
 PATH_SLACK = 2  # `path A -> B`: levels explored beyond the one where A is first reached
 #                (unless `max N` is given: then every path up to N calls)
 
@@ -327,12 +328,19 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
                           f"`callers {src}` shows whether anything calls it back")
     entries = Entries(sc)
     prefixes = case_prefixes(sc)
-    for chains in (False, True):  # chains of requests only when nothing else leads there
-        dg = _explore_back(sc, dst, 0, max_len, src, slack=slack, chains=chains)
+    # chains of requests only when nothing else leads there; when every path found near
+    # the shortest is infeasible (efer_trap passes MSR_EFER, the case is MSR_IA32_TSC_...),
+    # longer ones are looked for (up to MAX_RETRY_LEN calls)
+    tries = [(False, max_len, slack), (True, max_len, slack)]
+    for chains, length, sl in tries:
+        dg = _explore_back(sc, dst, 0, length, src, slack=sl, chains=chains)
         found = _limited((p for p in _limited(dg.shortest_simple_paths(src, dst), 40)
                           if not _clash(sc, dg, p)), 5) if src in dg else []
         if found:
             break
+        if src in dg and sl is not None and len(tries) == 2:
+            tries.insert(tries.index((chains, length, sl)) + 1,
+                         (chains, max(length, MAX_RETRY_LEN), None))
     out = []
     for nodes in found:
         if len(nodes) < 2:
@@ -374,7 +382,30 @@ def _clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set[tupl
     """Edges that make a path infeasible: another table of a struct (_table_clash), or a call
     passing a constant that a `case` further down does not take (_case_clash; `last`: the
     case of the path's end)."""
-    return _table_clash(sc, dg, nodes) | _case_clash(sc, dg, nodes, last)
+    return (_table_clash(sc, dg, nodes) | _case_clash(sc, dg, nodes, last)
+            | _group_clash(sc, dg, nodes))
+
+
+def _group_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
+    """The edge where a path first calls from, or through a table bound in, a file of a
+    second group of the profile's [entry] exclusive_paths (VMX and SVM code: a CPU runs
+    one of them)."""
+    groups = _profile_section(sc, "entry").get("exclusive_paths", [])
+    if not groups:
+        return set()
+    seen = None
+    for a, b in zip(nodes, nodes[1:]):
+        e = dg.edge(a, b)
+        for path in (e.path, e.bound[1] if e.bound else ""):
+            g = next((i for i, prefixes in enumerate(groups)
+                      if any(path.startswith(p) for p in prefixes)), None)
+            if g is None:
+                continue
+            if seen is None:
+                seen = g
+            elif g != seen:
+                return {(a, b)}
+    return set()
 
 
 def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set[tuple[str, str]]:
@@ -404,14 +435,32 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
 
+_ADDRESS_OF = re.compile(r"&\s*([A-Za-z_]\w*)")
+
+
 def _passed_constants(sc: Scope, e: Edge, prefixes: list[str]) -> frozenset[str]:
-    """The case-family constants among the arguments of the call at an edge (memoised)."""
+    """The case-family constants among the arguments of the call at an edge, also set in a
+    member of a local struct whose address it passes (`msr_info.index = MSR_EFER; ...
+    kvm_set_msr_common(vcpu, &msr_info)`) (memoised)."""
     memo = sc.memo("_passed_constants")
     key = (e.blob_id, e.caller, e.line, e.col)
     if key not in memo:
         r = sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND func = ? AND line = ? "
                             "AND col = ?", (e.blob_id, e.caller, e.line, e.col)).fetchone()
-        memo[key] = frozenset(t for t in _WORD.findall(r[0] if r else "") if _family(t, prefixes))
+        args = json.loads(r[0]) if r else []
+        found = {t for t in _WORD.findall(" ".join(args)) if _family(t, prefixes)}
+        for a in args:
+            m = _ADDRESS_OF.fullmatch(a.strip())
+            if m is None:
+                continue
+            for (value,) in sc.conn.execute(
+                    "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND line <= ? AND "
+                    "chain LIKE ? AND kind IN ('assign', 'init', 'designated')",
+                    (e.blob_id, e.caller, e.line, f'["v:{m.group(1)}",%')):
+                v = (value or "").strip()
+                if _family(v, prefixes) and _WORD.fullmatch(v):
+                    found.add(v)
+        memo[key] = frozenset(found)
     return memo[key]
 
 
