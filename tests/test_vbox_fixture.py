@@ -172,3 +172,18 @@ def test_the_else_side_of_an_if_group_that_splits_a_block_is_indexed_too(vbox):
         ("TMFixRunLoop", 78)]
     assert [r["line"] for r in vbox("callers tmFixNotifyStart")] == [85]
     assert [r["line"] for r in vbox("logline 'TM: ring-0 run loop for vCPU 1'")] == [83]
+
+
+def test_a_path_stays_in_one_compilation_context(vbox):
+    """A ring-0 exit handler reaches gimFixWriteMsr (VMMAll) but not what its
+    `#ifndef IN_RING3 ... #else` leaves to ring 3; ring-3 code does reach it. A macro that
+    calls its argument (GIMFIX_CALL_0(fn) -> fn(pVM)) is a call edge, not a registration."""
+    assert vbox("path hmR0FixExitWrmsr -> gimR3FixEnableTscPage") == []
+    rows = vbox("path GIMR3FixMsr -> gimR3FixEnableTscPage")
+    assert [h["function"] for h in rows[0]["paths"][0]] == [
+        "GIMR3FixMsr", "gimFixWriteMsr", "gimR3FixEnableTscPage"]
+    rows = vbox("path hmR0FixExitWrmsr -> gimFixCommon")
+    assert [(h["function"], h.get("edge")) for h in rows[0]["paths"][0]] == [
+        ("hmR0FixExitWrmsr", "macro"), ("gimFixDoWrmsr", "direct"),
+        ("gimFixWriteMsr", "direct"), ("gimFixCommon", None)]
+    assert [r["edge"] for r in vbox("callers gimFixDoWrmsr")] == ["macro"]

@@ -413,10 +413,31 @@ class Graph:
                                    f"{how}, passed as {via}") if during else None)
                     out.append(Edge(icid, ipath, ibid, iline, icol, ifunc, func, "pointer",
                                     f"{how} (passed at {path}:{cline})", origin=origin))
-                if not inner:
+                if not inner and ckind == "direct" and self._macro_calls_arg(callee, idx):
+                    out.append(Edge(cid, path, bid, cline, ccol, caller, func, "macro",
+                                    f"{callee}() calls its argument {func}"))
+                elif not inner:
                     out.append(Edge(cid, path, bid, cline, ccol, caller, func, "registered",
                                     f"{callee}(..., {func}, ...)"))
         return out
+
+    def _macro_calls_arg(self, macro: str, idx: int) -> bool:
+        """Is `macro` a function-like macro whose body calls its idx-th parameter
+        (`#define IEM_CIMPL_CALL_0(a_fn) a_fn(pVCpu, cbInstr)`)?"""
+        key = (macro, idx)
+        memo = self.sc.memo("_macro_calls_arg")
+        if key not in memo:
+            memo[key] = False
+            for (text,) in self.sc.conn.execute(
+                    "SELECT text FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE '(%'",
+                    (macro,)):
+                params = [p.strip() for p in text[1:text.find(")")].split(",")]
+                body = text[text.find(")") + 1:]
+                if idx < len(params) and params[idx].isidentifier() and re.search(
+                        rf"(?<![\w.>]){re.escape(params[idx])}\s*\)?\s*\(", body):
+                    memo[key] = True
+                    break
+        return memo[key]
 
     def _through_param(self, callee: str, idx: int, depth: int) -> list[tuple]:
         key = (callee, idx, depth)

@@ -382,8 +382,9 @@ def _clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set[tupl
     """Edges that make a path infeasible: another table of a struct (_table_clash), or a call
     passing a constant that a `case` further down does not take (_case_clash; `last`: the
     case of the path's end)."""
+    from vmxref.queries import contexts
     return (_table_clash(sc, dg, nodes) | _case_clash(sc, dg, nodes, last)
-            | _group_clash(sc, dg, nodes))
+            | _group_clash(sc, dg, nodes) | contexts.clash(sc, dg, nodes))
 
 
 def _group_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:

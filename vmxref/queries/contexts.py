@@ -1,0 +1,132 @@
+"""Compilation contexts of call sites, for the feasibility of call paths.
+
+VirtualBox builds the VMM code once per context: ring 3 (VMMR3/), ring 0 (VMMR0/), and
+the shared VMMAll/ code for each, with `#ifdef IN_RING3` / `#ifndef IN_RING3` selecting
+what a context compiles. A path from a ring-0 exit handler cannot call a function compiled
+only into ring 3 (`#ifndef IN_RING3  return VINF_CPUM_R3_MSR_WRITE; #else
+gimR3HvEnableTscPage(...)`). The profile's [entry] tables say which defines and which path
+prefixes mean which context:
+
+    contexts = { IN_RING3 = "R3", IN_RING0 = "R0", IN_RC = "RC" }
+    context_paths = { "src/VBox/VMM/VMMR3/" = "R3", "src/VBox/VMM/VMMR0/" = "R0" }
+
+A call site is compiled in the contexts of its file, narrowed by the `#if` groups around
+its line (`#ifdef X`, `#ifndef X`, `#if [!]defined(X)` and their `#else`; other conditions
+narrow nothing). A path keeps the contexts common to all its call sites and to the
+definitions of the functions it calls; a deferred or registered hop (work picked up later,
+by whichever context tests it) starts afresh. Without the tables nothing is checked.
+"""
+from __future__ import annotations
+
+import re
+
+from vmxref.queries.base import Scope
+
+_DIRECTIVE = re.compile(r"\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)")
+_DEFINED = re.compile(r"\s*(!)?\s*defined\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*$")
+RESET_EDGES = ("deferred", "registered")
+
+
+class Contexts:
+    """The profile's context tables and the memoised contexts of lines and files."""
+
+    def __init__(self, sc: Scope, entry: dict) -> None:
+        self.sc = sc
+        self.defines: dict[str, str] = dict(entry.get("contexts", {}))
+        self.paths: dict[str, str] = dict(entry.get("context_paths", {}))
+        self.all = frozenset(self.defines.values()) | frozenset(self.paths.values())
+        self._lines: dict[int, list[frozenset[str]]] = {}
+
+    def of_file(self, path: str) -> frozenset[str]:
+        for prefix, ctx in self.paths.items():
+            if path.startswith(prefix):
+                return frozenset([ctx])
+        return self.all
+
+    def of_line(self, blob_id: int, line: int) -> frozenset[str]:
+        """Contexts that compile a line of a blob (by the `#if` groups around it)."""
+        ctxs = self._lines.get(blob_id)
+        if ctxs is None:
+            ctxs = self._lines[blob_id] = self._scan(self.sc.store.lines(blob_id))
+        return ctxs[line - 1] if 0 < line <= len(ctxs) else self.all
+
+    def _cond(self, kind: str, rest: str) -> frozenset[str] | None:
+        """Contexts a branch condition allows (None: it says nothing about contexts)."""
+        if kind in ("ifdef", "ifndef"):
+            name, negated = rest.split()[0] if rest.split() else "", kind == "ifndef"
+        else:
+            m = _DEFINED.match(rest.split("//")[0].split("/*")[0])
+            if m is None:
+                return None
+            name, negated = m.group(2), bool(m.group(1))
+        ctx = self.defines.get(name)
+        if ctx is None:
+            return None
+        return (self.all - {ctx}) if negated else frozenset([ctx])
+
+    def _scan(self, lines: list[str]) -> list[frozenset[str]]:
+        out = []
+        stack: list[list] = []  # [condition of the group's first branch, this branch's]
+        cur = self.all
+        for text in lines:
+            m = _DIRECTIVE.match(text) if "#" in text else None
+            if m is not None:
+                kind, rest = m.group(1), m.group(2)
+                if kind in ("if", "ifdef", "ifndef"):
+                    c = self._cond(kind, rest)
+                    stack.append([c, c])
+                elif kind == "elif" and stack:
+                    stack[-1][1] = None
+                elif kind == "else" and stack:
+                    first = stack[-1][0]
+                    stack[-1][1] = (self.all - first) if first is not None and \
+                        stack[-1][1] is first else None
+                elif kind == "endif" and stack:
+                    stack.pop()
+                cur = self.all
+                for _first, branch in stack:
+                    if branch is not None:
+                        cur = cur & branch
+            out.append(cur)
+        return out
+
+
+def contexts(sc: Scope) -> Contexts | None:
+    """The scope's Contexts (None when the profile names no contexts)."""
+    got = sc.memo("_contexts").get("c", False)
+    if got is False:
+        from vmxref.queries.edges import _profile_section
+        entry = _profile_section(sc, "entry")
+        got = Contexts(sc, entry) if entry.get("contexts") or entry.get("context_paths") else None
+        sc.memo("_contexts")["c"] = got
+    return got
+
+
+def clash(sc: Scope, dg, nodes: list[str]) -> set[tuple[str, str]]:
+    """The first edge of a path whose call site, or whose callee's definitions, are not
+    compiled in any context the path has been in so far."""
+    cx = contexts(sc)
+    if cx is None:
+        return set()
+    running = _defined_in(sc, cx, nodes[0]) or cx.all
+    for a, b in zip(nodes, nodes[1:]):
+        e = dg.edge(a, b)
+        if e.kind in RESET_EDGES:
+            running = cx.all
+        running = running & cx.of_file(e.path) & cx.of_line(e.blob_id, e.line)
+        defined = _defined_in(sc, cx, b)
+        if defined:
+            running = running & defined
+        if not running:
+            return {(a, b)}
+    return set()
+
+
+def _defined_in(sc: Scope, cx: Contexts, func: str) -> frozenset[str]:
+    """Contexts that compile some definition of `func` (empty when none is known)."""
+    from vmxref.queries.edges import graph
+    out: frozenset[str] = frozenset()
+    for bid in graph(sc).definitions(func):
+        for _cid, path in sc.files_of(bid):
+            out |= cx.of_file(path)
+    return out
