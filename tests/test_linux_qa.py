@@ -247,9 +247,9 @@ def test_a_name_of_another_indexed_corpus_says_which(tmp_path):
 
 
 @pytest.mark.parametrize("query, lines", [
-    ("writes ms_fix_tsc_page.tsc_sequence", [419]),
-    ("writes fix_hv.tsc_ref.tsc_sequence", [419]),
-    ("writes ms_fix_tsc_page.tsc_scale", [420]),  # not other_fix_page's tsc_scale (421)
+    ("writes ms_fix_tsc_page.tsc_sequence", [419, 454]),  # 454: kvm_read_guest fills it
+    ("writes fix_hv.tsc_ref.tsc_sequence", [419, 454]),
+    ("writes ms_fix_tsc_page.tsc_scale", [420, 454]),  # not other_fix_page's tsc_scale (421)
     ("writes tsc_scale", [420, 421]),
     ("reads ms_fix_tsc_page.tsc_sequence", [422, 428]),
 ])
@@ -308,3 +308,14 @@ def test_a_path_keeps_to_the_code_of_one_vendor(lq):
         "fix_run_nested", "vmxfix_leave_nested", "fix_emulate_wrmsr", "vmxfix_set_msr"], out
     code, rows, out = lq("path fix_run_nested -> svmfix_set_msr")
     assert code == 1, out
+
+
+def test_a_call_that_fills_the_enclosing_object_writes_its_members(lq):
+    """kvm_read_guest(.., &hv->tsc_ref, ..) overwrites all of tsc_ref ([writes] fills): a
+    whole-object write of its members and a source for provenance; the same address handed
+    to another call (fix_hv_note) writes none of them."""
+    code, rows, out = lq("writes ms_fix_tsc_page.tsc_scale")
+    got = [(r["line"], r["write_kind"]) for r in rows]
+    assert got == [(420, "assign"), (454, "whole-object")], out
+    code, rows, out = lq("provenance ms_fix_tsc_page.tsc_scale")
+    assert sorted(r["line"] for r in rows) == [420, 454], out

@@ -146,7 +146,7 @@ class _Walk:
         if not self._budget(("field", owner, fld)):
             return self._again(("field", owner, fld), f"field {owner}.{fld}")
         sites = [s for s in writes(self.sc, lang.Target(owner, (fld,)))
-                 if s.extra.get("write_kind") != "whole-object"][:FANOUT]
+                 if _source_write(s)][:FANOUT]
         return self._found(("field", owner, fld),
                            [self.node(s, f"field {owner}.{fld}", level) for s in sites])
 
@@ -259,10 +259,17 @@ class _Walk:
         return self.sc.corpus_ids[0]
 
 
+def _source_write(s: Site) -> bool:
+    """A write that gives the member a value of its own: not the zeroing or copying of a
+    whole object around it, except a call that fills it (`kvm_read_guest(.., &hv->tsc_ref,
+    ..)`: the value comes from guest memory; [writes] fills of the profile)."""
+    return s.extra.get("write_kind") != "whole-object" or str(s.extra.get("op", "")).startswith("&")
+
+
 def provenance(sc: Scope, target, depth: int = 8) -> list[Site]:
     """Writes of `target`, each with the tree of where its value comes from."""
     w = _Walk(sc, depth)
-    roots = [s for s in writes(sc, target) if s.extra.get("write_kind") != "whole-object"]
+    roots = [s for s in writes(sc, target) if _source_write(s)]
     out = []
     for s in roots:
         node = w.node(s, "write", 0)

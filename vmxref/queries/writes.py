@@ -264,17 +264,21 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     outside = by_kind.get("global", set()) | by_kind.get("extern", set()) | by_kind.get("param", set())
     names = outside | by_kind.get("local", set())
     out: list[tuple] = []
-    pre = (f"t.kind = 'whole-object' AND (t.vtype IN ({marks(len(types))}) OR t.field IN "
-           f"({marks(len(outside))}))")  # (in SQL too: most rows go before the file join)
+    pre = (f"t.kind IN ('whole-object', 'out-param') AND (t.vtype IN ({marks(len(types))}) "
+           f"OR t.field IN ({marks(len(outside))}))")  # (in SQL: most rows go before the join)
     for row in sc.rows_in("assign", "t.field", names, pre, (*types, *sorted(outside)),
                           f"{cols}, t.vtype"):
+        if row[10] == "out-param" and not _fills(sc, row[8], row[9]):
+            continue  # (an address handed to a call that does not overwrite the object)
         field, chain, dtype = row[6], row[7], row[-1]
         if dtype is not None and not chain.startswith(f'["v:{field}"'):
             dtype = None  # a member write: `field` names no variable of its own there
         if (dtype in tset) if dtype is not None else (field in outside):
             out.append(row[:-1])
-    out += sc.rows_in("assign", "t.field", by_kind.get("field", set()),
-                    "t.kind = 'whole-object' AND t.chain LIKE '%,%'", (), cols)
+    out += [r for r in sc.rows_in("assign", "t.field", by_kind.get("field", set()),
+                                  "t.kind IN ('whole-object', 'out-param') AND t.chain LIKE '%,%'",
+                                  (), cols)
+            if r[10] == "whole-object" or _fills(sc, r[8], r[9])]
     return list(dict.fromkeys(out))
 
 
@@ -486,6 +490,17 @@ def _read_only_positions(sc: Scope, callee: str) -> tuple[int, ...]:
     return ()
 
 
+def _fills(sc: Scope, op: str, value: str) -> bool:
+    """Does the call of an out-parameter row overwrite the whole object at that argument
+    (the profile's [writes] fills: copy_from_user, kvm_read_guest, SSMR3GetMem, ...)?"""
+    table = sc.memo("_fills").get("t")
+    if table is None:
+        from vmxref.queries.edges import _profile_section
+        table = sc.memo("_fills")["t"] = _profile_section(sc, "writes").get("fills", {})
+    callee = value.split("(", 1)[0].strip()
+    return op[1:].isdigit() and int(op[1:]) in table.get(callee, ())
+
+
 def _read_only_args(sc: Scope):
     cached = getattr(sc, "_read_only_args", None)
     if cached is None:
@@ -538,7 +553,7 @@ def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
     how = _match(qual, struct, fields)
     if how is None:
         return _whole_struct(sc, tr, row, chain, qual, struct, fields, symbol)
-    if how == "parent" and kind == "out-param":
+    if how == "parent" and kind == "out-param" and not _fills(sc, op, value):
         return None  # the address of an enclosing object handed to a function: not a write of it
     if how == "sub" and _through_pointer(tr, qual, fields):
         return None  # `vcpu->kvm->arch.x = ...` writes what kvm_vcpu.kvm points at, not kvm
@@ -570,10 +585,12 @@ def _owner_of(qual: list[str], fields: list[str]) -> str:
 def _whole_struct(sc, tr, row, chain, qual, struct, fields, symbol) -> Site | None:
     """memset/RT_ZERO/struct assignment of an object whose type contains the asked member."""
     cid, path, bid, line, col, func, field, chain_t, op, value, kind = row
-    if not qual or (kind != "whole-object" and kind != "assign"):
+    if not qual or kind not in ("whole-object", "assign", "out-param") or (
+            kind == "out-param" and not _fills(sc, op, value)):
         return None
     last = qual[-1]
-    obj_type = tr.struct_of(tr.field_type(*last.rsplit(".", 1))) if last else None
+    ftype = tr.field_type(*last.rsplit(".", 1)) if last else None
+    obj_type = tr.struct_of(ftype) or tr.named_type(ftype)  # (also a struct outside the corpus)
     if obj_type is None or not _contains(tr, obj_type, struct, fields):
         return None
     return sc.site("write", cid, path, bid, line, col, func, symbol, op=op, value=value,
