@@ -169,12 +169,13 @@ def _jlist(items) -> str:
 
 
 def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: str = "printf",
-            text: bytes | None = None) -> Facts:
-    """Extract every fact of one file from its tree (see module docstring)."""
+            text: bytes | None = None, byte_range: tuple[int, int] | None = None) -> Facts:
+    """Extract every fact of one file from its tree (see module docstring); with
+    `byte_range`, the facts of the nodes that intersect it (others may come along)."""
     cx = _Ctx(src, lang, profile, text)
     cx.dialect = dialect
     query = QUERY + ("(class_specifier body: (_)) @struct\n" if lang == "cpp" else "")
-    caps = ts.captures(tree.root_node, lang, query)
+    caps = ts.captures(tree.root_node, lang, query, byte_range)
     _doc_order(caps)
     get = lambda k: caps.get(k, ())  # noqa: E731
     cx.f.nlines = src.count(b"\n") + 1

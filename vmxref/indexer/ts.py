@@ -39,9 +39,14 @@ def parse(source: bytes, lang: str) -> Tree:
     return _parser(lang).parse(source)
 
 
-def captures(node: Node, lang: str, query_source: str) -> dict[str, list[Node]]:
-    """Run a tree-sitter query under `node`; capture name -> nodes in document order."""
-    return QueryCursor(_query(lang, query_source)).captures(node)
+def captures(node: Node, lang: str, query_source: str,
+             byte_range: tuple[int, int] | None = None) -> dict[str, list[Node]]:
+    """Run a tree-sitter query under `node`; capture name -> nodes in document order (only
+    nodes that intersect `byte_range`, when given)."""
+    cursor = QueryCursor(_query(lang, query_source))
+    if byte_range is not None:
+        cursor.set_byte_range(*byte_range)
+    return cursor.captures(node)
 
 
 def grammar_versions() -> dict[str, str]:

@@ -91,8 +91,9 @@ def _work(content: bytes, lang: str) -> tuple[object, str]:
         if dropped:  # the other side of `#if` groups that split a construct: a second parse
             text2, uses2, _ = normalize.normalize_ex(content, prof, alternate=True)
             if text2 != text:
+                span = (min(a for a, _b in dropped), max(b for _a, b in dropped))
                 other = extract.extract(content, ts.parse(text2, lang), lang, prof, uses2, dialect,
-                                        text=text2)
+                                        text=text2, byte_range=span)
                 extract.merge_branches(facts, other, content, dropped)
         return facts, "ok"
     except RecursionError:
