@@ -319,3 +319,12 @@ def test_a_call_that_fills_the_enclosing_object_writes_its_members(lq):
     assert got == [(420, "assign"), (454, "whole-object")], out
     code, rows, out = lq("provenance ms_fix_tsc_page.tsc_scale")
     assert sorted(r["line"] for r in rows) == [420, 454], out
+
+
+def test_a_log_line_whose_words_come_from_a_literal_argument(lq):
+    """`pr_err("%-20s%016llx\\n", "tsc_offset:", x)` prints `tsc_offset:` padded to 20: the
+    literal argument is part of the format the line is matched against."""
+    code, rows, out = lq("logline 'kvm_amd: tsc_offset:         fffffe8bc1d2a7e0'")
+    assert code == 0 and (rows[0]["file"], rows[0]["line"]) == (
+        "arch/x86/kvm/svm/fixsvm.c", 23), out
+    assert all(r["line"] != 24 for r in rows), out  # tsc_ratio: another word

@@ -210,6 +210,41 @@ def _merge(tokens: list[Token]) -> list[Token]:
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 
 
+_PLAIN_S = re.compile(r"%(-?)(\d*)(?:\.(\d+))?s")
+
+
+def inline_literals(fmt: str, dialect: str, literals: list[str | None]) -> str:
+    """`fmt` with each plain `%s` whose argument is a string literal replaced by that text as
+    printf prints it (`"%-20s%016llx", "tsc_offset:", x` -> `"tsc_offset:         %016llx"`),
+    so a line can be found by its words. `literals[i]`: the i-th argument after the format
+    when it is a literal, else None. Stops at the first conversion whose argument it cannot
+    place (`n$` positions); unchanged when nothing is inlined."""
+    out, i, arg, changed = [], 0, 0, False
+    while i < len(fmt):
+        j = fmt.find("%", i)
+        if j < 0:
+            break
+        conv = parse_conversion(fmt, j, dialect)
+        if conv is None or conv.position is not None:
+            break
+        out.append(fmt[i:j])
+        i = conv.end
+        value = arg + conv.stars
+        arg += conv.stars + conv.nargs
+        m = _PLAIN_S.fullmatch(conv.text)
+        lit = literals[value] if m and conv.nargs and value < len(literals) else None
+        if lit is None:
+            out.append(conv.text)
+            continue
+        if m.group(3):
+            lit = lit[:int(m.group(3))]
+        width = int(m.group(2) or 0)
+        lit = lit.ljust(width) if m.group(1) else lit.rjust(width)
+        out.append(lit.replace("%", "%%"))
+        changed = True
+    return "".join(out) + fmt[i:] if changed else fmt
+
+
 def literal_keys(fmt: str, dialect: str, prefix: str = "") -> list[str]:
     """Words (>= 2 chars) of the format's literal text that any full rendering contains.
 

@@ -1105,6 +1105,9 @@ def _logcall(cx: _Ctx, kids, callee: str, func: str, line: int, col: int, jargs:
             continue  # _string_value would return None
         s = _string_value(cx, a)
         if s is not None and s.strip():
+            if "%" in s and any(b.type in _STRINGISH for b in kids[i + 1:]):
+                s = logfmt.inline_literals(s, cx.dialect, [
+                    _string_value(cx, b) if b.type in _STRINGISH else None for b in kids[i + 1:]])
             keys = _literal_keys(s, cx.dialect)
             cx.f.logcalls.append((line, col, func, callee, s, i, jargs, " ".join(keys)))
             return
