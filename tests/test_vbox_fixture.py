@@ -187,3 +187,10 @@ def test_a_path_stays_in_one_compilation_context(vbox):
         ("hmR0FixExitWrmsr", "macro"), ("gimFixDoWrmsr", "direct"),
         ("gimFixWriteMsr", "direct"), ("gimFixCommon", None)]
     assert [r["edge"] for r in vbox("callers gimFixDoWrmsr")] == ["macro"]
+
+
+def test_a_flag_bit_set_or_tested_in_a_macro_body_is_set_or_tested_where_it_is_used(vbox):
+    assert [(r["line"], r["via"]) for r in vbox("raises TMFIX_PAGE_ENABLE")] == [
+        (16, "TMFIX_PAGE_SET_ENABLED()")]
+    assert [(r["line"], r["via"]) for r in vbox("consumes TMFIX_PAGE_ENABLE")] == [
+        (17, "TMFIX_PAGE_IS_ENABLED()")]

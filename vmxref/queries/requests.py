@@ -276,7 +276,7 @@ def raises(sc: Scope, const: str) -> list[Site]:
     api = request_api(sc)
     rows = _const_calls(sc, const, api.setters)
     if not rows and not _const_calls(sc, const, api.testers):
-        rows = _bit_uses(sc, const)[0]
+        rows = _bit_uses(sc, const)[0] + _macro_bit_uses(sc, const)[0]
     return _sites(sc, "raise", const, rows)
 
 
@@ -317,6 +317,32 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
     return sets, tests
 
 
+def _macro_bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
+    """(sets, tests) of a flag bit through function-like macros whose body sets or tests it
+    (`#define MSR_GIM_HV_REF_TSC_IS_ENABLED(a) RT_BOOL((a) & MSR_GIM_HV_REF_TSC_ENABLE)`):
+    the uses of such a macro, named after it."""
+    test = re.compile(_BIT_TEST.format(c=re.escape(const)))
+    clear = re.compile(_BIT_CLEAR.format(c=re.escape(const)))
+    sets_re = re.compile(rf"\|=\s*\(?\s*{re.escape(const)}\b")
+    sets, tests = [], []
+    for macro in sorted({r[3] for r in sc.rows("ref", "t.name = ? AND t.kind = 'define'",
+                                               (const,), "t.func")}):
+        texts = [r[3] or "" for r in sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (macro,),
+                                              "t.text")]
+        if not texts or not all(t.startswith("(") for t in texts) or any(clear.search(t)
+                                                                        for t in texts):
+            continue  # (object-like: a mask, see _masks_of; or it clears the bit)
+        into = sets if any(sets_re.search(t) for t in texts) else (
+            tests if any(test.search(t) for t in texts) else None)
+        if into is None:
+            continue
+        for _c, _p, bid, line, col, func, guard_end in sc.rows(
+                "call", "t.callee = ? AND t.kind = 'direct'", (macro,),
+                "t.line, t.col, t.func, t.guard_end"):
+            into.append((bid, func, line, col, f"{macro}()", guard_end))
+    return sets, tests
+
+
 def consumes(sc: Scope, const: str) -> list[Site]:
     """Tests of `const` (also of a flag mask whose #define holds it, `via` naming the mask),
     each with the calls that run when the test succeeds."""
@@ -329,7 +355,7 @@ def consumes(sc: Scope, const: str) -> list[Site]:
               for r in _const_calls(sc, mask, api.testers, const)]  # of a mask holding it
     masked += _mask_var_tests(sc, const, masks, api.testers)
     if not rows and not masked and not _const_calls(sc, const, api.setters):
-        rows = _bit_uses(sc, const)[1]
+        rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1]
     for r in rows + masked:
         bid, func, line, col, callee, guard_end = r
         runs = []
