@@ -194,3 +194,11 @@ def test_a_flag_bit_set_or_tested_in_a_macro_body_is_set_or_tested_where_it_is_u
         (16, "TMFIX_PAGE_SET_ENABLED()")]
     assert [(r["line"], r["via"]) for r in vbox("consumes TMFIX_PAGE_ENABLE")] == [
         (17, "TMFIX_PAGE_IS_ENABLED()")]
+
+
+def test_members_read_in_a_macro_body_are_read_where_the_macro_is_used(vbox):
+    """TMFIX_IS_STATE(pTimer, 2) reads pTimer->enmState; so does the strict TMFIX_SET_STATE
+    (uOld = (pTimer)->enmState); refs shows each member once in a #define body."""
+    assert sorted(r["line"] for r in vbox("reads TMTIMER.enmState")) == [96, 97]
+    defines = [(r["function"], r["line"]) for r in vbox("refs enmState kind define")]
+    assert len(defines) == len(set(defines)) == 4, defines

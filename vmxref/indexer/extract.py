@@ -547,11 +547,13 @@ def _macro(cx: _Ctx, nm, kind: str) -> None:
     cx.f.syms.append((name, kind, line, col, cx.eline(d), "", None, 0, 0, text.strip()))
     own = ([cx.name(p) for p in params.named_children if p.type != "comment"]
            if params is not None else [])
-    if val is not None:
-        _define_refs(cx, name, own, val)
+    read_at: set[int] = set()
     if params is not None and val is not None:  # a function-like macro: what its body does
         _macro_calls(cx, name, own, val)
-        _macro_writes(cx, name, own, val)
+        read_at = _macro_members(cx, name, own, val)
+    if val is not None:
+        _define_refs(cx, name, own, val, read_at)
+    if params is not None and val is not None:
         _initializer_macro(cx, name, own, val)
         _pasting_macro(cx, name, own, val)
 
@@ -559,10 +561,11 @@ def _macro(cx: _Ctx, nm, kind: str) -> None:
 _BODY_IDENT = re.compile(r"(?<![\w$#])[A-Za-z_]\w*(?![\w$])(?!\s*##)")
 
 
-def _define_refs(cx: _Ctx, name: str, own: list[str], val) -> None:
+def _define_refs(cx: _Ctx, name: str, own: list[str], val, done: set[int]) -> None:
     """Identifiers used in a #define's body, as references of kind 'define' whose `func` is
     the macro (`refs VMCPU_FF_TIMER` finds the masks made of it; `consumes` reads them).
-    Parameters, keywords and pasted (`##`) or stringified (`#x`) tokens are left out."""
+    Parameters, keywords, pasted (`##`) or stringified (`#x`) tokens and the members
+    _macro_members recorded (offsets `done`) are left out."""
     body = cx._srcs[val.start_byte:min(val.end_byte, val.start_byte + 8000)]
     body = _NOT_CODE.sub(lambda m: " " * len(m.group()), body)
     skip = KEYWORDS.union(own, (name, "__VA_ARGS__"))
@@ -570,9 +573,9 @@ def _define_refs(cx: _Ctx, name: str, own: list[str], val) -> None:
     refs = cx.f.refs
     for m in _BODY_IDENT.finditer(body):
         tok = m.group()
-        if tok in skip or body[max(0, m.start() - 2):m.start()].rstrip().endswith("##"):
-            continue
         sb = at + m.start()
+        if tok in skip or sb in done or body[max(0, m.start() - 2):m.start()].rstrip().endswith("##"):
+            continue
         line = bis(nl, sb)
         refs.append((tok, "define", line, sb - nl[line - 1], name, None))
 
@@ -681,21 +684,24 @@ _WRITER_NAME = re.compile(r"(?i:write|set|xchg|store|inc|dec|add|sub|clear|zero|
 _ASKER_NAME = re.compile(r"(?:Is|Has|Get|Query)[A-Z]|(?:^|_)(?:is|has|get)_")  # IsInterceptSet
 
 
-def _macro_writes(cx: _Ctx, name: str, own: list[str], val) -> None:
-    """Members a function-like macro's body writes through one of its parameters
+def _macro_members(cx: _Ctx, name: str, own: list[str], val) -> set[int]:
+    """Members a function-like macro's body writes or reads through one of its parameters
     (`#define TM_SET_STATE(pTimer, s) ASMAtomicWriteU32(..&(pTimer)->enmState, s)`): assign
-    rows of the macro (`func` = its name) whose chain starts at `a:N`, the N-th argument,
-    which `writes` puts in place at each use of the macro. Read from the text, as
-    _macro_calls does: assignments, ++/--, and `&(param)->member` handed to a call whose
-    name says it writes (_WRITER_NAME)."""
+    rows, and references of kind 'define', of the macro (`func` = its name) whose chain
+    starts at `a:N`, the N-th argument, which `writes` and `reads` put in place at each use
+    of the macro. Read from the text, as _macro_calls does: assignments, ++/--,
+    `&(param)->member` handed to a call whose name says it writes (_WRITER_NAME), other
+    uses are reads. Returns the byte offsets of the members read (see _define_refs)."""
+    read_at: set[int] = set()
     body = cx._srcs[val.start_byte:min(val.end_byte, val.start_byte + 8000)]
     if "->" not in body and "." not in body:
-        return
+        return read_at
     body = _NOT_CODE.sub(lambda m: " " * len(m.group()), body)
     params = [p for p in own if p.isidentifier()]
     if not params:
-        return
+        return read_at
     line0, col0 = cx.pos(val)
+    nl_, at = cx._nl, val.start_byte
     for m in re.finditer(r"\b(" + "|".join(map(re.escape, params)) + r")\b", body):
         i, j = m.start(), m.end()
         k = j
@@ -704,9 +710,10 @@ def _macro_writes(cx: _Ctx, name: str, own: list[str], val) -> None:
         if k < len(body) and body[k] == ")" and body[:i].rstrip().endswith("("):
             k += 1  # `(pTimer)`
             i = body[:i].rstrip().rfind("(")
-        steps = []
+        steps, last = [], 0
         while (sm := _MEMBER_STEP.match(body, k)) is not None:
             steps.append(sm.group(1) or "[]")
+            last = sm.start(1) if sm.group(1) else last
             k = sm.end()
         if not steps or steps[-1] == "[]":
             continue
@@ -726,6 +733,13 @@ def _macro_writes(cx: _Ctx, name: str, own: list[str], val) -> None:
             if not _WRITER_NAME.search(callee) or _ASKER_NAME.search(callee):
                 continue  # (an iterator, a test, a read: every use of the macro would count)
             opt, kind, value = f"&{idx}", "out-param", ctext
+        elif not before.endswith("&"):  # a read: a reference of the last member
+            sb = at + last
+            line = bisect.bisect_left(nl_, sb)
+            cx.f.refs.append((steps[-1], "define", line, sb - nl_[line - 1], name,
+                              _jlist(chain[:-1])))
+            read_at.add(sb)
+            continue
         else:
             continue
         nl = body.rfind("\n", 0, m.start())
@@ -733,6 +747,7 @@ def _macro_writes(cx: _Ctx, name: str, own: list[str], val) -> None:
         col = (col0 + m.start()) if nl < 0 else m.start() - nl
         cx.f.assigns.append((line, col, name, steps[-1], _jlist(chain), opt,
                              " ".join(value.replace("\\\n", " ").split()), kind))
+    return read_at
 
 
 def _expr_text(body: str, start: int, stops: str = ";,") -> str:

@@ -112,18 +112,26 @@ def _at_macro_uses(sc: Scope, rows: list[tuple]) -> list[tuple]:
             out.append(row)
             continue
         macro, chain = row[5], parse_chain(chain_t)
-        idx, params = int(chain[0][2:]), _macro_params(sc, macro)
-        for cid, path, bid, line, col, func, args_t in _macro_call_sites(sc, macro):
-            args = json.loads(args_t)
-            base = _arg_chain(args[idx]) if idx < len(args) else None
-            if base is None:
-                continue
+        params = _macro_params(sc, macro)
+        for cid, path, bid, line, col, func, full, args in _macro_uses(sc, macro, chain):
             value = row[9] or ""
             for p, a in zip(params, args):
                 value = re.sub(rf"\b{re.escape(p)}\b", lambda _m, a=a: a, value)
-            out.append((cid, path, bid, line, col, func, row[6],
-                        json.dumps([*base, *chain[1:]]), row[8], value, row[10]))
+            out.append((cid, path, bid, line, col, func, row[6], json.dumps(full), row[8],
+                        value, row[10]))
     return out
+
+
+def _macro_uses(sc: Scope, macro: str, chain: tuple[str, ...]):
+    """(cid, path, blob, line, col, function, chain, arguments) of each use of `macro` whose
+    argument `a:N` (the chain's base) is a variable or member path: the chain with it put
+    in place."""
+    idx = int(chain[0][2:])
+    for cid, path, bid, line, col, func, args_t in _macro_call_sites(sc, macro):
+        args = json.loads(args_t)
+        base = _arg_chain(args[idx]) if idx < len(args) else None
+        if base is not None:
+            yield cid, path, bid, line, col, func, [*base, *chain[1:]], args
 
 
 def _macro_call_sites(sc: Scope, macro: str) -> list[tuple]:
@@ -661,6 +669,12 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
     out = []
     rows = sc.rows("ref", "t.name = ? AND t.kind IN ('read', 'addr', 'write')", (fields[-1],),
                    "t.line, t.col, t.func, t.chain, t.kind")
+    for _c, _p, _b, _l, _col, macro, chain_t, _k in sc.rows(
+            "ref", "t.name = ? AND t.kind = 'define' AND t.chain LIKE '[\"a:%'", (fields[-1],),
+            "t.line, t.col, t.func, t.chain, t.kind"):
+        rows += [(cid, path, bid, line, col, func, json.dumps(full), "read")  # at its uses
+                 for cid, path, bid, line, col, func, full, _a in _macro_uses(
+                     sc, macro, parse_chain(chain_t))]
     passed = read_only_addresses(sc, fields[-1], [(r[2], r[5], r[3]) for r in rows
                                                   if r[7] == "write"])
     for cid, path, bid, line, col, func, chain_t, kind in rows:
