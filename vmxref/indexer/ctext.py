@@ -1,0 +1,27 @@
+"""Small helpers on C source text shared by the extractor's modules."""
+from __future__ import annotations
+
+import re
+from json.encoder import encode_basestring_ascii as _jstr
+
+KEYWORDS = frozenset(
+    "auto break case char const continue default do double else enum extern float for goto "
+    "if inline int long register restrict return short signed sizeof static struct switch "
+    "typedef union unsigned void volatile while _Bool bool true false NULL class public "
+    "private protected template typename namespace using new delete this operator virtual "
+    "friend explicit mutable nullptr constexpr noexcept static_assert decltype typeof "
+    "__typeof__ asm __asm__ __volatile__ volatile defined".split())
+
+# comments and string / char literals of a #define body (blanked, same offsets)
+NOT_CODE = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+
+# words followed by `(` that are no calls
+NOT_CALLS = frozenset({"if", "while", "for", "switch", "return", "sizeof", "typeof", "__typeof__",
+                       "_Alignof", "__alignof__", "do", "defined", "__builtin_expect",
+                       "__builtin_constant_p", "__attribute__", "asm", "__asm__", "volatile",
+                       "__volatile__", "_Generic", "_Static_assert", "static_assert"})
+
+
+def jlist(items) -> str:
+    """json.dumps of a list of strings (same output, without the encoder object)."""
+    return "[" + ", ".join(map(_jstr, items)) + "]"
