@@ -40,7 +40,7 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     sc.require(name)
     rows = sc.rows("ref", "t.name = ?", (name,), "t.kind, t.line, t.col, t.func")
     is_macro = bool(sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (name,), "1", limit=1))
-    from vmxref.queries.writes import read_only_addresses
+    from vmxref.queries.readonly import read_only_addresses
     passed = read_only_addresses(sc, name, [(r[2], r[6], r[4]) for r in rows if r[3] == "write"])
     out = []
     for cid, path, bid, kind, line, col, func in rows:

@@ -14,6 +14,8 @@ import re
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks
+from vmxref.queries.macro_uses import at_macro_uses, macro_uses
+from vmxref.queries.readonly import const_param, fills, read_only_addresses
 from vmxref.queries.types import TypeResolver, parse_chain, resolver
 
 
@@ -79,7 +81,7 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
     index look-ups instead of scans of every write of the corpus.
     """
     cols = "t.line, t.col, t.func, t.field, t.chain, t.op, t.value, t.kind"
-    rows = _at_macro_uses(sc, sc.rows("assign", "t.field = ?", (fields[-1],), cols))
+    rows = at_macro_uses(sc, sc.rows("assign", "t.field = ?", (fields[-1],), cols))
     if struct is not None and (kinds is None or "whole-object" in kinds):
         rows += _whole_var_rows(sc, tr, struct, cols)
     seen = {(r[0], r[1], r[3], r[4]) for r in rows}
@@ -98,77 +100,6 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
         rows += [r for r in whole if (r[0], r[1], r[3], r[4]) not in seen
                  and r[3] != fields[-1]]
     return rows
-
-
-def _at_macro_uses(sc: Scope, rows: list[tuple]) -> list[tuple]:
-    """`rows` with each write made in a function-like macro's body (chain `a:N`, through its
-    N-th parameter) replaced by a row per use of the macro: the argument's chain put in
-    place, the parameters in the value replaced by the arguments (`TM_SET_STATE(pTimer,
-    TMTIMERSTATE_STOPPED)` writes pTimer->enmState, with TMTIMERSTATE_STOPPED)."""
-    out = []
-    for row in rows:
-        chain_t = row[7] or ""
-        if not chain_t.startswith('["a:'):
-            out.append(row)
-            continue
-        macro, chain = row[5], parse_chain(chain_t)
-        params = _macro_params(sc, macro)
-        for cid, path, bid, line, col, func, full, args in _macro_uses(sc, macro, chain):
-            value = row[9] or ""
-            for p, a in zip(params, args):
-                value = re.sub(rf"\b{re.escape(p)}\b", lambda _m, a=a: a, value)
-            out.append((cid, path, bid, line, col, func, row[6], json.dumps(full), row[8],
-                        value, row[10]))
-    return out
-
-
-def _macro_uses(sc: Scope, macro: str, chain: tuple[str, ...]):
-    """(cid, path, blob, line, col, function, chain, arguments) of each use of `macro` whose
-    argument `a:N` (the chain's base) is a variable or member path: the chain with it put
-    in place."""
-    idx = int(chain[0][2:])
-    for cid, path, bid, line, col, func, args_t in _macro_call_sites(sc, macro):
-        args = json.loads(args_t)
-        base = _arg_chain(args[idx]) if idx < len(args) else None
-        if base is not None:
-            yield cid, path, bid, line, col, func, [*base, *chain[1:]], args
-
-
-def _macro_call_sites(sc: Scope, macro: str) -> list[tuple]:
-    memo = sc.memo("_macro_call_sites")
-    if macro not in memo:
-        memo[macro] = sc.rows("call", "t.callee = ? AND t.kind = 'direct'", (macro,),
-                              "t.line, t.col, t.func, t.args")
-    return memo[macro]
-
-
-def _macro_params(sc: Scope, macro: str) -> list[str]:
-    """Parameter names of a function-like macro (from its definition's text, `(a, b) body`)."""
-    for (text,) in sc.conn.execute("SELECT text FROM sym WHERE name = ? AND kind = 'macro' "
-                                   "AND text LIKE '(%' LIMIT 1", (macro,)):
-        return [p.strip() for p in text[1:text.find(")")].split(",")]
-    return []
-
-
-_ARG = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\[\]]*\])*")
-_ARG_STEP = re.compile(r"[A-Za-z_]\w*|\[[^\[\]]*\]")
-_CAST = re.compile(r"\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*(?=[&A-Za-z_(])")
-
-
-def _arg_chain(text: str) -> list[str] | None:
-    """Chain of a macro argument written as a variable or member path (`pTimer`,
-    `&pVM->tm.s`, `(PTMTIMER)pv`): None for anything else (a call, arithmetic)."""
-    t = text.strip()
-    for _ in range(4):
-        t = _CAST.sub("", t, count=1) if _CAST.match(t) else t
-        if t.startswith("&"):
-            t = t[1:].strip()
-        if t.startswith("(") and t.endswith(")") and _ARG.fullmatch(t[1:-1].strip()):
-            t = t[1:-1].strip()
-    if not _ARG.fullmatch(t):
-        return None
-    steps = _ARG_STEP.findall(t)
-    return [f"v:{steps[0]}", *("[]" if s.startswith("[") else s for s in steps[1:])]
 
 
 _CAP = 5000  # beyond this many names a narrowed look-up costs more than the scan
@@ -276,7 +207,7 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
            f"OR t.field IN ({marks(len(outside))}))")  # (in SQL: most rows go before the join)
     for row in sc.rows_in("assign", "t.field", names, pre, (*types, *sorted(outside)),
                           f"{cols}, t.vtype"):
-        if row[10] == "out-param" and not _fills(sc, row[8], row[9]):
+        if row[10] == "out-param" and not fills(sc, row[8], row[9]):
             continue  # (an address handed to a call that does not overwrite the object)
         field, chain, dtype = row[6], row[7], row[-1]
         if dtype is not None and not chain.startswith(f'["v:{field}"'):
@@ -286,7 +217,7 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     out += [r for r in sc.rows_in("assign", "t.field", by_kind.get("field", set()),
                                   "t.kind IN ('whole-object', 'out-param') AND t.chain LIKE '%,%'",
                                   (), cols)
-            if r[10] == "whole-object" or _fills(sc, r[8], r[9])]
+            if r[10] == "whole-object" or fills(sc, r[8], r[9])]
     return list(dict.fromkeys(out))
 
 
@@ -422,123 +353,9 @@ def _require_member(sc: Scope, tr: TypeResolver, struct: str, member: str) -> No
     raise UnknownSymbol(f"struct {struct} has no member {member!r} in {sc.label()}.{hint}")
 
 
-def _const_param(sc: Scope, op: str, value: str) -> bool:
-    """An out-parameter row whose callee only reads through that parameter: declared
-    `const T *`, listed in the profile's [writes] read_only_args (APIs defined outside the
-    corpus), or defined in the corpus without writing through it (_reads_only)."""
-    callee = value.split("(", 1)[0].strip()
-    if not op[1:].isdigit() or not callee.isidentifier():
-        return False
-    return _read_only_param(sc, callee, int(op[1:]) - 1, 2)
-
-
-def _read_only_param(sc: Scope, callee: str, pos: int, depth: int) -> bool:
-    memo = sc.memo("_read_only_params")
-    key = (callee, pos)
-    if key not in memo:
-        memo[key] = False  # (recursion)
-        memo[key] = _reads_only(sc, callee, pos, depth)
-    return memo[key]
-
-
-def _reads_only(sc: Scope, callee: str, pos: int, depth: int) -> bool:
-    if pos + 1 in _read_only_positions(sc, callee):
-        return True
-    params = sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?", (callee, pos),
-                     "t.flags, t.name")
-    if any((flags or 0) & 2 for _c, _p, _b, flags, _n in params):
-        return True
-    from vmxref.queries.edges import graph
-    defs = set(graph(sc).definitions(callee))
-    names = {n for _c, _p, b, _f, n in params if b in defs and n}
-    if not defs or len(names) != 1 or depth <= 0:
-        return False  # not defined here (or oddly): an out-parameter as far as we know
-    pname = names.pop()
-    if any(_inline_asm(sc, bid, callee) for bid in defs):
-        return False  # (ASMAtomicXchgU32: the asm writes through it, unseen)
-    handed = re.compile(rf"(?:\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*)*\(?\s*{re.escape(pname)}\s*\)?")
-    for bid in defs:  # every definition: no write through the parameter, no hand-over
-        for chain, in sc.conn.execute(
-                "SELECT chain FROM assign WHERE blob_id = ? AND func = ? AND chain LIKE ? "
-                "AND kind != 'init'", (bid, callee, f'["v:{pname}"%')):
-            if chain != f'["v:{pname}"]':  # (setting the pointer itself writes nothing)
-                return False
-        for nxt, args in sc.conn.execute(
-                "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND args LIKE ?",
-                (bid, callee, f"%{pname}%")):
-            for i, a in enumerate(json.loads(args)):
-                if handed.fullmatch(a) and not (
-                        nxt.isidentifier() and _read_only_param(sc, nxt, i, depth - 1)):
-                    return False  # handed on to a call that may write through it
-    return True
-
-
-_ASM = re.compile(r"\b(?:__asm__|__asm|asm)\b")
-
-
-def _inline_asm(sc: Scope, bid: int, func: str) -> bool:
-    """Does the definition of `func` in that blob hold inline assembly?"""
-    lines = sc.store.lines(bid)
-    for line, end in sc.conn.execute("SELECT line, end_line FROM sym WHERE blob_id = ? AND "
-                                     "name = ? AND kind = 'function'", (bid, func)):
-        if any(_ASM.search(t) for t in lines[line - 1:end or line]):
-            return True
-    return False
-
-
-def _read_only_positions(sc: Scope, callee: str) -> tuple[int, ...]:
-    """The argument positions [writes] read_only_args gives `callee`: its own entry, else
-    the first glob (`atomic*_read`, `ASMAtomicRead*`) that matches it."""
-    exact, globs = _read_only_args(sc)
-    if callee in exact:
-        return exact[callee]
-    for rx, pos in globs:
-        if rx.fullmatch(callee):
-            return pos
-    return ()
-
-
-def _fills(sc: Scope, op: str, value: str) -> bool:
-    """Does the call of an out-parameter row overwrite the whole object at that argument
-    (the profile's [writes] fills: copy_from_user, kvm_read_guest, SSMR3GetMem, ...)?"""
-    table = sc.memo("_fills").get("t")
-    if table is None:
-        from vmxref.queries.edges import _profile_section
-        table = sc.memo("_fills")["t"] = _profile_section(sc, "writes").get("fills", {})
-    callee = value.split("(", 1)[0].strip()
-    return op[1:].isdigit() and int(op[1:]) in table.get(callee, ())
-
-
-def _read_only_args(sc: Scope):
-    cached = getattr(sc, "_read_only_args", None)
-    if cached is None:
-        from vmxref.queries.edges import _profile_section
-        table = _profile_section(sc, "writes").get("read_only_args", {})
-        exact = {k: tuple(v) for k, v in table.items() if "*" not in k}
-        globs = [(re.compile(".*".join(map(re.escape, k.split("*")))), tuple(v))
-                 for k, v in sorted(table.items()) if "*" in k]
-        cached = sc._read_only_args = (exact, globs)  # type: ignore[attr-defined]
-    return cached
-
-
-def read_only_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -> set[tuple]:
-    """Of (blob, function, line) places where the address of `name` (a variable or the last
-    member of a chain) is passed to a call (its refs of kind 'write' from `&x` arguments),
-    those where every such call only reads through it: `atomic_read(&kvm->online_vcpus)`
-    reads online_vcpus, it is no out-parameter write."""
-    out = set()
-    for bid, func, line in set(refs):
-        rows = sc.conn.execute(
-            "SELECT op, value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
-            "AND field = ? AND kind = 'out-param'", (bid, func or "", line, name)).fetchall()
-        if rows and all(_const_param(sc, op, value) for op, value in rows):
-            out.add((bid, func, line))
-    return out
-
-
 def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
     cid, path, bid, line, col, func, field, chain_t, op, value, kind = row
-    if kind == "out-param" and _const_param(sc, op, value):
+    if kind == "out-param" and const_param(sc, op, value):
         return None
     chain = list(parse_chain(chain_t))
     symbol = ".".join(([struct] if struct else []) + fields)
@@ -561,7 +378,7 @@ def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
     how = _match(qual, struct, fields)
     if how is None:
         return _whole_struct(sc, tr, row, chain, qual, struct, fields, symbol)
-    if how == "parent" and kind == "out-param" and not _fills(sc, op, value):
+    if how == "parent" and kind == "out-param" and not fills(sc, op, value):
         return None  # the address of an enclosing object handed to a function: not a write of it
     if how == "sub" and _through_pointer(tr, qual, fields):
         return None  # `vcpu->kvm->arch.x = ...` writes what kvm_vcpu.kvm points at, not kvm
@@ -594,7 +411,7 @@ def _whole_struct(sc, tr, row, chain, qual, struct, fields, symbol) -> Site | No
     """memset/RT_ZERO/struct assignment of an object whose type contains the asked member."""
     cid, path, bid, line, col, func, field, chain_t, op, value, kind = row
     if not qual or kind not in ("whole-object", "assign", "out-param") or (
-            kind == "out-param" and not _fills(sc, op, value)):
+            kind == "out-param" and not fills(sc, op, value)):
         return None
     last = qual[-1]
     ftype = tr.field_type(*last.rsplit(".", 1)) if last else None
@@ -673,7 +490,7 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
             "ref", "t.name = ? AND t.kind = 'define' AND t.chain LIKE '[\"a:%'", (fields[-1],),
             "t.line, t.col, t.func, t.chain, t.kind"):
         rows += [(cid, path, bid, line, col, func, json.dumps(full), "read")  # at its uses
-                 for cid, path, bid, line, col, func, full, _a in _macro_uses(
+                 for cid, path, bid, line, col, func, full, _a in macro_uses(
                      sc, macro, parse_chain(chain_t))]
     passed = read_only_addresses(sc, fields[-1], [(r[2], r[5], r[3]) for r in rows
                                                   if r[7] == "write"])

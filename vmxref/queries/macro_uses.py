@@ -1,0 +1,81 @@
+"""Facts written in a function-like macro's body through a parameter (chains based at
+`a:N`, the N-th argument; see vmxref.indexer.macros), put in place at each use of the
+macro: `TM_SET_STATE(pTimer, TMTIMERSTATE_STOPPED)` writes pTimer->enmState."""
+from __future__ import annotations
+
+import json
+import re
+
+from vmxref.queries.base import Scope
+from vmxref.queries.types import parse_chain
+
+
+def at_macro_uses(sc: Scope, rows: list[tuple]) -> list[tuple]:
+    """`rows` with each write made in a function-like macro's body (chain `a:N`, through its
+    N-th parameter) replaced by a row per use of the macro: the argument's chain put in
+    place, the parameters in the value replaced by the arguments (`TM_SET_STATE(pTimer,
+    TMTIMERSTATE_STOPPED)` writes pTimer->enmState, with TMTIMERSTATE_STOPPED)."""
+    out = []
+    for row in rows:
+        chain_t = row[7] or ""
+        if not chain_t.startswith('["a:'):
+            out.append(row)
+            continue
+        macro, chain = row[5], parse_chain(chain_t)
+        params = _macro_params(sc, macro)
+        for cid, path, bid, line, col, func, full, args in macro_uses(sc, macro, chain):
+            value = row[9] or ""
+            for p, a in zip(params, args):
+                value = re.sub(rf"\b{re.escape(p)}\b", lambda _m, a=a: a, value)
+            out.append((cid, path, bid, line, col, func, row[6], json.dumps(full), row[8],
+                        value, row[10]))
+    return out
+
+
+def macro_uses(sc: Scope, macro: str, chain: tuple[str, ...]):
+    """(cid, path, blob, line, col, function, chain, arguments) of each use of `macro` whose
+    argument `a:N` (the chain's base) is a variable or member path: the chain with it put
+    in place."""
+    idx = int(chain[0][2:])
+    for cid, path, bid, line, col, func, args_t in _macro_call_sites(sc, macro):
+        args = json.loads(args_t)
+        base = _arg_chain(args[idx]) if idx < len(args) else None
+        if base is not None:
+            yield cid, path, bid, line, col, func, [*base, *chain[1:]], args
+
+
+def _macro_call_sites(sc: Scope, macro: str) -> list[tuple]:
+    memo = sc.memo("_macro_call_sites")
+    if macro not in memo:
+        memo[macro] = sc.rows("call", "t.callee = ? AND t.kind = 'direct'", (macro,),
+                              "t.line, t.col, t.func, t.args")
+    return memo[macro]
+
+
+def _macro_params(sc: Scope, macro: str) -> list[str]:
+    """Parameter names of a function-like macro (from its definition's text, `(a, b) body`)."""
+    for (text,) in sc.conn.execute("SELECT text FROM sym WHERE name = ? AND kind = 'macro' "
+                                   "AND text LIKE '(%' LIMIT 1", (macro,)):
+        return [p.strip() for p in text[1:text.find(")")].split(",")]
+    return []
+
+
+_ARG = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\[\]]*\])*")
+_ARG_STEP = re.compile(r"[A-Za-z_]\w*|\[[^\[\]]*\]")
+_CAST = re.compile(r"\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*(?=[&A-Za-z_(])")
+
+
+def _arg_chain(text: str) -> list[str] | None:
+    """Chain of a macro argument written as a variable or member path (`pTimer`,
+    `&pVM->tm.s`, `(PTMTIMER)pv`): None for anything else (a call, arithmetic)."""
+    t = text.strip()
+    for _ in range(4):
+        t = _CAST.sub("", t, count=1) if _CAST.match(t) else t
+        if t.startswith("&"):
+            t = t[1:].strip()
+        if t.startswith("(") and t.endswith(")") and _ARG.fullmatch(t[1:-1].strip()):
+            t = t[1:-1].strip()
+    if not _ARG.fullmatch(t):
+        return None
+    steps = _ARG_STEP.findall(t)
+    return [f"v:{steps[0]}", *("[]" if s.startswith("[") else s for s in steps[1:])]

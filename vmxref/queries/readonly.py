@@ -1,0 +1,125 @@
+"""Which calls only read through an address they get, and which overwrite the object at
+it: `&x` handed to a reader is no write of x (ASMAtomicReadU64, copy_to_user, a corpus
+function that never writes through that parameter), and handed to a filler it writes
+every member of x (copy_from_user, kvm_read_guest). The profile's [writes] read_only_args
+and fills tables name the APIs defined outside the corpus."""
+from __future__ import annotations
+
+import json
+import re
+
+from vmxref.queries.base import Scope
+
+
+def const_param(sc: Scope, op: str, value: str) -> bool:
+    """An out-parameter row whose callee only reads through that parameter: declared
+    `const T *`, listed in the profile's [writes] read_only_args (APIs defined outside the
+    corpus), or defined in the corpus without writing through it (_reads_only)."""
+    callee = value.split("(", 1)[0].strip()
+    if not op[1:].isdigit() or not callee.isidentifier():
+        return False
+    return _read_only_param(sc, callee, int(op[1:]) - 1, 2)
+
+
+def _read_only_param(sc: Scope, callee: str, pos: int, depth: int) -> bool:
+    memo = sc.memo("_read_only_params")
+    key = (callee, pos)
+    if key not in memo:
+        memo[key] = False  # (recursion)
+        memo[key] = _reads_only(sc, callee, pos, depth)
+    return memo[key]
+
+
+def _reads_only(sc: Scope, callee: str, pos: int, depth: int) -> bool:
+    if pos + 1 in _read_only_positions(sc, callee):
+        return True
+    params = sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?", (callee, pos),
+                     "t.flags, t.name")
+    if any((flags or 0) & 2 for _c, _p, _b, flags, _n in params):
+        return True
+    from vmxref.queries.edges import graph
+    defs = set(graph(sc).definitions(callee))
+    names = {n for _c, _p, b, _f, n in params if b in defs and n}
+    if not defs or len(names) != 1 or depth <= 0:
+        return False  # not defined here (or oddly): an out-parameter as far as we know
+    pname = names.pop()
+    if any(_inline_asm(sc, bid, callee) for bid in defs):
+        return False  # (ASMAtomicXchgU32: the asm writes through it, unseen)
+    handed = re.compile(rf"(?:\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*)*\(?\s*{re.escape(pname)}\s*\)?")
+    for bid in defs:  # every definition: no write through the parameter, no hand-over
+        for chain, in sc.conn.execute(
+                "SELECT chain FROM assign WHERE blob_id = ? AND func = ? AND chain LIKE ? "
+                "AND kind != 'init'", (bid, callee, f'["v:{pname}"%')):
+            if chain != f'["v:{pname}"]':  # (setting the pointer itself writes nothing)
+                return False
+        for nxt, args in sc.conn.execute(
+                "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND args LIKE ?",
+                (bid, callee, f"%{pname}%")):
+            for i, a in enumerate(json.loads(args)):
+                if handed.fullmatch(a) and not (
+                        nxt.isidentifier() and _read_only_param(sc, nxt, i, depth - 1)):
+                    return False  # handed on to a call that may write through it
+    return True
+
+
+_ASM = re.compile(r"\b(?:__asm__|__asm|asm)\b")
+
+
+def _inline_asm(sc: Scope, bid: int, func: str) -> bool:
+    """Does the definition of `func` in that blob hold inline assembly?"""
+    lines = sc.store.lines(bid)
+    for line, end in sc.conn.execute("SELECT line, end_line FROM sym WHERE blob_id = ? AND "
+                                     "name = ? AND kind = 'function'", (bid, func)):
+        if any(_ASM.search(t) for t in lines[line - 1:end or line]):
+            return True
+    return False
+
+
+def _read_only_positions(sc: Scope, callee: str) -> tuple[int, ...]:
+    """The argument positions [writes] read_only_args gives `callee`: its own entry, else
+    the first glob (`atomic*_read`, `ASMAtomicRead*`) that matches it."""
+    exact, globs = _read_only_args(sc)
+    if callee in exact:
+        return exact[callee]
+    for rx, pos in globs:
+        if rx.fullmatch(callee):
+            return pos
+    return ()
+
+
+def fills(sc: Scope, op: str, value: str) -> bool:
+    """Does the call of an out-parameter row overwrite the whole object at that argument
+    (the profile's [writes] fills: copy_from_user, kvm_read_guest, SSMR3GetMem, ...)?"""
+    table = sc.memo("_fills").get("t")
+    if table is None:
+        from vmxref.queries.edges import _profile_section
+        table = sc.memo("_fills")["t"] = _profile_section(sc, "writes").get("fills", {})
+    callee = value.split("(", 1)[0].strip()
+    return op[1:].isdigit() and int(op[1:]) in table.get(callee, ())
+
+
+def _read_only_args(sc: Scope):
+    cached = getattr(sc, "_read_only_args", None)
+    if cached is None:
+        from vmxref.queries.edges import _profile_section
+        table = _profile_section(sc, "writes").get("read_only_args", {})
+        exact = {k: tuple(v) for k, v in table.items() if "*" not in k}
+        globs = [(re.compile(".*".join(map(re.escape, k.split("*")))), tuple(v))
+                 for k, v in sorted(table.items()) if "*" in k]
+        cached = sc._read_only_args = (exact, globs)  # type: ignore[attr-defined]
+    return cached
+
+
+def read_only_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -> set[tuple]:
+    """Of (blob, function, line) places where the address of `name` (a variable or the last
+    member of a chain) is passed to a call (its refs of kind 'write' from `&x` arguments),
+    those where every such call only reads through it: `atomic_read(&kvm->online_vcpus)`
+    reads online_vcpus, it is no out-parameter write."""
+    out = set()
+    for bid, func, line in set(refs):
+        rows = sc.conn.execute(
+            "SELECT op, value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
+            "AND field = ? AND kind = 'out-param'", (bid, func or "", line, name)).fetchall()
+        if rows and all(const_param(sc, op, value) for op, value in rows):
+            out.add((bid, func, line))
+    return out
