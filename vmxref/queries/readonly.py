@@ -87,13 +87,30 @@ def _read_only_positions(sc: Scope, callee: str) -> tuple[int, ...]:
     return ()
 
 
-def fills(sc: Scope, op: str, value: str) -> bool:
-    """Does the call of an out-parameter row overwrite the whole object at that argument
-    (the profile's [writes] fills: copy_from_user, kvm_read_guest, SSMR3GetMem, ...)?"""
+def fill_sql(sc: Scope) -> tuple[str, tuple]:
+    """A condition on assign rows `t` (and its parameters): a whole-object write, or an
+    out-parameter of a call the profile's [writes] fills names (checked in SQL: on all of
+    Linux a member type's out-parameters are thousands of rows)."""
+    names = sorted(_fills_table(sc))
+    if not names:
+        return "t.kind = 'whole-object'", ()
+    ranges = " OR ".join("(t.value >= ? AND t.value < ?)" for _ in names)
+    return (f"(t.kind = 'whole-object' OR (t.kind = 'out-param' AND ({ranges})))",
+            tuple(x for n in names for x in (n + "(", n + ")")))
+
+
+def _fills_table(sc: Scope) -> dict:
     table = sc.memo("_fills").get("t")
     if table is None:
         from vmxref.queries.edges import _profile_section
         table = sc.memo("_fills")["t"] = _profile_section(sc, "writes").get("fills", {})
+    return table
+
+
+def fills(sc: Scope, op: str, value: str) -> bool:
+    """Does the call of an out-parameter row overwrite the whole object at that argument
+    (the profile's [writes] fills: copy_from_user, kvm_read_guest, SSMR3GetMem, ...)?"""
+    table = _fills_table(sc)
     callee = value.split("(", 1)[0].strip()
     return op[1:].isdigit() and int(op[1:]) in table.get(callee, ())
 

@@ -15,7 +15,7 @@ import re
 from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks
 from vmxref.queries.macro_uses import at_macro_uses, macro_uses
-from vmxref.queries.readonly import const_param, fills, read_only_addresses
+from vmxref.queries.readonly import const_param, fill_sql, fills, read_only_addresses
 from vmxref.queries.types import TypeResolver, parse_chain, resolver
 
 
@@ -203,10 +203,11 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     outside = by_kind.get("global", set()) | by_kind.get("extern", set()) | by_kind.get("param", set())
     names = outside | by_kind.get("local", set())
     out: list[tuple] = []
-    pre = (f"t.kind IN ('whole-object', 'out-param') AND (t.vtype IN ({marks(len(types))}) "
+    kind_sql, kind_args = fill_sql(sc)
+    pre = (f"{kind_sql} AND (t.vtype IN ({marks(len(types))}) "
            f"OR t.field IN ({marks(len(outside))}))")  # (in SQL: most rows go before the join)
-    for row in sc.rows_in("assign", "t.field", names, pre, (*types, *sorted(outside)),
-                          f"{cols}, t.vtype"):
+    for row in sc.rows_in("assign", "t.field", names, pre,
+                          (*kind_args, *types, *sorted(outside)), f"{cols}, t.vtype"):
         if row[10] == "out-param" and not fills(sc, row[8], row[9]):
             continue  # (an address handed to a call that does not overwrite the object)
         field, chain, dtype = row[6], row[7], row[-1]
@@ -215,8 +216,7 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
         if (dtype in tset) if dtype is not None else (field in outside):
             out.append(row[:-1])
     out += [r for r in sc.rows_in("assign", "t.field", by_kind.get("field", set()),
-                                  "t.kind IN ('whole-object', 'out-param') AND t.chain LIKE '%,%'",
-                                  (), cols)
+                                  f"{kind_sql} AND t.chain LIKE '%,%'", kind_args, cols)
             if r[10] == "whole-object" or fills(sc, r[8], r[9])]
     return list(dict.fromkeys(out))
 
