@@ -57,7 +57,8 @@ def test_k_shortest_simple_paths_match_brute_force(edges):
     got = list(g.shortest_simple_paths("f0", "f6"))
     assert sorted(map(tuple, got)) == sorted(map(tuple, every))  # each simple path once
     weights = [g.weight(p) for p in got]
-    assert weights == sorted(weights)  # in order of weight
+    # in order of weight (equal weights summed in another order may differ in the last bit)
+    assert all(a <= b + 1e-9 for a, b in zip(weights, weights[1:])), weights
 
 
 def test_edge_data_and_missing_nodes():
