@@ -104,11 +104,17 @@ def _edge_case(sc: Scope, e: Edge, prefixes: list[str]) -> str:
 _NOT_BRACES = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|//.*|/\*.*?\*/')
 
 
+_DEFAULT = re.compile(r"\bdefault\s*:")
+
+
 def _still_open(lines: list[str], case_line: int, line: int) -> bool:
-    """Does the block holding the `case` on `case_line` stay open down to `line`?"""
+    """Does the block holding the `case` on `case_line` stay open down to `line`, with no
+    `default:` of that switch in between (the line is under the case)?"""
     depth = 0
-    for text in lines[case_line - 1:line - 1]:
+    for k, text in enumerate(lines[case_line - 1:line - 1]):
         text = _NOT_BRACES.sub("", text)
+        if k and depth == 0 and _DEFAULT.search(text):
+            return False
         for ch in text:
             if ch == "{":
                 depth += 1
@@ -410,27 +416,51 @@ def _group_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str
 
 
 def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set[tuple[str, str]]:
-    """A call that passes a case-family constant (`__kvm_set_msr(vcpu, MSR_IA32_XSS, ...)`)
-    while a hop further down the path is under `case` of another constant of that family
-    (`case MSR_IA32_TSC_ADJUST`): the value the switch dispatches on cannot be both."""
+    """The value a switch dispatches on, followed along the path per family of case
+    constants: a call that passes a constant (`__kvm_set_msr(vcpu, MSR_IA32_XSS, ...)`) or a
+    hop under `case X` fixes it; a later hop under `case Y` of the same family (`case
+    MSR_IA32_TSC_ADJUST`, or `vmx_set_msr [case MSR_EFER] -> kvm_set_msr_common [case
+    HV_X64_MSR_TSC_EMULATION_STATUS]`) cannot be reached until a call passes another
+    constant of it. The edge that fixed the contradicted value is the clash (the later one
+    may be right on another route)."""
     prefixes = case_prefixes(sc)
     if not prefixes:
         return set()
+    fam = _families(sc, prefixes)
     edges = [(a, b, dg.edge(a, b)) for a, b in zip(nodes, nodes[1:])]
-    labels = [_edge_case(sc, e, prefixes)[5:] for _a, _b, e in edges] + [last]
-    clash = set()
-    for i, (a, b, e) in enumerate(edges):
-        if e.kind not in ("direct", "static-call"):
+    labels = [""] * len(edges) + [last]
+    after = f"case {last}" if last else ""
+    for i in range(len(edges) - 1, -1, -1):  # of parallel calls a -> b, the one the path can take
+        a, b, e = edges[i]
+        o, label = _call_site(sc, e, a, b, after, prefixes)
+        edges[i] = (a, b, o)
+        labels[i] = label[5:]
+        after = label or after
+    current: dict[str, tuple[frozenset[str], tuple[str, str]]] = {}  # family -> (values, by)
+    for i, label in enumerate(labels):
+        here = edges[i][:2] if i < len(edges) else None
+        f = fam(label) if label else ""
+        if f:
+            if f in current and label not in current[f][0]:
+                return {current[f][1]}
+            if here is not None:
+                current[f] = (frozenset([label]), here)
+        if here is None or edges[i][2].kind not in ("direct", "static-call"):
             continue
-        passed = _passed_constants(sc, e, prefixes)
-        if not passed:
-            continue
-        for label in labels[i + 1:]:
-            fam = _family(label, prefixes) if label else ""
-            if fam and label not in passed and any(_family(t, prefixes) == fam for t in passed):
-                clash.add((a, b))
-                break
-    return clash
+        passed: dict[str, set[str]] = {}
+        for c in _passed_constants(sc, edges[i][2], prefixes):
+            passed.setdefault(fam(c), set()).add(c)
+        for pf, values in passed.items():
+            current[pf] = (frozenset(values), here)
+    return set()
+
+
+def _families(sc: Scope, prefixes: list[str]):
+    """label -> its family: the longest case prefix it has, with the profile's [entry]
+    case_families merged (["MSR_", "HV_X64_MSR_"]: both name MSR indices)."""
+    merged = {p: group[0] for group in _profile_section(sc, "entry").get("case_families", [])
+              for p in group}
+    return lambda label: merged.get(_family(label, prefixes), _family(label, prefixes))
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
