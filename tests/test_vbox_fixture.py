@@ -202,3 +202,11 @@ def test_members_read_in_a_macro_body_are_read_where_the_macro_is_used(vbox):
     assert sorted(r["line"] for r in vbox("reads TMTIMER.enmState")) == [96, 97]
     defines = [(r["function"], r["line"]) for r in vbox("refs enmState kind define")]
     assert len(defines) == len(set(defines)) == 4, defines
+
+
+def test_a_member_of_a_base_class_written_through_the_derived_one(vbox):
+    """GVMCPUFIX derives from VMCPU: its write of fLocalForcedActions is VMCPU's member."""
+    R0 = "src/VBox/VMM/VMMR0/HMFixR0.cpp"
+    for q in ("writes VMCPU.fLocalForcedActions", "writes GVMCPUFIX.fLocalForcedActions"):
+        rows = [r for r in vbox(q) if r["file"] == R0]
+        assert [(r["line"], r["container"]) for r in rows] == [(17, "VMCPU")], q

@@ -79,6 +79,17 @@ class TypeResolver:
             self._field[key] = typ
         return self._field[key]
 
+    def owner(self, struct: str, field: str, depth: int = 0) -> str:
+        """The struct that declares `field`: `struct` itself or the base class it comes
+        from (VMCPU for GVMCPU.fLocalForcedActions; `struct` when neither does)."""
+        if depth > 8 or self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' AND t.name = ?",
+                                     (struct, field), "1", limit=1):
+            return struct
+        for base in self.bases(struct):
+            if self.field_type(base, field) is not None:
+                return self.owner(base, field, depth + 1)
+        return struct
+
     def bases(self, struct: str) -> list[str]:
         """C++ base classes of a struct/class (struct names, typedefs resolved)."""
         r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'base'", (struct,), "t.name")
@@ -242,8 +253,8 @@ class TypeResolver:
             name = self.positional_name(cur, int(s[1:])) if s.startswith("#") else s
             if name is None:
                 return None
-            out.append(f"{cur}.{name}")
             t = self.field_type(cur, name)
+            out.append(f"{self.owner(cur, name) if t is not None else cur}.{name}")
         return out or None
 
     def contains_struct(self, outer: str, inner: str, depth: int = 0) -> bool:

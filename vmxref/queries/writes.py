@@ -23,7 +23,8 @@ def _asked(sc: Scope, tr: TypeResolver, target) -> tuple[str | None, list[str]]:
     """(struct or None, member names) with the struct recognised when the first part is one."""
     parts = ([target.struct] if target.struct else []) + list(target.fields)
     if len(parts) > 1 and (tr.is_struct(parts[0]) or tr.struct_of(parts[0])):
-        return (tr.struct_of(parts[0]) or parts[0]), parts[1:]
+        struct = tr.struct_of(parts[0]) or parts[0]
+        return tr.owner(struct, parts[1]), parts[1:]  # (a base class's member: the base)
     if len(parts) > 1 and _outside_struct(sc, parts[0]):
         return parts[0], parts[1:]
     return None, parts
