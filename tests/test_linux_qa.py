@@ -328,3 +328,28 @@ def test_a_log_line_whose_words_come_from_a_literal_argument(lq):
     assert code == 0 and (rows[0]["file"], rows[0]["line"]) == (
         "arch/x86/kvm/svm/fixsvm.c", 23), out
     assert all(r["line"] != 24 for r in rows), out  # tsc_ratio: another word
+
+
+def test_a_work_function_is_called_where_its_work_item_is_queued(lq):
+    """DECLARE_WORK(fix_gtod_work, fn) + queue_work(.., &fix_gtod_work); INIT_DELAYED_WORK on a
+    member + schedule_delayed_work of that member (cancel_delayed_work_sync queues nothing)."""
+    code, rows, out = lq("callers fix_gtod_update_fn")
+    assert [(r["function"], r["line"], r["edge"]) for r in rows] == [
+        ("fix_gtod_notify", 470, "queued")], out
+    code, rows, out = lq("callers fix_clock_update_fn")
+    assert [(r["function"], r["line"], r["edge"]) for r in rows] == [
+        ("fix_gen_update", 484, "queued")], out
+    code, rows, out = lq("path fix_gtod_notify -> fix_sync_tsc")
+    assert [h["function"] for h in rows[0]["paths"][0]] == [
+        "fix_gtod_notify", "fix_gtod_update_fn", "fix_sync_tsc"], out
+
+
+def test_stacked_case_labels_and_ranges(lq):
+    """An MSR index fixed by `case` labels (MSR_ and HV_X64_MSR_ are one family in the
+    profile) must agree with a later `case`: a range (`case A ... B:`) may hold any index,
+    stacked labels hold theirs only."""
+    code, rows, out = lq("path fix_set_msr_ranges -> fix_hv_tsc_page")
+    assert code == 0 and [h["function"] for h in rows[0]["paths"][0]] == [
+        "fix_set_msr_ranges", "fix_hv_set_msr", "fix_hv_tsc_page"], out
+    code, rows, out = lq("path fix_set_msr_stacked -> fix_hv_tsc_page")
+    assert code == 1, out

@@ -47,7 +47,7 @@ class Record:
 
 # Edge kinds of the call graph, shown in paths and reports.
 EDGE_KINDS = ("direct", "ops-table", "static-call", "pointer", "registered", "deferred", "macro",
-              "stored")
+              "stored", "queued")
 
 
 class Hop(Record):

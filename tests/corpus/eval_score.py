@@ -133,6 +133,10 @@ def hop_is_real(root, hop: dict, callee: str, lines_cache: dict) -> str:
         m = re.search(r"(\w+) via ", hop.get("via") or "")
         req = m.group(1) if m else ""
         return "" if req and req in text else f"{f}:{line} does not raise {req}: {text}"
+    if hop.get("edge") == "queued":  # a work item queued here, run by `callee` (by design)
+        m = re.search(r"queued by \w+\(&([^)]*)\)", hop.get("via") or "")
+        obj = re.split(r"->|\.", m.group(1))[-1].strip() if m else ""
+        return "" if obj and obj in text else f"{f}:{line} does not queue {obj}: {text}"
     if re.search(rf"\b{re.escape(callee)}\b", text):
         return ""
     if re.search(r"static_call\(|(->|\.)\s*\w+\s*\(|\]\s*\(", lines[line - 1]):

@@ -24,7 +24,7 @@ from vmxref.queries.base import Scope
 
 _DIRECTIVE = re.compile(r"\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)")
 _DEFINED = re.compile(r"\s*(!)?\s*defined\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*$")
-RESET_EDGES = ("deferred", "registered")
+RESET_EDGES = ("deferred", "registered", "queued")
 
 
 class Contexts:

@@ -10,6 +10,8 @@ Edge kinds (each indirect edge says how it was resolved in `via`):
 - pointer     a call through a table element (`handlers[reason](vcpu)`) or through a
               function-pointer parameter (`do_msr(...)` in `__msr_io`, bound by its callers)
 - registered  a function handed to another function as a value (`INIT_DELAYED_WORK(&w, fn)`)
+- queued      the call that queues the object a function was registered with
+              (`schedule_delayed_work(&w, ..)`; vmxref.queries.workqueue)
 - stored      (not a call: `Graph.stored_only`) a function stored in a member or table that
               no call of the corpus goes through, for `callers` to show where it is hooked
 """
@@ -292,7 +294,13 @@ class Graph:
                 dangling.append((slot, cont, where))
             out += through
         self._dangling[func] = dangling
-        out += self._passed_as_value(func)
+        passed = self._passed_as_value(func)
+        from vmxref.queries.workqueue import queued_into
+        registrations = [e for e in passed if e.kind == "registered"]
+        queued = queued_into(self, func, registrations)
+        if queued:  # it runs where its object is queued, not where it was registered
+            passed = [e for e in passed if e.kind != "registered"]
+        out += passed + queued
         return _dedup(out)
 
     def _copies(self, slot: str, cont: str, path: str) -> list[tuple[str, str | None, str]]:

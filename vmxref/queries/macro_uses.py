@@ -39,7 +39,7 @@ def macro_uses(sc: Scope, macro: str, chain: tuple[str, ...]):
     idx = int(chain[0][2:])
     for cid, path, bid, line, col, func, args_t in _macro_call_sites(sc, macro):
         args = json.loads(args_t)
-        base = _arg_chain(args[idx]) if idx < len(args) else None
+        base = arg_chain(args[idx]) if idx < len(args) else None
         if base is not None:
             yield cid, path, bid, line, col, func, [*base, *chain[1:]], args
 
@@ -65,7 +65,7 @@ _ARG_STEP = re.compile(r"[A-Za-z_]\w*|\[[^\[\]]*\]")
 _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*(?=[&A-Za-z_(])")
 
 
-def _arg_chain(text: str) -> list[str] | None:
+def arg_chain(text: str) -> list[str] | None:
     """Chain of a macro argument written as a variable or member path (`pTimer`,
     `&pVM->tm.s`, `(PTMTIMER)pv`): None for anything else (a call, arithmetic)."""
     t = text.strip()

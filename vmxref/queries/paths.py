@@ -80,18 +80,40 @@ def _case_label(sc: Scope, blob_id: int, func: str, line: int, prefixes: list[st
     """The `case X:` governing a line of a function, when X has one of the profile's
     prefixes: the nearest case above it whose switch is still open there (a switch that
     closed before it, or an inner one, governs nothing there)."""
+    values = _case_values(sc, blob_id, func, line, prefixes)
+    return f"case {values[0]}" if values else ""
+
+
+_ONLY_LABELS = re.compile(r"\s*(?:(?:case\b[^:]*|default\s*):\s*|/\*.*?\*/\s*|//.*)*")
+
+
+def _case_values(sc: Scope, blob_id: int, func: str, line: int,
+                 prefixes: list[str]) -> tuple[str, ...]:
+    """The constants of the `case` labels governing a line (see _case_label), the nearest
+    first, with the labels stacked above it (`case HV_X64_MSR_REFERENCE_TSC: ... case
+    HV_X64_MSR_TSC_EMULATION_STATUS:` lead to the same code); () when none has a prefix."""
     if not prefixes:
-        return ""
+        return ()
     memo = sc.memo("_case_labels")
     key = (blob_id, func, line)
     if key not in memo:
-        memo[key] = ""
-        for value, kline in sc.conn.execute(
-                "SELECT value, line FROM kase WHERE blob_id = ? AND func = ? AND line <= ? "
-                "ORDER BY line DESC LIMIT 8", key):
-            if _still_open(sc.store.lines(blob_id), kline, line):
-                if any(value.startswith(p) for p in prefixes):
-                    memo[key] = f"case {value}"
+        memo[key] = ()
+        rows = sc.conn.execute(
+            "SELECT value, line FROM kase WHERE blob_id = ? AND func = ? AND line <= ? "
+            "ORDER BY line DESC LIMIT 64", key).fetchall()
+        lines = sc.store.lines(blob_id)
+        for i, (value, kline) in enumerate(rows):
+            if _still_open(lines, kline, line):
+                group, top = [value], kline
+                for value2, kline2 in rows[i + 1:]:  # stacked: only labels in between
+                    if not all(_ONLY_LABELS.fullmatch(t) for t in lines[kline2 - 1:top - 1]):
+                        break
+                    group.append(value2)
+                    top = kline2
+                if any(v.startswith(p) for v in group for p in prefixes):
+                    if any("..." in t for t in lines[top - 1:kline]):
+                        group.append("*")  # a range (`case A ... B:`): any value may be in it
+                    memo[key] = tuple(group)
                 break
     return memo[key]
 
@@ -126,7 +148,7 @@ def _still_open(lines: list[str], case_line: int, line: int) -> bool:
 
 
 WEIGHTS = {"direct": 1.0, "static-call": 1.0, "ops-table": 1.0, "pointer": 1.2,
-           "registered": 1.5, "deferred": 2.5, "macro": 1.0}
+           "registered": 1.5, "deferred": 2.5, "macro": 1.0, "queued": 2.0}
 WEAK_ENTRIES = ("exported",)  # internal APIs: sources of paths, but exploration goes on
 
 
@@ -426,7 +448,7 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
     prefixes = case_prefixes(sc)
     if not prefixes:
         return set()
-    fam = _families(sc, prefixes)
+    fam, declared = _families(sc, prefixes)
     edges = [(a, b, dg.edge(a, b)) for a, b in zip(nodes, nodes[1:])]
     labels = [""] * len(edges) + [last]
     after = f"case {last}" if last else ""
@@ -436,15 +458,23 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
         edges[i] = (a, b, o)
         labels[i] = label[5:]
         after = label or after
-    current: dict[str, tuple[frozenset[str], tuple[str, str]]] = {}  # family -> (values, by)
+    stacked = [set(_case_values(sc, e.blob_id, e.caller, e.line, prefixes)) | {lab}
+               for (_a, _b, e), lab in zip(edges, labels)] + [{last}]
+    # family -> (values, the edge that fixed them); a case label fixes the value only for
+    # the families the profile declares one value ([entry] case_families: MSR indices), as
+    # KVM_ names ioctls and the attribute types of their own switches alike
+    current: dict[str, tuple[frozenset[str], tuple[str, str]]] = {}
     for i, label in enumerate(labels):
         here = edges[i][:2] if i < len(edges) else None
         f = fam(label) if label else ""
-        if f:
-            if f in current and label not in current[f][0]:
+        if f and "*" in stacked[i]:  # a case range: any value may pass, none is fixed
+            current.pop(f, None)
+        elif f:
+            group = frozenset(v for v in stacked[i] if v and fam(v) == f)
+            if f in current and not group & current[f][0]:
                 return {current[f][1]}
-            if here is not None:
-                current[f] = (frozenset([label]), here)
+            if here is not None and f in declared:
+                current[f] = (group, here)
         if here is None or edges[i][2].kind not in ("direct", "static-call"):
             continue
         passed: dict[str, set[str]] = {}
@@ -456,11 +486,13 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
 
 
 def _families(sc: Scope, prefixes: list[str]):
-    """label -> its family: the longest case prefix it has, with the profile's [entry]
-    case_families merged (["MSR_", "HV_X64_MSR_"]: both name MSR indices)."""
-    merged = {p: group[0] for group in _profile_section(sc, "entry").get("case_families", [])
-              for p in group}
-    return lambda label: merged.get(_family(label, prefixes), _family(label, prefixes))
+    """(label -> its family: the longest case prefix it has, with the profile's [entry]
+    case_families merged (["MSR_", "HV_X64_MSR_"]: both name MSR indices); the families
+    so declared)."""
+    groups = _profile_section(sc, "entry").get("case_families", [])
+    merged = {p: group[0] for group in groups for p in group}
+    return (lambda label: merged.get(_family(label, prefixes), _family(label, prefixes)),
+            frozenset(group[0] for group in groups))
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")

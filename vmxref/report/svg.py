@@ -23,6 +23,7 @@ EDGE_STYLES: dict[str, tuple[str, str, str]] = {
     "deferred": ("#c62828", "12 4", "deferred request"),
     "macro": ("#7a5230", "1 3", "macro"),
     "stored": ("#238b23", "1 5", "stored callback, called outside the corpus"),
+    "queued": ("#c62828", "6 2 1 2", "work item queued"),
 }
 _UNKNOWN = ("#777777", "3 2", "other")
 

@@ -1,0 +1,77 @@
+"""Work items: a function registered with an object (`DECLARE_WORK(pvclock_gtod_work, fn)`,
+`INIT_DELAYED_WORK(&kvm->arch.kvmclock_update_work, fn)`, `DEFINE_IRQ_WORK(w, fn)`) runs
+when that object is queued (`queue_work(wq, &pvclock_gtod_work)`,
+`schedule_delayed_work(&kvm->arch.kvmclock_update_work, ..)`, `irq_work_queue(&w)`).
+
+Edges queue site -> function, of kind 'queued' (the function runs later, elsewhere).
+The object is the registration's other argument (a variable, or a member path); a queue
+site is a call elsewhere that gets its address: of the same variable in the same file, or
+of the same member of the same struct. Calls named like cancelling, flushing or setting up
+an object (`cancel_delayed_work_sync`, `INIT_WORK`) queue nothing.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from vmxref.queries.macro_uses import arg_chain
+
+_NOT_QUEUEING = re.compile(r"(?i)(?:^|_)(?:cancel|flush|destroy|init|free|del|pending|busy|drain|"
+                           r"sync)(?:_|$)")
+
+
+def queued_into(g, func: str, registrations) -> list:
+    """Edges from the calls that queue an object `func` was registered with (`registrations`:
+    the 'registered' edges into `func`)."""
+    from vmxref.queries.edges import Edge
+    sc, out = g.sc, []
+    for reg in registrations:
+        row = sc.conn.execute("SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND "
+                              "line = ? AND col = ?", (reg.blob_id, reg.caller or "", reg.line,
+                                                      reg.col)).fetchone()
+        if row is None:
+            continue
+        registrar, args = row[0], json.loads(row[1])
+        obj = next((c for c in (arg_chain(a) for a in args if a.strip() != func) if c), None)
+        if obj is None or len(obj) == 1 and obj[0] == f"v:{func}":
+            continue
+        name = obj[-1] if len(obj) > 1 else obj[0][2:]
+        cont = g.types.container(reg.blob_id, reg.caller or "", obj) if len(obj) > 1 else None
+        if len(obj) > 1 and cont is None:
+            continue  # (a member of an unknown struct: any `->work` would do)
+        for cid, path, bid, line, col, caller, callee, qargs in _address_calls(sc, name):
+            if callee == registrar or _NOT_QUEUEING.search(callee) or not caller:
+                continue
+            for a in json.loads(qargs):
+                a = a.strip()
+                if not a.startswith("&"):
+                    continue
+                chain = arg_chain(a)
+                if chain is None or (chain[-1] if len(chain) > 1 else chain[0][2:]) != name:
+                    continue
+                if len(obj) == 1 and (len(chain) != 1 or bid != reg.blob_id):
+                    continue
+                if len(obj) > 1 and (len(chain) == 1 or g.types.container(bid, caller, chain) != cont):
+                    continue
+                out.append(Edge(cid, path, bid, line, col, caller, func, "queued",
+                                f"queued by {callee}({a}) (registered by {registrar} at "
+                                f"{reg.path}:{reg.line})"))
+                break
+    return out
+
+
+def _address_calls(sc, name: str) -> list[tuple]:
+    """(cid, path, blob, line, col, function, callee, args) of the calls around each place the
+    address of something named `name` is taken (memoised per name)."""
+    memo = sc.memo("_address_calls")
+    if name not in memo:
+        rows = []
+        for _cid, _path, bid, line, func in sc.rows("ref", "t.name = ? AND t.kind IN ('addr', 'write')",
+                                                    (name,), "t.line, t.func"):
+            for cid, path in sc.files_of(bid):
+                for cline, ccol, callee, args in sc.conn.execute(
+                        "SELECT line, col, callee, args FROM call WHERE blob_id = ? AND func = ? "
+                        "AND line <= ? AND end_line >= ?", (bid, func or "", line, line)):
+                    rows.append((cid, path, bid, cline, ccol, func, callee, args))
+        memo[name] = sorted(set(rows))
+    return memo[name]
