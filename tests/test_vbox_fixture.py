@@ -210,3 +210,12 @@ def test_a_member_of_a_base_class_written_through_the_derived_one(vbox):
     for q in ("writes VMCPU.fLocalForcedActions", "writes GVMCPUFIX.fLocalForcedActions"):
         rows = [r for r in vbox(q) if r["file"] == R0]
         assert [(r["line"], r["container"]) for r in rows] == [(17, "VMCPU")], q
+
+
+def test_a_nested_target_whose_inner_member_does_not_exist_is_an_error(tmp_path):
+    d = tmp_path / "i"
+    api.index(str(FIX), "virtualbox-vmm@fix", d, procs=1, fulltext=False)
+    r = CliRunner().invoke(cli, ["writes", "VM.tm.s.offVirtualSyncX", "--index", str(d)])
+    assert r.exit_code == 2 and "struct TM has no member 'offVirtualSyncX'" in r.output
+    r = CliRunner().invoke(cli, ["writes", "VM.tm.s.offVirtualSync", "--index", str(d)])
+    assert r.exit_code == 0, r.output

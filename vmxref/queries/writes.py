@@ -275,8 +275,12 @@ def _readings(sc: Scope, tr: TypeResolver, struct: str | None,
             return [(None, fields, None)]
         return [r for s in owners for r in _readings(sc, tr, s, fields)]
     _require_member(sc, tr, struct, fields[0])
-    out: list[tuple[str | None, list[str], _Inner | None]] = [(struct, fields, None)]
     inner = _structs_along(tr, struct, fields)
+    for owner, member in zip(inner, fields[1:]):  # each member of the path, in its struct
+        if owner is None:
+            break  # (a struct outside the corpus, or an anonymous part: not checked)
+        _require_member(sc, tr, owner, member)
+    out: list[tuple[str | None, list[str], _Inner | None]] = [(struct, fields, None)]
     if len(fields) > 1 and inner[-1] is not None:
         out.append((inner[-1], fields[-1:], _Inner(fields, inner)))
     return out
