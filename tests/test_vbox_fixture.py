@@ -219,3 +219,10 @@ def test_a_nested_target_whose_inner_member_does_not_exist_is_an_error(tmp_path)
     assert r.exit_code == 2 and "struct TM has no member 'offVirtualSyncX'" in r.output
     r = CliRunner().invoke(cli, ["writes", "VM.tm.s.offVirtualSync", "--index", str(d)])
     assert r.exit_code == 0, r.output
+
+
+def test_a_bit_raised_through_a_helper_that_ors_its_parameter_in(vbox):
+    """hmR0FixSetCtrlIntercept ORs its parameter into the intercepts: passing the bit to it
+    raises the bit; `f = hmR0FixClearCtrlIntercept(p, A | B)` sets f, not the bit."""
+    rows = vbox("raises FIX_INTERCEPT_RDTSC")
+    assert [(r["line"], r["via"]) for r in rows] == [(44, "hmR0FixSetCtrlIntercept()")]

@@ -276,7 +276,7 @@ def raises(sc: Scope, const: str) -> list[Site]:
     api = request_api(sc)
     rows = _const_calls(sc, const, api.setters)
     if not rows and not _const_calls(sc, const, api.testers):
-        rows = _bit_uses(sc, const)[0] + _macro_bit_uses(sc, const)[0]
+        rows = _bit_uses(sc, const)[0] + _macro_bit_uses(sc, const)[0] + _bit_setter_calls(sc, const)
     return _sites(sc, "raise", const, rows)
 
 
@@ -303,10 +303,10 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
         ops = sc.conn.execute(
             "SELECT col, op, value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
             "AND kind IN ('assign', 'compound', 'init')", (bid, func or "", line)).fetchall()
-        hit = [(col, op, v) for col, op, v in ops if _has_token(v or "", const)]
-        if any(op in ("|=", "^=") or (op == "=" and ((v or "").strip() == const
-                                                     or bit_or.search(v or "")))
-               for _c, op, v in hit if not clear.search(v or "")):
+        hit = [(col, op, _outside_calls(v or "")) for col, op, v in ops]
+        hit = [(col, op, v) for col, op, v in hit if _has_token(v, const)]
+        if any(op in ("|=", "^=") or (op == "=" and (v.strip() == const or bit_or.search(v)))
+               for _c, op, v in hit if not clear.search(v)):
             col = next(c for c, op, v in hit)
             sets.append((bid, func, line, col, f"{hit[0][1]} {const}", None))
         elif not any(clear.search(v or "") for _c, _o, v in hit):
@@ -315,6 +315,42 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
             if m:
                 tests.append((bid, func, line, m.start() + 1, f"& {const}", None))
     return sets, tests
+
+
+_CALL_ARGS = re.compile(r"(\w)\s*\([^()]*\)")
+
+
+def _outside_calls(value: str) -> str:
+    """`value` without the arguments of the calls in it (`f = clear(p, C | D)`: the `C | D`
+    is what the callee gets, not what f is set to)."""
+    prev = None
+    while prev != value:
+        prev, value = value, _CALL_ARGS.sub(r"\1()", value)
+    return value
+
+
+def _bit_setter_calls(sc: Scope, const: str) -> list[tuple]:
+    """Calls that pass `const` to a function of the corpus that ORs that parameter into
+    something (`hmR0SvmSetCtrlIntercept(pVmcb, SVM_CTRL_INTERCEPT_RDTSC)`, whose body does
+    `pVmcb->ctrl.u64InterceptCtrl |= fCtrlIntercept`): raises of the bit."""
+    from vmxref.queries.edges import graph
+    g, out, seen = graph(sc), [], set()
+    for _c, _p, bid, line, func in sc.rows("ref", "t.name = ? AND t.kind != 'define'", (const,),
+                                           "t.line, t.func"):
+        for cline, ccol, callee, args, gend in sc.conn.execute(
+                "SELECT line, col, callee, args, guard_end FROM call WHERE blob_id = ? AND "
+                "func = ? AND line <= ? AND end_line >= ? AND kind = 'direct'",
+                (bid, func or "", line, line)):
+            for i, a in enumerate(json.loads(args)):
+                if not _names_flag(a, const) or (bid, cline, ccol) in seen:
+                    continue
+                params = g.params(callee)
+                if i < len(params) and params[i] and sc.rows(
+                        "assign", "t.func = ? AND t.op = '|=' AND t.value = ?",
+                        (callee, params[i]), "1", limit=1):
+                    seen.add((bid, cline, ccol))
+                    out.append((bid, func, cline, ccol, f"{callee}()", gend))
+    return out
 
 
 def _macro_bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
