@@ -392,7 +392,8 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     masked += _mask_var_tests(sc, const, masks, api.testers)
     if not rows and not masked and not _const_calls(sc, const, api.setters):
         rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1]
-    for r in rows + masked:
+    rows = [r for r in rows + masked if not _in_log_call(sc, r[0], r[1], r[2], r[3])]
+    for r in rows:
         bid, func, line, col, callee, guard_end = r
         runs = []
         if guard_end:
@@ -411,6 +412,16 @@ def consumes(sc: Scope, const: str) -> list[Site]:
             s.extra["guard_end"] = guard_end
             out.append(s)
     return sorted(out, key=Site.key)
+
+
+def _in_log_call(sc: Scope, bid: int, func: str, line: int, col: int) -> bool:
+    """Is the call at (line, col) an argument of a logging call (`Log5(("%d",
+    VMCPU_FF_IS_SET(pVCpu, VMCPU_FF_TIMER)))` prints the flag, acts on nothing)?"""
+    return sc.conn.execute(
+        "SELECT 1 FROM logcall l CROSS JOIN call c ON c.blob_id = l.blob_id AND c.func = l.func "
+        "AND c.line = l.line AND c.col = l.col WHERE l.blob_id = ? AND l.func = ? AND "
+        "l.line <= ? AND c.end_line >= ? AND (c.line < ? OR c.col < ?) LIMIT 1",
+        (bid, func or "", line, line, line, col)).fetchone() is not None
 
 
 def _mask_var_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, int]) -> list[tuple]:
