@@ -48,22 +48,28 @@ WRITES = [
      | {"TM.cpp:3522:tmR3CpuTickParavirtEnable:assign", "TM.cpp:3582:tmR3CpuTickParavirtDisable:assign"},
      None),
     # ASMAtomicWriteBool: an inline IPRT writer (a cast hand-over, then inline assembly)
-    ("writes TM.fVirtualSyncCatchUp", {"TM.cpp:1409:tmR3Load:assign"},
-     {"TMAllVirtual.cpp:382:tmVirtualSyncGetHandleCatchUpLocked:out-param",
-      "TM.cpp:1209:TMR3Reset:out-param"}
-     | {f"TM.cpp:{n}:tmR3TimerQueueRunVirtualSync:out-param" for n in (2435, 2575, 2599, 2616)}),
-    # TM_SET_STATE / TM_TRY_SET_STATE write pTimer->enmState in their macro bodies
-    ("writes TMTIMER.enmState", {"TM.cpp:1545:tmr3TimerCreate:assign"},
-     {f"TM.cpp:{n}:{f}:out-param" for n, f in (
-         (1866, "TMR3TimerDestroy"), (1934, "TMR3TimerDestroy"), (2283, "tmR3TimerQueueRun"),
-         (2303, "tmR3TimerQueueRun"), (2319, "tmR3TimerQueueRun"),
-         (2488, "tmR3TimerQueueRunVirtualSync"), (2506, "tmR3TimerQueueRunVirtualSync"))}
-     | {f"TMAll.cpp:{n}:{f}:out-param" for n, f in (
-         (344, "tmTimerTry"), (1206, "tmTimerVirtualSyncSet"), (1329, "TMTimerSet"),
+    # (ASMAtomicWrite* stores its 2nd argument: [writes] stores makes it an assignment)
+    ("writes TM.fVirtualSyncCatchUp", {"TM.cpp:1409:tmR3Load:assign",
+                                       "TMAllVirtual.cpp:382:tmVirtualSyncGetHandleCatchUpLocked:assign",
+                                       "TM.cpp:1209:TMR3Reset:assign"}
+     | {f"TM.cpp:{n}:tmR3TimerQueueRunVirtualSync:assign" for n in (2435, 2575, 2599, 2616)},
+     set()),
+    # TM_SET_STATE (an atomic write: assignments) / TM_TRY_SET_STATE (compare-exchange:
+    # out-parameters) write pTimer->enmState in their macro bodies
+    ("writes TMTIMER.enmState", {"TM.cpp:1545:tmr3TimerCreate:assign"}
+     | {f"TM.cpp:{n}:{f}:assign" for n, f in (
+         (1934, "TMR3TimerDestroy"), (2303, "tmR3TimerQueueRun"),
+         (2488, "tmR3TimerQueueRunVirtualSync"))}
+     | {f"TMAll.cpp:{n}:{f}:assign" for n, f in (
+         (1206, "tmTimerVirtualSyncSet"), (1329, "TMTimerSet"),
          (1341, "TMTimerSet"), (1353, "TMTimerSet"), (1365, "TMTimerSet"),
          (1511, "tmTimerVirtualSyncSetRelative"), (1654, "TMTimerSetRelative"),
          (1669, "TMTimerSetRelative"), (1684, "TMTimerSetRelative"), (1699, "TMTimerSetRelative"),
-         (1836, "tmTimerVirtualSyncStop"), (1841, "tmTimerVirtualSyncStop"))}),
+         (1836, "tmTimerVirtualSyncStop"), (1841, "tmTimerVirtualSyncStop"))},
+     {f"TM.cpp:{n}:{f}:out-param" for n, f in (
+         (1866, "TMR3TimerDestroy"), (2283, "tmR3TimerQueueRun"), (2319, "tmR3TimerQueueRun"),
+         (2506, "tmR3TimerQueueRunVirtualSync"))}
+     | {"TMAll.cpp:344:tmTimerTry:out-param"}),
     # static MSR ranges initialised with `/*.enmRdFn =*/ kCpumMsrRdFn_...` comment designators
     ("writes CPUMMSRRANGE.enmRdFn", {"CPUMR3CpuId.cpp:2149:cpumR3LoadMsrOverrides:assign"}
      | {f"CPUMR3CpuId.cpp:{n}:CPUMR3SetGuestCpuIdFeature:designated" for n in (4729, 4995, 5011, 5030)}

@@ -116,15 +116,55 @@ def fills(sc: Scope, op: str, value: str) -> bool:
 
 
 def _read_only_args(sc: Scope):
-    cached = getattr(sc, "_read_only_args", None)
-    if cached is None:
+    return _glob_table(sc, "read_only_args")
+
+
+def _glob_table(sc: Scope, name: str):
+    """(exact names, [(regex, value)]) of a [writes] table whose keys may hold `*`."""
+    memo = sc.memo("_glob_tables")
+    if name not in memo:
         from vmxref.queries.edges import _profile_section
-        table = _profile_section(sc, "writes").get("read_only_args", {})
+        table = _profile_section(sc, "writes").get(name, {})
         exact = {k: tuple(v) for k, v in table.items() if "*" not in k}
         globs = [(re.compile(".*".join(map(re.escape, k.split("*")))), tuple(v))
                  for k, v in sorted(table.items()) if "*" in k]
-        cached = sc._read_only_args = (exact, globs)  # type: ignore[attr-defined]
-    return cached
+        memo[name] = (exact, globs)
+    return memo[name]
+
+
+def stored_value(sc: Scope, op: str, value: str) -> str | None:
+    """For an out-parameter row of a call that stores one of its arguments at the address
+    it gets (the profile's [writes] stores: `ASMAtomicWriteU64(&x, off)` stores `off`),
+    the text of that argument; else None."""
+    callee, _, rest = value.partition("(")
+    callee = callee.strip()
+    if not op[1:].isdigit() or not callee.isidentifier():
+        return None
+    exact, globs = _glob_table(sc, "stores")
+    spec = exact.get(callee) or next((v for rx, v in globs if rx.fullmatch(callee)), None)
+    if not spec or spec[0] != int(op[1:]):
+        return None
+    args = _split_args(rest)
+    return args[spec[1] - 1].strip() if len(args) >= spec[1] else None
+
+
+def _split_args(text: str) -> list[str]:
+    """The top-level arguments of `a, f(b, c), d)` (up to the closing parenthesis)."""
+    depth, cur, out = 0, [], []
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    out.append("".join(cur))
+    return out
 
 
 def read_only_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -> set[tuple]:

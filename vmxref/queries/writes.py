@@ -15,7 +15,8 @@ import re
 from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks
 from vmxref.queries.macro_uses import at_macro_uses, macro_uses
-from vmxref.queries.readonly import const_param, fill_sql, fills, read_only_addresses
+from vmxref.queries.readonly import (const_param, fill_sql, fills, read_only_addresses,
+                                     stored_value)
 from vmxref.queries.types import TypeResolver, parse_chain, resolver
 
 
@@ -362,6 +363,9 @@ def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
     cid, path, bid, line, col, func, field, chain_t, op, value, kind = row
     if kind == "out-param" and const_param(sc, op, value):
         return None
+    if kind == "out-param" and (stored := stored_value(sc, op, value)) is not None:
+        op, value, kind = "=", stored, "assign"  # ASMAtomicWriteU64(&x, off): x = off
+        row = (*row[:8], op, value, kind)
     chain = list(parse_chain(chain_t))
     symbol = ".".join(([struct] if struct else []) + fields)
     if len(chain) == 1:  # a plain variable (or a function-scope local with the same name)
