@@ -234,6 +234,8 @@ def test_callers_of_a_callback_called_outside_the_corpus_show_where_it_is_stored
     assert rows[0]["via"].startswith("clocksource.read,")
     code, _rows, out = lq("path fix_timer_setup -> fix_timer_fn")
     assert code == 1, out
+    code, rows, out = lq("refs fix_timer_fn kind addr")  # a function used as a value
+    assert [r["line"] for r in rows] == [397], out
 
 
 def test_a_name_of_another_indexed_corpus_says_which(tmp_path):

@@ -36,10 +36,13 @@ def definitions(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> l
 
 
 def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> list[Site]:
-    """Every reference to `name` with its kind (call, read, write, addr, type, macro)."""
+    """Every reference to `name` with its kind (call, read, write, addr, type, macro, define,
+    sizeof); a function used as a value (stored, passed) is `addr`."""
     sc.require(name)
     rows = sc.rows("ref", "t.name = ?", (name,), "t.kind, t.line, t.col, t.func")
     is_macro = bool(sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (name,), "1", limit=1))
+    is_function = not is_macro and bool(sc.rows("sym", "t.name = ? AND t.kind = 'function'",
+                                                (name,), "1", limit=1))
     from vmxref.queries.readonly import read_only_addresses
     passed = read_only_addresses(sc, name, [(r[2], r[6], r[4]) for r in rows if r[3] == "write"])
     out = []
@@ -48,7 +51,16 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
             kind = "macro"
         elif kind == "write" and (bid, func, line) in passed:
             kind = "addr"  # `&x` handed to a call that only reads through it
+        elif kind == "read" and is_function and not _local_named(sc, bid, func, name):
+            kind = "addr"  # a function used as a value: its address (`.read = f`, `cb(f)`)
         if kinds and kind not in kinds:
             continue
         out.append(sc.site("ref", cid, path, bid, line, col, func, name, ref_kind=kind))
     return sort_sites(out)
+
+
+def _local_named(sc: Scope, bid: int, func: str, name: str) -> bool:
+    """Is `name` a parameter or local of `func` there (not the function of that name)?"""
+    return bool(func) and bool(sc.conn.execute(
+        "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND kind IN "
+        "('param', 'local') LIMIT 1", (bid, func, name)).fetchone())
