@@ -171,7 +171,7 @@ def _macro_members(cx, name: str, own: list[str], val) -> set[int]:
     uses are reads. Returns the byte offsets of the members read (see _define_refs)."""
     read_at: set[int] = set()
     body = cx._srcs[val.start_byte:min(val.end_byte, val.start_byte + 8000)]
-    if "->" not in body and "." not in body:
+    if not any(t in body for t in ("->", ".", "=", "++", "--")):
         return read_at
     body = NOT_CODE.sub(lambda m: " " * len(m.group()), body)
     params = [p for p in own if p.isidentifier()]
@@ -192,11 +192,15 @@ def _macro_members(cx, name: str, own: list[str], val) -> set[int]:
             steps.append(sm.group(1) or "[]")
             last = sm.start(1) if sm.group(1) else last
             k = sm.end()
-        if not steps or steps[-1] == "[]":
+        if steps and steps[-1] == "[]":
             continue
         chain = [f"a:{own.index(m.group(1))}", *steps]
         before = body[:i].rstrip(" \t(")
         op = _ASSIGN_OP.match(body, k)
+        if not steps:  # the argument itself: only assigned or stepped (`n = __quot`), its
+            if op is None and not before.endswith(("++", "--")):  # name known at each use
+                continue
+            steps = [""]
         if op is not None and op.group(1):
             opt, kind = op.group(1), "assign" if op.group(1) == "=" else "compound"
             value = _expr_text(body, op.end())

@@ -27,8 +27,33 @@ def at_macro_uses(sc: Scope, rows: list[tuple]) -> list[tuple]:
             value = row[9] or ""
             for p, a in zip(params, args):
                 value = re.sub(rf"\b{re.escape(p)}\b", lambda _m, a=a: a, value)
-            out.append((cid, path, bid, line, col, func, row[6], json.dumps(full), row[8],
+            field = row[6] or (full[-1] if len(full) > 1 else full[0][2:])  # (the argument)
+            out.append((cid, path, bid, line, col, func, field, json.dumps(full), row[8],
                         value, row[10]))
+    return out
+
+
+def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
+    """Writes of `name` made by macros that assign their argument itself, at their uses
+    (`do_shl32_div32(dividend, divisor)`: the body's `n = __quot` sets dividend), and by
+    the profile's [writes] assigns_args (macros defined outside the corpus: `do_div(n,
+    base)`)."""
+    memo = sc.memo("_argument_writes")
+    if "rows" not in memo:
+        memo["rows"] = at_macro_uses(sc, sc.rows(
+            "assign", "t.field = '' AND t.chain LIKE '[\"a:%'", (), cols))
+    out = [r for r in memo["rows"] if r[6] == name]
+    from vmxref.queries.edges import _profile_section
+    table = _profile_section(sc, "writes").get("assigns_args", {})
+    for cid, path, bid, line, col, func, callee, args_t in (sc.rows_in(
+            "call", "t.callee", sorted(table), "t.kind = 'direct'", (),
+            "t.line, t.col, t.func, t.callee, t.args") if table else []):
+        args = json.loads(args_t)
+        for pos in table[callee]:
+            chain = arg_chain(args[pos - 1]) if pos <= len(args) else None
+            if chain and (chain[-1] if len(chain) > 1 else chain[0][2:]) == name:
+                out.append((cid, path, bid, line, col, func, name, json.dumps(chain), "=",
+                            f"{callee}({', '.join(args)})", "assign"))
     return out
 
 

@@ -14,7 +14,7 @@ import re
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks
-from vmxref.queries.macro_uses import at_macro_uses, macro_uses
+from vmxref.queries.macro_uses import argument_writes, at_macro_uses, macro_uses
 from vmxref.queries.readonly import (const_param, fill_sql, fills, read_only_addresses,
                                      stored_value)
 from vmxref.queries.types import TypeResolver, parse_chain, resolver
@@ -84,6 +84,7 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
     """
     cols = "t.line, t.col, t.func, t.field, t.chain, t.op, t.value, t.kind"
     rows = at_macro_uses(sc, sc.rows("assign", "t.field = ?", (fields[-1],), cols))
+    rows += argument_writes(sc, fields[-1], cols)
     if struct is not None and (kinds is None or "whole-object" in kinds):
         rows += _whole_var_rows(sc, tr, struct, cols)
     seen = {(r[0], r[1], r[3], r[4]) for r in rows}
