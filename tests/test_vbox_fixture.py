@@ -227,3 +227,8 @@ def test_a_bit_raised_through_a_helper_that_ors_its_parameter_in(vbox):
     raises the bit; `f = hmR0FixClearCtrlIntercept(p, A | B)` sets f, not the bit."""
     rows = vbox("raises FIX_INTERCEPT_RDTSC")
     assert [(r["line"], r["via"]) for r in rows] == [(44, "hmR0FixSetCtrlIntercept()")]
+
+
+def test_a_macro_writing_through_a_variable_of_the_using_function(vbox):
+    rows = [r for r in vbox("writes TM.u64VirtualSync") if r["function"] == "TMR3FixConfigure"]
+    assert [(r["line"], r["value"]) for r in rows] == [(126, "(750000)")]

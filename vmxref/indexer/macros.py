@@ -179,7 +179,12 @@ def _macro_members(cx, name: str, own: list[str], val) -> set[int]:
         return read_at
     line0, col0 = cx.pos(val)
     nl_, at = cx._nl, val.start_byte
-    for m in re.finditer(r"\b(" + "|".join(map(re.escape, params)) + r")\b", body):
+    # a parameter, or a variable of the use site the body names (`pVM->tm.s.x = u64` in
+    # TM_CFG_PERIOD, whose pVM is the using function's): chains based at a:N or u:NAME
+    own_re = "|".join(map(re.escape, params))
+    for m in re.finditer(rf"(?<![\w.>$#])(?:({own_re})|([A-Za-z_]\w*)(?=\s*->))\b", body):
+        if m.group(2) is not None and (m.group(2) in KEYWORDS or m.group(2) == name):
+            continue
         i, j = m.start(), m.end()
         k = j
         while k < len(body) and body[k] in " \t":
@@ -194,12 +199,13 @@ def _macro_members(cx, name: str, own: list[str], val) -> set[int]:
             k = sm.end()
         if steps and steps[-1] == "[]":
             continue
-        chain = [f"a:{own.index(m.group(1))}", *steps]
+        base = f"a:{own.index(m.group(1))}" if m.group(1) is not None else f"u:{m.group(2)}"
+        chain = [base, *steps]
         before = body[:i].rstrip(" \t(")
         op = _ASSIGN_OP.match(body, k)
         if not steps:  # the argument itself: only assigned or stepped (`n = __quot`), its
-            if op is None and not before.endswith(("++", "--")):  # name known at each use
-                continue
+            if m.group(1) is None or (op is None and not before.endswith(("++", "--"))):
+                continue  # (name known at each use)
             steps = [""]
         if op is not None and op.group(1):
             opt, kind = op.group(1), "assign" if op.group(1) == "=" else "compound"

@@ -18,7 +18,7 @@ def at_macro_uses(sc: Scope, rows: list[tuple]) -> list[tuple]:
     out = []
     for row in rows:
         chain_t = row[7] or ""
-        if not chain_t.startswith('["a:'):
+        if not chain_t.startswith(('["a:', '["u:')):
             out.append(row)
             continue
         macro, chain = row[5], parse_chain(chain_t)
@@ -61,10 +61,14 @@ def macro_uses(sc: Scope, macro: str, chain: tuple[str, ...]):
     """(cid, path, blob, line, col, function, chain, arguments) of each use of `macro` whose
     argument `a:N` (the chain's base) is a variable or member path: the chain with it put
     in place."""
-    idx = int(chain[0][2:])
+    free = chain[0].startswith("u:")  # a variable of the using function (`pVM`)
+    idx = -1 if free else int(chain[0][2:])
     for cid, path, bid, line, col, func, args_t in _macro_call_sites(sc, macro):
         args = json.loads(args_t)
-        base = arg_chain(args[idx]) if idx < len(args) else None
+        if free:
+            base = [f"v:{chain[0][2:]}"] if func else None
+        else:
+            base = arg_chain(args[idx]) if idx < len(args) else None
         if base is not None:
             yield cid, path, bid, line, col, func, [*base, *chain[1:]], args
 

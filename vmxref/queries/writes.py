@@ -497,7 +497,8 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
     rows = sc.rows("ref", "t.name = ? AND t.kind IN ('read', 'addr', 'write')", (fields[-1],),
                    "t.line, t.col, t.func, t.chain, t.kind")
     for _c, _p, _b, _l, _col, macro, chain_t, _k in sc.rows(
-            "ref", "t.name = ? AND t.kind = 'define' AND t.chain LIKE '[\"a:%'", (fields[-1],),
+            "ref", "t.name = ? AND t.kind = 'define' AND (t.chain LIKE '[\"a:%' OR "
+            "t.chain LIKE '[\"u:%')", (fields[-1],),
             "t.line, t.col, t.func, t.chain, t.kind"):
         rows += [(cid, path, bid, line, col, func, json.dumps(full), "read")  # at its uses
                  for cid, path, bid, line, col, func, full, _a in macro_uses(
