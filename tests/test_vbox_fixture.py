@@ -232,3 +232,8 @@ def test_a_bit_raised_through_a_helper_that_ors_its_parameter_in(vbox):
 def test_a_macro_writing_through_a_variable_of_the_using_function(vbox):
     rows = [r for r in vbox("writes TM.u64VirtualSync") if r["function"] == "TMR3FixConfigure"]
     assert [(r["line"], r["value"]) for r in rows] == [(126, "(750000)")]
+
+
+def test_an_object_handed_to_a_function_that_writes_other_members(vbox):
+    rows = vbox("writes FIXTRANSIENT.fUpdatedTsc")
+    assert sorted(r["line"] for r in rows) == [57, 64], rows  # not hmR0FixExitOther (63)

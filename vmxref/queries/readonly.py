@@ -62,6 +62,46 @@ def _reads_only(sc: Scope, callee: str, pos: int, depth: int) -> bool:
     return True
 
 
+def leaves_member(sc: Scope, op: str, value: str, member: str, depth: int = 2) -> bool:
+    """For an out-parameter row `f(.., &obj, ..)`: is `f` a function of the corpus that
+    writes no `member` through that parameter, nor hands the pointer on to a call that
+    might (`hmR0VmxExitXxx(pVCpu, &VmxTransient)` writes other members of it)?"""
+    callee = value.split("(", 1)[0].strip()
+    if not op[1:].isdigit() or not callee.isidentifier() or depth <= 0:
+        return False
+    memo = sc.memo("_leaves_member")
+    key = (callee, int(op[1:]) - 1, member, depth)
+    if key not in memo:
+        memo[key] = False  # (recursion)
+        memo[key] = _leaves(sc, callee, key[1], member, depth)
+    return memo[key]
+
+
+def _leaves(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
+    from vmxref.queries.edges import graph
+    defs = set(graph(sc).definitions(callee))
+    names = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?",
+                                   (callee, pos), "t.name") if r[2] in defs and r[3]}
+    if not defs or len(names) != 1 or any(_inline_asm(sc, bid, callee) for bid in defs):
+        return False  # not defined here: it may write anything
+    pname = names.pop()
+    handed = re.compile(rf"(?:\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*)*&?\(?\s*{re.escape(pname)}\s*\)?")
+    for bid in defs:
+        for (chain,) in sc.conn.execute(
+                "SELECT chain FROM assign WHERE blob_id = ? AND func = ? AND chain LIKE ?",
+                (bid, callee, f'["v:{pname}"%')):
+            if f'"{member}"' in chain or chain == f'["v:{pname}", "*"]':
+                return False  # writes the member (or the whole object) through it
+        for line, col, nxt, args in sc.conn.execute(
+                "SELECT line, col, callee, args FROM call WHERE blob_id = ? AND func = ? "
+                "AND args LIKE ?", (bid, callee, f"%{pname}%")):
+            for i, a in enumerate(json.loads(args)):
+                if handed.fullmatch(a.strip()) and not leaves_member(
+                        sc, f"&{i + 1}", f"{nxt}(", member, depth - 1):
+                    return False  # handed on to a call that may write it
+    return True
+
+
 _ASM = re.compile(r"\b(?:__asm__|__asm|asm)\b")
 
 
