@@ -103,6 +103,10 @@ def note(sc: Scope, query: str, sites: list) -> str | None:
     if q.startswith("search") and len(sites) >= SEARCH_LIMIT and "limit" not in q.split("|", 1)[-1]:
         return (f"vmxref: the {SEARCH_LIMIT} best matches are shown; add `| limit N` to the query "
                 f"for more")
+    words = q.split()
+    if len(sites) <= 2 and len(words) >= 2 and words[0] in ("writes", "reads") and "." in words[1] \
+            and "|" not in q:
+        return _unknown_receivers(sc, words[0], words[1].rsplit(".", 1)[1])
     if not sites and q.startswith("def "):
         name = q.split()[1] if len(q.split()) > 1 else ""
         n = len(sc.rows("ref", "t.name = ?", (name,), "1", limit=1000)) if name else 0
@@ -111,6 +115,24 @@ def note(sc: Scope, query: str, sites: list) -> str | None:
             return (f"vmxref: {name} is not defined in the indexed files of {sc.label()} (it is "
                     f"used {many} times: `vmxref refs {name}`)")
     return None
+
+
+def _unknown_receivers(sc: Scope, verb: str, field: str) -> str | None:
+    """The note for a struct-qualified writes/reads with few answers: how many of the
+    member's accesses have a receiver whose type is unknown (`vmcb->control.tsc_offset`:
+    struct vmcb is defined outside the indexed files), so none of them could be counted."""
+    if not field.isidentifier():
+        return None
+    try:
+        rows = run(sc, f"{verb} {field}")
+    except VmxrefError:
+        return None
+    n = sum(1 for s in rows if s.extra.get("container") == "?")
+    if not n:
+        return None
+    what = "writes" if verb == "writes" else "reads"
+    return (f"vmxref: {n} more {what} of a member {field} have a receiver of unknown type "
+            f"(a struct defined outside the indexed files?): `vmxref {verb} {field}` lists them")
 
 
 def _logline(sc, a):
