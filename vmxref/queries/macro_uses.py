@@ -39,15 +39,21 @@ def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
     the profile's [writes] assigns_args (macros defined outside the corpus: `do_div(n,
     base)`)."""
     memo = sc.memo("_argument_writes")
-    if "rows" not in memo:
-        memo["rows"] = at_macro_uses(sc, sc.rows(
-            "assign", "t.field = '' AND t.chain LIKE '[\"a:%'", (), cols))
-    out = [r for r in memo["rows"] if r[6] == name]
+    if "rows" not in memo:  # the macros' own rows, by macro
+        by_macro: dict[str, list[tuple]] = {}
+        for r in sc.rows("assign", "t.field = '' AND t.chain LIKE '[\"a:%'", (), cols):
+            by_macro.setdefault(r[5], []).append(r)
+        memo["rows"] = by_macro
+    by_macro = memo["rows"]
+    used = {r[3] for r in sc.rows_in("call", "t.callee", by_macro, "t.kind = 'direct' AND "
+                                     "t.args LIKE ?", (f"%{name}%",), "t.callee")}
+    out = [r for r in at_macro_uses(sc, [x for m in sorted(used) for x in by_macro[m]])
+           if r[6] == name]
     from vmxref.queries.edges import _profile_section
     table = _profile_section(sc, "writes").get("assigns_args", {})
     for cid, path, bid, line, col, func, callee, args_t in (sc.rows_in(
-            "call", "t.callee", sorted(table), "t.kind = 'direct'", (),
-            "t.line, t.col, t.func, t.callee, t.args") if table else []):
+            "call", "t.callee", sorted(table), "t.kind = 'direct' AND t.args LIKE ?",
+            (f"%{name}%",), "t.line, t.col, t.func, t.callee, t.args") if table else []):
         args = json.loads(args_t)
         for pos in table[callee]:
             chain = arg_chain(args[pos - 1]) if pos <= len(args) else None

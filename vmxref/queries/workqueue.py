@@ -60,14 +60,22 @@ def queued_into(g, func: str, registrations) -> list:
     return out
 
 
+MAX_ADDRESS_USES = 300  # a name whose address is taken more often is too generic (`work`)
+
+
 def _address_calls(sc, name: str) -> list[tuple]:
     """(cid, path, blob, line, col, function, callee, args) of the calls around each place the
-    address of something named `name` is taken (memoised per name)."""
+    address of something named `name` is taken (memoised per name); none for a name taken
+    more than MAX_ADDRESS_USES times (`&x->work` all over a kernel: each needs its struct)."""
     memo = sc.memo("_address_calls")
     if name not in memo:
         rows = []
-        for _cid, _path, bid, line, func in sc.rows("ref", "t.name = ? AND t.kind IN ('addr', 'write')",
-                                                    (name,), "t.line, t.func"):
+        uses = sc.rows("ref", "t.name = ? AND t.kind IN ('addr', 'write')", (name,),
+                       "t.line, t.func", limit=MAX_ADDRESS_USES + 1)
+        if len(uses) > MAX_ADDRESS_USES:
+            memo[name] = []
+            return []
+        for _cid, _path, bid, line, func in uses:
             for cid, path in sc.files_of(bid):
                 for cline, ccol, callee, args in sc.conn.execute(
                         "SELECT line, col, callee, args FROM call WHERE blob_id = ? AND func = ? "
