@@ -26,6 +26,10 @@ from vmxref.queries.base import Scope
 from vmxref.queries.types import parse_chain, resolver
 
 
+MAX_MACRO_USES = 300  # a function called in the body of a macro used more often (the
+#                       assertions) is not called by each use of it, as far as vmxref says
+
+
 class Edge(Record):
     """One call edge caller -> callee at a call site."""
 
@@ -279,6 +283,8 @@ class Graph:
             if kind == "direct":
                 out.append(Edge(cid, path, bid, line, col, caller, func, "direct"))
         for macro in sorted({r[5] for r in rows if r[6] == "macro"}):
+            if self._macro_use_count(macro) > MAX_MACRO_USES:
+                continue  # (RTAssertShouldPanic in every Assert: no caller worth a row each)
             for cid, path, bid, line, col, caller, via in self._macro_users(macro, 3):
                 out.append(Edge(cid, path, bid, line, col, caller, func, "macro",
                                 f"{via} calls {func}"))
@@ -327,6 +333,22 @@ class Graph:
                                     f"{path}:{aline}"))
             self._copied[key] = sorted(set(out), key=lambda t: (t[2], t[0], t[1] or ""))
         return self._copied[key]
+
+    def _macro_use_count(self, macro: str) -> int:
+        """How many calls of `macro`, and of the macros whose body calls it (up to
+        MAX_MACRO_USES + 1: enough to tell an assertion-like utility)."""
+        memo = self.sc.memo("_macro_use_count")
+        if macro not in memo:
+            memo[macro] = MAX_MACRO_USES + 1  # (cycles)
+            n = 0
+            for (kind, caller) in self.sc.conn.execute(
+                    "SELECT kind, func FROM call WHERE callee = ? AND kind IN ('direct', 'macro') "
+                    f"LIMIT {MAX_MACRO_USES + 1}", (macro,)):
+                n += 1 if kind == "direct" else self._macro_use_count(caller)
+                if n > MAX_MACRO_USES:
+                    break
+            memo[macro] = n
+        return memo[macro]
 
     def _macro_users(self, macro: str, depth: int) -> list[tuple]:
         """Calls of a function-like macro from functions, through macros that use it
