@@ -123,6 +123,26 @@ class Scope:
         return f" Did you mean {', '.join(near)}?" if near else ""
 
 
+def split_args(text: str) -> list[str]:
+    """The top-level arguments of `a, f(b, c), d) ...` (up to the parenthesis that closes
+    the argument list)."""
+    depth, cur, out = 0, [], []
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    out.append("".join(cur))
+    return out
+
+
 def sort_sites(sites: list[Site]) -> list[Site]:
     """Deterministic order: corpus, version, file, line, column."""
     return sorted(sites, key=Site.key)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 
-from vmxref.queries.base import Scope
+from vmxref.queries.base import Scope, split_args
 
 
 def const_param(sc: Scope, op: str, value: str) -> bool:
@@ -184,27 +184,8 @@ def stored_value(sc: Scope, op: str, value: str) -> str | None:
     spec = exact.get(callee) or next((v for rx, v in globs if rx.fullmatch(callee)), None)
     if not spec or spec[0] != int(op[1:]):
         return None
-    args = _split_args(rest)
+    args = split_args(rest)
     return args[spec[1] - 1].strip() if len(args) >= spec[1] else None
-
-
-def _split_args(text: str) -> list[str]:
-    """The top-level arguments of `a, f(b, c), d)` (up to the closing parenthesis)."""
-    depth, cur, out = 0, [], []
-    for ch in text:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            if depth == 0:
-                break
-            depth -= 1
-        elif ch == "," and depth == 0:
-            out.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    out.append("".join(cur))
-    return out
 
 
 def read_only_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -> set[tuple]:

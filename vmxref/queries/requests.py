@@ -17,7 +17,7 @@ import json
 import re
 
 from vmxref.model import Site
-from vmxref.queries.base import Scope, marks
+from vmxref.queries.base import Scope, marks, split_args
 
 # (vmxref.queries.edges is imported where it is used: an unchanged re-index only asks
 # is_stored(), and the call-graph modules cost more than the rest of that run)
@@ -165,30 +165,11 @@ def _macro_wrappers(sc: Scope, setters: dict[str, int]) -> list[tuple[str, int, 
             body = text[text.find(")") + 1:]
             for m in call_re.finditer(body):
                 idx = setters[m.group(1)]
-                args = _split_args(body[m.end():])
+                args = split_args(body[m.end():])
                 if idx < len(args):
                     tok = args[idx].strip().strip("()")
                     if tok in params:
                         out.append((name, params.index(tok), m.group(1)))
-    return out
-
-
-def _split_args(s: str) -> list[str]:
-    depth, cur, out = 0, [], []
-    for ch in s:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            if depth == 0:
-                out.append("".join(cur))
-                return out
-            depth -= 1
-        elif ch == "," and depth == 0:
-            out.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    out.append("".join(cur))
     return out
 
 
