@@ -369,3 +369,10 @@ def test_a_thin_answer_says_how_many_receivers_are_of_unknown_type(lq):
     code, rows, out = lq("writes fix_vmcb_control_area.tsc_offset")
     assert code == 0 and len(rows) == 1
     assert "1 more writes of a member tsc_offset have a receiver of unknown type" in out
+
+
+def test_a_flag_bit_tested_through_a_mask_of_bits(lq):
+    """`(cr0 ^ old_cr0) & FIX_MMU_CR0_ROLE_BITS` tests FIX_CR0_WP (the mask holds it); a
+    BUILD_BUG_ON tests nothing at run time."""
+    code, rows, out = lq("consumes FIX_CR0_WP")
+    assert [(r["line"], r["via"]) for r in rows] == [(563, "& FIX_MMU_CR0_ROLE_BITS")], out

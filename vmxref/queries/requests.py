@@ -267,6 +267,10 @@ _BIT_TEST = (r"(?<![&])&(?![&=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*&(?![&=])"  # x & C
 _BIT_OR = r"(?<![|])\|(?![|=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*\|(?![|=])"  # x | C
 
 
+# checks made by the compiler (a `x & C` in them tests nothing at run time)
+_COMPILE_TIME = re.compile(r"\b(?:BUILD_BUG_ON\w*|static_assert|_Static_assert|AssertCompile\w*)\s*\(")
+
+
 def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
     """(sets, tests) of a flag bit outside any request API: `flags |= C`, `x = C` or
     `x = y | C` sets it, `x & C` or `x == C` in an expression tests it, `&= ~C` clears it
@@ -293,7 +297,7 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
         elif not any(clear.search(v or "") for _c, _o, v in hit):
             text = sc.store.line_text(bid, line)
             m = test.search(text)
-            if m:
+            if m and not _COMPILE_TIME.search(text):
                 tests.append((bid, func, line, m.start() + 1, f"& {const}", None))
     return sets, tests
 
@@ -373,6 +377,8 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     masked += _mask_var_tests(sc, const, masks, api.testers)
     if not rows and not masked and not _const_calls(sc, const, api.setters):
         rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1]
+        for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
+            rows += _bit_uses(sc, mask)[1]  # (via `& MASK`)
     rows = [r for r in rows + masked if not _in_log_call(sc, r[0], r[1], r[2], r[3])]
     for r in rows:
         bid, func, line, col, callee, guard_end = r
