@@ -181,8 +181,9 @@ class _Walk:
             "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND kind = 'local'",
             (bid, func, name)).fetchone()
         if is_local:
-            if not self._budget(("local", bid, func, name, _ctx_key(ctx))):
-                return []
+            key = ("local", bid, func, name, _ctx_key(ctx))
+            if not self._budget(key):
+                return self._again(key, f"local {name}")
             rows = self.sc.conn.execute(  # the variable, or an element of it (`a[i] = x`)
                 "SELECT line, col, op, value, kind FROM assign WHERE blob_id = ? AND func = ? "
                 "AND chain IN (?, ?) AND line <= ? ORDER BY line",
@@ -193,7 +194,7 @@ class _Walk:
                 s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,
                                  op=op, value=value, write_kind=kind)
                 out.append(self.node(s, f"local {name}", level, ctx))
-            return out
+            return self._found(key, out)
         if self.tr.has_global(name) and self._budget(("global", name)):
             sites = writes(self.sc, lang.Target(None, (name,)))[:FANOUT]
             return [self.node(s, f"global {name}", level) for s in sites]
