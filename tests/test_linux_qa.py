@@ -376,3 +376,16 @@ def test_a_flag_bit_tested_through_a_mask_of_bits(lq):
     BUILD_BUG_ON tests nothing at run time."""
     code, rows, out = lq("consumes FIX_CR0_WP")
     assert [(r["line"], r["via"]) for r in rows] == [(563, "& FIX_MMU_CR0_ROLE_BITS")], out
+
+
+def test_a_request_raised_leads_on_only_through_the_code_its_test_guards(lq):
+    """fix_gen_clock_update raises FIX_REQ_CLOCK_UPDATE: in fix_enter_guest that test guards
+    fix_guest_time_update, not fix_gen_clock_update (under FIX_REQ_GLOBAL_CLOCK_UPDATE)."""
+    code, rows, out = lq("path fix_pvclock_notify -> fix_master_update")
+    assert code == 0 and [h["function"] for h in rows[0]["paths"][0]] == [
+        "fix_pvclock_notify", "fix_enter_guest_loop", "fix_master_update"], out
+    code, rows, out = lq("path fix_pvclock_notify -> fix_record_steal")
+    assert code == 1, out  # FIX_REQ_STEAL_UPDATE guards that call, not FIX_REQ_MASTER_UPDATE
+    code, rows, out = lq("path fix_pvclock_notify -> fix_clock_common max 6")
+    paths = [[h["function"] for h in p] for r in rows for p in r["paths"]]
+    assert paths and all("fix_record_steal" not in p for p in paths), out

@@ -412,7 +412,25 @@ def _clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set[tupl
     case of the path's end)."""
     from vmxref.queries import contexts
     return (_table_clash(sc, dg, nodes) | _case_clash(sc, dg, nodes, last)
-            | _group_clash(sc, dg, nodes) | contexts.clash(sc, dg, nodes))
+            | _group_clash(sc, dg, nodes) | contexts.clash(sc, dg, nodes)
+            | _deferred_clash(sc, dg, nodes))
+
+
+def _deferred_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
+    """A deferred hop (a request raised in a, tested in b) followed by a call of b that the
+    test of that request does not guard: the path edges are kept per pair of functions, so
+    a raise of KVM_REQ_CLOCK_UPDATE into vcpu_enter_guest must not go on through the
+    handler of another request there."""
+    for i in range(len(nodes) - 2):
+        a, b, c = nodes[i:i + 3]
+        e = dg.edge(a, b)
+        if e.kind != "deferred" or "tested in" in e.via:
+            continue
+        nxt = dg.edge(b, c)
+        guarded = {(d.caller, d.line, d.via) for d in deferred_into(sc, b, nxt.line)}
+        if (e.caller, e.line, e.via) not in guarded:
+            return {(a, b)}
+    return set()
 
 
 def _group_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
