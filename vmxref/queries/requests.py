@@ -484,8 +484,11 @@ def deferred_into(sc: Scope, func: str, line: int = 0) -> list:
             i = api.testers[callee]
             if i < len(a):
                 tested.update(t for t in _TOKEN.findall(a[i]) if t.isupper())
+    raisers = sc.memo("_raisers")  # per request: the same for every line that tests it
     for const in sorted(tested):
-        for bid, rfunc, line, col, callee, _g in _const_calls(sc, const, api.setters):
+        if const not in raisers:
+            raisers[const] = _const_calls(sc, const, api.setters)
+        for bid, rfunc, line, col, callee, _g in raisers[const]:
             for cid, path in sc.files_of(bid):
                 out.append(Edge(cid, path, bid, line, col, rfunc, func, "deferred",
                                 f"{const} via {callee}"))
