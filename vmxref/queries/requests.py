@@ -476,9 +476,11 @@ def deferred_into(sc: Scope, func: str, line: int = 0) -> list:
     if func not in _testing_functions(sc, api):
         cache[key] = out
         return out
-    for _cid, _p, bid, callee, args, cline, gend in sc.rows_in(
-            "call", "t.callee", api.testers, "t.func = ?", (func,),
-            "t.callee, t.args, t.line, t.guard_end"):
+    tests = sc.memo("_tests_in")  # the request tests of a function, for all its lines
+    if func not in tests:
+        tests[func] = sc.rows_in("call", "t.callee", api.testers, "t.func = ?", (func,),
+                                 "t.callee, t.args, t.line, t.guard_end")
+    for _cid, _p, bid, callee, args, cline, gend in tests[func]:
         if gend and cline <= line <= gend:
             a = json.loads(args)
             i = api.testers[callee]
