@@ -123,10 +123,14 @@ def clash(sc: Scope, dg, nodes: list[str]) -> set[tuple[str, str]]:
 
 
 def _defined_in(sc: Scope, cx: Contexts, func: str) -> frozenset[str]:
-    """Contexts that compile some definition of `func` (empty when none is known)."""
-    from vmxref.queries.edges import graph
-    out: frozenset[str] = frozenset()
-    for bid in graph(sc).definitions(func):
-        for _cid, path in sc.files_of(bid):
-            out |= cx.of_file(path)
-    return out
+    """Contexts that compile some definition of `func` (empty when none is known; memoised:
+    every candidate path asks for its functions again)."""
+    memo = sc.memo("_defined_in")
+    if func not in memo:
+        from vmxref.queries.edges import graph
+        out: frozenset[str] = frozenset()
+        for bid in graph(sc).definitions(func):
+            for _cid, path in sc.files_of(bid):
+                out |= cx.of_file(path)
+        memo[func] = out
+    return memo[func]

@@ -648,7 +648,15 @@ def _dedup(edges: list[Edge]) -> list[Edge]:
 
 
 def _profile_section(sc: Scope, name: str) -> dict:
-    """A table of the profile each asked corpus was indexed with (merged)."""
+    """A table of the profile each asked corpus was indexed with (merged; read once per
+    scope — path searches ask for [entry] per candidate path). Callers must not change it."""
+    memo = sc.memo("_profile_sections")
+    if name not in memo:
+        memo[name] = _merged_section(sc, name)
+    return memo[name]
+
+
+def _merged_section(sc: Scope, name: str) -> dict:
     out: dict = {}
     for c in sc.store.corpora():
         if c["id"] in sc.corpus_ids:

@@ -211,20 +211,28 @@ def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
 
 def _hops(sc: Scope, dg: Digraph, nodes: list[str], site: Site, entries: Entries,
           prefixes: list[str], last: str = "") -> list[Hop]:
-    chosen: list[tuple[Edge, str]] = []
-    after = f"case {last}" if last else ""  # the case label of the next call down the path
-    for a, b in reversed(list(zip(nodes, nodes[1:]))):
-        e, case = _call_site(sc, dg.edge(a, b), a, b, after, prefixes)
-        chosen.append((e, case))
-        after = case
     hops = []
-    for a, (e, case) in zip(nodes, reversed(chosen)):
+    for a, (e, case) in zip(nodes, _chosen_sites(sc, dg, nodes, last, prefixes)):
         via = e.via if e.kind != "direct" else ""
         if case:
             via = f"{case}; {via}" if via else case
         hops.append(Hop(a, e.path, e.line, e.kind, via, entries.kind(a) if not hops else ""))
     hops.append(Hop(site.function, site.file, site.line, entry="" if hops else entries.kind(site.function)))
     return hops
+
+
+def _chosen_sites(sc: Scope, dg: Digraph, nodes: list[str], last: str,
+                  prefixes: list[str]) -> list[tuple[Edge, str]]:
+    """(call, its case label) for each hop of a path: of parallel calls a -> b, the one the
+    case label further down the path allows (_call_site); `last` is the case of the path's
+    end. The feasibility check and the hops shown use the same choice."""
+    chosen: list[tuple[Edge, str]] = []
+    after = f"case {last}" if last else ""
+    for a, b in reversed(list(zip(nodes, nodes[1:]))):
+        e, case = _call_site(sc, dg.edge(a, b), a, b, after, prefixes)
+        chosen.append((e, case))
+        after = case or after
+    return chosen[::-1]
 
 
 def _call_site(sc: Scope, e: Edge, a: str, b: str, after: str,
@@ -234,8 +242,9 @@ def _call_site(sc: Scope, e: Edge, a: str, b: str, after: str,
     `default`; a path that goes on under `case MSR_IA32_TSC` came through the default.
     Prefers the call under that same case, then one under no case of its family, then the
     first; returns the call and its case label."""
+    fam = _families(sc, prefixes)[0]
     case = _edge_case(sc, e, prefixes)
-    if not after or not case or _family(case, prefixes) != _family(after, prefixes) or case == after:
+    if not after or not case or fam(case) != fam(after) or case == after:
         return e, case
     best = None
     for other in _in_edges(sc, b, 0):
@@ -245,7 +254,7 @@ def _call_site(sc: Scope, e: Edge, a: str, b: str, after: str,
         label = _edge_case(sc, o, prefixes)
         if label == after:
             return o, label
-        if best is None and _family(label, prefixes) != _family(after, prefixes):
+        if best is None and fam(label) != fam(after):
             best = (o, label)
     return best or (e, case)
 
@@ -359,16 +368,17 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     # chains of requests only when nothing else leads there; when every path found near
     # the shortest is infeasible (efer_trap passes MSR_EFER, the case is MSR_IA32_TSC_...),
     # longer ones are looked for (up to MAX_RETRY_LEN calls)
-    tries = [(False, max_len, slack), (True, max_len, slack)]
-    for chains, length, sl in tries:
+    def search(chains: bool, length: int, sl: int | None):
         dg = _explore_back(sc, dst, 0, length, src, slack=sl, chains=chains)
-        found = _limited((p for p in _limited(dg.shortest_simple_paths(src, dst), 40)
-                          if not _clash(sc, dg, p)), 5) if src in dg else []
+        return dg, (_limited((p for p in _limited(dg.shortest_simple_paths(src, dst), 40)
+                              if not _clash(sc, dg, p)), 5) if src in dg else [])
+
+    for chains in (False, True):
+        dg, found = search(chains, max_len, slack)
+        if not found and src in dg and slack is not None and not chains:  # only infeasibly
+            dg, found = search(chains, max(max_len, MAX_RETRY_LEN), None)
         if found:
             break
-        if src in dg and sl is not None and len(tries) == 2:
-            tries.insert(tries.index((chains, length, sl)) + 1,
-                         (chains, max(length, MAX_RETRY_LEN), None))
     out = []
     for nodes in found:
         if len(nodes) < 2:
@@ -467,15 +477,9 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
     if not prefixes:
         return set()
     fam, declared = _families(sc, prefixes)
-    edges = [(a, b, dg.edge(a, b)) for a, b in zip(nodes, nodes[1:])]
-    labels = [""] * len(edges) + [last]
-    after = f"case {last}" if last else ""
-    for i in range(len(edges) - 1, -1, -1):  # of parallel calls a -> b, the one the path can take
-        a, b, e = edges[i]
-        o, label = _call_site(sc, e, a, b, after, prefixes)
-        edges[i] = (a, b, o)
-        labels[i] = label[5:]
-        after = label or after
+    chosen = _chosen_sites(sc, dg, nodes, last, prefixes)
+    edges = [(a, b, e) for (a, b), (e, _l) in zip(zip(nodes, nodes[1:]), chosen)]
+    labels = [label[5:] for _e, label in chosen] + [last]
     stacked = [set(_case_values(sc, e.blob_id, e.caller, e.line, prefixes)) | {lab}
                for (_a, _b, e), lab in zip(edges, labels)] + [{last}]
     # family -> (values, the edge that fixed them); a case label fixes the value only for
@@ -507,10 +511,13 @@ def _families(sc: Scope, prefixes: list[str]):
     """(label -> its family: the longest case prefix it has, with the profile's [entry]
     case_families merged (["MSR_", "HV_X64_MSR_"]: both name MSR indices); the families
     so declared)."""
-    groups = _profile_section(sc, "entry").get("case_families", [])
-    merged = {p: group[0] for group in groups for p in group}
-    return (lambda label: merged.get(_family(label, prefixes), _family(label, prefixes)),
-            frozenset(group[0] for group in groups))
+    memo = sc.memo("_families")
+    if "f" not in memo:
+        groups = _profile_section(sc, "entry").get("case_families", [])
+        merged = {p: group[0] for group in groups for p in group}
+        memo["f"] = (lambda label: merged.get(_family(label, prefixes), _family(label, prefixes)),
+                     frozenset(group[0] for group in groups))
+    return memo["f"]
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -547,11 +554,7 @@ def _passed_constants(sc: Scope, e: Edge, prefixes: list[str]) -> frozenset[str]
 
 def case_prefixes(sc: Scope) -> list[str]:
     """The profile's [entry] case_prefixes (the `case` labels worth naming on a path)."""
-    got = getattr(sc, "_case_prefixes", None)
-    if got is None:
-        got = sc._case_prefixes = list(  # type: ignore[attr-defined]
-            _profile_section(sc, "entry").get("case_prefixes", []))
-    return got
+    return _profile_section(sc, "entry").get("case_prefixes", [])
 
 
 def _table_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:

@@ -140,11 +140,8 @@ def fill_sql(sc: Scope) -> tuple[str, tuple]:
 
 
 def _fills_table(sc: Scope) -> dict:
-    table = sc.memo("_fills").get("t")
-    if table is None:
-        from vmxref.queries.edges import _profile_section
-        table = sc.memo("_fills")["t"] = _profile_section(sc, "writes").get("fills", {})
-    return table
+    from vmxref.queries.edges import _profile_section
+    return _profile_section(sc, "writes").get("fills", {})
 
 
 def fills(sc: Scope, op: str, value: str) -> bool:

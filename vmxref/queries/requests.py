@@ -202,17 +202,33 @@ def _masks_of(sc: Scope, const: str) -> list[str]:
     for _ in range(MASK_DEPTH):
         nxt = []
         for c in frontier:
-            for (mask,) in sorted({(r[3],) for r in sc.rows(
-                    "ref", "t.name = ? AND t.kind = 'define'", (c,), "t.func")}):
-                if mask in out or mask == const:
-                    continue
-                texts = [r[3] or "" for r in sc.rows("sym", "t.name = ? AND t.kind = 'macro'",
-                                                      (mask,), "t.text")]
-                if texts and not any("~" in t for t in texts):
+            for mask, texts in _defining_macros(sc, c).items():
+                if mask not in out and mask != const and texts and \
+                        not any("~" in t for t in texts):
                     out.append(mask)
                     nxt.append(mask)
         frontier = nxt
     return out
+
+
+def _defining_macros(sc: Scope, name: str) -> dict[str, list[str]]:
+    """{macro: the texts of its definitions} of the #defines whose body names `name`."""
+    out = {}
+    for macro in sorted({r[3] for r in sc.rows("ref", "t.name = ? AND t.kind = 'define'",
+                                               (name,), "t.func")}):
+        out[macro] = [r[3] or "" for r in sc.rows("sym", "t.name = ? AND t.kind = 'macro'",
+                                                   (macro,), "t.text")]
+    return out
+
+
+def _const_refs(sc: Scope, const: str) -> list[tuple]:
+    """(cid, path, blob, line, function) of the uses of `const` in code (not in #define
+    bodies), memoised: raises and consumes read them several times."""
+    memo = sc.memo("_const_refs")
+    if const not in memo:
+        memo[const] = sc.rows("ref", "t.name = ? AND t.kind != 'define'", (const,),
+                              "t.line, t.func")
+    return memo[const]
 
 
 def _const_calls(sc: Scope, const: str, table: dict[str, int],
@@ -221,8 +237,7 @@ def _const_calls(sc: Scope, const: str, table: dict[str, int],
     holds `flag`, when given: not where the argument takes `flag` out of it)."""
     out = []
     lines = {}
-    for cid, path, bid, line, func in sc.rows("ref", "t.name = ? AND t.kind != 'define'",
-                                              (const,), "t.line, t.func"):
+    for cid, path, bid, line, func in _const_refs(sc, const):
         lines.setdefault((bid, func), set()).add(line)
     names = sorted(table)
     for (bid, func), ls in lines.items():
@@ -280,8 +295,7 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
     bit_or = re.compile(_BIT_OR.format(c=re.escape(const)))
     sets, tests = [], []
     seen = set()
-    for _cid, _path, bid, line, func in sc.rows("ref", "t.name = ? AND t.kind != 'define'",
-                                                (const,), "t.line, t.func"):
+    for _cid, _path, bid, line, func in _const_refs(sc, const):
         if (bid, line) in seen:
             continue
         seen.add((bid, line))
@@ -320,8 +334,7 @@ def _bit_setter_calls(sc: Scope, const: str) -> list[tuple]:
     `pVmcb->ctrl.u64InterceptCtrl |= fCtrlIntercept`): raises of the bit."""
     from vmxref.queries.edges import graph
     g, out, seen = graph(sc), [], set()
-    for _c, _p, bid, line, func in sc.rows("ref", "t.name = ? AND t.kind != 'define'", (const,),
-                                           "t.line, t.func"):
+    for _c, _p, bid, line, func in _const_refs(sc, const):
         for cline, ccol, callee, args, gend in sc.conn.execute(
                 "SELECT line, col, callee, args, guard_end FROM call WHERE blob_id = ? AND "
                 "func = ? AND line <= ? AND end_line >= ? AND kind = 'direct'",
@@ -346,10 +359,7 @@ def _macro_bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
     clear = re.compile(_BIT_CLEAR.format(c=re.escape(const)))
     sets_re = re.compile(rf"\|=\s*\(?\s*{re.escape(const)}\b")
     sets, tests = [], []
-    for macro in sorted({r[3] for r in sc.rows("ref", "t.name = ? AND t.kind = 'define'",
-                                               (const,), "t.func")}):
-        texts = [r[3] or "" for r in sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (macro,),
-                                              "t.text")]
+    for macro, texts in _defining_macros(sc, const).items():
         if not texts or not all(t.startswith("(") for t in texts) or any(clear.search(t)
                                                                         for t in texts):
             continue  # (object-like: a mask, see _masks_of; or it clears the bit)
@@ -380,6 +390,8 @@ def consumes(sc: Scope, const: str) -> list[Site]:
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
             rows += _bit_uses(sc, mask)[1]  # (via `& MASK`)
     rows = [r for r in rows + masked if not _in_log_call(sc, r[0], r[1], r[2], r[3])]
+    from vmxref.queries.edges import graph
+    g = graph(sc)
     for r in rows:
         bid, func, line, col, callee, guard_end = r
         runs = []
@@ -391,8 +403,6 @@ def consumes(sc: Scope, const: str) -> list[Site]:
                 runs = [c for (c,) in sc.conn.execute(
                     "SELECT callee FROM call WHERE blob_id = ? AND func = ? AND line = ? "
                     "AND callee != ?", (bid, func, line, callee))]
-        from vmxref.queries.edges import graph
-        g = graph(sc)
         runs = [c for c in dict.fromkeys(runs) if g.is_function(c)]
         for s in _sites(sc, "consume", const, [r]):
             s.extra["runs"] = runs
