@@ -29,13 +29,18 @@ def definition(cx, nm, kind: str) -> None:
     cx.f.syms.append((name, kind, line, col, cx.eline(d), "", None, 0, 0, text.strip()))
     own = ([cx.name(p) for p in params.named_children if p.type != "comment"]
            if params is not None else [])
+    if val is None:
+        return
+    # the body without its comments and literals (same offsets: lines kept), read once for
+    # the three readers below (the grammar leaves a #define body unparsed text)
+    body = NOT_CODE.sub(lambda m: " " * len(m.group()),
+                        cx._srcs[val.start_byte:min(val.end_byte, val.start_byte + 8000)])
     read_at: set[int] = set()
-    if params is not None and val is not None:  # a function-like macro: what its body does
-        _macro_calls(cx, name, own, val)
-        read_at = _macro_members(cx, name, own, val)
-    if val is not None:
-        _define_refs(cx, name, own, val, read_at)
-    if params is not None and val is not None:
+    if params is not None:  # a function-like macro: what its body does
+        _macro_calls(cx, name, own, val, body)
+        read_at = _macro_members(cx, name, own, val, body)
+    _define_refs(cx, name, own, val, body, read_at)
+    if params is not None:
         _initializer_macro(cx, name, own, val)
         _pasting_macro(cx, name, own, val)
 
@@ -43,13 +48,11 @@ def definition(cx, nm, kind: str) -> None:
 _BODY_IDENT = re.compile(r"(?<![\w$#])[A-Za-z_]\w*(?![\w$])(?!\s*##)")
 
 
-def _define_refs(cx, name: str, own: list[str], val, done: set[int]) -> None:
+def _define_refs(cx, name: str, own: list[str], val, body: str, done: set[int]) -> None:
     """Identifiers used in a #define's body, as references of kind 'define' whose `func` is
     the macro (`refs VMCPU_FF_TIMER` finds the masks made of it; `consumes` reads them).
     Parameters, keywords, pasted (`##`) or stringified (`#x`) tokens and the members
     _macro_members recorded (offsets `done`) are left out."""
-    body = cx._srcs[val.start_byte:min(val.end_byte, val.start_byte + 8000)]
-    body = NOT_CODE.sub(lambda m: " " * len(m.group()), body)
     skip = KEYWORDS.union(own, (name, "__VA_ARGS__"))
     nl, bis, at = cx._nl, bisect.bisect_left, val.start_byte
     refs = cx.f.refs
@@ -132,12 +135,10 @@ def _initializer_macro(cx, name: str, own: list[str], val) -> None:
 _BODY_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
 
-def _macro_calls(cx, name: str, own: list[str], val) -> None:
+def _macro_calls(cx, name: str, own: list[str], val, body: str) -> None:
     """The calls written in a function-like macro's body (`kvm_vm_bugged(kvm)` in KVM_BUG_ON):
     rows of kind 'macro' whose `func` is the macro, so that a call of the macro is a call of
     them (the body is preprocessor text: tree-sitter does not parse it)."""
-    body = cx._srcs[val.start_byte:min(val.end_byte, val.start_byte + 8000)]
-    body = NOT_CODE.sub(lambda m: " " * len(m.group()), body)  # (same offsets: lines kept)
     line0 = cx.pos(val)[0]
     seen = set()
     for m in _BODY_CALL.finditer(body):
@@ -161,7 +162,7 @@ _WRITER_NAME = re.compile(r"(?i:write|set|xchg|store|inc|dec|add|sub|clear|zero|
 _ASKER_NAME = re.compile(r"(?:Is|Has|Get|Query)[A-Z]|(?:^|_)(?:is|has|get)_")  # IsInterceptSet
 
 
-def _macro_members(cx, name: str, own: list[str], val) -> set[int]:
+def _macro_members(cx, name: str, own: list[str], val, body: str) -> set[int]:
     """Members a function-like macro's body writes or reads through one of its parameters
     (`#define TM_SET_STATE(pTimer, s) ASMAtomicWriteU32(..&(pTimer)->enmState, s)`): assign
     rows, and references of kind 'define', of the macro (`func` = its name) whose chain
@@ -170,10 +171,8 @@ def _macro_members(cx, name: str, own: list[str], val) -> set[int]:
     `&(param)->member` handed to a call whose name says it writes (_WRITER_NAME), other
     uses are reads. Returns the byte offsets of the members read (see _define_refs)."""
     read_at: set[int] = set()
-    body = cx._srcs[val.start_byte:min(val.end_byte, val.start_byte + 8000)]
     if not any(t in body for t in ("->", ".", "=", "++", "--")):
         return read_at
-    body = NOT_CODE.sub(lambda m: " " * len(m.group()), body)
     params = [p for p in own if p.isidentifier()]
     if not params:
         return read_at

@@ -88,11 +88,15 @@ def _macro_call_sites(sc: Scope, macro: str) -> list[tuple]:
 
 
 def _macro_params(sc: Scope, macro: str) -> list[str]:
-    """Parameter names of a function-like macro (from its definition's text, `(a, b) body`)."""
-    for (text,) in sc.conn.execute("SELECT text FROM sym WHERE name = ? AND kind = 'macro' "
-                                   "AND text LIKE '(%' LIMIT 1", (macro,)):
-        return [p.strip() for p in text[1:text.find(")")].split(",")]
-    return []
+    """Parameter names of a function-like macro (from its definition's text, `(a, b) body`;
+    memoised: asked for each of its rows)."""
+    memo = sc.memo("_macro_params")
+    if macro not in memo:
+        memo[macro] = []
+        for (text,) in sc.conn.execute("SELECT text FROM sym WHERE name = ? AND kind = 'macro' "
+                                       "AND text LIKE '(%' LIMIT 1", (macro,)):
+            memo[macro] = [p.strip() for p in text[1:text.find(")")].split(",")]
+    return memo[macro]
 
 
 _ARG = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\[\]]*\])*")
