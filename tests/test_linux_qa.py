@@ -389,3 +389,39 @@ def test_a_request_raised_leads_on_only_through_the_code_its_test_guards(lq):
     code, rows, out = lq("path fix_pvclock_notify -> fix_clock_common max 6")
     paths = [[h["function"] for h in p] for r in rows for p in r["paths"]]
     assert paths and all("fix_record_steal" not in p for p in paths), out
+
+
+def _trace(lq, line: str) -> list[tuple]:
+    code, rows, out = lq(f"logline '{line}'")
+    assert code in (0, 1), out
+    return [(r["file"].rsplit("/", 1)[1], r["line"], r["function"], r.get("emitted_by"))
+            for r in rows]
+
+
+def test_logline_trace_event_line_names_the_event_and_where_it_fires(lq):
+    """A trace_pipe line (task, CPU, flags, time stripped; `EVENT: ` kept) is the TP_printk of
+    its TRACE_EVENT, its literals joined; the trace_EVENT() calls are where it fired."""
+    got = _trace(lq, "  CPU 0/KVM-2345    [003] d..1.  1234.567890: qa_clock_sample: vcpu 0, "
+                     "tsc 0x1f3a, mul 2147483648 (scaled)")
+    assert got[0] == ("qa_trace.h", 26, "qa_clock_sample",
+                      ["arch/x86/kvm/qa_tracefire.c:7: qa_sample_clock"])
+
+
+def test_logline_trace_event_classes_and_macro_made_events(lq):
+    """DEFINE_EVENT uses its class's TP_printk under its own name (the other event of the
+    class, named differently, does not explain the line); DEFINE_EVENT_PRINT has its own
+    format; a macro that defines events is read through its uses."""
+    got = _trace(lq, "qa_offset_adjusted: vcpu=1 offset=-4096")
+    assert got == [("qa_trace.h", 41, "qa_offset_adjusted",
+                    ["arch/x86/kvm/qa_tracefire.c:17: qa_adjust_offset"])]
+    got = _trace(lq, "qa_offset_dropped: vcpu=1 dropped offset 12")
+    assert got[0][:3] == ("qa_trace.h", 57, "qa_offset_dropped")
+    got = _trace(lq, "qa_enter_l2: vcpu 3 enters at rip 0xffffffff81000000")
+    assert got[0] == ("qa_trace.h", 72, "qa_enter_l2",
+                      ["arch/x86/kvm/qa_tracefire.c:23: qa_enter"])
+
+
+def test_logline_trace_message_without_its_event_name(lq):
+    """Only the message part, as a user may paste it: both events of the class explain it."""
+    got = _trace(lq, "vcpu=0 offset=77")
+    assert {g[2] for g in got[:2]} == {"qa_offset_set", "qa_offset_adjusted"}

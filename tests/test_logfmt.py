@@ -191,6 +191,15 @@ def test_multiline_format_matches_each_line() -> None:
     ("00:00:01.234567 main     Log opened", "Log opened"),
     ("\x1b[31mkvm: red\x1b[0m   ", "kvm: red"),
     ("plain line", "plain line"),
+    # trace_pipe (a vCPU thread's name has spaces), with the tgid column, trace-cmd report
+    # (padded after the event), perf script (`system:event:`)
+    ("   CPU 0/KVM-2345    [003] d..1.  1234.567890: kvm_entry: vcpu 0, rip 0x1",
+     "kvm_entry: vcpu 0, rip 0x1"),
+    ("<...>-123 (  120) [000] d... 5.5: kvm_msr: msr_read 10 = 0x5", "kvm_msr: msr_read 10 = 0x5"),
+    ("CPU 0/KVM-2345  [003]  1234.567890: kvm_fpu:            load", "kvm_fpu: load"),
+    ("  CPU 1/KVM  2346 [002]  1234.567890: kvm:kvm_msr: msr_write 4b564d01 = 0x1",
+     "kvm_msr: msr_write 4b564d01 = 0x1"),
+    ("[  12.5] kvm: rip: 0x1 [003] x", "kvm: rip: 0x1 [003] x"),
 ])
 def test_clean_line(raw: str, clean: str) -> None:
     assert clean_line(raw) == clean

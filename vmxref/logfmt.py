@@ -279,6 +279,10 @@ _ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?
 _SYSLOG = re.compile(r"^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ kernel: )?")
 _DMESG = re.compile(r"^(?:<\d{1,3}>)?\[\s*\d+\.\d+\]\s?(?:\[\s*[TC]\d+\]\s?)?"
                     r"|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ")
+# a trace_pipe / trace-cmd report / perf script line: `CPU 0/KVM-2345 [003] d..1. 123.456789:
+# kvm_entry: ...` (perf: `kvm:kvm_entry:`; trace-cmd pads after the event name)
+_FTRACE = re.compile(r"^\s*\S.*?[- ]\s*\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d{3,4}\]\s+(?:[\w.]{4,6}\s+)?"
+                     r"\d+\.\d+:\s+(?:\w+:)?(\w+):\s+")
 _VBOX_TS = re.compile(r"^\d{1,4}:\d\d:\d\d\.\d{3,9} ")
 _VBOX_THREAD = re.compile(
     r"^(?:(?:EMT(?:-\d+)?|EMT #\d+|main|Timer(?:LR)?|VMPowerUp|VMPowerDown|nspr-\d+|ATA-\d+|"
@@ -290,11 +294,15 @@ def clean_line(line: str) -> str:
 
     Removes ANSI escapes, a trailing newline/whitespace, dmesg `[   12.345678] ` (and
     `[ T123]`, `dmesg -T`, syslog `<6>` / `Mon DD hh:mm:ss host kernel: `) prefixes, and
-    VBox.log `00:00:01.234567 ` timestamps plus a thread-name column (`EMT-0   `).
+    VBox.log `00:00:01.234567 ` timestamps plus a thread-name column (`EMT-0   `), and a
+    trace line's task, CPU, flags and time (`EVENT: ` is kept, as the format's prefix).
     `kvm [1234]: ` is kept: it is part of the format.
     """
     line = _ANSI.sub("", line).rstrip()
     line = _DMESG.sub("", _SYSLOG.sub("", line, count=1), count=1)
+    traced = _FTRACE.match(line)
+    if traced:
+        return f"{traced.group(1)}: {line[traced.end():]}"
     stamped = _VBOX_TS.match(line)
     if stamped:
         line = line[stamped.end():]

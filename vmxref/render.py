@@ -27,6 +27,9 @@ def show_path(path: str) -> str:
     return path
 
 
+SHOWN_EMITTERS = 8  # `fired at:` lines under a trace event's logline result
+
+
 def site_line(s: Site) -> str:
     """One grep-style line for a result, with the per-kind details after the text."""
     extra = []
@@ -84,6 +87,11 @@ def render_sites(sites: list[Site], as_json: bool, echo: Callable[[str], None]) 
         echo(tag + site_line(s))
         for line in path_lines(s):
             echo(line)
+        fired = s.extra.get("emitted_by") or ()  # a trace event: where it is fired
+        for where in fired[:SHOWN_EMITTERS]:
+            echo(clean(f"    fired at: {where}"))
+        if len(fired) > SHOWN_EMITTERS:
+            echo(f"    fired at: ... and {len(fired) - SHOWN_EMITTERS} more (--json lists them)")
 
 
 def progress_printer(stream) -> Callable[[int, int], None] | None:

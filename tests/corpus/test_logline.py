@@ -81,6 +81,19 @@ CASES = [
     ("[  210.000000] WARNING: CPU: 3 PID: 4242 at arch/x86/kvm/x86.c:7810 "
      "emulator_pio_in_emulated+0x1c4/0x1e0 [kvm]", "arch/x86/kvm/x86.c:7810"),
     ("[  211.000000] kernel BUG at arch/x86/kvm/mmu/mmu.c:1112!", "arch/x86/kvm/mmu/mmu.c:1112"),
+    # trace events: trace_pipe / trace-cmd report / perf script lines -> the event's TP_printk
+    ("       CPU 0/KVM-2345    [003] d..1.  8123.456789: kvm_pvclock_update: vcpu_id 0, pvclock "
+     "{ version 4, tsc_timestamp 0x5f0c2a1b3c, system_time 0x1bc16d674ec80000, tsc_to_system_mul "
+     "0xa6d6e3a1, tsc_shift -1, flags 0x3 }", "arch/x86/kvm/trace.h:1019"),
+    ("CPU 1/KVM-2346  [001]  8123.500000: kvm_write_tsc_offset: vcpu=1 prev=0 next=18446744002003771392",
+     "arch/x86/kvm/trace.h:892"),
+    # the event made by a macro's use (TRACE_EVENT_KVM_EXIT(kvm_exit)), the exit reason printed
+    ("qemu-system-x86-2345 [000] d..1. 42.0: kvm_exit: vcpu 0 reason EPT_VIOLATION rip 0xffffffff8103a1c2 "
+     "info1 0x0000000000000181 info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000",
+     "arch/x86/kvm/trace.h:322"),
+    # "msr_%s %x = 0x%llx%s" has no word of its own: the event name finds it
+    ("  CPU 0/KVM  2345 [003]  8123.600000: kvm:kvm_msr: msr_write 4b564d01 = 0x7ffc001",
+     "arch/x86/kvm/trace.h:443"),
 ]
 
 
@@ -90,6 +103,16 @@ def test_logline_first_result(linux, line, expected):
     results = logline(linux.scope, line)
     got = [f"{s.file}:{s.line}" for s in results]
     assert got and got[0] == expected, f"{line!r}: got {got[:3]}"
+
+
+def test_logline_trace_event_names_where_it_fires(linux):
+    """A trace event's result lists the trace_EVENT() calls, also those written through a
+    wrapper macro (trace_kvm_msr_write(ecx, data) -> trace_kvm_msr(1, ...))."""
+    top = logline(linux.scope, "kvm_write_tsc_offset: vcpu=1 prev=0 next=5")[0]
+    assert top.extra["emitted_by"] == ["arch/x86/kvm/x86.c:2601: kvm_vcpu_write_tsc_offset"]
+    top = logline(linux.scope, "kvm_msr: msr_write 4b564d01 = 0x7ffc001")[0]
+    assert "arch/x86/kvm/x86.c:2090: kvm_emulate_wrmsr" in top.extra["emitted_by"]
+    assert all("trace.h" not in e for e in top.extra["emitted_by"])
 
 
 def test_logline_spans_name_the_arguments(linux):

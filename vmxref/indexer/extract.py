@@ -20,7 +20,7 @@ from operator import le, not_, or_, sub
 
 from vmxref import logfmt
 from vmxref.indexer import ts
-from vmxref.indexer import macros
+from vmxref.indexer import macros, traceevents
 from vmxref.indexer.ctext import KEYWORDS, jlist
 
 QUERY = """
@@ -194,6 +194,8 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
         _enum(cx, n)
     for n in get("call"):
         _call(cx, n)
+    if byte_range is None:  # (a text scan of the whole file: once)
+        traceevents.trace_events(cx, dialect)
     for n in get("assign"):
         _assign(cx, n)
     for n in get("update"):

@@ -43,6 +43,8 @@ _LOCATION = re.compile(r"(?:WARNING: CPU: \d+ PID: \d+ at |kernel BUG at )"
 _PR_BUILTIN = re.compile(r"^pr_(?:emerg|alert|crit|err|warn|warning|notice|info|debug|devel|cont)"
                          r"(?:_once|_ratelimited|_deferred(?:_once)?)?$")
 _LIT = r'"(?:[^"\\]|\\.)*"'
+TRACE_PRINTER = "TP_printk"     # the callee of trace events' rows (indexer/traceevents.py)
+MAX_EMITTERS = 200
 _FUNC_LOGGER = re.compile(r"^Log(?:Rel|Flow|Warn)?\d*Func$")  # (IPRT: "%Rfn: " first)
 
 
@@ -155,8 +157,25 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                    spans=[{"arg": s.arg_index, "conversion": s.conversion, "start": s.start,
                            "end": s.end, "text": s.text} for s in m.spans])
     site.extra["args"] = args
-    site.extra["_printer"] = prefixes.is_printer(callee)
+    site.extra["_printer"] = prefixes.is_printer(callee) or callee == TRACE_PRINTER
+    if callee == TRACE_PRINTER:
+        site.extra["emitted_by"] = _emitters(sc, func)
     return site
+
+
+def _emitters(sc: Scope, event: str) -> list[str]:
+    """Where a trace event is fired: the `trace_EVENT(...)` calls (`trace_EVENT_rcuidle` too),
+    as `path:line: function` (at most MAX_EMITTERS); a call in a wrapper macro's body
+    (`#define trace_kvm_msr_write(ecx, data) trace_kvm_msr(1, ecx, data, false)`) stands for
+    the macro's calls."""
+    rows = sc.rows("call", "t.callee IN (?, ?)", (f"trace_{event}", f"trace_{event}_rcuidle"),
+                   "t.line, t.func, t.kind")
+    macros = sorted({r[4] for r in rows if r[5] == "macro"})
+    if macros:
+        rows = [r for r in rows if r[5] != "macro"] + sc.rows_in(
+            "call", "t.callee", macros, "t.kind != 'macro'", (), "t.line, t.func, t.kind")
+    return [f"{path}:{line}: {func}" for _cid, path, _bid, line, func, _k
+            in sorted(rows, key=lambda r: (r[1], r[3]))[:MAX_EMITTERS]]
 
 
 def _located(sc: Scope, clean: str) -> list[Site]:
@@ -210,6 +229,14 @@ class _Prefixes:
         self._prfmt: dict[tuple[int, str], str] = {}
         self._chain: dict[str, tuple[tuple[str, bool], ...]] = {}
         self._macro: dict[str, str | None] = {}
+        self._fired: dict[str, bool] = {}
+
+    def fired(self, event: str) -> bool:
+        """True when some `trace_EVENT(...)` call fires this trace event."""
+        if event not in self._fired:
+            self._fired[event] = bool(self.sc.rows("call", "t.callee = ?", (f"trace_{event}",),
+                                                   "1", limit=1))
+        return self._fired[event]
 
     def module_names(self) -> tuple[str, ...]:
         """Module names a kernel line may start with (longest first)."""
@@ -222,7 +249,10 @@ class _Prefixes:
     def get(self, bid: int, path: str, callee: str, dialect: str,
             with_pr_fmt: bool = True, func: str = "") -> list[str]:
         """The prefixes this call may print before its format (usually one). IPRT's
-        LogFunc / LogRelFunc / LogFlowFunc ... print the function's name first."""
+        LogFunc / LogRelFunc / LogFlowFunc ... print the function's name first. A trace
+        event's TP_printk (`func` is the event) is printed after `EVENT: `."""
+        if callee == TRACE_PRINTER:  # (any `NAME: ` when no trace_EVENT() call names it:
+            return [f"{func}: "] + ([] if self.fired(func) else ["%s: "])  # a class, a macro)
         if dialect != "kernel":
             if func and _FUNC_LOGGER.match(callee):
                 return [f"{func}: ", ""]

@@ -1,0 +1,133 @@
+"""Trace events: the `TP_printk` format of each Linux tracepoint, as a log call of the event.
+
+`TRACE_EVENT(kvm_entry, TP_PROTO(...), TP_ARGS(...), TP_STRUCT__entry(...),
+TP_fast_assign(...), TP_printk("vcpu %u, rip 0x%lx", __entry->vcpu_id, __entry->rip))` prints
+`kvm_entry: vcpu 0, rip 0xffffffff81000000` in trace_pipe. The normaliser erases these
+invocations (their arguments are no C), so the original text is scanned here: one log-call
+row per event, at its `TP_printk`, with the event's name as `func` and `TP_printk` as the
+callee (`logline` puts `NAME: ` before the format and names the `trace_NAME()` calls).
+
+Events of a class, `DECLARE_EVENT_CLASS(kvm_mmu_page_class, ..., TP_printk(...))` +
+`DEFINE_EVENT(kvm_mmu_page_class, kvm_mmu_get_page, ...)`, get a row per event defined in the
+same file (the class's name when there is none); `DEFINE_EVENT_PRINT` has its own format.
+A `TP_printk` written in a #define body (a macro that defines events) is a row of the macro.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+
+from vmxref import logfmt
+from vmxref.indexer.ctext import NOT_CODE, jlist
+from vmxref.indexer.normalize import arg_spans
+
+# event-defining macro -> index of the argument naming the event (or class)
+_NAMED_AT = {"TRACE_EVENT": 0, "TRACE_EVENT_CONDITION": 0, "TRACE_EVENT_FN": 0,
+             "TRACE_EVENT_FN_COND": 0, "DECLARE_EVENT_CLASS": 0, "DEFINE_EVENT_PRINT": 1}
+_INVOCATION = re.compile(r"\b(TRACE_EVENT\w*|DECLARE_EVENT_CLASS|DEFINE_EVENT\w*)\s*\(")
+_LITERAL = re.compile(r'"((?:\\.|[^"\\\n])*)"')
+_ESCAPE = re.compile(r'\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)')
+_ESC = {"n": "\n", "t": "\t", "r": "\r", "a": "\a"}
+_MACRO_START = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(\w+)", re.M)
+
+
+def _unescape(m: re.Match) -> str:
+    e = m.group(1)
+    if e[0] == "x":
+        return chr(int(e[1:], 16))
+    if e[0] in "01234567":
+        return chr(int(e, 8))
+    return _ESC.get(e, e)
+
+
+def _format_of(text: str) -> str | None:
+    """The format of a TP_printk's first argument: its literals joined; a macro between them
+    (a PRI* constant, a shared fragment) prints text of its own: `%s`."""
+    lits = list(_LITERAL.finditer(text))
+    if not lits:
+        return None
+    out, at = [], 0
+    for m in lits:
+        if text[at:m.start()].strip(" \t\n\\"):
+            out.append("%s")
+        out.append(_ESCAPE.sub(_unescape, m.group(1)))
+        at = m.end()
+    return "".join(out)
+
+
+def _args(code: bytes, src: str, opn: int, close: int, commas: list[int]) -> list[str]:
+    """The argument texts of an argument list (whitespace and line continuations collapsed)."""
+    bounds = [opn, *commas, close]
+    return [" ".join(src[a + 1:b].replace("\\\n", " ").split())
+            for a, b in zip(bounds, bounds[1:])]
+
+
+def trace_events(cx, dialect: str) -> None:
+    """Append a log-call row per trace event defined in the file (see module docstring)."""
+    src = cx._srcs
+    if "TP_printk" not in src:
+        return
+    code_s = NOT_CODE.sub(lambda m: " " * len(m.group()), src)  # (same offsets)
+    code = code_s.encode("latin-1")
+    nl = cx.newlines()
+    macros = [(m.start(), m.group(1)) for m in _MACRO_START.finditer(code_s)]
+    starts = [a for a, _n in macros]
+    printers = []   # (offset of TP_printk, event or class name, is a class)
+    classes: dict[str, list[str]] = {}
+    for m in _INVOCATION.finditer(code_s):
+        spans = arg_spans(code, m.end() - 1)
+        if spans is None:
+            continue
+        opn, close, commas = spans
+        kind = m.group(1)
+        args = _args(code, code_s, opn, close, commas)
+        if kind == "DEFINE_EVENT" or kind.startswith("DEFINE_EVENT_") and kind not in _NAMED_AT:
+            if len(args) >= 2:  # DEFINE_EVENT(class, name, ...), DEFINE_EVENT_FN, _CONDITION
+                classes.setdefault(args[0], []).append(args[1])
+            continue
+        at = code_s.find("TP_printk", opn, close)
+        i = _NAMED_AT.get(kind, 0)
+        if at < 0 or len(args) <= i or not args[i].isidentifier():
+            continue
+        printers.append((at, args[i], kind == "DECLARE_EVENT_CLASS"))
+    for at, name, is_class in printers:
+        spans = arg_spans(code, at + len("TP_printk"))
+        if spans is None:
+            continue
+        opn, close, commas = spans
+        first = commas[0] if commas else close
+        fmt = _format_of(src[opn + 1:first])
+        if not fmt or not fmt.strip():
+            continue
+        rest = _args(code, src, opn, close, commas)[1:]
+        line = bisect.bisect_left(nl, at)
+        col = at - nl[line - 1]
+        k = bisect.bisect_right(starts, at) - 1
+        end = _define_end(src, macros[k][0]) if k >= 0 else -1
+        if at < end:  # in a #define: TRACE_EVENT_KVM_EXIT(kvm_exit) names the events
+            events = _macro_events(code_s, end, macros[k][1])
+        else:
+            events = (classes.get(name) or [name]) if is_class else [name]
+        for ev in events:  # (the keys with `EVENT: `: "msr_%s %x = 0x%llx" has none alone)
+            keys = " ".join(logfmt.literal_keys(fmt, dialect, f"{ev}: "))
+            cx.f.logcalls.append((line, col, ev, "TP_printk", fmt, 0, jlist(rest), keys))
+
+
+def _macro_events(code: str, end: int, macro: str) -> list[str]:
+    """The first arguments of a macro's uses after its #define (ending at `end`):
+    `TRACE_EVENT_KVM_EXIT(kvm_exit);` -> kvm_exit (the macro's own name when it has none)."""
+    found = re.findall(rf"\b{re.escape(macro)}\s*\(\s*(\w+)\s*[,)]", code[end:])
+    return list(dict.fromkeys(found)) or [macro]
+
+
+def _define_end(src: str, start: int) -> int:
+    """Offset of the newline ending the #define that starts at `start` (its last line has no
+    continuation backslash); len(src) at the end of the file."""
+    i = start
+    while True:
+        j = src.find("\n", i)
+        if j < 0:
+            return len(src)
+        if not src[i:j].rstrip(" \t\r").endswith("\\"):
+            return j
+        i = j + 1
