@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-TABLES = ("sym", "ref", "call", "assign", "logcall", "kase")
+TABLES = ("sym", "ref", "call", "assign", "logcall", "kase", "guard")
 FACT_ATTR = {"sym": "syms", "ref": "refs", "call": "calls", "assign": "assigns",
-             "logcall": "logcalls", "kase": "cases"}
+             "logcall": "logcalls", "kase": "cases", "guard": "guards"}
 
 
 def _line(table: str, path: str, row) -> str:

@@ -425,3 +425,50 @@ def test_logline_trace_message_without_its_event_name(lq):
     """Only the message part, as a user may paste it: both events of the class explain it."""
     got = _trace(lq, "vcpu=0 offset=77")
     assert {g[2] for g in got[:2]} == {"qa_offset_set", "qa_offset_adjusted"}
+
+
+def _paths(lq, query: str) -> tuple[int, list[list[str]]]:
+    code, rows, out = lq(query)
+    assert code in (0, 1), out
+    return code, [[h["function"] for h in p] for r in rows for p in r.get("paths", [])]
+
+
+@pytest.mark.parametrize("src, dst, possible", [
+    # the guest passes host_initiated = false: the `if (msr_info->host_initiated)` branch
+    # and the code after `if (!msr_info->host_initiated) return 1;` are out of its reach
+    ("qa_guest_wrmsr", "qa_sync_tsc", False),
+    ("qa_guest_wrmsr", "qa_adjust_tsc", True),
+    ("qa_guest_wrmsr", "qa_note_adjust", False),
+    ("qa_host_set_msr", "qa_sync_tsc", True),
+    ("qa_host_set_msr", "qa_adjust_tsc", False),
+    ("qa_host_set_msr", "qa_note_adjust", True),
+    # two calls, one passing true and one false: either branch is reachable
+    ("qa_either", "qa_sync_tsc", True),
+    ("qa_either", "qa_adjust_tsc", True),
+])
+def test_path_follows_a_flag_passed_down_into_a_struct(lq, src, dst, possible):
+    code, paths = _paths(lq, f"path {src} -> {dst}")
+    assert (code == 0 and bool(paths)) == possible, paths
+    if possible:
+        assert paths[0][:2] == [src, "__qa_set_msr"] and paths[0][-1] == dst
+
+
+def test_flag_guards_do_not_hide_callers(lq):
+    """Only paths are checked: the callers of a guarded function are all still listed."""
+    code, rows, _ = lq("callers qa_sync_tsc")
+    assert [r["function"] for r in rows] == ["qa_set_msr_common"]
+
+
+@pytest.mark.parametrize("cond, branch, implied", [
+    ("(msr_info->host_initiated)", True, [("msr_info->host_initiated", True)]),
+    ("(!msr_info->host_initiated)", True, [("msr_info->host_initiated", False)]),
+    ("(!msr_info->host_initiated)", False, [("msr_info->host_initiated", True)]),
+    ("(a && !b.c)", True, [("a", True), ("b.c", False)]),
+    ("(a && !b.c)", False, []),
+    ("(a || !(b))", False, [("a", False), ("b", True)]),
+    ("(a || b)", True, []),
+    ("(!!x)", True, [("x", True)]),
+])
+def test_guard_conditions_implied(cond, branch, implied):
+    from vmxref.queries.guards import implied as imp
+    assert imp(cond, branch) == implied

@@ -1,14 +1,14 @@
 """The index schema: the only file with CREATE TABLE.
 
 Content-addressed layout: a `blob` is one file content parsed under one macro profile;
-facts (sym, ref, call, assign, logcall, kase) belong to blobs; a corpus version is a set of
+facts (sym, ref, call, assign, logcall, kase, guard) belong to blobs; a corpus version is a set of
 `file` rows pointing at blobs, so versions share every unchanged content.
 """
 
-SCHEMA_VERSION = 3  # 3: assign.vtype
+SCHEMA_VERSION = 4  # 3: assign.vtype; 4: guard
 
 TABLES = frozenset({"meta", "corpus", "blob", "file", "sym", "ref", "call", "assign",
-                    "logcall", "kase"})
+                    "logcall", "kase", "guard"})
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS logcall (
     fmt_arg INTEGER, args TEXT, keys TEXT);
 CREATE TABLE IF NOT EXISTS kase (
     blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, func TEXT, value TEXT);
+CREATE TABLE IF NOT EXISTS guard (
+    blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, end_line INTEGER, end_col INTEGER,
+    func TEXT, cond TEXT, branch INTEGER);
 """
 
 # Secondary indexes: dropped during a large indexing run and rebuilt at its end (faster
@@ -67,6 +70,7 @@ CREATE INDEX IF NOT EXISTS assign_blob ON assign(blob_id, func);
 CREATE INDEX IF NOT EXISTS logcall_blob ON logcall(blob_id);
 CREATE INDEX IF NOT EXISTS kase_value ON kase(value);
 CREATE INDEX IF NOT EXISTS kase_blob ON kase(blob_id);
+CREATE INDEX IF NOT EXISTS guard_blob ON guard(blob_id, func, line);
 """
 
 def indexes(sql: str = SCHEMA_SQL + INDEX_SQL) -> list[tuple[str, str]]:
@@ -81,7 +85,7 @@ def indexes(sql: str = SCHEMA_SQL + INDEX_SQL) -> list[tuple[str, str]]:
 
 
 # Fact tables that hang off a blob (deleted together when a blob is no longer used).
-FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase")
+FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase", "guard")
 
 
 def spool_sql() -> str:

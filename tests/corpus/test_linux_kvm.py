@@ -64,6 +64,20 @@ def test_paths_from_vcpu_ioctl_through_static_call_to_msr_handler(linux):
                for p in end["paths"])
 
 
+def test_paths_respect_host_initiated(linux):
+    """kvm_set_msr_common calls kvm_synchronize_tsc under `if (msr_info->host_initiated)` and
+    raises KVM_REQ_CLOCK_UPDATE for MSR_IA32_TSC_ADJUST under `!msr_info->host_initiated`:
+    guest WRMSRs (kvm_emulate_wrmsr, kvm_set_msr: false) reach only the second, KVM_SET_MSRS
+    (do_set_msr: true) only the first."""
+    assert linux("path vmx_handle_exit -> kvm_synchronize_tsc") == []
+    r = linux("path kvm_arch_vcpu_ioctl -> kvm_synchronize_tsc")
+    assert r and all("do_set_msr" in [h["function"] for h in p] for x in r for p in x["paths"])
+    r = linux("raises KVM_REQ_CLOCK_UPDATE | paths from entry depth 8")
+    adjust = [x for x in r if x["function"] == "kvm_set_msr_common"][0]
+    hops = [[h["function"] for h in p] for p in adjust["paths"]]
+    assert hops and not any("do_set_msr" in p for p in hops), hops
+
+
 @pytest.mark.parametrize("query,expected", [
     ("writes pvclock_vcpu_time_info.tsc_to_system_mul",
      {(X86, "__get_kvmclock", "out-param"), (X86, "kvm_guest_time_update", "out-param"),

@@ -20,7 +20,7 @@ from operator import le, not_, or_, sub
 
 from vmxref import logfmt
 from vmxref.indexer import ts
-from vmxref.indexer import macros, traceevents
+from vmxref.indexer import guards, macros, traceevents
 from vmxref.indexer.ctext import KEYWORDS, jlist
 
 QUERY = """
@@ -80,6 +80,7 @@ class Facts:
     assigns: list[tuple] = field(default_factory=list)
     logcalls: list[tuple] = field(default_factory=list)
     cases: list[tuple] = field(default_factory=list)
+    guards: list[tuple] = field(default_factory=list)
     errors: list[tuple[int, int]] = field(default_factory=list)
     nlines: int = 0
     err_lines: int = 0
@@ -179,6 +180,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     cx.sizeof_spans = _union(get("sizeof"))
     cx.ppcond_spans = _union(get("ppcond"))  # `#if IS_ENABLED(X)`: no call
     _functions(cx, get("func"))
+    guards.branches(cx, get("ifcond"))
     _structs(cx, get("struct"))
     for n in get("macro"):
         macros.definition(cx, n, "macro")
@@ -235,7 +237,7 @@ def merge_branches(facts: Facts, other: Facts, src: bytes, dropped: list[tuple[i
     have = {(s[0], s[1], s[2]) for s in facts.syms}
     facts.syms += [s for s in other.syms if inside(s[2]) and (s[0], s[1], s[2]) not in have]
     facts.refs += [r for r in other.refs if inside(r[2])]
-    for name in ("calls", "assigns", "logcalls", "cases"):
+    for name in ("calls", "assigns", "logcalls", "cases", "guards"):
         getattr(facts, name).extend(r for r in getattr(other, name) if inside(r[0]))
 
 

@@ -48,7 +48,7 @@ class Spool:
         c = self.conn
         for table, rows in (("sym", facts.syms), ("ref", facts.refs), ("call", facts.calls),
                             ("assign", facts.assigns), ("logcall", facts.logcalls),
-                            ("kase", facts.cases)):
+                            ("kase", facts.cases), ("guard", facts.guards)):
             if rows:
                 n = len(rows[0]) + 1
                 c.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * n)})",

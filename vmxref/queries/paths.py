@@ -274,6 +274,8 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
             s.paths = []
             continue
         last = _site_case(sc, s)
+        blobs = sc.blobs_of(s.file)
+        end = (blobs[0], s.line, s.col) if blobs else None
         for chains in (False, True):  # chains of requests only when nothing else leads there
             if start is not None:
                 dg = _explore_back(sc, s.function, s.line, depth, start, chains=chains)
@@ -284,7 +286,7 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
             found = []
             for src in sources:
                 try:
-                    cost, nodes = _feasible_path(sc, dg, src, s.function, last)
+                    cost, nodes = _feasible_path(sc, dg, src, s.function, last, end)
                 except NoPath:
                     continue
                 found.append((not is_strong(entries.kind(src)), cost, nodes))
@@ -400,8 +402,8 @@ def _site_case(sc: Scope, s: Site) -> str:
     return _case_label(sc, blobs[0], s.function, s.line, case_prefixes(sc))[5:] if blobs else ""
 
 
-def _feasible_path(sc: Scope, dg: Digraph, src: str, dst: str,
-                    last: str = "") -> tuple[float, list[str]]:
+def _feasible_path(sc: Scope, dg: Digraph, src: str, dst: str, last: str = "",
+                   end: tuple[int, int, int] | None = None) -> tuple[float, list[str]]:
     """The least-weight feasible path (see _clash): one table of each function-table struct
     (a path from vmx_handle_exit does not go on through svm_x86_ops.set_msr), no constant
     passed that a `case` further down does not take. NoPath when there is none (an
@@ -409,21 +411,36 @@ def _feasible_path(sc: Scope, dg: Digraph, src: str, dst: str,
     banned: set[tuple[str, str]] = set()
     for _ in range(8):
         cost, nodes = dg.shortest_path(src, dst, banned_edges=banned)
-        clash = _clash(sc, dg, nodes, last)
+        clash = _clash(sc, dg, nodes, last, end)
         if not clash:
             return cost, nodes
         banned |= clash
     raise NoPath(f"{src} -> {dst}")
 
 
-def _clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set[tuple[str, str]]:
-    """Edges that make a path infeasible: another table of a struct (_table_clash), or a call
+def _clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",
+           end: tuple[int, int, int] | None = None) -> set[tuple[str, str]]:
+    """Edges that make a path infeasible: another table of a struct (_table_clash), a call
     passing a constant that a `case` further down does not take (_case_clash; `last`: the
-    case of the path's end)."""
+    case of the path's end), or a value a branch further down contradicts (guards.clash;
+    `end`: blob, line and column of the site the path ends at)."""
     from vmxref.queries import contexts
     return (_table_clash(sc, dg, nodes) | _case_clash(sc, dg, nodes, last)
             | _group_clash(sc, dg, nodes) | contexts.clash(sc, dg, nodes)
-            | _deferred_clash(sc, dg, nodes))
+            | _deferred_clash(sc, dg, nodes) or _bool_clash(sc, dg, nodes, end))
+
+
+def _bool_clash(sc: Scope, dg: Digraph, nodes: list[str],
+                end: tuple[int, int, int] | None) -> set[tuple[str, str]]:
+    """guards.clash over the path's hops, each with every call a -> b of its kind."""
+    from vmxref.queries import guards
+    g = graph(sc)
+    hops = []
+    for a, b in zip(nodes, nodes[1:]):
+        e = dg.edge(a, b)
+        calls = [x for x in g.into(b) if x.caller == a and x.kind == e.kind and x.origin is None]
+        hops.append((a, b, calls or [e]))
+    return guards.clash(sc, hops, end)
 
 
 def _deferred_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
