@@ -472,3 +472,9 @@ def test_flag_guards_do_not_hide_callers(lq):
 def test_guard_conditions_implied(cond, branch, implied):
     from vmxref.queries.guards import implied as imp
     assert imp(cond, branch) == implied
+
+
+def test_callees_leave_out_branch_hints(lq):
+    """`unlikely(x)` and a macro that only wraps __builtin_expect are no calls."""
+    code, rows, out = lq("callees qa_checked_write")
+    assert sorted(r["symbol"] for r in rows) == ["qa_host_set_msr", "qa_note_adjust"], out

@@ -1,6 +1,8 @@
 """Call-graph verbs: callers, callees (direct calls; indirect edges come from resolve_calls)."""
 from __future__ import annotations
 
+import re
+
 from vmxref.model import Site
 from vmxref.queries import edges
 from vmxref.queries.base import Scope, sort_sites
@@ -42,6 +44,8 @@ def callees(sc: Scope, func: str, depth: int = 1) -> list[Site]:
         nxt = []
         for caller in frontier:
             for e in edges.edges_out_of(sc, caller):
+                if not e.is_function and _is_hint(sc, e.callee):
+                    continue  # `if (unlikely(r))`: a branch hint, no call
                 out.append(sc.site("callee", e.cid, e.path, e.blob_id, e.line, e.col, caller,
                                    e.callee, edge=e.kind, via=e.via, depth=level))
                 if e.callee not in seen and e.is_function:
@@ -49,6 +53,24 @@ def callees(sc: Scope, func: str, depth: int = 1) -> list[Site]:
                     nxt.append(e.callee)
         frontier = nxt
     return sorted(out, key=lambda s: (s.extra["depth"], s.key()))
+
+
+HINTS = frozenset({"likely", "unlikely", "RT_LIKELY", "RT_UNLIKELY", "__builtin_expect",
+                   "__builtin_constant_p"})
+_BODY_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+
+
+def _is_hint(sc: Scope, name: str) -> bool:
+    """A compiler hint written as a call: likely / unlikely / RT_UNLIKELY, or a macro of the
+    corpus whose body calls nothing but `__builtin_*` (memoised)."""
+    if name in HINTS:
+        return True
+    memo = sc.memo("callees_hints")
+    if name not in memo:
+        texts = [r[3] for r in sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (name,), "t.text")]
+        calls = [c for t in texts if t.startswith("(") for c in _BODY_CALL.findall(t.split(")", 1)[1])]
+        memo[name] = bool(calls) and all(c.startswith("__builtin_") for c in calls)
+    return memo[name]
 
 
 __all__ = ["callers", "callees", "sort_sites"]
