@@ -237,3 +237,33 @@ def test_a_macro_writing_through_a_variable_of_the_using_function(vbox):
 def test_an_object_handed_to_a_function_that_writes_other_members(vbox):
     rows = vbox("writes FIXTRANSIENT.fUpdatedTsc")
     assert sorted(r["line"] for r in rows) == [57, 64], rows  # not hmR0FixExitOther (63)
+
+
+SAVED = "src/VBox/VMM/VMMR3/TMSavedFix.cpp"
+
+
+def _tree(rows) -> list[dict]:
+    out = []
+
+    def walk(nodes):
+        for n in nodes:
+            out.append(n)
+            walk(n.get("from", []))
+    for r in rows:
+        walk(r.get("from", []))
+    return out
+
+
+def test_provenance_of_a_variable_named_like_a_type(vbox):
+    """VirtualBox names locals `u64`: a variable of the function, not a cast's type."""
+    rows = vbox("provenance TMFIXSAVED.u64Offset")
+    assert [(r["file"], r["line"]) for r in rows] == [(SAVED, 17)]
+    assert [(n["line"], n["value"]) for n in _tree(rows)] == [
+        (14, "SSMR3GetU64(pSSM, &u64)"), (16, "SSMR3GetU64(pSSM, &u64)")]
+
+
+def test_provenance_says_how_many_sources_it_left_out(vbox):
+    """A local assigned 8 times: the last 6 are shown, and that 2 more are not."""
+    nodes = _tree(vbox("provenance TMFIXSAVED.cLoads"))
+    assert [n["more"] for n in nodes if "more" in n] == [2]
+    assert len([n for n in nodes if n.get("hop") == "local c" and "line" in n]) == 6

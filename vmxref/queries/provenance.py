@@ -26,8 +26,11 @@ _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
 _SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
 _KEYWORDS = frozenset({"sizeof", "return", "if", "while", "for", "switch", "NULL", "true",
                        "false", "struct", "union", "const", "unsigned", "signed", "int", "long",
-                       "char", "short", "void", "uint64_t", "uint32_t", "uint16_t", "uint8_t",
-                       "int64_t", "int32_t", "u64", "u32", "u16", "u8", "s64", "s32", "bool"})
+                       "char", "short", "void", "bool"})
+# type names of casts (`(u64)x`), but also names of variables (VirtualBox's `uint64_t u64;`):
+# a variable of the function when it is one
+_TYPE_WORDS = frozenset({"uint64_t", "uint32_t", "uint16_t", "uint8_t", "int64_t", "int32_t",
+                         "u64", "u32", "u16", "u8", "s64", "s32"})
 
 
 class _Walk:
@@ -74,7 +77,7 @@ class _Walk:
         for m in _CALL.finditer(value):
             name = m.group(1)
             taken.add(name)
-            if name not in _KEYWORDS:
+            if name not in _KEYWORDS and name not in _TYPE_WORDS:
                 call = self.call_args(bid, func, site.line, name)
                 out += self.returns(name, level, {**(ctx or {}), **call} if call else ctx)
         for m in _IDENT.finditer(_SUBSCRIPTS.sub("[]", value)):  # an index is not the value
@@ -105,20 +108,21 @@ class _Walk:
         t = self.tr.local_type(bid, func, base)
         if t is None or self.tr.is_pointer(t) or self.tr.struct_of(t) is None:
             return None
-        if not self._budget(("object", bid, func, base, tuple(fields), _ctx_key(ctx))):
-            return []
-        out = []
-        for line, col, op, value, kind, chain_t in self.sc.conn.execute(
+        key = ("object", bid, func, base, tuple(fields), _ctx_key(ctx))
+        what = f"local {'.'.join([base, *fields])}"
+        if not self._budget(key):
+            return self._again(key, what)
+        out = []  # (the writes of another variable's member of that name are left out)
+        rows = [r for r in self.sc.conn.execute(
                 "SELECT line, col, op, value, kind, chain FROM assign WHERE blob_id = ? AND "
                 "func = ? AND field IN (?, ?) AND line <= ? ORDER BY line",
-                (bid, func, base, fields[-1], site.line)).fetchall()[-FANOUT:]:
-            chain = list(parse_chain(chain_t))
-            if chain != [f"v:{base}", *fields] and chain != [f"v:{base}"]:
-                continue  # another variable's member of that name
+                (bid, func, base, fields[-1], site.line)).fetchall()
+                if list(parse_chain(r[5])) in ([f"v:{base}", *fields], [f"v:{base}"])]
+        for line, col, op, value, kind, _chain in rows[-FANOUT:]:
             s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, base,
                              op=op, value=value, write_kind=kind)
-            out.append(self.node(s, f"local {'.'.join([base, *fields])}", level, ctx))
-        return out
+            out.append(self.node(s, what, level, ctx))
+        return self._found(key, self._more(len(rows), FANOUT, what) + out)
 
     def blob(self, site: Site) -> int | None:
         blobs = self.sc.blobs_of(site.file)
@@ -132,10 +136,17 @@ class _Walk:
 
     def _again(self, key: tuple, what: str) -> list[dict]:
         """A hop already expanded elsewhere in the tree into something: said, not repeated
-        (nothing when it led nowhere, or when the node budget is spent)."""
+        (nothing when it led nowhere); when the node budget is spent, said so."""
         if key in self.found:
             return [{"hop": what, "seen": True, "from": []}]
+        if key not in self.seen and self.count >= MAX_NODES:
+            return [{"hop": what, "cut": True, "from": []}]
         return []
+
+    @staticmethod
+    def _more(total: int, shown: int, what: str) -> list[dict]:
+        """A marker for the sources of a hop left out (more than FANOUT)."""
+        return [{"hop": what, "more": total - shown, "from": []}] if total > shown else []
 
     def _found(self, key: tuple, nodes: list[dict]) -> list[dict]:
         if nodes:
@@ -145,10 +156,10 @@ class _Walk:
     def field_writes(self, owner: str, fld: str, level: int) -> list[dict]:
         if not self._budget(("field", owner, fld)):
             return self._again(("field", owner, fld), f"field {owner}.{fld}")
-        sites = [s for s in writes(self.sc, lang.Target(owner, (fld,)))
-                 if _source_write(s)][:FANOUT]
+        sites = [s for s in writes(self.sc, lang.Target(owner, (fld,))) if _source_write(s)]
         return self._found(("field", owner, fld),
-                           [self.node(s, f"field {owner}.{fld}", level) for s in sites])
+                           [self.node(s, f"field {owner}.{fld}", level) for s in sites[:FANOUT]]
+                           + self._more(len(sites), FANOUT, f"field {owner}.{fld}"))
 
     def returns(self, func: str, level: int, ctx: dict | None = None) -> list[dict]:
         # (per call site when the callee has parameters: their values come from that call)
@@ -156,9 +167,9 @@ class _Walk:
         if not self._budget(key):
             return self._again(key, f"return of {func}()")
         rows = self.sc.rows("assign", "t.func = ? AND t.kind = 'return'", (func,),
-                            "t.line, t.col, t.value")[:FANOUT]
-        out = []
-        for cid, path, bid, line, col, value in rows:
+                            "t.line, t.col, t.value")
+        out = self._more(len(rows), FANOUT, f"return of {func}()")
+        for cid, path, bid, line, col, value in rows[:FANOUT]:
             s = self.sc.site("provenance", cid, path, bid, line, col, func, func, op="return",
                              value=value, write_kind="return")
             out.append(self.node(s, f"return of {func}()", level, ctx))
@@ -189,15 +200,16 @@ class _Walk:
                 "AND chain IN (?, ?) AND line <= ? ORDER BY line",
                 (bid, func, json.dumps([f"v:{name}"]), json.dumps([f"v:{name}", "[]"]),
                  site.line)).fetchall()
-            out = []
+            out = self._more(len(rows), FANOUT, f"local {name}")
             for line, col, op, value, kind in rows[-FANOUT:]:
                 s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,
                                  op=op, value=value, write_kind=kind)
                 out.append(self.node(s, f"local {name}", level, ctx))
             return self._found(key, out)
         if self.tr.has_global(name) and self._budget(("global", name)):
-            sites = writes(self.sc, lang.Target(None, (name,)))[:FANOUT]
-            return [self.node(s, f"global {name}", level) for s in sites]
+            sites = writes(self.sc, lang.Target(None, (name,)))
+            return ([self.node(s, f"global {name}", level) for s in sites[:FANOUT]]
+                    + self._more(len(sites), FANOUT, f"global {name}"))
         return []
 
     def argument(self, site: Site, call: tuple, idx: int, name: str, level: int,
@@ -303,6 +315,13 @@ def tree_lines(site: Site) -> list[str]:
         for n in nodes:
             if n.get("seen"):
                 lines.append(f"{'  ' * indent}<- [{n['hop']}: shown above]")
+                continue
+            if n.get("more"):
+                lines.append(f"{'  ' * indent}<- [{n['hop']}: {n['more']} more, not shown]")
+                continue
+            if n.get("cut"):
+                lines.append(f"{'  ' * indent}<- [{n['hop']}: not followed, the walk's limit "
+                             f"of {MAX_NODES} hops is reached; ask for it alone]")
                 continue
             lines.append(f"{'  ' * indent}<- {n['file']}:{n['line']}: {n['function']}: "
                          f"{_shown_value(n)}  [{n['hop']}]")
