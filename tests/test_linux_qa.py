@@ -478,3 +478,13 @@ def test_callees_leave_out_branch_hints(lq):
     """`unlikely(x)` and a macro that only wraps __builtin_expect are no calls."""
     code, rows, out = lq("callees qa_checked_write")
     assert sorted(r["symbol"] for r in rows) == ["qa_host_set_msr", "qa_note_adjust"], out
+
+
+def test_provenance_of_a_parameter_reached_through_a_function_table(lq):
+    """The callback's parameter comes from the call through the table."""
+    code, rows, out = lq("provenance qa_vcpu_timer.deadline")
+    assert code == 0, out
+    (root,) = rows
+    hops = [(n["function"], n["value"], n["hop"]) for n in root["from"]]
+    assert hops == [("qa_start_timer", "vcpu->arch.hv_clock.tsc_timestamp",
+                     "argument 2 (deadline_tsc) of qa_vendor_set_deadline()")], out

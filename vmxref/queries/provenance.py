@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 
+from vmxref.errors import VmxrefError
 from vmxref.model import Site
 from vmxref.queries import lang
 from vmxref.queries.base import Scope
@@ -29,6 +30,7 @@ _KEYWORDS = frozenset({"sizeof", "return", "if", "while", "for", "switch", "NULL
                        "char", "short", "void", "bool"})
 # type names of casts (`(u64)x`), but also names of variables (VirtualBox's `uint64_t u64;`):
 # a variable of the function when it is one
+_ARG_EDGES = frozenset({"direct", "static-call", "pointer", "ops-table"})  # (arguments positional)
 _TYPE_WORDS = frozenset({"uint64_t", "uint32_t", "uint16_t", "uint8_t", "int64_t", "int32_t",
                          "u64", "u32", "u16", "u8", "s64", "s32"})
 
@@ -73,6 +75,10 @@ class _Walk:
             qual = self.tr.struct_path(bid, func, chain) if bid else None
             if qual:
                 owner, _, fld = qual[-1].rpartition(".")
+                ftype = self.tr.field_type(owner, fld)
+                if (m.group(0) != value.strip() and self.tr.is_pointer(ftype)
+                        and self.tr.struct_of(ftype) is not None):
+                    continue  # a handle (apic->vcpu in nsec_to_cycles(apic->vcpu, ns)): no value
                 out += self.field_writes(owner, fld, level)
         for m in _CALL.finditer(value):
             name = m.group(1)
@@ -156,7 +162,10 @@ class _Walk:
     def field_writes(self, owner: str, fld: str, level: int) -> list[dict]:
         if not self._budget(("field", owner, fld)):
             return self._again(("field", owner, fld), f"field {owner}.{fld}")
-        sites = [s for s in writes(self.sc, lang.Target(owner, (fld,))) if _source_write(s)]
+        try:
+            sites = [s for s in writes(self.sc, lang.Target(owner, (fld,))) if _source_write(s)]
+        except VmxrefError:  # a member the corpus does not declare (an outside struct's)
+            return []
         return self._found(("field", owner, fld),
                            [self.node(s, f"field {owner}.{fld}", level) for s in sites[:FANOUT]]
                            + self._more(len(sites), FANOUT, f"field {owner}.{fld}"))
@@ -224,19 +233,28 @@ class _Walk:
         return [self.node(s, f"argument {idx + 1} ({name}) of {site.function}()", level, ctx)]
 
     def param(self, func: str, idx: int, name: str, level: int) -> list[dict]:
+        """The argument `idx` of the calls of `func`: direct ones, and those through a
+        static call or a function table it is bound to (`static_call(kvm_x86_set_hv_timer)
+        (vcpu, guest_deadline_tsc, ...)` for vmx_set_hv_timer)."""
+        what = f"argument {idx + 1} ({name}) of {func}()"
         if not self._budget(("param", func, idx)):
-            return []
-        out = []
-        for cid, path, bid, line, col, caller, args in self.sc.rows(
-                "call", "t.callee = ? AND t.kind = 'direct'", (func,),
-                "t.line, t.col, t.func, t.args")[:FANOUT]:
-            a = json.loads(args)
-            if idx >= len(a):
+            return self._again(("param", func, idx), what)
+        calls = []
+        for e in self.g.into(func):
+            if e.kind not in _ARG_EDGES or e.origin is not None:
                 continue
-            s = self.sc.site("provenance", cid, path, bid, line, col, caller, name, op="arg",
-                             value=a[idx], write_kind="argument")
-            out.append(self.node(s, f"argument {idx + 1} ({name}) of {func}()", level))
-        return out
+            r = self.sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND func = ? AND "
+                                     "line = ? AND col = ?", (e.blob_id, e.caller, e.line,
+                                                               e.col)).fetchone()
+            a = json.loads(r[0]) if r and r[0] else []
+            if idx < len(a):
+                calls.append((e, a[idx]))
+        out = self._more(len(calls), FANOUT, what)
+        for e, value in calls[:FANOUT]:
+            s = self.sc.site("provenance", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
+                             name, op="arg", value=value, write_kind="argument")
+            out.append(self.node(s, what, level))
+        return self._found(("param", func, idx), out)
 
     def out_param(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
         m = _CALL.match(site.extra.get("value", ""))
