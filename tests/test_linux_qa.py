@@ -180,7 +180,7 @@ def test_functions_defined_by_a_pasting_macro_have_a_definition(lq):
 def test_a_path_passing_a_constant_another_case_does_not_take_is_no_path(lq):
     """fix_vcpu_reset passes MSR_IA32_XSS to the code whose `case MSR_IA32_TSC` calls
     fix_sync_tsc: no path; through the KVM_SET_MSRS ioctl there is one."""
-    assert lq("path fix_vcpu_reset -> fix_sync_tsc") == (1, [], "")
+    assert lq("path fix_vcpu_reset -> fix_sync_tsc") == (1, [], "")  # (--json: no note)
     assert lq("path fix_vcpu_ioctl -> fix_sync_tsc")[1]
     rows = lq("calls fix_sync_tsc | paths")[1]
     starts = {p[0]["function"] for r in rows for p in r["paths"]}
@@ -488,3 +488,9 @@ def test_provenance_of_a_parameter_reached_through_a_function_table(lq):
     hops = [(n["function"], n["value"], n["hop"]) for n in root["from"]]
     assert hops == [("qa_start_timer", "vcpu->arch.hv_clock.tsc_timestamp",
                      "argument 2 (deadline_tsc) of qa_vendor_set_deadline()")], out
+
+
+def test_calls_leave_out_file_scope_registrations(lq):
+    """EXPORT_SYMBOL_GPL(qa_guest_wrmsr) is no call site of it."""
+    assert lq("calls qa_guest_wrmsr") == (1, [], "")
+    assert [r["function"] for r in lq("calls qa_host_set_msr")[1]] == ["qa_checked_write"]

@@ -90,7 +90,8 @@ def test_path_glob_restricts_files(search):
         {"virt/kvm/kvm_main.c"}
     assert {h["file"] for h in _json(search, "tsc", "--path", "*.h")} == {"include/linux/kvm_host.h"}
     code, lines = search("kvm_make_request", "--path", "nowhere/*")
-    assert code == 1 and lines == []
+    assert code == 1 and lines == [
+        "vmxref: no results for `search 'kvm_make_request' path 'nowhere/*'` in linux-kvm@fixture"]
 
 
 def test_several_words_must_all_be_on_the_line(search):
@@ -108,9 +109,12 @@ def test_trailing_star_is_a_prefix(search):
 
 
 def test_no_result_exits_1_and_bad_input_exits_2(search):
-    """Exit 1 with no output when nothing matches; 2 with one error line for bad input."""
+    """Exit 1 and only a note on stderr when nothing matches (nothing with --json); 2 with
+    one error line for bad input."""
     code, lines = search("zzq_nothing_matches_this")
-    assert code == 1 and lines == []
+    assert code == 1 and lines == [
+        "vmxref: no results for `search 'zzq_nothing_matches_this'` in linux-kvm@fixture"]
+    assert search("zzq_nothing_matches_this", "--json") == (1, [])
     code, lines = search('"tsc')
     assert code == 2 and any("unclosed quote" in x for x in lines)
     code, _ = search("tsc", "--in", "bogus")
@@ -148,7 +152,7 @@ def test_fast_path_answers_like_the_full_cli(kvm_index, args):
     fast = subprocess.run([sys.executable, "-m", "vmxref", "search", *args, "--index",
                            str(kvm_index)], capture_output=True, text=True, timeout=60)
     assert fast.returncode == full.exit_code
-    assert fast.stdout == full.output
+    assert fast.stdout + fast.stderr == full.output  # (the runner mixes stderr in)
 
 
 @pytest.mark.parametrize("where", ["before", "after", "env"])

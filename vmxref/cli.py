@@ -164,7 +164,7 @@ def _run_and_print(query: str, index_dir, corpus, as_json) -> None:
     sessions.record_if_active(query, sc, sites)
     render_sites(sites, as_json, click.echo)
     from vmxref.queries.engine import note as side_note
-    note = side_note(sc, query, sites)
+    note = side_note(sc, query, sites, as_json)
     if note:
         click.echo(note, err=True)
     sys.exit(EXIT_RESULTS if sites else EXIT_EMPTY)

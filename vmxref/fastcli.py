@@ -137,7 +137,7 @@ def run_fast(query: str, corpus: str | None, index: str | None, as_json: bool) -
     render_sites(sites, as_json, lambda line: out.write(line + "\n"))
     out.flush()
     from vmxref.queries.engine import note as side_note
-    note = side_note(sc, query, sites)
+    note = side_note(sc, query, sites, as_json)
     if note:
         print(note, file=sys.stderr)
     return 0 if sites else 1

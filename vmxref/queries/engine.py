@@ -95,10 +95,11 @@ def _search(sc, a):
 SEARCH_LIMIT = 50  # best matches a search keeps unless `| limit N` asks for more
 
 
-def note(sc: Scope, query: str, sites: list) -> str | None:
+def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | None:
     """What the command line says on stderr beside the results: that a search stopped at its
     default limit; that a name asked with `def` is only used, defined outside the indexed
-    files (an empty answer that would read as "no such thing")."""
+    files (an empty answer that would read as "no such thing"); that there is no result (not
+    with --json: its readers have the exit code)."""
     q = query.lstrip()
     if q.startswith("search") and len(sites) >= SEARCH_LIMIT and "limit" not in q.split("|", 1)[-1]:
         return (f"vmxref: the {SEARCH_LIMIT} best matches are shown; add `| limit N` to the query "
@@ -111,9 +112,11 @@ def note(sc: Scope, query: str, sites: list) -> str | None:
         name = q.split()[1] if len(q.split()) > 1 else ""
         n = len(sc.rows("ref", "t.name = ?", (name,), "1", limit=1000)) if name else 0
         if n:
-            many = "1000 or more" if n >= 1000 else str(n)
+            many = "1000 or more times" if n >= 1000 else "once" if n == 1 else f"{n} times"
             return (f"vmxref: {name} is not defined in the indexed files of {sc.label()} (it is "
-                    f"used {many} times: `vmxref refs {name}`)")
+                    f"used {many}: `vmxref refs {name}`)")
+    if not sites and not as_json:  # (stdout stays empty, exit code 1: said for a reader)
+        return f"vmxref: no results for `{' '.join(words)}` in {sc.label()}"
     return None
 
 

@@ -458,6 +458,8 @@ def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None
     out = []
     from vmxref.queries.edges import graph
     for e in graph(sc).into(func):
+        if not e.caller:
+            continue  # a file-scope registration (EXPORT_SYMBOL_GPL(func)) is no call
         if arg is not None and const is not None:
             if e.kind == "macro":
                 continue  # (the macro's arguments are not the function's)
