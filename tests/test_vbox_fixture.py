@@ -267,3 +267,16 @@ def test_provenance_says_how_many_sources_it_left_out(vbox):
     nodes = _tree(vbox("provenance TMFIXSAVED.cLoads"))
     assert [n["more"] for n in nodes if "more" in n] == [2]
     assert len([n for n in nodes if n.get("hop") == "local c" and "line" in n]) == 6
+
+
+R0 = "src/VBox/VMM/VMMR0/VMMR0Fix.cpp"
+
+
+def test_a_jump_buffer_shared_by_several_functions_is_no_work_item(vbox):
+    """Both run loops are entered through set-jump helpers with one jump buffer: each is
+    called where it is handed over, not where the buffer is used with the other (or by the
+    long jump back)."""
+    got = [(r["line"], r["edge"]) for r in vbox("callers hmFixRunGuest")]
+    assert got == [(37, "registered")]
+    got = [(r["line"], r["edge"]) for r in vbox("callers nemFixRunGuest")]
+    assert got == [(39, "registered")]

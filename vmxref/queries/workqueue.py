@@ -7,7 +7,8 @@ Edges queue site -> function, of kind 'queued' (the function runs later, elsewhe
 The object is the registration's other argument (a variable, or a member path); a queue
 site is a call elsewhere that gets its address: of the same variable in the same file, or
 of the same member of the same struct. Calls named like cancelling, flushing or setting up
-an object (`cancel_delayed_work_sync`, `INIT_WORK`) queue nothing.
+an object (`cancel_delayed_work_sync`, `INIT_WORK`) queue nothing; an object handed along
+with other functions too is a shared context (a jump buffer), no work item.
 """
 from __future__ import annotations
 
@@ -39,9 +40,8 @@ def queued_into(g, func: str, registrations) -> list:
         cont = g.types.container(reg.blob_id, reg.caller or "", obj) if len(obj) > 1 else None
         if len(obj) > 1 and cont is None:
             continue  # (a member of an unknown struct: any `->work` would do)
+        matched = []  # the calls that take the address of this very object
         for cid, path, bid, line, col, caller, callee, qargs in _address_calls(sc, name):
-            if callee == registrar or _NOT_QUEUEING.search(callee) or not caller:
-                continue
             for a in json.loads(qargs):
                 a = a.strip()
                 if not a.startswith("&"):
@@ -53,11 +53,33 @@ def queued_into(g, func: str, registrations) -> list:
                     continue
                 if len(obj) > 1 and (len(chain) == 1 or g.types.container(bid, caller, chain) != cont):
                     continue
-                out.append(Edge(cid, path, bid, line, col, caller, func, "queued",
-                                f"queued by {callee}({a}) (registered by {registrar} at "
-                                f"{reg.path}:{reg.line})"))
+                matched.append((cid, path, bid, line, col, caller, callee, qargs, a))
                 break
+        if _shared_context(g, matched, func):
+            continue
+        for cid, path, bid, line, col, caller, callee, qargs, a in matched:
+            if callee == registrar or _NOT_QUEUEING.search(callee) or not caller:
+                continue
+            out.append(Edge(cid, path, bid, line, col, caller, func, "queued",
+                            f"queued by {callee}({a}) (registered by {registrar} at "
+                            f"{reg.path}:{reg.line})"))
     return out
+
+
+_CAST = re.compile(r"^\(\s*[A-Za-z_][\w\s*]*\)\s*")
+
+
+def _shared_context(g, calls: list[tuple], func: str) -> bool:
+    """True when the object is handed along with other functions too: a context several
+    functions run in (VirtualBox's `vmmR0CallRing3SetJmp(&...CallRing3JmpBufR0,
+    HMR0RunGuestCode, ...)` and `...SetJmp2(&...CallRing3JmpBufR0, NEMR0RunGuestCode, ...)`:
+    a jump buffer, whose other uses queue nothing), not a work item set up with one."""
+    for *_where, _callee, qargs, _a in calls:
+        for a in json.loads(qargs):
+            a = _CAST.sub("", a.strip())  # ((PFNVMMR0SETJMP2)NEMR0RunGuestCode)
+            if a != func and a.isidentifier() and g.is_function(a):
+                return True
+    return False
 
 
 MAX_ADDRESS_USES = 300  # a name whose address is taken more often is too generic (`work`)
