@@ -94,10 +94,16 @@ CALLERS = [
       "TM.cpp:tmR3Save", "TM.cpp:tmClock", "TM.cpp:tmR3InfoClocks"}),
     ("callers cpumMsrRd_Gim", {"CPUMAllMsrs.cpp:CPUMQueryGuestMsr"}),
     ("callers cpumMsrWr_Gim", {"CPUMAllMsrs.cpp:CPUMSetGuestMsr"}),
+    # a device timer: PDMDevHlpTimerCreate -> pHlpR3->pfnTimerCreate -> pdmR3DevHlp_TimerCreate
+    # -> TMR3TimerCreateDevice stores it in TMTIMER.u.Dev.pfnTimer, called by the TM queues
+    ("callers apicR3TimerCallback", {"TM.cpp:tmR3TimerQueueRun", "TM.cpp:tmR3TimerQueueRunVirtualSync"}),
+    # entered through the ring-0 set-jump helper (no work item: the jump buffer is shared)
+    ("callers HMR0RunGuestCode", {"VMMR0.cpp:VMMR0EntryFast"}),
 ]
 PATHS = [  # (query, function every path must contain or None)
     ("path GIMWriteMsr -> gimR3KvmUpdateSystemTime", "gimR3KvmEnableSystemTime"),
     ("path CPUMSetGuestMsr -> gimR3KvmUpdateSystemTime", "cpumMsrWr_Gim"),
+    ("path tmR3TimerQueueRunVirtualSync -> apicStartTimer", "apicR3TimerCallback"),
 ]
 
 

@@ -280,3 +280,19 @@ def test_a_jump_buffer_shared_by_several_functions_is_no_work_item(vbox):
     assert got == [(37, "registered")]
     got = [(r["line"], r["edge"]) for r in vbox("callers nemFixRunGuest")]
     assert got == [(39, "registered")]
+
+
+DEVHLP = "src/VBox/VMM/VMMR3/PDMDevHlpFix.cpp"
+
+
+def test_a_device_timer_callback_runs_where_the_timer_queue_calls_it(vbox):
+    """apicR3FixConstruct hands the callback to FixDevHlpTimerCreate, which passes it through
+    the helper table (pDevIns->pHlpR3->pfnTimerCreate: the instance type has an R3 and an R0
+    variant, only R3's has pHlpR3) to TMR3FixTimerCreateDevice, which stores it in
+    FIXTMTIMER.pfnTimer: it is called by the queue, where that member is called."""
+    got = [(r["file"], r["line"], r["function"], r["edge"])
+           for r in vbox("callers apicR3FixTimerCallback")]
+    assert got == [(DEVHLP, 25, "tmR3FixTimerQueueRun", "pointer")]
+    paths = vbox("path tmR3FixTimerQueueRun -> apicFixStartTimer")
+    assert [[h["function"] for h in p] for r in paths for p in r["paths"]] == [
+        ["tmR3FixTimerQueueRun", "apicR3FixTimerCallback", "apicFixStartTimer"]]

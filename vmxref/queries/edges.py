@@ -485,7 +485,8 @@ class Graph:
 
     def _compute_through_param(self, callee: str, idx: int, depth: int) -> list[tuple]:
         """Calls through parameter `idx` of `callee`, following it when it is forwarded
-        to another function's parameter (msr_io(.., do_msr) -> __msr_io(.., do_msr)) or
+        to another function's parameter (msr_io(.., do_msr) -> __msr_io(.., do_msr); also
+        through a table: PDMDevHlpTimerCreate -> pHlpR3->pfnTimerCreate -> the helper) or
         stored in a callback member (`pTimer->u.Internal.pfnTimer = pfnCallback`: the calls
         through that member). Rows end with how the call reaches the function and whether it
         happens during the call that passed it (a stored callback runs later, elsewhere)."""
@@ -496,12 +497,22 @@ class Graph:
         out = [(*r, f"parameter {pname} of {r[5]}", True) for r in self.sc.rows(
             "call", "t.func = ? AND t.callee = ? AND t.kind IN ('direct', 'pointer')",
             (callee, pname), "t.line, t.col, t.func")]
-        for _c, _p, _b, nxt, args in self.sc.rows(
-                "call", "t.func = ? AND t.kind = 'direct' AND t.args LIKE ?",
-                (callee, f"%{pname}%"), "t.callee, t.args"):
+        for _c, _p, fbid, nxt, fkind, recv, args in self.sc.rows(
+                "call", "t.func = ? AND t.kind IN ('direct', 'member', 'static-call') AND "
+                "t.args LIKE ?", (callee, f"%{pname}%"), "t.callee, t.kind, t.recv, t.args"):
             j = _arg_index(json.loads(args), pname)
-            if j >= 0 and nxt != callee:
-                out += self._through_param(nxt, j, depth - 1)
+            if j < 0:
+                continue
+            if fkind == "direct":
+                targets = [nxt]
+            elif fkind == "static-call":  # forwarded through a table of functions:
+                targets = [t for t, _c2 in self.functions_in_slot(*self._static_slot(nxt))]
+            else:  # pDevIns->pHlpR3->pfnTimerCreate(.., pfnCallback, ..) -> its bound helpers
+                cont = self.types.container(fbid, callee, list(parse_chain(recv)) + [nxt])
+                targets = [t for t, _c2 in self.functions_in_slot(nxt, cont)] if cont else []
+            for t in targets:
+                if t != callee:
+                    out += self._through_param(t, j, depth - 1)
         stores = []
         defs = self.definitions(callee)
         for bid in defs if len(defs) == 1 else ():  # (one definition: RTTimerCreateEx of every

@@ -197,6 +197,28 @@ class TypeResolver:
             return base if self.is_struct(base) else None
         return self.struct_of(td, depth + 1)
 
+    def struct_alternatives(self, type_text: str | None, depth: int = 0) -> list[str]:
+        """Every struct a type may designate when its typedefs are declared several ways
+        (one per compilation context), most declared first (memoised)."""
+        if not type_text or depth > 6:
+            return []
+        base = type_text.rstrip("*[]()").strip()
+        if not base or base in _PRIMITIVE:
+            return []
+        if self.is_struct(base):
+            return [base]
+        key = ("alts", base)
+        if key not in self._field:
+            self._field[key] = None
+            out: list[str] = []
+            for row in self.sc.rows("sym", "t.name = ? AND t.kind = 'typedef'", (base,), "t.type"):
+                if row[3] and row[3].rstrip("*[]") != base:
+                    for st in self.struct_alternatives(row[3], depth + 1):
+                        if st not in out:
+                            out.append(st)
+            self._field[key] = out  # type: ignore[assignment]
+        return self._field[key] or []  # type: ignore[return-value]
+
     def container(self, blob_id: int, func: str, chain: list[str]) -> str | None:
         """Struct that owns the LAST field of `chain` (None when unresolved)."""
         qual = self.struct_path(blob_id, func, chain)
@@ -253,7 +275,12 @@ class TypeResolver:
             name = self.positional_name(cur, int(s[1:])) if s.startswith("#") else s
             if name is None:
                 return None
-            t = self.field_type(cur, name)
+            prev, t = t, self.field_type(cur, name)
+            if t is None:  # a typedef per context (`typedef struct PDMDEVINSR3 *PPDMDEVINS;`
+                for alt in self.struct_alternatives(prev):  # under IN_RING3, R0 and RC ones
+                    if alt != cur and self.field_type(alt, name) is not None:  # beside it):
+                        cur, t = alt, self.field_type(alt, name)  # the one with the member
+                        break
             out.append(f"{self.owner(cur, name) if t is not None else cur}.{name}")
         return out or None
 
