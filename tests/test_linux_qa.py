@@ -494,3 +494,14 @@ def test_calls_leave_out_file_scope_registrations(lq):
     """EXPORT_SYMBOL_GPL(qa_guest_wrmsr) is no call site of it."""
     assert lq("calls qa_guest_wrmsr") == (1, [], "")
     assert [r["function"] for r in lq("calls qa_host_set_msr")[1]] == ["qa_checked_write"]
+
+
+def test_def_finds_trace_events_and_their_trace_functions(lq):
+    """A trace event's name (as a trace_pipe line shows it) and the trace_NAME() the code
+    calls are defined where the event is: TRACE_EVENT, DEFINE_EVENT, a macro's use."""
+    for name, line in [("qa_clock_sample", 10), ("trace_qa_clock_sample", 10),
+                       ("qa_offset_set", 44), ("trace_qa_offset_adjusted", 49),
+                       ("qa_offset_dropped", 54), ("qa_enter_l2", 77)]:
+        code, rows, out = lq(f"def {name}")
+        assert [(r["file"].rsplit("/", 1)[1], r["line"], r["sym_kind"]) for r in rows] == [
+            ("qa_trace.h", line, "tracepoint")], (name, out)

@@ -81,12 +81,19 @@ def trace_events(cx, dialect: str) -> None:
         opn, close, commas = spans
         kind = m.group(1)
         args = _args(code, code_s, opn, close, commas)
+        bounds = [opn, *commas]
+        k = bisect.bisect_right(starts, m.start()) - 1
+        in_define = k >= 0 and m.start() < _define_end(src, macros[k][0])
         if kind == "DEFINE_EVENT" or kind.startswith("DEFINE_EVENT_") and kind not in _NAMED_AT:
             if len(args) >= 2:  # DEFINE_EVENT(class, name, ...), DEFINE_EVENT_FN, _CONDITION
                 classes.setdefault(args[0], []).append(args[1])
+                if not in_define:
+                    _event_sym(cx, args[1], bounds[1] + 1, f"{kind}({args[0]}, {args[1]}, ...)")
             continue
-        at = code_s.find("TP_printk", opn, close)
         i = _NAMED_AT.get(kind, 0)
+        if not in_define and len(args) > i and args[i].isidentifier():
+            _event_sym(cx, args[i], bounds[i] + 1, f"{kind}({args[i]}, ...)")
+        at = code_s.find("TP_printk", opn, close)
         if at < 0 or len(args) <= i or not args[i].isidentifier():
             continue
         printers.append((at, args[i], kind == "DECLARE_EVENT_CLASS"))
@@ -106,11 +113,34 @@ def trace_events(cx, dialect: str) -> None:
         end = _define_end(src, macros[k][0]) if k >= 0 else -1
         if at < end:  # in a #define: TRACE_EVENT_KVM_EXIT(kvm_exit) names the events
             events = _macro_events(code_s, end, macros[k][1])
+            for ev in events:
+                if ev != macros[k][1]:
+                    use = re.search(rf"\b{re.escape(macros[k][1])}\s*\(\s*{ev}\b", code_s[end:])
+                    if use:
+                        _event_sym(cx, ev, end + use.end() - len(ev), f"{macros[k][1]}({ev})")
         else:
             events = (classes.get(name) or [name]) if is_class else [name]
         for ev in events:  # (the keys with `EVENT: `: "msr_%s %x = 0x%llx" has none alone)
             keys = " ".join(logfmt.literal_keys(fmt, dialect, f"{ev}: "))
             cx.f.logcalls.append((line, col, ev, "TP_printk", fmt, 0, jlist(rest), keys))
+
+
+def _event_sym(cx, name: str, at: int, text: str) -> None:
+    """Symbols of a trace event: its name and the `trace_NAME` function the tracepoint
+    machinery generates (what the code calls), kind 'tracepoint', at the name (skipping
+    the blanks before it)."""
+    seen = cx.__dict__.setdefault("_tracepoints", set())
+    if name in seen:
+        return
+    seen.add(name)
+    src = cx._srcs
+    while at < len(src) and src[at] in " \t\r\n\\":
+        at += 1
+    nl = cx.newlines()
+    line = bisect.bisect_left(nl, at)
+    col = at - nl[line - 1]
+    for n in (name, f"trace_{name}"):
+        cx.f.syms.append((n, "tracepoint", line, col, line, "", None, 0, 0, text))
 
 
 def _macro_events(code: str, end: int, macro: str) -> list[str]:
