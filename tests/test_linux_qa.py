@@ -505,3 +505,12 @@ def test_def_finds_trace_events_and_their_trace_functions(lq):
         code, rows, out = lq(f"def {name}")
         assert [(r["file"].rsplit("/", 1)[1], r["line"], r["sym_kind"]) for r in rows] == [
             ("qa_trace.h", line, "tracepoint")], (name, out)
+
+
+def test_a_path_names_the_stacked_label_its_next_hop_agrees_with(lq):
+    """Of the labels stacked over one call, the path shows the range the next hop's case
+    can be in, not the nearest label (HV_X64_MSR_TSC_EMULATION_STATUS)."""
+    code, rows, out = lq("path qa_set_msr_dispatch -> qa_stimer_config")
+    assert code == 0, out
+    first = rows[0]["paths"][0][0]
+    assert first["via"] == "case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT", first

@@ -8,6 +8,7 @@ exploring a few levels after it first reaches A: the paths it reports are the sh
 from __future__ import annotations
 
 import heapq
+import os
 import json
 import re
 
@@ -246,6 +247,13 @@ def _call_site(sc: Scope, e: Edge, a: str, b: str, after: str,
     case = _edge_case(sc, e, prefixes)
     if not after or not case or fam(case) != fam(after) or case == after:
         return e, case
+    stacked = _case_values(sc, e.blob_id, e.caller, e.line, prefixes)
+    if after[5:] in stacked:  # one call under several labels: the one the path goes on with
+        return e, after
+    if "*" in stacked:  # ... or the range it may be in (`case STIMER0_CONFIG ... STIMER3_COUNT`)
+        rng = _range_label(sc, e, after[5:])
+        if rng:
+            return e, rng
     best = None
     for other in _in_edges(sc, b, 0):
         o = other[0]
@@ -257,6 +265,29 @@ def _call_site(sc: Scope, e: Edge, a: str, b: str, after: str,
         if best is None and fam(label) != fam(after):
             best = (o, label)
     return best or (e, case)
+
+
+_RANGE = re.compile(r"\bcase\s+([A-Za-z_]\w*)\s*\.\.\.\s*([A-Za-z_]\w*)\s*:")
+
+
+def _range_label(sc: Scope, e: Edge, value: str) -> str:
+    """Of the `case A ... B:` labels stacked above a call, the one whose ends share the
+    longest prefix with `value` (names, not numbers, are known), as `case A ... B`."""
+    lines = sc.store.lines(e.blob_id)
+    best, score = "", 0
+    i = e.line - 1
+    while i > 0 and i > e.line - 40:
+        text = lines[i - 1] if i - 1 < len(lines) else ""
+        if "case" not in text and "default" not in text and text.strip():
+            if i < e.line - 1:
+                break  # (above the labels)
+        for m in _RANGE.finditer(text):
+            n = max(len(os.path.commonprefix([value, m.group(1)])),
+                    len(os.path.commonprefix([value, m.group(2)])))
+            if n > score:
+                best, score = f"case {m.group(1)} ... {m.group(2)}", n
+        i -= 1
+    return best
 
 
 def _family(label: str, prefixes: list[str]) -> str:
