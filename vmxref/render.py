@@ -46,7 +46,8 @@ def site_line(s: Site) -> str:
     elif s.kind == "def" and x.get("sym_kind"):
         extra.append(f"[{x['sym_kind']}]")
     elif s.kind == "logline" and "score" in x:
-        extra.append(f"[score {x['score']:.2f}]")
+        near = "near miss: most of its words, not its format; " if x.get("mode") == "near" else ""
+        extra.append(f"[{near}score {x['score']:.2f}]")
     tail = (" " + " ".join(extra)) if extra else ""
     return clean(f"{show_path(s.file)}:{s.line}:{s.col}: {s.function or '-'}: {s.text}{tail}")
 

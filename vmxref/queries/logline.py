@@ -30,6 +30,10 @@ MAX_RESULTS = 10
 MIN_RELATIVE_SCORE = 0.4       # results scoring under this share of the best are dropped
 MIN_SCORE = 0.3                # and under this at all: a line no format explains (a changed
                                # word) finds nothing rather than `"kvm-%d"` inside it
+NEAR_BELOW = 0.5               # no match scoring this well: near misses are added,
+NEAR_WORDS = 0.75              # statements with this share of their literal words in the line
+NEAR_SCORE = 0.5               # (their score: this x that share squared, under any good match,
+NEAR_FULL_WORDS = 6            # less for statements of fewer words than this)
 MODULE_PREFIX_PENALTY = 0.95   # a match found only after removing a newer module prefix
 MAX_MACRO_DEPTH = 4
 _FMT_PARAMS = ("fmt", "format", "msg", "f")
@@ -61,11 +65,16 @@ def logline(sc: Scope, line: str) -> list[Site]:
     variants = _variants(clean, prefixes.module_names() if "kernel" in dialects.values() else ())
     words = logfmt.line_words(clean)
     out = _located(sc, clean)
-    for _, rowid, cid, path, bid in cat.candidates(words)[:MAX_CANDIDATES]:
+    cands = cat.candidates(words)[:MAX_CANDIDATES]
+    matched = set()
+    for _, rowid, cid, path, bid, _frac, _n in cands:
         site = _best_match(sc, rowid, cid, path, bid, dialects.get(cid, "printf"), prefixes,
                            variants)
         if site is not None:
             out.append(site)
+            matched.add(rowid)
+    if max((s.extra["score"] for s in out), default=0.0) < NEAR_BELOW:
+        out += _near_misses(sc, cands, matched)
     out.sort(key=lambda s: (-s.extra["score"], not s.extra.pop("_printer", True), s.key()))
     if out:
         floor = max(MIN_SCORE, out[0].extra["score"] * MIN_RELATIVE_SCORE)
@@ -99,7 +108,7 @@ class _Catalog:
         cands = []
         for i, hit in hits.items():
             rowid, cid, path, bid, nkeys = self.rows[i]
-            cands.append((-hit / nkeys - hit * 0.01, rowid, cid, path, bid))
+            cands.append((-hit / nkeys - hit * 0.01, rowid, cid, path, bid, hit / nkeys, nkeys))
         cands.sort()
         return cands
 
@@ -120,6 +129,28 @@ def _catalog(sc: Scope) -> _Catalog:
         cat = _catalogs[key] = _Catalog(sc)
     cat.prefixes.sc = sc
     return cat
+
+
+def _near_misses(sc: Scope, cands: list[tuple], matched: set[int]) -> list[Site]:
+    """When no format explains the line well: the statements whose literal words it has
+    nearly all (at least NEAR_WORDS of them, 3 or more words: a changed or renamed field,
+    a newer wording), mode "near", scored below any real match (NEAR_SCORE x that share²,
+    scaled down under NEAR_FULL_WORDS words)."""
+    out = []
+    near = [c for c in cands if c[5] >= NEAR_WORDS and c[6] >= 3 and c[1] not in matched]
+    near.sort(key=lambda c: -c[5] ** 2 * min(1.0, c[6] / NEAR_FULL_WORDS))
+    for _, rowid, cid, path, bid, frac, nkeys in near[:10]:
+        line_, col, func, callee, fmt, args = sc.conn.execute(
+            "SELECT line, col, func, callee, fmt, args FROM logcall WHERE rowid = ?",
+            (rowid,)).fetchone()
+        site = sc.site("logline", cid, path, bid, line_, col, func, callee,
+                       score=round(NEAR_SCORE * frac ** 2 * min(1.0, nkeys / NEAR_FULL_WORDS), 3),
+                       mode="near", format=fmt, prefix="",
+                       spans=[])
+        site.extra["args"] = args
+        site.extra["_printer"] = True
+        out.append(site)
+    return out
 
 
 def _variants(clean: str, modules: tuple[str, ...]) -> list[tuple[str, bool]]:
