@@ -519,3 +519,11 @@ def test_a_path_names_the_stacked_label_its_next_hop_agrees_with(lq):
     assert code == 0, out
     first = rows[0]["paths"][0][0]
     assert first["via"] == "case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT", first
+
+
+def test_bit_numbers_raised_in_a_mask_and_tested_through_a_helper(lq):
+    """`(1 << BIT)` in a multi-line mask sets the bit (at the assignment); a helper whose
+    body tests its parameter as `& (1UL << feature)` tests it."""
+    M = "arch/x86/kvm/qa_msr.c"
+    assert [(r["file"], r["line"]) for r in lq("raises QA_FEATURE_STABLE_BIT")[1]] == [(M, 155)]
+    assert [(r["file"], r["line"]) for r in lq("consumes QA_FEATURE_STABLE_BIT")[1]] == [(M, 161)]

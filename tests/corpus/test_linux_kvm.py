@@ -96,3 +96,12 @@ def test_stats_resolution_rates(linux):
     row = api.stats(linux.scope)[0]
     assert float(row["parse_error_share"].split()[0]) <= 0.5
     assert row["functions"] > 3000
+
+
+def test_feature_bit_numbers_advertised_and_tested(linux):
+    """KVM_FEATURE_CLOCKSOURCE_STABLE_BIT is a bit number: cpuid.c advertises it in a
+    multi-line `(1 << ...)` mask, kvmclock.c tests it through kvm_para_has_feature()."""
+    assert [(r["file"], r["line"]) for r in linux("raises KVM_FEATURE_CLOCKSOURCE_STABLE_BIT")] == [
+        ("arch/x86/kvm/cpuid.c", 1144)]
+    assert [(r["file"], r["line"]) for r in linux("consumes KVM_FEATURE_CLOCKSOURCE_STABLE_BIT")] == [
+        ("arch/x86/kernel/kvmclock.c", 317)]

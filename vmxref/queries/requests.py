@@ -286,10 +286,25 @@ _BIT_OR = r"(?<![|])\|(?![|=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*\|(?![|=])"  # x | C
 _COMPILE_TIME = re.compile(r"\b(?:BUILD_BUG_ON\w*|static_assert|_Static_assert|AssertCompile\w*)\s*\(")
 
 
+# a bit number made a mask: `1 << C`, `(1UL << C)`, `BIT(C)`, `BIT_ULL(C)`, `RT_BIT_64(C)`
+_SHIFTED = (r"\(\s*1U?L{{0,2}}\s*<<\s*\(?\s*{c}\s*\)?\s*\)|\b1U?L{{0,2}}\s*<<\s*\(?\s*{c}\b\s*\)?"
+            r"|\b(?:BIT|BIT_ULL|_BITUL|_BITULL|RT_BIT|RT_BIT_32|RT_BIT_64)\s*\(\s*{c}\s*\)")
+
+
+MULTILINE_VALUE = 12  # lines above a use where the assignment holding it may start
+
+
+def _unshifted(const: str):
+    """text -> text with the masks made of bit number `const` written as `const` itself."""
+    pat = re.compile(_SHIFTED.format(c=re.escape(const)))
+    return lambda text: pat.sub(const, text) if const in text else text
+
+
 def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
     """(sets, tests) of a flag bit outside any request API: `flags |= C`, `x = C` or
     `x = y | C` sets it, `x & C` or `x == C` in an expression tests it, `&= ~C` clears it
-    (neither)."""
+    (neither). A bit number counts in its masks: `(1 << C)`, `BIT(C)`."""
+    unshift = _unshifted(const)
     clear = re.compile(_BIT_CLEAR.format(c=re.escape(const)))
     test = re.compile(_BIT_TEST.format(c=re.escape(const)))
     bit_or = re.compile(_BIT_OR.format(c=re.escape(const)))
@@ -299,17 +314,30 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
         if (bid, line) in seen:
             continue
         seen.add((bid, line))
-        ops = sc.conn.execute(
-            "SELECT col, op, value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
-            "AND kind IN ('assign', 'compound', 'init')", (bid, func or "", line)).fetchall()
-        hit = [(col, op, _outside_calls(v or "")) for col, op, v in ops]
+        ops = sc.conn.execute(  # (a value may start lines above: `x = (1 << A) |\n (1 << C)`)
+            "SELECT line, col, op, value FROM assign WHERE blob_id = ? AND func = ? AND line "
+            "BETWEEN ? AND ? AND kind IN ('assign', 'compound', 'init') ORDER BY line DESC",
+            (bid, func or "", line - MULTILINE_VALUE, line)).fetchall()
+        here = [r for r in ops if r[0] == line]
+        above = [r for r in ops if r[0] < line and _has_token(r[3] or "", const)][:1]
+        if not here and above and not any(  # (the same statement: no `;` in between)
+                ";" in t for t in sc.store.lines(bid)[above[0][0] - 1:line - 1]):
+            ops = above
+        else:
+            ops = here
+        if ops and ops[0][0] != line:
+            if (bid, ops[0][0]) in seen:
+                continue
+            seen.add((bid, ops[0][0]))
+            line = ops[0][0]
+        hit = [(col, op, _outside_calls(unshift(v or ""))) for _l, col, op, v in ops]
         hit = [(col, op, v) for col, op, v in hit if _has_token(v, const)]
         if any(op in ("|=", "^=") or (op == "=" and (v.strip() == const or bit_or.search(v)))
                for _c, op, v in hit if not clear.search(v)):
             col = next(c for c, op, v in hit)
             sets.append((bid, func, line, col, f"{hit[0][1]} {const}", None))
         elif not any(clear.search(v or "") for _c, _o, v in hit):
-            text = sc.store.line_text(bid, line)
+            text = unshift(sc.store.line_text(bid, line))
             m = test.search(text)
             if m and not _COMPILE_TIME.search(text):
                 tests.append((bid, func, line, m.start() + 1, f"& {const}", None))
@@ -351,6 +379,45 @@ def _bit_setter_calls(sc: Scope, const: str) -> list[tuple]:
     return out
 
 
+def _bit_tester_calls(sc: Scope, const: str) -> list[tuple]:
+    """Calls that pass `const` to a function of the corpus that tests that parameter as a
+    bit (`kvm_para_has_feature(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT)`, whose body is
+    `return !!(kvm_arch_para_features() & (1UL << feature));`): tests of the bit."""
+    from vmxref.queries.edges import graph
+    g, out, seen, body_tests = graph(sc), [], set(), {}
+    for _c, _p, bid, line, func in _const_refs(sc, const):
+        for cline, ccol, callee, args, gend in sc.conn.execute(
+                "SELECT line, col, callee, args, guard_end FROM call WHERE blob_id = ? AND "
+                "func = ? AND line <= ? AND end_line >= ? AND kind = 'direct'",
+                (bid, func or "", line, line)):
+            for i, a in enumerate(json.loads(args)):
+                if a.strip() != const or (bid, cline, ccol) in seen:
+                    continue
+                params = g.params(callee)
+                if i >= len(params) or not params[i]:
+                    continue
+                key = (callee, params[i])
+                if key not in body_tests:
+                    body_tests[key] = _tests_param_bit(sc, callee, params[i])
+                if body_tests[key]:
+                    seen.add((bid, cline, ccol))
+                    out.append((bid, func, cline, ccol, f"{callee}()", gend))
+    return out
+
+
+def _tests_param_bit(sc: Scope, func: str, param: str) -> bool:
+    """Does the (one-definition) body of `func` test its parameter `param` as a bit number
+    (`x & (1UL << param)`, `x & BIT(param)`, `test_bit(param, ...)`)?"""
+    rows = sc.rows("sym", "t.name = ? AND t.kind = 'function'", (func,), "t.line, t.end_line")
+    if len(rows) != 1:
+        return False
+    _c, _p, bid, start, end = rows[0]
+    body = " ".join(sc.store.lines(bid)[start - 1:end])
+    test = re.compile(_BIT_TEST.format(c=re.escape(param)))
+    return bool(test.search(_unshifted(param)(body)) or re.search(
+        rf"\b(?:test_bit|variable_test_bit|constant_test_bit)\s*\(\s*{re.escape(param)}\b", body))
+
+
 def _macro_bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
     """(sets, tests) of a flag bit through function-like macros whose body sets or tests it
     (`#define MSR_GIM_HV_REF_TSC_IS_ENABLED(a) RT_BOOL((a) & MSR_GIM_HV_REF_TSC_ENABLE)`):
@@ -386,7 +453,7 @@ def consumes(sc: Scope, const: str) -> list[Site]:
               for r in _const_calls(sc, mask, api.testers, const)]  # of a mask holding it
     masked += _mask_var_tests(sc, const, masks, api.testers)
     if not rows and not masked and not _const_calls(sc, const, api.setters):
-        rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1]
+        rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
             rows += _bit_uses(sc, mask)[1]  # (via `& MASK`)
     rows = [r for r in rows + masked if not _in_log_call(sc, r[0], r[1], r[2], r[3])]
