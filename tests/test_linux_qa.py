@@ -527,3 +527,12 @@ def test_bit_numbers_raised_in_a_mask_and_tested_through_a_helper(lq):
     M = "arch/x86/kvm/qa_msr.c"
     assert [(r["file"], r["line"]) for r in lq("raises QA_FEATURE_STABLE_BIT")[1]] == [(M, 155)]
     assert [(r["file"], r["line"]) for r in lq("consumes QA_FEATURE_STABLE_BIT")[1]] == [(M, 161)]
+
+
+def test_path_text_names_the_request_of_a_deferred_hop(lq):
+    """The grep-style path line says which request a deferred hop raises."""
+    r = CliRunner().invoke(cli, ["path", "fix_write_system_time", "->", "fix_guest_time_update",
+                                 "--index", str(lq.index)])
+    line = next(x for x in r.output.splitlines() if x.lstrip().startswith("path:"))
+    assert "=deferred FIX_REQ_GLOBAL_CLOCK_UPDATE=>" in line and \
+        "=deferred FIX_REQ_CLOCK_UPDATE=>" in line, r.output

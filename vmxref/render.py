@@ -61,9 +61,12 @@ def path_lines(s: Site) -> list[str]:
             label = h.function + (f" [{h.entry}]" if h.entry else "")
             hops.append(f"{label} ({show_path(h.file)}:{h.line})")
             if h.edge and h.edge != "direct":
-                if h.via.startswith("case "):  # (the rest of an indirect edge's via: --json)
-                    hops[-1] += f" [{h.via.split(';', 1)[0]}]"
-                hops[-1] += f" ={h.edge}=>"
+                rest = h.via
+                if rest.startswith("case "):  # (the rest of an indirect edge's via: --json)
+                    case, _, rest = rest.partition("; ")
+                    hops[-1] += f" [{case}]"
+                what = rest.split()[0] if h.edge == "deferred" and rest else ""
+                hops[-1] += f" ={h.edge}{' ' + what if what else ''}=>"  # (the request)
             elif h.via:
                 hops[-1] += f" [{h.via}]"
         out.append(clean("    path: " + " -> ".join(hops)))
