@@ -541,3 +541,24 @@ def _score(spec: FormatSpec, line: str, mode: str, spans: list[Span]) -> Match |
     base, factor = {"full": (0.2, 0.8), "line": (0.19, 0.8), "contained": (0.1, 0.7), "fragment": (0.0, 0.7)}[mode]
     score = min(1.0, base + factor * (literal + typed) / n)
     return Match(round(score, 6), mode, tuple(real), literal)
+
+
+# ---------------------------------------------------------------------------------------
+# C string literals
+
+_C_ESCAPE = re.compile(r'\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)')
+_C_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a"}
+
+
+def unescape_c(s: str) -> str:
+    """Decode the C escapes of a string literal's body (\\n, \\t, \\", \\\\, octal, hex)."""
+    return _C_ESCAPE.sub(_unescape_one, s)
+
+
+def _unescape_one(m: re.Match) -> str:
+    e = m.group(1)
+    if e[0] == "x":
+        return chr(int(e[1:], 16))
+    if e[0] in "01234567":
+        return chr(int(e, 8))
+    return _C_ESCAPES.get(e, e)

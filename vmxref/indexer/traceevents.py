@@ -26,18 +26,7 @@ _NAMED_AT = {"TRACE_EVENT": 0, "TRACE_EVENT_CONDITION": 0, "TRACE_EVENT_FN": 0,
              "TRACE_EVENT_FN_COND": 0, "DECLARE_EVENT_CLASS": 0, "DEFINE_EVENT_PRINT": 1}
 _INVOCATION = re.compile(r"\b(TRACE_EVENT\w*|DECLARE_EVENT_CLASS|DEFINE_EVENT\w*)\s*\(")
 _LITERAL = re.compile(r'"((?:\\.|[^"\\\n])*)"')
-_ESCAPE = re.compile(r'\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)')
-_ESC = {"n": "\n", "t": "\t", "r": "\r", "a": "\a"}
 _MACRO_START = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(\w+)", re.M)
-
-
-def _unescape(m: re.Match) -> str:
-    e = m.group(1)
-    if e[0] == "x":
-        return chr(int(e[1:], 16))
-    if e[0] in "01234567":
-        return chr(int(e, 8))
-    return _ESC.get(e, e)
 
 
 def _format_of(text: str) -> str | None:
@@ -50,7 +39,7 @@ def _format_of(text: str) -> str | None:
     for m in lits:
         if text[at:m.start()].strip(" \t\n\\"):
             out.append("%s")
-        out.append(_ESCAPE.sub(_unescape, m.group(1)))
+        out.append(logfmt.unescape_c(m.group(1)))
         at = m.end()
     return "".join(out)
 

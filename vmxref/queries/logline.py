@@ -376,18 +376,7 @@ def _enclosing_call(body: str, pos: int) -> str | None:
     return None
 
 
-def logfmt_unescape(s: str) -> str:
-    """Decode the C escapes of a string literal's body (\\n, \\t, \\", \\\\, octal, hex)."""
-    return re.sub(r'\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)', _unescape_one, s)
-
-
-def _unescape_one(m: re.Match) -> str:
-    e = m.group(1)
-    if e[0] == "x":
-        return chr(int(e[1:], 16))
-    if e[0] in "01234567":
-        return chr(int(e, 8))
-    return {"n": "\n", "t": "\t", "r": "\r", "a": "\a"}.get(e, e)
+logfmt_unescape = logfmt.unescape_c  # (C escapes of a literal's body)
 
 
 def _expand_pr_fmt(text: str, module: str | None = None) -> str:

@@ -356,53 +356,55 @@ def _outside_calls(value: str) -> str:
     return value
 
 
-def _bit_setter_calls(sc: Scope, const: str) -> list[tuple]:
-    """Calls that pass `const` to a function of the corpus that ORs that parameter into
-    something (`hmR0SvmSetCtrlIntercept(pVmcb, SVM_CTRL_INTERCEPT_RDTSC)`, whose body does
-    `pVmcb->ctrl.u64InterceptCtrl |= fCtrlIntercept`): raises of the bit."""
+def _calls_passing(sc: Scope, const: str, exact: bool):
+    """(blob, function, line, col, callee, guard_end, the callee's parameter) of each direct
+    call that passes `const` as an argument (the whole argument with `exact`, else as a
+    flag of it), once per call and argument."""
     from vmxref.queries.edges import graph
-    g, out, seen = graph(sc), [], set()
+    g, seen = graph(sc), set()
     for _c, _p, bid, line, func in _const_refs(sc, const):
         for cline, ccol, callee, args, gend in sc.conn.execute(
                 "SELECT line, col, callee, args, guard_end FROM call WHERE blob_id = ? AND "
                 "func = ? AND line <= ? AND end_line >= ? AND kind = 'direct'",
                 (bid, func or "", line, line)):
             for i, a in enumerate(json.loads(args)):
-                if not _names_flag(a, const) or (bid, cline, ccol) in seen:
+                if (a.strip() != const if exact else not _names_flag(a, const)) \
+                        or (bid, cline, ccol, i) in seen:
                     continue
+                seen.add((bid, cline, ccol, i))
                 params = g.params(callee)
-                if i < len(params) and params[i] and sc.rows(
-                        "assign", "t.func = ? AND t.op = '|=' AND t.value = ?",
-                        (callee, params[i]), "1", limit=1):
-                    seen.add((bid, cline, ccol))
-                    out.append((bid, func, cline, ccol, f"{callee}()", gend))
-    return out
+                if i < len(params) and params[i]:
+                    yield bid, func, cline, ccol, callee, gend, params[i]
+
+
+def _once_per_call(rows: list[tuple]) -> list[tuple]:
+    """Rows (blob, function, line, col, ...) with one per call."""
+    return list({r[:4]: r for r in reversed(rows)}.values())[::-1]
+
+
+def _bit_setter_calls(sc: Scope, const: str) -> list[tuple]:
+    """Calls that pass `const` to a function of the corpus that ORs that parameter into
+    something (`hmR0SvmSetCtrlIntercept(pVmcb, SVM_CTRL_INTERCEPT_RDTSC)`, whose body does
+    `pVmcb->ctrl.u64InterceptCtrl |= fCtrlIntercept`): raises of the bit."""
+    return _once_per_call([
+        (bid, func, line, col, f"{callee}()", gend)
+        for bid, func, line, col, callee, gend, param in _calls_passing(sc, const, False)
+        if sc.rows("assign", "t.func = ? AND t.op = '|=' AND t.value = ?", (callee, param), "1",
+                   limit=1)])
 
 
 def _bit_tester_calls(sc: Scope, const: str) -> list[tuple]:
     """Calls that pass `const` to a function of the corpus that tests that parameter as a
     bit (`kvm_para_has_feature(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT)`, whose body is
     `return !!(kvm_arch_para_features() & (1UL << feature));`): tests of the bit."""
-    from vmxref.queries.edges import graph
-    g, out, seen, body_tests = graph(sc), [], set(), {}
-    for _c, _p, bid, line, func in _const_refs(sc, const):
-        for cline, ccol, callee, args, gend in sc.conn.execute(
-                "SELECT line, col, callee, args, guard_end FROM call WHERE blob_id = ? AND "
-                "func = ? AND line <= ? AND end_line >= ? AND kind = 'direct'",
-                (bid, func or "", line, line)):
-            for i, a in enumerate(json.loads(args)):
-                if a.strip() != const or (bid, cline, ccol) in seen:
-                    continue
-                params = g.params(callee)
-                if i >= len(params) or not params[i]:
-                    continue
-                key = (callee, params[i])
-                if key not in body_tests:
-                    body_tests[key] = _tests_param_bit(sc, callee, params[i])
-                if body_tests[key]:
-                    seen.add((bid, cline, ccol))
-                    out.append((bid, func, cline, ccol, f"{callee}()", gend))
-    return out
+    body_tests: dict[tuple[str, str], bool] = {}
+    out = []
+    for bid, func, line, col, callee, gend, param in _calls_passing(sc, const, True):
+        if (callee, param) not in body_tests:
+            body_tests[(callee, param)] = _tests_param_bit(sc, callee, param)
+        if body_tests[(callee, param)]:
+            out.append((bid, func, line, col, f"{callee}()", gend))
+    return _once_per_call(out)
 
 
 def _tests_param_bit(sc: Scope, func: str, param: str) -> bool:
