@@ -188,6 +188,7 @@ def test_multiline_format_matches_each_line() -> None:
     ("Nov 26 08:53:36 host kernel: kvm: hi", "kvm: hi"),
     ("00:00:01.234567 TM: cTSCTicksPerSecond=1\r\n", "TM: cTSCTicksPerSecond=1"),
     ("00:00:01.234567 EMT-0    HM: enabled", "HM: enabled"),
+    ("00:00:09.9 GIM: HyperV: Disabled TSC page", "GIM: HyperV: Disabled TSC page"),  # (cut)
     ("00:00:01.234567 main     Log opened", "Log opened"),
     ("\x1b[31mkvm: red\x1b[0m   ", "kvm: red"),
     ("plain line", "plain line"),

@@ -57,7 +57,8 @@ def test_function_passed_behind_a_cast_is_registered(vbox):
 
 def test_negated_flag_test_is_no_consumer(vbox):
     got = {r["function"]: (r["runs"], r["guard_end"]) for r in vbox("consumes VMCPU_FF_TIMER")
-           if r["function"] not in ("TMFixHaltLoop", "TMFixDoHalt")}  # (masks: see below)
+           if r["function"] not in ("TMFixHaltLoop", "TMFixDoHalt", "iemFixRepMovs")}  # (masks:
+    # see below)
     assert got == {"tmFixScheduleNotify": ([], None), "TMFixPoll": (["TMR3FixReset"], 30)}
     for site in vbox("raises VMCPU_FF_TIMER | paths"):
         for path in site["paths"]:
@@ -296,3 +297,30 @@ def test_a_device_timer_callback_runs_where_the_timer_queue_calls_it(vbox):
     paths = vbox("path tmR3FixTimerQueueRun -> apicFixStartTimer")
     assert [[h["function"] for h in p] for r in paths for p in r["paths"]] == [
         ["tmR3FixTimerQueueRun", "apicR3FixTimerCallback", "apicFixStartTimer"]]
+
+
+def test_a_macro_that_tests_a_mask_holding_the_flag_consumes_it_where_used(vbox):
+    """IEMFIX_CHECK_YIELD_MAYBE_RETURN's body tests VMCPU_FF_FIX_WAKE_MASK (which holds
+    VMCPU_FF_TIMER) with VMCPU_FF_IS_ANY_SET: each use of the macro tests the timer flag."""
+    got = [(r["file"], r["line"], r["via"]) for r in vbox("consumes VMCPU_FF_TIMER")
+           if r["function"] == "iemFixRepMovs"]
+    assert got == [("src/VBox/VMM/VMMAll/IEMFixStr.cpp", 19, "IEMFIX_CHECK_YIELD_MAYBE_RETURN() "
+                    "(VMCPU_FF_IS_ANY_SET of VMCPU_FF_FIX_WAKE_MASK)")]
+
+
+def test_provenance_keeps_to_the_context_of_the_call(vbox):
+    """Ring-3 code calls TMFixCpuTicksPerSecond: of its `#ifdef IN_RING3 / #elif
+    defined(IN_RING0) / #else` assignments only the ring-3 one gives the value there."""
+    rows = vbox("provenance GIMFIXHV.cTscTicksPerSecond")
+    got = [(n["line"], n["value"]) for n in _tree(rows) if n.get("function") == "TMFixCpuTicksPerSecond"]
+    assert got == [(14, "cTicks"), (8, "SUPFixGetCpuHzFromGip(g_pFixGip)")], got
+
+
+def test_contexts_of_elif_and_else_branches():
+    from vmxref.queries.contexts import Contexts
+    cx = Contexts(None, {"contexts": {"IN_RING3": "R3", "IN_RING0": "R0", "IN_RC": "RC"}})
+    lines = ["#ifdef IN_RING3", "a", "#elif defined(IN_RING0)", "b", "#else", "c", "#endif",
+             "#if FOO", "d", "#elif defined(IN_RING0)", "e", "#else", "f", "#endif"]
+    got = dict(zip(lines, cx._scan(lines)))
+    assert (got["a"], got["b"], got["c"]) == ({"R3"}, {"R0"}, {"RC"})
+    assert (got["d"], got["e"], got["f"]) == ({"R3", "R0", "RC"}, {"R0"}, {"R3", "R0", "RC"})

@@ -283,7 +283,7 @@ _DMESG = re.compile(r"^(?:<\d{1,3}>)?\[\s*\d+\.\d+\]\s?(?:\[\s*[TC]\d+\]\s?)?"
 # kvm_entry: ...` (perf: `kvm:kvm_entry:`; trace-cmd pads after the event name)
 _FTRACE = re.compile(r"^\s*\S.*?[- ]\s*\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d{3,4}\]\s+(?:[\w.]{4,6}\s+)?"
                      r"\d+\.\d+:\s+(?:\w+:)?(\w+):\s+")
-_VBOX_TS = re.compile(r"^\d{1,4}:\d\d:\d\d\.\d{3,9} ")
+_VBOX_TS = re.compile(r"^\d{1,4}:\d\d:\d\d\.\d{1,9} ")
 _VBOX_THREAD = re.compile(
     r"^(?:(?:EMT(?:-\d+)?|EMT #\d+|main|Timer(?:LR)?|VMPowerUp|VMPowerDown|nspr-\d+|ATA-\d+|"
     r"AHCI-\w+|VBoxSvc\w*|DisplayRefresh)\s+|[^\s:]{1,16}\s{2,})")

@@ -66,7 +66,9 @@ class Contexts:
 
     def _scan(self, lines: list[str]) -> list[frozenset[str]]:
         out = []
-        stack: list[list] = []  # [condition of the group's first branch, this branch's]
+        # per open group: [contexts of the branches before this one (None when one of them
+        # said nothing about contexts), this branch's contexts (None: any)]
+        stack: list[list] = []
         cur = self.all
         for text in lines:
             m = _DIRECTIVE.match(text) if "#" in text else None
@@ -74,17 +76,20 @@ class Contexts:
                 kind, rest = m.group(1), m.group(2)
                 if kind in ("if", "ifdef", "ifndef"):
                     c = self._cond(kind, rest)
-                    stack.append([c, c])
-                elif kind == "elif" and stack:
-                    stack[-1][1] = None
-                elif kind == "else" and stack:
-                    first = stack[-1][0]
-                    stack[-1][1] = (self.all - first) if first is not None and \
-                        stack[-1][1] is first else None
+                    stack.append([frozenset(), c])
+                elif kind in ("elif", "else") and stack:
+                    before, branch = stack[-1]
+                    before = None if before is None or branch is None else before | branch
+                    c = self._cond("if", rest) if kind == "elif" else self.all
+                    if c is not None and before is not None:
+                        c = c - before  # (`#elif defined(IN_RING0)` after `#ifdef IN_RING3`)
+                    elif kind == "else":
+                        c = None
+                    stack[-1] = [before, c]
                 elif kind == "endif" and stack:
                     stack.pop()
                 cur = self.all
-                for _first, branch in stack:
+                for _before, branch in stack:
                     if branch is not None:
                         cur = cur & branch
             out.append(cur)

@@ -10,11 +10,12 @@ from vmxref.queries.base import Scope
 from vmxref.queries.types import parse_chain
 
 
-def at_macro_uses(sc: Scope, rows: list[tuple]) -> list[tuple]:
+def at_macro_uses(sc: Scope, rows: list[tuple], only: set | None = None) -> list[tuple]:
     """`rows` with each write made in a function-like macro's body (chain `a:N`, through its
     N-th parameter) replaced by a row per use of the macro: the argument's chain put in
     place, the parameters in the value replaced by the arguments (`TM_SET_STATE(pTimer,
-    TMTIMERSTATE_STOPPED)` writes pTimer->enmState, with TMTIMERSTATE_STOPPED)."""
+    TMTIMERSTATE_STOPPED)` writes pTimer->enmState, with TMTIMERSTATE_STOPPED). With
+    `only`, just the uses at those (blob, line, col)."""
     out = []
     for row in rows:
         chain_t = row[7] or ""
@@ -23,7 +24,7 @@ def at_macro_uses(sc: Scope, rows: list[tuple]) -> list[tuple]:
             continue
         macro, chain = row[5], parse_chain(chain_t)
         params = _macro_params(sc, macro)
-        for cid, path, bid, line, col, func, full, args in macro_uses(sc, macro, chain):
+        for cid, path, bid, line, col, func, full, args in macro_uses(sc, macro, chain, only):
             value = row[9] or ""
             for p, a in zip(params, args):
                 value = re.sub(rf"\b{re.escape(p)}\b", lambda _m, a=a: a, value)
@@ -37,23 +38,28 @@ def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
     """Writes of `name` made by macros that assign their argument itself, at their uses
     (`do_shl32_div32(dividend, divisor)`: the body's `n = __quot` sets dividend), and by
     the profile's [writes] assigns_args (macros defined outside the corpus: `do_div(n,
-    base)`)."""
-    memo = sc.memo("_argument_writes")
-    if "rows" not in memo:  # the macros' own rows, by macro
-        by_macro: dict[str, list[tuple]] = {}
-        for r in sc.rows("assign", "t.field = '' AND t.chain LIKE '[\"a:%'", (), cols):
-            by_macro.setdefault(r[5], []).append(r)
-        memo["rows"] = by_macro
-    by_macro = memo["rows"]
-    used = {r[3] for r in sc.rows_in("call", "t.callee", by_macro, "t.kind = 'direct' AND "
-                                     "t.args LIKE ?", (f"%{name}%",), "t.callee")}
-    out = [r for r in at_macro_uses(sc, [x for m in sorted(used) for x in by_macro[m]])
-           if r[6] == name]
+    base)`). Only the uses whose arguments name it are expanded (a `swap(a, b)` is used
+    all over a kernel)."""
     from vmxref.queries.edges import _profile_section
     table = _profile_section(sc, "writes").get("assigns_args", {})
-    for cid, path, bid, line, col, func, callee, args_t in (sc.rows_in(
-            "call", "t.callee", sorted(table), "t.kind = 'direct' AND t.args LIKE ?",
-            (f"%{name}%",), "t.line, t.col, t.func, t.callee, t.args") if table else []):
+    calls = _calls_naming(sc, name)
+    if calls is None:  # a name used all over: every argument-assigning macro's calls, scanned
+        by_macro = _argument_rows(sc, cols)
+        calls = sc.rows_in("call", "t.callee", sorted({*by_macro, *table}), "t.kind = 'direct' "
+                           "AND t.args LIKE ?", (f"%{name}%",),
+                           "t.callee, t.line, t.col, t.func, t.args")
+    else:  # the argument-assigning rows of the macros called there
+        by_macro = {}
+        for r in sc.rows_in("assign", "t.func", sorted({c[3] for c in calls}),
+                            "t.field = '' AND t.chain LIKE '[\"a:%'", (), cols):
+            by_macro.setdefault(r[5], []).append(r)
+    used = {c[3] for c in calls if c[3] in by_macro}
+    sites = {(c[2], c[4], c[5]) for c in calls if c[3] in by_macro}
+    out = [r for r in at_macro_uses(sc, [x for m in sorted(used) for x in by_macro[m]], sites)
+           if r[6] == name]
+    for cid, path, bid, callee, line, col, func, args_t in calls:
+        if callee not in table:
+            continue
         args = json.loads(args_t)
         for pos in table[callee]:
             chain = arg_chain(args[pos - 1]) if pos <= len(args) else None
@@ -63,13 +69,52 @@ def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
     return out
 
 
-def macro_uses(sc: Scope, macro: str, chain: tuple[str, ...]):
+def _argument_rows(sc: Scope, cols: str) -> dict[str, list[tuple]]:
+    """Every argument-assigning row of the corpus' macros, by macro (memoised)."""
+    memo = sc.memo("_argument_writes")
+    if "rows" not in memo:
+        by_macro: dict[str, list[tuple]] = {}
+        for r in sc.rows("assign", "t.field = '' AND t.chain LIKE '[\"a:%'", (), cols):
+            by_macro.setdefault(r[5], []).append(r)
+        memo["rows"] = by_macro
+    return memo["rows"]
+
+
+MAX_REFS_WALKED = 2000  # a name used more often: its macro calls are found by a scan
+
+
+def _calls_naming(sc: Scope, name: str) -> list[tuple] | None:
+    """(cid, path, blob, callee, line, col, function, args) of the direct calls whose
+    arguments name `name`, found from the uses of the name (a few for a member name; None
+    for a name used more than MAX_REFS_WALKED times)."""
+    memo = sc.memo("_calls_naming")
+    if name not in memo:
+        refs = sc.rows("ref", "t.name = ? AND t.kind != 'define'", (name,), "t.line, t.func",
+                       limit=MAX_REFS_WALKED + 1)
+        if len(refs) > MAX_REFS_WALKED:
+            memo[name] = None
+            return None
+        out = set()
+        for cid, path, bid, line, func in refs:
+            for callee, cline, ccol, args in sc.conn.execute(
+                    "SELECT callee, line, col, args FROM call WHERE blob_id = ? AND func = ? AND "
+                    "line <= ? AND end_line >= ? AND kind = 'direct'",
+                    (bid, func or "", line, line)):
+                if name in (args or ""):
+                    out.add((cid, path, bid, callee, cline, ccol, func, args))
+        memo[name] = sorted(out)
+    return memo[name]
+
+
+def macro_uses(sc: Scope, macro: str, chain: tuple[str, ...], only: set | None = None):
     """(cid, path, blob, line, col, function, chain, arguments) of each use of `macro` whose
     argument `a:N` (the chain's base) is a variable or member path: the chain with it put
-    in place."""
+    in place (with `only`, the uses at those (blob, line, col))."""
     free = chain[0].startswith("u:")  # a variable of the using function (`pVM`)
     idx = -1 if free else int(chain[0][2:])
     for cid, path, bid, line, col, func, args_t in _macro_call_sites(sc, macro):
+        if only is not None and (bid, line, col) not in only:
+            continue
         args = json.loads(args_t)
         if free:
             base = [f"v:{chain[0][2:]}"] if func else None

@@ -13,7 +13,7 @@ import re
 
 from vmxref.errors import VmxrefError
 from vmxref.model import Site
-from vmxref.queries import lang
+from vmxref.queries import contexts, lang
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import graph
 from vmxref.queries.types import parse_chain, resolver
@@ -171,18 +171,33 @@ class _Walk:
                            + self._more(len(sites), FANOUT, f"field {owner}.{fld}"))
 
     def returns(self, func: str, level: int, ctx: dict | None = None) -> list[dict]:
-        # (per call site when the callee has parameters: their values come from that call)
-        key = ("ret", func, _ctx_key(ctx) if ctx and func in ctx and self.g.params(func) else None)
+        # (per call site when the callee has parameters: their values come from that call;
+        # per compilation context of the call: `#ifdef IN_RING3 return ...; #else ...`)
+        want = self._call_contexts((ctx or {}).get(func))
+        key = ("ret", func, _ctx_key(ctx) if ctx and func in ctx and self.g.params(func) else None,
+               want)
         if not self._budget(key):
             return self._again(key, f"return of {func}()")
         rows = self.sc.rows("assign", "t.func = ? AND t.kind = 'return'", (func,),
                             "t.line, t.col, t.value")
+        if want:
+            cx = contexts.contexts(self.sc)
+            rows = [r for r in rows if cx.of_file(r[1]) & cx.of_line(r[2], r[3]) & want] or rows
         out = self._more(len(rows), FANOUT, f"return of {func}()")
         for cid, path, bid, line, col, value in rows[:FANOUT]:
             s = self.sc.site("provenance", cid, path, bid, line, col, func, func, op="return",
                              value=value, write_kind="return")
             out.append(self.node(s, f"return of {func}()", level, ctx))
         return self._found(key, out)
+
+    def _call_contexts(self, call: tuple | None) -> frozenset[str]:
+        """The compilation contexts of a call site (profile [entry] contexts; empty when the
+        profile has none or the call is unknown)."""
+        cx = contexts.contexts(self.sc)
+        if cx is None or call is None:
+            return frozenset()
+        files = self.sc.files_of(call[0])
+        return (cx.of_file(files[0][1]) if files else cx.all) & cx.of_line(call[0], call[2])
 
     def variable(self, site: Site, bid, func: str, name: str, level: int,
                  ctx: dict | None = None) -> list[dict]:
@@ -209,6 +224,11 @@ class _Walk:
                 "AND chain IN (?, ?) AND line <= ? ORDER BY line",
                 (bid, func, json.dumps([f"v:{name}"]), json.dumps([f"v:{name}", "[]"]),
                  site.line)).fetchall()
+            want = self._call_contexts((ctx or {}).get(func))
+            if want:  # (the assignments the context of the call into here compiles)
+                cx = contexts.contexts(self.sc)
+                here = cx.of_file(site.file)
+                rows = [r for r in rows if here & cx.of_line(bid, r[0]) & want] or rows
             out = self._more(len(rows), FANOUT, f"local {name}")
             for line, col, op, value, kind in rows[-FANOUT:]:
                 s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,

@@ -454,6 +454,7 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     masked = [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in masks
               for r in _const_calls(sc, mask, api.testers, const)]  # of a mask holding it
     masked += _mask_var_tests(sc, const, masks, api.testers)
+    masked += _macro_tests(sc, const, masks, api.testers)
     if not rows and not masked and not _const_calls(sc, const, api.setters):
         rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
@@ -478,6 +479,65 @@ def consumes(sc: Scope, const: str) -> list[Site]:
             s.extra["guard_end"] = guard_end
             out.append(s)
     return sorted(out, key=Site.key)
+
+
+def _macro_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, int]) -> list[tuple]:
+    """Uses of function-like macros whose body calls a tester with `const` or a mask holding
+    it (`IEM_CHECK_FF_YIELD_REPSTR_MAYBE_RETURN(...)`: `VMCPU_FF_IS_ANY_SET(a_pVCpu, (a_fEflags)
+    & X86_EFL_IF ? VMCPU_FF_YIELD_REPSTR_MASK : ...)`), named after the macro (at most
+    MAX_MACRO_TEST_USES uses of one macro)."""
+    out = []
+    names = sorted(testers)
+    for name in [const, *masks]:
+        for macro in _defining_macros(sc, name):
+            for bid, start, end in {r[2:] for r in sc.rows(
+                    "sym", "t.name = ? AND t.kind = 'macro'", (macro,), "t.line, t.end_line")}:
+                hit = None
+                body = "\n".join(sc.store.lines(bid)[start - 1:end])
+                for (callee,) in sc.conn.execute(
+                        f"SELECT DISTINCT callee FROM call WHERE blob_id = ? AND func = ? AND kind "
+                        f"= 'macro' AND callee IN ({marks(len(names))})", (bid, macro, *names)):
+                    a = _body_call_args(body, callee)
+                    i = testers[callee]
+                    if i < len(a) and (_names_flag(a[i], name) if name == const
+                                       else _masked(a[i], name, const)):
+                        hit = callee
+                        break
+                if hit is None:
+                    continue
+                uses = sc.rows("call", "t.callee = ? AND t.kind = 'direct'", (macro,),
+                               "t.line, t.col, t.func, t.guard_end", limit=MAX_MACRO_TEST_USES + 1)
+                for _c, _p, ubid, line, col, func, gend in uses[:MAX_MACRO_TEST_USES]:
+                    via = f"{macro}() ({hit}{'' if name == const else ' of ' + name})"
+                    out.append((ubid, func, line, col, via, gend))
+                break
+    return _once_per_call(out)
+
+
+MAX_MACRO_TEST_USES = 300
+
+
+def _body_call_args(body: str, callee: str) -> list[str]:
+    """The arguments of the first call of `callee` in a macro body's text (the index keeps
+    none for calls in #define bodies)."""
+    m = re.search(rf"\b{re.escape(callee)}\s*\(", body)
+    if m is None:
+        return []
+    args, depth, cur = [], 1, []
+    for ch in body[m.end():m.end() + 2000]:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                args.append("".join(cur).replace("\\\n", " ").strip())
+                return args
+        elif ch == "," and depth == 1:
+            args.append("".join(cur).replace("\\\n", " ").strip())
+            cur = []
+            continue
+        cur.append(ch)
+    return []
 
 
 def _in_log_call(sc: Scope, bid: int, func: str, line: int, col: int) -> bool:
