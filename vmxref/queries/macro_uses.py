@@ -15,7 +15,7 @@ def at_macro_uses(sc: Scope, rows: list[tuple], only: set | None = None) -> list
     N-th parameter) replaced by a row per use of the macro: the argument's chain put in
     place, the parameters in the value replaced by the arguments (`TM_SET_STATE(pTimer,
     TMTIMERSTATE_STOPPED)` writes pTimer->enmState, with TMTIMERSTATE_STOPPED). With
-    `only`, just the uses at those (blob, line, col)."""
+    `only`, just the uses at those (blob, line, col, function)."""
     out = []
     for row in rows:
         chain_t = row[7] or ""
@@ -54,7 +54,7 @@ def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
                             "t.field = '' AND t.chain LIKE '[\"a:%'", (), cols):
             by_macro.setdefault(r[5], []).append(r)
     used = {c[3] for c in calls if c[3] in by_macro}
-    sites = {(c[2], c[4], c[5]) for c in calls if c[3] in by_macro}
+    sites = {(c[2], c[4], c[5], c[6]) for c in calls if c[3] in by_macro}
     out = [r for r in at_macro_uses(sc, [x for m in sorted(used) for x in by_macro[m]], sites)
            if r[6] == name]
     for cid, path, bid, callee, line, col, func, args_t in calls:
@@ -109,12 +109,14 @@ def _calls_naming(sc: Scope, name: str) -> list[tuple] | None:
 def macro_uses(sc: Scope, macro: str, chain: tuple[str, ...], only: set | None = None):
     """(cid, path, blob, line, col, function, chain, arguments) of each use of `macro` whose
     argument `a:N` (the chain's base) is a variable or member path: the chain with it put
-    in place (with `only`, the uses at those (blob, line, col))."""
+    in place (with `only`, the uses at those (blob, line, col, function))."""
     free = chain[0].startswith("u:")  # a variable of the using function (`pVM`)
     idx = -1 if free else int(chain[0][2:])
-    for cid, path, bid, line, col, func, args_t in _macro_call_sites(sc, macro):
-        if only is not None and (bid, line, col) not in only:
-            continue
+    sites = _macro_call_sites(sc, macro) if only is None else [
+        r for b, ln, c, fn in sorted(only) for r in sc.rows(
+            "call", "t.blob_id = ? AND t.func = ? AND t.line = ? AND t.col = ? AND t.callee = ? "
+            "AND t.kind = 'direct'", (b, fn or "", ln, c, macro), "t.line, t.col, t.func, t.args")]
+    for cid, path, bid, line, col, func, args_t in sites:
         args = json.loads(args_t)
         if free:
             base = [f"v:{chain[0][2:]}"] if func else None
