@@ -536,3 +536,14 @@ def test_path_text_names_the_request_of_a_deferred_hop(lq):
     line = next(x for x in r.output.splitlines() if x.lstrip().startswith("path:"))
     assert "=deferred FIX_REQ_GLOBAL_CLOCK_UPDATE=>" in line and \
         "=deferred FIX_REQ_CLOCK_UPDATE=>" in line, r.output
+
+
+def test_trace_event_fired_at_only_the_calls_that_can_print_the_line(lq):
+    """`msr_write` needs __entry->write true (the TP_PROTO's first argument), no ` (#GP)`
+    needs exception false: the wrappers passing literals that contradict it (a read, the
+    `_ex` writer) are left out; a #defined constant counts as its value."""
+    F = "arch/x86/kvm/qa_tracefire.c"
+    assert _trace(lq, "qa_msr: msr_write 10 = 0x5")[0][3] == [
+        f"{F}:38: qa_wrmsr", f"{F}:43: qa_fast_wrmsr"]
+    assert _trace(lq, "qa_msr: msr_write 10 = 0x5 (#GP)")[0][3] == [f"{F}:36: qa_wrmsr"]
+    assert _trace(lq, "qa_msr: msr_read 10 = 0x5")[0][3] == [f"{F}:30: qa_rdmsr"]

@@ -110,8 +110,8 @@ def test_logline_trace_event_names_where_it_fires(linux):
     wrapper macro (trace_kvm_msr_write(ecx, data) -> trace_kvm_msr(1, ...))."""
     top = logline(linux.scope, "kvm_write_tsc_offset: vcpu=1 prev=0 next=5")[0]
     assert top.extra["emitted_by"] == ["arch/x86/kvm/x86.c:2601: kvm_vcpu_write_tsc_offset"]
-    top = logline(linux.scope, "kvm_msr: msr_write 4b564d01 = 0x7ffc001")[0]
-    assert "arch/x86/kvm/x86.c:2090: kvm_emulate_wrmsr" in top.extra["emitted_by"]
+    top = logline(linux.scope, "kvm_msr: msr_read 4b564d01 = 0x7ffc001")[0]
+    assert "arch/x86/kvm/x86.c:2065: kvm_emulate_rdmsr" in top.extra["emitted_by"]
     assert all("trace.h" not in e for e in top.extra["emitted_by"])
 
 
@@ -135,3 +135,15 @@ def test_logline_cli(linux):
     assert r.output.splitlines()[0].startswith("arch/x86/kvm/x86.c:7798:")
     r = runner.invoke(main, ["logline", "zzqx nothing prints this qqzz", "--index", str(linux.index)])
     assert r.exit_code == 1
+
+
+def test_logline_trace_event_fired_at_keeps_to_the_printed_flags(linux):
+    """`msr_write` without ` (#GP)`: trace_kvm_msr_write only (trace_kvm_msr(1, .., false));
+    the reads and the `_ex` writers cannot print it."""
+    top = logline(linux.scope, "kvm_msr: msr_write 4b564d01 = 0x7ffc001")[0]
+    assert top.extra["emitted_by"] == [
+        "arch/x86/kvm/x86.c:2090: kvm_emulate_wrmsr",
+        "arch/x86/kvm/x86.c:2211: handle_fastpath_set_msr_irqoff",
+        "arch/x86/kvm/x86.c:8165: emulator_set_msr_with_filter"]
+    top = logline(linux.scope, "kvm_pio: pio_read at 0x70 size 1 count 1 val 0x5")[0]
+    assert all("pio_in" in e for e in top.extra["emitted_by"])  # KVM_PIO_OUT is #defined 1

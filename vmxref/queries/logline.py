@@ -18,10 +18,12 @@ its statement outright: that statement comes first (mode "location").
 from __future__ import annotations
 
 import functools
+import json
 import re
 
 from vmxref import logfmt
 from vmxref.model import Site
+from vmxref.queries import traceevents
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import _profile_section
 
@@ -48,7 +50,6 @@ _PR_BUILTIN = re.compile(r"^pr_(?:emerg|alert|crit|err|warn|warning|notice|info|
                          r"(?:_once|_ratelimited|_deferred(?:_once)?)?$")
 _LIT = r'"(?:[^"\\]|\\.)*"'
 TRACE_PRINTER = "TP_printk"     # the callee of trace events' rows (indexer/traceevents.py)
-MAX_EMITTERS = 200
 _FUNC_LOGGER = re.compile(r"^Log(?:Rel|Flow|Warn)?\d*Func$")  # (IPRT: "%Rfn: " first)
 
 
@@ -190,23 +191,9 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
     site.extra["args"] = args
     site.extra["_printer"] = prefixes.is_printer(callee) or callee == TRACE_PRINTER
     if callee == TRACE_PRINTER:
-        site.extra["emitted_by"] = _emitters(sc, func)
+        site.extra["emitted_by"] = traceevents.emitters(
+            sc, func, bid, line_, json.loads(args or "[]"), site.extra["spans"])
     return site
-
-
-def _emitters(sc: Scope, event: str) -> list[str]:
-    """Where a trace event is fired: the `trace_EVENT(...)` calls (`trace_EVENT_rcuidle` too),
-    as `path:line: function` (at most MAX_EMITTERS); a call in a wrapper macro's body
-    (`#define trace_kvm_msr_write(ecx, data) trace_kvm_msr(1, ecx, data, false)`) stands for
-    the macro's calls."""
-    rows = sc.rows("call", "t.callee IN (?, ?)", (f"trace_{event}", f"trace_{event}_rcuidle"),
-                   "t.line, t.func, t.kind")
-    macros = sorted({r[4] for r in rows if r[5] == "macro"})
-    if macros:
-        rows = [r for r in rows if r[5] != "macro"] + sc.rows_in(
-            "call", "t.callee", macros, "t.kind != 'macro'", (), "t.line, t.func, t.kind")
-    return [f"{path}:{line}: {func}" for _cid, path, _bid, line, func, _k
-            in sorted(rows, key=lambda r: (r[1], r[3]))[:MAX_EMITTERS]]
 
 
 def _located(sc: Scope, clean: str) -> list[Site]:

@@ -17,6 +17,7 @@ import json
 import re
 
 from vmxref.model import Site
+from vmxref.queries.textcalls import call_args
 from vmxref.queries.base import Scope, marks, split_args
 
 # (vmxref.queries.edges is imported where it is used: an unchanged re-index only asks
@@ -497,7 +498,7 @@ def _macro_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, int
                 for (callee,) in sc.conn.execute(
                         f"SELECT DISTINCT callee FROM call WHERE blob_id = ? AND func = ? AND kind "
                         f"= 'macro' AND callee IN ({marks(len(names))})", (bid, macro, *names)):
-                    a = _body_call_args(body, callee)
+                    a = call_args(body, callee)
                     i = testers[callee]
                     if i < len(a) and (_names_flag(a[i], name) if name == const
                                        else _masked(a[i], name, const)):
@@ -515,29 +516,6 @@ def _macro_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, int
 
 
 MAX_MACRO_TEST_USES = 300
-
-
-def _body_call_args(body: str, callee: str) -> list[str]:
-    """The arguments of the first call of `callee` in a macro body's text (the index keeps
-    none for calls in #define bodies)."""
-    m = re.search(rf"\b{re.escape(callee)}\s*\(", body)
-    if m is None:
-        return []
-    args, depth, cur = [], 1, []
-    for ch in body[m.end():m.end() + 2000]:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                args.append("".join(cur).replace("\\\n", " ").strip())
-                return args
-        elif ch == "," and depth == 1:
-            args.append("".join(cur).replace("\\\n", " ").strip())
-            cur = []
-            continue
-        cur.append(ch)
-    return []
 
 
 def _in_log_call(sc: Scope, bid: int, func: str, line: int, col: int) -> bool:
