@@ -547,3 +547,9 @@ def test_trace_event_fired_at_only_the_calls_that_can_print_the_line(lq):
         f"{F}:38: qa_wrmsr", f"{F}:43: qa_fast_wrmsr"]
     assert _trace(lq, "qa_msr: msr_write 10 = 0x5 (#GP)")[0][3] == [f"{F}:36: qa_wrmsr"]
     assert _trace(lq, "qa_msr: msr_read 10 = 0x5")[0][3] == [f"{F}:30: qa_rdmsr"]
+
+
+def test_bit_number_at_the_end_of_a_long_mask_and_a_1u_shift_helper(lq):
+    M = "arch/x86/kvm/qa_msr.c"
+    assert [(r["file"], r["line"]) for r in lq("raises QA_FEATURE_LAST_BIT")[1]] == [(M, 175)]
+    assert [(r["file"], r["line"]) for r in lq("consumes QA_FEATURE_LAST_BIT")[1]] == [(M, 185)]

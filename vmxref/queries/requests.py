@@ -288,7 +288,7 @@ _COMPILE_TIME = re.compile(r"\b(?:BUILD_BUG_ON\w*|static_assert|_Static_assert|A
 
 
 # a bit number made a mask: `1 << C`, `(1UL << C)`, `BIT(C)`, `BIT_ULL(C)`, `RT_BIT_64(C)`
-_SHIFTED = (r"\(\s*1U?L{{0,2}}\s*<<\s*\(?\s*{c}\s*\)?\s*\)|\b1U?L{{0,2}}\s*<<\s*\(?\s*{c}\b\s*\)?"
+_SHIFTED = (r"\(\s*1[uU]?[lL]{{0,2}}\s*<<\s*\(?\s*{c}\s*\)?\s*\)|\b1[uU]?[lL]{{0,2}}\s*<<\s*\(?\s*{c}\b\s*\)?"
             r"|\b(?:BIT|BIT_ULL|_BITUL|_BITULL|RT_BIT|RT_BIT_32|RT_BIT_64)\s*\(\s*{c}\s*\)")
 
 
@@ -320,10 +320,14 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
             "BETWEEN ? AND ? AND kind IN ('assign', 'compound', 'init') ORDER BY line DESC",
             (bid, func or "", line - MULTILINE_VALUE, line)).fetchall()
         here = [r for r in ops if r[0] == line]
-        above = [r for r in ops if r[0] < line and _has_token(r[3] or "", const)][:1]
-        if not here and above and not any(  # (the same statement: no `;` in between)
-                ";" in t for t in sc.store.lines(bid)[above[0][0] - 1:line - 1]):
-            ops = above
+        above = [r for r in ops if r[0] < line][:1]
+        src = sc.store.lines(bid)[above[0][0] - 1:line] if above and not here else []
+        if src and not any(";" in t for t in src[:-1]):  # (one statement: no `;` in between)
+            # the value from the source: the stored text of a long one is cut (`x = (1 << A) |
+            # ... (1 << C)` over 13 lines)
+            text = " ".join(src)
+            ops = [(above[0][0], above[0][1], above[0][2],
+                    text.split(above[0][2], 1)[-1].split(";", 1)[0])]
         else:
             ops = here
         if ops and ops[0][0] != line:
