@@ -324,3 +324,12 @@ def test_contexts_of_elif_and_else_branches():
     got = dict(zip(lines, cx._scan(lines)))
     assert (got["a"], got["b"], got["c"]) == ({"R3"}, {"R0"}, {"RC"})
     assert (got["d"], got["e"], got["f"]) == ({"R3", "R0", "RC"}, {"R0"}, {"R3", "R0", "RC"})
+
+
+def test_paths_to_a_call_keep_to_its_compilation_context(vbox):
+    """From ring-3 code, the ring-3 call under `#ifdef IN_RING3` has a path; the ring-0
+    and raw-mode ones under `#elif` / `#else` have none."""
+    rows = vbox("calls SUPFixGetCpuHzFromGip | paths from gimR3FixHvInitCompleted")
+    assert [(r["line"], bool(r["paths"])) for r in rows] == [(8, True)]
+    rows = vbox("calls SUPFixGetCpuHzFromGipBySetIndex | paths from gimR3FixHvInitCompleted")
+    assert [(r["line"], bool(r["paths"])) for r in rows] == [(10, False), (12, False)]

@@ -107,9 +107,12 @@ def contexts(sc: Scope) -> Contexts | None:
     return got
 
 
-def clash(sc: Scope, dg, nodes: list[str]) -> set[tuple[str, str]]:
+def clash(sc: Scope, dg, nodes: list[str],
+          end: tuple[int, int, int] | None = None) -> set[tuple[str, str]]:
     """The first edge of a path whose call site, or whose callee's definitions, are not
-    compiled in any context the path has been in so far."""
+    compiled in any context the path has been in so far; with `end` (blob, line, col of the
+    site the path ends at, in its last function), the last edge when that line is not
+    (`calls X | paths`: a call under `#ifdef IN_RING0` is not reached from ring 3)."""
     cx = contexts(sc)
     if cx is None:
         return set()
@@ -124,6 +127,11 @@ def clash(sc: Scope, dg, nodes: list[str]) -> set[tuple[str, str]]:
             running = running & defined
         if not running:
             return {(a, b)}
+    if end is not None and len(nodes) > 1:
+        files = sc.files_of(end[0])
+        here = (cx.of_file(files[0][1]) if files else cx.all) & cx.of_line(end[0], end[1])
+        if not running & here:
+            return {(nodes[-2], nodes[-1])}
     return set()
 
 

@@ -457,7 +457,7 @@ def _clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",
     `end`: blob, line and column of the site the path ends at)."""
     from vmxref.queries import contexts
     return (_table_clash(sc, dg, nodes) | _case_clash(sc, dg, nodes, last)
-            | _group_clash(sc, dg, nodes) | contexts.clash(sc, dg, nodes)
+            | _group_clash(sc, dg, nodes) | contexts.clash(sc, dg, nodes, end)
             | _deferred_clash(sc, dg, nodes) or _bool_clash(sc, dg, nodes, end))
 
 
