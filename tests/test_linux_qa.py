@@ -553,3 +553,10 @@ def test_bit_number_at_the_end_of_a_long_mask_and_a_1u_shift_helper(lq):
     M = "arch/x86/kvm/qa_msr.c"
     assert [(r["file"], r["line"]) for r in lq("raises QA_FEATURE_LAST_BIT")[1]] == [(M, 175)]
     assert [(r["file"], r["line"]) for r in lq("consumes QA_FEATURE_LAST_BIT")[1]] == [(M, 185)]
+
+
+def test_a_path_shows_the_parallel_call_the_passed_flag_allows(lq):
+    """qa_expired calls qa_timer_fire under `if (!from_timer_fn)` and under its `else`;
+    qa_timer_fn passes true: the path and its result go through the `else` call."""
+    code, rows, out = lq("path qa_timer_fn -> qa_timer_fire")
+    assert [(r["line"], r["paths"][0][1]["line"]) for r in rows] == [(201, 201)], out

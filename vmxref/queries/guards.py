@@ -164,27 +164,45 @@ def _passed(sc: Scope, e: Edge, callee: str, known: Known) -> Known:
     return out
 
 
+def _walk(sc: Scope, hops: list[tuple[str, str, list[Edge]]]):
+    """Per hop, in order: (its calls that no known value rules out, the edge that fixed a
+    value ruling one out or None, what is known in the callee's names after it); stops
+    after a hop whose calls are all ruled out."""
+    known: Known = {}
+    for a, b, calls in hops:
+        ok, options, bad = [], [], None
+        for e in calls:
+            hit = _contradicts(known, conditions_at(sc, e.blob_id, a, e.line, e.col)) if known else None
+            if hit is not None:
+                bad = bad or hit
+                continue
+            ok.append(e)
+            options.append(_passed(sc, e, b, known) if e.origin is None else {})
+        known = {} if not options else options[0] if len(options) == 1 else {
+            k: v for k, v in options[0].items() if all(o.get(k, (None,))[0] == v[0] for o in options[1:])}
+        yield ok, bad, known
+        if not ok:
+            return
+
+
 def clash(sc: Scope, hops: list[tuple[str, str, list[Edge]]],
           end: tuple[int, int, int] | None = None) -> set[tuple[str, str]]:
     """The edge whose passed value a later branch contradicts (see module docstring), or an
     empty set. `hops`: (a, b, the calls a -> b) along the path; `end`: (blob, line, col) of
     the site the path ends at, in its last function."""
     known: Known = {}
-    for a, b, calls in hops:
-        options = []
-        bad = None
-        for e in calls:
-            hit = _contradicts(known, conditions_at(sc, e.blob_id, a, e.line, e.col)) if known else None
-            if hit is not None:
-                bad = bad or hit
-                continue
-            options.append(_passed(sc, e, b, known) if e.origin is None else {})
-        if not options:
+    for ok, bad, known in _walk(sc, hops):
+        if not ok:
             return {bad} if bad else set()
-        known = options[0] if len(options) == 1 else {
-            k: v for k, v in options[0].items() if all(o.get(k, (None,))[0] == v[0] for o in options[1:])}
     if end is not None and known and hops:
         hit = _contradicts(known, conditions_at(sc, end[0], hops[-1][1], end[1], end[2]))
         if hit is not None:
             return {hit}
     return set()
+
+
+def usable(sc: Scope, hops: list[tuple[str, str, list[Edge]]]) -> list[list[Edge]]:
+    """Per hop, the calls no known value rules out (all of them past a hop that has none):
+    of parallel calls a -> b, the ones a path shown can go through."""
+    out = [ok for ok, _bad, _k in _walk(sc, hops)]
+    return out + [calls for _a, _b, calls in hops[len(out):]]

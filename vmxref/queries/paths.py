@@ -227,17 +227,23 @@ def _chosen_sites(sc: Scope, dg: Digraph, nodes: list[str], last: str,
     """(call, its case label) for each hop of a path: of parallel calls a -> b, the one the
     case label further down the path allows (_call_site); `last` is the case of the path's
     end. The feasibility check and the hops shown use the same choice."""
+    from vmxref.queries import guards
+    usable = guards.usable(sc, _bool_hops(sc, dg, nodes))  # (not ruled out by a constant)
     chosen: list[tuple[Edge, str]] = []
     after = f"case {last}" if last else ""
-    for a, b in reversed(list(zip(nodes, nodes[1:]))):
-        e, case = _call_site(sc, dg.edge(a, b), a, b, after, prefixes)
+    for i, (a, b) in reversed(list(enumerate(zip(nodes, nodes[1:])))):
+        allowed = {(x.blob_id, x.line, x.col) for x in usable[i]}
+        e = dg.edge(a, b)
+        if allowed and (e.blob_id, e.line, e.col) not in allowed:
+            e = usable[i][0]
+        e, case = _call_site(sc, e, a, b, after, prefixes, allowed)
         chosen.append((e, case))
         after = case or after
     return chosen[::-1]
 
 
 def _call_site(sc: Scope, e: Edge, a: str, b: str, after: str,
-               prefixes: list[str]) -> tuple[Edge, str]:
+               prefixes: list[str], allowed: set | None = None) -> tuple[Edge, str]:
     """Of the calls a -> b, the one a path through `after` (the case label of the next call
     down) can take: vmx_set_msr calls kvm_set_msr_common under `case MSR_EFER` and under
     `default`; a path that goes on under `case MSR_IA32_TSC` came through the default.
@@ -257,7 +263,8 @@ def _call_site(sc: Scope, e: Edge, a: str, b: str, after: str,
     best = None
     for other in _in_edges(sc, b, 0):
         o = other[0]
-        if o.caller != a or o.kind != e.kind:
+        if o.caller != a or o.kind != e.kind or (allowed and (o.blob_id, o.line, o.col)
+                                                 not in allowed):
             continue
         label = _edge_case(sc, o, prefixes)
         if label == after:
@@ -416,7 +423,7 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     for nodes in found:
         if len(nodes) < 2:
             continue
-        last: Edge = dg.edge(nodes[-2], nodes[-1])
+        last: Edge = _chosen_sites(sc, dg, nodes, "", prefixes)[-1][0]
         name, version = sc.store.corpus_label(last.cid)
         site = Site("path", name, version, last.path, last.line, last.col, last.caller, dst,
                     sc.store.line_text(last.blob_id, last.line), {"length": len(nodes) - 1})
@@ -465,13 +472,18 @@ def _bool_clash(sc: Scope, dg: Digraph, nodes: list[str],
                 end: tuple[int, int, int] | None) -> set[tuple[str, str]]:
     """guards.clash over the path's hops, each with every call a -> b of its kind."""
     from vmxref.queries import guards
+    return guards.clash(sc, _bool_hops(sc, dg, nodes), end)
+
+
+def _bool_hops(sc: Scope, dg: Digraph, nodes: list[str]) -> list[tuple[str, str, list[Edge]]]:
+    """(a, b, every call a -> b of the path edge's kind) for each hop of a path."""
     g = graph(sc)
     hops = []
     for a, b in zip(nodes, nodes[1:]):
         e = dg.edge(a, b)
         calls = [x for x in g.into(b) if x.caller == a and x.kind == e.kind and x.origin is None]
         hops.append((a, b, calls or [e]))
-    return guards.clash(sc, hops, end)
+    return hops
 
 
 def _deferred_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
