@@ -560,3 +560,10 @@ def test_a_path_shows_the_parallel_call_the_passed_flag_allows(lq):
     qa_timer_fn passes true: the path and its result go through the `else` call."""
     code, rows, out = lq("path qa_timer_fn -> qa_timer_fire")
     assert [(r["line"], r["paths"][0][1]["line"]) for r in rows] == [(201, 201)], out
+
+
+def test_a_flag_tested_beside_another_condition_rules_out_a_path(lq):
+    """`if (vcpu->vcpu_id == 0 && !host_initiated)`: its then-branch has host_initiated false
+    whatever the other test says."""
+    assert lq("path qa_host_time -> qa_boot_vcpu_update")[0] == 1
+    assert lq("path qa_guest_time -> qa_boot_vcpu_update")[0] == 0

@@ -76,6 +76,10 @@ def test_paths_respect_host_initiated(linux):
     adjust = [x for x in r if x["function"] == "kvm_set_msr_common"][0]
     hops = [[h["function"] for h in p] for p in adjust["paths"]]
     assert hops and not any("do_set_msr" in p for p in hops), hops
+    # the masterclock request of kvm_write_system_time needs `vcpu_id == 0 && !host_initiated`
+    r = linux("path do_set_msr -> kvm_guest_time_update")
+    lines = [(h["function"], h["line"]) for x in r for p in x["paths"] for h in p]
+    assert ("kvm_write_system_time", 2355) in lines and ("kvm_write_system_time", 2349) not in lines
 
 
 @pytest.mark.parametrize("query,expected", [

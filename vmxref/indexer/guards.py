@@ -30,23 +30,62 @@ def branches(cx, conds) -> None:
         if b - a > MAX_COND:
             continue
         text = cx._norms[a:b]
-        if not _plain(text):
+        whole = _plain(text)
+        cond = "".join(text.split()) if whole else _plain_conjuncts(text)
+        if not cond:
             continue
         func = cx.func_at(a)
         if not func:
             continue
-        cond = "".join(text.split())  # (_plain: no strings, so no spaces that matter)
         stmt = c.parent
         then = stmt.child_by_field_name("consequence")
         alt = stmt.child_by_field_name("alternative")
         if then is not None:
             out.append((*cx.pos(then), *_end(cx, then), func, cond, 1))
+        if not whole:  # (`if (f(x) && !y)` not taken says nothing of y)
+            continue
         if alt is not None:
             out.append((*cx.pos(alt), *_end(cx, alt), func, cond, 0))
         elif then is not None and _exits(then):
             block = stmt.parent  # `if (!x) return 1;`: the rest of the block has x
             if block is not None and block.type in _BLOCKS and block.end_byte > stmt.end_byte:
                 out.append((*_end(cx, stmt), *_end(cx, block), func, cond, 0))
+
+
+def _plain_conjuncts(text: str) -> str:
+    """Of a condition `A && B && ...` at its top level, the conjuncts made of names and
+    member chains, as `(A&&B)` ('' when none or no top-level &&): what holds in its then
+    branch (`if (kvm_check_request(..) && !host_initiated)`: host_initiated is false)."""
+    t = "".join(text.split())
+    while t.startswith("(") and t.endswith(")") and _balanced(t[1:-1]):
+        t = t[1:-1]
+    parts, depth, cur, i = [], 0, [], 0
+    while i < len(t):
+        ch = t[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and t.startswith("||", i):
+            return ""
+        elif depth == 0 and t.startswith("&&", i):
+            parts.append("".join(cur))
+            cur, i = [], i + 2
+            continue
+        cur.append(ch)
+        i += 1
+    parts.append("".join(cur))
+    plain = [p for p in parts if len(parts) > 1 and _plain(p) and "&&" not in p and "||" not in p]
+    return f"({'&&'.join(plain)})" if plain else ""
+
+
+def _balanced(s: str) -> bool:
+    depth = 0
+    for ch in s:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _plain(text: str) -> bool:
