@@ -567,3 +567,14 @@ def test_a_flag_tested_beside_another_condition_rules_out_a_path(lq):
     whatever the other test says."""
     assert lq("path qa_host_time -> qa_boot_vcpu_update")[0] == 1
     assert lq("path qa_guest_time -> qa_boot_vcpu_update")[0] == 0
+
+
+def test_paths_pipe_takes_the_longer_route_when_the_short_one_is_ruled_out(lq):
+    """From qa_router_host (host = true) the short route to qa_runner needs `!host`: the
+    `| paths` pipe shows the longer one through qa_mid, as `path` does."""
+    code, rows, out = lq("calls qa_sink | paths from qa_router_host")
+    assert [[h["function"] for h in p] for r in rows for p in r["paths"]] == [
+        ["qa_router_host", "qa_router", "qa_mid", "qa_runner"]], out
+    code, rows, out = lq("path qa_router_host -> qa_runner")
+    assert [[h["function"] for h in p] for r in rows for p in r["paths"]] == [
+        ["qa_router_host", "qa_router", "qa_mid", "qa_runner"]], out

@@ -440,6 +440,9 @@ def _site_case(sc: Scope, s: Site) -> str:
     return _case_label(sc, blobs[0], s.function, s.line, case_prefixes(sc))[5:] if blobs else ""
 
 
+RETRY_PATHS = 20  # simple paths tried when banning clashing edges left none
+
+
 def _feasible_path(sc: Scope, dg: Digraph, src: str, dst: str, last: str = "",
                    end: tuple[int, int, int] | None = None) -> tuple[float, list[str]]:
     """The least-weight feasible path (see _clash): one table of each function-table struct
@@ -448,11 +451,19 @@ def _feasible_path(sc: Scope, dg: Digraph, src: str, dst: str, last: str = "",
     infeasible path is not shown as one)."""
     banned: set[tuple[str, str]] = set()
     for _ in range(8):
-        cost, nodes = dg.shortest_path(src, dst, banned_edges=banned)
+        try:
+            cost, nodes = dg.shortest_path(src, dst, banned_edges=banned)
+        except NoPath:
+            break
         clash = _clash(sc, dg, nodes, last, end)
         if not clash:
             return cost, nodes
         banned |= clash
+    if banned:  # a banned edge may be right on another route (the edge that fixed a value
+        # a later branch contradicts is the only way out of `src`): the next shortest paths
+        for nodes in _limited(dg.shortest_simple_paths(src, dst), RETRY_PATHS):
+            if not _clash(sc, dg, nodes, last, end):
+                return dg.weight(nodes), nodes
     raise NoPath(f"{src} -> {dst}")
 
 
