@@ -112,6 +112,7 @@ class _Ctx:
         self.macro_args: set[int] = set()
         self.init_macros: dict[str, list[tuple[list[str], int]]] = {}  # see macros._initializer_macro
         self.paste_macros: dict[str, list[list[tuple[int, str]]]] = {}  # see macros._pasting_macro
+        self.tracepoints: set[str] = set()  # trace events given symbols (traceevents._event_sym)
         self.cond_starts: list[int] = []  # `if` conditions (see _guard_end)
         self.sizeof_spans: tuple[list[int], list[int]] = ([], [])  # sizeof/alignof/offsetof
         self.ppcond_spans: tuple[list[int], list[int]] = ([], [])  # #if / #elif conditions

@@ -10,11 +10,9 @@ arithmetic are left out: what they test is not a value a caller passes.
 from __future__ import annotations
 
 import bisect
-import re
 
-_ALLOWED = re.compile(r"[\w\s()!&|.>-]*")  # (a cheap first test: no nested quantifiers)
-_TERM = re.compile(r"[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*")
-_JOIN = re.compile(r"&&|\|\|")
+from vmxref.conditions import plain, plain_conjuncts
+
 _EXITS = frozenset({"return_statement", "goto_statement", "break_statement",
                     "continue_statement"})
 _BLOCKS = frozenset({"compound_statement", "case_statement"})
@@ -29,13 +27,14 @@ def branches(cx, conds) -> None:
         a, b = c.start_byte, c.end_byte
         if b - a > MAX_COND:
             continue
-        text = cx._norms[a:b]
-        whole = _plain(text)
-        cond = "".join(text.split()) if whole else _plain_conjuncts(text)
-        if not cond:
-            continue
         func = cx.func_at(a)
         if not func:
+            continue
+        text = cx._norms[a:b]
+        whole = plain(text)
+        cond = ("".join(text.split()) if whole
+                else plain_conjuncts(text) if "&&" in text else "")  # (scan only an &&)
+        if not cond:
             continue
         stmt = c.parent
         then = stmt.child_by_field_name("consequence")
@@ -50,53 +49,6 @@ def branches(cx, conds) -> None:
             block = stmt.parent  # `if (!x) return 1;`: the rest of the block has x
             if block is not None and block.type in _BLOCKS and block.end_byte > stmt.end_byte:
                 out.append((*_end(cx, stmt), *_end(cx, block), func, cond, 0))
-
-
-def _plain_conjuncts(text: str) -> str:
-    """Of a condition `A && B && ...` at its top level, the conjuncts made of names and
-    member chains, as `(A&&B)` ('' when none or no top-level &&): what holds in its then
-    branch (`if (kvm_check_request(..) && !host_initiated)`: host_initiated is false)."""
-    t = "".join(text.split())
-    while t.startswith("(") and t.endswith(")") and _balanced(t[1:-1]):
-        t = t[1:-1]
-    parts, depth, cur, i = [], 0, [], 0
-    while i < len(t):
-        ch = t[i]
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif depth == 0 and t.startswith("||", i):
-            return ""
-        elif depth == 0 and t.startswith("&&", i):
-            parts.append("".join(cur))
-            cur, i = [], i + 2
-            continue
-        cur.append(ch)
-        i += 1
-    parts.append("".join(cur))
-    plain = [p for p in parts if len(parts) > 1 and _plain(p) and "&&" not in p and "||" not in p]
-    return f"({'&&'.join(plain)})" if plain else ""
-
-
-def _balanced(s: str) -> bool:
-    depth = 0
-    for ch in s:
-        depth += (ch == "(") - (ch == ")")
-        if depth < 0:
-            return False
-    return depth == 0
-
-
-def _plain(text: str) -> bool:
-    """A condition made of names and member chains joined by one kind of && / ||, each
-    maybe negated and parenthesised."""
-    if not _ALLOWED.fullmatch(text):
-        return False
-    t = "".join(text.split())
-    if "&&" in t and "||" in t:
-        return False
-    return all(_TERM.fullmatch(part.lstrip("(!").rstrip(")")) for part in _JOIN.split(t))
 
 
 def _end(cx, node) -> tuple[int, int]:

@@ -118,10 +118,9 @@ def _event_sym(cx, name: str, at: int, text: str) -> None:
     """Symbols of a trace event: its name and the `trace_NAME` function the tracepoint
     machinery generates (what the code calls), kind 'tracepoint', at the name (skipping
     the blanks before it)."""
-    seen = cx.__dict__.setdefault("_tracepoints", set())
-    if name in seen:
+    if name in cx.tracepoints:
         return
-    seen.add(name)
+    cx.tracepoints.add(name)
     src = cx._srcs
     while at < len(src) and src[at] in " \t\r\n\\":
         at += 1

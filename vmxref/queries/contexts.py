@@ -50,6 +50,14 @@ class Contexts:
             ctxs = self._lines[blob_id] = self._scan(self.sc.store.lines(blob_id))
         return ctxs[line - 1] if 0 < line <= len(ctxs) else self.all
 
+    def at(self, blob_id: int, line: int, path: str | None = None) -> frozenset[str]:
+        """Contexts that compile a line: its file's (`path`, else the blob's first path),
+        narrowed by the `#if` groups around it."""
+        if path is None:
+            files = self.sc.files_of(blob_id)
+            path = files[0][1] if files else ""
+        return (self.of_file(path) if path else self.all) & self.of_line(blob_id, line)
+
     def _cond(self, kind: str, rest: str) -> frozenset[str] | None:
         """Contexts a branch condition allows (None: it says nothing about contexts)."""
         if kind in ("ifdef", "ifndef"):
@@ -121,16 +129,14 @@ def clash(sc: Scope, dg, nodes: list[str],
         e = dg.edge(a, b)
         if e.kind in RESET_EDGES:
             running = cx.all
-        running = running & cx.of_file(e.path) & cx.of_line(e.blob_id, e.line)
+        running = running & cx.at(e.blob_id, e.line, e.path)
         defined = _defined_in(sc, cx, b)
         if defined:
             running = running & defined
         if not running:
             return {(a, b)}
     if end is not None and len(nodes) > 1:
-        files = sc.files_of(end[0])
-        here = (cx.of_file(files[0][1]) if files else cx.all) & cx.of_line(end[0], end[1])
-        if not running & here:
+        if not running & cx.at(end[0], end[1]):
             return {(nodes[-2], nodes[-1])}
     return set()
 

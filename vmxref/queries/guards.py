@@ -16,58 +16,16 @@ another route). Of several calls a -> b, a hop is ruled out only when every one 
 """
 from __future__ import annotations
 
-import json
-import re
-
+from vmxref.conditions import TERM, implied
+from vmxref.queries import callsite
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import Edge, graph
 
 _TRUE = frozenset({"true", "1", "TRUE"})
 _FALSE = frozenset({"false", "0", "NULL", "FALSE", "nullptr"})
-_TERM = re.compile(r"[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*")
 _ARG_EDGES = frozenset({"direct", "static-call", "pointer"})
 
 Known = dict  # term (in one function's names) -> (value, the edge that fixed it)
-
-
-def implied(cond: str, branch: bool) -> list[tuple[str, bool]]:
-    """What a branch taken says of the names in its condition: (term, value) pairs.
-    `(!a->b && c)` taken: a->b false, c true; its else: nothing (either may be false)."""
-    body = cond.replace(" ", "")
-    while body.startswith("(") and body.endswith(")") and _balanced(body[1:-1]):
-        body = body[1:-1]
-    if "&&" in body:
-        parts, op = body.split("&&"), "&&"
-    elif "||" in body:
-        parts, op = body.split("||"), "||"
-    else:
-        parts, op = [body], ""
-    if len(parts) > 1 and (op == "&&") != branch:
-        return []  # an && not taken / an || taken: one of them, unknown which
-    out = []
-    for p in parts:
-        neg = 0
-        p = p.strip()
-        while p and (p[0] in "!(" or p.endswith(")")):
-            if p[0] == "!":
-                neg += 1
-                p = p[1:]
-            elif p[0] == "(" and p.endswith(")"):
-                p = p[1:-1]
-            else:
-                p = p.strip("()")
-        if _TERM.fullmatch(p):
-            out.append((p, branch != bool(neg % 2)))
-    return out
-
-
-def _balanced(s: str) -> bool:
-    depth = 0
-    for ch in s:
-        depth += (ch == "(") - (ch == ")")
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 def conditions_at(sc: Scope, blob_id: int, func: str, line: int, col: int) -> list[tuple[str, bool]]:
@@ -94,35 +52,13 @@ def _contradicts(known: Known, conds: list[tuple[str, bool]]):
     return None
 
 
-def _args(sc: Scope, e: Edge) -> list[str]:
-    memo = sc.memo("guards_args")
-    key = (e.blob_id, e.caller, e.line, e.col)
-    if key not in memo:
-        r = sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND func = ? AND line = ? "
-                            "AND col = ?", key).fetchone()
-        memo[key] = json.loads(r[0]) if r and r[0] else []
-    return memo[key]
-
-
 def _member_values(sc: Scope, e: Edge, local: str) -> list[tuple[str, str]]:
-    """(member chain, value text) assigned to members of `local` in the caller before the
-    call (a member assigned two different values is left out)."""
-    memo = sc.memo("guards_members")
-    key = (e.blob_id, e.caller, e.line, local)
-    if key not in memo:
-        seen: dict[str, set[str]] = {}
-        for chain, value in sc.conn.execute(
-                "SELECT chain, value FROM assign WHERE blob_id = ? AND func = ? AND line <= ? "
-                "AND chain LIKE ? AND kind IN ('assign', 'init', 'designated')",
-                (e.blob_id, e.caller, e.line, f'["v:{local}",%')):
-            try:
-                parts = json.loads(chain)[1:]
-            except ValueError:
-                continue
-            if parts and all(isinstance(p, str) and p.isidentifier() for p in parts):
-                seen.setdefault(".".join(parts), set()).add((value or "").strip())
-        memo[key] = [(m, next(iter(v))) for m, v in seen.items() if len(v) == 1]
-    return memo[key]
+    """(member path, value text) assigned to members of `local` before the call (a member
+    assigned two different values is left out)."""
+    seen: dict[str, set[str]] = {}
+    for member, value in callsite.member_assigns(sc, e, local):
+        seen.setdefault(member, set()).add(value)
+    return [(m, next(iter(v))) for m, v in seen.items() if len(v) == 1]
 
 
 def _value(text: str, known: Known, fixed: tuple[str, str]):
@@ -142,7 +78,7 @@ def _passed(sc: Scope, e: Edge, callee: str, known: Known) -> Known:
     params = graph(sc).params(callee)
     fixed = (e.caller, callee)
     out: Known = {}
-    for j, arg in enumerate(_args(sc, e)):
+    for j, arg in enumerate(callsite.args(sc, e)):
         p = params[j] if j < len(params) else ""
         if not p:
             continue
@@ -150,7 +86,7 @@ def _passed(sc: Scope, e: Edge, callee: str, known: Known) -> Known:
         v = _value(a, known, fixed)
         if v is not None:
             out[p] = v
-        if _TERM.fullmatch(a):
+        if TERM.fullmatch(a):
             for k, kv in known.items():  # its members' values: p->x
                 rest = (k[len(a) + 2:] if k.startswith(a + "->")
                         else k[len(a) + 1:] if k.startswith(a + ".") else "")
@@ -185,13 +121,23 @@ def _walk(sc: Scope, hops: list[tuple[str, str, list[Edge]]]):
             return
 
 
+def _walked(sc: Scope, hops: list[tuple[str, str, list[Edge]]]) -> list[tuple]:
+    """_walk's steps, memoised per path (the feasibility check and the hops shown both ask)."""
+    memo = sc.memo("guards_walk")
+    key = tuple((a, b, tuple((e.blob_id, e.line, e.col, e.kind) for e in calls))
+                for a, b, calls in hops)
+    if key not in memo:
+        memo[key] = list(_walk(sc, hops))
+    return memo[key]
+
+
 def clash(sc: Scope, hops: list[tuple[str, str, list[Edge]]],
           end: tuple[int, int, int] | None = None) -> set[tuple[str, str]]:
     """The edge whose passed value a later branch contradicts (see module docstring), or an
     empty set. `hops`: (a, b, the calls a -> b) along the path; `end`: (blob, line, col) of
     the site the path ends at, in its last function."""
     known: Known = {}
-    for ok, bad, known in _walk(sc, hops):
+    for ok, bad, known in _walked(sc, hops):
         if not ok:
             return {bad} if bad else set()
     if end is not None and known and hops:
@@ -204,5 +150,5 @@ def clash(sc: Scope, hops: list[tuple[str, str, list[Edge]]],
 def usable(sc: Scope, hops: list[tuple[str, str, list[Edge]]]) -> list[list[Edge]]:
     """Per hop, the calls no known value rules out (all of them past a hop that has none):
     of parallel calls a -> b, the ones a path shown can go through."""
-    out = [ok for ok, _bad, _k in _walk(sc, hops)]
+    out = [ok for ok, _bad, _k in _walked(sc, hops)]
     return out + [calls for _a, _b, calls in hops[len(out):]]

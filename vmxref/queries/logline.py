@@ -141,9 +141,7 @@ def _near_misses(sc: Scope, cands: list[tuple], matched: set[int]) -> list[Site]
     near = [c for c in cands if c[5] >= NEAR_WORDS and c[6] >= 3 and c[1] not in matched]
     near.sort(key=lambda c: -c[5] ** 2 * min(1.0, c[6] / NEAR_FULL_WORDS))
     for _, rowid, cid, path, bid, frac, nkeys in near[:10]:
-        line_, col, func, callee, fmt, args = sc.conn.execute(
-            "SELECT line, col, func, callee, fmt, args FROM logcall WHERE rowid = ?",
-            (rowid,)).fetchone()
+        line_, col, func, callee, fmt, args = _logcall(sc, rowid)
         site = sc.site("logline", cid, path, bid, line_, col, func, callee,
                        score=round(NEAR_SCORE * frac ** 2 * min(1.0, nkeys / NEAR_FULL_WORDS), 3),
                        mode="near", format=fmt, prefix="",
@@ -164,11 +162,16 @@ def _variants(clean: str, modules: tuple[str, ...]) -> list[tuple[str, bool]]:
     return out
 
 
+def _logcall(sc: Scope, rowid: int) -> tuple:
+    """(line, col, func, callee, fmt, args) of a logging call."""
+    return sc.conn.execute("SELECT line, col, func, callee, fmt, args FROM logcall WHERE "
+                           "rowid = ?", (rowid,)).fetchone()
+
+
 def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: str,
                 prefixes: "_Prefixes", variants: list[tuple[str, bool]]) -> Site | None:
     """Match one logging call against the line variants; its best result or None."""
-    line_, col, func, callee, fmt, args = sc.conn.execute(
-        "SELECT line, col, func, callee, fmt, args FROM logcall WHERE rowid = ?", (rowid,)).fetchone()
+    line_, col, func, callee, fmt, args = _logcall(sc, rowid)
     best = None
     for text, stripped in variants:
         owns = {fmt, _OWN_PREFIX.sub("", fmt)} if stripped else {fmt}
@@ -342,7 +345,7 @@ def _format_uses(text: str) -> list[tuple[str, str]]:
             if callee is None:
                 continue
             lits = re.findall(_LIT, m.group(1))
-            lit = "".join(logfmt_unescape(s[1:-1]) for s in lits)
+            lit = "".join(logfmt.unescape_c(s[1:-1]) for s in lits)
             if (callee, lit) not in out:
                 out.append((callee, lit))
     return out
@@ -363,9 +366,6 @@ def _enclosing_call(body: str, pos: int) -> str | None:
     return None
 
 
-logfmt_unescape = logfmt.unescape_c  # (C escapes of a literal's body)
-
-
 def _expand_pr_fmt(text: str, module: str | None = None) -> str:
     """`(fmt) KBUILD_MODNAME ": " fmt` -> "kvm_intel: " (or "%s: " with no known module)."""
     body = text.split(")", 1)[1] if text.startswith("(") else text
@@ -375,7 +375,7 @@ def _expand_pr_fmt(text: str, module: str | None = None) -> str:
         if mod:
             out.append(module.replace("%", "%%") if module else "%s")
         elif lit:
-            out.append(logfmt_unescape(lit))
+            out.append(logfmt.unescape_c(lit))
         else:
             break
     return "".join(out)

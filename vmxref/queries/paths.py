@@ -14,6 +14,7 @@ import re
 
 from vmxref.errors import VmxrefError
 from vmxref.model import Hop, Site
+from vmxref.queries import callsite
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import Edge, _profile_section, graph
 from vmxref.queries.requests import deferred_into
@@ -278,17 +279,14 @@ _RANGE = re.compile(r"\bcase\s+([A-Za-z_]\w*)\s*\.\.\.\s*([A-Za-z_]\w*)\s*:")
 
 
 def _range_label(sc: Scope, e: Edge, value: str) -> str:
-    """Of the `case A ... B:` labels stacked above a call, the one whose ends share the
-    longest prefix with `value` (names, not numbers, are known), as `case A ... B`."""
+    """Of the `case A ... B:` labels stacked above a call (the lines of labels only, as in
+    _case_values), the one whose ends share the longest prefix with `value` (names, not
+    numbers, are known), as `case A ... B`."""
     lines = sc.store.lines(e.blob_id)
     best, score = "", 0
-    i = e.line - 1
-    while i > 0 and i > e.line - 40:
-        text = lines[i - 1] if i - 1 < len(lines) else ""
-        if "case" not in text and "default" not in text and text.strip():
-            if i < e.line - 1:
-                break  # (above the labels)
-        for m in _RANGE.finditer(text):
+    i = e.line - 1  # (1-based: the line above the call)
+    while 0 < i <= len(lines) and e.line - i < 40 and _ONLY_LABELS.fullmatch(lines[i - 1]):
+        for m in _RANGE.finditer(lines[i - 1]):
             n = max(len(os.path.commonprefix([value, m.group(1)])),
                     len(os.path.commonprefix([value, m.group(2)])))
             if n > score:
@@ -488,12 +486,15 @@ def _bool_clash(sc: Scope, dg: Digraph, nodes: list[str],
 
 def _bool_hops(sc: Scope, dg: Digraph, nodes: list[str]) -> list[tuple[str, str, list[Edge]]]:
     """(a, b, every call a -> b of the path edge's kind) for each hop of a path."""
-    g = graph(sc)
+    g, memo = graph(sc), sc.memo("_bool_hops")
     hops = []
     for a, b in zip(nodes, nodes[1:]):
         e = dg.edge(a, b)
-        calls = [x for x in g.into(b) if x.caller == a and x.kind == e.kind and x.origin is None]
-        hops.append((a, b, calls or [e]))
+        key = (a, b, e.kind)
+        if key not in memo:
+            memo[key] = [x for x in g.into(b)
+                         if x.caller == a and x.kind == e.kind and x.origin is None]
+        hops.append((a, b, memo[key] or [e]))
     return hops
 
 
@@ -604,19 +605,11 @@ def _passed_constants(sc: Scope, e: Edge, prefixes: list[str]) -> frozenset[str]
     memo = sc.memo("_passed_constants")
     key = (e.blob_id, e.caller, e.line, e.col)
     if key not in memo:
-        r = sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND func = ? AND line = ? "
-                            "AND col = ?", (e.blob_id, e.caller, e.line, e.col)).fetchone()
-        args = json.loads(r[0]) if r else []
+        args = callsite.args(sc, e)
         found = {t for t in _WORD.findall(" ".join(args)) if _family(t, prefixes)}
         for a in args:
             m = _ADDRESS_OF.fullmatch(a.strip())
-            if m is None:
-                continue
-            for (value,) in sc.conn.execute(
-                    "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND line <= ? AND "
-                    "chain LIKE ? AND kind IN ('assign', 'init', 'designated')",
-                    (e.blob_id, e.caller, e.line, f'["v:{m.group(1)}",%')):
-                v = (value or "").strip()
+            for _member, v in callsite.member_assigns(sc, e, m.group(1)) if m else ():
                 if _family(v, prefixes) and _WORD.fullmatch(v):
                     found.add(v)
         memo[key] = frozenset(found)

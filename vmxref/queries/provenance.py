@@ -13,7 +13,7 @@ import re
 
 from vmxref.errors import VmxrefError
 from vmxref.model import Site
-from vmxref.queries import contexts, lang
+from vmxref.queries import callsite, contexts, lang
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import graph
 from vmxref.queries.types import parse_chain, resolver
@@ -182,7 +182,7 @@ class _Walk:
                             "t.line, t.col, t.value")
         if want:
             cx = contexts.contexts(self.sc)
-            rows = [r for r in rows if cx.of_file(r[1]) & cx.of_line(r[2], r[3]) & want] or rows
+            rows = [r for r in rows if cx.at(r[2], r[3], r[1]) & want] or rows
         out = self._more(len(rows), FANOUT, f"return of {func}()")
         for cid, path, bid, line, col, value in rows[:FANOUT]:
             s = self.sc.site("provenance", cid, path, bid, line, col, func, func, op="return",
@@ -196,8 +196,7 @@ class _Walk:
         cx = contexts.contexts(self.sc)
         if cx is None or call is None:
             return frozenset()
-        files = self.sc.files_of(call[0])
-        return (cx.of_file(files[0][1]) if files else cx.all) & cx.of_line(call[0], call[2])
+        return cx.at(call[0], call[2])
 
     def variable(self, site: Site, bid, func: str, name: str, level: int,
                  ctx: dict | None = None) -> list[dict]:
@@ -227,8 +226,7 @@ class _Walk:
             want = self._call_contexts((ctx or {}).get(func))
             if want:  # (the assignments the context of the call into here compiles)
                 cx = contexts.contexts(self.sc)
-                here = cx.of_file(site.file)
-                rows = [r for r in rows if here & cx.of_line(bid, r[0]) & want] or rows
+                rows = [r for r in rows if cx.at(bid, r[0], site.file) & want] or rows
             out = self._more(len(rows), FANOUT, f"local {name}")
             for line, col, op, value, kind in rows[-FANOUT:]:
                 s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,
@@ -263,10 +261,7 @@ class _Walk:
         for e in self.g.into(func):
             if e.kind not in _ARG_EDGES or e.origin is not None:
                 continue
-            r = self.sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND func = ? AND "
-                                     "line = ? AND col = ?", (e.blob_id, e.caller, e.line,
-                                                               e.col)).fetchone()
-            a = json.loads(r[0]) if r and r[0] else []
+            a = callsite.args(self.sc, e)
             if idx < len(a):
                 calls.append((e, a[idx]))
         out = self._more(len(calls), FANOUT, what)

@@ -17,6 +17,7 @@ import json
 import re
 
 from vmxref.model import Site
+from vmxref.queries import callsite
 from vmxref.queries.textcalls import call_args
 from vmxref.queries.base import Scope, marks, split_args
 
@@ -574,9 +575,7 @@ def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None
         if arg is not None and const is not None:
             if e.kind == "macro":
                 continue  # (the macro's arguments are not the function's)
-            r = sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND line = ? AND col = ?",
-                                (e.blob_id, e.line, e.col)).fetchone()
-            a = json.loads(r[0]) if r else []
+            a = callsite.args(sc, e)
             if arg - 1 >= len(a) or not (_has_token(a[arg - 1], const) or a[arg - 1] == const):
                 continue
         out.append(sc.site("call", e.cid, e.path, e.blob_id, e.line, e.col, e.caller, func,

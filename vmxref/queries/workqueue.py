@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 
+from vmxref.queries.edges import _CAST
 from vmxref.queries.macro_uses import arg_chain
 
 _NOT_QUEUEING = re.compile(r"(?i)(?:^|_)(?:cancel|flush|destroy|init|free|del|pending|busy|drain|"
@@ -66,9 +67,6 @@ def queued_into(g, func: str, registrations) -> list:
     return out
 
 
-_CAST = re.compile(r"^\(\s*[A-Za-z_][\w\s*]*\)\s*")
-
-
 def _shared_context(g, calls: list[tuple], func: str) -> bool:
     """True when the object is handed along with other functions too: a context several
     functions run in (VirtualBox's `vmmR0CallRing3SetJmp(&...CallRing3JmpBufR0,
@@ -76,7 +74,9 @@ def _shared_context(g, calls: list[tuple], func: str) -> bool:
     a jump buffer, whose other uses queue nothing), not a work item set up with one."""
     for *_where, _callee, qargs, _a in calls:
         for a in json.loads(qargs):
-            a = _CAST.sub("", a.strip())  # ((PFNVMMR0SETJMP2)NEMR0RunGuestCode)
+            a = a.strip()
+            cast = _CAST.match(a)  # ((PFNVMMR0SETJMP2)NEMR0RunGuestCode)
+            a = a[cast.end():] if cast else a
             if a != func and a.isidentifier() and g.is_function(a):
                 return True
     return False
