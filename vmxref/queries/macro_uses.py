@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from vmxref.queries.base import Scope
+from vmxref.queries.base import Scope, in_chunks
 from vmxref.queries.types import parse_chain
 
 
@@ -50,9 +50,14 @@ def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
                            "t.callee, t.line, t.col, t.func, t.args")
     else:  # the argument-assigning rows of the macros called there
         by_macro = {}
-        for r in sc.rows_in("assign", "t.func", sorted({c[3] for c in calls}),
-                            "t.field = '' AND t.chain LIKE '[\"a:%'", (), cols):
-            by_macro.setdefault(r[5], []).append(r)
+        called = sorted({c[3] for c in calls})
+        # (looked up in the files defining those macros: the (blob, func) key drives)
+        blobs = sorted({r[2] for r in sc.rows_in("sym", "t.name", called, "t.kind = 'macro'",
+                                                  (), "1")})
+        for chunk, ms in in_chunks(blobs):
+            for r in sc.rows_in("assign", "t.func", called, f"t.blob_id IN ({ms}) AND "
+                                "+t.field = '' AND t.chain LIKE '[\"a:%'", tuple(chunk), cols):
+                by_macro.setdefault(r[5], []).append(r)
     used = {c[3] for c in calls if c[3] in by_macro}
     sites = {(c[2], c[4], c[5], c[6]) for c in calls if c[3] in by_macro}
     out = [r for r in at_macro_uses(sc, [x for m in sorted(used) for x in by_macro[m]], sites)

@@ -127,16 +127,18 @@ def _read_only_positions(sc: Scope, callee: str) -> tuple[int, ...]:
     return ()
 
 
-def fill_sql(sc: Scope) -> tuple[str, tuple]:
-    """A condition on assign rows `t` (and its parameters): a whole-object write, or an
-    out-parameter of a call the profile's [writes] fills names (checked in SQL: on all of
-    Linux a member type's out-parameters are thousands of rows)."""
+def fill_sql(sc: Scope) -> list[tuple[str, tuple]]:
+    """Conditions on assign rows `t` (with their parameters), one per row kind so that each
+    statement looks up (field, kind) in the index: a whole-object write, or an out-parameter
+    of a call the profile's [writes] fills names (checked in SQL: on all of Linux a member
+    type's out-parameters are thousands of rows, and a local named `p` has 19 k writes)."""
+    parts = [("t.kind = 'whole-object'", ())]
     names = sorted(_fills_table(sc))
-    if not names:
-        return "t.kind = 'whole-object'", ()
-    ranges = " OR ".join("(t.value >= ? AND t.value < ?)" for _ in names)
-    return (f"(t.kind = 'whole-object' OR (t.kind = 'out-param' AND ({ranges})))",
-            tuple(x for n in names for x in (n + "(", n + ")")))
+    if names:
+        ranges = " OR ".join("(t.value >= ? AND t.value < ?)" for _ in names)
+        parts.append((f"t.kind = 'out-param' AND ({ranges})",
+                      tuple(x for n in names for x in (n + "(", n + ")"))))
+    return parts
 
 
 def _fills_table(sc: Scope) -> dict:

@@ -206,21 +206,21 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     outside = by_kind.get("global", set()) | by_kind.get("extern", set()) | by_kind.get("param", set())
     names = outside | by_kind.get("local", set())
     out: list[tuple] = []
-    kind_sql, kind_args = fill_sql(sc)
-    pre = (f"{kind_sql} AND (t.vtype IN ({marks(len(types))}) "
-           f"OR t.field IN ({marks(len(outside))}))")  # (in SQL: most rows go before the join)
-    for row in sc.rows_in("assign", "t.field", names, pre,
-                          (*kind_args, *types, *sorted(outside)), f"{cols}, t.vtype"):
-        if row[10] == "out-param" and not fills(sc, row[8], row[9]):
-            continue  # (an address handed to a call that does not overwrite the object)
-        field, chain, dtype = row[6], row[7], row[-1]
-        if dtype is not None and not chain.startswith(f'["v:{field}"'):
-            dtype = None  # a member write: `field` names no variable of its own there
-        if (dtype in tset) if dtype is not None else (field in outside):
-            out.append(row[:-1])
-    out += [r for r in sc.rows_in("assign", "t.field", by_kind.get("field", set()),
-                                  f"{kind_sql} AND t.chain LIKE '%,%'", kind_args, cols)
-            if r[10] == "whole-object" or fills(sc, r[8], r[9])]
+    for kind_sql, kind_args in fill_sql(sc):
+        pre = (f"{kind_sql} AND (t.vtype IN ({marks(len(types))}) "
+               f"OR t.field IN ({marks(len(outside))}))")  # (in SQL: most rows go before the join)
+        for row in sc.rows_in("assign", "t.field", names, pre,
+                              (*kind_args, *types, *sorted(outside)), f"{cols}, t.vtype"):
+            if row[10] == "out-param" and not fills(sc, row[8], row[9]):
+                continue  # (an address handed to a call that does not overwrite the object)
+            field, chain, dtype = row[6], row[7], row[-1]
+            if dtype is not None and not chain.startswith(f'["v:{field}"'):
+                dtype = None  # a member write: `field` names no variable of its own there
+            if (dtype in tset) if dtype is not None else (field in outside):
+                out.append(row[:-1])
+        out += [r for r in sc.rows_in("assign", "t.field", by_kind.get("field", set()),
+                                      f"{kind_sql} AND t.chain LIKE '%,%'", kind_args, cols)
+                if r[10] == "whole-object" or fills(sc, r[8], r[9])]
     return list(dict.fromkeys(out))
 
 
