@@ -450,12 +450,18 @@ def _paths(lq, query: str) -> tuple[int, list[list[str]]]:
     # two calls, one passing true and one false: either branch is reachable
     ("qa_either", "qa_sync_tsc", True),
     ("qa_either", "qa_adjust_tsc", True),
+    # a call after `a && b->c &&` in a condition runs only when they hold (short circuit);
+    # one before them runs whatever they are
+    ("qa_guest_saved", "qa_msr_saved", False),
+    ("qa_host_saved", "qa_msr_saved", True),
+    ("qa_guest_saved", "qa_msr_first", True),
 ])
 def test_path_follows_a_flag_passed_down_into_a_struct(lq, src, dst, possible):
     code, paths = _paths(lq, f"path {src} -> {dst}")
     assert (code == 0 and bool(paths)) == possible, paths
     if possible:
-        assert paths[0][:2] == [src, "__qa_set_msr"] and paths[0][-1] == dst
+        assert paths[0][0] == src and paths[0][1] in ("__qa_set_msr", "qa_set_msr_saved")
+        assert paths[0][-1] == dst
 
 
 def test_flag_guards_do_not_hide_callers(lq):
@@ -477,6 +483,18 @@ def test_flag_guards_do_not_hide_callers(lq):
 def test_guard_conditions_implied(cond, branch, implied):
     from vmxref.queries.guards import implied as imp
     assert imp(cond, branch) == implied
+
+
+@pytest.mark.parametrize("cond, held", [
+    ("(host && !x && f(msr))", [("!x && f(msr))", "(host)"), ("f(msr))", "(host&&!x)")]),
+    ("(f(y) && g(x))", []),  # (nothing plain before the call)
+    ("(a && b || f())", []),  # (f runs when a && b fails)
+    ("((a) && f(b[1]) && c)", [("f(b[1]) && c)", "((a))")]),  # (no call after c)
+    ("(a && b)", []),
+])
+def test_short_circuit_spans(cond, held):
+    from vmxref.conditions import short_circuits
+    assert [(cond[o:], c) for o, c in short_circuits(cond)] == held
 
 
 def test_callees_leave_out_branch_hints(lq):
@@ -578,3 +596,15 @@ def test_paths_pipe_takes_the_longer_route_when_the_short_one_is_ruled_out(lq):
     code, rows, out = lq("path qa_router_host -> qa_runner")
     assert [[h["function"] for h in p] for r in rows for p in r["paths"]] == [
         ["qa_router_host", "qa_router", "qa_mid", "qa_runner"]], out
+
+
+def test_a_path_longer_than_the_default_bound_is_found_up_to_twelve_calls(lq):
+    """`path A -> B` without `max`: none within 8 calls -> the shortest up to 12; past that
+    the empty answer says how far it looked and how to look further."""
+    code, rows, _ = lq("path qa_deep_0 -> qa_deep_10")
+    assert code == 0 and [len(p) for r in rows for p in r["paths"]] == [11]
+    r = CliRunner().invoke(cli, ["q", "path qa_deep_0 -> qa_deep_13", "--index", str(lq.index)])
+    assert r.exit_code == 1 and "no call path of at most 12 calls" in r.stderr, r.output
+    assert "`max N`" in r.stderr
+    code, rows, _ = lq("path qa_deep_0 -> qa_deep_13 max 14")
+    assert code == 0 and [len(p) for r in rows for p in r["paths"]] == [14]

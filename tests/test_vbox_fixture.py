@@ -333,3 +333,25 @@ def test_paths_to_a_call_keep_to_its_compilation_context(vbox):
     assert [(r["line"], bool(r["paths"])) for r in rows] == [(8, True)]
     rows = vbox("calls SUPFixGetCpuHzFromGipBySetIndex | paths from gimR3FixHvInitCompleted")
     assert [(r["line"], bool(r["paths"])) for r in rows] == [(10, False), (12, False)]
+
+
+CTXH = "include/VBox/vmm/pdmdevctxfix.h"
+
+
+def test_a_context_pasted_helper_table_is_followed_in_each_context(vbox):
+    """`pDevIns->CTX_SUFF(pHlp)->pfnTimerSetRelative(..)` is pHlpR3 in ring 3 and pHlpR0 in
+    ring 0 (the profile pastes R3 for all): the inline helper calls the ring-0 table's
+    function too (an `extern` table definition), and a path keeps to one context."""
+    got = [(r["file"], r["line"], r["function"], r["edge"])
+           for r in vbox("callers pdmR0CtxDevHlp_TimerSetRelative")]
+    assert got == [(CTXH, 46, "CtxDevHlpTimerSetRelative", "ops-table")]
+    assert {r["symbol"] for r in vbox("callees CtxDevHlpTimerSetRelative")} == {
+        "pdmR0CtxDevHlp_TimerSetRelative", "pdmR3CtxDevHlp_TimerSetRelative"}
+    assert [r["sym_kind"] for r in vbox("def g_pdmR0CtxDevHlp") if r["line"] == 13] == ["global"]
+    r0 = vbox("path apicR0CtxWriteMsr -> TMR0CtxTimerSet")
+    assert [[h["function"] for h in p] for r in r0 for p in r["paths"]] == [
+        ["apicR0CtxWriteMsr", "apicCtxStartTimer", "CtxDevHlpTimerSetRelative",
+         "pdmR0CtxDevHlp_TimerSetRelative", "TMR0CtxTimerSet"]]
+    assert vbox("path apicR0CtxWriteMsr -> TMR3CtxTimerSet") == []  # (ring 0 -> ring-3 table)
+    assert vbox("path apicR3CtxTimerCallback -> TMR0CtxTimerSet") == []
+    assert vbox("path apicR3CtxTimerCallback -> TMR3CtxTimerSet")

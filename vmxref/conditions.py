@@ -64,6 +64,42 @@ def plain_conjuncts(text: str) -> str:
     return f"({'&&'.join(kept)})" if kept else ""
 
 
+def short_circuits(text: str) -> list[tuple[int, str]]:
+    """(offset, conjuncts) for each top-level `&&` of a condition followed by a call: from
+    `offset` (just past the `&&`) to the end, the plain conjuncts before it, as `(A&&B)`,
+    are true (C evaluates `f(x)` in `a && !b && f(x)` only when a and !b hold). Empty when
+    the condition has a top-level `||` (`a && b || f()`)."""
+    lo, hi = 0, len(text)
+    while True:  # the parentheses around all of it
+        a = lo + len(text[lo:hi]) - len(text[lo:hi].lstrip())
+        b = hi - (len(text[lo:hi]) - len(text[lo:hi].rstrip()))
+        if b - a >= 2 and text[a] == "(" and text[b - 1] == ")" and balanced(text[a + 1:b - 1]):
+            lo, hi = a + 1, b - 1
+            continue
+        lo, hi = a, b
+        break
+    out, depth, i, start, parts = [], 0, lo, lo, []
+    while i < hi:
+        ch = text[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0 and text.startswith("||", i):
+            return []
+        elif depth == 0 and text.startswith("&&", i):
+            parts.append(text[start:i])
+            start = i = i + 2
+            kept = ["".join(p.split()) for p in parts if plain(p) and "&&" not in p
+                    and "||" not in p]
+            if kept and "(" in text[i:hi]:
+                out.append((i + len(text[i:hi]) - len(text[i:hi].lstrip()),
+                            f"({'&&'.join(kept)})"))
+            continue
+        i += 1
+    return out
+
+
 def implied(cond: str, branch: bool) -> list[tuple[str, bool]]:
     """What a branch taken says of the names in a plain condition: (term, value) pairs.
     `(!a->b && c)` taken: a->b false, c true; its else: nothing (either may be false)."""

@@ -598,7 +598,8 @@ def _declaration(cx: _Ctx, n) -> None:
             cx.f.syms.append((name, "prototype", line, col, line, "", base, 0, 1 if static else 0,
                               cx.text(n, 200)))
             continue
-        kind = "local" if func else ("extern" if extern else "global")
+        # (`extern const T x = { ... };` defines x: VirtualBox's DECLEXPORT helper tables)
+        kind = "local" if func else ("extern" if extern and value is None else "global")
         cx.f.syms.append((name, kind, line, col, line, func, base + _stars(inner), 0,
                           1 if static else 0, None))
         if value is not None:

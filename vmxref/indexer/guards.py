@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 
-from vmxref.conditions import plain, plain_conjuncts
+from vmxref.conditions import plain, plain_conjuncts, short_circuits
 
 _EXITS = frozenset({"return_statement", "goto_statement", "break_statement",
                     "continue_statement"})
@@ -31,6 +31,9 @@ def branches(cx, conds) -> None:
         if not func:
             continue
         text = cx._norms[a:b]
+        if "&&" in text:  # a call after `a &&` runs only when a holds
+            for off, held in short_circuits(text):
+                out.append((*_at(cx, a + off), *_end(cx, c), func, held, 1))
         whole = plain(text)
         cond = ("".join(text.split()) if whole
                 else plain_conjuncts(text) if "&&" in text else "")  # (scan only an &&)
@@ -53,7 +56,11 @@ def branches(cx, conds) -> None:
 
 def _end(cx, node) -> tuple[int, int]:
     """1-based (line, column) of a node's end."""
-    b = node.end_byte
+    return _at(cx, node.end_byte)
+
+
+def _at(cx, b: int) -> tuple[int, int]:
+    """1-based (line, column) of a byte offset."""
     nl = cx.newlines()
     line = bisect.bisect_left(nl, b)
     return line, b - nl[line - 1]

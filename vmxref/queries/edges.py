@@ -23,6 +23,7 @@ import json
 
 from vmxref.model import EDGE_KINDS, Record
 from vmxref.queries.base import Scope
+from vmxref.queries.twins import twin_chains
 from vmxref.queries.types import parse_chain, resolver
 
 
@@ -382,20 +383,37 @@ class Graph:
             for cid, path, bid, line, col, caller, kind, recv in rows:
                 c2 = (self.types.container(bid, caller, [*chains[recv], slot])
                       if kind == "member" else None)
-                out.append((cid, path, bid, line, col, caller, kind, c2))
+                out.append((cid, path, bid, line, col, caller, kind, c2, ""))
+                if kind == "member":  # (the same call in another context: CTX_SUFF(pHlp))
+                    for c3, note in self._twins(bid, caller, line, [*chains[recv], slot]):
+                        if c3 != c2:
+                            out.append((cid, path, bid, line, col, caller, kind, c3, note))
             self._slot_sites[slot] = out
         return self._slot_sites[slot]
+
+    def _twins(self, bid: int, func: str, line: int, chain: list[str]) -> list[tuple[str, str]]:
+        """(container of the chain's last member, note) in each other compilation context
+        where the chain's members are pasted per context (twins.py)."""
+        out = []
+        for _code, twin, note in twin_chains(self.sc, bid, line, chain):
+            c = self.types.container(bid, func, twin)
+            if c is not None:
+                out.append((c, note))
+        return out
 
     def _calls_through(self, slot: str, cont: str | None, func: str, where: str) -> list[Edge]:
         sc, out = self.sc, []
         bound = (cont, where.rpartition(":")[0]) if cont else None
-        for cid, path, bid, line, col, caller, kind, c2 in self._slot_calls(slot):
+        for cid, path, bid, line, col, caller, kind, c2, note in self._slot_calls(slot):
             if kind == "member" and cont is not None and c2 is not None and c2 != cont:
                 continue
+            if note and cont is None:
+                continue  # (the twin of a member call: only where it resolves to `cont`)
             label = f"{cont}.{slot}" if cont else slot
             ek = "ops-table" if kind == "member" else "pointer"
-            out.append(Edge(cid, path, bid, line, col, caller, func, ek, f"{label} (bound at {where})",
-                            bound=bound))
+            twin = f"; {note}" if note else ""
+            out.append(Edge(cid, path, bid, line, col, caller, func, ek,
+                            f"{label} (bound at {where}{twin})", bound=bound))
         for cid, path, bid, fn, chain_t in sc.rows(
                 "assign", "t.value >= ? AND t.value < ? AND t.kind IN ('init', 'assign')",
                 (f"{slot}[", f"{slot}\\"),  # values starting `slot[` (an index range, not LIKE)
@@ -528,7 +546,7 @@ class Graph:
             cont = self.types.container(abid, callee, chain)
             if cont is None:
                 continue  # (an unresolved member: every `->slot(` of the corpus would match)
-            for cid, path, bid, line, col, caller, kind, c2 in self._slot_calls(slot):
+            for cid, path, bid, line, col, caller, kind, c2, _note in self._slot_calls(slot):
                 if kind != "member" or c2 != cont:
                     continue  # a stored callback runs where that very member is called
                 out.append((cid, path, bid, line, col, caller,
@@ -567,13 +585,19 @@ class Graph:
                     out.append(Edge(cid, path, bid, line, col, func, target, "static-call",
                                     f"static_call({callee}) -> {c}.{slot}"))
             else:
-                cont = None
+                cont, twins = None, []
                 if kind == "member":
-                    cont = self.types.container(bid, func, list(parse_chain(recv)) + [callee])
+                    chain = [*parse_chain(recv), callee]
+                    cont = self.types.container(bid, func, chain)
+                    twins = [t for t in self._twins(bid, func, line, chain) if t[0] != cont]
                 for target, c in self.functions_in_slot(callee, cont):
                     out.append(Edge(cid, path, bid, line, col, func, target,
                                     "ops-table" if kind == "member" else "pointer", f"{c}.{callee}"
                                     if kind == "member" else callee))
+                for c3, note in twins:  # (the same call compiled for another context)
+                    for target, c in self.functions_in_slot(callee, c3):
+                        out.append(Edge(cid, path, bid, line, col, func, target, "ops-table",
+                                        f"{c}.{callee} ({note})"))
         return _dedup(out)
 
     def _local_targets(self, bid: int, func: str, var: str) -> list[tuple[str, str]]:

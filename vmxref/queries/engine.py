@@ -116,6 +116,10 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
             return (f"vmxref: {name} is not defined in the indexed files of {sc.label()} (it is "
                     f"used {many}: `vmxref refs {name}`)")
     if not sites and not as_json:  # (stdout stays empty, exit code 1: said for a reader)
+        if words[0] == "path" and "max" not in words:
+            from vmxref.queries.paths import MAX_RETRY_LEN
+            return (f"vmxref: no call path of at most {MAX_RETRY_LEN} calls for "
+                    f"`{' '.join(words)}` in {sc.label()} (`max N` looks for longer ones)")
         return f"vmxref: no results for `{' '.join(words)}` in {sc.label()}"
     return None
 
