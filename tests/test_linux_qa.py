@@ -608,3 +608,23 @@ def test_a_path_longer_than_the_default_bound_is_found_up_to_twelve_calls(lq):
     assert "`max N`" in r.stderr
     code, rows, _ = lq("path qa_deep_0 -> qa_deep_13 max 14")
     assert code == 0 and [len(p) for r in rows for p in r["paths"]] == [14]
+
+
+@pytest.mark.parametrize("name, line, via", [
+    ("qa_x86_tick", 5, "QA_X86_OP(func) DEFINE_STATIC_CALL_NULL(qa_x86_##func,"),
+    ("qa_x86_set_timer", 6, "QA_X86_OP_OPTIONAL = QA_X86_OP(func)"),
+    ("qa_x86_first_op", 4, "QA_X86_OP(func)"),  # (a first use the parser reads as a type)
+])
+def test_def_of_a_name_made_by_an_x_macro(lq, name, line, via):
+    """No declaration spells `qa_x86_tick`: the operations list's QA_X86_OP(tick), with the
+    includer's `#define QA_X86_OP(func) ...(qa_x86_##func, ...)`, makes it."""
+    code, rows, out = lq(f"def {name}")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["sym_kind"]) for r in rows] == [
+        ("arch/x86/include/asm/kvm-qa-ops.h", line, "pasted")]
+    assert rows[0]["via"].startswith(via) and "arch/x86/kvm/qa_ops.c:10" in rows[0]["via"]
+
+
+def test_def_of_a_pasted_name_nothing_makes_is_unknown(lq):
+    code, rows, out = lq("def qa_x86_unlisted")
+    assert code == 2 and rows == [] and "no symbol 'qa_x86_unlisted'" in out

@@ -43,6 +43,8 @@ def site_line(s: Site) -> str:
         extra.append(f"[{x['edge']}: {x.get('via', '')}{to}]")
     elif s.kind == "ref" and x.get("ref_kind"):
         extra.append(f"[{x['ref_kind']}]")
+    elif s.kind == "def" and x.get("sym_kind") == "pasted":
+        extra.append(f"[pasted by {x.get('via', '')}]")
     elif s.kind == "def" and x.get("sym_kind"):
         extra.append(f"[{x['sym_kind']}]")
     elif s.kind == "logline" and "score" in x:

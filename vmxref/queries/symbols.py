@@ -12,9 +12,17 @@ _RANK = {k: i for i, k in enumerate(DEF_KINDS)}
 def definitions(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> list[Site]:
     """Where `name` is defined or declared (functions and macros first; prototypes after).
 
-    Parameters and locals are returned only when nothing else has that name.
+    Parameters and locals are returned only when nothing else has that name; a name no
+    declaration spells may be made by a macro that pastes it (queries/pasted.py).
     """
-    sc.require(name)
+    from vmxref.errors import UnknownSymbol
+    try:
+        sc.require(name)
+    except UnknownSymbol:
+        pasted = _pasted(sc, name, kinds)
+        if pasted:
+            return pasted
+        raise
     rows = sc.rows("sym", "t.name = ?", (name,), "t.kind, t.line, t.col, t.scope, t.type, t.text, t.flags")
     out = []
     for cid, path, bid, kind, line, col, scope, typ, text, flags in rows:
@@ -32,7 +40,16 @@ def definitions(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> l
     if not kinds:
         globals_ = [s for s in out if s.extra["sym_kind"] not in ("param", "local")]
         out = globals_ or out
+    if not out:
+        return _pasted(sc, name, kinds)
     return sorted(out, key=lambda s: (_RANK.get(s.extra["sym_kind"], 99), s.key()))
+
+
+def _pasted(sc: Scope, name: str, kinds: tuple[str, ...] | None) -> list[Site]:
+    if kinds and "pasted" not in kinds:
+        return []
+    from vmxref.queries.pasted import pasted_definitions
+    return pasted_definitions(sc, name) if name.isidentifier() else []
 
 
 def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> list[Site]:
