@@ -1,0 +1,151 @@
+"""`case` labels along call paths: which `case X:` governs a call (with the labels stacked
+above it and `case A ... B` ranges), the family of a label (the profile's [entry]
+case_prefixes and case_families: `MSR_` and `HV_X64_MSR_` both name MSR indices), and the
+case constants a call passes (also through a member of a local struct whose address it
+passes). Read by the path checks (feasible.py) and shown on the hops of a path."""
+from __future__ import annotations
+
+import os
+import re
+
+from vmxref.queries import callsite
+from vmxref.queries.base import Scope
+from vmxref.queries.edges import Edge, _profile_section
+
+def case_label(sc: Scope, blob_id: int, func: str, line: int, prefixes: list[str]) -> str:
+    """The `case X:` governing a line of a function, when X has one of the profile's
+    prefixes: the nearest case above it whose switch is still open there (a switch that
+    closed before it, or an inner one, governs nothing there)."""
+    values = case_values(sc, blob_id, func, line, prefixes)
+    return f"case {values[0]}" if values else ""
+
+
+ONLY_LABELS = re.compile(r"\s*(?:(?:case\b[^:]*|default\s*):\s*|/\*.*?\*/\s*|//.*)*")
+
+
+def case_values(sc: Scope, blob_id: int, func: str, line: int,
+                 prefixes: list[str]) -> tuple[str, ...]:
+    """The constants of the `case` labels governing a line (see case_label), the nearest
+    first, with the labels stacked above it (`case HV_X64_MSR_REFERENCE_TSC: ... case
+    HV_X64_MSR_TSC_EMULATION_STATUS:` lead to the same code); () when none has a prefix."""
+    if not prefixes:
+        return ()
+    memo = sc.memo("_case_labels")
+    key = (blob_id, func, line)
+    if key not in memo:
+        memo[key] = ()
+        rows = sc.conn.execute(
+            "SELECT value, line FROM kase WHERE blob_id = ? AND func = ? AND line <= ? "
+            "ORDER BY line DESC LIMIT 64", key).fetchall()
+        lines = sc.store.lines(blob_id)
+        for i, (value, kline) in enumerate(rows):
+            if _still_open(lines, kline, line):
+                group, top = [value], kline
+                for value2, kline2 in rows[i + 1:]:  # stacked: only labels in between
+                    if not all(ONLY_LABELS.fullmatch(t) for t in lines[kline2 - 1:top - 1]):
+                        break
+                    group.append(value2)
+                    top = kline2
+                if any(v.startswith(p) for v in group for p in prefixes):
+                    if any("..." in t for t in lines[top - 1:kline]):
+                        group.append("*")  # a range (`case A ... B:`): any value may be in it
+                    memo[key] = tuple(group)
+                break
+    return memo[key]
+
+
+def edge_case(sc: Scope, e: Edge, prefixes: list[str]) -> str:
+    """The case label governing the call of an edge."""
+    return case_label(sc, e.blob_id, e.caller, e.line, prefixes)
+
+
+_NOT_BRACES = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|//.*|/\*.*?\*/')
+
+
+_DEFAULT = re.compile(r"\bdefault\s*:")
+
+
+def _still_open(lines: list[str], case_line: int, line: int) -> bool:
+    """Does the block holding the `case` on `case_line` stay open down to `line`, with no
+    `default:` of that switch in between (the line is under the case)?"""
+    depth = 0
+    for k, text in enumerate(lines[case_line - 1:line - 1]):
+        text = _NOT_BRACES.sub("", text)
+        if k and depth == 0 and _DEFAULT.search(text):
+            return False
+        for ch in text:
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth < 0:
+                    return False
+    return True
+
+
+_RANGE = re.compile(r"\bcase\s+([A-Za-z_]\w*)\s*\.\.\.\s*([A-Za-z_]\w*)\s*:")
+
+
+def range_label(sc: Scope, e: Edge, value: str) -> str:
+    """Of the `case A ... B:` labels stacked above a call (the lines of labels only, as in
+    case_values), the one whose ends share the longest prefix with `value` (names, not
+    numbers, are known), as `case A ... B`."""
+    lines = sc.store.lines(e.blob_id)
+    best, score = "", 0
+    i = e.line - 1  # (1-based: the line above the call)
+    while 0 < i <= len(lines) and e.line - i < 40 and ONLY_LABELS.fullmatch(lines[i - 1]):
+        for m in _RANGE.finditer(lines[i - 1]):
+            n = max(len(os.path.commonprefix([value, m.group(1)])),
+                    len(os.path.commonprefix([value, m.group(2)])))
+            if n > score:
+                best, score = f"case {m.group(1)} ... {m.group(2)}", n
+        i -= 1
+    return best
+
+
+def family(label: str, prefixes: list[str]) -> str:
+    """The profile prefix a case label's constant has (`MSR_` for `case MSR_EFER`)."""
+    value = label[5:] if label.startswith("case ") else label
+    return max((p for p in prefixes if value.startswith(p)), key=len, default="")
+
+
+def families(sc: Scope, prefixes: list[str]):
+    """(label -> its family: the longest case prefix it has, with the profile's [entry]
+    case_families merged (["MSR_", "HV_X64_MSR_"]: both name MSR indices); the families
+    so declared)."""
+    memo = sc.memo("families")
+    if "f" not in memo:
+        groups = _profile_section(sc, "entry").get("case_families", [])
+        merged = {p: group[0] for group in groups for p in group}
+        memo["f"] = (lambda label: merged.get(family(label, prefixes), family(label, prefixes)),
+                     frozenset(group[0] for group in groups))
+    return memo["f"]
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+_ADDRESS_OF = re.compile(r"&\s*([A-Za-z_]\w*)")
+
+
+def passed_constants(sc: Scope, e: Edge, prefixes: list[str]) -> frozenset[str]:
+    """The case-family constants among the arguments of the call at an edge, also set in a
+    member of a local struct whose address it passes (`msr_info.index = MSR_EFER; ...
+    kvm_set_msr_common(vcpu, &msr_info)`) (memoised)."""
+    memo = sc.memo("passed_constants")
+    key = (e.blob_id, e.caller, e.line, e.col)
+    if key not in memo:
+        args = callsite.args(sc, e)
+        found = {t for t in _WORD.findall(" ".join(args)) if family(t, prefixes)}
+        for a in args:
+            m = _ADDRESS_OF.fullmatch(a.strip())
+            for _member, v in callsite.member_assigns(sc, e, m.group(1)) if m else ():
+                if family(v, prefixes) and _WORD.fullmatch(v):
+                    found.add(v)
+        memo[key] = frozenset(found)
+    return memo[key]
+
+
+def case_prefixes(sc: Scope) -> list[str]:
+    """The profile's [entry] case_prefixes (the `case` labels worth naming on a path)."""
+    return _profile_section(sc, "entry").get("case_prefixes", [])

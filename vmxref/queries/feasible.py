@@ -1,0 +1,261 @@
+"""Which call paths can run: the edges a backward search crosses (in_edges), the call
+taken at each hop of a path (chosen_sites: of parallel calls, the one the next hop's case
+label and the boolean guards allow), and the checks that make a path infeasible (infeasible):
+another function table of a struct than the path's first, a case constant contradicted
+further down, a second exclusive group of the profile, a compilation context left, a
+deferred hop not guarded by its request's test, a literal that a branch further down
+contradicts. feasible_path finds the least-weight path none of them rejects."""
+from __future__ import annotations
+
+from vmxref.queries.base import Scope
+from vmxref.queries.cases import (case_prefixes, case_values, edge_case, families,
+                                  passed_constants, range_label)
+from vmxref.queries.edges import Edge, _profile_section, graph
+from vmxref.queries.requests import deferred_into
+from vmxref.queries.shortest import Digraph, NoPath
+
+WEIGHTS = {"direct": 1.0, "static-call": 1.0, "ops-table": 1.0, "pointer": 1.2,
+           "registered": 1.5, "deferred": 2.5, "macro": 1.0, "queued": 2.0}
+
+
+def in_edges(sc: Scope, f: str, at: int, chains: bool = False) -> list[tuple[Edge, float]]:
+    """(edge, weight) of every call into `f` a backward search crosses: call, indirect and
+    deferred edges (a deferred edge — request raised elsewhere, tested here — only for the
+    requests whose test guards `at`, the line of `f` the path goes through)."""
+    out = []
+    for e in graph(sc).into(f) + deferred_into(sc, f, at):
+        if e.origin is not None:  # through a parameter: the path goes through the passing call
+            e = e.origin
+        if not e.caller or e.caller == f:
+            continue
+        out.append((e, WEIGHTS.get(e.kind, 1.0)))
+        if chains and e.kind == "direct":  # called under a request test: its raisers lead
+            # here directly, not through the tester (a chain of requests passes
+            # vcpu_enter_guest twice; only asked for when no path was found without: the
+            # extra edges widen a search a lot)
+            for d in deferred_into(sc, e.caller, e.line):
+                if d.caller != f:
+                    out.append((Edge(d.cid, d.path, d.blob_id, d.line, d.col, d.caller, f,
+                                     "deferred", f"{d.via}, tested in {e.caller} at "
+                                     f"{e.path}:{e.line}"), WEIGHTS["deferred"]))
+    return out
+
+
+def chosen_sites(sc: Scope, dg: Digraph, nodes: list[str], last: str,
+                  prefixes: list[str]) -> list[tuple[Edge, str]]:
+    """(call, its case label) for each hop of a path: of parallel calls a -> b, the one the
+    case label further down the path allows (call_site); `last` is the case of the path's
+    end. The feasibility check and the hops shown use the same choice."""
+    from vmxref.queries import guards
+    usable = guards.usable(sc, bool_hops(sc, dg, nodes))  # (not ruled out by a constant)
+    chosen: list[tuple[Edge, str]] = []
+    after = f"case {last}" if last else ""
+    for i, (a, b) in reversed(list(enumerate(zip(nodes, nodes[1:])))):
+        allowed = {(x.blob_id, x.line, x.col) for x in usable[i]}
+        e = dg.edge(a, b)
+        if allowed and (e.blob_id, e.line, e.col) not in allowed:
+            e = usable[i][0]
+        e, case = call_site(sc, e, a, b, after, prefixes, allowed)
+        chosen.append((e, case))
+        after = case or after
+    return chosen[::-1]
+
+
+def call_site(sc: Scope, e: Edge, a: str, b: str, after: str,
+               prefixes: list[str], allowed: set | None = None) -> tuple[Edge, str]:
+    """Of the calls a -> b, the one a path through `after` (the case label of the next call
+    down) can take: vmx_set_msr calls kvm_set_msr_common under `case MSR_EFER` and under
+    `default`; a path that goes on under `case MSR_IA32_TSC` came through the default.
+    Prefers the call under that same case, then one under no case of its family, then the
+    first; returns the call and its case label."""
+    fam = families(sc, prefixes)[0]
+    case = edge_case(sc, e, prefixes)
+    if not after or not case or fam(case) != fam(after) or case == after:
+        return e, case
+    stacked = case_values(sc, e.blob_id, e.caller, e.line, prefixes)
+    if after[5:] in stacked:  # one call under several labels: the one the path goes on with
+        return e, after
+    if "*" in stacked:  # ... or the range it may be in (`case STIMER0_CONFIG ... STIMER3_COUNT`)
+        rng = range_label(sc, e, after[5:])
+        if rng:
+            return e, rng
+    best = None
+    for other in in_edges(sc, b, 0):
+        o = other[0]
+        if o.caller != a or o.kind != e.kind or (allowed and (o.blob_id, o.line, o.col)
+                                                 not in allowed):
+            continue
+        label = edge_case(sc, o, prefixes)
+        if label == after:
+            return o, label
+        if best is None and fam(label) != fam(after):
+            best = (o, label)
+    return best or (e, case)
+
+
+RETRY_PATHS = 20  # simple paths tried when banning clashing edges left none
+
+
+def feasible_path(sc: Scope, dg: Digraph, src: str, dst: str, last: str = "",
+                   end: tuple[int, int, int] | None = None) -> tuple[float, list[str]]:
+    """The least-weight feasible path (see infeasible): one table of each function-table struct
+    (a path from vmx_handle_exit does not go on through svm_x86_ops.set_msr), no constant
+    passed that a `case` further down does not take. NoPath when there is none (an
+    infeasible path is not shown as one)."""
+    banned: set[tuple[str, str]] = set()
+    for _ in range(8):
+        try:
+            cost, nodes = dg.shortest_path(src, dst, banned_edges=banned)
+        except NoPath:
+            break
+        bad = infeasible(sc, dg, nodes, last, end)
+        if not bad:
+            return cost, nodes
+        banned |= bad
+    if banned:  # a banned edge may be right on another route (the edge that fixed a value
+        # a later branch contradicts is the only way out of `src`): the next shortest paths
+        for nodes in limited(dg.shortest_simple_paths(src, dst), RETRY_PATHS):
+            if not infeasible(sc, dg, nodes, last, end):
+                return dg.weight(nodes), nodes
+    raise NoPath(f"{src} -> {dst}")
+
+
+def infeasible(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",
+               end: tuple[int, int, int] | None = None) -> set[tuple[str, str]]:
+    """Edges that make a path infeasible: another table of a struct (_table_clash), a call
+    passing a constant that a `case` further down does not take (_case_clash; `last`: the
+    case of the path's end), or a value a branch further down contradicts (guards.clash;
+    `end`: blob, line and column of the site the path ends at)."""
+    from vmxref.queries import contexts
+    return (_table_clash(sc, dg, nodes) | _case_clash(sc, dg, nodes, last)
+            | _group_clash(sc, dg, nodes) | contexts.clash(sc, dg, nodes, end)
+            | _deferred_clash(sc, dg, nodes) or _bool_clash(sc, dg, nodes, end))
+
+
+def _bool_clash(sc: Scope, dg: Digraph, nodes: list[str],
+                end: tuple[int, int, int] | None) -> set[tuple[str, str]]:
+    """guards.clash over the path's hops, each with every call a -> b of its kind."""
+    from vmxref.queries import guards
+    return guards.clash(sc, bool_hops(sc, dg, nodes), end)
+
+
+def bool_hops(sc: Scope, dg: Digraph, nodes: list[str]) -> list[tuple[str, str, list[Edge]]]:
+    """(a, b, every call a -> b of the path edge's kind) for each hop of a path."""
+    g, memo = graph(sc), sc.memo("bool_hops")
+    hops = []
+    for a, b in zip(nodes, nodes[1:]):
+        e = dg.edge(a, b)
+        key = (a, b, e.kind)
+        if key not in memo:
+            memo[key] = [x for x in g.into(b)
+                         if x.caller == a and x.kind == e.kind and x.origin is None]
+        hops.append((a, b, memo[key] or [e]))
+    return hops
+
+
+def _deferred_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
+    """A deferred hop (a request raised in a, tested in b) followed by a call of b that the
+    test of that request does not guard: the path edges are kept per pair of functions, so
+    a raise of KVM_REQ_CLOCK_UPDATE into vcpu_enter_guest must not go on through the
+    handler of another request there."""
+    for i in range(len(nodes) - 2):
+        a, b, c = nodes[i:i + 3]
+        e = dg.edge(a, b)
+        if e.kind != "deferred" or "tested in" in e.via:
+            continue
+        nxt = dg.edge(b, c)
+        guarded = {(d.caller, d.line, d.via) for d in deferred_into(sc, b, nxt.line)}
+        if (e.caller, e.line, e.via) not in guarded:
+            return {(a, b)}
+    return set()
+
+
+def _group_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
+    """The edge where a path first calls from, or through a table bound in, a file of a
+    second group of the profile's [entry] exclusive_paths (VMX and SVM code: a CPU runs
+    one of them)."""
+    groups = _profile_section(sc, "entry").get("exclusive_paths", [])
+    if not groups:
+        return set()
+    seen = None
+    for a, b in zip(nodes, nodes[1:]):
+        e = dg.edge(a, b)
+        for path in (e.path, e.bound[1] if e.bound else ""):
+            g = next((i for i, prefixes in enumerate(groups)
+                      if any(path.startswith(p) for p in prefixes)), None)
+            if g is None:
+                continue
+            if seen is None:
+                seen = g
+            elif g != seen:
+                return {(a, b)}
+    return set()
+
+
+def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set[tuple[str, str]]:
+    """The value a switch dispatches on, followed along the path per family of case
+    constants: a call that passes a constant (`__kvm_set_msr(vcpu, MSR_IA32_XSS, ...)`) or a
+    hop under `case X` fixes it; a later hop under `case Y` of the same family (`case
+    MSR_IA32_TSC_ADJUST`, or `vmx_set_msr [case MSR_EFER] -> kvm_set_msr_common [case
+    HV_X64_MSR_TSC_EMULATION_STATUS]`) cannot be reached until a call passes another
+    constant of it. The edge that fixed the contradicted value is the clash (the later one
+    may be right on another route)."""
+    prefixes = case_prefixes(sc)
+    if not prefixes:
+        return set()
+    fam, declared = families(sc, prefixes)
+    chosen = chosen_sites(sc, dg, nodes, last, prefixes)
+    edges = [(a, b, e) for (a, b), (e, _l) in zip(zip(nodes, nodes[1:]), chosen)]
+    labels = [label[5:] for _e, label in chosen] + [last]
+    stacked = [set(case_values(sc, e.blob_id, e.caller, e.line, prefixes)) | {lab}
+               for (_a, _b, e), lab in zip(edges, labels)] + [{last}]
+    # family -> (values, the edge that fixed them); a case label fixes the value only for
+    # the families the profile declares one value ([entry] case_families: MSR indices), as
+    # KVM_ names ioctls and the attribute types of their own switches alike
+    current: dict[str, tuple[frozenset[str], tuple[str, str]]] = {}
+    for i, label in enumerate(labels):
+        here = edges[i][:2] if i < len(edges) else None
+        f = fam(label) if label else ""
+        if f and "*" in stacked[i]:  # a case range: any value may pass, none is fixed
+            current.pop(f, None)
+        elif f:
+            group = frozenset(v for v in stacked[i] if v and fam(v) == f)
+            if f in current and not group & current[f][0]:
+                return {current[f][1]}
+            if here is not None and f in declared:
+                current[f] = (group, here)
+        if here is None or edges[i][2].kind not in ("direct", "static-call"):
+            continue
+        passed: dict[str, set[str]] = {}
+        for c in passed_constants(sc, edges[i][2], prefixes):
+            passed.setdefault(fam(c), set()).add(c)
+        for pf, values in passed.items():
+            current[pf] = (frozenset(values), here)
+    return set()
+
+
+def _table_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
+    """Edges of the path through a table of a struct other than the first one it uses (the
+    table that binds the path's first function, if one does, comes first)."""
+    first: dict[str, str] = {}
+    for slot, cont, where in graph(sc).bindings_of(nodes[0]):
+        if cont:
+            first.setdefault(cont, where.rpartition(":")[0])
+    clash = set()
+    for a, b in zip(nodes, nodes[1:]):
+        e: Edge = dg.edge(a, b)
+        if e.bound is None:
+            continue
+        table, where = e.bound
+        if first.setdefault(table, where) != where:
+            clash.add((a, b))
+    return clash
+
+
+def limited(it, n: int) -> list:
+    out = []
+    for x in it:
+        out.append(x)
+        if len(out) >= n:
+            break
+    return out
