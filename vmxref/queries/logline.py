@@ -23,7 +23,7 @@ import re
 
 from vmxref import logfmt
 from vmxref.model import Site
-from vmxref.queries import traceevents
+from vmxref.queries import firing
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import _profile_section
 
@@ -194,7 +194,7 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
     site.extra["args"] = args
     site.extra["_printer"] = prefixes.is_printer(callee) or callee == TRACE_PRINTER
     if callee == TRACE_PRINTER:
-        site.extra["emitted_by"] = traceevents.emitters(
+        site.extra["emitted_by"] = firing.emitters(
             sc, func, bid, line_, json.loads(args or "[]"), site.extra["spans"])
     return site
 
