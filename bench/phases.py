@@ -1,7 +1,7 @@
 """Where a worker's time goes: read, normalise, parse, extract, spool write, compress,
 summed per phase over the files of a set, in this one process (no pool).
 
-    python bench/phases.py SET [--every N] [--top 10] [--profile-extract OUT.prof]
+    python bench/phases.py SET [--every N] [--under DIR] [--top 10] [--profile-extract OUT.prof]
 
 Runs the same steps as vmxref/indexer/worker.py for every N-th file of the set's list, with
 the set's profile (the shipped one, or bench/out/profiles/SET.toml written by
@@ -34,12 +34,13 @@ def set_profile(name: str) -> corpora.Profile:
     return corpora.load(str(path) if path else filesets.SETS[name].corpus.split("@")[0])
 
 
-def run(name: str, every: int, prof_out: Path | None) -> tuple[dict, float, list, int]:
+def run(name: str, every: int, prof_out: Path | None,
+        under: str = "") -> tuple[dict, float, list, int]:
     """Phase totals, raw parse seconds, per-file extract times, files timed."""
     fs = filesets.SETS[name]
     prof = set_profile(name)
     macros = normalize.load_profile(prof.section("macros"))
-    paths = filesets.read_list(name)[::every]
+    paths = [p for p in filesets.read_list(name) if p.startswith(under)][::every]
     tot = dict.fromkeys(PHASES, 0.0)
     raw = 0.0
     per_file = []
@@ -90,11 +91,12 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("set", choices=list(filesets.SETS))
     ap.add_argument("--every", type=int, default=1, help="time every N-th file of the list")
+    ap.add_argument("--under", default="", help="only the files under this directory")
     ap.add_argument("--top", type=int, default=10)
     ap.add_argument("--profile-extract", type=Path, default=None)
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
-    tot, raw, per_file, n = run(a.set, a.every, a.profile_extract)
+    tot, raw, per_file, n = run(a.set, a.every, a.profile_extract, a.under)
     total = sum(tot.values())
     print(f"{a.set}: {n} files (every {a.every}), one process, "
           f"{time.perf_counter() - t0:.1f}s wall")

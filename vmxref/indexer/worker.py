@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
-from vmxref.indexer import extract, ts
+from vmxref.indexer import defines, extract, ts
 
 _MACROS: dict[str, object] = {}
 
@@ -81,6 +81,9 @@ def _work(content: bytes, lang: str) -> tuple[object, str]:
     prof = _MACROS.get("profile")
     dialect = _MACROS.get("dialect", "printf")
     try:
+        facts = defines.scan(content)  # a generated header of numeric #defines: no parse
+        if facts is not None:
+            return facts, "ok"
         text, uses, dropped = (content, [], [])
         if prof is not None:
             from vmxref.indexer import normalize
