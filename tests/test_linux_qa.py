@@ -628,3 +628,24 @@ def test_def_of_a_name_made_by_an_x_macro(lq, name, line, via):
 def test_def_of_a_pasted_name_nothing_makes_is_unknown(lq):
     code, rows, out = lq("def qa_x86_unlisted")
     assert code == 2 and rows == [] and "no symbol 'qa_x86_unlisted'" in out
+
+
+def test_a_hook_stored_in_a_struct_outside_the_corpus_is_no_static_call_target(lq):
+    """`qa_preempt_ops.sched_in = qa_sched_in` (a struct preempt_ops, not indexed) shares the
+    member name of kvm_x86_ops.sched_in: static_call(kvm_x86_sched_in) does not reach it, and
+    nothing in the corpus calling it, it is an entry point (a callback of the kernel)."""
+    _, rows, _ = lq("callees kvm_arch_sched_in")
+    assert {r["symbol"] for r in rows} == {"qa_vmx_sched_in"}
+    _, rows, _ = lq("callers qa_sched_in")
+    assert [(r["function"], r["edge"]) for r in rows] == [("qa_init", "stored")]
+    assert "preempt_ops.sched_in" in rows[0]["via"]
+    _, rows, _ = lq("raises KVM_REQ_GLOBAL_CLOCK_UPDATE | paths")
+    got = [[(h["function"], h.get("entry", "")) for h in p] for r in rows for p in r["paths"]
+           if r["function"] == "qa_vcpu_load"]
+    assert got == [[("qa_sched_in", "callback preempt_ops.sched_in"), ("qa_vcpu_load", "")]]
+
+
+def test_an_empty_reads_answer_says_so(lq):
+    r = CliRunner().invoke(cli, ["q", "reads kvm_x86_ops.sched_in", "--index", str(lq.index)])
+    assert r.exit_code == 1 and r.stdout == ""
+    assert "no results for `reads kvm_x86_ops.sched_in`" in r.stderr

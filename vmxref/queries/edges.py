@@ -128,6 +128,10 @@ class Graph:
                     cont = None
                     if slot.startswith("#"):
                         continue
+                    if len(steps) == 1 and self._outside(bid, fn, chain[0]):  # a struct the
+                        # corpus does not define: `kvm_preempt_ops.sched_in = kvm_sched_in`
+                        outq = self.types.struct_path(bid, fn, chain, outside=True)
+                        cont = outq[-1].rpartition(".")[0] if outq else None
             out.append((slot, cont, f"{path}:{line}"))
         return out
 
@@ -151,10 +155,18 @@ class Graph:
                 qual = self.types.struct_path(bid, fn, chain)
                 if qual and qual[-1].rpartition(".")[0] != container:
                     continue
+                if not qual and len(chain) == 2 and self._outside(bid, fn, chain[0]):
+                    continue  # (`kvm_preempt_ops.sched_in = f`: a struct preempt_ops)
             out.append((v, container or slot))
         if container is not None:
             out += self._positional_in_slot(slot, container)
         return list(dict.fromkeys(out))
+
+    def _outside(self, bid: int, func: str, base: str) -> bool:
+        """Is a chain's base declared with a struct type the corpus does not define?"""
+        t = self.types.base_type(bid, func, base)
+        named = self.types.named_type(t) if t else None
+        return named is not None and not self.types.is_struct(named)
 
     def _positional_in_slot(self, slot: str, container: str) -> list[tuple[str, str]]:
         """Functions stored in `container.slot` by positional initializers of tables
@@ -436,8 +448,10 @@ class Graph:
         return out
 
     def _static_names(self, slot: str, cont: str | None) -> list[str]:
-        names = [p + slot for p, s in self.static_prefixes.items() if cont is None or s == cont]
-        return names
+        """The static-call keys of `cont.slot` (KVM_X86_OP's kvm_x86_ + member). None for a
+        member of a struct outside the corpus: `kvm_preempt_ops.sched_in = kvm_sched_in` (a
+        struct preempt_ops) is no kvm_x86_ops.sched_in."""
+        return [p + slot for p, s in self.static_prefixes.items() if cont is not None and s == cont]
 
     def _passed_as_value(self, func: str) -> list[Edge]:
         """`func` handed to a call as an argument: through a parameter, or registered."""

@@ -107,7 +107,9 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
     words = q.split()
     if len(sites) <= 2 and len(words) >= 2 and words[0] in ("writes", "reads") and "." in words[1] \
             and "|" not in q:
-        return _unknown_receivers(sc, words[0], words[1].rsplit(".", 1)[1])
+        hint = _unknown_receivers(sc, words[0], words[1].rsplit(".", 1)[1])
+        if hint or sites:
+            return hint
     if not sites and q.startswith("def "):
         name = q.split()[1] if len(q.split()) > 1 else ""
         n = len(sc.rows("ref", "t.name = ?", (name,), "1", limit=1000)) if name else 0
