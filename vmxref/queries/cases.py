@@ -54,6 +54,15 @@ def case_values(sc: Scope, blob_id: int, func: str, line: int,
     return memo[key]
 
 
+def own_labels(sc: Scope, blob_id: int, func: str) -> frozenset[str]:
+    """The constants of every `case` label of a function (memoised)."""
+    memo = sc.memo("_own_labels")
+    if (blob_id, func) not in memo:
+        memo[(blob_id, func)] = frozenset(v for (v,) in sc.conn.execute(
+            "SELECT value FROM kase WHERE blob_id = ? AND func = ?", (blob_id, func)))
+    return memo[(blob_id, func)]
+
+
 def edge_case(sc: Scope, e: Edge, prefixes: list[str]) -> str:
     """The case label governing the call of an edge."""
     return case_label(sc, e.blob_id, e.caller, e.line, prefixes)

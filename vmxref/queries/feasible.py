@@ -8,7 +8,7 @@ contradicts. feasible_path finds the least-weight path none of them rejects."""
 from __future__ import annotations
 
 from vmxref.queries.base import Scope
-from vmxref.queries.cases import (case_prefixes, case_values, edge_case, families,
+from vmxref.queries.cases import (case_prefixes, case_values, edge_case, families, own_labels,
                                   passed_constants, range_label)
 from vmxref.queries.edges import Edge, _profile_section, graph
 from vmxref.queries.requests import deferred_into
@@ -216,7 +216,12 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
     for i, label in enumerate(labels):
         here = edges[i][:2] if i < len(edges) else None
         f = fam(label) if label else ""
-        if f and "*" in stacked[i]:  # a case range: any value may pass, none is fixed
+        if f and "*" in stacked[i]:  # a case range: any value may pass, none is fixed...
+            if (f in current and i < len(edges) and not stacked[i] & current[f][0]
+                    and current[f][0] <= own_labels(sc, edges[i][2].blob_id, edges[i][2].caller)):
+                return {current[f][1]}  # ... but one with a case of its own in that switch
+                # (MSR_IA32_XSS has `case MSR_IA32_XSS:` in kvm_set_msr_common: C case values
+                # are distinct, so it never falls into the HV_X64_MSR_* range there)
             current.pop(f, None)
         elif f:
             group = frozenset(v for v in stacked[i] if v and fam(v) == f)
