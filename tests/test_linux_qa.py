@@ -655,3 +655,23 @@ def test_an_empty_reads_answer_says_so(lq):
     r = CliRunner().invoke(cli, ["q", "reads kvm_x86_ops.sched_in", "--index", str(lq.index)])
     assert r.exit_code == 1 and r.stdout == ""
     assert "no results for `reads kvm_x86_ops.sched_in`" in r.stderr
+
+
+def _prov_nodes(nodes, depth=0):
+    for n in nodes:
+        yield depth, n
+        yield from _prov_nodes(n.get("from", []), depth + 1)
+
+
+@pytest.mark.parametrize("target, line, value", [
+    ("qa_master.cycle_now", 16, "qa_read_tsc()"),  # (two hand-ons down: qa_vgettsc)
+    ("qa_master.kernel_ns", 24, "ns"),
+])
+def test_provenance_follows_an_out_parameter_handed_on(lq, target, line, value):
+    """`qa_get_time_and_clockread(&m->kernel_ns, &m->cycle_now)` fills neither itself: it
+    hands the pointers on to qa_do_monotonic_raw, which hands one on to qa_vgettsc."""
+    code, rows, out = lq(f"provenance {target} depth 6")
+    assert code == 0, out
+    found = [(n["line"], n["value"]) for r in rows for _d, n in _prov_nodes(r["from"])
+             if n["file"] == "arch/x86/kvm/qa_prov.c"]
+    assert (line, value) in found, found

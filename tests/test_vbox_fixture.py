@@ -184,10 +184,12 @@ def test_a_path_stays_in_one_compilation_context(vbox):
     rows = vbox("path GIMR3FixMsr -> gimR3FixEnableTscPage")
     assert [h["function"] for h in rows[0]["paths"][0]] == [
         "GIMR3FixMsr", "gimFixWriteMsr", "gimR3FixEnableTscPage"]
-    rows = vbox("path hmR0FixExitWrmsr -> gimFixCommon")
+    rows = vbox("path hmR0FixExitWrmsr -> gimFixWriteMsr")
     assert [(h["function"], h.get("edge")) for h in rows[0]["paths"][0]] == [
-        ("hmR0FixExitWrmsr", "macro"), ("gimFixDoWrmsr", "direct"),
-        ("gimFixWriteMsr", "direct"), ("gimFixCommon", None)]
+        ("hmR0FixExitWrmsr", "macro"), ("gimFixDoWrmsr", "direct"), ("gimFixWriteMsr", None)]
+    # (gimFixDoWrmsr passes MSR_GIM_FIX_REF_TSC, which has a case of its own in the switch
+    # on idMsr: it never gets to the `default:` that calls gimFixCommon)
+    assert vbox("path hmR0FixExitWrmsr -> gimFixCommon") == []
     assert [r["edge"] for r in vbox("callers gimFixDoWrmsr")] == ["macro"]
 
 
@@ -355,3 +357,26 @@ def test_a_context_pasted_helper_table_is_followed_in_each_context(vbox):
     assert vbox("path apicR0CtxWriteMsr -> TMR3CtxTimerSet") == []  # (ring 0 -> ring-3 table)
     assert vbox("path apicR3CtxTimerCallback -> TMR0CtxTimerSet") == []
     assert vbox("path apicR3CtxTimerCallback -> TMR3CtxTimerSet")
+
+
+def test_an_out_parameter_is_filled_in_the_context_of_the_call(vbox):
+    """Ring-0 code gets the TSC offset through TMFixCpuTickCanUseRealTSC(pVCpu, &u): of its
+    `#ifdef IN_RING3 ... #else` writes of *poffRealTsc only the ring-0 one fills it there."""
+    rows = vbox("provenance HMFIXVMCS.u64TscOffset")
+    got = [n["line"] for n in _tree(rows) if n.get("function") == "TMFixCpuTickCanUseRealTSC"]
+    assert got == [22], got
+
+
+@pytest.mark.parametrize("flag, start, reached", [
+    ("VMCPU_FF_FIX_INTERRUPT_APIC", "apicFixTimerCallback", False),  # (passes UPDATE_PENDING)
+    ("VMCPU_FF_FIX_UPDATE_APIC", "apicFixTimerCallback", True),
+    ("VMCPU_FF_FIX_INTERRUPT_APIC", "apicFixInjectExtInt", True),
+])
+def test_a_constant_passed_for_a_switched_parameter_picks_the_case(vbox, flag, start, reached):
+    """apicFixSetInterruptFF switches on its enmType parameter: a call passing
+    PDMFIXAPICIRQ_UPDATE_PENDING does not reach `case PDMFIXAPICIRQ_HARDWARE:` (an enum
+    constant: no profile prefix needed)."""
+    rows = [r for r in vbox(f"raises {flag} | paths from {start}")
+            if r["function"] == "apicFixSetInterruptFF"]
+    assert len(rows) == 1
+    assert bool(rows[0]["paths"]) == reached, rows[0]["paths"]

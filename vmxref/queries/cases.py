@@ -24,16 +24,25 @@ ONLY_LABELS = re.compile(r"\s*(?:(?:case\b[^:]*|default\s*):\s*|/\*.*?\*/\s*|//.
 
 
 def case_values(sc: Scope, blob_id: int, func: str, line: int,
-                 prefixes: list[str]) -> tuple[str, ...]:
+                prefixes: list[str]) -> tuple[str, ...]:
     """The constants of the `case` labels governing a line (see case_label), the nearest
     first, with the labels stacked above it (`case HV_X64_MSR_REFERENCE_TSC: ... case
-    HV_X64_MSR_TSC_EMULATION_STATUS:` lead to the same code); () when none has a prefix."""
+    HV_X64_MSR_TSC_EMULATION_STATUS:` lead to the same code) and `*` for a range among
+    them; () when none has a prefix."""
     if not prefixes:
         return ()
+    group, _top = governing(sc, blob_id, func, line)
+    return group if any(v.startswith(p) for v in group for p in prefixes) else ()
+
+
+def governing(sc: Scope, blob_id: int, func: str, line: int) -> tuple[tuple[str, ...], int]:
+    """(the labels of the nearest `case` whose switch is still open at a line, with the
+    labels stacked above it and `*` for a range; the line of the top label), or ((), 0)
+    (memoised)."""
     memo = sc.memo("_case_labels")
     key = (blob_id, func, line)
     if key not in memo:
-        memo[key] = ()
+        memo[key] = ((), 0)
         rows = sc.conn.execute(
             "SELECT value, line FROM kase WHERE blob_id = ? AND func = ? AND line <= ? "
             "ORDER BY line DESC LIMIT 64", key).fetchall()
@@ -46,10 +55,31 @@ def case_values(sc: Scope, blob_id: int, func: str, line: int,
                         break
                     group.append(value2)
                     top = kline2
-                if any(v.startswith(p) for v in group for p in prefixes):
-                    if any("..." in t for t in lines[top - 1:kline]):
-                        group.append("*")  # a range (`case A ... B:`): any value may be in it
-                    memo[key] = tuple(group)
+                if any("..." in t for t in lines[top - 1:kline]):
+                    group.append("*")  # a range (`case A ... B:`): any value may be in it
+                memo[key] = (tuple(group), top)
+                break
+    return memo[key]
+
+
+_SWITCH = re.compile(r"\bswitch\s*\(\s*([A-Za-z_]\w*)\s*\)")
+
+
+def switch_on(sc: Scope, blob_id: int, case_line: int) -> str:
+    """The variable a `switch (x)` tests, for the switch whose body holds the `case` on
+    `case_line` ('' when it tests an expression, or none is found; memoised)."""
+    memo = sc.memo("_switch_on")
+    key = (blob_id, case_line)
+    if key not in memo:
+        memo[key] = ""
+        lines = sc.store.lines(blob_id)
+        depth = 0
+        for k in range(case_line - 2, max(-1, case_line - 400), -1):
+            text = _NOT_BRACES.sub("", lines[k])
+            depth += text.count("}") - text.count("{")
+            if depth < 0:  # the `{` that opens the switch body: `switch (x) {`, maybe a line up
+                m = _SWITCH.search(text) or (_SWITCH.search(lines[k - 1]) if k else None)
+                memo[key] = m.group(1) if m else ""
                 break
     return memo[key]
 

@@ -7,9 +7,10 @@ deferred hop not guarded by its request's test, a literal that a branch further 
 contradicts. feasible_path finds the least-weight path none of them rejects."""
 from __future__ import annotations
 
+from vmxref.queries import callsite
 from vmxref.queries.base import Scope
-from vmxref.queries.cases import (case_prefixes, case_values, edge_case, families, own_labels,
-                                  passed_constants, range_label)
+from vmxref.queries.cases import (case_prefixes, case_values, edge_case, families, governing,
+                                  own_labels, passed_constants, range_label, switch_on)
 from vmxref.queries.edges import Edge, _profile_section, graph
 from vmxref.queries.requests import deferred_into
 from vmxref.queries.shortest import Digraph, NoPath
@@ -129,7 +130,61 @@ def infeasible(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",
     from vmxref.queries import contexts
     return (_table_clash(sc, dg, nodes) | _case_clash(sc, dg, nodes, last)
             | _group_clash(sc, dg, nodes) | contexts.clash(sc, dg, nodes, end)
-            | _deferred_clash(sc, dg, nodes) or _bool_clash(sc, dg, nodes, end))
+            | _deferred_clash(sc, dg, nodes) or _switch_clash(sc, dg, nodes, end)
+            or _bool_clash(sc, dg, nodes, end))
+
+
+def _switch_clash(sc: Scope, dg: Digraph, nodes: list[str],
+                  end: tuple[int, int, int] | None) -> set[tuple[str, str]]:
+    """A call passing a named constant for a parameter its callee switches on, where the path
+    goes on under other case labels of that switch: `apicSetInterruptFF(pVCpu,
+    PDMAPICIRQ_UPDATE_PENDING)` does not reach `case PDMAPICIRQ_HARDWARE:` there (any
+    constant, no profile prefix needed). Every parallel call into the callee, and every
+    parallel call out of it, must be ruled out."""
+    hops = bool_hops(sc, dg, nodes)
+    params = graph(sc).params
+    for i, (a, b, calls) in enumerate(hops):
+        if i + 1 < len(hops):
+            places = [(x.blob_id, x.line) for x in hops[i + 1][2]]
+        elif end is not None:
+            places = [(end[0], end[1])]
+        else:
+            continue
+        if all(_switch_rules_out(sc, e, b, bid, line, params(b))
+               for e in calls for bid, line in places):
+            return {(a, b)}
+    return set()
+
+
+def _switch_rules_out(sc: Scope, e: Edge, func: str, bid: int, line: int,
+                      params: list[str]) -> bool:
+    """Does the call `e` pass a constant that the switch governing `line` of `func` (on one
+    of its parameters) sends elsewhere?"""
+    if e.kind not in ("direct", "static-call"):
+        return False
+    group, top = governing(sc, bid, func, line)
+    if not group or "*" in group:
+        return False
+    var = switch_on(sc, bid, top)
+    if not var or var not in params:
+        return False
+    args = callsite.args(sc, e)
+    k = params.index(var)
+    c = args[k].strip() if k < len(args) else ""
+    if not c.isidentifier() or c in group:
+        return False
+    if "default" in group:  # (any value without a case of its own gets there)
+        return c in own_labels(sc, bid, func)
+    return c in own_labels(sc, bid, func) or _named_constant(sc, c)
+
+
+def _named_constant(sc: Scope, name: str) -> bool:
+    """Is `name` an enumerator or a macro of the corpus (memoised)?"""
+    memo = sc.memo("_named_constant")
+    if name not in memo:
+        memo[name] = bool(sc.rows("sym", "t.name = ? AND t.kind IN ('enumerator', 'macro')",
+                                  (name,), "1", limit=1))
+    return memo[name]
 
 
 def _bool_clash(sc: Scope, dg: Digraph, nodes: list[str],

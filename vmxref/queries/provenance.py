@@ -290,13 +290,44 @@ class _Walk:
         else:
             where, args = "t.func = ? AND t.chain LIKE ?", (callee, '["v:%", "*"]')
         rows = self.sc.rows("assign", f"{where} AND t.kind IN ('assign', 'compound')", args,
-                            "t.line, t.col, t.op, t.value")[:FANOUT]
+                            "t.line, t.col, t.op, t.value")
+        want = self._call_contexts(call.get(callee) if call else None)
+        if want:  # (the writes the context of the call compiles: `#ifdef IN_RING3 *pu = ...`)
+            cx = contexts.contexts(self.sc)
+            rows = [r for r in rows if cx.at(r[2], r[3], r[1]) & want] or rows
         out = []
-        for cid, path, bid, line, col, op, value in rows:
+        for cid, path, bid, line, col, op, value in rows[:FANOUT]:
             s = self.sc.site("provenance", cid, path, bid, line, col, callee, callee, op=op,
                              value=value, write_kind="assign")
             out.append(self.node(s, f"filled by {callee}()", level, inner))
+        if pname:  # the pointer handed on: `do_monotonic_raw(kernel_ns, ...)` fills it there
+            for cid, path, bid, line, col, inner_callee, pos, args_t in self._handed_on(
+                    callee, pname, want):
+                s = self.sc.site("provenance", cid, path, bid, line, col, callee, callee,
+                                 op=f"&{pos + 1}", value=f"{inner_callee}({', '.join(args_t)})",
+                                 write_kind="out-param")
+                out.append(self.node(s, f"filled by {callee}()", level, inner))
         return self._found(key, out)
+
+    def _handed_on(self, func: str, pname: str, want: frozenset[str]) -> list[tuple]:
+        """Calls in `func` that pass its pointer parameter `pname` on as an argument (the
+        callee's out-parameter at that position), in the contexts `want` when given."""
+        out = []
+        cx = contexts.contexts(self.sc) if want else None
+        for cid, path, bid, line, col, callee, kind, args_t in self.sc.rows(
+                "call", "t.func = ? AND t.args LIKE ?", (func, f"%{pname}%"),
+                "t.line, t.col, t.callee, t.kind, t.args"):
+            args = json.loads(args_t) if args_t else []
+            if pname not in (a.strip() for a in args) or (
+                    cx is not None and not cx.at(bid, line, path) & want):
+                continue
+            pos = [a.strip() for a in args].index(pname)
+            targets = [callee] if kind == "direct" else [  # (a helper table's function)
+                e.callee for e in self.g.out_of(func) if (e.line, e.col) == (line, col)]
+            for t in dict.fromkeys(targets):
+                if self.g.params(t):
+                    out.append((cid, path, bid, line, col, t, pos, args))
+        return out[:FANOUT]
 
     def cid(self, site: Site) -> int:
         for c in self.sc.corpus_ids:
