@@ -380,3 +380,17 @@ def test_a_constant_passed_for_a_switched_parameter_picks_the_case(vbox, flag, s
             if r["function"] == "apicFixSetInterruptFF"]
     assert len(rows) == 1
     assert bool(rows[0]["paths"]) == reached, rows[0]["paths"]
+
+
+def test_opcode_tables_called_through_a_macro_and_filled_through_a_list_macro(vbox):
+    """FNIEMOPFIX_CALL(g_apfnFixOneByteMap[b]) calls a table element (the macro calls its
+    argument); IEMOPFIX_X4(iemFixOp_rdtsc) stores four entries; an alias macro before a
+    template header names the function the template calls."""
+    got = [(r["function"], r["edge"]) for r in vbox("callers iemFixOp_rdtsc")]
+    assert got == [("iemFixOp_2byteEscape", "pointer")]
+    paths = vbox("path IEMFixExecOne -> iemFixCImpl_rdtsc")
+    assert [[h["function"] for h in p] for r in paths for p in r["paths"]] == [
+        ["IEMFixExecOne", "iemFixOp_2byteEscape", "iemFixOp_rdtsc", "iemFixCImpl_rdtsc"]]
+    got = [(r["file"], r["function"], r["edge"]) for r in vbox("callers emR3FixHmExecuteInstruction")]
+    assert got == [("src/VBox/VMM/include/EMFixHandleRCTmpl.h", "emR3FixHmHandleRC", "macro")]
+    assert vbox("path emR3FixHmHandleRC -> iemFixCImpl_rdtsc")
