@@ -675,3 +675,12 @@ def test_provenance_follows_an_out_parameter_handed_on(lq, target, line, value):
     found = [(n["line"], n["value"]) for r in rows for _d, n in _prov_nodes(r["from"])
              if n["file"] == "arch/x86/kvm/qa_prov.c"]
     assert (line, value) in found, found
+
+
+def test_path_keeps_to_two_calls_more_than_the_shortest(lq):
+    """qa_len_a reaches qa_len_t in 1, 2, 3 and 4 calls: without `max`, the paths shown are
+    at most two calls longer than the shortest."""
+    code, paths = _paths(lq, "path qa_len_a -> qa_len_t")
+    assert code == 0 and sorted(len(p) - 1 for p in paths) == [1, 2, 3]
+    code, paths = _paths(lq, "path qa_len_a -> qa_len_t max 6")
+    assert 4 in {len(p) - 1 for p in paths}

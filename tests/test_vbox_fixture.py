@@ -394,3 +394,12 @@ def test_opcode_tables_called_through_a_macro_and_filled_through_a_list_macro(vb
     got = [(r["file"], r["function"], r["edge"]) for r in vbox("callers emR3FixHmExecuteInstruction")]
     assert got == [("src/VBox/VMM/include/EMFixHandleRCTmpl.h", "emR3FixHmHandleRC", "macro")]
     assert vbox("path emR3FixHmHandleRC -> iemFixCImpl_rdtsc")
+
+
+def test_a_path_may_start_where_a_passed_callback_is_called(vbox):
+    """VMMR3FixEmtRendezvous calls its pfnRendezvous parameter: a path from it reaches the
+    callbacks passed to it (from their passers too)."""
+    for src in ("VMMR3FixEmtRendezvous", "TMR3FixParavirtEnable"):
+        paths = vbox(f"path {src} -> tmR3FixParavirtEnable")
+        assert [[h["function"] for h in p] for r in paths for p in r["paths"]] == [
+            [src, "tmR3FixParavirtEnable"]]

@@ -19,13 +19,17 @@ WEIGHTS = {"direct": 1.0, "static-call": 1.0, "ops-table": 1.0, "pointer": 1.2,
            "registered": 1.5, "deferred": 2.5, "macro": 1.0, "queued": 2.0}
 
 
-def in_edges(sc: Scope, f: str, at: int, chains: bool = False) -> list[tuple[Edge, float]]:
+def in_edges(sc: Scope, f: str, at: int, chains: bool = False,
+             start: str | None = None) -> list[tuple[Edge, float]]:
     """(edge, weight) of every call into `f` a backward search crosses: call, indirect and
     deferred edges (a deferred edge — request raised elsewhere, tested here — only for the
-    requests whose test guards `at`, the line of `f` the path goes through)."""
+    requests whose test guards `at`, the line of `f` the path goes through). A call through
+    a parameter is crossed from the call that passed the function, unless it is made by
+    `start`, the function the path starts in (VMMR3EmtRendezvous calls pfnRendezvous: any
+    function passed to it)."""
     out = []
     for e in graph(sc).into(f) + deferred_into(sc, f, at):
-        if e.origin is not None:  # through a parameter: the path goes through the passing call
+        if e.origin is not None and e.caller != start:  # the path goes through the passing call
             e = e.origin
         if not e.caller or e.caller == f:
             continue

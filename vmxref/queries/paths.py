@@ -98,7 +98,7 @@ def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
         for f, at in frontier:
             if f == start and f != target:
                 continue
-            for e, w in in_edges(sc, f, at, chains):
+            for e, w in in_edges(sc, f, at, chains, start):
                 if e.caller not in dg:
                     nxt.append((e.caller, e.line))
                 if not dg.has_edge(e.caller, f):
@@ -147,6 +147,8 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
                     cost, nodes = feasible_path(sc, dg, src, s.function, last, end)
                 except NoPath:
                     continue
+                if len(nodes) - 1 > depth:
+                    continue  # (a detour around infeasible calls longer than asked for)
                 found.append((not is_strong(entries.kind(src)), cost, nodes))
             if found:
                 break
@@ -230,8 +232,14 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     # longer ones are looked for (up to MAX_RETRY_LEN calls)
     def search(chains: bool, length: int, sl: int | None):
         dg = _explore_back(sc, dst, 0, length, src, slack=sl, chains=chains)
-        return dg, (limited((p for p in limited(dg.shortest_simple_paths(src, dst), 40)
-                              if not infeasible(sc, dg, p)), 5) if src in dg else [])
+        if src not in dg:
+            return dg, []
+        paths = [p for p in limited(dg.shortest_simple_paths(src, dst), 40)
+                 if len(p) - 1 <= length and not infeasible(sc, dg, p)]
+        if sl is not None and paths:  # (by weight first: a cheaper path may have more calls)
+            fewest = min(len(p) for p in paths)
+            paths = [p for p in paths if len(p) <= fewest + sl]
+        return dg, paths[:5]
 
     for chains in (False, True):
         dg, found = search(chains, max_len, slack)
