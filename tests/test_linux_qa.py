@@ -460,6 +460,8 @@ def _paths(lq, query: str) -> tuple[int, list[list[str]]]:
     ("qa_reset_xss", "qa_hv", False),
     ("qa_reset_xss", "qa_xss", True),
     ("qa_set_ref_count", "qa_hv", True),
+    # a value the ranges' #defined bounds leave out, with no case of its own
+    ("qa_set_crash", "qa_hv", False),
 ])
 def test_path_follows_a_flag_passed_down_into_a_struct(lq, src, dst, possible):
     code, paths = _paths(lq, f"path {src} -> {dst}")
@@ -684,3 +686,17 @@ def test_path_keeps_to_two_calls_more_than_the_shortest(lq):
     assert code == 0 and sorted(len(p) - 1 for p in paths) == [1, 2, 3]
     code, paths = _paths(lq, "path qa_len_a -> qa_len_t max 6")
     assert 4 in {len(p) - 1 for p in paths}
+
+
+def test_a_known_value_picks_its_case_range(lq):
+    """HV_X64_MSR_TIME_REF_COUNT is 0x40000020 (through HV_REGISTER_TIME_REF_COUNT): of the
+    ranges stacked over the call it is in GUEST_OS_ID ... SINT15 (0x40000090 + 15), not the
+    nearer STIMER0_CONFIG ... STIMER3_COUNT."""
+    code, rows, out = lq("path qa_set_msr_range -> qa_ref_count")
+    assert code == 0, out
+    hops = rows[0]["paths"][0]
+    assert [h.get("via") for h in hops[:2]] == [
+        "case HV_X64_MSR_GUEST_OS_ID ... HV_X64_MSR_SINT15", "case HV_X64_MSR_TIME_REF_COUNT"]
+    code, rows, _ = lq("def HV_X64_MSR_TIME_REF_COUNT")
+    assert [(r["file"], r["sym_kind"]) for r in rows] == [
+        ("arch/x86/include/asm/hyperv-tlfs.h", "macro")]

@@ -125,21 +125,98 @@ def _still_open(lines: list[str], case_line: int, line: int) -> bool:
 _RANGE = re.compile(r"\bcase\s+([A-Za-z_]\w*)\s*\.\.\.\s*([A-Za-z_]\w*)\s*:")
 
 
-def range_label(sc: Scope, e: Edge, value: str) -> str:
-    """Of the `case A ... B:` labels stacked above a call (the lines of labels only, as in
-    case_values), the one whose ends share the longest prefix with `value` (names, not
-    numbers, are known), as `case A ... B`."""
+def stack_ranges(sc: Scope, e: Edge) -> list[tuple[str, str]]:
+    """(A, B) of the `case A ... B:` labels stacked above a call (the lines of labels only,
+    as in case_values), nearest first."""
     lines = sc.store.lines(e.blob_id)
-    best, score = "", 0
+    out = []
     i = e.line - 1  # (1-based: the line above the call)
     while 0 < i <= len(lines) and e.line - i < 40 and ONLY_LABELS.fullmatch(lines[i - 1]):
-        for m in _RANGE.finditer(lines[i - 1]):
-            n = max(len(os.path.commonprefix([value, m.group(1)])),
-                    len(os.path.commonprefix([value, m.group(2)])))
-            if n > score:
-                best, score = f"case {m.group(1)} ... {m.group(2)}", n
+        out += [(m.group(1), m.group(2)) for m in _RANGE.finditer(lines[i - 1])]
         i -= 1
+    return out
+
+
+def range_label(sc: Scope, e: Edge, value: str) -> str:
+    """Of the `case A ... B:` labels stacked above a call, the one that holds `value` when
+    the constants' values are known (#defines of the corpus), else the one whose ends share
+    the longest prefix with it, as `case A ... B`."""
+    ranges = stack_ranges(sc, e)
+    v = const_value(sc, value)
+    for a, b in ranges if v is not None else ():
+        lo, hi = const_value(sc, a), const_value(sc, b)
+        if lo is not None and hi is not None and lo <= v <= hi:
+            return f"case {a} ... {b}"
+    best, score = "", 0
+    for a, b in ranges:
+        n = max(len(os.path.commonprefix([value, a])), len(os.path.commonprefix([value, b])))
+        if n > score:
+            best, score = f"case {a} ... {b}", n
     return best
+
+
+def in_ranges(sc: Scope, e: Edge, values) -> bool | None:
+    """Can one of the constants `values` be in a `case A ... B` range stacked above the
+    call? None when a value or a bound is not known."""
+    known = [const_value(sc, v) for v in values]
+    if not known or None in known:
+        return None
+    for a, b in stack_ranges(sc, e):
+        lo, hi = const_value(sc, a), const_value(sc, b)
+        if lo is None or hi is None:
+            return None
+        if any(lo <= v <= hi for v in known):
+            return True
+    return False
+
+
+_PARAMS = re.compile(r"\((?:\s*[A-Za-z_]\w*\s*(?:,\s*[A-Za-z_]\w*\s*)*|\s*\.\.\.\s*)?\)\s")
+_INT_SUFFIX = re.compile(r"\b(0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]+\b")
+
+
+def const_value(sc: Scope, name: str, depth: int = 0) -> int | None:
+    """The integer a constant's #define (in the asked corpus versions) stands for: a
+    literal, another constant, or a sum, shift, or, BIT() of those (memoised; None when
+    unknown or ambiguous)."""
+    memo = sc.memo("_const_value")
+    if name in memo:
+        return memo[name]
+    memo[name] = None  # (a cycle)
+    if depth > 6 or not name.isidentifier():
+        return None
+    texts = {(t or "").strip() for (t,) in sc.conn.execute(
+        f"SELECT DISTINCT t.text FROM sym t CROSS JOIN file f ON f.blob_id = t.blob_id AND "
+        f"f.corpus_id IN ({','.join(str(int(c)) for c in sc.corpus_ids)}) "
+        "WHERE t.name = ? AND t.kind = 'macro'", (name,))}
+    values = {_eval(sc, t, depth) for t in texts if t and not _PARAMS.match(t)}
+    memo[name] = values.pop() if len(values) == 1 else None
+    return memo[name]
+
+
+def _eval(sc: Scope, text: str, depth: int) -> int | None:
+    import ast
+    text = _INT_SUFFIX.sub(lambda m: m.group(1), text.split("//")[0].split("/*")[0]).strip()
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError):
+        return None
+    ops = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+           ast.BitOr: lambda a, b: a | b, ast.LShift: lambda a, b: a << b if b < 64 else None}
+
+    def ev(n):
+        if isinstance(n, ast.Constant) and isinstance(n.value, int):
+            return n.value
+        if isinstance(n, ast.Name):
+            return const_value(sc, n.id, depth + 1)
+        if isinstance(n, ast.BinOp) and type(n.op) in ops:
+            a, b = ev(n.left), ev(n.right)
+            return None if a is None or b is None else ops[type(n.op)](a, b)
+        if (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and len(n.args) == 1
+                and n.func.id in ("BIT", "BIT_ULL", "RT_BIT", "RT_BIT_32", "RT_BIT_64")):
+            b = ev(n.args[0])
+            return 1 << b if b is not None and 0 <= b < 64 else None
+        return None
+    return ev(tree.body)
 
 
 def family(label: str, prefixes: list[str]) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope
 from vmxref.queries.cases import (case_prefixes, case_values, edge_case, families, governing,
-                                  own_labels, passed_constants, range_label, switch_on)
+                                  in_ranges, own_labels, passed_constants, range_label,
+                                  switch_on)
 from vmxref.queries.edges import Edge, _profile_section, graph
 from vmxref.queries.requests import deferred_into
 from vmxref.queries.shortest import Digraph, NoPath
@@ -276,11 +277,13 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
         here = edges[i][:2] if i < len(edges) else None
         f = fam(label) if label else ""
         if f and "*" in stacked[i]:  # a case range: any value may pass, none is fixed...
-            if (f in current and i < len(edges) and not stacked[i] & current[f][0]
-                    and current[f][0] <= own_labels(sc, edges[i][2].blob_id, edges[i][2].caller)):
+            if f in current and i < len(edges) and not stacked[i] & current[f][0] and (
+                    current[f][0] <= own_labels(sc, edges[i][2].blob_id, edges[i][2].caller)
+                    or in_ranges(sc, edges[i][2], current[f][0]) is False):
                 return {current[f][1]}  # ... but one with a case of its own in that switch
                 # (MSR_IA32_XSS has `case MSR_IA32_XSS:` in kvm_set_msr_common: C case values
-                # are distinct, so it never falls into the HV_X64_MSR_* range there)
+                # are distinct, so it never falls into the HV_X64_MSR_* range there), or
+                # one the ranges' #defined bounds leave out
             current.pop(f, None)
         elif f:
             group = frozenset(v for v in stacked[i] if v and fam(v) == f)
