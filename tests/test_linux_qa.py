@@ -65,9 +65,10 @@ def test_a_struct_without_the_member_is_an_error_with_suggestions(lq):
     assert "Did you mean kvm_arch.use_master_clock?" in out
 
 
-def test_refs_label_a_read_through_the_address_as_addr(lq):
+def test_refs_label_a_read_through_the_address_as_a_read(lq):
+    """atomic_read(&kvm->online_vcpus) reads it: `refs X kind read` agrees with `reads X`."""
     code, rows, _ = lq("refs online_vcpus")
-    assert {(r["line"], r["ref_kind"]) for r in rows} == {(12, "addr"), (37, "write")}
+    assert {(r["line"], r["ref_kind"]) for r in rows} == {(12, "read"), (37, "write")}
 
 
 def test_a_case_label_only_governs_calls_inside_its_switch(lq):
@@ -224,7 +225,7 @@ def test_the_address_handed_to_a_corpus_function_that_only_reads_is_a_read(lq):
     w = [r["line"] for r in lq("writes kvm_vcpu_arch.hv_clock kind out-param")[1] if r["line"] > 370]
     assert w == [380], w  # fix_poke writes through it; fix_peek / fix_peek_twice only read
     kinds = {r["line"]: r["ref_kind"] for r in lq("refs hv_clock")[1] if r["line"] > 370}
-    assert kinds == {378: "addr", 379: "addr", 380: "write"}, kinds
+    assert kinds == {378: "read", 379: "read", 380: "write"}, kinds
 
 
 def test_callers_of_a_callback_called_outside_the_corpus_show_where_it_is_stored(lq):

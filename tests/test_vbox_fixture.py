@@ -38,7 +38,7 @@ def test_atomic_reads_are_reads_and_a_cast_write_is_a_write(vbox):
     assert _places(vbox("writes TM.offVirtualSync")) == {(R3, 36)}  # ASMAtomicWriteU64((...)&x)
     assert _places(vbox("reads TM.offVirtualSync")) == {(R3, 6), (R3, 35)}  # ASMAtomic[Uo]ReadU64
     kinds = {r["line"]: r["ref_kind"] for r in vbox("refs offVirtualSync")}
-    assert kinds == {6: "addr", 35: "addr", 36: "write"}
+    assert kinds == {6: "read", 35: "read", 36: "write"}
 
 
 def test_callback_stored_from_a_parameter_is_called_through_the_member(vbox):

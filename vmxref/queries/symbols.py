@@ -67,7 +67,7 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
         if is_macro and kind in ("call", "read"):
             kind = "macro"
         elif kind == "write" and (bid, func, line) in passed:
-            kind = "addr"  # `&x` handed to a call that only reads through it
+            kind = "read"  # `&x` handed to a call that only reads through it (atomic_read)
         elif kind == "read" and is_function and not _local_named(sc, bid, func, name):
             kind = "addr"  # a function used as a value: its address (`.read = f`, `cb(f)`)
         if kinds and kind not in kinds:
