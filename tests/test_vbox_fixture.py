@@ -403,3 +403,14 @@ def test_a_path_may_start_where_a_passed_callback_is_called(vbox):
         paths = vbox(f"path {src} -> tmR3FixParavirtEnable")
         assert [[h["function"] for h in p] for r in paths for p in r["paths"]] == [
             [src, "tmR3FixParavirtEnable"]]
+
+
+def test_a_bit_number_is_raised_and_tested_where_its_mask_is(vbox):
+    """VMCPU_FF_FIX_REQUEST is RT_BIT_64(VMCPU_FF_FIX_REQUEST_BIT): asking for the bit
+    number answers as for the mask (masks of masks count, `& ~FLAG` does not)."""
+    def places(q):
+        return {(r["function"], r["line"]) for r in vbox(q)}
+    assert places("consumes VMCPU_FF_FIX_REQUEST_BIT") == places("consumes VMCPU_FF_FIX_REQUEST")
+    assert "vmFixPending" in {f for f, _ in places("consumes VMCPU_FF_FIX_REQUEST_BIT")}
+    assert "vmFixOthers" not in {f for f, _ in places("consumes VMCPU_FF_FIX_REQUEST_BIT")}
+    assert places("raises VMCPU_FF_FIX_REQUEST_BIT") == {("vmFixPoke", 7)}

@@ -269,8 +269,13 @@ def _sites(sc: Scope, kind: str, const: str, rows, **extra) -> list[Site]:
 
 def raises(sc: Scope, const: str) -> list[Site]:
     """Call sites that set `const` through a setter or a wrapper (never tests or clears);
-    for a constant no request API takes, the statements that set it as a bit (`|=`)."""
+    for a constant no request API takes, the statements that set it as a bit (`|=`). A bit
+    number whose mask is #defined is raised where its mask is, too."""
     sc.require(const)
+    mask = _mask_of_bit(sc, const)
+    if mask is not None:
+        own = _bit_uses(sc, const)[0] + _macro_bit_uses(sc, const)[0] + _bit_setter_calls(sc, const)
+        return _merged(raises(sc, mask), _sites(sc, "raise", const, own))
     api = request_api(sc)
     rows = _const_calls(sc, const, api.setters)
     if not rows and not _const_calls(sc, const, api.testers):
@@ -294,6 +299,23 @@ _SHIFTED = (r"\(\s*1[uU]?[lL]{{0,2}}\s*<<\s*\(?\s*{c}\s*\)?\s*\)|\b1[uU]?[lL]{{0
 
 
 MULTILINE_VALUE = 12  # lines above a use where the assignment holding it may start
+
+
+def _mask_of_bit(sc: Scope, const: str) -> str | None:
+    """The macro #defined as the mask of bit number `const` and nothing else (`#define
+    VMCPU_FF_TIMER RT_BIT_64(VMCPU_FF_TIMER_BIT)`), or None."""
+    whole = re.compile(r"\(?\s*(?:" + _SHIFTED.format(c=re.escape(const)) + r")\s*\)?")
+    for mask, texts in _defining_macros(sc, const).items():
+        if texts and all(whole.fullmatch(t.strip()) for t in texts):
+            return mask
+    return None
+
+
+def _merged(a: list[Site], b: list[Site]) -> list[Site]:
+    """Sites of both lists, one per place (the first list's where both have it)."""
+    seen = {(s.corpus, s.version, s.file, s.line) for s in a}
+    return sorted(a + [s for s in b if (s.corpus, s.version, s.file, s.line) not in seen],
+                  key=Site.key)
 
 
 def _unshifted(const: str):
@@ -451,10 +473,15 @@ def _macro_bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
 
 def consumes(sc: Scope, const: str) -> list[Site]:
     """Tests of `const` (also of a flag mask whose #define holds it, `via` naming the mask),
-    each with the calls that run when the test succeeds."""
+    each with the calls that run when the test succeeds. A bit number whose mask is
+    #defined (`VMCPU_FF_TIMER_BIT`, `VMCPU_FF_TIMER RT_BIT_64(VMCPU_FF_TIMER_BIT)`) is
+    tested where its mask is, and where the number itself is tested."""
     sc.require(const)
+    mask = _mask_of_bit(sc, const)
+    if mask is not None:
+        own = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
+        return _merged(consumes(sc, mask), _consume_sites(sc, const, own))
     api = request_api(sc)
-    out = []
     rows = _const_calls(sc, const, api.testers)
     masks = _masks_of(sc, const)
     masked = [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in masks
@@ -465,9 +492,15 @@ def consumes(sc: Scope, const: str) -> list[Site]:
         rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
             rows += _bit_uses(sc, mask)[1]  # (via `& MASK`)
-    rows = [r for r in rows + masked if not _in_log_call(sc, r[0], r[1], r[2], r[3])]
+    return _consume_sites(sc, const, rows + masked)
+
+
+def _consume_sites(sc: Scope, const: str, rows: list[tuple]) -> list[Site]:
+    """Sites of test rows (not inside a log call), each with the calls the test guards."""
+    rows = [r for r in rows if not _in_log_call(sc, r[0], r[1], r[2], r[3])]
     from vmxref.queries.edges import graph
     g = graph(sc)
+    out = []
     for r in rows:
         bid, func, line, col, callee, guard_end = r
         runs = []
