@@ -414,3 +414,10 @@ def test_a_bit_number_is_raised_and_tested_where_its_mask_is(vbox):
     assert "vmFixPending" in {f for f, _ in places("consumes VMCPU_FF_FIX_REQUEST_BIT")}
     assert "vmFixOthers" not in {f for f, _ in places("consumes VMCPU_FF_FIX_REQUEST_BIT")}
     assert places("raises VMCPU_FF_FIX_REQUEST_BIT") == {("vmFixPoke", 7)}
+
+
+def test_a_mask_local_set_by_a_ternary_tests_the_flag_of_either_side(vbox):
+    """`fMask = !fIgnoreInterrupts ? MASK : MASK & ~(FLAG)` then VMCPU_FF_IS_ANY_SET(fMask):
+    the first side holds the flag, so the test consumes it (VMEmt.cpp's halt check)."""
+    got = {r["function"] for r in vbox("consumes VMCPU_FF_FIX_REQUEST")}
+    assert "vmFixHaltPending" in got and "vmFixOthers" not in got

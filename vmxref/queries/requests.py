@@ -188,6 +188,27 @@ def _names_flag(arg: str, const: str) -> bool:
     return const in _TOKEN.findall(_NEGATED.sub(" ", arg))
 
 
+def _alternatives(value: str) -> list[str]:
+    """The values a `cond ? A : B` may have (A and B, each maybe a ternary again); [value]
+    for any other expression."""
+    depth, q = 0, -1
+    for i, ch in enumerate(value):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0 and ch == "?" and q < 0:
+            q, nested = i, 0
+        elif depth == 0 and q >= 0 and ch == "?":
+            nested += 1
+        elif depth == 0 and q >= 0 and ch == ":":
+            if nested:
+                nested -= 1
+            else:
+                return [value[q + 1:i], *_alternatives(value[i + 1:])]
+    return [value]
+
+
 def _masked(arg: str, mask: str, const: str) -> bool:
     """Does a flag argument name `mask` (which holds `const`) without taking `const` out?"""
     return _names_flag(arg, mask) and const not in _TOKEN.findall(arg)
@@ -580,8 +601,9 @@ def _mask_var_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, 
                     "BETWEEN ? AND ? AND kind IN ('init', 'assign') AND chain LIKE '[\"v:%'",
                     (bid, func, line - 8, line)):
                 var = chain[4:-2]
-                if chain == f'["v:{var}"]' and (_names_flag(value or "", const) if name == const
-                                                 else _masked(value or "", name, const)):
+                if chain == f'["v:{var}"]' and any(  # (either side of a `c ? A : B`)
+                        _names_flag(v, const) if name == const else _masked(v, name, const)
+                        for v in _alternatives(value or "")):
                     found.setdefault((bid, func), set()).add(var)
     out = []
     names = sorted(testers)
