@@ -23,6 +23,7 @@ import json
 
 from vmxref.model import EDGE_KINDS, Record
 from vmxref.queries.base import Scope
+from vmxref.queries import macroforms
 from vmxref.queries.twins import twin_chains
 from vmxref.queries.types import parse_chain, resolver
 
@@ -107,7 +108,7 @@ class Graph:
         if rows is None:
             rows = self.sc.rows("assign", "t.value IN (?, ?) AND t.kind != 'out-param'",
                                 (func, "&" + func), "t.chain, t.func, t.line")
-        rows = list(rows) or self._list_macro_stores(func)  # (stored plainly nowhere)
+        rows = list(rows) or macroforms.list_stores(self, func)  # (stored plainly nowhere)
         rows = sorted(rows, key=lambda r: (r[1], r[5], r[0], r[3]))  # by place, not row order
         out = []
         for cid, path, bid, chain_t, fn, line in rows:
@@ -151,9 +152,7 @@ class Graph:
         out = []
         for cid, path, bid, chain_t, fn, value in rows:
             v = value[1:] if value.startswith("&") else value
-            m = _LIST_USE.fullmatch(v)
-            if m and self._list_macro(m.group(1)):  # `IEMOP_X4(iemOp_rdtsc)`
-                v = m.group(2)
+            v = macroforms.listed(self.sc, v)  # `IEMOP_X4(iemOp_rdtsc)`: iemOp_rdtsc
             if not v.isidentifier() or not self.is_function(v):
                 continue
             if container is not None:
@@ -301,7 +300,7 @@ class Graph:
         for cid, path, bid, line, col, caller, kind in rows:
             if kind == "direct":
                 out.append(Edge(cid, path, bid, line, col, caller, func, "direct"))
-        for alias, where in self._aliases_of(func):  # `#define emR3ExecuteInstruction
+        for alias, where in macroforms.aliases_of(sc, func):  # `#define emR3ExecuteInstruction
             # emR3HmExecuteInstruction` before a template header that calls the alias
             for cid, path, bid, line, col, caller in sc.rows(
                     "call", "t.callee = ? AND t.kind = 'direct'", (alias,),
@@ -426,79 +425,11 @@ class Graph:
                 out.append((c, note))
         return out
 
-    def _aliases_of(self, func: str) -> list[tuple[str, str]]:
-        """(macro, where) of the object-like macros defined as the bare name `func`."""
-        out = []
-        for _cid, path, bid, line, macro in self.sc.rows(
-                "ref", "t.name = ? AND t.kind = 'define'", (func,), "t.line, t.func"):
-            r = self.sc.conn.execute(
-                "SELECT 1 FROM sym WHERE blob_id = ? AND name = ? AND kind = 'macro' AND "
-                "text = ?", (bid, macro, func)).fetchone()
-            if r is not None:
-                out.append((macro, f"{path}:{line}"))
-        return list(dict.fromkeys(out))
-
-    def _list_macro(self, macro: str) -> bool:
-        """Is `macro` a list of its parameter (`#define IEMOP_X4(a_fn) a_fn, a_fn, a_fn,
-        a_fn`: four table entries)? (memoised)"""
-        memo = self.sc.memo("_list_macro")
-        if macro not in memo:
-            memo[macro] = False
-            for (text,) in self.sc.conn.execute(
-                    "SELECT text FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE '(%'",
-                    (macro,)):
-                params = [p.strip() for p in text[1:text.find(")")].split(",")]
-                items = [t.strip() for t in text[text.find(")") + 1:].split(",")]
-                if len(params) == 1 and len(items) > 1 and set(items) == {params[0]}:
-                    memo[macro] = True
-                    break
-        return memo[macro]
-
-    def _list_macro_stores(self, func: str) -> list[tuple]:
-        """Rows (as _compute_bindings reads them) of table entries that store `func`
-        through a list macro: `/* 0x31 */ IEMOP_X4(iemOp_rdtsc),` in g_apfnTwoByteMap."""
-        out = []
-        for cid, path, bid, line, caller, _bare in self.value_refs(func):
-            if caller:
-                continue
-            for chain_t, fn, value in self.sc.conn.execute(
-                    "SELECT chain, func, value FROM assign WHERE blob_id = ? AND func = '' "
-                    "AND line = ? AND kind = 'init'", (bid, line)):
-                m = _LIST_USE.fullmatch(value.strip())
-                if m and m.group(2) == func and self._list_macro(m.group(1)):
-                    out.append((cid, path, bid, chain_t, fn, line))
-        return out
-
-    def _table_macro_calls(self, table: str) -> list[tuple]:
-        """Calls of an element of the array `table` handed to a macro that calls its argument
-        (`FNIEMOP_CALL(g_apfnOneByteMap[b])`, FNIEMOP_CALL(a_pfn) being `(a_pfn)(pVCpu)`):
-        (cid, path, blob, line, col, caller, macro); memoised."""
-        memo = self.sc.memo("_table_macro_calls")
-        if table not in memo:
-            out = []
-            seen = set()
-            for cid, path, bid, line, caller in self.sc.rows(
-                    "ref", "t.name = ? AND t.kind = 'read' AND t.chain IS NULL AND t.func != ''",
-                    (table,), "t.line, t.func"):
-                if (bid, caller, line) in seen:
-                    continue
-                seen.add((bid, caller, line))
-                for col, callee, args_t in self.sc.conn.execute(
-                        "SELECT col, callee, args FROM call WHERE blob_id = ? AND func = ? AND "
-                        "line = ? AND kind = 'direct'", (bid, caller, line)):
-                    args = [a.strip() for a in json.loads(args_t or "[]")]
-                    for idx, a in enumerate(args):
-                        if a.startswith(table) and a[len(table):].lstrip().startswith("[") \
-                                and self._macro_calls_arg(callee, idx):
-                            out.append((cid, path, bid, line, col, caller, callee))
-            memo[table] = out
-        return memo[table]
-
     def _calls_through(self, slot: str, cont: str | None, func: str, where: str) -> list[Edge]:
         sc, out = self.sc, []
         bound = (cont, where.rpartition(":")[0]) if cont else None
         if cont is None and slot in self._tables:
-            for cid, path, bid, line, col, caller, macro in self._table_macro_calls(slot):
+            for cid, path, bid, line, col, caller, macro in macroforms.table_calls(sc, slot):
                 out.append(Edge(cid, path, bid, line, col, caller, func, "pointer",
                                 f"{slot}[] via {macro}() (bound at {where})"))
         for cid, path, bid, line, col, caller, kind, c2, note in self._slot_calls(slot):
@@ -560,31 +491,13 @@ class Graph:
                                    f"{how}, passed as {via}") if during else None)
                     out.append(Edge(icid, ipath, ibid, iline, icol, ifunc, func, "pointer",
                                     f"{how} (passed at {path}:{cline})", origin=origin))
-                if not inner and ckind == "direct" and self._macro_calls_arg(callee, idx):
+                if not inner and ckind == "direct" and macroforms.calls_arg(sc, callee, idx):
                     out.append(Edge(cid, path, bid, cline, ccol, caller, func, "macro",
                                     f"{callee}() calls its argument {func}"))
                 elif not inner:
                     out.append(Edge(cid, path, bid, cline, ccol, caller, func, "registered",
                                     f"{callee}(..., {func}, ...)"))
         return out
-
-    def _macro_calls_arg(self, macro: str, idx: int) -> bool:
-        """Is `macro` a function-like macro whose body calls its idx-th parameter
-        (`#define IEM_CIMPL_CALL_0(a_fn) a_fn(pVCpu, cbInstr)`)?"""
-        key = (macro, idx)
-        memo = self.sc.memo("_macro_calls_arg")
-        if key not in memo:
-            memo[key] = False
-            for (text,) in self.sc.conn.execute(
-                    "SELECT text FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE '(%'",
-                    (macro,)):
-                params = [p.strip() for p in text[1:text.find(")")].split(",")]
-                body = text[text.find(")") + 1:]
-                if idx < len(params) and params[idx].isidentifier() and re.search(
-                        rf"(?<![\w.>]){re.escape(params[idx])}\s*\)?\s*\(", body):
-                    memo[key] = True
-                    break
-        return memo[key]
 
     def _through_param(self, callee: str, idx: int, depth: int) -> list[tuple]:
         key = (callee, idx, depth)
@@ -736,7 +649,6 @@ class Graph:
         return out
 
 
-_LIST_USE = re.compile(r"([A-Za-z_]\w*)\s*\(\s*([A-Za-z_]\w*)\s*\)")  # `IEMOP_X4(fn)`
 _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*")  # a leading `(PFNRT)`, `(void *)`
 
 

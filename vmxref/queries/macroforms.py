@@ -1,0 +1,111 @@
+"""Calls and stores written through macros, which the call graph reads as the code they
+stand for:
+
+- a macro that calls its argument: `#define IEM_CIMPL_CALL_0(a_fn) a_fn(pVCpu, cbInstr)`,
+  `#define FNIEMOP_CALL(a_pfn) (a_pfn)(pVCpu)` — a use with a function (or a table element,
+  `FNIEMOP_CALL(g_apfnOneByteMap[b])`) is a call of it;
+- a list macro: `#define IEMOP_X4(a_fn) a_fn, a_fn, a_fn, a_fn` — a table entry written
+  with it stores the function;
+- an alias: `#define emR3ExecuteInstruction emR3HmExecuteInstruction` before a template
+  header — a call of the alias is a call of the function.
+
+Each is a look-up on the index (macro texts, references, calls), memoised per scope.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from vmxref.queries.base import Scope
+
+_LIST_USE = re.compile(r"([A-Za-z_]\w*)\s*\(\s*([A-Za-z_]\w*)\s*\)")  # `IEMOP_X4(fn)`
+
+
+def _function_like(sc: Scope, macro: str) -> list[tuple[list[str], str]]:
+    """(parameters, body) of each function-like definition of `macro`."""
+    out = []
+    for (text,) in sc.conn.execute(
+            "SELECT text FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE '(%'", (macro,)):
+        out.append(([p.strip() for p in text[1:text.find(")")].split(",")],
+                    text[text.find(")") + 1:]))
+    return out
+
+
+def calls_arg(sc: Scope, macro: str, idx: int) -> bool:
+    """Is `macro` a function-like macro whose body calls its idx-th parameter?"""
+    memo = sc.memo("_macro_calls_arg")
+    if (macro, idx) not in memo:
+        memo[(macro, idx)] = any(
+            idx < len(params) and params[idx].isidentifier() and re.search(
+                rf"(?<![\w.>]){re.escape(params[idx])}\s*\)?\s*\(", body)
+            for params, body in _function_like(sc, macro))
+    return memo[(macro, idx)]
+
+
+def is_list(sc: Scope, macro: str) -> bool:
+    """Is `macro` a list of its one parameter (`a_fn, a_fn, a_fn, a_fn`)?"""
+    memo = sc.memo("_list_macro")
+    if macro not in memo:
+        memo[macro] = any(
+            len(params) == 1 and len(items) > 1 and set(items) == {params[0]}
+            for params, body in _function_like(sc, macro)
+            for items in [[t.strip() for t in body.split(",")]])
+    return memo[macro]
+
+
+def listed(sc: Scope, value: str) -> str:
+    """The function a table entry `IEMOP_X4(fn)` stores (`value` itself otherwise)."""
+    m = _LIST_USE.fullmatch(value)
+    return m.group(2) if m and is_list(sc, m.group(1)) else value
+
+
+def list_stores(g, func: str) -> list[tuple]:
+    """Rows (cid, path, blob, chain, function, line), as the graph reads stores, of the
+    table entries that store `func` through a list macro (`/* 0x31 */
+    IEMOP_X4(iemOp_rdtsc),` in g_apfnTwoByteMap)."""
+    out = []
+    for cid, path, bid, line, caller, _bare in g.value_refs(func):
+        if caller:
+            continue
+        for chain_t, fn, value in g.sc.conn.execute(
+                "SELECT chain, func, value FROM assign WHERE blob_id = ? AND func = '' "
+                "AND line = ? AND kind = 'init'", (bid, line)):
+            if value.strip() != func and listed(g.sc, value.strip()) == func:
+                out.append((cid, path, bid, chain_t, fn, line))
+    return out
+
+
+def table_calls(sc: Scope, table: str) -> list[tuple]:
+    """Calls of an element of the array `table` handed to a macro that calls its argument
+    (`FNIEMOP_CALL(g_apfnOneByteMap[b])`): (cid, path, blob, line, col, caller, macro)."""
+    memo = sc.memo("_table_macro_calls")
+    if table not in memo:
+        out = []
+        seen = set()
+        for cid, path, bid, line, caller in sc.rows(
+                "ref", "t.name = ? AND t.kind = 'read' AND t.chain IS NULL AND t.func != ''",
+                (table,), "t.line, t.func"):
+            if (bid, caller, line) in seen:
+                continue
+            seen.add((bid, caller, line))
+            for col, callee, args_t in sc.conn.execute(
+                    "SELECT col, callee, args FROM call WHERE blob_id = ? AND func = ? AND "
+                    "line = ? AND kind = 'direct'", (bid, caller, line)):
+                args = [a.strip() for a in json.loads(args_t or "[]")]
+                for idx, a in enumerate(args):
+                    if a.startswith(table) and a[len(table):].lstrip().startswith("[") \
+                            and calls_arg(sc, callee, idx):
+                        out.append((cid, path, bid, line, col, caller, callee))
+        memo[table] = out
+    return memo[table]
+
+
+def aliases_of(sc: Scope, func: str) -> list[tuple[str, str]]:
+    """(macro, where) of the object-like macros defined as the bare name `func`."""
+    out = []
+    for _cid, path, bid, line, macro in sc.rows(
+            "ref", "t.name = ? AND t.kind = 'define'", (func,), "t.line, t.func"):
+        if sc.conn.execute("SELECT 1 FROM sym WHERE blob_id = ? AND name = ? AND kind = 'macro' "
+                           "AND text = ?", (bid, macro, func)).fetchone() is not None:
+            out.append((macro, f"{path}:{line}"))
+    return list(dict.fromkeys(out))
