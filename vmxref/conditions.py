@@ -78,26 +78,29 @@ def short_circuits(text: str) -> list[tuple[int, str]]:
             continue
         lo, hi = a, b
         break
-    out, depth, i, start, parts = [], 0, lo, lo, []
-    while i < hi:
-        ch = text[i]
-        if ch in "([":
+    if "(" not in text[text.find("&&", lo):hi]:
+        return []  # (no call after the first `&&`: nothing is short-circuited)
+    out, depth, start, parts = [], 0, lo, []
+    for m in _TOKENS.finditer(text, lo, hi):
+        tok = m.group()
+        if tok in "([":
             depth += 1
-        elif ch in ")]":
+        elif tok in ")]":
             depth -= 1
-        elif depth == 0 and text.startswith("||", i):
+        elif depth == 0 and tok == "||":
             return []
-        elif depth == 0 and text.startswith("&&", i):
-            parts.append(text[start:i])
-            start = i = i + 2
+        elif depth == 0 and tok == "&&":
+            parts.append(text[start:m.start()])
+            start = m.end()
             kept = ["".join(p.split()) for p in parts if plain(p) and "&&" not in p
                     and "||" not in p]
-            if kept and "(" in text[i:hi]:
-                out.append((i + len(text[i:hi]) - len(text[i:hi].lstrip()),
+            if kept and "(" in text[start:hi]:
+                out.append((start + len(text[start:hi]) - len(text[start:hi].lstrip()),
                             f"({'&&'.join(kept)})"))
-            continue
-        i += 1
     return out
+
+
+_TOKENS = re.compile(r"[()\[\]]|&&|\|\|")
 
 
 def implied(cond: str, branch: bool) -> list[tuple[str, bool]]:
