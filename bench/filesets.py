@@ -62,6 +62,8 @@ LINUX_KVM_GLOBS = (
     "arch/x86/include/asm/kvm*.h", "arch/x86/include/asm/pvclock*.h",
     "arch/x86/include/uapi/asm/kvm*.h",
     "arch/x86/kernel/kvmclock.c", "arch/x86/kernel/kvm.c", "arch/x86/kernel/pvclock.c",
+    "arch/x86/include/asm/msr-index.h", "arch/x86/include/asm/hyperv-tlfs.h",
+    "include/asm-generic/hyperv-tlfs.h",
 )
 
 SETS: dict[str, FileSet] = {
