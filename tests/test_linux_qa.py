@@ -701,3 +701,9 @@ def test_a_known_value_picks_its_case_range(lq):
     code, rows, _ = lq("def HV_X64_MSR_TIME_REF_COUNT")
     assert [(r["file"], r["sym_kind"]) for r in rows] == [
         ("arch/x86/include/asm/hyperv-tlfs.h", "macro")]
+
+
+def test_a_query_syntax_error_on_the_command_line_points_at_the_spot(lq):
+    r = CliRunner().invoke(cli, ["q", "callers f depth 500", "--index", str(lq.index)])
+    assert r.exit_code == 2
+    assert "at column 17: callers f depth ^500" in r.stderr

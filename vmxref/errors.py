@@ -55,6 +55,9 @@ def one_line(e: BaseException) -> tuple[str, int] | None:
     """The one-line message and exit code of an error the user can act on (None: a bug,
     left to the traceback). Every entry point (click CLI, fast path) says errors this way."""
     from vmxref.render import clean
+    if isinstance(e, QuerySyntaxError) and e.query and e.pos >= 0:
+        from vmxref.queries.lang import format_error  # (the query with `^` at the column)
+        return f"vmxref: error: {clean(format_error(e).replace(chr(10), ' '))}", EXIT_ERROR
     if isinstance(e, VmxrefError):
         return f"vmxref: error: {clean(str(e).replace(chr(10), ' '))}", EXIT_ERROR
     if isinstance(e, KeyboardInterrupt):
