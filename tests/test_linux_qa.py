@@ -707,3 +707,10 @@ def test_a_query_syntax_error_on_the_command_line_points_at_the_spot(lq):
     r = CliRunner().invoke(cli, ["q", "callers f depth 500", "--index", str(lq.index)])
     assert r.exit_code == 2
     assert "at column 17: callers f depth ^500" in r.stderr
+
+
+def test_a_flag_copied_from_another_word_is_tested_and_set(lq):
+    """`dst->flags |= (guest->flags & QA_GUEST_STOPPED)` tests the guest's bit and sets it."""
+    for verb in ("consumes", "raises"):
+        code, rows, out = lq(f"{verb} QA_GUEST_STOPPED")
+        assert [(r["function"], r["line"]) for r in rows] == [("qa_copy_stopped", 46)], out

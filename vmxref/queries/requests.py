@@ -385,6 +385,8 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
                for _c, op, v in hit if not clear.search(v)):
             col = next(c for c, op, v in hit)
             sets.append((bid, func, line, col, f"{hit[0][1]} {const}", None))
+            if any(test.search(v) for _c, _o, v in hit):  # `f |= (g->flags & C)`: copies
+                tests.append((bid, func, line, col, f"& {const}", None))  # g's bit: a test
         elif not any(clear.search(v or "") for _c, _o, v in hit):
             text = unshift(sc.store.line_text(bid, line))
             m = test.search(text)
