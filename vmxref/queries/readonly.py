@@ -77,6 +77,59 @@ def leaves_member(sc: Scope, op: str, value: str, member: str, depth: int = 2) -
     return memo[key]
 
 
+def writes_inside(sc: Scope, op: str, value: str, member: str, depth: int = 3) -> bool:
+    """For an out-parameter row `f(.., &obj, ..)`: does every write `f` can make through that
+    parameter happen in functions of the corpus (its own `p->member = ...`, or a function
+    it hands the pointer on to, `depth` deep)? Those writes are listed where they are made;
+    the call itself is no write. False when the pointer may reach code outside the corpus
+    (or inline assembly) that could write it unseen."""
+    callee = value.split("(", 1)[0].strip()
+    if not op[1:].isdigit() or not callee.isidentifier() or depth <= 0:
+        return False
+    memo = sc.memo("_writes_inside")
+    key = (callee, int(op[1:]) - 1, depth)
+    if key not in memo:
+        memo[key] = False  # (recursion)
+        memo[key] = _inside(sc, callee, key[1], member, depth)
+    return memo[key]
+
+
+def _is_macro(sc: Scope, name: str) -> bool:
+    memo = sc.memo("_is_macro")
+    if name not in memo:
+        memo[name] = bool(sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (name,), "1",
+                                  limit=1))
+    return memo[name]
+
+
+def _inside(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
+    from vmxref.queries.edges import graph
+    defs = set(graph(sc).definitions(callee))
+    names = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?",
+                                   (callee, pos), "t.name") if r[2] in defs and r[3]}
+    if not defs or len(names) != 1 or any(_inline_asm(sc, bid, callee) for bid in defs):
+        return False
+    pname = names.pop()
+    handed = re.compile(rf"(?:\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*)*&?\(?\s*{re.escape(pname)}\s*\)?")
+    for bid in defs:
+        for line, col, nxt, kind, args in sc.conn.execute(
+                "SELECT line, col, callee, kind, args FROM call WHERE blob_id = ? AND func = ? "
+                "AND args LIKE ?", (bid, callee, f"%{pname}%")):
+            for i, a in enumerate(json.loads(args)):
+                if not re.search(rf"\b{re.escape(pname)}\b", a) or _is_macro(sc, nxt):
+                    continue  # (AssertPtr(p): a macro's writes through its argument are
+                    # listed at its uses, see macro_uses)
+                if not handed.fullmatch(a.strip()):
+                    return False  # a pointer made from it (`(uint8_t *)pvDst + off`)
+                if const_param(sc, f"&{i + 1}", f"{nxt}("):
+                    continue
+                if kind != "direct" or not (leaves_member(sc, f"&{i + 1}", f"{nxt}(", member)
+                                            or writes_inside(sc, f"&{i + 1}", f"{nxt}(",
+                                                             member, depth - 1)):
+                    return False  # handed to a pointer call, or to code outside the corpus
+    return True
+
+
 def _leaves(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
     from vmxref.queries.edges import graph
     defs = set(graph(sc).definitions(callee))

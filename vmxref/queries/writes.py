@@ -16,7 +16,7 @@ from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks
 from vmxref.queries.macro_uses import argument_writes, at_macro_uses, macro_uses
 from vmxref.queries.readonly import (const_param, fill_sql, fills, leaves_member,
-                                     read_only_addresses, stored_value)
+                                     read_only_addresses, stored_value, writes_inside)
 from vmxref.queries.types import TypeResolver, parse_chain, resolver
 
 
@@ -436,8 +436,10 @@ def _whole_var(sc, tr, row, chain, struct, fields, symbol) -> Site | None:
     cid, path, bid, line, col, func, field, chain_t, op, value, kind = row
     if kind not in ("whole-object", "assign", "init", "out-param"):
         return None
-    if kind == "out-param" and leaves_member(sc, op, value, fields[-1]):
-        return None  # `&VmxTransient` to a function that writes other members of it
+    if kind == "out-param" and not fills(sc, op, value) and (
+            leaves_member(sc, op, value, fields[-1]) or writes_inside(sc, op, value, fields[-1])):
+        return None  # `&VmxTransient` to a function that writes other members of it, or
+        # writes it only in the corpus (those writes are listed where they are made)
     obj_type = tr.struct_of(tr.var_type(bid, func, chain[0][2:])) if chain[0].startswith("v:") else None
     if obj_type is None or not _contains(tr, obj_type, struct, fields):
         return None
