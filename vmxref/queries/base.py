@@ -56,6 +56,15 @@ class Scope:
         """A dict kept on the scope for one query module's memos (lives and dies with it)."""
         return self.__dict__.setdefault(name, {})
 
+    def has_sym(self, name: str, kinds: tuple[str, ...]) -> bool:
+        """Does the asked corpus define `name` as one of these symbol kinds? (memoised)"""
+        memo = self.memo("_has_sym")
+        if (name, kinds) not in memo:
+            memo[(name, kinds)] = bool(self.rows(
+                "sym", f"t.name = ? AND t.kind IN ({marks(len(kinds))})", (name, *kinds), "1",
+                limit=1))
+        return memo[(name, kinds)]
+
     def blobs_of(self, path: str) -> list[int]:
         """Blobs the file `path` has in the asked corpus versions."""
         return [r[0] for r in self.conn.execute(

@@ -11,6 +11,7 @@ import re
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import Edge, _profile_section
+from vmxref.queries.macroforms import parts
 
 def case_label(sc: Scope, blob_id: int, func: str, line: int, prefixes: list[str]) -> str:
     """The `case X:` governing a line of a function, when X has one of the profile's
@@ -170,7 +171,6 @@ def in_ranges(sc: Scope, e: Edge, values) -> bool | None:
     return False
 
 
-_PARAMS = re.compile(r"\((?:\s*[A-Za-z_]\w*\s*(?:,\s*[A-Za-z_]\w*\s*)*|\s*\.\.\.\s*)?\)\s")
 _INT_SUFFIX = re.compile(r"\b(0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]+\b")
 
 
@@ -188,7 +188,11 @@ def const_value(sc: Scope, name: str, depth: int = 0) -> int | None:
         f"SELECT DISTINCT t.text FROM sym t CROSS JOIN file f ON f.blob_id = t.blob_id AND "
         f"f.corpus_id IN ({','.join(str(int(c)) for c in sc.corpus_ids)}) "
         "WHERE t.name = ? AND t.kind = 'macro'", (name,))}
-    values = {_eval(sc, t, depth) for t in texts if t and not _PARAMS.match(t)}
+    values = set()
+    for t in texts:
+        params, body = parts(t)
+        if t and (params is None or not body):  # (`(HV_REGISTER_X)` alone reads as either)
+            values.add(_eval(sc, t, depth))
     memo[name] = values.pop() if len(values) == 1 else None
     return memo[name]
 

@@ -278,6 +278,7 @@ class Graph:
             for *row, name in sc.rows_in("ref", "t.name", refs, "t.kind IN ('read', 'addr')", (),
                                          "t.line, t.func, t.chain IS NULL, t.name"):
                 refs[name].append(tuple(row))
+        macroforms.prefetch_aliases(sc, todo)
         self._pre_direct.update(direct)
         self._pre_bound.update(bound)
         self._value_refs.update(refs)

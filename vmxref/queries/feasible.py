@@ -180,16 +180,7 @@ def _switch_rules_out(sc: Scope, e: Edge, func: str, bid: int, line: int,
         return False
     if "default" in group:  # (any value without a case of its own gets there)
         return c in own_labels(sc, bid, func)
-    return c in own_labels(sc, bid, func) or _named_constant(sc, c)
-
-
-def _named_constant(sc: Scope, name: str) -> bool:
-    """Is `name` an enumerator or a macro of the corpus (memoised)?"""
-    memo = sc.memo("_named_constant")
-    if name not in memo:
-        memo[name] = bool(sc.rows("sym", "t.name = ? AND t.kind IN ('enumerator', 'macro')",
-                                  (name,), "1", limit=1))
-    return memo[name]
+    return c in own_labels(sc, bid, func) or sc.has_sym(c, ("enumerator", "macro"))
 
 
 def _bool_clash(sc: Scope, dg: Digraph, nodes: list[str],

@@ -26,6 +26,7 @@ from vmxref.model import Site
 from vmxref.queries import firing
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import _profile_section
+from vmxref.queries.macroforms import parts
 
 MAX_CANDIDATES = 300
 MAX_RESULTS = 10
@@ -329,15 +330,13 @@ def _format_uses(text: str) -> list[tuple[str, str]]:
     """(called name, literal before the format) for each call in a macro body that is
     passed the macro's format parameter: `kvm_pr_unimpl("vcpu%i " fmt, ...)` ->
     ("kvm_pr_unimpl", "vcpu%i ")."""
-    if not text.startswith("("):
+    params, body = parts(text)
+    if params is None:
         return []
-    params_end = text.find(")")
-    params = [p.strip() for p in text[1:params_end].split(",")]
     names = [p for p in params if p in _FMT_PARAMS]
     names += [p[:-3] for p in params if p.endswith("...") and p != "..." and p[:-3]]
     if not names:
         return []
-    body = text[params_end + 1:]
     out = []
     for name in names[:1]:
         for m in re.finditer(rf"((?:{_LIT}\s*)*)(?:##\s*)?\b{re.escape(name)}\b", body):

@@ -7,6 +7,7 @@ import json
 import re
 
 from vmxref.queries.base import Scope, in_chunks
+from vmxref.queries.macroforms import parts
 from vmxref.queries.types import parse_chain
 
 
@@ -147,7 +148,7 @@ def _macro_params(sc: Scope, macro: str) -> list[str]:
         memo[macro] = []
         for (text,) in sc.conn.execute("SELECT text FROM sym WHERE name = ? AND kind = 'macro' "
                                        "AND text LIKE '(%' LIMIT 1", (macro,)):
-            memo[macro] = [p.strip() for p in text[1:text.find(")")].split(",")]
+            memo[macro] = parts(text)[0] or []
     return memo[macro]
 
 

@@ -19,6 +19,20 @@ import re
 from vmxref.queries.base import Scope
 
 _LIST_USE = re.compile(r"([A-Za-z_]\w*)\s*\(\s*([A-Za-z_]\w*)\s*\)")  # `IEMOP_X4(fn)`
+_PARAM = r"(?:[A-Za-z_]\w*(?:\s*\.\.\.)?|\.\.\.)"
+_PARAM_LIST = re.compile(rf"\(\s*((?:{_PARAM}\s*(?:,\s*{_PARAM}\s*)*)?)\)(?=\s|$)")
+
+
+def parts(text: str | None) -> tuple[list[str] | None, str]:
+    """(parameters, body) of a macro definition as the index keeps it (the parameter list,
+    a space, the body: `(a_pfn) (a_pfn)(pVCpu)`); parameters None for an object-like
+    macro, also one whose body starts with a parenthesis (`(1 << 3)`, `(A | B)`)."""
+    text = text or ""
+    m = _PARAM_LIST.match(text)
+    if m is None:
+        return None, text.strip()
+    params = [p.strip() for p in m.group(1).split(",")] if m.group(1).strip() else []
+    return params, text[m.end():].strip()
 
 
 def _function_like(sc: Scope, macro: str) -> list[tuple[list[str], str]]:
@@ -26,8 +40,9 @@ def _function_like(sc: Scope, macro: str) -> list[tuple[list[str], str]]:
     out = []
     for (text,) in sc.conn.execute(
             "SELECT text FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE '(%'", (macro,)):
-        out.append(([p.strip() for p in text[1:text.find(")")].split(",")],
-                    text[text.find(")") + 1:]))
+        params, body = parts(text)
+        if params is not None:
+            out.append((params, body))
     return out
 
 
@@ -102,10 +117,24 @@ def table_calls(sc: Scope, table: str) -> list[tuple]:
 
 def aliases_of(sc: Scope, func: str) -> list[tuple[str, str]]:
     """(macro, where) of the object-like macros defined as the bare name `func`."""
+    refs = sc.memo("_define_refs")
+    if func not in refs:
+        prefetch_aliases(sc, [func])
     out = []
-    for _cid, path, bid, line, macro in sc.rows(
-            "ref", "t.name = ? AND t.kind = 'define'", (func,), "t.line, t.func"):
+    for path, bid, line, macro in refs[func]:
         if sc.conn.execute("SELECT 1 FROM sym WHERE blob_id = ? AND name = ? AND kind = 'macro' "
                            "AND text = ?", (bid, macro, func)).fetchone() is not None:
             out.append((macro, f"{path}:{line}"))
     return list(dict.fromkeys(out))
+
+
+def prefetch_aliases(sc: Scope, funcs) -> None:
+    """The #define bodies naming each of `funcs` (what aliases_of reads), in one statement
+    for a level of a call-graph search."""
+    refs = sc.memo("_define_refs")
+    todo = [f for f in funcs if f not in refs]
+    for f in todo:
+        refs[f] = []
+    for _cid, path, bid, line, macro, name in sc.rows_in(
+            "ref", "t.name", todo, "t.kind = 'define'", (), "t.line, t.func, t.name"):
+        refs[name].append((path, bid, line, macro))

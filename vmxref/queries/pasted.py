@@ -15,9 +15,9 @@ import re
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope, sort_sites
+from vmxref.queries.macroforms import parts
 
 MAX_USES = 2000  # uses of one piece of the name looked at (a common word is everywhere)
-_PARAMS = re.compile(r"\(\s*([^()]*)\)\s*")
 _ID = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -77,20 +77,19 @@ def _makers(sc: Scope, macro: str, args: list[str], name: str,
     for _cid, path, _bid, line, text in sc.rows("sym", "t.name = ? AND t.kind = 'macro'",
                                                 (macro,), "t.line, t.text"):
         text = " ".join((text or "").replace("\\\n", " ").replace("\\", " ").split())
-        m = _PARAMS.match(text)
-        if m is None:  # `#define KVM_X86_OP_OPTIONAL KVM_X86_OP`
-            if _ID.fullmatch(text) and depth < 3 and text != macro:
+        params, body = parts(text)
+        if params is None:  # `#define KVM_X86_OP_OPTIONAL KVM_X86_OP`
+            if _ID.fullmatch(body) and depth < 3 and body != macro:
                 out += [(p, ln, f"{macro} = {v}")
-                        for p, ln, v in _makers(sc, text, args, name, depth + 1)]
+                        for p, ln, v in _makers(sc, body, args, name, depth + 1)]
             continue
-        if "##" not in text:
+        if "##" not in body:
             continue
-        params = [p.strip() for p in m.group(1).split(",")]
-        body = text[m.end():]
+        shown = f"{macro}({', '.join(params)}) {body[:120]}"
         for p, a in zip(params, args):
             if p.isidentifier():
                 body = re.sub(rf"\b{re.escape(p)}\b", a.strip(), body)
         body = re.sub(r"\s*##\s*", "", body)
         if re.search(rf"(?<![\w]){re.escape(name)}(?!\w)", body):
-            out.append((path, line, f"{macro}{text[:m.end()].strip()} {text[m.end():][:120]}"))
+            out.append((path, line, shown))
     return out

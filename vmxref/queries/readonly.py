@@ -37,29 +37,53 @@ def _reads_only(sc: Scope, callee: str, pos: int, depth: int) -> bool:
                      "t.flags, t.name")
     if any((flags or 0) & 2 for _c, _p, _b, flags, _n in params):
         return True
-    from vmxref.queries.edges import graph
-    defs = set(graph(sc).definitions(callee))
-    names = {n for _c, _p, b, _f, n in params if b in defs and n}
-    if not defs or len(names) != 1 or depth <= 0:
-        return False  # not defined here (or oddly): an out-parameter as far as we know
-    pname = names.pop()
-    if any(_inline_asm(sc, bid, callee) for bid in defs):
-        return False  # (ASMAtomicXchgU32: the asm writes through it, unseen)
-    handed = re.compile(rf"(?:\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*)*\(?\s*{re.escape(pname)}\s*\)?")
+    found = _pointer_param(sc, callee, pos) if depth > 0 else None
+    if found is None:  # not defined here (or oddly; ASMAtomicXchgU32's asm writes unseen)
+        return False  # an out-parameter as far as we know
+    defs, pname = found
+    handed = _handed(pname, address=False)
     for bid in defs:  # every definition: no write through the parameter, no hand-over
         for chain, in sc.conn.execute(
                 "SELECT chain FROM assign WHERE blob_id = ? AND func = ? AND chain LIKE ? "
                 "AND kind != 'init'", (bid, callee, f'["v:{pname}"%')):
             if chain != f'["v:{pname}"]':  # (setting the pointer itself writes nothing)
                 return False
-        for nxt, args in sc.conn.execute(
-                "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND args LIKE ?",
-                (bid, callee, f"%{pname}%")):
-            for i, a in enumerate(json.loads(args)):
-                if handed.fullmatch(a) and not (
-                        nxt.isidentifier() and _read_only_param(sc, nxt, i, depth - 1)):
-                    return False  # handed on to a call that may write through it
+    for nxt, _kind, i, a in _calls_passing(sc, defs, callee, pname):
+        if handed.fullmatch(a) and not (
+                nxt.isidentifier() and _read_only_param(sc, nxt, i, depth - 1)):
+            return False  # handed on to a call that may write through it
     return True
+
+
+def _pointer_param(sc: Scope, callee: str, pos: int) -> tuple[set[int], str] | None:
+    """(the blobs defining `callee`, the name of its parameter `pos`) when the corpus
+    defines it, with one name for that parameter and no inline assembly (whose writes
+    through it are unseen); None otherwise."""
+    from vmxref.queries.edges import graph
+    defs = set(graph(sc).definitions(callee))
+    names = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?",
+                                   (callee, pos), "t.name") if r[2] in defs and r[3]}
+    if not defs or len(names) != 1 or any(_inline_asm(sc, bid, callee) for bid in defs):
+        return None
+    return defs, names.pop()
+
+
+def _handed(pname: str, address: bool = True) -> re.Pattern:
+    """An argument that is the pointer `pname` itself (behind casts and parentheses; with
+    `address`, also `&pname`)."""
+    amp = "&?" if address else ""
+    return re.compile(rf"(?:\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*)*{amp}\(?\s*{re.escape(pname)}\s*\)?")
+
+
+def _calls_passing(sc: Scope, defs: set[int], func: str, pname: str):
+    """(callee, call kind, argument index, argument text) of the calls in `func` whose
+    arguments mention `pname`."""
+    for bid in defs:
+        for nxt, kind, args in sc.conn.execute(
+                "SELECT callee, kind, args FROM call WHERE blob_id = ? AND func = ? AND args "
+                "LIKE ?", (bid, func, f"%{pname}%")):
+            for i, a in enumerate(json.loads(args)):
+                yield nxt, kind, i, a
 
 
 def leaves_member(sc: Scope, op: str, value: str, member: str, depth: int = 2) -> bool:
@@ -94,64 +118,43 @@ def writes_inside(sc: Scope, op: str, value: str, member: str, depth: int = 3) -
     return memo[key]
 
 
-def _is_macro(sc: Scope, name: str) -> bool:
-    memo = sc.memo("_is_macro")
-    if name not in memo:
-        memo[name] = bool(sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (name,), "1",
-                                  limit=1))
-    return memo[name]
-
-
 def _inside(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
-    from vmxref.queries.edges import graph
-    defs = set(graph(sc).definitions(callee))
-    names = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?",
-                                   (callee, pos), "t.name") if r[2] in defs and r[3]}
-    if not defs or len(names) != 1 or any(_inline_asm(sc, bid, callee) for bid in defs):
+    found = _pointer_param(sc, callee, pos)
+    if found is None:
         return False
-    pname = names.pop()
-    handed = re.compile(rf"(?:\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*)*&?\(?\s*{re.escape(pname)}\s*\)?")
-    for bid in defs:
-        for line, col, nxt, kind, args in sc.conn.execute(
-                "SELECT line, col, callee, kind, args FROM call WHERE blob_id = ? AND func = ? "
-                "AND args LIKE ?", (bid, callee, f"%{pname}%")):
-            for i, a in enumerate(json.loads(args)):
-                if not re.search(rf"\b{re.escape(pname)}\b", a) or _is_macro(sc, nxt):
-                    continue  # (AssertPtr(p): a macro's writes through its argument are
-                    # listed at its uses, see macro_uses)
-                if not handed.fullmatch(a.strip()):
-                    return False  # a pointer made from it (`(uint8_t *)pvDst + off`)
-                if const_param(sc, f"&{i + 1}", f"{nxt}("):
-                    continue
-                if kind != "direct" or not (leaves_member(sc, f"&{i + 1}", f"{nxt}(", member)
-                                            or writes_inside(sc, f"&{i + 1}", f"{nxt}(",
-                                                             member, depth - 1)):
-                    return False  # handed to a pointer call, or to code outside the corpus
+    defs, pname = found
+    handed, named = _handed(pname), re.compile(rf"\b{re.escape(pname)}\b")
+    for nxt, kind, i, a in _calls_passing(sc, defs, callee, pname):
+        if not named.search(a) or sc.has_sym(nxt, ("macro",)):
+            continue  # (AssertPtr(p): a macro's writes through its argument are listed
+            # at its uses, see macro_uses)
+        if not handed.fullmatch(a.strip()):
+            return False  # a pointer made from it (`(uint8_t *)pvDst + off`)
+        if const_param(sc, f"&{i + 1}", f"{nxt}("):
+            continue
+        if kind != "direct" or not (leaves_member(sc, f"&{i + 1}", f"{nxt}(", member)
+                                    or writes_inside(sc, f"&{i + 1}", f"{nxt}(", member,
+                                                     depth - 1)):
+            return False  # handed to a pointer call, or to code outside the corpus
     return True
 
 
 def _leaves(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
-    from vmxref.queries.edges import graph
-    defs = set(graph(sc).definitions(callee))
-    names = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?",
-                                   (callee, pos), "t.name") if r[2] in defs and r[3]}
-    if not defs or len(names) != 1 or any(_inline_asm(sc, bid, callee) for bid in defs):
+    found = _pointer_param(sc, callee, pos)
+    if found is None:
         return False  # not defined here: it may write anything
-    pname = names.pop()
-    handed = re.compile(rf"(?:\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*)*&?\(?\s*{re.escape(pname)}\s*\)?")
+    defs, pname = found
     for bid in defs:
         for (chain,) in sc.conn.execute(
                 "SELECT chain FROM assign WHERE blob_id = ? AND func = ? AND chain LIKE ?",
                 (bid, callee, f'["v:{pname}"%')):
             if f'"{member}"' in chain or chain == f'["v:{pname}", "*"]':
                 return False  # writes the member (or the whole object) through it
-        for line, col, nxt, args in sc.conn.execute(
-                "SELECT line, col, callee, args FROM call WHERE blob_id = ? AND func = ? "
-                "AND args LIKE ?", (bid, callee, f"%{pname}%")):
-            for i, a in enumerate(json.loads(args)):
-                if handed.fullmatch(a.strip()) and not leaves_member(
-                        sc, f"&{i + 1}", f"{nxt}(", member, depth - 1):
-                    return False  # handed on to a call that may write it
+    handed = _handed(pname)
+    for nxt, _kind, i, a in _calls_passing(sc, defs, callee, pname):
+        if handed.fullmatch(a.strip()) and not leaves_member(
+                sc, f"&{i + 1}", f"{nxt}(", member, depth - 1):
+            return False  # handed on to a call that may write it
     return True
 
 

@@ -20,6 +20,7 @@ from vmxref.model import Site
 from vmxref.queries import callsite
 from vmxref.queries.textcalls import call_args
 from vmxref.queries.base import Scope, marks, split_args
+from vmxref.queries.macroforms import parts
 
 # (vmxref.queries.edges is imported where it is used: an unchanged re-index only asks
 # is_stored(), and the call-graph modules cost more than the rest of that run)
@@ -161,10 +162,9 @@ def _macro_wrappers(sc: Scope, setters: dict[str, int]) -> list[tuple[str, int, 
         for _c, _p, _b, name, text in sc.rows(
                 "sym", f"t.kind = 'macro' AND ({like})", tuple(f"%{n}%" for n in chunk),
                 "t.name, t.text"):
-            if not text or not text.startswith("("):
+            params, body = parts(text)
+            if params is None:
                 continue
-            params = [p.strip() for p in text[1:text.find(")")].split(",")]
-            body = text[text.find(")") + 1:]
             for m in call_re.finditer(body):
                 idx = setters[m.group(1)]
                 args = split_args(body[m.end():])
