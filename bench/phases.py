@@ -62,7 +62,7 @@ def run(name: str, every: int, prof_out: Path | None,
                 profiler.enable()
             try:
                 facts = extract.extract(content, tree, lang, macros, uses, prof.dialect,
-                                        text=text)
+                                        text=text, fills=prof.fills())
             except Exception:  # noqa: BLE001 - as in the worker: one file's failure
                 facts = None
             if profiler:

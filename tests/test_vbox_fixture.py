@@ -434,3 +434,15 @@ def test_a_local_handed_to_corpus_functions_is_written_where_they_write(vbox):
     assert got == {("hmR0FixPreRunCommitted", "assign", "pTransient->fUpdatedTsc = true;"),
                    ("hmR0FixRun", "whole-object", "RT_ZERO"),
                    ("hmR0FixRun", "whole-object", "SUPR0FixOpaque")}, got
+
+
+def test_a_pointer_handed_to_a_fills_api_is_a_write_of_the_object_it_points_to(vbox):
+    """`SSMR3GetStructEx(pSSM, pGstCtx, ...)` loads all of *pGstCtx (the profile's [writes]
+    fills), as `&Ctx` would; a pointer member behind a cast counts too, and a pointer
+    handed to any other function is no write."""
+    f = "src/VBox/VMM/VMMR3/CPUMFixSsm.cpp"
+    rows = vbox("writes CPUMFIXCTX.cr4")
+    assert (f, 36) in _places(rows)
+    assert {r["write_kind"] for r in rows if r["file"] == f} == {"whole-object"}
+    assert (f, 38) in _places(vbox("writes FIXVMCB.u64TSCOffset"))
+    assert (f, 39) not in _places(rows)

@@ -19,7 +19,7 @@ from vmxref.errors import UnknownCorpus
 from vmxref.model import Record
 
 HERE = Path(__file__).parent
-EXTRACTOR_VERSION = "29"  # bump when extraction changes: blobs are re-parsed
+EXTRACTOR_VERSION = "30"  # bump when extraction changes: blobs are re-parsed
 
 
 class Profile(Record):
@@ -68,9 +68,15 @@ class Profile(Record):
     def parse_key(self) -> str:
         """Hash of what decides a parse: macros, languages, extractor version."""
         blob = json.dumps([self.data.get("macros", {}), self.data.get("lang", {}),
-                           EXTRACTOR_VERSION], sort_keys=True)
+                           EXTRACTOR_VERSION, self.fills()], sort_keys=True)
         import hashlib
         return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+    def fills(self) -> dict[str, list[int]]:
+        """The [writes] fills table: callee -> 1-based positions of the objects it
+        overwrites (the extractor records pointers handed there as whole-object writes)."""
+        return {k: [int(p) for p in v] for k, v in
+                self.data.get("writes", {}).get("fills", {}).items()}
 
     def macro_profile(self):
         """The normaliser's compiled macro profile (None when the profile has none)."""

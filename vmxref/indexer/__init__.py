@@ -114,7 +114,7 @@ def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str
     jobs.sort(key=lambda j: -sizes[j[0]])  # largest first: no big file left for last
     spool_dir = str(store.path)
     spool.remove_leftovers(spool_dir)
-    macros = (profile.section("macros"), profile.dialect, spool_dir)
+    macros = (profile.section("macros"), profile.dialect, spool_dir, profile.fills())
     n = procs or os.cpu_count() or 1
     own_ids = not store.has_blobs()
     done = 0

@@ -117,6 +117,7 @@ class _Ctx:
         self.sizeof_spans: tuple[list[int], list[int]] = ([], [])  # sizeof/alignof/offsetof
         self.ppcond_spans: tuple[list[int], list[int]] = ([], [])  # #if / #elif conditions
         self.cond_ends: list[int] = []
+        self.fills: dict[str, list[int]] = {}  # the profile's [writes] fills (see extract)
         # -1, then the offset of every newline (segment lengths + 1, accumulated in C)
         self._nl = list(accumulate(map((1).__add__, map(len, src.split(b"\n"))), initial=-1))
         self._nl.pop()  # the end of the last segment is no newline
@@ -166,11 +167,15 @@ class _Ctx:
 
 
 def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: str = "printf",
-            text: bytes | None = None, byte_range: tuple[int, int] | None = None) -> Facts:
+            text: bytes | None = None, byte_range: tuple[int, int] | None = None,
+            fills: dict | None = None) -> Facts:
     """Extract every fact of one file from its tree (see module docstring); with
-    `byte_range`, the facts of the nodes that intersect it (others may come along)."""
+    `byte_range`, the facts of the nodes that intersect it (others may come along).
+    `fills`: the profile's [writes] fills (callee -> 1-based positions of the objects
+    it overwrites)."""
     cx = _Ctx(src, lang, profile, text)
     cx.dialect = dialect
+    cx.fills = fills or {}
     query = QUERY + ("(class_specifier body: (_)) @struct\n" if lang == "cpp" else "")
     caps = ts.captures(tree.root_node, lang, query, byte_range)
     _doc_order(caps)
@@ -769,6 +774,28 @@ def _call(cx: _Ctx, n) -> None:
         cx.f.assigns.append((line, col, func, _last_field(ch), jlist(ch), callee,
                              cx.text(n), "whole-object"))
         _lvalue(cx.write_nodes, target)
+    elif cx.fills and (positions := cx.fills.get(callee)):
+        _filled_pointers(cx, kids, positions, (line, col, func, callee, cx.text(n)))
+
+
+def _filled_pointers(cx: _Ctx, kids: list, positions, call: tuple) -> None:
+    """A pointer (not `&x`: _pointer records those) handed to a call that overwrites the
+    object it points to (the profile's [writes] fills): `SSMR3GetStructEx(pSSM, pGstCtx,
+    ...)` writes all of *pGstCtx, as `memset(p, ...)` does."""
+    line, col, func, callee, text = call
+    for p in positions:
+        if not 0 < p <= len(kids):
+            continue
+        a = kids[p - 1]
+        while a.type in ("cast_expression", "parenthesized_expression"):
+            a = a.child_by_field_name("value") if a.type == "cast_expression" else (
+                a.named_children[0] if a.named_children else None)
+            if a is None:
+                break
+        if a is not None and a.type in ("identifier", "field_expression"):
+            ch = chain_of(cx, a)
+            cx.f.assigns.append((line, col, func, _last_field(ch), jlist(ch), callee, text,
+                                 "whole-object"))
 
 
 _GUARD_WRAPPERS = frozenset({"parenthesized_expression", "condition_clause", "unary_expression",

@@ -8,8 +8,10 @@ from vmxref.indexer import defines, extract, ts
 _MACROS: dict[str, object] = {}
 
 
-def init(profile_macros: dict, dialect: str = "printf", spool_dir: str | None = None) -> None:
-    """Pool initializer: compile the corpus macro profile once per worker process.
+def init(profile_macros: dict, dialect: str = "printf", spool_dir: str | None = None,
+         fills: dict | None = None) -> None:
+    """Pool initializer: compile the corpus macro profile once per worker process
+    (`fills`: the profile's [writes] fills, see extract.extract).
 
     With `spool_dir`, facts go to this process's spool file (see spool.py) and `work`
     returns only a small Meta record.
@@ -18,6 +20,7 @@ def init(profile_macros: dict, dialect: str = "printf", spool_dir: str | None = 
     _MACROS["profile"] = _load_macros(profile_macros)
     _MACROS["dialect"] = dialect
     _MACROS["spool_dir"] = spool_dir
+    _MACROS["fills"] = fills or {}
 
 
 def _die_with_parent() -> None:
@@ -80,6 +83,7 @@ def _read(src) -> bytes | None:
 def _work(content: bytes, lang: str) -> tuple[object, str]:
     prof = _MACROS.get("profile")
     dialect = _MACROS.get("dialect", "printf")
+    fills = _MACROS.get("fills")
     try:
         facts = defines.scan(content)  # a generated header of numeric #defines: no parse
         if facts is not None:
@@ -90,13 +94,13 @@ def _work(content: bytes, lang: str) -> tuple[object, str]:
             text, uses, dropped = normalize.normalize_ex(content, prof)
         tree = ts.parse(text, lang)
         # facts read names and texts from the original bytes: offsets are identical
-        facts = extract.extract(content, tree, lang, prof, uses, dialect, text=text)
+        facts = extract.extract(content, tree, lang, prof, uses, dialect, text=text, fills=fills)
         if dropped:  # the other side of `#if` groups that split a construct: a second parse
             text2, uses2, _ = normalize.normalize_ex(content, prof, alternate=True)
             if text2 != text:
                 span = (min(a for a, _b in dropped), max(b for _a, b in dropped))
                 other = extract.extract(content, ts.parse(text2, lang), lang, prof, uses2, dialect,
-                                        text=text2, byte_range=span)
+                                        text=text2, byte_range=span, fills=fills)
                 extract.merge_branches(facts, other, content, dropped)
         return facts, "ok"
     except RecursionError:
