@@ -714,3 +714,21 @@ def test_a_flag_copied_from_another_word_is_tested_and_set(lq):
     for verb in ("consumes", "raises"):
         code, rows, out = lq(f"{verb} QA_GUEST_STOPPED")
         assert [(r["function"], r["line"]) for r in rows] == [("qa_copy_stopped", 46)], out
+
+
+def test_an_object_copied_as_a_whole_is_a_read_of_its_members(lq):
+    """memcpy's source, a `const void *` parameter of the corpus and copy_to_user read every
+    member of the object whose address they get; memset does not, a member access of the
+    object is no whole use, and a function taking a pointer to the struct has its own reads
+    listed instead (qa_whole.c)."""
+    w = "arch/x86/kvm/qa_whole.c"
+
+    def lines(q):
+        code, rows, out = lq(q)
+        assert code in (0, 1), out
+        return sorted((r["line"], r.get("ref_kind")) for r in rows if r["file"] == w)
+    assert lines("reads qa_vcpu_clock.hv_clock.tsc_timestamp") == [
+        (36, "whole-object"), (37, "whole-object")]
+    assert lines("reads qa_time_info.tsc_timestamp") == [
+        (30, "read"), (36, "whole-object"), (37, "whole-object")]
+    assert lines("reads qa_clock_snapshot.clock") == [(47, "whole-object")]

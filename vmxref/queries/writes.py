@@ -18,6 +18,7 @@ from vmxref.queries.macro_uses import argument_writes, at_macro_uses, macro_uses
 from vmxref.queries.readonly import (const_param, fill_sql, fills, leaves_member,
                                      read_only_addresses, stored_value, writes_inside)
 from vmxref.queries.types import TypeResolver, parse_chain, resolver
+from vmxref.queries.wholereads import whole_reads
 
 
 def _asked(sc: Scope, tr: TypeResolver, target) -> tuple[str | None, list[str]]:
@@ -492,6 +493,10 @@ def reads(sc: Scope, target) -> list[Site]:
     for st, fl, inner in readings:
         for site in _reads(sc, tr, st, fl, inner):
             out.setdefault(_place(site), site)
+        if inner is None:  # (the owner's form of a path: its objects hold any such member)
+            symbol = ".".join(([st] if st else []) + fl)
+            for site in whole_reads(sc, tr, st, fl, symbol):
+                out.setdefault(_place(site), site)
     return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?", s.key()))
 
 
