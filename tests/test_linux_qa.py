@@ -732,3 +732,13 @@ def test_an_object_copied_as_a_whole_is_a_read_of_its_members(lq):
     assert lines("reads qa_time_info.tsc_timestamp") == [
         (30, "read"), (36, "whole-object"), (37, "whole-object")]
     assert lines("reads qa_clock_snapshot.clock") == [(47, "whole-object")]
+
+
+def test_provenance_follows_the_return_of_a_static_call_target(lq):
+    """`st->l2_offset = static_call(kvm_x86_get_l2_tsc_offset)(vcpu)`: the value is what the
+    op bound in the ops table returns (qa_retop.c); it was a dead end."""
+    code, rows, out = lq("provenance qa_tsc_state.l2_offset")
+    assert code == 0, out
+    (row,) = rows
+    assert [(f["function"], f["line"], f["hop"]) for f in row["from"]] == [
+        ("qa_vmx_get_l2_tsc_offset", 14, "return of qa_vmx_get_l2_tsc_offset()")]

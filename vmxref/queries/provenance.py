@@ -24,6 +24,7 @@ FANOUT = 6
 _CHAIN = re.compile(r"\b([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+)")
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
+_INDIRECT = re.compile(r"\)\s*\(|(?:->|\.)\s*[A-Za-z_]\w*\s*\(")  # `static_call(x)(`, `ops->f(`
 _SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
 _KEYWORDS = frozenset({"sizeof", "return", "if", "while", "for", "switch", "NULL", "true",
                        "false", "struct", "union", "const", "unsigned", "signed", "int", "long",
@@ -86,6 +87,8 @@ class _Walk:
             if name not in _KEYWORDS and name not in _TYPE_WORDS:
                 call = self.call_args(bid, func, site.line, name)
                 out += self.returns(name, level, {**(ctx or {}), **call} if call else ctx)
+        if _INDIRECT.search(value):
+            out += self.indirect_returns(site, bid, level, ctx, taken)
         for m in _IDENT.finditer(_SUBSCRIPTS.sub("[]", value)):  # an index is not the value
             name = m.group(1)
             if name in taken or name in _KEYWORDS or name.isupper():
@@ -93,6 +96,21 @@ class _Walk:
             taken.add(name)
             out += self.variable(site, bid, func, name, level, ctx)
         return out[: FANOUT * 3]
+
+    def indirect_returns(self, site: Site, bid: int | None, level: int, ctx: dict | None,
+                         taken: set[str]) -> list[dict]:
+        """Returns of the functions a call through a table or pointer in the value reaches
+        (`static_call(kvm_x86_get_interrupt_shadow)(vcpu)`: vmx_ and svm_get_interrupt_shadow;
+        `pDevIns->pHlpR3->pfnTMTimeVirtGet(pDevIns)`: the helper bound to that member)."""
+        if bid is None:
+            return []
+        out: list[dict] = []
+        for e in self.g.out_of(site.function):
+            if e.blob_id == bid and e.line == site.line and e.kind != "direct" \
+                    and e.callee not in taken:
+                taken.add(e.callee)
+                out += self.returns(e.callee, level, ctx)
+        return out
 
     def call_args(self, bid: int | None, func: str, line: int, callee: str) -> dict | None:
         """The call of `callee` at this line of `func`: {callee: (site, args)}."""
