@@ -742,3 +742,13 @@ def test_provenance_follows_the_return_of_a_static_call_target(lq):
     (row,) = rows
     assert [(f["function"], f["line"], f["hop"]) for f in row["from"]] == [
         ("qa_vmx_get_l2_tsc_offset", 14, "return of qa_vmx_get_l2_tsc_offset()")]
+
+
+def test_callers_of_a_trace_event_name_point_to_its_trace_function(lq):
+    """`callers qa_clock_sample` (a TRACE_EVENT, no function) is empty, and says that
+    `callers trace_qa_clock_sample` lists where it fires."""
+    r = CliRunner().invoke(cli, ["q", "callers qa_clock_sample", "--index", str(lq.index)])
+    assert r.exit_code == 1
+    assert "callers trace_qa_clock_sample" in r.output
+    code, rows, _ = lq("callers trace_qa_clock_sample")
+    assert code == 0 and rows

@@ -117,6 +117,10 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
             many = "1000 or more times" if n >= 1000 else "once" if n == 1 else f"{n} times"
             return (f"vmxref: {name} is not defined in the indexed files of {sc.label()} (it is "
                     f"used {many}: `vmxref refs {name}`)")
+    if not sites and words[0] in ("callers", "callees") and len(words) >= 2 and \
+            sc.has_sym(words[1], ("tracepoint",)):
+        return (f"vmxref: {words[1]} is a trace event, not a function: "
+                f"`vmxref callers trace_{words[1]}` lists where it fires")
     if not sites and not as_json:  # (stdout stays empty, exit code 1: said for a reader)
         if words[0] == "path" and "max" not in words:
             from vmxref.queries.paths import MAX_RETRY_LEN
