@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from vmxref import fulltext
-from vmxref.errors import IndexBusy, NoIndex, QuerySyntaxError
+from vmxref.errors import IndexBusy, IndexCorrupt, NoIndex, QuerySyntaxError
 from vmxref.fulltext import FileText, build, lex_spans, scope_at, search, split_word
 
 # Small synthetic sources in the style of VirtualBox TM and KVM pvclock (CC0, written here).
@@ -262,18 +262,35 @@ def test_publish_without_rename_exchange(tmp_path: Path, monkeypatch: pytest.Mon
     assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == ["fulltext"]
 
 
-def test_index_of_the_previous_docs_format_is_still_searched(tmp_path: Path) -> None:
-    """docs.json format 2 (one list per doc) written by earlier builds reads like format 3."""
+def test_index_of_the_previous_docs_formats_is_still_searched(tmp_path: Path) -> None:
+    """docs.json formats 2 (one list per doc) and 3 (JSON columns) written by earlier builds
+    read like format 4 (docs.bin)."""
     import json
     d = tmp_path / "fulltext"
     build(d, _files())
     new = [(h.corpus, h.version, h.path, h.line) for h in search(d, "TscTicks")]
-    meta = json.loads((d / "docs.json").read_text())
-    st, lab = meta["start"], meta["labels"]
-    docs = [[*lab[meta["label"][i]], meta["paths"][i], b]
+    cols = fulltext._read_docs_bin(d, json.loads((d / "docs.json").read_text()))
+    cols = {k: [v[i] for i in range(len(v))] for k, v in cols.items()
+            if k in ("offsets", "labels", "start", "paths", "label")}
+    (d / "docs.bin").unlink()
+    (d / "docs.json").write_text(json.dumps({"format": 3, **cols}))
+    fulltext._open_cache.clear()
+    assert new and [(h.corpus, h.version, h.path, h.line) for h in search(d, "TscTicks")] == new
+    st, lab = cols["start"], cols["labels"]
+    docs = [[*lab[cols["label"][i]], cols["paths"][i], b]
             for b in range(len(st) - 1) for i in range(st[b], st[b + 1])]
-    offs = meta["offsets"]
+    offs = cols["offsets"]
     (d / "docs.json").write_text(json.dumps({"format": 2, "docs": docs,
                                              "blobs": [offs[i:i + 2] for i in range(0, len(offs), 2)]}))
     fulltext._open_cache.clear()
-    assert new and [(h.corpus, h.version, h.path, h.line) for h in search(d, "TscTicks")] == new
+    assert [(h.corpus, h.version, h.path, h.line) for h in search(d, "TscTicks")] == new
+
+
+def test_a_truncated_docs_bin_is_a_corrupt_index(tmp_path: Path) -> None:
+    d = tmp_path / "fulltext"
+    build(d, _files())
+    data = (d / "docs.bin").read_bytes()
+    (d / "docs.bin").write_bytes(data[: len(data) // 2])
+    fulltext._open_cache.clear()
+    with pytest.raises(IndexCorrupt):
+        search(d, "TscTicks")

@@ -405,7 +405,7 @@ def tree_lines(site: Site) -> list[str]:
                 lines.append(f"{'  ' * indent}<- [{n['hop']}: not followed, the walk's limit "
                              f"of {MAX_NODES} hops is reached; ask for it alone]")
                 continue
-            lines.append(f"{'  ' * indent}<- {n['file']}:{n['line']}: {n['function']}: "
+            lines.append(f"{'  ' * indent}<- {n['file']}:{n['line']}: {n['function'] or '-'}: "
                          f"{_shown_value(n)}  [{n['hop']}]")
             walk(n.get("from", []), indent + 1)
     walk(site.extra.get("from", []), 1)
