@@ -752,3 +752,18 @@ def test_callers_of_a_trace_event_name_point_to_its_trace_function(lq):
     assert "callers trace_qa_clock_sample" in r.output
     code, rows, _ = lq("callers trace_qa_clock_sample")
     assert code == 0 and rows
+
+
+def test_a_constant_that_is_not_handed_on_does_not_constrain_a_later_switch(lq):
+    """qa_local_deliver(apic, APIC_LVTT) selects a register; the delivery mode the next
+    function switches on is read from it, so the path reaches `case APIC_DM_FIXED`
+    (lapic.c's timer -> interrupt delivery). A constant handed on through a parameter
+    (qa_accept_as(apic, APIC_DM_NMI) -> qa_accept_irq(apic, how, 0)) still does."""
+    code, rows, out = lq("path qa_timer_fired -> qa_deliver_fixed")
+    assert code == 0, out
+    assert [h["function"] for h in rows[0]["paths"][0]][-2:] == ["qa_accept_irq",
+                                                                "qa_deliver_fixed"]
+    code, rows, out = lq("path qa_nmi_only -> qa_deliver_fixed")
+    assert code == 1, out
+    code, rows, out = lq("path qa_nmi_only -> qa_inject_nmi")
+    assert code == 0, out

@@ -7,6 +7,8 @@ deferred hop not guarded by its request's test, a literal that a branch further 
 contradicts. feasible_path finds the least-weight path none of them rejects."""
 from __future__ import annotations
 
+import re
+
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope
 from vmxref.queries.cases import (case_prefixes, case_values, edge_case, families, governing,
@@ -260,10 +262,12 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
     labels = [label[5:] for _e, label in chosen] + [last]
     stacked = [set(case_values(sc, e.blob_id, e.caller, e.line, prefixes)) | {lab}
                for (_a, _b, e), lab in zip(edges, labels)] + [{last}]
-    # family -> (values, the edge that fixed them); a case label fixes the value only for
-    # the families the profile declares one value ([entry] case_families: MSR indices), as
-    # KVM_ names ioctls and the attribute types of their own switches alike
-    current: dict[str, tuple[frozenset[str], tuple[str, str]]] = {}
+    # family -> (values, the edge that fixed them, the names that carry a passed value in
+    # the function reached, None for a value fixed by a case label); a case label fixes the
+    # value only for the families the profile declares one value ([entry] case_families:
+    # MSR indices), as KVM_ names ioctls and the attribute types of their own switches alike
+    current: dict[str, tuple[frozenset[str], tuple[str, str], frozenset[str] | None]] = {}
+    params = graph(sc).params
     for i, label in enumerate(labels):
         here = edges[i][:2] if i < len(edges) else None
         f = fam(label) if label else ""
@@ -281,15 +285,50 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
             if f in current and not group & current[f][0]:
                 return {current[f][1]}
             if here is not None and f in declared:
-                current[f] = (group, here)
-        if here is None or edges[i][2].kind not in ("direct", "static-call"):
+                current[f] = (group, here, None)
+        if here is None:
             continue
+        e = edges[i][2]
         passed: dict[str, set[str]] = {}
-        for c in passed_constants(sc, edges[i][2], prefixes):
-            passed.setdefault(fam(c), set()).add(c)
+        if e.kind in ("direct", "static-call"):
+            for c in passed_constants(sc, e, prefixes):
+                passed.setdefault(fam(c), set()).add(c)
+        for pf, (values, fixed, names) in list(current.items()):
+            if names is not None and pf not in passed:  # (a value handed on, or not)
+                got = _carried(sc, e, names, params(e.callee))
+                if got:
+                    current[pf] = (values, fixed, got)
+                else:
+                    del current[pf]
         for pf, values in passed.items():
-            current[pf] = (frozenset(values), here)
+            current[pf] = (frozenset(values), here, _carried(sc, e, values, params(e.callee)))
     return set()
+
+
+def _carried(sc: Scope, e: Edge, names, params: list[str]) -> frozenset[str]:
+    """The parameters of the callee of `e` that receive one of `names` (constants, or the
+    caller's parameters that hold one): an argument that mentions it, or the address of a
+    local struct one of whose members was set to it (`msr.index = index; ...
+    kvm_x86_set_msr(vcpu, &msr)`). A constant passed to kvm_apic_local_deliver(apic,
+    APIC_LVTT) selects the LVT register there; the delivery mode that __apic_accept_irq
+    switches on is read from it, not handed on, so APIC_LVTT says nothing of that switch."""
+    if e.kind not in ("direct", "static-call", "ops-table", "pointer"):
+        return frozenset()
+    args = callsite.args(sc, e)
+    out = set()
+    for k, a in enumerate(args[:len(params)]):
+        words = set(_WORD.findall(a))
+        if words & names:
+            out.add(params[k])
+            continue
+        m = _ADDRESS_OF.fullmatch(a.strip())
+        if m and any(v.strip() in names for _m, v in callsite.member_assigns(sc, e, m.group(1))):
+            out.add(params[k])
+    return frozenset(out)
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+_ADDRESS_OF = re.compile(r"&\s*([A-Za-z_]\w*)")
 
 
 def _table_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
