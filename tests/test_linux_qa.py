@@ -728,7 +728,7 @@ def test_an_object_copied_as_a_whole_is_a_read_of_its_members(lq):
         assert code in (0, 1), out
         return sorted((r["line"], r.get("ref_kind")) for r in rows if r["file"] == w)
     assert lines("reads qa_vcpu_clock.hv_clock.tsc_timestamp") == [
-        (36, "whole-object"), (37, "whole-object")]
+        (30, "read"), (36, "whole-object"), (37, "whole-object")]  # (30: through &vc->hv_clock)
     assert lines("reads qa_time_info.tsc_timestamp") == [
         (30, "read"), (36, "whole-object"), (37, "whole-object")]
     assert lines("reads qa_clock_snapshot.clock") == [(47, "whole-object")]
@@ -767,3 +767,27 @@ def test_a_constant_that_is_not_handed_on_does_not_constrain_a_later_switch(lq):
     assert code == 1, out
     code, rows, out = lq("path qa_nmi_only -> qa_inject_nmi")
     assert code == 0, out
+
+
+def test_writes_of_a_path_through_pointer_parameters_and_pointer_members(lq):
+    """qa_gpc.c: `c->gpa = gpa` writes qa_vcpu_arch.pv_cache.gpa because the calls hand
+    `&arch->pv_cache` down two parameters; `kt->tscdeadline` (kt = &apic->lapic_timer, apic
+    passed as arch->apic) writes the path through the pointer member; `arch->apic = apic`
+    sets the pointer and writes no tscdeadline; writes through a pointer nobody passes the
+    path's address for, or of another owner's cache, are not writes of the path."""
+    g = "arch/x86/kvm/qa_gpc.c"
+
+    def lines(q):
+        code, rows, out = lq(q)
+        assert code in (0, 1), out
+        return sorted(r["line"] for r in rows if r["file"] == g)
+    assert lines("writes qa_vcpu_arch.pv_cache.gpa") == [34]
+    assert lines("writes qa_vcpu_arch.pv_cache.active") == [39]
+    assert lines("writes qa_vcpu_arch.apic.lapic_timer.tscdeadline") == [58]
+    assert lines("writes qa_pfn_cache.gpa") == [34, 50, 51]
+
+
+def test_a_store_into_an_element_of_an_array_member_is_no_read_of_it(lq):
+    code, rows, out = lq("reads qa_runstate.times")
+    assert code == 0, out
+    assert sorted(r["line"] for r in rows) == [59]  # `+=` reads; `rs->times[0] = v` does not

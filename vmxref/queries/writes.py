@@ -317,16 +317,65 @@ def _within(sc: Scope, tr: TypeResolver, bid: int, func: str, chain: list[str],
     return False
 
 
-def _points_into(sc: Scope, bid: int, func: str, var: str, members: list[str]) -> bool:
+def _points_into(sc: Scope, bid: int, func: str, var: str, members: list[str],
+                 depth: int = 3) -> bool:
     """Is `var` set, in this function, to the address of a member path ending with
-    `members` (`struct kvm_arch *ka = &kvm->arch;` for [arch])?"""
-    for (value,) in sc.conn.execute(
+    `members` (`struct kvm_arch *ka = &kvm->arch;` for [arch]), or a parameter that the
+    calls of the function pass such an address for (`kvm_gpc_activate(kvm,
+    &vcpu->arch.pv_time, ...)`: its `gpc->gpa = gpa` writes pv_time.gpa), or their own
+    variable that does, `depth` callers up?"""
+    memo = sc.memo("_points_into")
+    key = (bid, func, var, tuple(members), depth)
+    if key not in memo:
+        memo[key] = False  # (a recursive call chain ends here)
+        memo[key] = any(_value_into(sc, bid, func, v, members, depth) for (v,) in sc.conn.execute(
             "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND chain = ? "
-            "AND kind IN ('init', 'assign')", (bid, func or "", f'["v:{var}"]')):
-        names = [n for n in _MEMBERS.split((value or "").strip().lstrip("&(").rstrip(")")) if n]
-        if len(names) > len(members) and [n.strip() for n in names[-len(members):]] == members:
+            "AND kind IN ('init', 'assign')", (bid, func or "", f'["v:{var}"]'))) or (
+            depth > 0 and bool(func) and _passed_into(sc, func, var, members, depth))
+    return memo[key]
+
+
+def _value_into(sc: Scope, bid: int, func: str, value: str | None, members: list[str],
+                depth: int) -> bool:
+    """Does `value` (`&kvm->arch`, `vcpu->arch.apic`) designate a member path ending with
+    `members`, or a part of one from a variable that points at the rest (`&apic->lapic_timer`
+    for [apic, lapic_timer] where `apic` points at an `apic` member)?"""
+    if _ends_with(value, members):
+        return True
+    names = [n.strip() for n in _MEMBERS.split((value or "").strip().lstrip("&(").rstrip(")")) if n]
+    for j in range(1, len(members)):
+        if len(names) == j + 1 and names[1:] == members[-j:] and names[0].isidentifier():
+            return depth > 0 and _points_into(sc, bid, func, names[0], members[:-j], depth - 1)
+    return False
+
+
+def _passed_into(sc: Scope, func: str, var: str, members: list[str], depth: int) -> bool:
+    """Do calls of `func` pass, for its parameter `var`, the address of a member path
+    ending with `members` (or a variable of theirs that points there)?"""
+    pos = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.name = ?",
+                                 (func, var), "t.pos")}
+    if len(pos) != 1:
+        return False
+    k = pos.pop()
+    for _c, _p, cbid, caller, args in sc.rows("call", "t.callee = ? AND t.kind = 'direct'",
+                                              (func,), "t.func, t.args", limit=_MAX_CALLS):
+        a = json.loads(args) if args else []
+        if k >= len(a):
+            continue
+        arg = _CAST.sub("", a[k]).strip()
+        if _value_into(sc, cbid, caller, arg, members, depth - 1) or (
+                arg.isidentifier() and _points_into(sc, cbid, caller, arg, members, depth - 1)):
             return True
     return False
+
+
+def _ends_with(value: str | None, members: list[str]) -> bool:
+    names = [n for n in _MEMBERS.split((value or "").strip().lstrip("&(").rstrip(")")) if n]
+    return len(names) > len(members) and [n.strip() for n in names[-len(members):]] == members
+
+
+_MAX_CALLS = 300  # calls of a function looked at for what they pass
+_CAST = re.compile(r"^\((?:const\s+)?(?:struct\s+)?\w+\s*\*?\s*\)")
 
 
 _MEMBERS = re.compile(r"\s*(?:->|\.)\s*")
@@ -391,6 +440,9 @@ def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
         return _whole_struct(sc, tr, row, chain, qual, struct, fields, symbol)
     if how == "parent" and kind == "out-param" and not fills(sc, op, value):
         return None  # the address of an enclosing object handed to a function: not a write of it
+    if how == "parent" and kind in ("assign", "init") and tr.is_pointer(
+            tr.field_type(*qual[-1].rsplit(".", 1))):
+        return None  # `vcpu->arch.apic = apic` sets the pointer, it writes nothing it points at
     if how == "sub" and _through_pointer(tr, qual, fields):
         return None  # `vcpu->kvm->arch.x = ...` writes what kvm_vcpu.kvm points at, not kvm
     wk = "whole-object" if how == "parent" else kind
@@ -500,6 +552,19 @@ def reads(sc: Scope, target) -> list[Site]:
     return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?", s.key()))
 
 
+def _element_stores(sc: Scope, name: str) -> set[tuple[int, int, str]]:
+    """(blob, line, receiver chain) of each plain store into an element of member `name`
+    (`a->b.name[i] = v`), as the receiver chain of the member's reference there."""
+    out = set()
+    for bid, line, chain_t in sc.conn.execute(
+            "SELECT blob_id, line, chain FROM assign WHERE field = ? AND kind = 'assign' "
+            "AND op = '=' AND chain LIKE '%\"[]\"]'", (name,)):
+        chain = json.loads(chain_t)
+        if len(chain) >= 3 and chain[-2] == name:
+            out.add((bid, line, json.dumps(chain[:-2])))
+    return out
+
+
 def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
            inner: _Inner | None = None) -> list[Site]:
     out = []
@@ -514,7 +579,10 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
                      sc, macro, parse_chain(chain_t))]
     passed = read_only_addresses(sc, fields[-1], [(r[2], r[5], r[3]) for r in rows
                                                   if r[7] == "write"])
+    stores = _element_stores(sc, fields[-1])
     for cid, path, bid, line, col, func, chain_t, kind in rows:
+        if chain_t is not None and (bid, line, chain_t) in stores:
+            continue  # `vcpu->arch.xen.runstate_times[i] = v` stores an element, reads none
         if kind == "write":
             if (bid, func, line) not in passed:
                 continue
