@@ -340,3 +340,19 @@ def test_read_only_corpus_as_unprivileged_user(request) -> None:
                        capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "12 files" in r.stderr and "1 unreadable" in r.stderr
+
+
+def test_a_declaration_named_after_a_type_is_not_indexed():
+    """Error recovery can read a statement as a declaration of a global named `uint32_t`
+    (after an MSC `__asm { }` block in iprt/asm-amd64-x86.h); a cast `(uint32_t)x` would
+    then read that global. No variable, parameter or member is kept under a type's name."""
+    from vmxref import corpora
+    from vmxref.indexer import worker
+    worker.init(corpora.load("virtualbox-vmm").section("macros"), "printf", None)
+    facts, status = worker._work(b"uint32_t uint32_t;\nstruct S { size_t size_t; int x; };\n"
+                                 b"union U { uint64_t u64; };\nstatic int uEAX;\n", "c")
+    assert status == "ok"
+    names = {(s[0], s[1]) for s in facts.syms}
+    assert ("uint32_t", "global") not in names and ("size_t", "field") not in names
+    assert ("uEAX", "global") in names and ("x", "field") in names
+    assert ("u64", "field") in names  # (VirtualBox's union members are named so)

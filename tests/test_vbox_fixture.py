@@ -446,3 +446,11 @@ def test_a_pointer_handed_to_a_fills_api_is_a_write_of_the_object_it_points_to(v
     assert {r["write_kind"] for r in rows if r["file"] == f} == {"whole-object"}
     assert (f, 38) in _places(vbox("writes FIXVMCB.u64TSCOffset"))
     assert (f, 39) not in _places(rows)
+
+
+def test_a_request_run_on_the_emt_is_called_from_where_it_is_made(vbox):
+    """VMR3ReqCallWaitU(pUVM, 0, (PFNRT)vmR3FixLoad, ...) runs vmR3FixLoad: its caller is
+    VMR3FixLoadFromFile, not a function that takes the address of another `pUVM`
+    (vmR3FixCreateUVM(cCpus, &pUVM) queues nothing)."""
+    rows = vbox("callers vmR3FixLoad")
+    assert [(r["function"], r["line"]) for r in rows] == [("VMR3FixLoadFromFile", 27)]

@@ -56,6 +56,15 @@ WHOLE_OBJECT_WRITERS = frozenset({
     "ASMMemZero32", "ASMMemZeroPage", "ASMMemFill32", "ASMMemFill32", "bzero",
 })
 STATIC_CALL = frozenset({"static_call", "static_call_cond", "static_call_mod"})
+# Type names no variable, parameter or member is named after: a declaration of one is error
+# recovery's reading of a statement (`*(uint32_t RT_FAR *)pvEAX = uEAX;` after an MSC
+# `__asm { }` block reads as a global `uint32_t`), and a cast `(uint32_t)x` would read it.
+TYPE_NAMES = frozenset({
+    "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
+    "intptr_t", "uintptr_t", "size_t", "ssize_t", "ptrdiff_t", "off_t", "bool", "_Bool",
+    "__u8", "__u16", "__u32", "__u64", "__s8", "__s16", "__s32", "__s64",
+})  # (not u8..u64: VirtualBox names union members so, `uint64_t u64;`)
+_OBJECT_KINDS = frozenset({"global", "local", "param", "field", "extern"})
 PRI_MACROS = {"PRIx64": "llx", "PRIu64": "llu", "PRId64": "lld", "PRIX64": "llX",
               "PRIx32": "x", "PRIu32": "u", "PRId32": "d", "PRIX32": "X"}
 MAX_TEXT = 240
@@ -224,6 +233,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
             cx.f.refs.append((name, "macro", line, off - nl[line - 1], cx.func_at(off), None))
         if cx.paste_macros:
             macros.generated(cx, cx._srcs, macro_uses)
+    cx.f.syms = [s for s in cx.f.syms if s[0] not in TYPE_NAMES or s[1] not in _OBJECT_KINDS]
     _receiver_types(cx.f)
     return cx.f
 

@@ -4,7 +4,8 @@ when that object is queued (`queue_work(wq, &pvclock_gtod_work)`,
 `schedule_delayed_work(&kvm->arch.kvmclock_update_work, ..)`, `irq_work_queue(&w)`).
 
 Edges queue site -> function, of kind 'queued' (the function runs later, elsewhere).
-The object is the registration's other argument (a variable, or a member path); a queue
+The object is the registration's other argument, given by address or declared at file
+scope (a variable, or a member path); a queue
 site is a call elsewhere that gets its address: of the same variable in the same file, or
 of the same member of the same struct. Calls named like cancelling, flushing or setting up
 an object (`cancel_delayed_work_sync`, `INIT_WORK`) queue nothing; an object handed along
@@ -34,8 +35,14 @@ def queued_into(g, func: str, registrations) -> list:
         if row is None:
             continue
         registrar, args = row[0], json.loads(row[1])
-        obj = next((c for c in (arg_chain(a) for a in args if a.strip() != func) if c), None)
-        if obj is None or len(obj) == 1 and obj[0] == f"v:{func}":
+        given = next(((a.strip(), c) for a, c in ((a, arg_chain(a)) for a in args
+                                                  if a.strip() != func) if c), None)
+        if given is None or not (given[0].startswith("&") or not reg.caller):
+            continue  # a work item is given by address (INIT_WORK(&w, fn)) or declared at
+            # file scope (DECLARE_WORK(w, fn)); VMR3ReqCallWaitU(pUVM, .., vmR3Load, ..)
+            # runs vmR3Load now, on the EMT: pUVM is no object that is queued later
+        obj = given[1]
+        if len(obj) == 1 and obj[0] == f"v:{func}":
             continue
         name = obj[-1] if len(obj) > 1 else obj[0][2:]
         cont = g.types.container(reg.blob_id, reg.caller or "", obj) if len(obj) > 1 else None
