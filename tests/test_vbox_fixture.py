@@ -454,3 +454,14 @@ def test_a_request_run_on_the_emt_is_called_from_where_it_is_made(vbox):
     (vmR3FixCreateUVM(cCpus, &pUVM) queues nothing)."""
     rows = vbox("callers vmR3FixLoad")
     assert [(r["function"], r["line"]) for r in rows] == [("VMR3FixLoadFromFile", 27)]
+
+
+def test_callees_and_callers_agree_on_member_calls(vbox):
+    """The forward direction resolves what the backward one does: a callback member set
+    from a parameter (`pTimer->u.Internal.pfnTimer = pfnCallback`) calls what callers of the
+    creator pass, and an array of positionally initialised structs binds its members."""
+    rows = vbox("callees tmR3FixTimerQueueRun")
+    assert ("tmR3FixCpuLoadTimer", 30, "pointer") in {
+        (r["symbol"], r["line"], r["edge"]) for r in rows}
+    halts = {r["symbol"] for r in vbox("callees VMR3FixWaitHalted") if r["edge"] == "ops-table"}
+    assert {"vmR3FixHaltA", "vmR3FixHaltB"} <= halts

@@ -175,7 +175,9 @@ class Graph:
 
     def _positional_in_slot(self, slot: str, container: str) -> list[tuple[str, str]]:
         """Functions stored in `container.slot` by positional initializers of tables
-        (`static const PDMDEVHLPR3 g_Hlp = { VERSION, pdmR3DevHlp_Foo, ... }`)."""
+        (`static const PDMDEVHLPR3 g_Hlp = { VERSION, pdmR3DevHlp_Foo, ... }`), also of
+        arrays of them (`g_aHaltMethods[] = { { VMHALTMETHOD_OLD, .., vmR3HaltOldDoHalt,
+        ..}, ...}`)."""
         names = self._field_order(container)
         if slot not in names:
             return []
@@ -183,7 +185,8 @@ class Graph:
         out = []
         for var in self._vars_of(container):
             for _c2, _p2, _b2, value in self.sc.rows(
-                    "assign", "t.field = ? AND t.chain = ?", (var, json.dumps([f"v:{var}", f"#{pos}"])),
+                    "assign", "t.field = ? AND (t.chain = ? OR t.chain LIKE ?)",
+                    (var, json.dumps([f"v:{var}", f"#{pos}"]), f'["v:{var}", "#%", "#{pos}"]'),
                     "t.value"):
                 v = value.lstrip("&").strip()
                 if v.isidentifier() and self.is_function(v):
@@ -607,11 +610,64 @@ class Graph:
                     out.append(Edge(cid, path, bid, line, col, func, target,
                                     "ops-table" if kind == "member" else "pointer", f"{c}.{callee}"
                                     if kind == "member" else callee))
+                if kind == "member" and cont is not None:  # a callback member set from a
+                    # parameter (`pTimer->u.Dev.pfnTimer = pfnCallback`): what callers pass
+                    for target, via in self._stored_from_params(callee, cont):
+                        out.append(Edge(cid, path, bid, line, col, func, target, "pointer", via))
                 for c3, note in twins:  # (the same call compiled for another context)
                     for target, c in self.functions_in_slot(callee, c3):
                         out.append(Edge(cid, path, bid, line, col, func, target, "ops-table",
                                         f"{c}.{callee} ({note})"))
         return _dedup(out)
+
+    def _stored_from_params(self, slot: str, cont: str) -> list[tuple[str, str]]:
+        """Functions that reach member `cont.slot` through a parameter stored there: the
+        inverse of _through_param's stored callbacks, so that callees and callers agree
+        (`tmR3TimerQueueRun` calls each `pfnTimer` that PDMDevHlpTimerCreate callers pass,
+        through pdmR3DevHlp_TimerCreate and TMR3TimerCreateDevice)."""
+        key = ("stored", slot, cont)
+        if key not in self._slots:
+            self._slots[key] = []  # (recursion)
+            out: list[tuple[str, str]] = []
+            for _c, path, bid, chain_t, fn, value, line in self.sc.rows(
+                    "assign", "t.field = ? AND t.kind = 'assign'", (slot,),
+                    "t.chain, t.func, t.value, t.line"):
+                params = self.params(fn) if fn and value.isidentifier() else []
+                if value not in params or self.types.container(
+                        bid, fn, list(parse_chain(chain_t))) != cont:
+                    continue
+                for target in self._passed_up(fn, params.index(value), 4, set()):
+                    out.append((target, f"{cont}.{slot}, set from parameter {value} of {fn} "
+                                        f"at {path}:{line}"))
+                    if len(out) >= MAX_STORED_TARGETS:
+                        break
+            self._slots[key] = list(dict.fromkeys(out))
+        return self._slots[key]
+
+    def _passed_up(self, func: str, idx: int, depth: int, seen: set) -> list[str]:
+        """Functions the callers of `func` pass for its parameter `idx`, following a
+        caller's own parameter handed on (`depth` callers up; calls through tables too)."""
+        if depth <= 0 or (func, idx) in seen:
+            return []
+        seen.add((func, idx))
+        from vmxref.queries import callsite
+        out: list[str] = []
+        for e in self.into(func):
+            if e.kind not in ("direct", "ops-table", "static-call", "pointer", "macro"):
+                continue
+            args = callsite.args(self.sc, e)
+            if idx >= len(args):
+                continue
+            a = args[idx].strip()
+            cast = _CAST.match(a)
+            a = (a[cast.end():] if cast else a).lstrip("&").strip()
+            if not a.isidentifier():
+                continue
+            if self.is_function(a):
+                out.append(a)
+            elif e.caller and a in (params := self.params(e.caller)):
+                out += self._passed_up(e.caller, params.index(a), depth - 1, seen)
+        return out
 
     def _local_targets(self, bid: int, func: str, var: str) -> list[tuple[str, str]]:
         """Functions a local function pointer is loaded with (a function, a table element)."""
@@ -651,6 +707,7 @@ class Graph:
 
 
 _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*")  # a leading `(PFNRT)`, `(void *)`
+MAX_STORED_TARGETS = 400  # functions listed for one callback member set from parameters
 
 
 def _arg_index(args: list[str], func: str) -> int:
