@@ -57,8 +57,9 @@ def test_function_passed_behind_a_cast_is_registered(vbox):
 
 def test_negated_flag_test_is_no_consumer(vbox):
     got = {r["function"]: (r["runs"], r["guard_end"]) for r in vbox("consumes VMCPU_FF_TIMER")
-           if r["function"] not in ("TMFixHaltLoop", "TMFixDoHalt", "iemFixRepMovs")}  # (masks:
-    # see below)
+           if r["function"] not in ("TMFixHaltLoop", "TMFixDoHalt", "iemFixRepMovs",
+                                    "emR3FixRemPending", "emR3FixAnyPending")}  # (masks:
+    # see below and test_tests_of_complement_masks_full_masks_and_masks_passed_in)
     assert got == {"tmFixScheduleNotify": ([], None), "TMFixPoll": (["TMR3FixReset"], 30)}
     for site in vbox("raises VMCPU_FF_TIMER | paths"):
         for path in site["paths"]:
@@ -465,3 +466,15 @@ def test_callees_and_callers_agree_on_member_calls(vbox):
         (r["symbol"], r["line"], r["edge"]) for r in rows}
     halts = {r["symbol"] for r in vbox("callees VMR3FixWaitHalted") if r["edge"] == "ops-table"}
     assert {"vmR3FixHaltA", "vmR3FixHaltB"} <= halts
+
+
+def test_tests_of_complement_masks_full_masks_and_masks_passed_in(vbox):
+    """VMCPU_FF_FIX_REQUEST is tested by a complement mask that leaves it in, by a full
+    mask (UINT32_MAX), and by a halt method's `fMask` parameter that its caller fills with
+    a mask holding it (VMFixHalt.cpp); not by the poll method, whose only caller passes
+    another flag, nor is VMCPU_FF_FIX_SPARE tested by the complement that takes it out."""
+    f = "src/VBox/VMM/VMMR3/VMFixHalt.cpp"
+    lines = {r["line"] for r in vbox("consumes VMCPU_FF_FIX_REQUEST") if r["file"] == f}
+    assert lines == {11, 43, 48}
+    lines = {r["line"] for r in vbox("consumes VMCPU_FF_FIX_SPARE") if r["file"] == f}
+    assert lines == {48}

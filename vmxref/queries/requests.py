@@ -19,6 +19,7 @@ import re
 from vmxref.model import Site
 from vmxref.queries import callsite
 from vmxref.queries.textcalls import call_args
+from vmxref.queries.flagmasks import complement_masks, parameter_tests
 from vmxref.queries.base import Scope, marks, split_args
 from vmxref.queries.macroforms import parts
 
@@ -507,10 +508,12 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     api = request_api(sc)
     rows = _const_calls(sc, const, api.testers)
     masks = _masks_of(sc, const)
+    masks += complement_masks(sc, const, masks)  # (~(A | B) without it; UINT32_MAX)
     masked = [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in masks
               for r in _const_calls(sc, mask, api.testers, const)]  # of a mask holding it
     masked += _mask_var_tests(sc, const, masks, api.testers)
     masked += _macro_tests(sc, const, masks, api.testers)
+    masked += parameter_tests(sc, const, api.testers)
     if not rows and not masked and not _const_calls(sc, const, api.setters):
         rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too

@@ -1,0 +1,209 @@
+"""Which flag masks hold a flag, by evaluating their expressions: complements and full
+masks that never name it, and masks that reach a test through a parameter.
+
+`#define VMCPU_FF_ALL_REM_MASK (~(VMCPU_FF_HIGH_PRIORITY_PRE_RAW_MASK | VMCPU_FF_PDM_CRITSECT
+| VMCPU_FF_TLB_FLUSH))` holds VMCPU_FF_TIMER (every flag but those), and `VMCPU_FF_ALL_MASK
+(UINT32_MAX)` holds every flag; `_masks_of` in requests.py only finds masks whose body names
+the flag. A halt method tests its `fMask` parameter, which VMR3WaitHalted fills with
+VMCPU_FF_EXTERNAL_HALTED_MASK: that test is one of VMCPU_FF_TIMER too.
+
+An expression holds a flag when: it is the flag; a macro whose definitions (any of them)
+hold it; `~X` where X does not; `A | B` where either does; `A & B` where both do; a full
+mask (UINT32_MAX, UINT64_MAX, ~0). Anything else (a number, a call) holds none.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from vmxref.queries.base import Scope, marks
+from vmxref.queries.macroforms import parts
+
+_TOKENS = re.compile(r"[A-Za-z_]\w*|0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*|[~|&()?:^]|\S")
+_FULL = frozenset({"UINT32_MAX", "UINT64_MAX", "ULONG_MAX", "U32_MAX", "U64_MAX"})
+MAX_DEPTH = 6  # macros of macros followed
+MAX_FAMILY = 400  # macros of one prefix looked at for complements
+
+
+def holds(sc: Scope, expr: str, const: str, depth: int = 0) -> bool:
+    """Does the flag expression `expr` hold `const` (see module docstring)?"""
+    toks = _TOKENS.findall(expr or "")
+    try:
+        value, _ = _or(sc, toks, 0, const, depth)
+    except (IndexError, ValueError):
+        return False
+    return value
+
+
+def _or(sc, toks, i, const, depth):
+    v, i = _and(sc, toks, i, const, depth)
+    while i < len(toks) and toks[i] in ("|", "^"):
+        w, i = _and(sc, toks, i + 1, const, depth)
+        v = v or w
+    if i < len(toks) and toks[i] == "?":  # `c ? A : B`: either side
+        a, i = _or(sc, toks, i + 1, const, depth)
+        if i >= len(toks) or toks[i] != ":":
+            raise ValueError("ternary")
+        b, i = _or(sc, toks, i + 1, const, depth)
+        v = a or b
+    return v, i
+
+
+def _and(sc, toks, i, const, depth):
+    v, i = _unary(sc, toks, i, const, depth)
+    while i < len(toks) and toks[i] == "&":
+        w, i = _unary(sc, toks, i + 1, const, depth)
+        v = v and w
+    return v, i
+
+
+def _unary(sc, toks, i, const, depth):
+    t = toks[i]
+    if t == "~":
+        v, i = _unary(sc, toks, i + 1, const, depth)
+        return not v, i
+    if t == "!":  # (0 or 1: no flag)
+        _v, i = _unary(sc, toks, i + 1, const, depth)
+        return False, i
+    if t == "(":
+        if i + 2 < len(toks) and toks[i + 2] == ")" and toks[i + 1][0].isalpha() and \
+                i + 3 < len(toks) and toks[i + 3] not in ("|", "&", ")", "?", ":", "^"):
+            return _unary(sc, toks, i + 3, const, depth)  # a cast: `(uint32_t)~0`
+        v, i = _or(sc, toks, i + 1, const, depth)
+        if i >= len(toks) or toks[i] != ")":
+            raise ValueError("parenthesis")
+        return v, i + 1
+    if t[0].isdigit():
+        return False, i + 1  # (a number names no flag; `~0` is every flag)
+    if t[0].isalpha() or t[0] == "_":
+        if i + 1 < len(toks) and toks[i + 1] == "(":  # a call: opaque, unless it names the flag
+            j, level = i + 1, 0
+            while j < len(toks):
+                level += toks[j] == "("
+                level -= toks[j] == ")"
+                if level == 0:
+                    break
+                j += 1
+            return const in toks[i + 2:j], j + 1
+        return _name_holds(sc, t, const, depth), i + 1
+    raise ValueError(t)
+
+
+def _name_holds(sc: Scope, name: str, const: str, depth: int) -> bool:
+    if name == const:
+        return True
+    if name in _FULL:
+        return True
+    if depth >= MAX_DEPTH:
+        return False
+    memo = sc.memo("_flag_holds")
+    key = (name, const)
+    if key not in memo:
+        memo[key] = False  # (a macro defined through itself)
+        memo[key] = any(holds(sc, body, const, depth + 1) for body in _bodies(sc, name))
+    return memo[key]
+
+
+def _bodies(sc: Scope, name: str) -> list[str]:
+    """The bodies of the object-like #defines of `name`."""
+    out = []
+    for (text,) in sc.conn.execute("SELECT DISTINCT text FROM sym WHERE name = ? AND "
+                                   "kind = 'macro'", (name,)):
+        body = _object_body(text)
+        if body:
+            out.append(body.replace("\\", " "))
+    return out
+
+
+def _object_body(text: str | None) -> str | None:
+    """The body of an object-like #define as the index keeps it; `(UINT32_MAX)` alone is
+    one too (kept like a parameter list with no body)."""
+    params, body = parts(text)
+    if params is None:
+        return body
+    return (text or "").strip() if not body else None
+
+
+def complement_masks(sc: Scope, const: str, known: list[str]) -> list[str]:
+    """Macros of the flag's family (`VMCPU_FF_`) that hold it without naming it: a
+    complement that leaves it in, or a full mask."""
+    words = const.split("_")
+    if len(words) < 2:
+        return []
+    prefix = "_".join(words[:2]) + "_" if len(words) > 2 else words[0] + "_"
+    rows = sc.conn.execute(
+        "SELECT DISTINCT name, text FROM sym WHERE kind = 'macro' AND name >= ? AND name < ? "
+        f"LIMIT {MAX_FAMILY}", (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))).fetchall()
+    out = []
+    for name, text in rows:
+        body = _object_body(text)
+        if body is None or name == const or name in known or name in out:
+            continue
+        if ("~" in body or any(f in body for f in _FULL)) and holds(sc, body, const):
+            out.append(name)
+    return out
+
+
+def parameter_tests(sc: Scope, const: str, testers: dict[str, int]) -> list[tuple]:
+    """Tests of a function's parameter (`VMCPU_FF_IS_ANY_SET(pVCpu, fMask)` in a halt method)
+    where a call of the function passes a mask that holds `const`: (blob, function, line,
+    col, via, guard_end) rows, as requests' tests."""
+    from vmxref.queries import callsite
+    from vmxref.queries.edges import graph
+    g = graph(sc)
+    out = []
+    for bid, func, line, col, callee, args, guard_end in _param_testers(sc, testers):
+        a = json.loads(args)
+        i = testers[callee]
+        params = g.params(func)
+        if i >= len(a) or a[i].strip() not in params:
+            continue
+        k, pname = params.index(a[i].strip()), a[i].strip()
+        for e in g.into(func):
+            if func in testers and e.kind == "direct":
+                continue  # a call of a test wrapper is listed itself (requests' wrappers)
+            passed = callsite.args(sc, e)
+            if k < len(passed) and _passes(sc, e.blob_id, e.caller, e.line, passed[k], const):
+                out.append((bid, func, line, col, f"{callee} ({pname}, as passed by "
+                                                   f"{e.caller} at {e.path}:{e.line})", guard_end))
+                break
+    return out
+
+
+def _param_testers(sc: Scope, testers: dict[str, int]) -> list[tuple]:
+    """Tester calls whose flag argument is a bare lower-case identifier, a parameter name of
+    the calling function (memoised per scope)."""
+    memo = sc.memo("_param_testers")
+    if "rows" not in memo:
+        rows = []
+        names = sorted(testers)
+        for _c, _p, bid, line, col, func, callee, args, gend in sc.rows(
+                "call", f"t.callee IN ({marks(len(names))}) AND t.kind IN ('direct', 'macro')",
+                tuple(names), "t.line, t.col, t.func, t.callee, t.args, t.guard_end"):
+            a = json.loads(args) if args else []
+            i = testers[callee]
+            v = a[i].strip() if i < len(a) else ""
+            if func and v.isidentifier() and not v.isupper() and sc.conn.execute(
+                    "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND kind = 'param' AND "
+                    "name = ? LIMIT 1", (bid, func, v)).fetchone():
+                rows.append((bid, func, line, col, callee, args, gend))
+        memo["rows"] = sorted(set(rows))
+    return memo["rows"]
+
+
+def _passes(sc: Scope, bid: int, func: str, line: int, arg: str, const: str) -> bool:
+    """Does the argument text hold `const`: an expression that does, or a local of the
+    caller set (before the call) to one (`const uint32_t fMask = !fIgnoreInterrupts ?
+    VMCPU_FF_EXTERNAL_HALTED_MASK : ...`)?"""
+    from vmxref.queries.requests import _alternatives
+    arg = arg.strip()
+    if any(holds(sc, a, const) for a in _alternatives(arg)):
+        return True
+    if not arg.isidentifier() or not func:
+        return False
+    for (value,) in sc.conn.execute(
+            "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND chain = ? AND line <= ? "
+            "AND kind IN ('init', 'assign')", (bid, func, f'["v:{arg}"]', line)):
+        if any(holds(sc, a, const) for a in _alternatives(value or "")):
+            return True
+    return False
