@@ -145,3 +145,11 @@ def test_diff_sites_near_text_is_moved_and_same_file_first():
 def test_normalise_ignores_spacing_and_comments():
     assert diff.normalise("a = b ;  /* c */") == diff.normalise("a=b;")
     assert diff.normalise("if (x) {") == "if(x)"
+
+
+def test_cli_diff_without_changes_says_why_it_exits_1(two_versions):
+    index, _, _ = two_versions
+    r = CliRunner().invoke(cli, ["diff", "callers kvm_guest_time_update", "--from", "linux-kvm@1",
+                                 "--to", "linux-kvm@1", "--index", str(index)])
+    assert r.exit_code == 1 and r.stdout == ""
+    assert "same (no changes: exit status 1" in r.stderr

@@ -182,4 +182,6 @@ def summary_line(entries: list[Entry], from_spec: str, to_spec: str) -> str:
     for e in entries:
         counts[e.status] += 1
     parts = ", ".join(f"{counts[s]} {s}" for s in (ADDED, REMOVED, MOVED, CHANGED, SAME) if counts[s])
-    return f"{from_spec} -> {to_spec}: {parts or 'no results in either version'}"
+    unchanged = entries and all(e.status == SAME for e in entries)
+    return (f"{from_spec} -> {to_spec}: {parts or 'no results in either version'}"
+            + (" (no changes: exit status 1, as for a query without results)" if unchanged else ""))
