@@ -27,6 +27,7 @@ def vbox(tmp_path_factory):
         r = CliRunner().invoke(cli, ["q", query, "--json", "--index", str(d)])
         assert r.exit_code in (0, 1), r.output
         return [json.loads(x) for x in r.output.splitlines()]
+    run.index = d  # type: ignore[attr-defined]
     return run
 
 
@@ -478,3 +479,12 @@ def test_tests_of_complement_masks_full_masks_and_masks_passed_in(vbox):
     assert lines == {11, 43, 48}
     lines = {r["line"] for r in vbox("consumes VMCPU_FF_FIX_SPARE") if r["file"] == f}
     assert lines == {48}
+
+
+
+def test_a_member_path_into_a_scalar_is_an_error(vbox):
+    """CPUMFIXCTX.cr4 is a uint64_t: a path going on into it is an error that names the
+    type (exit 2), not whole-object writes of a member that cannot exist."""
+    r = CliRunner().invoke(cli, ["q", "writes CPUMFIXCTX.cr4.foo", "--index", str(vbox.index)])
+    assert r.exit_code == 2
+    assert "CPUMFIXCTX.cr4 is a uint64_t, not a struct" in r.output

@@ -279,10 +279,13 @@ def _readings(sc: Scope, tr: TypeResolver, struct: str | None,
         return [r for s in owners for r in _readings(sc, tr, s, fields)]
     _require_member(sc, tr, struct, fields[0])
     inner = _structs_along(tr, struct, fields)
-    for owner, member in zip(inner, fields[1:]):  # each member of the path, in its struct
+    prev = struct
+    for k, (owner, member) in enumerate(zip(inner, fields[1:])):  # each member, in its struct
         if owner is None:
+            _require_aggregate(sc, tr, prev, fields[k], member)
             break  # (a struct outside the corpus, or an anonymous part: not checked)
         _require_member(sc, tr, owner, member)
+        prev = owner
     out: list[tuple[str | None, list[str], _Inner | None]] = [(struct, fields, None)]
     if len(fields) > 1 and inner[-1] is not None:
         out.append((inner[-1], fields[-1:], _Inner(fields, inner)))
@@ -390,6 +393,33 @@ def _path_owners(sc: Scope, tr: TypeResolver, fields: list[str]) -> list[str]:
         if cur is not None and tr.field_type(cur, fields[-1]) is not None:
             owners.append(scope)
     return owners
+
+
+def _require_aggregate(sc: Scope, tr: TypeResolver, owner: str | None, name: str,
+                       member: str) -> None:
+    """UnknownSymbol when `owner.name` is a scalar (`uint64_t offVirtualSyncGivenUp`), so a
+    path cannot go on to `member` through it."""
+    ftype = tr.field_type(owner, name) if owner else None
+    if ftype is None or not _scalar(sc, ftype):
+        return  # (unknown, a pointer, an array, a struct, a typedef defined elsewhere)
+    from vmxref.errors import UnknownSymbol
+    raise UnknownSymbol(f"{owner}.{name} is a {ftype}, not a struct: it has no member "
+                        f"{member!r} in {sc.label()}.")
+
+
+def _scalar(sc: Scope, ftype: str, depth: int = 0) -> bool:
+    """Is the type a primitive, or a typedef of the corpus that comes down to one?"""
+    from vmxref.queries.types import _PRIMITIVE
+    words = [w for w in ftype.split() if w not in ("const", "volatile")]
+    if not words or "*" in ftype or "[" in ftype or depth > 6:
+        return False
+    if all(w in _PRIMITIVE for w in words):
+        return True
+    if len(words) != 1:
+        return False
+    targets = {r[3] for r in sc.rows("sym", "t.name = ? AND t.kind = 'typedef'", (words[0],),
+                                     "t.type")}
+    return bool(targets) and all(_scalar(sc, t or "", depth + 1) for t in targets)
 
 
 def _require_member(sc: Scope, tr: TypeResolver, struct: str, member: str) -> None:
