@@ -791,3 +791,14 @@ def test_a_store_into_an_element_of_an_array_member_is_no_read_of_it(lq):
     code, rows, out = lq("reads qa_runstate.times")
     assert code == 0, out
     assert sorted(r["line"] for r in rows) == [59]  # `+=` reads; `rs->times[0] = v` does not
+
+
+def test_refs_kind_addr_finds_addresses_handed_to_calls(lq):
+    """`&vc->hv_clock` handed to a call is an address taken whatever the call does with
+    it (qa_whole.c: a const void * copy, memset, a pointer to the struct, memcpy's source);
+    its ref_kind stays what it is (write, or read for a read-only parameter)."""
+    code, rows, out = lq("refs hv_clock kind addr")
+    assert code == 0, out
+    got = {r["line"]: r["ref_kind"] for r in rows if r["file"] == "arch/x86/kvm/qa_whole.c"}
+    assert set(got) == {36, 37, 38, 39}
+    assert got[37] == "read" and got[38] == "write"

@@ -62,6 +62,7 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
                                                 (name,), "1", limit=1))
     from vmxref.queries.readonly import read_only_addresses
     passed = read_only_addresses(sc, name, [(r[2], r[6], r[4]) for r in rows if r[3] == "write"])
+    handed = _addresses_handed(sc, name, rows) if kinds and "addr" in kinds else set()
     out = []
     for cid, path, bid, kind, line, col, func in rows:
         if is_macro and kind in ("call", "read"):
@@ -70,10 +71,24 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
             kind = "read"  # `&x` handed to a call that only reads through it (atomic_read)
         elif kind == "read" and is_function and not _local_named(sc, bid, func, name):
             kind = "addr"  # a function used as a value: its address (`.read = f`, `cb(f)`)
-        if kinds and kind not in kinds:
-            continue
+        if kinds and kind not in kinds and not (kind in ("write", "read") and
+                                                (bid, func or "", line) in handed):
+            continue  # (`kind addr` also finds `&x` handed to a call, a write or a read)
         out.append(sc.site("ref", cid, path, bid, line, col, func, name, ref_kind=kind))
     return sort_sites(out)
+
+
+def _addresses_handed(sc: Scope, name: str, rows: list[tuple]) -> set[tuple[int, str, int]]:
+    """(blob, function, line) of the places where `&...name` is handed to a call (its
+    out-parameter rows: `PDMCritSectEnter(&pVM->tm.s.VirtualSyncLock, ...)`)."""
+    places = {(r[2], r[6] or "", r[4]) for r in rows if r[3] in ("write", "read")}
+    out = set()
+    for bid, func, line in places:
+        if sc.conn.execute("SELECT 1 FROM assign WHERE blob_id = ? AND func = ? AND line = ? AND "
+                           "field = ? AND (kind = 'out-param' OR kind = 'whole-object' AND "
+                           "value LIKE '%&%') LIMIT 1", (bid, func, line, name)).fetchone():
+            out.add((bid, func, line))
+    return out
 
 
 def _local_named(sc: Scope, bid: int, func: str, name: str) -> bool:
