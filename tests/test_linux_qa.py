@@ -802,3 +802,15 @@ def test_refs_kind_addr_finds_addresses_handed_to_calls(lq):
     got = {r["line"]: r["ref_kind"] for r in rows if r["file"] == "arch/x86/kvm/qa_whole.c"}
     assert set(got) == {36, 37, 38, 39}
     assert got[37] == "read" and got[38] == "write"
+
+
+def test_callees_follow_the_work_items_a_function_queues(lq):
+    """callees and callers agree on queued hops: fix_gtod_notify queues fix_gtod_work, so
+    fix_gtod_update_fn is one of its callees (`queued`)."""
+    code, rows, out = lq("callees fix_gtod_notify")
+    assert code == 0, out
+    assert ("fix_gtod_update_fn", 470, "queued") in {
+        (r["symbol"], r["line"], r["edge"]) for r in rows}, out
+    code, rows, out = lq("callees fix_gen_update")
+    assert ("fix_clock_update_fn", 484, "queued") in {
+        (r["symbol"], r["line"], r["edge"]) for r in rows}, out

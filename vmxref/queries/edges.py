@@ -578,9 +578,11 @@ class Graph:
 
     def _compute_out(self, func: str) -> list[Edge]:
         sc, out = self.sc, []
-        rows = sc.rows("call", "t.func = ?", (func,), "t.line, t.col, t.callee, t.kind, t.recv")
+        rows = sc.rows("call", "t.func = ?", (func,),
+                       "t.line, t.col, t.callee, t.kind, t.recv, t.args")
+        out += self._handed_out(func, rows)
         params = None
-        for cid, path, bid, line, col, callee, kind, recv in rows:
+        for cid, path, bid, line, col, callee, kind, recv, _args in rows:
             if kind == "direct":
                 params = self.params(func) if params is None else params
                 if callee in params and not self.is_function(callee):
@@ -619,6 +621,64 @@ class Graph:
                         out.append(Edge(cid, path, bid, line, col, func, target, "ops-table",
                                         f"{c}.{callee} ({note})"))
         return _dedup(out)
+
+    def _handed_out(self, func: str, rows: list[tuple]) -> list[Edge]:
+        """Edges out of `func` that callers see from the other end (_passed_as_value and
+        queued_into, for this function's calls only): a function it hands to a call that
+        registers it or runs it later (`VMR3ReqCallWaitU(.., (PFNRT)vmR3Load, ..)`), a
+        macro that calls its argument, and a work item it queues (`queue_work(wq,
+        &pvclock_gtod_work)`: the function registered with that object)."""
+        from vmxref.queries.workqueue import queued_into
+        out: list[Edge] = []
+        for cid, path, bid, line, col, callee, kind, _recv, args in rows:
+            for idx, a in enumerate(json.loads(args) if args else []):
+                a = a.strip()
+                cast = _CAST.match(a)
+                a = (a[cast.end():] if cast else a).strip()
+                bare = a.lstrip("&").strip()
+                if bare.isidentifier() and bare != callee and self.is_function(bare):
+                    if kind == "direct" and self._through_param(callee, idx, 3):
+                        continue  # (called inside the callee, or stored and called later)
+                    if kind == "direct" and macroforms.calls_arg(self.sc, callee, idx):
+                        out.append(Edge(cid, path, bid, line, col, func, bare, "macro",
+                                        f"{callee}() calls its argument {bare}"))
+                        continue
+                    reg = Edge(cid, path, bid, line, col, func, bare, "registered",
+                               f"{callee}(..., {bare}, ...)")
+                    if not queued_into(self, bare, [reg]):  # (INIT_WORK(&w, fn): no call)
+                        out.append(reg)
+                elif a.startswith("&"):
+                    m = _LAST_MEMBER.search(a)
+                    name = bare if bare.isidentifier() else (m.group(1) if m else "")
+                    for fn in self._registered_with(name) if name else ():
+                        regs = [e for e in self._passed_as_value(fn) if e.kind == "registered"]
+                        out += [q for q in queued_into(self, fn, regs)
+                                if q.caller == func and (q.blob_id, q.line) == (bid, line)]
+        return out
+
+    def _registered_with(self, name: str) -> list[str]:
+        """Functions a work item named `name` (a variable or a member) may be registered
+        with: the function values of the calls around the places its address is taken."""
+        from vmxref.queries.workqueue import MAX_ADDRESS_USES
+        memo = self.sc.memo("_registered_with")
+        if name in memo:
+            return memo[name]
+        uses = self.sc.rows("ref", "t.name = ? AND t.kind IN ('addr', 'write', 'read')", (name,),
+                            "t.line, t.func", limit=MAX_ADDRESS_USES + 1)
+        calls = [] if len(uses) > MAX_ADDRESS_USES else [
+            r for _c, _p, bid, line, func in uses for r in self.sc.conn.execute(
+                "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND line <= ? AND "
+                "end_line >= ?", (bid, func or "", line, line))]
+        out = []
+        for callee, args in calls:
+            for a in json.loads(args) if args else []:
+                a = a.strip()
+                cast = _CAST.match(a)
+                a = (a[cast.end():] if cast else a).strip()
+                if a != callee and a.isidentifier() and self.is_function(a):
+                    out.append(a)
+        memo[name] = sorted(set(out))
+        return memo[name]
 
     def _stored_from_params(self, slot: str, cont: str) -> list[tuple[str, str]]:
         """Functions that reach member `cont.slot` through a parameter stored there: the
@@ -708,6 +768,7 @@ class Graph:
 
 _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*")  # a leading `(PFNRT)`, `(void *)`
 MAX_STORED_TARGETS = 400  # functions listed for one callback member set from parameters
+_LAST_MEMBER = re.compile(r"(?:->|\.)\s*([A-Za-z_]\w*)\s*\)*\s*\Z")  # `&kvm->arch.work`
 
 
 def _arg_index(args: list[str], func: str) -> int:
