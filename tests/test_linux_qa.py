@@ -814,3 +814,20 @@ def test_callees_follow_the_work_items_a_function_queues(lq):
     code, rows, out = lq("callees fix_gen_update")
     assert ("fix_clock_update_fn", 484, "queued") in {
         (r["symbol"], r["line"], r["edge"]) for r in rows}, out
+
+
+def test_provenance_through_a_pointer_parameter_follows_what_callers_hand_over(lq):
+    """st->msr_val = data; data = msr_info->data: the member comes from the caller's local
+    `msr.data = value` (qa_provparam.c:37), not from every write of qa_msr_data.data
+    (m.data = 42), and `data &= ~0x40` in another case arm does not reach it."""
+    code, rows, out = lq("provenance qa_vcpu_st.msr_val depth 4")
+    assert code == 0, out
+
+    def walk(nodes):
+        for n in nodes:
+            yield n
+            yield from walk(n.get("from", []))
+    found = {(n.get("line"), n.get("value")) for n in walk(rows[0]["from"])
+             if n.get("file") == "arch/x86/kvm/qa_provparam.c"}
+    assert (20, "msr_info->data") in found and (37, "value") in found, found
+    assert (46, "42") not in found and (24, "~(u64)0x40") not in found, found

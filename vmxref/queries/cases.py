@@ -69,10 +69,20 @@ _SWITCH = re.compile(r"\bswitch\s*\(\s*([A-Za-z_]\w*)\s*\)")
 def switch_on(sc: Scope, blob_id: int, case_line: int) -> str:
     """The variable a `switch (x)` tests, for the switch whose body holds the `case` on
     `case_line` ('' when it tests an expression, or none is found; memoised)."""
+    return _switch_of(sc, blob_id, case_line)[1]
+
+
+def switch_line(sc: Scope, blob_id: int, case_line: int) -> int:
+    """The line of the `{` that opens the body of the switch holding the `case` on
+    `case_line` (0 when none is found): two labels are of one switch when it is the same."""
+    return _switch_of(sc, blob_id, case_line)[0]
+
+
+def _switch_of(sc: Scope, blob_id: int, case_line: int) -> tuple[int, str]:
     memo = sc.memo("_switch_on")
     key = (blob_id, case_line)
     if key not in memo:
-        memo[key] = ""
+        memo[key] = (0, "")
         lines = sc.store.lines(blob_id)
         depth = 0
         for k in range(case_line - 2, max(-1, case_line - 400), -1):
@@ -80,7 +90,7 @@ def switch_on(sc: Scope, blob_id: int, case_line: int) -> str:
             depth += text.count("}") - text.count("{")
             if depth < 0:  # the `{` that opens the switch body: `switch (x) {`, maybe a line up
                 m = _SWITCH.search(text) or (_SWITCH.search(lines[k - 1]) if k else None)
-                memo[key] = m.group(1) if m else ""
+                memo[key] = (k + 1, m.group(1) if m else "")
                 break
     return memo[key]
 

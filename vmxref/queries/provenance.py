@@ -13,9 +13,10 @@ import re
 
 from vmxref.errors import VmxrefError
 from vmxref.model import Site
-from vmxref.queries import callsite, contexts, lang
+from vmxref.queries import callsite, cases, contexts, lang
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import graph
+from vmxref.queries.readonly import const_param
 from vmxref.queries.types import parse_chain, resolver
 from vmxref.queries.writes import writes
 
@@ -32,6 +33,7 @@ _KEYWORDS = frozenset({"sizeof", "return", "if", "while", "for", "switch", "NULL
 # type names of casts (`(u64)x`), but also names of variables (VirtualBox's `uint64_t u64;`):
 # a variable of the function when it is one
 _ARG_EDGES = frozenset({"direct", "static-call", "pointer", "ops-table"})  # (arguments positional)
+_CAST_PREFIX = re.compile(r"^(?:\(\s*[A-Za-z_][\w\s*]*\)\s*)+")  # `(struct x *)&y`
 _TYPE_WORDS = frozenset({"uint64_t", "uint32_t", "uint16_t", "uint8_t", "int64_t", "int32_t",
                          "u64", "u32", "u16", "u8", "s64", "s32"})
 
@@ -71,6 +73,10 @@ class _Walk:
             local = self.local_object(site, bid, func, base, fields, level, ctx)
             if local is not None:  # a struct local of this function: its own writes
                 out += local
+                continue
+            through = self.param_member(site, bid, func, base, fields, level, ctx)
+            if through is not None:  # a member of what a pointer parameter points at
+                out += through
                 continue
             chain = [f"v:{base}", *fields]
             qual = self.tr.struct_path(bid, func, chain) if bid else None
@@ -130,7 +136,7 @@ class _Walk:
         if bid is None or not func:
             return None
         t = self.tr.local_type(bid, func, base)
-        if t is None or self.tr.is_pointer(t) or self.tr.struct_of(t) is None:
+        if t is None or self.tr.is_pointer(t) or (self.tr.struct_of(t) or self.tr.named_type(t)) is None:
             return None
         key = ("object", bid, func, base, tuple(fields), _ctx_key(ctx))
         what = f"local {'.'.join([base, *fields])}"
@@ -141,12 +147,85 @@ class _Walk:
                 "SELECT line, col, op, value, kind, chain FROM assign WHERE blob_id = ? AND "
                 "func = ? AND field IN (?, ?) AND line <= ? ORDER BY line",
                 (bid, func, base, fields[-1], site.line)).fetchall()
-                if list(parse_chain(r[5])) in ([f"v:{base}", *fields], [f"v:{base}"])]
+                if list(parse_chain(r[5])) in ([f"v:{base}", *fields], [f"v:{base}"])
+                and not self._other_arm(bid, func, r[0], site.line)
+                and not (r[4] == "out-param" and const_param(self.sc, r[2], r[3]))]
         for line, col, op, value, kind, _chain in rows[-FANOUT:]:
             s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, base,
                              op=op, value=value, write_kind=kind)
             out.append(self.node(s, what, level, ctx))
         return self._found(key, self._more(len(rows), FANOUT, what) + out)
+
+    def _other_arm(self, bid: int, func: str, line: int, at: int) -> bool:
+        """Is `line` in another `case` arm, before it, of the switch whose arm holds `at`
+        (`data &= ~(u64)0x40` under `case MSR_AMD64_NB_CFG` never reaches `case
+        MSR_KVM_STEAL_TIME`'s use of data; fall-through aside)?"""
+        if line >= at:
+            return False
+        group, top = cases.governing(self.sc, bid, func, at)
+        if not group:
+            return False
+        g2, top2 = cases.governing(self.sc, bid, func, line)
+        if not g2 or top2 == top or top2 > top:
+            return False
+        opened = cases.switch_line(self.sc, bid, top)
+        return bool(opened) and opened == cases.switch_line(self.sc, bid, top2)
+
+    def param_member(self, site: Site, bid, func: str, base: str, fields: list[str],
+                     level: int, ctx: dict | None, depth: int = 3) -> list[dict] | None:
+        """`msr_info->data` where msr_info is a pointer parameter: what the calls of the
+        function hand over (`&msr` after `msr.data = data` in __kvm_set_msr: that member's
+        writes there; a pointer parameter of the caller: its callers in turn), not every
+        write of msr_data.data in the corpus. None when `base` is no pointer parameter or
+        no call hands over a local struct or a parameter (the member's writes anywhere
+        then stand, as before); a call handing anything else is shown as its argument."""
+        if bid is None or not func or depth <= 0:
+            return None
+        params = self.g.params(func)
+        if base not in params:
+            return None
+        ptype = self.tr.var_type(bid, func, base)
+        if not self.tr.is_pointer(ptype) or self.tr.struct_of(ptype) is None:
+            return None
+        idx = params.index(base)
+        if ctx and func in ctx:
+            calls = [ctx[func]]
+        else:
+            calls = [(e.blob_id, e.caller, e.line, e.col, callsite.args(self.sc, e))
+                     for e in self.g.into(func) if e.kind in _ARG_EDGES and e.origin is None]
+        calls = [c for c in calls if idx < len(c[4])]
+        if not calls:
+            return None
+        what = f"{base}->{'.'.join(fields)}, argument {idx + 1} of {func}()"
+        out: list[dict] = []
+        resolved = False
+        outer = {f: c for f, c in (ctx or {}).items() if f != func}
+        for cbid, caller, line, col, args in calls[:FANOUT]:
+            files = self.sc.files_of(cbid)
+            path = files[0][1] if files else site.file
+            arg = _CAST_PREFIX.sub("", args[idx].strip()).strip()
+            s = self.sc.site("provenance", self.cid(site), path, cbid, line, col, caller, base,
+                             op="arg", value=args[idx], write_kind="argument")
+            name = arg[1:].strip() if arg.startswith("&") else arg
+            got = None
+            if name.isidentifier() and arg.startswith("&"):  # (its writes before this call)
+                before = self.sc.site("provenance", self.cid(site), path, cbid, line - 1, col,
+                                      caller, base, op="arg", value=args[idx],
+                                      write_kind="argument")
+                got = self.local_object(before, cbid, caller, name, fields, level, outer)
+            elif name.isidentifier():
+                got = self.param_member(s, cbid, caller, name, fields, level, outer, depth - 1)
+            if got is not None:
+                resolved = True
+                out += got
+            else:
+                out.append(self.node(s, what, level, outer))
+        if not resolved:
+            return None
+        seen_again: set[str] = set()  # (several calls into here handing the same local)
+        out = [n for n in out if not n.get("seen") or
+               (n["hop"] not in seen_again and not seen_again.add(n["hop"]))]
+        return self._more(len(calls), FANOUT, what) + out
 
     def blob(self, site: Site) -> int | None:
         blobs = self.sc.blobs_of(site.file)
@@ -245,6 +324,7 @@ class _Walk:
             if want:  # (the assignments the context of the call into here compiles)
                 cx = contexts.contexts(self.sc)
                 rows = [r for r in rows if cx.at(bid, r[0], site.file) & want] or rows
+            rows = [r for r in rows if not self._other_arm(bid, func, r[0], site.line)]
             out = self._more(len(rows), FANOUT, f"local {name}")
             for line, col, op, value, kind in rows[-FANOUT:]:
                 s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,
