@@ -831,3 +831,12 @@ def test_provenance_through_a_pointer_parameter_follows_what_callers_hand_over(l
              if n.get("file") == "arch/x86/kvm/qa_provparam.c"}
     assert (20, "msr_info->data") in found and (37, "value") in found, found
     assert (46, "42") not in found and (24, "~(u64)0x40") not in found, found
+
+
+def test_a_literal_is_carried_through_an_ops_table_call(lq):
+    """qa_set_irq(e, 0) -> e->set(e, level) -> qa_evtchn_set returns at once when level is
+    0: no path from qa_irq_shutdown reaches qa_deliver_evtchn; one from qa_irq_inject does."""
+    code, rows, out = lq("path qa_irq_shutdown -> qa_deliver_evtchn")
+    assert code == 1, out
+    code, rows, out = lq("path qa_irq_inject -> qa_deliver_evtchn")
+    assert code == 0, out

@@ -23,7 +23,7 @@ from vmxref.queries.edges import Edge, graph
 
 _TRUE = frozenset({"true", "1", "TRUE"})
 _FALSE = frozenset({"false", "0", "NULL", "FALSE", "nullptr"})
-_ARG_EDGES = frozenset({"direct", "static-call", "pointer"})
+_ARG_EDGES = frozenset({"direct", "static-call", "pointer", "ops-table"})
 
 Known = dict  # term (in one function's names) -> (value, the edge that fixed it)
 
