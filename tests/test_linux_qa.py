@@ -840,3 +840,10 @@ def test_a_literal_is_carried_through_an_ops_table_call(lq):
     assert code == 1, out
     code, rows, out = lq("path qa_irq_inject -> qa_deliver_evtchn")
     assert code == 0, out
+
+
+def test_text_output_of_deeper_callers_names_the_function_they_call(lq):
+    r = CliRunner().invoke(cli, ["q", "callers qa_accept_irq depth 2", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    deeper = [l for l in r.stdout.splitlines() if "qa_timer_fired" in l]
+    assert deeper and deeper[0].endswith("[depth 2: calls qa_local_deliver]"), r.stdout
