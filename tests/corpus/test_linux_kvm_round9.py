@@ -1,0 +1,58 @@
+"""Real-corpus checks of answers verified against the Linux 6.1 sources in QA round 9 (the
+eighth session): timer interrupt delivery, whole-object reads, member paths through
+pointers, provenance through pointer parameters, queued callees, literals through ops
+tables."""
+from __future__ import annotations
+
+X86, LAPIC, XEN, PFN = ("arch/x86/kvm/x86.c", "arch/x86/kvm/lapic.c", "arch/x86/kvm/xen.c",
+                        "virt/kvm/pfncache.c")
+
+
+def _walk(nodes):
+    for n in nodes:
+        yield n
+        yield from _walk(n.get("from", []))
+
+
+def test_lapic_timer_reaches_interrupt_delivery(linux):
+    """APIC_LVTT selects the LVT register; the delivery mode switched on is read from it."""
+    r = linux("path apic_timer_fn -> vmx_deliver_interrupt")
+    assert r, "no path from the LAPIC timer to interrupt delivery"
+    hops = [h["function"] for h in r[0]["paths"][0]]
+    assert hops[:4] == ["apic_timer_fn", "apic_timer_expired",
+                        "kvm_apic_inject_pending_timer_irqs", "kvm_apic_local_deliver"], hops
+
+
+def test_whole_object_reads_of_hv_clock(linux):
+    got = {(x["file"], x["line"], x.get("ref_kind")) for x in
+           linux("reads kvm_vcpu_arch.hv_clock.tsc_timestamp")}
+    assert {(X86, 3109, "whole-object"), (X86, 3117, "whole-object")} <= got  # memcpy, trace
+    assert (X86, 6659, "whole-object") in {(x["file"], x["line"], x.get("ref_kind")) for x in
+                                           linux("reads kvm_clock_data.clock")}  # copy_to_user
+
+
+def test_member_paths_through_pointers(linux):
+    assert {(x["file"], x["line"]) for x in linux("writes kvm_vcpu_arch.pv_time.active")} == {
+        (PFN, 396), (PFN, 412)}
+    got = {x["line"] for x in linux("writes kvm_vcpu_arch.apic.lapic_timer.tscdeadline")
+           if x["file"] == LAPIC}
+    assert got == {1610, 1730, 1732, 1831, 1848, 1880, 1922, 2435}, got  # no `arch.apic = apic`
+
+
+def test_provenance_of_a_member_read_through_a_pointer_parameter(linux):
+    (site, *_rest) = [x for x in linux("provenance kvm_vcpu_arch.st.msr_val depth 4")
+                      if x["line"] == 3790]
+    got = {(n.get("file"), n.get("line")) for n in _walk(site["from"])}
+    assert (X86, 1899) in got  # __kvm_set_msr: msr.data = data
+    assert (X86, 3631) not in got  # data &= ~(u64)0x40 under another case
+
+
+def test_callees_follow_queued_work(linux):
+    got = {(x["symbol"], x["edge"]) for x in linux("callees pvclock_irq_work_fn")}
+    assert ("pvclock_gtod_update_fn", "queued") in got
+
+
+def test_a_zero_level_through_the_irq_routing_table_delivers_no_event_channel(linux):
+    for x in linux("raises KVM_REQ_UNBLOCK | paths depth 5"):
+        for p in x["paths"]:
+            assert p[0]["function"] != "irqfd_shutdown", p
