@@ -488,3 +488,12 @@ def test_a_member_path_into_a_scalar_is_an_error(vbox):
     r = CliRunner().invoke(cli, ["q", "writes CPUMFIXCTX.cr4.foo", "--index", str(vbox.index)])
     assert r.exit_code == 2
     assert "CPUMFIXCTX.cr4 is a uint64_t, not a struct" in r.output
+
+
+def test_a_getter_in_a_macro_body_writes_its_last_argument_at_each_use(vbox):
+    """TM_FIX_CFG_PERIOD's `CFGMR3QueryU32(pCfgHandle, "..." #i, &pTm->aPeriods[i].u32Percentage)`
+    stores the configured value: a write at each use of the macro, beside the default."""
+    f = "src/VBox/VMM/VMMR3/TMFixCfg.cpp"
+    rows = [r for r in vbox("writes TMFIXPERIOD.u32Percentage") if r["file"] == f]
+    got = sorted((r["line"], r["write_kind"]) for r in rows)
+    assert got == [(32, "assign"), (32, "out-param"), (33, "assign"), (33, "out-param")], got

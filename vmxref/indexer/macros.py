@@ -216,8 +216,10 @@ def _macro_members(cx, name: str, own: list[str], val, body: str) -> set[int]:
             if call is None:
                 continue
             callee, idx, ctext = call
-            if not _WRITER_NAME.search(callee) or _ASKER_NAME.search(callee):
+            if _ASKER_NAME.search(callee) and not _last_out_param(callee, idx, ctext):
                 continue  # (an iterator, a test, a read: every use of the macro would count)
+            if not _WRITER_NAME.search(callee) and not _ASKER_NAME.search(callee):
+                continue
             opt, kind, value = f"&{idx}", "out-param", ctext
         elif not before.endswith("&"):  # a read: a reference of the last member
             sb = at + last
@@ -251,6 +253,23 @@ def _expr_text(body: str, start: int, stops: str = ";,") -> str:
         elif depth == 0 and ch in stops:
             return body[start:k]
     return body[start:]
+
+
+def _last_out_param(callee: str, idx: int, ctext: str) -> bool:
+    """A getter's last argument of several is where it stores what it gets, by the IPRT /
+    CFGM / SSM convention: `CFGMR3QueryU32(pCfg, "Name", &x)`, `SSMR3GetU64(pSSM, &u64)`
+    (not a `Get`/`Query` given one object: `RTListGetFirst(&list, ...)`, `IsOwner(&cs)`)."""
+    if not re.search(r"(?:Get|Query)[A-Z0-9]", callee):
+        return False
+    depth, commas = 0, 0
+    for ch in ctext[len(callee) + 1:]:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            commas += 1
+    return commas >= 1 and idx == commas + 1
 
 
 def _enclosing_call(body: str, at: int) -> tuple[str, int, str] | None:

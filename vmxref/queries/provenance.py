@@ -219,9 +219,10 @@ class _Walk:
                 resolved = True
                 out += got
             else:
-                out.append(self.node(s, what, level, outer))
+                out.append(s)  # (a node only if some call resolves: see below)
         if not resolved:
             return None
+        out = [self.node(n, what, level, outer) if isinstance(n, Site) else n for n in out]
         seen_again: set[str] = set()  # (several calls into here handing the same local)
         out = [n for n in out if not n.get("seen") or
                (n["hop"] not in seen_again and not seen_again.add(n["hop"]))]

@@ -245,7 +245,9 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None) -> list[Site
 
 
 def _place(s: Site) -> tuple:
-    return (s.corpus, s.version, s.file, s.line, s.col, s.kind)
+    """One answer per place and operation: a macro use may both query a member into place
+    and assign its default (`CFGMR3QueryU32(.., &x)` and `x = (DefPct)` in TM_CFG_PERIOD)."""
+    return (s.corpus, s.version, s.file, s.line, s.col, s.kind, s.extra.get("op"))
 
 
 class _Inner:
