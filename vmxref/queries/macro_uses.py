@@ -118,8 +118,13 @@ def macro_uses(sc: Scope, macro: str, chain: tuple[str, ...], only: set | None =
     in place (with `only`, the uses at those (blob, line, col, function))."""
     free = chain[0].startswith("u:")  # a variable of the using function (`pVM`)
     idx = -1 if free else int(chain[0][2:])
-    sites = _macro_call_sites(sc, macro) if only is None else [
-        r for b, ln, c, fn in sorted(only) for r in sc.rows(
+    if only is None:
+        sites = _macro_call_sites(sc, macro)
+    elif len(only) > 8:  # (one look-up of the macro's uses, not one statement per place)
+        want = {(b, ln, c, fn or "") for b, ln, c, fn in only}
+        sites = [r for r in _macro_call_sites(sc, macro) if (r[2], r[3], r[4], r[5] or "") in want]
+    else:
+        sites = [r for b, ln, c, fn in sorted(only) for r in sc.rows(
             "call", "t.blob_id = ? AND t.func = ? AND t.line = ? AND t.col = ? AND t.callee = ? "
             "AND t.kind = 'direct'", (b, fn or "", ln, c, macro), "t.line, t.col, t.func, t.args")]
     for cid, path, bid, line, col, func, args_t in sites:
