@@ -143,29 +143,11 @@ class FileText(Record):
 
     __slots__ = ('corpus', 'version', 'path', 'text', 'functions')
 
-    def __init__(self, corpus, version, path, text, functions) -> None:
-        self.corpus = corpus
-        self.version = version
-        self.path = path
-        self.text = text
-        self.functions = functions
-
 
 class Hit(Record):
     """One matching line: where it is, what scope the match is in, and its rank score."""
 
     __slots__ = ('corpus', 'version', 'path', 'line', 'col', 'scope', 'function', 'text', 'score')
-
-    def __init__(self, corpus, version, path, line, col, scope, function, text, score) -> None:
-        self.corpus = corpus
-        self.version = version
-        self.path = path
-        self.line = line
-        self.col = col
-        self.scope = scope
-        self.function = function
-        self.text = text
-        self.score = score
 
 
 # ----------------------------------------------------------------------- words and parts
@@ -266,14 +248,10 @@ def scope_at(spans: tuple[list[int], list[int], list[str]], offset: int) -> str:
 
 
 class _Unit(Record):
-    """One query unit: a whitespace-separated chunk or a quoted phrase."""
+    """One query unit: a whitespace-separated chunk or a quoted phrase; `prefix`: a
+    trailing `*`, the last part matches as a prefix."""
 
     __slots__ = ('words', 'parts', 'prefix')
-
-    def __init__(self, words, parts, prefix) -> None:
-        self.words = words
-        self.parts = parts
-        self.prefix = prefix  # trailing `*`: the last part matches as a prefix
 
 
 _CHUNK = re.compile(r'"(?P<q>[^"]*)"|(?P<b>[^\s"]+)|(?P<bad>")')
@@ -685,14 +663,9 @@ def _open(index_dir: Path) -> _Opened:
 
 
 class _LineHit(Record):
-    __slots__ = ('line', 'col', 'scope', 'text', 'score')
+    """A matching line of one blob, before it is told apart per file."""
 
-    def __init__(self, line, col, scope, text, score) -> None:
-        self.line = line
-        self.col = col
-        self.scope = scope
-        self.text = text
-        self.score = score
+    __slots__ = ('line', 'col', 'scope', 'text', 'score')
 
 
 class _Blob:

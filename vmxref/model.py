@@ -19,6 +19,24 @@ class Record:
     __slots__ = ()
     _no_compare: tuple[str, ...] = ()
 
+    def __init__(self, *values: Any) -> None:
+        """Set every slot, in the order the classes list them (a subclass with defaults or
+        checks writes its own)."""
+        names = self._all_slots()
+        if len(values) != len(names):
+            raise TypeError(f"{type(self).__name__} takes {len(names)} values "
+                            f"({', '.join(names)}), got {len(values)}")
+        for name, value in zip(names, values):
+            setattr(self, name, value)
+
+    @classmethod
+    def _all_slots(cls) -> tuple[str, ...]:
+        got = cls.__dict__.get("_slot_names")
+        if got is None:
+            got = tuple(n for c in reversed(cls.__mro__) for n in c.__dict__.get("__slots__", ()))
+            setattr(cls, "_slot_names", got)
+        return got
+
     def _key(self) -> tuple:
         return tuple(getattr(self, f) for f in self._compared())
 
