@@ -580,7 +580,8 @@ class Graph:
         sc, out = self.sc, []
         rows = sc.rows("call", "t.func = ?", (func,),
                        "t.line, t.col, t.callee, t.kind, t.recv, t.args")
-        out += self._handed_out(func, rows)
+        from vmxref.queries import handover  # (it builds Edges: imported here)
+        out += handover.handed_out(self, func, rows)
         params = None
         for cid, path, bid, line, col, callee, kind, recv, _args in rows:
             if kind == "direct":
@@ -614,120 +615,14 @@ class Graph:
                                     if kind == "member" else callee))
                 if kind == "member" and cont is not None:  # a callback member set from a
                     # parameter (`pTimer->u.Dev.pfnTimer = pfnCallback`): what callers pass
-                    for target, via in self._stored_from_params(callee, cont):
+                    from vmxref.queries import handover
+                    for target, via in handover.stored_from_params(self, callee, cont):
                         out.append(Edge(cid, path, bid, line, col, func, target, "pointer", via))
                 for c3, note in twins:  # (the same call compiled for another context)
                     for target, c in self.functions_in_slot(callee, c3):
                         out.append(Edge(cid, path, bid, line, col, func, target, "ops-table",
                                         f"{c}.{callee} ({note})"))
         return _dedup(out)
-
-    def _handed_out(self, func: str, rows: list[tuple]) -> list[Edge]:
-        """Edges out of `func` that callers see from the other end (_passed_as_value and
-        queued_into, for this function's calls only): a function it hands to a call that
-        registers it or runs it later (`VMR3ReqCallWaitU(.., (PFNRT)vmR3Load, ..)`), a
-        macro that calls its argument, and a work item it queues (`queue_work(wq,
-        &pvclock_gtod_work)`: the function registered with that object)."""
-        from vmxref.queries.workqueue import queued_into
-        out: list[Edge] = []
-        for cid, path, bid, line, col, callee, kind, _recv, args in rows:
-            for idx, a in enumerate(json.loads(args) if args else []):
-                a = a.strip()
-                cast = _CAST.match(a)
-                a = (a[cast.end():] if cast else a).strip()
-                bare = a.lstrip("&").strip()
-                if bare.isidentifier() and bare != callee and self.is_function(bare):
-                    if kind == "direct" and self._through_param(callee, idx, 3):
-                        continue  # (called inside the callee, or stored and called later)
-                    if kind == "direct" and macroforms.calls_arg(self.sc, callee, idx):
-                        out.append(Edge(cid, path, bid, line, col, func, bare, "macro",
-                                        f"{callee}() calls its argument {bare}"))
-                        continue
-                    reg = Edge(cid, path, bid, line, col, func, bare, "registered",
-                               f"{callee}(..., {bare}, ...)")
-                    if not queued_into(self, bare, [reg]):  # (INIT_WORK(&w, fn): no call)
-                        out.append(reg)
-                elif a.startswith("&"):
-                    m = _LAST_MEMBER.search(a)
-                    name = bare if bare.isidentifier() else (m.group(1) if m else "")
-                    for fn in self._registered_with(name) if name else ():
-                        regs = [e for e in self._passed_as_value(fn) if e.kind == "registered"]
-                        out += [q for q in queued_into(self, fn, regs)
-                                if q.caller == func and (q.blob_id, q.line) == (bid, line)]
-        return out
-
-    def _registered_with(self, name: str) -> list[str]:
-        """Functions a work item named `name` (a variable or a member) may be registered
-        with: the function values of the calls around the places its address is taken."""
-        from vmxref.queries.workqueue import MAX_ADDRESS_USES
-        memo = self.sc.memo("_registered_with")
-        if name in memo:
-            return memo[name]
-        uses = self.sc.rows("ref", "t.name = ? AND t.kind IN ('addr', 'write', 'read')", (name,),
-                            "t.line, t.func", limit=MAX_ADDRESS_USES + 1)
-        calls = [] if len(uses) > MAX_ADDRESS_USES else [
-            r for _c, _p, bid, line, func in uses for r in self.sc.conn.execute(
-                "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND line <= ? AND "
-                "end_line >= ?", (bid, func or "", line, line))]
-        out = []
-        for callee, args in calls:
-            for a in json.loads(args) if args else []:
-                a = a.strip()
-                cast = _CAST.match(a)
-                a = (a[cast.end():] if cast else a).strip()
-                if a != callee and a.isidentifier() and self.is_function(a):
-                    out.append(a)
-        memo[name] = sorted(set(out))
-        return memo[name]
-
-    def _stored_from_params(self, slot: str, cont: str) -> list[tuple[str, str]]:
-        """Functions that reach member `cont.slot` through a parameter stored there: the
-        inverse of _through_param's stored callbacks, so that callees and callers agree
-        (`tmR3TimerQueueRun` calls each `pfnTimer` that PDMDevHlpTimerCreate callers pass,
-        through pdmR3DevHlp_TimerCreate and TMR3TimerCreateDevice)."""
-        key = ("stored", slot, cont)
-        if key not in self._slots:
-            self._slots[key] = []  # (recursion)
-            out: list[tuple[str, str]] = []
-            for _c, path, bid, chain_t, fn, value, line in self.sc.rows(
-                    "assign", "t.field = ? AND t.kind = 'assign'", (slot,),
-                    "t.chain, t.func, t.value, t.line"):
-                params = self.params(fn) if fn and value.isidentifier() else []
-                if value not in params or self.types.container(
-                        bid, fn, list(parse_chain(chain_t))) != cont:
-                    continue
-                for target in self._passed_up(fn, params.index(value), 4, set()):
-                    out.append((target, f"{cont}.{slot}, set from parameter {value} of {fn} "
-                                        f"at {path}:{line}"))
-                    if len(out) >= MAX_STORED_TARGETS:
-                        break
-            self._slots[key] = list(dict.fromkeys(out))
-        return self._slots[key]
-
-    def _passed_up(self, func: str, idx: int, depth: int, seen: set) -> list[str]:
-        """Functions the callers of `func` pass for its parameter `idx`, following a
-        caller's own parameter handed on (`depth` callers up; calls through tables too)."""
-        if depth <= 0 or (func, idx) in seen:
-            return []
-        seen.add((func, idx))
-        from vmxref.queries import callsite
-        out: list[str] = []
-        for e in self.into(func):
-            if e.kind not in ("direct", "ops-table", "static-call", "pointer", "macro"):
-                continue
-            args = callsite.args(self.sc, e)
-            if idx >= len(args):
-                continue
-            a = args[idx].strip()
-            cast = _CAST.match(a)
-            a = (a[cast.end():] if cast else a).lstrip("&").strip()
-            if not a.isidentifier():
-                continue
-            if self.is_function(a):
-                out.append(a)
-            elif e.caller and a in (params := self.params(e.caller)):
-                out += self._passed_up(e.caller, params.index(a), depth - 1, seen)
-        return out
 
     def _local_targets(self, bid: int, func: str, var: str) -> list[tuple[str, str]]:
         """Functions a local function pointer is loaded with (a function, a table element)."""
@@ -767,8 +662,6 @@ class Graph:
 
 
 _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*")  # a leading `(PFNRT)`, `(void *)`
-MAX_STORED_TARGETS = 400  # functions listed for one callback member set from parameters
-_LAST_MEMBER = re.compile(r"(?:->|\.)\s*([A-Za-z_]\w*)\s*\)*\s*\Z")  # `&kvm->arch.work`
 
 
 def _arg_index(args: list[str], func: str) -> int:
