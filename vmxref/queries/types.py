@@ -50,6 +50,8 @@ class TypeResolver:
         self._ret: dict[str, str | None] = {}
         self._conv: dict[str, str | None] = {}
         self._contains: dict[tuple[str, str], bool] = {}
+        # struct -> every struct that embeds it, when a query walked them up (writes)
+        self.holders: dict[str, frozenset[str]] = {}
         self._local: dict[tuple[int, str, str], str | None] = {}
 
     # --- primitive lookups -------------------------------------------------------------
@@ -288,6 +290,8 @@ class TypeResolver:
         """Is `inner` the struct `outer`, or embedded (not pointed to) in its members, at any depth?"""
         if outer == inner:
             return True
+        if inner in self.holders:
+            return outer in self.holders[inner]
         key = (outer, inner)
         if depth > 6:
             return False

@@ -179,6 +179,8 @@ def _holder_types(sc: Scope, tr: TypeResolver, struct: str | None,
             return None
         if not level:
             break
+    if struct is not None:  # (contains_struct answers from it: no walk down each type)
+        tr.holders[struct] = frozenset(found)
     aliases = _type_names(sc, found, through_pointers=True)
     if aliases is None:
         return None
@@ -210,7 +212,9 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     out: list[tuple] = []
     for kind_sql, kind_args in fill_sql(sc):
         pre = (f"{kind_sql} AND (t.vtype IN ({marks(len(types))}) "
-               f"OR t.field IN ({marks(len(outside))}))")  # (in SQL: most rows go before the join)
+               f"OR t.field IN ({marks(len(outside))}) AND (t.vtype IS NULL OR "
+               "substr(t.chain, 1, length(t.field) + 5) != '[\"v:' || t.field || '\"'))")
+        # (in SQL, as the loop below decides: most rows go before the join)
         for row in sc.rows_in("assign", "t.field", names, pre,
                               (*kind_args, *types, *sorted(outside)), f"{cols}, t.vtype"):
             if row[10] == "out-param" and not fills(sc, row[8], row[9]):
