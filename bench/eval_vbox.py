@@ -96,7 +96,9 @@ CALLERS = [
     ("callers cpumMsrWr_Gim", {"CPUMAllMsrs.cpp:CPUMSetGuestMsr"}),
     # a device timer: PDMDevHlpTimerCreate -> pHlpR3->pfnTimerCreate -> pdmR3DevHlp_TimerCreate
     # -> TMR3TimerCreateDevice stores it in TMTIMER.u.Dev.pfnTimer, called by the TM queues
-    ("callers apicR3TimerCallback", {"TM.cpp:tmR3TimerQueueRun", "TM.cpp:tmR3TimerQueueRunVirtualSync"}),
+    # a TMCLOCK_VIRTUAL_SYNC timer (APIC.cpp:1488): tmR3TimerQueueRun only runs the VIRTUAL
+    # and REAL queues (TM.cpp:2210, 2220), the VirtualSync one runs it
+    ("callers apicR3TimerCallback", {"TM.cpp:tmR3TimerQueueRunVirtualSync"}),
     # entered through the ring-0 set-jump helper (no work item: the jump buffer is shared)
     ("callers HMR0RunGuestCode", {"VMMR0.cpp:VMMR0EntryFast"}),
 ]

@@ -497,3 +497,15 @@ def test_a_getter_in_a_macro_body_writes_its_last_argument_at_each_use(vbox):
     rows = [r for r in vbox("writes TMFIXPERIOD.u32Percentage") if r["file"] == f]
     got = sorted((r["line"], r["write_kind"]) for r in rows)
     assert got == [(32, "assign"), (32, "out-param"), (33, "assign"), (33, "out-param")], got
+
+
+def test_a_timer_runs_from_the_queue_runners_its_clock_can_reach(vbox):
+    """A timer created on TMFIXCLOCK_VIRTUAL_SYNC is never run by tmR3FixQRun, whose only
+    caller hands it the VIRTUAL and REAL queues; the runner that is given no clock may run
+    any (TMFixClock.cpp). Both directions agree."""
+    def callers(fn):
+        return {r["function"] for r in vbox(f"callers {fn}")}
+    assert callers("apicR3FixClockTimer") == {"tmR3FixQRunVirtualSync"}
+    assert callers("vmmR3FixClockYield") == {"tmR3FixQRun", "tmR3FixQRunVirtualSync"}
+    callees = {r["symbol"] for r in vbox("callees tmR3FixQRun") if r["edge"] != "direct"}
+    assert callees == {"vmmR3FixClockYield"}

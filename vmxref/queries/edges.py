@@ -489,6 +489,8 @@ class Graph:
                 if idx < 0:
                     continue
                 inner = self._through_param(callee, idx, 3) if ckind == "direct" else []
+                if inner and (consts := self._enumerators(json.loads(args))):
+                    inner = [r for r in inner if r[7] or not self._runs_other(r[5], consts)]
                 via = f"{callee}(..., {func}, ...)"
                 for icid, ipath, ibid, iline, icol, ifunc, how, during in inner:
                     origin = (Edge(cid, path, bid, cline, ccol, caller, func, "pointer",
@@ -502,6 +504,32 @@ class Graph:
                     out.append(Edge(cid, path, bid, cline, ccol, caller, func, "registered",
                                     f"{callee}(..., {func}, ...)"))
         return out
+
+    def _enumerators(self, args: list[str]) -> dict[str, set[str]]:
+        """{enum: its enumerators} named in these argument texts (memoised per name)."""
+        memo = self.sc.memo("_enumerator_of")
+        out: dict[str, set[str]] = {}
+        for name in {w for a in args for w in _WORD.findall(a)}:
+            if name not in memo:
+                rows = {r[3] for r in self.sc.rows("sym", "t.name = ? AND t.kind = 'enumerator'",
+                                                   (name,), "t.scope") if r[3]}
+                memo[name] = rows.pop() if len(rows) == 1 else None
+            if memo[name]:
+                out.setdefault(memo[name], set()).add(name)
+        return out
+
+    def _runs_other(self, dispatcher: str, consts: dict[str, set[str]]) -> bool:
+        """Does every call of the function that calls a stored callback pass other
+        enumerators of an enum the registration passed one of? A timer created with
+        TMCLOCK_VIRTUAL_SYNC is never run by tmR3TimerQueueRun, which is only given the
+        queues of TMCLOCK_VIRTUAL and TMCLOCK_REAL (`&..paTimerQueuesR3[TMCLOCK_VIRTUAL]`)."""
+        calls = [json.loads(r[3]) for r in self.sc.rows(
+            "call", "t.callee = ? AND t.kind = 'direct'", (dispatcher,), "t.args") if r[3]]
+        if not calls:
+            return False
+        passed = [self._enumerators(a) for a in calls]
+        return any(all(p.get(enum) and not p[enum] & values for p in passed)
+                   for enum, values in consts.items())
 
     def _through_param(self, callee: str, idx: int, depth: int) -> list[tuple]:
         key = (callee, idx, depth)
@@ -616,7 +644,7 @@ class Graph:
                 if kind == "member" and cont is not None:  # a callback member set from a
                     # parameter (`pTimer->u.Dev.pfnTimer = pfnCallback`): what callers pass
                     from vmxref.queries import handover
-                    for target, via in handover.stored_from_params(self, callee, cont):
+                    for target, via in handover.stored_from_params(self, callee, cont, func):
                         out.append(Edge(cid, path, bid, line, col, func, target, "pointer", via))
                 for c3, note in twins:  # (the same call compiled for another context)
                     for target, c in self.functions_in_slot(callee, c3):
@@ -662,6 +690,7 @@ class Graph:
 
 
 _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*")  # a leading `(PFNRT)`, `(void *)`
+_WORD = re.compile(r"[A-Za-z_]\w*")
 
 
 def _arg_index(args: list[str], func: str) -> int:

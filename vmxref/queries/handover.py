@@ -76,11 +76,18 @@ def registered_with(g, name: str) -> list[str]:
     return memo[name]
 
 
-def stored_from_params(g, slot: str, cont: str) -> list[tuple[str, str]]:
+def stored_from_params(g, slot: str, cont: str, dispatcher: str = "") -> list[tuple[str, str]]:
     """Functions that reach member `cont.slot` through a parameter stored there: the
     inverse of _through_param's stored callbacks, so that callees and callers agree
     (`tmR3TimerQueueRun` calls each `pfnTimer` that PDMDevHlpTimerCreate callers pass,
-    through pdmR3DevHlp_TimerCreate and TMR3TimerCreateDevice)."""
+    through pdmR3DevHlp_TimerCreate and TMR3TimerCreateDevice), but not those registered
+    with an enumerator the `dispatcher`'s callers never give it (Graph._runs_other)."""
+    found = _stored(g, slot, cont)
+    return [(t, via) for t, via, consts in found
+            if not (dispatcher and consts and g._runs_other(dispatcher, consts))]
+
+
+def _stored(g, slot: str, cont: str) -> list[tuple[str, str, dict]]:
     key = ("stored", slot, cont)
     if key not in g._slots:
         g._slots[key] = []  # (recursion)
@@ -92,23 +99,26 @@ def stored_from_params(g, slot: str, cont: str) -> list[tuple[str, str]]:
             if value not in params or g.types.container(
                     bid, fn, list(parse_chain(chain_t))) != cont:
                 continue
-            for target in passed_up(g, fn, params.index(value), 4, set()):
+            for target, args in passed_up(g, fn, params.index(value), 4, set()):
                 out.append((target, f"{cont}.{slot}, set from parameter {value} of {fn} "
-                                    f"at {path}:{line}"))
+                                    f"at {path}:{line}", g._enumerators(args)))
                 if len(out) >= MAX_STORED_TARGETS:
                     break
-        g._slots[key] = list(dict.fromkeys(out))
+        seen: set[tuple[str, str]] = set()
+        g._slots[key] = [r for r in out if (r[0], r[1]) not in seen
+                         and not seen.add((r[0], r[1]))]
     return g._slots[key]
 
 
-def passed_up(g, func: str, idx: int, depth: int, seen: set) -> list[str]:
+def passed_up(g, func: str, idx: int, depth: int, seen: set) -> list[tuple[str, list[str]]]:
     """Functions the callers of `func` pass for its parameter `idx`, following a
-    caller's own parameter handed on (`depth` callers up; calls through tables too)."""
+    caller's own parameter handed on (`depth` callers up; calls through tables too), each
+    with the arguments of the call that passes it."""
     if depth <= 0 or (func, idx) in seen:
         return []
     seen.add((func, idx))
     from vmxref.queries import callsite
-    out: list[str] = []
+    out: list[tuple[str, list[str]]] = []
     for e in g.into(func):
         if e.kind not in ("direct", "ops-table", "static-call", "pointer", "macro"):
             continue
@@ -121,7 +131,7 @@ def passed_up(g, func: str, idx: int, depth: int, seen: set) -> list[str]:
         if not a.isidentifier():
             continue
         if g.is_function(a):
-            out.append(a)
+            out.append((a, args))
         elif e.caller and a in (params := g.params(e.caller)):
             out += passed_up(g, e.caller, params.index(a), depth - 1, seen)
     return out
