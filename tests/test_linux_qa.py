@@ -847,3 +847,12 @@ def test_text_output_of_deeper_callers_names_the_function_they_call(lq):
     assert r.exit_code == 0, r.output
     deeper = [l for l in r.stdout.splitlines() if "qa_timer_fired" in l]
     assert deeper and deeper[0].endswith("[depth 2: calls qa_local_deliver]"), r.stdout
+
+
+def test_provenance_of_a_local_shows_the_writes_each_use_sees(lq):
+    """`st->msr_val += ns` (qa_provparam.c:59) sees `ns = delta * 1000` (58), which the use
+    at 56 does not: the local's expansion is not cut as "shown above" at the second use."""
+    code, rows, out = lq("provenance qa_vcpu_st.msr_val depth 2")
+    assert code == 0, out
+    (plus,) = [r for r in rows if r["line"] == 59]
+    assert {n.get("line") for n in plus["from"]} == {55, 58}, plus["from"]

@@ -313,9 +313,6 @@ class _Walk:
             "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND kind = 'local'",
             (bid, func, name)).fetchone()
         if is_local:
-            key = ("local", bid, func, name, _ctx_key(ctx))
-            if not self._budget(key):
-                return self._again(key, f"local {name}")
             rows = self.sc.conn.execute(  # the variable, or an element of it (`a[i] = x`)
                 "SELECT line, col, op, value, kind FROM assign WHERE blob_id = ? AND func = ? "
                 "AND chain IN (?, ?) AND line <= ? ORDER BY line",
@@ -326,6 +323,11 @@ class _Walk:
                 cx = contexts.contexts(self.sc)
                 rows = [r for r in rows if cx.at(bid, r[0], site.file) & want] or rows
             rows = [r for r in rows if not self._other_arm(bid, func, r[0], site.line)]
+            # (the writes a use sees depend on where it is: `ns` at line 1681 sees the
+            # `ns = ...` of 1679 that the use at 1676 does not; "shown above" only when same)
+            key = ("local", bid, func, name, _ctx_key(ctx), tuple(r[0] for r in rows))
+            if not self._budget(key):
+                return self._again(key, f"local {name}")
             out = self._more(len(rows), FANOUT, f"local {name}")
             for line, col, op, value, kind in rows[-FANOUT:]:
                 s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,
