@@ -56,3 +56,12 @@ def test_a_zero_level_through_the_irq_routing_table_delivers_no_event_channel(li
     for x in linux("raises KVM_REQ_UNBLOCK | paths depth 5"):
         for p in x["paths"]:
             assert p[0]["function"] != "irqfd_shutdown", p
+
+
+def test_msr_paths_show_both_vendors(linux):
+    """Every path the search found for the MSR write into kvm_set_msr_common went through
+    svm_set_msr; a path through vmx_set_msr is added (an Intel user sees one too)."""
+    (site,) = [x for x in linux("raises KVM_REQ_CLOCK_UPDATE | paths")
+               if (x["file"], x["line"]) == (X86, 3667)]
+    vendors = {h["function"] for p in site["paths"] for h in p} & {"vmx_set_msr", "svm_set_msr"}
+    assert vendors == {"vmx_set_msr", "svm_set_msr"}, site["paths"]

@@ -105,15 +105,16 @@ RETRY_PATHS = 20  # simple paths tried when banning clashing edges left none
 
 
 def feasible_path(sc: Scope, dg: Digraph, src: str, dst: str, last: str = "",
-                   end: tuple[int, int, int] | None = None) -> tuple[float, list[str]]:
+                   end: tuple[int, int, int] | None = None,
+                   avoid: frozenset | set = frozenset()) -> tuple[float, list[str]]:
     """The least-weight feasible path (see infeasible): one table of each function-table struct
     (a path from vmx_handle_exit does not go on through svm_x86_ops.set_msr), no constant
     passed that a `case` further down does not take. NoPath when there is none (an
-    infeasible path is not shown as one)."""
+    infeasible path is not shown as one). `avoid`: edges the path must not take."""
     banned: set[tuple[str, str]] = set()
     for _ in range(8):
         try:
-            cost, nodes = dg.shortest_path(src, dst, banned_edges=banned)
+            cost, nodes = dg.shortest_path(src, dst, banned_edges=banned | avoid)
         except NoPath:
             break
         bad = infeasible(sc, dg, nodes, last, end)
@@ -123,9 +124,23 @@ def feasible_path(sc: Scope, dg: Digraph, src: str, dst: str, last: str = "",
     if banned:  # a banned edge may be right on another route (the edge that fixed a value
         # a later branch contradicts is the only way out of `src`): the next shortest paths
         for nodes in limited(dg.shortest_simple_paths(src, dst), RETRY_PATHS):
+            if avoid and any(h in avoid for h in zip(nodes, nodes[1:])):
+                continue
             if not infeasible(sc, dg, nodes, last, end):
                 return dg.weight(nodes), nodes
     raise NoPath(f"{src} -> {dst}")
+
+
+def edge_group(sc: Scope, e: Edge) -> int | None:
+    """The profile's [entry] exclusive_paths group an edge's call site or bound table is
+    in (VMX or SVM code), or None."""
+    groups = _profile_section(sc, "entry").get("exclusive_paths", [])
+    for path in (e.path, e.bound[1] if e.bound else ""):
+        g = next((i for i, prefixes in enumerate(groups)
+                  if any(path.startswith(p) for p in prefixes)), None)
+        if g is not None:
+            return g
+    return None
 
 
 def infeasible(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",

@@ -15,7 +15,7 @@ from vmxref.model import Hop, Site
 from vmxref.queries.base import Scope
 from vmxref.queries.cases import case_label, case_prefixes
 from vmxref.queries.edges import Edge, _profile_section, graph
-from vmxref.queries.feasible import chosen_sites, feasible_path, in_edges, infeasible, limited
+from vmxref.queries.feasible import edge_group, chosen_sites, feasible_path, in_edges, infeasible, limited
 from vmxref.queries.shortest import Digraph, NoPath
 
 MAX_PATHS_PER_SITE = 4
@@ -154,8 +154,31 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
                 break
         found.sort()
         found = [p for _w, _c, p in found]
-        s.paths = [_hops(sc, dg, p, s, entries, prefixes, last) for p in _diverse(found)]
+        chosen = _diverse(found)
+        other = _other_group_path(sc, dg, chosen, s.function, last, end)
+        if other is not None and other not in chosen:  # (an Intel user sees a VMX path too)
+            chosen = chosen[:MAX_PATHS_PER_SITE - 1] + [other]
+        s.paths = [_hops(sc, dg, p, s, entries, prefixes, last) for p in chosen]
     return sites
+
+
+def _other_group_path(sc: Scope, dg: Digraph, paths: list[list[str]], dst: str, last: str,
+                      end) -> list[str] | None:
+    """When every path shown goes through code of one exclusive group (the SVM side of
+    __kvm_set_msr's static call), the best feasible path from the same entries that avoids
+    that group's calls, if there is one."""
+    groups = {g for p in paths for a, b in zip(p, p[1:])
+              if (g := edge_group(sc, dg.edge(a, b))) is not None}
+    if len(groups) != 1:
+        return None
+    g = groups.pop()
+    avoid = {(a, b) for a in dg.nodes for b in dg.succ[a] if edge_group(sc, dg.edge(a, b)) == g}
+    for src in dict.fromkeys(p[0] for p in paths if any(h in avoid for h in zip(p, p[1:]))):
+        try:
+            return feasible_path(sc, dg, src, dst, last, end, avoid=avoid)[1]
+        except NoPath:
+            continue
+    return None
 
 
 STRONG_SOURCES = 4 * MAX_PATHS_PER_SITE  # enough for _diverse to pick from
