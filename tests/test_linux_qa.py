@@ -856,3 +856,13 @@ def test_provenance_of_a_local_shows_the_writes_each_use_sees(lq):
     assert code == 0, out
     (plus,) = [r for r in rows if r["line"] == 59]
     assert {n.get("line") for n in plus["from"]} == {55, 58}, plus["from"]
+
+
+def test_provenance_stops_at_a_fills_api(lq):
+    """`kvm_vcpu_read_guest(vcpu, gpa, &snap, ...)` fills snap from guest memory (a [writes]
+    fills API): the value's source is that call, not the API's internals."""
+    code, rows, out = lq("provenance qa_vcpu_st.msr_val depth 4")
+    assert code == 0, out
+    (site,) = [r for r in rows if r["line"] == 78]
+    (fill,) = site["from"]
+    assert fill["line"] == 77 and fill["from"] == [], fill

@@ -16,7 +16,7 @@ from vmxref.model import Site
 from vmxref.queries import callsite, cases, contexts, lang
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import graph
-from vmxref.queries.readonly import const_param
+from vmxref.queries.readonly import const_param, fills
 from vmxref.queries.types import parse_chain, resolver
 from vmxref.queries.writes import writes
 
@@ -378,6 +378,9 @@ class _Walk:
             return []
         callee = m.group(1)
         op = site.extra.get("op", "")
+        if fills(self.sc, op, site.extra.get("value", "")):
+            return []  # a [writes] fills API: the value comes from what it reads (guest
+            # memory, the saved state, user space), not from its internals' stores
         params = self.g.params(callee)
         pos = int(op[1:]) - 1 if op[1:].isdigit() else -1
         pname = params[pos] if 0 <= pos < len(params) else ""
