@@ -501,11 +501,15 @@ def test_a_getter_in_a_macro_body_writes_its_last_argument_at_each_use(vbox):
 
 def test_a_timer_runs_from_the_queue_runners_its_clock_can_reach(vbox):
     """A timer created on TMFIXCLOCK_VIRTUAL_SYNC is never run by tmR3FixQRun, whose only
-    caller hands it the VIRTUAL and REAL queues; the runner that is given no clock may run
-    any (TMFixClock.cpp). Both directions agree."""
+    caller hands it the VIRTUAL and REAL queues; the runner given no clock runs the queue its
+    own body names (TMFIXCLOCK_VIRTUAL_SYNC), so not the REAL timer (TMFixClock.cpp). Both
+    directions agree."""
     def callers(fn):
         return {r["function"] for r in vbox(f"callers {fn}")}
+
+    def callees(fn):
+        return {r["symbol"] for r in vbox(f"callees {fn}") if r["edge"] != "direct"}
     assert callers("apicR3FixClockTimer") == {"tmR3FixQRunVirtualSync"}
-    assert callers("vmmR3FixClockYield") == {"tmR3FixQRun", "tmR3FixQRunVirtualSync"}
-    callees = {r["symbol"] for r in vbox("callees tmR3FixQRun") if r["edge"] != "direct"}
-    assert callees == {"vmmR3FixClockYield"}
+    assert callers("vmmR3FixClockYield") == {"tmR3FixQRun"}
+    assert callees("tmR3FixQRun") == {"vmmR3FixClockYield"}
+    assert callees("tmR3FixQRunVirtualSync") == {"apicR3FixClockTimer"}

@@ -528,8 +528,23 @@ class Graph:
         if not calls:
             return False
         passed = [self._enumerators(a) for a in calls]
-        return any(all(p.get(enum) and not p[enum] & values for p in passed)
-                   for enum, values in consts.items())
+        for enum, values in consts.items():
+            if all(p.get(enum) and not p[enum] & values for p in passed):
+                return True
+            if not any(p.get(enum) for p in passed):  # given none: the ones its own body
+                named = self._named_in(dispatcher).get(enum)  # picks (the VirtualSync
+                if named and not named & values:  # runner's paTimerQueuesR3[TMCLOCK_VIRTUAL_SYNC])
+                    return True
+        return False
+
+    def _named_in(self, func: str) -> dict[str, set[str]]:
+        """{enum: its enumerators} the body of `func` names (memoised)."""
+        memo = self.sc.memo("_enumerators_named_in")
+        if func not in memo:
+            names = sorted({r[3] for r in self.sc.rows(
+                "ref", "t.func = ? AND t.kind = 'read' AND t.chain IS NULL", (func,), "t.name")})
+            memo[func] = self._enumerators(names)
+        return memo[func]
 
     def _through_param(self, callee: str, idx: int, depth: int) -> list[tuple]:
         key = (callee, idx, depth)
