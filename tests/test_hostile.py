@@ -231,7 +231,11 @@ def test_output_piped_into_head_exits_quietly(ix) -> None:
     assert p.stdout.readline()
     p.stdout.close()
     _, err = p.communicate(timeout=60)
-    assert p.returncode == 0 and err == b""
+    # (when every line fit in the pipe before it was closed, the search ends normally and
+    # may say on stderr that the best matches were shown: a note, not an error)
+    assert p.returncode == 0, err
+    assert all(line.startswith(b"vmxref: the ") and b"best matches are shown" in line
+               for line in err.splitlines()), err
 
 
 def test_error_messages_are_stripped_of_escapes(tmp_path) -> None:
