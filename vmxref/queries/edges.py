@@ -541,9 +541,16 @@ class Graph:
         """{enum: its enumerators} the body of `func` names (memoised)."""
         memo = self.sc.memo("_enumerators_named_in")
         if func not in memo:
-            names = sorted({r[3] for r in self.sc.rows(
-                "ref", "t.func = ? AND t.kind = 'read' AND t.chain IS NULL", (func,), "t.name")})
-            memo[func] = self._enumerators(names)
+            names: set[str] = set()
+            for bid in self.definitions(func):  # (its lines of its blob: the ref_blob index)
+                span = self.sc.conn.execute(
+                    "SELECT line, end_line FROM sym WHERE blob_id = ? AND scope = '' AND "
+                    "name = ? AND kind = 'function'", (bid, func)).fetchone()
+                if span:
+                    names.update(n for (n,) in self.sc.conn.execute(
+                        "SELECT name FROM ref WHERE blob_id = ? AND line BETWEEN ? AND ? AND "
+                        "func = ? AND kind = 'read' AND chain IS NULL", (bid, *span, func)))
+            memo[func] = self._enumerators(sorted(names))
         return memo[func]
 
     def _through_param(self, callee: str, idx: int, depth: int) -> list[tuple]:
