@@ -65,6 +65,15 @@ class Scope:
                 limit=1))
         return memo[(name, kinds)]
 
+    def function_lines(self, blob_id: int, func: str) -> tuple[int, int] | None:
+        """First and last line of a function's definition in a blob (memoised)."""
+        memo = self.memo("_function_lines")
+        if (blob_id, func) not in memo:
+            r = self.conn.execute("SELECT line, end_line FROM sym WHERE blob_id = ? AND scope = '' "
+                                  "AND name = ? AND kind = 'function'", (blob_id, func)).fetchone()
+            memo[(blob_id, func)] = (r[0], r[1]) if r else None
+        return memo[(blob_id, func)]
+
     def blobs_of(self, path: str) -> list[int]:
         """Blobs the file `path` has in the asked corpus versions."""
         return [r[0] for r in self.conn.execute(

@@ -484,12 +484,13 @@ class Graph:
             for crow in sc.conn.execute(
                     "SELECT line, col, callee, kind, args FROM call WHERE blob_id = ? AND line <= ? "
                     "AND end_line >= ? AND func = ?", (bid, line, line, caller or "")):
-                cline, ccol, callee, ckind, args = crow
-                idx = _arg_index(json.loads(args), func)
+                cline, ccol, callee, ckind, args_t = crow
+                args = json.loads(args_t)
+                idx = _arg_index(args, func)
                 if idx < 0:
                     continue
                 inner = self._through_param(callee, idx, 3) if ckind == "direct" else []
-                if inner and (consts := self._enumerators(json.loads(args))):
+                if inner and (consts := self._enumerators(args)):
                     inner = [r for r in inner if r[7] or not self._runs_other(r[5], consts)]
                 via = f"{callee}(..., {func}, ...)"
                 for icid, ipath, ibid, iline, icol, ifunc, how, during in inner:
@@ -543,9 +544,7 @@ class Graph:
         if func not in memo:
             names: set[str] = set()
             for bid in self.definitions(func):  # (its lines of its blob: the ref_blob index)
-                span = self.sc.conn.execute(
-                    "SELECT line, end_line FROM sym WHERE blob_id = ? AND scope = '' AND "
-                    "name = ? AND kind = 'function'", (bid, func)).fetchone()
+                span = self.sc.function_lines(bid, func)
                 if span:
                     names.update(n for (n,) in self.sc.conn.execute(
                         "SELECT name FROM ref WHERE blob_id = ? AND line BETWEEN ? AND ? AND "
@@ -712,26 +711,39 @@ class Graph:
 
 
 _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*")  # a leading `(PFNRT)`, `(void *)`
+# edge kinds whose call site hands its arguments to the callee's parameters in order
+ARG_EDGES = frozenset({"direct", "static-call", "pointer", "ops-table"})
 _WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def uncast(arg: str) -> str:
+    """An argument's text without its leading casts (`(PFNRT)vmR3Load`, `(void *)p`)."""
+    a = arg.strip()
+    while (m := _CAST.match(a)) and m.end() < len(a):
+        a = a[m.end():]
+    return a
+
+
+def bare(arg: str) -> str:
+    """What an argument names with casts, `&` and parentheses peeled: `vmR3Load` of
+    `(PFNRT)vmR3Load`, `x` of `&x` or `(x)`."""
+    a = arg.strip()
+    while True:
+        m = _CAST.match(a)
+        if m and m.end() < len(a):
+            a = a[m.end():]
+        elif a.startswith("&"):
+            a = a[1:].lstrip()
+        elif a.startswith("(") and a.endswith(")"):
+            a = a[1:-1].strip()
+        else:
+            return a
 
 
 def _arg_index(args: list[str], func: str) -> int:
     """Position of the argument that is `func` (also as `&func`, `(PFNRT)func`, `(func)`)."""
     for i, a in enumerate(args):
-        if func not in a:
-            continue
-        a = a.strip()
-        while True:
-            m = _CAST.match(a)
-            if m and m.end() < len(a):
-                a = a[m.end():]
-            elif a.startswith("&"):
-                a = a[1:].lstrip()
-            elif a.startswith("(") and a.endswith(")"):
-                a = a[1:-1].strip()
-            else:
-                break
-        if a == func:
+        if func in a and bare(a) == func:
             return i
     return -1
 

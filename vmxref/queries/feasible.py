@@ -14,7 +14,7 @@ from vmxref.queries.base import Scope
 from vmxref.queries.cases import (case_prefixes, case_values, edge_case, families, governing,
                                   in_ranges, own_labels, passed_constants, range_label,
                                   switch_on)
-from vmxref.queries.edges import Edge, _profile_section, graph
+from vmxref.queries.edges import ARG_EDGES, Edge, _profile_section, graph
 from vmxref.queries.requests import deferred_into
 from vmxref.queries.shortest import Digraph, NoPath
 
@@ -327,7 +327,7 @@ def _carried(sc: Scope, e: Edge, names, params: list[str]) -> frozenset[str]:
     kvm_x86_set_msr(vcpu, &msr)`). A constant passed to kvm_apic_local_deliver(apic,
     APIC_LVTT) selects the LVT register there; the delivery mode that __apic_accept_irq
     switches on is read from it, not handed on, so APIC_LVTT says nothing of that switch."""
-    if e.kind not in ("direct", "static-call", "ops-table", "pointer"):
+    if e.kind not in ARG_EDGES:
         return frozenset()
     args = callsite.args(sc, e)
     out = set()

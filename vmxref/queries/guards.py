@@ -19,11 +19,10 @@ from __future__ import annotations
 from vmxref.conditions import TERM, implied
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope
-from vmxref.queries.edges import Edge, graph
+from vmxref.queries.edges import ARG_EDGES, Edge, graph
 
 _TRUE = frozenset({"true", "1", "TRUE"})
 _FALSE = frozenset({"false", "0", "NULL", "FALSE", "nullptr"})
-_ARG_EDGES = frozenset({"direct", "static-call", "pointer", "ops-table"})
 
 Known = dict  # term (in one function's names) -> (value, the edge that fixed it)
 
@@ -73,7 +72,7 @@ def _value(text: str, known: Known, fixed: tuple[str, str]):
 
 def _passed(sc: Scope, e: Edge, callee: str, known: Known) -> Known:
     """What is known in `callee`'s names after the call at `e`."""
-    if e.kind not in _ARG_EDGES:
+    if e.kind not in ARG_EDGES:
         return {}
     params = graph(sc).params(callee)
     fixed = (e.caller, callee)

@@ -8,7 +8,7 @@ import json
 import re
 
 from vmxref.queries import macroforms
-from vmxref.queries.edges import _CAST, Edge
+from vmxref.queries.edges import Edge, uncast
 from vmxref.queries.types import parse_chain
 
 
@@ -26,25 +26,23 @@ def handed_out(g, func: str, rows: list[tuple]) -> list[Edge]:
     out: list[Edge] = []
     for cid, path, bid, line, col, callee, kind, _recv, args in rows:
         for idx, a in enumerate(json.loads(args) if args else []):
-            a = a.strip()
-            cast = _CAST.match(a)
-            a = (a[cast.end():] if cast else a).strip()
-            bare = a.lstrip("&").strip()
-            if bare.isidentifier() and bare != callee and g.is_function(bare):
+            a = uncast(a)
+            name = a.lstrip("&").strip()
+            if name.isidentifier() and name != callee and g.is_function(name):
                 if kind == "direct" and g._through_param(callee, idx, 3):
                     continue  # (called inside the callee, or stored and called later)
                 if kind == "direct" and macroforms.calls_arg(g.sc, callee, idx):
-                    out.append(Edge(cid, path, bid, line, col, func, bare, "macro",
-                                    f"{callee}() calls its argument {bare}"))
+                    out.append(Edge(cid, path, bid, line, col, func, name, "macro",
+                                    f"{callee}() calls its argument {name}"))
                     continue
-                reg = Edge(cid, path, bid, line, col, func, bare, "registered",
-                           f"{callee}(..., {bare}, ...)")
-                if not queued_into(g, bare, [reg]):  # (INIT_WORK(&w, fn): no call)
+                reg = Edge(cid, path, bid, line, col, func, name, "registered",
+                           f"{callee}(..., {name}, ...)")
+                if not queued_into(g, name, [reg]):  # (INIT_WORK(&w, fn): no call)
                     out.append(reg)
             elif a.startswith("&"):
                 m = _LAST_MEMBER.search(a)
-                name = bare if bare.isidentifier() else (m.group(1) if m else "")
-                for fn in registered_with(g, name) if name else ():
+                item = name if name.isidentifier() else (m.group(1) if m else "")
+                for fn in registered_with(g, item) if item else ():
                     regs = [e for e in g._passed_as_value(fn) if e.kind == "registered"]
                     out += [q for q in queued_into(g, fn, regs)
                             if q.caller == func and (q.blob_id, q.line) == (bid, line)]
@@ -67,9 +65,7 @@ def registered_with(g, name: str) -> list[str]:
     out = []
     for callee, args in calls:
         for a in json.loads(args) if args else []:
-            a = a.strip()
-            cast = _CAST.match(a)
-            a = (a[cast.end():] if cast else a).strip()
+            a = uncast(a)
             if a != callee and a.isidentifier() and g.is_function(a):
                 out.append(a)
     memo[name] = sorted(set(out))
@@ -125,9 +121,7 @@ def passed_up(g, func: str, idx: int, depth: int, seen: set) -> list[tuple[str, 
         args = callsite.args(g.sc, e)
         if idx >= len(args):
             continue
-        a = args[idx].strip()
-        cast = _CAST.match(a)
-        a = (a[cast.end():] if cast else a).lstrip("&").strip()
+        a = uncast(args[idx]).lstrip("&").strip()
         if not a.isidentifier():
             continue
         if g.is_function(a):

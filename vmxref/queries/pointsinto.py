@@ -10,6 +10,7 @@ import json
 import re
 
 from vmxref.queries.base import Scope
+from vmxref.queries.edges import uncast
 
 
 def points_into(sc: Scope, bid: int, func: str, var: str, members: list[str],
@@ -57,7 +58,7 @@ def _passed_into(sc: Scope, func: str, var: str, members: list[str], depth: int)
         a = json.loads(args) if args else []
         if k >= len(a):
             continue
-        arg = _CAST.sub("", a[k]).strip()
+        arg = uncast(a[k])
         if _value_into(sc, cbid, caller, arg, members, depth - 1) or (
                 arg.isidentifier() and points_into(sc, cbid, caller, arg, members, depth - 1)):
             return True
@@ -70,7 +71,6 @@ def _ends_with(value: str | None, members: list[str]) -> bool:
 
 
 _MAX_CALLS = 300  # calls of a function looked at for what they pass
-_CAST = re.compile(r"^\((?:const\s+)?(?:struct\s+)?\w+\s*\*?\s*\)")
 
 
 _MEMBERS = re.compile(r"\s*(?:->|\.)\s*")

@@ -15,7 +15,7 @@ from vmxref.errors import VmxrefError
 from vmxref.model import Site
 from vmxref.queries import callsite, cases, contexts, lang
 from vmxref.queries.base import Scope
-from vmxref.queries.edges import graph
+from vmxref.queries.edges import ARG_EDGES, graph, uncast
 from vmxref.queries.readonly import const_param, fills
 from vmxref.queries.types import parse_chain, resolver
 from vmxref.queries.writes import writes
@@ -32,8 +32,6 @@ _KEYWORDS = frozenset({"sizeof", "return", "if", "while", "for", "switch", "NULL
                        "char", "short", "void", "bool"})
 # type names of casts (`(u64)x`), but also names of variables (VirtualBox's `uint64_t u64;`):
 # a variable of the function when it is one
-_ARG_EDGES = frozenset({"direct", "static-call", "pointer", "ops-table"})  # (arguments positional)
-_CAST_PREFIX = re.compile(r"^(?:\(\s*[A-Za-z_][\w\s*]*\)\s*)+")  # `(struct x *)&y`
 _TYPE_WORDS = frozenset({"uint64_t", "uint32_t", "uint16_t", "uint8_t", "int64_t", "int32_t",
                          "u64", "u32", "u16", "u8", "s64", "s32"})
 
@@ -192,7 +190,7 @@ class _Walk:
             calls = [ctx[func]]
         else:
             calls = [(e.blob_id, e.caller, e.line, e.col, callsite.args(self.sc, e))
-                     for e in self.g.into(func) if e.kind in _ARG_EDGES and e.origin is None]
+                     for e in self.g.into(func) if e.kind in ARG_EDGES and e.origin is None]
         calls = [c for c in calls if idx < len(c[4])]
         if not calls:
             return None
@@ -203,7 +201,7 @@ class _Walk:
         for cbid, caller, line, col, args in calls[:FANOUT]:
             files = self.sc.files_of(cbid)
             path = files[0][1] if files else site.file
-            arg = _CAST_PREFIX.sub("", args[idx].strip()).strip()
+            arg = uncast(args[idx])
             s = self.sc.site("provenance", self.cid(site), path, cbid, line, col, caller, base,
                              op="arg", value=args[idx], write_kind="argument")
             name = arg[1:].strip() if arg.startswith("&") else arg
@@ -360,7 +358,7 @@ class _Walk:
             return self._again(("param", func, idx), what)
         calls = []
         for e in self.g.into(func):
-            if e.kind not in _ARG_EDGES or e.origin is not None:
+            if e.kind not in ARG_EDGES or e.origin is not None:
                 continue
             a = callsite.args(self.sc, e)
             if idx < len(a):

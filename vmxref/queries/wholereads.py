@@ -46,7 +46,7 @@ def whole_reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[st
     if len(rows) > _MAX_USES:
         return []
     for bid, func, name in variables:  # uses inside the declaring function (or anywhere)
-        span = _function_lines(sc, bid, func) if func else None
+        span = sc.function_lines(bid, func) if func else None
         if func and span is None:
             continue
         where = ("t.blob_id = ? AND t.line BETWEEN ? AND ? AND t.func = ? AND " if func else "")
@@ -76,9 +76,10 @@ _MAX_USES = 20000  # member uses of one name looked at (beyond: no whole-object 
 def _holders(sc: Scope, struct: str) -> tuple[set[str], list[tuple]] | None:
     """Members and variables declared with the struct's type itself (not a pointer to it):
     (member names, [(blob, function or '', name)]); None when there are too many."""
-    types = {struct, f"struct {struct}"} | {
-        r[3] for r in sc.rows("sym", "t.kind = 'typedef' AND t.type IN (?, ?)",
-                              (struct, f"struct {struct}"), "t.name")}
+    from vmxref.queries.writes import type_names  # (writes imports this module)
+    types = type_names(sc, {struct}, through_pointers=False)
+    if types is None:
+        return None
     rows = sc.rows_in("sym", "t.type", sorted(types),
                       "t.kind IN ('field', 'local', 'param', 'global')", (),
                       "t.name, t.kind, t.scope")
@@ -88,13 +89,6 @@ def _holders(sc: Scope, struct: str) -> tuple[set[str], list[tuple]] | None:
     variables = sorted({(r[2], r[5] if r[4] in ("local", "param") else "", r[3])
                         for r in rows if r[4] != "field"})
     return members, variables
-
-
-def _function_lines(sc: Scope, bid: int, func: str) -> tuple[int, int] | None:
-    """First and last line of a function's definition in a blob."""
-    r = sc.conn.execute("SELECT line, end_line FROM sym WHERE blob_id = ? AND scope = '' AND "
-                        "name = ? AND kind = 'function'", (bid, func)).fetchone()
-    return (r[0], r[1]) if r else None
 
 
 def _holds(tr: TypeResolver, bid: int, func: str, chain_t: str | None, name: str,

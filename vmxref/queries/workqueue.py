@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 
-from vmxref.queries.edges import _CAST
+from vmxref.queries.edges import uncast
 from vmxref.queries.macro_uses import arg_chain
 
 _NOT_QUEUEING = re.compile(r"(?i)(?:^|_)(?:cancel|flush|destroy|init|free|del|pending|busy|drain|"
@@ -81,9 +81,7 @@ def _shared_context(g, calls: list[tuple], func: str) -> bool:
     a jump buffer, whose other uses queue nothing), not a work item set up with one."""
     for *_where, _callee, qargs, _a in calls:
         for a in json.loads(qargs):
-            a = a.strip()
-            cast = _CAST.match(a)  # ((PFNVMMR0SETJMP2)NEMR0RunGuestCode)
-            a = a[cast.end():] if cast else a
+            a = uncast(a)  # ((PFNVMMR0SETJMP2)NEMR0RunGuestCode)
             if a != func and a.isidentifier() and g.is_function(a):
                 return True
     return False

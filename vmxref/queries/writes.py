@@ -136,7 +136,7 @@ def _members_below(sc: Scope, tr: TypeResolver, struct: str | None, field: str) 
     return names
 
 
-def _type_names(sc: Scope, names: set[str], through_pointers: bool) -> set[str] | None:
+def type_names(sc: Scope, names: set[str], through_pointers: bool) -> set[str] | None:
     """`names` and the typedef names that designate them (`typedef struct VM VM, *PVM`),
     following typedefs of typedefs; pointer typedefs only when `through_pointers`."""
     out, frontier = set(names), set(names)
@@ -165,7 +165,7 @@ def _holder_types(sc: Scope, tr: TypeResolver, struct: str | None,
                                        "t.scope")}
     found = set(level)
     for _ in range(8):  # containment depth (TypeResolver.contains_struct stops at 6)
-        emb = _type_names(sc, level, through_pointers=False)
+        emb = type_names(sc, level, through_pointers=False)
         if emb is None:
             return None
         variants = [n + s for n in emb for s in ("", "[]")]
@@ -181,7 +181,7 @@ def _holder_types(sc: Scope, tr: TypeResolver, struct: str | None,
             break
     if struct is not None:  # (contains_struct answers from it: no walk down each type)
         tr.holders[struct] = frozenset(found)
-    aliases = _type_names(sc, found, through_pointers=True)
+    aliases = type_names(sc, found, through_pointers=True)
     if aliases is None:
         return None
     return sorted(n + s for n in aliases for s in ("", "[]", "*", "**", "*[]"))
