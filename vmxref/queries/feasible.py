@@ -134,13 +134,19 @@ def feasible_path(sc: Scope, dg: Digraph, src: str, dst: str, last: str = "",
 def edge_group(sc: Scope, e: Edge) -> int | None:
     """The profile's [entry] exclusive_paths group an edge's call site or bound table is
     in (VMX or SVM code), or None."""
+    return next(iter(_edge_groups(sc, e)), None)
+
+
+def _edge_groups(sc: Scope, e: Edge) -> list[int]:
+    """The exclusive_paths groups of an edge's call site and of the table it is bound in."""
     groups = _profile_section(sc, "entry").get("exclusive_paths", [])
+    out = []
     for path in (e.path, e.bound[1] if e.bound else ""):
         g = next((i for i, prefixes in enumerate(groups)
                   if any(path.startswith(p) for p in prefixes)), None)
         if g is not None:
-            return g
-    return None
+            out.append(g)
+    return out
 
 
 def infeasible(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",
@@ -242,17 +248,11 @@ def _group_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str
     """The edge where a path first calls from, or through a table bound in, a file of a
     second group of the profile's [entry] exclusive_paths (VMX and SVM code: a CPU runs
     one of them)."""
-    groups = _profile_section(sc, "entry").get("exclusive_paths", [])
-    if not groups:
+    if not _profile_section(sc, "entry").get("exclusive_paths", []):
         return set()
     seen = None
     for a, b in zip(nodes, nodes[1:]):
-        e = dg.edge(a, b)
-        for path in (e.path, e.bound[1] if e.bound else ""):
-            g = next((i for i, prefixes in enumerate(groups)
-                      if any(path.startswith(p) for p in prefixes)), None)
-            if g is None:
-                continue
+        for g in _edge_groups(sc, dg.edge(a, b)):
             if seen is None:
                 seen = g
             elif g != seen:
