@@ -866,3 +866,19 @@ def test_provenance_stops_at_a_fills_api(lq):
     (site,) = [r for r in rows if r["line"] == 78]
     (fill,) = site["from"]
     assert fill["line"] == 77 and fill["from"] == [], fill
+
+
+def test_a_call_through_a_local_loaded_from_a_callback_member(lq):
+    """`int (*cui)(..) = vcpu->arch.complete_io; ... cui(vcpu)` calls what is stored in
+    that member: callers and callees agree, and a path reaches the completions."""
+    cui = "arch/x86/kvm/qa_cui.c"
+    for fn in ("qa_complete_pio", "qa_complete_hypercall"):
+        code, rows, out = lq(f"callers {fn}")
+        assert [(r["file"], r["line"], r["function"]) for r in rows] == [
+            (cui, 49, "qa_cui_run")], out
+        assert "qa_cui_arch.complete_io" in rows[0]["via"] and "cui" in rows[0]["via"]
+    code, rows, out = lq("callees qa_cui_run")
+    assert {r["symbol"] for r in rows if r["line"] == 49} >= {
+        "qa_complete_pio", "qa_complete_hypercall"}, out
+    code, rows, out = lq("path qa_cui_run -> qa_complete_pio")
+    assert code == 0 and rows, out

@@ -185,3 +185,50 @@ def test_comments_inside_a_multi_line_define_no_longer_break_it(lang):
     assert not root.has_error
     assert [c.type for c in root.children][:2] == ["preproc_function_def", "function_definition"]
     assert Parser(LANGS[lang]).parse(src).root_node.has_error  # (what it was before)
+
+
+def test_branches_of_a_macro_the_file_defines_unconditionally_are_decided():
+    """`#define HMVMX_USE_FUNCTION_TABLE` at file level, then `#ifdef`/`#ifndef`/`#if
+    defined()` of it: the branch that cannot be compiled is blanked (its symbols and calls
+    are gone); a macro defined inside a conditional (a header guard) or #undef'd stays
+    undecided, and so does a branch before the decided one."""
+    from vmxref.indexer import worker
+    from vmxref import corpora
+    src = (b"#define FIX_USE_TABLE\n"
+           b"#ifndef FIX_GUARD_H\n#define FIX_GUARD_H\n#endif\n"
+           b"static int fixRun(int i)\n{\n"
+           b"#ifdef FIX_USE_TABLE\n    return g_apfnFix[i]();\n#else\n    return fixSlow(i);\n#endif\n}\n"
+           b"#ifndef FIX_USE_TABLE\nstatic int fixSlow(int i) { return fixOne(i); }\n#endif\n"
+           b"#if defined(FIX_GUARD_H)\nint fixGuarded;\n#endif\n"
+           b"#if FIX_OTHER\nint fixA;\n#elif defined(FIX_USE_TABLE)\nint fixB;\n#else\nint fixC;\n#endif\n"
+           b"#undef FIX_USE_TABLE\n#ifdef FIX_USE_TABLE\nint fixD;\n#else\nint fixE;\n#endif\n")
+    out, _uses = normalize.normalize(src, profile("virtualbox-vmm"))
+    assert_same_shape(src, out)
+    worker.init(corpora.load("virtualbox-vmm").section("macros"), "vbox", None)
+    facts, _status = worker._work(src, "cpp")
+    names = {s[0] for s in facts.syms if s[1] in ("function", "global")}
+    assert {"fixRun", "fixGuarded", "fixA", "fixB", "fixD", "fixE"} <= names
+    assert not names & {"fixSlow", "fixC"}
+    assert not {c[3] for c in facts.calls} & {"fixSlow", "fixOne"}
+
+
+def test_msc_asm_blocks_do_not_cut_a_function_short():
+    """MSC `__asm { ... }` blocks and `__asm instr` lines are not C: error recovery made
+    `push dword ptr [x]` a declaration and the function's locals file-scope globals."""
+    from vmxref.indexer import worker
+    from vmxref import corpora
+    src = (b"DECLINLINE(int) FixVmxOn(RTHCPHYS HCPhys)\n{\n"
+           b"# if defined(RT_ARCH_X86)\n    int rc = VINF_SUCCESS;\n    __asm\n    {\n"
+           b"        push    dword ptr [HCPhys + 4]\n        jnc     fix_good\n"
+           b"        mov     dword ptr [rc], VERR_VMX_INVALID_VMXON_PTR\nfix_good:\n"
+           b"        add     esp, 8\n    }\n    __asm cli\n    return rc;\n"
+           b"# else\n    int rc;\n    __asm__ __volatile__(\"vmxon %1\" : \"=rm\"(rc) : \"m\"(HCPhys));\n"
+           b"    return rc;\n# endif\n}\n")
+    out, _uses = normalize.normalize(src, profile("virtualbox-vmm"))
+    assert_same_shape(src, out)
+    assert b"push" not in out and b"cli" not in out and b"__asm__ __volatile__" in out
+    worker.init(corpora.load("virtualbox-vmm").section("macros"), "vbox", None)
+    facts, _status = worker._work(src, "cpp")
+    syms = {(s[0], s[1], s[5]) for s in facts.syms}
+    assert ("FixVmxOn", "function", "") in syms and ("rc", "local", "FixVmxOn") in syms
+    assert not [s for s in facts.syms if s[1] == "global"]

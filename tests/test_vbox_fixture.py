@@ -513,3 +513,15 @@ def test_a_timer_runs_from_the_queue_runners_its_clock_can_reach(vbox):
     assert callers("vmmR3FixClockYield") == {"tmR3FixQRun"}
     assert callees("tmR3FixQRun") == {"vmmR3FixClockYield"}
     assert callees("tmR3FixQRunVirtualSync") == {"apicR3FixClockTimer"}
+
+
+def test_a_local_named_like_a_method_is_no_function(vbox):
+    """`int rc` handed to AssertRCReturn(rc, rc) is the local, not the C++ method rc() of
+    a class elsewhere: no `registered` callee, no caller of rc(); the function handed to
+    the request API still is one."""
+    rows = vbox("callees TMR3FixRcInit")
+    callees = {(r["symbol"], r["edge"]) for r in rows}
+    assert not [c for c in callees if c[0] == "rc"], callees
+    assert ("tmR3FixRcWorker", "registered") in callees or any(
+        c[0] == "tmR3FixRcWorker" for c in callees), callees
+    assert not [r for r in vbox("callers rc") if r["file"].endswith("TMFixRc.cpp")]

@@ -39,6 +39,10 @@ _IDCHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234
 _IDENT = re.compile(rb"\w+")
 _WORDS_ONLY = bytes(b if b in _IDCHARS else 32 for b in range(256))  # non-word bytes -> space
 _COND = re.compile(rb"[ \t]*\#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b[ \t]*([^\n]*)")
+_DEF = re.compile(rb"[ \t]*\#[ \t]*(define|undef)[ \t]+(\w+)")
+# a condition on one macro name: `X` of #ifdef/#ifndef, `defined(X)` / `!defined X` of #if/#elif
+_DEFINED = re.compile(rb"(!?)[ \t]*defined[ \t]*(?:\([ \t]*(\w+)[ \t]*\)|(\w+))[ \t]*(?:/[*/].*)?$")
+_NAME_ONLY = re.compile(rb"(\w+)[ \t]*(?:/[*/].*)?$")
 _LEAD_ELSE = re.compile(rb"else\b")
 
 
@@ -182,6 +186,8 @@ def normalize_ex(src: bytes, profile: MacroProfile, alternate: bool = False
     buf = bytearray(src)
     uses: list[tuple[str, int]] = []
     dropped: list[tuple[int, int]] = []
+    if b"_asm" in code:
+        code = _blank_msc_asm(code, buf)
     if profile.needles:
         _macro_pass(code, buf, profile, uses)
     if profile.prune_if0 or profile.split_conditionals:
@@ -189,6 +195,25 @@ def normalize_ex(src: bytes, profile: MacroProfile, alternate: bool = False
     if b"/*" in src and b"\\\n" in src:
         _define_comments(src, buf)
     return bytes(buf), uses, dropped
+
+
+# MSC inline assembly: `__asm { ... }` blocks and `__asm instr operands` lines. They are not
+# C; tree-sitter's error recovery turned their contents into declarations (`push dword ptr
+# [x]` a global `rc` of type `push`) and cut the function short, so its locals became globals.
+_MSC_ASM = re.compile(rb"\b_{1,2}asm\b(?:\s*\{[^{}]*\}|[ \t]+(?!volatile\b|__volatile__\b|goto\b|"
+                      rb"inline\b)[a-z][a-z0-9]*\b[^\n;{}]*)")
+
+
+def _blank_msc_asm(code: bytes, buf: bytearray) -> bytes:
+    """Blank MSC `__asm` blocks and lines in buf; return the code copy blanked alike."""
+    spans = [m.span() for m in _MSC_ASM.finditer(code)]
+    if not spans:
+        return code
+    c = bytearray(code)
+    for a, b in spans:
+        _blank(buf, a, b)
+        _blank(c, a, b)
+    return bytes(c)
 
 
 # A #define continued over several lines, comments included (tree-sitter's C grammar ends
@@ -413,11 +438,15 @@ def _conditional_pass(src: bytes, code: bytearray, buf: bytearray,
     """Flatten `#if` groups that split a construct (and `#if 0` groups): keep one branch's
     text, blank the directives and the other branches (in buf and in the code copy)."""
     stack: list[list[tuple[int, int, bytes, bytes]]] = []
+    defined: set[bytes] = set()  # macros #defined at file level (outside any #if) so far
     for start, end in directives:
         m = _COND.match(src, start, end)
         if m is None:
+            if prof.prune_if0 and (m := _DEF.match(src, start, end)):
+                _track_define(defined, m.group(1), m.group(2), not stack)
             continue
-        d = (start, end, m.group(1), m.group(2).strip())
+        d = (start, end, m.group(1), m.group(2).strip(),
+             _truth(m.group(1), m.group(2).strip(), defined) if prof.prune_if0 else None)
         if d[2] in (b"if", b"ifdef", b"ifndef"):
             stack.append([d])
         elif stack:
@@ -426,13 +455,51 @@ def _conditional_pass(src: bytes, code: bytearray, buf: bytearray,
                 _flatten(code, buf, stack.pop(), prof, dropped, alternate)
 
 
+def _track_define(defined: set[bytes], what: bytes, name: bytes, top: bool) -> None:
+    """Known-defined macros: a `#define` outside any conditional makes its name known; an
+    `#undef` anywhere forgets it (inside a conditional it may or may not run)."""
+    if what == b"undef":
+        defined.discard(name)
+    elif top:
+        defined.add(name)
+
+
+def _truth(kind: bytes, cond: bytes, defined: set[bytes]) -> bool | None:
+    """The value of a branch condition when it is known, else None: `#if 0`, and a test of
+    whether a macro is defined when the file itself #defined it unconditionally above
+    (`#define HMVMX_USE_FUNCTION_TABLE` ... `#ifndef HMVMX_USE_FUNCTION_TABLE`). A macro the
+    file does not define may come from elsewhere (the build, an include): unknown."""
+    if kind in (b"if", b"elif"):
+        if cond in (b"0", b"(0)"):
+            return False
+        m = _DEFINED.match(cond)
+        if m and (m.group(2) or m.group(3)) in defined:
+            return not m.group(1)
+        return None
+    if kind in (b"ifdef", b"ifndef"):
+        m = _NAME_ONLY.match(cond)
+        if m and m.group(1) in defined:
+            return kind == b"ifdef"
+    return None
+
+
+def _dead(group: list) -> list[bool]:
+    """Per branch of a group: whether it is never compiled (its condition is known false,
+    or an earlier branch's is known true)."""
+    dead, taken = [], False
+    for d in group[:-1]:
+        dead.append(taken or d[4] is False)
+        taken = taken or d[4] is True
+    return dead
+
+
 def _needs_flatten(code: bytearray, group: list, prof: MacroProfile
                    ) -> tuple[int, bool] | None:
     """(index of the branch to keep (-1: none), whether the group splits a construct) when
     the group must be flattened, else None."""
-    zero = [d[2] in (b"if", b"elif") and d[3] in (b"0", b"(0)") for d in group[:-1]]
-    keep = next((i for i, z in enumerate(zero) if not z), -1)
-    if prof.prune_if0 and any(zero):
+    live = [i for i, dead in enumerate(_dead(group)) if not dead]
+    keep = live[0] if live else -1
+    if prof.prune_if0 and len(live) < len(group) - 1 and len(live) <= 1:
         return keep, False
     if not prof.split_conditionals:
         return None
@@ -449,6 +516,13 @@ def _needs_flatten(code: bytearray, group: list, prof: MacroProfile
 
 def _flatten(code: bytearray, buf: bytearray, group: list, prof: MacroProfile,
              dropped: list[tuple[int, int]], alternate: bool) -> None:
+    if prof.prune_if0:  # several branches may be compiled: clear the dead ones only
+        dead = _dead(group)
+        if any(dead) and dead.count(False) > 1:
+            for i, d in enumerate(group[:-1]):
+                if dead[i]:
+                    _blank(buf, d[1], group[i + 1][0])
+                    _blank(code, d[1], group[i + 1][0])
     how = _needs_flatten(code, group, prof)
     if how is None:
         return

@@ -24,6 +24,7 @@ import json
 from vmxref.model import EDGE_KINDS, Record
 from vmxref.queries.base import Scope
 from vmxref.queries import macroforms
+from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.twins import twin_chains
 from vmxref.queries.types import parse_chain, resolver
 
@@ -87,6 +88,13 @@ class Graph:
             self._isfn[name] = bool(r)
         return self._isfn[name]
 
+    def names_function(self, bid: int, func: str | None, name: str) -> bool:
+        """Does the identifier `name`, written in `func` of that blob, name a function? Not
+        when `func` declares a parameter or local of that name (`int rc` is no call of
+        some `rc()` method elsewhere)."""
+        return self.is_function(name) and not (
+            func and self.types.local_type(bid, func, name) is not None)
+
     def params(self, func: str) -> list[str]:
         if func not in self._params:
             r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'param'", (func,), "t.name, t.pos")
@@ -110,8 +118,11 @@ class Graph:
                                 (func, "&" + func), "t.chain, t.func, t.line")
         rows = list(rows) or macroforms.list_stores(self, func)  # (stored plainly nowhere)
         rows = sorted(rows, key=lambda r: (r[1], r[5], r[0], r[3]))  # by place, not row order
+        self.types.prime_locals((r[2], r[4], func) for r in rows if r[4])
         out = []
         for cid, path, bid, chain_t, fn, line in rows:
+            if fn and self.types.local_type(bid, fn, func) is not None:
+                continue  # (`x = rc` of a local `rc`, not of a function `rc`)
             chain = list(parse_chain(chain_t))
             steps = [s for s in chain[1:] if s not in ("*",)]
             is_table = steps and all(x == "[]" or x.startswith("#") for x in steps) and (
@@ -153,7 +164,7 @@ class Graph:
         for cid, path, bid, chain_t, fn, value in rows:
             v = value[1:] if value.startswith("&") else value
             v = macroforms.listed(self.sc, v)  # `IEMOP_X4(iemOp_rdtsc)`: iemOp_rdtsc
-            if not v.isidentifier() or not self.is_function(v):
+            if not v.isidentifier() or not self.names_function(bid, fn, v):
                 continue
             if container is not None:
                 chain = list(parse_chain(chain_t))
@@ -416,8 +427,30 @@ class Graph:
                     for c3, note in self._twins(bid, caller, line, [*chains[recv], slot]):
                         if c3 != c2:
                             out.append((cid, path, bid, line, col, caller, kind, c3, note))
+            out += self._local_slot_calls(slot)
             self._slot_sites[slot] = out
         return self._slot_sites[slot]
+
+    def _local_slot_calls(self, slot: str) -> list[tuple]:
+        """Calls through a local function pointer loaded from the member `slot`
+        (`int (*cui)(struct kvm_vcpu *) = vcpu->arch.complete_userspace_io; ... cui(vcpu)`):
+        a member call of `slot` at the call's place, its receiver the load's."""
+        out = []
+        for cid, path, bid, caller, rchain, var, line, col in self.sc.rows(
+                "ref", "t.name = ? AND t.kind = 'read' AND t.func != ''", (slot,),
+                "t.func, t.chain, a.chain, c.line, c.col",
+                join="JOIN assign a ON a.blob_id = t.blob_id AND a.func = t.func "
+                     "AND a.line = t.line AND a.kind IN ('init', 'assign') "
+                     "JOIN call c ON c.blob_id = t.blob_id AND c.func = t.func "
+                     "AND c.kind = 'direct' AND c.callee = substr(a.chain, 5, length(a.chain) - 6)"):
+            lvar = parse_chain(var)
+            if len(lvar) != 1 or not lvar[0].startswith("v:") or \
+                    self.types.local_type(bid, caller, lvar[0][2:]) is None:
+                continue
+            c2 = self.types.container(bid, caller, [*parse_chain(rchain), slot])
+            out.append((cid, path, bid, line, col, caller, "member", c2,
+                        f"through local {lvar[0][2:]}"))
+        return list(dict.fromkeys(out))
 
     def _twins(self, bid: int, func: str, line: int, chain: list[str]) -> list[tuple[str, str]]:
         """(container of the chain's last member, note) in each other compilation context
@@ -439,10 +472,11 @@ class Graph:
         for cid, path, bid, line, col, caller, kind, c2, note in self._slot_calls(slot):
             if kind == "member" and cont is not None and c2 is not None and c2 != cont:
                 continue
-            if note and cont is None:
+            if note and cont is None and not note.startswith("through local"):
                 continue  # (the twin of a member call: only where it resolves to `cont`)
             label = f"{cont}.{slot}" if cont else slot
-            ek = "ops-table" if kind == "member" else "pointer"
+            ek = "ops-table" if kind == "member" and not note.startswith("through local") \
+                else "pointer"
             twin = f"; {note}" if note else ""
             out.append(Edge(cid, path, bid, line, col, caller, func, ek,
                             f"{label} (bound at {where}{twin})", bound=bound))
@@ -684,8 +718,13 @@ class Graph:
                 "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND chain = ? "
                 "AND kind IN ('init', 'assign')", (bid, func, json.dumps([f"v:{var}"]))):
             v = value.lstrip("&").strip()
-            if v.isidentifier() and self.is_function(v):
+            chain = arg_chain(value) if "->" in value or "." in value else None
+            if v.isidentifier() and self.names_function(bid, func, v):
                 out.append((v, f"local {var} = {v}"))
+            elif chain and len(chain) > 1 and chain[-1] != "[]":  # `cui = vcpu->arch.cb`
+                cont = self.types.container(bid, func, chain)
+                out += [(t, f"{c}.{chain[-1]} via local {var}")
+                        for t, c in self.functions_in_slot(chain[-1], cont)]
             elif "[" in v and v.split("[", 1)[0].strip().isidentifier():
                 table = v.split("[", 1)[0].strip()
                 out += [(t, f"{table}[] via {var}") for t, _c in self.functions_in_slot(table, None)]
@@ -700,12 +739,12 @@ class Graph:
 
     def _param_targets(self, func: str, idx: int) -> list[tuple[str, str]]:
         out = []
-        for cid, path, bid, line, args in self.sc.rows(
-                "call", "t.callee = ? AND t.kind = 'direct'", (func,), "t.line, t.args"):
+        for cid, path, bid, line, args, caller in self.sc.rows(
+                "call", "t.callee = ? AND t.kind = 'direct'", (func,), "t.line, t.args, t.func"):
             a = json.loads(args)
             if idx < len(a):
                 v = a[idx].lstrip("&")
-                if v.isidentifier() and self.is_function(v):
+                if v.isidentifier() and self.names_function(bid, caller, v):
                     out.append((v, f"parameter of {func} (passed at {path}:{line})"))
         return out
 

@@ -28,7 +28,7 @@ def handed_out(g, func: str, rows: list[tuple]) -> list[Edge]:
         for idx, a in enumerate(json.loads(args) if args else []):
             a = uncast(a)
             name = a.lstrip("&").strip()
-            if name.isidentifier() and name != callee and g.is_function(name):
+            if name.isidentifier() and name != callee and g.names_function(bid, func, name):
                 if kind == "direct" and g._through_param(callee, idx, 3):
                     continue  # (called inside the callee, or stored and called later)
                 if kind == "direct" and macroforms.calls_arg(g.sc, callee, idx):
@@ -59,14 +59,14 @@ def registered_with(g, name: str) -> list[str]:
     uses = g.sc.rows("ref", "t.name = ? AND t.kind IN ('addr', 'write', 'read')", (name,),
                         "t.line, t.func", limit=MAX_ADDRESS_USES + 1)
     calls = [] if len(uses) > MAX_ADDRESS_USES else [
-        r for _c, _p, bid, line, func in uses for r in g.sc.conn.execute(
+        (bid, func, *r) for _c, _p, bid, line, func in uses for r in g.sc.conn.execute(
             "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND line <= ? AND "
             "end_line >= ?", (bid, func or "", line, line))]
     out = []
-    for callee, args in calls:
+    for bid, func, callee, args in calls:
         for a in json.loads(args) if args else []:
             a = uncast(a)
-            if a != callee and a.isidentifier() and g.is_function(a):
+            if a != callee and a.isidentifier() and g.names_function(bid, func, a):
                 out.append(a)
     memo[name] = sorted(set(out))
     return memo[name]
@@ -124,7 +124,7 @@ def passed_up(g, func: str, idx: int, depth: int, seen: set) -> list[tuple[str, 
         a = uncast(args[idx]).lstrip("&").strip()
         if not a.isidentifier():
             continue
-        if g.is_function(a):
+        if g.names_function(e.blob_id, e.caller, a):
             out.append((a, args))
         elif e.caller and a in (params := g.params(e.caller)):
             out += passed_up(g, e.caller, params.index(a), depth - 1, seen)

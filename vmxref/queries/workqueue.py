@@ -79,10 +79,10 @@ def _shared_context(g, calls: list[tuple], func: str) -> bool:
     functions run in (VirtualBox's `vmmR0CallRing3SetJmp(&...CallRing3JmpBufR0,
     HMR0RunGuestCode, ...)` and `...SetJmp2(&...CallRing3JmpBufR0, NEMR0RunGuestCode, ...)`:
     a jump buffer, whose other uses queue nothing), not a work item set up with one."""
-    for *_where, _callee, qargs, _a in calls:
+    for _cid, _path, bid, _line, _col, caller, _callee, qargs, _a in calls:
         for a in json.loads(qargs):
             a = uncast(a)  # ((PFNVMMR0SETJMP2)NEMR0RunGuestCode)
-            if a != func and a.isidentifier() and g.is_function(a):
+            if a != func and a.isidentifier() and g.names_function(bid, caller, a):
                 return True
     return False
 
