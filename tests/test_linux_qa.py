@@ -882,3 +882,23 @@ def test_a_call_through_a_local_loaded_from_a_callback_member(lq):
         "qa_complete_pio", "qa_complete_hypercall"}, out
     code, rows, out = lq("path qa_cui_run -> qa_complete_pio")
     assert code == 0 and rows, out
+
+
+def test_a_path_ends_at_every_call_of_the_last_function_it_can_take(lq):
+    """The last hop is a hop like any other: each call of the last function into the target
+    is a result (both case arms), and one under a case label the MSR index passed down
+    (through an emulator ops table) does not take is left out."""
+    lh = "arch/x86/kvm/qa_lasthop.c"
+    code, rows, out = lq("path qa_lh_set_msr_common -> qa_lh_write_time")
+    assert sorted((r["file"], r["line"]) for r in rows) == [(lh, 39), (lh, 42)], out
+    code, rows, out = lq("path qa_lh_em_rdtsc -> qa_lh_get_msr_common")
+    assert [(r["file"], r["line"]) for r in rows] == [(lh, 65)], out
+
+
+def test_entry_kinds_of_members_name_their_struct(lq):
+    """A `write` callback of an ops struct that is no file_operations is no [fops] entry;
+    a callback stored in a member of an object whose struct the corpus lacks is one."""
+    code, rows, out = lq("calls qa_lh_note_mmio | paths")
+    assert rows and rows[0]["paths"][0][0]["entry"] == "callback qa_lh_io_ops.write", out
+    code, rows, out = lq("calls qa_lh_read_wallclock | paths")
+    assert rows and rows[0]["paths"][0][0]["entry"] == "callback get_wallclock", out

@@ -436,15 +436,17 @@ class Graph:
         (`int (*cui)(struct kvm_vcpu *) = vcpu->arch.complete_userspace_io; ... cui(vcpu)`):
         a member call of `slot` at the call's place, its receiver the load's."""
         out = []
-        for cid, path, bid, caller, rchain, var, line, col in self.sc.rows(
+        for cid, path, bid, caller, rchain, var, value, line, col in self.sc.rows(
                 "ref", "t.name = ? AND t.kind = 'read' AND t.func != ''", (slot,),
-                "t.func, t.chain, a.chain, c.line, c.col",
+                "t.func, t.chain, a.chain, a.value, c.line, c.col",
                 join="JOIN assign a ON a.blob_id = t.blob_id AND a.func = t.func "
                      "AND a.line = t.line AND a.kind IN ('init', 'assign') "
                      "JOIN call c ON c.blob_id = t.blob_id AND c.func = t.func "
                      "AND c.kind = 'direct' AND c.callee = substr(a.chain, 5, length(a.chain) - 6)"):
             lvar = parse_chain(var)
-            if len(lvar) != 1 or not lvar[0].startswith("v:") or \
+            chain = arg_chain(value)  # (the member loaded itself, not a table element's)
+            if not chain or len(chain) < 2 or chain[-1] != slot or len(lvar) != 1 or \
+                    not lvar[0].startswith("v:") or \
                     self.types.local_type(bid, caller, lvar[0][2:]) is None:
                 continue
             c2 = self.types.container(bid, caller, [*parse_chain(rchain), slot])

@@ -305,7 +305,7 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
             continue
         e = edges[i][2]
         passed: dict[str, set[str]] = {}
-        if e.kind in ("direct", "static-call"):
+        if e.kind in ARG_EDGES:  # (`ctxt->ops->get_msr(ctxt, MSR_IA32_TSC, &tsc)` too)
             for c in passed_constants(sc, e, prefixes):
                 passed.setdefault(fam(c), set()).add(c)
         for pf, (values, fixed, names) in list(current.items()):

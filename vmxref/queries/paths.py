@@ -15,7 +15,8 @@ from vmxref.model import Hop, Site
 from vmxref.queries.base import Scope
 from vmxref.queries.cases import case_label, case_prefixes
 from vmxref.queries.edges import Edge, _profile_section, graph
-from vmxref.queries.feasible import edge_group, chosen_sites, feasible_path, in_edges, infeasible, limited
+from vmxref.queries.feasible import (bool_hops, edge_group, chosen_sites, feasible_path, in_edges,
+                                     infeasible, limited)
 from vmxref.queries.shortest import Digraph, NoPath
 
 MAX_PATHS_PER_SITE = 4
@@ -46,9 +47,12 @@ class Entries:
             return "entry"
         members = r.get("members", {})
         bound = self.g.bindings_of(func)
-        for slot, _cont, _where in bound:
-            if slot in members:
-                return members[slot]
+        for slot, cont, _where in bound:
+            kind = members.get(f"{cont}.{slot}") or members.get(slot)
+            if kind is None and cont is None:  # (an unresolved struct: the member's name)
+                kind = next((k for key, k in members.items() if key.endswith(f".{slot}")), None)
+            if kind:
+                return kind
         regs = r.get("registrars", {})
         tr = self.g.types
         for cid, path, bid, line, caller, _bare in sorted(self.g.value_refs(func)):  # first wins
@@ -69,10 +73,13 @@ class Entries:
                     "AND r.kind = 'macro' WHERE s.name = ? AND s.kind = 'function'", (func,)):
                 if mname in decl:
                     return decl[mname]
-        members_bound = [b for b in bound if b[1] is not None]
-        if r.get("unbound_member_callbacks") and members_bound and not self.g.has_callers(func):
-            slot, cont, _ = members_bound[0]
-            return f"callback {cont}.{slot}"
+        if r.get("unbound_member_callbacks") and bound and not self.g.has_callers(func):
+            # stored in a member (or table) that no call of the corpus goes through: called
+            # from outside (`x86_platform.get_wallclock = kvm_get_wallclock`, a struct the
+            # corpus does not define, is named by its member alone)
+            slot, cont, _ = next((b for b in bound if b[1] is not None), bound[0])
+            if cont or slot not in self.g._tables:  # (not an element of an array of them)
+                return f"callback {cont}.{slot}" if cont else f"callback {slot}"
         return ""
 WEAK_ENTRIES = ("exported",)  # internal APIs: sources of paths, but exploration goes on
 
@@ -258,7 +265,7 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
         if src not in dg:
             return dg, []
         paths = [p for p in limited(dg.shortest_simple_paths(src, dst), 40)
-                 if len(p) - 1 <= length and not infeasible(sc, dg, p)]
+                 if len(p) - 1 <= length and _last_calls(sc, dg, p)]
         if sl is not None and paths:  # (by weight first: a cheaper path may have more calls)
             fewest = min(len(p) for p in paths)
             paths = [p for p in paths if len(p) <= fewest + sl]
@@ -273,19 +280,56 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
             dg, found = search(chains, MAX_RETRY_LEN, None if src in dg else slack)
         if found:
             break
-    out = []
+    out, seen = [], set()
     for nodes in found:
         if len(nodes) < 2:
             continue
-        last: Edge = chosen_sites(sc, dg, nodes, "", prefixes)[-1][0]
-        name, version = sc.store.corpus_label(last.cid)
-        site = Site("path", name, version, last.path, last.line, last.col, last.caller, dst,
-                    sc.store.line_text(last.blob_id, last.line), {"length": len(nodes) - 1})
-        where = _definition(sc, dst, last.cid) or (last.path, last.line, last.col)
-        end = Site("path", name, version, *where, dst, dst, "")  # (the target where it is defined)
-        site.paths = [_hops(sc, dg, nodes, end, entries, prefixes)]
-        out.append(site)
+        for last in _last_calls(sc, dg, nodes):
+            if (tuple(nodes), last.blob_id, last.line, last.col) in seen:
+                continue
+            seen.add((tuple(nodes), last.blob_id, last.line, last.col))
+            name, version = sc.store.corpus_label(last.cid)
+            site = Site("path", name, version, last.path, last.line, last.col, last.caller, dst,
+                        sc.store.line_text(last.blob_id, last.line), {"length": len(nodes) - 1})
+            where = _definition(sc, dst, last.cid) or (last.path, last.line, last.col)
+            end = Site("path", name, version, *where, dst, dst, "")  # (the target's definition)
+            site.paths = [_with_last(dg, nodes, last,
+                                     lambda: _hops(sc, dg, nodes, end, entries, prefixes))]
+            out.append(site)
     return out
+
+
+def _last_calls(sc: Scope, dg: Digraph, nodes: list[str]) -> list[Edge]:
+    """Each call of the path's last function into the target that the path can take (one
+    result per call site: kvm_set_msr_common calls kvm_write_system_time under `case
+    MSR_KVM_SYSTEM_TIME_NEW` and under `case MSR_KVM_SYSTEM_TIME`); the calls a value passed
+    down the path rules out are left out, and so is a call under a case label the value the
+    path carries does not take."""
+    memo = sc.memo("path_last_calls")
+    key = tuple(dg.edge(a, b) for a, b in zip(nodes, nodes[1:]))
+    if key not in memo:
+        prefixes = case_prefixes(sc)
+        calls = bool_hops(sc, dg, nodes)[-1][2]
+        if len(calls) < 2:
+            memo[key] = [] if infeasible(sc, dg, nodes) else [
+                chosen_sites(sc, dg, nodes, "", prefixes)[-1][0]]
+        else:
+            memo[key] = list(dict.fromkeys(
+                _with_last(dg, nodes, e, lambda: chosen_sites(sc, dg, nodes, "", prefixes)[-1][0])
+                for e in sorted(calls, key=lambda x: (x.path, x.line, x.col))
+                if not _with_last(dg, nodes, e, lambda: infeasible(sc, dg, nodes))))
+    return memo[key]
+
+
+def _with_last(dg: Digraph, nodes: list[str], e: Edge, fn):
+    """fn() while the path's last edge is the call `e` (the graph keeps one call per pair)."""
+    a, b = nodes[-2], nodes[-1]
+    saved = dg.succ[a][b]
+    dg.succ[a][b] = (saved[0], e)
+    try:
+        return fn()
+    finally:
+        dg.succ[a][b] = saved
 
 
 def _site_case(sc: Scope, s: Site) -> str:
