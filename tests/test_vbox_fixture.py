@@ -525,3 +525,11 @@ def test_a_local_named_like_a_method_is_no_function(vbox):
     assert ("tmR3FixRcWorker", "registered") in callees or any(
         c[0] == "tmR3FixRcWorker" for c in callees), callees
     assert not [r for r in vbox("callers rc") if r["file"].endswith("TMFixRc.cpp")]
+
+
+def test_deeper_callers_of_a_worker_follow_the_function_that_handed_it(vbox):
+    """Level 2 of `callers` of a rendezvous worker: the callers of the function that passed
+    it (TMR3FixParavirtEnable), not every caller of the rendezvous API."""
+    rows = vbox("callers tmR3FixParavirtEnable depth 2")
+    assert {(r["depth"], r["function"]) for r in rows} == {
+        (1, "VMMR3FixEmtRendezvous"), (2, "GIMR3FixEnable")}, rows

@@ -24,9 +24,13 @@ def callers(sc: Scope, func: str, depth: int = 1) -> list[Site]:
                     continue  # file-scope registrations (EXPORT_SYMBOL, DECLARE_WORK) are not callers
                 out.append(sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
                                    target, edge=e.kind, via=e.via, depth=level))
-                if e.caller and e.caller not in seen:
-                    seen.add(e.caller)
-                    nxt.append(e.caller)
+                # a function handed down and called during that call (a rendezvous worker):
+                # the stack goes on in the function that handed it, not in every caller of
+                # the dispatcher that calls it
+                up = e.origin.caller if e.origin is not None else e.caller
+                if up and up not in seen:
+                    seen.add(up)
+                    nxt.append(up)
             for e in edges.graph(sc).stored_only(target):  # hooked, called from outside
                 out.append(sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
                                    target, edge=e.kind, via=e.via, depth=level))
