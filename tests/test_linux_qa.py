@@ -170,7 +170,9 @@ def test_handlers_of_tables_written_with_initializer_macros_and_copied_are_calle
     assert "copied at arch/x86/kvm/qa_clock.c:" in rows[0]["via"]
     assert [r["function"] for r in lq("callers fix_em_nop")[1]] == ["fix_emulate_insn"]
     w = lq("writes fix_opcode.u.execute")[1]
-    assert sorted((r["line"], r["value"]) for r in w) == [(262, "fix_em_nop"), (262, "fix_em_rdtsc")]
+    # (and the copy of a table element into the local `opcode` writes all of it)
+    assert sorted((r["line"], r["value"]) for r in w) == [
+        (262, "fix_em_nop"), (262, "fix_em_rdtsc"), (267, "fix_twobyte_table[b & 3]")]
 
 
 def test_functions_defined_by_a_pasting_macro_have_a_definition(lq):
@@ -902,3 +904,18 @@ def test_entry_kinds_of_members_name_their_struct(lq):
     assert rows and rows[0]["paths"][0][0]["entry"] == "callback qa_lh_io_ops.write", out
     code, rows, out = lq("calls qa_lh_read_wallclock | paths")
     assert rows and rows[0]["paths"][0][0]["entry"] == "callback get_wallclock", out
+
+
+def test_an_address_handed_to_corpus_code_that_does_not_write_the_member_is_no_write(lq):
+    """`&irq` handed down four calls that write another member; `&fd->entry` handed to a
+    hook whose weak and arch definitions name the parameter differently and only read
+    (memcmp); `&data` handed to a helper that reads one scalar member and takes the
+    address of another: none is a write of the asked member."""
+    op = "arch/x86/kvm/qa_outparam.c"
+    code, rows, out = lq("writes qa_op_irq.vector")
+    # (the struct copies into a local and into a member of that type are writes of it)
+    assert [(r["file"], r["line"]) for r in rows] == [(op, 50), (op, 61), (op, 63)], out
+    code, rows, out = lq("writes qa_op_fd.entry")
+    assert [(r["file"], r["line"]) for r in rows] == [(op, 63)], out
+    code, rows, out = lq("writes qa_op_data.clock")
+    assert [(r["file"], r["line"]) for r in rows] == [(op, 73)], out

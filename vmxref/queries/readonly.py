@@ -40,32 +40,37 @@ def _reads_only(sc: Scope, callee: str, pos: int, depth: int) -> bool:
     found = _pointer_param(sc, callee, pos) if depth > 0 else None
     if found is None:  # not defined here (or oddly; ASMAtomicXchgU32's asm writes unseen)
         return False  # an out-parameter as far as we know
-    defs, pname = found
-    handed = _handed(pname, address=False)
-    for bid in defs:  # every definition: no write through the parameter, no hand-over
-        for chain, in sc.conn.execute(
-                "SELECT chain FROM assign WHERE blob_id = ? AND func = ? AND chain LIKE ? "
-                "AND kind != 'init'", (bid, callee, f'["v:{pname}"%')):
+    for bid, pname in found.items():  # every definition: no write through it, no hand-over
+        for chain, kind, op, value in sc.conn.execute(
+                "SELECT chain, kind, op, value FROM assign WHERE blob_id = ? AND func = ? AND "
+                "chain LIKE ? AND kind != 'init'", (bid, callee, f'["v:{pname}"%')):
+            if kind == "out-param" and const_param(sc, op, value):
+                continue  # (`memcmp(&new->msi, ...)` reads it)
             if chain != f'["v:{pname}"]':  # (setting the pointer itself writes nothing)
                 return False
-    for nxt, _kind, i, a in _calls_passing(sc, defs, callee, pname):
-        if handed.fullmatch(a) and not (
+    for nxt, _kind, i, a, pname in _calls_passing(sc, found, callee):
+        if _handed(pname, address=False).fullmatch(a) and not (
                 nxt.isidentifier() and _read_only_param(sc, nxt, i, depth - 1)):
             return False  # handed on to a call that may write through it
     return True
 
 
-def _pointer_param(sc: Scope, callee: str, pos: int) -> tuple[set[int], str] | None:
-    """(the blobs defining `callee`, the name of its parameter `pos`) when the corpus
-    defines it, with one name for that parameter and no inline assembly (whose writes
-    through it are unseen); None otherwise."""
+def _pointer_param(sc: Scope, callee: str, pos: int) -> dict[int, str] | None:
+    """{blob defining `callee`: the name of its parameter `pos` there} when the corpus
+    defines it (each definition may name it differently: a weak default beside the arch's
+    own) and no definition holds inline assembly (whose writes through it are unseen);
+    None otherwise."""
     from vmxref.queries.edges import graph
     defs = set(graph(sc).definitions(callee))
-    names = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?",
-                                   (callee, pos), "t.name") if r[2] in defs and r[3]}
-    if not defs or len(names) != 1 or any(_inline_asm(sc, bid, callee) for bid in defs):
+    names: dict[int, set[str]] = {}
+    for r in sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?", (callee, pos),
+                     "t.name"):
+        if r[2] in defs and r[3]:
+            names.setdefault(r[2], set()).add(r[3])
+    if not defs or set(names) != defs or any(len(n) != 1 for n in names.values()) or any(
+            _inline_asm(sc, bid, callee) for bid in defs):
         return None
-    return defs, names.pop()
+    return {bid: n.pop() for bid, n in names.items()}
 
 
 def _handed(pname: str, address: bool = True) -> re.Pattern:
@@ -75,18 +80,46 @@ def _handed(pname: str, address: bool = True) -> re.Pattern:
     return re.compile(rf"(?:\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*)*{amp}\(?\s*{re.escape(pname)}\s*\)?")
 
 
-def _calls_passing(sc: Scope, defs: set[int], func: str, pname: str):
-    """(callee, call kind, argument index, argument text) of the calls in `func` whose
-    arguments mention `pname`."""
+_MEMBER_PATH = re.compile(r"\(?\s*(\w+)\s*->\s*(\w+(?:\s*(?:->|\.)\s*\w+)*)\s*\)?")
+
+
+def _scalar_member(sc: Scope, defs: dict[int, str], func: str, pname: str, arg: str,
+                   member: str) -> bool:
+    """Is the argument the value of a member read through the pointer parameter
+    (`data->host_tsc`, `p->a.b`) whose type is neither an array nor a struct (those hand on
+    an address into the object, or a copy of a part of it), or the address of such a
+    member other than the asked one (`&data->host_tsc` writes no `clock`)?"""
+    address = arg.startswith("&")
+    m = _MEMBER_PATH.fullmatch(arg[1:].strip() if address else arg)
+    if m is None or m.group(1) != pname or (
+            address and member in re.split(r"\s*(?:->|\.)\s*", m.group(2))):
+        return False
+    from vmxref.queries.types import resolver
+    tr = resolver(sc)
     for bid in defs:
+        t = tr.var_type(bid, func, pname)
+        for name in re.split(r"\s*(?:->|\.)\s*", m.group(2)):
+            owner = tr.struct_of(t)
+            t = tr.field_type(owner, name) if owner else None
+            if t is None:
+                return False
+        if tr.is_array(t) or tr.struct_of(t) is not None and not tr.is_pointer(t):
+            return False
+    return True
+
+
+def _calls_passing(sc: Scope, defs: dict[int, str], func: str):
+    """(callee, call kind, argument index, argument text, the parameter's name there) of the
+    calls in each definition of `func` whose arguments mention its parameter."""
+    for bid, pname in defs.items():
         for nxt, kind, args in sc.conn.execute(
                 "SELECT callee, kind, args FROM call WHERE blob_id = ? AND func = ? AND args "
                 "LIKE ?", (bid, func, f"%{pname}%")):
             for i, a in enumerate(json.loads(args)):
-                yield nxt, kind, i, a
+                yield nxt, kind, i, a, pname
 
 
-def leaves_member(sc: Scope, op: str, value: str, member: str, depth: int = 2) -> bool:
+def leaves_member(sc: Scope, op: str, value: str, member: str, depth: int = 5) -> bool:
     """For an out-parameter row `f(.., &obj, ..)`: is `f` a function of the corpus that
     writes no `member` through that parameter, nor hands the pointer on to a call that
     might (`hmR0VmxExitXxx(pVCpu, &VmxTransient)` writes other members of it)?"""
@@ -101,7 +134,7 @@ def leaves_member(sc: Scope, op: str, value: str, member: str, depth: int = 2) -
     return memo[key]
 
 
-def writes_inside(sc: Scope, op: str, value: str, member: str, depth: int = 3) -> bool:
+def writes_inside(sc: Scope, op: str, value: str, member: str, depth: int = 5) -> bool:
     """For an out-parameter row `f(.., &obj, ..)`: does every write `f` can make through that
     parameter happen in functions of the corpus (its own `p->member = ...`, or a function
     it hands the pointer on to, `depth` deep)? Those writes are listed where they are made;
@@ -122,13 +155,14 @@ def _inside(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
     found = _pointer_param(sc, callee, pos)
     if found is None:
         return False
-    defs, pname = found
-    handed, named = _handed(pname), re.compile(rf"\b{re.escape(pname)}\b")
-    for nxt, kind, i, a in _calls_passing(sc, defs, callee, pname):
-        if not named.search(a) or sc.has_sym(nxt, ("macro",)):
+    for nxt, kind, i, a, pname in _calls_passing(sc, found, callee):
+        if not re.search(rf"\b{re.escape(pname)}\b", a) or sc.has_sym(nxt, ("macro",)):
             continue  # (AssertPtr(p): a macro's writes through its argument are listed
             # at its uses, see macro_uses)
-        if not handed.fullmatch(a.strip()):
+        if _scalar_member(sc, found, callee, pname, a.strip(), member):
+            continue  # (`data->host_tsc`: a member's value, no pointer into the object;
+            # `&data->host_tsc`: the address of another scalar member)
+        if not _handed(pname).fullmatch(a.strip()):
             return False  # a pointer made from it (`(uint8_t *)pvDst + off`)
         if const_param(sc, f"&{i + 1}", f"{nxt}("):
             continue
@@ -143,16 +177,16 @@ def _leaves(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
     found = _pointer_param(sc, callee, pos)
     if found is None:
         return False  # not defined here: it may write anything
-    defs, pname = found
-    for bid in defs:
-        for (chain,) in sc.conn.execute(
-                "SELECT chain FROM assign WHERE blob_id = ? AND func = ? AND chain LIKE ?",
-                (bid, callee, f'["v:{pname}"%')):
+    for bid, pname in found.items():
+        for chain, kind, op, value in sc.conn.execute(
+                "SELECT chain, kind, op, value FROM assign WHERE blob_id = ? AND func = ? AND "
+                "chain LIKE ?", (bid, callee, f'["v:{pname}"%')):
+            if kind == "out-param" and const_param(sc, op, value):
+                continue
             if f'"{member}"' in chain or chain == f'["v:{pname}", "*"]':
                 return False  # writes the member (or the whole object) through it
-    handed = _handed(pname)
-    for nxt, _kind, i, a in _calls_passing(sc, defs, callee, pname):
-        if handed.fullmatch(a.strip()) and not leaves_member(
+    for nxt, _kind, i, a, pname in _calls_passing(sc, found, callee):
+        if _handed(pname).fullmatch(a.strip()) and not leaves_member(
                 sc, f"&{i + 1}", f"{nxt}(", member, depth - 1):
             return False  # handed on to a call that may write it
     return True

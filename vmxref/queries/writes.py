@@ -227,6 +227,10 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
         out += [r for r in sc.rows_in("assign", "t.field", by_kind.get("field", set()),
                                       f"{kind_sql} AND t.chain LIKE '%,%'", kind_args, cols)
                 if r[10] == "whole-object" or fills(sc, r[8], r[9])]
+    # a struct copied into a member of that type (`irqfd->irq_entry = *e`; _whole_struct
+    # drops the members that are pointers to it)
+    out += sc.rows_in("assign", "t.field", by_kind.get("field", set()),
+                      "t.kind = 'assign' AND t.op = '=' AND t.chain LIKE '%,%'", (), cols)
     return list(dict.fromkeys(out))
 
 
@@ -451,11 +455,24 @@ def _whole_struct(sc, tr, row, chain, qual, struct, fields, symbol) -> Site | No
         return None
     last = qual[-1]
     ftype = tr.field_type(*last.rsplit(".", 1)) if last else None
+    if kind == "assign" and _pointer_store(tr, ftype, chain[-1] == "[]"):
+        return None  # (`vcpu->arch.apic = apic` sets a pointer: it writes nothing it points at)
     obj_type = tr.struct_of(ftype) or tr.named_type(ftype)  # (also a struct outside the corpus)
     if obj_type is None or not _contains(tr, obj_type, struct, fields):
         return None
     return sc.site("write", cid, path, bid, line, col, func, symbol, op=op, value=value,
                    container=obj_type, write_kind="whole-object", target=_chain_text(chain))
+
+
+def _pointer_store(tr: TypeResolver, ftype: str | None, element: bool) -> bool:
+    """Does an assignment to a member of type `ftype` (to an element of it: `element`) store
+    a pointer (or an array's address), no copy of a struct?"""
+    if ftype is None:
+        return True
+    if element:
+        base = ftype[:-2].strip() if ftype.endswith("[]") else None
+        return base is None or base.endswith("*") or tr.is_pointer(base)
+    return tr.is_pointer(ftype) or tr.is_array(ftype)
 
 
 def _whole_var(sc, tr, row, chain, struct, fields, symbol) -> Site | None:
@@ -469,8 +486,9 @@ def _whole_var(sc, tr, row, chain, struct, fields, symbol) -> Site | None:
     obj_type = tr.struct_of(tr.var_type(bid, func, chain[0][2:])) if chain[0].startswith("v:") else None
     if obj_type is None or not _contains(tr, obj_type, struct, fields):
         return None
-    if kind == "init" and not value.startswith("{"):
-        return None
+    if kind == "init" and not value.startswith("{") and (
+            tr.is_pointer(vt := tr.var_type(bid, func, chain[0][2:])) or tr.is_array(vt)):
+        return None  # (a pointer set; an initialised struct is a copy: `struct S old = x->s`)
     return sc.site("write", cid, path, bid, line, col, func, symbol, op=op, value=value,
                    container=obj_type, write_kind="whole-object", target=chain[0][2:])
 
