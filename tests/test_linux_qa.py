@@ -918,4 +918,12 @@ def test_an_address_handed_to_corpus_code_that_does_not_write_the_member_is_no_w
     code, rows, out = lq("writes qa_op_fd.entry")
     assert [(r["file"], r["line"]) for r in rows] == [(op, 63)], out
     code, rows, out = lq("writes qa_op_data.clock")
-    assert [(r["file"], r["line"]) for r in rows] == [(op, 73)], out
+    assert [(r["file"], r["line"]) for r in rows] == [(op, 73), (op, 92)], out
+
+
+def test_compound_assignments_and_increments_are_reads_too(lq):
+    op = "arch/x86/kvm/qa_outparam.c"
+    for member, line in (("flags", 91), ("clock", 92), ("host_tsc", 93)):
+        code, rows, out = lq(f"reads qa_op_data.{member}")
+        assert [(r["line"], r["ref_kind"]) for r in rows if r["line"] == line] == [
+            (line, "read-modify-write")], out

@@ -556,6 +556,21 @@ def _element_stores(sc: Scope, name: str) -> set[tuple[int, int, str]]:
     return out
 
 
+def _read_modify_writes(sc: Scope, name: str) -> set[tuple[int, int, str | None]]:
+    """(blob, line, receiver chain as the member's reference has it, None for a variable)
+    of each compound assignment or increment of `name` (`a->name += v`, `++x.name`)."""
+    out = set()
+    for bid, line, chain_t in sc.conn.execute(
+            "SELECT blob_id, line, chain FROM assign WHERE field = ? AND kind IN "
+            "('compound', 'incdec')", (name,)):
+        chain = json.loads(chain_t)
+        if chain and chain[-1] == name:
+            out.add((bid, line, json.dumps(chain[:-1])))
+        elif chain == [f"v:{name}"]:
+            out.add((bid, line, None))
+    return out
+
+
 def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
            inner: _Inner | None = None) -> list[Site]:
     out = []
@@ -571,10 +586,13 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
     passed = read_only_addresses(sc, fields[-1], [(r[2], r[5], r[3]) for r in rows
                                                   if r[7] == "write"])
     stores = _element_stores(sc, fields[-1])
+    rmw = _read_modify_writes(sc, fields[-1])
     for cid, path, bid, line, col, func, chain_t, kind in rows:
         if chain_t is not None and (bid, line, chain_t) in stores:
             continue  # `vcpu->arch.xen.runstate_times[i] = v` stores an element, reads none
-        if kind == "write":
+        if kind == "write" and (bid, line, chain_t) in rmw:
+            kind = "read-modify-write"  # `x += adj`, `++x`: the old value is read too
+        elif kind == "write":
             if (bid, func, line) not in passed:
                 continue
             kind = "addr"  # passed to a call that only reads through it
