@@ -42,11 +42,14 @@ def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
     base)`). Only the uses whose arguments name it are expanded (a `swap(a, b)` is used
     all over a kernel)."""
     from vmxref.queries.edges import _profile_section
-    table = _profile_section(sc, "writes").get("assigns_args", {})
+    section = _profile_section(sc, "writes")
+    table = section.get("assigns_args", {})
+    external = section.get("external", {})  # `module_param(x, uint, 0644)`: x set from outside
     calls = _calls_naming(sc, name)
     if calls is None:  # a name used all over: every argument-assigning macro's calls, scanned
         by_macro = _argument_rows(sc, cols)
-        calls = sc.rows_in("call", "t.callee", sorted({*by_macro, *table}), "t.kind = 'direct' "
+        calls = sc.rows_in("call", "t.callee", sorted({*by_macro, *table, *external}),
+                           "t.kind = 'direct' "
                            "AND t.args LIKE ?", (f"%{name}%",),
                            "t.callee, t.line, t.col, t.func, t.args")
     else:  # the argument-assigning rows of the macros called there
@@ -64,14 +67,15 @@ def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
     out = [r for r in at_macro_uses(sc, [x for m in sorted(used) for x in by_macro[m]], sites)
            if r[6] == name]
     for cid, path, bid, callee, line, col, func, args_t in calls:
-        if callee not in table:
+        if callee not in table and callee not in external:
             continue
         args = json.loads(args_t)
-        for pos in table[callee]:
+        kind, op = ("assign", "=") if callee in table else ("external", external[callee][1])
+        for pos in table[callee] if callee in table else external[callee][:1]:
             chain = arg_chain(args[pos - 1]) if pos <= len(args) else None
             if chain and (chain[-1] if len(chain) > 1 else chain[0][2:]) == name:
-                out.append((cid, path, bid, line, col, func, name, json.dumps(chain), "=",
-                            f"{callee}({', '.join(args)})", "assign"))
+                out.append((cid, path, bid, line, col, func, name, json.dumps(chain), op,
+                            f"{callee}({', '.join(args)})", kind))
     return out
 
 

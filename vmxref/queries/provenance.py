@@ -58,8 +58,8 @@ class _Walk:
         value = site.extra.get("value", "")
         if site.extra.get("write_kind") == "out-param":
             return self.out_param(site, level, ctx)
-        if site.extra.get("write_kind") in ("whole-object", "incdec") or not value:
-            return []
+        if site.extra.get("write_kind") in ("whole-object", "incdec", "external") or not value:
+            return []  # (external: set from outside the code, a module parameter)
         out: list[dict] = []
         bid = self.blob(site)
         func = site.function
@@ -468,6 +468,8 @@ def _ctx_key(ctx: dict | None) -> tuple:
 def _shown_value(n: dict) -> str:
     """The value of a hop with its operator when it is no plain `=`: `>>= 1`, `|= FLAG`, `++`."""
     op, value = n.get("op", ""), n.get("value", "")
+    if n.get("write_kind") == "external":  # `module_param(x, ...)`
+        return f"{value}: set from outside ({op})"
     if op and op not in ("=", "arg", "return") and not op.startswith("&"):
         return f"{op} {value}".strip()
     return value
