@@ -198,11 +198,13 @@ def test_a_path_passing_a_constant_another_case_does_not_take_is_no_path(lq):
 def test_a_chain_of_requests_is_a_path(lq):
     """fix_write_system_time raises the global update; its handler fix_gen_clock_update raises
     the clock update, whose handler is fix_guest_time_update: both deferred hops are tested in
-    fix_enter_guest, which the path need not pass twice."""
+    fix_enter_guest, which the path need not pass twice. The last request lands where it is
+    tested and handled (fix_enter_guest's call), in one row: not also as a shortcut."""
     _code, rows, out = lq("path fix_write_system_time -> fix_guest_time_update")
+    assert len(rows) == 1, out
     hops = [(h["function"], h.get("edge", "")) for h in rows[0]["paths"][0]]
     assert hops == [("fix_write_system_time", "deferred"), ("fix_gen_clock_update", "deferred"),
-                    ("fix_guest_time_update", "")], out
+                    ("fix_enter_guest", "direct"), ("fix_guest_time_update", "")], out
     assert rows[0]["paths"][0][-1]["line"] == 308  # the target where it is defined
 
 
