@@ -533,3 +533,14 @@ def test_deeper_callers_of_a_worker_follow_the_function_that_handed_it(vbox):
     rows = vbox("callers tmR3FixParavirtEnable depth 2")
     assert {(r["depth"], r["function"]) for r in rows} == {
         (1, "VMMR3FixEmtRendezvous"), (2, "GIMR3FixEnable")}, rows
+
+
+def test_provenance_of_an_out_parameter_skips_readers_and_keeps_outside_fillers(vbox):
+    """The time spec TMR3FixUtcNow fills: FixRTTimeNow (outside the corpus) and the in-place
+    add are fillers; the getter that reads it through a const-pointer typedef is not."""
+    r = CliRunner().invoke(cli, ["provenance", "GIMFIXWALLCLOCK.u32Nano", "depth", "6",
+                                 "--index", str(vbox.index)])
+    filled = [ln for ln in r.output.splitlines() if "[filled by TMR3FixUtcNow()]" in ln]
+    assert any("FixRTTimeNow(pTime)" in ln for ln in filled), r.output
+    assert any("FixTimeSpecAddNano(pTime" in ln for ln in filled), r.output
+    assert not any("FixTimeSpecGetNano(pTime)" in ln for ln in filled), r.output
