@@ -942,3 +942,9 @@ def test_a_module_parameter_is_set_from_outside(lq):
         assert rows[1]["op"] == "module parameter"
     r = CliRunner().invoke(cli, ["provenance", "qa_op_tolerance_ppm", "--index", str(lq.index)])
     assert "[set from outside: module parameter]" in r.output and "[= 250]" in r.output, r.output
+
+
+def test_a_flag_handed_to_a_setter_that_stores_it_is_raised_there(lq):
+    code, rows, out = lq("raises QA_PV_TSC_STABLE_BIT")
+    assert [(r["file"], r["line"], r["function"]) for r in rows] == [
+        ("arch/x86/kernel/pvclock.c", 24, "qa_pv_init")], out

@@ -427,8 +427,10 @@ class _Walk:
             targets = [callee] if kind == "direct" else [  # (a helper table's function)
                 e.callee for e in self.g.out_of(func) if (e.line, e.col) == (line, col)]
             for t in dict.fromkeys(targets):
-                if not const_param(self.sc, f"&{pos + 1}", f"{t}("):  # (RTTimeSpecGetNano
-                    # only reads it; RTTimeNow, outside the corpus, may fill it: a leaf)
+                if (self.g.params(t) or not self.sc.has_sym(t, ("macro",))) and \
+                        not const_param(self.sc, f"&{pos + 1}", f"{t}("):  # (RTTimeSpecGetNano
+                    # only reads it; RTTimeNow, outside the corpus, may fill it: a leaf; a
+                    # macro's writes are expanded at its uses: RT_NOREF(pTime) is none)
                     out.append((cid, path, bid, line, col, t, pos, args))
         return out[:FANOUT]
 

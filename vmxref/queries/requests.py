@@ -436,13 +436,15 @@ def _once_per_call(rows: list[tuple]) -> list[tuple]:
 
 def _bit_setter_calls(sc: Scope, const: str) -> list[tuple]:
     """Calls that pass `const` to a function of the corpus that ORs that parameter into
-    something (`hmR0SvmSetCtrlIntercept(pVmcb, SVM_CTRL_INTERCEPT_RDTSC)`, whose body does
-    `pVmcb->ctrl.u64InterceptCtrl |= fCtrlIntercept`): raises of the bit."""
+    something or stores it (`hmR0SvmSetCtrlIntercept(pVmcb, SVM_CTRL_INTERCEPT_RDTSC)`, whose
+    body does `pVmcb->ctrl.u64InterceptCtrl |= fCtrlIntercept`; `pvclock_set_flags(
+    PVCLOCK_TSC_STABLE_BIT)`, whose body is `valid_flags = flags`): raises of the bit, as
+    `x |= C` and `x = C` are."""
     return _once_per_call([
         (bid, func, line, col, f"{callee}()", gend)
         for bid, func, line, col, callee, gend, param in _calls_passing(sc, const, False)
-        if sc.rows("assign", "t.func = ? AND t.op = '|=' AND t.value = ?", (callee, param), "1",
-                   limit=1)])
+        if sc.rows("assign", "t.func = ? AND t.op IN ('|=', '=') AND t.value = ? AND "
+                   "t.kind IN ('assign', 'compound')", (callee, param), "1", limit=1)])
 
 
 def _bit_tester_calls(sc: Scope, const: str) -> list[tuple]:
