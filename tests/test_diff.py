@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from vmxref import api
 from vmxref.cli import cli
-from vmxref.model import Site
+from vmxref.model import Hop, Site
 from vmxref.queries import diff
 
 FIXTURE = Path(__file__).parent / "fixtures" / "linux"
@@ -153,3 +153,106 @@ def test_cli_diff_without_changes_says_why_it_exits_1(two_versions):
                                  "--to", "linux-kvm@1", "--index", str(index)])
     assert r.exit_code == 1 and r.stdout == ""
     assert "same (no changes: exit status 1" in r.stderr
+
+
+# --------------------------------------------------------------------------- call paths
+
+def _hop(function: str, line: int) -> Hop:
+    return Hop(function, "HMVMXR0.cpp", line, "direct")
+
+
+def _path_row(line: int, text: str, via: str, first: int) -> Site:
+    """A row of `path VMXR0RunGuestCode -> TMCpuTickCanUseRealTSC` (one path per row)."""
+    path = [_hop("VMXR0RunGuestCode", first), _hop(via, first - 1500),
+            _hop("hmR0VmxPreRunGuestCommitted", first - 1800),
+            _hop("hmR0VmxUpdateTscOffsettingAndPreemptTimer", line),
+            Hop("TMCpuTickCanUseRealTSC", "TMAllCpu.cpp", 241 if line < 6000 else 267)]
+    return Site("path", "vbox", "v", "HMVMXR0.cpp", line, 25,
+                "hmR0VmxUpdateTscOffsettingAndPreemptTimer", "TMCpuTickCanUseRealTSC", text,
+                {"length": 4}, [path])
+
+
+def test_diff_pairs_call_paths_by_their_hops():
+    """QA: 5.1 reaches the site through ...Normal and ...Debug, 6.1.36 also through ...Nested;
+    the site's text and every line moved. Was: 1 added + 2 changed, the new path unseen."""
+    old_text = "f = TMCpuTickCanUseRealTSC(pVM, pVCpu, &pVCpu->hm.s.vmx.u64TSCOffset, &fPv);"
+    new_text = "f = TMCpuTickCanUseRealTSC(pVM, pVCpu, &uTscOffset, &fPv);"
+    old = [_path_row(5703, old_text, "hmR0VmxRunGuestCodeNormal", 10694),
+           _path_row(5703, old_text, "hmR0VmxRunGuestCodeDebug", 10696)]
+    new = [_path_row(6999, new_text, "hmR0VmxRunGuestCodeNormal", 12745),
+           _path_row(6999, new_text, "hmR0VmxRunGuestCodeNested", 12751),
+           _path_row(6999, new_text, "hmR0VmxRunGuestCodeDebug", 12747)]
+    got = by_status(diff.diff_sites(old, new))
+    assert sorted(got) == ["added", "changed"]
+    [changed], [added] = got["changed"], got["added"]
+    assert [p[1].function for p in changed.new.paths] == ["hmR0VmxRunGuestCodeNormal",
+                                                             "hmR0VmxRunGuestCodeDebug"]
+    assert [p[1].function for p in changed.old.paths] == ["hmR0VmxRunGuestCodeNormal",
+                                                             "hmR0VmxRunGuestCodeDebug"]
+    assert added.old is None and added.note == "new call path"
+    assert [p[1].function for p in added.new.paths] == ["hmR0VmxRunGuestCodeNested"]
+    assert "length" in added.new.extra            # (one path: its own extras)
+    reverse = by_status(diff.diff_sites(new, old))
+    assert sorted(reverse) == ["changed", "removed"]
+    assert reverse["removed"][0].note == "call path gone"
+
+
+def test_diff_unchanged_paths_pair_when_their_lines_move():
+    text = "f = TMCpuTickCanUseRealTSC(pVM, pVCpu, &uTscOffset, &fPv);"
+    old = [_path_row(5703, text, "hmR0VmxRunGuestCodeNormal", 10694),
+           _path_row(5703, text, "hmR0VmxRunGuestCodeDebug", 10696)]
+    new = [_path_row(5710, text, "hmR0VmxRunGuestCodeDebug", 10800),
+           _path_row(5710, text, "hmR0VmxRunGuestCodeNormal", 10790)]
+    [e] = diff.diff_sites(old, new)
+    assert e.status == "same" and e.note == "line 5703 -> 5710"
+    assert len(e.old.paths) == len(e.new.paths) == 2
+
+
+def _new_entry(root: Path) -> None:
+    """@3: a second work function raises KVM_REQ_CLOCK_UPDATE, so the call of
+    kvm_guest_time_update in vcpu_enter_guest has a new call path; every line of x86.c moves."""
+    p = root / X86
+    s = p.read_text().replace(
+        "void kvm_arch_init_vm(struct kvm *kvm)\n{\n",
+        "static void kvmclock_sync_fn(struct work_struct *work)\n{\n"
+        "\tstruct kvm_vcpu *vcpu = container_of(work, struct kvm_vcpu, arch.hw_tsc_khz);\n\n"
+        "\tkvm_make_request(KVM_REQ_CLOCK_UPDATE, vcpu);\n}\n\n"
+        "void kvm_arch_init_vm(struct kvm *kvm)\n{\n"
+        "\tINIT_DELAYED_WORK(&kvm->sync_work, kvmclock_sync_fn);\n", 1)
+    p.write_text("/* version 3 */\n\n" + s)
+
+
+@pytest.fixture(scope="module")
+def path_versions(tmp_path_factory) -> Path:
+    """An index holding linux-kvm@1 (the fixture tree) and linux-kvm@3 (a new work function)."""
+    base = tmp_path_factory.mktemp("diff-paths")
+    v3 = base / "v3"
+    shutil.copytree(FIXTURE, v3)
+    _new_entry(v3)
+    index = base / "index"
+    api.index(str(FIXTURE), "linux-kvm@1", index, procs=1)
+    api.index(str(v3), "linux-kvm@3", index, procs=1)
+    return index
+
+
+def test_cli_diff_shows_the_new_call_path(path_versions):
+    """The site is the same (its lines moved); of its paths, the one from kvm_vcpu_ioctl is
+    the same one (its lines moved too), the one from kvmclock_sync_fn is new. Was: `1 same`."""
+    args = ["diff", "calls kvm_guest_time_update | paths from entry depth 4", "--from",
+            "linux-kvm@1", "--to", "linux-kvm@3", "--index", str(path_versions)]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    i = lines.index(f"{X86}:164:7: vcpu_enter_guest: added (new call path): "
+                    "r = kvm_guest_time_update(vcpu);")
+    assert lines[i + 1] == (f"    path: kvmclock_sync_fn [work] ({X86}:150) =deferred "
+                            f"KVM_REQ_CLOCK_UPDATE=> -> vcpu_enter_guest ({X86}:164)")
+    assert "kvm_vcpu_ioctl" not in r.stdout            # paired by its hops, lines moved
+    assert "1 added" in r.stderr and "1 same" in r.stderr
+    r = CliRunner().invoke(cli, args + ["--all"])
+    assert f"{X86}:164:7: vcpu_enter_guest: same (line 154 -> 164): " in r.stdout
+    r = CliRunner().invoke(cli, args + ["--json"])
+    [added] = [e for e in map(json.loads, r.stdout.splitlines()) if e["status"] == "added"]
+    assert added["old"] is None and added["note"] == "new call path"
+    assert [[h["function"] for h in p] for p in added["new"]["paths"]] == [
+        ["kvmclock_sync_fn", "vcpu_enter_guest"]]

@@ -178,12 +178,26 @@ def q_cmd(query, index_dir, corpus, as_json) -> None:
     _run_and_print(query, index_dir, corpus, as_json)
 
 
+def quoted_text(verb: str, text: str) -> str:
+    """TEXT of `vmxref logline TEXT` as a string of the query language: quoted, unless it is
+    one already (`vmxref logline "'TM: ...'"`, the query's own quoting pasted: that one pair
+    of quotes is not part of the line; `'a' is 'b'` is a line with quotes, and is quoted)."""
+    from vmxref.errors import QuerySyntaxError
+    from vmxref.queries.lang import parse, quote
+    if len(text) >= 2 and text[0] in "'\"" and text[-1] == text[0]:
+        try:
+            if not parse(f"{verb} {text}").pipes:
+                return text
+        except QuerySyntaxError:
+            pass
+    return quote(text)
+
+
 def _verb_command(verb: str, doc: str, quote_rest: bool = False):
     @click.argument("args", nargs=-1, required=True)
     @query_options
     def cmd(args, index_dir, corpus, as_json) -> None:
-        from vmxref.queries.lang import quote
-        rest = quote(" ".join(args)) if quote_rest else " ".join(args)
+        rest = quoted_text(verb, " ".join(args)) if quote_rest else " ".join(args)
         _run_and_print(f"{verb} {rest}", index_dir, corpus, as_json)
     cmd.__doc__ = doc
     return cli.command(verb, context_settings={"ignore_unknown_options": True})(cmd)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from vmxref.cli import cli, index_option
+from vmxref.cli import cli, corpus_option, index_option
+from vmxref.render import clean
 
 # --- report ------------------------------------------------------------------------------
 
@@ -15,19 +16,21 @@ from vmxref.cli import cli, index_option
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Directory to write the site into (created when missing).")
 @index_option
-def report_cmd(paths, out_dir, index_dir) -> None:
-    """Write a static HTML site of saved queries: vmxref report --out site queries/"""
+@corpus_option
+def report_cmd(paths, out_dir, index_dir, corpus) -> None:
+    """Write a static HTML site of saved queries: vmxref report --out site queries/
+
+    A query that pins no corpus version has a row per indexed version (as `check` judges it).
+    """
     from vmxref.queries.saved import load_all
     from vmxref.report import build_site
     saved = load_all(list(paths) or [Path("queries")], repo_root=Path.cwd())
-    s = build_site(out_dir, saved, index_dir)
-    for title in s["skipped"]:
-        click.echo(f"skipped (corpus not indexed): {title}", err=True)
-    for title in s["errors"]:
-        click.echo(f"query error: {title}", err=True)
-    click.echo(f"wrote {s['out']}/index.html: {s['queries']} queries, {s['source_pages']} source "
-               f"pages, {s['symbol_pages']} symbol pages ({s['pages']} pages) in "
-               f"{s['seconds']:.1f}s", err=True)
+    s = build_site(out_dir, saved, index_dir, corpus, repo_root=Path.cwd())
+    for line in s["not_run"]:
+        click.echo(clean(line), err=True)
+    click.echo(f"wrote {s['out']}/index.html: {s['files']} queries ({s['queries']} rows), "
+               f"{s['source_pages']} source pages, {s['symbol_pages']} symbol pages "
+               f"({s['pages']} pages) in {s['seconds']:.1f}s", err=True)
 
 
 # --- sessions ----------------------------------------------------------------------------
@@ -135,7 +138,6 @@ def session_list(index_dir) -> None:
 def session_show(name, index_dir) -> None:
     """Print the events of a session."""
     from vmxref import sessions
-    from vmxref.render import clean
     from vmxref.report.account import when
     for ev in sessions.load(index_dir, name):
         t, at = ev["type"], when(ev.get("time"))
@@ -158,7 +160,6 @@ def session_show(name, index_dir) -> None:
 def session_replay(name, corpus, index_dir) -> None:
     """Re-run a session's queries on another version and show what changed."""
     from vmxref import sessions
-    from vmxref.render import clean
     changes = sessions.replay(index_dir, name, corpus)
     for ch in changes:
         click.echo(clean(f"== {ch.query}  [{ch.recorded_on}: {ch.recorded_count} -> {corpus}: "

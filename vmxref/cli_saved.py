@@ -1,7 +1,8 @@
 """Saved-query commands (run, check, diff), registered on the main group.
 
 `run` prints each saved query's title and results; `check` prints PASS/FAIL/SKIP per file
-(exit 1 on a failure) and can write SARIF; `diff` compares one query across two versions.
+(exit 1 on a failure, or when every file was skipped) and can write SARIF; `diff` compares
+one query across two versions (and which call paths of a site came or went).
 Every file is validated (keys, syntax, corpus, symbols) before anything runs.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import click
 
 from vmxref.cli import EXIT_EMPTY, EXIT_ERROR, EXIT_RESULTS, cli, corpus_option, index_option, json_option
-from vmxref.render import clean, render_sites
+from vmxref.render import clean, path_lines, render_sites
 
 _FILES = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -21,19 +22,6 @@ _FILES = click.argument("files", nargs=-1, required=True, type=click.Path(path_t
 def _header(o) -> str:
     sq = o.plan.saved
     return clean(f"== {o.plan.shown} [{o.plan.corpus}]: {sq.title}")
-
-
-def _restrict(plans, corpus: str | None):
-    """Keep the plans whose corpus version matches --corpus NAME[@VERSION]."""
-    if not corpus:
-        return plans
-    name, _, version = corpus.partition("@")
-    keep = []
-    for p in plans:
-        pname, _, pver = p.corpus.partition("@")
-        if pname == name and (not version or pver in ("", version)):
-            keep.append(p)
-    return keep
 
 
 @cli.command("run")
@@ -44,7 +32,7 @@ def _restrict(plans, corpus: str | None):
 def run_cmd(files, index_dir, corpus, as_json) -> None:
     """Run saved query files (FILE.toml or DIR of them): title, then results."""
     from vmxref.queries import runner
-    plans = _restrict(runner.prepare(list(files), index_dir, Path.cwd()), corpus)
+    plans = runner.prepare(list(files), index_dir, Path.cwd(), corpus)
     errors = any_results = False
     for o in (runner.run_plan(p, enforce=False) for p in plans):
         errors |= _print_run(o, as_json)
@@ -62,7 +50,8 @@ def _print_run(o, as_json: bool) -> bool:
         click.echo(_header(o))
         render_sites(o.sites, False, click.echo)
     if o.status in (runner.SKIP, runner.ERROR):
-        click.echo(clean(f"{o.plan.shown}: {o.status}: {'; '.join(o.failures)}"), err=True)
+        why = "; ".join(map(str, o.failures))
+        click.echo(clean(f"{o.plan.shown}: {o.status}: {why}"), err=True)
     return o.status == runner.ERROR
 
 
@@ -75,9 +64,10 @@ def _print_run(o, as_json: bool) -> bool:
               help="Also write the outcome as SARIF 2.1.0 to this file.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print the results of each query.")
 def check_cmd(files, index_dir, corpus, as_json, sarif_out, verbose) -> None:
-    """Check saved queries' [expect]: PASS/FAIL/SKIP per file; exit 1 on any failure."""
+    """Check saved queries' [expect]: PASS/FAIL/SKIP per file; exit 1 on any failure, or
+    when every file was skipped (nothing checked)."""
     from vmxref.queries import runner
-    plans = _restrict(runner.prepare(list(files), index_dir, Path.cwd()), corpus)
+    plans = runner.prepare(list(files), index_dir, Path.cwd(), corpus)
     outcomes = []
     for p in plans:
         o = runner.run_plan(p, enforce=True)
@@ -89,6 +79,10 @@ def check_cmd(files, index_dir, corpus, as_json, sarif_out, verbose) -> None:
     if sarif_out is not None:
         from vmxref.queries import sarif
         sarif.write(sarif_out, outcomes)
+    if runner.checked_nothing(outcomes):
+        click.echo("vmxref: nothing was checked: every file was skipped (the SKIP lines say "
+                   "why); index their corpora or choose another --corpus", err=True)
+        sys.exit(EXIT_EMPTY)
     sys.exit(1 if any(o.failed for o in outcomes) else 0)
 
 
@@ -121,6 +115,9 @@ def diff_cmd(query, from_spec, to_spec, show_all, index_dir, as_json) -> None:
     shown = [e for e in entries if show_all or e.status != diff.SAME]
     for e in shown:
         click.echo(json.dumps(e.to_json(), ensure_ascii=False) if as_json else clean(e.line()))
+        if not as_json and e.status in (diff.ADDED, diff.REMOVED):  # (which paths came or went)
+            for line in path_lines(e.new or e.old):
+                click.echo(line)
     if not as_json:
         click.echo(diff.summary_line(entries, from_spec, to_spec), err=True)
     sys.exit(EXIT_RESULTS if shown else EXIT_EMPTY)

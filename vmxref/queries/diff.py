@@ -11,6 +11,13 @@ Results are matched by what they are, never by line number, in passes from the s
     6. the rest: only in the old version -> removed; only in the new -> added
 
 Statement text is normalised (whitespace, comments, a trailing `;` or `{`) before matching.
+
+Results with call paths (`path A -> B`, `... | paths`) are matched by site as above, after
+the rows of one site are taken together (`path` gives a row per path); then the paths of a
+site that is the same or changed are matched by their hops (the function names, not the
+lines, so a path whose lines moved is still the same path). A path only in the new version
+is an `added` entry of that site (note `new call path`), one only in the old version a
+`removed` one (`call path gone`); the entry of the site itself keeps the common paths.
 """
 from __future__ import annotations
 
@@ -22,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from vmxref.errors import UnknownCorpus, UnknownSymbol
-from vmxref.model import Site
+from vmxref.model import Hop, Site
 from vmxref.queries import lang
 
 SAME, MOVED, CHANGED, ADDED, REMOVED = "same", "moved", "changed", "added", "removed"
@@ -127,15 +134,91 @@ def _near_moves(olds: list[Site], news: list[Site]) -> list[Entry]:
     return out
 
 
+# --------------------------------------------------------------------------- call paths
+
+CallPath = list[Hop]
+
+
+def _site_id(s: Site) -> tuple:
+    return (s.kind, s.file, s.line, s.col, s.function, s.symbol, s.text)
+
+
+def _with_paths(s: Site, paths: list[CallPath] | None, extra: dict | None = None) -> Site:
+    """A copy of `s` carrying `paths` (and `extra`, when given)."""
+    return Site(s.kind, s.corpus, s.version, s.file, s.line, s.col, s.function, s.symbol,
+                s.text, s.extra if extra is None else extra, paths)
+
+
+def _one_row_per_site(sites: Iterable[Site]) -> list[Site]:
+    """Rows of one site that carry paths (`path A -> B`: a row per path) taken together:
+    one row with all their paths; extras that differ between the paths are left out."""
+    groups: dict[Any, list[Site]] = {}
+    for s in sites:
+        groups.setdefault(_site_id(s) if s.paths is not None else id(s), []).append(s)
+    return [_joined(rows) for rows in groups.values()]
+
+
+def _joined(rows: list[Site]) -> Site:
+    if len(rows) == 1:
+        return rows[0]
+    extra = {k: v for k, v in rows[0].extra.items() if all(r.extra.get(k) == v for r in rows)}
+    return _with_paths(rows[0], [p for r in rows for p in r.paths or []], extra)
+
+
+def hops(path: CallPath) -> tuple[str, ...]:
+    """What identifies a call path across versions: its functions, not its lines."""
+    return tuple(h.function for h in path)
+
+
+def _match_paths(olds: list[CallPath], news: list[CallPath]) -> tuple[list[CallPath], ...]:
+    """(common in the old version, common in the new one, only old, only new), by hops."""
+    pool: dict[tuple[str, ...], list[CallPath]] = defaultdict(list)
+    for p in news:
+        pool[hops(p)].append(p)
+    both_old, both_new, gone = [], [], []
+    for p in olds:
+        cands = pool.get(hops(p))
+        if cands:
+            both_old.append(p)
+            both_new.append(cands.pop(0))
+        else:
+            gone.append(p)
+    taken = {id(p) for p in both_new}
+    return both_old, both_new, gone, [p for p in news if id(p) not in taken]
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}s" if n > 1 else what
+
+
+def _split_paths(e: Entry) -> list[Entry]:
+    """A same or changed site with call paths: the site with the paths of both versions, and
+    an added / removed entry of it for the paths only one version has."""
+    if e.status not in (SAME, CHANGED) or e.old.paths is None or e.new.paths is None:
+        return [e]
+    both_old, both_new, gone, new = _match_paths(e.old.paths, e.new.paths)
+    out = [Entry(e.status, _with_paths(e.old, both_old), _with_paths(e.new, both_new), e.note)]
+    if gone:
+        out.append(Entry(REMOVED, _with_paths(e.old, gone), None,
+                         _count(len(gone), "call path") + " gone"))
+    if new:
+        out.append(Entry(ADDED, None, _with_paths(e.new, new),
+                         "new " + _count(len(new), "call path")))
+    return out
+
+
+# --------------------------------------------------------------------------- diff
+
 def diff_sites(old: Iterable[Site], new: Iterable[Site]) -> list[Entry]:
     """Match the results of two versions (see the module docstring); sorted for display."""
-    olds, news = list(old), list(new)
+    olds, news = _one_row_per_site(old), _one_row_per_site(new)
     out = _pair(olds, news, lambda s: (s.file, s.function, s.symbol, normalise(s.text)), _same)
     out += _pair(olds, news, lambda s: (s.file, s.symbol, normalise(s.text)), _moved)
     out += _pair(olds, news, lambda s: (s.function, s.symbol, normalise(s.text)), _moved)
     out += _pair(olds, news, lambda s: (s.symbol, normalise(s.text)), _moved)
     out += _pair(olds, news, lambda s: (s.function, s.symbol, _kind(s)), _changed)
     out += _near_moves(olds, news)
+    out = [x for e in out for x in _split_paths(e)]
     out += [Entry(REMOVED, o, None) for o in olds]
     out += [Entry(ADDED, None, n) for n in news]
     order = {REMOVED: 0, ADDED: 1, MOVED: 2, CHANGED: 3, SAME: 4}

@@ -122,11 +122,14 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
         return (f"vmxref: {words[1]} is a trace event, not a function: "
                 f"`vmxref callers trace_{words[1]}` lists where it fires")
     if not sites and not as_json:  # (stdout stays empty, exit code 1: said for a reader)
+        said = f"vmxref: no results for `{' '.join(words)}` in {sc.label()}"
         if words[0] == "path" and "max" not in words:
             from vmxref.queries.paths import MAX_RETRY_LEN
-            return (f"vmxref: no call path of at most {MAX_RETRY_LEN} calls for "
+            said = (f"vmxref: no call path of at most {MAX_RETRY_LEN} calls for "
                     f"`{' '.join(words)}` in {sc.label()} (`max N` looks for longer ones)")
-        return f"vmxref: no results for `{' '.join(words)}` in {sc.label()}"
+        from vmxref.queries.hints import wrong_kind  # (a name of another kind than the verb takes)
+        hint = wrong_kind(sc, query)
+        return f"{said}\n{hint}" if hint else said
     return None
 
 

@@ -5,16 +5,21 @@ Two phases, so that a broken file runs nothing:
     prepare(paths, index_dir)  -> load + validate every file (saved.load_all), resolve each
                                   file's corpus to indexed versions (not indexed: SKIP), and
                                   check every symbol the query names exists (else one
-                                  QueryFileError `FILE:LINE: no symbol ...; did you mean ...?`)
+                                  QueryFileError `FILE:LINE: no symbol ...; did you mean ...?`);
+                                  with `corpus` (--corpus), keep the versions it selects
     execute(plans)             -> run each plan; with expectations, PASS or FAIL with reasons
 
 A file whose corpus has no version runs once per indexed version of that corpus (a file with
 no corpus: once per indexed corpus version), so counts and line anchors stay per version.
+Every command that runs saved files (run, check, report) plans them here, so a query is
+judged the same way everywhere. A file that --corpus leaves without a version to run on
+still gets a plan: SKIP, saying so.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 from vmxref.errors import QueryFileError, UnknownCorpus, VmxrefError
@@ -86,11 +91,15 @@ def key_line(path: Path, key: str) -> int | None:
     return None
 
 
+def spec_of(sq: saved.SavedQuery) -> str | None:
+    """The corpus a file pins, NAME or NAME@VERSION (None: not pinned)."""
+    return f"{sq.corpus}@{sq.version}" if sq.version else sq.corpus
+
+
 def _versions(store: Store, sq: saved.SavedQuery) -> list[tuple[str, list[int]]]:
     """[(label, corpus ids)] to run `sq` on; [] when its corpus is not indexed."""
-    spec = f"{sq.corpus}@{sq.version}" if sq.version else sq.corpus
     try:
-        ids = store.corpus_ids(spec)
+        ids = store.corpus_ids(spec_of(sq))
     except UnknownCorpus:
         return []
     return [("@".join(store.corpus_label(i)), [i]) for i in ids]
@@ -117,7 +126,7 @@ def _check_symbols(store: Store, sq: saved.SavedQuery, shown: str, ids: list[int
 
 def plan_one(store: Store, sq: saved.SavedQuery, shown: str) -> list[Plan]:
     """The plans of one loaded query: one per indexed version, or one SKIP plan."""
-    spec = f"{sq.corpus}@{sq.version}" if sq.version else (sq.corpus or "any corpus")
+    spec = spec_of(sq) or "any corpus"
     versions = _versions(store, sq)
     if not versions:
         return [Plan(sq, shown, spec, None, f"corpus {spec} is not indexed")]
@@ -125,19 +134,59 @@ def plan_one(store: Store, sq: saved.SavedQuery, shown: str) -> list[Plan]:
     return [Plan(sq, shown, label, Scope(store, ids)) for label, ids in versions]
 
 
-def prepare(paths: list[Path], index_dir: Path | None = None,
-            repo_root: Path | None = None) -> list[Plan]:
-    """Load and validate every file, then bind each to indexed corpus versions.
-
-    Raises QueryFileError (one line, `FILE:LINE: ...`) on the first broken file or unknown
-    symbol, before anything runs; NoIndex when there is no index at all.
-    """
-    queries = saved.load_all(paths, repo_root)
-    store = Store.open(index_dir)
+def plan_all(store: Store, queries: list[saved.SavedQuery], repo_root: Path | None = None,
+             corpus: str | None = None) -> list[Plan]:
+    """The plans of loaded queries, in order; with `corpus`, only the versions it selects."""
     plans: list[Plan] = []
     for sq in queries:
         plans += plan_one(store, sq, shown_name(sq.path, repo_root))
-    return plans
+    return select(store, plans, corpus)
+
+
+def prepare(paths: list[Path], index_dir: Path | None = None,
+            repo_root: Path | None = None, corpus: str | None = None) -> list[Plan]:
+    """Load and validate every file, then bind each to indexed corpus versions (those
+    `corpus`, NAME[@VERSION], selects when given).
+
+    Raises QueryFileError (one line, `FILE:LINE: ...`) on the first broken file or unknown
+    symbol, before anything runs; NoIndex when there is no index at all; UnknownCorpus when
+    `corpus` names no indexed version.
+    """
+    queries = saved.load_all(paths, repo_root)
+    return plan_all(Store.open(index_dir), queries, repo_root, corpus)
+
+
+# --------------------------------------------------------------------------- --corpus
+
+def _selected(label: str, name: str, version: str) -> bool:
+    """Is a plan's corpus (NAME@VERSION, or a pinned NAME) one --corpus NAME[@VERSION] names?"""
+    pname, _, pver = label.partition("@")
+    return pname == name and (not version or pver in ("", version))
+
+
+def _not_selected(group: list[Plan], corpus: str) -> Plan:
+    """The SKIP plan of a file --corpus leaves without a version to run on."""
+    sq, shown = group[0].saved, group[0].shown
+    spec = spec_of(sq)
+    if spec:
+        return Plan(sq, shown, spec, None, f"pinned to {spec}, not selected by --corpus {corpus}")
+    ran_on = ", ".join(p.corpus for p in group)
+    return Plan(sq, shown, ran_on, None, f"runs on {ran_on}, not selected by --corpus {corpus}")
+
+
+def select(store: Store, plans: list[Plan], corpus: str | None) -> list[Plan]:
+    """Keep the plans of the versions --corpus selects; a file left with none keeps one SKIP
+    plan that says why (so every file given gets a line). An unindexed `corpus` raises."""
+    if not corpus:
+        return plans
+    store.corpus_ids(corpus)  # UnknownCorpus: `corpus 'x' is not indexed; indexed: ...`
+    name, _, version = corpus.partition("@")
+    out: list[Plan] = []
+    for _shown, grouped in groupby(plans, key=lambda p: p.shown):
+        group = list(grouped)
+        keep = [p for p in group if _selected(p.corpus, name, version)]
+        out += keep or [_not_selected(group, corpus)]
+    return out
 
 
 # --------------------------------------------------------------------------- execute
@@ -181,6 +230,11 @@ def check_paths(paths: list[Path], index_dir: Path | None = None,
                 repo_root: Path | None = None) -> list[Outcome]:
     """prepare + execute with expectations enforced: what `vmxref check` does."""
     return execute(prepare(paths, index_dir, repo_root), enforce=True)
+
+
+def checked_nothing(outcomes: list[Outcome]) -> bool:
+    """True when no plan ran (every file skipped): a check that must not pass."""
+    return all(o.status == SKIP for o in outcomes)
 
 
 def summary(outcomes: list[Outcome]) -> dict[str, int]:

@@ -1,0 +1,146 @@
+"""Saved query files on an index of two versions (fixture@1, fixture@2 of the report fixture):
+`run`, `check` and `report` plan them alike (vmxref.queries.runner). A file that pins no
+version is run and judged once per version, in every command; `--corpus` selects versions,
+and a file it leaves out still gets a line saying so; a check that checked nothing fails.
+
+fixture@2 moves a call of kvm_guest_time_update from vmx_vcpu_load to a new vmx_post_run:
+each version has 3 callers, the two together 6.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitecheck import check_site
+from test_report import PROFILE, make_tree
+from vmxref import api
+from vmxref.cli import cli
+from vmxref.queries import runner
+from vmxref.queries.saved import load_all
+from vmxref.report import build_site
+
+UNPINNED = '''\
+title = "Who calls kvm_guest_time_update?"
+query = "callers kvm_guest_time_update"
+[expect]
+max = 3
+'''
+
+PINNED_2 = '''\
+title = "vmx_post_run updates the clock"
+corpus = "fixture@2"
+query = "callers kvm_guest_time_update"
+[expect]
+includes = ["vmx.c:vmx_post_run"]
+'''
+
+
+@pytest.fixture(scope="module")
+def two_versions(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("saved-versions")
+    ix = tmp / "ix"
+    for v in (1, 2):
+        api.index(str(make_tree(tmp / f"src{v}", v)), f"fixture@{v}", ix, profile=str(PROFILE),
+                  procs=1)
+    return ix
+
+
+@pytest.fixture
+def qdir(tmp_path, monkeypatch) -> Path:
+    """a.toml (no corpus) and b.toml (pinned to fixture@2) in ./q, the working directory."""
+    d = tmp_path / "q"
+    d.mkdir()
+    (d / "a.toml").write_text(UNPINNED)
+    (d / "b.toml").write_text(PINNED_2)
+    monkeypatch.chdir(tmp_path)
+    return d
+
+
+def invoke(ix: Path, *args: str):
+    return CliRunner().invoke(cli, [*args, "--index", str(ix)])
+
+
+def index_rows(out: Path) -> list[tuple[str, str, str, str]]:
+    """(status, source file, corpus, results) per row of the report's index page."""
+    rows = []
+    for status, body in re.findall(r'<tr class="row-(\w+)">(.*?)</tr>',
+                                   (out / "index.html").read_text(), re.S):
+        cells = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split())
+                 for c in re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)]
+        source = re.search(r'<div class="small">(.*?)</div>', body).group(1)
+        rows.append((status, source, cells[1], cells[2]))
+    return rows
+
+
+# --------------------------------------------------------------------------- check --corpus
+
+def test_check_corpus_filter_gives_excluded_file_a_skip_line(two_versions, qdir):
+    r = invoke(two_versions, "check", "q", "--corpus", "fixture@1")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines() == [
+        "PASS q/a.toml [fixture@1] (3 results)",
+        "SKIP q/b.toml [fixture@2]",
+        "    pinned to fixture@2, not selected by --corpus fixture@1",
+        "1 PASS, 1 SKIP"]
+
+
+def test_check_json_excluded_file_is_skip_with_reason(two_versions, qdir):
+    r = invoke(two_versions, "check", "q/b.toml", "--corpus", "fixture@1", "--json")
+    [obj] = [json.loads(x) for x in r.stdout.splitlines()]
+    assert (obj["status"], obj["corpus"]) == ("SKIP", "fixture@2")
+    assert obj["failures"] == ["pinned to fixture@2, not selected by --corpus fixture@1"]
+
+
+def test_check_that_checked_nothing_exits_1(two_versions, qdir):
+    r = invoke(two_versions, "check", "q/b.toml", "--corpus", "fixture@1")
+    assert r.exit_code == 1, r.output
+    assert r.stdout.splitlines()[0] == "SKIP q/b.toml [fixture@2]"
+    assert "nothing was checked: every file was skipped" in r.stderr
+
+
+def test_check_corpus_not_indexed_is_an_error(two_versions, qdir):
+    r = invoke(two_versions, "check", "q", "--corpus", "fixture@3")
+    assert r.exit_code == 2, r.output
+    assert r.stderr.strip() == ("vmxref: error: corpus 'fixture@3' is not indexed; indexed: "
+                                "fixture@1, fixture@2")
+
+
+def test_run_corpus_filter_says_why_a_file_did_not_run(two_versions, qdir):
+    r = invoke(two_versions, "run", "q/b.toml", "--corpus", "fixture@1")
+    assert r.exit_code == 1, r.output
+    assert r.stdout == "== q/b.toml [fixture@2]: vmx_post_run updates the clock\n"
+    assert r.stderr == "q/b.toml: SKIP: pinned to fixture@2, not selected by --corpus fixture@1\n"
+
+
+# --------------------------------------------------------------------------- report = check
+
+def test_report_judges_an_unpinned_query_per_version_as_check_does(two_versions, qdir, tmp_path):
+    checked = {(o.plan.shown, o.plan.corpus): o.status
+               for o in runner.check_paths([qdir], two_versions, tmp_path)}
+    assert checked == {("q/a.toml", "fixture@1"): "PASS", ("q/a.toml", "fixture@2"): "PASS",
+                       ("q/b.toml", "fixture@2"): "PASS"}
+    out = tmp_path / "site"
+    summary = build_site(out, load_all([qdir], tmp_path), two_versions)
+    check_site(out)
+    assert index_rows(out) == [("pass", "a.toml", "fixture@1", "3"),
+                               ("pass", "a.toml", "fixture@2", "3"),
+                               ("pass", "b.toml", "fixture@2", "3")]
+    assert (summary["files"], summary["queries"], summary["failed"]) == (2, 3, [])
+
+
+def test_report_corpus_option(two_versions, qdir, tmp_path):
+    r = invoke(two_versions, "report", "--out", "site", "q", "--corpus", "fixture@1")
+    assert r.exit_code == 0, r.output
+    assert index_rows(tmp_path / "site") == [("pass", "a.toml", "fixture@1", "3"),
+                                             ("skipped", "b.toml", "fixture@2", "–")]
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert "pinned to fixture@2, not selected by --corpus fixture@1" in index
+    assert ("skipped q/b.toml [fixture@2]: pinned to fixture@2, not selected by --corpus "
+            "fixture@1") in r.stderr.splitlines()
+    r = invoke(two_versions, "report", "--out", "site2", "q", "--corpus", "fixture@3")
+    assert r.exit_code == 2 and "corpus 'fixture@3' is not indexed" in r.stderr
