@@ -948,3 +948,14 @@ def test_a_flag_handed_to_a_setter_that_stores_it_is_raised_there(lq):
     code, rows, out = lq("raises QA_PV_TSC_STABLE_BIT")
     assert [(r["file"], r["line"], r["function"]) for r in rows] == [
         ("arch/x86/kernel/pvclock.c", 24, "qa_pv_init")], out
+
+
+def test_handlers_stored_through_an_array_parameter_are_called_through_the_table_passed(lq):
+    code, rows, out = lq("callers qa_handle_vmclear")
+    assert [(r["function"], r["edge"]) for r in rows] == [("qa_handle_exit", "pointer")], out
+    assert "qa_exit_handlers" in rows[0]["via"]
+
+
+def test_a_site_no_entry_point_reaches_says_so(lq):
+    r = CliRunner().invoke(cli, ["q", "calls qa_tbl_unreached | paths", "--index", str(lq.index)])
+    assert "    path: none from an entry point within 6 calls" in r.output, r.output

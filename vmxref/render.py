@@ -75,6 +75,8 @@ def path_lines(s: Site) -> list[str]:
             elif h.via:
                 hops[-1] += f" [{h.via}]"
         out.append(clean("    path: " + " -> ".join(hops)))
+    if s.paths == [] and s.extra.get("no_path"):
+        out.append(clean(f"    path: {s.extra['no_path']}"))
     return out
 
 

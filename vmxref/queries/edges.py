@@ -132,6 +132,13 @@ class Graph:
             if is_table:
                 slot, cont = chain[0].split(":", 1)[-1], None  # array of handlers
                 self._tables.add(slot)
+                passed = self._tables_passed(fn, slot)  # `exit_handlers[X] = f` into a
+                # parameter array: the tables the callers pass (kvm_vmx_exit_handlers)
+                for table in passed:
+                    self._tables.add(table)
+                    out.append((table, None, f"{path}:{line}"))
+                if passed:
+                    continue
             else:
                 qual = self.types.struct_path(bid, fn, chain)
                 slot = [s for s in steps if s != "[]"][-1] if steps else ""
@@ -176,6 +183,22 @@ class Graph:
             out.append((v, container or slot))
         if container is not None:
             out += self._positional_in_slot(slot, container)
+        return list(dict.fromkeys(out))
+
+    def _tables_passed(self, func: str | None, param: str) -> list[str]:
+        """The arrays the callers of `func` pass for its parameter `param` (none when
+        `param` is no parameter of it)."""
+        params = self.params(func) if func else []
+        if param not in params:
+            return []
+        k = params.index(param)
+        out = []
+        for *_where, args in self.sc.rows("call", "t.callee = ? AND t.kind = 'direct'", (func,),
+                                          "t.args"):
+            a = json.loads(args)
+            name = bare(a[k]) if k < len(a) else ""
+            if name.isidentifier() and name != param:
+                out.append(name)
         return list(dict.fromkeys(out))
 
     def _outside(self, bid: int, func: str, base: str) -> bool:

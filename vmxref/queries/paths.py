@@ -166,6 +166,9 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
         if other is not None and other not in chosen:  # (an Intel user sees a VMX path too)
             chosen = chosen[:MAX_PATHS_PER_SITE - 1] + [other]
         s.paths = [_hops(sc, dg, p, s, entries, prefixes, last) for p in chosen]
+        if not s.paths:  # (said, not left blank: a reader cannot tell it from a lost line)
+            s.extra["no_path"] = (f"none from {start} within {depth} calls" if start else
+                                  f"none from an entry point within {depth} calls")
     return sites
 
 
