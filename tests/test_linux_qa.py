@@ -959,3 +959,12 @@ def test_handlers_stored_through_an_array_parameter_are_called_through_the_table
 def test_a_site_no_entry_point_reaches_says_so(lq):
     r = CliRunner().invoke(cli, ["q", "calls qa_tbl_unreached | paths", "--index", str(lq.index)])
     assert "    path: none from an entry point within 6 calls" in r.output, r.output
+
+
+def test_provenance_through_an_embedded_struct_keeps_its_path(lq):
+    """gtod->raw_clock.base_cycles comes from the raw clock's writes only, not from every
+    write of qa_pv_clock.base_cycles (the mono clock's too)."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_gtod_arch.master_kernel_ns", "depth", "3",
+                                 "--index", str(lq.index)])
+    assert "raw_nsec  [field qa_gtod_data.raw_clock.base_cycles]" in r.output, r.output
+    assert "mono_nsec" not in r.output, r.output

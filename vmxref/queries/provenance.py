@@ -84,7 +84,8 @@ class _Walk:
                 if (m.group(0) != value.strip() and self.tr.is_pointer(ftype)
                         and self.tr.struct_of(ftype) is not None):
                     continue  # a handle (apic->vcpu in nsec_to_cycles(apic->vcpu, ns)): no value
-                out += self.field_writes(owner, fld, level)
+                owner, path = self._embedded_path(qual)
+                out += self.field_writes(owner, path, level)
         for m in _CALL.finditer(value):
             name = m.group(1)
             taken.add(name)
@@ -255,16 +256,32 @@ class _Walk:
             self.found.add(key)
         return nodes
 
-    def field_writes(self, owner: str, fld: str, level: int) -> list[dict]:
-        if not self._budget(("field", owner, fld)):
-            return self._again(("field", owner, fld), f"field {owner}.{fld}")
+    def _embedded_path(self, qual: list[str]) -> tuple[str, tuple[str, ...]]:
+        """The member a chain reads, named from the outermost struct it is embedded in
+        (`gtod->raw_clock.base_cycles`: pvclock_gtod_data.raw_clock.base_cycles, not every
+        pvclock_clock.base_cycles, which clock.base_cycles is too); a pointer member ends it."""
+        owner, _, fld = qual[-1].rpartition(".")
+        path = [fld]
+        for q in reversed(qual[:-1]):
+            o, _, f = q.rpartition(".")
+            t = self.tr.field_type(o, f)
+            if not o or t is None or self.tr.is_pointer(t) or self.tr.is_array(t):
+                break
+            owner, path = o, [f, *path]
+        return owner, tuple(path)
+
+    def field_writes(self, owner: str, path: tuple[str, ...] | str, level: int) -> list[dict]:
+        path = (path,) if isinstance(path, str) else path
+        what = f"field {owner}.{'.'.join(path)}"
+        if not self._budget(("field", owner, path)):
+            return self._again(("field", owner, path), what)
         try:
-            sites = [s for s in writes(self.sc, lang.Target(owner, (fld,))) if _source_write(s)]
+            sites = [s for s in writes(self.sc, lang.Target(owner, path)) if _source_write(s)]
         except VmxrefError:  # a member the corpus does not declare (an outside struct's)
             return []
-        return self._found(("field", owner, fld),
-                           [self.node(s, f"field {owner}.{fld}", level) for s in sites[:FANOUT]]
-                           + self._more(len(sites), FANOUT, f"field {owner}.{fld}"))
+        return self._found(("field", owner, path),
+                           [self.node(s, what, level) for s in sites[:FANOUT]]
+                           + self._more(len(sites), FANOUT, what))
 
     def returns(self, func: str, level: int, ctx: dict | None = None) -> list[dict]:
         # (per call site when the callee has parameters: their values come from that call;
