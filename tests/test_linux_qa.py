@@ -968,3 +968,12 @@ def test_provenance_through_an_embedded_struct_keeps_its_path(lq):
                                  "--index", str(lq.index)])
     assert "raw_nsec  [field qa_gtod_data.raw_clock.base_cycles]" in r.output, r.output
     assert "mono_nsec" not in r.output, r.output
+
+
+def test_provenance_through_a_pointer_to_a_member_object_follows_that_member(lq):
+    """hv_clock->mul where the only call hands &vcpu->hv_clock: the writes of
+    qa_vcpu_arch2.hv_clock.mul, not a local qa_time_info elsewhere."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_tsc_ref.scale", "depth", "3",
+                                 "--index", str(lq.index)])
+    assert "m  [field qa_vcpu_arch2.hv_clock.mul]" in r.output, r.output
+    assert "m * 3" not in r.output, r.output

@@ -16,6 +16,7 @@ from vmxref.model import Site
 from vmxref.queries import callsite, cases, contexts, lang
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import ARG_EDGES, graph, uncast
+from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.readonly import const_param, fills
 from vmxref.queries.types import parse_chain, resolver
 from vmxref.queries.writes import writes
@@ -214,6 +215,8 @@ class _Walk:
                 got = self.local_object(before, cbid, caller, name, fields, level, outer)
             elif name.isidentifier():
                 got = self.param_member(s, cbid, caller, name, fields, level, outer, depth - 1)
+            elif arg.startswith("&"):  # `&vcpu->hv_clock`: that member's own writes
+                got = self._member_object(cbid, caller, name, fields, level)
             if got is not None:
                 resolved = True
                 out += got
@@ -226,6 +229,20 @@ class _Walk:
         out = [n for n in out if not n.get("seen") or
                (n["hop"] not in seen_again and not seen_again.add(n["hop"]))]
         return self._more(len(calls), FANOUT, what) + out
+
+    def _member_object(self, bid: int, func: str, path_text: str, fields: list[str],
+                       level: int) -> list[dict] | None:
+        """The writes of `fields` of the member object whose address a call hands over
+        (`kvm_hv_setup_tsc_page(v->kvm, &vcpu->hv_clock)`: kvm_vcpu_arch.hv_clock.tsc_shift,
+        not every pvclock_vcpu_time_info.tsc_shift); None when the path does not resolve."""
+        chain = arg_chain(path_text)
+        if not chain or len(chain) < 2 or "[]" in chain:
+            return None
+        qual = self.tr.struct_path(bid, func, [*chain, *fields])
+        if not qual:
+            return None
+        owner, path = self._embedded_path(qual)
+        return self.field_writes(owner, path, level)
 
     def blob(self, site: Site) -> int | None:
         blobs = self.sc.blobs_of(site.file)
