@@ -977,3 +977,10 @@ def test_provenance_through_a_pointer_to_a_member_object_follows_that_member(lq)
                                  "--index", str(lq.index)])
     assert "m  [field qa_vcpu_arch2.hv_clock.mul]" in r.output, r.output
     assert "m * 3" not in r.output, r.output
+
+
+def test_the_value_of_an_assignment_expression_is_its_right_side(lq):
+    """`ref->scale = v = 0` stores 0: not every value v had before."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_tsc_ref.scale", "depth", "3",
+                                 "--index", str(lq.index)])
+    assert "ref->scale = v = 0" in r.output and "qa_rd_tsc()" not in r.output, r.output

@@ -23,6 +23,7 @@ from vmxref.queries.writes import writes
 
 MAX_NODES = 160
 FANOUT = 6
+_ASSIGNED = re.compile(r"\s*[A-Za-z_][\w.>\[\]-]*\s*(?<![<>!])=(?!=)\s*(.+)\Z", re.S)  # `v = 0`
 _CHAIN = re.compile(r"\b([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+)")
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
@@ -61,6 +62,8 @@ class _Walk:
             return self.out_param(site, level, ctx)
         if site.extra.get("write_kind") in ("whole-object", "incdec", "external") or not value:
             return []  # (external: set from outside the code, a module parameter)
+        while (m := _ASSIGNED.match(value)) is not None:
+            value = m.group(1)  # `*tsc_timestamp = v = 0`: the value is 0, not v's others
         out: list[dict] = []
         bid = self.blob(site)
         func = site.function
