@@ -144,3 +144,11 @@ def test_report_corpus_option(two_versions, qdir, tmp_path):
             "fixture@1") in r.stderr.splitlines()
     r = invoke(two_versions, "report", "--out", "site2", "q", "--corpus", "fixture@3")
     assert r.exit_code == 2 and "corpus 'fixture@3' is not indexed" in r.stderr
+
+
+def test_unknown_symbol_error_names_the_versions_corpus_selects(two_versions, qdir):
+    (qdir / "c.toml").write_text('title = "typo"\nquery = "callers kvm_guest_time_updat"\n')
+    r = invoke(two_versions, "check", "q/c.toml", "--corpus", "fixture@2")
+    assert r.exit_code == 2, r.output
+    assert "no symbol 'kvm_guest_time_updat' in fixture@2" in r.stderr, r.stderr
+    assert "fixture@1" not in r.stderr, r.stderr

@@ -114,23 +114,31 @@ def unknown_symbol_message(sc: Scope, name: str, label: str | None = None) -> st
     return f"no symbol {name!r} in {label or sc.label()}{hint}"
 
 
-def _check_symbols(store: Store, sq: saved.SavedQuery, shown: str, ids: list[int]) -> None:
-    """Raise QueryFileError naming file and line when the query names an unknown symbol."""
+def _check_symbols(store: Store, sq: saved.SavedQuery, shown: str, ids: list[int],
+                   said: list[int]) -> None:
+    """Raise QueryFileError naming file and line when the query names a symbol none of the
+    versions `ids` knows; the message names (and suggests from) the versions `said`, those
+    --corpus selected."""
     sc = Scope(store, ids)
     for name, _role in lang.symbols_of(sq.query):
         if not sc.known(name):
             line = key_line(sq.path, "query")
             where = f"{shown}:{line}" if line else shown
-            raise QueryFileError(f"{where}: {unknown_symbol_message(sc, name)}")
+            raise QueryFileError(f"{where}: {unknown_symbol_message(Scope(store, said), name)}")
 
 
-def plan_one(store: Store, sq: saved.SavedQuery, shown: str) -> list[Plan]:
-    """The plans of one loaded query: one per indexed version, or one SKIP plan."""
+def plan_one(store: Store, sq: saved.SavedQuery, shown: str,
+             corpus: str | None = None) -> list[Plan]:
+    """The plans of one loaded query: one per indexed version, or one SKIP plan. Its symbols
+    must be known in the versions `corpus` (--corpus) selects, when it selects some."""
     spec = spec_of(sq) or "any corpus"
     versions = _versions(store, sq)
     if not versions:
         return [Plan(sq, shown, spec, None, f"corpus {spec} is not indexed")]
-    _check_symbols(store, sq, shown, [i for _, ids in versions for i in ids])
+    name, _, version = (corpus or "").partition("@")
+    chosen = [v for v in versions if not corpus or _selected(v[0], name, version)] or versions
+    _check_symbols(store, sq, shown, [i for _, ids in versions for i in ids],
+                   [i for _, ids in chosen for i in ids])
     return [Plan(sq, shown, label, Scope(store, ids)) for label, ids in versions]
 
 
@@ -139,7 +147,7 @@ def plan_all(store: Store, queries: list[saved.SavedQuery], repo_root: Path | No
     """The plans of loaded queries, in order; with `corpus`, only the versions it selects."""
     plans: list[Plan] = []
     for sq in queries:
-        plans += plan_one(store, sq, shown_name(sq.path, repo_root))
+        plans += plan_one(store, sq, shown_name(sq.path, repo_root), corpus)
     return select(store, plans, corpus)
 
 
