@@ -544,3 +544,12 @@ def test_provenance_of_an_out_parameter_skips_readers_and_keeps_outside_fillers(
     assert any("FixRTTimeNow(pTime)" in ln for ln in filled), r.output
     assert any("FixTimeSpecAddNano(pTime" in ln for ln in filled), r.output
     assert not any("FixTimeSpecGetNano(pTime)" in ln for ln in filled), r.output
+
+
+def test_a_saved_state_getter_is_where_a_value_comes_from(vbox):
+    """SSMR3GetU32(pSSM, &x): x is loaded from the saved state (a [writes] fills API), a leaf
+    of provenance, not the getter's stream internals."""
+    r = CliRunner().invoke(cli, ["provenance", "GIMFIXWALLCLOCK.u32Version", "depth", "4",
+                                 "--index", str(vbox.index)])
+    assert "SSMR3GetU32(pSSM, &pWall->u32Version)" in r.output, r.output
+    assert "filled by SSMR3GetU32()" not in r.output and "ssmR3Fix" not in r.output, r.output
