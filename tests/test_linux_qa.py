@@ -984,3 +984,10 @@ def test_the_value_of_an_assignment_expression_is_its_right_side(lq):
     r = CliRunner().invoke(cli, ["provenance", "qa_tsc_ref.scale", "depth", "3",
                                  "--index", str(lq.index)])
     assert "ref->scale = v = 0" in r.output and "qa_rd_tsc()" not in r.output, r.output
+
+
+def test_the_brace_initialiser_of_a_struct_global_is_a_write_of_it(lq):
+    code, rows, out = lq("writes qa_kvm_caps")
+    g = "arch/x86/kvm/qa_gtod.c"
+    assert [(r["file"], r["line"], r["write_kind"]) for r in rows] == [(g, 86, "init")], out
+    assert rows[0]["value"] == "{ .supported_cap = 3, .tsc_ratio_bits = 48 }"

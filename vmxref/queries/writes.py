@@ -249,8 +249,37 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None) -> list[Site
             site = _classify(sc, tr, row, st, fl)
             if site is not None and (kinds is None or site.extra["write_kind"] in kinds):
                 out.setdefault(_place(site), site)
+    if struct is None and len(fields) == 1 and (kinds is None or "init" in kinds):
+        for site in _struct_initializers(sc, fields[0]):
+            out.setdefault(_place(site), site)
     return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?",
                                                s.extra.get("container", ""), s.key()))
+
+
+def _struct_initializers(sc: Scope, name: str) -> list[Site]:
+    """The brace initialiser of a file-scope struct variable `name` (`struct kvm_caps
+    kvm_caps = { .supported_mce_cap = ... }`): one `init` write where it starts (its
+    members' designated writes are answered by `writes kvm_caps.member`)."""
+    first: dict[tuple, tuple] = {}
+    members: dict[tuple, list[str]] = {}
+    for cid, path, bid, line, col, field, value in sc.rows(
+            "assign", "t.chain LIKE ? AND t.kind = 'designated' AND t.func = ''",
+            (f'["v:{name}", %',), "t.line, t.col, t.field, t.value"):
+        key = (cid, path, bid)
+        if key not in first or (line, col) < first[key][:2]:
+            first[key] = (line, col)
+        members.setdefault(key, []).append(f".{field} = {value}")
+    out = []
+    for (cid, path, bid), (line, col) in first.items():
+        decl = sc.conn.execute("SELECT line, col FROM sym WHERE blob_id = ? AND name = ? AND "
+                               "kind = 'global' AND line <= ? ORDER BY line DESC LIMIT 1",
+                               (bid, name, line)).fetchone()
+        line, col = decl or (line, col)  # (where the variable is declared)
+        shown = members[(cid, path, bid)]
+        value = "{ " + ", ".join(shown[:3]) + (", ... }" if len(shown) > 3 else " }")
+        out.append(sc.site("write", cid, path, bid, line, col, "", name, op="=", value=value,
+                           container="", write_kind="init", target=name))
+    return out
 
 
 def _place(s: Site) -> tuple:
