@@ -942,6 +942,8 @@ def test_a_module_parameter_is_set_from_outside(lq):
         assert rows[1]["op"] == "module parameter"
     r = CliRunner().invoke(cli, ["provenance", "qa_op_tolerance_ppm", "--index", str(lq.index)])
     assert "[set from outside: module parameter]" in r.output and "[= 250]" in r.output, r.output
+    kinds = {r["line"]: r["ref_kind"] for r in lq("refs qa_op_tolerance_ppm")[1]}
+    assert kinds[97] == "write" and kinds[104] == "read", kinds
 
 
 def test_a_flag_handed_to_a_setter_that_stores_it_is_raised_there(lq):

@@ -1,6 +1,8 @@
 """Verbs over symbols and references: def, refs."""
 from __future__ import annotations
 
+import json
+
 from vmxref.model import Site
 from vmxref.queries.base import Scope, sort_sites
 
@@ -52,6 +54,25 @@ def _pasted(sc: Scope, name: str, kinds: tuple[str, ...] | None) -> list[Site]:
     return pasted_definitions(sc, name) if name.isidentifier() else []
 
 
+def _externally_set(sc: Scope, name: str, rows: list[tuple]) -> set[tuple[int, int]]:
+    """(blob, line) of the file-scope uses of `name` that declare it set from outside the
+    code (the profile's [writes] external: module_param(name, ...))."""
+    from vmxref.queries.edges import _profile_section
+    external = _profile_section(sc, "writes").get("external", {})
+    out = set()
+    for _c, _p, bid, kind, line, _col, func in rows:
+        if kind != "read" or func or not external:
+            continue
+        for callee, args in sc.conn.execute(
+                "SELECT callee, args FROM call WHERE blob_id = ? AND func = '' AND line = ?",
+                (bid, line)):
+            pos = external.get(callee, [0])[0]
+            args = json.loads(args) if args else []
+            if 0 < pos <= len(args) and args[pos - 1].strip().lstrip("&").strip() == name:
+                out.add((bid, line))
+    return out
+
+
 def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> list[Site]:
     """Every reference to `name` with its kind (call, read, write, addr, type, macro, define,
     sizeof); a function used as a value (stored, passed) is `addr`."""
@@ -63,10 +84,13 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     from vmxref.queries.readonly import read_only_addresses
     passed = read_only_addresses(sc, name, [(r[2], r[6], r[4]) for r in rows if r[3] == "write"])
     handed = _addresses_handed(sc, name, rows) if kinds and "addr" in kinds else set()
+    external = _externally_set(sc, name, rows)
     out = []
     for cid, path, bid, kind, line, col, func in rows:
         if is_macro and kind in ("call", "read"):
             kind = "macro"
+        elif kind == "read" and (bid, line) in external:
+            kind = "write"  # `module_param(x, uint, 0644)`: set from outside (`writes x`)
         elif kind == "write" and (bid, func, line) in passed:
             kind = "read"  # `&x` handed to a call that only reads through it (atomic_read)
         elif kind == "read" and is_function and not _local_named(sc, bid, func, name):
