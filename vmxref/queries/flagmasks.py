@@ -195,15 +195,35 @@ def _passes(sc: Scope, bid: int, func: str, line: int, arg: str, const: str) -> 
     """Does the argument text hold `const`: an expression that does, or a local of the
     caller set (before the call) to one (`const uint32_t fMask = !fIgnoreInterrupts ?
     VMCPU_FF_EXTERNAL_HALTED_MASK : ...`)?"""
-    from vmxref.queries.requests import _alternatives
     arg = arg.strip()
-    if any(holds(sc, a, const) for a in _alternatives(arg)):
+    if any(holds(sc, a, const) for a in alternatives(arg)):
         return True
     if not arg.isidentifier() or not func:
         return False
     for (value,) in sc.conn.execute(
             "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND chain = ? AND line <= ? "
             "AND kind IN ('init', 'assign')", (bid, func, f'["v:{arg}"]', line)):
-        if any(holds(sc, a, const) for a in _alternatives(value or "")):
+        if any(holds(sc, a, const) for a in alternatives(value or "")):
             return True
     return False
+
+
+def alternatives(value: str) -> list[str]:
+    """The values a `cond ? A : B` may have (A and B, each maybe a ternary again); [value]
+    for any other expression."""
+    depth, q = 0, -1
+    for i, ch in enumerate(value):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0 and ch == "?" and q < 0:
+            q, nested = i, 0
+        elif depth == 0 and q >= 0 and ch == "?":
+            nested += 1
+        elif depth == 0 and q >= 0 and ch == ":":
+            if nested:
+                nested -= 1
+            else:
+                return [value[q + 1:i], *alternatives(value[i + 1:])]
+    return [value]

@@ -19,7 +19,7 @@ import re
 from vmxref.model import Site
 from vmxref.queries import callsite
 from vmxref.queries.textcalls import call_args
-from vmxref.queries.flagmasks import complement_masks, parameter_tests
+from vmxref.queries.flagmasks import alternatives, complement_masks, parameter_tests
 from vmxref.queries.base import Scope, marks, split_args
 from vmxref.queries.macroforms import parts
 
@@ -187,27 +187,6 @@ def _names_flag(arg: str, const: str) -> bool:
     """Does a flag argument name `const` other than under a `~` (`~C`, `MASK & ~(C | D)`:
     every flag but those)?"""
     return const in _TOKEN.findall(_NEGATED.sub(" ", arg))
-
-
-def _alternatives(value: str) -> list[str]:
-    """The values a `cond ? A : B` may have (A and B, each maybe a ternary again); [value]
-    for any other expression."""
-    depth, q = 0, -1
-    for i, ch in enumerate(value):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif depth == 0 and ch == "?" and q < 0:
-            q, nested = i, 0
-        elif depth == 0 and q >= 0 and ch == "?":
-            nested += 1
-        elif depth == 0 and q >= 0 and ch == ":":
-            if nested:
-                nested -= 1
-            else:
-                return [value[q + 1:i], *_alternatives(value[i + 1:])]
-    return [value]
 
 
 def _masked(arg: str, mask: str, const: str) -> bool:
@@ -610,7 +589,7 @@ def _mask_var_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, 
                 var = chain[4:-2]
                 if chain == f'["v:{var}"]' and any(  # (either side of a `c ? A : B`)
                         _names_flag(v, const) if name == const else _masked(v, name, const)
-                        for v in _alternatives(value or "")):
+                        for v in alternatives(value or "")):
                     found.setdefault((bid, func), set()).add(var)
     out = []
     names = sorted(testers)
