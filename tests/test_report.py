@@ -70,6 +70,15 @@ def make_tree(dest: Path, version: int = 1) -> Path:
     return dest
 
 
+def index_two_versions(tmp: Path) -> Path:
+    """An index of fixture@1 and fixture@2 (make_tree's two versions) in `tmp`/ix."""
+    ix = tmp / "ix"
+    for v in (1, 2):
+        api.index(str(make_tree(tmp / f"src{v}", v)), f"fixture@{v}", ix, profile=str(PROFILE),
+                  procs=1)
+    return ix
+
+
 @pytest.fixture(scope="module")
 def fixture_index(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("report")

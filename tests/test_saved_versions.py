@@ -17,8 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from sitecheck import check_site
-from test_report import PROFILE, make_tree
-from vmxref import api
+from test_report import index_two_versions
 from vmxref.cli import cli
 from vmxref.queries import runner
 from vmxref.queries.saved import load_all
@@ -42,12 +41,7 @@ includes = ["vmx.c:vmx_post_run"]
 
 @pytest.fixture(scope="module")
 def two_versions(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("saved-versions")
-    ix = tmp / "ix"
-    for v in (1, 2):
-        api.index(str(make_tree(tmp / f"src{v}", v)), f"fixture@{v}", ix, profile=str(PROFILE),
-                  procs=1)
-    return ix
+    return index_two_versions(tmp_path_factory.mktemp("saved-versions"))
 
 
 @pytest.fixture

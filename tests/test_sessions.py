@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from sitecheck import check_site, parse
-from test_report import PROFILE, make_tree
+from test_report import index_two_versions
 from vmxref import api, sessions
 from vmxref.cli import cli
 from vmxref.errors import VmxrefError
@@ -16,12 +16,7 @@ from vmxref.errors import VmxrefError
 
 @pytest.fixture(scope="module")
 def two_versions(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("sess")
-    ix = tmp / "ix"
-    for v in (1, 2):
-        api.index(str(make_tree(tmp / f"src{v}", v)), f"fixture@{v}", ix, profile=str(PROFILE),
-                  procs=1)
-    return ix
+    return index_two_versions(tmp_path_factory.mktemp("sess"))
 
 
 def run(ix: Path, *args: str):
