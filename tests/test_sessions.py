@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sitecheck import check_site, parse
+from sitecheck import check_site
 from test_report import index_two_versions
-from vmxref import api, sessions
+from vmxref import sessions
 from vmxref.cli import cli
 from vmxref.errors import VmxrefError
 
