@@ -927,8 +927,8 @@ def test_compound_assignments_and_increments_are_reads_too(lq):
     op = "arch/x86/kvm/qa_outparam.c"
     for member, line in (("flags", 91), ("clock", 92), ("host_tsc", 93)):
         code, rows, out = lq(f"reads qa_op_data.{member}")
-        assert [(r["line"], r["ref_kind"]) for r in rows if r["line"] == line] == [
-            (line, "read-modify-write")], out
+        assert [(r["file"], r["line"], r["ref_kind"]) for r in rows if r["line"] == line] == [
+            (op, line, "read-modify-write")], out
 
 
 def test_a_module_parameter_is_set_from_outside(lq):
@@ -937,8 +937,8 @@ def test_a_module_parameter_is_set_from_outside(lq):
     op = "arch/x86/kvm/qa_outparam.c"
     for var, decl, param in (("qa_op_tolerance_ppm", 96, 97), ("qa_op_periodic", 99, 100)):
         code, rows, out = lq(f"writes {var}")
-        assert [(r["line"], r["write_kind"]) for r in rows] == [
-            (decl, "init"), (param, "external")], out
+        assert [(r["file"], r["line"], r["write_kind"]) for r in rows] == [
+            (op, decl, "init"), (op, param, "external")], out
         assert rows[1]["op"] == "module parameter"
     r = CliRunner().invoke(cli, ["provenance", "qa_op_tolerance_ppm", "--index", str(lq.index)])
     assert "[set from outside: module parameter]" in r.output and "[= 250]" in r.output, r.output
