@@ -993,3 +993,19 @@ def test_the_brace_initialiser_of_a_struct_global_is_a_write_of_it(lq):
     g = "arch/x86/kvm/qa_gtod.c"
     assert [(r["file"], r["line"], r["write_kind"]) for r in rows] == [(g, 86, "init")], out
     assert rows[0]["value"] == "{ .supported_cap = 3, .tsc_ratio_bits = 48 }"
+
+
+def test_element_stores_of_a_global_array_are_writes_of_it(lq):
+    c = "arch/x86/kvm/qa_caps.c"
+    code, rows, out = lq("writes qa_cpu_caps")
+    assert [(r["file"], r["line"], r["write_kind"]) for r in rows] == [
+        (c, 11, "assign"), (c, 16, "compound")], out
+    kinds = {r["line"]: r["ref_kind"] for r in lq("reads qa_cpu_caps")[1]}
+    assert kinds == {16: "read-modify-write", 21: "read"}, kinds
+    kinds = {r["line"]: r["ref_kind"] for r in lq("refs qa_cpu_caps")[1]}
+    assert kinds[11] == "write" and kinds[21] == "read", kinds
+
+
+def test_callers_of_a_constant_invent_no_callbacks(lq):
+    code, rows, out = lq("callers QA_REQ_CAPS")
+    assert code == 1 and rows == [], out

@@ -352,6 +352,9 @@ class Graph:
                 out.append(Edge(cid, path, bid, line, col, caller, func, "macro",
                                 f"{via} calls {func}"))
         dangling = []
+        if not sc.has_sym(func, ("function", "prototype")):  # a constant, a macro, a member:
+            self._dangling[func] = []  # no value of it is a function handed over or stored
+            return _dedup(out)
         for slot, cont, where in self.bindings_of(func):
             through = self._calls_through(slot, cont, func, where)
             if not through and (func, slot, cont, where) in self._in_tables:

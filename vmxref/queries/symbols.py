@@ -85,12 +85,17 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     passed = read_only_addresses(sc, name, [(r[2], r[6], r[4]) for r in rows if r[3] == "write"])
     handed = _addresses_handed(sc, name, rows) if kinds and "addr" in kinds else set()
     external = _externally_set(sc, name, rows)
+    elements = {(bid, line) for bid, line in sc.conn.execute(
+        "SELECT blob_id, line FROM assign WHERE field = ? AND chain LIKE ? AND kind IN "
+        "('assign', 'compound', 'incdec')", (name, f'["v:{name}", "[]"%'))}
     out = []
     for cid, path, bid, kind, line, col, func in rows:
         if is_macro and kind in ("call", "read"):
             kind = "macro"
         elif kind == "read" and (bid, line) in external:
             kind = "write"  # `module_param(x, uint, 0644)`: set from outside (`writes x`)
+        elif kind == "read" and (bid, line) in elements:
+            kind = "write"  # `kvm_cpu_caps[leaf] = mask`: an element of x is stored
         elif kind == "write" and (bid, func, line) in passed:
             kind = "read"  # `&x` handed to a call that only reads through it (atomic_read)
         elif kind == "read" and is_function and not _local_named(sc, bid, func, name):

@@ -431,6 +431,12 @@ def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
             return None
         return sc.site("write", cid, path, bid, line, col, func, symbol, op=op, value=value,
                        container="", write_kind=kind, target=chain[0][2:])
+    if struct is None and len(fields) == 1 and chain[0] == f"v:{fields[0]}" and all(
+            c in ("[]", "*") for c in chain[1:]):  # `kvm_cpu_caps[leaf] = mask`: an element
+        if _shadowed(sc, tr, bid, func, fields[0]):
+            return None
+        return sc.site("write", cid, path, bid, line, col, func, symbol, op=op, value=value,
+                       container="", write_kind=kind, target=_chain_text(chain))
     qual = tr.struct_path(bid, func, chain, outside=True)
     if qual is None:
         if struct is not None or kind == "whole-object" or field != fields[-1]:
@@ -581,6 +587,8 @@ def _element_stores(sc: Scope, name: str) -> set[tuple[int, int, str]]:
         chain = json.loads(chain_t)
         if len(chain) >= 3 and chain[-2] == name:
             out.add((bid, line, json.dumps(chain[:-2])))
+        elif chain[0] == f"v:{name}" and all(c == "[]" for c in chain[1:]):
+            out.add((bid, line, None))  # `kvm_cpu_caps[leaf] = mask`
     return out
 
 
@@ -594,8 +602,8 @@ def _read_modify_writes(sc: Scope, name: str) -> set[tuple[int, int, str | None]
         chain = json.loads(chain_t)
         if chain and chain[-1] == name:
             out.add((bid, line, json.dumps(chain[:-1])))
-        elif chain == [f"v:{name}"]:
-            out.add((bid, line, None))
+        elif chain and chain[0] == f"v:{name}" and all(c == "[]" for c in chain[1:]):
+            out.add((bid, line, None))  # `x += v`, `caps[leaf] |= bit`
     return out
 
 
@@ -616,9 +624,9 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
     stores = _element_stores(sc, fields[-1])
     rmw = _read_modify_writes(sc, fields[-1])
     for cid, path, bid, line, col, func, chain_t, kind in rows:
-        if chain_t is not None and (bid, line, chain_t) in stores:
+        if (bid, line, chain_t) in stores:
             continue  # `vcpu->arch.xen.runstate_times[i] = v` stores an element, reads none
-        if kind == "write" and (bid, line, chain_t) in rmw:
+        if kind in ("write", "read") and (bid, line, chain_t) in rmw:
             kind = "read-modify-write"  # `x += adj`, `++x`: the old value is read too
         elif kind == "write":
             if (bid, func, line) not in passed:
