@@ -1009,3 +1009,14 @@ def test_element_stores_of_a_global_array_are_writes_of_it(lq):
 def test_callers_of_a_constant_invent_no_callbacks(lq):
     code, rows, out = lq("callers QA_REQ_CAPS")
     assert code == 1 and rows == [], out
+
+
+def test_a_receiver_given_by_a_function_like_macro_has_the_type_of_its_body(lq):
+    """qa_pmc_to_pmu(pmc)->x: the macro's body `&(pmc)->vcpu->arch.pmu` spells one struct
+    path, so the receiver is a struct qa_pmu *: its writes count, and the irq_work queued
+    through it runs the function registered with it."""
+    p = "arch/x86/kvm/qa_pmu.c"
+    code, rows, out = lq("writes qa_pmu.event_count")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 36), (p, 42)], out
+    code, rows, out = lq("callers qa_pmi_trigger_fn")
+    assert ("qa_pmc_overflow", "queued") in {(r["function"], r["edge"]) for r in rows}, out

@@ -553,3 +553,11 @@ def test_a_saved_state_getter_is_where_a_value_comes_from(vbox):
                                  "--index", str(vbox.index)])
     assert "SSMR3GetU32(pSSM, &pWall->u32Version)" in r.output, r.output
     assert "filled by SSMR3GetU32()" not in r.output and "ssmR3Fix" not in r.output, r.output
+
+
+def test_a_handler_called_through_a_local_copied_from_a_macro_typed_member(vbox):
+    """pfnHandler = PGMFIXHANDLER_GET_TYPE(pVM, pPhys)->CTX_SUFF(pfnHandler); pfnHandler(..):
+    the macro's cast gives the handler type, the local calls what its member is set to."""
+    rows = vbox("callers iomFixMmioHandler")
+    assert ("pgmFixPhysReadHandler", "pointer") in {(r["function"], r["edge"]) for r in rows}, rows
+    assert vbox("path PGMFixPhysRead -> iomFixMmioHandler")

@@ -470,14 +470,20 @@ class Graph:
                      "JOIN call c ON c.blob_id = t.blob_id AND c.func = t.func "
                      "AND c.kind = 'direct' AND c.callee = substr(a.chain, 5, length(a.chain) - 6)"):
             lvar = parse_chain(var)
-            chain = arg_chain(value)  # (the member loaded itself, not a table element's)
-            if not chain or len(chain) < 2 or chain[-1] != slot or len(lvar) != 1 or \
-                    not lvar[0].startswith("v:") or \
+            chain = arg_chain(value)  # (the member loaded itself, not a table element's;
+            # a value the normaliser rewrote, `p->CTX_SUFF(pfnHandler)`, is the member read)
+            if rchain is None or (chain and (len(chain) < 2 or chain[-1] != slot)) or \
+                    len(lvar) != 1 or not lvar[0].startswith("v:") or \
                     self.types.local_type(bid, caller, lvar[0][2:]) is None:
                 continue
-            c2 = self.types.container(bid, caller, [*parse_chain(rchain), slot])
-            out.append((cid, path, bid, line, col, caller, "member", c2,
-                        f"through local {lvar[0][2:]}"))
+            recv = [*parse_chain(rchain), slot]
+            c2 = self.types.container(bid, caller, recv)
+            note = f"through local {lvar[0][2:]}"
+            out.append((cid, path, bid, line, col, caller, "member", c2, note))
+            for c3, twin in self._twins(bid, caller, line, recv):  # (the other contexts'
+                if c3 != c2:  # member of a pasted name: pfnHandlerR0 in ring-0 code)
+                    out.append((cid, path, bid, line, col, caller, "member", c3,
+                                f"{note}; {twin}"))
         return list(dict.fromkeys(out))
 
     def _twins(self, bid: int, func: str, line: int, chain: list[str]) -> list[tuple[str, str]]:

@@ -164,6 +164,7 @@ def _macro_params(sc: Scope, macro: str) -> list[str]:
 _ARG = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\[\]]*\])*")
 _ARG_STEP = re.compile(r"[A-Za-z_]\w*|\[[^\[\]]*\]")
 _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*(?=[&A-Za-z_(])")
+_CALL_RECEIVER = re.compile(r"([A-Za-z_]\w*)\s*\((?:[^()]|\([^()]*\))*\)(?=\s*(?:->|\.))")
 
 
 def arg_chain(text: str) -> list[str] | None:
@@ -176,6 +177,10 @@ def arg_chain(text: str) -> list[str] | None:
             t = t[1:].strip()
         if t.startswith("(") and t.endswith(")") and _ARG.fullmatch(t[1:-1].strip()):
             t = t[1:-1].strip()
+    m = _CALL_RECEIVER.match(t)  # `pmc_to_pmu(pmc)->irq_work`: a member of what it returns
+    if m and _ARG.fullmatch("x" + t[m.end():]):
+        steps = _ARG_STEP.findall(t[m.end():])
+        return [f"r:{m.group(1)}", *("[]" if s.startswith("[") else s for s in steps)]
     if not _ARG.fullmatch(t):
         return None
     steps = _ARG_STEP.findall(t)

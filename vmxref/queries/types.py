@@ -8,6 +8,7 @@ query scope; nothing is loaded for the whole corpus.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 from vmxref.queries.base import Scope
@@ -178,11 +179,68 @@ class TypeResolver:
             self._conv[name] = r[0][0] if ok else None
         return self._conv[name]
 
-    def return_type(self, func: str) -> str | None:
+    def return_type(self, func: str, depth: int = 0) -> str | None:
+        """The type a call of `func` gives: a function's declared return type, or what a
+        function-like macro's body is (macro_type)."""
         if func not in self._ret:
+            self._ret[func] = None  # (recursion)
             self._ret[func] = _most_declared(self.sc.rows(
-                "sym", "t.name = ? AND t.kind IN ('function', 'prototype')", (func,), "t.type"))
+                "sym", "t.name = ? AND t.kind IN ('function', 'prototype')", (func,), "t.type")
+            ) or (self.macro_type(func, depth) if depth < 4 else None)
         return self._ret[func]
+
+    def macro_type(self, macro: str, depth: int = 0) -> str | None:
+        """The type of a function-like macro's body, when it says: a cast
+        (`((PPGMPHYSHANDLERTYPEINT)MMHyperHeapOffsetToPtr(..))`), a call of a function or
+        macro of known type (`PGMPHYSHANDLERTYPEINT_FROM_HANDLE(a_pVM, ..)`), or a member
+        path from a parameter that one struct of the corpus spells (`&(pmc)->vcpu->arch.pmu`:
+        kvm_pmc.vcpu, kvm_vcpu.arch, kvm_vcpu_arch.pmu: a `kvm_pmu *`)."""
+        from vmxref.queries.macroforms import parts
+        types = set()
+        for (text,) in self.sc.conn.execute(
+                "SELECT DISTINCT text FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE '(%'",
+                (macro,)):
+            params, body = parts(text)
+            if params is None or not body:
+                continue
+            t = self._expression_type(body.replace("\\", " "), params, depth)
+            if t:
+                types.add(t)
+        return types.pop() if len(types) == 1 else None
+
+    def _expression_type(self, body: str, params: list[str], depth: int) -> str | None:
+        b = body.strip()
+        while b.startswith("(") and _balanced_outer(b):
+            b = b[1:-1].strip()
+        m = _CAST_HEAD.match(b)
+        if m and m.group(1).split()[-1].rstrip("*") not in params:
+            return " ".join(m.group(1).split())
+        m = _CALL_HEAD.match(b)
+        if m and _balanced_outer(b[m.end() - 1:]):
+            return self.return_type(m.group(1), depth + 1)
+        m = _PARAM_PATH.fullmatch(b)
+        if m and m.group(2) in params:
+            names = re.split(r"\s*(?:->|\.)\s*", m.group(3).strip())
+            t = self._spelled(names)
+            return (t + " *" if m.group(1) else t) if t else None
+        return None
+
+    def _spelled(self, names: list[str]) -> str | None:
+        """The type of the last member of a path that exactly one struct of the corpus
+        spells from its first member on."""
+        ends = set()
+        for _c, _p, _b, owner in self.sc.rows("sym", "t.name = ? AND t.kind = 'field'",
+                                              (names[0],), "t.scope", limit=200):
+            t, ok = None, bool(owner)
+            for i, n in enumerate(names):
+                o = owner if i == 0 else self.struct_of(t)
+                t = self.field_type(o, n) if o else None
+                if t is None:
+                    ok = False
+                    break
+            if ok:
+                ends.add(t)
+        return ends.pop() if len(ends) == 1 else None
 
     # --- composite ----------------------------------------------------------------------
     def struct_of(self, type_text: str | None, depth: int = 0) -> str | None:
@@ -354,6 +412,25 @@ class TypeResolver:
                          (struct,), "t.name")
         names = list(dict.fromkeys(x[3] for x in r))
         return names[pos] if 0 <= pos < len(names) else None
+
+
+_CAST_HEAD = re.compile(r"\(\s*((?:const\s+|struct\s+|union\s+)*[A-Za-z_]\w*(?:\s*\*)*)\s*\)\s*[\w(&*]")
+_CALL_HEAD = re.compile(r"([A-Za-z_]\w*)\s*\(")
+_PARAM_PATH = re.compile(r"(&)?\s*\(?\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*->\s*"
+                         r"([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*\)?")
+
+
+def _balanced_outer(text: str) -> bool:
+    """Does the parenthesis opening `text` close at its very end?"""
+    if not text.startswith("(") or not text.endswith(")"):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and i < len(text) - 1:
+            return False
+    return True
 
 
 @lru_cache(maxsize=4096)
