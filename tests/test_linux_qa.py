@@ -1020,3 +1020,15 @@ def test_a_receiver_given_by_a_function_like_macro_has_the_type_of_its_body(lq):
     assert [(r["file"], r["line"]) for r in rows] == [(p, 36), (p, 42)], out
     code, rows, out = lq("callers qa_pmi_trigger_fn")
     assert ("qa_pmc_overflow", "queued") in {(r["function"], r["edge"]) for r in rows}, out
+
+
+def test_a_hop_takes_the_call_that_agrees_with_the_value_carried(lq):
+    """An MSR with no case of its own goes through the vendor's `default:` call (not the
+    first call of the pair, under `case MSR_EFER`) and the common code's `default:`; an MSR
+    that has its own case there never reaches `default:`."""
+    code, rows, out = lq("path qa_lh2_load_perf -> qa_lh2_pmu_set_msr")
+    assert code == 0 and rows, out
+    vendor = [h for h in rows[0]["paths"][0] if h["function"] == "qa_lh2_vendor_set_msr"]
+    assert "case MSR_EFER" not in vendor[0].get("via", ""), out
+    code, rows, out = lq("path qa_lh2_efer_trap -> qa_lh2_pmu_set_msr")
+    assert code == 1 and rows == [], out

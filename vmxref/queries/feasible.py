@@ -58,6 +58,9 @@ def chosen_sites(sc: Scope, dg: Digraph, nodes: list[str], last: str,
     usable = guards.usable(sc, bool_hops(sc, dg, nodes))  # (not ruled out by a constant)
     chosen: list[tuple[Edge, str]] = []
     after = f"case {last}" if last else ""
+    agreed = sc.memo("case_sites").get(_sites_key(dg, nodes, last))
+    if agreed is not None:  # (the calls _case_clash took where the first choice clashed)
+        return agreed
     for i, (a, b) in reversed(list(enumerate(zip(nodes, nodes[1:])))):
         allowed = {(x.blob_id, x.line, x.col) for x in usable[i]}
         e = dg.edge(a, b)
@@ -67,6 +70,10 @@ def chosen_sites(sc: Scope, dg: Digraph, nodes: list[str], last: str,
         chosen.append((e, case))
         after = case or after
     return chosen[::-1]
+
+
+def _sites_key(dg: Digraph, nodes: list[str], last: str) -> tuple:
+    return (id(dg), tuple(dg.edge(a, b) for a, b in zip(nodes, nodes[1:])), last)
 
 
 def call_site(sc: Scope, e: Edge, a: str, b: str, after: str,
@@ -272,7 +279,7 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
     if not prefixes:
         return set()
     fam, declared = families(sc, prefixes)
-    chosen = chosen_sites(sc, dg, nodes, last, prefixes)
+    chosen = list(chosen_sites(sc, dg, nodes, last, prefixes))
     edges = [(a, b, e) for (a, b), (e, _l) in zip(zip(nodes, nodes[1:]), chosen)]
     labels = [label[5:] for _e, label in chosen] + [last]
     stacked = [set(case_values(sc, e.blob_id, e.caller, e.line, prefixes)) | {lab}
@@ -283,27 +290,59 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
     # MSR indices), as KVM_ names ioctls and the attribute types of their own switches alike
     current: dict[str, tuple[frozenset[str], tuple[str, str], frozenset[str] | None]] = {}
     params = graph(sc).params
-    for i, label in enumerate(labels):
-        here = edges[i][:2] if i < len(edges) else None
+
+    def clash_at(e: Edge | None, label: str, stack: set[str]) -> tuple[str, str] | None:
+        """The edge that fixed a value this site (`e` under `label`) contradicts, or None."""
         f = fam(label) if label else ""
-        if f and "*" in stacked[i]:  # a case range: any value may pass, none is fixed...
-            if f in current and i < len(edges) and not stacked[i] & current[f][0] and (
-                    current[f][0] <= own_labels(sc, edges[i][2].blob_id, edges[i][2].caller)
-                    or in_ranges(sc, edges[i][2], current[f][0]) is False):
-                return {current[f][1]}  # ... but one with a case of its own in that switch
+        if f and "*" in stack:  # a case range: any value may pass, none is fixed...
+            if f in current and e is not None and not stack & current[f][0] and (
+                    current[f][0] <= own_labels(sc, e.blob_id, e.caller)
+                    or in_ranges(sc, e, current[f][0]) is False):
+                return current[f][1]  # ... but one with a case of its own in that switch
                 # (MSR_IA32_XSS has `case MSR_IA32_XSS:` in kvm_set_msr_common: C case values
                 # are distinct, so it never falls into the HV_X64_MSR_* range there), or
                 # one the ranges' #defined bounds leave out
+            return None
+        if f:
+            group = frozenset(v for v in stack if v and fam(v) == f)
+            return current[f][1] if f in current and not group & current[f][0] else None
+        if e is not None:  # under `default:`: no value with a case of its own gets there
+            grp, _top = governing(sc, e.blob_id, e.caller, e.line)
+            if grp and all(v == "default" for v in grp):
+                own = own_labels(sc, e.blob_id, e.caller)
+                for values, fixed, _names in current.values():
+                    if values and values <= own:
+                        return fixed
+        return None
+
+    others, swapped = None, False
+    for i, label in enumerate(labels):
+        here = edges[i][:2] if i < len(edges) else None
+        e = edges[i][2] if here is not None else None
+        hit = clash_at(e, label, stacked[i])
+        if hit is not None and e is not None:  # another call of that pair may agree (vmx_set_msr
+            # calls kvm_set_msr_common under `case MSR_EFER` and under `default:`)
+            others = bool_hops(sc, dg, nodes) if others is None else others
+            for alt in sorted(others[i][2], key=lambda x: (x.path, x.line, x.col)):
+                if alt is e:
+                    continue
+                alabel = edge_case(sc, alt, prefixes)[5:]
+                astack = set(case_values(sc, alt.blob_id, alt.caller, alt.line, prefixes)) | {alabel}
+                if clash_at(alt, alabel, astack) is None:
+                    e, label, stacked[i], hit = alt, alabel, astack, None
+                    edges[i] = (*here, alt)
+                    chosen[i] = (alt, f"case {alabel}" if alabel else "")
+                    swapped = True
+                    break
+        if hit is not None:
+            return {hit}
+        f = fam(label) if label else ""
+        if f and "*" in stacked[i]:
             current.pop(f, None)
-        elif f:
-            group = frozenset(v for v in stacked[i] if v and fam(v) == f)
-            if f in current and not group & current[f][0]:
-                return {current[f][1]}
-            if here is not None and f in declared:
-                current[f] = (group, here, None)
+        elif f and here is not None and f in declared:
+            current[f] = (frozenset(v for v in stacked[i] if v and fam(v) == f), here, None)
         if here is None:
             continue
-        e = edges[i][2]
         passed: dict[str, set[str]] = {}
         if e.kind in ARG_EDGES:  # (`ctxt->ops->get_msr(ctxt, MSR_IA32_TSC, &tsc)` too)
             for c in passed_constants(sc, e, prefixes):
@@ -317,6 +356,8 @@ def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set
                     del current[pf]
         for pf, values in passed.items():
             current[pf] = (frozenset(values), here, _carried(sc, e, values, params(e.callee)))
+    if swapped:  # (the hops shown are the calls that agree)
+        sc.memo("case_sites")[_sites_key(dg, nodes, last)] = chosen
     return set()
 
 
