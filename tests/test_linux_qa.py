@@ -1032,3 +1032,13 @@ def test_a_hop_takes_the_call_that_agrees_with_the_value_carried(lq):
     assert "case MSR_EFER" not in vendor[0].get("via", ""), out
     code, rows, out = lq("path qa_lh2_efer_trap -> qa_lh2_pmu_set_msr")
     assert code == 1 and rows == [], out
+
+
+def test_an_integer_passed_through_an_ops_table_selects_the_switch_case(lq):
+    """ops->set_cr(ctxt, 0, ..) reaches `case 0:` only: no path to the CR4 setter, and the
+    CR4 value comes from the call passing 4 only."""
+    assert lq("path qa_lh3_em_clts -> qa_lh3_set_cr4")[0] == 1
+    assert lq("path qa_lh3_em_clts -> qa_lh3_set_cr0")[0] == 0
+    r = CliRunner().invoke(cli, ["provenance", "qa_lh3_ctxt.cr4_shadow", "depth", "3",
+                                 "--index", str(lq.index)])
+    assert "qa_lh3_em_set_cr4: cr4" in r.output and "cr0 & ~8UL" not in r.output, r.output

@@ -195,7 +195,7 @@ def _switch_rules_out(sc: Scope, e: Edge, func: str, bid: int, line: int,
                       params: list[str]) -> bool:
     """Does the call `e` pass a constant that the switch governing `line` of `func` (on one
     of its parameters) sends elsewhere?"""
-    if e.kind not in ("direct", "static-call"):
+    if e.kind not in ARG_EDGES:
         return False
     group, top = governing(sc, bid, func, line)
     if not group or "*" in group:
@@ -206,11 +206,25 @@ def _switch_rules_out(sc: Scope, e: Edge, func: str, bid: int, line: int,
     args = callsite.args(sc, e)
     k = params.index(var)
     c = args[k].strip() if k < len(args) else ""
+    number = _number(c)
+    if number is not None:  # `ops->set_cr(ctxt, 0, cr0)`: `case 0:` only, in a switch of numbers
+        labels = {_number(v) for v in own_labels(sc, bid, func) if v != "default"}
+        return bool(labels) and None not in labels and \
+            number not in {_number(v) for v in group} and ("default" not in group or number in labels)
     if not c.isidentifier() or c in group:
         return False
     if "default" in group:  # (any value without a case of its own gets there)
         return c in own_labels(sc, bid, func)
     return c in own_labels(sc, bid, func) or sc.has_sym(c, ("enumerator", "macro"))
+
+
+_NUMBER = re.compile(r"(0[xX][0-9a-fA-F]+|\d+)[uUlL]*")
+
+
+def _number(text: str) -> int | None:
+    """The value of an integer literal (`0`, `0x10`, `4U`), else None."""
+    m = _NUMBER.fullmatch(text.strip())
+    return int(m.group(1), 0) if m else None
 
 
 def _bool_clash(sc: Scope, dg: Digraph, nodes: list[str],

@@ -343,7 +343,7 @@ class _Walk:
             if ctx and func in ctx:  # reached from one call: that call's argument
                 outer = {f: c for f, c in ctx.items() if f != func}
                 return self.argument(site, ctx[func], params.index(name), name, level, outer)
-            return self.param(func, params.index(name), name, level)
+            return self.param(func, params.index(name), name, level, (bid, site.line))
         is_local = self.sc.conn.execute(
             "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND kind = 'local'",
             (bid, func, name)).fetchone()
@@ -386,16 +386,25 @@ class _Walk:
                          col, caller, name, op="arg", value=args[idx], write_kind="argument")
         return [self.node(s, f"argument {idx + 1} ({name}) of {site.function}()", level, ctx)]
 
-    def param(self, func: str, idx: int, name: str, level: int) -> list[dict]:
+    def param(self, func: str, idx: int, name: str, level: int,
+              use: tuple[int, int] | None = None) -> list[dict]:
         """The argument `idx` of the calls of `func`: direct ones, and those through a
         static call or a function table it is bound to (`static_call(kvm_x86_set_hv_timer)
-        (vcpu, guest_deadline_tsc, ...)` for vmx_set_hv_timer)."""
+        (vcpu, guest_deadline_tsc, ...)` for vmx_set_hv_timer). A call passing a constant
+        that the switch around the use (blob, line) sends elsewhere is left out
+        (`set_cr(ctxt, 0, cr0)` gives no value to `case 4:`)."""
+        from vmxref.queries.feasible import _switch_rules_out
         what = f"argument {idx + 1} ({name}) of {func}()"
-        if not self._budget(("param", func, idx)):
-            return self._again(("param", func, idx), what)
+        arm = cases.governing(self.sc, use[0], func, use[1]) if use else ((), 0)
+        key = ("param", func, idx, arm)
+        if not self._budget(key):
+            return self._again(key, what)
+        params = self.g.params(func)
         calls = []
         for e in self.g.into(func):
             if e.kind not in ARG_EDGES or e.origin is not None:
+                continue
+            if arm[0] and _switch_rules_out(self.sc, e, func, use[0], use[1], params):
                 continue
             a = callsite.args(self.sc, e)
             if idx < len(a):
@@ -405,7 +414,7 @@ class _Walk:
             s = self.sc.site("provenance", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
                              name, op="arg", value=value, write_kind="argument")
             out.append(self.node(s, what, level))
-        return self._found(("param", func, idx), out)
+        return self._found(key, out)
 
     def out_param(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
         m = _CALL.match(site.extra.get("value", ""))
