@@ -561,3 +561,9 @@ def test_a_handler_called_through_a_local_copied_from_a_macro_typed_member(vbox)
     rows = vbox("callers iomFixMmioHandler")
     assert ("pgmFixPhysReadHandler", "pointer") in {(r["function"], r["edge"]) for r in rows}, rows
     assert vbox("path PGMFixPhysRead -> iomFixMmioHandler")
+
+
+def test_a_constant_forwarded_by_a_wrapper_to_the_function_storing_it_is_raised(vbox):
+    rows = vbox("raises VMFIXSTATE_SUSPENDED")
+    assert [(r["function"], r["line"]) for r in rows] == [("VMR3FixSuspend", 28)], rows
+    assert not vbox("raises VMFIXSTATE_RUNNING")  # (the state expected before: not stored)

@@ -422,8 +422,30 @@ def _bit_setter_calls(sc: Scope, const: str) -> list[tuple]:
     return _once_per_call([
         (bid, func, line, col, f"{callee}()", gend)
         for bid, func, line, col, callee, gend, param in _calls_passing(sc, const, False)
-        if sc.rows("assign", "t.func = ? AND t.op IN ('|=', '=') AND t.value = ? AND "
-                   "t.kind IN ('assign', 'compound')", (callee, param), "1", limit=1)])
+        if _stores_param(sc, callee, param, 3)])
+
+
+def _stores_param(sc: Scope, func: str, param: str, depth: int) -> bool:
+    """Does `func` OR its parameter `param` into something or store it, itself or through
+    the functions it hands it on to unchanged (`vmR3SetState(pVM, enmStateNew, ..)` passes
+    it to vmR3SetStateLocked, which stores it in pVM->enmVMState), `depth` calls deep?"""
+    memo = sc.memo("_stores_param")
+    key = (func, param, depth)
+    if key not in memo:
+        memo[key] = False  # (recursion)
+        from vmxref.queries.edges import graph
+        g = graph(sc)
+        memo[key] = bool(sc.rows(
+            "assign", "t.func = ? AND t.op IN ('|=', '=') AND t.value = ? AND "
+            "t.kind IN ('assign', 'compound')", (func, param), "1", limit=1)) or (
+            depth > 1 and any(
+                a.strip() == param and k < len(g.params(callee)) and g.params(callee)[k]
+                and _stores_param(sc, callee, g.params(callee)[k], depth - 1)
+                for _c, _p, _b, callee, args in sc.rows(
+                    "call", "t.func = ? AND t.kind = 'direct' AND t.args LIKE ?",
+                    (func, f"%{param}%"), "t.callee, t.args")
+                for k, a in enumerate(json.loads(args) if args else [])))
+    return memo[key]
 
 
 def _bit_tester_calls(sc: Scope, const: str) -> list[tuple]:
