@@ -567,3 +567,10 @@ def test_a_constant_forwarded_by_a_wrapper_to_the_function_storing_it_is_raised(
     rows = vbox("raises VMFIXSTATE_SUSPENDED")
     assert [(r["function"], r["line"]) for r in rows] == [("VMR3FixSuspend", 28)], rows
     assert not vbox("raises VMFIXSTATE_RUNNING")  # (the state expected before: not stored)
+
+
+def test_a_case_label_consumes_a_constant_and_a_call_comparing_its_parameter_does_not(vbox):
+    rows = vbox("consumes VMMFIXOP_FLUSH")
+    assert [(r["function"], r["line"], r["runs"]) for r in rows] == [
+        ("vmR3FixService", 59, ["vmR3FixDoFlush"])], rows
+    assert [r["function"] for r in vbox("raises VMMFIXOP_FLUSH")] == ["VMR3FixFlush"]

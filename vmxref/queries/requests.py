@@ -287,6 +287,7 @@ def raises(sc: Scope, const: str) -> list[Site]:
 _BIT_CLEAR = r"~\s*\(?\s*{c}\b"
 _BIT_TEST = (r"(?<![&])&(?![&=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*&(?![&=])"  # x & C
              r"|[=!]=\s*\(?\s*{c}\b|\b{c}\s*\)?\s*[=!]=")               # x == C, x != C
+_BIT_AND = r"(?<![&])&(?![&=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*&(?![&=])"  # x & C, C & x
 _BIT_OR = r"(?<![|])\|(?![|=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*\|(?![|=])"  # x | C
 
 
@@ -470,7 +471,7 @@ def _tests_param_bit(sc: Scope, func: str, param: str) -> bool:
         return False
     _c, _p, bid, start, end = rows[0]
     body = " ".join(sc.store.lines(bid)[start - 1:end])
-    test = re.compile(_BIT_TEST.format(c=re.escape(param)))
+    test = re.compile(_BIT_AND.format(c=re.escape(param)))  # (`param != OTHER` tests no bit)
     return bool(test.search(_unshifted(param)(body)) or re.search(
         rf"\b(?:test_bit|variable_test_bit|constant_test_bit)\s*\(\s*{re.escape(param)}\b", body))
 
@@ -521,7 +522,22 @@ def consumes(sc: Scope, const: str) -> list[Site]:
         rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
             rows += _bit_uses(sc, mask)[1]  # (via `& MASK`)
+        rows += _case_tests(sc, const)
     return _consume_sites(sc, const, rows + masked)
+
+
+def _case_tests(sc: Scope, const: str) -> list[tuple]:
+    """`case C:` of a switch tests C as `x == C` does: (blob, function, line, col, via,
+    the last line of its arm) rows (the arm ends before the next label of the function)."""
+    out = []
+    for _c, _p, bid, func, line in sc.rows("kase", "t.value = ?", (const,), "t.func, t.line"):
+        nxt = sc.conn.execute("SELECT min(line) FROM kase WHERE blob_id = ? AND func = ? AND "
+                              "line > ?", (bid, func, line)).fetchone()[0]
+        lines = sc.store.lines(bid)
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        col = text.find("case") + 1 if "case" in text else 1
+        out.append((bid, func, line, col, "case", (nxt - 1) if nxt else None))
+    return out
 
 
 def _consume_sites(sc: Scope, const: str, rows: list[tuple]) -> list[Site]:
