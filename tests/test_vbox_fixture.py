@@ -574,3 +574,9 @@ def test_a_case_label_consumes_a_constant_and_a_call_comparing_its_parameter_doe
     assert [(r["function"], r["line"], r["runs"]) for r in rows] == [
         ("vmR3FixService", 59, ["vmR3FixDoFlush"])], rows
     assert [r["function"] for r in vbox("raises VMMFIXOP_FLUSH")] == ["VMR3FixFlush"]
+
+
+def test_a_misspelt_struct_in_a_target_is_an_error_with_look_alikes(vbox):
+    r = CliRunner().invoke(cli, ["writes", "TMTIMERR.pfnTimer", "--index", str(vbox.index)])
+    assert r.exit_code == 2, r.output
+    assert "no symbol 'TMTIMERR'" in r.output and "TMTIMER" in r.output, r.output

@@ -29,6 +29,8 @@ def _asked(sc: Scope, tr: TypeResolver, target) -> tuple[str | None, list[str]]:
         return tr.owner(struct, parts[1]), parts[1:]  # (a base class's member: the base)
     if len(parts) > 1 and _outside_struct(sc, parts[0]):
         return parts[0], parts[1:]
+    if len(parts) > 1:
+        sc.require(parts[0])  # (`CPUMCTXX.cr0`: an error with look-alikes, not "no results")
     return None, parts
 
 
