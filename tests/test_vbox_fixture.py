@@ -580,3 +580,8 @@ def test_a_misspelt_struct_in_a_target_is_an_error_with_look_alikes(vbox):
     r = CliRunner().invoke(cli, ["writes", "TMTIMERR.pfnTimer", "--index", str(vbox.index)])
     assert r.exit_code == 2, r.output
     assert "no symbol 'TMTIMERR'" in r.output and "TMTIMER" in r.output, r.output
+
+
+def test_an_address_handed_to_a_macro_that_only_reads_through_it_is_no_write(vbox):
+    rows = vbox("writes FIXVMCBSTATESAVE.u64CR0")
+    assert [r["write_kind"] for r in rows] == ["assign"], rows

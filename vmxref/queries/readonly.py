@@ -175,8 +175,8 @@ def _inside(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
 
 def _leaves(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
     found = _pointer_param(sc, callee, pos)
-    if found is None:
-        return False  # not defined here: it may write anything
+    if found is None:  # not defined here: it may write anything (a macro: its body says)
+        return _macro_leaves(sc, callee, pos, member)
     for bid, pname in found.items():
         for chain, kind, op, value in sc.conn.execute(
                 "SELECT chain, kind, op, value FROM assign WHERE blob_id = ? AND func = ? AND "
@@ -189,6 +189,31 @@ def _leaves(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
         if _handed(pname).fullmatch(a.strip()) and not leaves_member(
                 sc, f"&{i + 1}", f"{nxt}(", member, depth - 1):
             return False  # handed on to a call that may write it
+    return True
+
+
+def _macro_leaves(sc: Scope, macro: str, pos: int, member: str) -> bool:
+    """Does every function-like definition of `macro` leave `member` of what its parameter
+    `pos` points at alone: no `(p)->...member... =` in its body, and `p` handed to no call
+    (HMSVM_SEG_REG_COPY_FROM_VMCB(pCtx, &VmcbNstGst, FS, fs) only reads the VMCB)?"""
+    from vmxref.queries.macroforms import parts
+    texts = [t for (t,) in sc.conn.execute(
+        "SELECT DISTINCT text FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE '(%'",
+        (macro,))]
+    if not texts:
+        return False
+    for text in texts:
+        params, body = parts(text)
+        if params is None or pos >= len(params) or not params[pos].isidentifier():
+            return False
+        p = re.escape(params[pos])
+        body = body.replace("\\", " ")
+        if re.search(rf"\b[A-Za-z_]\w*\s*\((?:[^()]|\([^()]*\))*\b{p}\b(?!\s*\)?\s*->)", body):
+            return False  # handed to a call (or a macro) as it is
+        for m in re.finditer(rf"(?:\(\s*{p}\s*\)|\b{p}\b)\s*->\s*([\w.>\s-]+?)\s*"
+                             rf"(?:\[[^\]]*\]\s*)?(?:[-+*/|&^]|<<|>>)?=(?!=)", body):
+            if member in re.split(r"\s*(?:->|\.)\s*", m.group(1)):
+                return False  # writes it
     return True
 
 
