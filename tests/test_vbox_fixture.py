@@ -585,3 +585,9 @@ def test_a_misspelt_struct_in_a_target_is_an_error_with_look_alikes(vbox):
 def test_an_address_handed_to_a_macro_that_only_reads_through_it_is_no_write(vbox):
     rows = vbox("writes FIXVMCBSTATESAVE.u64CR0")
     assert [r["write_kind"] for r in rows] == ["assign"], rows
+
+
+def test_callees_show_an_indirect_call_nothing_is_known_to_be_stored_for(vbox):
+    rows = vbox("callees vmR3FixReqProcessOne")
+    [r] = [r for r in rows if r["symbol"] == "pfn01"]
+    assert "unresolved" in r["via"], rows

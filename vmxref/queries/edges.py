@@ -463,10 +463,11 @@ class Graph:
         a member call of `slot` at the call's place, its receiver the load's."""
         out = []
         for cid, path, bid, caller, rchain, var, value, line, col in self.sc.rows(
-                "ref", "t.name = ? AND t.kind = 'read' AND t.func != ''", (slot,),
-                "t.func, t.chain, a.chain, a.value, c.line, c.col",
+                "ref", "t.name = ? AND t.kind = 'read' AND t.func != '' AND t.chain IS NOT NULL",
+                (slot,), "t.func, t.chain, a.chain, a.value, c.line, c.col",
                 join="JOIN assign a ON a.blob_id = t.blob_id AND a.func = t.func "
                      "AND a.line = t.line AND a.kind IN ('init', 'assign') "
+                     "AND a.chain NOT LIKE '%,%' "
                      "JOIN call c ON c.blob_id = t.blob_id AND c.func = t.func "
                      "AND c.kind = 'direct' AND c.callee = substr(a.chain, 5, length(a.chain) - 6)"):
             lvar = parse_chain(var)
@@ -726,6 +727,7 @@ class Graph:
                     chain = [*parse_chain(recv), callee]
                     cont = self.types.container(bid, func, chain)
                     twins = [t for t in self._twins(bid, func, line, chain) if t[0] != cont]
+                n = len(out)
                 for target, c in self.functions_in_slot(callee, cont):
                     out.append(Edge(cid, path, bid, line, col, func, target,
                                     "ops-table" if kind == "member" else "pointer", f"{c}.{callee}"
@@ -739,6 +741,13 @@ class Graph:
                     for target, c in self.functions_in_slot(callee, c3):
                         out.append(Edge(cid, path, bid, line, col, func, target, "ops-table",
                                         f"{c}.{callee} ({note})"))
+                if len(out) == n:  # a dispatch that is there, though nothing is known to be
+                    # stored in it (`u.pfn07(...)` in vmR3ReqProcessOne): said, not dropped
+                    out.append(Edge(cid, path, bid, line, col, func, callee,
+                                    "ops-table" if kind == "member" else "pointer",
+                                    f"{cont or '?'}.{callee}: unresolved (no function of the "
+                                    f"corpus is known to be stored there)" if kind == "member"
+                                    else f"{callee}: unresolved", is_function=False))
         return _dedup(out)
 
     def _local_targets(self, bid: int, func: str, var: str) -> list[tuple[str, str]]:

@@ -73,13 +73,14 @@ class Entries:
                     "AND r.kind = 'macro' WHERE s.name = ? AND s.kind = 'function'", (func,)):
                 if mname in decl:
                     return decl[mname]
-        if r.get("unbound_member_callbacks") and bound and not self.g.has_callers(func):
-            # stored in a member (or table) that no call of the corpus goes through: called
-            # from outside (`x86_platform.get_wallclock = kvm_get_wallclock`, a struct the
+        cand = next((b for b in bound if b[1] is not None), None) or next(
+            (b for b in bound if b[0] not in self.g._tables), None)  # (no array of them)
+        if r.get("unbound_member_callbacks") and cand and not self.g.has_callers(func):
+            # stored in a member that no call of the corpus goes through: called from
+            # outside (`x86_platform.get_wallclock = kvm_get_wallclock`, a struct the
             # corpus does not define, is named by its member alone)
-            slot, cont, _ = next((b for b in bound if b[1] is not None), bound[0])
-            if cont or slot not in self.g._tables:  # (not an element of an array of them)
-                return f"callback {cont}.{slot}" if cont else f"callback {slot}"
+            slot, cont, _ = cand
+            return f"callback {cont}.{slot}" if cont else f"callback {slot}"
         return ""
 WEAK_ENTRIES = ("exported",)  # internal APIs: sources of paths, but exploration goes on
 

@@ -198,10 +198,13 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     if types is None:
         return None
     by_kind: dict[str, set[str]] = {}
+    by_value: set[str] = set()  # members holding such a struct itself (no pointer to it)
     for chunk, ms in in_chunks(types):  # (DISTINCT without the file join: `vcpu` has 20k)
-        for name, kind in sc.conn.execute(
-                f"SELECT DISTINCT name, kind FROM sym WHERE type IN ({ms})", chunk):
+        for name, kind, typ in sc.conn.execute(
+                f"SELECT DISTINCT name, kind, type FROM sym WHERE type IN ({ms})", chunk):
             by_kind.setdefault(kind, set()).add(name)
+            if kind == "field" and "*" not in typ:
+                by_value.add(name)
     if sum(len(v) for v in by_kind.values()) > _CAP:
         return None
     # each write carries the declared type of its base variable in the writing function
@@ -230,7 +233,7 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
                 if r[10] == "whole-object" or fills(sc, r[8], r[9])]
     # a struct copied into a member of that type (`irqfd->irq_entry = *e`; _whole_struct
     # drops the members that are pointers to it)
-    out += sc.rows_in("assign", "t.field", by_kind.get("field", set()),
+    out += sc.rows_in("assign", "t.field", by_value,
                       "t.kind = 'assign' AND t.op = '=' AND t.chain LIKE '%,%'", (), cols)
     return list(dict.fromkeys(out))
 
