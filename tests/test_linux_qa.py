@@ -1042,3 +1042,10 @@ def test_an_integer_passed_through_an_ops_table_selects_the_switch_case(lq):
     r = CliRunner().invoke(cli, ["provenance", "qa_lh3_ctxt.cr4_shadow", "depth", "3",
                                  "--index", str(lq.index)])
     assert "qa_lh3_em_set_cr4: cr4" in r.output and "cr0 & ~8UL" not in r.output, r.output
+
+
+def test_path_says_when_more_paths_exist_than_it_shows(lq):
+    r = CliRunner().invoke(cli, ["path", "qa_many_entry", "->", "qa_many_target",
+                                 "--index", str(lq.index)])
+    assert r.exit_code == 0 and "more call paths exist than the 5 shown" in r.output, r.output
+    assert len({ln for ln in r.output.splitlines() if ln.startswith("arch/")}) == 5

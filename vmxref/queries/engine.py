@@ -105,6 +105,10 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
         return (f"vmxref: the {SEARCH_LIMIT} best matches are shown; add `| limit N` to the query "
                 f"for more")
     words = q.split()
+    if words and words[0] == "path" and sites and sc.memo("path_query").get("cut"):
+        src, dst = words[1], words[3] if len(words) > 3 else ""
+        return (f"vmxref: more call paths exist than the {len(sites)} shown; `calls {dst} | paths "
+                f"from {src}` gives each call site of {dst} its own")
     if len(sites) <= 2 and len(words) >= 2 and words[0] in ("writes", "reads") and "." in words[1] \
             and "|" not in q:
         hint = _unknown_receivers(sc, words[0], words[1].rsplit(".", 1)[1])

@@ -273,7 +273,9 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
         if sl is not None and paths:  # (by weight first: a cheaper path may have more calls)
             fewest = min(len(p) for p in paths)
             paths = [p for p in paths if len(p) <= fewest + sl]
-        return dg, paths[:5]
+        if len(paths) > MAX_PATHS:
+            sc.memo("path_query")["cut"] = True  # (said on stderr: engine.note)
+        return dg, _one_per_site_first(dg, paths)[:MAX_PATHS]
 
     for chains in (False, True):
         dg, found = search(chains, max_len, slack)
@@ -313,6 +315,21 @@ def _shortcut(dg: Digraph, a: list[str], b: list[str]) -> bool:
             return dg.edge(a[i], a[i + 1]).kind == "deferred" and \
                 dg.edge(b[i], b[i + 1]).kind == "deferred"
     return False
+
+
+MAX_PATHS = 5  # paths shown by `path A -> B`
+
+
+def _one_per_site_first(dg: Digraph, paths: list[list[str]]) -> list[list[str]]:
+    """Paths ending at a call of the target no earlier path ends at first (shortest first
+    within each group), so five paths show five call sites when there are."""
+    seen, first, rest = set(), [], []
+    for p in paths:
+        e = dg.edge(p[-2], p[-1]) if len(p) > 1 else None
+        key = (e.blob_id, e.line) if e is not None else None
+        (rest if key in seen else first).append(p)
+        seen.add(key)
+    return first + rest
 
 
 def _last_calls(sc: Scope, dg: Digraph, nodes: list[str]) -> list[Edge]:
