@@ -591,3 +591,13 @@ def test_callees_show_an_indirect_call_nothing_is_known_to_be_stored_for(vbox):
     rows = vbox("callees vmR3FixReqProcessOne")
     [r] = [r for r in rows if r["symbol"] == "pfn01"]
     assert "unresolved" in r["via"], rows
+
+
+def test_a_registration_struct_typedef_per_context_binds_and_calls_per_context(vbox):
+    """FIXDEVREG is FIXDEVREGR3 in ring 3 and FIXDEVREGR0 in ring 0: the ring-3 branch of
+    the table fills the ring-3 struct, and a ring-3 call through pReg reaches it only."""
+    def callers(fn):
+        return sorted(r["function"] for r in vbox(f"callers {fn}") if r["edge"] != "stored")
+    assert callers("apicR3FixConstruct") == ["pdmR3FixDevInit"]
+    assert callers("apicRZFixConstruct") == ["pdmR0FixDevInit"]
+    assert callers("apicR3FixReset") == ["pdmR3FixResetDev"]

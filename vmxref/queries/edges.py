@@ -140,7 +140,7 @@ class Graph:
                 if passed:
                     continue
             else:
-                qual = self.types.struct_path(bid, fn, chain)
+                qual = self._qual(bid, fn, chain, path, line)
                 slot = [s for s in steps if s != "[]"][-1] if steps else ""
                 if qual:
                     cont, _, slot = qual[-1].rpartition(".")
@@ -166,16 +166,16 @@ class Graph:
 
     def _functions_in_slot(self, slot: str, container: str | None) -> list[tuple[str, str]]:
         rows = self.sc.rows("assign", "t.field = ? AND t.kind != 'out-param'", (slot,),
-                            "t.chain, t.func, t.value")
+                            "t.chain, t.func, t.value, t.line")
         out = []
-        for cid, path, bid, chain_t, fn, value in rows:
+        for cid, path, bid, chain_t, fn, value, line in rows:
             v = value[1:] if value.startswith("&") else value
             v = macroforms.listed(self.sc, v)  # `IEMOP_X4(iemOp_rdtsc)`: iemOp_rdtsc
             if not v.isidentifier() or not self.names_function(bid, fn, v):
                 continue
             if container is not None:
                 chain = list(parse_chain(chain_t))
-                qual = self.types.struct_path(bid, fn, chain)
+                qual = self._qual(bid, fn, chain, path, line)
                 if qual and qual[-1].rpartition(".")[0] != container:
                     continue
                 if not qual and len(chain) == 2 and self._outside(bid, fn, chain[0]):
@@ -217,15 +217,123 @@ class Graph:
             return []
         pos = names.index(slot)
         out = []
+        from vmxref.queries import contexts
+        cx = contexts.contexts(self.sc)
         for var in self._vars_of(container):
-            for _c2, _p2, _b2, value in self.sc.rows(
+            where = self._typedef_contexts(var, container) if cx is not None else None
+            for _c2, vpath, vbid, value, vline in self.sc.rows(
                     "assign", "t.field = ? AND (t.chain = ? OR t.chain LIKE ?)",
                     (var, json.dumps([f"v:{var}", f"#{pos}"]), f'["v:{var}", "#%", "#{pos}"]'),
-                    "t.value"):
+                    "t.value, t.line"):
+                if where and not cx.at(vbid, vline, vpath) & where:
+                    continue  # (the initialiser of another context's struct: `#if IN_RING3`
+                    # fills PDMDEVREGR3, `#elif IN_RING0` PDMDEVREGR0, both named PDMDEVREG)
                 v = value.lstrip("&").strip()
                 if v.isidentifier() and self.is_function(v):
                     out.append((v, container))
         return out
+
+    def _qual(self, bid: int, fn: str, chain: list[str], path: str, line: int) -> list[str] | None:
+        """struct_path of a stored value's chain; a positional initialiser of a variable
+        whose type is a typedef declared per compilation context is read against the
+        struct of the context its line is compiled in (`const PDMDEVREG g_DeviceAPIC = {`
+        under `#if defined(IN_RING3)`: PDMDEVREGR3's members in order)."""
+        qual = self.types.struct_path(bid, fn, chain)
+        if len(chain) != 2 or not chain[0].startswith("v:") or fn:
+            return qual
+        alts = self._context_structs(chain[0][2:])
+        if not alts:
+            return qual
+        from vmxref.queries import contexts
+        here = contexts.contexts(self.sc).at(bid, line, path)
+        fits = sorted((len(where), struct) for struct, where in alts if here <= where)
+        if not fits:
+            return qual
+        struct = fits[0][1]  # (the most specific meaning the line's contexts all have)
+        name = (self.types.positional_name(struct, int(chain[1][1:]))
+                if chain[1].startswith("#") else chain[1])
+        return [f"{struct}.{name}"] if name and self.types.field_type(struct, name) else qual
+
+    def _in_context(self, struct: str | None, member: str, bid: int, line: int,
+                    path: str) -> str | None:
+        """`struct`, or the other meaning of a per-context typedef of it that the call's
+        contexts have (`pDevIns->pReg->pfnConstruct(..)` in ring-3 code: PCPDMDEVREG is
+        PDMDEVREGR3 there, though PDMDEVREGR0 elsewhere), when that one has `member`."""
+        if struct is None:
+            return None
+        alts = self._typedef_meanings(struct)
+        if not alts:
+            return struct
+        from vmxref.queries import contexts
+        here = contexts.contexts(self.sc).at(bid, line, path)
+        fits = sorted((len(where), s) for s, where in alts
+                      if here <= where and self.types.field_type(s, member))
+        return fits[0][1] if fits else struct
+
+    def _typedef_meanings(self, struct: str) -> list[tuple[str, frozenset[str]]]:
+        """(struct, contexts) of each meaning of the typedefs declared per context one of
+        whose meanings is `struct` ([] when none is); memoised."""
+        memo = self.sc.memo("_typedef_meanings")
+        if struct not in memo:
+            from vmxref.queries import contexts
+            cx = contexts.contexts(self.sc)
+            out: dict[str, set[str]] = {}
+            names = {r[3] for r in self.sc.rows("sym", "t.kind = 'typedef' AND t.type = ?",
+                                                (struct,), "t.name")} if cx is not None else set()
+            for name in names:
+                defs = self.sc.rows("sym", "t.kind = 'typedef' AND t.name = ?", (name,),
+                                    "t.type, t.line")
+                if len({d[3] for d in defs}) < 2:
+                    continue
+                for _c, dpath, dbid, typ, dline in defs:
+                    if self.types.is_struct(typ):
+                        out.setdefault(typ, set()).update(cx.at(dbid, dline, dpath))
+            memo[struct] = [(k, frozenset(v)) for k, v in out.items() if v] if len(out) > 1 else []
+        return memo[struct]
+
+    def _context_structs(self, var: str) -> list[tuple[str, frozenset[str]]]:
+        """(struct, contexts) for each meaning a per-context typedef gives the type of
+        `var` ([] when its type has one meaning); memoised."""
+        memo = self.sc.memo("_context_structs")
+        if var in memo:
+            return memo[var]
+        from vmxref.queries import contexts
+        cx = contexts.contexts(self.sc)
+        out: dict[str, set[str]] = {}
+        for t in {r[3] for r in self.sc.rows(
+                "sym", "t.name = ? AND t.kind IN ('global', 'local')", (var,), "t.type")}:
+            base = (t or "").rstrip("[]").strip()
+            defs = self.sc.rows("sym", "t.kind = 'typedef' AND t.name = ?", (base,),
+                                "t.type, t.line")
+            if cx is None or len({d[3] for d in defs}) < 2:
+                continue
+            for _c, path, bid, typ, line in defs:
+                if self.types.is_struct(typ):
+                    out.setdefault(typ, set()).update(cx.at(bid, line, path))
+        memo[var] = [(k, frozenset(v)) for k, v in out.items() if v] if len(out) > 1 else []
+        return memo[var]
+
+    def _typedef_contexts(self, var: str, container: str) -> frozenset[str] | None:
+        """The compilation contexts in which the type `var` is declared with means
+        `container` (a typedef declared per context: `#if defined(IN_RING3) typedef
+        PDMDEVREGR3 PDMDEVREG; #elif defined(IN_RING0) typedef PDMDEVREGR0 PDMDEVREG;`);
+        None when it means it everywhere."""
+        from vmxref.queries import contexts
+        cx = contexts.contexts(self.sc)
+        out: set[str] = set()
+        for (t,) in {(r[3],) for r in self.sc.rows(
+                "sym", "t.name = ? AND t.kind IN ('global', 'local')", (var,), "t.type")}:
+            base = (t or "").rstrip("[]").strip()
+            if base == container:
+                return None
+            defs = self.sc.rows("sym", "t.kind = 'typedef' AND t.name = ?", (base,),
+                                "t.type, t.line")
+            if len({d[3] for d in defs}) < 2:
+                return None  # (one meaning)
+            for _c, path, bid, typ, line in defs:
+                if typ == container:
+                    out |= cx.at(bid, line, path)
+        return frozenset(out) or None
 
     def _vars_of(self, struct: str) -> list[str]:
         """Variables (globals, locals) declared with type `struct` or one of its typedefs."""
@@ -446,8 +554,8 @@ class Graph:
                 (r[2], r[5], chains[r[7]][0][2:]) for r in rows
                 if r[6] == "member" and chains[r[7]][:1] and chains[r[7]][0].startswith("v:"))
             for cid, path, bid, line, col, caller, kind, recv in rows:
-                c2 = (self.types.container(bid, caller, [*chains[recv], slot])
-                      if kind == "member" else None)
+                c2 = (self._in_context(self.types.container(bid, caller, [*chains[recv], slot]),
+                                       slot, bid, line, path) if kind == "member" else None)
                 out.append((cid, path, bid, line, col, caller, kind, c2, ""))
                 if kind == "member":  # (the same call in another context: CTX_SUFF(pHlp))
                     for c3, note in self._twins(bid, caller, line, [*chains[recv], slot]):
@@ -725,7 +833,8 @@ class Graph:
                 cont, twins = None, []
                 if kind == "member":
                     chain = [*parse_chain(recv), callee]
-                    cont = self.types.container(bid, func, chain)
+                    cont = self._in_context(self.types.container(bid, func, chain), callee,
+                                            bid, line, path)
                     twins = [t for t in self._twins(bid, func, line, chain) if t[0] != cont]
                 n = len(out)
                 for target, c in self.functions_in_slot(callee, cont):
