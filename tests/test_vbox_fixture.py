@@ -601,3 +601,25 @@ def test_a_registration_struct_typedef_per_context_binds_and_calls_per_context(v
     assert callers("apicR3FixConstruct") == ["pdmR3FixDevInit"]
     assert callers("apicRZFixConstruct") == ["pdmR0FixDevInit"]
     assert callers("apicR3FixReset") == ["pdmR3FixResetDev"]
+
+
+def test_a_query_on_several_versions_answers_each_with_its_own_types(tmp_path):
+    """No --corpus on an index of two versions: each version answers with its own types
+    and tables. Version 2 swaps the members of the struct its table fills by position, so
+    there fixOne is stored in pfnSecond, which nothing calls."""
+    src = ("typedef struct FIXORD\n{{\n    DECLR3CALLBACKMEMBER(int, {a},(void));\n"
+           "    DECLR3CALLBACKMEMBER(int, {b},(void));\n}} FIXORD;\n"
+           "static DECLCALLBACK(int) fixOne(void) {{ return 1; }}\n"
+           "static DECLCALLBACK(int) fixTwo(void) {{ return 2; }}\n"
+           "static const FIXORD g_FixOrd = {{ fixOne, fixTwo }};\n"
+           "int fixCallFirst(void) {{ return g_FixOrd.pfnFirst(); }}\n")
+    ix = tmp_path / "ix"
+    for v, (a, b) in (("1", ("pfnFirst", "pfnSecond")), ("2", ("pfnSecond", "pfnFirst"))):
+        d = tmp_path / f"v{v}" / "src/VBox/VMM/VMMR3"
+        d.mkdir(parents=True)
+        (d / "FixOrd.cpp").write_text(src.format(a=a, b=b))
+        api.index(str(tmp_path / f"v{v}"), f"virtualbox-vmm@{v}", ix, procs=1, fulltext=False)
+    r = CliRunner().invoke(cli, ["callers", "fixOne", "--json", "--index", str(ix)])
+    rows = [json.loads(x) for x in r.output.splitlines()]
+    assert sorted((x["version"], x["function"]) for x in rows if x["edge"] != "stored") == [
+        ("1", "fixCallFirst")], r.output

@@ -23,7 +23,7 @@ import json
 
 from vmxref.model import EDGE_KINDS, Record
 from vmxref.queries.base import Scope
-from vmxref.queries import macroforms
+from vmxref.queries import ctxtypes, macroforms
 from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.twins import twin_chains
 from vmxref.queries.types import parse_chain, resolver
@@ -220,11 +220,12 @@ class Graph:
         from vmxref.queries import contexts
         cx = contexts.contexts(self.sc)
         for var in self._vars_of(container):
-            where = self._typedef_contexts(var, container) if cx is not None else None
-            for _c2, vpath, vbid, value, vline in self.sc.rows(
+            for vcid, vpath, vbid, value, vline in self.sc.rows(
                     "assign", "t.field = ? AND (t.chain = ? OR t.chain LIKE ?)",
                     (var, json.dumps([f"v:{var}", f"#{pos}"]), f'["v:{var}", "#%", "#{pos}"]'),
                     "t.value, t.line"):
+                where = ctxtypes.var_meanings(self, var, frozenset([vcid])).get(container) \
+                    if cx is not None else None
                 if where and not cx.at(vbid, vline, vpath) & where:
                     continue  # (the initialiser of another context's struct: `#if IN_RING3`
                     # fills PDMDEVREGR3, `#elif IN_RING0` PDMDEVREGR0, both named PDMDEVREG)
@@ -234,106 +235,15 @@ class Graph:
         return out
 
     def _qual(self, bid: int, fn: str, chain: list[str], path: str, line: int) -> list[str] | None:
-        """struct_path of a stored value's chain; a positional initialiser of a variable
-        whose type is a typedef declared per compilation context is read against the
-        struct of the context its line is compiled in (`const PDMDEVREG g_DeviceAPIC = {`
-        under `#if defined(IN_RING3)`: PDMDEVREGR3's members in order)."""
-        qual = self.types.struct_path(bid, fn, chain)
-        if len(chain) != 2 or not chain[0].startswith("v:") or fn:
-            return qual
-        alts = self._context_structs(chain[0][2:])
-        if not alts:
-            return qual
-        from vmxref.queries import contexts
-        here = contexts.contexts(self.sc).at(bid, line, path)
-        fits = sorted((len(where), struct) for struct, where in alts if here <= where)
-        if not fits:
-            return qual
-        struct = fits[0][1]  # (the most specific meaning the line's contexts all have)
-        name = (self.types.positional_name(struct, int(chain[1][1:]))
-                if chain[1].startswith("#") else chain[1])
-        return [f"{struct}.{name}"] if name and self.types.field_type(struct, name) else qual
+        """struct_path of a stored value's chain, read per compilation context when the
+        variable's type is a typedef declared per context (ctxtypes.initialised_member)."""
+        return ctxtypes.initialised_member(self, bid, fn, chain, path, line) or \
+            self.types.struct_path(bid, fn, chain)
 
     def _in_context(self, struct: str | None, member: str, bid: int, line: int,
                     path: str) -> str | None:
-        """`struct`, or the other meaning of a per-context typedef of it that the call's
-        contexts have (`pDevIns->pReg->pfnConstruct(..)` in ring-3 code: PCPDMDEVREG is
-        PDMDEVREGR3 there, though PDMDEVREGR0 elsewhere), when that one has `member`."""
-        if struct is None:
-            return None
-        alts = self._typedef_meanings(struct)
-        if not alts:
-            return struct
-        from vmxref.queries import contexts
-        here = contexts.contexts(self.sc).at(bid, line, path)
-        fits = sorted((len(where), s) for s, where in alts
-                      if here <= where and self.types.field_type(s, member))
-        return fits[0][1] if fits else struct
-
-    def _typedef_meanings(self, struct: str) -> list[tuple[str, frozenset[str]]]:
-        """(struct, contexts) of each meaning of the typedefs declared per context one of
-        whose meanings is `struct` ([] when none is); memoised."""
-        memo = self.sc.memo("_typedef_meanings")
-        if struct not in memo:
-            from vmxref.queries import contexts
-            cx = contexts.contexts(self.sc)
-            out: dict[str, set[str]] = {}
-            names = {r[3] for r in self.sc.rows("sym", "t.kind = 'typedef' AND t.type = ?",
-                                                (struct,), "t.name")} if cx is not None else set()
-            for name in names:
-                defs = self.sc.rows("sym", "t.kind = 'typedef' AND t.name = ?", (name,),
-                                    "t.type, t.line")
-                if len({d[3] for d in defs}) < 2:
-                    continue
-                for _c, dpath, dbid, typ, dline in defs:
-                    if self.types.is_struct(typ):
-                        out.setdefault(typ, set()).update(cx.at(dbid, dline, dpath))
-            memo[struct] = [(k, frozenset(v)) for k, v in out.items() if v] if len(out) > 1 else []
-        return memo[struct]
-
-    def _context_structs(self, var: str) -> list[tuple[str, frozenset[str]]]:
-        """(struct, contexts) for each meaning a per-context typedef gives the type of
-        `var` ([] when its type has one meaning); memoised."""
-        memo = self.sc.memo("_context_structs")
-        if var in memo:
-            return memo[var]
-        from vmxref.queries import contexts
-        cx = contexts.contexts(self.sc)
-        out: dict[str, set[str]] = {}
-        for t in {r[3] for r in self.sc.rows(
-                "sym", "t.name = ? AND t.kind IN ('global', 'local')", (var,), "t.type")}:
-            base = (t or "").rstrip("[]").strip()
-            defs = self.sc.rows("sym", "t.kind = 'typedef' AND t.name = ?", (base,),
-                                "t.type, t.line")
-            if cx is None or len({d[3] for d in defs}) < 2:
-                continue
-            for _c, path, bid, typ, line in defs:
-                if self.types.is_struct(typ):
-                    out.setdefault(typ, set()).update(cx.at(bid, line, path))
-        memo[var] = [(k, frozenset(v)) for k, v in out.items() if v] if len(out) > 1 else []
-        return memo[var]
-
-    def _typedef_contexts(self, var: str, container: str) -> frozenset[str] | None:
-        """The compilation contexts in which the type `var` is declared with means
-        `container` (a typedef declared per context: `#if defined(IN_RING3) typedef
-        PDMDEVREGR3 PDMDEVREG; #elif defined(IN_RING0) typedef PDMDEVREGR0 PDMDEVREG;`);
-        None when it means it everywhere."""
-        from vmxref.queries import contexts
-        cx = contexts.contexts(self.sc)
-        out: set[str] = set()
-        for (t,) in {(r[3],) for r in self.sc.rows(
-                "sym", "t.name = ? AND t.kind IN ('global', 'local')", (var,), "t.type")}:
-            base = (t or "").rstrip("[]").strip()
-            if base == container:
-                return None
-            defs = self.sc.rows("sym", "t.kind = 'typedef' AND t.name = ?", (base,),
-                                "t.type, t.line")
-            if len({d[3] for d in defs}) < 2:
-                return None  # (one meaning)
-            for _c, path, bid, typ, line in defs:
-                if typ == container:
-                    out |= cx.at(bid, line, path)
-        return frozenset(out) or None
+        """`struct`, or its meaning in the contexts of the call (ctxtypes.in_context)."""
+        return ctxtypes.in_context(self, struct, member, bid, line, path)
 
     def _vars_of(self, struct: str) -> list[str]:
         """Variables (globals, locals) declared with type `struct` or one of its typedefs."""

@@ -1,7 +1,7 @@
 """The query engine: runs a parsed query on a scope and applies its pipes."""
 from __future__ import annotations
 
-from vmxref.errors import VmxrefError
+from vmxref.errors import UnknownSymbol, VmxrefError
 from vmxref.model import Site
 from vmxref.queries import lang
 from vmxref.queries.base import Scope
@@ -13,7 +13,25 @@ def run(sc: Scope, text: str) -> list[Site]:
 
 
 def run_parsed(sc: Scope, q: lang.Query) -> list[Site]:
-    """Run a parsed query, then its pipes in order."""
+    """Run a parsed query, then its pipes in order. On several corpus versions (no
+    --corpus) it runs on each alone, its results one version after the other: types, tables
+    and call graphs are those of one version (5.1's PDMDEVREG is not 6.1.36's); a version
+    that lacks a name the query asks about has no results. `search` ranks across them."""
+    if len(sc.corpus_ids) > 1 and q.verb != "search":
+        out: list[Site] = []
+        missing = 0
+        for cid in sc.corpus_ids:
+            try:
+                out += _run_one(Scope(sc.store, [cid]), q)
+            except UnknownSymbol:
+                missing += 1
+        if missing == len(sc.corpus_ids):
+            return _run_one(sc, q)  # (the error, with look-alikes from every version)
+        return out
+    return _run_one(sc, q)
+
+
+def _run_one(sc: Scope, q: lang.Query) -> list[Site]:
     fn = _VERBS.get(q.verb)
     if fn is None:
         raise VmxrefError(f"the verb {q.verb!r} is not available in this build of vmxref")
