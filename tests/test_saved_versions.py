@@ -146,3 +146,15 @@ def test_unknown_symbol_error_names_the_versions_corpus_selects(two_versions, qd
     assert r.exit_code == 2, r.output
     assert "no symbol 'kvm_guest_time_updat' in fixture@2" in r.stderr, r.stderr
     assert "fixture@1" not in r.stderr, r.stderr
+
+
+def test_an_unpinned_query_is_skipped_on_a_version_without_its_names(two_versions, qdir):
+    """vmx_post_run exists in fixture@2 only: the unpinned file passes there and is skipped
+    (with the reason) on fixture@1, not an error that fails the check."""
+    (qdir / "d.toml").write_text('title = "post run"\nquery = "callees vmx_post_run"\n')
+    r = invoke(two_versions, "check", "q/d.toml")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("SKIP q/d.toml [fixture@1]") and "no symbol 'vmx_post_run'" in \
+        r.stdout, r.output
+    assert lines[-1] == "1 RAN, 1 SKIP", r.output  # (no [expect]: run, not judged)
