@@ -1049,3 +1049,12 @@ def test_path_says_when_more_paths_exist_than_it_shows(lq):
                                  "--index", str(lq.index)])
     assert r.exit_code == 0 and "more call paths exist than the 5 shown" in r.output, r.output
     assert len({ln for ln in r.output.splitlines() if ln.startswith("arch/")}) == 5
+
+
+def test_a_test_and_set_call_reads_the_old_value(lq):
+    """`__test_and_set_bit(n, &x)` and `atomic_dec_and_test(&x)` read x as they change it
+    (profile [writes] read_modify_write)."""
+    code, rows, out = lq("reads qa_pmu_status.global_status")
+    assert [(r["line"], r["ref_kind"]) for r in rows] == [(57, "read-modify-write")], out
+    code, rows, out = lq("reads qa_pmu_status.users")
+    assert [(r["line"], r["ref_kind"]) for r in rows] == [(62, "read-modify-write")], out

@@ -302,6 +302,26 @@ def stored_value(sc: Scope, op: str, value: str) -> str | None:
     return args[spec[1] - 1].strip() if len(args) >= spec[1] else None
 
 
+def modified_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -> set[tuple]:
+    """Of (blob, function, line) places where the address of `name` is passed to a call,
+    those where a call of the profile's [writes] read_modify_write table gets it there: the
+    call reads the old value as it changes it (`__test_and_set_bit(bit, &pmu->global_status)`
+    returns the old bit)."""
+    exact, globs = _glob_table(sc, "read_modify_write")
+    if not exact and not globs:
+        return set()
+    out = set()
+    for bid, func, line in set(refs):
+        for op, value in sc.conn.execute(
+                "SELECT op, value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
+                "AND field = ? AND kind = 'out-param'", (bid, func or "", line, name)):
+            callee = value.split("(", 1)[0].strip()
+            pos = exact.get(callee) or next((v for rx, v in globs if rx.fullmatch(callee)), ())
+            if op[1:].isdigit() and int(op[1:]) in pos:
+                out.add((bid, func, line))
+    return out
+
+
 def read_only_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -> set[tuple]:
     """Of (blob, function, line) places where the address of `name` (a variable or the last
     member of a chain) is passed to a call (its refs of kind 'write' from `&x` arguments),

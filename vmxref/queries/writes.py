@@ -15,7 +15,8 @@ from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks
 from vmxref.queries.macro_uses import argument_writes, at_macro_uses, macro_uses
 from vmxref.queries.readonly import (const_param, fill_sql, fills, leaves_member,
-                                     read_only_addresses, stored_value, writes_inside)
+                                     modified_addresses, read_only_addresses, stored_value,
+                                     writes_inside)
 from vmxref.queries.types import TypeResolver, parse_chain, resolver
 from vmxref.queries.pointsinto import points_into
 from vmxref.queries.wholereads import whole_reads
@@ -626,6 +627,8 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
                      sc, macro, parse_chain(chain_t))]
     passed = read_only_addresses(sc, fields[-1], [(r[2], r[5], r[3]) for r in rows
                                                   if r[7] == "write"])
+    modified = modified_addresses(sc, fields[-1], [(r[2], r[5], r[3]) for r in rows
+                                                   if r[7] == "write"])
     stores = _element_stores(sc, fields[-1])
     rmw = _read_modify_writes(sc, fields[-1])
     for cid, path, bid, line, col, func, chain_t, kind in rows:
@@ -633,6 +636,8 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
             continue  # `vcpu->arch.xen.runstate_times[i] = v` stores an element, reads none
         if kind in ("write", "read") and (bid, line, chain_t) in rmw:
             kind = "read-modify-write"  # `x += adj`, `++x`: the old value is read too
+        elif kind == "write" and (bid, func, line) in modified:
+            kind = "read-modify-write"  # `__test_and_set_bit(n, &x)` returns the old bit
         elif kind == "write":
             if (bid, func, line) not in passed:
                 continue
