@@ -549,7 +549,9 @@ def test_a_path_names_the_stacked_label_its_next_hop_agrees_with(lq):
     code, rows, out = lq("path qa_set_msr_dispatch -> qa_stimer_config")
     assert code == 0, out
     first = rows[0]["paths"][0][0]
-    assert first["via"] == "case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT", first
+    # (and how many other labels are stacked with it)
+    assert first["via"] == "case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT (+2 more)", \
+        first
 
 
 def test_bit_numbers_raised_in_a_mask_and_tested_through_a_helper(lq):
@@ -701,7 +703,8 @@ def test_a_known_value_picks_its_case_range(lq):
     assert code == 0, out
     hops = rows[0]["paths"][0]
     assert [h.get("via") for h in hops[:2]] == [
-        "case HV_X64_MSR_GUEST_OS_ID ... HV_X64_MSR_SINT15", "case HV_X64_MSR_TIME_REF_COUNT"]
+        "case HV_X64_MSR_GUEST_OS_ID ... HV_X64_MSR_SINT15 (+2 more)",
+        "case HV_X64_MSR_TIME_REF_COUNT"]
     code, rows, _ = lq("def HV_X64_MSR_TIME_REF_COUNT")
     assert [(r["file"], r["sym_kind"]) for r in rows] == [
         ("arch/x86/include/asm/hyperv-tlfs.h", "macro")]
@@ -1058,3 +1061,12 @@ def test_a_test_and_set_call_reads_the_old_value(lq):
     assert [(r["line"], r["ref_kind"]) for r in rows] == [(57, "read-modify-write")], out
     code, rows, out = lq("reads qa_pmu_status.users")
     assert [(r["line"], r["ref_kind"]) for r in rows] == [(62, "read-modify-write")], out
+
+
+def test_a_range_label_is_shown_in_full_with_the_labels_stacked_on_it(lq):
+    """`case MSR_P6_EVNTSEL0 ... MSR_P6_EVNTSEL1:` stacked under three other ranges: the hop
+    shows the range, not its first bound alone, and that more labels lead there."""
+    code, rows, out = lq("path qa_rng_entry -> qa_rng_pmu")
+    assert code == 0, out
+    vias = [h.get("via", "") for h in rows[0]["paths"][0]]
+    assert "case MSR_P6_EVNTSEL0 ... MSR_P6_EVNTSEL1 (+3 more)" in vias, out

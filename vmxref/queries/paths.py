@@ -8,6 +8,7 @@ exploring a few levels after it first reaches A: the paths it reports are the sh
 from __future__ import annotations
 
 import heapq
+import re
 import json
 
 from vmxref.errors import VmxrefError
@@ -125,10 +126,32 @@ def _hops(sc: Scope, dg: Digraph, nodes: list[str], site: Site, entries: Entries
     for a, (e, case) in zip(nodes, chosen_sites(sc, dg, nodes, last, prefixes)):
         via = e.via if e.kind != "direct" else ""
         if case:
+            case = _shown_case(sc, e, case)
             via = f"{case}; {via}" if via else case
         hops.append(Hop(a, e.path, e.line, e.kind, via, entries.kind(a) if not hops else ""))
     hops.append(Hop(site.function, site.file, site.line, entry="" if hops else entries.kind(site.function)))
     return hops
+
+
+_LABEL = re.compile(r"\bcase\s+(.+?)\s*:(?!:)")
+
+
+def _shown_case(sc: Scope, e: Edge, case: str) -> str:
+    """The case label of a hop as the source writes it: a range in full (`case
+    MSR_P6_EVNTSEL0 ... MSR_P6_EVNTSEL1`), and how many labels are stacked with it."""
+    from vmxref.queries.cases import governing
+    group, top = governing(sc, e.blob_id, e.caller, e.line)
+    named = [v for v in group if v not in ("*", "default")]
+    if len(named) < 2 and "*" not in group:
+        return case
+    lines = sc.store.lines(e.blob_id)
+    label = case
+    for n in range(min(e.line, len(lines)), max(top, 1) - 1, -1):  # (the label nearest above)
+        m = _LABEL.search(lines[n - 1])
+        if m and case[5:] in m.group(1):
+            label = f"case {m.group(1)}"
+            break
+    return f"{label} (+{len(named) - 1} more)" if len(named) > 1 else label
 
 
 def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 6) -> list[Site]:
