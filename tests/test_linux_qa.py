@@ -1070,3 +1070,12 @@ def test_a_range_label_is_shown_in_full_with_the_labels_stacked_on_it(lq):
     assert code == 0, out
     vias = [h.get("via", "") for h in rows[0]["paths"][0]]
     assert "case MSR_P6_EVNTSEL0 ... MSR_P6_EVNTSEL1 (+3 more)" in vias, out
+
+
+def test_provenance_tells_apart_same_named_locals_of_two_blocks(lq):
+    """Each case block declares its own `cpuid`: each call hands its own copy."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_vcpu_c.cpuid_nent", "depth", "4",
+                                 "--index", str(lq.index)])
+    copies = [ln for ln in r.output.splitlines() if "copy_from_user(&cpuid" in ln]
+    assert len({ln.split(":")[1] for ln in copies}) == 2, r.output
+    assert "shown above" not in r.output, r.output

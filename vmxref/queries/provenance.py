@@ -141,15 +141,19 @@ class _Walk:
         t = self.tr.local_type(bid, func, base)
         if t is None or self.tr.is_pointer(t) or (self.tr.struct_of(t) or self.tr.named_type(t)) is None:
             return None
-        key = ("object", bid, func, base, tuple(fields), _ctx_key(ctx))
+        decl = self.sc.conn.execute(  # (the declaration in force: two blocks may each
+            # declare their own `cpuid`, of different types)
+            "SELECT max(line) FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND "
+            "kind = 'local' AND line <= ?", (bid, func, base, site.line)).fetchone()[0] or 0
+        key = ("object", bid, func, base, decl, tuple(fields), _ctx_key(ctx))
         what = f"local {'.'.join([base, *fields])}"
         if not self._budget(key):
             return self._again(key, what)
         out = []  # (the writes of another variable's member of that name are left out)
         rows = [r for r in self.sc.conn.execute(
                 "SELECT line, col, op, value, kind, chain FROM assign WHERE blob_id = ? AND "
-                "func = ? AND field IN (?, ?) AND line <= ? ORDER BY line",
-                (bid, func, base, fields[-1], site.line)).fetchall()
+                "func = ? AND field IN (?, ?) AND line <= ? AND line >= ? ORDER BY line",
+                (bid, func, base, fields[-1], site.line, decl)).fetchall()
                 if list(parse_chain(r[5])) in ([f"v:{base}", *fields], [f"v:{base}"])
                 and not self._other_arm(bid, func, r[0], site.line)
                 and not (r[4] == "out-param" and const_param(self.sc, r[2], r[3]))]
