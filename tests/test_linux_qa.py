@@ -1079,3 +1079,11 @@ def test_provenance_tells_apart_same_named_locals_of_two_blocks(lq):
     copies = [ln for ln in r.output.splitlines() if "copy_from_user(&cpuid" in ln]
     assert len({ln.split(":")[1] for ln in copies}) == 2, r.output
     assert "shown above" not in r.output, r.output
+
+
+def test_provenance_follows_a_pointer_parameter_that_is_the_value(lq):
+    """`v->entries = e2` with e2 a pointer parameter: the callers' arguments, not nothing
+    (a pointer to a struct handed along, `vcpu`, is still no value)."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_vcpu_e.entries", "depth", "3",
+                                 "--index", str(lq.index)])
+    assert "qa_alloc_entries(4)" in r.output, r.output

@@ -24,6 +24,7 @@ from vmxref.queries.writes import writes
 MAX_NODES = 160
 FANOUT = 6
 _ASSIGNED = re.compile(r"\s*[A-Za-z_][\w.>\[\]-]*\s*(?<![<>!])=(?!=)\s*(.+)\Z", re.S)  # `v = 0`
+_ASSIGNED_VALUE = re.compile(r"^\s*\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*")  # a leading cast
 _CHAIN = re.compile(r"\b([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+)")
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
@@ -342,8 +343,10 @@ class _Walk:
         params = self.g.params(func)
         if name in params:
             ptype = self.tr.var_type(bid, func, name)
-            if self.tr.struct_of(ptype) is not None:
+            if self.tr.struct_of(ptype) is not None and \
+                    _ASSIGNED_VALUE.sub("", site.extra.get("value", "")).strip() != name:
                 return []  # a context handle (pVM, vcpu): it does not carry the value itself
+                # (unless it is the value: `vcpu->arch.cpuid_entries = e2`)
             if ctx and func in ctx:  # reached from one call: that call's argument
                 outer = {f: c for f, c in ctx.items() if f != func}
                 return self.argument(site, ctx[func], params.index(name), name, level, outer)
