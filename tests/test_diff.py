@@ -256,3 +256,14 @@ def test_cli_diff_shows_the_new_call_path(path_versions):
     assert added["old"] is None and added["note"] == "new call path"
     assert [[h["function"] for h in p] for p in added["new"]["paths"]] == [
         ["kvmclock_sync_fn", "vcpu_enter_guest"]]
+
+
+def test_a_changed_row_in_another_file_names_the_old_file():
+    """The same function and symbol with other text, moved to another file (PDMR0Device.cpp
+    to PDMR0DevHlp.cpp): `was FILE:LINE`, not a line of the new file."""
+    old = [_site("pdmR0DevHlp_PhysRead", "rc = PGMPhysRead(pVM, GCPhys, pvBuf, cbRead);", 217,
+                 file="old.cpp")]
+    new = [_site("pdmR0DevHlp_PhysRead", "VBOXSTRICTRC rcStrict = PGMPhysRead(pVM, GCPhys, pvBuf);",
+                 301, file="new.cpp")]
+    [e] = diff.diff_sites(old, new)
+    assert e.status == "changed" and e.note.startswith("was old.cpp:217"), e.note

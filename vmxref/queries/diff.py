@@ -111,9 +111,10 @@ def _moved(o: Site, n: Site) -> Entry:
 
 def _changed(o: Site, n: Site) -> Entry:
     ov, nv = o.extra.get("value"), n.extra.get("value")
+    was = f"line {o.line}" if o.file == n.file else f"{o.file}:{o.line}"  # (another file)
     if ov is not None and nv is not None and ov != nv:
-        return Entry(CHANGED, o, n, f"value {ov} -> {nv}; was line {o.line}")
-    return Entry(CHANGED, o, n, f"was line {o.line}: {o.text}")
+        return Entry(CHANGED, o, n, f"value {ov} -> {nv}; was {was}")
+    return Entry(CHANGED, o, n, f"was {was}: {o.text}")
 
 
 def _near_moves(olds: list[Site], news: list[Site]) -> list[Entry]:
