@@ -267,3 +267,13 @@ def test_a_changed_row_in_another_file_names_the_old_file():
                  301, file="new.cpp")]
     [e] = diff.diff_sites(old, new)
     assert e.status == "changed" and e.note.startswith("was old.cpp:217"), e.note
+
+
+def test_diff_of_two_different_corpora_warns(tmp_path):
+    fix = Path(__file__).parent / "fixtures"
+    ix = tmp_path / "ix"
+    api.index(str(fix / "linux_qa"), "linux-kvm@a", ix, procs=1, fulltext=False)
+    api.index(str(fix / "vbox"), "virtualbox-vmm@b", ix, procs=1, fulltext=False)
+    r = CliRunner().invoke(cli, ["diff", "refs memcpy", "--from", "linux-kvm@a",
+                                 "--to", "virtualbox-vmm@b", "--index", str(ix)])
+    assert "are two different corpora" in r.stderr, r.output

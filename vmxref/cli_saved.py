@@ -112,6 +112,9 @@ def diff_cmd(query, from_spec, to_spec, show_all, index_dir, as_json) -> None:
     """Compare a query's results between two versions: added / removed / moved / changed."""
     from vmxref.queries import diff
     entries = diff.diff_query(query, from_spec, to_spec, index_dir)
+    if from_spec.partition("@")[0] != to_spec.partition("@")[0]:  # (two code bases)
+        click.echo(f"vmxref: {from_spec} and {to_spec} are two different corpora: their results "
+                   f"are matched by text alone", err=True)
     shown = [e for e in entries if show_all or e.status != diff.SAME]
     for e in shown:
         click.echo(json.dumps(e.to_json(), ensure_ascii=False) if as_json else clean(e.line()))
