@@ -199,13 +199,16 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     if types is None:
         return None
     by_kind: dict[str, set[str]] = {}
-    by_value: set[str] = set()  # members holding such a struct itself (no pointer to it)
+    by_value: set[str] = set()  # members holding the asked struct itself (no pointer to it)
+    itself = (type_names(sc, {struct}, through_pointers=False) or set()) if struct else set()
     for chunk, ms in in_chunks(types):  # (DISTINCT without the file join: `vcpu` has 20k)
         for name, kind, typ in sc.conn.execute(
                 f"SELECT DISTINCT name, kind, type FROM sym WHERE type IN ({ms})", chunk):
             by_kind.setdefault(kind, set()).add(name)
-            if kind == "field" and "*" not in typ:
-                by_value.add(name)
+            if kind == "field" and ((typ or "").rstrip("[]") in itself if struct else
+                                    "*" not in (typ or "")):
+                by_value.add(name)  # (with a struct asked, a copy of an enclosing struct
+                # into a member is left out: on all of Linux every `x->arch = ...` would do)
     if sum(len(v) for v in by_kind.values()) > _CAP:
         return None
     # each write carries the declared type of its base variable in the writing function
