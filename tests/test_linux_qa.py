@@ -1087,3 +1087,11 @@ def test_provenance_follows_a_pointer_parameter_that_is_the_value(lq):
     r = CliRunner().invoke(cli, ["provenance", "qa_vcpu_e.entries", "depth", "3",
                                  "--index", str(lq.index)])
     assert "qa_alloc_entries(4)" in r.output, r.output
+
+
+def test_calls_with_a_constant_pasted_in_a_macro_body(lq):
+    """`qa_adjust_sec_exec_feature(vcpu, &ctl, invpcid, INVPCID)` expands, through a second
+    macro, to qa_cpuid_has(vcpu, X86_FEATURE_INVPCID): `calls .. arg 2 = X86_FEATURE_INVPCID`
+    finds that use and not the RDRAND one."""
+    code, rows, out = lq("calls qa_cpuid_has arg 2 = X86_FEATURE_INVPCID")
+    assert [(r["function"], r["line"]) for r in rows] == [("qa_sec_exec_control", 102)], out

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 
-from vmxref.queries.base import Scope
+from vmxref.queries.base import Scope, split_args
 
 _LIST_USE = re.compile(r"([A-Za-z_]\w*)\s*\(\s*([A-Za-z_]\w*)\s*\)")  # `IEMOP_X4(fn)`
 _PARAM = r"(?:[A-Za-z_]\w*(?:\s*\.\.\.)?|\.\.\.)"
@@ -138,3 +138,38 @@ def prefetch_aliases(sc: Scope, funcs) -> None:
     for _cid, path, bid, line, macro, name in sc.rows_in(
             "ref", "t.name", todo, "t.kind = 'define'", (), "t.line, t.func, t.name"):
         refs[name].append((path, bid, line, macro))
+
+
+def expanded_call_args(sc: Scope, chain: list[str], use_args: list[str],
+                       func: str) -> list[str] | None:
+    """The arguments `func` gets where a use of macro chain[0] (with `use_args`) expands,
+    through the macros of `chain` in turn, each calling the next: parameters replaced by
+    the arguments and `##` pasted (`vmx_adjust_sec_exec_feature(vmx, &ec, invpcid,
+    INVPCID)` -> `guest_cpuid_has(&(vmx)->vcpu, X86_FEATURE_INVPCID)`). None when a macro
+    has no function-like definition of that arity or does not call the next one."""
+    args = use_args
+    for i, macro in enumerate(chain):
+        nxt = chain[i + 1] if i + 1 < len(chain) else func
+        body = None
+        for (text,) in sc.conn.execute("SELECT DISTINCT text FROM sym WHERE name = ? AND "
+                                       "kind = 'macro' AND text LIKE '(%'", (macro,)):
+            params, b = parts(text)
+            if params is not None and len(params) == len(args):
+                body = _substituted(b, params, args)
+                break
+        if body is None:
+            return None
+        m = re.search(rf"\b{re.escape(nxt)}\s*\(", body)
+        if m is None:
+            return None
+        args = [a.strip() for a in split_args(body[m.end():])]
+    return args
+
+
+def _substituted(body: str, params: list[str], args: list[str]) -> str:
+    """A macro body with its parameters replaced by the arguments, `##` pasted and `#p`
+    left as it is."""
+    table = dict(zip(params, args))
+    out = re.sub(r"\b[A-Za-z_]\w*\b", lambda m: table.get(m.group(0), m.group(0)),
+                 body.replace("\\\n", " "))
+    return re.sub(r"\s*##\s*", "", out)

@@ -652,14 +652,29 @@ def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None
         if not e.caller:
             continue  # a file-scope registration (EXPORT_SYMBOL_GPL(func)) is no call
         if arg is not None and const is not None:
-            if e.kind == "macro":
+            a = _macro_expanded_args(sc, e, func) if e.kind == "macro" else callsite.args(sc, e)
+            if a is None:
                 continue  # (the macro's arguments are not the function's)
-            a = callsite.args(sc, e)
             if arg - 1 >= len(a) or not (_has_token(a[arg - 1], const) or a[arg - 1] == const):
                 continue
         out.append(sc.site("call", e.cid, e.path, e.blob_id, e.line, e.col, e.caller, func,
                            edge=e.kind, via=e.via))
     return sorted(out, key=Site.key)
+
+
+def _macro_expanded_args(sc: Scope, e, func: str) -> list[str] | None:
+    """The arguments `func` gets at a macro use that calls it (edges.py `M1() -> M2() calls
+    func`): the use's arguments carried through the macros' bodies."""
+    from vmxref.queries.macroforms import expanded_call_args
+    via, sep, _f = e.via.rpartition(" calls ")
+    if not sep:
+        return None
+    chain = [m.strip().removesuffix("()") for m in via.split(" -> ")]
+    row = sc.conn.execute("SELECT args FROM call WHERE blob_id = ? AND line = ? AND col = ? "
+                          "AND callee = ?", (e.blob_id, e.line, e.col, chain[0])).fetchone()
+    if row is None or not all(m.isidentifier() for m in chain):
+        return None
+    return expanded_call_args(sc, chain, json.loads(row[0]) if row[0] else [], func)
 
 
 def deferred_into(sc: Scope, func: str, line: int = 0) -> list:
