@@ -1095,3 +1095,10 @@ def test_calls_with_a_constant_pasted_in_a_macro_body(lq):
     finds that use and not the RDRAND one."""
     code, rows, out = lq("calls qa_cpuid_has arg 2 = X86_FEATURE_INVPCID")
     assert [(r["function"], r["line"]) for r in rows] == [("qa_sec_exec_control", 102)], out
+
+
+def test_provenance_roots_show_the_operator_of_an_increment_or_compound_store(lq):
+    r = CliRunner().invoke(cli, ["provenance", "qa_op_data.host_tsc", "--index", str(lq.index)])
+    assert "++data->host_tsc;  [++]" in r.output and "[= ]" not in r.output, r.output
+    r = CliRunner().invoke(cli, ["provenance", "qa_op_data.clock", "--index", str(lq.index)])
+    assert "data->clock += adj;  [+= adj]" in r.output, r.output

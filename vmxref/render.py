@@ -91,8 +91,10 @@ def render_sites(sites: list[Site], as_json: bool, echo: Callable[[str], None]) 
         tag = clean(f"{s.corpus}@{s.version}: ") if mixed else ""
         if s.kind == "provenance":
             from vmxref.queries.provenance import tree_lines
-            how = (f"set from outside: {s.extra.get('op', '')}"
-                   if s.extra.get("write_kind") == "external" else f"= {s.extra.get('value', '')}")
+            kind, op, value = (s.extra.get("write_kind"), s.extra.get("op", ""),
+                               s.extra.get("value", ""))
+            how = (f"set from outside: {op}" if kind == "external" else
+                   f"{op} {value}".strip() if kind in ("incdec", "compound") else f"= {value}")
             echo(tag + clean(site_line(s) + f"  [{how}]"))
             for line in tree_lines(s):
                 echo(clean(line))
