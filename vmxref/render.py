@@ -90,12 +90,8 @@ def render_sites(sites: list[Site], as_json: bool, echo: Callable[[str], None]) 
             continue
         tag = clean(f"{s.corpus}@{s.version}: ") if mixed else ""
         if s.kind == "provenance":
-            from vmxref.queries.provenance import tree_lines
-            kind, op, value = (s.extra.get("write_kind"), s.extra.get("op", ""),
-                               s.extra.get("value", ""))
-            how = (f"set from outside: {op}" if kind == "external" else
-                   f"{op} {value}".strip() if kind in ("incdec", "compound") else f"= {value}")
-            echo(tag + clean(site_line(s) + f"  [{how}]"))
+            from vmxref.queries.provenance import root_value, tree_lines
+            echo(tag + clean(site_line(s) + f"  [{root_value(s.extra)}]"))
             for line in tree_lines(s):
                 echo(clean(line))
             continue

@@ -29,17 +29,24 @@ def meanings(g, name: str, cids: frozenset) -> Meanings:
 
 
 def _cids(g, bid: int) -> frozenset:
-    """The asked corpus versions a blob is in."""
-    return frozenset(c for c, _p in g.sc.files_of(bid))
+    """The asked corpus versions a blob is in (memoised)."""
+    memo = g.sc.memo("_blob_cids")
+    if bid not in memo:
+        memo[bid] = frozenset(c for c, _p in g.sc.files_of(bid))
+    return memo[bid]
 
 
 def var_meanings(g, var: str, cids: frozenset) -> Meanings:
-    """The meanings of the type a variable (`g_DeviceAPIC`) is declared with."""
-    out: dict = {}
-    for t in {r[3] for r in g.sc.rows("sym", "t.name = ? AND t.kind IN ('global', 'local')",
-                                      (var,), "t.type") if r[0] in cids}:
-        out.update(meanings(g, (t or "").rstrip("[]").strip(), cids))
-    return out
+    """The meanings of the type a variable (`g_DeviceAPIC`) is declared with (memoised: the
+    positional look-up asks once per initialiser row)."""
+    memo = g.sc.memo("_var_meanings")
+    if (var, cids) not in memo:
+        out: dict = {}
+        for t in {r[3] for r in g.sc.rows("sym", "t.name = ? AND t.kind IN ('global', 'local')",
+                                          (var,), "t.type") if r[0] in cids}:
+            out.update(meanings(g, (t or "").rstrip("[]").strip(), cids))
+        memo[(var, cids)] = out
+    return memo[(var, cids)]
 
 
 def _fitting(g, alts: Meanings, here: frozenset, member: str) -> str | None:
@@ -54,7 +61,7 @@ def initialised_member(g, bid: int, fn: str, chain: list[str], path: str,
     """The qualified member a file-scope initialiser entry (`[v:g_DeviceAPIC, pfnReset]` or
     a position `#k`) fills, read against the meaning its line's contexts give the variable's
     type; None when that type has one meaning."""
-    if len(chain) != 2 or not chain[0].startswith("v:") or fn:
+    if len(chain) != 2 or not chain[0].startswith("v:") or fn or contexts.contexts(g.sc) is None:
         return None
     alts = var_meanings(g, chain[0][2:], _cids(g, bid))
     if not alts:
@@ -73,17 +80,16 @@ def in_context(g, struct: str | None, member: str, bid: int, line: int,
     """`struct`, or the other meaning of a per-context typedef of it that the call's
     contexts have (`pDevIns->pReg->pfnReset(..)` in ring-3 code: PCPDMDEVREG is PDMDEVREGR3
     there, though PDMDEVREGR0 elsewhere), when that one has `member`."""
-    if struct is None:
-        return None
+    if struct is None or contexts.contexts(g.sc) is None:
+        return struct  # (no context tables in the profile: one meaning everywhere)
     cids = _cids(g, bid)
     memo = g.sc.memo("_struct_meanings")
     if (struct, cids) not in memo:  # (every per-context typedef one of whose meanings is it)
         alts: dict = {}
-        if contexts.contexts(g.sc) is not None:
-            for name in {r[3] for r in g.sc.rows("sym", "t.kind = 'typedef' AND t.type = ?",
-                                                 (struct,), "t.name") if r[0] in cids}:
-                for s, where in meanings(g, name, cids).items():
-                    alts[s] = alts.get(s, frozenset()) | where
+        for name in {r[3] for r in g.sc.rows("sym", "t.kind = 'typedef' AND t.type = ?",
+                                             (struct,), "t.name") if r[0] in cids}:
+            for s, where in meanings(g, name, cids).items():
+                alts[s] = alts.get(s, frozenset()) | where
         memo[(struct, cids)] = alts
     if not memo[(struct, cids)]:
         return struct

@@ -24,7 +24,6 @@ from vmxref.queries.writes import writes
 MAX_NODES = 160
 FANOUT = 6
 _ASSIGNED = re.compile(r"\s*[A-Za-z_][\w.>\[\]-]*\s*(?<![<>!])=(?!=)\s*(.+)\Z", re.S)  # `v = 0`
-_ASSIGNED_VALUE = re.compile(r"^\s*\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*")  # a leading cast
 _CHAIN = re.compile(r"\b([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+)")
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
@@ -344,7 +343,7 @@ class _Walk:
         if name in params:
             ptype = self.tr.var_type(bid, func, name)
             if self.tr.struct_of(ptype) is not None and \
-                    _ASSIGNED_VALUE.sub("", site.extra.get("value", "")).strip() != name:
+                    uncast(site.extra.get("value", "")) != name:
                 return []  # a context handle (pVM, vcpu): it does not carry the value itself
                 # (unless it is the value: `vcpu->arch.cpuid_entries = e2`)
             if ctx and func in ctx:  # reached from one call: that call's argument
@@ -519,6 +518,17 @@ def _ctx_key(ctx: dict | None) -> tuple:
     """The calls a context holds (its hops depend on all of them: div_frac() reached from
     kvm_get_time_scale() called at 3041 is not the one called at 3191)."""
     return tuple(sorted((f, c[:4]) for f, c in (ctx or {}).items()))
+
+
+def root_value(d: dict) -> str:
+    """How a provenance root's value is shown beside it: `= v`, an operator (`++`, `+= adj`),
+    or where it is set from outside (`module_param`)."""
+    kind, op, value = d.get("write_kind"), d.get("op", ""), d.get("value", "")
+    if kind == "external":
+        return f"set from outside: {op}"
+    if kind in ("incdec", "compound"):
+        return f"{op} {value}".strip()
+    return f"= {value}"
 
 
 def _shown_value(n: dict) -> str:
