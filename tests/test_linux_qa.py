@@ -1102,3 +1102,20 @@ def test_provenance_roots_show_the_operator_of_an_increment_or_compound_store(lq
     assert "++data->host_tsc;  [++]" in r.output and "[= ]" not in r.output, r.output
     r = CliRunner().invoke(cli, ["provenance", "qa_op_data.clock", "--index", str(lq.index)])
     assert "data->clock += adj;  [+= adj]" in r.output, r.output
+
+
+def test_members_declared_by_array_macros(lq):
+    """DECLARE_BITMAP / DECLARE_HASHTABLE members are members: their writes through the bit
+    helpers and the initialisers are listed, and a local bitmap is a local, not a member."""
+    p = "arch/x86/kvm/qa_bitmap.c"
+    code, rows, out = lq("writes qa_bm_pmu.reprogram_pending")
+    assert code == 0, out  # (for_each_set_bit and bitmap_or's sources only read it; a cast
+    # `&` is one row, not two)
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [19, 29, 32]
+    code, rows, out = lq("writes qa_bm_pmu.in_use")
+    assert code == 0, out
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [21, 30, 33]
+    code, rows, out = lq("def qa_bm_pmu")
+    assert code == 0, out
+    code, rows, out = lq("writes qa_bm_pmu.owners")
+    assert code in (0, 1), out  # a member (no "has no member" error)

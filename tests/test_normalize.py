@@ -232,3 +232,19 @@ def test_msc_asm_blocks_do_not_cut_a_function_short():
     syms = {(s[0], s[1], s[5]) for s in facts.syms}
     assert ("FixVmxOn", "function", "") in syms and ("rc", "local", "FixVmxOn") in syms
     assert not [s for s in facts.syms if s[1] == "global"]
+
+
+def test_array_declaring_macros_become_arrays():
+    """`DECLARE_BITMAP(name, size)` in a struct is a member (profile `[macros.declare_array]`):
+    the element type over the macro name, `[size]` in place of the arguments; a use of
+    another shape stays as it is."""
+    src = (b"struct s {\n\tDECLARE_BITMAP(pending, 256);\n\tDECLARE_HASHTABLE(h, 7);\n};\n"
+           b"DECLARE_BITMAP(odd);\n")
+    out, uses = normalize.normalize(src, profile("linux-kvm"))
+    assert_same_shape(src, out)
+    assert b"\tunsigned long  pending[ 256];\n" in out
+    assert b"\tstruct hlist_head h[ 7];\n" in out
+    assert out.endswith(b"DECLARE_BITMAP(odd);\n")
+    assert ("DECLARE_BITMAP", src.index(b"DECLARE_BITMAP")) in uses
+    with pytest.raises(Exception, match="declare_array"):
+        normalize.load_profile({"declare_array": {"X": "int; evil"}})

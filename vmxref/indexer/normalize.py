@@ -20,7 +20,8 @@ from operator import sub
 __all__ = ["MacroProfile", "load_profile", "normalize", "KINDS"]
 
 # Rule kinds, in precedence order for wildcard patterns (exact names always win).
-KINDS = ("keyword", "define_function", "unwrap_args", "unwrap", "paste", "erase_call", "erase")
+KINDS = ("keyword", "define_function", "declare_array", "unwrap_args", "unwrap", "paste",
+         "erase_call", "erase")
 _KEYWORDS = frozenset({"if", "while", "switch", "else", "do", ""})
 _MAX_ARGS = 16384  # longest argument list scanned for a balanced `)`
 
@@ -114,6 +115,8 @@ def _check(kind: str, pattern: str, arg: object) -> None:
         raise ValueError(f"[macros].keyword.{pattern}: keyword longer than the macro name")
     if kind == "define_function" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ *]*", str(arg)):
         raise ValueError(f"[macros].define_function.{pattern}: {arg!r} must be a return type")
+    if kind == "declare_array" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ *]*", str(arg)):
+        raise ValueError(f"[macros].declare_array.{pattern}: {arg!r} must be an element type")
     if kind == "unwrap_args" and not re.fullmatch(r"[0-9 =]+", str(arg)):
         raise ValueError(f"[macros].unwrap_args.{pattern}: template {arg!r} must look "
                          f"like \"1 2\" or \"1 2=3\"")
@@ -348,10 +351,14 @@ def _apply(code: bytes, buf: bytearray, start: int, end: int, name: str,
     elif kind == "define_function":
         if not _define_function(code, buf, start, opn, close, commas, str(arg)):
             return end
+    elif kind == "declare_array":
+        if not _declare_array(code, buf, start, opn, close, commas, str(arg)):
+            return end
     elif not _keyword(code, buf, start, end, close, str(arg)):
         return end
     uses.append((name, start))
-    return opn + 1 if kind in ("unwrap", "unwrap_args", "keyword", "define_function") else close + 1
+    return opn + 1 if kind in ("unwrap", "unwrap_args", "keyword", "define_function",
+                               "declare_array") else close + 1
 
 
 def _unwrap(buf: bytearray, start: int, opn: int, close: int, commas: list[int]) -> None:
@@ -393,6 +400,22 @@ def _define_function(code: bytes, buf: bytearray, start: int, opn: int, close: i
     buf[commas[0]] = 0x28  # '('
     for i, c in enumerate(commas[1:]):
         buf[c] = 0x20 if i % 2 == 0 else 0x2C
+    return True
+
+
+def _declare_array(code: bytes, buf: bytearray, start: int, opn: int, close: int,
+                   commas: list[int], elem: str) -> bool:
+    """An array-declaring macro with (name, size) arguments: `DECLARE_BITMAP(pending, 256)`
+    -> `unsigned long  pending[ 256]` (the element type over the macro name, the comma
+    `[`, the closing parenthesis `]`), so a struct member declared so is a member. False for
+    another shape, which stays as it is."""
+    if len(commas) != 1 or len(elem) > opn - start:
+        return False
+    if not _IDENT.fullmatch(code[opn + 1:commas[0]].strip()):
+        return False
+    buf[start:opn + 1] = elem.encode().ljust(opn + 1 - start)
+    buf[commas[0]] = 0x5B  # '['
+    buf[close] = 0x5D  # ']'
     return True
 
 

@@ -79,6 +79,24 @@ def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
     return out
 
 
+def array_passes(sc: Scope, name: str) -> list[tuple]:
+    """An array `name` (a member declared `unsigned long x[N]` or with DECLARE_BITMAP) handed
+    bare to a call is its address handed on (`__set_bit(idx, pmu->in_use)`): an out-parameter
+    row per such argument, as `&x` would make (the read-only callees are left out when the
+    rows are classified). Found from the calls whose arguments name it."""
+    out = []
+    for cid, path, bid, callee, line, col, func, args_t in _calls_naming(sc, name) or ():
+        args = json.loads(args_t or "[]")
+        for pos, text in enumerate(args, 1):
+            if "&" in text:
+                continue  # (`&x`, cast or not, is an out-parameter row of its own)
+            chain = arg_chain(text)
+            if chain and len(chain) > 1 and chain[-1] == name:
+                out.append((cid, path, bid, line, col, func, name, json.dumps(chain), f"&{pos}",
+                            f"{callee}({', '.join(args)})", "out-param"))
+    return out
+
+
 def _argument_rows(sc: Scope, cols: str) -> dict[str, list[tuple]]:
     """Every argument-assigning row of the corpus' macros, by macro (memoised)."""
     memo = sc.memo("_argument_writes")

@@ -13,7 +13,7 @@ import json
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks
-from vmxref.queries.macro_uses import argument_writes, at_macro_uses, macro_uses
+from vmxref.queries.macro_uses import argument_writes, array_passes, at_macro_uses, macro_uses
 from vmxref.queries.readonly import (const_param, fill_sql, fills, leaves_member,
                                      modified_addresses, read_only_addresses, stored_value,
                                      writes_inside)
@@ -89,6 +89,8 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
     cols = "t.line, t.col, t.func, t.field, t.chain, t.op, t.value, t.kind"
     rows = at_macro_uses(sc, sc.rows("assign", "t.field = ?", (fields[-1],), cols))
     rows += argument_writes(sc, fields[-1], cols)
+    if _is_array(sc, tr, struct, fields):
+        rows += array_passes(sc, fields[-1])
     if struct is not None and (kinds is None or "whole-object" in kinds):
         rows += _whole_var_rows(sc, tr, struct, cols)
     seen = {(r[0], r[1], r[3], r[4]) for r in rows}
@@ -107,6 +109,18 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
         rows += [r for r in whole if (r[0], r[1], r[3], r[4]) not in seen
                  and r[3] != fields[-1]]
     return rows
+
+
+def _is_array(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str]) -> bool:
+    """Is the asked member (or variable) declared as an array (`unsigned long x[N]`,
+    DECLARE_BITMAP)? Handed bare to a call, it is its address handed on."""
+    if struct is not None:
+        owner = ([struct] + _structs_along(tr, struct, fields))[-1]
+        types = {tr.field_type(owner, fields[-1])} if owner else set()
+    else:
+        types = {r[3] for r in sc.rows("sym", "t.name = ? AND t.kind IN ('field', 'global')",
+                                       (fields[-1],), "t.type", limit=50)}
+    return bool(types) and all(t and t.endswith("]") for t in types)
 
 
 _CAP = 5000  # beyond this many names a narrowed look-up costs more than the scan
