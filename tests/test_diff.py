@@ -117,6 +117,22 @@ def test_cli_diff_grep_and_json(two_versions):
     assert obj["status"] == "moved" and obj["old"]["version"] == "1" and obj["new"]["version"] == "2"
 
 
+def test_cli_diff_of_a_saved_query_file(two_versions, tmp_path):
+    """`vmxref diff FILE.toml` compares the query the saved file holds."""
+    index, _, _ = two_versions
+    f = tmp_path / "tsc.toml"
+    f.write_text('title = "tsc_timestamp"\ncorpus = "linux-kvm"\n'
+                 'query = "writes pvclock_vcpu_time_info.tsc_timestamp"\n')
+    r = CliRunner().invoke(cli, ["diff", str(f), "--from", "linux-kvm@1", "--to", "linux-kvm@2",
+                                 "--index", str(index)])
+    assert r.exit_code == 0, r.output
+    [line] = r.stdout.splitlines()
+    assert ": kvm_reset_clock: moved (from kvm_guest_time_update" in line
+    r = CliRunner().invoke(cli, ["diff", str(tmp_path / "none.toml"), "--from", "linux-kvm@1",
+                                 "--to", "linux-kvm@2", "--index", str(index)])
+    assert r.exit_code == 2 and "none.toml" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
 def test_cli_diff_errors(two_versions):
     index, _, _ = two_versions
     r = CliRunner().invoke(cli, ["diff", "callers kvm_guest_time_updat", "--from", "linux-kvm@1",

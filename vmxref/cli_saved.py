@@ -109,8 +109,11 @@ def _print_check(o, as_json: bool, verbose: bool) -> None:
 @index_option
 @json_option
 def diff_cmd(query, from_spec, to_spec, show_all, index_dir, as_json) -> None:
-    """Compare a query's results between two versions: added / removed / moved / changed."""
-    from vmxref.queries import diff
+    """Compare a query's results between two versions: added / removed / moved / changed.
+    QUERY is a query text or a saved query file (`*.toml`), whose query is compared."""
+    from vmxref.queries import diff, saved
+    if query.strip().endswith(".toml"):  # (no query text ends so)
+        query = saved.load(Path(query.strip())).query.text
     entries = diff.diff_query(query, from_spec, to_spec, index_dir)
     if from_spec.partition("@")[0] != to_spec.partition("@")[0]:  # (two code bases)
         click.echo(f"vmxref: {from_spec} and {to_spec} are two different corpora: their results "
