@@ -162,6 +162,10 @@ _WRITER_NAME = re.compile(r"(?i:write|set|xchg|store|inc|dec|add|sub|clear|zero|
 _ASKER_NAME = re.compile(r"(?:Is|Has|Get|Query)[A-Z]|(?:^|_)(?:is|has|get)_")  # IsInterceptSet
 
 
+_BODY_WORD = re.compile(r"(?<![\w.>$#])[A-Za-z_]\w*")
+_ARROW_NEXT = re.compile(r"\s*->")
+
+
 def _macro_members(cx, name: str, own: list[str], val, body: str) -> set[int]:
     """Members a function-like macro's body writes or reads through one of its parameters
     (`#define TM_SET_STATE(pTimer, s) ASMAtomicWriteU32(..&(pTimer)->enmState, s)`): assign
@@ -180,10 +184,15 @@ def _macro_members(cx, name: str, own: list[str], val, body: str) -> set[int]:
     nl_, at = cx._nl, val.start_byte
     # a parameter, or a variable of the use site the body names (`pVM->tm.s.x = u64` in
     # TM_CFG_PERIOD, whose pVM is the using function's): chains based at a:N or u:NAME
-    own_re = "|".join(map(re.escape, params))
-    for m in re.finditer(rf"(?<![\w.>$#])(?:({own_re})|([A-Za-z_]\w*)(?=\s*->))\b", body):
-        if m.group(2) is not None and (m.group(2) in KEYWORDS or m.group(2) == name):
+    pset = frozenset(params)
+    for m in _BODY_WORD.finditer(body):  # (one pattern for every macro: no compile per macro)
+        tok = m.group()
+        if tok in pset:
+            base = f"a:{own.index(tok)}"
+        elif tok in KEYWORDS or tok == name or not _ARROW_NEXT.match(body, m.end()):
             continue
+        else:
+            base = f"u:{tok}"
         i, j = m.start(), m.end()
         k = j
         while k < len(body) and body[k] in " \t":
@@ -198,12 +207,11 @@ def _macro_members(cx, name: str, own: list[str], val, body: str) -> set[int]:
             k = sm.end()
         if steps and steps[-1] == "[]":
             continue
-        base = f"a:{own.index(m.group(1))}" if m.group(1) is not None else f"u:{m.group(2)}"
         chain = [base, *steps]
         before = body[:i].rstrip(" \t(")
         op = _ASSIGN_OP.match(body, k)
         if not steps:  # the argument itself: only assigned or stepped (`n = __quot`), its
-            if m.group(1) is None or (op is None and not before.endswith(("++", "--"))):
+            if base[0] == "u" or (op is None and not before.endswith(("++", "--"))):
                 continue  # (name known at each use)
             steps = [""]
         if op is not None and op.group(1):
