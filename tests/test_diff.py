@@ -139,6 +139,10 @@ def test_cli_diff_errors(two_versions):
                                  "--to", "linux-kvm@2", "--index", str(index)])
     assert r.exit_code == 2
     assert "did you mean kvm_guest_time_update?" in r.stderr
+    # a member neither version's struct has: the query's own error, not "no results"
+    r = CliRunner().invoke(cli, ["diff", "writes pvclock_vcpu_time_info.hw_tsc_khz", "--from",
+                                 "linux-kvm@1", "--to", "linux-kvm@2", "--index", str(index)])
+    assert r.exit_code == 2 and "has no member 'hw_tsc_khz'" in r.stderr, r.output
     r = CliRunner().invoke(cli, ["diff", "def x", "--from", "linux-kvm", "--to", "linux-kvm@2",
                                  "--index", str(index)])
     assert r.exit_code == 2 and "NAME@VERSION" in r.stderr

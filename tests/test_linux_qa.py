@@ -1119,3 +1119,23 @@ def test_members_declared_by_array_macros(lq):
     assert code == 0, out
     code, rows, out = lq("writes qa_bm_pmu.owners")
     assert code in (0, 1), out  # a member (no "has no member" error)
+
+
+def test_address_handed_to_code_that_writes_only_where_it_says(lq):
+    """`&fault` handed to functions of the corpus is no write of its own when what they do
+    with the pointer is seen: a comparison built from it (WARN_ON_ONCE(level !=
+    fault->goal_level)) is an integer, a tracepoint only reads; the writes are listed
+    where they are made."""
+    p = "arch/x86/kvm/qa_fault.c"
+    code, rows, out = lq("writes qa_fault.max_level")
+    assert code == 0, out
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [15, 36], out
+
+
+def test_provenance_of_a_member_a_call_fills(lq):
+    """A member filled through its address is shown as filled by the call (and which
+    argument), not as the call's return value."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_fault.pfn", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    assert "[filled by copy_from_user(), argument 1]" in r.output, r.output
+    assert "[= copy_from_user(" not in r.output, r.output

@@ -249,15 +249,20 @@ def diff_query(text: str, from_spec: str, to_spec: str,
     q = lang.parse(text)
     a, b = _scope(index_dir, from_spec), _scope(index_dir, to_spec)
     _require_somewhere(q, [a, b])
-    return diff_sites(_run(engine, a, q), _run(engine, b, q))
+    old, err_old = _run(engine, a, q)
+    new, err_new = _run(engine, b, q)
+    if err_old is not None and err_new is not None:
+        raise err_new  # (the query names what neither version has: its own error)
+    return diff_sites(old, new)
 
 
-def _run(engine, sc, q: lang.Query) -> list[Site]:
-    """Results in one version; none when a symbol exists only in the other version."""
+def _run(engine, sc, q: lang.Query) -> tuple[list[Site], UnknownSymbol | None]:
+    """Results in one version; none (and the error) when what the query names exists only
+    in the other version (a symbol, a struct's member)."""
     try:
-        return engine.run_parsed(sc, q)
-    except UnknownSymbol:
-        return []
+        return engine.run_parsed(sc, q), None
+    except UnknownSymbol as e:
+        return [], e
 
 
 def summary_line(entries: list[Entry], from_spec: str, to_spec: str) -> str:

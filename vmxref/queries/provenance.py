@@ -528,6 +528,10 @@ def root_value(d: dict) -> str:
         return f"set from outside: {op}"
     if kind in ("incdec", "compound"):
         return f"{op} {value}".strip()
+    if kind in ("whole-object", "out-param") and op != "=" and "(" in value:
+        # a call fills the object through its address: not the call's return value
+        at = f", argument {op[1:]}" if op.startswith("&") and op[1:].isdigit() else ""
+        return f"filled by {value.split('(', 1)[0].strip()}(){at}"
     return f"= {value}"
 
 

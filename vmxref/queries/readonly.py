@@ -83,12 +83,20 @@ def _handed(pname: str, address: bool = True) -> re.Pattern:
 _MEMBER_PATH = re.compile(r"\(?\s*(\w+)\s*->\s*(\w+(?:\s*(?:->|\.)\s*\w+)*)\s*\)?")
 
 
+# comparisons, logic and shifts make an integer, whatever pointer they read (`it.level !=
+# fault->goal_level` handed to WARN_ON_ONCE); `?:` may choose a pointer
+_SCALAR_OPS = re.compile(r"==|!=|<=|>=|&&|\|\||<<|>>|(?<![-<>])[<>](?![<>=])|^!")
+
+
 def _scalar_member(sc: Scope, defs: dict[int, str], func: str, pname: str, arg: str,
                    member: str) -> bool:
     """Is the argument the value of a member read through the pointer parameter
     (`data->host_tsc`, `p->a.b`) whose type is neither an array nor a struct (those hand on
     an address into the object, or a copy of a part of it), or the address of such a
-    member other than the asked one (`&data->host_tsc` writes no `clock`)?"""
+    member other than the asked one (`&data->host_tsc` writes no `clock`)? A comparison or
+    a logical expression is an integer too."""
+    if "?" not in arg and _SCALAR_OPS.search(arg):
+        return True
     address = arg.startswith("&")
     m = _MEMBER_PATH.fullmatch(arg[1:].strip() if address else arg)
     if m is None or m.group(1) != pname or (
