@@ -248,3 +248,21 @@ def test_array_declaring_macros_become_arrays():
     assert ("DECLARE_BITMAP", src.index(b"DECLARE_BITMAP")) in uses
     with pytest.raises(Exception, match="declare_array"):
         normalize.load_profile({"declare_array": {"X": "int; evil"}})
+
+
+def test_branches_of_a_macro_no_default_build_defines_are_dead():
+    """`assume_undefined` (VirtualBox: developers' DEBUG_<name> switches): `#ifdef
+    DEBUG_bird` is dead and its `#else` is the code, so a macro defined twice there keeps
+    the release definition; `#ifndef` and `#if defined(...)` follow; other names stay
+    undecided (both branches kept)."""
+    src = (b"#ifdef DEBUG_ramshankar\n# define CALL_RET(a, e) do { import(a); return e; } while (0)\n"
+           b"#else\n# define CALL_RET(a, e) return e\n#endif\n"
+           b"#if !defined(DEBUG_bird)\nint live1;\n#else\nint dead1;\n#endif\n"
+           b"#ifdef DEBUG\nint kept2;\n#else\nint kept3;\n#endif\n")
+    out, _ = normalize.normalize(src, profile("virtualbox-vmm"))
+    assert_same_shape(src, out)
+    assert b"import(a)" not in out and b"return e\n" in out
+    assert b"live1" in out and b"dead1" not in out
+    assert b"kept2" in out and b"kept3" in out
+    with pytest.raises(Exception, match="assume_undefined"):
+        normalize.load_profile({"prune_if0": True, "assume_undefined": "DEBUG_*"})

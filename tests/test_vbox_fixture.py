@@ -625,3 +625,14 @@ def test_a_query_on_several_versions_answers_each_with_its_own_types(tmp_path):
     rows = [json.loads(x) for x in r.output.splitlines()]
     assert sorted((x["version"], x["function"]) for x in rows if x["edge"] != "stored") == [
         ("1", "fixCallFirst")], r.output
+
+
+def test_a_macro_defined_under_a_developers_debug_switch_has_its_release_body(vbox):
+    """FIX_VMEXIT_CALL_RET is defined under `#ifdef DEBUG_ramshankar` (it would import the
+    state) and under `#else` (`return a_CallExpr`): the profile's assume_undefined makes the
+    debug branch dead, so its uses call only what they are handed."""
+    p = "src/VBox/VMM/VMMR0/HMFixSvmExit.cpp"
+    rows = vbox("callers hmR0FixSvmImportState")
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [38], rows
+    rows = vbox("callers hmR0FixSvmExitRdtsc")
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [36], rows

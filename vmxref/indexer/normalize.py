@@ -12,6 +12,7 @@ for every key). Pure Python + `re`; never imports tree_sitter.
 """
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
@@ -61,6 +62,7 @@ class MacroProfile:
     fn_wild: tuple[tuple[re.Pattern[str], int], ...] = ()
     prune_if0: bool = False
     split_conditionals: bool = False
+    undefined: re.Pattern[bytes] | None = None  # names no default build defines
     needles: tuple[bytes, ...] = ()
     finder: re.Pattern[bytes] = field(default=re.compile(b"(?!)"), compare=False, repr=False)
     _cache: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
@@ -69,6 +71,10 @@ class MacroProfile:
     def empty(self) -> bool:
         """True when the profile rewrites nothing."""
         return not self.needles and not (self.prune_if0 or self.split_conditionals)
+
+    def assumed_undefined(self, name: bytes) -> bool:
+        """Is `name` one the profile says no default build defines (`DEBUG_bird`)?"""
+        return self.undefined is not None and self.undefined.fullmatch(name) is not None
 
     def rule(self, name: str) -> tuple[str, object] | None:
         """The `(kind, arg)` rule for a macro name, or None."""
@@ -155,9 +161,17 @@ def _load(table: dict) -> MacroProfile:
             fn_wild.append((re.compile(_wild_re(pattern)), int(arg)))
         else:
             fn_exact[pattern] = int(arg)
+    undefined = table.get("assume_undefined", [])
+    if not isinstance(undefined, list) or not all(
+            isinstance(p, str) and re.fullmatch(r"[\w*?\[\]\-]+", p) for p in undefined):
+        raise ValueError("[macros].assume_undefined: a list of macro name patterns "
+                         "(`*`, `?` and `[a-z]` as in shell globs)")
     return MacroProfile(rules, tuple(wild), fn_exact, tuple(fn_wild),
                         bool(table.get("prune_if0", False)),
-                        bool(table.get("split_conditionals", False)), needles := _needles(literals),
+                        bool(table.get("split_conditionals", False)),
+                        re.compile("|".join(fnmatch.translate(p) for p in undefined).encode())
+                        if undefined else None,
+                        needles := _needles(literals),
                         re.compile(b"|".join(map(re.escape, needles))))
 
 
@@ -469,7 +483,7 @@ def _conditional_pass(src: bytes, code: bytearray, buf: bytearray,
                 _track_define(defined, m.group(1), m.group(2), not stack)
             continue
         d = (start, end, m.group(1), m.group(2).strip(),
-             _truth(m.group(1), m.group(2).strip(), defined) if prof.prune_if0 else None)
+             _truth(m.group(1), m.group(2).strip(), defined, prof) if prof.prune_if0 else None)
         if d[2] in (b"if", b"ifdef", b"ifndef"):
             stack.append([d])
         elif stack:
@@ -487,22 +501,29 @@ def _track_define(defined: set[bytes], what: bytes, name: bytes, top: bool) -> N
         defined.add(name)
 
 
-def _truth(kind: bytes, cond: bytes, defined: set[bytes]) -> bool | None:
+def _truth(kind: bytes, cond: bytes, defined: set[bytes],
+           prof: MacroProfile | None = None) -> bool | None:
     """The value of a branch condition when it is known, else None: `#if 0`, and a test of
     whether a macro is defined when the file itself #defined it unconditionally above
-    (`#define HMVMX_USE_FUNCTION_TABLE` ... `#ifndef HMVMX_USE_FUNCTION_TABLE`). A macro the
-    file does not define may come from elsewhere (the build, an include): unknown."""
+    (`#define HMVMX_USE_FUNCTION_TABLE` ... `#ifndef HMVMX_USE_FUNCTION_TABLE`) or when the
+    profile says no default build defines it (`assume_undefined`: `#ifdef DEBUG_bird`). Any
+    other macro the file does not define may come from elsewhere (the build, an include):
+    unknown."""
     if kind in (b"if", b"elif"):
         if cond in (b"0", b"(0)"):
             return False
         m = _DEFINED.match(cond)
         if m and (m.group(2) or m.group(3)) in defined:
             return not m.group(1)
+        if m and prof is not None and prof.assumed_undefined(m.group(2) or m.group(3)):
+            return bool(m.group(1))
         return None
     if kind in (b"ifdef", b"ifndef"):
         m = _NAME_ONLY.match(cond)
         if m and m.group(1) in defined:
             return kind == b"ifdef"
+        if m and prof is not None and prof.assumed_undefined(m.group(1)):
+            return kind == b"ifndef"
     return None
 
 
