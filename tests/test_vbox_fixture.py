@@ -633,6 +633,19 @@ def test_a_macro_defined_under_a_developers_debug_switch_has_its_release_body(vb
     debug branch dead, so its uses call only what they are handed."""
     p = "src/VBox/VMM/VMMR0/HMFixSvmExit.cpp"
     rows = vbox("callers hmR0FixSvmImportState")
-    assert sorted(r["line"] for r in rows if r["file"] == p) == [38], rows
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [44, 54], rows
     rows = vbox("callers hmR0FixSvmExitRdtsc")
-    assert sorted(r["line"] for r in rows if r["file"] == p) == [36], rows
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [42], rows
+
+
+def test_flags_set_and_tested_through_atomic_apis_and_their_macros(vbox):
+    """ASMAtomicUoOrU64(&x, C) raises C as `x |= C` does ([writes] or_stores), an AND with
+    ~C clears it; a macro that hands its parameter to such a call (HMCPU_CF_SET) raises what
+    its uses pass; one that masks its parameter (HMCPU_CF_IS_PENDING) tests it."""
+    p = "src/VBox/VMM/VMMR0/HMFixSvmExit.cpp"
+    rows = vbox("raises HMFIX_CHANGED_GUEST_CR0")
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [50, 52], rows
+    rows = vbox("raises HMFIX_CHANGED_GUEST_RIP")
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [50], rows
+    rows = vbox("consumes HMFIX_CHANGED_GUEST_CR0")
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [53], rows

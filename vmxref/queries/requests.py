@@ -17,7 +17,7 @@ import json
 import re
 
 from vmxref.model import Site
-from vmxref.queries import callsite
+from vmxref.queries import callsite, orapis
 from vmxref.queries.textcalls import call_args
 from vmxref.queries.flagmasks import alternatives, complement_masks, parameter_tests
 from vmxref.queries.base import Scope, marks, split_args
@@ -281,6 +281,7 @@ def raises(sc: Scope, const: str) -> list[Site]:
     rows = _const_calls(sc, const, api.setters)
     if not rows and not _const_calls(sc, const, api.testers):
         rows = _bit_uses(sc, const)[0] + _macro_bit_uses(sc, const)[0] + _bit_setter_calls(sc, const)
+        rows += _new_places(rows, orapis.or_raises(sc, const, _const_refs(sc, const), _names_flag))
     return _sites(sc, "raise", const, rows)
 
 
@@ -409,6 +410,12 @@ def _calls_passing(sc: Scope, const: str, exact: bool):
                     yield bid, func, cline, ccol, callee, gend, params[i]
 
 
+def _new_places(rows: list[tuple], more: list[tuple]) -> list[tuple]:
+    """The rows of `more` at a (blob, function, line, col) none of `rows` has."""
+    have = {r[:4] for r in rows}
+    return [r for r in more if r[:4] not in have]
+
+
 def _once_per_call(rows: list[tuple]) -> list[tuple]:
     """Rows (blob, function, line, col, ...) with one per call."""
     return list({r[:4]: r for r in reversed(rows)}.values())[::-1]
@@ -523,6 +530,8 @@ def consumes(sc: Scope, const: str) -> list[Site]:
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
             rows += _bit_uses(sc, mask)[1]  # (via `& MASK`)
         rows += _case_tests(sc, const)
+        rows += _new_places(rows + masked, orapis.param_mask_tests(
+            sc, const, _const_refs(sc, const), _names_flag))
     return _consume_sites(sc, const, rows + masked)
 
 

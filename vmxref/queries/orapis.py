@@ -1,0 +1,148 @@
+"""Flags set or tested through APIs and the macros built on them.
+
+A flag word is often changed through a call rather than an operator: IPRT's
+`ASMAtomicUoOrU64(&pVCpu->hm.s.fCtxChanged, HM_CHANGED_GUEST_CR0)`, the kernel's
+`atomic_or(FLAG, &v)`. The profile's `[writes] or_stores` names such calls (glob -> the
+1-based positions [address, value]); a call whose value argument names the flag (not under
+`~`) raises it, as `x |= C` does. A function-like macro whose body hands one of its
+parameters to such a call (5.1's `HMCPU_CF_SET(pVCpu, fFlag)`) raises what its uses pass
+there; one whose body masks a parameter (`... & (fFlags)`, `HMCPU_CF_IS_PENDING`) tests it.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from vmxref.queries.base import Scope
+from vmxref.queries.macroforms import parts
+from vmxref.queries.textcalls import call_args
+
+_CLEARED = "~"
+
+
+def _table(sc: Scope):
+    from vmxref.queries.readonly import _glob_table
+    return _glob_table(sc, "or_stores")
+
+
+def _spec(sc: Scope, callee: str) -> tuple | None:
+    exact, globs = _table(sc)
+    return exact.get(callee) or next((v for rx, v in globs if rx.fullmatch(callee)), None)
+
+
+def _bare_param(arg: str, params: list[str]) -> int | None:
+    """Index of the macro parameter the argument is, parenthesised or cast (`(fFlag)`,
+    `(uint64_t)(a_fFlags)`), else None."""
+    t = arg.strip()
+    while True:
+        m = re.fullmatch(r"\((.*)\)", t) or re.fullmatch(r"\(\s*[A-Za-z_][\w\s*]*\)\s*(.+)", t)
+        if m is None:
+            break
+        t = m.group(1).strip()
+    return params.index(t) if t in params else None
+
+
+def or_macros(sc: Scope) -> dict[str, int]:
+    """Function-like macros whose body hands parameter k (0-based) to an or_stores API as
+    the value it ORs in: macro -> k (memoised)."""
+    memo = sc.memo("or_macros")
+    if "all" in memo:
+        return memo["all"]
+    out: dict[str, int] = {}
+    exact, globs = _table(sc)
+    keys = [*exact, *(rx.pattern for rx, _v in globs)]
+    for key in keys:
+        prefix = re.split(r"[.*\\]", key, maxsplit=1)[0]  # (a glob's literal start)
+        if not prefix:
+            continue
+        for _c, _p, bid, macro, callee in sc.rows(
+                "call", "t.callee >= ? AND t.callee < ? AND t.kind = 'macro'",
+                (prefix, prefix + "\x7f"), "t.func, t.callee"):
+            spec = _spec(sc, callee)
+            if spec is None or len(spec) < 2 or macro in out:
+                continue
+            for (text,) in sc.conn.execute("SELECT text FROM sym WHERE blob_id = ? AND name = ? "
+                                           "AND kind = 'macro'", (bid, macro)):
+                params, body = parts(text)
+                args = call_args(body, callee) if params else []
+                k = _bare_param(args[spec[1] - 1], params) if len(args) >= spec[1] else None
+                if k is not None:
+                    out[macro] = k
+                    break
+    memo["all"] = out
+    return out
+
+
+def or_raises(sc: Scope, const: str, refs, names_flag) -> list[tuple]:
+    """(blob, function, line, col, via, guard_end) of the or_stores calls, and the uses of
+    or_macros, whose value argument names `const` (refs: the const's _const_refs rows;
+    names_flag: requests._names_flag)."""
+    macros = or_macros(sc)
+    out, seen = [], set()
+    for _c, _p, bid, line, func in refs:
+        for cline, ccol, callee, args, gend in sc.conn.execute(
+                "SELECT line, col, callee, args, guard_end FROM call WHERE blob_id = ? AND "
+                "func = ? AND line <= ? AND end_line >= ? AND kind = 'direct'",
+                (bid, func or "", line, line)):
+            if (bid, cline, ccol) in seen:
+                continue
+            if callee in macros:
+                pos = macros[callee]
+            else:
+                spec = _spec(sc, callee)
+                if spec is None or len(spec) < 2:
+                    continue
+                pos = spec[1] - 1
+            a = json.loads(args or "[]")
+            if pos < len(a) and names_flag(a[pos], const) and _CLEARED not in a[pos]:
+                seen.add((bid, cline, ccol))
+                out.append((bid, func, cline, ccol, f"{callee}()", gend))
+    return out
+
+
+def param_mask_macros(sc: Scope, names: list[str]) -> dict[str, int]:
+    """Of the function-like macros `names`, those whose body masks parameter k with `&`
+    (`RT_BOOL(ASMAtomicUoReadU32(&(pVCpu)->hm.s.fContextUseFlags) & (fFlags))`): -> k."""
+    out = {}
+    for name in names:
+        for (text,) in sc.conn.execute("SELECT DISTINCT text FROM sym WHERE name = ? AND "
+                                       "kind = 'macro'", (name,)):
+            params, body = parts(text)
+            for k, p in enumerate(params or []):
+                if p.isidentifier() and _masks(body, p):
+                    out[name] = k
+                    break
+    return out
+
+
+def _masks(body: str, p: str) -> bool:
+    """Does `body` AND the parameter `p` itself (`x & (p)`, `p & x`; not `&(p)->member`, an
+    address, nor `p->m & x`, a member of what it points at)?"""
+    q = re.escape(p)
+    for m in re.finditer(rf"(?<![&])&(?![&=])\s*\(?\s*{q}\b(?!\s*\)?\s*(?:->|\.))", body):
+        before = body[:m.start()].rstrip()
+        if before[-1:].isalnum() or before[-1:] in ("_", ")", "]"):
+            return True  # (a binary `&`: something on its left)
+    return bool(re.search(rf"(?<![\w.>])\(?\s*{q}\s*\)?\s*&(?![&=])", body))
+
+
+def param_mask_tests(sc: Scope, const: str, refs, names_flag) -> list[tuple]:
+    """(blob, function, line, col, via, guard_end) of the uses of function-like macros that
+    mask a parameter (param_mask_macros) passing `const` there: `HMCPU_CF_IS_PENDING(pVCpu,
+    HM_CHANGED_GUEST_CR0)` tests it."""
+    calls = []
+    for _c, _p, bid, line, func in refs:
+        calls += [(bid, func, *r) for r in sc.conn.execute(
+            "SELECT line, col, callee, args, guard_end FROM call WHERE blob_id = ? AND "
+            "func = ? AND line <= ? AND end_line >= ? AND kind = 'direct'",
+            (bid, func or "", line, line))]
+    masks = param_mask_macros(sc, sorted({c[4] for c in calls if sc.has_sym(c[4], ("macro",))}))
+    out, seen = [], set()
+    for bid, func, cline, ccol, callee, args, gend in calls:
+        k = masks.get(callee)
+        a = json.loads(args or "[]")
+        if k is None or k >= len(a) or not names_flag(a[k], const) or (bid, cline, ccol) in seen:
+            continue
+        seen.add((bid, cline, ccol))
+        out.append((bid, func, cline, ccol, f"{callee}()", gend))
+    return out
