@@ -1139,3 +1139,18 @@ def test_provenance_of_a_member_a_call_fills(lq):
     assert r.exit_code == 0, r.output
     assert "[filled by copy_from_user(), argument 1]" in r.output, r.output
     assert "[= copy_from_user(" not in r.output, r.output
+
+
+def test_function_pointers_declared_without_an_initialiser(lq):
+    """`enum r (*fn)(struct t *);` in a function is a local function pointer (not a
+    prototype): `fn = timer->function; fn(timer)` calls what the member is set to; a
+    file-scope `T (*p)(void);` is a variable whose assigned functions its calls reach."""
+    p = "arch/x86/kvm/qa_hrtimer.c"
+    code, rows, out = lq("callers qa_tick_fn")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["function"]) for r in rows] == [(p, 29, "qa_run_hrtimer")]
+    code, rows, out = lq("callers qa_read_tsc_page")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["function"]) for r in rows] == [(p, 47, "qa_counter_now")]
+    r = CliRunner().invoke(cli, ["callees", "qa_counter_now", "--index", str(lq.index)])
+    assert r.exit_code == 0 and "qa_read_tsc_page" in r.output, r.output

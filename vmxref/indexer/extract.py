@@ -609,7 +609,7 @@ def _declaration(cx: _Ctx, n) -> None:
         cx.decl_names.add(nm.start_byte)
         line, col = cx.pos(nm)
         fd = _function_declarator(inner)
-        if fd is not None and value is None and _stars(inner) == "()":
+        if fd is not None and value is None and _stars(inner) == "()" and not _fn_pointer(fd):
             cx.f.syms.append((name, "prototype", line, col, line, "", base, 0, 1 if static else 0,
                               cx.text(n, 200)))
             continue
@@ -624,6 +624,15 @@ def _declaration(cx: _Ctx, n) -> None:
                 vl, vc = cx.pos(value)  # `= { 0 }` / positional: the whole object is initialised
                 cx.f.assigns.append((vl, vc, func, name, jlist([f"v:{name}"]), "=",
                                      cx.text(value), "init"))
+
+
+def _fn_pointer(fd) -> bool:
+    """Does the function declarator declare a pointer to a function (`int (*fn)(void)`: a
+    variable), not a function (`int fn(void)`: a prototype)?"""
+    d = fd.child_by_field_name("declarator")
+    while d is not None and d.type == "parenthesized_declarator":
+        d = d.named_children[0] if d.named_children else None
+    return d is not None and d.type == "pointer_declarator"
 
 
 _COMMENT_DESIGNATOR = re.compile(r"/\*\s*\.([A-Za-z_]\w*)\s*=?\s*\*/$")

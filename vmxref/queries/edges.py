@@ -148,6 +148,9 @@ class Graph:
                         self._in_tables.add((func, slot, cont, f"{path}:{line}"))
                 else:
                     cont = None
+                    if not steps and chain[:1] and chain[0].startswith("v:") and \
+                            self._global_pointer(chain[0][2:]):
+                        slot = chain[0][2:]  # `hv_read_reference_counter = read_hv_clock_tsc`
                     if slot.startswith("#"):
                         continue
                     if len(steps) == 1 and self._outside(bid, fn, chain[0]):  # a struct the
@@ -375,6 +378,8 @@ class Graph:
             return _dedup(out)
         for slot, cont, where in self.bindings_of(func):
             through = self._calls_through(slot, cont, func, where)
+            if cont is None and slot and self._global_pointer(slot):
+                through += self._global_pointer_calls(slot, func, where)
             if not through and (func, slot, cont, where) in self._in_tables:
                 # a member of a table's elements that nothing calls through: copied out?
                 for slot2, cont2, where2 in self._copies(slot, cont, where.rpartition(":")[0]):
@@ -727,7 +732,8 @@ class Graph:
                         out.append(Edge(cid, path, bid, line, col, func, target, "pointer", via))
                     continue
                 if not self.is_function(callee):
-                    local = self._local_targets(bid, func, callee)
+                    local = self._local_targets(bid, func, callee) or \
+                        self._global_targets(bid, func, callee)
                     for target, via in local:
                         out.append(Edge(cid, path, bid, line, col, func, target, "pointer", via))
                     if local:
@@ -791,6 +797,43 @@ class Graph:
                 table = v.split("[", 1)[0].strip()
                 out += [(t, f"{table}[] via {var}") for t, _c in self.functions_in_slot(table, None)]
         return out
+
+    def _global_pointer(self, name: str) -> bool:
+        """Is `name` a file-scope function pointer variable (`u64 (*hv_read_reference_counter)
+        (void);`), and no function?"""
+        memo = self.sc.memo("_global_pointer")
+        if name not in memo:
+            types = {r[3] for r in self.sc.rows(
+                "sym", "t.name = ? AND t.kind IN ('global', 'extern')", (name,), "t.type", limit=20)}
+            memo[name] = bool(types) and all(t and t.endswith(")") for t in types) and \
+                not self.is_function(name)
+        return memo[name]
+
+    def _global_pointer_calls(self, var: str, func: str, where: str) -> list[Edge]:
+        """Calls through the global function pointer `var`, set to `func` at `where` (not in
+        a function with a local or parameter of that name)."""
+        out = []
+        for cid, path, bid, line, col, caller in self.sc.rows(
+                "call", "t.callee = ? AND t.kind = 'direct'", (var,), "t.line, t.col, t.func"):
+            if caller and self.types.local_type(bid, caller, var) is not None:
+                continue
+            out.append(Edge(cid, path, bid, line, col, caller, func, "pointer",
+                            f"{var} (set at {where})"))
+        return out
+
+    def _global_targets(self, bid: int, func: str, var: str) -> list[tuple[str, str]]:
+        """Functions a global function pointer is set to anywhere (`hv_read_reference_counter
+        = read_hv_clock_tsc`), for a call of it in `func` (which declares no such local)."""
+        if not self._global_pointer(var) or self.types.local_type(bid, func, var) is not None:
+            return []
+        out = []
+        for _c, path, _b, value, line in self.sc.rows(
+                "assign", "t.field = ? AND t.kind IN ('init', 'assign') AND t.chain = ?",
+                (var, json.dumps([f"v:{var}"])), "t.value, t.line"):
+            v = value.lstrip("&").strip()
+            if v.isidentifier() and self.is_function(v):
+                out.append((v, f"{var} (set at {path}:{line})"))
+        return list(dict.fromkeys(out))
 
     def _static_slot(self, name: str) -> tuple[str, str | None]:
         best = ""
