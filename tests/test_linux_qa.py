@@ -1154,3 +1154,15 @@ def test_function_pointers_declared_without_an_initialiser(lq):
     assert [(r["file"], r["line"], r["function"]) for r in rows] == [(p, 47, "qa_counter_now")]
     r = CliRunner().invoke(cli, ["callees", "qa_counter_now", "--index", str(lq.index)])
     assert r.exit_code == 0 and "qa_read_tsc_page" in r.output, r.output
+
+
+def test_a_flag_in_the_condition_of_a_conditional_value_is_tested_not_raised(lq):
+    """`x = (pfec & (A | B)) ? 0 : kf` tests A and B (the condition) and sets neither; `y =
+    pfec ? B : 0` sets B."""
+    p = "arch/x86/kvm/qa_fault.c"
+    code, rows, out = lq("raises QA_PF_RSVD")
+    assert code == 1, out
+    code, rows, out = lq("raises QA_PF_FETCH")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 56)], out
+    code, rows, out = lq("consumes QA_PF_RSVD")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 55)], out

@@ -361,7 +361,7 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
                 continue
             seen.add((bid, ops[0][0]))
             line = ops[0][0]
-        hit = [(col, op, _outside_calls(unshift(v or ""))) for _l, col, op, v in ops]
+        hit = [(col, op, _chosen(_outside_calls(unshift(v or "")))) for _l, col, op, v in ops]
         hit = [(col, op, v) for col, op, v in hit if _has_token(v, const)]
         if any(op in ("|=", "^=") or (op == "=" and (v.strip() == const or bit_or.search(v)))
                for _c, op, v in hit if not clear.search(v)):
@@ -375,6 +375,27 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
             if m and not _COMPILE_TIME.search(text):
                 tests.append((bid, func, line, m.start() + 1, f"& {const}", None))
     return sets, tests
+
+
+def _chosen(value: str) -> str:
+    """The branches of a conditional value (`(pfec & (A | B)) ? 0 : kf` sets 0 or kf: its
+    condition tests A, it sets nothing of it); other values as they are."""
+    depth = 0
+    for i, ch in enumerate(value):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "?" and depth == 0:
+            rest, depth, cut = value[i + 1:], 0, None
+            for j, c in enumerate(rest):
+                depth += (c in "([") - (c in ")]")
+                if c == ":" and depth == 0:
+                    cut = j
+                    break
+            # (either branch may be the value: `C : 0` sets C as `C | 0` would)
+            return rest if cut is None else f"({rest[:cut]}) | ({rest[cut + 1:]})"
+    return value
 
 
 _CALL_ARGS = re.compile(r"(\w)\s*\([^()]*\)")
