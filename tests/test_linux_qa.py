@@ -1166,3 +1166,26 @@ def test_a_flag_in_the_condition_of_a_conditional_value_is_tested_not_raised(lq)
     assert [(r["file"], r["line"]) for r in rows] == [(p, 56)], out
     code, rows, out = lq("consumes QA_PF_RSVD")
     assert [(r["file"], r["line"]) for r in rows] == [(p, 55)], out
+
+
+def test_functions_of_a_template_header_have_their_pasted_names(lq):
+    """`static int FNAME(page_fault)(...)` in a header included once per `#define FNAME(n)
+    qa_paging##64_##n`: def finds `qa_paging64_page_fault`, its callers are the calls through
+    the member it is bound to, its callees those of the template, and a path goes through
+    it to the template's FNAME(fetch)."""
+    h = "arch/x86/kvm/mmu/qa_paging_tmpl.h"
+    code, rows, out = lq("def qa_paging64_page_fault")
+    assert code == 0 and [(r["file"], r["line"]) for r in rows] == [(h, 21)], out
+    code, rows, out = lq("def qa_ept_fetch")
+    assert code == 0 and [(r["file"], r["line"]) for r in rows] == [(h, 16)], out
+    code, rows, out = lq("callers qa_paging64_page_fault")
+    assert code == 0, out
+    assert [(r["line"], r["function"]) for r in rows] == [(42, "qa_mmu_do_page_fault")], out
+    code, rows, out = lq("callees qa_ept_page_fault")
+    assert code == 0 and [r["symbol"] for r in rows] == ["fetch"], out
+    code, rows, out = lq("path qa_mmu_do_page_fault -> qa_mmu_set_spte")
+    assert code == 0, out
+    hops = [[h["function"] for h in p] for r in rows for p in r["paths"]]
+    assert ["qa_mmu_do_page_fault", "page_fault", "fetch"] in [p[:3] for p in hops], out
+    code, rows, out = lq("path qa_paging64_page_fault -> qa_mmu_set_spte")
+    assert code == 0, out

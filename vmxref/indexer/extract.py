@@ -121,6 +121,8 @@ class _Ctx:
         self.macro_args: set[int] = set()
         self.init_macros: dict[str, list[tuple[list[str], int]]] = {}  # see macros._initializer_macro
         self.paste_macros: dict[str, list[list[tuple[int, str]]]] = {}  # see macros._pasting_macro
+        self.name_templates: dict[str, list[tuple[str, str]]] = {}  # see macros._name_template
+        self.fn_sym_at: dict[int, int] = {}  # function name offset -> index in f.syms
         self.tracepoints: set[str] = set()  # trace events given symbols (traceevents._event_sym)
         self.cond_starts: list[int] = []  # `if` conditions (see _guard_end)
         self.sizeof_spans: tuple[list[int], list[int]] = ([], [])  # sizeof/alignof/offsetof
@@ -233,6 +235,8 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
             cx.f.refs.append((name, "macro", line, off - nl[line - 1], cx.func_at(off), None))
         if cx.paste_macros:
             macros.generated(cx, cx._srcs, macro_uses)
+        if cx.name_templates:
+            macros.instances(cx, macro_uses)
     cx.f.syms = [s for s in cx.f.syms if s[0] not in TYPE_NAMES or s[1] not in _OBJECT_KINDS]
     _receiver_types(cx.f)
     return cx.f
@@ -412,6 +416,7 @@ def _functions(cx: _Ctx, nodes) -> None:
                      for c in n.children)
         rtype = _base_type(cx, n.child_by_field_name("type")) + _stars(decl)[:-2]
         line, col = cx.pos(nm)
+        cx.fn_sym_at[nm.start_byte] = len(cx.f.syms)
         cx.f.syms.append((name, "function", line, col, cx.eline(n), scope, rtype, 0,
                           1 if static else 0, cx.text(fd, 200)))
         cx.fstarts.append(n.start_byte)

@@ -43,6 +43,7 @@ def definition(cx, nm, kind: str) -> None:
     if params is not None:
         _initializer_macro(cx, name, own, val)
         _pasting_macro(cx, name, own, val)
+        _name_template(cx, name, own, body)
 
 
 _BODY_IDENT = re.compile(r"(?<![\w$#])[A-Za-z_]\w*(?![\w$])(?!\s*##)")
@@ -85,6 +86,45 @@ def _pasting_macro(cx, name: str, own: list[str], val) -> None:
             templates.append([(own.index(t), "") if t in own else (-1, t) for t in parts])
     if templates:
         cx.paste_macros[name] = templates
+
+
+# flags of function syms: 4 = a name the function also has (an instance of a template
+# function, `paging64_page_fault` for `FNAME(page_fault)`), 8 = a function with instances
+INSTANCE, HAS_INSTANCES = 4, 8
+
+
+def _name_template(cx, name: str, own: list[str], body: str) -> None:
+    """A macro that pastes its one parameter into a name, `#define FNAME(name)
+    paging##64_##name` (a header included once per definition, mmu/paging_tmpl.h): its
+    (prefix, suffix), for the functions declared with it (see instances)."""
+    if len(own) != 1 or "##" not in body:
+        return
+    parts = [t.strip() for t in body.strip().split("##")]
+    if own[0] not in parts or parts.count(own[0]) != 1 or not all(
+            re.fullmatch(r"\w+", t) for t in parts):
+        return
+    i = parts.index(own[0])
+    cx.name_templates.setdefault(name, []).append(("".join(parts[:i]), "".join(parts[i + 1:])))
+
+
+def instances(cx, macro_uses) -> None:
+    """The names a template function really has: `static int FNAME(page_fault)(...)` (the
+    profile's paste rule leaves the stem `page_fault`) is also `paging64_page_fault`,
+    `paging32_page_fault` and `ept_page_fault`, one per definition of FNAME in the file.
+    Each is a function sym at the same place flagged INSTANCE; the stem gets HAS_INSTANCES."""
+    syms = cx.f.syms
+    for mname, off in macro_uses:
+        templates, i = cx.name_templates.get(mname), cx.fn_sym_at.get(off)
+        if not templates or i is None:
+            continue
+        stem = syms[i]
+        names = [f"{pre}{stem[0]}{suf}" for pre, suf in dict.fromkeys(templates)]
+        names = [n for n in names if n != stem[0] and n.isidentifier()]
+        if not names:
+            continue
+        syms[i] = (*stem[:8], (stem[8] or 0) | HAS_INSTANCES, stem[9])
+        for n in names:
+            syms.append((n, "function", *stem[2:8], (stem[8] or 0) | INSTANCE, stem[9]))
 
 
 def generated(cx, src: str, macro_uses) -> None:

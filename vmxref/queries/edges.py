@@ -389,6 +389,11 @@ class Graph:
                 dangling.append((slot, cont, where))
             out += through
         self._dangling[func] = dangling
+        for inst in self.instances(func):  # `paging64_page_fault` bound to kvm_mmu.page_fault
+            # calls the template function FNAME(page_fault)
+            out += [Edge(e.cid, e.path, e.blob_id, e.line, e.col, e.caller, func, e.kind,
+                         f"{e.via}; as {inst}" if e.via else f"as {inst}", e.is_function,
+                         e.origin, e.bound) for e in self.into(inst)]
         passed = self._passed_as_value(func)
         from vmxref.queries.workqueue import queued_into
         registrations = [e for e in passed if e.kind == "registered"]
@@ -718,6 +723,9 @@ class Graph:
         return self._out[func]
 
     def _compute_out(self, func: str) -> list[Edge]:
+        stem = self.template_of(func)
+        if stem is not None:  # `paging64_page_fault`: what FNAME(page_fault) calls
+            return self.out_of(stem)
         sc, out = self.sc, []
         rows = sc.rows("call", "t.func = ?", (func,),
                        "t.line, t.col, t.callee, t.kind, t.recv, t.args")
@@ -797,6 +805,38 @@ class Graph:
                 table = v.split("[", 1)[0].strip()
                 out += [(t, f"{table}[] via {var}") for t, _c in self.functions_in_slot(table, None)]
         return out
+
+    def instances(self, func: str) -> list[str]:
+        """The other names a template function has (`paging64_page_fault`, `ept_page_fault`
+        for FNAME(page_fault) in mmu/paging_tmpl.h; the extractor's INSTANCE syms)."""
+        memo = self.sc.memo("_instances")
+        if func not in memo:
+            out = []
+            for _c, _p, bid, line, col, scope in self.sc.rows(
+                    "sym", "t.name = ? AND t.kind = 'function' AND t.flags & 8", (func,),
+                    "t.line, t.col, t.scope"):
+                out += [n for (n,) in self.sc.conn.execute(
+                    "SELECT name FROM sym WHERE blob_id = ? AND scope = ? AND line = ? AND "
+                    "col = ? AND kind = 'function' AND flags & 4", (bid, scope or "", line, col))]
+            memo[func] = list(dict.fromkeys(out))
+        return memo[func]
+
+    def template_of(self, func: str) -> str | None:
+        """For an instance name of a template function, the function's own (stem) name."""
+        memo = self.sc.memo("_template_of")
+        if func not in memo:
+            memo[func] = None
+            for _c, _p, bid, line, col, scope in self.sc.rows(
+                    "sym", "t.name = ? AND t.kind = 'function' AND t.flags & 4", (func,),
+                    "t.line, t.col, t.scope"):
+                r = self.sc.conn.execute(
+                    "SELECT name FROM sym WHERE blob_id = ? AND scope = ? AND line = ? AND "
+                    "col = ? AND kind = 'function' AND flags & 8", (bid, scope or "", line, col)
+                ).fetchone()
+                if r:
+                    memo[func] = r[0]
+                    break
+        return memo[func]
 
     def _global_pointer(self, name: str) -> bool:
         """Is `name` a file-scope function pointer variable (`u64 (*hv_read_reference_counter)

@@ -279,6 +279,9 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     `slack`, only paths at most `slack` calls longer than the shortest one are looked for."""
     sc.require(src)
     sc.require(dst)
+    from vmxref.queries.edges import graph
+    src = graph(sc).template_of(src) or src  # (`paging64_page_fault`: its calls are those
+    # of the template function FNAME(page_fault), named `page_fault` in the graph)
     if src == dst:
         raise VmxrefError(f"path {src} -> {dst}: the two ends are the same function; "
                           f"`callers {src}` shows whether anything calls it back")

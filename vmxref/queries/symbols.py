@@ -36,7 +36,7 @@ def definitions(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> l
             extra["container"] = scope
         if typ:
             extra["type"] = typ
-        if flags:
+        if (flags or 0) & 1:
             extra["static"] = True
         out.append(sc.site("def", cid, path, bid, line, col, func, name, **extra))
     if not kinds:
