@@ -1189,3 +1189,13 @@ def test_functions_of_a_template_header_have_their_pasted_names(lq):
     assert ["qa_mmu_do_page_fault", "page_fault", "fetch"] in [p[:3] for p in hops], out
     code, rows, out = lq("path qa_paging64_page_fault -> qa_mmu_set_spte")
     assert code == 0, out
+
+
+def test_callers_say_which_heavily_used_macros_they_leave_out(lq, monkeypatch):
+    """The uses of a macro used more than MAX_MACRO_USES times are not callers one by one
+    (an assertion in every function); `callers` says so and names the macro to ask."""
+    from vmxref.queries import edges
+    monkeypatch.setattr(edges, "MAX_MACRO_USES", 1)
+    r = CliRunner().invoke(cli, ["callers", "fix_vm_bugged", "--index", str(lq.index)])
+    assert "the uses of FIX_BUG_ON" in r.stderr and "`vmxref callers FIX_BUG_ON`" in r.stderr, \
+        r.output

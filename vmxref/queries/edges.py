@@ -368,7 +368,10 @@ class Graph:
                                 f"{alias} is #defined as {func} at {where}"))
         for macro in sorted({r[5] for r in rows if r[6] == "macro"}):
             if self._macro_use_count(macro) > MAX_MACRO_USES:
-                continue  # (RTAssertShouldPanic in every Assert: no caller worth a row each)
+                # (RTAssertShouldPanic in every Assert: no caller worth a row each; said
+                # beside `callers` answers, see engine.note)
+                self.sc.memo("macro_cut").setdefault(func, []).append(macro)
+                continue
             for cid, path, bid, line, col, caller, via in self._macro_users(macro, 3):
                 out.append(Edge(cid, path, bid, line, col, caller, func, "macro",
                                 f"{via} calls {func}"))

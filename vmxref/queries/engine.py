@@ -139,6 +139,12 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
             many = "1000 or more times" if n >= 1000 else "once" if n == 1 else f"{n} times"
             return (f"vmxref: {name} is not defined in the indexed files of {sc.label()} (it is "
                     f"used {many}: `vmxref refs {name}`)")
+    if len(words) >= 2 and words[0] == "callers" and (cut := sc.memo("macro_cut").get(words[1])):
+        from vmxref.queries.edges import MAX_MACRO_USES
+        ms = ", ".join(cut[:3]) + (" ..." if len(cut) > 3 else "")
+        return (f"vmxref: the uses of {ms} (a macro used more than {MAX_MACRO_USES} times "
+                f"whose body calls {words[1]}) are not listed one by one: `vmxref callers "
+                f"{cut[0]}` lists them")
     if not sites and words[0] in ("callers", "callees") and len(words) >= 2 and \
             sc.has_sym(words[1], ("tracepoint",)):
         return (f"vmxref: {words[1]} is a trace event, not a function: "
