@@ -1199,3 +1199,15 @@ def test_callers_say_which_heavily_used_macros_they_leave_out(lq, monkeypatch):
     r = CliRunner().invoke(cli, ["callers", "fix_vm_bugged", "--index", str(lq.index)])
     assert "the uses of FIX_BUG_ON" in r.stderr and "`vmxref callers FIX_BUG_ON`" in r.stderr, \
         r.output
+
+
+def test_provenance_of_a_parameter_the_function_changes(lq):
+    """A parameter assigned in the body (`off -= sub`, `off = 0`) is traced through those
+    assignments as well as to the argument it came in with."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_sync.off", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    hops = [ln.strip() for ln in r.output.splitlines() if ln.startswith("  <-")]
+    assert any(":70:" in h and "-= sub" in h and "[parameter off]" in h for h in hops), r.output
+    assert any(":72:" in h and "[parameter off]" in h for h in hops), r.output
+    assert any(":78:" in h and "argument 3 (off) of qa_sync_catch_up()" in h for h in hops), \
+        r.output

@@ -346,40 +346,51 @@ class _Walk:
                     uncast(site.extra.get("value", "")) != name:
                 return []  # a context handle (pVM, vcpu): it does not carry the value itself
                 # (unless it is the value: `vcpu->arch.cpuid_entries = e2`)
+            # the parameter's own assignments in the body (`off -= u64Sub`), then the value
+            # it came in with
+            own = self._local_writes(site, bid, func, name, level, ctx, f"parameter {name}")
             if ctx and func in ctx:  # reached from one call: that call's argument
                 outer = {f: c for f, c in ctx.items() if f != func}
-                return self.argument(site, ctx[func], params.index(name), name, level, outer)
-            return self.param(func, params.index(name), name, level, (bid, site.line))
+                return own + self.argument(site, ctx[func], params.index(name), name, level,
+                                           outer)
+            return own + self.param(func, params.index(name), name, level, (bid, site.line))
         is_local = self.sc.conn.execute(
             "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND kind = 'local'",
             (bid, func, name)).fetchone()
         if is_local:
-            rows = self.sc.conn.execute(  # the variable, or an element of it (`a[i] = x`)
-                "SELECT line, col, op, value, kind FROM assign WHERE blob_id = ? AND func = ? "
-                "AND chain IN (?, ?) AND line <= ? ORDER BY line",
-                (bid, func, json.dumps([f"v:{name}"]), json.dumps([f"v:{name}", "[]"]),
-                 site.line)).fetchall()
-            want = self._call_contexts((ctx or {}).get(func))
-            if want:  # (the assignments the context of the call into here compiles)
-                cx = contexts.contexts(self.sc)
-                rows = [r for r in rows if cx.at(bid, r[0], site.file) & want] or rows
-            rows = [r for r in rows if not self._other_arm(bid, func, r[0], site.line)]
-            # (the writes a use sees depend on where it is: `ns` at line 1681 sees the
-            # `ns = ...` of 1679 that the use at 1676 does not; "shown above" only when same)
-            key = ("local", bid, func, name, _ctx_key(ctx), tuple(r[0] for r in rows))
-            if not self._budget(key):
-                return self._again(key, f"local {name}")
-            out = self._more(len(rows), FANOUT, f"local {name}")
-            for line, col, op, value, kind in rows[-FANOUT:]:
-                s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,
-                                 op=op, value=value, write_kind=kind)
-                out.append(self.node(s, f"local {name}", level, ctx))
-            return self._found(key, out)
+            return self._local_writes(site, bid, func, name, level, ctx, f"local {name}")
         if self.tr.has_global(name) and self._budget(("global", name)):
             sites = writes(self.sc, lang.Target(None, (name,)))
             return ([self.node(s, f"global {name}", level) for s in sites[:FANOUT]]
                     + self._more(len(sites), FANOUT, f"global {name}"))
         return []
+
+    def _local_writes(self, site: Site, bid: int, func: str, name: str, level: int,
+                      ctx: dict | None, what: str) -> list[dict]:
+        """The assignments of a local (or a parameter) of `func` above the use at `site`."""
+        rows = self.sc.conn.execute(  # the variable, or an element of it (`a[i] = x`)
+            "SELECT line, col, op, value, kind FROM assign WHERE blob_id = ? AND func = ? "
+            "AND chain IN (?, ?) AND line <= ? ORDER BY line",
+            (bid, func, json.dumps([f"v:{name}"]), json.dumps([f"v:{name}", "[]"]),
+             site.line)).fetchall()
+        want = self._call_contexts((ctx or {}).get(func))
+        if want:  # (the assignments the context of the call into here compiles)
+            cx = contexts.contexts(self.sc)
+            rows = [r for r in rows if cx.at(bid, r[0], site.file) & want] or rows
+        rows = [r for r in rows if not self._other_arm(bid, func, r[0], site.line)]
+        # (the writes a use sees depend on where it is: `ns` at line 1681 sees the
+        # `ns = ...` of 1679 that the use at 1676 does not; "shown above" only when same)
+        if not rows:
+            return []
+        key = ("local", bid, func, name, _ctx_key(ctx), tuple(r[0] for r in rows))
+        if not self._budget(key):
+            return self._again(key, what)
+        out = self._more(len(rows), FANOUT, what)
+        for line, col, op, value, kind in rows[-FANOUT:]:
+            s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,
+                             op=op, value=value, write_kind=kind)
+            out.append(self.node(s, what, level, ctx))
+        return self._found(key, out)
 
     def argument(self, site: Site, call: tuple, idx: int, name: str, level: int,
                  ctx: dict | None) -> list[dict]:
