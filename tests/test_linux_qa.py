@@ -1211,3 +1211,13 @@ def test_provenance_of_a_parameter_the_function_changes(lq):
     assert any(":72:" in h and "[parameter off]" in h for h in hops), r.output
     assert any(":78:" in h and "argument 3 (off) of qa_sync_catch_up()" in h for h in hops), \
         r.output
+
+
+def test_provenance_through_a_member_of_an_array_element(lq):
+    """`tm->cur_pct = tm->periods[i].pct`: the value comes from the writes of the elements'
+    member (the index is no step of the path)."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_tm.cur_pct", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    hops = [ln.strip() for ln in r.output.splitlines() if ln.startswith("  <-")]
+    assert [h.split(": ", 2)[0].rsplit(":", 1)[1] for h in hops] == ["92", "93"], r.output
+    assert all("[field qa_period.pct]" in h for h in hops), r.output

@@ -68,7 +68,10 @@ class _Walk:
         bid = self.blob(site)
         func = site.function
         taken: set[str] = set()
-        for m in _CHAIN.finditer(value):
+        flat = value  # (`p->a[i].f` is a member path: the index is no step of it)
+        while _SUBSCRIPTS.search(flat):
+            flat = _SUBSCRIPTS.sub("", flat)
+        for m in _CHAIN.finditer(flat):
             base, rest = m.group(1), m.group(2)
             fields = [f for f in re.split(r"\s*(?:->|\.)\s*", rest) if f]
             taken.update([base, *fields])
@@ -85,7 +88,7 @@ class _Walk:
             if qual:
                 owner, _, fld = qual[-1].rpartition(".")
                 ftype = self.tr.field_type(owner, fld)
-                if (m.group(0) != value.strip() and self.tr.is_pointer(ftype)
+                if (m.group(0) != flat.strip() and self.tr.is_pointer(ftype)
                         and self.tr.struct_of(ftype) is not None):
                     continue  # a handle (apic->vcpu in nsec_to_cycles(apic->vcpu, ns)): no value
                 owner, path = self._embedded_path(qual)
