@@ -1221,3 +1221,14 @@ def test_provenance_through_a_member_of_an_array_element(lq):
     hops = [ln.strip() for ln in r.output.splitlines() if ln.startswith("  <-")]
     assert [h.split(": ", 2)[0].rsplit(":", 1)[1] for h in hops] == ["92", "93"], r.output
     assert all("[field qa_period.pct]" in h for h in hops), r.output
+
+
+def test_provenance_follows_the_variable_the_use_sees(lq):
+    """`fr->old = (qa_u32)qa_ref_freq` in a file whose qa_ref_freq is static: its source is
+    that file's write, not another file's static of the same name nor a member named so;
+    the cast's type name is no variable."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_freq.old", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    hops = [ln.strip() for ln in r.output.splitlines() if ln.lstrip().startswith("<-")]
+    assert len(hops) == 1 and "qa_static_a.c:16" in hops[0] and "[global qa_ref_freq]" in hops[0], \
+        r.output

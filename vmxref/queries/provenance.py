@@ -29,6 +29,10 @@ _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
 _INDIRECT = re.compile(r"\)\s*\(|(?:->|\.)\s*[A-Za-z_]\w*\s*\(")  # `static_call(x)(`, `ops->f(`
 _SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
+# a cast: a parenthesised type name before an operand (`(u32)tmp`, `(unsigned long long)x`,
+# `(struct kvm *)p`)
+_CAST_TYPE = re.compile(r"\(\s*(?:(?:const|volatile|unsigned|signed|struct|union|enum)\s+)*"
+                        r"[A-Za-z_]\w*(?:\s+(?:long|int|short|char))*\s*\**\s*\)(?=\s*[\w(])")
 _KEYWORDS = frozenset({"sizeof", "return", "if", "while", "for", "switch", "NULL", "true",
                        "false", "struct", "union", "const", "unsigned", "signed", "int", "long",
                        "char", "short", "void", "bool"})
@@ -101,7 +105,8 @@ class _Walk:
                 out += self.returns(name, level, {**(ctx or {}), **call} if call else ctx)
         if _INDIRECT.search(value):
             out += self.indirect_returns(site, bid, level, ctx, taken)
-        for m in _IDENT.finditer(_SUBSCRIPTS.sub("[]", value)):  # an index is not the value
+        for m in _IDENT.finditer(_CAST_TYPE.sub(" ", _SUBSCRIPTS.sub("[]", value))):
+            # (an index is not the value, nor the type of a cast: `(u32)tmp`)
             name = m.group(1)
             if name in taken or name in _KEYWORDS or name.isupper():
                 continue
@@ -318,8 +323,7 @@ class _Walk:
                want)
         if not self._budget(key):
             return self._again(key, f"return of {func}()")
-        rows = self.sc.rows("assign", "t.func = ? AND t.kind = 'return'", (func,),
-                            "t.line, t.col, t.value")
+        rows = returns_of(self.sc, func)
         if want:
             cx = contexts.contexts(self.sc)
             rows = [r for r in rows if cx.at(r[2], r[3], r[1]) & want] or rows
@@ -362,11 +366,27 @@ class _Walk:
             (bid, func, name)).fetchone()
         if is_local:
             return self._local_writes(site, bid, func, name, level, ctx, f"local {name}")
-        if self.tr.has_global(name) and self._budget(("global", name)):
-            sites = writes(self.sc, lang.Target(None, (name,)))
+        if self.tr.has_global(name) and self._budget(("global", name, self._static_in(bid, name))):
+            sites = self._global_writes(bid, site.file, name)
             return ([self.node(s, f"global {name}", level) for s in sites[:FANOUT]]
                     + self._more(len(sites), FANOUT, f"global {name}"))
         return []
+
+    def _static_in(self, bid: int, name: str) -> bool:
+        """Is `name` a file-scope static variable of that blob?"""
+        return bool(self.sc.conn.execute(
+            "SELECT 1 FROM sym WHERE blob_id = ? AND scope = '' AND name = ? AND kind = 'global' "
+            "AND flags & 1", (bid, name)).fetchone())
+
+    def _global_writes(self, bid: int, path: str, name: str) -> list[Site]:
+        """The writes of the variable `name` a use in that blob sees: the plain variable (not
+        members of that name in other structs), in this file only when the file declares it
+        static (`static unsigned int ref_freq` in tsc.c is no other driver's ref_freq)."""
+        sites = [s for s in writes(self.sc, lang.Target(None, (name,)))
+                 if not s.extra.get("container")]
+        if self._static_in(bid, name):
+            sites = [s for s in sites if s.file == path]
+        return sites
 
     def _local_writes(self, site: Site, bid: int, func: str, name: str, level: int,
                       ctx: dict | None, what: str) -> list[dict]:
@@ -505,6 +525,19 @@ class _Walk:
             if self.sc.store.corpus_label(c) == (site.corpus, site.version):
                 return c
         return self.sc.corpus_ids[0]
+
+
+def returns_of(sc: Scope, func: str) -> list[tuple]:
+    """(cid, path, blob, line, col, value) of the `return` statements of `func`, looked up in
+    the blobs that define it (the (blob, function) key: a look-up by function alone scans
+    every return of the corpus)."""
+    blobs = sorted({r[2] for r in sc.rows("sym", "t.name = ? AND t.kind = 'function'", (func,),
+                                          "1")})
+    out = []
+    for bid in blobs:
+        out += sc.rows("assign", "t.blob_id = ? AND t.func = ? AND t.kind = 'return'",
+                       (bid, func), "t.line, t.col, t.value")
+    return out
 
 
 def _source_write(s: Site) -> bool:
