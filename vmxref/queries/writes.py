@@ -95,7 +95,13 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
         rows += _whole_var_rows(sc, tr, struct, cols)
     seen = {(r[0], r[1], r[3], r[4]) for r in rows}
     like = f'%"{fields[0]}"%'
-    below = _members_below(sc, tr, struct, fields[0])
+    # the members below the asked one (a write into it), found from its own type: from
+    # fields[0]'s, a path's siblings and what they point at join in (`timekeeper.tkr_mono.mult`
+    # went through tkr_mono.clock into the whole clocksource graph, then a scan of every write)
+    owner = ([struct, *_structs_along(tr, struct, fields)][-1] if struct is not None
+             else None)
+    below = (_members_below(sc, tr, owner, fields[-1]) if struct is None or owner is not None
+             else None)
     if below is None:
         more = sc.rows("assign", "t.chain LIKE ? AND t.field != ?", (like, fields[-1]), cols)
     else:
