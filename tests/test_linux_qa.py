@@ -1164,8 +1164,16 @@ def test_a_flag_in_the_condition_of_a_conditional_value_is_tested_not_raised(lq)
     assert code == 1, out
     code, rows, out = lq("raises QA_PF_FETCH")
     assert [(r["file"], r["line"]) for r in rows] == [(p, 56)], out
-    code, rows, out = lq("consumes QA_PF_RSVD")
-    assert [(r["file"], r["line"]) for r in rows] == [(p, 55)], out
+    code, rows, out = lq("consumes QA_PF_RSVD")  # (and in a group of masks under `&`)
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 55), (p, 109)], out
+
+
+def test_a_test_split_over_two_lines_is_a_test_at_its_column(lq):
+    """`(mode ==\n\t\t\tQA_LVT_DEADLINE)`: the comparison ends the line above; the row's
+    column is the constant's, indentation counted."""
+    p = "arch/x86/kvm/qa_fault.c"
+    code, rows, out = lq("consumes QA_LVT_DEADLINE")
+    assert [(r["file"], r["line"], r["col"]) for r in rows] == [(p, 107, 4)], out
 
 
 def test_functions_of_a_template_header_have_their_pasted_names(lq):

@@ -287,6 +287,8 @@ def raises(sc: Scope, const: str) -> list[Site]:
 
 _BIT_CLEAR = r"~\s*\(?\s*{c}\b"
 _BIT_TEST = (r"(?<![&])&(?![&=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*&(?![&=])"  # x & C
+             r"|(?<![&])&(?![&=])\s*\([^()]*\b{c}\b[^()]*\)"                # x & (B | C)
+             r"|\([^()]*\b{c}\b[^()]*\)\s*&(?![&=])"                          # (B | C) & x
              r"|[=!]=\s*\(?\s*{c}\b|\b{c}\s*\)?\s*[=!]=")               # x == C, x != C
 _BIT_AND = r"(?<![&])&(?![&=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*&(?![&=])"  # x & C, C & x
 _BIT_OR = r"(?<![|])\|(?![|=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*\|(?![|=])"  # x | C
@@ -370,11 +372,33 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
             if any(test.search(v) for _c, _o, v in hit):  # `f |= (g->flags & C)`: copies
                 tests.append((bid, func, line, col, f"& {const}", None))  # g's bit: a test
         elif not any(clear.search(v or "") for _c, _o, v in hit):
-            text = unshift(sc.store.line_text(bid, line))
+            lines = sc.store.lines(bid)
+            raw = lines[line - 1] if 0 < line <= len(lines) else ""
+            indent = len(raw) - len(raw.lstrip())  # (columns count it)
+            text = unshift(raw.strip())
             m = test.search(text)
+            if m is None and line > 1:  # `(timer_mode ==\n APIC_LVT_TIMER_TSCDEADLINE)`: the
+                # operator ends the line above
+                prev = unshift(sc.store.line_text(bid, line - 1)).rstrip()
+                if _OPERATOR_END.search(prev) and test.search(f"{prev} {text.lstrip()}"):
+                    col = text.find(const)
+                    m = _At(col if col >= 0 else 0)
             if m and not _COMPILE_TIME.search(text):
-                tests.append((bid, func, line, m.start() + 1, f"& {const}", None))
+                tests.append((bid, func, line, indent + m.start() + 1, f"& {const}", None))
     return sets, tests
+
+
+_OPERATOR_END = re.compile(r"(?:[=!]=|(?<![&])&)\s*\(?\s*$")
+
+
+class _At:
+    """A match-like position (start()) for a test found across a line break."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def start(self) -> int:
+        return self.at
 
 
 def _chosen(value: str) -> str:
