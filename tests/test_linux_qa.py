@@ -1240,3 +1240,16 @@ def test_provenance_follows_the_variable_the_use_sees(lq):
     hops = [ln.strip() for ln in r.output.splitlines() if ln.lstrip().startswith("<-")]
     assert len(hops) == 1 and "qa_static_a.c:16" in hops[0] and "[global qa_ref_freq]" in hops[0], \
         r.output
+
+
+def test_static_call_keys_outside_ops_tables(lq):
+    """`static_call(qa_pv_clock)()` calls the key's DEFINE_STATIC_CALL default and what
+    static_call_update installs, also from a parameter of the installing function (the
+    callers' arguments): callers, callees and paths go through it."""
+    p = "arch/x86/kvm/qa_static_call.c"
+    code, rows, out = lq("callers qa_kvm_clock_read")
+    assert (p, 31, "qa_sched_clock") in [(r["file"], r["line"], r["function"]) for r in rows], out
+    code, rows, out = lq("callees qa_sched_clock")
+    assert sorted(r["symbol"] for r in rows) == ["qa_kvm_clock_read", "qa_native_clock"], out
+    code, rows, out = lq("path qa_sched_clock -> qa_kvm_clock_read")
+    assert code == 0, out

@@ -392,6 +392,13 @@ class Graph:
                 dangling.append((slot, cont, where))
             out += through
         self._dangling[func] = dangling
+        for key, where in self._static_keys()[0].get(func, ()):  # DEFINE_STATIC_CALL(key,
+            # func), static_call_update(key, func): the static calls of that key call it
+            for cid, path, bid, line, col, caller in sc.rows(
+                    "call", "t.callee = ? AND t.kind = 'static-call'", (key,),
+                    "t.line, t.col, t.func"):
+                out.append(Edge(cid, path, bid, line, col, caller, func, "static-call",
+                                f"static_call({key}) -> {func} (set at {where})"))
         for inst in self.instances(func):  # `paging64_page_fault` bound to kvm_mmu.page_fault
             # calls the template function FNAME(page_fault)
             out += [Edge(e.cid, e.path, e.blob_id, e.line, e.col, e.caller, func, e.kind,
@@ -756,6 +763,9 @@ class Graph:
                 for target, c in self.functions_in_slot(slot, cont):
                     out.append(Edge(cid, path, bid, line, col, func, target, "static-call",
                                     f"static_call({callee}) -> {c}.{slot}"))
+                for target, where in self._static_keys()[1].get(callee, ()):
+                    out.append(Edge(cid, path, bid, line, col, func, target, "static-call",
+                                    f"static_call({callee}) -> {target} (set at {where})"))
             else:
                 cont, twins = None, []
                 if kind == "member":
@@ -808,6 +818,45 @@ class Graph:
                 table = v.split("[", 1)[0].strip()
                 out += [(t, f"{table}[] via {var}") for t, _c in self.functions_in_slot(table, None)]
         return out
+
+    def _static_keys(self) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list]]:
+        """The functions the corpus makes the target of a static-call key outside an ops
+        table: `DEFINE_STATIC_CALL(pv_sched_clock, native_sched_clock)`, `static_call_update(
+        pv_sched_clock, func)` (with `func` a parameter: what the callers of the updating
+        function pass, `paravirt_set_sched_clock(kvm_sched_clock_read)`). (function -> [(key,
+        where)], key -> [(function, where)]), memoised."""
+        memo = self.sc.memo("_static_keys")
+        if "maps" not in memo:
+            from vmxref.queries import callsite
+            by_func: dict[str, list[tuple[str, str]]] = {}
+            by_key: dict[str, list[tuple[str, str]]] = {}
+            memo["maps"] = (by_func, by_key)  # (filled below; into() asks it meanwhile)
+
+            def bind(fn: str, key: str, where: str) -> None:
+                if (key, where) not in by_func.setdefault(fn, []):
+                    by_func[fn].append((key, where))
+                    by_key.setdefault(key, []).append((fn, where))
+            for _c, path, bid, line, caller, args_t in self.sc.rows_in(
+                    "call", "t.callee", sorted(STATIC_CALL_SETTERS), "t.kind = 'direct'", (),
+                    "t.line, t.func, t.args"):
+                args = json.loads(args_t or "[]")
+                if len(args) < 2 or not args[0].strip().isidentifier():
+                    continue
+                key, value = args[0].strip(), args[1].strip().lstrip("&").strip()
+                where = f"{path}:{line}"
+                if not value.isidentifier() or value in ("NULL", "0"):
+                    continue
+                params = self.params(caller) if caller else []
+                if value in params:  # (a parameter, whatever functions share its name)
+                    for e in self.into(caller):  # (one level: the callers' arguments)
+                        a = callsite.args(self.sc, e) if e.kind == "direct" else []
+                        i = params.index(value)
+                        v = a[i].strip().lstrip("&").strip() if i < len(a) else ""
+                        if v.isidentifier() and self.names_function(e.blob_id, e.caller, v):
+                            bind(v, key, f"{e.path}:{e.line} via {caller}() at {where}")
+                elif self.is_function(value):
+                    bind(value, key, where)
+        return memo["maps"]
 
     def instances(self, func: str) -> list[str]:
         """The other names a template function has (`paging64_page_fault`, `ept_page_fault`
@@ -943,6 +992,11 @@ def edge_order(e: Edge) -> tuple:
     searches break ties the same way whatever order the index returned the rows in."""
     return (_KIND_RANK.get(e.kind, len(_KIND_RANK)), e.path, e.line, e.col, e.caller, e.callee,
             e.via, e.cid)
+
+
+# calls that make a function the target of a static-call key (the key, then the function)
+STATIC_CALL_SETTERS = frozenset({"DEFINE_STATIC_CALL", "DEFINE_STATIC_CALL_RET0",
+                                 "static_call_update", "__static_call_update"})
 
 
 def _dedup(edges: list[Edge]) -> list[Edge]:
