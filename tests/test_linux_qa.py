@@ -1253,3 +1253,11 @@ def test_static_call_keys_outside_ops_tables(lq):
     assert sorted(r["symbol"] for r in rows) == ["qa_kvm_clock_read", "qa_native_clock"], out
     code, rows, out = lq("path qa_sched_clock -> qa_kvm_clock_read")
     assert code == 0, out
+
+
+def test_a_bit_number_set_through_a_macro_over_set_bit(lq):
+    """`qa_set_cpu_cap(c, QA_FEATURE_TSC_RELIABLE)`, a macro whose body hands its parameter to
+    set_bit (the profile's [writes] bit_sets), raises the bit."""
+    p = "arch/x86/kvm/qa_static_call.c"
+    code, rows, out = lq("raises QA_FEATURE_TSC_RELIABLE")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 43)], out

@@ -2,9 +2,10 @@
 
 A flag word is often changed through a call rather than an operator: IPRT's
 `ASMAtomicUoOrU64(&pVCpu->hm.s.fCtxChanged, HM_CHANGED_GUEST_CR0)`, the kernel's
-`atomic_or(FLAG, &v)`. The profile's `[writes] or_stores` names such calls (glob -> the
-1-based positions [address, value]); a call whose value argument names the flag (not under
-`~`) raises it, as `x |= C` does. A function-like macro whose body hands one of its
+`atomic_or(FLAG, &v)`, `set_bit(X86_FEATURE_TSC_RELIABLE, caps)`. The profile's `[writes]
+or_stores` (a mask) and `bit_sets` (a bit number) name such calls (glob -> the 1-based
+positions [address, value]); a call whose value argument names the flag (not under `~`)
+raises it, as `x |= C` does (set_cpu_cap(c, bit), a macro over set_bit, too). A function-like macro whose body hands one of its
 parameters to such a call (5.1's `HMCPU_CF_SET(pVCpu, fFlag)`) raises what its uses pass
 there; one whose body masks a parameter (`... & (fFlags)`, `HMCPU_CF_IS_PENDING`) tests it.
 """
@@ -20,14 +21,19 @@ from vmxref.queries.textcalls import call_args
 _CLEARED = "~"
 
 
-def _table(sc: Scope):
+def _tables(sc: Scope):
+    """The profile's [writes] or_stores (a mask ORed in) and bit_sets (a bit number set:
+    `set_bit(nr, addr)`, ASMBitSet), both [address, value] 1-based."""
     from vmxref.queries.readonly import _glob_table
-    return _glob_table(sc, "or_stores")
+    return [_glob_table(sc, "or_stores"), _glob_table(sc, "bit_sets")]
 
 
 def _spec(sc: Scope, callee: str) -> tuple | None:
-    exact, globs = _table(sc)
-    return exact.get(callee) or next((v for rx, v in globs if rx.fullmatch(callee)), None)
+    for exact, globs in _tables(sc):
+        spec = exact.get(callee) or next((v for rx, v in globs if rx.fullmatch(callee)), None)
+        if spec is not None:
+            return spec
+    return None
 
 
 def _bare_param(arg: str, params: list[str]) -> int | None:
@@ -49,8 +55,7 @@ def or_macros(sc: Scope) -> dict[str, int]:
     if "all" in memo:
         return memo["all"]
     out: dict[str, int] = {}
-    exact, globs = _table(sc)
-    keys = [*exact, *(rx.pattern for rx, _v in globs)]
+    keys = [k for exact, globs in _tables(sc) for k in (*exact, *(rx.pattern for rx, _v in globs))]
     for key in keys:
         prefix = re.split(r"[.*\\]", key, maxsplit=1)[0]  # (a glob's literal start)
         if not prefix:
