@@ -1261,3 +1261,12 @@ def test_a_bit_number_set_through_a_macro_over_set_bit(lq):
     p = "arch/x86/kvm/qa_static_call.c"
     code, rows, out = lq("raises QA_FEATURE_TSC_RELIABLE")
     assert [(r["file"], r["line"]) for r in rows] == [(p, 43)], out
+
+
+def test_provenance_through_a_return_takes_the_arguments_of_its_own_calls(lq):
+    """`t->deadline += f(a) - f(b)` over three lines: the parameter of f takes `a` and `b`
+    (each call's own argument), not what f's other callers pass (99)."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_timer2.deadline", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    args = [ln.strip() for ln in r.output.splitlines() if "argument 1 (nsec)" in ln]
+    assert [a.split(": ")[0].rsplit(":", 1)[1] for a in args] == ["125", "126"], r.output

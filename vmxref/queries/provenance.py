@@ -28,6 +28,7 @@ _CHAIN = re.compile(r"\b([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+)")
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
 _INDIRECT = re.compile(r"\)\s*\(|(?:->|\.)\s*[A-Za-z_]\w*\s*\(")  # `static_call(x)(`, `ops->f(`
+_VALUE_LINES = 12  # lines below a write its value may go on over
 _SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
 # a cast: a parenthesised type name before an operand (`(u32)tmp`, `(unsigned long long)x`,
 # `(struct kvm *)p`)
@@ -97,12 +98,20 @@ class _Walk:
                     continue  # a handle (apic->vcpu in nsec_to_cycles(apic->vcpu, ns)): no value
                 owner, path = self._embedded_path(qual)
                 out += self.field_writes(owner, path, level)
+        called: set[str] = set()
         for m in _CALL.finditer(value):
             name = m.group(1)
             taken.add(name)
+            if name in called:
+                continue  # (every call of it is taken at once)
+            called.add(name)
             if name not in _KEYWORDS and name not in _TYPE_WORDS:
-                call = self.call_args(bid, func, site.line, name)
-                out += self.returns(name, level, {**(ctx or {}), **call} if call else ctx)
+                # each call of it in the value, with its own arguments (`nsec_to_cycles(v,
+                # new) - nsec_to_cycles(v, old)` on the lines below the write)
+                calls = self.calls_in_value(bid, func, site.line, name,
+                                            len(re.findall(rf"\b{re.escape(name)}\s*\(", value)))
+                for call in calls or [None]:
+                    out += self.returns(name, level, {**(ctx or {}), **call} if call else ctx)
         if _INDIRECT.search(value):
             out += self.indirect_returns(site, bid, level, ctx, taken)
         for m in _IDENT.finditer(_CAST_TYPE.sub(" ", _SUBSCRIPTS.sub("[]", value))):
@@ -128,6 +137,19 @@ class _Walk:
                 taken.add(e.callee)
                 out += self.returns(e.callee, level, ctx)
         return out
+
+    def calls_in_value(self, bid: int | None, func: str, line: int, callee: str,
+                       count: int) -> list[dict]:
+        """The `count` calls of `callee` a value written at `line` holds (the call spanning
+        the line, or the first ones below it: a value may go on over the next lines), each
+        as {callee: (site, args)}."""
+        if bid is None or count <= 0:
+            return []
+        rows = self.sc.conn.execute(
+            "SELECT line, col, args FROM call WHERE blob_id = ? AND func = ? AND callee = ? "
+            "AND end_line >= ? AND line <= ? ORDER BY line, col",
+            (bid, func or "", callee, line, line + _VALUE_LINES)).fetchall()
+        return [{callee: (bid, func, r[0], r[1], json.loads(r[2]))} for r in rows[:count]]
 
     def call_args(self, bid: int | None, func: str, line: int, callee: str) -> dict | None:
         """The call of `callee` at this line of `func`: {callee: (site, args)}."""
