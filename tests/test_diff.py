@@ -297,3 +297,17 @@ def test_diff_of_two_different_corpora_warns(tmp_path):
     r = CliRunner().invoke(cli, ["diff", "refs memcpy", "--from", "linux-kvm@a",
                                  "--to", "virtualbox-vmm@b", "--index", str(ix)])
     assert "are two different corpora" in r.stderr, r.output
+
+
+def test_diff_another_value_written_elsewhere_is_no_move():
+    """A write of another value in another function is a removed and an added row, not a
+    move with "text changed slightly" (enmState = EMSTATE_SUSPENDED vs = EMSTATE_NEM)."""
+    old = [_site("notify_suspend", "pVCpu->em.s.enmState = EMSTATE_SUSPENDED;", 10,
+                 op="=", value="EMSTATE_SUSPENDED")]
+    new = [_site("execute_vm", "pVCpu->em.s.enmState = EMSTATE_NEM;", 20,
+                 op="=", value="EMSTATE_NEM")]
+    got = by_status(diff.diff_sites(old, new))
+    assert set(got) == {"removed", "added"}, got
+    same_value = [_site("execute_vm", "pVCpu->em.s.enmState = EMSTATE_SUSPENDED ;", 20,
+                        op="=", value="EMSTATE_SUSPENDED")]
+    assert [e.status for e in diff.diff_sites(old, same_value)] == ["moved"]

@@ -117,6 +117,13 @@ def _changed(o: Site, n: Site) -> Entry:
     return Entry(CHANGED, o, n, f"was {was}: {o.text}")
 
 
+def _written(s: Site) -> tuple | None:
+    """What a write stores (operator, value), None for other results."""
+    if "value" not in s.extra and "op" not in s.extra:
+        return None
+    return (s.extra.get("op"), normalise(str(s.extra.get("value", ""))))
+
+
 def _near_moves(olds: list[Site], news: list[Site]) -> list[Entry]:
     """Pass 5: nearly the same text and the same symbol and kind, in another place."""
     out = []
@@ -125,6 +132,8 @@ def _near_moves(olds: list[Site], news: list[Site]) -> list[Entry]:
         for n in news:
             if n.symbol != o.symbol or _kind(n) != _kind(o):
                 continue
+            if n.function != o.function and _written(n) != _written(o):
+                continue  # (another value written elsewhere: a new write, not this one moved)
             r = difflib.SequenceMatcher(None, normalise(o.text), normalise(n.text)).ratio()
             if r >= score:
                 best, score = n, r
