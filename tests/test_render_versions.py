@@ -21,3 +21,30 @@ def test_mixed_versions_are_labelled_and_one_version_is_not():
     js: list[str] = []
     render_sites([_site("5.1", 1264), _site("6.1.36", 1272)], True, js.append)
     assert all(x.startswith("{") for x in js)  # JSON has its own corpus/version keys
+
+
+def test_a_query_over_several_versions_labels_a_one_version_answer():
+    """Asked over 5.1 and 6.1.36 (`several`), an answer only 5.1 has is labelled too."""
+    out: list[str] = []
+    render_sites([_site("5.1", 1264)], False, out.append, several=True)
+    assert out[0].startswith("virtualbox-vmm@5.1: src/VBox/VMM/VMMR3/GIMHv.cpp:1264:5: ")
+
+
+def test_the_versions_without_results_are_named(tmp_path):
+    """`def X` over two versions where only one defines X: the note names the other."""
+    import shutil
+    from pathlib import Path
+    from click.testing import CliRunner
+    from vmxref import api
+    from vmxref.cli import cli
+    fix = Path(__file__).parent / "fixtures" / "linux_qa"
+    v2 = tmp_path / "v2"
+    shutil.copytree(fix, v2)
+    (v2 / "arch/x86/kvm/qa_bitmap.c").unlink()
+    idx = tmp_path / "idx"
+    api.index(str(fix), "linux-kvm@1", idx, procs=1, fulltext=False)
+    api.index(str(v2), "linux-kvm@2", idx, procs=1, fulltext=False)
+    r = CliRunner().invoke(cli, ["def", "qa_bm_scan", "--index", str(idx)])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("linux-kvm@1: arch/x86/kvm/qa_bitmap.c:"), r.output
+    assert "vmxref: no results in linux-kvm@2" in r.stderr, r.output

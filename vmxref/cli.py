@@ -162,7 +162,7 @@ def _run_and_print(query: str, index_dir, corpus, as_json) -> None:
     sc = api.open_scope(index_dir, corpus)
     sites = api.run_query(sc, query)
     sessions.record_if_active(query, sc, sites)
-    render_sites(sites, as_json, click.echo)
+    render_sites(sites, as_json, click.echo, len(sc.corpus_ids) > 1)
     from vmxref.queries.engine import note as side_note
     note = side_note(sc, query, sites, as_json)
     if note:

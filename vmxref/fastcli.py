@@ -134,7 +134,7 @@ def run_fast(query: str, corpus: str | None, index: str | None, as_json: bool) -
         print(said[0], file=sys.stderr)
         return said[1]
     out = sys.stdout
-    render_sites(sites, as_json, lambda line: out.write(line + "\n"))
+    render_sites(sites, as_json, lambda line: out.write(line + "\n"), len(sc.corpus_ids) > 1)
     out.flush()
     from vmxref.queries.engine import note as side_note
     note = side_note(sc, query, sites, as_json)

@@ -80,10 +80,12 @@ def path_lines(s: Site) -> list[str]:
     return out
 
 
-def render_sites(sites: list[Site], as_json: bool, echo: Callable[[str], None]) -> None:
+def render_sites(sites: list[Site], as_json: bool, echo: Callable[[str], None],
+                 several: bool = False) -> None:
     """Print results as grep-style lines or as JSON Lines. Results of several corpus
-    versions (no --corpus on an index holding 5.1 and 6.1.36) start with NAME@VERSION: ."""
-    mixed = not as_json and len({(s.corpus, s.version) for s in sites}) > 1
+    versions (no --corpus on an index holding 5.1 and 6.1.36) start with NAME@VERSION: ,
+    also when only one of the asked versions (`several`) has any."""
+    mixed = not as_json and (several or len({(s.corpus, s.version) for s in sites}) > 1)
     for s in sites:
         if as_json:
             echo(json.dumps(s.to_json(), ensure_ascii=False))

@@ -103,7 +103,7 @@ def run(index_dir: Path | None, corpus: str | None, as_json: bool) -> None:
         except VmxrefError as e:
             print(f"error: {clean(str(e))}")
             continue
-        render_sites(sites, as_json, print)
+        render_sites(sites, as_json, print, len(sc.corpus_ids) > 1)
         if timing or not sites:
             print(f"({len(sites)} results, {1000 * (time.perf_counter() - t0):.1f} ms)")
     if readline is not None:

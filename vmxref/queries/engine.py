@@ -149,6 +149,13 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
             sc.has_sym(words[1], ("tracepoint",)):
         return (f"vmxref: {words[1]} is a trace event, not a function: "
                 f"`vmxref callers trace_{words[1]}` lists where it fires")
+    if sites and len(sc.corpus_ids) > 1 and not as_json:  # (several versions: say which
+        # of them has nothing, so a one-version answer does not read as the only one)
+        have = {(s.corpus, s.version) for s in sites}
+        none = ["@".join(lbl) for lbl in map(sc.store.corpus_label, sc.corpus_ids)
+                if tuple(lbl) not in have]
+        if none:
+            return f"vmxref: no results in {', '.join(none)}"
     if not sites and not as_json:  # (stdout stays empty, exit code 1: said for a reader)
         said = f"vmxref: no results for `{' '.join(words)}` in {sc.label()}"
         if words[0] == "path" and "max" not in words:
