@@ -858,11 +858,14 @@ def test_text_output_of_deeper_callers_names_the_function_they_call(lq):
 
 def test_provenance_of_a_local_shows_the_writes_each_use_sees(lq):
     """`st->msr_val += ns` (qa_provparam.c:59) sees `ns = delta * 1000` (58), which the use
-    at 56 does not: the local's expansion is not cut as "shown above" at the second use."""
+    at 56 does not: the local's expansion is not cut as "shown above" at the second use
+    (and 58 overwrote whatever ns held before in that block)."""
     code, rows, out = lq("provenance qa_vcpu_st.msr_val depth 2")
     assert code == 0, out
     (plus,) = [r for r in rows if r["line"] == 59]
-    assert {n.get("line") for n in plus["from"]} == {55, 58}, plus["from"]
+    assert {n.get("line") for n in plus["from"]} == {58}, plus["from"]
+    (minus,) = [r for r in rows if r["line"] == 56]
+    assert {n.get("line") for n in minus["from"]} == {55}, minus["from"]
 
 
 def test_provenance_stops_at_a_fills_api(lq):
@@ -1270,3 +1273,16 @@ def test_provenance_through_a_return_takes_the_arguments_of_its_own_calls(lq):
     assert r.exit_code == 0, r.output
     args = [ln.strip() for ln in r.output.splitlines() if "argument 1 (nsec)" in ln]
     assert [a.split(": ")[0].rsplit(":", 1)[1] for a in args] == ["125", "126"], r.output
+
+
+def test_provenance_skips_values_a_later_assignment_overwrote(lq):
+    """`v = x; s->a = v; v = y; s->b = v;`: b comes from y only; a conditional `v = 5`
+    does not hide `v = y` from the use after it."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_saved.b", "--index", str(lq.index)])
+    hops = [ln.strip() for ln in r.output.splitlines() if ln.startswith("  <-")]
+    assert [h.split(": ")[0].rsplit(":", 1)[1] for h in hops] == ["145"], r.output
+    r = CliRunner().invoke(cli, ["provenance", "qa_saved.a", "--index", str(lq.index)])
+    roots = r.output.split("\n" + "arch/")
+    last = [x for x in roots if ":149:" in x.split("\n")[0]][0]
+    hops = [ln.strip() for ln in last.splitlines() if ln.startswith("  <-")]
+    assert [h.split(": ")[0].rsplit(":", 1)[1] for h in hops] == ["145", "148"], r.output

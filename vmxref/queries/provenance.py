@@ -423,6 +423,7 @@ class _Walk:
             cx = contexts.contexts(self.sc)
             rows = [r for r in rows if cx.at(bid, r[0], site.file) & want] or rows
         rows = [r for r in rows if not self._other_arm(bid, func, r[0], site.line)]
+        rows = self._after_last_overwrite(bid, rows, site.line)
         # (the writes a use sees depend on where it is: `ns` at line 1681 sees the
         # `ns = ...` of 1679 that the use at 1676 does not; "shown above" only when same)
         if not rows:
@@ -436,6 +437,34 @@ class _Walk:
                              op=op, value=value, write_kind=kind)
             out.append(self.node(s, what, level, ctx))
         return self._found(key, out)
+
+    def _after_last_overwrite(self, bid: int, rows: list, use: int) -> list:
+        """The rows a use at line `use` can see: an overwrite (`=`, an initialiser, a [writes]
+        fills call: `SSMR3GetU64(pSSM, &u64)`) in the same block as the use, with nothing
+        between them leaving that block (by indentation: a closing brace or a label is
+        less indented), hides the writes before it (`SSMR3GetU64(pSSM, &u64); x = u64;
+        SSMR3GetU64(pSSM, &u64); y = u64;`: y's u64 is the second)."""
+        if len(rows) < 2:
+            return rows
+        lines = self.sc.store.lines(bid)
+
+        def indent(n: int) -> int | None:
+            t = lines[n - 1] if 0 < n <= len(lines) else ""
+            return len(t) - len(t.lstrip()) if t.strip() else None
+        at = indent(use)
+        if at is None:
+            return rows
+        for i in range(len(rows) - 1, 0, -1):
+            line, _col, op, value, kind = rows[i]
+            if line >= use or indent(line) != at:
+                continue
+            if not (kind in ("assign", "init") and op == "=") and not (
+                    kind == "out-param" and fills(self.sc, op, value)):
+                continue
+            if any((d := indent(n)) is not None and d < at for n in range(line + 1, use)):
+                continue  # (the block of the write ends before the use)
+            return rows[i:]
+        return rows
 
     def argument(self, site: Site, call: tuple, idx: int, name: str, level: int,
                  ctx: dict | None) -> list[dict]:
