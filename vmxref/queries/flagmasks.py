@@ -135,13 +135,40 @@ def complement_masks(sc: Scope, const: str, known: list[str]) -> list[str]:
         "SELECT DISTINCT name, text FROM sym WHERE kind = 'macro' AND name >= ? AND name < ? "
         f"LIMIT {MAX_FAMILY}", (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))).fetchall()
     out = []
+    values = {numeric(_object_body(text) or "") for name, text in rows if name == const} - {None, 0}
     for name, text in rows:
         body = _object_body(text)
         if body is None or name == const or name in known or name in out:
             continue
         if ("~" in body or any(f in body for f in _FULL)) and holds(sc, body, const):
             out.append(name)
+        elif values and (v := numeric(body)) is not None and any(
+                v != c and v & c == c for c in values):
+            out.append(name)  # (written as a number: HM_CHANGED_GUEST_CR_MASK 0x7800000)
     return out
+
+
+_INT = re.compile(r"(0[xX][0-9a-fA-F]+|\d+)[uUlL]*")
+_BIT_MACRO = re.compile(r"(?:RT_BIT|RT_BIT_32|RT_BIT_64|BIT|BIT_ULL|_BITUL|_BITULL)\s*\(\s*(\d+)\s*\)")
+_SHIFT = re.compile(r"\(?\s*1[uUlL]*\s*<<\s*(\d+)\s*\)?")
+_WRAP = re.compile(r"(?:UINT64_C|UINT32_C|U64_C|ULL|_AC|_UL|_ULL)\s*\((.*?)(?:,\s*\w+)?\)")
+
+
+def numeric(body: str) -> int | None:
+    """The value of a #define body that is one number: a literal (`0x800000`, `0x1ULL`,
+    `UINT64_C(0x0000000000800000)`), a bit (`RT_BIT_64(23)`, `BIT(3)`, `(1U << 5)`); else
+    None."""
+    t = body.strip()
+    while t.startswith("(") and t.endswith(")") and t.count("(") == 1:
+        t = t[1:-1].strip()
+    if (m := _WRAP.fullmatch(t)) is not None:
+        t = m.group(1).strip()
+    if (m := _INT.fullmatch(t)) is not None:
+        return int(m.group(1), 0) if not m.group(1).startswith("0") or m.group(1)[:2].lower() == "0x" \
+            or m.group(1) == "0" else int(m.group(1), 8)
+    if (m := _BIT_MACRO.fullmatch(t)) is not None or (m := _SHIFT.fullmatch(t)) is not None:
+        return 1 << int(m.group(1))
+    return None
 
 
 def parameter_tests(sc: Scope, const: str, testers: dict[str, int]) -> list[tuple]:
