@@ -1286,3 +1286,15 @@ def test_provenance_skips_values_a_later_assignment_overwrote(lq):
     last = [x for x in roots if ":149:" in x.split("\n")[0]][0]
     hops = [ln.strip() for ln in last.splitlines() if ln.startswith("  <-")]
     assert [h.split(": ")[0].rsplit(":", 1)[1] for h in hops] == ["145", "148"], r.output
+
+
+def test_inline_assembly_operands(lq):
+    """An asm output operand is a write (`"+m" (st->preempted)`: op `asm +m`, also a read),
+    with an exception-table macro in the template."""
+    p = "arch/x86/kvm/qa_asm.c"
+    code, rows, out = lq("writes qa_steal.preempted")
+    assert [(r["file"], r["line"], r["op"]) for r in rows] == [(p, 22, "asm +m")], out
+    code, rows, out = lq("reads qa_steal.preempted")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 22)], out
+    code, rows, out = lq("writes qa_steal.version")
+    assert [(r["file"], r["line"], r["op"]) for r in rows] == [(p, 27, "asm =m")], out

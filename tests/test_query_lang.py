@@ -217,7 +217,7 @@ GOLDEN_ERRORS = {
         "write, addr, type, macro, define, sizeof at column 13: refs x kind ^cal",
     "writes s.f kind asign":
         "unknown write kind 'asign' (did you mean 'assign'?); expected one of: assign, "
-        "compound, incdec, init, designated, out-param, whole-object at column 17: "
+        "compound, incdec, init, designated, out-param, whole-object, asm at column 17: "
         "writes s.f kind ^asign",
     "writes vcpu->arch": "use '.' between struct and field names, not '->' at column 12: "
                          "writes vcpu^->arch",

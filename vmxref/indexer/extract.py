@@ -48,6 +48,7 @@ QUERY = """
 (sizeof_expression) @sizeof
 (alignof_expression) @sizeof
 (offsetof_expression) @sizeof
+(gnu_asm_output_operand value: (_) @asmout)
 """
 
 # Calls that overwrite a whole object given its address (first argument).
@@ -221,6 +222,8 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
         _update(cx, n)
     for n in get("ptr"):
         _pointer(cx, n)
+    for n in get("asmout"):
+        _asm_output(cx, n)
     for n in get("case"):
         _case(cx, n)
     for n in get("ret"):
@@ -997,6 +1000,26 @@ def _pointer(cx: _Ctx, n) -> None:
     cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), jlist(ch),
                          f"&{idx}", cx.text(call, 200), "out-param"))
     _lvalue(cx.write_nodes, arg)
+
+
+def _asm_output(cx: _Ctx, n) -> None:
+    """An output operand of inline assembly, `: "+m" (st->preempted)`: a write of kind 'asm'
+    (op `asm` and the constraint; a `+` one reads the old value too, so its reference stays
+    a read)."""
+    cons = n.parent.child_by_field_name("constraint") if n.parent is not None else None
+    ctext = cx.text(cons, 24).strip().strip('"') if cons is not None else ""
+    ch = chain_of(cx, n)
+    if not ch:
+        return
+    stmt = n.parent
+    while stmt is not None and stmt.type != "gnu_asm_expression":
+        stmt = stmt.parent
+    line, col = cx.pos(n)
+    cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), jlist(ch),
+                         f"asm {ctext}".strip(), cx.text(stmt if stmt is not None else n, 160),
+                         "asm"))
+    if "+" not in ctext:
+        _lvalue(cx.write_nodes, n)
 
 
 def _return(cx: _Ctx, n) -> None:

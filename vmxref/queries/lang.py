@@ -42,7 +42,7 @@ SITE_VERBS = frozenset({"refs", "writes", "reads", "calls", "raises", "consumes"
                         "search", "logline"})
 REF_KINDS = ("call", "read", "write", "addr", "type", "macro", "define", "sizeof")
 WRITE_KINDS = ("assign", "compound", "incdec", "init", "designated", "out-param",
-               "whole-object")
+               "whole-object", "asm")
 SEARCH_SCOPES = ("code", "comment", "string")
 PIPES = ("paths", "limit")
 ROLES = ("function", "constant", "field", "struct", "any")
