@@ -1298,3 +1298,12 @@ def test_inline_assembly_operands(lq):
     assert [(r["file"], r["line"]) for r in rows] == [(p, 22)], out
     code, rows, out = lq("writes qa_steal.version")
     assert [(r["file"], r["line"], r["op"]) for r in rows] == [(p, 27, "asm =m")], out
+
+
+def test_provenance_of_a_union_member_takes_the_writes_of_every_member(lq):
+    """`x = exit_reason.full` of a local union: the initialiser's `.basic`/`.failed_vmentry`
+    and `exit_reason.basic = ...` set the same storage."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_vmcs12.vm_exit_reason", "--index", str(lq.index)])
+    hops = [ln.strip() for ln in r.output.splitlines() if ln.startswith("  <-")]
+    assert [h.split(": ")[0].rsplit(":", 1)[1] for h in hops] == ["45", "46", "50"], r.output
+    assert "a member of the same union" in hops[0], r.output

@@ -180,18 +180,35 @@ class _Walk:
         if not self._budget(key):
             return self._again(key, what)
         out = []  # (the writes of another variable's member of that name are left out)
-        rows = [r for r in self.sc.conn.execute(
+        union = len(fields) == 1 and self._is_union(self.tr.struct_of(t) or self.tr.named_type(t))
+        if union:  # every member of a union is the same storage: `exit_reason.full` is set
+            # by `.basic = ...` and `exit_reason.basic = ...`
+            found = self.sc.conn.execute(
+                "SELECT line, col, op, value, kind, chain FROM assign WHERE blob_id = ? AND "
+                "func = ? AND chain LIKE ? AND line <= ? AND line >= ? ORDER BY line",
+                (bid, func, f'["v:{base}"%', site.line, decl)).fetchall()
+            forms = lambda ch: len(ch) <= 2  # noqa: E731 (the variable or one member)
+        else:
+            found = self.sc.conn.execute(
                 "SELECT line, col, op, value, kind, chain FROM assign WHERE blob_id = ? AND "
                 "func = ? AND field IN (?, ?) AND line <= ? AND line >= ? ORDER BY line",
                 (bid, func, base, fields[-1], site.line, decl)).fetchall()
-                if list(parse_chain(r[5])) in ([f"v:{base}", *fields], [f"v:{base}"])
+            forms = lambda ch: ch in ([f"v:{base}", *fields], [f"v:{base}"])  # noqa: E731
+        rows = [r for r in found
+                if (ch := list(parse_chain(r[5]))) and ch[0] == f"v:{base}" and forms(ch)
                 and not self._other_arm(bid, func, r[0], site.line)
                 and not (r[4] == "out-param" and const_param(self.sc, r[2], r[3]))]
-        for line, col, op, value, kind, _chain in rows[-FANOUT:]:
+        for line, col, op, value, kind, chain_t in rows[-FANOUT:]:
             s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, base,
                              op=op, value=value, write_kind=kind)
-            out.append(self.node(s, what, level, ctx))
+            ch = list(parse_chain(chain_t))
+            hop = (f"local {base}.{ch[1]}, a member of the same union" if union and len(ch) == 2
+                   and ch[1] != fields[-1] else what)
+            out.append(self.node(s, hop, level, ctx))
         return self._found(key, self._more(len(rows), FANOUT, what) + out)
+
+    def _is_union(self, name: str | None) -> bool:
+        return bool(name) and self.sc.has_sym(name, ("union",))
 
     def _other_arm(self, bid: int, func: str, line: int, at: int) -> bool:
         """Is `line` in another `case` arm, before it, of the switch whose arm holds `at`
