@@ -1307,3 +1307,11 @@ def test_provenance_of_a_union_member_takes_the_writes_of_every_member(lq):
     hops = [ln.strip() for ln in r.output.splitlines() if ln.startswith("  <-")]
     assert [h.split(": ")[0].rsplit(":", 1)[1] for h in hops] == ["45", "46", "50"], r.output
     assert "a member of the same union" in hops[0], r.output
+
+
+def test_provenance_leaves_out_calls_a_case_label_excludes(lq):
+    """`case MSR_QA_TSC_DEADLINE: qa_set_deadline(t, data)` in qa_set_msr_common: the data of
+    qa_efer_trap's call (msr_info.index = MSR_QA_EFER) never gets there; qa_wrmsr's does."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_timer3.deadline", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    assert "qa_asm.c:100:" in r.output and "qa_asm.c:91:" not in r.output, r.output

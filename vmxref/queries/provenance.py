@@ -51,6 +51,10 @@ class _Walk:
         self.seen: set[tuple] = set()
         self.found: set[tuple] = set()  # seen keys whose expansion gave hops
         self.count = 0
+        # function -> the line of it the hop being expanded came in at (a call site reached
+        # from a callee's parameter): the `case` labels governing that line decide which
+        # calls of the function can lead there (see _case_rules_out)
+        self.at: dict[str, int] = {}
 
     def node(self, site: Site, hop: str, level: int, ctx: dict | None = None) -> dict:
         self.count += 1
@@ -245,8 +249,10 @@ class _Walk:
         if ctx and func in ctx:
             calls = [ctx[func]]
         else:
+            at = self.at.get(func, site.line)
             calls = [(e.blob_id, e.caller, e.line, e.col, callsite.args(self.sc, e))
-                     for e in self.g.into(func) if e.kind in ARG_EDGES and e.origin is None]
+                     for e in self.g.into(func) if e.kind in ARG_EDGES and e.origin is None
+                     and not self._case_rules_out(e, func, bid, at)]
         calls = [c for c in calls if idx < len(c[4])]
         if not calls:
             return None
@@ -399,7 +405,8 @@ class _Walk:
                 outer = {f: c for f, c in ctx.items() if f != func}
                 return own + self.argument(site, ctx[func], params.index(name), name, level,
                                            outer)
-            return own + self.param(func, params.index(name), name, level, (bid, site.line))
+            return own + self.param(func, params.index(name), name, level,
+                                    (bid, self.at.get(func, site.line)))
         is_local = self.sc.conn.execute(
             "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND kind = 'local'",
             (bid, func, name)).fetchone()
@@ -521,8 +528,37 @@ class _Walk:
         for e, value in calls[:FANOUT]:
             s = self.sc.site("provenance", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
                              name, op="arg", value=value, write_kind="argument")
-            out.append(self.node(s, what, level))
+            before = self.at.get(e.caller)
+            self.at[e.caller] = e.line  # (the caller's hops below came in at this call)
+            try:
+                out.append(self.node(s, what, level))
+            finally:
+                if before is None:
+                    self.at.pop(e.caller, None)
+                else:
+                    self.at[e.caller] = before
         return self._found(key, out)
+
+    def _case_rules_out(self, e, func: str, bid: int, line: int) -> bool:
+        """Does the call `e` of `func` pass a constant of a one-value family (the profile's
+        [entry] case_families: MSR indices), also in a member of a local struct whose address
+        it passes, that the `case` labels governing `line` of `func` exclude? (efer_trap sets
+        msr_info.index = MSR_EFER: its kvm_set_msr_common call never reaches `case
+        MSR_IA32_TSC_DEADLINE`.)"""
+        prefixes = cases.case_prefixes(self.sc)
+        if not prefixes or e.kind not in ARG_EDGES:
+            return False
+        stack = cases.case_values(self.sc, bid, func, line, prefixes)
+        if not stack or "*" in stack:
+            return False
+        fam, declared = cases.families(self.sc, prefixes)
+        passed = cases.passed_constants(self.sc, e, prefixes)
+        for f in declared:
+            labels = {v for v in stack if fam(v) == f}
+            given = {c for c in passed if fam(c) == f}
+            if labels and given and not labels & given:
+                return True
+        return False
 
     def out_param(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
         m = _CALL.match(site.extra.get("value", ""))
