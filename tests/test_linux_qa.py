@@ -1315,3 +1315,11 @@ def test_provenance_leaves_out_calls_a_case_label_excludes(lq):
     r = CliRunner().invoke(cli, ["provenance", "qa_timer3.deadline", "--index", str(lq.index)])
     assert r.exit_code == 0, r.output
     assert "qa_asm.c:100:" in r.output and "qa_asm.c:91:" not in r.output, r.output
+
+
+def test_a_call_through_a_dereferenced_member_is_a_member_call(lq):
+    """`(*cs->read)(cs)` calls what qa_clocksrc.read holds, like `cs->read(cs)`; `(*lp->read)(3)`
+    of another struct does not."""
+    p = "arch/x86/kvm/qa_hrtimer.c"
+    code, rows, out = lq("callers qa_cs_read")
+    assert [(r["file"], r["line"], r["function"]) for r in rows] == [(p, 74, "qa_cs_now")], out

@@ -749,11 +749,27 @@ def chain_of(cx: _Ctx, node, depth: int = 0) -> list[str]:
 
 # --- calls, writes, references -----------------------------------------------------------
 
+def _deref_callee(fn):
+    """The callee of `(*p->m)(...)`, `(p->m)(...)`, `(*fn)(...)`: the member or the pointer
+    itself (calling through `*f` is calling f). Other shapes as they are."""
+    node = fn
+    while node is not None:
+        if node.type == "parenthesized_expression" and node.named_child_count == 1:
+            node = node.named_children[0]
+        elif node.type == "pointer_expression" and (op := node.child_by_field_name("operator")) \
+                is not None and op.type == "*":
+            node = node.child_by_field_name("argument")
+        else:
+            break
+    return node if node is not None and node.type in ("field_expression", "identifier") else fn
+
+
 def _call(cx: _Ctx, n) -> None:
     fn = n.child_by_field_name("function")
     if fn is None or _in_spans(cx.ppcond_spans, n.start_byte):
         return
     args = n.child_by_field_name("arguments")
+    fn = _deref_callee(fn)  # `(*lp->read)(...)` is `lp->read(...)`
     t = fn.type
     recv = None
     if t == "identifier":
