@@ -641,7 +641,8 @@ def returns_of(sc: Scope, func: str) -> list[tuple]:
     for bid in blobs:
         out += sc.rows("assign", "t.blob_id = ? AND t.func = ? AND t.kind = 'return'",
                        (bid, func), "t.line, t.col, t.value")
-    return out
+    return sorted(out, key=lambda r: (r[1], r[3], r[4], r[0]))  # (by place: the same order
+    # in every index of these sources)
 
 
 def _source_write(s: Site) -> bool:
