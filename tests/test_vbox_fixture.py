@@ -633,9 +633,9 @@ def test_a_macro_defined_under_a_developers_debug_switch_has_its_release_body(vb
     debug branch dead, so its uses call only what they are handed."""
     p = "src/VBox/VMM/VMMR0/HMFixSvmExit.cpp"
     rows = vbox("callers hmR0FixSvmImportState")
-    assert sorted(r["line"] for r in rows if r["file"] == p) == [45, 55, 61], rows
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [47, 57, 63, 71], rows
     rows = vbox("callers hmR0FixSvmExitRdtsc")
-    assert sorted(r["line"] for r in rows if r["file"] == p) == [43], rows
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [45], rows
 
 
 def test_flags_set_and_tested_through_atomic_apis_and_their_macros(vbox):
@@ -644,9 +644,36 @@ def test_flags_set_and_tested_through_atomic_apis_and_their_macros(vbox):
     its uses pass; one that masks its parameter (HMCPU_CF_IS_PENDING) tests it."""
     p = "src/VBox/VMM/VMMR0/HMFixSvmExit.cpp"
     rows = vbox("raises HMFIX_CHANGED_GUEST_CR0")
-    assert sorted(r["line"] for r in rows if r["file"] == p) == [51, 53], rows
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [53, 55], rows
     rows = vbox("raises HMFIX_CHANGED_GUEST_RIP")
-    assert sorted(r["line"] for r in rows if r["file"] == p) == [51], rows
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [53], rows
     rows = vbox("consumes HMFIX_CHANGED_GUEST_CR0")  # (60: a mask written as a number that
     # holds it, HM_CHANGED_GUEST_CR_MASK UINT64_C(0x...) in the same family)
-    assert sorted(r["line"] for r in rows if r["file"] == p) == [54, 60], rows
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [56, 62], rows
+    # a mask named in a statement that clears bits (`And(&x, ~(... (DR_MASK & ~DR7)))`) is no
+    # test; the test of the mask after it is
+    rows = vbox("consumes HMFIX_CHANGED_GUEST_DR7")
+    assert sorted(r["line"] for r in rows if r["file"] == p) == [70], rows
+
+
+def test_a_flag_value_is_read_in_the_asked_version_only(tmp_path):
+    """Two versions define HMFIX_CHANGED_GUEST_CR0 with other bits: a number mask of the
+    family holds it in the version whose value it holds, not in the other one."""
+    import shutil
+    v2 = tmp_path / "v2"
+    shutil.copytree(FIX, v2)
+    f = v2 / "src/VBox/VMM/VMMR0/HMFixSvmExit.cpp"
+    f.write_text(f.read_text().replace("#define HMFIX_CHANGED_GUEST_CR0     RT_BIT_64(1)",
+                                       "#define HMFIX_CHANGED_GUEST_CR0     RT_BIT_64(9)"))
+    idx = tmp_path / "idx"
+    api.index(str(FIX), "virtualbox-vmm@a", idx, procs=1, fulltext=False)
+    api.index(str(v2), "virtualbox-vmm@b", idx, procs=1, fulltext=False)
+    p = "src/VBox/VMM/VMMR0/HMFixSvmExit.cpp"
+
+    def lines(corpus: str) -> list[int]:
+        r = CliRunner().invoke(cli, ["q", "consumes HMFIX_CHANGED_GUEST_CR0", "--json",
+                                     "--index", str(idx), "--corpus", corpus])
+        return sorted(json.loads(x)["line"] for x in r.output.splitlines()
+                      if json.loads(x)["file"] == p)
+    assert 62 in lines("virtualbox-vmm@a")
+    assert 62 not in lines("virtualbox-vmm@b")

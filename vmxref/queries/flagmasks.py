@@ -131,9 +131,12 @@ def complement_masks(sc: Scope, const: str, known: list[str]) -> list[str]:
     if len(words) < 2:
         return []
     prefix = "_".join(words[:2]) + "_" if len(words) > 2 else words[0] + "_"
-    rows = sc.conn.execute(
-        "SELECT DISTINCT name, text FROM sym WHERE kind = 'macro' AND name >= ? AND name < ? "
-        f"LIMIT {MAX_FAMILY}", (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))).fetchall()
+    rows = list(dict.fromkeys(  # (of the asked versions: 5.1's HM_CHANGED_GUEST_TR is
+        # RT_BIT(6), 6.1.36's 0x400000; a value of one is no value of the other)
+        (r[3], r[4]) for r in sc.rows(
+            "sym", "t.kind = 'macro' AND t.name >= ? AND t.name < ?",
+            (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)), "t.name, t.text",
+            limit=MAX_FAMILY)))
     out = []
     values = {numeric(_object_body(text) or "") for name, text in rows if name == const} - {None, 0}
     for name, text in rows:

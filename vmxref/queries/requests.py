@@ -401,6 +401,24 @@ class _At:
         return self.at
 
 
+_CLEARING = re.compile(r"&=\s*~|And\w*\s*\([^;]*?,\s*~")  # `x &= ~(...)`, ASMAtomicAndU64(&x, ~(...))
+
+
+def _in_clear(sc: Scope, bid: int, line: int, const: str) -> bool:
+    """Is `line` part of a statement that clears bits (`fCtxChanged &= ~(...)`,
+    `ASMAtomicUoAndU64(&fCtxChanged, ~( ... (DR_MASK & ~DR7) ...))`), or that leaves `const`
+    out explicitly (`MASK & ~C`)? A mask named there is no test of the flag."""
+    lines = sc.store.lines(bid)
+    start = line
+    while start > 1 and line - start < MULTILINE_VALUE:
+        prev = lines[start - 2].rstrip() if start - 2 < len(lines) else ""
+        if not prev or prev.endswith((";", "{", "}")):
+            break
+        start -= 1
+    text = " ".join(t.strip() for t in lines[start - 1:line])
+    return bool(_CLEARING.search(text) or re.search(rf"~\s*\(?\s*{re.escape(const)}\b", text))
+
+
 def _chosen(value: str) -> str:
     """The branches of a conditional value (`(pfec & (A | B)) ? 0 : kf` sets 0 or kf: its
     condition tests A, it sets nothing of it); other values as they are."""
@@ -573,7 +591,8 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     if not rows and not masked and not _const_calls(sc, const, api.setters):
         rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
-            rows += _bit_uses(sc, mask)[1]  # (via `& MASK`)
+            rows += [r for r in _bit_uses(sc, mask)[1]  # (via `& MASK`)
+                     if not _in_clear(sc, r[0], r[2], const)]
         rows += _case_tests(sc, const)
         rows += _new_places(rows + masked, orapis.param_mask_tests(
             sc, const, _const_refs(sc, const), _names_flag))

@@ -134,9 +134,13 @@ class SiteBuilder:
         return SourceFile(key, cid, lines, highlight.tokenize(lines, key[2]), hits)
 
     def _choose_symbols(self) -> None:
-        defined: dict[int, set[str]] = {}
+        among: dict[int, set[str]] = {}
         for src in self.sources.values():
-            names_ = defined.setdefault(src.cid, facts.defined_names(self.store, src.cid))
+            among.setdefault(src.cid, set()).update(highlight.identifiers(src.tokens))
+        defined = {cid: facts.defined_names(self.store, cid, idents)
+                   for cid, idents in among.items()}
+        for src in self.sources.values():
+            names_ = defined[src.cid]
             for ident in highlight.identifiers(src.tokens):
                 if len(self.symbols) >= MAX_SYMBOL_PAGES:
                     return
