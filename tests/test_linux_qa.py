@@ -1323,3 +1323,13 @@ def test_a_call_through_a_dereferenced_member_is_a_member_call(lq):
     p = "arch/x86/kvm/qa_hrtimer.c"
     code, rows, out = lq("callers qa_cs_read")
     assert [(r["file"], r["line"], r["function"]) for r in rows] == [(p, 74, "qa_cs_now")], out
+
+
+def test_provenance_through_inline_assembly_goes_to_its_inputs(lq):
+    """`asm("divl %2" : "=a" (q) : "A" (dividend), "r" (divisor)); return q;`: the value
+    comes from the asm's input operands, here the call's arguments."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_scale.mul", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    under = [ln.strip() for ln in r.output.splitlines() if ln.startswith("    <-")]
+    assert any("argument 2 (divisor) of qa_div()" in h and ": khz" in h for h in under), r.output
+    assert any("argument 1 (dividend) of qa_div()" in h for h in under), r.output

@@ -19,7 +19,7 @@ from vmxref.errors import UnknownCorpus
 from vmxref.model import Record
 
 HERE = Path(__file__).parent
-EXTRACTOR_VERSION = "37"  # bump when extraction changes: blobs are re-parsed
+EXTRACTOR_VERSION = "38"  # bump when extraction changes: blobs are re-parsed
 
 
 class Profile(Record):

@@ -1021,7 +1021,7 @@ def _pointer(cx: _Ctx, n) -> None:
 def _asm_output(cx: _Ctx, n) -> None:
     """An output operand of inline assembly, `: "+m" (st->preempted)`: a write of kind 'asm'
     (op `asm` and the constraint; a `+` one reads the old value too, so its reference stays
-    a read)."""
+    a read), whose value is the input operands' expressions ("" when there are none)."""
     cons = n.parent.child_by_field_name("constraint") if n.parent is not None else None
     ctext = cx.text(cons, 24).strip().strip('"') if cons is not None else ""
     ch = chain_of(cx, n)
@@ -1030,10 +1030,13 @@ def _asm_output(cx: _Ctx, n) -> None:
     stmt = n.parent
     while stmt is not None and stmt.type != "gnu_asm_expression":
         stmt = stmt.parent
+    inputs = stmt.child_by_field_name("input_operands") if stmt is not None else None
+    values = [cx.text(v, 80) for op in (inputs.named_children if inputs is not None else ())
+              if (v := op.child_by_field_name("value")) is not None]
     line, col = cx.pos(n)
+    # (the value: what the assembly reads, its input operands; the output is made of them)
     cx.f.assigns.append((line, col, cx.func_at(n.start_byte), _last_field(ch), jlist(ch),
-                         f"asm {ctext}".strip(), cx.text(stmt if stmt is not None else n, 160),
-                         "asm"))
+                         f"asm {ctext}".strip(), ", ".join(values), "asm"))
     if "+" not in ctext:
         _lvalue(cx.write_nodes, n)
 

@@ -459,6 +459,9 @@ class _Walk:
         for line, col, op, value, kind in rows[-FANOUT:]:
             s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,
                              op=op, value=value, write_kind=kind)
+            if kind == "asm":  # (inline assembly makes it of its inputs: those, at this level)
+                out += self.sources(s, level, ctx) if level <= self.depth else []
+                continue
             out.append(self.node(s, what, level, ctx))
         return self._found(key, out)
 
