@@ -1200,6 +1200,11 @@ def test_functions_of_a_template_header_have_their_pasted_names(lq):
     assert ["qa_mmu_do_page_fault", "page_fault", "fetch"] in [p[:3] for p in hops], out
     code, rows, out = lq("path qa_paging64_page_fault -> qa_mmu_set_spte")
     assert code == 0, out
+    # an instance's callers: the template's FNAME(fetch) call, in the same instance
+    code, rows, out = lq("callers qa_ept_fetch")
+    assert [(r["line"], r["function"]) for r in rows] == [(25, "qa_ept_page_fault")], out
+    code, rows, out = lq("path qa_mmu_do_page_fault -> qa_ept_fetch")
+    assert code == 0, out
 
 
 def test_callers_say_which_heavily_used_macros_they_leave_out(lq, monkeypatch):

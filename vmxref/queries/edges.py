@@ -399,6 +399,17 @@ class Graph:
                     "t.line, t.col, t.func"):
                 out.append(Edge(cid, path, bid, line, col, caller, func, "static-call",
                                 f"static_call({key}) -> {func} (set at {where})"))
+        stem = self.template_of(func)
+        if stem is not None:  # `ept_walk_addr`: the template's own calls of FNAME(walk_addr),
+            # from the instance of the calling template function of the same name pattern
+            at = func.find(stem)
+            pre, suf = func[:at], func[at + len(stem):]
+            for cid, path, bid, line, col, caller in sc.rows(
+                    "call", "t.callee = ? AND t.kind = 'direct'", (stem,), "t.line, t.col, t.func"):
+                twin = f"{pre}{caller}{suf}"
+                out.append(Edge(cid, path, bid, line, col,
+                                twin if twin in self.instances(caller) else caller, func,
+                                "direct", f"{stem}() as {func}"))
         for inst in self.instances(func):  # `paging64_page_fault` bound to kvm_mmu.page_fault
             # calls the template function FNAME(page_fault)
             out += [Edge(e.cid, e.path, e.blob_id, e.line, e.col, e.caller, func, e.kind,
