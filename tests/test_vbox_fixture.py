@@ -645,7 +645,7 @@ def test_flags_set_and_tested_through_atomic_apis_and_their_macros(vbox):
     p = "src/VBox/VMM/VMMR0/HMFixSvmExit.cpp"
     rows = vbox("raises HMFIX_CHANGED_GUEST_CR0")
     assert sorted(r["line"] for r in rows if r["file"] == p) == [53, 55], rows
-    rows = vbox("raises HMFIX_CHANGED_GUEST_RIP")
+    rows = vbox("raises HMFIX_CHANGED_GUEST_RIP")  # (not the local mask of a clear, 76)
     assert sorted(r["line"] for r in rows if r["file"] == p) == [53], rows
     rows = vbox("consumes HMFIX_CHANGED_GUEST_CR0")  # (60: a mask written as a number that
     # holds it, HM_CHANGED_GUEST_CR_MASK UINT64_C(0x...) in the same family)

@@ -368,6 +368,8 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
         if any(op in ("|=", "^=") or (op == "=" and (v.strip() == const or bit_or.search(v)))
                for _c, op, v in hit if not clear.search(v)):
             col = next(c for c, op, v in hit)
+            if _mask_only_local(sc, bid, func, line, col):
+                continue  # (`fUnusedMask = A | C; ... And(&f, ~fUnusedMask)`: a mask, no raise)
             sets.append((bid, func, line, col, f"{hit[0][1]} {const}", None))
             if any(test.search(v) for _c, _o, v in hit):  # `f |= (g->flags & C)`: copies
                 tests.append((bid, func, line, col, f"& {const}", None))  # g's bit: a test
@@ -399,6 +401,42 @@ class _At:
 
     def start(self) -> int:
         return self.at
+
+
+def _mask_only_local(sc: Scope, bid: int, func: str | None, line: int, col: int) -> bool:
+    """Is the assignment at (line, col) one of a local variable that the function then uses
+    only as a mask (under `~`, or with `&`: `fUnusedMask = HM_CHANGED_GUEST_RIP | ...;
+    ASMAtomicUoAndU64(&f, ~fUnusedMask)`), never ORed in, stored or passed on? Such a local
+    sets no flag."""
+    if not func:
+        return False
+    r = sc.conn.execute("SELECT chain FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
+                        "AND col = ?", (bid, func, line, col)).fetchone()
+    chain = json.loads(r[0]) if r and r[0] else []
+    if len(chain) != 1 or not chain[0].startswith("v:"):
+        return False
+    name = chain[0][2:]
+    span = sc.conn.execute("SELECT end_line FROM sym WHERE blob_id = ? AND name = ? AND "
+                           "kind = 'function' AND line <= ? ORDER BY line DESC LIMIT 1",
+                           (bid, func, line)).fetchone()
+    local = sc.conn.execute("SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND "
+                            "kind = 'local'", (bid, func, name)).fetchone()
+    if not span or not local:
+        return False
+    body = "\n".join(sc.store.lines(bid)[line:span[0]])
+    q = re.escape(name)
+    uses = list(re.finditer(rf"(?<![\w.>])\b{q}\b", body))
+    if not uses:
+        return False
+    for m in uses:
+        before, after = body[:m.start()].rstrip(), body[m.end():].lstrip()
+        if re.match(r"(?:[|^&]?=)(?!=)", after):
+            continue  # (assigned again: `fUnusedMask |= ...`)
+        if before.endswith("~") or before.endswith("~(") or re.search(r"(?<![&])&\s*\(?$", before) \
+                or re.match(r"\)?\s*&(?![&=])", after):
+            continue  # (a mask: `~x`, `y & x`, `x & y`)
+        return False
+    return True
 
 
 _CLEARING = re.compile(r"&=\s*~|And\w*\s*\([^;]*?,\s*~")  # `x &= ~(...)`, ASMAtomicAndU64(&x, ~(...))
