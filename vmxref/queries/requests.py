@@ -432,6 +432,8 @@ def _mask_only_local(sc: Scope, bid: int, func: str | None, line: int, col: int)
         before, after = body[:m.start()].rstrip(), body[m.end():].lstrip()
         if re.match(r"(?:[|^&]?=)(?!=)", after):
             continue  # (assigned again: `fUnusedMask |= ...`)
+        if re.match(r"\)?\s*&(?![&=])\s*\(?\s*[A-Z_][A-Z0-9_]*\b", after):
+            return False  # `flags & C`: a flag word tested for its bits, set above
         if before.endswith("~") or before.endswith("~(") or re.search(r"(?<![&])&\s*\(?$", before) \
                 or re.match(r"\)?\s*&(?![&=])", after):
             continue  # (a mask: `~x`, `y & x`, `x & y`)
