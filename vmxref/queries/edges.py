@@ -23,7 +23,7 @@ import json
 
 from vmxref.model import EDGE_KINDS, Record
 from vmxref.queries.base import Scope
-from vmxref.queries import ctxtypes, macroforms
+from vmxref.queries import ctxtypes, macroforms, staticcalls, templates
 from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.twins import twin_chains
 from vmxref.queries.types import parse_chain, resolver
@@ -830,76 +830,16 @@ class Graph:
                 out += [(t, f"{table}[] via {var}") for t, _c in self.functions_in_slot(table, None)]
         return out
 
-    def _static_keys(self) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list]]:
-        """The functions the corpus makes the target of a static-call key outside an ops
-        table: `DEFINE_STATIC_CALL(pv_sched_clock, native_sched_clock)`, `static_call_update(
-        pv_sched_clock, func)` (with `func` a parameter: what the callers of the updating
-        function pass, `paravirt_set_sched_clock(kvm_sched_clock_read)`). (function -> [(key,
-        where)], key -> [(function, where)]), memoised."""
-        memo = self.sc.memo("_static_keys")
-        if "maps" not in memo:
-            from vmxref.queries import callsite
-            by_func: dict[str, list[tuple[str, str]]] = {}
-            by_key: dict[str, list[tuple[str, str]]] = {}
-            memo["maps"] = (by_func, by_key)  # (filled below; into() asks it meanwhile)
-
-            def bind(fn: str, key: str, where: str) -> None:
-                if (key, where) not in by_func.setdefault(fn, []):
-                    by_func[fn].append((key, where))
-                    by_key.setdefault(key, []).append((fn, where))
-            for _c, path, bid, line, caller, args_t in self.sc.rows_in(
-                    "call", "t.callee", sorted(STATIC_CALL_SETTERS), "t.kind = 'direct'", (),
-                    "t.line, t.func, t.args"):
-                args = json.loads(args_t or "[]")
-                if len(args) < 2 or not args[0].strip().isidentifier():
-                    continue
-                key, value = args[0].strip(), args[1].strip().lstrip("&").strip()
-                where = f"{path}:{line}"
-                if not value.isidentifier() or value in ("NULL", "0"):
-                    continue
-                params = self.params(caller) if caller else []
-                if value in params:  # (a parameter, whatever functions share its name)
-                    for e in self.into(caller):  # (one level: the callers' arguments)
-                        a = callsite.args(self.sc, e) if e.kind == "direct" else []
-                        i = params.index(value)
-                        v = a[i].strip().lstrip("&").strip() if i < len(a) else ""
-                        if v.isidentifier() and self.names_function(e.blob_id, e.caller, v):
-                            bind(v, key, f"{e.path}:{e.line} via {caller}() at {where}")
-                elif self.is_function(value):
-                    bind(value, key, where)
-        return memo["maps"]
+    def _static_keys(self):
+        return staticcalls.static_keys(self)
 
     def instances(self, func: str) -> list[str]:
-        """The other names a template function has (`paging64_page_fault`, `ept_page_fault`
-        for FNAME(page_fault) in mmu/paging_tmpl.h; the extractor's INSTANCE syms)."""
-        memo = self.sc.memo("_instances")
-        if func not in memo:
-            out = []
-            for _c, _p, bid, line, col, scope in self.sc.rows(
-                    "sym", "t.name = ? AND t.kind = 'function' AND t.flags & 8", (func,),
-                    "t.line, t.col, t.scope"):
-                out += [n for (n,) in self.sc.conn.execute(
-                    "SELECT name FROM sym WHERE blob_id = ? AND scope = ? AND line = ? AND "
-                    "col = ? AND kind = 'function' AND flags & 4", (bid, scope or "", line, col))]
-            memo[func] = list(dict.fromkeys(out))
-        return memo[func]
+        """The other names of a template function (templates.instances)."""
+        return templates.instances(self.sc, func)
 
     def template_of(self, func: str) -> str | None:
-        """For an instance name of a template function, the function's own (stem) name."""
-        memo = self.sc.memo("_template_of")
-        if func not in memo:
-            memo[func] = None
-            for _c, _p, bid, line, col, scope in self.sc.rows(
-                    "sym", "t.name = ? AND t.kind = 'function' AND t.flags & 4", (func,),
-                    "t.line, t.col, t.scope"):
-                r = self.sc.conn.execute(
-                    "SELECT name FROM sym WHERE blob_id = ? AND scope = ? AND line = ? AND "
-                    "col = ? AND kind = 'function' AND flags & 8", (bid, scope or "", line, col)
-                ).fetchone()
-                if r:
-                    memo[func] = r[0]
-                    break
-        return memo[func]
+        """The template function an instance name is of (templates.template_of)."""
+        return templates.template_of(self.sc, func)
 
     def _global_pointer(self, name: str) -> bool:
         """Is `name` a file-scope function pointer variable (`u64 (*hv_read_reference_counter)
@@ -1003,11 +943,6 @@ def edge_order(e: Edge) -> tuple:
     searches break ties the same way whatever order the index returned the rows in."""
     return (_KIND_RANK.get(e.kind, len(_KIND_RANK)), e.path, e.line, e.col, e.caller, e.callee,
             e.via, e.cid)
-
-
-# calls that make a function the target of a static-call key (the key, then the function)
-STATIC_CALL_SETTERS = frozenset({"DEFINE_STATIC_CALL", "DEFINE_STATIC_CALL_RET0",
-                                 "static_call_update", "__static_call_update"})
 
 
 def _dedup(edges: list[Edge]) -> list[Edge]:

@@ -1,0 +1,53 @@
+"""Static-call keys outside an ops table: `DEFINE_STATIC_CALL(pv_sched_clock,
+native_sched_clock)` and `static_call_update(pv_sched_clock, func)` make the function a
+target of `static_call(pv_sched_clock)(...)`. (The keys of KVM's ops tables, kvm_x86_ +
+member, come from the profile's [callgraph] static_call prefixes: edges._static_names.)
+"""
+from __future__ import annotations
+
+import json
+
+# calls that make a function the target of a static-call key (the key, then the function)
+STATIC_CALL_SETTERS = frozenset({"DEFINE_STATIC_CALL", "DEFINE_STATIC_CALL_RET0",
+                                 "static_call_update", "__static_call_update"})
+
+
+def static_keys(g) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
+    """(function -> [(key, where)], key -> [(function, where)]) of the graph's scope, with
+    the function of `static_call_update(key, func)` taken, when `func` is a parameter of
+    the updating function, from what its callers pass (`paravirt_set_sched_clock(
+    kvm_sched_clock_read)`). Memoised per scope."""
+    from vmxref.queries import callsite
+    sc = g.sc
+    memo = sc.memo("_static_keys")
+    if "maps" in memo:
+        return memo["maps"]
+    by_func: dict[str, list[tuple[str, str]]] = {}
+    by_key: dict[str, list[tuple[str, str]]] = {}
+    memo["maps"] = (by_func, by_key)  # (filled below; into() asks it meanwhile)
+
+    def bind(fn: str, key: str, where: str) -> None:
+        if (key, where) not in by_func.setdefault(fn, []):
+            by_func[fn].append((key, where))
+            by_key.setdefault(key, []).append((fn, where))
+    for _c, path, _bid, line, caller, args_t in sc.rows_in(
+            "call", "t.callee", sorted(STATIC_CALL_SETTERS), "t.kind = 'direct'", (),
+            "t.line, t.func, t.args"):
+        args = json.loads(args_t or "[]")
+        if len(args) < 2 or not args[0].strip().isidentifier():
+            continue
+        key, value = args[0].strip(), args[1].strip().lstrip("&").strip()
+        where = f"{path}:{line}"
+        if not value.isidentifier() or value in ("NULL", "0"):
+            continue
+        params = g.params(caller) if caller else []
+        if value in params:  # (a parameter, whatever functions share its name)
+            i = params.index(value)
+            for e in g.into(caller):  # (one level: the callers' arguments)
+                a = callsite.args(sc, e) if e.kind == "direct" else []
+                v = a[i].strip().lstrip("&").strip() if i < len(a) else ""
+                if v.isidentifier() and g.names_function(e.blob_id, e.caller, v):
+                    bind(v, key, f"{e.path}:{e.line} via {caller}() at {where}")
+        elif g.is_function(value):
+            bind(value, key, where)
+    return memo["maps"]
