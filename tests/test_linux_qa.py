@@ -1338,3 +1338,11 @@ def test_provenance_through_inline_assembly_goes_to_its_inputs(lq):
     under = [ln.strip() for ln in r.output.splitlines() if ln.startswith("    <-")]
     assert any("argument 2 (divisor) of qa_div()" in h and ": khz" in h for h in under), r.output
     assert any("argument 1 (dividend) of qa_div()" in h for h in under), r.output
+
+
+def test_writes_through_a_pointer_a_helper_returns(lq):
+    """`hv = to_qa_hv(kvm); hv->tsc_page_status = 3`, the helper returning `&kvm->arch.hyperv`:
+    a write of qa_karch.hyperv.tsc_page_status."""
+    p = "arch/x86/kvm/qa_static_call.c"
+    code, rows, out = lq("writes qa_karch.hyperv.tsc_page_status")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 72)], out

@@ -38,11 +38,19 @@ def _value_into(sc: Scope, bid: int, func: str, value: str | None, members: list
     for [apic, lapic_timer] where `apic` points at an `apic` member)?"""
     if _ends_with(value, members):
         return True
+    call = _CALLED.fullmatch((value or "").strip())
+    if call is not None and depth > 0:  # `hv = to_kvm_hv(kvm)`, whose body returns
+        # `&kvm->arch.hyperv`: what the helper returns
+        from vmxref.queries.provenance import returns_of
+        return any(_ends_with(r[5], members) for r in returns_of(sc, call.group(1)))
     names = [n.strip() for n in _MEMBERS.split((value or "").strip().lstrip("&(").rstrip(")")) if n]
     for j in range(1, len(members)):
         if len(names) == j + 1 and names[1:] == members[-j:] and names[0].isidentifier():
             return depth > 0 and points_into(sc, bid, func, names[0], members[:-j], depth - 1)
     return False
+
+
+_CALLED = re.compile(r"([A-Za-z_]\w*)\s*\(.*\)", re.S)
 
 
 def _passed_into(sc: Scope, func: str, var: str, members: list[str], depth: int) -> bool:
