@@ -1346,3 +1346,12 @@ def test_writes_through_a_pointer_a_helper_returns(lq):
     p = "arch/x86/kvm/qa_static_call.c"
     code, rows, out = lq("writes qa_karch.hyperv.tsc_page_status")
     assert [(r["file"], r["line"]) for r in rows] == [(p, 72)], out
+
+
+def test_a_callback_stored_by_the_one_definition_that_stores_it(lq):
+    """qa_sched_clock_register(read, ..) stores its parameter in qa_cd.actual_read; a stub
+    of the same name (another configuration) stores nothing: the callback is called where
+    the member is."""
+    p = "arch/x86/kvm/qa_static_call.c"
+    code, rows, out = lq("callers qa_hv_read_tsc")
+    assert (p, 88, "qa_sched_clock_now") in [(r["file"], r["line"], r["function"]) for r in rows], out

@@ -714,14 +714,15 @@ class Graph:
             for t in targets:
                 if t != callee:
                     out += self._through_param(t, j, depth - 1)
-        stores = []
-        defs = self.definitions(callee)
-        for bid in defs if len(defs) == 1 else ():  # (one definition: RTTimerCreateEx of every
-            # host OS would lead a path search through each one's timer internals; by blob and
-            # function: `value = 'data'` is everywhere on all of Linux)
-            stores += self.sc.rows(
-                "assign", "t.blob_id = ? AND t.func = ? AND t.value = ? AND t.kind = 'assign'",
-                (bid, callee, pname), "t.chain, t.field, t.line")
+        by_def = [self.sc.rows(  # (by blob and function: `value = 'data'` is everywhere on
+            # all of Linux)
+            "assign", "t.blob_id = ? AND t.func = ? AND t.value = ? AND t.kind = 'assign'",
+            (bid, callee, pname), "t.chain, t.field, t.line") for bid in self.definitions(callee)]
+        by_def = [rows for rows in by_def if rows]
+        # (one definition that stores it: RTTimerCreateEx of every host OS would lead a path
+        # search through each one's timer internals; a stub beside the real one stores
+        # nothing, `static inline void sched_clock_register(...) { }`)
+        stores = by_def[0] if len(by_def) == 1 else []
         for _c, apath, abid, chain_t, slot, aline in stores:
             chain = list(parse_chain(chain_t))
             if len(chain) < 2 or not slot:
