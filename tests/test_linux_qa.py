@@ -1355,3 +1355,10 @@ def test_a_callback_stored_by_the_one_definition_that_stores_it(lq):
     p = "arch/x86/kvm/qa_static_call.c"
     code, rows, out = lq("callers qa_hv_read_tsc")
     assert (p, 88, "qa_sched_clock_now") in [(r["file"], r["line"], r["function"]) for r in rows], out
+
+
+def test_a_per_cpu_address_helper_writes_nothing(lq):
+    """`per_cpu_ptr(&qa_cpu_data, cpu)` computes an address (read_only_args "*cpu_ptr"): no
+    out-parameter write of qa_cpu_data."""
+    code, rows, out = lq("writes qa_cpu_data")
+    assert code == 1 and rows == [], out
