@@ -1362,3 +1362,12 @@ def test_a_per_cpu_address_helper_writes_nothing(lq):
     out-parameter write of qa_cpu_data."""
     code, rows, out = lq("writes qa_cpu_data")
     assert code == 1 and rows == [], out
+
+
+def test_provenance_of_a_local_a_macro_assigns(lq):
+    """`do_div(tmp, from)` divides tmp in place (the profile's [writes] assigns_args): a
+    source of `c->mult = (u32)tmp` next to `tmp = ...` and `tmp += ...`."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_freq_conv.mult", "--index", str(lq.index)])
+    hops = [ln.strip() for ln in r.output.splitlines() if ln.startswith("  <-")]
+    assert any(":144:" in h and "do_div(tmp, from)" in h for h in hops), r.output
+    assert any(":143:" in h for h in hops) and any(":142:" in h for h in hops), r.output

@@ -442,6 +442,7 @@ class _Walk:
             "AND chain IN (?, ?) AND line <= ? ORDER BY line",
             (bid, func, json.dumps([f"v:{name}"]), json.dumps([f"v:{name}", "[]"]),
              site.line)).fetchall()
+        rows = sorted(rows + self._assigned_by_macros(bid, func, name, site.line))
         want = self._call_contexts((ctx or {}).get(func))
         if want:  # (the assignments the context of the call into here compiles)
             cx = contexts.contexts(self.sc)
@@ -464,6 +465,26 @@ class _Walk:
                 continue
             out.append(self.node(s, what, level, ctx))
         return self._found(key, out)
+
+    def _assigned_by_macros(self, bid: int, func: str, name: str, line: int) -> list[tuple]:
+        """(line, col, op, value, kind) of the uses, in `func` up to `line`, of the macros the
+        profile's [writes] assigns_args says assign their argument (`do_div(tmp, from)`
+        divides tmp in place), whose argument there is the variable `name`."""
+        from vmxref.queries.edges import _profile_section
+        table = _profile_section(self.sc, "writes").get("assigns_args", {})
+        if not table:
+            return []
+        out = []
+        names = sorted(table)
+        for cline, ccol, callee, args_t in self.sc.conn.execute(
+                "SELECT line, col, callee, args FROM call WHERE blob_id = ? AND func = ? AND "
+                f"line <= ? AND callee IN ({','.join('?' * len(names))})",
+                (bid, func, line, *names)):
+            args = json.loads(args_t or "[]")
+            for pos in table.get(callee, ()):
+                if pos <= len(args) and args[pos - 1].strip() == name:
+                    out.append((cline, ccol, callee, f"{callee}({', '.join(args)})", "compound"))
+        return out
 
     def _after_last_overwrite(self, bid: int, rows: list, use: int) -> list:
         """The rows a use at line `use` can see: an overwrite (`=`, an initialiser, a [writes]
