@@ -1371,3 +1371,10 @@ def test_provenance_of_a_local_a_macro_assigns(lq):
     hops = [ln.strip() for ln in r.output.splitlines() if ln.startswith("  <-")]
     assert any(":144:" in h and "do_div(tmp, from)" in h for h in hops), r.output
     assert any(":143:" in h for h in hops) and any(":142:" in h for h in hops), r.output
+
+
+def test_a_member_named_by_its_beginning_is_suggested(lq):
+    """`writes qa_vmcs12.vm_exit`: no such member; the one it begins (vm_exit_reason) is
+    suggested, which difflib's ratio alone misses."""
+    r = CliRunner().invoke(cli, ["writes", "qa_vmcs12.vm_exit", "--index", str(lq.index)])
+    assert r.exit_code == 2 and "Did you mean qa_vmcs12.vm_exit_reason?" in r.stderr, r.output

@@ -215,6 +215,8 @@ GOLDEN_ERRORS = {
     "refs x kind cal":
         "unknown reference kind 'cal' (did you mean 'call'?); expected one of: call, read, "
         "write, addr, type, macro, define, sizeof at column 13: refs x kind ^cal",
+    "cállers kvm": "unexpected character 'á' in the verb (queries are ASCII) at column 2: "
+        "c^állers kvm",
     "writes s.f kind asign":
         "unknown write kind 'asign' (did you mean 'assign'?); expected one of: assign, "
         "compound, incdec, init, designated, out-param, whole-object, asm at column 17: "

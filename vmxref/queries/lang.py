@@ -420,6 +420,9 @@ def _verb(p: _Parser) -> str:
     if word in PIPES:
         p.fail(f"'{word}' is a pipe, not a verb: QUERY | {word} ...", start)
     if word not in VERBS:
+        nxt = p.text[p.pos:p.pos + 1]
+        if nxt and not nxt.isspace() and not nxt.isascii():  # `cállers`: the letter it stops at
+            p.fail(f"unexpected character {nxt!r} in the verb (queries are ASCII)", p.pos)
         hint = _suggest(word, VERBS) or f"; expected one of: {', '.join(VERBS)}"
         p.fail(f"unknown verb {_show(word)}{hint}", start)
     return word

@@ -442,6 +442,8 @@ def _require_member(sc: Scope, tr: TypeResolver, struct: str, member: str) -> No
     names = sorted({r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'field'", (struct,),
                                            "t.name")})
     near = [n for n in names if n.lower() == member.lower()]
+    if not near:  # (a prefix the member starts with: exit_qual -> exit_qualification)
+        near = [n for n in names if n.startswith(member) and len(member) >= 3][:3]
     if not near:
         import difflib
         near = difflib.get_close_matches(member, names, n=3, cutoff=0.7)
