@@ -1297,8 +1297,9 @@ def test_inline_assembly_operands(lq):
     """An asm output operand is a write (`"+m" (st->preempted)`: op `asm +m`, also a read),
     with an exception-table macro in the template."""
     p = "arch/x86/kvm/qa_asm.c"
-    code, rows, out = lq("writes qa_steal.preempted")
-    assert [(r["file"], r["line"], r["op"]) for r in rows] == [(p, 22, "asm +m")], out
+    code, rows, out = lq("writes qa_steal.preempted")  # (152: copy_to_user_nofault's dest)
+    assert [(r["file"], r["line"], r["op"]) for r in rows] == [(p, 22, "asm +m"),
+                                                              (p, 152, "&1")], out
     code, rows, out = lq("reads qa_steal.preempted")
     assert [(r["file"], r["line"]) for r in rows] == [(p, 22)], out
     code, rows, out = lq("writes qa_steal.version")
@@ -1378,3 +1379,11 @@ def test_a_member_named_by_its_beginning_is_suggested(lq):
     suggested, which difflib's ratio alone misses."""
     r = CliRunner().invoke(cli, ["writes", "qa_vmcs12.vm_exit", "--index", str(lq.index)])
     assert r.exit_code == 2 and "Did you mean qa_vmcs12.vm_exit_reason?" in r.stderr, r.output
+
+
+def test_each_address_on_a_line_is_read_or_written_by_its_own_argument(lq):
+    """`copy_to_user_nofault(&st->preempted, &preempted, ...)`: the destination is written,
+    the source (argument 2, read_only_args) only read, though both name `preempted`."""
+    code, rows, out = lq("refs preempted")
+    here = sorted((r["col"], r["ref_kind"]) for r in rows if r["line"] == 152)
+    assert [k for _c, k in here][:2] == ["write", "read"], out

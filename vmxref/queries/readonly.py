@@ -330,16 +330,26 @@ def modified_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -
     return out
 
 
-def read_only_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -> set[tuple]:
-    """Of (blob, function, line) places where the address of `name` (a variable or the last
-    member of a chain) is passed to a call (its refs of kind 'write' from `&x` arguments),
-    those where every such call only reads through it: `atomic_read(&kvm->online_vcpus)`
-    reads online_vcpus, it is no out-parameter write."""
+def read_only_addresses(sc: Scope, name: str, refs: list[tuple]) -> set[tuple]:
+    """Of the places where the address of `name` (a variable or the last member of a chain)
+    is passed to a call (its refs of kind 'write' from `&x` arguments: (blob, function,
+    line) or (blob, function, line, col)), those whose call only reads through it:
+    `atomic_read(&kvm->online_vcpus)` reads online_vcpus, it is no out-parameter write. With
+    columns, the refs of a line pair with its out-parameter rows in column order, so
+    `copy_to_user_nofault(&st->preempted, &preempted, ...)` reads its second argument and
+    writes its first; without, a line counts when every call on it only reads."""
     out = set()
-    for bid, func, line in set(refs):
+    by_line: dict[tuple, list] = {}
+    for r in set(refs):
+        by_line.setdefault(tuple(r[:3]), []).append(r)
+    for (bid, func, line), here in by_line.items():
         rows = sc.conn.execute(
             "SELECT op, value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
-            "AND field = ? AND kind = 'out-param'", (bid, func or "", line, name)).fetchall()
-        if rows and all(const_param(sc, op, value) for op, value in rows):
-            out.add((bid, func, line))
+            "AND field = ? AND kind = 'out-param' ORDER BY col", (bid, func or "", line,
+                                                                 name)).fetchall()
+        reads = [const_param(sc, op, value) for op, value in rows]
+        if rows and all(reads):
+            out.update(here)
+        elif any(reads) and all(len(r) > 3 for r in here) and len(here) == len(rows):
+            out.update(r for r, ro in zip(sorted(here, key=lambda r: r[3]), reads) if ro)
     return out

@@ -82,7 +82,8 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     is_function = not is_macro and bool(sc.rows("sym", "t.name = ? AND t.kind = 'function'",
                                                 (name,), "1", limit=1))
     from vmxref.queries.readonly import read_only_addresses
-    passed = read_only_addresses(sc, name, [(r[2], r[6], r[4]) for r in rows if r[3] == "write"])
+    passed = read_only_addresses(sc, name, [(r[2], r[6], r[4], r[5]) for r in rows
+                                            if r[3] == "write"])
     handed = _addresses_handed(sc, name, rows) if kinds and "addr" in kinds else set()
     external = _externally_set(sc, name, rows)
     elements = {(bid, line) for bid, line in sc.conn.execute(
@@ -96,7 +97,7 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
             kind = "write"  # `module_param(x, uint, 0644)`: set from outside (`writes x`)
         elif kind == "read" and (bid, line) in elements:
             kind = "write"  # `kvm_cpu_caps[leaf] = mask`: an element of x is stored
-        elif kind == "write" and (bid, func, line) in passed:
+        elif kind == "write" and (bid, func, line, col) in passed:
             kind = "read"  # `&x` handed to a call that only reads through it (atomic_read)
         elif kind == "read" and is_function and not _local_named(sc, bid, func, name):
             kind = "addr"  # a function used as a value: its address (`.read = f`, `cb(f)`)

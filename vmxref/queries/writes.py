@@ -655,7 +655,7 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
         rows += [(cid, path, bid, line, col, func, json.dumps(full), "read")  # at its uses
                  for cid, path, bid, line, col, func, full, _a in macro_uses(
                      sc, macro, parse_chain(chain_t))]
-    passed = read_only_addresses(sc, fields[-1], [(r[2], r[5], r[3]) for r in rows
+    passed = read_only_addresses(sc, fields[-1], [(r[2], r[5], r[3], r[4]) for r in rows
                                                   if r[7] == "write"])
     modified = modified_addresses(sc, fields[-1], [(r[2], r[5], r[3]) for r in rows
                                                    if r[7] == "write"])
@@ -669,7 +669,7 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
         elif kind == "write" and (bid, func, line) in modified:
             kind = "read-modify-write"  # `__test_and_set_bit(n, &x)` returns the old bit
         elif kind == "write":
-            if (bid, func, line) not in passed:
+            if (bid, func, line, col) not in passed:
                 continue
             kind = "addr"  # passed to a call that only reads through it
         symbol = ".".join(([struct] if struct else []) + fields)
