@@ -107,8 +107,9 @@ def _name_holds(sc: Scope, name: str, const: str, depth: int) -> bool:
 def _bodies(sc: Scope, name: str) -> list[str]:
     """The bodies of the object-like #defines of `name`."""
     out = []
-    for (text,) in sc.conn.execute("SELECT DISTINCT text FROM sym WHERE name = ? AND "
-                                   "kind = 'macro'", (name,)):
+    for (text,) in sc.conn.execute(  # (of the asked versions)
+            f"SELECT DISTINCT t.text FROM sym t {sc.files_join} WHERE t.name = ? AND "
+            "t.kind = 'macro'", (name,)):
         body = _object_body(text)
         if body:
             out.append(body.replace("\\", " "))
@@ -131,26 +132,29 @@ def complement_masks(sc: Scope, const: str, known: list[str]) -> list[str]:
     if len(words) < 2:
         return []
     prefix = "_".join(words[:2]) + "_" if len(words) > 2 else words[0] + "_"
-    rows = list(dict.fromkeys(  # (of the asked versions: 5.1's HM_CHANGED_GUEST_TR is
-        # RT_BIT(6), 6.1.36's 0x400000; a value of one is no value of the other)
-        (r[3], r[4]) for r in sc.rows(
-            "sym", "t.kind = 'macro' AND t.name >= ? AND t.name < ?",
-            (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)), "t.name, t.text",
-            limit=MAX_FAMILY)))
+    rows = sc.conn.execute(  # (of the asked versions: 5.1's HM_CHANGED_GUEST_TR is RT_BIT(6),
+        # 6.1.36's 0x400000; a value of one is no value of the other. DISTINCT before the
+        # limit: a header's macro is one row per file that includes it otherwise)
+        f"SELECT DISTINCT t.name, t.text FROM sym t {sc.files_join} WHERE t.kind = 'macro' "
+        f"AND t.name >= ? AND t.name < ? LIMIT {MAX_FAMILY}",
+        (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))).fetchall()
     out = []
     values = {numeric(_object_body(text) or "") for name, text in rows if name == const} - {None, 0}
     for name, text in rows:
         body = _object_body(text)
         if body is None or name == const or name in known or name in out:
             continue
+        body = body.replace("\\", " ")  # (a continued line: `A \\ | B`)
         if ("~" in body or any(f in body for f in _FULL)) and holds(sc, body, const):
             out.append(name)
-        elif values and (v := numeric(body)) is not None and any(
-                v != c and v & c == c for c in values):
+        elif values and _HEX.search(body) and (v := numeric(body)) is not None and any(
+                v != c and v & c == c for c in values):  # (a mask is written in hex; `22`
+            # is a bit number, VMCPU_FF_CPUM_BIT)
             out.append(name)  # (written as a number: HM_CHANGED_GUEST_CR_MASK 0x7800000)
     return out
 
 
+_HEX = re.compile(r"0[xX][0-9a-fA-F]+")
 _INT = re.compile(r"(0[xX][0-9a-fA-F]+|\d+)[uUlL]*")
 _BIT_MACRO = re.compile(r"(?:RT_BIT|RT_BIT_32|RT_BIT_64|BIT|BIT_ULL|_BITUL|_BITULL)\s*\(\s*(\d+)\s*\)")
 _SHIFT = re.compile(r"\(?\s*1[uUlL]*\s*<<\s*(\d+)\s*\)?")

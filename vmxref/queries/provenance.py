@@ -460,8 +460,10 @@ class _Walk:
         for line, col, op, value, kind in rows[-FANOUT:]:
             s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,
                              op=op, value=value, write_kind=kind)
-            if kind == "asm":  # (inline assembly makes it of its inputs: those, at this level)
-                out += self.sources(s, level, ctx) if level <= self.depth else []
+            if kind == "asm":  # (inline assembly makes it of its inputs: those, at this level;
+                # the asm itself when they give nothing new, so the value keeps a source)
+                inner = self.sources(s, level, ctx) if level <= self.depth else []
+                out += inner or [self.node(s, what, level, ctx)]
                 continue
             out.append(self.node(s, what, level, ctx))
         return self._found(key, out)

@@ -387,7 +387,25 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
                     m = _At(col if col >= 0 else 0)
             if m and not _COMPILE_TIME.search(text):
                 tests.append((bid, func, line, indent + m.start() + 1, f"& {const}", None))
-    return sets, tests
+    return sets, _one_per_statement(sc, tests)
+
+
+def _one_per_statement(sc: Scope, tests: list[tuple]) -> list[tuple]:
+    """The test rows without those on the continuation line of a statement that already
+    has one (`Assert((f & (C | D))\n == (C | D))`: one test, at its first line)."""
+    have = {(t[0], t[2]) for t in tests}
+    out = []
+    for t in tests:
+        bid, line = t[0], t[2]
+        if (bid, line - 1) in have:
+            lines = sc.store.lines(bid)
+            prev = lines[line - 2].rstrip() if line >= 2 else ""
+            here = lines[line - 1].lstrip() if line <= len(lines) else ""
+            if prev and not prev.endswith((";", "{", "}")) and here.startswith(("==", "!=")):
+                continue  # (the other side of the comparison above; `(a & C) &&\n (b & C)`
+                # on two lines are two tests)
+        out.append(t)
+    return out
 
 
 _OPERATOR_END = re.compile(r"(?:[=!]=|(?<![&])&)\s*\(?\s*$")
@@ -628,7 +646,7 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     masked += _mask_var_tests(sc, const, masks, api.testers)
     masked += _macro_tests(sc, const, masks, api.testers)
     masked += parameter_tests(sc, const, api.testers)
-    if not rows and not masked and not _const_calls(sc, const, api.setters):
+    if not rows and not _const_calls(sc, const, api.setters):  # (masked tests or not)
         rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
             rows += [r for r in _bit_uses(sc, mask)[1]  # (via `& MASK`)
