@@ -1387,3 +1387,11 @@ def test_each_address_on_a_line_is_read_or_written_by_its_own_argument(lq):
     code, rows, out = lq("refs preempted")
     here = sorted((r["col"], r["ref_kind"]) for r in rows if r["line"] == 152)
     assert [k for _c, k in here][:2] == ["write", "read"], out
+
+
+def test_writes_through_a_pointer_a_macro_helper_makes(lq):
+    """`pmu = qa_vcpu_to_pmu(vcpu)` (`#define qa_vcpu_to_pmu(vcpu) (&(vcpu)->arch.pmu)`):
+    `pmu->event_count = 0` writes qa_pvcpu_arch.pmu.event_count."""
+    p = "arch/x86/kvm/qa_pmu.c"
+    code, rows, out = lq("writes qa_pvcpu_arch.pmu.event_count")
+    assert 36 in [r["line"] for r in rows if r["file"] == p], out

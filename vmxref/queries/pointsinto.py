@@ -42,7 +42,17 @@ def _value_into(sc: Scope, bid: int, func: str, value: str | None, members: list
     if call is not None and depth > 0:  # `hv = to_kvm_hv(kvm)`, whose body returns
         # `&kvm->arch.hyperv`: what the helper returns
         from vmxref.queries.provenance import returns_of
-        return any(_ends_with(r[5], members) for r in returns_of(sc, call.group(1)))
+        from vmxref.queries.macroforms import parts
+        if any(_ends_with(r[5], members) for r in returns_of(sc, call.group(1))):
+            return True
+        for (text,) in sc.conn.execute(  # a macro helper: `#define vcpu_to_pmu(vcpu)
+                # (&(vcpu)->arch.pmu)`
+                "SELECT DISTINCT text FROM sym WHERE name = ? AND kind = 'macro'",
+                (call.group(1),)):
+            params, body = parts(text)
+            if params is not None and _ends_with(_UNPAREN.sub(r"\1", body), members):
+                return True
+        return False
     names = [n.strip() for n in _MEMBERS.split((value or "").strip().lstrip("&(").rstrip(")")) if n]
     for j in range(1, len(members)):
         if len(names) == j + 1 and names[1:] == members[-j:] and names[0].isidentifier():
@@ -50,6 +60,7 @@ def _value_into(sc: Scope, bid: int, func: str, value: str | None, members: list
     return False
 
 
+_UNPAREN = re.compile(r"\(\s*([A-Za-z_]\w*)\s*\)")  # `(vcpu)` in a macro body
 _CALLED = re.compile(r"([A-Za-z_]\w*)\s*\(.*\)", re.S)
 
 
