@@ -1395,3 +1395,9 @@ def test_writes_through_a_pointer_a_macro_helper_makes(lq):
     p = "arch/x86/kvm/qa_pmu.c"
     code, rows, out = lq("writes qa_pvcpu_arch.pmu.event_count")
     assert 36 in [r["line"] for r in rows if r["file"] == p], out
+
+
+def test_the_size_of_an_array_member_is_no_write(lq):
+    """`ARRAY_SIZE(hv->crash_param)` hands the array bare, but only measures it."""
+    code, rows, out = lq("writes qa_hv_crash.crash_param")
+    assert code == 1 and rows == [], out
