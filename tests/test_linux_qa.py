@@ -1401,3 +1401,11 @@ def test_the_size_of_an_array_member_is_no_write(lq):
     """`ARRAY_SIZE(hv->crash_param)` hands the array bare, but only measures it."""
     code, rows, out = lq("writes qa_hv_crash.crash_param")
     assert code == 1 and rows == [], out
+
+
+def test_writes_through_an_element_pointer_a_helper_returns(lq):
+    """`st = to_qa_stimer(hv, i)` returning `&hv->stimer[i]`: `st->count = c` writes
+    qa_vcpu_hv2.stimer.count."""
+    p = "arch/x86/kvm/qa_static_call.c"
+    code, rows, out = lq("writes qa_vcpu_hv2.stimer.count")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 118)], out

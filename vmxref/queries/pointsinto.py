@@ -60,6 +60,7 @@ def _value_into(sc: Scope, bid: int, func: str, value: str | None, members: list
     return False
 
 
+_INDEX = re.compile(r"\[[^\[\]]*\]")
 _UNPAREN = re.compile(r"\(\s*([A-Za-z_]\w*)\s*\)")  # `(vcpu)` in a macro body
 _CALLED = re.compile(r"([A-Za-z_]\w*)\s*\(.*\)", re.S)
 
@@ -85,7 +86,8 @@ def _passed_into(sc: Scope, func: str, var: str, members: list[str], depth: int)
 
 
 def _ends_with(value: str | None, members: list[str]) -> bool:
-    names = [n for n in _MEMBERS.split((value or "").strip().lstrip("&(").rstrip(")")) if n]
+    value = _INDEX.sub("", value or "")  # (`&hv_vcpu->stimer[i]` is in the stimer member)
+    names = [n for n in _MEMBERS.split(value.strip().lstrip("&(").rstrip(")")) if n]
     return len(names) > len(members) and [n.strip() for n in names[-len(members):]] == members
 
 
