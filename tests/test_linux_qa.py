@@ -1409,3 +1409,12 @@ def test_writes_through_an_element_pointer_a_helper_returns(lq):
     p = "arch/x86/kvm/qa_static_call.c"
     code, rows, out = lq("writes qa_vcpu_hv2.stimer.count")
     assert [(r["file"], r["line"]) for r in rows] == [(p, 118)], out
+
+
+def test_writes_of_a_union_member_include_the_other_members(lq):
+    """`vmx->exit_reason.full = reason` writes the storage of exit_reason.basic too: listed
+    for `writes qa_vmx.exit_reason.basic`, via that union member."""
+    p = "arch/x86/kvm/qa_asm.c"
+    code, rows, out = lq("writes qa_vmx.exit_reason.basic")
+    got = [(r["line"], r.get("via")) for r in rows if r["file"] == p]
+    assert (161, "union member qa_exit_reason.full") in got, out

@@ -38,6 +38,8 @@ def site_line(s: Site) -> str:
         extra.append(f"[{x.get('write_kind', '')} {x.get('op', '')}]")
         if x.get("container"):
             extra.append(f"({x['container']})")
+        if x.get("via"):  # (another member of the same union: the same storage)
+            extra.append(f"[via {x['via']}]")
     elif s.kind in ("caller", "callee") and x.get("edge") not in (None, "direct"):
         to = f" => {s.symbol}" if s.kind == "callee" else ""  # (which function it reaches)
         extra.append(f"[{x['edge']}: {x.get('via', '')}{to}]")

@@ -262,8 +262,10 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     return list(dict.fromkeys(out))
 
 
-def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None) -> list[Site]:
-    """Every write of `target` (see module docstring), grouped by container struct."""
+def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
+           siblings: bool = True) -> list[Site]:
+    """Every write of `target` (see module docstring), grouped by container struct; with
+    `siblings`, also those of the other members of the union it is in."""
     tr = resolver(sc)
     struct, fields = _asked(sc, tr, target)
     readings = _readings(sc, tr, struct, fields)
@@ -280,8 +282,32 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None) -> list[Site
     if struct is None and len(fields) == 1 and (kinds is None or "init" in kinds):
         for site in _struct_initializers(sc, fields[0]):
             out.setdefault(_place(site), site)
+    for site in _union_siblings(sc, tr, struct, fields, kinds) if siblings else ():
+        out.setdefault(_place(site), site)
     return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?",
                                                s.extra.get("container", ""), s.key()))
+
+
+def _union_siblings(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
+                    kinds) -> list[Site]:
+    """The writes of the other members of the union the asked member is in (the same
+    storage: `exit_reason.full = ...` writes `exit_reason.basic`), each marked `via` the
+    member written. Only with a struct path of two or more members whose last owner is a
+    union; not recursive."""
+    if struct is None or len(fields) < 2:
+        return []
+    owner = ([struct, *_structs_along(tr, struct, fields)])[-1]
+    if not owner or not sc.has_sym(owner, ("union",)):
+        return []
+    from vmxref.queries.lang import Target
+    out = []
+    siblings = sorted({r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'field'",
+                                             (owner,), "t.name")} - {fields[-1]})
+    for sib in siblings[:16]:
+        for site in writes(sc, Target(struct, tuple([*fields[:-1], sib])), kinds, False):
+            site.extra["via"] = f"union member {owner}.{sib}"
+            out.append(site)
+    return out
 
 
 def _struct_initializers(sc: Scope, name: str) -> list[Site]:
