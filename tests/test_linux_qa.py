@@ -1418,3 +1418,13 @@ def test_writes_of_a_union_member_include_the_other_members(lq):
     code, rows, out = lq("writes qa_vmx.exit_reason.basic")
     got = [(r["line"], r.get("via")) for r in rows if r["file"] == p]
     assert (161, "union member qa_exit_reason.full") in got, out
+
+
+def test_a_call_through_a_named_object_calls_what_its_initialiser_binds(lq):
+    """`qa_clocksource_pm.read(..)`, the object initialised `.read = qa_pm_read`: a caller of
+    qa_pm_read, not of qa_cs_read (another qa_clocksrc's read)."""
+    p = "arch/x86/kvm/qa_hrtimer.c"
+    code, rows, out = lq("callers qa_cs_read")
+    assert 88 not in [r["line"] for r in rows if r["file"] == p], out
+    code, rows, out = lq("callers qa_pm_read")
+    assert 88 in [r["line"] for r in rows if r["file"] == p], out

@@ -494,10 +494,15 @@ class Graph:
             self.types.prime_locals(  # the receivers' declarations, in one look-up
                 (r[2], r[5], chains[r[7]][0][2:]) for r in rows
                 if r[6] == "member" and chains[r[7]][:1] and chains[r[7]][0].startswith("v:"))
+            named = self.sc.memo("_named_receivers")
             for cid, path, bid, line, col, caller, kind, recv in rows:
                 c2 = (self._in_context(self.types.container(bid, caller, [*chains[recv], slot]),
                                        slot, bid, line, path) if kind == "member" else None)
                 out.append((cid, path, bid, line, col, caller, kind, c2, ""))
+                ch = chains.get(recv) or []
+                if kind == "member" and len(ch) == 1 and ch[0].startswith("v:") and \
+                        self.types.local_type(bid, caller, ch[0][2:]) is None:
+                    named[(bid, line, col)] = ch[0][2:]  # `clocksource_acpi_pm.read(...)`
                 if kind == "member":  # (the same call in another context: CTX_SUFF(pHlp))
                     for c3, note in self._twins(bid, caller, line, [*chains[recv], slot]):
                         if c3 != c2:
@@ -553,9 +558,14 @@ class Graph:
             for cid, path, bid, line, col, caller, macro in macroforms.table_calls(sc, slot):
                 out.append(Edge(cid, path, bid, line, col, caller, func, "pointer",
                                 f"{slot}[] via {macro}() (bound at {where})"))
+        named = self.sc.memo("_named_receivers")
         for cid, path, bid, line, col, caller, kind, c2, note in self._slot_calls(slot):
             if kind == "member" and cont is not None and c2 is not None and c2 != cont:
                 continue
+            obj = named.get((bid, line, col))
+            if obj is not None and self._object_binding(obj, slot) not in (None, func):
+                continue  # (a call through a named object whose initialiser binds the member
+                # to another function: `clocksource_acpi_pm.read(..)` calls acpi_pm_read)
             if note and cont is None and not note.startswith("through local"):
                 continue  # (the twin of a member call: only where it resolves to `cont`)
             label = f"{cont}.{slot}" if cont else slot
@@ -830,6 +840,21 @@ class Graph:
                 table = v.split("[", 1)[0].strip()
                 out += [(t, f"{table}[] via {var}") for t, _c in self.functions_in_slot(table, None)]
         return out
+
+    def _object_binding(self, obj: str, slot: str) -> str | None:
+        """The one function a named object's initialiser binds to its member `slot`
+        (`static struct clocksource clocksource_acpi_pm = { .read = acpi_pm_read }`), else
+        None (no initialiser, several, or an assignment elsewhere as well)."""
+        memo = self.sc.memo("_object_binding")
+        key = (obj, slot)
+        if key not in memo:
+            rows = self.sc.rows("assign", "t.field = ? AND t.chain = ?",
+                                (slot, json.dumps([f"v:{obj}", slot])), "t.value, t.kind")
+            funcs = {(r[3] or "").lstrip("&").strip() for r in rows}
+            one = funcs.pop() if len(funcs) == 1 else None
+            memo[key] = one if one and all(r[4] == "designated" for r in rows) and \
+                self.is_function(one) else None
+        return memo[key]
 
     def _static_keys(self):
         return staticcalls.static_keys(self)
