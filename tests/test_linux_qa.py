@@ -1428,3 +1428,12 @@ def test_a_call_through_a_named_object_calls_what_its_initialiser_binds(lq):
     assert 88 not in [r["line"] for r in rows if r["file"] == p], out
     code, rows, out = lq("callers qa_pm_read")
     assert 88 in [r["line"] for r in rows if r["file"] == p], out
+
+
+def test_a_function_kept_in_a_plain_local_is_no_member_callback(lq):
+    """`handler_fn = qa_forced_fn` (a local of a function-pointer typedef) binds no member:
+    the function is no `callback` entry with an empty member name."""
+    from vmxref import api
+    from vmxref.queries.paths import Entries
+    sc = api.open_scope(lq.index, None)
+    assert not Entries(sc).kind("qa_forced_fn").startswith("callback")

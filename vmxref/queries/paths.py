@@ -74,8 +74,9 @@ class Entries:
                     "AND r.kind = 'macro' WHERE s.name = ? AND s.kind = 'function'", (func,)):
                 if mname in decl:
                     return decl[mname]
-        cand = next((b for b in bound if b[1] is not None), None) or next(
-            (b for b in bound if b[0] not in self.g._tables), None)  # (no array of them)
+        cand = next((b for b in bound if b[1] is not None and b[0]), None) or next(
+            (b for b in bound if b[0] and b[0] not in self.g._tables), None)  # (no array of
+        # them; a member, not a plain variable: `irq_forced_thread_fn [callback ]`)
         if r.get("unbound_member_callbacks") and cand and not self.g.has_callers(func):
             # stored in a member that no call of the corpus goes through: called from
             # outside (`x86_platform.get_wallclock = kvm_get_wallclock`, a struct the
