@@ -1437,3 +1437,13 @@ def test_a_function_kept_in_a_plain_local_is_no_member_callback(lq):
     from vmxref.queries.paths import Entries
     sc = api.open_scope(lq.index, None)
     assert not Entries(sc).kind("qa_forced_fn").startswith("callback")
+
+
+def test_provenance_carries_the_case_constant_up_the_calls(lq):
+    """The deadline is set under `case MSR_QA_TSC_DEADLINE`, two calls below
+    __qa_set_msr: qa_vcpu_reset's `__qa_set_msr(t, MSR_QA_EFER, 0)` cannot be its source,
+    qa_guest_wrmsr's `v + 1` can."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_timer3.deadline", "depth", "6",
+                                 "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    assert "qa_asm.c:175:" not in r.output and "qa_asm.c:180:" in r.output, r.output

@@ -55,6 +55,11 @@ class _Walk:
         # from a callee's parameter): the `case` labels governing that line decide which
         # calls of the function can lead there (see _case_rules_out)
         self.at: dict[str, int] = {}
+        # the case-family constants the value being traced must have come with (MSR indices
+        # the `case` labels governing a traced line name), carried up through the calls that
+        # hand the same object on: `__kvm_set_msr(vcpu, MSR_IA32_XSS, ...)` cannot reach
+        # `case MSR_IA32_TSC_DEADLINE` two calls down
+        self.required: frozenset[str] = frozenset()
 
     def node(self, site: Site, hop: str, level: int, ctx: dict | None = None) -> dict:
         self.count += 1
@@ -250,12 +255,26 @@ class _Walk:
             calls = [ctx[func]]
         else:
             at = self.at.get(func, site.line)
+            required = self.required | self._case_labels(func, bid, at)
             calls = [(e.blob_id, e.caller, e.line, e.col, callsite.args(self.sc, e))
                      for e in self.g.into(func) if e.kind in ARG_EDGES and e.origin is None
-                     and not self._case_rules_out(e, func, bid, at)]
+                     and not self._contradicts(e, required)]
         calls = [c for c in calls if idx < len(c[4])]
         if not calls:
             return None
+        before_req = self.required
+        if not (ctx and func in ctx):
+            self.required = required  # (for the callers up the chain: see __init__)
+        try:
+            return self._param_member_calls(site, func, base, fields, idx, calls, level, ctx,
+                                            depth)
+        finally:
+            self.required = before_req
+
+    def _param_member_calls(self, site: Site, func: str, base: str, fields: list[str],
+                            idx: int, calls: list, level: int, ctx: dict | None,
+                            depth: int) -> list[dict] | None:
+        """param_member's hops, one per call handing the object over."""
         what = f"{base}->{'.'.join(fields)}, argument {idx + 1} of {func}()"
         out: list[dict] = []
         resolved = False
@@ -348,6 +367,14 @@ class _Walk:
         return owner, tuple(path)
 
     def field_writes(self, owner: str, path: tuple[str, ...] | str, level: int) -> list[dict]:
+        """field_writes, with no carried case constants (a new value flow: see __init__)."""
+        before, self.required = self.required, frozenset()
+        try:
+            return self._field_writes(owner, path, level)
+        finally:
+            self.required = before
+
+    def _field_writes(self, owner: str, path: tuple[str, ...] | str, level: int) -> list[dict]:
         path = (path,) if isinstance(path, str) else path
         what = f"field {owner}.{'.'.join(path)}"
         if not self._budget(("field", owner, path)):
@@ -361,6 +388,14 @@ class _Walk:
                            + self._more(len(sites), FANOUT, what))
 
     def returns(self, func: str, level: int, ctx: dict | None = None) -> list[dict]:
+        """returns, with no carried case constants (a new value flow: see __init__)."""
+        before, self.required = self.required, frozenset()
+        try:
+            return self._returns(func, level, ctx)
+        finally:
+            self.required = before
+
+    def _returns(self, func: str, level: int, ctx: dict | None = None) -> list[dict]:
         # (per call site when the callee has parameters: their values come from that call;
         # per compilation context of the call: `#ifdef IN_RING3 return ...; #else ...`)
         want = self._call_contexts((ctx or {}).get(func))
@@ -547,6 +582,8 @@ class _Walk:
                 continue
             if arm[0] and _switch_rules_out(self.sc, e, func, use[0], use[1], params):
                 continue
+            if self._contradicts(e, self.required):
+                continue  # (another MSR index than the traced value came with: see __init__)
             a = callsite.args(self.sc, e)
             if idx < len(a):
                 calls.append((e, a[idx]))
@@ -565,28 +602,43 @@ class _Walk:
                     self.at[e.caller] = before
         return self._found(key, out)
 
-    def _case_rules_out(self, e, func: str, bid: int, line: int) -> bool:
-        """Does the call `e` of `func` pass a constant of a one-value family (the profile's
-        [entry] case_families: MSR indices), also in a member of a local struct whose address
-        it passes, that the `case` labels governing `line` of `func` exclude? (efer_trap sets
-        msr_info.index = MSR_EFER: its kvm_set_msr_common call never reaches `case
-        MSR_IA32_TSC_DEADLINE`.)"""
+    def _case_labels(self, func: str, bid: int, line: int) -> frozenset[str]:
+        """The constants of one-value families (the profile's [entry] case_families: MSR
+        indices) among the `case` labels governing `line` of `func` (none under a range)."""
         prefixes = cases.case_prefixes(self.sc)
-        if not prefixes or e.kind not in ARG_EDGES:
-            return False
+        if not prefixes:
+            return frozenset()
         stack = cases.case_values(self.sc, bid, func, line, prefixes)
         if not stack or "*" in stack:
-            return False
+            return frozenset()
         fam, declared = cases.families(self.sc, prefixes)
+        return frozenset(v for v in stack if v and fam(v) in declared)
+
+    def _contradicts(self, e, required: frozenset[str]) -> bool:
+        """Does the call `e` pass a constant of a one-value family, also in a member of a
+        local struct whose address it passes, other than those `required`? (efer_trap sets
+        msr_info.index = MSR_EFER: its kvm_set_msr_common call never reaches `case
+        MSR_IA32_TSC_DEADLINE`.)"""
+        if not required or e.kind not in ARG_EDGES:
+            return False
+        prefixes = cases.case_prefixes(self.sc)
+        fam, _declared = cases.families(self.sc, prefixes)
         passed = cases.passed_constants(self.sc, e, prefixes)
-        for f in declared:
-            labels = {v for v in stack if fam(v) == f}
+        for f in {fam(v) for v in required}:
             given = {c for c in passed if fam(c) == f}
-            if labels and given and not labels & given:
+            if given and not given & required:
                 return True
         return False
 
     def out_param(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
+        """out_param, with no carried case constants (a new value flow: see __init__)."""
+        before, self.required = self.required, frozenset()
+        try:
+            return self._out_param(site, level, ctx)
+        finally:
+            self.required = before
+
+    def _out_param(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
         m = _CALL.match(site.extra.get("value", ""))
         if not m:
             return []
