@@ -1447,3 +1447,12 @@ def test_provenance_carries_the_case_constant_up_the_calls(lq):
                                  "--index", str(lq.index)])
     assert r.exit_code == 0, r.output
     assert "qa_asm.c:175:" not in r.output and "qa_asm.c:180:" in r.output, r.output
+
+
+def test_a_store_at_a_computed_offset_into_a_struct(lq):
+    """`char *p = (char *)vmcs12 + offset; *(u64 *)p = value;`: any member may be written
+    there, a whole-object write with op `computed offset`."""
+    p = "arch/x86/kvm/qa_asm.c"
+    code, rows, out = lq("writes qa_vmcs12b.guest_rip")
+    assert [(r["file"], r["line"], r["op"], r["write_kind"]) for r in rows] == [
+        (p, 192, "computed offset", "whole-object")], out

@@ -10,6 +10,7 @@ Receivers that do not resolve are listed with container "?" — never mixed into
 from __future__ import annotations
 
 import json
+import re
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks
@@ -284,8 +285,65 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
             out.setdefault(_place(site), site)
     for site in _union_siblings(sc, tr, struct, fields, kinds) if siblings else ():
         out.setdefault(_place(site), site)
+    if struct is not None and (kinds is None or "whole-object" in kinds):
+        for site in _computed_offset_writes(sc, tr, struct, fields):
+            out.setdefault(_place(site), site)
     return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?",
                                                s.extra.get("container", ""), s.key()))
+
+
+_BYTE_VIEW = re.compile(r"\(\s*(?:const\s+)?(?:char|u8|uint8_t|unsigned\s+char)\s*\*\s*\)\s*"
+                        r"\(?\s*([A-Za-z_]\w*)\s*\)?\s*\+")
+_STORE_THROUGH = r"\*\s*\(\s*[\w\s]+\*\s*\)\s*\(?\s*{p}\s*\)?\s*=(?!=)"
+
+
+def _computed_offset_writes(sc: Scope, tr: TypeResolver, struct: str,
+                            fields: list[str]) -> list[Site]:
+    """Stores through a byte pointer into a struct at a computed offset (`char *p = (char
+    *)vmcs12 + offset; ... *(u64 *)p = field_value;` in vmcs12_write_any): any member of
+    the struct may be written there, a `whole-object` write with op `computed offset`."""
+    memo = sc.memo("_byte_views")
+    if "all" not in memo:
+        views = []
+        for prefix in ("(char", "(u8", "(uint8_t", "(unsigned char", "(const char", "(const u8"):
+            for _c, path, bid, func, chain_t, value, line in sc.rows(
+                    "assign", "t.value >= ? AND t.value < ? AND t.kind IN ('init', 'assign') "
+                    "AND instr(t.value, '+') > 0 AND t.func != ''",
+                    (prefix, prefix + "\x7f"), "t.func, t.chain, t.value, t.line"):
+                m = _BYTE_VIEW.match(value or "")
+                chain = list(parse_chain(chain_t))
+                if m and func and len(chain) == 1 and chain[0].startswith("v:"):
+                    views.append((path, bid, func, chain[0][2:], m.group(1), line))
+        memo["all"] = views
+    owner = ([struct, *_structs_along(tr, struct, fields)])[-1]
+    out = []
+    # (the names declared as pointers to the struct: only their byte views are looked at)
+    types = type_names(sc, {struct, owner} - {None}, True) or {struct}
+    ptrs = [t + s for t in types for s in ("*", " *")]
+    names = {r[3] for r in sc.rows_in("sym", "t.type", ptrs,
+                                      "t.kind IN ('param', 'local', 'global')", (), "t.name")}
+    for path, bid, func, var, base, line in memo["all"]:
+        if base not in names:
+            continue
+        held = tr.struct_of(tr.var_type(bid, func, base) or "")
+        if held not in (struct, owner):
+            continue
+        lines = sc.store.lines(bid)
+        end = sc.conn.execute("SELECT end_line FROM sym WHERE blob_id = ? AND name = ? AND "
+                              "kind = 'function' AND line <= ? ORDER BY line DESC LIMIT 1",
+                              (bid, func, line)).fetchone()
+        store = re.compile(_STORE_THROUGH.format(p=re.escape(var)))
+        for n in range(line + 1, (end[0] if end else line) + 1):
+            text = lines[n - 1] if n <= len(lines) else ""
+            if (m := store.search(text)) is None:
+                continue
+            value = text[m.end():].split(";", 1)[0].strip()
+            for cid, fpath in sc.files_of(bid):
+                out.append(sc.site("write", cid, fpath, bid, n, m.start() + 1, func,
+                                   ".".join([struct, *fields]), op="computed offset",
+                                   value=value, container=held, write_kind="whole-object",
+                                   target=f"{base} + offset"))
+    return out
 
 
 def _union_siblings(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
