@@ -43,6 +43,19 @@ _TYPE_WORDS = frozenset({"uint64_t", "uint32_t", "uint16_t", "uint8_t", "int64_t
                          "u64", "u32", "u16", "u8", "s64", "s32"})
 
 
+def _new_flow(method):
+    """A hop that starts a new value flow (a return, a field's writes, a callee's fills):
+    it carries no case constants of the flow that led to it (see _Walk.required)."""
+    def run(self, *args, **kwargs):
+        before, self.required = self.required, frozenset()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self.required = before
+    run.__name__, run.__doc__ = method.__name__, method.__doc__
+    return run
+
+
 class _Walk:
     def __init__(self, sc: Scope, depth: int):
         self.sc, self.depth = sc, depth
@@ -366,15 +379,8 @@ class _Walk:
             owner, path = o, [f, *path]
         return owner, tuple(path)
 
+    @_new_flow
     def field_writes(self, owner: str, path: tuple[str, ...] | str, level: int) -> list[dict]:
-        """field_writes, with no carried case constants (a new value flow: see __init__)."""
-        before, self.required = self.required, frozenset()
-        try:
-            return self._field_writes(owner, path, level)
-        finally:
-            self.required = before
-
-    def _field_writes(self, owner: str, path: tuple[str, ...] | str, level: int) -> list[dict]:
         path = (path,) if isinstance(path, str) else path
         what = f"field {owner}.{'.'.join(path)}"
         if not self._budget(("field", owner, path)):
@@ -387,15 +393,8 @@ class _Walk:
                            [self.node(s, what, level) for s in sites[:FANOUT]]
                            + self._more(len(sites), FANOUT, what))
 
+    @_new_flow
     def returns(self, func: str, level: int, ctx: dict | None = None) -> list[dict]:
-        """returns, with no carried case constants (a new value flow: see __init__)."""
-        before, self.required = self.required, frozenset()
-        try:
-            return self._returns(func, level, ctx)
-        finally:
-            self.required = before
-
-    def _returns(self, func: str, level: int, ctx: dict | None = None) -> list[dict]:
         # (per call site when the callee has parameters: their values come from that call;
         # per compilation context of the call: `#ifdef IN_RING3 return ...; #else ...`)
         want = self._call_contexts((ctx or {}).get(func))
@@ -630,15 +629,8 @@ class _Walk:
                 return True
         return False
 
+    @_new_flow
     def out_param(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
-        """out_param, with no carried case constants (a new value flow: see __init__)."""
-        before, self.required = self.required, frozenset()
-        try:
-            return self._out_param(site, level, ctx)
-        finally:
-            self.required = before
-
-    def _out_param(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
         m = _CALL.match(site.extra.get("value", ""))
         if not m:
             return []
