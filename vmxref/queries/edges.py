@@ -484,8 +484,10 @@ class Graph:
         return self._macro_calls[key]
 
     def _slot_calls(self, slot: str) -> list[tuple]:
-        """Member/pointer call sites of `slot`, each with its receiver's container (or None);
-        memoised: every function bound to a slot shares them (`vmx_set_msr`, `svm_set_msr`)."""
+        """Member/pointer call sites of `slot`, each with its receiver's container (or None),
+        a note, and the named object it is called through (`clocksource_acpi_pm.read(..)`:
+        a file-scope variable, else None); memoised: every function bound to a slot shares
+        them (`vmx_set_msr`, `svm_set_msr`)."""
         if slot not in self._slot_sites:
             out = []
             rows = self.sc.rows("call", "t.callee = ? AND t.kind IN ('member', 'pointer')",
@@ -494,19 +496,17 @@ class Graph:
             self.types.prime_locals(  # the receivers' declarations, in one look-up
                 (r[2], r[5], chains[r[7]][0][2:]) for r in rows
                 if r[6] == "member" and chains[r[7]][:1] and chains[r[7]][0].startswith("v:"))
-            named = self.sc.memo("_named_receivers")
             for cid, path, bid, line, col, caller, kind, recv in rows:
                 c2 = (self._in_context(self.types.container(bid, caller, [*chains[recv], slot]),
                                        slot, bid, line, path) if kind == "member" else None)
-                out.append((cid, path, bid, line, col, caller, kind, c2, ""))
                 ch = chains.get(recv) or []
-                if kind == "member" and len(ch) == 1 and ch[0].startswith("v:") and \
-                        self.types.local_type(bid, caller, ch[0][2:]) is None:
-                    named[(bid, line, col)] = ch[0][2:]  # `clocksource_acpi_pm.read(...)`
+                obj = (ch[0][2:] if kind == "member" and len(ch) == 1 and ch[0].startswith("v:")
+                       and self.types.local_type(bid, caller, ch[0][2:]) is None else None)
+                out.append((cid, path, bid, line, col, caller, kind, c2, "", obj))
                 if kind == "member":  # (the same call in another context: CTX_SUFF(pHlp))
                     for c3, note in self._twins(bid, caller, line, [*chains[recv], slot]):
                         if c3 != c2:
-                            out.append((cid, path, bid, line, col, caller, kind, c3, note))
+                            out.append((cid, path, bid, line, col, caller, kind, c3, note, obj))
             out += self._local_slot_calls(slot)
             self._slot_sites[slot] = out
         return self._slot_sites[slot]
@@ -534,11 +534,11 @@ class Graph:
             recv = [*parse_chain(rchain), slot]
             c2 = self.types.container(bid, caller, recv)
             note = f"through local {lvar[0][2:]}"
-            out.append((cid, path, bid, line, col, caller, "member", c2, note))
+            out.append((cid, path, bid, line, col, caller, "member", c2, note, None))
             for c3, twin in self._twins(bid, caller, line, recv):  # (the other contexts'
                 if c3 != c2:  # member of a pasted name: pfnHandlerR0 in ring-0 code)
                     out.append((cid, path, bid, line, col, caller, "member", c3,
-                                f"{note}; {twin}"))
+                                f"{note}; {twin}", None))
         return list(dict.fromkeys(out))
 
     def _twins(self, bid: int, func: str, line: int, chain: list[str]) -> list[tuple[str, str]]:
@@ -558,11 +558,9 @@ class Graph:
             for cid, path, bid, line, col, caller, macro in macroforms.table_calls(sc, slot):
                 out.append(Edge(cid, path, bid, line, col, caller, func, "pointer",
                                 f"{slot}[] via {macro}() (bound at {where})"))
-        named = self.sc.memo("_named_receivers")
-        for cid, path, bid, line, col, caller, kind, c2, note in self._slot_calls(slot):
+        for cid, path, bid, line, col, caller, kind, c2, note, obj in self._slot_calls(slot):
             if kind == "member" and cont is not None and c2 is not None and c2 != cont:
                 continue
-            obj = named.get((bid, line, col))
             if obj is not None and self._object_binding(obj, slot) not in (None, func):
                 continue  # (a call through a named object whose initialiser binds the member
                 # to another function: `clocksource_acpi_pm.read(..)` calls acpi_pm_read)
@@ -740,7 +738,7 @@ class Graph:
             cont = self.types.container(abid, callee, chain)
             if cont is None:
                 continue  # (an unresolved member: every `->slot(` of the corpus would match)
-            for cid, path, bid, line, col, caller, kind, c2, _note in self._slot_calls(slot):
+            for cid, path, bid, line, col, caller, kind, c2, _note, _obj in self._slot_calls(slot):
                 if kind != "member" or c2 != cont:
                     continue  # a stored callback runs where that very member is called
                 out.append((cid, path, bid, line, col, caller,

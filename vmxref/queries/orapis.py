@@ -21,19 +21,14 @@ from vmxref.queries.textcalls import call_args
 _CLEARED = "~"
 
 
-def _tables(sc: Scope):
-    """The profile's [writes] or_stores (a mask ORed in) and bit_sets (a bit number set:
-    `set_bit(nr, addr)`, ASMBitSet), both [address, value] 1-based."""
-    from vmxref.queries.readonly import _glob_table
-    return [_glob_table(sc, "or_stores"), _glob_table(sc, "bit_sets")]
+_TABLES = ("or_stores", "bit_sets")  # [writes] tables: a mask ORed in, a bit number set
 
 
 def _spec(sc: Scope, callee: str) -> tuple | None:
-    for exact, globs in _tables(sc):
-        spec = exact.get(callee) or next((v for rx, v in globs if rx.fullmatch(callee)), None)
-        if spec is not None:
-            return spec
-    return None
+    """The [address, value] positions (1-based) the profile's [writes] or_stores or
+    bit_sets (`set_bit(nr, addr)`, ASMBitSet) give `callee`."""
+    from vmxref.queries.readonly import glob_entry
+    return next((e for t in _TABLES if (e := glob_entry(sc, t, callee)) is not None), None)
 
 
 def _bare_param(arg: str, params: list[str]) -> int | None:
@@ -55,7 +50,9 @@ def or_macros(sc: Scope) -> dict[str, int]:
     if "all" in memo:
         return memo["all"]
     out: dict[str, int] = {}
-    keys = [k for exact, globs in _tables(sc) for k in (*exact, *(rx.pattern for rx, _v in globs))]
+    from vmxref.queries.readonly import glob_table
+    keys = [k for t in _TABLES for exact, globs in [glob_table(sc, t)]
+            for k in (*exact, *(rx.pattern for rx, _v in globs))]
     for key in keys:
         prefix = re.split(r"[.*\\]", key, maxsplit=1)[0]  # (a glob's literal start)
         if not prefix:
@@ -78,31 +75,43 @@ def or_macros(sc: Scope) -> dict[str, int]:
     return out
 
 
-def or_raises(sc: Scope, const: str, refs, names_flag) -> list[tuple]:
-    """(blob, function, line, col, via, guard_end) of the or_stores calls, and the uses of
-    or_macros, whose value argument names `const` (refs: the const's _const_refs rows;
-    names_flag: requests._names_flag)."""
-    macros = or_macros(sc)
-    out, seen = [], set()
+def _calls_at(sc: Scope, refs) -> list[tuple]:
+    """(blob, function, line, col, callee, args, guard_end) of the direct calls spanning
+    the lines of `refs` (a constant's _const_refs rows), once per call."""
+    out: dict[tuple, tuple] = {}
     for _c, _p, bid, line, func in refs:
         for cline, ccol, callee, args, gend in sc.conn.execute(
                 "SELECT line, col, callee, args, guard_end FROM call WHERE blob_id = ? AND "
                 "func = ? AND line <= ? AND end_line >= ? AND kind = 'direct'",
                 (bid, func or "", line, line)):
-            if (bid, cline, ccol) in seen:
-                continue
-            if callee in macros:
-                pos = macros[callee]
-            else:
-                spec = _spec(sc, callee)
-                if spec is None or len(spec) < 2:
-                    continue
-                pos = spec[1] - 1
-            a = json.loads(args or "[]")
-            if pos < len(a) and names_flag(a[pos], const) and _CLEARED not in a[pos]:
-                seen.add((bid, cline, ccol))
-                out.append((bid, func, cline, ccol, f"{callee}()", gend))
-    return out
+            out.setdefault((bid, cline, ccol, callee), (bid, func, cline, ccol, callee, args, gend))
+    return list(out.values())
+
+
+def _passes(call: tuple, pos: int | None, const: str, names_flag) -> bool:
+    """Does the call's argument `pos` (0-based) name `const`, not under `~`?"""
+    a = json.loads(call[5] or "[]")
+    return pos is not None and pos < len(a) and names_flag(a[pos], const) and \
+        _CLEARED not in a[pos]
+
+
+def _row(call: tuple) -> tuple:
+    bid, func, line, col, callee, _args, gend = call
+    return (bid, func, line, col, f"{callee}()", gend)
+
+
+def or_raises(sc: Scope, const: str, refs, names_flag) -> list[tuple]:
+    """(blob, function, line, col, via, guard_end) of the or_stores calls, and the uses of
+    or_macros, whose value argument names `const` (refs: the const's _const_refs rows;
+    names_flag: requests._names_flag)."""
+    macros = or_macros(sc)
+
+    def value_pos(callee: str) -> int | None:
+        if callee in macros:
+            return macros[callee]
+        spec = _spec(sc, callee)
+        return spec[1] - 1 if spec is not None and len(spec) >= 2 else None
+    return [_row(c) for c in _calls_at(sc, refs) if _passes(c, value_pos(c[4]), const, names_flag)]
 
 
 def param_mask_macros(sc: Scope, names: list[str]) -> dict[str, int]:
@@ -135,19 +144,6 @@ def param_mask_tests(sc: Scope, const: str, refs, names_flag) -> list[tuple]:
     """(blob, function, line, col, via, guard_end) of the uses of function-like macros that
     mask a parameter (param_mask_macros) passing `const` there: `HMCPU_CF_IS_PENDING(pVCpu,
     HM_CHANGED_GUEST_CR0)` tests it."""
-    calls = []
-    for _c, _p, bid, line, func in refs:
-        calls += [(bid, func, *r) for r in sc.conn.execute(
-            "SELECT line, col, callee, args, guard_end FROM call WHERE blob_id = ? AND "
-            "func = ? AND line <= ? AND end_line >= ? AND kind = 'direct'",
-            (bid, func or "", line, line))]
+    calls = _calls_at(sc, refs)
     masks = param_mask_macros(sc, sorted({c[4] for c in calls if sc.has_sym(c[4], ("macro",))}))
-    out, seen = [], set()
-    for bid, func, cline, ccol, callee, args, gend in calls:
-        k = masks.get(callee)
-        a = json.loads(args or "[]")
-        if k is None or k >= len(a) or not names_flag(a[k], const) or (bid, cline, ccol) in seen:
-            continue
-        seen.add((bid, cline, ccol))
-        out.append((bid, func, cline, ccol, f"{callee}()", gend))
-    return out
+    return [_row(c) for c in calls if _passes(c, masks.get(c[4]), const, names_flag)]

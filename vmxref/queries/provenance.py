@@ -173,16 +173,6 @@ class _Walk:
             (bid, func or "", callee, line, line + _VALUE_LINES)).fetchall()
         return [{callee: (bid, func, r[0], r[1], json.loads(r[2]))} for r in rows[:count]]
 
-    def call_args(self, bid: int | None, func: str, line: int, callee: str) -> dict | None:
-        """The call of `callee` at this line of `func`: {callee: (site, args)}."""
-        if bid is None:
-            return None
-        r = self.sc.conn.execute(
-            "SELECT line, col, args FROM call WHERE blob_id = ? AND func = ? AND callee = ? "
-            "AND line <= ? AND end_line >= ? ORDER BY line DESC LIMIT 1",
-            (bid, func or "", callee, line, line)).fetchone()
-        return {callee: (bid, func, r[0], r[1], json.loads(r[2]))} if r else None
-
     def local_object(self, site: Site, bid, func: str, base: str, fields: list[str],
                      level: int, ctx: dict | None = None) -> list[dict] | None:
         """Writes, in this function before the site, of a struct variable declared here (not
@@ -642,7 +632,8 @@ class _Walk:
         params = self.g.params(callee)
         pos = int(op[1:]) - 1 if op[1:].isdigit() else -1
         pname = params[pos] if 0 <= pos < len(params) else ""
-        call = self.call_args(self.blob(site), site.function, site.line, callee)
+        call = next(iter(self.calls_in_value(self.blob(site), site.function, site.line,
+                                             callee, 1)), None)
         inner = {**(ctx or {}), **call} if call else ctx
         key = ("out", callee, pname, _ctx_key(inner))
         if not self._budget(key):

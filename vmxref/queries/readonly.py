@@ -239,15 +239,8 @@ def _inline_asm(sc: Scope, bid: int, func: str) -> bool:
 
 
 def _read_only_positions(sc: Scope, callee: str) -> tuple[int, ...]:
-    """The argument positions [writes] read_only_args gives `callee`: its own entry, else
-    the first glob (`atomic*_read`, `ASMAtomicRead*`) that matches it."""
-    exact, globs = _read_only_args(sc)
-    if callee in exact:
-        return exact[callee]
-    for rx, pos in globs:
-        if rx.fullmatch(callee):
-            return pos
-    return ()
+    """The argument positions [writes] read_only_args gives `callee` (glob_entry)."""
+    return glob_entry(sc, "read_only_args", callee) or ()
 
 
 def fill_sql(sc: Scope) -> list[tuple[str, tuple]]:
@@ -277,11 +270,7 @@ def fills(sc: Scope, op: str, value: str) -> bool:
     return op[1:].isdigit() and int(op[1:]) in table.get(callee, ())
 
 
-def _read_only_args(sc: Scope):
-    return _glob_table(sc, "read_only_args")
-
-
-def _glob_table(sc: Scope, name: str):
+def glob_table(sc: Scope, name: str):
     """(exact names, [(regex, value)]) of a [writes] table whose keys may hold `*`."""
     memo = sc.memo("_glob_tables")
     if name not in memo:
@@ -294,6 +283,15 @@ def _glob_table(sc: Scope, name: str):
     return memo[name]
 
 
+def glob_entry(sc: Scope, name: str, callee: str) -> tuple | None:
+    """The value the [writes] table `name` gives `callee`: its own entry, else that of the
+    first glob (`atomic*_read`, `ASMAtomicRead*`) that matches it; None when none does."""
+    exact, globs = glob_table(sc, name)
+    if callee in exact:
+        return exact[callee]
+    return next((v for rx, v in globs if rx.fullmatch(callee)), None)
+
+
 def stored_value(sc: Scope, op: str, value: str) -> str | None:
     """For an out-parameter row of a call that stores one of its arguments at the address
     it gets (the profile's [writes] stores: `ASMAtomicWriteU64(&x, off)` stores `off`),
@@ -302,8 +300,7 @@ def stored_value(sc: Scope, op: str, value: str) -> str | None:
     callee = callee.strip()
     if not op[1:].isdigit() or not callee.isidentifier():
         return None
-    exact, globs = _glob_table(sc, "stores")
-    spec = exact.get(callee) or next((v for rx, v in globs if rx.fullmatch(callee)), None)
+    spec = glob_entry(sc, "stores", callee)
     if not spec or spec[0] != int(op[1:]):
         return None
     args = split_args(rest)
@@ -315,7 +312,7 @@ def modified_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -
     those where a call of the profile's [writes] read_modify_write table gets it there: the
     call reads the old value as it changes it (`__test_and_set_bit(bit, &pmu->global_status)`
     returns the old bit)."""
-    exact, globs = _glob_table(sc, "read_modify_write")
+    exact, globs = glob_table(sc, "read_modify_write")
     if not exact and not globs:
         return set()
     out = set()
@@ -323,8 +320,7 @@ def modified_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -
         for op, value in sc.conn.execute(
                 "SELECT op, value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
                 "AND field = ? AND kind = 'out-param'", (bid, func or "", line, name)):
-            callee = value.split("(", 1)[0].strip()
-            pos = exact.get(callee) or next((v for rx, v in globs if rx.fullmatch(callee)), ())
+            pos = glob_entry(sc, "read_modify_write", value.split("(", 1)[0].strip()) or ()
             if op[1:].isdigit() and int(op[1:]) in pos:
                 out.add((bid, func, line))
     return out

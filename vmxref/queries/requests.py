@@ -379,14 +379,14 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
             indent = len(raw) - len(raw.lstrip())  # (columns count it)
             text = unshift(raw.strip())
             m = test.search(text)
-            if m is None and line > 1:  # `(timer_mode ==\n APIC_LVT_TIMER_TSCDEADLINE)`: the
+            at = m.start() if m else None
+            if at is None and line > 1:  # `(timer_mode ==\n APIC_LVT_TIMER_TSCDEADLINE)`: the
                 # operator ends the line above
                 prev = unshift(sc.store.line_text(bid, line - 1)).rstrip()
                 if _OPERATOR_END.search(prev) and test.search(f"{prev} {text.lstrip()}"):
-                    col = text.find(const)
-                    m = _At(col if col >= 0 else 0)
-            if m and not _COMPILE_TIME.search(text):
-                tests.append((bid, func, line, indent + m.start() + 1, f"& {const}", None))
+                    at = max(text.find(const), 0)
+            if at is not None and not _COMPILE_TIME.search(text):
+                tests.append((bid, func, line, indent + at + 1, f"& {const}", None))
     return sets, _one_per_statement(sc, tests)
 
 
@@ -409,16 +409,6 @@ def _one_per_statement(sc: Scope, tests: list[tuple]) -> list[tuple]:
 
 
 _OPERATOR_END = re.compile(r"(?:[=!]=|(?<![&])&)\s*\(?\s*$")
-
-
-class _At:
-    """A match-like position (start()) for a test found across a line break."""
-
-    def __init__(self, at: int) -> None:
-        self.at = at
-
-    def start(self) -> int:
-        return self.at
 
 
 def _mask_only_local(sc: Scope, bid: int, func: str | None, line: int, col: int) -> bool:
@@ -479,23 +469,10 @@ def _in_clear(sc: Scope, bid: int, line: int, const: str) -> bool:
 
 def _chosen(value: str) -> str:
     """The branches of a conditional value (`(pfec & (A | B)) ? 0 : kf` sets 0 or kf: its
-    condition tests A, it sets nothing of it); other values as they are."""
-    depth = 0
-    for i, ch in enumerate(value):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "?" and depth == 0:
-            rest, depth, cut = value[i + 1:], 0, None
-            for j, c in enumerate(rest):
-                depth += (c in "([") - (c in ")]")
-                if c == ":" and depth == 0:
-                    cut = j
-                    break
-            # (either branch may be the value: `C : 0` sets C as `C | 0` would)
-            return rest if cut is None else f"({rest[:cut]}) | ({rest[cut + 1:]})"
-    return value
+    condition tests A, it sets nothing of it), either of which may be the value, so `C : 0`
+    reads as `(C) | (0)`; other values as they are."""
+    alts = alternatives(value)
+    return value if len(alts) == 1 else " | ".join(f"({a})" for a in alts)
 
 
 _CALL_ARGS = re.compile(r"(\w)\s*\([^()]*\)")

@@ -99,8 +99,7 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
     # the members below the asked one (a write into it), found from its own type: from
     # fields[0]'s, a path's siblings and what they point at join in (`timekeeper.tkr_mono.mult`
     # went through tkr_mono.clock into the whole clocksource graph, then a scan of every write)
-    owner = ([struct, *_structs_along(tr, struct, fields)][-1] if struct is not None
-             else None)
+    owner = _last_owner(tr, struct, fields)
     below = (_members_below(sc, tr, owner, fields[-1]) if struct is None or owner is not None
              else None)
     if below is None:
@@ -122,7 +121,7 @@ def _is_array(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str]
     """Is the asked member (or variable) declared as an array (`unsigned long x[N]`,
     DECLARE_BITMAP)? Handed bare to a call, it is its address handed on."""
     if struct is not None:
-        owner = ([struct] + _structs_along(tr, struct, fields))[-1]
+        owner = _last_owner(tr, struct, fields)
         types = {tr.field_type(owner, fields[-1])} if owner else set()
     else:
         types = {r[3] for r in sc.rows("sym", "t.name = ? AND t.kind IN ('field', 'global')",
@@ -315,7 +314,7 @@ def _computed_offset_writes(sc: Scope, tr: TypeResolver, struct: str,
                 if m and func and len(chain) == 1 and chain[0].startswith("v:"):
                     views.append((path, bid, func, chain[0][2:], m.group(1), line))
         memo["all"] = views
-    owner = ([struct, *_structs_along(tr, struct, fields)])[-1]
+    owner = _last_owner(tr, struct, fields)
     out = []
     # (the names declared as pointers to the struct: only their byte views are looked at)
     types = type_names(sc, {struct, owner} - {None}, True) or {struct}
@@ -354,7 +353,7 @@ def _union_siblings(sc: Scope, tr: TypeResolver, struct: str | None, fields: lis
     union; not recursive."""
     if struct is None or len(fields) < 2:
         return []
-    owner = ([struct, *_structs_along(tr, struct, fields)])[-1]
+    owner = _last_owner(tr, struct, fields)
     if not owner or not sc.has_sym(owner, ("union",)):
         return []
     from vmxref.queries.lang import Target
@@ -458,6 +457,12 @@ def _structs_along(tr: TypeResolver, struct: str, fields: list[str]) -> list[str
         cur = tr.struct_of(tr.field_type(cur, f)) if cur else None
         out.append(cur)
     return out
+
+
+def _last_owner(tr: TypeResolver, struct: str | None, fields: list[str]) -> str | None:
+    """The struct that holds the path's last member (`struct` itself for one member; None
+    without a struct or once a member does not resolve)."""
+    return [struct, *_structs_along(tr, struct, fields)][-1] if struct is not None else None
 
 
 def _within(sc: Scope, tr: TypeResolver, bid: int, func: str, chain: list[str],
