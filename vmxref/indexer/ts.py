@@ -13,7 +13,7 @@ import tree_sitter_c
 import tree_sitter_cpp
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
-__all__ = ["Node", "Tree", "parse", "captures", "grammar_versions", "LANGS"]
+__all__ = ["Node", "Tree", "parse", "reparse", "captures", "grammar_versions", "LANGS"]
 
 LANGS = ("c", "cpp")
 
@@ -37,6 +37,33 @@ def _query(lang: str, source: str) -> Query:
 def parse(source: bytes, lang: str) -> Tree:
     """Parse `source` with the C or C++ grammar (`lang` is "c" or "cpp")."""
     return _parser(lang).parse(source)
+
+
+def reparse(tree: Tree, old: bytes, new: bytes, lang: str) -> Tree:
+    """Parse `new`, a text of the same length and newlines as `old` (the text `tree` was
+    parsed from), re-using `tree`: every 512-byte block where the texts differ is an edit,
+    so tree-sitter re-parses only around those (the alternate text of split `#if` groups
+    differs from the first in a few branches). `tree` is edited: use it no more. Texts of
+    different lengths get a fresh parse."""
+    if len(old) != len(new):
+        return parse(new, lang)
+    spans: list[list[int]] = []
+    for a in range(0, len(old), _BLOCK):  # (slice compares run in C)
+        b = min(a + _BLOCK, len(old))
+        if old[a:b] != new[a:b]:
+            if spans and spans[-1][1] == a:
+                spans[-1][1] = b
+            else:
+                spans.append([a, b])
+    for a, b in spans:
+        pa = (old.count(b"\n", 0, a), a - old.rfind(b"\n", 0, a) - 1)
+        pb = (old.count(b"\n", 0, b), b - old.rfind(b"\n", 0, b) - 1)
+        tree.edit(start_byte=a, old_end_byte=b, new_end_byte=b,
+                  start_point=pa, old_end_point=pb, new_end_point=pb)
+    return _parser(lang).parse(new, tree)
+
+
+_BLOCK = 512
 
 
 def captures(node: Node, lang: str, query_source: str,

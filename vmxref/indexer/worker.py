@@ -99,7 +99,10 @@ def _work(content: bytes, lang: str) -> tuple[object, str]:
             text2, uses2, _ = normalize.normalize_ex(content, prof, alternate=True)
             if text2 != text:
                 span = (min(a for a, _b in dropped), max(b for _a, b in dropped))
-                other = extract.extract(content, ts.parse(text2, lang), lang, prof, uses2, dialect,
+                # (an incremental re-parse of the first tree: the texts differ in a few
+                # branches; the first tree's facts are already taken)
+                tree2 = ts.reparse(tree, text, text2, lang)
+                other = extract.extract(content, tree2, lang, prof, uses2, dialect,
                                         text=text2, byte_range=span, fills=fills)
                 extract.merge_branches(facts, other, content, dropped)
         return facts, "ok"
