@@ -66,7 +66,7 @@ CREATE INDEX IF NOT EXISTS call_func ON call(func);
 CREATE INDEX IF NOT EXISTS call_blob ON call(blob_id, func);
 CREATE INDEX IF NOT EXISTS assign_field ON assign(field, kind, vtype, value);
 CREATE INDEX IF NOT EXISTS assign_value ON assign(value);
-CREATE INDEX IF NOT EXISTS assign_blob ON assign(blob_id, func);
+CREATE INDEX IF NOT EXISTS assign_blob ON assign(blob_id, func, line);
 CREATE INDEX IF NOT EXISTS logcall_blob ON logcall(blob_id);
 CREATE INDEX IF NOT EXISTS kase_value ON kase(value);
 CREATE INDEX IF NOT EXISTS kase_blob ON kase(blob_id);
