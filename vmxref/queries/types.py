@@ -54,6 +54,8 @@ class TypeResolver:
         # struct -> every struct that embeds it, when a query walked them up (writes)
         self.holders: dict[str, frozenset[str]] = {}
         self._local: dict[tuple[int, str, str], str | None] = {}
+        self._owner: dict[tuple[str, str], str] = {}
+        self._bases: dict[str, list[str]] = {}
 
     # --- primitive lookups -------------------------------------------------------------
     def typedef(self, name: str) -> str | None:
@@ -82,26 +84,34 @@ class TypeResolver:
             self._field[key] = typ
         return self._field[key]
 
-    def owner(self, struct: str, field: str, depth: int = 0) -> str:
+    def owner(self, struct: str, field: str) -> str:
         """The struct that declares `field`: `struct` itself or the base class it comes
         from (VMCPU for GVMCPU.fLocalForcedActions; `struct` when neither does)."""
+        key = (struct, field)
+        if key not in self._owner:  # (path searches ask again for every edge they weigh)
+            self._owner[key] = self._owner_of(struct, field, 0)
+        return self._owner[key]
+
+    def _owner_of(self, struct: str, field: str, depth: int) -> str:
         if depth > 8 or self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' AND t.name = ?",
                                      (struct, field), "1", limit=1):
             return struct
         for base in self.bases(struct):
             if self.field_type(base, field) is not None:
-                return self.owner(base, field, depth + 1)
+                return self._owner_of(base, field, depth + 1)
         return struct
 
     def bases(self, struct: str) -> list[str]:
         """C++ base classes of a struct/class (struct names, typedefs resolved)."""
-        r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'base'", (struct,), "t.name")
-        out = []
-        for row in r:
-            b = self.struct_of(row[3])
-            if b and b != struct and b not in out:
-                out.append(b)
-        return out
+        if struct not in self._bases:
+            self._bases[struct] = []  # (guards against inheritance cycles)
+            out = []
+            for row in self.sc.rows("sym", "t.scope = ? AND t.kind = 'base'", (struct,), "t.name"):
+                b = self.struct_of(row[3])
+                if b and b != struct and b not in out:
+                    out.append(b)
+            self._bases[struct] = out
+        return list(self._bases[struct])
 
     def var_type(self, blob_id: int, func: str, name: str) -> str | None:
         """Declared type of a local/parameter of `func` in that blob, else of a global of
