@@ -51,7 +51,7 @@ class FileSet:
     # profile their bench profile copies (linux-kvm, virtualbox-vmm) with a distinct version:
     # at query time vmxref looks the [requests], [entry], [callgraph] tables up by corpus
     # NAME in the shipped profiles, so a corpus named linux-big would answer `raises` with
-    # nothing (queries/edges.py _profile_section).
+    # nothing (queries/profiles.py profile_section).
     corpus: str
     exclude: tuple[str, ...] = field(default=())
 

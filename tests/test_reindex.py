@@ -83,7 +83,7 @@ def test_an_interrupt_whose_exception_was_lost_still_stops_the_commit(tmp_path, 
 def test_queries_read_the_profile_snapshot_until_the_file_changes(tmp_path):
     """The indexer keeps the parsed profile in the index; a query uses it while the TOML file
     is unchanged (no TOML parsing) and reads the file again once it is edited."""
-    from vmxref.queries.edges import _profile_section
+    from vmxref.queries.profiles import profile_section
     prof = tmp_path / "my-kvm.toml"
     prof.write_text((Path(__file__).parent.parent / "vmxref" / "corpora" / "linux-kvm.toml")
                     .read_text())
@@ -91,16 +91,16 @@ def test_queries_read_the_profile_snapshot_until_the_file_changes(tmp_path):
     api.index(str(FIXTURES / "linux"), "my-kvm@1", ix, profile=str(prof), procs=1,
               fulltext=False)
     code = ("import sys; from pathlib import Path; from vmxref import api; "
-            "from vmxref.queries.edges import _profile_section; "
+            "from vmxref.queries.profiles import profile_section; "
             "sc = api.open_scope(Path(sys.argv[1])); "
-            "print(sorted(_profile_section(sc, 'requests')['setters']), 'tomllib' in sys.modules)")
+            "print(sorted(profile_section(sc, 'requests')['setters']), 'tomllib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(ix)], capture_output=True, text=True,
                          check=True, timeout=60).stdout
     assert "kvm_make_request" in out and out.strip().endswith("False")
     prof.write_text(prof.read_text().replace("setters = { kvm_make_request = 0,",
                                              "setters = { my_setter = 0, kvm_make_request = 0,"))
     sc = api.open_scope(ix)
-    assert "my_setter" in _profile_section(sc, "requests")["setters"]
+    assert "my_setter" in profile_section(sc, "requests")["setters"]
 
 
 def test_a_changed_index_definition_is_rebuilt_by_the_next_writer(tmp_path):

@@ -10,7 +10,8 @@ import re
 
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope
-from vmxref.queries.edges import Edge, _profile_section
+from vmxref.queries.edges import Edge
+from vmxref.queries.profiles import profile_section
 from vmxref.queries.macroforms import parts
 
 def case_label(sc: Scope, blob_id: int, func: str, line: int, prefixes: list[str]) -> str:
@@ -245,7 +246,7 @@ def families(sc: Scope, prefixes: list[str]):
     so declared)."""
     memo = sc.memo("families")
     if "f" not in memo:
-        groups = _profile_section(sc, "entry").get("case_families", [])
+        groups = profile_section(sc, "entry").get("case_families", [])
         merged = {p: group[0] for group in groups for p in group}
         memo["f"] = (lambda label: merged.get(family(label, prefixes), family(label, prefixes)),
                      frozenset(group[0] for group in groups))
@@ -278,4 +279,4 @@ def passed_constants(sc: Scope, e: Edge, prefixes: list[str]) -> frozenset[str]:
 
 def case_prefixes(sc: Scope) -> list[str]:
     """The profile's [entry] case_prefixes (the `case` labels worth naming on a path)."""
-    return _profile_section(sc, "entry").get("case_prefixes", [])
+    return profile_section(sc, "entry").get("case_prefixes", [])

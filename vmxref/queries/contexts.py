@@ -108,8 +108,8 @@ def contexts(sc: Scope) -> Contexts | None:
     """The scope's Contexts (None when the profile names no contexts)."""
     got = sc.memo("_contexts").get("c", False)
     if got is False:
-        from vmxref.queries.edges import _profile_section
-        entry = _profile_section(sc, "entry")
+        from vmxref.queries.profiles import profile_section
+        entry = profile_section(sc, "entry")
         got = Contexts(sc, entry) if entry.get("contexts") or entry.get("context_paths") else None
         sc.memo("_contexts")["c"] = got
     return got

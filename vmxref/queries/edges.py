@@ -17,7 +17,6 @@ Edge kinds (each indirect edge says how it was resolved in `via`):
 """
 from __future__ import annotations
 
-import functools
 import re
 import json
 
@@ -25,6 +24,7 @@ from vmxref.model import EDGE_KINDS, Record
 from vmxref.queries.base import Scope
 from vmxref.queries import ctxtypes, macroforms, staticcalls, templates
 from vmxref.queries.macro_uses import arg_chain
+from vmxref.queries.profiles import profile_section
 from vmxref.queries.twins import twin_chains
 from vmxref.queries.types import parse_chain, resolver
 
@@ -79,7 +79,7 @@ class Graph:
         self._pre_direct: dict[str, list[tuple]] = {}
         self._pre_bound: dict[str, list[tuple]] = {}
         self._value_refs: dict[str, list[tuple]] = {}
-        prof = _profile_section(sc, "callgraph")
+        prof = profile_section(sc, "callgraph")
         self.static_prefixes: dict[str, str] = dict(prof.get("static_call", {}))
 
     def is_function(self, name: str) -> bool:
@@ -978,59 +978,6 @@ def _dedup(edges: list[Edge]) -> list[Edge]:
             seen.add(k)
             out.append(e)
     return out
-
-
-def _profile_section(sc: Scope, name: str) -> dict:
-    """A table of the profile each asked corpus was indexed with (merged; read once per
-    scope — path searches ask for [entry] per candidate path). Callers must not change it."""
-    memo = sc.memo("_profile_sections")
-    if name not in memo:
-        memo[name] = _merged_section(sc, name)
-    return memo[name]
-
-
-def _merged_section(sc: Scope, name: str) -> dict:
-    out: dict = {}
-    for c in sc.store.corpora():
-        if c["id"] in sc.corpus_ids:
-            prof = _profile_of(c, sc.store)
-            if prof is None:
-                continue
-            for k, v in prof.section(name).items():
-                if isinstance(v, dict):
-                    out.setdefault(k, {}).update(v)
-                else:
-                    out[k] = v
-    return out
-
-
-def _profile_of(corpus_row: dict, store=None):
-    """The profile a corpus version was indexed with (its stored path, else its name):
-    the index's snapshot of it while the file is unchanged (no TOML parsing), else the file."""
-    path = corpus_row.get("profile") or ""
-    if store is not None and path:
-        r = store.conn.execute("SELECT value FROM meta WHERE key = ?",
-                               (f"profile:{path}",)).fetchone()
-        if r is not None:
-            from vmxref import corpora
-            prof = corpora.from_snapshot(path, r[0])
-            if prof is not None:
-                return prof
-    return _load_profile(path, corpus_row["name"])
-
-
-@functools.lru_cache(maxsize=32)
-def _load_profile(path: str, name: str):
-    """Parse a profile once per process (every query consults several of its tables)."""
-    from vmxref import corpora
-    from vmxref.errors import VmxrefError
-    for key in (path, name):
-        if key:
-            try:
-                return corpora.load(key)
-            except VmxrefError:
-                continue
-    return None
 
 
 def graph(sc: Scope) -> Graph:

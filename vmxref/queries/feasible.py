@@ -14,7 +14,8 @@ from vmxref.queries.base import Scope
 from vmxref.queries.cases import (case_prefixes, case_values, edge_case, families, governing,
                                   in_ranges, own_labels, passed_constants, range_label,
                                   switch_on)
-from vmxref.queries.edges import ARG_EDGES, Edge, _profile_section, graph
+from vmxref.queries.edges import ARG_EDGES, Edge, graph
+from vmxref.queries.profiles import profile_section
 from vmxref.queries.requests import deferred_into
 from vmxref.queries.shortest import Digraph, NoPath
 
@@ -146,7 +147,7 @@ def edge_group(sc: Scope, e: Edge) -> int | None:
 
 def _edge_groups(sc: Scope, e: Edge) -> list[int]:
     """The exclusive_paths groups of an edge's call site and of the table it is bound in."""
-    groups = _profile_section(sc, "entry").get("exclusive_paths", [])
+    groups = profile_section(sc, "entry").get("exclusive_paths", [])
     out = []
     for path in (e.path, e.bound[1] if e.bound else ""):
         g = next((i for i, prefixes in enumerate(groups)
@@ -269,7 +270,7 @@ def _group_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str
     """The edge where a path first calls from, or through a table bound in, a file of a
     second group of the profile's [entry] exclusive_paths (VMX and SVM code: a CPU runs
     one of them)."""
-    if not _profile_section(sc, "entry").get("exclusive_paths", []):
+    if not profile_section(sc, "entry").get("exclusive_paths", []):
         return set()
     seen = None
     for a, b in zip(nodes, nodes[1:]):

@@ -25,7 +25,7 @@ from vmxref import logfmt
 from vmxref.model import Site
 from vmxref.queries import firing
 from vmxref.queries.base import Scope
-from vmxref.queries.edges import _profile_section
+from vmxref.queries.profiles import profile_section
 from vmxref.queries.macroforms import parts
 
 MAX_CANDIDATES = 300
@@ -221,11 +221,11 @@ def _located(sc: Scope, clean: str) -> list[Site]:
 
 
 def _dialects(sc: Scope) -> dict[int, str]:
-    from vmxref.queries.edges import _profile_of
+    from vmxref.queries.profiles import profile_of
     out = {}
     for c in sc.store.corpora():
         if c["id"] in sc.corpus_ids:
-            prof = _profile_of(c, sc.store)
+            prof = profile_of(c, sc.store)
             out[c["id"]] = prof.dialect if prof is not None else "printf"
     return out
 
@@ -241,7 +241,7 @@ class _Prefixes:
 
     def __init__(self, sc: Scope):
         self.sc = sc
-        prof = _profile_section(sc, "log")
+        prof = profile_section(sc, "log")
         self.pr_callers = tuple(prof.get("pr_fmt_callers", ["pr_"]))
         self.no_pr = frozenset(prof.get("no_pr_fmt", ["pr_cont"]))
         self.modules = dict(prof.get("modules", _KERNEL_MODULES))

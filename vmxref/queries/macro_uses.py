@@ -41,8 +41,8 @@ def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
     the profile's [writes] assigns_args (macros defined outside the corpus: `do_div(n,
     base)`). Only the uses whose arguments name it are expanded (a `swap(a, b)` is used
     all over a kernel)."""
-    from vmxref.queries.edges import _profile_section
-    section = _profile_section(sc, "writes")
+    from vmxref.queries.profiles import profile_section
+    section = profile_section(sc, "writes")
     table = section.get("assigns_args", {})
     external = section.get("external", {})  # `module_param(x, uint, 0644)`: x set from outside
     calls = _calls_naming(sc, name)

@@ -15,7 +15,8 @@ from vmxref.errors import VmxrefError
 from vmxref.model import Hop, Site
 from vmxref.queries.base import Scope
 from vmxref.queries.cases import case_label, case_prefixes
-from vmxref.queries.edges import Edge, _profile_section, graph
+from vmxref.queries.edges import Edge, graph
+from vmxref.queries.profiles import profile_section
 from vmxref.queries.feasible import (bool_hops, edge_group, chosen_sites, feasible_path, in_edges,
                                      infeasible, limited)
 from vmxref.queries.shortest import Digraph, NoPath
@@ -32,7 +33,7 @@ class Entries:
 
     def __init__(self, sc: Scope):
         self.sc = sc
-        self.rules = _profile_section(sc, "entry")
+        self.rules = profile_section(sc, "entry")
         self.g = graph(sc)
         self._memo: dict[str, str] = {}
 

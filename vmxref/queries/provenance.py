@@ -496,8 +496,8 @@ class _Walk:
         """(line, col, op, value, kind) of the uses, in `func` up to `line`, of the macros the
         profile's [writes] assigns_args says assign their argument (`do_div(tmp, from)`
         divides tmp in place), whose argument there is the variable `name`."""
-        from vmxref.queries.edges import _profile_section
-        table = _profile_section(self.sc, "writes").get("assigns_args", {})
+        from vmxref.queries.profiles import profile_section
+        table = profile_section(self.sc, "writes").get("assigns_args", {})
         if not table:
             return []
         out = []

@@ -258,8 +258,8 @@ def fill_sql(sc: Scope) -> list[tuple[str, tuple]]:
 
 
 def _fills_table(sc: Scope) -> dict:
-    from vmxref.queries.edges import _profile_section
-    return _profile_section(sc, "writes").get("fills", {})
+    from vmxref.queries.profiles import profile_section
+    return profile_section(sc, "writes").get("fills", {})
 
 
 def fills(sc: Scope, op: str, value: str) -> bool:
@@ -274,8 +274,8 @@ def glob_table(sc: Scope, name: str):
     """(exact names, [(regex, value)]) of a [writes] table whose keys may hold `*`."""
     memo = sc.memo("_glob_tables")
     if name not in memo:
-        from vmxref.queries.edges import _profile_section
-        table = _profile_section(sc, "writes").get(name, {})
+        from vmxref.queries.profiles import profile_section
+        table = profile_section(sc, "writes").get(name, {})
         exact = {k: tuple(v) for k, v in table.items() if "*" not in k}
         globs = [(re.compile(".*".join(map(re.escape, k.split("*")))), tuple(v))
                  for k, v in sorted(table.items()) if "*" in k]

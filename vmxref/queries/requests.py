@@ -51,8 +51,8 @@ def request_api(sc: Scope) -> RequestApi:
         return cached
     api = _stored_api(sc)
     if api is None:
-        from vmxref.queries.edges import _profile_section
-        api = _discover(sc, _profile_section(sc, "requests"))
+        from vmxref.queries.profiles import profile_section
+        api = _discover(sc, profile_section(sc, "requests"))
     sc._request_api = api  # type: ignore[attr-defined]
     return api
 
@@ -73,9 +73,9 @@ def _meta_key(cid: int) -> str:
 def precompute(store, cid: int) -> None:
     """Discover the request wrappers of one corpus version and keep them in the index
     (called by the indexer before it commits)."""
-    from vmxref.queries.edges import _profile_of
+    from vmxref.queries.profiles import profile_of
     row = next((c for c in store.corpora() if c["id"] == cid), None)
-    prof = _profile_of(row, store) if row is not None else None
+    prof = profile_of(row, store) if row is not None else None
     section = _section(prof)
     api = _discover(Scope(store, [cid]), section)
     store.set_meta(_meta_key(cid), json.dumps(
@@ -101,12 +101,12 @@ def is_stored(store, cid: int, prof=None) -> bool:
 def _stored_api(sc: Scope) -> RequestApi | None:
     """The merged stored APIs of the scope's corpora; None unless every one is stored and
     was computed from the [requests] table its profile has now."""
-    from vmxref.queries.edges import _profile_of
+    from vmxref.queries.profiles import profile_of
     api = RequestApi({}, {}, {}, {})
     rows = {c["id"]: c for c in sc.store.corpora()}
     for cid in sc.corpus_ids:
         r = sc.conn.execute("SELECT value FROM meta WHERE key = ?", (_meta_key(cid),)).fetchone()
-        prof = _profile_of(rows[cid], sc.store) if cid in rows else None
+        prof = profile_of(rows[cid], sc.store) if cid in rows else None
         if r is None or prof is None:
             return None
         d = json.loads(r[0])

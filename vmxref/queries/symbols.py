@@ -57,8 +57,8 @@ def _pasted(sc: Scope, name: str, kinds: tuple[str, ...] | None) -> list[Site]:
 def _externally_set(sc: Scope, name: str, rows: list[tuple]) -> set[tuple[int, int]]:
     """(blob, line) of the file-scope uses of `name` that declare it set from outside the
     code (the profile's [writes] external: module_param(name, ...))."""
-    from vmxref.queries.edges import _profile_section
-    external = _profile_section(sc, "writes").get("external", {})
+    from vmxref.queries.profiles import profile_section
+    external = profile_section(sc, "writes").get("external", {})
     out = set()
     for _c, _p, bid, kind, line, _col, func in rows:
         if kind != "read" or func or not external:

@@ -21,11 +21,11 @@ def _pastes(sc: Scope) -> tuple[dict[str, str], list[str]]:
     context code of the profile (memoised; empty for a profile without contexts)."""
     memo = sc.memo("_twins")
     if "p" not in memo:
-        from vmxref.queries.edges import _profile_section
-        entry = _profile_section(sc, "entry")
+        from vmxref.queries.profiles import profile_section
+        entry = profile_section(sc, "entry")
         codes = sorted({*entry.get("contexts", {}).values(),
                         *entry.get("context_paths", {}).values()})
-        paste = _profile_section(sc, "macros").get("paste", {})
+        paste = profile_section(sc, "macros").get("paste", {})
         memo["p"] = ({m: g for m, g in paste.items() if g and g in codes}, codes)
     return memo["p"]
 

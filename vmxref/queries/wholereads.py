@@ -146,8 +146,8 @@ def _handed_as_bytes(sc: Scope, tr: TypeResolver, bid: int, func: str, line: int
 
 def _copies(sc: Scope) -> dict:
     """The profile's [reads] copies: callee -> 1-based positions of objects it reads whole."""
-    from vmxref.queries.edges import _profile_section
-    return _profile_section(sc, "reads").get("copies", {})
+    from vmxref.queries.profiles import profile_section
+    return profile_section(sc, "reads").get("copies", {})
 
 
 def _param_type(sc: Scope, callee: str, pos: int):
