@@ -69,7 +69,9 @@ class Entries:
                 return kind
         regs = r.get("registrars", {})
         tr = self.g.types
-        for cid, path, bid, line, caller, _bare in sorted(self.g.value_refs(func)):  # first wins
+        refs = sorted(self.g.value_refs(func))
+        tr.prime_locals([(bid, caller, func) for _c, _p, bid, _l, caller, _b in refs if caller])
+        for cid, path, bid, line, caller, _bare in refs:  # first wins
             if caller and tr.local_type(bid, caller, func) is not None:
                 continue  # a parameter or local of that name, not the function
             for first, last, callee, args in self._registrar_calls(bid, caller or "", regs):
