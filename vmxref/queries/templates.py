@@ -11,15 +11,28 @@ from vmxref.queries.base import Scope
 _INSTANCE, _HAS_INSTANCES = 4, 8  # (sym flags; see indexer.macros.instances)
 
 
+def _flagged(sc: Scope, func: str) -> list[tuple]:
+    """(flags, blob, line, col, scope) of the template and instance definitions named
+    `func`: one statement answers both instances() and template_of() (a path search asks
+    both of every function it steps through). Memoised per scope."""
+    memo = sc.memo("_template_flags")
+    if func not in memo:
+        memo[func] = [(flags, bid, line, col, scope) for _c, _p, bid, flags, line, col, scope
+                      in sc.rows("sym", "t.name = ? AND t.kind = 'function' AND t.flags & "
+                                 f"{_HAS_INSTANCES | _INSTANCE}", (func,),
+                                 "t.flags, t.line, t.col, t.scope")]
+    return memo[func]
+
+
 def instances(sc: Scope, func: str) -> list[str]:
     """The other names a template function has (`paging64_page_fault`, `ept_page_fault` for
     FNAME(page_fault)); [] for any other function. Memoised per scope."""
     memo = sc.memo("_instances")
     if func not in memo:
         out = []
-        for _c, _p, bid, line, col, scope in sc.rows(
-                "sym", f"t.name = ? AND t.kind = 'function' AND t.flags & {_HAS_INSTANCES}",
-                (func,), "t.line, t.col, t.scope"):
+        for flags, bid, line, col, scope in _flagged(sc, func):
+            if not flags & _HAS_INSTANCES:
+                continue
             out += [n for (n,) in sc.conn.execute(
                 "SELECT name FROM sym WHERE blob_id = ? AND scope = ? AND line = ? AND col = ? "
                 f"AND kind = 'function' AND flags & {_INSTANCE}", (bid, scope or "", line, col))]
@@ -33,9 +46,9 @@ def template_of(sc: Scope, func: str) -> str | None:
     memo = sc.memo("_template_of")
     if func not in memo:
         memo[func] = None
-        for _c, _p, bid, line, col, scope in sc.rows(
-                "sym", f"t.name = ? AND t.kind = 'function' AND t.flags & {_INSTANCE}",
-                (func,), "t.line, t.col, t.scope"):
+        for flags, bid, line, col, scope in _flagged(sc, func):
+            if not flags & _INSTANCE:
+                continue
             r = sc.conn.execute(
                 "SELECT name FROM sym WHERE blob_id = ? AND scope = ? AND line = ? AND col = ? "
                 f"AND kind = 'function' AND flags & {_HAS_INSTANCES}",
