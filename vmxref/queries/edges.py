@@ -79,6 +79,7 @@ class Graph:
         self._pre_direct: dict[str, list[tuple]] = {}
         self._pre_bound: dict[str, list[tuple]] = {}
         self._value_refs: dict[str, list[tuple]] = {}
+        self._calls_in: dict[tuple[int, str], list[tuple]] = {}
         prof = profile_section(sc, "callgraph")
         self.static_prefixes: dict[str, str] = dict(prof.get("static_call", {}))
 
@@ -340,6 +341,18 @@ class Graph:
         self._pre_direct.update(direct)
         self._pre_bound.update(bound)
         self._value_refs.update(refs)
+
+    def calls_in(self, bid: int, func: str) -> list[tuple]:
+        """(line, col, callee, kind, args, end_line) of every call in one function of a blob,
+        in the index's order, memoised: the calls around each reference to a function as a
+        value are picked from these (edges passed as a value, entry registrars) instead of
+        one statement per reference."""
+        key = (bid, func)
+        if key not in self._calls_in:
+            self._calls_in[key] = self.sc.conn.execute(
+                "SELECT line, col, callee, kind, args, end_line FROM call WHERE blob_id = ? "
+                "AND func = ? ORDER BY rowid", key).fetchall()
+        return self._calls_in[key]
 
     def value_refs(self, func: str) -> list[tuple]:
         """(cid, path, blob, line, function, bare) of each use of `func` as a value (read or
@@ -607,10 +620,9 @@ class Graph:
         for cid, path, bid, line, caller in refs:
             if caller and self.types.local_type(bid, caller, func) is not None:
                 continue  # a parameter or local of that name (`start`, `event`), not the function
-            for crow in sc.conn.execute(
-                    "SELECT line, col, callee, kind, args FROM call WHERE blob_id = ? AND line <= ? "
-                    "AND end_line >= ? AND func = ?", (bid, line, line, caller or "")):
-                cline, ccol, callee, ckind, args_t = crow
+            for cline, ccol, callee, ckind, args_t, cend in self.calls_in(bid, caller or ""):
+                if not cline <= line <= cend:
+                    continue
                 args = json.loads(args_t)
                 idx = _arg_index(args, func)
                 if idx < 0:

@@ -40,13 +40,12 @@ class Entries:
 
     def _registrar_calls(self, bid: int, func: str, regs: dict) -> list[tuple]:
         """(line, end_line, callee, args) of the calls of registrars in one function, in the
-        index's order: one statement per function, not one per reference to a function as
-        a value in it (on vbox-all, `raises VMCPU_FF_TIMER | paths` asked 4,806 times)."""
+        index's order (picked from the function's calls, read once: not one statement per
+        reference to a function as a value in it)."""
         key = (bid, func)
         if key not in self._registrars:
-            self._registrars[key] = [r for r in self.sc.conn.execute(
-                "SELECT line, end_line, callee, args FROM call WHERE blob_id = ? AND func = ? "
-                "ORDER BY rowid", key) if r[2] in regs] if regs else []
+            self._registrars[key] = [(line, end, callee, args) for line, _col, callee, _k, args, end
+                                     in self.g.calls_in(bid, func) if callee in regs]
         return self._registrars[key]
 
     def kind(self, func: str) -> str:
