@@ -80,6 +80,7 @@ class Graph:
         self._pre_bound: dict[str, list[tuple]] = {}
         self._value_refs: dict[str, list[tuple]] = {}
         self._calls_in: dict[tuple[int, str], list[tuple]] = {}
+        self._passed: dict[str, list[Edge]] = {}
         prof = profile_section(sc, "callgraph")
         self.static_prefixes: dict[str, str] = dict(prof.get("static_call", {}))
 
@@ -613,7 +614,14 @@ class Graph:
         return [p + slot for p, s in self.static_prefixes.items() if cont is not None and s == cont]
 
     def _passed_as_value(self, func: str) -> list[Edge]:
-        """`func` handed to a call as an argument: through a parameter, or registered."""
+        """`func` handed to a call as an argument: through a parameter, or registered.
+        Memoised (into() and the hand-over edges out of a caller both ask; a name used as a
+        value 63,000 times on all of Linux, `out`, cost 0.26-2 s each time)."""
+        if func not in self._passed:
+            self._passed[func] = self._compute_passed_as_value(func)
+        return list(self._passed[func])
+
+    def _compute_passed_as_value(self, func: str) -> list[Edge]:
         sc, out = self.sc, []
         refs = [r[:5] for r in self.value_refs(func) if r[5]]
         self.types.prime_locals((r[2], r[4], func) for r in refs if r[4])
