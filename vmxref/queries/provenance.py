@@ -452,7 +452,7 @@ class _Walk:
         """The writes of the variable `name` a use in that blob sees: the plain variable (not
         members of that name in other structs), in this file only when the file declares it
         static (`static unsigned int ref_freq` in tsc.c is no other driver's ref_freq)."""
-        sites = [s for s in writes(self.sc, lang.Target(None, (name,)))
+        sites = [s for s in writes(self.sc, lang.Target(None, (name,)), members=False)
                  if not s.extra.get("container")]
         if self._static_in(bid, name):
             sites = [s for s in sites if s.file == path]

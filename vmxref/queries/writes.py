@@ -79,7 +79,7 @@ def _whole_var_rows(sc: Scope, tr: TypeResolver, struct: str, cols: str) -> list
 
 
 def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
-                struct: str | None) -> list[tuple]:
+                struct: str | None, members: bool = True) -> list[tuple]:
     """Assign rows that may write the asked member: the member itself, members below it and
     its parents (`x.a = ...` for `a.b`), and whole-object writes of objects containing it.
 
@@ -94,6 +94,8 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
         rows += array_passes(sc, fields[-1])
     if struct is not None and (kinds is None or "whole-object" in kinds):
         rows += _whole_var_rows(sc, tr, struct, cols)
+    if not members:  # (the rest are writes into members, or of objects holding them)
+        return rows
     seen = {(r[0], r[1], r[3], r[4]) for r in rows}
     like = f'%"{fields[0]}"%'
     # the members below the asked one (a write into it), found from its own type: from
@@ -263,16 +265,19 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
 
 
 def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
-           siblings: bool = True) -> list[Site]:
+           siblings: bool = True, members: bool = True) -> list[Site]:
     """Every write of `target` (see module docstring), grouped by container struct; with
-    `siblings`, also those of the other members of the union it is in."""
+    `siblings`, also those of the other members of the union it is in. Without `members`
+    (a variable's own writes, which provenance keeps: no container), the writes into its
+    members and of objects holding it are not looked for: on all of Linux a common name
+    (`x`) made that a scan of every write, 4.7 s."""
     tr = resolver(sc)
     struct, fields = _asked(sc, tr, target)
     readings = _readings(sc, tr, struct, fields)
     sc.require(fields[-1])
     out: dict[tuple, Site] = {}
     for st, fl, inner in readings:
-        for row in _candidates(sc, fl, kinds, tr, st):
+        for row in _candidates(sc, fl, kinds, tr, st, members):
             if inner is not None and (row[10] == "whole-object" or not _within(
                     sc, tr, row[2], row[5], list(parse_chain(row[7])), inner)):
                 continue  # (not inside the asked path: see _readings)

@@ -1,0 +1,46 @@
+"""writes(..., members=False): a variable's own writes without the writes into its members
+(provenance's global writes keep only those, and looking for the rest scanned every write of
+the corpus for a common name)."""
+from __future__ import annotations
+
+from vmxref import api
+from vmxref.queries import lang
+from vmxref.queries.writes import writes
+
+SRC = """\
+struct fix_in { int x; };
+struct fix_out { struct fix_in fix_inner; };
+struct fix_out fix_g;
+struct fix_in fix_inner;
+
+static void fix_set(int k)
+{
+	fix_g.fix_inner.x = k;
+	fix_inner.x = k;
+	fix_inner = (struct fix_in){ 0 };
+	fix_g.fix_inner = fix_inner;
+}
+"""
+
+
+def _scope(tmp_path):
+    kvm = tmp_path / "src" / "arch" / "x86" / "kvm"  # (a path the linux-kvm profile indexes)
+    kvm.mkdir(parents=True)
+    (kvm / "fix.c").write_text(SRC)
+    api.index(str(tmp_path / "src"), "linux-kvm@fix", tmp_path / "ix", procs=1, fulltext=False)
+    return api.open_scope(tmp_path / "ix", "linux-kvm@fix")
+
+
+def _rows(sites):
+    return sorted((s.line, s.extra.get("container"), s.extra.get("op")) for s in sites)
+
+
+def test_members_false_keeps_the_variables_own_writes_only(tmp_path):
+    sc = _scope(tmp_path)
+    target = lang.Target(None, ("fix_inner",))
+    every = _rows(writes(sc, target))
+    own = _rows(writes(sc, target, members=False))
+    assert (8, "fix_out", "=") in every  # a write into the member (found among "members below")
+    assert 8 not in {r[0] for r in own}
+    assert [r for r in own if not r[1]] == [r for r in every if not r[1]] == [(10, "", "=")]
+    assert (11, "fix_out", "=") in own  # (the member itself: its own writes stay)
