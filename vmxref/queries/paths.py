@@ -36,17 +36,6 @@ class Entries:
         self.rules = profile_section(sc, "entry")
         self.g = graph(sc)
         self._memo: dict[str, str] = {}
-        self._registrars: dict[tuple[int, str], list[tuple]] = {}
-
-    def _registrar_calls(self, bid: int, func: str, regs: dict) -> list[tuple]:
-        """(line, end_line, callee, args) of the calls of registrars in one function, in the
-        index's order (picked from the function's calls, read once: not one statement per
-        reference to a function as a value in it)."""
-        key = (bid, func)
-        if key not in self._registrars:
-            self._registrars[key] = [(line, end, callee, args) for line, _col, callee, _k, args, end
-                                     in self.g.calls_in(bid, func) if callee in regs]
-        return self._registrars[key]
 
     def kind(self, func: str) -> str:
         """Entry kind of `func` ('' when it is not an entry point)."""
@@ -73,8 +62,8 @@ class Entries:
         for cid, path, bid, line, caller, _bare in refs:  # first wins
             if caller and tr.local_type(bid, caller, func) is not None:
                 continue  # a parameter or local of that name, not the function
-            for first, last, callee, args in self._registrar_calls(bid, caller or "", regs):
-                if first <= line <= last:
+            for first, _col, callee, _k, args, last in self.g.calls_in(bid, caller or ""):
+                if callee in regs and first <= line <= last:
                     idx, kind = regs[callee]
                     a = [x.lstrip("&").strip() for x in json.loads(args)]
                     if (idx < 0 and func in a) or (0 <= idx < len(a) and a[idx] == func):

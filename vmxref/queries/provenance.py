@@ -666,12 +666,10 @@ class _Walk:
         Read through the blobs that define `func` (assign_blob): the assign table has no
         index on the function alone, and scanning it took 1 s on all of Linux. (The `func`
         of an assignment is a function, template or macro defined in its own blob: on
-        linux-kvm, vbox-vmm and linux-big every one is.)"""
+        linux-kvm, vbox-vmm and linux-big every one is; a name defined nowhere has none.)"""
         blobs = [b for (b,) in self.sc.conn.execute(
             "SELECT DISTINCT blob_id FROM sym WHERE name = ? AND kind IN ('function', "
             "'template', 'macro')", (func,))]
-        if not blobs:
-            return self.sc.rows("assign", where, args, "t.line, t.col, t.op, t.value")
         rows = self.sc.rows_in("assign", "t.blob_id", blobs, where, args,
                                "t.rowid, t.line, t.col, t.op, t.value")
         rows.sort(key=lambda r: r[3])  # (stable: a blob's several paths keep their order)

@@ -11,11 +11,6 @@ from vmxref.queries.base import Scope
 _INSTANCE, _HAS_INSTANCES = 4, 8  # (sym flags; see indexer.macros.instances)
 
 
-# The definitions at one place are looked up by blob and scope (sym_blob): without the hint
-# SQLite, which has no statistics after a bulk load, took sym_scope (scope, kind) and read
-# every file-scope function of the corpus (1.26 s a look-up on all of Linux).
-
-
 def _flagged(sc: Scope, func: str) -> list[tuple]:
     """(flags, blob, line, col, scope) of the template and instance definitions named
     `func`: one statement answers both instances() and template_of() (a path search asks
@@ -29,6 +24,17 @@ def _flagged(sc: Scope, func: str) -> list[tuple]:
     return memo[func]
 
 
+def _at_place(sc: Scope, bid: int, scope: str | None, line: int, col: int,
+              flag: int) -> list[str]:
+    """Names of the function syms with `flag` defined at one place of a blob. (By blob and
+    scope, sym_blob: without the hint SQLite, which has no statistics after a bulk load,
+    took sym_scope (scope, kind) and read every file-scope function of the corpus, 1.26 s
+    a look-up on all of Linux.)"""
+    return [n for (n,) in sc.conn.execute(
+        "SELECT name FROM sym INDEXED BY sym_blob WHERE blob_id = ? AND scope = ? AND line = ? "
+        f"AND col = ? AND kind = 'function' AND flags & {flag}", (bid, scope or "", line, col))]
+
+
 def instances(sc: Scope, func: str) -> list[str]:
     """The other names a template function has (`paging64_page_fault`, `ept_page_fault` for
     FNAME(page_fault)); [] for any other function. Memoised per scope."""
@@ -38,10 +44,7 @@ def instances(sc: Scope, func: str) -> list[str]:
         for flags, bid, line, col, scope in _flagged(sc, func):
             if not flags & _HAS_INSTANCES:
                 continue
-            out += [n for (n,) in sc.conn.execute(
-                "SELECT name FROM sym INDEXED BY sym_blob WHERE blob_id = ? AND scope = ? AND "
-                "line = ? AND col = ? "
-                f"AND kind = 'function' AND flags & {_INSTANCE}", (bid, scope or "", line, col))]
+            out += _at_place(sc, bid, scope, line, col, _INSTANCE)
         memo[func] = list(dict.fromkeys(out))
     return memo[func]
 
@@ -55,12 +58,8 @@ def template_of(sc: Scope, func: str) -> str | None:
         for flags, bid, line, col, scope in _flagged(sc, func):
             if not flags & _INSTANCE:
                 continue
-            r = sc.conn.execute(
-                "SELECT name FROM sym INDEXED BY sym_blob WHERE blob_id = ? AND scope = ? AND "
-                "line = ? AND col = ? "
-                f"AND kind = 'function' AND flags & {_HAS_INSTANCES}",
-                (bid, scope or "", line, col)).fetchone()
-            if r:
-                memo[func] = r[0]
+            stems = _at_place(sc, bid, scope, line, col, _HAS_INSTANCES)
+            if stems:
+                memo[func] = stems[0]
                 break
     return memo[func]
