@@ -10,6 +10,11 @@ SCHEMA_VERSION = 4  # 3: assign.vtype; 4: guard
 TABLES = frozenset({"meta", "corpus", "blob", "file", "sym", "ref", "call", "assign",
                     "logcall", "kase", "guard"})
 
+# Bits of sym.flags.
+SYM_STATIC = 1  # a file-scope `static` function, variable or prototype
+SYM_INSTANCE = 4  # another name of a template function (`paging64_page_fault`)
+SYM_HAS_INSTANCES = 8  # a template function with such names (`FNAME(page_fault)`)
+
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS corpus (

@@ -22,6 +22,7 @@ from vmxref import logfmt
 from vmxref.indexer import ts
 from vmxref.indexer import guards, macros, traceevents
 from vmxref.indexer.ctext import KEYWORDS, jlist
+from vmxref.schema import SYM_STATIC
 
 QUERY = """
 (function_definition) @func
@@ -421,7 +422,7 @@ def _functions(cx: _Ctx, nodes) -> None:
         line, col = cx.pos(nm)
         cx.fn_sym_at[nm.start_byte] = len(cx.f.syms)
         cx.f.syms.append((name, "function", line, col, cx.eline(n), scope, rtype, 0,
-                          1 if static else 0, cx.text(fd, 200)))
+                          SYM_STATIC if static else 0, cx.text(fd, 200)))
         cx.fstarts.append(n.start_byte)
         cx.fends.append(n.end_byte)
         cx.fnames.append(name)
@@ -618,13 +619,13 @@ def _declaration(cx: _Ctx, n) -> None:
         line, col = cx.pos(nm)
         fd = _function_declarator(inner)
         if fd is not None and value is None and _stars(inner) == "()" and not _fn_pointer(fd):
-            cx.f.syms.append((name, "prototype", line, col, line, "", base, 0, 1 if static else 0,
-                              cx.text(n, 200)))
+            cx.f.syms.append((name, "prototype", line, col, line, "", base, 0,
+                              SYM_STATIC if static else 0, cx.text(n, 200)))
             continue
         # (`extern const T x = { ... };` defines x: VirtualBox's DECLEXPORT helper tables)
         kind = "local" if func else ("extern" if extern and value is None else "global")
         cx.f.syms.append((name, kind, line, col, line, func, base + _stars(inner), 0,
-                          1 if static else 0, None))
+                          SYM_STATIC if static else 0, None))
         if value is not None:
             _initializer(cx, value, [f"v:{name}"], func, "init")
             if value.type == "initializer_list" and not any(

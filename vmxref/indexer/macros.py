@@ -15,6 +15,7 @@ import re
 
 from vmxref.indexer.ctext import KEYWORDS, NOT_CALLS, NOT_CODE, jlist
 from vmxref.indexer.normalize import arg_spans
+from vmxref.schema import SYM_HAS_INSTANCES, SYM_INSTANCE
 
 
 def definition(cx, nm, kind: str) -> None:
@@ -88,11 +89,6 @@ def _pasting_macro(cx, name: str, own: list[str], val) -> None:
         cx.paste_macros[name] = templates
 
 
-# flags of function syms: 4 = a name the function also has (an instance of a template
-# function, `paging64_page_fault` for `FNAME(page_fault)`), 8 = a function with instances
-INSTANCE, HAS_INSTANCES = 4, 8
-
-
 def _name_template(cx, name: str, own: list[str], body: str) -> None:
     """A macro that pastes its one parameter into a name, `#define FNAME(name)
     paging##64_##name` (a header included once per definition, mmu/paging_tmpl.h): its
@@ -111,7 +107,7 @@ def instances(cx, macro_uses) -> None:
     """The names a template function really has: `static int FNAME(page_fault)(...)` (the
     profile's paste rule leaves the stem `page_fault`) is also `paging64_page_fault`,
     `paging32_page_fault` and `ept_page_fault`, one per definition of FNAME in the file.
-    Each is a function sym at the same place flagged INSTANCE; the stem gets HAS_INSTANCES."""
+    Each is a function sym at the same place flagged SYM_INSTANCE; the stem gets SYM_HAS_INSTANCES."""
     syms = cx.f.syms
     for mname, off in macro_uses:
         templates, i = cx.name_templates.get(mname), cx.fn_sym_at.get(off)
@@ -122,9 +118,9 @@ def instances(cx, macro_uses) -> None:
         names = [n for n in names if n != stem[0] and n.isidentifier()]
         if not names:
             continue
-        syms[i] = (*stem[:8], (stem[8] or 0) | HAS_INSTANCES, stem[9])
+        syms[i] = (*stem[:8], (stem[8] or 0) | SYM_HAS_INSTANCES, stem[9])
         for n in names:
-            syms.append((n, "function", *stem[2:8], (stem[8] or 0) | INSTANCE, stem[9]))
+            syms.append((n, "function", *stem[2:8], (stem[8] or 0) | SYM_INSTANCE, stem[9]))
 
 
 def generated(cx, src: str, macro_uses) -> None:

@@ -19,6 +19,7 @@ from vmxref.queries.edges import ARG_EDGES, graph, uncast
 from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.readonly import const_param, fills
 from vmxref.queries.types import parse_chain, resolver
+from vmxref.schema import SYM_STATIC
 from vmxref.queries.writes import writes
 
 MAX_NODES = 160
@@ -446,7 +447,7 @@ class _Walk:
         """Is `name` a file-scope static variable of that blob?"""
         return bool(self.sc.conn.execute(
             "SELECT 1 FROM sym WHERE blob_id = ? AND scope = '' AND name = ? AND kind = 'global' "
-            "AND flags & 1", (bid, name)).fetchone())
+            f"AND flags & {SYM_STATIC}", (bid, name)).fetchone())
 
     def _global_writes(self, bid: int, path: str, name: str) -> list[Site]:
         """The writes of the variable `name` a use in that blob sees: the plain variable (not

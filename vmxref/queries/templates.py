@@ -1,14 +1,13 @@
 """Template functions: a header included once per definition of a name-pasting macro
 (mmu/paging_tmpl.h's `#define FNAME(name) paging##64_##name`, 32_, ept_) defines each of its
 functions under several names. The extractor keeps the function under its stem
-(`FNAME(page_fault)` -> `page_fault`, flag HAS_INSTANCES = 8) and adds one function sym per
-pasted name at the same place (`paging64_page_fault`, flag INSTANCE = 4; indexer/macros.py).
+(`FNAME(page_fault)` -> `page_fault`, flag SYM_HAS_INSTANCES) and adds one function sym per
+pasted name at the same place (`paging64_page_fault`, flag SYM_INSTANCE; indexer/macros.py).
 """
 from __future__ import annotations
 
 from vmxref.queries.base import Scope
-
-_INSTANCE, _HAS_INSTANCES = 4, 8  # (sym flags; see indexer.macros.instances)
+from vmxref.schema import SYM_HAS_INSTANCES, SYM_INSTANCE
 
 
 def _flagged(sc: Scope, func: str) -> list[tuple]:
@@ -19,7 +18,7 @@ def _flagged(sc: Scope, func: str) -> list[tuple]:
     if func not in memo:
         memo[func] = [(flags, bid, line, col, scope) for _c, _p, bid, flags, line, col, scope
                       in sc.rows("sym", "t.name = ? AND t.kind = 'function' AND t.flags & "
-                                 f"{_HAS_INSTANCES | _INSTANCE}", (func,),
+                                 f"{SYM_HAS_INSTANCES | SYM_INSTANCE}", (func,),
                                  "t.flags, t.line, t.col, t.scope")]
     return memo[func]
 
@@ -42,9 +41,9 @@ def instances(sc: Scope, func: str) -> list[str]:
     if func not in memo:
         out = []
         for flags, bid, line, col, scope in _flagged(sc, func):
-            if not flags & _HAS_INSTANCES:
+            if not flags & SYM_HAS_INSTANCES:
                 continue
-            out += _at_place(sc, bid, scope, line, col, _INSTANCE)
+            out += _at_place(sc, bid, scope, line, col, SYM_INSTANCE)
         memo[func] = list(dict.fromkeys(out))
     return memo[func]
 
@@ -56,9 +55,9 @@ def template_of(sc: Scope, func: str) -> str | None:
     if func not in memo:
         memo[func] = None
         for flags, bid, line, col, scope in _flagged(sc, func):
-            if not flags & _INSTANCE:
+            if not flags & SYM_INSTANCE:
                 continue
-            stems = _at_place(sc, bid, scope, line, col, _HAS_INSTANCES)
+            stems = _at_place(sc, bid, scope, line, col, SYM_HAS_INSTANCES)
             if stems:
                 memo[func] = stems[0]
                 break
