@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from typing import Callable
 
+from vmxref.queries.base import in_chunks
 from vmxref.store import Store
 
 LinesFn = Callable[[int], list[str]]
@@ -56,14 +57,11 @@ class FactReader:
         col = where.split(" ", 1)[0]  # t.name / t.field / t.callee
         cond = where.split(" AND ", 1)[1] if " AND " in where else "1"
         out: dict[str, int] = {}
-        todo = sorted(names)
-        for i in range(0, len(todo), 400):
-            chunk = todo[i:i + 400]
-            rows = self.store.conn.execute(
+        for chunk, ms in in_chunks(names):
+            out.update(self.store.conn.execute(
                 f"SELECT {col}, count(*) FROM {table} t CROSS JOIN file f ON f.blob_id = "
-                f"t.blob_id AND f.corpus_id = ? WHERE {col} IN ({','.join('?' * len(chunk))}) "
-                f"AND {cond} GROUP BY {col}", (self.cid, *chunk))
-            out.update(rows)
+                f"t.blob_id AND f.corpus_id = ? WHERE {col} IN ({ms}) AND {cond} GROUP BY {col}",
+                (self.cid, *chunk)))
         return out
 
     def _section(self, title: str, name: str, cap: int) -> tuple[int, list[Fact]]:
@@ -94,13 +92,11 @@ def defined_names(store: Store, cid: int, among: set[str]) -> set[str]:
     """Those of the names `among` with a definition (not a parameter or local) in a corpus
     version (looked up by name: the whole symbol table of all of Linux is millions)."""
     out: set[str] = set()
-    todo = sorted(among)
-    for i in range(0, len(todo), 400):
-        chunk = todo[i:i + 400]
+    for chunk, ms in in_chunks(among):
         out.update(r[0] for r in store.conn.execute(
             "SELECT DISTINCT s.name FROM sym s CROSS JOIN file f ON f.blob_id = s.blob_id "
-            f"AND f.corpus_id = ? WHERE s.name IN ({','.join('?' * len(chunk))}) "
-            "AND s.kind NOT IN ('param', 'local')", (cid, *chunk)))
+            f"AND f.corpus_id = ? WHERE s.name IN ({ms}) AND s.kind NOT IN ('param', 'local')",
+            (cid, *chunk)))
     return out
 
 
