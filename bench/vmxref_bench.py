@@ -251,6 +251,10 @@ def installed_vmxref() -> tuple[Path, Path]:
     py = QUERY_VENV / "bin" / "python"
     if not py.exists():
         subprocess.run([VENV_PY, "-m", "venv", str(QUERY_VENV)], check=True)
+        # as scripts/setup.sh does: a current pip writes a console script that imports
+        # only sys (pip 23's imported re, about 10 ms of every query process)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"],
+                       capture_output=True)
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps",
                     str(BENCH.parent)], check=True, capture_output=True)
     subprocess.run([str(py), "-m", "pip", "install", "-q", str(BENCH.parent)], check=True,

@@ -4,14 +4,16 @@ Each CLI command maps to one function here; nothing here prints or exits.
 """
 from __future__ import annotations
 
-from pathlib import Path
+TYPE_CHECKING = False  # (pathlib: annotations only; a query process does not import it)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope
 from vmxref.store import Store
 
 
-def open_scope(index_dir: Path | None = None, corpus: str | None = None) -> Scope:
+def open_scope(index_dir: str | Path | None = None, corpus: str | None = None) -> Scope:
     """Open the index read-only and restrict it to `corpus` ('NAME' or 'NAME@VERSION')."""
     store = Store.open(index_dir)
     return Scope(store, store.corpus_ids(corpus))

@@ -119,13 +119,11 @@ def run_index(kw: dict) -> int:
 
 def run_fast(query: str, corpus: str | None, index: str | None, as_json: bool) -> int:
     """Run one query and print it; returns the exit code (0 results, 1 none, 2 error)."""
-    from pathlib import Path
-
     from vmxref import api
     from vmxref.errors import VmxrefError, one_line
     from vmxref.render import render_sites
     try:
-        sc = api.open_scope(Path(index) if index else None, corpus)
+        sc = api.open_scope(index, corpus)
         sites = api.run_query(sc, query)
         from vmxref import sessions
         sessions.record_if_active(query, sc, sites)

@@ -1,13 +1,12 @@
 """Terminal and JSON Lines rendering of results (grep style: path:line:col: function: text)."""
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from vmxref.model import Site
 
-_CONTROL = re.compile(
+_CONTROL = (
     r"[\x1b\x9d\x90\x9e\x9f][\]P^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC/DCS/PM/APC strings
     r"|(?:\x1b\[|\x9b)[0-9;:<=>?]*[ -/]*[@-~]?"  # CSI sequences (ESC[2J, ...)
     r"|\x1b[ -/]*[0-~]?"  # other ESC sequences
@@ -15,9 +14,17 @@ _CONTROL = re.compile(
 _PATH_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+@lru_cache(maxsize=1)
+def _control():
+    import re  # (compiled on the first line that has a control character)
+    return re.compile(_CONTROL)
+
+
 def clean(text: str) -> str:
     """Strip terminal escape sequences and control characters (source text is untrusted)."""
-    return _CONTROL.sub("", text)
+    if text.isprintable():  # every character _CONTROL matches is in category Cc: none here
+        return text
+    return _control().sub("", text)
 
 
 def show_path(path: str) -> str:
@@ -90,6 +97,7 @@ def render_sites(sites: list[Site], as_json: bool, echo: Callable[[str], None],
     mixed = not as_json and (several or len({(s.corpus, s.version) for s in sites}) > 1)
     for s in sites:
         if as_json:
+            import json
             echo(json.dumps(s.to_json(), ensure_ascii=False))
             continue
         tag = clean(f"{s.corpus}@{s.version}: ") if mixed else ""

@@ -23,13 +23,14 @@ from __future__ import annotations
 import errno
 import fcntl
 import functools
-import json
 import os
 import sqlite3
 import zlib
-from datetime import datetime, timezone
 from functools import lru_cache
-from pathlib import Path
+
+TYPE_CHECKING = False  # (pathlib costs a query process ~5 ms to import; annotations only)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from vmxref import schema
 from vmxref.errors import (IndexBusy, IndexCorrupt, IndexWriteError, NoIndex, UnknownCorpus,
@@ -45,9 +46,20 @@ MAX_PAGES_ENV = "VMXREF_TEST_MAX_PAGES"  # test hook: cap the database size (sim
 _WRITE_FAILURES = {"SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY"}
 
 
-def default_index_dir() -> Path:
+def default_index_dir() -> str:
     """The index directory: $VMXREF_INDEX, else ./.vmxref."""
-    return Path(os.environ.get("VMXREF_INDEX") or ".vmxref")
+    return os.environ.get("VMXREF_INDEX") or ".vmxref"
+
+
+def _dir_of(index_dir) -> str:
+    """`index_dir` (a str or path, else the default) as a clean path string."""
+    return os.path.normpath(os.fspath(index_dir or default_index_dir()))
+
+
+def _json():
+    """The json module, imported when first needed (a query that decodes no JSON skips it)."""
+    import json
+    return json
 
 
 def _is_write_failure(e: sqlite3.Error) -> bool:
@@ -92,17 +104,17 @@ def _lock(d: Path, wait: bool) -> int:
     return fd
 
 
-def _connect_ro(db: Path) -> sqlite3.Connection:
+def _connect_ro(db: str) -> sqlite3.Connection:
     """A read-only connection that never writes (falls back to immutable on a read-only dir
     whose database was left in WAL mode: no writer can be at work there)."""
-    uri = f"file:{db.resolve()}?mode=ro"
+    uri = f"file:{os.path.realpath(db)}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError as e:
         conn.close()
-        if os.access(db.parent, os.W_OK) or not _is_write_failure(e):
+        if os.access(os.path.dirname(db) or ".", os.W_OK) or not _is_write_failure(e):
             raise
     return sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False,
                            isolation_level=None)
@@ -156,20 +168,26 @@ def _fsync(path: Path) -> None:
 class Store:
     """An open index database (read-only unless opened by `open_for_write`)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, writable: bool):
-        self.conn, self.path, self.writable = conn, path, writable
+    def __init__(self, conn: sqlite3.Connection, path: str | Path, writable: bool):
+        self.conn, self.dir, self.writable = conn, os.fspath(path), writable
         self._lock_fd: int | None = None
         self._build: Path | None = None  # a fresh build's side file, renamed at commit
         self.attached: list[str] = []
         self._content_cache: dict[int, list[str]] = {}
 
+    @property
+    def path(self) -> Path:
+        """The index directory (pathlib is imported here, not by a query that never asks)."""
+        from pathlib import Path
+        return Path(self.dir)
+
     # --- opening ---------------------------------------------------------------------
     @classmethod
-    def open(cls, index_dir: Path | None = None) -> "Store":
+    def open(cls, index_dir: str | Path | None = None) -> "Store":
         """Open an existing index for queries (read-only; works on a read-only directory)."""
-        d = Path(index_dir or default_index_dir())
-        db = d / DB_NAME
-        if not db.is_file():
+        d = _dir_of(index_dir)
+        db = os.path.join(d, DB_NAME)
+        if not os.path.isfile(db):
             raise NoIndex(f"no index at {d}/ — run `vmxref index ROOT --corpus NAME` "
                           f"(or `vmxref corpus get linux-kvm`) first, or pass --index DIR")
         try:
@@ -189,9 +207,10 @@ class Store:
             self._content_cache.clear()
 
     @classmethod
-    def open_for_write(cls, index_dir: Path | None = None, wait: bool = False) -> "Store":
+    def open_for_write(cls, index_dir: str | Path | None = None, wait: bool = False) -> "Store":
         """Open (creating) the index for an indexing run: takes the lock, begins the transaction."""
-        d = Path(index_dir or default_index_dir())
+        from pathlib import Path
+        d = Path(_dir_of(index_dir))
         try:
             d.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -314,11 +333,12 @@ class Store:
             "SELECT id, name, version, root, indexed_at, stats, profile FROM corpus "
             "ORDER BY name, version")
         return [{"id": r[0], "name": r[1], "version": r[2], "root": r[3], "indexed_at": r[4],
-                 "stats": json.loads(r[5]), "profile": r[6]} for r in rows]
+                 "stats": _json().loads(r[5]), "profile": r[6]} for r in rows]
 
     def corpus_ids(self, spec: str | None) -> list[int]:
         """Corpus version ids for 'NAME', 'NAME@VERSION' or None (all)."""
-        all_ = self.corpora()
+        all_ = [{"id": r[0], "name": r[1], "version": r[2]} for r in self.conn.execute(
+            "SELECT id, name, version FROM corpus ORDER BY name, version")]
         if not all_:
             raise NoIndex(f"the index at {self.path}/ holds no corpus yet; run `vmxref index`")
         if not spec:
@@ -336,6 +356,7 @@ class Store:
 
     @_writes
     def upsert_corpus(self, name: str, version: str, root: str, profile: str) -> int:
+        from datetime import datetime, timezone
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.conn.execute(
             "INSERT INTO corpus(name, version, root, profile, indexed_at) VALUES (?,?,?,?,?) "
@@ -372,7 +393,7 @@ class Store:
             "content) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (blob_id, sha1, parse_key, lang, size, meta.nlines if meta is not None else 0,
              meta.err_lines if meta is not None else 0, status,
-             json.dumps(meta.errors[:500]) if meta is not None else None, zcontent))
+             _json().dumps(meta.errors[:500]) if meta is not None else None, zcontent))
         return cur.lastrowid
 
     @_writes
@@ -448,7 +469,7 @@ class Store:
 
     @_writes
     def set_corpus_stats(self, corpus_id: int, stats: dict) -> None:
-        self.conn.execute("UPDATE corpus SET stats=? WHERE id=?", (json.dumps(stats), corpus_id))
+        self.conn.execute("UPDATE corpus SET stats=? WHERE id=?", (_json().dumps(stats), corpus_id))
 
     def get_meta(self, key: str) -> str | None:
         """A value of the meta table (None when absent)."""
@@ -500,7 +521,7 @@ def _label_cached(_key, conn, corpus_id):
     return (r[0], r[1]) if r else ("?", "?")
 
 
-def _check_ours(conn: sqlite3.Connection, db: Path, reading: bool = False) -> None:
+def _check_ours(conn: sqlite3.Connection, db: str | Path, reading: bool = False) -> None:
     """Refuse a database that is not a vmxref index (another app's, garbage, tampered).
 
     A reader also needs every table (an empty or truncated file is refused, not queried).
@@ -511,7 +532,7 @@ def _check_ours(conn: sqlite3.Connection, db: Path, reading: bool = False) -> No
         if r is None or r[0] != str(schema.SCHEMA_VERSION):
             raise IndexCorrupt(f"{db} was built by another version of vmxref (schema "
                                f"{r[0] if r else '?'}, this one reads {schema.SCHEMA_VERSION}); "
-                               f"remove {db.parent}/ and index again")
+                               f"remove {os.path.dirname(os.fspath(db)) or '.'}/ and index again")
     if app not in (0, APP_ID):
         raise IndexCorrupt(f"{db} belongs to another application (application_id {app:#x}); "
                            f"refusing to use it")

@@ -27,8 +27,6 @@ points) and `Pipe("limit", {"n": N})`.
 """
 from __future__ import annotations
 
-import re
-
 TYPE_CHECKING = False  # (typing costs a query process 3 ms to import; annotations only)
 if TYPE_CHECKING:
     from typing import Any, Callable, NoReturn
@@ -53,13 +51,85 @@ MAX_ARG = 32            # calls ... arg N
 MAX_QUERY_LEN = 4096
 MAX_TARGET_PARTS = 8
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_])")
-_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
-_NUMBER = re.compile(r"-?[0-9]+(?![A-Za-z0-9_])")
-_CONST_INT = re.compile(r"-?(?:0[xX][0-9A-Fa-f]+|[0-9]+)[uUlL]*(?![A-Za-z0-9_])")
-_BARE = re.compile(r"[^\s|]+")
-_TOKEN = re.compile(r"-?[A-Za-z0-9_]+|->|\S")
-_WS = re.compile(r"\s*")
+# Scanners: scan(text, pos) -> the end of the match at pos, or -1 (hand-written, not `re`:
+# a query process that needs no regular expression does not pay for importing and
+# compiling them; tests/test_lang_scan.py checks each against the regular expression it
+# replaces, given in its comment).
+_DIGITS = frozenset("0123456789")
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_") | _DIGITS
+_ALPHA = _ALNUM - _DIGITS
+_HEX = frozenset("abcdefABCDEF") | _DIGITS
+_WORDCH = _ALNUM | {"-"}
+_SUFFIX = frozenset("uUlL")
+
+
+def _run(text: str, i: int, chars: frozenset) -> int:
+    n = len(text)
+    while i < n and text[i] in chars:
+        i += 1
+    return i
+
+
+def _IDENT(text: str, pos: int) -> int:  # [A-Za-z_][A-Za-z0-9_]*
+    return _run(text, pos + 1, _ALNUM) if text[pos:pos + 1] in _ALPHA else -1
+
+
+def _WORD(text: str, pos: int) -> int:  # [A-Za-z0-9_][A-Za-z0-9_-]*
+    return _run(text, pos + 1, _WORDCH) if text[pos:pos + 1] in _ALNUM else -1
+
+
+def _NUMBER(text: str, pos: int) -> int:  # -?[0-9]+(?![A-Za-z0-9_])
+    i = pos + 1 if text.startswith("-", pos) else pos
+    end = _run(text, i, _DIGITS)
+    return end if end > i and text[end:end + 1] not in _ALNUM else -1
+
+
+def _CONST_INT(text: str, pos: int) -> int:  # -?(?:0[xX][0-9A-Fa-f]+|[0-9]+)[uUlL]*(?![A-Za-z0-9_])
+    i = pos + 1 if text.startswith("-", pos) else pos
+    if text[i:i + 2] in ("0x", "0X") and text[i + 2:i + 3] in _HEX:
+        end = _run(text, i + 2, _HEX)
+    else:
+        end = _run(text, i, _DIGITS)
+        if end == i:
+            return -1
+    end = _run(text, end, _SUFFIX)
+    return end if text[end:end + 1] not in _ALNUM else -1
+
+
+def _BARE(text: str, pos: int) -> int:  # [^\s|]+
+    i, n = pos, len(text)
+    while i < n and text[i] != "|" and not text[i].isspace():
+        i += 1
+    return i if i > pos else -1
+
+
+def _TOKEN(text: str, pos: int) -> int:  # -?[A-Za-z0-9_]+|->|\S
+    c = text[pos:pos + 1]
+    if c in _ALNUM:
+        return _run(text, pos, _ALNUM)
+    if c == "-" and text[pos + 1:pos + 2] in _ALNUM:
+        return _run(text, pos + 1, _ALNUM)
+    if text.startswith("->", pos):
+        return pos + 2
+    return pos + 1 if c and not c.isspace() else -1
+
+
+def _ARROW(text: str, pos: int) -> int:  # ->
+    return pos + 2 if text.startswith("->", pos) else -1
+
+
+def _WS(text: str, pos: int) -> int:  # \s*
+    n = len(text)
+    while pos < n and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _full(scan: Callable[[str, int], int], s: str) -> bool:
+    """True when `scan` matches all of `s` (re's fullmatch)."""
+    return bool(s) and scan(s, 0) == len(s)
+
+
 _QUOTES = "'\""
 _ESCAPABLE = "\\'\""
 
@@ -117,22 +187,22 @@ class _Parser:
 
     def ws(self) -> None:
         """Skip whitespace."""
-        self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]
+        self.pos = _WS(self.text, self.pos)
 
     def at_end(self) -> bool:
         """True when only whitespace is left."""
         self.ws()
         return self.pos >= len(self.text)
 
-    def peek(self, regex: re.Pattern[str]) -> str | None:
-        """The text `regex` would consume next, without consuming it."""
+    def peek(self, scan: Callable[[str, int], int]) -> str | None:
+        """The text `scan` would consume next, without consuming it."""
         self.ws()
-        m = regex.match(self.text, self.pos)
-        return m.group() if m else None
+        end = scan(self.text, self.pos)
+        return self.text[self.pos:end] if end >= 0 else None
 
-    def take(self, regex: re.Pattern[str]) -> str | None:
-        """Consume and return the next match of `regex`, or None."""
-        got = self.peek(regex)
+    def take(self, scan: Callable[[str, int], int]) -> str | None:
+        """Consume and return the next match of `scan`, or None."""
+        got = self.peek(scan)
         if got is not None:
             self.pos += len(got)
             self.prev = got
@@ -154,7 +224,7 @@ class _Parser:
             return "end of query"
         if self.text[self.pos] in _QUOTES:
             return "quoted string"
-        return _show(_TOKEN.match(self.text, self.pos).group())  # type: ignore[union-attr]
+        return _show(self.text[self.pos:_TOKEN(self.text, self.pos)])
 
     def expected(self, what: str) -> NoReturn:
         """Fail with "expected WHAT after 'PREV'[, got X]"."""
@@ -207,7 +277,7 @@ class _Parser:
 
 
 def _skip_ws(text: str, pos: int) -> int:
-    return _WS.match(text, pos).end()  # type: ignore[union-attr]
+    return _WS(text, pos)
 
 
 def _show(s: str) -> str:
@@ -246,7 +316,7 @@ def _target(p: _Parser) -> Target:
     """`IDENT(.IDENT)*`: first part is the struct when there are two or more."""
     parts = [p.ident("a variable or STRUCT.FIELD")]
     while True:
-        if p.peek(re.compile("->")):
+        if p.peek(_ARROW):
             p.fail("use '.' between struct and field names, not '->'")
         if not p.take_lit("."):
             break
@@ -517,12 +587,12 @@ def _bare_text(text: str) -> str:
     """Search text as typed: bare when it scans back the same, else quoted."""
     words = text.split(" ")
     bare = (text and text[0] not in _QUOTES and "|" not in text
-            and all(w and _BARE.fullmatch(w) and w not in ("in", "path") for w in words))
+            and all(w and _full(_BARE, w) and w not in ("in", "path") for w in words))
     return text if bare else quote(text)
 
 
 def _bare_glob(glob: str) -> str:
-    return glob if glob[0] not in _QUOTES and _BARE.fullmatch(glob) else quote(glob)
+    return glob if glob[0] not in _QUOTES and _full(_BARE, glob) else quote(glob)
 
 
 def _opt(key: str, value: Any) -> str:
@@ -575,7 +645,7 @@ def _target_symbols(t: Target) -> list[tuple[str, str]]:
 
 
 def _is_name(s: str | None) -> bool:
-    return s is not None and _IDENT.fullmatch(s) is not None
+    return s is not None and _full(_IDENT, s)
 
 
 def symbols_of(q: Query) -> list[tuple[str, str]]:

@@ -1,7 +1,6 @@
 """Verbs over symbols and references: def, refs."""
 from __future__ import annotations
 
-import json
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope, sort_sites
@@ -57,12 +56,15 @@ def _pasted(sc: Scope, name: str, kinds: tuple[str, ...] | None) -> list[Site]:
 def _externally_set(sc: Scope, name: str, rows: list[tuple]) -> set[tuple[int, int]]:
     """(blob, line) of the file-scope uses of `name` that declare it set from outside the
     code (the profile's [writes] external: module_param(name, ...))."""
+    uses = [(bid, line) for _c, _p, bid, kind, line, _col, func in rows
+            if kind == "read" and not func]
+    if not uses:  # (the profile is read only for a name used at file scope)
+        return set()
+    import json
     from vmxref.queries.profiles import profile_section
     external = profile_section(sc, "writes").get("external", {})
-    out = set()
-    for _c, _p, bid, kind, line, _col, func in rows:
-        if kind != "read" or func or not external:
-            continue
+    out: set[tuple[int, int]] = set()
+    for bid, line in uses if external else []:
         for callee, args in sc.conn.execute(
                 "SELECT callee, args FROM call WHERE blob_id = ? AND func = '' AND line = ?",
                 (bid, line)):
@@ -81,9 +83,12 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     is_macro = bool(sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (name,), "1", limit=1))
     is_function = not is_macro and bool(sc.rows("sym", "t.name = ? AND t.kind = 'function'",
                                                 (name,), "1", limit=1))
-    from vmxref.queries.readonly import read_only_addresses
-    passed = read_only_addresses(sc, name, [(r[2], r[6], r[4], r[5]) for r in rows
-                                            if r[3] == "write"])
+    written = [(r[2], r[6], r[4], r[5]) for r in rows if r[3] == "write"]
+    if written:  # (readonly and its regexes are imported only for a name with writes)
+        from vmxref.queries.readonly import read_only_addresses
+        passed = read_only_addresses(sc, name, written)
+    else:
+        passed = set()
     handed = _addresses_handed(sc, name, rows) if kinds and "addr" in kinds else set()
     external = _externally_set(sc, name, rows)
     elements = {(bid, line) for bid, line in sc.conn.execute(
