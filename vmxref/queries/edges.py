@@ -406,8 +406,8 @@ class Graph:
                 dangling.append((slot, cont, where))
             out += through
         self._dangling[func] = dangling
-        for key, where in self._static_keys()[0].get(func, ()):  # DEFINE_STATIC_CALL(key,
-            # func), static_call_update(key, func): the static calls of that key call it
+        for key, where in self._static_keys_of(func):  # DEFINE_STATIC_CALL(key, func),
+            # static_call_update(key, func): the static calls of that key call it
             for cid, path, bid, line, col, caller in sc.rows(
                     "call", "t.callee = ? AND t.kind = 'static-call'", (key,),
                     "t.line, t.col, t.func"):
@@ -876,6 +876,15 @@ class Graph:
 
     def _static_keys(self):
         return staticcalls.static_keys(self)
+
+    def _static_keys_of(self, func: str) -> list[tuple[str, str]]:
+        """The static-call keys `func` is bound to. A function that is only ever called (no
+        reference of another kind: never named in a setter's or a caller's arguments) has
+        none, and the corpus-wide key map is not built for it (a `callers` query)."""
+        if "maps" not in self.sc.memo("_static_keys") and not self.sc.rows(
+                "ref", "t.name = ? AND t.kind <> 'call'", (func,), "1", limit=1):
+            return []
+        return self._static_keys()[0].get(func, [])
 
     def instances(self, func: str) -> list[str]:
         """The other names of a template function (templates.instances)."""
