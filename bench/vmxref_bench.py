@@ -138,8 +138,10 @@ def write_profile(set_name: str) -> Path | None:
     shipped, include = BIG_PATHS[set_name]
     PROFILES.mkdir(parents=True, exist_ok=True)
     path = PROFILES / f"{set_name}.toml"
-    path.write_text(profile_text(shipped, set_name, include))
-    return path
+    text = profile_text(shipped, set_name, include)
+    if not path.is_file() or path.read_text() != text:  # (rewriting it unchanged would make
+        path.write_text(text)  # the index's snapshot of it stale: every query of the set's
+    return path                # index would then parse the TOML again)
 
 
 def index_command(fs: filesets.FileSet, exe: Path) -> list[str]:

@@ -5,20 +5,19 @@ corpus is one new file, not a code change.
 """
 from __future__ import annotations
 
-import fnmatch
 import functools
 import json
 import os
-from pathlib import Path
 
-TYPE_CHECKING = False  # (typing costs a query process 3 ms to import; annotations only)
+TYPE_CHECKING = False  # (typing 3 ms, pathlib 5 ms of a query process: annotations only)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 from vmxref.errors import UnknownCorpus
 from vmxref.model import Record
 
-HERE = Path(__file__).parent
+HERE = os.path.dirname(os.path.abspath(__file__))  # the shipped profiles
 EXTRACTOR_VERSION = "38"  # bump when extraction changes: blobs are re-parsed
 
 
@@ -28,7 +27,7 @@ class Profile(Record):
     __slots__ = ("name", "data", "path", "glob_rx")
     _no_compare = ("data", "glob_rx")
 
-    def __init__(self, name: str, data: dict[str, Any], path: Path | None = None,
+    def __init__(self, name: str, data: dict[str, Any], path: str | Path | None = None,
                  glob_rx: dict[str, str | None] | None = None) -> None:
         self.name, self.data, self.path = name, data, path
         self.glob_rx = glob_rx  # the [paths] globs as regexes (from a snapshot; see discover)
@@ -59,6 +58,7 @@ class Profile(Record):
 
     def lang_of(self, path: str) -> str | None:
         """Grammar for a path ("c" / "cpp"), from the [lang] globs on the file name."""
+        import fnmatch  # (an indexing run asks; a query does not)
         base = path.rsplit("/", 1)[-1]
         for pat, lang in self.data.get("lang", {"*.c": "c", "*.h": "c"}).items():
             if fnmatch.fnmatchcase(base, pat):
@@ -86,16 +86,18 @@ class Profile(Record):
 
 def names() -> list[str]:
     """Names of the shipped corpus profiles."""
-    return sorted(p.stem for p in HERE.glob("*.toml"))
+    from pathlib import Path
+    return sorted(p.stem for p in Path(HERE).glob("*.toml"))
 
 
 def profile_path(name_or_path: str) -> Path:
     """The file of a shipped profile name, or of a profile TOML path (UnknownCorpus when
     there is none)."""
+    from pathlib import Path
     p = Path(name_or_path)
     if name_or_path.endswith(".toml") and p.is_file():
         return p
-    path = HERE / f"{name_or_path}.toml"
+    path = Path(HERE) / f"{name_or_path}.toml"
     if not path.is_file():
         raise UnknownCorpus(f"unknown corpus profile {name_or_path!r}; shipped: "
                             f"{', '.join(names())} (or give a profile .toml file)")
@@ -118,7 +120,7 @@ def snapshot(prof: Profile) -> str | None:
     the indexer, so queries need not parse TOML while the file is unchanged)."""
     if prof.path is None:
         return None
-    st = Path(prof.path).stat()
+    st = os.stat(prof.path)
     from vmxref.indexer.discover import glob_regex
     rx = {"include": glob_regex(prof.includes), "exclude": glob_regex(prof.excludes)}
     return json.dumps({"mtime_ns": st.st_mtime_ns, "size": st.st_size, "data": prof.data,
@@ -144,10 +146,17 @@ def _parsed_snapshot(path: str, text: str) -> tuple[int, int, Profile] | None:
         snap = json.loads(text)
         data = snap["data"]
         return (snap["mtime_ns"], snap["size"],
-                Profile(name=str(data.get("name", Path(path).stem)), data=data, path=Path(path),
+                Profile(name=str(data.get("name", _stem(path))), data=data, path=path,
                         glob_rx=snap.get("glob_rx")))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _stem(path: str) -> str:
+    """Path(path).stem, without importing pathlib."""
+    base = os.path.basename(path.rstrip("/"))
+    i = base.rfind(".")
+    return base[:i] if 0 < i < len(base) - 1 else base
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:
