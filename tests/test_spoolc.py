@@ -1,0 +1,91 @@
+"""The C spool writer (vmxref.indexer._spoolc) stores exactly what the sqlite3 module does."""
+import os
+import sqlite3
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from vmxref import schema
+from vmxref.errors import IndexWriteError
+from vmxref.indexer import spool
+from vmxref.indexer.extract import Facts
+
+native = pytest.mark.skipif(spool._spoolc is None, reason="vmxref.indexer._spoolc not built "
+                            "(.ci/run requires it: VMXREF_REQUIRE_NATIVE=1)")
+
+
+@pytest.mark.skipif(not os.environ.get("VMXREF_REQUIRE_NATIVE"), reason="the C writer is optional")
+def test_the_native_writer_is_built():
+    assert spool._spoolc is not None, "pip did not build vmxref.indexer._spoolc (see setup.py)"
+VALUES = st.one_of(st.none(), st.integers(-2**63, 2**63 - 1), st.text(max_size=30),
+                   st.text(alphabet="\x00\x7fé€𝄞 ab", max_size=5))
+
+
+def _dump(path: str) -> dict:
+    c = sqlite3.connect(path)
+    try:
+        return {t: c.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
+                for t in schema.FACT_TABLES}
+    finally:
+        c.close()
+
+
+def _facts(n_refs: int, values: list) -> Facts:
+    f = Facts()
+    f.refs = [(f"n{i}", "read", i, i % 7, values[i % len(values)], None) for i in range(n_refs)]
+    f.syms = [("s", "function", 1, 2, 3, "", values[0], 0, 0, None)]
+    f.calls = [(4, 5, "fn", "callee", "direct", None, '["a"]', 4, None)] * 3
+    return f
+
+
+def _write(path: str, native_writer: bool, jobs) -> dict:
+    sp = spool.Spool(path, native=native_writer)
+    for job, facts in jobs:
+        sp.add(job, facts)
+        sp.flush()
+    sp.close()
+    return _dump(path)
+
+
+@native
+@given(st.lists(st.tuples(VALUES, VALUES, VALUES), min_size=1, max_size=150))
+@settings(max_examples=60, deadline=None)
+def test_native_writer_stores_what_the_sqlite3_module_stores(tmp_path_factory, rows):
+    d = tmp_path_factory.mktemp("sp")
+    f = Facts()
+    f.cases = [(r[0] if isinstance(r[0], int) else 1, 2, r[1], r[2]) for r in rows]
+    f.guards = [(1, 2, 3, 4, r[2], r[1], r[0] if isinstance(r[0], int) else None) for r in rows]
+    a = _write(str(d / "a.db"), False, [(3, f), (9, f)])
+    b = _write(str(d / "b.db"), True, [(3, f), (9, f)])
+    assert a == b and len(a["kase"]) == 2 * len(rows)
+
+
+@native
+@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 128, 1000])
+def test_native_writer_batches_every_row(tmp_path, n):
+    f = _facts(n, ["f", None, "ünï\x00code"])
+    a = _write(str(tmp_path / "a.db"), False, [(1, f)])
+    b = _write(str(tmp_path / "b.db"), True, [(1, f)])
+    assert a == b and len(b["ref"]) == n and len(b["call"]) == 3
+
+
+@native
+def test_native_writer_refuses_what_sqlite3_refuses(tmp_path):
+    sp = spool.Spool(str(tmp_path / "x.db"), native=True)
+    f = Facts()
+    f.refs = [("a", "read", 1, 2, "f", None), ("b", "read", 1)]  # a short row
+    with pytest.raises(ValueError):
+        sp.add(1, f)
+    f.refs = [("a", "read", 1, 2, "f", object())]
+    with pytest.raises(TypeError):
+        sp.add(1, f)
+    f.refs = [("a", "read", 2**64, 2, "f", None)]
+    with pytest.raises(OverflowError):
+        sp.add(1, f)
+
+
+@pytest.mark.parametrize("native_writer", [False, pytest.param(True, marks=native)])
+def test_an_unwritable_spool_is_one_clear_error(tmp_path, native_writer):
+    gone = tmp_path / "no-such-dir" / "s.db"  # (root writes into read-only directories)
+    with pytest.raises(IndexWriteError, match="cannot write the worker spool"):
+        spool.Spool(str(gone), native=native_writer)
