@@ -24,6 +24,8 @@ from vmxref.indexer import guards, macros, traceevents
 from vmxref.indexer.ctext import KEYWORDS, jlist
 from vmxref.schema import SYM_STATIC
 
+from vmxref.indexer.native import mod as _native  # (the identifier scan in C, or None)
+
 QUERY = """
 (function_definition) @func
 (declaration) @decl
@@ -1130,16 +1132,8 @@ def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str]
         line = bis(nl, sb)
         kind = "read" if sb in cx.macro_args else "type"  # DECLARE_WORK(w, fn): fn is a value
         refs.append((name_of(n), kind, line, sb - nl[line - 1], cx.func_at(sb), None))
-    parts = _TOKEN.split(code_only(text).decode("latin-1"))
-    toks = parts[1::2]
-    starts = list(accumulate(map(len, parts)))[0::2]  # start of parts[2i + 1]
-    # not a reference: a keyword, a number or a word after `.`/`->`/`$`; a declaration, a type
-    bad = KEYWORDS.union([t for t in set(toks) if not t.isidentifier()])
-    skip = decl | types
-    ok = list(map(not_, map(or_, map(bad.__contains__, toks), map(skip.__contains__, starts))))
-    names, starts = list(compress(toks, ok)), list(compress(starts, ok))
-    lines = list(map(partial(bis, nl), starts))
-    cols = map(sub, starts, map(([0] + nl).__getitem__, lines))  # nl[line - 1]
+    scan = _native.ident_tokens if _native is not None else ident_tokens
+    names, starts, lines, cols = scan(code_only(text), nl, decl | types, KEYWORDS)
     kinds = ["read"] * len(starts)
     for a, b in zip(*cx.sizeof_spans):  # operands of sizeof: no read of the value
         for i in range(bis(starts, a), bis(starts, b)):
@@ -1151,6 +1145,23 @@ def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str]
             if i is not None and s + len(names[i]) == e:
                 kinds[i] = k
     refs.extend(zip(names, kinds, lines, cols, _funcs_of(cx, starts), repeat(None)))
+
+
+def ident_tokens(code: bytes, nl: list[int], skip: set[int], keywords: frozenset[str]
+                 ) -> tuple[list[str], list[int], list[int], list[int]]:
+    """(names, starts, lines, cols) of the identifier tokens of `code` (comments, literals
+    and preprocessor lines blanked) that are no keyword and start at no offset of `skip`;
+    `nl` as _Ctx.newlines(). (The C twin, _native.ident_tokens, gives the same lists.)"""
+    parts = _TOKEN.split(code.decode("latin-1"))
+    toks = parts[1::2]
+    starts = list(accumulate(map(len, parts)))[0::2]  # start of parts[2i + 1]
+    # not a reference: a keyword, a number or a word after `.`/`->`/`$`; a declaration, a type
+    bad = keywords.union([t for t in set(toks) if not t.isidentifier()])
+    ok = list(map(not_, map(or_, map(bad.__contains__, toks), map(skip.__contains__, starts))))
+    names, starts = list(compress(toks, ok)), list(compress(starts, ok))
+    lines = list(map(partial(bisect.bisect_left, nl), starts))
+    cols = list(map(sub, starts, map(([0] + nl).__getitem__, lines)))  # nl[line - 1]
+    return names, starts, lines, cols
 
 
 def _funcs_of(cx: _Ctx, starts: list[int]) -> list[str]:

@@ -5,10 +5,10 @@ in Python: when the pool is done, each spool is attached to the index and copied
 `INSERT ... SELECT` (job numbers mapped to blob ids). Spools live in the index directory and
 are removed after the merge; a killed run's leftovers are removed by the next run.
 
-The rows are written by the C writer `_spoolc` when it was built (pip builds it where a C
+The rows are written by the C writer of `native` when it was built (pip builds it where a C
 compiler and SQLite's header are found): the sqlite3 module's per-value binding cost a
 worker about a fifth of its time, the C writer a few per cent. Without it, the sqlite3
-module writes the same rows (tests/test_spoolc.py).
+module writes the same rows (tests/test_native.py).
 """
 from __future__ import annotations
 
@@ -22,10 +22,7 @@ from pathlib import Path
 from vmxref import schema
 from vmxref.errors import IndexWriteError
 
-try:
-    from vmxref.indexer import _spoolc
-except ImportError:  # not built: the sqlite3 module writes the spool
-    _spoolc = None
+from vmxref.indexer.native import mod as _native  # (None: the sqlite3 module writes)
 
 PREFIX = ".spool-"
 _ROWS = (("sym", "syms"), ("ref", "refs"), ("call", "calls"), ("assign", "assigns"),
@@ -69,9 +66,9 @@ class Spool:
 
     def __init__(self, path: str, native: bool | None = None):
         self.path = path
-        use_c = _spoolc is not None if native is None else native
+        use_c = _native is not None if native is None else native
         with self._failing():
-            self.w = _spoolc.Writer(path) if use_c else _Sqlite3Writer(path)
+            self.w = _native.Writer(path) if use_c else _Sqlite3Writer(path)
             self.w.execute("PRAGMA journal_mode=OFF")
             self.w.execute("PRAGMA synchronous=OFF")
             self.w.execute(schema.spool_sql())
@@ -101,7 +98,7 @@ class Spool:
         """A spool that cannot be written (a full disk) ends the run with one line."""
         try:
             yield
-        except (sqlite3.Error, *((_spoolc.SpoolError,) if _spoolc else ())) as e:
+        except (sqlite3.Error, *((_native.SpoolError,) if _native else ())) as e:
             raise IndexWriteError(f"cannot write the worker spool {self.path} ({e}); the "
                                   f"previous index is unchanged") from None
 

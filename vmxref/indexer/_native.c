@@ -1,17 +1,22 @@
-/* vmxref.indexer._spoolc: a worker's spool writer in C.
+/* vmxref.indexer._native: the optional C part of a worker (vmxref/indexer/spool.py,
+ * vmxref/indexer/extract.py fall back to Python when it is not built).
  *
- * Python's sqlite3 module binds each parameter through its adaptation protocol: a fact row
- * of 7-11 values costs about 2 us that way, against 0.13 us for SQLite to store it, so the
- * binding was about a fifth of a worker's time. This module binds the values of each row
- * directly (None, int, float, str, bytes: the types the extractor produces), BATCH rows to
- * a statement (a step of an INSERT costs more than its rows' values). It is optional: vmxref/indexer/spool.py falls back to the
- * sqlite3 module when it is not built, and tests/test_spoolc.py checks that both write the
- * same rows.
+ * Writer: a worker's spool. Python's sqlite3 module binds each parameter through its
+ * adaptation protocol: a fact row of 7-11 values cost about 3 us that way, against 0.2 us
+ * for SQLite to store it, a fifth of a worker's time. The Writer binds the values of each
+ * row directly (None, int, float, str, bytes: the types the extractor produces), BATCH rows
+ * to a cached INSERT.
+ *
+ * ident_tokens: the identifier references of a file's code (extract._ident_refs), a tenth
+ * of a worker's time as Python.
+ *
+ * tests/test_native.py checks each against its Python twin.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <sqlite3.h>
 
+#define NATIVE_VERSION 1  /* = vmxref/indexer/native.py VERSION */
 #define BATCH 64      /* rows per INSERT statement: one step stores BATCH rows */
 #define MAX_CACHED 64  /* prepared statements kept: (table, rows) for 64, 8 and 1 rows */
 
@@ -218,6 +223,110 @@ static PyObject *Writer_close(Writer *self, PyObject *Py_UNUSED(ignored)) {
     Py_RETURN_NONE;
 }
 
+/* ident_tokens(code, nl, skip, keywords) -> (names, starts, lines, cols): the identifier
+ * tokens of `code` (bytes: comments, literals and preprocessor lines blanked) as
+ * extract._ident_tokens finds them. A token is a run of ASCII word characters, or one of
+ * `.`, `>`, `$` followed by such a run (the regex `[.>$\w]\w*` of a split); the names are
+ * the tokens that start with a letter or `_`, are no keyword and start at no offset of
+ * `skip`. `nl`: the newline offsets after a -1 sentinel (line = bisect_left(nl, start),
+ * col = start - nl[line - 1]). */
+static PyObject *ident_tokens(PyObject *Py_UNUSED(mod), PyObject *args) {
+    Py_buffer code;
+    PyObject *nl, *skip, *keywords;
+    if (!PyArg_ParseTuple(args, "y*O!OO", &code, &PyList_Type, &nl, &skip, &keywords))
+        return NULL;
+    PyObject *names = PyList_New(0), *starts = PyList_New(0), *lines = PyList_New(0),
+             *cols = PyList_New(0), *seen = PyDict_New(), *result = NULL;
+    Py_ssize_t nnl = PyList_GET_SIZE(nl), *offs = PyMem_New(Py_ssize_t, nnl ? nnl : 1);
+    if (!names || !starts || !lines || !cols || !seen || !offs)
+        goto done;
+    for (Py_ssize_t i = 0; i < nnl; i++) {
+        offs[i] = PyLong_AsSsize_t(PyList_GET_ITEM(nl, i));
+        if (offs[i] == -1 && PyErr_Occurred())
+            goto done;
+    }
+    const unsigned char *b = code.buf;
+    Py_ssize_t n = code.len, i = 0, line = 0;
+#define WORD(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
+                 ((c) >= '0' && (c) <= '9') || (c) == '_')
+    while (i < n) {
+        unsigned char c = b[i];
+        if (!WORD(c) && c != '.' && c != '>' && c != '$') {
+            i++;
+            continue;
+        }
+        Py_ssize_t s = i++;
+        while (i < n && WORD(b[i]))
+            i++;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'))
+            continue;  /* a number, or a word after `.`, `->` or `$` */
+        /* one str per distinct name (the dict maps the bytes of a name to it) */
+        PyObject *key = PyBytes_FromStringAndSize((const char *)b + s, i - s);
+        if (key == NULL)
+            goto done;
+        PyObject *name = PyDict_GetItemWithError(seen, key);
+        if (name == NULL) {
+            if (PyErr_Occurred() ||
+                    (name = PyUnicode_DecodeASCII((const char *)b + s, i - s, NULL)) == NULL ||
+                    PyDict_SetItem(seen, key, name) < 0) {
+                Py_XDECREF(name);
+                Py_DECREF(key);
+                goto done;
+            }
+            Py_DECREF(name);  /* (the dict holds it) */
+        }
+        Py_DECREF(key);
+        int kw = PySet_Contains(keywords, name);
+        if (kw < 0)
+            goto done;
+        if (kw)
+            continue;
+        PyObject *start = PyLong_FromSsize_t(s);
+        if (start == NULL)
+            goto done;
+        int skipped = PySet_Contains(skip, start);
+        if (skipped) {
+            Py_DECREF(start);
+            if (skipped < 0)
+                goto done;
+            continue;
+        }
+        while (line < nnl && offs[line] < s)
+            line++;
+        if (line == 0) {  /* (nl starts with the -1 sentinel: no offset is before it) */
+            Py_DECREF(start);
+            PyErr_SetString(PyExc_ValueError, "nl must start with -1");
+            goto done;
+        }
+        PyObject *ln = PyLong_FromSsize_t(line), *col = PyLong_FromSsize_t(s - offs[line - 1]);
+        int bad = ln == NULL || col == NULL || PyList_Append(names, name) < 0 ||
+                  PyList_Append(starts, start) < 0 || PyList_Append(lines, ln) < 0 ||
+                  PyList_Append(cols, col) < 0;
+        Py_DECREF(start);
+        Py_XDECREF(ln);
+        Py_XDECREF(col);
+        if (bad)
+            goto done;
+    }
+#undef WORD
+    result = PyTuple_Pack(4, names, starts, lines, cols);
+done:
+    PyBuffer_Release(&code);
+    PyMem_Free(offs);
+    Py_XDECREF(names);
+    Py_XDECREF(starts);
+    Py_XDECREF(lines);
+    Py_XDECREF(cols);
+    Py_XDECREF(seen);
+    return result;
+}
+
+static PyMethodDef module_methods[] = {
+    {"ident_tokens", ident_tokens, METH_VARARGS,
+     "ident_tokens(code, nl, skip, keywords) -> (names, starts, lines, cols)"},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyMethodDef Writer_methods[] = {
     {"execute", (PyCFunction)Writer_execute, METH_VARARGS, "Run SQL that returns no rows."},
     {"insert", (PyCFunction)Writer_insert, METH_VARARGS,
@@ -228,7 +337,7 @@ static PyMethodDef Writer_methods[] = {
 
 static PyTypeObject WriterType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "vmxref.indexer._spoolc.Writer",
+    .tp_name = "vmxref.indexer._native.Writer",
     .tp_doc = "Writer(path): a spool database written without the sqlite3 module.",
     .tp_basicsize = sizeof(Writer),
     .tp_flags = Py_TPFLAGS_DEFAULT,
@@ -240,18 +349,23 @@ static PyTypeObject WriterType = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "_spoolc",
-    .m_doc = "A worker's spool writer in C (see spool.py).",
+    .m_name = "_native",
+    .m_doc = "The optional C part of a worker: the spool writer, the identifier scan.",
     .m_size = -1,
+    .m_methods = module_methods,
 };
 
-PyMODINIT_FUNC PyInit__spoolc(void) {
+PyMODINIT_FUNC PyInit__native(void) {
     if (PyType_Ready(&WriterType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    SpoolError = PyErr_NewException("vmxref.indexer._spoolc.SpoolError", NULL, NULL);
+    SpoolError = PyErr_NewException("vmxref.indexer._native.SpoolError", NULL, NULL);
+    if (PyModule_AddIntConstant(m, "VERSION", NATIVE_VERSION) < 0) {  /* (native.py checks it) */
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&WriterType);
     if (PyModule_AddObject(m, "Writer", (PyObject *)&WriterType) < 0 ||
             PyModule_AddObject(m, "SpoolError", SpoolError) < 0) {

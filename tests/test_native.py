@@ -1,4 +1,6 @@
-"""The C spool writer (vmxref.indexer._spoolc) stores exactly what the sqlite3 module does."""
+"""The C part of a worker (vmxref.indexer._native) does what its Python twins do: the spool
+writer stores the rows the sqlite3 module stores, the identifier scan finds the tokens
+extract.ident_tokens finds."""
 import os
 import sqlite3
 
@@ -7,16 +9,17 @@ from hypothesis import given, settings, strategies as st
 
 from vmxref import schema
 from vmxref.errors import IndexWriteError
-from vmxref.indexer import spool
+from vmxref.indexer import extract, spool
+from vmxref.indexer.ctext import KEYWORDS
 from vmxref.indexer.extract import Facts
 
-native = pytest.mark.skipif(spool._spoolc is None, reason="vmxref.indexer._spoolc not built "
+native = pytest.mark.skipif(spool._native is None, reason="vmxref.indexer._native not built "
                             "(.ci/run requires it: VMXREF_REQUIRE_NATIVE=1)")
 
 
 @pytest.mark.skipif(not os.environ.get("VMXREF_REQUIRE_NATIVE"), reason="the C writer is optional")
 def test_the_native_writer_is_built():
-    assert spool._spoolc is not None, "pip did not build vmxref.indexer._spoolc (see setup.py)"
+    assert spool._native is not None, "pip did not build vmxref.indexer._native (see setup.py)"
 VALUES = st.one_of(st.none(), st.integers(-2**63, 2**63 - 1), st.text(max_size=30),
                    st.text(alphabet="\x00\x7fé€𝄞 ab", max_size=5))
 
@@ -89,3 +92,37 @@ def test_an_unwritable_spool_is_one_clear_error(tmp_path, native_writer):
     gone = tmp_path / "no-such-dir" / "s.db"  # (root writes into read-only directories)
     with pytest.raises(IndexWriteError, match="cannot write the worker spool"):
         spool.Spool(str(gone), native=native_writer)
+
+
+# Characters that make or break tokens: word characters, the `.`/`>`/`$` prefixes, `-`,
+# whitespace, newlines, and bytes above 0x7f (no word characters to the scan).
+CODE = st.lists(st.sampled_from([b"a", b"Z", b"_", b"0", b"9", b"x", b".", b">", b"$", b"-",
+                                 b" ", b"\n", b"(", b"\xe9", b"\xff", b"if", b"int ",
+                                 b"return", b"_x1", b"9ab"]), max_size=60).map(b"".join)
+
+
+def _nl(code: bytes) -> list[int]:
+    return extract._Ctx(code, "c", None).newlines()
+
+
+@native
+@given(CODE, st.sets(st.integers(0, 80), max_size=10))
+@settings(max_examples=1500, deadline=None)
+def test_native_identifier_scan_finds_what_python_finds(code, skip):
+    nl = _nl(code)
+    py = extract.ident_tokens(code, nl, skip, KEYWORDS)
+    assert spool._native.ident_tokens(code, nl, skip, KEYWORDS) == py
+
+
+@native
+def test_native_identifier_scan_on_real_code():
+    from pathlib import Path
+    found = 0
+    for f in sorted((Path(__file__).parent / "fixtures").rglob("*.[ch]*")):
+        code = extract.code_only(f.read_bytes())
+        nl = _nl(code)
+        skip = set(range(0, len(code), 7))
+        py = extract.ident_tokens(code, nl, skip, KEYWORDS)
+        assert spool._native.ident_tokens(code, nl, skip, KEYWORDS) == py, f
+        found += len(py[0])
+    assert found > 1000  # (the comparison compared something)
