@@ -22,9 +22,8 @@ from vmxref import logfmt
 from vmxref.indexer import ts
 from vmxref.indexer import guards, macros, traceevents
 from vmxref.indexer.ctext import KEYWORDS, jlist
-from vmxref.schema import SYM_STATIC
-
 from vmxref.indexer.native import mod as _native  # (the identifier scan in C, or None)
+from vmxref.schema import SYM_STATIC
 
 QUERY = """
 (function_definition) @func
@@ -1118,8 +1117,9 @@ def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str]
     names (from the tree) are skipped; the kind comes from the write/call/address sets.
     The scan splits a latin-1 decoding of the code (one character per byte, so offsets are
     byte offsets) into word tokens with their `.`/`>`/`$` prefix; tokens that are
-    identifiers without a prefix are the references. Everything per token runs in C
-    (map / compress / zip); only the few special (write, call, address) spans loop.
+    identifiers without a prefix are the references (ident_tokens, or its C twin).
+    Everything per token runs in C (map / compress / zip); only the few special (write,
+    call, address) spans loop.
     """
     refs, decl = cx.f.refs, cx.decl_names
     nl, bis, name_of = cx._nl, bisect.bisect_left, cx.name

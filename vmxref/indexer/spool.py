@@ -21,7 +21,6 @@ from pathlib import Path
 
 from vmxref import schema
 from vmxref.errors import IndexWriteError
-
 from vmxref.indexer.native import mod as _native  # (None: the sqlite3 module writes)
 
 PREFIX = ".spool-"
@@ -50,7 +49,10 @@ class _Sqlite3Writer:
         self.conn = sqlite3.connect(path, isolation_level=None)
 
     def execute(self, sql: str) -> None:
-        self.conn.executescript(sql) if ";" in sql else self.conn.execute(sql)
+        if ";" in sql:  # (the DDL, run before the first BEGIN: executescript commits first)
+            self.conn.executescript(sql)
+        else:
+            self.conn.execute(sql)
 
     def insert(self, table: str, job: int, rows: list[tuple]) -> None:
         n = len(rows[0]) + 1
