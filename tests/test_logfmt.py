@@ -225,7 +225,10 @@ def test_one_megabyte_line_is_fast(fmt: str, line: str) -> None:
     match(spec, clean_line(line))
     literal_keys(fmt, "printf")
     line_words(line)
-    assert time.perf_counter() - t0 < 0.5
+    # linear work on 1 MB takes about 0.3 s here; a regex that backtracks on it takes
+    # minutes. The bound is loose because this VM's speed varies by a factor of two (a 0.5 s
+    # bound failed once at 0.52 s): the test is about blow-ups, not speed (bench/ is).
+    assert time.perf_counter() - t0 < 5.0
 
 
 def test_long_format_does_not_hit_recursion_limit() -> None:
