@@ -139,9 +139,11 @@ def write_profile(set_name: str) -> Path | None:
     PROFILES.mkdir(parents=True, exist_ok=True)
     path = PROFILES / f"{set_name}.toml"
     text = profile_text(shipped, set_name, include)
-    if not path.is_file() or path.read_text() != text:  # (rewriting it unchanged would make
-        path.write_text(text)  # the index's snapshot of it stale: every query of the set's
-    return path                # index would then parse the TOML again)
+    # (rewriting it unchanged would make the index's snapshot of it stale: every query of
+    # the set's index would then parse the TOML again)
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+    return path
 
 
 def index_command(fs: filesets.FileSet, exe: Path) -> list[str]:

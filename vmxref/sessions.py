@@ -42,7 +42,8 @@ def sessions_dir(index_dir: str | Path | None = None) -> Path:
 
 
 def _sessions_dir(index_dir: str | Path | None) -> str:
-    return os.path.join(index_dir or os.environ.get("VMXREF_INDEX") or ".vmxref", "sessions")
+    from vmxref.store import default_index_dir
+    return os.path.join(index_dir or default_index_dir(), "sessions")
 
 
 def check_name(name: str) -> str:

@@ -56,12 +56,6 @@ def _dir_of(index_dir) -> str:
     return os.path.normpath(os.fspath(index_dir or default_index_dir()))
 
 
-def _json():
-    """The json module, imported when first needed (a query that decodes no JSON skips it)."""
-    import json
-    return json
-
-
 def _is_write_failure(e: sqlite3.Error) -> bool:
     """A full disk, an I/O error or an unwritable file (not a bug, not a corrupt index)."""
     name = getattr(e, "sqlite_errorname", "") or ""
@@ -327,18 +321,26 @@ class Store:
         self.close()
 
     # --- corpus versions ---------------------------------------------------------------
-    def corpora(self) -> list[dict]:
-        """Indexed corpus versions with their stats."""
+    def corpora(self, stats: bool = True) -> list[dict]:
+        """Indexed corpus versions, with their stats unless `stats` is false (a query that
+        only needs ids, names or profiles decodes no JSON: json is not even imported)."""
         rows = self.conn.execute(
             "SELECT id, name, version, root, indexed_at, stats, profile FROM corpus "
             "ORDER BY name, version")
-        return [{"id": r[0], "name": r[1], "version": r[2], "root": r[3], "indexed_at": r[4],
-                 "stats": _json().loads(r[5]), "profile": r[6]} for r in rows]
+        out = [{"id": r[0], "name": r[1], "version": r[2], "root": r[3], "indexed_at": r[4],
+                "stats": r[5], "profile": r[6]} for r in rows]
+        if stats:
+            import json
+            for c in out:
+                c["stats"] = json.loads(c["stats"])
+        else:
+            for c in out:
+                del c["stats"]
+        return out
 
     def corpus_ids(self, spec: str | None) -> list[int]:
         """Corpus version ids for 'NAME', 'NAME@VERSION' or None (all)."""
-        all_ = [{"id": r[0], "name": r[1], "version": r[2]} for r in self.conn.execute(
-            "SELECT id, name, version FROM corpus ORDER BY name, version")]
+        all_ = self.corpora(stats=False)
         if not all_:
             raise NoIndex(f"the index at {self.path}/ holds no corpus yet; run `vmxref index`")
         if not spec:
@@ -388,12 +390,13 @@ class Store:
         (`blob_id` when given, else a new one). The facts arrive separately, from the
         workers' spools (see merge_spool)."""
         c = self.conn
+        import json
         cur = c.execute(
             "INSERT INTO blob(id, sha1, profile, lang, size, nlines, err_lines, status, errors, "
             "content) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (blob_id, sha1, parse_key, lang, size, meta.nlines if meta is not None else 0,
              meta.err_lines if meta is not None else 0, status,
-             _json().dumps(meta.errors[:500]) if meta is not None else None, zcontent))
+             json.dumps(meta.errors[:500]) if meta is not None else None, zcontent))
         return cur.lastrowid
 
     @_writes
@@ -469,7 +472,8 @@ class Store:
 
     @_writes
     def set_corpus_stats(self, corpus_id: int, stats: dict) -> None:
-        self.conn.execute("UPDATE corpus SET stats=? WHERE id=?", (_json().dumps(stats), corpus_id))
+        import json
+        self.conn.execute("UPDATE corpus SET stats=? WHERE id=?", (json.dumps(stats), corpus_id))
 
     def get_meta(self, key: str) -> str | None:
         """A value of the meta table (None when absent)."""

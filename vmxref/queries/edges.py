@@ -878,13 +878,7 @@ class Graph:
         return staticcalls.static_keys(self)
 
     def _static_keys_of(self, func: str) -> list[tuple[str, str]]:
-        """The static-call keys `func` is bound to. A function that is only ever called (no
-        reference of another kind: never named in a setter's or a caller's arguments) has
-        none, and the corpus-wide key map is not built for it (a `callers` query)."""
-        if "maps" not in self.sc.memo("_static_keys") and not self.sc.rows(
-                "ref", "t.name = ? AND t.kind <> 'call'", (func,), "1", limit=1):
-            return []
-        return self._static_keys()[0].get(func, [])
+        return staticcalls.keys_of(self, func)
 
     def instances(self, func: str) -> list[str]:
         """The other names of a template function (templates.instances)."""

@@ -19,7 +19,7 @@ def profile_section(sc: Scope, name: str) -> dict:
 
 def _merged(sc: Scope, name: str) -> dict:
     out: dict = {}
-    for c in sc.store.corpora():
+    for c in sc.store.corpora(stats=False):
         if c["id"] in sc.corpus_ids:
             prof = profile_of(c, sc.store)
             if prof is None:

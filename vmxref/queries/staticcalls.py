@@ -12,6 +12,16 @@ STATIC_CALL_SETTERS = frozenset({"DEFINE_STATIC_CALL", "DEFINE_STATIC_CALL_RET0"
                                  "static_call_update", "__static_call_update"})
 
 
+def keys_of(g, func: str) -> list[tuple[str, str]]:
+    """(key, where) of the static-call keys `func` is bound to. A function that is only ever
+    called (no reference of another kind: never named in a setter's or a caller's
+    arguments) has none, and the corpus-wide map is not built for it (a `callers` query)."""
+    if "maps" not in g.sc.memo("_static_keys") and not g.sc.rows(
+            "ref", "t.name = ? AND t.kind <> 'call'", (func,), "1", limit=1):
+        return []
+    return static_keys(g)[0].get(func, [])
+
+
 def static_keys(g) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
     """(function -> [(key, where)], key -> [(function, where)]) of the graph's scope, with
     the function of `static_call_update(key, func)` taken, when `func` is a parameter of

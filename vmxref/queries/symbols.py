@@ -1,7 +1,6 @@
 """Verbs over symbols and references: def, refs."""
 from __future__ import annotations
 
-
 from vmxref.model import Site
 from vmxref.queries.base import Scope, sort_sites
 
@@ -63,8 +62,10 @@ def _externally_set(sc: Scope, name: str, rows: list[tuple]) -> set[tuple[int, i
     import json
     from vmxref.queries.profiles import profile_section
     external = profile_section(sc, "writes").get("external", {})
+    if not external:
+        return set()
     out: set[tuple[int, int]] = set()
-    for bid, line in uses if external else []:
+    for bid, line in uses:
         for callee, args in sc.conn.execute(
                 "SELECT callee, args FROM call WHERE blob_id = ? AND func = '' AND line = ?",
                 (bid, line)):

@@ -55,6 +55,7 @@ class TypeResolver:
         self.holders: dict[str, frozenset[str]] = {}
         self._local: dict[tuple[int, str, str], str | None] = {}
         self._owner: dict[tuple[str, str], str] = {}
+        self._declares: dict[tuple[str, str], list[tuple]] = {}
         self._bases: dict[str, list[str]] = {}
 
     # --- primitive lookups -------------------------------------------------------------
@@ -74,8 +75,7 @@ class TypeResolver:
         key = (struct, field)
         if key not in self._field:
             self._field[key] = None  # (guards against inheritance cycles)
-            typ = _most_declared(self.sc.rows(
-                "sym", "t.scope = ? AND t.kind = 'field' AND t.name = ?", (struct, field), "t.type"))
+            typ = _most_declared(self._declared(struct, field))
             if typ is None:
                 for base in self.bases(struct):
                     typ = self.field_type(base, field)
@@ -92,9 +92,17 @@ class TypeResolver:
             self._owner[key] = self._owner_of(struct, field, 0)
         return self._owner[key]
 
+    def _declared(self, struct: str, field: str) -> list[tuple]:
+        """The field rows of `struct` itself named `field` (their types last), read once:
+        field_type() takes the type, owner() whether there is one."""
+        key = (struct, field)
+        if key not in self._declares:
+            self._declares[key] = self.sc.rows(
+                "sym", "t.scope = ? AND t.kind = 'field' AND t.name = ?", (struct, field), "t.type")
+        return self._declares[key]
+
     def _owner_of(self, struct: str, field: str, depth: int) -> str:
-        if depth > 8 or self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' AND t.name = ?",
-                                     (struct, field), "1", limit=1):
+        if depth > 8 or self._declared(struct, field):
             return struct
         for base in self.bases(struct):
             if self.field_type(base, field) is not None:
