@@ -4,7 +4,7 @@ keeps the branches of such conditions (indexer/guards.py); the path checks read 
 branch taken says of the names (queries/guards.py). One grammar for both sides."""
 from __future__ import annotations
 
-import re
+from vmxref.lazy import re
 
 TERM = re.compile(r"[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*")
 _ALLOWED = re.compile(r"[\w\s()!&|.>-]*")  # (a cheap first test: no nested quantifiers)

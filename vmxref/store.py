@@ -24,8 +24,13 @@ import errno
 import fcntl
 import functools
 import os
-import sqlite3
 import zlib
+try:  # the C module itself: the sqlite3 package around it adds only the DB-API's date and
+    # time adapters, which the index never binds, and their import (datetime) costs a query
+    # process ~4 ms; its connect, Connection and errors are the very objects sqlite3 exports
+    import _sqlite3 as sqlite3
+except ImportError:  # pragma: no cover (a Python whose sqlite3 is built otherwise)
+    import sqlite3
 from functools import lru_cache
 
 TYPE_CHECKING = False  # (pathlib costs a query process ~5 ms to import; annotations only)

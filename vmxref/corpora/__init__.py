@@ -6,7 +6,6 @@ corpus is one new file, not a code change.
 from __future__ import annotations
 
 import functools
-import json
 import os
 
 TYPE_CHECKING = False  # (typing 3 ms, pathlib 5 ms of a query process: annotations only)
@@ -15,6 +14,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 from vmxref.errors import UnknownCorpus
+from vmxref.lazy import json
 from vmxref.model import Record
 
 HERE = os.path.dirname(os.path.abspath(__file__))  # the shipped profiles

@@ -1,7 +1,7 @@
 """Call-graph verbs: callers, callees (direct calls; indirect edges come from resolve_calls)."""
 from __future__ import annotations
 
-import re
+from vmxref.lazy import re
 
 from vmxref.model import Site
 from vmxref.queries import edges

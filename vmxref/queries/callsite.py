@@ -4,7 +4,7 @@ static_call(kvm_x86_set_msr)(vcpu, &msr)`). Read by the path checks (case consta
 boolean guards) and by provenance; memoised per scope."""
 from __future__ import annotations
 
-import json
+from vmxref.lazy import json
 
 from vmxref.queries.base import Scope
 

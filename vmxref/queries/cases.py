@@ -6,8 +6,8 @@ passes). Read by the path checks (feasible.py) and shown on the hops of a path."
 from __future__ import annotations
 
 import os
-import re
 
+from vmxref.lazy import re
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import Edge

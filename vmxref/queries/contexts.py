@@ -18,7 +18,7 @@ by whichever context tests it) starts afresh. Without the tables nothing is chec
 """
 from __future__ import annotations
 
-import re
+from vmxref.lazy import re
 
 from vmxref.queries.base import Scope
 

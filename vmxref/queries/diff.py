@@ -22,12 +22,12 @@ is an `added` entry of that site (note `new call path`), one only in the old ver
 from __future__ import annotations
 
 import difflib
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from vmxref.lazy import re
 from vmxref.errors import UnknownCorpus, UnknownSymbol
 from vmxref.model import Hop, Site
 from vmxref.queries import lang

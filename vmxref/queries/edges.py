@@ -17,8 +17,7 @@ Edge kinds (each indirect edge says how it was resolved in `via`):
 """
 from __future__ import annotations
 
-import re
-import json
+from vmxref.lazy import re, json
 
 from vmxref.model import EDGE_KINDS, Record
 from vmxref.queries.base import Scope

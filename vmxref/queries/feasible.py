@@ -7,7 +7,7 @@ deferred hop not guarded by its request's test, a literal that a branch further 
 contradicts. feasible_path finds the least-weight path none of them rejects."""
 from __future__ import annotations
 
-import re
+from vmxref.lazy import re
 
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope

@@ -10,8 +10,7 @@ line. Calls whose argument is not a literal are kept.
 """
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.queries.base import Scope
 from vmxref.queries.textcalls import call_args

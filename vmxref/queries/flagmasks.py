@@ -13,8 +13,7 @@ mask (UINT32_MAX, UINT64_MAX, ~0). Anything else (a number, a call) holds none.
 """
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.queries.base import Scope, marks
 from vmxref.queries.macroforms import parts

@@ -4,8 +4,7 @@ callback member set from a parameter calls what the creator's callers pass
 a work item that is queued (handed_out). Functions of the Graph (edges.py), memoised on it."""
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.queries import macroforms
 from vmxref.queries.edges import Edge, uncast

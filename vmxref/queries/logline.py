@@ -18,10 +18,9 @@ its statement outright: that statement comes first (mode "location").
 from __future__ import annotations
 
 import functools
-import json
-import re
 
 from vmxref import logfmt
+from vmxref.lazy import re, json
 from vmxref.model import Site
 from vmxref.queries import firing
 from vmxref.queries.base import Scope

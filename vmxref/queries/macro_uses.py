@@ -3,8 +3,7 @@
 macro: `TM_SET_STATE(pTimer, TMTIMERSTATE_STOPPED)` writes pTimer->enmState."""
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.queries.base import Scope, in_chunks
 from vmxref.queries.macroforms import parts

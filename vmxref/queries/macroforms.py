@@ -13,8 +13,7 @@ Each is a look-up on the index (macro texts, references, calls), memoised per sc
 """
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.queries.base import Scope, split_args
 

@@ -11,8 +11,7 @@ there; one whose body masks a parameter (`... & (fFlags)`, `HMCPU_CF_IS_PENDING`
 """
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.queries.base import Scope
 from vmxref.queries.macroforms import parts

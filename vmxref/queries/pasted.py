@@ -10,8 +10,7 @@ use, with the definition that makes the name (`via`).
 """
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope, sort_sites

@@ -8,9 +8,8 @@ exploring a few levels after it first reaches A: the paths it reports are the sh
 from __future__ import annotations
 
 import heapq
-import re
-import json
 
+from vmxref.lazy import re, json
 from vmxref.errors import VmxrefError
 from vmxref.model import Hop, Site
 from vmxref.queries.base import Scope

@@ -5,8 +5,7 @@ every member of x (copy_from_user, kvm_read_guest). The profile's [writes] read_
 and fills tables name the APIs defined outside the corpus."""
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.queries.base import Scope, split_args
 

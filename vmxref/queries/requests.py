@@ -13,8 +13,7 @@ so are function-like macros whose body does the same.
 """
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.model import Site
 from vmxref.queries import callsite, orapis

@@ -17,11 +17,11 @@ still gets a plan: SKIP, saying so.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 
+from vmxref.lazy import re
 from vmxref.errors import QueryFileError, UnknownCorpus, UnknownSymbol, VmxrefError
 from vmxref.model import Site
 from vmxref.queries import lang, saved

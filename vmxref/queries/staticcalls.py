@@ -5,7 +5,7 @@ member, come from the profile's [callgraph] static_call prefixes: edges._static_
 """
 from __future__ import annotations
 
-import json
+from vmxref.lazy import json
 
 # calls that make a function the target of a static-call key (the key, then the function)
 STATIC_CALL_SETTERS = frozenset({"DEFINE_STATIC_CALL", "DEFINE_STATIC_CALL_RET0",

@@ -2,7 +2,7 @@
 TP_PROTO): the index keeps none for calls in macro bodies."""
 from __future__ import annotations
 
-import re
+from vmxref.lazy import re
 
 
 def call_args(text: str, callee: str, last: bool = False, limit: int = 2000) -> list[str]:

@@ -11,7 +11,7 @@ ring-0 table's function in VMMR0/) are checked against the contexts the path is 
 """
 from __future__ import annotations
 
-import re
+from vmxref.lazy import re
 
 from vmxref.queries.base import Scope
 

@@ -7,10 +7,9 @@ query scope; nothing is loaded for the whole corpus.
 """
 from __future__ import annotations
 
-import json
-import re
 from functools import lru_cache
 
+from vmxref.lazy import re, json
 from vmxref.queries.base import Scope
 
 _PRIMITIVE = frozenset({"int", "char", "void", "long", "short", "unsigned", "signed", "float",

@@ -16,8 +16,7 @@ line within a few columns after it has it at the end of its receiver chain.
 """
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope

@@ -13,8 +13,7 @@ with other functions too is a shared context (a jump buffer), no work item.
 """
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.queries.edges import uncast
 from vmxref.queries.macro_uses import arg_chain

@@ -9,8 +9,7 @@ Receivers that do not resolve are listed with container "?" — never mixed into
 """
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks
