@@ -1,14 +1,14 @@
 """The index schema: the only file with CREATE TABLE.
 
 Content-addressed layout: a `blob` is one file content parsed under one macro profile;
-facts (sym, ref, call, assign, logcall, kase, guard) belong to blobs; a corpus version is a set of
+facts (sym, ref, call, assign, logcall, kase, guard, slotload) belong to blobs; a corpus version is a set of
 `file` rows pointing at blobs, so versions share every unchanged content.
 """
 
-SCHEMA_VERSION = 4  # 3: assign.vtype; 4: guard
+SCHEMA_VERSION = 5  # 3: assign.vtype; 4: guard; 5: slotload
 
 TABLES = frozenset({"meta", "corpus", "blob", "file", "sym", "ref", "call", "assign",
-                    "logcall", "kase", "guard"})
+                    "logcall", "kase", "guard", "slotload"})
 
 # Bits of sym.flags.
 SYM_STATIC = 1  # a file-scope `static` function, variable or prototype
@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS kase (
 CREATE TABLE IF NOT EXISTS guard (
     blob_id INTEGER NOT NULL, line INTEGER, col INTEGER, end_line INTEGER, end_col INTEGER,
     func TEXT, cond TEXT, branch INTEGER);
+CREATE TABLE IF NOT EXISTS slotload (
+    blob_id INTEGER NOT NULL, slot TEXT NOT NULL, func TEXT, rchain TEXT, var TEXT, value TEXT,
+    line INTEGER, col INTEGER);
 """
 
 # Secondary indexes: dropped during a large indexing run and rebuilt at its end (faster
@@ -76,6 +79,8 @@ CREATE INDEX IF NOT EXISTS logcall_blob ON logcall(blob_id);
 CREATE INDEX IF NOT EXISTS kase_value ON kase(value);
 CREATE INDEX IF NOT EXISTS kase_blob ON kase(blob_id);
 CREATE INDEX IF NOT EXISTS guard_blob ON guard(blob_id, func, line);
+CREATE INDEX IF NOT EXISTS slotload_slot ON slotload(slot);
+CREATE INDEX IF NOT EXISTS slotload_blob ON slotload(blob_id);
 """
 
 def indexes(sql: str = SCHEMA_SQL + INDEX_SQL) -> list[tuple[str, str]]:
@@ -90,7 +95,7 @@ def indexes(sql: str = SCHEMA_SQL + INDEX_SQL) -> list[tuple[str, str]]:
 
 
 # Fact tables that hang off a blob (deleted together when a blob is no longer used).
-FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase", "guard")
+FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase", "guard", "slotload")
 
 
 def spool_sql() -> str:

@@ -93,6 +93,7 @@ class Facts:
     logcalls: list[tuple] = field(default_factory=list)
     cases: list[tuple] = field(default_factory=list)
     guards: list[tuple] = field(default_factory=list)
+    slotloads: list[tuple] = field(default_factory=list)  # (see slotloads.py)
     errors: list[tuple[int, int]] = field(default_factory=list)
     nlines: int = 0
     err_lines: int = 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
-from vmxref.indexer import defines, extract, ts
+from vmxref.indexer import defines, extract, slotloads, ts
 
 _MACROS: dict[str, object] = {}
 
@@ -105,6 +105,7 @@ def _work(content: bytes, lang: str) -> tuple[object, str]:
                 other = extract.extract(content, tree2, lang, prof, uses2, dialect,
                                         text=text2, byte_range=span, fills=fills)
                 extract.merge_branches(facts, other, content, dropped)
+        facts.slotloads = slotloads.slot_loads(facts)
         return facts, "ok"
     except RecursionError:
         return None, "too-deep"

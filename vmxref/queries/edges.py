@@ -528,15 +528,10 @@ class Graph:
         """Calls through a local function pointer loaded from the member `slot`
         (`int (*cui)(struct kvm_vcpu *) = vcpu->arch.complete_userspace_io; ... cui(vcpu)`):
         a member call of `slot` at the call's place, its receiver the load's."""
-        out = []
+        out = []  # (the indexer joined the read, the load and the call: slotloads.py)
         for cid, path, bid, caller, rchain, var, value, line, col in self.sc.rows(
-                "ref", "t.name = ? AND t.kind = 'read' AND t.func != '' AND t.chain IS NOT NULL",
-                (slot,), "t.func, t.chain, a.chain, a.value, c.line, c.col",
-                join="JOIN assign a ON a.blob_id = t.blob_id AND a.func = t.func "
-                     "AND a.line = t.line AND a.kind IN ('init', 'assign') "
-                     "AND a.chain NOT LIKE '%,%' "
-                     "JOIN call c ON c.blob_id = t.blob_id AND c.func = t.func "
-                     "AND c.kind = 'direct' AND c.callee = substr(a.chain, 5, length(a.chain) - 6)"):
+                "slotload", "t.slot = ?", (slot,),
+                "t.func, t.rchain, t.var, t.value, t.line, t.col"):
             lvar = parse_chain(var)
             chain = arg_chain(value)  # (the member loaded itself, not a table element's;
             # a value the normaliser rewrote, `p->CTX_SUFF(pfnHandler)`, is the member read)
