@@ -17,6 +17,7 @@ def at_macro_uses(sc: Scope, rows: list[tuple], only: set | None = None) -> list
     TMTIMERSTATE_STOPPED)` writes pTimer->enmState, with TMTIMERSTATE_STOPPED). With
     `only`, just the uses at those (blob, line, col, function)."""
     out = []
+    want = _wanted(only)  # (once: a provenance search passed 5,000 places for 2,000 rows)
     for row in rows:
         chain_t = row[7] or ""
         if not chain_t.startswith(('["a:', '["u:')):
@@ -24,7 +25,8 @@ def at_macro_uses(sc: Scope, rows: list[tuple], only: set | None = None) -> list
             continue
         macro, chain = row[5], parse_chain(chain_t)
         params = _macro_params(sc, macro)
-        for cid, path, bid, line, col, func, full, args in macro_uses(sc, macro, chain, only):
+        for cid, path, bid, line, col, func, full, args in _macro_uses(sc, macro, chain, only,
+                                                                       want):
             value = row[9] or ""
             for p, a in zip(params, args):
                 value = re.sub(rf"\b{re.escape(p)}\b", lambda _m, a=a: a, value)
@@ -137,12 +139,25 @@ def macro_uses(sc: Scope, macro: str, chain: tuple[str, ...], only: set | None =
     """(cid, path, blob, line, col, function, chain, arguments) of each use of `macro` whose
     argument `a:N` (the chain's base) is a variable or member path: the chain with it put
     in place (with `only`, the uses at those (blob, line, col, function))."""
+    return _macro_uses(sc, macro, chain, only, _wanted(only))
+
+
+def _wanted(only: set | None) -> set | None:
+    """The places of a large `only` as (blob, line, col, function or ""): its macros' uses
+    are then fetched once and picked from (None: no `only`, or few places, looked up one
+    by one)."""
+    if only is None or len(only) <= 8:
+        return None
+    return {(b, ln, c, fn or "") for b, ln, c, fn in only}
+
+
+def _macro_uses(sc: Scope, macro: str, chain: tuple[str, ...], only: set | None,
+                want: set | None):
     free = chain[0].startswith("u:")  # a variable of the using function (`pVM`)
     idx = -1 if free else int(chain[0][2:])
     if only is None:
         sites = _macro_call_sites(sc, macro)
-    elif len(only) > 8:  # (one look-up of the macro's uses, not one statement per place)
-        want = {(b, ln, c, fn or "") for b, ln, c, fn in only}
+    elif want is not None:  # (one look-up of the macro's uses, not one statement per place)
         sites = [r for r in _macro_call_sites(sc, macro) if (r[2], r[3], r[4], r[5] or "") in want]
     else:
         sites = [r for b, ln, c, fn in sorted(only) for r in sc.rows(

@@ -58,8 +58,6 @@ class Entries:
         tr = self.g.types
         refs = sorted(self.g.value_refs(func)) if regs else []  # (no registrar: none to find)
         tr.prime_locals([(bid, caller, func) for _c, _p, bid, _l, caller, _b in refs if caller])
-        self.g.prime_calls_in((bid, caller or "") for _c, _p, bid, _l, caller, _b in refs
-                              if not (caller and tr.local_type(bid, caller, func) is not None))
         for cid, path, bid, line, caller, _bare in refs:  # first wins
             if caller and tr.local_type(bid, caller, func) is not None:
                 continue  # a parameter or local of that name, not the function
