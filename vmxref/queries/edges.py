@@ -354,23 +354,6 @@ class Graph:
                 "AND func = ? ORDER BY rowid", key).fetchall()
         return self._calls_in[key]
 
-    def prime_calls_in(self, keys) -> None:
-        """calls_in() of many (blob, function) keys in one statement per 300: the functions
-        around every use of a function as a value (raises KVM_REQ_CLOCK_UPDATE | paths on
-        all of Linux asked 1,100 of them one by one)."""
-        todo = [k for k in dict.fromkeys(keys) if k not in self._calls_in]
-        for i in range(0, len(todo), 300):
-            chunk = todo[i:i + 300]
-            got: dict[tuple[int, str], list[tuple]] = {k: [] for k in chunk}
-            for bid, func, *row in self.sc.conn.execute(
-                    "WITH k(b, s) AS (VALUES " + ",".join(["(?,?)"] * len(chunk)) + ") "
-                    "SELECT c.blob_id, c.func, c.line, c.col, c.callee, c.kind, c.args, "
-                    "c.end_line FROM k CROSS JOIN call c INDEXED BY call_blob "
-                    "ON c.blob_id = k.b AND c.func = k.s ORDER BY c.rowid",
-                    [x for k in chunk for x in k]):
-                got[(bid, func)].append(tuple(row))
-            self._calls_in.update(got)
-
     def value_refs(self, func: str) -> list[tuple]:
         """(cid, path, blob, line, function, bare) of each use of `func` as a value (read or
         address taken); `bare` when it is the name itself, not a member access."""
@@ -636,8 +619,6 @@ class Graph:
         sc, out = self.sc, []
         refs = [r[:5] for r in self.value_refs(func) if r[5]]
         self.types.prime_locals((r[2], r[4], func) for r in refs if r[4])
-        self.prime_calls_in((r[2], r[4] or "") for r in refs
-                            if not (r[4] and self.types.local_type(r[2], r[4], func) is not None))
         for cid, path, bid, line, caller in refs:
             if caller and self.types.local_type(bid, caller, func) is not None:
                 continue  # a parameter or local of that name (`start`, `event`), not the function

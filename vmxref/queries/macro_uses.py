@@ -10,28 +10,33 @@ from vmxref.queries.macroforms import parts
 from vmxref.queries.types import parse_chain
 
 
-def at_macro_uses(sc: Scope, rows: list[tuple], only: set | None = None) -> list[tuple]:
+def at_macro_uses(sc: Scope, rows: list[tuple], only: set | None = None,
+                  field: str | None = None) -> list[tuple]:
     """`rows` with each write made in a function-like macro's body (chain `a:N`, through its
     N-th parameter) replaced by a row per use of the macro: the argument's chain put in
     place, the parameters in the value replaced by the arguments (`TM_SET_STATE(pTimer,
     TMTIMERSTATE_STOPPED)` writes pTimer->enmState, with TMTIMERSTATE_STOPPED). With
-    `only`, just the uses at those (blob, line, col, function)."""
+    `only`, just the uses at those (blob, line, col, function); with `field`, just the
+    writes of a member or variable of that name."""
     out = []
     want = _wanted(only)  # (once: a provenance search passed 5,000 places for 2,000 rows)
     for row in rows:
         chain_t = row[7] or ""
         if not chain_t.startswith(('["a:', '["u:')):
-            out.append(row)
+            if field is None or row[6] == field:
+                out.append(row)
             continue
         macro, chain = row[5], parse_chain(chain_t)
         params = _macro_params(sc, macro)
         for cid, path, bid, line, col, func, full, args in _macro_uses(sc, macro, chain, only,
                                                                        want):
+            written = row[6] or (full[-1] if len(full) > 1 else full[0][2:])  # (the argument)
+            if field is not None and written != field:
+                continue  # (before the value's parameters are replaced: most uses go here)
             value = row[9] or ""
             for p, a in zip(params, args):
                 value = re.sub(rf"\b{re.escape(p)}\b", lambda _m, a=a: a, value)
-            field = row[6] or (full[-1] if len(full) > 1 else full[0][2:])  # (the argument)
-            out.append((cid, path, bid, line, col, func, field, json.dumps(full), row[8],
+            out.append((cid, path, bid, line, col, func, written, json.dumps(full), row[8],
                         value, row[10]))
     return out
 
@@ -65,8 +70,7 @@ def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
                 by_macro.setdefault(r[5], []).append(r)
     used = {c[3] for c in calls if c[3] in by_macro}
     sites = {(c[2], c[4], c[5], c[6]) for c in calls if c[3] in by_macro}
-    out = [r for r in at_macro_uses(sc, [x for m in sorted(used) for x in by_macro[m]], sites)
-           if r[6] == name]
+    out = at_macro_uses(sc, [x for m in sorted(used) for x in by_macro[m]], sites, name)
     for cid, path, bid, callee, line, col, func, args_t in calls:
         if callee not in table and callee not in external:
             continue
