@@ -1456,3 +1456,12 @@ def test_a_store_at_a_computed_offset_into_a_struct(lq):
     code, rows, out = lq("writes qa_vmcs12b.guest_rip")
     assert [(r["file"], r["line"], r["op"], r["write_kind"]) for r in rows] == [
         (p, 192, "computed offset", "whole-object")], out
+
+
+def test_a_static_function_is_not_named_from_another_source_file(lq):
+    """qa_vis_a.c's static qa_vis_done is registered there; in qa_vis_b.c the same name is
+    a variable of that file, whose hand-over registers nothing (edges.Graph.visible)."""
+    code, rows, out = lq("callers qa_vis_done")
+    assert code == 0, out
+    assert [(r["file"], r["function"], r["edge"]) for r in rows] == [
+        ("arch/x86/kvm/qa_vis_a.c", "qa_vis_setup", "registered")], out

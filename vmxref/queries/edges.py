@@ -20,6 +20,7 @@ from __future__ import annotations
 from vmxref.lazy import re, json
 
 from vmxref.model import EDGE_KINDS, Record
+from vmxref.schema import SYM_STATIC
 from vmxref.queries.base import Scope
 from vmxref.queries import ctxtypes, macroforms, staticcalls, templates
 from vmxref.queries.macro_uses import arg_chain
@@ -52,6 +53,9 @@ class Edge(Record):
         self.bound = bound
 
 
+_SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx")  # (a file that no other file includes)
+
+
 class Graph:
     """Lazy call graph over a Scope: edges are looked up per function and memoised."""
 
@@ -61,6 +65,7 @@ class Graph:
         self._into: dict[str, list[Edge]] = {}
         self._out: dict[str, list[Edge]] = {}
         self._isfn: dict[str, bool] = {}
+        self._seen_in: dict[str, frozenset[int] | None] = {}  # see visible
         self._params: dict[str, list[str]] = {}
         self._slots: dict[tuple, list[tuple[str, str]]] = {}
         self._typed_vars: dict[str, list[str]] = {}
@@ -92,9 +97,25 @@ class Graph:
     def names_function(self, bid: int, func: str | None, name: str) -> bool:
         """Does the identifier `name`, written in `func` of that blob, name a function? Not
         when `func` declares a parameter or local of that name (`int rc` is no call of
-        some `rc()` method elsewhere)."""
-        return self.is_function(name) and not (
+        some `rc()` method elsewhere), nor where the function is not visible (`visible`)."""
+        return self.is_function(name) and self.visible(name, bid) and not (
             func and self.types.local_type(bid, func, name) is not None)
+
+    def visible(self, name: str, bid: int) -> bool:
+        """Can an identifier written in blob `bid` name the function `name`? Not when every
+        definition and prototype of it is `static` in a source file (.c, .cpp) other than
+        that one: on all of Linux `out` is such a function of one file and, elsewhere, a
+        label or a variable 62,000 times (handing it over cost a callees search 1.7 s, for
+        edges that were not there). A static function of a header is seen by its
+        includers, so it is visible everywhere, as is a name with no declaration."""
+        if name not in self._seen_in:
+            rows = self.sc.rows("sym", "t.name = ? AND t.kind IN ('function', 'prototype')",
+                                (name,), "t.flags")
+            local = rows and all(r[3] & SYM_STATIC and r[1].endswith(_SOURCE_SUFFIXES)
+                                 for r in rows)
+            self._seen_in[name] = frozenset(r[2] for r in rows) if local else None
+        seen = self._seen_in[name]
+        return seen is None or bid in seen
 
     def params(self, func: str) -> list[str]:
         if func not in self._params:
@@ -617,7 +638,7 @@ class Graph:
 
     def _compute_passed_as_value(self, func: str) -> list[Edge]:
         sc, out = self.sc, []
-        refs = [r[:5] for r in self.value_refs(func) if r[5]]
+        refs = [r[:5] for r in self.value_refs(func) if r[5] and self.visible(func, r[2])]
         self.types.prime_locals((r[2], r[4], func) for r in refs if r[4])
         for cid, path, bid, line, caller in refs:
             if caller and self.types.local_type(bid, caller, func) is not None:
