@@ -1,14 +1,14 @@
 """The index schema: the only file with CREATE TABLE.
 
 Content-addressed layout: a `blob` is one file content parsed under one macro profile;
-facts (sym, ref, call, assign, logcall, kase, guard, slotload) belong to blobs; a corpus version is a set of
+facts (sym, ref, call, assign, logcall, kase, guard, slotload, byteview) belong to blobs; a corpus version is a set of
 `file` rows pointing at blobs, so versions share every unchanged content.
 """
 
-SCHEMA_VERSION = 5  # 3: assign.vtype; 4: guard; 5: slotload
+SCHEMA_VERSION = 6  # 3: assign.vtype; 4: guard; 5: slotload; 6: byteview
 
 TABLES = frozenset({"meta", "corpus", "blob", "file", "sym", "ref", "call", "assign",
-                    "logcall", "kase", "guard", "slotload"})
+                    "logcall", "kase", "guard", "slotload", "byteview"})
 
 # Bits of sym.flags.
 SYM_STATIC = 1  # a file-scope `static` function, variable or prototype
@@ -54,6 +54,8 @@ CREATE TABLE IF NOT EXISTS guard (
 CREATE TABLE IF NOT EXISTS slotload (
     blob_id INTEGER NOT NULL, slot TEXT NOT NULL, func TEXT, rchain TEXT, var TEXT, value TEXT,
     line INTEGER, col INTEGER);
+CREATE TABLE IF NOT EXISTS byteview (
+    blob_id INTEGER NOT NULL, func TEXT, var TEXT, base TEXT, line INTEGER);
 """
 
 # Secondary indexes: dropped during a large indexing run and rebuilt at its end (faster
@@ -81,6 +83,8 @@ CREATE INDEX IF NOT EXISTS kase_blob ON kase(blob_id);
 CREATE INDEX IF NOT EXISTS guard_blob ON guard(blob_id, func, line);
 CREATE INDEX IF NOT EXISTS slotload_slot ON slotload(slot);
 CREATE INDEX IF NOT EXISTS slotload_blob ON slotload(blob_id);
+CREATE INDEX IF NOT EXISTS byteview_base ON byteview(base);
+CREATE INDEX IF NOT EXISTS byteview_blob ON byteview(blob_id);
 """
 
 def indexes(sql: str = SCHEMA_SQL + INDEX_SQL) -> list[tuple[str, str]]:
@@ -95,7 +99,8 @@ def indexes(sql: str = SCHEMA_SQL + INDEX_SQL) -> list[tuple[str, str]]:
 
 
 # Fact tables that hang off a blob (deleted together when a blob is no longer used).
-FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase", "guard", "slotload")
+FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase", "guard", "slotload",
+               "byteview")
 
 
 def spool_sql() -> str:

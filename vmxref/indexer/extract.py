@@ -94,6 +94,7 @@ class Facts:
     cases: list[tuple] = field(default_factory=list)
     guards: list[tuple] = field(default_factory=list)
     slotloads: list[tuple] = field(default_factory=list)  # (see slotloads.py)
+    byteviews: list[tuple] = field(default_factory=list)  # (see byteviews.py)
     errors: list[tuple[int, int]] = field(default_factory=list)
     nlines: int = 0
     err_lines: int = 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
-from vmxref.indexer import defines, extract, slotloads, ts
+from vmxref.indexer import byteviews, defines, extract, slotloads, ts
 
 _MACROS: dict[str, object] = {}
 
@@ -106,6 +106,7 @@ def _work(content: bytes, lang: str) -> tuple[object, str]:
                                         text=text2, byte_range=span, fills=fills)
                 extract.merge_branches(facts, other, content, dropped)
         facts.slotloads = slotloads.slot_loads(facts)
+        facts.byteviews = byteviews.byte_views(facts)
         return facts, "ok"
     except RecursionError:
         return None, "too-deep"

@@ -295,8 +295,6 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
                                                s.extra.get("container", ""), s.key()))
 
 
-_BYTE_VIEW = re.compile(r"\(\s*(?:const\s+)?(?:char|u8|uint8_t|unsigned\s+char)\s*\*\s*\)\s*"
-                        r"\(?\s*([A-Za-z_]\w*)\s*\)?\s*\+")
 _STORE_THROUGH = r"\*\s*\(\s*[\w\s]+\*\s*\)\s*\(?\s*{p}\s*\)?\s*=(?!=)"
 
 
@@ -305,29 +303,16 @@ def _computed_offset_writes(sc: Scope, tr: TypeResolver, struct: str,
     """Stores through a byte pointer into a struct at a computed offset (`char *p = (char
     *)vmcs12 + offset; ... *(u64 *)p = field_value;` in vmcs12_write_any): any member of
     the struct may be written there, a `whole-object` write with op `computed offset`."""
-    memo = sc.memo("_byte_views")
-    if "all" not in memo:
-        views = []
-        for prefix in ("(char", "(u8", "(uint8_t", "(unsigned char", "(const char", "(const u8"):
-            for _c, path, bid, func, chain_t, value, line in sc.rows(
-                    "assign", "t.value >= ? AND t.value < ? AND t.kind IN ('init', 'assign') "
-                    "AND instr(t.value, '+') > 0 AND t.func != ''",
-                    (prefix, prefix + "\x7f"), "t.func, t.chain, t.value, t.line"):
-                m = _BYTE_VIEW.match(value or "")
-                chain = list(parse_chain(chain_t))
-                if m and func and len(chain) == 1 and chain[0].startswith("v:"):
-                    views.append((path, bid, func, chain[0][2:], m.group(1), line))
-        memo["all"] = views
     owner = _last_owner(tr, struct, fields)
     out = []
-    # (the names declared as pointers to the struct: only their byte views are looked at)
+    # (the names declared as pointers to the struct: only their byte views are looked at;
+    # the indexer found the views, indexer/byteviews.py)
     types = type_names(sc, {struct, owner} - {None}, True) or {struct}
     ptrs = [t + s for t in types for s in ("*", " *")]
     names = {r[3] for r in sc.rows_in("sym", "t.type", ptrs,
                                       "t.kind IN ('param', 'local', 'global')", (), "t.name")}
-    for path, bid, func, var, base, line in memo["all"]:
-        if base not in names:
-            continue
+    for _c, path, bid, func, var, base, line in sc.rows_in(
+            "byteview", "t.base", names, "t.func != ''", (), "t.func, t.var, t.base, t.line"):
         held = tr.struct_of(tr.var_type(bid, func, base) or "")
         if held not in (struct, owner):
             continue
