@@ -65,3 +65,10 @@ def test_nothing_imported_until_used() -> None:
     r = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
                        env={"PYTHONPATH": str(__import__("pathlib").Path(__file__).parent.parent)})
     assert r.stdout.split("\n")[:2] == ["[1, {'a': None}] False False False", "True True"], r.stderr
+
+
+def test_compile_all_compiles_every_pattern_made() -> None:
+    from vmxref import lazy
+    p = re.compile(r"x(\d+)")
+    lazy.compile_all()
+    assert "match" in vars(p) and p.match("x12").group(1) == "12"

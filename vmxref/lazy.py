@@ -25,11 +25,15 @@ _METHODS = ("match", "fullmatch", "search", "sub", "subn", "findall", "finditer"
             "pattern", "flags", "groups", "groupindex")
 
 
+_PATTERNS: list["Pattern"] = []  # every lazy pattern made (see compile_all)
+
+
 class Pattern:
     """Stands for `re.compile(pattern, flags)` until first used."""
 
     def __init__(self, pattern, flags: int = 0) -> None:
         self._args = (pattern, flags)
+        _PATTERNS.append(self)
 
     def __getattr__(self, name: str):
         if name.startswith("__") or name == "_args":
@@ -105,3 +109,10 @@ class _Json(_Module):
 
 re = _Re("re")
 json = _Json("json")
+
+
+def compile_all() -> None:
+    """Compile every lazy pattern of the modules imported so far (`vmxref shell` does it
+    before its first prompt: its answers should not pay for first uses)."""
+    for p in _PATTERNS:
+        p.match  # noqa: B018 (looking a method up compiles it)

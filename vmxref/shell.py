@@ -41,7 +41,9 @@ class Completer:
 def _warm_up(sc) -> None:
     """Load what the first query of each kind would otherwise load (modules, the request
     API, the profile tables), so that every answer in the shell is fast."""
+    from vmxref import lazy
     from vmxref.queries import engine, paths, requests, textsearch, writes  # noqa: F401
+    lazy.compile_all()
     try:
         requests.request_api(sc)
         paths.Entries(sc)
