@@ -126,3 +126,10 @@ def test_native_identifier_scan_on_real_code():
         assert spool._native.ident_tokens(code, nl, skip, KEYWORDS) == py, f
         found += len(py[0])
     assert found > 1000  # (the comparison compared something)
+
+
+def test_asking_for_the_c_writer_without_it_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(spool, "_native", None)
+    with pytest.raises(ValueError, match="not built"):
+        spool.Spool(str(tmp_path / "x.db"), native=True)
+    spool.Spool(str(tmp_path / "y.db")).close()  # (the sqlite3 module writes instead)

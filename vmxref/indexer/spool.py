@@ -69,6 +69,9 @@ class Spool:
 
     def __init__(self, path: str, native: bool | None = None):
         self.path = path
+        if native and _native is None:
+            raise ValueError("Spool(native=True): the C extension vmxref.indexer._native is "
+                             "not built (see vmxref/indexer/native.py)")
         use_c = _native is not None if native is None else native
         with self._failing():
             self.w = _native.Writer(path) if use_c else _Sqlite3Writer(path)
