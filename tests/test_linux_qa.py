@@ -1459,9 +1459,23 @@ def test_a_store_at_a_computed_offset_into_a_struct(lq):
 
 
 def test_a_static_function_is_not_named_from_another_source_file(lq):
-    """qa_vis_a.c's static qa_vis_done is registered there; in qa_vis_b.c the same name is
-    a variable of that file, whose hand-over registers nothing (edges.Graph.visible)."""
+    """qa_vis_a.c's static qa_vis_done is registered there and in qa_vis_c.c, which
+    includes qa_vis_a.c; in qa_vis_b.c the same name is a variable of that file, whose
+    hand-over registers nothing (edges.Graph.visible, indexer/includes.py)."""
     code, rows, out = lq("callers qa_vis_done")
     assert code == 0, out
-    assert [(r["file"], r["function"], r["edge"]) for r in rows] == [
-        ("arch/x86/kvm/qa_vis_a.c", "qa_vis_setup", "registered")], out
+    assert sorted((r["file"], r["function"], r["edge"]) for r in rows) == [
+        ("arch/x86/kvm/qa_vis_a.c", "qa_vis_setup", "registered"),
+        ("arch/x86/kvm/qa_vis_c.c", "qa_vis_again", "registered")], out
+
+
+@pytest.mark.parametrize("text, found", [
+    (b'#include "rt.c"\n', [("rt.c", "rt.c")]),
+    (b'  #  include "../../lib/kaslr.c"\n', [("kaslr.c", "../../lib/kaslr.c")]),
+    (b'#include <x/y.cpp>\n#include "a.h"\n#include "b.cc"', [("y.cpp", "x/y.cpp"),
+                                                               ("b.cc", "b.cc")]),
+    (b'// #include "not.c"\n#include "a.c.h"\n', []),
+])
+def test_source_includes(text, found):
+    from vmxref.indexer.includes import source_includes
+    assert source_includes(text) == found

@@ -1,19 +1,23 @@
 """The index schema: the only file with CREATE TABLE.
 
 Content-addressed layout: a `blob` is one file content parsed under one macro profile;
-facts (sym, ref, call, assign, logcall, kase, guard, slotload, byteview) belong to blobs; a corpus version is a set of
-`file` rows pointing at blobs, so versions share every unchanged content.
+facts (sym, ref, call, assign, logcall, kase, guard, slotload, byteview, incl) belong
+to blobs; a corpus version is a set of `file` rows pointing at blobs, so versions share
+every unchanged content.
 """
 
-SCHEMA_VERSION = 6  # 3: assign.vtype; 4: guard; 5: slotload; 6: byteview
+SCHEMA_VERSION = 7  # 3: assign.vtype; 4: guard; 5: slotload; 6: byteview; 7: incl
 
 TABLES = frozenset({"meta", "corpus", "blob", "file", "sym", "ref", "call", "assign",
-                    "logcall", "kase", "guard", "slotload", "byteview"})
+                    "logcall", "kase", "guard", "slotload", "byteview", "incl"})
 
 # Bits of sym.flags.
 SYM_STATIC = 1  # a file-scope `static` function, variable or prototype
 SYM_INSTANCE = 4  # another name of a template function (`paging64_page_fault`)
 SYM_HAS_INSTANCES = 8  # a template function with such names (`FNAME(page_fault)`)
+
+# Files compiled on their own: a `static` there is theirs (and their includers', `incl`).
+SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx")
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,6 +60,8 @@ CREATE TABLE IF NOT EXISTS slotload (
     line INTEGER, col INTEGER);
 CREATE TABLE IF NOT EXISTS byteview (
     blob_id INTEGER NOT NULL, func TEXT, var TEXT, base TEXT, line INTEGER);
+CREATE TABLE IF NOT EXISTS incl (
+    blob_id INTEGER NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL);
 """
 
 # Secondary indexes: dropped during a large indexing run and rebuilt at its end (faster
@@ -85,6 +91,8 @@ CREATE INDEX IF NOT EXISTS slotload_slot ON slotload(slot);
 CREATE INDEX IF NOT EXISTS slotload_blob ON slotload(blob_id);
 CREATE INDEX IF NOT EXISTS byteview_base ON byteview(base);
 CREATE INDEX IF NOT EXISTS byteview_blob ON byteview(blob_id);
+CREATE INDEX IF NOT EXISTS incl_name ON incl(name);
+CREATE INDEX IF NOT EXISTS incl_blob ON incl(blob_id);
 """
 
 def indexes(sql: str = SCHEMA_SQL + INDEX_SQL) -> list[tuple[str, str]]:
@@ -100,7 +108,7 @@ def indexes(sql: str = SCHEMA_SQL + INDEX_SQL) -> list[tuple[str, str]]:
 
 # Fact tables that hang off a blob (deleted together when a blob is no longer used).
 FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase", "guard", "slotload",
-               "byteview")
+               "byteview", "incl")
 
 
 def spool_sql() -> str:

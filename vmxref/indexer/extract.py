@@ -95,6 +95,7 @@ class Facts:
     guards: list[tuple] = field(default_factory=list)
     slotloads: list[tuple] = field(default_factory=list)  # (see slotloads.py)
     byteviews: list[tuple] = field(default_factory=list)  # (see byteviews.py)
+    includes: list[tuple] = field(default_factory=list)  # (see includes.py)
     errors: list[tuple[int, int]] = field(default_factory=list)
     nlines: int = 0
     err_lines: int = 0

@@ -26,7 +26,8 @@ from vmxref.indexer.native import mod as _native  # (None: the sqlite3 module wr
 PREFIX = ".spool-"
 _ROWS = (("sym", "syms"), ("ref", "refs"), ("call", "calls"), ("assign", "assigns"),
          ("logcall", "logcalls"), ("kase", "cases"), ("guard", "guards"),
-         ("slotload", "slotloads"), ("byteview", "byteviews"))  # table, Facts list
+         ("slotload", "slotloads"), ("byteview", "byteviews"),
+         ("incl", "includes"))  # table, Facts list
 
 
 class Meta:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
-from vmxref.indexer import byteviews, defines, extract, slotloads, ts
+from vmxref.indexer import byteviews, defines, extract, includes, slotloads, ts
 
 _MACROS: dict[str, object] = {}
 
@@ -107,6 +107,7 @@ def _work(content: bytes, lang: str) -> tuple[object, str]:
                 extract.merge_branches(facts, other, content, dropped)
         facts.slotloads = slotloads.slot_loads(facts)
         facts.byteviews = byteviews.byte_views(facts)
+        facts.includes = includes.source_includes(content)
         return facts, "ok"
     except RecursionError:
         return None, "too-deep"
