@@ -100,33 +100,27 @@ class Graph:
 
     def visible(self, name: str, bid: int) -> bool:
         """Can an identifier written in blob `bid` name the function `name`? Not when every
-        definition and prototype of it is `static` in a source file (.c, .cpp) that is
-        neither that one nor included by it: on all of Linux `out` is such a function of
-        one file and, elsewhere, a label or a variable 62,000 times (handing it over cost a
+        definition and prototype of it is `static` in source files (.c, .cpp) other than
+        that one, which no file includes: on all of Linux `out` is such a function of one
+        file and, elsewhere, a label or a variable 62,000 times (handing it over cost a
         callees search 1.7 s, for edges that were not there). A static function of a
-        header is seen by its includers, so it is visible everywhere, as is a name with no
-        declaration."""
+        header is seen by its includers, and one of an included source file (rt.c, which
+        kernel/sched/build_policy.c includes with its siblings) by every file of that
+        unit: both are visible everywhere, as is a name with no declaration."""
         if name not in self._seen_in:
             rows = self.sc.rows("sym", "t.name = ? AND t.kind IN ('function', 'prototype')",
                                 (name,), "t.flags")
             local = rows and all(r[3] & SYM_STATIC and r[1].endswith(SOURCE_SUFFIXES)
-                                 for r in rows)
-            self._seen_in[name] = self._includers({r[2] for r in rows}, {r[1] for r in rows}) \
-                if local else None
+                                 for r in rows) and not self._included({r[1] for r in rows})
+            self._seen_in[name] = frozenset(r[2] for r in rows) if local else None
         seen = self._seen_in[name]
         return seen is None or bid in seen
 
-    def _includers(self, blobs: set[int], paths: set[str]) -> frozenset[int]:
-        """`blobs` and the blobs of the files that include one of `paths` (by base name,
-        which may take in too many, never too few), and their includers in turn
-        (`#include "rt.c"` in kernel/sched/build_policy.c; indexer/includes.py)."""
-        seen, frontier = set(blobs), {p.rsplit("/", 1)[-1] for p in paths}
-        for _ in range(4):  # (a chain of source files including source files)
-            rows = self.sc.rows_in("incl", "t.name", frontier, "1", (), "1") if frontier else []
-            new = {(r[1], r[2]) for r in rows if r[2] not in seen}
-            seen |= {b for _p, b in new}
-            frontier = {p.rsplit("/", 1)[-1] for p, _b in new if p.endswith(SOURCE_SUFFIXES)}
-        return frozenset(seen)
+    def _included(self, paths: set[str]) -> bool:
+        """Does some file include a file of one of these base names (indexer/includes.py;
+        by base name: it may answer yes too often, never no wrongly)?"""
+        names = {p.rsplit("/", 1)[-1] for p in paths}
+        return bool(self.sc.rows_in("incl", "t.name", names, "1", (), "1"))
 
     def params(self, func: str) -> list[str]:
         if func not in self._params:
