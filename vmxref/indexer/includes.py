@@ -9,20 +9,27 @@ the look-up, and the text as written (`../string.c`).
 """
 from __future__ import annotations
 
-import re
-
 from vmxref.schema import SOURCE_SUFFIXES
 
-_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*[<"]([^">\n]+\.(?:'
-                      + b"|".join(s[1:].encode() for s in SOURCE_SUFFIXES) + rb'))[">]', re.M)
+_SUFFIXES = tuple(x.encode() for x in SOURCE_SUFFIXES)
 
 
 def source_includes(content: bytes) -> list[tuple[str, str]]:
-    """(base name, text) of each `#include` of a source file in `content`."""
-    if b".c" not in content or b"include" not in content:
-        return []
+    """(base name, text) of each `#include "x.c"` or `#include <x.c>` of a source file in
+    `content`. Each `include` of the text is looked at where it stands (a few per file):
+    a pattern tried at every line start took 0.48 s over linux-big's 66 MB."""
     out = []
-    for m in _INCLUDE.finditer(content):
-        text = m.group(1).decode("utf-8", "replace")
-        out.append((text.rsplit("/", 1)[-1], text))
+    i = content.find(b"include")
+    while i >= 0:
+        start = content.rfind(b"\n", 0, i) + 1
+        end = content.find(b"\n", i)
+        end = len(content) if end < 0 else end
+        rest = content[i + 7:end].lstrip(b" \t")
+        if content[start:i].strip(b" \t") == b"#" and rest[:1] in (b'"', b"<"):
+            close = rest.find(b'"' if rest[:1] == b'"' else b">", 1)
+            name = rest[1:close] if close > 1 else b""
+            if name.endswith(_SUFFIXES):
+                text = name.decode("utf-8", "replace")
+                out.append((text.rsplit("/", 1)[-1], text))
+        i = content.find(b"include", end)
     return out
