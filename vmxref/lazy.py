@@ -36,7 +36,7 @@ class Pattern:
         _PATTERNS.append(self)
 
     def __getattr__(self, name: str):
-        if name.startswith("__") or name == "_args":
+        if name.startswith("_"):
             raise AttributeError(name)
         import re as real
         compiled = real.compile(*self._args)
@@ -55,7 +55,7 @@ class _Module:
         self._name = name
 
     def __getattr__(self, attr: str):
-        if attr.startswith("__") or attr in ("_name", "_scan"):
+        if attr.startswith("_"):  # (the stand-in's own, or a private name: never imported)
             raise AttributeError(attr)
         value = getattr(importlib.import_module(self._name), attr)
         self.__dict__[attr] = value
@@ -79,7 +79,6 @@ class _ScanContext:
     parse_int = int
     parse_constant = {"NaN": float("nan"), "Infinity": float("inf"),
                       "-Infinity": float("-inf")}.__getitem__
-    memo: dict = {}
 
 
 _WS = " \t\n\r"

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 from vmxref import schema
 from vmxref.errors import (IndexBusy, IndexCorrupt, IndexWriteError, NoIndex, UnknownCorpus,
                            VmxrefError)
+from vmxref.lazy import json
 
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
@@ -328,14 +329,13 @@ class Store:
     # --- corpus versions ---------------------------------------------------------------
     def corpora(self, stats: bool = True) -> list[dict]:
         """Indexed corpus versions, with their stats unless `stats` is false (a query that
-        only needs ids, names or profiles decodes no JSON: json is not even imported)."""
+        only needs ids, names or profiles decodes no JSON)."""
         rows = self.conn.execute(
             "SELECT id, name, version, root, indexed_at, stats, profile FROM corpus "
             "ORDER BY name, version")
         out = [{"id": r[0], "name": r[1], "version": r[2], "root": r[3], "indexed_at": r[4],
                 "stats": r[5], "profile": r[6]} for r in rows]
         if stats:
-            import json
             for c in out:
                 c["stats"] = json.loads(c["stats"])
         else:
@@ -395,7 +395,6 @@ class Store:
         (`blob_id` when given, else a new one). The facts arrive separately, from the
         workers' spools (see merge_spool)."""
         c = self.conn
-        import json
         cur = c.execute(
             "INSERT INTO blob(id, sha1, profile, lang, size, nlines, err_lines, status, errors, "
             "content) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -477,7 +476,6 @@ class Store:
 
     @_writes
     def set_corpus_stats(self, corpus_id: int, stats: dict) -> None:
-        import json
         self.conn.execute("UPDATE corpus SET stats=? WHERE id=?", (json.dumps(stats), corpus_id))
 
     def get_meta(self, key: str) -> str | None:

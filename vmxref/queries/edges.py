@@ -431,7 +431,7 @@ class Graph:
                 dangling.append((slot, cont, where))
             out += through
         self._dangling[func] = dangling
-        for key, where in self._static_keys_of(func):  # DEFINE_STATIC_CALL(key, func),
+        for key, where in staticcalls.keys_of(self, func):  # DEFINE_STATIC_CALL(key, func),
             # static_call_update(key, func): the static calls of that key call it
             for cid, path, bid, line, col, caller in sc.rows(
                     "call", "t.callee = ? AND t.kind = 'static-call'", (key,),
@@ -896,9 +896,6 @@ class Graph:
 
     def _static_keys(self):
         return staticcalls.static_keys(self)
-
-    def _static_keys_of(self, func: str) -> list[tuple[str, str]]:
-        return staticcalls.keys_of(self, func)
 
     def instances(self, func: str) -> list[str]:
         """The other names of a template function (templates.instances)."""

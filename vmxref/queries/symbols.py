@@ -1,6 +1,7 @@
 """Verbs over symbols and references: def, refs."""
 from __future__ import annotations
 
+from vmxref.lazy import json
 from vmxref.model import Site
 from vmxref.queries.base import Scope, sort_sites
 
@@ -59,7 +60,6 @@ def _externally_set(sc: Scope, name: str, rows: list[tuple]) -> set[tuple[int, i
             if kind == "read" and not func]
     if not uses:  # (the profile is read only for a name used at file scope)
         return set()
-    import json
     from vmxref.queries.profiles import profile_section
     external = profile_section(sc, "writes").get("external", {})
     if not external:
