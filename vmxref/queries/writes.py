@@ -276,7 +276,12 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     sc.require(fields[-1])
     out: dict[tuple, Site] = {}
     for st, fl, inner in readings:
-        for row in _candidates(sc, fl, kinds, tr, st, members):
+        rows = _candidates(sc, fl, kinds, tr, st, members)
+        # the declared types of the chains' base variables, in one statement per 300 rows
+        # instead of one per row when each is classified (struct_path -> var_type)
+        tr.prime_locals((r[2], r[5], r[7][4:r[7].index('"', 4)]) for r in rows
+                        if r[5] and r[7].startswith('["v:'))
+        for row in rows:
             if inner is not None and (row[10] == "whole-object" or not _within(
                     sc, tr, row[2], row[5], list(parse_chain(row[7])), inner)):
                 continue  # (not inside the asked path: see _readings)
