@@ -22,6 +22,7 @@ from vmxref import logfmt
 from vmxref.indexer import ts
 from vmxref.indexer import guards, macros, traceevents
 from vmxref.indexer.ctext import KEYWORDS, jlist
+from vmxref.indexer import native
 from vmxref.indexer.native import mod as _native  # (the identifier scan in C, or None)
 from vmxref.schema import SYM_STATIC
 
@@ -205,8 +206,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     _functions(cx, get("func"))
     guards.branches(cx, get("ifcond"))
     _structs(cx, get("struct"))
-    for n in get("macro"):
-        macros.definition(cx, n, "macro")
+    _defines(cx, get("macro"))
     for n in get("fmacro"):  # (before the declarations: initializer macros, see _macro)
         macros.definition(cx, n, "macro")
     for n in get("typedef"):
@@ -248,6 +248,20 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     cx.f.syms = [s for s in cx.f.syms if s[0] not in TYPE_NAMES or s[1] not in _OBJECT_KINDS]
     _receiver_types(cx.f)
     return cx.f
+
+
+def _defines(cx: _Ctx, nodes) -> None:
+    """`#define NAME value` (the names of preproc_def nodes): macros.definition, or its C
+    twin (_tsnative.defines) when it is built."""
+    passes = native.ts_passes()
+    if passes is None or not nodes:
+        for n in nodes:
+            macros.definition(cx, n, "macro")
+        return
+    syms, refs, offsets = passes.defines(nodes, cx.src, cx.norm, KEYWORDS)
+    cx.f.syms += syms
+    cx.f.refs += refs
+    cx.decl_names.update(offsets)
 
 
 def merge_branches(facts: Facts, other: Facts, src: bytes, dropped: list[tuple[int, int]]) -> None:

@@ -1,10 +1,18 @@
-"""The optional C part of a worker, vmxref.indexer._native (built by setup.py where a C
-compiler and SQLite's header are found): `mod` is the module, or None when it is not built
-or was built from another revision of _native.c (a checkout updated without reinstalling).
-Without it the Python twins do the same work: spool._Sqlite3Writer, extract.ident_tokens."""
+"""The optional C parts of a worker, built by setup.py where a C compiler is found; each is
+None when it is not built or was built from another revision of its C file (a checkout
+updated without reinstalling). Without them the Python twins do the same work.
+
+- `mod`, vmxref.indexer._native (needs SQLite's header): the spool writer
+  (spool._Sqlite3Writer's twin) and the identifier scan (extract.ident_tokens').
+- `ts_passes()`, vmxref.indexer._tsnative (needs the tree-sitter runtime's sources, see
+  setup.py): extraction passes over py-tree-sitter's trees. It reads py-tree-sitter's Node
+  objects, so it is used only with the tree-sitter version it was compiled with (loaded on
+  first use: an index run that parses nothing imports no tree-sitter).
+"""
 from __future__ import annotations
 
 VERSION = 1  # _native.c's VERSION: bump both when the C functions change
+TS_NATIVE_VERSION = 1  # _tsnative.c's TSNATIVE_VERSION
 
 try:
     from vmxref.indexer import _native as mod
@@ -12,3 +20,32 @@ except ImportError:
     mod = None
 if mod is not None and getattr(mod, "VERSION", None) != VERSION:
     mod = None
+
+
+_TS: list = []  # [module or None], once loaded
+
+
+def ts_passes():
+    """vmxref.indexer._tsnative, ready for py-tree-sitter's nodes, or None."""
+    if not _TS:
+        _TS.append(_load_ts())
+    return _TS[0]
+
+
+def _load_ts():
+    try:
+        from vmxref.indexer import _tsnative as m
+    except ImportError:
+        return None
+    if getattr(m, "VERSION", None) != TS_NATIVE_VERSION:
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        if version("tree-sitter") != m.TS_VERSION:
+            return None  # (another runtime built the trees: their layout may differ)
+    except PackageNotFoundError:
+        return None
+    import tree_sitter
+    m.init(tree_sitter.Node)
+    return m
+

@@ -1,0 +1,81 @@
+"""The C extraction passes (vmxref.indexer._tsnative) give the facts their Python twins give:
+each file is extracted twice, with the passes and without, and every fact table compared
+(as sorted lists: py-tree-sitter's capture order follows the tree's memory, not the text)."""
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from vmxref.indexer import extract, native, ts
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PASSES = native.ts_passes()
+needs_passes = pytest.mark.skipif(PASSES is None, reason="vmxref.indexer._tsnative not built "
+                                  "(.ci/run requires it: VMXREF_REQUIRE_NATIVE=1)")
+
+
+@pytest.mark.skipif(not os.environ.get("VMXREF_REQUIRE_NATIVE"), reason="the C passes are optional")
+def test_the_c_passes_are_built():
+    assert PASSES is not None, "pip did not build vmxref.indexer._tsnative (see setup.py)"
+
+
+def _facts(src: bytes, lang: str, passes) -> dict:
+    old = native._TS[:]
+    native._TS[:] = [passes]
+    try:
+        tree = ts.parse(src, lang)
+        f = extract.extract(src, tree, lang)
+    finally:
+        native._TS[:] = old
+    return {k: sorted(v, key=repr) if isinstance(v, list) else v for k, v in vars(f).items()}
+
+
+def _same(src: bytes, lang: str = "c") -> dict:
+    py = _facts(src, lang, None)
+    assert _facts(src, lang, PASSES) == py
+    return py
+
+
+@needs_passes
+@pytest.mark.parametrize("path", sorted(p for p in FIXTURES.rglob("*")
+                                        if p.suffix in (".c", ".h", ".cpp")),
+                         ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixture_files(path):
+    _same(path.read_bytes(), "cpp" if path.suffix == ".cpp" else "c")
+
+
+@needs_passes
+def test_defines_edge_cases():
+    src = (b'#define A 1\n#define B /* c */ A + "s \\" A" + \'x\' // A\n'
+           b"#define C\n#define D(x) x\n#define E $A A$ #A A##B A ## B A\t##B B\n"
+           b"#define F \\\n  A \\\n  + B\n#define G caf\xc3\xa9 na\xefve \xa0A\x85B\n"
+           b"#define H   lots\t\tof   space  \x1c x \n#define I __VA_ARGS__ I if int\n"
+           b"#define J /* open comment A\n#define K \"open A\n")
+    f = _same(src)
+    names = {s[0] for s in f["syms"] if s[1] == "macro"}
+    assert {"A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K"} <= names
+    refs = [r[0] for r in f["refs"] if r[1] == "define" and r[4] == "E"]
+    assert refs == ["B", "B"]  # ($A, A$, #A, A##, `A ##`, ##B are no references)
+
+
+@needs_passes
+def test_defines_long_bodies():
+    body = b" + ".join(b"X%d" % i for i in range(3000))  # > 8000 bytes: the body is cut
+    f = _same(b"#define LONG " + body + b"\n#define SHORT X1\n")
+    sym = next(s for s in f["syms"] if s[0] == "LONG")
+    assert sym[9].endswith("\u2026") and len(sym[9]) == 400
+
+
+BODY = st.lists(st.sampled_from(["A", "b_1", "$", "#", "##", " ", "\t", "\\\n", "/*", "*/",
+                                 "//", '"', "'", "\\", "x", "9", "\u00e9", "\u00a0", "\u0085",
+                                 "if", "__VA_ARGS__", "(", ")", ",", "\u2026", "\x1c"]),
+                max_size=40).map("".join)
+
+
+@needs_passes
+@given(st.lists(BODY, min_size=1, max_size=4), st.sampled_from(["utf-8", "latin-1"]))
+@settings(max_examples=300, deadline=None)
+def test_defines_any_body(bodies, encoding):
+    src = "".join(f"#define M{i} {b}\n" for i, b in enumerate(bodies))
+    _same(src.encode(encoding, "replace"))
