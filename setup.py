@@ -101,8 +101,10 @@ def _extensions() -> list[Extension]:
     if lib is not None:
         exts.append(Extension(
             "vmxref.indexer._tsnative",
-            ["vmxref/indexer/_tsnative.c", os.path.relpath(lib / "src" / "lib.c", HERE)],
-            include_dirs=[str(lib / "include"), str(lib / "src")],
+            [*sorted(str(p.relative_to(HERE)) for p in (HERE / "vmxref/indexer").glob("_ts*.c")),
+             os.path.relpath(lib / "src" / "lib.c", HERE)],
+            depends=["vmxref/indexer/_tsnative.h"],
+            include_dirs=["vmxref/indexer", str(lib / "include"), str(lib / "src")],
             define_macros=[("_POSIX_C_SOURCE", "200809L"), ("_DEFAULT_SOURCE", None),
                            ("TREE_SITTER_HIDE_SYMBOLS", None),
                            ("TREE_SITTER_HIDDEN_SYMBOLS", None),

@@ -2,8 +2,8 @@
  *
  * Extraction is per-node Python work (vmxref/indexer/extract.py): each captured node costs
  * a few microseconds of attribute reads, slices and tuple building, which together cost
- * several times the parse. The passes here take the nodes the extractor's query captured
- * (py-tree-sitter Node objects, no second query or walk) and build the same fact tuples in
+ * several times the parse. The passes take the nodes the extractor's query captured
+ * (py-tree-sitter Node objects: no second query or walk) and build the same fact tuples in
  * C, through the tree-sitter C API.
  *
  * The module is compiled with the runtime of the very tree-sitter version py-tree-sitter
@@ -13,33 +13,25 @@
  * installed tree-sitter is that version, and registers the Node type (init) so that every
  * object is checked before it is read.
  *
- * Each pass has a Python twin (the code it replaces); tests/test_tsnative.py checks that
- * both give the same facts.
+ * This file: the module, the per-file context (Ctx) and the helpers the passes share
+ * (_tsnative.h); the passes are in _tsn_*.c. tests/test_tsnative.py checks every pass
+ * against its Python twin.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_tsnative.h"
 #include <string.h>
-#include <tree_sitter/api.h>
 
-#define TSNATIVE_VERSION 1  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
+#define TSNATIVE_VERSION 2  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
 
-typedef struct {
-    PyObject_HEAD
-    TSNode node;
-    PyObject *children;
-    PyObject *tree;
-} PyNode;  /* py-tree-sitter's Node (tree_sitter/binding/types.h) */
+PyTypeObject *TSN_NodeType = NULL;
+unsigned char TSN_IS_WORD[256];
+unsigned char TSN_IS_SPACE[256];
 
-static PyTypeObject *NodeType = NULL;
-static unsigned char IS_WORD[256];   /* Python's re `\w` on a latin-1 character */
-static unsigned char IS_SPACE[256];  /* str.isspace() / re `\s` on a latin-1 character */
-
-static int node_of(PyObject *obj, TSNode *out) {
-    if (NodeType == NULL) {
+int tsn_node(PyObject *obj, TSNode *out) {
+    if (TSN_NodeType == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "_tsnative.init() was not called");
         return -1;
     }
-    if (Py_TYPE(obj) != NodeType) {
+    if (Py_TYPE(obj) != TSN_NodeType) {
         PyErr_SetString(PyExc_TypeError, "a tree_sitter.Node was expected");
         return -1;
     }
@@ -47,63 +39,7 @@ static int node_of(PyObject *obj, TSNode *out) {
     return 0;
 }
 
-/* --- one file's text: the _Ctx of extract.py -------------------------------------------- */
-
-typedef struct {
-    const unsigned char *src;  /* the original bytes: texts, positions */
-    Py_ssize_t nsrc;
-    const unsigned char *norm;  /* the normalised bytes (same length): names */
-    Py_ssize_t nnorm;
-    int norm_ascii;
-    Py_ssize_t *nl;  /* -1, then the offset of every newline of src */
-    Py_ssize_t nnl;
-} Text;
-
-static int text_init(Text *t, Py_buffer *src, Py_buffer *norm) {
-    t->src = src->buf;
-    t->nsrc = src->len;
-    t->norm = norm->buf;
-    t->nnorm = norm->len;
-    t->norm_ascii = 1;
-    for (Py_ssize_t i = 0; i < t->nnorm; i++)
-        if (t->norm[i] & 0x80) {
-            t->norm_ascii = 0;
-            break;
-        }
-    Py_ssize_t n = 1;
-    for (const unsigned char *p = t->src, *e = t->src + t->nsrc;
-         (p = memchr(p, '\n', e - p)) != NULL; p++)
-        n++;
-    t->nl = PyMem_Malloc(sizeof(Py_ssize_t) * n);
-    if (t->nl == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    t->nl[0] = -1;
-    t->nnl = 1;
-    for (const unsigned char *p = t->src, *e = t->src + t->nsrc;
-         (p = memchr(p, '\n', e - p)) != NULL; p++)
-        t->nl[t->nnl++] = p - t->src;
-    return 0;
-}
-
-static void text_free(Text *t) {
-    PyMem_Free(t->nl);
-    t->nl = NULL;
-}
-
-/* bisect.bisect_left(nl, off): the 1-based line of byte `off` */
-static Py_ssize_t line_of(const Text *t, Py_ssize_t off) {
-    Py_ssize_t lo = 0, hi = t->nnl;
-    while (lo < hi) {
-        Py_ssize_t mid = (lo + hi) / 2;
-        if (t->nl[mid] < off)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
+/* --- Ctx ----------------------------------------------------------------------------- */
 
 static int is_ascii(const unsigned char *p, Py_ssize_t n) {
     for (Py_ssize_t i = 0; i < n; i++)
@@ -112,36 +48,161 @@ static int is_ascii(const unsigned char *p, Py_ssize_t n) {
     return 1;
 }
 
-/* _Ctx.name: the normalised text of [a, b) */
-static PyObject *name_of(const Text *t, Py_ssize_t a, Py_ssize_t b) {
-    if (b > t->nnorm)
-        b = t->nnorm;
-    if (a > b)
-        a = b;
-    if (t->norm_ascii || is_ascii(t->norm + a, b - a))
-        return PyUnicode_DecodeASCII((const char *)t->norm + a, b - a, NULL);
-    return PyUnicode_DecodeUTF8((const char *)t->norm + a, b - a, "replace");
+static int Ctx_init(Ctx *self, PyObject *args, PyObject *kw) {
+    PyObject *src, *norm;
+    static char *names[] = {"src", "norm", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O!O!", names, &PyBytes_Type, &src,
+                                     &PyBytes_Type, &norm))
+        return -1;
+    if (PyBytes_GET_SIZE(norm) != PyBytes_GET_SIZE(src)) {
+        PyErr_SetString(PyExc_ValueError, "the normalised text has another length");
+        return -1;
+    }
+    if (self->src_obj != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Ctx is initialised once");
+        return -1;
+    }
+    Py_INCREF(src);
+    Py_INCREF(norm);
+    self->src_obj = src;
+    self->norm_obj = norm;
+    self->src = (const unsigned char *)PyBytes_AS_STRING(src);
+    self->nsrc = PyBytes_GET_SIZE(src);
+    self->norm = (const unsigned char *)PyBytes_AS_STRING(norm);
+    self->nnorm = PyBytes_GET_SIZE(norm);
+    self->norm_ascii = is_ascii(self->norm, self->nnorm);
+    self->empty = PyUnicode_FromString("");
+    if (self->empty == NULL)
+        return -1;
+    Py_ssize_t n = 1;
+    for (const unsigned char *p = self->src, *e = self->src + self->nsrc;
+         (p = memchr(p, '\n', e - p)) != NULL; p++)
+        n++;
+    self->nl = PyMem_Malloc(sizeof(Py_ssize_t) * n);
+    if (self->nl == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->nl[0] = -1;
+    self->nnl = 1;
+    for (const unsigned char *p = self->src, *e = self->src + self->nsrc;
+         (p = memchr(p, '\n', e - p)) != NULL; p++)
+        self->nl[self->nnl++] = p - self->src;
+    return 0;
 }
 
-/* _Ctx.text: the source text of [a, b), whitespace-collapsed, cut at `limit` characters */
-static PyObject *text_of(const Text *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_t limit) {
+static void Ctx_dealloc(Ctx *self) {
+    PyMem_Free(self->nl);
+    PyMem_Free(self->fstarts);
+    PyMem_Free(self->fends);
+    Py_XDECREF(self->fnames);
+    Py_XDECREF(self->src_obj);
+    Py_XDECREF(self->norm_obj);
+    Py_XDECREF(self->empty);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static Py_ssize_t *int_array(PyObject *list, Py_ssize_t n) {
+    Py_ssize_t *out = PyMem_Malloc(sizeof(Py_ssize_t) * (n ? n : 1));
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        out[i] = PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
+        if (out[i] == -1 && PyErr_Occurred()) {
+            PyMem_Free(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* set_functions(fstarts, fends, fnames): _Ctx's function spans, once _functions found them */
+static PyObject *Ctx_set_functions(Ctx *self, PyObject *args) {
+    PyObject *starts, *ends, *names;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &starts, &PyList_Type, &ends,
+                          &PyList_Type, &names))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(starts);
+    if (PyList_GET_SIZE(ends) != n || PyList_GET_SIZE(names) != n) {
+        PyErr_SetString(PyExc_ValueError, "function spans of different lengths");
+        return NULL;
+    }
+    Py_ssize_t *a = int_array(starts, n), *b = a ? int_array(ends, n) : NULL;
+    if (b == NULL) {
+        PyMem_Free(a);
+        return NULL;
+    }
+    PyMem_Free(self->fstarts);
+    PyMem_Free(self->fends);
+    self->fstarts = a;
+    self->fends = b;
+    self->nf = n;
+    Py_INCREF(names);
+    Py_XSETREF(self->fnames, names);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef Ctx_methods[] = {
+    {"set_functions", (PyCFunction)Ctx_set_functions, METH_VARARGS,
+     "set_functions(fstarts, fends, fnames): the function spans (extract._Ctx's)."},
+    {NULL, NULL, 0, NULL},
+};
+
+PyTypeObject TSN_CtxType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "vmxref.indexer._tsnative.Ctx",
+    .tp_doc = "Ctx(src, norm): one file's texts and function spans, for the passes.",
+    .tp_basicsize = sizeof(Ctx),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Ctx_init,
+    .tp_dealloc = (destructor)Ctx_dealloc,
+    .tp_methods = Ctx_methods,
+};
+
+Py_ssize_t tsn_line(const Ctx *c, Py_ssize_t off) {
+    Py_ssize_t lo = 0, hi = c->nnl;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (c->nl[mid] < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+PyObject *tsn_name(const Ctx *c, Py_ssize_t a, Py_ssize_t b) {
+    if (b > c->nnorm)
+        b = c->nnorm;
+    if (a > b)
+        a = b;
+    if (c->norm_ascii || is_ascii(c->norm + a, b - a))
+        return PyUnicode_DecodeASCII((const char *)c->norm + a, b - a, NULL);
+    return PyUnicode_DecodeUTF8((const char *)c->norm + a, b - a, "replace");
+}
+
+PyObject *tsn_text(const Ctx *c, Py_ssize_t a, Py_ssize_t b, Py_ssize_t limit) {
     if (b > a + limit * 4)
         b = a + limit * 4;
-    if (b > t->nsrc)
-        b = t->nsrc;
+    if (b > c->nsrc)
+        b = c->nsrc;
     if (a > b)
         a = b;
     PyObject *s;
-    if (is_ascii(t->src + a, b - a)) {
+    if (is_ascii(c->src + a, b - a)) {
         /* " ".join(s.split()) on ASCII: the separators are str.isspace() characters */
-        char *buf = PyMem_Malloc(b - a + 1);
+        char stack[512];
+        char *buf = (b - a) < (Py_ssize_t)sizeof(stack) ? stack : PyMem_Malloc(b - a + 1);
         if (buf == NULL)
             return PyErr_NoMemory();
         Py_ssize_t n = 0;
         int gap = 0;
         for (Py_ssize_t i = a; i < b; i++) {
-            unsigned char c = t->src[i];
-            if (IS_SPACE[c]) {
+            unsigned char ch = c->src[i];
+            if (TSN_IS_SPACE[ch]) {
                 gap = n > 0;
                 continue;
             }
@@ -149,12 +210,13 @@ static PyObject *text_of(const Text *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_t l
                 buf[n++] = ' ';
                 gap = 0;
             }
-            buf[n++] = (char)c;
+            buf[n++] = (char)ch;
         }
         s = PyUnicode_DecodeASCII(buf, n, NULL);
-        PyMem_Free(buf);
+        if (buf != stack)
+            PyMem_Free(buf);
     } else {
-        PyObject *raw = PyUnicode_DecodeUTF8((const char *)t->src + a, b - a, "replace");
+        PyObject *raw = PyUnicode_DecodeUTF8((const char *)c->src + a, b - a, "replace");
         if (raw == NULL)
             return NULL;
         PyObject *parts = PyUnicode_Split(raw, NULL, -1);
@@ -179,212 +241,457 @@ static PyObject *text_of(const Text *t, Py_ssize_t a, Py_ssize_t b, Py_ssize_t l
     return cut;
 }
 
-/* --- #define NAME value (macros.definition of a preproc_def, its _define_refs) ---------- */
-
-#define DEFINE_BODY_MAX 8000  /* macros.definition reads at most this much of a body */
-#define DEFINE_TEXT_MAX 400   /* the text kept in the symbol */
-
-/* ctext.NOT_CODE.sub: comments and string/char literals of a body blanked (same length) */
-static void blank_not_code(unsigned char *s, Py_ssize_t n) {
-    Py_ssize_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        Py_ssize_t end = -1;
-        if (c == '/' && i + 1 < n && s[i + 1] == '*') {
-            for (Py_ssize_t j = i + 2; j + 1 < n; j++)
-                if (s[j] == '*' && s[j + 1] == '/') {
-                    end = j + 2;
-                    break;
-                }
-        }
-        if (end < 0 && c == '/' && i + 1 < n && s[i + 1] == '/') {
-            end = i + 2;
-            while (end < n && s[end] != '\n')
-                end++;
-        }
-        if (end < 0 && (c == '"' || c == '\'')) {
-            Py_ssize_t j = i + 1;
-            for (;;) {
-                if (j < n && s[j] == '\\' && j + 1 < n)
-                    j += 2;  /* `\\.` (re.S: any character, a newline too) */
-                else if (j < n && s[j] != c && s[j] != '\\' && s[j] != '\n')
-                    j++;
-                else
-                    break;
-            }
-            if (j < n && s[j] == c)
-                end = j + 1;
-        }
-        if (end < 0) {
-            i++;
-            continue;
-        }
-        memset(s + i, ' ', end - i);
-        i = end;
+PyObject *tsn_func_at(const Ctx *c, Py_ssize_t byte) {
+    /* i = bisect_right(fstarts, byte) - 1 */
+    Py_ssize_t lo = 0, hi = c->nf;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (byte < c->fstarts[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
     }
+    Py_ssize_t i = lo - 1;
+    if (i >= 0 && byte < c->fends[i])
+        return PyList_GET_ITEM(c->fnames, i);
+    return c->empty;
 }
 
-static int is_ident_start(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+/* --- nodes ---------------------------------------------------------------------------- */
+
+static const char *FIELD_NAMES[F_COUNT] = {
+    "argument", "arguments", "body", "condition", "consequence", "declarator", "designator",
+    "field", "function", "left", "name", "operator", "parameters", "right", "scope", "type",
+    "value",
+};
+
+typedef struct {
+    const TSLanguage *lang;
+    TSFieldId ids[F_COUNT];
+} FieldIds;
+
+static FieldIds field_ids[4];  /* per language (C, C++) */
+
+static const TSFieldId *ids_of(const TSLanguage *lang) {
+    for (int i = 0; i < 4; i++) {
+        if (field_ids[i].lang == lang)
+            return field_ids[i].ids;
+        if (field_ids[i].lang == NULL) {
+            for (int f = 0; f < F_COUNT; f++)
+                field_ids[i].ids[f] = ts_language_field_id_for_name(
+                    lang, FIELD_NAMES[f], (uint32_t)strlen(FIELD_NAMES[f]));
+            field_ids[i].lang = lang;
+            return field_ids[i].ids;
+        }
+    }
+    return NULL;
 }
 
-/* _define_refs' tokens, macros._BODY_IDENT: (?<![\w$#])[A-Za-z_]\w*(?![\w$])(?!\s*##).
- * A token is a whole run of word characters that starts with an ASCII letter or `_`, is
- * not preceded by `$` or `#`, and is followed neither by `$` nor by optional white space
- * and `##` (a shorter match would end before a word character: none). */
-static int define_refs(const Text *t, PyObject *refs, PyObject *name, PyObject *keywords,
-                       PyObject *va, Py_ssize_t at, const unsigned char *body, Py_ssize_t n,
-                       PyObject *kind) {
-    Py_ssize_t i = 0;
-    while (i < n) {
-        if (!IS_WORD[body[i]]) {
-            i++;
-            continue;
-        }
-        Py_ssize_t j = i;
-        while (j < n && IS_WORD[body[j]])
-            j++;
-        int ok = is_ident_start(body[i]) &&
-                 !(i > 0 && (body[i - 1] == '$' || body[i - 1] == '#')) &&
-                 !(j < n && body[j] == '$');
-        if (ok) {
-            Py_ssize_t k = j;
-            while (k < n && IS_SPACE[body[k]])
-                k++;
-            if (k + 1 < n && body[k] == '#' && body[k + 1] == '#')
-                ok = 0;
-        }
-        if (ok) {
-            PyObject *tok = PyUnicode_DecodeLatin1((const char *)body + i, j - i, NULL);
-            if (tok == NULL)
-                return -1;
-            /* (the skip set of _define_refs: keywords, the macro's name, __VA_ARGS__) */
-            int skipped = PySet_Contains(keywords, tok);
-            if (skipped == 0)
-                skipped = PyUnicode_Compare(tok, name) == 0 || PyUnicode_Compare(tok, va) == 0;
-            if (skipped < 0 || PyErr_Occurred()) {
-                Py_DECREF(tok);
-                return -1;
+TSNode tsn_child(TSNode n, int field) {
+    if (ts_node_is_null(n))
+        return n;
+    const TSFieldId *ids = ids_of(ts_node_language(n));
+    if (ids == NULL)  /* (a fifth language: look the name up) */
+        return ts_node_child_by_field_name(n, FIELD_NAMES[field],
+                                           (uint32_t)strlen(FIELD_NAMES[field]));
+    if (ids[field] == 0) {
+        TSNode none = {{0, 0, 0, 0}, NULL, NULL};
+        return none;
+    }
+    return ts_node_child_by_field_id(n, ids[field]);
+}
+
+Py_ssize_t tsn_named_children(TSNode n, TSNode *out, Py_ssize_t max) {
+    Py_ssize_t k = 0;
+    if (ts_node_is_null(n))
+        return 0;
+    TSTreeCursor cur = ts_tree_cursor_new(n);
+    if (ts_tree_cursor_goto_first_child(&cur)) {
+        do {
+            TSNode ch = ts_tree_cursor_current_node(&cur);
+            if (ts_node_is_named(ch)) {
+                if (k >= max)
+                    break;
+                out[k++] = ch;
             }
-            if (!skipped) {
-                Py_ssize_t sb = at + i;
-                Py_ssize_t line = line_of(t, sb);
-                PyObject *row = Py_BuildValue("(NOnnOO)", tok, kind, line,
-                                              sb - t->nl[line - 1], name, Py_None);
-                if (row == NULL || PyList_Append(refs, row) < 0) {
-                    Py_XDECREF(row);
-                    return -1;
+        } while (ts_tree_cursor_goto_next_sibling(&cur));
+    }
+    ts_tree_cursor_delete(&cur);
+    return k;
+}
+
+Py_ssize_t tsn_children_by(TSNode n, int field, TSNode *out, Py_ssize_t max) {
+    Py_ssize_t k = 0;
+    if (ts_node_is_null(n))
+        return 0;
+    const TSFieldId *ids = ids_of(ts_node_language(n));
+    TSFieldId want = ids ? ids[field] : ts_language_field_id_for_name(
+        ts_node_language(n), FIELD_NAMES[field], (uint32_t)strlen(FIELD_NAMES[field]));
+    if (want == 0)
+        return 0;
+    TSTreeCursor cur = ts_tree_cursor_new(n);
+    if (ts_tree_cursor_goto_first_child(&cur)) {
+        do {
+            if (ts_tree_cursor_current_field_id(&cur) == want) {
+                if (k >= max)
+                    break;
+                out[k++] = ts_tree_cursor_current_node(&cur);
+            }
+        } while (ts_tree_cursor_goto_next_sibling(&cur));
+    }
+    ts_tree_cursor_delete(&cur);
+    return k;
+}
+
+static const char *NAME_TYPES[] = {"identifier", "field_identifier", "type_identifier",
+                                   "qualified_identifier", "destructor_name", "operator_name",
+                                   NULL};
+static const char *DECLARATOR_WRAPPERS[] = {
+    "pointer_declarator", "array_declarator", "parenthesized_declarator",
+    "attributed_declarator", "reference_declarator", "init_declarator",
+    "abstract_pointer_declarator", NULL};
+static const TSNode NULL_NODE = {{0, 0, 0, 0}, NULL, NULL};
+
+static int is_one_of(TSNode n, const char **types) {
+    const char *t = ts_node_type(n);
+    for (int i = 0; types[i]; i++)
+        if (strcmp(t, types[i]) == 0)
+            return 1;
+    return 0;
+}
+
+TSNode tsn_declarator_name(TSNode n) {
+    while (!ts_node_is_null(n)) {
+        if (is_one_of(n, NAME_TYPES))
+            return n;
+        if (!tsn_is(n, "function_declarator") && !is_one_of(n, DECLARATOR_WRAPPERS))
+            return NULL_NODE;
+        TSNode nxt = tsn_child(n, F_DECLARATOR);
+        if (ts_node_is_null(nxt)) {  /* parenthesized_declarator has no field name */
+            TSNode kids[64];
+            Py_ssize_t k = tsn_named_children(n, kids, 64);
+            for (Py_ssize_t i = 0; i < k; i++)
+                if (!tsn_is(kids[i], "attribute_specifier")) {
+                    nxt = kids[i];
+                    break;
                 }
-                Py_DECREF(row);
-            } else {
-                Py_DECREF(tok);
-            }
         }
-        i = j;
+        n = nxt;
+    }
+    return NULL_NODE;
+}
+
+TSNode tsn_function_declarator(TSNode n) {
+    while (!ts_node_is_null(n)) {
+        if (tsn_is(n, "function_declarator"))
+            return n;
+        if (!is_one_of(n, DECLARATOR_WRAPPERS))
+            return NULL_NODE;
+        TSNode nxt = tsn_child(n, F_DECLARATOR);
+        if (ts_node_is_null(nxt))
+            tsn_named_children(n, &nxt, 1);  /* (stays null when there are none) */
+        n = nxt;
+    }
+    return NULL_NODE;
+}
+
+PyObject *tsn_span(TSNode n) {
+    return Py_BuildValue("(nn)", (Py_ssize_t)ts_node_start_byte(n), (Py_ssize_t)ts_node_end_byte(n));
+}
+
+static int add_span(PyObject *spans, TSNode n) {
+    PyObject *sp = tsn_span(n);
+    if (sp == NULL)
+        return -1;
+    int r = PySet_Add(spans, sp);
+    Py_DECREF(sp);
+    return r;
+}
+
+int tsn_lvalue(PyObject *spans, TSNode n) {
+    if (add_span(spans, n) < 0)
+        return -1;
+    while (!ts_node_is_null(n) && tsn_is(n, "field_expression")) {
+        TSNode op = tsn_child(n, F_OPERATOR);
+        if (ts_node_is_null(op) || !tsn_is(op, "."))
+            break;
+        n = tsn_child(n, F_ARGUMENT);
+        while (tsn_is(n, "parenthesized_expression") && ts_node_named_child_count(n) > 0)
+            n = ts_node_named_child(n, 0);
+        if (ts_node_is_null(n) || !(tsn_is(n, "field_expression") || tsn_is(n, "identifier") ||
+                                    tsn_is(n, "subscript_expression")))
+            break;
+        if (add_span(spans, n) < 0)
+            return -1;
+        if (tsn_is(n, "subscript_expression"))
+            break;
     }
     return 0;
 }
 
-/* defines(nodes, src, norm, keywords) -> (syms, refs, name offsets)
- *
- * The name nodes of `#define NAME value` (preproc_def, the capture `macro` of
- * extract.QUERY): per node, what macros.definition(cx, node, "macro") records: the symbol
- * (name, "macro", line, col, end line, "", None, 0, 0, text of the value), a reference of
- * kind 'define' of every identifier of the value (keywords and the macro's own name left
- * out), and the name's offset for cx.decl_names. */
-static PyObject *defines(PyObject *Py_UNUSED(mod), PyObject *args) {
-    PyObject *nodes, *keywords;
-    Py_buffer src, norm;
-    if (!PyArg_ParseTuple(args, "O!y*y*O!", &PyList_Type, &nodes, &src, &norm,
-                          &PyFrozenSet_Type, &keywords))
+/* --- texts ---------------------------------------------------------------------------- */
+
+/* json's encode_basestring_ascii, appended to buf (grown as needed) */
+typedef struct {
+    char *p;
+    Py_ssize_t n, cap;
+} Buf;
+
+static int buf_need(Buf *b, Py_ssize_t more) {
+    if (b->n + more <= b->cap)
+        return 0;
+    Py_ssize_t cap = (b->cap + more) * 2;
+    char *p = PyMem_Realloc(b->p, cap);
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static void put_u(Buf *b, Py_UCS4 c) {
+    static const char hex[] = "0123456789abcdef";
+    char *o = b->p + b->n;
+    o[0] = '\\';
+    o[1] = 'u';
+    o[2] = hex[(c >> 12) & 0xf];
+    o[3] = hex[(c >> 8) & 0xf];
+    o[4] = hex[(c >> 4) & 0xf];
+    o[5] = hex[c & 0xf];
+    b->n += 6;
+}
+
+static int json_str(Buf *b, PyObject *s) {
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    if (buf_need(b, len * 12 + 2) < 0)
+        return -1;
+    b->p[b->n++] = '"';
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= ' ' && c <= '~' && c != '\\' && c != '"') {
+            b->p[b->n++] = (char)c;
+            continue;
+        }
+        char esc = c == '\\' ? '\\' : c == '"' ? '"' : c == '\b' ? 'b' : c == '\f' ? 'f'
+                 : c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
+        if (esc) {
+            b->p[b->n++] = '\\';
+            b->p[b->n++] = esc;
+        } else if (c >= 0x10000) {
+            Py_UCS4 v = c - 0x10000;
+            put_u(b, 0xd800 | ((v >> 10) & 0x3ff));
+            put_u(b, 0xdc00 | (v & 0x3ff));
+        } else {
+            put_u(b, c);
+        }
+    }
+    b->p[b->n++] = '"';
+    return 0;
+}
+
+PyObject *tsn_jlist(PyObject *list) {
+    Buf b = {NULL, 0, 0};
+    if (buf_need(&b, 64) < 0)
         return NULL;
-    Text t;
-    PyObject *syms = NULL, *refs = NULL, *offs = NULL, *out = NULL;
-    PyObject *k_macro = NULL, *k_define = NULL, *empty = NULL, *va = NULL;
-    unsigned char *body = NULL;
-    if (text_init(&t, &src, &norm) < 0)
-        goto done;
-    syms = PyList_New(0);
-    refs = PyList_New(0);
-    offs = PyList_New(0);
-    k_macro = PyUnicode_FromString("macro");
-    k_define = PyUnicode_FromString("define");
-    empty = PyUnicode_FromString("");
-    va = PyUnicode_FromString("__VA_ARGS__");
-    body = PyMem_Malloc(DEFINE_BODY_MAX);
-    if (!syms || !refs || !offs || !k_macro || !k_define || !empty || !va || !body)
+    b.p[b.n++] = '[';
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        if (i && (buf_need(&b, 2) < 0 || (b.p[b.n++] = ',', b.p[b.n++] = ' ', 0)))
+            goto fail;
+        if (json_str(&b, PyList_GET_ITEM(list, i)) < 0)
+            goto fail;
+    }
+    if (buf_need(&b, 1) < 0)
         goto fail;
-    TSFieldId f_value = 0;
-    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(nodes); k++) {
-        TSNode nm;
-        if (node_of(PyList_GET_ITEM(nodes, k), &nm) < 0)
-            goto fail;
-        if (f_value == 0)
-            f_value = ts_language_field_id_for_name(ts_node_language(nm), "value", 5);
-        Py_ssize_t a = ts_node_start_byte(nm), b = ts_node_end_byte(nm);
-        PyObject *off = PyLong_FromSsize_t(a);
-        if (off == NULL || PyList_Append(offs, off) < 0) {
-            Py_XDECREF(off);
-            goto fail;
+    b.p[b.n++] = ']';
+    PyObject *out = PyUnicode_DecodeASCII(b.p, b.n, NULL);
+    PyMem_Free(b.p);
+    return out;
+fail:
+    PyMem_Free(b.p);
+    return NULL;
+}
+
+static int append_new(PyObject *list, PyObject *item) {
+    if (item == NULL)
+        return -1;
+    int r = PyList_Append(list, item);
+    Py_DECREF(item);
+    return r;
+}
+
+static const char *STRUCT_TYPES[] = {"struct_specifier", "union_specifier", "class_specifier",
+                                     "enum_specifier", NULL};
+
+PyObject *tsn_base_type(const Ctx *c, TSNode t, PyObject *struct_names) {
+    if (ts_node_is_null(t))
+        return PyUnicode_FromString("?");
+    if (is_one_of(t, STRUCT_TYPES)) {
+        PyObject *id = PyLong_FromVoidPtr((void *)t.id);
+        if (id == NULL)
+            return NULL;
+        PyObject *got = PyDict_GetItemWithError(struct_names, id);
+        Py_DECREF(id);
+        if (got != NULL) {
+            Py_INCREF(got);
+            return got;
         }
-        Py_DECREF(off);
-        TSNode d = ts_node_parent(nm);
-        TSNode val = ts_node_child_by_field_id(d, f_value);
-        int has_val = !ts_node_is_null(val);
-        PyObject *name = name_of(&t, a, b);
-        if (name == NULL)
-            goto fail;
-        PyObject *text = has_val ? text_of(&t, ts_node_start_byte(val), ts_node_end_byte(val),
-                                           DEFINE_TEXT_MAX) : (Py_INCREF(empty), empty);
-        if (text == NULL) {
-            Py_DECREF(name);
-            goto fail;
+        if (PyErr_Occurred())
+            return NULL;
+        TSNode nm = tsn_child(t, F_NAME);
+        return ts_node_is_null(nm) ? PyUnicode_FromString("?") : tsn_node_name(c, nm);
+    }
+    if (tsn_is(t, "qualified_identifier") || tsn_is(t, "template_type")) {
+        TSNode nm = tsn_child(t, F_NAME);
+        return tsn_node_name(c, ts_node_is_null(nm) ? t : nm);
+    }
+    return tsn_node_name(c, t);
+}
+
+PyObject *tsn_stars(TSNode node) {
+    char out[256];
+    size_t n = 0;
+    while (!ts_node_is_null(node) && !is_one_of(node, NAME_TYPES)) {
+        const char *t = ts_node_type(node);
+        if (strcmp(t, "pointer_declarator") == 0 || strcmp(t, "abstract_pointer_declarator") == 0) {
+            if (n + 1 < sizeof out)
+                out[n++] = '*';
+        } else if (strcmp(t, "array_declarator") == 0) {
+            if (n + 2 < sizeof out) {
+                out[n++] = '[';
+                out[n++] = ']';
+            }
+        } else if (strcmp(t, "function_declarator") == 0) {
+            return PyUnicode_FromString("()");
         }
-        Py_ssize_t line = line_of(&t, a);
-        PyObject *sym = Py_BuildValue("(OOnnnOOiiN)", name, k_macro, line, a - t.nl[line - 1],
-                                      line_of(&t, ts_node_end_byte(d)), empty, Py_None, 0, 0,
-                                      text);
-        if (sym == NULL || PyList_Append(syms, sym) < 0) {
-            Py_XDECREF(sym);
-            Py_DECREF(name);
-            goto fail;
+        TSNode nxt = tsn_child(node, F_DECLARATOR);
+        if (ts_node_is_null(nxt) && ts_node_named_child_count(node) > 0)
+            nxt = ts_node_named_child(node, 0);
+        node = nxt;
+    }
+    return PyUnicode_DecodeASCII(out, n, NULL);
+}
+
+PyObject *tsn_last_field(PyObject *chain) {
+    for (Py_ssize_t i = PyList_GET_SIZE(chain) - 1; i >= 0; i--) {
+        PyObject *s = PyList_GET_ITEM(chain, i);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+        if (len > 0 && PyUnicode_READ_CHAR(s, 0) == '#')
+            continue;
+        if (PyUnicode_CompareWithASCIIString(s, "[]") == 0 ||
+            PyUnicode_CompareWithASCIIString(s, "*") == 0)
+            continue;
+        Py_ssize_t colon = PyUnicode_FindChar(s, ':', 0, len, 1);
+        if (colon == -2)
+            return NULL;
+        if (colon >= 0)
+            return PyUnicode_Substring(s, colon + 1, len);
+        Py_INCREF(s);
+        return s;
+    }
+    return PyUnicode_FromString("");
+}
+
+static const char *CONTAINER_OF[] = {"container_of", "list_entry", "list_first_entry",
+                                     "RT_FROM_MEMBER", "hlist_entry", "container_of_const",
+                                     "RT_FROM_CPP_MEMBER", NULL};
+
+static int append_prefixed(PyObject *out, const char *prefix, PyObject *s, const char *suffix) {
+    if (s == NULL)
+        return -1;
+    PyObject *v = PyUnicode_FromFormat("%s%U%s", prefix, s, suffix);
+    Py_DECREF(s);
+    return append_new(out, v);
+}
+
+int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *sn, PyObject *out) {
+    if (ts_node_is_null(n) || depth > 40)
+        return append_new(out, PyUnicode_FromString("?"));
+    const char *t = ts_node_type(n);
+    if (strcmp(t, "identifier") == 0)
+        return append_prefixed(out, "v:", tsn_node_name(c, n), "");
+    if (strcmp(t, "this") == 0)
+        return append_new(out, PyUnicode_FromString("this"));
+    if (strcmp(t, "field_expression") == 0) {
+        if (tsn_chain_of(c, tsn_child(n, F_ARGUMENT), depth + 1, sn, out) < 0)
+            return -1;
+        TSNode fld = tsn_child(n, F_FIELD);
+        return append_new(out, ts_node_is_null(fld) ? PyUnicode_FromString("?")
+                                                    : tsn_node_name(c, fld));
+    }
+    if (strcmp(t, "subscript_expression") == 0) {
+        if (tsn_chain_of(c, tsn_child(n, F_ARGUMENT), depth + 1, sn, out) < 0)
+            return -1;
+        return append_new(out, PyUnicode_FromString("[]"));
+    }
+    if (strcmp(t, "parenthesized_expression") == 0) {
+        TSNode inner = {{0, 0, 0, 0}, NULL, NULL};  /* (none: a null node) */
+        tsn_named_children(n, &inner, 1);
+        return tsn_chain_of(c, inner, depth + 1, sn, out);
+    }
+    if (strcmp(t, "cast_expression") == 0) {
+        TSNode td = tsn_child(n, F_TYPE);
+        TSNode tn = tsn_child(td, F_TYPE), dcl = tsn_child(td, F_DECLARATOR);
+        PyObject *base = tsn_base_type(c, tn, sn);
+        if (base == NULL)
+            return -1;
+        PyObject *st = ts_node_is_null(dcl) ? PyUnicode_FromString("") : tsn_stars(dcl);
+        if (st == NULL) {
+            Py_DECREF(base);
+            return -1;
         }
-        Py_DECREF(sym);
-        if (has_val) {
-            Py_ssize_t va0 = ts_node_start_byte(val), va1 = ts_node_end_byte(val);
-            if (va1 > va0 + DEFINE_BODY_MAX)
-                va1 = va0 + DEFINE_BODY_MAX;
-            if (va1 > t.nsrc)
-                va1 = t.nsrc;
-            if (va0 > va1)
-                va0 = va1;
-            memcpy(body, t.src + va0, va1 - va0);
-            blank_not_code(body, va1 - va0);
-            if (define_refs(&t, refs, name, keywords, va, va0, body, va1 - va0, k_define) < 0) {
-                Py_DECREF(name);
-                goto fail;
+        PyObject *v = PyUnicode_FromFormat("t:%U%U", base, st);
+        Py_DECREF(base);
+        Py_DECREF(st);
+        return append_new(out, v);
+    }
+    if (strcmp(t, "pointer_expression") == 0) {
+        TSNode op = tsn_child(n, F_OPERATOR);
+        if (tsn_chain_of(c, tsn_child(n, F_ARGUMENT), depth + 1, sn, out) < 0)
+            return -1;
+        if (ts_node_is_null(op))
+            return 0;
+        Py_ssize_t a = ts_node_start_byte(op), b = ts_node_end_byte(op);
+        if (b - a == 1 && a < c->nnorm && c->norm[a] == '*')
+            return append_new(out, PyUnicode_FromString("*"));
+        return 0;
+    }
+    if (strcmp(t, "call_expression") == 0) {
+        TSNode fn = tsn_child(n, F_FUNCTION), args = tsn_child(n, F_ARGUMENTS);
+        PyObject *fname = tsn_is(fn, "identifier") ? tsn_node_name(c, fn) : PyUnicode_FromString("");
+        if (fname == NULL)
+            return -1;
+        if (!ts_node_is_null(args)) {
+            int wrapper = 0;
+            for (int i = 0; CONTAINER_OF[i]; i++)
+                if (PyUnicode_CompareWithASCIIString(fname, CONTAINER_OF[i]) == 0)
+                    wrapper = 1;
+            TSNode a[2];
+            if (wrapper && tsn_named_children(args, a, 2) == 2) {
+                TSNode tn = a[1];
+                if (tsn_is(tn, "type_descriptor"))
+                    tn = tsn_child(tn, F_TYPE);
+                Py_DECREF(fname);
+                return append_prefixed(out, "t:", tsn_base_type(c, tn, sn), "*");
             }
         }
-        Py_DECREF(name);
+        if (PyUnicode_GET_LENGTH(fname) == 0) {
+            Py_DECREF(fname);
+            return append_new(out, PyUnicode_FromString("?"));
+        }
+        return append_prefixed(out, "r:", fname, "");
     }
-    out = PyTuple_Pack(3, syms, refs, offs);
-    goto done;
-fail:
-    out = NULL;
-done:
-    PyMem_Free(body);
-    text_free(&t);
-    Py_XDECREF(syms);
-    Py_XDECREF(refs);
-    Py_XDECREF(offs);
-    Py_XDECREF(k_macro);
-    Py_XDECREF(k_define);
-    Py_XDECREF(empty);
-    Py_XDECREF(va);
-    PyBuffer_Release(&src);
-    PyBuffer_Release(&norm);
-    return out;
+    if (strcmp(t, "compound_literal_expression") == 0) {
+        TSNode td = tsn_child(n, F_TYPE);
+        return append_prefixed(out, "t:", tsn_base_type(c, tsn_child(td, F_TYPE), sn), "");
+    }
+    return append_new(out, PyUnicode_FromString("?"));
 }
+
+/* --- the module ----------------------------------------------------------------------- */
 
 /* init(Node): the py-tree-sitter Node type whose objects the passes read */
 static PyObject *init(PyObject *Py_UNUSED(mod), PyObject *args) {
@@ -396,14 +703,32 @@ static PyObject *init(PyObject *Py_UNUSED(mod), PyObject *args) {
         return NULL;
     }
     Py_INCREF(type);
-    Py_XSETREF(NodeType, (PyTypeObject *)type);
+    Py_XSETREF(TSN_NodeType, (PyTypeObject *)type);
     Py_RETURN_NONE;
+}
+
+/* jlist(list of str): ctext.jlist's twin (for the tests) */
+static PyObject *jlist(PyObject *Py_UNUSED(mod), PyObject *args) {
+    PyObject *list;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &list))
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++)
+        if (!PyUnicode_Check(PyList_GET_ITEM(list, i))) {
+            PyErr_SetString(PyExc_TypeError, "a list of str was expected");
+            return NULL;
+        }
+    return tsn_jlist(list);
 }
 
 static PyMethodDef module_methods[] = {
     {"init", init, METH_VARARGS, "init(Node): register py-tree-sitter's Node type."},
-    {"defines", defines, METH_VARARGS,
-     "defines(nodes, src, norm, keywords) -> (syms, refs, name offsets) of #define NAME value."},
+    {"jlist", jlist, METH_VARARGS, "jlist(list of str): json.dumps of the list."},
+    {"defines", tsn_defines, METH_VARARGS,
+     "defines(nodes, ctx, keywords) -> (syms, refs, name offsets) of #define NAME value."},
+    {"type_refs", tsn_type_refs, METH_VARARGS,
+     "type_refs(nodes, ctx, decl, macro_args) -> (refs, offsets) of type identifiers."},
+    {"field_refs", tsn_field_refs, METH_VARARGS,
+     "field_refs(nodes, ctx, special, sizeof_starts, sizeof_ends, struct_names) -> refs."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -414,14 +739,18 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__tsnative(void) {
-    for (int c = 0; c < 256; c++) {
-        IS_WORD[c] = (Py_UNICODE_ISALNUM((Py_UCS4)c) || c == '_') ? 1 : 0;
-        IS_SPACE[c] = Py_UNICODE_ISSPACE((Py_UCS4)c) ? 1 : 0;
+    for (int ch = 0; ch < 256; ch++) {
+        TSN_IS_WORD[ch] = (Py_UNICODE_ISALNUM((Py_UCS4)ch) || ch == '_') ? 1 : 0;
+        TSN_IS_SPACE[ch] = Py_UNICODE_ISSPACE((Py_UCS4)ch) ? 1 : 0;
     }
+    if (PyType_Ready(&TSN_CtxType) < 0)
+        return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddIntConstant(m, "VERSION", TSNATIVE_VERSION) < 0 ||
+    Py_INCREF(&TSN_CtxType);
+    if (PyModule_AddObject(m, "Ctx", (PyObject *)&TSN_CtxType) < 0 ||
+        PyModule_AddIntConstant(m, "VERSION", TSNATIVE_VERSION) < 0 ||
         PyModule_AddStringConstant(m, "TS_VERSION", VMXREF_TS_VERSION) < 0) {
         Py_DECREF(m);
         return NULL;

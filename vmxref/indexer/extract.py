@@ -193,6 +193,8 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     it overwrites)."""
     cx = _Ctx(src, lang, profile, text)
     cx.dialect = dialect
+    passes = native.ts_passes()  # (the C twins of some passes below, or None)
+    cc = passes.Ctx(src, cx.norm) if passes is not None else None
     cx.fills = fills or {}
     query = QUERY + ("(class_specifier body: (_)) @struct\n" if lang == "cpp" else "")
     caps = ts.captures(tree.root_node, lang, query, byte_range)
@@ -204,9 +206,11 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     cx.sizeof_spans = _union(get("sizeof"))
     cx.ppcond_spans = _union(get("ppcond"))  # `#if IS_ENABLED(X)`: no call
     _functions(cx, get("func"))
+    if cc is not None:
+        cc.set_functions(cx.fstarts, cx.fends, cx.fnames)
     guards.branches(cx, get("ifcond"))
     _structs(cx, get("struct"))
-    _defines(cx, get("macro"))
+    _defines(cx, cc, get("macro"))
     for n in get("fmacro"):  # (before the declarations: initializer macros, see _macro)
         macros.definition(cx, n, "macro")
     for n in get("typedef"):
@@ -234,8 +238,12 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     for n in get("ret"):
         _return(cx, n)
     special = _special_kinds(cx)  # the write / call / address sets are complete here
-    _field_refs(cx, get("fexpr"), special)
-    _ident_refs(cx, text if text is not None else src, get("tid"), special)
+    if cc is None:
+        _field_refs(cx, get("fexpr"), special)
+    elif get("fexpr"):
+        cx.f.refs += passes.field_refs(get("fexpr"), cc, special, *cx.sizeof_spans,
+                                       cx.struct_names)
+    _ident_refs(cx, text if text is not None else src, get("tid"), special, cc)
     if macro_uses:
         nl = cx.newlines()
         for name, off in macro_uses:
@@ -250,15 +258,14 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     return cx.f
 
 
-def _defines(cx: _Ctx, nodes) -> None:
+def _defines(cx: _Ctx, cc, nodes) -> None:
     """`#define NAME value` (the names of preproc_def nodes): macros.definition, or its C
-    twin (_tsnative.defines) when it is built."""
-    passes = native.ts_passes()
-    if passes is None or not nodes:
+    twin (_tsnative.defines) when the C passes are built (`cc`, their Ctx)."""
+    if cc is None or not nodes:
         for n in nodes:
             macros.definition(cx, n, "macro")
         return
-    syms, refs, offsets = passes.defines(nodes, cx.src, cx.norm, KEYWORDS)
+    syms, refs, offsets = native.ts_passes().defines(nodes, cc, KEYWORDS)
     cx.f.syms += syms
     cx.f.refs += refs
     cx.decl_names.update(offsets)
@@ -1127,7 +1134,8 @@ def _special_kinds(cx: _Ctx) -> dict[tuple[int, int], str]:
     return out
 
 
-def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str]) -> None:
+def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str],
+                cc=None) -> None:
     """Identifier references by a regex scan of the code (no per-node Python work).
 
     Field names after `.`/`->` are left to _field_refs; declarations, keywords and type
@@ -1140,7 +1148,13 @@ def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str]
     """
     refs, decl = cx.f.refs, cx.decl_names
     nl, bis, name_of = cx._nl, bisect.bisect_left, cx.name
-    types = set()
+    if cc is not None and tids:  # (the loop below in C: _tsnative.type_refs)
+        trefs, offsets = native.ts_passes().type_refs(tids, cc, decl, cx.macro_args)
+        refs += trefs
+        types = set(offsets)
+        tids = ()
+    else:
+        types = set()
     for n in tids:
         sb = n.start_byte
         types.add(sb)

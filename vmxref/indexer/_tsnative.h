@@ -1,0 +1,119 @@
+/* vmxref.indexer._tsnative: what its passes share (see _tsnative.c).
+ *
+ * A pass is a function of the module that takes the nodes one capture of extract.QUERY
+ * holds (py-tree-sitter Node objects) and the per-file context (a Ctx object, extract._Ctx's
+ * C side) and returns the facts its Python twin in extract.py appends, as the same tuples.
+ * Each Python twin stays the reference: tests/test_tsnative.py extracts every file both
+ * ways and compares.
+ */
+#ifndef VMXREF_TSNATIVE_H
+#define VMXREF_TSNATIVE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <tree_sitter/api.h>
+
+typedef struct {
+    PyObject_HEAD
+    TSNode node;
+    PyObject *children;
+    PyObject *tree;
+} PyNode;  /* py-tree-sitter's Node (tree_sitter/binding/types.h) */
+
+extern PyTypeObject *TSN_NodeType;
+extern unsigned char TSN_IS_WORD[256];   /* Python's re `\w` on a latin-1 character */
+extern unsigned char TSN_IS_SPACE[256];  /* str.isspace() on a latin-1 character */
+
+/* The TSNode of a py-tree-sitter Node object (-1 with TypeError for anything else). */
+int tsn_node(PyObject *obj, TSNode *out);
+
+/* --- one file: extract._Ctx's texts, lines and function spans ------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *src_obj, *norm_obj;  /* the bytes (kept alive) */
+    const unsigned char *src;      /* the original text: texts, positions */
+    Py_ssize_t nsrc;
+    const unsigned char *norm;     /* the normalised text (same length): names */
+    Py_ssize_t nnorm;
+    int norm_ascii;
+    Py_ssize_t *nl;                /* -1, then the offset of every newline of src */
+    Py_ssize_t nnl;
+    Py_ssize_t *fstarts, *fends;   /* function spans (_Ctx.fstarts/fends/fnames), sorted */
+    PyObject *fnames;              /* list of str */
+    Py_ssize_t nf;
+    PyObject *empty;               /* "" */
+} Ctx;
+
+extern PyTypeObject TSN_CtxType;
+
+/* bisect.bisect_left(nl, off): the 1-based line of byte `off` (_Ctx.pos, _Ctx.eline) */
+Py_ssize_t tsn_line(const Ctx *c, Py_ssize_t off);
+/* the 1-based column of byte `off` on line `line` */
+static inline Py_ssize_t tsn_col(const Ctx *c, Py_ssize_t line, Py_ssize_t off) {
+    return off - c->nl[line - 1];
+}
+/* _Ctx.name: the normalised text of [a, b) (new reference) */
+PyObject *tsn_name(const Ctx *c, Py_ssize_t a, Py_ssize_t b);
+/* _Ctx.text: the source text of [a, b), whitespace-collapsed, cut at `limit` characters */
+PyObject *tsn_text(const Ctx *c, Py_ssize_t a, Py_ssize_t b, Py_ssize_t limit);
+/* _Ctx.func_at: the function whose span holds `byte`, or "" (borrowed reference) */
+PyObject *tsn_func_at(const Ctx *c, Py_ssize_t byte);
+
+static inline PyObject *tsn_node_name(const Ctx *c, TSNode n) {
+    return tsn_name(c, ts_node_start_byte(n), ts_node_end_byte(n));
+}
+static inline PyObject *tsn_node_text(const Ctx *c, TSNode n, Py_ssize_t limit) {
+    return tsn_text(c, ts_node_start_byte(n), ts_node_end_byte(n), limit);
+}
+
+/* --- nodes ------------------------------------------------------------------------------ */
+
+enum {  /* the fields the passes read (ids cached per language) */
+    F_ARGUMENT, F_ARGUMENTS, F_BODY, F_CONDITION, F_CONSEQUENCE, F_DECLARATOR, F_DESIGNATOR,
+    F_FIELD, F_FUNCTION, F_LEFT, F_NAME, F_OPERATOR, F_PARAMETERS, F_RIGHT, F_SCOPE, F_TYPE,
+    F_VALUE, F_COUNT
+};
+
+/* node.child_by_field_name(...) (a null node when absent) */
+TSNode tsn_child(TSNode n, int field);
+/* node.type == type */
+static inline int tsn_is(TSNode n, const char *type) {
+    return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0;
+}
+/* The named children of a node (node.named_children), at most `max`; returns how many. */
+Py_ssize_t tsn_named_children(TSNode n, TSNode *out, Py_ssize_t max);
+
+/* The children of a node in field `field` (node.children_by_field_name), at most `max`. */
+Py_ssize_t tsn_children_by(TSNode n, int field, TSNode *out, Py_ssize_t max);
+/* extract.declarator_name: the innermost name node of a declarator (null when none) */
+TSNode tsn_declarator_name(TSNode n);
+/* extract._function_declarator (null when none) */
+TSNode tsn_function_declarator(TSNode n);
+/* extract._lvalue: add the (start, end) span of a written or address-taken expression, and
+ * those of the objects it is a member of through `.`, to the set `spans` */
+int tsn_lvalue(PyObject *spans, TSNode n);
+/* (start_byte, end_byte) as a new tuple */
+PyObject *tsn_span(TSNode n);
+
+/* --- texts ------------------------------------------------------------------------------ */
+
+/* ctext.jlist: json.dumps of a list of str (a new str) */
+PyObject *tsn_jlist(PyObject *list);
+
+/* extract.chain_of: the receiver chain of an expression, appended to `out` (a list of
+ * str); `struct_names` is _Ctx.struct_names (node id -> name, for the types of casts). */
+int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *struct_names, PyObject *out);
+/* extract._base_type (a new str) */
+PyObject *tsn_base_type(const Ctx *c, TSNode t, PyObject *struct_names);
+/* extract._stars: "*", "**", "[]", "()" ... of a declarator (a new str) */
+PyObject *tsn_stars(TSNode declarator);
+/* extract._last_field of a chain list (a new str) */
+PyObject *tsn_last_field(PyObject *chain);
+
+/* The passes (each in its own file, registered in _tsnative.c's method table). */
+PyObject *tsn_defines(PyObject *mod, PyObject *args);
+PyObject *tsn_type_refs(PyObject *mod, PyObject *args);
+PyObject *tsn_field_refs(PyObject *mod, PyObject *args);
+
+#endif
