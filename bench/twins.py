@@ -5,8 +5,7 @@ bench set's real files, and time both.
 
 Every N-th file of the set goes through the worker's steps (vmxref/indexer/worker.py)
 twice, without the C passes and with them, alternately; the facts are compared table by
-table (as sorted lists: py-tree-sitter's capture order follows the tree's memory, not the
-text). Prints the files that differ (with the first differing row of each table) and the
+table, rows in order. Prints the files that differ (with the first differing row of each table) and the
 seconds of each way. Exit status 1 when a file differs."""
 from __future__ import annotations
 
@@ -20,10 +19,6 @@ import filesets  # noqa: E402
 import vmxref_bench  # noqa: E402
 from vmxref import corpora  # noqa: E402
 from vmxref.indexer import native, worker  # noqa: E402
-
-
-def _sorted(facts) -> dict:
-    return {k: sorted(v, key=repr) if isinstance(v, list) else v for k, v in vars(facts).items()}
 
 
 def main() -> int:
@@ -50,7 +45,7 @@ def main() -> int:
             t = time.perf_counter()
             facts, status = worker._work(content, lang)
             seconds[way] += time.perf_counter() - t
-            got[way] = (status, _sorted(facts) if facts is not None else None)
+            got[way] = (status, vars(facts) if facts is not None else None)
         native._TS[:] = [passes]
         files += 1
         if got["python"] != got["C"]:

@@ -20,7 +20,7 @@
 #include "_tsnative.h"
 #include <string.h>
 
-#define TSNATIVE_VERSION 2  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
+#define TSNATIVE_VERSION 3  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
 
 PyTypeObject *TSN_NodeType = NULL;
 unsigned char TSN_IS_WORD[256];
@@ -720,7 +720,53 @@ static PyObject *jlist(PyObject *Py_UNUSED(mod), PyObject *args) {
     return tsn_jlist(list);
 }
 
+/* doc_order(list of Node): sort in place into document order, outer node first (start
+ * byte, then end byte descending, then the node's symbol): py-tree-sitter's captures()
+ * collects each capture's nodes in a set, so their order follows the nodes' hashes */
+typedef struct {
+    uint32_t start, end;
+    TSSymbol sym;
+    PyObject *obj;
+} Placed;
+
+static int cmp_placed(const void *a, const void *b) {
+    const Placed *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1;
+    return (x->sym > y->sym) - (x->sym < y->sym);
+}
+
+static PyObject *doc_order(PyObject *Py_UNUSED(mod), PyObject *args) {
+    PyObject *list;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &list))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    Placed *v = PyMem_Malloc(sizeof(Placed) * (n ? n : 1));
+    if (v == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        TSNode node;
+        if (tsn_node(PyList_GET_ITEM(list, i), &node) < 0) {
+            PyMem_Free(v);
+            return NULL;
+        }
+        v[i].start = ts_node_start_byte(node);
+        v[i].end = ts_node_end_byte(node);
+        v[i].sym = ts_node_symbol(node);
+        v[i].obj = PyList_GET_ITEM(list, i);
+    }
+    qsort(v, n, sizeof(Placed), cmp_placed);
+    for (Py_ssize_t i = 0; i < n; i++)
+        PyList_SET_ITEM(list, i, v[i].obj);  /* (the same objects: references unchanged) */
+    PyMem_Free(v);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
+    {"doc_order", doc_order, METH_VARARGS,
+     "doc_order(nodes): sort a list of Nodes in place into document order."},
     {"init", init, METH_VARARGS, "init(Node): register py-tree-sitter's Node type."},
     {"jlist", jlist, METH_VARARGS, "jlist(list of str): json.dumps of the list."},
     {"defines", tsn_defines, METH_VARARGS,

@@ -318,15 +318,19 @@ def _span(node) -> tuple[int, int]:
 # --- errors and functions -------------------------------------------------------------
 
 def _doc_order(caps: dict) -> None:
-    """Put the order-sensitive capture lists in document order (outer node first).
+    """Put every capture list in document order (outer node first).
 
-    QueryCursor.captures does not always return nodes in document order (seen in files with
-    ERROR nodes: the order then varies from call to call), and field positions and the
-    error list follow this order.
+    py-tree-sitter's QueryCursor.captures collects each capture's nodes in a set, so their
+    order follows the nodes' hashes (their addresses): it differs from one parse of the same
+    text to the next. The facts of a file, and the row order of the index, follow these
+    lists: sorted, the same content gives the same index. (In C when the passes are built.)
     """
-    for k in ("err", "fdecl"):
-        if k in caps:
-            caps[k] = sorted(caps[k], key=lambda n: (n.start_byte, -n.end_byte))
+    passes = native.ts_passes()
+    for k, nodes in caps.items():
+        if passes is not None:
+            passes.doc_order(nodes)
+        else:
+            nodes.sort(key=lambda n: (n.start_byte, -n.end_byte, n.kind_id))
 
 
 def _union(nodes) -> tuple[list[int], list[int]]:
