@@ -91,3 +91,19 @@ BODY = st.lists(st.sampled_from(["A", "b_1", "$", "#", "##", " ", "\t", "\\\n", 
 def test_defines_any_body(bodies, encoding):
     src = "".join(f"#define M{i} {b}\n" for i, b in enumerate(bodies))
     _same(src.encode(encoding, "replace"))
+
+
+CODE = st.lists(st.sampled_from([
+    "a", "b_1", "x->y", "s.f", "$z", "9ab", " ", "\t", "\n", "\\\n", "/*", "*/", "//", "/",
+    '"', "'", "\\", "#", "#define D(x) x\n", "#if A\n", "#endif\n", "int ", "f(", ")", ";",
+    "{", "}", "sizeof(", "=", "&", "\u00e9", "return ", "struct T ", "*"]),
+    max_size=60).map("".join)
+
+
+@needs_passes
+@given(CODE, st.sampled_from(["utf-8", "latin-1"]), st.sampled_from(["c", "cpp"]))
+@settings(max_examples=400, deadline=None)
+def test_any_code(code, encoding, lang):
+    """Whatever the text (comments, literals, directives, continuations left open), every
+    pass gives what its Python twin gives."""
+    _same(("int g;\nvoid f(int a) {\n" + code + "\n}\n" + code).encode(encoding, "replace"), lang)

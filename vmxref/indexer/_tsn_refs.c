@@ -160,3 +160,198 @@ done:
     Py_XDECREF(k_sizeof);
     return out;
 }
+
+/* extract.code_only: `text` with comments, string/char literals and preprocessor lines
+ * blanked (newlines kept, everything else a space), as extract._NONCODE finds them in
+ * b"\n" + text: `//...`, `/\* ... *\/` (unterminated: to the end), "..." and '...' (a
+ * backslash takes the next character, a newline ends them unmatched), and a newline, blanks
+ * and `#` up to the end of the line (a backslash takes the next character, a newline too)
+ * or to a `//` or `/\*` on it. Returns a new buffer of len + 1 bytes: [0] is the "\n". */
+static unsigned char *blank_code(const unsigned char *text, Py_ssize_t len) {
+    Py_ssize_t m = len + 1;
+    unsigned char *b = PyMem_Malloc(m);
+    if (b == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    b[0] = '\n';
+    memcpy(b + 1, text, len);
+    Py_ssize_t i = 0;
+    while (i < m) {
+        unsigned char c = b[i];
+        Py_ssize_t end = -1;
+        if (c == '/' && i + 1 < m && b[i + 1] == '/') {
+            end = i + 2;
+            while (end < m && b[end] != '\n')
+                end++;
+        } else if (c == '/' && i + 1 < m && b[i + 1] == '*') {
+            end = m;  /* (unterminated: `\*.*\Z`) */
+            for (Py_ssize_t j = i + 2; j + 1 < m; j++)
+                if (b[j] == '*' && b[j + 1] == '/') {
+                    end = j + 2;
+                    break;
+                }
+        } else if (c == '"' || c == '\'') {
+            for (Py_ssize_t j = i + 1; j < m; j++) {
+                if (b[j] == '\\') {
+                    if (j + 1 >= m)
+                        break;
+                    j++;
+                } else if (b[j] == c) {
+                    end = j + 1;
+                    break;
+                } else if (b[j] == '\n') {
+                    break;
+                }
+            }
+        } else if (c == '\n') {
+            Py_ssize_t k = i + 1;
+            while (k < m && (b[k] == ' ' || b[k] == '\t'))
+                k++;
+            if (k < m && b[k] == '#') {
+                Py_ssize_t j = k + 1;
+                while (j < m && b[j] != '\n') {
+                    if (b[j] == '\\') {
+                        if (j + 1 >= m)
+                            break;
+                        j += 2;
+                    } else if (b[j] == '/' && j + 1 < m && (b[j + 1] == '*' || b[j + 1] == '/')) {
+                        break;
+                    } else {
+                        j++;
+                    }
+                }
+                end = j;
+            }
+        }
+        if (end < 0) {
+            i++;
+            continue;
+        }
+        for (Py_ssize_t j = i; j < end; j++)
+            if (b[j] != '\n')
+                b[j] = ' ';
+        i = end;
+    }
+    return b;
+}
+
+static int has_offset(PyObject *set, PyObject *off) {
+    return PySet_GET_SIZE(set) ? PySet_Contains(set, off) : 0;
+}
+
+/* ident_refs(ctx, decl, types, keywords, sizeof_starts, sizeof_ends, special) -> refs
+ *
+ * The rest of extract._ident_refs: the identifier references of the normalised text by a
+ * scan of its code (code_only, then the tokens of ident_tokens: a run of ASCII word
+ * characters starting with a letter or `_`, not after `.`, `->` or `$`, no keyword, at no
+ * offset of `decl` or `types`), each (name, kind, line, col, function, None): kind
+ * "sizeof" inside a sizeof/alignof/offsetof operand, the kind `special` gives its exact
+ * span (write, call, addr), else "read"; the function as extract._funcs_of finds it. */
+PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
+    PyObject *decl, *types, *keywords, *starts_l, *ends_l, *special;
+    Ctx *c;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!", &TSN_CtxType, &c, &PySet_Type, &decl,
+                          &PySet_Type, &types, &PyFrozenSet_Type, &keywords, &PyList_Type,
+                          &starts_l, &PyList_Type, &ends_l, &PyDict_Type, &special))
+        return NULL;
+    Py_ssize_t nspan = PyList_GET_SIZE(starts_l);
+    if (PyList_GET_SIZE(ends_l) != nspan) {
+        PyErr_SetString(PyExc_ValueError, "sizeof spans of different lengths");
+        return NULL;
+    }
+    Py_ssize_t *starts = int_list(starts_l), *ends = starts ? int_list(ends_l) : NULL;
+    unsigned char *buf = ends ? blank_code(c->norm, c->nnorm) : NULL;
+    PyObject *refs = PyList_New(0), *seen = PyDict_New(), *k_read = PyUnicode_FromString("read");
+    PyObject *k_sizeof = PyUnicode_FromString("sizeof"), *out = NULL;
+    if (!buf || !refs || !seen || !k_read || !k_sizeof)
+        goto done;
+    /* _funcs_of: disjoint function spans (the usual case) or "the first one ending after" */
+    int disjoint = 1;
+    for (Py_ssize_t k = 0; k < c->nf; k++)
+        if (c->fstarts[k] > c->fends[k] || (k + 1 < c->nf && c->fends[k] > c->fstarts[k + 1]))
+            disjoint = 0;
+    Py_ssize_t fi = 0;
+    const unsigned char *b = buf + 1;
+    Py_ssize_t n = c->nnorm, i = 0, line = 0;
+#define WORD(ch) (((ch) >= 'a' && (ch) <= 'z') || ((ch) >= 'A' && (ch) <= 'Z') || \
+                  ((ch) >= '0' && (ch) <= '9') || (ch) == '_')
+    while (i < n) {
+        unsigned char ch = b[i];
+        if (!WORD(ch) && ch != '.' && ch != '>' && ch != '$') {
+            i++;
+            continue;
+        }
+        Py_ssize_t s = i++;
+        while (i < n && WORD(b[i]))
+            i++;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_'))
+            continue;  /* a number, or a word after `.`, `->` or `$` */
+        PyObject *key = PyBytes_FromStringAndSize((const char *)b + s, i - s);
+        if (key == NULL)
+            goto done;
+        PyObject *name = PyDict_GetItemWithError(seen, key);  /* (one str per name) */
+        if (name == NULL) {
+            if (PyErr_Occurred() ||
+                    (name = PyUnicode_DecodeASCII((const char *)b + s, i - s, NULL)) == NULL ||
+                    PyDict_SetItem(seen, key, name) < 0) {
+                Py_XDECREF(name);
+                Py_DECREF(key);
+                goto done;
+            }
+            Py_DECREF(name);
+        }
+        Py_DECREF(key);
+        int kw = PySet_Contains(keywords, name);
+        if (kw < 0)
+            goto done;
+        if (kw)
+            continue;
+        PyObject *start = PyLong_FromSsize_t(s);
+        if (start == NULL)
+            goto done;
+        int skipped = has_offset(decl, start);
+        if (skipped == 0)
+            skipped = has_offset(types, start);
+        Py_DECREF(start);
+        if (skipped < 0)
+            goto done;
+        if (skipped)
+            continue;
+        while (line < c->nnl && c->nl[line] < s)
+            line++;
+        PyObject *kind = in_spans(starts, ends, nspan, s) ? k_sizeof : k_read;
+        if (PyDict_GET_SIZE(special)) {
+            PyObject *span = Py_BuildValue("(nn)", s, i);
+            PyObject *k = span ? PyDict_GetItemWithError(special, span) : NULL;
+            Py_XDECREF(span);
+            if (k == NULL && PyErr_Occurred())
+                goto done;
+            if (k != NULL)
+                kind = k;
+        }
+        PyObject *func;
+        if (disjoint) {
+            func = tsn_func_at(c, s);
+        } else {
+            while (fi < c->nf && c->fends[fi] <= s)
+                fi++;
+            func = fi < c->nf && c->fstarts[fi] <= s ? PyList_GET_ITEM(c->fnames, fi) : c->empty;
+        }
+        Py_INCREF(name);
+        if (append_ref(refs, name, kind, line, s - c->nl[line - 1], func, Py_None) < 0)
+            goto done;
+    }
+#undef WORD
+    out = refs;
+    Py_INCREF(out);
+done:
+    PyMem_Free(buf);
+    PyMem_Free(starts);
+    PyMem_Free(ends);
+    Py_XDECREF(refs);
+    Py_XDECREF(seen);
+    Py_XDECREF(k_read);
+    Py_XDECREF(k_sizeof);
+    return out;
+}

@@ -20,7 +20,7 @@
 #include "_tsnative.h"
 #include <string.h>
 
-#define TSNATIVE_VERSION 3  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
+#define TSNATIVE_VERSION 4  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
 
 PyTypeObject *TSN_NodeType = NULL;
 unsigned char TSN_IS_WORD[256];
@@ -773,6 +773,8 @@ static PyMethodDef module_methods[] = {
      "defines(nodes, ctx, keywords) -> (syms, refs, name offsets) of #define NAME value."},
     {"type_refs", tsn_type_refs, METH_VARARGS,
      "type_refs(nodes, ctx, decl, macro_args) -> (refs, offsets) of type identifiers."},
+    {"ident_refs", tsn_ident_refs, METH_VARARGS,
+     "ident_refs(ctx, decl, types, keywords, sizeof_starts, sizeof_ends, special) -> refs."},
     {"field_refs", tsn_field_refs, METH_VARARGS,
      "field_refs(nodes, ctx, special, sizeof_starts, sizeof_ends, struct_names) -> refs."},
     {NULL, NULL, 0, NULL},

@@ -1152,13 +1152,13 @@ def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str]
     """
     refs, decl = cx.f.refs, cx.decl_names
     nl, bis, name_of = cx._nl, bisect.bisect_left, cx.name
-    if cc is not None and tids:  # (the loop below in C: _tsnative.type_refs)
-        trefs, offsets = native.ts_passes().type_refs(tids, cc, decl, cx.macro_args)
+    if cc is not None:  # (all of it in C: _tsnative.type_refs, _tsnative.ident_refs)
+        passes = native.ts_passes()
+        trefs, offsets = passes.type_refs(list(tids), cc, decl, cx.macro_args)
         refs += trefs
-        types = set(offsets)
-        tids = ()
-    else:
-        types = set()
+        refs += passes.ident_refs(cc, decl, set(offsets), KEYWORDS, *cx.sizeof_spans, special)
+        return
+    types = set()
     for n in tids:
         sb = n.start_byte
         types.add(sb)
