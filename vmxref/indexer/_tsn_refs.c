@@ -2,11 +2,26 @@
  * capture) and member accesses (extract._field_refs). */
 #include "_tsnative.h"
 
+/* Append (name, kind, line, col, func, chain) to refs; steals `name`. */
 static int append_ref(PyObject *refs, PyObject *name, PyObject *kind, Py_ssize_t line,
                       Py_ssize_t col, PyObject *func, PyObject *chain) {
-    PyObject *row = Py_BuildValue("(NOnnOO)", name, kind, line, col, func, chain);
-    if (row == NULL)
+    PyObject *row = PyTuple_New(6), *ln = PyLong_FromSsize_t(line), *cl = PyLong_FromSsize_t(col);
+    if (row == NULL || ln == NULL || cl == NULL) {
+        Py_XDECREF(row);
+        Py_XDECREF(ln);
+        Py_XDECREF(cl);
+        Py_DECREF(name);
         return -1;
+    }
+    Py_INCREF(kind);
+    Py_INCREF(func);
+    Py_INCREF(chain);
+    PyTuple_SET_ITEM(row, 0, name);
+    PyTuple_SET_ITEM(row, 1, kind);
+    PyTuple_SET_ITEM(row, 2, ln);
+    PyTuple_SET_ITEM(row, 3, cl);
+    PyTuple_SET_ITEM(row, 4, func);
+    PyTuple_SET_ITEM(row, 5, chain);
     int r = PyList_Append(refs, row);
     Py_DECREF(row);
     return r;
