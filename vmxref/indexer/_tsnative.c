@@ -729,6 +729,9 @@ static PyMethodDef module_methods[] = {
      "type_refs(nodes, ctx, decl, macro_args) -> (refs, offsets) of type identifiers."},
     {"field_refs", tsn_field_refs, METH_VARARGS,
      "field_refs(nodes, ctx, special, sizeof_starts, sizeof_ends, struct_names) -> refs."},
+    {"writes", tsn_writes, METH_VARARGS,
+     "writes(assign, update, ptr, asmout, case, ret, ctx, assigns, cases, write_nodes, "
+     "addr_nodes, struct_names, whole_object_writers, cx, initializer): the write passes."},
     {NULL, NULL, 0, NULL},
 };
 
