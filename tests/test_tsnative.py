@@ -107,3 +107,54 @@ def test_any_code(code, encoding, lang):
     """Whatever the text (comments, literals, directives, continuations left open), every
     pass gives what its Python twin gives."""
     _same(("int g;\nvoid f(int a) {\n" + code + "\n}\n" + code).encode(encoding, "replace"), lang)
+
+
+WRITES = (b"struct s { int a; struct { int b; } in; } g;\n"
+          b"int f(struct s *p, int *q) {\n"
+          b"  int x, y[4]; struct s v;\n"
+          b"  x = 1; x += 2; y[x] |= 3; *q = 4; p->in.b = 5; v.in.b = x; (v).a -= 1;\n"
+          b"  (*p).a = 6; ((struct s *)q)->a = 7; g.in = (struct s){ .a = 1 }.in;\n"
+          b"  v = (struct s){ 0 }; x = { 1, 2 }; v = { .a = 1, .in = { .b = 2 } };\n"
+          b"  x++; --x; p->a++; (*q)--; y[1]++; v.in.b--;\n"
+          b"  get(&x); get2(p, (void *)&v.in.b, (&y[2])); p->ops->read(&x, /* c */ &v);\n"
+          b"  memset(&v, 0, sizeof v); memcpy(&v, &g, 4); (*fn)(&x); q = &x; bar(x & 1);\n"
+          b"  obj.m(1, &v.a); f2(a /* x */, /* y */ &x);\n"
+          b"  asm volatile(\"\" : \"+m\" (p->a), \"=r \" (x) : \"r\" (v.a), /* c */ \"m\" (y[0]));\n"
+          b"  asm(\"nop\" : \"=r\"(v.in.b)); __asm__(\"\" : \"=\\\"r\" (x) :: \"memory\");\n"
+          b"  switch (x) { case 1: case 'a': case B | C: default: break; }\n"
+          b"  if (x) return; if (y[0]) return /* c */ x;\n"
+          b"  return caf\xc3\xa9(x) + \xff\xfe + p->a;\n"
+          b"}\n"
+          b"int h(void) { return (1); }\n"
+          b"x = 1; return 2; y++; get(&z);\n"
+          b"void k() { x = ; &x; f(&); return }\n")
+
+
+@needs_passes
+@pytest.mark.parametrize("lang", ["c", "cpp"])
+def test_writes_edge_cases(lang):
+    f = _same(WRITES, lang)
+    kinds = {r[7] for r in f["assigns"]}
+    assert {"assign", "compound", "incdec", "out-param", "asm", "return"} <= kinds
+    assert len(f["cases"]) == 4
+
+
+@needs_passes
+def test_writes_initializer_assignments():
+    f = _same(b"void f(void) { struct s v; v = { .a = 1, .b = { 2, 3 } }; w = {0}; }\n", "cpp")
+    assert any(r[7] == "designated" for r in f["assigns"])
+    _same(b"void f(void) { struct s v; v = { .a = 1, .b = { 2, 3 } }; w = {0}; }\n", "c")
+
+
+WRITE_STMT = st.sampled_from([
+    "x = 1;", "x += y;", "a.b.c = 2;", "p->q = &r;", "x++;", "--y;", "f(&x);", "g(a, (T *)&b.c);",
+    "return x;", "return;", "case 1:", "default:", "asm(\"\" : \"=r\" (x) : \"r\" (y));",
+    "memset(&x, 0, 4);", "(&x)", "{", "}", "(", ")", ",", "/* c */", "\u00e9", "x = {1, .a = 2};",
+    "if (x)", "switch (x) {", "&", "=", ";"])
+
+
+@needs_passes
+@given(st.lists(WRITE_STMT, max_size=30), st.sampled_from(["c", "cpp"]))
+@settings(max_examples=300, deadline=None)
+def test_writes_any_body(stmts, lang):
+    _same(("int f(int x) {\n" + " ".join(stmts) + "\n}\n").encode(), lang)

@@ -20,7 +20,7 @@
 #include "_tsnative.h"
 #include <string.h>
 
-#define TSNATIVE_VERSION 4  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
+#define TSNATIVE_VERSION 5  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
 
 PyTypeObject *TSN_NodeType = NULL;
 unsigned char TSN_IS_WORD[256];
@@ -777,6 +777,9 @@ static PyMethodDef module_methods[] = {
      "ident_refs(ctx, decl, types, keywords, sizeof_starts, sizeof_ends, special) -> refs."},
     {"field_refs", tsn_field_refs, METH_VARARGS,
      "field_refs(nodes, ctx, special, sizeof_starts, sizeof_ends, struct_names) -> refs."},
+    {"writes", tsn_writes, METH_VARARGS,
+     "writes(assign, update, ptr, asmout, case, ret, ctx, assigns, cases, write_nodes, "
+     "addr_nodes, struct_names, whole_object_writers, cx, initializer): the write passes."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -225,18 +225,23 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
         _call(cx, n)
     if byte_range is None:  # (a text scan of the whole file: once)
         traceevents.trace_events(cx, dialect)
-    for n in get("assign"):
-        _assign(cx, n)
-    for n in get("update"):
-        _update(cx, n)
-    for n in get("ptr"):
-        _pointer(cx, n)
-    for n in get("asmout"):
-        _asm_output(cx, n)
-    for n in get("case"):
-        _case(cx, n)
-    for n in get("ret"):
-        _return(cx, n)
+    if cc is not None:  # (the six loops below in C: _tsnative.writes)
+        passes.writes(get("assign"), get("update"), get("ptr"), get("asmout"), get("case"),
+                      get("ret"), cc, cx.f.assigns, cx.f.cases, cx.write_nodes, cx.addr_nodes,
+                      cx.struct_names, WHOLE_OBJECT_WRITERS, cx, _initializer)
+    else:
+        for n in get("assign"):
+            _assign(cx, n)
+        for n in get("update"):
+            _update(cx, n)
+        for n in get("ptr"):
+            _pointer(cx, n)
+        for n in get("asmout"):
+            _asm_output(cx, n)
+        for n in get("case"):
+            _case(cx, n)
+        for n in get("ret"):
+            _return(cx, n)
     special = _special_kinds(cx)  # the write / call / address sets are complete here
     if cc is None:
         _field_refs(cx, get("fexpr"), special)
