@@ -158,3 +158,11 @@ WRITE_STMT = st.sampled_from([
 @settings(max_examples=300, deadline=None)
 def test_writes_any_body(stmts, lang):
     _same(("int f(int x) {\n" + " ".join(stmts) + "\n}\n").encode(), lang)
+
+
+@pytest.mark.parametrize("with_c", [False, pytest.param(True, marks=needs_passes)])
+def test_a_comment_before_the_returned_value(with_c):
+    f = _facts(b"int f(int x) {\n  return /* the count */ x + 1;\n}\n", "c",
+               PASSES if with_c else None)
+    assert [(r[0], r[3], r[6]) for r in f["assigns"] if r[7] == "return"] == \
+        [(2, "<return>", "x + 1")]

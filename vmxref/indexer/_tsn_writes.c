@@ -338,11 +338,18 @@ static int do_case(Pass *p, TSNode n) {
     return r;
 }
 
-/* extract._return: `return EXPR;` writes the function's return value */
+/* extract._return: `return EXPR;` writes the function's return value (the first named
+ * child that is no comment: `return /\* c *\/ x;`) */
 static int do_return(Pass *p, TSNode n) {
     const Ctx *c = p->c;
-    TSNode val = {{0, 0, 0, 0}, NULL, NULL};
-    if (tsn_named_children(n, &val, 1) == 0 || tsn_is(val, "comment"))
+    TSNode kids[8], val = {{0, 0, 0, 0}, NULL, NULL};
+    Py_ssize_t k = tsn_named_children(n, kids, 8);
+    for (Py_ssize_t i = 0; i < k; i++)
+        if (!tsn_is(kids[i], "comment")) {
+            val = kids[i];
+            break;
+        }
+    if (ts_node_is_null(val))
         return 0;
     PyObject *func = tsn_func_at(c, ts_node_start_byte(n));
     PyObject *list = PyList_New(1), *base = PyUnicode_FromFormat("r:%U", func), *jchain = NULL;

@@ -1077,9 +1077,10 @@ def _asm_output(cx: _Ctx, n) -> None:
 
 
 def _return(cx: _Ctx, n) -> None:
-    """`return EXPR;` as a write of the function's return value (for provenance)."""
-    val = n.named_children[0] if n.named_children else None
-    if val is None or val.type == "comment":
+    """`return EXPR;` as a write of the function's return value (for provenance); comments
+    before the value are skipped (`return /* c */ x;`)."""
+    val = next((c for c in n.named_children[:8] if c.type != "comment"), None)
+    if val is None:
         return
     func = cx.func_at(n.start_byte)
     line, col = cx.pos(val)
