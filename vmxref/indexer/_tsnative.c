@@ -729,6 +729,8 @@ static PyMethodDef module_methods[] = {
      "type_refs(nodes, ctx, decl, macro_args) -> (refs, offsets) of type identifiers."},
     {"field_refs", tsn_field_refs, METH_VARARGS,
      "field_refs(nodes, ctx, special, sizeof_starts, sizeof_ends, struct_names) -> refs."},
+    {"calls", tsn_calls, METH_VARARGS,
+     "calls(nodes, ctx, ...): extract._call of each node (see _tsn_calls.c)."},
     {NULL, NULL, 0, NULL},
 };
 
