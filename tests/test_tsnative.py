@@ -166,3 +166,90 @@ def test_a_comment_before_the_returned_value(with_c):
                PASSES if with_c else None)
     assert [(r[0], r[3], r[6]) for r in f["assigns"] if r[7] == "return"] == \
         [(2, "<return>", "x + 1")]
+
+
+def _same_fills(src: bytes, lang: str = "c", fills=None, dialect: str = "printf") -> dict:
+    """_same with the profile's [writes] fills and a log dialect (the calls pass reads them);
+    the rows are compared in order: the C pass appends them as the Python loop does."""
+    out, memo, tree = [], {}, ts.parse(src, lang)
+    for passes in (None, PASSES):
+        old = native._TS[:]
+        native._TS[:] = [passes]
+        try:
+            captures = ts.captures
+
+            def same_nodes(node, lang, query, byte_range=None):  # (one capture order)
+                if query not in memo:
+                    memo[query] = captures(node, lang, query, byte_range)
+                return {k: list(v) for k, v in memo[query].items()}
+            ts.captures = same_nodes
+            try:
+                out.append(vars(extract.extract(src, tree, lang, fills=fills, dialect=dialect)))
+            finally:
+                ts.captures = captures
+        finally:
+            native._TS[:] = old
+    assert out[1] == out[0]
+    return out[0]
+
+
+CALLS = (
+    b'void f(struct s *p, void (*fn)(int), char *q, int y)\n{\n'
+    b'\tprintk("a\\n\\t\\x41\\101\\8\\777\\18\\0\\a\\\'\\"\\\\\\q\\u00e9\\xd800 %s %d", "lit", y);\n'
+    + b"".join(b'\tprintk("<' + e + b'> %s", "lit");\n' for e in (
+        rb"\xFFFF", rb"\x10FFFF", rb"\U0001F600", rb"\x41g", rb"\1234", rb"\17777777",
+        b"\\\xc3\xa9", b"\\\xff", b"\\\xd9\xa3", b"\\\xc2\xb2", rb"\9", rb"\xd800")) +
+    b'\tpr_info("caf\xc3\xa9 \xff\\\xc3\xa9 %" PRIx64 " %" PRIu32 " %s" UNKNOWN, "x" "y", ("z"));\n'
+    b'\tpr_warn(("paren %s", "comma"), "%s", (("deep %s")), "five");\n'
+    b'\tpr_err(/* c */ "with comment %s" /* d */, /* e */ "x");\n'
+    b'\tLog(( "   " ));\n\tLog(("\\t"));\n\tLog(1, 2, 3, 4, "fifth");\n'
+    b'\tmemset(/*c*/ &p->a.b, 0, 4);\n\tmemcpy(*p, q, 1);\n\tRT_ZERO(p->s);\n\tmemset();\n'
+    b'\tmemset(/* only */);\n\tfillme(p, (char *)q, (y), &y, ((struct s *)p)->m);\n'
+    b'\tfillme();\n\tfillnone(p);\n\tstatic_call(foo)(1, 2);\n\tstatic_call_cond(bar)();\n'
+    b'\tstatic_call()(3);\n\tstatic_call_mod(1, baz)(4);\n\t(*p->m)(1);\n\t(p->m)(2);\n'
+    b'\t(*fn)(3);\n\t(**fn)(4);\n\t(fn)(5);\n\tfn()(6);\n\tp->a[1](7);\n\t((struct t *)p)->m(8);\n'
+    b'\tcontainer_of(q, struct s, m)->cb(9);\n\t(&x)->m(10);\n\t(fn, fn)(11);\n'
+    b'\tif (!g(1)) {\n\t\th(2);\n\t}\n\tif (g(3) && !(g(4) || k(g(5)))) {\n\t\th(6);\n\t}\n'
+    b'\tif ((g(7))) h(8); else h(9);\n\tif (!!g(10)) { }\n'
+    b'\tif (a(b(c(d(e(f(g(h(1)))))))))) { }\n'
+    b'\tif (x) y = g(12);\n\twhile (g(13)) { }\n\tx = (y ? g(14) : g(15));\n}\n'
+    b'#if IS_ENABLED(CONFIG_X) && defined(Y)\n#elif g(16)\n#endif\n'
+    b'DECLARE_WORK(w, fn);\nint z = g(17);\n'
+)
+
+
+@needs_passes
+def test_calls_edge_cases():
+    fills = {"fillme": [1, 2, 3, 4, 5, 0, 99, -1], "fillnone": [], "memset": [2]}
+    f = _same_fills(CALLS, fills=fills)
+    callees = [r[3] for r in f["calls"]]
+    assert {"printk", "foo", "bar", "baz", "m", "fn", "cb"} <= set(callees)
+    assert "static_call" not in callees
+    assert any(r[7] == "whole-object" and r[5] == "fillme" for r in f["assigns"])
+    assert any(r[3] == "pr_warn" for r in f["logcalls"])
+    assert any(r[8] is not None for r in f["calls"])
+    _same_fills(CALLS.replace(b"\n", b"\r\n"), fills={})
+    _same_fills(CALLS[: len(CALLS) // 2], fills=fills, dialect="kernel")  # (cut: parse errors)
+
+
+@needs_passes
+def test_calls_cpp():
+    src = (b'void C::f() {\n  ns::g(1);\n  obj.template h<int>(2);\n  k<int>(3);\n'
+           b'  this->m("fmt %s", "x");\n  ::q(4);\n  std::memset(&a, 0, 1);\n'
+           b'  p->~T();\n  (obj.*pm)(5);\n  [](){}();\n}\n')
+    _same_fills(src, "cpp", fills={"h": [1], "g": [1]})
+
+
+CALL_TOKENS = ["f", "g", "p", "->", ".", "m", "(", ")", ",", "*", "&", "(char *)", '"s %s"',
+               '"\\x41"', '"\\8"', '"%"', "PRIx64", "/* c */", "memset", "fillme",
+               "static_call", "if (", "!", "&&", ") {", "}", ";", "\n", "é", "\xff", "1",
+               "[", "]", '"', "\\"]
+
+
+@needs_passes
+@given(st.lists(st.sampled_from(CALL_TOKENS), min_size=1, max_size=60),
+       st.sampled_from(["c", "cpp"]))
+@settings(max_examples=300, deadline=None)
+def test_calls_any_body(tokens, lang):
+    src = ("void w(void)\n{\n" + " ".join(tokens) + "\n}\n").encode("utf-8", "surrogateescape")
+    _same_fills(src, lang, fills={"fillme": [1, 2]})

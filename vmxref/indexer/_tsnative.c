@@ -20,7 +20,7 @@
 #include "_tsnative.h"
 #include <string.h>
 
-#define TSNATIVE_VERSION 5  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
+#define TSNATIVE_VERSION 6  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
 
 PyTypeObject *TSN_NodeType = NULL;
 unsigned char TSN_IS_WORD[256];
@@ -780,6 +780,8 @@ static PyMethodDef module_methods[] = {
     {"writes", tsn_writes, METH_VARARGS,
      "writes(assign, update, ptr, asmout, case, ret, ctx, assigns, cases, write_nodes, "
      "addr_nodes, struct_names, whole_object_writers, cx, initializer): the write passes."},
+    {"calls", tsn_calls, METH_VARARGS,
+     "calls(nodes, ctx, ...): extract._call of each node (see _tsn_calls.c)."},
     {NULL, NULL, 0, NULL},
 };
 

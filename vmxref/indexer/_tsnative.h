@@ -117,5 +117,6 @@ PyObject *tsn_type_refs(PyObject *mod, PyObject *args);
 PyObject *tsn_field_refs(PyObject *mod, PyObject *args);
 PyObject *tsn_ident_refs(PyObject *mod, PyObject *args);
 PyObject *tsn_writes(PyObject *mod, PyObject *args);
+PyObject *tsn_calls(PyObject *mod, PyObject *args);
 
 #endif

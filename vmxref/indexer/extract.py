@@ -221,8 +221,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
         _declaration(cx, n)
     for n in get("enum"):
         _enum(cx, n)
-    for n in get("call"):
-        _call(cx, n)
+    _calls(cx, cc, get("call"))
     if byte_range is None:  # (a text scan of the whole file: once)
         traceevents.trace_events(cx, dialect)
     if cc is not None:  # (the six loops below in C: _tsnative.writes)
@@ -797,6 +796,22 @@ def _deref_callee(fn):
         else:
             break
     return node if node is not None and node.type in ("field_expression", "identifier") else fn
+
+
+def _calls(cx: _Ctx, cc, nodes) -> None:
+    """The calls (_call of each node), or their C twin (_tsnative.calls) when the C passes
+    are built (`cc`, their Ctx): the same rows appended to cx.f.calls / logcalls / assigns in
+    the same order, the same spans added to cx.call_fn_nodes and cx.write_nodes. The log
+    format functions stay Python (the C pass calls them for log call candidates)."""
+    if cc is None or not nodes or type(cx.fills) is not dict:
+        for n in nodes:
+            _call(cx, n)
+        return
+    native.ts_passes().calls(
+        nodes, cc, *cx.ppcond_spans, cx.cond_starts, cx.cond_ends, cx.call_fn_nodes,
+        cx.write_nodes, cx.fills, cx.struct_names, cx.dialect, logfmt.inline_literals,
+        _literal_keys, _unescape, STATIC_CALL, WHOLE_OBJECT_WRITERS, cx.f.calls,
+        cx.f.logcalls, cx.f.assigns)
 
 
 def _call(cx: _Ctx, n) -> None:
