@@ -62,6 +62,8 @@ def build_tree(src: Path, outside: Path) -> None:
         + b";\n\treturn 0;\n}\n")
     (src / "line.c").write_bytes(b"int line_func(void) { return 1; } /* " + b"x" * 1_000_000 + b" */\n"
                                  b"int after_line(void) { return 2; }\n")
+    (src / "escapes.c").write_bytes(  # escapes of no character: surrogates
+        b'void escapes_func(int x)\n{\n\tprintk("lone \\xd800 \\xDFFF big \\x110000 %d\\n", x);\n}\n')
     (src / "ident.c").write_bytes(b"int " + b"i" * 65536 + b";\nint after_ident(void) { return 0; }\n")
     for name, func in ODD_NAMES.items():
         (src / name).write_text(f"int {func}(void)\n{{\n\treturn 0;\n}}\n")
@@ -115,6 +117,15 @@ def skipped_files(ix: Path) -> dict[str, str]:
 
 
 # --- encodings, binaries, size ---------------------------------------------------------------
+
+def test_escapes_of_no_character_are_indexed(ix) -> None:
+    """`"\\xd800"` decodes to no character: the log format keeps U+FFFD (a lone surrogate
+    cannot be stored: it made the worker's spool write fail, and the run with it)."""
+    assert blob_status(ix)["escapes.c"] == "ok"
+    with Store.open(ix) as st:
+        (fmt,) = st.conn.execute("SELECT fmt FROM logcall WHERE func = 'escapes_func'").fetchone()
+    assert fmt == "lone \ufffd \ufffd big \u110000 %d\n"  # (the grammar's \\x takes 4 digits)
+
 
 def test_latin1_source_indexed_with_replacement_text(ix) -> None:
     [d] = query(ix, "def latin_func")

@@ -177,6 +177,8 @@ static int hexval(unsigned char ch) {
 static PyObject *chr_or_empty(long v) {
     if (v > 0x10FFFF)  /* chr raises ValueError: "" */
         return PyUnicode_FromString("");
+    if (v >= 0xD800 && v <= 0xDFFF)  /* extract._char: no lone surrogate */
+        return PyUnicode_FromOrdinal(0xFFFD);
     return PyUnicode_FromOrdinal((int)v);
 }
 

@@ -956,15 +956,21 @@ def _unescape(s: str) -> str:
         return _ESC[s[1]]
     if s.startswith("\\x"):
         try:
-            return chr(int(s[2:], 16))
+            return _char(int(s[2:], 16))
         except ValueError:
             return ""
     if s[1:].isdigit():
         try:
-            return chr(int(s[1:], 8))
+            return _char(int(s[1:], 8))
         except ValueError:
             return ""
     return s[1:]
+
+
+def _char(v: int) -> str:
+    """chr(v); U+FFFD for a surrogate (`"\\xd800"`: a lone surrogate cannot be stored as
+    UTF-8, the spool write of the file would fail)."""
+    return "\ufffd" if 0xD800 <= v <= 0xDFFF else chr(v)
 
 
 @lru_cache(maxsize=8192)
