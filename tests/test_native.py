@@ -133,3 +133,21 @@ def test_asking_for_the_c_writer_without_it_is_a_clear_error(tmp_path, monkeypat
     with pytest.raises(ValueError, match="not built"):
         spool.Spool(str(tmp_path / "x.db"), native=True)
     spool.Spool(str(tmp_path / "y.db")).close()  # (the sqlite3 module writes instead)
+
+
+@pytest.mark.parametrize("native_writer", [False, pytest.param(True, marks=native)])
+def test_a_job_the_spool_refuses_leaves_no_rows(tmp_path, native_writer):
+    """A row the spool cannot take raises, and the rows of that job written before it are
+    gone (the worker then records the file as an extraction error, the run goes on)."""
+    sp = spool.Spool(str(tmp_path / "s.db"), native=native_writer)
+    good = _facts(70, ["f"])
+    sp.add(1, good)
+    bad = _facts(70, ["f"])
+    bad.calls = [(4, 5, "fn", "callee", "direct", None, '["a"]', 4, None),
+                 (4, 5, "fn", "lone \ud800", "direct", None, "[]", 4, None)]
+    with pytest.raises(UnicodeEncodeError):
+        sp.add(2, bad)
+    sp.close()
+    rows = _dump(str(tmp_path / "s.db"))
+    assert {r[0] for t in rows.values() for r in t} == {1}
+    assert len(rows["ref"]) == 70 and len(rows["call"]) == 3

@@ -82,12 +82,19 @@ class Spool:
             self.w.execute("BEGIN")
 
     def add(self, job: int, facts) -> None:
-        """Append the facts of one job."""
+        """Append the facts of one job. A row the database cannot take (a value of another
+        type, an int past 64 bits, a str that is no UTF-8: an extractor bug on an odd file)
+        raises after the job's rows already written are deleted: none of them remain."""
         with self._failing():
-            for table, attr in _ROWS:
-                rows = getattr(facts, attr)
-                if rows:
-                    self.w.insert(table, job, rows)
+            try:
+                for table, attr in _ROWS:
+                    rows = getattr(facts, attr)
+                    if rows:
+                        self.w.insert(table, job, rows)
+            except (ValueError, TypeError, OverflowError):  # (UnicodeEncodeError included)
+                for table, _attr in _ROWS:
+                    self.w.execute(f"DELETE FROM {table} WHERE job = {int(job)}")
+                raise
 
     def flush(self) -> None:
         """Make what was added durable for the merge (end of a batch)."""

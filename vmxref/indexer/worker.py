@@ -61,7 +61,12 @@ def work(item: tuple, flush: bool = True) -> tuple[int, object, str]:
     sd = _MACROS.get("spool_dir")
     if sd and facts is not None:
         sp = spool.for_process(sd)
-        sp.add(job, facts)
+        try:
+            sp.add(job, facts)
+        except (ValueError, TypeError, OverflowError) as e:  # a fact the spool cannot take:
+            # this file's facts are dropped (Spool.add deleted its rows), not the run
+            status = f"extract-error: {type(e).__name__}: {e}"[:200]
+            return job, spool.Meta(None, "", content), status
         if flush:
             sp.flush()
         return job, spool.Meta(facts, sp.path, content), status
