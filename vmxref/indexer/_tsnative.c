@@ -729,6 +729,16 @@ static PyMethodDef module_methods[] = {
      "type_refs(nodes, ctx, decl, macro_args) -> (refs, offsets) of type identifiers."},
     {"field_refs", tsn_field_refs, METH_VARARGS,
      "field_refs(nodes, ctx, special, sizeof_starts, sizeof_ends, struct_names) -> refs."},
+    {"functions", tsn_functions, METH_VARARGS,
+     "functions(nodes, ctx, struct_names, function_name_arg, decl_names, fn_sym_at, nsyms, "
+     "SYM_STATIC) -> (syms, refs, fstarts, fends, fnames, macro_fn) of function definitions."},
+    {"structs", tsn_structs, METH_VARARGS,
+     "structs(nodes, ctx, struct_names, decl_names) -> syms of struct/union/class bodies."},
+    {"typedefs", tsn_typedefs, METH_VARARGS,
+     "typedefs(nodes, ctx, struct_names, decl_names) -> syms of typedefs."},
+    {"field_decls", tsn_field_decls, METH_VARARGS,
+     "field_decls(nodes, ctx, struct_names, field_counts, decl_names) -> syms of members."},
+    {"enums", tsn_enums, METH_VARARGS, "enums(nodes, ctx, decl_names) -> syms of enums."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -115,5 +115,10 @@ PyObject *tsn_last_field(PyObject *chain);
 PyObject *tsn_defines(PyObject *mod, PyObject *args);
 PyObject *tsn_type_refs(PyObject *mod, PyObject *args);
 PyObject *tsn_field_refs(PyObject *mod, PyObject *args);
+PyObject *tsn_functions(PyObject *mod, PyObject *args);
+PyObject *tsn_structs(PyObject *mod, PyObject *args);
+PyObject *tsn_typedefs(PyObject *mod, PyObject *args);
+PyObject *tsn_field_decls(PyObject *mod, PyObject *args);
+PyObject *tsn_enums(PyObject *mod, PyObject *args);
 
 #endif
