@@ -20,7 +20,7 @@
 #include "_tsnative.h"
 #include <string.h>
 
-#define TSNATIVE_VERSION 6  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
+#define TSNATIVE_VERSION 7  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
 
 PyTypeObject *TSN_NodeType = NULL;
 unsigned char TSN_IS_WORD[256];
@@ -782,6 +782,16 @@ static PyMethodDef module_methods[] = {
      "addr_nodes, struct_names, whole_object_writers, cx, initializer): the write passes."},
     {"calls", tsn_calls, METH_VARARGS,
      "calls(nodes, ctx, ...): extract._call of each node (see _tsn_calls.c)."},
+    {"functions", tsn_functions, METH_VARARGS,
+     "functions(nodes, ctx, struct_names, function_name_arg, decl_names, fn_sym_at, nsyms, "
+     "SYM_STATIC) -> (syms, refs, fstarts, fends, fnames, macro_fn) of function definitions."},
+    {"structs", tsn_structs, METH_VARARGS,
+     "structs(nodes, ctx, struct_names, decl_names) -> syms of struct/union/class bodies."},
+    {"typedefs", tsn_typedefs, METH_VARARGS,
+     "typedefs(nodes, ctx, struct_names, decl_names) -> syms of typedefs."},
+    {"field_decls", tsn_field_decls, METH_VARARGS,
+     "field_decls(nodes, ctx, struct_names, field_counts, decl_names) -> syms of members."},
+    {"enums", tsn_enums, METH_VARARGS, "enums(nodes, ctx, decl_names) -> syms of enums."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -118,5 +118,10 @@ PyObject *tsn_field_refs(PyObject *mod, PyObject *args);
 PyObject *tsn_ident_refs(PyObject *mod, PyObject *args);
 PyObject *tsn_writes(PyObject *mod, PyObject *args);
 PyObject *tsn_calls(PyObject *mod, PyObject *args);
+PyObject *tsn_functions(PyObject *mod, PyObject *args);
+PyObject *tsn_structs(PyObject *mod, PyObject *args);
+PyObject *tsn_typedefs(PyObject *mod, PyObject *args);
+PyObject *tsn_field_decls(PyObject *mod, PyObject *args);
+PyObject *tsn_enums(PyObject *mod, PyObject *args);
 
 #endif

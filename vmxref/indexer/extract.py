@@ -205,22 +205,38 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     cx.cond_starts, cx.cond_ends = _union(get("ifcond"))
     cx.sizeof_spans = _union(get("sizeof"))
     cx.ppcond_spans = _union(get("ppcond"))  # `#if IS_ENABLED(X)`: no call
-    _functions(cx, get("func"))
+    if cc is None or not get("func"):
+        _functions(cx, get("func"))
+    else:
+        _functions_c(cx, cc, get("func"))
     if cc is not None:
         cc.set_functions(cx.fstarts, cx.fends, cx.fnames)
     guards.branches(cx, get("ifcond"))
-    _structs(cx, get("struct"))
+    if cc is None:
+        _structs(cx, get("struct"))
+    elif get("struct"):
+        cx.f.syms += passes.structs(get("struct"), cc, cx.struct_names, cx.decl_names)
     _defines(cx, cc, get("macro"))
     for n in get("fmacro"):  # (before the declarations: initializer macros, see _macro)
         macros.definition(cx, n, "macro")
-    for n in get("typedef"):
-        _typedef(cx, n)
-    for n in get("fdecl"):
-        _field_decl(cx, n)
+    if cc is None:
+        for n in get("typedef"):
+            _typedef(cx, n)
+        for n in get("fdecl"):
+            _field_decl(cx, n)
+    else:  # (the C twins of the two loops)
+        if get("typedef"):
+            cx.f.syms += passes.typedefs(get("typedef"), cc, cx.struct_names, cx.decl_names)
+        if get("fdecl"):
+            cx.f.syms += passes.field_decls(get("fdecl"), cc, cx.struct_names, cx.field_counts,
+                                            cx.decl_names)
     for n in get("decl"):
         _declaration(cx, n)
-    for n in get("enum"):
-        _enum(cx, n)
+    if cc is None:
+        for n in get("enum"):
+            _enum(cx, n)
+    elif get("enum"):
+        cx.f.syms += passes.enums(get("enum"), cc, cx.decl_names)
     _calls(cx, cc, get("call"))
     if byte_range is None:  # (a text scan of the whole file: once)
         traceevents.trace_events(cx, dialect)
@@ -465,6 +481,19 @@ def _functions(cx: _Ctx, nodes) -> None:
     cx.fstarts = [cx.fstarts[i] for i in order]
     cx.fends = [cx.fends[i] for i in order]
     cx.fnames = [cx.fnames[i] for i in order]
+
+
+def _functions_c(cx: _Ctx, cc, nodes) -> None:
+    """_functions by its C twin (_tsnative.functions): the same symbols, references,
+    declaration offsets, fn_sym_at entries and sorted function spans."""
+    prof = cx.profile
+    syms, refs, cx.fstarts, cx.fends, cx.fnames, macro_fn = native.ts_passes().functions(
+        nodes, cc, cx.struct_names, prof.function_name_arg if prof is not None else None,
+        cx.decl_names, cx.fn_sym_at, len(cx.f.syms), SYM_STATIC)
+    cx.f.syms += syms
+    cx.f.refs += refs
+    if macro_fn:
+        cx.macro_fn = True
 
 
 def _macro_arg_name(cx: _Ctx, params, index: int) -> str:
