@@ -729,6 +729,9 @@ static PyMethodDef module_methods[] = {
      "type_refs(nodes, ctx, decl, macro_args) -> (refs, offsets) of type identifiers."},
     {"field_refs", tsn_field_refs, METH_VARARGS,
      "field_refs(nodes, ctx, special, sizeof_starts, sizeof_ends, struct_names) -> refs."},
+    {"declarations", tsn_declarations, METH_VARARGS,
+     "declarations(nodes, ctx, struct_names, init_macros, decl_names, macro_args, "
+     "call_fn_nodes, comment_designator, sym_static) -> (syms, calls, refs, assigns)."},
     {NULL, NULL, 0, NULL},
 };
 

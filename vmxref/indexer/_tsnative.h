@@ -115,5 +115,6 @@ PyObject *tsn_last_field(PyObject *chain);
 PyObject *tsn_defines(PyObject *mod, PyObject *args);
 PyObject *tsn_type_refs(PyObject *mod, PyObject *args);
 PyObject *tsn_field_refs(PyObject *mod, PyObject *args);
+PyObject *tsn_declarations(PyObject *mod, PyObject *args);
 
 #endif

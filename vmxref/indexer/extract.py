@@ -217,8 +217,17 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
         _typedef(cx, n)
     for n in get("fdecl"):
         _field_decl(cx, n)
-    for n in get("decl"):
-        _declaration(cx, n)
+    if cc is None:
+        for n in get("decl"):
+            _declaration(cx, n)
+    elif get("decl"):  # (the loop above in C: _tsnative.declarations)
+        syms, calls, refs, assigns = passes.declarations(
+            get("decl"), cc, cx.struct_names, cx.init_macros, cx.decl_names, cx.macro_args,
+            cx.call_fn_nodes, _COMMENT_DESIGNATOR, SYM_STATIC)
+        cx.f.syms += syms
+        cx.f.calls += calls
+        cx.f.refs += refs
+        cx.f.assigns += assigns
     for n in get("enum"):
         _enum(cx, n)
     for n in get("call"):
