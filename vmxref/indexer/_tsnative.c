@@ -20,7 +20,7 @@
 #include "_tsnative.h"
 #include <string.h>
 
-#define TSNATIVE_VERSION 7  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
+#define TSNATIVE_VERSION 8  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
 
 PyTypeObject *TSN_NodeType = NULL;
 unsigned char TSN_IS_WORD[256];
@@ -792,6 +792,9 @@ static PyMethodDef module_methods[] = {
     {"field_decls", tsn_field_decls, METH_VARARGS,
      "field_decls(nodes, ctx, struct_names, field_counts, decl_names) -> syms of members."},
     {"enums", tsn_enums, METH_VARARGS, "enums(nodes, ctx, decl_names) -> syms of enums."},
+    {"declarations", tsn_declarations, METH_VARARGS,
+     "declarations(nodes, ctx, struct_names, init_macros, decl_names, macro_args, "
+     "call_fn_nodes, comment_designator, sym_static) -> (syms, calls, refs, assigns)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -123,5 +123,6 @@ PyObject *tsn_structs(PyObject *mod, PyObject *args);
 PyObject *tsn_typedefs(PyObject *mod, PyObject *args);
 PyObject *tsn_field_decls(PyObject *mod, PyObject *args);
 PyObject *tsn_enums(PyObject *mod, PyObject *args);
+PyObject *tsn_declarations(PyObject *mod, PyObject *args);
 
 #endif

@@ -230,8 +230,17 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
         if get("fdecl"):
             cx.f.syms += passes.field_decls(get("fdecl"), cc, cx.struct_names, cx.field_counts,
                                             cx.decl_names)
-    for n in get("decl"):
-        _declaration(cx, n)
+    if cc is None:
+        for n in get("decl"):
+            _declaration(cx, n)
+    elif get("decl"):  # (the loop above in C: _tsnative.declarations)
+        syms, calls, refs, assigns = passes.declarations(
+            get("decl"), cc, cx.struct_names, cx.init_macros, cx.decl_names, cx.macro_args,
+            cx.call_fn_nodes, _COMMENT_DESIGNATOR, SYM_STATIC)
+        cx.f.syms += syms
+        cx.f.calls += calls
+        cx.f.refs += refs
+        cx.f.assigns += assigns
     if cc is None:
         for n in get("enum"):
             _enum(cx, n)
