@@ -5,34 +5,7 @@
 
 #define MAX_TEXT 240  /* extract.MAX_TEXT */
 
-/* --- the Python frames _initializer's recursion would take -------------------------------
- *
- * The Python twin recurses once per nested initializer list, each level a Python frame, and
- * a file whose lists nest deeper than the interpreter's recursion limit allows ends in a
- * RecursionError (the worker's status "too-deep"). The C recursion counts the frames the
- * Python twin would use: `room` is what the interpreter has left when the pass starts (the
- * frame of _declaration, which this call stands for, already counted); level k of
- * _initializer is one more frame, and the calls made at a level go deeper still (a plain
- * value: cx.pos, _last_field, jlist and cx.text, of which jlist's join and its
- * encode_basestring_ascii go 3 deep; a comment, a designator or an initializer macro's
- * name: cx.name, 1 deep, and its str.isascii when the file is not all ASCII, 2 deep).
- * Where the Python twin would overflow, this one raises RecursionError too. (CPython's specialised calls of C functions skip the count,
- * so the interpreter's own limit moves by a level or two as code warms up: the thresholds
- * below are those of the warmed-up twin; under Python 3.12+, whose limit counts Python
- * frames only, they are approximate.) A hard cap keeps the C stack safe whatever the limit
- * (a recursion limit raised past it is the one case where the twins part). */
-#define MORE_VALUE 3
-#define MORE_NAME(s) ((s)->c->norm_ascii ? 1 : 2)
-#define HARD_DEPTH 5000  /* (C frames of a few hundred bytes a level) */
-
-static long python_room(void) {
-    PyThreadState *ts = PyThreadState_Get();
-#if PY_VERSION_HEX >= 0x030C0000
-    return (long)ts->py_recursion_remaining - 1;  /* (C calls take no Python frame here) */
-#else
-    return (long)ts->recursion_remaining;
-#endif
-}
+#define MAX_INIT_DEPTH 100  /* extract.MAX_INIT_DEPTH: nested lists followed */
 
 /* --- growable node arrays ------------------------------------------------------------- */
 
@@ -83,16 +56,7 @@ typedef struct {
     PyObject *chain;                             /* _initializer's chain (a stack) */
     PyObject *func;                              /* (borrowed) */
     PyObject *k_eq, *k_init, *k_designated, *k_brackets, *k_q;
-    long room;
 } St;
-
-static int too_deep(const St *s, long level, int more) {
-    if (s->room - level - 1 - more < 0 || level > HARD_DEPTH) {
-        PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded");
-        return -1;
-    }
-    return 0;
-}
 
 static int append_row(PyObject *list, PyObject *row) {
     if (row == NULL)
@@ -297,8 +261,6 @@ static int macro_item(St *s, TSNode item, Py_ssize_t idx, long level) {
     TSNode fn = tsn_child(item, F_FUNCTION), args = tsn_child(item, F_ARGUMENTS);
     if (ts_node_is_null(fn))
         return 0;
-    if (too_deep(s, level, MORE_NAME(s)) < 0)
-        return -1;
     PyObject *name = tsn_node_name(c, fn);
     if (name == NULL)
         return -1;
@@ -425,8 +387,6 @@ static FieldCache designator_ids[4], declarator_ids[4];
 static int pair_item(St *s, TSNode item, long level) {
     const Ctx *c = s->c;
     Py_ssize_t len = PyList_GET_SIZE(s->chain);
-    if (too_deep(s, level, 1) < 0)  /* (children_by_field_name) */
-        return -1;
     int r = 0;
     TSFieldId want = field_id(item, "designator", designator_ids);
     TSTreeCursor cur = ts_tree_cursor_new(item);
@@ -440,10 +400,6 @@ static int pair_item(St *s, TSNode item, long level) {
                 step = s->k_q;
                 Py_INCREF(step);
             } else if (tsn_is(dz, "field_designator") || tsn_is(dz, "field_identifier")) {
-                if (too_deep(s, level, MORE_NAME(s)) < 0) {
-                    r = -1;
-                    break;
-                }
                 step = tsn_node_name(c, named);
             } else {
                 step = s->k_brackets;
@@ -466,13 +422,11 @@ static int pair_item(St *s, TSNode item, long level) {
 /* extract._initializer(cx, value, chain, func, "init" if init else "designated") at
  * recursion level `level` (0: the declaration's value) */
 static int initializer(St *s, TSNode value, int init, long level) {
+    if (level > MAX_INIT_DEPTH)
+        return 0;
     if (!tsn_is(value, "initializer_list")) {
-        if (too_deep(s, level, MORE_VALUE) < 0)
-            return -1;
         return value_row(s, value, init ? s->k_init : s->k_designated);
     }
-    if (too_deep(s, level, 0) < 0)
-        return -1;
     int r = 0;
     Py_ssize_t idx = 0;
     PyObject *said = NULL;  /* a designator written as a comment, `/\* .pfnConstruct = *\/` */
@@ -484,10 +438,6 @@ static int initializer(St *s, TSNode value, int init, long level) {
                 continue;
             if (tsn_is(item, "comment")) {
                 Py_CLEAR(said);
-                if (too_deep(s, level, MORE_NAME(s)) < 0) {
-                    r = -1;
-                    break;
-                }
                 said = comment_designator(s, item);
                 if (said == NULL && PyErr_Occurred()) {
                     r = -1;
@@ -832,7 +782,6 @@ PyObject *tsn_declarations(PyObject *Py_UNUSED(mod), PyObject *args) {
     s.k_designated = PyUnicode_FromString("designated");
     s.k_brackets = PyUnicode_FromString("[]");
     s.k_q = PyUnicode_FromString("?");
-    s.room = python_room();
     if (!k_proto || !k_local || !k_extern || !k_global || !s.syms || !s.calls || !s.refs ||
         !s.assigns || !s.chain || !s.k_eq || !s.k_init || !s.k_designated || !s.k_brackets ||
         !s.k_q)

@@ -718,8 +718,16 @@ def _fn_pointer(fd) -> bool:
 _COMMENT_DESIGNATOR = re.compile(r"/\*\s*\.([A-Za-z_]\w*)\s*=?\s*\*/$")
 
 
-def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str) -> None:
-    """Record writes of an initializer: plain values, designated and positional lists."""
+MAX_INIT_DEPTH = 100  # nested initializer lists followed; deeper values are not recorded
+
+
+def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str,
+                 depth: int = 0) -> None:
+    """Record writes of an initializer: plain values, designated and positional lists (up
+    to MAX_INIT_DEPTH lists deep: a generated table nested deeper than the interpreter's
+    recursion limit cost the whole file its facts, "too-deep")."""
+    if depth > MAX_INIT_DEPTH:
+        return
     if value.type != "initializer_list":
         line, col = cx.pos(value)
         cx.f.assigns.append((line, col, func, _last_field(chain), jlist(chain), "=",
@@ -733,7 +741,7 @@ def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str) -> No
             said = m.group(1) if m else None
             continue
         if said is not None and item.type != "initializer_pair":
-            _initializer(cx, item, chain + [said], func, "designated")
+            _initializer(cx, item, chain + [said], func, "designated", depth + 1)
             said = None
             idx += 1
             continue
@@ -746,7 +754,8 @@ def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str) -> No
                 kids = [a for a in args.named_children if a.type != "comment"]
                 for path, i in sets:
                     if i < len(kids):
-                        _initializer(cx, kids[i], chain + [f"#{idx}", *path], func, "designated")
+                        _initializer(cx, kids[i], chain + [f"#{idx}", *path], func, "designated",
+                                     depth + 1)
                 idx += 1
                 continue
         if item.type == "initializer_pair":
@@ -760,9 +769,10 @@ def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str) -> No
                     steps.append("[]")
             val = item.child_by_field_name("value")
             if val is not None and steps:
-                _initializer(cx, val, chain + steps, func, "designated")
+                _initializer(cx, val, chain + steps, func, "designated", depth + 1)
         else:
-            _initializer(cx, item, chain + [f"#{idx}"], func, "designated" if wkind != "init" else "init")
+            _initializer(cx, item, chain + [f"#{idx}"], func,
+                         "designated" if wkind != "init" else "init", depth + 1)
         idx += 1
 
 
