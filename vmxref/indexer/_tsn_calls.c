@@ -65,31 +65,6 @@ static int in_spans(const Spans *s, Py_ssize_t b) {
     return lo - 1 >= 0 && b < s->ends[lo - 1];
 }
 
-/* The normalised text of a node (cx.name) equals the ASCII word `w` (a name with other
- * bytes decodes to another str: the comparison of the bytes is the comparison of the strs) */
-static int name_is(const Ctx *c, TSNode n, const char *w) {
-    Py_ssize_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    if (b > c->nnorm)
-        b = c->nnorm;
-    if (a > b)
-        a = b;
-    size_t len = strlen(w);
-    return (size_t)(b - a) == len && memcmp(c->norm + a, w, len) == 0;
-}
-
-static int is_type(TSNode n, const char *t) {
-    return strcmp(ts_node_type(n), t) == 0;
-}
-
-static int add_span(PyObject *set, TSNode n) {
-    PyObject *sp = tsn_span(n);
-    if (sp == NULL)
-        return -1;
-    int r = PySet_Add(set, sp);
-    Py_DECREF(sp);
-    return r;
-}
-
 /* node.named_children[0] (null when there is none) */
 static TSNode first_named(TSNode n) {
     TSNode out = NONE;
@@ -101,18 +76,18 @@ static TSNode first_named(TSNode n) {
 static TSNode deref_callee(TSNode fn) {
     TSNode node = fn;
     while (!ts_node_is_null(node)) {
-        if (is_type(node, "parenthesized_expression") && ts_node_named_child_count(node) == 1) {
+        if (tsn_is(node, "parenthesized_expression") && ts_node_named_child_count(node) == 1) {
             node = first_named(node);
-        } else if (is_type(node, "pointer_expression")) {
+        } else if (tsn_is(node, "pointer_expression")) {
             TSNode op = tsn_child(node, F_OPERATOR);
-            if (ts_node_is_null(op) || !is_type(op, "*"))
+            if (ts_node_is_null(op) || !tsn_is(op, "*"))
                 break;
             node = tsn_child(node, F_ARGUMENT);
         } else {
             break;
         }
     }
-    if (!ts_node_is_null(node) && (is_type(node, "field_expression") || is_type(node, "identifier")))
+    if (!ts_node_is_null(node) && (tsn_is(node, "field_expression") || tsn_is(node, "identifier")))
         return node;
     return fn;
 }
@@ -130,7 +105,7 @@ static PyObject *guard_end(St *st, TSNode n) {
         const char *t = ts_node_type(node);
         if (strcmp(t, "unary_expression") == 0) {
             TSNode op = tsn_child(node, F_OPERATOR);
-            negated ^= !ts_node_is_null(op) && name_is(st->c, op, "!");
+            negated ^= !ts_node_is_null(op) && tsn_name_is(st->c, op, "!");
         }
         if (strcmp(t, "if_statement") == 0) {
             if (negated)
@@ -260,26 +235,6 @@ static const char *PRI_NAMES[] = {"PRIx64", "PRIu64", "PRId64", "PRIX64",
                                   "PRIx32", "PRIu32", "PRId32", "PRIX32", NULL};
 static const char *PRI_VALUES[] = {"llx", "llu", "lld", "llX", "x", "u", "d", "X", NULL};
 
-static int append_new(PyObject *list, PyObject *item) {
-    if (item == NULL)
-        return -1;
-    int r = PyList_Append(list, item);
-    Py_DECREF(item);
-    return r;
-}
-
-/* the named children of a node, in a new PyMem array (*k of them) */
-static TSNode *named_of(TSNode n, Py_ssize_t *k) {
-    Py_ssize_t cap = ts_node_named_child_count(n);
-    TSNode *out = PyMem_Malloc(sizeof(TSNode) * (cap ? cap : 1));
-    if (out == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    *k = tsn_named_children(n, out, cap);
-    return out;
-}
-
 /* extract._string_value: 1 with a new str in *out, 0 for None, -1 on error */
 static int string_value(St *st, TSNode node, PyObject **out) {
     *out = NULL;
@@ -290,7 +245,7 @@ static int string_value(St *st, TSNode node, PyObject **out) {
         if (strcmp(t, "string_literal") == 0 || strcmp(t, "concatenated_string") == 0) {
             int lit = t[0] == 's';
             Py_ssize_t k;
-            TSNode *kids = named_of(node, &k);
+            TSNode *kids = tsn_named_all(node, &k);
             if (kids == NULL)
                 return -1;
             PyObject *parts = PyList_New(0);
@@ -299,20 +254,20 @@ static int string_value(St *st, TSNode node, PyObject **out) {
                 const char *ct = ts_node_type(kids[i]);
                 if (lit) {
                     if (strcmp(ct, "escape_sequence") == 0)
-                        r = append_new(parts, unescape(st, kids[i]));
+                        r = tsn_append_new(parts, unescape(st, kids[i]));
                     else if (strcmp(ct, "string_content") == 0)
-                        r = append_new(parts, tsn_node_name(st->c, kids[i]));
+                        r = tsn_append_new(parts, tsn_node_name(st->c, kids[i]));
                 } else if (strcmp(ct, "string_literal") == 0) {
                     PyObject *s;
                     r = string_value(st, kids[i], &s);  /* (one level: a string_literal) */
                     if (r >= 0)
-                        r = append_new(parts, s ? s : PyUnicode_FromString(""));
+                        r = tsn_append_new(parts, s ? s : PyUnicode_FromString(""));
                 } else if (strcmp(ct, "identifier") == 0) {
                     const char *v = "";
                     for (int j = 0; PRI_NAMES[j]; j++)
-                        if (name_is(st->c, kids[i], PRI_NAMES[j]))
+                        if (tsn_name_is(st->c, kids[i], PRI_NAMES[j]))
                             v = PRI_VALUES[j];
-                    r = append_new(parts, PyUnicode_FromString(v));
+                    r = tsn_append_new(parts, PyUnicode_FromString(v));
                 }
             }
             PyMem_Free(kids);
@@ -328,7 +283,7 @@ static int string_value(St *st, TSNode node, PyObject **out) {
             TSNode inner = first_named(node);
             if (ts_node_is_null(inner))
                 return 0;
-            if (is_type(inner, "comma_expression"))
+            if (tsn_is(inner, "comma_expression"))
                 node = tsn_child(inner, F_LEFT);  /* (None when absent) */
             else
                 node = inner;
@@ -405,7 +360,7 @@ static int logcall(St *st, PyObject *callee, PyObject *func, Py_ssize_t line, Py
         }
         PyObject *row = Py_BuildValue("(nnOOOnON)", line, col, func, callee, s, i, jargs, joined);
         Py_DECREF(s);
-        return append_new(st->logcalls, row);
+        return tsn_append_new(st->logcalls, row);
     }
     return 0;
 }
@@ -427,7 +382,7 @@ static int whole_object(St *st, TSNode target, Py_ssize_t line, Py_ssize_t col, 
         Py_XDECREF(jch);
         return -1;
     }
-    return append_new(st->assigns, Py_BuildValue("(nnONNOOO)", line, col, func, last, jch,
+    return tsn_append_new(st->assigns, Py_BuildValue("(nnONNOOO)", line, col, func, last, jch,
                                                  callee, text, st->k_whole));
 }
 
@@ -454,12 +409,12 @@ static int filled_pointers(St *st, PyObject *positions, Py_ssize_t line, Py_ssiz
         if (overflow || !(0 < p && p <= st->nkids))
             continue;
         TSNode a = st->kids[p - 1];
-        while (is_type(a, "cast_expression") || is_type(a, "parenthesized_expression")) {
-            a = is_type(a, "cast_expression") ? tsn_child(a, F_VALUE) : first_named(a);
+        while (tsn_is(a, "cast_expression") || tsn_is(a, "parenthesized_expression")) {
+            a = tsn_is(a, "cast_expression") ? tsn_child(a, F_VALUE) : first_named(a);
             if (ts_node_is_null(a))
                 break;
         }
-        if (!ts_node_is_null(a) && (is_type(a, "identifier") || is_type(a, "field_expression")))
+        if (!ts_node_is_null(a) && (tsn_is(a, "identifier") || tsn_is(a, "field_expression")))
             r = whole_object(st, a, line, col, func, callee, text);
     }
     Py_DECREF(seq);
@@ -486,7 +441,7 @@ static int call_row(St *st, TSNode n, Py_ssize_t line, Py_ssize_t col, PyObject 
     PyObject *guard = guard_end(st, n);
     if (guard == NULL)
         return -1;
-    return append_new(st->calls, Py_BuildValue(
+    return tsn_append_new(st->calls, Py_BuildValue(
         "(nnOOOOOnN)", line, col, func, callee, kind, recv ? recv : Py_None, jargs,
         tsn_line(st->c, ts_node_end_byte(n)), guard));
 }
@@ -511,7 +466,7 @@ static int one_call(St *st, TSNode n) {
             goto done;
         }
         kind = st->k_direct;
-        if (add_span(st->call_fn, fn) < 0)
+        if (tsn_add_span(st->call_fn, fn) < 0)
             goto done;
     } else if (strcmp(t, "call_expression") == 0 && !ts_node_is_null(tsn_child(fn, F_FUNCTION))) {
         TSNode inner_fn = tsn_child(fn, F_FUNCTION);
@@ -526,11 +481,11 @@ static int one_call(St *st, TSNode n) {
             TSNode inner = tsn_child(fn, F_ARGUMENTS), first = NONE;
             if (!ts_node_is_null(inner)) {
                 Py_ssize_t k;
-                TSNode *kids = named_of(inner, &k);
+                TSNode *kids = tsn_named_all(inner, &k);
                 if (kids == NULL)
                     goto done;
                 for (Py_ssize_t i = 0; i < k; i++)
-                    if (is_type(kids[i], "identifier")) {
+                    if (tsn_is(kids[i], "identifier")) {
                         first = kids[i];
                         break;
                     }
@@ -542,7 +497,7 @@ static int one_call(St *st, TSNode n) {
             }
             callee = tsn_node_name(c, first);
             kind = st->k_static;
-            if (callee == NULL || add_span(st->call_fn, first) < 0)
+            if (callee == NULL || tsn_add_span(st->call_fn, first) < 0)
                 goto done;
         }
     }
@@ -559,13 +514,13 @@ static int one_call(St *st, TSNode n) {
         }
         recv = tsn_jlist(ch);
         Py_DECREF(ch);
-        if (recv == NULL || add_span(st->call_fn, fn) < 0)
+        if (recv == NULL || tsn_add_span(st->call_fn, fn) < 0)
             goto done;
     } else if (strcmp(t, "qualified_identifier") == 0 || strcmp(t, "template_function") == 0) {
         TSNode nm = tsn_child(fn, F_NAME);
         callee = tsn_node_name(c, ts_node_is_null(nm) ? fn : nm);
         kind = st->k_direct;
-        if (callee == NULL || add_span(st->call_fn, fn) < 0)
+        if (callee == NULL || tsn_add_span(st->call_fn, fn) < 0)
             goto done;
     } else {
         PyObject *ch = PyList_New(0);
@@ -607,12 +562,12 @@ static int one_call(St *st, TSNode n) {
                 continue;
             if (nnamed++ == 0)
                 a0 = ch;
-            if (is_type(ch, "comment"))
+            if (tsn_is(ch, "comment"))
                 continue;
             if (st->nkids == st->kcap && grow_kids(st) < 0)
                 goto cursor_done;
             st->kids[st->nkids++] = ch;
-            if (append_new(texts, tsn_node_text(c, ch, CALL_TEXT)) < 0)
+            if (tsn_append_new(texts, tsn_node_text(c, ch, CALL_TEXT)) < 0)
                 goto cursor_done;
         } while (ts_tree_cursor_goto_next_sibling(&cur));
     }
@@ -631,7 +586,7 @@ cursor_done:
     if (wow < 0)
         goto done;
     if (wow && nnamed > 0) {
-        TSNode target = is_type(a0, "pointer_expression") ? tsn_child(a0, F_ARGUMENT) : a0;
+        TSNode target = tsn_is(a0, "pointer_expression") ? tsn_child(a0, F_ARGUMENT) : a0;
         text = tsn_node_text(c, n, MAX_TEXT);
         if (text == NULL || whole_object(st, target, line, col, func, callee, text) < 0)
             goto done;

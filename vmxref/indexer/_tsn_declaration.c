@@ -58,40 +58,6 @@ typedef struct {
     PyObject *k_eq, *k_init, *k_designated, *k_brackets, *k_q;
 } St;
 
-static int append_row(PyObject *list, PyObject *row) {
-    if (row == NULL)
-        return -1;
-    int r = PyList_Append(list, row);
-    Py_DECREF(row);
-    return r;
-}
-
-static int add_int(PyObject *set, Py_ssize_t v) {
-    PyObject *o = PyLong_FromSsize_t(v);
-    if (o == NULL)
-        return -1;
-    int r = PySet_Add(set, o);
-    Py_DECREF(o);
-    return r;
-}
-
-static int add_span(PyObject *set, TSNode n) {
-    PyObject *o = tsn_span(n);
-    if (o == NULL)
-        return -1;
-    int r = PySet_Add(set, o);
-    Py_DECREF(o);
-    return r;
-}
-
-/* the norm bytes of a node are exactly `word` */
-static int name_is(const Ctx *c, TSNode n, const char *word) {
-    Py_ssize_t a = ts_node_start_byte(n), b = ts_node_end_byte(n), k = (Py_ssize_t)strlen(word);
-    if (b > c->nnorm)
-        b = c->nnorm;
-    return b - a == k && memcmp(c->norm + a, word, k) == 0;
-}
-
 /* chain.append(item) (item: a new reference, NULL on error) */
 static int push_new(St *s, PyObject *item) {
     if (item == NULL)
@@ -107,66 +73,6 @@ static int pop_to(St *s, Py_ssize_t len) {
 
 /* --- _stars, _fn_pointer -------------------------------------------------------------- */
 
-static const char *NAME_TYPES[] = {"identifier", "field_identifier", "type_identifier",
-                                   "qualified_identifier", "destructor_name", "operator_name",
-                                   NULL};
-
-static int is_one_of(TSNode n, const char **types) {
-    const char *t = ts_node_type(n);
-    for (int i = 0; types[i]; i++)
-        if (strcmp(t, types[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* extract._stars (no cap on the length) */
-static PyObject *stars(TSNode node) {
-    char stack[128];
-    char *out = stack;
-    Py_ssize_t n = 0, cap = sizeof stack;
-    PyObject *res = NULL;
-    while (!ts_node_is_null(node) && !is_one_of(node, NAME_TYPES)) {
-        const char *t = ts_node_type(node);
-        int add = 0;
-        if (strcmp(t, "pointer_declarator") == 0 || strcmp(t, "abstract_pointer_declarator") == 0)
-            add = 1;
-        else if (strcmp(t, "array_declarator") == 0)
-            add = 2;
-        else if (strcmp(t, "function_declarator") == 0) {
-            res = PyUnicode_FromString("()");
-            goto done;
-        }
-        if (n + add > cap) {
-            Py_ssize_t ncap = cap * 2;
-            char *p = out == stack ? PyMem_Malloc(ncap) : PyMem_Realloc(out, ncap);
-            if (p == NULL) {
-                PyErr_NoMemory();
-                goto done;
-            }
-            if (out == stack)
-                memcpy(p, stack, n);
-            out = p;
-            cap = ncap;
-        }
-        if (add == 1)
-            out[n++] = '*';
-        else if (add == 2) {
-            out[n++] = '[';
-            out[n++] = ']';
-        }
-        TSNode nxt = tsn_child(node, F_DECLARATOR);
-        if (ts_node_is_null(nxt) && ts_node_named_child_count(node) > 0)
-            nxt = ts_node_named_child(node, 0);
-        node = nxt;
-    }
-    res = PyUnicode_DecodeASCII(out, n, NULL);
-done:
-    if (out != stack)
-        PyMem_Free(out);
-    return res;
-}
-
-/* extract._fn_pointer */
 static int fn_pointer(TSNode fd) {
     TSNode d = tsn_child(fd, F_DECLARATOR);
     while (!ts_node_is_null(d) && tsn_is(d, "parenthesized_declarator")) {
@@ -248,7 +154,7 @@ static int value_row(St *s, TSNode value, PyObject *wkind) {
         Py_XDECREF(jl);
         return -1;
     }
-    return append_row(s->assigns, Py_BuildValue("(nnONNONO)", line, tsn_col(c, line, sb), s->func,
+    return tsn_append_new(s->assigns, Py_BuildValue("(nnONNONO)", line, tsn_col(c, line, sb), s->func,
                                                 last, jl, s->k_eq, text, wkind));
 }
 
@@ -582,27 +488,27 @@ static int macro_statement(St *s, TSNode n, TSNode tnode) {
     }
     for (Py_ssize_t i = 0; i < args.n; i++) {
         if (tsn_is(args.p[i], "type_identifier") &&
-            add_int(s->macro_args, ts_node_start_byte(args.p[i])) < 0)
+            tsn_add_offset(s->macro_args, ts_node_start_byte(args.p[i])) < 0)
             goto done;
         sub.n = 0;
         if (named_kids(args.p[i], &sub) < 0)
             goto done;
         for (Py_ssize_t k = 0; k < sub.n; k++)
             if (tsn_is(sub.p[k], "type_identifier") &&
-                add_int(s->macro_args, ts_node_start_byte(sub.p[k])) < 0)
+                tsn_add_offset(s->macro_args, ts_node_start_byte(sub.p[k])) < 0)
                 goto done;
     }
-    if (add_int(s->decl, nb) < 0 || add_span(s->call_fn, name_node) < 0)
+    if (tsn_add_offset(s->decl, nb) < 0 || tsn_add_span(s->call_fn, name_node) < 0)
         goto done;
     PyObject *func = tsn_func_at(c, ts_node_start_byte(n));
     PyObject *jl = tsn_jlist(texts);
     if (jl == NULL)
         goto done;
-    if (append_row(s->calls, Py_BuildValue("(nnOOsONnO)", line, col, func, name, "direct",
+    if (tsn_append_new(s->calls, Py_BuildValue("(nnOOsONnO)", line, col, func, name, "direct",
                                            Py_None, jl, tsn_line(c, ts_node_end_byte(n)),
                                            Py_None)) < 0)  /* (jl: stolen) */
         goto done;
-    if (append_row(s->refs, Py_BuildValue("(Osnn" "OO)", name, "call", line, col, func,
+    if (tsn_append_new(s->refs, Py_BuildValue("(Osnn" "OO)", name, "call", line, col, func,
                                           Py_None)) < 0)
         goto done;
     r = 1;
@@ -632,11 +538,11 @@ static int declarator(St *s, TSNode n, TSNode d, PyObject *base, int is_static, 
     if (name == NULL)
         return -1;
     Py_ssize_t nb = ts_node_start_byte(nm), line = tsn_line(c, nb), col = tsn_col(c, line, nb);
-    if (add_int(s->decl, nb) < 0)
+    if (tsn_add_offset(s->decl, nb) < 0)
         goto done;
     TSNode fd = tsn_function_declarator(inner);
     int has_value = !ts_node_is_null(value);
-    st = stars(inner);
+    st = tsn_stars(inner);
     if (st == NULL)
         goto done;
     long flags = is_static ? sym_static : 0;
@@ -645,7 +551,7 @@ static int declarator(St *s, TSNode n, TSNode d, PyObject *base, int is_static, 
         PyObject *text = tsn_node_text(c, n, 200);
         if (text == NULL)
             goto done;
-        r = append_row(s->syms, Py_BuildValue("(OOnnnOOilN)", name, k_proto, line, col, line,
+        r = tsn_append_new(s->syms, Py_BuildValue("(OOnnnOOilN)", name, k_proto, line, col, line,
                                               c->empty, base, 0, flags, text));
         goto done;
     }
@@ -654,7 +560,7 @@ static int declarator(St *s, TSNode n, TSNode d, PyObject *base, int is_static, 
     PyObject *type = PyUnicode_Concat(base, st);
     if (type == NULL)
         goto done;
-    if (append_row(s->syms, Py_BuildValue("(OOnnnONilO)", name, kind, line, col, line, s->func,
+    if (tsn_append_new(s->syms, Py_BuildValue("(OOnnnONilO)", name, kind, line, col, line, s->func,
                                           type, 0, flags, Py_None)) < 0)
         goto done;
     if (!has_value) {
@@ -693,7 +599,7 @@ static int declarator(St *s, TSNode n, TSNode d, PyObject *base, int is_static, 
                 goto done;
             }
             Py_ssize_t vb = ts_node_start_byte(value), vl = tsn_line(c, vb);
-            if (append_row(s->assigns, Py_BuildValue("(nnOONONO)", vl, tsn_col(c, vl, vb),
+            if (tsn_append_new(s->assigns, Py_BuildValue("(nnOONONO)", vl, tsn_col(c, vl, vb),
                                                      s->func, name, jl, s->k_eq, text,
                                                      s->k_init)) < 0)
                 goto done;
@@ -726,8 +632,8 @@ static int declaration(St *s, TSNode n, PyObject *k_proto, PyObject *k_local,
         do {
             TSNode ch = ts_tree_cursor_current_node(&cur);
             if (tsn_is(ch, "storage_class_specifier")) {
-                is_static |= name_is(c, ch, "static");
-                is_extern |= name_is(c, ch, "extern");
+                is_static |= tsn_name_is(c, ch, "static");
+                is_extern |= tsn_name_is(c, ch, "extern");
             }
         } while (ts_tree_cursor_goto_next_sibling(&cur));
     }

@@ -4,121 +4,11 @@
  *
  * Each takes the nodes of its capture and the dicts / sets of extract._Ctx it fills
  * (decl_names, struct_names, field_counts, fn_sym_at are updated in place) and returns the
- * symbols (and references) its Python twin appends, in the same order. The declarator walks
- * (declarator_name, _stars) are done here without the bounded buffers of the shared
- * helpers, so that any nesting gives what Python gives. */
+ * symbols (and references) its Python twin appends, in the same order. */
 #include "_tsnative.h"
 #include <string.h>
 
 static const TSNode NONE = {{0, 0, 0, 0}, NULL, NULL};
-
-static const char *NAME_T[] = {"identifier", "field_identifier", "type_identifier",
-                               "qualified_identifier", "destructor_name", "operator_name",
-                               NULL};
-static const char *WRAP_T[] = {
-    "pointer_declarator", "array_declarator", "parenthesized_declarator",
-    "attributed_declarator", "reference_declarator", "init_declarator",
-    "abstract_pointer_declarator", NULL};
-
-static int one_of(TSNode n, const char **types) {
-    const char *t = ts_node_type(n);
-    for (int i = 0; types[i]; i++)
-        if (strcmp(t, types[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* cx.name(n) == s: names come from the normalised text; a UTF-8 decoding (with
- * replacement) equals an ASCII word exactly when the bytes are that word */
-static int name_is(const Ctx *c, TSNode n, const char *s) {
-    Py_ssize_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    if (b > c->nnorm)
-        b = c->nnorm;
-    if (a > b)
-        a = b;
-    size_t len = strlen(s);
-    return (size_t)(b - a) == len && memcmp(c->norm + a, s, len) == 0;
-}
-
-/* The first named child (in node.named_children order) whose type is not `skip` (any
- * type when skip is NULL), or a null node. */
-static TSNode first_named(TSNode n, const char *skip) {
-    TSNode out = NONE;
-    if (ts_node_is_null(n))
-        return out;
-    TSTreeCursor cur = ts_tree_cursor_new(n);
-    if (ts_tree_cursor_goto_first_child(&cur)) {
-        do {
-            TSNode ch = ts_tree_cursor_current_node(&cur);
-            if (ts_node_is_named(ch) && (skip == NULL || strcmp(ts_node_type(ch), skip) != 0)) {
-                out = ch;
-                break;
-            }
-        } while (ts_tree_cursor_goto_next_sibling(&cur));
-    }
-    ts_tree_cursor_delete(&cur);
-    return out;
-}
-
-/* extract.declarator_name */
-static TSNode decl_name(TSNode n) {
-    while (!ts_node_is_null(n)) {
-        if (one_of(n, NAME_T))
-            return n;
-        if (strcmp(ts_node_type(n), "function_declarator") != 0 && !one_of(n, WRAP_T))
-            return NONE;
-        TSNode nxt = tsn_child(n, F_DECLARATOR);
-        if (ts_node_is_null(nxt))  /* parenthesized_declarator has no field name */
-            nxt = first_named(n, "attribute_specifier");
-        n = nxt;
-    }
-    return NONE;
-}
-
-/* extract._stars (a new str; the suffix grows as long as the declarator nests) */
-static PyObject *stars(TSNode node) {
-    char stack[64], *buf = stack;
-    Py_ssize_t n = 0, cap = (Py_ssize_t)sizeof stack;
-    PyObject *out = NULL;
-    while (!ts_node_is_null(node) && !one_of(node, NAME_T)) {
-        const char *t = ts_node_type(node);
-        const char *add = NULL;
-        if (strcmp(t, "pointer_declarator") == 0 || strcmp(t, "abstract_pointer_declarator") == 0)
-            add = "*";
-        else if (strcmp(t, "array_declarator") == 0)
-            add = "[]";
-        else if (strcmp(t, "function_declarator") == 0) {
-            out = PyUnicode_FromString("()");
-            goto done;
-        }
-        if (add != NULL) {
-            Py_ssize_t k = (Py_ssize_t)strlen(add);
-            if (n + k > cap) {
-                Py_ssize_t ncap = cap * 2;
-                char *p = buf == stack ? PyMem_Malloc(ncap) : PyMem_Realloc(buf, ncap);
-                if (p == NULL) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                if (buf == stack)
-                    memcpy(p, stack, n);
-                buf = p;
-                cap = ncap;
-            }
-            memcpy(buf + n, add, k);
-            n += k;
-        }
-        TSNode nxt = tsn_child(node, F_DECLARATOR);
-        if (ts_node_is_null(nxt))
-            nxt = first_named(node, NULL);
-        node = nxt;
-    }
-    out = PyUnicode_DecodeASCII(buf, n, NULL);
-done:
-    if (buf != stack)
-        PyMem_Free(buf);
-    return out;
-}
 
 /* _base_type(t) + suffix (a new str; steals `suffix`) */
 static PyObject *type_plus(const Ctx *c, TSNode t, PyObject *sn, PyObject *suffix) {
@@ -143,15 +33,6 @@ static int add_sym(PyObject *syms, PyObject *name, PyObject *kind, Py_ssize_t li
     return r;
 }
 
-static int add_offset(PyObject *set, TSNode n) {
-    PyObject *off = PyLong_FromSsize_t((Py_ssize_t)ts_node_start_byte(n));
-    if (off == NULL)
-        return -1;
-    int r = PySet_Add(set, off);
-    Py_DECREF(off);
-    return r;
-}
-
 /* Does any child of n (node.children) have type `type` and the name `word`? */
 static int has_child_word(const Ctx *c, TSNode n, const char *type, const char *word) {
     int found = 0;
@@ -159,7 +40,7 @@ static int has_child_word(const Ctx *c, TSNode n, const char *type, const char *
     if (ts_tree_cursor_goto_first_child(&cur)) {
         do {
             TSNode ch = ts_tree_cursor_current_node(&cur);
-            if (strcmp(ts_node_type(ch), type) == 0 && name_is(c, ch, word)) {
+            if (strcmp(ts_node_type(ch), type) == 0 && tsn_name_is(c, ch, word)) {
                 found = 1;
                 break;
             }
@@ -216,14 +97,14 @@ static int params(Env *e, TSNode ps, PyObject *fname) {
                 strcmp(t, "optional_parameter_declaration") != 0)
                 continue;
             TSNode d = tsn_child(p, F_DECLARATOR);
-            TSNode nm = ts_node_is_null(d) ? NONE : decl_name(d);
+            TSNode nm = ts_node_is_null(d) ? NONE : tsn_declarator_name(d);
             if (!ts_node_is_null(nm)) {
-                if (add_offset(e->decl, nm) < 0) {
+                if (tsn_add_offset(e->decl, ts_node_start_byte(nm)) < 0) {
                     err = 1;
                     break;
                 }
                 Py_ssize_t sb = ts_node_start_byte(nm), line = tsn_line(c, sb);
-                PyObject *ptype = type_plus(c, tsn_child(p, F_TYPE), e->sn, stars(d));
+                PyObject *ptype = type_plus(c, tsn_child(p, F_TYPE), e->sn, tsn_stars(d));
                 if (ptype == NULL) {
                     err = 1;
                     break;
@@ -285,9 +166,9 @@ static PyObject *macro_arg_name(const Ctx *c, TSNode ps, PyObject *index_obj) {
     }
     ts_tree_cursor_delete(&cur);
     TSNode nm = a;
-    if (!one_of(a, NAME_T)) {
+    if (!tsn_is_one_of(a, NAME_TYPES)) {
         TSNode d = tsn_child(a, F_DECLARATOR);
-        nm = ts_node_is_null(d) ? tsn_child(a, F_TYPE) : decl_name(d);
+        nm = ts_node_is_null(d) ? tsn_child(a, F_TYPE) : tsn_declarator_name(d);
     }
     return ts_node_is_null(nm) ? PyUnicode_FromString("") : tsn_node_name(c, nm);
 }
@@ -313,7 +194,7 @@ static int function(Env *e, TSNode n, PyObject *fn_arg, PyObject *sym_at, Py_ssi
     TSNode fd = tsn_function_declarator(decl);
     if (ts_node_is_null(fd))
         return 0;
-    TSNode nm = decl_name(tsn_child(fd, F_DECLARATOR));
+    TSNode nm = tsn_declarator_name(tsn_child(fd, F_DECLARATOR));
     if (ts_node_is_null(nm))
         return 0;
     int ret = -1;
@@ -360,10 +241,10 @@ static int function(Env *e, TSNode n, PyObject *fn_arg, PyObject *sym_at, Py_ssi
             Py_SETREF(name, real);
         }
     }
-    if (add_offset(e->decl, nm) < 0)
+    if (tsn_add_offset(e->decl, ts_node_start_byte(nm)) < 0)
         goto done;
     int is_static = has_child_word(c, n, "storage_class_specifier", "static");
-    st = stars(decl);
+    st = tsn_stars(decl);
     if (st == NULL)
         goto done;
     Py_ssize_t sl = PyUnicode_GET_LENGTH(st);
@@ -521,7 +402,7 @@ static PyObject *struct_name(const Ctx *c, TSNode n, TSNode nm, TSNode parent, P
         PyObject *name;
         TSNode inner = tsn_is(nm, "qualified_identifier") ? tsn_child(nm, F_NAME) : NONE;
         name = tsn_node_name(c, ts_node_is_null(inner) ? nm : inner);
-        if (name != NULL && add_offset(decl, nm) < 0)
+        if (name != NULL && tsn_add_offset(decl, ts_node_start_byte(nm)) < 0)
             Py_CLEAR(name);
         return name;
     }
@@ -555,7 +436,7 @@ static PyObject *struct_name(const Ctx *c, TSNode n, TSNode nm, TSNode parent, P
             Py_INCREF(owner);
         }
         TSNode d = tsn_child(parent, F_DECLARATOR);
-        TSNode fnm = ts_node_is_null(d) ? NONE : decl_name(d);
+        TSNode fnm = ts_node_is_null(d) ? NONE : tsn_declarator_name(d);
         if (ts_node_is_null(fnm))
             return owner;
         PyObject *f = tsn_node_name(c, fnm);
@@ -703,10 +584,10 @@ static int declarators(const Ctx *c, TSNode n, PyObject *base, PyObject *kind, P
     PyObject *text = NULL;
     int ret = -1;
     for (Py_ssize_t i = 0; i < k; i++) {
-        TSNode nm = decl_name(ds[i]);
+        TSNode nm = tsn_declarator_name(ds[i]);
         if (ts_node_is_null(nm))
             continue;
-        if (add_offset(decl, nm) < 0)
+        if (tsn_add_offset(decl, ts_node_start_byte(nm)) < 0)
             goto done;
         if (text == NULL) {
             text = ts_node_is_null(text_node) ? Py_NewRef(Py_None)
@@ -715,7 +596,7 @@ static int declarators(const Ctx *c, TSNode n, PyObject *base, PyObject *kind, P
                 goto done;
         }
         Py_ssize_t sb = ts_node_start_byte(nm), line = tsn_line(c, sb);
-        PyObject *st = stars(ds[i]);
+        PyObject *st = tsn_stars(ds[i]);
         PyObject *full = st ? PyUnicode_Concat(base, st) : NULL;
         Py_XDECREF(st);
         PyObject *name = full ? tsn_node_name(c, nm) : NULL;
@@ -837,7 +718,7 @@ static int one_enum(const Ctx *c, TSNode n, PyObject *decl, PyObject *syms, PyOb
     if (ename == NULL)
         return -1;
     if (!ts_node_is_null(nm) && !ts_node_is_null(body)) {
-        if (add_offset(decl, nm) < 0)
+        if (tsn_add_offset(decl, ts_node_start_byte(nm)) < 0)
             goto done;
         Py_ssize_t sb = ts_node_start_byte(nm), line = tsn_line(c, sb);
         if (add_sym(syms, ename, k_enum, line, tsn_col(c, line, sb),
@@ -863,7 +744,7 @@ static int one_enum(const Ctx *c, TSNode n, PyObject *decl, PyObject *syms, PyOb
                 err = 1;
                 break;
             }
-            if (add_offset(decl, en) < 0) {
+            if (tsn_add_offset(decl, ts_node_start_byte(en)) < 0) {
                 err = 1;
                 break;
             }

@@ -78,36 +78,6 @@ done:
     return out;
 }
 
-static Py_ssize_t *int_list(PyObject *list) {
-    Py_ssize_t n = PyList_GET_SIZE(list);
-    Py_ssize_t *out = PyMem_Malloc(sizeof(Py_ssize_t) * (n ? n : 1));
-    if (out == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        out[i] = PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
-        if (out[i] == -1 && PyErr_Occurred()) {
-            PyMem_Free(out);
-            return NULL;
-        }
-    }
-    return out;
-}
-
-/* extract._in_spans: is b inside one of the sorted disjoint spans? */
-static int in_spans(const Py_ssize_t *starts, const Py_ssize_t *ends, Py_ssize_t n, Py_ssize_t b) {
-    Py_ssize_t lo = 0, hi = n;
-    while (lo < hi) {  /* bisect_right(starts, b) */
-        Py_ssize_t mid = (lo + hi) / 2;
-        if (b < starts[mid])
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo - 1 >= 0 && b < ends[lo - 1];
-}
-
 /* field_refs(nodes, ctx, special, sizeof_starts, sizeof_ends, struct_names) -> refs
  *
  * The member accesses of the file (capture `fexpr`): per field_expression with a field,
@@ -126,7 +96,7 @@ PyObject *tsn_field_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "sizeof spans of different lengths");
         return NULL;
     }
-    Py_ssize_t *starts = int_list(starts_l), *ends = starts ? int_list(ends_l) : NULL;
+    Py_ssize_t *starts = tsn_int_array(starts_l), *ends = starts ? tsn_int_array(ends_l) : NULL;
     PyObject *refs = PyList_New(0), *k_read = PyUnicode_FromString("read");
     PyObject *k_sizeof = PyUnicode_FromString("sizeof"), *out = NULL;
     if (!ends || !refs || !k_read || !k_sizeof)
@@ -156,7 +126,7 @@ PyObject *tsn_field_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
             goto done;
         }
         if (kind == NULL || !PyObject_IsTrue(kind))
-            kind = in_spans(starts, ends, nspan, sb) ? k_sizeof : k_read;
+            kind = tsn_in_spans(starts, ends, nspan, sb) ? k_sizeof : k_read;
         PyObject *name = tsn_node_name(c, fld);
         Py_ssize_t line = tsn_line(c, fb);
         int r = name ? append_ref(refs, name, kind, line, tsn_col(c, line, fb),
@@ -275,7 +245,7 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "sizeof spans of different lengths");
         return NULL;
     }
-    Py_ssize_t *starts = int_list(starts_l), *ends = starts ? int_list(ends_l) : NULL;
+    Py_ssize_t *starts = tsn_int_array(starts_l), *ends = starts ? tsn_int_array(ends_l) : NULL;
     unsigned char *buf = ends ? blank_code(c->norm, c->nnorm) : NULL;
     PyObject *refs = PyList_New(0), *seen = PyDict_New(), *k_read = PyUnicode_FromString("read");
     PyObject *k_sizeof = PyUnicode_FromString("sizeof"), *out = NULL;
@@ -335,7 +305,7 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
             continue;
         while (line < c->nnl && c->nl[line] < s)
             line++;
-        PyObject *kind = in_spans(starts, ends, nspan, s) ? k_sizeof : k_read;
+        PyObject *kind = tsn_in_spans(starts, ends, nspan, s) ? k_sizeof : k_read;
         if (PyDict_GET_SIZE(special)) {
             PyObject *span = Py_BuildValue("(nn)", s, i);
             PyObject *k = span ? PyDict_GetItemWithError(special, span) : NULL;

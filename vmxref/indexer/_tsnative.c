@@ -102,22 +102,6 @@ static void Ctx_dealloc(Ctx *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static Py_ssize_t *int_array(PyObject *list, Py_ssize_t n) {
-    Py_ssize_t *out = PyMem_Malloc(sizeof(Py_ssize_t) * (n ? n : 1));
-    if (out == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        out[i] = PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
-        if (out[i] == -1 && PyErr_Occurred()) {
-            PyMem_Free(out);
-            return NULL;
-        }
-    }
-    return out;
-}
-
 /* set_functions(fstarts, fends, fnames): _Ctx's function spans, once _functions found them */
 static PyObject *Ctx_set_functions(Ctx *self, PyObject *args) {
     PyObject *starts, *ends, *names;
@@ -129,7 +113,7 @@ static PyObject *Ctx_set_functions(Ctx *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "function spans of different lengths");
         return NULL;
     }
-    Py_ssize_t *a = int_array(starts, n), *b = a ? int_array(ends, n) : NULL;
+    Py_ssize_t *a = tsn_int_array(starts), *b = a ? tsn_int_array(ends) : NULL;
     if (b == NULL) {
         PyMem_Free(a);
         return NULL;
@@ -195,6 +179,7 @@ PyObject *tsn_text(const Ctx *c, Py_ssize_t a, Py_ssize_t b, Py_ssize_t limit) {
     if (is_ascii(c->src + a, b - a)) {
         /* " ".join(s.split()) on ASCII: the separators are str.isspace() characters */
         char stack[512];
+        stack[0] = 0;
         char *buf = (b - a) < (Py_ssize_t)sizeof(stack) ? stack : PyMem_Malloc(b - a + 1);
         if (buf == NULL)
             return PyErr_NoMemory();
@@ -343,7 +328,7 @@ Py_ssize_t tsn_children_by(TSNode n, int field, TSNode *out, Py_ssize_t max) {
     return k;
 }
 
-static const char *NAME_TYPES[] = {"identifier", "field_identifier", "type_identifier",
+const char *NAME_TYPES[] = {"identifier", "field_identifier", "type_identifier",
                                    "qualified_identifier", "destructor_name", "operator_name",
                                    NULL};
 static const char *DECLARATOR_WRAPPERS[] = {
@@ -352,7 +337,7 @@ static const char *DECLARATOR_WRAPPERS[] = {
     "abstract_pointer_declarator", NULL};
 static const TSNode NULL_NODE = {{0, 0, 0, 0}, NULL, NULL};
 
-static int is_one_of(TSNode n, const char **types) {
+int tsn_is_one_of(TSNode n, const char **types) {
     const char *t = ts_node_type(n);
     for (int i = 0; types[i]; i++)
         if (strcmp(t, types[i]) == 0)
@@ -362,19 +347,23 @@ static int is_one_of(TSNode n, const char **types) {
 
 TSNode tsn_declarator_name(TSNode n) {
     while (!ts_node_is_null(n)) {
-        if (is_one_of(n, NAME_TYPES))
+        if (tsn_is_one_of(n, NAME_TYPES))
             return n;
-        if (!tsn_is(n, "function_declarator") && !is_one_of(n, DECLARATOR_WRAPPERS))
+        if (!tsn_is(n, "function_declarator") && !tsn_is_one_of(n, DECLARATOR_WRAPPERS))
             return NULL_NODE;
         TSNode nxt = tsn_child(n, F_DECLARATOR);
         if (ts_node_is_null(nxt)) {  /* parenthesized_declarator has no field name */
-            TSNode kids[64];
-            Py_ssize_t k = tsn_named_children(n, kids, 64);
-            for (Py_ssize_t i = 0; i < k; i++)
-                if (!tsn_is(kids[i], "attribute_specifier")) {
-                    nxt = kids[i];
-                    break;
-                }
+            TSTreeCursor cur = ts_tree_cursor_new(n);
+            if (ts_tree_cursor_goto_first_child(&cur)) {
+                do {
+                    TSNode ch = ts_tree_cursor_current_node(&cur);
+                    if (ts_node_is_named(ch) && !tsn_is(ch, "attribute_specifier")) {
+                        nxt = ch;
+                        break;
+                    }
+                } while (ts_tree_cursor_goto_next_sibling(&cur));
+            }
+            ts_tree_cursor_delete(&cur);
         }
         n = nxt;
     }
@@ -385,7 +374,7 @@ TSNode tsn_function_declarator(TSNode n) {
     while (!ts_node_is_null(n)) {
         if (tsn_is(n, "function_declarator"))
             return n;
-        if (!is_one_of(n, DECLARATOR_WRAPPERS))
+        if (!tsn_is_one_of(n, DECLARATOR_WRAPPERS))
             return NULL_NODE;
         TSNode nxt = tsn_child(n, F_DECLARATOR);
         if (ts_node_is_null(nxt))
@@ -395,11 +384,67 @@ TSNode tsn_function_declarator(TSNode n) {
     return NULL_NODE;
 }
 
+int tsn_add_offset(PyObject *set, Py_ssize_t off) {
+    PyObject *o = PyLong_FromSsize_t(off);
+    if (o == NULL)
+        return -1;
+    int r = PySet_Add(set, o);
+    Py_DECREF(o);
+    return r;
+}
+
+int tsn_name_is(const Ctx *c, TSNode n, const char *word) {
+    Py_ssize_t a = ts_node_start_byte(n), b = ts_node_end_byte(n), k = (Py_ssize_t)strlen(word);
+    if (b > c->nnorm)
+        b = c->nnorm;
+    return a <= b && b - a == k && memcmp(c->norm + a, word, k) == 0;
+}
+
+TSNode *tsn_named_all(TSNode n, Py_ssize_t *count) {
+    Py_ssize_t cap = ts_node_is_null(n) ? 0 : ts_node_named_child_count(n);
+    TSNode *out = PyMem_Malloc(sizeof(TSNode) * (cap ? cap : 1));
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    *count = tsn_named_children(n, out, cap);
+    return out;
+}
+
+Py_ssize_t *tsn_int_array(PyObject *list) {
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    Py_ssize_t *out = PyMem_Malloc(sizeof(Py_ssize_t) * (n ? n : 1));
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        out[i] = PyLong_AsSsize_t(PyList_GET_ITEM(list, i));
+        if (out[i] == -1 && PyErr_Occurred()) {
+            PyMem_Free(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+int tsn_in_spans(const Py_ssize_t *starts, const Py_ssize_t *ends, Py_ssize_t n, Py_ssize_t b) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {  /* bisect_right(starts, b) */
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (b < starts[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo - 1 >= 0 && b < ends[lo - 1];
+}
+
 PyObject *tsn_span(TSNode n) {
     return Py_BuildValue("(nn)", (Py_ssize_t)ts_node_start_byte(n), (Py_ssize_t)ts_node_end_byte(n));
 }
 
-static int add_span(PyObject *spans, TSNode n) {
+int tsn_add_span(PyObject *spans, TSNode n) {
     PyObject *sp = tsn_span(n);
     if (sp == NULL)
         return -1;
@@ -409,7 +454,7 @@ static int add_span(PyObject *spans, TSNode n) {
 }
 
 int tsn_lvalue(PyObject *spans, TSNode n) {
-    if (add_span(spans, n) < 0)
+    if (tsn_add_span(spans, n) < 0)
         return -1;
     while (!ts_node_is_null(n) && tsn_is(n, "field_expression")) {
         TSNode op = tsn_child(n, F_OPERATOR);
@@ -421,7 +466,7 @@ int tsn_lvalue(PyObject *spans, TSNode n) {
         if (ts_node_is_null(n) || !(tsn_is(n, "field_expression") || tsn_is(n, "identifier") ||
                                     tsn_is(n, "subscript_expression")))
             break;
-        if (add_span(spans, n) < 0)
+        if (tsn_add_span(spans, n) < 0)
             return -1;
         if (tsn_is(n, "subscript_expression"))
             break;
@@ -515,7 +560,7 @@ fail:
     return NULL;
 }
 
-static int append_new(PyObject *list, PyObject *item) {
+int tsn_append_new(PyObject *list, PyObject *item) {
     if (item == NULL)
         return -1;
     int r = PyList_Append(list, item);
@@ -529,7 +574,7 @@ static const char *STRUCT_TYPES[] = {"struct_specifier", "union_specifier", "cla
 PyObject *tsn_base_type(const Ctx *c, TSNode t, PyObject *struct_names) {
     if (ts_node_is_null(t))
         return PyUnicode_FromString("?");
-    if (is_one_of(t, STRUCT_TYPES)) {
+    if (tsn_is_one_of(t, STRUCT_TYPES)) {
         PyObject *id = PyLong_FromVoidPtr((void *)t.id);
         if (id == NULL)
             return NULL;
@@ -552,19 +597,22 @@ PyObject *tsn_base_type(const Ctx *c, TSNode t, PyObject *struct_names) {
 }
 
 PyObject *tsn_stars(TSNode node) {
-    char out[256];
-    size_t n = 0;
-    while (!ts_node_is_null(node) && !is_one_of(node, NAME_TYPES)) {
+    Buf b = {NULL, 0, 0};
+    if (buf_need(&b, 16) < 0)
+        return NULL;
+    while (!ts_node_is_null(node) && !tsn_is_one_of(node, NAME_TYPES)) {
         const char *t = ts_node_type(node);
         if (strcmp(t, "pointer_declarator") == 0 || strcmp(t, "abstract_pointer_declarator") == 0) {
-            if (n + 1 < sizeof out)
-                out[n++] = '*';
+            if (buf_need(&b, 1) < 0)
+                return NULL;
+            b.p[b.n++] = '*';
         } else if (strcmp(t, "array_declarator") == 0) {
-            if (n + 2 < sizeof out) {
-                out[n++] = '[';
-                out[n++] = ']';
-            }
+            if (buf_need(&b, 2) < 0)
+                return NULL;
+            b.p[b.n++] = '[';
+            b.p[b.n++] = ']';
         } else if (strcmp(t, "function_declarator") == 0) {
+            PyMem_Free(b.p);
             return PyUnicode_FromString("()");
         }
         TSNode nxt = tsn_child(node, F_DECLARATOR);
@@ -572,7 +620,9 @@ PyObject *tsn_stars(TSNode node) {
             nxt = ts_node_named_child(node, 0);
         node = nxt;
     }
-    return PyUnicode_DecodeASCII(out, n, NULL);
+    PyObject *out = PyUnicode_DecodeASCII(b.p, b.n, NULL);
+    PyMem_Free(b.p);
+    return out;
 }
 
 PyObject *tsn_last_field(PyObject *chain) {
@@ -604,28 +654,28 @@ static int append_prefixed(PyObject *out, const char *prefix, PyObject *s, const
         return -1;
     PyObject *v = PyUnicode_FromFormat("%s%U%s", prefix, s, suffix);
     Py_DECREF(s);
-    return append_new(out, v);
+    return tsn_append_new(out, v);
 }
 
 int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *sn, PyObject *out) {
     if (ts_node_is_null(n) || depth > 40)
-        return append_new(out, PyUnicode_FromString("?"));
+        return tsn_append_new(out, PyUnicode_FromString("?"));
     const char *t = ts_node_type(n);
     if (strcmp(t, "identifier") == 0)
         return append_prefixed(out, "v:", tsn_node_name(c, n), "");
     if (strcmp(t, "this") == 0)
-        return append_new(out, PyUnicode_FromString("this"));
+        return tsn_append_new(out, PyUnicode_FromString("this"));
     if (strcmp(t, "field_expression") == 0) {
         if (tsn_chain_of(c, tsn_child(n, F_ARGUMENT), depth + 1, sn, out) < 0)
             return -1;
         TSNode fld = tsn_child(n, F_FIELD);
-        return append_new(out, ts_node_is_null(fld) ? PyUnicode_FromString("?")
+        return tsn_append_new(out, ts_node_is_null(fld) ? PyUnicode_FromString("?")
                                                     : tsn_node_name(c, fld));
     }
     if (strcmp(t, "subscript_expression") == 0) {
         if (tsn_chain_of(c, tsn_child(n, F_ARGUMENT), depth + 1, sn, out) < 0)
             return -1;
-        return append_new(out, PyUnicode_FromString("[]"));
+        return tsn_append_new(out, PyUnicode_FromString("[]"));
     }
     if (strcmp(t, "parenthesized_expression") == 0) {
         TSNode inner = {{0, 0, 0, 0}, NULL, NULL};  /* (none: a null node) */
@@ -646,7 +696,7 @@ int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *sn, PyObject *out)
         PyObject *v = PyUnicode_FromFormat("t:%U%U", base, st);
         Py_DECREF(base);
         Py_DECREF(st);
-        return append_new(out, v);
+        return tsn_append_new(out, v);
     }
     if (strcmp(t, "pointer_expression") == 0) {
         TSNode op = tsn_child(n, F_OPERATOR);
@@ -656,7 +706,7 @@ int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *sn, PyObject *out)
             return 0;
         Py_ssize_t a = ts_node_start_byte(op), b = ts_node_end_byte(op);
         if (b - a == 1 && a < c->nnorm && c->norm[a] == '*')
-            return append_new(out, PyUnicode_FromString("*"));
+            return tsn_append_new(out, PyUnicode_FromString("*"));
         return 0;
     }
     if (strcmp(t, "call_expression") == 0) {
@@ -680,7 +730,7 @@ int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *sn, PyObject *out)
         }
         if (PyUnicode_GET_LENGTH(fname) == 0) {
             Py_DECREF(fname);
-            return append_new(out, PyUnicode_FromString("?"));
+            return tsn_append_new(out, PyUnicode_FromString("?"));
         }
         return append_prefixed(out, "r:", fname, "");
     }
@@ -688,7 +738,7 @@ int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *sn, PyObject *out)
         TSNode td = tsn_child(n, F_TYPE);
         return append_prefixed(out, "t:", tsn_base_type(c, tsn_child(td, F_TYPE), sn), "");
     }
-    return append_new(out, PyUnicode_FromString("?"));
+    return tsn_append_new(out, PyUnicode_FromString("?"));
 }
 
 /* --- the module ----------------------------------------------------------------------- */

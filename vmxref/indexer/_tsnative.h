@@ -95,6 +95,22 @@ TSNode tsn_function_declarator(TSNode n);
 int tsn_lvalue(PyObject *spans, TSNode n);
 /* (start_byte, end_byte) as a new tuple */
 PyObject *tsn_span(TSNode n);
+/* set.add((start, end)) of a node; set.add(off) */
+int tsn_add_span(PyObject *set, TSNode n);
+int tsn_add_offset(PyObject *set, Py_ssize_t off);
+/* list.append(item), stealing item (a new reference, or NULL: an error passed on) */
+int tsn_append_new(PyObject *list, PyObject *item);
+/* node.type is one of the NULL-terminated `types` */
+int tsn_is_one_of(TSNode n, const char **types);
+extern const char *NAME_TYPES[];  /* extract._NAME_TYPES */
+/* cx.name(node) == word, for an ASCII word (compares the normalised bytes) */
+int tsn_name_is(const Ctx *c, TSNode n, const char *word);
+/* node.named_children in a new PyMem array (*count of them; NULL on error) */
+TSNode *tsn_named_all(TSNode n, Py_ssize_t *count);
+/* a list of ints as a new PyMem array of Py_ssize_t (NULL on error) */
+Py_ssize_t *tsn_int_array(PyObject *list);
+/* extract._in_spans: is b inside one of the sorted disjoint spans [starts[i], ends[i])? */
+int tsn_in_spans(const Py_ssize_t *starts, const Py_ssize_t *ends, Py_ssize_t n, Py_ssize_t b);
 
 /* --- texts ------------------------------------------------------------------------------ */
 
