@@ -364,9 +364,10 @@ def test_functions_state(table):
         cx = extract._Ctx(src, "c", _FnArgs(table) if table is not None else None)
         cx.f.syms.append(("pre", "x"))
         if use_c:
-            extract._functions_c(cx, PASSES.Ctx(src, src), nodes)
+            from vmxref.indexer.csteps import CSteps
+            CSteps(cx, PASSES).functions(nodes)
         else:
-            extract._functions(cx, nodes)
+            extract.Steps(cx).functions(nodes)
         states.append((cx.f.syms, cx.f.refs, cx.fstarts, cx.fends, cx.fnames, cx.fn_sym_at,
                        cx.decl_names, getattr(cx, "macro_fn", None)))
     assert states[0] == states[1]

@@ -193,8 +193,6 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     it overwrites)."""
     cx = _Ctx(src, lang, profile, text)
     cx.dialect = dialect
-    passes = native.ts_passes()  # (the C twins of some passes below, or None)
-    cc = passes.Ctx(src, cx.norm) if passes is not None else None
     cx.fills = fills or {}
     query = QUERY + ("(class_specifier body: (_)) @struct\n" if lang == "cpp" else "")
     caps = ts.captures(tree.root_node, lang, query, byte_range)
@@ -205,74 +203,24 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     cx.cond_starts, cx.cond_ends = _union(get("ifcond"))
     cx.sizeof_spans = _union(get("sizeof"))
     cx.ppcond_spans = _union(get("ppcond"))  # `#if IS_ENABLED(X)`: no call
-    if cc is None or not get("func"):
-        _functions(cx, get("func"))
-    else:
-        _functions_c(cx, cc, get("func"))
-    if cc is not None:
-        cc.set_functions(cx.fstarts, cx.fends, cx.fnames)
+    step = _steps(cx)  # the steps below in C when vmxref.indexer._tsnative is built
+    step.functions(get("func"))
     guards.branches(cx, get("ifcond"))
-    if cc is None:
-        _structs(cx, get("struct"))
-    elif get("struct"):
-        cx.f.syms += passes.structs(get("struct"), cc, cx.struct_names, cx.decl_names)
-    _defines(cx, cc, get("macro"))
+    step.structs(get("struct"))
+    step.defines(get("macro"))
     for n in get("fmacro"):  # (before the declarations: initializer macros, see _macro)
         macros.definition(cx, n, "macro")
-    if cc is None:
-        for n in get("typedef"):
-            _typedef(cx, n)
-        for n in get("fdecl"):
-            _field_decl(cx, n)
-    else:  # (the C twins of the two loops)
-        if get("typedef"):
-            cx.f.syms += passes.typedefs(get("typedef"), cc, cx.struct_names, cx.decl_names)
-        if get("fdecl"):
-            cx.f.syms += passes.field_decls(get("fdecl"), cc, cx.struct_names, cx.field_counts,
-                                            cx.decl_names)
-    if cc is None:
-        for n in get("decl"):
-            _declaration(cx, n)
-    elif get("decl"):  # (the loop above in C: _tsnative.declarations)
-        syms, calls, refs, assigns = passes.declarations(
-            get("decl"), cc, cx.struct_names, cx.init_macros, cx.decl_names, cx.macro_args,
-            cx.call_fn_nodes, _COMMENT_DESIGNATOR, SYM_STATIC)
-        cx.f.syms += syms
-        cx.f.calls += calls
-        cx.f.refs += refs
-        cx.f.assigns += assigns
-    if cc is None:
-        for n in get("enum"):
-            _enum(cx, n)
-    elif get("enum"):
-        cx.f.syms += passes.enums(get("enum"), cc, cx.decl_names)
-    _calls(cx, cc, get("call"))
+    step.typedefs(get("typedef"))
+    step.field_decls(get("fdecl"))
+    step.declarations(get("decl"))
+    step.enums(get("enum"))
+    step.calls(get("call"))
     if byte_range is None:  # (a text scan of the whole file: once)
         traceevents.trace_events(cx, dialect)
-    if cc is not None:  # (the six loops below in C: _tsnative.writes)
-        passes.writes(get("assign"), get("update"), get("ptr"), get("asmout"), get("case"),
-                      get("ret"), cc, cx.f.assigns, cx.f.cases, cx.write_nodes, cx.addr_nodes,
-                      cx.struct_names, WHOLE_OBJECT_WRITERS, cx, _initializer)
-    else:
-        for n in get("assign"):
-            _assign(cx, n)
-        for n in get("update"):
-            _update(cx, n)
-        for n in get("ptr"):
-            _pointer(cx, n)
-        for n in get("asmout"):
-            _asm_output(cx, n)
-        for n in get("case"):
-            _case(cx, n)
-        for n in get("ret"):
-            _return(cx, n)
+    step.writes(get("assign"), get("update"), get("ptr"), get("asmout"), get("case"), get("ret"))
     special = _special_kinds(cx)  # the write / call / address sets are complete here
-    if cc is None:
-        _field_refs(cx, get("fexpr"), special)
-    elif get("fexpr"):
-        cx.f.refs += passes.field_refs(get("fexpr"), cc, special, *cx.sizeof_spans,
-                                       cx.struct_names)
-    _ident_refs(cx, text if text is not None else src, get("tid"), special, cc)
+    step.field_refs(get("fexpr"), special)
+    step.ident_refs(text if text is not None else src, get("tid"), special)
     if macro_uses:
         nl = cx.newlines()
         for name, off in macro_uses:
@@ -287,17 +235,74 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     return cx.f
 
 
-def _defines(cx: _Ctx, cc, nodes) -> None:
-    """`#define NAME value` (the names of preproc_def nodes): macros.definition, or its C
-    twin (_tsnative.defines) when the C passes are built (`cc`, their Ctx)."""
-    if cc is None or not nodes:
+class Steps:
+    """The extraction steps over the captures, in Python: the reference. Their C twins
+    (csteps.CSteps, over vmxref.indexer._tsnative) give the same facts in the same order."""
+
+    def __init__(self, cx: _Ctx):
+        self.cx = cx
+
+    def functions(self, nodes) -> None:
+        _functions(self.cx, nodes)
+
+    def structs(self, nodes) -> None:
+        _structs(self.cx, nodes)
+
+    def defines(self, nodes) -> None:
+        """`#define NAME value` (the names of preproc_def nodes)."""
         for n in nodes:
-            macros.definition(cx, n, "macro")
-        return
-    syms, refs, offsets = native.ts_passes().defines(nodes, cc, KEYWORDS)
-    cx.f.syms += syms
-    cx.f.refs += refs
-    cx.decl_names.update(offsets)
+            macros.definition(self.cx, n, "macro")
+
+    def typedefs(self, nodes) -> None:
+        for n in nodes:
+            _typedef(self.cx, n)
+
+    def field_decls(self, nodes) -> None:
+        for n in nodes:
+            _field_decl(self.cx, n)
+
+    def declarations(self, nodes) -> None:
+        for n in nodes:
+            _declaration(self.cx, n)
+
+    def enums(self, nodes) -> None:
+        for n in nodes:
+            _enum(self.cx, n)
+
+    def calls(self, nodes) -> None:
+        for n in nodes:
+            _call(self.cx, n)
+
+    def writes(self, assign, update, ptr, asmout, case, ret) -> None:
+        """Assignments, ++/--, `&x` handed to calls, asm outputs, case labels, returns."""
+        cx = self.cx
+        for n in assign:
+            _assign(cx, n)
+        for n in update:
+            _update(cx, n)
+        for n in ptr:
+            _pointer(cx, n)
+        for n in asmout:
+            _asm_output(cx, n)
+        for n in case:
+            _case(cx, n)
+        for n in ret:
+            _return(cx, n)
+
+    def field_refs(self, nodes, special) -> None:
+        _field_refs(self.cx, nodes, special)
+
+    def ident_refs(self, text: bytes, tids, special) -> None:
+        _ident_refs(self.cx, text, tids, special)
+
+
+def _steps(cx: _Ctx) -> Steps:
+    """The steps in C when vmxref.indexer._tsnative is built, else in Python."""
+    passes = native.ts_passes()
+    if passes is None:
+        return Steps(cx)
+    from vmxref.indexer.csteps import CSteps
+    return CSteps(cx, passes)
 
 
 def merge_branches(facts: Facts, other: Facts, src: bytes, dropped: list[tuple[int, int]]) -> None:
@@ -490,19 +495,6 @@ def _functions(cx: _Ctx, nodes) -> None:
     cx.fstarts = [cx.fstarts[i] for i in order]
     cx.fends = [cx.fends[i] for i in order]
     cx.fnames = [cx.fnames[i] for i in order]
-
-
-def _functions_c(cx: _Ctx, cc, nodes) -> None:
-    """_functions by its C twin (_tsnative.functions): the same symbols, references,
-    declaration offsets, fn_sym_at entries and sorted function spans."""
-    prof = cx.profile
-    syms, refs, cx.fstarts, cx.fends, cx.fnames, macro_fn = native.ts_passes().functions(
-        nodes, cc, cx.struct_names, prof.function_name_arg if prof is not None else None,
-        cx.decl_names, cx.fn_sym_at, len(cx.f.syms), SYM_STATIC)
-    cx.f.syms += syms
-    cx.f.refs += refs
-    if macro_fn:
-        cx.macro_fn = True
 
 
 def _macro_arg_name(cx: _Ctx, params, index: int) -> str:
@@ -844,22 +836,6 @@ def _deref_callee(fn):
         else:
             break
     return node if node is not None and node.type in ("field_expression", "identifier") else fn
-
-
-def _calls(cx: _Ctx, cc, nodes) -> None:
-    """The calls (_call of each node), or their C twin (_tsnative.calls) when the C passes
-    are built (`cc`, their Ctx): the same rows appended to cx.f.calls / logcalls / assigns in
-    the same order, the same spans added to cx.call_fn_nodes and cx.write_nodes. The log
-    format functions stay Python (the C pass calls them for log call candidates)."""
-    if cc is None or not nodes or type(cx.fills) is not dict:
-        for n in nodes:
-            _call(cx, n)
-        return
-    native.ts_passes().calls(
-        nodes, cc, *cx.ppcond_spans, cx.cond_starts, cx.cond_ends, cx.call_fn_nodes,
-        cx.write_nodes, cx.fills, cx.struct_names, cx.dialect, logfmt.inline_literals,
-        _literal_keys, _unescape, STATIC_CALL, WHOLE_OBJECT_WRITERS, cx.f.calls,
-        cx.f.logcalls, cx.f.assigns)
 
 
 def _call(cx: _Ctx, n) -> None:
@@ -1213,8 +1189,7 @@ def _special_kinds(cx: _Ctx) -> dict[tuple[int, int], str]:
     return out
 
 
-def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str],
-                cc=None) -> None:
+def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str]) -> None:
     """Identifier references by a regex scan of the code (no per-node Python work).
 
     Field names after `.`/`->` are left to _field_refs; declarations, keywords and type
@@ -1227,12 +1202,6 @@ def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str]
     """
     refs, decl = cx.f.refs, cx.decl_names
     nl, bis, name_of = cx._nl, bisect.bisect_left, cx.name
-    if cc is not None:  # (all of it in C: _tsnative.type_refs, _tsnative.ident_refs)
-        passes = native.ts_passes()
-        trefs, offsets = passes.type_refs(list(tids), cc, decl, cx.macro_args)
-        refs += trefs
-        refs += passes.ident_refs(cc, decl, set(offsets), KEYWORDS, *cx.sizeof_spans, special)
-        return
     types = set()
     for n in tids:
         sb = n.start_byte
