@@ -421,10 +421,14 @@ class Store:
         Only all-caps function names that are object-like macros of the corpus are touched.
         """
         c = self.conn
+        # (the all-caps names through the name index, two ranges: a join from the corpus's
+        # files read every symbol of every file, 4-8 s on all of Linux against 0.7 s)
         rows = c.execute(
-            "SELECT s.rowid, s.blob_id, s.name FROM sym s JOIN file f ON f.blob_id = s.blob_id "
-            "WHERE f.corpus_id = ? AND s.kind = 'function' AND upper(s.name) = s.name "
-            "AND s.name GLOB '[A-Z_]*'", (corpus_id,)).fetchall()
+            "SELECT s.rowid, s.blob_id, s.name FROM sym s INDEXED BY sym_name "
+            "WHERE ((s.name >= 'A' AND s.name < '[') OR (s.name >= '_' AND s.name < '`')) "
+            "AND s.kind = 'function' AND upper(s.name) = s.name AND s.name GLOB '[A-Z_]*' "
+            "AND EXISTS (SELECT 1 FROM file f WHERE f.blob_id = s.blob_id AND f.corpus_id = ?)",
+            (corpus_id,)).fetchall()
         n = 0
         for rowid, _bid, name in rows:
             values = sorted({t for (t,) in c.execute(
