@@ -468,3 +468,11 @@ def test_deep_initializers(pre, open_, close, leaf, depth):
     assert all(len(c) <= extract.MAX_INIT_DEPTH + 2 for c in chains)
     if PASSES is not None:
         assert _facts(src, "c", PASSES) == f
+
+
+@pytest.mark.parametrize("with_c", [False, pytest.param(True, marks=needs_passes)])
+def test_a_function_returning_a_pointer_has_a_pointer_type(with_c):
+    f = _facts(b"static struct foo **bar(int a) { return 0; }\nint *baz(void) { return 0; }\n"
+               b"struct foo qux(void) { }\n", "c", PASSES if with_c else None)
+    types = {s[0]: s[6] for s in f["syms"] if s[1] == "function"}
+    assert types == {"bar": "foo**", "baz": "int*", "qux": "foo"}

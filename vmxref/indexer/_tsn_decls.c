@@ -10,6 +10,29 @@
 
 static const TSNode NONE = {{0, 0, 0, 0}, NULL, NULL};
 
+/* extract._return_stars: the `*`s of the pointer declarators above the function
+ * declarator (a new str) */
+static const char *WRAPPERS[] = {
+    "pointer_declarator", "array_declarator", "parenthesized_declarator",
+    "attributed_declarator", "reference_declarator", "init_declarator",
+    "abstract_pointer_declarator", NULL};
+
+static PyObject *return_stars(TSNode node) {
+    Py_ssize_t n = 0;
+    while (!ts_node_is_null(node) && tsn_is_one_of(node, WRAPPERS)) {
+        if (tsn_is(node, "pointer_declarator") || tsn_is(node, "abstract_pointer_declarator"))
+            n++;
+        TSNode nxt = tsn_child(node, F_DECLARATOR);
+        if (ts_node_is_null(nxt) && ts_node_named_child_count(node) > 0)
+            nxt = ts_node_named_child(node, 0);
+        node = nxt;
+    }
+    PyObject *star = PyUnicode_FromString("*");
+    PyObject *out = star ? PySequence_Repeat(star, n) : NULL;
+    Py_XDECREF(star);
+    return out;
+}
+
 /* _base_type(t) + suffix (a new str; steals `suffix`) */
 static PyObject *type_plus(const Ctx *c, TSNode t, PyObject *sn, PyObject *suffix) {
     if (suffix == NULL)
@@ -244,12 +267,11 @@ static int function(Env *e, TSNode n, PyObject *fn_arg, PyObject *sym_at, Py_ssi
     if (tsn_add_offset(e->decl, ts_node_start_byte(nm)) < 0)
         goto done;
     int is_static = has_child_word(c, n, "storage_class_specifier", "static");
-    st = tsn_stars(decl);
+    st = return_stars(decl);
     if (st == NULL)
         goto done;
-    Py_ssize_t sl = PyUnicode_GET_LENGTH(st);
-    rtype = type_plus(c, tsn_child(n, F_TYPE), e->sn,
-                      PyUnicode_Substring(st, 0, sl > 2 ? sl - 2 : 0));  /* _stars(decl)[:-2] */
+    Py_INCREF(st);  /* (type_plus steals it; `st` is released at done) */
+    rtype = type_plus(c, tsn_child(n, F_TYPE), e->sn, st);
     if (rtype == NULL)
         goto done;
     key = PyLong_FromSsize_t(sb);

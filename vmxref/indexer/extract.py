@@ -435,6 +435,21 @@ def _stars(declarator) -> str:
     return "".join(out)
 
 
+def _return_stars(decl) -> str:
+    """The `*`s of a function's return type: the pointer declarators above its function
+    declarator (`struct foo **bar(void)`: "**"; _stars stops at the function declarator)."""
+    out = []
+    node = decl
+    while node is not None and node.type in _DECLARATOR_WRAPPERS:
+        if node.type in ("pointer_declarator", "abstract_pointer_declarator"):
+            out.append("*")
+        nxt = node.child_by_field_name("declarator")
+        if nxt is None and node.named_children:
+            nxt = node.named_children[0]
+        node = nxt
+    return "".join(out)
+
+
 def _base_type(cx: _Ctx, tnode) -> str:
     """Base type name of a `type` node: struct tag, typedef name or primitive."""
     if tnode is None:
@@ -481,7 +496,7 @@ def _functions(cx: _Ctx, nodes) -> None:
         cx.decl_names.add(nm.start_byte)
         static = any(c.type == "storage_class_specifier" and cx.name(c) == "static"
                      for c in n.children)
-        rtype = _base_type(cx, n.child_by_field_name("type")) + _stars(decl)[:-2]
+        rtype = _base_type(cx, n.child_by_field_name("type")) + _return_stars(decl)
         line, col = cx.pos(nm)
         cx.fn_sym_at[nm.start_byte] = len(cx.f.syms)
         cx.f.syms.append((name, "function", line, col, cx.eline(n), scope, rtype, 0,
