@@ -170,24 +170,14 @@ def test_a_comment_before_the_returned_value(with_c):
 
 
 def _same_fills(src: bytes, lang: str = "c", fills=None, dialect: str = "printf") -> dict:
-    """_same with the profile's [writes] fills and a log dialect (the calls pass reads them);
-    the rows are compared in order: the C pass appends them as the Python loop does."""
-    out, memo, tree = [], {}, ts.parse(src, lang)
+    """_same with the profile's [writes] fills and a log dialect (the calls pass reads them)."""
+    out = []
     for passes in (None, PASSES):
         old = native._TS[:]
         native._TS[:] = [passes]
         try:
-            captures = ts.captures
-
-            def same_nodes(node, lang, query, byte_range=None):  # (one capture order)
-                if query not in memo:
-                    memo[query] = captures(node, lang, query, byte_range)
-                return {k: list(v) for k, v in memo[query].items()}
-            ts.captures = same_nodes
-            try:
-                out.append(vars(extract.extract(src, tree, lang, fills=fills, dialect=dialect)))
-            finally:
-                ts.captures = captures
+            out.append(vars(extract.extract(src, ts.parse(src, lang), lang, fills=fills,
+                                            dialect=dialect)))
         finally:
             native._TS[:] = old
     assert out[1] == out[0]
