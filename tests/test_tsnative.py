@@ -21,20 +21,22 @@ def test_the_c_passes_are_built():
     assert PASSES is not None, "pip did not build vmxref.indexer._tsnative (see setup.py)"
 
 
-def _facts(src: bytes, lang: str, passes) -> dict:
+def _facts(src: bytes, lang: str, passes, **kw) -> dict:
+    """The facts of `src` with the C passes `passes` (None: the Python steps); `kw` goes to
+    extract.extract (profile, fills, dialect)."""
     old = native._TS[:]
     native._TS[:] = [passes]
     try:
-        tree = ts.parse(src, lang)
-        f = extract.extract(src, tree, lang)
+        f = extract.extract(src, ts.parse(src, lang), lang, **kw)
     finally:
         native._TS[:] = old
     return vars(f)
 
 
-def _same(src: bytes, lang: str = "c") -> dict:
-    py = _facts(src, lang, None)
-    assert _facts(src, lang, PASSES) == py
+def _same(src: bytes, lang: str = "c", **kw) -> dict:
+    """The facts of `src`, asserting that both ways give them, row for row."""
+    py = _facts(src, lang, None, **kw)
+    assert _facts(src, lang, PASSES, **kw) == py
     return py
 
 
@@ -169,21 +171,6 @@ def test_a_comment_before_the_returned_value(with_c):
         [(2, "<return>", "x + 1")]
 
 
-def _same_fills(src: bytes, lang: str = "c", fills=None, dialect: str = "printf") -> dict:
-    """_same with the profile's [writes] fills and a log dialect (the calls pass reads them)."""
-    out = []
-    for passes in (None, PASSES):
-        old = native._TS[:]
-        native._TS[:] = [passes]
-        try:
-            out.append(vars(extract.extract(src, ts.parse(src, lang), lang, fills=fills,
-                                            dialect=dialect)))
-        finally:
-            native._TS[:] = old
-    assert out[1] == out[0]
-    return out[0]
-
-
 CALLS = (
     b'void f(struct s *p, void (*fn)(int), char *q, int y)\n{\n'
     b'\tprintk("a\\n\\t\\x41\\101\\8\\777\\18\\0\\a\\\'\\"\\\\\\q\\u00e9\\xd800 %s %d", "lit", y);\n'
@@ -212,15 +199,15 @@ CALLS = (
 @needs_passes
 def test_calls_edge_cases():
     fills = {"fillme": [1, 2, 3, 4, 5, 0, 99, -1], "fillnone": [], "memset": [2]}
-    f = _same_fills(CALLS, fills=fills)
+    f = _same(CALLS, fills=fills)
     callees = [r[3] for r in f["calls"]]
     assert {"printk", "foo", "bar", "baz", "m", "fn", "cb"} <= set(callees)
     assert "static_call" not in callees
     assert any(r[7] == "whole-object" and r[5] == "fillme" for r in f["assigns"])
     assert any(r[3] == "pr_warn" for r in f["logcalls"])
     assert any(r[8] is not None for r in f["calls"])
-    _same_fills(CALLS.replace(b"\n", b"\r\n"), fills={})
-    _same_fills(CALLS[: len(CALLS) // 2], fills=fills, dialect="kernel")  # (cut: parse errors)
+    _same(CALLS.replace(b"\n", b"\r\n"), fills={})
+    _same(CALLS[: len(CALLS) // 2], fills=fills, dialect="kernel")  # (cut: parse errors)
 
 
 @needs_passes
@@ -228,7 +215,7 @@ def test_calls_cpp():
     src = (b'void C::f() {\n  ns::g(1);\n  obj.template h<int>(2);\n  k<int>(3);\n'
            b'  this->m("fmt %s", "x");\n  ::q(4);\n  std::memset(&a, 0, 1);\n'
            b'  p->~T();\n  (obj.*pm)(5);\n  [](){}();\n}\n')
-    _same_fills(src, "cpp", fills={"h": [1], "g": [1]})
+    _same(src, "cpp", fills={"h": [1], "g": [1]})
 
 
 CALL_TOKENS = ["f", "g", "p", "->", ".", "m", "(", ")", ",", "*", "&", "(char *)", '"s %s"',
@@ -243,17 +230,7 @@ CALL_TOKENS = ["f", "g", "p", "->", ".", "m", "(", ")", ",", "*", "&", "(char *)
 @settings(max_examples=300, deadline=None)
 def test_calls_any_body(tokens, lang):
     src = ("void w(void)\n{\n" + " ".join(tokens) + "\n}\n").encode("utf-8", "surrogateescape")
-    _same_fills(src, lang, fills={"fillme": [1, 2]})
-
-
-def _facts_prof(src: bytes, lang: str, passes, profile) -> dict:
-    old = native._TS[:]
-    native._TS[:] = [passes]
-    try:
-        f = extract.extract(src, ts.parse(src, lang), lang, profile)
-    finally:
-        native._TS[:] = old
-    return {k: sorted(v, key=repr) if isinstance(v, list) else v for k, v in vars(f).items()}
+    _same(src, lang, fills={"fillme": [1, 2]})
 
 
 class _FnArgs:
@@ -327,8 +304,8 @@ def test_functions_profile(table):
     if table["FNDEF"] >= 0:
         src += b"int FNDEF() { return 0; }\n"
     prof = _FnArgs(table)
-    py = _facts_prof(src, "c", None, prof)
-    assert _facts_prof(src, "c", PASSES, prof) == py
+    py = _facts(src, "c", None, profile=prof)
+    assert _facts(src, "c", PASSES, profile=prof) == py
 
 
 @needs_passes
@@ -336,9 +313,9 @@ def test_functions_profile_index_error():
     prof = _FnArgs({"FNDEF": -9})
     src = b"int FNDEF(a) { return 0; }\n"
     with pytest.raises(IndexError):
-        _facts_prof(src, "c", None, prof)
+        _facts(src, "c", None, profile=prof)
     with pytest.raises(IndexError):
-        _facts_prof(src, "c", PASSES, prof)
+        _facts(src, "c", PASSES, profile=prof)
 
 
 @needs_passes
@@ -376,8 +353,8 @@ DECL_TOKENS = ["int", "char", "struct", "union", "enum", "class", "typedef", "st
 def test_decls_token_soup(tokens, lang):
     src = " ".join(tokens).encode("utf-8", "surrogateescape")
     prof = _FnArgs({"FNDEF": 0})
-    py = _facts_prof(src, lang, None, prof)
-    assert _facts_prof(src, lang, PASSES, prof) == py
+    py = _facts(src, lang, None, profile=prof)
+    assert _facts(src, lang, PASSES, profile=prof) == py
 
 
 DECLS = (b"int x; static int a = 1, *b, c[3] = {1, 2}, **d = 0;\n"
