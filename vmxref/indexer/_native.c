@@ -15,6 +15,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <sqlite3.h>
+#include "_idscan.h"
 
 #define NATIVE_VERSION 1  /* = vmxref/indexer/native.py VERSION */
 #define BATCH 64      /* rows per INSERT statement: one step stores BATCH rows */
@@ -246,36 +247,11 @@ static PyObject *ident_tokens(PyObject *Py_UNUSED(mod), PyObject *args) {
             goto done;
     }
     const unsigned char *b = code.buf;
-    Py_ssize_t n = code.len, i = 0, line = 0;
-#define WORD(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
-                 ((c) >= '0' && (c) <= '9') || (c) == '_')
-    while (i < n) {
-        unsigned char c = b[i];
-        if (!WORD(c) && c != '.' && c != '>' && c != '$') {
-            i++;
-            continue;
-        }
-        Py_ssize_t s = i++;
-        while (i < n && WORD(b[i]))
-            i++;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'))
-            continue;  /* a number, or a word after `.`, `->` or `$` */
-        /* one str per distinct name (the dict maps the bytes of a name to it) */
-        PyObject *key = PyBytes_FromStringAndSize((const char *)b + s, i - s);
-        if (key == NULL)
+    Py_ssize_t n = code.len, i = 0, s = 0, line = 0;
+    while (idscan_next(b, n, &i, &s)) {
+        PyObject *name = idscan_name(seen, b, s, i);  /* (borrowed) */
+        if (name == NULL)
             goto done;
-        PyObject *name = PyDict_GetItemWithError(seen, key);
-        if (name == NULL) {
-            if (PyErr_Occurred() ||
-                    (name = PyUnicode_DecodeASCII((const char *)b + s, i - s, NULL)) == NULL ||
-                    PyDict_SetItem(seen, key, name) < 0) {
-                Py_XDECREF(name);
-                Py_DECREF(key);
-                goto done;
-            }
-            Py_DECREF(name);  /* (the dict holds it) */
-        }
-        Py_DECREF(key);
         int kw = PySet_Contains(keywords, name);
         if (kw < 0)
             goto done;
@@ -308,7 +284,6 @@ static PyObject *ident_tokens(PyObject *Py_UNUSED(mod), PyObject *args) {
         if (bad)
             goto done;
     }
-#undef WORD
     result = PyTuple_Pack(4, names, starts, lines, cols);
 done:
     PyBuffer_Release(&code);

@@ -1,6 +1,7 @@
 /* The reference passes: type identifiers (extract._ident_refs' loop over the `tid`
  * capture) and member accesses (extract._field_refs). */
 #include "_tsnative.h"
+#include "_idscan.h"
 
 /* Append (name, kind, line, col, func, chain) to refs; steals `name`. */
 static int append_ref(PyObject *refs, PyObject *name, PyObject *kind, Py_ssize_t line,
@@ -258,35 +259,11 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
             disjoint = 0;
     Py_ssize_t fi = 0;
     const unsigned char *b = buf + 1;
-    Py_ssize_t n = c->nnorm, i = 0, line = 0;
-#define WORD(ch) (((ch) >= 'a' && (ch) <= 'z') || ((ch) >= 'A' && (ch) <= 'Z') || \
-                  ((ch) >= '0' && (ch) <= '9') || (ch) == '_')
-    while (i < n) {
-        unsigned char ch = b[i];
-        if (!WORD(ch) && ch != '.' && ch != '>' && ch != '$') {
-            i++;
-            continue;
-        }
-        Py_ssize_t s = i++;
-        while (i < n && WORD(b[i]))
-            i++;
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_'))
-            continue;  /* a number, or a word after `.`, `->` or `$` */
-        PyObject *key = PyBytes_FromStringAndSize((const char *)b + s, i - s);
-        if (key == NULL)
+    Py_ssize_t n = c->nnorm, i = 0, s = 0, line = 0;
+    while (idscan_next(b, n, &i, &s)) {
+        PyObject *name = idscan_name(seen, b, s, i);  /* (borrowed) */
+        if (name == NULL)
             goto done;
-        PyObject *name = PyDict_GetItemWithError(seen, key);  /* (one str per name) */
-        if (name == NULL) {
-            if (PyErr_Occurred() ||
-                    (name = PyUnicode_DecodeASCII((const char *)b + s, i - s, NULL)) == NULL ||
-                    PyDict_SetItem(seen, key, name) < 0) {
-                Py_XDECREF(name);
-                Py_DECREF(key);
-                goto done;
-            }
-            Py_DECREF(name);
-        }
-        Py_DECREF(key);
         int kw = PySet_Contains(keywords, name);
         if (kw < 0)
             goto done;
@@ -327,7 +304,6 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
         if (append_ref(refs, name, kind, line, s - c->nl[line - 1], func, Py_None) < 0)
             goto done;
     }
-#undef WORD
     out = refs;
     Py_INCREF(out);
 done:
