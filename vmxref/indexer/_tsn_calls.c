@@ -10,64 +10,21 @@
 #define MAX_TEXT 240   /* extract.MAX_TEXT: cx.text(n) of the call */
 
 typedef struct {
-    Py_ssize_t *starts, *ends;
-    Py_ssize_t n;
-} Spans;
-
-typedef struct {
     const Ctx *c;
-    Spans pp, cond;
+    TsnSpans pp, cond;
     PyObject *call_fn, *writes, *fills, *sn, *dialect, *inline_literals, *literal_keys;
     PyObject *unescape, *static_call, *whole_object;
     PyObject *calls, *logcalls, *assigns;
     PyObject *k_direct, *k_static, *k_member, *k_pointer, *k_whole, *s_empty_args, *s_q;
-    PyObject *s_empty, *s_space;
+    PyObject *s_space;
     TSNode *kids;  /* the arguments that are no comment (reused call after call) */
     Py_ssize_t nkids, kcap;
     int fills_on;
 } St;
 
-static const TSNode NONE = {{0, 0, 0, 0}, NULL, NULL};
-
-static int spans_of(PyObject *starts, PyObject *ends, Spans *out) {
-    if (!PyList_Check(starts) || !PyList_Check(ends) ||
-        PyList_GET_SIZE(starts) != PyList_GET_SIZE(ends)) {
-        PyErr_SetString(PyExc_TypeError, "spans: two lists of the same length were expected");
-        return -1;
-    }
-    Py_ssize_t n = PyList_GET_SIZE(starts);
-    out->starts = PyMem_Malloc(sizeof(Py_ssize_t) * (n ? n : 1));
-    out->ends = PyMem_Malloc(sizeof(Py_ssize_t) * (n ? n : 1));
-    if (out->starts == NULL || out->ends == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        out->starts[i] = PyLong_AsSsize_t(PyList_GET_ITEM(starts, i));
-        out->ends[i] = PyLong_AsSsize_t(PyList_GET_ITEM(ends, i));
-        if ((out->starts[i] == -1 || out->ends[i] == -1) && PyErr_Occurred())
-            return -1;
-    }
-    out->n = n;
-    return 0;
-}
-
-/* extract._in_spans: is b inside one of the sorted disjoint spans? */
-static int in_spans(const Spans *s, Py_ssize_t b) {
-    Py_ssize_t lo = 0, hi = s->n;
-    while (lo < hi) {  /* bisect_right(starts, b) */
-        Py_ssize_t mid = (lo + hi) / 2;
-        if (b < s->starts[mid])
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo - 1 >= 0 && b < s->ends[lo - 1];
-}
-
 /* node.named_children[0] (null when there is none) */
 static TSNode first_named(TSNode n) {
-    TSNode out = NONE;
+    TSNode out = TSN_NULL;
     tsn_named_children(n, &out, 1);
     return out;
 }
@@ -95,7 +52,7 @@ static TSNode deref_callee(TSNode fn) {
 /* extract._guard_end: a new int, or None (new reference) */
 static PyObject *guard_end(St *st, TSNode n) {
     Py_ssize_t sb = ts_node_start_byte(n);
-    if (!in_spans(&st->cond, sb))
+    if (!tsn_in_spans(&st->cond, sb))
         Py_RETURN_NONE;
     TSNode node = ts_node_parent(n), prev = n;
     int negated = 0;
@@ -275,7 +232,7 @@ static int string_value(St *st, TSNode node, PyObject **out) {
                 Py_XDECREF(parts);
                 return -1;
             }
-            *out = PyUnicode_Join(st->s_empty, parts);
+            *out = PyUnicode_Join(st->c->empty, parts);
             Py_DECREF(parts);
             return *out ? 1 : -1;
         }
@@ -449,7 +406,7 @@ static int call_row(St *st, TSNode n, Py_ssize_t line, Py_ssize_t col, PyObject 
 static int one_call(St *st, TSNode n) {
     const Ctx *c = st->c;
     TSNode fn = tsn_child(n, F_FUNCTION);
-    if (ts_node_is_null(fn) || in_spans(&st->pp, ts_node_start_byte(n)))
+    if (ts_node_is_null(fn) || tsn_in_spans(&st->pp, ts_node_start_byte(n)))
         return 0;
     TSNode args = tsn_child(n, F_ARGUMENTS);
     fn = deref_callee(fn);
@@ -478,7 +435,7 @@ static int one_call(St *st, TSNode n) {
         if (sc < 0)
             goto done;
         if (sc) {
-            TSNode inner = tsn_child(fn, F_ARGUMENTS), first = NONE;
+            TSNode inner = tsn_child(fn, F_ARGUMENTS), first = TSN_NULL;
             if (!ts_node_is_null(inner)) {
                 Py_ssize_t k;
                 TSNode *kids = tsn_named_all(inner, &k);
@@ -548,7 +505,7 @@ static int one_call(St *st, TSNode n) {
     }
     /* named = args.named_children; kids = those that are no comment */
     Py_ssize_t nnamed = 0;
-    TSNode a0 = NONE;
+    TSNode a0 = TSN_NULL;
     st->nkids = 0;
     PyObject *texts = PyList_New(0);
     if (texts == NULL)
@@ -645,7 +602,7 @@ PyObject *tsn_calls(PyObject *Py_UNUSED(mod), PyObject *args) {
     st.c = c;
     st.fills_on = PyDict_GET_SIZE(st.fills) > 0;
     PyObject *out = NULL;
-    if (spans_of(pps, ppe, &st.pp) < 0 || spans_of(cs, ce, &st.cond) < 0)
+    if (tsn_spans_init(&st.pp, pps, ppe) < 0 || tsn_spans_init(&st.cond, cs, ce) < 0)
         goto done;
     st.k_direct = PyUnicode_FromString("direct");
     st.k_static = PyUnicode_FromString("static-call");
@@ -654,10 +611,9 @@ PyObject *tsn_calls(PyObject *Py_UNUSED(mod), PyObject *args) {
     st.k_whole = PyUnicode_FromString("whole-object");
     st.s_empty_args = PyUnicode_FromString("[]");
     st.s_q = PyUnicode_FromString("?");
-    st.s_empty = PyUnicode_FromString("");
     st.s_space = PyUnicode_FromString(" ");
     if (!st.k_direct || !st.k_static || !st.k_member || !st.k_pointer || !st.k_whole ||
-        !st.s_empty_args || !st.s_q || !st.s_empty || !st.s_space)
+        !st.s_empty_args || !st.s_q || !st.s_space)
         goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(nodes); i++) {
         TSNode n;
@@ -667,10 +623,8 @@ PyObject *tsn_calls(PyObject *Py_UNUSED(mod), PyObject *args) {
     out = Py_None;
     Py_INCREF(out);
 done:
-    PyMem_Free(st.pp.starts);
-    PyMem_Free(st.pp.ends);
-    PyMem_Free(st.cond.starts);
-    PyMem_Free(st.cond.ends);
+    tsn_spans_free(&st.pp);
+    tsn_spans_free(&st.cond);
     PyMem_Free(st.kids);
     Py_XDECREF(st.k_direct);
     Py_XDECREF(st.k_static);
@@ -679,7 +633,6 @@ done:
     Py_XDECREF(st.k_whole);
     Py_XDECREF(st.s_empty_args);
     Py_XDECREF(st.s_q);
-    Py_XDECREF(st.s_empty);
     Py_XDECREF(st.s_space);
     return out;
 }

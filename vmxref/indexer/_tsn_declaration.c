@@ -76,7 +76,7 @@ static int pop_to(St *s, Py_ssize_t len) {
 static int fn_pointer(TSNode fd) {
     TSNode d = tsn_child(fd, F_DECLARATOR);
     while (!ts_node_is_null(d) && tsn_is(d, "parenthesized_declarator")) {
-        TSNode first = {{0, 0, 0, 0}, NULL, NULL};
+        TSNode first = TSN_NULL;
         tsn_named_children(d, &first, 1);
         d = first;
     }
@@ -267,26 +267,6 @@ done:
 }
 
 /* a field id of the node's language (cached per language) */
-typedef struct {
-    const TSLanguage *lang;
-    TSFieldId id;
-} FieldCache;
-
-static TSFieldId field_id(TSNode n, const char *name, FieldCache *cache) {
-    const TSLanguage *lang = ts_node_language(n);
-    for (int i = 0; i < 4; i++) {
-        if (cache[i].lang == lang)
-            return cache[i].id;
-        if (cache[i].lang == NULL) {
-            cache[i].lang = lang;
-            cache[i].id = ts_language_field_id_for_name(lang, name, (uint32_t)strlen(name));
-            return cache[i].id;
-        }
-    }
-    return ts_language_field_id_for_name(lang, name, (uint32_t)strlen(name));
-}
-
-static FieldCache designator_ids[4], declarator_ids[4];
 
 /* `.a.b[1] = value`: the designator steps pushed on the chain, then the value (nothing
  * recorded without steps or value) */
@@ -294,7 +274,7 @@ static int pair_item(St *s, TSNode item, long level) {
     const Ctx *c = s->c;
     Py_ssize_t len = PyList_GET_SIZE(s->chain);
     int r = 0;
-    TSFieldId want = field_id(item, "designator", designator_ids);
+    TSFieldId want = tsn_field_id(item, F_DESIGNATOR);
     TSTreeCursor cur = ts_tree_cursor_new(item);
     if (want != 0 && ts_tree_cursor_goto_first_child(&cur)) {
         do {
@@ -528,7 +508,7 @@ static int declarator(St *s, TSNode n, TSNode d, PyObject *base, int is_static, 
                       PyObject *k_global, long sym_static) {
     const Ctx *c = s->c;
     int initd = tsn_is(d, "init_declarator");
-    TSNode value = initd ? tsn_child(d, F_VALUE) : (TSNode){{0, 0, 0, 0}, NULL, NULL};
+    TSNode value = initd ? tsn_child(d, F_VALUE) : TSN_NULL;
     TSNode inner = initd ? tsn_child(d, F_DECLARATOR) : d;
     TSNode nm = tsn_declarator_name(inner);
     if (ts_node_is_null(nm))
@@ -638,7 +618,7 @@ static int declaration(St *s, TSNode n, PyObject *k_proto, PyObject *k_local,
         } while (ts_tree_cursor_goto_next_sibling(&cur));
     }
     ts_tree_cursor_reset(&cur, n);
-    TSFieldId want = field_id(n, "declarator", declarator_ids);
+    TSFieldId want = tsn_field_id(n, F_DECLARATOR);
     if (want != 0 && ts_tree_cursor_goto_first_child(&cur)) {
         do {
             if (ts_tree_cursor_current_field_id(&cur) != want)

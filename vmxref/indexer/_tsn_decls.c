@@ -8,18 +8,13 @@
 #include "_tsnative.h"
 #include <string.h>
 
-static const TSNode NONE = {{0, 0, 0, 0}, NULL, NULL};
+
 
 /* extract._return_stars: the `*`s of the pointer declarators above the function
  * declarator (a new str) */
-static const char *WRAPPERS[] = {
-    "pointer_declarator", "array_declarator", "parenthesized_declarator",
-    "attributed_declarator", "reference_declarator", "init_declarator",
-    "abstract_pointer_declarator", NULL};
-
 static PyObject *return_stars(TSNode node) {
     Py_ssize_t n = 0;
-    while (!ts_node_is_null(node) && tsn_is_one_of(node, WRAPPERS)) {
+    while (!ts_node_is_null(node) && tsn_is_one_of(node, DECLARATOR_WRAPPERS)) {
         if (tsn_is(node, "pointer_declarator") || tsn_is(node, "abstract_pointer_declarator"))
             n++;
         TSNode nxt = tsn_child(node, F_DECLARATOR);
@@ -47,13 +42,8 @@ static PyObject *type_plus(const Ctx *c, TSNode t, PyObject *sn, PyObject *suffi
 static int add_sym(PyObject *syms, PyObject *name, PyObject *kind, Py_ssize_t line,
                    Py_ssize_t col, Py_ssize_t eline, PyObject *scope, PyObject *type,
                    Py_ssize_t pos, long flags, PyObject *text) {
-    PyObject *row = Py_BuildValue("(OOnnnOOnlO)", name, kind, line, col, eline, scope, type,
-                                  pos, flags, text);
-    if (row == NULL)
-        return -1;
-    int r = PyList_Append(syms, row);
-    Py_DECREF(row);
-    return r;
+    return tsn_append_new(syms, Py_BuildValue("(OOnnnOOnlO)", name, kind, line, col, eline,
+                                              scope, type, pos, flags, text));
 }
 
 /* Does any child of n (node.children) have type `type` and the name `word`? */
@@ -120,7 +110,7 @@ static int params(Env *e, TSNode ps, PyObject *fname) {
                 strcmp(t, "optional_parameter_declaration") != 0)
                 continue;
             TSNode d = tsn_child(p, F_DECLARATOR);
-            TSNode nm = ts_node_is_null(d) ? NONE : tsn_declarator_name(d);
+            TSNode nm = ts_node_is_null(d) ? TSN_NULL : tsn_declarator_name(d);
             if (!ts_node_is_null(nm)) {
                 if (tsn_add_offset(e->decl, ts_node_start_byte(nm)) < 0) {
                     err = 1;
@@ -135,12 +125,17 @@ static int params(Env *e, TSNode ps, PyObject *fname) {
                 int cnst = has_child_word(c, p, "type_qualifier", "const");
                 Py_ssize_t star = cnst ? PyUnicode_FindChar(ptype, '*', 0,
                                                             PyUnicode_GET_LENGTH(ptype), 1) : -1;
+                if (star == -2) {
+                    Py_DECREF(ptype);
+                    err = 1;
+                    break;
+                }
                 PyObject *name = tsn_node_name(c, nm);
                 int r = name ? add_sym(e->syms, name, e->k_param, line, tsn_col(c, line, sb), line,
                                        fname, ptype, pos, star >= 0 ? 2 : 0, Py_None) : -1;
                 Py_XDECREF(name);
                 Py_DECREF(ptype);
-                if (r < 0 || star == -2) {
+                if (r < 0) {
                     err = 1;
                     break;
                 }
@@ -175,7 +170,7 @@ static PyObject *macro_arg_name(const Ctx *c, TSNode ps, PyObject *index_obj) {
         PyErr_SetString(PyExc_IndexError, "list index out of range");
         return NULL;
     }
-    TSNode a = NONE;
+    TSNode a = TSN_NULL;
     Py_ssize_t i = 0;
     cur = ts_tree_cursor_new(ps);
     if (ts_tree_cursor_goto_first_child(&cur)) {
@@ -422,7 +417,7 @@ static PyObject *struct_name(const Ctx *c, TSNode n, TSNode nm, TSNode parent, P
                              PyObject *decl) {
     if (!ts_node_is_null(nm)) {
         PyObject *name;
-        TSNode inner = tsn_is(nm, "qualified_identifier") ? tsn_child(nm, F_NAME) : NONE;
+        TSNode inner = tsn_is(nm, "qualified_identifier") ? tsn_child(nm, F_NAME) : TSN_NULL;
         name = tsn_node_name(c, ts_node_is_null(inner) ? nm : inner);
         if (name != NULL && tsn_add_offset(decl, ts_node_start_byte(nm)) < 0)
             Py_CLEAR(name);
@@ -433,7 +428,7 @@ static PyObject *struct_name(const Ctx *c, TSNode n, TSNode nm, TSNode parent, P
         TSNode *ds = children_by(parent, F_DECLARATOR, &k);
         if (ds == NULL)
             return NULL;
-        TSNode td = NONE;
+        TSNode td = TSN_NULL;
         for (Py_ssize_t i = 0; i < k; i++)
             if (strcmp(ts_node_type(ds[i]), "type_identifier") == 0) {
                 td = ds[i];
@@ -458,7 +453,7 @@ static PyObject *struct_name(const Ctx *c, TSNode n, TSNode nm, TSNode parent, P
             Py_INCREF(owner);
         }
         TSNode d = tsn_child(parent, F_DECLARATOR);
-        TSNode fnm = ts_node_is_null(d) ? NONE : tsn_declarator_name(d);
+        TSNode fnm = ts_node_is_null(d) ? TSN_NULL : tsn_declarator_name(d);
         if (ts_node_is_null(fnm))
             return owner;
         PyObject *f = tsn_node_name(c, fnm);
@@ -716,7 +711,7 @@ PyObject *tsn_field_decls(PyObject *Py_UNUSED(mod), PyObject *args) {
             Py_XDECREF(next);
         }
         if (r == 0)
-            r = declarators(c, n, base, kind, owner, pos, NONE, 0, decl, syms);
+            r = declarators(c, n, base, kind, owner, pos, TSN_NULL, 0, decl, syms);
         Py_XDECREF(base);
         Py_DECREF(owner);
         if (r < 0)

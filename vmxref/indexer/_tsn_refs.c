@@ -92,15 +92,14 @@ PyObject *tsn_field_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
                           &PyDict_Type, &special, &PyList_Type, &starts_l, &PyList_Type, &ends_l,
                           &PyDict_Type, &sn))
         return NULL;
-    Py_ssize_t nspan = PyList_GET_SIZE(starts_l);
-    if (PyList_GET_SIZE(ends_l) != nspan) {
-        PyErr_SetString(PyExc_ValueError, "sizeof spans of different lengths");
-        return NULL;
-    }
-    Py_ssize_t *starts = tsn_int_array(starts_l), *ends = starts ? tsn_int_array(ends_l) : NULL;
-    PyObject *refs = PyList_New(0), *k_read = PyUnicode_FromString("read");
-    PyObject *k_sizeof = PyUnicode_FromString("sizeof"), *out = NULL;
-    if (!ends || !refs || !k_read || !k_sizeof)
+    TsnSpans sizeofs;
+    PyObject *refs = NULL, *k_read = NULL, *k_sizeof = NULL, *out = NULL;
+    if (tsn_spans_init(&sizeofs, starts_l, ends_l) < 0)
+        goto done;
+    refs = PyList_New(0);
+    k_read = PyUnicode_FromString("read");
+    k_sizeof = PyUnicode_FromString("sizeof");
+    if (!refs || !k_read || !k_sizeof)
         goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(nodes); i++) {
         TSNode n;
@@ -119,15 +118,19 @@ PyObject *tsn_field_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
         Py_DECREF(chain);
         if (jchain == NULL)
             goto done;
-        PyObject *key = Py_BuildValue("(nn)", sb, (Py_ssize_t)ts_node_end_byte(n));
-        PyObject *kind = key ? PyDict_GetItemWithError(special, key) : NULL;
-        Py_XDECREF(key);
-        if (kind == NULL && PyErr_Occurred()) {
+        PyObject *kind = NULL;  /* special.get(span) or (sizeof or read) */
+        if (PyDict_GET_SIZE(special)) {
+            PyObject *key = tsn_span(n);
+            kind = key ? PyDict_GetItemWithError(special, key) : NULL;
+            Py_XDECREF(key);
+        }
+        int given = kind != NULL ? PyObject_IsTrue(kind) : 0;
+        if (given < 0 || (kind == NULL && PyErr_Occurred())) {
             Py_DECREF(jchain);
             goto done;
         }
-        if (kind == NULL || !PyObject_IsTrue(kind))
-            kind = tsn_in_spans(starts, ends, nspan, sb) ? k_sizeof : k_read;
+        if (!given)
+            kind = tsn_in_spans(&sizeofs, sb) ? k_sizeof : k_read;
         PyObject *name = tsn_node_name(c, fld);
         Py_ssize_t line = tsn_line(c, fb);
         int r = name ? append_ref(refs, name, kind, line, tsn_col(c, line, fb),
@@ -139,8 +142,7 @@ PyObject *tsn_field_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
     out = refs;
     Py_INCREF(out);
 done:
-    PyMem_Free(starts);
-    PyMem_Free(ends);
+    tsn_spans_free(&sizeofs);
     Py_XDECREF(refs);
     Py_XDECREF(k_read);
     Py_XDECREF(k_sizeof);
@@ -241,13 +243,9 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
                           &PySet_Type, &types, &PyFrozenSet_Type, &keywords, &PyList_Type,
                           &starts_l, &PyList_Type, &ends_l, &PyDict_Type, &special))
         return NULL;
-    Py_ssize_t nspan = PyList_GET_SIZE(starts_l);
-    if (PyList_GET_SIZE(ends_l) != nspan) {
-        PyErr_SetString(PyExc_ValueError, "sizeof spans of different lengths");
-        return NULL;
-    }
-    Py_ssize_t *starts = tsn_int_array(starts_l), *ends = starts ? tsn_int_array(ends_l) : NULL;
-    unsigned char *buf = ends ? blank_code(c->norm, c->nnorm) : NULL;
+    TsnSpans sizeofs;
+    unsigned char *buf = tsn_spans_init(&sizeofs, starts_l, ends_l) == 0
+                         ? blank_code(c->norm, c->nnorm) : NULL;
     PyObject *refs = PyList_New(0), *seen = PyDict_New(), *k_read = PyUnicode_FromString("read");
     PyObject *k_sizeof = PyUnicode_FromString("sizeof"), *out = NULL;
     if (!buf || !refs || !seen || !k_read || !k_sizeof)
@@ -282,7 +280,7 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
             continue;
         while (line < c->nnl && c->nl[line] < s)
             line++;
-        PyObject *kind = tsn_in_spans(starts, ends, nspan, s) ? k_sizeof : k_read;
+        PyObject *kind = tsn_in_spans(&sizeofs, s) ? k_sizeof : k_read;
         if (PyDict_GET_SIZE(special)) {
             PyObject *span = Py_BuildValue("(nn)", s, i);
             PyObject *k = span ? PyDict_GetItemWithError(special, span) : NULL;
@@ -301,15 +299,14 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
             func = fi < c->nf && c->fstarts[fi] <= s ? PyList_GET_ITEM(c->fnames, fi) : c->empty;
         }
         Py_INCREF(name);
-        if (append_ref(refs, name, kind, line, s - c->nl[line - 1], func, Py_None) < 0)
+        if (append_ref(refs, name, kind, line, tsn_col(c, line, s), func, Py_None) < 0)
             goto done;
     }
     out = refs;
     Py_INCREF(out);
 done:
     PyMem_Free(buf);
-    PyMem_Free(starts);
-    PyMem_Free(ends);
+    tsn_spans_free(&sizeofs);
     Py_XDECREF(refs);
     Py_XDECREF(seen);
     Py_XDECREF(k_read);

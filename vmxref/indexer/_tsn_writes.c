@@ -28,30 +28,11 @@ static int init_strings(void) {
     return 0;
 }
 
-/* the node a field names, by name (for the rare fields the shared enum has not) */
-static TSNode child_named(TSNode n, const char *field) {
-    if (ts_node_is_null(n))
-        return n;
-    return ts_node_child_by_field_name(n, field, (uint32_t)strlen(field));
-}
-
-/* cx.name(node) == s for a one-character s */
-static int name_is(const Ctx *c, TSNode n, unsigned char ch) {
-    Py_ssize_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    if (b > c->nnorm)
-        b = c->nnorm;
-    return b - a == 1 && c->norm[a] == ch;
-}
-
 static int append_row(PyObject *list, Py_ssize_t line, Py_ssize_t col, PyObject *func,
                       PyObject *last, PyObject *jchain, PyObject *op, PyObject *value,
                       PyObject *kind) {
-    PyObject *row = Py_BuildValue("(nnOOOOOO)", line, col, func, last, jchain, op, value, kind);
-    if (row == NULL)
-        return -1;
-    int r = PyList_Append(list, row);
-    Py_DECREF(row);
-    return r;
+    return tsn_append_new(list, Py_BuildValue("(nnOOOOOO)", line, col, func, last, jchain, op,
+                                              value, kind));
 }
 
 /* chain_of(cx, n), _last_field of it and jlist of it (new references, all or none) */
@@ -180,7 +161,7 @@ static Py_ssize_t argument_index(TSNode parent, TSNode top) {
 static int do_pointer(Pass *p, TSNode n) {
     const Ctx *c = p->c;
     TSNode op = tsn_child(n, F_OPERATOR);
-    if (ts_node_is_null(op) || !name_is(c, op, '&'))
+    if (ts_node_is_null(op) || !tsn_name_is(c, op, "&"))
         return 0;
     TSNode arg = tsn_child(n, F_ARGUMENT);
     if (ts_node_is_null(arg))
@@ -252,7 +233,7 @@ static PyObject *strip(PyObject *s, PyObject *chars) {
 static int do_asm_output(Pass *p, TSNode n) {
     const Ctx *c = p->c;
     TSNode parent = ts_node_parent(n);
-    TSNode cons = child_named(parent, "constraint");
+    TSNode cons = tsn_child(parent, F_CONSTRAINT);
     PyObject *ctext, *chain = NULL, *last = NULL, *jchain = NULL, *values = NULL, *joined = NULL;
     PyObject *opt = NULL;
     int r = -1;
@@ -273,7 +254,7 @@ static int do_asm_output(Pass *p, TSNode n) {
     TSNode stmt = parent;
     while (!ts_node_is_null(stmt) && !tsn_is(stmt, "gnu_asm_expression"))
         stmt = ts_node_parent(stmt);
-    TSNode inputs = child_named(stmt, "input_operands");
+    TSNode inputs = tsn_child(stmt, F_INPUT_OPERANDS);
     if ((values = PyList_New(0)) == NULL)
         goto done;
     if (!ts_node_is_null(inputs)) {
@@ -284,7 +265,7 @@ static int do_asm_output(Pass *p, TSNode n) {
                 TSNode ch = ts_tree_cursor_current_node(&cur);
                 if (!ts_node_is_named(ch))
                     continue;
-                TSNode v = child_named(ch, "value");
+                TSNode v = tsn_child(ch, F_VALUE);
                 if (ts_node_is_null(v))
                     continue;
                 PyObject *t = tsn_node_text(c, v, 80);
@@ -342,7 +323,7 @@ static int do_case(Pass *p, TSNode n) {
  * child that is no comment: `return /\* c *\/ x;`) */
 static int do_return(Pass *p, TSNode n) {
     const Ctx *c = p->c;
-    TSNode kids[8], val = {{0, 0, 0, 0}, NULL, NULL};
+    TSNode kids[8], val = TSN_NULL;
     Py_ssize_t k = tsn_named_children(n, kids, 8);
     for (Py_ssize_t i = 0; i < k; i++)
         if (!tsn_is(kids[i], "comment")) {

@@ -123,8 +123,20 @@ static PyObject *Ctx_set_functions(Ctx *self, PyObject *args) {
     self->fstarts = a;
     self->fends = b;
     self->nf = n;
-    Py_INCREF(names);
-    Py_XSETREF(self->fnames, names);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!PyUnicode_Check(PyList_GET_ITEM(names, i))) {
+            PyErr_SetString(PyExc_TypeError, "function names must be str");
+            PyMem_Free(a);
+            PyMem_Free(b);
+            return NULL;
+        }
+    PyObject *own = PyList_GetSlice(names, 0, n);  /* (a copy: the caller's list may change) */
+    if (own == NULL) {
+        PyMem_Free(a);
+        PyMem_Free(b);
+        return NULL;
+    }
+    Py_XSETREF(self->fnames, own);
     Py_RETURN_NONE;
 }
 
@@ -245,9 +257,9 @@ PyObject *tsn_func_at(const Ctx *c, Py_ssize_t byte) {
 /* --- nodes ---------------------------------------------------------------------------- */
 
 static const char *FIELD_NAMES[F_COUNT] = {
-    "argument", "arguments", "body", "condition", "consequence", "declarator", "designator",
-    "field", "function", "left", "name", "operator", "parameters", "right", "scope", "type",
-    "value",
+    "argument", "arguments", "body", "condition", "consequence", "constraint", "declarator",
+    "designator", "field", "function", "input_operands", "left", "name", "operator",
+    "parameters", "right", "scope", "type", "value",
 };
 
 typedef struct {
@@ -272,18 +284,17 @@ static const TSFieldId *ids_of(const TSLanguage *lang) {
     return NULL;
 }
 
+TSFieldId tsn_field_id(TSNode n, int field) {
+    const TSFieldId *ids = ids_of(ts_node_language(n));
+    return ids ? ids[field] : ts_language_field_id_for_name(
+        ts_node_language(n), FIELD_NAMES[field], (uint32_t)strlen(FIELD_NAMES[field]));
+}
+
 TSNode tsn_child(TSNode n, int field) {
     if (ts_node_is_null(n))
         return n;
-    const TSFieldId *ids = ids_of(ts_node_language(n));
-    if (ids == NULL)  /* (a fifth language: look the name up) */
-        return ts_node_child_by_field_name(n, FIELD_NAMES[field],
-                                           (uint32_t)strlen(FIELD_NAMES[field]));
-    if (ids[field] == 0) {
-        TSNode none = {{0, 0, 0, 0}, NULL, NULL};
-        return none;
-    }
-    return ts_node_child_by_field_id(n, ids[field]);
+    TSFieldId id = tsn_field_id(n, field);
+    return id ? ts_node_child_by_field_id(n, id) : TSN_NULL;
 }
 
 Py_ssize_t tsn_named_children(TSNode n, TSNode *out, Py_ssize_t max) {
@@ -309,9 +320,7 @@ Py_ssize_t tsn_children_by(TSNode n, int field, TSNode *out, Py_ssize_t max) {
     Py_ssize_t k = 0;
     if (ts_node_is_null(n))
         return 0;
-    const TSFieldId *ids = ids_of(ts_node_language(n));
-    TSFieldId want = ids ? ids[field] : ts_language_field_id_for_name(
-        ts_node_language(n), FIELD_NAMES[field], (uint32_t)strlen(FIELD_NAMES[field]));
+    TSFieldId want = tsn_field_id(n, field);
     if (want == 0)
         return 0;
     TSTreeCursor cur = ts_tree_cursor_new(n);
@@ -331,11 +340,10 @@ Py_ssize_t tsn_children_by(TSNode n, int field, TSNode *out, Py_ssize_t max) {
 const char *NAME_TYPES[] = {"identifier", "field_identifier", "type_identifier",
                                    "qualified_identifier", "destructor_name", "operator_name",
                                    NULL};
-static const char *DECLARATOR_WRAPPERS[] = {
+const char *DECLARATOR_WRAPPERS[] = {
     "pointer_declarator", "array_declarator", "parenthesized_declarator",
     "attributed_declarator", "reference_declarator", "init_declarator",
     "abstract_pointer_declarator", NULL};
-static const TSNode NULL_NODE = {{0, 0, 0, 0}, NULL, NULL};
 
 int tsn_is_one_of(TSNode n, const char **types) {
     const char *t = ts_node_type(n);
@@ -350,7 +358,7 @@ TSNode tsn_declarator_name(TSNode n) {
         if (tsn_is_one_of(n, NAME_TYPES))
             return n;
         if (!tsn_is(n, "function_declarator") && !tsn_is_one_of(n, DECLARATOR_WRAPPERS))
-            return NULL_NODE;
+            return TSN_NULL;
         TSNode nxt = tsn_child(n, F_DECLARATOR);
         if (ts_node_is_null(nxt)) {  /* parenthesized_declarator has no field name */
             TSTreeCursor cur = ts_tree_cursor_new(n);
@@ -367,7 +375,7 @@ TSNode tsn_declarator_name(TSNode n) {
         }
         n = nxt;
     }
-    return NULL_NODE;
+    return TSN_NULL;
 }
 
 TSNode tsn_function_declarator(TSNode n) {
@@ -375,13 +383,13 @@ TSNode tsn_function_declarator(TSNode n) {
         if (tsn_is(n, "function_declarator"))
             return n;
         if (!tsn_is_one_of(n, DECLARATOR_WRAPPERS))
-            return NULL_NODE;
+            return TSN_NULL;
         TSNode nxt = tsn_child(n, F_DECLARATOR);
         if (ts_node_is_null(nxt))
             tsn_named_children(n, &nxt, 1);  /* (stays null when there are none) */
         n = nxt;
     }
-    return NULL_NODE;
+    return TSN_NULL;
 }
 
 int tsn_add_offset(PyObject *set, Py_ssize_t off) {
@@ -428,16 +436,37 @@ Py_ssize_t *tsn_int_array(PyObject *list) {
     return out;
 }
 
-int tsn_in_spans(const Py_ssize_t *starts, const Py_ssize_t *ends, Py_ssize_t n, Py_ssize_t b) {
-    Py_ssize_t lo = 0, hi = n;
+int tsn_spans_init(TsnSpans *s, PyObject *starts, PyObject *ends) {
+    s->starts = s->ends = NULL;
+    s->n = 0;
+    if (!PyList_Check(starts) || !PyList_Check(ends) ||
+            PyList_GET_SIZE(starts) != PyList_GET_SIZE(ends)) {
+        PyErr_SetString(PyExc_ValueError, "spans: two lists of the same length were expected");
+        return -1;
+    }
+    if ((s->starts = tsn_int_array(starts)) == NULL || (s->ends = tsn_int_array(ends)) == NULL)
+        return -1;
+    s->n = PyList_GET_SIZE(starts);
+    return 0;
+}
+
+void tsn_spans_free(TsnSpans *s) {
+    PyMem_Free(s->starts);
+    PyMem_Free(s->ends);
+    s->starts = s->ends = NULL;
+    s->n = 0;
+}
+
+int tsn_in_spans(const TsnSpans *s, Py_ssize_t b) {
+    Py_ssize_t lo = 0, hi = s->n;
     while (lo < hi) {  /* bisect_right(starts, b) */
         Py_ssize_t mid = (lo + hi) / 2;
-        if (b < starts[mid])
+        if (b < s->starts[mid])
             hi = mid;
         else
             lo = mid + 1;
     }
-    return lo - 1 >= 0 && b < ends[lo - 1];
+    return lo - 1 >= 0 && b < s->ends[lo - 1];
 }
 
 PyObject *tsn_span(TSNode n) {
@@ -604,11 +633,11 @@ PyObject *tsn_stars(TSNode node) {
         const char *t = ts_node_type(node);
         if (strcmp(t, "pointer_declarator") == 0 || strcmp(t, "abstract_pointer_declarator") == 0) {
             if (buf_need(&b, 1) < 0)
-                return NULL;
+                goto fail;
             b.p[b.n++] = '*';
         } else if (strcmp(t, "array_declarator") == 0) {
             if (buf_need(&b, 2) < 0)
-                return NULL;
+                goto fail;
             b.p[b.n++] = '[';
             b.p[b.n++] = ']';
         } else if (strcmp(t, "function_declarator") == 0) {
@@ -623,6 +652,9 @@ PyObject *tsn_stars(TSNode node) {
     PyObject *out = PyUnicode_DecodeASCII(b.p, b.n, NULL);
     PyMem_Free(b.p);
     return out;
+fail:
+    PyMem_Free(b.p);
+    return NULL;
 }
 
 PyObject *tsn_last_field(PyObject *chain) {
@@ -678,7 +710,7 @@ int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *sn, PyObject *out)
         return tsn_append_new(out, PyUnicode_FromString("[]"));
     }
     if (strcmp(t, "parenthesized_expression") == 0) {
-        TSNode inner = {{0, 0, 0, 0}, NULL, NULL};  /* (none: a null node) */
+        TSNode inner = TSN_NULL;
         tsn_named_children(n, &inner, 1);
         return tsn_chain_of(c, inner, depth + 1, sn, out);
     }
@@ -864,8 +896,7 @@ PyMODINIT_FUNC PyInit__tsnative(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    Py_INCREF(&TSN_CtxType);
-    if (PyModule_AddObject(m, "Ctx", (PyObject *)&TSN_CtxType) < 0 ||
+    if (PyModule_AddObjectRef(m, "Ctx", (PyObject *)&TSN_CtxType) < 0 ||
         PyModule_AddIntConstant(m, "VERSION", TSNATIVE_VERSION) < 0 ||
         PyModule_AddStringConstant(m, "TS_VERSION", VMXREF_TS_VERSION) < 0) {
         Py_DECREF(m);

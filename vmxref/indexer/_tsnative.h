@@ -70,11 +70,13 @@ static inline PyObject *tsn_node_text(const Ctx *c, TSNode n, Py_ssize_t limit) 
 /* --- nodes ------------------------------------------------------------------------------ */
 
 enum {  /* the fields the passes read (ids cached per language) */
-    F_ARGUMENT, F_ARGUMENTS, F_BODY, F_CONDITION, F_CONSEQUENCE, F_DECLARATOR, F_DESIGNATOR,
-    F_FIELD, F_FUNCTION, F_LEFT, F_NAME, F_OPERATOR, F_PARAMETERS, F_RIGHT, F_SCOPE, F_TYPE,
-    F_VALUE, F_COUNT
+    F_ARGUMENT, F_ARGUMENTS, F_BODY, F_CONDITION, F_CONSEQUENCE, F_CONSTRAINT, F_DECLARATOR,
+    F_DESIGNATOR, F_FIELD, F_FUNCTION, F_INPUT_OPERANDS, F_LEFT, F_NAME, F_OPERATOR,
+    F_PARAMETERS, F_RIGHT, F_SCOPE, F_TYPE, F_VALUE, F_COUNT
 };
 
+/* the id of a field in the node's language (0: the language has no such field) */
+TSFieldId tsn_field_id(TSNode n, int field);
 /* node.child_by_field_name(...) (a null node when absent) */
 TSNode tsn_child(TSNode n, int field);
 /* node.type == type */
@@ -103,14 +105,26 @@ int tsn_append_new(PyObject *list, PyObject *item);
 /* node.type is one of the NULL-terminated `types` */
 int tsn_is_one_of(TSNode n, const char **types);
 extern const char *NAME_TYPES[];  /* extract._NAME_TYPES */
+extern const char *DECLARATOR_WRAPPERS[];  /* extract._DECLARATOR_WRAPPERS */
 /* cx.name(node) == word, for an ASCII word (compares the normalised bytes) */
 int tsn_name_is(const Ctx *c, TSNode n, const char *word);
 /* node.named_children in a new PyMem array (*count of them; NULL on error) */
 TSNode *tsn_named_all(TSNode n, Py_ssize_t *count);
 /* a list of ints as a new PyMem array of Py_ssize_t (NULL on error) */
 Py_ssize_t *tsn_int_array(PyObject *list);
-/* extract._in_spans: is b inside one of the sorted disjoint spans [starts[i], ends[i])? */
-int tsn_in_spans(const Py_ssize_t *starts, const Py_ssize_t *ends, Py_ssize_t n, Py_ssize_t b);
+/* extract._union's (starts, ends) of sorted disjoint spans, as C arrays */
+typedef struct {
+    Py_ssize_t *starts, *ends;
+    Py_ssize_t n;
+} TsnSpans;
+/* From two lists of ints of the same length (-1 with an exception: tsn_spans_free still
+ * applies); tsn_spans_free releases the arrays. */
+int tsn_spans_init(TsnSpans *s, PyObject *starts, PyObject *ends);
+void tsn_spans_free(TsnSpans *s);
+/* extract._in_spans: is b inside one of the spans? */
+int tsn_in_spans(const TsnSpans *s, Py_ssize_t b);
+/* the null node (node is None) */
+static const TSNode TSN_NULL = {{0, 0, 0, 0}, NULL, NULL};
 
 /* --- texts ------------------------------------------------------------------------------ */
 
