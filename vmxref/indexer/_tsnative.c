@@ -23,6 +23,8 @@
 #define TSNATIVE_VERSION 8  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
 
 PyTypeObject *TSN_NodeType = NULL;
+/* the constant strs of chains and types (interned once, at import) */
+static PyObject *S_QUESTION, *S_THIS, *S_BRACKETS, *S_STAR, *S_EMPTY, *S_PARENS;
 unsigned char TSN_IS_WORD[256];
 unsigned char TSN_IS_SPACE[256];
 
@@ -602,7 +604,7 @@ static const char *STRUCT_TYPES[] = {"struct_specifier", "union_specifier", "cla
 
 PyObject *tsn_base_type(const Ctx *c, TSNode t, PyObject *struct_names) {
     if (ts_node_is_null(t))
-        return PyUnicode_FromString("?");
+        return Py_NewRef(S_QUESTION);
     if (tsn_is_one_of(t, STRUCT_TYPES)) {
         PyObject *id = PyLong_FromVoidPtr((void *)t.id);
         if (id == NULL)
@@ -616,7 +618,7 @@ PyObject *tsn_base_type(const Ctx *c, TSNode t, PyObject *struct_names) {
         if (PyErr_Occurred())
             return NULL;
         TSNode nm = tsn_child(t, F_NAME);
-        return ts_node_is_null(nm) ? PyUnicode_FromString("?") : tsn_node_name(c, nm);
+        return ts_node_is_null(nm) ? Py_NewRef(S_QUESTION) : tsn_node_name(c, nm);
     }
     if (tsn_is(t, "qualified_identifier") || tsn_is(t, "template_type")) {
         TSNode nm = tsn_child(t, F_NAME);
@@ -642,7 +644,7 @@ PyObject *tsn_stars(TSNode node) {
             b.p[b.n++] = ']';
         } else if (strcmp(t, "function_declarator") == 0) {
             PyMem_Free(b.p);
-            return PyUnicode_FromString("()");
+            return Py_NewRef(S_PARENS);
         }
         TSNode nxt = tsn_child(node, F_DECLARATOR);
         if (ts_node_is_null(nxt) && ts_node_named_child_count(node) > 0)
@@ -674,7 +676,7 @@ PyObject *tsn_last_field(PyObject *chain) {
         Py_INCREF(s);
         return s;
     }
-    return PyUnicode_FromString("");
+    return Py_NewRef(S_EMPTY);
 }
 
 static const char *CONTAINER_OF[] = {"container_of", "list_entry", "list_first_entry",
@@ -691,23 +693,23 @@ static int append_prefixed(PyObject *out, const char *prefix, PyObject *s, const
 
 int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *sn, PyObject *out) {
     if (ts_node_is_null(n) || depth > 40)
-        return tsn_append_new(out, PyUnicode_FromString("?"));
+        return tsn_append_new(out, Py_NewRef(S_QUESTION));
     const char *t = ts_node_type(n);
     if (strcmp(t, "identifier") == 0)
         return append_prefixed(out, "v:", tsn_node_name(c, n), "");
     if (strcmp(t, "this") == 0)
-        return tsn_append_new(out, PyUnicode_FromString("this"));
+        return tsn_append_new(out, Py_NewRef(S_THIS));
     if (strcmp(t, "field_expression") == 0) {
         if (tsn_chain_of(c, tsn_child(n, F_ARGUMENT), depth + 1, sn, out) < 0)
             return -1;
         TSNode fld = tsn_child(n, F_FIELD);
-        return tsn_append_new(out, ts_node_is_null(fld) ? PyUnicode_FromString("?")
+        return tsn_append_new(out, ts_node_is_null(fld) ? Py_NewRef(S_QUESTION)
                                                     : tsn_node_name(c, fld));
     }
     if (strcmp(t, "subscript_expression") == 0) {
         if (tsn_chain_of(c, tsn_child(n, F_ARGUMENT), depth + 1, sn, out) < 0)
             return -1;
-        return tsn_append_new(out, PyUnicode_FromString("[]"));
+        return tsn_append_new(out, Py_NewRef(S_BRACKETS));
     }
     if (strcmp(t, "parenthesized_expression") == 0) {
         TSNode inner = TSN_NULL;
@@ -720,7 +722,7 @@ int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *sn, PyObject *out)
         PyObject *base = tsn_base_type(c, tn, sn);
         if (base == NULL)
             return -1;
-        PyObject *st = ts_node_is_null(dcl) ? PyUnicode_FromString("") : tsn_stars(dcl);
+        PyObject *st = ts_node_is_null(dcl) ? Py_NewRef(S_EMPTY) : tsn_stars(dcl);
         if (st == NULL) {
             Py_DECREF(base);
             return -1;
@@ -738,12 +740,12 @@ int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *sn, PyObject *out)
             return 0;
         Py_ssize_t a = ts_node_start_byte(op), b = ts_node_end_byte(op);
         if (b - a == 1 && a < c->nnorm && c->norm[a] == '*')
-            return tsn_append_new(out, PyUnicode_FromString("*"));
+            return tsn_append_new(out, Py_NewRef(S_STAR));
         return 0;
     }
     if (strcmp(t, "call_expression") == 0) {
         TSNode fn = tsn_child(n, F_FUNCTION), args = tsn_child(n, F_ARGUMENTS);
-        PyObject *fname = tsn_is(fn, "identifier") ? tsn_node_name(c, fn) : PyUnicode_FromString("");
+        PyObject *fname = tsn_is(fn, "identifier") ? tsn_node_name(c, fn) : Py_NewRef(S_EMPTY);
         if (fname == NULL)
             return -1;
         if (!ts_node_is_null(args)) {
@@ -762,7 +764,7 @@ int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *sn, PyObject *out)
         }
         if (PyUnicode_GET_LENGTH(fname) == 0) {
             Py_DECREF(fname);
-            return tsn_append_new(out, PyUnicode_FromString("?"));
+            return tsn_append_new(out, Py_NewRef(S_QUESTION));
         }
         return append_prefixed(out, "r:", fname, "");
     }
@@ -770,7 +772,7 @@ int tsn_chain_of(const Ctx *c, TSNode n, int depth, PyObject *sn, PyObject *out)
         TSNode td = tsn_child(n, F_TYPE);
         return append_prefixed(out, "t:", tsn_base_type(c, tsn_child(td, F_TYPE), sn), "");
     }
-    return tsn_append_new(out, PyUnicode_FromString("?"));
+    return tsn_append_new(out, Py_NewRef(S_QUESTION));
 }
 
 /* --- the module ----------------------------------------------------------------------- */
@@ -892,6 +894,13 @@ PyMODINIT_FUNC PyInit__tsnative(void) {
         TSN_IS_SPACE[ch] = Py_UNICODE_ISSPACE((Py_UCS4)ch) ? 1 : 0;
     }
     if (PyType_Ready(&TSN_CtxType) < 0)
+        return NULL;
+    if ((S_QUESTION = PyUnicode_InternFromString("?")) == NULL ||
+            (S_THIS = PyUnicode_InternFromString("this")) == NULL ||
+            (S_BRACKETS = PyUnicode_InternFromString("[]")) == NULL ||
+            (S_STAR = PyUnicode_InternFromString("*")) == NULL ||
+            (S_EMPTY = PyUnicode_InternFromString("")) == NULL ||
+            (S_PARENS = PyUnicode_InternFromString("()")) == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
