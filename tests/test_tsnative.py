@@ -48,6 +48,25 @@ def test_fixture_files(path):
     _same(path.read_bytes(), "cpp" if path.suffix == ".cpp" else "c")
 
 
+def _same_captures(src: bytes, lang: str) -> None:
+    """_tsnative.captures finds the nodes tree-sitter's query engine finds for extract.QUERY."""
+    tree = ts.parse(src, lang)
+    query = extract.QUERY + ("(class_specifier body: (_)) @struct\n" if lang == "cpp" else "")
+    key = lambda caps: {k: sorted((n.start_byte, n.end_byte, n.kind_id) for n in v)  # noqa: E731
+                        for k, v in caps.items()}
+    got = PASSES.captures(tree.root_node, lang == "cpp")
+    assert key(got) == key(ts.captures(tree.root_node, lang, query))
+    assert all(type(n) is ts.Node for v in got.values() for n in v)
+
+
+@needs_passes
+@pytest.mark.parametrize("path", sorted(p for p in FIXTURES.rglob("*")
+                                        if p.suffix in (".c", ".h", ".cpp")),
+                         ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixture_captures(path):
+    _same_captures(path.read_bytes(), "cpp" if path.suffix == ".cpp" else "c")
+
+
 @pytest.mark.parametrize("with_c", [False, pytest.param(True, marks=needs_passes)])
 def test_extraction_is_deterministic(with_c):
     """The same text parsed twice gives the same facts in the same order: py-tree-sitter
@@ -109,7 +128,9 @@ CODE = st.lists(st.sampled_from([
 def test_any_code(code, encoding, lang):
     """Whatever the text (comments, literals, directives, continuations left open), every
     pass gives what its Python twin gives."""
-    _same(("int g;\nvoid f(int a) {\n" + code + "\n}\n" + code).encode(encoding, "replace"), lang)
+    src = ("int g;\nvoid f(int a) {\n" + code + "\n}\n" + code).encode(encoding, "replace")
+    _same(src, lang)
+    _same_captures(src, lang)
 
 
 WRITES = (b"struct s { int a; struct { int b; } in; } g;\n"

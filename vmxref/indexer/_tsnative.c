@@ -20,7 +20,7 @@
 #include "_tsnative.h"
 #include <string.h>
 
-#define TSNATIVE_VERSION 8  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
+#define TSNATIVE_VERSION 9  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
 
 PyTypeObject *TSN_NodeType = NULL;
 /* the constant strs of chains and types (interned once, at import) */
@@ -849,6 +849,8 @@ static PyObject *doc_order(PyObject *Py_UNUSED(mod), PyObject *args) {
 }
 
 static PyMethodDef module_methods[] = {
+    {"captures", tsn_captures, METH_VARARGS,
+     "captures(root, cpp) -> {capture: [Node]}: extract.QUERY's captures by one walk."},
     {"doc_order", doc_order, METH_VARARGS,
      "doc_order(nodes): sort a list of Nodes in place into document order."},
     {"init", init, METH_VARARGS, "init(Node): register py-tree-sitter's Node type."},

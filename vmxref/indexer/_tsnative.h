@@ -154,5 +154,6 @@ PyObject *tsn_typedefs(PyObject *mod, PyObject *args);
 PyObject *tsn_field_decls(PyObject *mod, PyObject *args);
 PyObject *tsn_enums(PyObject *mod, PyObject *args);
 PyObject *tsn_declarations(PyObject *mod, PyObject *args);
+PyObject *tsn_captures(PyObject *mod, PyObject *args);
 
 #endif

@@ -1,0 +1,192 @@
+/* captures(root, cpp): extract.QUERY's captures by one walk of the tree, in C.
+ *
+ * Every pattern of extract.QUERY names one node type, some with a field condition on a
+ * child (`(struct_specifier body: (_))`, `(preproc_def name: (identifier) @macro)`,
+ * `(if_statement condition: (_) @ifcond)`): a table per grammar maps a node's symbol to
+ * the capture it belongs to and how (the node itself, or its field child when that child
+ * is named / an identifier). One pre-order walk with a tree cursor visits every node once;
+ * tree-sitter's query engine (QueryCursor.captures) does the same matching several times
+ * slower. The result is the dict QueryCursor.captures returns (capture name -> list of
+ * py-tree-sitter Node objects, only names that captured something); extract sorts each list
+ * into document order either way. tests/test_tsnative.py and bench/twins.py compare both.
+ */
+#include "_tsnative.h"
+
+enum { SELF, HAS_FIELD, FIELD_NAMED, FIELD_IDENT };
+
+typedef struct {
+    const char *type;   /* the node type of the pattern */
+    const char *cap;    /* its capture name */
+    int how;            /* SELF; the node itself if it has a named `field` child (HAS_FIELD);
+                         * its `field` child if named (FIELD_NAMED) / an identifier */
+    int field;          /* F_* of that child */
+    int cpp_only;
+} Pattern;
+
+/* extract.QUERY, pattern by pattern (and the C++ `class_specifier` line extract adds) */
+static const Pattern PATTERNS[] = {
+    {"function_definition", "func", SELF, 0, 0},
+    {"declaration", "decl", SELF, 0, 0},
+    {"field_declaration", "fdecl", SELF, 0, 0},
+    {"type_definition", "typedef", SELF, 0, 0},
+    {"struct_specifier", "struct", HAS_FIELD, F_BODY, 0},
+    {"union_specifier", "struct", HAS_FIELD, F_BODY, 0},
+    {"enum_specifier", "enum", SELF, 0, 0},
+    {"preproc_def", "macro", FIELD_IDENT, F_NAME, 0},
+    {"preproc_function_def", "fmacro", FIELD_IDENT, F_NAME, 0},
+    {"call_expression", "call", SELF, 0, 0},
+    {"assignment_expression", "assign", SELF, 0, 0},
+    {"update_expression", "update", SELF, 0, 0},
+    {"pointer_expression", "ptr", SELF, 0, 0},
+    {"field_expression", "fexpr", SELF, 0, 0},
+    {"type_identifier", "tid", SELF, 0, 0},
+    {"case_statement", "case", SELF, 0, 0},
+    {"return_statement", "ret", SELF, 0, 0},
+    {"if_statement", "ifcond", FIELD_NAMED, F_CONDITION, 0},
+    {"preproc_if", "ppcond", FIELD_NAMED, F_CONDITION, 0},
+    {"preproc_elif", "ppcond", FIELD_NAMED, F_CONDITION, 0},
+    {"sizeof_expression", "sizeof", SELF, 0, 0},
+    {"alignof_expression", "sizeof", SELF, 0, 0},
+    {"offsetof_expression", "sizeof", SELF, 0, 0},
+    {"gnu_asm_output_operand", "asmout", FIELD_NAMED, F_VALUE, 0},
+    {"class_specifier", "struct", HAS_FIELD, F_BODY, 1},
+};
+#define NPATTERNS ((int)(sizeof(PATTERNS) / sizeof(PATTERNS[0])))
+#define SYM_ERROR ((TSSymbol)-1)  /* ts_builtin_sym_error: `(ERROR) @err` */
+
+/* the capture names, in a fixed order (index = slot of the result lists) */
+static const char *CAPS[] = {"func", "decl", "fdecl", "typedef", "struct", "enum", "macro",
+                             "fmacro", "call", "assign", "update", "ptr", "fexpr", "tid",
+                             "case", "ret", "err", "ifcond", "ppcond", "sizeof", "asmout"};
+#define NCAPS ((int)(sizeof(CAPS) / sizeof(CAPS[0])))
+#define CAP_ERR 16
+
+static int cap_index(const char *cap) {
+    for (int i = 0; i < NCAPS; i++)
+        if (strcmp(CAPS[i], cap) == 0)
+            return i;
+    return -1;
+}
+
+typedef struct {
+    const TSLanguage *lang;
+    int cpp;
+    uint32_t nsym;
+    int16_t *pattern;  /* symbol -> index in PATTERNS, or -1 */
+    TSSymbol ident;    /* `identifier` */
+} Table;
+
+static Table tables[4];
+
+static const Table *table_of(const TSLanguage *lang, int cpp) {
+    for (int i = 0; i < 4; i++) {
+        if (tables[i].lang == lang && tables[i].cpp == cpp)
+            return &tables[i];
+        if (tables[i].lang == NULL) {
+            uint32_t nsym = ts_language_symbol_count(lang);
+            int16_t *pat = PyMem_Malloc(sizeof(int16_t) * (nsym ? nsym : 1));
+            if (pat == NULL) {
+                PyErr_NoMemory();
+                return NULL;
+            }
+            for (uint32_t s = 0; s < nsym; s++)
+                pat[s] = -1;
+            for (int p = 0; p < NPATTERNS; p++) {
+                if (PATTERNS[p].cpp_only && !cpp)
+                    continue;
+                TSSymbol s = ts_language_symbol_for_name(
+                    lang, PATTERNS[p].type, (uint32_t)strlen(PATTERNS[p].type), true);
+                if (s != 0 && s < nsym)
+                    pat[s] = (int16_t)p;
+            }
+            tables[i].pattern = pat;
+            tables[i].nsym = nsym;
+            tables[i].ident = ts_language_symbol_for_name(lang, "identifier", 10, true);
+            tables[i].cpp = cpp;
+            tables[i].lang = lang;
+            return &tables[i];
+        }
+    }
+    PyErr_SetString(PyExc_RuntimeError, "_tsnative.captures: too many grammars");
+    return NULL;
+}
+
+/* a new py-tree-sitter Node of `tree` (as the binding's node_new_internal makes them) */
+static PyObject *new_node(TSNode n, PyObject *tree) {
+    PyNode *self = PyObject_New(PyNode, TSN_NodeType);
+    if (self == NULL)
+        return NULL;
+    self->node = n;
+    self->children = NULL;
+    self->tree = Py_NewRef(tree);
+    return (PyObject *)self;
+}
+
+static int add(PyObject **lists, int cap, TSNode n, PyObject *tree) {
+    if (lists[cap] == NULL && (lists[cap] = PyList_New(0)) == NULL)
+        return -1;
+    PyObject *o = new_node(n, tree);
+    if (o == NULL)
+        return -1;
+    int rc = PyList_Append(lists[cap], o);
+    Py_DECREF(o);
+    return rc;
+}
+
+PyObject *tsn_captures(PyObject *Py_UNUSED(mod), PyObject *args) {
+    PyObject *root_obj, *result = NULL;
+    int cpp;
+    if (!PyArg_ParseTuple(args, "Op", &root_obj, &cpp))
+        return NULL;
+    TSNode root;
+    if (tsn_node(root_obj, &root) < 0)
+        return NULL;
+    PyObject *tree = ((PyNode *)root_obj)->tree;
+    const Table *t = table_of(ts_node_language(root), cpp);
+    if (t == NULL)
+        return NULL;
+    int slot[NPATTERNS];
+    for (int p = 0; p < NPATTERNS; p++)
+        slot[p] = cap_index(PATTERNS[p].cap);
+    PyObject *lists[NCAPS] = {NULL};
+    TSTreeCursor cur = ts_tree_cursor_new(root);
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&cur);
+        TSSymbol s = ts_node_symbol(n);
+        if (s < t->nsym && t->pattern[s] >= 0) {
+            const Pattern *p = &PATTERNS[t->pattern[s]];
+            if (p->how == SELF) {
+                if (add(lists, slot[t->pattern[s]], n, tree) < 0)
+                    goto done;
+            } else {
+                TSNode c = tsn_child(n, p->field);
+                if (!ts_node_is_null(c) && (p->how == FIELD_IDENT ? ts_node_symbol(c) == t->ident
+                                                                   : ts_node_is_named(c)))
+                    if (add(lists, slot[t->pattern[s]], p->how == HAS_FIELD ? n : c, tree) < 0)
+                        goto done;
+            }
+        } else if (s == SYM_ERROR) {
+            if (add(lists, CAP_ERR, n, tree) < 0)
+                goto done;
+        }
+        if (ts_tree_cursor_goto_first_child(&cur))
+            continue;
+        while (!ts_tree_cursor_goto_next_sibling(&cur))
+            if (!ts_tree_cursor_goto_parent(&cur))
+                goto walked;
+    }
+walked:
+    if ((result = PyDict_New()) == NULL)
+        goto done;
+    for (int i = 0; i < NCAPS; i++) {
+        if (lists[i] != NULL && PyDict_SetItemString(result, CAPS[i], lists[i]) < 0) {
+            Py_CLEAR(result);
+            goto done;
+        }
+    }
+done:
+    ts_tree_cursor_delete(&cur);
+    for (int i = 0; i < NCAPS; i++)
+        Py_XDECREF(lists[i]);
+    return result;
+}
