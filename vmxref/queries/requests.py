@@ -158,10 +158,14 @@ def _macro_wrappers(sc: Scope, setters: dict[str, int]) -> list[tuple[str, int, 
     call_re = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\s*\(")
     for i in range(0, len(names), 200):
         chunk = names[i:i + 200]
-        like = " OR ".join("t.text LIKE ?" for _ in chunk)
-        for _c, _p, _b, name, text in sc.rows(
-                "sym", f"t.kind = 'macro' AND ({like})", tuple(f"%{n}%" for n in chunk),
-                "t.name, t.text"):
+        # the macros whose body calls one (the indexer's rows of kind 'macro': look-ups by
+        # callee and by name, not a scan of every macro's text)
+        called_by = {(b, func) for _c, _p, b, func in sc.rows_in(
+            "call", "t.callee", chunk, "t.kind = 'macro'", (), "t.func")}
+        defs = [r for r in sc.rows_in("sym", "t.name", sorted({f for _b, f in called_by}),
+                                      "t.kind = 'macro'", (), "t.name, t.text, t.rowid")
+                if (r[2], r[3]) in called_by]
+        for _c, _p, _b, name, text, _r in sorted(defs, key=lambda r: (r[5], r[0], r[1])):
             params, body = parts(text)
             if params is None:
                 continue
