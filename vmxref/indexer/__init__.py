@@ -12,6 +12,7 @@ import os
 import signal
 import time
 from contextlib import contextmanager
+from itertools import chain, islice
 from pathlib import Path
 
 from vmxref.indexer import spool
@@ -56,33 +57,41 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
     key = profile.parse_key()
     prev = store.previous_files(cid, key)
     st.removed = len(prev.keys() - {f.path for f in files})
-    rows: list[tuple[str, int, int, int]] = []
-    todo: list[tuple[str, str, str, str, int, int]] = []  # path, abspath, sha1, lang, mtime, size
+    kept: dict[str, tuple[str, int, int, int]] = {}  # path -> row: unchanged or shared content
+    cands = []  # the files to read
     for f in files:
         old = prev.get(f.path)
         if old is not None and old[1] == f.mtime_ns and old[2] == f.size:
-            rows.append((f.path, old[0], f.mtime_ns, f.size))
+            kept[f.path] = (f.path, old[0], f.mtime_ns, f.size)
             st.unchanged += 1
-            continue
-        content = read_source(f, profile.max_file_bytes)
-        if isinstance(content, Skipped):
-            skipped.append(content)
-            continue
-        import hashlib  # (an unchanged run hashes nothing)
-        sha1 = hashlib.sha1(content).hexdigest()
-        bid = store.blob_id(sha1, key)
-        if bid is not None:
-            rows.append((f.path, bid, f.mtime_ns, f.size))
-            st.reused += 1
         else:
-            # the content is not kept: a worker reads it again (page cache) and checks the hash
-            todo.append((f.path, f.abspath, sha1, f.lang, f.mtime_ns, len(content)))
-    bulk = len(todo) > 50
-    if bulk:
-        store.drop_indexes()
-    rows += _parse_all(todo, profile, key, store, procs, progress, st)
-    if bulk:
-        store.create_indexes()
+            cands.append(f)
+    late: list[tuple[int, Skipped]] = []  # (position, why) of files skipped when read
+
+    def new_contents():
+        """Read and hash the candidates, largest first (their stat sizes: no big file left
+        for last); yield (job, path, abspath, sha1, lang, mtime, size) of each content the
+        index lacks. The pool parses the first ones while the rest are hashed; the content
+        is not kept: a worker reads it again (page cache) and checks the hash."""
+        import hashlib  # (an unchanged run hashes nothing)
+        for i in sorted(range(len(cands)), key=lambda i: -cands[i].size):
+            f = cands[i]
+            content = read_source(f, profile.max_file_bytes)
+            if isinstance(content, Skipped):
+                late.append((i, content))
+                continue
+            sha1 = hashlib.sha1(content).hexdigest()
+            bid = store.blob_id(sha1, key)
+            if bid is not None:
+                kept[f.path] = (f.path, bid, f.mtime_ns, f.size)
+                st.reused += 1
+            else:  # (job numbers follow the file order: a fresh index's blob ids do too)
+                yield i + 1, f.path, f.abspath, sha1, f.lang, f.mtime_ns, len(content)
+
+    parsed = _parse_all(new_contents(), profile, key, store, procs, progress, st)
+    rows = [kept[f.path] for f in files if f.path in kept] + \
+        [parsed[f.path] for f in files if f.path in parsed]
+    skipped += [s for _i, s in sorted(late, key=lambda x: x[0])]
     store.set_files(cid, rows)
     store.instantiate_templates(cid)
     for s in skipped:
@@ -95,23 +104,33 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
     return st
 
 
-def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str, int, int, int]]:
-    """Parse and extract new contents in worker processes; store each as it arrives.
+BULK = 50  # more new contents than this: the secondary indexes are dropped for the load
 
-    Jobs are numbered from 1. Into an index without blobs (a fresh build) each blob gets
-    its job number as id, so a spool's rows are copied as they are (no job -> blob join),
-    unless a worker died and batches were retried (a spool may then hold rows of jobs
-    whose result came from another spool: those are filtered through the job map).
+
+def _parse_all(new, profile, key, store, procs, progress, st) -> dict[str, tuple[str, int, int, int]]:
+    """Parse and extract new contents (`new` yields (job, path, abspath, sha1, lang, mtime,
+    size)) in worker processes; store each as it arrives; path -> file row.
+
+    Into an index without blobs (a fresh build) each blob gets its job number as id, so a
+    spool's rows are copied as they are (no job -> blob join), unless a worker died and
+    batches were retried (a spool may then hold rows of jobs whose result came from another
+    spool: those are filtered through the job map). The facts reach the index's tables only
+    when the spools are merged: the secondary indexes are dropped just before that (and
+    built again after) when there are many.
     """
     seen: dict[str, int] = {}
-    jobs = []
-    for i, (path, abspath, sha1, lang, mtime, size) in enumerate(todo):
-        if sha1 in seen:  # same content twice in this run
-            continue
-        seen[sha1] = -1
-        jobs.append((i + 1, abspath, sha1, lang))
-    sizes = {j[0]: todo[j[0] - 1][5] for j in jobs}
-    jobs.sort(key=lambda j: -sizes[j[0]])  # largest first: no big file left for last
+    files: list[tuple[str, str, int, int]] = []  # path, sha1, mtime, size of every new file
+    todo: dict[int, tuple[str, int, str, str]] = {}  # job -> (sha1, size, abspath, lang)
+
+    def jobs():
+        for job, path, abspath, sha1, lang, mtime, size in new:
+            files.append((path, sha1, mtime, size))
+            if sha1 in seen:  # same content twice in this run
+                continue
+            seen[sha1] = -1
+            todo[job] = (sha1, size, abspath, lang)
+            yield (job, abspath, sha1, lang), size
+
     spool_dir = str(store.path)
     spool.remove_leftovers(spool_dir)
     macros = (profile.section("macros"), profile.dialect, spool_dir, profile.fills())
@@ -121,8 +140,8 @@ def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str
     parts: dict[str, list[int]] = {}
     jobmap: dict[int, int] = {}
     retried: list = []
-    for job, meta, status in run_jobs(jobs, macros, n, retried, sizes):
-        path, abspath, sha1, lang, _, size = todo[job - 1]
+    for job, meta, status in run_jobs(jobs(), macros, n, retried):
+        sha1, size, abspath, lang = todo[job]
         zcontent = getattr(meta, "zcontent", None) or _compressed(abspath)
         seen[sha1] = jobmap[job] = store.add_blob(sha1, key, lang, size, zcontent, meta, status,
                                                   blob_id=job if own_ids else None)
@@ -130,12 +149,17 @@ def _parse_all(todo, profile, key, store, procs, progress, st) -> list[tuple[str
             parts.setdefault(meta.spool, []).append(job)
         done += 1
         if progress:
-            progress(done, len(jobs))
+            progress(done, len(todo))
     spool.close_all()
     if parts:
+        bulk = len(todo) > BULK
+        if bulk:
+            store.drop_indexes()
         _merge_spools(store, spool_dir, parts, jobmap, as_is=own_ids and not retried)
-    st.parsed = len(jobs)
-    return [(path, seen[sha1], mtime, size) for path, _a, sha1, _l, mtime, size in todo]
+        if bulk:
+            store.create_indexes()
+    st.parsed = len(todo)
+    return {path: (path, seen[sha1], mtime, size) for path, sha1, mtime, size in files}
 
 
 def _merge_spools(store, spool_dir: str, parts: dict[str, list[int]], jobmap: dict[int, int],
@@ -167,46 +191,58 @@ BATCH = 8
 BATCH_BYTES = 256 * 1024  # a batch ends at BATCH files or this many bytes (big files alone)
 
 
-def _batches(jobs: list, sizes: dict[int, int]) -> list[list]:
-    """Jobs in batches of up to BATCH files and about BATCH_BYTES (jobs come largest first,
-    so the big files go out one by one, early, and the small ones fill in at the end)."""
-    out: list[list] = []
+def _batches(jobs) -> "Iterator[list]":
+    """(item, size) pairs in batches of up to BATCH items and about BATCH_BYTES (jobs come
+    largest first, so the big files go out one by one, early, and the small ones fill in
+    at the end)."""
     cur: list = []
     size = 0
-    for j in jobs:
-        cur.append(j)
-        size += sizes.get(j[0], 0)
+    for item, n in jobs:
+        cur.append(item)
+        size += n
         if len(cur) >= BATCH or size >= BATCH_BYTES:
-            out.append(cur)
+            yield cur
             cur, size = [], 0
     if cur:
-        out.append(cur)
-    return out
+        yield cur
 
 
-def run_jobs(jobs: list, macros: dict, procs: int, retried: list | None = None,
-             sizes: dict[int, int] | None = None):
-    """Yield (job, facts, status) for every job, in worker processes when it pays.
+def run_jobs(jobs, macros: dict, procs: int, retried: list | None = None):
+    """Yield (job, facts, status) for every (item, size) of `jobs` (an iterable: the pool
+    starts on the first batches while the rest are still coming), in worker processes
+    when it pays.
 
     A worker that dies (a parser crash, a signal) loses one file, not the run: the pool is
     rebuilt, unfinished batches are retried one file at a time (their jobs are appended to
     `retried`), and a file that kills a worker on its own is recorded with status "crashed".
     """
-    if not jobs:
+    jobs = iter(jobs)
+    first = list(islice(jobs, 5))
+    if not first:
         return
     from vmxref.indexer import worker  # (tree-sitter: not loaded when nothing is parsed)
-    if procs <= 1 or len(jobs) <= 4:
+    if procs <= 1 or len(first) <= 4:
         worker.init(*macros)
-        for item in jobs:
+        for item, _n in chain(first, jobs):
             yield worker.work(item)
         return
     from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
-    batches = _batches(jobs, sizes or {})
     failed: list = []
+    futs: dict = {}
     with _pool(procs, macros) as ex:
-        with _signals_held():  # no KeyboardInterrupt inside fork; workers inherit the mask
-            futs = {ex.submit(worker.work_batch, b): b for b in batches}
+        for batch in _batches(chain(first, jobs)):
+            if failed:  # the pool broke while jobs were still coming: they wait for _isolate
+                failed += batch
+                continue
+            try:
+                if futs:
+                    futs[ex.submit(worker.work_batch, batch)] = batch
+                else:  # (the first submit forks the workers: no KeyboardInterrupt inside
+                    with _signals_held():  # fork; workers inherit the mask)
+                        futs[ex.submit(worker.work_batch, batch)] = batch
+            except BrokenProcessPool:
+                failed += batch
         for fut in as_completed(futs):
             batch = futs.pop(fut)  # a done future holds its results (compressed contents)
             try:
