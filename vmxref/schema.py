@@ -69,12 +69,14 @@ CREATE TABLE IF NOT EXISTS incl (
 # every look-up also filters on `kind` (and a local's declaration on blob, function and
 # name), so those columns are in the keys: on all of Linux, fetching every `ref` of a
 # name to keep its reads cost 120 us a name. A changed definition is rebuilt by the next
-# writer (store._drop_changed_indexes).
+# writer (store._drop_changed_indexes). `sym_type` leaves out the symbols without a type
+# (macros, enumerators, structs: 42 % of all Linux's): every look-up by type is `type = ?`
+# or `type IN (...)`, which SQLite knows implies `type IS NOT NULL`.
 INDEX_SQL = """
 CREATE INDEX IF NOT EXISTS sym_name ON sym(name, kind);
 CREATE INDEX IF NOT EXISTS sym_blob ON sym(blob_id, scope, name);
 CREATE INDEX IF NOT EXISTS sym_scope ON sym(scope, kind, name);
-CREATE INDEX IF NOT EXISTS sym_type ON sym(type, kind, name);
+CREATE INDEX IF NOT EXISTS sym_type ON sym(type, kind, name) WHERE type IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ref_name ON ref(name, kind);
 CREATE INDEX IF NOT EXISTS ref_blob ON ref(blob_id, line);
 CREATE INDEX IF NOT EXISTS call_callee ON call(callee, kind);
