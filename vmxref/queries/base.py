@@ -74,6 +74,14 @@ class Scope:
             memo[(blob_id, func)] = (r[0], r[1]) if r else None
         return memo[(blob_id, func)]
 
+    def definitions(self, func: str) -> list[int]:
+        """Blobs that define the function `func` (memoised)."""
+        memo = self.memo("_definitions")
+        if func not in memo:
+            memo[func] = sorted({r[2] for r in self.rows(
+                "sym", "t.name = ? AND t.kind = 'function'", (func,), "1")})
+        return memo[func]
+
     def blobs_of(self, path: str) -> list[int]:
         """Blobs the file `path` has in the asked corpus versions."""
         return [r[0] for r in self.conn.execute(

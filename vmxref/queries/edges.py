@@ -73,7 +73,6 @@ class Graph:
         self._copied: dict[tuple[str, str, str], list[tuple]] = {}
         self._in_tables: set[tuple] = set()  # bindings in the elements of an array (tables)
         self._param_calls: dict[tuple[str, int, int], list[tuple]] = {}
-        self._defs: dict[str, list[int]] = {}
         self._bindings: dict[str, list[tuple[str, str | None, str]]] = {}
         self._dangling: dict[str, list[tuple[str, str | None, str]]] = {}  # see stored_only
         # rows of into()'s three look-ups fetched ahead for many functions (see prefetch)
@@ -727,10 +726,7 @@ class Graph:
 
     def definitions(self, func: str) -> list[int]:
         """Blobs that define `func` (in the asked corpus versions)."""
-        if func not in self._defs:
-            self._defs[func] = sorted({r[2] for r in self.sc.rows(
-                "sym", "t.name = ? AND t.kind = 'function'", (func,), "1")})
-        return self._defs[func]
+        return self.sc.definitions(func)
 
     def _compute_through_param(self, callee: str, idx: int, depth: int) -> list[tuple]:
         """Calls through parameter `idx` of `callee`, following it when it is forwarded

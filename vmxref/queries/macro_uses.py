@@ -27,14 +27,19 @@ def at_macro_uses(sc: Scope, rows: list[tuple], only: set | None = None,
                 out.append(row)
             continue
         macro, chain = row[5], parse_chain(chain_t)
-        params = _macro_params(sc, macro)
+        # the name written at every use, when the argument does not decide it
+        fixed = row[6] or (chain[-1] if len(chain) > 1 else
+                           chain[0][2:] if chain[0].startswith("u:") else None)
+        if field is not None and fixed is not None and fixed != field:
+            continue  # (none of its uses writes `field`: not one is looked up)
+        named = field if fixed is None else None
         for cid, path, bid, line, col, func, full, args in _macro_uses(sc, macro, chain, only,
-                                                                       want):
+                                                                       want, named):
             written = row[6] or (full[-1] if len(full) > 1 else full[0][2:])  # (the argument)
             if field is not None and written != field:
                 continue  # (before the value's parameters are replaced: most uses go here)
             value = row[9] or ""
-            for p, a in zip(params, args):
+            for p, a in zip(_macro_params(sc, macro), args):
                 value = re.sub(rf"\b{re.escape(p)}\b", lambda _m, a=a: a, value)
             out.append((cid, path, bid, line, col, func, written, json.dumps(full), row[8],
                         value, row[10]))
@@ -77,7 +82,8 @@ def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
         args = json.loads(args_t)
         kind, op = ("assign", "=") if callee in table else ("external", external[callee][1])
         for pos in table[callee] if callee in table else external[callee][:1]:
-            chain = arg_chain(args[pos - 1]) if pos <= len(args) else None
+            chain = (arg_chain(args[pos - 1]) if pos <= len(args) and _may_name(args[pos - 1], name)
+                     else None)
             if chain and (chain[-1] if len(chain) > 1 else chain[0][2:]) == name:
                 out.append((cid, path, bid, line, col, func, name, json.dumps(chain), op,
                             f"{callee}({', '.join(args)})", kind))
@@ -143,7 +149,7 @@ def macro_uses(sc: Scope, macro: str, chain: tuple[str, ...], only: set | None =
     """(cid, path, blob, line, col, function, chain, arguments) of each use of `macro` whose
     argument `a:N` (the chain's base) is a variable or member path: the chain with it put
     in place (with `only`, the uses at those (blob, line, col, function))."""
-    return _macro_uses(sc, macro, chain, only, _wanted(only))
+    return _macro_uses(sc, macro, chain, only, _wanted(only), None)
 
 
 def _wanted(only: set | None) -> set | None:
@@ -156,7 +162,8 @@ def _wanted(only: set | None) -> set | None:
 
 
 def _macro_uses(sc: Scope, macro: str, chain: tuple[str, ...], only: set | None,
-                want: set | None):
+                want: set | None, named: str | None):
+    """macro_uses; with `named`, only the uses whose argument may designate it (_may_name)."""
     free = chain[0].startswith("u:")  # a variable of the using function (`pVM`)
     idx = -1 if free else int(chain[0][2:])
     if only is None:
@@ -172,7 +179,8 @@ def _macro_uses(sc: Scope, macro: str, chain: tuple[str, ...], only: set | None,
         if free:
             base = [f"v:{chain[0][2:]}"] if func else None
         else:
-            base = arg_chain(args[idx]) if idx < len(args) else None
+            base = (arg_chain(args[idx]) if idx < len(args) and (
+                named is None or _may_name(args[idx], named)) else None)
         if base is not None:
             yield cid, path, bid, line, col, func, [*base, *chain[1:]], args
 
@@ -201,6 +209,13 @@ _ARG = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\[\]]*\])*
 _ARG_STEP = re.compile(r"[A-Za-z_]\w*|\[[^\[\]]*\]")
 _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*(?=[&A-Za-z_(])")
 _CALL_RECEIVER = re.compile(r"([A-Za-z_]\w*)\s*\((?:[^()]|\([^()]*\))*\)(?=\s*(?:->|\.))")
+
+
+def _may_name(text: str, name: str) -> bool:
+    """Can the chain arg_chain makes of an argument end with, or be, the identifier `name`?
+    Not when the text does not hold it (tested before the patterns run: on all of Linux
+    their compiling cost a `writes` more than the arguments they were run on)."""
+    return name in text or not name.isidentifier()
 
 
 def arg_chain(text: str) -> list[str] | None:

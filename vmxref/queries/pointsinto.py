@@ -6,11 +6,9 @@ up; a local set to a part of the path from a variable that points at the rest co
 (`ktimer = &apic->lapic_timer`, `apic` pointing at `vcpu->arch.apic`)."""
 from __future__ import annotations
 
-import json
-import re
+from vmxref.lazy import re, json
 
 from vmxref.queries.base import Scope
-from vmxref.queries.edges import uncast
 
 
 def points_into(sc: Scope, bid: int, func: str, var: str, members: list[str],
@@ -62,7 +60,7 @@ def _value_into(sc: Scope, bid: int, func: str, value: str | None, members: list
 
 _INDEX = re.compile(r"\[[^\[\]]*\]")
 _UNPAREN = re.compile(r"\(\s*([A-Za-z_]\w*)\s*\)")  # `(vcpu)` in a macro body
-_CALLED = re.compile(r"([A-Za-z_]\w*)\s*\(.*\)", re.S)
+_CALLED = re.compile(r"(?s)([A-Za-z_]\w*)\s*\(.*\)")
 
 
 def _passed_into(sc: Scope, func: str, var: str, members: list[str], depth: int) -> bool:
@@ -73,6 +71,7 @@ def _passed_into(sc: Scope, func: str, var: str, members: list[str], depth: int)
     if len(pos) != 1:
         return False
     k = pos.pop()
+    from vmxref.queries.edges import uncast
     for _c, _p, cbid, caller, args in sc.rows("call", "t.callee = ? AND t.kind = 'direct'",
                                               (func,), "t.func, t.args", limit=_MAX_CALLS):
         a = json.loads(args) if args else []
