@@ -96,8 +96,10 @@ def set_table(name: str, peers: dict, mine: dict | None) -> list[str]:
     if first:
         rev = idx.get("vmxref_rev")
         out += [f"vmxref revision: {rev}." if rev else "vmxref revision: not recorded (between e8e715d and 3d2e21f; the tree changed during the runs, see the summary).", ""]
+        ftrev = idx.get("fulltext_rev")
         out += [f"vmxref fresh: {_runs_note(idx.get('first'))}; re-run: "
-                f"{_runs_note(idx.get('rerun'))}; full text: {_runs_note(idx.get('fulltext'))}.",
+                f"{_runs_note(idx.get('rerun'))}; full text: {_runs_note(idx.get('fulltext'))}"
+                + (f" (measured at revision {ftrev}: not re-run since)" if ftrev else "") + ".",
                 ""]
     out += query_table(mine)
     return out

@@ -1,7 +1,7 @@
 """Time `vmxref index` on one file set (fresh index, then an unchanged re-run) and the
 query latency of each query kind, cold and warm, next to cscope and GNU Global lookups.
 
-    python bench/vmxref_bench.py SET [--runs 3] [--skip-index] [--skip-queries]
+    python bench/vmxref_bench.py SET [--runs 3] [--skip-index] [--skip-queries] [--skip-fulltext]
 
 Each run: a fresh `vmxref index --no-fulltext` (everything but full text), an unchanged
 re-run of it, then the full-text build alone (a separate process, as `vmxref index` runs it
@@ -166,15 +166,18 @@ def _fulltext_bytes(index: Path) -> int:
     return dir_size(ft) if ft.exists() else 0
 
 
-def bench_index(fs: filesets.FileSet, index: Path, runs: int, exe: Path) -> dict:
+def bench_index(fs: filesets.FileSet, index: Path, runs: int, exe: Path,
+                fulltext: bool = True) -> dict:
     """Median of `runs` (fresh index, unchanged re-run, full-text build) triples; the index
-    is left in place (with its full text)."""
+    is left in place (with its full text); `fulltext` False: no full-text builds."""
     cmd = index_command(fs, exe)
     ftcmd = fulltext_command(exe)
     env = vmxref_env(index)
     first, rerun, ftext = [], [], []
     sizes = {}
     steps = (("first", first, cmd), ("rerun", rerun, cmd), ("fulltext", ftext, ftcmd))
+    if not fulltext:
+        steps = steps[:2]
     for i in range(runs):
         shutil.rmtree(index, ignore_errors=True)
         for label, bucket, c in steps:
@@ -337,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="default bench/out/idx/SET/vmxref")
     ap.add_argument("--skip-index", action="store_true", help="query an existing index")
     ap.add_argument("--skip-queries", action="store_true")
+    ap.add_argument("--skip-fulltext", action="store_true",
+                    help="no full-text builds: the set's earlier full-text figures are kept, "
+                         "marked with the revision that measured them")
     ap.add_argument("--query-timeout", type=float, default=None,
                     help="kill a vmxref query after this many seconds (recorded as timed out)")
     ap.add_argument("--json-out", type=Path, default=None,
@@ -355,8 +361,13 @@ def main(argv: list[str] | None = None) -> int:
     exe, pkg = installed_vmxref()
     if not a.skip_index:
         rev = vmxref_revision()
-        data["index"] = bench_index(fs, index, a.runs, exe)
+        old = data.get("index") or {}
+        data["index"] = bench_index(fs, index, a.runs, exe, fulltext=not a.skip_fulltext)
         data["index"]["vmxref_rev"] = rev
+        if a.skip_fulltext and old.get("fulltext"):
+            for k in ("fulltext", "fulltext_bytes", "fulltext_command"):
+                data["index"][k] = old.get(k)
+            data["index"]["fulltext_rev"] = old.get("fulltext_rev") or old.get("vmxref_rev")
         write_json(path, data)
     if not a.skip_queries:
         data["queries_vmxref_rev"] = vmxref_revision()
