@@ -235,7 +235,7 @@ def _blank_msc_asm(code: bytes, buf: bytearray) -> bytes:
 
 # A #define continued over several lines, comments included (tree-sitter's C grammar ends
 # the macro at a comment on a continuation line and parses the rest as code).
-_LONG_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define\b(?:[^\n\\/]|\\.|/(?![*/])|/\*.*?\*/|//[^\n]*)*",
+_LONG_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define\b(?:[^\n\\/]+|\\.|/(?![*/])|/\*.*?\*/|//[^\n]*)*",
                           re.M | re.S)
 _COMMENT = re.compile(rb"/\*.*?\*/|//[^\n]*", re.S)
 
@@ -243,7 +243,7 @@ _COMMENT = re.compile(rb"/\*.*?\*/|//[^\n]*", re.S)
 def _define_comments(src: bytes, buf: bytearray) -> None:
     """Blank the comments inside multi-line #defines; a comment spanning lines leaves a `\\`
     before each of its newlines, so the directive still goes on (lengths and newlines kept)."""
-    for m in _LONG_DEFINE.finditer(src):
+    for m in _long_defines(src):
         text = m.group()
         if b"\n" not in text or (b"/*" not in text and b"//" not in text):
             continue
@@ -254,6 +254,21 @@ def _define_comments(src: bytes, buf: bytearray) -> None:
             while nl >= 0:
                 buf[nl - 1] = 0x5C  # '\\'
                 nl = buf.find(b"\n", nl + 1, b)
+
+
+def _long_defines(src: bytes):
+    """_LONG_DEFINE.finditer(src), found from the `define` words (a `^` scan tries every
+    line start: several times slower). A match starts at the start of a line that holds
+    `define`, and the next one at or after the end of the last."""
+    pos = p = 0
+    while (p := src.find(b"define", p)) >= 0:
+        ls = src.rfind(b"\n", 0, p) + 1
+        m = _LONG_DEFINE.match(src, ls) if ls >= pos else None
+        if m is not None:
+            yield m
+            pos = p = max(m.end(), p + 1)
+        else:
+            p += 1
 
 
 def _code(src: bytes, directives: list[tuple[int, int]]) -> bytes:
