@@ -1,7 +1,8 @@
 """Extract facts from one parsed C/C++ file: symbols, references, calls, writes, log calls.
 
-One tree-sitter query collects the interesting nodes in C; Python only looks at captured
-nodes (never walks the whole tree). Every fact is a plain tuple with 1-based line/column,
+One tree-sitter query (QUERY) names the interesting nodes; they are collected in C (one
+walk of the tree in vmxref.indexer._tsnative, or tree-sitter's query engine without it) and
+the steps look only at captured nodes (Python never walks the whole tree). Every fact is a plain tuple with 1-based line/column,
 the enclosing function, and (for member accesses) the receiver chain:
 
     chain = [base, step, step, ...]   base: "v:NAME" variable, "t:TYPE" cast / container_of /
