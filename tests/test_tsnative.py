@@ -464,3 +464,71 @@ def test_a_function_returning_a_pointer_has_a_pointer_type(with_c):
                b"struct foo qux(void) { }\n", "c", PASSES if with_c else None)
     types = {s[0]: s[6] for s in f["syms"] if s[1] == "function"}
     assert types == {"bar": "foo**", "baz": "int*", "qux": "foo"}
+
+
+GUARDS = (b"int top = sizeof(struct { int a; });\n"
+          b"#define CHECK(x) if (x) return\n"
+          b"if (outside) { f(); }\n"  # (an `if` outside any function: no rows)
+          b"int g(struct vcpu *v, struct msr *msr_info, int x, int y) {\n"
+          b"  if (msr_info->host_initiated) { a(); } else { b(); }\n"
+          b"  if (!x && y) c(); else if (x || !y) d();\n"
+          b"  if ((!v->arch.flag && (x))) e();\n"
+          b"  if (x && f(y) && !v->p && g2(x)) h();\n"
+          b"  if (x && y || f(y)) h();\n"
+          b"  if (kvm_check_request(1, v) && !msr_info->host_initiated) h();\n"
+          b"  if ((a && b) && c && f(x)) h();\n"
+          b"  if (x == 1 && y) h(); if (x > y) h(); if (x-> y) h(); if (x . y) h();\n"
+          b"  if (x->y->z. w) h(); if ((int)x && y) h(); if (-x && y) h();\n"
+          b"  if (x /* comment && y */ && y) h(); if (x && // line\n y) h();\n"
+          b"  if (caf\xc3\xa9 && na\xefve || \xa0x\x85) h(); if (\xc3\xa9t\xc3\xa9 && f(x)) h();\n"
+          b"  if (x\xa0&&\x85 y) h(); if (\xb2x && y) h(); if (x\xb2 && f(y)) h();\n"
+          b"  if (x &&& y) h(); if (x ||| y) h(); if (x && (y) && f[1] && (g)(x)) h();\n"
+          b"  if (CHECK_FLAG(x) && y) h(); CHECK(x); if (!(x)) ; if (()) h(); if ( ) h();\n"
+          b"  if (x) { if (y) { return; } z(); }\n"
+          b"  if (!x) goto out; if (!y) { /* c */ break; /* d */ } if (y) continue; if (z) { }\n"
+          b"  switch (x) { case 1: if (!y) break; h(); case 2: if (y) return 1; }\n"
+          b"  if (x) h(); else { if (!y) return 2; }\n"
+          b"  while (x) if (y) return 3;\n"
+          b"  if (" + b" && ".join(b"a%d" % i for i in range(40)) + b") h();\n"
+          b"  if (" + b" && ".join(b"a%d" % i for i in range(31)) + b" && f(x)) h();\n"
+          b"  if (" + b" && ".join(b"a%03d" % i for i in range(17)) + b" && f(" + b"x" * 19 + b")) h();\n"
+          b"  if (" + b" && ".join(b"a%03d" % i for i in range(17)) + b" && f(" + b"x" * 20 + b")) h();\n"
+          b"  if (" + b" && ".join(b"a%03d" % i for i in range(18)) + b" && " + b"y" * 14 + b") h();\n"
+          b"  if (" + b" && ".join(b"a%03d" % i for i in range(18)) + b" && " + b"y" * 15 + b") h();\n"
+          b"  if (a && (b || c) && f(x)) h(); if (a && [b] && f(x)) h(); if ((a && f(x)) ) h();\n"
+          b"  if ((a) && (b) && (c)(x)) h(); if (a && b) ; if (a)\n"
+          b"out:\n  if (!x) return 0;\n}\n"
+          b"void k(void) { if (x && y) return; if (\n")
+
+
+@needs_passes
+@pytest.mark.parametrize("lang", ["c", "cpp"])
+def test_guards_edge_cases(lang):
+    f = _same(GUARDS, lang)
+    conds = {r[5] for r in f["guards"]}
+    assert {"(msr_info->host_initiated)", "(!x&&y)", "(x||!y)", "(!msr_info->host_initiated)",
+            "(x&&!v->p)", "(x\u00b2)", "(x&&(y))"} <= conds
+    lines = {r[0] for r in f["guards"]}
+    assert 27 in lines and 28 not in lines and 29 in lines and 30 not in lines  # (MAX_COND)
+    assert not any(r[4] == "" for r in f["guards"])
+    _same(GUARDS.replace(b"\xc3\xa9", b"e").replace(b"\xef", b"i").replace(b"\xa0", b" ")
+          .replace(b"\x85", b" ").replace(b"\xb2", b"2"), lang)  # (an all-ASCII file)
+
+
+COND = st.lists(st.sampled_from(
+    ["a", "b_1", "x->y", "s.f", "!", "(", ")", "&&", "||", "&", "|", " ", "\t", "\n", "f(",
+     "[", "]", "==", ">", "-", "->", ".", "1", "(int)", "/* c */", "/* && */", "// c\n",
+     "\u00e9", "\u00a0", "\u0085", "\u00b2", "\x1c", "MACRO(x)", ",", '"s"', "'('"]),
+    min_size=1, max_size=40).map("".join)
+TAIL = st.sampled_from(["h();", "return;", "{ return 1; }", "h(); else h2();",
+                        "{ /* c */ goto out; /* d */ }", "{ h(); }", ";", "break;"])
+
+
+@needs_passes
+@given(st.lists(st.tuples(COND, TAIL), min_size=1, max_size=4),
+       st.sampled_from(["utf-8", "latin-1"]), st.sampled_from(["c", "cpp"]))
+@settings(max_examples=400, deadline=None)
+def test_guards_any_condition(ifs, encoding, lang):
+    body = "".join(f"  if ({c}) {t}\n  x();\n" for c, t in ifs)
+    src = ("void f(int x) {\n" + body + "out:\n  switch (x) { case 1:\n" + body + "  }\n}\n")
+    _same(src.encode(encoding, "replace"), lang)

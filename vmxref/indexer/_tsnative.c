@@ -259,6 +259,7 @@ PyObject *tsn_func_at(const Ctx *c, Py_ssize_t byte) {
 /* --- nodes ---------------------------------------------------------------------------- */
 
 static const char *FIELD_NAMES[F_COUNT] = {
+    "alternative",
     "argument", "arguments", "body", "condition", "consequence", "constraint", "declarator",
     "designator", "field", "function", "input_operands", "left", "name", "operator",
     "parameters", "right", "scope", "type", "value",
@@ -881,6 +882,8 @@ static PyMethodDef module_methods[] = {
     {"declarations", tsn_declarations, METH_VARARGS,
      "declarations(nodes, ctx, struct_names, init_macros, decl_names, macro_args, "
      "call_fn_nodes, comment_designator, sym_static) -> (syms, calls, refs, assigns)."},
+    {"guards", tsn_guards, METH_VARARGS,
+     "guards(conds, ctx, max_cond) -> rows of guards.branches (the `if` conditions)."},
     {NULL, NULL, 0, NULL},
 };
 

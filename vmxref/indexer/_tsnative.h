@@ -70,6 +70,7 @@ static inline PyObject *tsn_node_text(const Ctx *c, TSNode n, Py_ssize_t limit) 
 /* --- nodes ------------------------------------------------------------------------------ */
 
 enum {  /* the fields the passes read (ids cached per language) */
+    F_ALTERNATIVE,
     F_ARGUMENT, F_ARGUMENTS, F_BODY, F_CONDITION, F_CONSEQUENCE, F_CONSTRAINT, F_DECLARATOR,
     F_DESIGNATOR, F_FIELD, F_FUNCTION, F_INPUT_OPERANDS, F_LEFT, F_NAME, F_OPERATOR,
     F_PARAMETERS, F_RIGHT, F_SCOPE, F_TYPE, F_VALUE, F_COUNT
@@ -155,5 +156,6 @@ PyObject *tsn_field_decls(PyObject *mod, PyObject *args);
 PyObject *tsn_enums(PyObject *mod, PyObject *args);
 PyObject *tsn_declarations(PyObject *mod, PyObject *args);
 PyObject *tsn_captures(PyObject *mod, PyObject *args);
+PyObject *tsn_guards(PyObject *mod, PyObject *args);
 
 #endif

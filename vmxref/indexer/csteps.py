@@ -9,7 +9,7 @@ list)."""
 from __future__ import annotations
 
 from vmxref import logfmt
-from vmxref.indexer import extract as ex
+from vmxref.indexer import extract as ex, guards
 from vmxref.indexer.ctext import KEYWORDS
 from vmxref.schema import SYM_STATIC
 
@@ -35,6 +35,11 @@ class CSteps(ex.Steps):
             if macro_fn:
                 cx.macro_fn = True
         self.cc.set_functions(cx.fstarts, cx.fends, cx.fnames)
+
+    def guards(self, conds) -> None:
+        if conds:
+            cx = self.cx
+            cx.f.guards += self.m.guards(conds, self.cc, guards.MAX_COND)
 
     def structs(self, nodes) -> None:
         if nodes:

@@ -205,7 +205,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     cx.ppcond_spans = _union(get("ppcond"))  # `#if IS_ENABLED(X)`: no call
     step = _steps(cx)  # the steps below in C when vmxref.indexer._tsnative is built
     step.functions(get("func"))
-    guards.branches(cx, get("ifcond"))
+    step.guards(get("ifcond"))
     step.structs(get("struct"))
     step.defines(get("macro"))
     for n in get("fmacro"):  # (before the declarations: initializer macros, see _macro)
@@ -244,6 +244,10 @@ class Steps:
 
     def functions(self, nodes) -> None:
         _functions(self.cx, nodes)
+
+    def guards(self, conds) -> None:
+        """Branches on plain conditions (the `if` condition nodes)."""
+        guards.branches(self.cx, conds)
 
     def structs(self, nodes) -> None:
         _structs(self.cx, nodes)
