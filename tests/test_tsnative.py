@@ -532,3 +532,19 @@ def test_guards_any_condition(ifs, encoding, lang):
     body = "".join(f"  if ({c}) {t}\n  x();\n" for c, t in ifs)
     src = ("void f(int x) {\n" + body + "out:\n  switch (x) { case 1:\n" + body + "  }\n}\n")
     _same(src.encode(encoding, "replace"), lang)
+
+
+@needs_passes
+@pytest.mark.parametrize("lang", ["c", "cpp"])
+def test_receiver_types(lang):
+    """Each write carries the declared type of its base variable when that is a parameter or
+    local of the writing function (its last declaration there by line, whatever the block:
+    `p` of line 3 is the `struct b *p` of line 4), else None (a global)."""
+    src = (b"struct a { int x; }; struct b { int x; } g;\n"
+           b"void f(struct a *p, int n) {\n  p->x = 1; g.x = 2;\n"
+           b"  { struct b *p = 0; p->x = 3; }\n  p->x = 4; n++; (*p).x = 5;\n}\n"
+           b"void h(void) { struct b q; q.x = 6; struct a q2, *r = &q2; r->x = 7; }\n"
+           b"int k = 1; void caf\xc3\xa9(struct a *\xc3\xa9) { \xc3\xa9->x = 8; }\n")
+    facts = _same(src, lang)
+    got = {(r[0], r[3], r[-1]) for r in facts["assigns"]}
+    assert got >= {(3, "x", "b*"), (3, "x", None), (5, "n", "int"), (7, "x", "b"), (7, "x", "a*")}

@@ -20,7 +20,7 @@
 #include "_tsnative.h"
 #include <string.h>
 
-#define TSNATIVE_VERSION 10  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
+#define TSNATIVE_VERSION 11  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
 
 PyTypeObject *TSN_NodeType = NULL;
 /* the constant strs of chains and types (interned once, at import) */
@@ -852,6 +852,8 @@ static PyObject *doc_order(PyObject *Py_UNUSED(mod), PyObject *args) {
 static PyMethodDef module_methods[] = {
     {"captures", tsn_captures, METH_VARARGS,
      "captures(root, cpp) -> {capture: [Node]}: extract.QUERY's captures by one walk."},
+    {"receiver_types", tsn_receiver_types, METH_VARARGS,
+     "receiver_types(syms, assigns) -> assigns with the base variable's declared type."},
     {"doc_order", doc_order, METH_VARARGS,
      "doc_order(nodes): sort a list of Nodes in place into document order."},
     {"init", init, METH_VARARGS, "init(Node): register py-tree-sitter's Node type."},

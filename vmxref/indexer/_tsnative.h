@@ -156,6 +156,7 @@ PyObject *tsn_field_decls(PyObject *mod, PyObject *args);
 PyObject *tsn_enums(PyObject *mod, PyObject *args);
 PyObject *tsn_declarations(PyObject *mod, PyObject *args);
 PyObject *tsn_captures(PyObject *mod, PyObject *args);
+PyObject *tsn_receiver_types(PyObject *mod, PyObject *args);
 PyObject *tsn_guards(PyObject *mod, PyObject *args);
 
 #endif

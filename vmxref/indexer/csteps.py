@@ -111,3 +111,6 @@ class CSteps(ex.Steps):
         cx.f.refs += refs
         cx.f.refs += self.m.ident_refs(self.cc, cx.decl_names, set(offsets), KEYWORDS,
                                        *cx.sizeof_spans, special)
+
+    def receiver_types(self, f) -> None:
+        f.assigns = self.m.receiver_types(f.syms, f.assigns)

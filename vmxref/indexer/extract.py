@@ -231,7 +231,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
         if cx.name_templates:
             macros.instances(cx, macro_uses)
     cx.f.syms = [s for s in cx.f.syms if s[0] not in TYPE_NAMES or s[1] not in _OBJECT_KINDS]
-    _receiver_types(cx.f)
+    step.receiver_types(cx.f)
     return cx.f
 
 
@@ -298,6 +298,9 @@ class Steps:
 
     def ident_refs(self, text: bytes, tids, special) -> None:
         _ident_refs(self.cx, text, tids, special)
+
+    def receiver_types(self, f: Facts) -> None:
+        _receiver_types(f)
 
 
 def _steps(cx: _Ctx) -> Steps:
