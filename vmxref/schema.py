@@ -114,11 +114,12 @@ FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase", "guard", "slot
 
 
 def spool_sql() -> str:
-    """DDL of a worker's spool: the fact tables keyed by job number instead of blob id."""
+    """DDL of a worker's spool: the fact tables as the index has them. Their `blob_id` holds
+    the job number (a fresh build's blob id: its first spool can become the index itself)."""
     out = []
     for stmt in SCHEMA_SQL.split(";"):
         s = stmt.strip()
         for t in FACT_TABLES:
             if s.startswith(f"CREATE TABLE IF NOT EXISTS {t} ("):
-                out.append(s.replace("blob_id INTEGER NOT NULL", "job INTEGER NOT NULL") + ";")
+                out.append(s + ";")
     return "\n".join(out)

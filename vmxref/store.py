@@ -411,6 +411,46 @@ class Store:
         self.attached.append(path)
         spool.merge(self.conn, path, jobmap, alias)
 
+    def adopt_spool(self, path: str) -> bool:
+        """Make a worker spool the fresh build (False when this run is no fresh build): its
+        fact tables are the index's, with the job numbers as blob ids, so the biggest spool
+        becomes the database and this build's other tables (blob, corpus, meta, file) are
+        copied into it, instead of its facts into this build. The side file keeps its name
+        (a killed run leaves only side files and spools, which the next run removes)."""
+        if self._build is None:
+            return False
+        build = os.fspath(self._build)
+        aside = build + "-tables"  # (a BUILD_PREFIX name too)
+        try:
+            self.conn.execute("COMMIT")
+            self.conn.close()
+            os.replace(build, aside)
+            os.replace(path, build)  # (renamed before it is opened: SQLite refuses a moved file)
+        except (OSError, sqlite3.Error) as e:
+            raise IndexWriteError(f"cannot write the index in {self.dir}/: {e}; the previous "
+                                  f"index is unchanged") from None
+        self.conn = sqlite3.connect(build, isolation_level=None, check_same_thread=False)
+        try:
+            _tune_writer(self.conn, self._build, build=True)
+            c = self.conn
+            c.execute("BEGIN IMMEDIATE")
+            for stmt in schema.SCHEMA_SQL.split(";"):  # (the tables a spool lacks)
+                if stmt.strip():
+                    c.execute(stmt)
+            c.execute(f"PRAGMA application_id={APP_ID}")
+            c.execute("ATTACH DATABASE ? AS side", (aside,))
+            for t in ("meta", "corpus", "blob", "file"):
+                c.execute(f"INSERT INTO main.{t} SELECT * FROM side.{t}")
+            c.execute("COMMIT")
+            c.execute("DETACH DATABASE side")
+            c.execute("BEGIN IMMEDIATE")
+            os.unlink(aside)
+        except sqlite3.Error as e:
+            raise _write_error(e, self.path) from None
+        except OSError:
+            pass  # (the aside file: removed with the other side files by the next run)
+        return True
+
     @_writes
     def instantiate_templates(self, corpus_id: int) -> int:
         """Name template functions after what their name macro is #defined to.

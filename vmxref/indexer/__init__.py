@@ -155,17 +155,24 @@ def _parse_all(new, profile, key, store, procs, progress, st) -> dict[str, tuple
         bulk = len(todo) > BULK
         if bulk:
             store.drop_indexes()
-        _merge_spools(store, spool_dir, parts, jobmap, as_is=own_ids and not retried)
-        if bulk:
+        adopted = _merge_spools(store, spool_dir, parts, jobmap, as_is=own_ids and not retried)
+        if bulk or adopted:  # (a spool has no secondary indexes)
             store.create_indexes()
     st.parsed = len(todo)
     return {path: (path, seen[sha1], mtime, size) for path, sha1, mtime, size in files}
 
 
 def _merge_spools(store, spool_dir: str, parts: dict[str, list[int]], jobmap: dict[int, int],
-                  as_is: bool) -> None:
-    """Copy the spools' facts into the index (`as_is`: job numbers are the blob ids)."""
+                  as_is: bool) -> bool:
+    """Copy the spools' facts into the index (`as_is`: job numbers are the blob ids); True
+    when the biggest spool became the index (a fresh build: its facts are not copied)."""
     direct = list(parts.items())
+    adopted = False
+    if as_is and len(direct) <= spool.MAX_DIRECT:
+        big = max(direct, key=lambda d: os.path.getsize(d[0]))
+        adopted = store.adopt_spool(big[0])
+        if adopted:
+            direct.remove(big)
     if len(direct) > spool.MAX_DIRECT:  # many pools (crash retries): combine first
         try:
             direct = [(spool.combine(spool_dir, parts), list(jobmap))]
@@ -176,6 +183,7 @@ def _merge_spools(store, spool_dir: str, parts: dict[str, list[int]], jobmap: di
     for i, (spool_path, spool_jobs) in enumerate(direct):
         store.merge_spool(spool_path, None if as_is else {j: jobmap[j] for j in spool_jobs},
                           f"spool{i}")
+    return adopted
 
 
 def _compressed(abspath: str) -> bytes:

@@ -93,7 +93,7 @@ class Spool:
                         self.w.insert(table, job, rows)
             except (ValueError, TypeError, OverflowError):  # (UnicodeEncodeError included)
                 for table, _attr in _ROWS:
-                    self.w.execute(f"DELETE FROM {table} WHERE job = {int(job)}")
+                    self.w.execute(f"DELETE FROM {table} WHERE blob_id = {int(job)}")
                 raise
 
     def flush(self) -> None:
@@ -154,7 +154,8 @@ def combine(spool_dir: str, parts: dict[str, list[int]]) -> str:
         conn.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(j,) for j in jobs])
         conn.execute("BEGIN")
         for t in schema.FACT_TABLES:
-            conn.execute(f"INSERT INTO main.{t} SELECT * FROM sp.{t} WHERE job IN (SELECT job FROM keep)")
+            conn.execute(f"INSERT INTO main.{t} SELECT * FROM sp.{t} "
+                         f"WHERE blob_id IN (SELECT job FROM keep)")
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE sp")
         os.unlink(path)
@@ -185,7 +186,7 @@ def merge(conn: sqlite3.Connection, path: str, jobmap: dict[int, int] | None,
         cols = [r[1] for r in conn.execute(f"PRAGMA main.table_info({t})")][1:]
         sel = ", ".join(f"s.{c}" for c in cols)
         conn.execute(f"INSERT INTO main.{t} SELECT m.blob_id, {sel} FROM {alias}.{t} s "
-                     f"JOIN jobmap m ON m.job = s.job")
+                     f"JOIN jobmap m ON m.job = s.blob_id")
 
 
 def remove_leftovers(spool_dir: str | Path) -> None:
