@@ -143,6 +143,7 @@ PyObject *tsn_last_field(PyObject *chain);
 
 /* The passes (each in its own file, registered in _tsnative.c's method table). */
 PyObject *tsn_defines(PyObject *mod, PyObject *args);
+PyObject *tsn_fmacros(PyObject *mod, PyObject *args);
 PyObject *tsn_type_refs(PyObject *mod, PyObject *args);
 PyObject *tsn_field_refs(PyObject *mod, PyObject *args);
 PyObject *tsn_ident_refs(PyObject *mod, PyObject *args);
