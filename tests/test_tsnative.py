@@ -115,6 +115,97 @@ def test_defines_any_body(bodies, encoding):
     _same(src.encode(encoding, "replace"))
 
 
+FMACROS = (
+    b"#define TM_SET_STATE(pTimer, s) ASMAtomicWriteU32((uint32_t volatile *)&(pTimer)->enmState, s)\n"
+    b"#define SETF(p, v) do { (p)->a = (v); p->b.c[1] += 2; ++(p)->n; (p)->m--; \\\n"
+    b"        p->x.y = p->z; (p) = 0; } while (0)\n"
+    b"#define OUT(p, q) set_bit(1, &(p)->flags); foo_iter(&(p)->list); IsSet(&p->f); \\\n"
+    b"        CFGMR3QueryU32(q, \"N,a\", &(p)->u32); SSMR3GetU64(q, &p->u64, x); \\\n"
+    b"        ASMAtomicOrU32(&p->o, 1); RTListGetFirst(&p->l, T); x && &p->k; &p->a[1]\n"
+    b"#define CFG(x) pVM->tm.s.u = (x); pVM->a->b++; if->a = 1; CFG->z = 2\n"
+    b"#define REC(x) REC(x) + rec(x) + rec (x) + sizeof(x) + if (x) + 9f(x) + \xc3\xa9g(x)\n"
+    b"#define CMT(a /* first */, b) /* a->x = 1 */ a->y = \"b->z = 2\"; // b->w = 3\n"
+    b"#define PASTE(n, m) static int kvm_##n##_read(void) { return m; } x##n y ## m #n\n"
+    b"#define FNAME(name) paging##64_##name\n"
+    b"#define I(_f, _e) { .flags = (_f), .u.execute = (_e) }\n"
+    b"#define VA(fmt, ...) printk(fmt, __VA_ARGS__); __VA_ARGS__->x = 1\n"
+    b"#define EMPTY(x)\n#define EMPTY2()\n#define NOPARAMS() f(); g->h = 1\n"
+    b"#define CAF\xc3\xa9(p\xc3\xa9, q) p\xc3\xa9->a = q; caf\xc3\xa9(q)->b = 1; \xe9->c = 2\n"
+    b"#define LAT(\xe9) \xe9->a = 1; x\xb2->b = \xe9; \xaa->c |= 1\n"
+    b"#define OPS(p) (p)->a <<= 1; (p)->b >>= 2; (p)->c == 3; (p)->d != 4; (p)->e <= 5; \\\n"
+    b"        (p)->f->g = h(1, (2), [3]); (p)[1] = 2; (p).s = 3; p ->  t = 4; p-- ; --p\n"
+    b"#define NL(p) a /* x\n y */ = 1; (p)->z = 2 \\\n  + 3; f(\n#define NEXT 1\n"
+    b"#define KW(new, if) new->a = if; class->b = 1\n"
+    b"#define DUP(p, p) p->a = 1\n"
+)
+
+
+def _same_fmacros(src: bytes) -> None:
+    """The fmacros step alone, both ways: the same facts, decl_names and per-file state of
+    initializer, pasting and name-template macros (which only later steps read)."""
+    from vmxref.indexer.csteps import CSteps
+    got = []
+    for passes in (None, PASSES):
+        cx = extract._Ctx(src, "c", None)
+        caps = extract._captures(ts.parse(src, "c"), "c", None)
+        extract._doc_order(caps)
+        step = extract.Steps(cx) if passes is None else CSteps(cx, passes)
+        step.fmacros(caps.get("fmacro", []))
+        got.append((vars(cx.f), cx.decl_names, list(cx.init_macros.items()),
+                    list(cx.paste_macros.items()), list(cx.name_templates.items())))
+    assert got[1] == got[0]
+
+
+@needs_passes
+def test_fmacros_edge_cases():
+    _same_fmacros(FMACROS)
+    f = _same(FMACROS)
+    names = {s[0] for s in f["syms"] if s[1] == "macro"}
+    assert {"TM_SET_STATE", "SETF", "OUT", "CFG", "REC", "EMPTY", "EMPTY2", "NOPARAMS"} <= names
+    assigns = {(a[2], a[3], a[4], a[5], a[7]) for a in f["assigns"]}
+    assert ("TM_SET_STATE", "enmState", '["a:0", "enmState"]', "&1", "out-param") in assigns
+    assert ("SETF", "a", '["a:0", "a"]', "=", "assign") in assigns
+    assert ("CFG", "u", '["u:pVM", "tm", "s", "u"]', "=", "assign") in assigns
+    calls = [c[3] for c in f["calls"] if c[2] == "REC"]
+    assert calls == ["rec", "g"]  # (not itself, not sizeof/if, not 9f; `\xc3\xa9g` is
+    # latin-1 "\u00c3\u00a9g", and \u00a9 no word character)
+
+
+@needs_passes
+def test_fmacros_long_bodies():
+    body = b" + ".join(b"p->X%d" % i for i in range(1500)) + b" = f(p)"
+    f = _same(b"#define LONG(p) " + body + b"\n#define SHORT(p) (p)->X1 = 1\n")
+    assert any(a[2] == "SHORT" for a in f["assigns"])
+    body = b"".join(b"(p)->X%d = g%d(&(p)->y); \\\n" % (i, i) for i in range(600))
+    src = (b"#define LONG2(p, q) " + body + b" q->z++\n" + b"#define LONG3(p) { .a = p, " +
+           b" ".join(b"x##%d" % i for i in range(3000)) + b"}\n")
+    _same(src)
+    _same_fmacros(src)
+
+
+FBODY = st.lists(st.sampled_from([
+    "p", "q", "(p)", "(q)", "x", "b_1", "->", ".", " ", "\t", "\\\n", "=", "==", "+=", "<<=",
+    ">>", "++", "--", "&", "&&", "(", ")", ",", ";", "[", "]", "[i]", "{", "}", "#", "##", "$",
+    "/*", "*/", "//", '"', "'", "\\", "9", "\u00e9", "\u00b2", "\u00a0", "\u0085", "\x1c",
+    "if", "__VA_ARGS__", "M", "f(", "ASMAtomicWriteU32(", "set_bit(", "CFGMR3QueryU32(",
+    "IsSet(", "is_x(", "RTListGetFirst(", "SSMR3GetU64(", "sizeof(", "pVM", "\n"]),
+    max_size=40).map("".join)
+FPARAMS = st.sampled_from(["(p)", "(p, q)", "()", "(...)", "(p, ...)", "(/* c */ p)",
+                           "(p /* c */, q)", "(p\u00e9, q)", "(\u00e9)", "(new, q)", "(q, p, p)",
+                           "(p", "(9, p)", "(x)"])
+
+
+@needs_passes
+@given(st.lists(st.tuples(FPARAMS, FBODY), min_size=1, max_size=4),
+       st.sampled_from(["utf-8", "latin-1"]))
+@settings(max_examples=500, deadline=None)
+def test_fmacros_any_body(macros_, encoding):
+    src = "".join(f"#define M{i}{p} {b}\n" for i, (p, b) in enumerate(macros_))
+    src += "struct s x[] = { M0(1, 2), M1(a) };\nint f(void) { M0(x); }\n"
+    _same(src.encode(encoding, "replace"))
+    _same_fmacros(src.encode(encoding, "replace"))
+
+
 CODE = st.lists(st.sampled_from([
     "a", "b_1", "x->y", "s.f", "$z", "9ab", " ", "\t", "\n", "\\\n", "/*", "*/", "//", "/",
     '"', "'", "\\", "#", "#define D(x) x\n", "#if A\n", "#endif\n", "int ", "f(", ")", ";",

@@ -5,10 +5,11 @@
 #define DEFINE_BODY_MAX 8000  /* macros.definition reads at most this much of a body */
 #define DEFINE_TEXT_MAX 400   /* the text kept in the symbol */
 
-/* ctext.NOT_CODE.sub: comments and string/char literals of a body blanked (same length):
+/* ctext.NOT_CODE.sub: comments and string/char literals of a body blanked (same length;
+ * also the body of a function-like macro, _tsn_fmacros.c):
  * /\*.*?\*\/ | //[^\n]* | "(?:\\.|[^"\\\n])*" | '(?:\\.|[^'\\\n])*' (re.S), tried in that
  * order at each position, the scan going on after each match. */
-static void blank_not_code(unsigned char *s, Py_ssize_t n) {
+void tsn_blank_not_code(unsigned char *s, Py_ssize_t n) {
     Py_ssize_t i = 0;
     while (i < n) {
         unsigned char c = s[i];
@@ -173,7 +174,7 @@ PyObject *tsn_defines(PyObject *Py_UNUSED(mod), PyObject *args) {
             if (v0 > v1)
                 v0 = v1;
             memcpy(body, c->src + v0, v1 - v0);
-            blank_not_code(body, v1 - v0);
+            tsn_blank_not_code(body, v1 - v0);
             if (define_refs(c, refs, name, keywords, va, v0, body, v1 - v0, k_define) < 0) {
                 Py_DECREF(name);
                 goto done;

@@ -20,7 +20,7 @@
 #include "_tsnative.h"
 #include <string.h>
 
-#define TSNATIVE_VERSION 11  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
+#define TSNATIVE_VERSION 12  /* = vmxref/indexer/native.py TS_NATIVE_VERSION */
 
 PyTypeObject *TSN_NodeType = NULL;
 /* the constant strs of chains and types (interned once, at import) */
@@ -860,6 +860,9 @@ static PyMethodDef module_methods[] = {
     {"jlist", jlist, METH_VARARGS, "jlist(list of str): json.dumps of the list."},
     {"defines", tsn_defines, METH_VARARGS,
      "defines(nodes, ctx, keywords) -> (syms, refs, name offsets) of #define NAME value."},
+    {"fmacros", tsn_fmacros, METH_VARARGS,
+     "fmacros(nodes, ctx, keywords, not_calls, decl_names, syms, calls, refs, assigns, cx, "
+     "state): #define NAME(params) value, appended to cx.f's lists."},
     {"type_refs", tsn_type_refs, METH_VARARGS,
      "type_refs(nodes, ctx, decl, macro_args) -> (refs, offsets) of type identifiers."},
     {"ident_refs", tsn_ident_refs, METH_VARARGS,

@@ -144,6 +144,7 @@ PyObject *tsn_last_field(PyObject *chain);
 
 /* The passes (each in its own file, registered in _tsnative.c's method table). */
 PyObject *tsn_defines(PyObject *mod, PyObject *args);
+PyObject *tsn_fmacros(PyObject *mod, PyObject *args);
 PyObject *tsn_type_refs(PyObject *mod, PyObject *args);
 PyObject *tsn_field_refs(PyObject *mod, PyObject *args);
 PyObject *tsn_ident_refs(PyObject *mod, PyObject *args);
@@ -155,6 +156,8 @@ PyObject *tsn_typedefs(PyObject *mod, PyObject *args);
 PyObject *tsn_field_decls(PyObject *mod, PyObject *args);
 PyObject *tsn_enums(PyObject *mod, PyObject *args);
 PyObject *tsn_declarations(PyObject *mod, PyObject *args);
+/* ctext.NOT_CODE.sub on a #define body: comments and literals blanked in place */
+void tsn_blank_not_code(unsigned char *s, Py_ssize_t n);
 PyObject *tsn_captures(PyObject *mod, PyObject *args);
 PyObject *tsn_receiver_types(PyObject *mod, PyObject *args);
 PyObject *tsn_guards(PyObject *mod, PyObject *args);

@@ -5,12 +5,12 @@ and puts what it returns where the Python step puts it (cx.f's lists, cx's sets 
 so that the facts are the same, in the same order (tests/test_tsnative.py,
 bench/twins.py). The C passes call back into Python for the rare cases kept there (the
 profile's function_name_arg, logfmt's format functions, an assignment of an initializer
-list)."""
+list, the state of initializer / pasting / name-template macros: _macro_state)."""
 from __future__ import annotations
 
 from vmxref import logfmt
-from vmxref.indexer import extract as ex, guards
-from vmxref.indexer.ctext import KEYWORDS
+from vmxref.indexer import extract as ex, guards, macros
+from vmxref.indexer.ctext import KEYWORDS, NOT_CALLS
 from vmxref.schema import SYM_STATIC
 
 
@@ -53,6 +53,12 @@ class CSteps(ex.Steps):
             cx.f.syms += syms
             cx.f.refs += refs
             cx.decl_names.update(offsets)
+
+    def fmacros(self, nodes) -> None:
+        if nodes:
+            cx = self.cx
+            self.m.fmacros(nodes, self.cc, KEYWORDS, NOT_CALLS, cx.decl_names, cx.f.syms,
+                           cx.f.calls, cx.f.refs, cx.f.assigns, cx, _macro_state)
 
     def typedefs(self, nodes) -> None:
         if nodes:
@@ -114,3 +120,17 @@ class CSteps(ex.Steps):
 
     def receiver_types(self, f) -> None:
         f.assigns = self.m.receiver_types(f.syms, f.assigns)
+
+
+def _macro_state(cx, nm, name: str, own: list[str], body: str, which: int) -> None:
+    """The per-file state of a function-like macro (the end of macros.definition), called by
+    the C pass `fmacros` when the body has a `{` first or a `##`: the helpers that can find
+    something in it (`which`: 1 initializer, 2 pasting, 4 name-template macros; the others
+    would return without a trace), in macros.definition's order."""
+    val = nm.parent.child_by_field_name("value")
+    if which & 1:
+        macros._initializer_macro(cx, name, own, val)
+    if which & 2:
+        macros._pasting_macro(cx, name, own, val)
+    if which & 4:
+        macros._name_template(cx, name, own, body)

@@ -208,8 +208,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     step.guards(get("ifcond"))
     step.structs(get("struct"))
     step.defines(get("macro"))
-    for n in get("fmacro"):  # (before the declarations: initializer macros, see _macro)
-        macros.definition(cx, n, "macro")
+    step.fmacros(get("fmacro"))  # (before the declarations: initializer macros, see _macro)
     step.typedefs(get("typedef"))
     step.field_decls(get("fdecl"))
     step.declarations(get("decl"))
@@ -254,6 +253,11 @@ class Steps:
 
     def defines(self, nodes) -> None:
         """`#define NAME value` (the names of preproc_def nodes)."""
+        for n in nodes:
+            macros.definition(self.cx, n, "macro")
+
+    def fmacros(self, nodes) -> None:
+        """`#define NAME(params) value` (the names of preproc_function_def nodes)."""
         for n in nodes:
             macros.definition(self.cx, n, "macro")
 
