@@ -16,7 +16,6 @@ part scan run. Scores: integer part = units matched exactly, fraction = match qu
 from __future__ import annotations
 
 import fcntl
-import json
 import mmap
 import os
 import re
@@ -29,59 +28,54 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
 from itertools import accumulate
-from pathlib import Path
-from typing import Any
 
-import sys as _sys  # noqa: E402
-import types as _types  # noqa: E402
+from vmxref.lazy import json  # (json.loads by the C scanner: a search does not import json)
 
+TYPE_CHECKING = False  # (pathlib and typing cost a search process ~8 ms; annotations only)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
-def _lazy_morph_en() -> None:
-    """whoosh.query imports whoosh.lang.morph_en for `variations` (a query vmxref never
-    makes); importing it compiles some 40 regexes, 25 ms of every search process. A
-    stand-in loads the real module on first use."""
-    name = "whoosh.lang.morph_en"
-    if name in _sys.modules:
-        return
+import io as _io
+import pickle as _pickle
+import sys as _sys
+import types as _types
 
-    def variations(word):
-        import importlib
-        del _sys.modules[name]
-        return importlib.import_module(name).variations(word)
-    stub = _types.ModuleType(name)
-    stub.variations = variations  # type: ignore[attr-defined]
-    _sys.modules[name] = stub
-
-
-_lazy_morph_en()
-
-from whoosh import fields, formats, index  # noqa: E402
-from whoosh.filedb.filestore import FileStorage  # noqa: E402
-from whoosh.query import And, Prefix, Term  # noqa: E402
-
+from vmxref.errors import IndexBusy, IndexCorrupt, NoIndex, QuerySyntaxError
+from vmxref.model import Record
 
 # --- Whoosh keeps its table of contents, segments and stored fields as pickles. An index
 # directory is untrusted input (issue: tampered files must be refused, never executed), so
-# every unpickling inside whoosh goes through an unpickler that only builds whoosh's own
-# classes and plain data types.
-import io as _io  # noqa: E402
-import pickle as _pickle  # noqa: E402
+# every unpickling, ours and whoosh's, goes through an unpickler that only builds whoosh's
+# own classes and plain data types.
 
 _SAFE_BUILTINS = frozenset({"set", "frozenset", "dict", "list", "tuple", "int", "float", "str",
                             "bytes", "bytearray", "bool", "complex", "range", "slice", "object"})
 _SAFE_MODULES = ("whoosh.", "collections", "datetime", "array", "decimal", "vmxref.fulltext")
 
 
+class _Stub:
+    """What a whoosh object (a segment, its codec) unpickles to in a search: its attributes."""
+
+
 class _SafeUnpickler(_pickle.Unpickler):
+    stub_whoosh = False  # True: whoosh's classes load as `_Stub`s (a search never imports whoosh)
+
     def find_class(self, module: str, name: str):
         if module == "__builtin__":  # protocol-2 pickles name Python 2's module
             module = "builtins"
         if (module == "builtins" and name in _SAFE_BUILTINS) or module.startswith(_SAFE_MODULES) \
                 or (module == "copyreg" and name == "_reconstructor") \
                 or (module == "_codecs" and name == "encode"):  # bytes in pickle protocol 2
+            if self.stub_whoosh and module.startswith("whoosh."):
+                return _Stub
             return super().find_class(module, name)
         raise IndexCorrupt(f"the full-text index holds a forbidden object ({module}.{name}); "
                            f"it was tampered with: remove it and re-index")
+
+
+class _StubUnpickler(_SafeUnpickler):
+    stub_whoosh = True
 
 
 def _safe_load(f, *a, **k):
@@ -92,8 +86,8 @@ def _safe_loads(data, *a, **k):
     return _SafeUnpickler(_io.BytesIO(data)).load()
 
 
-# the modules that unpickle what they read; the writer's own (multi-process writing and
-# sorting its runs) are hardened when a build starts, so a search process never loads them
+# the modules that unpickle what they read, and the writer's own (multi-process writing and
+# sorting its runs): all hardened when a build first imports whoosh
 _READER_MODULES = ("whoosh.index", "whoosh.filedb.fileindex", "whoosh.util.loading",
                    "whoosh.filedb.structfile", "whoosh.codec.whoosh3", "whoosh.codec.whoosh2",
                    "whoosh.codec.plaintext", "whoosh.filedb.misc", "whoosh.columns",
@@ -101,7 +95,7 @@ _READER_MODULES = ("whoosh.index", "whoosh.filedb.fileindex", "whoosh.util.loadi
 _WRITER_MODULES = ("whoosh.multiproc", "whoosh.externalsort")
 
 
-def _harden_whoosh(modules: tuple[str, ...] = _READER_MODULES) -> None:
+def _harden_whoosh(modules: tuple[str, ...]) -> None:
     import importlib
     shim = _types.SimpleNamespace(**{k: getattr(_pickle, k) for k in dir(_pickle) if not k.startswith("__")})
     shim.loads, shim.load = _safe_loads, _safe_load
@@ -118,11 +112,57 @@ def _harden_whoosh(modules: tuple[str, ...] = _READER_MODULES) -> None:
             mod.load = _safe_load
 
 
-_harden_whoosh()
+def _lazy_morph_en() -> None:
+    """whoosh.query imports whoosh.lang.morph_en for `variations` (a query vmxref never
+    makes); importing it compiles some 40 regexes. A stand-in loads the real module on
+    first use."""
+    name = "whoosh.lang.morph_en"
+    if name in _sys.modules:
+        return
+
+    def variations(word):
+        import importlib
+        del _sys.modules[name]
+        return importlib.import_module(name).variations(word)
+    stub = _types.ModuleType(name)
+    stub.variations = variations  # type: ignore[attr-defined]
+    _sys.modules[name] = stub
 
 
-from vmxref.errors import IndexBusy, IndexCorrupt, NoIndex, QuerySyntaxError
-from vmxref.model import Record
+_whoosh_ns: Any = None
+
+
+def _whoosh() -> Any:
+    """Whoosh, for building (a search reads the segment files itself, `_Segments`): imported
+    and hardened on first use, with `PartsField`, the field type of our schema."""
+    global _whoosh_ns
+    if _whoosh_ns is None:
+        _lazy_morph_en()
+        from whoosh import fields, formats, index
+        _harden_whoosh(_READER_MODULES + _WRITER_MODULES)
+
+        class _PartsField(fields.FieldType):
+            """A keyword field fed with ready-made term lists: no analyzer, no per-token objects."""
+
+            def __init__(self) -> None:
+                super().__init__(format=formats.Existence(), analyzer=None, scorable=False)
+
+            def index(self, value: Any, **kwargs: Any) -> Any:
+                """Yield (term bytes, 1, 1.0, b"") for each term of a newline-joined bytes list."""
+                return [(t, 1, 1.0, b"") for t in value.split(b"\n") if t]
+
+        _PartsField.__module__, _PartsField.__qualname__ = __name__, "_PartsField"
+        _whoosh_ns = _types.SimpleNamespace(fields=fields, index=index, PartsField=_PartsField)
+    return _whoosh_ns
+
+
+def __getattr__(name: str) -> Any:
+    """`_PartsField`, which the schema pickled in every index names, made on first use."""
+    if name == "_PartsField":
+        return _whoosh().PartsField
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 
 FORMAT = 4  # docs.json + docs.bin: the doc table's columns as arrays (2, 3: JSON, still read)
 READ_FORMATS = (2, 3, 4)
@@ -278,30 +318,19 @@ def parse_query(text: str) -> list[_Unit]:
     return units
 
 
-def _whoosh_query(units: list[_Unit]) -> Any:
-    """AND of every exact part, plus a Prefix query for each unit's trailing `*` part."""
+def _query_terms(units: list[_Unit]) -> tuple[list[str], list[str]]:
+    """(exact parts, prefixes) every candidate text must hold: each unit's exact parts, and a
+    prefix for each unit's trailing `*` part (unless that part is also wanted exactly)."""
     exact = sorted({p for u in units for p in (u.parts[:-1] if u.prefix else u.parts)})
-    terms: list[Any] = [Term("w", p) for p in exact]
-    terms += [Prefix("w", u.parts[-1]) for u in units if u.prefix and u.parts[-1] not in exact]
-    return terms[0] if len(terms) == 1 else And(terms)
+    return exact, [u.parts[-1] for u in units if u.prefix and u.parts[-1] not in exact]
 
 
 # ---------------------------------------------------------------------------------- build
 
 
-class _PartsField(fields.FieldType):
-    """A keyword field fed with ready-made term lists: no analyzer, no per-token objects."""
-
-    def __init__(self) -> None:
-        super().__init__(format=formats.Existence(), analyzer=None, scorable=False)
-
-    def index(self, value: Any, **kwargs: Any) -> Any:
-        """Yield (term bytes, 1, 1.0, b"") for each term of a newline-joined bytes list."""
-        return [(t, 1, 1.0, b"") for t in value.split(b"\n") if t]
-
-
-def _schema() -> fields.Schema:
-    return fields.Schema(w=_PartsField())
+def _schema() -> Any:
+    w = _whoosh()
+    return w.fields.Schema(w=w.PartsField())
 
 
 def _analyze(batch: list[tuple[int, str, list]]) -> list[tuple[int, bytes, bytes, int]]:
@@ -332,7 +361,7 @@ def _decode_blob(record: bytes) -> tuple[str, tuple, list[list]]:
     flat = array("I")
     flat.frombytes(zlib.decompress(record[a:b]))
     kinds = ["string" if k else "comment" for k in flat[2::3]]
-    return text, (flat[0::3], flat[1::3], kinds), json.loads(zlib.decompress(record[b:]))
+    return text, (flat[0::3], flat[1::3], kinds), json.loads(zlib.decompress(record[b:]).decode())
 
 
 def _columns(blobs: list[tuple[int, int]], docs: list[tuple[str, str, str, int]]) -> dict:
@@ -375,7 +404,7 @@ class _Paths:
 
     __slots__ = ("ends", "data")
 
-    def __init__(self, ends: array, data: bytes) -> None:
+    def __init__(self, ends: Any, data: Any) -> None:
         self.ends, self.data = ends, data
 
     def __len__(self) -> int:
@@ -383,23 +412,25 @@ class _Paths:
 
     def __getitem__(self, i: int) -> str:
         a = self.ends[i - 1] if i else 0
-        return self.data[a:self.ends[i]].decode("utf-8", "surrogateescape")
+        return str(self.data[a:self.ends[i]], "utf-8", "surrogateescape")
 
 
-def _read_docs_bin(d: Path, meta: dict) -> dict:
-    """The columns of a format-4 doc table (IndexCorrupt when docs.bin does not fit)."""
-    data = (d / _DOCS_BIN).read_bytes()
+def _read_docs_bin(d: str | Path, meta: dict) -> dict:
+    """The columns of a format-4 doc table, views of the mapped file (IndexCorrupt when
+    docs.bin does not fit)."""
+    try:
+        data = memoryview(_mapped(os.path.join(d, _DOCS_BIN)))
+    except ValueError:  # (an empty file cannot be mapped)
+        data = memoryview(b"")
     if len(data) < _DOCS_HEADER.size:
         raise IndexCorrupt(f"{d}: docs.bin is truncated; rebuild the index")
     counts = _DOCS_HEADER.unpack_from(data)
     out, pos = dict(meta), _DOCS_HEADER.size
     for name, code, n in zip(("offsets", "start", "label", "ends"), "qqIQ", counts):
-        a = array(code)
-        end = pos + n * a.itemsize
+        end = pos + n * struct.calcsize(code)
         if end > len(data):
             raise IndexCorrupt(f"{d}: docs.bin is truncated; rebuild the index")
-        a.frombytes(data[pos:end])
-        out[name], pos = a, end
+        out[name], pos = data[pos:end].cast(code), end
     ends = out.pop("ends")
     if len(ends) != meta.get("files") or (ends and ends[-1] != len(data) - pos):
         raise IndexCorrupt(f"{d}: docs.bin and docs.json disagree; rebuild the index")
@@ -412,7 +443,7 @@ class _Builder:
 
     def __init__(self, tmp: Path, procs: int) -> None:
         self.tmp, self.procs = tmp, procs
-        self.ix = index.create_in(str(tmp), _schema())
+        self.ix = _whoosh().index.create_in(str(tmp), _schema())
         # 1 GB: a pool that spills runs to disk costs ~2x (all of VirtualBox: 22 s vs 52 s)
         self.writer = self.ix.writer(limitmb=1024)
         self.texts = open(tmp / _TEXTS, "wb")
@@ -421,7 +452,6 @@ class _Builder:
         self.docs: list[tuple[str, str, str, int]] = []
         self.lines = 0
         import multiprocessing  # (the builder's imports: a search process loads none of them)
-        _harden_whoosh(_WRITER_MODULES)
         self.pool = multiprocessing.get_context("fork").Pool(procs) if procs > 1 else None
 
     def run(self, files: Iterable[FileText]) -> None:
@@ -534,6 +564,7 @@ def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2) -> dict
     build removes the leftovers. Returns stats: files, texts (unique contents), lines,
     bytes (compressed text), seconds. Raises IndexBusy if another build holds the lock.
     """
+    from pathlib import Path
     start = time.perf_counter()
     index_dir = Path(index_dir).absolute()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -561,13 +592,193 @@ def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2) -> dict
 
 # --------------------------------------------------------------------------------- search
 
+# Whoosh's files, read here without importing whoosh (its import and index opening cost more
+# than a whole search): the table of contents names the segments; a segment (a compound
+# `.seg` or loose files) has a terms file (`.trm`: key/value records of field number + term ->
+# term info, an ordered index of their offsets, the pickled extras at the end) and postings
+# (`.pst`: per term, blocks of pickled, delta-coded doc numbers). Integers are big-endian.
+_TOC_NAME = re.compile(r"_MAIN_([0-9]+)\.toc")
+_TOC_VERSION = -111
+_INT, _LONG, _USHORT = struct.Struct("!i"), struct.Struct("!q"), struct.Struct("!H")
+_KEY_LENGTHS = struct.Struct("!ii")
+_TERM_INFO = struct.Struct("!BfIBBfII")  # flags (inlined postings), weight, doc freq, ...
+_HASH_DIR_SIZE = 256 * 12  # the hash tables' directory, before the extras
+
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, pos
+
+
+def _unpickle(f: Any, pos: int = 0) -> tuple[Any, int]:
+    """The (restricted) unpickled object at `pos` of the file `f` (an mmap is read in place),
+    and the offset where it ends."""
+    f.seek(pos)
+    return _StubUnpickler(f).load(), f.tell()
+
+
+def _mapped(path: str) -> mmap.mmap:
+    with open(path, "rb") as fh:
+        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+class _Segment:
+    """One Whoosh segment: the postings of its terms (doc numbers local to the segment)."""
+
+    def __init__(self, d: str, seg: Any) -> None:
+        name = f"{seg.indexname}_{seg.segid}"
+        if seg.compound:
+            buf = _mapped(os.path.join(d, f"{name}.seg"))
+            diroff = _LONG.unpack_from(buf, 0)[0]
+            files = _unpickle(buf, diroff)[0]
+            self.tbuf = self.pbuf = buf
+            self.t0, tlen = files[f"{name}.trm"]["offset"], files[f"{name}.trm"]["length"]
+            self.p0 = files[f"{name}.pst"]["offset"]
+        else:
+            self.tbuf = _mapped(os.path.join(d, f"{name}.trm"))
+            self.pbuf = _mapped(os.path.join(d, f"{name}.pst"))
+            self.t0, tlen, self.p0 = 0, len(self.tbuf), 0
+        self.deleted = seg._deleted or ()
+        buf, t0 = self.tbuf, self.t0
+        if buf[t0:t0 + 4] != b"HSH3":
+            raise ValueError("not a terms file")
+        expos = t0 + tlen - 4 - _INT.unpack_from(buf, t0 + tlen - 4)[0]
+        extras, self.index_at = _unpickle(buf, expos)
+        self.field = _USHORT.pack(extras["fieldmap"].get("w", 65535))
+        self.index = struct.Struct("!" + extras["indextype"])
+        self.nkeys = extras["indexlen"]
+        self.end = t0 + _LONG.unpack_from(buf, expos - _HASH_DIR_SIZE)[0]  # of the records
+
+    def _record(self, pos: int) -> tuple[bytes, int, int]:
+        """(key, value start, value end) of the terms record at `pos`."""
+        klen, vlen = _KEY_LENGTHS.unpack_from(self.tbuf, pos)
+        k = pos + _KEY_LENGTHS.size
+        return self.tbuf[k:k + klen], k + klen, k + klen + vlen
+
+    def _seek(self, key: bytes) -> int:
+        """Offset of the first record whose key is >= `key` (binary search of the index)."""
+        lo, hi, at, size = 0, self.nkeys, self.index_at, self.index.size
+        pos = lambda i: self.t0 + self.index.unpack_from(self.tbuf, at + i * size)[0]  # noqa: E731
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._record(pos(mid))[0] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        return pos(lo) if lo < self.nkeys else self.end
+
+    def terms(self, text: str, prefix: bool) -> list[int]:
+        """Where the term info of the term `text` is, or of every term starting with it."""
+        key = self.field + text.encode("utf-8")
+        out, pos = [], self._seek(key)
+        while pos < self.end:
+            k, vs, ve = self._record(pos)
+            if not (k.startswith(key) if prefix else k == key):
+                break
+            out.append(vs)
+            if not prefix:
+                break
+            pos = ve
+        return out
+
+    def doc_freq(self, info: int) -> int:
+        return _TERM_INFO.unpack_from(self.tbuf, info)[2]
+
+    def postings(self, info: int, within: list[int] | None) -> Iterator[int]:
+        """Doc numbers of one term; with `within` (sorted), blocks holding none of those
+        are skipped undecoded."""
+        if self.tbuf[info]:  # flags: the postings are inlined in the term info
+            yield from _unpickle(self.tbuf, info + _TERM_INFO.size)[0][0]
+            return
+        buf, prev = self.pbuf, -1
+        pos = self.p0 + _LONG.unpack_from(self.tbuf, info + _TERM_INFO.size)[0]
+        if buf[pos:pos + 4] != b"W3Bl":
+            raise ValueError("not a postings list")
+        pos += 4
+        while True:
+            n = _INT.unpack_from(buf, pos)[0]
+            end = pos + 4 + abs(n)
+            (_, last, _, compressed, _, _), data = _unpickle(buf, pos + 4)
+            if within is None or (i := bisect_right(within, prev)) < len(within) and within[i] <= last:
+                if compressed:
+                    ids = _unpickle(_io.BytesIO(zlib.decompress(buf[data:end])))[0][0]
+                else:
+                    ids = _unpickle(buf, data)[0][0]
+                yield from accumulate(ids)
+            if n < 0:
+                return
+            prev, pos = last, end
+
+    def matching(self, exact: list[str], prefixes: list[str]) -> list[int]:
+        """Sorted doc numbers holding every `exact` term and a term of every prefix."""
+        groups = [self.terms(t, False) for t in exact] + [self.terms(t, True) for t in prefixes]
+        if not all(groups):
+            return []
+        # rarest first: the later (longer) lists decode only the blocks that may still match
+        groups.sort(key=lambda g: sum(map(self.doc_freq, g)))
+        docs: list[int] | None = None
+        for group in groups:
+            found = {n for info in group for n in self.postings(info, docs)}
+            docs = sorted(found if docs is None else found.intersection(docs))
+            if not docs:
+                return []
+        return [n for n in docs if n not in self.deleted]  # type: ignore[union-attr]
+
+
+class _Segments:
+    """The Whoosh index of a full-text directory: which blobs hold given terms."""
+
+    def __init__(self, d: str) -> None:
+        gens = [int(m.group(1)) for n in os.listdir(d) if (m := _TOC_NAME.fullmatch(n))]
+        if not gens:
+            raise ValueError("no table of contents")
+        with open(os.path.join(d, f"_MAIN_{max(gens)}.toc"), "rb") as fh:
+            toc, pos = fh.read(), 0
+        for size in (4, 8, 4):  # the int, long and float sizes of the writer
+            got, pos = _varint(toc, pos)
+            if got != size:
+                raise ValueError("written on another architecture")
+        if _INT.unpack_from(toc, pos)[0] != -12345 or _INT.unpack_from(toc, pos + 4)[0] != _TOC_VERSION:
+            raise ValueError("unknown table of contents")
+        pos += 8
+        for _ in range(3):  # whoosh's release
+            pos = _varint(toc, pos)[1]
+        n, pos = _varint(toc, pos)
+        segments = _unpickle(_io.BytesIO(toc), pos + n + 8)[0]  # after the schema, generation, a spare
+        self.segments: list[tuple[int, _Segment]] = []
+        self.doc_count = 0
+        for seg in segments:
+            self.segments.append((self.doc_count, _Segment(d, seg)))
+            self.doc_count += seg._doccount
+
+    def matching(self, units: list[_Unit]) -> list[int]:
+        """Blob numbers (sorted) whose text contains every part of every unit."""
+        exact, prefixes = _query_terms(units)
+        return [base + n for base, seg in self.segments for n in seg.matching(exact, prefixes)]
+
+
+_CORRUPT = (ValueError, KeyError, IndexError, TypeError, AttributeError, EOFError, OSError,
+            struct.error, zlib.error, _pickle.UnpicklingError)  # what damaged files raise
+
+
+def _corrupt(where: str, e: Exception) -> IndexCorrupt:
+    return IndexCorrupt(f"{where}: cannot read the Whoosh index ({e.__class__.__name__}: {e}); "
+                        "rebuild the index")
+
 
 class _Opened:
-    """An open index: Whoosh searcher, mapped texts and the doc table (cached per process)."""
+    """An open index: its Whoosh segments, mapped texts and the doc table (cached per process)."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: str) -> None:
         try:
-            meta = json.loads((index_dir / _DOCS).read_text())
+            with open(os.path.join(index_dir, _DOCS), encoding="utf-8") as fh:
+                meta = json.loads(fh.read())
         except (OSError, ValueError) as e:
             raise NoIndex(f"no full-text index in {index_dir} ({e.__class__.__name__}); "
                           "run `vmxref index` first") from None
@@ -591,14 +802,14 @@ class _Opened:
         except KeyError as e:
             raise IndexCorrupt(f"{index_dir}: docs.json lacks {e}; rebuild the index") from None
         self.nblobs = len(self.offsets) // 2
-        # Not memory-mapped: Whoosh copies a mapped segment's postings into a BytesIO on
-        # open (100 ms and 200 MB on all of Linux); plain reads fetch only what a query needs.
-        self.ix = FileStorage(str(index_dir), supports_mmap=False,
-                              readonly=True).open_index(schema=_schema())
-        self.searcher = self.ix.searcher()
-        if self.searcher.doc_count_all() != self.nblobs or len(self.start) != self.nblobs + 1:
+        self.dir = index_dir
+        try:
+            self.segments = _Segments(index_dir)
+        except _CORRUPT as e:
+            raise _corrupt(index_dir, e) from None
+        if self.segments.doc_count != self.nblobs or len(self.start) != self.nblobs + 1:
             raise IndexCorrupt(f"{index_dir}: Whoosh and docs.json disagree; rebuild the index")
-        with open(index_dir / _TEXTS, "rb") as fh:
+        with open(os.path.join(index_dir, _TEXTS), "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             self.texts = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         self._decoded: dict[int, _Blob] = {}
@@ -614,7 +825,10 @@ class _Opened:
 
     def candidates(self, units: list[_Unit]) -> list[int]:
         """Blob numbers whose text contains every part of every unit."""
-        return sorted(self.searcher.docs_for_query(_whoosh_query(units)))
+        try:
+            return self.segments.matching(units)
+        except _CORRUPT as e:
+            raise _corrupt(self.dir, e) from None
 
     def load(self, blob: int) -> tuple[str, tuple, list[list]]:
         """The text, comment/string spans and function spans of one blob."""
@@ -632,32 +846,28 @@ class _Opened:
         self._decoded[blob] = got
         return got
 
-    def close(self) -> None:
-        self.searcher.close()
-
 
 _open_cache: dict[str, tuple[tuple[int, int], _Opened]] = {}
 
 
-def preload(index_dir: Path) -> None:
-    """Open `index_dir` now: its searcher and doc table stay open for this process."""
+def preload(index_dir: str | Path) -> None:
+    """Open `index_dir` now: its segments and doc table stay open for this process."""
     _open(index_dir)
 
 
-def _open(index_dir: Path) -> _Opened:
+def _open(index_dir: str | Path) -> _Opened:
     """Open `index_dir`, reusing this process's open copy unless a build replaced it."""
-    index_dir = Path(index_dir).absolute()
+    index_dir = os.fspath(index_dir)  # made absolute as Path.absolute() does (`..` kept)
+    index_dir = index_dir if os.path.isabs(index_dir) else os.path.join(os.getcwd(), index_dir)
     try:
-        st = (index_dir / _DOCS).stat()
+        st = os.stat(os.path.join(index_dir, _DOCS))
     except OSError:
         raise NoIndex(f"no full-text index in {index_dir}; run `vmxref index` first") from None
-    key, stamp = str(index_dir), (st.st_ino, st.st_mtime_ns)
+    key, stamp = index_dir, (st.st_ino, st.st_mtime_ns)
     cached = _open_cache.get(key)
     if cached and cached[0] == stamp:
         return cached[1]
     opened = _Opened(index_dir)
-    if cached:
-        cached[1].close()
     _open_cache[key] = (stamp, opened)
     return opened
 
@@ -913,7 +1123,7 @@ class Hits(list):
     complete: bool = True
 
 
-def search(index_dir: Path, text: str, *, corpus: str | None = None,
+def search(index_dir: str | Path, text: str, *, corpus: str | None = None,
            version: str | None = None, path_glob: str | None = None,
            scope: str | None = None, limit: int | None = 50) -> Hits:
     """Search code lines, comments and string literals; best hits first.

@@ -1,6 +1,8 @@
 """`search TEXT [in code|comment|string] [path GLOB]`: full text over the indexed corpora."""
 from __future__ import annotations
 
+import os
+
 from vmxref import fulltext
 from vmxref.errors import NoIndex
 from vmxref.model import Site
@@ -11,17 +13,17 @@ FULLTEXT_DIR = "fulltext"
 
 def preload(sc: Scope) -> None:
     """Open the full-text index now (kept for the process), e.g. when a shell starts."""
-    d = sc.store.path / FULLTEXT_DIR
-    if d.exists():
+    d = os.path.join(sc.store.dir, FULLTEXT_DIR)
+    if os.path.exists(d):
         fulltext.preload(d)
 
 
 def search(sc: Scope, text: str, scope: str | None = None, path_glob: str | None = None,
            limit: int = 50) -> list[Site]:
     """Ranked lines (code, comments, strings) matching `text`, with their functions."""
-    d = sc.store.path / FULLTEXT_DIR
-    if not d.exists():
-        raise NoIndex(f"no full-text index in {sc.store.path}/; re-run `vmxref index` "
+    d = os.path.join(sc.store.dir, FULLTEXT_DIR)  # (sc.store.path would import pathlib)
+    if not os.path.exists(d):
+        raise NoIndex(f"no full-text index in {sc.store.dir}/; re-run `vmxref index` "
                       f"without --no-fulltext")
     labels = [sc.store.corpus_label(c) for c in sc.corpus_ids]
     out: list[Site] = []
