@@ -85,3 +85,53 @@ def test_full_disk_during_a_fresh_build_leaves_nothing(tmp_path, monkeypatch) ->
     with pytest.raises(IndexWriteError, match="disk is full"):
         api.index(str(tmp_path / "src"), "robust@1", ix, profile=str(PROFILE), procs=2)
     assert leftovers(ix) == [] and not (ix / "index.db").exists()
+
+
+def _rows(d: Path) -> dict[str, list]:
+    with Store.open(d) as st:
+        return {t: sorted(st.conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+                for t in sorted(schema.FACT_TABLES) + ["blob", "file"]}
+
+
+def test_a_fresh_build_adopts_its_biggest_spool(tmp_path, monkeypatch) -> None:
+    """The biggest worker spool becomes the database: the same rows as a build that copies
+    every spool into the side file, no spool left, and the index's secondary indexes."""
+    write_tree(tmp_path / "src")
+    adopted = []
+    real = Store.adopt_spool
+
+    def spy(self, path):
+        adopted.append(real(self, path))
+        return adopted[-1]
+    monkeypatch.setattr(Store, "adopt_spool", spy)
+    api.index(str(tmp_path / "src"), "robust@1", tmp_path / "a", profile=str(PROFILE), procs=2)
+    monkeypatch.setattr(Store, "adopt_spool", lambda self, path: False)
+    api.index(str(tmp_path / "src"), "robust@1", tmp_path / "b", profile=str(PROFILE), procs=2)
+    assert adopted == [True]
+    assert _rows(tmp_path / "a") == _rows(tmp_path / "b")
+    assert leftovers(tmp_path / "a") == []
+    with Store.open(tmp_path / "a") as st:
+        have = {r[0] for r in st.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {name for name, _sql in schema.indexes()} <= have
+
+
+def test_a_failed_adoption_leaves_no_index_and_the_next_run_cleans_up(tmp_path, monkeypatch):
+    import vmxref.store as store_mod
+    write_tree(tmp_path / "src")
+    ix = tmp_path / "ix"
+    calls = []
+    real_replace = store_mod.os.replace
+
+    def failing_replace(a, b):
+        calls.append((a, b))
+        if ".spool-" in str(a):  # the spool renamed to the build's name: refused
+            raise OSError(28, "No space left on device")
+        return real_replace(a, b)
+    monkeypatch.setattr(store_mod.os, "replace", failing_replace)
+    with pytest.raises(IndexWriteError, match="previous index is unchanged"):
+        api.index(str(tmp_path / "src"), "robust@1", ix, profile=str(PROFILE), procs=2)
+    monkeypatch.setattr(store_mod.os, "replace", real_replace)
+    assert any(".spool-" in str(a) for a, _b in calls)
+    assert not (ix / "index.db").exists()
+    api.index(str(tmp_path / "src"), "robust@1", ix, profile=str(PROFILE), procs=2)
+    assert leftovers(ix) == [] and facts(ix)["file"] == 60
