@@ -145,6 +145,15 @@ def _drop_changed_indexes(conn: sqlite3.Connection) -> None:
             conn.execute(f"DROP INDEX {name}")
 
 
+def _create_schema(conn: sqlite3.Connection, sql: str) -> None:
+    """Create what `sql` declares that the database lacks (IF NOT EXISTS), and mark the file
+    as a vmxref index."""
+    for stmt in sql.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+    conn.execute(f"PRAGMA application_id={APP_ID}")
+
+
 def _remove_stale(d: Path) -> None:
     """Before a fresh build (under the lock): side files of killed fresh builds, and the WAL
     files of an index.db that was deleted by hand (SQLite would replay them into the new one)."""
@@ -234,10 +243,7 @@ class Store:
             _tune_writer(conn, db, build=fresh)
             conn.execute("BEGIN IMMEDIATE")
             _drop_changed_indexes(conn)
-            for stmt in (schema.SCHEMA_SQL + schema.INDEX_SQL).split(";"):
-                if stmt.strip():
-                    conn.execute(stmt)
-            conn.execute(f"PRAGMA application_id={APP_ID}")
+            _create_schema(conn, schema.SCHEMA_SQL + schema.INDEX_SQL)
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                          (str(schema.SCHEMA_VERSION),))
         except (sqlite3.DatabaseError, VmxrefError) as e:
@@ -434,12 +440,9 @@ class Store:
             _tune_writer(self.conn, self._build, build=True)
             c = self.conn
             c.execute("BEGIN IMMEDIATE")
-            for stmt in schema.SCHEMA_SQL.split(";"):  # (the tables a spool lacks)
-                if stmt.strip():
-                    c.execute(stmt)
-            c.execute(f"PRAGMA application_id={APP_ID}")
+            _create_schema(c, schema.SCHEMA_SQL)  # (the tables a spool lacks)
             c.execute("ATTACH DATABASE ? AS side", (aside,))
-            for t in ("meta", "corpus", "blob", "file"):
+            for t in sorted(schema.TABLES - set(schema.FACT_TABLES)):
                 c.execute(f"INSERT INTO main.{t} SELECT * FROM side.{t}")
             c.execute("COMMIT")
             c.execute("DETACH DATABASE side")

@@ -55,4 +55,19 @@ static inline PyObject *idscan_name(PyObject *seen, const unsigned char *b, Py_s
     return name;
 }
 
+/* The next identifier that is not in the set `keywords`: 1 with its span [*s, *pos) and its
+ * str in *name (borrowed from `seen`), 0 at the end, -1 on error. */
+static inline int idscan_next_name(const unsigned char *b, Py_ssize_t n, Py_ssize_t *pos,
+                                   Py_ssize_t *s, PyObject *seen, PyObject *keywords,
+                                   PyObject **name) {
+    while (idscan_next(b, n, pos, s)) {
+        if ((*name = idscan_name(seen, b, *s, *pos)) == NULL)
+            return -1;
+        int kw = PySet_Contains(keywords, *name);
+        if (kw <= 0)
+            return kw < 0 ? -1 : 1;
+    }
+    return 0;
+}
+
 #endif

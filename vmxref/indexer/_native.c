@@ -248,15 +248,9 @@ static PyObject *ident_tokens(PyObject *Py_UNUSED(mod), PyObject *args) {
     }
     const unsigned char *b = code.buf;
     Py_ssize_t n = code.len, i = 0, s = 0, line = 0;
-    while (idscan_next(b, n, &i, &s)) {
-        PyObject *name = idscan_name(seen, b, s, i);  /* (borrowed) */
-        if (name == NULL)
-            goto done;
-        int kw = PySet_Contains(keywords, name);
-        if (kw < 0)
-            goto done;
-        if (kw)
-            continue;
+    PyObject *name;  /* (borrowed) */
+    int more;
+    while ((more = idscan_next_name(b, n, &i, &s, seen, keywords, &name)) > 0) {
         PyObject *start = PyLong_FromSsize_t(s);
         if (start == NULL)
             goto done;
@@ -284,6 +278,8 @@ static PyObject *ident_tokens(PyObject *Py_UNUSED(mod), PyObject *args) {
         if (bad)
             goto done;
     }
+    if (more < 0)
+        goto done;
     result = PyTuple_Pack(4, names, starts, lines, cols);
 done:
     PyBuffer_Release(&code);

@@ -258,15 +258,9 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
     Py_ssize_t fi = 0;
     const unsigned char *b = buf + 1;
     Py_ssize_t n = c->nnorm, i = 0, s = 0, line = 0;
-    while (idscan_next(b, n, &i, &s)) {
-        PyObject *name = idscan_name(seen, b, s, i);  /* (borrowed) */
-        if (name == NULL)
-            goto done;
-        int kw = PySet_Contains(keywords, name);
-        if (kw < 0)
-            goto done;
-        if (kw)
-            continue;
+    PyObject *name;  /* (borrowed) */
+    int more;
+    while ((more = idscan_next_name(b, n, &i, &s, seen, keywords, &name)) > 0) {
         PyObject *start = PyLong_FromSsize_t(s);
         if (start == NULL)
             goto done;
@@ -302,6 +296,8 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
         if (append_ref(refs, name, kind, line, tsn_col(c, line, s), func, Py_None) < 0)
             goto done;
     }
+    if (more < 0)
+        goto done;
     out = refs;
     Py_INCREF(out);
 done:

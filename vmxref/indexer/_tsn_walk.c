@@ -14,9 +14,17 @@
 
 enum { SELF, HAS_FIELD, FIELD_NAMED, FIELD_IDENT };
 
+/* the capture names, in a fixed order (index = slot of the result lists) */
+enum { C_FUNC, C_DECL, C_FDECL, C_TYPEDEF, C_STRUCT, C_ENUM, C_MACRO, C_FMACRO, C_CALL,
+       C_ASSIGN, C_UPDATE, C_PTR, C_FEXPR, C_TID, C_CASE, C_RET, C_ERR, C_IFCOND, C_PPCOND,
+       C_SIZEOF, C_ASMOUT, NCAPS };
+static const char *CAPS[NCAPS] = {"func", "decl", "fdecl", "typedef", "struct", "enum", "macro",
+                                  "fmacro", "call", "assign", "update", "ptr", "fexpr", "tid",
+                                  "case", "ret", "err", "ifcond", "ppcond", "sizeof", "asmout"};
+
 typedef struct {
     const char *type;   /* the node type of the pattern */
-    const char *cap;    /* its capture name */
+    int cap;            /* its capture (C_*) */
     int how;            /* SELF; the node itself if it has a named `field` child (HAS_FIELD);
                          * its `field` child if named (FIELD_NAMED) / an identifier */
     int field;          /* F_* of that child */
@@ -25,48 +33,34 @@ typedef struct {
 
 /* extract.QUERY, pattern by pattern (and the C++ `class_specifier` line extract adds) */
 static const Pattern PATTERNS[] = {
-    {"function_definition", "func", SELF, 0, 0},
-    {"declaration", "decl", SELF, 0, 0},
-    {"field_declaration", "fdecl", SELF, 0, 0},
-    {"type_definition", "typedef", SELF, 0, 0},
-    {"struct_specifier", "struct", HAS_FIELD, F_BODY, 0},
-    {"union_specifier", "struct", HAS_FIELD, F_BODY, 0},
-    {"enum_specifier", "enum", SELF, 0, 0},
-    {"preproc_def", "macro", FIELD_IDENT, F_NAME, 0},
-    {"preproc_function_def", "fmacro", FIELD_IDENT, F_NAME, 0},
-    {"call_expression", "call", SELF, 0, 0},
-    {"assignment_expression", "assign", SELF, 0, 0},
-    {"update_expression", "update", SELF, 0, 0},
-    {"pointer_expression", "ptr", SELF, 0, 0},
-    {"field_expression", "fexpr", SELF, 0, 0},
-    {"type_identifier", "tid", SELF, 0, 0},
-    {"case_statement", "case", SELF, 0, 0},
-    {"return_statement", "ret", SELF, 0, 0},
-    {"if_statement", "ifcond", FIELD_NAMED, F_CONDITION, 0},
-    {"preproc_if", "ppcond", FIELD_NAMED, F_CONDITION, 0},
-    {"preproc_elif", "ppcond", FIELD_NAMED, F_CONDITION, 0},
-    {"sizeof_expression", "sizeof", SELF, 0, 0},
-    {"alignof_expression", "sizeof", SELF, 0, 0},
-    {"offsetof_expression", "sizeof", SELF, 0, 0},
-    {"gnu_asm_output_operand", "asmout", FIELD_NAMED, F_VALUE, 0},
-    {"class_specifier", "struct", HAS_FIELD, F_BODY, 1},
+    {"function_definition", C_FUNC, SELF, 0, 0},
+    {"declaration", C_DECL, SELF, 0, 0},
+    {"field_declaration", C_FDECL, SELF, 0, 0},
+    {"type_definition", C_TYPEDEF, SELF, 0, 0},
+    {"struct_specifier", C_STRUCT, HAS_FIELD, F_BODY, 0},
+    {"union_specifier", C_STRUCT, HAS_FIELD, F_BODY, 0},
+    {"enum_specifier", C_ENUM, SELF, 0, 0},
+    {"preproc_def", C_MACRO, FIELD_IDENT, F_NAME, 0},
+    {"preproc_function_def", C_FMACRO, FIELD_IDENT, F_NAME, 0},
+    {"call_expression", C_CALL, SELF, 0, 0},
+    {"assignment_expression", C_ASSIGN, SELF, 0, 0},
+    {"update_expression", C_UPDATE, SELF, 0, 0},
+    {"pointer_expression", C_PTR, SELF, 0, 0},
+    {"field_expression", C_FEXPR, SELF, 0, 0},
+    {"type_identifier", C_TID, SELF, 0, 0},
+    {"case_statement", C_CASE, SELF, 0, 0},
+    {"return_statement", C_RET, SELF, 0, 0},
+    {"if_statement", C_IFCOND, FIELD_NAMED, F_CONDITION, 0},
+    {"preproc_if", C_PPCOND, FIELD_NAMED, F_CONDITION, 0},
+    {"preproc_elif", C_PPCOND, FIELD_NAMED, F_CONDITION, 0},
+    {"sizeof_expression", C_SIZEOF, SELF, 0, 0},
+    {"alignof_expression", C_SIZEOF, SELF, 0, 0},
+    {"offsetof_expression", C_SIZEOF, SELF, 0, 0},
+    {"gnu_asm_output_operand", C_ASMOUT, FIELD_NAMED, F_VALUE, 0},
+    {"class_specifier", C_STRUCT, HAS_FIELD, F_BODY, 1},
 };
 #define NPATTERNS ((int)(sizeof(PATTERNS) / sizeof(PATTERNS[0])))
 #define SYM_ERROR ((TSSymbol)-1)  /* ts_builtin_sym_error: `(ERROR) @err` */
-
-/* the capture names, in a fixed order (index = slot of the result lists) */
-static const char *CAPS[] = {"func", "decl", "fdecl", "typedef", "struct", "enum", "macro",
-                             "fmacro", "call", "assign", "update", "ptr", "fexpr", "tid",
-                             "case", "ret", "err", "ifcond", "ppcond", "sizeof", "asmout"};
-#define NCAPS ((int)(sizeof(CAPS) / sizeof(CAPS[0])))
-#define CAP_ERR 16
-
-static int cap_index(const char *cap) {
-    for (int i = 0; i < NCAPS; i++)
-        if (strcmp(CAPS[i], cap) == 0)
-            return i;
-    return -1;
-}
 
 typedef struct {
     const TSLanguage *lang;
@@ -145,9 +139,6 @@ PyObject *tsn_captures(PyObject *Py_UNUSED(mod), PyObject *args) {
     const Table *t = table_of(ts_node_language(root), cpp);
     if (t == NULL)
         return NULL;
-    int slot[NPATTERNS];
-    for (int p = 0; p < NPATTERNS; p++)
-        slot[p] = cap_index(PATTERNS[p].cap);
     PyObject *lists[NCAPS] = {NULL};
     TSTreeCursor cur = ts_tree_cursor_new(root);
     for (;;) {
@@ -156,17 +147,17 @@ PyObject *tsn_captures(PyObject *Py_UNUSED(mod), PyObject *args) {
         if (s < t->nsym && t->pattern[s] >= 0) {
             const Pattern *p = &PATTERNS[t->pattern[s]];
             if (p->how == SELF) {
-                if (add(lists, slot[t->pattern[s]], n, tree) < 0)
+                if (add(lists, p->cap, n, tree) < 0)
                     goto done;
             } else {
                 TSNode c = tsn_child(n, p->field);
                 if (!ts_node_is_null(c) && (p->how == FIELD_IDENT ? ts_node_symbol(c) == t->ident
                                                                    : ts_node_is_named(c)))
-                    if (add(lists, slot[t->pattern[s]], p->how == HAS_FIELD ? n : c, tree) < 0)
+                    if (add(lists, p->cap, p->how == HAS_FIELD ? n : c, tree) < 0)
                         goto done;
             }
         } else if (s == SYM_ERROR) {
-            if (add(lists, CAP_ERR, n, tree) < 0)
+            if (add(lists, C_ERR, n, tree) < 0)
                 goto done;
         }
         if (ts_tree_cursor_goto_first_child(&cur))
