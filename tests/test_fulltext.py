@@ -294,3 +294,80 @@ def test_a_truncated_docs_bin_is_a_corrupt_index(tmp_path: Path) -> None:
     fulltext._open_cache.clear()
     with pytest.raises(IndexCorrupt):
         search(d, "TscTicks")
+
+
+# --- chunks: a long text is several Whoosh documents; answers are those of one document
+
+
+def _long_source(n: int = 400) -> tuple[str, list[tuple[int, int, str]]]:
+    """A generated file of many small functions, a block comment that spans a chunk
+    boundary, and words that meet on one line only near the end."""
+    lines, funcs = ["// SPDX-License-Identifier: CC0-1.0"], []
+    for i in range(n):
+        start = len(lines) + 1
+        lines += [f"static int kvm_clock_helper_{i}(struct kvm_vcpu *vcpu)", "{",
+                  f"\tvcpu->arch.pending_{i} = {i}; /* clock pending */",
+                  f"\treturn update_state_{i}(vcpu);", "}"]
+        funcs.append((start, len(lines), f"kvm_clock_helper_{i}"))
+        if i == n // 2:  # (a comment several kilobytes long: it crosses a chunk edge)
+            lines += ["/*"] + [f" * tsc scale note {k}: the guest clock update is lazy"
+                               for k in range(300)] + [" */"]
+    start = len(lines) + 1
+    lines += ["static void kvm_gen_update(struct kvm *kvm)", "{",
+              "\tkvm_clock_update_now(kvm); // clock update", "}"]
+    funcs.append((start, len(lines), "kvm_gen_update"))
+    return "\n".join(lines) + "\n", funcs
+
+
+def test_chunk_bounds_cover_the_text_at_line_ends() -> None:
+    text, _ = _long_source()
+    assert len(text) > 4 * fulltext.CHUNK_CHARS
+    bounds = fulltext.chunk_bounds(text)
+    assert len(bounds) > 4 and bounds[0][:1] == (0,) and bounds[-1][1] == len(text)
+    for (s, e, line), nxt in zip(bounds, bounds[1:] + [None]):
+        assert e - s <= fulltext.CHUNK_CHARS and text[e - 1] == "\n"
+        assert line == text.count("\n", 0, s) + 1
+        if nxt:
+            assert nxt[0] == e
+    assert fulltext.chunk_bounds("") == [(0, 0, 1)]
+    long_line = "x" * (fulltext.CHUNK_CHARS + 5)
+    assert fulltext.chunk_bounds(f"a\n{long_line}\nb") == [(0, 2, 1), (2, len(long_line) + 3, 2),
+                                                          (len(long_line) + 3, len(long_line) + 4, 3)]
+    exact = "y" * (fulltext.CHUNK_CHARS - 1) + "\n"
+    assert fulltext.chunk_bounds(exact + "z\n") == [(0, len(exact), 1), (len(exact), len(exact) + 2, 2)]
+
+
+@pytest.mark.parametrize("query", ["clock update", "tsc scale", "kvm_clock_helper_399",
+                                   "pending_17", '"guest clock"', "update_state*", "vcpu"])
+def test_chunked_index_answers_as_one_document_per_file(tmp_path: Path, query: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines, columns, scopes (a comment opened in an earlier chunk), functions and ranks
+    are those of an index whose documents are whole files."""
+    text, funcs = _long_source()
+    files = [FileText("kvm", "6.1", "arch/x86/kvm/gen.c", text, funcs), *_files()]
+    build(tmp_path / "chunked", files, procs=1)
+    monkeypatch.setattr(fulltext, "CHUNK_CHARS", 10 * len(text))
+    build(tmp_path / "whole", files, procs=1)
+    fulltext._open_cache.clear()
+    chunked = fulltext._open(tmp_path / "chunked")
+    assert chunked.nchunks > chunked.nblobs == 4
+    assert fulltext._open(tmp_path / "whole").nchunks == 4
+    for limit in (50, None):
+        got = search(tmp_path / "chunked", query, limit=limit)
+        want = search(tmp_path / "whole", query, limit=limit)
+        assert got and list(got) == list(want) and got.complete == want.complete
+    if query == "tsc scale":
+        assert {h.scope for h in got if h.path.endswith("gen.c")} == {"comment"}
+        assert min(h.line for h in got if h.path.endswith("gen.c")) > 1000
+
+
+def test_chunks_narrow_the_candidates(tmp_path: Path) -> None:
+    """Words that meet on no line of a chunk do not make it a candidate."""
+    text, funcs = _long_source()
+    build(tmp_path / "ft", [FileText("kvm", "6.1", "gen.c", text, funcs)], procs=1)
+    fulltext._open_cache.clear()
+    opened = fulltext._open(tmp_path / "ft")
+    cands = opened.candidates(fulltext.parse_query("gen update"))
+    assert cands == [opened.nchunks - 1]
+    hits = search(tmp_path / "ft", "kvm_gen_update")
+    assert [(h.line, h.function) for h in hits] == [(text.count("\n") - 3, "kvm_gen_update")]

@@ -1,13 +1,17 @@
 """Full-text search over code, comments and string literals (the only module importing whoosh).
 
 An index directory, written fresh by `build` and swapped in atomically, holds:
-- a Whoosh index with one document per *unique file content* (blob) and one field, ``w``:
-  the lower-cased identifier parts of the text (``cTSCTicksPerSecond`` -> c, tsc, ticks, per,
-  second), existence-only postings fed pre-computed (no analyzer). Docnum ``i`` is blob ``i``.
-- ``texts.bin``: per blob, zlib'd text, its comment/string spans (lexed at build) and the
-  function spans; ``docs.json``: (corpus, version, path) -> blob, and the blob offsets.
+- a Whoosh index with one document per *chunk* of each unique file content (blob): a
+  line-aligned piece of at most CHUNK_CHARS characters (a whole file, for most), and one field,
+  ``w``: the lower-cased identifier parts of the text (``cTSCTicksPerSecond`` -> c, tsc,
+  ticks, per, second), existence-only postings fed pre-computed (no analyzer). Docnum ``i``
+  is chunk ``i``; a line match needs every query part in one line, so in one chunk: a big
+  generated header that holds `clock` and `update` far apart is no candidate.
+- ``texts.bin``: per chunk, zlib'd text, its comment/string spans (lexed over the whole
+  blob, then cut) and the function spans it overlaps; ``docs.json`` + ``docs.bin``: (corpus,
+  version, path) -> blob, each chunk's blob and first line, and the chunk offsets.
 
-A search asks Whoosh for the blobs holding every query part, then scans just those texts:
+A search asks Whoosh for the chunks holding every query part, then scans just those texts:
 `str.find` on a probe word finds candidate lines, a substring test prunes them, and an
 exact part-stream match scores them. Lines where every unit is an exact identifier are
 looked for first (whole-word probe); only if there are fewer than `limit` does the full
@@ -164,11 +168,13 @@ def __getattr__(name: str) -> Any:
 
 
 
-FORMAT = 4  # docs.json + docs.bin: the doc table's columns as arrays (2, 3: JSON, still read)
-READ_FORMATS = (2, 3, 4)
+FORMAT = 5  # 5: chunks (docs.bin adds each chunk's blob and first line); 4: a document per
+READ_FORMATS = (2, 3, 4, 5)  # blob, docs.bin; 2, 3: JSON; all still read
+CHUNK_CHARS = 16_384  # a Whoosh document: a line-aligned piece of a text at most this long
 SCOPES = ("code", "comment", "string")
 _DOCS, _DOCS_BIN, _TEXTS, _LOCK = "docs.json", "docs.bin", "texts.bin", "{}.lock"
 _DOCS_HEADER = struct.Struct("<4Q")  # array lengths: offsets, start, label, path ends
+_CHUNKS_HEADER = struct.Struct("<2Q")  # (format 5, after them) chunk blobs, chunk first lines
 _BATCH = 48  # unique texts per worker task
 LINE_BUDGET = 20_000  # candidate lines a limited search checks before it may stop
 EXACT_LINE_BUDGET = 2_000  # the same for the whole-word pass (`the`, `if`: stop early)
@@ -333,18 +339,64 @@ def _schema() -> Any:
     return w.fields.Schema(w=w.PartsField())
 
 
-def _analyze(batch: list[tuple[int, str, list]]) -> list[tuple[int, bytes, bytes, int]]:
-    """Worker: (blob id, text, functions) -> (blob id, joined terms, blob record, lines)."""
+def _analyze(batch: list[tuple[int, str, list]]) -> list[tuple[int, list, int]]:
+    """Worker: (blob id, text, functions) -> (blob id, [(first line, joined terms, chunk
+    record) per chunk], lines)."""
     out = []
     for blob_id, text, functions in batch:
-        terms = "\n".join(sorted(text_terms(text))).encode("utf-8", "surrogatepass")
-        out.append((blob_id, terms, _encode_blob(text, functions), text.count("\n") + 1))
+        spans = lex_spans(text)
+        chunks = []
+        for start, end, first in chunk_bounds(text):
+            piece = text[start:end]
+            terms = "\n".join(sorted(text_terms(piece))).encode("utf-8", "surrogatepass")
+            last = first + piece.count("\n")
+            fns = [f for f in functions if f[0] <= last and f[1] >= first]
+            chunks.append((first, terms, _encode_blob(piece, fns, _cut_spans(spans, start, end))))
+        out.append((blob_id, chunks, text.count("\n") + 1))
     return out
 
 
-def _encode_blob(text: str, functions: list) -> bytes:
-    """texts.bin record: lengths header, then zlib'd text, comment/string spans, functions."""
-    starts, ends, kinds = lex_spans(text)
+def chunk_bounds(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, first line) of the chunks of `text`: consecutive, line-aligned pieces
+    of at most CHUNK_CHARS characters (a longer line is a chunk of its own); one (empty)
+    chunk for an empty text."""
+    out, start, line, n = [], 0, 1, len(text)
+    while True:
+        if n - start <= CHUNK_CHARS:
+            out.append((start, n, line))
+            return out
+        cut = text.rfind("\n", start, start + CHUNK_CHARS)
+        if cut < 0:  # (a line longer than a chunk: whole)
+            cut = text.find("\n", start + CHUNK_CHARS)
+            if cut < 0:
+                out.append((start, n, line))
+                return out
+        out.append((start, cut + 1, line))
+        line += text.count("\n", start, cut + 1)
+        start = cut + 1
+        if start == n:
+            return out
+
+
+def _cut_spans(spans: tuple, start: int, end: int) -> tuple[list[int], list[int], list[str]]:
+    """The comment/string spans of text[start:end] (offsets from `start`), cut from those of
+    the whole text: a comment that began in an earlier chunk is still a comment here."""
+    starts, ends, kinds = spans
+    i = max(0, bisect_right(starts, start) - 1)
+    out: tuple[list[int], list[int], list[str]] = ([], [], [])
+    while i < len(starts) and starts[i] < end:
+        if ends[i] > start:
+            out[0].append(max(starts[i], start) - start)
+            out[1].append(min(ends[i], end) - start)
+            out[2].append(kinds[i])
+        i += 1
+    return out
+
+
+def _encode_blob(text: str, functions: list, spans: tuple | None = None) -> bytes:
+    """texts.bin record: lengths header, then zlib'd text, comment/string spans (`spans`, or
+    lexed here), functions."""
+    starts, ends, kinds = spans if spans is not None else lex_spans(text)
     flat = array("I", [0]) * (3 * len(starts))
     flat[0::3], flat[1::3] = array("I", starts), array("I", ends)
     flat[2::3] = array("I", [k == "string" for k in kinds])
@@ -364,10 +416,13 @@ def _decode_blob(record: bytes) -> tuple[str, tuple, list[list]]:
     return text, (flat[0::3], flat[1::3], kinds), json.loads(zlib.decompress(record[b:]).decode())
 
 
-def _columns(blobs: list[tuple[int, int]], docs: list[tuple[str, str, str, int]]) -> dict:
+def _columns(blobs: list[tuple[int, int]], docs: list[tuple[str, str, str, int]],
+             chunks: tuple[list[int], list[int]] | None = None) -> dict:
     """docs.json, columnar (flat lists decode ~5x faster than a list per doc): text offsets
-    and sizes; docs grouped by blob (blob b owns docs start[b]..start[b+1]) with their
-    path and an index into the (corpus, version) labels."""
+    and sizes (`blobs`: of each chunk); docs grouped by blob (blob b owns docs
+    start[b]..start[b+1]) with their path and an index into the (corpus, version) labels;
+    `chunks`: the blob and first line of each chunk (None: a chunk per blob, the formats
+    before 5)."""
     order = sorted(range(len(docs)), key=lambda i: docs[i][3])
     labels: dict[tuple[str, str], int] = {}
     start, paths, label = [0] * (len(blobs) + 1), [], []
@@ -376,10 +431,15 @@ def _columns(blobs: list[tuple[int, int]], docs: list[tuple[str, str, str, int]]
         start[b + 1] += 1
         paths.append(path)
         label.append(labels.setdefault((c, v), len(labels)))
-    for b in range(len(blobs)):
+    nblobs = len(blobs) if chunks is None else (max(chunks[0]) + 1 if chunks[0] else 0)
+    start = start[:nblobs + 1]
+    for b in range(nblobs):
         start[b + 1] += start[b]
-    return {"format": FORMAT, "offsets": [x for pair in blobs for x in pair],
-            "labels": [list(k) for k in labels], "start": start, "paths": paths, "label": label}
+    out = {"format": FORMAT, "offsets": [x for pair in blobs for x in pair],
+           "labels": [list(k) for k in labels], "start": start, "paths": paths, "label": label}
+    if chunks is not None:
+        out["chunk_blob"], out["chunk_line"] = chunks
+    return out
 
 
 def _write_docs(d: Path, cols: dict) -> None:
@@ -390,9 +450,11 @@ def _write_docs(d: Path, cols: dict) -> None:
     ends = array("Q", accumulate(map(len, encoded)))
     arrays = [array("q", cols["offsets"]), array("q", cols["start"]), array("I", cols["label"]),
               ends]
+    chunks = [array("I", cols["chunk_blob"]), array("I", cols["chunk_line"])]
     with open(d / _DOCS_BIN, "wb") as fh:
         fh.write(_DOCS_HEADER.pack(*(len(a) for a in arrays)))
-        for a in arrays:
+        fh.write(_CHUNKS_HEADER.pack(*(len(a) for a in chunks)))
+        for a in arrays + chunks:
             fh.write(a.tobytes())
         fh.write(b"".join(encoded))
     (d / _DOCS).write_text(json.dumps({"format": FORMAT, "labels": cols["labels"],
@@ -426,7 +488,14 @@ def _read_docs_bin(d: str | Path, meta: dict) -> dict:
         raise IndexCorrupt(f"{d}: docs.bin is truncated; rebuild the index")
     counts = _DOCS_HEADER.unpack_from(data)
     out, pos = dict(meta), _DOCS_HEADER.size
-    for name, code, n in zip(("offsets", "start", "label", "ends"), "qqIQ", counts):
+    names, codes = ["offsets", "start", "label", "ends"], "qqIQ"
+    if meta.get("format", FORMAT) >= 5:
+        if len(data) < pos + _CHUNKS_HEADER.size:
+            raise IndexCorrupt(f"{d}: docs.bin is truncated; rebuild the index")
+        counts += _CHUNKS_HEADER.unpack_from(data, pos)
+        pos += _CHUNKS_HEADER.size
+        names, codes = names + ["chunk_blob", "chunk_line"], codes + "II"
+    for name, code, n in zip(names, codes, counts):
         end = pos + n * struct.calcsize(code)
         if end > len(data):
             raise IndexCorrupt(f"{d}: docs.bin is truncated; rebuild the index")
@@ -448,7 +517,10 @@ class _Builder:
         self.writer = self.ix.writer(limitmb=1024)
         self.texts = open(tmp / _TEXTS, "wb")
         self.blob_ids: dict[bytes, int] = {}
-        self.blobs: list[tuple[int, int]] = []
+        self.nblobs = 0
+        self.chunks: list[tuple[int, int]] = []  # (texts.bin offset, size) of each chunk
+        self.chunk_blob: list[int] = []
+        self.chunk_line: list[int] = []
         self.docs: list[tuple[str, str, str, int]] = []
         self.lines = 0
         import multiprocessing  # (the builder's imports: a search process loads none of them)
@@ -483,12 +555,16 @@ class _Builder:
         if batch:
             yield batch
 
-    def _consume(self, results: list[tuple[int, bytes, bytes, int]]) -> None:
-        for blob_id, terms, record, nlines in results:
-            assert blob_id == len(self.blobs), "blob results out of order"
-            self.blobs.append((self.texts.tell(), len(record)))
-            self.texts.write(record)
-            self.writer.add_document(w=terms)
+    def _consume(self, results: list[tuple[int, list, int]]) -> None:
+        for blob_id, chunks, nlines in results:
+            assert blob_id == self.nblobs, "blob results out of order"
+            self.nblobs += 1
+            for first, terms, record in chunks:
+                self.chunks.append((self.texts.tell(), len(record)))
+                self.chunk_blob.append(blob_id)
+                self.chunk_line.append(first)
+                self.texts.write(record)
+                self.writer.add_document(w=terms)
             self.lines += nlines
 
     def finish(self) -> dict:
@@ -496,9 +572,9 @@ class _Builder:
         self.close_pool()
         self.writer.commit()
         self.texts.close()
-        _write_docs(self.tmp, _columns(self.blobs, self.docs))
-        return {"files": len(self.docs), "texts": len(self.blobs), "lines": self.lines,
-                "bytes": (self.tmp / _TEXTS).stat().st_size}
+        _write_docs(self.tmp, _columns(self.chunks, self.docs, (self.chunk_blob, self.chunk_line)))
+        return {"files": len(self.docs), "texts": self.nblobs, "chunks": len(self.chunks),
+                "lines": self.lines, "bytes": (self.tmp / _TEXTS).stat().st_size}
 
     def abort(self) -> None:
         """Drop the half-built directory's writer and workers (the caller removes it)."""
@@ -561,7 +637,7 @@ def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2) -> dict
 
     The new index is written into a sibling directory and swapped in only when complete,
     so a build that raises (or is killed) leaves the previous index searchable; the next
-    build removes the leftovers. Returns stats: files, texts (unique contents), lines,
+    build removes the leftovers. Returns stats: files, texts (unique contents), chunks (Whoosh documents), lines,
     bytes (compressed text), seconds. Raises IndexBusy if another build holds the lock.
     """
     from pathlib import Path
@@ -758,7 +834,7 @@ class _Segments:
             self.doc_count += seg._doccount
 
     def matching(self, units: list[_Unit]) -> list[int]:
-        """Blob numbers (sorted) whose text contains every part of every unit."""
+        """Chunk numbers (sorted) whose text contains every part of every unit."""
         exact, prefixes = _query_terms(units)
         return [base + n for base, seg in self.segments for n in seg.matching(exact, prefixes)]
 
@@ -787,27 +863,33 @@ class _Opened:
                                f"expected {FORMAT}; rebuild the index")
         if meta["format"] == 2:
             meta = _columns([tuple(b) for b in meta["blobs"]], [tuple(d) for d in meta["docs"]])
-        elif meta["format"] == 4:
+        elif meta["format"] >= 4:  # (docs.bin)
             try:
                 meta = _read_docs_bin(index_dir, meta)
             except OSError as e:
                 raise IndexCorrupt(f"{index_dir}: cannot read docs.bin ({e.__class__.__name__}); "
                                    "rebuild the index") from None
         try:
-            self.offsets: Any = meta["offsets"]  # (lists, or arrays from docs.bin)
+            self.offsets: Any = meta["offsets"]  # (lists, or arrays from docs.bin), per chunk
             self.labels: list[list[str]] = meta["labels"]
             self.start: Any = meta["start"]
             self.paths: list[str] = meta["paths"]
             self.label: Any = meta["label"]
         except KeyError as e:
             raise IndexCorrupt(f"{index_dir}: docs.json lacks {e}; rebuild the index") from None
-        self.nblobs = len(self.offsets) // 2
+        self.nchunks = len(self.offsets) // 2
+        self.nblobs = len(self.start) - 1
+        # (before format 5 a blob is one chunk, from line 1)
+        self.chunk_blob: Any = meta.get("chunk_blob", range(self.nchunks))
+        self.chunk_line: Any = meta.get("chunk_line")
         self.dir = index_dir
         try:
             self.segments = _Segments(index_dir)
         except _CORRUPT as e:
             raise _corrupt(index_dir, e) from None
-        if self.segments.doc_count != self.nblobs or len(self.start) != self.nblobs + 1:
+        if self.segments.doc_count != self.nchunks or len(self.chunk_blob) != self.nchunks or (
+                self.nchunks and self.chunk_blob[-1] >= self.nblobs) or (
+                self.chunk_line is not None and len(self.chunk_line) != self.nchunks):
             raise IndexCorrupt(f"{index_dir}: Whoosh and docs.json disagree; rebuild the index")
         with open(os.path.join(index_dir, _TEXTS), "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
@@ -824,26 +906,27 @@ class _Opened:
         return out
 
     def candidates(self, units: list[_Unit]) -> list[int]:
-        """Blob numbers whose text contains every part of every unit."""
+        """Chunk numbers whose text contains every part of every unit."""
         try:
             return self.segments.matching(units)
         except _CORRUPT as e:
             raise _corrupt(self.dir, e) from None
 
-    def load(self, blob: int) -> tuple[str, tuple, list[list]]:
-        """The text, comment/string spans and function spans of one blob."""
-        off, size = self.offsets[2 * blob], self.offsets[2 * blob + 1]
+    def load(self, chunk: int) -> tuple[str, tuple, list[list]]:
+        """The text, comment/string spans and function spans of one chunk."""
+        off, size = self.offsets[2 * chunk], self.offsets[2 * chunk + 1]
         return _decode_blob(self.texts[off:off + size])
 
-    def blob(self, blob: int) -> "_Blob":
-        """The decoded blob, kept in a per-process LRU of BLOB_CACHE_CHARS characters."""
-        got = self._decoded.pop(blob, None)
+    def blob(self, chunk: int) -> "_Blob":
+        """The decoded chunk, kept in a per-process LRU of BLOB_CACHE_CHARS characters."""
+        got = self._decoded.pop(chunk, None)
         if got is None:
-            got = _Blob(*self.load(blob))
+            got = _Blob(*self.load(chunk),
+                        first_line=self.chunk_line[chunk] if self.chunk_line is not None else 1)
             self._decoded_chars += len(got.text)
             while self._decoded and self._decoded_chars > BLOB_CACHE_CHARS:
                 self._decoded_chars -= len(self._decoded.pop(next(iter(self._decoded))).text)
-        self._decoded[blob] = got
+        self._decoded[chunk] = got
         return got
 
 
@@ -879,10 +962,12 @@ class _LineHit(Record):
 
 
 class _Blob:
-    """A decompressed blob during one query: text, its lower-cased twin, spans, functions."""
+    """A decompressed chunk during one query: text, its lower-cased twin, spans, functions,
+    and the line of the blob it starts at."""
 
-    def __init__(self, text: str, spans: tuple, functions: list[list]) -> None:
+    def __init__(self, text: str, spans: tuple, functions: list[list], first_line: int = 1) -> None:
         self.text, self.spans, self.functions = text, spans, functions
+        self.first_line = first_line
         low = text.lower()
         self.lower = low if len(low) == len(text) else None  # offsets must line up
 
@@ -1021,7 +1106,7 @@ def _scan(blob: _Blob, units: list[_Unit], probe: tuple[str, bool],
     before the exact part-stream match."""
     text, low, out = blob.text, blob.lower, []
     needles = {p for u in units for p in u.parts}
-    lineno, counted, checked = 1, 0, 0
+    lineno, counted, checked = blob.first_line, 0, 0
     for pos in blob.find_lines(*probe):
         lineno += text.count("\n", counted, pos)
         counted = pos
@@ -1072,24 +1157,28 @@ def _best_score(units: list[_Unit]) -> float:
 
 
 class _Query:
-    """One search: candidate blobs (in path order) with their docs, scanned once or twice."""
+    """One search: candidate chunks (in path order) with their docs, scanned once or twice."""
 
     def __init__(self, opened: _Opened, units: list[_Unit], ok: Any, scope: str | None):
         self.opened, self.units, self.scope = opened, units, scope
         self.cands = []
-        for blob in opened.candidates(units):
-            docs = sorted(d for d in opened.docs_of(blob) if ok(d))
+        of_blob: dict[int, list] = {}
+        for chunk in opened.candidates(units):
+            blob = opened.chunk_blob[chunk]
+            docs = of_blob.get(blob)
+            if docs is None:
+                docs = of_blob[blob] = sorted(d for d in opened.docs_of(blob) if ok(d))
             if docs:
-                self.cands.append((docs[0], blob, docs))
+                self.cands.append((docs[0], chunk, docs))
         self.cands.sort()
         self.loaded: dict[int, _Blob] = {}
         self.complete = True
 
     def run(self, probe: tuple[str, bool], enough: int = 0, budget: int = 0) -> list[Hit]:
-        """Scan candidate blobs with `probe`; one Hit per matching line and doc.
+        """Scan candidate chunks with `probe`; one Hit per matching line and doc.
 
-        With `enough`, stop once that many best-possible hits sort before every blob
-        not yet scanned (ties sort by path, and blobs come in path order). With `budget`,
+        With `enough`, stop once that many best-possible hits sort before every chunk
+        not yet scanned (ties sort by path, and chunks come in path order). With `budget`,
         stop after checking that many lines once `enough` hits exist (sets `complete`).
         """
         hits: list[Hit] = []
