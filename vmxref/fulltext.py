@@ -637,8 +637,9 @@ def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2) -> dict
 
     The new index is written into a sibling directory and swapped in only when complete,
     so a build that raises (or is killed) leaves the previous index searchable; the next
-    build removes the leftovers. Returns stats: files, texts (unique contents), chunks (Whoosh documents), lines,
-    bytes (compressed text), seconds. Raises IndexBusy if another build holds the lock.
+    build removes the leftovers. Returns stats: files, texts (unique contents), chunks
+    (Whoosh documents), lines, bytes (compressed text), seconds. Raises IndexBusy if another
+    build holds the lock.
     """
     from pathlib import Path
     start = time.perf_counter()
