@@ -135,3 +135,14 @@ def test_a_failed_adoption_leaves_no_index_and_the_next_run_cleans_up(tmp_path, 
     assert not (ix / "index.db").exists()
     api.index(str(tmp_path / "src"), "robust@1", ix, profile=str(PROFILE), procs=2)
     assert leftovers(ix) == [] and facts(ix)["file"] == 60
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_progress_counts_against_a_fixed_total(tmp_path, procs: int) -> None:
+    """The `parsing done/total` counter: every call has the final total (a one-process run
+    once announced its total as it went, and its terminal counter ended a line per file)."""
+    write_tree(tmp_path / "src", nfiles=12)
+    calls: list[tuple[int, int]] = []
+    api.index(str(tmp_path / "src"), "robust@1", tmp_path / "ix", str(PROFILE), procs=procs,
+              progress=lambda done, total: calls.append((done, total)), fulltext=False)
+    assert calls == [(i, 12) for i in range(1, 13)]

@@ -231,7 +231,8 @@ def run_jobs(jobs, macros: dict, procs: int, retried: list | None = None):
     from vmxref.indexer import worker  # (tree-sitter: not loaded when nothing is parsed)
     if procs <= 1 or len(first) <= 4:
         worker.init(*macros)
-        for item, _n in chain(first, jobs):
+        # (every job is known before the first result: the caller's progress total is final)
+        for item, _n in [*first, *jobs]:
             yield worker.work(item)
         return
     from concurrent.futures import as_completed
