@@ -407,13 +407,26 @@ def _encode_blob(text: str, functions: list, spans: tuple | None = None) -> byte
 
 def _decode_blob(record: bytes) -> tuple[str, tuple, list[list]]:
     """Inverse of `_encode_blob`: (text, (starts, ends, kinds), functions)."""
+    return _decode_text(record), _decode_spans(record), _decode_functions(record)
+
+
+def _decode_text(record: bytes) -> str:
+    n_text = _HEADER.unpack_from(record)[0]
+    return zlib.decompress(record[_HEADER.size:_HEADER.size + n_text]).decode("utf-8", "surrogatepass")
+
+
+def _decode_spans(record: bytes) -> tuple:
     n_text, n_spans, _ = _HEADER.unpack_from(record)
-    a, b = _HEADER.size + n_text, _HEADER.size + n_text + n_spans
-    text = zlib.decompress(record[_HEADER.size:a]).decode("utf-8", "surrogatepass")
+    a = _HEADER.size + n_text
     flat = array("I")
-    flat.frombytes(zlib.decompress(record[a:b]))
+    flat.frombytes(zlib.decompress(record[a:a + n_spans]))
     kinds = ["string" if k else "comment" for k in flat[2::3]]
-    return text, (flat[0::3], flat[1::3], kinds), json.loads(zlib.decompress(record[b:]).decode())
+    return flat[0::3], flat[1::3], kinds
+
+
+def _decode_functions(record: bytes) -> list[list]:
+    n_text, n_spans, _ = _HEADER.unpack_from(record)
+    return json.loads(zlib.decompress(record[_HEADER.size + n_text + n_spans:]).decode())
 
 
 def _columns(blobs: list[tuple[int, int]], docs: list[tuple[str, str, str, int]],
@@ -922,8 +935,9 @@ class _Opened:
         """The decoded chunk, kept in a per-process LRU of BLOB_CACHE_CHARS characters."""
         got = self._decoded.pop(chunk, None)
         if got is None:
-            got = _Blob(*self.load(chunk),
-                        first_line=self.chunk_line[chunk] if self.chunk_line is not None else 1)
+            off, size = self.offsets[2 * chunk], self.offsets[2 * chunk + 1]
+            got = _Blob(self.texts[off:off + size],
+                        self.chunk_line[chunk] if self.chunk_line is not None else 1)
             self._decoded_chars += len(got.text)
             while self._decoded and self._decoded_chars > BLOB_CACHE_CHARS:
                 self._decoded_chars -= len(self._decoded.pop(next(iter(self._decoded))).text)
@@ -963,14 +977,30 @@ class _LineHit(Record):
 
 
 class _Blob:
-    """A decompressed chunk during one query: text, its lower-cased twin, spans, functions,
-    and the line of the blob it starts at."""
+    """A decompressed chunk during one query: text, its lower-cased twin, the line of the
+    blob it starts at; its spans and functions are decoded when a line first needs them
+    (most candidate chunks of a multi-word search have no line holding every word)."""
 
-    def __init__(self, text: str, spans: tuple, functions: list[list], first_line: int = 1) -> None:
-        self.text, self.spans, self.functions = text, spans, functions
+    def __init__(self, record: bytes, first_line: int = 1) -> None:
+        self._record = record
         self.first_line = first_line
+        self._spans: tuple | None = None
+        self._functions: list[list] | None = None
+        text = self.text = _decode_text(record)
         low = text.lower()
         self.lower = low if len(low) == len(text) else None  # offsets must line up
+
+    @property
+    def spans(self) -> tuple:
+        if self._spans is None:
+            self._spans = _decode_spans(self._record)
+        return self._spans
+
+    @property
+    def functions(self) -> list[list]:
+        if self._functions is None:
+            self._functions = _decode_functions(self._record)
+        return self._functions
 
     def find_lines(self, needle: str, whole_word: bool) -> Iterator[int]:
         """Offsets of case-insensitive `needle` (optionally as a whole word), one per line."""
