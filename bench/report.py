@@ -160,7 +160,7 @@ def commands_section(all_peers: dict[str, dict], all_mine: dict[str, dict]) -> l
 
 
 QUERY_GOALS_MS = {"def": 60, "refs": 60, "callers": 60, "writes": 60, "path": 300,
-                  "raises": 300, "search": 150}
+                  "raises": 300, "search": 150, "search words": 150}
 FULLTEXT_GOALS_S = {"vbox-vmm": 10, "linux-big": 60}
 
 

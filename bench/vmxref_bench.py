@@ -68,6 +68,7 @@ LINUX_Q = {
     "path": "path kvm_arch_vcpu_ioctl_run -> kvm_guest_time_update",
     "raises": "raises KVM_REQ_CLOCK_UPDATE | paths",
     "search": "search kvmclock",
+    "search words": "search clock update",  # (words that meet on few lines of many files)
 }
 VBOX_Q = {
     "def": "def TMCpuTicksPerSecond",
@@ -77,6 +78,7 @@ VBOX_Q = {
     "path": "path gimKvmWriteMsr -> gimR3KvmEnableSystemTime",
     "raises": "raises VMCPU_FF_TIMER | paths",
     "search": "search u32TscScale",
+    "search words": "search tsc offset",
 }
 
 
