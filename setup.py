@@ -95,8 +95,8 @@ def _tree_sitter_lib(version: str) -> Path | None:
 
 def _extensions() -> list[Extension]:
     exts = [Extension("vmxref.indexer._native", ["vmxref/indexer/_native.c"],
-                      depends=["vmxref/indexer/_idscan.h"], libraries=["sqlite3"],
-                      optional=True)]
+                      depends=["vmxref/indexer/_idscan.h", "vmxref/indexer/_noncode.h"],
+                      libraries=["sqlite3"], optional=True)]
     version = _pinned_tree_sitter()
     lib = _tree_sitter_lib(version)
     if lib is not None:
@@ -104,7 +104,8 @@ def _extensions() -> list[Extension]:
             "vmxref.indexer._tsnative",
             [*sorted(str(p.relative_to(HERE)) for p in (HERE / "vmxref/indexer").glob("_ts*.c")),
              os.path.relpath(lib / "src" / "lib.c", HERE)],
-            depends=["vmxref/indexer/_tsnative.h", "vmxref/indexer/_idscan.h"],
+            depends=["vmxref/indexer/_tsnative.h", "vmxref/indexer/_idscan.h",
+                     "vmxref/indexer/_noncode.h"],
             include_dirs=["vmxref/indexer", str(lib / "include"), str(lib / "src")],
             define_macros=[("_POSIX_C_SOURCE", "200809L"), ("_DEFAULT_SOURCE", None),
                            ("TREE_SITTER_HIDE_SYMBOLS", None),

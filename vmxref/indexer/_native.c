@@ -10,14 +10,20 @@
  * ident_tokens: the identifier references of a file's code (extract._ident_refs), a tenth
  * of a worker's time as Python.
  *
+ * code, candidates, cond_pass, define_comments: the source normaliser's scans over every
+ * byte (normalize._code, _candidates, _conditional_pass, _define_comments): the normaliser
+ * took about 0.45x the parse time as Python. tests/test_normalize_native.py and
+ * bench/normtwins.py check them against their Python twins.
+ *
  * tests/test_native.py checks each against its Python twin.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <sqlite3.h>
 #include "_idscan.h"
+#include "_noncode.h"
 
-#define NATIVE_VERSION 1  /* = vmxref/indexer/native.py VERSION */
+#define NATIVE_VERSION 2  /* = vmxref/indexer/native.py VERSION */
 #define BATCH 64      /* rows per INSERT statement: one step stores BATCH rows */
 #define MAX_CACHED 64  /* prepared statements kept: (table, rows) for 64, 8 and 1 rows */
 
@@ -292,9 +298,723 @@ done:
     return result;
 }
 
+/* --- the source normaliser's scans (normalize.py's twins) ------------------------------ */
+
+#define NC_WS(ch) ((ch) == ' ' || (ch) == '\t' || (ch) == '\n' || (ch) == '\r' || \
+                   (ch) == '\x0b' || (ch) == '\x0c')  /* (bytes.strip()'s whitespace) */
+#define NC_BLANK(ch) ((ch) == ' ' || (ch) == '\t')
+
+static unsigned char nc_word[256];  /* IDSCAN_WORD as a table (set by the module init) */
+
+/* code(src, directives) -> bytes: normalize._code: src with comments, literals and
+ * preprocessor lines blanked; appends each preprocessor line's (start, end) to the list
+ * `directives`. */
+static PyObject *nc_code(PyObject *Py_UNUSED(mod), PyObject *args) {
+    Py_buffer src;
+    PyObject *dirs_out;
+    if (!PyArg_ParseTuple(args, "y*O!", &src, &PyList_Type, &dirs_out))
+        return NULL;
+    PyObject *out = NULL;
+    NoncodeSpans dirs = {NULL, 0, 0};
+    Py_ssize_t m = src.len + 1;
+    unsigned char *b = m > 0 ? PyMem_Malloc((size_t)m) : NULL;
+    if (b == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    b[0] = '\n';
+    memcpy(b + 1, src.buf, (size_t)src.len);
+    if (noncode_blank(b, m, &dirs) < 0)
+        goto done;
+    for (Py_ssize_t k = 0; k < dirs.n; k += 2) {
+        PyObject *span = Py_BuildValue("(nn)", dirs.v[k], dirs.v[k + 1]);
+        int r = span != NULL ? PyList_Append(dirs_out, span) : -1;
+        Py_XDECREF(span);
+        if (r < 0)
+            goto done;
+    }
+    out = PyBytes_FromStringAndSize((const char *)b + 1, src.len);
+done:
+    PyMem_Free(b);
+    PyMem_Free(dirs.v);
+    PyBuffer_Release(&src);
+    return out;
+}
+
+/* candidates(code, needles) -> list: normalize._candidates: the sorted start offsets of the
+ * maximal runs of ASCII [A-Za-z0-9_] in code that contain one of the needles (bytes). A
+ * needle is tried only where its first two bytes are (a bitmap of those pairs), or is a
+ * byte table entry when it is one byte long. */
+static PyObject *nc_candidates(PyObject *Py_UNUSED(mod), PyObject *args) {
+    Py_buffer code;
+    PyObject *needles;
+    if (!PyArg_ParseTuple(args, "y*O!", &code, &PyTuple_Type, &needles))
+        return NULL;
+    PyObject *out = NULL;
+    Py_ssize_t nn = PyTuple_GET_SIZE(needles);
+    /* needles of two or more bytes by first byte: idx[first[c]] .. idx[first[c + 1] - 1] */
+    Py_ssize_t *idx = PyMem_New(Py_ssize_t, nn ? nn : 1), first[257];
+    unsigned char single[256], *pairs = PyMem_Calloc(65536 / 8, 1);
+    memset(single, 0, sizeof single);
+    memset(first, 0, sizeof first);
+    if (idx == NULL || pairs == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < nn; k++) {
+        PyObject *nd = PyTuple_GET_ITEM(needles, k);
+        if (!PyBytes_Check(nd)) {
+            PyErr_SetString(PyExc_TypeError, "needles must be bytes");
+            goto done;
+        }
+        const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(nd);
+        Py_ssize_t len = PyBytes_GET_SIZE(nd);
+        int word = len > 0;
+        for (Py_ssize_t j = 0; j < len; j++)
+            word = word && IDSCAN_WORD(s[j]);
+        if (!word) {  /* (load_profile makes them of identifier characters) */
+            PyErr_SetString(PyExc_ValueError, "a needle must be identifier characters");
+            goto done;
+        }
+        if (len == 1) {
+            single[s[0]] = 1;
+        } else {
+            first[s[0] + 1]++;
+            pairs[(s[0] << 5) | (s[1] >> 3)] |= (unsigned char)(1 << (s[1] & 7));
+        }
+    }
+    for (int c = 0; c < 256; c++)
+        first[c + 1] += first[c];
+    {
+        Py_ssize_t fill[256];
+        memcpy(fill, first, sizeof fill);
+        for (Py_ssize_t k = 0; k < nn; k++) {
+            PyObject *nd = PyTuple_GET_ITEM(needles, k);
+            if (PyBytes_GET_SIZE(nd) > 1)
+                idx[fill[(unsigned char)PyBytes_AS_STRING(nd)[0]]++] = k;
+        }
+    }
+    out = PyList_New(0);
+    if (out == NULL)
+        goto done;
+    const unsigned char *b = code.buf;
+    Py_ssize_t n = code.len, i = 0;
+    while (i < n) {
+        while (i < n && !nc_word[b[i]])
+            i++;
+        if (i >= n)
+            break;
+        Py_ssize_t s = i, e = i;
+        while (e < n && nc_word[b[e]])
+            e++;
+        int hit = 0;
+        for (Py_ssize_t j = s; j < e && !hit; j++) {
+            unsigned char c0 = b[j];
+            if (single[c0]) {
+                hit = 1;
+                break;
+            }
+            if (j + 1 >= e)
+                break;
+            unsigned char c1 = b[j + 1];
+            if (!(pairs[(c0 << 5) | (c1 >> 3)] & (1 << (c1 & 7))))
+                continue;
+            for (Py_ssize_t q = first[c0]; q < first[c0 + 1]; q++) {
+                PyObject *nd = PyTuple_GET_ITEM(needles, idx[q]);
+                Py_ssize_t len = PyBytes_GET_SIZE(nd);
+                if (len <= e - j && memcmp(b + j, PyBytes_AS_STRING(nd), (size_t)len) == 0) {
+                    hit = 1;
+                    break;
+                }
+            }
+        }
+        if (hit) {
+            PyObject *start = PyLong_FromSsize_t(s);
+            int r = start != NULL ? PyList_Append(out, start) : -1;
+            Py_XDECREF(start);
+            if (r < 0) {
+                Py_CLEAR(out);
+                goto done;
+            }
+        }
+        i = e;
+    }
+done:
+    PyMem_Free(idx);
+    PyMem_Free(pairs);
+    PyBuffer_Release(&code);
+    return out;
+}
+
+/* The conditional pass (normalize._conditional_pass and its helpers). */
+enum { K_IF, K_IFDEF, K_IFNDEF, K_ELIF, K_ELSE, K_ENDIF };
+
+typedef struct {
+    Py_ssize_t start, end;  /* the directive's span */
+    int kind;
+    int truth;  /* _truth: -1 None (unknown, or not computed), 0 False, 1 True */
+} CondDir;
+
+typedef struct {
+    const unsigned char *src;
+    unsigned char *code, *buf;  /* (the pass's own code copy; the caller's buffer) */
+    Py_ssize_t n;
+    int prune_if0, split, alternate;
+    PyObject *undefined;  /* assumed_undefined(name) -> bool, or None */
+    PyObject *defined;    /* set of bytes: macros #defined at file level so far */
+    PyObject *dropped;    /* list of (start, end) */
+    CondDir *items;       /* the open groups' directives, innermost last */
+    Py_ssize_t nitems, capitems;
+    Py_ssize_t *groups;   /* where each open group starts in items */
+    Py_ssize_t ngroups, capgroups;
+    int *dead;            /* per branch of the group being flattened */
+    Py_ssize_t capdead;
+} CondPass;
+
+static int nc_grow(void **p, Py_ssize_t *cap, Py_ssize_t need, size_t size) {
+    if (need <= *cap)
+        return 0;
+    Py_ssize_t c = *cap ? *cap : 64;
+    while (c < need) {
+        if (c > PY_SSIZE_T_MAX / 2 / (Py_ssize_t)size) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        c *= 2;
+    }
+    void *q = PyMem_Realloc(*p, (size_t)c * size);
+    if (q == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* _blank: every byte of b[a:e] but newlines a space (clipped as a slice is). */
+static void nc_blank(unsigned char *b, Py_ssize_t n, Py_ssize_t a, Py_ssize_t e) {
+    if (a < 0)
+        a = 0;
+    if (e > n)
+        e = n;
+    for (Py_ssize_t j = a; j < e; j++)
+        if (b[j] != '\n')
+            b[j] = ' ';
+}
+
+/* code[a:e].strip(): its bounds in *ta, *te (empty: *ta == *te). */
+static void nc_strip(const unsigned char *b, Py_ssize_t n, Py_ssize_t a, Py_ssize_t e,
+                     Py_ssize_t *ta, Py_ssize_t *te) {
+    if (a < 0)
+        a = 0;
+    if (e > n)
+        e = n;
+    if (e < a)
+        e = a;
+    while (a < e && NC_WS(b[a]))
+        a++;
+    while (e > a && NC_WS(b[e - 1]))
+        e--;
+    *ta = a;
+    *te = e;
+}
+
+/* The end of a match of `[ \t]*(?:/[*\/].*)?$` at c[i:n] (c holds no newline): 1 or 0. */
+static int nc_tail(const unsigned char *c, Py_ssize_t i, Py_ssize_t n) {
+    while (i < n && NC_BLANK(c[i]))
+        i++;
+    return i == n || (c[i] == '/' && i + 1 < n && (c[i + 1] == '*' || c[i + 1] == '/'));
+}
+
+/* Is the name c[a:e] one the file #defined (1), or one the profile assumes undefined (2),
+ * or neither (0)? -1 on error. */
+static int nc_known(CondPass *p, const unsigned char *c, Py_ssize_t a, Py_ssize_t e) {
+    PyObject *name = PyBytes_FromStringAndSize((const char *)c + a, e - a);
+    if (name == NULL)
+        return -1;
+    int r = PySet_Contains(p->defined, name);
+    if (r == 0 && p->undefined != Py_None) {
+        PyObject *v = PyObject_CallOneArg(p->undefined, name);
+        r = v != NULL ? PyObject_IsTrue(v) : -1;
+        Py_XDECREF(v);
+        if (r > 0)
+            r = 2;
+    }
+    Py_DECREF(name);
+    return r;
+}
+
+/* _truth(kind, cond, defined, prof) with cond = c[0:n] (stripped): -1 None, 0, 1; -2 on
+ * error. */
+static int nc_truth(CondPass *p, int kind, const unsigned char *c, Py_ssize_t n) {
+    if (kind == K_IF || kind == K_ELIF) {
+        if ((n == 1 && c[0] == '0') || (n == 3 && memcmp(c, "(0)", 3) == 0))
+            return 0;
+        /* _DEFINED: (!?)[ \t]*defined[ \t]*(?:\([ \t]*(\w+)[ \t]*\)|(\w+))[ \t]*(?:/[*\/].*)?$ */
+        Py_ssize_t i = 0, a, e;
+        int neg = 0;
+        if (i < n && c[i] == '!') {
+            neg = 1;
+            i++;
+        }
+        while (i < n && NC_BLANK(c[i]))
+            i++;
+        if (n - i < 7 || memcmp(c + i, "defined", 7) != 0)
+            return -1;
+        i += 7;
+        while (i < n && NC_BLANK(c[i]))
+            i++;
+        if (i < n && c[i] == '(') {
+            i++;
+            while (i < n && NC_BLANK(c[i]))
+                i++;
+            a = i;
+            while (i < n && IDSCAN_WORD(c[i]))
+                i++;
+            e = i;
+            while (i < n && NC_BLANK(c[i]))
+                i++;
+            if (e == a || i >= n || c[i] != ')')
+                return -1;
+            i++;
+        } else {
+            a = i;
+            while (i < n && IDSCAN_WORD(c[i]))
+                i++;
+            e = i;
+            if (e == a)
+                return -1;
+        }
+        if (!nc_tail(c, i, n))
+            return -1;
+        int k = nc_known(p, c, a, e);
+        if (k < 0)
+            return -2;
+        return k == 1 ? !neg : k == 2 ? neg : -1;
+    }
+    if (kind == K_IFDEF || kind == K_IFNDEF) {
+        /* _NAME_ONLY: (\w+)[ \t]*(?:/[*\/].*)?$ */
+        Py_ssize_t e = 0;
+        while (e < n && IDSCAN_WORD(c[e]))
+            e++;
+        if (e == 0 || !nc_tail(c, e, n))
+            return -1;
+        int k = nc_known(p, c, 0, e);
+        if (k < 0)
+            return -2;
+        return k == 1 ? kind == K_IFDEF : k == 2 ? kind == K_IFNDEF : -1;
+    }
+    return -1;
+}
+
+/* _dead(group): into p->dead for the n - 1 branches of group[0:n]. */
+static void nc_dead(CondPass *p, const CondDir *g, Py_ssize_t n) {
+    int taken = 0;
+    for (Py_ssize_t i = 0; i + 1 < n; i++) {
+        p->dead[i] = taken || g[i].truth == 0;
+        taken = taken || g[i].truth == 1;
+    }
+}
+
+/* _needs_flatten: 1 with *keep and *split when the group must be flattened, else 0. */
+static int nc_needs_flatten(CondPass *p, const CondDir *g, Py_ssize_t n, Py_ssize_t *keep,
+                            int *split) {
+    nc_dead(p, g, n);
+    Py_ssize_t live = 0;
+    *keep = -1;
+    for (Py_ssize_t i = 0; i + 1 < n; i++)
+        if (!p->dead[i]) {
+            if (live++ == 0)
+                *keep = i;
+        }
+    if (p->prune_if0 && live < n - 1 && live <= 1) {
+        *split = 0;
+        return 1;
+    }
+    if (!p->split)
+        return 0;
+    *split = 1;
+    for (Py_ssize_t i = 0; i + 1 < n; i++) {
+        Py_ssize_t a = g[i].end, e = g[i + 1].start, ta, te;
+        if (a < 0)
+            a = 0;
+        if (e > p->n)
+            e = p->n;
+        if (e < a)
+            e = a;
+        Py_ssize_t braces = 0, parens = 0;
+        for (Py_ssize_t j = a; j < e; j++) {
+            unsigned char ch = p->code[j];
+            braces += ch == '{' ? 1 : ch == '}' ? -1 : 0;
+            parens += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+        }
+        if (braces || parens)
+            return 1;
+        nc_strip(p->code, p->n, a, e, &ta, &te);
+        if (ta < te) {
+            unsigned char last = p->code[te - 1];
+            if (last != ';' && last != '}' && last != '{' && last != ':')
+                return 1;
+            /* _LEAD_ELSE: else\b */
+            if (te - ta >= 4 && memcmp(p->code + ta, "else", 4) == 0 &&
+                    (te - ta == 4 || !IDSCAN_WORD(p->code[ta + 4])))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static int nc_has_code(CondPass *p, Py_ssize_t a, Py_ssize_t e) {
+    Py_ssize_t ta, te;
+    nc_strip(p->code, p->n, a, e, &ta, &te);
+    return ta < te;
+}
+
+/* _flatten of the group g[0:n] (its last directive the #endif). */
+static int nc_flatten(CondPass *p, const CondDir *g, Py_ssize_t n) {
+    if (nc_grow((void **)&p->dead, &p->capdead, n, sizeof(int)) < 0)
+        return -1;
+    if (p->prune_if0) {
+        nc_dead(p, g, n);
+        Py_ssize_t ndead = 0;
+        for (Py_ssize_t i = 0; i + 1 < n; i++)
+            ndead += p->dead[i];
+        if (ndead && (n - 1) - ndead > 1)
+            for (Py_ssize_t i = 0; i + 1 < n; i++)
+                if (p->dead[i]) {
+                    nc_blank(p->buf, p->n, g[i].end, g[i + 1].start);
+                    nc_blank(p->code, p->n, g[i].end, g[i + 1].start);
+                }
+    }
+    Py_ssize_t keep;
+    int split;
+    if (!nc_needs_flatten(p, g, n, &keep, &split))
+        return 0;
+    if (split && p->alternate)
+        for (Py_ssize_t i = keep + 1; i + 1 < n; i++)
+            if (nc_has_code(p, g[i].end, g[i + 1].start)) {
+                keep = i;
+                break;
+            }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        nc_blank(p->buf, p->n, g[i].start, g[i].end);
+        if (i + 1 < n && i != keep) {
+            if (split && nc_has_code(p, g[i].end, g[i + 1].start)) {
+                PyObject *span = Py_BuildValue("(nn)", g[i].end, g[i + 1].start);
+                int r = span != NULL ? PyList_Append(p->dropped, span) : -1;
+                Py_XDECREF(span);
+                if (r < 0)
+                    return -1;
+            }
+            nc_blank(p->buf, p->n, g[i].end, g[i + 1].start);
+            nc_blank(p->code, p->n, g[i].end, g[i + 1].start);
+        }
+    }
+    return 0;
+}
+
+/* One directive src[start:end]: its _COND kind (with the stripped condition in *ca, *ce),
+ * or -1 when _COND does not match; for #define / #undef (-2 / -3) the name in *ca, *ce. */
+static int nc_directive(const unsigned char *s, Py_ssize_t start, Py_ssize_t end,
+                        Py_ssize_t *ca, Py_ssize_t *ce) {
+    Py_ssize_t i = start;
+    while (i < end && NC_BLANK(s[i]))
+        i++;
+    if (i >= end || s[i] != '#')
+        return -1;
+    i++;
+    while (i < end && NC_BLANK(s[i]))
+        i++;
+    Py_ssize_t w = i;
+    while (i < end && IDSCAN_WORD(s[i]))
+        i++;
+    Py_ssize_t len = i - w;
+    const char *word = (const char *)s + w;
+    int kind = -1;
+    if (len == 2 && memcmp(word, "if", 2) == 0)
+        kind = K_IF;
+    else if (len == 5 && memcmp(word, "ifdef", 5) == 0)
+        kind = K_IFDEF;
+    else if (len == 6 && memcmp(word, "ifndef", 6) == 0)
+        kind = K_IFNDEF;
+    else if (len == 4 && memcmp(word, "elif", 4) == 0)
+        kind = K_ELIF;
+    else if (len == 4 && memcmp(word, "else", 4) == 0)
+        kind = K_ELSE;
+    else if (len == 5 && memcmp(word, "endif", 5) == 0)
+        kind = K_ENDIF;
+    if (kind >= 0) {  /* [ \t]*([^\n]*), stripped */
+        while (i < end && NC_BLANK(s[i]))
+            i++;
+        Py_ssize_t e = i;
+        while (e < end && s[e] != '\n')
+            e++;
+        nc_strip(s, end, i, e, ca, ce);
+        return kind;
+    }
+    /* _DEF: (define|undef)[ \t]+(\w+) */
+    Py_ssize_t kw;
+    if (end - w >= 6 && memcmp(s + w, "define", 6) == 0)
+        kw = 6, kind = -2;
+    else if (end - w >= 5 && memcmp(s + w, "undef", 5) == 0)
+        kw = 5, kind = -3;
+    else
+        return -1;
+    i = w + kw;
+    if (i >= end || !NC_BLANK(s[i]))
+        return -1;
+    while (i < end && NC_BLANK(s[i]))
+        i++;
+    *ca = i;
+    while (i < end && IDSCAN_WORD(s[i]))
+        i++;
+    *ce = i;
+    return *ca < *ce ? kind : -1;
+}
+
+/* cond_pass(src, code, buf, directives, prune_if0, split_conditionals, assumed_undefined,
+ * alternate) -> dropped: normalize._conditional_pass on the code copy `code` (copied: the
+ * caller's stays as it is) and the bytearray buf (blanked in place); `directives` the
+ * (start, end) spans of _code, assumed_undefined a callable or None (nothing is). */
+static PyObject *nc_cond_pass(PyObject *Py_UNUSED(mod), PyObject *args) {
+    Py_buffer src, code, buf;
+    PyObject *dirs, *undefined;
+    int prune_if0, split, alternate;
+    if (!PyArg_ParseTuple(args, "y*y*w*O!ppOp", &src, &code, &buf, &PyList_Type, &dirs,
+                          &prune_if0, &split, &undefined, &alternate)) {
+        return NULL;
+    }
+    CondPass p;
+    memset(&p, 0, sizeof p);
+    PyObject *out = NULL;
+    if (src.len != code.len || src.len != buf.len) {
+        PyErr_SetString(PyExc_ValueError, "src, code and buf must have one length");
+        goto done;
+    }
+    p.src = src.buf;
+    p.buf = buf.buf;
+    p.n = src.len;
+    p.prune_if0 = prune_if0;
+    p.split = split;
+    p.alternate = alternate;
+    p.undefined = undefined;
+    p.code = PyMem_Malloc(p.n ? (size_t)p.n : 1);
+    p.defined = PySet_New(NULL);
+    p.dropped = PyList_New(0);
+    if (p.code == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (p.defined == NULL || p.dropped == NULL)
+        goto done;
+    memcpy(p.code, code.buf, (size_t)p.n);
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(dirs); k++) {
+        PyObject *t = PyList_GET_ITEM(dirs, k);
+        Py_ssize_t start, end, ca = 0, ce = 0;
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2) {
+            PyErr_SetString(PyExc_TypeError, "directives must be (start, end) tuples");
+            goto done;
+        }
+        start = PyLong_AsSsize_t(PyTuple_GET_ITEM(t, 0));
+        if (start == -1 && PyErr_Occurred())
+            goto done;
+        end = PyLong_AsSsize_t(PyTuple_GET_ITEM(t, 1));
+        if (end == -1 && PyErr_Occurred())
+            goto done;
+        if (start < 0 || end < 0) {
+            PyErr_SetString(PyExc_ValueError, "negative directive span");
+            goto done;
+        }
+        /* (match(src, start, end) clips endpos to the length; no match when start > end) */
+        if (start > (end < p.n ? end : p.n))
+            continue;
+        int kind = nc_directive(p.src, start, end < p.n ? end : p.n, &ca, &ce);
+        if (kind == -1)
+            continue;
+        if (kind < -1) {  /* #define / #undef: _track_define */
+            if (!p.prune_if0)
+                continue;
+            PyObject *name = PyBytes_FromStringAndSize((const char *)p.src + ca, ce - ca);
+            if (name == NULL)
+                goto done;
+            int r = kind == -3 ? PySet_Discard(p.defined, name)
+                    : p.ngroups == 0 ? PySet_Add(p.defined, name) : 0;
+            Py_DECREF(name);
+            if (r < 0)
+                goto done;
+            continue;
+        }
+        CondDir d = {start, end, kind, -1};
+        if (p.prune_if0 && (d.truth = nc_truth(&p, kind, p.src + ca, ce - ca)) == -2)
+            goto done;
+        if (kind == K_IF || kind == K_IFDEF || kind == K_IFNDEF) {
+            if (nc_grow((void **)&p.groups, &p.capgroups, p.ngroups + 1, sizeof(Py_ssize_t)) < 0)
+                goto done;
+            p.groups[p.ngroups++] = p.nitems;
+        } else if (p.ngroups == 0) {
+            continue;
+        }
+        if (nc_grow((void **)&p.items, &p.capitems, p.nitems + 1, sizeof(CondDir)) < 0)
+            goto done;
+        p.items[p.nitems++] = d;
+        if (kind == K_ENDIF) {
+            Py_ssize_t g = p.groups[--p.ngroups];
+            if (nc_flatten(&p, p.items + g, p.nitems - g) < 0)
+                goto done;
+            p.nitems = g;
+        }
+    }
+    out = p.dropped;
+    Py_INCREF(out);
+done:
+    PyMem_Free(p.code);
+    PyMem_Free(p.items);
+    PyMem_Free(p.groups);
+    PyMem_Free(p.dead);
+    Py_XDECREF(p.defined);
+    Py_XDECREF(p.dropped);
+    PyBuffer_Release(&src);
+    PyBuffer_Release(&code);
+    PyBuffer_Release(&buf);
+    return out;
+}
+
+/* _LONG_DEFINE.match(s, ls) at a line start ls of s[0:n]: the end of the match, or -1. */
+static Py_ssize_t nc_long_define(const unsigned char *s, Py_ssize_t n, Py_ssize_t i) {
+    while (i < n && NC_BLANK(s[i]))
+        i++;
+    if (i >= n || s[i] != '#')
+        return -1;
+    i++;
+    while (i < n && NC_BLANK(s[i]))
+        i++;
+    if (n - i < 6 || memcmp(s + i, "define", 6) != 0)
+        return -1;
+    i += 6;
+    if (i < n && IDSCAN_WORD(s[i]))  /* (define\b) */
+        return -1;
+    /* (?:[^\n\\/]+|\\.|/(?![*\/])|/\*.*?\*\/|//[^\n]*)* */
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c == '\n') {
+            break;
+        } else if (c == '\\') {
+            if (i + 1 >= n)
+                break;
+            i += 2;
+        } else if (c != '/') {
+            i++;
+        } else if (i + 1 >= n || (s[i + 1] != '*' && s[i + 1] != '/')) {
+            i++;
+        } else if (s[i + 1] == '/') {
+            i += 2;
+            while (i < n && s[i] != '\n')
+                i++;
+        } else {
+            Py_ssize_t j = i + 2;
+            while (j + 1 < n && !(s[j] == '*' && s[j + 1] == '/'))
+                j++;
+            if (j + 1 >= n)
+                break;  /* (unterminated: no alternative matches) */
+            i = j + 2;
+        }
+    }
+    return i;
+}
+
+static int nc_contains(const unsigned char *s, Py_ssize_t a, Py_ssize_t e, char c0, char c1) {
+    for (Py_ssize_t j = a; j + 1 < e; j++)
+        if (s[j] == (unsigned char)c0 && s[j + 1] == (unsigned char)c1)
+            return 1;
+    return 0;
+}
+
+/* The comments of one multi-line #define src[ms:me] (_COMMENT.finditer of its text):
+ * blanked in buf, a `\` before each newline they held. */
+static void nc_define_comments1(const unsigned char *s, unsigned char *buf, Py_ssize_t n,
+                                Py_ssize_t ms, Py_ssize_t me) {
+    if (memchr(s + ms, '\n', (size_t)(me - ms)) == NULL ||
+            (!nc_contains(s, ms, me, '/', '*') && !nc_contains(s, ms, me, '/', '/')))
+        return;
+    Py_ssize_t j = ms;
+    while (j < me) {
+        Py_ssize_t a = j, b = -1;
+        if (s[j] == '/' && j + 1 < me && s[j + 1] == '*') {
+            Py_ssize_t k = j + 2;
+            while (k + 1 < me && !(s[k] == '*' && s[k + 1] == '/'))
+                k++;
+            if (k + 1 < me)
+                b = k + 2;
+        } else if (s[j] == '/' && j + 1 < me && s[j + 1] == '/') {
+            b = j + 2;
+            while (b < me && s[b] != '\n')
+                b++;
+        }
+        if (b < 0) {
+            j++;
+            continue;
+        }
+        for (Py_ssize_t k = a; k < b; k++) {
+            if (buf[k] != '\n')
+                buf[k] = ' ';
+            else  /* (buf[nl - 1]: k > a as buf keeps src's newlines; else as Python) */
+                buf[k > 0 ? k - 1 : n - 1] = '\\';
+        }
+        j = b;
+    }
+}
+
+/* define_comments(src, buf): normalize._define_comments (buf, of src's length, in place):
+ * the matches of _LONG_DEFINE as _long_defines finds them, from the `define` words. */
+static PyObject *nc_define_comments(PyObject *Py_UNUSED(mod), PyObject *args) {
+    Py_buffer src, buf;
+    if (!PyArg_ParseTuple(args, "y*w*", &src, &buf))
+        return NULL;
+    if (src.len != buf.len) {
+        PyErr_SetString(PyExc_ValueError, "src and buf must have one length");
+        PyBuffer_Release(&src);
+        PyBuffer_Release(&buf);
+        return NULL;
+    }
+    const unsigned char *s = src.buf;
+    Py_ssize_t n = src.len, pos = 0, p = 0;
+    while (p + 6 <= n) {
+        const unsigned char *f = memchr(s + p, 'd', (size_t)(n - 6 + 1 - p));
+        if (f == NULL)
+            break;
+        p = f - s;
+        if (memcmp(s + p, "define", 6) != 0) {
+            p++;
+            continue;
+        }
+        Py_ssize_t ls = p;
+        while (ls > 0 && s[ls - 1] != '\n')
+            ls--;
+        Py_ssize_t me = ls >= pos ? nc_long_define(s, n, ls) : -1;
+        if (me >= 0) {
+            nc_define_comments1(s, buf.buf, n, ls, me);
+            pos = p = me > p + 1 ? me : p + 1;
+        } else {
+            p++;
+        }
+    }
+    PyBuffer_Release(&src);
+    PyBuffer_Release(&buf);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
     {"ident_tokens", ident_tokens, METH_VARARGS,
      "ident_tokens(code, nl, skip, keywords) -> (names, starts, lines, cols)"},
+    {"code", nc_code, METH_VARARGS, "code(src, directives) -> bytes (normalize._code)"},
+    {"candidates", nc_candidates, METH_VARARGS,
+     "candidates(code, needles) -> list of offsets (normalize._candidates)"},
+    {"cond_pass", nc_cond_pass, METH_VARARGS,
+     "cond_pass(src, code, buf, directives, prune_if0, split_conditionals, assumed_undefined,"
+     " alternate) -> dropped (normalize._conditional_pass)"},
+    {"define_comments", nc_define_comments, METH_VARARGS,
+     "define_comments(src, buf): normalize._define_comments, buf blanked in place"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -327,6 +1047,8 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
+    for (int c = 0; c < 256; c++)
+        nc_word[c] = IDSCAN_WORD(c);
     if (PyType_Ready(&WriterType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);

@@ -2,6 +2,7 @@
  * capture) and member accesses (extract._field_refs). */
 #include "_tsnative.h"
 #include "_idscan.h"
+#include "_noncode.h"
 
 /* Append (name, kind, line, col, func, chain) to refs; steals `name`. */
 static int append_ref(PyObject *refs, PyObject *name, PyObject *kind, Py_ssize_t line,
@@ -151,10 +152,8 @@ done:
 
 /* extract.code_only: `text` with comments, string/char literals and preprocessor lines
  * blanked (newlines kept, everything else a space), as extract._NONCODE finds them in
- * b"\n" + text: `//...`, `/\* ... *\/` (unterminated: to the end), "..." and '...' (a
- * backslash takes the next character, a newline ends them unmatched), and a newline, blanks
- * and `#` up to the end of the line (a backslash takes the next character, a newline too)
- * or to a `//` or `/\*` on it. Returns a new buffer of len + 1 bytes: [0] is the "\n". */
+ * b"\n" + text (noncode_blank of _noncode.h). Returns a new buffer of len + 1 bytes: [0] is
+ * the "\n". */
 static unsigned char *blank_code(const unsigned char *text, Py_ssize_t len) {
     Py_ssize_t m = len + 1;
     unsigned char *b = PyMem_Malloc(m);
@@ -164,63 +163,7 @@ static unsigned char *blank_code(const unsigned char *text, Py_ssize_t len) {
     }
     b[0] = '\n';
     memcpy(b + 1, text, len);
-    Py_ssize_t i = 0;
-    while (i < m) {
-        unsigned char c = b[i];
-        Py_ssize_t end = -1;
-        if (c == '/' && i + 1 < m && b[i + 1] == '/') {
-            end = i + 2;
-            while (end < m && b[end] != '\n')
-                end++;
-        } else if (c == '/' && i + 1 < m && b[i + 1] == '*') {
-            end = m;  /* (unterminated: `\*.*\Z`) */
-            for (Py_ssize_t j = i + 2; j + 1 < m; j++)
-                if (b[j] == '*' && b[j + 1] == '/') {
-                    end = j + 2;
-                    break;
-                }
-        } else if (c == '"' || c == '\'') {
-            for (Py_ssize_t j = i + 1; j < m; j++) {
-                if (b[j] == '\\') {
-                    if (j + 1 >= m)
-                        break;
-                    j++;
-                } else if (b[j] == c) {
-                    end = j + 1;
-                    break;
-                } else if (b[j] == '\n') {
-                    break;
-                }
-            }
-        } else if (c == '\n') {
-            Py_ssize_t k = i + 1;
-            while (k < m && (b[k] == ' ' || b[k] == '\t'))
-                k++;
-            if (k < m && b[k] == '#') {
-                Py_ssize_t j = k + 1;
-                while (j < m && b[j] != '\n') {
-                    if (b[j] == '\\') {
-                        if (j + 1 >= m)
-                            break;
-                        j += 2;
-                    } else if (b[j] == '/' && j + 1 < m && (b[j + 1] == '*' || b[j + 1] == '/')) {
-                        break;
-                    } else {
-                        j++;
-                    }
-                }
-                end = j;
-            }
-        }
-        if (end < 0) {
-            i++;
-            continue;
-        }
-        for (Py_ssize_t j = i; j < end; j++)
-            if (b[j] != '\n')
-                b[j] = ' ';
-        i = end;
-    }
+    noncode_blank(b, m, NULL);  /* (no spans wanted: cannot fail) */
     return b;
 }
 

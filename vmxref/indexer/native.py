@@ -3,7 +3,8 @@ None when it is not built or was built from another revision of its C file (a ch
 updated without reinstalling). Without them the Python twins do the same work.
 
 - `mod`, vmxref.indexer._native (needs SQLite's header): the spool writer
-  (spool._Sqlite3Writer's twin) and the identifier scan (extract.ident_tokens').
+  (spool._Sqlite3Writer's twin), the identifier scan (extract.ident_tokens') and the
+  normaliser's scans (normalize._C).
 - `ts_passes()`, vmxref.indexer._tsnative (needs the tree-sitter runtime's sources, see
   setup.py): extraction passes over py-tree-sitter's trees. It reads py-tree-sitter's Node
   objects, so it is used only with the tree-sitter version it was compiled with (loaded on
@@ -11,7 +12,7 @@ updated without reinstalling). Without them the Python twins do the same work.
 """
 from __future__ import annotations
 
-VERSION = 1  # _native.c's VERSION: bump both when the C functions change
+VERSION = 2  # _native.c's VERSION: bump both when the C functions change
 TS_NATIVE_VERSION = 12  # _tsnative.c's TSNATIVE_VERSION
 
 try:

@@ -8,7 +8,9 @@ length and every newline at the same offset, so line/column positions and the of
 of all remaining identifiers are unchanged.
 
 The data comes from the `[macros]` table of a corpus profile (see the shipped TOML files
-for every key). Pure Python + `re`; never imports tree_sitter.
+for every key). Python + `re`, with optional C twins of the scans over every byte (`_C`:
+vmxref.indexer._native's code, candidates, cond_pass, define_comments; the Python below is
+the fallback and the reference); never imports tree_sitter.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
 from operator import sub
+
+from vmxref.indexer import native
 
 __all__ = ["MacroProfile", "load_profile", "normalize", "KINDS"]
 
@@ -46,6 +50,10 @@ _DEF = re.compile(rb"[ \t]*\#[ \t]*(define|undef)[ \t]+(\w+)")
 _DEFINED = re.compile(rb"(!?)[ \t]*defined[ \t]*(?:\([ \t]*(\w+)[ \t]*\)|(\w+))[ \t]*(?:/[*/].*)?$")
 _NAME_ONLY = re.compile(rb"(\w+)[ \t]*(?:/[*/].*)?$")
 _LEAD_ELSE = re.compile(rb"else\b")
+# The C twins of _code, _candidates, _conditional_pass and _define_comments
+# (vmxref.indexer._native), or None: the Python below then does the work (it stays their
+# reference: bench/normtwins.py and tests/test_normalize_native.py set this to None).
+_C = native.mod
 
 
 @dataclass(frozen=True)
@@ -208,7 +216,7 @@ def normalize_ex(src: bytes, profile: MacroProfile, alternate: bool = False
     if profile.needles:
         _macro_pass(code, buf, profile, uses)
     if profile.prune_if0 or profile.split_conditionals:
-        _conditional_pass(src, bytearray(code), buf, directives, profile, dropped, alternate)
+        _conditional_pass(src, code, buf, directives, profile, dropped, alternate)
     if b"/*" in src and b"\\\n" in src:
         _define_comments(src, buf)
     return bytes(buf), uses, dropped
@@ -243,6 +251,9 @@ _COMMENT = re.compile(rb"/\*.*?\*/|//[^\n]*", re.S)
 def _define_comments(src: bytes, buf: bytearray) -> None:
     """Blank the comments inside multi-line #defines; a comment spanning lines leaves a `\\`
     before each of its newlines, so the directive still goes on (lengths and newlines kept)."""
+    if _C is not None:
+        _C.define_comments(src, buf)
+        return
     for m in _long_defines(src):
         text = m.group()
         if b"\n" not in text or (b"/*" not in text and b"//" not in text):
@@ -274,8 +285,11 @@ def _long_defines(src: bytes):
 def _code(src: bytes, directives: list[tuple[int, int]]) -> bytes:
     """src with comments, literals and preprocessor lines blanked; collects directive spans.
 
-    One split at the non-code matches; the blanking and the span bookkeeping run in C.
+    One split at the non-code matches (the translate / accumulate steps run in C); or
+    _C.code, the same scan in C.
     """
+    if _C is not None:
+        return _C.code(src, directives)
     parts = _NONCODE_SPLIT.split(b"\n" + src)  # code, match, code, match, ..., code
     matches = parts[1::2]
     if matches:
@@ -321,6 +335,8 @@ def _candidates(code: bytes, needles: tuple[bytes, ...]) -> list[int]:
     `find` with a word-boundary check. Same result as scanning the code with the needle
     alternation (`profile.finder`) and widening each match to its word, several times faster.
     """
+    if _C is not None:
+        return _C.candidates(code, needles)
     words = set(code.translate(_WORDS_ONLY).split())
     blob = b"\n".join(words)
     hits = set()
@@ -484,11 +500,18 @@ def _at_statement(code: bytes, start: int) -> bool:
 
 # --- conditional pass -------------------------------------------------------------------
 
-def _conditional_pass(src: bytes, code: bytearray, buf: bytearray,
+def _conditional_pass(src: bytes, code: bytes, buf: bytearray,
                       directives: list[tuple[int, int]], prof: MacroProfile,
                       dropped: list[tuple[int, int]], alternate: bool) -> None:
     """Flatten `#if` groups that split a construct (and `#if 0` groups): keep one branch's
     text, blank the directives and the other branches (in buf and in the code copy)."""
+    if _C is not None:  # (the code copy it blanks is its own)
+        dropped.extend(_C.cond_pass(src, code, buf, directives, prof.prune_if0,
+                                    prof.split_conditionals,
+                                    prof.assumed_undefined if prof.undefined is not None
+                                    else None, alternate))
+        return
+    code = bytearray(code)
     stack: list[list[tuple[int, int, bytes, bytes]]] = []
     defined: set[bytes] = set()  # macros #defined at file level (outside any #if) so far
     for start, end in directives:
