@@ -200,3 +200,19 @@ def test_limit_raises_the_number_of_matches_and_a_cut_is_said(kvm_index, monkeyp
     more = CliRunner().invoke(cli, ["q", "search kvm | limit 5", "--index", str(kvm_index)])
     assert len(cut.stdout.splitlines()) == 2 and "add `| limit N`" in cut.stderr
     assert len(more.stdout.splitlines()) == 5 and "limit" not in more.stderr
+
+
+def test_a_search_cut_by_its_budget_says_so(kvm_index, monkeypatch):
+    """A search that stops after its budget of scanned text (very common words) says it
+    shows the best of what it scanned, not the best of all."""
+    from vmxref import fulltext
+    from vmxref.queries import engine
+    monkeypatch.setattr(engine, "SEARCH_LIMIT", 2)
+    whole = CliRunner().invoke(cli, ["q", "search kvm", "--index", str(kvm_index)])
+    assert "stopped early" not in whole.stderr
+    monkeypatch.setattr(fulltext, "EXACT_CHAR_BUDGET", 1)
+    monkeypatch.setattr(fulltext, "CHAR_BUDGET", 1)
+    fulltext._open_cache.clear()
+    cut = CliRunner().invoke(cli, ["q", "search kvm", "--index", str(kvm_index)])
+    assert len(cut.stdout.splitlines()) == 2 and "stopped early" in cut.stderr
+    assert "add `| limit N`" not in cut.stderr

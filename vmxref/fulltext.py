@@ -170,7 +170,7 @@ def __getattr__(name: str) -> Any:
 
 FORMAT = 5  # 5: chunks (docs.bin adds each chunk's blob and first line); 4: a document per
 READ_FORMATS = (2, 3, 4, 5)  # blob, docs.bin; 2, 3: JSON; all still read
-CHUNK_CHARS = 16_384  # a Whoosh document: a line-aligned piece of a text at most this long
+CHUNK_CHARS = 4_096  # a Whoosh document: a line-aligned piece of a text at most this long
 SCOPES = ("code", "comment", "string")
 _DOCS, _DOCS_BIN, _TEXTS, _LOCK = "docs.json", "docs.bin", "texts.bin", "{}.lock"
 _DOCS_HEADER = struct.Struct("<4Q")  # array lengths: offsets, start, label, path ends
@@ -178,6 +178,10 @@ _CHUNKS_HEADER = struct.Struct("<2Q")  # (format 5, after them) chunk blobs, chu
 _BATCH = 48  # unique texts per worker task
 LINE_BUDGET = 20_000  # candidate lines a limited search checks before it may stop
 EXACT_LINE_BUDGET = 2_000  # the same for the whole-word pass (`the`, `if`: stop early)
+# characters of candidate chunks decompressed and scanned before it may stop (words found
+# together in thousands of chunks but seldom on one line: `failed to set` on all of Linux)
+CHAR_BUDGET = 24_000_000
+EXACT_CHAR_BUDGET = 6_000_000
 BLOB_CACHE_CHARS = 64_000_000  # decoded texts kept between searches in one process
 _HEADER = struct.Struct("<III")
 
@@ -1205,19 +1209,22 @@ class _Query:
         self.loaded: dict[int, _Blob] = {}
         self.complete = True
 
-    def run(self, probe: tuple[str, bool], enough: int = 0, budget: int = 0) -> list[Hit]:
+    def run(self, probe: tuple[str, bool], enough: int = 0, budget: int = 0,
+            char_budget: int = 0) -> list[Hit]:
         """Scan candidate chunks with `probe`; one Hit per matching line and doc.
 
         With `enough`, stop once that many best-possible hits sort before every chunk
-        not yet scanned (ties sort by path, and chunks come in path order). With `budget`,
-        stop after checking that many lines once `enough` hits exist (sets `complete`).
+        not yet scanned (ties sort by path, and chunks come in path order). With `budget`
+        (`char_budget`), stop after checking that many lines (scanning that many characters)
+        once `enough` hits exist (sets `complete`).
         """
         hits: list[Hit] = []
-        top, best, checked = [], _best_score(self.units), 0
+        top, best, checked, scanned = [], _best_score(self.units), 0, 0
         for first, blob_no, docs in self.cands:
             if enough and sum(k < first for k in top) >= enough:
                 break
-            if budget and checked > budget and len(hits) >= enough:
+            if (budget and checked > budget or char_budget and scanned > char_budget) and \
+                    len(hits) >= enough:
                 self.complete = False
                 break
             blob = self.loaded.get(blob_no)
@@ -1225,6 +1232,7 @@ class _Query:
                 blob = self.loaded[blob_no] = self.opened.blob(blob_no)
             found, n = _scan(blob, self.units, probe, self.scope)
             checked += n
+            scanned += len(blob.text)
             for lh in found:
                 fn = _function_at(blob.functions, lh.line)
                 score = round(lh.score, 4)
@@ -1238,7 +1246,8 @@ class _Query:
 
 class Hits(list):
     """The hits of a search, best first; `complete` is False when a very common query
-    stopped scanning early (after LINE_BUDGET candidate lines) and ranked what it saw."""
+    stopped scanning early (after LINE_BUDGET candidate lines or CHAR_BUDGET characters of
+    candidate text, in path order) and ranked what it saw."""
 
     complete: bool = True
 
@@ -1254,7 +1263,8 @@ def search(index_dir: str | Path, text: str, *, corpus: str | None = None,
     part a prefix. Score: integer part = units matched as exact identifiers, so exact hits
     rank first. Filters: corpus, version, path glob (fnmatch on the corpus-relative path),
     scope ("code", "comment" or "string"). `limit` <= 0 or None returns every hit.
-    A query matching more than LINE_BUDGET lines stops early: see `Hits.complete`.
+    A query matching more than LINE_BUDGET lines (CHAR_BUDGET characters of candidate
+    text) stops early: see `Hits.complete`.
     """
     if scope is not None and scope not in SCOPES:
         raise QuerySyntaxError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
@@ -1263,13 +1273,14 @@ def search(index_dir: str | Path, text: str, *, corpus: str | None = None,
     exact_probe, part_probe = _probes(units)
     if limit and limit > 0:
         # Exact-identifier lines outrank all others: if there are enough, skip the rest.
-        hits = query.run(exact_probe, enough=limit, budget=EXACT_LINE_BUDGET)
+        hits = query.run(exact_probe, enough=limit, budget=EXACT_LINE_BUDGET,
+                         char_budget=EXACT_CHAR_BUDGET)
         if sum(h.score >= len(units) for h in hits) >= limit:
             out = Hits(hits[:limit])
             out.complete = query.complete
             return out
         query.complete = True
-        hits = query.run(part_probe, enough=limit, budget=LINE_BUDGET)
+        hits = query.run(part_probe, enough=limit, budget=LINE_BUDGET, char_budget=CHAR_BUDGET)
     else:
         hits = query.run(part_probe)
     out = Hits(hits[:limit] if limit and limit > 0 else hits)

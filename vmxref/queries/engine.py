@@ -119,6 +119,10 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
     files (an empty answer that would read as "no such thing"); that there is no result (not
     with --json: its readers have the exit code)."""
     q = query.lstrip()
+    if q.startswith("search") and any(s.extra.get("incomplete") for s in sites):
+        return ("vmxref: a very common search stopped early: the best matches of the files "
+                "it scanned first (in path order) are shown; `in code|comment|string` or "
+                "`path GLOB` narrow it")
     if q.startswith("search") and len(sites) >= SEARCH_LIMIT and "limit" not in q.split("|", 1)[-1]:
         return (f"vmxref: the {SEARCH_LIMIT} best matches are shown; add `| limit N` to the query "
                 f"for more")
