@@ -146,3 +146,23 @@ def test_progress_counts_against_a_fixed_total(tmp_path, procs: int) -> None:
     api.index(str(tmp_path / "src"), "robust@1", tmp_path / "ix", str(PROFILE), procs=procs,
               progress=lambda done, total: calls.append((done, total)), fulltext=False)
     assert calls == [(i, 12) for i in range(1, 13)]
+
+
+def test_a_fresh_build_is_flushed_while_its_indexes_are_built(tmp_path, monkeypatch) -> None:
+    """The side file's data is synced in a thread started before CREATE INDEX (the sync
+    before the rename then waits for the rest only); the published index is complete."""
+    import os
+    import threading
+    synced: list[tuple[str, str]] = []
+    real = os.fdatasync
+
+    def fdatasync(fd: int) -> None:
+        synced.append((threading.current_thread().name, os.readlink(f"/proc/self/fd/{fd}")))
+        real(fd)
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    write_tree(tmp_path / "src")
+    api.index(str(tmp_path / "src"), "robust@1", tmp_path / "ix", profile=str(PROFILE), procs=2,
+              fulltext=False)
+    assert [(t != threading.main_thread().name, os.path.basename(p).startswith(BUILD_PREFIX))
+            for t, p in synced] == [(True, True)]
+    assert facts(tmp_path / "ix")["sym"] > 60 and leftovers(tmp_path / "ix") == []

@@ -181,6 +181,7 @@ class Store:
         self.conn, self.dir, self.writable = conn, os.fspath(path), writable
         self._lock_fd: int | None = None
         self._build: Path | None = None  # a fresh build's side file, renamed at commit
+        self._flusher = None  # a thread syncing the side file early (_flush_early)
         self.attached: list[str] = []
         self._content_cache: dict[int, list[str]] = {}
 
@@ -277,6 +278,26 @@ class Store:
         except sqlite3.OperationalError:
             pass
 
+    def _flush_early(self) -> None:
+        """A fresh build: start writing what the side file holds so far to disk, in a thread,
+        while the indexes are built (CPU work); the sync before the rename then has only
+        what came after to wait for (linux-big: 0.7 s of the run's serial tail)."""
+        if self._build is None or self._flusher is not None:
+            return
+        import threading
+
+        def flush(path) -> None:
+            try:
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fdatasync(fd)
+                finally:
+                    os.close(fd)
+            except OSError:
+                pass  # (best effort: _publish syncs the file anyway)
+        self._flusher = threading.Thread(target=flush, args=(self._build,), daemon=True)
+        self._flusher.start()
+
     def _publish(self) -> None:
         """A fresh build: switch the side file to WAL mode (as readers and later indexers
         expect), sync it, rename it to index.db, and go on with a connection to index.db."""
@@ -284,6 +305,9 @@ class Store:
         try:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.close()
+            if self._flusher is not None:
+                self._flusher.join()
+                self._flusher = None
             _fsync(self._build)
             os.replace(self._build, db)
         except (OSError, sqlite3.Error) as e:
@@ -511,6 +535,7 @@ class Store:
         one thread; bench/out/phases.md).
         """
         c = self.conn
+        self._flush_early()
         c.execute(f"PRAGMA cache_size=-{SORT_CACHE_KIB}")
         c.execute(f"PRAGMA threads={min(8, os.cpu_count() or 1)}")
         try:
