@@ -22,23 +22,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import filesets  # noqa: E402
 import vmxref_bench  # noqa: E402
-from vmxref import corpora  # noqa: E402
 from vmxref.indexer import extract, normalize, spool, ts  # noqa: E402
 
 PHASES = ("read", "sha1", "normalize", "parse", "extract", "spool", "compress")
-
-
-def set_profile(name: str) -> corpora.Profile:
-    """The profile vmxref_bench.py indexes the set with."""
-    path = vmxref_bench.write_profile(name)
-    return corpora.load(str(path) if path else filesets.SETS[name].corpus.split("@")[0])
 
 
 def run(name: str, every: int, prof_out: Path | None,
         under: str = "") -> tuple[dict, float, list, int]:
     """Phase totals, raw parse seconds, per-file extract times, files timed."""
     fs = filesets.SETS[name]
-    prof = set_profile(name)
+    prof = vmxref_bench.set_profile(name)
     macros = normalize.load_profile(prof.section("macros"))
     paths = [p for p in filesets.read_list(name) if p.startswith(under)][::every]
     tot = dict.fromkeys(PHASES, 0.0)

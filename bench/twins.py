@@ -17,7 +17,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import filesets  # noqa: E402
 import vmxref_bench  # noqa: E402
-from vmxref import corpora  # noqa: E402
 from vmxref.indexer import native, worker  # noqa: E402
 
 
@@ -27,8 +26,7 @@ def main() -> int:
     ap.add_argument("--every", type=int, default=1)
     a = ap.parse_args()
     fs = filesets.SETS[a.set]
-    path = vmxref_bench.write_profile(a.set)
-    prof = corpora.load(str(path) if path else fs.corpus.split("@")[0])
+    prof = vmxref_bench.set_profile(a.set)
     worker.init(prof.section("macros"), prof.dialect, None, prof.fills())
     passes = native.ts_passes()
     if passes is None:

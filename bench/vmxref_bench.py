@@ -148,6 +148,13 @@ def write_profile(set_name: str) -> Path | None:
     return path
 
 
+def set_profile(set_name: str):
+    """The corpus profile (vmxref.corpora.Profile) the set is indexed with."""
+    from vmxref import corpora
+    path = write_profile(set_name)
+    return corpora.load(str(path) if path else filesets.SETS[set_name].corpus.split("@")[0])
+
+
 def index_command(fs: filesets.FileSet, exe: Path) -> list[str]:
     """`vmxref index --no-fulltext` for the set (a bench profile for the big sets)."""
     cmd = [str(exe), "index", str(fs.root), "--corpus", fs.corpus, "--no-fulltext"]

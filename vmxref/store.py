@@ -165,11 +165,11 @@ def _remove_stale(d: Path) -> None:
             pass
 
 
-def _fsync(path: Path) -> None:
-    """Flush a file (or a directory entry) to disk."""
+def _fsync(path: Path, data_only: bool = False) -> None:
+    """Flush a file (or a directory entry) to disk (`data_only`: fdatasync)."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        os.fsync(fd)
+        (os.fdatasync if data_only else os.fsync)(fd)
     finally:
         os.close(fd)
 
@@ -288,11 +288,7 @@ class Store:
 
         def flush(path) -> None:
             try:
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fdatasync(fd)
-                finally:
-                    os.close(fd)
+                _fsync(path, data_only=True)
             except OSError:
                 pass  # (best effort: _publish syncs the file anyway)
         self._flusher = threading.Thread(target=flush, args=(self._build,), daemon=True)
