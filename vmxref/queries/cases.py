@@ -48,7 +48,7 @@ def governing(sc: Scope, blob_id: int, func: str, line: int) -> tuple[tuple[str,
         rows = sc.conn.execute(
             "SELECT value, line FROM kase WHERE blob_id = ? AND func = ? AND line <= ? "
             "ORDER BY line DESC LIMIT 64", key).fetchall()
-        lines = sc.store.lines(blob_id)
+        lines = sc.store.lines(blob_id) if rows else []  # (no case above it: no text read)
         for i, (value, kline) in enumerate(rows):
             if _still_open(lines, kline, line):
                 group, top = [value], kline

@@ -17,11 +17,13 @@ Edge kinds (each indirect edge says how it was resolved in `via`):
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from vmxref.lazy import re, json
 
 from vmxref.model import EDGE_KINDS, Record
 from vmxref.schema import SOURCE_SUFFIXES, SYM_STATIC
-from vmxref.queries.base import Scope
+from vmxref.queries.base import Scope, marks
 from vmxref.queries import ctxtypes, macroforms, staticcalls, templates
 from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.profiles import profile_section
@@ -53,6 +55,38 @@ class Edge(Record):
         self.bound = bound
 
 
+class Lazy:
+    """A sequence made on demand and kept: each iteration replays what was made and takes
+    more from the generator `make()` returns only as far as it is read. (A read that fails
+    half-way leaves nothing half made: the next one begins again.)"""
+
+    __slots__ = ("_make", "_gen", "_seen")
+
+    def __init__(self, make) -> None:
+        self._make, self._gen, self._seen = make, make(), []
+
+    def __iter__(self) -> Iterator:
+        i = 0
+        while True:
+            if i == len(self._seen):
+                if self._gen is None:
+                    return
+                try:
+                    nxt = next(self._gen, _END)
+                except BaseException:
+                    self._gen, self._seen = self._make(), []
+                    raise
+                if nxt is _END:
+                    self._gen = None
+                    return
+                self._seen.append(nxt)
+            yield self._seen[i]
+            i += 1
+
+
+_END = object()
+
+
 class Graph:
     """Lazy call graph over a Scope: edges are looked up per function and memoised."""
 
@@ -67,7 +101,7 @@ class Graph:
         self._slots: dict[tuple, list[tuple[str, str]]] = {}
         self._typed_vars: dict[str, list[str]] = {}
         self._orders: dict[str, list[str]] = {}
-        self._slot_sites: dict[str, list[tuple]] = {}
+        self._slot_sites: dict[str, Lazy] = {}
         self._tables: set[str] = set()  # array variables functions are stored in
         self._macro_calls: dict[tuple[str, int], list[tuple]] = {}
         self._copied: dict[tuple[str, str, str], list[tuple]] = {}
@@ -330,17 +364,29 @@ class Graph:
         return _dedup(out)
 
     def has_callers(self, func: str) -> bool:
-        """Is `func` called at all? (A direct call answers without computing every edge.)"""
+        """Is `func` called at all? (A direct call answers without computing every edge; else
+        the edges are looked for until the first one: an entry search asks of many a
+        function it goes no further from, `spi_imx_probe` one of 14 callers through
+        platform_driver.probe, whose 184 member calls are then not all resolved.)"""
         if func in self._into:
             return bool(self._into[func])
-        if self.sc.rows("call", "t.callee = ? AND t.kind = 'direct'", (func,), "1", limit=1):
+        rows = self._pre_direct.get(func)  # (fetched ahead: the direct calls are among them)
+        if (any(r[6] == "direct" for r in rows) if rows is not None else self.sc.rows(
+                "call", "t.callee = ? AND t.kind = 'direct'", (func,), "1", limit=1)):
             return True
-        return bool(self.into(func))
+        if next(self._edges_into(func), None) is not None:
+            return True
+        self._into[func] = []
+        return False
+
+    def fetched(self, func: str) -> bool:
+        """Are into()'s look-ups for `func` done or fetched ahead (prefetch)?"""
+        return func in self._into or func in self._pre_direct
 
     def prefetch(self, funcs) -> None:
         """Fetch what into() looks up (direct calls, bindings as a value, uses as a value)
-        for many functions at once: a search expanding a level of callers asks three
-        statements instead of three per function. The call and binding rows are dropped once
+        for many functions at once: a search asks three statements for a level of callers
+        (or for the next functions it takes) instead of three per function. The call and binding rows are dropped once
         into() used them; the uses stay memoised (entry detection reads them too)."""
         todo = [f for f in dict.fromkeys(funcs) if f and f not in self._into
                 and f not in self._pre_direct]
@@ -379,6 +425,30 @@ class Graph:
                 "AND func = ? ORDER BY rowid", key).fetchall()
         return self._calls_in[key]
 
+    def calls_of(self, keys, callees) -> dict[tuple[int, str], list[tuple]]:
+        """The calls of `callees` only (calls_in rows, in its order) in each of many (blob,
+        function) keys, in one statement per 300 keys: entry detection looks for a
+        registrar's call around every use of a function as a value (`rx`, a function of one
+        file, is a variable's name 5,900 times on all of Linux), and most of those
+        functions call none."""
+        keys = list(dict.fromkeys(keys))
+        out = {k: [r for r in self._calls_in[k] if r[2] in callees]
+               for k in keys if k in self._calls_in}
+        todo = [k for k in keys if k not in out]
+        names = sorted(callees)
+        for i in range(0, len(todo), 300):
+            chunk = todo[i:i + 300]
+            for k in chunk:
+                out[k] = []
+            for b, f, *row in self.sc.conn.execute(
+                    "WITH k(b, f) AS (VALUES " + ",".join(["(?,?)"] * len(chunk)) + ") "
+                    "SELECT k.b, k.f, c.line, c.col, c.callee, c.kind, c.args, c.end_line FROM k "
+                    "CROSS JOIN call c INDEXED BY call_blob ON c.blob_id = k.b AND c.func = k.f "
+                    f"WHERE c.callee IN ({marks(len(names))}) ORDER BY c.rowid",
+                    [*(x for k in chunk for x in k), *names]):
+                out[(b, f)].append(tuple(row))
+        return out
+
     def value_refs(self, func: str) -> list[tuple]:
         """(cid, path, blob, line, function, bare) of each use of `func` as a value (read or
         address taken); `bare` when it is the name itself, not a member access."""
@@ -389,54 +459,69 @@ class Graph:
         return self._value_refs[func]
 
     def _compute_into(self, func: str) -> list[Edge]:
-        sc, out = self.sc, []
-        rows = self._pre_direct.pop(func, None)
+        out = _dedup(self._edges_into(func))
+        self._pre_direct.pop(func, None)
+        return out
+
+    def _edges_into(self, func: str) -> Iterator[Edge]:
+        """The edges into `func` as they are found (into() takes them all, has_callers the
+        first; the look-ups they make are memoised, or kept until into() is done)."""
+        sc = self.sc
+        rows = self._pre_direct.get(func)
         if rows is None:
-            rows = sc.rows("call", "t.callee = ? AND t.kind IN ('direct', 'macro')", (func,),
-                           "t.line, t.col, t.func, t.kind")
+            rows = self._pre_direct[func] = sc.rows(
+                "call", "t.callee = ? AND t.kind IN ('direct', 'macro')", (func,),
+                "t.line, t.col, t.func, t.kind")
         for cid, path, bid, line, col, caller, kind in rows:
             if kind == "direct":
-                out.append(Edge(cid, path, bid, line, col, caller, func, "direct"))
+                yield Edge(cid, path, bid, line, col, caller, func, "direct")
         for alias, where in macroforms.aliases_of(sc, func):  # `#define emR3ExecuteInstruction
             # emR3HmExecuteInstruction` before a template header that calls the alias
             for cid, path, bid, line, col, caller in sc.rows(
                     "call", "t.callee = ? AND t.kind = 'direct'", (alias,),
                     "t.line, t.col, t.func"):
-                out.append(Edge(cid, path, bid, line, col, caller, func, "macro",
-                                f"{alias} is #defined as {func} at {where}"))
+                yield Edge(cid, path, bid, line, col, caller, func, "macro",
+                           f"{alias} is #defined as {func} at {where}")
         for macro in sorted({r[5] for r in rows if r[6] == "macro"}):
             if self._macro_use_count(macro) > MAX_MACRO_USES:
                 # (RTAssertShouldPanic in every Assert: no caller worth a row each; said
                 # beside `callers` answers, see engine.note)
-                self.sc.memo("macro_cut").setdefault(func, []).append(macro)
+                cut = self.sc.memo("macro_cut").setdefault(func, [])
+                if macro not in cut:
+                    cut.append(macro)
                 continue
             for cid, path, bid, line, col, caller, via in self._macro_users(macro, 3):
-                out.append(Edge(cid, path, bid, line, col, caller, func, "macro",
-                                f"{via} calls {func}"))
+                yield Edge(cid, path, bid, line, col, caller, func, "macro", f"{via} calls {func}")
         dangling = []
         if not sc.has_sym(func, ("function", "prototype")):  # a constant, a macro, a member:
             self._dangling[func] = []  # no value of it is a function handed over or stored
-            return _dedup(out)
+            return
         for slot, cont, where in self.bindings_of(func):
-            through = self._calls_through(slot, cont, func, where)
+            through = 0
+            for e in self._calls_through(slot, cont, func, where):
+                through += 1
+                yield e
             if cont is None and slot and self._global_pointer(slot):
-                through += self._global_pointer_calls(slot, func, where)
+                for e in self._global_pointer_calls(slot, func, where):
+                    through += 1
+                    yield e
             if not through and (func, slot, cont, where) in self._in_tables:
                 # a member of a table's elements that nothing calls through: copied out?
                 for slot2, cont2, where2 in self._copies(slot, cont, where.rpartition(":")[0]):
-                    through += self._calls_through(slot2, cont2, func,
-                                                   f"{where}, copied at {where2}")
+                    for e in self._calls_through(slot2, cont2, func,
+                                                 f"{where}, copied at {where2}"):
+                        through += 1
+                        yield e
             if not through:
                 dangling.append((slot, cont, where))
-            out += through
         self._dangling[func] = dangling
         for key, where in staticcalls.keys_of(self, func):  # DEFINE_STATIC_CALL(key, func),
             # static_call_update(key, func): the static calls of that key call it
             for cid, path, bid, line, col, caller in sc.rows(
                     "call", "t.callee = ? AND t.kind = 'static-call'", (key,),
                     "t.line, t.col, t.func"):
-                out.append(Edge(cid, path, bid, line, col, caller, func, "static-call",
-                                f"static_call({key}) -> {func} (set at {where})"))
+                yield Edge(cid, path, bid, line, col, caller, func, "static-call",
+                           f"static_call({key}) -> {func} (set at {where})")
         stem = self.template_of(func)
         if stem is not None:  # `ept_walk_addr`: the template's own calls of FNAME(walk_addr),
             # from the instance of the calling template function of the same name pattern
@@ -445,22 +530,22 @@ class Graph:
             for cid, path, bid, line, col, caller in sc.rows(
                     "call", "t.callee = ? AND t.kind = 'direct'", (stem,), "t.line, t.col, t.func"):
                 twin = f"{pre}{caller}{suf}"
-                out.append(Edge(cid, path, bid, line, col,
-                                twin if twin in self.instances(caller) else caller, func,
-                                "direct", f"{stem}() as {func}"))
+                yield Edge(cid, path, bid, line, col,
+                           twin if twin in self.instances(caller) else caller, func,
+                           "direct", f"{stem}() as {func}")
         for inst in self.instances(func):  # `paging64_page_fault` bound to kvm_mmu.page_fault
             # calls the template function FNAME(page_fault)
-            out += [Edge(e.cid, e.path, e.blob_id, e.line, e.col, e.caller, func, e.kind,
-                         f"{e.via}; as {inst}" if e.via else f"as {inst}", e.is_function,
-                         e.origin, e.bound) for e in self.into(inst)]
+            for e in self.into(inst):
+                yield Edge(e.cid, e.path, e.blob_id, e.line, e.col, e.caller, func, e.kind,
+                           f"{e.via}; as {inst}" if e.via else f"as {inst}", e.is_function,
+                           e.origin, e.bound)
         passed = self._passed_as_value(func)
         from vmxref.queries.workqueue import queued_into
         registrations = [e for e in passed if e.kind == "registered"]
         queued = queued_into(self, func, registrations)
         if queued:  # it runs where its object is queued, not where it was registered
             passed = [e for e in passed if e.kind != "registered"]
-        out += passed + queued
-        return _dedup(out)
+        yield from passed + queued
 
     def _copies(self, slot: str, cont: str, path: str) -> list[tuple[str, str | None, str]]:
         """Members a function pointer is copied into from `cont.slot` in the file of the
@@ -521,33 +606,35 @@ class Graph:
             self._macro_calls[key] = out
         return self._macro_calls[key]
 
-    def _slot_calls(self, slot: str) -> list[tuple]:
+    def _slot_calls(self, slot: str) -> Lazy:
         """Member/pointer call sites of `slot`, each with its receiver's container (or None),
         a note, and the named object it is called through (`clocksource_acpi_pm.read(..)`:
         a file-scope variable, else None); memoised: every function bound to a slot shares
-        them (`vmx_set_msr`, `svm_set_msr`)."""
+        them (`vmx_set_msr`, `svm_set_msr`). Resolved as far as they are read (has_callers
+        stops at the first call that may be of the asked struct's member)."""
         if slot not in self._slot_sites:
-            out = []
-            rows = self.sc.rows("call", "t.callee = ? AND t.kind IN ('member', 'pointer')",
-                                (slot,), "t.line, t.col, t.func, t.kind, t.recv")
-            chains = {r[7]: parse_chain(r[7]) for r in rows if r[6] == "member"}
-            self.types.prime_locals(  # the receivers' declarations, in one look-up
-                (r[2], r[5], chains[r[7]][0][2:]) for r in rows
-                if r[6] == "member" and chains[r[7]][:1] and chains[r[7]][0].startswith("v:"))
-            for cid, path, bid, line, col, caller, kind, recv in rows:
-                c2 = (self._in_context(self.types.container(bid, caller, [*chains[recv], slot]),
-                                       slot, bid, line, path) if kind == "member" else None)
-                ch = chains.get(recv) or []
-                obj = (ch[0][2:] if kind == "member" and len(ch) == 1 and ch[0].startswith("v:")
-                       and self.types.local_type(bid, caller, ch[0][2:]) is None else None)
-                out.append((cid, path, bid, line, col, caller, kind, c2, "", obj))
-                if kind == "member":  # (the same call in another context: CTX_SUFF(pHlp))
-                    for c3, note in self._twins(bid, caller, line, [*chains[recv], slot]):
-                        if c3 != c2:
-                            out.append((cid, path, bid, line, col, caller, kind, c3, note, obj))
-            out += self._local_slot_calls(slot)
-            self._slot_sites[slot] = out
+            self._slot_sites[slot] = Lazy(lambda: self._resolve_slot_calls(slot))
         return self._slot_sites[slot]
+
+    def _resolve_slot_calls(self, slot: str) -> Iterator[tuple]:
+        rows = self.sc.rows("call", "t.callee = ? AND t.kind IN ('member', 'pointer')",
+                            (slot,), "t.line, t.col, t.func, t.kind, t.recv")
+        chains = {r[7]: parse_chain(r[7]) for r in rows if r[6] == "member"}
+        self.types.prime_locals(  # the receivers' declarations, in one look-up
+            (r[2], r[5], chains[r[7]][0][2:]) for r in rows
+            if r[6] == "member" and chains[r[7]][:1] and chains[r[7]][0].startswith("v:"))
+        for cid, path, bid, line, col, caller, kind, recv in rows:
+            c2 = (self._in_context(self.types.container(bid, caller, [*chains[recv], slot]),
+                                   slot, bid, line, path) if kind == "member" else None)
+            ch = chains.get(recv) or []
+            obj = (ch[0][2:] if kind == "member" and len(ch) == 1 and ch[0].startswith("v:")
+                   and self.types.local_type(bid, caller, ch[0][2:]) is None else None)
+            yield cid, path, bid, line, col, caller, kind, c2, "", obj
+            if kind == "member":  # (the same call in another context: CTX_SUFF(pHlp))
+                for c3, note in self._twins(bid, caller, line, [*chains[recv], slot]):
+                    if c3 != c2:
+                        yield cid, path, bid, line, col, caller, kind, c3, note, obj
+        yield from self._local_slot_calls(slot)
 
     def _local_slot_calls(self, slot: str) -> list[tuple]:
         """Calls through a local function pointer loaded from the member `slot`
@@ -584,13 +671,14 @@ class Graph:
                 out.append((c, note))
         return out
 
-    def _calls_through(self, slot: str, cont: str | None, func: str, where: str) -> list[Edge]:
-        sc, out = self.sc, []
+    def _calls_through(self, slot: str, cont: str | None, func: str,
+                       where: str) -> Iterator[Edge]:
+        sc = self.sc
         bound = (cont, where.rpartition(":")[0]) if cont else None
         if cont is None and slot in self._tables:
             for cid, path, bid, line, col, caller, macro in macroforms.table_calls(sc, slot):
-                out.append(Edge(cid, path, bid, line, col, caller, func, "pointer",
-                                f"{slot}[] via {macro}() (bound at {where})"))
+                yield Edge(cid, path, bid, line, col, caller, func, "pointer",
+                           f"{slot}[] via {macro}() (bound at {where})")
         for cid, path, bid, line, col, caller, kind, c2, note, obj in self._slot_calls(slot):
             if kind == "member" and cont is not None and c2 is not None and c2 != cont:
                 continue
@@ -603,8 +691,8 @@ class Graph:
             ek = "ops-table" if kind == "member" and not note.startswith("through local") \
                 else "pointer"
             twin = f"; {note}" if note else ""
-            out.append(Edge(cid, path, bid, line, col, caller, func, ek,
-                            f"{label} (bound at {where}{twin})", bound=bound))
+            yield Edge(cid, path, bid, line, col, caller, func, ek,
+                       f"{label} (bound at {where}{twin})", bound=bound)
         for cid, path, bid, fn, chain_t in sc.rows(
                 "assign", "t.value >= ? AND t.value < ? AND t.kind IN ('init', 'assign')",
                 (f"{slot}[", f"{slot}\\"),  # values starting `slot[` (an index range, not LIKE)
@@ -616,15 +704,14 @@ class Graph:
             for line, col in sc.conn.execute(
                     "SELECT line, col FROM call WHERE blob_id = ? AND func = ? AND callee = ?",
                     (bid, fn, var)):
-                out.append(Edge(cid, path, bid, line, col, fn, func, "pointer",
-                                f"{slot}[] via {var} (bound at {where})"))
+                yield Edge(cid, path, bid, line, col, fn, func, "pointer",
+                           f"{slot}[] via {var} (bound at {where})")
         for name in self._static_names(slot, cont):
             for cid, path, bid, line, col, caller in sc.rows(
                     "call", "t.callee = ? AND t.kind = 'static-call'", (name,), "t.line, t.col, t.func"):
-                out.append(Edge(cid, path, bid, line, col, caller, func, "static-call",
-                                f"static_call({name}) -> {cont or '?'}.{slot} (bound at {where})",
-                                bound=bound))
-        return out
+                yield Edge(cid, path, bid, line, col, caller, func, "static-call",
+                           f"static_call({name}) -> {cont or '?'}.{slot} (bound at {where})",
+                           bound=bound)
 
     def _static_names(self, slot: str, cont: str | None) -> list[str]:
         """The static-call keys of `cont.slot` (KVM_X86_OP's kvm_x86_ + member). None for a

@@ -58,11 +58,13 @@ class Entries:
         tr = self.g.types
         refs = sorted(self.g.value_refs(func)) if regs else []  # (no registrar: none to find)
         tr.prime_locals([(bid, caller, func) for _c, _p, bid, _l, caller, _b in refs if caller])
+        refs = [r for r in refs  # (a parameter or local of that name is not the function)
+                if not (r[4] and tr.local_type(r[2], r[4], func) is not None)]
+        around = self.g.calls_of(  # the registrars' calls in their functions, at once
+            ((bid, caller or "") for _c, _p, bid, _l, caller, _b in refs), regs)
         for cid, path, bid, line, caller, _bare in refs:  # first wins
-            if caller and tr.local_type(bid, caller, func) is not None:
-                continue  # a parameter or local of that name, not the function
-            for first, _col, callee, _k, args, last in self.g.calls_in(bid, caller or ""):
-                if callee in regs and first <= line <= last:
+            for first, _col, callee, _k, args, last in around[(bid, caller or "")]:
+                if first <= line <= last:
                     idx, kind = regs[callee]
                     a = [x.lstrip("&").strip() for x in json.loads(args)]
                     if (idx < 0 and func in a) or (0 <= idx < len(a) and a[idx] == func):
@@ -234,11 +236,16 @@ def _explore_nearest(sc: Scope, target: str, line: int, depth: int, entries: Ent
     found: list[str] = []
     strong = 0
     tie = 1
+    g = graph(sc)
     while heap and strong < want and len(dg) <= MAX_NODES:
         d, _, hops, f, at = heapq.heappop(heap)
         if f in done:
             continue
         done.add(f)
+        if not g.fetched(f):  # its look-ups with those of the next ones the search takes
+            # (not of every caller it queues: most are never taken, 9,400 of 10,000 for
+            # KVM_REQ_EVENT, with 210,000 uses as a value)
+            g.prefetch([f, *(x[3] for x in _smallest(heap, PREFETCH) if x[3] not in done)])
         kind = entries.kind(f)
         if kind:
             found.append(f)
@@ -248,8 +255,6 @@ def _explore_nearest(sc: Scope, target: str, line: int, depth: int, entries: Ent
         if hops >= depth:
             continue
         edges = in_edges(sc, f, at, chains)
-        if hops + 1 < depth:  # the callers are the next functions the search looks at
-            graph(sc).prefetch(e.caller for e, _w in edges if e.caller not in done)
         for e, w in edges:
             if not dg.has_edge(e.caller, f):
                 dg.add_edge(e.caller, f, w, e)
@@ -258,6 +263,23 @@ def _explore_nearest(sc: Scope, target: str, line: int, depth: int, entries: Ent
                 heapq.heappush(heap, (d + w, tie, hops + 1, e.caller, e.line))
                 tie += 1
     return dg, found
+
+
+PREFETCH = 32  # functions looked up together by _explore_nearest
+
+
+def _smallest(heap: list, k: int) -> list:
+    """The k smallest items of a heap, smallest first, without popping them (a walk down
+    from its root: O(k log k))."""
+    out: list = []
+    todo = [(heap[0], 0)] if heap else []
+    while todo and len(out) < k:
+        item, i = heapq.heappop(todo)
+        out.append(item)
+        for c in (2 * i + 1, 2 * i + 2):
+            if c < len(heap):
+                heapq.heappush(todo, (heap[c], c))
+    return out
 
 
 def _diverse(paths: list[list[str]]) -> list[list[str]]:

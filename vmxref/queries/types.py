@@ -250,7 +250,7 @@ class TypeResolver:
                                               (names[0],), "t.scope", limit=200):
             t, ok = None, bool(owner)
             for i, n in enumerate(names):
-                o = owner if i == 0 else self.struct_of(t)
+                o = owner if i == 0 else self.struct_of(t, member=n)
                 t = self.field_type(o, n) if o else None
                 if t is None:
                     ok = False
@@ -260,19 +260,24 @@ class TypeResolver:
         return ends.pop() if len(ends) == 1 else None
 
     # --- composite ----------------------------------------------------------------------
-    def struct_of(self, type_text: str | None, depth: int = 0) -> str | None:
-        """The struct/union a type designates (through pointers, arrays and typedefs)."""
+    def struct_of(self, type_text: str | None, depth: int = 0,
+                  member: str | None = None) -> str | None:
+        """The struct/union a type designates (through pointers, arrays and typedefs). With
+        `member`, the member looked up next in it: a struct that declares it is known one
+        from that look-up, without a statement of its own."""
         if not type_text or depth > 12:
             return None
         base = type_text.rstrip("*[]()").strip()
         if not base or base in _PRIMITIVE:
             return None
+        if member is not None and base not in self._structs and self._declared(base, member):
+            self._structs[base] = True
         if self.is_struct(base):
             return base
         td = self.typedef(base)
         if td is None or td.rstrip("*[]") == base:
             return base if self.is_struct(base) else None
-        return self.struct_of(td, depth + 1)
+        return self.struct_of(td, depth + 1, member)
 
     def struct_alternatives(self, type_text: str | None, depth: int = 0) -> list[str]:
         """Every struct a type may designate when its typedefs are declared several ways
@@ -342,7 +347,7 @@ class TypeResolver:
             if s.startswith("#") and self.is_array(t):
                 t = t[:-2] if t.endswith("[]") else t
                 continue
-            cur = self.struct_of(t)
+            cur = self.struct_of(t, member=None if s.startswith("#") else s)
             if cur is None:
                 named = self.named_type(t) if outside and i == last and s[0] != "#" else None
                 if named and not self.is_struct(named):
