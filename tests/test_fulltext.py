@@ -371,3 +371,20 @@ def test_chunks_narrow_the_candidates(tmp_path: Path) -> None:
     assert cands == [opened.nchunks - 1]
     hits = search(tmp_path / "ft", "kvm_gen_update")
     assert [(h.line, h.function) for h in hits] == [(text.count("\n") - 3, "kvm_gen_update")]
+
+
+def test_a_chunk_naming_no_text_is_a_corrupt_index(tmp_path: Path) -> None:
+    """docs.bin's chunk -> text column damaged in the middle: a clear error, no traceback."""
+    import struct
+    text, funcs = _long_source()
+    d = tmp_path / "ft"
+    build(d, [FileText("kvm", "6.1", "gen.c", text, funcs), *_files()], procs=1)
+    data = bytearray((d / "docs.bin").read_bytes())
+    counts = struct.unpack_from("<4Q", data) + struct.unpack_from("<2Q", data, 32)
+    pos = 48 + sum(n * struct.calcsize(c) for n, c in zip(counts[:4], "qqIQ"))
+    assert counts[4] > 3
+    struct.pack_into("<I", data, pos + 4 * 2, 10**6)  # (the third chunk's text)
+    (d / "docs.bin").write_bytes(bytes(data))
+    fulltext._open_cache.clear()
+    with pytest.raises(IndexCorrupt, match="names no text"):
+        search(d, "vcpu", limit=None)

@@ -170,7 +170,7 @@ def __getattr__(name: str) -> Any:
 
 FORMAT = 5  # 5: chunks (docs.bin adds each chunk's blob and first line); 4: a document per
 READ_FORMATS = (2, 3, 4, 5)  # blob, docs.bin; 2, 3: JSON; all still read
-CHUNK_CHARS = 4_096  # a Whoosh document: a line-aligned piece of a text at most this long
+CHUNK_CHARS = 8_192  # a Whoosh document: a line-aligned piece of a text at most this long
 SCOPES = ("code", "comment", "string")
 _DOCS, _DOCS_BIN, _TEXTS, _LOCK = "docs.json", "docs.bin", "texts.bin", "{}.lock"
 _DOCS_HEADER = struct.Struct("<4Q")  # array lengths: offsets, start, label, path ends
@@ -1200,6 +1200,8 @@ class _Query:
         of_blob: dict[int, list] = {}
         for chunk in opened.candidates(units):
             blob = opened.chunk_blob[chunk]
+            if not 0 <= blob < opened.nblobs:  # (a damaged docs.bin)
+                raise IndexCorrupt(f"{opened.dir}: chunk {chunk} names no text; rebuild the index")
             docs = of_blob.get(blob)
             if docs is None:
                 docs = of_blob[blob] = sorted(d for d in opened.docs_of(blob) if ok(d))
