@@ -409,28 +409,17 @@ def _encode_blob(text: str, functions: list, spans: tuple | None = None) -> byte
     return _HEADER.pack(*map(len, parts)) + b"".join(parts)
 
 
-def _decode_blob(record: bytes) -> tuple[str, tuple, list[list]]:
-    """Inverse of `_encode_blob`: (text, (starts, ends, kinds), functions)."""
-    return _decode_text(record), _decode_spans(record), _decode_functions(record)
-
-
-def _decode_text(record: bytes) -> str:
-    n_text = _HEADER.unpack_from(record)[0]
-    return zlib.decompress(record[_HEADER.size:_HEADER.size + n_text]).decode("utf-8", "surrogatepass")
-
-
-def _decode_spans(record: bytes) -> tuple:
+def _record_parts(record: bytes) -> tuple[int, int]:
+    """Where a texts.bin record's spans and functions begin (see `_encode_blob`)."""
     n_text, n_spans, _ = _HEADER.unpack_from(record)
-    a = _HEADER.size + n_text
+    return _HEADER.size + n_text, _HEADER.size + n_text + n_spans
+
+
+def _decode_spans(zspans: bytes) -> tuple:
     flat = array("I")
-    flat.frombytes(zlib.decompress(record[a:a + n_spans]))
+    flat.frombytes(zlib.decompress(zspans))
     kinds = ["string" if k else "comment" for k in flat[2::3]]
     return flat[0::3], flat[1::3], kinds
-
-
-def _decode_functions(record: bytes) -> list[list]:
-    n_text, n_spans, _ = _HEADER.unpack_from(record)
-    return json.loads(zlib.decompress(record[_HEADER.size + n_text + n_spans:]).decode())
 
 
 def _columns(blobs: list[tuple[int, int]], docs: list[tuple[str, str, str, int]],
@@ -930,11 +919,6 @@ class _Opened:
         except _CORRUPT as e:
             raise _corrupt(self.dir, e) from None
 
-    def load(self, chunk: int) -> tuple[str, tuple, list[list]]:
-        """The text, comment/string spans and function spans of one chunk."""
-        off, size = self.offsets[2 * chunk], self.offsets[2 * chunk + 1]
-        return _decode_blob(self.texts[off:off + size])
-
     def blob(self, chunk: int) -> "_Blob":
         """The decoded chunk, kept in a per-process LRU of BLOB_CACHE_CHARS characters."""
         got = self._decoded.pop(chunk, None)
@@ -987,23 +971,25 @@ class _Blob:
 
     def __init__(self, record: bytes, first_line: int = 1) -> None:
         self._record = record
+        self._a, self._b = _record_parts(record)
         self.first_line = first_line
         self._spans: tuple | None = None
         self._functions: list[list] | None = None
-        text = self.text = _decode_text(record)
+        text = self.text = zlib.decompress(record[_HEADER.size:self._a]).decode(
+            "utf-8", "surrogatepass")
         low = text.lower()
         self.lower = low if len(low) == len(text) else None  # offsets must line up
 
     @property
     def spans(self) -> tuple:
         if self._spans is None:
-            self._spans = _decode_spans(self._record)
+            self._spans = _decode_spans(self._record[self._a:self._b])
         return self._spans
 
     @property
     def functions(self) -> list[list]:
         if self._functions is None:
-            self._functions = _decode_functions(self._record)
+            self._functions = json.loads(zlib.decompress(self._record[self._b:]).decode())
         return self._functions
 
     def find_lines(self, needle: str, whole_word: bool) -> Iterator[int]:

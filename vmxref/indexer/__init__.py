@@ -73,13 +73,15 @@ def index_corpus(root: str | Path, profile, version: str, store: Store,
         for last); yield (job, path, abspath, sha1, lang, mtime, size) of each content the
         index lacks. The pool parses the first ones while the rest are hashed; the content
         is not kept: a worker reads it again (page cache) and checks the hash."""
+        if not cands:
+            return
+        import hashlib  # (here: an unchanged run hashes nothing)
         for i in sorted(range(len(cands)), key=lambda i: -cands[i].size):
             f = cands[i]
             content = read_source(f, profile.max_file_bytes)
             if isinstance(content, Skipped):
                 late.append((i, content))
                 continue
-            import hashlib  # (here: an unchanged run hashes nothing)
             sha1 = hashlib.sha1(content).hexdigest()
             bid = store.blob_id(sha1, key)
             if bid is not None:

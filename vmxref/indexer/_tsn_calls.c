@@ -604,17 +604,14 @@ PyObject *tsn_calls(PyObject *Py_UNUSED(mod), PyObject *args) {
     PyObject *out = NULL;
     if (tsn_spans_init(&st.pp, pps, ppe) < 0 || tsn_spans_init(&st.cond, cs, ce) < 0)
         goto done;
-    st.k_direct = PyUnicode_FromString("direct");
-    st.k_static = PyUnicode_FromString("static-call");
-    st.k_member = PyUnicode_FromString("member");
-    st.k_pointer = PyUnicode_FromString("pointer");
-    st.k_whole = PyUnicode_FromString("whole-object");
-    st.s_empty_args = PyUnicode_FromString("[]");
-    st.s_q = PyUnicode_FromString("?");
-    st.s_space = PyUnicode_FromString(" ");
-    if (!st.k_direct || !st.k_static || !st.k_member || !st.k_pointer || !st.k_whole ||
-        !st.s_empty_args || !st.s_q || !st.s_space)
-        goto done;
+    st.k_direct = K_DIRECT;  /* (borrowed: module-level) */
+    st.k_static = K_STATIC_CALL;
+    st.k_member = K_MEMBER;
+    st.k_pointer = K_POINTER;
+    st.k_whole = K_WHOLE_OBJECT;
+    st.s_empty_args = S_BRACKETS;
+    st.s_q = S_QUESTION;
+    st.s_space = S_SPACE;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(nodes); i++) {
         TSNode n;
         if (tsn_node(PyList_GET_ITEM(nodes, i), &n) < 0 || one_call(&st, n) < 0)
@@ -626,13 +623,5 @@ done:
     tsn_spans_free(&st.pp);
     tsn_spans_free(&st.cond);
     PyMem_Free(st.kids);
-    Py_XDECREF(st.k_direct);
-    Py_XDECREF(st.k_static);
-    Py_XDECREF(st.k_member);
-    Py_XDECREF(st.k_pointer);
-    Py_XDECREF(st.k_whole);
-    Py_XDECREF(st.s_empty_args);
-    Py_XDECREF(st.s_q);
-    Py_XDECREF(st.s_space);
     return out;
 }

@@ -684,25 +684,21 @@ PyObject *tsn_fmacros(PyObject *Py_UNUSED(mod), PyObject *args) {
     memset(&w, 0, sizeof w);
     w.refs = refs;
     w.assigns = assigns;
-    w.k_define = PyUnicode_InternFromString("define");
-    w.s_brackets = PyUnicode_InternFromString("[]");
-    w.empty = PyUnicode_InternFromString("");
-    w.k_assign = PyUnicode_InternFromString("assign");
-    w.k_compound = PyUnicode_InternFromString("compound");
-    w.k_incdec = PyUnicode_InternFromString("incdec");
-    w.k_outparam = PyUnicode_InternFromString("out-param");
+    w.k_define = K_DEFINE;  /* (borrowed: module-level) */
+    w.s_brackets = S_BRACKETS;
+    w.empty = S_EMPTY;
+    w.k_assign = K_ASSIGN;
+    w.k_compound = K_COMPOUND;
+    w.k_incdec = K_INCDEC;
+    w.k_outparam = K_OUT_PARAM;
     w.steps = PyMem_Malloc(sizeof(Step) * (BODY_MAX / 2 + 1));
     w.scratch = PyMem_Malloc(2 * BODY_MAX + 16);
     w.done = done;
-    PyObject *k_macro = PyUnicode_InternFromString("macro");
-    PyObject *s_space = PyUnicode_InternFromString(" ");
+    PyObject *k_macro = K_MACRO, *s_space = S_SPACE;
     if (!body || !done || !w.steps || !w.scratch) {
         PyErr_NoMemory();
         goto done;
     }
-    if (!w.k_define || !w.s_brackets || !w.empty || !w.k_assign || !w.k_compound ||
-            !w.k_incdec || !w.k_outparam || !k_macro || !s_space)
-        goto done;
     for (Py_ssize_t k = 0; k < PyList_GET_SIZE(nodes); k++) {
         PyObject *node = PyList_GET_ITEM(nodes, k);
         TSNode nm;
@@ -804,14 +800,5 @@ done:
     PyMem_Free(w.scratch);
     Py_XDECREF(own);
     Py_XDECREF(name);
-    Py_XDECREF(w.k_define);
-    Py_XDECREF(w.s_brackets);
-    Py_XDECREF(w.empty);
-    Py_XDECREF(w.k_assign);
-    Py_XDECREF(w.k_compound);
-    Py_XDECREF(w.k_incdec);
-    Py_XDECREF(w.k_outparam);
-    Py_XDECREF(k_macro);
-    Py_XDECREF(s_space);
     return out;
 }

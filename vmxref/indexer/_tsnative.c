@@ -24,7 +24,18 @@
 
 PyTypeObject *TSN_NodeType = NULL;
 /* the constant strs of chains and types (interned once, at import) */
-static PyObject *S_QUESTION, *S_THIS, *S_BRACKETS, *S_STAR, *S_EMPTY, *S_PARENS;
+/* Strings the passes put in their facts, made once (interned) at module init; borrowed. */
+PyObject *S_QUESTION, *S_THIS, *S_BRACKETS, *S_STAR, *S_EMPTY, *S_PARENS, *S_SPACE, *K_DIRECT,
+    *K_STATIC_CALL, *K_MEMBER, *K_POINTER, *K_WHOLE_OBJECT, *K_DEFINE, *K_ASSIGN, *K_COMPOUND,
+    *K_INCDEC, *K_OUT_PARAM, *K_MACRO;
+
+static const struct { PyObject **var; const char *text; } STRINGS[] = {
+    {&S_QUESTION, "?"}, {&S_THIS, "this"}, {&S_BRACKETS, "[]"}, {&S_STAR, "*"}, {&S_EMPTY, ""},
+    {&S_PARENS, "()"}, {&S_SPACE, " "}, {&K_DIRECT, "direct"}, {&K_STATIC_CALL, "static-call"},
+    {&K_MEMBER, "member"}, {&K_POINTER, "pointer"}, {&K_WHOLE_OBJECT, "whole-object"},
+    {&K_DEFINE, "define"}, {&K_ASSIGN, "assign"}, {&K_COMPOUND, "compound"},
+    {&K_INCDEC, "incdec"}, {&K_OUT_PARAM, "out-param"}, {&K_MACRO, "macro"},
+};
 unsigned char TSN_IS_WORD[256];
 unsigned char TSN_IS_SPACE[256];
 
@@ -905,13 +916,9 @@ PyMODINIT_FUNC PyInit__tsnative(void) {
     }
     if (PyType_Ready(&TSN_CtxType) < 0)
         return NULL;
-    if ((S_QUESTION = PyUnicode_InternFromString("?")) == NULL ||
-            (S_THIS = PyUnicode_InternFromString("this")) == NULL ||
-            (S_BRACKETS = PyUnicode_InternFromString("[]")) == NULL ||
-            (S_STAR = PyUnicode_InternFromString("*")) == NULL ||
-            (S_EMPTY = PyUnicode_InternFromString("")) == NULL ||
-            (S_PARENS = PyUnicode_InternFromString("()")) == NULL)
-        return NULL;
+    for (size_t i = 0; i < sizeof STRINGS / sizeof STRINGS[0]; i++)
+        if ((*STRINGS[i].var = PyUnicode_InternFromString(STRINGS[i].text)) == NULL)
+            return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;

@@ -158,6 +158,11 @@ PyObject *tsn_enums(PyObject *mod, PyObject *args);
 PyObject *tsn_declarations(PyObject *mod, PyObject *args);
 /* ctext.NOT_CODE.sub on a #define body: comments and literals blanked in place */
 void tsn_blank_not_code(unsigned char *s, Py_ssize_t n);
+
+/* Interned strings made at module init (_tsnative.c STRINGS): borrowed references. */
+extern PyObject *S_QUESTION, *S_THIS, *S_BRACKETS, *S_STAR, *S_EMPTY, *S_PARENS, *S_SPACE,
+    *K_DIRECT, *K_STATIC_CALL, *K_MEMBER, *K_POINTER, *K_WHOLE_OBJECT, *K_DEFINE, *K_ASSIGN,
+    *K_COMPOUND, *K_INCDEC, *K_OUT_PARAM, *K_MACRO;
 PyObject *tsn_captures(PyObject *mod, PyObject *args);
 PyObject *tsn_receiver_types(PyObject *mod, PyObject *args);
 PyObject *tsn_guards(PyObject *mod, PyObject *args);
