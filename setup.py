@@ -3,6 +3,9 @@
 vmxref.indexer._native writes the workers' spools and scans a file's identifiers; it needs
 a C compiler, Python's headers and SQLite's (Debian: libsqlite3-dev).
 
+vmxref._ftscan is the full-text search's line filter (vmxref/fulltext.py); it needs only
+Python's headers.
+
 vmxref.indexer._tsnative runs extraction passes over the syntax trees py-tree-sitter built
 (see vmxref/indexer/native.py). It is compiled with the tree-sitter runtime of the pinned
 `tree-sitter` distribution, from that distribution's source archive: VMXREF_TS_SRC names an
@@ -96,7 +99,8 @@ def _tree_sitter_lib(version: str) -> Path | None:
 def _extensions() -> list[Extension]:
     exts = [Extension("vmxref.indexer._native", ["vmxref/indexer/_native.c"],
                       depends=["vmxref/indexer/_idscan.h", "vmxref/indexer/_noncode.h"],
-                      libraries=["sqlite3"], optional=True)]
+                      libraries=["sqlite3"], optional=True),
+            Extension("vmxref._ftscan", ["vmxref/_ftscan.c"], optional=True)]
     version = _pinned_tree_sitter()
     lib = _tree_sitter_lib(version)
     if lib is not None:

@@ -262,12 +262,17 @@ def test_publish_without_rename_exchange(tmp_path: Path, monkeypatch: pytest.Mon
     assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == ["fulltext"]
 
 
-def test_index_of_the_previous_docs_formats_is_still_searched(tmp_path: Path) -> None:
+def test_index_of_the_previous_docs_formats_is_still_searched(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """docs.json formats 2 (one list per doc) and 3 (JSON columns) written by earlier builds
-    read like format 4 (docs.bin)."""
+    read like format 4 (docs.bin); their texts are zlib'd (before format 6)."""
     import json
     d = tmp_path / "fulltext"
-    build(d, _files())
+    encode = fulltext._encode_blob
+    with monkeypatch.context() as m:
+        m.setattr(fulltext, "FORMAT", 5)
+        m.setattr(fulltext, "_encode_blob", lambda t, f, s=None: encode(t, f, s, raw=False))
+        build(d, _files())
     new = [(h.corpus, h.version, h.path, h.line) for h in search(d, "TscTicks")]
     cols = fulltext._read_docs_bin(d, json.loads((d / "docs.json").read_text()))
     cols = {k: [v[i] for i in range(len(v))] for k, v in cols.items()

@@ -7,13 +7,15 @@ An index directory, written fresh by `build` and swapped in atomically, holds:
   ticks, per, second), existence-only postings fed pre-computed (no analyzer). Docnum ``i``
   is chunk ``i``; a line match needs every query part in one line, so in one chunk: a big
   generated header that holds `clock` and `update` far apart is no candidate.
-- ``texts.bin``: per chunk, zlib'd text, its comment/string spans (lexed over the whole
-  blob, then cut) and the function spans it overlaps; ``docs.json`` + ``docs.bin``: (corpus,
+- ``texts.bin``: per chunk, its text (UTF-8, uncompressed: read in place), its zlib'd
+  comment/string spans (lexed over the whole blob, then cut) and the function spans it
+  overlaps; ``docs.json`` + ``docs.bin``: (corpus,
   version, path) -> blob, each chunk's blob and first line, and the chunk offsets.
 
 A search asks Whoosh for the chunks holding every query part, then scans just those texts:
-`str.find` on a probe word finds candidate lines, a substring test prunes them, and an
-exact part-stream match scores them. Lines where every unit is an exact identifier are
+a probe word finds candidate lines, a substring test of every part prunes them (both in C
+over the bytes of an ASCII chunk, vmxref/_ftscan.c), and an exact part-stream match scores
+them. Lines where every unit is an exact identifier are
 looked for first (whole-word probe); only if there are fewer than `limit` does the full
 part scan run. Scores: integer part = units matched exactly, fraction = match quality.
 """
@@ -47,6 +49,14 @@ import types as _types
 
 from vmxref.errors import IndexBusy, IndexCorrupt, NoIndex, QuerySyntaxError
 from vmxref.model import Record
+
+_FTSCAN_VERSION = 1  # _ftscan.c's: the C line filter of another revision is not used
+try:
+    from vmxref import _ftscan
+except ImportError:
+    _ftscan = None
+if _ftscan is not None and getattr(_ftscan, "VERSION", None) != _FTSCAN_VERSION:
+    _ftscan = None
 
 # --- Whoosh keeps its table of contents, segments and stored fields as pickles. An index
 # directory is untrusted input (issue: tampered files must be refused, never executed), so
@@ -168,8 +178,8 @@ def __getattr__(name: str) -> Any:
 
 
 
-FORMAT = 5  # 5: chunks (docs.bin adds each chunk's blob and first line); 4: a document per
-READ_FORMATS = (2, 3, 4, 5)  # blob, docs.bin; 2, 3: JSON; all still read
+FORMAT = 6  # 6: a chunk's text is stored as it is (searches read it in place); 5: chunks (docs.bin adds each chunk's blob and first line); 4: a document per
+READ_FORMATS = (2, 3, 4, 5, 6)  # blob, docs.bin; 2, 3: JSON; all still read
 CHUNK_CHARS = 8_192  # a Whoosh document: a line-aligned piece of a text at most this long
 SCOPES = ("code", "comment", "string")
 _DOCS, _DOCS_BIN, _TEXTS, _LOCK = "docs.json", "docs.bin", "texts.bin", "{}.lock"
@@ -178,11 +188,11 @@ _CHUNKS_HEADER = struct.Struct("<2Q")  # (format 5, after them) chunk blobs, chu
 _BATCH = 48  # unique texts per worker task
 LINE_BUDGET = 20_000  # candidate lines a limited search checks before it may stop
 EXACT_LINE_BUDGET = 2_000  # the same for the whole-word pass (`the`, `if`: stop early)
-# characters of candidate chunks decompressed and scanned before it may stop (words found
-# together in thousands of chunks but seldom on one line: `failed to set` on all of Linux)
+# bytes (UTF-8) of candidate chunks' text scanned before it may stop (words found together
+# in thousands of chunks but seldom on one line: `failed to set` on all of Linux)
 CHAR_BUDGET = 24_000_000
 EXACT_CHAR_BUDGET = 6_000_000
-BLOB_CACHE_CHARS = 64_000_000  # decoded texts kept between searches in one process
+BLOB_CACHE_CHARS = 64_000_000  # bytes of chunk texts kept between searches in one process
 _HEADER = struct.Struct("<III")
 
 # ---------------------------------------------------------------------------------- records
@@ -397,14 +407,18 @@ def _cut_spans(spans: tuple, start: int, end: int) -> tuple[list[int], list[int]
     return out
 
 
-def _encode_blob(text: str, functions: list, spans: tuple | None = None) -> bytes:
-    """texts.bin record: lengths header, then zlib'd text, comment/string spans (`spans`, or
-    lexed here), functions."""
+def _encode_blob(text: str, functions: list, spans: tuple | None = None,
+                 raw: bool = True) -> bytes:
+    """texts.bin record: lengths header, then the text (UTF-8 as it is, or zlib'd when not
+    `raw`: the formats before 6), zlib'd comment/string spans (`spans`, or lexed here) and
+    functions. A search reads a raw text in place: decompressing the 24 MB of candidate
+    chunks of `clock update` on all of Linux cost 100 ms."""
     starts, ends, kinds = spans if spans is not None else lex_spans(text)
     flat = array("I", [0]) * (3 * len(starts))
     flat[0::3], flat[1::3] = array("I", starts), array("I", ends)
     flat[2::3] = array("I", [k == "string" for k in kinds])
-    parts = [zlib.compress(text.encode("utf-8", "surrogatepass"), 1),
+    data = text.encode("utf-8", "surrogatepass")
+    parts = [data if raw else zlib.compress(data, 1),
              zlib.compress(flat.tobytes(), 1), zlib.compress(json.dumps(functions).encode(), 1)]
     return _HEADER.pack(*map(len, parts)) + b"".join(parts)
 
@@ -868,6 +882,7 @@ class _Opened:
         if meta.get("format") not in READ_FORMATS:
             raise IndexCorrupt(f"{index_dir} holds full-text format {meta.get('format')!r}, "
                                f"expected {FORMAT}; rebuild the index")
+        self.raw = meta["format"] >= 6  # (texts stored as they are)
         if meta["format"] == 2:
             meta = _columns([tuple(b) for b in meta["blobs"]], [tuple(d) for d in meta["docs"]])
         elif meta["format"] >= 4:  # (docs.bin)
@@ -920,15 +935,19 @@ class _Opened:
             raise _corrupt(self.dir, e) from None
 
     def blob(self, chunk: int) -> "_Blob":
-        """The decoded chunk, kept in a per-process LRU of BLOB_CACHE_CHARS characters."""
+        """The chunk, kept in a per-process LRU of BLOB_CACHE_CHARS bytes of text."""
         got = self._decoded.pop(chunk, None)
         if got is None:
             off, size = self.offsets[2 * chunk], self.offsets[2 * chunk + 1]
-            got = _Blob(self.texts[off:off + size],
-                        self.chunk_line[chunk] if self.chunk_line is not None else 1)
-            self._decoded_chars += len(got.text)
+            try:
+                got = _Blob(self.texts[off:off + size],
+                            self.chunk_line[chunk] if self.chunk_line is not None else 1, self.raw)
+            except _CORRUPT as e:
+                raise IndexCorrupt(f"{self.dir}: chunk {chunk} of texts.bin is damaged "
+                                   f"({e.__class__.__name__}); rebuild the index") from None
+            self._decoded_chars += len(got.data)
             while self._decoded and self._decoded_chars > BLOB_CACHE_CHARS:
-                self._decoded_chars -= len(self._decoded.pop(next(iter(self._decoded))).text)
+                self._decoded_chars -= len(self._decoded.pop(next(iter(self._decoded))).data)
         self._decoded[chunk] = got
         return got
 
@@ -965,20 +984,40 @@ class _LineHit(Record):
 
 
 class _Blob:
-    """A decompressed chunk during one query: text, its lower-cased twin, the line of the
-    blob it starts at; its spans and functions are decoded when a line first needs them
-    (most candidate chunks of a multi-word search have no line holding every word)."""
+    """A chunk during one query: its UTF-8 `data` (read in place, or decompressed: formats
+    before 6), the line of the blob it starts at; the text, its lower-cased twin, spans and
+    functions are decoded when a line first needs them (most candidate chunks of a
+    multi-word search have no line holding every word)."""
 
-    def __init__(self, record: bytes, first_line: int = 1) -> None:
+    def __init__(self, record: bytes, first_line: int = 1, raw: bool = True) -> None:
         self._record = record
         self._a, self._b = _record_parts(record)
         self.first_line = first_line
         self._spans: tuple | None = None
         self._functions: list[list] | None = None
-        text = self.text = zlib.decompress(record[_HEADER.size:self._a]).decode(
-            "utf-8", "surrogatepass")
-        low = text.lower()
-        self.lower = low if len(low) == len(text) else None  # offsets must line up
+        self._text: str | None = None
+        self._lower: str | None | bool = False
+        data = record[_HEADER.size:self._a]
+        self.data = data if raw else zlib.decompress(data)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            try:
+                self._text = str(self.data, "utf-8", "surrogatepass")
+            except UnicodeDecodeError:
+                raise IndexCorrupt("a chunk of the full-text index's texts.bin is not UTF-8; "
+                                   "rebuild the index") from None
+        return self._text
+
+    @property
+    def lower(self) -> str | None:
+        """The lower-cased text, None when lower-casing moves offsets (`İ`)."""
+        if self._lower is False:
+            text = self.text
+            low = text.lower()
+            self._lower = low if len(low) == len(text) else None  # offsets must line up
+        return self._lower  # type: ignore[return-value]
 
     @property
     def spans(self) -> tuple:
@@ -1125,11 +1164,34 @@ def _scan(blob: _Blob, units: list[_Unit], probe: tuple[str, bool],
 
     `probe` finds candidate lines fast; a substring test of every part filters them
     before the exact part-stream match."""
+    out: list[_LineHit] = []
+    needles = sorted({p for u in units for p in u.parts}, key=len, reverse=True)
+    lines = _candidate_lines(blob, probe, needles)
+    for ls, le, lineidx in lines:
+        text = blob.text
+        got = _match_line(text, ls, le, units, blob.spans, scope)
+        if got:
+            off, sc, score = got
+            out.append(_LineHit(blob.first_line + lineidx, off - ls + 1, sc,
+                                text[ls:le].strip(), score))
+    return out, len(lines)
+
+
+def _candidate_lines(blob: _Blob, probe: tuple[str, bool],
+                     needles: list[str]) -> list[tuple[int, int, int]]:
+    """(start, end, index) of each line of the blob's text holding the probe and, where
+    lower-casing keeps offsets, every needle (all lower-case): by the C scanner over the
+    bytes of a pure-ASCII chunk, else here."""
+    word, whole = probe
+    if _ftscan is not None and word.isascii():
+        flat = _ftscan.lines(blob.data, word.encode(), whole, tuple(n.encode() for n in needles))
+        if flat is not None:
+            it = iter(flat)
+            return list(zip(it, it, it))
     text, low, out = blob.text, blob.lower, []
-    needles = {p for u in units for p in u.parts}
-    lineno, counted, checked = blob.first_line, 0, 0
-    for pos in blob.find_lines(*probe):
-        lineno += text.count("\n", counted, pos)
+    lineidx, counted = 0, 0
+    for pos in blob.find_lines(word, whole):
+        lineidx += text.count("\n", counted, pos)
         counted = pos
         ls = text.rfind("\n", 0, pos) + 1
         le = text.find("\n", pos)
@@ -1139,12 +1201,8 @@ def _scan(blob: _Blob, units: list[_Unit], probe: tuple[str, bool],
             line = low[ls:le]
             if not all(n in line for n in needles):
                 continue
-        checked += 1
-        got = _match_line(text, ls, le, units, blob.spans, scope)
-        if got:
-            off, sc, score = got
-            out.append(_LineHit(lineno, off - ls + 1, sc, text[ls:le].strip(), score))
-    return out, checked
+        out.append((ls, le, lineidx))
+    return out
 
 
 def _function_at(functions: list[list], line: int) -> str:
@@ -1203,7 +1261,7 @@ class _Query:
 
         With `enough`, stop once that many best-possible hits sort before every chunk
         not yet scanned (ties sort by path, and chunks come in path order). With `budget`
-        (`char_budget`), stop after checking that many lines (scanning that many characters)
+        (`char_budget`), stop after checking that many lines (scanning that many bytes)
         once `enough` hits exist (sets `complete`).
         """
         hits: list[Hit] = []
@@ -1220,7 +1278,7 @@ class _Query:
                 blob = self.loaded[blob_no] = self.opened.blob(blob_no)
             found, n = _scan(blob, self.units, probe, self.scope)
             checked += n
-            scanned += len(blob.text)
+            scanned += len(blob.data)
             for lh in found:
                 fn = _function_at(blob.functions, lh.line)
                 score = round(lh.score, 4)
@@ -1234,7 +1292,7 @@ class _Query:
 
 class Hits(list):
     """The hits of a search, best first; `complete` is False when a very common query
-    stopped scanning early (after LINE_BUDGET candidate lines or CHAR_BUDGET characters of
+    stopped scanning early (after LINE_BUDGET candidate lines or CHAR_BUDGET bytes of
     candidate text, in path order) and ranked what it saw."""
 
     complete: bool = True
@@ -1251,7 +1309,7 @@ def search(index_dir: str | Path, text: str, *, corpus: str | None = None,
     part a prefix. Score: integer part = units matched as exact identifiers, so exact hits
     rank first. Filters: corpus, version, path glob (fnmatch on the corpus-relative path),
     scope ("code", "comment" or "string"). `limit` <= 0 or None returns every hit.
-    A query matching more than LINE_BUDGET lines (CHAR_BUDGET characters of candidate
+    A query matching more than LINE_BUDGET lines (CHAR_BUDGET bytes of candidate
     text) stops early: see `Hits.complete`.
     """
     if scope is not None and scope not in SCOPES:

@@ -1,0 +1,141 @@
+"""The full-text search's line filter: vmxref._ftscan (C, over a chunk's bytes) against its
+Python twin (fulltext._ftscan = None), and the text formats it reads (format 6 stores a
+chunk's text as it is, format 5 zlib'd)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vmxref import fulltext
+from vmxref.fulltext import FileText, build, search
+
+from test_fulltext import _files, _long_source
+
+needs_c = pytest.mark.skipif(fulltext._ftscan is None and not os.environ.get("VMXREF_REQUIRE_NATIVE"),
+                             reason="vmxref._ftscan not built")
+
+
+def test_the_c_scanner_is_built_where_ci_requires_it() -> None:
+    if os.environ.get("VMXREF_REQUIRE_NATIVE"):
+        assert fulltext._ftscan is not None, "vmxref._ftscan not built (setup.py)"
+
+
+def _both(text: str, probe: tuple[str, bool], needles: list[str],
+          monkeypatch: pytest.MonkeyPatch) -> tuple[list, list]:
+    blob = fulltext._Blob(fulltext._encode_blob(text, []))
+    c = fulltext._candidate_lines(blob, probe, needles)
+    with monkeypatch.context() as m:
+        m.setattr(fulltext, "_ftscan", None)
+        py = fulltext._candidate_lines(fulltext._Blob(fulltext._encode_blob(text, [])), probe,
+                                       needles)
+    return c, py
+
+
+SAMPLE = """\
+static void kvm_gen_update(struct kvm *kvm)
+{
+\tkvm_clock_update_now(kvm); // Clock UPDATE
+\tupdate(clock);update
+\tclocks_updated = CLOCK_UPDATE;
+}
+update
+clock update"""
+
+
+@needs_c
+@pytest.mark.parametrize("probe, needles", [
+    (("update", False), ["update", "clock"]),
+    (("update", True), ["update", "clock"]),
+    (("clock", True), ["clock"]),
+    (("kvm", True), ["kvm", "gen"]),
+    (("kvm_gen_update", True), ["update", "kvm", "gen"]),
+    (("x", False), ["x"]),
+])
+def test_c_lines_are_the_python_lines(probe: tuple[str, bool], needles: list[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    c, py = _both(SAMPLE, probe, needles, monkeypatch)
+    assert c == py
+    if probe == ("update", True):  # whole word (`UPDATE` in a comment), not inside
+        assert [i for _, _, i in c] == [2, 3, 7]  # kvm_clock_update_now or CLOCK_UPDATE
+
+
+@needs_c
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet="aAbB_x1 \n\t(;", max_size=300),
+       word=st.sampled_from(["a", "ab", "b_a", "x1", "ba"]), whole=st.booleans(),
+       needles=st.lists(st.sampled_from(["a", "b", "ab", "x", "1", "ba"]), max_size=3))
+def test_generated_texts_give_the_same_lines(text: str, word: str, whole: bool,
+                                             needles: list[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    c, py = _both(text, (word, whole), needles, monkeypatch)
+    assert c == py
+
+
+def test_non_ascii_chunks_are_left_to_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lower-casing `İ` adds a character: offsets would move, so no substring pre-test;
+    `K` (Kelvin) lower-cases to ASCII `k`. Python scans such chunks."""
+    text = "x = 1; /* İ clock */\nKLOCK update; clock update // é\n"
+    if fulltext._ftscan is not None:
+        assert fulltext._ftscan.lines(text.encode(), b"clock", False, (b"clock",)) is None
+    c, py = _both(text, ("clock", False), ["clock", "update"], monkeypatch)
+    assert c == py and [i for _, _, i in c] == [0, 1]
+
+
+@needs_c
+def test_searches_answer_the_same_without_the_c_scanner(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    text, funcs = _long_source()
+    build(tmp_path / "ft", [FileText("kvm", "6.1", "arch/x86/kvm/gen.c", text, funcs),
+                            *_files()], procs=1)
+    queries = ["clock update", "tsc scale", "kvm_clock_helper_399", '"guest clock"',
+               "update_state*", "vcpu", "TscTicks", "Clock Pending"]
+    for q in queries:
+        for limit in (50, None):
+            fulltext._open_cache.clear()
+            got = search(tmp_path / "ft", q, limit=limit)
+            with monkeypatch.context() as m:
+                m.setattr(fulltext, "_ftscan", None)
+                fulltext._open_cache.clear()
+                want = search(tmp_path / "ft", q, limit=limit)
+            assert got and list(got) == list(want) and got.complete == want.complete, q
+
+
+def test_format_5_texts_are_still_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index written before format 6 (zlib'd chunk texts) answers as a new one."""
+    text, funcs = _long_source()
+    files = [FileText("kvm", "6.1", "arch/x86/kvm/gen.c", text, funcs), *_files()]
+    build(tmp_path / "new", files, procs=1)
+    encode = fulltext._encode_blob
+    with monkeypatch.context() as m:
+        m.setattr(fulltext, "FORMAT", 5)
+        m.setattr(fulltext, "_encode_blob", lambda t, f, s=None: encode(t, f, s, raw=False))
+        build(tmp_path / "old", files, procs=1)
+    fulltext._open_cache.clear()
+    assert not fulltext._open(tmp_path / "old").raw and fulltext._open(tmp_path / "new").raw
+    assert (tmp_path / "old" / "texts.bin").stat().st_size < (tmp_path / "new" / "texts.bin").stat().st_size
+    for q in ["clock update", "tsc scale", "vcpu", "TscTicks"]:
+        got, want = search(tmp_path / "old", q, limit=None), search(tmp_path / "new", q, limit=None)
+        assert got and list(got) == list(want), q
+
+
+def test_damaged_texts_are_a_corrupt_index(tmp_path: Path) -> None:
+    """A texts.bin whose chunk holds bytes that are not UTF-8, or whose record header lies:
+    a clear error, no traceback."""
+    from vmxref.errors import IndexCorrupt
+    d = tmp_path / "ft"
+    build(d, _files(), procs=1)
+    data = bytearray((d / "texts.bin").read_bytes())
+    at = data.find(b"cTSCTicksPerSecond")
+    data[at:at + 2] = b"\xff\xfe"
+    (d / "texts.bin").write_bytes(bytes(data))
+    fulltext._open_cache.clear()
+    with pytest.raises(IndexCorrupt, match="not UTF-8"):
+        search(d, "TSCTicksPerSecond", limit=None)
+    (d / "texts.bin").write_bytes(b"\xff" * 12 + bytes(data[12:]))  # (the first header)
+    fulltext._open_cache.clear()
+    with pytest.raises(IndexCorrupt, match="damaged|not UTF-8"):
+        search(d, "TscTicks", limit=None)
