@@ -139,3 +139,25 @@ def test_damaged_texts_are_a_corrupt_index(tmp_path: Path) -> None:
     fulltext._open_cache.clear()
     with pytest.raises(IndexCorrupt, match="damaged|not UTF-8"):
         search(d, "TscTicks", limit=None)
+
+
+def test_files_fed_in_path_order_are_searched_lazily_with_the_same_answers(tmp_path: Path) -> None:
+    """Fed in (corpus, version, path) order (as `vmxref index` does), chunk order is path
+    order: a search reads a chunk's docs only once it has a hit. Fed in another order, it
+    sorts the candidates by their first doc first; the answers are the same."""
+    text, funcs = _long_source()
+    files = sorted([FileText("kvm", "6.1", "arch/x86/kvm/gen.c", text, funcs),
+                    FileText("kvm", "6.1", "virt/kvm/gen_copy.c", text, funcs), *_files()],
+                   key=lambda f: (f.corpus, f.version, f.path))
+    build(tmp_path / "sorted", files, procs=1)
+    build(tmp_path / "shuffled", files[::-1], procs=1)
+    fulltext._open_cache.clear()
+    assert fulltext._open(tmp_path / "sorted").in_order
+    assert not fulltext._open(tmp_path / "shuffled").in_order
+    for q in ["clock update", "tsc scale", "vcpu", "TscTicks", "kvm_clock_helper_3*"]:
+        for limit in (2, 50, None):
+            for kw in ({}, {"corpus": "kvm"}, {"path_glob": "virt/*"}):
+                got = search(tmp_path / "sorted", q, limit=limit, **kw)
+                want = search(tmp_path / "shuffled", q, limit=limit, **kw)
+                assert list(got) == list(want) and got.complete == want.complete, (q, kw)
+                assert got or kw and q == "TscTicks", (q, kw)  # (VirtualBox's word)

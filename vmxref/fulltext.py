@@ -462,7 +462,7 @@ def _columns(blobs: list[tuple[int, int]], docs: list[tuple[str, str, str, int]]
     return out
 
 
-def _write_docs(d: Path, cols: dict) -> None:
+def _write_docs(d: Path, cols: dict, in_order: bool = False) -> None:
     """docs.json (format, labels) and docs.bin (the large columns as arrays, and the paths
     as one byte string with their end offsets: opening reads them without decoding a
     path, ~20x faster than JSON, which took 20 ms on all of Linux's 55 k files)."""
@@ -478,7 +478,8 @@ def _write_docs(d: Path, cols: dict) -> None:
             fh.write(a.tobytes())
         fh.write(b"".join(encoded))
     (d / _DOCS).write_text(json.dumps({"format": FORMAT, "labels": cols["labels"],
-                                       "files": len(encoded)}, separators=(",", ":")))
+                                       "files": len(encoded), "in_order": in_order},
+                                      separators=(",", ":")))
 
 
 class _Paths:
@@ -542,6 +543,7 @@ class _Builder:
         self.chunk_blob: list[int] = []
         self.chunk_line: list[int] = []
         self.docs: list[tuple[str, str, str, int]] = []
+        self.in_order = True  # were the files fed in (corpus, version, path) order?
         self.lines = 0
         import multiprocessing  # (the builder's imports: a search process loads none of them)
         self.pool = multiprocessing.get_context("fork").Pool(procs) if procs > 1 else None
@@ -571,6 +573,8 @@ class _Builder:
                 if len(batch) >= _BATCH:
                     yield batch
                     batch = []
+            if self.docs and self.in_order and (f.corpus, f.version, f.path) < self.docs[-1][:3]:
+                self.in_order = False
             self.docs.append((f.corpus, f.version, f.path, blob_id))
         if batch:
             yield batch
@@ -592,7 +596,8 @@ class _Builder:
         self.close_pool()
         self.writer.commit()
         self.texts.close()
-        _write_docs(self.tmp, _columns(self.chunks, self.docs, (self.chunk_blob, self.chunk_line)))
+        _write_docs(self.tmp, _columns(self.chunks, self.docs, (self.chunk_blob, self.chunk_line)),
+                    self.in_order)
         return {"files": len(self.docs), "texts": self.nblobs, "chunks": len(self.chunks),
                 "lines": self.lines, "bytes": (self.tmp / _TEXTS).stat().st_size}
 
@@ -883,6 +888,8 @@ class _Opened:
             raise IndexCorrupt(f"{index_dir} holds full-text format {meta.get('format')!r}, "
                                f"expected {FORMAT}; rebuild the index")
         self.raw = meta["format"] >= 6  # (texts stored as they are)
+        # (the files were fed in path order: docs.bin keeps each text's docs in that order)
+        self.in_order = meta.get("in_order") is True
         if meta["format"] == 2:
             meta = _columns([tuple(b) for b in meta["blobs"]], [tuple(d) for d in meta["docs"]])
         elif meta["format"] >= 4:  # (docs.bin)
@@ -1238,22 +1245,32 @@ def _best_score(units: list[_Unit]) -> float:
 class _Query:
     """One search: candidate chunks (in path order) with their docs, scanned once or twice."""
 
-    def __init__(self, opened: _Opened, units: list[_Unit], ok: Any, scope: str | None):
-        self.opened, self.units, self.scope = opened, units, scope
-        self.cands = []
-        of_blob: dict[int, list] = {}
-        for chunk in opened.candidates(units):
-            blob = opened.chunk_blob[chunk]
-            if not 0 <= blob < opened.nblobs:  # (a damaged docs.bin)
+    def __init__(self, opened: _Opened, units: list[_Unit], ok: Any, scope: str | None,
+                 filtered: bool = True):
+        self.opened, self.units, self.scope, self.ok = opened, units, scope, ok
+        self.of_blob: dict[int, list] = {}
+        chunks = opened.candidates(units)
+        of_chunk, nblobs = opened.chunk_blob, opened.nblobs
+        for chunk in chunks:
+            if not 0 <= of_chunk[chunk] < nblobs:  # (a damaged docs.bin)
                 raise IndexCorrupt(f"{opened.dir}: chunk {chunk} names no text; rebuild the index")
-            docs = of_blob.get(blob)
-            if docs is None:
-                docs = of_blob[blob] = sorted(d for d in opened.docs_of(blob) if ok(d))
-            if docs:
-                self.cands.append((docs[0], chunk, docs))
-        self.cands.sort()
+        if opened.in_order and not filtered:
+            # (texts numbered in the order of their first path, a text's chunks in a row:
+            # chunk order is path order, and a chunk's docs are read once it has a hit)
+            self.cands = chunks
+        else:
+            keyed = [(docs[0], chunk) for chunk in chunks if (docs := self.docs(of_chunk[chunk]))]
+            keyed.sort()
+            self.cands = [chunk for _, chunk in keyed]
         self.loaded: dict[int, _Blob] = {}
         self.complete = True
+
+    def docs(self, blob: int) -> list[tuple[str, str, str]]:
+        """The blob's (corpus, version, path) docs the filter keeps, in path order."""
+        docs = self.of_blob.get(blob)
+        if docs is None:
+            docs = self.of_blob[blob] = sorted(d for d in self.opened.docs_of(blob) if self.ok(d))
+        return docs
 
     def run(self, probe: tuple[str, bool], enough: int = 0, budget: int = 0,
             char_budget: int = 0) -> list[Hit]:
@@ -1266,20 +1283,23 @@ class _Query:
         """
         hits: list[Hit] = []
         top, best, checked, scanned = [], _best_score(self.units), 0, 0
-        for first, blob_no, docs in self.cands:
-            if enough and sum(k < first for k in top) >= enough:
+        of_chunk = self.opened.chunk_blob
+        for chunk in self.cands:
+            if enough and len(top) >= enough and \
+                    sum(k < self.docs(of_chunk[chunk])[0] for k in top) >= enough:
                 break
             if (budget and checked > budget or char_budget and scanned > char_budget) and \
                     len(hits) >= enough:
                 self.complete = False
                 break
-            blob = self.loaded.get(blob_no)
+            blob = self.loaded.get(chunk)
             if blob is None:
-                blob = self.loaded[blob_no] = self.opened.blob(blob_no)
+                blob = self.loaded[chunk] = self.opened.blob(chunk)
             found, n = _scan(blob, self.units, probe, self.scope)
             checked += n
             scanned += len(blob.data)
             for lh in found:
+                docs = self.docs(of_chunk[chunk])
                 fn = _function_at(blob.functions, lh.line)
                 score = round(lh.score, 4)
                 hits += [Hit(d[0], d[1], d[2], lh.line, lh.col, lh.scope, fn, lh.text, score)
@@ -1315,7 +1335,8 @@ def search(index_dir: str | Path, text: str, *, corpus: str | None = None,
     if scope is not None and scope not in SCOPES:
         raise QuerySyntaxError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
     units = parse_query(text)
-    query = _Query(_open(index_dir), units, _doc_filter(corpus, version, path_glob), scope)
+    query = _Query(_open(index_dir), units, _doc_filter(corpus, version, path_glob), scope,
+                   filtered=(corpus, version, path_glob) != (None, None, None))
     exact_probe, part_probe = _probes(units)
     if limit and limit > 0:
         # Exact-identifier lines outrank all others: if there are enough, skip the rest.
