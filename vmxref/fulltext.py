@@ -792,11 +792,11 @@ class _Segment:
     def doc_freq(self, info: int) -> int:
         return _TERM_INFO.unpack_from(self.tbuf, info)[2]
 
-    def postings(self, info: int, within: list[int] | None) -> Iterator[int]:
-        """Doc numbers of one term; with `within` (sorted), blocks holding none of those
-        are skipped undecoded."""
+    def postings(self, info: int, within: list[int] | None) -> Iterator[Iterable[int]]:
+        """Doc numbers of one term, a block at a time; with `within` (sorted), blocks
+        holding none of those are skipped undecoded."""
         if self.tbuf[info]:  # flags: the postings are inlined in the term info
-            yield from _unpickle(self.tbuf, info + _TERM_INFO.size)[0][0]
+            yield _unpickle(self.tbuf, info + _TERM_INFO.size)[0][0]
             return
         buf, prev = self.pbuf, -1
         pos = self.p0 + _LONG.unpack_from(self.tbuf, info + _TERM_INFO.size)[0]
@@ -812,7 +812,7 @@ class _Segment:
                     ids = _unpickle(_io.BytesIO(zlib.decompress(buf[data:end])))[0][0]
                 else:
                     ids = _unpickle(buf, data)[0][0]
-                yield from accumulate(ids)
+                yield accumulate(ids)
             if n < 0:
                 return
             prev, pos = last, end
@@ -826,7 +826,10 @@ class _Segment:
         groups.sort(key=lambda g: sum(map(self.doc_freq, g)))
         docs: list[int] | None = None
         for group in groups:
-            found = {n for info in group for n in self.postings(info, docs)}
+            found: set[int] = set()
+            for info in group:
+                for block in self.postings(info, docs):
+                    found.update(block)
             docs = sorted(found if docs is None else found.intersection(docs))
             if not docs:
                 return []
