@@ -80,7 +80,12 @@ def test_non_ascii_chunks_are_left_to_python(monkeypatch: pytest.MonkeyPatch) ->
     `K` (Kelvin) lower-cases to ASCII `k`. Python scans such chunks."""
     text = "x = 1; /* İ clock */\nKLOCK update; clock update // é\n"
     if fulltext._ftscan is not None:
-        assert fulltext._ftscan.lines(text.encode(), b"clock", False, (b"clock",)) is None
+        data = text.encode()
+        assert fulltext._ftscan.lines(data, 0, len(data), b"clock", False, (b"clock",)) is None
+        at, end = data.index(b"\n") + 1, data.index(b" //")  # (an ASCII range of it)
+        assert fulltext._ftscan.lines(data, at, end, b"clock", False, (b"update",)) == [0, end - at, 0]
+        with pytest.raises(ValueError):
+            fulltext._ftscan.lines(data, 0, len(data) + 1, b"clock", False, ())
     c, py = _both(text, ("clock", False), ["clock", "update"], monkeypatch)
     assert c == py and [i for _, _, i in c] == [0, 1]
 

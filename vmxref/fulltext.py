@@ -50,7 +50,7 @@ import types as _types
 from vmxref.errors import IndexBusy, IndexCorrupt, NoIndex, QuerySyntaxError
 from vmxref.model import Record
 
-_FTSCAN_VERSION = 1  # _ftscan.c's: the C line filter of another revision is not used
+_FTSCAN_VERSION = 2  # _ftscan.c's: the C line filter of another revision is not used
 try:
     from vmxref import _ftscan
 except ImportError:
@@ -1174,9 +1174,19 @@ def _scan(blob: _Blob, units: list[_Unit], probe: tuple[str, bool],
 
     `probe` finds candidate lines fast; a substring test of every part filters them
     before the exact part-stream match."""
+    lines = _candidate_lines(blob, probe, _needles(units))
+    return _match_lines(blob, lines, units, scope), len(lines)
+
+
+def _needles(units: list[_Unit]) -> list[str]:
+    """The parts every matching line holds (longest first: the rarest, for the C filter)."""
+    return sorted({p for u in units for p in u.parts}, key=len, reverse=True)
+
+
+def _match_lines(blob: _Blob, lines: list[tuple[int, int, int]], units: list[_Unit],
+                 scope: str | None) -> list[_LineHit]:
+    """The candidate lines (start, end, index) of the blob where all units match."""
     out: list[_LineHit] = []
-    needles = sorted({p for u in units for p in u.parts}, key=len, reverse=True)
-    lines = _candidate_lines(blob, probe, needles)
     for ls, le, lineidx in lines:
         text = blob.text
         got = _match_line(text, ls, le, units, blob.spans, scope)
@@ -1184,7 +1194,7 @@ def _scan(blob: _Blob, units: list[_Unit], probe: tuple[str, bool],
             off, sc, score = got
             out.append(_LineHit(blob.first_line + lineidx, off - ls + 1, sc,
                                 text[ls:le].strip(), score))
-    return out, len(lines)
+    return out
 
 
 def _candidate_lines(blob: _Blob, probe: tuple[str, bool],
@@ -1194,7 +1204,9 @@ def _candidate_lines(blob: _Blob, probe: tuple[str, bool],
     bytes of a pure-ASCII chunk, else here."""
     word, whole = probe
     if _ftscan is not None and word.isascii():
-        flat = _ftscan.lines(blob.data, word.encode(), whole, tuple(n.encode() for n in needles))
+        data = blob.data
+        flat = _ftscan.lines(data, 0, len(data), word.encode(), whole,
+                             tuple(n.encode() for n in needles))
         if flat is not None:
             it = iter(flat)
             return list(zip(it, it, it))
@@ -1268,6 +1280,37 @@ class _Query:
         self.loaded: dict[int, _Blob] = {}
         self.complete = True
 
+    def _blob(self, chunk: int) -> _Blob:
+        blob = self.loaded.get(chunk)
+        if blob is None:
+            blob = self.loaded[chunk] = self.opened.blob(chunk)
+        return blob
+
+    def _scan(self, chunk: int, probe: tuple[str, bool],
+              in_place: tuple | None) -> tuple[list[_LineHit], int, int]:
+        """(matching lines, lines checked, bytes scanned) of one chunk. With `in_place`
+        (word, whole word, needles: a raw-text index, the C filter built), the lines are
+        filtered in the mapped texts.bin: a chunk without any is never copied or decoded."""
+        if in_place is not None and chunk not in self.loaded:
+            op = self.opened
+            try:
+                at = op.offsets[2 * chunk] + _HEADER.size
+                end = at + _HEADER.unpack_from(op.texts, at - _HEADER.size)[0]
+                flat = _ftscan.lines(op.texts, at, end, *in_place)
+            except (struct.error, ValueError, IndexError) as e:
+                raise IndexCorrupt(f"{op.dir}: chunk {chunk} of texts.bin is damaged "
+                                   f"({e.__class__.__name__}); rebuild the index") from None
+            if flat is not None:
+                if not flat:
+                    return [], 0, end - at
+                it = iter(flat)
+                lines = list(zip(it, it, it))
+                return (_match_lines(self._blob(chunk), lines, self.units, self.scope),
+                        len(lines), end - at)
+        blob = self._blob(chunk)
+        found, n = _scan(blob, self.units, probe, self.scope)
+        return found, n, len(blob.data)
+
     def docs(self, blob: int) -> list[tuple[str, str, str]]:
         """The blob's (corpus, version, path) docs the filter keeps, in path order."""
         docs = self.of_blob.get(blob)
@@ -1287,6 +1330,10 @@ class _Query:
         hits: list[Hit] = []
         top, best, checked, scanned = [], _best_score(self.units), 0, 0
         of_chunk = self.opened.chunk_blob
+        word, whole = probe
+        needles = _needles(self.units)
+        in_place = (word.encode(), whole, tuple(n.encode() for n in needles)) if (
+            self.opened.raw and _ftscan is not None and word.isascii()) else None
         for chunk in self.cands:
             if enough and len(top) >= enough and \
                     sum(k < self.docs(of_chunk[chunk])[0] for k in top) >= enough:
@@ -1295,15 +1342,12 @@ class _Query:
                     len(hits) >= enough:
                 self.complete = False
                 break
-            blob = self.loaded.get(chunk)
-            if blob is None:
-                blob = self.loaded[chunk] = self.opened.blob(chunk)
-            found, n = _scan(blob, self.units, probe, self.scope)
+            found, n, size = self._scan(chunk, probe, in_place)
             checked += n
-            scanned += len(blob.data)
+            scanned += size
             for lh in found:
                 docs = self.docs(of_chunk[chunk])
-                fn = _function_at(blob.functions, lh.line)
+                fn = _function_at(self.loaded[chunk].functions, lh.line)
                 score = round(lh.score, 4)
                 hits += [Hit(d[0], d[1], d[2], lh.line, lh.col, lh.scope, fn, lh.text, score)
                          for d in docs]
