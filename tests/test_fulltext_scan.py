@@ -166,3 +166,26 @@ def test_files_fed_in_path_order_are_searched_lazily_with_the_same_answers(tmp_p
                 want = search(tmp_path / "shuffled", q, limit=limit, **kw)
                 assert list(got) == list(want) and got.complete == want.complete, (q, kw)
                 assert got or kw and q == "TscTicks", (q, kw)  # (VirtualBox's word)
+
+
+def test_a_filter_every_text_passes_reads_docs_only_of_chunks_with_hits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`vmxref search` names the corpus version of the scope: in an index of that version
+    alone it filters nothing, and the search stays lazy."""
+    text, funcs = _long_source()
+    kvm = [f for f in _files() if f.corpus == "kvm"]
+    build(tmp_path / "ft", [FileText("kvm", "6.1", "arch/x86/kvm/gen.c", text, funcs), *kvm],
+          procs=1)
+    fulltext._open_cache.clear()
+    opened = fulltext._open(tmp_path / "ft")
+    read = []
+    monkeypatch.setattr(opened, "docs_of", lambda b: read.append(b) or
+                        fulltext._Opened.docs_of(opened, b))
+    want = search(tmp_path / "ft", "pending_17", limit=None)
+    got = search(tmp_path / "ft", "pending_17", corpus="kvm", version="6.1", limit=None)
+    assert list(got) == list(want) and len(got) == 1
+    assert len(opened.candidates(fulltext.parse_query("pending_17"))) > 1
+    assert read == [0, 0]  # (gen.c's text, once per search: only its chunk with the hit)
+    read.clear()
+    assert search(tmp_path / "ft", "pending_17", corpus="vbox") == []
+    assert read  # (a real filter: every candidate's docs are read to filter them)

@@ -1382,8 +1382,11 @@ def search(index_dir: str | Path, text: str, *, corpus: str | None = None,
     if scope is not None and scope not in SCOPES:
         raise QuerySyntaxError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
     units = parse_query(text)
-    query = _Query(_open(index_dir), units, _doc_filter(corpus, version, path_glob), scope,
-                   filtered=(corpus, version, path_glob) != (None, None, None))
+    opened = _open(index_dir)
+    # (a corpus or version every text of the index belongs to filters nothing)
+    filtered = path_glob is not None or any(
+        corpus not in (None, c) or version not in (None, v) for c, v in opened.labels)
+    query = _Query(opened, units, _doc_filter(corpus, version, path_glob), scope, filtered)
     exact_probe, part_probe = _probes(units)
     if limit and limit > 0:
         # Exact-identifier lines outrank all others: if there are enough, skip the rest.
