@@ -9,15 +9,14 @@ An index directory, written fresh by `build` and swapped in atomically, holds:
   generated header that holds `clock` and `update` far apart is no candidate.
 - ``texts.bin``: per chunk, its text (UTF-8, uncompressed: read in place), its zlib'd
   comment/string spans (lexed over the whole blob, then cut) and the function spans it
-  overlaps; ``docs.json`` + ``docs.bin``: (corpus,
-  version, path) -> blob, each chunk's blob and first line, and the chunk offsets.
+  overlaps; ``docs.json`` + ``docs.bin``: (corpus, version, path) -> blob, each chunk's
+  blob and first line, and the chunk offsets.
 
 A search asks Whoosh for the chunks holding every query part, then scans just those texts:
 a probe word finds candidate lines, a substring test of every part prunes them (both in C
 over the bytes of an ASCII chunk, vmxref/_ftscan.c), and an exact part-stream match scores
-them. Lines where every unit is an exact identifier are
-looked for first (whole-word probe); only if there are fewer than `limit` does the full
-part scan run. Scores: integer part = units matched exactly, fraction = match quality.
+them. Lines where every unit is an exact identifier are looked for first (whole-word
+probe); only if there are fewer than `limit` does the full part scan run. Scores: integer part = units matched exactly, fraction = match quality.
 """
 from __future__ import annotations
 
@@ -178,8 +177,11 @@ def __getattr__(name: str) -> Any:
 
 
 
-FORMAT = 6  # 6: a chunk's text is stored as it is (searches read it in place); 5: chunks (docs.bin adds each chunk's blob and first line); 4: a document per
-READ_FORMATS = (2, 3, 4, 5, 6)  # blob, docs.bin; 2, 3: JSON; all still read
+# 6: a chunk's text stored as it is (a search reads it in place; before, zlib'd); 5: chunks
+# (docs.bin adds each chunk's blob and first line); 4: a document per blob, docs.bin;
+# 2, 3: JSON. All are still read.
+FORMAT = 6
+READ_FORMATS = (2, 3, 4, 5, 6)
 CHUNK_CHARS = 8_192  # a Whoosh document: a line-aligned piece of a text at most this long
 SCOPES = ("code", "comment", "string")
 _DOCS, _DOCS_BIN, _TEXTS, _LOCK = "docs.json", "docs.bin", "texts.bin", "{}.lock"
@@ -663,7 +665,7 @@ def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2) -> dict
     The new index is written into a sibling directory and swapped in only when complete,
     so a build that raises (or is killed) leaves the previous index searchable; the next
     build removes the leftovers. Returns stats: files, texts (unique contents), chunks
-    (Whoosh documents), lines, bytes (compressed text), seconds. Raises IndexBusy if another
+    (Whoosh documents), lines, bytes (of texts.bin), seconds. Raises IndexBusy if another
     build holds the lock.
     """
     from pathlib import Path
