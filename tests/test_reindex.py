@@ -123,3 +123,45 @@ def test_a_changed_index_definition_is_rebuilt_by_the_next_writer(tmp_path):
     with sqlite3.connect(db) as c:
         sql = c.execute("SELECT sql FROM sqlite_master WHERE name = 'ref_name'").fetchone()[0]
     assert " ".join(sql.split()) == "CREATE INDEX ref_name ON ref(name, kind)"
+
+
+def test_the_full_text_is_built_again_only_when_what_it_holds_changed(tmp_path: Path) -> None:
+    """An unchanged `vmxref index` keeps the full-text index (it says `full text
+    unchanged`); a changed file, a second corpus version, a damaged or missing full-text
+    directory, or another full-text format build it again."""
+    from vmxref import fulltext
+    from vmxref.queries.textsearch import FULLTEXT_DIR
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    shutil.copytree(FIXTURES / "linux", src)
+    ft = ix / FULLTEXT_DIR
+
+    def index(version: str = "fixture"):
+        fulltext._open_cache.clear()
+        return api.index(str(src), f"linux-kvm@{version}", ix, procs=1)
+
+    first = index()
+    assert not first.fulltext_current and "full text unchanged" not in first.summary()
+    stamp = (ft / "docs.json").stat().st_ino
+    again = index()
+    assert again.fulltext_current and again.summary().endswith("full text unchanged")
+    assert (ft / "docs.json").stat().st_ino == stamp  # (not rebuilt: the same files)
+    assert fulltext.search(ft, "kvm_guest_time_update")
+
+    victim = next(p for p in sorted(src.rglob("*.c")) if "kvm_guest_time_update" in p.read_text())
+    victim.write_text(victim.read_text() + "\n/* clock drift note: vmxref_marker_word */\n")
+    changed = index()
+    assert changed.parsed == 1 and not changed.fulltext_current
+    assert [h.path for h in fulltext.search(ft, "vmxref_marker_word")] == \
+        [str(victim.relative_to(src))]
+
+    assert index().fulltext_current
+    assert not index("second").fulltext_current  # (another version: its files are new docs)
+    assert {h.version for h in fulltext.search(ft, "vmxref_marker_word")} == {"fixture", "second"}
+
+    (ft / "texts.bin").write_bytes((ft / "texts.bin").read_bytes()[:100])  # truncated
+    assert not index().fulltext_current
+    shutil.rmtree(ft)
+    assert not index().fulltext_current and index().fulltext_current
+    meta = json.loads((ft / "docs.json").read_text())
+    (ft / "docs.json").write_text(json.dumps({**meta, "format": 5}))  # (an older build)
+    assert not index().fulltext_current

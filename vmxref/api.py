@@ -56,7 +56,9 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
         st.commit()
         if fulltext:
             interrupts.check()
-            stats.fulltext_seconds = build_fulltext(st)
+            secs = build_fulltext(st, force=False)
+            stats.fulltext_seconds = secs or 0.0
+            stats.fulltext_current = secs is None
         return stats
     finally:
         st.close()
@@ -71,8 +73,11 @@ def _profile(st: Store, path: Path):
     return prof if prof is not None else corpora.load(str(path))
 
 
-def build_fulltext(st: Store) -> float:
-    """Rebuild the full-text index of every corpus version in the store; returns seconds."""
+def build_fulltext(st: Store, force: bool = True) -> float | None:
+    """Rebuild the full-text index of every corpus version in the store; returns seconds.
+    Without `force`, None when the full-text index already holds what the store does (the
+    same files with the same contents, built by this format and opening whole): an
+    unchanged `vmxref index` of all of Linux does not spend 12 minutes on it again."""
     import time
     import zlib
 
@@ -81,6 +86,9 @@ def build_fulltext(st: Store) -> float:
 
     t0 = time.perf_counter()
     conn = st.conn
+    source = _fulltext_source(st)
+    if not force and ft.current_source(st.path / FULLTEXT_DIR) == source:
+        return None
 
     def functions(bid: int) -> list:  # per file (a corpus-wide dict costs ~100 MB on all of Linux)
         return [tuple(r) for r in conn.execute(
@@ -93,8 +101,24 @@ def build_fulltext(st: Store) -> float:
                 "ORDER BY c.name, c.version, f.path"):
             text = zlib.decompress(content).decode("utf-8", "replace") if content else ""
             yield ft.FileText(name, version, path, text, functions(bid))
-    ft.build(st.path / FULLTEXT_DIR, files())
+    ft.build(st.path / FULLTEXT_DIR, files(), source=source)
     return round(time.perf_counter() - t0, 3)
+
+
+def _fulltext_source(st: Store) -> str:
+    """A digest of what the full text of the store is made of: every corpus version's file
+    paths with their contents (sha1 and macro profile: the function spans come from the
+    facts), the full-text format and chunk size."""
+    import hashlib
+
+    from vmxref import fulltext as ft
+    h = hashlib.sha1(f"{ft.FORMAT} {ft.CHUNK_CHARS}\n".encode())
+    for row in st.conn.execute(
+            "SELECT c.name, c.version, f.path, b.sha1, b.profile FROM file f "
+            "JOIN corpus c ON c.id = f.corpus_id JOIN blob b ON b.id = f.blob_id "
+            "ORDER BY c.name, c.version, f.path"):
+        h.update("\0".join(row).encode("utf-8", "surrogateescape") + b"\n")
+    return h.hexdigest()
 
 
 def run_query(sc: Scope, text: str) -> list[Site]:

@@ -46,7 +46,7 @@ import pickle as _pickle
 import sys as _sys
 import types as _types
 
-from vmxref.errors import IndexBusy, IndexCorrupt, NoIndex, QuerySyntaxError
+from vmxref.errors import IndexBusy, IndexCorrupt, NoIndex, QuerySyntaxError, VmxrefError
 from vmxref.model import Record
 
 _FTSCAN_VERSION = 2  # _ftscan.c's: the C line filter of another revision is not used
@@ -464,7 +464,7 @@ def _columns(blobs: list[tuple[int, int]], docs: list[tuple[str, str, str, int]]
     return out
 
 
-def _write_docs(d: Path, cols: dict, in_order: bool = False) -> None:
+def _write_docs(d: Path, cols: dict, in_order: bool = False, source: str | None = None) -> None:
     """docs.json (format, labels) and docs.bin (the large columns as arrays, and the paths
     as one byte string with their end offsets: opening reads them without decoding a
     path, ~20x faster than JSON, which took 20 ms on all of Linux's 55 k files)."""
@@ -480,7 +480,8 @@ def _write_docs(d: Path, cols: dict, in_order: bool = False) -> None:
             fh.write(a.tobytes())
         fh.write(b"".join(encoded))
     (d / _DOCS).write_text(json.dumps({"format": FORMAT, "labels": cols["labels"],
-                                       "files": len(encoded), "in_order": in_order},
+                                       "files": len(encoded), "in_order": in_order,
+                                       **({"source": source} if source else {})},
                                       separators=(",", ":")))
 
 
@@ -546,6 +547,7 @@ class _Builder:
         self.chunk_line: list[int] = []
         self.docs: list[tuple[str, str, str, int]] = []
         self.in_order = True  # were the files fed in (corpus, version, path) order?
+        self.source: str | None = None  # (see build)
         self.lines = 0
         import multiprocessing  # (the builder's imports: a search process loads none of them)
         self.pool = multiprocessing.get_context("fork").Pool(procs) if procs > 1 else None
@@ -599,7 +601,7 @@ class _Builder:
         self.writer.commit()
         self.texts.close()
         _write_docs(self.tmp, _columns(self.chunks, self.docs, (self.chunk_blob, self.chunk_line)),
-                    self.in_order)
+                    self.in_order, self.source)
         return {"files": len(self.docs), "texts": self.nblobs, "chunks": len(self.chunks),
                 "lines": self.lines, "bytes": (self.tmp / _TEXTS).stat().st_size}
 
@@ -659,13 +661,15 @@ def _remove_leftovers(index_dir: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2) -> dict:
+def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2,
+          source: str | None = None) -> dict:
     """Build a fresh full-text index of `files` and atomically replace `index_dir` with it.
 
     The new index is written into a sibling directory and swapped in only when complete,
     so a build that raises (or is killed) leaves the previous index searchable; the next
     build removes the leftovers. Returns stats: files, texts (unique contents), chunks
-    (Whoosh documents), lines, bytes (of texts.bin), seconds. Raises IndexBusy if another
+    (Whoosh documents), lines, bytes (of texts.bin), seconds. `source` is kept in docs.json
+    for `current_source` (what the files are: the caller's digest). Raises IndexBusy if another
     build holds the lock.
     """
     from pathlib import Path
@@ -681,6 +685,7 @@ def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2) -> dict
         tmp = index_dir.with_name(f".{index_dir.name}.new-{os.getpid()}")
         tmp.mkdir()
         builder = _Builder(tmp, max(1, procs))
+        builder.source = source
         try:
             builder.run(files)
             stats = builder.finish()
@@ -692,6 +697,20 @@ def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2) -> dict
         _publish(tmp, index_dir)
     stats["seconds"] = round(time.perf_counter() - start, 3)
     return stats
+
+
+def current_source(index_dir: str | Path) -> str | None:
+    """The `source` the full-text index in `index_dir` was built with, when it opens as a
+    whole (docs, Whoosh segments and texts.bin agree) in this vmxref's format; else None
+    (missing, damaged, half-built, another format: it must be built again)."""
+    try:
+        with open(os.path.join(index_dir, _DOCS), encoding="utf-8") as fh:
+            source = json.loads(fh.read()).get("source")
+        if not isinstance(source, str) or _Opened(os.fspath(index_dir)).format != FORMAT:
+            return None
+    except (VmxrefError, OSError, ValueError, AttributeError):
+        return None
+    return source
 
 
 # --------------------------------------------------------------------------------- search
@@ -892,6 +911,7 @@ class _Opened:
         if meta.get("format") not in READ_FORMATS:
             raise IndexCorrupt(f"{index_dir} holds full-text format {meta.get('format')!r}, "
                                f"expected {FORMAT}; rebuild the index")
+        self.format = meta["format"]
         self.raw = meta["format"] >= 6  # (texts stored as they are)
         # (the files were fed in path order: docs.bin keeps each text's docs in that order)
         self.in_order = meta.get("in_order") is True
@@ -925,9 +945,15 @@ class _Opened:
                 self.nchunks and self.chunk_blob[-1] >= self.nblobs) or (
                 self.chunk_line is not None and len(self.chunk_line) != self.nchunks):
             raise IndexCorrupt(f"{index_dir}: Whoosh and docs.json disagree; rebuild the index")
-        with open(os.path.join(index_dir, _TEXTS), "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            self.texts = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        try:
+            with open(os.path.join(index_dir, _TEXTS), "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                self.texts = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        except OSError as e:
+            raise IndexCorrupt(f"{index_dir}: cannot read texts.bin ({e.__class__.__name__}); "
+                               "rebuild the index") from None
+        if self.nchunks and self.offsets[-2] + self.offsets[-1] > size:
+            raise IndexCorrupt(f"{index_dir}: texts.bin is truncated; rebuild the index")
         self._decoded: dict[int, _Blob] = {}
         self._decoded_chars = 0
 

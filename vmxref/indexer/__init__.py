@@ -27,20 +27,22 @@ class IndexStats(Record):
     version that are gone)."""
 
     __slots__ = ("corpus", "version", "files", "parsed", "reused", "unchanged", "removed",
-                 "skipped", "seconds", "fulltext_seconds")
+                 "skipped", "seconds", "fulltext_seconds", "fulltext_current")
 
     def __init__(self, corpus: str, version: str, files: int = 0) -> None:
         self.corpus, self.version, self.files = corpus, version, files
         self.parsed = self.reused = self.unchanged = self.removed = 0
         self.skipped: dict[str, int] = {}
         self.seconds = self.fulltext_seconds = 0.0
+        self.fulltext_current = False  # the full-text index held these files already
 
     def summary(self) -> str:
         """The line `vmxref index` ends with."""
         skipped = ", ".join(f"{n} {k}" for k, n in sorted(self.skipped.items())) or "none"
         return (f"indexed {self.corpus}@{self.version}: {self.files} files ({self.parsed} parsed, "
                 f"{self.reused} shared, {self.unchanged} unchanged; skipped: {skipped}) in "
-                f"{self.seconds:.1f}s; full text {self.fulltext_seconds:.1f}s")
+                f"{self.seconds:.1f}s; full text " +
+                ("unchanged" if self.fulltext_current else f"{self.fulltext_seconds:.1f}s"))
 
 
 Progress = "Callable[[int, int], None]"  # (an annotation only: typing is not imported)
