@@ -318,3 +318,38 @@ def test_read_only_index_directory_as_unprivileged_user(base, request) -> None:
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() and '"f3_5"' in r.stdout
     assert sorted(p.name for p in ix.iterdir()) == listing_before
+
+
+def test_an_interrupt_inside_a_deferred_block_waits_for_a_check() -> None:
+    """interrupts.deferred: SIGINT/SIGTERM set the flag, `check()` raises; the handlers in
+    place before come back."""
+    from vmxref import interrupts
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        with interrupts.deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # (no KeyboardInterrupt here)
+            assert interrupts.requested
+            with pytest.raises(KeyboardInterrupt):
+                interrupts.check()
+        assert signal.getsignal(signal.SIGINT) is before
+    finally:
+        interrupts.requested = False
+
+
+def test_a_run_ended_early_kills_its_workers_instead_of_finishing_the_queue() -> None:
+    """Every job is queued at once: a pool left to its own exit would run them all (a Ctrl-C
+    three seconds into linux-big returned after 14 s); the indexer kills its workers."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from vmxref.indexer import _stopped_on_exit
+    ex = ProcessPoolExecutor(2, mp_context=mp.get_context("fork"))
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        with ex, _stopped_on_exit(ex):
+            for _ in range(4):
+                ex.submit(time.sleep, 20)  # (40 s of queued work for two workers)
+            time.sleep(0.5)
+            raise KeyboardInterrupt
+    assert time.monotonic() - t0 < 15

@@ -8,8 +8,10 @@ before it commits, so an interrupted run never publishes its half-way work.
 from __future__ import annotations
 
 import signal
+from contextlib import contextmanager
 
 requested = False
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _handler(signum, frame) -> None:
@@ -18,10 +20,37 @@ def _handler(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _flag(signum, frame) -> None:
+    global requested
+    requested = True
+
+
 def install() -> None:
     """Route SIGINT and SIGTERM through the flag (the console entry points call this)."""
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in _SIGNALS:
         signal.signal(sig, _handler)
+
+
+@contextmanager
+def deferred():
+    """Within: SIGINT and SIGTERM only set the flag; the caller raises with `check()` at
+    points where that is safe. A KeyboardInterrupt raised at any bytecode of a process
+    pool's own code can leave one of its locks taken: its threads then wait forever, and so
+    does the run's exit (a CI run hung so, interrupted while it queued work). The handlers
+    in place before come back on the way out (only the main thread can change them: in
+    another one this does nothing)."""
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = [signal.getsignal(sig) for sig in _SIGNALS]
+    for sig in _SIGNALS:
+        signal.signal(sig, _flag)
+    try:
+        yield
+    finally:
+        for sig, handler in zip(_SIGNALS, old):
+            signal.signal(sig, handler)
 
 
 def check() -> None:
