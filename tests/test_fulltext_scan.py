@@ -189,3 +189,21 @@ def test_a_filter_every_text_passes_reads_docs_only_of_chunks_with_hits(
     read.clear()
     assert search(tmp_path / "ft", "pending_17", corpus="vbox") == []
     assert read  # (a real filter: every candidate's docs are read to filter them)
+
+
+def test_damaged_spans_or_functions_are_a_corrupt_index(tmp_path: Path) -> None:
+    """The comment spans and function list of a chunk are decoded when a line needs them:
+    bytes that do not decode there are a corrupt index too, not a traceback."""
+    import struct
+
+    from vmxref.errors import IndexCorrupt
+    d = tmp_path / "ft"
+    build(d, _files()[:1], procs=1)
+    data = bytearray((d / "texts.bin").read_bytes())
+    n_text, n_spans, n_fn = struct.unpack_from("<III", data)
+    at = 12 + n_text
+    data[at:at + n_spans] = b"\x00" * n_spans  # (not zlib)
+    (d / "texts.bin").write_bytes(bytes(data))
+    fulltext._open_cache.clear()
+    with pytest.raises(IndexCorrupt, match="damaged"):
+        search(d, "TscTicks", limit=None)

@@ -1021,6 +1021,11 @@ class _LineHit(Record):
     __slots__ = ('line', 'col', 'scope', 'text', 'score')
 
 
+def _damaged(e: Exception) -> IndexCorrupt:
+    return IndexCorrupt(f"a chunk of the full-text index's texts.bin is damaged "
+                        f"({e.__class__.__name__}); rebuild the index")
+
+
 class _Blob:
     """A chunk during one query: its UTF-8 `data` (read in place, or decompressed: formats
     before 6), the line of the blob it starts at; the text, its lower-cased twin, spans and
@@ -1060,13 +1065,19 @@ class _Blob:
     @property
     def spans(self) -> tuple:
         if self._spans is None:
-            self._spans = _decode_spans(self._record[self._a:self._b])
+            try:
+                self._spans = _decode_spans(self._record[self._a:self._b])
+            except _CORRUPT as e:
+                raise _damaged(e) from None
         return self._spans
 
     @property
     def functions(self) -> list[list]:
         if self._functions is None:
-            self._functions = json.loads(zlib.decompress(self._record[self._b:]).decode())
+            try:
+                self._functions = json.loads(zlib.decompress(self._record[self._b:]).decode())
+            except _CORRUPT as e:
+                raise _damaged(e) from None
         return self._functions
 
     def find_lines(self, needle: str, whole_word: bool) -> Iterator[int]:
