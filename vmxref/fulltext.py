@@ -704,13 +704,10 @@ def current_source(index_dir: str | Path) -> str | None:
     whole (docs, Whoosh segments and texts.bin agree) in this vmxref's format; else None
     (missing, damaged, half-built, another format: it must be built again)."""
     try:
-        with open(os.path.join(index_dir, _DOCS), encoding="utf-8") as fh:
-            source = json.loads(fh.read()).get("source")
-        if not isinstance(source, str) or _Opened(os.fspath(index_dir)).format != FORMAT:
-            return None
-    except (VmxrefError, OSError, ValueError, AttributeError):
+        opened = _Opened(os.fspath(index_dir))
+    except VmxrefError:
         return None
-    return source
+    return opened.source if opened.format == FORMAT else None
 
 
 # --------------------------------------------------------------------------------- search
@@ -912,7 +909,8 @@ class _Opened:
             raise IndexCorrupt(f"{index_dir} holds full-text format {meta.get('format')!r}, "
                                f"expected {FORMAT}; rebuild the index")
         self.format = meta["format"]
-        self.raw = meta["format"] >= 6  # (texts stored as they are)
+        self.raw = self.format >= 6  # (texts stored as they are, read in place)
+        self.source = meta.get("source") if isinstance(meta.get("source"), str) else None
         # (the files were fed in path order: docs.bin keeps each text's docs in that order)
         self.in_order = meta.get("in_order") is True
         if meta["format"] == 2:
@@ -981,8 +979,7 @@ class _Opened:
                 got = _Blob(self.texts[off:off + size],
                             self.chunk_line[chunk] if self.chunk_line is not None else 1, self.raw)
             except _CORRUPT as e:
-                raise IndexCorrupt(f"{self.dir}: chunk {chunk} of texts.bin is damaged "
-                                   f"({e.__class__.__name__}); rebuild the index") from None
+                raise _damaged(e, f"{self.dir}: chunk {chunk}") from None
             self._decoded_chars += len(got.data)
             while self._decoded and self._decoded_chars > BLOB_CACHE_CHARS:
                 self._decoded_chars -= len(self._decoded.pop(next(iter(self._decoded))).data)
@@ -1021,9 +1018,9 @@ class _LineHit(Record):
     __slots__ = ('line', 'col', 'scope', 'text', 'score')
 
 
-def _damaged(e: Exception) -> IndexCorrupt:
-    return IndexCorrupt(f"a chunk of the full-text index's texts.bin is damaged "
-                        f"({e.__class__.__name__}); rebuild the index")
+def _damaged(e: Exception, where: str = "a chunk of the full-text index") -> IndexCorrupt:
+    why = "not UTF-8" if isinstance(e, UnicodeDecodeError) else e.__class__.__name__
+    return IndexCorrupt(f"{where}: texts.bin is damaged ({why}); rebuild the index")
 
 
 class _Blob:
@@ -1048,9 +1045,8 @@ class _Blob:
         if self._text is None:
             try:
                 self._text = str(self.data, "utf-8", "surrogatepass")
-            except UnicodeDecodeError:
-                raise IndexCorrupt("a chunk of the full-text index's texts.bin is not UTF-8; "
-                                   "rebuild the index") from None
+            except UnicodeDecodeError as e:
+                raise _damaged(e) from None
         return self._text
 
     @property
@@ -1226,8 +1222,8 @@ def _match_lines(blob: _Blob, lines: list[tuple[int, int, int]], units: list[_Un
                  scope: str | None) -> list[_LineHit]:
     """The candidate lines (start, end, index) of the blob where all units match."""
     out: list[_LineHit] = []
+    text = blob.text if lines else ""
     for ls, le, lineidx in lines:
-        text = blob.text
         got = _match_line(text, ls, le, units, blob.spans, scope)
         if got:
             off, sc, score = got
@@ -1236,19 +1232,30 @@ def _match_lines(blob: _Blob, lines: list[tuple[int, int, int]], units: list[_Un
     return out
 
 
+def _c_lines(buf: Any, start: int, end: int, probe: tuple[str, bool],
+             needles: list[str]) -> list[tuple[int, int, int]] | None:
+    """`_candidate_lines` of buf[start:end] (offsets from `start`) by the C filter; None when
+    it is not built, or the probe or the text is not ASCII."""
+    word, whole = probe
+    if _ftscan is None or not word.isascii():
+        return None
+    flat = _ftscan.lines(buf, start, end, word.encode(), whole,
+                         tuple(n.encode() for n in needles))
+    if flat is None:
+        return None
+    it = iter(flat)
+    return list(zip(it, it, it))
+
+
 def _candidate_lines(blob: _Blob, probe: tuple[str, bool],
                      needles: list[str]) -> list[tuple[int, int, int]]:
     """(start, end, index) of each line of the blob's text holding the probe and, where
     lower-casing keeps offsets, every needle (all lower-case): by the C scanner over the
     bytes of a pure-ASCII chunk, else here."""
     word, whole = probe
-    if _ftscan is not None and word.isascii():
-        data = blob.data
-        flat = _ftscan.lines(data, 0, len(data), word.encode(), whole,
-                             tuple(n.encode() for n in needles))
-        if flat is not None:
-            it = iter(flat)
-            return list(zip(it, it, it))
+    got = _c_lines(blob.data, 0, len(blob.data), probe, needles)
+    if got is not None:
+        return got
     text, low, out = blob.text, blob.lower, []
     lineidx, counted = 0, 0
     for pos in blob.find_lines(word, whole):
@@ -1275,7 +1282,15 @@ def _function_at(functions: list[list], line: int) -> str:
     return ""
 
 
-def _doc_filter(corpus: str | None, version: str | None, path_glob: str | None) -> Any:
+def _doc_filter(opened: _Opened, corpus: str | None, version: str | None,
+                path_glob: str | None) -> Any:
+    """The test a (corpus, version, path) doc must pass; None when every doc of the index
+    passes (no filter given, or a corpus/version every text belongs to: what `vmxref search`
+    and the shell always give)."""
+    if path_glob is None and all(corpus in (None, c) and version in (None, v)
+                                 for c, v in opened.labels):
+        return None
+
     def ok(doc: list) -> bool:
         return ((corpus is None or doc[0] == corpus) and (version is None or doc[1] == version)
                 and (path_glob is None or fnmatchcase(doc[2], path_glob)))
@@ -1299,8 +1314,7 @@ def _best_score(units: list[_Unit]) -> float:
 class _Query:
     """One search: candidate chunks (in path order) with their docs, scanned once or twice."""
 
-    def __init__(self, opened: _Opened, units: list[_Unit], ok: Any, scope: str | None,
-                 filtered: bool = True):
+    def __init__(self, opened: _Opened, units: list[_Unit], ok: Any, scope: str | None):
         self.opened, self.units, self.scope, self.ok = opened, units, scope, ok
         self.of_blob: dict[int, list] = {}
         chunks = opened.candidates(units)
@@ -1308,7 +1322,7 @@ class _Query:
         for chunk in chunks:
             if not 0 <= of_chunk[chunk] < nblobs:  # (a damaged docs.bin)
                 raise IndexCorrupt(f"{opened.dir}: chunk {chunk} names no text; rebuild the index")
-        if opened.in_order and not filtered:
+        if opened.in_order and ok is None:
             # (texts numbered in the order of their first path, a text's chunks in a row:
             # chunk order is path order, and a chunk's docs are read once it has a hit)
             self.cands = chunks
@@ -1326,26 +1340,22 @@ class _Query:
         return blob
 
     def _scan(self, chunk: int, probe: tuple[str, bool],
-              in_place: tuple | None) -> tuple[list[_LineHit], int, int]:
-        """(matching lines, lines checked, bytes scanned) of one chunk. With `in_place`
-        (word, whole word, needles: a raw-text index, the C filter built), the lines are
-        filtered in the mapped texts.bin: a chunk without any is never copied or decoded."""
-        if in_place is not None and chunk not in self.loaded:
-            op = self.opened
+              needles: list[str]) -> tuple[list[_LineHit], int, int]:
+        """(matching lines, lines checked, bytes scanned) of one chunk. A raw text (format
+        6) is filtered in the mapped texts.bin: a chunk without a candidate line is never
+        copied or decoded."""
+        op = self.opened
+        if op.raw and _ftscan is not None:
             try:
                 at = op.offsets[2 * chunk] + _HEADER.size
                 end = at + _HEADER.unpack_from(op.texts, at - _HEADER.size)[0]
-                flat = _ftscan.lines(op.texts, at, end, *in_place)
+                lines = _c_lines(op.texts, at, end, probe, needles)
             except (struct.error, ValueError, IndexError) as e:
-                raise IndexCorrupt(f"{op.dir}: chunk {chunk} of texts.bin is damaged "
-                                   f"({e.__class__.__name__}); rebuild the index") from None
-            if flat is not None:
-                if not flat:
-                    return [], 0, end - at
-                it = iter(flat)
-                lines = list(zip(it, it, it))
-                return (_match_lines(self._blob(chunk), lines, self.units, self.scope),
-                        len(lines), end - at)
+                raise _damaged(e, f"{op.dir}: chunk {chunk}") from None
+            if lines is not None:
+                found = _match_lines(self._blob(chunk), lines, self.units, self.scope) \
+                    if lines else []
+                return found, len(lines), end - at
         blob = self._blob(chunk)
         found, n = _scan(blob, self.units, probe, self.scope)
         return found, n, len(blob.data)
@@ -1354,7 +1364,8 @@ class _Query:
         """The blob's (corpus, version, path) docs the filter keeps, in path order."""
         docs = self.of_blob.get(blob)
         if docs is None:
-            docs = self.of_blob[blob] = sorted(d for d in self.opened.docs_of(blob) if self.ok(d))
+            docs = self.of_blob[blob] = sorted(d for d in self.opened.docs_of(blob)
+                                               if self.ok is None or self.ok(d))
         return docs
 
     def run(self, probe: tuple[str, bool], enough: int = 0, budget: int = 0,
@@ -1369,10 +1380,7 @@ class _Query:
         hits: list[Hit] = []
         top, best, checked, scanned = [], _best_score(self.units), 0, 0
         of_chunk = self.opened.chunk_blob
-        word, whole = probe
         needles = _needles(self.units)
-        in_place = (word.encode(), whole, tuple(n.encode() for n in needles)) if (
-            self.opened.raw and _ftscan is not None and word.isascii()) else None
         for chunk in self.cands:
             if enough and len(top) >= enough and \
                     sum(k < self.docs(of_chunk[chunk])[0] for k in top) >= enough:
@@ -1381,7 +1389,7 @@ class _Query:
                     len(hits) >= enough:
                 self.complete = False
                 break
-            found, n, size = self._scan(chunk, probe, in_place)
+            found, n, size = self._scan(chunk, probe, needles)
             checked += n
             scanned += size
             for lh in found:
@@ -1422,10 +1430,7 @@ def search(index_dir: str | Path, text: str, *, corpus: str | None = None,
         raise QuerySyntaxError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
     units = parse_query(text)
     opened = _open(index_dir)
-    # (a corpus or version every text of the index belongs to filters nothing)
-    filtered = path_glob is not None or any(
-        corpus not in (None, c) or version not in (None, v) for c, v in opened.labels)
-    query = _Query(opened, units, _doc_filter(corpus, version, path_glob), scope, filtered)
+    query = _Query(opened, units, _doc_filter(opened, corpus, version, path_glob), scope)
     exact_probe, part_probe = _probes(units)
     if limit and limit > 0:
         # Exact-identifier lines outrank all others: if there are enough, skip the rest.
