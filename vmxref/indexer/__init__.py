@@ -244,8 +244,7 @@ def run_jobs(jobs, macros: dict, procs: int, retried: list | None = None):
     from concurrent.futures.process import BrokenProcessPool
     failed: list = []
     futs: dict = {}
-    # (an interrupt sets a flag here, and is raised between pool calls: see _stopped_on_exit)
-    with interrupts.deferred(), _pool(procs, macros) as ex, _stopped_on_exit(ex):
+    with _pool(procs, macros) as ex:  # (an interrupt is raised by the check()s: see _pool)
         for batch in _batches(chain(first, jobs)):
             interrupts.check()
             if failed:  # the pool broke while jobs were still coming: they wait for _isolate
@@ -315,15 +314,21 @@ def _signals_held():
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+@contextmanager
 def _pool(procs: int, macros):
     """A pool of forked workers initialised with the macro profile (the pool modules are
-    imported here: an index run that parses nothing never loads them)."""
+    imported here: an index run that parses nothing never loads them). While it runs,
+    SIGINT/SIGTERM only set the flag (interrupts.deferred): its user raises them between
+    pool calls with interrupts.check(); leaving it early kills the workers
+    (_stopped_on_exit)."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     from vmxref.indexer import worker
-    return ProcessPoolExecutor(procs, mp_context=mp.get_context("fork"), initializer=worker.init,
-                               initargs=macros)
+    with interrupts.deferred(), ProcessPoolExecutor(
+            procs, mp_context=mp.get_context("fork"), initializer=worker.init,
+            initargs=macros) as ex, _stopped_on_exit(ex):
+        yield ex
 
 
 def _isolate(items: list, macros: dict):
@@ -333,7 +338,7 @@ def _isolate(items: list, macros: dict):
 
     from vmxref.indexer import worker
     while items:
-        with interrupts.deferred(), _pool(1, macros) as ex, _stopped_on_exit(ex):
+        with _pool(1, macros) as ex:
             futs = [ex.submit(worker.work, item) for item in items]
             rest = []
             for i, fut in enumerate(futs):
