@@ -15,8 +15,6 @@ typedef struct {
     PyObject *call_fn, *writes, *fills, *sn, *dialect, *inline_literals, *literal_keys;
     PyObject *unescape, *static_call, *whole_object;
     PyObject *calls, *logcalls, *assigns;
-    PyObject *k_direct, *k_static, *k_member, *k_pointer, *k_whole, *s_empty_args, *s_q;
-    PyObject *s_space;
     TSNode *kids;  /* the arguments that are no comment (reused call after call) */
     Py_ssize_t nkids, kcap;
     int fills_on;
@@ -309,7 +307,7 @@ static int logcall(St *st, PyObject *callee, PyObject *func, Py_ssize_t line, Py
             s = s2;
         }
         PyObject *keys = PyObject_CallFunctionObjArgs(st->literal_keys, s, st->dialect, NULL);
-        PyObject *joined = keys ? PyUnicode_Join(st->s_space, keys) : NULL;
+        PyObject *joined = keys ? PyUnicode_Join(S_SPACE, keys) : NULL;
         Py_XDECREF(keys);
         if (joined == NULL) {
             Py_DECREF(s);
@@ -340,7 +338,7 @@ static int whole_object(St *st, TSNode target, Py_ssize_t line, Py_ssize_t col, 
         return -1;
     }
     return tsn_append_new(st->assigns, Py_BuildValue("(nnONNOOO)", line, col, func, last, jch,
-                                                 callee, text, st->k_whole));
+                                                 callee, text, K_WHOLE_OBJECT));
 }
 
 /* extract._filled_pointers over st->kids */
@@ -422,7 +420,7 @@ static int one_call(St *st, TSNode n) {
             r = sc < 0 ? -1 : 0;
             goto done;
         }
-        kind = st->k_direct;
+        kind = K_DIRECT;
         if (tsn_add_span(st->call_fn, fn) < 0)
             goto done;
     } else if (strcmp(t, "call_expression") == 0 && !ts_node_is_null(tsn_child(fn, F_FUNCTION))) {
@@ -453,7 +451,7 @@ static int one_call(St *st, TSNode n) {
                 goto done;
             }
             callee = tsn_node_name(c, first);
-            kind = st->k_static;
+            kind = K_STATIC_CALL;
             if (callee == NULL || tsn_add_span(st->call_fn, first) < 0)
                 goto done;
         }
@@ -463,7 +461,7 @@ static int one_call(St *st, TSNode n) {
     } else if (strcmp(t, "field_expression") == 0) {
         TSNode fld = tsn_child(fn, F_FIELD);
         callee = ts_node_is_null(fld) ? PyUnicode_FromString("?") : tsn_node_name(c, fld);
-        kind = st->k_member;
+        kind = K_MEMBER;
         PyObject *ch = callee ? PyList_New(0) : NULL;
         if (ch == NULL || tsn_chain_of(c, tsn_child(fn, F_ARGUMENT), 0, st->sn, ch) < 0) {
             Py_XDECREF(ch);
@@ -476,7 +474,7 @@ static int one_call(St *st, TSNode n) {
     } else if (strcmp(t, "qualified_identifier") == 0 || strcmp(t, "template_function") == 0) {
         TSNode nm = tsn_child(fn, F_NAME);
         callee = tsn_node_name(c, ts_node_is_null(nm) ? fn : nm);
-        kind = st->k_direct;
+        kind = K_DIRECT;
         if (callee == NULL || tsn_add_span(st->call_fn, fn) < 0)
             goto done;
     } else {
@@ -491,16 +489,16 @@ static int one_call(St *st, TSNode n) {
         if (recv == NULL)
             goto done;
         if (PyUnicode_GET_LENGTH(callee) == 0) {
-            Py_INCREF(st->s_q);
-            Py_SETREF(callee, st->s_q);
+            Py_INCREF(S_QUESTION);
+            Py_SETREF(callee, S_QUESTION);
         }
-        kind = st->k_pointer;
+        kind = K_POINTER;
     }
     Py_ssize_t sb = ts_node_start_byte(n), fb = ts_node_start_byte(fn);
     PyObject *func = tsn_func_at(c, sb);  /* (borrowed) */
     Py_ssize_t line = tsn_line(c, fb), col = tsn_col(c, line, fb);
     if (ts_node_is_null(args)) {
-        r = call_row(st, n, line, col, func, callee, kind, recv, st->s_empty_args);
+        r = call_row(st, n, line, col, func, callee, kind, recv, S_BRACKETS);
         goto done;
     }
     /* named = args.named_children; kids = those that are no comment */
@@ -604,14 +602,6 @@ PyObject *tsn_calls(PyObject *Py_UNUSED(mod), PyObject *args) {
     PyObject *out = NULL;
     if (tsn_spans_init(&st.pp, pps, ppe) < 0 || tsn_spans_init(&st.cond, cs, ce) < 0)
         goto done;
-    st.k_direct = K_DIRECT;  /* (borrowed: module-level) */
-    st.k_static = K_STATIC_CALL;
-    st.k_member = K_MEMBER;
-    st.k_pointer = K_POINTER;
-    st.k_whole = K_WHOLE_OBJECT;
-    st.s_empty_args = S_BRACKETS;
-    st.s_q = S_QUESTION;
-    st.s_space = S_SPACE;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(nodes); i++) {
         TSNode n;
         if (tsn_node(PyList_GET_ITEM(nodes, i), &n) < 0 || one_call(&st, n) < 0)

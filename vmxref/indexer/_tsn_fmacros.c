@@ -342,8 +342,7 @@ done:
 }
 
 typedef struct {
-    PyObject *refs, *assigns, *k_define, *s_brackets, *empty;
-    PyObject *k_assign, *k_compound, *k_incdec, *k_outparam;
+    PyObject *refs, *assigns;
     Step *steps;            /* room for BODY_MAX / 2 + 1 */
     unsigned char *scratch; /* room for 2 * BODY_MAX + 16 */
     unsigned char *done;    /* room for BODY_MAX: the offsets of the members read */
@@ -437,13 +436,13 @@ static int member_use(const Macro *m, Members *w, Py_ssize_t i, Py_ssize_t j, Py
     int rc = -1;
     if (o1 >= 0) {
         opt = latin1(b + o1, o1end - o1);
-        kind = o1end - o1 == 1 ? w->k_assign : w->k_compound;
+        kind = o1end - o1 == 1 ? K_ASSIGN : K_COMPOUND;
         Py_ssize_t e = expr_end(b, n, o1end, ";,");
         value = latin1(w->scratch, collapse(b + o1end, e - o1end, 0, w->scratch));
     } else if (have_op || before_incdec) {
         opt = o2 >= 0 ? latin1(b + o2, 2) : latin1(b + bend - 2, 2);
-        kind = w->k_incdec;
-        value = w->empty;
+        kind = K_INCDEC;
+        value = S_EMPTY;
         Py_INCREF(value);
     } else if (ends_with(b, bend, "&") && !ends_with(b, bend, "&&")) {
         Py_ssize_t c0, c1, idx, nt;
@@ -456,20 +455,20 @@ static int member_use(const Macro *m, Members *w, Py_ssize_t i, Py_ssize_t j, Py
         if (!writer_name(b + c0, c1 - c0) && !asker)
             return 0;
         opt = PyUnicode_FromFormat("&%zd", idx);
-        kind = w->k_outparam;
+        kind = K_OUT_PARAM;
         /* " ".join(ctext.replace("\\\n", " ").split()) */
         value = latin1(w->scratch + nt, collapse(w->scratch, nt, 0, w->scratch + nt));
     } else if (!ends_with(b, bend, "&")) {  /* a read: a reference of the last member */
         Py_ssize_t sb = m->at + last, line = tsn_line(m->c, sb);
-        PyObject *ch = chain_jlist(m, base, w->steps, nsteps - 1, w->s_brackets);
+        PyObject *ch = chain_jlist(m, base, w->steps, nsteps - 1, S_BRACKETS);
         if (ch == NULL)
             return -1;
-        PyObject *tok = step_str(m, &w->steps[nsteps - 1], w->s_brackets);
+        PyObject *tok = step_str(m, &w->steps[nsteps - 1], S_BRACKETS);
         if (tok == NULL) {
             Py_DECREF(ch);
             return -1;
         }
-        if (tsn_append_new(w->refs, Py_BuildValue("(NOnnON)", tok, w->k_define, line,
+        if (tsn_append_new(w->refs, Py_BuildValue("(NOnnON)", tok, K_DEFINE, line,
                                                   tsn_col(m->c, line, sb), m->name, ch)) < 0)
             return -1;
         w->done[last] = 1;
@@ -480,12 +479,12 @@ static int member_use(const Macro *m, Members *w, Py_ssize_t i, Py_ssize_t j, Py
     if (opt == NULL || value == NULL)
         goto done;
     if (nosteps) {
-        last_step = w->empty;
+        last_step = S_EMPTY;
         Py_INCREF(last_step);
     } else {
-        last_step = step_str(m, &w->steps[nsteps - 1], w->s_brackets);
+        last_step = step_str(m, &w->steps[nsteps - 1], S_BRACKETS);
     }
-    chain = chain_jlist(m, base, w->steps, nsteps, w->s_brackets);
+    chain = chain_jlist(m, base, w->steps, nsteps, S_BRACKETS);
     if (last_step == NULL || chain == NULL)
         goto done;
     Py_ssize_t nls = 0, lastnl = -1;
@@ -684,13 +683,6 @@ PyObject *tsn_fmacros(PyObject *Py_UNUSED(mod), PyObject *args) {
     memset(&w, 0, sizeof w);
     w.refs = refs;
     w.assigns = assigns;
-    w.k_define = K_DEFINE;  /* (borrowed: module-level) */
-    w.s_brackets = S_BRACKETS;
-    w.empty = S_EMPTY;
-    w.k_assign = K_ASSIGN;
-    w.k_compound = K_COMPOUND;
-    w.k_incdec = K_INCDEC;
-    w.k_outparam = K_OUT_PARAM;
     w.steps = PyMem_Malloc(sizeof(Step) * (BODY_MAX / 2 + 1));
     w.scratch = PyMem_Malloc(2 * BODY_MAX + 16);
     w.done = done;
@@ -767,10 +759,10 @@ PyObject *tsn_fmacros(PyObject *Py_UNUSED(mod), PyObject *args) {
             Macro m = {c, name, {NULL, 0, 0}, words, nown, body, v1 - v0, v0, keywords,
                        not_calls};
             word_of(name, &m.wname);
-            if (has_params && (macro_calls(&m, calls, k_macro, w.s_brackets) < 0 ||
+            if (has_params && (macro_calls(&m, calls, k_macro, S_BRACKETS) < 0 ||
                                macro_members(&m, &w) < 0))
                 goto done;
-            if (define_refs(&m, refs, w.k_define, done) < 0)
+            if (define_refs(&m, refs, K_DEFINE, done) < 0)
                 goto done;
             int which = has_params ? state_needed(c, v0, vend, nown, body, v1 - v0) : 0;
             if (which) {
