@@ -9,25 +9,6 @@
 #include "_tsnative.h"
 #include <string.h>
 
-enum {
-    W_EQ, W_PLUSPLUS, W_EMPTY, W_ASSIGN, W_COMPOUND, W_INCDEC, W_OUTPARAM, W_ASM, W_RETURN,
-    W_RET_FIELD, W_DEFAULT, W_DESIGNATED, W_DQUOTE, W_COMMA, W_COUNT
-};
-static const char *STR_TEXT[W_COUNT] = {
-    "=", "++", "", "assign", "compound", "incdec", "out-param", "asm", "return", "<return>",
-    "default", "designated", "\"", ", ",
-};
-static PyObject *STR[W_COUNT];  /* (interned once, kept for the module's life) */
-
-static int init_strings(void) {
-    if (STR[W_COUNT - 1] != NULL)
-        return 0;
-    for (int i = 0; i < W_COUNT; i++)
-        if (STR[i] == NULL && (STR[i] = PyUnicode_InternFromString(STR_TEXT[i])) == NULL)
-            return -1;
-    return 0;
-}
-
 static int append_row(PyObject *list, Py_ssize_t line, Py_ssize_t col, PyObject *func,
                       PyObject *last, PyObject *jchain, PyObject *op, PyObject *value,
                       PyObject *kind) {
@@ -65,13 +46,13 @@ static int do_assign(Pass *p, PyObject *obj, TSNode n) {
     if (chain_parts(c, left, p->sn, &chain, &last, &jchain) < 0)
         return -1;
     if (ts_node_is_null(op)) {
-        opt = STR[W_EQ];
+        opt = S_EQ;
         Py_INCREF(opt);
     } else if ((opt = tsn_node_name(c, op)) == NULL) {
         goto done;
     }
     if (ts_node_is_null(right)) {
-        value = STR[W_EMPTY];
+        value = S_EMPTY;
         Py_INCREF(value);
     } else if ((value = tsn_node_text(c, right, 240)) == NULL) {
         goto done;
@@ -81,7 +62,7 @@ static int do_assign(Pass *p, PyObject *obj, TSNode n) {
     int plain = PyUnicode_CompareWithASCIIString(opt, "=") == 0;
     PyObject *func = tsn_func_at(c, sb);
     if (append_row(p->assigns, line, tsn_col(c, line, lb), func, last, jchain, opt, value,
-                   STR[plain ? W_ASSIGN : W_COMPOUND]) < 0 ||
+                   plain ? K_ASSIGN : K_COMPOUND) < 0 ||
         tsn_lvalue(p->write_nodes, left) < 0)
         goto done;
     if (tsn_is(right, "initializer_list")) {  /* (rare: extract._initializer does it) */
@@ -89,7 +70,7 @@ static int do_assign(Pass *p, PyObject *obj, TSNode n) {
         if (rnode == NULL)
             goto done;
         PyObject *got = PyObject_CallFunctionObjArgs(p->initializer, p->cx, rnode, chain, func,
-                                                     STR[W_DESIGNATED], NULL);
+                                                     K_DESIGNATED, NULL);
         if (got == NULL)
             goto done;
         Py_DECREF(got);
@@ -116,14 +97,14 @@ static int do_update(Pass *p, TSNode n) {
         return -1;
     int r = -1;
     if (ts_node_is_null(op)) {
-        opt = STR[W_PLUSPLUS];
+        opt = S_PLUSPLUS;
         Py_INCREF(opt);
     } else if ((opt = tsn_node_name(c, op)) == NULL) {
         goto done;
     }
     Py_ssize_t ab = ts_node_start_byte(arg), line = tsn_line(c, ab);
     if (append_row(p->assigns, line, tsn_col(c, line, ab), tsn_func_at(c, ts_node_start_byte(n)),
-                   last, jchain, opt, STR[W_EMPTY], STR[W_INCDEC]) == 0 &&
+                   last, jchain, opt, S_EMPTY, K_INCDEC) == 0 &&
         tsn_lvalue(p->write_nodes, arg) == 0)
         r = 0;
     Py_DECREF(opt);
@@ -206,7 +187,7 @@ static int do_pointer(Pass *p, TSNode n) {
         goto done;
     Py_ssize_t ab = ts_node_start_byte(arg), line = tsn_line(c, ab);
     if (append_row(p->assigns, line, tsn_col(c, line, ab), tsn_func_at(c, ts_node_start_byte(n)),
-                   last, jchain, opt, value, STR[W_OUTPARAM]) < 0 ||
+                   last, jchain, opt, value, K_OUT_PARAM) < 0 ||
         tsn_lvalue(p->write_nodes, arg) < 0)
         goto done;
     r = 0;
@@ -238,10 +219,10 @@ static int do_asm_output(Pass *p, TSNode n) {
     PyObject *opt = NULL;
     int r = -1;
     if (ts_node_is_null(cons)) {
-        ctext = STR[W_EMPTY];
+        ctext = S_EMPTY;
         Py_INCREF(ctext);
     } else {
-        ctext = strip(strip(tsn_node_text(c, cons, 24), NULL), STR[W_DQUOTE]);
+        ctext = strip(strip(tsn_node_text(c, cons, 24), NULL), S_DQUOTE);
         if (ctext == NULL)
             return -1;
     }
@@ -278,12 +259,12 @@ static int do_asm_output(Pass *p, TSNode n) {
         if (!ok)
             goto done;
     }
-    if ((joined = PyUnicode_Join(STR[W_COMMA], values)) == NULL ||
+    if ((joined = PyUnicode_Join(S_COMMA, values)) == NULL ||
         (opt = strip(PyUnicode_FromFormat("asm %U", ctext), NULL)) == NULL)
         goto done;
     Py_ssize_t nb = ts_node_start_byte(n), line = tsn_line(c, nb);
     if (append_row(p->assigns, line, tsn_col(c, line, nb), tsn_func_at(c, nb), last, jchain, opt,
-                   joined, STR[W_ASM]) < 0)
+                   joined, K_ASM) < 0)
         goto done;
     Py_ssize_t plus = PyUnicode_FindChar(ctext, '+', 0, PyUnicode_GET_LENGTH(ctext), 1);
     if (plus == -2 || (plus == -1 && tsn_lvalue(p->write_nodes, n) < 0))
@@ -305,7 +286,7 @@ static int do_case(Pass *p, TSNode n) {
     const Ctx *c = p->c;
     TSNode val = tsn_child(n, F_VALUE);
     int has = !ts_node_is_null(val);
-    PyObject *text = has ? tsn_node_text(c, val, 120) : (Py_INCREF(STR[W_DEFAULT]), STR[W_DEFAULT]);
+    PyObject *text = has ? tsn_node_text(c, val, 120) : (Py_INCREF(S_DEFAULT), S_DEFAULT);
     if (text == NULL)
         return -1;
     Py_ssize_t b = ts_node_start_byte(has ? val : n), line = tsn_line(c, b);
@@ -343,8 +324,8 @@ static int do_return(Pass *p, TSNode n) {
     if ((jchain = tsn_jlist(list)) == NULL || (text = tsn_node_text(c, val, 240)) == NULL)
         goto done;
     Py_ssize_t vb = ts_node_start_byte(val), line = tsn_line(c, vb);
-    r = append_row(p->assigns, line, tsn_col(c, line, vb), func, STR[W_RET_FIELD], jchain,
-                   STR[W_RETURN], text, STR[W_RETURN]);
+    r = append_row(p->assigns, line, tsn_col(c, line, vb), func, S_RET_FIELD, jchain,
+                   K_RETURN, text, K_RETURN);
 done:
     Py_XDECREF(list);
     Py_XDECREF(base);
@@ -370,8 +351,6 @@ PyObject *tsn_writes(PyObject *Py_UNUSED(mod), PyObject *args) {
                           &p.assigns, &PyList_Type, &p.cases, &PySet_Type, &p.write_nodes,
                           &PySet_Type, &p.addr_nodes, &PyDict_Type, &p.sn, &PyFrozenSet_Type,
                           &p.whole, &p.cx, &p.initializer))
-        return NULL;
-    if (init_strings() < 0)
         return NULL;
     for (int k = 0; k < P_COUNT; k++) {
         PyObject *seq = PySequence_Fast(caps[k], "a sequence of nodes was expected");

@@ -27,14 +27,18 @@ PyTypeObject *TSN_NodeType = NULL;
 /* Strings the passes put in their facts, made once (interned) at module init; borrowed. */
 PyObject *S_QUESTION, *S_THIS, *S_BRACKETS, *S_STAR, *S_EMPTY, *S_PARENS, *S_SPACE, *K_DIRECT,
     *K_STATIC_CALL, *K_MEMBER, *K_POINTER, *K_WHOLE_OBJECT, *K_DEFINE, *K_ASSIGN, *K_COMPOUND,
-    *K_INCDEC, *K_OUT_PARAM, *K_MACRO;
+    *K_INCDEC, *K_OUT_PARAM, *K_MACRO, *S_EQ, *S_PLUSPLUS, *K_ASM, *K_RETURN, *S_RET_FIELD,
+    *S_DEFAULT, *K_DESIGNATED, *S_DQUOTE, *S_COMMA;
 
 static const struct { PyObject **var; const char *text; } STRINGS[] = {
     {&S_QUESTION, "?"}, {&S_THIS, "this"}, {&S_BRACKETS, "[]"}, {&S_STAR, "*"}, {&S_EMPTY, ""},
     {&S_PARENS, "()"}, {&S_SPACE, " "}, {&K_DIRECT, "direct"}, {&K_STATIC_CALL, "static-call"},
     {&K_MEMBER, "member"}, {&K_POINTER, "pointer"}, {&K_WHOLE_OBJECT, "whole-object"},
     {&K_DEFINE, "define"}, {&K_ASSIGN, "assign"}, {&K_COMPOUND, "compound"},
-    {&K_INCDEC, "incdec"}, {&K_OUT_PARAM, "out-param"}, {&K_MACRO, "macro"},
+    {&K_INCDEC, "incdec"}, {&K_OUT_PARAM, "out-param"}, {&K_MACRO, "macro"}, {&S_EQ, "="},
+    {&S_PLUSPLUS, "++"}, {&K_ASM, "asm"}, {&K_RETURN, "return"}, {&S_RET_FIELD, "<return>"},
+    {&S_DEFAULT, "default"}, {&K_DESIGNATED, "designated"}, {&S_DQUOTE, "\""},
+    {&S_COMMA, ", "},
 };
 unsigned char TSN_IS_WORD[256];
 unsigned char TSN_IS_SPACE[256];

@@ -162,7 +162,8 @@ void tsn_blank_not_code(unsigned char *s, Py_ssize_t n);
 /* Interned strings made at module init (_tsnative.c STRINGS): borrowed references. */
 extern PyObject *S_QUESTION, *S_THIS, *S_BRACKETS, *S_STAR, *S_EMPTY, *S_PARENS, *S_SPACE,
     *K_DIRECT, *K_STATIC_CALL, *K_MEMBER, *K_POINTER, *K_WHOLE_OBJECT, *K_DEFINE, *K_ASSIGN,
-    *K_COMPOUND, *K_INCDEC, *K_OUT_PARAM, *K_MACRO;
+    *K_COMPOUND, *K_INCDEC, *K_OUT_PARAM, *K_MACRO, *S_EQ, *S_PLUSPLUS, *K_ASM, *K_RETURN,
+    *S_RET_FIELD, *S_DEFAULT, *K_DESIGNATED, *S_DQUOTE, *S_COMMA;
 PyObject *tsn_captures(PyObject *mod, PyObject *args);
 PyObject *tsn_receiver_types(PyObject *mod, PyObject *args);
 PyObject *tsn_guards(PyObject *mod, PyObject *args);
