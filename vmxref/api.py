@@ -95,14 +95,17 @@ def build_fulltext(st: Store, force: bool = True) -> float | None:
             "SELECT line, end_line, name FROM sym WHERE blob_id = ? AND kind = 'function'", (bid,))]
 
     def files():
-        for name, version, path, bid, content in conn.execute(
-                "SELECT c.name, c.version, f.path, b.id, b.content FROM file f "
-                "JOIN corpus c ON c.id = f.corpus_id JOIN blob b ON b.id = f.blob_id "
-                "ORDER BY c.name, c.version, f.path"):
+        for name, version, path, bid, content in conn.execute(_FILES_SQL.format("b.id, b.content")):
             text = zlib.decompress(content).decode("utf-8", "replace") if content else ""
             yield ft.FileText(name, version, path, text, functions(bid))
     ft.build(st.path / FULLTEXT_DIR, files(), source=source)
     return round(time.perf_counter() - t0, 3)
+
+
+# every file of every corpus version with columns of its blob, in the order the full text
+# is fed (path order: fulltext relies on it, see its in_order)
+_FILES_SQL = ("SELECT c.name, c.version, f.path, {} FROM file f JOIN corpus c ON c.id = f.corpus_id "
+              "JOIN blob b ON b.id = f.blob_id ORDER BY c.name, c.version, f.path")
 
 
 def _fulltext_source(st: Store) -> str:
@@ -113,10 +116,7 @@ def _fulltext_source(st: Store) -> str:
 
     from vmxref import fulltext as ft
     h = hashlib.sha1(f"{ft.FORMAT} {ft.CHUNK_CHARS}\n".encode())
-    for row in st.conn.execute(
-            "SELECT c.name, c.version, f.path, b.sha1, b.profile FROM file f "
-            "JOIN corpus c ON c.id = f.corpus_id JOIN blob b ON b.id = f.blob_id "
-            "ORDER BY c.name, c.version, f.path"):
+    for row in st.conn.execute(_FILES_SQL.format("b.sha1, b.profile")):
         h.update("\0".join(row).encode("utf-8", "surrogateescape") + b"\n")
     return h.hexdigest()
 
