@@ -104,8 +104,9 @@ def build_fulltext(st: Store, force: bool = True) -> float | None:
 
 # every file of every corpus version with columns of its blob, in the order the full text
 # is fed (path order: fulltext relies on it, see its in_order)
-_FILES_SQL = ("SELECT c.name, c.version, f.path, {} FROM file f JOIN corpus c ON c.id = f.corpus_id "
-              "JOIN blob b ON b.id = f.blob_id ORDER BY c.name, c.version, f.path")
+_FILES_SQL = ("SELECT c.name, c.version, f.path, {} FROM file f "
+              "JOIN corpus c ON c.id = f.corpus_id JOIN blob b ON b.id = f.blob_id "
+              "ORDER BY c.name, c.version, f.path")
 
 
 def _fulltext_source(st: Store) -> str:

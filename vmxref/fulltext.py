@@ -16,7 +16,8 @@ A search asks Whoosh for the chunks holding every query part, then scans just th
 a probe word finds candidate lines, a substring test of every part prunes them (both in C
 over the bytes of an ASCII chunk, vmxref/_ftscan.c), and an exact part-stream match scores
 them. Lines where every unit is an exact identifier are looked for first (whole-word
-probe); only if there are fewer than `limit` does the full part scan run. Scores: integer part = units matched exactly, fraction = match quality.
+probe); only if there are fewer than `limit` does the full part scan run. Scores: integer
+part = units matched exactly, fraction = match quality.
 """
 from __future__ import annotations
 
