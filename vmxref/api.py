@@ -4,6 +4,8 @@ Each CLI command maps to one function here; nothing here prints or exits.
 """
 from __future__ import annotations
 
+import os
+
 TYPE_CHECKING = False  # (pathlib: annotations only; a query process does not import it)
 if TYPE_CHECKING:
     from pathlib import Path
@@ -19,7 +21,7 @@ def open_scope(index_dir: str | Path | None = None, corpus: str | None = None) -
     return Scope(store, store.corpus_ids(corpus))
 
 
-def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | None = None,
+def index(root: str, corpus: str, index_dir: str | Path | None = None, profile: str | None = None,
           procs: int | None = None, progress=None, wait: bool = False, fulltext: bool = True):
     """Index `root` as corpus NAME[@VERSION] with its profile; returns IndexStats.
 
@@ -64,7 +66,7 @@ def index(root: str, corpus: str, index_dir: Path | None = None, profile: str | 
         st.close()
 
 
-def _profile(st: Store, path: Path):
+def _profile(st: Store, path: str):
     """The profile at `path`: from the index's snapshot while the file is unchanged (no
     TOML parsing, glob regexes ready), else parsed."""
     from vmxref import corpora
@@ -87,7 +89,7 @@ def build_fulltext(st: Store, force: bool = True) -> float | None:
     t0 = time.perf_counter()
     conn = st.conn
     source = _fulltext_source(st)
-    if not force and ft.current_source(st.path / FULLTEXT_DIR) == source:
+    if not force and ft.current_source(os.path.join(st.dir, FULLTEXT_DIR)) == source:
         return None
 
     def functions(bid: int) -> list:  # per file (a corpus-wide dict costs ~100 MB on all of Linux)
@@ -98,7 +100,7 @@ def build_fulltext(st: Store, force: bool = True) -> float | None:
         for name, version, path, bid, content in conn.execute(_FILES_SQL.format("b.id, b.content")):
             text = zlib.decompress(content).decode("utf-8", "replace") if content else ""
             yield ft.FileText(name, version, path, text, functions(bid))
-    ft.build(st.path / FULLTEXT_DIR, files(), source=source)
+    ft.build(os.path.join(st.dir, FULLTEXT_DIR), files(), source=source)
     return round(time.perf_counter() - t0, 3)
 
 

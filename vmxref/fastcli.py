@@ -98,13 +98,11 @@ def _parse_index(argv: list[str]) -> dict | None:
 
 def run_index(kw: dict) -> int:
     """Index as `vmxref index` does; returns the exit code."""
-    from pathlib import Path
-
     from vmxref import api, errors, interrupts
     from vmxref.render import progress_printer
     interrupts.install()
     try:
-        stats = api.index(kw["root"], kw["corpus"], Path(kw["index_dir"]) if kw["index_dir"] else None,
+        stats = api.index(kw["root"], kw["corpus"], kw["index_dir"] or None,
                           kw["profile"], kw["procs"], progress_printer(sys.stderr), kw["wait"],
                           fulltext=kw["fulltext"])
     except (errors.VmxrefError, KeyboardInterrupt, OSError) as e:

@@ -93,15 +93,13 @@ def names() -> list[str]:
     return sorted(p.stem for p in Path(HERE).glob("*.toml"))
 
 
-def profile_path(name_or_path: str) -> Path:
+def profile_path(name_or_path: str) -> str:
     """The file of a shipped profile name, or of a profile TOML path (UnknownCorpus when
-    there is none)."""
-    from pathlib import Path
-    p = Path(name_or_path)
-    if name_or_path.endswith(".toml") and p.is_file():
-        return p
-    path = Path(HERE) / f"{name_or_path}.toml"
-    if not path.is_file():
+    there is none). (A str: an unchanged re-index does not import pathlib.)"""
+    if name_or_path.endswith(".toml") and os.path.isfile(name_or_path):
+        return os.path.normpath(name_or_path)
+    path = os.path.join(HERE, f"{name_or_path}.toml")
+    if not os.path.isfile(path):
         raise UnknownCorpus(f"unknown corpus profile {name_or_path!r}; shipped: "
                             f"{', '.join(names())} (or give a profile .toml file)")
     return path
@@ -112,10 +110,11 @@ def load(name_or_path: str) -> Profile:
     path = profile_path(name_or_path)
     import tomllib  # (only here: a query process reads the profile from the index's cache)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as fh:
+            data = tomllib.loads(fh.read())
     except tomllib.TOMLDecodeError as e:
         raise UnknownCorpus(f"{path}: invalid TOML: {e}") from None
-    return Profile(name=str(data.get("name", path.stem)), data=data, path=path)
+    return Profile(name=str(data.get("name", _stem(path))), data=data, path=path)
 
 
 def snapshot(prof: Profile) -> str | None:

@@ -13,7 +13,6 @@ import signal
 import time
 from contextlib import contextmanager
 from itertools import chain, islice
-from pathlib import Path
 
 from vmxref import interrupts
 from vmxref.indexer import spool
@@ -49,12 +48,12 @@ class IndexStats(Record):
 Progress = "Callable[[int, int], None]"  # (an annotation only: typing is not imported)
 
 
-def index_corpus(root: str | Path, profile, version: str, store: Store,
+def index_corpus(root: str, profile, version: str, store: Store,
                  procs: int | None = None, progress: Progress | None = None) -> IndexStats:
     """Index `root` as corpus `profile.name`@`version` into `store` (caller commits)."""
     t0 = time.perf_counter()
     files, skipped = discover(root, profile)
-    cid = store.upsert_corpus(profile.name, version, str(Path(root).resolve()),
+    cid = store.upsert_corpus(profile.name, version, os.path.realpath(root),
                               str(profile.path or profile.name))
     st = IndexStats(profile.name, version, files=len(files))
     key = profile.parse_key()
@@ -136,7 +135,7 @@ def _parse_all(new, profile, key, store, procs, progress, st) -> dict[str, tuple
             todo[job] = (sha1, size, abspath, lang)
             yield (job, abspath, sha1, lang), size
 
-    spool_dir = str(store.path)
+    spool_dir = store.dir
     spool.remove_leftovers(spool_dir)
     macros = (profile.section("macros"), profile.dialect, spool_dir, profile.fills())
     n = procs or os.cpu_count() or 1

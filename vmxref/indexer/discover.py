@@ -13,7 +13,6 @@ import fnmatch
 import os
 import re
 import stat
-from pathlib import Path
 
 from vmxref.errors import SourceError
 from vmxref.model import Record
@@ -69,12 +68,12 @@ def _spec(patterns: list[str], rx_source: str | None = None):
     return pathspec.PathSpec.from_lines("gitignore", patterns).match_file
 
 
-def discover(root: str | Path, profile) -> tuple[list[SourceFile], list[Skipped]]:
+def discover(root: str, profile) -> tuple[list[SourceFile], list[Skipped]]:
     """Walk `root` and return (files to index sorted by path, skipped files)."""
-    root_p = Path(root)
-    if not root_p.is_dir() or not os.access(root_p, os.R_OK | os.X_OK):
-        raise SourceError(f"cannot read corpus root {str(root)!r}: not a readable directory")
-    real_root = os.path.realpath(root_p)
+    root = os.fspath(root)
+    if not os.path.isdir(root) or not os.access(root, os.R_OK | os.X_OK):
+        raise SourceError(f"cannot read corpus root {root!r}: not a readable directory")
+    real_root = os.path.realpath(root)
     cached = getattr(profile, "glob_rx", None) or {}
     inc = _spec(profile.includes, cached.get("include"))
     exc = _spec(profile.excludes, cached.get("exclude"))

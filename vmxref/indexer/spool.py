@@ -17,7 +17,6 @@ import os
 import sqlite3
 import zlib
 from contextlib import contextmanager
-from pathlib import Path
 
 from vmxref import schema
 from vmxref.errors import IndexWriteError
@@ -189,7 +188,7 @@ def merge(conn: sqlite3.Connection, path: str, jobmap: dict[int, int] | None,
                      f"JOIN jobmap m ON m.job = s.blob_id")
 
 
-def remove_leftovers(spool_dir: str | Path) -> None:
+def remove_leftovers(spool_dir: str) -> None:
     """Delete spool files of earlier (killed) runs."""
     for p in glob.glob(os.path.join(str(spool_dir), PREFIX + "*.db")):
         try:
