@@ -21,12 +21,33 @@ def const_param(sc: Scope, op: str, value: str) -> bool:
 
 
 def _read_only_param(sc: Scope, callee: str, pos: int, depth: int) -> bool:
+    """_reads_only, memoised per (callee, parameter, depth): the depth decides how far the
+    answer looks, so an answer found on the way (at depth 0: "not known to only read")
+    is not the answer to the same question asked first. A question met again while it is
+    being decided (functions handing the pointer to each other) is answered False for
+    that once, and what was decided under that assumption is not kept (the next scope
+    query deciding it afresh would get another answer: a shell's answers depended on the
+    questions asked before)."""
     memo = sc.memo("_read_only_params")
-    key = (callee, pos)
-    if key not in memo:
-        memo[key] = False  # (recursion)
-        memo[key] = _reads_only(sc, callee, pos, depth)
-    return memo[key]
+    key = (callee, pos, depth)
+    if key in memo:
+        return memo[key]
+    busy = sc.memo("_read_only_busy")  # the questions being decided
+    state = sc.memo("_read_only_state")  # "assumed": a busy question was answered False
+    if key in busy:
+        state["assumed"] = True
+        return False
+    outer = state.pop("assumed", False)
+    busy[key] = True
+    try:
+        found = _reads_only(sc, callee, pos, depth)
+    finally:
+        del busy[key]
+        assumed = state.pop("assumed", False)
+        state["assumed"] = outer or assumed
+    if not assumed or not busy:  # (the outermost question: its answer is final)
+        memo[key] = found
+    return found
 
 
 def _reads_only(sc: Scope, callee: str, pos: int, depth: int) -> bool:

@@ -56,6 +56,9 @@ class TypeResolver:
         self._owner: dict[tuple[str, str], str] = {}
         self._declares: dict[tuple[str, str], list[tuple]] = {}
         self._bases: dict[str, list[str]] = {}
+        # (base type, chain after the base, outside) -> struct_path: on all of Linux a
+        # `writes` of a common member name resolves ~100k chains over a few thousand types
+        self._paths: dict[tuple, tuple[str, ...] | None] = {}
 
     # --- primitive lookups -------------------------------------------------------------
     def typedef(self, name: str) -> str | None:
@@ -157,6 +160,15 @@ class TypeResolver:
                 "AND kind IN ('param', 'local')", (blob_id, name, func)).fetchone()
             self._local[key] = r[0]
         return self._local[key]
+
+    def know_locals(self, rows) -> None:
+        """Take local_type of (blob, function, name, type) rows as known: a write's
+        `assign.vtype` is the declared type of its chain's base variable in the writing
+        function (its last declaration there, None when it declares none), which is what
+        local_type would look up (indexer/extract.py _receiver_types)."""
+        for b, func, name, typ in rows:
+            if func:
+                self._local.setdefault((b, func, name), typ)
 
     def prime_locals(self, keys) -> None:
         """local_type of many (blob, function, name) keys in one statement per 300, e.g. the
@@ -338,6 +350,14 @@ class TypeResolver:
         (`hv->tsc_ref.tsc_scale`: ['kvm_hv.tsc_ref', 'ms_hyperv_tsc_page.tsc_scale']).
         """
         t = self.base_type(blob_id, func, chain[0])
+        key = (t, tuple(chain[1:]), outside)
+        if key not in self._paths:
+            self._paths[key] = self._path_from(t, chain, outside)
+        found = self._paths[key]
+        return list(found) if found is not None else None
+
+    def _path_from(self, t: str | None, chain, outside: bool) -> tuple[str, ...] | None:
+        """struct_path of a chain whose base has the declared type `t`."""
         out: list[str] = []
         last = len(chain) - 1
         for i, s in enumerate(chain[1:], start=1):
@@ -364,7 +384,7 @@ class TypeResolver:
                         cur, t = alt, self.field_type(alt, name)  # the one with the member
                         break
             out.append(f"{self.owner(cur, name) if t is not None else cur}.{name}")
-        return out or None
+        return tuple(out) or None
 
     def contains_struct(self, outer: str, inner: str, depth: int = 0) -> bool:
         """Is `inner` the struct `outer`, or embedded (not pointed to) in its members, at any depth?"""

@@ -87,7 +87,11 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
     index look-ups instead of scans of every write of the corpus.
     """
     cols = "t.line, t.col, t.func, t.field, t.chain, t.op, t.value, t.kind"
-    rows = at_macro_uses(sc, sc.rows("assign", "t.field = ?", (fields[-1],), cols))
+    rows = sc.rows("assign", "t.field = ?", (fields[-1],), cols + ", t.vtype")
+    # (their base variables' types come with them: no look-up per row for those)
+    tr.know_locals((r[2], r[5], r[7][4:r[7].index('"', 4)], r[11]) for r in rows
+                   if r[7] and r[7].startswith('["v:'))
+    rows = at_macro_uses(sc, [r[:11] for r in rows])
     rows += argument_writes(sc, fields[-1], cols)
     if _is_array(sc, tr, struct, fields):
         rows += array_passes(sc, fields[-1])
@@ -134,13 +138,17 @@ _CAP = 5000  # beyond this many names a narrowed look-up costs more than the sca
 
 
 def _members_below(sc: Scope, tr: TypeResolver, struct: str | None, field: str) -> set[str] | None:
-    """Names of every member reachable below `field` (of `struct`, or of any struct with a
-    member of that name), through embedded members and pointers; None when too many."""
+    """Names of every member stored inside `field` (of `struct`, or of any struct with a
+    member of that name): its members, theirs when embedded, and so on; None when too many.
+    Not through pointers: a write through one (`vcpu->arch.apic->x`, `devlink->lock.owner->
+    y`) writes another object, which _classify does not count either (_through_pointer);
+    following them reached most of a kernel's structs, then a scan of every write (5 s)."""
     if struct is not None:
         types = [tr.field_type(struct, field)]
     else:
         types = [r[3] for r in sc.rows("sym", "t.name = ? AND t.kind = 'field'", (field,), "t.type")]
-    todo = list(dict.fromkeys(s for s in (tr.struct_of(t) for t in types) if s))
+    todo = list(dict.fromkeys(s for s in (tr.struct_of(t) for t in types if not tr.is_pointer(t))
+                              if s))
     done: set[str] = set()
     names: set[str] = set()
     while todo:
@@ -150,7 +158,7 @@ def _members_below(sc: Scope, tr: TypeResolver, struct: str | None, field: str) 
         done.add(s)
         for r in sc.rows("sym", "t.scope = ? AND t.kind = 'field'", (s,), "t.name, t.type"):
             names.add(r[3])
-            sub = tr.struct_of(r[4])
+            sub = tr.struct_of(r[4]) if not tr.is_pointer(r[4]) else None
             if sub and sub not in done:
                 todo.append(sub)
         todo += [b for b in tr.bases(s) if b not in done]
@@ -281,10 +289,13 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
         # instead of one per row when each is classified (struct_path -> var_type)
         tr.prime_locals((r[2], r[5], r[7][4:r[7].index('"', 4)]) for r in rows
                         if r[5] and r[7].startswith('["v:'))
+        elsewhere: dict[tuple, bool] = {}
         for row in rows:
             if inner is not None and (row[10] == "whole-object" or not _within(
                     sc, tr, row[2], row[5], list(parse_chain(row[7])), inner)):
                 continue  # (not inside the asked path: see _readings)
+            if _known_elsewhere(tr, row, st, fl, elsewhere):
+                continue
             site = _classify(sc, tr, row, st, fl)
             if site is not None and (kinds is None or site.extra["write_kind"] in kinds):
                 out.setdefault(_place(site), site)
@@ -536,12 +547,14 @@ def _require_member(sc: Scope, tr: TypeResolver, struct: str, member: str) -> No
 
 def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
     cid, path, bid, line, col, func, field, chain_t, op, value, kind = row
+    chain = list(parse_chain(chain_t))
+    if kind == "out-param" and _elsewhere(tr, bid, func, field, chain, struct, fields):
+        return None  # (before the look-ups at the callee: most such rows of a common name go here)
     if kind == "out-param" and const_param(sc, op, value):
         return None
     if kind == "out-param" and (stored := stored_value(sc, op, value)) is not None:
         op, value, kind = "=", stored, "assign"  # ASMAtomicWriteU64(&x, off): x = off
         row = (*row[:8], op, value, kind)
-    chain = list(parse_chain(chain_t))
     symbol = ".".join(([struct] if struct else []) + fields)
     if len(chain) == 1:  # a plain variable (or a function-scope local with the same name)
         if struct is not None or len(fields) > 1 or field != fields[0]:
@@ -582,14 +595,53 @@ def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
                    **({"member": qual[-1]} if how == "sub" else {}))
 
 
+def _elsewhere(tr: TypeResolver, bid: int, func: str, field: str, chain: list[str],
+               struct: str | None, fields: list[str]) -> bool:
+    """Does the member chain of a write resolve to members that neither are the asked one
+    (nor lead to it) nor hold an object containing it? Then `_classify` has no answer for
+    it whatever its kind, op or value: tested first on an out-parameter row, whose
+    callee would else be looked into (is the parameter read only, what is stored)."""
+    if len(chain) < 2 or struct is None and len(fields) == 1 and chain[0] == f"v:{fields[0]}":
+        return False  # (a plain variable, an element of the asked array: decided otherwise)
+    qual = tr.struct_path(bid, func, chain, outside=True)
+    if qual is None:
+        return struct is not None or field != fields[-1]
+    if _match(qual, struct, fields) is not None:
+        return False
+    ftype = tr.field_type(*qual[-1].rsplit(".", 1)) if qual[-1] else None
+    obj_type = tr.struct_of(ftype) or tr.named_type(ftype)
+    return obj_type is None or not _contains(tr, obj_type, struct, fields)
+
+
+def _known_elsewhere(tr: TypeResolver, row, struct: str | None, fields: list[str],
+                     memo: dict[tuple, bool]) -> bool:
+    """_elsewhere of a row whose chain starts at a variable, decided once per (declared
+    type of the variable, rest of the chain, member written): the rows of a common member
+    name (`lock`: 48k on all of Linux) share a few thousand such keys. Whatever the row's
+    kind, _classify has no answer for it then."""
+    chain_t = row[7]
+    if not chain_t or not chain_t.startswith('["v:'):
+        return False
+    end = chain_t.find('"', 4)
+    name, rest = chain_t[4:end], chain_t[end + 1:]
+    key = (tr.var_type(row[2], row[5], name), rest, row[6],
+           name if struct is None else None)  # (the asked variable itself: see _elsewhere)
+    if key not in memo:
+        memo[key] = _elsewhere(tr, row[2], row[5], row[6], list(parse_chain(chain_t)), struct,
+                               fields)
+    return memo[key]
+
+
 def _through_pointer(tr: TypeResolver, qual: list[str], fields: list[str]) -> bool:
-    """Is the asked member, where this deeper write passes it, a pointer?"""
+    """Does this deeper write pass a pointer on its way down from the asked member (the
+    asked member itself, or a member below it: `vcpu->arch.apic->x` writes a kvm_lapic, no
+    part of kvm_vcpu.arch)?"""
     names = [q.rpartition(".")[2] for q in qual]
     n = len(fields)
     for k in range(len(names) - n):
         if names[k:k + n] == fields:
-            owner, _, name = qual[k + n - 1].rpartition(".")
-            return tr.is_pointer(tr.field_type(owner, name))
+            return any(tr.is_pointer(tr.field_type(*q.rsplit(".", 1)))
+                       for q in qual[k + n - 1:-1])
     return False
 
 

@@ -1,0 +1,88 @@
+"""`writes` of a common member name: what makes it cheap must not change the answers.
+
+- a write that reaches the asked member's storage only through a pointer below it is no
+  write of it (`h->emb.next->val`: another object), and the members below are not looked
+  for through pointers;
+- rows whose chain resolves elsewhere are dropped once per (declared type, chain), before
+  the callee of an out-parameter is looked into;
+- whether a callee only reads through a parameter does not depend on the questions the
+  scope answered before (a `vmxref shell` keeps one scope for every question).
+"""
+from __future__ import annotations
+
+from vmxref import api
+
+SRC = """\
+struct fx_node { int val; struct fx_node *next; };
+struct fx_emb { int flags; struct fx_node *next; struct fx_node inl; };
+struct fx_holder { struct fx_emb emb; int flags; };
+struct fx_other { int flags; };
+
+static int fx_peek(const struct fx_emb *e);
+static int fx_inner(struct fx_emb *e) { return e->flags; }
+static int fx_mid(struct fx_emb *e) { return fx_inner(e); }
+static int fx_outer(struct fx_emb *e) { return fx_mid(e); }
+static void fx_fill(int *p) { *p = 3; }
+
+static void fx_writes(struct fx_holder *h, struct fx_other *o)
+{
+	h->emb.flags = 1;
+	h->emb.next->val = 2;
+	h->emb.inl.val = 3;
+	o->flags = 4;
+	fx_fill(&o->flags);
+	fx_fill(&h->emb.flags);
+	h->flags = 5;
+}
+
+static void fx_reads(struct fx_holder *h, struct fx_holder *g)
+{
+	fx_outer(&h->emb);
+	fx_inner(&g->emb);
+}
+
+struct fx_other2 { struct fx_emb e2; };
+static void fx_reads2(struct fx_other2 *q) { fx_outer(&q->e2); }
+"""
+
+
+def _scope(tmp_path):
+    kvm = tmp_path / "src" / "arch" / "x86" / "kvm"  # (a path the linux-kvm profile indexes)
+    kvm.mkdir(parents=True)
+    (kvm / "fx.c").write_text(SRC)
+    api.index(str(tmp_path / "src"), "linux-kvm@fx", tmp_path / "ix", procs=1, fulltext=False)
+    return lambda: api.open_scope(tmp_path / "ix", "linux-kvm@fx")
+
+
+def _lines(sites):
+    return sorted((s.line, s.extra.get("write_kind"), s.extra.get("container")) for s in sites)
+
+
+def test_members_below_stop_at_pointers(tmp_path):
+    sc = _scope(tmp_path)()
+    got = _lines(api.run_query(sc, "writes fx_holder.emb"))
+    assert (16, "assign", "fx_holder") in got  # h->emb.inl.val: inside emb's storage
+    assert (14, "assign", "fx_holder") in got
+    assert 15 not in {g[0] for g in got}  # h->emb.next->val writes an fx_node elsewhere
+
+
+def test_rows_of_other_structs_dropped(tmp_path):
+    sc = _scope(tmp_path)()
+    got = _lines(api.run_query(sc, "writes fx_emb.flags"))
+    # h->emb.flags = 1 and fx_fill(&h->emb.flags); not o->flags, fx_fill(&o->flags), h->flags
+    assert [g[0] for g in got] == [14, 19]
+    assert {g[2] for g in got} == {"fx_emb"}
+    other = _lines(api.run_query(sc, "writes fx_other.flags"))
+    assert [g[0] for g in other] == [17, 18]
+
+
+def test_read_only_answers_do_not_depend_on_earlier_questions(tmp_path):
+    fresh = _scope(tmp_path)
+    alone = _lines(api.run_query(fresh(), "writes fx_holder.emb"))
+    sc = fresh()
+    # (fx_outer hands `e` to fx_mid, which hands it to fx_inner: deciding fx_outer looks
+    # at fx_inner with no depth left, "not known to only read"; asked itself, it is known)
+    api.run_query(sc, "writes fx_other2.e2")
+    after = _lines(api.run_query(sc, "writes fx_holder.emb"))
+    assert after == alone
+    assert 26 not in {g[0] for g in alone}  # fx_inner(&g->emb) only reads it
