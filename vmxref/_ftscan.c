@@ -1,5 +1,6 @@
 /* vmxref._ftscan: the full-text search's line filter over a chunk's bytes (optional; the
- * Python loop in vmxref/fulltext.py, `_candidate_lines`, is its twin and the reference).
+ * Python loop in vmxref/fulltext.py, `_candidate_lines`, is its twin and the reference),
+ * and the line finder of Store.line_text (its twin there splits the text).
  *
  * A common multi-word search (`clock update` on all of Linux) reads thousands of candidate
  * chunks, tens of megabytes of text: as Python (decode, lower-case, str.find per line, a
@@ -135,10 +136,40 @@ done:
     return out;
 }
 
+/* line_span(data, n) -> (start, end) | None
+ *
+ * Where line n (1-based) of `data` lies, its newline excluded; None when data has fewer
+ * lines. Store.line_text shows one line of a file: found by memchr, not by splitting the
+ * whole file into lines (a `refs` of a common name shows one line of thousands of files). */
+static PyObject *ft_line_span(PyObject *Py_UNUSED(mod), PyObject *args) {
+    Py_buffer buf;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "y*n", &buf, &n))
+        return NULL;
+    const char *s = buf.buf, *p = s, *end = s + buf.len;
+    PyObject *out = NULL;
+    for (Py_ssize_t k = 1; k < n && p != NULL; k++) {
+        p = memchr(p, '\n', end - p);
+        if (p != NULL)
+            p++;
+    }
+    if (n < 1 || p == NULL) {
+        out = Py_None;
+        Py_INCREF(out);
+    } else {
+        const char *nl = memchr(p, '\n', end - p);
+        out = Py_BuildValue("(nn)", (Py_ssize_t)(p - s), (Py_ssize_t)((nl ? nl : end) - s));
+    }
+    PyBuffer_Release(&buf);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"lines", ft_lines, METH_VARARGS,
      "lines(data, start, end, probe, whole_word, needles) -> [start, end, index, ...] of the "
      "matching lines of data[start:end], or None when that is not ASCII"},
+    {"line_span", ft_line_span, METH_VARARGS,
+     "line_span(data, n) -> (start, end) of line n (1-based) of data, or None"},
     {NULL, NULL, 0, NULL},
 };
 

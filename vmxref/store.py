@@ -33,6 +33,11 @@ except ImportError:  # pragma: no cover (a Python whose sqlite3 is built otherwi
     import sqlite3
 from functools import lru_cache
 
+try:  # (the line finder of line_text; optional: without it the text is split)
+    from vmxref._ftscan import line_span as _line_span
+except ImportError:  # pragma: no cover (built by setup.py)
+    _line_span = None
+
 TYPE_CHECKING = False  # (pathlib costs a query process ~5 ms to import; annotations only)
 if TYPE_CHECKING:
     from pathlib import Path
@@ -185,7 +190,8 @@ class Store:
         self._build: str | None = None  # a fresh build's side file, renamed at commit
         self._flusher = None  # a thread syncing the side file early (_flush_early)
         self.attached: list[str] = []
-        self._content_cache: dict[int, list[str]] = {}
+        self._content_cache: dict[int, list[str]] = {}  # blob -> decoded lines (lines)
+        self._raw_cache: dict[int, bytes] = {}  # blob -> content (line_text)
 
     @property
     def path(self) -> Path:
@@ -217,6 +223,7 @@ class Store:
                 self.conn.execute("COMMIT")
             self.conn.execute("BEGIN")
             self._content_cache.clear()
+            self._raw_cache.clear()
 
     @classmethod
     def open_for_write(cls, index_dir: str | Path | None = None, wait: bool = False) -> "Store":
@@ -574,18 +581,60 @@ class Store:
     # --- reading -----------------------------------------------------------------------
     def lines(self, blob_id: int) -> list[str]:
         """The source lines of a blob (decoded, replacement characters for bad bytes)."""
-        if blob_id not in self._content_cache:
-            if len(self._content_cache) > 64:
-                self._content_cache.clear()
-            r = self.conn.execute("SELECT content FROM blob WHERE id=?", (blob_id,)).fetchone()
-            data = zlib.decompress(r[0]) if r and r[0] else b""
-            self._content_cache[blob_id] = data.decode("utf-8", "replace").split("\n")
-        return self._content_cache[blob_id]
+        got = self._content_cache.get(blob_id)
+        if got is None:
+            got = _cached(self._content_cache, blob_id,
+                          self.content(blob_id).decode("utf-8", "replace").split("\n"))
+        return got
 
     def line_text(self, blob_id: int, line: int) -> str:
-        """One source line, stripped ('' when out of range)."""
-        ls = self.lines(blob_id)
-        return ls[line - 1].strip() if 0 < line <= len(ls) else ""
+        """One source line, stripped ('' when out of range). Only that line is decoded: a
+        `refs` of a name used in thousands of files shows one line of each."""
+        got = self._content_cache.get(blob_id)
+        if got is not None:
+            return got[line - 1].strip() if 0 < line <= len(got) else ""
+        data = self._raw_cache.get(blob_id)
+        if data is None:
+            data = _cached(self._raw_cache, blob_id, self.content(blob_id))
+        if _line_span is None:  # (the C helper not built: the lines are split)
+            got = data.split(b"\n", line)[line - 1:line] if line > 0 else []
+            return got[0].decode("utf-8", "replace").strip() if got else ""
+        span = _line_span(data, line)
+        return data[span[0]:span[1]].decode("utf-8", "replace").strip() if span else ""
+
+    def content(self, blob_id: int) -> bytes:
+        """A blob's bytes: read from a file of the blob when that is still as the index saw it
+        (the same modification time and size, which is what tells the indexer a file is
+        unchanged: reading it costs a tenth of decompressing the stored copy), else the
+        stored copy."""
+        rows = self.conn.execute(
+            "SELECT c.root, f.path, f.mtime_ns, f.size, b.size, b.content FROM blob b "
+            "LEFT JOIN file f ON f.blob_id = b.id LEFT JOIN corpus c ON c.id = f.corpus_id "
+            "WHERE b.id = ? LIMIT 4", (blob_id,)).fetchall()
+        for root, path, mtime_ns, size, bsize, _z in rows:
+            if root is None or mtime_ns is None or size != bsize:
+                continue
+            try:
+                with open(os.path.join(root, path), "rb") as fh:
+                    st = os.fstat(fh.fileno())
+                    if st.st_mtime_ns == mtime_ns and st.st_size == size:
+                        data = fh.read(size + 1)
+                        if len(data) == size:
+                            return data
+            except OSError:
+                continue
+        return zlib.decompress(rows[0][5]) if rows and rows[0][5] else b""
+
+
+_CACHED_BLOBS = 256  # contents kept by a Store (oldest dropped first)
+
+
+def _cached(cache: dict, key, value):
+    """Put value in a bounded cache (insertion order: the oldest entry goes first)."""
+    if len(cache) >= _CACHED_BLOBS:
+        del cache[next(iter(cache))]
+    cache[key] = value
+    return value
 
 
 def _label(conn: sqlite3.Connection, corpus_id: int) -> tuple[str, str]:
