@@ -38,6 +38,8 @@ WANT = ["", "int fx_a;", "int fx_b = 1;", "été /* \ufffd */", "", "last", ""]
 def test_lines_of_the_indexed_file(tmp_path, monkeypatch):
     sc, bid, _f = _index(tmp_path)
     assert _texts(sc.store, bid) == WANT
+    assert [sc.store.line_text(bid, n) for n in (5, 2, 3, 9, 1)] == [
+        "last", "int fx_b = 1;", "été /* \ufffd */", "", "int fx_a;"]  # (any order)
     with monkeypatch.context() as m:  # (the twin of the C line finder)
         m.setattr(store, "_line_span", None)
         assert _texts(store.Store.open(tmp_path / "ix"), bid) == WANT
@@ -72,8 +74,9 @@ def test_the_file_is_read_while_unchanged(tmp_path, monkeypatch):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=60).map(lambda b: b.replace(b"\r", b"\n")), st.integers(-1, 12))
-def test_line_span_twin(data, n):
+@given(st.binary(max_size=60).map(lambda b: b.replace(b"\r", b"\n")), st.integers(-1, 12),
+       st.integers(1, 12))
+def test_line_span_twin(data, n, m):
     if store._line_span is None:
         pytest.skip("vmxref._ftscan not built")
     parts = data.split(b"\n")
@@ -82,3 +85,6 @@ def test_line_span_twin(data, n):
         assert data[span[0]:span[1]] == parts[n - 1]
     else:
         assert span is None
+    before = store._line_span(data, m)  # (from a line found before, as line_text asks)
+    if before is not None and m <= n:
+        assert store._line_span(data, n, m, before[0]) == span

@@ -136,19 +136,23 @@ done:
     return out;
 }
 
-/* line_span(data, n) -> (start, end) | None
+/* line_span(data, n[, from_line, from_start]) -> (start, end) | None
  *
  * Where line n (1-based) of `data` lies, its newline excluded; None when data has fewer
  * lines. Store.line_text shows one line of a file: found by memchr, not by splitting the
- * whole file into lines (a `refs` of a common name shows one line of thousands of files). */
+ * whole file into lines (a `refs` of a common name shows one line of thousands of files).
+ * The search starts at line `from_line`, which starts at `from_start` (a line found
+ * before: the lines of one file are mostly asked in order). */
 static PyObject *ft_line_span(PyObject *Py_UNUSED(mod), PyObject *args) {
     Py_buffer buf;
-    Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "y*n", &buf, &n))
+    Py_ssize_t n, from_line = 1, from_start = 0;
+    if (!PyArg_ParseTuple(args, "y*n|nn", &buf, &n, &from_line, &from_start))
         return NULL;
-    const char *s = buf.buf, *p = s, *end = s + buf.len;
+    if (from_line < 1 || from_line > n || from_start < 0 || from_start > buf.len)
+        from_line = 1, from_start = 0;
+    const char *s = buf.buf, *p = s + from_start, *end = s + buf.len;
     PyObject *out = NULL;
-    for (Py_ssize_t k = 1; k < n && p != NULL; k++) {
+    for (Py_ssize_t k = from_line; k < n && p != NULL; k++) {
         p = memchr(p, '\n', end - p);
         if (p != NULL)
             p++;
@@ -169,7 +173,8 @@ static PyMethodDef methods[] = {
      "lines(data, start, end, probe, whole_word, needles) -> [start, end, index, ...] of the "
      "matching lines of data[start:end], or None when that is not ASCII"},
     {"line_span", ft_line_span, METH_VARARGS,
-     "line_span(data, n) -> (start, end) of line n (1-based) of data, or None"},
+     "line_span(data, n[, from_line, from_start]) -> (start, end) of line n (1-based) of "
+     "data, or None"},
     {NULL, NULL, 0, NULL},
 };
 

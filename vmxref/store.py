@@ -191,7 +191,7 @@ class Store:
         self._flusher = None  # a thread syncing the side file early (_flush_early)
         self.attached: list[str] = []
         self._content_cache: dict[int, list[str]] = {}  # blob -> decoded lines (lines)
-        self._raw_cache: dict[int, bytes] = {}  # blob -> content (line_text)
+        self._raw_cache: dict[int, list] = {}  # blob -> content and a line's offset (line_text)
 
     @property
     def path(self) -> Path:
@@ -593,14 +593,19 @@ class Store:
         got = self._content_cache.get(blob_id)
         if got is not None:
             return got[line - 1].strip() if 0 < line <= len(got) else ""
-        data = self._raw_cache.get(blob_id)
-        if data is None:
-            data = _cached(self._raw_cache, blob_id, self.content(blob_id))
+        raw = self._raw_cache.get(blob_id)  # [content, a line found, its offset]
+        if raw is None:
+            raw = _cached(self._raw_cache, blob_id, [self.content(blob_id), 1, 0])
+        data = raw[0]
         if _line_span is None:  # (the C helper not built: the lines are split)
             got = data.split(b"\n", line)[line - 1:line] if line > 0 else []
             return got[0].decode("utf-8", "replace").strip() if got else ""
-        span = _line_span(data, line)
-        return data[span[0]:span[1]].decode("utf-8", "replace").strip() if span else ""
+        # (from the line found last when this one is below it: answers come in line order)
+        span = _line_span(data, line, *raw[1:]) if raw[1] <= line else _line_span(data, line)
+        if span is None:
+            return ""
+        raw[1:] = line, span[0]
+        return data[span[0]:span[1]].decode("utf-8", "replace").strip()
 
     def content(self, blob_id: int) -> bytes:
         """A blob's bytes: read from a file of the blob when that is still as the index saw it
