@@ -88,3 +88,16 @@ def test_line_span_twin(data, n, m):
     before = store._line_span(data, m)  # (from a line found before, as line_text asks)
     if before is not None and m <= n:
         assert store._line_span(data, n, m, before[0]) == span
+
+
+def test_contents_kept_within_their_budget():
+    cache = store._Contents(10)
+    for k in range(5):
+        cache.put(k, b"x" * 4, 4)
+    assert list(cache) == [3, 4] and cache.held == 8  # (the oldest went first)
+    cache.put("big", b"y" * 30, 30)  # one bigger than the budget stays alone until the next
+    assert list(cache) == ["big"]
+    cache.put(9, b"z", 1)
+    assert list(cache) == [9] and cache.held == 1
+    cache.clear()
+    assert not cache and cache.held == 0

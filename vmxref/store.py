@@ -190,8 +190,8 @@ class Store:
         self._build: str | None = None  # a fresh build's side file, renamed at commit
         self._flusher = None  # a thread syncing the side file early (_flush_early)
         self.attached: list[str] = []
-        self._content_cache: dict[int, list[str]] = {}  # blob -> decoded lines (lines)
-        self._raw_cache: dict[int, list] = {}  # blob -> content and a line's offset (line_text)
+        self._content_cache = _Contents(16 << 20)  # blob -> decoded lines (lines)
+        self._raw_cache = _Contents(32 << 20)  # blob -> [content, a line, its offset] (line_text)
 
     @property
     def path(self) -> Path:
@@ -583,8 +583,9 @@ class Store:
         """The source lines of a blob (decoded, replacement characters for bad bytes)."""
         got = self._content_cache.get(blob_id)
         if got is None:
-            got = _cached(self._content_cache, blob_id,
-                          self.content(blob_id).decode("utf-8", "replace").split("\n"))
+            data = self.content(blob_id)
+            got = self._content_cache.put(
+                blob_id, data.decode("utf-8", "replace").split("\n"), len(data))
         return got
 
     def line_text(self, blob_id: int, line: int) -> str:
@@ -595,7 +596,8 @@ class Store:
             return got[line - 1].strip() if 0 < line <= len(got) else ""
         raw = self._raw_cache.get(blob_id)  # [content, a line found, its offset]
         if raw is None:
-            raw = _cached(self._raw_cache, blob_id, [self.content(blob_id), 1, 0])
+            data = self.content(blob_id)
+            raw = self._raw_cache.put(blob_id, [data, 1, 0], len(data))
         data = raw[0]
         if _line_span is None:  # (the C helper not built: the lines are split)
             got = data.split(b"\n", line)[line - 1:line] if line > 0 else []
@@ -612,12 +614,11 @@ class Store:
         (the same modification time and size, which is what tells the indexer a file is
         unchanged: reading it costs a tenth of decompressing the stored copy), else the
         stored copy."""
-        rows = self.conn.execute(
-            "SELECT c.root, f.path, f.mtime_ns, f.size, b.size, b.content FROM blob b "
-            "LEFT JOIN file f ON f.blob_id = b.id LEFT JOIN corpus c ON c.id = f.corpus_id "
-            "WHERE b.id = ? LIMIT 4", (blob_id,)).fetchall()
-        for root, path, mtime_ns, size, bsize, _z in rows:
-            if root is None or mtime_ns is None or size != bsize:
+        for root, path, mtime_ns, size in self.conn.execute(
+                "SELECT c.root, f.path, f.mtime_ns, f.size FROM blob b JOIN file f ON "
+                "f.blob_id = b.id AND f.size = b.size JOIN corpus c ON c.id = f.corpus_id "
+                "WHERE b.id = ? LIMIT 4", (blob_id,)).fetchall():
+            if mtime_ns is None:
                 continue
             try:
                 with open(os.path.join(root, path), "rb") as fh:
@@ -628,18 +629,31 @@ class Store:
                             return data
             except OSError:
                 continue
-        return zlib.decompress(rows[0][5]) if rows and rows[0][5] else b""
+        r = self.conn.execute("SELECT content FROM blob WHERE id = ?", (blob_id,)).fetchone()
+        return zlib.decompress(r[0]) if r and r[0] else b""
 
 
-_CACHED_BLOBS = 256  # contents kept by a Store (oldest dropped first)
+class _Contents(dict):
+    """blob -> what was read of its content, up to about `budget` bytes of content (the
+    oldest entries go first)."""
 
+    def __init__(self, budget: int) -> None:
+        super().__init__()
+        self.budget, self.held, self.sizes = budget, 0, {}
 
-def _cached(cache: dict, key, value):
-    """Put value in a bounded cache (insertion order: the oldest entry goes first)."""
-    if len(cache) >= _CACHED_BLOBS:
-        del cache[next(iter(cache))]
-    cache[key] = value
-    return value
+    def put(self, key, value, size: int):
+        while self and self.held + size > self.budget:
+            old = next(iter(self))
+            del self[old]
+            self.held -= self.sizes.pop(old)
+        self[key], self.sizes[key] = value, size
+        self.held += size
+        return value
+
+    def clear(self) -> None:
+        super().clear()
+        self.sizes.clear()
+        self.held = 0
 
 
 def _label(conn: sqlite3.Connection, corpus_id: int) -> tuple[str, str]:

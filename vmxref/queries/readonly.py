@@ -22,12 +22,11 @@ def const_param(sc: Scope, op: str, value: str) -> bool:
 
 def _read_only_param(sc: Scope, callee: str, pos: int, depth: int) -> bool:
     """_reads_only, memoised per (callee, parameter, depth): the depth decides how far the
-    answer looks, so an answer found on the way (at depth 0: "not known to only read")
-    is not the answer to the same question asked first. A question met again while it is
-    being decided (functions handing the pointer to each other) is answered False for
-    that once, and what was decided under that assumption is not kept (the next scope
-    query deciding it afresh would get another answer: a shell's answers depended on the
-    questions asked before)."""
+    answer looks, so an answer found on the way (at depth 0: "not known to only read") is
+    not the answer to the same question asked first. A question met again while it is
+    being decided (functions handing the pointer to each other) is answered False there,
+    and the answers that depend on that assumption are not kept, only the outermost one.
+    (Before, both were kept: a shell's answers depended on the questions asked before.)"""
     memo = sc.memo("_read_only_params")
     key = (callee, pos, depth)
     if key in memo:
@@ -44,7 +43,7 @@ def _read_only_param(sc: Scope, callee: str, pos: int, depth: int) -> bool:
     finally:
         del busy[key]
         assumed = state.pop("assumed", False)
-        state["assumed"] = outer or assumed
+        state["assumed"] = (outer or assumed) and bool(busy)
     if not assumed or not busy:  # (the outermost question: its answer is final)
         memo[key] = found
     return found
