@@ -46,12 +46,14 @@ def at_macro_uses(sc: Scope, rows: list[tuple], only: set | None = None,
     return out
 
 
-def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
+def argument_writes(sc: Scope, name: str, cols: str, member: bool = False) -> list[tuple]:
     """Writes of `name` made by macros that assign their argument itself, at their uses
     (`do_shl32_div32(dividend, divisor)`: the body's `n = __quot` sets dividend), and by
     the profile's [writes] assigns_args (macros defined outside the corpus: `do_div(n,
     base)`). Only the uses whose arguments name it are expanded (a `swap(a, b)` is used
-    all over a kernel)."""
+    all over a kernel); with `member` (a struct member is asked), only those naming it as
+    a member (`&p->flags`: on all of Linux the 16k `spin_lock_irqsave(lock, flags)` set a
+    local `flags`, none a member)."""
     from vmxref.queries.profiles import profile_section
     section = profile_section(sc, "writes")
     table = section.get("assigns_args", {})
@@ -63,6 +65,9 @@ def argument_writes(sc: Scope, name: str, cols: str) -> list[tuple]:
                            "t.kind = 'direct' "
                            "AND t.args LIKE ?", (f"%{name}%",),
                            "t.callee, t.line, t.col, t.func, t.args")
+        if member:
+            as_member = re.compile(rf"(?:->|\.)\s*{re.escape(name)}\b")
+            calls = [c for c in calls if as_member.search(c[7] or "")]
     else:  # the argument-assigning rows of the macros called there
         by_macro = {}
         called = sorted({c[3] for c in calls})

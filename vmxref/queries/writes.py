@@ -92,7 +92,7 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
     tr.know_locals((r[2], r[5], r[7][4:r[7].index('"', 4)], r[11]) for r in rows
                    if r[7] and r[7].startswith('["v:'))
     rows = at_macro_uses(sc, [r[:11] for r in rows])
-    rows += argument_writes(sc, fields[-1], cols)
+    rows += argument_writes(sc, fields[-1], cols, member=struct is not None or len(fields) > 1)
     if _is_array(sc, tr, struct, fields):
         rows += array_passes(sc, fields[-1])
     if struct is not None and (kinds is None or "whole-object" in kinds):
