@@ -43,6 +43,14 @@ static void fx_reads(struct fx_holder *h, struct fx_holder *g)
 
 struct fx_other2 { struct fx_emb e2; };
 static void fx_reads2(struct fx_other2 *q) { fx_outer(&q->e2); }
+
+#define fx_setarg(v, x) ((v) = (x))
+static void fx_args(struct fx_holder *h)
+{
+	unsigned long flags = 0;
+	fx_setarg(flags, 6);
+	fx_setarg(h->emb.flags, 7);
+}
 """
 
 
@@ -69,8 +77,9 @@ def test_members_below_stop_at_pointers(tmp_path):
 def test_rows_of_other_structs_dropped(tmp_path):
     sc = _scope(tmp_path)()
     got = _lines(api.run_query(sc, "writes fx_emb.flags"))
-    # h->emb.flags = 1 and fx_fill(&h->emb.flags); not o->flags, fx_fill(&o->flags), h->flags
-    assert [g[0] for g in got] == [14, 19]
+    # h->emb.flags = 1, fx_fill(&h->emb.flags), fx_setarg(h->emb.flags, 7); not o->flags,
+    # fx_fill(&o->flags), h->flags
+    assert [g[0] for g in got] == [14, 19, 37]
     assert {g[2] for g in got} == {"fx_emb"}
     other = _lines(api.run_query(sc, "writes fx_other.flags"))
     assert [g[0] for g in other] == [17, 18]
@@ -86,3 +95,12 @@ def test_read_only_answers_do_not_depend_on_earlier_questions(tmp_path):
     after = _lines(api.run_query(sc, "writes fx_holder.emb"))
     assert after == alone
     assert 26 not in {g[0] for g in alone}  # fx_inner(&g->emb) only reads it
+
+
+def test_member_writes_by_argument_macros_of_a_common_name(tmp_path, monkeypatch):
+    from vmxref.queries import macro_uses
+    monkeypatch.setattr(macro_uses, "MAX_REFS_WALKED", 0)  # (as for `flags` on all of Linux)
+    fresh = _scope(tmp_path)
+    member = _lines(api.run_query(fresh(), "writes fx_emb.flags"))
+    assert 37 in {g[0] for g in member} and 36 not in {g[0] for g in member}
+    assert {36, 37} <= {g[0] for g in _lines(api.run_query(fresh(), "writes flags"))}
