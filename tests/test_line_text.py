@@ -7,6 +7,7 @@ an answer never shows text the index did not parse. One line is found by the C h
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 from hypothesis import given, settings
@@ -48,7 +49,7 @@ def test_lines_of_the_indexed_file(tmp_path, monkeypatch):
     assert _texts(fresh, bid) == WANT
 
 
-@pytest.mark.parametrize("change", ["content", "mtime", "gone"])
+@pytest.mark.parametrize("change", ["content", "mtime", "gone", "fifo", "directory"])
 def test_a_changed_file_is_not_read(tmp_path, change):
     sc, bid, f = _index(tmp_path)
     st_ = os.stat(f)
@@ -59,11 +60,25 @@ def test_a_changed_file_is_not_read(tmp_path, change):
         os.utime(f, ns=(st_.st_atime_ns, st_.st_mtime_ns + 10**9))
         f.write_bytes(b"changed\n")
         os.utime(f, ns=(st_.st_atime_ns, st_.st_mtime_ns + 10**9))
+    elif change == "fifo":  # (a reader must not block on it)
+        f.unlink()
+        os.mkfifo(f)
+        os.utime(f, ns=(st_.st_atime_ns, st_.st_mtime_ns))
+    elif change == "directory":
+        f.unlink()
+        f.mkdir()
     else:
         f.unlink()
-    fresh = store.Store.open(tmp_path / "ix")
-    assert _texts(fresh, bid) == WANT
-    assert fresh.lines(bid)[0] == "int fx_a;"
+    got = []
+
+    def read() -> None:  # (in a thread: a read that blocks fails the test, not the run)
+        fresh = store.Store.open(tmp_path / "ix")
+        got.extend([_texts(fresh, bid), fresh.lines(bid)[0]])
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    t.join(20)
+    assert not t.is_alive(), "reading the line blocked"
+    assert got == [WANT, "int fx_a;"]
 
 
 def test_the_file_is_read_while_unchanged(tmp_path, monkeypatch):

@@ -24,6 +24,7 @@ import errno
 import fcntl
 import functools
 import os
+import stat
 import zlib
 try:  # the C module itself: the sqlite3 package around it adds only the DB-API's date and
     # time adapters, which the index never binds, and their import (datetime) costs a query
@@ -620,17 +621,32 @@ class Store:
                 "WHERE b.id = ? LIMIT 4", (blob_id,)).fetchall():
             if mtime_ns is None:
                 continue
-            try:
-                with open(os.path.join(root, path), "rb") as fh:
-                    st = os.fstat(fh.fileno())
-                    if st.st_mtime_ns == mtime_ns and st.st_size == size:
-                        data = fh.read(size + 1)
-                        if len(data) == size:
-                            return data
-            except OSError:
-                continue
+            data = _unchanged_file(os.path.join(root, path), mtime_ns, size)
+            if data is not None:
+                return data
         r = self.conn.execute("SELECT content FROM blob WHERE id = ?", (blob_id,)).fetchone()
         return zlib.decompress(r[0]) if r and r[0] else b""
+
+
+def _unchanged_file(path: str, mtime_ns: int, size: int) -> bytes | None:
+    """The bytes of the regular file at `path` if it has that modification time and size,
+    else None. (Opened without blocking: a FIFO put in a file's place must not hang a
+    query.)"""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_mtime_ns != mtime_ns or st.st_size != size:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(size + 1)
+        return data if len(data) == size else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 class _Contents(dict):
