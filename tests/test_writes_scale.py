@@ -104,3 +104,16 @@ def test_member_writes_by_argument_macros_of_a_common_name(tmp_path, monkeypatch
     member = _lines(api.run_query(fresh(), "writes fx_emb.flags"))
     assert 37 in {g[0] for g in member} and 36 not in {g[0] for g in member}
     assert {36, 37} <= {g[0] for g in _lines(api.run_query(fresh(), "writes flags"))}
+
+
+def test_read_only_addresses_read_at_once_or_line_by_line(tmp_path, monkeypatch):
+    from vmxref.queries import readonly
+    fresh = _scope(tmp_path)
+
+    def kinds(q):
+        return sorted((s.line, s.extra.get("ref_kind")) for s in api.run_query(fresh(), q))
+    by_line = {q: kinds(q) for q in ("refs emb", "refs flags")}
+    assert (26, "read") in by_line["refs emb"]  # fx_inner(&g->emb) only reads it
+    assert (18, "write") in by_line["refs flags"]  # fx_fill(&o->flags) writes it
+    monkeypatch.setattr(readonly, "_LINES_ONE_BY_ONE", 0)  # (as for `refs flags` on Linux)
+    assert {q: kinds(q) for q in by_line} == by_line

@@ -351,6 +351,9 @@ def modified_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -
     return out
 
 
+_LINES_ONE_BY_ONE = 200  # more lines than this: the name's out-parameter rows read at once
+
+
 def read_only_addresses(sc: Scope, name: str, refs: list[tuple]) -> set[tuple]:
     """Of the places where the address of `name` (a variable or the last member of a chain)
     is passed to a call (its refs of kind 'write' from `&x` arguments: (blob, function,
@@ -363,11 +366,21 @@ def read_only_addresses(sc: Scope, name: str, refs: list[tuple]) -> set[tuple]:
     by_line: dict[tuple, list] = {}
     for r in set(refs):
         by_line.setdefault(tuple(r[:3]), []).append(r)
+    at_once = None
+    if len(by_line) > _LINES_ONE_BY_ONE:  # (`refs flags` on all of Linux: 32k lines)
+        at_once = {}
+        for bid, func, line, op, value in sc.conn.execute(
+                "SELECT blob_id, func, line, op, value FROM assign WHERE field = ? AND "
+                "kind = 'out-param' ORDER BY blob_id, func, line, col", (name,)):
+            at_once.setdefault((bid, func, line), []).append((op, value))
     for (bid, func, line), here in by_line.items():
-        rows = sc.conn.execute(
-            "SELECT op, value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
-            "AND field = ? AND kind = 'out-param' ORDER BY col", (bid, func or "", line,
-                                                                 name)).fetchall()
+        if at_once is not None:
+            rows = at_once.get((bid, func or "", line), [])
+        else:
+            rows = sc.conn.execute(
+                "SELECT op, value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
+                "AND field = ? AND kind = 'out-param' ORDER BY col", (bid, func or "", line,
+                                                                     name)).fetchall()
         reads = [const_param(sc, op, value) for op, value in rows]
         if rows and all(reads):
             out.update(here)
