@@ -1204,16 +1204,6 @@ def _match_line(text: str, ls: int, le: int, units: list[_Unit], spans: tuple,
     return offset, sc, exact + min(detail / (4.0 * len(units)), 0.99)
 
 
-def _scan(blob: _Blob, units: list[_Unit], probe: tuple[str, bool],
-          scope: str | None) -> tuple[list[_LineHit], int]:
-    """Every line of the blob where all units match, and how many lines were checked.
-
-    `probe` finds candidate lines fast; a substring test of every part filters them
-    before the exact part-stream match."""
-    lines = _candidate_lines(blob, probe, _needles(units))
-    return _match_lines(blob, lines, units, scope), len(lines)
-
-
 def _needles(units: list[_Unit]) -> list[str]:
     """The parts every matching line holds (longest first: the rarest, for the C filter)."""
     return sorted({p for u in units for p in u.parts}, key=len, reverse=True)
@@ -1233,28 +1223,36 @@ def _match_lines(blob: _Blob, lines: list[tuple[int, int, int]], units: list[_Un
     return out
 
 
-def _c_lines(buf: Any, start: int, end: int, probe: tuple[str, bool],
-             needles: list[str]) -> list[tuple[int, int, int]] | None:
-    """`_candidate_lines` of buf[start:end] (offsets from `start`) by the C filter; None when
-    it is not built, or the probe or the text is not ASCII."""
+def _c_args(probe: tuple[str, bool], needles: list[str]) -> tuple | None:
+    """The C filter's arguments for a probe and needles (encoded once per scan, not per
+    chunk); None when it is not built or the probe is not ASCII."""
     word, whole = probe
     if _ftscan is None or not word.isascii():
         return None
-    flat = _ftscan.lines(buf, start, end, word.encode(), whole,
-                         tuple(n.encode() for n in needles))
+    return word.encode(), whole, tuple(n.encode() for n in needles)
+
+
+def _c_lines(buf: Any, start: int, end: int,
+             cargs: tuple | None) -> list[tuple[int, int, int]] | None:
+    """`_candidate_lines` of buf[start:end] (offsets from `start`) by the C filter (`cargs`:
+    _c_args); None when it cannot be used, or the text is not ASCII."""
+    if cargs is None:
+        return None
+    flat = _ftscan.lines(buf, start, end, *cargs)
     if flat is None:
         return None
     it = iter(flat)
     return list(zip(it, it, it))
 
 
-def _candidate_lines(blob: _Blob, probe: tuple[str, bool],
-                     needles: list[str]) -> list[tuple[int, int, int]]:
+def _candidate_lines(blob: _Blob, probe: tuple[str, bool], needles: list[str],
+                     cargs: Any = ...) -> list[tuple[int, int, int]]:
     """(start, end, index) of each line of the blob's text holding the probe and, where
     lower-casing keeps offsets, every needle (all lower-case): by the C scanner over the
-    bytes of a pure-ASCII chunk, else here."""
+    bytes of a pure-ASCII chunk (`cargs`: _c_args of probe and needles), else here."""
     word, whole = probe
-    got = _c_lines(blob.data, 0, len(blob.data), probe, needles)
+    got = _c_lines(blob.data, 0, len(blob.data),
+                   _c_args(probe, needles) if cargs is ... else cargs)
     if got is not None:
         return got
     text, low, out = blob.text, blob.lower, []
@@ -1340,17 +1338,18 @@ class _Query:
             blob = self.loaded[chunk] = self.opened.blob(chunk)
         return blob
 
-    def _scan(self, chunk: int, probe: tuple[str, bool],
-              needles: list[str]) -> tuple[list[_LineHit], int, int]:
-        """(matching lines, lines checked, bytes scanned) of one chunk. A raw text (format
-        6) is filtered in the mapped texts.bin: a chunk without a candidate line is never
-        copied or decoded."""
+    def _scan(self, chunk: int, probe: tuple[str, bool], needles: list[str],
+              cargs: tuple | None) -> tuple[list[_LineHit], int, int]:
+        """(matching lines, lines checked, bytes scanned) of one chunk: the lines holding
+        the probe and every needle (`cargs`: their _c_args), then the exact match. A raw
+        text (format 6) is filtered in the mapped texts.bin: a chunk without a candidate
+        line is never copied or decoded."""
         op = self.opened
-        if op.raw and _ftscan is not None:
+        if op.raw and cargs is not None:
             try:
                 at = op.offsets[2 * chunk] + _HEADER.size
                 end = at + _HEADER.unpack_from(op.texts, at - _HEADER.size)[0]
-                lines = _c_lines(op.texts, at, end, probe, needles)
+                lines = _c_lines(op.texts, at, end, cargs)
             except (struct.error, ValueError, IndexError) as e:
                 raise _damaged(e, f"{op.dir}: chunk {chunk}") from None
             if lines is not None:
@@ -1358,8 +1357,8 @@ class _Query:
                     if lines else []
                 return found, len(lines), end - at
         blob = self._blob(chunk)
-        found, n = _scan(blob, self.units, probe, self.scope)
-        return found, n, len(blob.data)
+        lines = _candidate_lines(blob, probe, needles, cargs)
+        return _match_lines(blob, lines, self.units, self.scope), len(lines), len(blob.data)
 
     def docs(self, blob: int) -> list[tuple[str, str, str]]:
         """The blob's (corpus, version, path) docs the filter keeps, in path order."""
@@ -1382,6 +1381,7 @@ class _Query:
         top, best, checked, scanned = [], _best_score(self.units), 0, 0
         of_chunk = self.opened.chunk_blob
         needles = _needles(self.units)
+        cargs = _c_args(probe, needles)
         for chunk in self.cands:
             if enough and len(top) >= enough and \
                     sum(k < self.docs(of_chunk[chunk])[0] for k in top) >= enough:
@@ -1390,7 +1390,7 @@ class _Query:
                     len(hits) >= enough:
                 self.complete = False
                 break
-            found, n, size = self._scan(chunk, probe, needles)
+            found, n, size = self._scan(chunk, probe, needles, cargs)
             checked += n
             scanned += size
             for lh in found:

@@ -548,8 +548,6 @@ def _require_member(sc: Scope, tr: TypeResolver, struct: str, member: str) -> No
 def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
     cid, path, bid, line, col, func, field, chain_t, op, value, kind = row
     chain = list(parse_chain(chain_t))
-    if kind == "out-param" and _elsewhere(tr, bid, func, field, chain, struct, fields):
-        return None  # (before the look-ups at the callee: most such rows of a common name go here)
     if kind == "out-param" and const_param(sc, op, value):
         return None
     if kind == "out-param" and (stored := stored_value(sc, op, value)) is not None:
@@ -599,8 +597,8 @@ def _elsewhere(tr: TypeResolver, bid: int, func: str, field: str, chain: list[st
                struct: str | None, fields: list[str]) -> bool:
     """Does the member chain of a write resolve to members that neither are the asked one
     (nor lead to it) nor hold an object containing it? Then `_classify` has no answer for
-    it whatever its kind, op or value: tested first on an out-parameter row, whose
-    callee would else be looked into (is the parameter read only, what is stored)."""
+    it whatever its kind, op or value (tested before it: an out-parameter row's callee
+    would else be looked into, is the parameter read only, what is stored)."""
     if len(chain) < 2 or struct is None and len(fields) == 1 and chain[0] == f"v:{fields[0]}":
         return False  # (a plain variable, an element of the asked array: decided otherwise)
     qual = tr.struct_path(bid, func, chain, outside=True)
@@ -615,17 +613,20 @@ def _elsewhere(tr: TypeResolver, bid: int, func: str, field: str, chain: list[st
 
 def _known_elsewhere(tr: TypeResolver, row, struct: str | None, fields: list[str],
                      memo: dict[tuple, bool]) -> bool:
-    """_elsewhere of a row whose chain starts at a variable, decided once per (declared
-    type of the variable, rest of the chain, member written): the rows of a common member
-    name (`lock`: 48k on all of Linux) share a few thousand such keys. Whatever the row's
-    kind, _classify has no answer for it then."""
+    """_elsewhere of a row, decided once per (type of the chain's base, rest of the chain,
+    member written): the rows of a common member name (`lock`: 48k on all of Linux) share a
+    few thousand such keys. A variable's type is its declaration's in the writing function;
+    any other base (a cast `t:`, a call's return `r:`) has the same type wherever it is."""
     chain_t = row[7]
-    if not chain_t or not chain_t.startswith('["v:'):
+    if not chain_t:
         return False
-    end = chain_t.find('"', 4)
-    name, rest = chain_t[4:end], chain_t[end + 1:]
-    key = (tr.var_type(row[2], row[5], name), rest, row[6],
-           name if struct is None else None)  # (the asked variable itself: see _elsewhere)
+    if chain_t.startswith('["v:'):
+        end = chain_t.find('"', 4)
+        name, rest = chain_t[4:end], chain_t[end + 1:]
+        key: tuple = (tr.var_type(row[2], row[5], name), rest, row[6],
+                      name if struct is None else None)  # (the asked variable: see _elsewhere)
+    else:
+        key = (chain_t, row[6])
     if key not in memo:
         memo[key] = _elsewhere(tr, row[2], row[5], row[6], list(parse_chain(chain_t)), struct,
                                fields)
