@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vmxref.logfmt import (
@@ -210,6 +210,49 @@ def test_literal_keys_skip_words_glued_to_conversions() -> None:
     keys = literal_keys("TM: cTicks=%RU64Hz (%s) mode %dms done\n", "iprt")
     assert keys == ["TM", "cTicks", "mode", "done"]
     assert set(keys) <= line_words("TM: cTicks=12Hz (x) mode 3ms done")
+
+
+def _compiled_keys(fmt: str, dialect: str) -> list[str]:
+    """literal_keys' rule applied to the compiled tokens (its general path)."""
+    import vmxref.logfmt as lf
+    toks = lf.compile_format(fmt, dialect).tokens
+    keys: list[str] = []
+    for k, tok in enumerate(toks):
+        if isinstance(tok, str):
+            for w in lf._WORD.finditer(tok):
+                if len(w.group()) >= 2 and not (w.start() == 0 and k > 0) \
+                        and not (w.end() == len(tok) and k + 1 < len(toks)) \
+                        and w.group() not in keys:
+                    keys.append(w.group())
+    return keys
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["", "\x016", "\x01c", "KERN_INFO ", "KERN_ERR", "\x014KERN_WARNING"]),
+       st.text(alphabet=st.sampled_from(list("ab_9 :=\n\r\t.x\x01KERN")), max_size=40),
+       st.sampled_from(["printf", "kernel", "iprt"]))
+def test_literal_keys_without_conversions_match_the_compiled_format(level: str, text: str,
+                                                                    d: str) -> None:
+    """A format with no `%` takes a shortcut (no compiling): the same keys, in order."""
+    assert literal_keys(level + text, d) == _compiled_keys(level + text, d)
+
+
+_PIECES = ["%", "%%", "d", "s", "p", "R", "Rrc", "RX64", "RU", "Rhxs", "R[foo]", "RAx86[a]",
+           "Rxyzzy9", "pK", "pI4", "p2", "ll", "hh", "I64", "z", "l", "*", ".", "5", "0", "1$",
+           "-", "'", "#", " ", "\n", "ms", "ab", "x9", ":", "=", "(", ")", "M", "N", "S", "m"]
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_PIECES), max_size=14), st.sampled_from(["printf", "kernel", "iprt"]))
+@example(["ab ", "%", "R", "5", " cd"], "iprt")  # (`%R` without a type: text)
+@example(["ab ", "%", "I64", "d", "ms x"], "printf")
+@example(["%", "1$", "-", "*", ".", "*", "ll", "x", "ab ", "%", "%", "cd"], "kernel")
+def test_literal_keys_match_the_compiled_format(pieces: list[str], d: str) -> None:
+    """literal_keys finds the conversions with one regex (logfmt_conv.conversion_regex), not
+    by compiling the format: the same keys as the compiled tokens give, for stray `%`s,
+    `%%`, positions, flags, widths, lengths, `%R` types known and unknown, `%p` extensions."""
+    fmt = "".join(pieces)
+    assert literal_keys(fmt, d) == _compiled_keys(fmt, d)
 
 
 # ---------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from vmxref.logfmt_conv import ANY, Atom, parse_conversion
+from vmxref.logfmt_conv import ANY, Atom, conversion_regex, parse_conversion
 
 DIALECTS = ("printf", "kernel", "iprt")
 MAX_TOKENS = 256          # longer formats: the tail becomes one "any" atom
@@ -49,6 +49,7 @@ class Conv:
 
 
 Token = str | Conv
+_ANY_CONV = Conv("%", -1, ANY)  # (a conversion whose atom is not wanted: literal_keys)
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,12 @@ def literal_keys(fmt: str, dialect: str, prefix: str = "") -> list[str]:
     glues it to the argument's text.  Every line printed by the format (and passed through
     clean_line) contains each key as a whole word of `line_words(line)`.
     """
-    tokens = compile_format(fmt, dialect, prefix).tokens
+    if prefix or dialect not in DIALECTS or dialect == "kernel" and _KERN_LEVEL.match(fmt):
+        tokens = compile_format(fmt, dialect, prefix).tokens
+    elif "%" not in fmt:  # one literal, no conversion to glue to (64 % of VirtualBox VMM's)
+        return list(dict.fromkeys(w for w in _WORD.findall(fmt) if len(w) >= 2))
+    else:  # (compiling VirtualBox VMM's 17k formats was a quarter of its extraction)
+        tokens = _literal_tokens(fmt, dialect)
     keys: list[str] = []
     for k, tok in enumerate(tokens):
         if not isinstance(tok, str):
@@ -265,6 +271,30 @@ def literal_keys(fmt: str, dialect: str, prefix: str = "") -> list[str]:
                     and w.group() not in keys:
                 keys.append(w.group())
     return keys
+
+
+def _literal_tokens(fmt: str, dialect: str) -> list[Token]:
+    """compile_format(fmt, dialect).tokens with each Conv as ANY_CONV: the same literals
+    (`%%` and stray `%`s as text), merged and stripped alike, without building atoms."""
+    conv = conversion_regex(dialect).match
+    out: list[Token] = []
+    i, lit = 0, []
+    while True:
+        j = fmt.find("%", i)
+        if j < 0:
+            lit.append(fmt[i:])
+            break
+        lit.append(fmt[i:j])
+        m = conv(fmt, j)
+        i = m.end() if m is not None else j + 1
+        if m is None or fmt[i - 1] == "%":
+            lit.append("%")
+            continue
+        out.append("".join(lit))
+        lit = []
+        out.append(_ANY_CONV)
+    out.append("".join(lit))
+    return _merge(out)
 
 
 def line_words(line: str) -> set[str]:

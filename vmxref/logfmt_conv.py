@@ -259,13 +259,32 @@ _IPRT_UNKNOWN = re.compile(r"[A-Z]?[a-z]{1,3}\d*|[A-Z]{1,2}\d*")
 _IPRT_REG = re.compile(r"Ax86\[[^\]]*\]|\[[A-Za-z0-9_\-]+\]")
 
 
+_IPRT_TYPE = re.compile("|".join([*(re.escape(n) for n in _IPRT_BY_LENGTH),  # (in this order:
+                                   _IPRT_REG.pattern, _IPRT_UNKNOWN.pattern]))  # first wins)
+
+
 def iprt_type(fmt: str, at: int) -> str | None:
     """The `%R` type name starting at fmt[at] (longest known prefix, else a guess)."""
-    for name in _IPRT_BY_LENGTH:
-        if fmt.startswith(name, at):
-            return name
-    m = _IPRT_REG.match(fmt, at) or _IPRT_UNKNOWN.match(fmt, at)
+    m = _IPRT_TYPE.match(fmt, at)
     return m.group() if m else None
+
+
+@lru_cache(maxsize=None)
+def conversion_regex(dialect: str) -> re.Pattern[str]:
+    """One regex that matches, at a `%`, exactly the text parse_conversion takes as one
+    conversion (`%%` included) and fails where it returns None; for the words of a format
+    (logfmt.literal_keys), which need the conversions' extents, not their atoms. The spec is
+    an atomic group: parse_conversion reads it greedily, then looks at the next character."""
+    chars = _CONV_CHARS[dialect]
+    alts = []
+    if dialect == "kernel":
+        alts.append(r"p[A-Za-z0-9]*+")
+    if dialect == "iprt":
+        alts.append(rf"R(?>{_IPRT_TYPE.pattern})")
+        chars = chars.replace("R", "")
+    alts.append(f"[{re.escape(chars)}]")
+    spec = re.sub(r"\(\?P<\w+>", "(?:", _SPEC.pattern)
+    return re.compile(f"(?>{spec})(?:{'|'.join(alts)})")
 
 
 @lru_cache(maxsize=512)
