@@ -10,6 +10,9 @@
 """
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from vmxref import api
 
 SRC = """\
@@ -117,3 +120,15 @@ def test_read_only_addresses_read_at_once_or_line_by_line(tmp_path, monkeypatch)
     assert (18, "write") in by_line["refs flags"]  # fx_fill(&o->flags) writes it
     monkeypatch.setattr(readonly, "_LINES_ONE_BY_ONE", 0)  # (as for `refs flags` on Linux)
     assert {q: kinds(q) for q in by_line} == by_line
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet="ab*", min_size=1, max_size=7).filter(lambda k: "*" in k),
+       st.text(alphabet="ab", max_size=8))
+def test_profile_globs_match_as_the_regex_they_replace(key: str, name: str) -> None:
+    """[writes] table keys with `*` (`atomic*_read`) match without compiling a regex each."""
+    import re
+
+    from vmxref.queries.readonly import _glob_match
+    rx = re.compile(".*".join(map(re.escape, key.split("*"))))
+    assert _glob_match(tuple(key.split("*")), name) == bool(rx.fullmatch(name))

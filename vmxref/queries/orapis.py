@@ -51,7 +51,7 @@ def or_macros(sc: Scope) -> dict[str, int]:
     out: dict[str, int] = {}
     from vmxref.queries.readonly import glob_table
     keys = [k for t in _TABLES for exact, globs in [glob_table(sc, t)]
-            for k in (*exact, *(rx.pattern for rx, _v in globs))]
+            for k in (*exact, *("*".join(parts) for parts, _v in globs))]
     for key in keys:
         prefix = re.split(r"[.*\\]", key, maxsplit=1)[0]  # (a glob's literal start)
         if not prefix:

@@ -302,10 +302,25 @@ def glob_table(sc: Scope, name: str):
         from vmxref.queries.profiles import profile_section
         table = profile_section(sc, "writes").get(name, {})
         exact = {k: tuple(v) for k, v in table.items() if "*" not in k}
-        globs = [(re.compile(".*".join(map(re.escape, k.split("*")))), tuple(v))
-                 for k, v in sorted(table.items()) if "*" in k]
+        globs = [(tuple(k.split("*")), tuple(v)) for k, v in sorted(table.items()) if "*" in k]
         memo[name] = (exact, globs)
     return memo[name]
+
+
+def _glob_match(parts: tuple[str, ...], name: str) -> bool:
+    """Does `name` match the glob whose `*`-separated parts these are? (No regex: a
+    process's first `writes` compiled the profile's 17 globs, ~3 ms.)"""
+    first, *middle, last = parts
+    if len(name) < len(first) + len(last) or not name.startswith(first) \
+            or not name.endswith(last):
+        return False
+    at, end = len(first), len(name) - len(last)
+    for part in middle:
+        at = name.find(part, at, end)
+        if at < 0:
+            return False
+        at += len(part)
+    return True
 
 
 def glob_entry(sc: Scope, name: str, callee: str) -> tuple | None:
@@ -314,7 +329,7 @@ def glob_entry(sc: Scope, name: str, callee: str) -> tuple | None:
     exact, globs = glob_table(sc, name)
     if callee in exact:
         return exact[callee]
-    return next((v for rx, v in globs if rx.fullmatch(callee)), None)
+    return next((v for parts, v in globs if _glob_match(parts, callee)), None)
 
 
 def stored_value(sc: Scope, op: str, value: str) -> str | None:
