@@ -115,7 +115,8 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
     if kinds is None or "whole-object" in kinds:
         whole = _whole_object_rows(sc, tr, struct, fields, cols)
         if whole is None:
-            whole = sc.rows("assign", "t.kind = 'whole-object' AND t.field != ?", (fields[-1],), cols)
+            whole = _typed(tr, sc.rows("assign", "t.kind = 'whole-object' AND t.field != ?",
+                                       (fields[-1],), f"{cols}, t.vtype"))
         rows += [r for r in whole if (r[0], r[1], r[3], r[4]) not in seen
                  and r[3] != fields[-1]]
     return rows
