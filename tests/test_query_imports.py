@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("re", "json", "pathlib", "typing", "click", "enum", "urllib.parse", "difflib", "fnmatch",
-         "tomllib", "datetime")
+         "tomllib", "datetime", "importlib", "warnings")
 CODE = """
 import io, sys
 sys.path.insert(0, sys.argv[1])

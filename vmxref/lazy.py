@@ -19,7 +19,7 @@ run their patterns, import `re` themselves.
 """
 from __future__ import annotations
 
-import importlib
+import sys
 
 _METHODS = ("match", "fullmatch", "search", "sub", "subn", "findall", "finditer", "split",
             "pattern", "flags", "groups", "groupindex")
@@ -48,6 +48,13 @@ class Pattern:
         return f"re.compile({self._args[0]!r}) (lazy)"
 
 
+def _import(name: str):
+    """The top-level module `name`, imported (`importlib` would import `warnings` too: 2 ms
+    of every query process)."""
+    __import__(name)
+    return sys.modules[name]
+
+
 class _Module:
     """A stand-in for a module, imported at the first attribute looked up."""
 
@@ -57,7 +64,7 @@ class _Module:
     def __getattr__(self, attr: str):
         if attr.startswith("_"):  # (the stand-in's own, or a private name: never imported)
             raise AttributeError(attr)
-        value = getattr(importlib.import_module(self._name), attr)
+        value = getattr(_import(self._name), attr)
         self.__dict__[attr] = value
         return value
 
@@ -103,7 +110,7 @@ class _Json(_Module):
                 obj, end = None, -1
             if end >= 0 and not s[end:].strip(_WS):
                 return obj
-        return getattr(importlib.import_module(self._name), "loads")(s, **kw)
+        return getattr(_import(self._name), "loads")(s, **kw)
 
 
 re = _Re("re")
