@@ -123,9 +123,10 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
 
 
 def _typed(tr: TypeResolver, rows: list[tuple]) -> list[tuple]:
-    """Assign rows fetched with `t.vtype` last, without it: the declared type of each chain's
-    base variable in the writing function is what local_type would look up (one statement
-    per row, or per 300 with prime_locals), so it is taken as known."""
+    """Assign rows fetched with `t.vtype` last, returned without it. That column is the
+    declared type of the chain's base variable in the writing function, which is what
+    local_type would look up (one statement per row, or per 300 with prime_locals): it is
+    taken as known."""
     tr.know_locals((r[2], r[5], r[7][4:r[7].index('"', 4)], r[11]) for r in rows
                    if r[7] and r[7].startswith('["v:'))
     return [r[:11] for r in rows]
