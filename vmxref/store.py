@@ -424,6 +424,10 @@ class Store:
         """Does the index hold any parsed content yet?"""
         return self.conn.execute("SELECT 1 FROM blob LIMIT 1").fetchone() is not None
 
+    def blob_count(self) -> int:
+        """How many parsed contents the index holds."""
+        return self.conn.execute("SELECT count(*) FROM blob").fetchone()[0]
+
     @_writes
     def add_blob(self, sha1: str, parse_key: str, lang: str, size: int, zcontent: bytes, meta,
                  status: str, blob_id: int | None = None) -> int:
