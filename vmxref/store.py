@@ -585,7 +585,8 @@ class Store:
         """The source lines of a blob (decoded, replacement characters for bad bytes)."""
         got = self._content_cache.get(blob_id)
         if got is None:
-            data = self.content(blob_id)
+            raw = self._raw_cache.get(blob_id)  # (line_text read it already: not again)
+            data = raw[0] if raw is not None else self.content(blob_id)
             got = self._content_cache.put(
                 blob_id, data.decode("utf-8", "replace").split("\n"), len(data))
         return got

@@ -190,7 +190,7 @@ def merge(conn: sqlite3.Connection, path: str, jobmap: dict[int, int] | None,
 
 def remove_leftovers(spool_dir: str) -> None:
     """Delete spool files of earlier (killed) runs."""
-    for p in glob.glob(os.path.join(str(spool_dir), PREFIX + "*.db")):
+    for p in glob.glob(os.path.join(spool_dir, PREFIX + "*.db")):
         try:
             os.unlink(p)
         except OSError:

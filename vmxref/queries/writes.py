@@ -127,9 +127,16 @@ def _typed(tr: TypeResolver, rows: list[tuple]) -> list[tuple]:
     declared type of the chain's base variable in the writing function, which is what
     local_type would look up (one statement per row, or per 300 with prime_locals): it is
     taken as known."""
-    tr.know_locals((r[2], r[5], r[7][4:r[7].index('"', 4)], r[11]) for r in rows
-                   if r[7] and r[7].startswith('["v:'))
+    tr.know_locals((r[2], r[5], base, r[11]) for r in rows if (base := _base_var(r[7])))
     return [r[:11] for r in rows]
+
+
+def _base_var(chain_t: str | None) -> str | None:
+    """The variable a chain text starts from (`["v:vcpu", "arch", ...]` -> "vcpu"), None
+    when it starts from a cast or a call's return."""
+    if not chain_t or not chain_t.startswith('["v:'):
+        return None
+    return chain_t[4:chain_t.index('"', 4)]
 
 
 def _is_array(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str]) -> bool:
@@ -301,8 +308,7 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
         rows = _candidates(sc, fl, kinds, tr, st, members)
         # the declared types of the chains' base variables, in one statement per 300 rows
         # instead of one per row when each is classified (struct_path -> var_type)
-        tr.prime_locals((r[2], r[5], r[7][4:r[7].index('"', 4)]) for r in rows
-                        if r[5] and r[7].startswith('["v:'))
+        tr.prime_locals((r[2], r[5], base) for r in rows if r[5] and (base := _base_var(r[7])))
         elsewhere: dict[tuple, bool] = {}
         for row in rows:
             if inner is not None and (row[10] == "whole-object" or not _within(
@@ -634,9 +640,9 @@ def _known_elsewhere(tr: TypeResolver, row, struct: str | None, fields: list[str
     chain_t = row[7]
     if not chain_t:
         return False
-    if chain_t.startswith('["v:'):
-        end = chain_t.find('"', 4)
-        name, rest = chain_t[4:end], chain_t[end + 1:]
+    name = _base_var(chain_t)
+    if name is not None:
+        rest = chain_t[len(name) + 5:]
         key: tuple = (tr.var_type(row[2], row[5], name), rest, row[6],
                       name if struct is None else None)  # (the asked variable: see _elsewhere)
     else:
