@@ -386,7 +386,7 @@ def test_a_chunk_naming_no_text_is_a_corrupt_index(tmp_path: Path) -> None:
     build(d, [FileText("kvm", "6.1", "gen.c", text, funcs), *_files()], procs=1)
     data = bytearray((d / "docs.bin").read_bytes())
     counts = struct.unpack_from("<4Q", data) + struct.unpack_from("<2Q", data, 32)
-    pos = 48 + sum(n * struct.calcsize(c) for n, c in zip(counts[:4], "qqIQ"))
+    pos = 64 + sum(n * struct.calcsize(c) for n, c in zip(counts[:4], "qqIQ"))  # (3 headers)
     assert counts[4] > 3
     struct.pack_into("<I", data, pos + 4 * 2, 10**6)  # (the third chunk's text)
     (d / "docs.bin").write_bytes(bytes(data))

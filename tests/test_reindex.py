@@ -167,6 +167,40 @@ def test_the_full_text_is_built_again_only_when_what_it_holds_changed(tmp_path: 
     assert not index().fulltext_current
 
 
+def test_a_changed_file_grows_the_full_text_which_answers_as_one_built_afresh(
+        tmp_path: Path) -> None:
+    """A re-index after an edit adds a segment for the edited content only (the others are
+    not analysed again); `vmxref fulltext`-style forced builds write it afresh; the answers
+    of both are the same."""
+    from vmxref import fulltext
+    from vmxref.queries.textsearch import FULLTEXT_DIR
+    from vmxref.store import Store
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    shutil.copytree(FIXTURES / "linux", src)
+    ft = ix / FULLTEXT_DIR
+    api.index(str(src), "linux-kvm@fixture", ix, procs=1)
+    victim = src / "virt" / "kvm" / "kvm_main.c"  # (a small file: most texts stay live)
+    victim.write_text(victim.read_text() + "\n/* clock drift note: vmxref_marker_word */\n")
+    api.index(str(src), "linux-kvm@fixture", ix, procs=1)
+    api.index(str(src), "linux-kvm@second", ix, procs=1)
+
+    def answers() -> tuple[int, list]:
+        fulltext._open_cache.clear()
+        segments = len(fulltext._open(ft).segments.segments)
+        return segments, [[(h.version, h.path, h.line, h.text, h.score, h.function)
+                           for h in fulltext.search(ft, q, limit=None)]
+                          for q in ("vmxref_marker_word", "kvm_guest_time_update", "clock", "tsc")]
+    grown = answers()
+    st = Store.open_for_write(ix)
+    try:
+        api.build_fulltext(st, force=True)
+    finally:
+        st.close()
+    fresh = answers()
+    assert grown[0] == 2 and fresh[0] == 1  # (the second version added no content)
+    assert grown[1] == fresh[1] and all(grown[1])
+
+
 # --------------------------------------------------------------------------- bulk rule
 
 def _tree(root: Path, n: int, edited: int = 0) -> None:

@@ -76,10 +76,13 @@ def _profile(st: Store, path: str):
 
 
 def build_fulltext(st: Store, force: bool = True) -> float | None:
-    """Rebuild the full-text index of every corpus version in the store; returns seconds.
+    """Build the full-text index of every corpus version in the store; returns seconds.
     Without `force`, None when the full-text index already holds what the store does (the
     same files with the same contents, built by this format and opening whole): an
-    unchanged `vmxref index` of all of Linux does not spend 12 minutes on it again."""
+    unchanged `vmxref index` of all of Linux does not spend 12 minutes on it again; and
+    when it holds part of it, it is grown by the contents it lacks (a pull, a second
+    version). `force` writes it afresh."""
+    import hashlib
     import time
     import zlib
 
@@ -91,16 +94,25 @@ def build_fulltext(st: Store, force: bool = True) -> float | None:
     source = _fulltext_source(st)
     if not force and ft.current_source(os.path.join(st.dir, FULLTEXT_DIR)) == source:
         return None
+    blob_of: dict[bytes, int] = {}
 
-    def functions(bid: int) -> list:  # per file (a corpus-wide dict costs ~100 MB on all of Linux)
-        return [tuple(r) for r in conn.execute(
+    def files():  # (a content is read only if the full text lacks it: `load`)
+        for name, version, path, bid, sha1, profile in conn.execute(
+                _FILES_SQL.format("b.id, b.sha1, b.profile")):
+            # (the key of a content with its facts: its function spans come from them)
+            key = hashlib.sha1(f"{sha1}\0{profile}".encode("utf-8", "surrogateescape")).digest()
+            blob_of[key] = bid
+            yield ft.FileText(name, version, path, None, None, key)
+
+    def load(f) -> tuple[str, list]:
+        bid = blob_of[f.key]
+        content = conn.execute("SELECT content FROM blob WHERE id = ?", (bid,)).fetchone()[0]
+        text = zlib.decompress(content).decode("utf-8", "replace") if content else ""
+        # (per file: a corpus-wide dict costs ~100 MB on all of Linux)
+        return text, [tuple(r) for r in conn.execute(
             "SELECT line, end_line, name FROM sym WHERE blob_id = ? AND kind = 'function'", (bid,))]
-
-    def files():
-        for name, version, path, bid, content in conn.execute(_FILES_SQL.format("b.id, b.content")):
-            text = zlib.decompress(content).decode("utf-8", "replace") if content else ""
-            yield ft.FileText(name, version, path, text, functions(bid))
-    ft.build(os.path.join(st.dir, FULLTEXT_DIR), files(), source=source)
+    ft.build(os.path.join(st.dir, FULLTEXT_DIR), files(), source=source, load=load,
+             grow=not force)
     return round(time.perf_counter() - t0, 3)
 
 

@@ -1,6 +1,8 @@
 """Full-text search over code, comments and string literals (the only module importing whoosh).
 
-An index directory, written fresh by `build` and swapped in atomically, holds:
+An index directory, written by `build` beside the previous one and swapped in atomically
+(fresh, or grown: the previous one's segments and texts kept, a segment added for the texts
+it lacked), holds:
 - a Whoosh index with one document per *chunk* of each unique file content (blob): a
   line-aligned piece of at most CHUNK_CHARS characters (a whole file, for most), and one field,
   ``w``: the lower-cased identifier parts of the text (``cTSCTicksPerSecond`` -> c, tsc,
@@ -10,7 +12,9 @@ An index directory, written fresh by `build` and swapped in atomically, holds:
 - ``texts.bin``: per chunk, its text (UTF-8, uncompressed: read in place), its zlib'd
   comment/string spans (lexed over the whole blob, then cut) and the function spans it
   overlaps; ``docs.json`` + ``docs.bin``: (corpus, version, path) -> blob, each chunk's
-  blob and first line, and the chunk offsets.
+  blob and first line, the chunk offsets, each blob's key (what a later build grows the
+  index by) and, in a grown index, each chunk's rank in path order (the chunks of a text
+  no file has any more are left out of searches).
 
 A search asks Whoosh for the chunks holding every query part, then scans just those texts:
 a probe word finds candidate lines, a substring test of every part prunes them (both in C
@@ -178,16 +182,26 @@ def __getattr__(name: str) -> Any:
 
 
 
-# 6: a chunk's text stored as it is (a search reads it in place; before, zlib'd); 5: chunks
-# (docs.bin adds each chunk's blob and first line); 4: a document per blob, docs.bin;
-# 2, 3: JSON. All are still read.
-FORMAT = 6
-READ_FORMATS = (2, 3, 4, 5, 6)
+# 7: docs.bin adds each text's key (what a later build grows the index by) and, when
+# chunk order is not path order, each chunk's rank in path order; 6: a chunk's text stored
+# as it is (a search reads it in place; before, zlib'd); 5: chunks (docs.bin adds each
+# chunk's blob and first line); 4: a document per blob, docs.bin; 2, 3: JSON. All are
+# still read.
+FORMAT = 7
+READ_FORMATS = (2, 3, 4, 5, 6, 7)
 CHUNK_CHARS = 8_192  # a Whoosh document: a line-aligned piece of a text at most this long
 SCOPES = ("code", "comment", "string")
 _DOCS, _DOCS_BIN, _TEXTS, _LOCK = "docs.json", "docs.bin", "texts.bin", "{}.lock"
 _DOCS_HEADER = struct.Struct("<4Q")  # array lengths: offsets, start, label, path ends
 _CHUNKS_HEADER = struct.Struct("<2Q")  # (format 5, after them) chunk blobs, chunk first lines
+_GROWN_HEADER = struct.Struct("<2Q")  # (format 7, after them) bytes of text keys, chunk ranks
+KEY_SIZE = 20  # bytes of a text's key (a sha1 digest)
+_DEAD = 0xFFFF_FFFF  # the rank of a chunk whose text no file has any more
+# A build that may grow the index it replaces (`build(grow=True)`) adds a Whoosh segment
+# for the new texts and keeps the others' chunks, live or dead, while the index holds
+# fewer segments than this and dead chunks are at most this share of the texts' bytes.
+MAX_SEGMENTS = 8
+MAX_DEAD_SHARE = 0.5
 _BATCH = 48  # unique texts per worker task
 LINE_BUDGET = 20_000  # candidate lines a limited search checks before it may stop
 EXACT_LINE_BUDGET = 2_000  # the same for the whole-word pass (`the`, `if`: stop early)
@@ -202,9 +216,18 @@ _HEADER = struct.Struct("<III")
 
 
 class FileText(Record):
-    """One file of one corpus version, with its function spans (1-based, inclusive)."""
+    """One file of one corpus version, with its function spans (1-based, inclusive).
 
-    __slots__ = ('corpus', 'version', 'path', 'text', 'functions')
+    `key` names its text (bytes: files with the same key share one text; None: the sha1
+    of `text`). With a key, `text` and `functions` may be None: `build` asks its `load`
+    for them only when the index does not hold that text yet."""
+
+    __slots__ = ('corpus', 'version', 'path', 'text', 'functions', 'key')
+
+    def __init__(self, corpus: str, version: str, path: str, text: str | None,
+                 functions: list | None, key: bytes | None = None) -> None:
+        self.corpus, self.version, self.path = corpus, version, path
+        self.text, self.functions, self.key = text, functions, key
 
 
 class Hit(Record):
@@ -465,19 +488,25 @@ def _columns(blobs: list[tuple[int, int]], docs: list[tuple[str, str, str, int]]
     return out
 
 
-def _write_docs(d: Path, cols: dict, in_order: bool = False, source: str | None = None) -> None:
+def _write_docs(d: Path, cols: dict, in_order: bool = False, source: str | None = None,
+                keys: bytes = b"", rank: array | None = None) -> None:
     """docs.json (format, labels) and docs.bin (the large columns as arrays, and the paths
     as one byte string with their end offsets: opening reads them without decoding a
-    path, ~20x faster than JSON, which took 20 ms on all of Linux's 55 k files)."""
+    path, ~20x faster than JSON, which took 20 ms on all of Linux's 55 k files); `keys`:
+    each text's key, in text order; `rank`: each chunk's place in path order (None: chunk
+    order is path order)."""
     encoded = [p.encode("utf-8", "surrogateescape") for p in cols["paths"]]
     ends = array("Q", accumulate(map(len, encoded)))
     arrays = [array("q", cols["offsets"]), array("q", cols["start"]), array("I", cols["label"]),
               ends]
     chunks = [array("I", cols["chunk_blob"]), array("I", cols["chunk_line"])]
+    grown = [array("B", keys), rank if rank is not None else array("I")] if FORMAT >= 7 else []
     with open(d / _DOCS_BIN, "wb") as fh:
         fh.write(_DOCS_HEADER.pack(*(len(a) for a in arrays)))
         fh.write(_CHUNKS_HEADER.pack(*(len(a) for a in chunks)))
-        for a in arrays + chunks:
+        if grown:  # (a test writes the formats before it)
+            fh.write(_GROWN_HEADER.pack(*(len(a) for a in grown)))
+        for a in arrays + chunks + grown:
             fh.write(a.tobytes())
         fh.write(b"".join(encoded))
     (d / _DOCS).write_text(json.dumps({"format": FORMAT, "labels": cols["labels"],
@@ -520,6 +549,12 @@ def _read_docs_bin(d: str | Path, meta: dict) -> dict:
         counts += _CHUNKS_HEADER.unpack_from(data, pos)
         pos += _CHUNKS_HEADER.size
         names, codes = names + ["chunk_blob", "chunk_line"], codes + "II"
+    if meta.get("format", FORMAT) >= 7:
+        if len(data) < pos + _GROWN_HEADER.size:
+            raise IndexCorrupt(f"{d}: docs.bin is truncated; rebuild the index")
+        counts += _GROWN_HEADER.unpack_from(data, pos)
+        pos += _GROWN_HEADER.size
+        names, codes = names + ["keys", "rank"], codes + "BI"
     for name, code, n in zip(names, codes, counts):
         end = pos + n * struct.calcsize(code)
         if end > len(data):
@@ -533,30 +568,45 @@ def _read_docs_bin(d: str | Path, meta: dict) -> dict:
 
 
 class _Builder:
-    """Accumulates unique texts into a fresh directory: Whoosh docs, texts.bin, docs.json."""
+    """Accumulates unique texts into a fresh directory: Whoosh docs, texts.bin, docs.json.
+    With `base` (an open index of this format), the directory starts as that index grown:
+    its Whoosh segments linked, its texts.bin copied, its texts known by their keys; new
+    texts get a segment of their own and their chunks come after the others."""
 
-    def __init__(self, tmp: Path, procs: int) -> None:
+    def __init__(self, tmp: Path, procs: int, base: _Opened | None = None) -> None:
         self.tmp, self.procs = tmp, procs
-        self.ix = _whoosh().index.create_in(str(tmp), _schema())
-        # 1 GB: a pool that spills runs to disk costs ~2x (all of VirtualBox: 22 s vs 52 s)
-        self.writer = self.ix.writer(limitmb=1024)
-        self.texts = open(tmp / _TEXTS, "wb")
+        w = _whoosh()
         self.blob_ids: dict[bytes, int] = {}
-        self.nblobs = 0
         self.chunks: list[tuple[int, int]] = []  # (texts.bin offset, size) of each chunk
         self.chunk_blob: list[int] = []
         self.chunk_line: list[int] = []
+        if base is None:
+            self.ix = w.index.create_in(str(tmp), _schema())
+            self.texts = open(tmp / _TEXTS, "wb")
+        else:
+            _copy_base(base.dir, tmp)
+            self.ix = w.index.open_dir(str(tmp))
+            self.texts = open(tmp / _TEXTS, "ab")
+            keys = bytes(base.keys)
+            self.blob_ids = {keys[i:i + KEY_SIZE]: i // KEY_SIZE
+                             for i in range(0, len(keys), KEY_SIZE)}
+            self.chunks = list(zip(base.offsets[0::2], base.offsets[1::2]))
+            self.chunk_blob, self.chunk_line = list(base.chunk_blob), list(base.chunk_line)
+        # 1 GB: a pool that spills runs to disk costs ~2x (all of VirtualBox: 22 s vs 52 s)
+        self.writer = self.ix.writer(limitmb=1024)
+        self.grown = base is not None
+        self.nblobs = len(self.blob_ids)
+        self.new_texts = 0
         self.docs: list[tuple[str, str, str, int]] = []
-        self.in_order = True  # were the files fed in (corpus, version, path) order?
         self.source: str | None = None  # (see build)
         self.lines = 0
         import multiprocessing  # (the builder's imports: a search process loads none of them)
         self.pool = multiprocessing.get_context("fork").Pool(procs) if procs > 1 else None
 
-    def run(self, files: Iterable[FileText]) -> None:
+    def run(self, files: Iterable[FileText], load: Any = None) -> None:
         """Feed every file; unique texts are analysed in workers while we write results."""
         pending: deque = deque()
-        for batch in self._new_batches(files):
+        for batch in self._new_batches(files, load):
             if self.pool is None:
                 self._consume(_analyze(batch))
                 continue
@@ -566,20 +616,19 @@ class _Builder:
         while pending:
             self._consume(pending.popleft().get())
 
-    def _new_batches(self, files: Iterable[FileText]) -> Iterator[list]:
-        from hashlib import sha1
+    def _new_batches(self, files: Iterable[FileText], load: Any) -> Iterator[list]:
         batch: list[tuple[int, str, list]] = []
         for f in files:
-            key = sha1(f.text.encode("utf-8", "surrogatepass")).digest()
+            key = f.key if f.key is not None else _text_key(f.text)
             blob_id = self.blob_ids.get(key)
             if blob_id is None:
                 blob_id = self.blob_ids[key] = len(self.blob_ids)
-                batch.append((blob_id, f.text, sorted(list(t) for t in f.functions)))
+                text, functions = (f.text, f.functions) if f.text is not None else load(f)
+                batch.append((blob_id, text, sorted(list(t) for t in functions)))
+                self.new_texts += 1
                 if len(batch) >= _BATCH:
                     yield batch
                     batch = []
-            if self.docs and self.in_order and (f.corpus, f.version, f.path) < self.docs[-1][:3]:
-                self.in_order = False
             self.docs.append((f.corpus, f.version, f.path, blob_id))
         if batch:
             yield batch
@@ -596,15 +645,38 @@ class _Builder:
                 self.writer.add_document(w=terms)
             self.lines += nlines
 
+    def _rank(self) -> array | None:
+        """Each chunk's place when chunks are taken in the path order of their texts' first
+        files (a text's chunks in a row), _DEAD for those of a text no file has; None when
+        that is chunk order (a fresh build fed in path order)."""
+        first: dict[int, int] = {}
+        for i, (_c, _v, _p, blob) in enumerate(sorted(self.docs)):
+            first.setdefault(blob, i)
+        of = self.chunk_blob
+        order = sorted((c for c in range(len(of)) if of[c] in first),
+                       key=lambda c: (first[of[c]], c))
+        if len(order) == len(of) and all(c == i for i, c in enumerate(order)):
+            return None
+        rank = array("I", [_DEAD]) * len(of)
+        for i, c in enumerate(order):
+            rank[c] = i
+        return rank
+
     def finish(self) -> dict:
         """Commit Whoosh, write docs.json; returns the stats."""
         self.close_pool()
-        self.writer.commit()
+        if self.grown and not self.new_texts:
+            self.writer.cancel()  # (no new text: the segments stay as they are)
+        else:
+            self.writer.commit(merge=False)  # (merging would renumber the chunks)
         self.texts.close()
+        rank = self._rank()
+        keys = b"".join(sorted(self.blob_ids, key=self.blob_ids.__getitem__))
         _write_docs(self.tmp, _columns(self.chunks, self.docs, (self.chunk_blob, self.chunk_line)),
-                    self.in_order, self.source)
-        return {"files": len(self.docs), "texts": self.nblobs, "chunks": len(self.chunks),
-                "lines": self.lines, "bytes": (self.tmp / _TEXTS).stat().st_size}
+                    rank is None, self.source, keys, rank)
+        return {"files": len(self.docs), "texts": self.nblobs, "new_texts": self.new_texts,
+                "grown": self.grown, "chunks": len(self.chunks), "lines": self.lines,
+                "bytes": (self.tmp / _TEXTS).stat().st_size}
 
     def abort(self) -> None:
         """Drop the half-built directory's writer and workers (the caller removes it)."""
@@ -662,16 +734,62 @@ def _remove_leftovers(index_dir: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+def _text_key(text: str) -> bytes:
+    """The key of a file given without one: its text's sha1."""
+    from hashlib import sha1
+    return sha1(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def _growable(index_dir: Path, keys: set[bytes]) -> _Opened | None:
+    """The index in `index_dir`, open, when a build of files with these text keys may grow
+    it: this format, its texts' keys kept, fewer than MAX_SEGMENTS segments, and the chunks
+    of texts no file has any more (with those already dead) at most MAX_DEAD_SHARE of its
+    texts' bytes. Else None: the index is written afresh."""
+    try:
+        opened = _Opened(os.fspath(index_dir))
+    except VmxrefError:
+        return None
+    if opened.format != FORMAT or opened.keys is None or \
+            len(opened.segments.segments) >= MAX_SEGMENTS:
+        return None
+    old = bytes(opened.keys)
+    live = [old[i:i + KEY_SIZE] in keys for i in range(0, len(old), KEY_SIZE)]
+    sizes, of = opened.offsets[1::2], opened.chunk_blob
+    dead = sum(size for size, blob in zip(sizes, of) if not live[blob])
+    return opened if dead <= MAX_DEAD_SHARE * sum(sizes) else None
+
+
+def _copy_base(src: str, dst: Path) -> None:
+    """Start `dst` as a copy of the index in `src` that a writer may grow: Whoosh's files
+    (never written again once committed) linked, texts.bin copied (it is appended to)."""
+    import shutil
+    for name in os.listdir(src):
+        if name in (_DOCS, _DOCS_BIN) or name.endswith("LOCK"):
+            continue
+        if name == _TEXTS:
+            shutil.copyfile(os.path.join(src, name), dst / name)
+            continue
+        try:
+            os.link(os.path.join(src, name), dst / name)
+        except OSError:  # (a file system without hard links)
+            shutil.copyfile(os.path.join(src, name), dst / name)
+
+
 def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2,
-          source: str | None = None) -> dict:
-    """Build a fresh full-text index of `files` and atomically replace `index_dir` with it.
+          source: str | None = None, load: Any = None, grow: bool = False) -> dict:
+    """Build a full-text index of `files` and atomically replace `index_dir` with it.
 
     The new index is written into a sibling directory and swapped in only when complete,
     so a build that raises (or is killed) leaves the previous index searchable; the next
-    build removes the leftovers. Returns stats: files, texts (unique contents), chunks
-    (Whoosh documents), lines, bytes (of texts.bin), seconds. `source` is kept in docs.json
-    for `current_source` (what the files are: the caller's digest). Raises IndexBusy if another
-    build holds the lock.
+    build removes the leftovers. With `grow`, the index in `index_dir` is grown when it
+    can be (see _growable): only the texts it does not hold are analysed and indexed, in
+    a segment of their own; the texts no file has any more stay (no file finds them)
+    until a build writes the index afresh. `load(file)` gives (text, functions) of a file
+    passed with a key and no text, when its text is new. Returns stats: files, texts
+    (unique contents), new_texts (those analysed), grown, chunks (Whoosh documents),
+    lines (of the new texts), bytes (of texts.bin), seconds. `source` is kept in
+    docs.json for `current_source` (what the files are: the caller's digest). Raises
+    IndexBusy if another build holds the lock.
     """
     from pathlib import Path
     start = time.perf_counter()
@@ -683,16 +801,23 @@ def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2,
         except BlockingIOError:
             raise IndexBusy(f"another build is writing {index_dir}; wait for it") from None
         _remove_leftovers(index_dir)
+        base = None
+        if grow:
+            files = list(files)
+            base = _growable(index_dir, {f.key if f.key is not None else _text_key(f.text)
+                                         for f in files})
         tmp = index_dir.with_name(f".{index_dir.name}.new-{os.getpid()}")
         tmp.mkdir()
-        builder = _Builder(tmp, max(1, procs))
-        builder.source = source
+        builder = None
         try:
-            builder.run(files)
+            builder = _Builder(tmp, max(1, procs), base)
+            builder.source = source
+            builder.run(files, load)
             stats = builder.finish()
         except BaseException:
             import shutil
-            builder.abort()
+            if builder is not None:
+                builder.abort()
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         _publish(tmp, index_dir)
@@ -935,6 +1060,11 @@ class _Opened:
         # (before format 5 a blob is one chunk, from line 1)
         self.chunk_blob: Any = meta.get("chunk_blob", range(self.nchunks))
         self.chunk_line: Any = meta.get("chunk_line")
+        # (format 7) each text's key, KEY_SIZE bytes apiece (a build grows the index by
+        # the texts whose key is new), and each chunk's rank in path order when chunks
+        # are not in path order (a grown index: its new texts come last)
+        self.keys: Any = meta.get("keys") or None
+        self.rank: Any = meta.get("rank") or None
         self.dir = index_dir
         try:
             self.segments = _Segments(index_dir)
@@ -942,7 +1072,9 @@ class _Opened:
             raise _corrupt(index_dir, e) from None
         if self.segments.doc_count != self.nchunks or len(self.chunk_blob) != self.nchunks or (
                 self.nchunks and self.chunk_blob[-1] >= self.nblobs) or (
-                self.chunk_line is not None and len(self.chunk_line) != self.nchunks):
+                self.chunk_line is not None and len(self.chunk_line) != self.nchunks) or (
+                self.keys is not None and len(self.keys) != KEY_SIZE * self.nblobs) or (
+                self.rank is not None and len(self.rank) != self.nchunks):
             raise IndexCorrupt(f"{index_dir}: Whoosh and docs.json disagree; rebuild the index")
         try:
             with open(os.path.join(index_dir, _TEXTS), "rb") as fh:
@@ -1321,7 +1453,11 @@ class _Query:
         for chunk in chunks:
             if not 0 <= of_chunk[chunk] < nblobs:  # (a damaged docs.bin)
                 raise IndexCorrupt(f"{opened.dir}: chunk {chunk} names no text; rebuild the index")
-        if opened.in_order and ok is None:
+        if opened.rank is not None and ok is None:  # (a grown index: path order by rank,
+            # without the chunks no file holds any more)
+            rank = opened.rank
+            self.cands = sorted((c for c in chunks if rank[c] != _DEAD), key=rank.__getitem__)
+        elif opened.in_order and ok is None:
             # (texts numbered in the order of their first path, a text's chunks in a row:
             # chunk order is path order, and a chunk's docs are read once it has a hit)
             self.cands = chunks
