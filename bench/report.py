@@ -228,7 +228,8 @@ def targets_section(all_peers: dict[str, dict], all_mine: dict[str, dict]) -> li
 
 
 EXTRAS = (("targets.md", None), ("second_version.txt", "Second version of a corpus "
-           "(`bench/second_version.py`)"), ("search_bench.md", "Full-text search and logline "
+           "(`bench/second_version.py`)"), ("fulltext_pull.txt", "Full text grown by a pull "
+           "(`bench/fulltext_pull.py`)"), ("search_bench.md", "Full-text search and logline "
            "(`bench/search_bench.py`)"), ("phases.md", None))
 
 

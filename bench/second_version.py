@@ -7,8 +7,8 @@ Into a fresh index: index ROOT as NAME@base, copy ROOT to a temporary tree and a
 comment to N of its C files, index the copy as NAME@second (blob reuse: only the N edited
 contents are parsed), and, for comparison, index the copy alone into another fresh index.
 Prints one line per step with seconds (median of --runs) and the parsed/shared file counts.
-With --no-fulltext the steps leave the full-text index out (api.index builds it again over
-every version in the index whenever a file changed).
+With --no-fulltext the steps leave the full-text index out (when files changed, api.index
+grows it by the contents it lacks: the second version's edited files).
 """
 from __future__ import annotations
 
