@@ -1483,3 +1483,18 @@ def test_a_static_function_is_not_named_from_another_source_file(lq):
 def test_source_includes(text, found):
     from vmxref.indexer.includes import source_includes
     assert source_includes(text) == found
+
+
+def test_no_path_goes_on_in_another_files_static_function_of_the_same_name(lq):
+    """qa_ple_svm.c and qa_ple_vmx.c each define a static qa_grow_ple_window: the request
+    raised in SVM's is reached from SVM's caller only, and VMX's caller does not reach what
+    SVM's calls (feasible._static_clash)."""
+    _, rows, out = lq("raises KVM_REQ_QA_PLE_WINDOW | paths")
+    assert [[(h["function"], h["file"]) for h in p] for r in rows for p in r["paths"]] == [
+        [("qa_svm_pause_interception", "arch/x86/kvm/qa_ple_svm.c"),
+         ("qa_grow_ple_window", "arch/x86/kvm/qa_ple_svm.c")]], out
+    code, rows, out = lq("path qa_svm_pause_interception -> qa_vmcs_write_ple")
+    assert code == 1 and rows == [], out
+    code, rows, out = lq("path qa_vmx_handle_pause -> qa_vmcs_write_ple")
+    assert [h["file"] for r in rows for p in r["paths"] for h in p] == [
+        "arch/x86/kvm/qa_ple_vmx.c"] * 3, out

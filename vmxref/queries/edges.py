@@ -97,6 +97,9 @@ class Graph:
         self._out: dict[str, list[Edge]] = {}
         self._isfn: dict[str, bool] = {}
         self._seen_in: dict[str, frozenset[int] | None] = {}  # see visible
+        self._fn_rows: dict[str, list[tuple]] = {}  # see _functions_named
+        self._static_in: dict[tuple[str, int], bool] = {}  # see static_in
+        self._private: dict[str, bool] = {}  # see private_file
         self._params: dict[str, list[str]] = {}
         self._slots: dict[tuple, list[tuple[str, str]]] = {}
         self._typed_vars: dict[str, list[str]] = {}
@@ -141,13 +144,38 @@ class Graph:
         kernel/sched/build_policy.c includes with its siblings) by every file of that
         unit: both are visible everywhere, as is a name with no declaration."""
         if name not in self._seen_in:
-            rows = self.sc.rows("sym", "t.name = ? AND t.kind IN ('function', 'prototype')",
-                                (name,), "t.flags")
+            rows = self._functions_named(name)
             local = rows and all(r[3] & SYM_STATIC and r[1].endswith(SOURCE_SUFFIXES)
                                  for r in rows) and not self._included({r[1] for r in rows})
             self._seen_in[name] = frozenset(r[2] for r in rows) if local else None
         seen = self._seen_in[name]
         return seen is None or bid in seen
+
+    def _functions_named(self, name: str) -> list[tuple]:
+        """(corpus, path, blob, flags) of every definition and prototype of `name`."""
+        rows = self._fn_rows.get(name)
+        if rows is None:
+            rows = self._fn_rows[name] = self.sc.rows(
+                "sym", "t.name = ? AND t.kind IN ('function', 'prototype')", (name,), "t.flags")
+        return rows
+
+    def static_in(self, name: str, bid: int) -> bool:
+        """Is `name` a `static` function of blob `bid`, a source file (.c, .cpp) that no file
+        includes? Then only calls written in that file reach that definition: the graph's
+        nodes are names, but SVM's and VMX's static grow_ple_window are two functions."""
+        key = (name, bid)
+        if key not in self._static_in:
+            rows = [r for r in self._functions_named(name) if r[2] == bid]
+            self._static_in[key] = bool(rows) and all(
+                r[3] & SYM_STATIC and self.private_file(r[1]) for r in rows)
+        return self._static_in[key]
+
+    def private_file(self, path: str) -> bool:
+        """Is `path` a source file (.c, .cpp) that no file includes (a translation unit of
+        its own: its static functions are its own)?"""
+        if path not in self._private:
+            self._private[path] = path.endswith(SOURCE_SUFFIXES) and not self._included({path})
+        return self._private[path]
 
     def _included(self, paths: set[str]) -> bool:
         """Does some file include a file of one of these base names (indexer/includes.py;

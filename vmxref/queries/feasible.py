@@ -165,9 +165,35 @@ def infeasible(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",
     `end`: blob, line and column of the site the path ends at)."""
     from vmxref.queries import contexts
     return (_table_clash(sc, dg, nodes) | _case_clash(sc, dg, nodes, last)
-            | _group_clash(sc, dg, nodes) | contexts.clash(sc, dg, nodes, end)
+            | _group_clash(sc, dg, nodes) | _static_clash(sc, dg, nodes, end)
+            | contexts.clash(sc, dg, nodes, end)
             | _deferred_clash(sc, dg, nodes) or _switch_clash(sc, dg, nodes, end)
             or _bool_clash(sc, dg, nodes, end))
+
+
+def _static_clash(sc: Scope, dg: Digraph, nodes: list[str],
+                  end: tuple[int, int, int] | None) -> set[tuple[str, str]]:
+    """A call by name from one source file into a function that the path goes on through
+    (its next hop's calls, or the site it ends at: `end`) in a `static` definition of that
+    name in another source file: a file's static function is called from that file only
+    (the graph's nodes are names; VMX's calls of its static grow_ple_window do not go on
+    in SVM's). Every call of the hop must be ruled out; a call written in a header (a
+    template the source file includes) is not."""
+    g = graph(sc)
+    hops = bool_hops(sc, dg, nodes)
+    for i, (a, b, calls) in enumerate(hops):
+        if dg.edge(a, b).kind not in ("direct", "macro"):  # (through a pointer: any file's
+            continue  # static; a macro's call is written where it is used)
+        if i + 1 < len(hops):
+            there = {x.blob_id for x in hops[i + 1][2]}
+        elif end is not None:
+            there = {end[0]}
+        else:
+            continue
+        if all(g.private_file(c.path) and c.blob_id != bid and g.static_in(b, bid)
+               for c in calls for bid in there):
+            return {(a, b)}
+    return set()
 
 
 def _switch_clash(sc: Scope, dg: Digraph, nodes: list[str],
