@@ -145,13 +145,21 @@ def edge_group(sc: Scope, e: Edge) -> int | None:
     return next(iter(_edge_groups(sc, e)), None)
 
 
-def _edge_groups(sc: Scope, e: Edge) -> list[int]:
-    """The exclusive_paths groups of an edge's call site and of the table it is bound in."""
-    groups = profile_section(sc, "entry").get("exclusive_paths", [])
+def _edge_groups(sc: Scope, e: Edge,
+                 groups: list[list[str]] | None = None) -> list[int]:
+    """The groups of a partition (default: exclusive_paths) that an edge's call site and
+    the table it is bound in are in."""
+    if groups is None:
+        groups = profile_section(sc, "entry").get("exclusive_paths", [])
+    return _groups_of(groups, (e.path, e.bound[1] if e.bound else ""))
+
+
+def _groups_of(groups: list[list[str]], paths) -> list[int]:
+    """The group (the first whose path prefixes match) of each of these paths that has one."""
     out = []
-    for path in (e.path, e.bound[1] if e.bound else ""):
+    for path in paths:
         g = next((i for i, prefixes in enumerate(groups)
-                  if any(path.startswith(p) for p in prefixes)), None)
+                  if any(path.startswith(p) for p in prefixes)), None) if path else None
         if g is not None:
             out.append(g)
     return out
@@ -165,7 +173,7 @@ def infeasible(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",
     `end`: blob, line and column of the site the path ends at)."""
     from vmxref.queries import contexts
     return (_table_clash(sc, dg, nodes) | _case_clash(sc, dg, nodes, last)
-            | _group_clash(sc, dg, nodes) | _static_clash(sc, dg, nodes, end)
+            | _group_clash(sc, dg, nodes, end) | _static_clash(sc, dg, nodes, end)
             | contexts.clash(sc, dg, nodes, end)
             | _deferred_clash(sc, dg, nodes) or _switch_clash(sc, dg, nodes, end)
             or _bool_clash(sc, dg, nodes, end))
@@ -292,19 +300,39 @@ def _deferred_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, 
     return set()
 
 
-def _group_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
+def _group_clash(sc: Scope, dg: Digraph, nodes: list[str],
+                 end: tuple[int, int, int] | None = None) -> set[tuple[str, str]]:
     """The edge where a path first calls from, or through a table bound in, a file of a
-    second group of the profile's [entry] exclusive_paths (VMX and SVM code: a CPU runs
-    one of them)."""
-    if not profile_section(sc, "entry").get("exclusive_paths", []):
-        return set()
-    seen = None
+    second group of a partition: the profile's [entry] exclusive_paths (VMX and SVM code: a
+    CPU runs one of them) and each of its exclusive_sets (the architectures of a kernel;
+    user-space tools and the kernel). Where the path ends is in a group of each
+    exclusive_sets partition too: the site (`end`), else a definition of the last function
+    (the path's calls must be of the group of one of them)."""
+    entry = profile_section(sc, "entry")
+    parts = [p for p in [entry.get("exclusive_paths", []), *entry.get("exclusive_sets", [])] if p]
+    seen: list[int | None] = [None] * len(parts)
+    ends: list[set[int] | None] = [None] * len(parts)  # (None: anything may end it)
+    if len(parts) > 1 and len(nodes) > 1:
+        places = [end[0]] if end is not None else sc.definitions(nodes[-1])
+        where = [next((p for _c, p in sc.files_of(bid)), "") for bid in places]
+        for k, groups in enumerate(parts[1:], 1):  # (not exclusive_paths: a site in VMX
+            # code may be reached from the common code of either)
+            got = [_groups_of(groups, [w]) for w in where]
+            if where and all(got):
+                ends[k] = {g[0] for g in got}
+                if len(ends[k]) == 1:
+                    seen[k] = next(iter(ends[k]))
     for a, b in zip(nodes, nodes[1:]):
-        for g in _edge_groups(sc, dg.edge(a, b)):
-            if seen is None:
-                seen = g
-            elif g != seen:
-                return {(a, b)}
+        e = dg.edge(a, b)
+        for k, groups in enumerate(parts):
+            for g in _edge_groups(sc, e, groups):
+                if seen[k] is None:
+                    seen[k] = g
+                elif g != seen[k]:
+                    return {(a, b)}
+    if any(x is not None and seen[k] is not None and seen[k] not in x
+           for k, x in enumerate(ends)):
+        return {(nodes[-2], nodes[-1])}
     return set()
 
 

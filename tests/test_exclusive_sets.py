@@ -1,0 +1,58 @@
+"""The profile's [entry] exclusive_sets: a call path keeps to one architecture, and to user
+space (tools/) or the kernel, when more of the tree than arch/x86 is indexed (feasible.
+_group_clash). Fixture tests/fixtures/arches, indexed with the shipped linux-kvm profile
+whose [paths] take every C file."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vmxref import api, corpora
+from vmxref.cli import cli
+
+FIX = Path(__file__).parent / "fixtures" / "arches"
+
+
+@pytest.fixture(scope="module")
+def q(tmp_path_factory):
+    d = tmp_path_factory.mktemp("arches")
+    text = Path(corpora.profile_path("linux-kvm")).read_text()
+    text = re.sub(r"(?ms)^\[paths\]\ninclude = \[.*?^\]", '[paths]\ninclude = ["**/*.c"]', text)
+    assert '["**/*.c"]' in text
+    prof = d / "linux-kvm.toml"
+    prof.write_text(text)
+    api.index(str(FIX), "linux-kvm@arches", d / "ix", profile=str(prof), procs=1,
+              fulltext=False)
+
+    def run(query: str) -> tuple[int, list[dict], str]:
+        r = CliRunner().invoke(cli, ["q", query, "--json", "--index", str(d / "ix")])
+        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code != 2 else []
+        return r.exit_code, rows, r.output
+    return run
+
+
+def _paths(rows) -> list[list[tuple[str, str]]]:
+    return [[(h["function"], h["file"].split("/")[1] if h["file"].startswith("arch/")
+              else h["file"].split("/")[0]) for h in p] for r in rows for p in r["paths"]]
+
+
+def test_a_path_keeps_to_one_architecture(q):
+    code, rows, out = q("path qa_vcpu_ioctl -> qa_arch_vcpu_load")
+    assert code == 0 and _paths(rows) == [
+        [("qa_vcpu_ioctl", "virt"), ("qa_arch_vcpu_setup", "x86"), ("qa_arch_vcpu_load", "x86")]
+    ], out
+    # the site raising the request is x86 code: the arm64 helper's call does not reach it
+    code, rows, out = q("raises KVM_REQ_QA_LOAD | paths")
+    assert code == 0 and _paths(rows) == [
+        [("qa_vcpu_ioctl", "virt"), ("qa_arch_vcpu_setup", "x86"), ("qa_arch_vcpu_load", "x86")]
+    ], out
+
+
+def test_user_space_tools_do_not_call_into_the_kernel(q):
+    code, rows, out = q("path qa_tool_main -> qa_arch_vcpu_load")
+    assert code == 1 and rows == [], out
+    assert q("callers qa_arch_vcpu_load")[0] == 0  # (the calls are there, by name)
