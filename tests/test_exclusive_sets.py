@@ -56,3 +56,14 @@ def test_user_space_tools_do_not_call_into_the_kernel(q):
     code, rows, out = q("path qa_tool_main -> qa_arch_vcpu_load")
     assert code == 1 and rows == [], out
     assert q("callers qa_arch_vcpu_load")[0] == 0  # (the calls are there, by name)
+
+
+def test_of_parallel_calls_the_path_takes_and_shows_its_architectures(q):
+    """qa_arch_vcpu_run of arm64 and of x86 both call the common qa_vcpu_load (the graph
+    keeps one call per pair of names): the path to x86's qa_arch_vcpu_load goes through,
+    and shows, x86's call."""
+    code, rows, out = q("path qa_arch_vcpu_run -> qa_arch_vcpu_load")
+    assert code == 0 and [[(h["function"], h["file"]) for h in p] for r in rows
+                          for p in r["paths"]] == [
+        [("qa_arch_vcpu_run", "arch/x86/kvm/qa_x86.c"), ("qa_vcpu_load", "virt/kvm/qa_main.c"),
+         ("qa_arch_vcpu_load", "arch/x86/kvm/qa_x86.c")]], out

@@ -62,11 +62,14 @@ def chosen_sites(sc: Scope, dg: Digraph, nodes: list[str], last: str,
     agreed = sc.memo("case_sites").get(_sites_key(dg, nodes, last))
     if agreed is not None:  # (the calls _case_clash took where the first choice clashed)
         return agreed
+    clash, groups, parts = _group_state(sc, dg, nodes)
     for i, (a, b) in reversed(list(enumerate(zip(nodes, nodes[1:])))):
-        allowed = {(x.blob_id, x.line, x.col) for x in usable[i]}
+        fits = [x for x in usable[i] if _group_fits(sc, x, parts, groups)] \
+            if parts and clash is None else []  # (arm64's call of vcpu_load is no x86 path's)
+        allowed = {(x.blob_id, x.line, x.col) for x in fits or usable[i]}
         e = dg.edge(a, b)
         if allowed and (e.blob_id, e.line, e.col) not in allowed:
-            e = usable[i][0]
+            e = (fits or usable[i])[0]
         e, case = call_site(sc, e, a, b, after, prefixes, allowed)
         chosen.append((e, case))
         after = case or after
@@ -302,16 +305,28 @@ def _deferred_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, 
 
 def _group_clash(sc: Scope, dg: Digraph, nodes: list[str],
                  end: tuple[int, int, int] | None = None) -> set[tuple[str, str]]:
-    """The edge where a path first calls from, or through a table bound in, a file of a
-    second group of a partition: the profile's [entry] exclusive_paths (VMX and SVM code: a
-    CPU runs one of them) and each of its exclusive_sets (the architectures of a kernel;
-    user-space tools and the kernel). Where the path ends is in a group of each
-    exclusive_sets partition too: the site (`end`), else a definition of the last function
-    (the path's calls must be of the group of one of them)."""
+    """The hop where a path can no longer keep to one group of a partition (see
+    _group_state)."""
+    clash = _group_state(sc, dg, nodes, end)[0]
+    return {clash} if clash is not None else set()
+
+
+def _group_state(sc: Scope, dg: Digraph, nodes: list[str],
+                 end: tuple[int, int, int] | None = None) -> tuple:
+    """(the hop where the path can no longer keep to one group of a partition or None, the
+    groups of each partition it may keep to (None: any), the partitions). Partitions: the
+    profile's [entry] exclusive_paths (VMX and SVM code: a CPU runs one of them) and each
+    of its exclusive_sets (the architectures of a kernel; user-space tools and the kernel).
+    A call is in the group of its file and of the table it is bound in; a hop may take any
+    of its calls (kvm_arch_vcpu_ioctl_run calls vcpu_load in arm64's and in x86's); a hop
+    with a call in no group of the partition (common code) keeps every group open. Where
+    the path ends is in a group of each exclusive_sets partition too: the site (`end`),
+    else a definition of the last function."""
     entry = profile_section(sc, "entry")
     parts = [p for p in [entry.get("exclusive_paths", []), *entry.get("exclusive_sets", [])] if p]
-    seen: list[int | None] = [None] * len(parts)
-    ends: list[set[int] | None] = [None] * len(parts)  # (None: anything may end it)
+    allowed: list[set[int] | None] = [None] * len(parts)
+    if not parts:
+        return None, allowed, parts
     if len(parts) > 1 and len(nodes) > 1:
         places = [end[0]] if end is not None else sc.definitions(nodes[-1])
         where = [next((p for _c, p in sc.files_of(bid)), "") for bid in places]
@@ -319,21 +334,30 @@ def _group_clash(sc: Scope, dg: Digraph, nodes: list[str],
             # code may be reached from the common code of either)
             got = [_groups_of(groups, [w]) for w in where]
             if where and all(got):
-                ends[k] = {g[0] for g in got}
-                if len(ends[k]) == 1:
-                    seen[k] = next(iter(ends[k]))
-    for a, b in zip(nodes, nodes[1:]):
-        e = dg.edge(a, b)
+                allowed[k] = {g[0] for g in got}
+    for a, b, calls in bool_hops(sc, dg, nodes):
         for k, groups in enumerate(parts):
-            for g in _edge_groups(sc, e, groups):
-                if seen[k] is None:
-                    seen[k] = g
-                elif g != seen[k]:
-                    return {(a, b)}
-    if any(x is not None and seen[k] is not None and seen[k] not in x
-           for k, x in enumerate(ends)):
-        return {(nodes[-2], nodes[-1])}
-    return set()
+            hop: set[int] = set()
+            for c in calls:
+                got = set(_edge_groups(sc, c, groups))
+                if not got:
+                    break  # (a call of common code: any group goes on)
+                if len(got) == 1:  # (in the group of one file and of another's table: none)
+                    hop |= got
+            else:
+                allowed[k] = hop if allowed[k] is None else allowed[k] & hop
+                if not allowed[k]:
+                    return (a, b), allowed, parts
+    return None, allowed, parts
+
+
+def _group_fits(sc: Scope, e: Edge, parts: list, allowed: list) -> bool:
+    """Is the call `e` in a group (or none) of each partition that the path may keep to?"""
+    for groups, ok in zip(parts, allowed):
+        got = set(_edge_groups(sc, e, groups)) if ok is not None else set()
+        if got and (len(got) > 1 or not got <= ok):
+            return False
+    return True
 
 
 def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set[tuple[str, str]]:
