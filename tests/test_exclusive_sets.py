@@ -32,6 +32,7 @@ def q(tmp_path_factory):
         r = CliRunner().invoke(cli, ["q", query, "--json", "--index", str(d / "ix")])
         rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code != 2 else []
         return r.exit_code, rows, r.output
+    run.index = d / "ix"  # type: ignore[attr-defined]
     return run
 
 
@@ -67,3 +68,21 @@ def test_of_parallel_calls_the_path_takes_and_shows_its_architectures(q):
                           for p in r["paths"]] == [
         [("qa_arch_vcpu_run", "arch/x86/kvm/qa_x86.c"), ("qa_vcpu_load", "virt/kvm/qa_main.c"),
          ("qa_arch_vcpu_load", "arch/x86/kvm/qa_x86.c")]], out
+
+
+def test_a_backward_search_does_not_cross_calls_of_other_groups(q):
+    """From a site in x86 code, the search does not even look at arm64's or the tools'
+    calls (in_edges with the site's end_groups): on all of Linux that keeps it to x86 KVM."""
+    from vmxref.queries.feasible import end_groups, in_edges
+    sc = api.open_scope(q.index)
+    try:
+        x86 = sc.blobs_of("arch/x86/kvm/qa_x86.c")
+        callers = {(e.caller, e.path.split("/")[1] if e.path.startswith("arch/") else
+                    e.path.split("/")[0]) for e, _w in in_edges(sc, "qa_arch_vcpu_load", 0)}
+        assert callers == {("qa_vcpu_load", "virt"), ("qa_arch_vcpu_setup", "x86"),
+                           ("qa_arm_reset", "arm64"), ("qa_run_vcpu", "tools")}
+        kept = {e.caller for e, _w in in_edges(sc, "qa_arch_vcpu_load", 0,
+                                                groups=end_groups(sc, x86))}
+        assert kept == {"qa_vcpu_load", "qa_arch_vcpu_setup"}
+    finally:
+        sc.store.close()

@@ -24,18 +24,23 @@ WEIGHTS = {"direct": 1.0, "static-call": 1.0, "ops-table": 1.0, "pointer": 1.2,
 
 
 def in_edges(sc: Scope, f: str, at: int, chains: bool = False,
-             start: str | None = None) -> list[tuple[Edge, float]]:
+             start: str | None = None,
+             groups: list[set[int] | None] | None = None) -> list[tuple[Edge, float]]:
     """(edge, weight) of every call into `f` a backward search crosses: call, indirect and
     deferred edges (a deferred edge — request raised elsewhere, tested here — only for the
     requests whose test guards `at`, the line of `f` the path goes through). A call through
     a parameter is crossed from the call that passed the function, unless it is made by
     `start`, the function the path starts in (VMMR3EmtRendezvous calls pfnRendezvous: any
-    function passed to it)."""
+    function passed to it). `groups` (end_groups of where the search began): a call of
+    another group of a partition is not crossed (arm64's code on the way to x86's)."""
     out = []
+    parts = partitions(sc) if groups and any(g is not None for g in groups) else []
     for e in graph(sc).into(f) + deferred_into(sc, f, at):
         if e.origin is not None and e.caller != start:  # the path goes through the passing call
             e = e.origin
         if not e.caller or e.caller == f:
+            continue
+        if parts and not _group_fits(sc, e, parts, groups):
             continue
         out.append((e, WEIGHTS.get(e.kind, 1.0)))
         if chains and e.kind == "direct":  # called under a request test: its raisers lead
@@ -159,13 +164,21 @@ def _edge_groups(sc: Scope, e: Edge,
 
 def _groups_of(groups: list[list[str]], paths) -> list[int]:
     """The group (the first whose path prefixes match) of each of these paths that has one."""
+    memo = _GROUP_MEMO.setdefault(id(groups), (groups, {}))[1]
     out = []
     for path in paths:
-        g = next((i for i, prefixes in enumerate(groups)
-                  if any(path.startswith(p) for p in prefixes)), None) if path else None
+        if not path:
+            continue
+        g = memo.get(path, -1)
+        if g == -1:
+            g = memo[path] = next((i for i, prefixes in enumerate(groups)
+                                   if any(path.startswith(p) for p in prefixes)), None)
         if g is not None:
             out.append(g)
     return out
+
+
+_GROUP_MEMO: dict[int, tuple[list, dict]] = {}  # id(groups) -> (groups, path -> group)
 
 
 def infeasible(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",
@@ -322,19 +335,41 @@ def _group_state(sc: Scope, dg: Digraph, nodes: list[str],
     with a call in no group of the partition (common code) keeps every group open. Where
     the path ends is in a group of each exclusive_sets partition too: the site (`end`),
     else a definition of the last function."""
-    entry = profile_section(sc, "entry")
-    parts = [p for p in [entry.get("exclusive_paths", []), *entry.get("exclusive_sets", [])] if p]
-    allowed: list[set[int] | None] = [None] * len(parts)
+    parts = partitions(sc)
     if not parts:
-        return None, allowed, parts
+        return None, [], parts
+    memo = sc.memo("group_state")
+    key = (id(dg), tuple(dg.edge(a, b) for a, b in zip(nodes, nodes[1:])), end)
+    if key not in memo:
+        memo[key] = _compute_group_state(sc, dg, nodes, end, parts)
+    return memo[key]
+
+
+def partitions(sc: Scope) -> list[list[list[str]]]:
+    """The profile's [entry] exclusive_paths and exclusive_sets partitions (non-empty)."""
+    entry = profile_section(sc, "entry")
+    return [p for p in [entry.get("exclusive_paths", []), *entry.get("exclusive_sets", [])] if p]
+
+
+def end_groups(sc: Scope, places: list[int]) -> list[set[int] | None]:
+    """Per partition, the groups a path may keep to that ends in one of these blobs (a site,
+    or the definitions of the function it ends in); None: any (exclusive_paths always: a
+    site in VMX code may be reached from the common code of either)."""
+    parts = partitions(sc)
+    out: list[set[int] | None] = [None] * len(parts)
+    where = [next((p for _c, p in sc.files_of(bid)), "") for bid in places]
+    for k, groups in enumerate(parts[1:], 1):
+        got = [_groups_of(groups, [w]) for w in where]
+        if where and all(got):
+            out[k] = {g[0] for g in got}
+    return out
+
+
+def _compute_group_state(sc: Scope, dg: Digraph, nodes: list[str],
+                         end: tuple[int, int, int] | None, parts: list) -> tuple:
+    allowed = [None] * len(parts)
     if len(parts) > 1 and len(nodes) > 1:
-        places = [end[0]] if end is not None else sc.definitions(nodes[-1])
-        where = [next((p for _c, p in sc.files_of(bid)), "") for bid in places]
-        for k, groups in enumerate(parts[1:], 1):  # (not exclusive_paths: a site in VMX
-            # code may be reached from the common code of either)
-            got = [_groups_of(groups, [w]) for w in where]
-            if where and all(got):
-                allowed[k] = {g[0] for g in got}
+        allowed = end_groups(sc, [end[0]] if end is not None else sc.definitions(nodes[-1]))
     for a, b, calls in bool_hops(sc, dg, nodes):
         for k, groups in enumerate(parts):
             hop: set[int] = set()

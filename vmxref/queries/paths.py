@@ -16,8 +16,8 @@ from vmxref.queries.base import Scope
 from vmxref.queries.cases import case_label, case_prefixes
 from vmxref.queries.edges import Edge, graph
 from vmxref.queries.profiles import profile_section
-from vmxref.queries.feasible import (bool_hops, edge_group, chosen_sites, feasible_path, in_edges,
-                                     infeasible, limited)
+from vmxref.queries.feasible import (bool_hops, edge_group, chosen_sites, end_groups,
+                                     feasible_path, in_edges, infeasible, limited)
 from vmxref.queries.shortest import Digraph, NoPath
 
 MAX_PATHS_PER_SITE = 4
@@ -95,9 +95,11 @@ def is_strong(kind: str) -> bool:
 
 
 def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
-                  slack: int | None = None, chains: bool = False) -> Digraph:
+                  slack: int | None = None, chains: bool = False,
+                  groups: list | None = None) -> Digraph:
     """Backward BFS from `target` (at `line`) towards `start`, `depth` calls deep. With
-    `slack`, exploration ends `slack` levels after the level where `start` is first reached."""
+    `slack`, exploration ends `slack` levels after the level where `start` is first reached.
+    `groups`: see in_edges."""
     dg = Digraph()
     dg.add_node(target)
     frontier = [(target, line)]
@@ -110,7 +112,7 @@ def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
         for f, at in frontier:
             if f == start and f != target:
                 continue
-            for e, w in in_edges(sc, f, at, chains, start):
+            for e, w in in_edges(sc, f, at, chains, start, groups):
                 if e.caller not in dg:
                     nxt.append((e.caller, e.line))
                 if not dg.has_edge(e.caller, f):
@@ -168,13 +170,15 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
         last = _site_case(sc, s)
         blobs = sc.blobs_of(s.file)
         end = (blobs[0], s.line, s.col) if blobs else None
+        groups = end_groups(sc, blobs[:1])  # (the site's architecture: no other's calls)
         for chains in (False, True):  # chains of requests only when nothing else leads there
             if start is not None:
-                dg = _explore_back(sc, s.function, s.line, depth, start, chains=chains)
+                dg = _explore_back(sc, s.function, s.line, depth, start, chains=chains,
+                                   groups=groups)
                 sources = [start] if start in dg else []
             else:
                 dg, sources = _explore_nearest(sc, s.function, s.line, depth, entries,
-                                               STRONG_SOURCES, chains)
+                                               STRONG_SOURCES, chains, groups)
             found = []
             for src in sources:
                 try:
@@ -222,7 +226,8 @@ STRONG_SOURCES = 4 * MAX_PATHS_PER_SITE  # enough for _diverse to pick from
 
 
 def _explore_nearest(sc: Scope, target: str, line: int, depth: int, entries: Entries,
-                     want: int, chains: bool = False) -> tuple[Digraph, list[str]]:
+                     want: int, chains: bool = False,
+                     groups: list | None = None) -> tuple[Digraph, list[str]]:
     """Best-first backward search from `target` (at `line`) over call, indirect and deferred
     edges: functions in order of path weight, at most `depth` calls away, strong entries not
     crossed; ends once `want` strong entries are found. Returns the explored graph and the
@@ -254,7 +259,7 @@ def _explore_nearest(sc: Scope, target: str, line: int, depth: int, entries: Ent
                 continue  # an entry from outside the code: the path starts here
         if hops >= depth:
             continue
-        edges = in_edges(sc, f, at, chains)
+        edges = in_edges(sc, f, at, chains, groups=groups)
         for e, w in edges:
             if not dg.has_edge(e.caller, f):
                 dg.add_edge(e.caller, f, w, e)
@@ -313,8 +318,10 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     # chains of requests only when nothing else leads there; when every path found near
     # the shortest is infeasible (efer_trap passes MSR_EFER, the case is MSR_IA32_TSC_...),
     # longer ones are looked for (up to MAX_RETRY_LEN calls)
+    groups = end_groups(sc, sc.definitions(dst))  # (see in_edges)
+
     def search(chains: bool, length: int, sl: int | None):
-        dg = _explore_back(sc, dst, 0, length, src, slack=sl, chains=chains)
+        dg = _explore_back(sc, dst, 0, length, src, slack=sl, chains=chains, groups=groups)
         if src not in dg:
             return dg, []
         paths = [p for p in limited(dg.shortest_simple_paths(src, dst), 40)
