@@ -207,3 +207,47 @@ def test_damaged_spans_or_functions_are_a_corrupt_index(tmp_path: Path) -> None:
     fulltext._open_cache.clear()
     with pytest.raises(IndexCorrupt, match="damaged"):
         search(d, "TscTicks", limit=None)
+
+
+@needs_c
+@pytest.mark.parametrize("budgets", [None, (100, 1_200), (4, 100_000)])
+def test_chunks_passed_over_in_c_answer_as_chunks_scanned_one_by_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budgets) -> None:
+    """_ftscan.skip passes over the chunks without a candidate line in one call: the hits
+    and `complete` are those of scanning every chunk in turn, also when a small line or
+    byte budget stops the search early, and with chunks that are not ASCII among them."""
+    files = [FileText("kvm", "6.1", f"arch/x86/kvm/f{i:03}.c",
+                      f"// SPDX-License-Identifier: CC0-1.0\nint f{i}(void)\n{{\n"
+                      + ("\t/* horloge à mettre à jour */\n" if i % 13 == 0 else "")
+                      + ("\tupdate_clock_%d();\n" % i if i < 10 else  # (low scores first,
+                         "\t/* clock update %d */\n" % i if i in (20, 60) else  # the best
+                         "\tclock_%d();\n\tupdate_%d();\n" % (i, i)) + "}\n",  # later)
+                      [(2, 7, f"f{i}")]) for i in range(80)]
+    build(tmp_path / "ft", files[::-1], procs=1)  # (out of path order: by rank)
+    if budgets:
+        monkeypatch.setattr(fulltext, "LINE_BUDGET", budgets[0])
+        monkeypatch.setattr(fulltext, "EXACT_LINE_BUDGET", budgets[0])
+        monkeypatch.setattr(fulltext, "CHAR_BUDGET", budgets[1])
+        monkeypatch.setattr(fulltext, "EXACT_CHAR_BUDGET", budgets[1])
+    calls, incomplete = [], 0
+    real = fulltext._Query._skip
+
+    def skip(self, cands, i, lim, cargs):
+        got = real(self, cands, i, lim, cargs)
+        calls.append((lim, got[0] - i))
+        return got
+    monkeypatch.setattr(fulltext._Query, "_skip", skip)
+    for q in ["clock update", "update clock", "clock", "horloge", "tsc scale", "f7*"]:
+        for limit in (3, 50, None):
+            fulltext._open_cache.clear()
+            got = search(tmp_path / "ft", q, limit=limit)
+            with monkeypatch.context() as m:  # (every chunk scanned by itself)
+                m.setattr(fulltext._Query, "_skip", lambda self, cands, i, lim, cargs: (i, 0, None))
+                fulltext._open_cache.clear()
+                want = search(tmp_path / "ft", q, limit=limit)
+            assert list(got) == list(want) and got.complete == want.complete, (q, limit)
+            assert got or q == "tsc scale", q
+            incomplete += not got.complete
+    assert max(n for _lim, n in calls) > 5  # (chunks passed over in one call)
+    if budgets:  # (the budgets stopped some searches, one while passing over chunks)
+        assert incomplete and any(lim >= 0 for lim, _n in calls)

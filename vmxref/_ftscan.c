@@ -15,7 +15,7 @@
 #include <Python.h>
 #include <string.h>
 
-#define FTSCAN_VERSION 2  /* = vmxref/fulltext.py _FTSCAN_VERSION */
+#define FTSCAN_VERSION 3  /* = vmxref/fulltext.py _FTSCAN_VERSION */
 
 static unsigned char lower_of[256];
 static unsigned char word_of[256];
@@ -44,52 +44,15 @@ static int lower_ascii(const unsigned char *s, unsigned char *low, Py_ssize_t n)
     return !(seen & HIGH) ;
 }
 
-/* lines(data, start, end, probe, whole_word, needles) -> [line start, line end, line index,
- * ...] | None
- *
- * Every line of data[start:end] holding `probe` (a lower-case ASCII word; with `whole_word`,
- * not inside a longer identifier) and every one of `needles` (lower-case ASCII), ignoring
- * ASCII case; offsets are from `start`, a line's end excludes its newline, its index counts
- * the newlines before it. None when data[start:end] is not pure ASCII. `data` is any buffer
- * (the mapped texts.bin: a chunk is read in place). */
-static PyObject *ft_lines(PyObject *Py_UNUSED(mod), PyObject *args) {
-    Py_buffer buf;
-    Py_ssize_t start, end;
-    const char *probe;
-    Py_ssize_t plen;
-    int whole;
-    PyObject *needles;
-    if (!PyArg_ParseTuple(args, "y*nny#pO!", &buf, &start, &end, &probe, &plen, &whole,
-                          &PyTuple_Type, &needles))
-        return NULL;
+/* The matching lines of src[0:n] (see lines()) appended to `out` as [start, end, index,
+ * ...]; `low` holds n bytes. 1 done, 0 when src is not pure ASCII, -1 on an error. */
+static int scan(const unsigned char *src, Py_ssize_t n, unsigned char *low, const char *probe,
+                Py_ssize_t plen, int whole, PyObject *needles, PyObject *out) {
     Py_ssize_t nn = PyTuple_GET_SIZE(needles);
-    PyObject *out = NULL;
-    unsigned char *low = NULL;
-    if (start < 0 || end < start || end > buf.len) {
-        PyErr_Format(PyExc_ValueError, "range %zd:%zd outside the %zd bytes", start, end,
-                     buf.len);
-        goto done;
-    }
-    const unsigned char *src = (const unsigned char *)buf.buf + start;
-    Py_ssize_t n = end - start;
-    for (Py_ssize_t k = 0; k < nn; k++)
-        if (!PyBytes_Check(PyTuple_GET_ITEM(needles, k))) {
-            PyErr_SetString(PyExc_TypeError, "needles must be bytes");
-            goto done;
-        }
-    low = PyMem_Malloc(n ? n : 1);
-    if (low == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    if (!lower_ascii(src, low, n)) {
-        out = Py_None;
-        Py_INCREF(out);
-        goto done;
-    }
-    out = PyList_New(0);
-    if (out == NULL || plen == 0 || n == 0)
-        goto done;
+    if (!lower_ascii(src, low, n))
+        return 0;
+    if (plen == 0 || n == 0)
+        return 1;
     Py_ssize_t pos = 0, counted = 0, lineidx = 0;
     while (pos < n) {
         const unsigned char *hit = memmem(low + pos, n - pos, probe, plen);
@@ -123,16 +86,152 @@ static PyObject *ft_lines(PyObject *Py_UNUSED(mod), PyObject *args) {
                 bad = PyList_Append(out, t[j]) < 0;
             for (int j = 0; j < 3; j++)
                 Py_XDECREF(t[j]);
-            if (bad) {
-                Py_CLEAR(out);
-                goto done;
-            }
+            if (bad)
+                return -1;
         }
         pos = le + 1;
+    }
+    return 1;
+}
+
+static int check_needles(PyObject *needles) {
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(needles); k++)
+        if (!PyBytes_Check(PyTuple_GET_ITEM(needles, k))) {
+            PyErr_SetString(PyExc_TypeError, "needles must be bytes");
+            return -1;
+        }
+    return 0;
+}
+
+/* lines(data, start, end, probe, whole_word, needles) -> [line start, line end, line index,
+ * ...] | None
+ *
+ * Every line of data[start:end] holding `probe` (a lower-case ASCII word; with `whole_word`,
+ * not inside a longer identifier) and every one of `needles` (lower-case ASCII), ignoring
+ * ASCII case; offsets are from `start`, a line's end excludes its newline, its index counts
+ * the newlines before it. None when data[start:end] is not pure ASCII. `data` is any buffer
+ * (the mapped texts.bin: a chunk is read in place). */
+static PyObject *ft_lines(PyObject *Py_UNUSED(mod), PyObject *args) {
+    Py_buffer buf;
+    Py_ssize_t start, end;
+    const char *probe;
+    Py_ssize_t plen;
+    int whole;
+    PyObject *needles;
+    if (!PyArg_ParseTuple(args, "y*nny#pO!", &buf, &start, &end, &probe, &plen, &whole,
+                          &PyTuple_Type, &needles))
+        return NULL;
+    PyObject *out = NULL;
+    unsigned char *low = NULL;
+    if (start < 0 || end < start || end > buf.len) {
+        PyErr_Format(PyExc_ValueError, "range %zd:%zd outside the %zd bytes", start, end,
+                     buf.len);
+        goto done;
+    }
+    if (check_needles(needles) < 0)
+        goto done;
+    Py_ssize_t n = end - start;
+    low = PyMem_Malloc(n ? n : 1);
+    if (low == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if ((out = PyList_New(0)) == NULL)
+        goto done;
+    int rc = scan((const unsigned char *)buf.buf + start, n, low, probe, plen, whole, needles,
+                  out);
+    if (rc <= 0) {
+        Py_CLEAR(out);
+        if (rc == 0)
+            out = Py_NewRef(Py_None);
     }
 done:
     PyMem_Free(low);
     PyBuffer_Release(&buf);
+    return out;
+}
+
+/* skip(texts, offsets, chunks, i, header, limit, probe, whole_word, needles)
+ *     -> (j, scanned, lines)
+ *
+ * lines() over the texts of chunks[i], chunks[i+1], ... in turn, up to the first one that
+ * has a matching line (lines: its [start, end, index, ...]) or is not pure ASCII (lines:
+ * None), or before the first one that would take the bytes scanned past `limit` (-1: none;
+ * lines: False), or the end (j = len(chunks), lines: False). `scanned`: the text bytes of
+ * the chunks passed over (chunks[i:j]). A chunk's record starts at offsets[2 * chunk] in
+ * texts (a little-endian uint32 text length first, its text `header` bytes in). A common
+ * search (`clock update` on all of Linux) passes over thousands of chunks without a
+ * matching line: one call for them all, not one each. */
+static PyObject *ft_skip(PyObject *Py_UNUSED(mod), PyObject *args) {
+    Py_buffer buf, offs;
+    PyObject *chunks, *needles;
+    Py_ssize_t i, header, limit, plen;
+    const char *probe;
+    int whole;
+    if (!PyArg_ParseTuple(args, "y*y*O!nnny#pO!", &buf, &offs, &PyList_Type, &chunks, &i,
+                          &header, &limit, &probe, &plen, &whole, &PyTuple_Type, &needles))
+        return NULL;
+    PyObject *out = NULL, *lines = NULL;
+    unsigned char *low = NULL;
+    Py_ssize_t cap = 0, acc = 0, nch = PyList_GET_SIZE(chunks);
+    const long long *off = offs.buf;
+    Py_ssize_t noff = offs.len / (Py_ssize_t)sizeof(long long);
+    const unsigned char *data = buf.buf;
+    if (offs.itemsize != (Py_ssize_t)sizeof(long long) || check_needles(needles) < 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "offsets must be 64-bit integers");
+        goto done;
+    }
+    for (; i < nch; i++) {
+        Py_ssize_t c = PyLong_AsSsize_t(PyList_GET_ITEM(chunks, i));
+        if (c == -1 && PyErr_Occurred())
+            goto done;
+        if (c < 0 || 2 * c + 1 >= noff || off[2 * c] < 0 || off[2 * c] + 4 > buf.len) {
+            PyErr_Format(PyExc_ValueError, "chunk %zd outside the texts", c);
+            goto done;
+        }
+        const unsigned char *h = data + off[2 * c];
+        Py_ssize_t n = (Py_ssize_t)h[0] | (Py_ssize_t)h[1] << 8 | (Py_ssize_t)h[2] << 16 |
+                       (Py_ssize_t)h[3] << 24;
+        Py_ssize_t at = off[2 * c] + header;
+        if (at + n > buf.len) {
+            PyErr_Format(PyExc_ValueError, "chunk %zd outside the texts", c);
+            goto done;
+        }
+        if (limit >= 0 && acc > limit) {
+            lines = Py_NewRef(Py_False);
+            break;
+        }
+        if (n > cap) {
+            PyMem_Free(low);
+            cap = n;
+            if ((low = PyMem_Malloc(cap)) == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+        if ((lines = PyList_New(0)) == NULL)
+            goto done;
+        int rc = scan(data + at, n, low, probe, plen, whole, needles, lines);
+        if (rc < 0)
+            goto done;
+        if (rc == 0) {
+            Py_SETREF(lines, Py_NewRef(Py_None));
+            break;
+        }
+        if (PyList_GET_SIZE(lines))
+            break;
+        Py_CLEAR(lines);
+        acc += n;
+    }
+    if (lines == NULL)
+        lines = Py_NewRef(Py_False);
+    out = Py_BuildValue("(nnO)", i, acc, lines);
+done:
+    Py_XDECREF(lines);
+    PyMem_Free(low);
+    PyBuffer_Release(&buf);
+    PyBuffer_Release(&offs);
     return out;
 }
 
@@ -172,6 +271,9 @@ static PyMethodDef methods[] = {
     {"lines", ft_lines, METH_VARARGS,
      "lines(data, start, end, probe, whole_word, needles) -> [start, end, index, ...] of the "
      "matching lines of data[start:end], or None when that is not ASCII"},
+    {"skip", ft_skip, METH_VARARGS,
+     "skip(texts, offsets, chunks, i, header, limit, probe, whole_word, needles) -> (j, "
+     "scanned, lines): lines() over chunks[i:] up to the first with a matching line"},
     {"line_span", ft_line_span, METH_VARARGS,
      "line_span(data, n[, from_line, from_start]) -> (start, end) of line n (1-based) of "
      "data, or None"},

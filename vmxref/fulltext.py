@@ -54,7 +54,7 @@ import types as _types
 from vmxref.errors import IndexBusy, IndexCorrupt, NoIndex, QuerySyntaxError, VmxrefError
 from vmxref.model import Record
 
-_FTSCAN_VERSION = 2  # _ftscan.c's: the C line filter of another revision is not used
+_FTSCAN_VERSION = 3  # _ftscan.c's: the C line filter of another revision is not used
 try:
     from vmxref import _ftscan
 except ImportError:
@@ -1474,18 +1474,32 @@ class _Query:
             blob = self.loaded[chunk] = self.opened.blob(chunk)
         return blob
 
+    def _skip(self, cands: list[int], i: int, limit: int, cargs: tuple) -> tuple:
+        """_ftscan.skip over cands[i:]: (index of the next chunk with a candidate line, or
+        not ASCII, or past `limit` bytes, or the end; bytes passed over; its flat lines, or
+        None / False when it must be scanned here)."""
+        op = self.opened
+        try:
+            return _ftscan.skip(op.texts, op.offsets, cands, i, _HEADER.size, limit, *cargs)
+        except (TypeError, ValueError) as e:
+            raise _damaged(e, f"{op.dir}: chunk {cands[i]}") from None
+
     def _scan(self, chunk: int, probe: tuple[str, bool], needles: list[str],
-              cargs: tuple | None) -> tuple[list[_LineHit], int, int]:
+              cargs: tuple | None, flat: Any = None) -> tuple[list[_LineHit], int, int]:
         """(matching lines, lines checked, bytes scanned) of one chunk: the lines holding
-        the probe and every needle (`cargs`: their _c_args), then the exact match. A raw
-        text (format 6) is filtered in the mapped texts.bin: a chunk without a candidate
-        line is never copied or decoded."""
+        the probe and every needle (`cargs`: their _c_args; `flat`: those _ftscan.skip
+        found), then the exact match. A raw text (format 6) is filtered in the mapped
+        texts.bin: a chunk without a candidate line is never copied or decoded."""
         op = self.opened
         if op.raw and cargs is not None:
             try:
                 at = op.offsets[2 * chunk] + _HEADER.size
                 end = at + _HEADER.unpack_from(op.texts, at - _HEADER.size)[0]
-                lines = _c_lines(op.texts, at, end, cargs)
+                if flat:
+                    it = iter(flat)
+                    lines = list(zip(it, it, it))
+                else:
+                    lines = _c_lines(op.texts, at, end, cargs)
             except (struct.error, ValueError, IndexError) as e:
                 raise _damaged(e, f"{op.dir}: chunk {chunk}") from None
             if lines is not None:
@@ -1518,7 +1532,10 @@ class _Query:
         of_chunk = self.opened.chunk_blob
         needles = _needles(self.units)
         cargs = _c_args(probe, needles)
-        for chunk in self.cands:
+        cands, i, skip = self.cands, 0, cargs is not None and self.opened.raw
+        ahead: tuple = (-1, None)  # (a chunk _ftscan.skip stopped at, what it found there)
+        while i < len(cands):
+            chunk = cands[i]
             if enough and len(top) >= enough and \
                     sum(k < self.docs(of_chunk[chunk])[0] for k in top) >= enough:
                 break
@@ -1526,7 +1543,18 @@ class _Query:
                     len(hits) >= enough:
                 self.complete = False
                 break
-            found, n, size = self._scan(chunk, probe, needles, cargs)
+            got = ahead[1] if ahead[0] == i else None
+            if skip and got is None and not (enough and len(top) >= enough):
+                # (the chunks without a candidate line passed over in C, to the next one
+                # that has one; the checks above change only there, or at the char budget)
+                limit = char_budget - scanned if char_budget and len(hits) >= enough else -1
+                j, passed, got = self._skip(cands, i, limit, cargs)
+                scanned += passed
+                if j != i:
+                    i, ahead = j, (j, got)
+                    continue  # (the checks again, at chunk j)
+            found, n, size = self._scan(chunk, probe, needles, cargs, got)
+            i += 1
             checked += n
             scanned += size
             for lh in found:
