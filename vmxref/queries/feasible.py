@@ -338,11 +338,7 @@ def _group_state(sc: Scope, dg: Digraph, nodes: list[str],
     parts = partitions(sc)
     if not parts:
         return None, [], parts
-    memo = sc.memo("group_state")
-    key = (id(dg), tuple(dg.edge(a, b) for a, b in zip(nodes, nodes[1:])), end)
-    if key not in memo:
-        memo[key] = _compute_group_state(sc, dg, nodes, end, parts)
-    return memo[key]
+    return _compute_group_state(sc, dg, nodes, end, parts)
 
 
 def partitions(sc: Scope) -> list[list[list[str]]]:
@@ -355,14 +351,18 @@ def end_groups(sc: Scope, places: list[int]) -> list[set[int] | None]:
     """Per partition, the groups a path may keep to that ends in one of these blobs (a site,
     or the definitions of the function it ends in); None: any (exclusive_paths always: a
     site in VMX code may be reached from the common code of either)."""
-    parts = partitions(sc)
-    out: list[set[int] | None] = [None] * len(parts)
-    where = [next((p for _c, p in sc.files_of(bid)), "") for bid in places]
-    for k, groups in enumerate(parts[1:], 1):
-        got = [_groups_of(groups, [w]) for w in where]
-        if where and all(got):
-            out[k] = {g[0] for g in got}
-    return out
+    memo = sc.memo("end_groups")
+    key = tuple(places)
+    if key not in memo:
+        parts = partitions(sc)
+        out: list[set[int] | None] = [None] * len(parts)
+        where = [next((p for _c, p in sc.files_of(bid)), "") for bid in places]
+        for k, groups in enumerate(parts[1:], 1):
+            got = [_groups_of(groups, [w]) for w in where]
+            if where and all(got):
+                out[k] = {g[0] for g in got}
+        memo[key] = out
+    return [None if x is None else set(x) for x in memo[key]]  # (the caller's to narrow)
 
 
 def _compute_group_state(sc: Scope, dg: Digraph, nodes: list[str],
@@ -371,14 +371,14 @@ def _compute_group_state(sc: Scope, dg: Digraph, nodes: list[str],
     if len(parts) > 1 and len(nodes) > 1:
         allowed = end_groups(sc, [end[0]] if end is not None else sc.definitions(nodes[-1]))
     for a, b, calls in bool_hops(sc, dg, nodes):
-        for k, groups in enumerate(parts):
+        groups_of = [_call_groups(sc, c) for c in calls]
+        for k in range(len(parts)):
             hop: set[int] = set()
-            for c in calls:
-                got = set(_edge_groups(sc, c, groups))
-                if not got:
+            for got in groups_of:
+                if not got[k]:
                     break  # (a call of common code: any group goes on)
-                if len(got) == 1:  # (in the group of one file and of another's table: none)
-                    hop |= got
+                if len(got[k]) == 1:  # (in the group of one file and of another's table:
+                    hop |= got[k]  # none)
             else:
                 allowed[k] = hop if allowed[k] is None else allowed[k] & hop
                 if not allowed[k]:
@@ -388,11 +388,20 @@ def _compute_group_state(sc: Scope, dg: Digraph, nodes: list[str],
 
 def _group_fits(sc: Scope, e: Edge, parts: list, allowed: list) -> bool:
     """Is the call `e` in a group (or none) of each partition that the path may keep to?"""
-    for groups, ok in zip(parts, allowed):
-        got = set(_edge_groups(sc, e, groups)) if ok is not None else set()
-        if got and (len(got) > 1 or not got <= ok):
+    for got, ok in zip(_call_groups(sc, e), allowed):
+        if ok is not None and got and (len(got) > 1 or not got <= ok):
             return False
     return True
+
+
+def _call_groups(sc: Scope, e: Edge) -> tuple[frozenset[int], ...]:
+    """Per partition, the groups of a call's file and of the table it is bound in."""
+    memo = sc.memo("call_groups")
+    key = (e.path, e.bound[1] if e.bound else "")
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = tuple(frozenset(_groups_of(groups, key)) for groups in partitions(sc))
+    return got
 
 
 def _case_clash(sc: Scope, dg: Digraph, nodes: list[str], last: str = "") -> set[tuple[str, str]]:
