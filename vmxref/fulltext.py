@@ -543,18 +543,14 @@ def _read_docs_bin(d: str | Path, meta: dict) -> dict:
     counts = _DOCS_HEADER.unpack_from(data)
     out, pos = dict(meta), _DOCS_HEADER.size
     names, codes = ["offsets", "start", "label", "ends"], "qqIQ"
-    if meta.get("format", FORMAT) >= 5:
-        if len(data) < pos + _CHUNKS_HEADER.size:
-            raise IndexCorrupt(f"{d}: docs.bin is truncated; rebuild the index")
-        counts += _CHUNKS_HEADER.unpack_from(data, pos)
-        pos += _CHUNKS_HEADER.size
-        names, codes = names + ["chunk_blob", "chunk_line"], codes + "II"
-    if meta.get("format", FORMAT) >= 7:
-        if len(data) < pos + _GROWN_HEADER.size:
-            raise IndexCorrupt(f"{d}: docs.bin is truncated; rebuild the index")
-        counts += _GROWN_HEADER.unpack_from(data, pos)
-        pos += _GROWN_HEADER.size
-        names, codes = names + ["keys", "rank"], codes + "BI"
+    for since, header, more, more_codes in ((5, _CHUNKS_HEADER, ["chunk_blob", "chunk_line"], "II"),
+                                            (7, _GROWN_HEADER, ["keys", "rank"], "BI")):
+        if meta.get("format", FORMAT) >= since:  # (the columns that format added)
+            if len(data) < pos + header.size:
+                raise IndexCorrupt(f"{d}: docs.bin is truncated; rebuild the index")
+            counts += header.unpack_from(data, pos)
+            pos += header.size
+            names, codes = names + more, codes + more_codes
     for name, code, n in zip(names, codes, counts):
         end = pos + n * struct.calcsize(code)
         if end > len(data):
