@@ -91,3 +91,30 @@ def test_plain_index_invocations_are_parsed(monkeypatch):
     kw = fastcli._parse_index(["--index", "/a", "index", "-c", "c", "src"])
     assert kw["index_dir"] == "/a" and kw["root"] == "src" and kw["fulltext"] and not kw["wait"]
     assert fastcli._parse_index(["index", "src", "-c", "c", "--index", "/b"])["index_dir"] == "/b"
+
+
+def test_a_profile_given_by_a_relative_path_is_read_from_any_directory(tmp_path, monkeypatch):
+    """`vmxref index SRC --profile my.toml` keeps the profile's absolute path: a query run
+    from another directory reads that profile (its snapshot), not the shipped one of the
+    corpus name."""
+    import shutil
+    from pathlib import Path
+
+    from vmxref import api, corpora
+    from vmxref.queries.profiles import profile_section
+    src = Path(__file__).parent / "fixtures" / "linux"
+    text = Path(corpora.profile_path("linux-kvm")).read_text()
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "mine.toml").write_text(
+        text.replace('unbound_member_callbacks = true', 'unbound_member_callbacks = false'))
+    monkeypatch.chdir(tmp_path / "work")
+    api.index(str(src), "linux-kvm@rel", tmp_path / "ix", profile="mine.toml", procs=1,
+              fulltext=False)
+    monkeypatch.chdir(tmp_path)
+    sc = api.open_scope(tmp_path / "ix", None)
+    try:
+        assert sc.store.corpora(stats=False)[0]["profile"] == str(tmp_path / "work" / "mine.toml")
+        assert profile_section(sc, "entry")["unbound_member_callbacks"] is False
+    finally:
+        sc.store.close()
+    shutil.rmtree(tmp_path / "ix")

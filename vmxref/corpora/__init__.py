@@ -97,7 +97,8 @@ def profile_path(name_or_path: str) -> str:
     """The file of a shipped profile name, or of a profile TOML path (UnknownCorpus when
     there is none). (A str: an unchanged re-index does not import pathlib.)"""
     if name_or_path.endswith(".toml") and os.path.isfile(name_or_path):
-        return os.path.normpath(name_or_path)
+        # (absolute: the index keeps it, and queries run from other directories read it)
+        return os.path.abspath(name_or_path)
     path = os.path.join(HERE, f"{name_or_path}.toml")
     if not os.path.isfile(path):
         raise UnknownCorpus(f"unknown corpus profile {name_or_path!r}; shipped: "
