@@ -20,11 +20,10 @@ import sqlite3
 import statistics
 import sys
 import time
-import zlib
 from pathlib import Path
 
 from vmxref import fulltext as ft
-from vmxref.api import _FILES_SQL
+from vmxref.api import _FILES_SQL, fulltext_key, fulltext_text
 
 QUERIES = ("clock update", "kvmclock", "tsc offset", "failed to set", "TscScale", "update",
            "vmxref_pull_marker")
@@ -44,16 +43,15 @@ class Pull:
     def files(self, pulled: bool):
         for i, (corpus, version, path, bid, sha1, profile) in enumerate(self.rows):
             edited = pulled and i in self.edited
-            key = hashlib.sha1(f"{sha1}\0{profile}{' pulled' if edited else ''}".encode()).digest()
+            key = fulltext_key(sha1, profile)
+            if edited:  # (another content: a key of its own)
+                key = hashlib.sha1(key + b" pulled").digest()
             self.blob[key] = (bid, edited)
             yield ft.FileText(corpus, version, path, None, None, key)
 
     def load(self, f: ft.FileText) -> tuple[str, list]:
         bid, edited = self.blob[f.key]
-        content = self.conn.execute("SELECT content FROM blob WHERE id = ?", (bid,)).fetchone()[0]
-        text = zlib.decompress(content).decode("utf-8", "replace") if content else ""
-        funcs = [tuple(r) for r in self.conn.execute(
-            "SELECT line, end_line, name FROM sym WHERE blob_id = ? AND kind = 'function'", (bid,))]
+        text, funcs = fulltext_text(self.conn, bid)  # (as vmxref.api feeds the full text)
         return text + MARK if edited else text, funcs
 
 

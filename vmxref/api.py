@@ -82,9 +82,7 @@ def build_fulltext(st: Store, force: bool = True) -> float | None:
     unchanged `vmxref index` of all of Linux does not spend 12 minutes on it again; and
     when it holds part of it, it is grown by the contents it lacks (a pull, a second
     version). `force` writes it afresh."""
-    import hashlib
     import time
-    import zlib
 
     from vmxref import fulltext as ft
     from vmxref.queries.textsearch import FULLTEXT_DIR
@@ -99,21 +97,29 @@ def build_fulltext(st: Store, force: bool = True) -> float | None:
     def files():  # (a content is read only if the full text lacks it: `load`)
         for name, version, path, bid, sha1, profile in conn.execute(
                 _FILES_SQL.format("b.id, b.sha1, b.profile")):
-            # (the key of a content with its facts: its function spans come from them)
-            key = hashlib.sha1(f"{sha1}\0{profile}".encode("utf-8", "surrogateescape")).digest()
+            key = fulltext_key(sha1, profile)
             blob_of[key] = bid
             yield ft.FileText(name, version, path, None, None, key)
-
-    def load(f) -> tuple[str, list]:
-        bid = blob_of[f.key]
-        content = conn.execute("SELECT content FROM blob WHERE id = ?", (bid,)).fetchone()[0]
-        text = zlib.decompress(content).decode("utf-8", "replace") if content else ""
-        # (per file: a corpus-wide dict costs ~100 MB on all of Linux)
-        return text, [tuple(r) for r in conn.execute(
-            "SELECT line, end_line, name FROM sym WHERE blob_id = ? AND kind = 'function'", (bid,))]
-    ft.build(os.path.join(st.dir, FULLTEXT_DIR), files(), source=source, load=load,
-             grow=not force)
+    ft.build(os.path.join(st.dir, FULLTEXT_DIR), files(), source=source,
+             load=lambda f: fulltext_text(conn, blob_of[f.key]), grow=not force)
     return round(time.perf_counter() - t0, 3)
+
+
+def fulltext_key(sha1: str, profile: str) -> bytes:
+    """The full-text key of a blob: its content with its facts (the function spans come
+    from them)."""
+    import hashlib
+    return hashlib.sha1(f"{sha1}\0{profile}".encode("utf-8", "surrogateescape")).digest()
+
+
+def fulltext_text(conn, bid: int) -> tuple[str, list]:
+    """(text, function spans) of a blob, as the full text takes them (per blob: a
+    corpus-wide dict of spans costs ~100 MB on all of Linux)."""
+    import zlib
+    content = conn.execute("SELECT content FROM blob WHERE id = ?", (bid,)).fetchone()[0]
+    text = zlib.decompress(content).decode("utf-8", "replace") if content else ""
+    return text, [tuple(r) for r in conn.execute(
+        "SELECT line, end_line, name FROM sym WHERE blob_id = ? AND kind = 'function'", (bid,))]
 
 
 # every file of every corpus version with columns of its blob, in the order the full text

@@ -667,7 +667,7 @@ class _Builder:
             self.writer.commit(merge=False)  # (merging would renumber the chunks)
         self.texts.close()
         rank = self._rank()
-        keys = b"".join(sorted(self.blob_ids, key=self.blob_ids.__getitem__))
+        keys = b"".join(self.blob_ids)  # (a dict in insertion order: that of the texts' ids)
         _write_docs(self.tmp, _columns(self.chunks, self.docs, (self.chunk_blob, self.chunk_line)),
                     rank is None, self.source, keys, rank)
         return {"files": len(self.docs), "texts": self.nblobs, "new_texts": self.new_texts,
@@ -798,10 +798,11 @@ def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2,
             raise IndexBusy(f"another build is writing {index_dir}; wait for it") from None
         _remove_leftovers(index_dir)
         base = None
-        if grow:
-            files = list(files)
-            base = _growable(index_dir, {f.key if f.key is not None else _text_key(f.text)
-                                         for f in files})
+        if grow:  # (the keys first: which texts stay, which are dead)
+            files = [f if f.key is not None else
+                     FileText(f.corpus, f.version, f.path, f.text, f.functions, _text_key(f.text))
+                     for f in files]
+            base = _growable(index_dir, {f.key for f in files})
         tmp = index_dir.with_name(f".{index_dir.name}.new-{os.getpid()}")
         tmp.mkdir()
         builder = None

@@ -150,35 +150,20 @@ def feasible_path(sc: Scope, dg: Digraph, src: str, dst: str, last: str = "",
 def edge_group(sc: Scope, e: Edge) -> int | None:
     """The profile's [entry] exclusive_paths group an edge's call site or bound table is
     in (VMX or SVM code), or None."""
-    return next(iter(_edge_groups(sc, e)), None)
-
-
-def _edge_groups(sc: Scope, e: Edge,
-                 groups: list[list[str]] | None = None) -> list[int]:
-    """The groups of a partition (default: exclusive_paths) that an edge's call site and
-    the table it is bound in are in."""
-    if groups is None:
-        groups = profile_section(sc, "entry").get("exclusive_paths", [])
-    return _groups_of(groups, (e.path, e.bound[1] if e.bound else ""))
+    groups = profile_section(sc, "entry").get("exclusive_paths", [])
+    return next(iter(_groups_of(groups, (e.path, e.bound[1] if e.bound else ""))), None)
 
 
 def _groups_of(groups: list[list[str]], paths) -> list[int]:
-    """The group (the first whose path prefixes match) of each of these paths that has one."""
-    memo = _GROUP_MEMO.setdefault(id(groups), (groups, {}))[1]
+    """The group (the first whose path prefixes match) of each of these paths that has one
+    (callers memoise: _call_groups, end_groups)."""
     out = []
     for path in paths:
-        if not path:
-            continue
-        g = memo.get(path, -1)
-        if g == -1:
-            g = memo[path] = next((i for i, prefixes in enumerate(groups)
-                                   if any(path.startswith(p) for p in prefixes)), None)
+        g = next((i for i, prefixes in enumerate(groups)
+                  if any(path.startswith(p) for p in prefixes)), None) if path else None
         if g is not None:
             out.append(g)
     return out
-
-
-_GROUP_MEMO: dict[int, tuple[list, dict]] = {}  # id(groups) -> (groups, path -> group)
 
 
 def infeasible(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",
