@@ -149,8 +149,9 @@ def test_progress_counts_against_a_fixed_total(tmp_path, procs: int) -> None:
 
 
 def test_a_fresh_build_is_flushed_while_its_indexes_are_built(tmp_path, monkeypatch) -> None:
-    """The side file's data is synced in a thread started before CREATE INDEX (the sync
-    before the rename then waits for the rest only); the published index is complete."""
+    """The side file's data is synced in a thread started before CREATE INDEX and again
+    after each index while none is running (the sync before the rename then waits for
+    the last pages only); the published index is complete."""
     import os
     import threading
     synced: list[tuple[str, str]] = []
@@ -163,6 +164,8 @@ def test_a_fresh_build_is_flushed_while_its_indexes_are_built(tmp_path, monkeypa
     write_tree(tmp_path / "src")
     api.index(str(tmp_path / "src"), "robust@1", tmp_path / "ix", profile=str(PROFILE), procs=2,
               fulltext=False)
-    assert [(t != threading.main_thread().name, os.path.basename(p).startswith(BUILD_PREFIX))
-            for t, p in synced] == [(True, True)]
+    got = [(t != threading.main_thread().name, os.path.basename(p).startswith(BUILD_PREFIX))
+           for t, p in synced]
+    # (one sync at least; fast syncs of a small index run once per index, up to 23)
+    assert got and set(got) == {(True, True)} and len(got) <= len(schema.indexes()) + 1
     assert facts(tmp_path / "ix")["sym"] > 60 and leftovers(tmp_path / "ix") == []

@@ -291,8 +291,10 @@ class Store:
     def _flush_early(self) -> None:
         """A fresh build: start writing what the side file holds so far to disk, in a thread,
         while the indexes are built (CPU work); the sync before the rename then has only
-        what came after to wait for (linux-big: 0.7 s of the run's serial tail)."""
-        if self._build is None or self._flusher is not None:
+        what came after to wait for (linux-big: 0.7 s of the run's serial tail). Called
+        again after each index: a sync still running is left alone, a finished one is
+        started again, so the last one has only the last index's pages to write."""
+        if self._build is None or self._flusher is not None and self._flusher.is_alive():
             return
         import threading
 
@@ -549,6 +551,7 @@ class Store:
             for stmt in schema.INDEX_SQL.split(";"):
                 if stmt.strip():
                     c.execute(stmt)
+                    self._flush_early()
         finally:
             c.execute("PRAGMA threads=0")
             c.execute(f"PRAGMA cache_size=-{CACHE_KIB}")

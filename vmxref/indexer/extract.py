@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from itertools import accumulate, compress, repeat
 from dataclasses import dataclass, field
 from operator import le, not_, or_, sub
@@ -137,12 +137,17 @@ class _Ctx:
         self.ppcond_spans: tuple[list[int], list[int]] = ([], [])  # #if / #elif conditions
         self.cond_ends: list[int] = []
         self.fills: dict[str, list[int]] = {}  # the profile's [writes] fills (see extract)
-        # -1, then the offset of every newline (segment lengths + 1, accumulated in C)
-        self._nl = list(accumulate(map((1).__add__, map(len, src.split(b"\n"))), initial=-1))
-        self._nl.pop()  # the end of the last segment is no newline
         self._srcs = src.decode("latin-1")
         self._norms = self._srcs if self.norm is src else self.norm.decode("latin-1")
         self._ascii = self.norm.isascii()
+
+    @cached_property
+    def _nl(self) -> list[int]:
+        """-1, then the offset of every newline (segment lengths + 1, accumulated in C);
+        made when first asked (the C passes count lines themselves)."""
+        nl = list(accumulate(map((1).__add__, map(len, self.src.split(b"\n"))), initial=-1))
+        nl.pop()  # the end of the last segment is no newline
+        return nl
 
     def text(self, node, limit: int = MAX_TEXT) -> str:
         """Source text of a node, whitespace-collapsed, cut at `limit` characters."""

@@ -20,11 +20,18 @@ def slot_loads(f) -> list[tuple]:
     """(slot, func, receiver chain, the variable's chain, the value written, call line,
     call column) of each such call in the facts `f` (extract.Facts), in the order of the
     reads, then of the writes, then of the calls."""
+    # (direct calls first: a file without one has no such load; rows read by index, no
+    # star-unpacking of the 10-column assigns)
+    direct = {(c[2], c[3]) for c in f.calls if c[4] == "direct" and c[2]}
+    if not direct:
+        return []
     loads: dict[tuple[str, int], list[tuple[str, str | None, str]]] = {}
-    for line, _col, func, _field, chain, _op, value, kind, *_ in f.assigns:
-        if kind in ("init", "assign") and func and chain is not None and "," not in chain \
-                and len(chain) >= 6:  # (`["v:x"]`: the variable's name is chain[4:-2])
-            loads.setdefault((func, line), []).append((chain, value, chain[4:-2]))
+    for a in f.assigns:
+        chain = a[4]
+        if (a[7] == "init" or a[7] == "assign") and chain is not None and len(chain) >= 6 \
+                and "," not in chain and (a[2], chain[4:-2]) in direct:
+            # (`["v:x"]`: the variable's name is chain[4:-2])
+            loads.setdefault((a[2], a[0]), []).append((chain, a[6], chain[4:-2]))
     if not loads:
         return []
     wanted = {(func, var) for (func, _line), ws in loads.items() for _c, _v, var in ws}
@@ -32,8 +39,6 @@ def slot_loads(f) -> list[tuple]:
     for line, col, func, callee, kind, *_ in f.calls:
         if kind == "direct" and (func, callee) in wanted:
             calls.setdefault((func, callee), []).append((line, col))
-    if not calls:
-        return []
     out = []
     for name, kind, line, _col, func, chain in f.refs:
         if kind != "read" or not func or chain is None:
