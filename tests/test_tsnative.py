@@ -49,10 +49,13 @@ def test_fixture_files(path):
 
 
 def _same_captures(src: bytes, lang: str) -> None:
-    """_tsnative.captures finds the nodes tree-sitter's query engine finds for extract.QUERY."""
+    """_tsnative.captures finds the nodes tree-sitter's query engine finds for extract.QUERY
+    (its walk steps through subtrees: the same nodes, at the same rows and columns, aliased
+    types such as type_identifier included)."""
     tree = ts.parse(src, lang)
     query = extract.QUERY + ("(class_specifier body: (_)) @struct\n" if lang == "cpp" else "")
-    key = lambda caps: {k: sorted((n.start_byte, n.end_byte, n.kind_id) for n in v)  # noqa: E731
+    key = lambda caps: {k: sorted((n.start_byte, n.end_byte, n.kind_id, n.is_named,  # noqa: E731
+                                   tuple(n.start_point), tuple(n.end_point)) for n in v)
                         for k, v in caps.items()}
     got = PASSES.captures(tree.root_node, lang == "cpp")
     assert key(got) == key(ts.captures(tree.root_node, lang, query))

@@ -4,13 +4,19 @@
  * child (`(struct_specifier body: (_))`, `(preproc_def name: (identifier) @macro)`,
  * `(if_statement condition: (_) @ifcond)`): a table per grammar maps a node's symbol to
  * the capture it belongs to and how (the node itself, or its field child when that child
- * is named / an identifier). One pre-order walk with a tree cursor visits every node once;
+ * is named / an identifier). One pre-order walk (below: through subtrees, not with a tree
+ * cursor) visits every node once;
  * tree-sitter's query engine (QueryCursor.captures) does the same matching several times
  * slower. The result is the dict QueryCursor.captures returns (capture name -> list of
  * py-tree-sitter Node objects, only names that captured something); extract sorts each list
  * into document order either way. tests/test_tsnative.py and bench/twins.py compare both.
  */
 #include "_tsnative.h"
+/* the runtime's own headers (its sources are compiled into this module, setup.py): the
+ * walk below steps through subtrees, not through a TreeCursor */
+#include "language.h"
+#include "subtree.h"
+#include "tree.h"
 
 enum { SELF, HAS_FIELD, FIELD_NAMED, FIELD_IDENT };
 
@@ -127,6 +133,105 @@ static int add(PyObject **lists, int cap, TSNode n, PyObject *tree) {
     return rc;
 }
 
+/* --- the walk ---------------------------------------------------------------------------
+ *
+ * Every visible node under a root, in pre-order (a TreeCursor's order). A TreeCursor moves
+ * between visible nodes: each step to a next sibling climbs out of the hidden nodes between
+ * them (`_expression`, and the balanced trees of hidden `*_repeat` nodes a long list of
+ * statements or top-level items is stored in) and down again, ~500 instructions a step on
+ * Linux files, three fifths of this pass. The walk goes through every subtree once instead,
+ * a stack of levels, and yields the visible ones: a subtree is visible as a node when the
+ * grammar makes it visible or its parent's production aliases it (the cursor's rule). A
+ * node's position is its parent's start plus the sizes of the children before it, and the
+ * paddings of all but the first (whose padding is the parent's own), as the runtime's
+ * child iterators compute it. */
+typedef struct {
+    Subtree parent;
+    Length position;          /* where the next child starts, its padding not yet added */
+    uint32_t index;           /* the next child */
+    uint32_t structural;      /* the next non-extra child: its place in the alias sequence */
+    const TSSymbol *aliases;  /* the parent production's alias sequence, or NULL */
+} Level;
+
+typedef struct {
+    const TSTree *tree;
+    const TSLanguage *lang;
+    Level *stack;
+    Py_ssize_t depth, cap;
+    TSNode root;
+    int started, failed;
+} Walk;
+
+static int walk_push(Walk *w, const Subtree *sub, Length at) {
+    if (ts_subtree_child_count(*sub) == 0)
+        return 0;
+    if (w->depth == w->cap) {
+        Py_ssize_t cap = w->cap ? 2 * w->cap : 64;
+        Level *grown = PyMem_Realloc(w->stack, (size_t)cap * sizeof(Level));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            w->failed = 1;
+            return -1;
+        }
+        w->stack = grown;
+        w->cap = cap;
+    }
+    w->stack[w->depth++] = (Level){*sub, at, 0, 0,
+                                    ts_language_alias_sequence(w->lang,
+                                                               ts_subtree_production_id(*sub))};
+    return 0;
+}
+
+static int walk_start(Walk *w, TSNode root) {
+    *w = (Walk){root.tree, root.tree->language, NULL, 0, 0, root, 0, 0};
+    return 0;
+}
+
+/* The next visible node (the root first); 0 at the end or on failure (w->failed set). */
+static int walk_next(Walk *w, TSNode *out) {
+    if (!w->started) {
+        w->started = 1;
+        const TSNode r = w->root;
+        if (walk_push(w, (const Subtree *)r.id,
+                      (Length){r.context[0], {r.context[1], r.context[2]}}) < 0)
+            return 0;
+        *out = r;
+        return 1;
+    }
+    while (w->depth > 0) {
+        Level *lv = &w->stack[w->depth - 1];
+        if (lv->index == lv->parent.ptr->child_count) {
+            w->depth--;
+            continue;
+        }
+        const Subtree *child = &ts_subtree_children(lv->parent)[lv->index];
+        TSSymbol alias = 0;
+        if (!ts_subtree_extra(*child)) {
+            if (lv->aliases)
+                alias = lv->aliases[lv->structural];
+            lv->structural++;
+        }
+        if (lv->index > 0)
+            lv->position = length_add(lv->position, ts_subtree_padding(*child));
+        Length at = lv->position;
+        lv->position = length_add(lv->position, ts_subtree_size(*child));
+        lv->index++;
+        int visible = ts_subtree_visible(*child) || alias != 0;
+        if (walk_push(w, child, at) < 0)  /* (lv may move: not used below) */
+            return 0;
+        if (visible) {
+            *out = ts_node_new(w->tree, child, at, alias);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void walk_end(Walk *w) {
+    PyMem_Free(w->stack);
+    w->stack = NULL;
+}
+
 PyObject *tsn_captures(PyObject *Py_UNUSED(mod), PyObject *args) {
     PyObject *root_obj, *result = NULL;
     int cpp;
@@ -140,9 +245,11 @@ PyObject *tsn_captures(PyObject *Py_UNUSED(mod), PyObject *args) {
     if (t == NULL)
         return NULL;
     PyObject *lists[NCAPS] = {NULL};
-    TSTreeCursor cur = ts_tree_cursor_new(root);
-    for (;;) {
-        TSNode n = ts_tree_cursor_current_node(&cur);
+    Walk w;
+    if (walk_start(&w, root) < 0)
+        goto done;
+    TSNode n;
+    while (walk_next(&w, &n)) {
         TSSymbol s = ts_node_symbol(n);
         if (s < t->nsym && t->pattern[s] >= 0) {
             const Pattern *p = &PATTERNS[t->pattern[s]];
@@ -160,13 +267,10 @@ PyObject *tsn_captures(PyObject *Py_UNUSED(mod), PyObject *args) {
             if (add(lists, C_ERR, n, tree) < 0)
                 goto done;
         }
-        if (ts_tree_cursor_goto_first_child(&cur))
-            continue;
-        while (!ts_tree_cursor_goto_next_sibling(&cur))
-            if (!ts_tree_cursor_goto_parent(&cur))
-                goto walked;
     }
-walked:
+    if (w.failed)
+        goto done;
+
     if ((result = PyDict_New()) == NULL)
         goto done;
     for (int i = 0; i < NCAPS; i++) {
@@ -176,7 +280,7 @@ walked:
         }
     }
 done:
-    ts_tree_cursor_delete(&cur);
+    walk_end(&w);
     for (int i = 0; i < NCAPS; i++)
         Py_XDECREF(lists[i]);
     return result;
