@@ -41,11 +41,9 @@ class Steps:
 
     def __init__(self) -> None:
         self.t0 = time.perf_counter()
-        self.rows: list[tuple[str, float, float]] = []
         self._saved: list[tuple[object, str, object]] = []
 
     def _say(self, label: str, start: float, secs: float, extra: str = "") -> None:
-        self.rows.append((label, start - self.t0, secs))
         print(f"{start - self.t0:8.2f} +{secs:7.2f}  {label}{extra}", flush=True)
 
     def wrap(self, owner, name: str) -> None:

@@ -158,8 +158,7 @@ typedef struct {
     const TSLanguage *lang;
     Level *stack;
     Py_ssize_t depth, cap;
-    TSNode root;
-    int started, failed;
+    int failed;
 } Walk;
 
 static int walk_push(Walk *w, const Subtree *sub, Length at) {
@@ -182,22 +181,15 @@ static int walk_push(Walk *w, const Subtree *sub, Length at) {
     return 0;
 }
 
-static int walk_start(Walk *w, TSNode root) {
-    *w = (Walk){root.tree, root.tree->language, NULL, 0, 0, root, 0, 0};
-    return 0;
+/* A walk under `root` (yielded by the caller itself: walk_next gives its descendants). */
+static void walk_start(Walk *w, TSNode root) {
+    *w = (Walk){root.tree, root.tree->language, NULL, 0, 0, 0};
+    walk_push(w, (const Subtree *)root.id,
+              (Length){root.context[0], {root.context[1], root.context[2]}});
 }
 
-/* The next visible node (the root first); 0 at the end or on failure (w->failed set). */
+/* The next visible descendant in pre-order; 0 at the end or on failure (w->failed set). */
 static int walk_next(Walk *w, TSNode *out) {
-    if (!w->started) {
-        w->started = 1;
-        const TSNode r = w->root;
-        if (walk_push(w, (const Subtree *)r.id,
-                      (Length){r.context[0], {r.context[1], r.context[2]}}) < 0)
-            return 0;
-        *out = r;
-        return 1;
-    }
     while (w->depth > 0) {
         Level *lv = &w->stack[w->depth - 1];
         if (lv->index == lv->parent.ptr->child_count) {
@@ -246,10 +238,9 @@ PyObject *tsn_captures(PyObject *Py_UNUSED(mod), PyObject *args) {
         return NULL;
     PyObject *lists[NCAPS] = {NULL};
     Walk w;
-    if (walk_start(&w, root) < 0)
-        goto done;
-    TSNode n;
-    while (walk_next(&w, &n)) {
+    walk_start(&w, root);
+    TSNode n = root;  /* the root, then its descendants */
+    for (int more = !w.failed; more; more = walk_next(&w, &n)) {
         TSSymbol s = ts_node_symbol(n);
         if (s < t->nsym && t->pattern[s] >= 0) {
             const Pattern *p = &PATTERNS[t->pattern[s]];

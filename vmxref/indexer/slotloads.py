@@ -20,9 +20,12 @@ def slot_loads(f) -> list[tuple]:
     """(slot, func, receiver chain, the variable's chain, the value written, call line,
     call column) of each such call in the facts `f` (extract.Facts), in the order of the
     reads, then of the writes, then of the calls."""
-    # (direct calls first: a file without one has no such load; rows read by index, no
-    # star-unpacking of the 10-column assigns)
-    direct = {(c[2], c[3]) for c in f.calls if c[4] == "direct" and c[2]}
+    # (the direct calls first, in one pass: a file without one has no such load; the
+    # 10-column assign rows read by index, no star-unpacking)
+    direct: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for c in f.calls:
+        if c[4] == "direct" and c[2]:
+            direct.setdefault((c[2], c[3]), []).append((c[0], c[1]))
     if not direct:
         return []
     loads: dict[tuple[str, int], list[tuple[str, str | None, str]]] = {}
@@ -34,16 +37,11 @@ def slot_loads(f) -> list[tuple]:
             loads.setdefault((a[2], a[0]), []).append((chain, a[6], chain[4:-2]))
     if not loads:
         return []
-    wanted = {(func, var) for (func, _line), ws in loads.items() for _c, _v, var in ws}
-    calls: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    for line, col, func, callee, kind, *_ in f.calls:
-        if kind == "direct" and (func, callee) in wanted:
-            calls.setdefault((func, callee), []).append((line, col))
     out = []
     for name, kind, line, _col, func, chain in f.refs:
         if kind != "read" or not func or chain is None:
             continue
         for achain, value, var in loads.get((func, line), ()):
-            for cline, ccol in calls.get((func, var), ()):
+            for cline, ccol in direct[(func, var)]:
                 out.append((name, func, chain, achain, value, cline, ccol))
     return out

@@ -321,9 +321,23 @@ def _group_state(sc: Scope, dg: Digraph, nodes: list[str],
     the path ends is in a group of each exclusive_sets partition too: the site (`end`),
     else a definition of the last function."""
     parts = partitions(sc)
-    if not parts:
-        return None, [], parts
-    return _compute_group_state(sc, dg, nodes, end, parts)
+    allowed = [None] * len(parts)
+    if len(parts) > 1 and len(nodes) > 1:
+        allowed = end_groups(sc, [end[0]] if end is not None else sc.definitions(nodes[-1]))
+    for a, b, calls in bool_hops(sc, dg, nodes) if parts else ():
+        groups_of = [_call_groups(sc, c) for c in calls]
+        for k in range(len(parts)):
+            hop: set[int] = set()
+            for got in groups_of:
+                if not got[k]:
+                    break  # (a call of common code: any group goes on)
+                if len(got[k]) == 1:  # (in the group of one file and of another's table:
+                    hop |= got[k]  # none)
+            else:
+                allowed[k] = hop if allowed[k] is None else allowed[k] & hop
+                if not allowed[k]:
+                    return (a, b), allowed, parts
+    return None, allowed, parts
 
 
 def partitions(sc: Scope) -> list[list[list[str]]]:
@@ -348,27 +362,6 @@ def end_groups(sc: Scope, places: list[int]) -> list[set[int] | None]:
                 out[k] = {g[0] for g in got}
         memo[key] = out
     return [None if x is None else set(x) for x in memo[key]]  # (the caller's to narrow)
-
-
-def _compute_group_state(sc: Scope, dg: Digraph, nodes: list[str],
-                         end: tuple[int, int, int] | None, parts: list) -> tuple:
-    allowed = [None] * len(parts)
-    if len(parts) > 1 and len(nodes) > 1:
-        allowed = end_groups(sc, [end[0]] if end is not None else sc.definitions(nodes[-1]))
-    for a, b, calls in bool_hops(sc, dg, nodes):
-        groups_of = [_call_groups(sc, c) for c in calls]
-        for k in range(len(parts)):
-            hop: set[int] = set()
-            for got in groups_of:
-                if not got[k]:
-                    break  # (a call of common code: any group goes on)
-                if len(got[k]) == 1:  # (in the group of one file and of another's table:
-                    hop |= got[k]  # none)
-            else:
-                allowed[k] = hop if allowed[k] is None else allowed[k] & hop
-                if not allowed[k]:
-                    return (a, b), allowed, parts
-    return None, allowed, parts
 
 
 def _group_fits(sc: Scope, e: Edge, parts: list, allowed: list) -> bool:
