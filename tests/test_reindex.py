@@ -254,3 +254,38 @@ def test_new_contents_join_a_large_index_without_rebuilding_its_indexes(tmp_path
     names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"ref_name", "assign_field", "call_callee"} <= names
     assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_an_unchanged_reindex_writes_nothing_and_a_moved_root_is_recorded(tmp_path):
+    """Nothing changed: the run ends its transaction without writing (index.db and its WAL
+    keep their bytes, `indexed_at` stays). The same files under another root are no change
+    of content, but the corpus row then names the new root."""
+    import hashlib
+    import sqlite3
+    src = tmp_path / "src"
+    shutil.copytree(FIXTURES / "linux", src)
+    ix = tmp_path / "ix"
+    _index(src, ix)
+    _index(src, ix)  # (the first re-index leaves index.db in WAL mode, checkpointed)
+
+    def state():  # (the database's bytes, and what its WAL holds)
+        wal = ix / "index.db-wal"
+        return (hashlib.sha1((ix / "index.db").read_bytes()).hexdigest(),
+                wal.stat().st_size if wal.exists() else 0)
+
+    def corpus_row():
+        c = sqlite3.connect(f"file:{ix / 'index.db'}?mode=ro", uri=True)
+        try:
+            return c.execute("SELECT root, indexed_at, stats FROM corpus").fetchone()
+        finally:
+            c.close()
+
+    before, row = state(), corpus_row()
+    parsed, unchanged, _ts = _index(src, ix)
+    assert parsed == "0" and int(unchanged) > 0
+    assert state() == before and corpus_row() == row
+    moved = tmp_path / "moved"
+    src.rename(moved)
+    parsed, unchanged, _ts = _index(moved, ix)
+    assert parsed == "0" and int(unchanged) > 0
+    assert corpus_row()[0] == str(moved.resolve()) and corpus_row()[2] == row[2]

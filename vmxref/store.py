@@ -140,6 +140,17 @@ def _tune_writer(conn: sqlite3.Connection, db: str, build: bool) -> None:
         conn.execute(f"PRAGMA max_page_count={int(os.environ[MAX_PAGES_ENV])}")
 
 
+def stats_text(stats: dict) -> str:
+    """A corpus version's stats as stored (compared as text by an unchanged re-index)."""
+    return json.dumps(stats)
+
+
+def _written(conn: sqlite3.Connection) -> tuple[int, int]:
+    """What tells whether a transaction wrote: rows changed by this connection, and the
+    schema cookie (DDL)."""
+    return conn.total_changes, conn.execute("PRAGMA schema_version").fetchone()[0]
+
+
 def _drop_changed_indexes(conn: sqlite3.Connection) -> None:
     """Drop the indexes whose definition changed since the index was written; the schema's
     CREATE ... IF NOT EXISTS then builds them anew (an index keeps answering with the old
@@ -190,6 +201,7 @@ class Store:
         self._lock_fd: int | None = None
         self._build: str | None = None  # a fresh build's side file, renamed at commit
         self._flusher = None  # a thread syncing the side file early (_flush_early)
+        self._before: tuple[int, int] | None = None  # _written when the run began
         self.attached: list[str] = []
         self._content_cache = _Contents(16 << 20)  # blob -> decoded lines (lines)
         self._raw_cache = _Contents(32 << 20)  # blob -> [content, a line, its offset] (line_text)
@@ -253,10 +265,14 @@ class Store:
                 _check_ours(conn, db)
             _tune_writer(conn, db, build=fresh)
             conn.execute("BEGIN IMMEDIATE")
+            before = _written(conn)
             _drop_changed_indexes(conn)
             _create_schema(conn, schema.SCHEMA_SQL + schema.INDEX_SQL)
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                         (str(schema.SCHEMA_VERSION),))
+            version = str(schema.SCHEMA_VERSION)
+            if conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() \
+                    != (version,):
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                             (version,))
         except (sqlite3.DatabaseError, VmxrefError) as e:
             conn.close()
             if fresh:
@@ -272,12 +288,22 @@ class Store:
             raise IndexCorrupt(f"{db} is not a vmxref index ({e}); remove it and re-index") from None
         st = cls(conn, d, writable=True)
         st._lock_fd, st._build = fd, (target if fresh else None)
+        st._before = before
         return st
+
+    def changed(self) -> bool:
+        """Has this indexing run written anything yet (a row, or the schema)?"""
+        return self._build is not None or _written(self.conn) != self._before
 
     def commit(self) -> None:
         """Publish the run: commit the transaction (readers switch to the new index), then
         checkpoint the WAL into index.db (best effort: a reader on the old snapshot keeps
-        its frames; it never blocks the run). A fresh build is renamed into place instead."""
+        its frames; it never blocks the run). A fresh build is renamed into place instead.
+        A run that wrote nothing ends its transaction without writing (an unchanged re-index:
+        no WAL frames, no checkpoint, no sync)."""
+        if not self.changed():
+            self._write_sql("ROLLBACK")
+            return
         self._write_sql("COMMIT")
         if self._build is not None:
             self._publish()
@@ -398,6 +424,11 @@ class Store:
     def corpus_label(self, corpus_id: int) -> tuple[str, str]:
         """(name, version) of a corpus id."""
         return _label(self.conn, corpus_id)
+
+    def corpus_row(self, name: str, version: str) -> tuple[int, str, str, str] | None:
+        """(id, root, profile, stats as stored) of a corpus version, None when not indexed."""
+        return self.conn.execute("SELECT id, root, profile, stats FROM corpus WHERE name=? AND "
+                                 "version=?", (name, version)).fetchone()
 
     @_writes
     def upsert_corpus(self, name: str, version: str, root: str, profile: str) -> int:
@@ -558,7 +589,7 @@ class Store:
 
     @_writes
     def set_corpus_stats(self, corpus_id: int, stats: dict) -> None:
-        self.conn.execute("UPDATE corpus SET stats=? WHERE id=?", (json.dumps(stats), corpus_id))
+        self.conn.execute("UPDATE corpus SET stats=? WHERE id=?", (stats_text(stats), corpus_id))
 
     def get_meta(self, key: str) -> str | None:
         """A value of the meta table (None when absent)."""

@@ -19,7 +19,7 @@ from vmxref.indexer import spool
 from vmxref.indexer.discover import Skipped, discover, read_source
 from vmxref.errors import IndexWriteError
 from vmxref.model import Record
-from vmxref.store import Store
+from vmxref.store import Store, stats_text
 
 
 class IndexStats(Record):
@@ -53,11 +53,11 @@ def index_corpus(root: str, profile, version: str, store: Store,
     """Index `root` as corpus `profile.name`@`version` into `store` (caller commits)."""
     t0 = time.perf_counter()
     files, skipped = discover(root, profile)
-    cid = store.upsert_corpus(profile.name, version, os.path.realpath(root),
-                              str(profile.path or profile.name))
+    real_root, prof_name = os.path.realpath(root), str(profile.path or profile.name)
+    row = store.corpus_row(profile.name, version)
     st = IndexStats(profile.name, version, files=len(files))
     key = profile.parse_key()
-    prev = store.previous_files(cid, key)
+    prev = store.previous_files(row[0], key) if row is not None else {}
     st.removed = len(prev.keys() - {f.path for f in files})
     kept: dict[str, tuple[str, int, int, int]] = {}  # path -> row: unchanged or shared content
     cands = []  # the files to read
@@ -68,6 +68,11 @@ def index_corpus(root: str, profile, version: str, store: Store,
             st.unchanged += 1
         else:
             cands.append(f)
+    if row is not None and not cands and not st.removed and row[1:3] == (real_root, prof_name) \
+            and row[3] == stats_text(_stats(len(files), skipped, st)):
+        st.seconds = round(time.perf_counter() - t0, 3)  # (nothing to write: see Store.commit)
+        return st
+    cid = store.upsert_corpus(profile.name, version, real_root, prof_name)
     late: list[tuple[int, Skipped]] = []  # (position, why) of files skipped when read
 
     def new_contents():
@@ -98,14 +103,20 @@ def index_corpus(root: str, profile, version: str, store: Store,
     skipped += [s for _i, s in sorted(late, key=lambda x: x[0])]
     store.set_files(cid, rows)
     store.instantiate_templates(cid)
+    store.gc()
+    store.set_corpus_stats(cid, _stats(len(rows), skipped, st))
+    st.seconds = round(time.perf_counter() - t0, 3)
+    return st
+
+
+def _stats(nfiles: int, skipped: list[Skipped], st: IndexStats) -> dict:
+    """The corpus version's stored stats (`st` gets its file count and skip counts)."""
+    st.files = nfiles
+    st.skipped = {}
     for s in skipped:
         st.skipped[s.reason] = st.skipped.get(s.reason, 0) + 1
-    store.gc()
-    st.files = len(rows)
-    st.seconds = round(time.perf_counter() - t0, 3)
-    store.set_corpus_stats(cid, {"files": st.files, "skipped": st.skipped,
-                                 "skipped_files": [(s.path, s.reason) for s in skipped[:200]]})
-    return st
+    return {"files": st.files, "skipped": st.skipped,
+            "skipped_files": [(s.path, s.reason) for s in skipped[:200]]}
 
 
 # More new contents than BULK, and than BULK_SHARE of the contents already indexed: the
