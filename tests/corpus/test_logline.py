@@ -16,48 +16,48 @@ from vmxref.queries.logline import logline
 # (dmesg line, expected file:line of the printing statement)
 CASES = [
     # pr_err_ratelimited with the format's own "kvm: " (6.1 has no pr_fmt in x86.c)
-    ("[   12.345678] kvm: no hardware support for 'kvm_intel'", "arch/x86/kvm/x86.c:9460"),
+    ("[   12.345678] kvm: no hardware support for 'kvm_intel'", "arch/x86/kvm/x86.c:9461"),
     # pr_warn_once
     ("[  301.000017] kvm: MONITOR instruction emulated as NOP!", "arch/x86/kvm/x86.c:2133"),
     # vcpu_unimpl -> kvm_pr_unimpl -> pr_err_ratelimited: "kvm [%i]: vcpu%i, guest rIP: 0x%lx "
     ("[  100.000001] kvm [4321]: vcpu0, guest rIP: 0xffffffff8107a1b4 Unhandled WRMSR(0x1a0) = 0x850089",
-     "arch/x86/kvm/x86.h:338"),
+     "arch/x86/kvm/x86.h:337"),
     ("[  100.000002] kvm [4321]: vcpu3, guest rIP: 0xffffffff81079d02 Unhandled RDMSR(0x4b564d05)",
-     "arch/x86/kvm/x86.h:344"),
+     "arch/x86/kvm/x86.h:343"),
     # kvm_pr_unimpl directly
     ("[   45.678901] kvm [2210]: ignored wrmsr: 0x1d9 data 0x0", "arch/x86/kvm/x86.c:324"),
     # vcpu_unimpl in a file with pr_fmt "SVM: " (pr_err_ratelimited expands there)
     ("[  512.120000] SVM: kvm [977]: vcpu2, guest rIP: 0xffffffff8105e3c1 Unknown avic incomplete IPI interception",
-     "arch/x86/kvm/svm/avic.c:545"),
+     "arch/x86/kvm/svm/avic.c:553"),
     # pr_info under pr_fmt "SVM: " whose format also says "kvm: "
-    ("[    4.010203] SVM: kvm: Nested Paging enabled", "arch/x86/kvm/svm/svm.c:5122"),
+    ("[    4.010203] SVM: kvm: Nested Paging enabled", "arch/x86/kvm/svm/svm.c:5123"),
     # printk(KERN_INFO ...) in the same file: printk does not add pr_fmt
-    ("[    4.010190] kvm: Nested Virtualization enabled", "arch/x86/kvm/svm/svm.c:5104"),
+    ("[    4.010190] kvm: Nested Virtualization enabled", "arch/x86/kvm/svm/svm.c:5105"),
     # pr_warn_ratelimited under pr_fmt "SVM: "
     ("[  777.000001] SVM: set kvm_amd.dump_invalid_vmcb=1 to dump internal KVM state.",
-     "arch/x86/kvm/svm/svm.c:3270"),
+     "arch/x86/kvm/svm/svm.c:3271"),
     # pr_info_ratelimited, adjacent literals, pr_fmt "pit: "
     ("[   60.500000] pit: kvm: requested 48000 ns i8254 timer period limited to 200000 ns",
      "arch/x86/kvm/i8254.c:353"),
     # pr_pic_unimpl: pr_err_ratelimited("kvm: pic: " fmt)
     ("[   61.000000] kvm: pic: level sensitive irq not supported", "arch/x86/kvm/i8259.c:317"),
     # printk_once
-    ("[  900.123456] kvm: Fast #PF retrying more than 4 times.", "arch/x86/kvm/mmu/mmu.c:3422"),
+    ("[  900.123456] kvm: Fast #PF retrying more than 4 times.", "arch/x86/kvm/mmu/mmu.c:3415"),
     # vmx_insn_failed(fmt...) -> WARN_ONCE + pr_warn_ratelimited
     ("[ 1234.567890] kvm: vmwrite failed: field=6c16 val=ffffffff81e00b40 err=12",
      "arch/x86/kvm/vmx/vmx.c:457"),
     # WARN(1, ...) message line (the WARNING: line follows it)
-    ("[  333.333333] unhandled write to CR9", "arch/x86/kvm/svm/svm.c:2590"),
+    ("[  333.333333] unhandled write to CR9", "arch/x86/kvm/svm/svm.c:2591"),
     # WARN_ONCE
-    ("[  333.333334] Invalid local APIC state", "arch/x86/kvm/vmx/vmx.c:6660"),
+    ("[  333.333334] Invalid local APIC state", "arch/x86/kvm/vmx/vmx.c:6680"),
     # dump_vmcs host state (zero-padded %016lx)
     ("[ 2000.000100] CR0=0000000080050033 CR3=000000010a4de003 CR4=00000000003726e0",
-     "arch/x86/kvm/vmx/vmx.c:6284"),
+     "arch/x86/kvm/vmx/vmx.c:6303"),
     # pr_debug_ratelimited with a format-own prefix
     ("[   70.000070] kvm_pmu: event creation failed -2 for pmc->idx = 3", "arch/x86/kvm/pmu.c:205"),
     # kvm_err: pr_err("kvm [%i]: " fmt) with __func__
     ("[   80.080808] kvm [3141]: kvm_vm_worker_thread: cgroup_attach_task_all failed with err -12",
-     "virt/kvm/kvm_main.c:6088"),
+     "virt/kvm/kvm_main.c:6090"),
     # one line of a multi-line pr_err format
     ("[  404.000404] as_id: 0 gfn: 7f3a2 old_spte: 6000000128a0b77 new_spte: 6000000128a1b77 level: 1",
      "arch/x86/kvm/mmu/tdp_mmu.c:475"),
@@ -65,21 +65,21 @@ CASES = [
     ("[    0.000000] kvm-clock: using sched offset of 3164470371 cycles", "arch/x86/kernel/kvmclock.c:101"),
     ("[    1.100000] kvm-guest: host does not support poll control", "arch/x86/kernel/kvm.c:1139"),
     # SEV-ES under sev.c (no pr_fmt in 6.1)
-    ("[    3.900000] SEV-ES enabled (ASIDs 1 - 99)", "arch/x86/kvm/svm/sev.c:2289"),
+    ("[    3.900000] SEV-ES enabled (ASIDs 1 - 99)", "arch/x86/kvm/svm/sev.c:2269"),
     # syslog form with KERN level number, dmesg -T stamp
     ("<4>[  12.000001] kvm: SMP vm created on host with unstable TSC; guest TSC will not be reliable",
-     "arch/x86/kvm/x86.c:11981"),
-    ("[Mon Mar  4 10:11:12 2024] kvm: emulating exchange as write", "arch/x86/kvm/x86.c:7798"),
+     "arch/x86/kvm/x86.c:11982"),
+    ("[Mon Mar  4 10:11:12 2024] kvm: emulating exchange as write", "arch/x86/kvm/x86.c:7800"),
     # newer kernels' KBUILD_MODNAME prefixes on 6.1 formats
     ("[    5.000000] kvm_intel: kvm: VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL does not work properly. Using workaround",
-     "arch/x86/kvm/vmx/vmx.c:8387"),
+     "arch/x86/kvm/vmx/vmx.c:8408"),
     ("[    5.000001] kvm_intel: VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL does not work properly. Using workaround",
-     "arch/x86/kvm/vmx/vmx.c:8387"),
-    ("[    5.000002] kvm_amd: Virtual GIF supported", "arch/x86/kvm/svm/svm.c:5173"),
-    ("[    5.000003] kvm: host PAT[0] is not WB", "arch/x86/kvm/x86.c:9494"),
+     "arch/x86/kvm/vmx/vmx.c:8408"),
+    ("[    5.000002] kvm_amd: Virtual GIF supported", "arch/x86/kvm/svm/svm.c:5174"),
+    ("[    5.000003] kvm: host PAT[0] is not WB", "arch/x86/kvm/x86.c:9495"),
     # WARN_ON_ONCE / BUG_ON: the WARNING / BUG line names the statement
-    ("[  210.000000] WARNING: CPU: 3 PID: 4242 at arch/x86/kvm/x86.c:7810 "
-     "emulator_pio_in_emulated+0x1c4/0x1e0 [kvm]", "arch/x86/kvm/x86.c:7810"),
+    ("[  210.000000] WARNING: CPU: 3 PID: 4242 at arch/x86/kvm/x86.c:7812 "
+     "emulator_pio_in_out+0x1c4/0x1e0 [kvm]", "arch/x86/kvm/x86.c:7812"),
     ("[  211.000000] kernel BUG at arch/x86/kvm/mmu/mmu.c:1112!", "arch/x86/kvm/mmu/mmu.c:1112"),
     # trace events: trace_pipe / trace-cmd report / perf script lines -> the event's TP_printk
     ("       CPU 0/KVM-2345    [003] d..1.  8123.456789: kvm_pvclock_update: vcpu_id 0, pvclock "
@@ -132,7 +132,7 @@ def test_logline_cli(linux):
     r = runner.invoke(main, ["logline", "kvm: emulating exchange as write",
                              "--index", str(linux.index)])
     assert r.exit_code == 0, r.output
-    assert r.output.splitlines()[0].startswith("arch/x86/kvm/x86.c:7798:")
+    assert r.output.splitlines()[0].startswith("arch/x86/kvm/x86.c:7800:")
     r = runner.invoke(main, ["logline", "zzqx nothing prints this qqzz", "--index", str(linux.index)])
     assert r.exit_code == 1
 
@@ -144,6 +144,6 @@ def test_logline_trace_event_fired_at_keeps_to_the_printed_flags(linux):
     assert top.extra["emitted_by"] == [
         "arch/x86/kvm/x86.c:2090: kvm_emulate_wrmsr",
         "arch/x86/kvm/x86.c:2211: handle_fastpath_set_msr_irqoff",
-        "arch/x86/kvm/x86.c:8165: emulator_set_msr_with_filter"]
+        "arch/x86/kvm/x86.c:8167: emulator_set_msr_with_filter"]
     top = logline(linux.scope, "kvm_pio: pio_read at 0x70 size 1 count 1 val 0x5")[0]
     assert all("pio_in" in e for e in top.extra["emitted_by"])  # KVM_PIO_OUT is #defined 1

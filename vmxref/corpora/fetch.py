@@ -9,6 +9,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -93,21 +94,45 @@ def _extract(tf: tarfile.TarFile, dest: Path, spec: pathspec.PathSpec, prefix: s
     return dest
 
 
+def _apt_download(what: str, cache: Path) -> subprocess.CompletedProcess:
+    r = subprocess.run(["apt-get", "download", what], cwd=cache, capture_output=True, text=True)
+    if r.returncode != 0:  # (stale package lists)
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
+        r = subprocess.run(["apt-get", "download", what], cwd=cache, capture_output=True, text=True)
+    return r
+
+
+def _debian_package(pkg: str, version: str | None, cache: Path) -> list[Path]:
+    """The cached .deb of `pkg` (downloaded when missing): the profile's `debian_version`
+    when it names one, as the real-corpus answers were checked on that release (a point
+    release moves lines); Debian's current one when that version has left the archive,
+    said on stderr."""
+    if version:
+        pinned = sorted(cache.glob(f"{pkg}_{version.split(':')[-1]}_*.deb"))
+        if pinned:
+            return pinned
+        r = _apt_download(f"{pkg}={version}", cache)
+        pinned = sorted(cache.glob(f"{pkg}_{version.split(':')[-1]}_*.deb"))
+        if r.returncode == 0 and pinned:
+            return pinned
+        sys.stderr.write(f"vmxref: {pkg} {version} is no longer in the archive; taking "
+                         f"Debian's current {pkg} (its line numbers may differ)\n")
+    debs = sorted(cache.glob(f"{pkg}_*.deb"))
+    if not debs:
+        r = _apt_download(pkg, cache)
+        debs = sorted(cache.glob(f"{pkg}_*.deb"))
+        if r.returncode != 0 or not debs:
+            raise SourceError(f"`apt-get download {pkg}` failed: {r.stderr.strip()[-200:]}")
+    return debs
+
+
 def _from_debian(prof: corpora.Profile, pkg: str, dest: Path, spec: pathspec.PathSpec) -> Path:
     if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
         raise SourceError(f"apt-get/dpkg-deb not found: download a Linux release tarball and run "
                           f"`vmxref corpus get {prof.name} --from linux-X.Y.tar.xz`")
     cache = LOCAL / ".cache"
     cache.mkdir(parents=True, exist_ok=True)
-    debs = sorted(cache.glob(f"{pkg}_*.deb"))
-    if not debs:
-        r = subprocess.run(["apt-get", "download", pkg], cwd=cache, capture_output=True, text=True)
-        if r.returncode != 0:
-            subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
-            r = subprocess.run(["apt-get", "download", pkg], cwd=cache, capture_output=True, text=True)
-        debs = sorted(cache.glob(f"{pkg}_*.deb"))
-        if r.returncode != 0 or not debs:
-            raise SourceError(f"`apt-get download {pkg}` failed: {r.stderr.strip()[-200:]}")
+    debs = _debian_package(pkg, prof.section("source").get("debian_version"), cache)
     member = "./" + prof.section("source").get("tarball_member", "").lstrip("./")
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         outer = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(debs[-1])], stdout=subprocess.PIPE)
