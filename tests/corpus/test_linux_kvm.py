@@ -5,6 +5,8 @@ import pytest
 
 X86 = "arch/x86/kvm/x86.c"
 XEN = "arch/x86/kvm/xen.c"
+CPUID = "arch/x86/kvm/cpuid.c"
+KVMCLOCK = "arch/x86/kernel/kvmclock.c"
 
 
 def fs(results):
@@ -13,7 +15,7 @@ def fs(results):
 
 def test_def_kvm_guest_time_update(linux):
     r = linux("def kvm_guest_time_update")
-    assert [(x["file"], x["line"]) for x in r] == [(X86, 3120)]
+    assert [(x["file"], x["line"]) for x in r] == [(X86, linux.L(X86, 3120))]
 
 
 def test_callers_kvm_guest_time_update(linux):
@@ -83,7 +85,8 @@ def test_paths_respect_host_initiated(linux):
     # the masterclock request of kvm_write_system_time needs `vcpu_id == 0 && !host_initiated`
     r = linux("path do_set_msr -> kvm_guest_time_update")
     lines = [(h["function"], h["line"]) for x in r for p in x["paths"] for h in p]
-    assert ("kvm_write_system_time", 2355) in lines and ("kvm_write_system_time", 2349) not in lines
+    assert ("kvm_write_system_time", linux.L(X86, 2355)) in lines
+    assert ("kvm_write_system_time", linux.L(X86, 2349)) not in lines
 
 
 @pytest.mark.parametrize("query,expected", [
@@ -110,6 +113,6 @@ def test_feature_bit_numbers_advertised_and_tested(linux):
     """KVM_FEATURE_CLOCKSOURCE_STABLE_BIT is a bit number: cpuid.c advertises it in a
     multi-line `(1 << ...)` mask, kvmclock.c tests it through kvm_para_has_feature()."""
     assert [(r["file"], r["line"]) for r in linux("raises KVM_FEATURE_CLOCKSOURCE_STABLE_BIT")] == [
-        ("arch/x86/kvm/cpuid.c", 1144)]
+        (CPUID, linux.L(CPUID, 1144))]
     assert [(r["file"], r["line"]) for r in linux("consumes KVM_FEATURE_CLOCKSOURCE_STABLE_BIT")] == [
-        ("arch/x86/kernel/kvmclock.c", 317)]
+        (KVMCLOCK, linux.L(KVMCLOCK, 317))]
