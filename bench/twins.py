@@ -1,7 +1,7 @@
 """Check the C extraction passes (vmxref.indexer._tsnative) against their Python twins on a
 bench set's real files, and time both.
 
-    python bench/twins.py SET [--every N]
+    python bench/twins.py SET [--every N] [--under PATH-PREFIX]
 
 Every N-th file of the set goes through the worker's steps (vmxref/indexer/worker.py)
 twice, without the C passes and with them, alternately; the facts are compared table by
@@ -24,6 +24,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("set", choices=sorted(filesets.SETS))
     ap.add_argument("--every", type=int, default=1)
+    ap.add_argument("--under", default="", help="only the files whose path starts so")
     a = ap.parse_args()
     fs = filesets.SETS[a.set]
     prof = vmxref_bench.set_profile(a.set)
@@ -34,7 +35,8 @@ def main() -> int:
         return 2
     seconds = {"python": 0.0, "C": 0.0}
     files = bad = 0
-    for i, rel in enumerate(filesets.read_list(a.set)[::a.every]):
+    paths = [p for p in filesets.read_list(a.set) if p.startswith(a.under)]
+    for i, rel in enumerate(paths[::a.every]):
         content = (fs.root / rel).read_bytes()
         lang = prof.lang_of(rel) or fs.lang
         got = {}

@@ -642,3 +642,28 @@ def test_receiver_types(lang):
     facts = _same(src, lang)
     got = {(r[0], r[3], r[-1]) for r in facts["assigns"]}
     assert got >= {(3, "x", "b*"), (3, "x", None), (5, "n", "int"), (7, "x", "b"), (7, "x", "a*")}
+
+
+@pytest.mark.parametrize("with_c", [False, pytest.param(True, marks=needs_passes)])
+def test_data_tables_keep_their_first_numbers(with_c):
+    """A positional initializer records its first MAX_INIT_NUMBERS number literals (over all
+    its nested lists) and every other element: a byte table is one whole-object row and 64
+    element rows, not one per byte; a table of callbacks keeps every callback."""
+    n = extract.MAX_INIT_NUMBERS
+    src = ("static const unsigned char g_abTable[] = { "
+           + ", ".join(str(i % 251) for i in range(3 * n)) + ", -1, 'x' };\n"
+           "static const int g_aPairs[][2] = { "
+           + ", ".join(f"{{ {i}, -{i} }}" for i in range(n)) + " };\n"
+           "static const PFNX g_apfn[] = { "
+           + ", ".join(f"fn{i}" for i in range(2 * n)) + " };\n"
+           "static const struct s g_s = { 1, .a = 2, 3 };\n").encode()
+    facts = _same(src, "c") if with_c else _facts(src, "c", None)
+    by = {}
+    for a in facts["assigns"]:
+        by.setdefault(a[3], []).append(a)
+    table = by["g_abTable"]
+    assert len(table) == n + 1 and table[-1][7] == "init"  # (+ the whole-object row)
+    assert [a[6] for a in table[:3]] == ["0", "1", "2"] and '"#63"' in table[n - 1][4]
+    assert len(by["g_aPairs"]) == n + 1  # 32 pairs of two numbers
+    assert len(by["g_apfn"]) == 2 * n + 1 and by["g_apfn"][-2][6] == f"fn{2 * n - 1}"
+    assert [(a[4], a[6]) for a in by["a"]] == [('["v:g_s", "a"]', "2")] and len(by["g_s"]) == 2

@@ -6,6 +6,7 @@
 #define MAX_TEXT 240  /* extract.MAX_TEXT */
 
 #define MAX_INIT_DEPTH 100  /* extract.MAX_INIT_DEPTH: nested lists followed */
+#define MAX_INIT_NUMBERS 64  /* extract.MAX_INIT_NUMBERS: positional number literals kept */
 
 /* --- growable node arrays ------------------------------------------------------------- */
 
@@ -56,6 +57,7 @@ typedef struct {
     PyObject *chain;                             /* _initializer's chain (a stack) */
     PyObject *func;                              /* (borrowed) */
     PyObject *k_eq, *k_init, *k_designated, *k_brackets, *k_q;
+    long numbers_left;                           /* _initializer's `left` */
 } St;
 
 /* chain.append(item) (item: a new reference, NULL on error) */
@@ -305,8 +307,18 @@ static int pair_item(St *s, TSNode item, long level) {
     return pop_to(s, len);
 }
 
+/* extract._number: a number literal (`12`, `'a'`, `-1`), an element of a data table */
+static int number_item(St *s, TSNode item) {
+    if (tsn_is(item, "unary_expression")) {
+        TSNode arg = tsn_child(item, F_ARGUMENT);
+        return !ts_node_is_null(arg) && tsn_is(arg, "number_literal");
+    }
+    (void)s;
+    return tsn_is(item, "number_literal") || tsn_is(item, "char_literal");
+}
+
 /* extract._initializer(cx, value, chain, func, "init" if init else "designated") at
- * recursion level `level` (0: the declaration's value) */
+ * recursion level `level` (0: the declaration's value; its caller sets numbers_left) */
 static int initializer(St *s, TSNode value, int init, long level) {
     if (level > MAX_INIT_DEPTH)
         return 0;
@@ -360,7 +372,9 @@ static int initializer(St *s, TSNode value, int init, long level) {
                     r = -1;
                     break;
                 }
-            } else {
+            } else if (!number_item(s, item) || s->numbers_left > 0) {
+                if (number_item(s, item))
+                    s->numbers_left--;
                 Py_ssize_t len = PyList_GET_SIZE(s->chain);
                 if (push_new(s, PyUnicode_FromFormat("#%zd", idx)) < 0 ||
                     initializer(s, item, init, level + 1) < 0 || pop_to(s, len) < 0) {
@@ -553,6 +567,7 @@ static int declarator(St *s, TSNode n, TSNode d, PyObject *base, int is_static, 
     if (PyList_SetSlice(s->chain, 0, PyList_GET_SIZE(s->chain), NULL) < 0 ||
         PyList_Append(s->chain, v) < 0)
         goto done;
+    s->numbers_left = MAX_INIT_NUMBERS;
     if (initializer(s, value, 1, 0) < 0)
         goto done;
     if (tsn_is(value, "initializer_list")) {

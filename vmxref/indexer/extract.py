@@ -753,15 +753,30 @@ _COMMENT_DESIGNATOR = re.compile(r"/\*\s*\.([A-Za-z_]\w*)\s*=?\s*\*/$")
 
 
 MAX_INIT_DEPTH = 100  # nested initializer lists followed; deeper values are not recorded
+# positional elements that are number literals recorded per initializer: data tables
+# (dictionaries, firmware images, Unicode tables: 600,000 rows of all VirtualBox, 37 % of
+# its writes) keep their first ones and their whole-object row, not one row per byte
+MAX_INIT_NUMBERS = 64
+
+
+def _number(item) -> bool:
+    """A number literal (`12`, `'a'`, `-1`): an element of a data table."""
+    if item.type == "unary_expression":
+        arg = item.child_by_field_name("argument")
+        return arg is not None and arg.type == "number_literal"
+    return item.type in ("number_literal", "char_literal")
 
 
 def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str,
-                 depth: int = 0) -> None:
+                 depth: int = 0, left: list[int] | None = None) -> None:
     """Record writes of an initializer: plain values, designated and positional lists (up
     to MAX_INIT_DEPTH lists deep: a generated table nested deeper than the interpreter's
-    recursion limit cost the whole file its facts, "too-deep")."""
+    recursion limit cost the whole file its facts, "too-deep"); positional number literals
+    up to MAX_INIT_NUMBERS of them (`left`: how many more, shared by the nested lists)."""
     if depth > MAX_INIT_DEPTH:
         return
+    if left is None:
+        left = [MAX_INIT_NUMBERS]
     if value.type != "initializer_list":
         line, col = cx.pos(value)
         cx.f.assigns.append((line, col, func, _last_field(chain), jlist(chain), "=",
@@ -775,7 +790,7 @@ def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str,
             said = m.group(1) if m else None
             continue
         if said is not None and item.type != "initializer_pair":
-            _initializer(cx, item, chain + [said], func, "designated", depth + 1)
+            _initializer(cx, item, chain + [said], func, "designated", depth + 1, left)
             said = None
             idx += 1
             continue
@@ -789,7 +804,7 @@ def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str,
                 for path, i in sets:
                     if i < len(kids):
                         _initializer(cx, kids[i], chain + [f"#{idx}", *path], func, "designated",
-                                     depth + 1)
+                                     depth + 1, left)
                 idx += 1
                 continue
         if item.type == "initializer_pair":
@@ -803,10 +818,12 @@ def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str,
                     steps.append("[]")
             val = item.child_by_field_name("value")
             if val is not None and steps:
-                _initializer(cx, val, chain + steps, func, "designated", depth + 1)
-        else:
+                _initializer(cx, val, chain + steps, func, "designated", depth + 1, left)
+        elif not _number(item) or left[0] > 0:
+            if _number(item):
+                left[0] -= 1
             _initializer(cx, item, chain + [f"#{idx}"], func,
-                         "designated" if wkind != "init" else "init", depth + 1)
+                         "designated" if wkind != "init" else "init", depth + 1, left)
         idx += 1
 
 
