@@ -308,12 +308,11 @@ static int pair_item(St *s, TSNode item, long level) {
 }
 
 /* extract._number: a number literal (`12`, `'a'`, `-1`), an element of a data table */
-static int number_item(St *s, TSNode item) {
+static int number_item(TSNode item) {
     if (tsn_is(item, "unary_expression")) {
         TSNode arg = tsn_child(item, F_ARGUMENT);
         return !ts_node_is_null(arg) && tsn_is(arg, "number_literal");
     }
-    (void)s;
     return tsn_is(item, "number_literal") || tsn_is(item, "char_literal");
 }
 
@@ -372,8 +371,8 @@ static int initializer(St *s, TSNode value, int init, long level) {
                     r = -1;
                     break;
                 }
-            } else if (!number_item(s, item) || s->numbers_left > 0) {
-                if (number_item(s, item))
+            } else if (!number_item(item) || s->numbers_left > 0) {
+                if (number_item(item))
                     s->numbers_left--;
                 Py_ssize_t len = PyList_GET_SIZE(s->chain);
                 if (push_new(s, PyUnicode_FromFormat("#%zd", idx)) < 0 ||
