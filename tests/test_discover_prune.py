@@ -56,23 +56,15 @@ def test_pruned_walk_finds_what_matching_every_file_finds(tmp_path, monkeypatch,
         assert "include/linux/sub" not in walked and "drivers/x" not in walked
 
 
-def test_read_source_reads_what_the_file_holds_up_to_the_cap(tmp_path, monkeypatch):
-    """The read is sized from the file (not cap + 1 bytes for every file); a file over the
+def test_read_source_reads_what_the_file_holds_up_to_the_cap(tmp_path):
+    """The read is sized by the walk's stat (not cap + 1 bytes for every file); a file over the
     cap, or one that grows past it after its size was taken, is skipped as "size"."""
-    import os
-
     from vmxref.indexer.discover import SourceFile, Skipped, read_source
     p = tmp_path / "a.c"
     p.write_bytes(b"int x;\n" * 10)
     f = SourceFile("a.c", str(p), 70, 0, "c")
     assert read_source(f, 100) == b"int x;\n" * 10
     assert read_source(f, 69) == Skipped("a.c", "size")
-    real_fstat = os.fstat
-
-    class Stale:  # the size taken before the file grew
-        def __init__(self, st):
-            self.st_size = st.st_size - 40
-
-    monkeypatch.setattr(os, "fstat", lambda fd: Stale(real_fstat(fd)))
+    f = SourceFile("a.c", str(p), 30, 0, "c")  # the walk's size, taken before the file grew
     assert read_source(f, 100) == b"int x;\n" * 10  # (read on past the stale size)
     assert read_source(f, 50) == Skipped("a.c", "size")

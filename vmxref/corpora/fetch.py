@@ -108,11 +108,12 @@ def _debian_package(pkg: str, version: str | None, cache: Path) -> list[Path]:
     release moves lines); Debian's current one when that version has left the archive,
     said on stderr."""
     if version:
-        pinned = sorted(cache.glob(f"{pkg}_{version.split(':')[-1]}_*.deb"))
+        pattern = f"{pkg}_{version.split(':')[-1]}_*.deb"  # (no epoch in a .deb's name)
+        pinned = sorted(cache.glob(pattern))
         if pinned:
             return pinned
         r = _apt_download(f"{pkg}={version}", cache)
-        pinned = sorted(cache.glob(f"{pkg}_{version.split(':')[-1]}_*.deb"))
+        pinned = sorted(cache.glob(pattern))
         if r.returncode == 0 and pinned:
             return pinned
         sys.stderr.write(f"vmxref: {pkg} {version} is no longer in the archive; taking "

@@ -371,9 +371,7 @@ static int initializer(St *s, TSNode value, int init, long level) {
                     r = -1;
                     break;
                 }
-            } else if (!number_item(item) || s->numbers_left > 0) {
-                if (number_item(item))
-                    s->numbers_left--;
+            } else if (!number_item(item) || s->numbers_left-- > 0) {
                 Py_ssize_t len = PyList_GET_SIZE(s->chain);
                 if (push_new(s, PyUnicode_FromFormat("#%zd", idx)) < 0 ||
                     initializer(s, item, init, level + 1) < 0 || pop_to(s, len) < 0) {

@@ -767,6 +767,12 @@ def _number(item) -> bool:
     return item.type in ("number_literal", "char_literal")
 
 
+def _take(left: list[int]) -> bool:
+    """Spend one of the numbers `left`: was there one?"""
+    left[0] -= 1
+    return left[0] >= 0
+
+
 def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str,
                  depth: int = 0, left: list[int] | None = None) -> None:
     """Record writes of an initializer: plain values, designated and positional lists (up
@@ -819,9 +825,7 @@ def _initializer(cx: _Ctx, value, chain: list[str], func: str, wkind: str,
             val = item.child_by_field_name("value")
             if val is not None and steps:
                 _initializer(cx, val, chain + steps, func, "designated", depth + 1, left)
-        elif not _number(item) or left[0] > 0:
-            if _number(item):
-                left[0] -= 1
+        elif not _number(item) or _take(left):
             _initializer(cx, item, chain + [f"#{idx}"], func,
                          "designated" if wkind != "init" else "init", depth + 1, left)
         idx += 1
