@@ -353,3 +353,53 @@ def test_a_run_ended_early_kills_its_workers_instead_of_finishing_the_queue() ->
             time.sleep(0.5)
             raise KeyboardInterrupt
     assert time.monotonic() - t0 < 15
+
+
+_ORPHAN_SCRIPT = """
+import multiprocessing as mp, os, sys, time
+from vmxref.indexer import worker
+
+def child(w):
+    if len(sys.argv) > 1:  # (without the C part: ctypes)
+        from vmxref.indexer import native
+        native.mod = None
+    worker._die_with_parent()
+    w.send(os.getpid())
+    time.sleep(60)
+
+if __name__ == "__main__":
+    r, w = mp.Pipe(False)
+    mp.get_context("fork").Process(target=child, args=(w,), daemon=False).start()
+    print(r.recv(), flush=True)
+    time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # (a zombie has died)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("how", ["native", "ctypes"])
+def test_a_worker_dies_with_its_indexer_killed_by_kill_9(tmp_path, how) -> None:
+    """A pool worker asks the kernel to kill it when its parent dies (worker.init): `kill -9`
+    of an indexer leaves no worker parsing on for nobody."""
+    script = tmp_path / "orphan.py"
+    script.write_text(_ORPHAN_SCRIPT)
+    p = subprocess.Popen([sys.executable, str(script), *(["ctypes"] if how == "ctypes" else [])],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(p.stdout.readline())
+        assert _alive(child)
+        p.kill()
+        p.wait()
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child), "the worker outlived its killed parent"
+    finally:
+        p.kill()

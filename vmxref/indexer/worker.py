@@ -31,11 +31,13 @@ def _die_with_parent() -> None:
     parent = multiprocessing.parent_process()
     if parent is None:
         return
-    try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):
-        return
+    from vmxref.indexer import native
+    if native.mod is None or not native.mod.die_with_parent(signal.SIGKILL):
+        try:  # (without the C part; ctypes costs a worker ~10 ms to import)
+            import ctypes
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return
     if os.getppid() != parent.pid:  # the parent died before prctl took effect
         os._exit(1)
 
