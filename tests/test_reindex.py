@@ -3,12 +3,13 @@ kept; a changed [requests] table or a changed file recomputes it."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from vmxref import api
+from vmxref import api, corpora
 from vmxref.queries import requests
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -101,6 +102,38 @@ def test_queries_read_the_profile_snapshot_until_the_file_changes(tmp_path):
                                              "setters = { my_setter = 0, kvm_make_request = 0,"))
     sc = api.open_scope(ix)
     assert "my_setter" in profile_section(sc, "requests")["setters"]
+
+
+def test_a_profile_touched_or_written_again_unchanged_keeps_its_snapshot(tmp_path):
+    """A profile file whose mtime changed but whose text did not (a checkout, a tool that
+    writes it again) is still read from the index's snapshot: no TOML parsing in queries;
+    the next indexing run records the new mtime."""
+    prof = tmp_path / "my-kvm.toml"
+    prof.write_text((Path(__file__).parent.parent / "vmxref" / "corpora" / "linux-kvm.toml")
+                    .read_text())
+    ix = tmp_path / "ix"
+    api.index(str(FIXTURES / "linux"), "my-kvm@1", ix, profile=str(prof), procs=1,
+              fulltext=False)
+    st = prof.stat()
+    os.utime(prof, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    code = ("import sys; from pathlib import Path; from vmxref import api; "
+            "from vmxref.queries.profiles import profile_section; "
+            "sc = api.open_scope(Path(sys.argv[1])); "
+            "print(sorted(profile_section(sc, 'requests')['setters']), 'tomllib' in sys.modules)")
+
+    def query() -> str:
+        return subprocess.run([sys.executable, "-c", code, str(ix)], capture_output=True,
+                              text=True, check=True, timeout=60).stdout.strip()
+    assert "kvm_make_request" in query() and query().endswith("False")
+    key = f"profile:{prof}"
+    assert not corpora.snapshot_stat_is_current(str(prof), api.open_scope(ix).store.get_meta(key))
+    api.index(str(FIXTURES / "linux"), "my-kvm@1", ix, profile=str(prof), procs=1,
+              fulltext=False)
+    assert corpora.snapshot_stat_is_current(str(prof), api.open_scope(ix).store.get_meta(key))
+    prof.write_text(prof.read_text().replace("setters = { kvm_make_request = 0,",  # same size
+                                             "setters = { kvm_make_reqxest = 0,"))
+    os.utime(prof, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000_000))  # another mtime
+    assert "kvm_make_reqxest" in query() and query().endswith("True")
 
 
 def test_a_changed_index_definition_is_rebuilt_by_the_next_writer(tmp_path):

@@ -41,10 +41,13 @@ def index(root: str, corpus: str, index_dir: str | Path | None = None, profile: 
                                    glob_rx=prof.glob_rx)
         stats = index_corpus(root, prof, version or prof.default_version, st, procs=procs,
                              progress=progress)
-        if prof.glob_rx is None:  # (else it came from the index's snapshot, still current)
+        key = f"profile:{prof.path}"
+        if prof.glob_rx is None or not corpora.snapshot_stat_is_current(str(prof.path),
+                                                                         st.get_meta(key)):
+            # (else it came from the index's snapshot, still current)
             snap = corpora.snapshot(prof)  # queries read the profile from here while unchanged
             if snap is not None:
-                st.set_meta(f"profile:{prof.path}", snap)
+                st.set_meta(key, snap)
         changed = stats.parsed or stats.reused or stats.removed
         from vmxref.queries import requests
         for cid in st.corpus_ids(f"{name}@{version or prof.default_version}"):

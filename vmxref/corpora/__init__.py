@@ -124,10 +124,20 @@ def snapshot(prof: Profile) -> str | None:
     if prof.path is None:
         return None
     st = os.stat(prof.path)
+    text = _text_of(prof.path)
     from vmxref.indexer.discover import glob_regex
     rx = {"include": glob_regex(prof.includes), "exclude": glob_regex(prof.excludes)}
     return json.dumps({"mtime_ns": st.st_mtime_ns, "size": st.st_size, "data": prof.data,
-                       "glob_rx": rx})
+                       "glob_rx": rx, "text": text})
+
+
+def _text_of(path: str) -> str | None:
+    """The text of a profile file (None when unreadable or not UTF-8)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def from_snapshot(path: str, text: str) -> Profile | None:
@@ -137,20 +147,37 @@ def from_snapshot(path: str, text: str) -> Profile | None:
     except OSError:
         return None
     snap = _parsed_snapshot(path, text)
-    if snap is None or (st.st_mtime_ns, st.st_size) != snap[:2]:
+    if snap is None:
         return None
+    if (st.st_mtime_ns, st.st_size) != snap[:2]:
+        # touched, checked out or written again: still the snapshot's if its text is (a
+        # query then reads the file, ~8 kB, instead of importing tomllib and parsing it)
+        if snap[3] is None or st.st_size != snap[1] or _text_of(path) != snap[3]:
+            return None
     return snap[2]
 
 
+def snapshot_stat_is_current(path: str, text: str | None) -> bool:
+    """Does the snapshot record the file's present mtime and size? (False: it was found
+    current by its text, and the indexer writes it again.)"""
+    snap = _parsed_snapshot(path, text) if text is not None else None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return snap is not None and (st.st_mtime_ns, st.st_size) == snap[:2]
+
+
 @functools.lru_cache(maxsize=32)
-def _parsed_snapshot(path: str, text: str) -> tuple[int, int, Profile] | None:
-    """(mtime_ns, size, profile) of a snapshot's JSON (parsed once per process)."""
+def _parsed_snapshot(path: str, text: str) -> tuple[int, int, Profile, str | None] | None:
+    """(mtime_ns, size, profile, the file's text) of a snapshot's JSON (parsed once per
+    process; snapshots written before the text was kept have None)."""
     try:
         snap = json.loads(text)
         data = snap["data"]
         return (snap["mtime_ns"], snap["size"],
                 Profile(name=str(data.get("name", _stem(path))), data=data, path=path,
-                        glob_rx=snap.get("glob_rx")))
+                        glob_rx=snap.get("glob_rx")), snap.get("text"))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
