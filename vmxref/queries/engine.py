@@ -133,7 +133,7 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
                 f"from {src}` gives each call site of {dst} its own")
     if len(sites) <= 2 and len(words) >= 2 and words[0] in ("writes", "reads") and "." in words[1] \
             and "|" not in q:
-        hint = _unknown_receivers(sc, words[0], words[1].rsplit(".", 1)[1])
+        hint = _unknown_receivers(sc, words[0], words[1].rsplit(".", 1)[1], sites)
         if hint or sites:
             return hint
     if not sites and q.startswith("def "):
@@ -172,7 +172,7 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
     return None
 
 
-def _unknown_receivers(sc: Scope, verb: str, field: str) -> str | None:
+def _unknown_receivers(sc: Scope, verb: str, field: str, shown=()) -> str | None:
     """The note for a struct-qualified writes/reads with few answers: how many of the
     member's accesses have a receiver whose type is unknown (`vmcb->control.tsc_offset`:
     struct vmcb is defined outside the indexed files), so none of them could be counted."""
@@ -182,7 +182,11 @@ def _unknown_receivers(sc: Scope, verb: str, field: str) -> str | None:
         rows = run(sc, f"{verb} {field}")
     except VmxrefError:
         return None
-    n = sum(1 for s in rows if s.extra.get("container") == "?")
+    # ("?": no type for the receiver; "vmcb.control": a member of a struct defined outside,
+    # whose own type is unknown)
+    seen = {(s.corpus, s.version, s.file, s.line, s.col) for s in shown}
+    n = sum(1 for s in rows if (s.extra.get("container") == "?" or "." in s.extra.get(
+        "container", "")) and (s.corpus, s.version, s.file, s.line, s.col) not in seen)
     if not n:
         return None
     what = "writes" if verb == "writes" else "reads"

@@ -345,9 +345,12 @@ class TypeResolver:
         """Qualified names of every member in the chain: ['VM.tm', 'TM.s', ...] (None if unresolved).
 
         `[]` and `*` step into elements; a positional initializer index `#N` is an element of
-        an array type, or else the N-th member of the struct. With `outside`, the last member
-        may belong to a struct defined outside the corpus, named by the declared type
-        (`hv->tsc_ref.tsc_scale`: ['kvm_hv.tsc_ref', 'ms_hyperv_tsc_page.tsc_scale']).
+        an array type, or else the N-th member of the struct. With `outside`, the chain may go
+        on into a struct defined outside the corpus, named by the declared type
+        (`hv->tsc_ref.tsc_scale`: ['kvm_hv.tsc_ref', 'ms_hyperv_tsc_page.tsc_scale']); the
+        members below one of its members are owned by their path from it
+        (`x86_hyper_kvm.init.guest_late_init`: ['hypervisor_x86.init',
+        'hypervisor_x86.init.guest_late_init']).
         """
         t = self.base_type(blob_id, func, chain[0])
         key = (t, tuple(chain[1:]), outside)
@@ -359,7 +362,6 @@ class TypeResolver:
     def _path_from(self, t: str | None, chain, outside: bool) -> tuple[str, ...] | None:
         """struct_path of a chain whose base has the declared type `t`."""
         out: list[str] = []
-        last = len(chain) - 1
         for i, s in enumerate(chain[1:], start=1):
             if s in ("[]", "*"):
                 t = t[:-2] if t and t.endswith("[]") else (t[:-1] if t and t.endswith("*") else t)
@@ -369,9 +371,18 @@ class TypeResolver:
                 continue
             cur = self.struct_of(t, member=None if s.startswith("#") else s)
             if cur is None:
-                named = self.named_type(t) if outside and i == last and s[0] != "#" else None
+                named = self.named_type(t) if outside and s[0] != "#" else None
                 if named and not self.is_struct(named):
-                    out.append(f"{named}.{s}")
+                    # (members of a struct defined outside the corpus: their types are
+                    # unknown, so each one below is owned by the path that leads to it,
+                    # `.init.guest_late_init` of a `struct hypervisor_x86`:
+                    # ['hypervisor_x86.init', 'hypervisor_x86.init.guest_late_init'])
+                    owner = named
+                    for m in chain[i:]:
+                        if m in ("[]", "*") or m.startswith("#"):
+                            return None
+                        out.append(f"{owner}.{m}")
+                        owner = out[-1]
                     break
                 return None
             name = self.positional_name(cur, int(s[1:])) if s.startswith("#") else s
