@@ -186,6 +186,7 @@ WRITE_CASES: list[WriteCase] = [
        "x86:2312:kvm_write_wall_clock:incdec:", "x86:2314:kvm_write_wall_clock:incdec:",
        "x86:2338:kvm_write_wall_clock:incdec:", "x86:3552:record_steal_time:compound:",
        "x86:3554:record_steal_time:compound:", "x86:3565:record_steal_time:compound:",
+       "x86:3550:record_steal_time:assign:",  # unsafe_get_user(version, &st->version, out)
        "spmu:182:amd_pmu_refresh:assign:kvm_pmu", "vpmu:520:intel_pmu_refresh:assign:kvm_pmu",
        "vpmu:535:intel_pmu_refresh:assign:kvm_pmu",
        "hv:260:synic_set_msr:assign:kvm_vcpu_hv_synic", "hv:539:synic_init:assign:kvm_vcpu_hv_synic",
@@ -199,8 +200,7 @@ WRITE_CASES: list[WriteCase] = [
       ["x86:2307:kvm_write_wall_clock:out-param", "x86:3555:record_steal_time:out-param",
        "x86:3566:record_steal_time:out-param", "pmu:485:kvm_pmu_init:whole-object",
        "hv:538:synic_init:whole-object", PV_MEMCPY], grouping=True,
-      known_wrong="out-param precision: &x passed to a reader (kvm_write_guest source at "
-                  "x86.c:2316/2339, unsafe_get_user at 3550) reported as writes"),
+      forms=("get_user(x, ptr): assigns x, reads *ptr (profile [writes])",)),
 ]
 
 
