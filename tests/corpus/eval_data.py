@@ -165,9 +165,7 @@ WRITE_CASES: list[WriteCase] = [
        "snested:1021:nested_svm_vmexit:assign:vmcb_control_area",
        "snested:1474:nested_copy_vmcb_cache_to_control:assign:vmcb_control_area",
        "svm:1113:svm_write_tsc_offset:assign:vmcb_control_area",
-       "svm:1114:svm_write_tsc_offset:assign:vmcb_control_area"], None, grouping=True,
-      known_wrong="vmcb->control.tsc_offset (4 rows): struct vmcb is defined outside the "
-                  "corpus, so the container is the path `vmcb.control`, not vmcb_control_area"),
+       "svm:1114:svm_write_tsc_offset:assign:vmcb_control_area"], None, grouping=True),
     W("writes function",
       ["cpuid:1450:get_out_of_range_cpuid_entry:init:", "cpuid:1489:kvm_cpuid:init:",
        "vnested:5874:handle_vmfunc:init:",
