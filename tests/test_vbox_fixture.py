@@ -695,3 +695,15 @@ def test_a_complement_mask_over_continued_lines_holds_the_flag(vbox):
     assert 92 in rip and 82 in rip, rip
     cr0 = sorted(r["line"] for r in vbox("consumes HMFIX_CHANGED_GUEST_CR0") if r["file"] == p)
     assert 92 not in cr0, cr0
+
+
+EMT = "src/VBox/VMM/VMMR3/VMFixEmt.cpp"
+
+
+def test_a_thread_handle_is_no_work_item(vbox):
+    """RTThreadFixCreate(&pUVCpu->ThreadEMT, vmR3FixEmulationThread, ..) starts the thread
+    there and returns its handle in ThreadEMT: the destroy path that takes the handle back
+    (ASMAtomicXchgHandle(&pUVCpu->ThreadEMT, ..)) runs no emulation thread."""
+    got = [(r["file"], r["line"], r["function"], r["edge"])
+           for r in vbox("callers vmR3FixEmulationThread")]
+    assert got == [(EMT, 31, "vmR3FixCreateUVM", "registered")]

@@ -9,7 +9,8 @@ scope (a variable, or a member path); a queue
 site is a call elsewhere that gets its address: of the same variable in the same file, or
 of the same member of the same struct. Calls named like cancelling, flushing or setting up
 an object (`cancel_delayed_work_sync`, `INIT_WORK`) queue nothing; an object handed along
-with other functions too is a shared context (a jump buffer), no work item.
+with other functions too is a shared context (a jump buffer), no work item; nor is a
+pointer (a handle the registrar returns: `RTThreadCreate(&hThread, fn, ..)`).
 """
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ def queued_into(g, func: str, registrations) -> list:
         cont = g.types.container(reg.blob_id, reg.caller or "", obj) if len(obj) > 1 else None
         if len(obj) > 1 and cont is None:
             continue  # (a member of an unknown struct: any `->work` would do)
+        otype = (g.types.field_type(cont, name) if len(obj) > 1
+                 else g.types.var_type(reg.blob_id, reg.caller or "", name))
+        if otype and g.types.is_pointer(otype):
+            continue  # a handle the registrar writes (`RTThreadCreate(&pUVCpu->vm.s.ThreadEMT,
+            # vmR3EmulationThread, ..)` starts the thread now): no object that is queued
+            # later, and the other calls that get its address (ASMAtomicXchgHandle) run nothing
         matched = []  # the calls that take the address of this very object
         for cid, path, bid, line, col, caller, callee, qargs in _address_calls(sc, name):
             for a in json.loads(qargs):
