@@ -119,6 +119,10 @@ def test_logline_finds_the_statement_and_nothing_for_a_line_no_format_explains(l
     assert rows[0]["score"] < 0.5
     code, rows, out = lq("logline 'kvm: something else entirely 42'")
     assert code == 1 and rows == [], out
+    # all its words, but a value its conversion cannot print (%u as hex) and the line cut
+    # short: the match is only a poor fragment, so the near miss stands for it
+    code, rows, out = lq("logline 'kvm: requested TSC rate 0x200 falls outside tolerance'")
+    assert [(r["line"], r["mode"]) for r in rows] == [(111, "near")], out
 
 
 def test_flag_bits_outside_a_request_api(lq):

@@ -67,15 +67,17 @@ def logline(sc: Scope, line: str) -> list[Site]:
     words = logfmt.line_words(clean)
     out = _located(sc, clean)
     cands = cat.candidates(words)[:MAX_CANDIDATES]
-    matched = set()
+    matched: dict[int, Site] = {}
     for _, rowid, cid, path, bid, _frac, _n in cands:
         site = _best_match(sc, rowid, cid, path, bid, dialects.get(cid, "printf"), prefixes,
                            variants)
         if site is not None:
             out.append(site)
-            matched.add(rowid)
+            matched[rowid] = site
     if max((s.extra["score"] for s in out), default=0.0) < NEAR_BELOW:
-        out += _near_misses(sc, cands, matched)
+        near = _near_misses(sc, cands, matched)
+        weaker = {id(matched[r]) for r, _s in near if r in matched}
+        out = [s for s in out if id(s) not in weaker] + [s for _r, s in near]
     out.sort(key=lambda s: (-s.extra["score"], not s.extra.pop("_printer", True), s.key()))
     if out:
         floor = max(MIN_SCORE, out[0].extra["score"] * MIN_RELATIVE_SCORE)
@@ -132,23 +134,27 @@ def _catalog(sc: Scope) -> _Catalog:
     return cat
 
 
-def _near_misses(sc: Scope, cands: list[tuple], matched: set[int]) -> list[Site]:
+def _near_misses(sc: Scope, cands: list[tuple], matched: dict[int, Site]) -> list[tuple[int, Site]]:
     """When no format explains the line well: the statements whose literal words it has
     nearly all (at least NEAR_WORDS of them, 3 or more words: a changed or renamed field,
-    a newer wording), mode "near", scored below any real match (NEAR_SCORE x that share²,
-    scaled down under NEAR_FULL_WORDS words)."""
+    a newer wording, a value printed otherwise than its conversion says), mode "near",
+    scored below any real match (NEAR_SCORE x that share², scaled down under
+    NEAR_FULL_WORDS words); a statement whose own match scored lower (a fragment: the
+    line's end did not fit) is given the near score instead. (rowid, site) pairs."""
     out = []
-    near = [c for c in cands if c[5] >= NEAR_WORDS and c[6] >= 3 and c[1] not in matched]
-    near.sort(key=lambda c: -c[5] ** 2 * min(1.0, c[6] / NEAR_FULL_WORDS))
-    for _, rowid, cid, path, bid, frac, nkeys in near[:10]:
+    score = lambda c: NEAR_SCORE * c[5] ** 2 * min(1.0, c[6] / NEAR_FULL_WORDS)  # noqa: E731
+    near = [c for c in cands if c[5] >= NEAR_WORDS and c[6] >= 3 and (
+        c[1] not in matched or matched[c[1]].extra["score"] < score(c))]
+    near.sort(key=lambda c: -score(c))
+    for c in near[:10]:
+        _, rowid, cid, path, bid, frac, nkeys = c
         line_, col, func, callee, fmt, args = _logcall(sc, rowid)
         site = sc.site("logline", cid, path, bid, line_, col, func, callee,
-                       score=round(NEAR_SCORE * frac ** 2 * min(1.0, nkeys / NEAR_FULL_WORDS), 3),
-                       mode="near", format=fmt, prefix="",
+                       score=round(score(c), 3), mode="near", format=fmt, prefix="",
                        spans=[])
         site.extra["args"] = args
         site.extra["_printer"] = True
-        out.append(site)
+        out.append((rowid, site))
     return out
 
 
