@@ -54,21 +54,14 @@ class FileSet:
     # nothing (queries/profiles.py profile_section).
     corpus: str
     exclude: tuple[str, ...] = field(default=())
+    # a shipped corpus profile whose [paths] choose the files instead of `include` (the
+    # files `vmxref index` itself takes: the set cannot drift from the corpus)
+    profile: str | None = None
 
-
-LINUX_KVM_GLOBS = (
-    "arch/x86/kvm/*", "virt/kvm/*",
-    "include/linux/kvm*.h", "include/uapi/linux/kvm*.h",
-    "arch/x86/include/asm/kvm*.h", "arch/x86/include/asm/pvclock*.h",
-    "arch/x86/include/uapi/asm/kvm*.h",
-    "arch/x86/kernel/kvmclock.c", "arch/x86/kernel/kvm.c", "arch/x86/kernel/pvclock.c",
-    "arch/x86/include/asm/msr-index.h", "arch/x86/include/asm/hyperv-tlfs.h",
-    "include/asm-generic/hyperv-tlfs.h",
-)
 
 SETS: dict[str, FileSet] = {
     s.name: s for s in (
-        FileSet("linux-kvm", LINUX_ALL, LINUX_KVM_GLOBS, C_EXT, "c", "linux-kvm@6.1"),
+        FileSet("linux-kvm", LINUX_ALL, (), C_EXT, "c", "linux-kvm@6.1", profile="linux-kvm"),
         FileSet("vbox-vmm", VBOX_VMM, ("src/VBox/VMM/*", "include/*"), VBOX_EXT, "cpp",
                 "virtualbox-vmm@6.1.36"),
         FileSet("linux-big", LINUX_ALL,
@@ -99,6 +92,11 @@ def select(fs: FileSet) -> list[str]:
     """The relative paths of fs, filtered by its globs and suffixes."""
     if not fs.root.is_dir():
         raise SystemExit(f"{fs.root} missing: run `python bench/filesets.py --prepare`")
+    if fs.profile is not None:
+        from vmxref import corpora
+        from vmxref.indexer.discover import discover
+        files, _skipped = discover(str(fs.root), corpora.load(fs.profile))
+        return sorted(f.path for f in files if f.path.endswith(fs.suffixes))
     return [p for p in walk(fs.root)
             if p.endswith(fs.suffixes)
             and any(fnmatch.fnmatchcase(p, g) for g in fs.include)
