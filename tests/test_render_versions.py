@@ -48,3 +48,31 @@ def test_the_versions_without_results_are_named(tmp_path):
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith("linux-kvm@1: arch/x86/kvm/qa_bitmap.c:"), r.output
     assert "vmxref: no results in linux-kvm@2" in r.stderr, r.output
+
+
+def test_corpus_given_twice_asks_both_versions(tmp_path):
+    """`--corpus A --corpus B` (or `-c A,B`) asks both versions, on the fast path and the
+    full CLI alike; before, the last one given was the only one asked."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    from click.testing import CliRunner
+    from vmxref import api
+    from vmxref.cli import cli
+    fix = Path(__file__).parent / "fixtures" / "linux_qa"
+    idx = tmp_path / "idx"
+    for v in ("1", "2", "3"):
+        api.index(str(fix), f"linux-kvm@{v}", idx, procs=1, fulltext=False)
+
+    def versions(out: str) -> list[str]:
+        return sorted({line.split(": ", 1)[0] for line in out.splitlines()})
+    r = CliRunner().invoke(cli, ["def", "qa_bm_scan", "--index", str(idx), "-c", "linux-kvm@1",
+                                 "--corpus", "linux-kvm@3"])
+    assert r.exit_code == 0 and versions(r.stdout) == ["linux-kvm@1", "linux-kvm@3"], r.output
+    fast = subprocess.run([sys.executable, "-m", "vmxref", "q", "def qa_bm_scan",
+                           "--index", str(idx), "--corpus", "linux-kvm@2", "--corpus=linux-kvm@3"],
+                          capture_output=True, text=True, timeout=60)
+    assert versions(fast.stdout) == ["linux-kvm@2", "linux-kvm@3"], fast.stderr
+    r = CliRunner().invoke(cli, ["def", "qa_bm_scan", "--index", str(idx), "-c",
+                                 "linux-kvm@1,linux-kvm@2"])
+    assert versions(r.stdout) == ["linux-kvm@1", "linux-kvm@2"], r.output

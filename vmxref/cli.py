@@ -42,8 +42,10 @@ def index_option(fn):
 
 
 def corpus_option(fn):
-    return click.option("--corpus", "-c", default=None, metavar="NAME[@VERSION]",
-                        help="Restrict to one indexed corpus (version).")(fn)
+    return click.option("--corpus", "-c", multiple=True, metavar="NAME[@VERSION]",
+                        callback=lambda _ctx, _p, v: ",".join(v) or None,
+                        help="Restrict to an indexed corpus (version); give it again for "
+                             "several.")(fn)
 
 
 def json_option(fn):

@@ -31,16 +31,20 @@ def _parse(argv: list[str]) -> tuple[str, str | None, str | None, bool] | None:
         if a == "--json":
             as_json = True
         elif a in ("--corpus", "-c"):
-            corpus = next(it, None)
-            if corpus is None:
+            one = next(it, None)
+            if one is None:
                 return None
+            corpus = f"{corpus},{one}" if corpus else one  # (given again: both)
         elif a == "--index":
             index = next(it, None)
             if index is None:
                 return None
         elif a.startswith("--corpus=") or a.startswith("--index="):
             k, v = a[2:].split("=", 1)
-            corpus, index = (v, index) if k == "corpus" else (corpus, v)
+            if k == "corpus":
+                corpus = f"{corpus},{v}" if corpus else v
+            else:
+                index = v
         elif a.startswith("-") and a not in ("->",):
             return None  # --help and friends: the full CLI
         else:

@@ -408,18 +408,25 @@ class Store:
         return out
 
     def corpus_ids(self, spec: str | None) -> list[int]:
-        """Corpus version ids for 'NAME', 'NAME@VERSION' or None (all)."""
+        """Corpus version ids for 'NAME', 'NAME@VERSION', several of them separated by commas
+        (`--corpus` given more than once), or None (all)."""
         all_ = self.corpora(stats=False)
         if not all_:
             raise NoIndex(f"the index at {self.dir}/ holds no corpus yet; run `vmxref index`")
         if not spec:
             return [c["id"] for c in all_]
-        name, _, version = spec.partition("@")
-        hit = [c["id"] for c in all_ if c["name"] == name and (not version or c["version"] == version)]
-        if not hit:
-            known = ", ".join(f"{c['name']}@{c['version']}" for c in all_)
-            raise UnknownCorpus(f"corpus {spec!r} is not indexed; indexed: {known}")
-        return hit
+        out: list[int] = []
+        for one in (p.strip() for p in spec.split(",")):
+            if not one:
+                continue
+            name, _, version = one.partition("@")
+            hit = [c["id"] for c in all_
+                   if c["name"] == name and (not version or c["version"] == version)]
+            if not hit:
+                known = ", ".join(f"{c['name']}@{c['version']}" for c in all_)
+                raise UnknownCorpus(f"corpus {one!r} is not indexed; indexed: {known}")
+            out += [i for i in hit if i not in out]
+        return out
 
     def corpus_label(self, corpus_id: int) -> tuple[str, str]:
         """(name, version) of a corpus id."""
