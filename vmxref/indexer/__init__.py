@@ -346,14 +346,22 @@ def _pool(procs: int, macros):
     SIGINT/SIGTERM only set the flag (interrupts.deferred): its user raises them between
     pool calls with interrupts.check(); leaving it early kills the workers
     (_stopped_on_exit)."""
+    import gc
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     from vmxref.indexer import worker
-    with interrupts.deferred(), ProcessPoolExecutor(
-            procs, mp_context=mp.get_context("fork"), initializer=worker.init,
-            initargs=macros) as ex, _stopped_on_exit(ex):
-        yield ex
+    # (the objects the workers inherit are set aside from the collector first: a collection
+    # in a worker would write to each of them, copying every page they share with the
+    # parent: linux-kvm's workers and main took 11 % of their page faults in gc_collect)
+    gc.freeze()
+    try:
+        with interrupts.deferred(), ProcessPoolExecutor(
+                procs, mp_context=mp.get_context("fork"), initializer=worker.init,
+                initargs=macros) as ex, _stopped_on_exit(ex):
+            yield ex
+    finally:
+        gc.unfreeze()
 
 
 def _isolate(items: list, macros: dict):
