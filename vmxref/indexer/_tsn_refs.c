@@ -33,7 +33,7 @@ static int append_ref(PyObject *refs, PyObject *name, PyObject *kind, Py_ssize_t
  *
  * The type identifiers of the file (capture `tid`): each one's offset (the identifier scan
  * skips them), and a reference (name, "type", line, col, function, None) of each that is
- * no declaration (offset in `decl`); kind "read" when it is an argument of a file-scope
+ * no declaration (offset in `decl`) and not empty (a MISSING node); kind "read" when it is an argument of a file-scope
  * macro statement (offset in `macro_args`: DECLARE_WORK(w, fn) hands fn over). */
 PyObject *tsn_type_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
     PyObject *nodes, *decl, *macro_args;
@@ -58,8 +58,8 @@ PyObject *tsn_type_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
         int declared = PySet_Contains(decl, off);
         if (declared < 0)
             goto done;
-        if (declared)
-            continue;
+        if (declared || ts_node_end_byte(n) == (uint32_t)sb)
+            continue;  /* (or a MISSING one the parser made up: no name) */
         int arg = PySet_Contains(macro_args, off);
         if (arg < 0)
             goto done;

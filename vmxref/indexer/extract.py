@@ -1269,7 +1269,7 @@ def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str]
     for n in tids:
         sb = n.start_byte
         types.add(sb)
-        if sb in decl:
+        if sb in decl or n.end_byte == sb:  # (a MISSING type name: no reference)
             continue
         line = bis(nl, sb)
         kind = "read" if sb in cx.macro_args else "type"  # DECLARE_WORK(w, fn): fn is a value
