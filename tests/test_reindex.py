@@ -81,23 +81,35 @@ def test_an_interrupt_whose_exception_was_lost_still_stops_the_commit(tmp_path, 
     assert api.open_scope(ix).conn.execute("SELECT count(*), max(id) FROM corpus").fetchone() == before
 
 
-def test_queries_read_the_profile_snapshot_until_the_file_changes(tmp_path):
-    """The indexer keeps the parsed profile in the index; a query uses it while the TOML file
-    is unchanged (no TOML parsing) and reads the file again once it is edited."""
-    from vmxref.queries.profiles import profile_section
+def _own_profile_index(tmp_path) -> tuple[Path, Path]:
+    """(profile file, index) of the linux fixture indexed as my-kvm@1 with a copy of the
+    shipped linux-kvm profile."""
     prof = tmp_path / "my-kvm.toml"
     prof.write_text((Path(__file__).parent.parent / "vmxref" / "corpora" / "linux-kvm.toml")
                     .read_text())
     ix = tmp_path / "ix"
     api.index(str(FIXTURES / "linux"), "my-kvm@1", ix, profile=str(prof), procs=1,
               fulltext=False)
+    return prof, ix
+
+
+def _setters_in_a_new_process(ix: Path) -> str:
+    """The [requests] setters a query process reads, and whether it imported tomllib."""
     code = ("import sys; from pathlib import Path; from vmxref import api; "
             "from vmxref.queries.profiles import profile_section; "
             "sc = api.open_scope(Path(sys.argv[1])); "
             "print(sorted(profile_section(sc, 'requests')['setters']), 'tomllib' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code, str(ix)], capture_output=True, text=True,
-                         check=True, timeout=60).stdout
-    assert "kvm_make_request" in out and out.strip().endswith("False")
+    return subprocess.run([sys.executable, "-c", code, str(ix)], capture_output=True, text=True,
+                          check=True, timeout=60).stdout.strip()
+
+
+def test_queries_read_the_profile_snapshot_until_the_file_changes(tmp_path):
+    """The indexer keeps the parsed profile in the index; a query uses it while the TOML file
+    is unchanged (no TOML parsing) and reads the file again once it is edited."""
+    from vmxref.queries.profiles import profile_section
+    prof, ix = _own_profile_index(tmp_path)
+    out = _setters_in_a_new_process(ix)
+    assert "kvm_make_request" in out and out.endswith("False")
     prof.write_text(prof.read_text().replace("setters = { kvm_make_request = 0,",
                                              "setters = { my_setter = 0, kvm_make_request = 0,"))
     sc = api.open_scope(ix)
@@ -108,23 +120,11 @@ def test_a_profile_touched_or_written_again_unchanged_keeps_its_snapshot(tmp_pat
     """A profile file whose mtime changed but whose text did not (a checkout, a tool that
     writes it again) is still read from the index's snapshot: no TOML parsing in queries;
     the next indexing run records the new mtime."""
-    prof = tmp_path / "my-kvm.toml"
-    prof.write_text((Path(__file__).parent.parent / "vmxref" / "corpora" / "linux-kvm.toml")
-                    .read_text())
-    ix = tmp_path / "ix"
-    api.index(str(FIXTURES / "linux"), "my-kvm@1", ix, profile=str(prof), procs=1,
-              fulltext=False)
+    prof, ix = _own_profile_index(tmp_path)
     st = prof.stat()
     os.utime(prof, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
-    code = ("import sys; from pathlib import Path; from vmxref import api; "
-            "from vmxref.queries.profiles import profile_section; "
-            "sc = api.open_scope(Path(sys.argv[1])); "
-            "print(sorted(profile_section(sc, 'requests')['setters']), 'tomllib' in sys.modules)")
-
-    def query() -> str:
-        return subprocess.run([sys.executable, "-c", code, str(ix)], capture_output=True,
-                              text=True, check=True, timeout=60).stdout.strip()
-    assert "kvm_make_request" in query() and query().endswith("False")
+    out = _setters_in_a_new_process(ix)
+    assert "kvm_make_request" in out and out.endswith("False")
     key = f"profile:{prof}"
     assert not corpora.snapshot_stat_is_current(str(prof), api.open_scope(ix).store.get_meta(key))
     api.index(str(FIXTURES / "linux"), "my-kvm@1", ix, profile=str(prof), procs=1,
@@ -133,7 +133,8 @@ def test_a_profile_touched_or_written_again_unchanged_keeps_its_snapshot(tmp_pat
     prof.write_text(prof.read_text().replace("setters = { kvm_make_request = 0,",  # same size
                                              "setters = { kvm_make_reqxest = 0,"))
     os.utime(prof, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000_000))  # another mtime
-    assert "kvm_make_reqxest" in query() and query().endswith("True")
+    out = _setters_in_a_new_process(ix)
+    assert "kvm_make_reqxest" in out and out.endswith("True")
 
 
 def test_a_changed_index_definition_is_rebuilt_by_the_next_writer(tmp_path):
