@@ -167,8 +167,87 @@ static unsigned char *blank_code(const unsigned char *text, Py_ssize_t len) {
     return b;
 }
 
-static int has_offset(PyObject *set, PyObject *off) {
-    return PySet_GET_SIZE(set) ? PySet_Contains(set, off) : 0;
+static int cmp_ssize(const void *x, const void *y) {
+    Py_ssize_t u = *(const Py_ssize_t *)x, v = *(const Py_ssize_t *)y;
+    return (u > v) - (u < v);
+}
+
+/* The offsets of the sets `a` and `b` (ints), sorted, in a new array (*n of them); NULL with
+ * *n = 0 when both are empty, NULL with an exception set on failure. */
+static Py_ssize_t *sorted_offsets(PyObject *a, PyObject *b, Py_ssize_t *n) {
+    *n = 0;
+    Py_ssize_t total = PySet_GET_SIZE(a) + PySet_GET_SIZE(b);
+    if (total == 0)
+        return NULL;
+    Py_ssize_t *out = PyMem_Malloc(sizeof(Py_ssize_t) * total);
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    PyObject *sets[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        PyObject *it = PyObject_GetIter(sets[k]), *key;
+        if (it == NULL) {
+            PyMem_Free(out);
+            return NULL;
+        }
+        while ((key = PyIter_Next(it)) != NULL) {
+            Py_ssize_t v = PyLong_AsSsize_t(key);
+            Py_DECREF(key);
+            if (v == -1 && PyErr_Occurred())
+                break;
+            if (*n < total)  /* (a set that grew meanwhile: nothing else holds them) */
+                out[(*n)++] = v;
+        }
+        Py_DECREF(it);
+        if (PyErr_Occurred()) {
+            PyMem_Free(out);
+            *n = 0;
+            return NULL;
+        }
+    }
+    qsort(out, (size_t)*n, sizeof(Py_ssize_t), cmp_ssize);
+    return out;
+}
+
+typedef struct {
+    Py_ssize_t start, end;
+    PyObject *kind;  /* (borrowed from the dict) */
+} Special;
+
+static int cmp_special(const void *x, const void *y) {
+    const Special *u = x, *v = y;
+    return (u->start > v->start) - (u->start < v->start);
+}
+
+/* The (start, end) -> kind items of `special`, sorted by start, in a new array (*n); NULL
+ * with *n = 0 when it is empty, NULL with an exception set on failure (a key that is no pair
+ * of ints is skipped: no token can have it). */
+static Special *sorted_specials(PyObject *special, Py_ssize_t *n) {
+    *n = 0;
+    Py_ssize_t total = PyDict_GET_SIZE(special);
+    if (total == 0)
+        return NULL;
+    Special *out = PyMem_Malloc(sizeof(Special) * total);
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(special, &pos, &key, &value)) {
+        if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 2)
+            continue;
+        Py_ssize_t a = PyLong_AsSsize_t(PyTuple_GET_ITEM(key, 0));
+        Py_ssize_t b = a == -1 && PyErr_Occurred() ? -1 : PyLong_AsSsize_t(PyTuple_GET_ITEM(key, 1));
+        if (PyErr_Occurred()) {
+            PyErr_Clear();
+            continue;
+        }
+        out[(*n)++] = (Special){a, b, value};
+    }
+    qsort(out, (size_t)*n, sizeof(Special), cmp_special);
+    return out;
 }
 
 /* ident_refs(ctx, decl, types, keywords, sizeof_starts, sizeof_ends, special) -> refs
@@ -191,7 +270,12 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
                          ? blank_code(c->norm, c->nnorm) : NULL;
     PyObject *refs = PyList_New(0), *seen = PyDict_New(), *k_read = PyUnicode_FromString("read");
     PyObject *k_sizeof = PyUnicode_FromString("sizeof"), *out = NULL;
-    if (!buf || !refs || !seen || !k_read || !k_sizeof)
+    /* the offsets to skip and the special spans, sorted: the scan goes forward through
+     * the text, so a pointer into each answers per token (no int object, set or tuple) */
+    Py_ssize_t nskip = 0, nspec = 0, si = 0, pi = 0;
+    Py_ssize_t *skip = buf ? sorted_offsets(decl, types, &nskip) : NULL;
+    Special *spec = buf && !PyErr_Occurred() ? sorted_specials(special, &nspec) : NULL;
+    if (!buf || !refs || !seen || !k_read || !k_sizeof || PyErr_Occurred())
         goto done;
     /* _funcs_of: disjoint function spans (the usual case) or "the first one ending after" */
     int disjoint = 1;
@@ -204,29 +288,20 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
     PyObject *name;  /* (borrowed) */
     int more;
     while ((more = idscan_next_name(b, n, &i, &s, seen, keywords, &name)) > 0) {
-        PyObject *start = PyLong_FromSsize_t(s);
-        if (start == NULL)
-            goto done;
-        int skipped = has_offset(decl, start);
-        if (skipped == 0)
-            skipped = has_offset(types, start);
-        Py_DECREF(start);
-        if (skipped < 0)
-            goto done;
-        if (skipped)
+        while (si < nskip && skip[si] < s)
+            si++;
+        if (si < nskip && skip[si] == s)
             continue;
         while (line < c->nnl && c->nl[line] < s)
             line++;
         PyObject *kind = tsn_in_spans(&sizeofs, s) ? k_sizeof : k_read;
-        if (PyDict_GET_SIZE(special)) {
-            PyObject *span = Py_BuildValue("(nn)", s, i);
-            PyObject *k = span ? PyDict_GetItemWithError(special, span) : NULL;
-            Py_XDECREF(span);
-            if (k == NULL && PyErr_Occurred())
-                goto done;
-            if (k != NULL)
-                kind = k;
-        }
+        while (pi < nspec && spec[pi].start < s)
+            pi++;
+        for (Py_ssize_t q = pi; q < nspec && spec[q].start == s; q++)
+            if (spec[q].end == i) {  /* special.get((s, i)) */
+                kind = spec[q].kind;
+                break;
+            }
         PyObject *func;
         if (disjoint) {
             func = tsn_func_at(c, s);
@@ -245,6 +320,8 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
     Py_INCREF(out);
 done:
     PyMem_Free(buf);
+    PyMem_Free(skip);
+    PyMem_Free(spec);
     tsn_spans_free(&sizeofs);
     Py_XDECREF(refs);
     Py_XDECREF(seen);
