@@ -127,8 +127,11 @@ def test_a_profile_touched_or_written_again_unchanged_keeps_its_snapshot(tmp_pat
     assert "kvm_make_request" in out and out.endswith("False")
     key = f"profile:{prof}"
     assert not corpora.snapshot_stat_is_current(str(prof), api.open_scope(ix).store.get_meta(key))
-    api.index(str(FIXTURES / "linux"), "my-kvm@1", ix, profile=str(prof), procs=1,
-              fulltext=False)
+    code = ("import sys; from vmxref import api; api.index(sys.argv[1], 'my-kvm@1', sys.argv[2], "
+            "profile=sys.argv[3], procs=1, fulltext=False); print('pathspec' in sys.modules)")
+    again = subprocess.run([sys.executable, "-c", code, str(FIXTURES / "linux"), str(ix), str(prof)],
+                           capture_output=True, text=True, check=True, timeout=60).stdout
+    assert again.strip() == "False"  # (the snapshot's glob regexes kept: no pathspec)
     assert corpora.snapshot_stat_is_current(str(prof), api.open_scope(ix).store.get_meta(key))
     prof.write_text(prof.read_text().replace("setters = { kvm_make_request = 0,",  # same size
                                              "setters = { kvm_make_reqxest = 0,"))

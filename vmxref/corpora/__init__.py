@@ -125,8 +125,10 @@ def snapshot(prof: Profile) -> str | None:
         return None
     st = os.stat(prof.path)
     text = _text_of(prof.path)
-    from vmxref.indexer.discover import glob_regex
-    rx = {"include": glob_regex(prof.includes), "exclude": glob_regex(prof.excludes)}
+    rx = prof.glob_rx  # (read from the snapshot: only the file's mtime is new)
+    if rx is None:
+        from vmxref.indexer.discover import glob_regex
+        rx = {"include": glob_regex(prof.includes), "exclude": glob_regex(prof.excludes)}
     return json.dumps({"mtime_ns": st.st_mtime_ns, "size": st.st_size, "data": prof.data,
                        "glob_rx": rx, "text": text})
 
