@@ -1502,3 +1502,14 @@ def test_no_path_goes_on_in_another_files_static_function_of_the_same_name(lq):
     code, rows, out = lq("path qa_vmx_handle_pause -> qa_vmcs_write_ple")
     assert [h["file"] for r in rows for p in r["paths"] for h in p] == [
         "arch/x86/kvm/qa_ple_vmx.c"] * 3, out
+
+
+def test_a_container_shown_for_a_nested_struct_can_be_asked_back(lq):
+    """`writes execute` names the container of `.u.execute = ...` fix_opcode::u (a union
+    inside struct fix_opcode); that name, typed back, asks for its member alone."""
+    code, rows, out = lq("writes execute")
+    assert ("fix_opcode::u", 262) in {(r["container"], r["line"]) for r in rows}, out
+    code, rows, out = lq("writes fix_opcode::u.execute")
+    assert code == 0 and {(r["container"], r["line"]) for r in rows} == {("fix_opcode::u", 262)}, out
+    code, rows, out = lq("writes fix_opcode::u")
+    assert code == 2 and "a field name after a nested struct" in out, out

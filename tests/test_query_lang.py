@@ -29,6 +29,9 @@ CASES = [
      {"target": T(None, ("u32TscScale",)),
       "kinds": ("compound", "incdec", "init", "designated")}, (), None),
     ("reads kvmclock_vsyscall", "reads", {"target": T(None, ("kvmclock_vsyscall",))}, (), None),
+    ("writes kvm_vcpu_arch :: apf.halted", "writes",  # a nested struct, as results name it
+     {"target": T("kvm_vcpu_arch::apf", ("halted",)), "kinds": None}, (),
+     "writes kvm_vcpu_arch::apf.halted"),
     ("reads pvclock_vcpu_time_info . tsc_to_system_mul", "reads",
      {"target": T("pvclock_vcpu_time_info", ("tsc_to_system_mul",))}, (),
      "reads pvclock_vcpu_time_info.tsc_to_system_mul"),

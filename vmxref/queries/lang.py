@@ -313,8 +313,11 @@ def _kinds(p: _Parser, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
 
 
 def _target(p: _Parser) -> Target:
-    """`IDENT(.IDENT)*`: first part is the struct when there are two or more."""
+    """`IDENT(::IDENT)*(.IDENT)*`: first part is the struct when there are two or more; it
+    may be a struct nested in another as results name it (`kvm_vcpu_arch::apf.halted`)."""
     parts = [p.ident("a variable or STRUCT.FIELD")]
+    while p.take_lit("::"):
+        parts[0] += "::" + p.ident("a nested struct name")
     while True:
         if p.peek(_ARROW):
             p.fail("use '.' between struct and field names, not '->'")
@@ -324,6 +327,8 @@ def _target(p: _Parser) -> Target:
     if len(parts) > MAX_TARGET_PARTS:
         p.fail(f"a target has at most {MAX_TARGET_PARTS} parts")
     if len(parts) == 1:
+        if "::" in parts[0]:
+            p.expected("'.' and a field name after a nested struct")
         return Target(None, (parts[0],))
     return Target(parts[0], tuple(parts[1:]))
 
@@ -640,7 +645,7 @@ def unparse(q: Query) -> str:
 def _target_symbols(t: Target) -> list[tuple[str, str]]:
     # The head of `A.B` is usually a struct or typedef, but `hv_clock.tsc_shift`
     # (FIELD.FIELD) is answered too, so the head is only checked to exist.
-    head = t.struct or t.fields[0]
+    head = (t.struct or t.fields[0]).split("::", 1)[0]  # (a nested struct: its outer one)
     return [(head, "any")] + [(f, "field") for f in t.fields[1 if t.struct is None else 0:]]
 
 
