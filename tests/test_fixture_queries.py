@@ -146,3 +146,14 @@ def test_template_functions_are_named_after_their_instantiations(kvm):
             ("arch/x86/kvm/fixture_rw_tmpl.h", 3, "function")]
     kinds = {x["sym_kind"] for x in kvm("def FIXTURE_RW_NAME")}
     assert "function" not in kinds and "template" in kinds
+
+
+def test_callers_of_a_function_pointer_member(kvm):
+    """`callers STRUCT.MEMBER`: the calls through the member, whichever function is stored
+    in it (a static call of its key and a member call), then their callers' callers."""
+    got = [(r["line"], r["function"], r["edge"]) for r in kvm("callers kvm_x86_ops.vcpu_load")]
+    assert got == [(132, "kvm_arch_vcpu_load", "static-call"),
+                   (133, "kvm_arch_vcpu_load", "ops-table")]
+    assert [r["symbol"] for r in kvm("callers kvm_x86_ops.vcpu_load")] == ["kvm_x86_ops.vcpu_load"] * 2
+    # the same call site as `callers` of a function stored there, without naming one
+    assert {(r["line"], r["edge"]) for r in kvm("callers kvm_x86_ops.set_msr")} == {(90, "static-call")}

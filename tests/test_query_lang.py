@@ -51,6 +51,8 @@ CASES = [
      {"func": "kvm_guest_time_update", "depth": None}, (), None),
     ("callers kvm_guest_time_update depth 3", "callers",
      {"func": "kvm_guest_time_update", "depth": 3}, (), None),
+    ("callers kvm_x86_ops . vcpu_load depth 2", "callers",  # the calls through a member
+     {"func": "kvm_x86_ops.vcpu_load", "depth": 2}, (), "callers kvm_x86_ops.vcpu_load depth 2"),
     ("callees gimR3KvmUpdateSystemTime depth 50", "callees",
      {"func": "gimR3KvmUpdateSystemTime", "depth": 50}, (), None),
     ("path kvm_arch_vcpu_ioctl->kvm_guest_time_update", "path",
@@ -179,6 +181,8 @@ def test_limits_accept_the_bounds() -> None:
      [("KVM_REQ_CLOCK_UPDATE", "constant"), ("kvm_arch_vcpu_ioctl", "function")]),
     ("consumes KVM_REQ_X | paths from entry", [("KVM_REQ_X", "constant")]),
     ("callers f depth 2", [("f", "function")]),
+    ("callers kvm_x86_ops.vcpu_load", [("kvm_x86_ops", "any"), ("vcpu_load", "field")]),
+    ("writes kvm_vcpu_arch::apf.halted", [("kvm_vcpu_arch", "any"), ("halted", "field")]),
     ("callees f", [("f", "function")]),
     ("path a -> b", [("a", "function"), ("b", "function")]),
     ("path a -> a", [("a", "function")]),

@@ -12,11 +12,42 @@ def callers(sc: Scope, func: str, depth: int = 1) -> list[Site]:
     """Call sites that reach `func`: direct calls and resolved indirect ones, up to `depth`
     levels; and where a function is stored as a callback that no call of the corpus goes
     through (edge 'stored': the caller is outside the corpus; not followed further)."""
+    if "." in func:  # STRUCT.MEMBER: the calls through that function-pointer member
+        return _slot_callers(sc, func, depth)
     sc.require(func)
+    return _callers_from(sc, [func], 1, depth, [], {func})
+
+
+def _slot_callers(sc: Scope, slot: str, depth: int) -> list[Site]:
+    """`callers STRUCT.MEMBER`: every call site through the member (whichever function is
+    stored in it), then the callers of the functions that make them."""
+    from vmxref.queries.types import resolver
+    struct, member = slot.split(".", 1)
+    tr = resolver(sc)
+    cont = tr.struct_of(struct) or struct
+    if not tr.is_struct(cont):
+        sc.require(struct)  # (an unknown name: said with look-alikes)
+        from vmxref.errors import UnknownSymbol
+        raise UnknownSymbol(f"{struct} is no struct in {sc.label()}; `callers STRUCT.MEMBER` "
+                            f"takes the struct that has the function-pointer member")
+    cont = tr.owner(cont, member)
+    if tr.field_type(cont, member) is None:
+        from vmxref.errors import UnknownSymbol
+        raise UnknownSymbol(f"struct {cont} has no member {member!r} in {sc.label()}")
     out: list[Site] = []
-    seen = {func}
-    frontier = [func]
-    for level in range(1, depth + 1):
+    nxt: list[str] = []
+    for e in edges.graph(sc).calls_through(member, cont):
+        out.append(sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
+                           e.callee, edge=e.kind, via=e.via, depth=1))
+        if e.caller and e.caller not in nxt:
+            nxt.append(e.caller)
+    return _callers_from(sc, nxt, 2, depth, out, set(nxt))
+
+
+def _callers_from(sc: Scope, frontier: list[str], first: int, depth: int, out: list[Site],
+                  seen: set[str]) -> list[Site]:
+    """callers' levels `first`..`depth` from the functions of `frontier`."""
+    for level in range(first, depth + 1):
         nxt = []
         for target in frontier:
             for e in edges.edges_into(sc, target):

@@ -699,8 +699,10 @@ class Graph:
                 out.append((c, note))
         return out
 
-    def _calls_through(self, slot: str, cont: str | None, func: str,
+    def _calls_through(self, slot: str, cont: str | None, func: str | None,
                        where: str) -> Iterator[Edge]:
+        """Call sites through member (or table) `slot` of `cont` that may call `func`
+        (bound there at `where`); with `func` None, every call through it."""
         sc = self.sc
         bound = (cont, where.rpartition(":")[0]) if cont else None
         if cont is None and slot in self._tables:
@@ -710,7 +712,8 @@ class Graph:
         for cid, path, bid, line, col, caller, kind, c2, note, obj in self._slot_calls(slot):
             if kind == "member" and cont is not None and c2 is not None and c2 != cont:
                 continue
-            if obj is not None and self._object_binding(obj, slot) not in (None, func):
+            if func is not None and obj is not None and \
+                    self._object_binding(obj, slot) not in (None, func):
                 continue  # (a call through a named object whose initialiser binds the member
                 # to another function: `clocksource_acpi_pm.read(..)` calls acpi_pm_read)
             if note and cont is None and not note.startswith("through local"):
@@ -740,6 +743,21 @@ class Graph:
                 yield Edge(cid, path, bid, line, col, caller, func, "static-call",
                            f"static_call({name}) -> {cont or '?'}.{slot} (bound at {where})",
                            bound=bound)
+
+    def calls_through(self, slot: str, cont: str) -> list[Edge]:
+        """Every call site through member `slot` of struct `cont` (member calls whose receiver
+        is one, the static calls of its key, its table's calls), whichever function is
+        stored there; each edge's callee is `cont.slot`."""
+        out, seen = [], set()
+        for e in self._calls_through(slot, cont, None, ""):
+            key = (e.cid, e.path, e.line, e.col, e.caller)
+            if key in seen:
+                continue
+            seen.add(key)
+            via = e.via.replace(" (bound at )", "").replace(" (bound at ; ", " (")
+            out.append(Edge(e.cid, e.path, e.blob_id, e.line, e.col, e.caller, f"{cont}.{slot}",
+                            e.kind, via))
+        return out
 
     def _static_names(self, slot: str, cont: str | None) -> list[str]:
         """The static-call keys of `cont.slot` (KVM_X86_OP's kvm_x86_ + member). None for a

@@ -16,7 +16,7 @@ Arguments per verb (`Query.args`; an option that was not given is None):
     reads TARGET                     {"target"}
     calls FUNC [arg N = CONST]       {"func", "arg": int | None (1-based), "const": str | None}
     raises CONST / consumes CONST    {"const"}
-    callers/callees FUNC [depth N]   {"func", "depth"}
+    callers/callees FUNC [depth N]   {"func", "depth"} (callers: FUNC may be STRUCT.MEMBER)
     path FROM -> TO [max N]          {"from", "to", "max"}   (max: longest path, in calls)
     provenance TARGET [depth N]      {"target", "depth"}
     search TEXT [in S] [path GLOB]   {"text", "in", "path"}
@@ -409,6 +409,15 @@ def _depth(key: str) -> Option:
 
 
 _FUNC: Positional = lambda p: {"func": p.ident("a function name")}  # noqa: E731
+
+
+def _func_or_slot(p: _Parser) -> dict[str, Any]:
+    """A function, or STRUCT.MEMBER: the function-pointer member its calls go through."""
+    func = p.ident("a function name (or STRUCT.MEMBER)")
+    if p.take_lit("."):
+        func += "." + p.ident("a member name")
+    return {"func": func}
+
 _NAME: Positional = lambda p: {"name": p.ident("a name")}  # noqa: E731
 _TARGET: Positional = lambda p: {"target": _target(p)}  # noqa: E731
 _CONST: Positional = lambda p: {"const": _const(p, allow_int=False)}  # noqa: E731
@@ -424,7 +433,7 @@ _SPECS: dict[str, tuple[Positional, dict[str, Option], dict[str, Any]]] = {
     "calls": (_FUNC, {"arg": _calls_arg}, {"arg": None, "const": None}),
     "raises": (_CONST, {}, {}),
     "consumes": (_CONST, {}, {}),
-    "callers": (_FUNC, {"depth": _depth("depth")}, {"depth": None}),
+    "callers": (_func_or_slot, {"depth": _depth("depth")}, {"depth": None}),
     "callees": (_FUNC, {"depth": _depth("depth")}, {"depth": None}),
     "path": (_path_positional, {"max": _depth("max")}, {"max": None}),
     "provenance": (_TARGET, {"depth": _depth("depth")}, {"depth": None}),
@@ -661,6 +670,9 @@ def symbols_of(q: Query) -> list[tuple[str, str]]:
         out.append((a["name"], "any"))
     elif q.verb in ("writes", "reads", "provenance"):
         out += _target_symbols(a["target"])
+    elif q.verb == "callers" and "." in a["func"]:
+        struct, member = a["func"].split(".", 1)
+        out += [(struct, "any"), (member, "field")]
     elif q.verb in ("calls", "callers", "callees"):
         out.append((a["func"], "function"))
         if _is_name(a.get("const")):
