@@ -6,7 +6,6 @@
 """
 from __future__ import annotations
 
-import sqlite3
 import zlib
 import os
 import signal
@@ -19,7 +18,8 @@ from vmxref.indexer import spool
 from vmxref.indexer.discover import Skipped, discover, read_source
 from vmxref.errors import IndexWriteError
 from vmxref.model import Record
-from vmxref.store import Store, stats_text
+from vmxref.store import Store, sqlite3, stats_text  # (sqlite3: the C module, as the
+# store uses it: the package's date adapters import datetime)
 
 
 class IndexStats(Record):

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import glob
 import os
-import sqlite3
 import zlib
 from contextlib import contextmanager
 
+from vmxref.store import sqlite3  # (the C module, as the store uses it: no datetime)
 from vmxref import schema
 from vmxref.errors import IndexWriteError
 from vmxref.indexer.native import mod as _native  # (None: the sqlite3 module writes)
