@@ -327,7 +327,12 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     if struct is not None and (kinds is None or "whole-object" in kinds):
         for site in _computed_offset_writes(sc, tr, struct, fields):
             out.setdefault(_place(site), site)
+    # containers with a write of the member itself first, then those with whole-object
+    # writes only (RT_BZERO(pGVM) zeroing the VM that holds TM.offVirtualSync)
+    direct = {s.extra.get("container", "") for s in out.values()
+              if s.extra.get("write_kind") != "whole-object"}
     return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?",
+                                               s.extra.get("container", "") not in direct,
                                                s.extra.get("container", ""), s.key()))
 
 
