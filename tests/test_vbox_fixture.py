@@ -707,3 +707,17 @@ def test_a_thread_handle_is_no_work_item(vbox):
     got = [(r["file"], r["line"], r["function"], r["edge"])
            for r in vbox("callers vmR3FixEmulationThread")]
     assert got == [(EMT, 31, "vmR3FixCreateUVM", "registered")]
+
+
+def test_a_member_set_by_a_positional_initializer_is_written_there(vbox):
+    """`const FIXDEVHLPR3 g_pdmR3FixDevHlpUntrusted = { 2, pdmR3FixDevHlpUntrusted_TimerCreate }`:
+    the second element sets pfnTimerCreate (the extractor keeps it under the variable's
+    name, chain #1); `writes FIXDEVHLPR3.pfnTimerCreate` lists it as an init, not only the
+    whole table, and not the first element (u32Version's)."""
+    untrusted = "src/VBox/VMM/VMMR3/PDMFixHlpUntrusted.cpp"
+    rows = vbox("writes FIXDEVHLPR3.pfnTimerCreate")
+    got = {(r["line"], r["write_kind"], r["value"]) for r in rows if r["file"] == untrusted}
+    assert (17, "init", "pdmR3FixDevHlpUntrusted_TimerCreate") in got, got
+    assert not any(line == 16 for line, _k, _v in got)
+    assert (37, "designated", "pdmR3FixDevHlp_TimerCreate") in {
+        (r["line"], r["write_kind"], r["value"]) for r in rows if r["file"] == DEVHLP}
