@@ -144,30 +144,30 @@ def _text_of(path: str) -> str | None:
 
 def from_snapshot(path: str, text: str) -> Profile | None:
     """The profile of a `snapshot`, or None when the file changed since (or is gone)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    snap = _parsed_snapshot(path, text)
-    if snap is None:
-        return None
-    if (st.st_mtime_ns, st.st_size) != snap[:2]:
-        # touched, checked out or written again: still the snapshot's if its text is (a
-        # query then reads the file, ~8 kB, instead of importing tomllib and parsing it)
-        if snap[3] is None or st.st_size != snap[1] or _text_of(path) != snap[3]:
-            return None
-    return snap[2]
+    return _snapshot_match(path, text)[0]
 
 
 def snapshot_stat_is_current(path: str, text: str | None) -> bool:
     """Does the snapshot record the file's present mtime and size? (False: it was found
     current by its text, and the indexer writes it again.)"""
-    snap = _parsed_snapshot(path, text) if text is not None else None
+    return text is not None and _snapshot_match(path, text)[1]
+
+
+def _snapshot_match(path: str, text: str) -> tuple[Profile | None, bool]:
+    """(the snapshot's profile while the file is unchanged, else None; whether its stat
+    is the one recorded). A file touched, checked out or written again with the same text
+    is unchanged: a query then reads it (~8 kB) instead of importing tomllib to parse it."""
     try:
         st = os.stat(path)
     except OSError:
-        return False
-    return snap is not None and (st.st_mtime_ns, st.st_size) == snap[:2]
+        return None, False
+    snap = _parsed_snapshot(path, text)
+    if snap is None:
+        return None, False
+    if (st.st_mtime_ns, st.st_size) == snap[:2]:
+        return snap[2], True
+    same = snap[3] is not None and st.st_size == snap[1] and _text_of(path) == snap[3]
+    return (snap[2] if same else None), False
 
 
 @functools.lru_cache(maxsize=32)

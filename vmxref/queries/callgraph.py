@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from vmxref.lazy import re
 
+from vmxref.errors import UnknownSymbol
 from vmxref.model import Site
 from vmxref.queries import edges
 from vmxref.queries.base import Scope, sort_sites
@@ -27,12 +28,10 @@ def _slot_callers(sc: Scope, slot: str, depth: int) -> list[Site]:
     cont = tr.struct_of(struct) or struct
     if not tr.is_struct(cont):
         sc.require(struct)  # (an unknown name: said with look-alikes)
-        from vmxref.errors import UnknownSymbol
         raise UnknownSymbol(f"{struct} is no struct in {sc.label()}; `callers STRUCT.MEMBER` "
                             f"takes the struct that has the function-pointer member")
     cont = tr.owner(cont, member)
     if tr.field_type(cont, member) is None:
-        from vmxref.errors import UnknownSymbol
         raise UnknownSymbol(f"struct {cont} has no member {member!r} in {sc.label()}")
     out: list[Site] = []
     nxt: list[str] = []

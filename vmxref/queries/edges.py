@@ -55,6 +55,13 @@ class Edge(Record):
         self.bound = bound
 
 
+def _bound_at(where: str, note: str = "") -> str:
+    """The end of an edge's `via`: where the callee was bound, and a note (`; ...`)."""
+    if where:
+        return f" (bound at {where}{'; ' + note if note else ''})"
+    return f" ({note})" if note else ""
+
+
 class Lazy:
     """A sequence made on demand and kept: each iteration replays what was made and takes
     more from the generator `make()` returns only as far as it is read. (A read that fails
@@ -103,7 +110,6 @@ class Graph:
         self._params: dict[str, list[str]] = {}
         self._slots: dict[tuple, list[tuple[str, str]]] = {}
         self._typed_vars: dict[str, list[str]] = {}
-        self._orders: dict[str, list[str]] = {}
         self._slot_sites: dict[str, Lazy] = {}
         self._tables: set[str] = set()  # array variables functions are stored in
         self._macro_calls: dict[tuple[str, int], list[tuple]] = {}
@@ -303,7 +309,18 @@ class Graph:
         (`static const PDMDEVHLPR3 g_Hlp = { VERSION, pdmR3DevHlp_Foo, ... }`), also of
         arrays of them (`g_aHaltMethods[] = { { VMHALTMETHOD_OLD, .., vmR3HaltOldDoHalt,
         ..}, ...}`)."""
-        names = self._field_order(container)
+        out = []
+        for *_site, value in self.positional_rows(slot, container, "t.value"):
+            v = value.lstrip("&").strip()
+            if v.isidentifier() and self.is_function(v):
+                out.append((v, container))
+        return out
+
+    def positional_rows(self, slot: str, container: str, cols: str) -> list[tuple]:
+        """The elements of positional initializers that set `container.slot`, in tables of
+        that struct or arrays of them: assign rows (corpus, path, blob, then `cols`), each in
+        the compilation context whose struct it fills."""
+        names = self.types.field_order(container)
         if slot not in names:
             return []
         pos = names.index(slot)
@@ -311,18 +328,16 @@ class Graph:
         from vmxref.queries import contexts
         cx = contexts.contexts(self.sc)
         for var in self._vars_of(container):
-            for vcid, vpath, vbid, value, vline in self.sc.rows(
+            for vcid, vpath, vbid, *row, vline in self.sc.rows(
                     "assign", "t.field = ? AND (t.chain = ? OR t.chain LIKE ?)",
                     (var, json.dumps([f"v:{var}", f"#{pos}"]), f'["v:{var}", "#%", "#{pos}"]'),
-                    "t.value, t.line"):
+                    f"{cols}, t.line"):
                 where = ctxtypes.var_meanings(self, var, frozenset([vcid])).get(container) \
                     if cx is not None else None
                 if where and not cx.at(vbid, vline, vpath) & where:
                     continue  # (the initialiser of another context's struct: `#if IN_RING3`
                     # fills PDMDEVREGR3, `#elif IN_RING0` PDMDEVREGR0, both named PDMDEVREG)
-                v = value.lstrip("&").strip()
-                if v.isidentifier() and self.is_function(v):
-                    out.append((v, container))
+                out.append((vcid, vpath, vbid, *row))
         return out
 
     def _qual(self, bid: int, fn: str, chain: list[str], path: str, line: int) -> list[str] | None:
@@ -349,14 +364,6 @@ class Graph:
                     (t, t + "[]"), "t.field")]
             self._typed_vars[struct] = list(dict.fromkeys(found))
         return self._typed_vars[struct]
-
-    def _field_order(self, struct: str) -> list[str]:
-        if struct not in self._orders:
-            r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' ORDER BY t.blob_id, t.pos",
-                             (struct,), "t.name, t.blob_id")
-            first = r[0][4] if r else None
-            self._orders[struct] = [x[3] for x in r if x[4] == first]
-        return self._orders[struct]
 
     # --- edges ---------------------------------------------------------------------------
     def into(self, func: str) -> list[Edge]:
@@ -708,7 +715,7 @@ class Graph:
         if cont is None and slot in self._tables:
             for cid, path, bid, line, col, caller, macro in macroforms.table_calls(sc, slot):
                 yield Edge(cid, path, bid, line, col, caller, func, "pointer",
-                           f"{slot}[] via {macro}() (bound at {where})")
+                           f"{slot}[] via {macro}(){_bound_at(where)}")
         for cid, path, bid, line, col, caller, kind, c2, note, obj in self._slot_calls(slot):
             if kind == "member" and cont is not None and c2 is not None and c2 != cont:
                 continue
@@ -721,9 +728,8 @@ class Graph:
             label = f"{cont}.{slot}" if cont else slot
             ek = "ops-table" if kind == "member" and not note.startswith("through local") \
                 else "pointer"
-            twin = f"; {note}" if note else ""
             yield Edge(cid, path, bid, line, col, caller, func, ek,
-                       f"{label} (bound at {where}{twin})", bound=bound)
+                       f"{label}{_bound_at(where, note)}", bound=bound)
         for cid, path, bid, fn, chain_t in sc.rows(
                 "assign", "t.value >= ? AND t.value < ? AND t.kind IN ('init', 'assign')",
                 (f"{slot}[", f"{slot}\\"),  # values starting `slot[` (an index range, not LIKE)
@@ -736,12 +742,12 @@ class Graph:
                     "SELECT line, col FROM call WHERE blob_id = ? AND func = ? AND callee = ?",
                     (bid, fn, var)):
                 yield Edge(cid, path, bid, line, col, fn, func, "pointer",
-                           f"{slot}[] via {var} (bound at {where})")
+                           f"{slot}[] via {var}{_bound_at(where)}")
         for name in self._static_names(slot, cont):
             for cid, path, bid, line, col, caller in sc.rows(
                     "call", "t.callee = ? AND t.kind = 'static-call'", (name,), "t.line, t.col, t.func"):
                 yield Edge(cid, path, bid, line, col, caller, func, "static-call",
-                           f"static_call({name}) -> {cont or '?'}.{slot} (bound at {where})",
+                           f"static_call({name}) -> {cont or '?'}.{slot}{_bound_at(where)}",
                            bound=bound)
 
     def calls_through(self, slot: str, cont: str) -> list[Edge]:
@@ -754,9 +760,8 @@ class Graph:
             if key in seen:
                 continue
             seen.add(key)
-            via = e.via.replace(" (bound at )", "").replace(" (bound at ; ", " (")
             out.append(Edge(e.cid, e.path, e.blob_id, e.line, e.col, e.caller, f"{cont}.{slot}",
-                            e.kind, via))
+                            e.kind, e.via))
         return out
 
     def _static_names(self, slot: str, cont: str | None) -> list[str]:

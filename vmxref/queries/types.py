@@ -56,6 +56,7 @@ class TypeResolver:
         self._owner: dict[tuple[str, str], str] = {}
         self._declares: dict[tuple[str, str], list[tuple]] = {}
         self._bases: dict[str, list[str]] = {}
+        self._orders: dict[str, list[str]] = {}  # struct -> members (field_order)
         # (base type, chain after the base, outside) -> struct_path: on all of Linux a
         # `writes` of a common member name resolves ~100k chains over a few thousand types
         self._paths: dict[tuple, tuple[str, ...] | None] = {}
@@ -460,10 +461,20 @@ class TypeResolver:
             return self.named_type(self.field_type(owner, fld))
         return self.named_type(self.base_type(blob_id, func, chain[0]))
 
+    def field_order(self, struct: str) -> list[str]:
+        """The members of `struct` in declaration order (of one declaration: a struct
+        declared per architecture or context may differ), memoised: a positional
+        initializer's `#N` is its N-th."""
+        got = self._orders.get(struct)
+        if got is None:
+            r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' ORDER BY t.blob_id, t.pos",
+                             (struct,), "t.name, t.blob_id")
+            first = r[0][4] if r else None
+            got = self._orders[struct] = [x[3] for x in r if x[4] == first]
+        return got
+
     def positional_name(self, struct: str, pos: int) -> str | None:
-        r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' ORDER BY f.path, t.line, t.col",
-                         (struct,), "t.name")
-        names = list(dict.fromkeys(x[3] for x in r))
+        names = self.field_order(struct)
         return names[pos] if 0 <= pos < len(names) else None
 
 

@@ -64,43 +64,34 @@ def _match(qual: list[str], struct: str | None, fields: list[str]) -> str | None
     return None
 
 
-def _struct_vars(sc: Scope, struct: str) -> list[tuple]:
-    """(corpus, path, blob, name, scope) of the variables declared with the struct's type
-    (or a typedef of it)."""
-    types = [struct] + [r[3] for r in sc.rows("sym", "t.kind = 'typedef' AND t.type = ?",
-                                               (struct,), "t.name")]
-    return sc.rows("sym", f"t.type IN ({marks(len(types))}) AND t.kind IN ('local', 'global')",
-                   tuple(types), "t.name, t.scope")
-
-
 def _whole_var_rows(sc: Scope, tr: TypeResolver, struct: str, cols: str) -> list[tuple]:
     """Writes of whole variables declared with the struct's type (`= { 0 }`, `&var` passed)."""
+    types = [struct] + [r[3] for r in sc.rows("sym", "t.kind = 'typedef' AND t.type = ?",
+                                               (struct,), "t.name")]
     out = []
-    for _c, _p, bid, name, scope in _struct_vars(sc, struct):
+    for _c, _p, bid, name, scope in sc.rows(
+            "sym", f"t.type IN ({marks(len(types))}) AND t.kind IN ('local', 'global')", tuple(types),
+            "t.name, t.scope"):
         out += sc.rows("assign", "t.blob_id = ? AND t.field = ? AND t.chain = ? AND t.func = ?",
                        (bid, name, f'["v:{name}"]', scope), cols)
     return out
 
 
-def _positional_rows(sc: Scope, tr: TypeResolver, struct: str, member: str,
-                     cols: str) -> list[tuple]:
-    """The positional initializer elements of variables of the struct's type that set
-    `member` (`const PDMDEVHLPR3 g_pdmR3DevHlpTrusted = { PDM_DEVHLPR3_VERSION,
-    pdmR3DevHlp_IoPortCreateEx, ... }`: the extractor keeps each element under the
-    variable's name with the chain ["v:g_...", "#N"], N the member's place)."""
+def _positional_rows(sc: Scope, struct: str, member: str, cols: str) -> list[tuple]:
+    """The elements of positional initializers that set `struct.member` (`const PDMDEVHLPR3
+    g_pdmR3DevHlpTrusted = { PDM_DEVHLPR3_VERSION, pdmR3DevHlp_IoPortCreateEx, ... }`: the
+    extractor keeps each under the variable's name, chain ["v:g_...", "#N"]), as the call
+    graph binds them (edges.Graph.positional_rows); `= { 0 }` zeroes the whole object and
+    gives its first member no value of its own."""
+    from vmxref.queries.edges import graph
     out = []
-    for _c, _p, bid, name, scope in _struct_vars(sc, struct):
-        rows = sc.rows("assign", "t.blob_id = ? AND t.field = ? AND t.func = ? AND "
-                       "t.chain > ? AND t.chain < ?",
-                       (bid, name, scope, f'["v:{name}", "#', f'["v:{name}", "#\x7f'), cols)
-        if len(rows) == 1 and rows[0][9].strip() == "0":
-            continue  # `= { 0 }`: the whole object zeroed (a whole-object write), no value
-            # given to its first member
-        for r in rows:
-            chain = parse_chain(r[7])
-            if len(chain) == 2 and chain[1][1:].isdigit() and \
-                    tr.positional_name(struct, int(chain[1][1:])) == member:
-                out.append(r)
+    for r in graph(sc).positional_rows(member, struct, cols):
+        chain = parse_chain(r[7])
+        if chain[-1] == "#0" and len(chain) == 2 and r[9].strip() == "0" and not sc.conn.execute(
+                "SELECT 1 FROM assign WHERE blob_id = ? AND field = ? AND chain = ? LIMIT 1",
+                (r[2], r[6], json.dumps([chain[0], "#1"]))).fetchone():
+            continue
+        out.append(r)
     return out
 
 
@@ -122,7 +113,7 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
     if struct is not None and (kinds is None or "whole-object" in kinds):
         rows += _whole_var_rows(sc, tr, struct, cols)
     if struct is not None and len(fields) == 1 and (kinds is None or "init" in kinds):
-        rows += _positional_rows(sc, tr, struct, fields[0], cols)
+        rows += _positional_rows(sc, struct, fields[0], cols)
     if not members:  # (the rest are writes into members, or of objects holding them)
         return rows
     seen = {(r[0], r[1], r[3], r[4]) for r in rows}
