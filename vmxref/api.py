@@ -69,6 +69,36 @@ def index(root: str, corpus: str, index_dir: str | Path | None = None, profile: 
         st.close()
 
 
+def remove(corpus: str, index_dir: str | Path | None = None, wait: bool = False,
+           fulltext: bool = True) -> tuple[str, int, int]:
+    """Remove corpus version NAME@VERSION (or NAME, when one version of it is indexed) from
+    the index: its files, the contents no other version shares, and their facts, in one
+    transaction; then the full text drops its texts. Returns (NAME@VERSION, files, contents
+    removed)."""
+    from vmxref.errors import UnknownCorpus
+    st = Store.open_for_write(index_dir, wait=wait)
+    try:
+        name, version = corpus.partition("@")[::2]
+        vers = [c for c in st.corpora(stats=False) if c["name"] == name]
+        hit = [c for c in vers if not version or c["version"] == version]
+        if len(hit) != 1:
+            known = ", ".join(f"{c['name']}@{c['version']}" for c in st.corpora(stats=False))
+            raise UnknownCorpus(
+                f"corpus {corpus!r} is not indexed; indexed: {known or 'none'}" if not hit else
+                f"corpus {name!r} has {len(hit)} versions indexed; name one: "
+                + ", ".join(f"{name}@{c['version']}" for c in hit))
+        label = f"{name}@{hit[0]['version']}"
+        files = st.remove_corpus(hit[0]["id"])
+        blobs = st.gc()
+        st.commit()
+        from vmxref.queries.textsearch import FULLTEXT_DIR
+        if fulltext and os.path.isdir(os.path.join(st.dir, FULLTEXT_DIR)):
+            build_fulltext(st, force=False)
+        return label, files, blobs
+    finally:
+        st.close()
+
+
 def _profile(st: Store, path: str):
     """The profile at `path`: from the index's snapshot while the file is unchanged (no
     TOML parsing, glob regexes ready), else parsed."""

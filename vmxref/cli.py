@@ -90,7 +90,7 @@ def index_cmd(root, corpus, profile, procs, wait, no_fulltext, index_dir) -> Non
 
 @cli.group("corpus")
 def corpus_group() -> None:
-    """Corpus profiles and their sources: list, get, index."""
+    """Corpus profiles and their sources: list, get, index, remove."""
 
 
 @corpus_group.command("list")
@@ -154,6 +154,19 @@ def corpus_index(name, version, root, index_dir) -> None:
     stats = api.index(str(root), f"{prof.name}@{ver}", index_dir, None, None,
                       progress_printer(sys.stderr))
     click.echo(stats.summary(), err=True)
+
+
+@corpus_group.command("remove")
+@click.argument("corpus", metavar="NAME[@VERSION]")
+@click.option("--wait", is_flag=True, help="Wait for another indexer instead of refusing.")
+@index_option
+def corpus_remove(corpus, wait, index_dir) -> None:
+    """Remove an indexed corpus version (its files, and the contents and facts no other
+    version shares) from the index."""
+    from vmxref import api
+    label, files, blobs = api.remove(corpus, index_dir, wait=wait)
+    click.echo(f"removed {label}: {files} files ({blobs} contents no other version shares)",
+               err=True)
 
 
 # --- queries -----------------------------------------------------------------------------

@@ -567,6 +567,17 @@ class Store:
                               [(corpus_id, *r) for r in rows])
 
     @_writes
+    def remove_corpus(self, corpus_id: int) -> int:
+        """Forget a corpus version: its file rows, its row and what was derived from it
+        (the contents no other version shares go at the next `gc`); returns its file count."""
+        c = self.conn
+        n = c.execute("SELECT count(*) FROM file WHERE corpus_id=?", (corpus_id,)).fetchone()[0]
+        c.execute("DELETE FROM file WHERE corpus_id=?", (corpus_id,))
+        c.execute("DELETE FROM corpus WHERE id=?", (corpus_id,))
+        c.execute("DELETE FROM meta WHERE key LIKE 'derived:%:' || ?", (str(corpus_id),))
+        return n
+
+    @_writes
     def drop_indexes(self) -> None:
         """Drop the secondary indexes before a large batch of inserts (same transaction)."""
         for name, _sql in schema.indexes(schema.INDEX_SQL):
