@@ -414,17 +414,32 @@ def _unwrap(buf: bytearray, start: int, opn: int, close: int, commas: list[int])
         buf[c] = 0x20
 
 
+_MEMBER_PATH = re.compile(rb"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+")
+
+
 def _paste(code: bytes, buf: bytearray, start: int, opn: int, close: int, commas: list[int],
            glue: str) -> bool:
     """Token pasting: `CTX_SUFF(pTimer)` -> `pTimerR3` (args joined by `glue`), left-aligned
-    and padded with spaces to the same length. False when the arguments are not identifiers."""
+    and padded with spaces to the same length; one argument that is a member path pastes
+    onto its last name (right-aligned). False when the arguments are neither."""
     bounds = [opn, *commas, close]
     parts = [code[bounds[i - 1] + 1:bounds[i]].strip() for i in range(1, len(bounds))]
+    width = close + 1 - start
+    if b"\n" in code[start:close + 1]:
+        return False
+    if len(parts) == 1 and _MEMBER_PATH.fullmatch(parts[0]):
+        # a member path: `CTX_SUFF(pVM->tm.s.pfnVirtualGetRaw)` is `pVM->tm.s.pfnVirtualGetRawR3`
+        # (the expression where it was, the glue after its last name: one column left per
+        # glue byte past the `)`)
+        out = parts[0] + glue.encode()
+        if len(out) > width:
+            return False
+        buf[start:close + 1] = out.rjust(width)
+        return True
     if not all(_IDENT.fullmatch(p) for p in parts if p):
         return False
     out = glue.encode().join(parts) if len(parts) > 1 else parts[0] + glue.encode()
-    width = close + 1 - start
-    if len(out) > width or b"\n" in code[start:close + 1]:
+    if len(out) > width:
         return False
     buf[start:close + 1] = out + b" " * (width - len(out))
     return True
