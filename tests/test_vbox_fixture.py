@@ -721,3 +721,26 @@ def test_a_member_set_by_a_positional_initializer_is_written_there(vbox):
     assert not any(line == 16 for line, _k, _v in got)
     assert (37, "designated", "pdmR3FixDevHlp_TimerCreate") in {
         (r["line"], r["write_kind"], r["value"]) for r in rows if r["file"] == DEVHLP}
+
+
+def test_a_context_suffix_around_a_member_path_pastes_onto_its_last_name(vbox):
+    """`CTXALLSUFF(pVM->tmfix.pfnGetRaw)(...)` calls member pfnGetRawR3 (the ring-3 name, as
+    for `pVM->tmfix.CTX_SUFF(pfnGetRaw)`); `&CTX_SUFF(pVM->tmfix.pfnGetRaw)` handed to an
+    atomic write writes it."""
+    v = "src/VBox/VMM/VMMAll/TMAllVirtualFix.cpp"
+    rows = vbox("callers tmFixVirtualNanoTSRediscover")
+    assert [(r["function"], r["line"]) for r in rows] == [
+        ("tmFixVirtualGetRawNanoTS", 37), ("tmFixVirtualGetRawNanoTS", 39)]
+    assert all("TMFIXVIRT.pfnGetRawR3" in r["via"] for r in rows)
+    assert _places(vbox("writes TMFIXVIRT.pfnGetRawR3")) == {(v, 30), (v, 46)}
+    assert vbox("path TMFixVirtualGetRaw -> tmFixVirtualNanoTSWorker")
+
+
+def test_a_test_of_either_of_two_masks_holding_the_flag_is_one_test(vbox):
+    """`VMCPU_FF_IS_ANY_SET(p, !f ? REQ_MASK : HALT_MASK)`, both masks holding the flag: one
+    row, whose via names both masks."""
+    rows = [r for r in vbox("consumes VMCPU_FF_FIX_REQUEST") if r["function"] == "vmFixStepPending"]
+    assert [r["line"] for r in rows] == [30]
+    head, _, masks = rows[0]["via"].partition(" (")
+    assert head == "VMCPU_FF_IS_ANY_SET"
+    assert sorted(masks.rstrip(")").split(", ")) == ["VMCPU_FF_FIX_HALT_MASK", "VMCPU_FF_FIX_REQ_MASK"]

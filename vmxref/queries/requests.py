@@ -653,7 +653,7 @@ def _case_tests(sc: Scope, const: str) -> list[tuple]:
 
 def _consume_sites(sc: Scope, const: str, rows: list[tuple]) -> list[Site]:
     """Sites of test rows (not inside a log call), each with the calls the test guards."""
-    rows = [r for r in rows if not _in_log_call(sc, r[0], r[1], r[2], r[3])]
+    rows = _one_per_test([r for r in rows if not _in_log_call(sc, r[0], r[1], r[2], r[3])])
     from vmxref.queries.edges import graph
     g = graph(sc)
     out = []
@@ -674,6 +674,29 @@ def _consume_sites(sc: Scope, const: str, rows: list[tuple]) -> list[Site]:
             s.extra["guard_end"] = guard_end
             out.append(s)
     return sorted(out, key=Site.key)
+
+
+def _one_per_test(rows: list[tuple]) -> list[tuple]:
+    """One row per test: a test whose masks both hold the constant (`VMCPU_FF_IS_ANY_SET(p,
+    f ? A_MASK : B_MASK)`) is found once per mask; its `via` names both (`TESTER (A_MASK,
+    B_MASK)`); a direct test of the constant wins over a mask's."""
+    at: dict[tuple, int] = {}
+    out: list[tuple] = []
+    for r in rows:
+        k = (r[0], r[2], r[3])
+        i = at.get(k)
+        if i is None:
+            at[k] = len(out)
+            out.append(r)
+            continue
+        old, new = out[i][4], r[4]
+        head, sep, masks = old.partition(" (")
+        head2, sep2, more = new.partition(" (")
+        if sep and sep2 and head == head2 and more[:-1] not in masks[:-1].split(", "):
+            out[i] = (*out[i][:4], f"{head} ({masks[:-1]}, {more}", out[i][5])
+        elif not sep2:  # (the constant itself)
+            out[i] = r
+    return out
 
 
 def _macro_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, int]) -> list[tuple]:
