@@ -1513,3 +1513,15 @@ def test_a_container_shown_for_a_nested_struct_can_be_asked_back(lq):
     assert code == 0 and {(r["container"], r["line"]) for r in rows} == {("fix_opcode::u", 262)}, out
     code, rows, out = lq("writes fix_opcode::u")
     assert code == 2 and "a field name after a nested struct" in out, out
+
+
+def test_provenance_of_a_member_set_through_the_pointer_above_the_use(lq):
+    """`data->clock = qa_scale_cycles(data->host_tsc)` after `data->host_tsc = rdtsc()` (or
+    0) in the same function: host_tsc comes from those writes, not from the caller's
+    `struct qa_clock_data data = { 0 }`."""
+    code, rows, out = lq("provenance qa_clock_data.clock depth 1")
+    assert code == 0, out
+    (site,) = [r for r in rows if r["file"] == "arch/x86/kvm/qa_provparam.c"]
+    got = {(n.get("line"), n.get("value")) for n in site["from"] if n["hop"].startswith("data->host_tsc")}
+    assert got == {(89, "rdtsc()"), (91, "0")}, site["from"]
+    assert all(n.get("line") != 97 for n in site["from"]), site["from"]

@@ -254,6 +254,9 @@ class _Walk:
         ptype = self.tr.var_type(bid, func, base)
         if not self.tr.is_pointer(ptype) or self.tr.struct_of(ptype) is None:
             return None
+        own = self._pointed_writes(site, bid, func, base, fields, level, ctx)
+        if own is not None:  # (`data->host_tsc = rdtsc()` above the use: not the callers')
+            return own
         idx = params.index(base)
         if ctx and func in ctx:
             calls = [ctx[func]]
@@ -274,6 +277,33 @@ class _Walk:
                                             depth)
         finally:
             self.required = before_req
+
+    def _pointed_writes(self, site: Site, bid: int, func: str, base: str, fields: list[str],
+                        level: int, ctx: dict | None) -> list[dict] | None:
+        """Writes of `base->fields`, `base` a pointer parameter, in `func` above the site
+        (`data->host_tsc = rdtsc()` before `... data->host_tsc)` in __get_kvmclock); None
+        when there are none: the value then comes from the callers."""
+        found = self.sc.conn.execute(
+            "SELECT line, col, op, value, kind, chain FROM assign WHERE blob_id = ? AND "
+            "func = ? AND field = ? AND line <= ? ORDER BY line, col",
+            (bid, func, fields[-1], site.line)).fetchall()
+        want = [f"v:{base}", *fields]
+        rows = [r for r in found
+                if (r[0], r[1]) < (site.line, site.col) and list(parse_chain(r[5])) == want
+                and not self._other_arm(bid, func, r[0], site.line)
+                and not (r[4] == "out-param" and const_param(self.sc, r[2], r[3]))]
+        if not rows:
+            return None
+        key = ("pointed", bid, func, base, tuple(fields), site.line, _ctx_key(ctx))
+        what = f"{base}->{'.'.join(fields)}, set in {func}()"
+        if not self._budget(key):
+            return self._again(key, what)
+        out = []
+        for line, col, op, value, kind, _chain in rows[-FANOUT:]:
+            s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, base,
+                             op=op, value=value, write_kind=kind)
+            out.append(self.node(s, what, level, ctx))
+        return self._found(key, self._more(len(rows), FANOUT, what) + out)
 
     def _param_member_calls(self, site: Site, func: str, base: str, fields: list[str],
                             idx: int, calls: list, level: int, ctx: dict | None,
