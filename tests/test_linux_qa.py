@@ -1525,3 +1525,20 @@ def test_provenance_of_a_member_set_through_the_pointer_above_the_use(lq):
     got = {(n.get("line"), n.get("value")) for n in site["from"] if n["hop"].startswith("data->host_tsc")}
     assert got == {(89, "rdtsc()"), (91, "0")}, site["from"]
     assert all(n.get("line") != 97 for n in site["from"]), site["from"]
+
+
+def test_provenance_follows_a_struct_out_parameter_handed_on(lq):
+    """qa_clock_ns: `qa_get_clock_locked(st, &data)` then `return data.clock`; the callee
+    hands `data` on to __qa_get_clock, which sets data->clock (qa_provparam.c:92): the trace
+    reaches that write, not a dead end at the hand-over."""
+    code, rows, out = lq("provenance qa_wall.sec depth 6")
+    assert code == 0, out
+
+    def walk(nodes):
+        for n in nodes:
+            yield n
+            yield from walk(n.get("from", []))
+    got = [(n.get("line"), n["hop"]) for n in walk(rows[0]["from"])
+           if n.get("file") == "arch/x86/kvm/qa_provparam.c"]
+    assert (105, "filled by qa_get_clock_locked()") in got, got
+    assert (92, "filled by __qa_get_clock()") in got, got

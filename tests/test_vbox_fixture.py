@@ -744,3 +744,20 @@ def test_a_test_of_either_of_two_masks_holding_the_flag_is_one_test(vbox):
     head, _, masks = rows[0]["via"].partition(" (")
     assert head == "VMCPU_FF_IS_ANY_SET"
     assert sorted(masks.rstrip(")").split(", ")) == ["VMCPU_FF_FIX_HALT_MASK", "VMCPU_FF_FIX_REQ_MASK"]
+
+
+def test_provenance_follows_an_out_parameter_into_helpers_and_apis(vbox):
+    """TMR3FixUtcNow(pTm, &TimeSpec) hands pTime to RTFixTimeNow (outside the corpus: a
+    prototype and IPRT's mangling #define; a leaf) and to the inline RTFixTimeSpecAddNano,
+    whose `+= i64Nano` leads to TMFIXUTC.offUTC."""
+    rows = vbox("provenance GIMFIXWALL.u32Sec depth 8")
+    assert rows
+
+    def walk(nodes):
+        for n in nodes:
+            yield n
+            yield from walk(n.get("from", []))
+    got = {(n.get("line"), n.get("value")) for n in walk(rows[0]["from"])}
+    assert (33, "RTFixTimeNow(pTime)") in got, got
+    assert (34, "RTFixTimeSpecAddNano(pTime, pTm->offUTC)") in got, got
+    assert (17, "i64Nano") in got, got

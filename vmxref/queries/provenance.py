@@ -78,6 +78,7 @@ class _Walk:
     def node(self, site: Site, hop: str, level: int, ctx: dict | None = None) -> dict:
         self.count += 1
         d = site.to_json()
+        d.pop("member", None)  # (which member of an object handed on is asked: see out_param)
         d["hop"] = hop
         d["from"] = self.sources(site, level + 1, ctx) if level < self.depth else []
         return d
@@ -215,6 +216,8 @@ class _Walk:
             s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, base,
                              op=op, value=value, write_kind=kind)
             ch = list(parse_chain(chain_t))
+            if kind == "out-param" and len(ch) == 1:  # `get_kvmclock(kvm, &data)`: the callee
+                s.extra["member"] = list(fields)  # fills data.clock (see out_param)
             hop = (f"local {base}.{ch[1]}, a member of the same union" if union and len(ch) == 2
                    and ch[1] != fields[-1] else what)
             out.append(self.node(s, hop, level, ctx))
@@ -666,22 +669,33 @@ class _Walk:
         call = next(iter(self.calls_in_value(self.blob(site), site.function, site.line,
                                              callee, 1)), None)
         inner = {**(ctx or {}), **call} if call else ctx
-        key = ("out", callee, pname, _ctx_key(inner))
+        key = ("out", callee, pname, tuple(site.extra.get("member") or ()), _ctx_key(inner))
         if not self._budget(key):
             return self._again(key, f"filled by {callee}()")
         if pname:  # the writes through that parameter (`*pshift = ...` is not `*pmultiplier`)
             where, args = "t.func = ? AND t.chain = ?", (callee, json.dumps([f"v:{pname}", "*"]))
         else:
             where, args = "t.func = ? AND t.chain LIKE ?", (callee, '["v:%", "*"]')
-        rows = self._stores_in(callee, f"{where} AND t.kind IN ('assign', 'compound')", args)
+        kinds = "t.kind IN ('assign', 'compound')"
+        rows = [(*r, "assign") for r in self._stores_in(callee, f"{where} AND {kinds}", args)]
+        member = site.extra.get("member")
+        if pname:  # a struct filled member by member: `data->clock = ...` (the member asked
+            # for, when known: `&data` for data.clock), and its own out-params
+            mwhere, margs = (("t.func = ? AND t.chain = ?", (callee, json.dumps([f"v:{pname}", *member])))
+                             if member else ("t.func = ? AND t.chain LIKE ? AND t.chain != ?",
+                                             (callee, f'["v:{pname}", %', json.dumps([f"v:{pname}", "*"]))))
+            rows += [(*r, "assign") for r in self._stores_in(callee, f"{mwhere} AND {kinds}", margs)]
+            rows += [(*r, "out-param") for r in self._stores_in(
+                callee, f"{mwhere} AND t.kind = 'out-param'", margs)]
+            rows.sort(key=lambda r: (r[2], r[3], r[4]))
         want = self._call_contexts(call.get(callee) if call else None)
         if want:  # (the writes the context of the call compiles: `#ifdef IN_RING3 *pu = ...`)
             cx = contexts.contexts(self.sc)
             rows = [r for r in rows if cx.at(r[2], r[3], r[1]) & want] or rows
         out = []
-        for cid, path, bid, line, col, op, value in rows[:FANOUT]:
+        for cid, path, bid, line, col, op, value, kind in rows[:FANOUT]:
             s = self.sc.site("provenance", cid, path, bid, line, col, callee, callee, op=op,
-                             value=value, write_kind="assign")
+                             value=value, write_kind=kind)
             out.append(self.node(s, f"filled by {callee}()", level, inner))
         if pname:  # the pointer handed on: `do_monotonic_raw(kernel_ns, ...)` fills it there
             for cid, path, bid, line, col, inner_callee, pos, args_t in self._handed_on(
@@ -689,6 +703,8 @@ class _Walk:
                 s = self.sc.site("provenance", cid, path, bid, line, col, callee, callee,
                                  op=f"&{pos + 1}", value=f"{inner_callee}({', '.join(args_t)})",
                                  write_kind="out-param")
+                if member:
+                    s.extra["member"] = member
                 out.append(self.node(s, f"filled by {callee}()", level, inner))
         return self._found(key, out)
 
@@ -722,10 +738,12 @@ class _Walk:
             targets = [callee] if kind == "direct" else [  # (a helper table's function)
                 e.callee for e in self.g.out_of(func) if (e.line, e.col) == (line, col)]
             for t in dict.fromkeys(targets):
-                if (self.g.params(t) or not self.sc.has_sym(t, ("macro",))) and \
+                if (self.g.params(t) or self.sc.has_sym(t, ("function", "prototype"))
+                        or not self.sc.has_sym(t, ("macro",))) and \
                         not const_param(self.sc, f"&{pos + 1}", f"{t}("):  # (RTTimeSpecGetNano
-                    # only reads it; RTTimeNow, outside the corpus, may fill it: a leaf; a
-                    # macro's writes are expanded at its uses: RT_NOREF(pTime) is none)
+                    # only reads it; RTTimeNow, outside the corpus (its prototype and IPRT's
+                    # mangling #define are), may fill it: a leaf; a macro's writes are
+                    # expanded at its uses: RT_NOREF(pTime) is none)
                     out.append((cid, path, bid, line, col, t, pos, args))
         return out[:FANOUT]
 
