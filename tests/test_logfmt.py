@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from vmxref.logfmt import (
     clean_line,
+    clean_variants,
     compile_format,
     line_words,
     literal_keys,
@@ -204,6 +205,24 @@ def test_multiline_format_matches_each_line() -> None:
 ])
 def test_clean_line(raw: str, clean: str) -> None:
     assert clean_line(raw) == clean
+
+
+@pytest.mark.parametrize("raw,variants", [
+    # a padded first word is a thread column or the format's own text: both are tried
+    ("00:00:01.234567 MSR_K8_LSTAR           = 0xffffffff81a00010",
+     ["MSR_K8_LSTAR           = 0xffffffff81a00010", "= 0xffffffff81a00010"]),
+    ("00:00:01.234567 RTThrdPP    TM: hi", ["RTThrdPP    TM: hi", "TM: hi"]),
+    ("00:00:01.234567 EMT-0    HM: enabled", ["HM: enabled"]),  # (a known thread name)
+    ("[  12.5] HM:   POSTED_INT", ["HM:   POSTED_INT"]),  # (no VBox.log stamp: no column)
+    # every line of a pasted message loses its own stamp
+    ("[  701.000000] Invalid SPTE change\n[  701.000000] SPTE with another\n[  701.000001] PFN!",
+     ["Invalid SPTE change\nSPTE with another\nPFN!"]),
+    ("00:00:00.4 TM: a=1\n00:00:00.4 TM: b=2\n", ["TM: a=1\nTM: b=2"]),
+    ("00:00:00.4 ALIVE   TM: a=1\n00:00:00.4 ALIVE   TM: b=2",
+     ["ALIVE   TM: a=1\nALIVE   TM: b=2", "TM: a=1\nTM: b=2"]),
+])
+def test_clean_variants(raw: str, variants: list[str]) -> None:
+    assert clean_variants(raw) == variants
 
 
 def test_literal_keys_skip_words_glued_to_conversions() -> None:

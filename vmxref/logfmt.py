@@ -315,8 +315,11 @@ _FTRACE = re.compile(r"^\s*\S.*?[- ]\s*\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d{3,4}\]\s+
                      r"\d+\.\d+:\s+(?:\w+:)?(\w+):\s+")
 _VBOX_TS = re.compile(r"^\d{1,4}:\d\d:\d\d\.\d{1,9} ")
 _VBOX_THREAD = re.compile(
-    r"^(?:(?:EMT(?:-\d+)?|EMT #\d+|main|Timer(?:LR)?|VMPowerUp|VMPowerDown|nspr-\d+|ATA-\d+|"
-    r"AHCI-\w+|VBoxSvc\w*|DisplayRefresh)\s+|[^\s:]{1,16}\s{2,})")
+    r"^(?:EMT(?:-\d+)?|EMT #\d+|main|Timer(?:LR)?|VMPowerUp|VMPowerDown|nspr-\d+|ATA-\d+|"
+    r"AHCI-\w+|VBoxSvc\w*|DisplayRefresh)\s+")
+# another name in a thread column: or the format's own first word, padded (`MSR_K8_LSTAR
+# = %RX64`): both readings are tried (clean_variants)
+_VBOX_COLUMN = re.compile(r"^[^\s:]{1,16}\s{2,}")
 
 
 def clean_line(line: str) -> str:
@@ -324,22 +327,42 @@ def clean_line(line: str) -> str:
 
     Removes ANSI escapes, a trailing newline/whitespace, dmesg `[   12.345678] ` (and
     `[ T123]`, `dmesg -T`, syslog `<6>` / `Mon DD hh:mm:ss host kernel: `) prefixes, and
-    VBox.log `00:00:01.234567 ` timestamps plus a thread-name column (`EMT-0   `), and a
-    trace line's task, CPU, flags and time (`EVENT: ` is kept, as the format's prefix).
-    `kvm [1234]: ` is kept: it is part of the format.
+    VBox.log `00:00:01.234567 ` timestamps plus a known thread name (`EMT-0   `), and a
+    trace line's task, CPU, flags and time (`EVENT: ` is kept, as the format's prefix);
+    each line of a pasted multi-line message alike. `kvm [1234]: ` is kept: it is part of
+    the format.
     """
-    line = _ANSI.sub("", line).rstrip()
+    return clean_variants(line)[0]
+
+
+def clean_variants(line: str) -> list[str]:
+    """clean_line's text, then the same with a VBox.log thread column of another name taken
+    off too, when every stamped line has one (`00:00:01.234567 RTThrdPP    msg`)."""
+    lines = _ANSI.sub("", line).rstrip().split("\n")
+    cleaned = [_clean_one(x) for x in lines]
+    out = ["\n".join(c for c, _col in cleaned)]
+    cols = [col for _c, col in cleaned if col is not None]
+    if cols and len(cols) == sum(_VBOX_TS.match(_ANSI.sub("", x)) is not None for x in lines):
+        out.append("\n".join(c[col:] if col is not None else c for c, col in cleaned))
+    return out
+
+
+def _clean_one(line: str) -> tuple[str, int | None]:
+    """One line cleaned, and where a possible thread column after a VBox.log stamp ends."""
+    line = line.rstrip()
     line = _DMESG.sub("", _SYSLOG.sub("", line, count=1), count=1)
     traced = _FTRACE.match(line)
     if traced:
-        return f"{traced.group(1)}: {line[traced.end():]}"
+        return f"{traced.group(1)}: {line[traced.end():]}", None
     stamped = _VBOX_TS.match(line)
-    if stamped:
-        line = line[stamped.end():]
-        thread = _VBOX_THREAD.match(line)
-        if thread and thread.end() < len(line):
-            line = line[thread.end():]
-    return line
+    if not stamped:
+        return line, None
+    line = line[stamped.end():]
+    thread = _VBOX_THREAD.match(line)
+    if thread and thread.end() < len(line):
+        return line[thread.end():], None
+    col = _VBOX_COLUMN.match(line)
+    return line, (col.end() if col and col.end() < len(line) else None)
 
 
 # ---------------------------------------------------------------------------------------

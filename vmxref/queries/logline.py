@@ -60,11 +60,13 @@ def _spec(fmt: str, dialect: str, prefix: str) -> logfmt.FormatSpec:
 
 def logline(sc: Scope, line: str) -> list[Site]:
     """Statements that can print `line`, best first, with the part each argument produced."""
-    clean = logfmt.clean_line(line)
+    cleans = logfmt.clean_variants(line)
+    clean = cleans[0]
     cat = _catalog(sc)
     dialects, prefixes = cat.dialects, cat.prefixes
-    variants = _variants(clean, prefixes.module_names() if "kernel" in dialects.values() else ())
-    words = logfmt.line_words(clean)
+    modules = prefixes.module_names() if "kernel" in dialects.values() else ()
+    variants = [v for c in cleans for v in _variants(c, modules)]
+    words = set().union(*map(logfmt.line_words, cleans))
     out = _located(sc, clean)
     cands = cat.candidates(words)[:MAX_CANDIDATES]
     matched: dict[int, Site] = {}
