@@ -761,3 +761,11 @@ def test_provenance_follows_an_out_parameter_into_helpers_and_apis(vbox):
     assert (33, "RTFixTimeNow(pTime)") in got, got
     assert (34, "RTFixTimeSpecAddNano(pTime, pTm->offUTC)") in got, got
     assert (17, "i64Nano") in got, got
+
+
+def test_logline_of_a_format_chosen_by_a_condition(vbox):
+    """`LogRel((f ? "A\\n" : "B\\n"))`: either line is that statement's."""
+    for text in ("GIM: Fix: wall clock follows the host", "GIM: Fix: wall clock offset by UTCOffset"):
+        rows = vbox(f"logline '00:00:00.700000 {text}'")
+        assert [(r["file"], r["line"], r["score"]) for r in rows][:1] == [
+            ("src/VBox/VMM/VMMR3/GIMFixUtc.cpp", 47, 1.0)], rows

@@ -259,15 +259,100 @@ static int has_text(PyObject *s) {
     return 0;
 }
 
+/* extract._branch_strings: the two formats of `cond ? "A" : "B"` (inside parentheses, or
+ * the left of a comma expression, as string_value looks): 1 with new strs in *a and *b, 0
+ * when the node is no such choice, -1 on error */
+static int branch_strings(St *st, TSNode node, PyObject **a, PyObject **b) {
+    *a = *b = NULL;
+    for (;;) {
+        if (ts_node_is_null(node))
+            return 0;
+        if (tsn_is(node, "parenthesized_expression")) {
+            TSNode inner = first_named(node);
+            node = !ts_node_is_null(inner) && tsn_is(inner, "comma_expression")
+                   ? tsn_child(inner, F_LEFT) : inner;
+            continue;
+        }
+        if (!tsn_is(node, "conditional_expression"))
+            return 0;
+        int r = string_value(st, tsn_child(node, F_CONSEQUENCE), a);
+        if (r == 1)
+            r = string_value(st, tsn_child(node, F_ALTERNATIVE), b);
+        if (r != 1 || !has_text(*a) || !has_text(*b)) {
+            Py_CLEAR(*a);
+            Py_CLEAR(*b);
+            return r < 0 ? -1 : 0;
+        }
+        return 1;
+    }
+}
+
+/* one logcall row of format `s` (stolen), argument i, its later string arguments inlined */
+static int logcall_row(St *st, PyObject *s, Py_ssize_t i, PyObject *callee, PyObject *func,
+                       Py_ssize_t line, Py_ssize_t col, PyObject *jargs) {
+    Py_ssize_t nk = st->nkids;
+    int later = 0;
+    for (Py_ssize_t j = i + 1; j < nk && !later; j++)
+        later = stringish(st->kids[j]);
+    if (later && PyUnicode_FindChar(s, '%', 0, PyUnicode_GET_LENGTH(s), 1) >= 0) {
+        PyObject *lits = PyList_New(nk - i - 1);
+        if (lits == NULL) {
+            Py_DECREF(s);
+            return -1;
+        }
+        for (Py_ssize_t j = i + 1; j < nk; j++) {
+            PyObject *v = NULL;
+            if (stringish(st->kids[j]) && string_value(st, st->kids[j], &v) < 0) {
+                Py_DECREF(lits);
+                Py_DECREF(s);
+                return -1;
+            }
+            if (v == NULL) {
+                v = Py_None;
+                Py_INCREF(v);
+            }
+            PyList_SET_ITEM(lits, j - i - 1, v);
+        }
+        PyObject *s2 = PyObject_CallFunctionObjArgs(st->inline_literals, s, st->dialect,
+                                                    lits, NULL);
+        Py_DECREF(lits);
+        Py_DECREF(s);
+        if (s2 == NULL)
+            return -1;
+        s = s2;
+    }
+    PyObject *keys = PyObject_CallFunctionObjArgs(st->literal_keys, s, st->dialect, NULL);
+    PyObject *joined = keys ? PyUnicode_Join(S_SPACE, keys) : NULL;
+    Py_XDECREF(keys);
+    if (joined == NULL) {
+        Py_DECREF(s);
+        return -1;
+    }
+    PyObject *row = Py_BuildValue("(nnOOOnON)", line, col, func, callee, s, i, jargs, joined);
+    Py_DECREF(s);
+    return tsn_append_new(st->logcalls, row);
+}
+
 /* extract._logcall over st->kids */
 static int logcall(St *st, PyObject *callee, PyObject *func, Py_ssize_t line, Py_ssize_t col,
                    PyObject *jargs) {
     Py_ssize_t nk = st->nkids;
     for (Py_ssize_t i = 0; i < nk && i < 4; i++) {
+        PyObject *a, *b;
+        int r = branch_strings(st, st->kids[i], &a, &b);
+        if (r < 0)
+            return -1;
+        if (r == 1) {  /* `LogRel((f ? "HM: Enabled\n" : "HM: Disabled\n"))`: a row each */
+            if (logcall_row(st, a, i, callee, func, line, col, jargs) < 0) {
+                Py_DECREF(b);
+                return -1;
+            }
+            return logcall_row(st, b, i, callee, func, line, col, jargs);
+        }
         if (!stringish(st->kids[i]))
             continue;
         PyObject *s;
-        int r = string_value(st, st->kids[i], &s);
+        r = string_value(st, st->kids[i], &s);
         if (r < 0)
             return -1;
         if (r == 0)
@@ -276,46 +361,7 @@ static int logcall(St *st, PyObject *callee, PyObject *func, Py_ssize_t line, Py
             Py_DECREF(s);
             continue;
         }
-        int later = 0;
-        for (Py_ssize_t j = i + 1; j < nk && !later; j++)
-            later = stringish(st->kids[j]);
-        if (later && PyUnicode_FindChar(s, '%', 0, PyUnicode_GET_LENGTH(s), 1) >= 0) {
-            PyObject *lits = PyList_New(nk - i - 1);
-            if (lits == NULL) {
-                Py_DECREF(s);
-                return -1;
-            }
-            for (Py_ssize_t j = i + 1; j < nk; j++) {
-                PyObject *v = NULL;
-                if (stringish(st->kids[j]) && string_value(st, st->kids[j], &v) < 0) {
-                    Py_DECREF(lits);
-                    Py_DECREF(s);
-                    return -1;
-                }
-                if (v == NULL) {
-                    v = Py_None;
-                    Py_INCREF(v);
-                }
-                PyList_SET_ITEM(lits, j - i - 1, v);
-            }
-            PyObject *s2 = PyObject_CallFunctionObjArgs(st->inline_literals, s, st->dialect,
-                                                        lits, NULL);
-            Py_DECREF(lits);
-            Py_DECREF(s);
-            if (s2 == NULL)
-                return -1;
-            s = s2;
-        }
-        PyObject *keys = PyObject_CallFunctionObjArgs(st->literal_keys, s, st->dialect, NULL);
-        PyObject *joined = keys ? PyUnicode_Join(S_SPACE, keys) : NULL;
-        Py_XDECREF(keys);
-        if (joined == NULL) {
-            Py_DECREF(s);
-            return -1;
-        }
-        PyObject *row = Py_BuildValue("(nnOOOnON)", line, col, func, callee, s, i, jargs, joined);
-        Py_DECREF(s);
-        return tsn_append_new(st->logcalls, row);
+        return logcall_row(st, s, i, callee, func, line, col, jargs);
     }
     return 0;
 }

@@ -1070,18 +1070,46 @@ _STRINGISH = frozenset({"string_literal", "concatenated_string", "parenthesized_
 
 
 def _logcall(cx: _Ctx, kids, callee: str, func: str, line: int, col: int, jargs: str) -> None:
-    """A call with a string literal among its first 4 arguments: a log call candidate."""
+    """A call with a string literal among its first 4 arguments: a log call candidate (a
+    row per branch when that argument chooses between two: `f ? "A\n" : "B\n"`)."""
     for i, a in enumerate(kids[:4]):
+        both = _branch_strings(cx, a)
+        if both is not None:  # `LogRel((f ? "HM: Enabled\n" : "HM: Disabled\n"))`
+            for s in both:
+                _logcall_row(cx, kids, i, s, callee, func, line, col, jargs)
+            return
         if a.type not in _STRINGISH:
             continue  # _string_value would return None
         s = _string_value(cx, a)
         if s is not None and s.strip():
-            if "%" in s and any(b.type in _STRINGISH for b in kids[i + 1:]):
-                s = logfmt.inline_literals(s, cx.dialect, [
-                    _string_value(cx, b) if b.type in _STRINGISH else None for b in kids[i + 1:]])
-            keys = _literal_keys(s, cx.dialect)
-            cx.f.logcalls.append((line, col, func, callee, s, i, jargs, " ".join(keys)))
+            _logcall_row(cx, kids, i, s, callee, func, line, col, jargs)
             return
+
+
+def _logcall_row(cx: _Ctx, kids, i: int, s: str, callee: str, func: str, line: int, col: int,
+                 jargs: str) -> None:
+    if "%" in s and any(b.type in _STRINGISH for b in kids[i + 1:]):
+        s = logfmt.inline_literals(s, cx.dialect, [
+            _string_value(cx, b) if b.type in _STRINGISH else None for b in kids[i + 1:]])
+    keys = _literal_keys(s, cx.dialect)
+    cx.f.logcalls.append((line, col, func, callee, s, i, jargs, " ".join(keys)))
+
+
+def _branch_strings(cx: _Ctx, node) -> tuple[str, str] | None:
+    """The two formats of `cond ? "A" : "B"` (inside parentheses, or the left of a comma
+    expression, as _string_value looks), else None."""
+    while node is not None and node.type == "parenthesized_expression":
+        inner = node.named_children[0] if node.named_children else None
+        node = inner.child_by_field_name("left") if inner is not None and \
+            inner.type == "comma_expression" else inner
+    if node is None or node.type != "conditional_expression":
+        return None
+    a, b = (node.child_by_field_name(f) for f in ("consequence", "alternative"))
+    sa = _string_value(cx, a) if a is not None else None
+    sb = _string_value(cx, b) if sa is not None and b is not None else None
+    if sa is None or sb is None or not sa.strip() or not sb.strip():
+        return None
+    return sa, sb
 
 
 def _assign(cx: _Ctx, n) -> None:
