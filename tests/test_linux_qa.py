@@ -1542,3 +1542,12 @@ def test_provenance_follows_a_struct_out_parameter_handed_on(lq):
            if n.get("file") == "arch/x86/kvm/qa_provparam.c"]
     assert (105, "filled by qa_get_clock_locked()") in got, got
     assert (92, "filled by __qa_get_clock()") in got, got
+
+
+def test_logline_of_a_format_defined_as_a_macro(lq):
+    """`pr_warn_once(QA_SMT_MSG)`, the text #defined as two literals in the file."""
+    code, rows, out = lq("logline '[  900.000000] QA CPU bug present and SMT on, data leak "
+                         "possible. See the qa-vuln documentation for details.'")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["score"]) for r in rows][:1] == [
+        ("arch/x86/kvm/qa_logmsg.c", 15, 1.0)], out

@@ -219,6 +219,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     step.declarations(get("decl"))
     step.enums(get("enum"))
     step.calls(get("call"))
+    _macro_formats(cx)
     if byte_range is None:  # (a text scan of the whole file: once)
         traceevents.trace_events(cx, dialect)
     step.writes(get("assign"), get("update"), get("ptr"), get("asmout"), get("case"), get("ret"))
@@ -1110,6 +1111,52 @@ def _branch_strings(cx: _Ctx, node) -> tuple[str, str] | None:
     if sa is None or sb is None or not sa.strip() or not sb.strip():
         return None
     return sa, sb
+
+
+_STRING_PIECE = re.compile(rb'"((?:[^"\\\n]|\\.)*)"')
+_LITERALS_ONLY = re.compile(rb'(?:\s|\\\n|"(?:[^"\\\n]|\\.)*")*')
+
+
+def _macro_formats(cx: _Ctx) -> None:
+    """A format #defined in the file as string literals and handed to a call by its name
+    (`#define L1TF_MSG_SMT "L1TF CPU bug present..."`, `pr_warn_once(L1TF_MSG_SMT)`): a
+    log call candidate of that text, as if written there."""
+    names = {s[0] for s in cx.f.syms if s[-1] and s[-1][0] == '"' and s[1] == "macro"}
+    if not names:
+        return
+    quoted = [f'"{n}"' for n in names]
+    done = {(r[0], r[1]) for r in cx.f.logcalls}
+    bodies: dict[str, str | None] = {}
+    for line, col, func, callee, _kind, _recv, jargs, *_rest in cx.f.calls:
+        if not any(q in jargs for q in quoted) or (line, col) in done:
+            continue
+        import json
+        args = [a.strip() for a in json.loads(jargs)[:4]]
+        i = next((k for k, a in enumerate(args) if a in names), None)
+        if i is None:
+            continue
+        if args[i] not in bodies:
+            bodies[args[i]] = _define_string(cx.src, args[i])
+        fmt = bodies[args[i]]
+        if fmt and fmt.strip():
+            keys = _literal_keys(fmt, cx.dialect)
+            cx.f.logcalls.append((line, col, func, callee, fmt, i, jargs, " ".join(keys)))
+            done.add((line, col))
+
+
+def _define_string(src: bytes, name: str) -> str | None:
+    """The text of `#define NAME "..." "..."` (string literals only, possibly continued on
+    the next lines) in `src`, escapes decoded; None for another body."""
+    m = re.search(rb"^[ \t]*#[ \t]*define[ \t]+" + re.escape(name.encode()) +
+                  rb"[ \t]+((?:[^\n]*\\\n)*[^\n]*)", src, re.M)
+    if m is None or _LITERALS_ONLY.fullmatch(m.group(1).rstrip()) is None:
+        return None
+    import codecs
+    raw = b"".join(_STRING_PIECE.findall(m.group(1)))
+    try:
+        return codecs.escape_decode(raw)[0].decode("utf-8", "replace")
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _assign(cx: _Ctx, n) -> None:
