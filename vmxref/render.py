@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
+from vmxref.lazy import re
 from vmxref.model import Site
 
 _CONTROL = (
@@ -66,6 +67,9 @@ def site_line(s: Site) -> str:
     return clean(f"{show_path(s.file)}:{s.line}:{s.col}: {s.function or '-'}: {s.text}{tail}")
 
 
+_TESTED_IN = r"tested in (\w+) at (\S+):(\d+)"  # (a deferred edge's via: where the test is)
+
+
 def path_lines(s: Site) -> list[str]:
     """Call paths of a result, one per line, indented under it."""
     out = []
@@ -80,6 +84,10 @@ def path_lines(s: Site) -> list[str]:
                     case, _, rest = rest.partition("; ")
                     hops[-1] += f" [{case}]"
                 what = rest.split()[0] if h.edge == "deferred" and rest else ""
+                tested = re.search(_TESTED_IN, rest) if what else None
+                if tested:  # (the tester is no node of the path: it comes later in it)
+                    what += (f" in {tested.group(1)} ({show_path(tested.group(2))}:"
+                             f"{tested.group(3)})")
                 hops[-1] += f" ={h.edge}{' ' + what if what else ''}=>"  # (the request)
             elif h.via:
                 hops[-1] += f" [{h.via}]"
