@@ -567,11 +567,13 @@ def test_bit_numbers_raised_in_a_mask_and_tested_through_a_helper(lq):
 
 
 def test_path_text_names_the_request_of_a_deferred_hop(lq):
-    """The grep-style path line says which request a deferred hop raises."""
+    """The grep-style path line says which request a deferred hop raises (and where it is
+    tested when the path does not show it: fix_enter_guest comes later in the path)."""
     r = CliRunner().invoke(cli, ["path", "fix_write_system_time", "->", "fix_guest_time_update",
                                  "--index", str(lq.index)])
     line = next(x for x in r.output.splitlines() if x.lstrip().startswith("path:"))
-    assert "=deferred FIX_REQ_GLOBAL_CLOCK_UPDATE=>" in line and \
+    assert ("=deferred FIX_REQ_GLOBAL_CLOCK_UPDATE in fix_enter_guest "
+            "(arch/x86/kvm/qa_clock.c:316)=>") in line and \
         "=deferred FIX_REQ_CLOCK_UPDATE=>" in line, r.output
 
 
@@ -1551,3 +1553,15 @@ def test_logline_of_a_format_defined_as_a_macro(lq):
     assert code == 0, out
     assert [(r["file"], r["line"], r["score"]) for r in rows][:1] == [
         ("arch/x86/kvm/qa_logmsg.c", 15, 1.0)], out
+
+
+def test_whole_reads_by_size_a_pointer_copied_with_its_size_and_a_member_copied_alone(lq):
+    """copy_to_user(argp, p, QA_PAGE_SIZE) and (..., page, sizeof(*page)) read the whole
+    struct through a pointer; kvm_write_guest(..., &hv->tsc_ref, sizeof(hv->tsc_ref.
+    qa_sequence)) reads qa_sequence only; a tracepoint handed the pointer is no copy."""
+    f = "arch/x86/kvm/qa_copysize.c"
+    code, rows, out = lq("reads qa_tsc_page.tsc_offset")
+    got = {(r["line"], r.get("via")) for r in rows if r["file"] == f}
+    assert got == {(26, "kvm_write_guest"), (33, "copy_to_user"), (35, "copy_to_user")}, out
+    code, rows, out = lq("reads qa_hv.tsc_ref.qa_sequence")
+    assert {r["line"] for r in rows if r["file"] == f} == {24, 26}, out

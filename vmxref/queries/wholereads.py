@@ -55,11 +55,25 @@ def whole_reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[st
     for cid, path, bid, line, col, func, chain_t, kind, name in rows:
         if not _holds(tr, bid, func, chain_t, name, struct, fields):
             continue
-        how = "copy" if kind == "read" else _handed_as_bytes(sc, tr, bid, func, line, name)
+        how = "copy" if kind == "read" else _handed_as_bytes(sc, tr, bid, func, line, name,
+                                                             fields[-1])
         if how is None:
             continue
         out.append(sc.site("read", cid, path, bid, line, col, func, symbol, container=struct,
                            ref_kind="whole-object", via=how))
+    pointers = _pointer_holders(sc, struct) if len(fields) == 1 else None
+    for bid, func, name, names in pointers or ():
+        span = sc.function_lines(bid, func) if func else None
+        if func and span is None:
+            continue
+        where = ("t.blob_id = ? AND t.line BETWEEN ? AND ? AND t.func = ? AND " if func else "")
+        for cid, path, bid2, line, col, f, *_r in sc.rows(
+                "ref", f"{where}t.name = ? AND t.chain IS NULL AND t.kind = 'read' AND {_WHOLE}",
+                ((bid, *span, func) if func else ()) + (name,), cols):
+            how = _pointer_copied(sc, bid2, f, line, name, names)
+            if how is not None:
+                out.append(sc.site("read", cid, path, bid2, line, col, f, symbol,
+                                   container=struct, ref_kind="whole-object", via=how))
     return out
 
 
@@ -88,6 +102,56 @@ def _holders(sc: Scope, struct: str) -> tuple[set[str], list[tuple]] | None:
     variables = sorted({(r[2], r[5] if r[4] in ("local", "param") else "", r[3])
                         for r in rows if r[4] != "field"})
     return members, variables
+
+
+def _pointer_holders(sc: Scope, struct: str) -> list[tuple] | None:
+    """Variables declared as pointers to the struct: [(blob, function or '', name, the
+    struct's type names)]; None when there are too many."""
+    from vmxref.queries.writes import type_names
+    plain = type_names(sc, {struct}, through_pointers=False)
+    every = type_names(sc, {struct}, through_pointers=True)
+    if plain is None or every is None:
+        return None
+    ptypes = sorted((every - plain) | {t + "*" for t in plain})
+    rows = sc.rows_in("sym", "t.type", ptypes, "t.kind IN ('local', 'param', 'global')", (),
+                      "t.name, t.kind, t.scope")
+    if len(rows) > _MAX_HOLDERS:
+        return None
+    return sorted({(r[2], r[5] if r[4] in ("local", "param") else "", r[3], frozenset(plain))
+                   for r in rows}, key=lambda r: r[:3])
+
+
+def _pointer_copied(sc: Scope, bid: int, func: str, line: int, name: str,
+                    types: frozenset[str]) -> str | None:
+    """The [reads] copies API a pointer `name` is handed to on this line, when the call
+    copies the object it points at: it also gets the object's size (`sizeof(*p)`,
+    `sizeof(T)` of the struct's type, or a size constant: `VMCS12_SIZE`)."""
+    copies = _copies(sc)
+    for callee, args_t in sc.conn.execute(
+            "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND line <= ? "
+            "AND end_line >= ?", (bid, func or "", line, line)):
+        args = json.loads(args_t) if args_t else []
+        at = [i + 1 for i, a in enumerate(args) if _uncast(a) == name]
+        if not at or not set(at) & set(copies.get(callee, ())):
+            continue
+        for a in args:
+            m = _SIZEOF.fullmatch(a.strip())
+            if m is None:
+                continue
+            if m.group(2):  # a size constant
+                return callee
+            what = re.sub(r"^(?:const\s+)?(?:struct|union)\s+", "", m.group(1))
+            if what in types or what.startswith("*") and what[1:].strip() == name:
+                return callee
+    return None
+
+
+_SIZEOF = re.compile(r"sizeof\s*\(\s*([^()]*?)\s*\)|([A-Z][A-Z0-9_]*_SIZE)")
+
+
+def _uncast(arg: str) -> str:
+    from vmxref.queries.edges import uncast
+    return uncast(arg)
 
 
 def _holds(tr: TypeResolver, bid: int, func: str, chain_t: str | None, name: str,
@@ -120,16 +184,20 @@ def _along(qual: list[str], struct: str, fields: list[str]) -> bool:
 
 
 def _handed_as_bytes(sc: Scope, tr: TypeResolver, bid: int, func: str, line: int,
-                     name: str) -> str | None:
+                     name: str, member: str = "") -> str | None:
     """The callee an `&obj` on this line is handed to when that call reads the object as
-    a whole (see module docstring), else None."""
+    a whole (see module docstring), else None; also None when the call is given the size of
+    another `member` of the object only (it copies that member's bytes)."""
     for callee, args_t in sc.conn.execute(
             "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND line <= ? "
             "AND end_line >= ?", (bid, func or "", line, line)):
-        for i, a in enumerate(json.loads(args_t) if args_t else []):
+        args = json.loads(args_t) if args_t else []
+        for i, a in enumerate(args):
             m = _ADDRESS.match(a)
             if m is None or not re.search(rf"\b{re.escape(name)}\Z", m.group(1)):
                 continue
+            if _one_member(m.group(1), args, member):
+                return None  # `&hv->tsc_ref, sizeof(hv->tsc_ref.tsc_sequence)`: that member
             if i + 1 in _copies(sc).get(callee, ()):
                 return callee
             if fills(sc, f"&{i + 1}", f"{callee}("):
@@ -141,6 +209,22 @@ def _handed_as_bytes(sc: Scope, tr: TypeResolver, bid: int, func: str, line: int
                 return callee  # `const void *data`: the bytes of the whole object
             return None  # a pointer to the struct (its member reads are listed), or unknown
     return None
+
+
+def _one_member(obj: str, args: list[str], member: str) -> bool:
+    """Is one of the call's arguments the size of a member of `obj` other than `member`
+    (`sizeof(hv->tsc_ref.tsc_sequence)` beside `&hv->tsc_ref`)?"""
+    flat = re.sub(r"\s+", "", obj)
+    for a in args:
+        m = re.fullmatch(r"sizeof\s*\((.*)\)", a.strip())
+        if m is None:
+            continue
+        inner = re.sub(r"\s+", "", m.group(1))
+        for sep in (".", "->"):
+            if inner.startswith(flat + sep):
+                rest = inner[len(flat) + len(sep):]
+                return re.fullmatch(r"\w+", rest) is not None and rest != member
+    return False
 
 
 def _copies(sc: Scope) -> dict:
