@@ -1565,3 +1565,14 @@ def test_whole_reads_by_size_a_pointer_copied_with_its_size_and_a_member_copied_
     assert got == {(26, "kvm_write_guest"), (33, "copy_to_user"), (35, "copy_to_user")}, out
     code, rows, out = lq("reads qa_hv.tsc_ref.qa_sequence")
     assert {r["line"] for r in rows if r["file"] == f} == {24, 26}, out
+
+
+def test_an_object_handed_to_a_callee_that_copies_another_member_out_of_the_corpus(lq):
+    """__qa_copy_ctl(&c, ctl) writes c.tsc_offset itself (listed there) and hands only
+    &to->enl, with sizeof(to->enl), to memcpy: the call is no write of tsc_offset, but is
+    one of enl."""
+    f = "arch/x86/kvm/qa_copysize.c"
+    code, rows, out = lq("writes qa_ctl_cached.tsc_offset")
+    assert {r["line"] for r in rows if r["file"] == f} == {59}, out
+    code, rows, out = lq("writes qa_ctl_cached.enl")
+    assert {r["line"] for r in rows if r["file"] == f} == {60, 67}, out

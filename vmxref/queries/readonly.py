@@ -117,10 +117,15 @@ def _scalar_member(sc: Scope, defs: dict[int, str], func: str, pname: str, arg: 
     """Is the argument the value of a member read through the pointer parameter
     (`data->host_tsc`, `p->a.b`) whose type is neither an array nor a struct (those hand on
     an address into the object, or a copy of a part of it), or the address of such a
-    member other than the asked one (`&data->host_tsc` writes no `clock`)? A comparison or
-    a logical expression is an integer too."""
-    if "?" not in arg and _SCALAR_OPS.search(arg):
-        return True
+    member other than the asked one (`&data->host_tsc` writes no `clock`), or of a struct
+    member that cannot hold the asked one? A comparison or a logical expression is an
+    integer too."""
+    if "?" not in arg and _SCALAR_OPS.search(arg) or re.match(r"(?:sizeof|offsetof)\b", arg):
+        return True  # (an integer: `sizeof(to->hv_enlightenments)`)
+    if re.fullmatch(r"[A-Za-z_]\w*\s*\(.*\)", arg, re.S) and not arg.startswith(("container_of",
+                                                                              "RT_FROM_")):
+        return True  # (a call's value: `do_realtime(ts, p)` hands p to do_realtime, listed
+        # on its own)
     address = arg.startswith("&")
     m = _MEMBER_PATH.fullmatch(arg[1:].strip() if address else arg)
     if m is None or m.group(1) != pname or (
@@ -135,9 +140,28 @@ def _scalar_member(sc: Scope, defs: dict[int, str], func: str, pname: str, arg: 
             t = tr.field_type(owner, name) if owner else None
             if t is None:
                 return False
-        if tr.is_array(t) or tr.struct_of(t) is not None and not tr.is_pointer(t):
+        if tr.is_array(t):
             return False
+        if tr.struct_of(t) is not None and not tr.is_pointer(t) and (
+                not address or _may_hold(tr, t, member)):
+            return False  # (`&to->hv_enlightenments` handed to memcpy writes no tsc_offset)
     return True
+
+
+def _may_hold(tr, t: str, member: str, depth: int = 4) -> bool:
+    """Can an object of type `t` (a struct) hold a member named `member`, itself or in the
+    structs embedded in it?"""
+    owner = tr.struct_of(t)
+    if owner is None or depth <= 0:
+        return True  # (unknown: it may)
+    if tr.field_type(owner, member) is not None:
+        return True
+    for f in tr.field_order(owner):
+        ft = tr.field_type(owner, f)
+        if ft and not tr.is_pointer(ft) and tr.struct_of(ft) is not None and \
+                _may_hold(tr, ft, member, depth - 1):
+            return True
+    return False
 
 
 def _calls_passing(sc: Scope, defs: dict[int, str], func: str):
