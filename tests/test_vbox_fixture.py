@@ -769,3 +769,11 @@ def test_logline_of_a_format_chosen_by_a_condition(vbox):
         rows = vbox(f"logline '00:00:00.700000 {text}'")
         assert [(r["file"], r["line"], r["score"]) for r in rows][:1] == [
             ("src/VBox/VMM/VMMR3/GIMFixUtc.cpp", 47, 1.0)], rows
+
+
+def test_provenance_of_a_use_under_an_if_sees_the_last_load_above_it(vbox):
+    """`rc = SSMR3GetU64(pSSM, &u64Hz)` (line 19) overwrites u64Hz: `if (!fOffset)
+    pTm->cTicksPerSecond = u64Hz` comes from it, not from the first load (14)."""
+    rows = vbox("provenance TMFIXHZ.cTicksPerSecond depth 1")
+    (site,) = [r for r in rows if r["file"] == "src/VBox/VMM/VMMR3/TMFixLoadHz.cpp"]
+    assert [n["line"] for n in site["from"]] == [19], site["from"]

@@ -548,10 +548,10 @@ class _Walk:
 
     def _after_last_overwrite(self, bid: int, rows: list, use: int) -> list:
         """The rows a use at line `use` can see: an overwrite (`=`, an initialiser, a [writes]
-        fills call: `SSMR3GetU64(pSSM, &u64)`) in the same block as the use, with nothing
-        between them leaving that block (by indentation: a closing brace or a label is
-        less indented), hides the writes before it (`SSMR3GetU64(pSSM, &u64); x = u64;
-        SSMR3GetU64(pSSM, &u64); y = u64;`: y's u64 is the second)."""
+        fills call: `SSMR3GetU64(pSSM, &u64)`) in the block of the use or one around it,
+        with nothing between them leaving the write's block (by indentation: a closing brace
+        or a label is less indented), hides the writes before it (`SSMR3GetU64(pSSM, &u64);
+        x = u64; rc = SSMR3GetU64(pSSM, &u64); if (ok) y = u64;`: y's u64 is the second)."""
         if len(rows) < 2:
             return rows
         lines = self.sc.store.lines(bid)
@@ -564,12 +564,13 @@ class _Walk:
             return rows
         for i in range(len(rows) - 1, 0, -1):
             line, _col, op, value, kind = rows[i]
-            if line >= use or indent(line) != at:
-                continue
+            wi = indent(line)
+            if line >= use or wi is None or wi > at:
+                continue  # (a write deeper than the use: in a block the use is not in)
             if not (kind in ("assign", "init") and op == "=") and not (
                     kind == "out-param" and fills(self.sc, op, value)):
                 continue
-            if any((d := indent(n)) is not None and d < at for n in range(line + 1, use)):
+            if any((d := indent(n)) is not None and d < wi for n in range(line + 1, use)):
                 continue  # (the block of the write ends before the use)
             return rows[i:]
         return rows
