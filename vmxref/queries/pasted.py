@@ -71,7 +71,8 @@ def _pieces(name: str) -> list[str]:
 def _makers(sc: Scope, macro: str, args: list[str], name: str,
             depth: int = 0) -> list[tuple[str, int, str]]:
     """(file, line, text) of each definition of `macro` whose expansion with `args` makes
-    the token `name` by pasting (an object-like alias is followed)."""
+    the token `name` by pasting (an object-like alias is followed, and so is a macro its
+    body hands the arguments to)."""
     out = []
     for _cid, path, _bid, line, text in sc.rows("sym", "t.name = ? AND t.kind = 'macro'",
                                                 (macro,), "t.line, t.text"):
@@ -82,7 +83,21 @@ def _makers(sc: Scope, macro: str, args: list[str], name: str,
                 out += [(p, ln, f"{macro} = {v}")
                         for p, ln, v in _makers(sc, body, args, name, depth + 1)]
             continue
-        if "##" not in body:
+        if "##" not in body:  # another macro that may paste, handed the arguments:
+            # `#define KVM_X86_OP(func) WARN_ON(!kvm_x86_ops.func); __KVM_X86_OP(func)`
+            if depth < 3:
+                for m in _USE.finditer(body):
+                    inner, inner_args = m.group(1), m.group(2).split(",")
+                    if inner == macro or not any(
+                            re.search(rf"\b{re.escape(p)}\b", a) for a in inner_args
+                            for p in params if p.isidentifier()):
+                        continue
+                    for p, a in zip(params, args):
+                        if p.isidentifier():
+                            inner_args = [re.sub(rf"\b{re.escape(p)}\b", a.strip(), x)
+                                          for x in inner_args]
+                    out += [(mp, ln, f"{macro} -> {v}")
+                            for mp, ln, v in _makers(sc, inner, inner_args, name, depth + 1)]
             continue
         shown = f"{macro}({', '.join(params)}) {body[:120]}"
         for p, a in zip(params, args):
