@@ -777,3 +777,13 @@ def test_provenance_of_a_use_under_an_if_sees_the_last_load_above_it(vbox):
     rows = vbox("provenance TMFIXHZ.cTicksPerSecond depth 1")
     (site,) = [r for r in rows if r["file"] == "src/VBox/VMM/VMMR3/TMFixLoadHz.cpp"]
     assert [n["line"] for n in site["from"]] == [19], site["from"]
+
+
+def test_an_atomic_decrement_or_add_is_written_so(vbox):
+    """ASMAtomicDecU32(&x) is a decrement (incdec), ASMAtomicAddU64(&x, n) a compound write
+    (the profile's [writes] read_modify_write APIs), not an out-parameter."""
+    rows = vbox("writes TMFIXTICK.cTicking")
+    assert [(r["line"], r["write_kind"]) for r in rows] == [(35, "incdec")], rows
+    assert [r["line"] for r in vbox("writes TMFIXTICK.cTicking kind incdec")] == [35]
+    assert [(r["line"], r["write_kind"]) for r in vbox("writes TMFIXTICK.cNsTotal")] == [
+        (36, "compound")]

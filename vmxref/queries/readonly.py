@@ -390,6 +390,18 @@ def modified_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -
     return out
 
 
+def modify_kind(sc: Scope, op: str, value: str) -> str | None:
+    """For an out-parameter row `f(.., &x, ..)` whose call is in the profile's [writes]
+    read_modify_write table at that position: the write kind it is, "incdec" for an
+    increment or decrement (`ASMAtomicDecU32(&x)`, `atomic_inc_return(&x)`), else
+    "compound" (an add, an exchange, a bit test-and-set); None otherwise."""
+    callee = value.split("(", 1)[0].strip()
+    pos = glob_entry(sc, "read_modify_write", callee) or ()
+    if not (op[1:].isdigit() and int(op[1:]) in pos):
+        return None
+    return "incdec" if re.search(r"Inc|Dec|_inc|_dec", callee) else "compound"
+
+
 _LINES_ONE_BY_ONE = 200  # more lines than this: the name's out-parameter rows read at once
 
 

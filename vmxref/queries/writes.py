@@ -14,7 +14,7 @@ from vmxref.lazy import re, json
 from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks
 from vmxref.queries.macro_uses import argument_writes, array_passes, at_macro_uses, macro_uses
-from vmxref.queries.readonly import (const_param, fill_sql, fills, leaves_member,
+from vmxref.queries.readonly import (const_param, fill_sql, fills, leaves_member, modify_kind,
                                      modified_addresses, read_only_addresses, stored_value,
                                      writes_inside)
 from vmxref.queries.types import TypeResolver, parse_chain, resolver
@@ -598,6 +598,9 @@ def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
     if kind == "out-param" and (stored := stored_value(sc, op, value)) is not None:
         op, value, kind = "=", stored, "assign"  # ASMAtomicWriteU64(&x, off): x = off
         row = (*row[:8], op, value, kind)
+    elif kind == "out-param" and (rmw := modify_kind(sc, op, value)) is not None:
+        kind = rmw  # ASMAtomicDecU32(&x): a decrement, as `x--` is
+        row = (*row[:10], kind)
     symbol = ".".join(([struct] if struct else []) + fields)
     if len(chain) == 1:  # a plain variable (or a function-scope local with the same name)
         if struct is not None or len(fields) > 1 or field != fields[0]:
