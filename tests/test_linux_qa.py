@@ -1581,3 +1581,14 @@ def test_an_object_handed_to_a_callee_that_copies_another_member_out_of_the_corp
     assert {r["line"] for r in rows if r["file"] == f} == {59}, out
     code, rows, out = lq("writes qa_ctl_cached.enl")
     assert {r["line"] for r in rows if r["file"] == f} == {60, 67}, out
+
+
+def test_logline_with_another_module_s_prefix_scores_lower(lq):
+    """A line of svm/ (module kvm_amd) pasted with `kvm_intel: ` in front: the statement is
+    still found, well below the score the file's own module name gives it."""
+    f = "arch/x86/kvm/svm/fixsvm.c"
+    _code, own, out = lq("logline 'kvm_amd: QA TSC scaling supported'")
+    _code, other, out2 = lq("logline 'kvm_intel: QA TSC scaling supported'")
+    assert [(r["file"], r["line"]) for r in own][:1] == [(f, 30)], out
+    assert [(r["file"], r["line"]) for r in other][:1] == [(f, 30)], out2
+    assert own[0]["score"] >= 0.9 and other[0]["score"] <= 0.6, (own[0], other[0])

@@ -787,3 +787,13 @@ def test_an_atomic_decrement_or_add_is_written_so(vbox):
     assert [r["line"] for r in vbox("writes TMFIXTICK.cTicking kind incdec")] == [35]
     assert [(r["line"], r["write_kind"]) for r in vbox("writes TMFIXTICK.cNsTotal")] == [
         (36, "compound")]
+
+
+def test_logline_keeps_a_full_match_that_scores_low(vbox):
+    """`rc=%Rra` prints the status, its number and its message: most of the line is the
+    argument, so the full match scores under the near-miss level; it stays a full match
+    with its spans, not a near miss."""
+    rows = vbox("logline 'TMFIX: R0 init failed, rc=VERR_VMM_R0_VERSION_MISMATCH (-2610) - "
+                "The ring-0 module version does not match'")
+    assert [(r["line"], r["mode"]) for r in rows][:1] == [(43, "full")], rows
+    assert rows[0]["spans"] and rows[0]["spans"][0]["conversion"] == "%Rra"

@@ -37,6 +37,8 @@ NEAR_WORDS = 0.75              # statements with this share of their literal wor
 NEAR_SCORE = 0.5               # (their score: this x that share squared, under any good match,
 NEAR_FULL_WORDS = 6            # less for statements of fewer words than this)
 MODULE_PREFIX_PENALTY = 0.95   # a match found only after removing a newer module prefix
+OTHER_MODULE_PENALTY = 0.6     # ... the prefix of another module than the file's (kvm_intel:
+                               # before a line of svm/, whose module is kvm_amd)
 MAX_MACRO_DEPTH = 4
 _FMT_PARAMS = ("fmt", "format", "msg", "f")
 _KERNEL_MODULES = {             # default KBUILD_MODNAME by directory (profile [log] modules)
@@ -141,12 +143,14 @@ def _near_misses(sc: Scope, cands: list[tuple], matched: dict[int, Site]) -> lis
     nearly all (at least NEAR_WORDS of them, 3 or more words: a changed or renamed field,
     a newer wording, a value printed otherwise than its conversion says), mode "near",
     scored below any real match (NEAR_SCORE x that share², scaled down under
-    NEAR_FULL_WORDS words); a statement whose own match scored lower (a fragment: the
-    line's end did not fit) is given the near score instead. (rowid, site) pairs."""
+    NEAR_FULL_WORDS words); a statement whose own match scored lower and is no full match
+    (a fragment: the line's end did not fit) is given the near score instead; a full match
+    keeps its own score and spans. (rowid, site) pairs."""
     out = []
     score = lambda c: NEAR_SCORE * c[5] ** 2 * min(1.0, c[6] / NEAR_FULL_WORDS)  # noqa: E731
     near = [c for c in cands if c[5] >= NEAR_WORDS and c[6] >= 3 and (
-        c[1] not in matched or matched[c[1]].extra["score"] < score(c))]
+        c[1] not in matched or matched[c[1]].extra["mode"] != "full"
+        and matched[c[1]].extra["score"] < score(c))]
     near.sort(key=lambda c: -score(c))
     for c in near[:10]:
         _, rowid, cid, path, bid, frac, nkeys = c
@@ -160,12 +164,13 @@ def _near_misses(sc: Scope, cands: list[tuple], matched: dict[int, Site]) -> lis
     return out
 
 
-def _variants(clean: str, modules: tuple[str, ...]) -> list[tuple[str, bool]]:
-    """(line, stripped) pairs: the line, and without a leading module name (`kvm_intel: `)."""
-    out = [(clean, False)]
+def _variants(clean: str, modules: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(line, module stripped) pairs: the line (""), and without a leading module name
+    (`kvm_intel: `)."""
+    out = [(clean, "")]
     for mod in modules:
         if clean.startswith(mod + ": ") and len(clean) > len(mod) + 2:
-            out.append((clean[len(mod) + 2:], True))
+            out.append((clean[len(mod) + 2:], mod))
             break
     return out
 
@@ -177,7 +182,7 @@ def _logcall(sc: Scope, rowid: int) -> tuple:
 
 
 def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: str,
-                prefixes: "_Prefixes", variants: list[tuple[str, bool]]) -> Site | None:
+                prefixes: "_Prefixes", variants: list[tuple[str, str]]) -> Site | None:
     """Match one logging call against the line variants; its best result or None."""
     line_, col, func, callee, fmt, args = _logcall(sc, rowid)
     best = None
@@ -189,7 +194,9 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                 m = logfmt.match(_spec(own, dialect, prefix), text)
                 if m is None or (m.mode != "full" and m.literal_chars < 3):
                     continue
-                score = m.score * (MODULE_PREFIX_PENALTY if stripped else 1.0)
+                score = m.score * (1.0 if not stripped else MODULE_PREFIX_PENALTY if
+                                   prefixes.module_of(path) in (None, stripped) else
+                                   OTHER_MODULE_PENALTY)
                 if best is None or score > best[0]:
                     best = (score, m, prefix)
     if best is None:
