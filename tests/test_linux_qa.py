@@ -29,6 +29,13 @@ def lq(tmp_path_factory):
     return run
 
 
+def _nodes(nodes: list[dict]):
+    """Every node of provenance trees, depth first."""
+    for n in nodes:
+        yield n
+        yield from _nodes(n.get("from", []))
+
+
 def _lines(lq, query: str) -> list[int]:
     code, rows, out = lq(query)
     assert code in (0, 1), out
@@ -841,11 +848,7 @@ def test_provenance_through_a_pointer_parameter_follows_what_callers_hand_over(l
     code, rows, out = lq("provenance qa_vcpu_st.msr_val depth 4")
     assert code == 0, out
 
-    def walk(nodes):
-        for n in nodes:
-            yield n
-            yield from walk(n.get("from", []))
-    found = {(n.get("line"), n.get("value")) for n in walk(rows[0]["from"])
+    found = {(n.get("line"), n.get("value")) for n in _nodes(rows[0]["from"])
              if n.get("file") == "arch/x86/kvm/qa_provparam.c"}
     assert (20, "msr_info->data") in found and (37, "value") in found, found
     assert (46, "42") not in found and (24, "~(u64)0x40") not in found, found
@@ -1541,11 +1544,7 @@ def test_provenance_follows_a_struct_out_parameter_handed_on(lq):
     code, rows, out = lq("provenance qa_wall.sec depth 6")
     assert code == 0, out
 
-    def walk(nodes):
-        for n in nodes:
-            yield n
-            yield from walk(n.get("from", []))
-    got = [(n.get("line"), n["hop"]) for n in walk(rows[0]["from"])
+    got = [(n.get("line"), n["hop"]) for n in _nodes(rows[0]["from"])
            if n.get("file") == "arch/x86/kvm/qa_provparam.c"]
     assert (105, "filled by qa_get_clock_locked()") in got, got
     assert (92, "filled by __qa_get_clock()") in got, got

@@ -752,12 +752,7 @@ def test_provenance_follows_an_out_parameter_into_helpers_and_apis(vbox):
     whose `+= i64Nano` leads to TMFIXUTC.offUTC."""
     rows = vbox("provenance GIMFIXWALL.u32Sec depth 8")
     assert rows
-
-    def walk(nodes):
-        for n in nodes:
-            yield n
-            yield from walk(n.get("from", []))
-    got = {(n.get("line"), n.get("value")) for n in walk(rows[0]["from"])}
+    got = {(n.get("line"), n.get("value")) for n in _tree(rows[:1])}
     assert (33, "RTFixTimeNow(pTime)") in got, got
     assert (34, "RTFixTimeSpecAddNano(pTime, pTm->offUTC)") in got, got
     assert (17, "i64Nano") in got, got
