@@ -94,6 +94,18 @@ CASES = [
     # "msr_%s %x = 0x%llx%s" has no word of its own: the event name finds it
     ("  CPU 0/KVM  2345 [003]  8123.600000: kvm:kvm_msr: msr_write 4b564d01 = 0x7ffc001",
      "arch/x86/kvm/trace.h:443"),
+    # a format #defined in the file and printed by its name (pr_warn_once(L1TF_MSG_SMT)), one
+    # made of two literals over a continued #define line (pr_warn_once(SMT_RSB_MSG))
+    ("[  900.000000] L1TF CPU bug present and SMT on, data leak possible. See CVE-2018-3646 "
+     "and https://www.kernel.org/doc/html/latest/admin-guide/hw-vuln/l1tf.html for details.",
+     "arch/x86/kvm/vmx/vmx.c:7523"),
+    ("[  901.000000] This processor is affected by the Cross-Thread Return Predictions "
+     "vulnerability. KVM_CAP_X86_DISABLE_EXITS should only be used with SMT disabled or "
+     "trusted guests.", "arch/x86/kvm/x86.c:6286"),
+    # a multi-line message pasted with each line's own dmesg stamp
+    ("[  701.000000] Invalid SPTE change: cannot replace a present leaf\n"
+     "[  701.000000] SPTE with another present leaf SPTE mapping a\n"
+     "[  701.000000] different PFN!", "arch/x86/kvm/mmu/tdp_mmu.c:475"),
 ]
 
 
