@@ -792,3 +792,16 @@ def test_logline_keeps_a_full_match_that_scores_low(vbox):
                 "The ring-0 module version does not match'")
     assert [(r["line"], r["mode"]) for r in rows][:1] == [(43, "full")], rows
     assert rows[0]["spans"] and rows[0]["spans"][0]["conversion"] == "%Rra"
+
+
+def test_logline_of_a_log_call_in_a_macro_body_at_the_macro_s_use(vbox):
+    """TMFIX_REPORT_FEAT(..., "PREEMPT") logs `"TMFIX:   " a_StrDesc " (must be set)\\n"`:
+    the line is that use's (one result, the format that matches); TMFIX_LOG_MEMBER puts
+    `#aMember` in the `%24s`."""
+    f = "src/VBox/VMM/VMMR3/TMFixLoadHz.cpp"
+    rows = vbox("logline '00:00:01.111111 TMFIX:   PREEMPT (must be set)'")
+    assert [(r["file"], r["line"], r["score"]) for r in rows] == [(f, 58, 1.0)], rows
+    rows = vbox("logline '00:00:01.111111 TMFIX:   TSC_OFFSET'")
+    assert [(r["file"], r["line"]) for r in rows][:1] == [(f, 57)], rows
+    rows = vbox("logline '00:00:01.111111          cTicksPerSecond: 1000000000'")
+    assert [(r["file"], r["line"]) for r in rows][:1] == [(f, 65)], rows

@@ -1120,7 +1120,9 @@ _LITERALS_ONLY = re.compile(rb'(?:\s|\\\n|"(?:[^"\\\n]|\\.)*")*')
 def _macro_formats(cx: _Ctx) -> None:
     """A format #defined in the file as string literals and handed to a call by its name
     (`#define L1TF_MSG_SMT "L1TF CPU bug present..."`, `pr_warn_once(L1TF_MSG_SMT)`): a
-    log call candidate of that text, as if written there."""
+    log call candidate of that text, as if written there. And the log calls in the body of
+    a function-like macro of the file, at each use of it there (see _macro_body_formats)."""
+    _macro_body_formats(cx)
     names = {s[0] for s in cx.f.syms if s[-1] and s[-1][0] == '"' and s[1] == "macro"}
     if not names:
         return
@@ -1142,6 +1144,78 @@ def _macro_formats(cx: _Ctx) -> None:
             keys = _literal_keys(fmt, cx.dialect)
             cx.f.logcalls.append((line, col, func, callee, fmt, i, jargs, " ".join(keys)))
             done.add((line, col))
+
+
+# a call in a macro body whose first argument (inside `((`, IPRT's style) starts with a
+# string literal or a parameter and goes on as a concatenation: `LogRel(("HM:   " a_StrDesc
+# " (must be set)\n"))`, `RTLogRelPrintf(" %32s: %" aFmt "\n", #aMember, ...)`
+_FMACRO_AT = re.compile(rb"[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^()]*)\)((?:[^\n]*\\\n)*[^\n]*)")
+_BODY_LOGCALL = re.compile(r'\b([A-Za-z_]\w*)\s*\(\s*\(?\s*((?:"(?:[^"\\\n]|\\.)*"|[A-Za-z_]\w*\b)'
+                           r'(?:\s*(?:"(?:[^"\\\n]|\\.)*"|[A-Za-z_]\w*\b))*)\s*([,)])')
+_PIECE = re.compile(r'"((?:[^"\\\n]|\\.)*)"|([A-Za-z_]\w*)')
+
+
+def _macro_body_formats(cx: _Ctx) -> None:
+    """The log calls in the body of a function-like macro defined in the file, at each use
+    of the macro in the file, with the use's string arguments put in for the parameters
+    (`HMVMX_REPORT_FEAT(fAllowed1, fAllowed0, "POSTED_INT", ...)` prints `HM:   POSTED_INT
+    (must be cleared)` from the body's `LogRel(("HM:   " a_StrDesc " (must be cleared)\\n"))`;
+    `#aMember` after the format is the argument's text)."""
+    lines = {s[0]: s[2] for s in cx.f.syms if s[1] == "macro" and s[-1] and s[-1][0] == "("
+             and '"' in s[-1]}  # (function-like, a string in the body: where it is defined)
+    uses = [c for c in cx.f.calls if c[3] in lines] if lines else ()
+    if not uses:
+        return
+    nl = cx.newlines()
+    defs: dict[str, tuple[list[str], list[tuple[str, str, list[str]]]] | None] = {}
+    import json
+    for line, col, func, callee, _kind, _recv, jargs, *_rest in uses:
+        if callee not in defs:  # (its definition: the sym's line; the log calls in it)
+            m = _FMACRO_AT.match(cx.src, nl[lines[callee] - 1] + 1)
+            defs[callee] = None if m is None or m.group(1).decode() != callee else (
+                [p.strip() for p in m.group(2).decode("utf-8", "replace").split(",")],
+                [(lc.group(1), lc.group(2), body[lc.end():].split(")", 1)[0].split(",")
+                  if lc.group(3) == "," else [])
+                 for body in [m.group(3).replace(b"\\\n", b" ").decode("utf-8", "replace")]
+                 for lc in _BODY_LOGCALL.finditer(body)])
+        if defs[callee] is None:
+            continue
+        params, calls = defs[callee]
+        args = [a.strip() for a in json.loads(jargs)]
+        if len(args) != len(params):
+            continue
+        given = dict(zip(params, args))
+        for printer, pieces, rest in calls:
+            fmt, literal = _concat(pieces, given, params)
+            if not literal or not fmt.strip():
+                continue
+            lits = [given.get(a.strip()[1:].strip()) if a.strip().startswith("#") else None
+                    for a in rest]
+            if "%" in fmt and any(x is not None for x in lits):
+                fmt = logfmt.inline_literals(fmt, cx.dialect, lits)
+            keys = _literal_keys(fmt, cx.dialect)
+            cx.f.logcalls.append((line, col, func, printer, fmt, 0, jargs, " ".join(keys)))
+
+
+def _concat(text: str, given: dict[str, str], params: list[str]) -> tuple[str, bool]:
+    """A concatenation of literals and names with the parameters' string arguments put in
+    (a name that is no parameter, or whose argument is no literal, prints nothing known);
+    and whether it holds a literal."""
+    import codecs
+    out, literal = [], False
+    for m in _PIECE.finditer(text):
+        if m.group(1) is not None:
+            raw = m.group(1).encode("utf-8", "surrogateescape")
+            literal = True
+        elif m.group(2) in params and (a := given.get(m.group(2), "")).startswith('"'):
+            raw = b"".join(_STRING_PIECE.findall(a.encode("utf-8", "surrogateescape")))
+        else:
+            continue
+        try:
+            out.append(codecs.escape_decode(raw)[0].decode("utf-8", "replace"))
+        except (ValueError, UnicodeDecodeError):
+            return "", False
+    return "".join(out), literal
 
 
 def _define_string(src: bytes, name: str) -> str | None:

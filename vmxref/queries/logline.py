@@ -82,6 +82,12 @@ def logline(sc: Scope, line: str) -> list[Site]:
         near = _near_misses(sc, cands, matched)
         weaker = {id(matched[r]) for r, _s in near if r in matched}
         out = [s for s in out if id(s) not in weaker] + [s for _r, s in near]
+    best: dict[tuple, Site] = {}  # one result per statement (a macro whose body logs one
+    for s in out:  # of several formats has a row for each at its use)
+        k = (s.corpus, s.version, s.file, s.line, s.col, s.function)  # (a trace class: per event)
+        if k not in best or s.extra["score"] > best[k].extra["score"]:
+            best[k] = s
+    out = list(best.values())
     out.sort(key=lambda s: (-s.extra["score"], not s.extra.pop("_printer", True), s.key()))
     if out:
         floor = max(MIN_SCORE, out[0].extra["score"] * MIN_RELATIVE_SCORE)
