@@ -1591,3 +1591,8 @@ def test_logline_with_another_module_s_prefix_scores_lower(lq):
     assert [(r["file"], r["line"]) for r in own][:1] == [(f, 30)], out
     assert [(r["file"], r["line"]) for r in other][:1] == [(f, 30)], out2
     assert own[0]["score"] >= 0.9 and other[0]["score"] <= 0.6, (own[0], other[0])
+
+
+def test_a_struct_in_a_trace_event_prototype_is_a_type_reference(lq):
+    code, rows, out = lq("refs qa_pvclock_info kind type")
+    assert [(r["file"], r["line"]) for r in rows] == [("arch/x86/kvm/qa_trace.h", 111)], out

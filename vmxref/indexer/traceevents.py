@@ -71,6 +71,7 @@ def trace_events(cx, dialect: str) -> None:
         kind = m.group(1)
         args = _args(code, code_s, opn, close, commas)
         bounds = [opn, *commas]
+        _proto_types(cx, code, code_s, opn, close, nl)
         k = bisect.bisect_right(starts, m.start()) - 1
         in_define = k >= 0 and m.start() < _define_end(src, macros[k][0])
         if kind == "DEFINE_EVENT" or kind.startswith("DEFINE_EVENT_") and kind not in _NAMED_AT:
@@ -112,6 +113,23 @@ def trace_events(cx, dialect: str) -> None:
         for ev in events:  # (the keys with `EVENT: `: "msr_%s %x = 0x%llx" has none alone)
             keys = " ".join(logfmt.literal_keys(fmt, dialect, f"{ev}: "))
             cx.f.logcalls.append((line, col, ev, "TP_printk", fmt, 0, jlist(rest), keys))
+
+
+def _proto_types(cx, code: bytes, code_s: str, opn: int, close: int, nl: list[int]) -> None:
+    """A type reference of each `struct NAME` in the event's TP_PROTO(...): the parser
+    reads the macro's arguments as expressions (`refs pvclock_vcpu_time_info kind type`
+    lists kvm_pvclock_update's prototype)."""
+    at = code_s.find("TP_PROTO", opn, close)
+    spans = arg_spans(code, at + len("TP_PROTO")) if at >= 0 else None
+    if spans is None:
+        return
+    for m in _STRUCT.finditer(code_s, spans[0], spans[1]):
+        off = m.start(1)
+        line = bisect.bisect_left(nl, off)
+        cx.f.refs.append((m.group(1), "type", line, off - nl[line - 1], "", None))
+
+
+_STRUCT = re.compile(r"\b(?:struct|union)\s+([A-Za-z_]\w*)")
 
 
 def _event_sym(cx, name: str, at: int, text: str) -> None:
