@@ -381,7 +381,11 @@ def test_stacked_case_labels_and_ranges(lq):
 def test_a_macro_that_assigns_its_argument_writes_the_variable_passed(lq):
     assert _lines(lq, "writes dividend") == [539]  # fix_shl32_div32(dividend, divisor)
     code, rows, out = lq("writes fix_hv.seq")
-    assert 540 in [r["line"] for r in rows], out  # do_div(hv->seq, 100)
+    # do_div(hv->seq, 100) divides it in place (the profile's [writes] modifies_args): a
+    # compound write, and a read-modify-write for `reads`
+    assert (540, "compound") in [(r["line"], r["write_kind"]) for r in rows], out
+    code, rows, out = lq("reads fix_hv.seq")
+    assert (540, "read-modify-write") in [(r["line"], r["ref_kind"]) for r in rows], out
 
 
 def test_a_thin_answer_says_how_many_receivers_are_of_unknown_type(lq):
@@ -1380,7 +1384,7 @@ def test_a_per_cpu_address_helper_writes_nothing(lq):
 
 
 def test_provenance_of_a_local_a_macro_assigns(lq):
-    """`do_div(tmp, from)` divides tmp in place (the profile's [writes] assigns_args): a
+    """`do_div(tmp, from)` divides tmp in place (the profile's [writes] modifies_args): a
     source of `c->mult = (u32)tmp` next to `tmp = ...` and `tmp += ...`."""
     r = CliRunner().invoke(cli, ["provenance", "qa_freq_conv.mult", "--index", str(lq.index)])
     hops = [ln.strip() for ln in r.output.splitlines() if ln.startswith("  <-")]

@@ -49,14 +49,15 @@ def at_macro_uses(sc: Scope, rows: list[tuple], only: set | None = None,
 def argument_writes(sc: Scope, name: str, cols: str, member: bool = False) -> list[tuple]:
     """Writes of `name` made by macros that assign their argument itself, at their uses
     (`do_shl32_div32(dividend, divisor)`: the body's `n = __quot` sets dividend), and by
-    the profile's [writes] assigns_args (macros defined outside the corpus: `do_div(n,
-    base)`). Only the uses whose arguments name it are expanded (a `swap(a, b)` is used
+    the profile's [writes] assigns_args and modifies_args (macros defined outside the
+    corpus: `get_user(x, ptr)` assigns x, `do_div(n, base)` divides n in place: compound). Only the uses whose arguments name it are expanded (a `swap(a, b)` is used
     all over a kernel); with `member` (a struct member is asked), only those naming it as
     a member (`&p->flags`: on all of Linux the 16k `spin_lock_irqsave(lock, flags)` set a
     local `flags`, none a member)."""
     from vmxref.queries.profiles import profile_section
     section = profile_section(sc, "writes")
-    table = section.get("assigns_args", {})
+    modifies = section.get("modifies_args", {})  # `do_div(n, base)`: n /= base, in place
+    table = {**section.get("assigns_args", {}), **modifies}
     external = section.get("external", {})  # `module_param(x, uint, 0644)`: x set from outside
     calls = _calls_naming(sc, name)
     if calls is None:  # a name used all over: every argument-assigning macro's calls, scanned
@@ -85,7 +86,8 @@ def argument_writes(sc: Scope, name: str, cols: str, member: bool = False) -> li
         if callee not in table and callee not in external:
             continue
         args = json.loads(args_t)
-        kind, op = ("assign", "=") if callee in table else ("external", external[callee][1])
+        kind, op = (("compound", callee) if callee in modifies else ("assign", "=")
+                    ) if callee in table else ("external", external[callee][1])
         for pos in table[callee] if callee in table else external[callee][:1]:
             chain = (arg_chain(args[pos - 1]) if pos <= len(args) and _may_name(args[pos - 1], name)
                      else None)

@@ -531,7 +531,8 @@ class _Walk:
         profile's [writes] assigns_args says assign their argument (`do_div(tmp, from)`
         divides tmp in place), whose argument there is the variable `name`."""
         from vmxref.queries.profiles import profile_section
-        table = profile_section(self.sc, "writes").get("assigns_args", {})
+        section = profile_section(self.sc, "writes")
+        table = {**section.get("assigns_args", {}), **section.get("modifies_args", {})}
         if not table:
             return []
         out = []

@@ -104,7 +104,7 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
     below the asked one, and the names of variables/fields whose type contains it, drive
     index look-ups instead of scans of every write of the corpus.
     """
-    cols = "t.line, t.col, t.func, t.field, t.chain, t.op, t.value, t.kind"
+    cols = _COLS
     rows = _typed(tr, sc.rows("assign", "t.field = ?", (fields[-1],), f"{cols}, t.vtype"))
     rows = at_macro_uses(sc, rows)
     rows += argument_writes(sc, fields[-1], cols, member=struct is not None or len(fields) > 1)
@@ -812,13 +812,21 @@ def _element_stores(sc: Scope, name: str) -> set[tuple[int, int, str]]:
     return out
 
 
+_COLS = "t.line, t.col, t.func, t.field, t.chain, t.op, t.value, t.kind"  # (assign rows)
+
+
 def _read_modify_writes(sc: Scope, name: str) -> set[tuple[int, int, str | None]]:
     """(blob, line, receiver chain as the member's reference has it, None for a variable)
-    of each compound assignment or increment of `name` (`a->name += v`, `++x.name`)."""
+    of each compound assignment or increment of `name` (`a->name += v`, `++x.name`), also
+    by a [writes] modifies_args macro (`do_div(p->name, 100)`)."""
     out = set()
-    for bid, line, chain_t in sc.conn.execute(
+    from vmxref.queries.profiles import profile_section
+    modifies = profile_section(sc, "writes").get("modifies_args", {})
+    in_place = [(r[2], r[3], r[7]) for r in argument_writes(sc, name, _COLS, member=True)
+                if r[10] == "compound"] if modifies else []  # (`do_div(p->name, 100)`)
+    for bid, line, chain_t in [*sc.conn.execute(
             "SELECT blob_id, line, chain FROM assign WHERE field = ? AND kind IN "
-            "('compound', 'incdec')", (name,)):
+            "('compound', 'incdec')", (name,)), *in_place]:
         chain = json.loads(chain_t)
         if chain and chain[-1] == name:
             out.add((bid, line, json.dumps(chain[:-1])))
