@@ -158,8 +158,8 @@ WRITE_CASES: list[WriteCase] = [
        "snested:343:__nested_copy_vmcb_control_to_cache:assign:vmcb_ctrl_area_cached",
        "vnested:1695:copy_enlightened_to_vmcs12:assign:vmcs12",
        "hv:1106:compute_tsc_page_parameters:assign:ms_hyperv_tsc_page",
-       # do_div(tsc_ref->tsc_offset, 100): the macro stores the quotient in its first argument
-       "hv:1107:compute_tsc_page_parameters:assign:ms_hyperv_tsc_page",
+       # do_div(tsc_ref->tsc_offset, 100): the macro divides its first argument in place
+       "hv:1107:compute_tsc_page_parameters:compound:ms_hyperv_tsc_page",
        "hv:1108:compute_tsc_page_parameters:compound:ms_hyperv_tsc_page",
        "snested:671:nested_vmcb02_prepare_control:assign:vmcb_control_area",
        "snested:1021:nested_svm_vmexit:assign:vmcb_control_area",
