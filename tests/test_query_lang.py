@@ -53,6 +53,12 @@ CASES = [
      {"func": "kvm_guest_time_update", "depth": 3}, (), None),
     ("callers kvm_x86_ops . vcpu_load depth 2", "callers",  # the calls through a member
      {"func": "kvm_x86_ops.vcpu_load", "depth": 2}, (), "callers kvm_x86_ops.vcpu_load depth 2"),
+    # a member of a struct nested in another, named as results name it or by its path
+    ("callers TMTIMER::u::Internal.pfnTimer", "callers",
+     {"func": "TMTIMER::u::Internal.pfnTimer", "depth": None}, (), None),
+    ("callers TMTIMER.u.Internal.pfnTimer", "callers",
+     {"func": "TMTIMER::u::Internal.pfnTimer", "depth": None}, (),
+     "callers TMTIMER::u::Internal.pfnTimer"),
     ("callees gimR3KvmUpdateSystemTime depth 50", "callees",
      {"func": "gimR3KvmUpdateSystemTime", "depth": 50}, (), None),
     ("path kvm_arch_vcpu_ioctl->kvm_guest_time_update", "path",
@@ -182,6 +188,7 @@ def test_limits_accept_the_bounds() -> None:
     ("consumes KVM_REQ_X | paths from entry", [("KVM_REQ_X", "constant")]),
     ("callers f depth 2", [("f", "function")]),
     ("callers kvm_x86_ops.vcpu_load", [("kvm_x86_ops", "any"), ("vcpu_load", "field")]),
+    ("callers TMTIMER.u.Internal.pfnTimer", [("TMTIMER", "any"), ("pfnTimer", "field")]),
     ("writes kvm_vcpu_arch::apf.halted", [("kvm_vcpu_arch", "any"), ("halted", "field")]),
     ("callees f", [("f", "function")]),
     ("path a -> b", [("a", "function"), ("b", "function")]),

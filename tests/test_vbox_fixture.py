@@ -805,3 +805,10 @@ def test_logline_of_a_log_call_in_a_macro_body_at_the_macro_s_use(vbox):
     assert [(r["file"], r["line"]) for r in rows][:1] == [(f, 57)], rows
     rows = vbox("logline '00:00:01.111111          cTicksPerSecond: 1000000000'")
     assert [(r["file"], r["line"]) for r in rows][:1] == [(f, 65)], rows
+
+
+def test_callers_of_a_member_of_a_nested_struct(vbox):
+    """`callers TMTIMER.u.Internal.pfnTimer` (or TMTIMER::u::Internal.pfnTimer, as results
+    name it): the calls through that member."""
+    for q in ("callers TMTIMER.u.Internal.pfnTimer", "callers TMTIMER::u::Internal.pfnTimer"):
+        assert [(r["file"], r["line"]) for r in vbox(q)] == [(R3, 30)], q

@@ -414,8 +414,15 @@ _FUNC: Positional = lambda p: {"func": p.ident("a function name")}  # noqa: E731
 def _func_or_slot(p: _Parser) -> dict[str, Any]:
     """A function, or STRUCT.MEMBER: the function-pointer member its calls go through."""
     func = p.ident("a function name (or STRUCT.MEMBER)")
-    if p.take_lit("."):
-        func += "." + p.ident("a member name")
+    while p.take_lit("::"):  # (a struct nested in another, as results name it)
+        func += "::" + p.ident("a nested struct name")
+    path = []
+    while p.take_lit("."):
+        path.append(p.ident("a member name"))
+    if "::" in func and not path:
+        p.expected("'.' and a member name after a nested struct")
+    if path:  # `TMTIMER.u.Internal.pfnTimer` is the member of TMTIMER::u::Internal
+        func = "::".join([func, *path[:-1]]) + "." + path[-1]
     return {"func": func}
 
 _NAME: Positional = lambda p: {"name": p.ident("a name")}  # noqa: E731
@@ -672,7 +679,7 @@ def symbols_of(q: Query) -> list[tuple[str, str]]:
         out += _target_symbols(a["target"])
     elif q.verb == "callers" and "." in a["func"]:
         struct, member = a["func"].split(".", 1)
-        out += [(struct, "any"), (member, "field")]
+        out += [(struct.split("::", 1)[0], "any"), (member, "field")]
     elif q.verb in ("calls", "callers", "callees"):
         out.append((a["func"], "function"))
         if _is_name(a.get("const")):
