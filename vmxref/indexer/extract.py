@@ -1129,10 +1129,10 @@ def _macro_formats(cx: _Ctx) -> None:
     quoted = [f'"{n}"' for n in names]
     done = {(r[0], r[1]) for r in cx.f.logcalls}
     bodies: dict[str, str | None] = {}
+    import json
     for line, col, func, callee, _kind, _recv, jargs, *_rest in cx.f.calls:
         if not any(q in jargs for q in quoted) or (line, col) in done:
             continue
-        import json
         args = [a.strip() for a in json.loads(jargs)[:4]]
         i = next((k for k, a in enumerate(args) if a in names), None)
         if i is None:
@@ -1146,10 +1146,12 @@ def _macro_formats(cx: _Ctx) -> None:
             done.add((line, col))
 
 
+# a function-like macro's definition (name, parameters, body with its continued lines)
+_FMACRO_AT = re.compile(rb"[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^()]*)\)((?:[^\n]*\\\n)*[^\n]*)")
 # a call in a macro body whose first argument (inside `((`, IPRT's style) starts with a
 # string literal or a parameter and goes on as a concatenation: `LogRel(("HM:   " a_StrDesc
-# " (must be set)\n"))`, `RTLogRelPrintf(" %32s: %" aFmt "\n", #aMember, ...)`
-_FMACRO_AT = re.compile(rb"[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^()]*)\)((?:[^\n]*\\\n)*[^\n]*)")
+# " (must be set)\n"))`, `RTLogRelPrintf(" %32s: %" aFmt "\n", #aMember, ...)` (`\b`
+# after a name: a name split in two pieces made the match backtrack exponentially)
 _BODY_LOGCALL = re.compile(r'\b([A-Za-z_]\w*)\s*\(\s*\(?\s*((?:"(?:[^"\\\n]|\\.)*"|[A-Za-z_]\w*\b)'
                            r'(?:\s*(?:"(?:[^"\\\n]|\\.)*"|[A-Za-z_]\w*\b))*)\s*([,)])')
 _PIECE = re.compile(r'"((?:[^"\\\n]|\\.)*)"|([A-Za-z_]\w*)')
