@@ -680,7 +680,8 @@ def test_a_flag_value_is_read_in_the_asked_version_only(tmp_path):
 
 
 def test_a_test_over_two_lines_is_one_row(vbox):
-    """`Assert((f & (A | B))\\n == (A | B))`: one test of A, at the statement's first line."""
+    """`AssertRelease((f & (A | B))\\n == (A | B))`: one test of A, at the statement's first
+    line (a release assertion: evaluated in every build)."""
     p = "src/VBox/VMM/VMMR0/HMFixSvmExit.cpp"
     rows = vbox("consumes HMFIX_CHANGED_GUEST_RIP")
     assert sorted(r["line"] for r in rows if r["file"] == p and r["line"] > 75) == [82, 92], rows
@@ -812,3 +813,10 @@ def test_callers_of_a_member_of_a_nested_struct(vbox):
     name it): the calls through that member."""
     for q in ("callers TMTIMER.u.Internal.pfnTimer", "callers TMTIMER::u::Internal.pfnTimer"):
         assert [(r["file"], r["line"]) for r in vbox(q)] == [(R3, 30)], q
+
+
+def test_a_test_inside_a_debug_assertion_consumes_nothing(vbox):
+    """`Assert(!VMCPU_FF_IS_SET(...))` is compiled out of a release build (the profile's
+    [requests] debug_asserts); `AssertReturnVoid(...)` evaluates in every build."""
+    rows = [r for r in vbox("consumes VMCPU_FF_FIX_REQUEST") if r["function"] == "vmFixCheckNoRequest"]
+    assert [r["line"] for r in rows] == [36], rows

@@ -653,7 +653,10 @@ def _case_tests(sc: Scope, const: str) -> list[tuple]:
 
 def _consume_sites(sc: Scope, const: str, rows: list[tuple]) -> list[Site]:
     """Sites of test rows (not inside a log call), each with the calls the test guards."""
-    rows = _one_per_test([r for r in rows if not _in_log_call(sc, r[0], r[1], r[2], r[3])])
+    from vmxref.queries.profiles import profile_section
+    asserts = profile_section(sc, "requests").get("debug_asserts", [])
+    rows = _one_per_test([r for r in rows if not _in_log_call(sc, r[0], r[1], r[2], r[3])
+                          and not _in_call_of(sc, asserts, r[0], r[1], r[2], r[3])])
     from vmxref.queries.edges import graph
     g = graph(sc)
     out = []
@@ -733,6 +736,17 @@ def _macro_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, int
 
 
 MAX_MACRO_TEST_USES = 300
+
+
+def _in_call_of(sc: Scope, callees: list[str], bid: int, func: str, line: int, col: int) -> bool:
+    """Is the test at (line, col) inside a call of one of `callees` (the profile's [requests]
+    debug_asserts: `Assert(!VMCPU_FF_IS_SET(...))` is compiled out of a release build)?"""
+    if not callees:
+        return False
+    return sc.conn.execute(
+        f"SELECT 1 FROM call WHERE blob_id = ? AND func = ? AND line <= ? AND end_line >= ? "
+        f"AND (line < ? OR col < ?) AND callee IN ({marks(len(callees))}) LIMIT 1",
+        (bid, func or "", line, line, line, col, *callees)).fetchone() is not None
 
 
 def _in_log_call(sc: Scope, bid: int, func: str, line: int, col: int) -> bool:
