@@ -1113,7 +1113,7 @@ def _branch_strings(cx: _Ctx, node) -> tuple[str, str] | None:
     return sa, sb
 
 
-_STRING_PIECE = re.compile(rb'"((?:[^"\\\n]|\\.)*)"')
+_STRING_LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 _LITERALS_ONLY = re.compile(rb'(?:\s|\\\n|"(?:[^"\\\n]|\\.)*")*')
 
 
@@ -1203,21 +1203,19 @@ def _concat(text: str, given: dict[str, str], params: list[str]) -> tuple[str, b
     """A concatenation of literals and names with the parameters' string arguments put in
     (a name that is no parameter, or whose argument is no literal, prints nothing known);
     and whether it holds a literal."""
-    import codecs
     out, literal = [], False
     for m in _PIECE.finditer(text):
         if m.group(1) is not None:
-            raw = m.group(1).encode("utf-8", "surrogateescape")
+            out.append(logfmt.unescape_c(m.group(1)))
             literal = True
         elif m.group(2) in params and (a := given.get(m.group(2), "")).startswith('"'):
-            raw = b"".join(_STRING_PIECE.findall(a.encode("utf-8", "surrogateescape")))
-        else:
-            continue
-        try:
-            out.append(codecs.escape_decode(raw)[0].decode("utf-8", "replace"))
-        except (ValueError, UnicodeDecodeError):
-            return "", False
+            out.append(_literals_text(a))
     return "".join(out), literal
+
+
+def _literals_text(text: str) -> str:
+    """The string literals of `text` joined, their C escapes decoded."""
+    return "".join(logfmt.unescape_c(m.group(1)) for m in _STRING_LITERAL.finditer(text))
 
 
 def _define_string(src: bytes, name: str) -> str | None:
@@ -1227,12 +1225,7 @@ def _define_string(src: bytes, name: str) -> str | None:
                   rb"[ \t]+((?:[^\n]*\\\n)*[^\n]*)", src, re.M)
     if m is None or _LITERALS_ONLY.fullmatch(m.group(1).rstrip()) is None:
         return None
-    import codecs
-    raw = b"".join(_STRING_PIECE.findall(m.group(1)))
-    try:
-        return codecs.escape_decode(raw)[0].decode("utf-8", "replace")
-    except (ValueError, UnicodeDecodeError):
-        return None
+    return _literals_text(m.group(1).decode("utf-8", "replace"))
 
 
 def _assign(cx: _Ctx, n) -> None:

@@ -44,13 +44,8 @@ def whole_reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[st
                       (), cols) if members else []
     if len(rows) > _MAX_USES:
         return []
-    for bid, func, name in variables:  # uses inside the declaring function (or anywhere)
-        span = sc.function_lines(bid, func) if func else None
-        if func and span is None:
-            continue
-        where = ("t.blob_id = ? AND t.line BETWEEN ? AND ? AND t.func = ? AND " if func else "")
-        rows += sc.rows("ref", f"{where}t.name = ? AND t.chain IS NULL AND {_WHOLE}",
-                        ((bid, *span, func) if func else ()) + (name,), cols)
+    for bid, func, name in variables:
+        rows += _bare_uses(sc, bid, func, name, _WHOLE, cols)
     out = []
     for cid, path, bid, line, col, func, chain_t, kind, name in rows:
         if not _holds(tr, bid, func, chain_t, name, struct, fields):
@@ -63,13 +58,8 @@ def whole_reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[st
                            ref_kind="whole-object", via=how))
     pointers = _pointer_holders(sc, struct) if len(fields) == 1 else None
     for bid, func, name, names in pointers or ():
-        span = sc.function_lines(bid, func) if func else None
-        if func and span is None:
-            continue
-        where = ("t.blob_id = ? AND t.line BETWEEN ? AND ? AND t.func = ? AND " if func else "")
-        for cid, path, bid2, line, col, f, *_r in sc.rows(
-                "ref", f"{where}t.name = ? AND t.chain IS NULL AND t.kind = 'read' AND {_WHOLE}",
-                ((bid, *span, func) if func else ()) + (name,), cols):
+        for cid, path, bid2, line, col, f, *_r in _bare_uses(
+                sc, bid, func, name, f"t.kind = 'read' AND {_WHOLE}", cols):
             how = _pointer_copied(sc, bid2, f, line, name, names)
             if how is not None:
                 out.append(sc.site("read", cid, path, bid2, line, col, f, symbol,
@@ -84,6 +74,17 @@ _WHOLE = ("t.kind IN ('read', 'addr', 'write') AND NOT EXISTS (SELECT 1 FROM ref
           "m.col <= t.col + length(t.name) + 4 AND (m.chain LIKE '%\"' || t.name || '\"%' OR "
           "m.chain LIKE '%\"v:' || t.name || '\"%'))")
 _MAX_USES = 20000  # member uses of one name looked at (beyond: no whole-object reads)
+
+
+def _bare_uses(sc: Scope, bid: int, func: str, name: str, cond: str, cols: str) -> list[tuple]:
+    """The uses of variable `name` itself (no member of it) meeting `cond`: inside its
+    declaring function `func`, or anywhere for a global (`func` '')."""
+    span = sc.function_lines(bid, func) if func else None
+    if func and span is None:
+        return []
+    where = "t.blob_id = ? AND t.line BETWEEN ? AND ? AND t.func = ? AND " if func else ""
+    return sc.rows("ref", f"{where}t.name = ? AND t.chain IS NULL AND {cond}",
+                   ((bid, *span, func) if func else ()) + (name,), cols)
 
 
 def _holders(sc: Scope, struct: str) -> tuple[set[str], list[tuple]] | None:
@@ -216,8 +217,8 @@ def _one_member(obj: str, args: list[str], member: str) -> bool:
     (`sizeof(hv->tsc_ref.tsc_sequence)` beside `&hv->tsc_ref`)?"""
     flat = re.sub(r"\s+", "", obj)
     for a in args:
-        m = re.fullmatch(r"sizeof\s*\((.*)\)", a.strip())
-        if m is None:
+        m = _SIZEOF.fullmatch(a.strip())
+        if m is None or m.group(1) is None:
             continue
         inner = re.sub(r"\s+", "", m.group(1))
         for sep in (".", "->"):
