@@ -206,7 +206,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     cx.f.nlines = src.count(b"\n") + 1
     _errors(cx, get("err"))
     cx.cond_starts, cx.cond_ends = _union(get("ifcond"))
-    cx.sizeof_spans = _union(get("sizeof"))
+    cx.sizeof_spans = _union(_size_operands(src, get("sizeof"), get("call")))
     cx.ppcond_spans = _union(get("ppcond"))  # `#if IS_ENABLED(X)`: no call
     step = _steps(cx)  # the steps below in C when vmxref.indexer._tsnative is built
     step.functions(get("func"))
@@ -393,6 +393,25 @@ def _doc_order(caps: dict) -> None:
             passes.doc_order(nodes)
         else:
             nodes.sort(key=lambda n: (n.start_byte, -n.end_byte, n.kind_id))
+
+
+# Macros that take a type and a member and give a size or an offset: their arguments are
+# operands of sizeof/offsetof (no value is read), like those of offsetof(T, m).
+SIZE_MACROS = (b"RT_OFFSETOF", b"RT_UOFFSETOF", b"RT_OFFSETOF_ADD", b"RT_UOFFSETOF_ADD",
+               b"RT_UOFFSETOF_DYN", b"RT_UOFFSET_AFTER", b"RT_SIZEOFMEMB", b"sizeof_field",
+               b"offsetofend")
+_SIZE_MACRO_AT = re.compile(rb"\b(?:%s)\s*\(" % b"|".join(SIZE_MACROS))
+
+
+def _size_operands(src: bytes, sizeofs, calls) -> list:
+    """The sizeof/alignof/offsetof nodes and the argument lists of SIZE_MACROS calls (the
+    file's text is searched first: most files have none)."""
+    if b"OFFSET" not in src and b"SIZEOFMEMB" not in src and b"sizeof_field" not in src \
+            and b"offsetofend" not in src:
+        return sizeofs
+    at = {m.start() for m in _SIZE_MACRO_AT.finditer(src)}
+    args = [c.child_by_field_name("arguments") for c in calls if c.start_byte in at]
+    return [*sizeofs, *(a for a in args if a is not None)]
 
 
 def _union(nodes) -> tuple[list[int], list[int]]:
