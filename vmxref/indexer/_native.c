@@ -620,6 +620,12 @@ static void nc_dead(CondPass *p, const CondDir *g, Py_ssize_t n) {
     }
 }
 
+static int nc_has_code(CondPass *p, Py_ssize_t a, Py_ssize_t e) {
+    Py_ssize_t ta, te;
+    nc_strip(p->code, p->n, a, e, &ta, &te);
+    return ta < te;
+}
+
 /* _needs_flatten: 1 with *keep and *split when the group must be flattened, else 0. */
 static int nc_needs_flatten(CondPass *p, const CondDir *g, Py_ssize_t n, Py_ssize_t *keep,
                             int *split) {
@@ -665,13 +671,21 @@ static int nc_needs_flatten(CondPass *p, const CondDir *g, Py_ssize_t n, Py_ssiz
                 return 1;
         }
     }
+    /* a group without code right before an `else`: *split = -1, its directive lines go */
+    for (Py_ssize_t i = 0; i + 1 < n; i++)
+        if (nc_has_code(p, g[i].end < 0 ? 0 : g[i].end, g[i + 1].start > p->n ? p->n
+                        : g[i + 1].start))
+            return 0;
+    Py_ssize_t j = g[n - 1].end < 0 ? 0 : g[n - 1].end;
+    while (j < p->n && (p->code[j] == ' ' || p->code[j] == '\t' || p->code[j] == '\n' ||
+                        p->code[j] == '\r' || p->code[j] == '\f' || p->code[j] == '\v'))
+        j++;
+    if (p->n - j >= 4 && memcmp(p->code + j, "else", 4) == 0 &&
+            (p->n - j == 4 || !IDSCAN_WORD(p->code[j + 4]))) {
+        *split = -1;
+        return 1;
+    }
     return 0;
-}
-
-static int nc_has_code(CondPass *p, Py_ssize_t a, Py_ssize_t e) {
-    Py_ssize_t ta, te;
-    nc_strip(p->code, p->n, a, e, &ta, &te);
-    return ta < te;
 }
 
 /* _flatten of the group g[0:n] (its last directive the #endif). */
@@ -694,6 +708,11 @@ static int nc_flatten(CondPass *p, const CondDir *g, Py_ssize_t n) {
     int split;
     if (!nc_needs_flatten(p, g, n, &keep, &split))
         return 0;
+    if (split < 0) {  /* (a group of comments only: its directive lines go, nothing else) */
+        for (Py_ssize_t i = 0; i < n; i++)
+            nc_blank(p->buf, p->n, g[i].start, g[i].end);
+        return 0;
+    }
     if (split && p->alternate)
         for (Py_ssize_t i = keep + 1; i + 1 < n; i++)
             if (nc_has_code(p, g[i].end, g[i + 1].start)) {

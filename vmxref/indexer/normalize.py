@@ -593,7 +593,9 @@ def _dead(group: list) -> list[bool]:
 def _needs_flatten(code: bytearray, group: list, prof: MacroProfile
                    ) -> tuple[int, bool] | None:
     """(index of the branch to keep (-1: none), whether the group splits a construct) when
-    the group must be flattened, else None."""
+    the group must be flattened, else None. A group without code (comments, directives)
+    right before an `else` splits nothing but still parts the `if` from its `else` for
+    tree-sitter: (keep, None), its directive lines are blanked."""
     live = [i for i, dead in enumerate(_dead(group)) if not dead]
     keep = live[0] if live else -1
     if prof.prune_if0 and len(live) < len(group) - 1 and len(live) <= 1:
@@ -608,6 +610,9 @@ def _needs_flatten(code: bytearray, group: list, prof: MacroProfile
         t = code[a:b].strip()
         if (t and t[-1:] not in b";}{:") or _LEAD_ELSE.match(t):
             return keep, True
+    if not any(code[group[i][1]:group[i + 1][0]].strip() for i in range(len(group) - 1)) \
+            and _LEAD_ELSE.match(code[group[-1][1]:group[-1][1] + 256].lstrip()):
+        return keep, None  # no code, but its lines part an `if` from its `else`
     return None
 
 
@@ -624,6 +629,10 @@ def _flatten(code: bytearray, buf: bytearray, group: list, prof: MacroProfile,
     if how is None:
         return
     keep, split = how
+    if split is None:  # (a group of comments only: its directive lines go, nothing else)
+        for d in group:
+            _blank(buf, d[0], d[1])
+        return
     if split and alternate:  # the next branch with code, when there is one
         keep = next((i for i in range(keep + 1, len(group) - 1)
                      if code[group[i][1]:group[i + 1][0]].strip()), keep)
