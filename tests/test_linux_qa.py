@@ -1600,3 +1600,16 @@ def test_logline_with_another_module_s_prefix_scores_lower(lq):
 def test_a_struct_in_a_trace_event_prototype_is_a_type_reference(lq):
     code, rows, out = lq("refs qa_pvclock_info kind type")
     assert [(r["file"], r["line"]) for r in rows] == [("arch/x86/kvm/qa_trace.h", 111)], out
+
+
+def test_provenance_through_a_pointer_handed_down_reaches_the_user_copy(lq):
+    """__qa_set_sregs stores sregs->efer: one caller sets a member through its pointer
+    first (a different one, cr0), the other hands its parameter on from an ioctl whose
+    local was filled by memdup_user: that copy is where the value comes from (not every
+    write of qa_sregs.efer, and never the vcpu handle taken from filp->private_data)."""
+    code, rows, out = lq("provenance qa_vcpu_arch.efer depth 4")
+    assert code == 0, out
+    nodes = list(_nodes([n for r in rows for n in r.get("from", [])]))
+    got = {(n.get("function"), n.get("line")) for n in nodes}
+    assert ("qa_vcpu_ioctl", 48) in got, got  # qa_sregs = memdup_user(argp, ...)
+    assert not any(n.get("line") == 43 for n in nodes), got  # (vcpu = filp->private_data)

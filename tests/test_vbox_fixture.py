@@ -820,3 +820,18 @@ def test_a_test_inside_a_debug_assertion_consumes_nothing(vbox):
     [requests] debug_asserts); `AssertReturnVoid(...)` evaluates in every build."""
     rows = [r for r in vbox("consumes VMCPU_FF_FIX_REQUEST") if r["function"] == "vmFixCheckNoRequest"]
     assert [r["line"] for r in rows] == [36], rows
+
+
+def test_provenance_of_a_member_behind_a_pointer_handed_on_is_not_the_pointer(vbox):
+    """tmFixRCpuTickResume reads pVCpu->tmr.u64TSC: TMFixRCpuTickSet set it just before the
+    call; TMFixRNotifyStartOfExecution only hands its pVCpu on, so from there the value is
+    any write of VMCPURFIX.tmr.u64TSC (pause and set), not the pointer's own sources (the
+    &pGVM->aCpus[idCpu] of its caller, the GVM's hEMT and idCpu writes)."""
+    rows = vbox("provenance TMFIXRCPU.offTSCRawSrc depth 4")
+    tree = _tree(rows)
+    hops = {(n.get("function"), n.get("line"), n.get("hop")) for n in tree}
+    handed = [n for n in tree if n.get("function") == "TMFixRNotifyStartOfExecution"]
+    assert handed, hops
+    under = {(n.get("function"), n.get("line")) for n in _tree([{"from": handed}])}
+    assert {("tmFixRCpuTickPause", 36), ("TMFixRCpuTickSet", 41)} <= under, under
+    assert not {f for f, _l, _h in hops} & {"vmmFixRRunGuestCode", "gvmmFixRCreateVM"}, hops

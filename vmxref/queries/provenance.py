@@ -31,6 +31,7 @@ _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
 _INDIRECT = re.compile(r"\)\s*\(|(?:->|\.)\s*[A-Za-z_]\w*\s*\(")  # `static_call(x)(`, `ops->f(`
 _VALUE_LINES = 12  # lines below a write its value may go on over
 _SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
+_SIZEOF = re.compile(r"\bsizeof\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)")  # (no value read)
 # a cast: a parenthesised type name before an operand (`(u32)tmp`, `(unsigned long long)x`,
 # `(struct kvm *)p`)
 _CAST_TYPE = re.compile(r"\(\s*(?:(?:const|volatile|unsigned|signed|struct|union|enum)\s+)*"
@@ -138,8 +139,9 @@ class _Walk:
                     out += self.returns(name, level, {**(ctx or {}), **call} if call else ctx)
         if _INDIRECT.search(value):
             out += self.indirect_returns(site, bid, level, ctx, taken)
-        for m in _IDENT.finditer(_CAST_TYPE.sub(" ", _SUBSCRIPTS.sub("[]", value))):
-            # (an index is not the value, nor the type of a cast: `(u32)tmp`)
+        for m in _IDENT.finditer(_CAST_TYPE.sub(" ", _SUBSCRIPTS.sub("[]", _SIZEOF.sub(" ", value)))):
+            # (an index is not the value, nor the type of a cast: `(u32)tmp`, nor what a
+            # sizeof measures: `memdup_user(argp, sizeof(*p))`)
             name = m.group(1)
             if name in taken or name in _KEYWORDS or name.isupper():
                 continue
@@ -331,20 +333,67 @@ class _Walk:
                 got = self.local_object(before, cbid, caller, name, fields, level, outer)
             elif name.isidentifier():
                 got = self.param_member(s, cbid, caller, name, fields, level, outer, depth - 1)
+                if got is None and name not in self.g.params(caller) and \
+                        self.tr.is_pointer(self.tr.var_type(cbid, caller, name)):
+                    # a local pointer: the member's writes through it above the call, else
+                    # where what it points at comes from when the function filled it
+                    # (`kvm_sregs = memdup_user(argp, ...)`), not a handle it was given
+                    got = self._pointed_writes(s, cbid, caller, name, fields, level, outer) \
+                        or ([self.node(s, what, level, outer)]
+                            if self._made_here(cbid, caller, name, line) else None)
             elif arg.startswith("&"):  # `&vcpu->hv_clock`: that member's own writes
                 got = self._member_object(cbid, caller, name, fields, level)
             if got is not None:
                 resolved = True
                 out += got
-            else:
-                out.append(s)  # (a node only if some call resolves: see below)
+            else:  # (a node only if some call resolves: see below; a parameter or `&...`
+                # handed on: the member's writes, another expression: its value)
+                out.append((s, not arg.startswith("&") and not name.isidentifier()))
         if not resolved:
             return None
-        out = [self.node(n, what, level, outer) if isinstance(n, Site) else n for n in out]
+        out = [n if isinstance(n, dict) else self.node(n[0], what, level, outer) if n[1]
+               else self._handed_pointer(n[0], what, level, site, base, fields) for n in out]
         seen_again: set[str] = set()  # (several calls into here handing the same local)
         out = [n for n in out if not n.get("seen") or
                (n["hop"] not in seen_again and not seen_again.add(n["hop"]))]
         return self._more(len(calls), FANOUT, what) + out
+
+    def _made_here(self, bid: int, func: str, name: str, line: int) -> bool:
+        """Does `func` fill what its local pointer `name` points at, above `line`: a copy
+        outside the corpus (`memdup_user(argp, ...)`, kmemdup, RTMemDup) or a call filling
+        the whole object (`copy_from_user(save, ...)`)? A pointer taken from elsewhere
+        (`vcpu = filp->private_data`, `per_cpu_ptr(...)`, `to_vmx(vcpu)`) is a handle, a
+        fresh allocation (`kzalloc`) holds nothing yet."""
+        for value, kind in self.sc.conn.execute(
+                "SELECT value, kind FROM assign WHERE blob_id = ? AND func = ? AND field = ? "
+                "AND chain = ? AND line <= ?", (bid, func, name, json.dumps([f"v:{name}"]),
+                                                line)):
+            m = _CALL.match(value or "")
+            if kind == "whole-object" or m and "dup" in m.group(1).lower() \
+                    and not self.g.is_function(m.group(1)):
+                return True
+        return False
+
+    def _handed_pointer(self, s: Site, what: str, level: int, site: Site, base: str,
+                        fields: list[str]) -> dict:
+        """A call handing over a pointer whose member it does not set itself (nor its own
+        callers through a local): the member's writes anywhere, as when no call resolves, not
+        the pointer's value (TMNotifyStartOfExecution's `pVCpu` for pVCpu->tm.s.u64TSC is no
+        source of the TSC; the writes of VMCPU.tm.s.u64TSC are). For a parameter handed on
+        and for `&...` only: another pointer (a local, `map.hva + 0x400`) is traced as
+        before, its own writes (`copy_from_user(save, ...)`) fill what it points at."""
+        self.count += 1
+        d = s.to_json()
+        d.pop("member", None)
+        d["hop"] = what
+        d["from"] = []
+        bid = self.blob(site)
+        if level < self.depth and bid is not None:
+            qual = self.tr.struct_path(bid, site.function, [f"v:{base}", *fields])
+            if qual:
+                owner, path = self._embedded_path(qual)
+                d["from"] = self.field_writes(owner, path, level + 1)
+        return d
 
     def _member_object(self, bid: int, func: str, path_text: str, fields: list[str],
                        level: int) -> list[dict] | None:
