@@ -1613,3 +1613,22 @@ def test_provenance_through_a_pointer_handed_down_reaches_the_user_copy(lq):
     got = {(n.get("function"), n.get("line")) for n in nodes}
     assert ("qa_vcpu_ioctl", 48) in got, got  # qa_sregs = memdup_user(argp, ...)
     assert not any(n.get("line") == 43 for n in nodes), got  # (vcpu = filp->private_data)
+
+
+def test_provenance_leaves_out_what_a_call_writes_through_and_stops_at_get_user(lq):
+    """`x = f(&a->b, &a->c)` where f fills a->b and a->c: their writes are no sources of x;
+    a pointer handed to a call neither (qa_vgettsc(tsc_timestamp, &mode) for ns); an
+    address a call only reads is (test_bit(3, &ka->pending)); get_user(offset, uaddr)
+    loads offset from user memory: a leaf, not uaddr's sources."""
+    def tree(query):
+        code, rows, out = lq(query)
+        assert code == 0, out
+        return [n for r in rows if r["file"].endswith("qa_provaddr.c")
+                for n in _nodes(r.get("from", []))]
+    hops = {n.get("hop") for n in tree("provenance qa_clockarch.use_master_clock depth 6")}
+    assert "return of qa_pa_time_and_clockread()" in hops, hops
+    assert not {h for h in hops if "master_kernel_ns" in h or "master_cycle_now" in h
+                or "tsc_timestamp" in h or "kernel_ns" in h}, hops
+    assert {n.get("line") for n in tree("provenance qa_clockarch.latched depth 2")} >= {46}
+    nodes = tree("provenance qa_clockarch.cur_offset depth 4")
+    assert [(n["line"], n["write_kind"], n["from"]) for n in nodes] == [(53, "assign", [])], nodes

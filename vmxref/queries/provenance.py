@@ -31,6 +31,9 @@ _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
 _INDIRECT = re.compile(r"\)\s*\(|(?:->|\.)\s*[A-Za-z_]\w*\s*\(")  # `static_call(x)(`, `ops->f(`
 _VALUE_LINES = 12  # lines below a write its value may go on over
 _SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
+# `&x`, `&p->a.b[i]` as an operand (after `(`, `,`, `=`, `?`, `:` or at the start: not `a & b`)
+_ADDRESS_OF = re.compile(r"(?:(?<=[(,=?:])|^)\s*&(?!&)\s*[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*"
+                         r"|\s*\[[^\[\]]*\])*")
 _SIZEOF = re.compile(r"\bsizeof\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)")  # (no value read)
 # a cast: a parenthesised type name before an operand (`(u32)tmp`, `(unsigned long long)x`,
 # `(struct kvm *)p`)
@@ -43,6 +46,11 @@ _KEYWORDS = frozenset({"sizeof", "return", "if", "while", "for", "switch", "NULL
 # a variable of the function when it is one
 _TYPE_WORDS = frozenset({"uint64_t", "uint32_t", "uint16_t", "uint8_t", "int64_t", "int32_t",
                          "u64", "u32", "u16", "u8", "s64", "s32"})
+
+
+def _writes_section(sc: Scope) -> dict:
+    from vmxref.queries.profiles import profile_section
+    return profile_section(sc, "writes")
 
 
 def _new_flow(method):
@@ -98,6 +106,17 @@ class _Walk:
         bid = self.blob(site)
         func = site.function
         taken: set[str] = set()
+        if (m := _CALL.match(value)) and m.group(1) in _macro_assigners(self.sc):
+            taken.add(site.symbol)  # (`get_user(x, ptr)` writing x: x is what is written)
+        # an address handed to a call that writes there is no source of the value
+        # (`kvm_get_time_and_clockread(&ka->master_kernel_ns, ...)`); one it reads is
+        # (`test_bit(KVM_APIC_INIT, &apic->pending_events)`)
+        value = _SIZEOF.sub(" ", value)
+        if "&" in value and bid is not None:
+            filled = self._filled_at(bid, func, site.line)
+            value = _ADDRESS_OF.sub(lambda a: " " if _IDENT.findall(a.group(0))[-1:] and
+                                    _IDENT.findall(a.group(0))[-1] in filled else a.group(0),
+                                    value)
         flat = value  # (`p->a[i].f` is a member path: the index is no step of it)
         while _SUBSCRIPTS.search(flat):
             flat = _SUBSCRIPTS.sub("", flat)
@@ -139,15 +158,28 @@ class _Walk:
                     out += self.returns(name, level, {**(ctx or {}), **call} if call else ctx)
         if _INDIRECT.search(value):
             out += self.indirect_returns(site, bid, level, ctx, taken)
-        for m in _IDENT.finditer(_CAST_TYPE.sub(" ", _SUBSCRIPTS.sub("[]", _SIZEOF.sub(" ", value)))):
+        for m in _IDENT.finditer(_CAST_TYPE.sub(" ", _SUBSCRIPTS.sub("[]", value))):
             # (an index is not the value, nor the type of a cast: `(u32)tmp`, nor what a
             # sizeof measures: `memdup_user(argp, sizeof(*p))`)
             name = m.group(1)
             if name in taken or name in _KEYWORDS or name.isupper():
                 continue
             taken.add(name)
+            if bid is not None and uncast(value) != name and \
+                    re.search(rf"[(,]\s*(?:\([^()]*\)\s*)?{re.escape(name)}\s*[,)]", value) and \
+                    self.tr.is_pointer(self.tr.var_type(bid, func, name)):
+                continue  # a pointer handed to a call: where it writes or reads, no value
             out += self.variable(site, bid, func, name, level, ctx)
         return out[: FANOUT * 3]
+
+    def _filled_at(self, bid: int, func: str, line: int) -> set[str]:
+        """Names (last member) of what the calls of a value written at `line` fill through
+        an address (`f(&x)`, `f(&p->a)`: out-param rows of those lines)."""
+        return {r[0] for r in self.sc.conn.execute(
+            "SELECT field, op, value FROM assign WHERE blob_id = ? AND func = ? AND line "
+            "BETWEEN ? AND ? AND kind IN ('out-param', 'whole-object') AND op LIKE '&%'",
+            (bid, func or "", line, line + _VALUE_LINES))
+            if not const_param(self.sc, r[1], r[2])}  # (`test_bit(n, &x)` reads x)
 
     def indirect_returns(self, site: Site, bid: int | None, level: int, ctx: dict | None,
                          taken: set[str]) -> list[dict]:
@@ -579,9 +611,9 @@ class _Walk:
         """(line, col, op, value, kind) of the uses, in `func` up to `line`, of the macros the
         profile's [writes] assigns_args says assign their argument (`do_div(tmp, from)`
         divides tmp in place), whose argument there is the variable `name`."""
-        from vmxref.queries.profiles import profile_section
-        section = profile_section(self.sc, "writes")
-        table = {**section.get("assigns_args", {}), **section.get("modifies_args", {})}
+        section = _writes_section(self.sc)
+        modifies = section.get("modifies_args", {})
+        table = {**section.get("assigns_args", {}), **modifies}
         if not table:
             return []
         out = []
@@ -593,7 +625,9 @@ class _Walk:
             args = json.loads(args_t or "[]")
             for pos in table.get(callee, ()):
                 if pos <= len(args) and args[pos - 1].strip() == name:
-                    out.append((cline, ccol, callee, f"{callee}({', '.join(args)})", "compound"))
+                    # (as `writes` says it: `get_user(x, ptr)` assigns x, do_div divides it)
+                    op, kind = (callee, "compound") if callee in modifies else ("=", "assign")
+                    out.append((cline, ccol, op, f"{callee}({', '.join(args)})", kind))
         return out
 
     def _after_last_overwrite(self, bid: int, rows: list, use: int) -> list:
@@ -803,6 +837,12 @@ class _Walk:
             if self.sc.store.corpus_label(c) == (site.corpus, site.version):
                 return c
         return self.sc.corpus_ids[0]
+
+
+def _macro_assigners(sc: Scope) -> set[str]:
+    """The profile's [writes] assigns_args and modifies_args macros (`get_user`, do_div)."""
+    section = _writes_section(sc)
+    return {*section.get("assigns_args", {}), *section.get("modifies_args", {})}
 
 
 def returns_of(sc: Scope, func: str) -> list[tuple]:
