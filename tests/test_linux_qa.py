@@ -617,6 +617,11 @@ def test_a_flag_tested_beside_another_condition_rules_out_a_path(lq):
     whatever the other test says."""
     assert lq("path qa_host_time -> qa_boot_vcpu_update")[0] == 1
     assert lq("path qa_guest_time -> qa_boot_vcpu_update")[0] == 0
+    # the empty answer says the paths exist and why none is shown (not "look further")
+    r = CliRunner().invoke(cli, ["q", "path qa_host_time -> qa_boot_vcpu_update", "--index",
+                                 str(lq.index)])
+    assert r.exit_code == 1 and "exist" in r.stderr and "contradicts" in r.stderr, r.output
+    assert "`max N`" not in r.stderr
 
 
 def test_paths_pipe_takes_the_longer_route_when_the_short_one_is_ruled_out(lq):
@@ -1629,6 +1634,10 @@ def test_provenance_leaves_out_what_a_call_writes_through_and_stops_at_get_user(
     assert "return of qa_pa_time_and_clockread()" in hops, hops
     assert not {h for h in hops if "master_kernel_ns" in h or "master_cycle_now" in h
                 or "tsc_timestamp" in h or "kernel_ns" in h}, hops
-    assert {n.get("line") for n in tree("provenance qa_clockarch.latched depth 2")} >= {46}
+    assert {n.get("line") for n in tree("provenance qa_clockarch.latched depth 2")} >= {48}
     nodes = tree("provenance qa_clockarch.cur_offset depth 4")
-    assert [(n["line"], n["write_kind"], n["from"]) for n in nodes] == [(53, "assign", [])], nodes
+    assert [(n["line"], n["write_kind"], n["from"]) for n in nodes] == [(55, "assign", [])], nodes
+    # a condition picks the value, it is none of it: data (0x1234), not ka->intel's return
+    hops = {(n.get("hop"), n.get("value")) for n in tree("provenance qa_clockarch.esp_hi")}
+    assert ("argument 2 (data) of qa_pa_set_esp()", "0x1234") in hops, hops
+    assert not {h for h in hops if "qa_pa_is_intel" in h[0]}, hops

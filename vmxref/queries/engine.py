@@ -162,7 +162,12 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
             return f"vmxref: no results in {', '.join(none)}"
     if not sites and not as_json:  # (stdout stays empty, exit code 1: said for a reader)
         said = f"vmxref: no results for `{' '.join(words)}` in {sc.label()}"
-        if words[0] == "path" and "max" not in words:
+        if words[0] == "path" and sc.memo("path_query").get("infeasible"):
+            said = (f"vmxref: call paths of at most {sc.memo('path_query')['infeasible']} calls "
+                    f"exist for `{' '.join(words)}` in {sc.label()}, but each contradicts a "
+                    f"condition on its way (a `case` label or a test of what the path passes "
+                    f"down): none can run")
+        elif words[0] == "path" and "max" not in words:
             from vmxref.queries.paths import MAX_RETRY_LEN
             said = (f"vmxref: no call path of at most {MAX_RETRY_LEN} calls for "
                     f"`{' '.join(words)}` in {sc.label()} (`max N` looks for longer ones)")

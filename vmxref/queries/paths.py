@@ -319,11 +319,15 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     # the shortest is infeasible (efer_trap passes MSR_EFER, the case is MSR_IA32_TSC_...),
     # longer ones are looked for (up to MAX_RETRY_LEN calls)
     groups = end_groups(sc, sc.definitions(dst))  # (see in_edges)
+    memo = sc.memo("path_query")  # (what engine.note says about this query's answer)
+    memo.pop("cut", None)
+    memo.pop("infeasible", None)
 
     def search(chains: bool, length: int, sl: int | None):
         dg = _explore_back(sc, dst, 0, length, src, slack=sl, chains=chains, groups=groups)
         if src not in dg:
             return dg, []
+        memo["infeasible"] = max(memo.get("infeasible", 0), length)  # (until one is found)
         paths = [p for p in limited(dg.shortest_simple_paths(src, dst), 40)
                  if len(p) - 1 <= length and _last_calls(sc, dg, p)]
         if sl is not None and paths:  # (by weight first: a cheaper path may have more calls)
@@ -341,6 +345,7 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
             # reaches the APIC timer's ring-0 helper in 9 calls)
             dg, found = search(chains, MAX_RETRY_LEN, None if src in dg else slack)
         if found:
+            memo.pop("infeasible", None)
             break
     out, seen = [], set()
     for nodes in found:

@@ -111,7 +111,7 @@ class _Walk:
         # an address handed to a call that writes there is no source of the value
         # (`kvm_get_time_and_clockread(&ka->master_kernel_ns, ...)`); one it reads is
         # (`test_bit(KVM_APIC_INIT, &apic->pending_events)`)
-        value = _SIZEOF.sub(" ", value)
+        value = _conditions_dropped(_SIZEOF.sub(" ", value))
         if "&" in value and bid is not None:
             filled = self._filled_at(bid, func, site.line)
             value = _ADDRESS_OF.sub(lambda a: " " if _IDENT.findall(a.group(0))[-1:] and
@@ -837,6 +837,31 @@ class _Walk:
             if self.sc.store.corpus_label(c) == (site.corpus, site.version):
                 return c
         return self.sc.corpus_ids[0]
+
+
+def _conditions_dropped(value: str) -> str:
+    """`c ? a : b` -> `a : b` at any depth: a condition picks the value, it is none of it
+    (`fExtrn & CPUMCTX_EXTRN_TSC_AUX ? aValues[0].Reg64 : CPUMGetGuestTscAux(pVCpu)`);
+    GNU `c ?: b` keeps c, which is its value then."""
+    if "?" not in value:
+        return value
+    out = list(value)
+    starts = [0]  # where the operand being read at each parenthesis depth began
+    for i, ch in enumerate(value):
+        if ch in "([":
+            starts.append(i + 1)
+        elif ch in ")]":
+            if len(starts) > 1:
+                starts.pop()
+        elif ch in ",;=" and not (ch == "=" and value[i + 1:i + 2] == "=") and \
+                not (ch == "=" and i and value[i - 1] in "=!<>"):
+            starts[-1] = i + 1
+        elif ch == "?" and value[i + 1:].lstrip()[:1] != ":":
+            for j in range(starts[-1], i + 1):
+                if out[j] != "\n":
+                    out[j] = " "
+            starts[-1] = i + 1
+    return "".join(out)
 
 
 def _macro_assigners(sc: Scope) -> set[str]:
