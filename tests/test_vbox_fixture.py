@@ -835,3 +835,18 @@ def test_provenance_of_a_member_behind_a_pointer_handed_on_is_not_the_pointer(vb
     under = {(n.get("function"), n.get("line")) for n in _tree([{"from": handed}])}
     assert {("tmFixRCpuTickPause", 36), ("TMFixRCpuTickSet", 41)} <= under, under
     assert not {f for f, _l, _h in hops} & {"vmmFixRRunGuestCode", "gvmmFixRCreateVM"}, hops
+
+
+def test_provenance_of_a_bumped_member_and_of_a_partly_cleared_array(vbox):
+    """`else { p->n += 64; u64 = p->n; }`: the then-branch's `p->n = u64` is not seen there,
+    and the value before the bump is any write of the member (TMFixSCpuTickSetLastSeen).
+    `a[i] = ...` in a loop, then `a[0] = 0; a[4] = 0;`: the element stores hide nothing."""
+    f = "src/VBox/VMM/VMMAll/TMAllCpuSeenFix.cpp"
+    got = {(n.get("line"), n.get("hop")) for n in _tree(vbox("provenance TMFIXSCPU.uTsc depth 4"))
+           if n.get("file") == f}
+    assert (26, "pCpu->u64TSCLastSeen, set in tmFixSCpuTickGet()") in got, got
+    assert (23, "pCpu->u64TSCLastSeen, set in tmFixSCpuTickGet()") not in got, got
+    assert (34, "field TMFIXSCPU.u64TSCLastSeen") in got, got
+    lines = {n.get("line") for n in _tree(vbox("provenance TMFIXSVM.cTicksPerSecond depth 4"))
+             if n.get("file") == f}
+    assert {50, 52, 53} <= lines, lines

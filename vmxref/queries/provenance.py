@@ -30,6 +30,7 @@ _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
 _INDIRECT = re.compile(r"\)\s*\(|(?:->|\.)\s*[A-Za-z_]\w*\s*\(")  # `static_call(x)(`, `ops->f(`
 _VALUE_LINES = 12  # lines below a write its value may go on over
+_ELSE_LINE = re.compile(r"\s*(?:\}\s*)?else\b")
 _SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
 # `&x`, `&p->a.b[i]` as an operand (after `(`, `,`, `=`, `?`, `:` or at the start: not `a & b`)
 _ADDRESS_OF = re.compile(r"(?:(?<=[(,=?:])|^)\s*&(?!&)\s*[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*"
@@ -325,9 +326,10 @@ class _Walk:
             "func = ? AND field = ? AND line <= ? ORDER BY line, col",
             (bid, func, fields[-1], site.line)).fetchall()
         want = [f"v:{base}", *fields]
-        rows = [r for r in found
+        rows = [r[:5] for r in found
                 if (r[0], r[1]) < (site.line, site.col) and list(parse_chain(r[5])) == want
                 and not self._other_arm(bid, func, r[0], site.line)
+                and not self._other_branch(bid, r[0], site.line)
                 and not (r[4] == "out-param" and const_param(self.sc, r[2], r[3]))]
         if not rows:
             return None
@@ -336,11 +338,57 @@ class _Walk:
         if not self._budget(key):
             return self._again(key, what)
         out = []
-        for line, col, op, value, kind, _chain in rows[-FANOUT:]:
+        for line, col, op, value, kind in rows[-FANOUT:]:
             s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, base,
                              op=op, value=value, write_kind=kind)
             out.append(self.node(s, what, level, ctx))
+        if not any(self._overwrites(r) for r in rows):  # (`x->n += 64`: and the value before)
+            out += self._member_anywhere(site, base, fields, level)
         return self._found(key, self._more(len(rows), FANOUT, what) + out)
+
+    def _overwrites(self, row: tuple) -> bool:
+        """Does the write (line, col, op, value, kind) set the whole value (`=`, an
+        initialiser, a [writes] fills call), not change it (`+=`, `++`)?"""
+        _line, _col, op, value, kind = row
+        return kind in ("assign", "init") and op == "=" or \
+            kind == "out-param" and fills(self.sc, op, value)
+
+    def _other_branch(self, bid: int, line: int, use: int) -> bool:
+        """Is `line` in the then-branch of an `if` whose `else` holds `use` (by indentation:
+        an `else` less indented than the write between them, the use inside its arm)?"""
+        if line >= use:
+            return False
+        lines = self.sc.store.lines(bid)
+
+        def indent(n: int) -> int | None:
+            t = lines[n - 1] if 0 < n <= len(lines) else ""
+            return len(t) - len(t.lstrip()) if t.strip() else None
+        at, iu = indent(line), indent(use)
+        if at is None or iu is None:
+            return False
+        for n in range(line + 1, use):
+            d = indent(n)
+            if d is None or d >= at:
+                continue
+            if not _ELSE_LINE.match(lines[n - 1]):
+                return False  # (the write's block ended some other way: not an if/else)
+            return iu > d and all(
+                (e := indent(k)) is None or e > d or lines[k - 1].strip() == "{"
+                for k in range(n + 1, use))
+        return False
+
+    def _member_anywhere(self, site: Site, base: str, fields: list[str],
+                         level: int) -> list[dict]:
+        """The writes of `base->fields` anywhere (named from its struct), `base` a pointer
+        of site's function."""
+        bid = self.blob(site)
+        if bid is None:
+            return []
+        qual = self.tr.struct_path(bid, site.function, [f"v:{base}", *fields])
+        if not qual:
+            return []
+        owner, path = self._embedded_path(qual)
+        return self.field_writes(owner, path, level)
 
     def _param_member_calls(self, site: Site, func: str, base: str, fields: list[str],
                             idx: int, calls: list, level: int, ctx: dict | None,
@@ -418,13 +466,8 @@ class _Walk:
         d = s.to_json()
         d.pop("member", None)
         d["hop"] = what
-        d["from"] = []
-        bid = self.blob(site)
-        if level < self.depth and bid is not None:
-            qual = self.tr.struct_path(bid, site.function, [f"v:{base}", *fields])
-            if qual:
-                owner, path = self._embedded_path(qual)
-                d["from"] = self.field_writes(owner, path, level + 1)
+        d["from"] = self._member_anywhere(site, base, fields, level + 1) \
+            if level < self.depth else []
         return d
 
     def _member_object(self, bid: int, func: str, path_text: str, fields: list[str],
@@ -576,18 +619,21 @@ class _Walk:
     def _local_writes(self, site: Site, bid: int, func: str, name: str, level: int,
                       ctx: dict | None, what: str) -> list[dict]:
         """The assignments of a local (or a parameter) of `func` above the use at `site`."""
-        rows = self.sc.conn.execute(  # the variable, or an element of it (`a[i] = x`)
-            "SELECT line, col, op, value, kind FROM assign WHERE blob_id = ? AND func = ? "
-            "AND chain IN (?, ?) AND line <= ? ORDER BY line",
-            (bid, func, json.dumps([f"v:{name}"]), json.dumps([f"v:{name}", "[]"]),
-             site.line)).fetchall()
-        rows = sorted(rows + self._assigned_by_macros(bid, func, name, site.line))
+        element = json.dumps([f"v:{name}", "[]"])
+        found = self.sc.conn.execute(  # the variable, or an element of it (`a[i] = x`)
+            "SELECT line, col, op, value, kind, chain FROM assign WHERE blob_id = ? AND "
+            "func = ? AND chain IN (?, ?) AND line <= ? ORDER BY line",
+            (bid, func, json.dumps([f"v:{name}"]), element, site.line)).fetchall()
+        elements = {(r[0], r[1]) for r in found if r[5] == element}
+        rows = sorted([r[:5] for r in found] + self._assigned_by_macros(bid, func, name,
+                                                                          site.line))
         want = self._call_contexts((ctx or {}).get(func))
         if want:  # (the assignments the context of the call into here compiles)
             cx = contexts.contexts(self.sc)
             rows = [r for r in rows if cx.at(bid, r[0], site.file) & want] or rows
-        rows = [r for r in rows if not self._other_arm(bid, func, r[0], site.line)]
-        rows = self._after_last_overwrite(bid, rows, site.line)
+        rows = [r for r in rows if not self._other_arm(bid, func, r[0], site.line)
+                and not self._other_branch(bid, r[0], site.line)]
+        rows = self._after_last_overwrite(bid, rows, site.line, elements)
         # (the writes a use sees depend on where it is: `ns` at line 1681 sees the
         # `ns = ...` of 1679 that the use at 1676 does not; "shown above" only when same)
         if not rows:
@@ -630,7 +676,8 @@ class _Walk:
                     out.append((cline, ccol, op, f"{callee}({', '.join(args)})", kind))
         return out
 
-    def _after_last_overwrite(self, bid: int, rows: list, use: int) -> list:
+    def _after_last_overwrite(self, bid: int, rows: list, use: int,
+                              elements: set = frozenset()) -> list:
         """The rows a use at line `use` can see: an overwrite (`=`, an initialiser, a [writes]
         fills call: `SSMR3GetU64(pSSM, &u64)`) in the block of the use or one around it,
         with nothing between them leaving the write's block (by indentation: a closing brace
@@ -651,9 +698,8 @@ class _Walk:
             wi = indent(line)
             if line >= use or wi is None or wi > at:
                 continue  # (a write deeper than the use: in a block the use is not in)
-            if not (kind in ("assign", "init") and op == "=") and not (
-                    kind == "out-param" and fills(self.sc, op, value)):
-                continue
+            if not self._overwrites(rows[i]) or (line, _col) in elements:
+                continue  # (`a[iLow] = 0` leaves the other elements)
             if any((d := indent(n)) is not None and d < wi for n in range(line + 1, use)):
                 continue  # (the block of the write ends before the use)
             return rows[i:]
