@@ -82,3 +82,12 @@ def test_split_if_group_facts_come_from_both_branches_with_the_incremental_parse
     fresh = _facts(SPLIT)
     for table in ("syms", "refs", "calls", "assigns", "logcalls", "cases", "guards"):
         assert getattr(got, table) == getattr(fresh, table), table
+
+
+def test_reparse_with_errors_equals_a_fresh_parse():
+    """A blanked text tree-sitter recovers from differently when it re-parses (found by the
+    random test above): the re-parse is a fresh parse when its tree has errors."""
+    src = (FIXTURES / "kvm_style.c").read_bytes()
+    new = _blanked(src, [(0, 1), (187, 259)])
+    tree = ts.parse(src, "c")
+    assert _shape(ts.reparse(tree, src, new, "c")) == _shape(ts.parse(new, "c"))

@@ -46,7 +46,10 @@ def reparse(tree: Tree, old: bytes, new: bytes, lang: str) -> Tree:
     parsed from), re-using `tree`: every 512-byte block where the texts differ is an edit,
     so tree-sitter re-parses only around those (the alternate text of split `#if` groups
     differs from the first in a few branches). `tree` is edited: use it no more. Texts of
-    different lengths get a fresh parse."""
+    different lengths get a fresh parse, and so does a text whose re-parse has errors:
+    tree-sitter's error recovery may then differ from a fresh parse's (`struct x *,` blanked
+    to `x`: an ERROR before the declarator, or inside it), and the facts must not depend on
+    which of the two the worker used."""
     if len(old) != len(new):
         return parse(new, lang)
     spans: list[list[int]] = []
@@ -62,7 +65,8 @@ def reparse(tree: Tree, old: bytes, new: bytes, lang: str) -> Tree:
         pb = (old.count(b"\n", 0, b), b - old.rfind(b"\n", 0, b) - 1)
         tree.edit(start_byte=a, old_end_byte=b, new_end_byte=b,
                   start_point=pa, old_end_point=pb, new_end_point=pb)
-    return _parser(lang).parse(new, tree)
+    again = _parser(lang).parse(new, tree)
+    return again if not again.root_node.has_error else parse(new, lang)
 
 
 _BLOCK = 512
