@@ -1,7 +1,7 @@
 """Facts the indexer derives per file from the extracted ones are what the queries computed
 from the stored facts before: `slotload` (indexer/slotloads.py), the join of a read of a
 member, a write of a plain variable on its line and a direct call of that variable in the
-same function; `byteview` (indexer/byteviews.py), the writes of a byte-pointer cast of a
+same function (or a write of a member of a local object, called through that local); `byteview` (indexer/byteviews.py), the writes of a byte-pointer cast of a
 name plus an offset to a plain variable."""
 from __future__ import annotations
 
@@ -22,6 +22,20 @@ JOIN = ("SELECT t.name, t.func, t.chain, a.chain, a.value, c.line, c.col FROM re
         "JOIN call c ON c.blob_id = t.blob_id AND c.func = t.func AND c.kind = 'direct' "
         "AND c.callee = substr(a.chain, 5, length(a.chain) - 6) "
         "WHERE t.blob_id = ? AND t.kind = 'read' AND t.func != '' AND t.chain IS NOT NULL")
+# (and the loads into a member of a local object, `u.pfn = pReq->u.Internal.pfn`, called
+# through any member of that local, `u.pfn03(a, b, c)`: the union aliases of slotloads.py)
+MEMBER_JOIN = (
+    "SELECT t.name, t.func, t.chain, a.chain, a.value, c.line, c.col FROM ref t "
+    "JOIN assign a ON a.blob_id = t.blob_id AND a.func = t.func AND a.line = t.line "
+    "AND a.kind IN ('init', 'assign') AND substr(a.chain, 1, 4) = '[\"v:' "
+    "AND a.chain LIKE '%,%' AND a.chain NOT LIKE '%,%,%' "
+    "AND substr(rtrim(a.value), -length(t.name)) = t.name "
+    "JOIN call c ON c.blob_id = t.blob_id AND c.func = t.func AND c.kind = 'member' "
+    "AND c.recv = substr(a.chain, 1, instr(a.chain, ',') - 1) || ']' "
+    "WHERE t.blob_id = ? AND t.kind = 'read' AND t.func != '' AND t.chain IS NOT NULL "
+    "AND EXISTS (SELECT 1 FROM sym s WHERE s.blob_id = t.blob_id AND s.scope = t.func "
+    "AND s.kind = 'local' AND s.name = substr(a.chain, 5, instr(a.chain, ',') - 6) "
+    "AND s.type != '' AND instr(s.type, '*') = 0)")
 
 
 def _old_byte_views(c: sqlite3.Connection) -> Counter:
@@ -40,7 +54,7 @@ def _old_byte_views(c: sqlite3.Connection) -> Counter:
 
 
 def test_stored_rows_are_what_the_queries_computed(tmp_path) -> None:
-    loads = views = 0
+    loads = views = members = 0
     for tree, corpus in (("linux_qa", "linux-kvm@qa"), ("linux", "linux-kvm@fixture"),
                          ("vbox", "virtualbox-vmm@fixture")):
         d = tmp_path / tree
@@ -49,13 +63,17 @@ def test_stored_rows_are_what_the_queries_computed(tmp_path) -> None:
         for (bid,) in c.execute("SELECT id FROM blob"):
             stored = c.execute("SELECT slot, func, rchain, var, value, line, col FROM slotload "
                                "WHERE blob_id = ?", (bid,)).fetchall()
-            assert Counter(stored) == Counter(c.execute(JOIN, (bid,)).fetchall()), bid
+            joined = c.execute(JOIN, (bid,)).fetchall() + \
+                c.execute(MEMBER_JOIN, (bid,)).fetchall()
+            assert Counter(stored) == Counter(joined), bid
             loads += len(stored)
+            members += sum(1 for r in stored if "," in r[3])
         stored_views = Counter(c.execute("SELECT blob_id, func, var, base, line FROM byteview"))
         assert stored_views == _old_byte_views(c), tree
         views += sum(stored_views.values())
         c.close()
     assert loads >= 1  # (qa_cui.c's `cui = vcpu->arch.complete_io; ... cui(vcpu)`)
+    assert members >= 1  # (VMFixReqQueue.cpp's `u.pfn = pReq->u.Internal.pfn; u.pfn02(..)`)
     assert views >= 1  # (qa_asm.c's `char *p = (char *)vmcs12 + offset;`)
 
 
@@ -88,13 +106,25 @@ def test_every_read_write_and_call_combination() -> None:
         assigns=[(5, 4, "run", "f", '["v:f"]', "=", "dev->ops->fn", "init", None),
                  (5, 4, "run", "g", '["v:g"]', "=", "dev->ops->fn", "assign", None),
                  (5, 4, "run", "h", '["v:s", "h"]', "=", "dev->ops->fn", "assign", None),
+                 (5, 4, "run", "h", '["v:p", "h"]', "=", "dev->ops->fn", "assign", None),
+                 (5, 4, "run", "h", '["v:q", "h"]', "=", "dev->ops->fn", "assign", None),
                  (9, 4, "run", "f", '["v:f"]', "=", "fn", "assign", None)],
         calls=[(6, 8, "run", "f", "direct", None, "[]", 6, None),
                (7, 8, "run", "f", "direct", None, "[]", 7, None),
                (8, 8, "run", "g", "member", None, "[]", 8, None),
-               (8, 8, "other", "f", "direct", None, "[]", 8, None)])
+               (8, 8, "other", "f", "direct", None, "[]", 8, None),
+               # (through any member of the local object s; not of the pointer p, nor of
+               # q, a parameter)
+               (10, 8, "run", "h2", "member", '["v:s"]', "[]", 10, None),
+               (11, 8, "run", "h2", "member", '["v:p"]', "[]", 11, None),
+               (12, 8, "run", "h2", "member", '["v:q"]', "[]", 12, None)],
+        syms=[("s", "local", 2, 4, 2, "run", "(anonymous@1)", 0, 0, None),
+              ("p", "local", 3, 4, 3, "run", "union u *", 0, 0, None),
+              ("q", "param", 1, 4, 1, "run", "union u", 0, 0, None)])
     assert slot_loads(f) == [
         ("ops", "run", '["v:dev"]', '["v:f"]', "dev->ops->fn", 6, 8),
         ("ops", "run", '["v:dev"]', '["v:f"]', "dev->ops->fn", 7, 8),
         ("fn", "run", '["v:dev", "ops"]', '["v:f"]', "dev->ops->fn", 6, 8),
-        ("fn", "run", '["v:dev", "ops"]', '["v:f"]', "dev->ops->fn", 7, 8)]
+        ("fn", "run", '["v:dev", "ops"]', '["v:f"]', "dev->ops->fn", 7, 8),
+        # (the member read itself only: `fn`, not `ops`)
+        ("fn", "run", '["v:dev", "ops"]', '["v:s", "h"]', "dev->ops->fn", 10, 8)]

@@ -850,3 +850,72 @@ def test_provenance_of_a_bumped_member_and_of_a_partly_cleared_array(vbox):
     lines = {n.get("line") for n in _tree(vbox("provenance TMFIXSVM.cTicksPerSecond depth 4"))
              if n.get("file") == f}
     assert {50, 52, 53} <= lines, lines
+REQ = "src/VBox/VMM/VMMR3/VMFixReqQueue.cpp"
+
+
+def _line_of(text: str) -> int:
+    lines = (FIX / REQ).read_text().splitlines()
+    [n] = [i for i, x in enumerate(lines, 1) if text in x]
+    return n
+
+
+def test_a_worker_queued_in_a_request_packet_runs_where_the_emt_calls_it(vbox):
+    """VMR3FixReqCallWaitU hands the worker to VMR3FixReqCallVU, which stores it in the
+    packet (pReq->u.Internal.pfn = pfnFunction); the EMT loop loads it into a local union
+    (u.pfn = pReq->u.Internal.pfn) and calls it through the member of its argument count
+    (u.pfn02(a, b)): the worker is called there, and only there, by a pointer edge that
+    says so; the registration is no caller."""
+    rows = vbox("callers tmR3FixReqSetWarpDrive")
+    assert [(r["file"], r["line"], r["function"], r["edge"]) for r in rows] == [
+        (REQ, _line_of("u.pfn02("), "vmR3FixReqQueueOne", "pointer")]
+    via = rows[0]["via"]
+    assert via.startswith("VMFIXREQ_U::Internal.pfn (through local union u: u.pfn02 aliases "
+                          "u.pfn), set from parameter pfnFunction of VMR3FixReqCallVU"), via
+    assert f"(passed at {REQ}:{_line_of('(PFNRT)tmR3FixReqSetWarpDrive')})" in via
+    assert [(r["line"], r["edge"]) for r in vbox("callers vmR3FixReqPowerOff")] == [
+        (_line_of("u.pfn01("), "pointer")]
+    rows = vbox("path VMR3FixReqQueueRun -> tmR3FixReqSetWarpDrive")
+    assert [[(h["function"], h.get("edge")) for h in p] for p in rows[0]["paths"]] == [
+        [("VMR3FixReqQueueRun", "direct"), ("vmR3FixReqQueueOne", "pointer"),
+         ("tmR3FixReqSetWarpDrive", None)]]
+    # callees agree: each worker at the member of its argument count only
+    got = {(r["line"], r["symbol"]) for r in vbox("callees vmR3FixReqQueueOne")
+           if r["edge"] == "pointer"}
+    assert got == {(_line_of("u.pfn01("), "vmR3FixReqPowerOff"),
+                   (_line_of("u.pfn01("), "vmR3FixReqCreateU"),
+                   (_line_of("u.pfn02("), "tmR3FixReqSetWarpDrive"),
+                   (_line_of("u.pfn03("), "vmR3FixReqSetError")}, got
+    assert "tmR3FixReqSetWarpDrive" not in {r["symbol"] for r in vbox("callees TMR3FixReqSetWarpDrive")}
+
+
+def test_the_path_text_names_the_member_an_indirect_hop_goes_through(vbox):
+    r = CliRunner().invoke(cli, ["q", "path VMR3FixReqQueueRun -> tmR3FixReqSetWarpDrive",
+                                 "--index", str(vbox.index)])
+    assert r.exit_code == 0, r.output
+    assert (f"vmR3FixReqQueueOne ({REQ}:{_line_of('u.pfn02(')}) =pointer "
+            f"VMFIXREQ_U::Internal.pfn=> -> tmR3FixReqSetWarpDrive") in r.output, r.output
+
+
+def test_a_parameter_written_as_a_macro_counts_as_the_parameters_it_stands_for(vbox):
+    """vmR3FixReqSetError(PUVM pUVM, RT_FIX_SRC_POS_DECL) takes three arguments: it runs at
+    u.pfn03, not at u.pfn02 (the parameters it names)."""
+    assert [r["line"] for r in vbox("callers vmR3FixReqSetError")] == [_line_of("u.pfn03(")]
+
+
+def test_a_flag_the_dispatcher_only_tests_does_not_keep_a_worker_from_it(vbox):
+    """VMR3FixReqCreate passes VMFIXREQFLAGS_VBOX_STATUS; the EMT loop only tests
+    VMFIXREQFLAGS_VOID (`(fFlags & MASK) == VOID`): that picks no requests it runs."""
+    assert [(r["function"], r["line"]) for r in vbox("callers vmR3FixReqCreateU")] == [
+        ("vmR3FixReqQueueOne", _line_of("u.pfn01("))]
+
+
+def test_another_member_of_a_local_struct_is_no_alias(vbox):
+    """`Local.pfnDone = pHooks->pfnDone; Local.pfnCancel(pUVM)`: a struct, not a union."""
+    assert "fixReqRunHooks" not in {r["function"] for r in vbox("callers fixReqDoneWorker")}
+
+
+def test_callers_of_a_member_of_a_named_union_nested_in_a_struct(vbox):
+    """VMFIXREQ.u is a `union VMFIXREQ_U`: `callers VMFIXREQ.u.Internal.pfn` is the member
+    of VMFIXREQ_U::Internal, called through the EMT loop's local union."""
+    lines = [r["line"] for r in vbox("callers VMFIXREQ.u.Internal.pfn")]
+    assert lines == [_line_of(f"u.pfn0{i}(") for i in range(4)], lines

@@ -68,6 +68,7 @@ def site_line(s: Site) -> str:
 
 
 _TESTED_IN = r"tested in (\w+) at (\S+):(\d+)"  # (a deferred edge's via: where the test is)
+_MEMBER = r"[A-Za-z_][\w:]*(?:\.[A-Za-z_]\w*)+(?=[ ,;]|\Z)"  # (an indirect edge's via: its member)
 
 
 def path_lines(s: Site) -> list[str]:
@@ -84,6 +85,9 @@ def path_lines(s: Site) -> list[str]:
                     case, _, rest = rest.partition("; ")
                     hops[-1] += f" [{case}]"
                 what = rest.split()[0] if h.edge == "deferred" and rest else ""
+                if h.edge in ("pointer", "ops-table") and re.match(_MEMBER, rest):
+                    what = re.match(_MEMBER, rest).group(0)  # (the member called through:
+                    # `=pointer VMREQ_U::Internal.pfn=>`, the request packet's worker)
                 tested = re.search(_TESTED_IN, rest) if what else None
                 if tested:  # (the tester is no node of the path: it comes later in it)
                     what += (f" in {tested.group(1)} ({show_path(tested.group(2))}:"

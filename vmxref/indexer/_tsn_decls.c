@@ -513,7 +513,10 @@ static int one_struct(const Ctx *c, TSNode n, PyObject *sn, PyObject *decl, PyOb
     ts_tree_cursor_delete(&kids);
     if (err)
         goto done;
-    if (!ts_node_is_null(nm) || tsn_is(parent, "type_definition")) {
+    /* (an unnamed union a variable is declared with, `union { PFNRT pfn; ... } u;`: its
+     * members alias each other, which the queries can tell only from its kind) */
+    if (!ts_node_is_null(nm) || tsn_is(parent, "type_definition") ||
+        (tsn_is(n, "union_specifier") && tsn_is(parent, "declaration"))) {
         const char *t = ts_node_type(n), *us = strchr(t, '_');
         kind = PyUnicode_FromStringAndSize(t, us ? us - t : (Py_ssize_t)strlen(t));
         if (kind == NULL)

@@ -625,7 +625,11 @@ def _structs(cx: _Ctx, nodes) -> None:
                         line, col = cx.pos(b)
                         cx.f.syms.append((_base_type(cx, b), "base", line, col, line, name,
                                           None, 0, 0, None))
-        if nm is not None or (parent is not None and parent.type == "type_definition"):
+        if nm is not None or (parent is not None and (
+                parent.type == "type_definition" or (
+                    n.type == "union_specifier" and parent.type == "declaration"))):
+            # (an unnamed union a variable is declared with, `union { PFNRT pfn; ... } u;`:
+            # its members alias each other, which the queries can tell only from its kind)
             kind = n.type.split("_")[0]
             line, col = cx.pos(nm if nm is not None else n)
             cx.f.syms.append((name, kind, line, col, cx.eline(n), "", None, 0, 0, None))

@@ -25,7 +25,7 @@ def _slot_callers(sc: Scope, slot: str, depth: int) -> list[Site]:
     from vmxref.queries.types import resolver
     struct, member = slot.split(".", 1)
     tr = resolver(sc)
-    cont = tr.struct_of(struct) or struct
+    cont = tr.struct_of(struct) or _nested(tr, struct) or struct
     if not tr.is_struct(cont):
         sc.require(struct)  # (an unknown name: said with look-alikes)
         raise UnknownSymbol(f"{struct} is no struct in {sc.label()}; `callers STRUCT.MEMBER` "
@@ -41,6 +41,19 @@ def _slot_callers(sc: Scope, slot: str, depth: int) -> list[Site]:
         if e.caller and e.caller not in nxt:
             nxt.append(e.caller)
     return _callers_from(sc, nxt, 2, depth, out, set(nxt))
+
+
+def _nested(tr, path: str) -> str | None:
+    """The struct `VMREQ::u::Internal` designates when a member on the way has a type of
+    its own (`union VMREQ_U {..} u`: VMREQ_U::Internal), else None."""
+    parts = path.split("::")
+    cur = tr.struct_of(parts[0])
+    for part in parts[1:]:
+        if cur is None:
+            return None
+        cur = tr.struct_of(tr.field_type(cur, part)) or (
+            f"{cur}::{part}" if tr.is_struct(f"{cur}::{part}") else None)
+    return cur
 
 
 def _callers_from(sc: Scope, frontier: list[str], first: int, depth: int, out: list[Site],

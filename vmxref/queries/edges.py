@@ -124,6 +124,10 @@ class Graph:
         self._value_refs: dict[str, list[tuple]] = {}
         self._calls_in: dict[tuple[int, str], list[tuple]] = {}
         self._passed: dict[str, list[Edge]] = {}
+        # (blob, line, col) of a call through another member of a local union than the one
+        # a function pointer was loaded into -> its number of arguments (_local_slot_calls):
+        # only a function taking that many is called there (`u.pfn02(a, b)`)
+        self.alias_calls: dict[tuple[int, int, int], int] = {}
         prof = profile_section(sc, "callgraph")
         self.static_prefixes: dict[str, str] = dict(prof.get("static_call", {}))
 
@@ -673,8 +677,12 @@ class Graph:
 
     def _local_slot_calls(self, slot: str) -> list[tuple]:
         """Calls through a local function pointer loaded from the member `slot`
-        (`int (*cui)(struct kvm_vcpu *) = vcpu->arch.complete_userspace_io; ... cui(vcpu)`):
-        a member call of `slot` at the call's place, its receiver the load's."""
+        (`int (*cui)(struct kvm_vcpu *) = vcpu->arch.complete_userspace_io; ... cui(vcpu)`),
+        or through a member of a local union it is copied into, any member, which aliases
+        it (vmR3ReqProcessOne's `u.pfn = pReq->u.Internal.pfn; ... u.pfn03(a, b, c)`; the
+        argument count of a call through another member than the one written is kept in
+        `alias_calls`): a member call of `slot` at the call's place, its receiver the
+        load's."""
         out = []  # (the indexer joined the read, the load and the call: slotloads.py)
         for cid, path, bid, caller, rchain, var, value, line, col in self.sc.rows(
                 "slotload", "t.slot = ?", (slot,),
@@ -683,18 +691,120 @@ class Graph:
             chain = arg_chain(value)  # (the member loaded itself, not a table element's;
             # a value the normaliser rewrote, `p->CTX_SUFF(pfnHandler)`, is the member read)
             if rchain is None or (chain and (len(chain) < 2 or chain[-1] != slot)) or \
-                    len(lvar) != 1 or not lvar[0].startswith("v:") or \
+                    len(lvar) not in (1, 2) or not lvar[0].startswith("v:") or \
                     self.types.local_type(bid, caller, lvar[0][2:]) is None:
                 continue
+            local = lvar[0][2:]
+            note = f"through local {local}"
+            if len(lvar) == 2:  # `u.pfn = pReq->u.Internal.pfn; ... u.pfn03(a, b, c)`
+                called = self._member_call(bid, caller, line, col)
+                if called is None or not self._local_union(bid, caller, local):
+                    continue  # (a struct's other member holds something else; its own
+                    # member is a member call, resolved by the struct's type)
+                member, nargs = called
+                if member != lvar[1]:
+                    self.alias_calls[(bid, line, col)] = nargs
+                    note = f"through local union {local}: {local}.{member} aliases " \
+                           f"{local}.{lvar[1]}"
+                else:
+                    note = f"through local union {local}: {local}.{member}"
             recv = [*parse_chain(rchain), slot]
             c2 = self.types.container(bid, caller, recv)
-            note = f"through local {lvar[0][2:]}"
             out.append((cid, path, bid, line, col, caller, "member", c2, note, None))
             for c3, twin in self._twins(bid, caller, line, recv):  # (the other contexts'
                 if c3 != c2:  # member of a pasted name: pfnHandlerR0 in ring-0 code)
                     out.append((cid, path, bid, line, col, caller, "member", c3,
                                 f"{note}; {twin}", None))
         return list(dict.fromkeys(out))
+
+    def _loaded_targets(self, bid: int, func: str, line: int, col: int) -> list[tuple[str, str]]:
+        """(function, via) for a call at that place through a local loaded from a member
+        (_local_slot_calls): the functions stored in the member, and those handed to a
+        parameter stored there (handover.stored_from_params), as callers sees them; only
+        those taking as many arguments as a call through a union's other member passes."""
+        from vmxref.queries import handover
+        out: list[tuple[str, str]] = []
+        slots = [r[0] for r in self.sc.conn.execute(
+            "SELECT DISTINCT slot FROM slotload WHERE blob_id = ? AND func = ? AND line = ? "
+            "AND col = ?", (bid, func, line, col))]
+        for slot in slots:
+            for _c, _p, b2, l2, c2_, caller, _k, cont, note, _o in self._slot_calls(slot):
+                if (b2, l2, c2_, caller) != (bid, line, col, func) or cont is None or \
+                        not note.startswith("through local"):
+                    continue
+                found = [(t, f"{c}.{slot} ({note})") for t, c in self.functions_in_slot(slot, cont)]
+                for t, via in handover.stored_from_params(self, slot, cont, func):
+                    head, sep, rest = via.partition(", set from")
+                    found.append((t, f"{head} ({note}){sep}{rest}"))
+                nargs = self.alias_calls.get((bid, line, col))
+                out += [(t, via) for t, via in found
+                        if nargs is None or self.arity_fits(t, nargs)]
+        return list(dict.fromkeys(out))
+
+    def _member_call(self, bid: int, func: str, line: int, col: int) -> tuple[str, int] | None:
+        """(member, number of arguments) of the member call at that place, else None."""
+        row = self.sc.conn.execute(
+            "SELECT callee, args FROM call WHERE blob_id = ? AND func = ? AND line = ? AND "
+            "col = ? AND kind = 'member'", (bid, func, line, col)).fetchone()
+        return (row[0], len(json.loads(row[1])) if row[1] else 0) if row else None
+
+    def _local_union(self, bid: int, func: str, var: str) -> bool:
+        """Is the local `var` of `func` a union (named, typedef'd, or an unnamed one of that
+        blob: `union { PFNRT pfn; ... } u;`)?"""
+        typ = self.types.local_type(bid, func, var) or ""
+        # (struct_of reads `(anonymous@66)` as a function type's `()`: taken as it is)
+        name = typ if typ.startswith("(anonymous@") else self.types.struct_of(typ)
+        if not name:
+            return False
+        if name.startswith("(anonymous@"):  # (a name every file may have: this blob's)
+            return self.sc.conn.execute(
+                "SELECT 1 FROM sym WHERE blob_id = ? AND name = ? AND kind = 'union'",
+                (bid, name)).fetchone() is not None
+        return self.sc.has_sym(name, ("union",))
+
+    def arity_fits(self, func: str, nargs: int) -> bool:
+        """Can a call passing `nargs` arguments be a call of `func`: as many parameters as
+        some definition of it declares (a parameter written as a macro counted as the
+        parameters it stands for: `RT_SRC_POS_DECL` is three), at least as many as a
+        variadic one names, or as one whose signature text is cut short? True when no
+        definition is known."""
+        memo = self.sc.memo("_arity_fits")
+        if func not in memo:
+            memo[func] = [self._arity(func, t or "") for t in [r[3] for r in self.sc.rows(
+                "sym", "t.name = ? AND t.kind = 'function'", (func,), "t.text")]]
+        arities = memo[func]
+        return not arities or any(nargs >= n if more else nargs == n for n, more in arities)
+
+    def _arity(self, func: str, text: str) -> tuple[int, bool]:
+        """(parameters, whether more may be passed) of a function's signature text."""
+        at = text.find("(")
+        inner = text[at + 1:].rstrip()
+        if at < 0 or not inner.endswith(")"):  # (no text, or one cut at 240 characters:
+            params = self.params(func)  # its parameters, when each has a name of its own)
+            if params and all(params):
+                return len(params), False
+            named = [p for p in _top_split(inner) if _WORD.search(p)]
+            return max(len(named) - 1, 0), True
+        parts = [p.strip() for p in _top_split(inner[:-1]) if p.strip()]
+        if parts == ["void"]:
+            return 0, False
+        n = 0
+        for p in parts:
+            if p == "...":
+                return n, True
+            body = self._object_macro(p) if p.isidentifier() else None
+            n += len([b for b in _top_split(body) if b.strip()]) if body else 1
+        return n, False
+
+    def _object_macro(self, name: str) -> str | None:
+        """The body of an object-like macro `name` when its definitions agree (memoised)."""
+        memo = self.sc.memo("_object_macro")
+        if name not in memo:
+            bodies = {r[3] or "" for r in self.sc.rows(
+                "sym", "t.name = ? AND t.kind = 'macro'", (name,), "t.text", limit=10)}
+            one = bodies.pop() if len(bodies) == 1 else None
+            memo[name] = one if one and not one.startswith("(") else None
+        return memo[name]
 
     def _twins(self, bid: int, func: str, line: int, chain: list[str]) -> list[tuple[str, str]]:
         """(container of the chain's last member, note) in each other compilation context
@@ -793,6 +903,9 @@ class Graph:
                 if idx < 0:
                     continue
                 inner = self._through_param(callee, idx, 3) if ckind == "direct" else []
+                if inner and self.alias_calls:  # (`u.pfn02(a, b)` calls what takes two)
+                    inner = [r for r in inner if (r[2], r[3], r[4]) not in self.alias_calls
+                             or self.arity_fits(func, self.alias_calls[(r[2], r[3], r[4])])]
                 if inner and (consts := self._enumerators(args)):
                     inner = [r for r in inner if r[7] or not self._runs_other(r[5], consts)]
                 via = f"{callee}(..., {func}, ...)"
@@ -842,16 +955,27 @@ class Graph:
         return False
 
     def _named_in(self, func: str) -> dict[str, set[str]]:
-        """{enum: its enumerators} the body of `func` names (memoised)."""
+        """{enum: its enumerators} the body of `func` picks: names in a value it assigns
+        or an argument it passes (`pQueue = &..paTimerQueuesR3[TMCLOCK_VIRTUAL_SYNC]`),
+        not a flag it only tests (vmR3ReqProcessOne's `(pReq->fFlags &
+        VMREQFLAGS_RETURN_MASK) == VMREQFLAGS_VOID` picks no VMREQFLAGS value it runs the
+        requests of). Memoised."""
         memo = self.sc.memo("_enumerators_named_in")
         if func not in memo:
             names: set[str] = set()
             for bid in self.definitions(func):  # (its lines of its blob: the ref_blob index)
                 span = self.sc.function_lines(bid, func)
                 if span:
-                    names.update(n for (n,) in self.sc.conn.execute(
+                    read = {n for (n,) in self.sc.conn.execute(
                         "SELECT name FROM ref WHERE blob_id = ? AND line BETWEEN ? AND ? AND "
-                        "func = ? AND kind = 'read' AND chain IS NULL", (bid, *span, func)))
+                        "func = ? AND kind = 'read' AND chain IS NULL", (bid, *span, func))}
+                    used = {w for (t,) in self.sc.conn.execute(
+                        "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND line "
+                        "BETWEEN ? AND ? UNION ALL SELECT args FROM call WHERE blob_id = ? AND "
+                        "func = ? AND line BETWEEN ? AND ? AND callee NOT IN ('likely', "
+                        "'unlikely', 'RT_LIKELY', 'RT_UNLIKELY')",
+                        (bid, func, *span, bid, func, *span)) if t for w in _WORD.findall(t)}
+                    names.update(read & used)
             memo[func] = self._enumerators(sorted(names))
         return memo[func]
 
@@ -912,11 +1036,12 @@ class Graph:
             cont = self.types.container(abid, callee, chain)
             if cont is None:
                 continue  # (an unresolved member: every `->slot(` of the corpus would match)
-            for cid, path, bid, line, col, caller, kind, c2, _note, _obj in self._slot_calls(slot):
+            for cid, path, bid, line, col, caller, kind, c2, note, _obj in self._slot_calls(slot):
                 if kind != "member" or c2 != cont:
                     continue  # a stored callback runs where that very member is called
+                how = f" ({note})" if note.startswith("through local") else ""
                 out.append((cid, path, bid, line, col, caller,
-                            f"{cont}.{slot}, set from parameter {pname} of {callee} "
+                            f"{cont}.{slot}{how}, set from parameter {pname} of {callee} "
                             f"at {apath}:{aline}", False))
         return out
 
@@ -944,7 +1069,8 @@ class Graph:
                         out.append(Edge(cid, path, bid, line, col, func, target, "pointer", via))
                     continue
                 if not self.is_function(callee):
-                    local = self._local_targets(bid, func, callee) or \
+                    local = (self._local_targets(bid, func, callee) +
+                             self._loaded_targets(bid, func, line, col)) or \
                         self._global_targets(bid, func, callee)
                     for target, via in local:
                         out.append(Edge(cid, path, bid, line, col, func, target, "pointer", via))
@@ -981,6 +1107,10 @@ class Graph:
                     for target, c in self.functions_in_slot(callee, c3):
                         out.append(Edge(cid, path, bid, line, col, func, target, "ops-table",
                                         f"{c}.{callee} ({note})"))
+                if kind == "member":  # through a member of a local a function pointer was
+                    # copied into (`u.pfn = pReq->u.Internal.pfn; u.pfn03(a, b, c)`)
+                    for target, via in self._loaded_targets(bid, func, line, col):
+                        out.append(Edge(cid, path, bid, line, col, func, target, "pointer", via))
                 if len(out) == n:  # a dispatch that is there, though nothing is known to be
                     # stored in it (`u.pfn07(...)` in vmR3ReqProcessOne): said, not dropped
                     out.append(Edge(cid, path, bid, line, col, func, callee,
@@ -1099,6 +1229,23 @@ _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*")  # a leading `(PFNRT)`, `(voi
 # edge kinds whose call site hands its arguments to the callee's parameters in order
 ARG_EDGES = frozenset({"direct", "static-call", "pointer", "ops-table"})
 _WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def _top_split(text: str) -> list[str]:
+    """`text` split at its commas outside parentheses and brackets."""
+    out, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    out.append("".join(cur))
+    return out
 
 
 def uncast(arg: str) -> str:
