@@ -919,3 +919,19 @@ def test_callers_of_a_member_of_a_named_union_nested_in_a_struct(vbox):
     of VMFIXREQ_U::Internal, called through the EMT loop's local union."""
     lines = [r["line"] for r in vbox("callers VMFIXREQ.u.Internal.pfn")]
     assert lines == [_line_of(f"u.pfn0{i}(") for i in range(4)], lines
+
+
+def test_provenance_of_a_configuration_value_follows_its_key(vbox):
+    """CFGMR3QueryU64(pRoot, "RamSizeFix", &x) reads what CFGMR3InsertInteger stored under
+    "RamSizeFix" (not every inserted value); a key nothing in the corpus stores comes from
+    the configuration (a leaf); a *Def read's default is a source too."""
+    def froms(query):
+        (row,) = vbox(query)
+        return [(n.get("line"), n.get("value"), n["hop"]) for n in row["from"]]
+    assert froms("provenance TMFIXCFG.cbRamFix") == [
+        (16, "128U * _1M", 'stored under "RamSizeFix" by CFGMR3InsertInteger()')]
+    (leaf,) = froms("provenance TMFIXCFG.cTicksFix")
+    assert leaf[0] is None and "no store of that key" in leaf[2], leaf
+    assert froms("provenance TMFIXCFG.cMillisFix") == [
+        (17, "10", 'stored under "TimerMillisFix" by CFGMR3InsertInteger()'),
+        (26, "5", 'default of CFGMR3QueryU32Def() when "TimerMillisFix" is not set')]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from fnmatch import fnmatchcase
 
 from vmxref.errors import VmxrefError
 from vmxref.model import Site
@@ -17,6 +18,7 @@ from vmxref.queries import callsite, cases, contexts, lang
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import ARG_EDGES, graph, uncast
 from vmxref.queries.macro_uses import arg_chain
+from vmxref.queries.profiles import profile_section
 from vmxref.queries.readonly import const_param, fills
 from vmxref.queries.types import parse_chain, resolver
 from vmxref.schema import SYM_STATIC
@@ -30,6 +32,7 @@ _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
 _INDIRECT = re.compile(r"\)\s*\(|(?:->|\.)\s*[A-Za-z_]\w*\s*\(")  # `static_call(x)(`, `ops->f(`
 _VALUE_LINES = 12  # lines below a write its value may go on over
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')  # a C string literal, whole
 _ELSE_LINE = re.compile(r"\s*(?:\}\s*)?else\b")
 _SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
 # `&x`, `&p->a.b[i]` as an operand (after `(`, `,`, `=`, `?`, `:` or at the start: not `a & b`)
@@ -799,6 +802,9 @@ class _Walk:
         pname = params[pos] if 0 <= pos < len(params) else ""
         call = next(iter(self.calls_in_value(self.blob(site), site.function, site.line,
                                              callee, 1)), None)
+        keyed = self._keyed(site, callee, call, level) if call else None
+        if keyed is not None:
+            return keyed
         inner = {**(ctx or {}), **call} if call else ctx
         key = ("out", callee, pname, tuple(site.extra.get("member") or ()), _ctx_key(inner))
         if not self._budget(key):
@@ -838,6 +844,48 @@ class _Walk:
                     s.extra["member"] = member
                 out.append(self.node(s, f"filled by {callee}()", level, inner))
         return self._found(key, out)
+
+    def _keyed(self, site: Site, callee: str, call: dict, level: int) -> list[dict] | None:
+        """A read of the value stored under a literal key (the profile's [provenance] keyed:
+        `CFGMR3QueryU64(pNode, "TSCTicksPerSecond", &x)`): the values the corpus stores under
+        that key (`CFGMR3InsertInteger(pRoot, "RamSize", 128U * _1M)`) and a *Def read's
+        default, else a leaf saying the key is set from outside; None when no rule applies
+        (the callee's stores are followed as for any out-parameter)."""
+        rule = next((r for pat, r in profile_section(self.sc, "provenance").get(
+            "keyed", {}).items() if fnmatchcase(callee, pat)), None)
+        args = call[callee][4]
+        kpos = rule.get("key", 0) if isinstance(rule, dict) else 0
+        if not 0 < kpos <= len(args) or not _STRING.fullmatch(args[kpos - 1].strip()):
+            return None
+        key = args[kpos - 1].strip()
+        what = f"stored under {key}"
+        dpos = rule.get("default", 0)
+        memo = ("keyed", key, call[callee][:4] if 0 < dpos <= len(args) else None)
+        if not self._budget(memo):
+            return self._again(memo, what)
+        spos, vpos = rule.get("store_key", 0), rule.get("store_value", 0)
+        out: list[dict] = []
+        for cid, path, bid, func, line, col, store, args_t in self.sc.rows(
+                "call", "t.callee GLOB ? AND t.args LIKE ?", (rule.get("stores", ""),
+                                                              f"%{key[1:-1]}%"),
+                "t.func, t.line, t.col, t.callee, t.args"):
+            sargs = json.loads(args_t or "[]")
+            if 0 < spos <= len(sargs) and 0 < vpos <= len(sargs) and \
+                    sargs[spos - 1].strip() == key:
+                s = self.sc.site("provenance", cid, path, bid, line, col, func, store, op="arg",
+                                 value=sargs[vpos - 1].strip(), write_kind="argument")
+                out.append(self.node(s, f"{what} by {store}()", level))
+        out = out[:FANOUT] + self._more(len(out), FANOUT, what)
+        if 0 < dpos <= len(args):
+            bid, caller, line, col, _a = call[callee]
+            s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, caller,
+                             callee, op="arg", value=args[dpos - 1].strip(),
+                             write_kind="argument")
+            out.append(self.node(s, f"default of {callee}() when {key} is not set", level))
+        if not any("file" in n for n in out):
+            out.append({"hop": f"{what}: no store of that key in the corpus, the value comes "
+                               f"from the configuration", "outside": True, "from": []})
+        return self._found(memo, out)
 
     def _stores_in(self, func: str, where: str, args: tuple) -> list[tuple]:
         """The assignments of function `func` that match `where`, in the index's row order.
@@ -990,6 +1038,9 @@ def tree_lines(site: Site) -> list[str]:
         for n in nodes:
             if n.get("seen"):
                 lines.append(f"{'  ' * indent}<- [{n['hop']}: shown above]")
+                continue
+            if n.get("outside"):
+                lines.append(f"{'  ' * indent}<- [{n['hop']}]")
                 continue
             if n.get("more"):
                 lines.append(f"{'  ' * indent}<- [{n['hop']}: {n['more']} more, not shown]")
