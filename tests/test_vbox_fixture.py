@@ -935,3 +935,11 @@ def test_provenance_of_a_configuration_value_follows_its_key(vbox):
     assert froms("provenance TMFIXCFG.cMillisFix") == [
         (17, "10", 'stored under "TimerMillisFix" by CFGMR3InsertInteger()'),
         (26, "5", 'default of CFGMR3QueryU32Def() when "TimerMillisFix" is not set')]
+
+
+def test_provenance_keeps_to_the_roots_context_through_several_returns(vbox):
+    """A ring-3 write takes TMFixDeepTickGet (VMMAll) -> tmFixDeepTickInternal ->
+    tmFixDeepQueryTick, whose `#else /* IN_RING0 */` return is no source there."""
+    got = {(n.get("function"), n.get("line")) for n in _tree(vbox("provenance GIMFIXDEEP.uTscDeep"))}
+    assert ("tmFixDeepQueryTick", 10) in got, got
+    assert ("tmFixDeepQueryTick", 12) not in got, got

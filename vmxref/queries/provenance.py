@@ -87,13 +87,26 @@ class _Walk:
         # hand the same object on: `__kvm_set_msr(vcpu, MSR_IA32_XSS, ...)` cannot reach
         # `case MSR_IA32_TSC_DEADLINE` two calls down
         self.required: frozenset[str] = frozenset()
+        # the compilation contexts (profile [entry] contexts) of the line being traced: a
+        # return or a fill of another context is no source (a ring-3 root does not reach
+        # `#else /* IN_RING0 */` code two returns down); a field's writes start afresh
+        self.ctxs: frozenset[str] = frozenset()
 
     def node(self, site: Site, hop: str, level: int, ctx: dict | None = None) -> dict:
         self.count += 1
         d = site.to_json()
         d.pop("member", None)  # (which member of an object handed on is asked: see out_param)
         d["hop"] = hop
-        d["from"] = self.sources(site, level + 1, ctx) if level < self.depth else []
+        before = self.ctxs  # (the compilation contexts the trace is in: narrowed by this line's)
+        cx = contexts.contexts(self.sc)
+        bid = self.blob(site) if cx is not None and level < self.depth else None
+        if bid is not None:
+            here = cx.at(bid, site.line, site.file)
+            self.ctxs = (before & here or here) if before else here
+        try:
+            d["from"] = self.sources(site, level + 1, ctx) if level < self.depth else []
+        finally:
+            self.ctxs = before
         return d
 
     def sources(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
@@ -540,9 +553,12 @@ class _Walk:
             sites = [s for s in writes(self.sc, lang.Target(owner, path)) if _source_write(s)]
         except VmxrefError:  # a member the corpus does not declare (an outside struct's)
             return []
-        return self._found(("field", owner, path),
-                           [self.node(s, what, level) for s in sites[:FANOUT]]
-                           + self._more(len(sites), FANOUT, what))
+        before, self.ctxs = self.ctxs, frozenset()  # (shared state: written in any context)
+        try:
+            nodes = [self.node(s, what, level) for s in sites[:FANOUT]]
+        finally:
+            self.ctxs = before
+        return self._found(("field", owner, path), nodes + self._more(len(sites), FANOUT, what))
 
     @_new_flow
     def returns(self, func: str, level: int, ctx: dict | None = None) -> list[dict]:
@@ -566,11 +582,15 @@ class _Walk:
 
     def _call_contexts(self, call: tuple | None) -> frozenset[str]:
         """The compilation contexts of a call site (profile [entry] contexts; empty when the
-        profile has none or the call is unknown)."""
+        profile has none), within those of the trace so far (alone when the call is
+        unknown)."""
         cx = contexts.contexts(self.sc)
-        if cx is None or call is None:
+        if cx is None:
             return frozenset()
-        return cx.at(call[0], call[2])
+        if call is None:
+            return self.ctxs
+        at = cx.at(call[0], call[2])
+        return (at & self.ctxs or at) if self.ctxs else at
 
     def variable(self, site: Site, bid, func: str, name: str, level: int,
                  ctx: dict | None = None) -> list[dict]:
