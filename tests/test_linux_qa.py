@@ -1600,3 +1600,23 @@ def test_logline_with_another_module_s_prefix_scores_lower(lq):
 def test_a_struct_in_a_trace_event_prototype_is_a_type_reference(lq):
     code, rows, out = lq("refs qa_pvclock_info kind type")
     assert [(r["file"], r["line"]) for r in rows] == [("arch/x86/kvm/qa_trace.h", 111)], out
+
+
+APF = "arch/x86/kvm/qa_apf.c"
+
+
+def test_a_local_mask_only_tested_is_no_raise_and_its_tests_consume_the_flags(lq):
+    """`u64 mask = A | C; return (x & mask) == mask;` (x86.c's kvm_pv_async_pf_enabled): the
+    local is a mask, set once and only ANDed and compared, so its line raises nothing and
+    the test through it consumes A and C (via the local); `|=` still raises, and a local
+    that is only compared with a value (`last != val`) keeps its `x = C` raise."""
+    code, rows, out = lq("raises QA_APF_ENABLED")
+    assert [(r["file"], r["line"]) for r in rows] == [(APF, 25)], out
+    code, rows, out = lq("consumes QA_APF_ENABLED")
+    assert [(r["file"], r["line"], r["via"]) for r in rows] == [(APF, 20, "& mask")], out
+    code, rows, out = lq("consumes QA_APF_AS_INT")
+    assert [(r["file"], r["line"]) for r in rows] == [(APF, 20), (APF, 42)], out
+    code, rows, out = lq("raises QA_APF_AS_INT")
+    assert code == 1, out
+    code, rows, out = lq("raises QA_APF_SEND_ALWAYS")
+    assert [(r["file"], r["line"]) for r in rows] == [(APF, 30)], out

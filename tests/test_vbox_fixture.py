@@ -820,3 +820,26 @@ def test_a_test_inside_a_debug_assertion_consumes_nothing(vbox):
     [requests] debug_asserts); `AssertReturnVoid(...)` evaluates in every build."""
     rows = [r for r in vbox("consumes VMCPU_FF_FIX_REQUEST") if r["function"] == "vmFixCheckNoRequest"]
     assert [r["line"] for r in rows] == [36], rows
+
+
+MSK = "src/VBox/VMM/VMMR0/HMFixMaskR0.cpp"
+
+
+def test_a_mask_that_holds_a_flag_raises_it_where_it_is_ored_in(vbox):
+    """ASMAtomicUoOrU64(&f, XCPT_MASK) and `f |= ALL_GUEST` raise CR3: XCPT_MASK names it,
+    ALL_GUEST is made of GUEST_MASK, a number of the family that holds it; the row says
+    which mask. Masks that clear (`~MASK` in an And, `&= ~MASK`), a mask with CR3 taken out
+    and a mask handed to a function that clears with it raise nothing."""
+    rows = [r for r in vbox("raises HMMSK_CHANGED_GUEST_CR3") if r["file"] == MSK]
+    assert [r["line"] for r in rows] == [26, 31], rows
+    assert "HMMSK_CHANGED_XCPT_MASK" in rows[0]["via"] and "HMMSK_CHANGED_ALL_GUEST" in rows[1]["via"]
+    rows = [r for r in vbox("raises HMMSK_CHANGED_GUEST_RIP") if r["file"] == MSK]
+    assert [r["line"] for r in rows] == [26, 31], rows  # (34: a value with a `~`, as for C)
+
+
+def test_a_local_mask_evaluated_with_the_masks_it_is_made_of(vbox):
+    """`fCtxMask = ALL_GUEST & ~DR7` then `f & fCtxMask`: a test of CR3 (ALL_GUEST holds it
+    through GUEST_MASK's value), none of DR7; the line making the mask tests nothing."""
+    rows = [r for r in vbox("consumes HMMSK_CHANGED_GUEST_CR3") if r["file"] == MSK]
+    assert [(r["line"], r["via"]) for r in rows] == [(42, "& fCtxMask (HMMSK_CHANGED_ALL_GUEST)")], rows
+    assert [r for r in vbox("consumes HMMSK_CHANGED_GUEST_DR7") if r["file"] == MSK] == []
