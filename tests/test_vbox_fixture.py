@@ -843,3 +843,17 @@ def test_a_local_mask_evaluated_with_the_masks_it_is_made_of(vbox):
     rows = [r for r in vbox("consumes HMMSK_CHANGED_GUEST_CR3") if r["file"] == MSK]
     assert [(r["line"], r["via"]) for r in rows] == [(42, "& fCtxMask (HMMSK_CHANGED_ALL_GUEST)")], rows
     assert [r for r in vbox("consumes HMMSK_CHANGED_GUEST_DR7") if r["file"] == MSK] == []
+
+
+LOTS = "src/VBox/VMM/VMMAll/IEMFixExecLots.cpp"
+
+
+def test_a_flag_word_read_and_masked_by_hand_is_a_test_of_the_flags_its_mask_keeps(vbox):
+    """`fCpu = pVCpu->fLocalForcedActions & (ALL_MASK & ~(TLBF | TIMER)); if (!fCpu)`
+    (IEMExecLots): the word VMCPU_FF_IS_ANY_SET's body ANDs, masked with a value that holds
+    VMCPU_FF_FIX_POLL, tests it (at the `&`); the flags taken out are not tested there."""
+    rows = [r for r in vbox("consumes VMCPU_FF_FIX_POLL") if r["file"] == LOTS]
+    assert [(r["line"], r["via"]) for r in rows] == [
+        (17, "fLocalForcedActions & VMCPU_FF_FIX_ALLF_MASK")], rows
+    assert not [r for r in vbox("consumes VMCPU_FF_FIX_TLBF") if r["file"] == LOTS]
+    assert not [r for r in vbox("consumes VMCPU_FF_TIMER") if r["file"] == LOTS]

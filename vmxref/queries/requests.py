@@ -728,6 +728,7 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     masked = [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in masks
               for r in _const_calls(sc, mask, api.testers, const)]  # of a mask holding it
     masked += _mask_var_tests(sc, const, masks, api.testers)
+    masked += _flag_word_tests(sc, const, api.testers)
     masked += _macro_tests(sc, const, masks, api.testers)
     masked += parameter_tests(sc, const, api.testers)
     if not rows and not _const_calls(sc, const, api.setters):  # (masked tests or not)
@@ -966,6 +967,76 @@ def _mask_var_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, 
                 if i < len(a) and _names_flag(a[i], var):
                     out.append((bid, func, line, col, f"{callee} ({var})", guard_end))
     return out
+
+
+def _flag_words(sc: Scope, testers: dict[str, int]) -> list[tuple[str, str]]:
+    """(member, flag family) of the members the tester macros AND their flag parameter with
+    (`VMCPU_FF_IS_ANY_SET(pVCpu, fFlags)` is `RT_BOOL((pVCpu)->fLocalForcedActions &
+    (fFlags))`: fLocalForcedActions holds VMCPU_FF_ flags; memoised per scope)."""
+    memo = sc.memo("_flag_words")
+    if "all" not in memo:
+        words: set[tuple[str, str]] = set()
+        for name, idx in sorted(testers.items()):
+            family = "_".join(name.split("_")[:2]) + "_"  # (VMCPU_FF_IS_SET: VMCPU_FF_)
+            for (text,) in sc.conn.execute("SELECT DISTINCT text FROM sym WHERE name = ? AND "
+                                           "kind = 'macro'", (name,)):
+                params, body = parts(text)
+                if params is None or idx >= len(params):
+                    continue
+                words.update((w, family) for w in re.findall(
+                    rf"(?:->|\.)\s*(\w+)\s*\)?\s*&(?![&=])\s*\(*\s*{re.escape(params[idx])}\b", body))
+        memo["all"] = sorted(words)
+    return memo["all"]
+
+
+def _flag_word_tests(sc: Scope, const: str, testers: dict[str, int]) -> list[tuple]:
+    """A flag word read and ANDed by hand with a value that holds `const`, as the testers do
+    (`fCpu = pVCpu->fLocalForcedActions & (VMCPU_FF_ALL_MASK & ~(VMCPU_FF_TLB_FLUSH | ...));`
+    in IEMExecLots, then `if (!fCpu ...)`): (blob, function, line, col, via, None) rows, at
+    the `&`; not in a statement that clears bits."""
+    out = []
+    if not _one_bit(sc, const):
+        return out  # (a flag: every mask `holds` a full mask's, not a tester's name)
+    for word, family in _flag_words(sc, testers):
+        if not const.startswith(family):
+            continue  # (fLocalForcedActions holds VMCPU_FF_ flags, not VM_FF_ ones)
+        rows = sc.memo("_flag_word_reads")
+        if word not in rows:
+            rows[word] = sorted({(r[2], r[3], r[4]) for r in sc.rows(
+                "ref", "t.name = ? AND t.kind = 'read'", (word,), "t.line, t.func")})
+        for bid, line, func in rows[word]:
+            lines = sc.store.lines(bid)
+            text = "\n".join(lines[line - 1:line - 1 + MULTILINE_VALUE])
+            m = re.search(rf"\b{re.escape(word)}\s*\)?\s*&(?![&=])\s*", text.split(";")[0])
+            if m is None:
+                continue
+            rest = text[m.end():]
+            operand = _operand(rest)
+            if not operand or not holds(sc, _outside_calls(operand), const) or \
+                    _in_clear(sc, bid, line, const) or re.search(r"&=\s*$", text[:m.start()]):
+                continue
+            named = [t for t in dict.fromkeys(_TOKEN.findall(_NEGATED.sub(" ", operand)))
+                     if t == const or (t.isupper() and holds(sc, t, const))]
+            before = text[:m.start()]
+            at = before.count("\n")
+            col = len(before) - (before.rfind("\n") + 1) + len(word) + 1 if at == 0 else 1
+            out.append((bid, func, line + at, col,
+                        f"{word} & " + (", ".join(named) if named else operand.strip()), None))
+    return _once_per_call(out)
+
+
+def _operand(text: str) -> str:
+    """The operand at the start of `text`: a parenthesised group, or a name (`a->b`, `X`)."""
+    text = text.lstrip()
+    if text.startswith("("):
+        depth = 0
+        for i, ch in enumerate(text):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0:
+                return text[:i + 1]
+        return ""
+    m = re.match(r"[\w.>-]+(?:\s*\([^()]*\))?", text)
+    return m.group(0) if m else ""
 
 
 def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None) -> list[Site]:
