@@ -1620,3 +1620,18 @@ def test_a_local_mask_only_tested_is_no_raise_and_its_tests_consume_the_flags(lq
     assert code == 1, out
     code, rows, out = lq("raises QA_APF_SEND_ALWAYS")
     assert [(r["file"], r["line"]) for r in rows] == [(APF, 30)], out
+
+
+def test_what_a_request_test_runs_is_its_guarded_body_with_static_and_member_calls(lq):
+    """vcpu_enter_guest style: the calls of a condition's continuation line
+    (`qa_xen_has_interrupt(vcpu)) {`) run either way and are not listed; the guarded body's
+    static call and call through a nested-ops member are, named by the member they go
+    through (as `callers STRUCT.MEMBER` takes them)."""
+    p = "arch/x86/kvm/qa_runs.c"
+    code, rows, out = lq("consumes KVM_REQ_QA_EVENT")
+    assert [(r["file"], r["line"], r["runs"]) for r in rows] == [
+        (p, 50, ["qa_inject_events", "kvm_x86_ops.qa_irq_window"])], out
+    code, rows, out = lq("consumes KVM_REQ_QA_TRIPLE")
+    assert [(r["line"], r["runs"]) for r in rows] == [(56, ["qa_nested_ops.qa_triple_fault"])], out
+    code, rows, out = lq("callers qa_nested_ops.qa_triple_fault")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 57)], out

@@ -34,3 +34,24 @@ def test_local_masks_of_feature_control_and_interruption_info(linux):
     got = _places(linux("consumes INTR_INFO_DELIVER_CODE_MASK"))
     assert (VMCS, L(VMCS, 163)) in got, got
     assert (VMCS, L(VMCS, 161)) not in _places(linux("raises INTR_INFO_DELIVER_CODE_MASK"))
+
+
+def _runs(linux, query: str) -> dict[tuple[str, int], list[str]]:
+    return {(x["file"], x["line"]): x["runs"] for x in linux(query)}
+
+
+def test_what_a_request_test_runs_is_its_guarded_body(linux):
+    """vcpu_enter_guest: `if (kvm_check_request(KVM_REQ_EVENT, vcpu) || req_int_win ||\\n
+    kvm_xen_has_interrupt(vcpu)) {` guards static_call(kvm_x86_enable_irq_window)(vcpu);
+    kvm_xen_has_interrupt is part of the condition. kvm_check_nested_events and
+    vcpu_enter_guest call kvm_x86_ops.nested_ops->triple_fault(vcpu) under
+    KVM_REQ_TRIPLE_FAULT."""
+    L = linux.L
+    runs = _runs(linux, "consumes KVM_REQ_EVENT")[(X86, L(X86, 10778))]
+    assert "kvm_x86_ops.enable_irq_window" in runs and "kvm_apic_accept_events" in runs, runs
+    assert "kvm_xen_has_interrupt" not in runs, runs
+    runs = _runs(linux, "consumes KVM_REQ_TRIPLE_FAULT")
+    assert runs[(X86, L(X86, 9937))] == ["kvm_x86_nested_ops.triple_fault"], runs
+    assert "kvm_x86_nested_ops.triple_fault" in runs[(X86, L(X86, 10693))], runs
+    got = _runs(linux, "consumes KVM_REQ_MSR_FILTER_CHANGED")[(X86, L(X86, 10771))]
+    assert got == ["kvm_x86_ops.msr_filter_changed"], got

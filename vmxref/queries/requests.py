@@ -840,21 +840,83 @@ def _consume_sites(sc: Scope, const: str, rows: list[tuple]) -> list[Site]:
     out = []
     for r in rows:
         bid, func, line, col, callee, guard_end = r
-        runs = []
-        if guard_end:
-            runs = [c for (c,) in sc.conn.execute(
-                "SELECT callee FROM call WHERE blob_id = ? AND func = ? AND line > ? AND line <= ? "
-                "ORDER BY line, col", (bid, func, line, guard_end))]
-            if not runs:  # the guarded branch is on the test's own line
-                runs = [c for (c,) in sc.conn.execute(
-                    "SELECT callee FROM call WHERE blob_id = ? AND func = ? AND line = ? "
-                    "AND callee != ?", (bid, func, line, callee))]
-        runs = [c for c in dict.fromkeys(runs) if g.is_function(c)]
+        runs = _guarded_calls(sc, g, bid, func, line, col, guard_end) if guard_end else []
         for s in _sites(sc, "consume", const, [r]):
             s.extra["runs"] = runs
             s.extra["guard_end"] = guard_end
             out.append(s)
     return sorted(out, key=Site.key)
+
+
+def _guarded_calls(sc: Scope, g, bid: int, func: str, line: int, col: int,
+                   guard_end: int) -> list[str]:
+    """The calls of the branch a test at (line, col) guards: after the end of its `if`
+    condition (a condition's other calls, on its continuation lines too, run either way),
+    up to `guard_end`; named as the call graph names them: a function; an ops-table or
+    static call by the member it goes through (`kvm_x86_nested_ops.triple_fault`,
+    `kvm_x86_ops.enable_irq_window`), as `callers STRUCT.MEMBER` takes it; a call through
+    a pointer by the functions it is known to reach."""
+    start = _condition_end(sc.store.lines(bid), line, col)
+    rows = [r for r in sc.conn.execute(
+        "SELECT line, col, callee, kind FROM call WHERE blob_id = ? AND func = ? AND line >= ? "
+        "AND line <= ? ORDER BY line, col", (bid, func, start[0], guard_end))
+            if (r[0], r[1]) > start]
+    if not rows:
+        return []
+    edges: dict[tuple[int, int], list] = {}
+    if any(k != "direct" or not g.is_function(c) for _l, _c, c, k in rows):
+        for e in g.out_of(func):
+            if e.blob_id == bid:
+                edges.setdefault((e.line, e.col), []).append(e)
+    out = []
+    for cline, ccol, callee, kind in rows:
+        if kind == "direct" and g.is_function(callee):
+            out.append(callee)
+            continue
+        for e in edges.get((cline, ccol), ()):
+            if e.kind == "static-call":
+                key, _, to = e.via.partition(" -> ")
+                out.append(key if " (set at " in to or not to else to)
+            elif e.kind == "ops-table":
+                name = e.via.split(" (")[0].split(":")[0]
+                if not name.startswith("?."):
+                    out.append(name)
+            elif e.kind == "pointer" and e.is_function:
+                out.append(e.callee)
+        if kind == "static-call" and (cline, ccol) not in edges:
+            out.append(f"static_call({callee})")
+    return list(dict.fromkeys(out))
+
+
+_COND_NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
+_IF = re.compile(r"\bif\s*\(")
+
+
+def _condition_end(lines: list[str], line: int, col: int) -> tuple[int, int]:
+    """(line, col) of the `)` that closes the `if` condition holding the test at (line, col)
+    (1-based), or (line, col) itself when no `if` around it is found."""
+    first = max(1, line - MULTILINE_VALUE)
+    text = "\n".join(lines[first - 1:line + 3 * MULTILINE_VALUE])
+    text = _COND_NOISE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)  # (same offsets)
+    starts = [0]
+    for t in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(t) + 1)
+    k = line - first
+    if k >= len(starts):
+        return line, col
+    at = starts[k] + col - 1
+    for m in reversed(list(_IF.finditer(text, 0, at + 1))):
+        depth = 0
+        for i in range(m.end() - 1, len(text)):
+            depth += (text[i] == "(") - (text[i] == ")")
+            if depth == 0:
+                break
+        else:
+            continue
+        if i > at:
+            n = text.count("\n", 0, i)
+            return first + n, i - starts[n] + 1
+    return line, col
 
 
 def _one_per_test(rows: list[tuple]) -> list[tuple]:
