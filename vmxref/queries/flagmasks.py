@@ -123,11 +123,16 @@ def _number_holds(sc: Scope, body: str, const: str) -> bool:
 def _bodies(sc: Scope, name: str) -> list[str]:
     """The bodies of the object-like #defines of `name`."""
     out = []
-    for (text,) in sc.conn.execute(  # (of the asked versions)
-            f"SELECT DISTINCT t.text FROM sym t {sc.files_join} WHERE t.name = ? AND "
-            "t.kind = 'macro'", (name,)):
+    for text, bid, line, end in sc.conn.execute(  # (of the asked versions)
+            f"SELECT DISTINCT t.text, t.blob_id, t.line, t.end_line FROM sym t {sc.files_join} "
+            "WHERE t.name = ? AND t.kind = 'macro'", (name,)):
+        if text and text.endswith("\u2026") and end:  # (the index keeps a long body cut:
+            # the whole one from the source)
+            src = " ".join(sc.store.lines(bid)[line - 1:end])
+            m = re.search(rf"#\s*define\s+{re.escape(name)}\b(.*)", src, re.S)
+            text = m.group(1).strip() if m else text
         body = _object_body(text)
-        if body:
+        if body and body not in out:
             out.append(body.replace("\\", " "))
     return out
 
