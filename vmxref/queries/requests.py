@@ -524,8 +524,10 @@ def _mask_only_local(sc: Scope, bid: int, func: str | None, line: int, col: int)
         if re.match(r"(?:[|^&]?=)(?!=)", after):
             continue  # (assigned again: `fUnusedMask |= ...`)
         call = re.search(r"(\w+)\s*\($", before)
-        if call and call.group(1) not in ("if", "while", "switch", "return"):
-            return False  # (handed to a call or macro: `RT_BIT(iReg2) & f` uses it as a number)
+        if call and call.group(1) not in ("if", "while", "switch", "return") and \
+                re.match(r"[,)]", after):
+            return False  # (handed to a call or macro: `RT_BIT(iReg2) & f` uses it as a
+            # number; `RT_BOOL(mask & f)` masks with it)
         if before.endswith("~") or before.endswith("~(") or re.search(r"(?<![&])&\s*\(?$", before):
             continue  # (a mask: `~x`, `y & x`)
         if re.match(r"\)?\s*&(?![&=])\s*\(?\s*[A-Z_][A-Z0-9_]*\b", after):
