@@ -1641,3 +1641,36 @@ def test_provenance_leaves_out_what_a_call_writes_through_and_stops_at_get_user(
     hops = {(n.get("hop"), n.get("value")) for n in tree("provenance qa_clockarch.esp_hi")}
     assert ("argument 2 (data) of qa_pa_set_esp()", "0x1234") in hops, hops
     assert not {h for h in hops if "qa_pa_is_intel" in h[0]}, hops
+APF = "arch/x86/kvm/qa_apf.c"
+
+
+def test_a_local_mask_only_tested_is_no_raise_and_its_tests_consume_the_flags(lq):
+    """`u64 mask = A | C; return (x & mask) == mask;` (x86.c's kvm_pv_async_pf_enabled): the
+    local is a mask, set once and only ANDed and compared, so its line raises nothing and
+    the test through it consumes A and C (via the local); `|=` still raises, and a local
+    that is only compared with a value (`last != val`) keeps its `x = C` raise."""
+    code, rows, out = lq("raises QA_APF_ENABLED")
+    assert [(r["file"], r["line"]) for r in rows] == [(APF, 25)], out
+    code, rows, out = lq("consumes QA_APF_ENABLED")
+    assert [(r["file"], r["line"], r["via"]) for r in rows] == [(APF, 20, "& mask")], out
+    code, rows, out = lq("consumes QA_APF_AS_INT")  # (49: `likely(any & x)` masks with it)
+    assert [(r["file"], r["line"]) for r in rows] == [(APF, 20), (APF, 42), (APF, 49)], out
+    code, rows, out = lq("raises QA_APF_AS_INT")
+    assert code == 1, out
+    code, rows, out = lq("raises QA_APF_SEND_ALWAYS")
+    assert [(r["file"], r["line"]) for r in rows] == [(APF, 30)], out
+
+
+def test_what_a_request_test_runs_is_its_guarded_body_with_static_and_member_calls(lq):
+    """vcpu_enter_guest style: the calls of a condition's continuation line
+    (`qa_xen_has_interrupt(vcpu)) {`) run either way and are not listed; the guarded body's
+    static call and call through a nested-ops member are, named by the member they go
+    through (as `callers STRUCT.MEMBER` takes them)."""
+    p = "arch/x86/kvm/qa_runs.c"
+    code, rows, out = lq("consumes KVM_REQ_QA_EVENT")
+    assert [(r["file"], r["line"], r["runs"]) for r in rows] == [
+        (p, 50, ["qa_inject_events", "kvm_x86_ops.qa_irq_window"])], out
+    code, rows, out = lq("consumes KVM_REQ_QA_TRIPLE")
+    assert [(r["line"], r["runs"]) for r in rows] == [(56, ["qa_nested_ops.qa_triple_fault"])], out
+    code, rows, out = lq("callers qa_nested_ops.qa_triple_fault")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 57)], out

@@ -943,3 +943,39 @@ def test_provenance_keeps_to_the_roots_context_through_several_returns(vbox):
     got = {(n.get("function"), n.get("line")) for n in _tree(vbox("provenance GIMFIXDEEP.uTscDeep"))}
     assert ("tmFixDeepQueryTick", 10) in got, got
     assert ("tmFixDeepQueryTick", 12) not in got, got
+MSK = "src/VBox/VMM/VMMR0/HMFixMaskR0.cpp"
+
+
+def test_a_mask_that_holds_a_flag_raises_it_where_it_is_ored_in(vbox):
+    """ASMAtomicUoOrU64(&f, XCPT_MASK) and `f |= ALL_GUEST` raise CR3: XCPT_MASK names it,
+    ALL_GUEST is made of GUEST_MASK, a number of the family that holds it; the row says
+    which mask. Masks that clear (`~MASK` in an And, `&= ~MASK`), a mask with CR3 taken out
+    and a mask handed to a function that clears with it raise nothing."""
+    rows = [r for r in vbox("raises HMMSK_CHANGED_GUEST_CR3") if r["file"] == MSK]
+    assert [r["line"] for r in rows] == [26, 31, 68], rows  # (68: VMEXIT_MASK, a #define
+    # longer than the index keeps, names GUEST_MASK last: evaluated from the source)
+    assert "HMMSK_CHANGED_XCPT_MASK" in rows[0]["via"] and "HMMSK_CHANGED_ALL_GUEST" in rows[1]["via"]
+    rows = [r for r in vbox("raises HMMSK_CHANGED_GUEST_RIP") if r["file"] == MSK]
+    assert [r["line"] for r in rows] == [26, 31, 68], rows  # (34: a value with a `~`, as for C)
+
+
+def test_a_local_mask_evaluated_with_the_masks_it_is_made_of(vbox):
+    """`fCtxMask = ALL_GUEST & ~DR7` then `f & fCtxMask`: a test of CR3 (ALL_GUEST holds it
+    through GUEST_MASK's value), none of DR7; the line making the mask tests nothing."""
+    rows = [r for r in vbox("consumes HMMSK_CHANGED_GUEST_CR3") if r["file"] == MSK]
+    assert [(r["line"], r["via"]) for r in rows] == [(42, "& fCtxMask (HMMSK_CHANGED_ALL_GUEST)")], rows
+    assert [r for r in vbox("consumes HMMSK_CHANGED_GUEST_DR7") if r["file"] == MSK] == []
+
+
+LOTS = "src/VBox/VMM/VMMAll/IEMFixExecLots.cpp"
+
+
+def test_a_flag_word_read_and_masked_by_hand_is_a_test_of_the_flags_its_mask_keeps(vbox):
+    """`fCpu = pVCpu->fLocalForcedActions & (ALL_MASK & ~(TLBF | TIMER)); if (!fCpu)`
+    (IEMExecLots): the word VMCPU_FF_IS_ANY_SET's body ANDs, masked with a value that holds
+    VMCPU_FF_FIX_POLL, tests it (at the `&`); the flags taken out are not tested there."""
+    rows = [r for r in vbox("consumes VMCPU_FF_FIX_POLL") if r["file"] == LOTS]
+    assert [(r["line"], r["via"]) for r in rows] == [
+        (17, "fLocalForcedActions & VMCPU_FF_FIX_ALLF_MASK")], rows
+    assert not [r for r in vbox("consumes VMCPU_FF_FIX_TLBF") if r["file"] == LOTS]
+    assert not [r for r in vbox("consumes VMCPU_FF_TIMER") if r["file"] == LOTS]

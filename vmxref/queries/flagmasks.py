@@ -99,18 +99,40 @@ def _name_holds(sc: Scope, name: str, const: str, depth: int) -> bool:
     key = (name, const)
     if key not in memo:
         memo[key] = False  # (a macro defined through itself)
-        memo[key] = any(holds(sc, body, const, depth + 1) for body in _bodies(sc, name))
+        memo[key] = any(holds(sc, body, const, depth + 1) or _number_holds(sc, body, const)
+                        for body in _bodies(sc, name))
     return memo[key]
+
+
+def _number_holds(sc: Scope, body: str, const: str) -> bool:
+    """Is `body` a mask written as a hex number (`UINT64_C(0x00000ffffffffffc)`) whose bits
+    hold the value of `const` (a number too: `UINT64_C(0x0000000000800000)`)? A decimal is
+    a count or a bit number, no mask."""
+    if not _HEX.search(body) or (v := numeric(body)) is None:
+        return False
+    memo = sc.memo("_flag_values")
+    if const not in memo:  # (a flag: one bit, written in hex or as a bit, in every definition)
+        bodies = _bodies(sc, const)
+        values = {numeric(b) for b in bodies}
+        memo[const] = values if bodies and all(
+            (_HEX.search(b) or _BIT_MACRO.search(b) or _SHIFT.search(b)) for b in bodies) and all(
+            v is not None and v > 0 and v & (v - 1) == 0 for v in values) else set()
+    return any(v & c == c for c in memo[const])
 
 
 def _bodies(sc: Scope, name: str) -> list[str]:
     """The bodies of the object-like #defines of `name`."""
     out = []
-    for (text,) in sc.conn.execute(  # (of the asked versions)
-            f"SELECT DISTINCT t.text FROM sym t {sc.files_join} WHERE t.name = ? AND "
-            "t.kind = 'macro'", (name,)):
+    for text, bid, line, end in sc.conn.execute(  # (of the asked versions)
+            f"SELECT DISTINCT t.text, t.blob_id, t.line, t.end_line FROM sym t {sc.files_join} "
+            "WHERE t.name = ? AND t.kind = 'macro'", (name,)):
+        if text and text.endswith("\u2026") and end:  # (the index keeps a long body cut:
+            # the whole one from the source)
+            src = " ".join(sc.store.lines(bid)[line - 1:end])
+            m = re.search(rf"#\s*define\s+{re.escape(name)}\b(.*)", src, re.S)
+            text = m.group(1).strip() if m else text
         body = _object_body(text)
-        if body:
+        if body and body not in out:
             out.append(body.replace("\\", " "))
     return out
 

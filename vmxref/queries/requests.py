@@ -18,7 +18,7 @@ from vmxref.lazy import re, json
 from vmxref.model import Site
 from vmxref.queries import callsite, orapis
 from vmxref.queries.textcalls import call_args
-from vmxref.queries.flagmasks import alternatives, complement_masks, parameter_tests
+from vmxref.queries.flagmasks import alternatives, complement_masks, holds, parameter_tests
 from vmxref.queries.base import Scope, marks, split_args
 from vmxref.queries.macroforms import parts
 
@@ -282,10 +282,88 @@ def raises(sc: Scope, const: str) -> list[Site]:
         return _merged(raises(sc, mask), _sites(sc, "raise", const, own))
     api = request_api(sc)
     rows = _const_calls(sc, const, api.setters)
-    if not rows and not _const_calls(sc, const, api.testers):
+    masks = flag_masks(sc, const) if _one_bit(sc, const) else []  # (a flag: not a count,
+    # a field value or RT_BIT_32 itself)
+    if len(const.split("_")) < 3:  # (a family of one word, HV_: its masks need not be of it)
+        masks = [m for m in masks if m in _masks_of(sc, const)]
+    if rows or _const_calls(sc, const, api.testers):  # (a setter of a mask holding it)
+        rows += _new_places(rows, [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in masks
+                                   for r in _const_calls(sc, mask, api.setters, const)])
+    else:
         rows = _bit_uses(sc, const)[0] + _macro_bit_uses(sc, const)[0] + _bit_setter_calls(sc, const)
         rows += _new_places(rows, orapis.or_raises(sc, const, _const_refs(sc, const), _names_flag))
+        rows += _new_places(rows, _mask_raises(sc, const, masks))
     return _sites(sc, "raise", const, rows)
+
+
+def flag_masks(sc: Scope, const: str) -> list[str]:
+    """The masks that hold flag `const`: #defines naming it (and masks of those), masks of
+    its family holding it without naming it (complements, numbers: HM_CHANGED_GUEST_MASK
+    0x00000ffffffffffc), and masks naming those (HM_CHANGED_ALL_GUEST is `(
+    HM_CHANGED_GUEST_MASK | HM_CHANGED_KEEPER_STATE_MASK)`)."""
+    memo = sc.memo("flag_masks")
+    if const not in memo:
+        masks = _masks_of(sc, const)
+        family = complement_masks(sc, const, masks)  # (~(A | B) without it; UINT32_MAX)
+        masks += family
+        if _one_bit(sc, const):  # (a shift count or a field value is no bit of a mask)
+            for m in family:
+                masks += [x for x in _masks_of(sc, m) if x not in masks and x != const
+                          and holds(sc, x, const)]  # (evaluated: `(A << 16) + B` holds none)
+        memo[const] = masks
+    return list(memo[const])
+
+
+_BIT_OF = re.compile(r"\(?\s*(?:(?:BIT|BIT_ULL|_BITUL|_BITULL|RT_BIT|RT_BIT_32|RT_BIT_64)\s*\(\s*\w+"
+                     r"\s*\)|\(?\s*1[uUlL]*\s*<<\s*\(?\w+\)?)\s*\)?")
+
+
+def _one_bit(sc: Scope, const: str) -> bool:
+    """Is `const` #defined as one bit: a number written in hex (`UINT64_C(0x0000000000000800)`;
+    a decimal `16` is a count or a shift) or a bit macro or shift (`RT_BIT_64(3)`,
+    `_BITUL(X86_CR0_WP_BIT)`, `(1 << 4)`)?"""
+    from vmxref.queries.flagmasks import numeric
+    texts = {(r[3] or "").strip() for r in sc.rows("sym", "t.name = ? AND t.kind = 'macro'",
+                                                   (const,), "t.text")}
+
+    def bit(t: str) -> bool:
+        if _BIT_OF.fullmatch(t):
+            return True
+        v = numeric(t)
+        return v is not None and v > 0 and v & (v - 1) == 0 and "0x" in t.lower()
+    return bool(texts) and all(bit(t) for t in texts)
+
+
+def _to_local(sc: Scope, bid: int, func: str | None, line: int, col: int) -> bool:
+    """Is the assignment at (line, col) one of a local variable (`fImport = MASK | C`: a
+    set of bits a later call is handed, not a flag word)?"""
+    r = sc.conn.execute("SELECT chain FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
+                        "AND col = ?", (bid, func or "", line, col)).fetchone()
+    chain = json.loads(r[0]) if r and r[0] else []
+    return len(chain) == 1 and chain[0].startswith("v:") and sc.conn.execute(
+        "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND kind = 'local'",
+        (bid, func or "", chain[0][2:])).fetchone() is not None
+
+
+def _mask_raises(sc: Scope, const: str, masks: list[str]) -> list[tuple]:
+    """Raises of a mask that holds `const`: the mask ORed into something
+    (`ASMAtomicUoOrU64(&f, HM_CHANGED_RAISED_XCPT_MASK)`, `f |= HM_CHANGED_ALL_GUEST`, `x = y
+    | MASK`), not where the statement clears bits (`&= ~MASK`, an And API with `~MASK`) or
+    takes `const` out (`MASK & ~C`); `via` names the mask. A mask assigned whole (`fWhat =
+    MASK`) or handed to a function is a set of bits to test or import, no raise."""
+    out: list[tuple] = []
+    for mask in masks:
+        bit_or = re.compile(_BIT_OR.format(c=re.escape(mask)))
+        rows = [r for r in _bit_uses(sc, mask)[0]  # (ORed in; `x = MASK` keeps a mask)
+                if r[4].startswith("|=") or (bit_or.search(sc.store.line_text(r[0], r[2]))
+                                             and not _to_local(sc, r[0], r[1], r[2], r[3]))]
+        rows += _new_places(rows, orapis.or_raises(sc, mask, _const_refs(sc, mask),
+                                                   lambda a, m: _masked(a, m, const)))
+        for r in rows:
+            if not _in_clear(sc, r[0], r[2], const):
+                via = r[4] if _has_token(r[4], mask) else f"{r[4]} ({mask})"
+                out += _new_places(out, [(*r[:4], via, r[5])])
+    return out
 
 
 _BIT_CLEAR = r"~\s*\(?\s*{c}\b"
@@ -376,7 +454,9 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
             sets.append((bid, func, line, col, f"{hit[0][1]} {const}", None))
             if any(test.search(v) for _c, _o, v in hit):  # `f |= (g->flags & C)`: copies
                 tests.append((bid, func, line, col, f"& {const}", None))  # g's bit: a test
-        elif not any(clear.search(v or "") for _c, _o, v in hit):
+        elif not any(clear.search(v or "") for _c, _o, v in hit) and not (
+                hit and hit[0][1] == "=" and _mask_only_local(sc, bid, func, line, hit[0][0])):
+            # (`fCtxMask = ALL & ~SHARED`: a mask made for the tests below, no test itself)
             lines = sc.store.lines(bid)
             raw = lines[line - 1] if 0 < line <= len(lines) else ""
             indent = len(raw) - len(raw.lstrip())  # (columns count it)
@@ -443,13 +523,40 @@ def _mask_only_local(sc: Scope, bid: int, func: str | None, line: int, col: int)
         before, after = body[:m.start()].rstrip(), body[m.end():].lstrip()
         if re.match(r"(?:[|^&]?=)(?!=)", after):
             continue  # (assigned again: `fUnusedMask |= ...`)
+        call = re.search(r"(\w+)\s*\($", before)
+        if call and call.group(1) not in ("if", "while", "switch", "return") and \
+                re.match(r"[,)]", after):
+            return False  # (handed to a call or macro: `RT_BIT(iReg2) & f` uses it as a
+            # number; `RT_BOOL(mask & f)` masks with it)
+        if before.endswith("~") or before.endswith("~(") or re.search(r"(?<![&])&\s*\(?$", before):
+            continue  # (a mask: `~x`, `y & x`)
         if re.match(r"\)?\s*&(?![&=])\s*\(?\s*[A-Z_][A-Z0-9_]*\b", after):
             return False  # `flags & C`: a flag word tested for its bits, set above
-        if before.endswith("~") or before.endswith("~(") or re.search(r"(?<![&])&\s*\(?$", before) \
-                or re.match(r"\)?\s*&(?![&=])", after):
-            continue  # (a mask: `~x`, `y & x`, `x & y`)
+        if re.match(r"\)?\s*&(?![&=])", after):
+            if re.search(r"\breturn\s*\(?$", before):
+                return False  # (`return x & m`: x's bits are handed on)
+            continue  # (a mask: `x & y`)
+        if (re.search(r"[=!]=\s*\(?$", before) or re.match(r"\)?\s*[=!]=", after)) and \
+                _ands(_statement_at(body, m.start()), name):
+            continue  # (compared with in a statement that masks with it: `(f & mask) ==
+            # mask`, all of the mask's bits set; `last != x` alone compares a value)
         return False
     return True
+
+
+def _statement_at(body: str, at: int) -> str:
+    """The text of the statement around offset `at` (from the `;`, `{` or `}` before it to
+    the `;` after it)."""
+    start = max(body.rfind(c, 0, at) for c in ";{}") + 1
+    end = body.find(";", at)
+    return body[start:end if end >= 0 else len(body)]
+
+
+def _ands(text: str, name: str) -> bool:
+    """Does `text` AND `name` with something (a binary `&`, not an address `&name`)?"""
+    q = re.escape(name)
+    return bool(re.search(rf"[\w)\]]\s*&(?![&=])\s*\(?\s*{q}\b|(?<![\w.>]){q}\s*\)?\s*&(?![&=])",
+                          text))
 
 
 _CLEARING = re.compile(r"&=\s*~|And\w*\s*\([^;]*?,\s*~")  # `x &= ~(...)`, ASMAtomicAndU64(&x, ~(...))
@@ -619,11 +726,11 @@ def consumes(sc: Scope, const: str) -> list[Site]:
         return _merged(consumes(sc, mask), _consume_sites(sc, const, own))
     api = request_api(sc)
     rows = _const_calls(sc, const, api.testers)
-    masks = _masks_of(sc, const)
-    masks += complement_masks(sc, const, masks)  # (~(A | B) without it; UINT32_MAX)
+    masks = flag_masks(sc, const)
     masked = [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in masks
               for r in _const_calls(sc, mask, api.testers, const)]  # of a mask holding it
     masked += _mask_var_tests(sc, const, masks, api.testers)
+    masked += _flag_word_tests(sc, const, api.testers)
     masked += _macro_tests(sc, const, masks, api.testers)
     masked += parameter_tests(sc, const, api.testers)
     if not rows and not _const_calls(sc, const, api.setters):  # (masked tests or not)
@@ -631,10 +738,83 @@ def consumes(sc: Scope, const: str) -> list[Site]:
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
             rows += [r for r in _bit_uses(sc, mask)[1]  # (via `& MASK`)
                      if not _in_clear(sc, r[0], r[2], const)]
+        rows += _new_places(rows, _local_mask_tests(sc, const, masks))
         rows += _case_tests(sc, const)
         rows += _new_places(rows + masked, orapis.param_mask_tests(
             sc, const, _const_refs(sc, const), _names_flag))
     return _consume_sites(sc, const, rows + masked)
+
+
+def _local_mask_tests(sc: Scope, const: str, masks: list[str]) -> list[tuple]:
+    """Tests through a local variable set to flags or masks that hold `const` and used only
+    as a mask (`_mask_only_local`): `u64 mask = A | C; return (x & mask) == mask;` tests C
+    where `mask` is ANDed or compared; (blob, function, line, col, via, None) rows."""
+    out, seen = [], set()
+    unshift = _unshifted(const)
+    for name in (const, *masks):
+        for _c, _p, bid, line, func in _const_refs(sc, name):
+            if not func or (bid, func, line) in seen:
+                continue
+            seen.add((bid, func, line))
+            for aline, acol, chain, value in sc.conn.execute(
+                    "SELECT line, col, chain, value FROM assign WHERE blob_id = ? AND func = ? "
+                    "AND line BETWEEN ? AND ? AND kind IN ('init', 'assign') AND chain LIKE "
+                    "'[\"v:%'", (bid, func, line - MULTILINE_VALUE, line)):
+                ch = json.loads(chain)
+                if len(ch) != 1 or (bid, func, aline, ch[0]) in seen:
+                    continue
+                seen.add((bid, func, aline, ch[0]))
+                v = _outside_calls(unshift(value or ""))
+                if not _has_token(v, name) or not any(holds(sc, _VARIABLE.sub("UINT64_MAX", a), const)
+                                                      for a in alternatives(v)):
+                    continue  # (named, and evaluated: `A & ~C` holds no C; `f(C)` is what f
+                    # returns; a full mask, `m = c ? UINT64_MAX : ~RT_BIT_64(20)`, names none)
+                var = ch[0][2:]
+                vtype = sc.conn.execute(
+                    "SELECT type FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND "
+                    "kind = 'local'", (bid, func, var)).fetchone()
+                writes = sc.conn.execute(
+                    "SELECT count(*) FROM assign WHERE blob_id = ? AND func = ? AND chain = ?",
+                    (bid, func, chain)).fetchone()[0]
+                if vtype and "*" not in (vtype[0] or "") and writes == 1 and \
+                        _mask_only_local(sc, bid, func, aline, acol):  # (a constant mask:
+                    # set once; `errcode |= ...` or a value set in each case is a flag word)
+                    via = f"& {var}" + ("" if name == const else f" ({name})")
+                    out += _var_mask_tests(sc, bid, func, var, aline, via)
+    return _once_per_call(out)
+
+
+# a variable in a mask's value (`tmask = mask & C`): may hold any flag (as a full mask)
+_VARIABLE = re.compile(r"(?<![\w.>])(?=\w*[a-z])[A-Za-z_]\w*\b(?!\s*[(.]|\s*->)")
+
+
+# a local ANDed (a binary `&`: `&var` is its address) or compared
+_VAR_TEST = (r"[\w)\]]\s*&(?![&=])\s*\(?\s*{c}\b|(?<![\w.>]){c}\s*\)?\s*&(?![&=])"
+             r"|[=!]=\s*\(?\s*{c}\b|(?<![\w.>]){c}\s*\)?\s*[=!]=")
+
+
+def _var_mask_tests(sc: Scope, bid: int, func: str, var: str, start: int, via: str) -> list[tuple]:
+    """The lines after `start` (up to the variable's next assignment) where the local `var`
+    is ANDed with something or compared, not under `~` nor in a statement that clears bits."""
+    nxt = sc.conn.execute("SELECT min(line) FROM assign WHERE blob_id = ? AND func = ? AND "
+                          "chain = ? AND line > ? AND kind IN ('init', 'assign')",
+                          (bid, func, f'["v:{var}"]', start)).fetchone()[0]
+    test = re.compile(_VAR_TEST.format(c=re.escape(var)))
+    clear = re.compile(_BIT_CLEAR.format(c=re.escape(var)))
+    lines = sc.store.lines(bid)
+    out = []
+    for (line,) in sc.conn.execute(
+            "SELECT DISTINCT line FROM ref WHERE blob_id = ? AND func = ? AND name = ? AND "
+            "kind = 'read' AND line > ? AND line < ? ORDER BY line",
+            (bid, func, var, start, nxt or 1 << 30)):
+        raw = lines[line - 1] if 0 < line <= len(lines) else ""
+        text = raw.strip()
+        m = test.search(text)
+        if m is None or clear.search(text) or _CLEARING.search(text) or _COMPILE_TIME.search(text):
+            continue
+        at = m.start() + m.group().find(var)
+        out.append((bid, func, line, len(raw) - len(raw.lstrip()) + at + 1, via, None))
+    return _one_per_statement(sc, out)
 
 
 def _case_tests(sc: Scope, const: str) -> list[tuple]:
@@ -662,21 +842,83 @@ def _consume_sites(sc: Scope, const: str, rows: list[tuple]) -> list[Site]:
     out = []
     for r in rows:
         bid, func, line, col, callee, guard_end = r
-        runs = []
-        if guard_end:
-            runs = [c for (c,) in sc.conn.execute(
-                "SELECT callee FROM call WHERE blob_id = ? AND func = ? AND line > ? AND line <= ? "
-                "ORDER BY line, col", (bid, func, line, guard_end))]
-            if not runs:  # the guarded branch is on the test's own line
-                runs = [c for (c,) in sc.conn.execute(
-                    "SELECT callee FROM call WHERE blob_id = ? AND func = ? AND line = ? "
-                    "AND callee != ?", (bid, func, line, callee))]
-        runs = [c for c in dict.fromkeys(runs) if g.is_function(c)]
+        runs = _guarded_calls(sc, g, bid, func, line, col, guard_end) if guard_end else []
         for s in _sites(sc, "consume", const, [r]):
             s.extra["runs"] = runs
             s.extra["guard_end"] = guard_end
             out.append(s)
     return sorted(out, key=Site.key)
+
+
+def _guarded_calls(sc: Scope, g, bid: int, func: str, line: int, col: int,
+                   guard_end: int) -> list[str]:
+    """The calls of the branch a test at (line, col) guards: after the end of its `if`
+    condition (a condition's other calls, on its continuation lines too, run either way),
+    up to `guard_end`; named as the call graph names them: a function; an ops-table or
+    static call by the member it goes through (`kvm_x86_nested_ops.triple_fault`,
+    `kvm_x86_ops.enable_irq_window`), as `callers STRUCT.MEMBER` takes it; a call through
+    a pointer by the functions it is known to reach."""
+    start = _condition_end(sc.store.lines(bid), line, col)
+    rows = [r for r in sc.conn.execute(
+        "SELECT line, col, callee, kind FROM call WHERE blob_id = ? AND func = ? AND line >= ? "
+        "AND line <= ? ORDER BY line, col", (bid, func, start[0], guard_end))
+            if (r[0], r[1]) > start]
+    if not rows:
+        return []
+    edges: dict[tuple[int, int], list] = {}
+    if any(k != "direct" or not g.is_function(c) for _l, _c, c, k in rows):
+        for e in g.out_of(func):
+            if e.blob_id == bid:
+                edges.setdefault((e.line, e.col), []).append(e)
+    out = []
+    for cline, ccol, callee, kind in rows:
+        if kind == "direct" and g.is_function(callee):
+            out.append(callee)
+            continue
+        for e in edges.get((cline, ccol), ()):
+            if e.kind == "static-call":
+                key, _, to = e.via.partition(" -> ")
+                out.append(key if " (set at " in to or not to else to)
+            elif e.kind == "ops-table":
+                name = e.via.split(" (")[0].split(":")[0]
+                if not name.startswith("?."):
+                    out.append(name)
+            elif e.kind == "pointer" and e.is_function:
+                out.append(e.callee)
+        if kind == "static-call" and (cline, ccol) not in edges:
+            out.append(f"static_call({callee})")
+    return list(dict.fromkeys(out))
+
+
+_COND_NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
+_IF = re.compile(r"\bif\s*\(")
+
+
+def _condition_end(lines: list[str], line: int, col: int) -> tuple[int, int]:
+    """(line, col) of the `)` that closes the `if` condition holding the test at (line, col)
+    (1-based), or (line, col) itself when no `if` around it is found."""
+    first = max(1, line - MULTILINE_VALUE)
+    text = "\n".join(lines[first - 1:line + 3 * MULTILINE_VALUE])
+    text = _COND_NOISE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)  # (same offsets)
+    starts = [0]
+    for t in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(t) + 1)
+    k = line - first
+    if k >= len(starts):
+        return line, col
+    at = starts[k] + col - 1
+    for m in reversed(list(_IF.finditer(text, 0, at + 1))):
+        depth = 0
+        for i in range(m.end() - 1, len(text)):
+            depth += (text[i] == "(") - (text[i] == ")")
+            if depth == 0:
+                break
+        else:
+            continue
+        if i > at:
+            n = text.count("\n", 0, i)
+            return first + n, i - starts[n] + 1
+    return line, col
 
 
 def _one_per_test(rows: list[tuple]) -> list[tuple]:
@@ -789,6 +1031,76 @@ def _mask_var_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, 
                 if i < len(a) and _names_flag(a[i], var):
                     out.append((bid, func, line, col, f"{callee} ({var})", guard_end))
     return out
+
+
+def _flag_words(sc: Scope, testers: dict[str, int]) -> list[tuple[str, str]]:
+    """(member, flag family) of the members the tester macros AND their flag parameter with
+    (`VMCPU_FF_IS_ANY_SET(pVCpu, fFlags)` is `RT_BOOL((pVCpu)->fLocalForcedActions &
+    (fFlags))`: fLocalForcedActions holds VMCPU_FF_ flags; memoised per scope)."""
+    memo = sc.memo("_flag_words")
+    if "all" not in memo:
+        words: set[tuple[str, str]] = set()
+        for name, idx in sorted(testers.items()):
+            family = "_".join(name.split("_")[:2]) + "_"  # (VMCPU_FF_IS_SET: VMCPU_FF_)
+            for (text,) in sc.conn.execute("SELECT DISTINCT text FROM sym WHERE name = ? AND "
+                                           "kind = 'macro'", (name,)):
+                params, body = parts(text)
+                if params is None or idx >= len(params):
+                    continue
+                words.update((w, family) for w in re.findall(
+                    rf"(?:->|\.)\s*(\w+)\s*\)?\s*&(?![&=])\s*\(*\s*{re.escape(params[idx])}\b", body))
+        memo["all"] = sorted(words)
+    return memo["all"]
+
+
+def _flag_word_tests(sc: Scope, const: str, testers: dict[str, int]) -> list[tuple]:
+    """A flag word read and ANDed by hand with a value that holds `const`, as the testers do
+    (`fCpu = pVCpu->fLocalForcedActions & (VMCPU_FF_ALL_MASK & ~(VMCPU_FF_TLB_FLUSH | ...));`
+    in IEMExecLots, then `if (!fCpu ...)`): (blob, function, line, col, via, None) rows, at
+    the `&`; not in a statement that clears bits."""
+    out = []
+    if not _one_bit(sc, const):
+        return out  # (a flag: every mask `holds` a full mask's, not a tester's name)
+    for word, family in _flag_words(sc, testers):
+        if not const.startswith(family):
+            continue  # (fLocalForcedActions holds VMCPU_FF_ flags, not VM_FF_ ones)
+        rows = sc.memo("_flag_word_reads")
+        if word not in rows:
+            rows[word] = sorted({(r[2], r[3], r[4]) for r in sc.rows(
+                "ref", "t.name = ? AND t.kind = 'read'", (word,), "t.line, t.func")})
+        for bid, line, func in rows[word]:
+            lines = sc.store.lines(bid)
+            text = "\n".join(lines[line - 1:line - 1 + MULTILINE_VALUE])
+            m = re.search(rf"\b{re.escape(word)}\s*\)?\s*&(?![&=])\s*", text.split(";")[0])
+            if m is None:
+                continue
+            rest = text[m.end():]
+            operand = _operand(rest)
+            if not operand or not holds(sc, _outside_calls(operand), const) or \
+                    _in_clear(sc, bid, line, const) or re.search(r"&=\s*$", text[:m.start()]):
+                continue
+            named = [t for t in dict.fromkeys(_TOKEN.findall(_NEGATED.sub(" ", operand)))
+                     if t == const or (t.isupper() and holds(sc, t, const))]
+            before = text[:m.start()]
+            at = before.count("\n")
+            col = len(before) - (before.rfind("\n") + 1) + len(word) + 1 if at == 0 else 1
+            out.append((bid, func, line + at, col,
+                        f"{word} & " + (", ".join(named) if named else operand.strip()), None))
+    return _once_per_call(out)
+
+
+def _operand(text: str) -> str:
+    """The operand at the start of `text`: a parenthesised group, or a name (`a->b`, `X`)."""
+    text = text.lstrip()
+    if text.startswith("("):
+        depth = 0
+        for i, ch in enumerate(text):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0:
+                return text[:i + 1]
+        return ""
+    m = re.match(r"[\w.>-]+(?:\s*\([^()]*\))?", text)
+    return m.group(0) if m else ""
 
 
 def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None) -> list[Site]:
