@@ -23,7 +23,7 @@ from vmxref.lazy import re, json
 
 from vmxref.model import EDGE_KINDS, Record
 from vmxref.schema import SOURCE_SUFFIXES, SYM_STATIC
-from vmxref.queries.base import Scope, marks
+from vmxref.queries.base import Scope, marks, split_args
 from vmxref.queries import ctxtypes, macroforms, staticcalls, templates
 from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.profiles import profile_section
@@ -783,9 +783,9 @@ class Graph:
             params = self.params(func)  # its parameters, when each has a name of its own)
             if params and all(params):
                 return len(params), False
-            named = [p for p in _top_split(inner) if _WORD.search(p)]
+            named = [p for p in split_args(inner) if _WORD.search(p)]
             return max(len(named) - 1, 0), True
-        parts = [p.strip() for p in _top_split(inner[:-1]) if p.strip()]
+        parts = [p.strip() for p in split_args(inner[:-1]) if p.strip()]
         if parts == ["void"]:
             return 0, False
         n = 0
@@ -793,7 +793,7 @@ class Graph:
             if p == "...":
                 return n, True
             body = self._object_macro(p) if p.isidentifier() else None
-            n += len([b for b in _top_split(body) if b.strip()]) if body else 1
+            n += len([b for b in split_args(body) if b.strip()]) if body else 1
         return n, False
 
     def _object_macro(self, name: str) -> str | None:
@@ -1229,23 +1229,6 @@ _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*")  # a leading `(PFNRT)`, `(voi
 # edge kinds whose call site hands its arguments to the callee's parameters in order
 ARG_EDGES = frozenset({"direct", "static-call", "pointer", "ops-table"})
 _WORD = re.compile(r"[A-Za-z_]\w*")
-
-
-def _top_split(text: str) -> list[str]:
-    """`text` split at its commas outside parentheses and brackets."""
-    out, depth, cur = [], 0, []
-    for ch in text:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            out.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    out.append("".join(cur))
-    return out
 
 
 def uncast(arg: str) -> str:

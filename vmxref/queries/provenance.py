@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from fnmatch import fnmatchcase
+from functools import partial
 
 from vmxref.errors import VmxrefError
 from vmxref.model import Site
@@ -375,10 +376,7 @@ class _Walk:
         if line >= use:
             return False
         lines = self.sc.store.lines(bid)
-
-        def indent(n: int) -> int | None:
-            t = lines[n - 1] if 0 < n <= len(lines) else ""
-            return len(t) - len(t.lstrip()) if t.strip() else None
+        indent = partial(_indent, lines)
         at, iu = indent(line), indent(use)
         if at is None or iu is None:
             return False
@@ -709,10 +707,7 @@ class _Walk:
         if len(rows) < 2:
             return rows
         lines = self.sc.store.lines(bid)
-
-        def indent(n: int) -> int | None:
-            t = lines[n - 1] if 0 < n <= len(lines) else ""
-            return len(t) - len(t.lstrip()) if t.strip() else None
+        indent = partial(_indent, lines)
         at = indent(use)
         if at is None:
             return rows
@@ -951,6 +946,12 @@ class _Walk:
             if self.sc.store.corpus_label(c) == (site.corpus, site.version):
                 return c
         return self.sc.corpus_ids[0]
+
+
+def _indent(lines: list[str], n: int) -> int | None:
+    """The indentation of line `n` (1-based) of a file's lines; None for a blank line."""
+    t = lines[n - 1] if 0 < n <= len(lines) else ""
+    return len(t) - len(t.lstrip()) if t.strip() else None
 
 
 def _conditions_dropped(value: str) -> str:
