@@ -16,8 +16,9 @@ def run_parsed(sc: Scope, q: lang.Query) -> list[Site]:
     """Run a parsed query, then its pipes in order. On several corpus versions (no
     --corpus) it runs on each alone, its results one version after the other: types, tables
     and call graphs are those of one version (5.1's PDMDEVREG is not 6.1.36's); a version
-    that lacks a name the query asks about has no results. `search` ranks across them."""
-    if len(sc.corpus_ids) > 1 and q.verb != "search":
+    that lacks a name the query asks about has no results. `search` and `logline` rank
+    across them (a log line is one product's: its best match decides what else is shown)."""
+    if len(sc.corpus_ids) > 1 and q.verb not in ("search", "logline"):
         out: list[Site] = []
         missing = 0
         for cid in sc.corpus_ids:

@@ -30,6 +30,7 @@ from vmxref.queries.macroforms import parts
 MAX_CANDIDATES = 300
 MAX_RESULTS = 10
 MIN_RELATIVE_SCORE = 0.4       # results scoring under this share of the best are dropped
+OTHER_CORPUS_SHARE = 0.7       # another corpus's results under this share of the best
 MIN_SCORE = 0.3                # and under this at all: a line no format explains (a changed
                                # word) finds nothing rather than `"kvm-%d"` inside it
 NEAR_BELOW = 0.5               # no match scoring this well: near misses are added,
@@ -91,7 +92,9 @@ def logline(sc: Scope, line: str) -> list[Site]:
     out.sort(key=lambda s: (-s.extra["score"], not s.extra.pop("_printer", True), s.key()))
     if out:
         floor = max(MIN_SCORE, out[0].extra["score"] * MIN_RELATIVE_SCORE)
-        out = [s for s in out if s.extra["score"] >= floor]
+        other = out[0].extra["score"] * OTHER_CORPUS_SHARE  # (a line one product printed)
+        out = [s for s in out if s.extra["score"] >= floor
+               and (s.corpus == out[0].corpus or s.extra["score"] >= other)]
     return out[:MAX_RESULTS]
 
 
