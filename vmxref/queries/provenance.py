@@ -553,10 +553,11 @@ class _Walk:
             return []
         before, self.ctxs = self.ctxs, frozenset()  # (shared state: written in any context)
         try:
-            nodes = [self.node(s, what, level) for s in sites[:FANOUT]]
+            nodes = [self.node(s, what, level) for s in sites[:_fanout(len(sites))]]
         finally:
             self.ctxs = before
-        return self._found(("field", owner, path), nodes + self._more(len(sites), FANOUT, what))
+        return self._found(("field", owner, path),
+                           nodes + self._more(len(sites), _fanout(len(sites)), what))
 
     @_new_flow
     def returns(self, func: str, level: int, ctx: dict | None = None) -> list[dict]:
@@ -571,8 +572,8 @@ class _Walk:
         if want:
             cx = contexts.contexts(self.sc)
             rows = [r for r in rows if cx.at(r[2], r[3], r[1]) & want] or rows
-        out = self._more(len(rows), FANOUT, f"return of {func}()")
-        for cid, path, bid, line, col, value in rows[:FANOUT]:
+        out = self._more(len(rows), _fanout(len(rows)), f"return of {func}()")
+        for cid, path, bid, line, col, value in rows[:_fanout(len(rows))]:
             s = self.sc.site("provenance", cid, path, bid, line, col, func, func, op="return",
                              value=value, write_kind="return")
             out.append(self.node(s, f"return of {func}()", level, ctx))
@@ -662,8 +663,9 @@ class _Walk:
         key = ("local", bid, func, name, _ctx_key(ctx), tuple(r[0] for r in rows))
         if not self._budget(key):
             return self._again(key, what)
-        out = self._more(len(rows), FANOUT, what)
-        for line, col, op, value, kind in rows[-FANOUT:]:
+        n = _fanout(len(rows))
+        out = self._more(len(rows), n, what)
+        for line, col, op, value, kind in rows[-n:]:
             s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,
                              op=op, value=value, write_kind=kind)
             if kind == "asm":  # (inline assembly makes it of its inputs: those, at this level;
@@ -946,6 +948,13 @@ class _Walk:
             if self.sc.store.corpus_label(c) == (site.corpus, site.version):
                 return c
         return self.sc.corpus_ids[0]
+
+
+def _fanout(total: int) -> int:
+    """How many of `total` sources to show: all of up to FANOUT + 2 (a marker for one or two
+    left out would hide them for a line's worth of text: TMAllCpu.cpp:446 and 450, the two
+    ordinary TSC modes, were the two of eight a switch's cases left out), else FANOUT."""
+    return total if total <= FANOUT + 2 else FANOUT
 
 
 def _indent(lines: list[str], n: int) -> int | None:
