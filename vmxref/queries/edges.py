@@ -751,9 +751,7 @@ class Graph:
     def _local_union(self, bid: int, func: str, var: str) -> bool:
         """Is the local `var` of `func` a union (named, typedef'd, or an unnamed one of that
         blob: `union { PFNRT pfn; ... } u;`)?"""
-        typ = self.types.local_type(bid, func, var) or ""
-        # (struct_of reads `(anonymous@66)` as a function type's `()`: taken as it is)
-        name = typ if typ.startswith("(anonymous@") else self.types.struct_of(typ)
+        name = self.types.struct_of(self.types.local_type(bid, func, var))
         if not name:
             return False
         if name.startswith("(anonymous@"):  # (a name every file may have: this blob's)

@@ -106,18 +106,32 @@ def _name_holds(sc: Scope, name: str, const: str, depth: int) -> bool:
 
 def _number_holds(sc: Scope, body: str, const: str) -> bool:
     """Is `body` a mask written as a hex number (`UINT64_C(0x00000ffffffffffc)`) whose bits
-    hold the value of `const` (a number too: `UINT64_C(0x0000000000800000)`)? A decimal is
-    a count or a bit number, no mask."""
-    if not _HEX.search(body) or (v := numeric(body)) is None:
+    hold the value of `const` (a one-bit flag whose value is known)? A decimal is a count or
+    a bit number, no mask."""
+    if not _HEX.search(body) or (v := numeric(body)) is None or not one_bit(sc, const):
         return False
-    memo = sc.memo("_flag_values")
-    if const not in memo:  # (a flag: one bit, written in hex or as a bit, in every definition)
+    return any(c is not None and v & c == c for c in map(numeric, _bodies(sc, const)))
+
+
+# a bit written as a bit: `RT_BIT_64(3)`, `_BITUL(X86_CR0_WP_BIT)`, `(1 << 4)`
+_BIT_OF = re.compile(r"\(?\s*(?:(?:BIT|BIT_ULL|_BITUL|_BITULL|RT_BIT|RT_BIT_32|RT_BIT_64)\s*\(\s*\w+"
+                     r"\s*\)|\(?\s*1[uUlL]*\s*<<\s*\(?\w+\)?)\s*\)?")
+
+
+def one_bit(sc: Scope, const: str) -> bool:
+    """Is `const` #defined as one bit in every definition: a bit macro or shift, or a number
+    written in hex with one bit set (`UINT64_C(0x0000000000000800)`; a decimal `16` is a count
+    or a shift)? Flags are; counts, field values and masks are not. (Memoised.)"""
+    memo = sc.memo("_one_bit")
+    if const not in memo:
+        def bit(t: str) -> bool:
+            if _BIT_OF.fullmatch(t):
+                return True
+            v = numeric(t)
+            return v is not None and v > 0 and v & (v - 1) == 0 and _HEX.search(t) is not None
         bodies = _bodies(sc, const)
-        values = {numeric(b) for b in bodies}
-        memo[const] = values if bodies and all(
-            (_HEX.search(b) or _BIT_MACRO.search(b) or _SHIFT.search(b)) for b in bodies) and all(
-            v is not None and v > 0 and v & (v - 1) == 0 for v in values) else set()
-    return any(v & c == c for c in memo[const])
+        memo[const] = bool(bodies) and all(bit(b.strip()) for b in bodies)
+    return memo[const]
 
 
 def _bodies(sc: Scope, name: str) -> list[str]:

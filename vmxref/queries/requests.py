@@ -19,6 +19,7 @@ from vmxref.model import Site
 from vmxref.queries import callsite, orapis
 from vmxref.queries.textcalls import call_args
 from vmxref.queries.flagmasks import alternatives, complement_masks, holds, parameter_tests
+from vmxref.queries.flagmasks import one_bit as _one_bit
 from vmxref.queries.base import Scope, marks, split_args
 from vmxref.queries.macroforms import parts
 
@@ -314,26 +315,6 @@ def flag_masks(sc: Scope, const: str) -> list[str]:
     return list(memo[const])
 
 
-_BIT_OF = re.compile(r"\(?\s*(?:(?:BIT|BIT_ULL|_BITUL|_BITULL|RT_BIT|RT_BIT_32|RT_BIT_64)\s*\(\s*\w+"
-                     r"\s*\)|\(?\s*1[uUlL]*\s*<<\s*\(?\w+\)?)\s*\)?")
-
-
-def _one_bit(sc: Scope, const: str) -> bool:
-    """Is `const` #defined as one bit: a number written in hex (`UINT64_C(0x0000000000000800)`;
-    a decimal `16` is a count or a shift) or a bit macro or shift (`RT_BIT_64(3)`,
-    `_BITUL(X86_CR0_WP_BIT)`, `(1 << 4)`)?"""
-    from vmxref.queries.flagmasks import numeric
-    texts = {(r[3] or "").strip() for r in sc.rows("sym", "t.name = ? AND t.kind = 'macro'",
-                                                   (const,), "t.text")}
-
-    def bit(t: str) -> bool:
-        if _BIT_OF.fullmatch(t):
-            return True
-        v = numeric(t)
-        return v is not None and v > 0 and v & (v - 1) == 0 and "0x" in t.lower()
-    return bool(texts) and all(bit(t) for t in texts)
-
-
 def _to_local(sc: Scope, bid: int, func: str | None, line: int, col: int) -> bool:
     """Is the assignment at (line, col) one of a local variable (`fImport = MASK | C`: a
     set of bits a later call is handed, not a flag word)?"""
@@ -552,11 +533,13 @@ def _statement_at(body: str, at: int) -> str:
     return body[start:end if end >= 0 else len(body)]
 
 
+# a variable ANDed with something (a binary `&`: `&var` is its address)
+_VAR_AND = r"[\w)\]]\s*&(?![&=])\s*\(?\s*{c}\b|(?<![\w.>]){c}\s*\)?\s*&(?![&=])"
+
+
 def _ands(text: str, name: str) -> bool:
     """Does `text` AND `name` with something (a binary `&`, not an address `&name`)?"""
-    q = re.escape(name)
-    return bool(re.search(rf"[\w)\]]\s*&(?![&=])\s*\(?\s*{q}\b|(?<![\w.>]){q}\s*\)?\s*&(?![&=])",
-                          text))
+    return re.search(_VAR_AND.format(c=re.escape(name)), text) is not None
 
 
 _CLEARING = re.compile(r"&=\s*~|And\w*\s*\([^;]*?,\s*~")  # `x &= ~(...)`, ASMAtomicAndU64(&x, ~(...))
@@ -788,9 +771,8 @@ def _local_mask_tests(sc: Scope, const: str, masks: list[str]) -> list[tuple]:
 _VARIABLE = re.compile(r"(?<![\w.>])(?=\w*[a-z])[A-Za-z_]\w*\b(?!\s*[(.]|\s*->)")
 
 
-# a local ANDed (a binary `&`: `&var` is its address) or compared
-_VAR_TEST = (r"[\w)\]]\s*&(?![&=])\s*\(?\s*{c}\b|(?<![\w.>]){c}\s*\)?\s*&(?![&=])"
-             r"|[=!]=\s*\(?\s*{c}\b|(?<![\w.>]){c}\s*\)?\s*[=!]=")
+# a local ANDed or compared
+_VAR_TEST = _VAR_AND + r"|[=!]=\s*\(?\s*{c}\b|(?<![\w.>]){c}\s*\)?\s*[=!]="
 
 
 def _var_mask_tests(sc: Scope, bid: int, func: str, var: str, start: int, via: str) -> list[tuple]:

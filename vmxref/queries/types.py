@@ -280,7 +280,7 @@ class TypeResolver:
         from that look-up, without a statement of its own."""
         if not type_text or depth > 12:
             return None
-        base = type_text.rstrip("*[]()").strip()
+        base = _base_type(type_text)
         if not base or base in _PRIMITIVE:
             return None
         if member is not None and base not in self._structs and self._declared(base, member):
@@ -297,7 +297,7 @@ class TypeResolver:
         (one per compilation context), most declared first (memoised)."""
         if not type_text or depth > 6:
             return []
-        base = type_text.rstrip("*[]()").strip()
+        base = _base_type(type_text)
         if not base or base in _PRIMITIVE:
             return []
         if self.is_struct(base):
@@ -501,3 +501,12 @@ def _balanced_outer(text: str) -> bool:
 def parse_chain(text: str | None) -> tuple[str, ...]:
     """Chain JSON from the index -> tuple."""
     return tuple(json.loads(text)) if text else ()
+
+
+def _base_type(type_text: str) -> str:
+    """A type without its pointers, array brackets and a function type's `()`; the name of
+    an unnamed struct or union (`(anonymous@66)`) keeps its parentheses."""
+    t = type_text.strip()
+    if t.startswith("(anonymous@"):
+        return t[:t.index(")") + 1] if ")" in t else t
+    return t.rstrip("*[]()").strip()
