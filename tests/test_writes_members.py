@@ -44,3 +44,37 @@ def test_members_false_keeps_the_variables_own_writes_only(tmp_path):
     assert 8 not in {r[0] for r in own}
     assert [r for r in own if not r[1]] == [r for r in every if not r[1]] == [(10, "", "=")]
     assert (11, "fix_out", "=") in own  # (the member itself: its own writes stay)
+
+
+PTR_SRC = """\
+struct fix_frag { void *data; unsigned char bytes[8]; struct fix_in in; unsigned int len; };
+
+static void fix_fill(struct fix_frag *frag, const void *src, void *other)
+{
+	memcpy(frag->data, src, frag->len);
+	memcpy(frag->bytes, src, 8);
+	memcpy(&frag->data, &other, sizeof(void *));
+	memset(&frag->in, 0, sizeof(frag->in));
+	memcpy((void *)(frag->data), src, 4);
+	frag->data = other;
+}
+"""
+
+
+def test_memcpy_through_a_pointer_member_writes_the_pointee_not_the_member(tmp_path):
+    """memcpy(p->data, ...) with `void *data` fills what data points at: the member keeps its
+    value, so it is no write of p->data; into an array member, or given the member's address,
+    it is one."""
+    kvm = tmp_path / "src" / "arch" / "x86" / "kvm"
+    kvm.mkdir(parents=True)
+    (kvm / "frag.c").write_text(SRC + PTR_SRC)
+    api.index(str(tmp_path / "src"), "linux-kvm@fix", tmp_path / "ix", procs=1, fulltext=False)
+    sc = api.open_scope(tmp_path / "ix", "linux-kvm@fix")
+    base = SRC.count("\n")
+
+    def lines(member):
+        return sorted(s.line - base for s in writes(sc, lang.Target("fix_frag", (member,))))
+
+    assert lines("data") == [7, 10]  # the address handed over, and the assignment
+    assert lines("bytes") == [6]
+    assert lines("in") == [8]

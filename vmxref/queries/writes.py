@@ -12,7 +12,7 @@ from __future__ import annotations
 from vmxref.lazy import re, json
 
 from vmxref.model import Site
-from vmxref.queries.base import Scope, in_chunks, marks
+from vmxref.queries.base import Scope, in_chunks, marks, split_args
 from vmxref.queries.macro_uses import argument_writes, array_passes, at_macro_uses, macro_uses
 from vmxref.queries.readonly import (const_param, fill_sql, fills, leaves_member, modify_kind,
                                      modified_addresses, read_only_addresses, stored_value,
@@ -347,6 +347,12 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     if struct is not None and (kinds is None or "whole-object" in kinds):
         for site in _computed_offset_writes(sc, tr, struct, fields):
             out.setdefault(_place(site), site)
+    # an array handed bare to memcpy is its whole-object row, not also an out-parameter one
+    whole = {(*_place(s)[:5], s.extra.get("target")) for s in out.values()
+             if s.extra.get("write_kind") == "whole-object"}
+    out = {k: s for k, s in out.items() if not (
+        s.extra.get("write_kind") == "out-param" and s.extra.get("op") == "&1"
+        and (*k[:5], s.extra.get("target")) in whole)}
     # containers with a write of the member itself first, then those with whole-object
     # writes only (RT_BZERO(pGVM) zeroing the VM that holds TM.offVirtualSync)
     direct = {s.extra.get("container", "") for s in out.values()
@@ -634,6 +640,8 @@ def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
         return None  # `vcpu->arch.apic = apic` sets the pointer, it writes nothing it points at
     if how == "sub" and _through_pointer(tr, qual, fields):
         return None  # `vcpu->kvm->arch.x = ...` writes what kvm_vcpu.kvm points at, not kvm
+    if how == "exact" and kind == "whole-object" and _fills_pointee(tr, qual[-1], value):
+        return None  # memcpy(frag->data, ...) with `void *data`: the member keeps its value
     wk = "whole-object" if how == "parent" else kind
     container = qual[-1].rpartition(".")[0] if how == "exact" else _owner_of(qual, fields)
     return sc.site("write", cid, path, bid, line, col, func, symbol, op=op, value=value,
@@ -692,6 +700,20 @@ def _through_pointer(tr: TypeResolver, qual: list[str], fields: list[str]) -> bo
             return any(tr.is_pointer(tr.field_type(*q.rsplit(".", 1)))
                        for q in qual[k + n - 1:-1])
     return False
+
+
+def _fills_pointee(tr: TypeResolver, member: str, call: str | None) -> bool:
+    """Does a whole-object call (`memcpy(frag->data, src, len)`) write what a pointer member
+    points at rather than the member? So when the member is a pointer (no array of them)
+    and the call is not handed its address (`memcpy(&frag->data, &p, sizeof(p))`)."""
+    typ = tr.field_type(*member.rsplit(".", 1))
+    if not typ or typ.rstrip().endswith("]") or not tr.is_pointer(typ):
+        return False
+    from vmxref.queries.edges import uncast
+    name = re.escape(member.rpartition(".")[2])
+    args = split_args(call.partition("(")[2]) if call else []
+    return not any(re.fullmatch(rf"&\s*\(?.*(?:->|\.)\s*{name}\s*\)?", uncast(a).strip(), re.S)
+                   for a in args)
 
 
 def _owner_of(qual: list[str], fields: list[str]) -> str:
