@@ -681,3 +681,23 @@ def test_data_tables_keep_their_first_numbers(with_c):
     assert len(by["g_aPairs"]) == n + 1  # 32 pairs of two numbers
     assert len(by["g_apfn"]) == 2 * n + 1 and by["g_apfn"][-2][6] == f"fn{2 * n - 1}"
     assert [(a[4], a[6]) for a in by["a"]] == [('["v:g_s", "a"]', "2")] and len(by["g_s"]) == 2
+
+
+@pytest.mark.parametrize("with_c", [False, pytest.param(True, marks=needs_passes)])
+def test_a_value_through_a_pasted_member_keeps_its_whole_text(with_c):
+    """`pVCpu->CTX_SUFF(pVM)` is pasted to `pVCpu->pVMR3` padded with blanks: the value's
+    text (taken from the source over the normalised node's span) is the whole macro use,
+    not `pVCpu->CTX_S` cut where the pasted name ends."""
+    from vmxref.indexer import normalize
+    prof = normalize.load_profile({"paste": {"CTX_SUFF": "R3"}})
+    src = (b"int f(PVMCPU pVCpu) {\n  PVM pVM = pVCpu->CTX_SUFF(pVM);\n"
+           b"  pVM = pVCpu->CTX_SUFF(pVM) ;\n  pVCpu->x = y;\n  return 0;\n}\n")
+    norm, _ = normalize.normalize(src, prof)
+    old = native._TS[:]
+    native._TS[:] = [PASSES if with_c else None]
+    try:
+        got = vars(extract.extract(src, ts.parse(norm, "cpp"), "cpp", text=norm))
+    finally:
+        native._TS[:] = old
+    values = [(r[0], r[6]) for r in got["assigns"] if r[3] == "pVM"]
+    assert values == [(2, "pVCpu->CTX_SUFF(pVM)"), (3, "pVCpu->CTX_SUFF(pVM)")]

@@ -197,7 +197,18 @@ PyObject *tsn_name(const Ctx *c, Py_ssize_t a, Py_ssize_t b) {
     return PyUnicode_DecodeUTF8((const char *)c->norm + a, b - a, "replace");
 }
 
+static int ident_byte(unsigned char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+}
+
 PyObject *tsn_text(const Ctx *c, Py_ssize_t a, Py_ssize_t b, Py_ssize_t limit) {
+    /* extract._Ctx._past_paste: a span whose end cuts a source word in two (a pasted name,
+     * padded with blanks to the macro use's length) reaches over the blanks */
+    if (a < b && b < c->nsrc && b < c->nnorm && c->norm[b] == ' ' && ident_byte(c->src[b - 1]) &&
+        ident_byte(c->src[b]))
+        while (b < c->nnorm && c->norm[b] == ' ')
+            b++;
     if (b > a + limit * 4)
         b = a + limit * 4;
     if (b > c->nsrc)

@@ -73,6 +73,7 @@ _OBJECT_KINDS = frozenset({"global", "local", "param", "field", "extern"})
 PRI_MACROS = {"PRIx64": "llx", "PRIu64": "llu", "PRId64": "lld", "PRIX64": "llX",
               "PRIx32": "x", "PRIu32": "u", "PRId32": "d", "PRIX32": "X"}
 MAX_TEXT = 240
+_IDENT_BYTE = [chr(c).isalnum() or c == 95 for c in range(128)] + [False] * 128
 
 _STRUCT_TYPES = frozenset({"struct_specifier", "union_specifier", "class_specifier"})
 _DECLARATOR_WRAPPERS = frozenset({
@@ -152,6 +153,7 @@ class _Ctx:
     def text(self, node, limit: int = MAX_TEXT) -> str:
         """Source text of a node, whitespace-collapsed, cut at `limit` characters."""
         a, b = node.start_byte, node.end_byte
+        b = self._past_paste(a, b)
         if b > a + limit * 4:
             b = a + limit * 4
         s = self._srcs[a:b]
@@ -159,6 +161,16 @@ class _Ctx:
             s = self.src[a:b].decode("utf-8", "replace")
         s = " ".join(s.split())
         return s if len(s) <= limit else s[: limit - 1] + "…"
+
+    def _past_paste(self, a: int, b: int) -> int:
+        """The end of a span's source text: a pasted name ends before the blanks that pad it
+        to the macro use's length (`pVCpu->CTX_SUFF(pVM)` is `pVCpu->pVMR3` and 8 blanks), so
+        a span whose end cuts a source word in two reaches over those blanks (_IDENT_BYTE)."""
+        src, norm = self.src, self.norm
+        if a < b < len(src) and norm[b] == 32 and _IDENT_BYTE[src[b - 1]] and _IDENT_BYTE[src[b]]:
+            while b < len(norm) and norm[b] == 32:
+                b += 1
+        return b
 
     def name(self, node) -> str:
         """A name from the normalised text (macro pasting may have rewritten it)."""
