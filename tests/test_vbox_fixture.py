@@ -983,3 +983,12 @@ def test_a_flag_word_read_and_masked_by_hand_is_a_test_of_the_flags_its_mask_kee
         (17, "fLocalForcedActions & VMCPU_FF_FIX_ALLF_MASK")], rows
     assert not [r for r in vbox("consumes VMCPU_FF_FIX_TLBF") if r["file"] == LOTS]
     assert not [r for r in vbox("consumes VMCPU_FF_TIMER") if r["file"] == LOTS]
+
+
+def test_an_address_handed_down_a_chain_with_a_self_call_is_no_write(vbox):
+    """`hmFixPreRunGuest(pVCpu, &Transient)` hands the state to hmFixInjectEvent, which calls
+    itself with the same pointer and writes another member, and hands a value read through a
+    pointer member (in another object) to code outside: no write of fTscDone. The writes are
+    the commit step's own, and the zeroing."""
+    f = "src/VBox/VMM/VMMR0/HMFixTransient.cpp"
+    assert _places(vbox("writes FIXRUNSTATE.fTscDone")) == {(f, 32), (f, 38)}

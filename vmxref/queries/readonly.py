@@ -104,6 +104,14 @@ def _handed(pname: str, address: bool = True) -> re.Pattern:
     return re.compile(rf"(?:\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*)*{amp}\(?\s*{re.escape(pname)}\s*\)?")
 
 
+def _past_pointer_member(arg: str, pname: str) -> bool:
+    """Does the argument reach through `pname` and then through a pointer member of what it
+    points at (`p->pVmcsInfo->au64Msr[i]`, `&p->a.pb->c`)? What it names, or the address it
+    makes, is in another object than *pname."""
+    return re.match(rf"&?\(?\s*{re.escape(pname)}\s*->\s*\w+(?:\s*\[[^\]]*\])*"
+                    rf"(?:\s*\.\s*\w+(?:\s*\[[^\]]*\])*)*\s*->", arg) is not None
+
+
 _MEMBER_PATH = re.compile(r"\(?\s*(\w+)\s*->\s*(\w+(?:\s*(?:->|\.)\s*\w+)*)\s*\)?")
 
 
@@ -213,12 +221,16 @@ def _inside(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
     if found is None:
         return False
     for nxt, kind, i, a, pname in _calls_passing(sc, found, callee):
+        if nxt == callee and i == pos:
+            continue  # (itself, the pointer handed back in: no write it does not make here)
         if not re.search(rf"\b{re.escape(pname)}\b", a) or sc.has_sym(nxt, ("macro",)):
             continue  # (AssertPtr(p): a macro's writes through its argument are listed
             # at its uses, see macro_uses)
         if _scalar_member(sc, found, callee, pname, a.strip(), member):
             continue  # (`data->host_tsc`: a member's value, no pointer into the object;
             # `&data->host_tsc`: the address of another scalar member)
+        if _past_pointer_member(a.strip(), pname):
+            continue  # (`p->pVmcsInfo->au64Msr[i]`: in what a member points at, not in *p)
         if not _hands(a.strip(), pname):
             return False  # a pointer made from it (`(uint8_t *)pvDst + off`)
         if const_param(sc, f"&{i + 1}", f"{nxt}("):
@@ -243,6 +255,8 @@ def _leaves(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
             if f'"{member}"' in chain or chain == f'["v:{pname}", "*"]':
                 return False  # writes the member (or the whole object) through it
     for nxt, _kind, i, a, pname in _calls_passing(sc, found, callee):
+        if nxt == callee and i == pos:
+            continue  # (a recursive call with the same pointer: see _inside)
         if _hands(a.strip(), pname) and not leaves_member(
                 sc, f"&{i + 1}", f"{nxt}(", member, depth - 1):
             return False  # handed on to a call that may write it
