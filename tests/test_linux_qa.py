@@ -1674,3 +1674,17 @@ def test_what_a_request_test_runs_is_its_guarded_body_with_static_and_member_cal
     assert [(r["line"], r["runs"]) for r in rows] == [(56, ["qa_nested_ops.qa_triple_fault"])], out
     code, rows, out = lq("callers qa_nested_ops.qa_triple_fault")
     assert [(r["file"], r["line"]) for r in rows] == [(p, 57)], out
+
+
+def test_a_mask_shifted_elsewhere_is_no_raise(lq):
+    """`spte |= (spte & MASK) << SHIFT` moves the mask's bits to other places: no raise of
+    MASK (it tests it); `q |= MASK | p << 3` does set MASK's bits (the shift is p's)."""
+    p = "arch/x86/kvm/qa_shifted.c"
+    code, rows, out = lq("raises QA_ACC_SAVED_MASK")
+    assert code == 1, out
+    code, rows, out = lq("raises QA_EXIT_RWX_MASK")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 19)], out
+    code, rows, out = lq("consumes QA_ACC_SAVED_MASK")  # (`spte & MASK` reads its bits)
+    assert (p, 11) in [(r["file"], r["line"]) for r in rows], out
+    code, rows, out = lq("raises QA_MEM_TYPE_WB")  # (a field value shifted into its place)
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 27)], out

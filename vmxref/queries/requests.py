@@ -391,6 +391,54 @@ def _unshifted(const: str):
     return lambda text: pat.sub(const, text) if const in text else text
 
 
+def _shifted(value: str, const: str) -> bool:
+    """Is every use of `const` in the value shifted elsewhere (`(spte & MASK) << SHIFT`,
+    `(C | D) >> 4`: its bits land on others), as the left operand of a shift that applies to
+    it or to a parenthesised group holding it? (`MASK | p << 3` shifts p, not MASK.)"""
+    uses = [m for m in re.finditer(rf"\b{re.escape(const)}\b", value)]
+    return bool(uses) and all(_shift_follows(value, m.end()) and _anded(value, m.start(), m.end())
+                              for m in uses)
+
+
+def _anded(value: str, start: int, end: int) -> bool:
+    """Is the use at value[start:end] an operand of `&` in its parenthesised group (`spte &
+    MASK`: the bits of another value selected, then moved; `(WB << SHIFT)` alone is a field
+    set to the value WB)?"""
+    depth, a = 0, start
+    while a > 0 and depth >= 0:
+        a -= 1
+        depth += {")": 1, "(": -1}.get(value[a], 0)
+    depth, b = 0, end
+    while b < len(value) and depth >= 0:
+        depth += {"(": 1, ")": -1}.get(value[b], 0)
+        b += 1
+    return re.search(r"(?<!&)&(?!&)", value[a:b]) is not None
+
+
+def _shift_follows(value: str, at: int) -> bool:
+    depth, other = 0, False  # (`other`: an operator of lower precedence seen at this level)
+    i = at
+    while i < len(value):
+        ch = value[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                other = False  # (out of a group holding it: the group is the operand)
+            else:
+                depth -= 1
+        elif depth == 0 and value.startswith(("<<", ">>"), i):
+            if not other:
+                return True
+            i += 1
+        elif depth == 0 and ch in ",;?:":
+            return False
+        elif depth == 0 and ch in "|&^=<>!":
+            other = True
+        i += 1
+    return False
+
+
 def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
     """(sets, tests) of a flag bit outside any request API: `flags |= C`, `x = C` or
     `x = y | C` sets it, `x & C` or `x == C` in an expression tests it, `&= ~C` clears it
@@ -428,7 +476,7 @@ def _bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
         hit = [(col, op, _chosen(_outside_calls(unshift(v or "")))) for _l, col, op, v in ops]
         hit = [(col, op, v) for col, op, v in hit if _has_token(v, const)]
         if any(op in ("|=", "^=") or (op == "=" and (v.strip() == const or bit_or.search(v)))
-               for _c, op, v in hit if not clear.search(v)):
+               for _c, op, v in hit if not clear.search(v) and not _shifted(v, const)):
             col = next(c for c, op, v in hit)
             if _mask_only_local(sc, bid, func, line, col):
                 continue  # (`fUnusedMask = A | C; ... And(&f, ~fUnusedMask)`: a mask, no raise)
