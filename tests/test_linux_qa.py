@@ -1688,3 +1688,17 @@ def test_a_mask_shifted_elsewhere_is_no_raise(lq):
     assert (p, 11) in [(r["file"], r["line"]) for r in rows], out
     code, rows, out = lq("raises QA_MEM_TYPE_WB")  # (a field value shifted into its place)
     assert [(r["file"], r["line"]) for r in rows] == [(p, 27)], out
+
+
+def test_a_call_filling_a_scratch_local_is_no_source_of_the_member(lq):
+    """`to->tsc_off = from->tsc_off` in a copy helper writes svm->nested.ctl for the call
+    handing `&svm->nested.ctl`; the call handing `&ctl_cached` (a local) fills another object,
+    so what it hands as `from` is no source of qa_svm.nested.ctl.tsc_off."""
+    p = "arch/x86/kvm/qa_ctlcache.c"
+    code, rows, out = lq("provenance qa_svm.nested.ctl.tsc_off")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 12)], out
+    got = {(n["file"], n["line"]) for n in _nodes(rows[0]["from"])}
+    assert got == {(p, 33)}, out  # (the vmcb12 control's writes), not qa_set_nested_state's 26
+    code, rows, out = lq("provenance qa_ctl_cached.tsc_off")  # (any cache: both calls count)
+    got = {(n["file"], n["line"]) for r in rows for n in _nodes(r["from"])}
+    assert (p, 26) in got, out

@@ -92,6 +92,9 @@ class _Walk:
         # return or a fill of another context is no source (a ring-3 root does not reach
         # `#else /* IN_RING0 */` code two returns down); a field's writes start afresh
         self.ctxs: frozenset[str] = frozenset()
+        # function -> the calls of it (blob, line, col) that hand another object than the
+        # asked one where the root write is made through a parameter (_foreign_calls)
+        self.foreign: dict[str, set[tuple[int, int, int]]] = {}
 
     def node(self, site: Site, hop: str, level: int, ctx: dict | None = None) -> dict:
         self.count += 1
@@ -321,7 +324,8 @@ class _Walk:
             calls = [(e.blob_id, e.caller, e.line, e.col, callsite.args(self.sc, e))
                      for e in self.g.into(func) if e.kind in ARG_EDGES and e.origin is None
                      and not self._contradicts(e, required)]
-        calls = [c for c in calls if idx < len(c[4])]
+        skip = self.foreign.get(func, ())
+        calls = [c for c in calls if idx < len(c[4]) and (c[0], c[2], c[3]) not in skip]
         if not calls:
             return None
         before_req = self.required
@@ -758,6 +762,8 @@ class _Walk:
                 continue
             if self._contradicts(e, self.required):
                 continue  # (another MSR index than the traced value came with: see __init__)
+            if (e.blob_id, e.line, e.col) in self.foreign.get(func, ()):
+                continue  # (it fills another object than the asked one: _foreign_calls)
             a = callsite.args(self.sc, e)
             if idx < len(a):
                 calls.append((e, a[idx]))
@@ -943,6 +949,37 @@ class _Walk:
                     out.append((cid, path, bid, line, col, t, pos, args))
         return out[:FANOUT]
 
+    def foreign_calls(self, root: Site, asked: str | None) -> dict[str, set[tuple[int, int, int]]]:
+        """For a root write made through a pointer parameter (`to->tsc_offset = ...` in a
+        copy helper) when the asked member lies in a larger struct (vcpu_svm.nested.ctl),
+        the calls of the function that hand that parameter the address of a local object
+        (`&ctl_cached`): they fill the local, not the asked object, so what they hand the
+        other parameters is no source (svm_set_nested_state's checked scratch copy)."""
+        func, target = root.function, str(root.extra.get("target") or "")
+        base = target.split(".", 1)[0]
+        bid = self.blob(root)
+        if not func or not base.isidentifier() or bid is None:
+            return {}
+        params = self.g.params(func)
+        if base not in params:
+            return {}
+        ptype = self.tr.var_type(bid, func, base)
+        held = self.tr.struct_of(ptype) if self.tr.is_pointer(ptype) else None
+        if held is None or asked is None or (self.tr.struct_of(asked) or asked) == held:
+            return {}  # (any object of the parameter's type is the asked one)
+        idx, out = params.index(base), set()
+        for e in self.g.into(func):
+            if e.kind not in ARG_EDGES or e.origin is not None:
+                continue
+            a = callsite.args(self.sc, e)
+            arg = uncast(a[idx]) if idx < len(a) else ""
+            name = arg[1:].strip() if arg.startswith("&") else ""
+            if name.isidentifier() and name not in self.g.params(e.caller) and \
+                    (t := self.tr.local_type(e.blob_id, e.caller, name)) is not None and \
+                    not self.tr.is_pointer(t):
+                out.add((e.blob_id, e.line, e.col))
+        return {func: out} if out else {}
+
     def cid(self, site: Site) -> int:
         for c in self.sc.corpus_ids:
             if self.sc.store.corpus_label(c) == (site.corpus, site.version):
@@ -1021,6 +1058,7 @@ def provenance(sc: Scope, target, depth: int = 8) -> list[Site]:
     roots = [s for s in writes(sc, target) if _source_write(s)]
     out = []
     for s in roots:
+        w.foreign = w.foreign_calls(s, getattr(target, "struct", None))
         node = w.node(s, "write", 0)
         s.kind = "provenance"
         s.extra["from"] = node["from"]
