@@ -88,15 +88,38 @@ class FactReader:
         return out
 
 
-def defined_names(store: Store, cid: int, among: set[str]) -> set[str]:
+@dataclass
+class Defined:
+    """What a corpus version defines under one name (parameters and locals left out)."""
+
+    rank: int  # the best of its kinds' KIND_RANK
+    count: int  # definitions
+    blobs: set[int] = field(default_factory=set)  # the contents that hold them
+
+
+# Which definitions a reader most wants a page of: code and types before fields and
+# variables, declarations last.
+KIND_RANK = {"function": 0, "macro": 0, "tracepoint": 0, "struct": 1, "union": 1, "enum": 1,
+             "typedef": 1, "class": 1, "template": 1, "field": 2, "enumerator": 2,
+             "global": 3, "base": 3, "prototype": 4, "extern": 4}
+
+
+def defined_names(store: Store, cid: int, among: set[str]) -> dict[str, Defined]:
     """Those of the names `among` with a definition (not a parameter or local) in a corpus
-    version (looked up by name: the whole symbol table of all of Linux is millions)."""
-    out: set[str] = set()
+    version, with their kinds' best rank, definition count and blobs (looked up by name:
+    the whole symbol table of all of Linux is millions)."""
+    out: dict[str, Defined] = {}
     for chunk, ms in in_chunks(among):
-        out.update(r[0] for r in store.conn.execute(
-            "SELECT DISTINCT s.name FROM sym s CROSS JOIN file f ON f.blob_id = s.blob_id "
-            f"AND f.corpus_id = ? WHERE s.name IN ({ms}) AND s.kind NOT IN ('param', 'local')",
-            (cid, *chunk)))
+        for name, kind, bid in store.conn.execute(
+                "SELECT s.name, s.kind, s.blob_id FROM sym s CROSS JOIN file f ON f.blob_id = "
+                f"s.blob_id AND f.corpus_id = ? WHERE s.name IN ({ms}) AND s.kind NOT IN "
+                "('param', 'local')", (cid, *chunk)):
+            d = out.get(name)
+            if d is None:
+                d = out[name] = Defined(len(KIND_RANK), 0)
+            d.rank = min(d.rank, KIND_RANK.get(kind, len(KIND_RANK)))
+            d.count += 1
+            d.blobs.add(bid)
     return out
 
 
