@@ -1,6 +1,7 @@
 """Which names a report's source pages link, and where (tests/fixtures/reportlinks)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,33 @@ def test_no_note_when_nothing_is_cut(index, tmp_path):
     assert "have no page" not in "".join(pages["index.html"].text)
     src = pages[names.source_page("links", "1", "clock.c")]
     assert page_of("reply_a") in src.links and page_of("clk_hw_read") in src.links
+
+
+def links_on(out: Path, path: str, n: int) -> list[tuple[str, str]]:
+    """(name, href) of the linked names on line `n` of a source page."""
+    html = (out / names.source_page("links", "1", path)).read_text()
+    body = html.split(f'<span id="L{n}"', 1)[1].split('<span id="L', 1)[0]
+    return [(m[1], m[0]) for m in re.findall(r'<a class="id" href="([^"]+)">([^<]+)</a>', body)]
+
+
+def test_locals_link_to_their_declaration(index, tmp_path):
+    build(index, tmp_path / "o")
+    out, page = tmp_path / "o", names.source_page("links", "1", "clock.c")
+    decl_read, decl_first = line_of("u64 ret;"), line_of("int ret;")
+    # clk_read's local `ret`: its declaration line, on this page; never the fields' page
+    for n in (decl_read, line_of("ret = clk_hw_read"), decl_read + 3):
+        assert ("ret", names.line_link(page, decl_read)) in links_on(out, "clock.c", n), n
+    # first_user's own `ret`, `p` and `i`; `r->ret` and `r->p` are the fields
+    line = links_on(out, "clock.c", line_of("ret = r->ret;"))
+    assert line[0] == ("ret", names.line_link(page, decl_first))
+    assert ("ret", page_of("ret")) in line
+    line = links_on(out, "clock.c", line_of("for (i = 0"))
+    assert ("i", names.line_link(page, line_of("int i;"))) in line
+    assert ("p", names.line_link(page, line_of("int p = r->p;"))) in line
+    # parameters too (`t` of clk_register, a different one from clk_read's)
+    assert ("t", names.line_link(page, line_of("static void clk_register"))) in \
+        links_on(out, "clock.c", line_of("t->scale = scale"))
+    # a name used only as a local gets no symbol page
+    assert not (out / page_of("i")).exists()
+    assert not any(h == page_of("i") for n in range(1, len(CLOCK) + 1)
+                   for _, h in links_on(out, "clock.c", n))

@@ -123,6 +123,34 @@ def defined_names(store: Store, cid: int, among: set[str]) -> dict[str, Defined]
     return out
 
 
+def local_scopes(store: Store, blob_id: int) -> list[tuple[int, int, dict[str, list[int]]]]:
+    """The functions and macros of a file content that declare parameters or locals:
+    (first line, last line, name -> its declaration lines), by first line. The index keeps
+    a local's function by name (`scope`); a declaration goes to the body of that name that
+    holds its line (a file may define a name twice, under #if, or as a macro too)."""
+    bodies: dict[str, list[tuple[int, int, dict[str, list[int]]]]] = {}
+    decls = []
+    for name, kind, line, end, scope in store.conn.execute(
+            "SELECT name, kind, line, end_line, scope FROM sym WHERE blob_id = ? AND kind IN "
+            "('function', 'macro', 'param', 'local')", (blob_id,)):
+        if line is None:
+            continue
+        if kind in ("param", "local"):
+            decls.append((scope, name, line))
+        else:
+            bodies.setdefault(name, []).append((line, max(line, end or line), {}))
+    for scope, name, line in decls:
+        for start, end, names in bodies.get(scope, ()):
+            if start <= line <= end:
+                names.setdefault(name, []).append(line)
+                break
+    out = [b for bs in bodies.values() for b in bs if b[2]]
+    for _, _, names in out:
+        for lines in names.values():
+            lines.sort()
+    return sorted(out, key=lambda b: (b[0], -b[1]))
+
+
 def blob_of(store: Store, cid: int, path: str) -> int | None:
     """The blob id of a file of a corpus version (None when the file is not indexed)."""
     r = store.conn.execute("SELECT blob_id FROM file WHERE corpus_id = ? AND path = ?",

@@ -80,6 +80,8 @@ class SourceFile:
     tokens: highlight.Tokens
     hits: set[int] = field(default_factory=set)
     html: list[Markup] = field(default_factory=list)
+    local_at: dict[int, int] = field(default_factory=dict)  # name token -> declaration line
+    global_names: list[str] = field(default_factory=list)  # the other names, in order
 
     @property
     def page(self) -> str:
@@ -136,7 +138,7 @@ class SiteBuilder:
                 self.sources[key] = src
         self._choose_symbols()
         for src in self.sources.values():
-            link = self._linker(src.key[0], src.key[1])
+            link = self._linker(src)
             src.html = highlight.render_lines(src.tokens, len(src.lines), link)
 
     def _load(self, key: FileKey) -> SourceFile | None:
@@ -148,7 +150,30 @@ class SiteBuilder:
             return None
         lines = self.lines_of(bid)
         hits = {n for n in self.wanted[key] if n > 0}
-        return SourceFile(key, cid, bid, lines, highlight.tokenize(lines, key[2]), hits)
+        src = SourceFile(key, cid, bid, lines, highlight.tokenize(lines, key[2]), hits)
+        self._resolve_locals(src)
+        return src
+
+    def _resolve_locals(self, src: SourceFile) -> None:
+        """Which name tokens are a parameter or local of the function (or macro) around
+        them: those link to their declaration's line on the same page, never to a symbol
+        page (of a field or global that only shares the name). A name after `.`, `->` or
+        `::` is a member, never a local; the latest declaration above the use wins."""
+        scopes = facts.local_scopes(self.store, src.blob_id)
+        at: list[list[dict[str, list[int]]]] = [[] for _ in range(len(src.lines) + 2)]
+        for start, end, decls in scopes:  # outer bodies first, so the innermost is last
+            for n in range(start, min(end, len(src.lines)) + 1):
+                at[n].append(decls)
+        seen: dict[str, None] = {}
+        for i, name, line, member in highlight.name_tokens(src.tokens):
+            decl = None
+            if not member and line < len(at):
+                decl = next((d[name] for d in reversed(at[line]) if name in d), None)
+            if decl:
+                src.local_at[i] = next((n for n in reversed(decl) if n <= line), decl[0])
+            elif name not in seen:
+                seen[name] = None
+        src.global_names = list(seen)
 
     def _choose_symbols(self) -> None:
         """The names that get a symbol page: every name of the answers and every name a
@@ -158,7 +183,7 @@ class SiteBuilder:
         blobs: dict[tuple[str, str], set[int]] = {}
         for src in self.sources.values():
             cv = (src.key[0], src.key[1])
-            among.setdefault(cv, set()).update(highlight.identifiers(src.tokens))
+            among.setdefault(cv, set()).update(src.global_names)
             blobs.setdefault(cv, set()).add(src.blob_id)
         for cv, named in self.answer_names.items():  # linked from the query pages too
             if cv in self.cids:
@@ -186,8 +211,12 @@ class SiteBuilder:
         comes last), then longer names."""
         return (d.rank, d.count, -len(name), name)
 
-    def _linker(self, corpus: str, version: str):
-        def link(name: str) -> str | None:
+    def _linker(self, src: SourceFile):
+        corpus, version = src.key[0], src.key[1]
+
+        def link(i: int, name: str) -> str | None:
+            if i in src.local_at:
+                return names.line_link(src.page, src.local_at[i])
             if (corpus, version, name) in self.symbols:
                 return names.symbol_page(corpus, version, name)
             return None
