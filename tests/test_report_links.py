@@ -110,3 +110,12 @@ def test_locals_link_to_their_declaration(index, tmp_path):
     assert not (out / page_of("i")).exists()
     assert not any(h == page_of("i") for n in range(1, len(CLOCK) + 1)
                    for _, h in links_on(out, "clock.c", n))
+
+
+def test_struct_tag_is_not_the_local_of_its_name(index, tmp_path):
+    build(index, tmp_path / "o")
+    out, page = tmp_path / "o", names.source_page("links", "1", "clock.c")
+    n = line_of("clk_scale_of(struct clk_time *clk_time)")
+    assert [x for x in links_on(out, "clock.c", n) if x[0] == "clk_time"] == [
+        ("clk_time", page_of("clk_time")), ("clk_time", names.line_link(page, n))]
+    assert ("clk_time", names.line_link(page, n)) in links_on(out, "clock.c", n + 2)

@@ -26,14 +26,18 @@ def tokenize(lines: list[str], path: str) -> Tokens:
     return list(lexer.get_tokens("\n".join(lines)))
 
 
+_NOT_LOCAL_AFTER = frozenset({".", "struct", "union", "enum", "class"})
+
+
 def name_tokens(tokens: Tokens) -> list[tuple[int, str, int, bool]]:
     """(token index, name, line, member) of every name token; `member` when it follows
-    `.`, `->` or `::` (a field or a qualified name, never a local)."""
+    `.`, `->` or `::` (a field or a qualified name) or `struct`, `union`, `enum`, `class`
+    (a tag): never a local, whatever locals the function has (`struct kvm *kvm`)."""
     out = []
     line, prev, prev2 = 1, "", ""
     for i, (ttype, value) in enumerate(tokens):
         if ttype in Name:
-            member = prev == "." or prev2 + prev in ("->", "::")
+            member = prev in _NOT_LOCAL_AFTER or prev2 + prev in ("->", "::")
             out.append((i, value, line, member))
         line += value.count("\n")
         if value.strip():
