@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,36 @@ def test_errors():
         sessions.check_name("../evil")
     with pytest.raises(VmxrefError):
         sessions.parse_location("x86.c")
+
+
+def test_start_record_keeps_profiles_as_digests(recorded):
+    events = [json.loads(x) for x in
+              (recorded / "sessions" / "clock.jsonl").read_text().splitlines()]
+    meta = events[0]["meta"]
+    profiles = {k: v for k, v in meta.items() if k.startswith("profile:")}
+    assert profiles and all(re.fullmatch(r"fixture sha1:[0-9a-f]{16}", v)
+                            for v in profiles.values()), profiles
+    assert meta["schema_version"] and "fixture@1" in meta["corpora"]
+    assert not any(k.startswith("derived:") for k in meta)
+    assert len(json.dumps(events[0])) < 1000
+
+
+def test_old_log_with_whole_profiles_still_works(recorded, tmp_path):
+    """A log written before compact_meta: its start record holds whole profile snapshots."""
+    lines = (recorded / "sessions" / "clock.jsonl").read_text().splitlines()
+    start = json.loads(lines[0])
+    start["meta"] = {"schema_version": "7", "profile:/x/fixture.toml": json.dumps(
+        {"mtime_ns": 1, "size": 2, "data": {"name": "fixture", "pad": "x" * 30000}}),
+        "derived:request_api:1": json.dumps({"clearers": {}})}
+    (recorded / "sessions" / "old.jsonl").write_text(
+        "\n".join([json.dumps(start), *lines[1:]]) + "\n")
+    try:
+        assert [e["type"] for e in sessions.load(recorded, "old")][:3] == ["start", "note", "query"]
+        callers = sessions.replay(recorded, "old", "fixture@2")[0]
+        assert [s.function for s in callers.added] == ["vmx_post_run"]
+        run(recorded, "session", "export", "old", "--md", str(tmp_path / "old.md"))
+        assert "### Query `callers kvm_guest_time_update`" in (tmp_path / "old.md").read_text()
+        run(recorded, "session", "export", "old", "--html", str(tmp_path / "html"))
+        check_site(tmp_path / "html")
+    finally:
+        (recorded / "sessions" / "old.jsonl").unlink()

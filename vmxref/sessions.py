@@ -87,12 +87,42 @@ def _require_active(index_dir: Path | None) -> str:
 
 # --- recording -------------------------------------------------------------------------
 
+def compact_meta(meta: dict[str, str]) -> dict[str, str]:
+    """What a start record keeps of the index's meta table: everything but the profile
+    snapshots and derived caches. A snapshot (`profile:PATH`, the parsed TOML of a corpus
+    profile, 20-30 KB) becomes its corpus name and a digest of its contents, which says
+    whether a later index ran the same profile; `derived:*` (request tables worked out
+    from the index) is left out. Nothing reads `meta` back (replay and export use the
+    query records); a log written before this, with whole snapshots, loads the same."""
+    import hashlib
+    import json
+    out = {}
+    for key, value in meta.items():
+        if key.startswith("derived:"):
+            continue
+        if key.startswith("profile:"):
+            try:
+                snap = json.loads(value)
+            except (TypeError, ValueError):
+                snap = None
+            data = snap.get("data") if isinstance(snap, dict) else None
+            if isinstance(data, dict):
+                text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+                value = f"{data.get('name', '')} sha1:" + \
+                    hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()[:16]
+            else:
+                value = "sha1:" + hashlib.sha1(str(value).encode("utf-8", "replace")).hexdigest()[:16]
+        out[key] = value
+    return out
+
+
 def start(index_dir: Path | None, name: str, meta: dict[str, str] | None = None) -> bool:
-    """Make `name` the active session (resuming it when it exists); True when new."""
+    """Make `name` the active session (resuming it when it exists); True when new. `meta`
+    (the index's meta table) is recorded as compact_meta keeps it."""
     path = log_path(index_dir, name)
     new = not path.exists()
     _append(index_dir, name, {"type": "start", "name": name, "resumed": not new,
-                              "meta": meta or {}})
+                              "meta": compact_meta(meta or {})})
     (sessions_dir(index_dir) / "ACTIVE").write_text(name + "\n", encoding="utf-8")
     return new
 

@@ -88,16 +88,67 @@ class FactReader:
         return out
 
 
-def defined_names(store: Store, cid: int, among: set[str]) -> set[str]:
+@dataclass
+class Defined:
+    """What a corpus version defines under one name (parameters and locals left out)."""
+
+    rank: int  # the best of its kinds' KIND_RANK
+    count: int  # definitions
+    blobs: set[int] = field(default_factory=set)  # the contents that hold them
+
+
+# Which definitions a reader most wants a page of: code and types before fields and
+# variables, declarations last.
+KIND_RANK = {"function": 0, "macro": 0, "tracepoint": 0, "struct": 1, "union": 1, "enum": 1,
+             "typedef": 1, "class": 1, "template": 1, "field": 2, "enumerator": 2,
+             "global": 3, "base": 3, "prototype": 4, "extern": 4}
+
+
+def defined_names(store: Store, cid: int, among: set[str]) -> dict[str, Defined]:
     """Those of the names `among` with a definition (not a parameter or local) in a corpus
-    version (looked up by name: the whole symbol table of all of Linux is millions)."""
-    out: set[str] = set()
+    version, with their kinds' best rank, definition count and blobs (looked up by name:
+    the whole symbol table of all of Linux is millions)."""
+    out: dict[str, Defined] = {}
     for chunk, ms in in_chunks(among):
-        out.update(r[0] for r in store.conn.execute(
-            "SELECT DISTINCT s.name FROM sym s CROSS JOIN file f ON f.blob_id = s.blob_id "
-            f"AND f.corpus_id = ? WHERE s.name IN ({ms}) AND s.kind NOT IN ('param', 'local')",
-            (cid, *chunk)))
+        for name, kind, bid in store.conn.execute(
+                "SELECT s.name, s.kind, s.blob_id FROM sym s CROSS JOIN file f ON f.blob_id = "
+                f"s.blob_id AND f.corpus_id = ? WHERE s.name IN ({ms}) AND s.kind NOT IN "
+                "('param', 'local')", (cid, *chunk)):
+            d = out.get(name)
+            if d is None:
+                d = out[name] = Defined(len(KIND_RANK), 0)
+            d.rank = min(d.rank, KIND_RANK.get(kind, len(KIND_RANK)))
+            d.count += 1
+            d.blobs.add(bid)
     return out
+
+
+def local_scopes(store: Store, blob_id: int) -> list[tuple[int, int, dict[str, list[int]]]]:
+    """The functions and macros of a file content that declare parameters or locals:
+    (first line, last line, name -> its declaration lines), by first line. The index keeps
+    a local's function by name (`scope`); a declaration goes to the body of that name that
+    holds its line (a file may define a name twice, under #if, or as a macro too)."""
+    bodies: dict[str, list[tuple[int, int, dict[str, list[int]]]]] = {}
+    decls = []
+    for name, kind, line, end, scope in store.conn.execute(
+            "SELECT name, kind, line, end_line, scope FROM sym WHERE blob_id = ? AND kind IN "
+            "('function', 'macro', 'param', 'local')", (blob_id,)):
+        if line is None:
+            continue
+        if kind in ("param", "local"):
+            decls.append((scope, name, line))
+        else:
+            bodies.setdefault(name, []).append((line, max(line, end or line), {}))
+    for scope, name, line in decls:
+        for start, end, names in bodies.get(scope, ()):
+            if start <= line <= end:
+                names.setdefault(name, []).append(line)
+                break
+    out = [b for bs in bodies.values() for b in bs if b[2]]
+    for _, _, names in out:
+        for lines in names.values():
+            lines.sort()
+    return sorted(out, key=lambda b: (b[0], -b[1]))
 
 
 def blob_of(store: Store, cid: int, path: str) -> int | None:

@@ -13,7 +13,7 @@ from pygments.lexers import CLexer, CppLexer
 from pygments.token import STANDARD_TYPES, Name, _TokenType
 
 Tokens = list[tuple[_TokenType, str]]
-Linker = Callable[[str], "str | None"]
+Linker = Callable[[int, str], "str | None"]  # (token index, name) -> href
 
 CSS_SCOPE = ".hl"
 _CPP_SUFFIXES = (".cpp", ".cc", ".cxx", ".hpp", ".hh", ".mm")
@@ -26,13 +26,23 @@ def tokenize(lines: list[str], path: str) -> Tokens:
     return list(lexer.get_tokens("\n".join(lines)))
 
 
-def identifiers(tokens: Tokens) -> list[str]:
-    """Names in the token stream, in order of first appearance."""
-    seen: dict[str, None] = {}
-    for ttype, value in tokens:
-        if ttype in Name and value not in seen:
-            seen[value] = None
-    return list(seen)
+_NOT_LOCAL_AFTER = frozenset({".", "struct", "union", "enum", "class"})
+
+
+def name_tokens(tokens: Tokens) -> list[tuple[int, str, int, bool]]:
+    """(token index, name, line, member) of every name token; `member` when it follows
+    `.`, `->` or `::` (a field or a qualified name) or `struct`, `union`, `enum`, `class`
+    (a tag): never a local, whatever locals the function has (`struct kvm *kvm`)."""
+    out = []
+    line, prev, prev2 = 1, "", ""
+    for i, (ttype, value) in enumerate(tokens):
+        if ttype in Name:
+            member = prev in _NOT_LOCAL_AFTER or prev2 + prev in ("->", "::")
+            out.append((i, value, line, member))
+        line += value.count("\n")
+        if value.strip():
+            prev2, prev = prev, value
+    return out
 
 
 def _css_class(ttype: _TokenType) -> str:
@@ -41,10 +51,10 @@ def _css_class(ttype: _TokenType) -> str:
     return STANDARD_TYPES[ttype]
 
 
-def _piece(ttype: _TokenType, text: str, link: Linker) -> str:
+def _piece(i: int, ttype: _TokenType, text: str, link: Linker) -> str:
     cls = _css_class(ttype)
     body = str(escape(text))
-    if ttype in Name and (href := link(text)):
+    if ttype in Name and (href := link(i, text)):
         body = f'<a class="id" href="{escape(href)}">{body}</a>'
     if not cls or cls == "w":  # whitespace needs no span
         return body
@@ -52,15 +62,16 @@ def _piece(ttype: _TokenType, text: str, link: Linker) -> str:
 
 
 def render_lines(tokens: Tokens, nlines: int, link: Linker) -> list[Markup]:
-    """Per source line, its highlighted HTML (identifiers linked where `link` gives a page)."""
+    """Per source line, its highlighted HTML (a name token linked where `link`, given its
+    index and text, gives a page)."""
     out: list[list[str]] = [[]]
-    for ttype, value in tokens:
+    for t, (ttype, value) in enumerate(tokens):
         parts = value.split("\n")
         for i, part in enumerate(parts):
             if i:
                 out.append([])
             if part:
-                out[-1].append(_piece(ttype, part, link))
+                out[-1].append(_piece(t, ttype, part, link))
     lines = [Markup("".join(p)) for p in out[:nlines]]
     return lines + [Markup("")] * (nlines - len(lines))
 

@@ -6,12 +6,14 @@ source lines (highlight.py) and SVG diagrams (svg.py).
 """
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.resources import files as package_files
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -22,7 +24,10 @@ from vmxref.report import facts, highlight, names, svg
 from vmxref.store import Store
 
 MAX_SOURCE_PAGES = 400
-MAX_SYMBOL_PAGES = 3000
+# Symbol pages beyond the names every report links (those of the answers and those the shown
+# files define): the rest of the names on source pages, by SiteBuilder._priority. The 12
+# source pages of the shipped queries on Linux 6.1 and VirtualBox 6.1.36 hold about 7,300.
+MAX_SYMBOL_PAGES = 12000
 MAX_RESULTS_SHOWN = 2000
 MAX_EXCERPTS = 400
 MAX_TEXT_PATHS = 20
@@ -31,6 +36,10 @@ CONTEXT = 2
 BLOB_CACHE = 512
 
 FileKey = tuple[str, str, str]  # corpus, version, path
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The rows of source and symbol pages (hundreds of thousands): Jinja reads `r.html` from an
+# object at once, from a dict only after a failed getattr (an exception per field).
+_Row = SimpleNamespace
 
 
 @dataclass
@@ -66,10 +75,13 @@ class SourceFile:
 
     key: FileKey
     cid: int
+    blob_id: int
     lines: list[str]
     tokens: highlight.Tokens
     hits: set[int] = field(default_factory=set)
     html: list[Markup] = field(default_factory=list)
+    local_at: dict[int, int] = field(default_factory=dict)  # name token -> declaration line
+    global_names: list[str] = field(default_factory=list)  # the other names, in order
 
     @property
     def page(self) -> str:
@@ -93,6 +105,8 @@ class SiteBuilder:
         self.wanted: dict[FileKey, set[int]] = {}
         self.sources: dict[FileKey, SourceFile] = {}
         self.symbols: set[tuple[str, str, str]] = set()
+        self.answer_names: dict[tuple[str, str], set[str]] = {}  # (corpus, version) -> names
+        self.symbols_cut = 0  # names with a definition left without a page (the budget)
         self.generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         self.pages = 0
         self._blobs: OrderedDict[int, list[str]] = OrderedDict()
@@ -106,9 +120,14 @@ class SiteBuilder:
         """Ask for the files of an entry's results and of their call paths."""
         for s in e.sites[:MAX_RESULTS_SHOWN]:
             self.want(s.corpus, s.version, s.file, s.line)
+            named = self.answer_names.setdefault((s.corpus, s.version), set())
+            named.update(_IDENT.findall(s.symbol or ""))
+            if s.function:
+                named.add(s.function)
             for p in (s.paths or [])[:svg.MAX_COLUMNS]:
                 for h in p:
                     self.want(s.corpus, s.version, h.file, 0)
+                    named.add(h.function)
 
     def prepare(self) -> None:
         """Load and lex the wanted files, choose symbol pages, highlight with links."""
@@ -119,7 +138,7 @@ class SiteBuilder:
                 self.sources[key] = src
         self._choose_symbols()
         for src in self.sources.values():
-            link = self._linker(src.key[0], src.key[1])
+            link = self._linker(src)
             src.html = highlight.render_lines(src.tokens, len(src.lines), link)
 
     def _load(self, key: FileKey) -> SourceFile | None:
@@ -131,24 +150,73 @@ class SiteBuilder:
             return None
         lines = self.lines_of(bid)
         hits = {n for n in self.wanted[key] if n > 0}
-        return SourceFile(key, cid, lines, highlight.tokenize(lines, key[2]), hits)
+        src = SourceFile(key, cid, bid, lines, highlight.tokenize(lines, key[2]), hits)
+        self._resolve_locals(src)
+        return src
+
+    def _resolve_locals(self, src: SourceFile) -> None:
+        """Which name tokens are a parameter or local of the function (or macro) around
+        them: those link to their declaration's line on the same page, never to a symbol
+        page (of a field or global that only shares the name). A name after `.`, `->` or
+        `::` is a member, never a local; the latest declaration above the use wins."""
+        scopes = facts.local_scopes(self.store, src.blob_id)
+        at: list[list[dict[str, list[int]]]] = [[] for _ in range(len(src.lines) + 2)]
+        for start, end, decls in scopes:  # outer bodies first, so the innermost is last
+            for n in range(start, min(end, len(src.lines)) + 1):
+                at[n].append(decls)
+        seen: dict[str, None] = {}
+        for i, name, line, member in highlight.name_tokens(src.tokens):
+            decl = None
+            if not member and line < len(at):
+                decl = next((d[name] for d in reversed(at[line]) if name in d), None)
+            if decl:
+                src.local_at[i] = next((n for n in reversed(decl) if n <= line), decl[0])
+            elif name not in seen:
+                seen[name] = None
+        src.global_names = list(seen)
 
     def _choose_symbols(self) -> None:
-        among: dict[int, set[str]] = {}
+        """The names that get a symbol page: every name of the answers and every name a
+        shown file defines, then the other names on source pages by `_priority` until
+        MAX_SYMBOL_PAGES (the rest are counted in `symbols_cut`, which the index says)."""
+        among: dict[tuple[str, str], set[str]] = {}
+        blobs: dict[tuple[str, str], set[int]] = {}
         for src in self.sources.values():
-            among.setdefault(src.cid, set()).update(highlight.identifiers(src.tokens))
-        defined = {cid: facts.defined_names(self.store, cid, idents)
-                   for cid, idents in among.items()}
-        for src in self.sources.values():
-            names_ = defined[src.cid]
-            for ident in highlight.identifiers(src.tokens):
-                if len(self.symbols) >= MAX_SYMBOL_PAGES:
-                    return
-                if ident in names_:
-                    self.symbols.add((src.key[0], src.key[1], ident))
+            cv = (src.key[0], src.key[1])
+            among.setdefault(cv, set()).update(src.global_names)
+            blobs.setdefault(cv, set()).add(src.blob_id)
+        for cv, named in self.answer_names.items():  # linked from the query pages too
+            if cv in self.cids:
+                among.setdefault(cv, set()).update(named)
+                blobs.setdefault(cv, set())
+        must, rest = [], []
+        for cv, idents in among.items():
+            defined = facts.defined_names(self.store, self.cids[cv], idents)
+            answers = self.answer_names.get(cv, set())
+            for name, d in defined.items():
+                if name in answers or d.blobs & blobs[cv]:
+                    must.append((*cv, name))
+                else:
+                    rest.append((self._priority(name, d), (*cv, name)))
+        rest.sort()
+        room = max(0, MAX_SYMBOL_PAGES - len(must))
+        self.symbols = set(must) | {key for _, key in rest[:room]}
+        self.symbols_cut = max(0, len(rest) - room)
 
-    def _linker(self, corpus: str, version: str):
-        def link(name: str) -> str | None:
+    @staticmethod
+    def _priority(name: str, d: facts.Defined) -> tuple:
+        """Sort key of a name no answer names and no shown file defines: functions, macros
+        and types first, then fields, then variables and declarations; among equals, the
+        names with fewer definitions (a `ret` or `p` defined as fields of forty structs
+        comes last), then longer names."""
+        return (d.rank, d.count, -len(name), name)
+
+    def _linker(self, src: SourceFile):
+        corpus, version = src.key[0], src.key[1]
+
+        def link(i: int, name: str) -> str | None:
+            if i in src.local_at:
+                return names.line_link(src.page, src.local_at[i])
             if (corpus, version, name) in self.symbols:
                 return names.symbol_page(corpus, version, name)
             return None
@@ -206,7 +274,11 @@ class SiteBuilder:
         paths = s.paths or []
         details = [f"{k}: {v}" for k, v in s.extra.items()
                    if isinstance(v, (str, int, float)) and v != "" and k != "depth"]
+        last = _IDENT.findall(s.symbol or "")[-1:]
+        symbol_href = (names.symbol_page(s.corpus, s.version, last[0])
+                       if last and (s.corpus, s.version, last[0]) in self.symbols else None)
         return {"line": s.line, "col": s.col, "kind": s.kind, "symbol": s.symbol,
+                "symbol_href": symbol_href,
                 "text": s.text, "details": details,
                 "href": self.line_href(s.corpus, s.version, s.file, s.line),
                 "excerpt": self.excerpt(s.corpus, s.version, s.file, s.line) if with_excerpt else [],
@@ -217,7 +289,7 @@ class SiteBuilder:
     def write_sources(self) -> None:
         """One page per loaded source file, with line anchors."""
         for src in self.sources.values():
-            rows = [{"n": i + 1, "html": h, "hit": (i + 1) in src.hits}
+            rows = [_Row(n=i + 1, html=h, hit=(i + 1) in src.hits)
                     for i, h in enumerate(src.html)]
             self.render("source.html", src.page, title=src.key[2], path=src.key[2],
                         corpus=f"{src.key[0]}@{src.key[1]}", rows=rows)
@@ -244,8 +316,8 @@ class SiteBuilder:
             sections = []
             for title, (total, rows) in sf.sections.items():
                 sections.append({"title": title, "total": total, "rows": [
-                    {"path": r.path, "line": r.line, "what": r.what, "function": r.function,
-                     "text": r.text, "href": self.line_href(corpus, version, r.path, r.line)}
+                    _Row(path=r.path, line=r.line, what=r.what, function=r.function,
+                         text=r.text, href=self.line_href(corpus, version, r.path, r.line))
                     for r in rows]})
             self.render("symbol.html", names.symbol_page(corpus, version, name), title=name,
                         name=name, corpus=f"{corpus}@{version}", sections=sections, cap=FACT_CAP)
@@ -273,9 +345,11 @@ def write_all(b: SiteBuilder, entries: list[Entry], index_template: str,
     b.write_symbols()
     b.write_css()
     b.render(index_template, "index.html", title=index_ctx.pop("title", "vmxref report"),
-             entries=entries, **index_ctx)
+             entries=entries, symbols_cut=b.symbols_cut, symbol_pages=len(b.symbols),
+             max_symbol_pages=MAX_SYMBOL_PAGES, **index_ctx)
     return {"out": str(b.out), "pages": b.pages, "queries": len(entries),
             "source_pages": len(b.sources), "symbol_pages": len(b.symbols),
+            "symbols_cut": b.symbols_cut,
             "skipped": [e.title for e in entries if e.status == "skipped"],
             "errors": [e.title for e in entries if e.status == "error"],
             "failed": [e.title for e in entries if e.status == "fail"],
