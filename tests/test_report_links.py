@@ -119,3 +119,11 @@ def test_struct_tag_is_not_the_local_of_its_name(index, tmp_path):
     assert [x for x in links_on(out, "clock.c", n) if x[0] == "clk_time"] == [
         ("clk_time", page_of("clk_time")), ("clk_time", names.line_link(page, n))]
     assert ("clk_time", names.line_link(page, n)) in links_on(out, "clock.c", n + 2)
+
+
+def test_files_left_without_a_source_page_are_counted_and_said(index, tmp_path, monkeypatch):
+    monkeypatch.setattr(site, "MAX_SOURCE_PAGES", 0)
+    summary, pages = build(index, tmp_path / "o")
+    assert summary["source_pages"] == 0 and summary["sources_cut"] == 1
+    text = (tmp_path / "o" / "index.html").read_text()
+    assert "link to no source" in text and "rows of 1 file link" in text

@@ -31,6 +31,9 @@ def report_cmd(paths, out_dir, index_dir, corpus) -> None:
     click.echo(f"wrote {s['out']}/index.html: {s['files']} queries ({s['queries']} rows), "
                f"{s['source_pages']} source pages, {s['symbol_pages']} symbol pages "
                f"({s['pages']} pages) in {s['seconds']:.1f}s", err=True)
+    if s.get("sources_cut"):
+        click.echo(f"{s['sources_cut']} files of the answers have no source page (the report "
+                   "makes at most MAX_SOURCE_PAGES; the index page says so)", err=True)
     if s["symbols_cut"]:
         click.echo(f"{s['symbols_cut']} names on source pages have no symbol page (the report "
                    "makes at most MAX_SYMBOL_PAGES; the index page says so)", err=True)

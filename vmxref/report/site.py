@@ -107,6 +107,7 @@ class SiteBuilder:
         self.symbols: set[tuple[str, str, str]] = set()
         self.answer_names: dict[tuple[str, str], set[str]] = {}  # (corpus, version) -> names
         self.symbols_cut = 0  # names with a definition left without a page (the budget)
+        self.sources_cut = 0  # files of answers left without a source page (the budget)
         self.generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         self.pages = 0
         self._blobs: OrderedDict[int, list[str]] = OrderedDict()
@@ -132,6 +133,7 @@ class SiteBuilder:
     def prepare(self) -> None:
         """Load and lex the wanted files, choose symbol pages, highlight with links."""
         order = sorted(self.wanted, key=lambda k: (-len(self.wanted[k]), k))
+        self.sources_cut = max(0, len(order) - MAX_SOURCE_PAGES)  # (their rows link nowhere)
         for key in order[:MAX_SOURCE_PAGES]:
             src = self._load(key)
             if src:
@@ -346,10 +348,11 @@ def write_all(b: SiteBuilder, entries: list[Entry], index_template: str,
     b.write_css()
     b.render(index_template, "index.html", title=index_ctx.pop("title", "vmxref report"),
              entries=entries, symbols_cut=b.symbols_cut, symbol_pages=len(b.symbols),
-             max_symbol_pages=MAX_SYMBOL_PAGES, **index_ctx)
+             max_symbol_pages=MAX_SYMBOL_PAGES, sources_cut=b.sources_cut,
+             max_source_pages=MAX_SOURCE_PAGES, **index_ctx)
     return {"out": str(b.out), "pages": b.pages, "queries": len(entries),
             "source_pages": len(b.sources), "symbol_pages": len(b.symbols),
-            "symbols_cut": b.symbols_cut,
+            "symbols_cut": b.symbols_cut, "sources_cut": b.sources_cut,
             "skipped": [e.title for e in entries if e.status == "skipped"],
             "errors": [e.title for e in entries if e.status == "error"],
             "failed": [e.title for e in entries if e.status == "fail"],
