@@ -1702,3 +1702,18 @@ def test_a_call_filling_a_scratch_local_is_no_source_of_the_member(lq):
     code, rows, out = lq("provenance qa_ctl_cached.tsc_off")  # (any cache: both calls count)
     got = {(n["file"], n["line"]) for r in rows for n in _nodes(r["from"])}
     assert (p, 26) in got, out
+
+
+@pytest.mark.parametrize("query, lines", [
+    ("calls qa_flags_set arg 2 = QA_FLAG_B", [14, 15, 16]),  # itself, ORed, behind a cast
+    ("calls qa_flags_clear arg 2 = QA_FLAG_B", []),  # `& ~B`, `~B`: every flag but B
+    ("calls qa_write_msr arg 2 = 16", [19, 20]),  # integers by value: 0x10 and 16
+    ("calls qa_write_msr arg 3 = 0", [19, 20, 21]),  # 0, 0x0, 0UL; not `x * 0`
+    ("calls qa_setup_pv arg 2 = pv_time", []),  # `&vcpu->arch.pv_time` is no pv_time
+    ("calls qa_setup_pv arg 3 = pv_time", []),  # nor an offsetof naming it
+])
+def test_calls_with_an_argument_that_is_the_constant(lq, query, lines):
+    p = "arch/x86/kvm/qa_callargs.c"
+    code, rows, out = lq(query)
+    assert code == (0 if lines else 1), out
+    assert [r["line"] for r in rows if r["file"] == p] == lines, out

@@ -1145,11 +1145,68 @@ def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None
             a = _macro_expanded_args(sc, e, func) if e.kind == "macro" else callsite.args(sc, e)
             if a is None:
                 continue  # (the macro's arguments are not the function's)
-            if arg - 1 >= len(a) or not (_has_token(a[arg - 1], const) or a[arg - 1] == const):
+            if arg - 1 >= len(a) or not arg_is(a[arg - 1], const):
                 continue
         out.append(sc.site("call", e.cid, e.path, e.blob_id, e.line, e.col, e.caller, func,
                            edge=e.kind, via=e.via))
     return sorted(out, key=Site.key)
+
+
+_ARG_CAST = re.compile(r"\(\s*(?:(?:const|volatile|unsigned|signed|struct|enum|union)\s+)*"
+                       r"[A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)*\s*\**\s*\)\s*(?=[\w(~!-])")
+_INT_LITERAL = re.compile(r"(-?)\s*(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)[uUlL]*")
+
+
+def arg_is(arg: str, const: str) -> bool:
+    """Is a call's argument CONST (`calls F arg N = CONST`): the constant itself, behind
+    casts and parentheses, or one term of an OR of flags (`A | CONST`); never under `~`
+    (`MASK & ~CONST` is every flag but it) nor inside other arithmetic, a member access or
+    an offsetof. An integer CONST compares by value: `0` is `0x0`, `0UL`, `(u32)0`."""
+    want = _int_value(const)
+    terms = _or_terms(_bare_arg(arg))
+    if want is not None:
+        return any(_int_value(t) == want for t in terms)
+    return const in terms
+
+
+def _bare_arg(text: str) -> str:
+    """The argument without the casts and parentheses around the whole of it."""
+    t = text.strip()
+    while True:
+        m = _ARG_CAST.match(t)
+        if m:
+            t = t[m.end():].strip()
+        elif t.startswith("(") and _operand(t) == t:
+            t = t[1:-1].strip()
+        else:
+            return t
+
+
+def _or_terms(text: str) -> list[str]:
+    """The terms of a top-level `|` chain (each bare, nested ORs flattened); the whole text
+    as its one term when anything else is at its top level."""
+    depth, cut, parts = 0, 0, []
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0 and ch == "|" and text[i + 1:i + 2] != "|" and text[i - 1:i] != "|":
+            parts.append(text[cut:i])
+            cut = i + 1
+    if not parts:
+        return [text]
+    parts.append(text[cut:])
+    return [t for p in parts for t in _or_terms(_bare_arg(p))]
+
+
+def _int_value(text: str) -> int | None:
+    m = _INT_LITERAL.fullmatch(text.strip())
+    if m is None:
+        return None
+    v = int(m.group(2), 0) if not (m.group(2).startswith("0") and len(m.group(2)) > 1
+                                   and m.group(2)[1] not in "xX") else int(m.group(2), 8)
+    return -v if m.group(1) else v
 
 
 def _macro_expanded_args(sc: Scope, e, func: str) -> list[str] | None:
