@@ -50,6 +50,31 @@ def test_the_versions_without_results_are_named(tmp_path):
     assert "vmxref: no results in linux-kvm@2" in r.stderr, r.output
 
 
+def test_a_version_lacking_the_asked_member_says_why(tmp_path):
+    """`writes S.m` over two versions where only one has member m: the other version's
+    absence is said with its reason (alone, that version is an error naming it)."""
+    import shutil
+    from pathlib import Path
+    from click.testing import CliRunner
+    from vmxref import api
+    from vmxref.cli import cli
+    fix = Path(__file__).parent / "fixtures" / "linux_qa"
+    v2 = tmp_path / "v2"
+    shutil.copytree(fix, v2)
+    f = v2 / "arch/x86/kvm/qa_ctlcache.c"
+    f.write_text(f.read_text().replace("struct qa_ctl_cached { u64 tsc_off; u32 asid; };",
+                                       "struct qa_ctl_cached { u64 tsc_off; };")
+                 .replace("\tto->asid = from->asid;\n", "").replace("ctl_cached.asid", "1"))
+    idx = tmp_path / "idx"
+    api.index(str(fix), "linux-kvm@1", idx, procs=1, fulltext=False)
+    api.index(str(v2), "linux-kvm@2", idx, procs=1, fulltext=False)
+    r = CliRunner().invoke(cli, ["writes", "qa_ctl_cached.asid", "--index", str(idx)])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("linux-kvm@1: arch/x86/kvm/qa_ctlcache.c:13:"), r.output
+    assert "vmxref: no results in linux-kvm@2 (struct qa_ctl_cached has no member 'asid')" \
+        in r.stderr, r.output
+
+
 def test_corpus_given_twice_asks_both_versions(tmp_path):
     """`--corpus A --corpus B` (or `-c A,B`) asks both versions, on the fast path and the
     full CLI alike; before, the last one given was the only one asked."""

@@ -20,13 +20,14 @@ def run_parsed(sc: Scope, q: lang.Query) -> list[Site]:
     across them (a log line is one product's: its best match decides what else is shown)."""
     if len(sc.corpus_ids) > 1 and q.verb not in ("search", "logline"):
         out: list[Site] = []
-        missing = 0
+        missing = sc.memo("version_missing")  # corpus id -> why it has no results (note())
+        missing.clear()
         for cid in sc.corpus_ids:
             try:
                 out += _run_one(Scope(sc.store, [cid]), q)
-            except UnknownSymbol:
-                missing += 1
-        if missing == len(sc.corpus_ids):
+            except UnknownSymbol as e:
+                missing[cid] = str(e)
+        if len(missing) == len(sc.corpus_ids):
             return _run_one(sc, q)  # (the error, with look-alikes from every version)
         return out
     return _run_one(sc, q)
@@ -114,11 +115,19 @@ def _search(sc, a):
 SEARCH_LIMIT = 50  # best matches a search keeps unless `| limit N` asks for more
 
 
+def _without_version(message: str) -> str:
+    """An UnknownSymbol message of one version, without its ` in NAME@VERSION` (the note
+    names the version) and its suggestions: `struct kvm_mmio_fragment has no member 'val'`."""
+    import re
+    return re.split(r" in [\w.-]+@[\w.-]+|\. |: did you mean| Did you mean", message, 1)[0].rstrip(".")
+
+
 def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | None:
     """What the command line says on stderr beside the results: that a search stopped at its
     default limit; that a name asked with `def` is only used, defined outside the indexed
     files (an empty answer that would read as "no such thing"); that there is no result (not
     with --json: its readers have the exit code)."""
+    missing = dict(sc.memo("version_missing"))  # (before the hints below run more queries)
     q = query.lstrip()
     if q.startswith("search") and any(s.extra.get("incomplete") for s in sites):
         return ("vmxref: a very common search stopped early: the best matches of the files "
@@ -135,7 +144,7 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
     if len(sites) <= 2 and len(words) >= 2 and words[0] in ("writes", "reads") and "." in words[1] \
             and "|" not in q:
         hint = _unknown_receivers(sc, words[0], words[1].rsplit(".", 1)[1], sites)
-        if hint or sites:
+        if hint:
             return hint
     if not sites and q.startswith("def "):
         name = q.split()[1] if len(q.split()) > 1 else ""
@@ -157,10 +166,12 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
     if sites and len(sc.corpus_ids) > 1 and not as_json:  # (several versions: say which
         # of them has nothing, so a one-version answer does not read as the only one)
         have = {(s.corpus, s.version) for s in sites}
-        none = ["@".join(lbl) for lbl in map(sc.store.corpus_label, sc.corpus_ids)
+        why = missing
+        none = ["@".join(lbl) + (f" ({_without_version(why[cid])})" if cid in why else "")
+                for cid, lbl in zip(sc.corpus_ids, map(sc.store.corpus_label, sc.corpus_ids))
                 if tuple(lbl) not in have]
         if none:
-            return f"vmxref: no results in {', '.join(none)}"
+            return f"vmxref: no results in {'; '.join(none)}"
     if not sites and not as_json:  # (stdout stays empty, exit code 1: said for a reader)
         said = f"vmxref: no results for `{' '.join(words)}` in {sc.label()}"
         if words[0] == "path" and sc.memo("path_query").get("infeasible"):
