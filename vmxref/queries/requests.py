@@ -1100,7 +1100,9 @@ def _flag_word_tests(sc: Scope, const: str, testers: dict[str, int]) -> list[tup
                 "ref", "t.name = ? AND t.kind = 'read'", (word,), "t.line, t.func")})
         for bid, line, func in rows[word]:
             lines = sc.store.lines(bid)
-            text = "\n".join(lines[line - 1:line - 1 + MULTILINE_VALUE])
+            # (the statement, up to STATEMENT_LINES: IEMExecLots' mask in 5.1 spans 13 lines,
+            # with `# ifdef VBOX_WITH_RAW_MODE` lines and comments inside, blanked here)
+            text = _code_lines(lines[line - 1:line - 1 + STATEMENT_LINES])
             m = re.search(rf"\b{re.escape(word)}\s*\)?\s*&(?![&=])\s*", text.split(";")[0])
             if m is None:
                 continue
@@ -1117,6 +1119,18 @@ def _flag_word_tests(sc: Scope, const: str, testers: dict[str, int]) -> list[tup
             out.append((bid, func, line + at, col,
                         f"{word} & " + (", ".join(named) if named else operand.strip()), None))
     return _once_per_call(out)
+
+
+STATEMENT_LINES = 40  # lines of a statement read from its first one
+
+
+def _code_lines(lines: list[str]) -> str:
+    """Source lines joined, preprocessor lines and comments blanked (line breaks kept)."""
+    text = "\n".join("" if t.lstrip().startswith("#") else t for t in lines)
+    return _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n") or " ", text)
+
+
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 
 
 def _operand(text: str) -> str:
