@@ -78,3 +78,27 @@ def test_memcpy_through_a_pointer_member_writes_the_pointee_not_the_member(tmp_p
     assert lines("data") == [7, 10]  # the address handed over, and the assignment
     assert lines("bytes") == [6]
     assert lines("in") == [8]
+
+
+INIT_SRC = """\
+struct fix_pair { int a; int b; };
+
+static void fix_inits(void)
+{
+	struct fix_pair p = { .a = 1 };
+	struct fix_pair q = { .b = 2 };
+	fix_use(&p, &q);
+}
+"""
+
+
+def test_an_initializer_naming_the_member_is_its_row_only(tmp_path):
+    """`q = { .b = 2 }` is q.b's designated row, not also a whole-object one; `fix_use(&p,
+    &q)`, a call out of the corpus, may write both."""
+    kvm = tmp_path / "src" / "arch" / "x86" / "kvm"
+    kvm.mkdir(parents=True)
+    (kvm / "inits.c").write_text(INIT_SRC)
+    api.index(str(tmp_path / "src"), "linux-kvm@fix", tmp_path / "ix", procs=1, fulltext=False)
+    sc = api.open_scope(tmp_path / "ix", "linux-kvm@fix")
+    got = sorted((s.line, s.extra["write_kind"]) for s in writes(sc, lang.Target("fix_pair", ("b",))))
+    assert got == [(6, "designated"), (7, "whole-object"), (7, "whole-object")]

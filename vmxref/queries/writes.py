@@ -353,6 +353,15 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     out = {k: s for k, s in out.items() if not (
         s.extra.get("write_kind") == "out-param" and s.extra.get("op") == "&1"
         and (*k[:5], s.extra.get("target")) in whole)}
+    # an initializer that gives the member its own element (`= { VERSION, pfnA, pfnB, ...}`)
+    # is that element's row, not also a whole-object one (`= { 0 }`, or one that leaves the
+    # member out and so zeroes it, stays whole-object)
+    inits = {(s.file, s.corpus, s.version, s.function, s.extra.get("target", "").split(".", 1)[0])
+             for s in out.values() if s.extra.get("write_kind") in ("init", "designated")
+             and "." in s.extra.get("target", "")}
+    out = {k: s for k, s in out.items() if not (
+        s.extra.get("write_kind") == "whole-object" and str(s.extra.get("value", "")).startswith("{")
+        and (s.file, s.corpus, s.version, s.function, s.extra.get("target")) in inits)}
     # containers with a write of the member itself first, then those with whole-object
     # writes only (RT_BZERO(pGVM) zeroing the VM that holds TM.offVirtualSync)
     direct = {s.extra.get("container", "") for s in out.values()
