@@ -89,7 +89,7 @@ def test_check_fail_exit_1_with_reasons(kvm_index, tmp_path):
     assert r.exit_code == 1
     lines = r.stdout.splitlines()
     assert any(x.startswith("FAIL ") and "b.toml" in x for x in lines)
-    assert "expected at most 1 results" in r.stdout
+    assert "expected at most 1 result, got" in r.stdout
     assert f"missing expected result {X86}:kvm_reset_clock" in r.stdout
     assert f"unexpected result {X86}:kvm_arch_vcpu_load" in r.stdout
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from vmxref.cli import cli, corpus_option, index_option
-from vmxref.render import clean
+from vmxref.render import clean, count
 
 # --- report ------------------------------------------------------------------------------
 
@@ -148,7 +148,7 @@ def session_show(name, index_dir) -> None:
     for ev in sessions.load(index_dir, name):
         t, at = ev["type"], when(ev.get("time"))
         if t == "query":
-            line = f"query [{ev.get('corpus', '')}] {ev.get('query', '')} -> {ev.get('count', 0)} results"
+            line = f"query [{ev.get('corpus', '')}] {ev.get('query', '')} -> {count(ev.get('count', 0), 'result')}"
         elif t == "note":
             line = f"note: {ev.get('text', '')}"
         elif t == "bookmark":

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from vmxref.cli import EXIT_EMPTY, EXIT_ERROR, EXIT_RESULTS, cli, corpus_option, index_option, json_option
-from vmxref.render import clean, path_lines, render_sites
+from vmxref.render import clean, count, path_lines, render_sites
 
 _FILES = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -93,7 +93,7 @@ def _print_check(o, as_json: bool, verbose: bool) -> None:
                                "title": o.plan.saved.title, "status": o.status,
                                "results": len(o.sites), "failures": [str(f) for f in o.failures]}))
         return
-    n = f" ({len(o.sites)} results)" if o.status not in ("SKIP", "ERROR") else ""
+    n = f" ({count(len(o.sites), 'result')})" if o.status not in ("SKIP", "ERROR") else ""
     click.echo(clean(f"{o.status} {o.plan.shown} [{o.plan.corpus}]{n}"))
     for f in o.failures:
         click.echo(clean(f"    {f}"))

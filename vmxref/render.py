@@ -21,6 +21,11 @@ def _control():
     return re.compile(_CONTROL)
 
 
+def count(n: int, noun: str) -> str:
+    """`1 result`, `2 results`, `0 results`."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def clean(text: str) -> str:
     """Strip terminal escape sequences and control characters (source text is untrusted)."""
     if text.isprintable():  # every character _CONTROL matches is in category Cc: none here

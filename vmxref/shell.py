@@ -8,7 +8,7 @@ from pathlib import Path
 from vmxref import api
 from vmxref.errors import VmxrefError
 from vmxref.queries import lang
-from vmxref.render import clean, render_sites
+from vmxref.render import clean, count, render_sites
 
 HELP = ("Type a query (e.g. `callers kvm_guest_time_update`, `raises KVM_REQ_CLOCK_UPDATE | "
         "paths`), `:json` to toggle JSON output, `:time` to toggle timings, `:quit` to leave.")
@@ -107,7 +107,7 @@ def run(index_dir: Path | None, corpus: str | None, as_json: bool) -> None:
             continue
         render_sites(sites, as_json, print, len(sc.corpus_ids) > 1)
         if timing or not sites:
-            print(f"({len(sites)} results, {1000 * (time.perf_counter() - t0):.1f} ms)")
+            print(f"({count(len(sites), 'result')}, {1000 * (time.perf_counter() - t0):.1f} ms)")
     if readline is not None:
         try:
             readline.write_history_file(history)

@@ -24,6 +24,7 @@ from typing import Any
 
 from vmxref.errors import QueryFileError, QuerySyntaxError
 from vmxref.queries.lang import Query, format_error, parse
+from vmxref.render import count
 
 TOP_KEYS = ("title", "corpus", "query", "notes", "expect")
 REQUIRED = ("title", "query")
@@ -291,9 +292,9 @@ def check(expect: Expect, results: list[dict[str, Any]]) -> list[str]:
     failures: list[str] = []
     n = len(results)
     if expect.min is not None and n < expect.min:
-        failures.append(f"expected at least {expect.min} results, got {n}")
+        failures.append(f"expected at least {count(expect.min, 'result')}, got {n}")
     if expect.max is not None and n > expect.max:
-        failures.append(f"expected at most {expect.max} results, got {n}")
+        failures.append(f"expected at most {count(expect.max, 'result')}, got {n}")
     for anchor in expect.includes:
         if not any(_matches(anchor, r) for r in results):
             failures.append(f"missing expected result {_anchor_text(anchor)}")
