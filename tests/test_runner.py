@@ -167,6 +167,9 @@ BROKEN = {
                        'query = "callers kvm_guest_time_updat"\n',
                        4, "no symbol 'kvm_guest_time_updat' in linux-kvm@fixture; "
                           "did you mean kvm_guest_time_update?"),
+    "misspelt corpus": ('title = "t"\ncorpus = "linux-kmv"\nquery = "def kvm_guest_time_update"\n',
+                        2, "no corpus 'linux-kmv' is indexed and no profile has that name; "
+                           "did you mean linux-kvm?"),
     "include outside the repo": ('title = "t"\ncorpus = "linux-kvm@fixture"\n'
                                  'query = "def kvm_guest_time_update"\n[expect]\n'
                                  'includes = ["../secret.c:main"]\n', 5, "leaves the corpus root"),
@@ -208,3 +211,11 @@ def test_verb_error_is_reported_as_error(kvm_index, tmp_path, monkeypatch):
     r = invoke(kvm_index, "check", str(tmp_path))
     assert r.exit_code == 1
     assert "ERROR" in r.stdout and "not available" in r.stdout
+
+
+def test_a_misspelt_corpus_on_the_command_line_suggests_the_indexed_one(kvm_index):
+    r = CliRunner().invoke(cli, ["q", "def kvm_guest_time_update", "--corpus", "linux-kmv",
+                                 "--index", str(kvm_index)])
+    assert r.exit_code == 2
+    assert "corpus 'linux-kmv' is not indexed; did you mean linux-kvm?; indexed: " \
+        "linux-kvm@fixture" in r.stderr, r.output

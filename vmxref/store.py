@@ -425,7 +425,11 @@ class Store:
                    if c["name"] == name and (not version or c["version"] == version)]
             if not hit:
                 known = ", ".join(f"{c['name']}@{c['version']}" for c in all_)
-                raise UnknownCorpus(f"corpus {one!r} is not indexed; indexed: {known}")
+                import difflib  # (a misspelt name: the near one)
+                near = difflib.get_close_matches(name, sorted({c["name"] for c in all_}), 1, 0.75)
+                hint = f"; did you mean {near[0]}{'@' + version if version else ''}?" \
+                    if near and near[0] != name else ""
+                raise UnknownCorpus(f"corpus {one!r} is not indexed{hint}; indexed: {known}")
             out += [i for i in hit if i not in out]
         return out
 
