@@ -103,6 +103,12 @@ BROKEN = {
                      "q.toml:4: 'max' must be between 0 and 1000000, got -1"),
     "min > max": ('title = "t"\nquery = "def x"\n[expect]\nmax = 3\nmin = 10\n',
                   "q.toml:5: 'min' (10) is greater than 'max' (3)"),
+    "included and excluded": ('title = "t"\nquery = "def x"\n[expect]\n'
+                              'includes = ["a.c:f", "a.c:g"]\nexcludes = ["a.c:g"]\n',
+                              "q.toml:5: 'a.c:g' is in both 'includes' and 'excludes'"),
+    "includes with max 0": ('title = "t"\nquery = "def x"\n[expect]\nmax = 0\n'
+                            'includes = ["a.c:f"]\n',
+                            "q.toml:5: 'includes' names results but 'max' is 0"),
     "expect not a table": ('title = "t"\nquery = "def x"\nexpect = 3\n',
                            "q.toml:3: 'expect' must be a table, got integer"),
     "includes not strings": ('title = "t"\nquery = "def x"\n[expect]\nincludes = [1]\n',

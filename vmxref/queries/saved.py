@@ -187,7 +187,14 @@ def _expect(src: _Source, data: Any) -> Expect | None:
     lo, hi = _count(src, data, "min"), _count(src, data, "max")
     if lo is not None and hi is not None and lo > hi:
         raise src.key_error(f"'min' ({lo}) is greater than 'max' ({hi})", "min", "expect")
-    return Expect(lo, hi, _anchors(src, data, "includes"), _anchors(src, data, "excludes"))
+    inc, exc = _anchors(src, data, "includes"), _anchors(src, data, "excludes")
+    both = [f"{p}:{w}" for p, w in inc if (p, w) in exc]
+    if both:  # (the file could never pass)
+        raise src.key_error(f"{both[0]!r} is in both 'includes' and 'excludes'", "excludes",
+                            "expect")
+    if hi == 0 and inc:
+        raise src.key_error("'includes' names results but 'max' is 0", "includes", "expect")
+    return Expect(lo, hi, inc, exc)
 
 
 def _corpus(src: _Source, value: str | None) -> tuple[str | None, str | None]:
