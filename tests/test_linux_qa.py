@@ -1717,3 +1717,12 @@ def test_calls_with_an_argument_that_is_the_constant(lq, query, lines):
     code, rows, out = lq(query)
     assert code == (0 if lines else 1), out
     assert [r["line"] for r in rows if r["file"] == p] == lines, out
+
+
+def test_an_argument_past_the_functions_parameters_is_an_error(lq):
+    """qa_flags_set takes 2 parameters (its prototype): `arg 3` is an error that says so,
+    not an empty answer."""
+    code, rows, out = lq("calls qa_flags_set arg 3 = QA_FLAG_B")
+    assert code == 2 and "there is no argument 3 of qa_flags_set, which takes 2" in out, out
+    code, rows, out = lq("calls qa_flags_set arg 2 = QA_FLAG_A")
+    assert code == 0, out

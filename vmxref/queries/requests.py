@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from vmxref.lazy import re, json
 
+from vmxref.errors import UnknownSymbol
 from vmxref.model import Site
 from vmxref.queries import callsite, orapis
 from vmxref.queries.textcalls import call_args
@@ -1163,7 +1164,35 @@ def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None
                 continue
         out.append(sc.site("call", e.cid, e.path, e.blob_id, e.line, e.col, e.caller, func,
                            edge=e.kind, via=e.via))
+    if not out and arg is not None and (n := _arity(sc, func)) is not None and arg > n:
+        raise UnknownSymbol(f"there is no argument {arg} of {func}, which takes {n} in "
+                            f"{sc.label()}")
     return sorted(out, key=Site.key)
+
+
+def _arity(sc: Scope, func: str) -> int | None:
+    """How many arguments `func` takes by its definitions, prototypes and function-like
+    macro definitions in the corpus: the most any of them takes; None when one is variadic
+    (`...`) or none is known."""
+    most = None
+    for kind, text in {(r[3], r[4] or "") for r in sc.rows(
+            "sym", "t.name = ? AND t.kind IN ('function', 'prototype', 'macro')", (func,),
+            "t.kind, t.text")}:
+        if kind == "macro":
+            if not text.startswith("("):
+                continue  # (an object-like macro: no parameters of its own)
+            params = text[1:]
+        else:
+            m = re.search(rf"\b{re.escape(func)}\s*\(", text)
+            if m is None:
+                return None
+            params = text[m.end():]
+        args = [a.strip() for a in split_args(params)]
+        if any("..." in a for a in args):
+            return None
+        n = 0 if args in ([""], ["void"]) else len(args)
+        most = n if most is None else max(most, n)
+    return most
 
 
 _ARG_CAST = re.compile(r"\(\s*(?:(?:const|volatile|unsigned|signed|struct|enum|union)\s+)*"
