@@ -114,7 +114,7 @@ def diff_cmd(query, from_spec, to_spec, show_all, index_dir, as_json) -> None:
     from vmxref.queries import diff, saved
     if query.strip().endswith(".toml"):  # (no query text ends so)
         query = saved.load(Path(query.strip())).query.text
-    entries = diff.diff_query(query, from_spec, to_spec, index_dir)
+    entries, why = diff.diff_query_why(query, from_spec, to_spec, index_dir)
     if from_spec.partition("@")[0] != to_spec.partition("@")[0]:  # (two code bases)
         click.echo(f"vmxref: {from_spec} and {to_spec} are two different corpora: their results "
                    f"are matched by text alone", err=True)
@@ -125,5 +125,5 @@ def diff_cmd(query, from_spec, to_spec, show_all, index_dir, as_json) -> None:
             for line in path_lines(e.new or e.old):
                 click.echo(line)
     if not as_json:
-        click.echo(diff.summary_line(entries, from_spec, to_spec), err=True)
+        click.echo(diff.summary_line(entries, from_spec, to_spec, why), err=True)
     sys.exit(EXIT_RESULTS if shown else EXIT_EMPTY)

@@ -254,6 +254,14 @@ def _require_somewhere(q: lang.Query, scopes: list) -> None:
 def diff_query(text: str, from_spec: str, to_spec: str,
                index_dir: Path | None = None) -> list[Entry]:
     """Run `text` on two corpus versions and diff the results."""
+    return diff_query_why(text, from_spec, to_spec, index_dir)[0]
+
+
+def diff_query_why(text: str, from_spec: str, to_spec: str,
+                   index_dir: Path | None = None) -> tuple[list[Entry], str | None]:
+    """diff_query, and why one version has no results when it lacks what the query names
+    (`struct TMCPULOADSTATE has no member 'cHistoryEntries' in virtualbox-vmm@5.1`): its
+    rows are all `added` (or `removed`), which says nothing of the member being new."""
     from vmxref.queries import engine
     q = lang.parse(text)
     a, b = _scope(index_dir, from_spec), _scope(index_dir, to_spec)
@@ -262,7 +270,8 @@ def diff_query(text: str, from_spec: str, to_spec: str,
     new, err_new = _run(engine, b, q)
     if err_old is not None and err_new is not None:
         raise err_new  # (the query names what neither version has: its own error)
-    return diff_sites(old, new)
+    err = err_old or err_new
+    return diff_sites(old, new), (str(err).rstrip(".") if err is not None else None)
 
 
 def _run(engine, sc, q: lang.Query) -> tuple[list[Site], UnknownSymbol | None]:
@@ -274,12 +283,15 @@ def _run(engine, sc, q: lang.Query) -> tuple[list[Site], UnknownSymbol | None]:
         return [], e
 
 
-def summary_line(entries: list[Entry], from_spec: str, to_spec: str) -> str:
-    """`5.1 -> 6.1.36: 1 moved, 2 added, ...` (counts per status)."""
+def summary_line(entries: list[Entry], from_spec: str, to_spec: str,
+                 why: str | None = None) -> str:
+    """`5.1 -> 6.1.36: 1 moved, 2 added, ...` (counts per status), and why one version has
+    none (diff_query_why)."""
     counts: dict[str, int] = defaultdict(int)
     for e in entries:
         counts[e.status] += 1
     parts = ", ".join(f"{counts[s]} {s}" for s in (ADDED, REMOVED, MOVED, CHANGED, SAME) if counts[s])
     unchanged = entries and all(e.status == SAME for e in entries)
     return (f"{from_spec} -> {to_spec}: {parts or 'no results in either version'}"
+            + (f" ({why})" if why else "")
             + (" (no changes: exit status 1, as for a query without results)" if unchanged else ""))
