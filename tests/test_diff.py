@@ -316,16 +316,8 @@ def test_diff_another_value_written_elsewhere_is_no_move():
 def test_a_member_only_one_version_has_is_said_in_the_summary(tmp_path):
     """Diffing `writes S.m` where version 2 has no member m: its rows are `removed`, and the
     summary says why (the member is gone), not only the count."""
-    fix = Path(__file__).parent / "fixtures" / "linux_qa"
-    v2 = tmp_path / "v2"
-    shutil.copytree(fix, v2)
-    f = v2 / "arch/x86/kvm/qa_ctlcache.c"
-    f.write_text(f.read_text().replace("struct qa_ctl_cached { u64 tsc_off; u32 asid; };",
-                                       "struct qa_ctl_cached { u64 tsc_off; };")
-                 .replace("\tto->asid = from->asid;\n", "").replace("ctl_cached.asid", "1"))
-    idx = tmp_path / "idx"
-    api.index(str(fix), "linux-kvm@1", idx, procs=1, fulltext=False)
-    api.index(str(v2), "linux-kvm@2", idx, procs=1, fulltext=False)
+    from twoversions import drop_asid, index_two
+    idx = index_two(tmp_path, drop_asid)
     r = CliRunner().invoke(cli, ["diff", "writes qa_ctl_cached.asid", "--from", "linux-kvm@1",
                                  "--to", "linux-kvm@2", "--index", str(idx)])
     assert r.exit_code == 0, r.output

@@ -32,18 +32,10 @@ def test_a_query_over_several_versions_labels_a_one_version_answer():
 
 def test_the_versions_without_results_are_named(tmp_path):
     """`def X` over two versions where only one defines X: the note names the other."""
-    import shutil
-    from pathlib import Path
     from click.testing import CliRunner
-    from vmxref import api
+    from twoversions import index_two
     from vmxref.cli import cli
-    fix = Path(__file__).parent / "fixtures" / "linux_qa"
-    v2 = tmp_path / "v2"
-    shutil.copytree(fix, v2)
-    (v2 / "arch/x86/kvm/qa_bitmap.c").unlink()
-    idx = tmp_path / "idx"
-    api.index(str(fix), "linux-kvm@1", idx, procs=1, fulltext=False)
-    api.index(str(v2), "linux-kvm@2", idx, procs=1, fulltext=False)
+    idx = index_two(tmp_path, lambda v2: (v2 / "arch/x86/kvm/qa_bitmap.c").unlink())
     r = CliRunner().invoke(cli, ["def", "qa_bm_scan", "--index", str(idx)])
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith("linux-kvm@1: arch/x86/kvm/qa_bitmap.c:"), r.output
@@ -53,21 +45,10 @@ def test_the_versions_without_results_are_named(tmp_path):
 def test_a_version_lacking_the_asked_member_says_why(tmp_path):
     """`writes S.m` over two versions where only one has member m: the other version's
     absence is said with its reason (alone, that version is an error naming it)."""
-    import shutil
-    from pathlib import Path
     from click.testing import CliRunner
-    from vmxref import api
+    from twoversions import drop_asid, index_two
     from vmxref.cli import cli
-    fix = Path(__file__).parent / "fixtures" / "linux_qa"
-    v2 = tmp_path / "v2"
-    shutil.copytree(fix, v2)
-    f = v2 / "arch/x86/kvm/qa_ctlcache.c"
-    f.write_text(f.read_text().replace("struct qa_ctl_cached { u64 tsc_off; u32 asid; };",
-                                       "struct qa_ctl_cached { u64 tsc_off; };")
-                 .replace("\tto->asid = from->asid;\n", "").replace("ctl_cached.asid", "1"))
-    idx = tmp_path / "idx"
-    api.index(str(fix), "linux-kvm@1", idx, procs=1, fulltext=False)
-    api.index(str(v2), "linux-kvm@2", idx, procs=1, fulltext=False)
+    idx = index_two(tmp_path, drop_asid)
     r = CliRunner().invoke(cli, ["writes", "qa_ctl_cached.asid", "--index", str(idx)])
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith("linux-kvm@1: arch/x86/kvm/qa_ctlcache.c:13:"), r.output
