@@ -1726,3 +1726,7 @@ def test_an_argument_past_the_functions_parameters_is_an_error(lq):
     assert code == 2 and "there is no argument 3 of qa_flags_set, which takes 2" in out, out
     code, rows, out = lq("calls qa_flags_set arg 2 = QA_FLAG_A")
     assert code == 0, out
+    code, rows, out = lq("calls qa_long_signature arg 7 = QA_FLAG_A")
+    assert code == 0, out
+    code, rows, out = lq("calls qa_long_signature arg 7 = QA_FLAG_B")  # (a signature longer
+    assert code == 1, out  # than the stored text: its arity is unknown, no error)

@@ -1187,6 +1187,8 @@ def _arity(sc: Scope, func: str) -> int | None:
             if m is None:
                 return None
             params = text[m.end():]
+        if _operand("(" + params) == "":
+            return None  # (the stored text stops before the list's `)`: a long signature)
         args = [a.strip() for a in split_args(params)]
         if any("..." in a for a in args):
             return None
