@@ -392,6 +392,17 @@ class Store:
         self.close()
 
     # --- corpus versions ---------------------------------------------------------------
+    def near_corpus(self, name: str) -> str | None:
+        """The indexed corpus or shipped profile whose name `name` likely misspells (None
+        when `name` is one, or near none: another project's corpus not indexed here)."""
+        import difflib
+        from vmxref import corpora
+        known = set(corpora.names()) | {c["name"] for c in self.corpora(stats=False)}
+        if name in known:
+            return None
+        near = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+        return near[0] if near else None
+
     def corpora(self, stats: bool = True) -> list[dict]:
         """Indexed corpus versions, with their stats unless `stats` is false (a query that
         only needs ids, names or profiles decodes no JSON)."""
@@ -425,10 +436,8 @@ class Store:
                    if c["name"] == name and (not version or c["version"] == version)]
             if not hit:
                 known = ", ".join(f"{c['name']}@{c['version']}" for c in all_)
-                import difflib  # (a misspelt name: the near one)
-                near = difflib.get_close_matches(name, sorted({c["name"] for c in all_}), 1, 0.75)
-                hint = f"; did you mean {near[0]}{'@' + version if version else ''}?" \
-                    if near and near[0] != name else ""
+                near = self.near_corpus(name)
+                hint = f"; did you mean {near}{'@' + version if version else ''}?" if near else ""
                 raise UnknownCorpus(f"corpus {one!r} is not indexed{hint}; indexed: {known}")
             out += [i for i in hit if i not in out]
         return out

@@ -166,8 +166,7 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
     if sites and len(sc.corpus_ids) > 1 and not as_json:  # (several versions: say which
         # of them has nothing, so a one-version answer does not read as the only one)
         have = {(s.corpus, s.version) for s in sites}
-        why = missing
-        none = ["@".join(lbl) + (f" ({_without_version(why[cid])})" if cid in why else "")
+        none = ["@".join(lbl) + (f" ({_without_version(missing[cid])})" if cid in missing else "")
                 for cid, lbl in zip(sc.corpus_ids, map(sc.store.corpus_label, sc.corpus_ids))
                 if tuple(lbl) not in have]
         if none:

@@ -19,7 +19,8 @@ from vmxref.errors import UnknownSymbol
 from vmxref.model import Site
 from vmxref.queries import callsite, orapis
 from vmxref.queries.textcalls import call_args
-from vmxref.queries.flagmasks import alternatives, complement_masks, holds, parameter_tests
+from vmxref.queries.flagmasks import (alternatives, complement_masks, holds, numeric,
+                                      parameter_tests)
 from vmxref.queries.flagmasks import one_bit as _one_bit
 from vmxref.queries.base import Scope, marks, split_args
 from vmxref.queries.macroforms import parts
@@ -396,7 +397,7 @@ def _shifted(value: str, const: str) -> bool:
     """Is every use of `const` in the value shifted elsewhere (`(spte & MASK) << SHIFT`,
     `(C | D) >> 4`: its bits land on others), as the left operand of a shift that applies to
     it or to a parenthesised group holding it? (`MASK | p << 3` shifts p, not MASK.)"""
-    uses = [m for m in re.finditer(rf"\b{re.escape(const)}\b", value)]
+    uses = list(re.finditer(rf"\b{re.escape(const)}\b", value))
     return bool(uses) and all(_shift_follows(value, m.end()) and _anded(value, m.start(), m.end())
                               for m in uses)
 
@@ -925,12 +926,17 @@ _COND_NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]
 _IF = re.compile(r"\bif\s*\(")
 
 
+def _blank_noise(text: str) -> str:
+    """`text` with its comments and literals blanked (offsets and line breaks kept)."""
+    return _COND_NOISE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
 def _condition_end(lines: list[str], line: int, col: int) -> tuple[int, int]:
     """(line, col) of the `)` that closes the `if` condition holding the test at (line, col)
     (1-based), or (line, col) itself when no `if` around it is found."""
     first = max(1, line - MULTILINE_VALUE)
     text = "\n".join(lines[first - 1:line + 3 * MULTILINE_VALUE])
-    text = _COND_NOISE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)  # (same offsets)
+    text = _blank_noise(text)
     starts = [0]
     for t in text.split("\n")[:-1]:
         starts.append(starts[-1] + len(t) + 1)
@@ -1126,12 +1132,9 @@ STATEMENT_LINES = 40  # lines of a statement read from its first one
 
 
 def _code_lines(lines: list[str]) -> str:
-    """Source lines joined, preprocessor lines and comments blanked (line breaks kept)."""
-    text = "\n".join("" if t.lstrip().startswith("#") else t for t in lines)
-    return _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n") or " ", text)
-
-
-_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+    """Source lines joined, preprocessor lines, comments and literals blanked (offsets
+    kept)."""
+    return _blank_noise("\n".join("" if t.lstrip().startswith("#") else t for t in lines))
 
 
 def _operand(text: str) -> str:
@@ -1199,7 +1202,6 @@ def _arity(sc: Scope, func: str) -> int | None:
 
 _ARG_CAST = re.compile(r"\(\s*(?:(?:const|volatile|unsigned|signed|struct|enum|union)\s+)*"
                        r"[A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)*\s*\**\s*\)\s*(?=[\w(~!-])")
-_INT_LITERAL = re.compile(r"(-?)\s*(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)[uUlL]*")
 
 
 def arg_is(arg: str, const: str) -> bool:
@@ -1246,12 +1248,11 @@ def _or_terms(text: str) -> list[str]:
 
 
 def _int_value(text: str) -> int | None:
-    m = _INT_LITERAL.fullmatch(text.strip())
-    if m is None:
-        return None
-    v = int(m.group(2), 0) if not (m.group(2).startswith("0") and len(m.group(2)) > 1
-                                   and m.group(2)[1] not in "xX") else int(m.group(2), 8)
-    return -v if m.group(1) else v
+    """The value of an integer literal (flagmasks.numeric), also negated (`-1`)."""
+    t = text.strip()
+    neg = t.startswith("-")
+    v = numeric(t[1:] if neg else t)
+    return -v if neg and v is not None else v
 
 
 def _macro_expanded_args(sc: Scope, e, func: str) -> list[str] | None:

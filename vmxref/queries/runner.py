@@ -105,18 +105,6 @@ def _versions(store: Store, sq: saved.SavedQuery) -> list[tuple[str, list[int]]]
     return [("@".join(store.corpus_label(i)), [i]) for i in ids]
 
 
-def misspelt_corpus(store: Store, name: str) -> str | None:
-    """The shipped profile or indexed corpus whose name `name` likely misspells (None when
-    `name` is one of them, or close to none: another project's corpus not indexed here)."""
-    import difflib
-    from vmxref import corpora
-    known = set(corpora.names()) | {c["name"] for c in store.corpora(stats=False)}
-    if name in known:
-        return None
-    near = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
-    return near[0] if near else None
-
-
 def unknown_symbol_message(sc: Scope, name: str, label: str | None = None) -> str:
     """`no symbol 'x' in C@V; did you mean y?` for a name the scope does not know."""
     hint = sc.suggest(name).strip().rstrip("?")
@@ -146,7 +134,7 @@ def plan_one(store: Store, sq: saved.SavedQuery, shown: str,
     spec = spec_of(sq) or "any corpus"
     versions = _versions(store, sq)
     if not versions:
-        near = misspelt_corpus(store, sq.corpus) if sq.corpus else None
+        near = store.near_corpus(sq.corpus) if sq.corpus else None
         if near:  # (a typo: a SKIP would let `check` pass without ever running the query)
             line = key_line(sq.path, "corpus")
             raise QueryFileError(f"{shown}:{line or 1}: no corpus {sq.corpus!r} is indexed "

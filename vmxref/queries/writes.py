@@ -347,21 +347,7 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     if struct is not None and (kinds is None or "whole-object" in kinds):
         for site in _computed_offset_writes(sc, tr, struct, fields):
             out.setdefault(_place(site), site)
-    # an array handed bare to memcpy is its whole-object row, not also an out-parameter one
-    whole = {(*_place(s)[:5], s.extra.get("target")) for s in out.values()
-             if s.extra.get("write_kind") == "whole-object"}
-    out = {k: s for k, s in out.items() if not (
-        s.extra.get("write_kind") == "out-param" and s.extra.get("op") == "&1"
-        and (*k[:5], s.extra.get("target")) in whole)}
-    # an initializer that gives the member its own element (`= { VERSION, pfnA, pfnB, ...}`)
-    # is that element's row, not also a whole-object one (`= { 0 }`, or one that leaves the
-    # member out and so zeroes it, stays whole-object)
-    inits = {(s.file, s.corpus, s.version, s.function, s.extra.get("target", "").split(".", 1)[0])
-             for s in out.values() if s.extra.get("write_kind") in ("init", "designated")
-             and "." in s.extra.get("target", "")}
-    out = {k: s for k, s in out.items() if not (
-        s.extra.get("write_kind") == "whole-object" and str(s.extra.get("value", "")).startswith("{")
-        and (s.file, s.corpus, s.version, s.function, s.extra.get("target")) in inits)}
+    out = _without_doubles(out)
     # containers with a write of the member itself first, then those with whole-object
     # writes only (RT_BZERO(pGVM) zeroing the VM that holds TM.offVirtualSync)
     direct = {s.extra.get("container", "") for s in out.values()
@@ -369,6 +355,28 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?",
                                                s.extra.get("container", "") not in direct,
                                                s.extra.get("container", ""), s.key()))
+
+
+def _without_doubles(out: dict[tuple, Site]) -> dict[tuple, Site]:
+    """The answers without a second row of one write: an array handed bare to memcpy is
+    its whole-object row, not also an out-parameter one; an initializer that gives the
+    member its own element (`= { VERSION, pfnA, pfnB, ...}`) is that element's row, not also
+    a whole-object one at the `{` (`= { 0 }` stays whole-object)."""
+    def at(s: Site) -> tuple:
+        return (s.corpus, s.version, s.file, s.function)
+    whole = {(*at(s), s.line, s.col, s.extra.get("target")) for s in out.values()
+             if s.extra.get("write_kind") == "whole-object"}
+    inits = {(*at(s), s.extra.get("target", "").split(".", 1)[0]) for s in out.values()
+             if s.extra.get("write_kind") in ("init", "designated")
+             and "." in s.extra.get("target", "")}
+
+    def double(s: Site) -> bool:
+        kind, target = s.extra.get("write_kind"), s.extra.get("target")
+        if kind == "out-param" and s.extra.get("op") == "&1":
+            return (*at(s), s.line, s.col, target) in whole
+        return kind == "whole-object" and str(s.extra.get("value", "")).startswith("{") \
+            and (*at(s), target) in inits
+    return {k: s for k, s in out.items() if not double(s)}
 
 
 _STORE_THROUGH = r"\*\s*\(\s*[\w\s]+\*\s*\)\s*\(?\s*{p}\s*\)?\s*=(?!=)"
