@@ -168,6 +168,23 @@ def test_fragment_inside_one_literal_and_too_little_evidence() -> None:
     assert match(compile_format("ab%s", "printf"), "zzzz") is None
 
 
+def test_fragment_starting_inside_a_conversion_keeps_its_characters() -> None:
+    """A line that starts inside a conversion's output starts with the tail of something
+    that conversion prints: `TMAll(801)` cannot be the end of a `%u`, so the `TMAllVirtual`
+    and `TM` formats cannot print it; digits can (the line cut inside the number)."""
+    line = "TMAll(801): FF: 0 -> 1"
+    assert match(compile_format("TMAllVirtual(%u): FF: 0 -> 1\n", "iprt"), line) is None
+    assert match(compile_format("TM(%u): FF: 0 -> 1\n", "iprt"), line) is None
+    assert match(compile_format("TMAll(%u): FF: 0 -> 1\n", "iprt"), line).mode == "full"  # type: ignore
+    cut = match(compile_format("TMAllVirtual(%u): FF: 0 -> 1\n", "iprt"), "01): FF: 0 -> 1")
+    assert cut is not None and cut.mode == "fragment" and cut.spans[0].text == "01"
+    hexcut = match(compile_format("rip %#llx exit %d", "printf"), "x1f exit 3")
+    assert hexcut is not None and hexcut.spans[0].text == "x1f"  # (cut after the 0 of 0x1f)
+    assert match(compile_format("rip %llx exit %d", "printf"), "rip=1f exit 3") is None
+    # a conversion that prints any text still takes any start
+    assert match(compile_format("name %s: exit %d", "printf"), "Foo(1): exit 3") is not None
+
+
 def test_multiline_format_matches_each_line() -> None:
     spec = compile_format("Guest RAM: %RU64 MB\nHost RAM: %RU64 MB\n", "iprt")
     m = match(spec, "Host RAM: 16384 MB")

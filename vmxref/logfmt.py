@@ -458,6 +458,8 @@ class _Search:
         """
         tok = self.tokens[ti]
         atom = ANY if relaxed or isinstance(tok, str) else tok.atom
+        tail = tok.atom if relaxed and not isinstance(tok, str) else None  # (the line starts
+        # inside this conversion's output: any length, but a tail of what it prints)
         hi = self.n if atom.max_len is None else min(self.n, pos + atom.max_len)
         nxt = self.tokens[ti + 1] if ti + 1 < len(self.tokens) else None
         if nxt is None:
@@ -476,7 +478,8 @@ class _Search:
             candidates = range(hi, pos - 1, -1)
         for end in candidates:
             self.tick()
-            if atom.accepts(self.line, pos, end):
+            if atom.accepts(self.line, pos, end) and (
+                    tail is None or tail.accepts_tail(self.line, pos, end)):
                 yield end
 
 

@@ -30,12 +30,25 @@ class Atom:
     regex: re.Pattern[str] | None = None
     max_len: int | None = None
     weight: float = 0.0
+    numeric: bool = False  # prints a number: what ends its output is a number's tail
 
     def accepts(self, line: str, start: int, end: int) -> bool:
         """True if line[start:end] is something this conversion can print."""
         if self.max_len is not None and end - start > self.max_len:
             return False
         return self.regex is None or self.regex.fullmatch(line, start, end) is not None
+
+    def accepts_tail(self, line: str, start: int, end: int) -> bool:
+        """True if line[start:end] can end this conversion's output (a log line cut inside
+        it: `01` of `801`, `x1f` of `0x1f`, `e+10` of `1e+10`). Numbers only; any other
+        conversion takes any tail (a tail of an IPv4 address or a UUID is no address)."""
+        if not self.numeric or self.regex is None:
+            return True
+        piece = line[start:end]
+        return any(self.regex.fullmatch(head + piece) is not None for head in _TAIL_HEADS)
+
+
+_TAIL_HEADS = ("", "0")  # (`0` + a number's tail is a number: `0x1f`, `0.5`, `0e+10`)
 
 
 ANY = Atom("any")
@@ -164,9 +177,14 @@ def basic_atom(ch: str, flags: str, width: int | None, prec: int | None,
 _PTR = r"(?:0[xX])?[0-9a-fA-F]+|\((?:nil|null|_*ptrval_*|efault)\)"
 
 
-def _atom(kind: str, pattern: str, max_len: int | None, weight: float) -> Atom:
-    """Build an Atom from a regex source."""
-    return Atom(kind, re.compile(pattern), max_len, weight)
+_NUMERIC_KINDS = frozenset({"int", "uint", "hex", "oct", "float", "ptr"})
+
+
+def _atom(kind: str, pattern: str, max_len: int | None, weight: float,
+          numeric: bool | None = None) -> Atom:
+    """Build an Atom from a regex source (`numeric`: by default, the printf number kinds)."""
+    return Atom(kind, re.compile(pattern), max_len, weight,
+                kind in _NUMERIC_KINDS if numeric is None else numeric)
 
 
 # ---------------------------------------------------------------------------------------
@@ -255,6 +273,8 @@ for _c in "cu":
     for _s in "bBi":
         _IPRT_TYPES["h" + _c + _s] = (r"\d+(?:\.\d+)? ?[KMGTPE]?i?B?", 0.2, 1)
 _IPRT_BY_LENGTH = sorted(_IPRT_TYPES, key=len, reverse=True)
+_IPRT_NUMBERS = frozenset({r"-?\d+", r"\d+", _HEXISH, _NUMISH, r"[-+ ]?{DIGITS}",
+                           r"\+?{DIGITS}", "{HEX}"})  # the types that print a number
 _IPRT_UNKNOWN = re.compile(r"[A-Z]?[a-z]{1,3}\d*|[A-Z]{1,2}\d*")
 _IPRT_REG = re.compile(r"Ax86\[[^\]]*\]|\[[A-Za-z0-9_\-]+\]")
 
@@ -300,6 +320,8 @@ def iprt_atom(typ: str, flags: str) -> tuple[Atom, int, bool]:
         return Atom("R" + typ, None, None, 0.0), nargs, False
     digits = _grouped("iprt") if "'" in flags else _DEC
     hexcore = rf"(?:0[xX])?{_HEX}" if "#" in flags else _HEX
+    numeric = pattern in _IPRT_NUMBERS
     pattern = pattern.replace("{DIGITS}", digits).replace("{HEX}", hexcore)
     cap = None if "*" in pattern else 64
-    return _atom("R" + typ, rf" *(?:{pattern}) *", cap, weight), nargs, False
+    return (_atom("R" + typ, rf" *(?:{pattern}) *", cap, weight, numeric),
+            nargs, False)
