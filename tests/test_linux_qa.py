@@ -492,6 +492,25 @@ def test_path_follows_a_flag_passed_down_into_a_struct(lq, src, dst, possible):
         assert paths[0][-1] == dst
 
 
+@pytest.mark.parametrize("src, dst, possible", [
+    # `bool active = !!(level & 1); if (!active) return;`: level 0 never reaches what follows
+    ("qa_lint_clear", "qa_lint_fire", True),
+    ("qa_lint_clear", "qa_lint_lower", True),
+    ("qa_lint_raise", "qa_lint_deliver", True),
+    # (qa_lint_clear reaches qa_lint_deliver only through qa_lint_fire_twice, whose local
+    # is assigned twice: its value at the test is not the one the caller fixed)
+])
+def test_path_follows_a_constant_into_a_local_derived_from_it(lq, src, dst, possible):
+    code, paths = _paths(lq, f"path {src} -> {dst}")
+    assert (code == 0 and bool(paths)) == possible, paths
+
+
+def test_a_local_derived_from_a_constant_rules_out_the_branch_it_fails(lq):
+    code, paths = _paths(lq, "path qa_lint_clear -> qa_lint_deliver")
+    assert code == 0, paths
+    assert paths and all(p[1] == "qa_lint_fire_twice" for p in paths), paths
+
+
 def test_flag_guards_do_not_hide_callers(lq):
     """Only paths are checked: the callers of a guarded function are all still listed."""
     code, rows, _ = lq("callers qa_sync_tsc")
@@ -1730,3 +1749,21 @@ def test_an_argument_past_the_functions_parameters_is_an_error(lq):
     assert code == 0, out
     code, rows, out = lq("calls qa_long_signature arg 7 = QA_FLAG_B")  # (a signature longer
     assert code == 1, out  # than the stored text: its arity is unknown, no error)
+
+
+@pytest.mark.parametrize("expr, known, value", [
+    ("!!(level & 1)", {"level": False}, False),
+    ("RT_BOOL(u8Level & 1)", {"u8Level": False}, False),
+    ("RT_BOOL(u8Level & 1)", {"u8Level": True}, None),  # (non-zero & 1: either)
+    ("level != 0", {"level": True}, True),
+    ("level == NULL", {"level": True}, False),
+    ("(bool)p->x || y", {"p->x": True}, True),
+    ("y && !p->x", {"p->x": True}, False),
+    ("a | b", {"a": False, "b": False}, False),
+    ("level > 1", {"level": False}, None),
+    ("f(level)", {"level": False}, None),
+    ("0x0 | level", {"level": True}, True),
+])
+def test_truth_of_an_initializer_from_known_values(expr, known, value):
+    from vmxref.conditions import truth
+    assert truth(expr, known.get)[0] is value

@@ -125,3 +125,124 @@ def implied(cond: str, branch: bool) -> list[tuple[str, bool]]:
         if TERM.fullmatch(p):
             out.append((p, branch != bool(neg % 2)))
     return out
+
+
+_EXPR_TOKEN = re.compile(r"\s*(?:(0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*)|(" + TERM.pattern +
+                         r")|(&&|\|\||==|!=|[!&|()]))")
+_BOOL_MACROS = frozenset({"RT_BOOL", "likely", "unlikely", "bool", "_Bool"})
+_ZEROS = frozenset({"false", "FALSE", "NULL", "nullptr"})
+_ONES = frozenset({"true", "TRUE"})
+
+
+def truth(expr: str, value_of) -> tuple[bool | None, list[str]]:
+    """Whether a C expression is non-zero, from what is known of the names in it
+    (`value_of(term)`: True / False (zero) / None) — `!!(level & 1)` with level 0 is false,
+    `RT_BOOL(a) || b` with a true is true; anything else it cannot tell is None. Also the
+    terms the answer rests on. `!`, `&&`, `||`, `&`, `|`, `== 0`, `!= 0`, parentheses,
+    RT_BOOL / likely / unlikely / `(bool)` around a value; numbers and true/false/NULL."""
+    toks: list[tuple[str, str]] = []
+    pos = 0
+    s = expr.rstrip()
+    while pos < len(s):
+        m = _EXPR_TOKEN.match(s, pos)
+        if m is None:
+            return None, []
+        pos = m.end()
+        toks.append(("num", m.group(1)) if m.group(1) else ("term", m.group(2)) if m.group(2)
+                    else ("op", m.group(3)))
+    used: list[str] = []
+    at = [0]
+
+    def peek() -> tuple[str, str] | None:
+        return toks[at[0]] if at[0] < len(toks) else None
+
+    def take(op: str) -> bool:
+        t = peek()
+        if t is not None and t == ("op", op):
+            at[0] += 1
+            return True
+        return False
+
+    def binary(sub, op: str, absorbing: bool, all_same: bool):
+        """`sub (op sub)*`: `absorbing` decides it alone (&&, &: a false; ||, |: a true);
+        all operands `all_same` decide it too (&&: all true; ||, |: all false)."""
+        vals = [sub()]
+        while take(op):
+            vals.append(sub())
+        if len(vals) == 1:
+            return vals[0]
+        if absorbing in vals:
+            return absorbing
+        if all_same is not None and all(v == all_same for v in vals):
+            return all_same
+        return None
+
+    def expr_() -> bool | None:
+        return binary(and_, "||", True, False)
+
+    def and_() -> bool | None:
+        return binary(bor, "&&", False, True)
+
+    def bor() -> bool | None:
+        return binary(band, "|", True, False)
+
+    def band() -> bool | None:
+        return binary(eq, "&", False, None)
+
+    def eq() -> bool | None:
+        left, left_zero = unary_z()
+        for op in ("==", "!="):
+            if take(op):
+                right, right_zero = unary_z()
+                v = right if left_zero else left if right_zero else None
+                if v is None:
+                    return None
+                return (not v) if op == "==" else v
+        return left
+
+    def unary_z() -> tuple[bool | None, bool]:
+        t = peek()
+        zero = t is not None and (t[0] == "num" and int(t[1].rstrip("uUlL"), 0) == 0
+                                  or t[1] in _ZEROS)
+        return unary(), zero
+
+    def unary() -> bool | None:
+        t = peek()
+        if t is None:
+            raise ValueError
+        at[0] += 1
+        kind, text = t
+        if kind == "op" and text == "!":
+            v = unary()
+            return None if v is None else not v
+        if kind == "op" and text == "(":
+            if peek() in (("term", "bool"), ("term", "_Bool")) and toks[at[0] + 1:at[0] + 2] == [("op", ")")]:
+                at[0] += 2  # a cast to bool
+                return unary()
+            v = expr_()
+            if not take(")"):
+                raise ValueError
+            return v
+        if kind == "num":
+            return int(text.rstrip("uUlL"), 0) != 0
+        if kind == "term":
+            if text in _ZEROS:
+                return False
+            if text in _ONES:
+                return True
+            if text in _BOOL_MACROS and take("("):
+                v = expr_()
+                if not take(")"):
+                    raise ValueError
+                return v
+            used.append(text)
+            return value_of(text)
+        raise ValueError
+
+    try:
+        v = expr_()
+    except (ValueError, IndexError):
+        return None, []
+    if at[0] != len(toks):
+        return None, []
+    return v, used

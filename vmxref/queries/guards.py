@@ -16,7 +16,8 @@ another route). Of several calls a -> b, a hop is ruled out only when every one 
 """
 from __future__ import annotations
 
-from vmxref.conditions import TERM, implied
+from vmxref.conditions import TERM, implied, truth
+from vmxref.lazy import json
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import ARG_EDGES, Edge, graph
@@ -99,6 +100,51 @@ def _passed(sc: Scope, e: Edge, callee: str, known: Known) -> Known:
     return out
 
 
+def _local_inits(sc: Scope, func: str) -> list[tuple[str, str]]:
+    """(name, initializer text) of the locals of `func` that are written once, by their
+    declaration (`bool fActive = RT_BOOL(u8Level & 1);` and no other write, `&` or `++`), in
+    line order; a function defined in several files: the ones all definitions agree on."""
+    memo = sc.memo("guards_local_inits")
+    if func not in memo:
+        params = set(graph(sc).params(func))
+        per_blob = []
+        for bid in sc.definitions(func):
+            writes: dict[str, list[tuple[int, str, str]]] = {}
+            for line, chain, kind, value in sc.conn.execute(
+                    "SELECT line, chain, kind, value FROM assign WHERE blob_id = ? AND func = ?",
+                    (bid, func)):
+                try:
+                    head = json.loads(chain)[0] if chain and chain.startswith('["v:') else ""
+                except (ValueError, IndexError):
+                    continue
+                if isinstance(head, str) and head.startswith("v:"):
+                    writes.setdefault(head[2:], []).append((line, kind, value or ""))
+            per_blob.append({n: w[0] for n, w in writes.items()
+                             if len(w) == 1 and w[0][1] == "init" and n not in params})
+        common = per_blob[0] if per_blob else {}
+        for other in per_blob[1:]:
+            common = {n: w for n, w in common.items() if other.get(n, (0, "", None))[2] == w[2]}
+        memo[func] = [(n, w[2]) for n, w in sorted(common.items(), key=lambda nw: nw[1][0])]
+    return memo[func]
+
+
+def _with_locals(sc: Scope, func: str, known: Known) -> Known:
+    """`known` (in `func`'s names) and the locals of `func` whose only write is an
+    initializer that what is known decides (`fActive = RT_BOOL(u8Level & 1)` with
+    u8Level 0: false), each fixed by the edge that fixed the value it rests on."""
+    if not known:
+        return known
+    out = dict(known)
+    for name, value in _local_inits(sc, func):
+        if name in out:
+            continue
+        v, used = truth(value, lambda t: out[t][0] if t in out else None)
+        fixed = next((out[t][1] for t in used if t in out), None)
+        if v is not None and fixed is not None:
+            out[name] = (v, fixed)
+    return out
+
+
 def _walk(sc: Scope, hops: list[tuple[str, str, list[Edge]]]):
     """Per hop, in order: (its calls that no known value rules out, the edge that fixed a
     value ruling one out or None, what is known in the callee's names after it); stops
@@ -115,6 +161,7 @@ def _walk(sc: Scope, hops: list[tuple[str, str, list[Edge]]]):
             options.append(_passed(sc, e, b, known) if e.origin is None else {})
         known = {} if not options else options[0] if len(options) == 1 else {
             k: v for k, v in options[0].items() if all(o.get(k, (None,))[0] == v[0] for o in options[1:])}
+        known = _with_locals(sc, b, known)
         yield ok, bad, known
         if not ok:
             return
