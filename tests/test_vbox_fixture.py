@@ -4,6 +4,7 @@ member and called through it, functions handed to a request API behind a `(PFNRT
 a negated flag test that must not count as a consumer."""
 from __future__ import annotations
 
+import bisect
 import json
 from pathlib import Path
 
@@ -330,10 +331,13 @@ def test_contexts_of_elif_and_else_branches():
     from vmxref.queries.contexts import Contexts
     cx = Contexts(None, {"contexts": {"IN_RING3": "R3", "IN_RING0": "R0", "IN_RC": "RC"}})
     lines = ["#ifdef IN_RING3", "a", "#elif defined(IN_RING0)", "b", "#else", "c", "#endif",
-             "#if FOO", "d", "#elif defined(IN_RING0)", "e", "#else", "f", "#endif"]
-    got = dict(zip(lines, cx._scan(lines)))
+             "#if FOO", "d", "#elif defined(IN_RING0)", "e", "#else", "f", "#endif",
+             "  #  ifndef IN_RING3 /* indented */", "g", "x = y # ifdef IN_RING3", "h", "# endif"]
+    starts, ctxs = cx._scan("\n".join(lines).encode())
+    got = {t: ctxs[bisect.bisect_right(starts, i) - 1] for i, t in enumerate(lines, 1)}
     assert (got["a"], got["b"], got["c"]) == ({"R3"}, {"R0"}, {"RC"})
     assert (got["d"], got["e"], got["f"]) == ({"R3", "R0", "RC"}, {"R0"}, {"R3", "R0", "RC"})
+    assert got["g"] == got["h"] == {"R0", "RC"}  # (a `#` inside a line is no directive)
 
 
 def test_paths_to_a_call_keep_to_its_compilation_context(vbox):

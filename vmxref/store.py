@@ -661,17 +661,22 @@ class Store:
                 blob_id, data.decode("utf-8", "replace").split("\n"), len(data))
         return got
 
+    def raw(self, blob_id: int) -> bytes:
+        """A blob's bytes, kept with what line_text keeps (one read per blob)."""
+        raw = self._raw_cache.get(blob_id)
+        if raw is None:
+            data = self.content(blob_id)
+            raw = self._raw_cache.put(blob_id, [data, 1, 0], len(data))
+        return raw[0]
+
     def line_text(self, blob_id: int, line: int) -> str:
         """One source line, stripped ('' when out of range). Only that line is decoded: a
         `refs` of a name used in thousands of files shows one line of each."""
         got = self._content_cache.get(blob_id)
         if got is not None:
             return got[line - 1].strip() if 0 < line <= len(got) else ""
-        raw = self._raw_cache.get(blob_id)  # [content, a line found, its offset]
-        if raw is None:
-            data = self.content(blob_id)
-            raw = self._raw_cache.put(blob_id, [data, 1, 0], len(data))
-        data = raw[0]
+        data = self.raw(blob_id)
+        raw = self._raw_cache[blob_id]  # [content, a line found, its offset]
         if _line_span is None:  # (the C helper not built: the lines are split)
             got = data.split(b"\n", line)[line - 1:line] if line > 0 else []
             return got[0].decode("utf-8", "replace").strip() if got else ""

@@ -18,11 +18,15 @@ by whichever context tests it) starts afresh. Without the tables nothing is chec
 """
 from __future__ import annotations
 
+import bisect
+
 from vmxref.lazy import re
 
 from vmxref.queries.base import Scope
 
-_DIRECTIVE = re.compile(r"\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)")
+_DIRECTIVE = re.compile(rb"#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b([^\n]*)")  # (first
+# on its line: Contexts._scan; a pattern starting with `^` in MULTILINE mode would be tried
+# at every byte, this one only where a `#` is)
 _DEFINED = re.compile(r"\s*(!)?\s*defined\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*$")
 RESET_EDGES = ("deferred", "registered", "queued")
 
@@ -35,7 +39,7 @@ class Contexts:
         self.defines: dict[str, str] = dict(entry.get("contexts", {}))
         self.paths: dict[str, str] = dict(entry.get("context_paths", {}))
         self.all = frozenset(self.defines.values()) | frozenset(self.paths.values())
-        self._lines: dict[int, list[frozenset[str]]] = {}
+        self._lines: dict[int, tuple[list[int], list[frozenset[str]]]] = {}
 
     def of_file(self, path: str) -> frozenset[str]:
         for prefix, ctx in self.paths.items():
@@ -45,10 +49,11 @@ class Contexts:
 
     def of_line(self, blob_id: int, line: int) -> frozenset[str]:
         """Contexts that compile a line of a blob (by the `#if` groups around it)."""
-        ctxs = self._lines.get(blob_id)
-        if ctxs is None:
-            ctxs = self._lines[blob_id] = self._scan(self.sc.store.lines(blob_id))
-        return ctxs[line - 1] if 0 < line <= len(ctxs) else self.all
+        got = self._lines.get(blob_id)
+        if got is None:
+            got = self._lines[blob_id] = self._scan(self.sc.store.raw(blob_id))
+        starts, ctxs = got
+        return ctxs[bisect.bisect_right(starts, line) - 1] if line > 0 else self.all
 
     def at(self, blob_id: int, line: int, path: str | None = None) -> frozenset[str]:
         """Contexts that compile a line: its file's (`path`, else the blob's first path),
@@ -72,36 +77,47 @@ class Contexts:
             return None
         return (self.all - {ctx}) if negated else frozenset([ctx])
 
-    def _scan(self, lines: list[str]) -> list[frozenset[str]]:
-        out = []
+    def _scan(self, data: bytes) -> tuple[list[int], list[frozenset[str]]]:
+        """(first lines, contexts): from starts[i] on, until the next start, lines are
+        compiled in ctxs[i] (a directive's line has the contexts it opens). Only the
+        directive lines are looked at (a regular expression over the bytes)."""
+        starts, out = [1], [self.all]
         # per open group: [contexts of the branches before this one (None when one of them
         # said nothing about contexts), this branch's contexts (None: any)]
         stack: list[list] = []
         cur = self.all
-        for text in lines:
-            m = _DIRECTIVE.match(text) if "#" in text else None
-            if m is not None:
-                kind, rest = m.group(1), m.group(2)
-                if kind in ("if", "ifdef", "ifndef"):
-                    c = self._cond(kind, rest)
-                    stack.append([frozenset(), c])
-                elif kind in ("elif", "else") and stack:
-                    before, branch = stack[-1]
-                    before = None if before is None or branch is None else before | branch
-                    c = self._cond("if", rest) if kind == "elif" else self.all
-                    if c is not None and before is not None:
-                        c = c - before  # (`#elif defined(IN_RING0)` after `#ifdef IN_RING3`)
-                    elif kind == "else":
-                        c = None
-                    stack[-1] = [before, c]
-                elif kind == "endif" and stack:
-                    stack.pop()
-                cur = self.all
-                for _before, branch in stack:
-                    if branch is not None:
-                        cur = cur & branch
-            out.append(cur)
-        return out
+        line, at = 1, 0
+        for m in _DIRECTIVE.finditer(data):
+            bol = data.rfind(b"\n", 0, m.start()) + 1
+            if data[bol:m.start()].strip():
+                continue  # (a `#` inside a line)
+            line += data.count(b"\n", at, m.start())
+            at = m.start()
+            kind, rest = m.group(1).decode(), m.group(2).decode("utf-8", "replace")
+            if kind in ("if", "ifdef", "ifndef"):
+                c = self._cond(kind, rest)
+                stack.append([frozenset(), c])
+            elif kind in ("elif", "else") and stack:
+                before, branch = stack[-1]
+                before = None if before is None or branch is None else before | branch
+                c = self._cond("if", rest) if kind == "elif" else self.all
+                if c is not None and before is not None:
+                    c = c - before  # (`#elif defined(IN_RING0)` after `#ifdef IN_RING3`)
+                elif kind == "else":
+                    c = None
+                stack[-1] = [before, c]
+            elif kind == "endif" and stack:
+                stack.pop()
+            cur = self.all
+            for _before, branch in stack:
+                if branch is not None:
+                    cur = cur & branch
+            if starts[-1] == line:
+                out[-1] = cur
+            else:
+                starts.append(line)
+                out.append(cur)
+        return starts, out
 
 
 def contexts(sc: Scope) -> Contexts | None:

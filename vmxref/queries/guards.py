@@ -100,8 +100,8 @@ def _passed(sc: Scope, e: Edge, callee: str, known: Known) -> Known:
     return out
 
 
-def _local_inits(sc: Scope, func: str) -> list[tuple[str, str]]:
-    """(name, initializer text) of the locals of `func` that are written once, by their
+def _local_inits(sc: Scope, func: str) -> list[tuple[str, str, frozenset[str]]]:
+    """(name, initializer text, the names in it) of the locals of `func` that are written once, by their
     declaration (`bool fActive = RT_BOOL(u8Level & 1);` and no other write, `&` or `++`), in
     line order; a function defined in several files: the ones all definitions agree on."""
     memo = sc.memo("guards_local_inits")
@@ -124,7 +124,8 @@ def _local_inits(sc: Scope, func: str) -> list[tuple[str, str]]:
         common = per_blob[0] if per_blob else {}
         for other in per_blob[1:]:
             common = {n: w for n, w in common.items() if other.get(n, (0, "", None))[2] == w[2]}
-        memo[func] = [(n, w[2]) for n, w in sorted(common.items(), key=lambda nw: nw[1][0])]
+        memo[func] = [(n, w[2], frozenset(TERM.findall(w[2])))
+                      for n, w in sorted(common.items(), key=lambda nw: nw[1][0])]
     return memo[func]
 
 
@@ -135,8 +136,8 @@ def _with_locals(sc: Scope, func: str, known: Known) -> Known:
     if not known:
         return known
     out = dict(known)
-    for name, value in _local_inits(sc, func):
-        if name in out:
+    for name, value, terms in _local_inits(sc, func):
+        if name in out or out.keys().isdisjoint(terms):
             continue
         v, used = truth(value, lambda t: out[t][0] if t in out else None)
         fixed = next((out[t][1] for t in used if t in out), None)
