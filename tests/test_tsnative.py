@@ -701,3 +701,16 @@ def test_a_value_through_a_pasted_member_keeps_its_whole_text(with_c):
         native._TS[:] = old
     values = [(r[0], r[6]) for r in got["assigns"] if r[3] == "pVM"]
     assert values == [(2, "pVCpu->CTX_SUFF(pVM)"), (3, "pVCpu->CTX_SUFF(pVM)")]
+
+
+@needs_passes
+@pytest.mark.parametrize("lang", ["c", "cpp"])
+def test_primitive_type_names_are_type_references(lang):
+    """`uint32_t`, `size_t` are tree-sitter primitive types, not values: a cast or a
+    declaration of one is a `type` reference, as a typedef name's is, never a `read`."""
+    src = (b"static size_t f(void *p)\n{\n\tuint32_t x = (uint64_t)p;\n"
+           b"\treturn sizeof(size_t) + x + (ssize_t)g;\n}\n")
+    refs = {(r[0], r[2]) : r[1] for r in _same(src, lang)["refs"]}
+    assert refs[("uint32_t", 3)] == refs[("uint64_t", 3)] == refs[("ssize_t", 4)] == "type"
+    assert refs[("size_t", 1)] == "type"
+    assert refs[("x", 4)] == "read" and refs[("g", 4)] == "read"

@@ -250,32 +250,35 @@ static Special *sorted_specials(PyObject *special, Py_ssize_t *n) {
     return out;
 }
 
-/* ident_refs(ctx, decl, types, keywords, sizeof_starts, sizeof_ends, special) -> refs
+/* ident_refs(ctx, decl, types, keywords, sizeof_starts, sizeof_ends, special, prims) -> refs
  *
  * The rest of extract._ident_refs: the identifier references of the normalised text by a
  * scan of its code (code_only, then the tokens of ident_tokens: a run of ASCII word
  * characters starting with a letter or `_`, not after `.`, `->` or `$`, no keyword, at no
  * offset of `decl` or `types`), each (name, kind, line, col, function, None): kind
  * "sizeof" inside a sizeof/alignof/offsetof operand, the kind `special` gives its exact
- * span (write, call, addr), else "read"; the function as extract._funcs_of finds it. */
+ * span (write, call, addr), else "read" ("type" for a name of `prims`: uint32_t, size_t);
+ * the function as extract._funcs_of finds it. */
 PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
-    PyObject *decl, *types, *keywords, *starts_l, *ends_l, *special;
+    PyObject *decl, *types, *keywords, *starts_l, *ends_l, *special, *prims;
     Ctx *c;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!", &TSN_CtxType, &c, &PySet_Type, &decl,
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!O!", &TSN_CtxType, &c, &PySet_Type, &decl,
                           &PySet_Type, &types, &PyFrozenSet_Type, &keywords, &PyList_Type,
-                          &starts_l, &PyList_Type, &ends_l, &PyDict_Type, &special))
+                          &starts_l, &PyList_Type, &ends_l, &PyDict_Type, &special,
+                          &PyFrozenSet_Type, &prims))
         return NULL;
     TsnSpans sizeofs;
     unsigned char *buf = tsn_spans_init(&sizeofs, starts_l, ends_l) == 0
                          ? blank_code(c->norm, c->nnorm) : NULL;
     PyObject *refs = PyList_New(0), *seen = PyDict_New(), *k_read = PyUnicode_FromString("read");
-    PyObject *k_sizeof = PyUnicode_FromString("sizeof"), *out = NULL;
+    PyObject *k_sizeof = PyUnicode_FromString("sizeof"), *k_type = PyUnicode_FromString("type");
+    PyObject *out = NULL;
     /* the offsets to skip and the special spans, sorted: the scan goes forward through
      * the text, so a pointer into each answers per token (no int object, set or tuple) */
     Py_ssize_t nskip = 0, nspec = 0, si = 0, pi = 0;
     Py_ssize_t *skip = buf ? sorted_offsets(decl, types, &nskip) : NULL;
     Special *spec = buf && !PyErr_Occurred() ? sorted_specials(special, &nspec) : NULL;
-    if (!buf || !refs || !seen || !k_read || !k_sizeof || PyErr_Occurred())
+    if (!buf || !refs || !seen || !k_read || !k_sizeof || !k_type || PyErr_Occurred())
         goto done;
     /* _funcs_of: disjoint function spans (the usual case) or "the first one ending after" */
     int disjoint = 1;
@@ -302,6 +305,13 @@ PyObject *tsn_ident_refs(PyObject *Py_UNUSED(mod), PyObject *args) {
                 kind = spec[q].kind;
                 break;
             }
+        if (kind == k_read) {  /* `(uint32_t)x`, `size_t n`: a type, no value read */
+            int prim = PySet_Contains(prims, name);
+            if (prim < 0)
+                goto done;
+            if (prim)
+                kind = k_type;
+        }
         PyObject *func;
         if (disjoint) {
             func = tsn_func_at(c, s);
@@ -327,5 +337,6 @@ done:
     Py_XDECREF(seen);
     Py_XDECREF(k_read);
     Py_XDECREF(k_sizeof);
+    Py_XDECREF(k_type);
     return out;
 }

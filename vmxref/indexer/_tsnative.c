@@ -892,7 +892,7 @@ static PyMethodDef module_methods[] = {
     {"type_refs", tsn_type_refs, METH_VARARGS,
      "type_refs(nodes, ctx, decl, macro_args) -> (refs, offsets) of type identifiers."},
     {"ident_refs", tsn_ident_refs, METH_VARARGS,
-     "ident_refs(ctx, decl, types, keywords, sizeof_starts, sizeof_ends, special) -> refs."},
+     "ident_refs(ctx, decl, types, keywords, sizeof_starts, sizeof_ends, special, prims) -> refs."},
     {"field_refs", tsn_field_refs, METH_VARARGS,
      "field_refs(nodes, ctx, special, sizeof_starts, sizeof_ends, struct_names) -> refs."},
     {"writes", tsn_writes, METH_VARARGS,

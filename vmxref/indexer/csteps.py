@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from vmxref import logfmt
 from vmxref.indexer import extract as ex, guards, macros
-from vmxref.indexer.ctext import KEYWORDS, NOT_CALLS
+from vmxref.indexer.ctext import KEYWORDS, NOT_CALLS, PRIMITIVE_TYPES
 from vmxref.schema import SYM_STATIC
 
 
@@ -116,7 +116,7 @@ class CSteps(ex.Steps):
         refs, offsets = self.m.type_refs(list(tids), self.cc, cx.decl_names, cx.macro_args)
         cx.f.refs += refs
         cx.f.refs += self.m.ident_refs(self.cc, cx.decl_names, set(offsets), KEYWORDS,
-                                       *cx.sizeof_spans, special)
+                                       *cx.sizeof_spans, special, PRIMITIVE_TYPES)
 
     def receiver_types(self, f) -> None:
         f.assigns = self.m.receiver_types(f.syms, f.assigns)

@@ -12,6 +12,12 @@ KEYWORDS = frozenset(
     "friend explicit mutable nullptr constexpr noexcept static_assert decltype typeof "
     "__typeof__ asm __asm__ __volatile__ volatile defined".split())
 
+# tree-sitter's `primitive_type` names that are no keyword: a use is a type reference
+PRIMITIVE_TYPES = frozenset(
+    "size_t ssize_t ptrdiff_t intptr_t uintptr_t charptr_t nullptr_t max_align_t int8_t "
+    "int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t char8_t char16_t "
+    "char32_t".split())
+
 # comments and string / char literals of a #define body (blanked, same offsets)
 NOT_CODE = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 

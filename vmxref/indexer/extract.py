@@ -22,7 +22,7 @@ from operator import le, not_, or_, sub
 from vmxref import logfmt
 from vmxref.indexer import ts
 from vmxref.indexer import guards, macros, traceevents
-from vmxref.indexer.ctext import KEYWORDS, jlist
+from vmxref.indexer.ctext import KEYWORDS, PRIMITIVE_TYPES, jlist
 from vmxref.indexer import native
 from vmxref.indexer.native import mod as _native  # (the identifier scan in C, or None)
 from vmxref.schema import SYM_STATIC
@@ -1465,6 +1465,9 @@ def _ident_refs(cx: _Ctx, text: bytes, tids, special: dict[tuple[int, int], str]
             i = where.get(s)
             if i is not None and s + len(names[i]) == e:
                 kinds[i] = k
+    for i in [i for i, nm in enumerate(names) if nm in PRIMITIVE_TYPES]:
+        if kinds[i] == "read":
+            kinds[i] = "type"  # (`(uint32_t)x`, `size_t n`: no value read)
     refs.extend(zip(names, kinds, lines, cols, _funcs_of(cx, starts), repeat(None)))
 
 
