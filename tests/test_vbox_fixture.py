@@ -997,3 +997,16 @@ def test_an_address_handed_down_a_chain_with_a_self_call_is_no_write(vbox):
     the commit step's own, and the zeroing."""
     f = "src/VBox/VMM/VMMR0/HMFixTransient.cpp"
     assert _places(vbox("writes FIXRUNSTATE.fTscDone")) == {(f, 32), (f, 38)}
+
+
+def test_a_fill_of_another_member_of_an_enclosing_union_writes_the_member(vbox):
+    """`SSMR3GetMem(pSSM, &pCpu->GuestMsrs.au64[0], cbMsrs)` loads the storage that
+    `msr.TscAux` shares with `au64` (a union one level up from TscAux's struct): a write of
+    CPUMFIXMSRS.msr.TscAux via that union member; an element stored by assignment
+    (`au64[3] = 0`) may lie elsewhere in the union and is left out."""
+    f = "src/VBox/VMM/VMMR3/CPUMFixSsm.cpp"
+    rows = vbox("writes CPUMFIXMSRS.msr.TscAux")
+    got = {(r["line"], r.get("via")) for r in rows if r["file"] == f}
+    assert got == {(62, "union member CPUMFIXMSRS.au64"), (69, None)}, rows
+    deeper = vbox("writes CPUMFIXCPU2.GuestMsrs.msr.TscAux")
+    assert {(r["line"], r.get("via")) for r in deeper if r["file"] == f} == got

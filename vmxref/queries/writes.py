@@ -422,22 +422,52 @@ def _union_siblings(sc: Scope, tr: TypeResolver, struct: str | None, fields: lis
                     kinds) -> list[Site]:
     """The writes of the other members of the union the asked member is in (the same
     storage: `exit_reason.full = ...` writes `exit_reason.basic`), each marked `via` the
-    member written. Only with a struct path of two or more members whose last owner is a
-    union; not recursive."""
+    member written; and of a union around the struct holding it, the memory filled from
+    the start of another member (see below). Only with a struct path of two or more
+    members; not recursive."""
     if struct is None or len(fields) < 2:
-        return []
-    owner = _last_owner(tr, struct, fields)
-    if not owner or not sc.has_sym(owner, ("union",)):
         return []
     from vmxref.queries.lang import Target
     out = []
-    siblings = sorted({r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'field'",
-                                             (owner,), "t.name")} - {fields[-1]})
-    for sib in siblings[:16]:
-        for site in writes(sc, Target(struct, tuple([*fields[:-1], sib])), kinds, False):
-            site.extra["via"] = f"union member {owner}.{sib}"
-            out.append(site)
+    owners = [struct, *_structs_along(tr, struct, fields)]  # (owners[j] holds fields[j])
+    fill_kinds = tuple(k for k in ("out-param",) if kinds is None or k in kinds)
+    for j in range(len(fields) - 1, -1, -1):
+        owner = owners[j] if j < len(owners) else None
+        if not owner or not sc.has_sym(owner, ("union",)) or (j < len(fields) - 1 and (
+                not fill_kinds or owner.startswith("(anonymous"))):
+            continue  # (an unnamed union around structs, `union { struct kvm_pit_state ps;
+            # struct kvm_pit_state2 ps2; } u;` in one function, is scratch space each
+            # branch fills for itself: not storage another member's fill leaves behind)
+        siblings = sorted({r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'field'",
+                                                 (owner,), "t.name")} - {fields[j]})
+        for sib in siblings[:16]:
+            sub = Target(struct, tuple([*fields[:j], sib]))
+            if j == len(fields) - 1:  # the asked member's own union: any write of another
+                got = writes(sc, sub, kinds, False)
+            else:  # a union around the member's struct (`union { struct { u64 TscAux; }
+                # msr; u64 au64[64]; }`): memory a [writes] fills call fills from the start
+                # of another member covers it (`SSMR3GetMem(pSSM, &Msrs.au64[0], cb)`), not
+                # a pointer handed to any function; an element stored by
+                # assignment or filled past the start (`au64[3]`) may lie anywhere else
+                got = [w for w in writes(sc, sub, fill_kinds, False)
+                       if fills(sc, w.extra.get("op") or "", w.extra.get("value") or "")
+                       and _from_start(w.extra.get("target") or "", w.extra.get("value") or "",
+                                       sib)]
+            for site in got:
+                site.extra["via"] = f"union member {owner}.{sib}"
+                out.append(site)
     return out
+
+
+def _from_start(target: str, value: str, member: str) -> bool:
+    """Does the call fill `member` itself or from its element 0 (`&x.au64[0]`, `x.au64`),
+    not a later element (`&x.au64[3]`) nor a member inside it (`&x.GstCtx.cs`)?"""
+    if target.rpartition(".")[2].removesuffix("[]") != member:
+        return False
+    for m in re.finditer(rf"\b{re.escape(member)}\b\s*(\[\s*([^\]]*?)\s*\])?", value):
+        if m.group(1) is None or m.group(2) in ("0", "0U", "0u"):
+            return True
+    return False
 
 
 def _struct_initializers(sc: Scope, name: str) -> list[Site]:
