@@ -1010,3 +1010,13 @@ def test_a_fill_of_another_member_of_an_enclosing_union_writes_the_member(vbox):
     assert got == {(62, "union member CPUMFIXMSRS.au64"), (69, None)}, rows
     deeper = vbox("writes CPUMFIXCPU2.GuestMsrs.msr.TscAux")
     assert {(r["line"], r.get("via")) for r in deeper if r["file"] == f} == got
+
+
+def test_provenance_leaves_out_a_write_whose_block_returns_before_the_use(vbox):
+    """`u64 = ASMAtomicUoReadU64(&pSync->u64Stopped); ...; return u64;` inside `if
+    (!pSync->fTicking) { }`: that value never reaches the catch-up call after the block
+    (line 37), which sees the parameter only: its caller's argument (line 43)."""
+    f = "src/VBox/VMM/VMMAll/TMAllVirtualSyncFix.cpp"
+    nodes = [n for n in _tree(vbox("provenance TMFIXSYNC.u64Seen")) if n.get("file") == f]
+    got = {n["line"] for n in nodes}
+    assert 30 not in got and {37, 43} <= got, [(n["line"], n.get("hop")) for n in nodes]

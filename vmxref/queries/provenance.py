@@ -35,6 +35,7 @@ _INDIRECT = re.compile(r"\)\s*\(|(?:->|\.)\s*[A-Za-z_]\w*\s*\(")  # `static_call
 _VALUE_LINES = 12  # lines below a write its value may go on over
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')  # a C string literal, whole
 _ELSE_LINE = re.compile(r"\s*(?:\}\s*)?else\b")
+_RETURN_LINE = re.compile(r"\s*return\b")
 _SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
 # `&x`, `&p->a.b[i]` as an operand (after `(`, `,`, `=`, `?`, `:` or at the start: not `a & b`)
 _ADDRESS_OF = re.compile(r"(?:(?<=[(,=?:])|^)\s*&(?!&)\s*[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*"
@@ -395,6 +396,27 @@ class _Walk:
                 for k in range(n + 1, use))
         return False
 
+    def _returns_first(self, bid: int, line: int, use: int) -> bool:
+        """Does the block of the write on `line` return before the use on `use` (by
+        indentation: a `return` as indented as the write, before anything less indented)?
+        `if (!fTicking) { u64 = ...; ...; return u64; }` keeps that u64 from the code
+        after the block. (`break` and `goto` may lead on to the use: not these.)"""
+        if line >= use:
+            return False
+        lines = self.sc.store.lines(bid)
+        wi = _indent(lines, line)
+        if wi is None:
+            return False
+        for n in range(line + 1, min(use, len(lines) + 1)):
+            d = _indent(lines, n)
+            if d is None or d > wi:
+                continue
+            if d < wi:
+                return False  # (the write's block ended without a return)
+            if _RETURN_LINE.match(lines[n - 1]):
+                return True
+        return False
+
     def _member_anywhere(self, site: Site, base: str, fields: list[str],
                          level: int) -> list[dict]:
         """The writes of `base->fields` anywhere (named from its struct), `base` a pointer
@@ -658,7 +680,8 @@ class _Walk:
             cx = contexts.contexts(self.sc)
             rows = [r for r in rows if cx.at(bid, r[0], site.file) & want] or rows
         rows = [r for r in rows if not self._other_arm(bid, func, r[0], site.line)
-                and not self._other_branch(bid, r[0], site.line)]
+                and not self._other_branch(bid, r[0], site.line)
+                and not self._returns_first(bid, r[0], site.line)]
         rows = self._after_last_overwrite(bid, rows, site.line, elements)
         # (the writes a use sees depend on where it is: `ns` at line 1681 sees the
         # `ns = ...` of 1679 that the use at 1676 does not; "shown above" only when same)
