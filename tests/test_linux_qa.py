@@ -1767,3 +1767,17 @@ def test_an_argument_past_the_functions_parameters_is_an_error(lq):
 def test_truth_of_an_initializer_from_known_values(expr, known, value):
     from vmxref.conditions import truth
     assert truth(expr, known.get)[0] is value
+
+
+def test_path_says_which_callers_of_the_target_no_path_shown_reaches(lq):
+    """`path A -> B` looks only at paths up to 2 calls longer than the shortest: the
+    five-call route through qa_clock_r4 is not shown, and the note says so and how to see
+    it; with an explicit `max` it is there."""
+    code, paths = _paths(lq, "path qa_clock_ioctl -> qa_gtod_copy")
+    assert [p[-2] for p in paths] == ["qa_clock_set"], paths
+    _c, _r, out = lq("path qa_clock_ioctl -> qa_gtod_copy")
+    assert "also called from qa_clock_r4, on no path shown" in out and " max 12" in out, out
+    code, paths = _paths(lq, "path qa_clock_ioctl -> qa_gtod_copy max 8")
+    assert sorted(p[-2] for p in paths) == ["qa_clock_r4", "qa_clock_set"], paths
+    _c, _r, out = lq("path qa_clock_ioctl -> qa_gtod_copy max 8")
+    assert "is also called from" not in out, out

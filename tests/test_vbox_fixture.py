@@ -27,7 +27,7 @@ def vbox(tmp_path_factory):
     def run(query: str) -> list[dict]:
         r = CliRunner().invoke(cli, ["q", query, "--json", "--index", str(d)])
         assert r.exit_code in (0, 1), r.output
-        return [json.loads(x) for x in r.output.splitlines()]
+        return [json.loads(x) for x in r.stdout.splitlines()]  # (notes go to stderr)
     run.index = d  # type: ignore[attr-defined]
     return run
 

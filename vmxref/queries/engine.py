@@ -141,6 +141,13 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
         src, dst = words[1], words[3] if len(words) > 3 else ""
         return (f"vmxref: more call paths exist than the {len(sites)} shown; `calls {dst} | paths "
                 f"from {src}` gives each call site of {dst} its own")
+    if words and words[0] == "path" and sites and (other := sc.memo("path_query").get("unreached")):
+        from vmxref.queries.paths import MAX_RETRY_LEN, PATH_SLACK
+        src, dst = words[1], words[3] if len(words) > 3 else ""
+        names = ", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+        return (f"vmxref: {dst} is also called from {names}, on no path shown (paths more than "
+                f"{PATH_SLACK} calls longer than the shortest are not looked for): `path {src} -> "
+                f"{dst} max {MAX_RETRY_LEN}` looks at every path up to {MAX_RETRY_LEN} calls")
     if len(sites) <= 2 and len(words) >= 2 and words[0] in ("writes", "reads") and "." in words[1] \
             and "|" not in q:
         hint = _unknown_receivers(sc, words[0], words[1].rsplit(".", 1)[1], sites)

@@ -322,6 +322,7 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     memo = sc.memo("path_query")  # (what engine.note says about this query's answer)
     memo.pop("cut", None)
     memo.pop("infeasible", None)
+    memo.pop("unreached", None)
 
     def search(chains: bool, length: int, sl: int | None):
         dg = _explore_back(sc, dst, 0, length, src, slack=sl, chains=chains, groups=groups)
@@ -363,6 +364,11 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
             site.paths = [_with_last(dg, nodes, last,
                                      lambda: _hops(sc, dg, nodes, end, entries, prefixes))]
             out.append(site)
+    if out and slack is not None:  # (the callers of dst no path shown ends in: a longer
+        # route may reach them, which `max N` looks for; engine.note says so)
+        shown = {s.function for s in out}
+        memo["unreached"] = sorted({e.caller for e in graph(sc).into(dst)
+                                    if e.caller and e.caller != src} - shown)
     return out
 
 
