@@ -1781,3 +1781,10 @@ def test_path_says_which_callers_of_the_target_no_path_shown_reaches(lq):
     assert sorted(p[-2] for p in paths) == ["qa_clock_r4", "qa_clock_set"], paths
     _c, _r, out = lq("path qa_clock_ioctl -> qa_gtod_copy max 8")
     assert "is also called from" not in out, out
+
+
+def test_consumes_of_a_request_only_cleared_says_where_it_is_cleared(lq):
+    code, rows, out = lq("consumes KVM_REQ_QA_INPROGRESS")
+    assert code == 1 and rows == [], out
+    assert "nothing tests KVM_REQ_QA_INPROGRESS" in out, out
+    assert "cleared without a test at arch/x86/kvm/qa_lint.c:102 (qa_end_update)" in out, out

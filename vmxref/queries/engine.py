@@ -122,6 +122,21 @@ def _without_version(message: str) -> str:
     return re.split(r" in [\w.-]+@[\w.-]+|\. |: did you mean| Did you mean", message, 1)[0].rstrip(".")
 
 
+def _cleared_at(sc: Scope, const: str) -> str:
+    """Where the profile's [requests] clearers take `const` (`kvm_clear_request(REQ, vcpu)`:
+    retired, never tested): `file:line (function)`, at most three, or ''."""
+    from vmxref.queries.requests import _const_calls, request_api
+    try:
+        rows = _const_calls(sc, const, request_api(sc).clearers)
+    except VmxrefError:
+        return ""
+    places = []
+    for bid, func, line, _col, _callee, _end in sorted(rows, key=lambda r: (r[0], r[2])):
+        files = sc.files_of(bid)
+        places.append(f"{files[0][1] if files else '?'}:{line} ({func})")
+    return ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+
+
 def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | None:
     """What the command line says on stderr beside the results: that a search stopped at its
     default limit; that a name asked with `def` is only used, defined outside the indexed
@@ -178,6 +193,11 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
                 if tuple(lbl) not in have]
         if none:
             return f"vmxref: no results in {'; '.join(none)}"
+    if not sites and len(words) >= 2 and words[0] == "consumes" and "|" not in q:
+        cleared = _cleared_at(sc, words[1])
+        if cleared:
+            return (f"vmxref: nothing tests {words[1]} in {sc.label()}; it is cleared "
+                    f"without a test at {cleared}")
     if not sites and not as_json:  # (stdout stays empty, exit code 1: said for a reader)
         said = f"vmxref: no results for `{' '.join(words)}` in {sc.label()}"
         if words[0] == "path" and sc.memo("path_query").get("infeasible"):
