@@ -155,7 +155,7 @@ def test_full_beats_partial_for_the_same_line() -> None:
     fragment = match(compile_format("CPUM: Guest CPUID leaf %#x is %s", "printf"), line)
     contained = match(compile_format("CPUID leaf %#x is %s", "printf"), line)
     assert full and contained and fragment
-    assert (full.mode, contained.mode, fragment.mode) == ("full", "contained", "fragment")
+    assert (full.mode, contained.mode, fragment.mode) == ("full", "contained", "tail")
     assert full.score > fragment.score > contained.score
     assert contained.spans[-1].text == "ok"      # trailing argument is greedy
 
@@ -177,7 +177,7 @@ def test_fragment_starting_inside_a_conversion_keeps_its_characters() -> None:
     assert match(compile_format("TM(%u): FF: 0 -> 1\n", "iprt"), line) is None
     assert match(compile_format("TMAll(%u): FF: 0 -> 1\n", "iprt"), line).mode == "full"  # type: ignore
     cut = match(compile_format("TMAllVirtual(%u): FF: 0 -> 1\n", "iprt"), "01): FF: 0 -> 1")
-    assert cut is not None and cut.mode == "fragment" and cut.spans[0].text == "01"
+    assert cut is not None and cut.mode == "tail" and cut.spans[0].text == "01"
     hexcut = match(compile_format("rip %#llx exit %d", "printf"), "x1f exit 3")
     assert hexcut is not None and hexcut.spans[0].text == "x1f"  # (cut after the 0 of 0x1f)
     assert match(compile_format("rip %llx exit %d", "printf"), "rip=1f exit 3") is None
@@ -478,3 +478,22 @@ def test_never_raises_on_percent_soup(fmt: str, line: str) -> None:
     for dialect in ("printf", "kernel", "iprt"):
         spec = compile_format(fmt, dialect)
         match(spec, line)
+
+
+def test_a_line_that_ends_where_the_output_ends_beats_one_cut_short() -> None:
+    """`vcpu_id 0 timer 1` without its event name is the end of what `...callback: vcpu_id
+    %d timer %d` prints (mode tail), but only a piece of `...set_config: vcpu_id %d timer %d
+    config 0x%llx host %d` (mode fragment, text missing at its end): ranked above it."""
+    line = "vcpu_id 0 timer 1"
+    tail = match(compile_format("kvm_hv_stimer_callback: vcpu_id %d timer %d", "kernel"), line)
+    cut = match(compile_format("kvm_hv_stimer_set_config: vcpu_id %d timer %d config 0x%llx "
+                               "host %d", "kernel"), line)
+    assert tail is not None and cut is not None
+    assert (tail.mode, cut.mode) == ("tail", "fragment")
+    assert tail.score > cut.score
+    full = match(compile_format("vcpu_id %d timer %d", "kernel"), line)
+    assert full.mode == "full" and full.score > tail.score  # type: ignore
+    inside = match(compile_format("TM: the clock %s stopped", "iprt"), "clock x stopped")
+    assert inside is not None and inside.mode == "tail"
+    assert match(compile_format("TM: the clock", "iprt"), "the clock").mode == "tail"  # type: ignore
+    assert match(compile_format("TM: the clock is", "iprt"), "the clock").mode == "fragment"  # type: ignore

@@ -90,7 +90,8 @@ class Match:
     """A successful match: score in 0..1, mode, spans.
 
     mode: "full" (the line is the whole output), "line" (one whole line of a multi-line
-    format's output), "contained" (extra text around the output) or "fragment" (a piece).
+    format's output), "contained" (extra text around the output), "tail" (the output's end,
+    its beginning left out) or "fragment" (a piece).
     """
 
     score: float
@@ -500,7 +501,7 @@ def match(spec: FormatSpec, line: str) -> Match | None:
         return None
     budget = [MAX_STEPS]
     try:
-        for mode in ("full", "line", "contained", "fragment"):
+        for mode in ("full", "line", "contained", "tail", "fragment"):
             spans = _match_mode(spec, line, mode, budget)
             if spans is not None:
                 return _score(spec, line, mode, spans)
@@ -522,7 +523,7 @@ def _match_mode(spec: FormatSpec, line: str, mode: str, budget: list[int]) -> li
     if mode == "contained":
         search = _Search((_PRE,) + spec.tokens + (_POST,), line, budget)
         return search.run(0, 0) if search.literals_in_order() else None
-    return _fragment(spec.tokens, line, budget)
+    return _fragment(spec.tokens, line, budget, tail=mode == "tail")
 
 
 def _match_full(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list[Span] | None:
@@ -536,16 +537,19 @@ def _match_full(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list
     return search.run(0, 0) if search.literals_in_order() else None
 
 
-def _fragment(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list[Span] | None:
-    """The line is a piece of the format's output: it may start and end inside any token.
+def _fragment(tokens: tuple[Token, ...], line: str, budget: list[int],
+              tail: bool = False) -> list[Span] | None:
+    """The line is a piece of the format's output: it may start and end inside any token
+    (`tail`: it ends where the output ends, the beginning left out: a line copied without
+    its prefix or event name).
 
     Every start (inside a literal, or inside a conversion that leaves some of the line to
     the tokens after it) is tried; the alignment explaining most characters by literal
     text wins (at most MAX_FRAGMENT_STARTS successful starts are compared).
     """
-    search = _Search(tokens, line, budget, fragment=True)
+    search = _Search(tokens, line, budget, fragment=not tail)
     found = []
-    for start in _fragment_starts(search, tokens, line):
+    for start in _fragment_starts(search, tokens, line, tail):
         if start is not None:
             found.append(start)
             if len(found) >= MAX_FRAGMENT_STARTS or not start:
@@ -556,7 +560,7 @@ def _fragment(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list[S
 
 
 def _fragment_starts(search: _Search, tokens: tuple[Token, ...],
-                     line: str) -> Iterator[list[Span] | None]:
+                     line: str, tail: bool = False) -> Iterator[list[Span] | None]:
     """Yield the span list (or None) of each possible fragment start."""
     n = len(line)
     for ti, tok in enumerate(tokens):
@@ -567,8 +571,9 @@ def _fragment_starts(search: _Search, tokens: tuple[Token, ...],
             search.tick()
             piece = tok[k:]
             if n <= len(piece):
-                if piece.startswith(line):
-                    yield []
+                if piece == line if tail else piece.startswith(line):
+                    if not tail or ti == len(tokens) - 1:
+                        yield []
             elif line.startswith(piece):
                 yield search.run(ti + 1, len(piece))
             k = tok.find(line[0], k + 1)
@@ -584,17 +589,19 @@ def _fragment_starts(search: _Search, tokens: tuple[Token, ...],
 def _score(spec: FormatSpec, line: str, mode: str, spans: list[Span]) -> Match | None:
     """Score a match from the characters literal text (and typed arguments) explained.
 
-    full: 0.2 + 0.8 * evidence / len(line); contained and fragment: 0.1 / 0.0 + 0.7 * ...,
+    full: 0.2 + 0.8 * evidence / len(line); contained, tail and fragment: 0.1 / 0.05 / 0.0 +
+    0.7 * ...,
     where evidence = literal chars + weight * chars of typed arguments (numbers, hex, ...).
     """
     n = len(line)
     literal = n - sum(s.end - s.start for s in spans)
     weights = {t.text: t.atom.weight for t in spec.tokens if isinstance(t, Conv)}
     real = [s for s in spans if s.arg_index != -2]
-    if mode == "fragment" and (literal < min(3, n) or literal < 0.05 * n):
+    if mode in ("tail", "fragment") and (literal < min(3, n) or literal < 0.05 * n):
         return None
     typed = sum(weights.get(s.conversion, 0.0) * (s.end - s.start) for s in real)
-    base, factor = {"full": (0.2, 0.8), "line": (0.19, 0.8), "contained": (0.1, 0.7), "fragment": (0.0, 0.7)}[mode]
+    base, factor = {"full": (0.2, 0.8), "line": (0.19, 0.8), "contained": (0.1, 0.7),
+                    "tail": (0.05, 0.7), "fragment": (0.0, 0.7)}[mode]
     score = min(1.0, base + factor * (literal + typed) / n)
     return Match(round(score, 6), mode, tuple(real), literal)
 
