@@ -1788,3 +1788,14 @@ def test_consumes_of_a_request_only_cleared_says_where_it_is_cleared(lq):
     assert code == 1 and rows == [], out
     assert "nothing tests KVM_REQ_QA_INPROGRESS" in out, out
     assert "cleared without a test at arch/x86/kvm/qa_lint.c:102 (qa_end_update)" in out, out
+
+
+def test_provenance_of_a_register_read_by_key_leads_to_its_stores(lq):
+    """`kvm_lapic_get_reg(apic, APIC_QA_TMICT)` reads what `kvm_lapic_set_reg(apic,
+    APIC_QA_TMICT, v)` stored (the profile's [provenance] keyed, read by return value):
+    the guest's write (val) and the reset (0), not the TDCR store nor the regs page."""
+    p = "arch/x86/kvm/qa_apicreg.c"
+    code, rows, out = lq("provenance qa_lapic.period")
+    got = {(n.get("line"), n.get("value")) for n in _nodes(rows[0]["from"]) if n.get("file") == p}
+    assert {(34, "val"), (44, "0")} <= got, out
+    assert not any(line in (17, 37) for line, _v in got), out

@@ -177,6 +177,10 @@ class _Walk:
                 calls = self.calls_in_value(bid, func, site.line, name,
                                             len(re.findall(rf"\b{re.escape(name)}\s*\(", value)))
                 for call in calls or [None]:
+                    keyed = self._keyed(site, name, call, level, returned=True) if call else None
+                    if keyed is not None:  # (`kvm_lapic_get_reg(apic, APIC_TMICT)`: what
+                        out += keyed  # was stored under that key, not the register file)
+                        continue
                     out += self.returns(name, level, {**(ctx or {}), **call} if call else ctx)
         if _INDIRECT.search(value):
             out += self.indirect_returns(site, bid, level, ctx, taken)
@@ -891,19 +895,24 @@ class _Walk:
                 out.append(self.node(s, f"filled by {callee}()", level, inner))
         return self._found(key, out)
 
-    def _keyed(self, site: Site, callee: str, call: dict, level: int) -> list[dict] | None:
+    def _keyed(self, site: Site, callee: str, call: dict, level: int,
+               returned: bool = False) -> list[dict] | None:
         """A read of the value stored under a literal key (the profile's [provenance] keyed:
         `CFGMR3QueryU64(pNode, "TSCTicksPerSecond", &x)`): the values the corpus stores under
         that key (`CFGMR3InsertInteger(pRoot, "RamSize", 128U * _1M)`) and a *Def read's
         default, else a leaf saying the key is set from outside; None when no rule applies
-        (the callee's stores are followed as for any out-parameter)."""
+        (the callee's stores are followed as for any out-parameter). `returned`: a read whose
+        value is what the call returns, by a rule with `returns = true`; its key may also be
+        a named constant (`kvm_lapic_get_reg(apic, APIC_TMICT)`)."""
         rule = next((r for pat, r in profile_section(self.sc, "provenance").get(
             "keyed", {}).items() if fnmatchcase(callee, pat)), None)
-        args = call[callee][4]
-        kpos = rule.get("key", 0) if isinstance(rule, dict) else 0
-        if not 0 < kpos <= len(args) or not _STRING.fullmatch(args[kpos - 1].strip()):
+        if not isinstance(rule, dict) or bool(rule.get("returns")) != returned:
             return None
-        key = args[kpos - 1].strip()
+        args = call[callee][4]
+        kpos = rule.get("key", 0)
+        key = args[kpos - 1].strip() if 0 < kpos <= len(args) else ""
+        if not (_STRING.fullmatch(key) or returned and key.isidentifier() and key.isupper()):
+            return None
         what = f"stored under {key}"
         dpos = rule.get("default", 0)
         memo = ("keyed", key, call[callee][:4] if 0 < dpos <= len(args) else None)
@@ -913,7 +922,7 @@ class _Walk:
         out: list[dict] = []
         for cid, path, bid, func, line, col, store, args_t in self.sc.rows(
                 "call", "t.callee GLOB ? AND t.args LIKE ?", (rule.get("stores", ""),
-                                                              f"%{key[1:-1]}%"),
+                                                              f"%{key.strip(chr(34))}%"),
                 "t.func, t.line, t.col, t.callee, t.args"):
             sargs = json.loads(args_t or "[]")
             if 0 < spos <= len(sargs) and 0 < vpos <= len(sargs) and \
@@ -929,8 +938,9 @@ class _Walk:
                              write_kind="argument")
             out.append(self.node(s, f"default of {callee}() when {key} is not set", level))
         if not any("file" in n for n in out):
-            out.append({"hop": f"{what}: no store of that key in the corpus, the value comes "
-                               f"from the configuration", "outside": True, "from": []})
+            out.append({"hop": f"{what}: no store of that key in the corpus" + (
+                "" if returned else ", the value comes from the configuration"),
+                "outside": True, "from": []})
         return self._found(memo, out)
 
     def _stores_in(self, func: str, where: str, args: tuple) -> list[tuple]:
