@@ -1799,3 +1799,16 @@ def test_provenance_of_a_register_read_by_key_leads_to_its_stores(lq):
     got = {(n.get("line"), n.get("value")) for n in _nodes(rows[0]["from"]) if n.get("file") == p}
     assert {(34, "val"), (44, "0")} <= got, out
     assert not any(line in (17, 37) for line, _v in got), out
+
+
+@pytest.mark.parametrize("arg, peeled, named", [
+    ("(PFNRT)vmR3Load", "vmR3Load", "vmR3Load"),
+    ("(void *)&x", "&x", "x"),
+    ("( struct kvm * ) kvm", "kvm", "kvm"),
+    ("(A) | B", "(A) | B", "(A) | B"),  # (a parenthesised operand, no cast)
+    ("(A)", "(A)", "A"),
+    ("(u32)(x)", "(x)", "x"),
+])
+def test_casts_peeled_off_an_argument(arg, peeled, named):
+    from vmxref.queries.edges import bare, uncast
+    assert uncast(arg) == peeled and bare(arg) == named

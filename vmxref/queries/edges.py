@@ -1223,7 +1223,8 @@ class Graph:
         return out
 
 
-_CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*")  # a leading `(PFNRT)`, `(void *)`
+_CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*(?=[\w(&*~!-])")  # a leading `(PFNRT)`,
+# `(void *)`, before an operand (`(A) | B` is a parenthesised operand: no cast)
 # edge kinds whose call site hands its arguments to the callee's parameters in order
 ARG_EDGES = frozenset({"direct", "static-call", "pointer", "ops-table"})
 _WORD = re.compile(r"[A-Za-z_]\w*")
