@@ -108,6 +108,11 @@ def indexes(sql: str = SCHEMA_SQL + INDEX_SQL) -> list[tuple[str, str]]:
     return out
 
 
+def index_table(stmt: str) -> str:
+    """The table a CREATE INDEX statement of this file indexes (`... ON ref(name, kind)`)."""
+    return " ".join(stmt.split()).split(" ON ", 1)[1].split("(", 1)[0].strip()
+
+
 # Fact tables that hang off a blob (deleted together when a blob is no longer used).
 FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase", "guard", "slotload",
                "byteview", "incl")

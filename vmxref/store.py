@@ -614,7 +614,7 @@ class Store:
         threads = min(8, os.cpu_count() or 1)
         try:
             for stmt in filter(str.strip, schema.INDEX_SQL.split(";")):
-                table = stmt.split(" ON ", 1)[1].split("(", 1)[0].strip()
+                table = schema.index_table(stmt)
                 rows = c.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
                 c.execute(f"PRAGMA threads={threads if rows > SORT_THREADS_ROWS else 0}")
                 c.execute(stmt)
