@@ -202,33 +202,6 @@ static int ident_byte(unsigned char ch) {
            ch == '_';
 }
 
-#define PAREN_SCAN 512  /* extract._PAREN_SCAN */
-
-/* extract._close_paren / _open_paren: the matching parenthesis, or -1 */
-static Py_ssize_t close_paren(const Ctx *c, Py_ssize_t at) {
-    int depth = 0;
-    Py_ssize_t end = at + PAREN_SCAN < c->nsrc ? at + PAREN_SCAN : c->nsrc;
-    for (Py_ssize_t i = at; i < end; i++) {
-        if (c->src[i] == '(')
-            depth++;
-        else if (c->src[i] == ')' && --depth == 0)
-            return i;
-    }
-    return -1;
-}
-
-static Py_ssize_t open_paren(const Ctx *c, Py_ssize_t at) {
-    int depth = 0;
-    Py_ssize_t lo = at - PAREN_SCAN > -1 ? at - PAREN_SCAN : -1;
-    for (Py_ssize_t i = at; i > lo; i--) {
-        if (c->src[i] == ')')
-            depth++;
-        else if (c->src[i] == '(' && --depth == 0)
-            return i;
-    }
-    return -1;
-}
-
 PyObject *tsn_text(const Ctx *c, Py_ssize_t a, Py_ssize_t b, Py_ssize_t limit) {
     /* extract._Ctx._past_paste: a span whose end cuts a source word in two (a pasted name,
      * padded with blanks to the macro use's length) reaches over the blanks */
@@ -236,23 +209,6 @@ PyObject *tsn_text(const Ctx *c, Py_ssize_t a, Py_ssize_t b, Py_ssize_t limit) {
         ident_byte(c->src[b]))
         while (b < c->nnorm && c->norm[b] == ' ')
             b++;
-    /* extract._Ctx._past_wrapper: a span cutting an unwrapped macro use takes all of it */
-    if (0 < a && a < b && a <= c->nsrc && a <= c->nnorm && c->src[a - 1] == '(' &&
-        c->norm[a - 1] == ' ') {
-        Py_ssize_t m = close_paren(c, a - 1);
-        if (m >= 0 && a <= m && m <= b && m < c->nnorm && c->norm[m] == ' ') {
-            a--;
-            while (a > 0 && c->norm[a - 1] == ' ' && ident_byte(c->src[a - 1]))
-                a--;
-            if (b < m + 1)
-                b = m + 1;
-        }
-    }
-    if (a < b && b < c->nsrc && b < c->nnorm && c->src[b] == ')' && c->norm[b] == ' ') {
-        Py_ssize_t o = open_paren(c, b);
-        if (o >= 0 && a <= o && o < b)
-            b++;
-    }
     if (b > a + limit * 4)
         b = a + limit * 4;
     if (b > c->nsrc)

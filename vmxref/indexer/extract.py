@@ -104,37 +104,6 @@ class Facts:
     err_lines: int = 0
 
 
-_PAREN_SCAN = 512  # bytes looked through for the other parenthesis of a macro use
-
-
-def _close_paren(src: bytes, at: int) -> int | None:
-    """Offset of the `)` matching the `(` at `at` (None past _PAREN_SCAN bytes)."""
-    depth = 0
-    for i in range(at, min(len(src), at + _PAREN_SCAN)):
-        c = src[i]
-        if c == 40:
-            depth += 1
-        elif c == 41:
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
-
-
-def _open_paren(src: bytes, at: int) -> int | None:
-    """Offset of the `(` matching the `)` at `at` (None past _PAREN_SCAN bytes)."""
-    depth = 0
-    for i in range(at, max(-1, at - _PAREN_SCAN), -1):
-        c = src[i]
-        if c == 41:
-            depth += 1
-        elif c == 40:
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
-
-
 class _Ctx:
     """Per-file extraction state: source bytes, function spans, position sets.
 
@@ -185,7 +154,6 @@ class _Ctx:
         """Source text of a node, whitespace-collapsed, cut at `limit` characters."""
         a, b = node.start_byte, node.end_byte
         b = self._past_paste(a, b)
-        a, b = self._past_wrapper(a, b)
         if b > a + limit * 4:
             b = a + limit * 4
         s = self._srcs[a:b]
@@ -203,28 +171,6 @@ class _Ctx:
             while b < len(norm) and norm[b] == 32:
                 b += 1
         return b
-
-    def _past_wrapper(self, a: int, b: int) -> tuple[int, int]:
-        """A span that cuts a macro use the normaliser unwrapped (`__this_cpu_read(x)` is `x`
-        padded with blanks): the whole use. A blanked `(` just before the span whose `)` the
-        span holds or ends at (`x) * 1000LL`, `x`) takes the macro's name and parentheses;
-        a blanked `)` just after it whose `(` the span holds (`tsc + __this_cpu_read(k`) takes
-        that `)`. A store macro's parts (`WRITE_ONCE(a, v)` is `a= v`) hold no such pair."""
-        src, norm = self.src, self.norm
-        if norm is src:
-            return a, b
-        if 0 < a < b and src[a - 1] == 40 and norm[a - 1] == 32:  # `(`
-            m = _close_paren(src, a - 1)
-            if m is not None and a <= m <= b and norm[m] == 32:
-                a -= 1
-                while a > 0 and norm[a - 1] == 32 and _IDENT_BYTE[src[a - 1]]:
-                    a -= 1
-                b = max(b, m + 1)
-        if a < b < len(src) and src[b] == 41 and norm[b] == 32:  # `)`
-            o = _open_paren(src, b)
-            if o is not None and a <= o < b:
-                b += 1
-        return a, b
 
     def name(self, node) -> str:
         """A name from the normalised text (macro pasting may have rewritten it)."""
