@@ -54,7 +54,7 @@ def _lines(lq, query: str) -> list[int]:
     ("writes kvm_vcpu.arch.hw_tsc_khz", [24, 138]),
     # WRITE_ONCE and the per-CPU accessors (profile [macros.unwrap_args])
     ("writes cpu_tsc_khz", [30, 31]),
-    ("reads cpu_tsc_khz", [20]),
+    ("reads cpu_tsc_khz", [20, 606]),
     ("writes kvm_arch.default_tsc_khz", [36, 339]),
     ("writes kvm_vcpu.ready", [25]),
     # atomic_read(&x) reads x (profile [writes.read_only_args] globs); atomic_inc writes it
@@ -114,6 +114,21 @@ def test_provenance_follows_the_one_out_parameter_and_the_call_that_led_there(lq
     text = CliRunner().invoke(cli, ["provenance", "pvclock_vcpu_time_info.tsc_to_system_mul",
                                     "--index", str(lq.index)]).output
     assert "<- arch/x86/kvm/qa_clock.c:93: fix_time_scale: >>= 1  [local tps64]" in text
+
+
+def test_a_value_holding_a_rewritten_per_cpu_read_shows_the_whole_macro_use(lq):
+    """`__this_cpu_read(x)` is normalised to `x` (profile [macros.unwrap_args]): the value
+    and the argument shown hold the whole use, not `x` alone or `x) * 1000LL` cut inside it;
+    the per-CPU variable is still followed to its writes."""
+    _code, rows, out = lq("provenance pvclock_vcpu_time_info.tsc_to_system_mul")
+    tree = {r["line"]: _tree(r) for r in rows}[23]
+    assert tree[0] == (0, 20, "=", "__this_cpu_read(cpu_tsc_khz)", "local tgt_tsc_khz"), out
+    assert {n[1] for n in tree[1:]} == {30, 31}, out
+    _code, rows, out = lq("provenance fix_clock_scale.mul")
+    tree = {r["line"]: _tree(r) for r in rows}[606]
+    assert (2, 606, "arg", "__this_cpu_read(cpu_tsc_khz) * 1000LL",
+            "argument 2 (base_hz) of fix_time_scale()") in tree, out
+    assert (3, 30, "=", "khz", "global cpu_tsc_khz") in tree, out
 
 
 def test_logline_finds_the_statement_and_nothing_for_a_line_no_format_explains(lq):

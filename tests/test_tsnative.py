@@ -714,3 +714,43 @@ def test_primitive_type_names_are_type_references(lang):
     assert refs[("uint32_t", 3)] == refs[("uint64_t", 3)] == refs[("ssize_t", 4)] == "type"
     assert refs[("size_t", 1)] == "type"
     assert refs[("x", 4)] == "read" and refs[("g", 4)] == "read"
+
+
+@pytest.mark.parametrize("with_c", [False, pytest.param(True, marks=needs_passes)])
+def test_a_text_over_a_rewritten_macro_use_holds_the_whole_use(with_c):
+    """`__this_cpu_read(cpu_tsc_khz)` is normalised to its argument (the name, the
+    parentheses blanked): a text taken from the source over a node that holds the whole
+    rewritten use (the argument, a value built on it) holds the whole macro use, not
+    `cpu_tsc_khz) * 1000LL` cut inside it; a node inside it that is not all of it keeps its
+    own text (the `khz` that `__this_cpu_write(cpu_tsc_khz, khz)` assigns)."""
+    from vmxref.indexer import normalize
+    prof = normalize.load_profile({"unwrap_args": {"__this_cpu_read": "1",
+                                                   "__this_cpu_write": "1=2"}})
+    src = (b"static void f(struct kvm_vcpu *v)\n{\n"
+           b"\tunsigned long khz = __this_cpu_read(cpu_tsc_khz);\n\n"
+           b"\tscale(NSEC_PER_SEC, __this_cpu_read(cpu_tsc_khz) * 1000LL,\n"
+           b"\t      &v->arch.hv_clock.tsc_shift);\n"
+           b"\tkhz = __this_cpu_read( cpu_tsc_khz ) + __this_cpu_read(cpu_tsc_khz);\n"
+           b"\t__this_cpu_write(cpu_tsc_khz, khz);\n}\n")
+    spans: list = []
+    norm, uses, _ = normalize.normalize_ex(src, prof, spans=spans)
+    assert len(spans) == len(uses) == 5
+
+    def facts(passes):
+        old = native._TS[:]
+        native._TS[:] = [passes]
+        try:
+            return vars(extract.extract(src, ts.parse(norm, "c"), "c", prof, uses, text=norm,
+                                        use_spans=spans))
+        finally:
+            native._TS[:] = old
+    got = facts(None)
+    if with_c:
+        assert facts(PASSES) == got
+    args = [json.loads(c[6]) for c in got["calls"] if c[3] == "scale"]
+    assert args == [["NSEC_PER_SEC", "__this_cpu_read(cpu_tsc_khz) * 1000LL",
+                     "&v->arch.hv_clock.tsc_shift"]]
+    values = [(r[0], r[3], r[6]) for r in got["assigns"]]
+    assert (3, "khz", "__this_cpu_read(cpu_tsc_khz)") in values
+    assert (7, "khz", "__this_cpu_read( cpu_tsc_khz ) + __this_cpu_read(cpu_tsc_khz)") in values
+    assert (8, "cpu_tsc_khz", "khz") in values

@@ -109,6 +109,8 @@ static int Ctx_init(Ctx *self, PyObject *args, PyObject *kw) {
 }
 
 static void Ctx_dealloc(Ctx *self) {
+    PyMem_Free(self->uses_by_cs);
+    PyMem_Free(self->uses_by_ce);
     PyMem_Free(self->nl);
     PyMem_Free(self->fstarts);
     PyMem_Free(self->fends);
@@ -157,9 +159,43 @@ static PyObject *Ctx_set_functions(Ctx *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* set_uses(by_cs, by_ce): the rewritten macro uses texts are widened over (extract._Ctx's
+ * _ucs and _uce, flattened: cs, ce, start, end, ... sorted by cs; ce, cs, start, end, ...
+ * sorted by ce) */
+static PyObject *Ctx_set_uses(Ctx *self, PyObject *args) {
+    PyObject *by_cs, *by_ce;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &by_cs, &PyList_Type, &by_ce))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(by_cs);
+    if (n % 4 || PyList_GET_SIZE(by_ce) != n) {
+        PyErr_SetString(PyExc_ValueError, "set_uses: two lists of 4 numbers a use");
+        return NULL;
+    }
+    Py_ssize_t *a = tsn_int_array(by_cs), *b = a ? tsn_int_array(by_ce) : NULL;
+    if (b == NULL) {
+        PyMem_Free(a);
+        return NULL;
+    }
+    for (Py_ssize_t i = 4; i < n; i += 4)
+        if (a[i] < a[i - 4] || b[i] < b[i - 4]) {
+            PyErr_SetString(PyExc_ValueError, "set_uses: the uses must be sorted");
+            PyMem_Free(a);
+            PyMem_Free(b);
+            return NULL;
+        }
+    PyMem_Free(self->uses_by_cs);
+    PyMem_Free(self->uses_by_ce);
+    self->uses_by_cs = a;
+    self->uses_by_ce = b;
+    self->nuses = n / 4;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef Ctx_methods[] = {
     {"set_functions", (PyCFunction)Ctx_set_functions, METH_VARARGS,
      "set_functions(fstarts, fends, fnames): the function spans (extract._Ctx's)."},
+    {"set_uses", (PyCFunction)Ctx_set_uses, METH_VARARGS,
+     "set_uses(by_cs, by_ce): the rewritten macro uses texts are widened over."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -202,7 +238,41 @@ static int ident_byte(unsigned char ch) {
            ch == '_';
 }
 
+/* the first of n uses (4 numbers each) whose first number is >= key */
+static Py_ssize_t uses_bisect(const Py_ssize_t *v, Py_ssize_t n, Py_ssize_t key) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (v[4 * mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 PyObject *tsn_text(const Ctx *c, Py_ssize_t a, Py_ssize_t b, Py_ssize_t limit) {
+    if (c->nuses) {
+        /* extract._Ctx._widen: over the uses whose rewritten text [cs, ce) the span holds
+         * all of, starting at cs or ending at ce */
+        Py_ssize_t a0 = a, b0 = b;
+        const Py_ssize_t *v = c->uses_by_cs;
+        for (Py_ssize_t i = uses_bisect(v, c->nuses, a0); i < c->nuses && v[4 * i] == a0; i++)
+            if (v[4 * i + 1] <= b0) {
+                if (v[4 * i + 2] < a)
+                    a = v[4 * i + 2];
+                if (v[4 * i + 3] > b)
+                    b = v[4 * i + 3];
+            }
+        v = c->uses_by_ce;
+        for (Py_ssize_t i = uses_bisect(v, c->nuses, b0); i < c->nuses && v[4 * i] == b0; i++)
+            if (v[4 * i + 1] >= a0) {
+                if (v[4 * i + 2] < a)
+                    a = v[4 * i + 2];
+                if (v[4 * i + 3] > b)
+                    b = v[4 * i + 3];
+            }
+    }
     /* extract._Ctx._past_paste: a span whose end cuts a source word in two (a pasted name,
      * padded with blanks to the macro use's length) reaches over the blanks */
     if (a < b && b < c->nsrc && b < c->nnorm && c->norm[b] == ' ' && ident_byte(c->src[b - 1]) &&

@@ -43,6 +43,11 @@ typedef struct {
     PyObject *fnames;              /* list of str */
     Py_ssize_t nf;
     PyObject *empty;               /* "" */
+    /* the rewritten macro uses a text is widened over (extract._Ctx._widen): 4 numbers a
+     * use, (cs, ce, start, end) sorted by cs in by_cs, (ce, cs, start, end) sorted by ce in
+     * by_ce (set_uses; NULL and 0 when none) */
+    Py_ssize_t *uses_by_cs, *uses_by_ce;
+    Py_ssize_t nuses;
 } Ctx;
 
 extern PyTypeObject TSN_CtxType;

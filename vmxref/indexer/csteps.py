@@ -21,6 +21,8 @@ class CSteps(ex.Steps):
         super().__init__(cx)
         self.m = mod
         self.cc = mod.Ctx(cx.src, cx.norm)  # the file's texts, newlines and function spans
+        if cx._ucs:  # (the rewritten macro uses texts are widened over: _Ctx._widen)
+            self.cc.set_uses(_flat(cx._ucs), _flat(cx._uce))
 
     def functions(self, nodes) -> None:
         cx = self.cx
@@ -120,6 +122,11 @@ class CSteps(ex.Steps):
 
     def receiver_types(self, f) -> None:
         f.assigns = self.m.receiver_types(f.syms, f.assigns)
+
+
+def _flat(by: dict) -> list[int]:
+    """{key: [(a, b, c), ...]} as [key, a, b, c, ...] sorted by key (Ctx.set_uses)."""
+    return [x for k in sorted(by) for row in by[k] for x in (k, *row)]
 
 
 def _macro_state(cx, nm, name: str, own: list[str], body: str, which: int) -> None:

@@ -110,11 +110,14 @@ class _Ctx:
     Texts are sliced from latin-1 decodings of the source and of the normalised text (one
     character per byte, so byte offsets index them); a slice that is not pure ASCII is
     decoded from the bytes as UTF-8 instead, so results equal `bytes[a:b].decode("utf-8",
-    "replace")`. Lines and columns come from the newline offsets (tree-sitter counts rows
+    "replace")`. A text is taken over the node's span in the normalised text, which may
+    hold a rewritten macro use only in part (`__this_cpu_read(x)` is `x` there): a span that
+    holds all of a use's rewritten text holds the whole use (_widen). Lines and columns come from the newline offsets (tree-sitter counts rows
     by b"\\n" and columns in bytes), which avoids building a Point per node.
     """
 
-    def __init__(self, src: bytes, lang: str, profile, norm: bytes | None = None):
+    def __init__(self, src: bytes, lang: str, profile, norm: bytes | None = None,
+                 use_spans=()):
         self.src, self.lang, self.profile = src, lang, profile
         self.norm = norm if norm is not None else src
         self.f = Facts()
@@ -141,6 +144,7 @@ class _Ctx:
         self._srcs = src.decode("latin-1")
         self._norms = self._srcs if self.norm is src else self.norm.decode("latin-1")
         self._ascii = self.norm.isascii()
+        self._ucs, self._uce = _use_contents(self.norm, use_spans)
 
     @cached_property
     def _nl(self) -> list[int]:
@@ -153,6 +157,8 @@ class _Ctx:
     def text(self, node, limit: int = MAX_TEXT) -> str:
         """Source text of a node, whitespace-collapsed, cut at `limit` characters."""
         a, b = node.start_byte, node.end_byte
+        if self._ucs and (a in self._ucs or b in self._uce):
+            a, b = self._widen(a, b)
         b = self._past_paste(a, b)
         if b > a + limit * 4:
             b = a + limit * 4
@@ -161,6 +167,22 @@ class _Ctx:
             s = self.src[a:b].decode("utf-8", "replace")
         s = " ".join(s.split())
         return s if len(s) <= limit else s[: limit - 1] + "…"
+
+    def _widen(self, a: int, b: int) -> tuple[int, int]:
+        """The span widened over the macro uses whose rewritten text [cs, ce) it holds all
+        of while it starts or ends inside the use (`x * 1000LL` of `__this_cpu_read(x) *
+        1000LL`; `x` alone). Such a span starts at cs or ends at ce (a node starts and ends
+        on a token, and the bytes of a use around its rewritten text are blanks), and the
+        uses it then holds leave no other (their blanks hold no token): one look at each
+        end, over the span as it came."""
+        a0, b0 = a, b
+        for ce, us, ue in self._ucs.get(a0, ()):
+            if ce <= b0:
+                a, b = min(a, us), max(b, ue)
+        for cs, us, ue in self._uce.get(b0, ()):
+            if cs >= a0:
+                a, b = min(a, us), max(b, ue)
+        return a, b
 
     def _past_paste(self, a: int, b: int) -> int:
         """The end of a span's source text: a pasted name ends before the blanks that pad it
@@ -202,14 +224,36 @@ class _Ctx:
         return ""
 
 
+def _use_contents(norm: bytes, use_spans) -> tuple[dict, dict]:
+    """The rewritten macro uses a text may be widened over (_Ctx._widen), by where their
+    rewritten text starts ({cs: [(ce, start, end), ...]}) and ends ({ce: [(cs, start, end),
+    ...]}): [cs, ce) is the use's span in the normalised text without the blanks around
+    it. Uses wholly blanked (erased) or rewritten from their first byte to their last
+    (`while (args)`, a declaration) have nothing to widen over."""
+    by_cs: dict[int, list] = {}
+    by_ce: dict[int, list] = {}
+    for us, ue in use_spans:
+        seg = norm[us:ue]
+        body = seg.lstrip()
+        if not body:
+            continue
+        cs, ce = ue - len(body), us + len(seg.rstrip())
+        if cs == us and ce == ue:
+            continue
+        by_cs.setdefault(cs, []).append((ce, us, ue))
+        by_ce.setdefault(ce, []).append((cs, us, ue))
+    return by_cs, by_ce
+
+
 def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: str = "printf",
             text: bytes | None = None, byte_range: tuple[int, int] | None = None,
-            fills: dict | None = None) -> Facts:
+            fills: dict | None = None, use_spans=()) -> Facts:
     """Extract every fact of one file from its tree (see module docstring); with
     `byte_range`, the facts of the nodes that intersect it (others may come along).
     `fills`: the profile's [writes] fills (callee -> 1-based positions of the objects
-    it overwrites)."""
-    cx = _Ctx(src, lang, profile, text)
+    it overwrites). `use_spans`: the (start, end) spans of the macro uses the normaliser
+    rewrote (normalize.normalize_ex's `spans`): texts are widened over them (_Ctx._widen)."""
+    cx = _Ctx(src, lang, profile, text, use_spans)
     cx.dialect = dialect
     cx.fills = fills or {}
     caps = _captures(tree, lang, byte_range)

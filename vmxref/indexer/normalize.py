@@ -198,12 +198,16 @@ def normalize(src: bytes, profile: MacroProfile) -> tuple[bytes, list[tuple[str,
     return text, uses
 
 
-def normalize_ex(src: bytes, profile: MacroProfile, alternate: bool = False
+def normalize_ex(src: bytes, profile: MacroProfile, alternate: bool = False,
+                 spans: list[tuple[int, int]] | None = None
                  ) -> tuple[bytes, list[tuple[str, int]], list[tuple[int, int]]]:
     """normalize(), and the byte ranges of the branches that flattening a split `#if`
     group dropped (not `#if 0` ones). With `alternate`, each such group keeps another of its
     branches (the one after the branch kept otherwise): parsing both texts covers the code
-    of the `#else` side too (the worker merges the facts of those ranges)."""
+    of the `#else` side too (the worker merges the facts of those ranges). With a list
+    `spans`, the (start, end) byte span of each macro use of the uses returned is appended
+    to it, in the same order (the name through the `)` of its arguments: extract widens a
+    text that holds the rewritten use to the whole use, see extract._Ctx)."""
     if profile is None or profile.empty:
         return src, [], []
     directives: list[tuple[int, int]] = []
@@ -214,7 +218,7 @@ def normalize_ex(src: bytes, profile: MacroProfile, alternate: bool = False
     if b"_asm" in code:
         code = _blank_msc_asm(code, buf)
     if profile.needles:
-        _macro_pass(code, buf, profile, uses)
+        _macro_pass(code, buf, profile, uses, spans)
     if profile.prune_if0 or profile.split_conditionals:
         _conditional_pass(src, code, buf, directives, profile, dropped, alternate)
     if b"/*" in src and b"\\\n" in src:
@@ -361,7 +365,7 @@ def _candidates(code: bytes, needles: tuple[bytes, ...]) -> list[int]:
 
 
 def _macro_pass(code: bytes, buf: bytearray, prof: MacroProfile,
-                uses: list[tuple[str, int]]) -> None:
+                uses: list[tuple[str, int]], spans: list[tuple[int, int]] | None = None) -> None:
     pos = 0
     for start in _candidates(code, prof.needles):
         if start < pos or (0x30 <= code[start] <= 0x39):
@@ -369,16 +373,19 @@ def _macro_pass(code: bytes, buf: bytearray, prof: MacroProfile,
         end = _IDENT.match(code, start).end()
         name = code[start:end].decode()
         rule = prof.rule(name)
-        pos = _apply(code, buf, start, end, name, rule, uses) if rule else end
+        pos = _apply(code, buf, start, end, name, rule, uses, spans) if rule else end
 
 
 def _apply(code: bytes, buf: bytearray, start: int, end: int, name: str,
-           rule: tuple[str, object], uses: list[tuple[str, int]]) -> int:
+           rule: tuple[str, object], uses: list[tuple[str, int]],
+           spans: list[tuple[int, int]] | None = None) -> int:
     """Apply one rule at a macro use; return where scanning resumes."""
     kind, arg = rule
     if kind == "erase":
         _blank(buf, start, end)
         uses.append((name, start))
+        if spans is not None:
+            spans.append((start, end))
         return end
     args = arg_spans(code, end)
     if args is None:
@@ -402,6 +409,8 @@ def _apply(code: bytes, buf: bytearray, start: int, end: int, name: str,
     elif not _keyword(code, buf, start, end, close, str(arg)):
         return end
     uses.append((name, start))
+    if spans is not None:
+        spans.append((start, close + 1))
     return opn + 1 if kind in ("unwrap", "unwrap_args", "keyword", "define_function",
                                "declare_array") else close + 1
 

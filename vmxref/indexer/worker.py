@@ -96,21 +96,25 @@ def _work(content: bytes, lang: str) -> tuple[object, str]:
         if facts is not None:
             return facts, "ok"
         text, uses, dropped = (content, [], [])
+        spans: list[tuple[int, int]] = []  # (the span of each use: texts hold whole uses)
         if prof is not None:
             from vmxref.indexer import normalize
-            text, uses, dropped = normalize.normalize_ex(content, prof)
+            text, uses, dropped = normalize.normalize_ex(content, prof, spans=spans)
         tree = ts.parse(text, lang)
         # facts read names and texts from the original bytes: offsets are identical
-        facts = extract.extract(content, tree, lang, prof, uses, dialect, text=text, fills=fills)
+        facts = extract.extract(content, tree, lang, prof, uses, dialect, text=text, fills=fills,
+                                use_spans=spans)
         if dropped:  # the other side of `#if` groups that split a construct: a second parse
-            text2, uses2, _ = normalize.normalize_ex(content, prof, alternate=True)
+            spans2: list[tuple[int, int]] = []
+            text2, uses2, _ = normalize.normalize_ex(content, prof, alternate=True, spans=spans2)
             if text2 != text:
                 span = (min(a for a, _b in dropped), max(b for _a, b in dropped))
                 # (an incremental re-parse of the first tree: the texts differ in a few
                 # branches; the first tree's facts are already taken)
                 tree2 = ts.reparse(tree, text, text2, lang)
                 other = extract.extract(content, tree2, lang, prof, uses2, dialect,
-                                        text=text2, byte_range=span, fills=fills)
+                                        text=text2, byte_range=span, fills=fills,
+                                        use_spans=spans2)
                 extract.merge_branches(facts, other, content, dropped)
         facts.slotloads = slotloads.slot_loads(facts)
         facts.byteviews = byteviews.byte_views(facts)
