@@ -754,3 +754,30 @@ def test_a_text_over_a_rewritten_macro_use_holds_the_whole_use(with_c):
     assert (3, "khz", "__this_cpu_read(cpu_tsc_khz)") in values
     assert (7, "khz", "__this_cpu_read( cpu_tsc_khz ) + __this_cpu_read(cpu_tsc_khz)") in values
     assert (8, "cpu_tsc_khz", "khz") in values
+
+
+@pytest.mark.parametrize("with_c", [False, pytest.param(True, marks=needs_passes)])
+def test_a_value_through_an_unwrapped_macro_keeps_the_whole_use(with_c):
+    """`__this_cpu_read(x)` is normalised to `x` padded with blanks: a value or argument
+    whose span cuts the blanked wrapper (`x) * 1000LL`, `tsc + __this_cpu_read(k`, or `x`
+    alone) takes the whole use; a store macro's parts (`WRITE_ONCE(a, v)` is `a = v`) keep
+    their own texts."""
+    from vmxref.indexer import normalize
+    prof = normalize.load_profile({"unwrap_args": {"__this_cpu_read": "1", "WRITE_ONCE": "1=2"}})
+    src = (b"void f(void) {\n\tWRITE_ONCE(kvm->arch.x, v);\n\tt = __this_cpu_read(cpu_tsc_khz);\n"
+           b"\tg(1, __this_cpu_read(cpu_tsc_khz) * 1000LL, tsc + __this_cpu_read(k));\n"
+           b"\th(__this_cpu_read(a), (__this_cpu_read(b)));\n}\n")
+    spans: list = []
+    norm, _uses, _dropped = normalize.normalize_ex(src, prof, spans=spans)
+    old = native._TS[:]
+    native._TS[:] = [PASSES if with_c else None]
+    try:
+        got = vars(extract.extract(src, ts.parse(norm, "c"), "c", text=norm, use_spans=spans))
+    finally:
+        native._TS[:] = old
+    values = {r[3]: r[6] for r in got["assigns"]}
+    assert values["x"] == "v" and values["t"] == "__this_cpu_read(cpu_tsc_khz)", values
+    args = {c[3]: json.loads(c[6]) for c in got["calls"]}
+    assert args["g"] == ["1", "__this_cpu_read(cpu_tsc_khz) * 1000LL",
+                         "tsc + __this_cpu_read(k)"], args
+    assert args["h"] == ["__this_cpu_read(a)", "(__this_cpu_read(b))"], args
