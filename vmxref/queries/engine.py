@@ -160,9 +160,9 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
         from vmxref.queries.paths import MAX_RETRY_LEN, PATH_SLACK
         src, dst = words[1], words[3] if len(words) > 3 else ""
         names = ", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
-        return (f"vmxref: {dst} is also called from {names}, on no path shown (paths more than "
-                f"{PATH_SLACK} calls longer than the shortest are not looked for): `path {src} -> "
-                f"{dst} max {MAX_RETRY_LEN}` looks at every path up to {MAX_RETRY_LEN} calls")
+        return (f"vmxref: {dst} is also called from {names}, on no path shown; `path {src} -> "
+                f"{dst} max {MAX_RETRY_LEN}` also looks for the paths more than {PATH_SLACK} "
+                f"calls longer than the shortest (up to {MAX_RETRY_LEN} calls)")
     if len(sites) <= 2 and len(words) >= 2 and words[0] in ("writes", "reads") and "." in words[1] \
             and "|" not in q:
         hint = _unknown_receivers(sc, words[0], words[1].rsplit(".", 1)[1], sites)
