@@ -1827,36 +1827,3 @@ def test_provenance_of_a_register_read_by_key_leads_to_its_stores(lq):
 def test_casts_peeled_off_an_argument(arg, peeled, named):
     from vmxref.queries.edges import bare, uncast
     assert uncast(arg) == peeled and bare(arg) == named
-
-
-def _tree_lines(out: str) -> list[str]:
-    return [x.strip() for x in out.splitlines()]
-
-
-def test_provenance_says_a_global_shown_in_another_tree(lq):
-    """Both writes of qa_clock2.mul read qa_tsc_khz2: the second tree says `[global
-    qa_tsc_khz2: shown above]` where it would expand it again, never a silent leaf."""
-    r = CliRunner().invoke(cli, ["q", "provenance qa_clock2.mul", "--index", str(lq.index)])
-    lines = _tree_lines(r.output)
-    assert sum("qa_prov2.c:15: qa_set_tsc_khz2: khz" in x for x in lines) == 1, r.output
-    assert "<- [global qa_tsc_khz2: shown above]" in lines, r.output
-
-
-def test_provenance_of_a_parameter_rewritten_from_itself_is_not_its_own_child(lq):
-    """`data = qa_canon2(data)`: what data held before (the caller's argument), never the
-    same write again under itself."""
-    code, rows, out = lq("provenance qa_clock2.data")
-    for n in _nodes(rows[0]["from"] if rows else []):
-        for child in n.get("from", []):
-            assert (child.get("line"), child.get("col")) != (n.get("line"), n.get("col")), out
-
-
-def test_provenance_marks_where_its_depth_limit_stops_it(lq):
-    code, rows, out = lq("provenance qa_clock2.data depth 1")
-    root = next(r for r in rows if r["line"] == 45)
-    marks = [c for n in root["from"] for c in n.get("from", [])]
-    assert [m.get("deeper") for m in marks] == [1, 1], out  # (data = ..., one per case)
-    zero = next(r for r in rows if r["line"] == 50)  # `c->data = 0`: a final source
-    assert zero["from"] == [], out
-    r = CliRunner().invoke(cli, ["q", "provenance qa_clock2.data depth 1", "--index", str(lq.index)])
-    assert "the depth limit of 1 hops is reached; `depth 5` at the end of the query goes on" in r.output

@@ -36,7 +36,6 @@ _VALUE_LINES = 12  # lines below a write its value may go on over
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')  # a C string literal, whole
 _ELSE_LINE = re.compile(r"\s*(?:\}\s*)?else\b")
 _RETURN_LINE = re.compile(r"\s*return\b")
-_IDENT_WORD = re.compile(r"(?<![\w.])[A-Za-z_]\w*")  # (not a suffix of a number: 1000LL)
 _SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
 # `&x`, `&p->a.b[i]` as an operand (after `(`, `,`, `=`, `?`, `:` or at the start: not `a & b`)
 _ADDRESS_OF = re.compile(r"(?:(?<=[(,=?:])|^)\s*&(?!&)\s*[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*"
@@ -110,26 +109,10 @@ class _Walk:
             here = cx.at(bid, site.line, site.file)
             self.ctxs = (before & here or here) if before else here
         try:
-            d["from"] = self.sources(site, level + 1, ctx) if level < self.depth else \
-                self._deeper(site)
+            d["from"] = self.sources(site, level + 1, ctx) if level < self.depth else []
         finally:
             self.ctxs = before
         return d
-
-    def _deeper(self, site: Site) -> list[dict]:
-        """At the depth limit: a marker when the value names something that would be followed
-        (a variable, a member, a call), none for a final source (`0`, `NSEC_PER_SEC`, a
-        zeroing, a module parameter). Told by the text alone: the walk is not run deeper."""
-        value = site.extra.get("value", "")
-        if site.extra.get("write_kind") == "out-param" and fills(
-                self.sc, site.extra.get("op") or "", value):
-            return []  # (`kvm_vcpu_read_guest(vcpu, gpa, &e, n)`: loaded from outside)
-        if site.extra.get("write_kind") in ("whole-object", "incdec", "external") or \
-                not any(n not in _KEYWORDS and not n.isupper() for n in _IDENT_WORD.findall(
-                    _SIZEOF.sub(" ", _STRING.sub(" ", value)))):
-            return []
-        return [{"hop": f"not followed: the depth limit of {self.depth} hops is reached",
-                 "deeper": self.depth, "from": []}]
 
     def sources(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
         """Hops that feed the value written at `site`. `ctx` maps a function whose `return`
@@ -663,13 +646,10 @@ class _Walk:
             (bid, func, name)).fetchone()
         if is_local:
             return self._local_writes(site, bid, func, name, level, ctx, f"local {name}")
-        if self.tr.has_global(name):
-            key, what = ("global", name, self._static_in(bid, name)), f"global {name}"
-            if not self._budget(key):
-                return self._again(key, what)  # (expanded elsewhere: said, not left blank)
+        if self.tr.has_global(name) and self._budget(("global", name, self._static_in(bid, name))):
             sites = self._global_writes(bid, site.file, name)
-            return self._found(key, [self.node(s, what, level) for s in sites[:FANOUT]]
-                               + self._more(len(sites), FANOUT, what))
+            return ([self.node(s, f"global {name}", level) for s in sites[:FANOUT]]
+                    + self._more(len(sites), FANOUT, f"global {name}"))
         return []
 
     def _static_in(self, bid: int, name: str) -> bool:
@@ -696,8 +676,6 @@ class _Walk:
             "SELECT line, col, op, value, kind, chain FROM assign WHERE blob_id = ? AND "
             "func = ? AND chain IN (?, ?) AND line <= ? ORDER BY line",
             (bid, func, json.dumps([f"v:{name}"]), element, site.line)).fetchall()
-        found = [r for r in found if (r[0], r[1]) != (site.line, site.col)]  # (`data =
-        # f(data)` reads the value data had before: not the write itself)
         elements = {(r[0], r[1]) for r in found if r[5] == element}
         rows = sorted([r[:5] for r in found] + self._assigned_by_macros(bid, func, name,
                                                                           site.line))
@@ -1171,10 +1149,6 @@ def tree_lines(site: Site) -> list[str]:
             if n.get("cut"):
                 lines.append(f"{'  ' * indent}<- [{n['hop']}: not followed, the walk's limit "
                              f"of {MAX_NODES} hops is reached; ask for it alone]")
-                continue
-            if n.get("deeper"):
-                lines.append(f"{'  ' * indent}<- [{n['hop']}; `depth {n['deeper'] + 4}` at the "
-                             f"end of the query goes on]")
                 continue
             lines.append(f"{'  ' * indent}<- {n['file']}:{n['line']}: {n['function'] or '-'}: "
                          f"{_shown_value(n)}  [{n['hop']}]")
