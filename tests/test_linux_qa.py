@@ -1767,3 +1767,40 @@ def test_an_argument_past_the_functions_parameters_is_an_error(lq):
 def test_truth_of_an_initializer_from_known_values(expr, known, value):
     from vmxref.conditions import truth
     assert truth(expr, known.get)[0] is value
+
+
+PM = "arch/x86/kvm/qa_provmarks.c"
+
+
+def _repeats_below(nodes: list[dict], above: tuple = ()) -> list[tuple]:
+    """Nodes shown again under themselves: the same place, value and hop as an ancestor."""
+    out = []
+    for n in nodes:
+        if "file" not in n:
+            continue
+        me = (n["file"], n["line"], n["col"], n.get("value"), n["hop"])
+        if me in above:
+            out.append(me)
+        out += _repeats_below(n.get("from", []), (*above, me))
+    return out
+
+
+def test_provenance_of_a_variable_assigned_from_itself_goes_to_its_earlier_value(lq):
+    """`data = qa_pm_canon(data, 48)` reads data's value from before the statement: under it
+    come the callers' arguments (the parameter's sources), never the same write again, and no
+    node repeats under itself."""
+    code, rows, out = lq("provenance qa_pm_arch.time")
+    assert code == 0, out
+    tree = [n for r in rows for n in r["from"]]
+    assert not _repeats_below(tree), out
+    for line in (25, 28):
+        node = next(n for n in tree if n.get("line") == line)
+        kids = node["from"]
+        assert not any(k.get("line") == line for k in _nodes(kids)
+                       if k["hop"] == "parameter data"), out
+        assert any(k["hop"] == "argument 3 (data) of qa_pm_set()" for k in kids), out
+    # the argument `data` of the call on line 25 is the parameter's value before that line
+    arg = next(n for n in _nodes(tree) if n["hop"] == "argument 1 (v) of qa_pm_canon()")
+    assert [(k.get("line"), k["hop"]) for k in arg["from"]] == [
+        (37, "argument 3 (data) of qa_pm_set()")], out
+

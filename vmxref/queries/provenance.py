@@ -95,8 +95,14 @@ class _Walk:
         # function -> the calls of it (blob, line, col) that hand another object than the
         # asked one where the root write is made through a parameter (_foreign_calls)
         self.foreign: dict[str, set[tuple[int, int, int]]] = {}
+        # the nodes being expanded, from the root down to the current one (file, line, col,
+        # value, hop): one of them met again below itself is said to be shown above
+        self.above: set[tuple] = set()
 
     def node(self, site: Site, hop: str, level: int, ctx: dict | None = None) -> dict:
+        me = (site.file, site.line, site.col, site.extra.get("value"), hop)
+        if me in self.above:  # (the node itself again below it: a loop of the value)
+            return {"hop": hop, "seen": True, "from": []}
         self.count += 1
         d = site.to_json()
         d.pop("member", None)  # (which member of an object handed on is asked: see out_param)
@@ -107,10 +113,12 @@ class _Walk:
         if bid is not None:
             here = cx.at(bid, site.line, site.file)
             self.ctxs = (before & here or here) if before else here
+        self.above.add(me)
         try:
             d["from"] = self.sources(site, level + 1, ctx) if level < self.depth else []
         finally:
             self.ctxs = before
+            self.above.discard(me)
         return d
 
     def sources(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
@@ -653,6 +661,8 @@ class _Walk:
         elements = {(r[0], r[1]) for r in found if r[5] == element}
         rows = sorted([r[:5] for r in found] + self._assigned_by_macros(bid, func, name,
                                                                           site.line))
+        rows = [r for r in rows if not self._holds(bid, r[0], r[1], site.line, site.col)]
+        # (`data = f(data)`: the write is not yet made where its own value reads data)
         want = self._call_contexts((ctx or {}).get(func))
         if want:  # (the assignments the context of the call into here compiles)
             cx = contexts.contexts(self.sc)
@@ -679,6 +689,29 @@ class _Walk:
                 continue
             out.append(self.node(s, what, level, ctx))
         return self._found(key, out)
+
+    def _holds(self, bid: int, line: int, col: int, use: int, ucol: int) -> bool:
+        """Is the place (use, ucol) inside the statement of the write at (line, col): the write
+        itself, or its value (`data = __canonical_address(data, ...)`, also over the next
+        lines), read before the write is made? Not when a `;` ends the write's statement or a
+        parenthesis around the write closes before the place (`if ((x = f()) > 0) y = x;`)."""
+        if (line, col) > (use, ucol) or use - line > _VALUE_LINES:
+            return False
+        if (line, col) == (use, ucol):
+            return True
+        lines = self.sc.store.lines(bid)
+        if not 0 < line <= use <= len(lines):
+            return False
+        text = lines[line - 1][col - 1:ucol - 1] if use == line else "\n".join(
+            [lines[line - 1][col - 1:], *lines[line:use - 1], lines[use - 1][:ucol - 1]])
+        depth = 0
+        for ch in _STRING.sub('""', text):
+            if ch == ";" or ch == "{" or ch == "}":
+                return False
+            depth += ch in "([" and 1 or ch in ")]" and -1 or 0
+            if depth < 0:
+                return False
+        return True
 
     def _assigned_by_macros(self, bid: int, func: str, name: str, line: int) -> list[tuple]:
         """(line, col, op, value, kind) of the uses, in `func` up to `line`, of the macros the
