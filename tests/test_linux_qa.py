@@ -1804,3 +1804,16 @@ def test_provenance_of_a_variable_assigned_from_itself_goes_to_its_earlier_value
     assert [(k.get("line"), k["hop"]) for k in arg["from"]] == [
         (37, "argument 3 (data) of qa_pm_set()")], out
 
+
+def test_provenance_says_a_source_shown_in_an_earlier_tree(lq):
+    """The second root reaches the global qa_pm_khz through the local tgt after the first
+    root expanded its writes: the local's hop says `[global qa_pm_khz: shown above]`."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_pm_arch.mul", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    at = next(i for i, ln in enumerate(lines) if f"{PM}:54:" in ln and "[local tgt]" in ln)
+    assert lines[at + 1].strip() == "<- [global qa_pm_khz: shown above]", r.output
+    code, rows, out = lq("provenance qa_pm_arch.mul")
+    local = next(n for r in rows for n in _nodes(r["from"]) if n["hop"] == "local tgt")
+    assert local["from"] == [{"hop": "global qa_pm_khz", "seen": True, "from": []}], out
+

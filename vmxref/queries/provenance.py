@@ -78,6 +78,7 @@ class _Walk:
         self.g = graph(sc)
         self.seen: set[tuple] = set()
         self.found: set[tuple] = set()  # seen keys whose expansion gave hops
+        self.open: set[tuple] = set()  # seen keys whose expansion is under way
         self.count = 0
         # function -> the line of it the hop being expanded came in at (a call site reached
         # from a callee's parameter): the `case` labels governing that line decide which
@@ -518,12 +519,14 @@ class _Walk:
         if key in self.seen or self.count >= MAX_NODES:
             return False
         self.seen.add(key)
+        self.open.add(key)  # (until _found: being expanded, above the hops made meanwhile)
         return True
 
     def _again(self, key: tuple, what: str) -> list[dict]:
-        """A hop already expanded elsewhere in the tree into something: said, not repeated
-        (nothing when it led nowhere); when the node budget is spent, said so."""
-        if key in self.found:
+        """A hop already expanded elsewhere in the tree into something, or being expanded
+        above this one: said, not repeated (nothing when it led nowhere); when the node
+        budget is spent, said so."""
+        if key in self.found or key in self.open:
             return [{"hop": what, "seen": True, "from": []}]
         if key not in self.seen and self.count >= MAX_NODES:
             return [{"hop": what, "cut": True, "from": []}]
@@ -535,6 +538,7 @@ class _Walk:
         return [{"hop": what, "more": total - shown, "from": []}] if total > shown else []
 
     def _found(self, key: tuple, nodes: list[dict]) -> list[dict]:
+        self.open.discard(key)
         if nodes:
             self.found.add(key)
         return nodes
@@ -562,7 +566,7 @@ class _Walk:
         try:
             sites = [s for s in writes(self.sc, lang.Target(owner, path)) if _source_write(s)]
         except VmxrefError:  # a member the corpus does not declare (an outside struct's)
-            return []
+            return self._found(("field", owner, path), [])
         before, self.ctxs = self.ctxs, frozenset()  # (shared state: written in any context)
         try:
             nodes = [self.node(s, what, level) for s in sites[:_fanout(len(sites))]]
@@ -628,10 +632,13 @@ class _Walk:
             (bid, func, name)).fetchone()
         if is_local:
             return self._local_writes(site, bid, func, name, level, ctx, f"local {name}")
-        if self.tr.has_global(name) and self._budget(("global", name, self._static_in(bid, name))):
+        if self.tr.has_global(name):
+            key, what = ("global", name, self._static_in(bid, name)), f"global {name}"
+            if not self._budget(key):
+                return self._again(key, what)
             sites = self._global_writes(bid, site.file, name)
-            return ([self.node(s, f"global {name}", level) for s in sites[:FANOUT]]
-                    + self._more(len(sites), FANOUT, f"global {name}"))
+            return self._found(key, [self.node(s, what, level) for s in sites[:FANOUT]]
+                               + self._more(len(sites), FANOUT, what))
         return []
 
     def _static_in(self, bid: int, name: str) -> bool:
@@ -766,12 +773,16 @@ class _Walk:
                  ctx: dict | None) -> list[dict]:
         """The argument `idx` of the one call that led into this function."""
         bid, caller, line, col, args = call
-        if idx >= len(args) or not self._budget(("arg", bid, line, col, idx, _ctx_key(ctx))):
+        key, what = ("arg", bid, line, col, idx, _ctx_key(ctx)), \
+            f"argument {idx + 1} ({name}) of {site.function}()"
+        if idx >= len(args):
             return []
+        if not self._budget(key):
+            return self._again(key, what)
         files = self.sc.files_of(bid)
         s = self.sc.site("provenance", self.cid(site), files[0][1] if files else site.file, bid, line,
                          col, caller, name, op="arg", value=args[idx], write_kind="argument")
-        return [self.node(s, f"argument {idx + 1} ({name}) of {site.function}()", level, ctx)]
+        return self._found(key, [self.node(s, what, level, ctx)])
 
     def param(self, func: str, idx: int, name: str, level: int,
               use: tuple[int, int] | None = None) -> list[dict]:
