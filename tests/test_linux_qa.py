@@ -1817,3 +1817,29 @@ def test_provenance_says_a_source_shown_in_an_earlier_tree(lq):
     local = next(n for r in rows for n in _nodes(r["from"]) if n["hop"] == "local tgt")
     assert local["from"] == [{"hop": "global qa_pm_khz", "seen": True, "from": []}], out
 
+
+def test_provenance_marks_where_the_depth_limit_cut_a_value_that_goes_on(lq):
+    """At the depth limit a node whose value goes on (the local d1) gets a marker saying so
+    and how to see more; a final value (the literal 5, the constant 48) gets none."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_pm_arch.deep", "depth", "2",
+                                 "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    lines = [ln.strip() for ln in r.output.splitlines()]
+    at = next(i for i, ln in enumerate(lines) if f"{PM}:62:" in ln and "[local d2]" in ln)
+    assert lines[at + 1] == ("<- [not followed: depth limit 2; provenance qa_pm_arch.deep "
+                             "depth 6 goes on]"), r.output
+    assert sum("not followed" in ln for ln in lines) == 1, r.output
+    code, rows, out = lq("provenance qa_pm_arch.deep depth 2")
+    d2 = next(n for r in rows for n in _nodes(r["from"]) if n["hop"] == "local d2")
+    assert d2["from"] == [{"hop": "not followed: depth limit 2", "depth_limit": 2,
+                           "deeper": "provenance qa_pm_arch.deep depth 6", "from": []}], out
+    # deep enough: no marker (seed's callers: none in the corpus)
+    r = CliRunner().invoke(cli, ["provenance", "qa_pm_arch.deep", "depth", "4",
+                                 "--index", str(lq.index)])
+    assert "not followed" not in r.output and f"{PM}:61:" in r.output, r.output
+    # a literal or a constant at the limit is a final source
+    r = CliRunner().invoke(cli, ["provenance", "qa_pm_arch.time", "depth", "3",
+                                 "--index", str(lq.index)])
+    lines = r.output.splitlines()
+    at = next(i for i, ln in enumerate(lines) if ": 48  [argument 2 (bits)" in ln)
+    assert at + 1 == len(lines) or "not followed" not in lines[at + 1], r.output

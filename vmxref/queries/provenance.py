@@ -19,6 +19,7 @@ from vmxref.queries import callsite, cases, contexts, lang
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import ARG_EDGES, graph, uncast
 from vmxref.queries.macro_uses import arg_chain
+from vmxref.queries.lang import MAX_DEPTH
 from vmxref.queries.profiles import profile_section
 from vmxref.queries.readonly import const_param, fills
 from vmxref.queries.types import parse_chain, resolver
@@ -72,8 +73,9 @@ def _new_flow(method):
 
 
 class _Walk:
-    def __init__(self, sc: Scope, depth: int):
+    def __init__(self, sc: Scope, depth: int, asked: str = ""):
         self.sc, self.depth = sc, depth
+        self.asked = asked  # (the target as asked: the depth marker's question to go on)
         self.tr = resolver(sc)
         self.g = graph(sc)
         self.seen: set[tuple] = set()
@@ -116,7 +118,8 @@ class _Walk:
             self.ctxs = (before & here or here) if before else here
         self.above.add(me)
         try:
-            d["from"] = self.sources(site, level + 1, ctx) if level < self.depth else []
+            d["from"] = self.sources(site, level + 1, ctx) if level < self.depth else \
+                self._deeper() if self._goes_on(site, ctx) else []
         finally:
             self.ctxs = before
             self.above.discard(me)
@@ -200,7 +203,69 @@ class _Walk:
                     self.tr.is_pointer(self.tr.var_type(bid, func, name)):
                 continue  # a pointer handed to a call: where it writes or reads, no value
             out += self.variable(site, bid, func, name, level, ctx)
-        return out[: FANOUT * 3]
+        return _once(out)[: FANOUT * 3]
+
+    def _assigned(self, bid: int, func: str, name: str) -> bool:
+        return bool(self.sc.conn.execute(
+            "SELECT 1 FROM assign WHERE blob_id = ? AND func = ? AND field = ? AND chain = ?",
+            (bid, func, name, json.dumps([f"v:{name}"]))).fetchone())
+
+    def _goes_on(self, site: Site, ctx: dict | None = None) -> bool:
+        """Would the value at `site` lead to hops of its own, by what sources() would follow
+        (its first step only, no hop made): a member, a variable of the function, a global,
+        a call of a function the corpus defines, a call through a pointer. A literal, a
+        constant (`NSEC_PER_SEC`), a call outside the corpus (`rdtsc()`, `RTTimeNow(pTime)`),
+        a [writes] fills call or a whole object's zeroing is a final source."""
+        value, kind = site.extra.get("value", ""), site.extra.get("write_kind")
+        defined = partial(self.sc.has_sym, kinds=("function",))
+        if kind == "out-param":
+            m = _CALL.match(value)
+            return bool(m) and not fills(self.sc, site.extra.get("op", ""), value) and \
+                defined(m.group(1))
+        if kind in ("whole-object", "incdec", "external") or not value:
+            return False
+        while (m := _ASSIGNED.match(value)) is not None:
+            value = m.group(1)
+        value = _conditions_dropped(_SIZEOF.sub(" ", value))
+        flat = value
+        while _SUBSCRIPTS.search(flat):
+            flat = _SUBSCRIPTS.sub("", flat)
+        if _CHAIN.search(flat) or _INDIRECT.search(value):
+            return True
+        calls = {m.group(1) for m in _CALL.finditer(value)} - _KEYWORDS - _TYPE_WORDS
+        if any(defined(c) for c in calls):
+            return True
+        bid, func = self.blob(site), site.function
+        if bid is None or not func:
+            return False
+        params = self.g.params(func)
+        for m in _IDENT.finditer(_CAST_TYPE.sub(" ", _SUBSCRIPTS.sub("[]", value))):
+            name = m.group(1)
+            if name in calls or name in _KEYWORDS or name.isupper():
+                continue
+            vtype = self.tr.var_type(bid, func, name)
+            if uncast(value) != name and self.tr.is_pointer(vtype) and \
+                    re.search(rf"[(,]\s*(?:\([^()]*\)\s*)?{re.escape(name)}\s*[,)]", value):
+                continue  # (a pointer handed to a call)
+            if name in params:  # (with a caller, or set in the body; not a context handle)
+                if (self.tr.struct_of(vtype) is None or uncast(value) == name) and (
+                        func in (ctx or {}) or self._assigned(bid, func, name) or
+                        any(e.kind in ARG_EDGES and e.origin is None
+                            for e in self.g.into(func))):
+                    return True
+            elif self.sc.conn.execute(
+                    "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND "
+                    "kind = 'local'", (bid, func, name)).fetchone() or self.tr.has_global(name):
+                return True
+        return False
+
+    def _deeper(self) -> list[dict]:
+        """The marker under a node the depth limit stops at while its value goes on."""
+        d: dict = {"hop": f"not followed: depth limit {self.depth}", "depth_limit": self.depth}
+        if self.asked and self.depth < MAX_DEPTH:
+            d["deeper"] = f"provenance {self.asked} depth {min(self.depth + 4, MAX_DEPTH)}"
+        d["from"] = []
+        return [d]
 
     def _filled_at(self, bid: int, func: str, line: int) -> set[str]:
         """Names (last member) of what the calls of a value written at `line` fill through
@@ -494,7 +559,7 @@ class _Walk:
         d.pop("member", None)
         d["hop"] = what
         d["from"] = self._member_anywhere(site, base, fields, level + 1) \
-            if level < self.depth else []
+            if level < self.depth else self._deeper()
         return d
 
     def _member_object(self, bid: int, func: str, path_text: str, fields: list[str],
@@ -692,7 +757,10 @@ class _Walk:
             if kind == "asm":  # (inline assembly makes it of its inputs: those, at this level;
                 # the asm itself when they give nothing new, so the value keeps a source)
                 inner = self.sources(s, level, ctx) if level <= self.depth else []
-                out += inner or [self.node(s, what, level, ctx)]
+                if any(not n.get("seen") for n in inner):
+                    out = _once(out + inner)
+                else:  # (inputs all shown above: the asm, they are said under it)
+                    out.append(self.node(s, what, level, ctx))
                 continue
             out.append(self.node(s, what, level, ctx))
         return self._found(key, out)
@@ -1031,6 +1099,14 @@ class _Walk:
         return self.sc.corpus_ids[0]
 
 
+def _once(nodes: list[dict]) -> list[dict]:
+    """The hops with each `[...: shown above]` marker once (two uses of a value in one
+    expression, two asm statements of the same inputs)."""
+    said: set[str] = set()
+    return [n for n in nodes
+            if not n.get("seen") or (n["hop"] not in said and not said.add(n["hop"]))]
+
+
 def _fanout(total: int) -> int:
     """How many of `total` sources to show: all of up to FANOUT + 2 (a marker for one or two
     left out would hide them for a line's worth of text: TMAllCpu.cpp:446 and 450, the two
@@ -1098,7 +1174,7 @@ def _source_write(s: Site) -> bool:
 
 def provenance(sc: Scope, target, depth: int = 8) -> list[Site]:
     """Writes of `target`, each with the tree of where its value comes from."""
-    w = _Walk(sc, depth)
+    w = _Walk(sc, depth, str(target))
     roots = [s for s in writes(sc, target) if _source_write(s)]
     out = []
     for s in roots:
@@ -1156,6 +1232,10 @@ def tree_lines(site: Site) -> list[str]:
                 continue
             if n.get("more"):
                 lines.append(f"{'  ' * indent}<- [{n['hop']}: {n['more']} more, not shown]")
+                continue
+            if n.get("depth_limit"):
+                more = f"; {n['deeper']} goes on" if n.get("deeper") else ""
+                lines.append(f"{'  ' * indent}<- [{n['hop']}{more}]")
                 continue
             if n.get("cut"):
                 lines.append(f"{'  ' * indent}<- [{n['hop']}: not followed, the walk's limit "
