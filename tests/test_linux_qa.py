@@ -1827,3 +1827,79 @@ def test_provenance_of_a_register_read_by_key_leads_to_its_stores(lq):
 def test_casts_peeled_off_an_argument(arg, peeled, named):
     from vmxref.queries.edges import bare, uncast
     assert uncast(arg) == peeled and bare(arg) == named
+
+
+PM = "arch/x86/kvm/qa_provmarks.c"
+
+
+def _repeats_below(nodes: list[dict], above: tuple = ()) -> list[tuple]:
+    """Nodes shown again under themselves: the same place, value and hop as an ancestor."""
+    out = []
+    for n in nodes:
+        if "file" not in n:
+            continue
+        me = (n["file"], n["line"], n["col"], n.get("value"), n["hop"])
+        if me in above:
+            out.append(me)
+        out += _repeats_below(n.get("from", []), (*above, me))
+    return out
+
+
+def test_provenance_of_a_variable_assigned_from_itself_goes_to_its_earlier_value(lq):
+    """`data = qa_pm_canon(data, 48)` reads data's value from before the statement: under it
+    come the callers' arguments (the parameter's sources), never the same write again, and no
+    node repeats under itself."""
+    code, rows, out = lq("provenance qa_pm_arch.time")
+    assert code == 0, out
+    tree = [n for r in rows for n in r["from"]]
+    assert not _repeats_below(tree), out
+    for line in (25, 28):
+        node = next(n for n in tree if n.get("line") == line)
+        kids = node["from"]
+        assert not any(k.get("line") == line for k in _nodes(kids)
+                       if k["hop"] == "parameter data"), out
+        assert any(k["hop"] == "argument 3 (data) of qa_pm_set()" for k in kids), out
+    # the argument `data` of the call on line 25 is the parameter's value before that line
+    arg = next(n for n in _nodes(tree) if n["hop"] == "argument 1 (v) of qa_pm_canon()")
+    assert [(k.get("line"), k["hop"]) for k in arg["from"]] == [
+        (37, "argument 3 (data) of qa_pm_set()")], out
+
+
+def test_provenance_says_a_source_shown_in_an_earlier_tree(lq):
+    """The second root reaches the global qa_pm_khz through the local tgt after the first
+    root expanded its writes: the local's hop says `[global qa_pm_khz: shown above]`."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_pm_arch.mul", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    at = next(i for i, ln in enumerate(lines) if f"{PM}:54:" in ln and "[local tgt]" in ln)
+    assert lines[at + 1].strip() == "<- [global qa_pm_khz: shown above]", r.output
+    code, rows, out = lq("provenance qa_pm_arch.mul")
+    local = next(n for r in rows for n in _nodes(r["from"]) if n["hop"] == "local tgt")
+    assert local["from"] == [{"hop": "global qa_pm_khz", "seen": True, "from": []}], out
+
+
+def test_provenance_marks_where_the_depth_limit_cut_a_value_that_goes_on(lq):
+    """At the depth limit a node whose value goes on (the local d1) gets a marker saying so
+    and how to see more; a final value (the literal 5, the constant 48) gets none."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_pm_arch.deep", "depth", "2",
+                                 "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    lines = [ln.strip() for ln in r.output.splitlines()]
+    at = next(i for i, ln in enumerate(lines) if f"{PM}:62:" in ln and "[local d2]" in ln)
+    assert lines[at + 1] == ("<- [not followed: depth limit 2; provenance qa_pm_arch.deep "
+                             "depth 6 goes on]"), r.output
+    assert sum("not followed" in ln for ln in lines) == 1, r.output
+    code, rows, out = lq("provenance qa_pm_arch.deep depth 2")
+    d2 = next(n for r in rows for n in _nodes(r["from"]) if n["hop"] == "local d2")
+    assert d2["from"] == [{"hop": "not followed: depth limit 2", "depth_limit": 2,
+                           "deeper": "provenance qa_pm_arch.deep depth 6", "from": []}], out
+    # deep enough: no marker (seed's callers: none in the corpus)
+    r = CliRunner().invoke(cli, ["provenance", "qa_pm_arch.deep", "depth", "4",
+                                 "--index", str(lq.index)])
+    assert "not followed" not in r.output and f"{PM}:61:" in r.output, r.output
+    # a literal or a constant at the limit is a final source
+    r = CliRunner().invoke(cli, ["provenance", "qa_pm_arch.time", "depth", "3",
+                                 "--index", str(lq.index)])
+    lines = r.output.splitlines()
+    at = next(i for i, ln in enumerate(lines) if ": 48  [argument 2 (bits)" in ln)
+    assert at + 1 == len(lines) or "not followed" not in lines[at + 1], r.output

@@ -19,6 +19,7 @@ from vmxref.queries import callsite, cases, contexts, lang
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import ARG_EDGES, graph, uncast
 from vmxref.queries.macro_uses import arg_chain
+from vmxref.queries.lang import MAX_DEPTH
 from vmxref.queries.profiles import profile_section
 from vmxref.queries.readonly import const_param, fills
 from vmxref.queries.types import parse_chain, resolver
@@ -73,12 +74,14 @@ def _new_flow(method):
 
 
 class _Walk:
-    def __init__(self, sc: Scope, depth: int):
+    def __init__(self, sc: Scope, depth: int, asked: str = ""):
         self.sc, self.depth = sc, depth
+        self.asked = asked  # (the target as asked: the depth marker's question to go on)
         self.tr = resolver(sc)
         self.g = graph(sc)
         self.seen: set[tuple] = set()
         self.found: set[tuple] = set()  # seen keys whose expansion gave hops
+        self.open: set[tuple] = set()  # seen keys whose expansion is under way
         self.count = 0
         # function -> the line of it the hop being expanded came in at (a call site reached
         # from a callee's parameter): the `case` labels governing that line decide which
@@ -96,8 +99,14 @@ class _Walk:
         # function -> the calls of it (blob, line, col) that hand another object than the
         # asked one where the root write is made through a parameter (_foreign_calls)
         self.foreign: dict[str, set[tuple[int, int, int]]] = {}
+        # the nodes being expanded, from the root down to the current one (file, line, col,
+        # value, hop): one of them met again below itself is said to be shown above
+        self.above: set[tuple] = set()
 
     def node(self, site: Site, hop: str, level: int, ctx: dict | None = None) -> dict:
+        me = (site.file, site.line, site.col, site.extra.get("value"), hop)
+        if me in self.above:  # (the node itself again below it: a loop of the value)
+            return {"hop": hop, "seen": True, "from": []}
         self.count += 1
         d = site.to_json()
         d.pop("member", None)  # (which member of an object handed on is asked: see out_param)
@@ -108,10 +117,13 @@ class _Walk:
         if bid is not None:
             here = cx.at(bid, site.line, site.file)
             self.ctxs = (before & here or here) if before else here
+        self.above.add(me)
         try:
-            d["from"] = self.sources(site, level + 1, ctx) if level < self.depth else []
+            d["from"] = self.sources(site, level + 1, ctx) if level < self.depth else \
+                self._deeper() if self._goes_on(site, ctx) else []
         finally:
             self.ctxs = before
+            self.above.discard(me)
         return d
 
     def sources(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
@@ -196,7 +208,69 @@ class _Walk:
                     self.tr.is_pointer(self.tr.var_type(bid, func, name)):
                 continue  # a pointer handed to a call: where it writes or reads, no value
             out += self.variable(site, bid, func, name, level, ctx)
-        return out[: FANOUT * 3]
+        return _once(out)[: FANOUT * 3]
+
+    def _assigned(self, bid: int, func: str, name: str) -> bool:
+        return bool(self.sc.conn.execute(
+            "SELECT 1 FROM assign WHERE blob_id = ? AND func = ? AND field = ? AND chain = ?",
+            (bid, func, name, json.dumps([f"v:{name}"]))).fetchone())
+
+    def _goes_on(self, site: Site, ctx: dict | None = None) -> bool:
+        """Would the value at `site` lead to hops of its own, by what sources() would follow
+        (its first step only, no hop made): a member, a variable of the function, a global,
+        a call of a function the corpus defines, a call through a pointer. A literal, a
+        constant (`NSEC_PER_SEC`), a call outside the corpus (`rdtsc()`, `RTTimeNow(pTime)`),
+        a [writes] fills call or a whole object's zeroing is a final source."""
+        value, kind = site.extra.get("value", ""), site.extra.get("write_kind")
+        defined = partial(self.sc.has_sym, kinds=("function",))
+        if kind == "out-param":
+            m = _CALL.match(value)
+            return bool(m) and not fills(self.sc, site.extra.get("op", ""), value) and \
+                defined(m.group(1))
+        if kind in ("whole-object", "incdec", "external") or not value:
+            return False
+        while (m := _ASSIGNED.match(value)) is not None:
+            value = m.group(1)
+        value = _conditions_dropped(_SIZEOF.sub(" ", value))
+        flat = value
+        while _SUBSCRIPTS.search(flat):
+            flat = _SUBSCRIPTS.sub("", flat)
+        if _CHAIN.search(flat) or _INDIRECT.search(value):
+            return True
+        calls = {m.group(1) for m in _CALL.finditer(value)} - _KEYWORDS - _TYPE_WORDS
+        if any(defined(c) for c in calls):
+            return True
+        bid, func = self.blob(site), site.function
+        if bid is None or not func:
+            return False
+        params = self.g.params(func)
+        for m in _IDENT.finditer(_CAST_TYPE.sub(" ", _SUBSCRIPTS.sub("[]", value))):
+            name = m.group(1)
+            if name in calls or name in _KEYWORDS or name.isupper():
+                continue
+            vtype = self.tr.var_type(bid, func, name)
+            if uncast(value) != name and self.tr.is_pointer(vtype) and \
+                    re.search(rf"[(,]\s*(?:\([^()]*\)\s*)?{re.escape(name)}\s*[,)]", value):
+                continue  # (a pointer handed to a call)
+            if name in params:  # (with a caller, or set in the body; not a context handle)
+                if (self.tr.struct_of(vtype) is None or uncast(value) == name) and (
+                        func in (ctx or {}) or self._assigned(bid, func, name) or
+                        any(e.kind in ARG_EDGES and e.origin is None
+                            for e in self.g.into(func))):
+                    return True
+            elif self.sc.conn.execute(
+                    "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND name = ? AND "
+                    "kind = 'local'", (bid, func, name)).fetchone() or self.tr.has_global(name):
+                return True
+        return False
+
+    def _deeper(self) -> list[dict]:
+        """The marker under a node the depth limit stops at while its value goes on."""
+        d: dict = {"hop": f"not followed: depth limit {self.depth}", "depth_limit": self.depth}
+        if self.asked and self.depth < MAX_DEPTH:
+            d["deeper"] = f"provenance {self.asked} depth {min(self.depth + 4, MAX_DEPTH)}"
+        d["from"] = []
+        return [d]
 
     def _filled_at(self, bid: int, func: str, line: int) -> set[str]:
         """Names (last member) of what the calls of a value written at `line` fill through
@@ -511,7 +585,7 @@ class _Walk:
         d.pop("member", None)
         d["hop"] = what
         d["from"] = self._member_anywhere(site, base, fields, level + 1) \
-            if level < self.depth else []
+            if level < self.depth else self._deeper()
         return d
 
     def _member_object(self, bid: int, func: str, path_text: str, fields: list[str],
@@ -536,12 +610,14 @@ class _Walk:
         if key in self.seen or self.count >= MAX_NODES:
             return False
         self.seen.add(key)
+        self.open.add(key)  # (until _found: being expanded, above the hops made meanwhile)
         return True
 
     def _again(self, key: tuple, what: str) -> list[dict]:
-        """A hop already expanded elsewhere in the tree into something: said, not repeated
-        (nothing when it led nowhere); when the node budget is spent, said so."""
-        if key in self.found:
+        """A hop already expanded elsewhere in the tree into something, or being expanded
+        above this one: said, not repeated (nothing when it led nowhere); when the node
+        budget is spent, said so."""
+        if key in self.found or key in self.open:
             return [{"hop": what, "seen": True, "from": []}]
         if key not in self.seen and self.count >= MAX_NODES:
             return [{"hop": what, "cut": True, "from": []}]
@@ -553,6 +629,7 @@ class _Walk:
         return [{"hop": what, "more": total - shown, "from": []}] if total > shown else []
 
     def _found(self, key: tuple, nodes: list[dict]) -> list[dict]:
+        self.open.discard(key)
         if nodes:
             self.found.add(key)
         return nodes
@@ -580,7 +657,7 @@ class _Walk:
         try:
             sites = [s for s in writes(self.sc, lang.Target(owner, path)) if _source_write(s)]
         except VmxrefError:  # a member the corpus does not declare (an outside struct's)
-            return []
+            return self._found(("field", owner, path), [])
         before, self.ctxs = self.ctxs, frozenset()  # (shared state: written in any context)
         try:
             nodes = [self.node(s, what, level) for s in sites[:_fanout(len(sites))]]
@@ -646,10 +723,13 @@ class _Walk:
             (bid, func, name)).fetchone()
         if is_local:
             return self._local_writes(site, bid, func, name, level, ctx, f"local {name}")
-        if self.tr.has_global(name) and self._budget(("global", name, self._static_in(bid, name))):
+        if self.tr.has_global(name):
+            key, what = ("global", name, self._static_in(bid, name)), f"global {name}"
+            if not self._budget(key):
+                return self._again(key, what)
             sites = self._global_writes(bid, site.file, name)
-            return ([self.node(s, f"global {name}", level) for s in sites[:FANOUT]]
-                    + self._more(len(sites), FANOUT, f"global {name}"))
+            return self._found(key, [self.node(s, what, level) for s in sites[:FANOUT]]
+                               + self._more(len(sites), FANOUT, what))
         return []
 
     def _static_in(self, bid: int, name: str) -> bool:
@@ -679,6 +759,8 @@ class _Walk:
         elements = {(r[0], r[1]) for r in found if r[5] == element}
         rows = sorted([r[:5] for r in found] + self._assigned_by_macros(bid, func, name,
                                                                           site.line))
+        rows = [r for r in rows if not self._holds(bid, r[0], r[1], site.line, site.col)]
+        # (`data = f(data)`: the write is not yet made where its own value reads data)
         want = self._call_contexts((ctx or {}).get(func))
         if want:  # (the assignments the context of the call into here compiles)
             cx = contexts.contexts(self.sc)
@@ -702,10 +784,36 @@ class _Walk:
             if kind == "asm":  # (inline assembly makes it of its inputs: those, at this level;
                 # the asm itself when they give nothing new, so the value keeps a source)
                 inner = self.sources(s, level, ctx) if level <= self.depth else []
-                out += inner or [self.node(s, what, level, ctx)]
+                if any(not n.get("seen") for n in inner):
+                    out = _once(out + inner)
+                else:  # (inputs all shown above: the asm, they are said under it)
+                    out.append(self.node(s, what, level, ctx))
                 continue
             out.append(self.node(s, what, level, ctx))
         return self._found(key, out)
+
+    def _holds(self, bid: int, line: int, col: int, use: int, ucol: int) -> bool:
+        """Is the place (use, ucol) inside the statement of the write at (line, col): the write
+        itself, or its value (`data = __canonical_address(data, ...)`, also over the next
+        lines), read before the write is made? Not when a `;` ends the write's statement or a
+        parenthesis around the write closes before the place (`if ((x = f()) > 0) y = x;`)."""
+        if (line, col) > (use, ucol) or use - line > _VALUE_LINES:
+            return False
+        if (line, col) == (use, ucol):
+            return True
+        lines = self.sc.store.lines(bid)
+        if not 0 < line <= use <= len(lines):
+            return False
+        text = lines[line - 1][col - 1:ucol - 1] if use == line else "\n".join(
+            [lines[line - 1][col - 1:], *lines[line:use - 1], lines[use - 1][:ucol - 1]])
+        depth = 0
+        for ch in _STRING.sub('""', text):
+            if ch == ";" or ch == "{" or ch == "}":
+                return False
+            depth += ch in "([" and 1 or ch in ")]" and -1 or 0
+            if depth < 0:
+                return False
+        return True
 
     def _assigned_by_macros(self, bid: int, func: str, name: str, line: int) -> list[tuple]:
         """(line, col, op, value, kind) of the uses, in `func` up to `line`, of the macros the
@@ -760,12 +868,16 @@ class _Walk:
                  ctx: dict | None) -> list[dict]:
         """The argument `idx` of the one call that led into this function."""
         bid, caller, line, col, args = call
-        if idx >= len(args) or not self._budget(("arg", bid, line, col, idx, _ctx_key(ctx))):
+        key, what = ("arg", bid, line, col, idx, _ctx_key(ctx)), \
+            f"argument {idx + 1} ({name}) of {site.function}()"
+        if idx >= len(args):
             return []
+        if not self._budget(key):
+            return self._again(key, what)
         files = self.sc.files_of(bid)
         s = self.sc.site("provenance", self.cid(site), files[0][1] if files else site.file, bid, line,
                          col, caller, name, op="arg", value=args[idx], write_kind="argument")
-        return [self.node(s, f"argument {idx + 1} ({name}) of {site.function}()", level, ctx)]
+        return self._found(key, [self.node(s, what, level, ctx)])
 
     def param(self, func: str, idx: int, name: str, level: int,
               use: tuple[int, int] | None = None) -> list[dict]:
@@ -1020,6 +1132,14 @@ class _Walk:
         return self.sc.corpus_ids[0]
 
 
+def _once(nodes: list[dict]) -> list[dict]:
+    """The hops with each `[...: shown above]` marker once (two uses of a value in one
+    expression, two asm statements of the same inputs)."""
+    said: set[str] = set()
+    return [n for n in nodes
+            if not n.get("seen") or (n["hop"] not in said and not said.add(n["hop"]))]
+
+
 def _fanout(total: int) -> int:
     """How many of `total` sources to show: all of up to FANOUT + 2 (a marker for one or two
     left out would hide them for a line's worth of text: TMAllCpu.cpp:446 and 450, the two
@@ -1087,7 +1207,7 @@ def _source_write(s: Site) -> bool:
 
 def provenance(sc: Scope, target, depth: int = 8) -> list[Site]:
     """Writes of `target`, each with the tree of where its value comes from."""
-    w = _Walk(sc, depth)
+    w = _Walk(sc, depth, str(target))
     roots = [s for s in writes(sc, target) if _source_write(s)]
     out = []
     for s in roots:
@@ -1145,6 +1265,10 @@ def tree_lines(site: Site) -> list[str]:
                 continue
             if n.get("more"):
                 lines.append(f"{'  ' * indent}<- [{n['hop']}: {n['more']} more, not shown]")
+                continue
+            if n.get("depth_limit"):
+                more = f"; {n['deeper']} goes on" if n.get("deeper") else ""
+                lines.append(f"{'  ' * indent}<- [{n['hop']}{more}]")
                 continue
             if n.get("cut"):
                 lines.append(f"{'  ' * indent}<- [{n['hop']}: not followed, the walk's limit "
