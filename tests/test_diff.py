@@ -324,3 +324,9 @@ def test_a_member_only_one_version_has_is_said_in_the_summary(tmp_path):
     assert "removed: to->asid = from->asid;" in r.stdout, r.output
     assert r.stderr.strip().endswith("linux-kvm@1 -> linux-kvm@2: 1 removed (struct "
                                      "qa_ctl_cached has no member 'asid' in linux-kvm@2)"), r.output
+
+
+def test_diff_says_to_choose_versions_with_from_and_to():
+    """A name only another indexed corpus has: diff's advice names its own options."""
+    msg = diff._for_diff("no symbol 'x' in a@1. It is in b@2: choose it with --corpus.")
+    assert msg.endswith("choose it with --from / --to.") and "--corpus" not in msg

@@ -1903,3 +1903,27 @@ def test_provenance_marks_where_the_depth_limit_cut_a_value_that_goes_on(lq):
     lines = r.output.splitlines()
     at = next(i for i, ln in enumerate(lines) if ": 48  [argument 2 (bits)" in ln)
     assert at + 1 == len(lines) or "not followed" not in lines[at + 1], r.output
+
+
+def test_callers_of_a_misspelt_member_suggests_the_member(lq):
+    code, rows, out = lq("callers qa_nested_ops.qa_triple_faul")
+    assert code == 2 and "Did you mean qa_nested_ops.qa_triple_fault?" in out, out
+
+
+def test_unknown_symbol_message_names_where_the_name_is(tmp_path):
+    """A name another indexed corpus has: `; it is in ...`, not glued to the label."""
+    from vmxref.queries.base import Scope
+    from vmxref.queries.runner import unknown_symbol_message
+    from vmxref.store import Store
+    idx = tmp_path / "idx"
+    api.index(str(FIX), "linux-kvm@qa", idx, procs=1, fulltext=False)
+    api.index(str(Path(__file__).parent / "fixtures" / "vbox"), "virtualbox-vmm@fix", idx,
+              procs=1, fulltext=False)
+    st = Store.open(idx)
+    try:
+        sc = Scope(st, st.corpus_ids("linux-kvm@qa"))
+        msg = unknown_symbol_message(sc, "vmR3FixLoad")
+    finally:
+        st.close()
+    assert msg == ("no symbol 'vmR3FixLoad' in linux-kvm@qa; it is in virtualbox-vmm@fix: "
+                   "choose it with --corpus"), msg

@@ -32,6 +32,8 @@ def _slot_callers(sc: Scope, slot: str, depth: int) -> list[Site]:
                             f"takes the struct that has the function-pointer member")
     cont = tr.owner(cont, member)
     if tr.field_type(cont, member) is None:
+        from vmxref.queries.writes import require_member
+        require_member(sc, tr, cont, member)  # (its "Did you mean", as reads/writes say it)
         raise UnknownSymbol(f"struct {cont} has no member {member!r} in {sc.label()}")
     out: list[Site] = []
     nxt: list[str] = []

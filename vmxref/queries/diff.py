@@ -268,10 +268,15 @@ def diff_query_why(text: str, from_spec: str, to_spec: str,
     _require_somewhere(q, [a, b])
     old, err_old = _run(engine, a, q)
     new, err_new = _run(engine, b, q)
-    if err_old is not None and err_new is not None:
-        raise err_new  # (the query names what neither version has: its own error)
+    if err_old is not None and err_new is not None:  # (the query names what neither
+        raise UnknownSymbol(_for_diff(str(err_new))) from None  # version has: its error)
     err = err_old or err_new
-    return diff_sites(old, new), (str(err).rstrip(".") if err is not None else None)
+    return diff_sites(old, new), (_for_diff(str(err)).rstrip(".") if err is not None else None)
+
+
+def _for_diff(message: str) -> str:
+    """A query's error as diff says it: the versions are chosen with --from / --to."""
+    return message.replace("choose it with --corpus", "choose it with --from / --to")
 
 
 def _run(engine, sc, q: lang.Query) -> tuple[list[Site], UnknownSymbol | None]:

@@ -111,6 +111,8 @@ def unknown_symbol_message(sc: Scope, name: str, label: str | None = None) -> st
     if hint.lower().startswith("did you mean "):
         near = [n for n in hint[len("did you mean "):].split(", ") if n != name]
         hint = f"; did you mean {', '.join(near)}?" if near else ""
+    elif hint:  # (`It is in virtualbox-vmm@6.1.36: choose it with --corpus.`)
+        hint = f"; {hint[0].lower()}{hint[1:].rstrip('.')}"
     return f"no symbol {name!r} in {label or sc.label()}{hint}"
 
 

@@ -536,14 +536,14 @@ def _readings(sc: Scope, tr: TypeResolver, struct: str | None,
         if not owners:
             return [(None, fields, None)]
         return [r for s in owners for r in _readings(sc, tr, s, fields)]
-    _require_member(sc, tr, struct, fields[0])
+    require_member(sc, tr, struct, fields[0])
     inner = _structs_along(tr, struct, fields)
     prev = struct
     for k, (owner, member) in enumerate(zip(inner, fields[1:])):  # each member, in its struct
         if owner is None:
             _require_aggregate(sc, tr, prev, fields[k], member)
             break  # (a struct outside the corpus, or an anonymous part: not checked)
-        _require_member(sc, tr, owner, member)
+        require_member(sc, tr, owner, member)
         prev = owner
     out: list[tuple[str | None, list[str], _Inner | None]] = [(struct, fields, None)]
     if len(fields) > 1 and inner[-1] is not None:
@@ -623,7 +623,7 @@ def _scalar(sc: Scope, ftype: str, depth: int = 0) -> bool:
     return bool(targets) and all(_scalar(sc, t or "", depth + 1) for t in targets)
 
 
-def _require_member(sc: Scope, tr: TypeResolver, struct: str, member: str) -> None:
+def require_member(sc: Scope, tr: TypeResolver, struct: str, member: str) -> None:
     """UnknownSymbol unless `struct` (or a base, or a nested unnamed part) has `member`."""
     if tr.field_type(struct, member) is not None or not tr.is_struct(struct):
         return
