@@ -409,3 +409,17 @@ def test_docs_examples_parse_and_cover_every_verb() -> None:
     assert {e.split(" ", 1)[0] for e in examples} == set(VERBS)
     for text in examples:
         assert parse(text).text == text
+
+
+def test_the_grammar_in_the_docs_lists_every_kind_the_parser_takes():
+    """docs/query-language.md's REFKIND and WRITEKIND lines name lang's kinds, no more, no
+    fewer (a kind added to the parser and not to the grammar went unseen)."""
+    from pathlib import Path
+    from vmxref.queries.lang import REF_KINDS, WRITE_KINDS
+    doc = (Path(__file__).parent.parent / "docs" / "query-language.md").read_text()
+    got = {}
+    for line in doc.splitlines():
+        for key in ("REFKIND", "WRITEKIND"):
+            if line.startswith(key + " ") and ":=" in line:
+                got[key] = {k.strip() for k in line.split(":=", 1)[1].split("|")}
+    assert got == {"REFKIND": set(REF_KINDS), "WRITEKIND": set(WRITE_KINDS)}
