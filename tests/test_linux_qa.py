@@ -1927,3 +1927,17 @@ def test_unknown_symbol_message_names_where_the_name_is(tmp_path):
         st.close()
     assert msg == ("no symbol 'vmR3FixLoad' in linux-kvm@qa; it is in virtualbox-vmm@fix: "
                    "choose it with --corpus"), msg
+
+
+def test_an_ops_member_handed_on_as_a_callback_is_called_where_its_parameter_is(lq):
+    """`qa_dev_ioctl_attr(dev, dev->ops->set_attr, a)` hands the member's function over;
+    `accessor(dev, a)` calls it: a caller of qa_vfio_set_attr (bound to set_attr), not of
+    qa_vfio_get_attr through the set_attr call's argument."""
+    p = "arch/x86/kvm/qa_devattr.c"
+    code, rows, out = lq("callers qa_vfio_set_attr")
+    assert [(r["file"], r["line"], r["function"]) for r in rows] == [
+        (p, 39, "qa_dev_ioctl_attr")], out
+    code, rows, out = lq("callers qa_dev_ops.get_attr")
+    assert (p, 39, "qa_dev_ioctl_attr") in [(r["file"], r["line"], r["function"]) for r in rows], out
+    code, paths = _paths(lq, "path qa_dev_ioctl -> qa_vfio_set_attr")
+    assert paths and paths[0] == ["qa_dev_ioctl", "qa_dev_ioctl_attr", "qa_vfio_set_attr"], paths

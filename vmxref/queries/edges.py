@@ -857,6 +857,45 @@ class Graph:
                 yield Edge(cid, path, bid, line, col, caller, func, "static-call",
                            f"static_call({name}) -> {cont or '?'}.{slot}{_bound_at(where)}",
                            bound=bound)
+        label = f"{cont}.{slot}" if cont else slot
+        for icid, ipath, ibid, iline, icol, ifunc, how, at in self._slot_handed_on(slot, cont):
+            yield Edge(icid, ipath, ibid, iline, icol, ifunc, func, "pointer",
+                       f"{how} (the value of {label} passed at {at}){_bound_at(where)}",
+                       bound=bound)
+
+    def _slot_handed_on(self, slot: str, cont: str | None) -> list[tuple]:
+        """The calls through a parameter of a function that is handed the value of member
+        `slot` (`kvm_device_ioctl_attr(dev, dev->ops->set_attr, arg)`, which calls
+        `accessor(dev, &attr)`): (cid, path, blob, line, col, caller, how, `path:line` of
+        the hand-over) of each, from the member's reads; memoised per member."""
+        memo = self.sc.memo("_slot_handed_on")
+        key = (slot, cont)
+        if key in memo:
+            return memo[key]
+        memo[key] = []  # (recursion: a member handed on to code that hands it on)
+        out: list[tuple] = []
+        tail = re.compile(rf"(?:->|\.)\s*{re.escape(slot)}\s*$")
+        for cid, path, bid, line, caller, chain_t in self.sc.rows(
+                "ref", "t.name = ? AND t.kind = 'read' AND t.chain IS NOT NULL", (slot,),
+                "t.line, t.func, t.chain"):
+            if not caller:
+                continue
+            for cline, ccol, callee, ckind, args_t, cend in self.calls_in(bid, caller):
+                if ckind != "direct" or not cline <= line <= cend:
+                    continue
+                args = json.loads(args_t or "[]")
+                for idx, a in enumerate(args):
+                    a = uncast(a)
+                    if not tail.search(a) or "(" in a:
+                        continue
+                    chain = arg_chain(a)
+                    qual = self.types.struct_path(bid, caller, chain) if chain else None
+                    if cont is not None and qual and qual[-1].rpartition(".")[0] != cont:
+                        continue  # (another struct's member of that name)
+                    for r in self._through_param(callee, idx, 3):  # (also stored and run
+                        out.append((*r[:6], r[6], f"{path}:{cline}"))  # later: a request)
+        memo[key] = out = list(dict.fromkeys(out))
+        return out
 
     def calls_through(self, slot: str, cont: str) -> list[Edge]:
         """Every call site through member `slot` of struct `cont` (member calls whose receiver
@@ -1041,6 +1080,9 @@ class Graph:
                 out.append((cid, path, bid, line, col, caller,
                             f"{cont}.{slot}{how}, set from parameter {pname} of {callee} "
                             f"at {apath}:{aline}", False))
+            for *r, how, at in self._slot_handed_on(slot, cont):  # (the member's value
+                out.append((*r, f"{how} (the value of {cont}.{slot} passed at {at}), set "  # handed on)
+                            f"from parameter {pname} of {callee} at {apath}:{aline}", False))
         return out
 
     def out_of(self, func: str) -> list[Edge]:
