@@ -521,6 +521,13 @@ def test_a_timer_runs_from_the_queue_runners_its_clock_can_reach(vbox):
     assert callers("vmmR3FixClockYield") == {"tmR3FixQRun"}
     assert callees("tmR3FixQRun") == {"vmmR3FixClockYield"}
     assert callees("tmR3FixQRunVirtualSync") == {"apicR3FixClockTimer"}
+    # a runner only ever given the VIRTUAL queue, where no timer is created: its call is
+    # unresolved, and says the stored timers run from other calls (not that none is stored)
+    rows = vbox("callees tmR3FixQRunVirtual")
+    via = [r["via"] for r in rows if r["edge"] != "direct"]
+    assert via == ["TMFIXQTIMER.pfnTimer: unresolved (apicR3FixClockTimer, vmmR3FixClockYield "
+                   "stored there run from other calls: registered with constants the calls of "
+                   "tmR3FixQRunVirtual never pass)"], rows
 
 
 def test_a_local_named_like_a_method_is_no_function(vbox):

@@ -1153,11 +1153,20 @@ class Graph:
                         out.append(Edge(cid, path, bid, line, col, func, target, "pointer", via))
                 if len(out) == n:  # a dispatch that is there, though nothing is known to be
                     # stored in it (`u.pfn07(...)` in vmR3ReqProcessOne): said, not dropped
+                    why = "no function of the corpus is known to be stored there"
+                    if kind == "member" and cont is not None:
+                        from vmxref.queries import handover
+                        other = handover.stored_elsewhere(self, callee, cont, func)
+                        if other:  # (registered with constants this caller is never given)
+                            why = (f"{', '.join(other[:3])}{' ...' if len(other) > 3 else ''} "
+                                   f"stored there run{'s' if len(other) == 1 else ''} from "
+                                   f"other calls: registered with constants the calls of "
+                                   f"{func} never pass")
                     out.append(Edge(cid, path, bid, line, col, func, callee,
                                     "ops-table" if kind == "member" else "pointer",
-                                    f"{cont or '?'}.{callee}: unresolved (no function of the "
-                                    f"corpus is known to be stored there)" if kind == "member"
-                                    else f"{callee}: unresolved", is_function=False))
+                                    f"{cont or '?'}.{callee}: unresolved ({why})"
+                                    if kind == "member" else f"{callee}: unresolved",
+                                    is_function=False))
         return _dedup(out)
 
     def _local_targets(self, bid: int, func: str, var: str) -> list[tuple[str, str]]:

@@ -82,6 +82,14 @@ def stored_from_params(g, slot: str, cont: str, dispatcher: str = "") -> list[tu
             if not (dispatcher and consts and g._runs_other(dispatcher, consts))]
 
 
+def stored_elsewhere(g, slot: str, cont: str, dispatcher: str) -> list[str]:
+    """The functions stored in `cont.slot` through a parameter that stored_from_params
+    leaves out for `dispatcher` (registered with constants its callers never give it:
+    apicR3TimerCallback's TMCLOCK_VIRTUAL_SYNC for tmR3TimerQueueRun)."""
+    return sorted({t for t, _via, consts in _stored(g, slot, cont)
+                   if consts and g._runs_other(dispatcher, consts)})
+
+
 def _stored(g, slot: str, cont: str) -> list[tuple[str, str, dict]]:
     key = ("stored", slot, cont)
     if key not in g._slots:
