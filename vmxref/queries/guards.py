@@ -17,7 +17,6 @@ another route). Of several calls a -> b, a hop is ruled out only when every one 
 from __future__ import annotations
 
 from vmxref.conditions import TERM, implied, truth
-from vmxref.lazy import json
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import ARG_EDGES, Edge, graph
@@ -111,14 +110,11 @@ def _local_inits(sc: Scope, func: str) -> list[tuple[str, str, frozenset[str]]]:
         for bid in sc.definitions(func):
             writes: dict[str, list[tuple[int, str, str]]] = {}
             for line, chain, kind, value in sc.conn.execute(
-                    "SELECT line, chain, kind, value FROM assign WHERE blob_id = ? AND func = ?",
-                    (bid, func)):
-                try:
-                    head = json.loads(chain)[0] if chain and chain.startswith('["v:') else ""
-                except (ValueError, IndexError):
-                    continue
-                if isinstance(head, str) and head.startswith("v:"):
-                    writes.setdefault(head[2:], []).append((line, kind, value or ""))
+                    "SELECT line, chain, kind, value FROM assign WHERE blob_id = ? AND func = ? "
+                    "AND chain LIKE '[\"v:%'", (bid, func)):
+                end = chain.find('"', 4)  # (`["v:NAME", ...]`: an identifier, no escapes)
+                if end > 4:
+                    writes.setdefault(chain[4:end], []).append((line, kind, value or ""))
             per_blob.append({n: w[0] for n, w in writes.items()
                              if len(w) == 1 and w[0][1] == "init" and n not in params})
         common = per_blob[0] if per_blob else {}
