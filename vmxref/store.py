@@ -663,11 +663,15 @@ class Store:
 
     def raw(self, blob_id: int) -> bytes:
         """A blob's bytes, kept with what line_text keeps (one read per blob)."""
+        return self._raw_entry(blob_id)[0]
+
+    def _raw_entry(self, blob_id: int) -> list:
+        """[content, a line line_text found last, its offset] of a blob (read once)."""
         raw = self._raw_cache.get(blob_id)
         if raw is None:
             data = self.content(blob_id)
             raw = self._raw_cache.put(blob_id, [data, 1, 0], len(data))
-        return raw[0]
+        return raw
 
     def line_text(self, blob_id: int, line: int) -> str:
         """One source line, stripped ('' when out of range). Only that line is decoded: a
@@ -675,8 +679,8 @@ class Store:
         got = self._content_cache.get(blob_id)
         if got is not None:
             return got[line - 1].strip() if 0 < line <= len(got) else ""
-        data = self.raw(blob_id)
-        raw = self._raw_cache[blob_id]  # [content, a line found, its offset]
+        raw = self._raw_entry(blob_id)
+        data = raw[0]
         if _line_span is None:  # (the C helper not built: the lines are split)
             got = data.split(b"\n", line)[line - 1:line] if line > 0 else []
             return got[0].decode("utf-8", "replace").strip() if got else ""

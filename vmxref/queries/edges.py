@@ -857,17 +857,15 @@ class Graph:
                 yield Edge(cid, path, bid, line, col, caller, func, "static-call",
                            f"static_call({name}) -> {cont or '?'}.{slot}{_bound_at(where)}",
                            bound=bound)
-        label = f"{cont}.{slot}" if cont else slot
-        for icid, ipath, ibid, iline, icol, ifunc, how, at in self._slot_handed_on(slot, cont):
+        for icid, ipath, ibid, iline, icol, ifunc, how in self._slot_handed_on(slot, cont):
             yield Edge(icid, ipath, ibid, iline, icol, ifunc, func, "pointer",
-                       f"{how} (the value of {label} passed at {at}){_bound_at(where)}",
-                       bound=bound)
+                       f"{how}{_bound_at(where)}", bound=bound)
 
     def _slot_handed_on(self, slot: str, cont: str | None) -> list[tuple]:
         """The calls through a parameter of a function that is handed the value of member
         `slot` (`kvm_device_ioctl_attr(dev, dev->ops->set_attr, arg)`, which calls
-        `accessor(dev, &attr)`): (cid, path, blob, line, col, caller, how, `path:line` of
-        the hand-over) of each, from the member's reads; memoised per member."""
+        `accessor(dev, &attr)`): (cid, path, blob, line, col, caller, how) of each, `how`
+        naming the hand-over, from the member's reads; memoised per member."""
         memo = self.sc.memo("_slot_handed_on")
         key = (slot, cont)
         if key in memo:
@@ -875,6 +873,7 @@ class Graph:
         memo[key] = []  # (recursion: a member handed on to code that hands it on)
         out: list[tuple] = []
         tail = re.compile(rf"(?:->|\.)\s*{re.escape(slot)}\s*$")
+        label = f"{cont}.{slot}" if cont else slot
         for cid, path, bid, line, caller, chain_t in self.sc.rows(
                 "ref", "t.name = ? AND t.kind = 'read' AND t.chain IS NOT NULL", (slot,),
                 "t.line, t.func, t.chain"):
@@ -893,7 +892,8 @@ class Graph:
                     if cont is not None and qual and qual[-1].rpartition(".")[0] != cont:
                         continue  # (another struct's member of that name)
                     for r in self._through_param(callee, idx, 3):  # (also stored and run
-                        out.append((*r[:6], r[6], f"{path}:{cline}"))  # later: a request)
+                        out.append((*r[:6], f"{r[6]} (the value of {label} passed at "  # later)
+                                             f"{path}:{cline})"))
         memo[key] = out = list(dict.fromkeys(out))
         return out
 
@@ -1080,9 +1080,9 @@ class Graph:
                 out.append((cid, path, bid, line, col, caller,
                             f"{cont}.{slot}{how}, set from parameter {pname} of {callee} "
                             f"at {apath}:{aline}", False))
-            for *r, how, at in self._slot_handed_on(slot, cont):  # (the member's value
-                out.append((*r, f"{how} (the value of {cont}.{slot} passed at {at}), set "  # handed on)
-                            f"from parameter {pname} of {callee} at {apath}:{aline}", False))
+            for *r, how in self._slot_handed_on(slot, cont):  # (the member's value handed on)
+                out.append((*r, f"{how}, set from parameter {pname} of {callee} at "
+                                f"{apath}:{aline}", False))
         return out
 
     def out_of(self, func: str) -> list[Edge]:

@@ -125,9 +125,9 @@ def _without_version(message: str) -> str:
 def _cleared_at(sc: Scope, const: str) -> str:
     """Where the profile's [requests] clearers take `const` (`kvm_clear_request(REQ, vcpu)`:
     retired, never tested): `file:line (function)`, at most three, or ''."""
-    from vmxref.queries.requests import _const_calls, request_api
+    from vmxref.queries.requests import clears
     try:
-        rows = _const_calls(sc, const, request_api(sc).clearers)
+        rows = clears(sc, const)
     except VmxrefError:
         return ""
     places = []

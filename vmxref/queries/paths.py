@@ -54,10 +54,8 @@ class Entries:
 
     def _decl_macros(self, func: str) -> list[str]:
         if func not in self._decl:
-            self._decl[func] = [m for (m,) in self.sc.conn.execute(
-                "SELECT r.name FROM sym s JOIN ref r ON r.blob_id = s.blob_id AND r.line = s.line "
-                "AND r.kind = 'macro' WHERE s.name = ? AND s.kind = 'function'", (func,))]
-        return self._decl[func]
+            self.prefetch([func])
+        return self._decl.get(func, [])
 
     def kind(self, func: str) -> str:
         """Entry kind of `func` ('' when it is not an entry point)."""

@@ -134,8 +134,7 @@ class _Walk:
             return self.out_param(site, level, ctx)
         if site.extra.get("write_kind") in ("whole-object", "incdec", "external") or not value:
             return []  # (external: set from outside the code, a module parameter)
-        while (m := _ASSIGNED.match(value)) is not None:
-            value = m.group(1)  # `*tsc_timestamp = v = 0`: the value is 0, not v's others
+        value = _last_assigned(value)
         out: list[dict] = []
         bid = self.blob(site)
         func = site.function
@@ -151,9 +150,7 @@ class _Walk:
             value = _ADDRESS_OF.sub(lambda a: " " if _IDENT.findall(a.group(0))[-1:] and
                                     _IDENT.findall(a.group(0))[-1] in filled else a.group(0),
                                     value)
-        flat = value  # (`p->a[i].f` is a member path: the index is no step of it)
-        while _SUBSCRIPTS.search(flat):
-            flat = _SUBSCRIPTS.sub("", flat)
+        flat = _unsubscripted(value)
         for m in _CHAIN.finditer(flat):
             base, rest = m.group(1), m.group(2)
             fields = [f for f in re.split(r"\s*(?:->|\.)\s*", rest) if f]
@@ -229,13 +226,8 @@ class _Walk:
                 defined(m.group(1))
         if kind in ("whole-object", "incdec", "external") or not value:
             return False
-        while (m := _ASSIGNED.match(value)) is not None:
-            value = m.group(1)
-        value = _conditions_dropped(_SIZEOF.sub(" ", value))
-        flat = value
-        while _SUBSCRIPTS.search(flat):
-            flat = _SUBSCRIPTS.sub("", flat)
-        if _CHAIN.search(flat) or _INDIRECT.search(value):
+        value = _conditions_dropped(_SIZEOF.sub(" ", _last_assigned(value)))
+        if _CHAIN.search(_unsubscripted(value)) or _INDIRECT.search(value):
             return True
         calls = {m.group(1) for m in _CALL.finditer(value)} - _KEYWORDS - _TYPE_WORDS
         if any(defined(c) for c in calls):
@@ -1130,6 +1122,22 @@ class _Walk:
             if self.sc.store.corpus_label(c) == (site.corpus, site.version):
                 return c
         return self.sc.corpus_ids[0]
+
+
+def _last_assigned(value: str) -> str:
+    """The value of a chained assignment's last right-hand side (`*tsc_timestamp = v = 0`:
+    the value is 0, not v's others)."""
+    while (m := _ASSIGNED.match(value)) is not None:
+        value = m.group(1)
+    return value
+
+
+def _unsubscripted(value: str) -> str:
+    """The value without its subscripts (`p->a[i].f` is the member path `p->a.f`: the index
+    is no step of it)."""
+    while _SUBSCRIPTS.search(value):
+        value = _SUBSCRIPTS.sub("", value)
+    return value
 
 
 def _once(nodes: list[dict]) -> list[dict]:

@@ -263,6 +263,12 @@ def _const_calls(sc: Scope, const: str, table: dict[str, int],
     return out
 
 
+def clears(sc: Scope, const: str) -> list[tuple]:
+    """The calls of the profile's [requests] clearers that take `const` (`kvm_clear_request(
+    REQ, vcpu)`), as _const_calls gives them."""
+    return _const_calls(sc, const, request_api(sc).clearers)
+
+
 def _sites(sc: Scope, kind: str, const: str, rows, **extra) -> list[Site]:
     out = []
     files = {}
