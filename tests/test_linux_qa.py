@@ -1766,6 +1766,15 @@ def test_an_argument_past_the_functions_parameters_is_an_error(lq):
     assert code == 1, out  # than the stored text: its arity is unknown, no error)
 
 
+def test_a_misspelt_constant_of_calls_is_an_error_with_look_alikes(lq):
+    """`calls f arg N = NAME` where the corpus never names NAME says so and offers the
+    close names; a known name no call passes stays an empty answer."""
+    code, rows, out = lq("calls qa_flags_set arg 2 = QA_FLAG_BB")
+    assert code == 2 and "no symbol 'QA_FLAG_BB'" in out and "QA_FLAG_B" in out, out
+    code, rows, out = lq("calls qa_flags_clear arg 2 = QA_FLAG_B")
+    assert code == 1 and "no symbol" not in out, out
+
+
 @pytest.mark.parametrize("expr, known, value", [
     ("!!(level & 1)", {"level": False}, False),
     ("RT_BOOL(u8Level & 1)", {"u8Level": False}, False),

@@ -1176,6 +1176,8 @@ def calls(sc: Scope, func: str, arg: int | None = None, const: str | None = None
     if not out and arg is not None and (n := _arity(sc, func)) is not None and arg > n:
         raise UnknownSymbol(f"there is no argument {arg} of {func}, which takes {n} in "
                             f"{sc.label()}")
+    if not out and const is not None and re.fullmatch(r"[A-Za-z_]\w*", const):
+        sc.require(const)  # (a misspelt constant: said with look-alikes, not "no results")
     return sorted(out, key=Site.key)
 
 
