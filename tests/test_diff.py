@@ -330,3 +330,84 @@ def test_diff_says_to_choose_versions_with_from_and_to():
     """A name only another indexed corpus has: diff's advice names its own options."""
     msg = diff._for_diff("no symbol 'x' in a@1. It is in b@2: choose it with --corpus.")
     assert msg.endswith("choose it with --from / --to.") and "--corpus" not in msg
+
+
+def _test_row(function: str, text: str, line: int, col: int, via: str) -> Site:
+    return Site("consume", "c", "v", "EM.cpp", line, col, function, "VMCPU_FF_TIMER", text,
+                {"via": via})
+
+
+def test_changed_rows_of_one_function_pair_by_likeness_not_order():
+    """QA (audit C, D2): 5.1's emR3RemExecute tests VMCPU_FF_TIMER twice; 6.1.36 dropped the
+    TIMER | REQUEST re-check and rewrote the ALL_REM_MASK test. Was: the re-check `changed`
+    into the rewritten test, the ALL_REM_MASK test `removed` (pairing by order)."""
+    old = [_test_row("emR3RemExecute", "||  VMCPU_FF_IS_PENDING(pVCpu, VMCPU_FF_TIMER | "
+                     "VMCPU_FF_REQUEST))", 1135, 21,
+                     "VMCPU_FF_IS_PENDING (VMCPU_FF_TIMER | VMCPU_FF_REQUEST)"),
+           _test_row("emR3RemExecute", "||  VMCPU_FF_IS_PENDING(pVCpu,", 1222, 17,
+                     "VMCPU_FF_IS_PENDING (VMCPU_FF_ALL_REM_MASK)")]
+    new = [_test_row("emR3RemExecute", "||  VMCPU_FF_IS_ANY_SET(pVCpu, VMCPU_FF_ALL_REM_MASK) )",
+                     1162, 17, "VMCPU_FF_IS_ANY_SET (VMCPU_FF_ALL_REM_MASK)")]
+    got = by_status(diff.diff_sites(old, new))
+    assert [e.old.line for e in got["removed"]] == [1135]
+    assert [(e.old.line, e.new.line) for e in got["changed"]] == [(1222, 1162)]
+
+
+def test_equally_alike_rows_pair_at_the_same_indentation():
+    """An inner loop's check and the outer loop's check of one function, both rewritten the
+    same way, and 6.1.36 adds a second inner one: the outer checks pair (same column)."""
+    o, n = "M(pVM, pVCpu, pCtx->eflags.u);", "M(pVM, pVCpu, pVCpu->cpum.GstCtx.eflags.u);"
+    old = [_test_row("stos", o, 1023, 21, ""), _test_row("stos", o, 1051, 9, "")]
+    new = [_test_row("stos", n, 988, 21, ""), _test_row("stos", n, 1004, 21, ""),
+           _test_row("stos", n, 1031, 9, "")]
+    got = by_status(diff.diff_sites(old, new))
+    assert sorted((e.old.line, e.new.line) for e in got["changed"]) == [(1023, 988), (1051, 1031)]
+    assert [e.new.line for e in got["added"]] == [1004]
+
+
+def test_a_moved_site_with_paths_says_which_paths_came_and_went():
+    """QA (audit C, D3): the u32TscScale write moved from gimR3KvmEnableSystemTime to
+    gimR3KvmUpdateSystemTime, so its call paths end elsewhere. Was: `moved` with no paths."""
+    def row(func: str, line: int, first: str) -> Site:
+        path = [Hop(first, "GIM.cpp", 314), Hop("gimR3KvmLoad", "GIMKvm.cpp", 351),
+                Hop(func, "GIMKvm.cpp", line)]
+        return Site("write", "c", "v", "GIMKvm.cpp", line, 5, func, "GIMKVMSYSTEMTIME.u32TscScale",
+                    "SystemTime.u32TscScale = x;", {}, [path])
+    got = by_status(diff.diff_sites([row("gimR3KvmEnableSystemTime", 424, "gimR3Load")],
+                                    [row("gimR3KvmUpdateSystemTime", 149, "gimR3Load")]))
+    assert [e.note for e in got["removed"]] == ["call path gone"]
+    assert [e.note for e in got["added"]] == ["new call path"]
+    assert [e.new.line for e in got["moved"]] == [149]
+
+
+def test_a_path_only_not_shown_in_the_other_version_is_no_removal(path_versions, monkeypatch):
+    """QA (audit C, D1): a version shows a few paths per site; a path the old version shows
+    whose calls the new one still makes is a note on the site, not `call path gone`."""
+    path = [Hop("kvm_vcpu_ioctl", X86, 1), Hop("kvm_arch_vcpu_ioctl_run", X86, 2),
+            Hop("vcpu_enter_guest", X86, 3)]
+    new = api.open_scope(path_versions, "linux-kvm@3")
+    assert diff._calls_still_made(new, path, "vcpu_enter_guest")
+    assert not diff._calls_still_made(new, path, "kvm_guest_time_update")  # (another end)
+    assert not diff._calls_still_made(new, [Hop("kvm_vcpu_ioctl", X86, 1)] + path[1:][::-1],
+                                      "kvm_arch_vcpu_ioctl_run")  # (no such call)
+    old_site = Site("call", "c", "1", X86, 154, 7, "vcpu_enter_guest", "f", "r = f(vcpu);", {},
+                    [path, path[:1] + path[2:]])
+    new_site = Site("call", "c", "3", X86, 164, 7, "vcpu_enter_guest", "f", "r = f(vcpu);", {}, [])
+    entries = diff.diff_sites([old_site], [new_site])
+    assert sorted(e.status for e in entries) == ["removed", "same"]
+    got = by_status(diff.recheck_paths(entries, api.open_scope(path_versions, "linux-kvm@1"), new))
+    [gone], [same] = got["removed"], got["same"]
+    assert [diff.hops(p) for p in gone.old.paths] == [("kvm_vcpu_ioctl", "vcpu_enter_guest")]
+    assert gone.note == "call path gone"
+    assert "call path of linux-kvm@1 still made in linux-kvm@3" in same.note, same.note
+
+
+def test_a_diff_compares_all_results_whatever_the_limit(two_versions):
+    """QA (audit C, D4): `| limit N` cut each version's list apart, so a row past the limit
+    in one version read as added or removed."""
+    index, _s1, _s2 = two_versions
+    full, _ = diff.diff_query_why("refs kvm_make_request", "linux-kvm@1", "linux-kvm@2", index)
+    cut, why = diff.diff_query_why("refs kvm_make_request | limit 1", "linux-kvm@1", "linux-kvm@2",
+                                   index)
+    assert len(full) > 1 and [e.to_json() for e in cut] == [e.to_json() for e in full]
+    assert "`| limit` is not applied" in why

@@ -18,6 +18,12 @@ site that is the same or changed are matched by their hops (the function names, 
 lines, so a path whose lines moved is still the same path). A path only in the new version
 is an `added` entry of that site (note `new call path`), one only in the old version a
 `removed` one (`call path gone`); the entry of the site itself keeps the common paths.
+A version shows a few paths per site: a path the other version shows and this one does not
+is looked up hop by hop in this one's call graph (diff_query_why), and when every call is
+still there it is no `removed` / `added` entry but a note on the site's entry.
+
+Pass 4 pairs the rows of one function, symbol and kind by how alike their texts are (the
+likest pair first), not by their order.
 """
 from __future__ import annotations
 
@@ -98,6 +104,42 @@ def _pair(olds: list[Site], news: list[Site], key: Callable[[Site], Any],
     olds[:] = left
     news[:] = [s for s in news if id(s) not in taken]
     return out
+
+
+def _pair_alike(olds: list[Site], news: list[Site], key: Callable[[Site], Any],
+                make: Callable[[Site, Site], Entry]) -> list[Entry]:
+    """_pair, where several rows share a key: the likest texts paired first (5.1's
+    `VMCPU_FF_IS_PENDING(pVCpu, VMCPU_FF_ALL_REM_MASK & ...)` with 6.1's
+    `VMCPU_FF_IS_ANY_SET(pVCpu, VMCPU_FF_ALL_REM_MASK)`, not with the check of TIMER |
+    REQUEST that 6.1 dropped); among equally alike ones the same column first, then the
+    order of the rows."""
+    groups: dict[Any, list[Site]] = defaultdict(list)
+    for n in news:
+        groups[key(n)].append(n)
+    pairs = []
+    for i, o in enumerate(olds):
+        for j, n in enumerate(groups.get(key(o), ())):
+            r = difflib.SequenceMatcher(None, _likeness_text(o), _likeness_text(n)).ratio()
+            pairs.append((-r, o.col != n.col, i, j, o, n))  # (then the same indentation:
+            # a loop's check beside the same check in the loop around it)
+    pairs.sort(key=lambda p: p[:4])
+    used_o, used_n, out = set(), set(), []
+    for _r, _c, _i, _j, o, n in pairs:
+        if id(o) in used_o or id(n) in used_n:
+            continue
+        used_o.add(id(o))
+        used_n.add(id(n))
+        out.append(make(o, n))
+    olds[:] = [o for o in olds if id(o) not in used_o]
+    news[:] = [n for n in news if id(n) not in used_n]
+    return out
+
+
+def _likeness_text(s: Site) -> str:
+    """A row's line and what its result says beyond it (the test a `consumes` row makes,
+    the value a write stores): a statement over several lines shows its first one only."""
+    return " ".join([normalise(s.text), *(normalise(str(s.extra[k])) for k in ("via", "value")
+                                          if s.extra.get(k))])
 
 
 def _same(o: Site, n: Site) -> Entry:
@@ -202,9 +244,9 @@ def _count(n: int, what: str) -> str:
 
 
 def _split_paths(e: Entry) -> list[Entry]:
-    """A same or changed site with call paths: the site with the paths of both versions, and
-    an added / removed entry of it for the paths only one version has."""
-    if e.status not in (SAME, CHANGED) or e.old.paths is None or e.new.paths is None:
+    """A same, changed or moved site with call paths: the site with the paths of both
+    versions, and an added / removed entry of it for the paths only one version has."""
+    if e.status not in (SAME, CHANGED, MOVED) or e.old.paths is None or e.new.paths is None:
         return [e]
     both_old, both_new, gone, new = _match_paths(e.old.paths, e.new.paths)
     out = [Entry(e.status, _with_paths(e.old, both_old), _with_paths(e.new, both_new), e.note)]
@@ -226,7 +268,7 @@ def diff_sites(old: Iterable[Site], new: Iterable[Site]) -> list[Entry]:
     out += _pair(olds, news, lambda s: (s.file, s.symbol, normalise(s.text)), _moved)
     out += _pair(olds, news, lambda s: (s.function, s.symbol, normalise(s.text)), _moved)
     out += _pair(olds, news, lambda s: (s.symbol, normalise(s.text)), _moved)
-    out += _pair(olds, news, lambda s: (s.function, s.symbol, _kind(s)), _changed)
+    out += _pair_alike(olds, news, lambda s: (s.function, s.symbol, _kind(s)), _changed)
     out += _near_moves(olds, news)
     out = [x for e in out for x in _split_paths(e)]
     out += [Entry(REMOVED, o, None) for o in olds]
@@ -264,6 +306,10 @@ def diff_query_why(text: str, from_spec: str, to_spec: str,
     rows are all `added` (or `removed`), which says nothing of the member being new."""
     from vmxref.queries import engine
     q = lang.parse(text)
+    limited = [p for p in q.pipes if p.name == "limit"]
+    if limited:  # (a limit cuts each version's list apart: a row cut off one of them
+        # would read as added or removed)
+        q = lang.Query(q.verb, q.args, tuple(p for p in q.pipes if p.name != "limit"), q.text)
     a, b = _scope(index_dir, from_spec), _scope(index_dir, to_spec)
     _require_somewhere(q, [a, b])
     old, err_old = _run(engine, a, q)
@@ -271,7 +317,69 @@ def diff_query_why(text: str, from_spec: str, to_spec: str,
     if err_old is not None and err_new is not None:  # (the query names what neither
         raise UnknownSymbol(_for_diff(str(err_new))) from None  # version has: its error)
     err = err_old or err_new
-    return diff_sites(old, new), (_for_diff(str(err)).rstrip(".") if err is not None else None)
+    why = [_for_diff(str(err)).rstrip(".")] if err is not None else []
+    if limited:
+        why.append("all results compared: `| limit` is not applied to a diff")
+    entries = recheck_paths(diff_sites(old, new), a, b)
+    return entries, "; ".join(why) or None
+
+
+def recheck_paths(entries: list[Entry], old_sc, new_sc) -> list[Entry]:
+    """The `call path gone` (`new call path`) entries without the paths whose every call
+    the new (old) version still (already) makes: those were only not among the few paths
+    the version shows for the site (6.1.36's tmR3InfoClocks -> TMVirtualGet ->
+    tmVirtualGet, behind a new DBGFR3ReportBugCheck path). They become a note on the
+    site's entry."""
+    hosts = {}  # (the site's entry that keeps the common paths, by each version's site)
+    for e in entries:
+        if e.status in (SAME, CHANGED, MOVED) and e.old is not None and e.new is not None:
+            hosts[("old", _site_id(e.old))] = hosts[("new", _site_id(e.new))] = e
+    out = []
+    for e in entries:
+        gone = e.status == REMOVED and e.new is None and e.note.endswith(" gone")
+        came = e.status == ADDED and e.old is None and e.note.startswith("new call path")
+        site = e.old if gone else e.new if came else None
+        host = hosts.get(("old", _site_id(site)) if gone else ("new", _site_id(site))) \
+            if site is not None else None
+        if site is None or not site.paths or host is None:
+            out.append(e)
+            continue
+        there = host.new if gone else host.old  # (the site in the other version)
+        other = new_sc if gone else old_sc
+        kept = [p for p in site.paths if not _calls_still_made(other, p, there.function)]
+        found = len(site.paths) - len(kept)
+        if found:
+            said = (f"{_count(found, 'call path')} of {(old_sc if gone else new_sc).label()} "
+                    f"{'still' if gone else 'already'} made in {other.label()}, not among "
+                    f"the paths shown there")
+            host.note = f"{host.note}; {said}" if host.note else said
+        if kept:
+            what = _count(len(kept), "call path")
+            out.append(Entry(e.status, _with_paths(e.old, kept) if gone else None,
+                             None if gone else _with_paths(e.new, kept),
+                             f"{what} gone" if gone else f"new {what}"))
+    return out
+
+
+def _calls_still_made(sc, path: CallPath, end: str) -> bool:
+    """Does each function of `path` call the next one in the version of `sc` (by names:
+    the lines may have moved), ending in `end`, the function of the site there? A deferred
+    hop (a request raised here, tested there) is not looked up: False."""
+    from vmxref.queries.edges import graph
+    if not path or path[-1].function != end:
+        return False  # (a site that moved to another function: another path)
+    g = graph(sc)
+    for a, b in zip(path, path[1:]):
+        if a.edge == "deferred":
+            return False
+        callers = set()
+        for e in g.into(b.function):
+            callers.add(e.caller)
+            if e.origin is not None:
+                callers.add(e.origin.caller)
+        if a.function not in callers:
+            return False
+    return True
 
 
 def _for_diff(message: str) -> str:
