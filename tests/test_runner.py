@@ -67,6 +67,23 @@ def test_run_prints_title_and_results(kvm_index, tmp_path):
     assert f"{X86}:" in r.stdout and "vcpu_enter_guest" in r.stdout
 
 
+def test_run_check_and_report_say_what_qualifies_the_results(kvm_index, tmp_path):
+    """QA (audit C, D5): the notes the one-shot command prints beside its results (here:
+    the name is only used, defined outside the indexed files) were left out of `run`,
+    `check -v` and the report's query page."""
+    write(tmp_path / "q", "a.toml", 'title = "memset"\ncorpus = "linux-kvm@fixture"\n'
+                                    'query = "def memset"\n')
+    said = "memset is not defined in the indexed files of linux-kvm@fixture"
+    r = invoke(kvm_index, "run", str(tmp_path / "q"))
+    assert said in r.stderr, r.output
+    r = invoke(kvm_index, "check", "-v", str(tmp_path / "q"))
+    assert said in r.stdout, r.output
+    r = invoke(kvm_index, "report", "--out", str(tmp_path / "site"), str(tmp_path / "q"))
+    assert r.exit_code == 0, r.output
+    pages = [p.read_text() for p in (tmp_path / "site").rglob("*.html") if "memset" in p.name]
+    assert any(said in p for p in pages), [p.name for p in (tmp_path / "site").rglob("*.html")]
+
+
 def test_run_json_lines_name_the_query(kvm_index, tmp_path):
     f = write(tmp_path, "a.toml", PASSING)
     r = invoke(kvm_index, "run", str(f), "--json")

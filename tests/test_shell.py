@@ -46,3 +46,21 @@ def test_completion_of_verbs_and_symbols(kvm_index):
     assert "callers " in c.candidates("cal", "cal")
     names = c.candidates("callers kvm_gu", "kvm_gu")
     assert "kvm_guest_time_update" in names and all(n.startswith("kvm_gu") for n in names)
+
+
+def test_the_shell_says_what_qualifies_an_answer_and_records_the_session(kvm_index):
+    """QA (audit C, D5, D8): the one-shot commands' notes (`memset is not defined in the
+    indexed files ...`) were left out of the shell; its queries were not recorded in the
+    active session."""
+    from click.testing import CliRunner
+
+    from vmxref import sessions
+    from vmxref.cli import cli
+    CliRunner().invoke(cli, ["session", "start", "shelled", "--index", str(kvm_index)])
+    try:
+        out = _shell(kvm_index, "def memset\ncallers kvm_guest_time_update\n")
+    finally:
+        CliRunner().invoke(cli, ["session", "stop", "--index", str(kvm_index)])
+    assert any(line.startswith("(memset is not defined in the indexed files") for line in out), out
+    queries = [e["query"] for e in sessions.load(kvm_index, "shelled") if e["type"] == "query"]
+    assert queries == ["def memset", "callers kvm_guest_time_update"]

@@ -49,6 +49,8 @@ def _print_run(o, as_json: bool) -> bool:
     else:
         click.echo(_header(o))
         render_sites(o.sites, False, click.echo)
+    if o.remark and not as_json:
+        click.echo(clean(f"vmxref: {o.plan.shown}: {o.remark}"), err=True)
     if o.status in (runner.SKIP, runner.ERROR):
         why = "; ".join(map(str, o.failures))
         click.echo(clean(f"{o.plan.shown}: {o.status}: {why}"), err=True)
@@ -99,6 +101,8 @@ def _print_check(o, as_json: bool, verbose: bool) -> None:
         click.echo(clean(f"    {f}"))
     if verbose:
         render_sites(o.sites, False, lambda s: click.echo("    " + s))
+        if o.remark:
+            click.echo(clean(f"    ({o.remark})"))
 
 
 @cli.command("diff")

@@ -5,9 +5,9 @@ import sys
 import time
 from pathlib import Path
 
-from vmxref import api
+from vmxref import api, sessions
 from vmxref.errors import VmxrefError
-from vmxref.queries import lang
+from vmxref.queries import engine, lang
 from vmxref.render import clean, count, render_sites
 
 HELP = ("Type a query (e.g. `callers kvm_guest_time_update`, `raises KVM_REQ_CLOCK_UPDATE | "
@@ -105,7 +105,11 @@ def run(index_dir: Path | None, corpus: str | None, as_json: bool) -> None:
         except VmxrefError as e:
             print(f"error: {clean(str(e))}")
             continue
+        sessions.record_if_active(text, sc, sites)
         render_sites(sites, as_json, print, len(sc.corpus_ids) > 1)
+        said = engine.remark(sc, text, sites) if not as_json else ""
+        if said:
+            print(clean(f"({said})"))
         if timing or not sites:
             print(f"({count(len(sites), 'result')}, {1000 * (time.perf_counter() - t0):.1f} ms)")
     if readline is not None:

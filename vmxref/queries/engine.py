@@ -137,6 +137,17 @@ def _cleared_at(sc: Scope, const: str) -> str:
     return ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
 
 
+def remark(sc: Scope, query: str, sites: list) -> str:
+    """note() where the results are shown with a count (saved queries' `run`, `check -v`,
+    reports, the shell): what qualifies them, without `vmxref: ` and without the `no
+    results` line (said by the count)."""
+    try:
+        said = note(sc, query, sites, as_json=True) or ""
+    except VmxrefError:
+        return ""
+    return "\n".join(line.removeprefix("vmxref: ") for line in said.splitlines())
+
+
 def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | None:
     """What the command line says on stderr beside the results: that a search stopped at its
     default limit; that a name asked with `def` is only used, defined outside the indexed

@@ -62,6 +62,8 @@ class Outcome:
     status: str                      # PASS, FAIL, SKIP, RAN (no expectations), ERROR
     sites: list[Site] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    remark: str = ""                 # what the command line says beside the results
+    # (engine.note: `more call paths exist than the 5 shown`), without its `vmxref: `
 
     @property
     def failed(self) -> bool:
@@ -219,11 +221,13 @@ def run_plan(plan: Plan, enforce: bool = True) -> Outcome:
         return Outcome(plan, status, failures=[Failure(str(e).replace("\n", " "))])
     except VmxrefError as e:
         return Outcome(plan, ERROR, failures=[Failure(str(e).replace("\n", " "))])
+    remark = engine.remark(plan.scope, plan.saved.query.text, sites)
     expect = plan.saved.expect
     if not enforce or expect is None:
-        return Outcome(plan, RAN if not enforce or expect is None else PASS, sites)
+        return Outcome(plan, RAN if not enforce or expect is None else PASS, sites,
+                       remark=remark)
     failures = check_expect(expect, [s.to_json() for s in sites])
-    return Outcome(plan, FAIL if failures else PASS, sites, failures)
+    return Outcome(plan, FAIL if failures else PASS, sites, failures, remark)
 
 
 def check_expect(expect: saved.Expect, results: list[dict]) -> list[Failure]:

@@ -27,7 +27,7 @@ def entry_of(o: runner.Outcome) -> Entry:
     sq, plan = o.plan.saved, o.plan
     return Entry(key=f"{sq.path}@{plan.corpus}", title=sq.title, query=sq.query.text,
                  notes=sq.notes, corpus=plan.corpus, sites=o.sites, status=_STATUS[o.status],
-                 messages=[str(f) for f in o.failures], source=sq.path.name)
+                 messages=[str(f) for f in o.failures], source=sq.path.name, remark=o.remark)
 
 
 def _not_run(outcomes: list[runner.Outcome]) -> list[str]:

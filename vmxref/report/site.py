@@ -54,6 +54,7 @@ class Entry:
     sites: list[Site] = field(default_factory=list)
     status: str = "none"  # pass | fail | none | skipped | error
     messages: list[str] = field(default_factory=list)
+    remark: str = ""  # what qualifies the results (engine.remark: more paths than shown)
     source: str = ""
     when: str = ""
     count: int | None = None  # the full count when `sites` is a recorded prefix
