@@ -131,6 +131,18 @@ def test_a_value_holding_a_rewritten_per_cpu_read_shows_the_whole_macro_use(lq):
     assert (3, 30, "=", "khz", "global cpu_tsc_khz") in tree, out
 
 
+def test_logline_knows_the_function_name_func_prints(lq):
+    """QA (audit A, D4): `"%s: failed to update PI IRTE", __func__` prints the name of the
+    function it is in. Was: `%s` matched any text, so a made-up name scored higher than the
+    real one and the other function's statement was offered at nearly the same score."""
+    code, rows, out = lq("logline 'qa_vmx_pi_update_irte: failed to update PI IRTE'")
+    assert code == 0 and rows[0]["function"] == "qa_vmx_pi_update_irte", out
+    assert rows[0]["mode"] == "full" and rows[0]["score"] > 0.95, rows[0]
+    assert all(r["function"] != "qa_avic_pi_update_irte" or r["score"] < 0.5 for r in rows), out
+    code, rows, out = lq("logline 'zzz: failed to update PI IRTE'")
+    assert all(r["score"] < 0.8 for r in rows), out
+
+
 def test_logline_finds_the_statement_and_nothing_for_a_line_no_format_explains(lq):
     code, rows, _ = lq("logline 'kvm: requested TSC rate 2100000 falls outside tolerance [2399500,2400500]'")
     assert code == 0 and rows[0]["line"] == 111

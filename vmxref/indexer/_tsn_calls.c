@@ -287,13 +287,20 @@ static int branch_strings(St *st, TSNode node, PyObject **a, PyObject **b) {
     }
 }
 
-/* one logcall row of format `s` (stolen), argument i, its later string arguments inlined */
+/* `__func__` / `__FUNCTION__`: the name of the function it is in (extract._FUNC_NAMES) */
+static int func_name_arg(St *st, TSNode n) {
+    return tsn_is(n, "identifier") &&
+           (tsn_name_is(st->c, n, "__func__") || tsn_name_is(st->c, n, "__FUNCTION__"));
+}
+
+/* one logcall row of format `s` (stolen), argument i, its later string arguments (and
+ * `__func__`, the function's name) inlined */
 static int logcall_row(St *st, PyObject *s, Py_ssize_t i, PyObject *callee, PyObject *func,
                        Py_ssize_t line, Py_ssize_t col, PyObject *jargs) {
     Py_ssize_t nk = st->nkids;
-    int later = 0;
+    int later = 0, named = PyUnicode_GET_LENGTH(func) > 0;
     for (Py_ssize_t j = i + 1; j < nk && !later; j++)
-        later = stringish(st->kids[j]);
+        later = stringish(st->kids[j]) || (named && func_name_arg(st, st->kids[j]));
     if (later && PyUnicode_FindChar(s, '%', 0, PyUnicode_GET_LENGTH(s), 1) >= 0) {
         PyObject *lits = PyList_New(nk - i - 1);
         if (lits == NULL) {
@@ -302,7 +309,10 @@ static int logcall_row(St *st, PyObject *s, Py_ssize_t i, PyObject *callee, PyOb
         }
         for (Py_ssize_t j = i + 1; j < nk; j++) {
             PyObject *v = NULL;
-            if (stringish(st->kids[j]) && string_value(st, st->kids[j], &v) < 0) {
+            if (named && func_name_arg(st, st->kids[j])) {
+                v = func;
+                Py_INCREF(v);
+            } else if (stringish(st->kids[j]) && string_value(st, st->kids[j], &v) < 0) {
                 Py_DECREF(lits);
                 Py_DECREF(s);
                 return -1;

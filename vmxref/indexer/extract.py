@@ -1166,11 +1166,18 @@ def _logcall(cx: _Ctx, kids, callee: str, func: str, line: int, col: int, jargs:
             return
 
 
+_FUNC_NAMES = ("__func__", "__FUNCTION__")  # (the name of the function they are in)
+
+
 def _logcall_row(cx: _Ctx, kids, i: int, s: str, callee: str, func: str, line: int, col: int,
                  jargs: str) -> None:
-    if "%" in s and any(b.type in _STRINGISH for b in kids[i + 1:]):
-        s = logfmt.inline_literals(s, cx.dialect, [
-            _string_value(cx, b) if b.type in _STRINGISH else None for b in kids[i + 1:]])
+    def known(b) -> str | None:  # (a literal's text, or `__func__`'s: the function's name)
+        if b.type in _STRINGISH:
+            return _string_value(cx, b)
+        return func if func and b.type == "identifier" and cx.name(b) in _FUNC_NAMES else None
+    lits = [known(b) for b in kids[i + 1:]] if "%" in s else []
+    if any(x is not None for x in lits):
+        s = logfmt.inline_literals(s, cx.dialect, lits)
     keys = _literal_keys(s, cx.dialect)
     cx.f.logcalls.append((line, col, func, callee, s, i, jargs, " ".join(keys)))
 
