@@ -997,6 +997,15 @@ def test_a_flag_word_read_and_masked_by_hand_is_a_test_of_the_flags_its_mask_kee
     assert not [r for r in vbox("consumes VMCPU_FF_TIMER") if r["file"] == LOTS]
 
 
+def test_a_full_32_bit_mask_holds_no_flag_above_bit_31_nor_an_undefined_one(vbox):
+    """QA (audit B, D3, D7): VMCPU_FF_ALL_MASK is UINT32_MAX, zero-extended against the
+    64-bit flag word: no test of VMCPU_FF_VMX_NMI_WINDOW (bit 35); a name defined nowhere
+    has no value any mask holds. Was: the hand-masked loops listed for both."""
+    assert [r["line"] for r in vbox("consumes VMCPU_FF_FIX_WIDE") if r["file"] == LOTS] == [65]
+    assert [r["line"] for r in vbox("consumes VMCPU_FF_FIX_NOWHERE") if r["file"] == LOTS] == [71]
+    assert [r["line"] for r in vbox("consumes VMCPU_FF_FIX_POLL") if r["file"] == LOTS] == [17, 35]
+
+
 def test_an_address_handed_down_a_chain_with_a_self_call_is_no_write(vbox):
     """`hmFixPreRunGuest(pVCpu, &Transient)` hands the state to hmFixInjectEvent, which calls
     itself with the same pointer and writes another member, and hands a value read through a

@@ -204,6 +204,12 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
                 if tuple(lbl) not in have]
         if none:
             return f"vmxref: no results in {'; '.join(none)}"
+    if sites and len(words) >= 2 and words[0] in ("consumes", "raises") and words[1].isidentifier():
+        from vmxref.queries.requests import VALUE_KINDS
+        if not sc.has_sym(words[1], VALUE_KINDS):
+            return (f"vmxref: {words[1]} is defined nowhere in the indexed files of "
+                    f"{sc.label()}: only the statements that name it are listed (no mask can be "
+                    f"said to hold it)")
     if not sites and len(words) >= 2 and words[0] == "consumes" and "|" not in q:
         cleared = _cleared_at(sc, words[1])
         if cleared:

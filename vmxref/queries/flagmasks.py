@@ -20,6 +20,8 @@ from vmxref.queries.macroforms import parts
 
 _TOKENS = re.compile(r"[A-Za-z_]\w*|0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*|[~|&()?:^]|\S")
 _FULL = frozenset({"UINT32_MAX", "UINT64_MAX", "ULONG_MAX", "U32_MAX", "U64_MAX"})
+_FULL32 = frozenset({"UINT32_MAX", "U32_MAX"})  # (no bit from 32 up: VMCPU_FF_ALL_MASK is
+# UINT32_MAX, zero-extended against 6.1's 64-bit flag word, VMCPU_FF_VMX_NMI_WINDOW is bit 35)
 MAX_DEPTH = 6  # macros of macros followed
 MAX_FAMILY = 400  # macros of one prefix looked at for complements
 
@@ -92,7 +94,7 @@ def _name_holds(sc: Scope, name: str, const: str, depth: int) -> bool:
     if name == const:
         return True
     if name in _FULL:
-        return True
+        return name not in _FULL32 or (flag_value(sc, const) or 0) < 1 << 32
     if depth >= MAX_DEPTH:
         return False
     memo = sc.memo("_flag_holds")
@@ -111,6 +113,27 @@ def _number_holds(sc: Scope, body: str, const: str) -> bool:
     if not _HEX.search(body) or (v := numeric(body)) is None or not one_bit(sc, const):
         return False
     return any(c is not None and v & c == c for c in map(numeric, _bodies(sc, const)))
+
+
+def flag_value(sc: Scope, const: str) -> int | None:
+    """The value of a flag #defined as one number, or a bit of a #defined bit number
+    (`RT_BIT_64(VMCPU_FF_VMX_NMI_WINDOW_BIT)`, `_BIT` being `35`), when every definition of
+    the asked versions agrees; else None. (Memoised.)"""
+    memo = sc.memo("_flag_value")
+    if const not in memo:
+        values = set()
+        for body in _bodies(sc, const):
+            v = numeric(body)
+            if v is None and (m := _BIT_NAMED.fullmatch(body.strip())) is not None:
+                bits = {numeric(b) for b in _bodies(sc, m.group(1))}
+                v = 1 << bits.pop() if len(bits) == 1 and None not in bits else None
+            values.add(v)
+        memo[const] = values.pop() if len(values) == 1 else None
+    return memo[const]
+
+
+_BIT_NAMED = re.compile(r"\(?\s*(?:RT_BIT|RT_BIT_32|RT_BIT_64|BIT|BIT_ULL|_BITUL|_BITULL)\s*\(\s*"
+                        r"([A-Za-z_]\w*)\s*\)\s*\)?")
 
 
 # a bit written as a bit: `RT_BIT_64(3)`, `_BITUL(X86_CR0_WP_BIT)`, `(1 << 4)`

@@ -753,6 +753,9 @@ def _macro_bit_uses(sc: Scope, const: str) -> tuple[list[tuple], list[tuple]]:
     return sets, tests
 
 
+VALUE_KINDS = ("macro", "enumerator", "global", "extern", "local", "param", "field")
+
+
 def consumes(sc: Scope, const: str) -> list[Site]:
     """Tests of `const` (also of a flag mask whose #define holds it, `via` naming the mask),
     each with the calls that run when the test succeeds. A bit number whose mask is
@@ -765,6 +768,9 @@ def consumes(sc: Scope, const: str) -> list[Site]:
         return _merged(consumes(sc, mask), _consume_sites(sc, const, own))
     api = request_api(sc)
     rows = _const_calls(sc, const, api.testers)
+    if not sc.has_sym(const, VALUE_KINDS):  # (a name defined nowhere has no value: no mask
+        # holds it, UINT32_MAX neither; the tests that name it are all there is)
+        return _consume_sites(sc, const, rows)
     masks = flag_masks(sc, const)
     masked = [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in masks
               for r in _const_calls(sc, mask, api.testers, const)]  # of a mask holding it
