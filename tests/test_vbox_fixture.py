@@ -1036,3 +1036,28 @@ def test_provenance_leaves_out_a_write_whose_block_returns_before_the_use(vbox):
     nodes = [n for n in _tree(vbox("provenance TMFIXSYNC.u64Seen")) if n.get("file") == f]
     got = {n["line"] for n in nodes}
     assert 30 not in got and {37, 43} <= got, [(n["line"], n.get("hop")) for n in nodes]
+
+
+LINT = "src/VBox/VMM/VMMAll/APICLintFix.cpp"
+
+
+def test_a_call_each_check_alone_leaves_is_ruled_out_by_both(vbox):
+    """QA (audit B, D1): lowering the pin (level 0) passes the EXTINT call's `if (fActive)`
+    by no value, and its NMI call passes LINTFIXIRQ_NMI, which `case LINTFIXIRQ_EXTINT:`
+    does not take: no path raises the PIC flag from lintFixLower. Was: the guard check kept
+    the NMI call, the switch check the EXTINT call, and the path was shown."""
+    rows = [r for r in vbox("raises VMCPU_FF_LINT_PIC | paths from lintFixLower")
+            if r["file"] == LINT]
+    assert rows and all(not r["paths"] for r in rows), rows
+    rows = [r for r in vbox("raises VMCPU_FF_LINT_NMI | paths from lintFixLower")
+            if r["file"] == LINT]
+    assert [[h["line"] for h in p] for r in rows for p in r["paths"]] == [[40, 35, 18]], rows
+
+
+def test_a_switched_variable_handed_on_keeps_its_case_values(vbox):
+    """QA (audit B, D2): LINTFixDeliver hands its own `enmMode` on under `case NMI: case
+    EXTINT:`; lintFixSend switches on it again, so its FIXED case (lintFixPost, the EXTINT
+    call) cannot be reached from there, its NMI case can."""
+    assert vbox("path LINTFixDeliver -> lintFixPost") == []
+    rows = vbox("path LINTFixDeliver -> lintFixSetFF")
+    assert [(r["line"], [h["line"] for h in r["paths"][0]]) for r in rows] == [(52, [65, 52, 14])], rows

@@ -56,12 +56,15 @@ def in_edges(sc: Scope, f: str, at: int, chains: bool = False,
 
 
 def chosen_sites(sc: Scope, dg: Digraph, nodes: list[str], last: str,
-                  prefixes: list[str]) -> list[tuple[Edge, str]]:
+                  prefixes: list[str],
+                  end: tuple[int, int, int] | None = None) -> list[tuple[Edge, str]]:
     """(call, its case label) for each hop of a path: of parallel calls a -> b, the one the
     case label further down the path allows (call_site); `last` is the case of the path's
     end. The feasibility check and the hops shown use the same choice."""
     from vmxref.queries import guards
-    usable = guards.usable(sc, bool_hops(sc, dg, nodes))  # (not ruled out by a constant)
+    hops = bool_hops(sc, dg, nodes)
+    usable = guards.usable(sc, hops)  # (not ruled out by a constant, nor by a switch below)
+    usable = [s or u for s, u in zip(switch_usable(sc, hops, usable, end), usable)]
     chosen: list[tuple[Edge, str]] = []
     after = f"case {last}" if last else ""
     agreed = sc.memo("case_sites").get(_sites_key(dg, nodes, last))
@@ -212,19 +215,36 @@ def _switch_clash(sc: Scope, dg: Digraph, nodes: list[str],
     PDMAPICIRQ_UPDATE_PENDING)` does not reach `case PDMAPICIRQ_HARDWARE:` there (any
     constant, no profile prefix needed). Every parallel call into the callee, and every
     parallel call out of it, must be ruled out."""
+    from vmxref.queries import guards
     hops = bool_hops(sc, dg, nodes)
+    for i, calls in enumerate(switch_usable(sc, hops, guards.usable(sc, hops), end)):
+        if not calls:
+            return {hops[i][:2]}
+    return set()
+
+
+def switch_usable(sc: Scope, hops: list[tuple[str, str, list[Edge]]],
+                  usable: list[list[Edge]],
+                  end: tuple[int, int, int] | None = None) -> list[list[Edge]]:
+    """Per hop, the calls of `usable` (those no known value rules out: guards.usable) that
+    no switch further down sends elsewhere either (_switch_rules_out), from the path's end
+    back: each check alone may leave a call, and none be left by both (the PIC's
+    ClearInterruptFF reaches APICLocalInterrupt's EXTINT calls only with a level of 1, and
+    its NMI call passes PDMAPICIRQ_NMI, which `case PDMAPICIRQ_EXTINT:` does not take). The
+    last hop is checked against `end` (blob, line, col) when given."""
     params = graph(sc).params
-    for i, (a, b, calls) in enumerate(hops):
+    out: list[list[Edge]] = [list(u) for u in usable]
+    for i in range(len(hops) - 1, -1, -1):
+        b = hops[i][1]
         if i + 1 < len(hops):
-            places = [(x.blob_id, x.line) for x in hops[i + 1][2]]
+            places = [(x.blob_id, x.line) for x in out[i + 1] or hops[i + 1][2]]
         elif end is not None:
             places = [(end[0], end[1])]
         else:
             continue
-        if all(_switch_rules_out(sc, e, b, bid, line, params(b))
-               for e in calls for bid, line in places):
-            return {(a, b)}
-    return set()
+        out[i] = [e for e in out[i] if not all(
+            _switch_rules_out(sc, e, b, bid, line, params(b)) for bid, line in places)]
+    return out
 
 
 def _switch_rules_out(sc: Scope, e: Edge, func: str, bid: int, line: int,
@@ -249,9 +269,29 @@ def _switch_rules_out(sc: Scope, e: Edge, func: str, bid: int, line: int,
             number not in {_number(v) for v in group} and ("default" not in group or number in labels)
     if not c.isidentifier() or c in group:
         return False
+    passed = _switched_values(sc, e, c)
+    if passed:  # (the caller's own switch variable, under its case labels: those values)
+        if "default" in group:
+            return all(v in own_labels(sc, bid, func) for v in passed)
+        return not set(passed) & set(group)
     if "default" in group:  # (any value without a case of its own gets there)
         return c in own_labels(sc, bid, func)
     return c in own_labels(sc, bid, func) or sc.has_sym(c, ("enumerator", "macro"))
+
+
+def _switched_values(sc: Scope, e: Edge, name: str) -> tuple[str, ...]:
+    """The values a variable `name` handed on by call `e` can have there when the call is
+    under `case` labels of a switch on that very variable (APICLocalInterrupt's `case
+    XAPICDELIVERYMODE_SMI: case XAPICDELIVERYMODE_NMI:` ... `apicSendIntr(..,
+    enmDeliveryMode, ..)`), and nothing in between assigns it; () when unknown."""
+    group, top = governing(sc, e.blob_id, e.caller, e.line)
+    if not group or "*" in group or "default" in group or switch_on(sc, e.blob_id, top) != name:
+        return ()
+    if sc.conn.execute("SELECT 1 FROM assign WHERE blob_id = ? AND func = ? AND line BETWEEN ? "
+                       "AND ? AND chain = ?", (e.blob_id, e.caller, top, e.line,
+                                               f'["v:{name}"]')).fetchone():
+        return ()
+    return group
 
 
 _NUMBER = re.compile(r"(0[xX][0-9a-fA-F]+|\d+)[uUlL]*")
@@ -274,8 +314,12 @@ def bool_hops(sc: Scope, dg: Digraph, nodes: list[str]) -> list[tuple[str, str, 
     """(a, b, every call a -> b of the path edge's kind) for each hop of a path."""
     g, memo = graph(sc), sc.memo("bool_hops")
     hops = []
+    forced = getattr(dg, "forced", None)  # (a path shown per call of its last hop)
     for a, b in zip(nodes, nodes[1:]):
         e = dg.edge(a, b)
+        if (a, b) == forced:
+            hops.append((a, b, [e]))
+            continue
         key = (a, b, e.kind)
         if key not in memo:
             memo[key] = [x for x in g.into(b)

@@ -145,9 +145,10 @@ def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
 
 
 def _hops(sc: Scope, dg: Digraph, nodes: list[str], site: Site, entries: Entries,
-          prefixes: list[str], last: str = "") -> list[Hop]:
+          prefixes: list[str], last: str = "",
+          end: tuple[int, int, int] | None = None) -> list[Hop]:
     hops = []
-    for a, (e, case) in zip(nodes, chosen_sites(sc, dg, nodes, last, prefixes)):
+    for a, (e, case) in zip(nodes, chosen_sites(sc, dg, nodes, last, prefixes, end)):
         via = e.via if e.kind != "direct" else ""
         if case:
             case = _shown_case(sc, e, case)
@@ -215,7 +216,7 @@ def attach(sc: Scope, sites: list[Site], start: str | None = None, depth: int = 
         other = _other_group_path(sc, dg, chosen, s.function, last, end)
         if other is not None and other not in chosen:  # (an Intel user sees a VMX path too)
             chosen = chosen[:MAX_PATHS_PER_SITE - 1] + [other]
-        s.paths = [_hops(sc, dg, p, s, entries, prefixes, last) for p in chosen]
+        s.paths = [_hops(sc, dg, p, s, entries, prefixes, last, end) for p in chosen]
         if not s.paths:  # (said, not left blank: a reader cannot tell it from a lost line)
             s.extra["no_path"] = (f"none from {start} within {depth} calls" if start else
                                   f"none from an entry point within {depth} calls")
@@ -447,10 +448,12 @@ def _with_last(dg: Digraph, nodes: list[str], e: Edge, fn):
     a, b = nodes[-2], nodes[-1]
     saved = dg.succ[a][b]
     dg.succ[a][b] = (saved[0], e)
+    dg.forced = (a, b)  # (feasible.bool_hops: that call alone, not every call a -> b)
     try:
         return fn()
     finally:
         dg.succ[a][b] = saved
+        dg.forced = None
 
 
 def _site_case(sc: Scope, s: Site) -> str:

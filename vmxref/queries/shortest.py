@@ -22,6 +22,7 @@ class Digraph:
 
     def __init__(self) -> None:
         self.succ: dict[str, dict[str, tuple[float, Any]]] = {}
+        self.forced: tuple[str, str] | None = None  # (paths.py _with_last: its one call)
 
     def add_node(self, n: str) -> None:
         self.succ.setdefault(n, {})
