@@ -158,3 +158,25 @@ def test_an_unpinned_query_is_skipped_on_a_version_without_its_names(two_version
     assert lines[0].startswith("SKIP q/d.toml [fixture@1]") and "no symbol 'vmx_post_run'" in \
         r.stdout, r.output
     assert lines[-1] == "1 RAN, 1 SKIP", r.output  # (no [expect]: run, not judged)
+
+
+def test_a_pinned_file_without_its_names_in_its_version(two_versions, qdir):
+    """QA (audit C, D6): a file pinned to fixture@1 naming vmx_post_run (fixture@2 only):
+    the error says the `corpus` key pins that version (--corpus cannot help), and a
+    --corpus that leaves the file out makes it a SKIP instead of that error."""
+    (qdir / "e.toml").write_text('title = "post run"\ncorpus = "fixture@1"\n'
+                                 'query = "callees vmx_post_run"\n')
+    r = invoke(two_versions, "check", "q/e.toml")
+    assert r.exit_code == 2 and "it is in fixture@2 (the file's `corpus` key pins fixture@1)" \
+        in r.stderr, r.output
+    r = invoke(two_versions, "check", "q/e.toml", "q/b.toml", "--corpus", "fixture@2")
+    assert r.exit_code == 0, r.output
+    assert "SKIP q/e.toml [fixture@1]" in r.stdout and "1 PASS, 1 SKIP" in r.stdout, r.output
+
+
+def test_a_corpus_no_profile_names_is_said_so(two_versions, qdir):
+    """QA (audit C, D7): `corpus = "qemu"` is not indexed and no shipped profile has that
+    name: the SKIP line says both."""
+    (qdir / "f.toml").write_text('title = "q"\ncorpus = "qemu"\nquery = "callers f"\n')
+    r = invoke(two_versions, "check", "q/f.toml")
+    assert "corpus qemu is not indexed (nor is it the name of a shipped profile" in r.stdout, r.output

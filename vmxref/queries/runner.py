@@ -23,6 +23,7 @@ from pathlib import Path
 
 from vmxref.lazy import re
 from vmxref.errors import QueryFileError, UnknownCorpus, UnknownSymbol, VmxrefError
+from vmxref import corpora
 from vmxref.model import Site
 from vmxref.queries import lang, saved
 from vmxref.queries.base import Scope
@@ -128,7 +129,11 @@ def _check_symbols(store: Store, sq: saved.SavedQuery, shown: str, ids: list[int
         if not sc.known(name):
             line = key_line(sq.path, "query")
             where = f"{shown}:{line}" if line else shown
-            raise QueryFileError(f"{where}: {unknown_symbol_message(Scope(store, said), name)}")
+            said_msg = unknown_symbol_message(Scope(store, said), name)
+            if sq.version:  # (pinned: --corpus cannot choose another version)
+                said_msg = said_msg.replace(": choose it with --corpus", f" (the file's "
+                                            f"`corpus` key pins {sq.corpus}@{sq.version})")
+            raise QueryFileError(f"{where}: {said_msg}")
 
 
 def plan_one(store: Store, sq: saved.SavedQuery, shown: str,
@@ -143,11 +148,16 @@ def plan_one(store: Store, sq: saved.SavedQuery, shown: str,
             line = key_line(sq.path, "corpus")
             raise QueryFileError(f"{shown}:{line or 1}: no corpus {sq.corpus!r} is indexed "
                                  f"and no profile has that name; did you mean {near}?")
-        return [Plan(sq, shown, spec, None, f"corpus {spec} is not indexed")]
+        why = f"corpus {spec} is not indexed" + (
+            "" if not sq.corpus or sq.corpus.partition("@")[0] in corpora.names()
+            else " (nor is it the name of a shipped profile: `vmxref corpus list`)")
+        return [Plan(sq, shown, spec, None, why)]
     name, _, version = (corpus or "").partition("@")
-    chosen = [v for v in versions if not corpus or _selected(v[0], name, version)] or versions
-    _check_symbols(store, sq, shown, [i for _, ids in versions for i in ids],
-                   [i for _, ids in chosen for i in ids])
+    chosen = [v for v in versions if not corpus or _selected(v[0], name, version)]
+    if chosen or not corpus:  # (a file --corpus leaves out is a SKIP, whatever it names)
+        chosen = chosen or versions
+        _check_symbols(store, sq, shown, [i for _, ids in versions for i in ids],
+                       [i for _, ids in chosen for i in ids])
     return [Plan(sq, shown, label, Scope(store, ids)) for label, ids in versions]
 
 
