@@ -50,7 +50,7 @@ def test_log_is_jsonl(recorded):
 
 
 def test_list_and_show(recorded):
-    assert "clock: 2 queries, 1 notes, 1 bookmarks" in run(recorded, "session", "list").output
+    assert "clock: 2 queries, 1 note, 1 bookmark" in run(recorded, "session", "list").output
     out = run(recorded, "session", "show", "clock").output
     assert "note: Why does the guest clock <drift>?" in out and "-> 3 results" in out
 
@@ -126,3 +126,26 @@ def test_old_log_with_whole_profiles_still_works(recorded, tmp_path):
         check_site(tmp_path / "html")
     finally:
         (recorded / "sessions" / "old.jsonl").unlink()
+
+
+@pytest.mark.parametrize("loc, args, said", [
+    ("NoSuch.c:10", ["--corpus", "fixture@1"], "no file NoSuch.c in fixture@1"),
+    ("x86.c:999999", ["--corpus", "fixture@1"], "no line 999999"),
+    ("x86.c:61", ["--corpus", "fixture@7"], "fixture@7"),
+    ("x86.c:61", [], "say which corpus version x86.c is in"),
+])
+def test_a_bookmark_of_a_place_that_is_not_there_is_refused(two_versions, loc, args, said):
+    """QA (audit C, D9): a missing file, a line past the end, an unindexed version, or no
+    version at all (no query yet) were recorded without a word, exported as `(@)`."""
+    ix, name = two_versions, "checked-" + re.sub(r"\W", "", said)[:24]
+    run(ix, "session", "start", name)
+    try:
+        r = CliRunner().invoke(cli, ["session", "bookmark", loc, "why", *args, "--index", str(ix)])
+        assert r.exit_code == 2 and said in r.output, r.output
+        r = CliRunner().invoke(cli, ["session", "bookmark", "x86.c:61", "ok", "--corpus",
+                                     "fixture@1", "--index", str(ix)])
+        assert r.exit_code == 0, r.output
+    finally:
+        run(ix, "session", "stop")
+    [mark] = [e for e in sessions.load(ix, name) if e["type"] == "bookmark"]
+    assert mark["corpus"] == "fixture@1" and mark["line_text"] and mark["file"].endswith("x86.c")

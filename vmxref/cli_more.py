@@ -98,9 +98,8 @@ def session_bookmark(location, text, corpus, index_dir) -> None:
     """Bookmark a source line in the active session: vmxref session bookmark x86.c:3120 why"""
     from vmxref import sessions
     path, line = sessions.parse_location(location)
-    corpus = corpus or _last_corpus(index_dir)
-    sessions.bookmark(index_dir, location, " ".join(text), corpus,
-                      _line_text(index_dir, corpus, path, line))
+    corpus, path, line_text = _resolved(index_dir, corpus or _last_corpus(index_dir), path, line)
+    sessions.bookmark(index_dir, f"{path}:{line}", " ".join(text), corpus, line_text)
 
 
 def _last_corpus(index_dir) -> str | None:
@@ -111,18 +110,33 @@ def _last_corpus(index_dir) -> str | None:
     return str(queries[-1]["corpus"]).split(",")[0].strip() if queries else None
 
 
-def _line_text(index_dir, corpus, path, line) -> str:
+def _resolved(index_dir, corpus, path: str, line: int) -> tuple[str, str, str]:
+    """(NAME@VERSION, the file's indexed path, the line's text) of a bookmark: the corpus
+    version is --corpus, else the last query's, else the only one indexed; FILE may be the
+    end of an indexed path (`x86.c`) that names one file. SessionError (one line) when it
+    names none, several, or the line is past the file's end."""
     from vmxref import api
-    from vmxref.errors import VmxrefError
-    from vmxref.report.facts import blob_of
-    try:
-        sc = api.open_scope(index_dir, corpus)
-    except VmxrefError:
-        return ""
-    for cid in sc.corpus_ids:
-        bid = blob_of(sc.store, cid, path)
-        if bid is not None:
-            return sc.store.line_text(bid, line)
+    from vmxref.sessions import SessionError
+    sc = api.open_scope(index_dir, corpus)
+    if len(sc.corpus_ids) != 1:
+        raise SessionError(f"say which corpus version {path} is in: --corpus NAME@VERSION (no "
+                           f"query of this session names one; indexed: {sc.label()})")
+    cid, label = sc.corpus_ids[0], sc.label()
+    rows = [r for r in sc.conn.execute(
+        "SELECT path, blob_id FROM file WHERE corpus_id = ? AND (path = ? OR path LIKE ?)",
+        (cid, path, "%" + path.lstrip("/"))) if r[0] == path or r[0].endswith("/" + path)]
+    rows = [r for r in rows if r[0] == path] or rows
+    if not rows:
+        raise SessionError(f"no file {path} in {label}")
+    if len(rows) > 1:
+        names = ", ".join(sorted(r[0] for r in rows)[:3])
+        raise SessionError(f"{path} names {len(rows)} files of {label} ({names}"
+                           f"{', ...' if len(rows) > 3 else ''}): give more of its path")
+    full, bid = rows[0]
+    count = len(sc.store.lines(bid))
+    if line > count:
+        raise SessionError(f"{full} has {count} lines in {label}: no line {line}")
+    return label, full, sc.store.line_text(bid, line)
     return ""
 
 
@@ -134,8 +148,10 @@ def session_list(index_dir) -> None:
     act = sessions.active(index_dir)
     for name, counts in sessions.list_sessions(index_dir):
         mark = "*" if name == act else " "
-        click.echo(f"{mark} {name}: {counts.get('query', 0)} queries, {counts.get('note', 0)} "
-                   f"notes, {counts.get('bookmark', 0)} bookmarks")
+        nq = counts.get("query", 0)
+        click.echo(f"{mark} {name}: {nq} {'query' if nq == 1 else 'queries'}, "
+                   f"{count(counts.get('note', 0), 'note')}, "
+                   f"{count(counts.get('bookmark', 0), 'bookmark')}")
 
 
 @session_group.command("show")

@@ -158,11 +158,13 @@ def export_markdown(index_dir: Path | None, name: str, out_file: Path) -> int:
 
 def _markdown(name: str, events: list[dict[str, Any]], entries: list[Entry],
               ex: _Excerpts) -> list[str]:
-    nq = sum(1 for e in events if e["type"] == "query")
-    nn = sum(1 for e in events if e["type"] == "note")
+    from vmxref.render import count
+    n = {t: sum(1 for e in events if e["type"] == t) for t in ("query", "note", "bookmark")}
     out = [f"# Code-reading session {_code(name)}", "",
            f"Recorded from {when(events[0].get('time')) if events else '?'} to "
-           f"{when(events[-1].get('time')) if events else '?'}: {nq} queries, {nn} notes.", ""]
+           f"{when(events[-1].get('time')) if events else '?'}: "
+           f"{count(n['query'], 'query').replace('querys', 'queries')}, "
+           f"{count(n['note'], 'note')}, {count(n['bookmark'], 'bookmark')}.", ""]
     qi, last = 0, ""
     for ev in events:
         t = ev["type"]
