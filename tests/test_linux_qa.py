@@ -57,9 +57,11 @@ def _lines(lq, query: str) -> list[int]:
     ("reads cpu_tsc_khz", [20, 606]),
     ("writes kvm_arch.default_tsc_khz", [36, 339]),
     ("writes kvm_vcpu.ready", [25]),
-    # atomic_read(&x) reads x (profile [writes.read_only_args] globs); atomic_inc writes it
+    # atomic_read(&x) reads x (profile [writes.read_only_args] globs); atomic_inc writes it,
+    # an increment that reads it too ([writes.read_modify_write])
     ("writes kvm.online_vcpus", [37]),
-    ("reads kvm.online_vcpus", [12]),
+    ("writes kvm.online_vcpus kind incdec", [37]),
+    ("reads kvm.online_vcpus", [12, 37]),
 ])
 def test_targets(lq, query, lines):
     assert _lines(lq, query) == lines
@@ -129,6 +131,17 @@ def test_a_value_holding_a_rewritten_per_cpu_read_shows_the_whole_macro_use(lq):
     assert (2, 606, "arg", "__this_cpu_read(cpu_tsc_khz) * 1000LL",
             "argument 2 (base_hz) of fix_time_scale()") in tree, out
     assert (3, 30, "=", "khz", "global cpu_tsc_khz") in tree, out
+
+
+def test_callees_of_a_call_through_a_parameter_handed_on_by_its_caller(lq):
+    """QA (audit A, D2): `do_msr(...)` in __qa_msr_io calls what qa_msr_io's callers hand to
+    qa_msr_io, which hands its own parameter on. Was: `callees __qa_msr_io` empty, while
+    `callers qa_do_set_msr` named that call."""
+    code, rows, out = lq("callees __qa_msr_io")
+    got = {(r["line"], r["symbol"]) for r in rows}
+    assert {(26, "qa_do_get_msr"), (26, "qa_do_set_msr")} <= got, out
+    code, rows, out = lq("callers qa_do_set_msr")
+    assert [(r["function"], r["line"]) for r in rows] == [("__qa_msr_io", 26)], out
 
 
 def test_logline_knows_the_function_name_func_prints(lq):

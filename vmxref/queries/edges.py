@@ -1265,16 +1265,26 @@ class Graph:
                 best = p
         return (name[len(best):], self.static_prefixes[best]) if best else (name, None)
 
-    def _param_targets(self, func: str, idx: int) -> list[tuple[str, str]]:
+    def _param_targets(self, func: str, idx: int, depth: int = 3) -> list[tuple[str, str]]:
+        """(function, how) of each function the direct callers of `func` hand to its
+        parameter `idx`, also through a parameter of their own they hand on (`msr_io(vcpu,
+        argp, do_set_msr, 0)` -> `__msr_io(vcpu, &msrs, entries, do_msr)`: do_set_msr is a
+        target of __msr_io's `do_msr(...)`), `depth` callers up."""
         out = []
         for cid, path, bid, line, args, caller in self.sc.rows(
                 "call", "t.callee = ? AND t.kind = 'direct'", (func,), "t.line, t.args, t.func"):
             a = json.loads(args)
             if idx < len(a):
-                v = a[idx].lstrip("&")
-                if v.isidentifier() and self.names_function(bid, caller, v):
-                    out.append((v, f"parameter of {func} (passed at {path}:{line})"))
-        return out
+                v = bare(a[idx])
+                how = f"parameter of {func} (passed at {path}:{line})"
+                if not v.isidentifier():
+                    continue
+                if self.names_function(bid, caller, v):
+                    out.append((v, how))
+                elif depth > 1 and caller and caller != func and v in (ps := self.params(caller)):
+                    out += [(t, f"{how}, {via}")
+                            for t, via in self._param_targets(caller, ps.index(v), depth - 1)]
+        return list(dict.fromkeys(out))
 
 
 _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*(?=[\w(&*~!-])")  # a leading `(PFNRT)`,
