@@ -1061,3 +1061,17 @@ def test_a_switched_variable_handed_on_keeps_its_case_values(vbox):
     assert vbox("path LINTFixDeliver -> lintFixPost") == []
     rows = vbox("path LINTFixDeliver -> lintFixSetFF")
     assert [(r["line"], [h["line"] for h in r["paths"][0]]) for r in rows] == [(52, [65, 52, 14])], rows
+
+
+HALT = "src/VBox/VMM/VMMR0/VMMFixHalt.cpp"
+
+
+def test_flag_word_updates_through_macros_are_compound_writes_and_a_test_and_clear_reads(vbox):
+    """QA (audit B, D8, D9): VMCPU_FF_TEST_AND_CLEAR's ASMAtomicBitTestAndClear reads the old
+    bit (`reads` lists it, read-modify-write); VMCPU_FF_SET's ASMAtomicOrU64 and a clear's
+    ASMAtomicAndU64 change the word in place: compound writes, not out-param ones."""
+    rows = [r for r in vbox("writes VMCPU.fLocalForcedActions") if r["file"] == HALT]
+    assert [(r["line"], r["write_kind"]) for r in rows] == [
+        (13, "compound"), (15, "compound"), (16, "compound")], rows
+    rows = [r for r in vbox("reads VMCPU.fLocalForcedActions") if r["file"] == HALT]
+    assert [(r["line"], r["ref_kind"]) for r in rows] == [(13, "read-modify-write")], rows

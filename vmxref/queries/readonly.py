@@ -404,16 +404,35 @@ def modified_addresses(sc: Scope, name: str, refs: list[tuple[int, str, int]]) -
     return out
 
 
+def reads_old(sc: Scope, op: str, value: str) -> bool:
+    """Does the out-parameter row `f(.., &x, ..)` hand x to a call of the profile's [writes]
+    read_modify_write table at that position (one that reads the old value as it changes
+    it: `reads` lists it)?"""
+    pos = glob_entry(sc, "read_modify_write", value.split("(", 1)[0].strip()) or ()
+    return op[1:].isdigit() and int(op[1:]) in pos
+
+
 def modify_kind(sc: Scope, op: str, value: str) -> str | None:
     """For an out-parameter row `f(.., &x, ..)` whose call is in the profile's [writes]
     read_modify_write table at that position: the write kind it is, "incdec" for an
     increment or decrement (`ASMAtomicDecU32(&x)`, `atomic_inc_return(&x)`), else
-    "compound" (an add, an exchange, a bit test-and-set); None otherwise."""
+    "compound" (an add, an exchange, a bit test-and-set); "compound" too for an address an
+    or_stores, bit_sets, and_stores or bit_clears call changes in place (`ASMAtomicOrU64(&x,
+    f)` is `x |= f`, `ASMAtomicBitClear(&x, n)` is `x &= ~bit n`); None otherwise."""
     callee = value.split("(", 1)[0].strip()
-    pos = glob_entry(sc, "read_modify_write", callee) or ()
-    if not (op[1:].isdigit() and int(op[1:]) in pos):
+    if not op[1:].isdigit():
         return None
-    return "incdec" if re.search(r"Inc|Dec|_inc|_dec", callee) else "compound"
+    if reads_old(sc, op, value):
+        return "incdec" if re.search(r"Inc|Dec|_inc|_dec", callee) else "compound"
+    for table in _IN_PLACE:  # (ORed, ANDed, a bit set or cleared: `|=` / `&= ~` in place)
+        spec = glob_entry(sc, table, callee)
+        if spec and spec[0] == int(op[1:]):
+            return "compound"
+    return None
+
+
+# [writes] tables of calls that change the object at an address in place, [address, value]
+_IN_PLACE = ("or_stores", "bit_sets", "and_stores", "bit_clears")
 
 
 _LINES_ONE_BY_ONE = 200  # more lines than this: the name's out-parameter rows read at once

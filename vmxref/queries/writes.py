@@ -15,8 +15,8 @@ from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks, split_args
 from vmxref.queries.macro_uses import argument_writes, array_passes, at_macro_uses, macro_uses
 from vmxref.queries.readonly import (const_param, fill_sql, fills, leaves_member, modify_kind,
-                                     modified_addresses, read_only_addresses, stored_value,
-                                     writes_inside)
+                                     modified_addresses, read_only_addresses, reads_old,
+                                     stored_value, writes_inside)
 from vmxref.queries.types import TypeResolver, parse_chain, resolver
 from vmxref.queries.pointsinto import points_into
 from vmxref.queries.wholereads import whole_reads
@@ -904,6 +904,24 @@ def _read_modify_writes(sc: Scope, name: str) -> set[tuple[int, int, str | None]
     return out
 
 
+def _macro_read_modify_writes(sc: Scope, name: str) -> list[tuple]:
+    """Reads of `name` by a read-modify-write call in a function-like macro's body, through
+    its parameter, at each use of the macro (`VMCPU_FF_TEST_AND_CLEAR(pVCpu, fFlag)` is
+    `ASMAtomicBitTestAndClear(&(pVCpu)->fLocalForcedActions, ...)`): ref-like rows (cid,
+    path, blob, line, col, function, receiver chain, "read-modify-write")."""
+    body = [r for r in sc.rows(
+        "assign", "t.field = ? AND t.kind = 'out-param' AND (t.chain LIKE '[\"a:%' OR "
+        "t.chain LIKE '[\"u:%')", (name,), _COLS) if reads_old(sc, r[8], r[9])]
+    out = []
+    for cid, path, bid, line, col, func, _f, chain_t, _op, _v, _k in at_macro_uses(
+            sc, body, field=name) if body else []:
+        chain = json.loads(chain_t)
+        if chain and chain[-1] == name:
+            out.append((cid, path, bid, line, col, func, json.dumps(chain[:-1]),
+                        "read-modify-write"))
+    return out
+
+
 def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
            inner: _Inner | None = None) -> list[Site]:
     out = []
@@ -922,6 +940,7 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
                                                    if r[7] == "write"])
     stores = _element_stores(sc, fields[-1])
     rmw = _read_modify_writes(sc, fields[-1])
+    rows += _macro_read_modify_writes(sc, fields[-1])
     for cid, path, bid, line, col, func, chain_t, kind in rows:
         if (bid, line, chain_t) in stores:
             continue  # `vcpu->arch.xen.runstate_times[i] = v` stores an element, reads none
