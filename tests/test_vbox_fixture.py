@@ -1072,6 +1072,7 @@ def test_flag_word_updates_through_macros_are_compound_writes_and_a_test_and_cle
     ASMAtomicAndU64 change the word in place: compound writes, not out-param ones."""
     rows = [r for r in vbox("writes VMCPU.fLocalForcedActions") if r["file"] == HALT]
     assert [(r["line"], r["write_kind"]) for r in rows] == [
-        (13, "compound"), (15, "compound"), (16, "compound")], rows
+        (13, "compound"), (15, "compound"), (16, "compound"), (25, "compound")], rows  # (25:
+    # QA audit B D6, the macro's argument a call, `VMCPU_FF_SET(VMMFixGetCpu(pVM), ...)`)
     rows = [r for r in vbox("reads VMCPU.fLocalForcedActions") if r["file"] == HALT]
     assert [(r["line"], r["ref_kind"]) for r in rows] == [(13, "read-modify-write")], rows

@@ -215,7 +215,7 @@ def _macro_params(sc: Scope, macro: str) -> list[str]:
 _ARG = re.compile(r"[A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\[\]]*\])*")
 _ARG_STEP = re.compile(r"[A-Za-z_]\w*|\[[^\[\]]*\]")
 _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*(?=[&A-Za-z_(])")
-_CALL_RECEIVER = re.compile(r"([A-Za-z_]\w*)\s*\((?:[^()]|\([^()]*\))*\)(?=\s*(?:->|\.))")
+_CALL_RECEIVER = re.compile(r"([A-Za-z_]\w*)\s*\((?:[^()]|\([^()]*\))*\)(?=\s*(?:->|\.|$))")
 
 
 def _may_name(text: str, name: str) -> bool:
@@ -227,7 +227,8 @@ def _may_name(text: str, name: str) -> bool:
 
 def arg_chain(text: str) -> list[str] | None:
     """Chain of a macro argument written as a variable or member path (`pTimer`,
-    `&pVM->tm.s`, `(PTMTIMER)pv`): None for anything else (a call, arithmetic)."""
+    `&pVM->tm.s`, `(PTMTIMER)pv`), or what a call returns (`VMMGetCpu(pVM)`, a member of it:
+    `pmc_to_pmu(pmc)->irq_work`, first element `r:FUNC`): None for anything else."""
     t = text.strip()
     for _ in range(4):
         t = _CAST.sub("", t, count=1) if _CAST.match(t) else t
