@@ -1076,3 +1076,23 @@ def test_flag_word_updates_through_macros_are_compound_writes_and_a_test_and_cle
     # QA audit B D6, the macro's argument a call, `VMCPU_FF_SET(VMMFixGetCpu(pVM), ...)`)
     rows = [r for r in vbox("reads VMCPU.fLocalForcedActions") if r["file"] == HALT]
     assert [(r["line"], r["ref_kind"]) for r in rows] == [(13, "read-modify-write")], rows
+
+
+def test_the_device_api_wrappers_of_the_public_headers_are_entry_points(vbox):
+    """QA (audit B, D4): devices (outside the corpus) call the DECLINLINE wrappers of
+    include/VBox/vmm/pdmdev.h; a helper reached through them only had no path from an entry
+    point. The profile's [entry.inline_in] makes them entries of kind device-api."""
+    rows = vbox("def PDMDevHlpFixTimerCreateEx | paths from entry depth 2")
+    assert [[(h["function"], h.get("entry")) for h in p] for r in rows for p in r["paths"]] == [
+        [("PDMDevHlpFixTimerCreateEx", "device-api")]], rows
+
+
+def test_a_member_declared_in_two_if_branches_is_one_place_of_a_positional_table(vbox):
+    """QA (audit B D4, seen through 5.1's device helpers): PDMDEVHLPR3 declares
+    pfnPCIBusRegister under `#if` and again under `#else`; counted twice, every later member
+    of the positional g_pdmR3DevHlpTrusted was bound one place off (pfnGetCpuId to
+    pdmR3DevHlp_TMTimeVirtGet)."""
+    f = "src/VBox/VMM/VMMR3/PDMFixPosHlp.cpp"
+    assert [(r["file"], r["line"]) for r in vbox("callers fixPosHlp_GetCpuId")] == [(f, 34)]
+    rows = vbox("callers fixPosHlp_TimeGet")  # (stored in pfnTimeGet, called nowhere)
+    assert rows and all("pfnTimeGet" in str(r) and "pfnGetCpuId" not in str(r) for r in rows), rows

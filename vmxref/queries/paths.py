@@ -95,6 +95,12 @@ class Entries:
             for mname in self._decl_macros(func):
                 if mname in decl:
                     return decl[mname]
+        inline_in = r.get("inline_in", {})  # (the public headers' inline wrappers: called
+        if inline_in:  # from code outside the corpus, PDMDevHlpPhysRead by every device)
+            for _c, path, _b, _one in self.sc.rows("sym", "t.name = ? AND t.kind = 'function'",
+                                             (func,), "1"):
+                if path in inline_in:
+                    return inline_in[path]
         cand = next((b for b in bound if b[1] is not None and b[0]), None) or next(
             (b for b in bound if b[0] and b[0] not in self.g._tables), None)  # (no array of
         # them; a member, not a plain variable: `irq_forced_thread_fn [callback ]`)

@@ -470,7 +470,9 @@ class TypeResolver:
             r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'field' ORDER BY t.blob_id, t.pos",
                              (struct,), "t.name, t.blob_id")
             first = r[0][4] if r else None
-            got = self._orders[struct] = [x[3] for x in r if x[4] == first]
+            # (a name declared twice is one member in two `#if` branches, as 5.1's
+            # PDMDEVHLPR3.pfnPCIBusRegister per version: one place, not two)
+            got = self._orders[struct] = list(dict.fromkeys(x[3] for x in r if x[4] == first))
         return got
 
     def positional_name(self, struct: str, pos: int) -> str | None:
