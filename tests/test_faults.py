@@ -403,3 +403,35 @@ def test_a_worker_dies_with_its_indexer_killed_by_kill_9(tmp_path, how) -> None:
         assert not _alive(child), "the worker outlived its killed parent"
     finally:
         p.kill()
+
+
+def test_a_file_rewritten_while_it_is_indexed_keeps_its_previous_content(tmp_path, monkeypatch):
+    """QA (audit D, D1): a file whose content changed between its hash and its parse was
+    stored under the old content's hash with the new content and no facts, counted as
+    parsed, and shared by later runs. It is now reported (`changed-while-indexed`), keeps its
+    previous content's facts, no blob of that hash is stored, and the next run parses it."""
+    from vmxref.indexer import worker
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    write_tree(src, 3, funcs=4)
+    api.index(str(src), "robust@1", ix, profile=str(PROFILE), procs=1, fulltext=False)
+    target = src / "d1" / "file1.c"
+    target.write_text(target.read_text().replace("f1_2(", "f1_2x("))
+    real_read = worker._read
+
+    def rewritten(p):  # (another writer, between the hash and the worker's read)
+        data = real_read(p)
+        return data + b"\n/* rewritten */\n" if isinstance(p, str) and p.endswith("file1.c") else data
+    monkeypatch.setattr(worker, "_read", rewritten)
+    st = api.index(str(src), "robust@1", ix, profile=str(PROFILE), procs=1, fulltext=False)
+    assert st.skipped == {"changed-while-indexed": 1}, st.skipped
+    sc = api.open_scope(ix, "robust@1")
+    assert [s.function for s in api.run_query(sc, "def f1_2")] == ["f1_2"]  # (the previous facts)
+    sha1 = __import__("hashlib").sha1(target.read_bytes()).hexdigest()
+    assert sc.conn.execute("SELECT count(*) FROM blob WHERE sha1 = ?", (sha1,)).fetchone()[0] == 0
+    sc.store.close()
+    monkeypatch.setattr(worker, "_read", real_read)
+    st = api.index(str(src), "robust@1", ix, profile=str(PROFILE), procs=1, fulltext=False)
+    assert st.skipped == {} and st.parsed == 1
+    sc = api.open_scope(ix, "robust@1")
+    assert [s.function for s in api.run_query(sc, "def f1_2x")] == ["f1_2x"]
+    sc.store.close()

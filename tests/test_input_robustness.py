@@ -384,3 +384,30 @@ def test_a_macro_body_of_many_names_is_extracted_without_backtracking(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(f)], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-500:]
+
+
+def test_symlink_trouble_and_unlistable_directories_are_named_for_what_they_are(tmp_path) -> None:
+    """QA (audit D, D7, D9): a symlink loop was `unreadable`, a dangling link `vanished`, and
+    a directory that cannot be listed was dropped without a word."""
+    src = tmp_path / "src"
+    (src / "closed").mkdir(parents=True)
+    (src / "ok.c").write_text("int ok_func(void) { return 0; }\n")
+    (src / "closed" / "hidden.c").write_text("int hidden_func(void) { return 0; }\n")
+    os.symlink("loopb.c", src / "loopa.c")
+    os.symlink("loopa.c", src / "loopb.c")
+    os.symlink("missing.c", src / "dangling.c")
+    real_scandir = os.scandir
+
+    def refuse(path="."):  # (root reads any directory: a listing that fails, as without root)
+        if os.fspath(path).endswith("closed"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+    os.scandir = refuse
+    try:
+        files, skipped = discover(src, corpora.load(str(PROFILE)))
+    finally:
+        os.scandir = real_scandir
+    why = {s.path: s.reason for s in skipped}
+    assert [f.path for f in files] == ["ok.c"], files
+    assert why == {"loopa.c": "symlink-loop", "loopb.c": "symlink-loop",
+                   "dangling.c": "dangling-symlink", "closed/": "unreadable"}, why

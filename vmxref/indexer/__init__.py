@@ -98,6 +98,13 @@ def index_corpus(root: str, profile, version: str, store: Store,
                 yield i + 1, f.path, f.abspath, sha1, f.lang, f.mtime_ns, len(content)
 
     parsed = _parse_all(new_contents(), profile, key, store, procs, progress, st)
+    for i, f in enumerate(files):  # (changed while being indexed: its previous row, if any)
+        if f.path in parsed and parsed[f.path] is None:
+            del parsed[f.path]
+            old = prev.get(f.path)
+            if old is not None:
+                kept[f.path] = (f.path, old[0], old[1], old[2])
+            late.append((i, Skipped(f.path, "changed-while-indexed")))
     rows = [kept[f.path] for f in files if f.path in kept] + \
         [parsed[f.path] for f in files if f.path in parsed]
     skipped += [s for _i, s in sorted(late, key=lambda x: x[0])]
@@ -165,6 +172,10 @@ def _parse_all(new, profile, key, store, procs, progress, st) -> dict[str, tuple
     retried: list = []
     for job, meta, status in run_jobs(jobs(), macros, n, retried):
         sha1, size, abspath, lang = todo[job]
+        if status == "changed":  # (rewritten or deleted since it was hashed: no content of
+            # that hash is at hand, and none may be stored under it; the file is said to have
+            # changed, and keeps its previous content, if any, till the next run)
+            continue
         zcontent = getattr(meta, "zcontent", None) or _compressed(abspath)
         seen[sha1] = jobmap[job] = store.add_blob(sha1, key, lang, size, zcontent, meta, status,
                                                   blob_id=job if own_ids else None)
@@ -182,7 +193,8 @@ def _parse_all(new, profile, key, store, procs, progress, st) -> dict[str, tuple
         if bulk or adopted:  # (a spool has no secondary indexes)
             store.create_indexes()
     st.parsed = len(todo)
-    return {path: (path, seen[sha1], mtime, size) for path, sha1, mtime, size in files}
+    return {path: (path, seen[sha1], mtime, size) if seen[sha1] >= 0 else None
+            for path, sha1, mtime, size in files}
 
 
 def _merge_spools(store, spool_dir: str, parts: dict[str, list[int]], jobmap: dict[int, int],

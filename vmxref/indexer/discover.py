@@ -9,6 +9,7 @@ indexed under a backslash-escaped name.
 """
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
@@ -30,7 +31,9 @@ class SourceFile(Record):
 
 class Skipped(Record):
     """A file left out, and why ("size", "binary", "symlink-outside", "unreadable",
-    "vanished", "not-a-file", "language")."""
+    "vanished", "not-a-file", "language", "symlink-loop", "dangling-symlink"; and
+    "changed-while-indexed": rewritten between its hash and its parse, it keeps the
+    previous run's content, if any)."""
 
     __slots__ = ("path", "reason")
 
@@ -82,7 +85,13 @@ def discover(root: str, profile) -> tuple[list[SourceFile], list[Skipped]]:
     skipped: list[Skipped] = []
     seen_dirs: set[tuple[int, int]] = set()
     rules = _walk_rules(profile.includes)
-    for dirpath, dirnames, filenames in os.walk(real_root, followlinks=True):
+
+    def unlisted(err: OSError) -> None:  # (a directory that cannot be listed: said, with
+        # its files unknown, not dropped without a word)
+        where = os.path.relpath(err.filename or real_root, real_root).replace(os.sep, "/")
+        if where != "." and _may_match(_display(where) + "/", rules):
+            skipped.append(Skipped(_display(where) + "/", "unreadable"))
+    for dirpath, dirnames, filenames in os.walk(real_root, followlinks=True, onerror=unlisted):
         try:
             st = os.stat(dirpath)
         except OSError:  # vanished while we walked
@@ -168,6 +177,7 @@ def _inside(path: str, real_root: str) -> bool:
 def _check(abspath: str, rel: str, real_root: str, cap: int, profile):
     """A file of a directory already known to be inside the root: one lstat, and the
     symlink check (realpath) only for a symlink."""
+    link = False
     try:
         st = os.lstat(abspath)
     except OSError:
@@ -175,7 +185,7 @@ def _check(abspath: str, rel: str, real_root: str, cap: int, profile):
     if st is not None and stat.S_ISLNK(st.st_mode):
         if not _inside(abspath, real_root):
             return Skipped(rel, "symlink-outside")
-        st = None  # follow it
+        st, link = None, True  # follow it
     lang = profile.lang_of(rel)
     if lang is None:
         return Skipped(rel, "language")
@@ -183,9 +193,9 @@ def _check(abspath: str, rel: str, real_root: str, cap: int, profile):
         try:
             st = os.stat(abspath)
         except FileNotFoundError:
-            return Skipped(rel, "vanished")
-        except OSError:
-            return Skipped(rel, "unreadable")
+            return Skipped(rel, "dangling-symlink" if link else "vanished")
+        except OSError as e:
+            return Skipped(rel, "symlink-loop" if e.errno == errno.ELOOP else "unreadable")
     if not stat.S_ISREG(st.st_mode):
         return Skipped(rel, "not-a-file")
     if st.st_size > cap:
