@@ -435,3 +435,24 @@ def test_a_file_rewritten_while_it_is_indexed_keeps_its_previous_content(tmp_pat
     sc = api.open_scope(ix, "robust@1")
     assert [s.function for s in api.run_query(sc, "def f1_2x")] == ["f1_2x"]
     sc.store.close()
+
+
+def test_damaged_index_data_is_one_line_not_a_traceback(tmp_path) -> None:
+    """QA (audit D, D3, D5): bytes changed inside index.db gave sqlite3.DatabaseError
+    tracebacks, an unterminated JSON string a SystemError (the lazy json reader before the
+    stdlib's decoder was imported); `corpus list` called a damaged index an empty one."""
+    import sqlite3
+
+    from vmxref.errors import one_line
+    r = subprocess.run([sys.executable, "-c", "from vmxref.lazy import json\n"
+                        "try:\n    json.loads('\"abc')\nexcept ValueError:\n    print('ok')"],
+                       capture_output=True, text=True)
+    assert r.stdout.strip() == "ok", r.stderr
+    said = one_line(sqlite3.DatabaseError("database disk image is malformed"))
+    assert said == ("vmxref: error: the index is damaged (database disk image is malformed); "
+                    "remove it and index again", 2)
+    ix = tmp_path / "ix"
+    ix.mkdir()
+    (ix / "index.db").write_text("not a database at all\n" * 100)
+    r = CliRunner().invoke(cli, ["corpus", "list", "--index", str(ix)])
+    assert r.exit_code == 2 and "is not a vmxref index" in r.output, r.output

@@ -411,3 +411,22 @@ def test_symlink_trouble_and_unlistable_directories_are_named_for_what_they_are(
     assert [f.path for f in files] == ["ok.c"], files
     assert why == {"loopa.c": "symlink-loop", "loopb.c": "symlink-loop",
                    "dangling.c": "dangling-symlink", "closed/": "unreadable"}, why
+
+
+def test_a_result_on_a_huge_one_line_table_shows_the_part_around_it(tmp_path) -> None:
+    """QA (audit D, D6): a result on a 3.8 MB generated line printed the whole line (under
+    the default size cap): it shows about LINE_SHOWN characters around its column."""
+    from vmxref.store import LINE_SHOWN, clip_line
+    src = tmp_path / "src"
+    src.mkdir()
+    table = ",".join(f"0x{i % 256:02x}" for i in range(200_000))
+    (src / "fw.c").write_text(f"static const unsigned char fw_blob[] = {{{table}}}; "
+                              f"int fw_load(void) {{ return fw_good(0); }}\nint fw_good(int x);\n")
+    ix = tmp_path / "ix"
+    api.index(str(src), "robust@1", ix, profile=str(PROFILE), procs=1, fulltext=False)
+    [d] = query(ix, "def fw_load")
+    assert len(d["text"]) <= LINE_SHOWN + 2 and "int fw_load(void)" in d["text"], d["text"][:80]
+    [c] = query(ix, "callers fw_good")
+    assert "fw_good(0)" in c["text"] and c["text"].startswith("\u2026"), c["text"][:80]
+    assert clip_line("  short line  ") == "short line"
+    assert clip_line("x" * 1000 + " tail", 1003).endswith(" tail")

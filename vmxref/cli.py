@@ -22,7 +22,7 @@ class VmxrefGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError:
             _quiet_broken_pipe()
-        except (VmxrefError, KeyboardInterrupt, OSError) as e:
+        except (KeyboardInterrupt, Exception) as e:  # (one_line: None for a bug, re-raised)
             said = one_line(e)
             if said is None:
                 raise
@@ -100,12 +100,13 @@ def corpus_list(index_dir, as_json) -> None:
     """Shipped profiles and indexed corpus versions."""
     from vmxref import corpora
     from vmxref.store import Store
+    from vmxref.errors import NoIndex
     indexed = []
     try:
         with Store.open(index_dir) as st:
             indexed = st.corpora()
-    except VmxrefError:
-        pass
+    except NoIndex:  # (no index yet: the profiles alone; a damaged one is said, not listed
+        pass  # as empty)
     for name in corpora.names():
         prof = corpora.load(name)
         vers = [c for c in indexed if c["name"] == name]

@@ -62,6 +62,10 @@ def one_line(e: BaseException) -> tuple[str, int] | None:
         return f"vmxref: error: {clean(str(e).replace(chr(10), ' '))}", EXIT_ERROR
     if isinstance(e, KeyboardInterrupt):
         return "vmxref: interrupted", EXIT_INTERRUPTED
+    if type(e).__name__ in ("DatabaseError", "JSONDecodeError") and type(e).__module__ in (
+            "sqlite3", "json.decoder"):  # (a damaged index: its bytes changed under it)
+        return (clean(f"vmxref: error: the index is damaged ({str(e).splitlines()[0][:120]}); "
+                      f"remove it and index again"), EXIT_ERROR)
     if isinstance(e, OSError) and e.errno in _DISK_ERRNOS:
         return (clean(f"vmxref: error: {e.strerror} ({e.filename or 'writing'}); free space or "
                       f"fix the directory and re-run"), EXIT_ERROR)

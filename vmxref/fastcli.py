@@ -109,7 +109,7 @@ def run_index(kw: dict) -> int:
         stats = api.index(kw["root"], kw["corpus"], kw["index_dir"] or None,
                           kw["profile"], kw["procs"], progress_printer(sys.stderr), kw["wait"],
                           fulltext=kw["fulltext"])
-    except (errors.VmxrefError, KeyboardInterrupt, OSError) as e:
+    except (KeyboardInterrupt, Exception) as e:  # (one_line: None for a bug, re-raised)
         said = errors.one_line(e)
         if said is None:
             raise
@@ -129,8 +129,10 @@ def run_fast(query: str, corpus: str | None, index: str | None, as_json: bool) -
         sites = api.run_query(sc, query)
         from vmxref import sessions
         sessions.record_if_active(query, sc, sites)
-    except VmxrefError as e:
+    except (VmxrefError, Exception) as e:  # (one_line: None for a bug, re-raised)
         said = one_line(e)
+        if said is None:
+            raise
         print(said[0], file=sys.stderr)
         return said[1]
     out = sys.stdout

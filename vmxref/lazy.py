@@ -106,7 +106,8 @@ class _Json(_Module):
             start = len(s) - len(s.lstrip(_WS))
             try:
                 obj, end = self._scan(s, start)
-            except StopIteration:
+            except (StopIteration, SystemError):  # (SystemError: an unterminated string
+                # before json.decoder is imported; the stdlib's loads says what is wrong)
                 obj, end = None, -1
             if end >= 0 and not s[end:].strip(_WS):
                 return obj

@@ -673,23 +673,30 @@ class Store:
             raw = self._raw_cache.put(blob_id, [data, 1, 0], len(data))
         return raw
 
-    def line_text(self, blob_id: int, line: int) -> str:
-        """One source line, stripped ('' when out of range). Only that line is decoded: a
-        `refs` of a name used in thousands of files shows one line of each."""
+    def line_text(self, blob_id: int, line: int, col: int = 0) -> str:
+        """One source line, stripped ('' when out of range), a very long one cut around
+        column `col` (clip_line). Only that line is decoded: a `refs` of a name used in
+        thousands of files shows one line of each."""
         got = self._content_cache.get(blob_id)
         if got is not None:
-            return got[line - 1].strip() if 0 < line <= len(got) else ""
+            return clip_line(got[line - 1], col) if 0 < line <= len(got) else ""
         raw = self._raw_entry(blob_id)
         data = raw[0]
         if _line_span is None:  # (the C helper not built: the lines are split)
             got = data.split(b"\n", line)[line - 1:line] if line > 0 else []
-            return got[0].decode("utf-8", "replace").strip() if got else ""
+            return clip_line(got[0].decode("utf-8", "replace"), col) if got else ""
         # (from the line found last when this one is below it: answers come in line order)
         span = _line_span(data, line, *raw[1:]) if raw[1] <= line else _line_span(data, line)
         if span is None:
             return ""
         raw[1:] = line, span[0]
-        return data[span[0]:span[1]].decode("utf-8", "replace").strip()
+        if span[1] - span[0] > 4 * LINE_SHOWN:  # (a generated one-line table: its piece)
+            lo = max(span[0], span[0] + col - 1 - LINE_SHOWN)
+            hi = min(span[1], lo + 2 * LINE_SHOWN)
+            cut = clip_line(data[lo:hi].decode("utf-8", "replace"), col - (lo - span[0]))
+            return ("\u2026" if lo > span[0] and not cut.startswith("\u2026") else "") + cut + \
+                ("\u2026" if hi < span[1] and not cut.endswith("\u2026") else "")
+        return clip_line(data[span[0]:span[1]].decode("utf-8", "replace"), col)
 
     def content(self, blob_id: int) -> bytes:
         """A blob's bytes: read from a file of the blob when that is still as the index saw it
@@ -707,6 +714,22 @@ class Store:
                 return data
         r = self.conn.execute("SELECT content FROM blob WHERE id = ?", (blob_id,)).fetchone()
         return zlib.decompress(r[0]) if r and r[0] else b""
+
+
+LINE_SHOWN = 400  # characters of a source line a result shows at most (around its column)
+
+
+def clip_line(text: str, col: int = 0) -> str:
+    """`text` stripped; a line longer than LINE_SHOWN cut to that many characters around
+    1-based column `col` (from its start without one), `…` marking what is left out: a
+    result on a generated table written on one line is not megabytes long."""
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    if len(text) <= LINE_SHOWN:
+        return text
+    start = max(0, min(len(text) - LINE_SHOWN, col - 1 - lead - LINE_SHOWN // 3))
+    end = start + LINE_SHOWN
+    return ("\u2026" if start else "") + text[start:end] + ("\u2026" if end < len(text) else "")
 
 
 def _unchanged_file(path: str, mtime_ns: int, size: int) -> bytes | None:

@@ -114,7 +114,7 @@ class Scope:
         """Build a result with the source line as its text."""
         name, version = self.store.corpus_label(cid)
         return Site(kind, name, version, path, line, col, function or "", symbol,
-                    self.store.line_text(blob_id, line), dict(extra))
+                    self.store.line_text(blob_id, line, col), dict(extra))
 
     def label(self) -> str:
         return ", ".join("@".join(self.store.corpus_label(i)) for i in self.corpus_ids)
