@@ -326,3 +326,25 @@ def test_an_unchanged_reindex_writes_nothing_and_a_moved_root_is_recorded(tmp_pa
     parsed, unchanged, _ts = _index(moved, ix)
     assert parsed == "0" and int(unchanged) > 0
     assert corpus_row()[0] == str(moved.resolve()) and corpus_row()[2] == row[2]
+
+
+def test_a_search_from_a_full_text_index_older_than_the_rest_says_so(tmp_path):
+    """QA (audit D, D2): after `index --no-fulltext` (or a run stopped in the full-text
+    step) `search` answered from the old text, lines and all, without a word."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from vmxref.cli import cli
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "linux", src)
+    api.index(str(src), "linux-kvm@1", ix, procs=1)
+    x86 = src / "arch" / "x86" / "kvm" / "x86.c"
+    x86.write_text("/* inserted */\n" + x86.read_text())
+    st = api.index(str(src), "linux-kvm@1", ix, procs=1, fulltext=False)
+    assert st.summary().endswith("full text not built (--no-fulltext)")
+    r = CliRunner().invoke(cli, ["search", "kvm_guest_time_update", "--index", str(ix)])
+    assert "the full-text index is older than the rest of the index" in r.stderr, r.output
+    api.index(str(src), "linux-kvm@1", ix, procs=1)
+    r = CliRunner().invoke(cli, ["search", "kvm_guest_time_update", "--index", str(ix)])
+    assert "older" not in r.stderr, r.output

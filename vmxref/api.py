@@ -57,13 +57,20 @@ def index(root: str, corpus: str, index_dir: str | Path | None = None, profile: 
             from vmxref.indexer.ts import grammar_versions
             for k, v in grammar_versions().items():
                 st.set_meta(k, v)
+        source = None
+        if changed or st.get_meta(FULLTEXT_WANTED) is None:  # (what the full text should be
+            # made of now: a search from an older one says so, textsearch.search)
+            source = _fulltext_source(st)
+            st.set_meta(FULLTEXT_WANTED, source)
         interrupts.check()  # (an interrupt whose KeyboardInterrupt was lost on the way)
         st.commit()
         if fulltext:
             interrupts.check()
-            secs = build_fulltext(st, force=False)
+            secs = build_fulltext(st, force=False, source=source)
             stats.fulltext_seconds = secs or 0.0
             stats.fulltext_current = secs is None
+        else:
+            stats.fulltext_skipped = True
         return stats
     finally:
         st.close()
@@ -108,7 +115,7 @@ def _profile(st: Store, path: str):
     return prof if prof is not None else corpora.load(str(path))
 
 
-def build_fulltext(st: Store, force: bool = True) -> float | None:
+def build_fulltext(st: Store, force: bool = True, source: str | None = None) -> float | None:
     """Build the full-text index of every corpus version in the store; returns seconds.
     Without `force`, None when the full-text index already holds what the store does (the
     same files with the same contents, built by this format and opening whole): an
@@ -122,7 +129,7 @@ def build_fulltext(st: Store, force: bool = True) -> float | None:
 
     t0 = time.perf_counter()
     conn = st.conn
-    source = _fulltext_source(st)
+    source = source or _fulltext_source(st)  # (`source`: computed by the caller already)
     if not force and ft.current_source(os.path.join(st.dir, FULLTEXT_DIR)) == source:
         return None
     blob_of: dict[bytes, int] = {}
@@ -160,6 +167,9 @@ def fulltext_text(conn, bid: int) -> tuple[str, list]:
 _FILES_SQL = ("SELECT c.name, c.version, f.path, {} FROM file f "
               "JOIN corpus c ON c.id = f.corpus_id JOIN blob b ON b.id = f.blob_id "
               "ORDER BY c.name, c.version, f.path")
+
+
+FULLTEXT_WANTED = "fulltext_wanted"  # meta: _fulltext_source of the last index run
 
 
 def _fulltext_source(st: Store) -> str:

@@ -822,6 +822,15 @@ def build(index_dir: Path, files: Iterable[FileText], *, procs: int = 2,
     return stats
 
 
+def open_source(index_dir: str | Path) -> str | None:
+    """current_source through this process's open copy (a search opens it anyway)."""
+    try:
+        opened = _open(index_dir)
+    except VmxrefError:
+        return None
+    return opened.source if opened.format == FORMAT else None
+
+
 def current_source(index_dir: str | Path) -> str | None:
     """The `source` the full-text index in `index_dir` was built with, when it opens as a
     whole (docs, Whoosh segments and texts.bin agree) in this vmxref's format; else None

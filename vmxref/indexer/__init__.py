@@ -27,7 +27,7 @@ class IndexStats(Record):
     version that are gone)."""
 
     __slots__ = ("corpus", "version", "files", "parsed", "reused", "unchanged", "removed",
-                 "skipped", "seconds", "fulltext_seconds", "fulltext_current")
+                 "skipped", "seconds", "fulltext_seconds", "fulltext_current", "fulltext_skipped")
 
     def __init__(self, corpus: str, version: str, files: int = 0) -> None:
         self.corpus, self.version, self.files = corpus, version, files
@@ -35,6 +35,7 @@ class IndexStats(Record):
         self.skipped: dict[str, int] = {}
         self.seconds = self.fulltext_seconds = 0.0
         self.fulltext_current = False  # the full-text index held these files already
+        self.fulltext_skipped = False  # --no-fulltext: not built (nor brought up to date)
 
     def summary(self) -> str:
         """The line `vmxref index` ends with."""
@@ -42,7 +43,8 @@ class IndexStats(Record):
         return (f"indexed {self.corpus}@{self.version}: {self.files} files ({self.parsed} parsed, "
                 f"{self.reused} shared, {self.unchanged} unchanged; skipped: {skipped}) in "
                 f"{self.seconds:.1f}s; full text " +
-                ("unchanged" if self.fulltext_current else f"{self.fulltext_seconds:.1f}s"))
+                ("not built (--no-fulltext)" if self.fulltext_skipped else "unchanged"
+                 if self.fulltext_current else f"{self.fulltext_seconds:.1f}s"))
 
 
 Progress = "Callable[[int, int], None]"  # (an annotation only: typing is not imported)

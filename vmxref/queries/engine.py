@@ -155,6 +155,10 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
     with --json: its readers have the exit code)."""
     missing = dict(sc.memo("version_missing"))  # (before the hints below run more queries)
     q = query.lstrip()
+    if q.startswith("search") and sc.memo("search").pop("stale", False):
+        return ("vmxref: the full-text index is older than the rest of the index (the last "
+                "`vmxref index` ran with --no-fulltext or stopped before it): lines and texts "
+                "may be out of date; run `vmxref index` again to bring it up to date")
     if q.startswith("search") and any(s.extra.get("incomplete") for s in sites):
         return ("vmxref: a very common search stopped early: the best matches of the files "
                 "it scanned first (in path order) are shown; `in code|comment|string` or "

@@ -25,6 +25,9 @@ def search(sc: Scope, text: str, scope: str | None = None, path_glob: str | None
     if not os.path.exists(d):
         raise NoIndex(f"no full-text index in {sc.store.dir}/; re-run `vmxref index` "
                       f"without --no-fulltext")
+    wanted = sc.store.get_meta("fulltext_wanted")  # (api.FULLTEXT_WANTED)
+    if wanted is not None and fulltext.open_source(d) not in (None, wanted):
+        sc.memo("search")["stale"] = True  # (said beside the answer: engine.note)
     labels = [sc.store.corpus_label(c) for c in sc.corpus_ids]
     out: list[Site] = []
     per = limit if len(labels) == 1 else limit * 2
