@@ -348,3 +348,20 @@ def test_a_search_from_a_full_text_index_older_than_the_rest_says_so(tmp_path):
     api.index(str(src), "linux-kvm@1", ix, procs=1)
     r = CliRunner().invoke(cli, ["search", "kvm_guest_time_update", "--index", str(ix)])
     assert "older" not in r.stderr, r.output
+
+
+def test_an_empty_version_is_refused_and_an_unchanged_run_removes_old_spools(tmp_path):
+    """QA (audit D, D10, D11): `--corpus linux-kvm@` indexed as the profile's default
+    version; the spools a killed run left stayed while later runs found nothing to parse."""
+    import pytest
+
+    from vmxref.errors import UnknownCorpus
+    from vmxref.indexer import spool
+    src, ix = Path(__file__).parent / "fixtures" / "linux", tmp_path / "ix"
+    with pytest.raises(UnknownCorpus, match="NAME@VERSION"):
+        api.index(str(src), "linux-kvm@", ix, procs=1, fulltext=False)
+    api.index(str(src), "linux-kvm@1", ix, procs=1, fulltext=False)
+    left = ix / f"{spool.PREFIX}4242-killed.db"
+    left.write_bytes(b"x" * 100)
+    st = api.index(str(src), "linux-kvm@1", ix, procs=1, fulltext=False)
+    assert st.parsed == 0 and not left.exists()

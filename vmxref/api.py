@@ -32,6 +32,10 @@ def index(root: str, corpus: str, index_dir: str | Path | None = None, profile: 
     from vmxref.indexer import index_corpus
 
     name, version = corpora.split_spec(corpus)
+    if corpus.endswith("@") or not name:  # (`linux-kvm@`: not the profile's default version)
+        from vmxref.errors import UnknownCorpus
+        raise UnknownCorpus(f"--corpus {corpus!r}: give NAME or NAME@VERSION (a name and a "
+                            f"version around the @)")
     path = corpora.profile_path(profile or name)  # (UnknownCorpus before the index opens)
     st = Store.open_for_write(index_dir, wait=wait)
     try:

@@ -76,9 +76,15 @@ def _is_write_failure(e: sqlite3.Error) -> bool:
 
 
 def _write_error(e: sqlite3.Error, d: str) -> IndexWriteError:
-    what = "the disk is full" if "FULL" in getattr(e, "sqlite_errorname", "") else str(e)
-    return IndexWriteError(f"cannot write the index in {d}/: {what} ({e}); the previous index "
-                           f"is unchanged — free space (or fix the directory) and re-run")
+    name = getattr(e, "sqlite_errorname", "") or ""
+    if "FULL" in name:
+        what, fix = f"the disk is full ({e})", "free space and re-run"
+    elif "READONLY" in name:
+        what, fix = str(e), "make the directory and its files writable (or use another --index)"
+    else:
+        what, fix = str(e), "free space (or fix the directory) and re-run"
+    return IndexWriteError(f"cannot write the index in {d}/: {what}; the previous index is "
+                           f"unchanged — {fix}")
 
 
 def _writes(fn):

@@ -72,6 +72,7 @@ def index_corpus(root: str, profile, version: str, store: Store,
             cands.append(f)
     if row is not None and not cands and not st.removed and row[1:3] == (real_root, prof_name) \
             and row[3] == stats_text(_stats(len(files), skipped, st)):
+        spool.remove_leftovers(store.dir)  # (a killed run's spools: nothing else removes them)
         st.seconds = round(time.perf_counter() - t0, 3)  # (nothing to write: see Store.commit)
         return st
     cid = store.upsert_corpus(profile.name, version, real_root, prof_name)
