@@ -1975,3 +1975,16 @@ def test_an_ops_member_handed_on_as_a_callback_is_called_where_its_parameter_is(
     assert (p, 39, "qa_dev_ioctl_attr") in [(r["file"], r["line"], r["function"]) for r in rows], out
     code, paths = _paths(lq, "path qa_dev_ioctl -> qa_vfio_set_attr")
     assert paths and paths[0] == ["qa_dev_ioctl", "qa_dev_ioctl_attr", "qa_vfio_set_attr"], paths
+
+
+def test_provenance_roots_include_fills_and_stores_at_a_computed_offset(lq):
+    """QA (audit A, D1): provenance of vmcs12.guest_cr0 left out what `writes` lists as
+    whole-object writes that give it a value: user space's copy_from_user(vmcs12, ...) and
+    L1's VMWRITE through vmcs12_write_any's `*(u64 *)p = field_value` (its value followed to
+    the VMWRITE's operand). A zeroing stays out."""
+    code, rows, out = lq("provenance qa_nvmcs12.guest_cr0")
+    got = {(r["function"], r["line"]) for r in rows}
+    assert {("qa_sync_vmcs12", 37), ("qa_set_nested_state", 30), ("qa_vmcs12_write_any", 19)} \
+        <= got, out
+    [store] = [r for r in rows if r["function"] == "qa_vmcs12_write_any"]
+    assert [(n["function"], n["line"]) for n in store["from"]] == [("qa_handle_vmwrite", 24)], out

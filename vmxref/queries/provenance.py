@@ -21,7 +21,7 @@ from vmxref.queries.edges import ARG_EDGES, graph, uncast
 from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.lang import MAX_DEPTH
 from vmxref.queries.profiles import profile_section
-from vmxref.queries.readonly import const_param, fills
+from vmxref.queries.readonly import _fills_table, const_param, fills
 from vmxref.queries.types import parse_chain, resolver
 from vmxref.schema import SYM_STATIC
 from vmxref.queries.writes import writes
@@ -132,8 +132,10 @@ class _Walk:
         value = site.extra.get("value", "")
         if site.extra.get("write_kind") == "out-param":
             return self.out_param(site, level, ctx)
-        if site.extra.get("write_kind") in ("whole-object", "incdec", "external") or not value:
-            return []  # (external: set from outside the code, a module parameter)
+        if (site.extra.get("write_kind") in ("whole-object", "incdec", "external")
+                and not _at_offset(site.extra)) or not value:
+            return []  # (external: set from outside the code, a module parameter; a store
+            # at a computed offset is followed: vmcs12_write_any's field_value)
         value = _last_assigned(value)
         out: list[dict] = []
         bid = self.blob(site)
@@ -224,7 +226,8 @@ class _Walk:
             m = _CALL.match(value)
             return bool(m) and not fills(self.sc, site.extra.get("op", ""), value) and \
                 defined(m.group(1))
-        if kind in ("whole-object", "incdec", "external") or not value:
+        if (kind in ("whole-object", "incdec", "external") and not _at_offset(site.extra)) \
+                or not value:
             return False
         value = _conditions_dropped(_SIZEOF.sub(" ", _last_assigned(value)))
         if _CHAIN.search(_unsubscripted(value)) or _INDIRECT.search(value):
@@ -647,7 +650,7 @@ class _Walk:
         if not self._budget(("field", owner, path)):
             return self._again(("field", owner, path), what)
         try:
-            sites = [s for s in writes(self.sc, lang.Target(owner, path)) if _source_write(s)]
+            sites = [s for s in writes(self.sc, lang.Target(owner, path)) if _source_write(self.sc, s)]
         except VmxrefError:  # a member the corpus does not declare (an outside struct's)
             return self._found(("field", owner, path), [])
         before, self.ctxs = self.ctxs, frozenset()  # (shared state: written in any context)
@@ -1206,17 +1209,25 @@ def returns_of(sc: Scope, func: str) -> list[tuple]:
     # in every index of these sources)
 
 
-def _source_write(s: Site) -> bool:
+def _source_write(sc: Scope, s: Site) -> bool:
     """A write that gives the member a value of its own: not the zeroing or copying of a
     whole object around it, except a call that fills it (`kvm_read_guest(.., &hv->tsc_ref,
-    ..)`: the value comes from guest memory; [writes] fills of the profile)."""
-    return s.extra.get("write_kind") != "whole-object" or str(s.extra.get("op", "")).startswith("&")
+    ..)`, `copy_from_user(vmcs12, ...)`: the value comes from guest or user memory;
+    [writes] fills of the profile), and a store at a computed offset into it
+    (vmcs12_write_any's `*(u64 *)p = field_value`: L1's VMWRITE sets any field so)."""
+    op = str(s.extra.get("op", ""))
+    if s.extra.get("write_kind") != "whole-object" or op.startswith("&"):
+        return True
+    if op == "computed offset":
+        return True
+    value = str(s.extra.get("value", ""))
+    return value.split("(", 1)[0].strip() == op and op in _fills_table(sc)
 
 
 def provenance(sc: Scope, target, depth: int = 8) -> list[Site]:
     """Writes of `target`, each with the tree of where its value comes from."""
     w = _Walk(sc, depth, str(target))
-    roots = [s for s in writes(sc, target) if _source_write(s)]
+    roots = [s for s in writes(sc, target) if _source_write(sc, s)]
     out = []
     for s in roots:
         w.foreign = w.foreign_calls(s, getattr(target, "struct", None))
@@ -1240,6 +1251,10 @@ def root_value(d: dict) -> str:
     kind, op, value = d.get("write_kind"), d.get("op", ""), d.get("value", "")
     if kind == "external":
         return f"set from outside: {op}"
+    if kind in ("incdec", "compound") and op.startswith("&") and "(" in value:
+        # a call that changes the object in place through its address (`set_bit(n, &x)`,
+        # `ASMAtomicIncU32(&x)`)
+        return f"changed in place by {value.split('(', 1)[0].strip()}(), argument {op[1:]}"
     if kind in ("incdec", "compound"):
         return f"{op} {value}".strip()
     if kind in ("whole-object", "out-param") and op != "=" and "(" in value:
@@ -1249,9 +1264,17 @@ def root_value(d: dict) -> str:
     return f"= {value}"
 
 
+def _at_offset(extra: dict) -> bool:
+    """Is this write a store at a computed offset into the object (`*(u64 *)p =
+    field_value`, p = (char *)vmcs12 + offset): its value is followed like an assignment's."""
+    return extra.get("write_kind") == "whole-object" and extra.get("op") == "computed offset"
+
+
 def _shown_value(n: dict) -> str:
     """The value of a hop with its operator when it is no plain `=`: `>>= 1`, `|= FLAG`, `++`."""
     op, value = n.get("op", ""), n.get("value", "")
+    if n.get("write_kind") == "whole-object":  # (a fill through a pointer, a computed offset)
+        return value if op == "computed offset" else f"filled by {op}()" if "(" in value else value
     if n.get("write_kind") == "external":  # `module_param(x, ...)`
         return f"{value}: set from outside ({op})"
     if op and op not in ("=", "arg", "return") and not op.startswith("&"):
