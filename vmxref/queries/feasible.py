@@ -217,9 +217,10 @@ def _switch_clash(sc: Scope, dg: Digraph, nodes: list[str],
     parallel call out of it, must be ruled out."""
     from vmxref.queries import guards
     hops = bool_hops(sc, dg, nodes)
-    for i, calls in enumerate(switch_usable(sc, hops, guards.usable(sc, hops), end)):
-        if not calls:
-            return {hops[i][:2]}
+    usable = guards.usable(sc, hops)
+    for i, (calls, left) in enumerate(zip(switch_usable(sc, hops, usable, end), usable)):
+        if left and not calls:  # (none left by the guards: _bool_clash names the edge that
+            return {hops[i][:2]}  # fixed the value they contradict)
     return set()
 
 

@@ -1,0 +1,59 @@
+"""Real-corpus checks of answers verified against the Linux 6.1 sources in the audits of the
+twenty-eighth session: atomic increments as read-modify-writes, a function pointer handed on
+through two parameters, `__func__` in a message, whole-object sources of a vmcs12 field, and
+a callback member handed to a function that calls its parameter."""
+from __future__ import annotations
+
+X86, LAPIC, PI, AVIC, VMXN, VMCS12H, MAIN = (
+    "arch/x86/kvm/x86.c", "arch/x86/kvm/lapic.c", "arch/x86/kvm/vmx/posted_intr.c",
+    "arch/x86/kvm/svm/avic.c", "arch/x86/kvm/vmx/nested.c", "arch/x86/kvm/vmx/vmcs12.h",
+    "virt/kvm/kvm_main.c")
+
+
+def _at(rows) -> dict[tuple[str, int], dict]:
+    return {(r["file"], r["line"]): r for r in rows}
+
+
+def test_atomic_inc_is_an_increment_that_reads(linux):
+    """apic_timer_expired: atomic_inc(&apic->lapic_timer.pending); kvm_inject_nmi:
+    atomic_inc(&vcpu->arch.nmi_queued) (was: out-param writes, no read)."""
+    L = linux.L
+    w = _at(linux("writes kvm_timer.pending"))
+    assert w[(LAPIC, L(LAPIC, 1769))]["write_kind"] == "incdec", w
+    r = _at(linux("reads kvm_vcpu_arch.nmi_queued"))
+    assert r[(X86, L(X86, 816))]["ref_kind"] == "read-modify-write", r
+
+
+def test_callees_through_a_parameter_handed_on(linux):
+    """__msr_io's `do_msr(vcpu, ...)` (4292) calls what msr_io's callers pass:
+    do_get_msr (5684), do_set_msr (5690), do_get_msr_feature (4690)."""
+    L = linux.L
+    got = {r["symbol"] for r in linux("callees __msr_io") if r["line"] == L(X86, 4292)}
+    assert {"do_get_msr", "do_set_msr", "do_get_msr_feature"} <= got, got
+
+
+def test_a_message_naming_its_function_through_func(linux):
+    """posted_intr.c:330 `printk(KERN_INFO "%s: failed to update PI IRTE\\n", __func__)` in
+    vmx_pi_update_irte prints that name; avic.c's pr_err of the same format prints
+    avic_pi_update_irte's."""
+    from vmxref.queries.logline import logline
+    L = linux.L
+    rows = [s.to_json() for s in logline(linux.scope, "vmx_pi_update_irte: failed to update PI IRTE")]
+    assert (rows[0]["file"], rows[0]["line"]) == (PI, L(PI, 330)) and rows[0]["score"] > 0.95, rows[:2]
+    assert all(r["score"] < 0.5 for r in rows if r["file"] == AVIC), rows
+
+
+def test_whole_object_sources_of_a_vmcs12_field(linux):
+    """vmcs12.guest_cr0 comes from user space (vmx_set_nested_state's copy_from_user, 6652)
+    and from L1's VMWRITE through vmcs12_write_any's stores at a computed offset (413-422)."""
+    L = linux.L
+    got = _at(linux("provenance vmcs12.guest_cr0 depth 1"))
+    assert (VMXN, L(VMXN, 6652)) in got and (VMCS12H, L(VMCS12H, 419)) in got, sorted(got)
+
+
+def test_a_device_attribute_accessor_handed_to_the_function_that_calls_it(linux):
+    """kvm_device_ioctl_attr(dev, dev->ops->set_attr, arg) (4366) calls `accessor(dev,
+    &attr)` (4353): kvm_vfio_set_attr's caller, also on all of Linux's scale of `func`."""
+    L = linux.L
+    got = [(r["file"], r["line"]) for r in linux("callers kvm_vfio_set_attr")]
+    assert (MAIN, L(MAIN, 4353)) in got, got
