@@ -430,3 +430,17 @@ def test_a_result_on_a_huge_one_line_table_shows_the_part_around_it(tmp_path) ->
     assert "fw_good(0)" in c["text"] and c["text"].startswith("\u2026"), c["text"][:80]
     assert clip_line("  short line  ") == "short line"
     assert clip_line("x" * 1000 + " tail", 1003).endswith(" tail")
+
+
+def test_a_log_line_printed_from_a_latin1_source_is_found(tmp_path) -> None:
+    """QA (audit D, D8): a format with a latin-1 byte (`\\xb0C`) is stored with U+FFFD there;
+    the line as a terminal shows it (`°C`), or with the raw byte, found nothing."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "lat.c").write_bytes(b'void lat_temp(int t)\n{\n\tprintk(KERN_INFO "kvm: temp %d '
+                                b'\xb0C reached\\n", t);\n}\n')
+    ix = tmp_path / "ix"
+    api.index(str(src), "robust@1", ix, profile=str(PROFILE), procs=1, fulltext=False)
+    for line in ("kvm: temp 5 \u00b0C reached", "kvm: temp 5 \udcb0C reached"):
+        rows = query(ix, f"logline '{line}'")
+        assert rows and rows[0]["line"] == 3 and rows[0]["score"] > 0.9, (line, rows)

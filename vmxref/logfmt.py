@@ -345,7 +345,14 @@ def clean_variants(line: str) -> list[str]:
     cols = [col for _c, col in cleaned if col is not None]
     if cols and len(cols) == sum(_VBOX_TS.match(_ANSI.sub("", x)) is not None for x in lines):
         out.append("\n".join(c[col:] if col is not None else c for c, col in cleaned))
+    # (a source file that is not UTF-8, latin-1 `\xb0C`, keeps U+FFFD where such a byte was:
+    # the line as a terminal shows it, `°C`, or with the raw byte, matches that too)
+    out += [v for v in (_NON_ASCII.sub("\ufffd", v) for v in out if _NON_ASCII.search(v))
+            if v not in out]
     return out
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _clean_one(line: str) -> tuple[str, int | None]:
