@@ -57,3 +57,21 @@ def test_a_device_attribute_accessor_handed_to_the_function_that_calls_it(linux)
     L = linux.L
     got = [(r["file"], r["line"]) for r in linux("callers kvm_vfio_set_attr")]
     assert (MAIN, L(MAIN, 4353)) in got, got
+
+
+def test_a_write_found_by_two_routes_is_one_source(linux):
+    """vmx_cache_reg's guest_owned_bits: prepare_vmcs02's write (nested.c:2551) was listed
+    as `set in prepare_vmcs02()` and again among the member's writes anywhere."""
+    def walk(nodes):
+        for n in nodes:
+            yield n
+            yield from walk(n.get("from", []))
+    for root in linux("provenance kvm_vcpu_arch.cr0 depth 2"):
+        for n in walk([root]):
+            kids = [(k.get("file"), k.get("line"), k.get("value")) for k in n.get("from", [])
+                    if k.get("file") and not k.get("seen")]
+            hops = {}
+            for k in n.get("from", []):
+                if k.get("file") and not k.get("seen"):
+                    hops.setdefault((k["file"], k["line"], k.get("value")), set()).add(k["hop"])
+            assert all(len(h) == 1 for h in hops.values()), (n.get("file"), n.get("line"), kids)

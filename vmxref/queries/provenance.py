@@ -1145,10 +1145,24 @@ def _unsubscripted(value: str) -> str:
 
 def _once(nodes: list[dict]) -> list[dict]:
     """The hops with each `[...: shown above]` marker once (two uses of a value in one
-    expression, two asm statements of the same inputs)."""
-    said: set[str] = set()
-    return [n for n in nodes
-            if not n.get("seen") or (n["hop"] not in said and not said.add(n["hop"]))]
+    expression, two asm statements of the same inputs), and each write once: one found by
+    two routes (`set in prepare_vmcs02()` through the pointer above the call, and among the
+    member's writes anywhere) is the first route's."""
+    said: set = set()
+    routes: dict[tuple, str] = {}  # a write -> the hop it was first found by
+    out = []
+    for n in nodes:
+        if n.get("seen"):
+            if n["hop"] in said:
+                continue
+            said.add(n["hop"])
+        elif n.get("file"):
+            key = (n.get("file"), n.get("line"), n.get("col"), n.get("value"))
+            if routes.setdefault(key, n["hop"]) != n["hop"]:
+                continue  # (another route to it; the same route twice is two calls' contexts:
+                # `f(a) - f(b)` returns for each its own argument)
+        out.append(n)
+    return out
 
 
 def _fanout(total: int) -> int:
