@@ -1987,4 +1987,7 @@ def test_provenance_roots_include_fills_and_stores_at_a_computed_offset(lq):
     assert {("qa_sync_vmcs12", 37), ("qa_set_nested_state", 30), ("qa_vmcs12_write_any", 19)} \
         <= got, out
     [store] = [r for r in rows if r["function"] == "qa_vmcs12_write_any"]
+    # (QA audit A, D3: a fill through the pointer a call returns, the shadow vmcs12's load)
+    code, wrows, out2 = lq("writes qa_nvmcs12.guest_cr0")
+    assert ("qa_cache_shadow_vmcs12", 49) in {(r["function"], r["line"]) for r in wrows}, out2
     assert [(n["function"], n["line"]) for n in store["from"]] == [("qa_handle_vmwrite", 24)], out

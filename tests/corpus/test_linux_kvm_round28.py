@@ -49,6 +49,9 @@ def test_whole_object_sources_of_a_vmcs12_field(linux):
     L = linux.L
     got = _at(linux("provenance vmcs12.guest_cr0 depth 1"))
     assert (VMXN, L(VMXN, 6652)) in got and (VMCS12H, L(VMCS12H, 419)) in got, sorted(got)
+    # nested_cache_shadow_vmcs12: kvm_read_guest_cached(.., get_shadow_vmcs12(vcpu), ..)
+    got = _at(linux("writes vmcs12.guest_cr0"))
+    assert got[(VMXN, L(VMXN, 671))]["write_kind"] == "whole-object", sorted(got)
 
 
 def test_a_device_attribute_accessor_handed_to_the_function_that_calls_it(linux):

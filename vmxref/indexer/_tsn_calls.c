@@ -425,8 +425,9 @@ static int filled_pointers(St *st, PyObject *positions, Py_ssize_t line, Py_ssiz
             if (ts_node_is_null(a))
                 break;
         }
-        if (!ts_node_is_null(a) && (tsn_is(a, "identifier") || tsn_is(a, "field_expression")))
-            r = whole_object(st, a, line, col, func, callee, text);
+        if (!ts_node_is_null(a) && (tsn_is(a, "identifier") || tsn_is(a, "field_expression") ||
+                                    tsn_is(a, "call_expression")))
+            r = whole_object(st, a, line, col, func, callee, text);  /* (a call: r:FUNC) */
     }
     Py_DECREF(seq);
     return r;

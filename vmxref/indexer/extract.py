@@ -1041,7 +1041,8 @@ def _call(cx: _Ctx, n) -> None:
 def _filled_pointers(cx: _Ctx, kids: list, positions, call: tuple) -> None:
     """A pointer (not `&x`: _pointer records those) handed to a call that overwrites the
     object it points to (the profile's [writes] fills): `SSMR3GetStructEx(pSSM, pGstCtx,
-    ...)` writes all of *pGstCtx, as `memset(p, ...)` does."""
+    ...)` writes all of *pGstCtx, as `memset(p, ...)` does; so does one a call returns
+    (`kvm_read_guest_cached(.., get_shadow_vmcs12(vcpu), ..)`: chain `r:get_shadow_vmcs12`)."""
     line, col, func, callee, text = call
     for p in positions:
         if not 0 < p <= len(kids):
@@ -1052,8 +1053,8 @@ def _filled_pointers(cx: _Ctx, kids: list, positions, call: tuple) -> None:
                 a.named_children[0] if a.named_children else None)
             if a is None:
                 break
-        if a is not None and a.type in ("identifier", "field_expression"):
-            ch = chain_of(cx, a)
+        if a is not None and a.type in ("identifier", "field_expression", "call_expression"):
+            ch = chain_of(cx, a)  # (a call: what it returns, `get_shadow_vmcs12(vcpu)`)
             cx.f.assigns.append((line, col, func, _last_field(ch), jlist(ch), callee, text,
                                  "whole-object"))
 

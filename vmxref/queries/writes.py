@@ -281,7 +281,9 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     # (assign.vtype, from the extractor), so rows of unrelated locals (`p`, `a`) go before
     # classification; a name not declared there is a global or a parameter out of view
     tset = set(types)
-    outside = by_kind.get("global", set()) | by_kind.get("extern", set()) | by_kind.get("param", set())
+    outside = by_kind.get("global", set()) | by_kind.get("extern", set()) | \
+        by_kind.get("param", set()) | by_kind.get("function", set())  # (a function: what it
+    # returns, a whole-object row of chain ["r:F"], `fill(get_shadow_vmcs12(vcpu), ...)`)
     names = outside | by_kind.get("local", set())
     out: list[tuple] = []
     for kind_sql, kind_args in fill_sql(sc):
@@ -806,14 +808,18 @@ def _whole_var(sc, tr, row, chain, struct, fields, symbol) -> Site | None:
             leaves_member(sc, op, value, fields[-1]) or writes_inside(sc, op, value, fields[-1])):
         return None  # `&VmxTransient` to a function that writes other members of it, or
         # writes it only in the corpus (those writes are listed where they are made)
-    obj_type = tr.struct_of(tr.var_type(bid, func, chain[0][2:])) if chain[0].startswith("v:") else None
+    returned = chain[0].startswith("r:") and kind == "whole-object"  # (what a call returns,
+    # handed to a fill: `copy_from_user(get_shadow_vmcs12(vcpu), ...)`)
+    obj_type = tr.struct_of(tr.var_type(bid, func, chain[0][2:])) if chain[0].startswith("v:") \
+        else tr.struct_of(tr.base_type(bid, func, chain[0])) if returned else None
     if obj_type is None or not _contains(tr, obj_type, struct, fields):
         return None
     if kind == "init" and not value.startswith("{") and (
             tr.is_pointer(vt := tr.var_type(bid, func, chain[0][2:])) or tr.is_array(vt)):
         return None  # (a pointer set; an initialised struct is a copy: `struct S old = x->s`)
     return sc.site("write", cid, path, bid, line, col, func, symbol, op=op, value=value,
-                   container=obj_type, write_kind="whole-object", target=chain[0][2:])
+                   container=obj_type, write_kind="whole-object",
+                   target=chain[0][2:] + ("()" if returned else ""))
 
 
 def _contains(tr: TypeResolver, obj_type: str, struct, fields) -> bool:
