@@ -1991,3 +1991,13 @@ def test_provenance_roots_include_fills_and_stores_at_a_computed_offset(lq):
     code, wrows, out2 = lq("writes qa_nvmcs12.guest_cr0")
     assert ("qa_cache_shadow_vmcs12", 49) in {(r["function"], r["line"]) for r in wrows}, out2
     assert [(n["function"], n["line"]) for n in store["from"]] == [("qa_handle_vmwrite", 24)], out
+
+
+def test_provenance_shows_a_repeated_subtree_once(lq):
+    """QA (audit B, D10): the same helper's subtree under two calls of it was printed in
+    full under each (APICCPU.u64TimerInitial: 87 lines, the now-worker's ten times)."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_lapic_tmr.timer_initial", "--index",
+                                 str(lq.index)])
+    lines = r.output.splitlines()
+    assert sum("qa_nowworker.c:27:" in x for x in lines) == 1, r.output
+    assert any(x.strip().endswith(": shown above]") for x in lines), r.output

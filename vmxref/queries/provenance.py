@@ -102,6 +102,12 @@ class _Walk:
         # the nodes being expanded, from the root down to the current one (file, line, col,
         # value, hop): one of them met again below itself is said to be shown above
         self.above: set[tuple] = set()
+        # the subtrees shown so far (a node and the fingerprint of its sources): the same one
+        # again, anywhere, is said to be shown above (one helper's subtree under four callers
+        # of it, each in two contexts)
+        self.shown: set[tuple] = set()
+        self._prints: dict[int, tuple] = {}  # id(node dict) -> (the node: its id stays its
+        # own while kept, its fingerprint)
 
     def node(self, site: Site, hop: str, level: int, ctx: dict | None = None) -> dict:
         me = (site.file, site.line, site.col, site.extra.get("value"), hop)
@@ -124,7 +130,30 @@ class _Walk:
         finally:
             self.ctxs = before
             self.above.discard(me)
+        d["from"] = _once(d["from"])  # (a marker each hop once: those the walk made anywhere)
+        if len(d["from"]) > 1 or any(n.get("from") or n.get("seen") for n in d["from"]):  # (a subtree worth
+            # a pointer back to it, not one leaf)
+            key = (me, "|".join(sorted({self._print(n) for n in d["from"]})))
+            if key in self.shown:
+                seen = {"hop": hop, "seen": True, "from": []}
+                self._prints[id(seen)] = (seen, self._print(d))  # (as what it stands for:
+                return seen  # the subtree above it repeats whole, it is said once too)
+            self.shown.add(key)
         return d
+
+    def _print(self, n: dict) -> str:
+        """A fingerprint of a shown node and everything below it (memoised per node). A
+        hop the walk traces once per key (a function's returns, a global's or a member's
+        writes: `_again` says `shown above` for the next) is its label alone, as is a
+        marker of one, so the subtree holding it and the one holding its marker agree."""
+        got = self._prints.get(id(n))
+        if got is None:
+            hop = n["hop"]
+            fp = repr(("ref", hop)) if n.get("seen") or hop.startswith(_TRACED_ONCE) else repr((
+                n.get("file"), n.get("line"), n.get("col"), n.get("value"), hop,
+                sorted({self._print(c) for c in n.get("from", [])})))
+            got = self._prints[id(n)] = (n, fp)
+        return got[1]
 
     def sources(self, site: Site, level: int, ctx: dict | None = None) -> list[dict]:
         """Hops that feed the value written at `site`. `ctx` maps a function whose `return`
@@ -1141,6 +1170,9 @@ def _unsubscripted(value: str) -> str:
     while _SUBSCRIPTS.search(value):
         value = _SUBSCRIPTS.sub("", value)
     return value
+
+
+_TRACED_ONCE = ("return of ", "global ", "field ")  # (hops of the keys _budget/_again keep)
 
 
 def _once(nodes: list[dict]) -> list[dict]:
