@@ -8,6 +8,7 @@ X86, LAPIC, PI, AVIC, VMXN, VMCS12H, MAIN = (
     "arch/x86/kvm/x86.c", "arch/x86/kvm/lapic.c", "arch/x86/kvm/vmx/posted_intr.c",
     "arch/x86/kvm/svm/avic.c", "arch/x86/kvm/vmx/nested.c", "arch/x86/kvm/vmx/vmcs12.h",
     "virt/kvm/kvm_main.c")
+X86H = "arch/x86/kvm/x86.h"
 
 
 def _at(rows) -> dict[tuple[str, int], dict]:
@@ -78,3 +79,15 @@ def test_a_write_found_by_two_routes_is_one_source(linux):
                 if k.get("file") and not k.get("seen"):
                     hops.setdefault((k["file"], k["line"], k.get("value")), set()).add(k["hop"])
             assert all(len(h) == 1 for h in hops.values()), (n.get("file"), n.get("line"), kids)
+
+
+def test_a_header_helper_prints_with_the_pr_fmt_of_the_file_calling_it(linux):
+    """x86.h's kvm_pr_unimpl_wrmsr (an inline helper, no pr_fmt of its own) prints with
+    svm.c's `SVM: ` when svm.c calls it (was: matched only as `contained`, lower)."""
+    from vmxref.queries.logline import logline
+    L = linux.L
+    rows = [s.to_json() for s in logline(linux.scope, "SVM: kvm [2345]: vcpu1, guest rIP: "
+                                         "0xffffffff81071234 Unhandled WRMSR(0xc0010015) = 0x0")]
+    top = rows[0]
+    assert (top["file"], top["line"]) == (X86H, L(X86H, 337)) and top["mode"] == "full", rows[:2]
+    assert top["prefix"].startswith("SVM: "), top

@@ -272,6 +272,7 @@ class _Prefixes:
             "pr_", "printk", "dev_", "WARN", "BUG", "kvm_", "vcpu_", "Log", "RTPrintf",
             "RTLog", "Assert", "DBGF", "pfnPrintf"]))
         self._prfmt: dict[tuple[int, str], str] = {}
+        self._prfmts: dict[tuple[int, str, str], list[str]] = {}
         self._chain: dict[str, tuple[tuple[str, bool], ...]] = {}
         self._macro: dict[str, str | None] = {}
         self._fired: dict[str, bool] = {}
@@ -303,11 +304,30 @@ class _Prefixes:
                 return [f"{func}: ", ""]
             return [""]
         out: list[str] = []
+        fmts = self.pr_fmts(bid, path, func) if with_pr_fmt else [""]
         for lit, reaches_pr in self.chain(callee):
-            pre = (self.pr_fmt(bid, path) if reaches_pr and with_pr_fmt else "") + lit
-            if pre not in out:
-                out.append(pre)
+            for fmt in fmts if reaches_pr else [""]:
+                if fmt + lit not in out:
+                    out.append(fmt + lit)
         return out or [""]
+
+    def pr_fmts(self, bid: int, path: str, func: str) -> list[str]:
+        """The pr_fmt a call of function `func` prints with: its file's; in a header that
+        defines none, that of each file calling `func` too (an inline helper of x86.h prints
+        `SVM: ` from svm.c, whose pr_fmt is defined before it includes the header)."""
+        own = self.pr_fmt(bid, path)
+        if own or not path.endswith(".h") or not func:
+            return [own]
+        key = (bid, path, func)
+        if key not in self._prfmts:
+            found = [own]
+            for _c, cpath, cbid, _one in self.sc.rows("call", "t.callee = ?", (func,), "1",
+                                                 limit=200):
+                fmt = self.pr_fmt(cbid, cpath) if not cpath.endswith(".h") else ""
+                if fmt and fmt not in found:
+                    found.append(fmt)
+            self._prfmts[key] = found[:MAX_INCLUDER_PREFIXES + 1]
+        return self._prfmts[key]
 
     def chain(self, callee: str, depth: int = 0) -> tuple[tuple[str, bool], ...]:
         """(literal prefix, ends in a pr_fmt caller) for each way `callee` prints its format."""
@@ -347,6 +367,9 @@ class _Prefixes:
         """KBUILD_MODNAME of a file by its directory (longest matching prefix), or None."""
         best = max((d for d in self.modules if path.startswith(d)), key=len, default=None)
         return self.modules[best] if best is not None else None
+
+
+MAX_INCLUDER_PREFIXES = 6  # pr_fmts of the files calling a header's function tried at most
 
 
 def _format_uses(text: str) -> list[tuple[str, str]]:
