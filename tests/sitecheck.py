@@ -52,7 +52,7 @@ def parse(path: Path) -> Page:
 
 def check_site(out: Path) -> dict[str, Page]:
     """Assert the site's invariants; returns the parsed pages by file name."""
-    files = {f.name: f for f in out.iterdir()}
+    files = {f.name: f for f in out.iterdir() if f.name != ".vmxref-site"}  # (the manifest)
     for name in files:
         assert SAFE_NAME.fullmatch(name), f"unsafe file name {name!r}"
     pages = {n: parse(f) for n, f in files.items() if n.endswith(".html")}

@@ -189,3 +189,27 @@ def test_report_cli(fixture_index, query_dir, tmp_path):
     [skipped] = [x for x in r.stderr.splitlines() if x.startswith("skipped ")]
     assert skipped.endswith("other.toml [virtualbox-vmm]: corpus virtualbox-vmm is not indexed")
     check_site(tmp_path / "s")
+
+
+def test_a_report_written_again_into_its_folder_drops_the_pages_it_no_longer_has(tmp_path):
+    """QA (audit C, D12): a 1-query report into the folder of a 9-query one kept the eight
+    other query pages (and their symbol pages) beside the new index."""
+    import shutil
+
+    from vmxref.queries.saved import load_all
+    from vmxref.report import build_site
+    ix = index_two_versions(tmp_path)
+    qd = tmp_path / "q"
+    qd.mkdir()
+    (qd / "a.toml").write_text('title = "A"\ncorpus = "fixture@1"\nquery = "callers kvm_guest_time_update"\n')
+    (qd / "b.toml").write_text('title = "B"\ncorpus = "fixture@1"\nquery = "refs kvm_make_request"\n')
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")  # (a file of the user's: kept)
+    build_site(out, load_all([qd]), ix)
+    first = {p.name for p in out.iterdir()}
+    assert sum(n.startswith("q-") for n in first) == 2
+    (qd / "b.toml").unlink()
+    build_site(out, load_all([qd]), ix)
+    second = {p.name for p in out.iterdir()}
+    assert sum(n.startswith("q-") for n in second) == 1 and "notes.txt" in second, second

@@ -111,6 +111,7 @@ class SiteBuilder:
         self.sources_cut = 0  # files of answers left without a source page (the budget)
         self.generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         self.pages = 0
+        self.written: set[str] = set()  # the pages this build wrote (MANIFEST)
         self._blobs: OrderedDict[int, list[str]] = OrderedDict()
 
     # --- collecting ------------------------------------------------------------------
@@ -251,6 +252,7 @@ class SiteBuilder:
         html = tpl.render(generated=self.generated, **ctx)
         (self.out / page).write_text(html, encoding="utf-8")
         self.pages += 1
+        self.written.add(page)
 
     def write_entry(self, e: Entry, back: str = "index.html") -> None:
         """The page of one query."""
@@ -332,6 +334,27 @@ class SiteBuilder:
                                             encoding="utf-8")
 
 
+MANIFEST = ".vmxref-site"  # the pages a build wrote, one per line, in the site's folder
+
+
+def _replace_manifest(out: Path, written: set[str]) -> None:
+    """Remove the pages an earlier build into the same folder wrote and this one did not
+    (a query dropped from the report, a symbol no longer shown), then record this build's.
+    Only files an earlier manifest names are removed: the folder's other files stay."""
+    man = out / MANIFEST
+    try:
+        before = set(man.read_text(encoding="utf-8").split("\n"))
+    except OSError:
+        before = set()
+    for name in sorted(before - written):
+        if name and "/" not in name and not name.startswith("."):
+            try:
+                (out / name).unlink()
+            except OSError:
+                pass
+    man.write_text("\n".join(sorted(written)) + "\n", encoding="utf-8")
+
+
 def write_all(b: SiteBuilder, entries: list[Entry], index_template: str,
               **index_ctx: Any) -> dict:
     """Prepare and write every page; returns counts and the time taken."""
@@ -351,6 +374,7 @@ def write_all(b: SiteBuilder, entries: list[Entry], index_template: str,
              entries=entries, symbols_cut=b.symbols_cut, symbol_pages=len(b.symbols),
              max_symbol_pages=MAX_SYMBOL_PAGES, sources_cut=b.sources_cut,
              max_source_pages=MAX_SOURCE_PAGES, **index_ctx)
+    _replace_manifest(b.out, b.written | {"style.css"})
     return {"out": str(b.out), "pages": b.pages, "queries": len(entries),
             "source_pages": len(b.sources), "symbol_pages": len(b.symbols),
             "symbols_cut": b.symbols_cut, "sources_cut": b.sources_cut,
