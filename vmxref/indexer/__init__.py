@@ -39,7 +39,8 @@ class IndexStats(Record):
 
     def summary(self) -> str:
         """The line `vmxref index` ends with."""
-        skipped = ", ".join(f"{n} {k}" for k, n in sorted(self.skipped.items())) or "none"
+        skipped = (", ".join(f"{n} {k}" for k, n in sorted(self.skipped.items()))
+                   + ": `vmxref stats` names them") if self.skipped else "none"
         return (f"indexed {self.corpus}@{self.version}: {self.files} files ({self.parsed} parsed, "
                 f"{self.reused} shared, {self.unchanged} unchanged; skipped: {skipped}) in "
                 f"{self.seconds:.1f}s; full text " +
