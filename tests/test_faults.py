@@ -456,3 +456,14 @@ def test_damaged_index_data_is_one_line_not_a_traceback(tmp_path) -> None:
     (ix / "index.db").write_text("not a database at all\n" * 100)
     r = CliRunner().invoke(cli, ["corpus", "list", "--index", str(ix)])
     assert r.exit_code == 2 and "is not a vmxref index" in r.output, r.output
+
+
+def test_an_interrupted_run_that_cannot_exit_is_ended() -> None:
+    """QA (audit D, D4): an indexer said `interrupted` and then waited 20 minutes on a
+    thread its exit joined. interrupts.exit_within ends such a process with its code."""
+    code = ("from vmxref import interrupts\nimport threading\n"
+            "interrupts.exit_within(130, 0.5)\n"
+            "threading.Thread(target=threading.Event().wait).start()\n")
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-c", code], timeout=30)
+    assert r.returncode == 130 and time.monotonic() - t0 < 10

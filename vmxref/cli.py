@@ -27,6 +27,9 @@ class VmxrefGroup(click.Group):
             if said is None:
                 raise
             click.echo(said[0], err=True)
+            if isinstance(e, KeyboardInterrupt):
+                from vmxref import interrupts
+                interrupts.exit_within(said[1])
             sys.exit(said[1])
 
 

@@ -114,6 +114,8 @@ def run_index(kw: dict) -> int:
         if said is None:
             raise
         print(said[0], file=sys.stderr)
+        if isinstance(e, KeyboardInterrupt):
+            interrupts.exit_within(said[1])
         return said[1]
     print(stats.summary(), file=sys.stderr)
     return 0

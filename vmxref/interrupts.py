@@ -57,3 +57,18 @@ def check() -> None:
     """Raise KeyboardInterrupt if an interrupt arrived, even one whose exception was lost."""
     if requested:
         raise KeyboardInterrupt
+
+
+EXIT_GRACE = 10.0  # seconds an interrupted run may take to end before it is ended
+
+
+def exit_within(code: int, seconds: float = EXIT_GRACE) -> None:
+    """After an interrupt was said: end the process with `code` if its normal exit has not
+    done so within `seconds`. The normal exit joins threads (a process pool's manager
+    reading its result pipe); once, an interrupted indexer printed `interrupted` and then
+    waited on that read for 20 minutes. The timer is a daemon: a prompt exit ignores it."""
+    import os
+    import threading
+    t = threading.Timer(seconds, os._exit, args=(code,))
+    t.daemon = True
+    t.start()
