@@ -213,3 +213,12 @@ def test_a_report_written_again_into_its_folder_drops_the_pages_it_no_longer_has
     build_site(out, load_all([qd]), ix)
     second = {p.name for p in out.iterdir()}
     assert sum(n.startswith("q-") for n in second) == 1 and "notes.txt" in second, second
+
+
+def test_a_log_calls_arguments_read_as_text_on_its_page():
+    """QA (audit C, D12): a logline result's `args` (JSON in the result) showed as JSON on
+    the page, escapes and all (`\\u2026`, `\\"`)."""
+    from vmxref.report.site import _detail
+    assert _detail('["\\"TM: %RU64\\\\n\\"", "pVM->tm.s.cTSCTicksPerSecond\\u2026"]') == \
+        '"TM: %RU64\\n", pVM->tm.s.cTSCTicksPerSecond\u2026'
+    assert _detail("[not json") == "[not json" and _detail(3) == "3"

@@ -277,7 +277,7 @@ class SiteBuilder:
         def hop_link(h: Hop) -> str | None:
             return self.line_href(s.corpus, s.version, h.file, h.line)
         paths = s.paths or []
-        details = [f"{k}: {v}" for k, v in s.extra.items()
+        details = [f"{k}: {_detail(v)}" for k, v in s.extra.items()
                    if isinstance(v, (str, int, float)) and v != "" and k != "depth"]
         last = _IDENT.findall(s.symbol or "")[-1:]
         symbol_href = (names.symbol_page(s.corpus, s.version, last[0])
@@ -332,6 +332,20 @@ class SiteBuilder:
         base = package_files("vmxref.report").joinpath("static/style.css").read_text("utf-8")
         (self.out / "style.css").write_text(base + "\n" + highlight.style_css() + "\n",
                                             encoding="utf-8")
+
+
+def _detail(v) -> str:
+    """A result's extra value as the page shows it: a JSON list of texts (a log call's
+    `args`) as the texts, comma-separated, not as JSON with its escapes."""
+    if isinstance(v, str) and v.startswith("[") and v.endswith("]"):
+        import json
+        try:
+            items = json.loads(v)
+        except ValueError:
+            return v
+        if isinstance(items, list) and all(isinstance(x, str) for x in items):
+            return ", ".join(items)
+    return str(v)
 
 
 MANIFEST = ".vmxref-site"  # the pages a build wrote, one per line, in the site's folder
