@@ -149,3 +149,15 @@ def test_a_bookmark_of_a_place_that_is_not_there_is_refused(two_versions, loc, a
         run(ix, "session", "stop")
     [mark] = [e for e in sessions.load(ix, name) if e["type"] == "bookmark"]
     assert mark["corpus"] == "fixture@1" and mark["line_text"] and mark["file"].endswith("x86.c")
+
+
+def test_sessions_can_live_outside_the_index(two_versions, tmp_path, monkeypatch):
+    """QA (audit C, D10): session logs could only be written into the index directory."""
+    away = tmp_path / "away"
+    monkeypatch.setenv("VMXREF_SESSIONS", str(away))
+    ix = two_versions
+    run(ix, "session", "start", "elsewhere")
+    run(ix, "callers", "kvm_guest_time_update", "--corpus", "fixture@1")
+    run(ix, "session", "stop")
+    assert (away / "elsewhere.jsonl").exists() and not (ix / "sessions" / "elsewhere.jsonl").exists()
+    assert [e["type"] for e in sessions.load(ix, "elsewhere")] == ["start", "query", "stop"]

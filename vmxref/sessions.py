@@ -36,12 +36,15 @@ class SessionError(VmxrefError):
 
 
 def sessions_dir(index_dir: str | Path | None = None) -> Path:
-    """Where session logs live: <index dir>/sessions."""
+    """Where session logs live: <index dir>/sessions, or the folder VMXREF_SESSIONS names
+    (an index shared read-only, or one a session should not write into)."""
     from pathlib import Path
     return Path(_sessions_dir(index_dir))
 
 
 def _sessions_dir(index_dir: str | Path | None) -> str:
+    if os.environ.get("VMXREF_SESSIONS"):
+        return os.environ["VMXREF_SESSIONS"]
     from vmxref.store import default_index_dir
     return os.path.join(index_dir or default_index_dir(), "sessions")
 
