@@ -304,8 +304,10 @@ class _Prefixes:
                 return [f"{func}: ", ""]
             return [""]
         out: list[str] = []
-        fmts = self.pr_fmts(bid, path, func) if with_pr_fmt else [""]
-        for lit, reaches_pr in self.chain(callee):
+        chain = self.chain(callee)
+        fmts = self.pr_fmts(bid, path, func) if with_pr_fmt and any(r for _l, r in chain) \
+            else [""]
+        for lit, reaches_pr in chain:
             for fmt in fmts if reaches_pr else [""]:
                 if fmt + lit not in out:
                     out.append(fmt + lit)
@@ -358,8 +360,8 @@ class _Prefixes:
         """The expanded pr_fmt of a file ("" when it defines none)."""
         key = (bid, path)
         if key not in self._prfmt:
-            r = self.sc.conn.execute("SELECT text FROM sym WHERE blob_id = ? AND name = 'pr_fmt' "
-                                     "AND kind = 'macro' LIMIT 1", (bid,)).fetchone()
+            r = self.sc.conn.execute("SELECT text FROM sym WHERE blob_id = ? AND scope = '' AND "
+                                     "name = 'pr_fmt' AND kind = 'macro' LIMIT 1", (bid,)).fetchone()
             self._prfmt[key] = _expand_pr_fmt(r[0], self.module_of(path)) if r and r[0] else ""
         return self._prfmt[key]
 
