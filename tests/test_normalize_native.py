@@ -52,7 +52,7 @@ def assert_twins(src: bytes, names=tuple(PROFILES)) -> None:
     assert normalize._C is native.mod
     profiles = [PROFILES[n] for n in names]
     for name, prof in zip(names, profiles):
-        for alternate in (False, True):
+        for alternate in (False, True, 2):
             c = normalize.normalize_ex(src, prof, alternate)
             py = python_way(normalize.normalize_ex, src, prof, alternate)
             assert c == py, (name, alternate)
@@ -65,7 +65,7 @@ def assert_twins(src: bytes, names=tuple(PROFILES)) -> None:
         if prof.needles:
             assert normalize._candidates(code, prof.needles) == \
                 python_way(normalize._candidates, code, prof.needles)
-        for alternate in (False, True):
+        for alternate in (False, True, 2):
             got = []
             for way in (True, False):
                 buf, dropped = bytearray(src), []

@@ -1096,3 +1096,13 @@ def test_a_member_declared_in_two_if_branches_is_one_place_of_a_positional_table
     assert [(r["file"], r["line"]) for r in vbox("callers fixPosHlp_GetCpuId")] == [(f, 34)]
     rows = vbox("callers fixPosHlp_TimeGet")  # (stored in pfnTimeGet, called nowhere)
     assert rows and all("pfnTimeGet" in str(r) and "pfnGetCpuId" not in str(r) for r in rows), rows
+
+
+def test_the_other_branch_of_a_split_group_nested_in_another_is_indexed(vbox):
+    """QA (audit B, D5): nemHCWinRunGC's `#ifdef IN_RING0 ... if (rcNt == ..) #else ...
+    if (fRet) #endif` inside an outer split group: the inner `#else` (ring 3's
+    VidMessageSlotHandleAndGetNext) was in neither text parsed (the alternate one kept the
+    outer group's other branch). A third text keeps it."""
+    f = "src/VBox/VMM/VMMAll/NEMFixRunGC.cpp"
+    for callee, line in (("nemFixR0Io", 14), ("nemFixR3HandleAndGetNext", 17), ("nemFixWhvRun", 21)):
+        assert [(r["file"], r["line"]) for r in vbox(f"callers {callee}")] == [(f, line)], callee

@@ -470,6 +470,8 @@ typedef struct {
     Py_ssize_t nitems, capitems;
     Py_ssize_t *groups;   /* where each open group starts in items */
     Py_ssize_t ngroups, capgroups;
+    int *inner;           /* per open group: a split group inside it kept another branch */
+    Py_ssize_t capinner;
     int *dead;            /* per branch of the group being flattened */
     Py_ssize_t capdead;
 } CondPass;
@@ -688,8 +690,10 @@ static int nc_needs_flatten(CondPass *p, const CondDir *g, Py_ssize_t n, Py_ssiz
     return 0;
 }
 
-/* _flatten of the group g[0:n] (its last directive the #endif). */
-static int nc_flatten(CondPass *p, const CondDir *g, Py_ssize_t n) {
+/* _flatten of the group g[0:n] (its last directive the #endif); 1 when it kept another
+ * branch than the first (alternate), 0 when not, -1 on error. `inner_alt`: a split group
+ * inside it did (alternate 2 then keeps this one's first branch). */
+static int nc_flatten(CondPass *p, const CondDir *g, Py_ssize_t n, int inner_alt) {
     if (nc_grow((void **)&p->dead, &p->capdead, n, sizeof(int)) < 0)
         return -1;
     if (p->prune_if0) {
@@ -713,10 +717,12 @@ static int nc_flatten(CondPass *p, const CondDir *g, Py_ssize_t n) {
             nc_blank(p->buf, p->n, g[i].start, g[i].end);
         return 0;
     }
-    if (split && p->alternate)
+    int alternated = 0;
+    if (split && p->alternate && !(p->alternate == 2 && inner_alt))
         for (Py_ssize_t i = keep + 1; i + 1 < n; i++)
             if (nc_has_code(p, g[i].end, g[i + 1].start)) {
                 keep = i;
+                alternated = 1;
                 break;
             }
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -733,7 +739,7 @@ static int nc_flatten(CondPass *p, const CondDir *g, Py_ssize_t n) {
             nc_blank(p->code, p->n, g[i].end, g[i + 1].start);
         }
     }
-    return 0;
+    return alternated;
 }
 
 /* One directive src[start:end]: its _COND kind (with the stripped condition in *ca, *ce),
@@ -803,7 +809,7 @@ static PyObject *nc_cond_pass(PyObject *Py_UNUSED(mod), PyObject *args) {
     Py_buffer src, code, buf;
     PyObject *dirs, *undefined;
     int prune_if0, split, alternate;
-    if (!PyArg_ParseTuple(args, "y*y*w*O!ppOp", &src, &code, &buf, &PyList_Type, &dirs,
+    if (!PyArg_ParseTuple(args, "y*y*w*O!ppOi", &src, &code, &buf, &PyList_Type, &dirs,
                           &prune_if0, &split, &undefined, &alternate)) {
         return NULL;
     }
@@ -871,8 +877,10 @@ static PyObject *nc_cond_pass(PyObject *Py_UNUSED(mod), PyObject *args) {
         if (p.prune_if0 && (d.truth = nc_truth(&p, kind, p.src + ca, ce - ca)) == -2)
             goto done;
         if (kind == K_IF || kind == K_IFDEF || kind == K_IFNDEF) {
-            if (nc_grow((void **)&p.groups, &p.capgroups, p.ngroups + 1, sizeof(Py_ssize_t)) < 0)
+            if (nc_grow((void **)&p.groups, &p.capgroups, p.ngroups + 1, sizeof(Py_ssize_t)) < 0
+                || nc_grow((void **)&p.inner, &p.capinner, p.ngroups + 1, sizeof(int)) < 0)
                 goto done;
+            p.inner[p.ngroups] = 0;
             p.groups[p.ngroups++] = p.nitems;
         } else if (p.ngroups == 0) {
             continue;
@@ -882,8 +890,12 @@ static PyObject *nc_cond_pass(PyObject *Py_UNUSED(mod), PyObject *args) {
         p.items[p.nitems++] = d;
         if (kind == K_ENDIF) {
             Py_ssize_t g = p.groups[--p.ngroups];
-            if (nc_flatten(&p, p.items + g, p.nitems - g) < 0)
+            int flag = p.inner[p.ngroups];
+            int r = nc_flatten(&p, p.items + g, p.nitems - g, flag);
+            if (r < 0)
                 goto done;
+            if (p.ngroups > 0 && (r || flag))
+                p.inner[p.ngroups - 1] = 1;  /* (up to every group around it) */
             p.nitems = g;
         }
     }
@@ -893,6 +905,7 @@ done:
     PyMem_Free(p.code);
     PyMem_Free(p.items);
     PyMem_Free(p.groups);
+    PyMem_Free(p.inner);
     PyMem_Free(p.dead);
     Py_XDECREF(p.defined);
     Py_XDECREF(p.dropped);

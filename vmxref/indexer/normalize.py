@@ -198,13 +198,16 @@ def normalize(src: bytes, profile: MacroProfile) -> tuple[bytes, list[tuple[str,
     return text, uses
 
 
-def normalize_ex(src: bytes, profile: MacroProfile, alternate: bool = False,
+def normalize_ex(src: bytes, profile: MacroProfile, alternate: int = 0,
                  spans: list[tuple[int, int]] | None = None
                  ) -> tuple[bytes, list[tuple[str, int]], list[tuple[int, int]]]:
     """normalize(), and the byte ranges of the branches that flattening a split `#if`
-    group dropped (not `#if 0` ones). With `alternate`, each such group keeps another of its
-    branches (the one after the branch kept otherwise): parsing both texts covers the code
-    of the `#else` side too (the worker merges the facts of those ranges). With a list
+    group dropped (not `#if 0` ones). With `alternate` (1), each such group keeps another of
+    its branches (the one after the branch kept otherwise): parsing both texts covers the
+    code of the `#else` side too (the worker merges the facts of those ranges). With 2, a
+    group that holds such a group keeps its first branch, so that the inner group's other
+    branch, blank in the first alternate text, is kept (a third parse, for `#ifdef IN_RING0
+    ... #else ... #endif` nested in another split group). With a list
     `spans`, the (start, end) byte span of each macro use of the uses returned is appended
     to it, in the same order (the name through the `)` of its arguments: extract widens a
     text that holds the rewritten use to the whole use, see extract._Ctx)."""
@@ -526,7 +529,7 @@ def _at_statement(code: bytes, start: int) -> bool:
 
 def _conditional_pass(src: bytes, code: bytes, buf: bytearray,
                       directives: list[tuple[int, int]], prof: MacroProfile,
-                      dropped: list[tuple[int, int]], alternate: bool) -> None:
+                      dropped: list[tuple[int, int]], alternate: int) -> None:
     """Flatten `#if` groups that split a construct (and `#if 0` groups): keep one branch's
     text, blank the directives and the other branches (in buf and in the code copy)."""
     if _C is not None:  # (the code copy it blanks is its own)
@@ -537,6 +540,7 @@ def _conditional_pass(src: bytes, code: bytes, buf: bytearray,
         return
     code = bytearray(code)
     stack: list[list[tuple[int, int, bytes, bytes]]] = []
+    inner: list[bool] = []  # per open group: a split group inside it kept another branch
     defined: set[bytes] = set()  # macros #defined at file level (outside any #if) so far
     for start, end in directives:
         m = _COND.match(src, start, end)
@@ -548,10 +552,14 @@ def _conditional_pass(src: bytes, code: bytes, buf: bytearray,
              _truth(m.group(1), m.group(2).strip(), defined, prof) if prof.prune_if0 else None)
         if d[2] in (b"if", b"ifdef", b"ifndef"):
             stack.append([d])
+            inner.append(False)
         elif stack:
             stack[-1].append(d)
             if d[2] == b"endif":
-                _flatten(code, buf, stack.pop(), prof, dropped, alternate)
+                flag = inner.pop()
+                alt = _flatten(code, buf, stack.pop(), prof, dropped, alternate, flag)
+                if inner and (alt or flag):
+                    inner[-1] = True  # (up to every group around it)
 
 
 def _track_define(defined: set[bytes], what: bytes, name: bytes, top: bool) -> None:
@@ -626,7 +634,10 @@ def _needs_flatten(code: bytearray, group: list, prof: MacroProfile
 
 
 def _flatten(code: bytearray, buf: bytearray, group: list, prof: MacroProfile,
-             dropped: list[tuple[int, int]], alternate: bool) -> None:
+             dropped: list[tuple[int, int]], alternate: int, inner_alt: bool = False) -> bool:
+    """Flatten one group; True when it kept another branch than the first (`alternate`:
+    1 every split group does; 2 only one with no such group inside it, whose branches the
+    groups around it keep, as a third parse of a nested split needs)."""
     if prof.prune_if0:  # several branches may be compiled: clear the dead ones only
         dead = _dead(group)
         if any(dead) and dead.count(False) > 1:
@@ -636,14 +647,15 @@ def _flatten(code: bytearray, buf: bytearray, group: list, prof: MacroProfile,
                     _blank(code, d[1], group[i + 1][0])
     how = _needs_flatten(code, group, prof)
     if how is None:
-        return
+        return False
     keep, split = how
     if split is None:  # (a group of comments only: its directive lines go, nothing else)
         for d in group:
             _blank(buf, d[0], d[1])
-        return
-    if split and alternate:  # the next branch with code, when there is one
-        keep = next((i for i in range(keep + 1, len(group) - 1)
+        return False
+    first = keep
+    if split and alternate and not (alternate == 2 and inner_alt):  # the next branch with
+        keep = next((i for i in range(keep + 1, len(group) - 1)  # code, when there is one
                      if code[group[i][1]:group[i + 1][0]].strip()), keep)
     for i, d in enumerate(group):
         _blank(buf, d[0], d[1])
@@ -652,3 +664,4 @@ def _flatten(code: bytearray, buf: bytearray, group: list, prof: MacroProfile,
                 dropped.append((d[1], group[i + 1][0]))
             _blank(buf, d[1], group[i + 1][0])
             _blank(code, d[1], group[i + 1][0])
+    return keep != first

@@ -116,6 +116,21 @@ def _work(content: bytes, lang: str) -> tuple[object, str]:
                                         text=text2, byte_range=span, fills=fills,
                                         use_spans=spans2)
                 extract.merge_branches(facts, other, content, dropped)
+                # (a split group inside another: the alternate text kept the outer group's
+                # other branch and blanked the inner one's; a third text keeps the outer's
+                # first branch and the inner's other one. Only the ranges blank in both
+                # texts before are taken from it)
+                spans3: list[tuple[int, int]] = []
+                text3, uses3, _ = normalize.normalize_ex(content, prof, alternate=2, spans=spans3)
+                fresh = [(a, b) for a, b in dropped
+                         if not text2[a:b].strip() and text3[a:b].strip()]
+                if fresh and text3 not in (text, text2):
+                    tree3 = ts.reparse(tree, text, text3, lang)
+                    third = extract.extract(content, tree3, lang, prof, uses3, dialect,
+                                            text=text3, fills=fills, use_spans=spans3,
+                                            byte_range=(min(a for a, _b in fresh),
+                                                        max(b for _a, b in fresh)))
+                    extract.merge_branches(facts, third, content, fresh)
         facts.slotloads = slotloads.slot_loads(facts)
         facts.byteviews = byteviews.byte_views(facts)
         facts.includes = includes.source_includes(content)
