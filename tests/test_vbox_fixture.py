@@ -1106,3 +1106,13 @@ def test_the_other_branch_of_a_split_group_nested_in_another_is_indexed(vbox):
     f = "src/VBox/VMM/VMMAll/NEMFixRunGC.cpp"
     for callee, line in (("nemFixR0Io", 14), ("nemFixR3HandleAndGetNext", 17), ("nemFixWhvRun", 21)):
         assert [(r["file"], r["line"]) for r in vbox(f"callers {callee}")] == [(f, line)], callee
+
+
+def test_a_log_line_names_the_statement_whose_line_it_prints(vbox):
+    """QA (audit E, D4): `TMAll(800): FF: 0 -> 1` ranked the statement at TMAll.cpp:257
+    (`"TMAll(%u): FF: 0 -> 1", __LINE__`) first, which prints 257, not 800."""
+    f = "src/VBox/VMM/VMMAll/TMFixLine.cpp"
+    rows = [r for r in vbox("logline 'TMFix(12): FF: 0 -> 1'") if r["file"] == f]
+    assert [r["line"] for r in rows][:1] == [12], rows
+    rows = [r for r in vbox("logline 'TMFix(7): FF: 0 -> 1'") if r["file"] == f]
+    assert [r["line"] for r in rows][:1] == [7], rows

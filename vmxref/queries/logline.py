@@ -23,7 +23,7 @@ from vmxref import logfmt
 from vmxref.lazy import re, json
 from vmxref.model import Site
 from vmxref.queries import firing
-from vmxref.queries.base import Scope
+from vmxref.queries.base import Scope, split_args
 from vmxref.queries.profiles import profile_section
 from vmxref.queries.macroforms import parts
 
@@ -163,7 +163,7 @@ def _near_misses(sc: Scope, cands: list[tuple], matched: dict[int, Site]) -> lis
     near.sort(key=lambda c: -score(c))
     for c in near[:10]:
         _, rowid, cid, path, bid, frac, nkeys = c
-        line_, col, func, callee, fmt, args = _logcall(sc, rowid)
+        line_, col, func, callee, fmt, args, fmt_arg = _logcall(sc, rowid)
         site = sc.site("logline", cid, path, bid, line_, col, func, callee,
                        score=round(score(c), 3), mode="near", format=fmt, prefix="",
                        spans=[])
@@ -185,15 +185,31 @@ def _variants(clean: str, modules: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def _logcall(sc: Scope, rowid: int) -> tuple:
-    """(line, col, func, callee, fmt, args) of a logging call."""
-    return sc.conn.execute("SELECT line, col, func, callee, fmt, args FROM logcall WHERE "
-                           "rowid = ?", (rowid,)).fetchone()
+    """(line, col, func, callee, fmt, args, fmt_arg) of a logging call."""
+    return sc.conn.execute("SELECT line, col, func, callee, fmt, args, fmt_arg FROM logcall "
+                           "WHERE rowid = ?", (rowid,)).fetchone()
+
+
+def _wrong_line(m, args_t: str | None, fmt_arg: int | None, line: int) -> bool:
+    """Does a `__LINE__` argument of the call print another number in this match than the
+    call's own line (`TMAll(%d)` with __LINE__ at TMAll.cpp:257 cannot print `TMAll(800)`)?"""
+    if not args_t or "__LINE__" not in args_t or fmt_arg is None:
+        return False
+    args = json.loads(args_t)
+    if len(args) == fmt_arg + 1 and args[fmt_arg].lstrip().startswith("("):  # IPRT's
+        args, fmt_arg = split_args(args[fmt_arg].lstrip()[1:]), 0  # `Log5(("fmt", a, b))`
+    for s in m.spans:
+        k = fmt_arg + 1 + s.arg_index
+        if s.arg_index >= 0 and k < len(args) and args[k].strip() == "__LINE__" \
+                and s.text.strip().isdigit() and s.text.strip() != str(line):
+            return True
+    return False
 
 
 def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: str,
                 prefixes: "_Prefixes", variants: list[tuple[str, str]]) -> Site | None:
     """Match one logging call against the line variants; its best result or None."""
-    line_, col, func, callee, fmt, args = _logcall(sc, rowid)
+    line_, col, func, callee, fmt, args, fmt_arg = _logcall(sc, rowid)
     best = None
     for text, stripped in variants:
         owns = {fmt, _OWN_PREFIX.sub("", fmt)} if stripped else {fmt}
@@ -211,6 +227,8 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
     if best is None:
         return None
     score, m, prefix = best
+    if _wrong_line(m, args, fmt_arg, line_):
+        score *= WRONG_LINE_PENALTY  # (another statement of the same format printed it)
     site = sc.site("logline", cid, path, bid, line_, col, func, callee, score=round(score, 3),
                    mode=m.mode, format=fmt, prefix=prefix,
                    spans=[{"arg": s.arg_index, "conversion": s.conversion, "start": s.start,
@@ -371,6 +389,7 @@ class _Prefixes:
         return self.modules[best] if best is not None else None
 
 
+WRONG_LINE_PENALTY = 0.5  # a match whose __LINE__ argument printed another line number
 MAX_INCLUDER_PREFIXES = 6  # pr_fmts of the files calling a header's function tried at most
 
 
