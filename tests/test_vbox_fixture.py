@@ -1116,3 +1116,12 @@ def test_a_log_line_names_the_statement_whose_line_it_prints(vbox):
     assert [r["line"] for r in rows][:1] == [12], rows
     rows = [r for r in vbox("logline 'TMFix(7): FF: 0 -> 1'") if r["file"] == f]
     assert [r["line"] for r in rows][:1] == [7], rows
+
+
+def test_a_test_of_a_masks_complement_consumes_the_flags_it_leaves_in(vbox):
+    """QA (audit E, D2): `VMCPU_FF_IS_PENDING(pVCpu, ~VMCPU_FF_HIGH_PRIORITY_PRE_RAW_MASK)`
+    (5.1's raw-mode loop) tests every flag the mask does not hold: VMCPU_FF_TIMER was not
+    consumed there."""
+    f = "src/VBox/VMM/VMMR3/EMFixRaw.cpp"
+    assert [r["line"] for r in vbox("consumes VMCPU_FF_FIX_SPARE2") if r["file"] == f] == [7]
+    assert [r for r in vbox("consumes VMCPU_FF_FIX_REQUEST") if r["file"] == f] == []

@@ -657,6 +657,27 @@ def _calls_passing(sc: Scope, const: str, exact: bool):
                     yield bid, func, cline, ccol, callee, gend, params[i]
 
 
+def _complement_tests(sc: Scope, const: str, testers: dict[str, int]) -> list[tuple]:
+    """Tests whose argument takes a mask's complement (`VMCPU_FF_IS_PENDING(pVCpu,
+    ~VMCPU_FF_HIGH_PRIORITY_PRE_RAW_MASK)`: every flag but those), evaluated: the ones that
+    hold `const` (flagmasks.holds), as _const_calls rows with the argument named."""
+    words = const.split("_")
+    family = "_".join(words[:2]) + "_" if len(words) > 2 else words[0] + "_"
+    out = []
+    for _c, _p, bid, func, line, col, callee, args, guard_end in sc.rows_in(
+            "call", "t.callee", sorted(testers), "t.args LIKE '%~%'", (),
+            "t.func, t.line, t.col, t.callee, t.args, t.guard_end"):
+        a = json.loads(args)
+        i = testers[callee]
+        names = [n for n in re.findall(r"\b[A-Z][A-Z0-9_]*\b", a[i])] if i < len(a) else []
+        if names and all(n.startswith(family) for n in names) and "~" in a[i] and \
+                holds(sc, a[i], const):  # (masks of the flag's own family: a VM_FF_ mask's
+            # complement tests the VM's word, not a VMCPU_FF_ flag)
+            out.append((bid, func, line, col, f"{callee} ({' '.join(a[i].split())})",
+                        guard_end))
+    return _once_per_call(out)
+
+
 def _new_places(rows: list[tuple], more: list[tuple]) -> list[tuple]:
     """The rows of `more` at a (blob, function, line, col) none of `rows` has."""
     have = {r[:4] for r in rows}
@@ -778,6 +799,8 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     masked += _flag_word_tests(sc, const, api.testers)
     masked += _macro_tests(sc, const, masks, api.testers)
     masked += parameter_tests(sc, const, api.testers)
+    if _one_bit(sc, const):  # (a flag: a name of another kind is no bit of a complement)
+        masked += _new_places(rows + masked, _complement_tests(sc, const, api.testers))
     if not rows and not _const_calls(sc, const, api.setters):  # (masked tests or not)
         rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
