@@ -60,8 +60,10 @@ def test_function_passed_behind_a_cast_is_registered(vbox):
 def test_negated_flag_test_is_no_consumer(vbox):
     got = {r["function"]: (r["runs"], r["guard_end"]) for r in vbox("consumes VMCPU_FF_TIMER")
            if r["function"] not in ("TMFixHaltLoop", "TMFixDoHalt", "iemFixRepMovs",
-                                    "emR3FixRemPending", "emR3FixAnyPending")}  # (masks:
-    # see below and test_tests_of_complement_masks_full_masks_and_masks_passed_in)
+                                    "emR3FixRemPending", "emR3FixAnyPending",
+                                    "emR3FixRawExecute")}  # (masks: see below,
+    # test_tests_of_complement_masks_full_masks_and_masks_passed_in, and a mask's complement:
+    # test_a_test_of_a_masks_complement_consumes_the_flags_it_leaves_in)
     assert got == {"tmFixScheduleNotify": ([], None), "TMFixPoll": (["TMR3FixReset"], 30)}
     for site in vbox("raises VMCPU_FF_TIMER | paths"):
         for path in site["paths"]:
