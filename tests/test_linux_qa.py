@@ -2001,3 +2001,10 @@ def test_provenance_shows_a_repeated_subtree_once(lq):
     lines = r.output.splitlines()
     assert sum("qa_nowworker.c:27:" in x for x in lines) == 1, r.output
     assert any(x.strip().endswith(": shown above]") for x in lines), r.output
+
+
+def test_provenance_says_how_many_handed_on_fillers_it_left_out(lq):
+    """QA (audit E, D5): a pointer handed on to more fillers than are shown lost the rest
+    without the `N more, not shown` the docs promise (TMTimerSetRelative's error paths)."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_ho.now", "--index", str(lq.index)])
+    assert "handed on: 2 more, not shown]" in r.output, r.output

@@ -1020,15 +1020,17 @@ class _Walk:
             s = self.sc.site("provenance", cid, path, bid, line, col, callee, callee, op=op,
                              value=value, write_kind=kind)
             out.append(self.node(s, f"filled by {callee}()", level, inner))
+        out += self._more(len(rows), FANOUT, f"filled by {callee}()")  # (said, not dropped)
         if pname:  # the pointer handed on: `do_monotonic_raw(kernel_ns, ...)` fills it there
-            for cid, path, bid, line, col, inner_callee, pos, args_t in self._handed_on(
-                    callee, pname, want):
+            handed = self._handed_on(callee, pname, want)
+            for cid, path, bid, line, col, inner_callee, pos, args_t in handed[:FANOUT]:
                 s = self.sc.site("provenance", cid, path, bid, line, col, callee, callee,
                                  op=f"&{pos + 1}", value=f"{inner_callee}({', '.join(args_t)})",
                                  write_kind="out-param")
                 if member:
                     s.extra["member"] = member
                 out.append(self.node(s, f"filled by {callee}()", level, inner))
+            out += self._more(len(handed), FANOUT, f"filled by {callee}(), handed on")
         return self._found(key, out)
 
     def _keyed(self, site: Site, callee: str, call: dict, level: int,
@@ -1116,7 +1118,7 @@ class _Walk:
                     # mangling #define are), may fill it: a leaf; a macro's writes are
                     # expanded at its uses: RT_NOREF(pTime) is none)
                     out.append((cid, path, bid, line, col, t, pos, args))
-        return out[:FANOUT]
+        return out
 
     def foreign_calls(self, root: Site, asked: str | None) -> dict[str, set[tuple[int, int, int]]]:
         """For a root write made through a pointer parameter (`to->tsc_offset = ...` in a
