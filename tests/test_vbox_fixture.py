@@ -1028,6 +1028,9 @@ def test_a_fill_of_another_member_of_an_enclosing_union_writes_the_member(vbox):
     assert got == {(62, "union member CPUMFIXMSRS.au64"), (69, None)}, rows
     deeper = vbox("writes CPUMFIXCPU2.GuestMsrs.msr.TscAux")
     assert {(r["line"], r.get("via")) for r in deeper if r["file"] == f} == got
+    # (QA audit E, D3: a path without its struct, as the docs allow, found none of them)
+    bare = vbox("writes msr.TscAux")
+    assert {(r["line"], r.get("via")) for r in bare if r["file"] == f} == got
 
 
 def test_provenance_leaves_out_a_write_whose_block_returns_before_the_use(vbox):

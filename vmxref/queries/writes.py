@@ -344,8 +344,12 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     if struct is None and len(fields) == 1 and (kinds is None or "init" in kinds):
         for site in _struct_initializers(sc, fields[0]):
             out.setdefault(_place(site), site)
-    for site in _union_siblings(sc, tr, struct, fields, kinds) if siblings else ():
-        out.setdefault(_place(site), site)
+    # (a path without its struct, `msr.TscAux`: the unions of the structs that spell it)
+    unions = [(struct, fields)] if struct is not None else \
+        [(st, fl) for st, fl, inner in readings if st is not None and inner is None and len(fl) > 1]
+    for st, fl in unions if siblings else ():
+        for site in _union_siblings(sc, tr, st, fl, kinds):
+            out.setdefault(_place(site), site)
     if struct is not None and (kinds is None or "whole-object" in kinds):
         for site in _computed_offset_writes(sc, tr, struct, fields):
             out.setdefault(_place(site), site)
