@@ -91,3 +91,12 @@ def test_a_header_helper_prints_with_the_pr_fmt_of_the_file_calling_it(linux):
     top = rows[0]
     assert (top["file"], top["line"]) == (X86H, L(X86H, 337)) and top["mode"] == "full", rows[:2]
     assert top["prefix"].startswith("SVM: "), top
+
+
+def test_a_generic_kvm_trace_event_line_is_explained(linux):
+    """include/trace/events/kvm.h's kvm_userspace_exit (fired in kvm_vcpu_ioctl): the header
+    was outside the corpus, so its lines found nothing (audit F, D1)."""
+    from vmxref.queries.logline import logline
+    rows = [s.to_json() for s in logline(linux.scope, "kvm_userspace_exit: reason KVM_EXIT_IO (2)")]
+    assert rows and rows[0]["file"] == "include/trace/events/kvm.h", rows[:1]
+    assert any("kvm_vcpu_ioctl" in str(e) for e in rows[0].get("emitted_by", [])), rows[0]
