@@ -411,3 +411,65 @@ def test_a_diff_compares_all_results_whatever_the_limit(two_versions):
                                    index)
     assert len(full) > 1 and [e.to_json() for e in cut] == [e.to_json() for e in full]
     assert "`| limit` is not applied" in why
+
+
+def _call(function: str, text: str, file: str, line: int = 1) -> Site:
+    return Site("call", "c", "v", file, line, 1, function, "TMNotifyStartOfExecution", text, {})
+
+
+def test_a_bare_call_in_another_function_and_file_is_no_move():
+    """A caller gone from 5.1's raw-mode loop and one new in 6.1's NEM loop: the rows say
+    nothing but the call, which every caller has, so they are removed + added, not a move
+    (nearly the same text, pass 5, or the same text, pass 3b)."""
+    old = [_call("vmmR0EntryFast", "TMNotifyStartOfExecution(pVCpu);", "VMMR0.cpp", 1015)]
+    for text in ("TMNotifyStartOfExecution(pVM, pVCpu);", "TMNotifyStartOfExecution(pVCpu);",
+                 "rc = TMNotifyStartOfExecution(pVCpu);"):
+        new = [_call("nemHCWinRunGC", text, "NEMAll.cpp.h", 4404)]
+        got = by_status(diff.diff_sites(old, new))
+        assert set(got) == {"removed", "added"}, (text, got)
+    # the bare call in the same function of a renamed file, or in a renamed function of the
+    # same file, is still that call: changed (its function kept), moved (its file kept)
+    for fn, file, status in (("vmmR0EntryFast", "VMMR0Entry.cpp", "changed"),
+                             ("vmmR0EntryFaster", "VMMR0.cpp", "moved")):
+        new = [_call(fn, "TMNotifyStartOfExecution(pVM, pVCpu);", file, 99)]
+        assert [e.status for e in diff.diff_sites(old, new)] == [status], (fn, file)
+
+
+def test_a_statement_that_says_more_than_its_call_may_move_anywhere():
+    """`pKvmCpu->uTsc = TMCpuTickGetNoCheck(pVCpu) | UINT64_C(1)` in 5.1's gimKvmWriteMsr
+    and `pKvmCpu->uTsc = TMCpuTickGetNoCheck(pVCpu)` in 6.1's gimR3KvmEnableSystemTime: the
+    member it stores says which statement it is: moved."""
+    old = [Site("call", "c", "v", "GIMAllKvm.cpp", 250, 1, "gimKvmWriteMsr", "TMCpuTickGetNoCheck",
+                "pKvmCpu->uTsc = TMCpuTickGetNoCheck(pVCpu) | UINT64_C(1);", {})]
+    new = [Site("call", "c", "v", "GIMKvm.cpp", 606, 1, "gimR3KvmEnableSystemTime",
+                "TMCpuTickGetNoCheck", "pKvmCpu->uTsc  = TMCpuTickGetNoCheck(pVCpu) | UINT64_C(1);",
+                {})]
+    assert [e.status for e in diff.diff_sites(old, new)] == ["moved"]
+    assert diff._without_call("a = f(g(x), y) + f(z);", "f") == "a =  + ;"
+
+
+def test_a_bare_call_moves_to_a_function_named_alike():
+    """The same bare call in a renamed function of a renamed file (IOMAllMMIO.cpp's
+    iomMMIODoComplicatedWrite -> IOMAllMmioNew.cpp's iomMmioDoComplicatedWrite) is moved."""
+    text = "TMNotifyStartOfExecution(pVCpu);"
+    old = [_call("iomMMIODoComplicatedWrite", text, "IOMAllMMIO.cpp")]
+    new = [_call("iomMmioDoComplicatedWrite", text, "IOMAllMmioNew.cpp")]
+    assert [e.status for e in diff.diff_sites(old, new)] == ["moved"]
+    new = [_call("selmRCSyncGDTEntry", text, "SELMRC.cpp")]
+    assert sorted(e.status for e in diff.diff_sites(old, new)) == ["added", "removed"]
+
+
+def test_words_every_raise_has_tell_no_move():
+    """Among the raises of a flag, `VMCPU_FF_SET(pVCpu, FLAG)` in another function of another
+    file is another raise: the macro and pVCpu are in every row."""
+    def raise_(fn, file, line):
+        return Site("write", "c", "v", file, line, 1, fn, "VMCPU_FF_BLOCK_NMIS",
+                    "VMCPU_FF_SET(pVCpu, VMCPU_FF_BLOCK_NMIS);", {})
+    old = [raise_("hmR0VmxCheckExitDueToEventDelivery", "HMVMXR0.cpp", 6207),
+           raise_("hmR0SvmPreRunGuest", "HMSVMR0.cpp", 3044), raise_("IEMInjectTrap", "IEMAll.cpp", 9)]
+    new = [raise_("CPUMSetGuestNmiBlocking", "CPUMAllRegs.cpp", 2052),
+           raise_("hmR0SvmPreRunGuest", "HMSVMR0.cpp", 3050), raise_("iemRaiseXcpt", "IEMAll.cpp", 5)]
+    got = {e.status: e for e in diff.diff_sites(old, new)}
+    assert sorted(e.status for e in diff.diff_sites(old, new)) == ["added", "moved", "removed",
+                                                                   "same"], got
+    assert got["added"].new.function == "CPUMSetGuestNmiBlocking"

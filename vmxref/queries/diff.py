@@ -5,9 +5,9 @@ Results are matched by what they are, never by line number, in passes from the s
     1. same file, function and statement text            -> same   (line shifts ignored)
     2. same statement text, other function in the same file -> moved
     3. same function and statement text, other file      -> moved
-    3b. same statement text, other function and file     -> moved
+    3b. same statement text, other function and file     -> moved (*)
     4. same function, kind and symbol, text changed      -> changed (e.g. another value)
-    5. nearly the same text and same symbol, elsewhere   -> moved (and changed slightly)
+    5. nearly the same text and same symbol, elsewhere   -> moved (and changed slightly) (*)
     6. the rest: only in the old version -> removed; only in the new -> added
 
 Statement text is normalised (whitespace, comments, a trailing `;` or `{`) before matching.
@@ -24,10 +24,19 @@ still there it is no `removed` / `added` entry but a note on the site's entry.
 
 Pass 4 pairs the rows of one function, symbol and kind by how alike their texts are (the
 likest pair first), not by their order.
+
+(*) A row moved to another function in another file is the same row only when its statement
+says more than the symbol itself and the words most rows have (`pKvmCpu->uTsc =
+TMCpuTickGetNoCheck(pVCpu)`, not the bare call `TMNotifyStartOfExecution(pVCpu)`, which any
+caller has, nor `VMCPU_FF_SET(pVCpu, ..)` among the raises of a flag) or the two functions are
+named alike (a renamed one: iomMMIODoComplicatedWrite -> iomMmioDoComplicatedWrite): a removed
+caller in 5.1's raw-mode loop and an added one in 6.1's NEM loop are a removed and an added
+row, not a move.
 """
 from __future__ import annotations
 
 import difflib
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +49,7 @@ from vmxref.queries import lang
 
 SAME, MOVED, CHANGED, ADDED, REMOVED = "same", "moved", "changed", "added", "removed"
 NEAR = 0.85  # difflib ratio for "nearly the same" statement text
+FUNC_ALIKE = 0.75  # the same ratio for function names: one function renamed
 
 _COMMENT = re.compile(r"/\*.*?\*/|//.*$")
 _SPACE = re.compile(r"\s+")
@@ -95,7 +105,8 @@ def _pair(olds: list[Site], news: list[Site], key: Callable[[Site], Any],
         pool[key(s)].append(s)
     out, left = [], []
     for o in olds:
-        cands = pool.get(key(o))
+        k = key(o)
+        cands = pool.get(k) if k is not None else None  # (None: not to be paired)
         if cands:
             out.append(make(o, cands.pop(0)))
         else:
@@ -166,7 +177,96 @@ def _written(s: Site) -> tuple | None:
     return (s.extra.get("op"), normalise(str(s.extra.get("value", ""))))
 
 
-def _near_moves(olds: list[Site], news: list[Site]) -> list[Entry]:
+# (what a statement says beyond its symbol: these words say nothing of where it is)
+_PLAIN = frozenset("rc ret err error rcStrict status result return if while for do else "
+                   "switch case void int long unsigned signed const static inline sizeof "
+                   "NULL true false".split())
+_WORD = re.compile(r"[A-Za-z_]\w+")
+
+
+def _telling(s: Site) -> frozenset[str]:
+    """The words of a statement beyond its symbol, the symbol's own call (its arguments)
+    and plain words (`rc = `, `return`)."""
+    return _telling_words(s.text, s.symbol or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _telling_words(text: str, symbol: str) -> frozenset[str]:
+    t = normalise(text)
+    sym = symbol.rsplit(".", 1)[-1]
+    if sym:
+        t = _without_call(t, sym)
+    return frozenset(w for w in _WORD.findall(t) if w not in _PLAIN)
+
+
+def _common_words(rows: list[Site]) -> frozenset[str]:
+    """Words in so many of the rows that they say nothing of which row it is (`VMCPU_FF_SET`
+    and `pVCpu` in the rows of `raises VMCPU_FF_BLOCK_NMIS`)."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        for w in _telling(r):
+            counts[w] += 1
+    floor = max(3, len(rows) // 2)
+    return frozenset(w for w, n in counts.items() if n >= floor)
+
+
+def _same_statement(o: Site, n: Site, common: frozenset[str]) -> bool:
+    """Do two rows in unrelated places share words that tell their statement apart?"""
+    return bool((_telling(o) & _telling(n)) - common)
+
+
+def _without_call(text: str, name: str) -> str:
+    """`text` with each use of `name` taken out, with its argument list when it is called."""
+    out, i = [], 0
+    for m in re.finditer(rf"\b{re.escape(name)}\b", text):
+        if m.start() < i:
+            continue
+        out.append(text[i:m.start()])
+        j = m.end()
+        if text[j:j + 1] == "(":
+            depth = 0
+            while j < len(text):
+                depth += {"(": 1, ")": -1}.get(text[j], 0)
+                j += 1
+                if depth == 0:
+                    break
+        i = j
+    out.append(text[i:])
+    return "".join(out)
+
+
+def _far(o: Site, n: Site) -> bool:
+    """Another function, not named alike, in another file (iomMMIODoComplicatedWrite ->
+    iomMmioDoComplicatedWrite, HMSvmVmrun -> iemSvmVmrun are the function renamed)."""
+    return o.file != n.file and o.function != n.function and difflib.SequenceMatcher(
+        None, (o.function or "").lower(), (n.function or "").lower()).ratio() < FUNC_ALIKE
+
+
+def _moved_far(olds: list[Site], news: list[Site], common: frozenset[str]) -> list[Entry]:
+    """Pass 3b: the same text in another function of another file, when the statement says
+    more than its symbol and the words every row has, or the functions are named alike."""
+    out = _pair(olds, news, lambda s: (s.symbol, normalise(s.text)) if _telling(s) - common
+                else None, _moved)
+    pool: dict[Any, list[Site]] = defaultdict(list)
+    for n in news:
+        pool[(n.symbol, normalise(n.text))].append(n)
+    taken: set[int] = set()
+    left = []
+    for o in olds:
+        cands = pool.get((o.symbol, normalise(o.text)), [])
+        i = next((i for i, n in enumerate(cands) if not _far(o, n)), None)
+        if i is None:
+            left.append(o)
+            continue
+        n = cands.pop(i)
+        taken.add(id(n))
+        out.append(_moved(o, n))
+    olds[:] = left
+    news[:] = [n for n in news if id(n) not in taken]
+    return out
+
+
+def _near_moves(olds: list[Site], news: list[Site], common: frozenset[str]) -> list[Entry]:
     """Pass 5: nearly the same text and the same symbol and kind, in another place."""
     out = []
     for o in list(olds):
@@ -174,6 +274,8 @@ def _near_moves(olds: list[Site], news: list[Site]) -> list[Entry]:
         for n in news:
             if n.symbol != o.symbol or _kind(n) != _kind(o):
                 continue
+            if _far(o, n) and not _same_statement(o, n, common):
+                continue  # (a bare call elsewhere: another caller, not this one moved)
             if n.function != o.function and _written(n) != _written(o):
                 continue  # (another value written elsewhere: a new write, not this one moved)
             r = difflib.SequenceMatcher(None, normalise(o.text), normalise(n.text)).ratio()
@@ -264,12 +366,13 @@ def _split_paths(e: Entry) -> list[Entry]:
 def diff_sites(old: Iterable[Site], new: Iterable[Site]) -> list[Entry]:
     """Match the results of two versions (see the module docstring); sorted for display."""
     olds, news = _one_row_per_site(old), _one_row_per_site(new)
+    common = _common_words(olds + news)
     out = _pair(olds, news, lambda s: (s.file, s.function, s.symbol, normalise(s.text)), _same)
     out += _pair(olds, news, lambda s: (s.file, s.symbol, normalise(s.text)), _moved)
     out += _pair(olds, news, lambda s: (s.function, s.symbol, normalise(s.text)), _moved)
-    out += _pair(olds, news, lambda s: (s.symbol, normalise(s.text)), _moved)
+    out += _moved_far(olds, news, common)  # (passes 1-3 paired what stayed in its file or function)
     out += _pair_alike(olds, news, lambda s: (s.function, s.symbol, _kind(s)), _changed)
-    out += _near_moves(olds, news)
+    out += _near_moves(olds, news, common)
     out = [x for e in out for x in _split_paths(e)]
     out += [Entry(REMOVED, o, None) for o in olds]
     out += [Entry(ADDED, None, n) for n in news]
