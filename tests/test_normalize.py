@@ -268,6 +268,24 @@ def test_branches_of_a_macro_no_default_build_defines_are_dead():
         normalize.load_profile({"prune_if0": True, "assume_undefined": "DEBUG_*"})
 
 
+def test_branches_a_kernel_build_never_compiles_are_dead():
+    """`assume_defined` (Linux: `__KERNEL__`): raid/pq.h's user-space shim `#ifndef
+    __KERNEL__ / # define jiffies raid6_jiffies()` is dead, so no kernel use of jiffies is a
+    use of that macro; a uapi header's `#else` half is dead, and `#if !defined(..)` too."""
+    src = (b"#ifndef __KERNEL__\n# define jiffies raid6_jiffies()\n#endif\n"
+           b"extern unsigned long volatile jiffies;\n"
+           b"#ifdef __KERNEL__\nint kernel1;\n#else\nint user1;\n#endif\n"
+           b"#if !defined(__KERNEL__)\nint user2;\n#endif\n"
+           b"#if defined(__KERNEL__)\nint kernel2;\n#endif\n")
+    out, _ = normalize.normalize(src, profile("linux-kvm"))
+    assert_same_shape(src, out)
+    assert b"raid6_jiffies" not in out and b"volatile jiffies" in out
+    assert b"kernel1" in out and b"user1" not in out
+    assert b"user2" not in out and b"kernel2" in out
+    with pytest.raises(Exception, match="assume_defined"):
+        normalize.load_profile({"prune_if0": True, "assume_defined": "__KERNEL__"})
+
+
 def test_a_group_of_comments_before_an_else_does_not_part_the_if():
     """`} #ifdef X /* a note */ #endif else {`: tree-sitter ends the `if` at the directive and
     takes the rest for a call of `if`; a group with no code before an `else` loses its

@@ -31,7 +31,7 @@ PROFILES = {
     "odd": normalize.load_profile({
         "erase": ["__init", "Q", "x*"], "unwrap": ["WRAP"], "keyword": {"*for_each*": "while"},
         "prune_if0": True, "split_conditionals": True,
-        "assume_undefined": ["DEBUG_*", "NO[AB]", "U?"]}),
+        "assume_undefined": ["DEBUG_*", "NO[AB]", "U?"], "assume_defined": ["__KERNEL__", "Y?"]}),
     "split-only": normalize.load_profile({"split_conditionals": True}),
     "prune-only": normalize.load_profile({"prune_if0": True, "assume_undefined": ["DEBUG_*"]}),
 }
@@ -126,6 +126,8 @@ ODD = [
     b"#define X\n#ifndef X\t// c\nint a;\n#else\nint b;\n#endif\n#ifndef X /c\nint c;\n#endif\n",
     b"#ifdef DEBUG_a\rX\nint a;\n#endif\n#if defined(DEBUG_b)\r\nint b;\n#endif\n",
     b"#ifdef DEBUG_a \\/* x */\nint a;\n#endif\n",
+    b"#ifndef __KERNEL__\n# define j r()\n#endif\n#ifdef YZ\nint a = (\n#else\nint a;\n#endif\n",
+    b"#if !defined(__KERNEL__)\nint u;\n#elif defined Y1\nint k;\n#else\n}\n#endif\n",
     b"#else\n#endif\n#elif 1\n",
     b"#if A\nx\n#elif 0\ny\n#else\nz\n#endif\n",
     b"#if 0\n#elif 0\nb\n#elif 1\nc\n#else\nd\n#endif\n",
@@ -189,7 +191,7 @@ def test_c_parts_in_use():
 
 
 TOKENS = [b"#if 0\n", b"#if 1\n", b"#ifdef X\n", b"#ifndef X\n", b"#if defined(X)\n",
-          b"#if !defined X\n", b"#ifdef DEBUG_a\n", b"#elif 0\n", b"#elif defined(Y)\n",
+          b"#if !defined X\n", b"#ifdef DEBUG_a\n", b"#ifndef __KERNEL__\n", b"#ifdef YQ\n", b"#elif 0\n", b"#elif defined(Y)\n",
           b"#else\n", b"#endif\n", b"#define X\n", b"#undef X\n", b"#define Y 1 \\\n",
           b"# define Z /* c\n */ \\\n", b"{", b"}", b"(", b")", b";", b":", b",", b"/*", b"*/",
           b"//", b'"', b"'", b"\\", b"\n", b"\r\n", b" ", b"\t", b"\x0b", b"\x0c", b"else",

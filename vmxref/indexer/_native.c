@@ -463,7 +463,7 @@ typedef struct {
     unsigned char *code, *buf;  /* (the pass's own code copy; the caller's buffer) */
     Py_ssize_t n;
     int prune_if0, split, alternate;
-    PyObject *undefined;  /* assumed_undefined(name) -> bool, or None */
+    PyObject *undefined;  /* assumed(name) -> 0, 1 (defined), 2 (undefined), or None */
     PyObject *defined;    /* set of bytes: macros #defined at file level so far */
     PyObject *dropped;    /* list of (start, end) */
     CondDir *items;       /* the open groups' directives, innermost last */
@@ -532,19 +532,18 @@ static int nc_tail(const unsigned char *c, Py_ssize_t i, Py_ssize_t n) {
     return i == n || (c[i] == '/' && i + 1 < n && (c[i + 1] == '*' || c[i + 1] == '/'));
 }
 
-/* Is the name c[a:e] one the file #defined (1), or one the profile assumes undefined (2),
- * or neither (0)? -1 on error. */
+/* Is the name c[a:e] one the file #defined or the profile assumes defined (1), or one the
+ * profile assumes undefined (2), or neither (0)? -1 on error. */
 static int nc_known(CondPass *p, const unsigned char *c, Py_ssize_t a, Py_ssize_t e) {
     PyObject *name = PyBytes_FromStringAndSize((const char *)c + a, e - a);
     if (name == NULL)
         return -1;
     int r = PySet_Contains(p->defined, name);
-    if (r == 0 && p->undefined != Py_None) {
+    if (r == 0 && p->undefined != Py_None) {  /* (assumed(name): 1 defined, 2 undefined) */
         PyObject *v = PyObject_CallOneArg(p->undefined, name);
-        r = v != NULL ? PyObject_IsTrue(v) : -1;
+        long x = v != NULL ? PyLong_AsLong(v) : -1;
+        r = x == -1 && PyErr_Occurred() ? -1 : x == 1 ? 1 : x == 2 ? 2 : 0;
         Py_XDECREF(v);
-        if (r > 0)
-            r = 2;
     }
     Py_DECREF(name);
     return r;
@@ -801,10 +800,11 @@ static int nc_directive(const unsigned char *s, Py_ssize_t start, Py_ssize_t end
     return *ca < *ce ? kind : -1;
 }
 
-/* cond_pass(src, code, buf, directives, prune_if0, split_conditionals, assumed_undefined,
+/* cond_pass(src, code, buf, directives, prune_if0, split_conditionals, assumed,
  * alternate) -> dropped: normalize._conditional_pass on the code copy `code` (copied: the
  * caller's stays as it is) and the bytearray buf (blanked in place); `directives` the
- * (start, end) spans of _code, assumed_undefined a callable or None (nothing is). */
+ * (start, end) spans of _code, assumed a callable (name -> 0, 1 defined, 2 undefined) or
+ * None (nothing is assumed). */
 static PyObject *nc_cond_pass(PyObject *Py_UNUSED(mod), PyObject *args) {
     Py_buffer src, code, buf;
     PyObject *dirs, *undefined;
@@ -1062,7 +1062,7 @@ static PyMethodDef module_methods[] = {
     {"candidates", nc_candidates, METH_VARARGS,
      "candidates(code, needles) -> list of offsets (normalize._candidates)"},
     {"cond_pass", nc_cond_pass, METH_VARARGS,
-     "cond_pass(src, code, buf, directives, prune_if0, split_conditionals, assumed_undefined,"
+     "cond_pass(src, code, buf, directives, prune_if0, split_conditionals, assumed,"
      " alternate) -> dropped (normalize._conditional_pass)"},
     {"define_comments", nc_define_comments, METH_VARARGS,
      "define_comments(src, buf): normalize._define_comments, buf blanked in place"},

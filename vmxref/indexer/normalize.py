@@ -71,6 +71,7 @@ class MacroProfile:
     prune_if0: bool = False
     split_conditionals: bool = False
     undefined: re.Pattern[bytes] | None = None  # names no default build defines
+    defined: re.Pattern[bytes] | None = None  # names every build defines (`__KERNEL__`)
     needles: tuple[bytes, ...] = ()
     finder: re.Pattern[bytes] = field(default=re.compile(b"(?!)"), compare=False, repr=False)
     _cache: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
@@ -83,6 +84,19 @@ class MacroProfile:
     def assumed_undefined(self, name: bytes) -> bool:
         """Is `name` one the profile says no default build defines (`DEBUG_bird`)?"""
         return self.undefined is not None and self.undefined.fullmatch(name) is not None
+
+    def assumed_defined(self, name: bytes) -> bool:
+        """Is `name` one the profile says every build defines (`__KERNEL__`)?"""
+        return self.defined is not None and self.defined.fullmatch(name) is not None
+
+    @property
+    def assumes(self) -> bool:
+        """Does the profile assume some macros defined or undefined?"""
+        return self.undefined is not None or self.defined is not None
+
+    def assumed(self, name: bytes) -> int:
+        """1 when every build defines `name`, 2 when none does, else 0 (the C pass's test)."""
+        return 1 if self.assumed_defined(name) else 2 if self.assumed_undefined(name) else 0
 
     def rule(self, name: str) -> tuple[str, object] | None:
         """The `(kind, arg)` rule for a macro name, or None."""
@@ -169,18 +183,22 @@ def _load(table: dict) -> MacroProfile:
             fn_wild.append((re.compile(_wild_re(pattern)), int(arg)))
         else:
             fn_exact[pattern] = int(arg)
-    undefined = table.get("assume_undefined", [])
-    if not isinstance(undefined, list) or not all(
-            isinstance(p, str) and re.fullmatch(r"[\w*?\[\]\-]+", p) for p in undefined):
-        raise ValueError("[macros].assume_undefined: a list of macro name patterns "
-                         "(`*`, `?` and `[a-z]` as in shell globs)")
+    undefined, defined = (_name_patterns(table, k) for k in ("assume_undefined", "assume_defined"))
     return MacroProfile(rules, tuple(wild), fn_exact, tuple(fn_wild),
                         bool(table.get("prune_if0", False)),
-                        bool(table.get("split_conditionals", False)),
-                        re.compile("|".join(fnmatch.translate(p) for p in undefined).encode())
-                        if undefined else None,
+                        bool(table.get("split_conditionals", False)), undefined, defined,
                         needles := _needles(literals),
                         re.compile(b"|".join(map(re.escape, needles))))
+
+
+def _name_patterns(table: dict, key: str) -> re.Pattern[bytes] | None:
+    """[macros].assume_undefined / assume_defined: shell-style macro name patterns."""
+    pats = table.get(key, [])
+    if not isinstance(pats, list) or not all(
+            isinstance(p, str) and re.fullmatch(r"[\w*?\[\]\-]+", p) for p in pats):
+        raise ValueError(f"[macros].{key}: a list of macro name patterns "
+                         "(`*`, `?` and `[a-z]` as in shell globs)")
+    return re.compile("|".join(fnmatch.translate(p) for p in pats).encode()) if pats else None
 
 
 def _needles(literals: set[bytes]) -> tuple[bytes, ...]:
@@ -535,8 +553,7 @@ def _conditional_pass(src: bytes, code: bytes, buf: bytearray,
     if _C is not None:  # (the code copy it blanks is its own)
         dropped.extend(_C.cond_pass(src, code, buf, directives, prof.prune_if0,
                                     prof.split_conditionals,
-                                    prof.assumed_undefined if prof.undefined is not None
-                                    else None, alternate))
+                                    prof.assumed if prof.assumes else None, alternate))
         return
     code = bytearray(code)
     stack: list[list[tuple[int, int, bytes, bytes]]] = []
@@ -576,21 +593,23 @@ def _truth(kind: bytes, cond: bytes, defined: set[bytes],
     """The value of a branch condition when it is known, else None: `#if 0`, and a test of
     whether a macro is defined when the file itself #defined it unconditionally above
     (`#define HMVMX_USE_FUNCTION_TABLE` ... `#ifndef HMVMX_USE_FUNCTION_TABLE`) or when the
-    profile says no default build defines it (`assume_undefined`: `#ifdef DEBUG_bird`). Any
+    profile says no default build defines it (`assume_undefined`: `#ifdef DEBUG_bird`) or
+    every build does (`assume_defined`: `#ifndef __KERNEL__`, user-space shims). Any
     other macro the file does not define may come from elsewhere (the build, an include):
     unknown."""
     if kind in (b"if", b"elif"):
         if cond in (b"0", b"(0)"):
             return False
         m = _DEFINED.match(cond)
-        if m and (m.group(2) or m.group(3)) in defined:
+        if m and ((m.group(2) or m.group(3)) in defined or
+                  prof is not None and prof.assumed_defined(m.group(2) or m.group(3))):
             return not m.group(1)
         if m and prof is not None and prof.assumed_undefined(m.group(2) or m.group(3)):
             return bool(m.group(1))
         return None
     if kind in (b"ifdef", b"ifndef"):
         m = _NAME_ONLY.match(cond)
-        if m and m.group(1) in defined:
+        if m and (m.group(1) in defined or prof is not None and prof.assumed_defined(m.group(1))):
             return kind == b"ifdef"
         if m and prof is not None and prof.assumed_undefined(m.group(1)):
             return kind == b"ifndef"
