@@ -20,6 +20,12 @@ def test_def_kinds(kvm):
     f = kvm("def tsc_to_system_mul")
     assert {x.get("container") for x in f if x["sym_kind"] == "field"} == {
         "pvclock_vcpu_time_info", "fake_clock"}
+    # the text output names the struct too (a name many structs have: `def mult`)
+    from vmxref import api
+    from vmxref.render import site_line
+    lines = [site_line(s) for s in api.run_query(kvm.scope, "def tsc_to_system_mul")]
+    assert any(x.endswith("[field] (in pvclock_vcpu_time_info)") for x in lines), lines
+    assert any(x.endswith("[field] (in fake_clock)") for x in lines), lines
 
 
 def test_always_inline_function_keeps_its_name(kvm):

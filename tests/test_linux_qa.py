@@ -2008,3 +2008,26 @@ def test_provenance_says_how_many_handed_on_fillers_it_left_out(lq):
     without the `N more, not shown` the docs promise (TMTimerSetRelative's error paths)."""
     r = CliRunner().invoke(cli, ["provenance", "qa_ho.now", "--index", str(lq.index)])
     assert "handed on: 2 more, not shown]" in r.output, r.output
+
+
+def test_a_path_from_a_function_only_declared_says_so(lq):
+    """`path start_kernel -> X` on a corpus without init/main.c: the start has a prototype
+    and no body, so no `max N` can help; the empty answer says where it is declared."""
+    r = CliRunner().invoke(cli, ["q", "path qa_flags_set -> qa_write_msr", "--index",
+                                 str(lq.index)])
+    assert r.exit_code == 1, r.output
+    assert "qa_flags_set has no body in the indexed files (only declared, at " \
+           "arch/x86/kvm/qa_callargs.c:7)" in r.stderr, r.stderr
+    assert "`max N`" not in r.stderr
+
+
+def test_memset_of_a_pointer_variable_writes_what_it_points_at(lq):
+    """`memset(qa_pvti_mem, 0, size)` clears the pointed-to page: a whole-object write of
+    struct qa_pvti_page, not of the pointer variable; `memset(&qa_pvti_mem, ..)` and a
+    memset of an array variable write the variable itself."""
+    code, rows, out = lq("writes qa_pvti_mem")
+    assert [(r["line"], r["write_kind"]) for r in rows] == [(16, "assign"), (19, "whole-object")], out
+    code, rows, out = lq("writes qa_pvti_page.system_time")
+    assert [(r["line"], r["write_kind"]) for r in rows] == [(17, "whole-object")], out
+    code, rows, out = lq("writes qa_pvti_buf")
+    assert [(r["line"], r["write_kind"]) for r in rows] == [(18, "whole-object")], out

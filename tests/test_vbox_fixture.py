@@ -17,6 +17,8 @@ from vmxref.cli import cli
 FIX = Path(__file__).parent / "fixtures" / "vbox"
 R3 = "src/VBox/VMM/VMMR3/TMFix.cpp"
 ALL = "src/VBox/VMM/VMMAll/TMAllFix.cpp"
+LOAD_CHECK = next(i for i, x in enumerate((FIX / ALL).read_text().splitlines(), 1)
+                  if "AssertLogRelMsg(!VMCPU_FF_IS_SET" in x)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,8 @@ def test_negated_flag_test_is_no_consumer(vbox):
                                     "emR3FixRawExecute")}  # (masks: see below,
     # test_tests_of_complement_masks_full_masks_and_masks_passed_in, and a mask's complement:
     # test_a_test_of_a_masks_complement_consumes_the_flags_it_leaves_in)
-    assert got == {"tmFixScheduleNotify": ([], None), "TMFixPoll": (["TMR3FixReset"], 30)}
+    assert got == {"tmFixScheduleNotify": ([], None), "TMFixPoll": (["TMR3FixReset"], 30),
+                   "TMFixLoadCheck": ([], None)}  # (an assertion guards no calls)
     for site in vbox("raises VMCPU_FF_TIMER | paths"):
         for path in site["paths"]:
             assert all(h.get("edge") != "deferred" for h in path), path
@@ -164,8 +167,12 @@ def test_a_test_of_a_flag_mask_is_a_test_of_the_flags_its_define_holds(vbox):
                    (36, "VMCPU_FF_IS_ANY_SET (VMCPU_FF_FIX_WAKE_MASK)"),
                    (38, "VMCPU_FF_IS_ANY_SET (VMCPU_FF_FIX_ALL_MASK)"),
                    (63, "VMCPU_FF_IS_ANY_SET (fWake)"),  # a local set to flags or a mask
-                   (65, "VMCPU_FF_IS_ANY_SET (fMask)")], got
+                   (65, "VMCPU_FF_IS_ANY_SET (fMask)"), (LOAD_CHECK, "VMCPU_FF_IS_SET")], got
     assert all(r["function"] != "TMFixLogState" for r in rows)  # printed, tested for nothing
+    # an assertion's condition is evaluated in every build, its printed arguments are not
+    # tests: AssertLogRelMsg(!VMCPU_FF_IS_SET(..), ("..%d", VMCPU_FF_IS_SET(..)))
+    assert [(r["line"], r["col"]) for r in rows if r["function"] == "TMFixLoadCheck"] == [
+        (LOAD_CHECK, 22)], rows
     defines = [r["function"] for r in vbox("refs VMCPU_FF_TIMER kind define")]
     assert defines == ["VMCPU_FF_FIX_WAKE_MASK", "VMCPU_FF_FIX_NOT_TIMER"]
 

@@ -65,6 +65,8 @@ def site_line(s: Site) -> str:
         extra.append(f"[pasted by {x.get('via', '')}]")
     elif s.kind == "def" and x.get("sym_kind"):
         extra.append(f"[{x['sym_kind']}]")
+        if x.get("container"):  # (a member: of which struct; `def mult` has fourteen)
+            extra.append(f"(in {x['container']})")
     elif s.kind == "logline" and "score" in x:
         near = "near miss: most of its words, not its format; " if x.get("mode") == "near" else ""
         extra.append(f"[{near}score {x['score']:.2f}]")

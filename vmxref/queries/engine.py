@@ -226,6 +226,10 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
                     f"exist for `{' '.join(words)}` in {sc.label()}, but each contradicts a "
                     f"condition on its way (a `case` label or a test of what the path passes "
                     f"down): none can run")
+        elif words[0] == "path" and len(words) >= 2 and (where := _only_declared(sc, words[1])):
+            said = (f"vmxref: no results for `{' '.join(words)}` in {sc.label()}: {words[1]} "
+                    f"has no body in the indexed files (only declared, at {where}), so no call "
+                    f"path can start in it")
         elif words[0] == "path" and "max" not in words:
             from vmxref.queries.paths import MAX_RETRY_LEN
             said = (f"vmxref: no call path of at most {MAX_RETRY_LEN} calls for "
@@ -234,6 +238,15 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
         hint = wrong_kind(sc, query)
         return f"{said}\n{hint}" if hint else said
     return None
+
+
+def _only_declared(sc: Scope, name: str) -> str | None:
+    """file:line of a declaration of `name` when the corpus declares it and defines no
+    body for it (`start_kernel`: init/main.c is not among linux-big's files), else None."""
+    if not name.isidentifier() or sc.has_sym(name, ("function", "macro")):
+        return None
+    rows = sc.rows("sym", "t.name = ? AND t.kind = 'prototype'", (name,), "t.line", limit=1)
+    return f"{rows[0][1]}:{rows[0][3]}" if rows else None
 
 
 def _unknown_receivers(sc: Scope, verb: str, field: str, shown=()) -> str | None:

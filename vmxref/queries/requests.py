@@ -1064,13 +1064,54 @@ def _in_call_of(sc: Scope, callees: list[str], bid: int, func: str, line: int, c
 
 
 def _in_log_call(sc: Scope, bid: int, func: str, line: int, col: int) -> bool:
-    """Is the call at (line, col) an argument of a logging call (`Log5(("%d",
-    VMCPU_FF_IS_SET(pVCpu, VMCPU_FF_TIMER)))` prints the flag, acts on nothing)?"""
-    return sc.conn.execute(
-        "SELECT 1 FROM logcall l CROSS JOIN call c ON c.blob_id = l.blob_id AND c.func = l.func "
-        "AND c.line = l.line AND c.col = l.col WHERE l.blob_id = ? AND l.func = ? AND "
-        "l.line <= ? AND c.end_line >= ? AND (c.line < ? OR c.col < ?) LIMIT 1",
-        (bid, func or "", line, line, line, col)).fetchone() is not None
+    """Is the call at (line, col) a printed argument of a logging call (`Log5(("%d",
+    VMCPU_FF_IS_SET(pVCpu, VMCPU_FF_TIMER)))` prints the flag, acts on nothing)? The
+    arguments before the format of an assertion are its condition, evaluated in every build
+    (`AssertLogRelMsg(!VMCPU_FF_IS_SET(..), ("..."))`): not printed ones."""
+    for lline, lcol, fmt_arg in sc.conn.execute(
+            "SELECT l.line, l.col, l.fmt_arg FROM logcall l CROSS JOIN call c ON c.blob_id = "
+            "l.blob_id AND c.func = l.func AND c.line = l.line AND c.col = l.col WHERE "
+            "l.blob_id = ? AND l.func = ? AND l.line <= ? AND c.end_line >= ? AND (c.line < ? "
+            "OR c.col < ?)", (bid, func or "", line, line, line, col)):
+        if not fmt_arg:
+            return True
+        start = _argument_start(sc.store.lines(bid), lline, lcol, fmt_arg)
+        if start is None or (line, col) >= start:
+            return True
+    return False
+
+
+def _argument_start(lines: list[str], line: int, col: int, n: int) -> tuple[int, int] | None:
+    """(line, col), 1-based, where argument `n` (0-based) of the call whose name starts at
+    (line, col) begins; None when the text does not say (unbalanced, too long)."""
+    depth, quote, i, j = 0, "", line - 1, col - 1
+    for _ in range(64 * 1024):
+        if i >= len(lines):
+            return None
+        text = lines[i]
+        if j >= len(text):
+            i, j = i + 1, 0
+            continue
+        ch = text[j]
+        if quote:
+            if ch == "\\":
+                j += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth <= 0:
+                return None
+        elif ch == "," and depth == 1:
+            n -= 1
+            if n == 0:
+                return (i + 1, j + 2)
+        j += 1
+    return None
 
 
 def _mask_var_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, int]) -> list[tuple]:

@@ -338,6 +338,9 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
                 continue  # (not inside the asked path: see _readings)
             if _known_elsewhere(tr, row, st, fl, elsewhere):
                 continue
+            if row[10] == "whole-object" and _pointer_var_memset(tr, row) == (
+                    "pointer" if st is not None else "pointee"):
+                continue  # (memset(p, ..) clears *p, not p; memset(&p, ..) clears p)
             site = _classify(sc, tr, row, st, fl)
             if site is not None and (kinds is None or site.extra["write_kind"] in kinds):
                 out.setdefault(_place(site), site)
@@ -361,6 +364,21 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?",
                                                s.extra.get("container", "") not in direct,
                                                s.extra.get("container", ""), s.key()))
+
+
+def _pointer_var_memset(tr: TypeResolver, row: tuple) -> str | None:
+    """For a whole-object write of a pointer variable (`struct pvclock_vsyscall_time_info
+    *hvclock_mem`): "pointee" when it is handed bare (`memset(hvclock_mem, 0, ..)` clears
+    what it points at), "pointer" when its address is (`memset(&p, 0, sizeof(p))` clears the
+    pointer); None for anything else."""
+    chain = parse_chain(row[7])
+    if len(chain) != 1 or not chain[0].startswith("v:") or row[8] == "=":
+        return None
+    name = chain[0][2:]
+    t = tr.var_type(row[2], row[5] or "", name)
+    if t is None or not tr.is_pointer(t) or tr.is_array(t):
+        return None
+    return "pointer" if re.search(rf"&\s*\(?\s*{re.escape(name)}\b", row[9] or "") else "pointee"
 
 
 def _without_doubles(out: dict[tuple, Site]) -> dict[tuple, Site]:
