@@ -339,7 +339,7 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
             if _known_elsewhere(tr, row, st, fl, elsewhere):
                 continue
             if row[10] == "whole-object" and _pointer_var_memset(tr, row) == (
-                    "pointer" if st is not None else "pointee"):
+                    "pointee" if st is None and row[7] == f'["v:{fl[-1]}"]' else "pointer"):
                 continue  # (memset(p, ..) clears *p, not p; memset(&p, ..) clears p)
             site = _classify(sc, tr, row, st, fl)
             if site is not None and (kinds is None or site.extra["write_kind"] in kinds):
