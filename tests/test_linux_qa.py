@@ -2031,3 +2031,24 @@ def test_memset_of_a_pointer_variable_writes_what_it_points_at(lq):
     assert [(r["line"], r["write_kind"]) for r in rows] == [(17, "whole-object")], out
     code, rows, out = lq("writes qa_pvti_buf")
     assert [(r["line"], r["write_kind"]) for r in rows] == [(18, "whole-object")], out
+
+
+@pytest.mark.parametrize("target, want", [
+    # an unnamed union's members that cover the same bytes: rdx (bytes 16-23), edx (16-19),
+    # dh (17); not rcx (8-15)
+    ("qa_regs.edx", {(42, ""), (41, "qa_regs.rdx"), (43, "qa_regs.dh")}),
+    ("qa_regs.dh", {(43, ""), (41, "qa_regs.rdx"), (42, "qa_regs.edx")}),
+    ("qa_regs.rcx", {(44, "")}),
+    ("qa_regs.eip", {(45, ""), (49, "qa_regs.rip")}),
+    ("qa_regs.al", {(50, "")}),  # (gprs[0], rax, eax, ah: none written here)
+    ("qa_regs.cr0", {(46, "")}),
+    # a bit-field shares the storage of the union's `full`, not of the bit-fields beside it
+    ("qa_vcpu_exit.code.basic", {(48, "qa_exit_code.full")}),
+    ("qa_vcpu_exit.code.failed", {(47, ""), (48, "qa_exit_code.full")}),
+    ("qa_vcpu_exit.code.full", {(48, ""), (47, "qa_exit_code.failed")}),
+])
+def test_union_members_share_storage_by_the_bytes_they_cover(lq, target, want):
+    code, rows, out = lq(f"writes {target}")
+    got = {(r["line"], r.get("via", "").removeprefix("union member ")) for r in rows
+           if r["file"].endswith("qa_unions.c")}
+    assert got == want, out

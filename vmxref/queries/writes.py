@@ -449,21 +449,28 @@ def _union_siblings(sc: Scope, tr: TypeResolver, struct: str | None, fields: lis
     member written; and of a union around the struct holding it, the memory filled from
     the start of another member (see below). Only with a struct path of two or more
     members; not recursive."""
-    if struct is None or len(fields) < 2:
+    if struct is None:
         return []
     from vmxref.queries.lang import Target
+    from vmxref.queries.unions import overlapping
     out = []
     owners = [struct, *_structs_along(tr, struct, fields)]  # (owners[j] holds fields[j])
     fill_kinds = tuple(k for k in ("out-param",) if kinds is None or k in kinds)
     for j in range(len(fields) - 1, -1, -1):
         owner = owners[j] if j < len(owners) else None
-        if not owner or not sc.has_sym(owner, ("union",)) or (j < len(fields) - 1 and (
-                not fill_kinds or owner.startswith("(anonymous"))):
+        # (the asked member's own union, named or not, by the bytes its members cover:
+        # CPUMCTX.edx with rdx, dx, dl; vmx_exit_reason.basic with full, not with the
+        # bit-fields beside it)
+        shared = overlapping(sc, tr, owner, fields[j]) if owner and j == len(fields) - 1 \
+            else None
+        if shared is None and (not owner or not sc.has_sym(owner, ("union",)) or (
+                j < len(fields) - 1 and (not fill_kinds or owner.startswith("(anonymous")))
+                or len(fields) < 2):
             continue  # (an unnamed union around structs, `union { struct kvm_pit_state ps;
             # struct kvm_pit_state2 ps2; } u;` in one function, is scratch space each
             # branch fills for itself: not storage another member's fill leaves behind)
-        siblings = sorted({r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'field'",
-                                                 (owner,), "t.name")} - {fields[j]})
+        siblings = shared if shared is not None else sorted({r[3] for r in sc.rows(
+            "sym", "t.scope = ? AND t.kind = 'field'", (owner,), "t.name")} - {fields[j]})
         for sib in siblings[:16]:
             sub = Target(struct, tuple([*fields[:j], sib]))
             if j == len(fields) - 1:  # the asked member's own union: any write of another
