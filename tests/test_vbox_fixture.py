@@ -1137,3 +1137,29 @@ def test_a_test_of_a_masks_complement_consumes_the_flags_it_leaves_in(vbox):
     f = "src/VBox/VMM/VMMR3/EMFixRaw.cpp"
     assert [r["line"] for r in vbox("consumes VMCPU_FF_FIX_SPARE2") if r["file"] == f] == [7]
     assert [r for r in vbox("consumes VMCPU_FF_FIX_REQUEST") if r["file"] == f] == []
+
+
+def test_logline_of_a_format_that_starts_with_a_string_macro(vbox):
+    """`LogRel((DBGFLOG_NAME ": Elf64WriteElfHdr failed. rc=%Rrc\n", rc))` with `#define
+    DBGFLOG_NAME "DBGFCoreWrite"` in the file prints `DBGFCoreWrite: ...`: that line is the
+    statement's whole format, and a made-up name before it is not; IPRT's LOG_FN_FMT is
+    `%Rfn`, the function's name."""
+    core = "src/VBox/VMM/VMMR3/DBGFFixCore.cpp"
+    rows = vbox("logline '00:00:05.123456 DBGFFixCore: Elf64WriteElfHdr failed. rc=VERR_DISK_FULL'")
+    assert [(r["file"], r["line"], r["mode"]) for r in rows][:1] == [(core, 15, "full")], rows
+    assert rows[0]["format"].startswith("DBGFFixCore: "), rows[0]
+    made_up = vbox("logline 'Foobar: Elf64WriteElfHdr failed. rc=VERR_DISK_FULL'")
+    assert not made_up or made_up[0]["score"] < rows[0]["score"], made_up
+    rows = vbox("logline 'dbgfR3FixCoreWrite: pVM=0000000012345000 fChoked=true'")
+    assert [(r["file"], r["line"], r["mode"]) for r in rows][:1] == [(core, 18, "full")], rows
+
+
+def test_leading_string_macro_scan_of_a_long_name_run_ends():
+    """The format argument scan for leading string macros does not backtrack: an argument
+    of a long run of names not followed by a literal (generated code) is dismissed at once
+    (the first version of the pattern hung a worker on VirtualBox's IEM tables)."""
+    from vmxref.indexer import extract
+    arg = "(" + " ".join(["uSomeLongIdentifierName"] * 64) + "x" * 2000 + ")"
+    assert extract._LEADING_NAMES.match(arg) is None
+    assert extract._LEADING_NAMES.match('(DBGFLOG_NAME ": x\\n", rc)').group(1).split() == [
+        "DBGFLOG_NAME"]

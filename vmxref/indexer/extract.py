@@ -1211,6 +1211,7 @@ def _macro_formats(cx: _Ctx) -> None:
     a function-like macro of the file, at each use of it there (see _macro_body_formats)."""
     _macro_body_formats(cx)
     names = {s[0] for s in cx.f.syms if s[-1] and s[-1][0] == '"' and s[1] == "macro"}
+    _leading_string_macros(cx, names)
     if not names:
         return
     quoted = [f'"{n}"' for n in names]
@@ -1231,6 +1232,46 @@ def _macro_formats(cx: _Ctx) -> None:
             keys = _literal_keys(fmt, cx.dialect)
             cx.f.logcalls.append((line, col, func, callee, fmt, i, jargs, " ".join(keys)))
             done.add((line, col))
+
+
+# string macros a format may start with, defined in headers outside the file (IPRT's log.h)
+STRING_MACROS = {"LOG_FN_FMT": "%Rfn"}
+# a format argument's leading macro names before its first string literal: `(DBGFLOG_NAME
+# ": Elf64WriteElfHdr failed. rc=%Rrc\n", rc)`, `LOG_FN_FMT ": pFilter=%#p"`
+_LEADING_NAMES = re.compile(r'\A[\s(]*+((?:[A-Za-z_]\w*+\s*+)++)(?=")')  # (possessive:
+# no backtracking into the names, a long run of them not followed by a literal fails fast)
+
+
+def _leading_string_macros(cx: _Ctx, names: set[str]) -> None:
+    """A format that starts with string macros (`#define DBGFLOG_NAME "DBGFCoreWrite"` in
+    the file, IPRT's LOG_FN_FMT): their text is put before the literal the call was
+    indexed with, which left them out (`DBGFCoreWrite: Elf64WriteElfHdr failed...`)."""
+    if not cx.f.logcalls:
+        return
+    import json
+    bodies: dict[str, str | None] = {}
+    for k, (line, col, func, callee, fmt, i, jargs, keys) in enumerate(cx.f.logcalls):
+        if '"' not in jargs:
+            continue
+        try:
+            arg = json.loads(jargs)[i]
+        except (ValueError, IndexError, TypeError):
+            continue
+        m = _LEADING_NAMES.match(arg)
+        if m is None:
+            continue
+        lead = []
+        for name in m.group(1).split():
+            if name not in bodies:
+                bodies[name] = STRING_MACROS.get(name) or (
+                    _define_string(cx.src, name) if name in names else None)
+            if bodies[name] is None:
+                break
+            lead.append(bodies[name])
+        else:
+            fmt = "".join(lead) + fmt
+            cx.f.logcalls[k] = (line, col, func, callee, fmt, i, jargs,
+                                " ".join(_literal_keys(fmt, cx.dialect)))
 
 
 # a function-like macro's definition (name, parameters, body with its continued lines)
