@@ -467,3 +467,33 @@ def test_an_interrupted_run_that_cannot_exit_is_ended() -> None:
     t0 = time.monotonic()
     r = subprocess.run([sys.executable, "-c", code], timeout=30)
     assert r.returncode == 130 and time.monotonic() - t0 < 10
+
+
+def test_a_file_whose_extraction_never_ends_is_stopped_and_kept_for_search(tmp_path, monkeypatch):
+    """A pool worker stops a file after FILE_SECONDS (a pathological input that hangs a
+    regular expression or the extractor): the run goes on, the file is stored without facts
+    (status too-slow) and is still found by search; the summary and `stats` say so."""
+    import time as _time
+    from vmxref.indexer import extract, worker
+    src = tmp_path / "src"
+    write_tree(src, 6, funcs=3)
+    (src / "d0" / "slow.c").write_text("int SLOW_MARKER_fn(void) { return 1; }\n")
+    real = extract.extract
+
+    def hangs_on_the_marker(content, *a, **kw):
+        if b"SLOW_MARKER" in content:
+            _time.sleep(60)
+        return real(content, *a, **kw)
+    monkeypatch.setattr(extract, "extract", hangs_on_the_marker)
+    monkeypatch.setattr(worker, "FILE_SECONDS", 0.5)  # (the forked workers inherit both)
+    ix = tmp_path / "ix"
+    t0 = _time.monotonic()
+    st = api.index(str(src), "robust@1", ix, profile=str(PROFILE), procs=2)
+    assert _time.monotonic() - t0 < 30
+    assert st.factless == {"too-slow": 1}, st.summary()
+    assert "no facts from 1 too-slow (kept for search: `vmxref stats` names them)" in st.summary()
+    sc = api.open_scope(ix, "robust@1")
+    assert [s.file for s in api.run_query(sc, "search SLOW_MARKER_fn")] == ["d0/slow.c"]
+    assert api.run_query(sc, "def f2_1")  # (the other files have their facts)
+    row = api.stats(sc)[0]
+    assert row["files_without_facts"] == "d0/slow.c (too-slow: stopped after 0.5 s)", row

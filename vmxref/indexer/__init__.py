@@ -27,12 +27,14 @@ class IndexStats(Record):
     version that are gone)."""
 
     __slots__ = ("corpus", "version", "files", "parsed", "reused", "unchanged", "removed",
-                 "skipped", "seconds", "fulltext_seconds", "fulltext_current", "fulltext_skipped")
+                 "skipped", "seconds", "fulltext_seconds", "fulltext_current", "fulltext_skipped",
+                 "factless")
 
     def __init__(self, corpus: str, version: str, files: int = 0) -> None:
         self.corpus, self.version, self.files = corpus, version, files
         self.parsed = self.reused = self.unchanged = self.removed = 0
         self.skipped: dict[str, int] = {}
+        self.factless: dict[str, int] = {}  # (why a parsed file gave no facts: too-slow ...)
         self.seconds = self.fulltext_seconds = 0.0
         self.fulltext_current = False  # the full-text index held these files already
         self.fulltext_skipped = False  # --no-fulltext: not built (nor brought up to date)
@@ -41,8 +43,11 @@ class IndexStats(Record):
         """The line `vmxref index` ends with."""
         skipped = (", ".join(f"{n} {k}" for k, n in sorted(self.skipped.items()))
                    + ": `vmxref stats` names them") if self.skipped else "none"
+        factless = ("; no facts from " + ", ".join(f"{n} {k}" for k, n in sorted(
+            self.factless.items())) + " (kept for search: `vmxref stats` names them)"
+                    if self.factless else "")
         return (f"indexed {self.corpus}@{self.version}: {self.files} files ({self.parsed} parsed, "
-                f"{self.reused} shared, {self.unchanged} unchanged; skipped: {skipped}) in "
+                f"{self.reused} shared, {self.unchanged} unchanged; skipped: {skipped}{factless}) in "
                 f"{self.seconds:.1f}s; full text " +
                 ("not built (--no-fulltext)" if self.fulltext_skipped else "unchanged"
                  if self.fulltext_current else f"{self.fulltext_seconds:.1f}s"))
@@ -180,6 +185,9 @@ def _parse_all(new, profile, key, store, procs, progress, st) -> dict[str, tuple
             # that hash is at hand, and none may be stored under it; the file is said to have
             # changed, and keeps its previous content, if any, till the next run)
             continue
+        if status != "ok":  # (stored without facts: said in the summary, named by stats)
+            why = status.split(":", 1)[0]
+            st.factless[why] = st.factless.get(why, 0) + 1
         zcontent = getattr(meta, "zcontent", None) or _compressed(abspath)
         seen[sha1] = jobmap[job] = store.add_blob(sha1, key, lang, size, zcontent, meta, status,
                                                   blob_id=job if own_ids else None)

@@ -17,6 +17,7 @@ def init(profile_macros: dict, dialect: str = "printf", spool_dir: str | None = 
     returns only a small Meta record.
     """
     _die_with_parent()
+    _arm_deadline()
     _MACROS["profile"] = _load_macros(profile_macros)
     _MACROS["dialect"] = dialect
     _MACROS["spool_dir"] = spool_dir
@@ -40,6 +41,29 @@ def _die_with_parent() -> None:
             return
     if os.getppid() != parent.pid:  # the parent died before prctl took effect
         os._exit(1)
+
+
+FILE_SECONDS = 120.0  # one file's normalise + parse + extract in a pool worker, at most
+
+
+class TooSlow(BaseException):
+    """A file's extraction went past FILE_SECONDS (a pathological input, or a bug); not an
+    Exception, so that no `except Exception` on its way takes it for an extraction error."""
+
+
+def _arm_deadline() -> None:
+    """In a pool worker: a file that takes longer than FILE_SECONDS is stopped (SIGALRM,
+    which also interrupts a regular expression) and indexed without facts, status
+    "too-slow", instead of holding the run forever."""
+    import multiprocessing
+    import signal
+    if multiprocessing.parent_process() is None:
+        return
+
+    def expired(_sig, _frame):
+        raise TooSlow()
+    signal.signal(signal.SIGALRM, expired)
+    _MACROS["deadline"] = FILE_SECONDS
 
 
 def _load_macros(table: dict):
@@ -88,6 +112,20 @@ def _read(src) -> bytes | None:
 
 
 def _work(content: bytes, lang: str) -> tuple[object, str]:
+    deadline = _MACROS.get("deadline")
+    if not deadline:
+        return _extract(content, lang)
+    import signal
+    signal.setitimer(signal.ITIMER_REAL, float(deadline))
+    try:
+        return _extract(content, lang)
+    except TooSlow:
+        return None, f"too-slow: stopped after {deadline:g} s"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _extract(content: bytes, lang: str) -> tuple[object, str]:
     prof = _MACROS.get("profile")
     dialect = _MACROS.get("dialect", "printf")
     fills = _MACROS.get("fills")

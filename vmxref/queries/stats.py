@@ -34,6 +34,11 @@ def corpus_stats(sc: Scope, resolution: bool = True) -> list[dict]:
             "WHERE f.corpus_id = ? AND b.err_lines > 0 ORDER BY b.err_lines DESC LIMIT 5",
             (cid,)).fetchall()
         row["worst_files"] = ", ".join(f"{p} ({n})" for p, n in worst)
+        factless = c.execute(
+            "SELECT f.path, b.status FROM file f JOIN blob b ON b.id = f.blob_id "
+            "WHERE f.corpus_id = ? AND b.status != 'ok' ORDER BY f.path LIMIT 50",
+            (cid,)).fetchall()
+        row["files_without_facts"] = ", ".join(f"{p} ({why})" for p, why in factless)
         if resolution:
             row.update(_resolution(sub))
         out.append(row)
