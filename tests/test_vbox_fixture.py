@@ -1163,3 +1163,18 @@ def test_leading_string_macro_scan_of_a_long_name_run_ends():
     assert extract._LEADING_NAMES.match(arg) is None
     assert extract._LEADING_NAMES.match('(DBGFLOG_NAME ": x\\n", rc)').group(1).split() == [
         "DBGFLOG_NAME"]
+
+
+def test_logline_ties_put_release_statements_first_and_say_what_was_cut(vbox):
+    """One format printed by four statements: the release-log one comes first (a VBox.log
+    line is likelier its), a LogFlowFunc one last (it prints `func: ` before the format,
+    which the line lacks); past `| limit N` the answer says how many were left out."""
+    hm = "src/VBox/VMM/VMMR3/HMFixRc.cpp"
+    rows = [r for r in vbox("logline 'fixrc=VERR_NO_MEMORY'") if r["file"] == hm]
+    assert [r["function"] for r in rows] == ["hmR3FixRelease", "hmR3FixDebug", "hmR3FixDebug2",
+                                             "hmR3FixFlow"], rows
+    r = CliRunner().invoke(cli, ["q", "logline 'fixrc=VERR_NO_MEMORY' | limit 2", "--index",
+                                 str(vbox.index)])
+    assert len(r.stdout.splitlines()) == 2, r.output
+    assert "vmxref: 2 more statements could have printed it, scored as the last shown or " \
+           "below; add `| limit N` to the query for more" in r.stderr, r.output

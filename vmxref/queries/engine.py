@@ -38,7 +38,7 @@ def _run_one(sc: Scope, q: lang.Query) -> list[Site]:
     if fn is None:
         raise VmxrefError(f"the verb {q.verb!r} is not available in this build of vmxref")
     args = q.args
-    if q.verb == "search" and q.pipes and q.pipes[0].name == "limit":
+    if q.verb in ("search", "logline") and q.pipes and q.pipes[0].name == "limit":
         args = {**args, "limit": q.pipes[0].args["n"]}  # the ranking keeps that many
     sites = fn(sc, args)
     for p in q.pipes:
@@ -166,6 +166,10 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
     if q.startswith("search") and len(sites) >= SEARCH_LIMIT and "limit" not in q.split("|", 1)[-1]:
         return (f"vmxref: the {SEARCH_LIMIT} best matches are shown; add `| limit N` to the query "
                 f"for more")
+    if q.startswith("logline") and sites and sc.memo("logline").get("cut"):
+        n = sc.memo("logline").pop("cut")
+        return (f"vmxref: {n} more statement{'s' if n != 1 else ''} could have printed it, "
+                f"scored as the last shown or below; add `| limit N` to the query for more")
     words = q.split()
     if words and words[0] == "path" and sites and sc.memo("path_query").get("cut"):
         src, dst = words[1], words[3] if len(words) > 3 else ""
@@ -273,7 +277,7 @@ def _unknown_receivers(sc: Scope, verb: str, field: str, shown=()) -> str | None
 
 def _logline(sc, a):
     from vmxref.queries.logline import logline
-    return logline(sc, a["line"])
+    return logline(sc, a["line"], a.get("limit"))
 
 
 _VERBS = {"def": _def, "refs": _refs, "callers": _callers, "callees": _callees,

@@ -54,6 +54,9 @@ _PR_BUILTIN = re.compile(r"^pr_(?:emerg|alert|crit|err|warn|warning|notice|info|
 _LIT = r'"(?:[^"\\]|\\.)*"'
 TRACE_PRINTER = "TP_printk"     # the callee of trace events' rows (indexer/traceevents.py)
 _FUNC_LOGGER = re.compile(r"^Log(?:Rel|Flow|Warn)?\d*Func$")  # (IPRT: "%Rfn: " first)
+# (IPRT callees whose text reaches a release build's log: among equal scores they come first,
+# a line pasted from VBox.log is more likely theirs than a debug-only statement's)
+_RELEASE = re.compile(r"LogRel|AssertLogRel|AssertRelease|RTLogRel|VMSetError|VMR3SetError")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -61,8 +64,9 @@ def _spec(fmt: str, dialect: str, prefix: str) -> logfmt.FormatSpec:
     return logfmt.compile_format(fmt, dialect, prefix)
 
 
-def logline(sc: Scope, line: str) -> list[Site]:
-    """Statements that can print `line`, best first, with the part each argument produced."""
+def logline(sc: Scope, line: str, limit: int | None = None) -> list[Site]:
+    """Statements that can print `line`, best first, with the part each argument produced:
+    the first MAX_RESULTS (`limit`), how many more were left out in sc.memo("logline")."""
     cleans = logfmt.clean_variants(line)
     clean = cleans[0]
     cat = _catalog(sc)
@@ -89,13 +93,16 @@ def logline(sc: Scope, line: str) -> list[Site]:
         if k not in best or s.extra["score"] > best[k].extra["score"]:
             best[k] = s
     out = list(best.values())
-    out.sort(key=lambda s: (-s.extra["score"], not s.extra.pop("_printer", True), s.key()))
+    out.sort(key=lambda s: (-s.extra["score"], not s.extra.pop("_printer", True),
+                            _RELEASE.search(s.symbol or "") is None, s.key()))
     if out:
         floor = max(MIN_SCORE, out[0].extra["score"] * MIN_RELATIVE_SCORE)
         other = out[0].extra["score"] * OTHER_CORPUS_SHARE  # (a line one product printed)
         out = [s for s in out if s.extra["score"] >= floor
                and (s.corpus == out[0].corpus or s.extra["score"] >= other)]
-    return out[:MAX_RESULTS]
+    keep = limit or MAX_RESULTS
+    sc.memo("logline")["cut"] = max(0, len(out) - keep)
+    return out[:keep]
 
 
 class _Catalog:
@@ -222,6 +229,9 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                 score = m.score * (1.0 if not stripped else MODULE_PREFIX_PENALTY if
                                    prefixes.module_of(path) in (None, stripped) else
                                    OTHER_MODULE_PENALTY)
+                if not prefix and func and dialect != "kernel" and _FUNC_LOGGER.match(callee):
+                    score *= FUNC_PREFIX_MISSING_PENALTY  # (LogFlowFunc prints `func: `
+                    # first: a line without it fits a statement that prints none better)
                 if best is None or score > best[0]:
                     best = (score, m, prefix)
     if best is None:
@@ -390,6 +400,7 @@ class _Prefixes:
 
 
 WRONG_LINE_PENALTY = 0.5  # a match whose __LINE__ argument printed another line number
+FUNC_PREFIX_MISSING_PENALTY = 0.9  # a Log*Func statement matched without its `func: `
 MAX_INCLUDER_PREFIXES = 6  # pr_fmts of the files calling a header's function tried at most
 
 
