@@ -1178,3 +1178,12 @@ def test_logline_ties_put_release_statements_first_and_say_what_was_cut(vbox):
     assert len(r.stdout.splitlines()) == 2, r.output
     assert "vmxref: 2 more statements could have printed it, scored as the last shown or " \
            "below; add `| limit N` to the query for more" in r.stderr, r.output
+
+
+def test_a_flag_only_masks_hold_is_tested_once_and_not_where_it_is_cleared(vbox):
+    """VMCPU_FF_FIX2_UNUSED is named by no statement, only by a mask: the tester of that
+    mask tests it once (not again by the `&` inside the tester's argument), and the
+    clearer `VMCPU_FF_CLEAR_MASK(pVCpu, ALL & ~REQ)` tests nothing."""
+    rows = [(r["function"], r["line"]) for r in vbox("consumes VMCPU_FF_FIX2_UNUSED")
+            if r["file"].endswith("VMFixReset2.cpp")]  # (others test complement masks)
+    assert rows == [("emR3FixPending", 15)], rows

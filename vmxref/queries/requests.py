@@ -601,6 +601,20 @@ def _ands(text: str, name: str) -> bool:
 _CLEARING = re.compile(r"&=\s*~|And\w*\s*\([^;]*?,\s*~")  # `x &= ~(...)`, ASMAtomicAndU64(&x, ~(...))
 
 
+def _in_api_call(sc: Scope, bid: int, func: str | None, line: int, col: int,
+                 names: list[str]) -> bool:
+    """Is (line, col) inside the arguments of a call of one of `names` (a request API)?"""
+    if not names:
+        return False
+    for cline, ccol, end in sc.conn.execute(
+            f"SELECT line, col, end_line FROM call WHERE blob_id = ? AND func = ? AND line <= ? "
+            f"AND end_line >= ? AND callee IN ({marks(len(names))})",
+            (bid, func or "", line, line, *names)):
+        if (cline, ccol) < (line, col):
+            return True
+    return False
+
+
 def _in_clear(sc: Scope, bid: int, line: int, const: str) -> bool:
     """Is `line` part of a statement that clears bits (`fCtxChanged &= ~(...)`,
     `ASMAtomicUoAndU64(&fCtxChanged, ~( ... (DR_MASK & ~DR7) ...))`), or that leaves `const`
@@ -803,9 +817,13 @@ def consumes(sc: Scope, const: str) -> list[Site]:
         masked += _new_places(rows + masked, _complement_tests(sc, const, api.testers))
     if not rows and not _const_calls(sc, const, api.setters):  # (masked tests or not)
         rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
+        apis = sorted({*api.testers, *api.setters, *api.clearers})
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
             rows += [r for r in _bit_uses(sc, mask)[1]  # (via `& MASK`)
-                     if not _in_clear(sc, r[0], r[2], const)]
+                     if not _in_clear(sc, r[0], r[2], const)
+                     and not _in_api_call(sc, r[0], r[1], r[2], r[3], apis)]
+            # (not in a request API's argument: a tester's is a test the mask rows above
+            # counted, a clearer's `VMCPU_FF_CLEAR_MASK(pVCpu, ALL & ~REQUEST)` is none)
         rows += _new_places(rows, _local_mask_tests(sc, const, masks))
         rows += _case_tests(sc, const)
         rows += _new_places(rows + masked, orapis.param_mask_tests(
