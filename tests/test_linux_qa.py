@@ -2052,3 +2052,13 @@ def test_union_members_share_storage_by_the_bytes_they_cover(lq, target, want):
     got = {(r["line"], r.get("via", "").removeprefix("union member ")) for r in rows
            if r["file"].endswith("qa_unions.c")}
     assert got == want, out
+
+
+def test_a_member_written_through_a_local_pointer_to_it(lq):
+    """`unsigned long *p = &c->seg[seg].base; ... *p = v + 1;` writes qa_seg_cache.base
+    (say so: via the pointer); a store through a pointer parameter is no write of it."""
+    code, rows, out = lq("writes qa_vmx_cache.seg.base")
+    assert [(r["line"], r["value"], r.get("via")) for r in rows] == [
+        (19, "v + 1", "pointer p = &c->seg[seg].base (line 16)")], out
+    code, rows, out = lq("writes qa_seg_cache.selector")
+    assert code == 1 and not rows, out

@@ -108,6 +108,8 @@ def _candidates(sc: Scope, fields: list[str], kinds, tr: TypeResolver,
     rows = _typed(tr, sc.rows("assign", "t.field = ?", (fields[-1],), f"{cols}, t.vtype"))
     rows = at_macro_uses(sc, rows)
     rows += argument_writes(sc, fields[-1], cols, member=struct is not None or len(fields) > 1)
+    if struct is not None or len(fields) > 1:
+        rows += _pointer_alias_rows(sc, fields[-1])
     if _is_array(sc, tr, struct, fields):
         rows += array_passes(sc, fields[-1])
     if struct is not None and (kinds is None or "whole-object" in kinds):
@@ -342,6 +344,8 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
                     "pointee" if st is None and row[7] == f'["v:{fl[-1]}"]' else "pointer"):
                 continue  # (memset(p, ..) clears *p, not p; memset(&p, ..) clears p)
             site = _classify(sc, tr, row, st, fl)
+            if site is not None and (row[2], row[3], row[4]) in sc.memo("_alias_via"):
+                site.extra["via"] = sc.memo("_alias_via")[(row[2], row[3], row[4])]
             if site is not None and (kinds is None or site.extra["write_kind"] in kinds):
                 out.setdefault(_place(site), site)
     if struct is None and len(fields) == 1 and (kinds is None or "init" in kinds):
@@ -364,6 +368,35 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?",
                                                s.extra.get("container", "") not in direct,
                                                s.extra.get("container", ""), s.key()))
+
+
+def _pointer_alias_rows(sc: Scope, field: str) -> list[tuple]:
+    """Stores through a local pointer set to the member's address: `ulong *p =
+    &vmx->segment_cache.seg[seg].base; ... *p = vmcs_readl(..)` writes the member. Each
+    `*p = v` (or `p[0] = v`) after the pointer was set, in that function, as an assign row
+    whose chain is the member's (`["v:vmx", "segment_cache", "seg", "[]", "base"]`); the
+    pointer is noted as the row's `via` (sc.memo "_alias_via")."""
+    from vmxref.queries.macro_uses import arg_chain
+    via = sc.memo("_alias_via")
+    aliases: dict[tuple, tuple] = {}  # (blob, func, pointer) -> (line, member chain, value)
+    for _c, _p, bid, func, line, chain_t, value in sc.rows(
+            "ref", "t.name = ? AND t.kind = 'addr' AND t.chain IS NOT NULL AND a.kind IN "
+            "('init', 'assign') AND a.chain LIKE '[\"v:%' AND a.value LIKE '&%'", (field,),
+            "a.func, a.line, a.chain, a.value", join="CROSS JOIN assign a INDEXED BY assign_blob "
+            "ON a.blob_id = t.blob_id AND a.func = t.func AND a.line = t.line"):
+        chain = list(parse_chain(chain_t))
+        target = arg_chain(value or "")
+        if len(chain) == 1 and target and len(target) > 1 and target[-1] == field:
+            aliases.setdefault((bid, func, chain[0][2:]), (line, target, value))
+    out = []
+    for (bid, func, ptr), (aline, target, value) in aliases.items():
+        for r in sc.rows("assign", "t.blob_id = ? AND t.func = ? AND t.line > ? AND t.chain IN "
+                         "(?, ?) AND t.kind IN ('assign', 'compound', 'incdec')",
+                         (bid, func, aline, json.dumps([f"v:{ptr}", "*"]),
+                          json.dumps([f"v:{ptr}", "[]"])), _COLS):
+            out.append((*r[:6], field, json.dumps(target), *r[8:11]))
+            via[(bid, r[3], r[4])] = f"pointer {ptr} = {value.strip()} (line {aline})"
+    return out
 
 
 def _pointer_var_memset(tr: TypeResolver, row: tuple) -> str | None:
