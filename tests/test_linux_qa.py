@@ -2062,3 +2062,9 @@ def test_a_member_written_through_a_local_pointer_to_it(lq):
         (19, "v + 1", "pointer p = &c->seg[seg].base (line 16)")], out
     code, rows, out = lq("writes qa_seg_cache.selector")
     assert code == 1 and not rows, out
+
+
+def test_a_store_through_a_pointer_member_is_no_write_of_it(lq):
+    """`*c->ret = 7` stores where `ret` points; `c->ret = r` is the member's write."""
+    code, rows, out = lq("writes qa_compat_check.ret")
+    assert [(r["line"], r["value"]) for r in rows] == [(42, "r")], out

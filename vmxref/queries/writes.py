@@ -719,6 +719,9 @@ def _classify(sc: Scope, tr: TypeResolver, row, struct, fields) -> Site | None:
         kind = rmw  # ASMAtomicDecU32(&x): a decrement, as `x--` is
         row = (*row[:10], kind)
     symbol = ".".join(([struct] if struct else []) + fields)
+    if len(chain) > 2 and chain[-1] == "*" and chain[-2] == fields[-1] and kind != "whole-object":
+        return None  # (`*c->ret = v` stores where the member points, the member keeps its
+        # value: as a pointer member handed to a call bare is no write of it)
     if len(chain) == 1:  # a plain variable (or a function-scope local with the same name)
         if struct is not None or len(fields) > 1 or field != fields[0]:
             return _whole_var(sc, tr, row, chain, struct, fields, symbol)
