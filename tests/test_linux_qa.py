@@ -2068,3 +2068,17 @@ def test_a_store_through_a_pointer_member_is_no_write_of_it(lq):
     """`*c->ret = 7` stores where `ret` points; `c->ret = r` is the member's write."""
     code, rows, out = lq("writes qa_compat_check.ret")
     assert [(r["line"], r["value"]) for r in rows] == [(42, "r")], out
+
+
+def test_callers_of_a_name_two_static_functions_have_say_which_one_each_reaches(lq):
+    """Two `static qa_read_clock`: a direct call in qa_twin_a.c reaches that file's, the
+    ops-table call reaches qa_twin_b.c's (where the table binds it); the answer says there
+    are two."""
+    code, rows, out = lq("callers qa_read_clock")
+    got = {(r["file"].rsplit("/", 1)[1], r["line"], r.get("definition")) for r in rows}
+    assert got == {("qa_twin_a.c", 12, "arch/x86/kvm/qa_twin_a.c:5"),
+                   ("qa_twin_b.c", 20, "arch/x86/kvm/qa_twin_b.c:9")}, out
+    r = CliRunner().invoke(cli, ["q", "callers qa_read_clock", "--index", str(lq.index)])
+    assert "qa_read_clock has 2 definitions (arch/x86/kvm/qa_twin_a.c:5, " \
+           "arch/x86/kvm/qa_twin_b.c:9)" in r.stderr, r.output
+    assert "[reaches arch/x86/kvm/qa_twin_a.c:5]" in r.stdout, r.output

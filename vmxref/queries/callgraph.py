@@ -6,6 +6,7 @@ from vmxref.lazy import re
 from vmxref.errors import UnknownSymbol
 from vmxref.model import Site
 from vmxref.queries import edges
+from vmxref.schema import SYM_STATIC
 from vmxref.queries.base import Scope, sort_sites
 
 
@@ -64,11 +65,18 @@ def _callers_from(sc: Scope, frontier: list[str], first: int, depth: int, out: l
     for level in range(first, depth + 1):
         nxt = []
         for target in frontier:
+            defs = definitions(sc, target)
             for e in edges.edges_into(sc, target):
                 if not e.caller:
                     continue  # file-scope registrations (EXPORT_SYMBOL, DECLARE_WORK) are not callers
-                out.append(sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
-                                   target, edge=e.kind, via=e.via, depth=level))
+                site = sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
+                               target, edge=e.kind, via=e.via, depth=level)
+                if sum(d[0] == e.cid for d in defs) > 1:  # (two static read_tsc in this
+                    # version: which one this call reaches)
+                    which = _reached(sc, defs, e)
+                    if which:
+                        site.extra["definition"] = which
+                out.append(site)
                 # a function handed down and called during that call (a rendezvous worker):
                 # the stack goes on in the function that handed it, not in every caller of
                 # the dispatcher that calls it
@@ -81,6 +89,34 @@ def _callers_from(sc: Scope, frontier: list[str], first: int, depth: int, out: l
                                    target, edge=e.kind, via=e.via, depth=level))
         frontier = nxt
     return sorted(out, key=lambda s: (s.extra["depth"], s.key()))
+
+
+def definitions(sc: Scope, func: str) -> list[tuple]:
+    """(corpus, path, blob, line, flags) of each function definition named `func` in the asked
+    corpus versions (memoised)."""
+    memo = sc.memo("_function_definitions")
+    if func not in memo:
+        memo[func] = sorted(sc.rows("sym", "t.name = ? AND t.kind = 'function' AND "
+                                    "t.scope = ''", (func,), "t.line, t.flags"),
+                            key=lambda d: (d[1], d[3]))
+    return memo[func]
+
+
+_BOUND_AT = re.compile(r"bound at (\S+?):(\d+)")
+
+
+def _reached(sc: Scope, defs: list[tuple], e) -> str | None:
+    """`path:line` of the definition a call reaches when the name has several: the one in
+    the file the call is written in (or, through a function pointer, the file that bound
+    it); else the only one visible from there (not `static` in another source file)."""
+    g = edges.graph(sc)
+    m = _BOUND_AT.search(e.via or "") if e.kind not in ("direct", "macro") else None
+    where = m.group(1) if m else e.path
+    same = [d for d in defs if d[1] == where and d[0] == e.cid]
+    if len(same) == 1:
+        return f"{same[0][1]}:{same[0][3]}"
+    seen = [d for d in defs if d[0] == e.cid and not (d[4] & SYM_STATIC and g.private_file(d[1]))]
+    return f"{seen[0][1]}:{seen[0][3]}" if len(seen) == 1 else None
 
 
 def callees(sc: Scope, func: str, depth: int = 1) -> list[Site]:

@@ -212,6 +212,17 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
                 if tuple(lbl) not in have]
         if none:
             return f"vmxref: no results in {'; '.join(none)}"
+    if sites and len(words) >= 2 and words[0] in ("callers", "callees") and \
+            words[1].isidentifier():
+        from vmxref.queries.callgraph import definitions
+        defs = definitions(sc, words[1])
+        cid = next((c for c in sc.corpus_ids if sum(d[0] == c for d in defs) > 1), None)
+        defs = [d for d in defs if d[0] == cid]  # (one version's: each version has its own)
+        if len(defs) > 1:
+            at = ", ".join(f"{d[1]}:{d[3]}" for d in defs[:4]) + (" ..." if len(defs) > 4 else "")
+            return (f"vmxref: {words[1]} has {len(defs)} definitions ({at}): " + (
+                "each row says which one it reaches where that can be told" if words[0] ==
+                "callers" else "the calls of each are listed, their files tell them apart"))
     if sites and len(words) >= 2 and words[0] in ("consumes", "raises") and words[1].isidentifier():
         from vmxref.queries.requests import VALUE_KINDS
         if not sc.has_sym(words[1], VALUE_KINDS):
