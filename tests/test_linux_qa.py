@@ -2082,3 +2082,16 @@ def test_callers_of_a_name_two_static_functions_have_say_which_one_each_reaches(
     assert "qa_read_clock has 2 definitions (arch/x86/kvm/qa_twin_a.c:5, " \
            "arch/x86/kvm/qa_twin_b.c:9)" in r.stderr, r.output
     assert "[reaches arch/x86/kvm/qa_twin_a.c:5]" in r.stdout, r.output
+
+
+def test_flags_handed_to_a_function_that_tests_its_word_are_raised_there(lq):
+    """`qa_tk_update(tk, QA_TK_MIRROR | QA_TK_CLOCK_WAS_SET)`, whose body tests `action &
+    QA_TK_MIRROR`: the call asks for the action (a raise, as timekeeping_update's callers
+    do); the test in the body is the consume."""
+    code, rows, out = lq("raises QA_TK_MIRROR")
+    assert sorted((r["function"], r["line"]) for r in rows) == [
+        ("qa_tk_settime", 21), ("qa_tk_suspend", 26)], out
+    code, rows, out = lq("consumes QA_TK_MIRROR")
+    assert [(r["function"], r["line"]) for r in rows] == [("qa_tk_update", 13)], out
+    code, rows, out = lq("raises QA_TK_CLOCK_WAS_SET")
+    assert [(r["function"], r["line"]) for r in rows] == [("qa_tk_settime", 21)], out

@@ -712,7 +712,25 @@ def _bit_setter_calls(sc: Scope, const: str) -> list[tuple]:
     return _once_per_call([
         (bid, func, line, col, f"{callee}()", gend)
         for bid, func, line, col, callee, gend, param in _calls_passing(sc, const, False)
-        if _stores_param(sc, callee, param, 3)])
+        if _stores_param(sc, callee, param, 3) or _tests_param_word(sc, callee, param)])
+
+
+def _tests_param_word(sc: Scope, func: str, param: str) -> bool:
+    """Does the (one-definition) body of `func` test constants' bits in its parameter
+    (`if (action & TK_MIRROR)` in timekeeping_update(tk, action))? Then the parameter is a
+    word of flags its callers set: passing a flag asks for it, a raise, as `x |= C` is."""
+    memo = sc.memo("_tests_param_word")
+    if (func, param) not in memo:
+        rows = sc.rows("sym", "t.name = ? AND t.kind = 'function'", (func,), "t.line, t.end_line")
+        found = False
+        if len(rows) == 1:
+            _c, _p, bid, start, end = rows[0]
+            body = " ".join(sc.store.lines(bid)[start:end])
+            q = re.escape(param)
+            found = bool(re.search(rf"\b{q}\s*\)?\s*&(?![&=])\s*\(?\s*[A-Z][A-Z0-9_]*\b(?!\s*\()"
+                                   rf"|\b[A-Z][A-Z0-9_]*\s*\)?\s*&(?![&=])\s*\(?\s*{q}\b", body))
+        memo[(func, param)] = found
+    return memo[(func, param)]
 
 
 def _stores_param(sc: Scope, func: str, param: str, depth: int) -> bool:
@@ -745,8 +763,10 @@ def _bit_tester_calls(sc: Scope, const: str) -> list[tuple]:
     body_tests: dict[tuple[str, str], bool] = {}
     out = []
     for bid, func, line, col, callee, gend, param in _calls_passing(sc, const, True):
-        if (callee, param) not in body_tests:
-            body_tests[(callee, param)] = _tests_param_bit(sc, callee, param)
+        if (callee, param) not in body_tests:  # (a word of flags tested against constants
+            # is no bit number: passing a flag there asks for it, _bit_setter_calls)
+            body_tests[(callee, param)] = _tests_param_bit(sc, callee, param) and \
+                not _tests_param_word(sc, callee, param)
         if body_tests[(callee, param)]:
             out.append((bid, func, line, col, f"{callee}()", gend))
     return _once_per_call(out)
