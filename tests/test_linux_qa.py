@@ -2095,3 +2095,13 @@ def test_flags_handed_to_a_function_that_tests_its_word_are_raised_there(lq):
     assert [(r["function"], r["line"]) for r in rows] == [("qa_tk_update", 13)], out
     code, rows, out = lq("raises QA_TK_CLOCK_WAS_SET")
     assert [(r["function"], r["line"]) for r in rows] == [("qa_tk_settime", 21)], out
+
+
+def test_provenance_follows_a_local_named_like_a_member_of_the_value(lq):
+    """`qa_apply_adj(tk, mult - tk->tkr_mono.mult)`: the local `mult` is a source of its own
+    (its assignments in the caller), not taken for the member `.mult` the value also reads."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_tk.tkr_mono.mult", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    hops = [ln.strip() for ln in r.output.splitlines() if "qa_ntpmult.c" in ln]
+    local = [h for h in hops if "[local mult]" in h]
+    assert {h.split(": ", 2)[0].rsplit(":", 1)[1] for h in local} == {"17", "19", "20"}, r.output

@@ -32,6 +32,7 @@ _ASSIGNED = re.compile(r"\s*[A-Za-z_][\w.>\[\]-]*\s*(?<![<>!])=(?!=)\s*(.+)\Z", 
 _CHAIN = re.compile(r"\b([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+)")
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
+_MEMBER = re.compile(r"(?:->|\.)\s*[A-Za-z_]\w*")  # `->f`, `.f`: a member's name, no variable
 _INDIRECT = re.compile(r"\)\s*\(|(?:->|\.)\s*[A-Za-z_]\w*\s*\(")  # `static_call(x)(`, `ops->f(`
 _VALUE_LINES = 12  # lines below a write its value may go on over
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')  # a C string literal, whole
@@ -185,7 +186,8 @@ class _Walk:
         for m in _CHAIN.finditer(flat):
             base, rest = m.group(1), m.group(2)
             fields = [f for f in re.split(r"\s*(?:->|\.)\s*", rest) if f]
-            taken.update([base, *fields])
+            taken.add(base)  # (its members are no names of their own: a local `mult` beside
+            # `tk->tkr_mono.mult` in the value is one; the loop below skips member names)
             local = self.local_object(site, bid, func, base, fields, level, ctx)
             if local is not None:  # a struct local of this function: its own writes
                 out += local
@@ -224,9 +226,10 @@ class _Walk:
                     out += self.returns(name, level, {**(ctx or {}), **call} if call else ctx)
         if _INDIRECT.search(value):
             out += self.indirect_returns(site, bid, level, ctx, taken)
-        for m in _IDENT.finditer(_CAST_TYPE.sub(" ", _SUBSCRIPTS.sub("[]", value))):
+        names = _MEMBER.sub(" ", _CAST_TYPE.sub(" ", _SUBSCRIPTS.sub("[]", value)))
+        for m in _IDENT.finditer(names):
             # (an index is not the value, nor the type of a cast: `(u32)tmp`, nor what a
-            # sizeof measures: `memdup_user(argp, sizeof(*p))`)
+            # sizeof measures: `memdup_user(argp, sizeof(*p))`, nor a member's name)
             name = m.group(1)
             if name in taken or name in _KEYWORDS or name.isupper():
                 continue
