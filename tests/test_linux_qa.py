@@ -2105,3 +2105,45 @@ def test_provenance_follows_a_local_named_like_a_member_of_the_value(lq):
     hops = [ln.strip() for ln in r.output.splitlines() if "qa_ntpmult.c" in ln]
     local = [h for h in hops if "[local mult]" in h]
     assert {h.split(": ", 2)[0].rsplit(":", 1)[1] for h in local} == {"17", "19", "20"}, r.output
+
+
+def test_refs_list_designated_initializers_as_writes(lq):
+    """`.qa_rating = 400,` in a table and in a local's initializer are writes of the member
+    (the identifier scan skips names after `.`); the column is the designator's; one on the
+    line above its value is found there."""
+    code, rows, out = lq("refs qa_rating")
+    assert code == 0, out
+    got = sorted((r["line"], r["col"], r["ref_kind"]) for r in rows
+                 if r["file"].endswith("qa_desig.c"))
+    assert got == [(14, 3, "write"), (21, 26, "write"), (23, 11, "write")], out
+    code, rows, out = lq("refs qa_rating_max kind write")
+    assert [(r["line"], r["col"]) for r in rows] == [(15, 7)], out
+    code, rows, out = lq("refs qa_rating kind read")
+    assert code == 1 and not rows, out
+
+
+def test_writes_of_a_whole_object_at_a_pointer_plus_an_offset(lq):
+    """`memcpy(base + 1, base, sizeof(*base))` overwrites the object after *base, of the same
+    type: a whole-object write of it, as `memcpy(base, ...)` is."""
+    code, rows, out = lq("writes qa_rdbase.qa_lmult")
+    assert code == 0, out
+    got = sorted((r["line"], r.get("write_kind")) for r in rows if r["file"].endswith("qa_latch.c"))
+    assert got == [(11, "whole-object"), (12, "whole-object")], out
+
+
+def test_logline_ignores_the_letter_case_of_a_retyped_line_and_says_so(lq):
+    """`Requested TSC Rate` for `requested TSC rate`: the statement is a whole match when
+    case is ignored (scored a little lower than the exact line, spans from the line as
+    given), not a near miss; the text output names the difference."""
+    code, rows, out = lq("logline 'kvm: Requested TSC Rate 2100000 falls outside tolerance "
+                         "[2399500,2400500]'")
+    assert code == 0 and [(r["line"], r["mode"]) for r in rows][:1] == [(111, "full")], out
+    exact = lq("logline 'kvm: requested TSC rate 2100000 falls outside tolerance "
+               "[2399500,2400500]'")[1][0]
+    assert rows[0]["case_differs"] and "case_differs" not in exact
+    assert 0.6 < rows[0]["score"] < exact["score"], (rows[0], exact)
+    assert [s["text"] for s in rows[0]["spans"] if s["arg"] >= 0] == \
+        ["2100000", "2399500", "2400500"]
+    r = CliRunner().invoke(cli, ["logline", "kvm: Requested TSC Rate 2100000 falls outside "
+                                 "tolerance [2399500,2400500]", "--index", str(lq.index)])
+    assert "[letter case differs; score 0." in r.output, r.output

@@ -100,6 +100,15 @@ class Match:
     literal_chars: int
 
 
+def casefolded(spec: FormatSpec) -> FormatSpec:
+    """The spec with its literal text in lower case, for a line in lower case (a line
+    retyped from a report, `Timekeeping watchdog` for `timekeeping watchdog`): the
+    conversions stay as they are."""
+    low = lambda toks: tuple(t.lower() if isinstance(t, str) else t for t in toks)  # noqa: E731
+    return FormatSpec(spec.fmt, spec.dialect, spec.prefix, low(spec.tokens), spec.problems,
+                      spec.unknown, tuple(low(x) for x in spec.lines))
+
+
 # ---------------------------------------------------------------------------------------
 # compiling
 

@@ -70,12 +70,18 @@ def site_line(s: Site) -> str:
         if x.get("container"):  # (a member: of which struct; `def mult` has fourteen)
             extra.append(f"(in {x['container']})")
     elif s.kind == "logline" and "score" in x:
-        near = "near miss: most of its words, not its format; " if x.get("mode") == "near" else ""
-        extra.append(f"[{near}score {x['score']:.2f}]")
+        said = [_LOG_MODES.get(x.get("mode"), "")]
+        if x.get("case_differs"):
+            said.append("letter case differs")
+        extra.append(f"[{''.join(w + '; ' for w in said if w)}score {x['score']:.2f}]")
     tail = (" " + " ".join(extra)) if extra else ""
     return clean(f"{show_path(s.file)}:{s.line}:{s.col}: {s.function or '-'}: {s.text}{tail}")
 
 
+_LOG_MODES = {"near": "near miss: most of its words, not its format",  # (logline's modes
+               "line": "one line of its output",  # but "full": the whole line is its output)
+               "contained": "its output inside the line", "tail": "the end of its output",
+               "fragment": "a piece of its output"}
 _TESTED_IN = r"tested in (\w+) at (\S+):(\d+)"  # (a deferred edge's via: where the test is)
 _MEMBER = r"[A-Za-z_][\w:]*(?:\.[A-Za-z_]\w*)+(?=[ ,;]|\Z)"  # (an indirect edge's via: its member)
 

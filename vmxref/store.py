@@ -679,6 +679,19 @@ class Store:
             raw = self._raw_cache.put(blob_id, [data, 1, 0], len(data))
         return raw
 
+    def line_bytes(self, blob_id: int, line: int) -> bytes:
+        """One source line's bytes as they are (b'' when out of range): for a column."""
+        raw = self._raw_entry(blob_id)
+        data = raw[0]
+        if _line_span is None:
+            got = data.split(b"\n", line)[line - 1:line] if line > 0 else []
+            return got[0] if got else b""
+        span = _line_span(data, line, *raw[1:]) if raw[1] <= line else _line_span(data, line)
+        if span is None:
+            return b""
+        raw[1:] = line, span[0]
+        return data[span[0]:span[1]]
+
     def line_text(self, blob_id: int, line: int, col: int = 0) -> str:
         """One source line, stripped ('' when out of range), a very long one cut around
         column `col` (clip_line). Only that line is decoded: a `refs` of a name used in

@@ -433,6 +433,23 @@ static int filled_pointers(St *st, PyObject *positions, Py_ssize_t line, Py_ssiz
     return r;
 }
 
+/* extract._offset_base: the left operand of `base + 1` / `base - 1` when it is a name, a
+ * member or an element; any other node as it is */
+static TSNode offset_base(const Ctx *c, TSNode n) {
+    if (ts_node_is_null(n) || !tsn_is(n, "binary_expression"))
+        return n;
+    TSNode op = tsn_child(n, F_OPERATOR), left = tsn_child(n, F_LEFT);
+    if (ts_node_is_null(op) || ts_node_is_null(left))
+        return n;
+    Py_ssize_t a = ts_node_start_byte(op), b = ts_node_end_byte(op);
+    if (b - a != 1 || a >= c->nnorm || (c->norm[a] != '+' && c->norm[a] != '-'))
+        return n;
+    if (tsn_is(left, "identifier") || tsn_is(left, "field_expression") ||
+        tsn_is(left, "subscript_expression"))
+        return left;
+    return n;
+}
+
 /* --- one call ----------------------------------------------------------------------- */
 
 static int grow_kids(St *st) {
@@ -599,6 +616,7 @@ cursor_done:
         goto done;
     if (wow && nnamed > 0) {
         TSNode target = tsn_is(a0, "pointer_expression") ? tsn_child(a0, F_ARGUMENT) : a0;
+        target = offset_base(c, target);
         text = tsn_node_text(c, n, MAX_TEXT);
         if (text == NULL || whole_object(st, target, line, col, func, callee, text) < 0)
             goto done;

@@ -1030,12 +1030,25 @@ def _call(cx: _Ctx, n) -> None:
     if callee in WHOLE_OBJECT_WRITERS and named:
         a0 = named[0]
         target = a0.child_by_field_name("argument") if a0.type == "pointer_expression" else a0
+        target = _offset_base(cx, target)
         ch = chain_of(cx, target)
         cx.f.assigns.append((line, col, func, _last_field(ch), jlist(ch), callee,
                              cx.text(n), "whole-object"))
         _lvalue(cx.write_nodes, target)
     elif cx.fills and (positions := cx.fills.get(callee)):
         _filled_pointers(cx, kids, positions, (line, col, func, callee, cx.text(n)))
+
+
+def _offset_base(cx: _Ctx, node):
+    """`base + 1` (`memcpy(base + 1, base, sizeof(*base))`): an object of base's type,
+    further on; `base` as the writer's target. Any other node as it is."""
+    if node is not None and node.type == "binary_expression":
+        op = node.child_by_field_name("operator")
+        left = node.child_by_field_name("left")
+        if op is not None and cx.name(op) in ("+", "-") and left is not None and left.type in (
+                "identifier", "field_expression", "subscript_expression"):
+            return left
+    return node
 
 
 def _filled_pointers(cx: _Ctx, kids: list, positions, call: tuple) -> None:

@@ -64,6 +64,11 @@ def _spec(fmt: str, dialect: str, prefix: str) -> logfmt.FormatSpec:
     return logfmt.compile_format(fmt, dialect, prefix)
 
 
+@functools.lru_cache(maxsize=1024)
+def _folded_spec(fmt: str, dialect: str, prefix: str) -> logfmt.FormatSpec:
+    return logfmt.casefolded(_spec(fmt, dialect, prefix))
+
+
 def logline(sc: Scope, line: str, limit: int | None = None) -> list[Site]:
     """Statements that can print `line`, best first, with the part each argument produced:
     the first MAX_RESULTS (`limit`), how many more were left out in sc.memo("logline")."""
@@ -217,23 +222,36 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                 prefixes: "_Prefixes", variants: list[tuple[str, str]]) -> Site | None:
     """Match one logging call against the line variants; its best result or None."""
     line_, col, func, callee, fmt, args, fmt_arg = _logcall(sc, rowid)
-    best = None
-    for text, stripped in variants:
-        owns = {fmt, _OWN_PREFIX.sub("", fmt)} if stripped else {fmt}
-        for own in owns:
-            for prefix in prefixes.get(bid, path, callee, dialect, with_pr_fmt=not stripped,
-                                       func=func):
-                m = logfmt.match(_spec(own, dialect, prefix), text)
-                if m is None or (m.mode != "full" and m.literal_chars < 3):
-                    continue
-                score = m.score * (1.0 if not stripped else MODULE_PREFIX_PENALTY if
-                                   prefixes.module_of(path) in (None, stripped) else
-                                   OTHER_MODULE_PENALTY)
-                if not prefix and func and dialect != "kernel" and _FUNC_LOGGER.match(callee):
-                    score *= FUNC_PREFIX_MISSING_PENALTY  # (LogFlowFunc prints `func: `
-                    # first: a line without it fits a statement that prints none better)
-                if best is None or score > best[0]:
-                    best = (score, m, prefix)
+    best, folded = None, False
+    for fold in (False, True):
+        if fold and (best is not None and best[1].mode == "full" or not any(
+                t.isascii() and t != t.lower() for t, _s in variants)):
+            break  # (a whole match as given; or no letter whose case could differ)
+        for text, stripped in variants:
+            if fold and not text.isascii():
+                continue
+            given = text.lower() if fold else text  # (a line retyped, a word capitalised:
+            owns = {fmt, _OWN_PREFIX.sub("", fmt)} if stripped else {fmt}  # case ignored)
+            for own in owns:
+                for prefix in prefixes.get(bid, path, callee, dialect,
+                                           with_pr_fmt=not stripped, func=func):
+                    spec = (_folded_spec if fold else _spec)(own, dialect, prefix)
+                    m = logfmt.match(spec, given)
+                    if m is None or (m.mode != "full" and (fold or m.literal_chars < 3)):
+                        continue
+                    if fold:  # (the arguments' text as the line has it)
+                        m = logfmt.Match(m.score, m.mode, tuple(
+                            x._replace(text=text[x.start:x.end]) for x in m.spans),
+                            m.literal_chars)
+                    score = m.score * (1.0 if not stripped else MODULE_PREFIX_PENALTY if
+                                       prefixes.module_of(path) in (None, stripped) else
+                                       OTHER_MODULE_PENALTY) * (CASE_PENALTY if fold else 1.0)
+                    if not prefix and func and dialect != "kernel" and \
+                            _FUNC_LOGGER.match(callee):
+                        score *= FUNC_PREFIX_MISSING_PENALTY  # (LogFlowFunc prints `func: `
+                        # first: a line without it fits a statement that prints none better)
+                    if best is None or score > best[0]:
+                        best, folded = (score, m, prefix), fold
     if best is None:
         return None
     score, m, prefix = best
@@ -244,6 +262,8 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                    spans=[{"arg": s.arg_index, "conversion": s.conversion, "start": s.start,
                            "end": s.end, "text": s.text} for s in m.spans])
     site.extra["args"] = args
+    if folded:
+        site.extra["case_differs"] = True
     site.extra["_printer"] = prefixes.is_printer(callee) or callee == TRACE_PRINTER
     if callee == TRACE_PRINTER:
         site.extra["emitted_by"] = firing.emitters(
@@ -401,6 +421,7 @@ class _Prefixes:
 
 WRONG_LINE_PENALTY = 0.5  # a match whose __LINE__ argument printed another line number
 FUNC_PREFIX_MISSING_PENALTY = 0.9  # a Log*Func statement matched without its `func: `
+CASE_PENALTY = 0.9  # a whole match only when the letter case of the line is ignored
 MAX_INCLUDER_PREFIXES = 6  # pr_fmts of the files calling a header's function tried at most
 
 

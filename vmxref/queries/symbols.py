@@ -116,7 +116,47 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
                                                 (bid, func or "", line) in handed):
             continue  # (`kind addr` also finds `&x` handed to a call, a write or a read)
         out.append(sc.site("ref", cid, path, bid, line, col, func, name, ref_kind=kind))
+    if not kinds or "write" in kinds:
+        out += _designated(sc, name, {(r[2], r[4], r[5]) for r in rows})
     return sort_sites(out)
+
+
+def _designated(sc: Scope, name: str, have: set[tuple[int, int, int]]) -> list[Site]:
+    """Initializers naming the member `name` (`.read = kvm_clock_get_cycles,`, VirtualBox's
+    `/* .pfnConstruct = */ apicR3Construct,`): writes of it, which the identifier scan never
+    sees (a name after `.` is a member access's). The column is the designator's."""
+    nb = name.encode()
+    out = []
+    for cid, path, bid, line, col, func in sc.rows(
+            "assign", "t.field = ? AND t.kind = 'designated'", (name,),
+            "t.line, t.col, t.func"):
+        at_line, at_col = line, col
+        for ln, head in ((line, sc.store.line_bytes(bid, line)[:max(col - 1, 0)]),
+                         (line - 1, sc.store.line_bytes(bid, line - 1) if line > 1 else b"")):
+            at = _designator_at(head, nb)
+            if at is not None:  # (the last one before the value; or on the line above)
+                at_line, at_col = ln, at + 1
+                break
+        if (bid, at_line, at_col) in have:
+            continue
+        have.add((bid, at_line, at_col))
+        out.append(sc.site("ref", cid, path, bid, at_line, at_col, func, name,
+                           ref_kind="write"))
+    return out
+
+
+def _designator_at(head: bytes, nb: bytes) -> int | None:
+    """The offset of the last `.NAME` (blanks allowed after the dot) in `head`, or None (no
+    regular expression: `refs` loads no `re`)."""
+    i = len(head)
+    while (i := head.rfind(nb, 0, i)) >= 0:
+        end = i + len(nb)
+        after, j = head[end:end + 1], i - 1
+        while j >= 0 and head[j] in b" \t":
+            j -= 1
+        if not (after.isalnum() or after == b"_") and j >= 0 and head[j] == 46:  # "."
+            return i
+    return None
 
 
 def _addresses_handed(sc: Scope, name: str, rows: list[tuple]) -> set[tuple[int, str, int]]:
