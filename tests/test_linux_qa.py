@@ -2147,3 +2147,15 @@ def test_logline_ignores_the_letter_case_of_a_retyped_line_and_says_so(lq):
     r = CliRunner().invoke(cli, ["logline", "kvm: Requested TSC Rate 2100000 falls outside "
                                  "tolerance [2399500,2400500]", "--index", str(lq.index)])
     assert "[letter case differs; score 0." in r.output, r.output
+
+
+def test_raises_a_request_held_in_a_local_at_the_call_that_makes_it(lq):
+    """`unsigned int req = C; ... qa_make_request_mask(kvm, req, mask)`: C is raised at the
+    call (its via names the local), not at the local's initializer;
+    a local set to another request before the call raises that one there."""
+    code, rows, out = lq("raises KVM_REQ_QA_OUTSIDE")
+    assert code == 0, out
+    got = [(r["line"], r["via"]) for r in rows if r["file"].endswith("qa_reqlocal.c")]
+    assert got == [(23, "qa_make_request_mask (req)")], out
+    code, rows, out = lq("raises KVM_REQ_QA_OTHER")
+    assert [r["line"] for r in rows] == [32], out

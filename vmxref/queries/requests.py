@@ -260,6 +260,49 @@ def _const_calls(sc: Scope, const: str, table: dict[str, int],
             i = table[callee]
             if i < len(a) and (_masked(a[i], const, flag) if flag else _names_flag(a[i], const)):
                 out.append((bid, func, line, col, callee, guard_end))
+        out += _held_calls(sc, const, table, flag, bid, func, ls)
+    return out
+
+
+def _held_calls(sc: Scope, const: str, table: dict[str, int], flag: str | None, bid: int,
+                func: str, lines: set[int]) -> list[tuple]:
+    """Calls of functions in `table` whose request argument is a local variable last set to
+    a value naming `const` (`unsigned int req = KVM_REQ_OUTSIDE_GUEST_MODE; ... req &=
+    ~KVM_REQUEST_WAIT; kvm_make_vcpus_request_mask(kvm, req, mask)`): the call is where the
+    request is made, not the local's initializer."""
+    if not func or not table:
+        return []
+    sets = {}  # local -> [(line, value)] of its plain assignments, in order
+    for line, field, value in sc.conn.execute(
+            "SELECT line, field, value FROM assign WHERE blob_id = ? AND func = ? AND "
+            "kind IN ('init', 'assign') AND op = '=' AND chain = '[\"v:' || field || '\"]' "
+            "ORDER BY line", (bid, func)):
+        sets.setdefault(field, []).append((line, value))
+    held = {v for v, rows in sets.items()
+            if any(ln in lines and (_masked(val, const, flag) if flag else
+                                    _names_flag(val, const)) for ln, val in rows)}
+    if not held or not sc.conn.execute(
+            "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND kind = 'local' AND name IN "
+            f"({marks(len(held))}) LIMIT 1", (bid, func, *held)).fetchone():
+        return []
+    names = sorted(table)
+    out = []
+    for line, col, callee, args, guard_end in sc.conn.execute(
+            "SELECT line, col, callee, args, guard_end FROM call WHERE blob_id = ? AND "
+            f"func = ? AND callee IN ({marks(len(names))})", (bid, func, *names)):
+        a = json.loads(args)
+        i = table[callee]
+        var = a[i].strip() if i < len(a) else ""
+        if var not in held:
+            continue
+        before = [(ln, val) for ln, val in sets[var] if ln < line]
+        if before and before[-1][0] in lines and (
+                _masked(before[-1][1], const, flag) if flag else
+                _names_flag(before[-1][1], const)) and sc.conn.execute(
+                "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND kind = 'local' AND "
+                "name = ?", (bid, func, var)).fetchone():
+            out.append((bid, func, line, col, f"{callee} ({var})", guard_end))  # (as
+            # _mask_var_tests says a local: _one_per_test merges the two)
     return out
 
 
