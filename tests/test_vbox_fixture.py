@@ -1186,4 +1186,14 @@ def test_a_flag_only_masks_hold_is_tested_once_and_not_where_it_is_cleared(vbox)
     clearer `VMCPU_FF_CLEAR_MASK(pVCpu, ALL & ~REQ)` tests nothing."""
     rows = [(r["function"], r["line"]) for r in vbox("consumes VMCPU_FF_FIX2_UNUSED")
             if r["file"].endswith("VMFixReset2.cpp")]  # (others test complement masks)
-    assert rows == [("emR3FixPending", 15)], rows
+    assert rows == [("emR3FixPending", 15), ("emR3FixPendingButResume", 20)], rows
+
+
+def test_a_mask_taken_out_under_a_complement_takes_out_the_flags_it_holds(vbox):
+    """`(ALL_MASK) & ~RESUME_MASK`, RESUME_MASK being `(REQ)`: a test of every flag of
+    ALL_MASK but REQ (as `~REQ` named directly would be)."""
+    def lines(const):
+        return [r["line"] for r in vbox(f"consumes {const}")
+                if r["function"] == "emR3FixPendingButResume"]
+    assert lines("VMCPU_FF_FIX2_REQ") == []
+    assert lines("VMCPU_FF_FIX2_A") == [20]

@@ -195,9 +195,17 @@ def _names_flag(arg: str, const: str) -> bool:
     return const in _TOKEN.findall(_NEGATED.sub(" ", arg))
 
 
-def _masked(arg: str, mask: str, const: str) -> bool:
-    """Does a flag argument name `mask` (which holds `const`) without taking `const` out?"""
-    return _names_flag(arg, mask) and const not in _TOKEN.findall(arg)
+def _masked(arg: str, mask: str, const: str, sc: Scope | None = None) -> bool:
+    """Does a flag argument name `mask` (which holds `const`) without taking `const` out,
+    by name or (with `sc`) by a mask holding it (`(A_MASK | B_MASK) & ~RESUME_MASK`, where
+    RESUME_MASK is `(C)`)?"""
+    if not _names_flag(arg, mask) or const in _TOKEN.findall(arg):
+        return False
+    if sc is not None and "~" in arg:
+        negated = {t for m in _NEGATED.finditer(arg) for t in _TOKEN.findall(m.group(0))}
+        if negated & set(flag_masks(sc, const)):
+            return False
+    return True
 
 
 MASK_DEPTH = 2  # masks of masks
@@ -258,14 +266,15 @@ def _const_calls(sc: Scope, const: str, table: dict[str, int],
                 continue
             a = json.loads(args)
             i = table[callee]
-            if i < len(a) and (_masked(a[i], const, flag) if flag else _names_flag(a[i], const)):
+            if i < len(a) and (_masked(a[i], const, flag, sc) if flag else _names_flag(a[i], const)):
                 out.append((bid, func, line, col, callee, guard_end))
-        out += _held_calls(sc, const, table, flag, bid, func, ls)
+        if flag is None:  # (a mask's tests through a local: _local_mask_tests)
+            out += _held_calls(sc, const, table, bid, func, ls)
     return out
 
 
-def _held_calls(sc: Scope, const: str, table: dict[str, int], flag: str | None, bid: int,
-                func: str, lines: set[int]) -> list[tuple]:
+def _held_calls(sc: Scope, const: str, table: dict[str, int], bid: int, func: str,
+                lines: set[int]) -> list[tuple]:
     """Calls of functions in `table` whose request argument is a local variable last set to
     a value naming `const` (`unsigned int req = KVM_REQ_OUTSIDE_GUEST_MODE; ... req &=
     ~KVM_REQUEST_WAIT; kvm_make_vcpus_request_mask(kvm, req, mask)`): the call is where the
@@ -279,8 +288,7 @@ def _held_calls(sc: Scope, const: str, table: dict[str, int], flag: str | None, 
             "ORDER BY line", (bid, func)):
         sets.setdefault(field, []).append((line, value))
     held = {v for v, rows in sets.items()
-            if any(ln in lines and (_masked(val, const, flag) if flag else
-                                    _names_flag(val, const)) for ln, val in rows)}
+            if any(ln in lines and _names_flag(val, const) for ln, val in rows)}
     if not held or not sc.conn.execute(
             "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND kind = 'local' AND name IN "
             f"({marks(len(held))}) LIMIT 1", (bid, func, *held)).fetchone():
@@ -296,9 +304,8 @@ def _held_calls(sc: Scope, const: str, table: dict[str, int], flag: str | None, 
         if var not in held:
             continue
         before = [(ln, val) for ln, val in sets[var] if ln < line]
-        if before and before[-1][0] in lines and (
-                _masked(before[-1][1], const, flag) if flag else
-                _names_flag(before[-1][1], const)) and sc.conn.execute(
+        if before and before[-1][0] in lines and _names_flag(before[-1][1], const) and \
+                sc.conn.execute(
                 "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND kind = 'local' AND "
                 "name = ?", (bid, func, var)).fetchone():
             out.append((bid, func, line, col, f"{callee} ({var})", guard_end))  # (as
@@ -390,7 +397,7 @@ def _mask_raises(sc: Scope, const: str, masks: list[str]) -> list[tuple]:
                 if r[4].startswith("|=") or (bit_or.search(sc.store.line_text(r[0], r[2]))
                                              and not _to_local(sc, r[0], r[1], r[2], r[3]))]
         rows += _new_places(rows, orapis.or_raises(sc, mask, _const_refs(sc, mask),
-                                                   lambda a, m: _masked(a, m, const)))
+                                                   lambda a, m: _masked(a, m, const, sc)))
         for r in rows:
             if not _in_clear(sc, r[0], r[2], const):
                 via = r[4] if _has_token(r[4], mask) else f"{r[4]} ({mask})"
@@ -1116,7 +1123,7 @@ def _macro_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, int
                     a = call_args(body, callee)
                     i = testers[callee]
                     if i < len(a) and (_names_flag(a[i], name) if name == const
-                                       else _masked(a[i], name, const)):
+                                       else _masked(a[i], name, const, sc)):
                         hit = callee
                         break
                 if hit is None:
@@ -1210,7 +1217,7 @@ def _mask_var_tests(sc: Scope, const: str, masks: list[str], testers: dict[str, 
                     (bid, func, line - 8, line)):
                 var = chain[4:-2]
                 if chain == f'["v:{var}"]' and any(  # (either side of a `c ? A : B`)
-                        _names_flag(v, const) if name == const else _masked(v, name, const)
+                        _names_flag(v, const) if name == const else _masked(v, name, const, sc)
                         for v in alternatives(value or "")):
                     found.setdefault((bid, func), set()).add(var)
     out = []
