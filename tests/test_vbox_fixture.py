@@ -1197,3 +1197,15 @@ def test_a_mask_taken_out_under_a_complement_takes_out_the_flags_it_holds(vbox):
                 if r["function"] == "emR3FixPendingButResume"]
     assert lines("VMCPU_FF_FIX2_REQ") == []
     assert lines("VMCPU_FF_FIX2_A") == [20]
+
+
+def test_a_memset_up_to_a_member_writes_the_members_before_it_only(vbox):
+    """`memset(pCtx, 0, RT_UOFFSETOF(CPUMBNDCTX, pXStateR0))` clears rip and rflags, not
+    hwvirt, declared after pXStateR0 (nor pXStateR0 itself)."""
+    def lines(target):
+        return [r["line"] for r in vbox(f"writes {target}")
+                if r["file"].endswith("CPUMFixBound.cpp")]
+    assert lines("CPUMBNDCTX.rip") == [19]
+    assert lines("CPUMBNDCTX.rflags") == [19, 20]
+    assert lines("CPUMBNDCTX.hwvirt.uAbortAux") == []
+    assert lines("CPUMBNDCTX.pXStateR0") == []

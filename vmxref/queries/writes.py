@@ -316,6 +316,32 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     return _typed(tr, list(dict.fromkeys(out)))
 
 
+# the size argument of the whole-object writers (0-based) that bound the bytes written
+_SIZE_ARG = {"memset": 2, "memcpy": 2, "memmove": 2, "RT_BCOPY": 2, "memzero_explicit": 1,
+             "RT_BZERO": 1, "bzero": 1, "ASMMemZero32": 1, "ASMMemFill32": 1}
+_OFFSETOF = r"\(?\s*(?:RT_UOFFSETOF|RT_OFFSETOF|offsetof|__builtin_offsetof)\s*\(\s*" \
+    r"(?:struct\s+|union\s+)?(\w+)\s*,\s*(\w+)\s*\)\s*\)?"
+
+
+def _past_bound(tr: TypeResolver, value: str, struct: str, fields: list[str]) -> bool:
+    """Does a whole-object call of `struct` stop before the asked member: its size is
+    `offsetof(struct, m)` (`memset(pCtx, 0, RT_UOFFSETOF(CPUMCTX, pXStateR0))`), its
+    target the object itself, and the member (its first step) is declared at or after m?"""
+    head, _, rest = value.partition("(")
+    k = _SIZE_ARG.get(head.strip())
+    if k is None:
+        return False
+    args = split_args(rest)
+    if len(args) <= k or not re.fullmatch(r"\s*(?:\([^()]*\)\s*)?&?\s*\w+\s*", args[0]):
+        return False  # (a member or an offset as the target: its own bytes, not checked)
+    m = re.fullmatch(_OFFSETOF, args[k].strip())
+    if m is None or m.group(1) != struct:
+        return False
+    order = tr.field_order(struct)
+    return fields[0] in order and m.group(2) in order and \
+        order.index(fields[0]) >= order.index(m.group(2))
+
+
 def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
            siblings: bool = True, members: bool = True) -> list[Site]:
     """Every write of `target` (see module docstring), grouped by container struct; with
@@ -344,6 +370,9 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
                     "pointee" if st is None and row[7] == f'["v:{fl[-1]}"]' else "pointer"):
                 continue  # (memset(p, ..) clears *p, not p; memset(&p, ..) clears p)
             site = _classify(sc, tr, row, st, fl)
+            if site is not None and row[10] == "whole-object" and st is not None and \
+                    _past_bound(tr, str(site.extra.get("value", "")), st, fl):
+                continue  # (`memset(pCtx, 0, RT_UOFFSETOF(CPUMCTX, pXStateR0))`: not hwvirt)
             if site is not None and (row[2], row[3], row[4]) in sc.memo("_alias_via"):
                 site.extra["via"] = sc.memo("_alias_via")[(row[2], row[3], row[4])]
             if site is not None and (kinds is None or site.extra["write_kind"] in kinds):
