@@ -1209,3 +1209,15 @@ def test_a_memset_up_to_a_member_writes_the_members_before_it_only(vbox):
     assert lines("CPUMBNDCTX.rflags") == [19, 20]
     assert lines("CPUMBNDCTX.hwvirt.uAbortAux") == []
     assert lines("CPUMBNDCTX.pXStateR0") == []
+
+
+def test_a_field_table_load_writes_the_members_its_table_lists(vbox):
+    """`SSMR3GetStruct(pSSM, pPgmCpu, &s_aPGMFixCpuFields[0])` (and SSMR3GetStructEx with a
+    local set to that table) stores the members of its SSMFIELD_ENTRY* entries: the
+    profile's [writes.field_tables]; a member the table leaves out is not written there."""
+    def lines(target):
+        return [r["line"] for r in vbox(f"writes {target}")
+                if r["file"].endswith("PGMFixSsm.cpp")]
+    assert lines("PGMFIXCPU.fA20Enabled") == [25, 27]
+    assert lines("PGMFIXCPU.GCPhysA20Mask") == [25, 27]
+    assert lines("PGMFIXCPU.fGstPaeMbzPdeMask") == [28]

@@ -13,6 +13,7 @@ from vmxref.lazy import re, json
 
 from vmxref.model import Site
 from vmxref.queries.base import Scope, in_chunks, marks, split_args
+from vmxref.queries.fieldtables import leaves_out
 from vmxref.queries.macro_uses import argument_writes, array_passes, at_macro_uses, macro_uses
 from vmxref.queries.readonly import (const_param, fill_sql, fills, leaves_member, modify_kind,
                                      modified_addresses, read_only_addresses, reads_old,
@@ -370,9 +371,13 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
                     "pointee" if st is None and row[7] == f'["v:{fl[-1]}"]' else "pointer"):
                 continue  # (memset(p, ..) clears *p, not p; memset(&p, ..) clears p)
             site = _classify(sc, tr, row, st, fl)
-            if site is not None and row[10] == "whole-object" and st is not None and \
+            whole = site is not None and site.extra.get("write_kind") == "whole-object"
+            if whole and st is not None and \
                     _past_bound(tr, str(site.extra.get("value", "")), st, fl):
                 continue  # (`memset(pCtx, 0, RT_UOFFSETOF(CPUMCTX, pXStateR0))`: not hwvirt)
+            if whole and st is not None and \
+                    leaves_out(sc, row[2], row[5], str(site.extra.get("value", "")), st, fl[0]):
+                continue  # (`SSMR3GetStruct(pSSM, &pgm, s_aPGMCpuFields)`: its members only)
             if site is not None and (row[2], row[3], row[4]) in sc.memo("_alias_via"):
                 site.extra["via"] = sc.memo("_alias_via")[(row[2], row[3], row[4])]
             if site is not None and (kinds is None or site.extra["write_kind"] in kinds):
