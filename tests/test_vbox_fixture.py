@@ -1221,3 +1221,13 @@ def test_a_field_table_load_writes_the_members_its_table_lists(vbox):
     assert lines("PGMFIXCPU.fA20Enabled") == [25, 27]
     assert lines("PGMFIXCPU.GCPhysA20Mask") == [25, 27]
     assert lines("PGMFIXCPU.fGstPaeMbzPdeMask") == [28]
+
+
+def test_logline_finds_the_log_call_in_a_macro_the_file_defines_but_does_not_use(vbox):
+    """FNIEMOPFIX_UD_STUB's body logs `Unsupported fix instruction %Rfn` for every opcode
+    stub the instruction files make with it: the body's statement, its macro as the
+    function, explains the line."""
+    rows = vbox("logline 'Unsupported fix instruction iemOpFix_Grp7_vmrun'")
+    assert [(r["file"].rsplit("/", 1)[-1], r["line"], r["function"]) for r in rows][:1] == [
+        ("IEMFixStub.cpp", 8, "FNIEMOPFIX_UD_STUB")], rows
+    assert rows[0]["mode"] == "full", rows[0]

@@ -1307,6 +1307,8 @@ def _macro_body_formats(cx: _Ctx) -> None:
     lines = {s[0]: s[2] for s in cx.f.syms if s[1] == "macro" and s[-1] and s[-1][0] == "("
              and '"' in s[-1]}  # (function-like, a string in the body: where it is defined)
     uses = [c for c in cx.f.calls if c[3] in lines] if lines else ()
+    if lines:
+        _unused_macro_formats(cx, lines, {c[3] for c in uses})
     if not uses:
         return
     nl = cx.newlines()
@@ -1338,6 +1340,35 @@ def _macro_body_formats(cx: _Ctx) -> None:
                 fmt = logfmt.inline_literals(fmt, cx.dialect, lits)
             keys = _literal_keys(fmt, cx.dialect)
             cx.f.logcalls.append((line, col, func, printer, fmt, 0, jargs, " ".join(keys)))
+
+
+def _unused_macro_formats(cx: _Ctx, lines: dict[str, int], used: set[str]) -> None:
+    """The log calls in the body of a function-like macro the file defines but does not use
+    (IEMAll.cpp's `FNIEMOP_UD_STUB(a_Name)`, used in the instruction tables' files: `Log((
+    "Unsupported instruction %Rfn\\n", __FUNCTION__))`), at their lines in the definition,
+    the macro as their function: the statement a line of theirs comes from."""
+    nl = cx.newlines()
+    for name, at in lines.items():
+        if name in used:
+            continue
+        m = _FMACRO_AT.match(cx.src, nl[at - 1] + 1)
+        if m is None or m.group(1).decode() != name:
+            continue
+        params = [p.strip() for p in m.group(2).decode("utf-8", "replace").split(",")]
+        raw = m.group(3)
+        body = raw.replace(b"\\\n", b"  ").decode("latin-1")  # (offsets kept: bytes)
+        for lc in _BODY_LOGCALL.finditer(body):
+            fmt, literal = _concat(lc.group(2), {}, params)
+            if not literal or not fmt.strip():
+                continue
+            rest = body[lc.end():].split(")", 1)[0].split(",") if lc.group(3) == "," else []
+            fmt = fmt.encode("latin-1").decode("utf-8", "replace")
+            off = m.start(3) + lc.start()
+            line = bisect.bisect_left(nl, off)
+            jargs = jlist([lc.group(2).strip(), *(a.strip() for a in rest if a.strip())])
+            cx.f.logcalls.append((line, off - nl[line - 1], name, lc.group(1), fmt, 0,
+                                  jargs.encode("latin-1", "replace").decode("utf-8", "replace"),
+                                  " ".join(_literal_keys(fmt, cx.dialect))))
 
 
 def _concat(text: str, given: dict[str, str], params: list[str]) -> tuple[str, bool]:
