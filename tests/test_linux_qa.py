@@ -2147,6 +2147,11 @@ def test_logline_ignores_the_letter_case_of_a_retyped_line_and_says_so(lq):
     r = CliRunner().invoke(cli, ["logline", "kvm: Requested TSC Rate 2100000 falls outside "
                                  "tolerance [2399500,2400500]", "--index", str(lq.index)])
     assert "[letter case differs; score 0." in r.output, r.output
+    # all in lower case (the format's `TSC` too): found the same way
+    code, rows, out = lq("logline 'kvm: requested tsc rate 2100000 falls outside tolerance "
+                         "[2399500,2400500]'")
+    assert code == 0 and (rows[0]["line"], rows[0]["mode"]) == (111, "full"), out
+    assert rows[0]["case_differs"], rows[0]
 
 
 def test_raises_a_request_held_in_a_local_at_the_call_that_makes_it(lq):

@@ -118,7 +118,8 @@ class _Catalog:
         self.rows: list[tuple[int, int, str, int, int]] = []   # rowid, cid, path, bid, nkeys
         self.postings: dict[str, list[int]] = {}
         for cid, path, bid, rowid, keys in sc.rows("logcall", "t.keys != ''", (), "t.rowid, t.keys"):
-            ks = set(keys.split())
+            ks = set(keys.lower().split())  # (words compared without their letter case:
+            # `hm: max resume loops` is a line of "HM: Max resume loops = %u")
             if not ks:
                 continue
             for k in ks:
@@ -130,7 +131,7 @@ class _Catalog:
     def candidates(self, words: set[str]) -> list[tuple]:
         """Logging calls sharing literal words with the line, most of their words first."""
         hits: dict[int, int] = {}
-        for w in words:
+        for w in {w.lower() for w in words}:
             for i in self.postings.get(w, ()):
                 hits[i] = hits.get(i, 0) + 1
         cands = []
@@ -225,8 +226,8 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
     best, folded = None, False
     for fold in (False, True):
         if fold and (best is not None and best[1].mode == "full" or not any(
-                t.isascii() and t != t.lower() for t, _s in variants)):
-            break  # (a whole match as given; or no letter whose case could differ)
+                t.isascii() for t, _s in variants)):
+            break  # (a whole match as given)
         for text, stripped in variants:
             if fold and not text.isascii():
                 continue
