@@ -130,6 +130,10 @@ ODD = [
     b"#if !defined(__KERNEL__)\nint u;\n#elif defined Y1\nint k;\n#else\n}\n#endif\n",
     b"#else\n#endif\n#elif 1\n",
     b"#if A\nx\n#elif 0\ny\n#else\nz\n#endif\n",
+    b"#if 0 && defined(DEBUG_bird)\nint a = (\n#else\nint a;\n#endif\n",
+    b"#if defined(X) && (0) && Y\n{\n#endif\n#if Y && 0 || Z\n(\n#endif\n#if (A && 0\nx\n#endif\n",
+    b"#define X\n#if defined(X) && !defined(DEBUG_q) /* c */\nint a;\n#else\nint b(\n#endif\n",
+    b"#if A ? 0 && B : 1\nx\n#endif\n#if 0&&\ny\n#endif\n#if &&\nz\n#endif\n",
     b"#if 0\n#elif 0\nb\n#elif 1\nc\n#else\nd\n#endif\n",
     b"#if A\nelse x;\n#endif\n",
     b"if (a) {\n}\n#ifdef X\n/* c */\n#endif\nelse {\n}\n",
@@ -190,7 +194,8 @@ def test_c_parts_in_use():
     assert native.mod.VERSION == native.VERSION == 3
 
 
-TOKENS = [b"#if 0\n", b"#if 1\n", b"#ifdef X\n", b"#ifndef X\n", b"#if defined(X)\n",
+TOKENS = [b"#if 0\n", b"#if 1\n", b"#if 0 && defined(X)\n", b"#if defined(X) && Y\n",
+          b"#if X && (0)\n", b"#ifdef X\n", b"#ifndef X\n", b"#if defined(X)\n",
           b"#if !defined X\n", b"#ifdef DEBUG_a\n", b"#ifndef __KERNEL__\n", b"#ifdef YQ\n", b"#elif 0\n", b"#elif defined(Y)\n",
           b"#else\n", b"#endif\n", b"#define X\n", b"#undef X\n", b"#define Y 1 \\\n",
           b"# define Z /* c\n */ \\\n", b"{", b"}", b"(", b")", b";", b":", b",", b"/*", b"*/",

@@ -551,10 +551,68 @@ static int nc_known(CondPass *p, const unsigned char *c, Py_ssize_t a, Py_ssize_
 
 /* _truth(kind, cond, defined, prof) with cond = c[0:n] (stripped): -1 None, 0, 1; -2 on
  * error. */
+static int nc_truth(CondPass *p, int kind, const unsigned char *c, Py_ssize_t n);
+
+/* normalize._conjuncts + the `&&` rule of _truth: a chain of `&&` at the top level is
+ * false when one operand is, true when all are; -1 None, -3 when it is no such chain */
+static int nc_truth_and(CondPass *p, int kind, const unsigned char *c, Py_ssize_t n) {
+    Py_ssize_t depth = 0, nparts = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (c[i] == '(') {
+            depth++;
+        } else if (c[i] == ')') {
+            if (--depth < 0)
+                return -3;
+        } else if (depth == 0 && ((c[i] == '|' && i + 1 < n && c[i + 1] == '|') || c[i] == '?')) {
+            return -3;
+        } else if (depth == 0 && c[i] == '&' && i + 1 < n && c[i + 1] == '&') {
+            nparts++;
+            i++;
+        }
+    }
+    if (nparts == 0 || depth != 0)
+        return -3;
+    int any_false = 0, all_true = 1;
+    Py_ssize_t start = 0;
+    depth = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        int cut = i == n;
+        if (!cut) {
+            if (c[i] == '(')
+                depth++;
+            else if (c[i] == ')')
+                depth--;
+            else if (depth == 0 && c[i] == '&' && i + 1 < n && c[i + 1] == '&')
+                cut = 1;
+        }
+        if (!cut)
+            continue;
+        Py_ssize_t a = start, e = i;  /* (the operand, stripped as bytes.strip() does) */
+        while (a < e && (NC_BLANK(c[a]) || c[a] == '\n' || c[a] == '\r' || c[a] == '\v' || c[a] == '\f'))
+            a++;
+        while (e > a && (NC_BLANK(c[e - 1]) || c[e - 1] == '\n' || c[e - 1] == '\r' ||
+                         c[e - 1] == '\v' || c[e - 1] == '\f'))
+            e--;
+        int v = nc_truth(p, kind, c + a, e - a);
+        if (v == -2)
+            return -2;
+        if (v == 0)
+            any_false = 1;
+        if (v != 1)
+            all_true = 0;
+        start = i + 2;
+        i++;
+    }
+    return any_false ? 0 : all_true ? 1 : -1;
+}
+
 static int nc_truth(CondPass *p, int kind, const unsigned char *c, Py_ssize_t n) {
     if (kind == K_IF || kind == K_ELIF) {
         if ((n == 1 && c[0] == '0') || (n == 3 && memcmp(c, "(0)", 3) == 0))
             return 0;
+        int chained = nc_truth_and(p, kind, c, n);
+        if (chained != -3)
+            return chained;
         /* _DEFINED: (!?)[ \t]*defined[ \t]*(?:\([ \t]*(\w+)[ \t]*\)|(\w+))[ \t]*(?:/[*\/].*)?$ */
         Py_ssize_t i = 0, a, e;
         int neg = 0;

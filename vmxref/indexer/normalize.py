@@ -600,6 +600,10 @@ def _truth(kind: bytes, cond: bytes, defined: set[bytes],
     if kind in (b"if", b"elif"):
         if cond in (b"0", b"(0)"):
             return False
+        parts = _conjuncts(cond)
+        if parts is not None:  # (`#if 0 && defined(DEBUG_bird)`: false whatever the rest)
+            values = [_truth(kind, x, defined, prof) for x in parts]
+            return False if False in values else True if all(values) else None
         m = _DEFINED.match(cond)
         if m and ((m.group(2) or m.group(3)) in defined or
                   prof is not None and prof.assumed_defined(m.group(2) or m.group(3))):
@@ -614,6 +618,31 @@ def _truth(kind: bytes, cond: bytes, defined: set[bytes],
         if m and prof is not None and prof.assumed_undefined(m.group(1)):
             return kind == b"ifndef"
     return None
+
+
+def _conjuncts(cond: bytes) -> list[bytes] | None:
+    """The operands of a condition that is a chain of `&&` at its top level (stripped), or
+    None: no `&&` there, or an `||`, `?` or unbalanced parenthesis at that level."""
+    parts, depth, start, i, n = [], 0, 0, 0, len(cond)
+    while i < n:
+        ch = cond[i]
+        if ch == 40:  # (
+            depth += 1
+        elif ch == 41:  # )
+            depth -= 1
+            if depth < 0:
+                return None
+        elif depth == 0 and (cond.startswith(b"||", i) or ch == 63):  # ?
+            return None
+        elif depth == 0 and cond.startswith(b"&&", i):
+            parts.append(cond[start:i].strip())
+            start = i + 2
+            i += 1
+        i += 1
+    if not parts or depth:
+        return None
+    parts.append(cond[start:].strip())
+    return parts
 
 
 def _dead(group: list) -> list[bool]:
