@@ -1232,3 +1232,13 @@ def test_logline_finds_the_log_call_in_a_macro_the_file_defines_but_does_not_use
     assert [(r["file"].rsplit("/", 1)[-1], r["line"], r["function"]) for r in rows][:1] == [
         ("IEMFixStub.cpp", 8, "FNIEMOPFIX_UD_STUB")], rows
     assert rows[0]["mode"] == "full", rows[0]
+
+
+def test_logline_of_a_macro_that_pastes_its_format_and_a_literal_field(vbox):
+    """`NEM_FIX_LOG_CAP_EX("FixCapabilityVendor", "%d - Intel", v)` prints `NEM: %-30s= %d -
+    Intel` with the field name padded: the Intel statement is the whole line's, the AMD one
+    (which cannot print `Intel`) is not offered beside it."""
+    rows = vbox("logline 'NEM: FixCapabilityVendor           = 0 - Intel'")
+    assert [(r["line"], r["mode"]) for r in rows][:1] == [(10, "full")], rows
+    assert rows[0]["score"] > 0.9, rows[0]
+    assert all(r["line"] != 12 or r["score"] < 0.6 for r in rows), rows

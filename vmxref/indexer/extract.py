@@ -1334,8 +1334,12 @@ def _macro_body_formats(cx: _Ctx) -> None:
             fmt, literal = _concat(pieces, given, params)
             if not literal or not fmt.strip():
                 continue
-            lits = [given.get(a.strip()[1:].strip()) if a.strip().startswith("#") else None
-                    for a in rest]
+            lits = [given.get(a.strip()[1:].strip()) if a.strip().startswith("#") else
+                    _literals_text(given[a.strip()]) if given.get(a.strip(), "").startswith('"')
+                    and given[a.strip()].endswith('"') else None
+                    for a in rest]  # (`#aMember`; a parameter given a string literal:
+            # `NEM_LOG_REL_CAP_EX("WHvCapabilityCodeProcessorVendor", "%d - Intel", v)`'s
+            # `"NEM: %-38s= " a_szFmt "\n", a_szField` prints the name padded)
             if "%" in fmt and any(x is not None for x in lits):
                 fmt = logfmt.inline_literals(fmt, cx.dialect, lits)
             keys = _literal_keys(fmt, cx.dialect)
