@@ -2164,3 +2164,11 @@ def test_raises_a_request_held_in_a_local_at_the_call_that_makes_it(lq):
     assert got == [(23, "qa_make_request_mask (req)")], out
     code, rows, out = lq("raises KVM_REQ_QA_OTHER")
     assert [r["line"] for r in rows] == [32], out
+
+
+def test_provenance_leaves_out_a_store_the_calls_null_argument_rules_out(lq):
+    """`qa_query_tick(&v, NULL)`: the store under `if (paux)` cannot run for this call, so
+    its value (qa_aux_src) is no source of `v`; the other store's is."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_tickst.tsc", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    assert "qa_hw_ticks" in r.output and "qa_aux_src" not in r.output, r.output

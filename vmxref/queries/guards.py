@@ -51,6 +51,20 @@ def _contradicts(known: Known, conds: list[tuple[str, bool]]):
     return None
 
 
+def ruled_out(sc: Scope, blob_id: int, func: str, line: int, col: int,
+              values: dict[str, bool]) -> bool:
+    """Do the branch conditions at a place of `func` contradict these values of its names
+    (`{"puAux": False}` for a call passing NULL: a store under `if (puAux)`)?"""
+    return _contradicts({k: (v, "given") for k, v in values.items()},
+                        conditions_at(sc, blob_id, func, line, col)) is not None
+
+
+def literal_value(text: str) -> bool | None:
+    """True / False for a literal argument (`true`, `1`, `NULL`, `0`...), else None."""
+    v = _value(text, {}, ("", ""))
+    return None if v is None else v[0]
+
+
 def _member_values(sc: Scope, e: Edge, local: str) -> list[tuple[str, str]]:
     """(member path, value text) assigned to members of `local` before the call (a member
     assigned two different values is left out)."""

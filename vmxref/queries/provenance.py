@@ -1014,6 +1014,8 @@ class _Walk:
             rows += [(*r, "out-param") for r in self._stores_in(
                 callee, f"{mwhere} AND t.kind = 'out-param'", margs)]
             rows.sort(key=lambda r: (r[2], r[3], r[4]))
+        if call and rows:  # (a store under `if (puAux)` when the call passes NULL there)
+            rows = _passed_guards(self.sc, callee, params, call[callee][4], rows) or rows
         want = self._call_contexts(call.get(callee) if call else None)
         if want:  # (the writes the context of the call compiles: `#ifdef IN_RING3 *pu = ...`)
             cx = contexts.contexts(self.sc)
@@ -1159,6 +1161,18 @@ class _Walk:
             if self.sc.store.corpus_label(c) == (site.corpus, site.version):
                 return c
         return self.sc.corpus_ids[0]
+
+
+def _passed_guards(sc, callee: str, params: list[str], args: list, rows: list) -> list:
+    """The stores of `rows` (in `callee`) that the call's literal arguments allow: one
+    under `if (puAux)` is left out when the call passes NULL for puAux (guards.py reads
+    the same `guard` facts for paths)."""
+    from vmxref.queries import guards
+    known = {p: v for p, a in zip(params, args)
+             if p and (v := guards.literal_value(str(a))) is not None}
+    if not known:
+        return rows
+    return [r for r in rows if not guards.ruled_out(sc, r[2], callee, r[3], r[4], known)]
 
 
 def _last_assigned(value: str) -> str:
