@@ -2172,3 +2172,26 @@ def test_provenance_leaves_out_a_store_the_calls_null_argument_rules_out(lq):
     r = CliRunner().invoke(cli, ["provenance", "qa_tickst.tsc", "--index", str(lq.index)])
     assert r.exit_code == 0, r.output
     assert "qa_hw_ticks" in r.output and "qa_aux_src" not in r.output, r.output
+
+
+def test_refs_of_a_member_named_like_a_function_read_the_member(lq):
+    """`mmu->qa_pfault == qa_tdp_pfault` reads the member qa_pfault (no address of the function
+    qa_pfault is taken there); `= qa_pfault` as a value is the function's address."""
+    code, rows, out = lq("refs qa_pfault")
+    assert code == 0, out
+    got = sorted((r["line"], r["col"], r["ref_kind"]) for r in rows if r["file"].endswith("qa_memfn.c"))
+    assert (18, 14, "read") in got and (23, 19, "addr") in got and (23, 7, "write") in got, got
+    assert not any(k == "addr" and ln == 18 for ln, _c, k in got), got
+
+
+@pytest.mark.parametrize("name", ["qa_pp_fastpath", "qa_pp_data", "qa_pp_inner"])
+def test_parameter_names_of_prototypes_and_function_pointers_are_no_reads(lq, name):
+    """A parameter name in a declaration without a body (a prototype, a function pointer
+    member, a typedef, a local function pointer) names nothing read there."""
+    code, rows, out = lq(f"refs {name}")
+    assert [r for r in rows if r["ref_kind"] == "read"] == [], out
+
+
+def test_a_definitions_parameter_read_stays_and_its_prototypes_does_not(lq):
+    code, rows, out = lq("refs qa_pp_gpa kind read")
+    assert [(r["line"]) for r in rows] == [17], out

@@ -532,6 +532,8 @@ static int declarator(St *s, TSNode n, TSNode d, PyObject *base, int is_static, 
     if (tsn_add_offset(s->decl, nb) < 0)
         goto done;
     TSNode fd = tsn_function_declarator(inner);
+    if (tsn_add_param_names(s->decl, fd) < 0)
+        goto done;
     int has_value = !ts_node_is_null(value);
     st = tsn_stars(inner);
     if (st == NULL)

@@ -607,7 +607,8 @@ static int declarators(const Ctx *c, TSNode n, PyObject *base, PyObject *kind, P
         TSNode nm = tsn_declarator_name(ds[i]);
         if (ts_node_is_null(nm))
             continue;
-        if (tsn_add_offset(decl, ts_node_start_byte(nm)) < 0)
+        if (tsn_add_offset(decl, ts_node_start_byte(nm)) < 0 ||
+            tsn_add_param_names(decl, tsn_function_declarator(ds[i])) < 0)
             goto done;
         if (text == NULL) {
             text = ts_node_is_null(text_node) ? Py_NewRef(Py_None)

@@ -491,6 +491,25 @@ TSNode tsn_function_declarator(TSNode n) {
     return TSN_NULL;
 }
 
+int tsn_add_param_names(PyObject *decl, TSNode fd) {
+    if (ts_node_is_null(fd))
+        return 0;
+    TSNode params = tsn_child(fd, F_PARAMETERS);
+    if (ts_node_is_null(params))
+        return 0;
+    uint32_t n = ts_node_named_child_count(params);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode p = ts_node_named_child(params, i);
+        if (!tsn_is(p, "parameter_declaration") && !tsn_is(p, "optional_parameter_declaration"))
+            continue;
+        TSNode d = tsn_child(p, F_DECLARATOR);
+        TSNode nm = ts_node_is_null(d) ? TSN_NULL : tsn_declarator_name(d);
+        if (!ts_node_is_null(nm) && tsn_add_offset(decl, ts_node_start_byte(nm)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int tsn_add_offset(PyObject *set, Py_ssize_t off) {
     PyObject *o = PyLong_FromSsize_t(off);
     if (o == NULL)

@@ -98,6 +98,9 @@ Py_ssize_t tsn_children_by(TSNode n, int field, TSNode *out, Py_ssize_t max);
 TSNode tsn_declarator_name(TSNode n);
 /* extract._function_declarator (null when none) */
 TSNode tsn_function_declarator(TSNode n);
+/* extract._param_names: the offsets of the parameter names of a function declarator that
+ * is no definition's (a prototype, a function pointer) added to `decl` (0, -1 on error) */
+int tsn_add_param_names(PyObject *decl, TSNode fd);
 /* extract._lvalue: add the (start, end) span of a written or address-taken expression, and
  * those of the objects it is a member of through `.`, to the set `spans` */
 int tsn_lvalue(PyObject *spans, TSNode n);

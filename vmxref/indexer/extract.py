@@ -508,6 +508,21 @@ def declarator_name(node):
     return None
 
 
+def _param_names(cx: _Ctx, fd) -> None:
+    """The parameter names of a function declarator that is no definition's (a prototype,
+    a function pointer: `int (*handle_exit)(struct kvm_vcpu *vcpu, enum ... exit_fastpath)`)
+    are declarations: no reads (a definition's are its `param` symbols, _params)."""
+    params = fd.child_by_field_name("parameters") if fd is not None else None
+    if params is None:
+        return
+    for p in params.named_children:
+        if p.type in ("parameter_declaration", "optional_parameter_declaration"):
+            d = p.child_by_field_name("declarator")
+            nm = declarator_name(d) if d is not None else None
+            if nm is not None:
+                cx.decl_names.add(nm.start_byte)
+
+
 def _function_declarator(node):
     while node is not None:
         if node.type == "function_declarator":
@@ -698,6 +713,7 @@ def _typedef(cx: _Ctx, n) -> None:
         if nm is None:
             continue
         cx.decl_names.add(nm.start_byte)
+        _param_names(cx, _function_declarator(d))
         line, col = cx.pos(nm)
         cx.f.syms.append((cx.name(nm), "typedef", line, col, line, "", base + _stars(d), 0, 0,
                           cx.text(n, 160)))
@@ -719,6 +735,7 @@ def _field_decl(cx: _Ctx, n) -> None:
         if nm is None:
             continue
         cx.decl_names.add(nm.start_byte)
+        _param_names(cx, _function_declarator(d))
         line, col = cx.pos(nm)
         cx.f.syms.append((cx.name(nm), "field", line, col, line, owner, base + _stars(d), pos, 0, None))
 
@@ -803,6 +820,7 @@ def _declaration(cx: _Ctx, n) -> None:
         cx.decl_names.add(nm.start_byte)
         line, col = cx.pos(nm)
         fd = _function_declarator(inner)
+        _param_names(cx, fd)
         if fd is not None and value is None and _stars(inner) == "()" and not _fn_pointer(fd):
             cx.f.syms.append((name, "prototype", line, col, line, "", base, 0,
                               SYM_STATIC if static else 0, cx.text(n, 200)))

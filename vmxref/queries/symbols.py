@@ -56,7 +56,7 @@ def _pasted(sc: Scope, name: str, kinds: tuple[str, ...] | None) -> list[Site]:
 def _externally_set(sc: Scope, name: str, rows: list[tuple]) -> set[tuple[int, int]]:
     """(blob, line) of the file-scope uses of `name` that declare it set from outside the
     code (the profile's [writes] external: module_param(name, ...))."""
-    uses = [(bid, line) for _c, _p, bid, kind, line, _col, func in rows
+    uses = [(bid, line) for _c, _p, bid, kind, line, _col, func, *_chain in rows
             if kind == "read" and not func]
     if not uses:  # (the profile is read only for a name used at file scope)
         return set()
@@ -80,7 +80,7 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     """Every reference to `name` with its kind (call, read, write, addr, type, macro, define,
     sizeof); a function used as a value (stored, passed) is `addr`."""
     sc.require(name)
-    rows = sc.rows("ref", "t.name = ?", (name,), "t.kind, t.line, t.col, t.func")
+    rows = sc.rows("ref", "t.name = ?", (name,), "t.kind, t.line, t.col, t.func, t.chain")
     is_macro = bool(sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (name,), "1", limit=1))
     is_function = not is_macro and bool(sc.rows("sym", "t.name = ? AND t.kind = 'function'",
                                                 (name,), "1", limit=1))
@@ -101,7 +101,7 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     locals_named = _locals_named(sc, name) if is_function and any(
         r[3] == "read" for r in rows) else set()
     out = []
-    for cid, path, bid, kind, line, col, func in rows:
+    for cid, path, bid, kind, line, col, func, chain in rows:
         if is_macro and kind in ("call", "read"):
             kind = "macro"
         elif kind == "read" and (bid, line) in external:
@@ -110,8 +110,10 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
             kind = "write"  # `kvm_cpu_caps[leaf] = mask`: an element of x is stored
         elif kind == "write" and (bid, func, line, col) in passed:
             kind = "read"  # `&x` handed to a call that only reads through it (atomic_read)
-        elif kind == "read" and is_function and not (func and (bid, func) in locals_named):
-            kind = "addr"  # a function used as a value: its address (`.read = f`, `cb(f)`)
+        elif kind == "read" and is_function and chain is None and not (
+                func and (bid, func) in locals_named):
+            kind = "addr"  # a function used as a value: its address (`.read = f`, `cb(f)`);
+            # not a member of that name (`mmu->page_fault == f` reads the member)
         if kinds and kind not in kinds and not (kind in ("write", "read") and
                                                 (bid, func or "", line) in handed):
             continue  # (`kind addr` also finds `&x` handed to a call, a write or a read)
