@@ -2195,3 +2195,13 @@ def test_parameter_names_of_prototypes_and_function_pointers_are_no_reads(lq, na
 def test_a_definitions_parameter_read_stays_and_its_prototypes_does_not(lq):
     code, rows, out = lq("refs qa_pp_gpa kind read")
     assert [(r["line"]) for r in rows] == [17], out
+
+
+def test_callees_through_a_table_include_what_a_function_it_is_handed_to_stores(lq):
+    """`qa_xf_nested_setup(qa_xf_handlers)` stores `exit_handlers[..] = qa_xf_handle_vmread`:
+    callees of the dispatch list it, as callers of the handler already did."""
+    code, rows, out = lq("callees qa_xf_handle_exit")
+    assert code == 0, out
+    assert {r["symbol"] for r in rows} >= {"qa_xf_handle_io", "qa_xf_handle_vmread"}, out
+    code, rows, out = lq("callers qa_xf_handle_vmread")
+    assert [r["function"] for r in rows] == ["qa_xf_handle_exit"], out

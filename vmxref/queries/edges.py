@@ -284,6 +284,35 @@ class Graph:
             out.append((v, container or slot))
         if container is not None:
             out += self._positional_in_slot(slot, container)
+        else:  # (an array handed to a function that fills it: `nested_vmx_hardware_setup(
+            # kvm_vmx_exit_handlers)` storing `exit_handlers[EXIT_REASON_VMREAD] = ...`)
+            out += [(f, slot) for f in self._filled_through_params(slot)]
+        return list(dict.fromkeys(out))
+
+    def _filled_through_params(self, table: str) -> list[str]:
+        """Functions stored into the elements of a parameter by the functions `table` is
+        handed to (the reverse of _tables_passed, which `callers` uses)."""
+        out = []
+        for _c, _p, bid, line, func in self.sc.rows(
+                "ref", "t.name = ? AND t.kind IN ('read', 'addr') AND t.func != ''", (table,),
+                "t.line, t.func"):
+            for cline, _col, callee, kind, args, end in self.calls_in(bid, func):
+                if kind != "direct" or not cline <= line <= end:
+                    continue
+                params = None
+                for k, a in enumerate(json.loads(args)):
+                    if bare(a) != table:
+                        continue
+                    params = self.params(callee) if params is None else params
+                    if k >= len(params) or not params[k]:
+                        continue
+                    for cid, path, b2, fn, value, chain in self.sc.rows(
+                            "assign", "t.field = ? AND t.func = ? AND t.kind IN ('assign', "
+                            "'init')", (params[k], callee), "t.func, t.value, t.chain"):
+                        v = (value or "").lstrip("&").strip()
+                        if chain.startswith(f'["v:{params[k]}", "[]"') and \
+                                v.isidentifier() and self.names_function(b2, fn, v):
+                            out.append(v)
         return list(dict.fromkeys(out))
 
     def _tables_passed(self, func: str | None, param: str) -> list[str]:
