@@ -2205,3 +2205,15 @@ def test_callees_through_a_table_include_what_a_function_it_is_handed_to_stores(
     assert {r["symbol"] for r in rows} >= {"qa_xf_handle_io", "qa_xf_handle_vmread"}, out
     code, rows, out = lq("callers qa_xf_handle_vmread")
     assert [r["function"] for r in rows] == ["qa_xf_handle_exit"], out
+
+
+def test_a_path_ruled_out_by_the_exclusive_groups_says_so(lq):
+    """SVM code reaching VMX code through common code: paths exist, the profile's
+    exclusive_paths rule them out, and the message names that (not a `case` label)."""
+    r = CliRunner().invoke(cli, ["q", "path qa_xg_shutdown_interception -> qa_xg_vmx_vmexit",
+                                 "--index", str(lq.index)])
+    assert r.exit_code == 1, r.output
+    assert "mixes code the profile keeps apart" in r.output and "case" not in r.output, r.output
+    r = CliRunner().invoke(cli, ["q", "path qa_xg_vcpu_reset -> qa_xg_vmx_vmexit",
+                                 "--index", str(lq.index)])
+    assert r.exit_code == 0 and "qa_xg_vmx_leave_nested" in r.output, r.output

@@ -237,10 +237,10 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
     if not sites and not as_json:  # (stdout stays empty, exit code 1: said for a reader)
         said = f"vmxref: no results for `{' '.join(words)}` in {sc.label()}"
         if words[0] == "path" and sc.memo("path_query").get("infeasible"):
+            why = sc.memo("path_query").get("why") or {"case", "test"}
             said = (f"vmxref: call paths of at most {sc.memo('path_query')['infeasible']} calls "
-                    f"exist for `{' '.join(words)}` in {sc.label()}, but each contradicts a "
-                    f"condition on its way (a `case` label or a test of what the path passes "
-                    f"down): none can run")
+                    f"exist for `{' '.join(words)}` in {sc.label()}, but none can run: each "
+                    f"{' or '.join(_WHY[w] for w in sorted(why, key=list(_WHY).index))}")
         elif words[0] == "path" and len(words) >= 2 and (where := _only_declared(sc, words[1])):
             said = (f"vmxref: no results for `{' '.join(words)}` in {sc.label()}: {words[1]} "
                     f"has no body in the indexed files (only declared, at {where}), so no call "
@@ -253,6 +253,17 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
         hint = wrong_kind(sc, query)
         return f"{said}\n{hint}" if hint else said
     return None
+
+
+_WHY = {  # (feasible.infeasible's checks, as a path query with none left names them)
+    "case": "contradicts a `case` label on its way",
+    "test": "contradicts a test of what the path passes down",
+    "group": "mixes code the profile keeps apart ([entry] exclusive_paths: VMX and SVM)",
+    "table": "goes on through another function table of a struct than its first",
+    "static": "calls a `static` function of another file",
+    "context": "leaves its compilation context (`#ifdef IN_RING3` and ring-0 code)",
+    "deferred": "goes through a request no test on its way retires",
+}
 
 
 def _only_declared(sc: Scope, name: str) -> str | None:

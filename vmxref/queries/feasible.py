@@ -176,11 +176,21 @@ def infeasible(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",
     case of the path's end), or a value a branch further down contradicts (guards.clash;
     `end`: blob, line and column of the site the path ends at)."""
     from vmxref.queries import contexts
-    return (_table_clash(sc, dg, nodes) | _case_clash(sc, dg, nodes, last)
-            | _group_clash(sc, dg, nodes, end) | _static_clash(sc, dg, nodes, end)
-            | contexts.clash(sc, dg, nodes, end)
-            | _deferred_clash(sc, dg, nodes) or _switch_clash(sc, dg, nodes, end)
-            or _bool_clash(sc, dg, nodes, end))
+    found = [("table", _table_clash(sc, dg, nodes)), ("case", _case_clash(sc, dg, nodes, last)),
+             ("group", _group_clash(sc, dg, nodes, end)),
+             ("static", _static_clash(sc, dg, nodes, end)),
+             ("context", contexts.clash(sc, dg, nodes, end)),
+             ("deferred", _deferred_clash(sc, dg, nodes))]
+    bad = set().union(*(edges for _why, edges in found))
+    if not bad:
+        for why, check in (("test", _switch_clash), ("test", _bool_clash)):
+            bad = check(sc, dg, nodes, end)
+            if bad:
+                found.append((why, bad))
+                break
+    # (what ruled paths out, for the message of a path query that shows none: engine.note)
+    sc.memo("path_query").setdefault("why", set()).update(w for w, edges in found if edges)
+    return bad
 
 
 def _static_clash(sc: Scope, dg: Digraph, nodes: list[str],

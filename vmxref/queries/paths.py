@@ -351,6 +351,7 @@ def path_query(sc: Scope, src: str, dst: str, max_len: int = 8,
     memo.pop("cut", None)
     memo.pop("infeasible", None)
     memo.pop("unreached", None)
+    memo.pop("why", None)
 
     def search(chains: bool, length: int, sl: int | None):
         dg = _explore_back(sc, dst, 0, length, src, slack=sl, chains=chains, groups=groups)
