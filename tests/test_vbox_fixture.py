@@ -1242,3 +1242,15 @@ def test_logline_of_a_macro_that_pastes_its_format_and_a_literal_field(vbox):
     assert [(r["line"], r["mode"]) for r in rows][:1] == [(10, "full")], rows
     assert rows[0]["score"] > 0.9, rows[0]
     assert all(r["line"] != 12 or r["score"] < 0.6 for r in rows), rows
+
+
+def test_provenance_of_a_union_local_takes_writes_of_its_members_members(vbox):
+    """`return u.u` after `__asm__(... : "=a" (u.s.Lo), "=d" (u.s.Hi))`: the halves written
+    by the assembly are the value's source (members of the union's struct member)."""
+    from click.testing import CliRunner
+    from vmxref.cli import cli
+    r = CliRunner().invoke(cli, ["provenance", "FIXTSCSAMPLE.uTscSample",
+                                 "--index", str(vbox.index)])
+    assert r.exit_code == 0, r.output
+    assert "[local u.s.Lo, a member of the same union]" in r.output, r.output
+    assert "[local u.s.Hi, a member of the same union]" in r.output, r.output

@@ -362,7 +362,8 @@ class _Walk:
                 "SELECT line, col, op, value, kind, chain FROM assign WHERE blob_id = ? AND "
                 "func = ? AND chain LIKE ? AND line <= ? AND line >= ? ORDER BY line",
                 (bid, func, f'["v:{base}"%', site.line, decl)).fetchall()
-            forms = lambda ch: len(ch) <= 2  # noqa: E731 (the variable or one member)
+            forms = lambda ch: True  # noqa: E731 (the variable, a member, a member of a
+            # member: `u.s.Lo` of RTUINT64U, written by `rdtsc`'s outputs, is part of `u.u`)
         else:
             found = self.sc.conn.execute(
                 "SELECT line, col, op, value, kind, chain FROM assign WHERE blob_id = ? AND "
@@ -379,8 +380,8 @@ class _Walk:
             ch = list(parse_chain(chain_t))
             if kind == "out-param" and len(ch) == 1:  # `get_kvmclock(kvm, &data)`: the callee
                 s.extra["member"] = list(fields)  # fills data.clock (see out_param)
-            hop = (f"local {base}.{ch[1]}, a member of the same union" if union and len(ch) == 2
-                   and ch[1] != fields[-1] else what)
+            hop = (f"local {'.'.join([base, *ch[1:]])}, a member of the same union"
+                   if union and len(ch) >= 2 and ch[1:] != list(fields) else what)
             out.append(self.node(s, hop, level, ctx))
         return self._found(key, self._more(len(rows), FANOUT, what) + out)
 
