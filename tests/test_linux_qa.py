@@ -1892,8 +1892,9 @@ def test_provenance_of_a_variable_assigned_from_itself_goes_to_its_earlier_value
         kids = node["from"]
         assert not any(k.get("line") == line for k in _nodes(kids)
                        if k["hop"] == "parameter data"), out
-        assert any(k["hop"] == "argument 3 (data) of qa_pm_set()" for k in kids), out
+        assert any(k["hop"] == "argument 3 (data) of qa_pm_set()" for k in _nodes(kids)), out
     # the argument `data` of the call on line 25 is the parameter's value before that line
+    # (under qa_pm_canon's return, through its parameter v: not a second time beside it)
     arg = next(n for n in _nodes(tree) if n["hop"] == "argument 1 (v) of qa_pm_canon()")
     assert [(k.get("line"), k["hop"]) for k in arg["from"]] == [
         (37, "argument 3 (data) of qa_pm_set()")], out
@@ -2217,3 +2218,13 @@ def test_a_path_ruled_out_by_the_exclusive_groups_says_so(lq):
     r = CliRunner().invoke(cli, ["q", "path qa_xg_vcpu_reset -> qa_xg_vmx_vmexit",
                                  "--index", str(lq.index)])
     assert r.exit_code == 0 and "qa_xg_vmx_leave_nested" in r.output, r.output
+
+
+def test_provenance_follows_a_helpers_argument_once_through_its_parameter(lq):
+    """`qa_div_ret(.., lo)`: `lo` is shown as the helper's argument 2, under its return;
+    not a second time beside it (a `[local lo: shown above]` marker at the root)."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_sys_time.qa_scale", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    top = [ln for ln in r.output.splitlines() if ln.startswith("  <-")]
+    assert len(top) == 1 and "return of qa_div_ret()" in top[0], r.output
+    assert "argument 2 (b) of qa_div_ret()" in r.output and "[local lo]" in r.output, r.output

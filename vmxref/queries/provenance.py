@@ -207,8 +207,13 @@ class _Walk:
                 owner, path = self._embedded_path(qual)
                 out += self.field_writes(owner, path, level)
         called: set[str] = set()
+        inside: list[tuple[int, int]] = []  # (the arguments of calls of corpus functions: a
+        # name there is that function's parameter, followed through its return)
         for m in _CALL.finditer(value):
             name = m.group(1)
+            if name not in _KEYWORDS and name not in _TYPE_WORDS and \
+                    self.sc.has_sym(name, ("function",)):
+                inside.append((m.end(), _closing(value, m.end() - 1)))
             taken.add(name)
             if name in called:
                 continue  # (every call of it is taken at once)
@@ -226,12 +231,17 @@ class _Walk:
                     out += self.returns(name, level, {**(ctx or {}), **call} if call else ctx)
         if _INDIRECT.search(value):
             out += self.indirect_returns(site, bid, level, ctx, taken)
+        outside = value
+        for a, b in inside:
+            outside = outside[:a] + " " * (b - a) + outside[b:]
+        outside_names = set(_IDENT.findall(outside))
         names = _MEMBER.sub(" ", _CAST_TYPE.sub(" ", _SUBSCRIPTS.sub("[]", value)))
         for m in _IDENT.finditer(names):
             # (an index is not the value, nor the type of a cast: `(u32)tmp`, nor what a
             # sizeof measures: `memdup_user(argp, sizeof(*p))`, nor a member's name)
             name = m.group(1)
-            if name in taken or name in _KEYWORDS or name.isupper():
+            if name in taken or name in _KEYWORDS or name.isupper() or \
+                    name not in outside_names:
                 continue
             taken.add(name)
             if bid is not None and uncast(value) != name and \
@@ -1195,12 +1205,26 @@ def _unsubscripted(value: str) -> str:
 _TRACED_ONCE = ("return of ", "global ", "field ")  # (hops of the keys _budget/_again keep)
 
 
+def _closing(text: str, opening: int) -> int:
+    """The offset of the `)` closing the `(` at `opening` (the end of `text` when none)."""
+    depth = 0
+    for i in range(opening, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(text)
+
+
 def _once(nodes: list[dict]) -> list[dict]:
     """The hops with each `[...: shown above]` marker once (two uses of a value in one
     expression, two asm statements of the same inputs), and each write once: one found by
     two routes (`set in prepare_vmcs02()` through the pointer above the call, and among the
     member's writes anywhere) is the first route's."""
-    said: set = set()
+    said: set = {n["hop"] for n in nodes if not n.get("seen") and n.get("file")}  # (a
+    # marker beside the hop it points at says nothing)
     routes: dict[tuple, str] = {}  # a write -> the hop it was first found by
     out = []
     for n in nodes:
