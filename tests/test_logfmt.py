@@ -328,6 +328,7 @@ def _group(v: int, sep: str) -> str:
 
 _RC = ["VINF_SUCCESS", "VERR_NO_MEMORY", "VERR_INVALID_PARAMETER", "VINF_EM_RESCHEDULE"]
 _U64 = st.integers(0, 2**64 - 1)
+_U32 = st.integers(0, 2**32 - 1)
 _I32 = st.integers(-2**31, 2**31 - 1)
 _WORD = st.text("abcdefghijklmnopqrstuvwxyz0123456789 _", min_size=0, max_size=12)
 
@@ -336,8 +337,10 @@ CONVS: dict[str, tuple[str, Any, Any, int]] = {
     "%d": ("pki", _I32, lambda v: "%d" % v, 0),
     "%5d": ("pki", _I32, lambda v: "%5d" % v, 0),
     "%-6u": ("pki", st.integers(0, 2**32), lambda v: "%-6u" % v, 0),
-    "%x": ("pki", _U64, lambda v: "%x" % v, 0),
-    "%#x": ("pki", _U64, lambda v: "%#x" % v, 0),
+    "%x": ("pki", _U32, lambda v: "%x" % v, 0),  # (an unsigned int: 8 hex digits at most)
+    "%#x": ("pki", _U32, lambda v: "%#x" % v, 0),
+    "%llx": ("pki", _U64, lambda v: "%x" % v, 0),
+    "%08x": ("pki", _U32, lambda v: "%08x" % v, 0),
     "%08llX": ("pki", _U64, lambda v: "%08X" % v, 0),
     "%lu": ("pki", _U64, lambda v: "%d" % v, 0),
     "%s": ("pki", _WORD, lambda v: v, 0),
@@ -497,3 +500,15 @@ def test_a_line_that_ends_where_the_output_ends_beats_one_cut_short() -> None:
     assert inside is not None and inside.mode == "tail"
     assert match(compile_format("TM: the clock", "iprt"), "the clock").mode == "tail"  # type: ignore
     assert match(compile_format("TM: the clock is", "iprt"), "the clock").mode == "fragment"  # type: ignore
+
+
+def test_a_hex_conversion_prints_as_many_digits_as_its_type_holds():
+    """`%08x` prints an unsigned int: 8 digits at most, so not a 64-bit value's 16 (the
+    `%016RX64` statement printed `00000000fee00000`); `%016llx` can; `%08x` pads to 8."""
+    assert match(compile_format("iret %04x:%08x - RPL\n", "iprt"),
+                 "iret 001f:00000000fee00000 - RPL") is None
+    assert match(compile_format("iret %04x:%016llx\n", "printf"),
+                 "iret 001f:00000000fee00000").mode == "full"
+    short = match(compile_format("v=%08x\n", "printf"), "v=00beef")
+    assert short is None or short.mode != "full"
+    assert match(compile_format("v=%08x\n", "printf"), "v=0000beef").mode == "full"

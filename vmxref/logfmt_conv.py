@@ -114,7 +114,7 @@ def parse_conversion(fmt: str, at: int, dialect: str) -> ParsedConv | None:
     if dialect == "iprt" and ch in "MN":
         return ParsedConv(fmt[at:end], end, ANY, nargs=1 + (ch == "N"), stars=stars, position=pos)
     width_n = 256 if (width or "").startswith("*") else _num(width)   # `*`: any padding
-    atom = basic_atom(ch, flags, width_n, _num(prec), dialect)
+    atom = basic_atom(ch, flags, width_n, _num(prec), dialect, m.group("len") or "")
     nargs = 0 if ch == "m" else 1
     return ParsedConv(fmt[at:end], end, atom, nargs=nargs, stars=stars, position=pos)
 
@@ -144,10 +144,16 @@ def _padded(core: str, width: int | None, flags: str) -> str:
     return rf" *(?:{core}) *" if "-" in flags else rf" *(?:{core})"
 
 
+# hex digits a `%x` prints at most, by length modifier: an int is 32 bits, a long long 64
+# (a `long` too: LP64 Linux; IPRT code prints 64-bit values with %RX64, not %lx)
+_HEX_DIGITS = {"": 8, "h": 4, "hh": 2, "I32": 8}
+
+
 @lru_cache(maxsize=512)
 def basic_atom(ch: str, flags: str, width: int | None, prec: int | None,
-               dialect: str) -> Atom:
-    """The atom of a plain printf conversion character (d, x, s, p, f, ...)."""
+               dialect: str, length: str = "") -> Atom:
+    """The atom of a plain printf conversion character (d, x, s, p, f, ...); `length`: its
+    length modifier (`%08x` prints at most 8 hex digits, `%016llx` up to 16)."""
     cap = max(width or 0, 48) + 4
     digits = _grouped(dialect) if "'" in flags else _DEC
     if ch in "di":
@@ -155,7 +161,11 @@ def basic_atom(ch: str, flags: str, width: int | None, prec: int | None,
     if ch == "u":
         return _atom("uint", _padded(rf"\+?{digits}", width, flags), cap, 0.3)
     if ch in "xX":
-        core = rf"(?:0[xX])?{_HEX}" if "#" in flags else _HEX
+        most = _HEX_DIGITS.get(length, 16)
+        least = width if width and "0" in flags and "-" not in flags and width <= 64 else 1
+        least -= 2 if "#" in flags and least > 2 else 0
+        digits_ = rf"[0-9a-fA-F]{{{min(least, max(most, least))},{max(most, least)}}}"
+        core = rf"(?:0[xX])?{digits_}" if "#" in flags else digits_
         return _atom("hex", _padded(core, width, flags), cap, 0.3)
     if ch == "o":
         return _atom("oct", _padded(r"[0-7]+", width, flags), cap, 0.3)
