@@ -1254,3 +1254,17 @@ def test_provenance_of_a_union_local_takes_writes_of_its_members_members(vbox):
     assert r.exit_code == 0, r.output
     assert "[local u.s.Lo, a member of the same union]" in r.output, r.output
     assert "[local u.s.Hi, a member of the same union]" in r.output, r.output
+
+
+def test_logline_of_a_vmseterror_message_as_vbox_log_shows_it(vbox):
+    """VMSetError's messages reach VBox.log as `VMSetError: MESSAGE`, after a `VMSetError:
+    FILE(LINE) FUNCTION; rc=STATUS` line (the profile's [log.prefixes]): each form is a
+    whole match of the call, as is the bare message."""
+    for line in ("00:00:05.123456 VMSetError: /EM/FixMaxInstructions value is too small, min 16",
+                 "/EM/FixMaxInstructions value is too small, min 16",
+                 "00:00:05.123456 VMSetError: /src/VBox/VMM/VMMR3/EMFixErr.cpp(9) emR3FixInitCfg;"
+                 " rc=VERR_OUT_OF_RANGE\n00:00:05.123456 VMSetError: /EM/FixMaxInstructions "
+                 "value is too small, min 16"):
+        r = CliRunner().invoke(cli, ["logline", line, "--json", "--index", str(vbox.index)])
+        rows = [json.loads(x) for x in r.stdout.splitlines()]
+        assert rows and (rows[0]["line"], rows[0]["mode"]) == (9, "full"), (line, rows)

@@ -308,7 +308,8 @@ class _Prefixes:
     Profile `[log]` keys (all optional): `pr_fmt_callers` (callee prefixes that apply the
     file's pr_fmt, default ["pr_"]), `no_pr_fmt` (exceptions, default ["pr_cont"]),
     `modules` (directory prefix -> KBUILD_MODNAME), `printers` (callee prefixes that
-    print, preferred at equal score).
+    print, preferred at equal score), `[log.prefixes]` (callee -> the texts it prints before
+    its format, outside the kernel dialect: VirtualBox's VMSetError logs `VMSetError: `).
     """
 
     def __init__(self, sc: Scope):
@@ -317,6 +318,7 @@ class _Prefixes:
         self.pr_callers = tuple(prof.get("pr_fmt_callers", ["pr_"]))
         self.no_pr = frozenset(prof.get("no_pr_fmt", ["pr_cont"]))
         self.modules = dict(prof.get("modules", _KERNEL_MODULES))
+        self.callee_prefixes = {k: list(v) for k, v in prof.get("prefixes", {}).items()}
         self.printers = tuple(prof.get("printers", [
             "pr_", "printk", "dev_", "WARN", "BUG", "kvm_", "vcpu_", "Log", "RTPrintf",
             "RTLog", "Assert", "DBGF", "pfnPrintf"]))
@@ -351,7 +353,7 @@ class _Prefixes:
         if dialect != "kernel":
             if func and _FUNC_LOGGER.match(callee):
                 return [f"{func}: ", ""]
-            return [""]
+            return self.callee_prefixes.get(callee, [""])
         out: list[str] = []
         chain = self.chain(callee)
         fmts = self.pr_fmts(bid, path, func) if with_pr_fmt and any(r for _l, r in chain) \
