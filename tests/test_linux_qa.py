@@ -2228,3 +2228,15 @@ def test_provenance_follows_a_helpers_argument_once_through_its_parameter(lq):
     top = [ln for ln in r.output.splitlines() if ln.startswith("  <-")]
     assert len(top) == 1 and "return of qa_div_ret()" in top[0], r.output
     assert "argument 2 (b) of qa_div_ret()" in r.output and "[local lo]" in r.output, r.output
+
+
+def test_consumes_of_a_flag_bit_names_the_calls_its_branch_runs(lq):
+    """`if (action & QA_TKF_CLEAR_NTP) { qa_tkf_ntp_clear(); }`: the test's runs and
+    guard_end, as for a request's tester; a negated test guards nothing."""
+    code, rows, out = lq("consumes QA_TKF_CLEAR_NTP")
+    assert [(r["line"], r["runs"], r["guard_end"]) for r in rows] == [
+        (17, ["qa_tkf_ntp_clear"], 19)], out
+    code, rows, out = lq("consumes QA_TKF_MIRROR")
+    got = {r["line"]: (r["runs"], r["guard_end"]) for r in rows}
+    assert got[20] == (["qa_tkf_mirror"], 21), out
+    assert got.get(22, ([], None)) == ([], None), out

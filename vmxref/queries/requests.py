@@ -997,6 +997,9 @@ def _consume_sites(sc: Scope, const: str, rows: list[tuple]) -> list[Site]:
     out = []
     for r in rows:
         bid, func, line, col, callee, guard_end = r
+        if guard_end is None and func:  # (a flag-bit test, `if (action & TK_CLEAR_NTP)`: the
+            guard_end = _branch_end(sc.store.lines(bid), line, col)  # tester calls have theirs)
+            r = (*r[:5], guard_end)
         runs = _guarded_calls(sc, g, bid, func, line, col, guard_end) if guard_end else []
         for s in _sites(sc, "consume", const, [r]):
             s.extra["runs"] = runs
@@ -1079,6 +1082,57 @@ def _condition_end(lines: list[str], line: int, col: int) -> tuple[int, int]:
             n = text.count("\n", 0, i)
             return first + n, i - starts[n] + 1
     return line, col
+
+
+def _branch_end(lines: list[str], line: int, col: int) -> int | None:
+    """The last line of the branch an `if` runs when the test at (line, col) holds: the
+    statement after the condition (a `{ ... }` block to its `}`, else to its `;`). None
+    when the test is in no `if` condition, or is negated there (`!(x & C)`, `(x & C) == 0`):
+    that branch runs when the flag is clear."""
+    end = _condition_end(lines, line, col)
+    if end == (line, col):
+        return None
+    first = max(1, line - MULTILINE_VALUE)
+    text = _blank_noise("\n".join(lines[first - 1:end[0] + MAX_BRANCH_LINES]))
+    starts = [0]
+    for t in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(t) + 1)
+    at, close = starts[line - first] + col - 1, starts[end[0] - first] + end[1] - 1
+    opening = max((m.end() - 1 for m in _IF.finditer(text, 0, at + 1)), default=-1)
+    cond = text[opening:close + 1]
+    inner = cond[:at - opening]
+    depth, k = 0, len(inner) - 1  # (the group holding the test: negated before it?)
+    while k >= 0:
+        depth += (inner[k] == ")") - (inner[k] == "(")
+        if depth < 0:
+            if inner[:k].rstrip().endswith("!"):
+                return None
+            depth = 0
+        k -= 1
+    rest = re.sub(r"\s+", "", cond[at - opening:])
+    if re.match(r"[\w\s&|()<>-]*\)?==0", rest) or inner.rstrip().endswith("!"):
+        return None
+    i = close + 1
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i >= len(text):
+        return None
+    if text[i] == "{":
+        depth = 0
+        for j in range(i, len(text)):
+            depth += (text[j] == "{") - (text[j] == "}")
+            if depth == 0:
+                return first + text.count("\n", 0, j)
+        return None
+    depth = 0
+    for j in range(i, len(text)):
+        depth += (text[j] in "([{") - (text[j] in ")]}")
+        if text[j] == ";" and depth == 0:
+            return first + text.count("\n", 0, j)
+    return None
+
+
+MAX_BRANCH_LINES = 400  # lines of a guarded block looked at past its condition
 
 
 def _one_per_test(rows: list[tuple]) -> list[tuple]:
