@@ -2240,3 +2240,12 @@ def test_consumes_of_a_flag_bit_names_the_calls_its_branch_runs(lq):
     got = {r["line"]: (r["runs"], r["guard_end"]) for r in rows}
     assert got[20] == (["qa_tkf_mirror"], 21), out
     assert got.get(22, ([], None)) == ([], None), out
+
+
+def test_provenance_of_a_helpers_return_leaves_out_the_writes_of_what_it_is_handed(lq):
+    """`qa_vg_get(&qa_vg_gtod.raw_clock, v)`: the value is the helper's return (`v *
+    clock->mult`, traced to the mult write), not every write of raw_clock (`mode`)."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_vg_out.ns", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    assert "return of qa_vg_get()" in r.output and "qa_vg_update: m" in r.output, r.output
+    assert ":13:" not in r.output, r.output  # (the `mode = 3` write)

@@ -183,7 +183,11 @@ class _Walk:
                                     _IDENT.findall(a.group(0))[-1] in filled else a.group(0),
                                     value)
         flat = _unsubscripted(value)
+        handed = self._followed_args(flat)  # (`vgettsc(&gtod->raw_clock, ..)`: its
+        # parameter, under the callee's return, not the writes of the whole member)
         for m in _CHAIN.finditer(flat):
+            if any(a <= m.start() < b for a, b in handed):
+                continue
             base, rest = m.group(1), m.group(2)
             fields = [f for f in re.split(r"\s*(?:->|\.)\s*", rest) if f]
             taken.add(base)  # (its members are no names of their own: a local `mult` beside
@@ -207,13 +211,10 @@ class _Walk:
                 owner, path = self._embedded_path(qual)
                 out += self.field_writes(owner, path, level)
         called: set[str] = set()
-        inside: list[tuple[int, int]] = []  # (the arguments of calls of corpus functions: a
-        # name there is that function's parameter, followed through its return)
+        inside = self._followed_args(value)  # (the arguments of calls of corpus functions:
+        # a name there is that function's parameter, followed through its return)
         for m in _CALL.finditer(value):
             name = m.group(1)
-            if name not in _KEYWORDS and name not in _TYPE_WORDS and \
-                    self.sc.has_sym(name, ("function",)):
-                inside.append((m.end(), _closing(value, m.end() - 1)))
             taken.add(name)
             if name in called:
                 continue  # (every call of it is taken at once)
@@ -250,6 +251,17 @@ class _Walk:
                 continue  # a pointer handed to a call: where it writes or reads, no value
             out += self.variable(site, bid, func, name, level, ctx)
         return _once(out)[: FANOUT * 3]
+
+    def _followed_args(self, value: str) -> list[tuple[int, int]]:
+        """The spans of the argument lists of the calls in `value` whose function the corpus
+        defines (each such call is followed through its return, where its parameters are)."""
+        out = []
+        for m in _CALL.finditer(value):
+            name = m.group(1)
+            if name not in _KEYWORDS and name not in _TYPE_WORDS and \
+                    self.sc.has_sym(name, ("function",)):
+                out.append((m.end(), _closing(value, m.end() - 1)))
+        return out
 
     def _assigned(self, bid: int, func: str, name: str) -> bool:
         return bool(self.sc.conn.execute(
