@@ -2249,3 +2249,13 @@ def test_provenance_of_a_helpers_return_leaves_out_the_writes_of_what_it_is_hand
     assert r.exit_code == 0, r.output
     assert "return of qa_vg_get()" in r.output and "qa_vg_update: m" in r.output, r.output
     assert ":13:" not in r.output, r.output  # (the `mode = 3` write)
+
+
+def test_provenance_through_a_static_functions_parameter_takes_its_own_files_calls(lq):
+    """qa_twst_update is static in two files: the parameter of qa_twst_a.c's comes from the
+    call in that file (11), not from qa_twst_b.c's call of its own function (22)."""
+    code, rows, out = lq("provenance qa_twst_out.v")
+    assert code == 0, out
+    args = [n for n in _nodes(rows) if n.get("hop", "").startswith("argument 1 (x) of qa_twst_update")]
+    assert [(n["file"].rsplit("/", 1)[-1], n.get("value")) for n in args] == [
+        ("qa_twst_a.c", "11")], out

@@ -450,9 +450,12 @@ class _Walk:
         else:
             at = self.at.get(func, site.line)
             required = self.required | self._case_labels(func, bid, at)
+            own_file = bid if self.g.static_in(func, bid) else None  # (see param)
             calls = [(e.blob_id, e.caller, e.line, e.col, callsite.args(self.sc, e))
                      for e in self.g.into(func) if e.kind in ARG_EDGES and e.origin is None
-                     and not self._contradicts(e, required)]
+                     and not self._contradicts(e, required)
+                     and not (own_file is not None and e.kind == "direct"
+                              and e.blob_id != own_file)]
         skip = self.foreign.get(func, ())
         calls = [c for c in calls if idx < len(c[4]) and (c[0], c[2], c[3]) not in skip]
         if not calls:
@@ -939,13 +942,18 @@ class _Walk:
         from vmxref.queries.feasible import _switch_rules_out
         what = f"argument {idx + 1} ({name}) of {func}()"
         arm = cases.governing(self.sc, use[0], func, use[1]) if use else ((), 0)
-        key = ("param", func, idx, arm)
+        # (a static function of a source file is called by name from that file only:
+        # timekeeping.c's update_pvclock_gtod is not x86.c's)
+        own = use[0] if use and self.g.static_in(func, use[0]) else None
+        key = ("param", func, idx, arm, own)
         if not self._budget(key):
             return self._again(key, what)
         params = self.g.params(func)
         calls = []
         for e in self.g.into(func):
             if e.kind not in ARG_EDGES or e.origin is not None:
+                continue
+            if own is not None and e.kind == "direct" and e.blob_id != own:
                 continue
             if arm[0] and _switch_rules_out(self.sc, e, func, use[0], use[1], params):
                 continue
