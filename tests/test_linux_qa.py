@@ -2259,3 +2259,12 @@ def test_provenance_through_a_static_functions_parameter_takes_its_own_files_cal
     args = [n for n in _nodes(rows) if n.get("hop", "").startswith("argument 1 (x) of qa_twst_update")]
     assert [(n["file"].rsplit("/", 1)[-1], n.get("value")) for n in args] == [
         ("qa_twst_a.c", "11")], out
+
+
+def test_writes_include_a_struct_copied_whole_into_a_variable(lq):
+    """`qa_scs_refined = qa_scs_jiffies;` (a global) and `snap = qa_scs_refined;` (a local)
+    copy every member: whole-object writes of qa_scs.qa_scs_mult."""
+    code, rows, out = lq("writes qa_scs.qa_scs_mult")
+    assert code == 0, out
+    got = sorted((r["line"], r["write_kind"]) for r in rows if r["file"].endswith("qa_structcopy.c"))
+    assert got == [(7, "designated"), (17, "whole-object"), (18, "whole-object"), (20, "assign")], got

@@ -269,11 +269,14 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
         return None
     by_kind: dict[str, set[str]] = {}
     by_value: set[str] = set()  # members holding the asked struct itself (no pointer to it)
+    copied: set[str] = set()  # variables of the asked struct itself: `x = y` copies all of it
     itself = (type_names(sc, {struct}, through_pointers=False) or set()) if struct else set()
     for chunk, ms in in_chunks(types):  # (DISTINCT without the file join: `vcpu` has 20k)
         for name, kind, typ in sc.conn.execute(
                 f"SELECT DISTINCT name, kind, type FROM sym WHERE type IN ({ms})", chunk):
             by_kind.setdefault(kind, set()).add(name)
+            if kind in ("global", "local", "extern", "param") and typ in itself:
+                copied.add(name)
             if kind == "field" and ((typ or "").rstrip("[]") in itself if struct else
                                     "*" not in (typ or "")):
                 by_value.add(name)  # (with a struct asked, a copy of an enclosing struct
@@ -314,6 +317,12 @@ def _whole_object_rows(sc: Scope, tr: TypeResolver, struct: str | None, fields: 
     out += sc.rows_in("assign", "t.field", by_value,
                       "t.kind = 'assign' AND t.op = '=' AND t.chain LIKE '%,%'", (),
                       f"{cols}, t.vtype")
+    # ... and into a variable of that type (`refined_jiffies = clocksource_jiffies;`): a
+    # local's row carries its declared type, a global's none
+    out += [r for r in sc.rows_in(
+        "assign", "t.field", copied, "t.kind = 'assign' AND t.op = '=' AND t.chain = "
+        "'[\"v:' || t.field || '\"]'", (), f"{cols}, t.vtype")
+        if ((r[-1] in itself) if r[-1] is not None else (r[6] in outside))]
     return _typed(tr, list(dict.fromkeys(out)))
 
 
