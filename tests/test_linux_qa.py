@@ -2268,3 +2268,12 @@ def test_writes_include_a_struct_copied_whole_into_a_variable(lq):
     assert code == 0, out
     got = sorted((r["line"], r["write_kind"]) for r in rows if r["file"].endswith("qa_structcopy.c"))
     assert got == [(7, "designated"), (17, "whole-object"), (18, "whole-object"), (20, "assign")], got
+
+
+def test_a_system_call_is_an_entry_point_of_paths(lq):
+    """SYSCALL_DEFINE1(qa_adjtime, ...) is a system call (the profile's [entry.decl_macros]):
+    `raises ... | paths` starts there."""
+    code, rows, out = lq("raises QA_SC_CLOCK_WAS_SET | paths")
+    assert code == 0, out
+    starts = [p[0] for r in rows for p in r.get("paths") or []]
+    assert [(h["function"], h.get("entry")) for h in starts] == [("qa_adjtime", "syscall")], out
