@@ -2277,3 +2277,16 @@ def test_a_system_call_is_an_entry_point_of_paths(lq):
     assert code == 0, out
     starts = [p[0] for r in rows for p in r.get("paths") or []]
     assert [(h["function"], h.get("entry")) for h in starts] == [("qa_adjtime", "syscall")], out
+
+
+def test_provenance_gives_each_root_a_share_of_the_hops(lq, monkeypatch):
+    """With few hops to spend, the first root's long chain does not take them all: the last
+    root's source (the global's write) is still shown, not `not followed`."""
+    from vmxref.queries import provenance
+    monkeypatch.setattr(provenance, "MAX_NODES", 5)
+    monkeypatch.setattr(provenance, "MIN_ROOT_NODES", 2, raising=False)
+    sc = api.open_scope(lq.index, "linux-kvm@qa")
+    roots = api.run_query(sc, "provenance qa_fair_t.qa_fair_v")
+    last = [r for r in roots if r.function == "qa_fair_second"]
+    assert last and [(n.get("line"), n.get("hop")) for n in last[0].extra["from"]] == [
+        (10, "global qa_fair_src")], [r.extra["from"] for r in roots]

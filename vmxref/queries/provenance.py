@@ -27,6 +27,7 @@ from vmxref.schema import SYM_STATIC
 from vmxref.queries.writes import writes
 
 MAX_NODES = 160
+MIN_ROOT_NODES = 12  # hops each root may take, however many roots share MAX_NODES
 FANOUT = 6
 _ASSIGNED = re.compile(r"\s*[A-Za-z_][\w.>\[\]-]*\s*(?<![<>!])=(?!=)\s*(.+)\Z", re.S)  # `v = 0`
 _CHAIN = re.compile(r"\b([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+)")
@@ -84,6 +85,7 @@ class _Walk:
         self.found: set[tuple] = set()  # seen keys whose expansion gave hops
         self.open: set[tuple] = set()  # seen keys whose expansion is under way
         self.count = 0
+        self.limit = MAX_NODES  # (the hops this root may reach: provenance shares them)
         # function -> the line of it the hop being expanded came in at (a call site reached
         # from a callee's parameter): the `case` labels governing that line decide which
         # calls of the function can lead there (see _case_rules_out)
@@ -660,7 +662,7 @@ class _Walk:
         return blobs[0] if blobs else None
 
     def _budget(self, key: tuple) -> bool:
-        if key in self.seen or self.count >= MAX_NODES:
+        if key in self.seen or self.count >= self.limit:
             return False
         self.seen.add(key)
         self.open.add(key)  # (until _found: being expanded, above the hops made meanwhile)
@@ -672,7 +674,7 @@ class _Walk:
         budget is spent, said so."""
         if key in self.found or key in self.open:
             return [{"hop": what, "seen": True, "from": []}]
-        if key not in self.seen and self.count >= MAX_NODES:
+        if key not in self.seen and self.count >= self.limit:
             return [{"hop": what, "cut": True, "from": []}]
         return []
 
@@ -1339,7 +1341,10 @@ def provenance(sc: Scope, target, depth: int = 8) -> list[Site]:
     w = _Walk(sc, depth, str(target))
     roots = [s for s in writes(sc, target) if _source_write(sc, s)]
     out = []
-    for s in roots:
+    for i, s in enumerate(roots):
+        # (each root its share of the hops left: the first roots' trees do not use them
+        # all up before the write the guest reads, last in file order, is expanded)
+        w.limit = w.count + max(MIN_ROOT_NODES, (MAX_NODES - w.count) // (len(roots) - i))
         w.foreign = w.foreign_calls(s, getattr(target, "struct", None))
         node = w.node(s, "write", 0)
         s.kind = "provenance"
