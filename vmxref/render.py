@@ -73,6 +73,9 @@ def site_line(s: Site) -> str:
         said = [_LOG_MODES.get(x.get("mode"), "")]
         if x.get("case_differs"):
             said.append("letter case differs")
+        if x.get("module_prefix"):
+            said.append(f"matched without the line's `{x['module_prefix']}: `, which it "
+                        f"does not print")
         extra.append(f"[{''.join(w + '; ' for w in said if w)}score {x['score']:.2f}]")
     tail = (" " + " ".join(extra)) if extra else ""
     return clean(f"{show_path(s.file)}:{s.line}:{s.col}: {s.function or '-'}: {s.text}{tail}")

@@ -223,7 +223,7 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                 prefixes: "_Prefixes", variants: list[tuple[str, str]]) -> Site | None:
     """Match one logging call against the line variants; its best result or None."""
     line_, col, func, callee, fmt, args, fmt_arg = _logcall(sc, rowid)
-    best, folded = None, False
+    best, folded, without = None, False, ""
     for fold in (False, True):
         if fold and (best is not None and best[1].mode == "full" or not any(
                 t.isascii() for t, _s in variants)):
@@ -252,7 +252,7 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                         score *= FUNC_PREFIX_MISSING_PENALTY  # (LogFlowFunc prints `func: `
                         # first: a line without it fits a statement that prints none better)
                     if best is None or score > best[0]:
-                        best, folded = (score, m, prefix), fold
+                        best, folded, without = (score, m, prefix), fold, stripped
     if best is None:
         return None
     score, m, prefix = best
@@ -265,6 +265,8 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
     site.extra["args"] = args
     if folded:
         site.extra["case_differs"] = True
+    if without:  # (a line with a module's name first that this statement does not print:
+        site.extra["module_prefix"] = without  # a newer kernel's pr_fmt, or another tree's)
     site.extra["_printer"] = prefixes.is_printer(callee) or callee == TRACE_PRINTER
     if callee == TRACE_PRINTER:
         site.extra["emitted_by"] = firing.emitters(
