@@ -2301,3 +2301,12 @@ def test_logline_says_when_it_matched_without_a_module_prefix_the_file_does_not_
     r = CliRunner().invoke(cli, ["logline", "kvm: requested TSC rate 2100000 falls outside "
                                  "tolerance [2399500,2400500]", "--index", str(lq.index)])
     assert "matched without the line's `kvm: `" in r.output, r.output
+
+
+def test_a_callback_the_corpus_also_calls_is_an_entry_of_paths(lq):
+    """qa_rs_timekeeping_resume is stored in a member nothing in the corpus calls through
+    (the syscore core calls it) and is called directly too: paths start there."""
+    code, rows, out = lq("raises QA_RS_WAS_SET | paths")
+    assert code == 0, out
+    starts = [(p[0]["function"], p[0].get("entry")) for r in rows for p in r.get("paths") or []]
+    assert ("qa_rs_timekeeping_resume", "also callback qa_rs_syscore_ops.qa_rs_resume") in starts, out

@@ -405,6 +405,12 @@ class Graph:
             self._into[func] = self._compute_into(func)
         return self._into[func]
 
+    def dangling(self, func: str) -> list[tuple[str, str | None, str]]:
+        """(member, struct, where) of the places `func` is stored that no call of the asked
+        versions goes through (stored_only's bindings)."""
+        self.into(func)
+        return self._dangling.get(func, [])
+
     def stored_only(self, func: str) -> list[Edge]:
         """Edges of kind 'stored': the places `func` is stored as a value (a member, a table)
         that no call of the asked versions goes through — a callback the code outside the

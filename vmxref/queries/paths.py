@@ -110,13 +110,19 @@ class Entries:
             # corpus does not define, is named by its member alone)
             slot, cont, _ = cand
             return f"callback {cont}.{slot}" if cont else f"callback {slot}"
+        if r.get("unbound_member_callbacks") and (dangling := self.g.dangling(func)):
+            # ... and one the corpus calls too (timekeeping_resume: syscore_ops.resume,
+            # and tick_unfreeze): an entry, from which the search goes on
+            slot, cont, _ = dangling[0]
+            return f"also callback {cont}.{slot}" if cont else f"also callback {slot}"
         return ""
 WEAK_ENTRIES = ("exported",)  # internal APIs: sources of paths, but exploration goes on
 
 
 def is_strong(kind: str) -> bool:
-    """Entries from outside the code (ioctl, MSR, notifier, ...) stop the backward search."""
-    return bool(kind) and kind not in WEAK_ENTRIES
+    """Entries from outside the code (ioctl, MSR, notifier, ...) stop the backward search;
+    `exported` APIs and callbacks the corpus also calls (`also callback ...`) do not."""
+    return bool(kind) and kind not in WEAK_ENTRIES and not kind.startswith("also ")
 
 
 def _explore_back(sc: Scope, target: str, line: int, depth: int, start: str,
