@@ -128,6 +128,10 @@ def diff_cmd(query, from_spec, to_spec, show_all, index_dir, as_json) -> None:
         if not as_json and e.status in (diff.ADDED, diff.REMOVED):  # (which paths came or went)
             for line in path_lines(e.new or e.old):
                 click.echo(line)
+        elif not as_json and e.status == diff.MOVED and "call paths:" in e.note:
+            for side, site in (("old", e.old), ("new", e.new)):  # (its own paths, both ends)
+                for line in path_lines(site):
+                    click.echo(line.replace("path:", f"{side} path:", 1))
     if not as_json:
         click.echo(diff.summary_line(entries, from_spec, to_spec, why), err=True)
     sys.exit(EXIT_RESULTS if shown else EXIT_EMPTY)

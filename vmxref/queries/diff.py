@@ -17,7 +17,9 @@ the rows of one site are taken together (`path` gives a row per path); then the 
 site that is the same or changed are matched by their hops (the function names, not the
 lines, so a path whose lines moved is still the same path). A path only in the new version
 is an `added` entry of that site (note `new call path`), one only in the old version a
-`removed` one (`call path gone`); the entry of the site itself keeps the common paths.
+`removed` one (`call path gone`); the entry of the site itself keeps the common paths. A
+site `moved` to another function is reached by other paths: its one entry keeps both
+versions' paths and its note counts them (`call paths: 2 gone, 2 new`).
 A version shows a few paths per site: a path the other version shows and this one does not
 is looked up hop by hop in this one's call graph (diff_query_why), and when every call is
 still there it is no `removed` / `added` entry but a note on the site's entry.
@@ -351,6 +353,12 @@ def _split_paths(e: Entry) -> list[Entry]:
     if e.status not in (SAME, CHANGED, MOVED) or e.old.paths is None or e.new.paths is None:
         return [e]
     both_old, both_new, gone, new = _match_paths(e.old.paths, e.new.paths)
+    if e.status == MOVED and (gone or new):  # (a site moved to another function is reached
+        # by other paths: said on the moved entry, which keeps both versions' paths, not as
+        # a removed and an added entry of the same statement)
+        said = ", ".join(x for x in (gone and f"{len(gone)} gone", new and f"{len(new)} new")
+                         if x)
+        return [Entry(MOVED, e.old, e.new, f"{e.note}; call paths: {said}".lstrip("; "))]
     out = [Entry(e.status, _with_paths(e.old, both_old), _with_paths(e.new, both_new), e.note)]
     if gone:
         out.append(Entry(REMOVED, _with_paths(e.old, gone), None,
