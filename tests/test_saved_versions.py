@@ -180,3 +180,26 @@ def test_a_corpus_no_profile_names_is_said_so(two_versions, qdir):
     (qdir / "f.toml").write_text('title = "q"\ncorpus = "qemu"\nquery = "callers f"\n')
     r = invoke(two_versions, "check", "q/f.toml")
     assert "corpus qemu is not indexed (nor is it the name of a shipped profile" in r.stdout, r.output
+
+
+def test_a_file_naming_its_corpus_but_no_version_has_no_results_where_its_names_are_missing(
+        two_versions, qdir):
+    """QA (audit S, D3): `corpus = "fixture"` and a name only fixture@2 has: on fixture@1 the
+    query has no results and is judged so (a FAIL for `min = 1`), as the docs say, not an
+    ERROR; `run` and `check` agree."""
+    (qdir / "g.toml").write_text('title = "post run"\ncorpus = "fixture"\n'
+                                 'query = "callees vmx_post_run"\n[expect]\nmin = 1\n')
+    r = invoke(two_versions, "check", "q/g.toml")
+    assert r.exit_code == 1, r.output
+    assert "FAIL q/g.toml [fixture@1] (0 results)" in r.stdout, r.output
+    assert "PASS q/g.toml [fixture@2]" in r.stdout and "ERROR" not in r.stdout, r.output
+    r = invoke(two_versions, "run", "q/g.toml")
+    assert r.exit_code == 0 and "no symbol 'vmx_post_run' in fixture@1" in r.stderr, r.output
+
+
+def test_a_pinned_version_not_indexed_names_the_indexed_versions(two_versions, qdir):
+    """QA (audit S, D4): a version typo (`fixture@21`) is a SKIP whose reason lists the
+    versions of that corpus that are indexed."""
+    (qdir / "h.toml").write_text('title = "t"\ncorpus = "fixture@21"\nquery = "callers f"\n')
+    r = invoke(two_versions, "check", "q/h.toml")
+    assert "indexed versions of fixture: 1, 2" in r.stdout, r.output
