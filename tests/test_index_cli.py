@@ -119,3 +119,16 @@ def test_a_profile_given_by_a_relative_path_is_read_from_any_directory(tmp_path,
     finally:
         sc.store.close()
     shutil.rmtree(tmp_path / "ix")
+
+
+def test_a_root_matching_no_file_of_the_profile_is_an_error(tmp_path):
+    """QA (audit S, D5): a root one level too deep (or empty) matches none of the profile's
+    include globs: one line saying so, exit 2, no empty version made."""
+    (tmp_path / "src" / "sub").mkdir(parents=True)
+    (tmp_path / "src" / "sub" / "notes.txt").write_text("int x;\n")
+    ix = tmp_path / "idx"
+    r = _fast("index", str(tmp_path / "src"), "--corpus", "linux-kvm@deep", "--index", str(ix))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "matches the linux-kvm profile's [paths] include globs" in r.stderr, r.stderr
+    listed = CliRunner().invoke(cli, ["corpus", "list", "--index", str(ix)])
+    assert "deep" not in listed.output, listed.output

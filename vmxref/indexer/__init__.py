@@ -16,7 +16,7 @@ from itertools import chain, islice
 from vmxref import interrupts
 from vmxref.indexer import spool
 from vmxref.indexer.discover import Skipped, discover, read_source
-from vmxref.errors import IndexWriteError
+from vmxref.errors import IndexWriteError, SourceError
 from vmxref.model import Record
 from vmxref.store import Store, sqlite3, stats_text  # (sqlite3: the C module, as the
 # store uses it: the package's date adapters import datetime)
@@ -61,6 +61,11 @@ def index_corpus(root: str, profile, version: str, store: Store,
     """Index `root` as corpus `profile.name`@`version` into `store` (caller commits)."""
     t0 = time.perf_counter()
     files, skipped = discover(root, profile)
+    if not files and not skipped:  # (a root one level off, or the wrong profile: an empty
+        # version would only answer `no symbol` later; an existing one keeps its files)
+        shown = ", ".join(profile.includes[:4]) + (" ..." if len(profile.includes) > 4 else "")
+        raise SourceError(f"no file under {root!r} matches the {profile.name} profile's "
+                          f"[paths] include globs ({shown}); is it the tree's top directory?")
     real_root, prof_name = os.path.realpath(root), str(profile.path or profile.name)
     row = store.corpus_row(profile.name, version)
     st = IndexStats(profile.name, version, files=len(files))
