@@ -1837,6 +1837,9 @@ def test_consumes_of_a_request_only_cleared_says_where_it_is_cleared(lq):
     assert code == 1 and rows == [], out
     assert "nothing tests KVM_REQ_QA_INPROGRESS" in out, out
     assert "cleared without a test at arch/x86/kvm/qa_lint.c:102 (qa_end_update)" in out, out
+    # (a request left pending still meets the tests of any pending request: audit R D8)
+    assert "while it is pending, the tests of any pending request see it: " \
+        "arch/x86/kvm/qa_lint.c:107 (qa_exit_request)" in out, out
 
 
 def test_provenance_of_a_register_read_by_key_leads_to_its_stores(lq):

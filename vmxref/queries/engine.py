@@ -137,6 +137,22 @@ def _cleared_at(sc: Scope, const: str) -> str:
     return ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
 
 
+def _pending_tests(sc: Scope) -> str:
+    """`; while pending, ...`: the calls of the profile's [requests] pending_testers (tests
+    of whether any request is pending), which a request nothing tests by name still meets."""
+    from vmxref.queries.profiles import profile_section
+    names = profile_section(sc, "requests").get("pending_testers", [])
+    places = []
+    for name in names:
+        for _c, path, _b, line, func in sc.rows("call", "t.callee = ?", (name,),
+                                                "t.line, t.func", limit=4):
+            places.append(f"{path}:{line} ({func})")
+    if not places:
+        return ""
+    return (f"; while it is pending, the tests of any pending request see it: "
+            f"{', '.join(places[:3])}{' ...' if len(places) > 3 else ''}")
+
+
 def remark(sc: Scope, query: str, sites: list) -> str:
     """note() where the results are shown with a count (saved queries' `run`, `check -v`,
     reports, the shell): what qualifies them, without `vmxref: ` and without the `no
@@ -233,7 +249,7 @@ def note(sc: Scope, query: str, sites: list, as_json: bool = False) -> str | Non
         cleared = _cleared_at(sc, words[1])
         if cleared:
             return (f"vmxref: nothing tests {words[1]} in {sc.label()}; it is cleared "
-                    f"without a test at {cleared}")
+                    f"without a test at {cleared}{_pending_tests(sc)}")
     if not sites and not as_json:  # (stdout stays empty, exit code 1: said for a reader)
         said = f"vmxref: no results for `{' '.join(words)}` in {sc.label()}"
         if words[0] == "path" and sc.memo("path_query").get("infeasible"):
