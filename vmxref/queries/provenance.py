@@ -185,10 +185,11 @@ class _Walk:
                                     _IDENT.findall(a.group(0))[-1] in filled else a.group(0),
                                     value)
         flat = _unsubscripted(value)
-        handed = self._followed_args(flat)  # (`vgettsc(&gtod->raw_clock, ..)`: its
-        # parameter, under the callee's return, not the writes of the whole member)
+        handed = self._followed_args(flat)  # (`vgettsc(&gtod->raw_clock, ..)`: an address
+        # handed to a corpus function, which reads through it under its return: no value)
         for m in _CHAIN.finditer(flat):
-            if any(a <= m.start() < b for a, b in handed):
+            if flat[:m.start()].rstrip().endswith("&") and \
+                    any(a <= m.start() < b for a, b in handed):
                 continue
             base, rest = m.group(1), m.group(2)
             fields = [f for f in re.split(r"\s*(?:->|\.)\s*", rest) if f]
@@ -213,8 +214,6 @@ class _Walk:
                 owner, path = self._embedded_path(qual)
                 out += self.field_writes(owner, path, level)
         called: set[str] = set()
-        inside = self._followed_args(value)  # (the arguments of calls of corpus functions:
-        # a name there is that function's parameter, followed through its return)
         for m in _CALL.finditer(value):
             name = m.group(1)
             taken.add(name)
@@ -234,17 +233,12 @@ class _Walk:
                     out += self.returns(name, level, {**(ctx or {}), **call} if call else ctx)
         if _INDIRECT.search(value):
             out += self.indirect_returns(site, bid, level, ctx, taken)
-        outside = value
-        for a, b in inside:
-            outside = outside[:a] + " " * (b - a) + outside[b:]
-        outside_names = set(_IDENT.findall(outside))
         names = _MEMBER.sub(" ", _CAST_TYPE.sub(" ", _SUBSCRIPTS.sub("[]", value)))
         for m in _IDENT.finditer(names):
             # (an index is not the value, nor the type of a cast: `(u32)tmp`, nor what a
             # sizeof measures: `memdup_user(argp, sizeof(*p))`, nor a member's name)
             name = m.group(1)
-            if name in taken or name in _KEYWORDS or name.isupper() or \
-                    name not in outside_names:
+            if name in taken or name in _KEYWORDS or name.isupper():
                 continue
             taken.add(name)
             if bid is not None and uncast(value) != name and \
@@ -1245,8 +1239,14 @@ def _once(nodes: list[dict]) -> list[dict]:
     expression, two asm statements of the same inputs), and each write once: one found by
     two routes (`set in prepare_vmcs02()` through the pointer above the call, and among the
     member's writes anywhere) is the first route's."""
-    said: set = {n["hop"] for n in nodes if not n.get("seen") and n.get("file")}  # (a
-    # marker beside the hop it points at says nothing)
+    said: set = set()  # (a marker beside the hop it points at, or above it in a sibling's
+    # tree, says nothing: `[local uTscFreqLo: shown above]` beside the return showing it)
+    stack = [n for n in nodes if not n.get("seen")]
+    while stack:
+        n = stack.pop()
+        if n.get("file"):
+            said.add(n["hop"])
+        stack += [k for k in n.get("from", ()) if not k.get("seen")]
     routes: dict[tuple, str] = {}  # a write -> the hop it was first found by
     out = []
     for n in nodes:
