@@ -2313,3 +2313,12 @@ def test_a_callback_the_corpus_also_calls_is_an_entry_of_paths(lq):
     assert code == 0, out
     starts = [(p[0]["function"], p[0].get("entry")) for r in rows for p in r.get("paths") or []]
     assert ("qa_rs_timekeeping_resume", "also callback qa_rs_syscore_ops.qa_rs_resume") in starts, out
+
+
+def test_refs_of_a_name_a_macro_only_pastes_are_no_address_of_the_function(lq):
+    """`QA_X86_OP(qa_op_load)` pastes its argument into names (`qa_x86_##func`, `->func`):
+    a read of the word, not the address of the global function qa_op_load; a macro that
+    stores its argument (`.fn = (f)`) would take the address."""
+    code, rows, out = lq("refs qa_op_load")
+    got = {(r["line"], r["ref_kind"]) for r in rows if r["file"].endswith("qa_xops.c")}
+    assert (14, "read") in got and (14, "addr") not in got, got

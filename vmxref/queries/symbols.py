@@ -100,6 +100,7 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     # 89k uses of the name one statement each, 1.5 s)
     locals_named = _locals_named(sc, name) if is_function and any(
         r[3] == "read" for r in rows) else set()
+    pasted = _pasted_args(sc, name, rows) if is_function else set()
     out = []
     for cid, path, bid, kind, line, col, func, chain in rows:
         if is_macro and kind in ("call", "read"):
@@ -111,7 +112,7 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
         elif kind == "write" and (bid, func, line, col) in passed:
             kind = "read"  # `&x` handed to a call that only reads through it (atomic_read)
         elif kind == "read" and is_function and chain is None and not (
-                func and (bid, func) in locals_named):
+                func and (bid, func) in locals_named) and (bid, line) not in pasted:
             kind = "addr"  # a function used as a value: its address (`.read = f`, `cb(f)`);
             # not a member of that name (`mmu->page_fault == f` reads the member)
         if kinds and kind not in kinds and not (kind in ("write", "read") and
@@ -121,6 +122,78 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     if not kinds or "write" in kinds:
         out += _designated(sc, name, {(r[2], r[4], r[5]) for r in rows})
     return sort_sites(out)
+
+
+def _pasted_args(sc: Scope, name: str, rows: list[tuple]) -> set[tuple[int, int]]:
+    """(blob, line) of the file-scope macro uses that take `name` as an argument the macro
+    only pastes or names a member with (`KVM_X86_OP(vcpu_load)`: `kvm_x86_##func`,
+    `kvm_x86_ops.func`): no use of the function of that name."""
+    out = set()
+    for bid, line in {(r[2], r[4]) for r in rows if r[3] == "read" and not r[6]}:
+        for callee, args in sc.conn.execute(
+                "SELECT callee, args FROM call WHERE blob_id = ? AND line = ? AND func = '' "
+                "AND args LIKE ?", (bid, line, f'%"{name}"%')):
+            if not sc.conn.execute(  # (a macro that pastes: EXPORT_SYMBOL's uses are not)
+                    "SELECT 1 FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE "
+                    "'%##%' LIMIT 1", (callee,)).fetchone():
+                continue
+            a = [x.strip() for x in json.loads(args)]
+            if name in a and _names_no_value(sc, callee, a.index(name), 2):
+                out.add((bid, line))
+    return out
+
+
+def _names_no_value(sc: Scope, macro: str, idx: int, depth: int) -> bool:
+    """Does every definition of the function-like `macro` use its parameter `idx` only
+    pasted (`##`), stringified (`#`), as a member name (`.p`, `->p`) or handed to such a
+    macro (`depth` levels)? False when it has no definition."""
+    texts = [t for (t,) in sc.conn.execute(
+        "SELECT text FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE '(%'", (macro,))]
+    if not texts or depth < 0:
+        return False
+    for text in texts:
+        params_s, _, body = text[1:].partition(")")
+        params = [p.strip() for p in params_s.split(",")]
+        if idx >= len(params) or not params[idx].isidentifier():
+            return False
+        p, i = params[idx], 0
+        while (i := body.find(p, i)) >= 0:
+            end = i + len(p)
+            before, after = body[:i].rstrip(), body[end:].lstrip()
+            if (i and (body[i - 1].isalnum() or body[i - 1] == "_")) or \
+                    (end < len(body) and (body[end].isalnum() or body[end] == "_")):
+                i = end
+                continue  # (part of a longer name)
+            if not (before.endswith(("##", "#", ".", "->")) or after.startswith("##")):
+                call = _enclosing_macro_call(body, i)
+                if call is None or not _names_no_value(sc, call[0], call[1], depth - 1):
+                    return False
+            i = end
+    return True
+
+
+def _enclosing_macro_call(body: str, at: int) -> tuple[str, int] | None:
+    """(name, argument index) of the call whose argument list holds `body[at]` directly
+    (`__KVM_X86_OP(func)`), or None."""
+    depth, k, commas = 0, at - 1, 0
+    while k >= 0:
+        ch = body[k]
+        if ch == ")":
+            depth += 1
+        elif ch == "(":
+            if depth == 0:
+                j = k
+                while j > 0 and body[j - 1] == " ":
+                    j -= 1
+                s = j
+                while s > 0 and (body[s - 1].isalnum() or body[s - 1] == "_"):
+                    s -= 1
+                return (body[s:j], commas) if s < j else None
+            depth -= 1
+        elif ch == "," and depth == 0:
+            commas += 1
+        k -= 1
+    return None
 
 
 def _designated(sc: Scope, name: str, have: set[tuple[int, int, int]]) -> list[Site]:
