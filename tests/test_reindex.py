@@ -376,3 +376,24 @@ def test_the_summary_says_where_the_skipped_files_are_named(tmp_path):
     src = tmp_path / "src"
     st = api.index(str(src), "linux-kvm@1", ix, procs=1, fulltext=False)
     assert "skipped: 1 binary: `vmxref stats` names them)" in st.summary(), st.summary()
+
+
+def test_an_unchanged_reindex_of_a_tree_with_a_binary_file_writes_nothing(tmp_path):
+    """QA (audit S, D6): a file skipped when read (binary) had no file row, so every run read
+    it again and wrote the corpus row: an unchanged run now skips it unread and writes
+    nothing; once it changes it is read again."""
+    import hashlib
+    src, ix = tmp_path / "src" / "arch" / "x86" / "kvm", tmp_path / "ix"
+    src.mkdir(parents=True)
+    (src / "ok.c").write_text("int ok(void) { return 0; }\n")
+    (src / "bin.c").write_bytes(b"int x;\n\0\0binary")
+    root = tmp_path / "src"
+    api.index(str(root), "linux-kvm@1", ix, procs=1, fulltext=False)
+    api.index(str(root), "linux-kvm@1", ix, procs=1, fulltext=False)
+    before = hashlib.sha1((ix / "index.db").read_bytes()).hexdigest()
+    st = api.index(str(root), "linux-kvm@1", ix, procs=1, fulltext=False)
+    assert "skipped: 1 binary" in st.summary() and st.files == 1, st.summary()
+    assert hashlib.sha1((ix / "index.db").read_bytes()).hexdigest() == before
+    (src / "bin.c").write_text("int now_text(void) { return 2; }\n")
+    st = api.index(str(root), "linux-kvm@1", ix, procs=1, fulltext=False)
+    assert st.files == 2 and st.parsed == 1 and "binary" not in st.summary(), st.summary()

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import json
 import zlib
 import os
 import signal
@@ -74,15 +75,23 @@ def index_corpus(root: str, profile, version: str, store: Store,
     st.removed = len(prev.keys() - {f.path for f in files})
     kept: dict[str, tuple[str, int, int, int]] = {}  # path -> row: unchanged or shared content
     cands = []  # the files to read
+    # (files an earlier run read and skipped, a binary one: unchanged, skipped again unread,
+    # so that a run that finds nothing changed still writes nothing)
+    was_skipped = _read_skips(store, row[0]) if row is not None else {}
+    unread = 0
     for f in files:
         old = prev.get(f.path)
+        gone = was_skipped.get(f.path)
         if old is not None and old[1] == f.mtime_ns and old[2] == f.size:
             kept[f.path] = (f.path, old[0], f.mtime_ns, f.size)
             st.unchanged += 1
+        elif gone is not None and gone[:2] == [f.mtime_ns, f.size]:
+            skipped.append(Skipped(f.path, gone[2]))
+            unread += 1
         else:
             cands.append(f)
     if row is not None and not cands and not st.removed and row[1:3] == (real_root, prof_name) \
-            and row[3] == stats_text(_stats(len(files), skipped, st)):
+            and row[3] == stats_text(_stats(len(files) - unread, skipped, st)):
         spool.remove_leftovers(store.dir)  # (a killed run's spools: nothing else removes them)
         st.seconds = round(time.perf_counter() - t0, 3)  # (nothing to write: see Store.commit)
         return st
@@ -122,12 +131,33 @@ def index_corpus(root: str, profile, version: str, store: Store,
     rows = [kept[f.path] for f in files if f.path in kept] + \
         [parsed[f.path] for f in files if f.path in parsed]
     skipped += [s for _i, s in sorted(late, key=lambda x: x[0])]
+    by_path = {f.path: f for f in files}
+    _write_skips(store, cid, {s.path: [by_path[s.path].mtime_ns, by_path[s.path].size, s.reason]
+                              for s in skipped if s.reason in READ_SKIPS and s.path in by_path})
     store.set_files(cid, rows)
     store.instantiate_templates(cid)
     store.gc()
     store.set_corpus_stats(cid, _stats(len(rows), skipped, st))
     st.seconds = round(time.perf_counter() - t0, 3)
     return st
+
+
+READ_SKIPS = frozenset({"binary", "size"})  # reasons found by reading a file's content
+
+
+def _read_skips(store: Store, cid: int) -> dict[str, list]:
+    """path -> [mtime_ns, size, reason] of the files the last run of a corpus version read
+    and skipped (READ_SKIPS)."""
+    got = store.get_meta(f"read_skips:{cid}")
+    try:
+        return json.loads(got) if got else {}
+    except ValueError:
+        return {}
+
+
+def _write_skips(store: Store, cid: int, skips: dict[str, list]) -> None:
+    if skips or store.get_meta(f"read_skips:{cid}") is not None:
+        store.set_meta(f"read_skips:{cid}", json.dumps(skips, sort_keys=True))
 
 
 def _stats(nfiles: int, skipped: list[Skipped], st: IndexStats) -> dict:
