@@ -595,6 +595,7 @@ class Store:
         c.execute("DELETE FROM file WHERE corpus_id=?", (corpus_id,))
         c.execute("DELETE FROM corpus WHERE id=?", (corpus_id,))
         c.execute("DELETE FROM meta WHERE key LIKE 'derived:%:' || ?", (str(corpus_id),))
+        c.execute("DELETE FROM meta WHERE key = ?", (f"read_skips:{corpus_id}",))
         return n
 
     @_writes
