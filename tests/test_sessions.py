@@ -58,11 +58,15 @@ def test_list_and_show(recorded):
 def test_replay_shows_changes(recorded):
     changes = sessions.replay(recorded, "clock", "fixture@2")
     callers = changes[0]
-    assert [s.function for s in callers.added] == ["vmx_post_run"]
-    assert [s.function for s in callers.removed] == ["vmx_vcpu_load"]
+    # (the call moved from vmx_vcpu_load to vmx_post_run: paired as `diff` pairs it, not a
+    # removed and an added row: audit S, D7)
+    assert not callers.added and not callers.removed, (callers.added, callers.removed)
+    assert [(st, o.function, n.function) for st, o, n, _note in callers.moved] == [
+        ("moved", "vmx_vcpu_load", "vmx_post_run")]
     assert not changes[1].added and not changes[1].removed
     out = run(recorded, "session", "replay", "clock", "--corpus", "fixture@2").output
-    assert "+ vmx.c:" in out and "- vmx.c:8: vmx_vcpu_load" in out
+    assert "~ vmx.c:" in out and "moved (from vmx_vcpu_load at vmx.c:8" in out, out
+    assert "+0 -0 ~1]" in out, out
 
 
 def test_replay_same_version_is_unchanged(recorded):
@@ -119,7 +123,7 @@ def test_old_log_with_whole_profiles_still_works(recorded, tmp_path):
     try:
         assert [e["type"] for e in sessions.load(recorded, "old")][:3] == ["start", "note", "query"]
         callers = sessions.replay(recorded, "old", "fixture@2")[0]
-        assert [s.function for s in callers.added] == ["vmx_post_run"]
+        assert [n.function for _st, _o, n, _note in callers.moved] == ["vmx_post_run"]
         run(recorded, "session", "export", "old", "--md", str(tmp_path / "old.md"))
         assert "### Query `callers kvm_guest_time_update`" in (tmp_path / "old.md").read_text()
         run(recorded, "session", "export", "old", "--html", str(tmp_path / "html"))

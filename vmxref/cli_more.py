@@ -184,8 +184,9 @@ def session_replay(name, corpus, index_dir) -> None:
     from vmxref import sessions
     changes = sessions.replay(index_dir, name, corpus)
     for ch in changes:
+        moved = f" ~{len(ch.moved)}" if ch.moved else ""
         click.echo(clean(f"== {ch.query}  [{ch.recorded_on}: {ch.recorded_count} -> {corpus}: "
-                         f"{ch.count}; +{len(ch.added)} -{len(ch.removed)}]"))
+                         f"{ch.count}; +{len(ch.added)} -{len(ch.removed)}{moved}]"))
         if ch.error:
             click.echo(clean(f"   error: {ch.error}"))
         if ch.partial:
@@ -194,7 +195,13 @@ def session_replay(name, corpus, index_dir) -> None:
             for s in sites:
                 where = f"{s.file}:{s.line}" if s.line else s.file
                 click.echo(clean(f" {sign} {where}: {s.function or '-'}: {s.text}"))
-    changed = sum(1 for c in changes if c.added or c.removed or c.error)
+        for status, old, new, note in ch.moved:  # (as `diff` says it: moved, changed)
+            was = f"{old.file}:{old.line}" if old.line else old.file
+            click.echo(clean(f" ~ {new.file}:{new.line}: {new.function or '-'}: {status} "
+                             f"(from {old.function or '-'} at {was}"
+                             f"{'; ' + note if note and not note.startswith('from ') else ''}):"
+                             f" {new.text}"))
+    changed = sum(1 for c in changes if c.added or c.removed or c.error or c.moved)
     click.echo(f"{len(changes)} queries replayed on {corpus}, {changed} changed", err=True)
 
 

@@ -247,7 +247,7 @@ class Change(Record):
     """What one recorded query answers on another version."""
 
     __slots__ = ("query", "recorded_on", "recorded_count", "count", "added", "removed", "error",
-                 "partial")
+                 "partial", "moved")
     __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __init__(self, query: str, recorded_on: str, recorded_count: int, count: int = 0,
@@ -258,6 +258,8 @@ class Change(Record):
         self.added: list[Site] = [] if added is None else added
         self.removed: list[Site] = [] if removed is None else removed
         self.partial = partial  # the record kept only a prefix of the results
+        self.moved: list[tuple[str, Site, Site, str]] = []  # (status, old, new, note): a
+        # removed and an added row `diff` pairs (moved to another function, changed)
 
 
 def _recorded(ev: dict[str, Any]) -> tuple[Counter, dict[str, Site]]:
@@ -294,7 +296,24 @@ def replay_query(sc, ev: dict[str, Any]) -> Change:
         ch.added += new_by_key[k][-n:]
     for k, n in (old - new).items():
         ch.removed += [_removed_site(k, by_key)] * n
+    if ch.added and ch.removed:  # (paired as `diff` pairs them: moved, changed)
+        _pair_moves(ch)
     return ch
+
+
+def _pair_moves(ch: Change) -> None:
+    from vmxref.queries import diff
+    where = lambda s: (s.file, s.line, s.col, s.text)  # noqa: E731
+    for e in diff.diff_sites(ch.removed, ch.added):
+        if e.status not in (diff.MOVED, diff.CHANGED, diff.SAME) or not e.old or not e.new:
+            continue
+        old = next((s for s in ch.removed if where(s) == where(e.old)), None)
+        new = next((s for s in ch.added if where(s) == where(e.new)), None)
+        if old is None or new is None:
+            continue
+        ch.removed.remove(old)
+        ch.added.remove(new)
+        ch.moved.append((e.status, old, new, e.note))
 
 
 def replay(index_dir: Path | None, name: str, corpus: str) -> list[Change]:
