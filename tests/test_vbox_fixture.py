@@ -1268,3 +1268,17 @@ def test_logline_of_a_vmseterror_message_as_vbox_log_shows_it(vbox):
         r = CliRunner().invoke(cli, ["logline", line, "--json", "--index", str(vbox.index)])
         rows = [json.loads(x) for x in r.stdout.splitlines()]
         assert rows and (rows[0]["line"], rows[0]["mode"]) == (9, "full"), (line, rows)
+
+
+def test_provenance_takes_the_value_an_assertion_macro_returns_early(vbox):
+    """`AssertPtrReturn(pPoolPage, NIL_RTHCPHYS)` returns NIL_RTHCPHYS from the getter in
+    release builds too (the profile's [provenance.returning]): a return beside `return
+    pPoolPage->HCPhysKey`."""
+    from click.testing import CliRunner
+    from vmxref.cli import cli
+    r = CliRunner().invoke(cli, ["provenance", "HMFIXVMCSINFO.HCPhysEPTP",
+                                 "--index", str(vbox.index)])
+    assert r.exit_code == 0, r.output
+    rets = [ln.strip() for ln in r.output.splitlines() if "[return of pgmFixGetHyperCR3()]" in ln]
+    assert any(":18: " in x and "NIL_RTHCPHYS" in x for x in rets), r.output
+    assert any(":19: " in x and "HCPhysKey" in x for x in rets), r.output

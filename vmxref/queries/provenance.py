@@ -16,7 +16,7 @@ from functools import partial
 from vmxref.errors import VmxrefError
 from vmxref.model import Site
 from vmxref.queries import callsite, cases, contexts, lang
-from vmxref.queries.base import Scope
+from vmxref.queries.base import Scope, marks
 from vmxref.queries.edges import ARG_EDGES, graph, uncast
 from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.lang import MAX_DEPTH
@@ -724,7 +724,7 @@ class _Walk:
                want)
         if not self._budget(key):
             return self._again(key, f"return of {func}()")
-        rows = returns_of(self.sc, func)
+        rows = returns_of(self.sc, func) + _macro_returns(self.sc, func)
         if want:
             cx = contexts.contexts(self.sc)
             rows = [r for r in rows if cx.at(r[2], r[3], r[1]) & want] or rows
@@ -1319,6 +1319,28 @@ def returns_of(sc: Scope, func: str) -> list[tuple]:
                        (bid, func), "t.line, t.col, t.value")
     return sorted(out, key=lambda r: (r[1], r[3], r[4], r[0]))  # (by place: the same order
     # in every index of these sources)
+
+
+def _macro_returns(sc: Scope, func: str) -> list[tuple]:
+    """returns_of's rows for the uses in `func` of the profile's [provenance.returning]
+    macros, which return one of their arguments (`AssertPtrReturn(pPoolPage,
+    NIL_RTHCPHYS)`: NIL_RTHCPHYS), value = that argument."""
+    from vmxref.queries.profiles import profile_section
+    table = profile_section(sc, "provenance").get("returning", {})
+    if not table:
+        return []
+    names = sorted(table)
+    out = []
+    for bid in sorted({r[2] for r in sc.rows("sym", "t.name = ? AND t.kind = 'function'",
+                                             (func,), "1")}):
+        for cid, path, b, line, col, callee, args in sc.rows(
+                "call", f"t.blob_id = ? AND t.func = ? AND t.callee IN ({marks(len(names))})",
+                (bid, func, *names), "t.line, t.col, t.callee, t.args"):
+            a = json.loads(args)
+            pos = int(table[callee]) - 1
+            if 0 <= pos < len(a):
+                out.append((cid, path, b, line, col, a[pos].strip()))
+    return sorted(out, key=lambda r: (r[1], r[3], r[4], r[0]))
 
 
 def _source_write(sc: Scope, s: Site) -> bool:
