@@ -2322,3 +2322,12 @@ def test_refs_of_a_name_a_macro_only_pastes_are_no_address_of_the_function(lq):
     code, rows, out = lq("refs qa_op_load")
     got = {(r["line"], r["ref_kind"]) for r in rows if r["file"].endswith("qa_xops.c")}
     assert (14, "read") in got and (14, "addr") not in got, got
+
+
+def test_a_macro_that_assigns_its_argument_writes_an_element_handed_to_it(lq):
+    """`get_debugreg(a->qa_dbr_db[0], 0)` ([writes] assigns_args: get_debugreg = [1]) sets
+    element 0 of qa_dbr_db: a write of the member (audit U, D4)."""
+    code, rows, out = lq("writes qa_dbr_arch.qa_dbr_db")
+    assert sorted(r["line"] for r in rows) == [8, 9], out
+    code, rows, out = lq("reads qa_dbr_arch.qa_dbr_db")
+    assert code == 1 and rows == [], out

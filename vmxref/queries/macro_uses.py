@@ -91,7 +91,9 @@ def argument_writes(sc: Scope, name: str, cols: str, member: bool = False) -> li
         for pos in table[callee] if callee in table else external[callee][:1]:
             chain = (arg_chain(args[pos - 1]) if pos <= len(args) and _may_name(args[pos - 1], name)
                      else None)
-            if chain and (chain[-1] if len(chain) > 1 else chain[0][2:]) == name:
+            named = chain[:-1] if chain and len(chain) > 1 and chain[-1] == "[]" else chain
+            # (an element: `get_debugreg(vcpu->arch.db[0], 0)` sets db's element 0)
+            if named and (named[-1] if len(named) > 1 else named[0][2:]) == name:
                 out.append((cid, path, bid, line, col, func, name, json.dumps(chain), op,
                             f"{callee}({', '.join(args)})", kind))
     return out

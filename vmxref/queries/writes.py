@@ -980,6 +980,21 @@ def reads(sc: Scope, target) -> list[Site]:
     return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?", s.key()))
 
 
+def _argument_stores(sc: Scope, name: str) -> set[tuple[int, int, str]]:
+    """(blob, line, receiver chain) where a [writes] assigns_args macro sets `name` or one of
+    its elements (`get_debugreg(vcpu->arch.db[0], 0)`): a store, no read of it."""
+    out = set()
+    for r in argument_writes(sc, name, _COLS, member=True):
+        if r[10] != "assign":
+            continue
+        chain = json.loads(r[7])
+        while chain and chain[-1] == "[]":
+            chain = chain[:-1]
+        if len(chain) > 1 and chain[-1] == name:
+            out.add((r[2], r[3], json.dumps(chain[:-1])))
+    return out
+
+
 def _element_stores(sc: Scope, name: str) -> set[tuple[int, int, str]]:
     """(blob, line, receiver chain) of each plain store into an element of member `name`
     (`a->b.name[i] = v`), as the receiver chain of the member's reference there."""
@@ -1052,7 +1067,7 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
                                                   if r[7] == "write"])
     modified = modified_addresses(sc, fields[-1], [(r[2], r[5], r[3]) for r in rows
                                                    if r[7] == "write"])
-    stores = _element_stores(sc, fields[-1])
+    stores = _element_stores(sc, fields[-1]) | _argument_stores(sc, fields[-1])
     rmw = _read_modify_writes(sc, fields[-1])
     rows += _macro_read_modify_writes(sc, fields[-1])
     for cid, path, bid, line, col, func, chain_t, kind in rows:
