@@ -2331,3 +2331,10 @@ def test_a_macro_that_assigns_its_argument_writes_an_element_handed_to_it(lq):
     assert sorted(r["line"] for r in rows) == [8, 9], out
     code, rows, out = lq("reads qa_dbr_arch.qa_dbr_db")
     assert code == 1 and rows == [], out
+
+
+def test_refs_of_a_member_whose_element_is_stored_say_write(lq):
+    """`a->qa_dbr_db[i] = v` stores an element of the member: `refs ... kind write` lists it,
+    as `writes` does (audit U, D7)."""
+    code, rows, out = lq("refs qa_dbr_db kind write")
+    assert [r["line"] for r in rows if r["file"].endswith("qa_dbr2.c")] == [8], out

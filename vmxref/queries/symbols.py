@@ -95,6 +95,11 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     elements = {(bid, line) for bid, line in sc.conn.execute(
         "SELECT blob_id, line FROM assign WHERE field = ? AND chain LIKE ? AND kind IN "
         "('assign', 'compound', 'incdec')", (name, f'["v:{name}", "[]"%'))}
+    # (a member's element stored, `vcpu->arch.eff_db[dr] = val`: as `writes` says)
+    member_stores = {(bid, line) for bid, line, chain_t in sc.conn.execute(
+        "SELECT blob_id, line, chain FROM assign WHERE field = ? AND kind IN "
+        "('assign', 'compound', 'incdec') AND chain LIKE ?", (name, '[%,%'))
+        if f'"{name}", "[]"' in chain_t}
     # (a function's name read elsewhere is its address, unless a parameter or local of the
     # reading function has that name: looked up at once, `refs flags` on all of Linux read
     # 89k uses of the name one statement each, 1.5 s)
@@ -109,6 +114,8 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
             kind = "write"  # `module_param(x, uint, 0644)`: set from outside (`writes x`)
         elif kind == "read" and (bid, line) in elements:
             kind = "write"  # `kvm_cpu_caps[leaf] = mask`: an element of x is stored
+        elif kind == "read" and chain is not None and (bid, line) in member_stores:
+            kind = "write"  # `vcpu->arch.eff_db[dr] = val`
         elif kind == "write" and (bid, func, line, col) in passed:
             kind = "read"  # `&x` handed to a call that only reads through it (atomic_read)
         elif kind == "read" and is_function and chain is None and not (
