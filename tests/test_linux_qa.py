@@ -2328,9 +2328,9 @@ def test_a_macro_that_assigns_its_argument_writes_an_element_handed_to_it(lq):
     """`get_debugreg(a->qa_dbr_db[0], 0)` ([writes] assigns_args: get_debugreg = [1]) sets
     element 0 of qa_dbr_db: a write of the member (audit U, D4)."""
     code, rows, out = lq("writes qa_dbr_arch.qa_dbr_db")
-    assert sorted(r["line"] for r in rows) == [8, 9], out
+    assert sorted(r["line"] for r in rows if r["file"].endswith("qa_dbreg.c")) == [8, 9], out
     code, rows, out = lq("reads qa_dbr_arch.qa_dbr_db")
-    assert code == 1 and rows == [], out
+    assert [r for r in rows if r["file"].endswith("qa_dbreg.c")] == [], out
 
 
 def test_refs_of_a_member_whose_element_is_stored_say_write(lq):
