@@ -2338,3 +2338,12 @@ def test_refs_of_a_member_whose_element_is_stored_say_write(lq):
     as `writes` does (audit U, D7)."""
     code, rows, out = lq("refs qa_dbr_db kind write")
     assert [r["line"] for r in rows if r["file"].endswith("qa_dbr2.c")] == [8], out
+
+
+def test_a_parenthesised_address_of_a_member_is_no_whole_read_of_it(lq):
+    """`qa_pa_queue(&(svm->vcpu), 1)` hands the member's address to a function of the corpus
+    (its own reads are listed there): no whole-object copy; `return (svm->vcpu)` copies it
+    (audit U, D3)."""
+    code, rows, out = lq("reads qa_pa_vcpu.qa_pa_ready")
+    got = [(r["line"], r["ref_kind"]) for r in rows if r["file"].endswith("qa_parenaddr.c")]
+    assert got == [(18, "whole-object")], out
