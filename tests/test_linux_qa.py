@@ -2347,3 +2347,10 @@ def test_a_parenthesised_address_of_a_member_is_no_whole_read_of_it(lq):
     code, rows, out = lq("reads qa_pa_vcpu.qa_pa_ready")
     got = [(r["line"], r["ref_kind"]) for r in rows if r["file"].endswith("qa_parenaddr.c")]
     assert got == [(18, "whole-object")], out
+
+
+def test_a_receiver_cast_by_a_macro_is_of_the_cast_struct(lq):
+    """`qa_ec_emul_to_vcpu(ctxt)->arch.x = 1`, the macro being `((struct qa_ec_vcpu *)...)`:
+    a write of qa_ec_arch.x (the `struct` keyword was kept in the type, audit U D6)."""
+    code, rows, out = lq("writes qa_ec_arch.qa_ec_halt_request")
+    assert [r["line"] for r in rows] == [12], out

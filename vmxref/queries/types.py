@@ -244,7 +244,10 @@ class TypeResolver:
             b = b[1:-1].strip()
         m = _CAST_HEAD.match(b)
         if m and m.group(1).split()[-1].rstrip("*") not in params:
-            return " ".join(m.group(1).split())
+            # (spelled as declarations are: `(struct kvm_vcpu *)` is a `kvm_vcpu*`)
+            words = [w for w in m.group(1).replace("*", " * ").split()
+                     if w not in ("const", "struct", "union", "volatile")]
+            return " ".join(w for w in words if w != "*") + "*" * words.count("*")
         m = _CALL_HEAD.match(b)
         if m and _balanced_outer(b[m.end() - 1:]):
             return self.return_type(m.group(1), depth + 1)
