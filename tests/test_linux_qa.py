@@ -2224,13 +2224,16 @@ def test_a_path_ruled_out_by_the_exclusive_groups_says_so(lq):
 
 
 def test_provenance_follows_a_helpers_argument_once_through_its_parameter(lq):
-    """`qa_div_ret(.., lo)`: `lo` is shown as the helper's argument 2, under its return;
-    not a second time beside it (a `[local lo: shown above]` marker at the root)."""
+    """`qa_div_ret(.., lo)`: `lo` is shown as the helper's argument 2, under its return, its
+    writes once (beside, a `[local lo: shown above]` marker at most: audit T D5 showed that
+    such a marker can stand for writes no node beside shows, so it stays)."""
     r = CliRunner().invoke(cli, ["provenance", "qa_sys_time.qa_scale", "--index", str(lq.index)])
     assert r.exit_code == 0, r.output
     top = [ln for ln in r.output.splitlines() if ln.startswith("  <-")]
-    assert len(top) == 1 and "return of qa_div_ret()" in top[0], r.output
-    assert "argument 2 (b) of qa_div_ret()" in r.output and "[local lo]" in r.output, r.output
+    assert "return of qa_div_ret()" in top[0] and all(
+        "shown above" in t for t in top[1:]), r.output
+    assert "argument 2 (b) of qa_div_ret()" in r.output, r.output
+    assert r.output.count("(u32)freq  [local lo]") == 1, r.output
 
 
 def test_consumes_of_a_flag_bit_names_the_calls_its_branch_runs(lq):
@@ -2354,3 +2357,14 @@ def test_a_receiver_cast_by_a_macro_is_of_the_cast_struct(lq):
     a write of qa_ec_arch.x (the `struct` keyword was kept in the type, audit U D6)."""
     code, rows, out = lq("writes qa_ec_arch.qa_ec_halt_request")
     assert [r["line"] for r in rows] == [12], out
+
+
+def test_a_provenance_hop_filled_through_an_argument_names_its_function():
+    """QA (audit T, D6): a whole-object hop whose op is the argument (`&2`) read `filled by
+    &2()`; it names the function and the argument, as a root does."""
+    from vmxref.queries.provenance import _shown_value
+    assert _shown_value({"write_kind": "whole-object", "op": "&2",
+                         "value": "CPUMR3CpuIdGetLeaf(pVM, &CpuLeaf, 1, 0)"}) == \
+        "filled by CPUMR3CpuIdGetLeaf(), argument 2"
+    assert _shown_value({"write_kind": "whole-object", "op": "memcpy",
+                         "value": "memcpy(d, s, n)"}) == "filled by memcpy()"

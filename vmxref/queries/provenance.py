@@ -1239,14 +1239,11 @@ def _once(nodes: list[dict]) -> list[dict]:
     expression, two asm statements of the same inputs), and each write once: one found by
     two routes (`set in prepare_vmcs02()` through the pointer above the call, and among the
     member's writes anywhere) is the first route's."""
-    said: set = set()  # (a marker beside the hop it points at, or above it in a sibling's
-    # tree, says nothing: `[local uTscFreqLo: shown above]` beside the return showing it)
-    stack = [n for n in nodes if not n.get("seen")]
-    while stack:
-        n = stack.pop()
-        if n.get("file"):
-            said.add(n["hop"])
-        stack += [k for k in n.get("from", ()) if not k.get("seen")]
+    # (a marker beside the argument hop it points at says nothing: `[argument 2 (u32) of
+    # F(): shown above]` beside `argument 2 (u32) of F()`; the hop of a local or a member
+    # names all of its writes, of which a node beside shows one: such a marker stays)
+    said: set = {n["hop"] for n in nodes if not n.get("seen") and n.get("file")
+                 and n["hop"].startswith("argument ")}
     routes: dict[tuple, str] = {}  # a write -> the hop it was first found by
     out = []
     for n in nodes:
@@ -1411,7 +1408,11 @@ def _shown_value(n: dict) -> str:
     """The value of a hop with its operator when it is no plain `=`: `>>= 1`, `|= FLAG`, `++`."""
     op, value = n.get("op", ""), n.get("value", "")
     if n.get("write_kind") == "whole-object":  # (a fill through a pointer, a computed offset)
-        return value if op == "computed offset" else f"filled by {op}()" if "(" in value else value
+        if op == "computed offset" or "(" not in value:
+            return value
+        callee = value.split("(", 1)[0].strip()  # (op is the writer, memcpy, or `&N`: the
+        at = f", argument {op[1:]}" if op.startswith("&") and op[1:].isdigit() else ""  # fill's
+        return f"filled by {callee or op}(){at}"  # argument: CPUMR3CpuIdGetLeaf(pVM, &leaf..)
     if n.get("write_kind") == "external":  # `module_param(x, ...)`
         return f"{value}: set from outside ({op})"
     if op and op not in ("=", "arg", "return") and not op.startswith("&"):
