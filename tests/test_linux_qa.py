@@ -2368,3 +2368,11 @@ def test_a_provenance_hop_filled_through_an_argument_names_its_function():
         "filled by CPUMR3CpuIdGetLeaf(), argument 2"
     assert _shown_value({"write_kind": "whole-object", "op": "memcpy",
                          "value": "memcpy(d, s, n)"}) == "filled by memcpy()"
+
+
+def test_provenance_leaves_out_a_branch_a_false_passed_through_a_wrapper_rules_out(lq):
+    """`qa_kt_internal(false)` -> `qa_kt_raw(check)`: `if (check) v = qa_kt_sync_get()` cannot
+    run on this way; `else v = qa_kt_sync_nocheck()` is the value (audit T, D4)."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_kt_state.qa_kt_tsc", "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    assert "qa_kt_sync_nocheck()" in r.output and "qa_kt_sync_get()" not in r.output, r.output

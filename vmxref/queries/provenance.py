@@ -817,6 +817,12 @@ class _Walk:
         rows = [r for r in rows if not self._other_arm(bid, func, r[0], site.line)
                 and not self._other_branch(bid, r[0], site.line)
                 and not self._returns_first(bid, r[0], site.line)]
+        known = self._known_params(func, ctx)
+        if known:  # (`if (fCheckTimers) u64 = TMVirtualSyncGet(pVM);` when every call on
+            # the way passes `false` for it, also through a wrapper's own parameter)
+            from vmxref.queries import guards
+            rows = [r for r in rows if not guards.ruled_out(self.sc, bid, func, r[0], r[1],
+                                                            known)] or rows
         rows = self._after_last_overwrite(bid, rows, site.line, elements)
         # (the writes a use sees depend on where it is: `ns` at line 1681 sees the
         # `ns = ...` of 1679 that the use at 1676 does not; "shown above" only when same)
@@ -840,6 +846,27 @@ class _Walk:
                 continue
             out.append(self.node(s, what, level, ctx))
         return self._found(key, out)
+
+    def _known_params(self, func: str, ctx: dict | None, depth: int = 4) -> dict[str, bool]:
+        """Parameters of `func` whose value the calls in `ctx` fix as a literal (`false`,
+        `NULL`, `1`), also one handed on from a caller's parameter they fix
+        (`tmCpuTickGetInternal(pVCpu, false)` -> `tmCpuTickGetRawVirtual(pVM, fCheckTimers)`)."""
+        call = (ctx or {}).get(func)
+        if not call or depth <= 0:
+            return {}
+        from vmxref.queries import guards
+        outer = None
+        out: dict[str, bool] = {}
+        for p, a in zip(self.g.params(func), call[4]):
+            v = guards.literal_value(str(a))
+            if v is None and str(a).strip().isidentifier():
+                if outer is None:
+                    outer = self._known_params(call[1], {k: c for k, c in ctx.items()
+                                                         if k != func}, depth - 1)
+                v = outer.get(str(a).strip())
+            if p and v is not None:
+                out[p] = v
+        return out
 
     def _holds(self, bid: int, line: int, col: int, use: int, ucol: int) -> bool:
         """Is the place (use, ucol) inside the statement of the write at (line, col): the write
