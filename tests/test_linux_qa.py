@@ -2376,3 +2376,12 @@ def test_provenance_leaves_out_a_branch_a_false_passed_through_a_wrapper_rules_o
     r = CliRunner().invoke(cli, ["provenance", "qa_kt_state.qa_kt_tsc", "--index", str(lq.index)])
     assert r.exit_code == 0, r.output
     assert "qa_kt_sync_nocheck()" in r.output and "qa_kt_sync_get()" not in r.output, r.output
+
+
+def test_an_array_size_macro_reads_no_value_of_its_operand(lq):
+    """`ARRAY_SIZE(a->qa_as_db)` is sizeof(a)/sizeof(a[0]): a sizeof operand, no read (audit
+    U, D5); the element read below it is one."""
+    code, rows, out = lq("reads qa_as_arch.qa_as_db")
+    assert [r["line"] for r in rows] == [10], out
+    code, rows, out = lq("refs qa_as_db kind sizeof")
+    assert [r["line"] for r in rows] == [8], out

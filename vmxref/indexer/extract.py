@@ -451,11 +451,12 @@ def _doc_order(caps: dict) -> None:
             nodes.sort(key=lambda n: (n.start_byte, -n.end_byte, n.kind_id))
 
 
-# Macros that take a type and a member and give a size or an offset: their arguments are
-# operands of sizeof/offsetof (no value is read), like those of offsetof(T, m).
+# Macros that take a type and a member and give a size or an offset, or count an array's
+# elements (`ARRAY_SIZE(vcpu->arch.db)`, `RT_ELEMENTS(a)`: sizeof(a) / sizeof(a[0])): their
+# arguments are operands of sizeof/offsetof (no value is read), like those of offsetof(T, m).
 SIZE_MACROS = (b"RT_OFFSETOF", b"RT_UOFFSETOF", b"RT_OFFSETOF_ADD", b"RT_UOFFSETOF_ADD",
                b"RT_UOFFSETOF_DYN", b"RT_UOFFSET_AFTER", b"RT_SIZEOFMEMB", b"sizeof_field",
-               b"offsetofend")
+               b"offsetofend", b"ARRAY_SIZE", b"RT_ELEMENTS")
 _SIZE_MACRO_AT = re.compile(rb"\b(?:%s)\s*\(" % b"|".join(SIZE_MACROS))
 
 
@@ -463,7 +464,8 @@ def _size_operands(src: bytes, sizeofs, calls) -> list:
     """The sizeof/alignof/offsetof nodes and the argument lists of SIZE_MACROS calls (the
     file's text is searched first: most files have none)."""
     if b"OFFSET" not in src and b"SIZEOFMEMB" not in src and b"sizeof_field" not in src \
-            and b"offsetofend" not in src:
+            and b"offsetofend" not in src and b"ARRAY_SIZE" not in src \
+            and b"RT_ELEMENTS" not in src:
         return sizeofs
     at = {m.start() for m in _SIZE_MACRO_AT.finditer(src)}
     args = [c.child_by_field_name("arguments") for c in calls if c.start_byte in at]
