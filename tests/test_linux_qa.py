@@ -2385,3 +2385,11 @@ def test_an_array_size_macro_reads_no_value_of_its_operand(lq):
     assert [r["line"] for r in rows] == [10], out
     code, rows, out = lq("refs qa_as_db kind sizeof")
     assert [r["line"] for r in rows] == [8], out
+
+
+def test_bits_set_through_a_local_pointer_to_a_member_are_writes_of_it(lq):
+    """`bitmap = &arch->qa_ba_sources; ... set_bit(id, bitmap)` changes the member in place
+    (the profile's bit_sets); `find_first_zero_bit(bitmap, ..)` only reads (audit U, D2)."""
+    code, rows, out = lq("writes qa_ba_arch.qa_ba_sources")
+    assert [(r["line"], r["write_kind"]) for r in rows] == [(11, "compound")], out
+    assert rows[0]["via"].startswith("pointer bitmap = &arch->qa_ba_sources"), out

@@ -439,6 +439,20 @@ def _pointer_alias_rows(sc: Scope, field: str) -> list[tuple]:
                           json.dumps([f"v:{ptr}", "[]"])), _COLS):
             out.append((*r[:6], field, json.dumps(target), *r[8:11]))
             via[(bid, r[3], r[4])] = f"pointer {ptr} = {value.strip()} (line {aline})"
+        # ... and the pointer handed to a call that changes the object in place (`unsigned
+        # long *bitmap = &kvm->arch.irq_sources_bitmap; ... set_bit(id, bitmap)`)
+        from vmxref.queries.edges import uncast
+        for cid, path, _b, line, col, callee, args_t in sc.rows(
+                "call", "t.blob_id = ? AND t.func = ? AND t.line > ? AND t.args LIKE ?",
+                (bid, func, aline, f"%{ptr}%"), "t.line, t.col, t.callee, t.args"):
+            args = json.loads(args_t)
+            text = f"{callee}({', '.join(args)})"
+            for pos, a in enumerate(args, 1):
+                kind = modify_kind(sc, f"&{pos}", text) if uncast(a) == ptr else None
+                if kind:
+                    out.append((cid, path, bid, line, col, func, field, json.dumps(target),
+                                f"&{pos}", text, kind))
+                    via[(bid, line, col)] = f"pointer {ptr} = {value.strip()} (line {aline})"
     return out
 
 
