@@ -999,9 +999,11 @@ def test_a_flag_word_read_and_masked_by_hand_is_a_test_of_the_flags_its_mask_kee
     (IEMExecLots): the word VMCPU_FF_IS_ANY_SET's body ANDs, masked with a value that holds
     VMCPU_FF_FIX_POLL, tests it (at the `&`); the flags taken out are not tested there."""
     rows = [r for r in vbox("consumes VMCPU_FF_FIX_POLL") if r["file"] == LOTS]
-    assert [(r["line"], r["via"]) for r in rows] == [
-        (17, "fLocalForcedActions & VMCPU_FF_FIX_ALLF_MASK"),
-        (35, "fLocalForcedActions & VMCPU_FF_FIX_ALLF_MASK")], rows  # (14 lines, an #ifdef)
+    # (at the `&`, on the line below the word: audit T D1 found the column of the `&` put
+    # on the word's line, past its end)
+    assert [(r["line"], r["col"], r["via"]) for r in rows] == [
+        (18, 23, "fLocalForcedActions & VMCPU_FF_FIX_ALLF_MASK"),
+        (36, 23, "fLocalForcedActions & VMCPU_FF_FIX_ALLF_MASK")], rows  # (14 lines, #ifdef)
     assert not [r for r in vbox("consumes VMCPU_FF_FIX_TLBF") if r["file"] == LOTS]
     assert not [r for r in vbox("consumes VMCPU_FF_TIMER") if r["file"] == LOTS]
 
@@ -1012,7 +1014,7 @@ def test_a_full_32_bit_mask_holds_no_flag_above_bit_31_nor_an_undefined_one(vbox
     has no value any mask holds. Was: the hand-masked loops listed for both."""
     assert [r["line"] for r in vbox("consumes VMCPU_FF_FIX_WIDE") if r["file"] == LOTS] == [65]
     assert [r["line"] for r in vbox("consumes VMCPU_FF_FIX_NOWHERE") if r["file"] == LOTS] == [71]
-    assert [r["line"] for r in vbox("consumes VMCPU_FF_FIX_POLL") if r["file"] == LOTS] == [17, 35]
+    assert [r["line"] for r in vbox("consumes VMCPU_FF_FIX_POLL") if r["file"] == LOTS] == [18, 36]
 
 
 def test_an_address_handed_down_a_chain_with_a_self_call_is_no_write(vbox):

@@ -1338,9 +1338,9 @@ def _flag_word_tests(sc: Scope, const: str, testers: dict[str, int]) -> list[tup
                 continue
             named = [t for t in dict.fromkeys(_TOKEN.findall(_NEGATED.sub(" ", operand)))
                      if t == const or (t.isupper() and holds(sc, t, const))]
-            before = text[:m.start()]
-            at = before.count("\n")
-            col = len(before) - (before.rfind("\n") + 1) + len(word) + 1 if at == 0 else 1
+            amp = text.index("&", m.start() + len(word))  # (the test is listed at its `&`,
+            at = text.count("\n", 0, amp)  # which may be on a line below the word)
+            col = amp - (text.rfind("\n", 0, amp) + 1) + 1
             out.append((bid, func, line + at, col,
                         f"{word} & " + (", ".join(named) if named else operand.strip()), None))
     return _once_per_call(out)
