@@ -2393,3 +2393,11 @@ def test_bits_set_through_a_local_pointer_to_a_member_are_writes_of_it(lq):
     code, rows, out = lq("writes qa_ba_arch.qa_ba_sources")
     assert [(r["line"], r["write_kind"]) for r in rows] == [(11, "compound")], out
     assert rows[0]["via"].startswith("pointer bitmap = &arch->qa_ba_sources"), out
+
+
+def test_refs_of_an_array_member_handed_to_a_function_that_writes_it_say_write(lq):
+    """`qa_ap_update(d->qa_ap_pir)` changes the array (as `writes` lists it); the read-only
+    `find_last_bit(d->qa_ap_pir, 256)` is a read (audit U, D8)."""
+    code, rows, out = lq("refs qa_ap_pir")
+    got = [(r["line"], r["ref_kind"]) for r in rows if r["file"].endswith("qa_arrpass.c")]
+    assert got == [(13, "write"), (14, "read")], out

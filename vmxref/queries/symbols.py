@@ -84,6 +84,8 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     is_macro = bool(sc.rows("sym", "t.name = ? AND t.kind = 'macro'", (name,), "1", limit=1))
     is_function = not is_macro and bool(sc.rows("sym", "t.name = ? AND t.kind = 'function'",
                                                 (name,), "1", limit=1))
+    arrays = _array_stores(sc, name) if any(r[3] == "read" and r[7] is not None
+                                            for r in rows) else set()
     written = [(r[2], r[6], r[4], r[5]) for r in rows if r[3] == "write"]
     if written:  # (readonly and its regexes are imported only for a name with writes)
         from vmxref.queries.readonly import read_only_addresses
@@ -116,6 +118,8 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
             kind = "write"  # `kvm_cpu_caps[leaf] = mask`: an element of x is stored
         elif kind == "read" and chain is not None and (bid, line) in member_stores:
             kind = "write"  # `vcpu->arch.eff_db[dr] = val`
+        elif kind == "read" and chain is not None and (bid, line, col) in arrays:
+            kind = "write"  # `kvm_apic_update_irr(vcpu, vmx->pi_desc.pir, ..)` writes pir
         elif kind == "write" and (bid, func, line, col) in passed:
             kind = "read"  # `&x` handed to a call that only reads through it (atomic_read)
         elif kind == "read" and is_function and chain is None and not (
@@ -239,6 +243,24 @@ def _designator_at(head: bytes, nb: bytes) -> int | None:
         if not (after.isalnum() or after == b"_") and j >= 0 and head[j] == 46:  # "."
             return i
     return None
+
+
+def _array_stores(sc: Scope, name: str) -> set[tuple[int, int, int]]:
+    """(blob, line, column of the member) where the array member `name` is handed bare to a
+    call that changes it (`writes` keeps the same ones: not a `const T *` parameter nor a
+    [writes] read_only_args API, `find_last_bit(pir, 256)`)."""
+    from vmxref.queries.macro_uses import array_passes
+    from vmxref.queries.readonly import const_param
+    out = set()
+    for r in array_passes(sc, name):
+        if const_param(sc, r[8], r[9]):
+            continue
+        line_text = sc.store.line_bytes(r[2], r[3]).decode("utf-8", "replace")
+        k = line_text.find(name, max(r[4] - 1, 0))
+        while k >= 0:  # (the member's column on the call's line, as its ref has it)
+            out.add((r[2], r[3], k + 1))
+            k = line_text.find(name, k + 1)
+    return out
 
 
 def _addresses_handed(sc: Scope, name: str, rows: list[tuple]) -> set[tuple[int, str, int]]:
