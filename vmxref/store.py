@@ -680,18 +680,31 @@ class Store:
             raw = self._raw_cache.put(blob_id, [data, 1, 0], len(data))
         return raw
 
-    def line_bytes(self, blob_id: int, line: int) -> bytes:
-        """One source line's bytes as they are (b'' when out of range): for a column."""
+    def _line_at(self, blob_id: int, line: int) -> tuple[bytes, tuple[int, int] | None]:
+        """A blob's content and (start, end) of one of its lines (None when out of range),
+        found from the line found last when this one is below it: answers come in line
+        order. Without the C helper the lines before it are split."""
         raw = self._raw_entry(blob_id)
         data = raw[0]
         if _line_span is None:
-            got = data.split(b"\n", line)[line - 1:line] if line > 0 else []
-            return got[0] if got else b""
+            if line <= 0:
+                return data, None
+            lo = 0
+            for _ in range(line - 1):
+                lo = data.find(b"\n", lo) + 1
+                if lo == 0:
+                    return data, None
+            hi = data.find(b"\n", lo)
+            return data, (lo, len(data) if hi < 0 else hi)
         span = _line_span(data, line, *raw[1:]) if raw[1] <= line else _line_span(data, line)
-        if span is None:
-            return b""
-        raw[1:] = line, span[0]
-        return data[span[0]:span[1]]
+        if span is not None:
+            raw[1:] = line, span[0]
+        return data, span
+
+    def line_bytes(self, blob_id: int, line: int) -> bytes:
+        """One source line's bytes as they are (b'' when out of range): for a column."""
+        data, span = self._line_at(blob_id, line)
+        return b"" if span is None else data[span[0]:span[1]]
 
     def line_text(self, blob_id: int, line: int, col: int = 0) -> str:
         """One source line, stripped ('' when out of range), a very long one cut around
@@ -700,16 +713,9 @@ class Store:
         got = self._content_cache.get(blob_id)
         if got is not None:
             return clip_line(got[line - 1], col) if 0 < line <= len(got) else ""
-        raw = self._raw_entry(blob_id)
-        data = raw[0]
-        if _line_span is None:  # (the C helper not built: the lines are split)
-            got = data.split(b"\n", line)[line - 1:line] if line > 0 else []
-            return clip_line(got[0].decode("utf-8", "replace"), col) if got else ""
-        # (from the line found last when this one is below it: answers come in line order)
-        span = _line_span(data, line, *raw[1:]) if raw[1] <= line else _line_span(data, line)
+        data, span = self._line_at(blob_id, line)
         if span is None:
             return ""
-        raw[1:] = line, span[0]
         if span[1] - span[0] > 4 * LINE_SHOWN:  # (a generated one-line table: its piece)
             lo = max(span[0], span[0] + col - 1 - LINE_SHOWN)
             hi = min(span[1], lo + 2 * LINE_SHOWN)

@@ -289,9 +289,11 @@ def _held_calls(sc: Scope, const: str, table: dict[str, int], bid: int, func: st
         sets.setdefault(field, []).append((line, value))
     held = {v for v, rows in sets.items()
             if any(ln in lines and _names_flag(val, const) for ln, val in rows)}
-    if not held or not sc.conn.execute(
-            "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND kind = 'local' AND name IN "
-            f"({marks(len(held))}) LIMIT 1", (bid, func, *held)).fetchone():
+    if held:  # (only the function's locals: a global of that name is no held request)
+        held = {n for (n,) in sc.conn.execute(
+            "SELECT DISTINCT name FROM sym WHERE blob_id = ? AND scope = ? AND kind = 'local' "
+            f"AND name IN ({marks(len(held))})", (bid, func, *held))}
+    if not held:
         return []
     names = sorted(table)
     out = []
@@ -304,10 +306,7 @@ def _held_calls(sc: Scope, const: str, table: dict[str, int], bid: int, func: st
         if var not in held:
             continue
         before = [(ln, val) for ln, val in sets[var] if ln < line]
-        if before and before[-1][0] in lines and _names_flag(before[-1][1], const) and \
-                sc.conn.execute(
-                "SELECT 1 FROM sym WHERE blob_id = ? AND scope = ? AND kind = 'local' AND "
-                "name = ?", (bid, func, var)).fetchone():
+        if before and before[-1][0] in lines and _names_flag(before[-1][1], const):
             out.append((bid, func, line, col, f"{callee} ({var})", guard_end))  # (as
             # _mask_var_tests says a local: _one_per_test merges the two)
     return out
@@ -1057,15 +1056,21 @@ def _blank_noise(text: str) -> str:
     return _COND_NOISE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
+def _window(lines: list[str], first: int, last: int) -> tuple[str, list[int]]:
+    """Lines first..last (1-based) as one text with comments and literals blanked
+    (_blank_noise), and the offset where each of its lines starts."""
+    text = _blank_noise("\n".join(lines[first - 1:last]))
+    starts = [0]
+    for t in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(t) + 1)
+    return text, starts
+
+
 def _condition_end(lines: list[str], line: int, col: int) -> tuple[int, int]:
     """(line, col) of the `)` that closes the `if` condition holding the test at (line, col)
     (1-based), or (line, col) itself when no `if` around it is found."""
     first = max(1, line - MULTILINE_VALUE)
-    text = "\n".join(lines[first - 1:line + 3 * MULTILINE_VALUE])
-    text = _blank_noise(text)
-    starts = [0]
-    for t in text.split("\n")[:-1]:
-        starts.append(starts[-1] + len(t) + 1)
+    text, starts = _window(lines, first, line + 3 * MULTILINE_VALUE)
     k = line - first
     if k >= len(starts):
         return line, col
@@ -1093,10 +1098,7 @@ def _branch_end(lines: list[str], line: int, col: int) -> int | None:
     if end == (line, col):
         return None
     first = max(1, line - MULTILINE_VALUE)
-    text = _blank_noise("\n".join(lines[first - 1:end[0] + MAX_BRANCH_LINES]))
-    starts = [0]
-    for t in text.split("\n")[:-1]:
-        starts.append(starts[-1] + len(t) + 1)
+    text, starts = _window(lines, first, end[0] + MAX_BRANCH_LINES)
     at, close = starts[line - first] + col - 1, starts[end[0] - first] + end[1] - 1
     opening = max((m.end() - 1 for m in _IF.finditer(text, 0, at + 1)), default=-1)
     cond = text[opening:close + 1]

@@ -94,14 +94,18 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
         passed = set()
     handed = _addresses_handed(sc, name, rows) if kinds and "addr" in kinds else set()
     external = _externally_set(sc, name, rows)
-    elements = {(bid, line) for bid, line in sc.conn.execute(
-        "SELECT blob_id, line FROM assign WHERE field = ? AND chain LIKE ? AND kind IN "
-        "('assign', 'compound', 'incdec')", (name, f'["v:{name}", "[]"%'))}
-    # (a member's element stored, `vcpu->arch.eff_db[dr] = val`: as `writes` says)
-    member_stores = {(bid, line) for bid, line, chain_t in sc.conn.execute(
-        "SELECT blob_id, line, chain FROM assign WHERE field = ? AND kind IN "
-        "('assign', 'compound', 'incdec') AND chain LIKE ?", (name, '[%,%'))
-        if f'"{name}", "[]"' in chain_t}
+    # (an element of x stored, `kvm_cpu_caps[leaf] = mask`, or of a member x,
+    # `vcpu->arch.eff_db[dr] = val`: as `writes` says)
+    elements, member_stores = set(), set()
+    for bid, line, chain_t in sc.conn.execute(
+            "SELECT blob_id, line, chain FROM assign WHERE field = ? AND kind IN "
+            "('assign', 'compound', 'incdec')", (name,)):
+        if not chain_t:
+            continue
+        if chain_t.startswith(f'["v:{name}", "[]"'):
+            elements.add((bid, line))
+        elif "," in chain_t and f'"{name}", "[]"' in chain_t:
+            member_stores.add((bid, line))
     # (a function's name read elsewhere is its address, unless a parameter or local of the
     # reading function has that name: looked up at once, `refs flags` on all of Linux read
     # 89k uses of the name one statement each, 1.5 s)

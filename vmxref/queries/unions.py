@@ -208,18 +208,26 @@ def _direct_only(body: str, start: int, tr) -> list[dict]:
 
 def _declarations(body: str, start: int):
     """(text, absolute position) of each `;`-ended declaration at the body's top level."""
-    depth, begin = 0, 0
-    for i, c in enumerate(body):
-        if c in "{(":
+    begin = 0
+    for i in _top_level(body, ";", "{(", "})"):
+        text = body[begin:i]
+        lead = len(text) - len(text.lstrip())
+        if text.strip():
+            yield text.strip(), start + begin + lead
+        begin = i + 1
+
+
+def _top_level(text: str, sep: str, opens: str, closes: str) -> list[int]:
+    """Offsets of the `sep`s in `text` outside any bracket of `opens`/`closes`."""
+    out, depth = [], 0
+    for i, c in enumerate(text):
+        if c in opens:
             depth += 1
-        elif c in "})":
+        elif c in closes:
             depth -= 1
-        elif c == ";" and depth == 0:
-            text = body[begin:i]
-            lead = len(text) - len(text.lstrip())
-            if text.strip():
-                yield text.strip(), start + begin + lead
-            begin = i + 1
+        elif c == sep and depth == 0:
+            out.append(i)
+    return out
 
 
 def _layout(body: str, tr) -> list[dict]:
@@ -308,17 +316,9 @@ def _declared(decl: str, tr) -> list[dict]:
 
 
 def _split_top(decl: str) -> list[str]:
-    out, depth, begin = [], 0, 0
-    for i, c in enumerate(decl):
-        if c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-        elif c == "," and depth == 0:
-            out.append(decl[begin:i])
-            begin = i + 1
-    out.append(decl[begin:])
-    return out
+    """The declarators of a declaration: split at its top-level commas."""
+    cuts = _top_level(decl, ",", "([", ")]")
+    return [decl[a + 1:b] for a, b in zip([-1] + cuts, cuts + [len(decl)])]
 
 
 def _type_bits(name: str, tr, depth: int = 0) -> int | None:
