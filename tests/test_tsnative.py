@@ -278,10 +278,24 @@ def test_writes_initializer_assignments():
     _same(b"void f(void) { struct s v; v = { .a = 1, .b = { 2, 3 } }; w = {0}; }\n", "c")
 
 
+@pytest.mark.parametrize("with_c", [False, pytest.param(True, marks=needs_passes)])
+def test_parentheses_around_a_written_or_address_taken_operand_change_nothing(with_c):
+    """`&(svm->vcpu)` takes the address of svm->vcpu as `&svm->vcpu` does; `(x) = 1` writes
+    x: a use's kind is the same with the parentheses and without."""
+    def kinds(body: str) -> list:
+        f = _facts(f"void f(struct s *svm) {{ {body} }}\n".encode(), "c",
+                   PASSES if with_c else None)
+        return sorted((r[0], r[1]) for r in f["refs"])
+    assert kinds("q(&(svm->vcpu), 1); (x) = 1; ((y))++;") == \
+        kinds("q(&svm->vcpu, 1); x = 1; y++;")
+    assert ("vcpu", "read") not in kinds("q(&(svm->vcpu), 1);")  # (handed on: a write)
+    assert ("x", "write") in kinds("(x) = 1;")
+
+
 WRITE_STMT = st.sampled_from([
     "x = 1;", "x += y;", "a.b.c = 2;", "p->q = &r;", "x++;", "--y;", "f(&x);", "g(a, (T *)&b.c);",
     "return x;", "return;", "case 1:", "default:", "asm(\"\" : \"=r\" (x) : \"r\" (y));",
-    "memset(&x, 0, 4);", "(&x)", "{", "}", "(", ")", ",", "/* c */", "\u00e9", "x = {1, .a = 2};",
+    "memset(&x, 0, 4);", "(&x)", "f(&(a.b));", "(x) = 1;", "{", "}", "(", ")", ",", "/* c */", "\u00e9", "x = {1, .a = 2};",
     "if (x)", "switch (x) {", "&", "=", ";"])
 
 

@@ -601,6 +601,9 @@ int tsn_add_span(PyObject *spans, TSNode n) {
 }
 
 int tsn_lvalue(PyObject *spans, TSNode n) {
+    /* (parentheses around it are no part of it: `&(svm->vcpu)` is `&svm->vcpu`) */
+    while (tsn_is(n, "parenthesized_expression") && ts_node_named_child_count(n) > 0)
+        n = ts_node_named_child(n, 0);
     if (tsn_add_span(spans, n) < 0)
         return -1;
     while (!ts_node_is_null(n) && tsn_is(n, "field_expression")) {

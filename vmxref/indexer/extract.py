@@ -1444,7 +1444,10 @@ def _assign(cx: _Ctx, n) -> None:
 def _lvalue(spans: set, node) -> None:
     """Add the span of a written (or address-taken) expression, and of the objects it is a
     member of through `.`: `hv->tsc_ref.tsc_sequence = 0` reads no `tsc_ref` (it writes a
-    part of it); through `->` the pointer is read (`a->p->x = 0` reads `a->p`)."""
+    part of it); through `->` the pointer is read (`a->p->x = 0` reads `a->p`). Parentheses
+    around it are no part of it: `&(svm->vcpu)` takes the address of `svm->vcpu`."""
+    while node.type == "parenthesized_expression" and node.named_children:
+        node = node.named_children[0]
     spans.add(_span(node))
     while node is not None and node.type == "field_expression":
         op = node.child_by_field_name("operator")

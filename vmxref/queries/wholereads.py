@@ -50,8 +50,6 @@ def whole_reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[st
     for cid, path, bid, line, col, func, chain_t, kind, name in rows:
         if not _holds(tr, bid, func, chain_t, name, struct, fields):
             continue
-        if kind == "read" and _paren_address(sc, bid, line, col):
-            kind = "addr"  # `&(svm->vcpu)`: its address handed on, no copy
         how = "copy" if kind == "read" else _handed_as_bytes(sc, tr, bid, func, line, name,
                                                              fields[-1])
         if how is None:
@@ -76,19 +74,6 @@ _WHOLE = ("t.kind IN ('read', 'addr', 'write') AND NOT EXISTS (SELECT 1 FROM ref
           "m.col <= t.col + length(t.name) + 4 AND (m.chain LIKE '%\"' || t.name || '\"%' OR "
           "m.chain LIKE '%\"v:' || t.name || '\"%'))")
 _MAX_USES = 20000  # member uses of one name looked at (beyond: no whole-object reads)
-
-
-_PAREN_ADDRESS = re.compile(r"&\s*\(\s*[\w\s>.\[\]()-]*\Z")
-
-
-def _paren_address(sc: Scope, bid: int, line: int, col: int) -> bool:
-    """Is the use at (line, col) inside `&( ... )` (`kvm_queue_exception(&(svm->vcpu), nr)`,
-    `return &(to_vmx(vcpu)->pi_desc);`): its address taken, which the extractor, seeing a
-    parenthesised operand, left a read?"""
-    head = sc.store.line_bytes(bid, line)[:max(col - 1, 0)].decode("utf-8", "replace")
-    k = head.rfind("&")
-    return k >= 0 and head[k + 1:k + 2] != "&" and _PAREN_ADDRESS.search(head[k:]) is not None \
-        and head[k + 1:].count("(") > head[k + 1:].count(")")
 
 
 def _bare_uses(sc: Scope, bid: int, func: str, name: str, cond: str, cols: str) -> list[tuple]:
