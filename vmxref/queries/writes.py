@@ -419,6 +419,7 @@ def _pointer_alias_rows(sc: Scope, field: str) -> list[tuple]:
     `*p = v` (or `p[0] = v`) after the pointer was set, in that function, as an assign row
     whose chain is the member's (`["v:vmx", "segment_cache", "seg", "[]", "base"]`); the
     pointer is noted as the row's `via` (sc.memo "_alias_via")."""
+    from vmxref.queries.edges import uncast
     from vmxref.queries.macro_uses import arg_chain
     via = sc.memo("_alias_via")
     aliases: dict[tuple, tuple] = {}  # (blob, func, pointer) -> (line, member chain, value)
@@ -433,15 +434,15 @@ def _pointer_alias_rows(sc: Scope, field: str) -> list[tuple]:
             aliases.setdefault((bid, func, chain[0][2:]), (line, target, value))
     out = []
     for (bid, func, ptr), (aline, target, value) in aliases.items():
+        how = f"pointer {ptr} = {value.strip()} (line {aline})"
         for r in sc.rows("assign", "t.blob_id = ? AND t.func = ? AND t.line > ? AND t.chain IN "
                          "(?, ?) AND t.kind IN ('assign', 'compound', 'incdec')",
                          (bid, func, aline, json.dumps([f"v:{ptr}", "*"]),
                           json.dumps([f"v:{ptr}", "[]"])), _COLS):
             out.append((*r[:6], field, json.dumps(target), *r[8:11]))
-            via[(bid, r[3], r[4])] = f"pointer {ptr} = {value.strip()} (line {aline})"
+            via[(bid, r[3], r[4])] = how
         # ... and the pointer handed to a call that changes the object in place (`unsigned
         # long *bitmap = &kvm->arch.irq_sources_bitmap; ... set_bit(id, bitmap)`)
-        from vmxref.queries.edges import uncast
         for cid, path, _b, line, col, callee, args_t in sc.rows(
                 "call", "t.blob_id = ? AND t.func = ? AND t.line > ? AND t.args LIKE ?",
                 (bid, func, aline, f"%{ptr}%"), "t.line, t.col, t.callee, t.args"):
@@ -452,7 +453,7 @@ def _pointer_alias_rows(sc: Scope, field: str) -> list[tuple]:
                 if kind:
                     out.append((cid, path, bid, line, col, func, field, json.dumps(target),
                                 f"&{pos}", text, kind))
-                    via[(bid, line, col)] = f"pointer {ptr} = {value.strip()} (line {aline})"
+                    via[(bid, line, col)] = how
     return out
 
 
