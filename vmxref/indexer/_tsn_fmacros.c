@@ -16,7 +16,7 @@
 
 #define BODY_MAX 8000  /* macros.definition reads at most this much of a body */
 #define TEXT_MAX 400   /* the text kept in the symbol */
-#define CTEXT_MAX 200  /* _enclosing_call's call text */
+#define CTEXT_MAX 200  /* enclosing_call's call text */
 
 static int ident_start(unsigned char c) {  /* [A-Za-z_] */
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
@@ -261,7 +261,7 @@ static int last_out_param(const unsigned char *callee, Py_ssize_t ncallee, Py_ss
     return commas >= 1 && idx == commas + 1;
 }
 
-/* _enclosing_call(body, at): 1 with the callee [*c0, *c1), the 1-based argument index and
+/* enclosing_call(body, at): 1 with the callee [*c0, *c1), the 1-based argument index and
  * the call text (in `out`, *nout bytes); 0 for None; -1 on error */
 static int enclosing_call(const Macro *m, Py_ssize_t at, Py_ssize_t *c0, Py_ssize_t *c1,
                           Py_ssize_t *idx, unsigned char *out, Py_ssize_t *nout) {

@@ -256,7 +256,7 @@ def _macro_members(cx, name: str, own: list[str], val, body: str) -> set[int]:
         elif op is not None or before.endswith(("++", "--")):
             opt, kind, value = (op.group(2) if op is not None else before[-2:]), "incdec", ""
         elif before.endswith("&") and not before.endswith("&&"):
-            call = _enclosing_call(body, i)
+            call = enclosing_call(body, i)
             if call is None:
                 continue
             callee, idx, ctext = call
@@ -316,7 +316,7 @@ def _last_out_param(callee: str, idx: int, ctext: str) -> bool:
     return commas >= 1 and idx == commas + 1
 
 
-def _enclosing_call(body: str, at: int) -> tuple[str, int, str] | None:
+def enclosing_call(body: str, at: int) -> tuple[str, int, str] | None:
     """(callee, 1-based argument index, call text) of the call whose argument list holds
     the offset `at` of a macro body, or None (not an argument of a named call)."""
     depth, commas = 0, 0

@@ -166,6 +166,7 @@ def _names_no_value(sc: Scope, macro: str, idx: int, depth: int) -> bool:
         "SELECT text FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE '(%'", (macro,))]
     if not texts or depth < 0:
         return False
+    from vmxref.indexer.macros import enclosing_call  # (the indexer's: macro bodies alike)
     for text in texts:
         params_s, _, body = text[1:].partition(")")
         params = [p.strip() for p in params_s.split(",")]
@@ -180,35 +181,11 @@ def _names_no_value(sc: Scope, macro: str, idx: int, depth: int) -> bool:
                 i = end
                 continue  # (part of a longer name)
             if not (before.endswith(("##", "#", ".", "->")) or after.startswith("##")):
-                call = _enclosing_macro_call(body, i)
-                if call is None or not _names_no_value(sc, call[0], call[1], depth - 1):
+                call = enclosing_call(body, i)  # (1-based argument index)
+                if call is None or not _names_no_value(sc, call[0], call[1] - 1, depth - 1):
                     return False
             i = end
     return True
-
-
-def _enclosing_macro_call(body: str, at: int) -> tuple[str, int] | None:
-    """(name, argument index) of the call whose argument list holds `body[at]` directly
-    (`__KVM_X86_OP(func)`), or None."""
-    depth, k, commas = 0, at - 1, 0
-    while k >= 0:
-        ch = body[k]
-        if ch == ")":
-            depth += 1
-        elif ch == "(":
-            if depth == 0:
-                j = k
-                while j > 0 and body[j - 1] == " ":
-                    j -= 1
-                s = j
-                while s > 0 and (body[s - 1].isalnum() or body[s - 1] == "_"):
-                    s -= 1
-                return (body[s:j], commas) if s < j else None
-            depth -= 1
-        elif ch == "," and depth == 0:
-            commas += 1
-        k -= 1
-    return None
 
 
 def _designated(sc: Scope, name: str, have: set[tuple[int, int, int]]) -> list[Site]:
