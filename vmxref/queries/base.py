@@ -149,6 +149,24 @@ class Scope:
         return f" Did you mean {', '.join(near)}?" if near else ""
 
 
+_CLOSER = {"(": ")", "[": "]", "{": "}"}
+
+
+def closing(text: str, opening: int) -> int:
+    """The offset of the bracket that closes the one at `opening` (`(`, `[` or `{`; only
+    that kind is counted), len(text) when none does."""
+    opn, cls = text[opening], _CLOSER[text[opening]]
+    depth = 0
+    for i in range(opening, len(text)):
+        if text[i] == opn:
+            depth += 1
+        elif text[i] == cls:
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(text)
+
+
 def split_args(text: str) -> list[str]:
     """The top-level arguments of `a, f(b, c), d) ...` (up to the parenthesis that closes
     the argument list)."""

@@ -16,7 +16,7 @@ from functools import partial
 from vmxref.errors import VmxrefError
 from vmxref.model import Site
 from vmxref.queries import callsite, cases, contexts, lang
-from vmxref.queries.base import Scope, marks
+from vmxref.queries.base import Scope, closing, marks
 from vmxref.queries.edges import ARG_EDGES, graph, uncast
 from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.lang import MAX_DEPTH
@@ -256,7 +256,7 @@ class _Walk:
             name = m.group(1)
             if name not in _KEYWORDS and name not in _TYPE_WORDS and \
                     self.sc.has_sym(name, ("function",)):
-                out.append((m.end(), _closing(value, m.end() - 1)))
+                out.append((m.end(), closing(value, m.end() - 1)))
         return out
 
     def _assigned(self, bid: int, func: str, name: str) -> bool:
@@ -1246,19 +1246,6 @@ def _unsubscripted(value: str) -> str:
 
 
 _TRACED_ONCE = ("return of ", "global ", "field ")  # (hops of the keys _budget/_again keep)
-
-
-def _closing(text: str, opening: int) -> int:
-    """The offset of the `)` closing the `(` at `opening` (the end of `text` when none)."""
-    depth = 0
-    for i in range(opening, len(text)):
-        if text[i] == "(":
-            depth += 1
-        elif text[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(text)
 
 
 def _once(nodes: list[dict]) -> list[dict]:

@@ -17,7 +17,7 @@ members only.
 from __future__ import annotations
 
 from vmxref.lazy import re
-from vmxref.queries.base import Scope
+from vmxref.queries.base import Scope, closing
 
 _BITS = {
     **dict.fromkeys("uint8_t int8_t u8 s8 __u8 __s8 char bool _Bool RTUINT8 UINT8 BOOLEAN".split(), 8),
@@ -160,15 +160,11 @@ def _open_blocks(code: str, at: int) -> list[int]:
 
 
 def _close(code: str, opening: int) -> int:
-    depth = 0
-    for i in range(opening, len(code)):
-        if code[i] == "{":
-            depth += 1
-        elif code[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    raise ValueError("unbalanced")
+    """The `}` closing the `{` at `opening` (ValueError when none: no overlap is told)."""
+    end = closing(code, opening)
+    if end == len(code):
+        raise ValueError("unbalanced")
+    return end
 
 
 def _tag(code: str, opening: int) -> str | None:
