@@ -100,7 +100,9 @@ def _extensions() -> list[Extension]:
     exts = [Extension("vmxref.indexer._native", ["vmxref/indexer/_native.c"],
                       depends=["vmxref/indexer/_idscan.h", "vmxref/indexer/_noncode.h"],
                       libraries=["sqlite3"], optional=True),
-            Extension("vmxref._ftscan", ["vmxref/_ftscan.c"], optional=True)]
+            Extension("vmxref._ftscan", ["vmxref/_ftscan.c"], optional=True),
+            Extension("vmxref.queries._shortest", ["vmxref/queries/_shortest.c"],
+                      optional=True)]
     version = _pinned_tree_sitter()
     lib = _tree_sitter_lib(version)
     if lib is not None:

@@ -7,7 +7,16 @@ of importing networkx, whose import alone costs a query process ~140 ms.
 from __future__ import annotations
 
 import heapq
+from array import array
 from itertools import count
+
+try:  # (optional: the C twin of _shortest_py, built by pip where a compiler is found)
+    from vmxref.queries import _shortest
+except ImportError:  # pragma: no cover - exercised where the extension is not built
+    _shortest = None
+_C_VERSION = 1  # = SHORTEST_VERSION of _shortest.c (an older build is not used)
+if _shortest is not None and getattr(_shortest, "VERSION", 0) != _C_VERSION:
+    _shortest = None
 TYPE_CHECKING = False  # (typing costs a query process 3 ms to import; annotations only)
 if TYPE_CHECKING:
     from typing import Any, Iterator
@@ -21,15 +30,22 @@ class Digraph:
     """A directed graph with one weighted, labelled edge per ordered pair of nodes."""
 
     def __init__(self) -> None:
+        # (a node's successors and their weights are changed by add_node / add_edge only:
+        # the arrays of the C search are made again after those; paths.py swaps an edge's
+        # data for a while, never its weight)
         self.succ: dict[str, dict[str, tuple[float, Any]]] = {}
         self.forced: tuple[str, str] | None = None  # (paths.py _with_last: its one call)
+        self._arrays: tuple | None = None
 
     def add_node(self, n: str) -> None:
-        self.succ.setdefault(n, {})
+        if n not in self.succ:
+            self.succ[n] = {}
+            self._arrays = None
 
     def add_edge(self, a: str, b: str, weight: float, data: Any) -> None:
         self.succ.setdefault(a, {})[b] = (weight, data)
         self.succ.setdefault(b, {})
+        self._arrays = None
 
     def has_edge(self, a: str, b: str) -> bool:
         return b in self.succ.get(a, ())
@@ -54,9 +70,51 @@ class Digraph:
 
     def shortest_path(self, src: str, dst: str, banned_nodes: frozenset | set = frozenset(),
                       banned_edges: frozenset | set = frozenset()) -> tuple[float, list[str]]:
-        """(weight, nodes) of a least-weight path (Dijkstra; ties: first found). NoPath if none."""
+        """(weight, nodes) of a least-weight path (Dijkstra; ties: first found). NoPath if none.
+        In C when vmxref.queries._shortest is built (the same answer: see _shortest.c)."""
         if src not in self.succ or dst not in self.succ:
             raise NoPath(f"{src} -> {dst}")
+        if _shortest is None:
+            return self._shortest_py(src, dst, banned_nodes, banned_edges)
+        if self._arrays is None:
+            self._arrays = self._make_arrays()
+        ids, names, offsets, targets, weights, edge_at = self._arrays
+        bn = be = None
+        if banned_nodes:
+            bn = bytearray(len(names))
+            for x in banned_nodes:
+                i = ids.get(x)
+                if i is not None:
+                    bn[i] = 1
+        if banned_edges:
+            be = bytearray(len(targets))
+            for ab in banned_edges:
+                i = edge_at.get(ab)
+                if i is not None:
+                    be[i] = 1
+        got = _shortest.dijkstra(offsets, targets, weights, ids[src], ids[dst], bn, be)
+        if got is None:
+            raise NoPath(f"{src} -> {dst}")
+        return got[0], [names[i] for i in got[1]]
+
+    def _make_arrays(self) -> tuple:
+        """The graph as the C search takes it: node ids in the order of `succ`, each node's
+        successors from offsets[id] on, in the order of its dict; (a, b) -> edge index."""
+        ids = {n: i for i, n in enumerate(self.succ)}
+        offsets = array("i", [0])
+        targets = array("i")
+        weights = array("d")
+        edge_at: dict[tuple[str, str], int] = {}
+        for a, nbrs in self.succ.items():
+            for b, (w, _data) in nbrs.items():
+                edge_at[(a, b)] = len(targets)
+                targets.append(ids[b])
+                weights.append(w)
+            offsets.append(len(targets))
+        return ids, list(self.succ), offsets, targets, weights, edge_at
+
+    def _shortest_py(self, src: str, dst: str, banned_nodes, banned_edges) -> tuple[float, list[str]]:
+        """shortest_path in Python: the reference of the C search."""
         dist: dict[str, float] = {}
         seen = {src: 0.0}
         pred: dict[str, str] = {}
