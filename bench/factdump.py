@@ -18,9 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-TABLES = ("sym", "ref", "call", "assign", "logcall", "kase", "guard")
+TABLES = ("sym", "ref", "call", "assign", "logcall", "kase", "guard", "slotload", "byteview",
+          "incl")
 FACT_ATTR = {"sym": "syms", "ref": "refs", "call": "calls", "assign": "assigns",
-             "logcall": "logcalls", "kase": "cases", "guard": "guards"}
+             "logcall": "logcalls", "kase": "cases", "guard": "guards", "slotload": "slotloads",
+             "byteview": "byteviews", "incl": "includes"}
 
 
 def _line(table: str, path: str, row) -> str:
@@ -46,12 +48,11 @@ def from_index(index_dir: Path) -> list[str]:
 def from_set(name: str, every: int) -> list[str]:
     """Sorted dump lines of every N-th file of a bench set, extracted in this process."""
     import filesets
-    import phases
-    from vmxref.indexer import normalize, worker
+    import vmxref_bench
+    from vmxref.indexer import worker
     fs = filesets.SETS[name]
-    prof = phases.set_profile(name)
-    worker._MACROS["profile"] = normalize.load_profile(prof.section("macros"))
-    worker._MACROS["dialect"] = prof.dialect
+    prof = vmxref_bench.set_profile(name)
+    worker.init(prof.section("macros"), prof.dialect, None, prof.fills())  # (as the pool's)
     out = []
     for rel in filesets.read_list(name)[::every]:
         lang = prof.lang_of(rel) or fs.lang
