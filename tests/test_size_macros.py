@@ -43,3 +43,24 @@ def test_size_macro_operands_are_sizeof_refs(passes):
     assert ("u32Version", "read", 8, 22) in refs
     assert ("rax", "read", 8, 71) in refs
     assert not {r for r in refs if r[2] in (5, 6) and r[1] == "read"}
+
+
+def test_size_macro_starts_are_those_of_the_pattern():
+    """extract._size_macro_starts (name by name with bytes.find) finds what the pattern
+    `\\bNAME\\s*\\(` finds: at the start and the end of a text, after a word byte (not a
+    use), a name that is the start of a longer one (RT_OFFSETOF / RT_OFFSETOF_ADD), blanks
+    and newlines before the parenthesis, a name without one."""
+    import random
+    import re
+    from vmxref.indexer import extract
+    pattern = re.compile(rb"\b(?:%s)\s*\(" % b"|".join(extract.SIZE_MACROS))
+    pieces = [*extract.SIZE_MACROS, b"(", b" ", b"\n", b"\t", b"x", b"_", b"9", b";", b"a->",
+              b"RT_OFFSETOF_ADDX", b"MY_ARRAY_SIZE", b"RT_UOFFSETOF_"]
+    rnd = random.Random(7)
+    found = 0
+    for _ in range(3000):
+        text = b"".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+        want = {m.start() for m in pattern.finditer(text)}
+        assert extract._size_macro_starts(text) == want, text
+        found += len(want)
+    assert found > 100  # (the sweep holds uses to find)

