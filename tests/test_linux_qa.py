@@ -545,6 +545,40 @@ def test_path_follows_a_constant_into_a_local_derived_from_it(lq, src, dst, poss
     assert (code == 0 and bool(paths)) == possible, paths
 
 
+@pytest.mark.parametrize("src, dst, possible", [
+    # `if (change == QA_MR_CREATE)`: a call passing QA_MR_DELETE does not get there (two
+    # enumerators of other names); `else if (change != QA_MR_DELETE)` neither
+    ("qa_delete_memslot", "qa_memslot_build", False),
+    ("qa_delete_memslot", "qa_memslot_keep", False),
+    ("qa_move_memslot", "qa_memslot_build", False),
+    ("qa_move_memslot", "qa_memslot_keep", True),
+    # `if (!(change != QA_MR_MOVE))`
+    ("qa_move_memslot", "qa_memslot_drop", True),
+    ("qa_delete_memslot", "qa_memslot_drop", False),
+    # a variable passed on: any value
+    ("qa_create_memslot", "qa_memslot_build", True),
+    ("qa_create_memslot", "qa_memslot_drop", True),
+    # numbers, and macros of known value: 3 is QA_SLOT_LEVEL_1G (QA_SLOT_LEVEL_2M + 1)
+    ("qa_map_huge", "qa_memslot_build", True),
+    ("qa_map_small", "qa_memslot_build", False),
+    ("qa_map_small", "qa_memslot_keep", False),
+    ("qa_map_huge", "qa_memslot_keep", True),
+])
+def test_path_follows_a_constant_into_a_comparison(lq, src, dst, possible):
+    code, paths = _paths(lq, f"path {src} -> {dst}")
+    assert (code == 0 and bool(paths)) == possible, paths
+
+
+def test_a_path_cites_the_call_whose_constant_the_next_branch_takes(lq):
+    """Of two calls a -> b, the one passing QA_MR_DELETE cannot go on under `if (change ==
+    QA_MR_CREATE)`: the path shows the call passing its `change` (line 86), not the first."""
+    code, rows, out = lq("path qa_update_memslot -> qa_memslot_build")
+    assert code == 0, out
+    (row,) = rows
+    assert [(h["function"], h["line"]) for h in row["paths"][0][:2]] == [
+        ("qa_update_memslot", 86), ("qa_set_memslot", 41)], out
+
+
 def test_a_local_derived_from_a_constant_rules_out_the_branch_it_fails(lq):
     code, paths = _paths(lq, "path qa_lint_clear -> qa_lint_deliver")
     assert code == 0, paths
@@ -566,6 +600,10 @@ def test_flag_guards_do_not_hide_callers(lq):
     ("(a || !(b))", False, [("a", False), ("b", True)]),
     ("(a || b)", True, []),
     ("(!!x)", True, [("x", True)]),
+    ("(change == QA_MR_CREATE)", True, [("change", ("==", "QA_MR_CREATE"))]),
+    ("(change == QA_MR_CREATE)", False, [("change", ("!=", "QA_MR_CREATE"))]),
+    ("(!(p->level != 3) && x)", True, [("p->level", ("==", "3")), ("x", True)]),
+    ("(a != 0x10 || b)", False, [("a", ("==", "0x10")), ("b", False)]),
 ])
 def test_guard_conditions_implied(cond, branch, implied):
     from vmxref.queries.guards import implied as imp

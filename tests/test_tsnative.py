@@ -637,9 +637,31 @@ def test_guards_edge_cases(lang):
           .replace(b"\x85", b" ").replace(b"\xb2", b"2"), lang)  # (an all-ASCII file)
 
 
+@needs_passes
+@pytest.mark.parametrize("lang", ["c", "cpp"])
+def test_guards_keep_comparisons_with_a_name_or_a_number(lang):
+    """`x == K`, `p->f != 0x1fU`, negated or parenthesised, alone or in a plain && / ||,
+    are plain conditions (C and Python alike); a comparison with an expression, a call, an
+    assignment, `<` / `>=`, a literal on the left, or `x == y == z` is not."""
+    src = (b"void f(int change, struct s *p) {\n"
+           b"  if (change == KVM_MR_CREATE) h();\n"
+           b"  if (p->f != 0x1fU && !q) h(); else h2();\n"
+           b"  if (!(change==KVM_MR_DELETE)) return;\n"
+           b"  if ((a == 2ul) || b) h();\n"
+           b"  if (x == y + 1) h(); if (x == f(y)) h(); if ((x = y)) h(); if (x >= 3) h();\n"
+           b"  if (0 == x) h(); if (x == y == z) h(); if (x == -1) h(); if (x != 0x) h();\n"
+           b"}\n")
+    f = _same(src, lang)
+    conds = {r[5] for r in f["guards"]}
+    assert conds == {"(change==KVM_MR_CREATE)", "(p->f!=0x1fU&&!q)", "(!(change==KVM_MR_DELETE))",
+                     "((a==2ul)||b)"}, conds
+    assert {(r[0], r[6]) for r in f["guards"] if r[5] == "(p->f!=0x1fU&&!q)"} == {(3, 1), (3, 0)}
+
+
 COND = st.lists(st.sampled_from(
     ["a", "b_1", "x->y", "s.f", "!", "(", ")", "&&", "||", "&", "|", " ", "\t", "\n", "f(",
      "[", "]", "==", ">", "-", "->", ".", "1", "(int)", "/* c */", "/* && */", "// c\n",
+     "!=", "=", "KVM_X", "0x1fU", "0x", "2ul", "x == KVM_X", "p->f != 0",
      "\u00e9", "\u00a0", "\u0085", "\u00b2", "\x1c", "MACRO(x)", ",", '"s"', "'('"]),
     min_size=1, max_size=40).map("".join)
 TAIL = st.sampled_from(["h();", "return;", "{ return 1; }", "h(); else h2();",

@@ -1,13 +1,17 @@
-"""Plain `if` conditions: names and member chains joined by one kind of `&&` / `||`, each
-maybe negated and parenthesised (`!msr_info->host_initiated && fCheckTimers`). The indexer
-keeps the branches of such conditions (indexer/guards.py); the path checks read what a
-branch taken says of the names (queries/guards.py). One grammar for both sides."""
+"""Plain `if` conditions: names and member chains, or a name compared with `==` / `!=` to
+a name or an integer literal, joined by one kind of `&&` / `||`, each maybe negated and
+parenthesised (`!msr_info->host_initiated && fCheckTimers`, `change == KVM_MR_CREATE`). The
+indexer keeps the branches of such conditions (indexer/guards.py); the path checks read what
+a branch taken says of the names (queries/guards.py). One grammar for both sides."""
 from __future__ import annotations
 
 from vmxref.lazy import re
 
 TERM = re.compile(r"[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*")
-_ALLOWED = re.compile(r"[\w\s()!&|.>-]*")  # (a cheap first test: no nested quantifiers)
+NUMBER = r"(?:0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*"
+# `x == K`, `p->f != 0` (white space removed): the name, the operator, what it is compared to
+COMPARISON = re.compile(r"(%s)(==|!=)(%s|%s)" % (TERM.pattern, TERM.pattern, NUMBER))
+_ALLOWED = re.compile(r"[\w\s()!&|.>=-]*")  # (a cheap first test: no nested quantifiers)
 _JOIN = re.compile(r"&&|\|\|")
 
 
@@ -36,7 +40,8 @@ def plain(text: str) -> bool:
     t = "".join(text.split())
     if "&&" in t and "||" in t:
         return False
-    return all(TERM.fullmatch(part.lstrip("(!").rstrip(")")) for part in _JOIN.split(t))
+    return all(TERM.fullmatch(p) or COMPARISON.fullmatch(p)
+               for p in (part.lstrip("(!").rstrip(")") for part in _JOIN.split(t)))
 
 
 def plain_conjuncts(text: str) -> str:
@@ -103,9 +108,11 @@ def short_circuits(text: str) -> list[tuple[int, str]]:
 _TOKENS = re.compile(r"[()\[\]]|&&|\|\|")
 
 
-def implied(cond: str, branch: bool) -> list[tuple[str, bool]]:
+def implied(cond: str, branch: bool) -> list[tuple[str, bool | tuple[str, str]]]:
     """What a branch taken says of the names in a plain condition: (term, value) pairs.
-    `(!a->b && c)` taken: a->b false, c true; its else: nothing (either may be false)."""
+    `(!a->b && c)` taken: a->b false, c true; its else: nothing (either may be false). The
+    value of a comparison is (operator, what the name is compared to): `(x == K)` taken:
+    ("==", "K"); its else, and `!(x == K)` taken: ("!=", "K")."""
     body = unwrap(cond)
     op = "&&" if "&&" in body else "||" if "||" in body else ""
     parts = body.split(op) if op else [body]
@@ -122,8 +129,12 @@ def implied(cond: str, branch: bool) -> list[tuple[str, bool]]:
                 p = p[1:-1]
             else:
                 p = p.strip("()")
+        holds = branch != bool(neg % 2)
         if TERM.fullmatch(p):
-            out.append((p, branch != bool(neg % 2)))
+            out.append((p, holds))
+        elif (m := COMPARISON.fullmatch(p)) is not None:
+            name, op, other = m.groups()
+            out.append((name, ("==" if (op == "==") == holds else "!=", other)))
     return out
 
 

@@ -64,15 +64,50 @@ static int term_full(Bytes s, Py_ssize_t n) {
     }
 }
 
+/* conditions.NUMBER fullmatch: (?:0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]* */
+static int number_full(Bytes s, Py_ssize_t n) {
+    Py_ssize_t i = 0;
+    if (n >= 3 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
+            ((s[2] >= '0' && s[2] <= '9') || (s[2] >= 'a' && s[2] <= 'f') ||
+             (s[2] >= 'A' && s[2] <= 'F'))) {
+        i = 2;
+        while (i < n && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+                         (s[i] >= 'A' && s[i] <= 'F')))
+            i++;
+    } else {
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == 0)
+            return 0;
+    }
+    while (i < n && (s[i] == 'u' || s[i] == 'U' || s[i] == 'l' || s[i] == 'L'))
+        i++;
+    return i == n;
+}
+
+/* conditions.COMPARISON fullmatch: TERM (==|!=) (TERM|NUMBER). A TERM holds no `=`: the
+ * first `==` or `!=` is the operator (a second one makes either side no TERM). (`0x1f`
+ * alone is no TERM, and `0x` followed by no hex digit takes the decimal branch: `0x` is
+ * neither, as with the regular expression.) */
+static int comparison_full(Bytes s, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i + 1 < n; i++) {
+        if (s[i + 1] == '=' && (s[i] == '=' || s[i] == '!'))
+            return term_full(s, i) && (term_full(s + i + 2, n - i - 2) ||
+                                       number_full(s + i + 2, n - i - 2));
+    }
+    return 0;
+}
+
 /* plain() of a text without white space (white space is allowed and then removed: plain
  * of a text is plain_squeezed of its squeeze) */
 static int plain_squeezed(Bytes t, Py_ssize_t m) {
-    for (Py_ssize_t i = 0; i < m; i++) {  /* _ALLOWED: [\w\s()!&|.>-]* */
+    for (Py_ssize_t i = 0; i < m; i++) {  /* _ALLOWED: [\w\s()!&|.>=-]* */
         unsigned char ch = t[i];
         if (TSN_IS_WORD[ch] || TSN_IS_SPACE[ch])
             continue;
         switch (ch) {
         case '(': case ')': case '!': case '&': case '|': case '.': case '>': case '-':
+        case '=':
             continue;
         default:
             return 0;
@@ -89,7 +124,7 @@ static int plain_squeezed(Bytes t, Py_ssize_t m) {
                 a++;
             while (b > a && t[b - 1] == ')')
                 b--;
-            if (!term_full(t + a, b - a))
+            if (!term_full(t + a, b - a) && !comparison_full(t + a, b - a))
                 return 0;
             if (i >= m)
                 return 1;

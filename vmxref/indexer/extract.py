@@ -474,7 +474,7 @@ def _size_operands(src: bytes, sizeofs, calls) -> list:
 
 
 def _size_macro_starts(src: bytes) -> set[int]:
-    """Offsets of the SIZE_MACROS names followed by `(` (`\bNAME\s*\(`), found name by name
+    r"""Offsets of the SIZE_MACROS names followed by `(` (`\bNAME\s*\(`), found name by name
     with bytes.find: one regular expression of the eleven alternatives tried at every byte
     of the file took 14 ms on IEMAll.cpp, this 2 ms."""
     at: set[int] = set()

@@ -6,25 +6,35 @@
 A path kvm_set_msr -> ... -> kvm_set_msr_common -> kvm_synchronize_tsc cannot happen.
 
 Values are followed hop by hop in the callee's own names: a literal argument (`true`,
-`false`, `0`, `1`, `NULL`) fixes a parameter; a parameter passed on keeps its value (and
+`false`, `0`, `1`, `NULL`, another integer) or a named constant (an enumerator or a macro of
+the corpus written in capitals: `KVM_MR_DELETE`) fixes a parameter; a parameter passed on
+keeps its value (and
 its members' values: `p` -> `q`, `p->x` -> `q->x`); `&local` passes the constants and known
 values assigned to the local's members before the call (`msr.host_initiated = host_initiated`).
-The branches of a call site (the `guard` facts: `if (x)`, `else`, the rest of a block after
-`if (!x) return ...;`) must agree with what is known. When a hop contradicts a value, the
+The branches of a call site (the `guard` facts: `if (x)`, `if (change == KVM_MR_CREATE)`,
+`else`, the rest of a block after `if (!x) return ...;`) must agree with what is known: a
+name known to be KVM_MR_DELETE is not KVM_MR_CREATE (two enumerators, or two constants whose
+values are known, differ when their values do; a name compared with another name is left
+alone). When a hop contradicts a value, the
 clash is the edge that fixed it (as with `case` labels: the later hop may be right on
 another route). Of several calls a -> b, a hop is ruled out only when every one is.
 """
 from __future__ import annotations
 
-from vmxref.conditions import TERM, implied, truth
+from vmxref.conditions import NUMBER, TERM, implied, truth
+from vmxref.lazy import re
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope
 from vmxref.queries.edges import ARG_EDGES, Edge, graph
 
 _TRUE = frozenset({"true", "1", "TRUE"})
 _FALSE = frozenset({"false", "0", "NULL", "FALSE", "nullptr"})
+_NUMBER = re.compile(NUMBER)
+_CONSTANT_NAME = re.compile(r"[A-Z_][A-Z0-9_]*[A-Z][A-Z0-9_]*")  # (KVM_MR_DELETE, TMCLOCK_TSC)
 
-Known = dict  # term (in one function's names) -> (value, the edge that fixed it)
+# term (in one function's names) -> (value, the edge that fixed it); a value is True (not
+# zero), False (zero), an int, or the name of a constant
+Known = dict
 
 
 def conditions_at(sc: Scope, blob_id: int, func: str, line: int, col: int) -> list[tuple[str, bool]]:
@@ -42,13 +52,87 @@ def conditions_at(sc: Scope, blob_id: int, func: str, line: int, col: int) -> li
     return memo[key]
 
 
-def _contradicts(known: Known, conds: list[tuple[str, bool]]):
-    """The edge that fixed a value these conditions contradict, or None."""
-    for term, value in conds:
+def _contradicts(known: Known, conds: list[tuple[str, object]], sc: Scope | None = None):
+    """The edge that fixed a value these conditions contradict, or None (`sc`: where the
+    values of named constants are looked up; without it only truth values are compared)."""
+    for term, cond in conds:
         got = known.get(term)
-        if got is not None and got[0] != value:
+        if got is not None and _clashes(sc, got[0], cond):
             return got[1]
     return None
+
+
+def _clashes(sc: Scope | None, have, cond) -> bool:
+    """Does a known value contradict what a branch says of the name (True / False: it is
+    (not) zero; ("==" / "!=", constant text))?"""
+    if isinstance(cond, bool):
+        if isinstance(have, bool):
+            return have != cond
+        zero = _is_zero(sc, have)
+        return zero is not None and zero == cond
+    op, other = cond
+    if sc is None:
+        return False
+    same = _same_value(sc, have, _constant(sc, other))
+    return same is (op == "!=") if same is not None else False
+
+
+def _constant(sc: Scope, text: str):
+    """The value an argument or a compared text stands for when it is a constant: a bool for
+    true / false / NULL / 0 / 1, an int for another integer literal, the name of a named
+    constant; else None (a variable, an expression)."""
+    t = text.strip()
+    if t in _TRUE:
+        return True
+    if t in _FALSE:
+        return False
+    if _NUMBER.fullmatch(t):
+        return int(t.rstrip("uUlL"), 0)
+    if _CONSTANT_NAME.fullmatch(t) and sc.has_sym(t, ("enumerator", "macro")):
+        return t
+    return None
+
+
+def _number_of(sc: Scope, v) -> int | None:
+    """The integer of a constant value (True is no number: any value but zero)."""
+    if isinstance(v, bool):
+        return 0 if v is False else None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str):
+        from vmxref.queries.cases import const_value
+        return const_value(sc, v)
+    return None
+
+
+def _is_zero(sc: Scope | None, v) -> bool | None:
+    if sc is None:
+        return None if not isinstance(v, int) or isinstance(v, bool) else v == 0
+    n = _number_of(sc, v)
+    return None if n is None else n == 0
+
+
+def _same_value(sc: Scope, a, b) -> bool | None:
+    """Are two constant values equal (None: cannot tell)? Equal names are; two enumerators
+    of other names are not (enumerators of C enums rarely alias each other; a `case` of one
+    is not taken by the other either); numbers by value, names through their #define."""
+    if a is None or b is None:
+        return None
+    if isinstance(a, bool) and a is True or isinstance(b, bool) and b is True:
+        other = b if a is True else a
+        n = _number_of(sc, other)
+        return False if n == 0 else None  # (True: some value other than zero)
+    if isinstance(a, str) and isinstance(b, str):
+        if a == b:
+            return True
+        if _enumerator(sc, a) and _enumerator(sc, b):
+            return False
+    na, nb = _number_of(sc, a), _number_of(sc, b)
+    return None if na is None or nb is None else na == nb
+
+
+def _enumerator(sc: Scope, name: str) -> bool:
+    return sc.has_sym(name, ("enumerator",)) and not sc.has_sym(name, ("macro",))
 
 
 def ruled_out(sc: Scope, blob_id: int, func: str, line: int, col: int,
@@ -56,13 +140,13 @@ def ruled_out(sc: Scope, blob_id: int, func: str, line: int, col: int,
     """Do the branch conditions at a place of `func` contradict these values of its names
     (`{"puAux": False}` for a call passing NULL: a store under `if (puAux)`)?"""
     return _contradicts({k: (v, "given") for k, v in values.items()},
-                        conditions_at(sc, blob_id, func, line, col)) is not None
+                        conditions_at(sc, blob_id, func, line, col), sc) is not None
 
 
 def literal_value(text: str) -> bool | None:
     """True / False for a literal argument (`true`, `1`, `NULL`, `0`...), else None."""
     v = _value(text, {}, ("", ""))
-    return None if v is None else v[0]
+    return None if v is None or not isinstance(v[0], bool) else v[0]
 
 
 def _member_values(sc: Scope, e: Edge, local: str) -> list[tuple[str, str]]:
@@ -74,14 +158,20 @@ def _member_values(sc: Scope, e: Edge, local: str) -> list[tuple[str, str]]:
     return [(m, next(iter(v))) for m, v in seen.items() if len(v) == 1]
 
 
-def _value(text: str, known: Known, fixed: tuple[str, str]):
-    """(value, fixing edge) of an argument or assigned value, or None."""
+def _value(text: str, known: Known, fixed: tuple[str, str], sc: Scope | None = None):
+    """(value, fixing edge) of an argument or assigned value, or None (`sc`: named
+    constants and other integers count too)."""
     t = text.strip()
     if t in _TRUE:
         return True, fixed
     if t in _FALSE:
         return False, fixed
-    return known.get(t.replace(" ", ""))
+    got = known.get(t.replace(" ", ""))
+    if got is None and sc is not None and t[:1] not in ("", "&", "*", "(", "-", "!"):
+        c = _constant(sc, t)
+        if c is not None:
+            return c, fixed
+    return got
 
 
 def _passed(sc: Scope, e: Edge, callee: str, known: Known) -> Known:
@@ -96,7 +186,7 @@ def _passed(sc: Scope, e: Edge, callee: str, known: Known) -> Known:
         if not p:
             continue
         a = arg.replace(" ", "")
-        v = _value(a, known, fixed)
+        v = _value(a, known, fixed, sc)
         if v is not None:
             out[p] = v
         if TERM.fullmatch(a):
@@ -107,7 +197,7 @@ def _passed(sc: Scope, e: Edge, callee: str, known: Known) -> Known:
                     out[f"{p}->{rest}"] = kv
         elif a.startswith("&") and a[1:].isidentifier():
             for member, value in _member_values(sc, e, a[1:]):
-                v = _value(value, known, fixed)
+                v = _value(value, known, fixed, sc)
                 if v is not None:
                     out[f"{p}->{member}"] = v
     return out
@@ -149,27 +239,46 @@ def _with_locals(sc: Scope, func: str, known: Known) -> Known:
     for name, value, terms in _local_inits(sc, func):
         if name in out or out.keys().isdisjoint(terms):
             continue
-        v, used = truth(value, lambda t: out[t][0] if t in out else None)
+        v, used = truth(value, lambda t: _truth_of(sc, out[t][0]) if t in out else None)
         fixed = next((out[t][1] for t in used if t in out), None)
         if v is not None and fixed is not None:
             out[name] = (v, fixed)
     return out
 
 
+def _truth_of(sc: Scope, v) -> bool | None:
+    """A known value as a truth value (a named constant: when its value is known)."""
+    if isinstance(v, bool):
+        return v
+    zero = _is_zero(sc, v)
+    return None if zero is None else not zero
+
+
 def _walk(sc: Scope, hops: list[tuple[str, str, list[Edge]]]):
     """Per hop, in order: (its calls that no known value rules out, the edge that fixed a
     value ruling one out or None, what is known in the callee's names after it); stops
-    after a hop whose calls are all ruled out."""
+    after a hop whose calls are all ruled out. Of several calls a -> b, one whose own
+    values every call of the next hop contradicts is left out while another remains
+    (__kvm_set_memory_region calls kvm_set_memslot passing KVM_MR_DELETE and passing its
+    `change`: a path on under `if (change == KVM_MR_CREATE)` takes the second)."""
     known: Known = {}
-    for a, b, calls in hops:
+    for i, (a, b, calls) in enumerate(hops):
         ok, options, bad = [], [], None
         for e in calls:
-            hit = _contradicts(known, conditions_at(sc, e.blob_id, a, e.line, e.col)) if known else None
+            hit = _contradicts(known, conditions_at(sc, e.blob_id, a, e.line, e.col),
+                               sc) if known else None
             if hit is not None:
                 bad = bad or hit
                 continue
             ok.append(e)
             options.append(_passed(sc, e, b, known) if e.origin is None else {})
+        if len(ok) > 1 and i + 1 < len(hops) and any(options):
+            after = hops[i + 1][2]
+            keep = [k for k, o in enumerate(options) if not o or not all(
+                _contradicts(_with_locals(sc, b, o), conditions_at(sc, x.blob_id, b, x.line, x.col),
+                             sc) is not None for x in after)]
+            if keep and len(keep) < len(ok):
+                ok, options = [ok[k] for k in keep], [options[k] for k in keep]
         known = {} if not options else options[0] if len(options) == 1 else {
             k: v for k, v in options[0].items() if all(o.get(k, (None,))[0] == v[0] for o in options[1:])}
         known = _with_locals(sc, b, known)
@@ -198,7 +307,7 @@ def clash(sc: Scope, hops: list[tuple[str, str, list[Edge]]],
         if not ok:
             return {bad} if bad else set()
     if end is not None and known and hops:
-        hit = _contradicts(known, conditions_at(sc, end[0], hops[-1][1], end[1], end[2]))
+        hit = _contradicts(known, conditions_at(sc, end[0], hops[-1][1], end[1], end[2]), sc)
         if hit is not None:
             return {hit}
     return set()
