@@ -563,6 +563,9 @@ def test_path_follows_a_constant_into_a_local_derived_from_it(lq, src, dst, poss
     ("qa_map_small", "qa_memslot_build", False),
     ("qa_map_small", "qa_memslot_keep", False),
     ("qa_map_huge", "qa_memslot_keep", True),
+    # `bool enabled = val & QA_SPIV_ENABLED` ((1 << 8)): 0xff leaves it false, 0x1ff not
+    ("qa_spiv_reset", "qa_spiv_enable", False),
+    ("qa_spiv_on", "qa_spiv_enable", True),
 ])
 def test_path_follows_a_constant_into_a_comparison(lq, src, dst, possible):
     code, paths = _paths(lq, f"path {src} -> {dst}")
@@ -1850,6 +1853,14 @@ def test_a_misspelt_constant_of_calls_is_an_error_with_look_alikes(lq):
     ("level > 1", {"level": False}, None),
     ("f(level)", {"level": False}, None),
     ("0x0 | level", {"level": True}, True),
+    ("val & ENABLED", {"val": 0xff, "ENABLED": 0x100}, False),
+    ("val & ENABLED", {"val": 0x1ff, "ENABLED": 256}, True),
+    ("(val & 0x100) == 0", {"val": 0xff}, True),
+    ("val == 3 || x", {"val": 3}, True),
+    ("val != 3", {"val": 2}, True),
+    ("val & 1", {"val": True}, None),  # (some value other than zero)
+    ("val | 4", {"val": 0}, True),
+    ("!(val & 8)", {"val": 8}, False),
 ])
 def test_truth_of_an_initializer_from_known_values(expr, known, value):
     from vmxref.conditions import truth

@@ -145,12 +145,20 @@ _ZEROS = frozenset({"false", "FALSE", "NULL", "nullptr"})
 _ONES = frozenset({"true", "TRUE"})
 
 
+def _truth(v) -> bool | None:
+    """The truth of a value of truth(): an exact int is true when not zero."""
+    return v if v is None or type(v) is bool else v != 0
+
+
 def truth(expr: str, value_of) -> tuple[bool | None, list[str]]:
     """Whether a C expression is non-zero, from what is known of the names in it
-    (`value_of(term)`: True / False (zero) / None) — `!!(level & 1)` with level 0 is false,
-    `RT_BOOL(a) || b` with a true is true; anything else it cannot tell is None. Also the
-    terms the answer rests on. `!`, `&&`, `||`, `&`, `|`, `== 0`, `!= 0`, parentheses,
-    RT_BOOL / likely / unlikely / `(bool)` around a value; numbers and true/false/NULL."""
+    (`value_of(term)`: True / False (zero) / an int (its exact value) / None) — `!!(level &
+    1)` with level 0 is false, `RT_BOOL(a) || b` with a true is true, `val & ENABLED` with val
+    0xff and ENABLED 0x100 is false; anything else it cannot tell is None. Also the terms the
+    answer rests on. `!`, `&&`, `||`, `&`, `|`, `==`, `!=`, parentheses, RT_BOOL / likely /
+    unlikely / `(bool)` around a value; numbers and true/false/NULL. Values known exactly
+    (numbers, ints from value_of) are computed with `&`, `|`, `==`, `!=`; any other value
+    only as true or false."""
     toks: list[tuple[str, str]] = []
     pos = 0
     s = expr.rstrip()
@@ -174,68 +182,78 @@ def truth(expr: str, value_of) -> tuple[bool | None, list[str]]:
             return True
         return False
 
-    def binary(sub, op: str, absorbing: bool, all_same: bool):
+    def binary(sub, op: str, absorbing: bool, all_same: bool | None, exact=None):
         """`sub (op sub)*`: `absorbing` decides it alone (&&, &: a false; ||, |: a true);
-        all operands `all_same` decide it too (&&: all true; ||, |: all false)."""
+        all operands `all_same` decide it too (&&: all true; ||, |: all false); `exact`:
+        the operation on ints, when every operand is known exactly (&, |)."""
         vals = [sub()]
         while take(op):
             vals.append(sub())
         if len(vals) == 1:
             return vals[0]
+        if exact is not None and all(v is not None and type(v) is not bool for v in vals):
+            out = vals[0]
+            for v in vals[1:]:
+                out = exact(out, v)
+            return out
+        vals = [_truth(v) for v in vals]
         if absorbing in vals:
             return absorbing
         if all_same is not None and all(v == all_same for v in vals):
             return all_same
         return None
 
-    def expr_() -> bool | None:
+    def expr_():
         return binary(and_, "||", True, False)
 
-    def and_() -> bool | None:
+    def and_():
         return binary(bor, "&&", False, True)
 
-    def bor() -> bool | None:
-        return binary(band, "|", True, False)
+    def bor():
+        return binary(band, "|", True, False, lambda x, y: x | y)
 
-    def band() -> bool | None:
-        return binary(eq, "&", False, None)
+    def band():
+        return binary(eq, "&", False, None, lambda x, y: x & y)
 
-    def eq() -> bool | None:
+    def eq():
         left, left_zero = unary_z()
         for op in ("==", "!="):
             if take(op):
                 right, right_zero = unary_z()
-                v = right if left_zero else left if right_zero else None
+                if left is not None and right is not None and type(left) is not bool \
+                        and type(right) is not bool:
+                    return (left == right) == (op == "==")
+                v = _truth(right) if left_zero else _truth(left) if right_zero else None
                 if v is None:
                     return None
                 return (not v) if op == "==" else v
         return left
 
-    def unary_z() -> tuple[bool | None, bool]:
+    def unary_z():
         t = peek()
         zero = t is not None and (t[0] == "num" and int(t[1].rstrip("uUlL"), 0) == 0
                                   or t[1] in _ZEROS)
         return unary(), zero
 
-    def unary() -> bool | None:
+    def unary():
         t = peek()
         if t is None:
             raise ValueError
         at[0] += 1
         kind, text = t
         if kind == "op" and text == "!":
-            v = unary()
+            v = _truth(unary())
             return None if v is None else not v
         if kind == "op" and text == "(":
             if peek() in (("term", "bool"), ("term", "_Bool")) and toks[at[0] + 1:at[0] + 2] == [("op", ")")]:
                 at[0] += 2  # a cast to bool
-                return unary()
+                return _truth(unary())
             v = expr_()
             if not take(")"):
                 raise ValueError
             return v
         if kind == "num":
-            return int(text.rstrip("uUlL"), 0) != 0
+            return int(text.rstrip("uUlL"), 0)
         if kind == "term":
             if text in _ZEROS:
                 return False
@@ -245,7 +263,7 @@ def truth(expr: str, value_of) -> tuple[bool | None, list[str]]:
                 v = expr_()
                 if not take(")"):
                     raise ValueError
-                return v
+                return _truth(v)
             used.append(text)
             return value_of(text)
         raise ValueError
@@ -256,4 +274,4 @@ def truth(expr: str, value_of) -> tuple[bool | None, list[str]]:
         return None, []
     if at[0] != len(toks):
         return None, []
-    return v, used
+    return _truth(v), used

@@ -239,19 +239,20 @@ def _with_locals(sc: Scope, func: str, known: Known) -> Known:
     for name, value, terms in _local_inits(sc, func):
         if name in out or out.keys().isdisjoint(terms):
             continue
-        v, used = truth(value, lambda t: _truth_of(sc, out[t][0]) if t in out else None)
+        v, used = truth(value, lambda t: _exact(sc, out[t][0]) if t in out else _exact(
+            sc, _constant(sc, t)) if _CONSTANT_NAME.fullmatch(t) else None)
         fixed = next((out[t][1] for t in used if t in out), None)
         if v is not None and fixed is not None:
             out[name] = (v, fixed)
     return out
 
 
-def _truth_of(sc: Scope, v) -> bool | None:
-    """A known value as a truth value (a named constant: when its value is known)."""
-    if isinstance(v, bool):
+def _exact(sc: Scope, v):
+    """A known value as conditions.truth takes it: True / False, or an int when exactly
+    known (a named constant: through its #define), else None."""
+    if v is None or isinstance(v, bool):
         return v
-    zero = _is_zero(sc, v)
-    return None if zero is None else not zero
+    return _number_of(sc, v)
 
 
 def _walk(sc: Scope, hops: list[tuple[str, str, list[Edge]]]):
