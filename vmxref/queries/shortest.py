@@ -26,6 +26,19 @@ class NoPath(Exception):
     """No path between the two nodes."""
 
 
+def _flags(banned, index: dict, n: int) -> bytearray | None:
+    """One byte per node or edge, 1 where banned (the C search's form of a ban set; keys
+    not in the graph are left out)."""
+    if not banned:
+        return None
+    out = bytearray(n)
+    for key in banned:
+        i = index.get(key)
+        if i is not None:
+            out[i] = 1
+    return out
+
+
 class Digraph:
     """A directed graph with one weighted, labelled edge per ordered pair of nodes."""
 
@@ -79,20 +92,9 @@ class Digraph:
         if self._arrays is None:
             self._arrays = self._make_arrays()
         ids, names, offsets, targets, weights, edge_at = self._arrays
-        bn = be = None
-        if banned_nodes:
-            bn = bytearray(len(names))
-            for x in banned_nodes:
-                i = ids.get(x)
-                if i is not None:
-                    bn[i] = 1
-        if banned_edges:
-            be = bytearray(len(targets))
-            for ab in banned_edges:
-                i = edge_at.get(ab)
-                if i is not None:
-                    be[i] = 1
-        got = _shortest.dijkstra(offsets, targets, weights, ids[src], ids[dst], bn, be)
+        got = _shortest.dijkstra(offsets, targets, weights, ids[src], ids[dst],
+                                 _flags(banned_nodes, ids, len(names)),
+                                 _flags(banned_edges, edge_at, len(targets)))
         if got is None:
             raise NoPath(f"{src} -> {dst}")
         return got[0], [names[i] for i in got[1]]
