@@ -582,6 +582,28 @@ def test_a_path_cites_the_call_whose_constant_the_next_branch_takes(lq):
         ("qa_update_memslot", 86), ("qa_set_memslot", 41)], out
 
 
+@pytest.mark.parametrize("src, dst, possible", [
+    # a notifier block runs from calls on the chain it is registered on: through a
+    # function (qa_gtod_register_notifier) or a macro (qa_register_oom_notifier)
+    ("qa_gtod_update", "qa_gtod_notify", True),
+    ("qa_gtod_update", "qa_oom_notify", False),
+    ("qa_out_of_memory", "qa_oom_notify", True),
+    ("qa_out_of_memory", "qa_gtod_notify", False),
+    # a chain the path does not name: any block
+    ("qa_call_any_chain", "qa_oom_notify", True),
+    ("qa_call_any_chain", "qa_gtod_notify", True),
+])
+def test_path_keeps_to_the_notifier_chain_it_calls(lq, src, dst, possible):
+    code, paths = _paths(lq, f"path {src} -> {dst}")
+    assert (code == 0 and bool(paths)) == possible, paths
+
+
+def test_paths_from_a_chain_call_go_through_its_own_notifiers(lq):
+    code, rows, out = lq("path qa_out_of_memory -> qa_clock_resync")
+    assert code == 0 and rows, out
+    assert all(p[3]["function"] == "qa_oom_notify" for r in rows for p in r["paths"]), out
+
+
 def test_a_local_derived_from_a_constant_rules_out_the_branch_it_fails(lq):
     code, paths = _paths(lq, "path qa_lint_clear -> qa_lint_deliver")
     assert code == 0, paths

@@ -279,6 +279,8 @@ _WHY = {  # (feasible.infeasible's checks, as a path query with none left names 
     "static": "calls a `static` function of another file",
     "context": "leaves its compilation context (`#ifdef IN_RING3` and ring-0 code)",
     "deferred": "goes through a request no test on its way retires",
+    "registered": "calls a callback registered on another container (notifier chain) than "
+                  "the one it hands down",
 }
 
 

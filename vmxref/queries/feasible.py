@@ -173,14 +173,16 @@ def infeasible(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",
                end: tuple[int, int, int] | None = None) -> set[tuple[str, str]]:
     """Edges that make a path infeasible: another table of a struct (_table_clash), a call
     passing a constant that a `case` further down does not take (_case_clash; `last`: the
-    case of the path's end), or a value a branch further down contradicts (guards.clash;
-    `end`: blob, line and column of the site the path ends at)."""
-    from vmxref.queries import contexts
+    case of the path's end), a callback registered on another container than the one the
+    path hands down (registered.clash), or a value a branch further down contradicts
+    (guards.clash; `end`: blob, line and column of the site the path ends at)."""
+    from vmxref.queries import contexts, registered
     found = [("table", _table_clash(sc, dg, nodes)), ("case", _case_clash(sc, dg, nodes, last)),
              ("group", _group_clash(sc, dg, nodes, end)),
              ("static", _static_clash(sc, dg, nodes, end)),
              ("context", contexts.clash(sc, dg, nodes, end)),
-             ("deferred", _deferred_clash(sc, dg, nodes))]
+             ("deferred", _deferred_clash(sc, dg, nodes)),
+             ("registered", registered.clash(sc, dg, bool_hops(sc, dg, nodes)))]
     bad = set().union(*(edges for _why, edges in found))
     if not bad:
         for why, check in (("test", _switch_clash), ("test", _bool_clash)):

@@ -34,7 +34,7 @@ def parts(text: str | None) -> tuple[list[str] | None, str]:
     return params, text[m.end():].strip()
 
 
-def _function_like(sc: Scope, macro: str) -> list[tuple[list[str], str]]:
+def function_like(sc: Scope, macro: str) -> list[tuple[list[str], str]]:
     """(parameters, body) of each function-like definition of `macro`."""
     out = []
     for (text,) in sc.conn.execute(
@@ -52,7 +52,7 @@ def calls_arg(sc: Scope, macro: str, idx: int) -> bool:
         memo[(macro, idx)] = any(
             idx < len(params) and params[idx].isidentifier() and re.search(
                 rf"(?<![\w.>]){re.escape(params[idx])}\s*\)?\s*\(", body)
-            for params, body in _function_like(sc, macro))
+            for params, body in function_like(sc, macro))
     return memo[(macro, idx)]
 
 
@@ -62,7 +62,7 @@ def is_list(sc: Scope, macro: str) -> bool:
     if macro not in memo:
         memo[macro] = any(
             len(params) == 1 and len(items) > 1 and set(items) == {params[0]}
-            for params, body in _function_like(sc, macro)
+            for params, body in function_like(sc, macro)
             for items in [[t.strip() for t in body.split(",")]])
     return memo[macro]
 
