@@ -174,20 +174,30 @@ def _carried(sc: Scope, before: list[tuple[str, str, list[Edge]]],
 def _receiver_keys(sc: Scope, e: Edge, flows: dict[str, str]) -> set[str]:
     """The carried globals the receiver of the member call `e` derives from: the parameter
     itself, or a local assigned from an expression naming it."""
-    r = sc.conn.execute("SELECT recv FROM call WHERE blob_id = ? AND func = ? AND line = ? "
-                        "AND col = ?", (e.blob_id, e.caller, e.line, e.col)).fetchone()
-    chain = list(parse_chain(r[0])) if r and r[0] else []
-    if len(chain) != 1 or not chain[0].startswith("v:"):
-        return set()
-    recv = chain[0][2:]
+    recv, sources = _receiver(sc, e)
     if recv in flows:
         return {flows[recv]}
-    out = set()
-    for (value,) in sc.conn.execute(
-            "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND chain = ? AND "
-            "kind IN ('assign', 'init')", (e.blob_id, e.caller, json.dumps([f"v:{recv}"]))):
-        out |= {flows[w] for w in _WORD.findall(value or "") if w in flows}
-    return out
+    return {flows[w] for w in sources if w in flows}
+
+
+def _receiver(sc: Scope, e: Edge) -> tuple[str, frozenset[str]]:
+    """The plain variable a member call is made through ('' when it is no plain variable)
+    and the names in the values assigned to it in the calling function (memoised)."""
+    memo = sc.memo("registered_receiver")
+    key = (e.blob_id, e.caller, e.line, e.col)
+    if key not in memo:
+        r = sc.conn.execute("SELECT recv FROM call WHERE blob_id = ? AND func = ? AND line = ? "
+                            "AND col = ?", key).fetchone()
+        chain = list(parse_chain(r[0])) if r and r[0] else []
+        recv = chain[0][2:] if len(chain) == 1 and chain[0].startswith("v:") else ""
+        names: set[str] = set()
+        if recv:
+            for (value,) in sc.conn.execute(
+                    "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND chain = ? AND "
+                    "kind IN ('assign', 'init')", (*key[:2], json.dumps([f"v:{recv}"]))):
+                names.update(_WORD.findall(value or ""))
+        memo[key] = (recv, frozenset(names))
+    return memo[key]
 
 
 def _global_address(sc: Scope, bid: int, func: str, arg: str) -> str | None:
