@@ -1594,6 +1594,19 @@ def test_provenance_carries_the_case_constant_up_the_calls(lq):
     assert "qa_asm.c:175:" not in r.output and "qa_asm.c:180:" in r.output, r.output
 
 
+def test_provenance_of_a_local_read_under_a_case_keeps_to_that_case(lq):
+    """`u64 data = msr_info->data;` at the top of qa3_set_msr_adjust, read under `case
+    MSR_QA_TSC_ADJUST`: the callers handing another MSR index (qa3_efer_adjust's MSR_QA_EFER,
+    __qa3_set_msr_adj called with MSR_QA_EFER) are no source, and neither is `data &= ~1ULL`
+    under `case MSR_QA_EFER` on the way (J D3)."""
+    r = CliRunner().invoke(cli, ["provenance", "qa_tscadj.adjust", "depth", "6",
+                                 "--index", str(lq.index)])
+    assert r.exit_code == 0, r.output
+    lines = {int(ln.split("qa_asm.c:")[1].split(":")[0]) for ln in r.output.splitlines()
+             if "qa_asm.c:" in ln}
+    assert {209, 205, 231, 245, 251} <= lines and not lines & {222, 241, 256}, r.output
+
+
 def test_a_store_at_a_computed_offset_into_a_struct(lq):
     """`char *p = (char *)vmcs12 + offset; *(u64 *)p = value;`: any member may be written
     there, a whole-object write with op `computed offset`."""

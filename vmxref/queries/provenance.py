@@ -62,6 +62,11 @@ def _writes_section(sc: Scope) -> dict:
     return profile_section(sc, "writes")
 
 
+def _family_of(sc: Scope, value: str) -> str:
+    """The one-value family (profile [entry] case_families prefix) of a case constant."""
+    return cases.families(sc, cases.case_prefixes(sc))[0](value)
+
+
 def _new_flow(method):
     """A hop that starts a new value flow (a return, a field's writes, a callee's fills):
     it carries no case constants of the flow that led to it (see _Walk.required)."""
@@ -817,6 +822,9 @@ class _Walk:
         rows = [r for r in rows if not self._other_arm(bid, func, r[0], site.line)
                 and not self._other_branch(bid, r[0], site.line)
                 and not self._returns_first(bid, r[0], site.line)]
+        if self.required:  # (`data = __canonical_address(data, ..)` under `case MSR_FS_BASE`
+            # of __kvm_set_msr gives nothing to a value that came with MSR_IA32_TSC_ADJUST)
+            rows = [r for r in rows if not self._other_labels(func, bid, r[0])]
         known = self._known_params(func, ctx)
         if known:  # (`if (fCheckTimers) u64 = TMVirtualSyncGet(pVM);` when every call on
             # the way passes `false` for it, also through a wrapper's own parameter)
@@ -828,12 +836,36 @@ class _Walk:
         # `ns = ...` of 1679 that the use at 1676 does not; "shown above" only when same)
         if not rows:
             return []
-        key = ("local", bid, func, name, _ctx_key(ctx), tuple(r[0] for r in rows))
+        key = ("local", bid, func, name, _ctx_key(ctx), tuple(r[0] for r in rows),
+               self.required)
         if not self._budget(key):
             return self._again(key, what)
         n = _fanout(len(rows))
         out = self._more(len(rows), n, what)
-        for line, col, op, value, kind in rows[-n:]:
+        came_in = self.at.get(func)
+        if came_in is None:  # (a local set at the top of the function, `u64 data =
+            # msr_info->data`, read under `case MSR_IA32_TSC_ADJUST`: the callers that hand
+            # the value are those that can reach that case, not every one)
+            self.at[func] = site.line
+        try:
+            return self._found(key, self._local_nodes(site, bid, func, name, rows[-n:], level,
+                                                      ctx, what, out))
+        finally:
+            if came_in is None:
+                self.at.pop(func, None)
+
+    def _other_labels(self, func: str, bid: int, line: int) -> bool:
+        """Is `line` under `case` labels of the family of the required constants, none of
+        them required?"""
+        labels = self._case_labels(func, bid, line)
+        return bool(labels) and not labels & self.required and bool(
+            {_family_of(self.sc, v) for v in labels} & {_family_of(self.sc, v)
+                                                         for v in self.required})
+
+    def _local_nodes(self, site: Site, bid: int, func: str, name: str, rows: list,
+                     level: int, ctx: dict | None, what: str, out: list[dict]) -> list[dict]:
+        """The hops of a local's assignments (_local_writes)."""
+        for line, col, op, value, kind in rows:
             s = self.sc.site("provenance", self.cid(site), site.file, bid, line, col, func, name,
                              op=op, value=value, write_kind=kind)
             if kind == "asm":  # (inline assembly makes it of its inputs: those, at this level;
@@ -845,7 +877,7 @@ class _Walk:
                     out.append(self.node(s, what, level, ctx))
                 continue
             out.append(self.node(s, what, level, ctx))
-        return self._found(key, out)
+        return out
 
     def _known_params(self, func: str, ctx: dict | None, depth: int = 4) -> dict[str, bool]:
         """Parameters of `func` whose value the calls in `ctx` fix as a literal (`false`,
