@@ -1,0 +1,48 @@
+"""Audit s31 (def / callers / callees / search) on a small Linux-style fixture of its own:
+functions whose names a macro pastes when another macro hands it literal arguments, and
+identifiers a search spells in another case than the source."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vmxref import api
+from vmxref.cli import cli
+
+FIX = Path(__file__).parent / "fixtures" / "audit_v31"
+H = "arch/x86/kvm/tkr_slots.h"
+C = "arch/x86/kvm/tkr_clock.c"
+
+
+@pytest.fixture(scope="module")
+def aq(tmp_path_factory):
+    d = tmp_path_factory.mktemp("audit-v31-index")
+    api.index(str(FIX), "linux-kvm@t", d, procs=1)
+
+    def run(*args: str) -> tuple[int, list[dict], str]:
+        r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
+        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
+        return r.exit_code, rows, r.output
+    return run
+
+
+@pytest.mark.parametrize("name, line", [
+    ("tkr_probe_slot_lo", 17), ("tkr_probe_slot_hi", 17),
+    ("tkr_mark_slot_lo", 18), ("tkr_mark_slot_hi", 18),
+])
+def test_def_of_a_function_pasted_through_a_second_macro(aq, name, line):
+    """BUILD_TKR_SLOT_HELPERS(bool, probe, test) hands `probe` and the literal `lo` / `hi`
+    to __BUILD_TKR_SLOT_HELPER, whose `tkr_##verb##_slot_##side(` defines the function:
+    that use is its definition, and not BUILD_TKR_SYNC_HELPER(lo), whose body only calls it."""
+    code, rows, out = aq("def", name)
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["sym_kind"]) for r in rows] == [(H, line, "pasted")], out
+    assert "__BUILD_TKR_SLOT_HELPER" in rows[0]["via"] and f"{H}:7" in rows[0]["via"]
+
+
+def test_def_of_a_name_no_macro_defines_stays_unknown(aq):
+    code, _rows, out = aq("def", "tkr_clear_slot_lo")
+    assert code == 2 and "no symbol 'tkr_clear_slot_lo'" in out
