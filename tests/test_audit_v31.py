@@ -46,3 +46,25 @@ def test_def_of_a_function_pasted_through_a_second_macro(aq, name, line):
 def test_def_of_a_name_no_macro_defines_stays_unknown(aq):
     code, _rows, out = aq("def", "tkr_clear_slot_lo")
     assert code == 2 and "no symbol 'tkr_clear_slot_lo'" in out
+
+
+@pytest.mark.parametrize("query", ["CTKRTICKSPERSECOND", "ctkrtickspersecond",
+                                   "cTkrTicksPerSecond"])
+def test_search_finds_an_identifier_typed_in_one_case(aq, query):
+    """A word typed all upper or all lower case is the identifier whose parts spell it:
+    cTkrTicksPerSecond is c, tkr, ticks, per, second, which `ctkrtickspersecond` (one
+    part, in no text) is too."""
+    code, rows, out = aq("search", query)
+    assert code == 0, out
+    assert {(r["file"], r["line"]) for r in rows} == {(C, 8), (C, 17)}
+    assert {r["col"] for r in rows if r["line"] == 17} == {42}
+
+
+def test_search_in_camel_case_finds_the_identifier_written_as_one_part(aq):
+    """`TscDeadline` (tsc, deadline) also finds `tscdeadline` (one part, the same letters)
+    besides the comment's `TSC deadline`; exact spellings rank first."""
+    code, rows, out = aq("search", "TscDeadline")
+    assert code == 0, out
+    assert {(r["file"], r["line"]) for r in rows} == {(C, 7), (C, 16), (C, 17), (C, 26)}
+    code, rows, out = aq("search", "tscdeadline")
+    assert code == 0 and {r["line"] for r in rows} == {7, 17, 26}, out
