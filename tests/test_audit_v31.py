@@ -68,3 +68,29 @@ def test_search_in_camel_case_finds_the_identifier_written_as_one_part(aq):
     assert {(r["file"], r["line"]) for r in rows} == {(C, 7), (C, 16), (C, 17), (C, 26)}
     code, rows, out = aq("search", "tscdeadline")
     assert code == 0 and {r["line"] for r in rows} == {7, 17, 26}, out
+
+
+FIXV = Path(__file__).parent / "fixtures" / "audit_v31_vbox"
+HV = "include/iprt/cpp/tkrclock.h"
+
+
+@pytest.fixture(scope="module")
+def vq(tmp_path_factory):
+    d = tmp_path_factory.mktemp("audit-v31-vbox-index")
+    api.index(str(FIXV), "virtualbox-vmm@t", d, procs=1, fulltext=False)
+
+    def run(*args: str) -> tuple[int, list[dict], str]:
+        r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
+        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
+        return r.exit_code, rows, r.output
+    return run
+
+
+def test_def_of_a_class_lists_no_class_deriving_from_it(vq):
+    """`class TkrGuestClock : public TkrClockBase` uses TkrClockBase (`refs` lists it as a
+    type use); `def TkrClockBase` is the class and its constructor, not the derived ones."""
+    code, rows, out = vq("def", "TkrClockBase")
+    assert code == 0, out
+    assert sorted((r["line"], r["sym_kind"]) for r in rows) == [(7, "class"), (10, "function")]
+    code, rows, out = vq("refs", "TkrClockBase")
+    assert code == 0 and {17, 23} <= {r["line"] for r in rows}, out
