@@ -94,3 +94,20 @@ def test_def_of_a_class_lists_no_class_deriving_from_it(vq):
     assert sorted((r["line"], r["sym_kind"]) for r in rows) == [(7, "class"), (10, "function")]
     code, rows, out = vq("refs", "TkrClockBase")
     assert code == 0 and {17, 23} <= {r["line"] for r in rows}, out
+
+
+def test_callees_go_through_a_macro_whose_body_calls_a_function(vq):
+    """TKR_MC_MEM_MAP(&pvMem, 8) expands to a call of tkrMemMapWorker (inside another
+    macro): `callers tkrMemMapWorker` names tkrOpXchg there, and `callees tkrOpXchg` names
+    tkrMemMapWorker at the same line (besides the macro itself)."""
+    f = "src/VBox/VMM/VMMAll/TKRAllDecode.cpp"
+    code, rows, out = vq("callers", "tkrMemMapWorker")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["function"], r["edge"]) for r in rows] == [
+        (f, 20, "tkrOpXchg", "macro")], out
+    code, rows, out = vq("callees", "tkrOpXchg")
+    assert code == 0, out
+    got = {(r["line"], r["symbol"], r["edge"]) for r in rows}
+    assert got == {(20, "TKR_MC_MEM_MAP", "direct"), (20, "tkrMemMapWorker", "macro")}, out
+    assert [r["via"] for r in rows if r["symbol"] == "tkrMemMapWorker"] == [
+        "TKR_MC_MEM_MAP() calls tkrMemMapWorker"]
