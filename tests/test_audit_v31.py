@@ -83,6 +83,7 @@ def vq(tmp_path_factory):
         r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
         rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
         return r.exit_code, rows, r.output
+    run.index = d  # type: ignore[attr-defined]
     return run
 
 
@@ -111,3 +112,17 @@ def test_callees_go_through_a_macro_whose_body_calls_a_function(vq):
     assert got == {(20, "TKR_MC_MEM_MAP", "direct"), (20, "tkrMemMapWorker", "macro")}, out
     assert [r["via"] for r in rows if r["symbol"] == "tkrMemMapWorker"] == [
         "TKR_MC_MEM_MAP() calls tkrMemMapWorker"]
+
+
+def test_callers_in_code_that_does_not_parse_are_said_not_dropped(vq):
+    """tstTkrClock.cpp's tkrRunAll does not parse (a macro use with a stray brace): its call
+    of tkrCheckClock has no function. `callers` lists it, saying the caller is unknown
+    there, instead of answering nothing."""
+    f = "src/VBox/VMM/testcase/tstTkrClock.cpp"
+    code, rows, out = vq("callers", "tkrCheckClock")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["function"], r.get("unparsed")) for r in rows] == [
+        (f, 15, "", True)], out
+    assert "does not parse" in rows[0]["via"]
+    r = CliRunner().invoke(cli, ["callers", "tkrCheckClock", "--index", str(vq.index)])
+    assert "[caller unknown: the file does not parse here]" in r.output

@@ -67,6 +67,14 @@ def _callers_from(sc: Scope, frontier: list[str], first: int, depth: int, out: l
         for target in frontier:
             defs = definitions(sc, target)
             for e in edges.edges_into(sc, target):
+                if not e.caller and e.kind == "direct" and _unparsed(sc, e.blob_id, e.line):
+                    # a call in code that did not parse, its function unknown: said, not
+                    # dropped (the contract: an answer tells where parse errors hide callers)
+                    why = "the calling function is unknown: the file does not parse here"
+                    out.append(sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, "",
+                                       target, edge=e.kind, via=f"{e.via}; {why}" if e.via
+                                       else why, depth=level, unparsed=True))
+                    continue
                 if not e.caller:
                     continue  # file-scope registrations (EXPORT_SYMBOL, DECLARE_WORK) are not callers
                 site = sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
@@ -89,6 +97,23 @@ def _callers_from(sc: Scope, frontier: list[str], first: int, depth: int, out: l
                                    target, edge=e.kind, via=e.via, depth=level))
         frontier = nxt
     return sorted(out, key=lambda s: (s.extra["depth"], s.key()))
+
+
+def _unparsed(sc: Scope, blob_id: int, line: int) -> bool:
+    """Is `line` of the blob in a range the parser reported errors in (memoised per blob)?"""
+    memo = sc.memo("callers_unparsed")
+    if blob_id not in memo:
+        row = sc.conn.execute("SELECT err_lines, errors FROM blob WHERE id = ?",
+                              (blob_id,)).fetchone()
+        ranges = []
+        if row and row[0] and row[1]:
+            from vmxref.lazy import json
+            try:
+                ranges = [(int(a), int(b)) for a, b in json.loads(row[1])]
+            except (ValueError, TypeError):
+                ranges = []
+        memo[blob_id] = ranges
+    return any(a <= line <= b for a, b in memo[blob_id])
 
 
 def definitions(sc: Scope, func: str) -> list[tuple]:
