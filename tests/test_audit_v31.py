@@ -126,3 +126,10 @@ def test_callers_in_code_that_does_not_parse_are_said_not_dropped(vq):
     assert "does not parse" in rows[0]["via"]
     r = CliRunner().invoke(cli, ["callers", "tkrCheckClock", "--index", str(vq.index)])
     assert "[caller unknown: the file does not parse here]" in r.output
+
+
+def test_a_macro_used_at_file_scope_in_code_that_does_not_parse_has_no_callers(vq):
+    """TKR_END_GROUP(} ]) at file scope of the unparsed tkrRunAll is a macro use, not a
+    call whose function was lost: `callers TKR_END_GROUP` lists nothing."""
+    code, rows, out = vq("callers", "TKR_END_GROUP")
+    assert code in (1, 2) and rows == [], out

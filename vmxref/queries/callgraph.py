@@ -67,9 +67,11 @@ def _callers_from(sc: Scope, frontier: list[str], first: int, depth: int, out: l
         for target in frontier:
             defs = definitions(sc, target)
             for e in edges.edges_into(sc, target):
-                if not e.caller and e.kind == "direct" and _unparsed(sc, e.blob_id, e.line):
-                    # a call in code that did not parse, its function unknown: said, not
-                    # dropped (the contract: an answer tells where parse errors hide callers)
+                if not e.caller and e.kind == "direct" and _unparsed(sc, e.blob_id, e.line) \
+                        and edges.graph(sc).is_function(target):
+                    # a call of a function in code that did not parse, its function unknown:
+                    # said, not dropped (an answer tells where parse errors hide callers);
+                    # a macro used at file scope (DECLARE_WORK(..)) is no such call
                     why = "the calling function is unknown: the file does not parse here"
                     out.append(sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, "",
                                        target, edge=e.kind, via=f"{e.via}; {why}" if e.via
