@@ -26,6 +26,7 @@ part = units matched exactly, fraction = match quality.
 from __future__ import annotations
 
 import fcntl
+import heapq
 import mmap
 import os
 import re
@@ -1601,7 +1602,93 @@ def search(index_dir: str | Path, text: str, *, corpus: str | None = None,
         raise QuerySyntaxError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
     units = parse_query(text)
     opened = _open(index_dir)
-    query = _Query(opened, units, _doc_filter(opened, corpus, version, path_glob), scope)
+    ok = _doc_filter(opened, corpus, version, path_glob)
+    out = _search_units(opened, units, ok, scope, limit)
+    others = _respellings(opened, units)
+    if not others:
+        return out
+    # (the same letters split otherwise: CTSCTICKSPERSECOND is cTSCTicksPerSecond's c, tsc,
+    # ticks, per, second; TscDeadline is tscdeadline's one part): a line once, best first
+    best: dict[tuple, Hit] = {(h.corpus, h.version, h.path, h.line): h for h in out}
+    complete = out.complete
+    for alt in others:
+        got = _search_units(opened, alt, ok, scope, limit)
+        complete = complete and got.complete
+        for h in got:
+            k = (h.corpus, h.version, h.path, h.line)
+            if k not in best or h.score > best[k].score:
+                best[k] = h
+    hits = sorted(best.values(), key=lambda h: (-h.score, h.corpus, h.version, h.path, h.line,
+                                               h.col))
+    merged = Hits(hits[:limit] if limit and limit > 0 else hits)
+    merged.complete = complete
+    return merged
+
+
+MAX_RESPELLINGS = 6  # other part splits of a query searched besides the one typed
+RESPELL_CHARS = 64  # letters of the longest unit split otherwise
+
+
+def _respellings(opened: _Opened, units: list[_Unit]) -> list[list[_Unit]]:
+    """The query with its units' letters split into other identifier parts the index holds
+    (each searched too; at most MAX_RESPELLINGS): a one-part word written in one case that
+    is no part of any text (`ctsctickspersecond`, `CTSCTICKSPERSECOND`) split into parts
+    that are (c, tsc, ticks, per, second: fewest parts first); a unit of several parts whose
+    letters also make one part (`TscDeadline`, `"tsc deadline"` -> tscdeadline)."""
+    segments = [seg for _, seg in opened.segments.segments]
+
+    def is_part(t: str) -> bool:
+        return any(seg.terms(t, False) for seg in segments)
+
+    choices: list[list[tuple[str, ...]]] = []
+    try:
+        for u in units:
+            joined = "".join(u.parts)
+            alts: list[tuple[str, ...]] = []
+            if u.prefix:
+                pass  # (a prefix stays the typed one)
+            elif len(joined) > RESPELL_CHARS:
+                pass  # (no identifier: `aaaa...` is not cut a million ways)
+            elif len(u.parts) == 1 and len(u.words) == 1 and u.words[0].isalnum() and (
+                    u.words[0].islower() or u.words[0].isupper()) and not is_part(joined):
+                alts = _splits(joined, is_part, MAX_RESPELLINGS)
+            elif len(u.parts) > 1 and is_part(joined):
+                alts = [(joined,)]
+            choices.append([u.parts] + [a for a in alts if a != u.parts])
+    except _CORRUPT as e:
+        raise _corrupt(opened.dir, e) from None
+    out: list[list[_Unit]] = []
+    combos: list[list[tuple[str, ...]]] = [[]]
+    for opts in choices:
+        combos = [c + [o] for c in combos for o in opts][:MAX_RESPELLINGS + 1]
+    for combo in combos[1:]:
+        out.append([_Unit(u.words, parts, u.prefix) for u, parts in zip(units, combo)])
+    return out
+
+
+def _splits(word: str, is_part: Any, k: int) -> list[tuple[str, ...]]:
+    """Up to `k` ways to cut `word` into pieces that are all parts of the index, fewest
+    pieces first (a uniform-cost search over the cut points)."""
+    n = len(word)
+    ends = [[j for j in range(i + 1, n + 1) if is_part(word[i:j])] for i in range(n)]
+    heap: list[tuple[int, int, tuple[str, ...]]] = [(0, 0, ())]
+    out: list[tuple[str, ...]] = []
+    steps = 0
+    while heap and len(out) < k and steps < 20_000:
+        cost, i, acc = heapq.heappop(heap)
+        steps += 1
+        if i == n:
+            out.append(acc)
+            continue
+        for j in ends[i]:
+            heapq.heappush(heap, (cost + 1, j, acc + (word[i:j],)))
+    return out
+
+
+def _search_units(opened: _Opened, units: list[_Unit], ok: Any, scope: str | None,
+                  limit: int | None) -> Hits:
+    """`search` of parsed units."""
+    query = _Query(opened, units, ok, scope)
     exact_probe, part_probe = _probes(units)
     if limit and limit > 0:
         # Exact-identifier lines outrank all others: if there are enough, skip the rest.

@@ -56,6 +56,8 @@ def site_line(s: Site) -> str:
     elif s.kind in ("caller", "callee") and x.get("edge") not in (None, "direct"):
         to = f" => {s.symbol}" if s.kind == "callee" else ""  # (which function it reaches)
         extra.append(f"[{x['edge']}: {x.get('via', '')}{to}]")
+    if s.kind == "caller" and x.get("unparsed"):  # (a call in code that did not parse)
+        extra.append("[caller unknown: the file does not parse here]")
     if s.kind == "caller" and x.get("definition"):  # (a name defined twice: which one)
         extra.append(f"[reaches {x['definition']}]")
     if s.kind in ("caller", "callee") and (x.get("depth") or 1) > 1:  # (a caller's caller:

@@ -67,6 +67,16 @@ def _callers_from(sc: Scope, frontier: list[str], first: int, depth: int, out: l
         for target in frontier:
             defs = definitions(sc, target)
             for e in edges.edges_into(sc, target):
+                if not e.caller and e.kind == "direct" and _unparsed(sc, e.blob_id, e.line) \
+                        and edges.graph(sc).is_function(target):
+                    # a call of a function in code that did not parse, its function unknown:
+                    # said, not dropped (an answer tells where parse errors hide callers);
+                    # a macro used at file scope (DECLARE_WORK(..)) is no such call
+                    why = "the calling function is unknown: the file does not parse here"
+                    out.append(sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, "",
+                                       target, edge=e.kind, via=f"{e.via}; {why}" if e.via
+                                       else why, depth=level, unparsed=True))
+                    continue
                 if not e.caller:
                     continue  # file-scope registrations (EXPORT_SYMBOL, DECLARE_WORK) are not callers
                 site = sc.site("caller", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
@@ -89,6 +99,23 @@ def _callers_from(sc: Scope, frontier: list[str], first: int, depth: int, out: l
                                    target, edge=e.kind, via=e.via, depth=level))
         frontier = nxt
     return sorted(out, key=lambda s: (s.extra["depth"], s.key()))
+
+
+def _unparsed(sc: Scope, blob_id: int, line: int) -> bool:
+    """Is `line` of the blob in a range the parser reported errors in (memoised per blob)?"""
+    memo = sc.memo("callers_unparsed")
+    if blob_id not in memo:
+        row = sc.conn.execute("SELECT err_lines, errors FROM blob WHERE id = ?",
+                              (blob_id,)).fetchone()
+        ranges = []
+        if row and row[0] and row[1]:
+            from vmxref.lazy import json
+            try:
+                ranges = [(int(a), int(b)) for a, b in json.loads(row[1])]
+            except (ValueError, TypeError):
+                ranges = []
+        memo[blob_id] = ranges
+    return any(a <= line <= b for a, b in memo[blob_id])
 
 
 def definitions(sc: Scope, func: str) -> list[tuple]:
@@ -136,8 +163,58 @@ def callees(sc: Scope, func: str, depth: int = 1) -> list[Site]:
                 if e.callee not in seen and e.is_function:
                     seen.add(e.callee)
                     nxt.append(e.callee)
+                if e.kind != "direct" or e.is_function:
+                    continue
+                # a macro whose body calls functions (`IEM_MC_MEM_MAP(..)` -> iemMemMap):
+                # they are called here, as `callers` of them says
+                for target, via in _macro_calls(sc, e.callee):
+                    out.append(sc.site("callee", e.cid, e.path, e.blob_id, e.line, e.col,
+                                       caller, target, edge="macro", via=via, depth=level))
+                    if target not in seen:
+                        seen.add(target)
+                        nxt.append(target)
         frontier = nxt
     return sorted(out, key=lambda s: (s.extra["depth"], s.key()))
+
+
+def _macro_calls(sc: Scope, macro: str, depth: int = 3) -> list[tuple[str, str]]:
+    """(function, via) of the functions the body of the function-like `macro` calls, also
+    through the macros it uses (`depth` levels), as `callers` finds them (edges.Graph's
+    _macro_users): not those of a macro used more than edges.MAX_MACRO_USES times (an
+    assertion's panic function is no callee of each function asserting), memoised."""
+    memo = sc.memo("callees_macro_calls")
+    key = (macro, depth)
+    if key not in memo:
+        memo[key] = []  # (cycles)
+        g, out = edges.graph(sc), []
+        for (callee,) in sc.conn.execute(
+                "SELECT DISTINCT callee FROM call WHERE func = ? AND kind = 'macro'", (macro,)):
+            if callee == macro:
+                continue
+            if g.is_function(callee):
+                if _macro_use_count(sc, macro) <= edges.MAX_MACRO_USES:
+                    out.append((callee, f"{macro}() calls {callee}"))
+            elif depth > 1:
+                out += [(t, f"{macro}() -> {via}") for t, via in _macro_calls(sc, callee, depth - 1)]
+        memo[key] = list(dict.fromkeys(out))
+    return memo[key]
+
+
+def _macro_use_count(sc: Scope, macro: str) -> int:
+    """Uses of `macro` from functions and through macros whose body uses it, up to
+    edges.MAX_MACRO_USES + 1 (as edges.Graph counts them for `callers`), memoised."""
+    memo = sc.memo("callees_macro_uses")
+    if macro not in memo:
+        memo[macro] = edges.MAX_MACRO_USES + 1  # (cycles)
+        n = 0
+        for kind, func in sc.conn.execute(
+                "SELECT kind, func FROM call WHERE callee = ? AND kind IN ('direct', 'macro') "
+                f"LIMIT {edges.MAX_MACRO_USES + 1}", (macro,)):
+            n += 1 if kind == "direct" else _macro_use_count(sc, func)
+            if n > edges.MAX_MACRO_USES:
+                break
+        memo[macro] = n
+    return memo[macro]
 
 
 HINTS = frozenset({"likely", "unlikely", "RT_LIKELY", "RT_UNLIKELY", "__builtin_expect",

@@ -22,6 +22,20 @@ _ID = re.compile(r"[A-Za-z_]\w*")
 
 def pasted_definitions(sc: Scope, name: str) -> list[Site]:
     """Uses of a macro that make `name` by pasting an argument (see module docstring)."""
+    out = _by_pieces(sc, name)
+    if not out:  # (no argument spells a piece: a macro handing literals to the one that
+        # pastes, `BUILD_HELPERS(bool, test)` -> `__BUILD_HELPER(bool, test, read)`)
+        out = _by_templates(sc, name)
+    seen, uniq = set(), []
+    for s in sort_sites(out):
+        if (s.file, s.line, s.extra["via"]) not in seen:
+            seen.add((s.file, s.line, s.extra["via"]))
+            uniq.append(s)
+    return uniq
+
+
+def _by_pieces(sc: Scope, name: str) -> list[Site]:
+    """The uses whose arguments spell a piece of `name`, of macros that paste it."""
     out = []
     for piece in _pieces(name):
         for cid, path, bid, line, col, func in sc.rows(
@@ -34,12 +48,91 @@ def pasted_definitions(sc: Scope, name: str) -> list[Site]:
                     out.append(sc.site("def", cid, path, bid, line, ccol, func, name,
                                        sym_kind="pasted", macro=callee,
                                        via=f"{via} ({mpath}:{mline})"))
-    seen, uniq = set(), []
-    for s in sort_sites(out):
-        if (s.file, s.line, s.extra["via"]) not in seen:
-            seen.add((s.file, s.line, s.extra["via"]))
-            uniq.append(s)
-    return uniq
+    return out
+
+
+_PASTED_TOKEN = re.compile(r"\w+(?:\s*##\s*\w+)+")
+
+
+def _templates(sc: Scope) -> list[tuple[str, object]]:
+    """(macro, pattern) of every pasted token of every function-like macro of the scope
+    (`vmx_##action##_msr_bitmap_##access` -> `vmx_(\\w*)_msr_bitmap_(\\w*)`), memoised."""
+    memo = sc.memo("_paste_templates")
+    if "all" not in memo:
+        got = []
+        for _cid, _path, _bid, macro, text in sc.rows(
+                "sym", "t.kind = 'macro' AND t.text LIKE '%##%'", (), "t.name, t.text"):
+            text = " ".join((text or "").replace("\\\n", " ").replace("\\", " ").split())
+            params, body = parts(text)
+            if not params:
+                continue
+            for m in _PASTED_TOKEN.finditer(body):
+                pieces = [t.strip() for t in m.group().split("##")]
+                if not any(t in params for t in pieces) or all(t in params for t in pieces):
+                    continue  # (a token of parameters only makes any name: _by_pieces')
+                if not _defines(body, m.start(), m.end()):
+                    continue  # (a call the body makes, `vmx_test_##rw(bitmap, msr)`)
+                rx = "".join(r"(\w*)" if t in params else re.escape(t) for t in pieces)
+                got.append((macro, re.compile(rx)))
+        memo["all"] = list(dict.fromkeys(got))
+    return memo["all"]
+
+
+_NOT_A_TYPE = frozenset({"return", "else", "do", "case", "goto", "sizeof", "typeof"})
+
+
+def _defines(body: str, start: int, end: int) -> bool:
+    """Is the pasted token body[start:end] the name of a function the body defines: a
+    parameter list after it, a type before it (`static inline rtype vmx_##a##_x(`), not a
+    keyword or an operator (`else vmx_clear_##rw(..)`, `= x##_read(..)`)?"""
+    if not body[end:].lstrip().startswith("("):
+        return False
+    before = body[:start].rstrip()
+    if not before or not (before[-1].isalnum() or before[-1] in "_*"):
+        return False
+    word = re.search(r"(\w+)\W*$", before)
+    return word is not None and word.group(1) not in _NOT_A_TYPE
+
+
+def _handing(sc: Scope, macro: str, depth: int = 3) -> list[str]:
+    """`macro` and the function-like macros whose bodies use it (and theirs, `depth`
+    levels): the macros a use of which may expand to `macro`."""
+    out, frontier = [macro], [macro]
+    for _ in range(depth):
+        nxt = []
+        for m in frontier:
+            for (outer,) in sc.conn.execute(
+                    "SELECT DISTINCT name FROM sym WHERE kind = 'macro' AND text LIKE ? "
+                    "AND text LIKE '(%'", (f"%{m}%",)):
+                if outer not in out and any(
+                        re.search(rf"(?<!\w){re.escape(m)}\s*\(", body)
+                        for _p, body in (parts(t) for (t,) in sc.conn.execute(
+                            "SELECT text FROM sym WHERE name = ? AND kind = 'macro'",
+                            (outer,)))):
+                    out.append(outer)
+                    nxt.append(outer)
+        frontier = nxt
+    return out
+
+
+def _by_templates(sc: Scope, name: str) -> list[Site]:
+    """The uses of macros that expand, maybe through other macros, to one whose pasted
+    token makes `name` with the arguments the use gives (checked by _makers)."""
+    out = []
+    makers = dict.fromkeys(m for m, rx in _templates(sc) if rx.fullmatch(name))
+    entries = dict.fromkeys(e for m in makers for e in _handing(sc, m))
+    for macro in entries:
+        for cid, path, bid, line, col, func in sc.rows(
+                "ref", "t.name = ? AND t.kind IN ('macro', 'call', 'read', 'type')", (macro,),
+                "t.line, t.col, t.func", limit=MAX_USES):
+            for callee, args, ccol in _uses_at(sc, bid, func, line, col):
+                if callee != macro:
+                    continue
+                for mpath, mline, via in _makers(sc, callee, args, name):
+                    out.append(sc.site("def", cid, path, bid, line, ccol, func, name,
+                                       sym_kind="pasted", macro=callee,
+                                       via=f"{via} ({mpath}:{mline})"))
+    return out
 
 
 _USE = re.compile(r"([A-Za-z_]\w*)\s*\(([^()]*)\)")

@@ -8,6 +8,7 @@ from vmxref.queries.base import Scope, sort_sites
 DEF_KINDS = ("function", "macro", "struct", "union", "class", "enum", "enumerator", "typedef",
              "global", "field", "prototype", "extern")
 _RANK = {k: i for i, k in enumerate(DEF_KINDS)}
+USES = ("base",)  # symbol rows that name a class they use (a base class of `scope`), no definition
 
 
 def definitions(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> list[Site]:
@@ -29,6 +30,8 @@ def definitions(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> l
     for cid, path, bid, kind, line, col, scope, typ, text, flags in rows:
         if kinds and kind not in kinds:
             continue
+        if kind in USES and not kinds:
+            continue  # (`class Utf8Str : public RTCString` uses RTCString: `refs` lists it)
         func = scope if kind in ("param", "local") else (name if kind == "function" else "")
         extra = {"sym_kind": kind}
         if scope and kind not in ("param", "local"):
