@@ -1284,3 +1284,14 @@ def test_provenance_takes_the_value_an_assertion_macro_returns_early(vbox):
     rets = [ln.strip() for ln in r.output.splitlines() if "[return of pgmFixGetHyperCR3()]" in ln]
     assert any(":18: " in x and "NIL_RTHCPHYS" in x for x in rets), r.output
     assert any(":19: " in x and "HCPhysKey" in x for x in rets), r.output
+
+
+def test_iprt_nothing_macros_on_a_class_and_an_argument_list(vbox):
+    """`class RT_DECL_CLASS FixMapCache` is a class (not a variable of a class type), and
+    `f(pSet, HCPhys, ppv RTLOG_COMMA_SRC_POS_ARGS);` a call (not a declaration): the profile
+    erases the two release-build nothing-macros."""
+    p = "src/VBox/VMM/VMMAll/PGMFixDynMap.cpp"
+    rows = vbox("def FixMapCache")
+    assert [(r["file"], r["line"], r["sym_kind"]) for r in rows] == [(p, 8, "class")]
+    rows = vbox("callers pgmFixDynMapCommon")
+    assert [(r["function"], r["line"]) for r in rows] == [("pgmFixDynMapInlined", 22)]
