@@ -2485,3 +2485,14 @@ def test_refs_of_an_array_member_handed_to_a_function_that_writes_it_say_write(l
     code, rows, out = lq("refs qa_ap_pir")
     got = [(r["line"], r["ref_kind"]) for r in rows if r["file"].endswith("qa_arrpass.c")]
     assert got == [(13, "write"), (14, "read")], out
+
+
+def test_a_pasted_call_after_else_is_no_definition(lq):
+    """`else qa_clear_bitmap_##rw(msr);` in a macro body calls the function: its use
+    (line 27) defines qa_nested_intercept_write only; qa_clear_bitmap_write is defined by
+    BUILD_QA_BITMAP_HELPER's use (line 16)."""
+    p = "arch/x86/kvm/qa_pastecall.c"
+    _code, rows, out = lq("def qa_clear_bitmap_write")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 16)], out
+    _code, rows, out = lq("def qa_nested_intercept_write")
+    assert [(r["file"], r["line"]) for r in rows] == [(p, 27)], out
