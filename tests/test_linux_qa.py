@@ -2496,3 +2496,17 @@ def test_a_pasted_call_after_else_is_no_definition(lq):
     assert [(r["file"], r["line"]) for r in rows] == [(p, 16)], out
     _code, rows, out = lq("def qa_nested_intercept_write")
     assert [(r["file"], r["line"]) for r in rows] == [(p, 27)], out
+
+
+def test_def_of_a_variable_a_file_scope_macro_defines(lq):
+    """`static DECLARE_WORK(qa_gtod_work, fn);` and `DEFINE_MUTEX(qa_notifier_lock);` read as
+    calls at file scope: the profile's [symbols.defining_macros] makes them the variables'
+    definitions, with the type the table gives; the work function is no variable."""
+    p = "arch/x86/kvm/qa_notifier.c"
+    for name, line, typ in (("qa_gtod_work", 110, "struct work_struct"),
+                            ("qa_notifier_lock", 108, "struct mutex")):
+        _code, rows, out = lq(f"def {name}")
+        assert [(r["file"], r["line"], r["sym_kind"], r.get("type")) for r in rows] == [
+            (p, line, "global", typ)], out
+    _code, rows, out = lq("def qa_gtod_work_fn")
+    assert [r["sym_kind"] for r in rows] == ["function"], out

@@ -41,12 +41,37 @@ def definitions(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> l
         if (flags or 0) & 1:
             extra["static"] = True
         out.append(sc.site("def", cid, path, bid, line, col, func, name, **extra))
+    if not kinds or "global" in kinds:
+        out += _macro_defined(sc, name)
     if not kinds:
         globals_ = [s for s in out if s.extra["sym_kind"] not in ("param", "local")]
         out = globals_ or out
     if not out:
         return _pasted(sc, name, kinds)
     return sorted(out, key=lambda s: (_RANK.get(s.extra["sym_kind"], 99), s.key()))
+
+
+def _macro_defined(sc: Scope, name: str) -> list[Site]:
+    """The file-scope uses of the profile's [symbols.defining_macros] that define the
+    variable `name` (`static DECLARE_WORK(pvclock_gtod_work, pvclock_gtod_update_fn);`,
+    `DEFINE_MUTEX(kvm_lock);`: the parser reads them as calls at file scope), each a
+    `global` of the type the table gives."""
+    from vmxref.queries.profiles import profile_section
+    table = profile_section(sc, "symbols").get("defining_macros", {})
+    if not table:
+        return []
+    out = []
+    for cid, path, bid, line in sc.rows("ref", "t.name = ? AND t.func = '' AND t.kind = 'read'",
+                                        (name,), "t.line"):
+        for col, callee, args in sc.conn.execute(
+                "SELECT col, callee, args FROM call WHERE blob_id = ? AND func = '' AND line = ?",
+                (bid, line)):
+            spec = table.get(callee)
+            args = json.loads(args) if args else []
+            if spec and spec[0] < len(args) and args[spec[0]].strip() == name:
+                out.append(sc.site("def", cid, path, bid, line, col, "", name,
+                                   sym_kind="global", type=spec[1], macro=callee))
+    return out
 
 
 def _pasted(sc: Scope, name: str, kinds: tuple[str, ...] | None) -> list[Site]:
