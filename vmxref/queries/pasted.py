@@ -42,13 +42,18 @@ def _by_pieces(sc: Scope, name: str) -> list[Site]:
                 "ref", "t.name = ? AND t.kind IN ('read', 'type')", (piece,),
                 "t.line, t.col, t.func", limit=MAX_USES):  # (an argument, or a misread use)
             for callee, args, ccol in _uses_at(sc, bid, func, line, col):
-                if piece not in (a.strip() for a in args):
-                    continue
-                for mpath, mline, via in _makers(sc, callee, args, name):
-                    out.append(sc.site("def", cid, path, bid, line, ccol, func, name,
-                                       sym_kind="pasted", macro=callee,
-                                       via=f"{via} ({mpath}:{mline})"))
+                if piece in (a.strip() for a in args):
+                    out += _made_at(sc, (cid, path, bid, line, ccol, func), callee, args, name)
     return out
+
+
+def _made_at(sc: Scope, at: tuple, callee: str, args: list[str], name: str) -> list[Site]:
+    """The `pasted` rows of one macro use (`at`: cid, path, blob, line, col, function) that
+    makes `name`, one per definition that pastes it (_makers)."""
+    cid, path, bid, line, col, func = at
+    return [sc.site("def", cid, path, bid, line, col, func, name, sym_kind="pasted",
+                    macro=callee, via=f"{via} ({mpath}:{mline})")
+            for mpath, mline, via in _makers(sc, callee, args, name)]
 
 
 _PASTED_TOKEN = re.compile(r"\w+(?:\s*##\s*\w+)+")
@@ -126,12 +131,8 @@ def _by_templates(sc: Scope, name: str) -> list[Site]:
                 "ref", "t.name = ? AND t.kind IN ('macro', 'call', 'read', 'type')", (macro,),
                 "t.line, t.col, t.func", limit=MAX_USES):
             for callee, args, ccol in _uses_at(sc, bid, func, line, col):
-                if callee != macro:
-                    continue
-                for mpath, mline, via in _makers(sc, callee, args, name):
-                    out.append(sc.site("def", cid, path, bid, line, ccol, func, name,
-                                       sym_kind="pasted", macro=callee,
-                                       via=f"{via} ({mpath}:{mline})"))
+                if callee == macro:
+                    out += _made_at(sc, (cid, path, bid, line, ccol, func), callee, args, name)
     return out
 
 
