@@ -1896,6 +1896,8 @@ def test_a_misspelt_constant_of_calls_is_an_error_with_look_alikes(lq):
     ("val & 1", {"val": True}, None),  # (some value other than zero)
     ("val | 4", {"val": 0}, True),
     ("!(val & 8)", {"val": 8}, False),
+    ("val & 010", {"val": 8}, True),  # (C's octal: 8)
+    ("val == 09", {"val": 9}, None),  # (no C literal)
 ])
 def test_truth_of_an_initializer_from_known_values(expr, known, value):
     from vmxref.conditions import truth
@@ -2510,3 +2512,16 @@ def test_def_of_a_variable_a_file_scope_macro_defines(lq):
             (p, line, "global", typ)], out
     _code, rows, out = lq("def qa_gtod_work_fn")
     assert [r["sym_kind"] for r in rows] == ["function"], out
+
+
+@pytest.mark.parametrize("text, value", [
+    ("0", 0), ("010", 8), ("0x1f", 31), ("0X1FUL", 31), ("4U", 4), ("1ULL", 1), ("09", None),
+    ("0x", None), ("", None), ("12a", None)])
+def test_c_integer_literals(text, value):
+    """feasible._number read `010` with int(x, 0), which raised ValueError (a path query
+    through a call passing it crashed); C's 010 is octal 8."""
+    from vmxref.conditions import c_int
+    from vmxref.queries.feasible import _number
+    assert c_int(text) == value
+    if text and value is not None:
+        assert _number(text) == value

@@ -145,6 +145,19 @@ _ZEROS = frozenset({"false", "FALSE", "NULL", "nullptr"})
 _ONES = frozenset({"true", "TRUE"})
 
 
+def c_int(text: str) -> int | None:
+    """The value of a C integer literal (`0x1f`, `010` is octal 8, `4U`, `1ULL`), else None."""
+    t = text.strip().rstrip("uUlL")
+    try:
+        if t[:2] in ("0x", "0X"):
+            return int(t[2:], 16)
+        if len(t) > 1 and t[0] == "0":
+            return int(t[1:], 8)
+        return int(t, 10) if t.isdigit() else None
+    except ValueError:
+        return None
+
+
 def _truth(v) -> bool | None:
     """The truth of a value of truth(): an exact int is true when not zero."""
     return v if v is None or type(v) is bool else v != 0
@@ -231,8 +244,7 @@ def truth(expr: str, value_of) -> tuple[bool | None, list[str]]:
 
     def unary_z():
         t = peek()
-        zero = t is not None and (t[0] == "num" and int(t[1].rstrip("uUlL"), 0) == 0
-                                  or t[1] in _ZEROS)
+        zero = t is not None and (t[0] == "num" and c_int(t[1]) == 0 or t[1] in _ZEROS)
         return unary(), zero
 
     def unary():
@@ -253,7 +265,10 @@ def truth(expr: str, value_of) -> tuple[bool | None, list[str]]:
                 raise ValueError
             return v
         if kind == "num":
-            return int(text.rstrip("uUlL"), 0)
+            v = c_int(text)
+            if v is None:
+                raise ValueError
+            return v
         if kind == "term":
             if text in _ZEROS:
                 return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from vmxref.lazy import re
 
+from vmxref.conditions import c_int
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope
 from vmxref.queries.cases import (case_prefixes, case_values, edge_case, families, governing,
@@ -313,7 +314,7 @@ _NUMBER = re.compile(r"(0[xX][0-9a-fA-F]+|\d+)[uUlL]*")
 def _number(text: str) -> int | None:
     """The value of an integer literal (`0`, `0x10`, `4U`), else None."""
     m = _NUMBER.fullmatch(text.strip())
-    return int(m.group(1), 0) if m else None
+    return c_int(m.group(1)) if m else None
 
 
 def _bool_clash(sc: Scope, dg: Digraph, nodes: list[str],

@@ -21,7 +21,7 @@ another route). Of several calls a -> b, a hop is ruled out only when every one 
 """
 from __future__ import annotations
 
-from vmxref.conditions import NUMBER, TERM, implied, truth
+from vmxref.conditions import NUMBER, TERM, c_int, implied, truth
 from vmxref.lazy import re
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope
@@ -87,7 +87,7 @@ def _constant(sc: Scope, text: str):
     if t in _FALSE:
         return False
     if _NUMBER.fullmatch(t):
-        return int(t.rstrip("uUlL"), 0)
+        return c_int(t)
     if _CONSTANT_NAME.fullmatch(t) and sc.has_sym(t, ("enumerator", "macro")):
         return t
     return None
