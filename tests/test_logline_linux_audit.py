@@ -1,0 +1,89 @@
+"""`logline` defects found by bench/logline_linux.py, on a tiny kernel-style tree written for
+these tests: a TP_printk whose format is a #defined string, a format without any word, log
+stamps of syslog files and `dmesg -x`, a trace line whose last conversion printed nothing
+after a space (trace_pipe keeps the space, a pasted line loses it), and dynamic debug's
+`module:function:line: ` decoration."""
+from __future__ import annotations
+
+import pytest
+
+from vmxref import api, logfmt
+from vmxref.queries.logline import logline
+
+# Written for these tests (CC0) in the style of include/trace/events/kvm.h and arch/x86/kvm.
+EVENTS_H = """\
+/* SPDX-License-Identifier: CC0-1.0 */
+#ifdef fixture_chips
+#define fixture_ack_string "chip %s line %u"
+#define fixture_ack_parm __print_symbolic(__entry->chip, fixture_chips), __entry->line
+#else
+#define fixture_ack_string "chip %d line %u"
+#define fixture_ack_parm __entry->chip, __entry->line
+#endif
+
+TRACE_EVENT(fixture_ack,
+	TP_PROTO(unsigned int chip, unsigned int line),
+	TP_ARGS(chip, line),
+	TP_STRUCT__entry(
+		__field(unsigned int, chip)
+		__field(unsigned int, line)
+	),
+	TP_fast_assign(
+		__entry->chip = chip;
+		__entry->line = line;
+	),
+	TP_printk(fixture_ack_string, fixture_ack_parm)
+);
+
+TRACE_EVENT(fixture_port,
+	TP_PROTO(unsigned int port, unsigned int count),
+	TP_ARGS(port, count),
+	TP_STRUCT__entry(
+		__field(unsigned int, port)
+		__field(unsigned int, count)
+	),
+	TP_fast_assign(
+		__entry->port = port;
+		__entry->count = count;
+	),
+	TP_printk("fixport at 0x%x count %d %s", __entry->port, __entry->count,
+		  __entry->count > 1 ? "(...)" : "")
+);
+"""
+MMU_C = """\
+// SPDX-License-Identifier: CC0-1.0
+#include "events.h"
+#define fixture_rmap_printk(fmt, args...) printk("%s: " fmt, __func__, ## args)
+
+static void fixture_list_drop(unsigned long *p)
+{
+	fixture_rmap_printk("%p 1->0\\n", p);
+	pr_debug("fixture clock rate %u outside [%u,%u]\\n", 1, 2, 3);
+	trace_fixture_ack(1, 2);
+	trace_fixture_port(0x70, 1);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def scope(tmp_path_factory):
+    root = tmp_path_factory.mktemp("kernel-tree")
+    for rel, text in (("arch/x86/kvm/events.h", EVENTS_H), ("arch/x86/kvm/mmu.c", MMU_C)):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    ix = tmp_path_factory.mktemp("ix")
+    api.index(str(root), "linux-kvm@audit", ix, procs=1, fulltext=False)
+    return api.open_scope(ix, "linux-kvm@audit")
+
+
+def _first(scope, line: str) -> tuple[str, str, str]:
+    res = logline(scope, line)
+    assert res, line
+    return f"{res[0].file}:{res[0].line}", res[0].function, res[0].extra["mode"]
+
+
+def test_trace_format_named_by_a_string_macro(scope):
+    """TP_printk(fixture_ack_string, ...): the format is the #define's text (either branch)."""
+    where, func, mode = _first(scope, "fixture_ack: chip IOAPIC line 14")
+    assert (where, func, mode) == ("arch/x86/kvm/events.h:21", "fixture_ack", "full")
+    assert _first(scope, "fixture_ack: chip 3 line 14")[2] == "full"
