@@ -87,3 +87,13 @@ def test_trace_format_named_by_a_string_macro(scope):
     where, func, mode = _first(scope, "fixture_ack: chip IOAPIC line 14")
     assert (where, func, mode) == ("arch/x86/kvm/events.h:21", "fixture_ack", "full")
     assert _first(scope, "fixture_ack: chip 3 line 14")[2] == "full"
+
+
+def test_format_without_words_is_a_candidate(scope):
+    """`%p 1->0` has no word of two letters: the line is still matched against it."""
+    where, func, mode = _first(scope, "[  900.000001] fixture_list_drop: 000000004a2b3c4d 1->0")
+    assert (where, func, mode) == ("arch/x86/kvm/mmu.c:7", "fixture_list_drop", "full")
+
+
+def test_wordless_formats_do_not_match_unrelated_lines(scope):
+    assert logline(scope, "nothing like it 42") == []

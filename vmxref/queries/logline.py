@@ -80,7 +80,7 @@ def logline(sc: Scope, line: str, limit: int | None = None) -> list[Site]:
     variants = [v for c in cleans for v in _variants(c, modules)]
     words = set().union(*map(logfmt.line_words, cleans))
     out = _located(sc, clean)
-    cands = cat.candidates(words)[:MAX_CANDIDATES]
+    cands = cat.candidates(words, cleans)[:MAX_CANDIDATES]
     matched: dict[int, Site] = {}
     for _, rowid, cid, path, bid, _frac, _n in cands:
         site = _best_match(sc, rowid, cid, path, bid, dialects.get(cid, "printf"), prefixes,
@@ -127,9 +127,16 @@ class _Catalog:
             self.rows.append((rowid, cid, path, bid, len(ks)))
         self.dialects = _dialects(sc)
         self.prefixes = _Prefixes(sc)
+        self.wordless: list[tuple[int, int, str, int, tuple[str, ...]]] = []
+        for cid, path, bid, rowid, fmt in sc.rows("logcall", "t.keys = ''", (), "t.rowid, t.fmt"):
+            pieces = _wordless_pieces(fmt, self.dialects.get(cid, "printf"))
+            if pieces:
+                self.wordless.append((rowid, cid, path, bid, pieces))
 
-    def candidates(self, words: set[str]) -> list[tuple]:
-        """Logging calls sharing literal words with the line, most of their words first."""
+    def candidates(self, words: set[str], lines: list[str] = ()) -> list[tuple]:
+        """Logging calls sharing literal words with the line, most of their words first;
+        then the calls whose format has no word at all (`"%p 1->0\n"`) but whose literal
+        text is all in one of `lines`."""
         hits: dict[int, int] = {}
         for w in {w.lower() for w in words}:
             for i in self.postings.get(w, ()):
@@ -139,7 +146,22 @@ class _Catalog:
             rowid, cid, path, bid, nkeys = self.rows[i]
             cands.append((-hit / nkeys - hit * 0.01, rowid, cid, path, bid, hit / nkeys, nkeys))
         cands.sort()
+        for rowid, cid, path, bid, pieces in self.wordless:
+            if any(all(p in ln for p in pieces) for ln in lines):
+                cands.append((0.0, rowid, cid, path, bid, 0.0, 0))
         return cands
+
+
+MIN_WORDLESS_PIECE = 3  # a format without words is a candidate with a literal piece this long
+
+
+def _wordless_pieces(fmt: str, dialect: str) -> tuple[str, ...]:
+    """The literal pieces (blanks stripped) of a format that has no word to index it by, when
+    one of them has MIN_WORDLESS_PIECE characters or more (`%p 1->0`: ("1->0",)); () else
+    (a bare "%llu\n" would explain any number, "%s = %s (%s)" any line with `=` and `(`)."""
+    toks = logfmt.compile_format(fmt, dialect).tokens
+    pieces = tuple(p for t in toks if isinstance(t, str) for p in t.split() if p)
+    return pieces if max(map(len, pieces), default=0) >= MIN_WORDLESS_PIECE else ()
 
 
 _catalogs: dict[tuple, _Catalog] = {}
