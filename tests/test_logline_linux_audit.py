@@ -97,3 +97,17 @@ def test_format_without_words_is_a_candidate(scope):
 
 def test_wordless_formats_do_not_match_unrelated_lines(scope):
     assert logline(scope, "nothing like it 42") == []
+
+
+@pytest.mark.parametrize("raw", [
+    "2026-11-29T08:00:01.123456+00:00 hv01 kernel: fixture clock rate 1 outside [2,3]",
+    "2026-11-29T08:00:01+0000 hv01 kernel: fixture clock rate 1 outside [2,3]",
+    "Nov 29 08:00:01.123456 hv01 kernel: fixture clock rate 1 outside [2,3]",
+    "kern  :info  : [ 1234.567890] fixture clock rate 1 outside [2,3]",
+    "<6>2026-11-29T08:00:01.123456+01:00 hv01 kernel: [ 1234.567890] fixture clock rate 1 "
+    "outside [2,3]",
+])
+def test_syslog_stamps_are_cleaned(scope, raw):
+    """Debian 12's RFC 3339 kern.log, journalctl -o short-precise / short-iso, dmesg -x."""
+    assert logfmt.clean_line(raw) == "fixture clock rate 1 outside [2,3]"
+    assert _first(scope, raw) == ("arch/x86/kvm/mmu.c:8", "fixture_list_drop", "full")

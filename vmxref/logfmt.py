@@ -316,7 +316,15 @@ def line_words(line: str) -> set[str]:
 # cleaning
 
 _ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_SYSLOG = re.compile(r"^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ kernel: )?")
+# syslog / journal stamps before `kernel: `: BSD `Nov 29 08:00:01` (journalctl -o
+# short-precise adds `.123456`), RFC 3339 `2026-11-29T08:00:01.123456+01:00` (Debian 12's
+# rsyslog files, journalctl -o short-iso / short-iso-precise)
+_SYSLOG = re.compile(r"^(?:<\d{1,3}>)?(?:(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
+                     r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)"
+                     r" \S+ kernel: )?")
+# `dmesg -x`: facility and level first (`kern  :warn  : [ 1234.567890] ...`)
+_DMESG_X = re.compile(r"^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|"
+                      r"local[0-7]) *:(?:emerg|alert|crit|err|warn|notice|info|debug) *: ")
 _DMESG = re.compile(r"^(?:<\d{1,3}>)?\[\s*\d+\.\d+\]\s?(?:\[\s*[TC]\d+\]\s?)?"
                     r"|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ")
 # a trace_pipe / trace-cmd report / perf script line: `CPU 0/KVM-2345 [003] d..1. 123.456789:
@@ -336,7 +344,8 @@ def clean_line(line: str) -> str:
     """Strip what the log system added, keeping what the format printed.
 
     Removes ANSI escapes, a trailing newline/whitespace, dmesg `[   12.345678] ` (and
-    `[ T123]`, `dmesg -T`, syslog `<6>` / `Mon DD hh:mm:ss host kernel: `) prefixes, and
+    `[ T123]`, `dmesg -T`, `dmesg -x`'s `kern  :warn  : `, syslog `<6>` / `Mon DD hh:mm:ss
+    host kernel: ` or RFC 3339 `2026-11-29T08:00:01.123456+01:00 host kernel: `) prefixes, and
     VBox.log `00:00:01.234567 ` timestamps plus a known thread name (`EMT-0   `), and a
     trace line's task, CPU, flags and time (`EVENT: ` is kept, as the format's prefix);
     each line of a pasted multi-line message alike. `kvm [1234]: ` is kept: it is part of
@@ -367,7 +376,7 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 def _clean_one(line: str) -> tuple[str, int | None]:
     """One line cleaned, and where a possible thread column after a VBox.log stamp ends."""
     line = line.rstrip()
-    line = _DMESG.sub("", _SYSLOG.sub("", line, count=1), count=1)
+    line = _DMESG.sub("", _DMESG_X.sub("", _SYSLOG.sub("", line, count=1), count=1), count=1)
     traced = _FTRACE.match(line)
     if traced:
         return f"{traced.group(1)}: {line[traced.end():]}", None
