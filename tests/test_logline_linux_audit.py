@@ -111,3 +111,20 @@ def test_syslog_stamps_are_cleaned(scope, raw):
     """Debian 12's RFC 3339 kern.log, journalctl -o short-precise / short-iso, dmesg -x."""
     assert logfmt.clean_line(raw) == "fixture clock rate 1 outside [2,3]"
     assert _first(scope, raw) == ("arch/x86/kvm/mmu.c:8", "fixture_list_drop", "full")
+
+
+def test_trailing_space_before_an_empty_conversion(scope):
+    """`... count %d %s` with "" printed ends in a space, which a cleaned line has not."""
+    line = " qemu-4321 [002] d..1.  5123.456789: fixture_port: fixport at 0x70 count 1 "
+    where, func, mode = _first(scope, line)
+    assert (where, func, mode) == ("arch/x86/kvm/events.h:35", "fixture_port", "full")
+    spans = logline(scope, line)[0].extra["spans"]
+    assert [(s["conversion"], s["text"]) for s in spans] == [("%x", "70"), ("%d", "1"), ("%s", "")]
+
+
+def test_trailing_space_rule_keeps_printed_text(scope):
+    line = "fixture_port: fixport at 0x70 count 2 (...)"
+    assert _first(scope, line)[2] == "full"
+    spec = logfmt.compile_format("fixport at 0x%x count %d %s", "kernel")
+    m = logfmt.match(spec, "fixport at 0x70 count 2x")
+    assert m is None or m.mode != "full"

@@ -552,7 +552,20 @@ def _match_mode(spec: FormatSpec, line: str, mode: str, budget: list[int]) -> li
 
 
 def _match_full(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list[Span] | None:
-    """Anchored match of a whole token list against the whole line."""
+    """Anchored match of a whole token list against the whole line; when the format ends
+    in `literal-ending-in-blanks %s`, also with that %s empty and the blanks gone (the
+    line's trailing blanks were stripped: `val 0x%x %s` with "" prints `val 0x8f `)."""
+    found = _match_anchored(tokens, line, budget)
+    if found is None and (cut := _empty_tail(tokens)) is not None:
+        head, dropped = cut
+        found = _match_anchored(head, line, budget)
+        if found is not None:
+            n = len(line)
+            found = found + [Span(c.arg_index, c.text, n, n, "") for c in dropped]
+    return found
+
+
+def _match_anchored(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list[Span] | None:
     first, last = tokens[0], tokens[-1]
     if isinstance(first, str) and not line.startswith(first):
         return None
@@ -560,6 +573,20 @@ def _match_full(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list
         return None
     search = _Search(tokens, line, budget)
     return search.run(0, 0) if search.literals_in_order() else None
+
+
+def _empty_tail(tokens: tuple[Token, ...]) -> tuple[tuple[Token, ...], tuple[Conv, ...]] | None:
+    """(tokens without their trailing free-text conversions, with the blanks ending the
+    literal before them stripped; those conversions), when that literal ends in blanks."""
+    k = len(tokens)
+    while k and isinstance(tokens[k - 1], Conv) and tokens[k - 1].atom.regex is None:
+        k -= 1
+    if k == len(tokens) or not k or not isinstance(tokens[k - 1], str) \
+            or not tokens[k - 1][-1:].isspace():
+        return None
+    lit = tokens[k - 1].rstrip()
+    head = tokens[:k - 1] + ((lit,) if lit else ())
+    return (head, tokens[k:]) if head else None
 
 
 def _fragment(tokens: tuple[Token, ...], line: str, budget: list[int],
