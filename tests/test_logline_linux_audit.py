@@ -128,3 +128,14 @@ def test_trailing_space_rule_keeps_printed_text(scope):
     spec = logfmt.compile_format("fixport at 0x%x count %d %s", "kernel")
     m = logfmt.match(spec, "fixport at 0x70 count 2x")
     assert m is None or m.mode != "full"
+
+
+@pytest.mark.parametrize("raw", [
+    "[  301.112236] kvm:fixture_list_drop:8: fixture clock rate 1 outside [2,3]",
+    "[  301.112236] [4321] fixture_list_drop:8: fixture clock rate 1 outside [2,3]",
+    "[  301.112236] 8: fixture clock rate 1 outside [2,3]",
+    "[  301.112236] kvm:fixture_list_drop: fixture clock rate 1 outside [2,3]",
+])
+def test_dynamic_debug_decoration(scope, raw):
+    """pr_debug lines decorated by dynamic debug's +t +m +f +l flags."""
+    assert _first(scope, raw) == ("arch/x86/kvm/mmu.c:8", "fixture_list_drop", "full")

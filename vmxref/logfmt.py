@@ -331,6 +331,10 @@ _DMESG = re.compile(r"^(?:<\d{1,3}>)?\[\s*\d+\.\d+\]\s?(?:\[\s*[TC]\d+\]\s?)?"
 # kvm_entry: ...` (perf: `kvm:kvm_entry:`; trace-cmd pads after the event name)
 _FTRACE = re.compile(r"^\s*\S.*?[- ]\s*\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d{3,4}\]\s+(?:[\w.]{4,6}\s+)?"
                      r"\d+\.\d+:\s+(?:\w+:)?(\w+):\s+")
+# dynamic debug's decoration of a pr_debug line (flags t, m, f, l: `[4321] kvm:func:2482: `);
+# only with a line number or as `module:function: ` (a bare `func: ` is a format's own `%s: `)
+_DYNDBG = re.compile(r"^(?:\[\d+\] |<intr> )?(?:(?:[\w.-]+:)?(?:[A-Za-z_]\w*:)?\d+:"
+                     r"|[\w.-]+:[A-Za-z_]\w*:) (?=\S)")
 _VBOX_TS = re.compile(r"^\d{1,4}:\d\d:\d\d\.\d{1,9} ")
 _VBOX_THREAD = re.compile(
     r"^(?:EMT(?:-\d+)?|EMT #\d+|main|Timer(?:LR)?|VMPowerUp|VMPowerDown|nspr-\d+|ATA-\d+|"
@@ -356,13 +360,17 @@ def clean_line(line: str) -> str:
 
 def clean_variants(line: str) -> list[str]:
     """clean_line's text, then the same with a VBox.log thread column of another name taken
-    off too, when every stamped line has one (`00:00:01.234567 RTThrdPP    msg`)."""
+    off too, when every stamped line has one (`00:00:01.234567 RTThrdPP    msg`), and
+    without the decoration dynamic debug puts before a pr_debug's text (`kvm:func:2482: `)."""
     lines = _ANSI.sub("", line).rstrip().split("\n")
     cleaned = [_clean_one(x) for x in lines]
     out = ["\n".join(c for c, _col in cleaned)]
     cols = [col for _c, col in cleaned if col is not None]
     if cols and len(cols) == sum(_VBOX_TS.match(_ANSI.sub("", x)) is not None for x in lines):
         out.append("\n".join(c[col:] if col is not None else c for c, col in cleaned))
+    undecorated = [_DYNDBG.sub("", c, count=1) for c, _col in cleaned]
+    if undecorated != [c for c, _col in cleaned]:
+        out.append("\n".join(undecorated))
     # (a source file that is not UTF-8, latin-1 `\xb0C`, keeps U+FFFD where such a byte was:
     # the line as a terminal shows it, `°C`, or with the raw byte, matches that too)
     out += [v for v in (_NON_ASCII.sub("\ufffd", v) for v in out if _NON_ASCII.search(v))
