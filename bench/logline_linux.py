@@ -126,6 +126,14 @@ CASES = [
      "[  802.000001] Bad TDP root level = 5\n"
      "[  802.000002] WARNING: CPU: 3 PID: 4321 at arch/x86/kvm/mmu/mmu.c:3596 "
      "mmu_alloc_direct_roots+0x2ac/0x2d0 [kvm]", "mmu.c:mmu_alloc_direct_roots"),
+    # virt/kvm is built into kvm.ko from arch/x86/kvm: __FILE__ is arch/x86/kvm/../../../virt/..
+    # (and an always-inline function's WARN names the function it was inlined into)
+    ("[ 4242.000000] ------------[ cut here ]------------\n"
+     "[ 4242.000001] WARNING: CPU: 5 PID: 4321 at arch/x86/kvm/../../../virt/kvm/kvm_main.c:587 "
+     "kvm_mmu_notifier_invalidate_range_start+0x2d1/0x310 [kvm]",
+     "kvm_main.c:__kvm_handle_hva_range"),
+    ("[ 4243.000000] kernel BUG at arch/x86/kvm/../../../virt/kvm/kvm_main.c:464!",
+     "kvm_main.c:kvm_mmu_memory_cache_alloc"),
     # --- trace events
     (_T + "kvm_entry: vcpu 0, rip 0xffffffff81c0f2ef", "trace.h:kvm_entry"),
     (_T + "kvm_exit: vcpu 0 reason EXTERNAL_INTERRUPT rip 0xffffffff81c0f2ef info1 "

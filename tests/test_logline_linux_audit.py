@@ -2,7 +2,7 @@
 these tests: a TP_printk whose format is a #defined string, a format without any word, log
 stamps of syslog files and `dmesg -x`, a trace line whose last conversion printed nothing
 after a space (trace_pipe keeps the space, a pasted line loses it), and dynamic debug's
-`module:function:line: ` decoration."""
+`module:function:line: ` decoration, a WARNING whose path is not the indexed one."""
 from __future__ import annotations
 
 import pytest
@@ -64,11 +64,22 @@ static void fixture_list_drop(unsigned long *p)
 }
 """
 
+MAIN_C = """\
+// SPDX-License-Identifier: CC0-1.0
+static int fixture_range(unsigned long start, unsigned long end)
+{
+	if (WARN_ON_ONCE(end <= start))
+		return 0;
+	return 1;
+}
+"""
+
 
 @pytest.fixture(scope="module")
 def scope(tmp_path_factory):
     root = tmp_path_factory.mktemp("kernel-tree")
-    for rel, text in (("arch/x86/kvm/events.h", EVENTS_H), ("arch/x86/kvm/mmu.c", MMU_C)):
+    for rel, text in (("arch/x86/kvm/events.h", EVENTS_H), ("arch/x86/kvm/mmu.c", MMU_C),
+                      ("virt/kvm/kvm_main.c", MAIN_C)):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     ix = tmp_path_factory.mktemp("ix")
@@ -139,3 +150,13 @@ def test_trailing_space_rule_keeps_printed_text(scope):
 def test_dynamic_debug_decoration(scope, raw):
     """pr_debug lines decorated by dynamic debug's +t +m +f +l flags."""
     assert _first(scope, raw) == ("arch/x86/kvm/mmu.c:8", "fixture_list_drop", "full")
+
+
+@pytest.mark.parametrize("path", [
+    "arch/x86/kvm/../../../virt/kvm/kvm_main.c",   # virt/kvm as kvm.ko builds it
+    "/build/linux-6.1/virt/kvm/kvm_main.c",        # a build tree's absolute path
+])
+def test_warning_path_as_the_build_prints_it(scope, path):
+    line = f"[ 42.000000] WARNING: CPU: 5 PID: 4321 at {path}:4 fixture_caller+0x2d/0x31 [kvm]"
+    assert _first(scope, line) == ("virt/kvm/kvm_main.c:4", "fixture_range", "location")
+    assert _first(scope, f"kernel BUG at {path}:5!")[0] == "virt/kvm/kvm_main.c:5"

@@ -18,6 +18,7 @@ its statement outright: that statement comes first (mode "location").
 from __future__ import annotations
 
 import functools
+import posixpath
 
 from vmxref import logfmt
 from vmxref.lazy import re, json
@@ -301,19 +302,35 @@ def _located(sc: Scope, clean: str) -> list[Site]:
     m = _LOCATION.search(clean)
     if m is None:
         return []
-    path, lineno = m.group("path"), int(m.group("line"))
-    rows = sc.rows("call", "f.path = ? AND t.line = ?", (path, lineno), "t.col, t.func, t.callee")
-    if rows:
-        cid, p, bid, col, func, callee = min(rows, key=lambda r: r[3])
-    else:
+    lineno = int(m.group("line"))
+    for path in _indexed_paths(m.group("path")):
+        rows = sc.rows("call", "f.path = ? AND t.line = ?", (path, lineno),
+                       "t.col, t.func, t.callee")
+        if rows:
+            cid, p, bid, col, func, callee = min(rows, key=lambda r: r[3])
+            break
         files = sc.conn.execute(f"SELECT corpus_id, path, blob_id FROM file WHERE path = ? "
                                 f"AND corpus_id IN ({sc._in})", (path,)).fetchall()
-        if not files:
-            return []
-        (cid, p, bid), col, func, callee = files[0], 1, "", ""
+        if files:
+            (cid, p, bid), col, func, callee = files[0], 1, "", ""
+            break
+    else:
+        return []
     return [sc.site("logline", cid, p, bid, lineno, col, func or m.group("func") or "", callee,
                     score=1.0, mode="location", format="", prefix="", spans=[], args="[]",
                     _printer=True)]
+
+
+def _indexed_paths(path: str) -> list[str]:
+    """The paths a WARNING's file may be indexed as: the path with `..` resolved (kvm.ko
+    builds virt/kvm as `arch/x86/kvm/../../../virt/kvm/kvm_main.c`), then its tails without
+    leading directories (a build tree's absolute path, `/build/linux-6.1/arch/x86/...`)."""
+    norm = posixpath.normpath(path).lstrip("/")
+    parts = norm.split("/")
+    return [norm] + ["/".join(parts[k:]) for k in range(1, min(len(parts) - 1, MAX_PATH_STRIP + 1))]
+
+
+MAX_PATH_STRIP = 8  # leading directories of a WARNING's path tried away at most
 
 
 def _dialects(sc: Scope) -> dict[int, str]:
