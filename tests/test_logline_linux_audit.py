@@ -2,7 +2,8 @@
 these tests: a TP_printk whose format is a #defined string, a format without any word, log
 stamps of syslog files and `dmesg -x`, a trace line whose last conversion printed nothing
 after a space (trace_pipe keeps the space, a pasted line loses it), and dynamic debug's
-`module:function:line: ` decoration, a WARNING whose path is not the indexed one."""
+`module:function:line: ` decoration, a WARNING whose path is not the indexed one, a
+dmesg line printed by a pr_err and the pr_cont after it."""
 from __future__ import annotations
 
 import pytest
@@ -61,6 +62,15 @@ static void fixture_list_drop(unsigned long *p)
 	pr_debug("fixture clock rate %u outside [%u,%u]\\n", 1, 2, 3);
 	trace_fixture_ack(1, 2);
 	trace_fixture_port(0x70, 1);
+}
+
+static void fixture_dump(unsigned int status, unsigned int tpr)
+{
+	pr_err("fixture SVI|RVI = %02x|%02x ", status >> 8, status & 0xff);
+	pr_cont("fixture TPR = 0x%02x\\n", tpr);
+	pr_err("fixture base = 0x%016llx ", 0x1000ULL);
+	pr_cont("fixture limit = 0x%08x ", 0xfffU);
+	printk(KERN_CONT "fixture ar = 0x%x\\n", 0x9b);
 }
 """
 
@@ -160,3 +170,18 @@ def test_warning_path_as_the_build_prints_it(scope, path):
     line = f"[ 42.000000] WARNING: CPU: 5 PID: 4321 at {path}:4 fixture_caller+0x2d/0x31 [kvm]"
     assert _first(scope, line) == ("virt/kvm/kvm_main.c:4", "fixture_range", "location")
     assert _first(scope, f"kernel BUG at {path}:5!")[0] == "virt/kvm/kvm_main.c:5"
+
+
+@pytest.mark.parametrize("line,where", [
+    ("[ 7.0] fixture SVI|RVI = 00|1f fixture TPR = 0x10", "arch/x86/kvm/mmu.c:15"),
+    ("[ 7.0] fixture base = 0x0000000000001000 fixture limit = 0x00000fff",
+     "arch/x86/kvm/mmu.c:17"),
+    ("[ 7.0] fixture base = 0x0000000000001000 fixture limit = 0x00000fff fixture ar = 0x9b",
+     "arch/x86/kvm/mmu.c:17"),
+    ("[ 7.0] fixture TPR = 0x10", "arch/x86/kvm/mmu.c:16"),   # a pr_cont after a full line
+])
+def test_pr_cont_goes_on_the_line_of_the_call_before_it(scope, line, where):
+    assert _first(scope, line) == (where, "fixture_dump", "full")
+    spans = logline(scope, line)[0].extra["spans"]
+    args = logline(scope, line)[0].extra["args"]
+    assert all(s["arg"] >= 0 for s in spans) and '"fixture' in args
