@@ -107,6 +107,8 @@ CASES = [
     ("[  710.000004] SVM: VMCB 000000003f2e1d0c, last attempted VMRUN on CPU 5",
      "svm.c:dump_vmcb"),
     ("[  712.000000] SVM: kvm: Nested Paging enabled", "svm.c:svm_hardware_setup"),
+    ("[    2.345678] SVM: [Firmware Bug]: Cannot support x2AVIC due to AVIC is disabled",
+     "avic.c:avic_hardware_setup"),                             # pr_warn(FW_BUG "...")
     ("[  712.000001] kvm: Nested Virtualization enabled", "svm.c:svm_hardware_setup"),
     ("[  510.000001] __vmx_handle_exit: Breaking out of NMI-blocked state on VCPU 1 after 1 s "
      "timeout", "vmx.c:__vmx_handle_exit"),

@@ -1,9 +1,9 @@
 """`logline` defects found by bench/logline_linux.py, on a tiny kernel-style tree written for
-these tests: a TP_printk whose format is a #defined string, a format without any word, log
-stamps of syslog files and `dmesg -x`, a trace line whose last conversion printed nothing
-after a space (trace_pipe keeps the space, a pasted line loses it), and dynamic debug's
-`module:function:line: ` decoration, a WARNING whose path is not the indexed one, a
-dmesg line printed by a pr_err and the pr_cont after it."""
+these tests: a TP_printk whose format is a #defined string; a format without any word; the
+stamps of syslog files and `dmesg -x`; a trace line whose last conversion printed nothing
+after a space (trace_pipe keeps the space, a pasted line loses it); dynamic debug's
+`module:function:line: ` decoration; a WARNING whose path is not the indexed one; a dmesg
+line printed by a pr_err and the pr_cont after it; printk.h's FW_BUG before a format."""
 from __future__ import annotations
 
 import pytest
@@ -71,6 +71,11 @@ static void fixture_dump(unsigned int status, unsigned int tpr)
 	pr_err("fixture base = 0x%016llx ", 0x1000ULL);
 	pr_cont("fixture limit = 0x%08x ", 0xfffU);
 	printk(KERN_CONT "fixture ar = 0x%x\\n", 0x9b);
+}
+
+static void fixture_fw(void)
+{
+	pr_warn(FW_BUG "fixture x2 unsupported");
 }
 """
 
@@ -185,3 +190,9 @@ def test_pr_cont_goes_on_the_line_of_the_call_before_it(scope, line, where):
     spans = logline(scope, line)[0].extra["spans"]
     args = logline(scope, line)[0].extra["args"]
     assert all(s["arg"] >= 0 for s in spans) and '"fixture' in args
+
+
+def test_printk_h_string_macro_before_the_format(scope):
+    """pr_warn(FW_BUG "...") prints `[Firmware Bug]: ` first (include/linux/printk.h)."""
+    line = "[    2.3] [Firmware Bug]: fixture x2 unsupported"
+    assert _first(scope, line) == ("arch/x86/kvm/mmu.c:24", "fixture_fw", "full")

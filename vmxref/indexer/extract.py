@@ -1330,8 +1330,15 @@ def _continued_lines(cx: _Ctx) -> None:
                 (line, col, func, callee, fmt, i, jargs), fmt, json.loads(jargs)[i + 1:])
 
 
-# string macros a format may start with, defined in headers outside the file (IPRT's log.h)
-STRING_MACROS = {"LOG_FN_FMT": "%Rfn"}
+# string macros a format may start with, defined in headers outside the file, by dialect:
+# IPRT's log.h; the kernel's printk.h (`pr_warn(FW_BUG "Cannot support x2AVIC ...")` prints
+# `[Firmware Bug]: Cannot support x2AVIC ...`)
+STRING_MACROS = {
+    "iprt": {"LOG_FN_FMT": "%Rfn"},
+    "kernel": {"FW_BUG": "[Firmware Bug]: ", "FW_WARN": "[Firmware Warn]: ",
+               "FW_INFO": "[Firmware Info]: ", "HW_ERR": "[Hardware Error]: ",
+               "DEPRECATED": "[Deprecated]: "},
+}
 # a format argument's leading macro names before its first string literal: `(DBGFLOG_NAME
 # ": Elf64WriteElfHdr failed. rc=%Rrc\n", rc)`, `LOG_FN_FMT ": pFilter=%#p"`
 _LEADING_NAMES = re.compile(r'\A[\s(]*+((?:[A-Za-z_]\w*+\s*+)++)(?=")')  # (possessive:
@@ -1359,7 +1366,7 @@ def _leading_string_macros(cx: _Ctx, names: set[str]) -> None:
         lead = []
         for name in m.group(1).split():
             if name not in bodies:
-                bodies[name] = STRING_MACROS.get(name) or (
+                bodies[name] = STRING_MACROS.get(cx.dialect, {}).get(name) or (
                     _define_string(cx.src, name) if name in names else None)
             if bodies[name] is None:
                 break
