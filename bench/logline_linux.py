@@ -110,6 +110,13 @@ CASES = [
     ("[    2.345678] SVM: [Firmware Bug]: Cannot support x2AVIC due to AVIC is disabled",
      "avic.c:avic_hardware_setup"),                             # pr_warn(FW_BUG "...")
     ("[  712.000001] kvm: Nested Virtualization enabled", "svm.c:svm_hardware_setup"),
+    # one format in two files: only SVM's pr_fmt tells them apart
+    ("[  650.000000] SVM: no route for guest_irq 24/0 (broken user space?)",
+     "avic.c:avic_pi_update_irte"),
+    ("[  650.000001] no route for guest_irq 24/0 (broken user space?)",
+     "posted_intr.c:vmx_pi_update_irte"),
+    ("[  650.000004] Not enough msr switch entries. Can't add msr 3f1",
+     "vmx.c:add_atomic_switch_msr"),                               # printk_once, 2 literals
     ("[  510.000001] __vmx_handle_exit: Breaking out of NMI-blocked state on VCPU 1 after 1 s "
      "timeout", "vmx.c:__vmx_handle_exit"),
     ('[    0.123457] kvm-guest: PV spinlocks disabled, forced by "nopvspin" parameter',
@@ -157,6 +164,8 @@ CASES = [
      "mmutrace.h:kvm_mmu_prepare_zap_page"),
     (_T + "kvm_mmu_pagetable_walk: addr 7f1234561000 pferr 6 W|U",
      "mmutrace.h:kvm_mmu_pagetable_walk"),
+    (_T + "fast_page_fault: vcpu 0 gva 7f1234561000 error_code W|U sptep 00000000d4c3b2a1 old "
+     "0x6000007f0c065 new 6000007f0c067 spurious 0 fixed 1", "mmutrace.h:fast_page_fault"),
     (_T + "kvm_ack_irq: irqchip IOAPIC pin 14", "kvm.h:kvm_ack_irq"),
     (_T + "kvm_unmap_hva_range: mmu notifier unmap range: 0x00007f1234560000 -- "
      "0x00007f1234570000", "kvm.h:kvm_unmap_hva_range"),
