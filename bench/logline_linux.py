@@ -30,7 +30,7 @@ from vmxref import api
 from vmxref.queries.logline import logline
 
 CORPUS = "linux-kvm@6.1"
-STRONG = ("full", "line", "location")
+STRONG = ("full", "line", "location", "ratelimit")
 
 _T = " qemu-system-x86-4321    [002] d..1.  5123.456789: "   # a trace_pipe line's head
 
@@ -79,6 +79,8 @@ CASES = [
      "vmx.c:vmwrite_error"),                                     # vmx_insn_failed(fmt...)
     ("[  516.000000] Guest always owns CR0.TS", "vmx.c:handle_cr"),   # KVM_BUG -> WARN_ONCE
     ("[  900.000001] pte_list_remove: 000000004a2b3c4d 1->0", "mmu.c:pte_list_remove"),
+    # lib/ratelimit.c's count of what a rate-limited statement dropped names its function
+    ("[   17.000000] kvm_pr_unimpl_wrmsr: 6 callbacks suppressed", "x86.h:kvm_pr_unimpl_wrmsr"),
     # --- formats #defined as string macros
     ("[  702.000000] L1TF CPU bug present and SMT on, data leak possible. See CVE-2018-3646 "
      "and https://www.kernel.org/doc/html/latest/admin-guide/hw-vuln/l1tf.html for details.",

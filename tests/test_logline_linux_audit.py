@@ -3,7 +3,8 @@ these tests: a TP_printk whose format is a #defined string; a format without any
 stamps of syslog files and `dmesg -x`; a trace line whose last conversion printed nothing
 after a space (trace_pipe keeps the space, a pasted line loses it); dynamic debug's
 `module:function:line: ` decoration; a WARNING whose path is not the indexed one; a dmesg
-line printed by a pr_err and the pr_cont after it; printk.h's FW_BUG before a format."""
+line printed by a pr_err and the pr_cont after it; printk.h's FW_BUG before a format; the
+`FUNC: N callbacks suppressed` line of a rate limit."""
 from __future__ import annotations
 
 import pytest
@@ -76,6 +77,16 @@ static void fixture_dump(unsigned int status, unsigned int tpr)
 static void fixture_fw(void)
 {
 	pr_warn(FW_BUG "fixture x2 unsupported");
+}
+
+#define fixture_pr_unimpl(fmt, ...) pr_err_ratelimited("kvm [%i]: " fmt, 1, ## __VA_ARGS__)
+#define fixture_vcpu_unimpl(vcpu, fmt, ...) fixture_pr_unimpl("vcpu%i " fmt, 0, ## __VA_ARGS__)
+
+static void fixture_noisy(struct kvm_vcpu *vcpu, int n)
+{
+	pr_info("fixture quiet %d\\n", n);
+	pr_err_ratelimited("fixture noisy %d\\n", n);
+	fixture_vcpu_unimpl(vcpu, "fixture unhandled %d\\n", n);
 }
 """
 
@@ -196,3 +207,13 @@ def test_printk_h_string_macro_before_the_format(scope):
     """pr_warn(FW_BUG "...") prints `[Firmware Bug]: ` first (include/linux/printk.h)."""
     line = "[    2.3] [Firmware Bug]: fixture x2 unsupported"
     assert _first(scope, line) == ("arch/x86/kvm/mmu.c:24", "fixture_fw", "full")
+
+
+def test_callbacks_suppressed_names_the_rate_limited_calls(scope):
+    """lib/ratelimit.c prints `FUNC: N callbacks suppressed`: the rate-limited calls of FUNC
+    (directly or through wrapper macros), not its other logging calls."""
+    res = logline(scope, "[  301.2] fixture_noisy: 12 callbacks suppressed")
+    assert [(r.file, r.line, r.function, r.extra["mode"]) for r in res] == [
+        ("arch/x86/kvm/mmu.c", 33, "fixture_noisy", "ratelimit"),
+        ("arch/x86/kvm/mmu.c", 34, "fixture_noisy", "ratelimit")]
+    assert logline(scope, "fixture_fw: 3 callbacks suppressed") == []

@@ -13,7 +13,9 @@ dialect's conversions (printf, kernel `%p*`, IPRT `%R*`) and the prefixes the ca
   tried without it, against formats without their hard-coded `kvm: ` (a small penalty).
 
 A `WARNING: CPU: 0 PID: 1 at FILE:LINE func+0x..` or `kernel BUG at FILE:LINE!` line names
-its statement outright: that statement comes first (mode "location").
+its statement outright: that statement comes first (mode "location"). A `FUNC: 12 callbacks
+suppressed` line (printed by lib/ratelimit.c for a rate-limited message of FUNC) gives the
+rate-limited logging calls of FUNC (mode "ratelimit").
 """
 from __future__ import annotations
 
@@ -80,7 +82,7 @@ def logline(sc: Scope, line: str, limit: int | None = None) -> list[Site]:
     modules = prefixes.module_names() if "kernel" in dialects.values() else ()
     variants = [v for c in cleans for v in _variants(c, modules)]
     words = set().union(*map(logfmt.line_words, cleans))
-    out = _located(sc, clean)
+    out = _located(sc, clean) or _suppressed(sc, cat.prefixes, cleans)
     cands = cat.candidates(words, cleans)[:MAX_CANDIDATES]
     matched: dict[int, Site] = {}
     for _, rowid, cid, path, bid, _frac, _n in cands:
@@ -333,6 +335,27 @@ def _indexed_paths(path: str) -> list[str]:
 MAX_PATH_STRIP = 8  # leading directories of a WARNING's path tried away at most
 
 
+_SUPPRESSED = re.compile(r"^(?P<func>[A-Za-z_]\w*): \d+ callbacks suppressed$", re.M)
+
+
+def _suppressed(sc: Scope, prefixes: "_Prefixes", cleans: list[str]) -> list[Site]:
+    """`FUNC: 12 callbacks suppressed` (lib/ratelimit.c names the function whose rate-limited
+    message it dropped): the rate-limited logging calls of FUNC (pr_*_ratelimited, or a
+    macro reaching one: vcpu_unimpl), mode "ratelimit"."""
+    m = next(filter(None, (_SUPPRESSED.search(c) for c in cleans)), None)
+    if m is None:
+        return []
+    out = []
+    for cid, path, bid, line, col, callee, fmt, args in sc.rows(
+            "logcall", "t.func = ?", (m.group("func"),),
+            "t.line, t.col, t.callee, t.fmt, t.args"):
+        if callee != TRACE_PRINTER and prefixes.ratelimited(callee):
+            out.append(sc.site("logline", cid, path, bid, line, col, m.group("func"), callee,
+                               score=1.0, mode="ratelimit", format=fmt, prefix="", spans=[],
+                               args=args, _printer=True))
+    return out
+
+
 def _dialects(sc: Scope) -> dict[int, str]:
     from vmxref.queries.profiles import profile_of
     out = {}
@@ -439,6 +462,17 @@ class _Prefixes:
         got = tuple(alts) or (("", applies_pr_fmt),)
         self._chain[callee] = got
         return got
+
+    def ratelimited(self, callee: str, depth: int = 0) -> bool:
+        """Does `callee` print through a rate limit (pr_err_ratelimited, printk_ratelimited,
+        or a macro that reaches one: vcpu_unimpl -> kvm_pr_unimpl -> pr_err_ratelimited)?"""
+        if "ratelimited" in callee:
+            return True
+        body = None
+        if depth < MAX_MACRO_DEPTH and not _PR_BUILTIN.match(callee):
+            body = self.macro_body(callee)
+        return any(self.ratelimited(inner, depth + 1) for inner, _lit in _format_uses(body)) \
+            if body else False
 
     def macro_body(self, name: str) -> str | None:
         """The indexed text of macro `name` (`(params) body`), or None."""
