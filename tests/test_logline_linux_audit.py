@@ -88,6 +88,12 @@ static void fixture_noisy(struct kvm_vcpu *vcpu, int n)
 	pr_err_ratelimited("fixture noisy %d\\n", n);
 	fixture_vcpu_unimpl(vcpu, "fixture unhandled %d\\n", n);
 }
+
+static void fixture_tok(const char *p)
+{
+	pr_info("%sAVICX\\n", p);
+	pr_info("AVICX\\n");
+}
 """
 
 MAIN_C = """\
@@ -170,7 +176,7 @@ def test_trailing_space_rule_keeps_printed_text(scope):
 @pytest.mark.parametrize("raw", [
     "[  301.112236] kvm:fixture_list_drop:8: fixture clock rate 1 outside [2,3]",
     "[  301.112236] [4321] fixture_list_drop:8: fixture clock rate 1 outside [2,3]",
-    "[  301.112236] 8: fixture clock rate 1 outside [2,3]",
+    "[  301.112236] fixture_list_drop:8: fixture clock rate 1 outside [2,3]",
     "[  301.112236] kvm:fixture_list_drop: fixture clock rate 1 outside [2,3]",
 ])
 def test_dynamic_debug_decoration(scope, raw):
@@ -217,3 +223,20 @@ def test_callbacks_suppressed_names_the_rate_limited_calls(scope):
         ("arch/x86/kvm/mmu.c", 33, "fixture_noisy", "ratelimit"),
         ("arch/x86/kvm/mmu.c", 34, "fixture_noisy", "ratelimit")]
     assert logline(scope, "fixture_fw: 3 callbacks suppressed") == []
+
+
+def test_decoration_needs_a_name_with_its_line_number():
+    """A bare `12: ` may be the format's own `%d: `: no variant without it."""
+    assert logfmt.clean_variants("12: fixture clock rate 1 outside [2,3]") == [
+        "12: fixture clock rate 1 outside [2,3]"]
+
+
+def test_readings_that_assume_less_rank_first(scope):
+    """An empty last %s after a lost blank, a format found without any word: a format
+    that explains the line as it stands ranks above them."""
+    line = "Invalid state st=2"
+    exact = logfmt.match(logfmt.compile_format("Invalid state st=%d\n", "kernel"), line)
+    tail = logfmt.match(logfmt.compile_format("Invalid state st=%d %s\n", "kernel"), line)
+    assert exact.mode == tail.mode == "full" and tail.score < exact.score
+    res = logline(scope, "[    3.0] AVICX")
+    assert [(r.line, r.extra["mode"]) for r in res] == [(40, "full"), (39, "full")]

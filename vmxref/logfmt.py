@@ -332,8 +332,9 @@ _DMESG = re.compile(r"^(?:<\d{1,3}>)?\[\s*\d+\.\d+\]\s?(?:\[\s*[TC]\d+\]\s?)?"
 _FTRACE = re.compile(r"^\s*\S.*?[- ]\s*\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d{3,4}\]\s+(?:[\w.]{4,6}\s+)?"
                      r"\d+\.\d+:\s+(?:\w+:)?(\w+):\s+")
 # dynamic debug's decoration of a pr_debug line (flags t, m, f, l: `[4321] kvm:func:2482: `);
-# only with a line number or as `module:function: ` (a bare `func: ` is a format's own `%s: `)
-_DYNDBG = re.compile(r"^(?:\[\d+\] |<intr> )?(?:(?:[\w.-]+:)?(?:[A-Za-z_]\w*:)?\d+:"
+# only as `name:line: ` or `module:function: ` (a bare `func: ` may be a format's own `%s: `,
+# a bare `12: ` its own `%d: `)
+_DYNDBG = re.compile(r"^(?:\[\d+\] |<intr> )?(?:(?:[\w.-]+:)?[A-Za-z_]\w*:\d+:"
                      r"|[\w.-]+:[A-Za-z_]\w*:) (?=\S)")
 _VBOX_TS = re.compile(r"^\d{1,4}:\d\d:\d\d\.\d{1,9} ")
 _VBOX_THREAD = re.compile(
@@ -569,8 +570,17 @@ def _match_full(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list
         found = _match_anchored(head, line, budget)
         if found is not None:
             n = len(line)
-            found = found + [Span(c.arg_index, c.text, n, n, "") for c in dropped]
+            found = _EmptyTail(found + [Span(c.arg_index, c.text, n, n, "") for c in dropped])
     return found
+
+
+class _EmptyTail(list):
+    """Spans of a whole match that took the format's last conversions as empty and its
+    trailing blank as lost: scored a little under a format that needs no such reading
+    (`enmState=%d` before `enmState=%d %s` for `enmState=290`)."""
+
+
+EMPTY_TAIL_PENALTY = 0.98
 
 
 def _match_anchored(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list[Span] | None:
@@ -663,6 +673,8 @@ def _score(spec: FormatSpec, line: str, mode: str, spans: list[Span]) -> Match |
     base, factor = {"full": (0.2, 0.8), "line": (0.19, 0.8), "contained": (0.1, 0.7),
                     "tail": (0.05, 0.7), "fragment": (0.0, 0.7)}[mode]
     score = min(1.0, base + factor * (literal + typed) / n)
+    if isinstance(spans, _EmptyTail):
+        score *= EMPTY_TAIL_PENALTY
     return Match(round(score, 6), mode, tuple(real), literal)
 
 

@@ -85,9 +85,9 @@ def logline(sc: Scope, line: str, limit: int | None = None) -> list[Site]:
     out = _located(sc, clean) or _suppressed(sc, cat.prefixes, cleans)
     cands = cat.candidates(words, cleans)[:MAX_CANDIDATES]
     matched: dict[int, Site] = {}
-    for _, rowid, cid, path, bid, _frac, _n in cands:
+    for _, rowid, cid, path, bid, _frac, nkeys in cands:
         site = _best_match(sc, rowid, cid, path, bid, dialects.get(cid, "printf"), prefixes,
-                           variants)
+                           variants, 1.0 if nkeys else WORDLESS_PENALTY)
         if site is not None:
             out.append(site)
             matched[rowid] = site
@@ -156,6 +156,8 @@ class _Catalog:
 
 
 MIN_WORDLESS_PIECE = 3  # a format without words is a candidate with a literal piece this long
+WORDLESS_PENALTY = 0.99  # ... scored a little under a format with words that fits as well
+# (`%sAVIC` and `AVIC` both print `AVIC`: the statement whose text is the word comes first)
 
 
 def _wordless_pieces(fmt: str, dialect: str) -> tuple[str, ...]:
@@ -245,8 +247,10 @@ def _wrong_line(m, args_t: str | None, fmt_arg: int | None, line: int) -> bool:
 
 
 def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: str,
-                prefixes: "_Prefixes", variants: list[tuple[str, str]]) -> Site | None:
-    """Match one logging call against the line variants; its best result or None."""
+                prefixes: "_Prefixes", variants: list[tuple[str, str]],
+                penalty: float = 1.0) -> Site | None:
+    """Match one logging call against the line variants; its best result or None
+    (`penalty`: a factor of its score)."""
     line_, col, func, callee, fmt, args, fmt_arg = _logcall(sc, rowid)
     best, folded, without = None, False, ""
     for fold in (False, True):
@@ -281,6 +285,7 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
     if best is None:
         return None
     score, m, prefix = best
+    score *= penalty
     if _wrong_line(m, args, fmt_arg, line_):
         score *= WRONG_LINE_PENALTY  # (another statement of the same format printed it)
     site = sc.site("logline", cid, path, bid, line_, col, func, callee, score=round(score, 3),
