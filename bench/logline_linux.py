@@ -78,6 +78,7 @@ CASES = [
     ("[  701.000000] kvm: vmwrite failed: field=6c16 val=ffffffff81c0f2ef err=12",
      "vmx.c:vmwrite_error"),                                     # vmx_insn_failed(fmt...)
     ("[  516.000000] Guest always owns CR0.TS", "vmx.c:handle_cr"),   # KVM_BUG -> WARN_ONCE
+    # rmap_printk's "%s: " + "%p 1->0" (a format without a word; printed by MMU_DEBUG builds)
     ("[  900.000001] pte_list_remove: 000000004a2b3c4d 1->0", "mmu.c:pte_list_remove"),
     # lib/ratelimit.c's count of what a rate-limited statement dropped names its function
     ("[   17.000000] kvm_pr_unimpl_wrmsr: 6 callbacks suppressed", "x86.h:kvm_pr_unimpl_wrmsr"),
