@@ -316,13 +316,26 @@ def line_words(line: str) -> set[str]:
 # cleaning
 
 _ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_SYSLOG = re.compile(r"^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ kernel: )?")
+# syslog / journal stamps before `kernel: `: BSD `Nov 29 08:00:01` (journalctl -o
+# short-precise adds `.123456`), RFC 3339 `2026-11-29T08:00:01.123456+01:00` (Debian 12's
+# rsyslog files, journalctl -o short-iso / short-iso-precise)
+_SYSLOG = re.compile(r"^(?:<\d{1,3}>)?(?:(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
+                     r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)"
+                     r" \S+ kernel: )?")
+# `dmesg -x`: facility and level first (`kern  :warn  : [ 1234.567890] ...`)
+_DMESG_X = re.compile(r"^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|"
+                      r"local[0-7]) *:(?:emerg|alert|crit|err|warn|notice|info|debug) *: ")
 _DMESG = re.compile(r"^(?:<\d{1,3}>)?\[\s*\d+\.\d+\]\s?(?:\[\s*[TC]\d+\]\s?)?"
                     r"|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ")
 # a trace_pipe / trace-cmd report / perf script line: `CPU 0/KVM-2345 [003] d..1. 123.456789:
 # kvm_entry: ...` (perf: `kvm:kvm_entry:`; trace-cmd pads after the event name)
 _FTRACE = re.compile(r"^\s*\S.*?[- ]\s*\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d{3,4}\]\s+(?:[\w.]{4,6}\s+)?"
                      r"\d+\.\d+:\s+(?:\w+:)?(\w+):\s+")
+# dynamic debug's decoration of a pr_debug line (flags t, m, f, l: `[4321] kvm:func:2482: `);
+# only as `name:line: ` or `module:function: ` (a bare `func: ` may be a format's own `%s: `,
+# a bare `12: ` its own `%d: `)
+_DYNDBG = re.compile(r"^(?:\[\d+\] |<intr> )?(?:(?:[\w.-]+:)?[A-Za-z_]\w*:\d+:"
+                     r"|[\w.-]+:[A-Za-z_]\w*:) (?=\S)")
 _VBOX_TS = re.compile(r"^\d{1,4}:\d\d:\d\d\.\d{1,9} ")
 _VBOX_THREAD = re.compile(
     r"^(?:EMT(?:-\d+)?|EMT #\d+|main|Timer(?:LR)?|VMPowerUp|VMPowerDown|nspr-\d+|ATA-\d+|"
@@ -336,7 +349,8 @@ def clean_line(line: str) -> str:
     """Strip what the log system added, keeping what the format printed.
 
     Removes ANSI escapes, a trailing newline/whitespace, dmesg `[   12.345678] ` (and
-    `[ T123]`, `dmesg -T`, syslog `<6>` / `Mon DD hh:mm:ss host kernel: `) prefixes, and
+    `[ T123]`, `dmesg -T`, `dmesg -x`'s `kern  :warn  : `, syslog `<6>` / `Mon DD hh:mm:ss
+    host kernel: ` or RFC 3339 `2026-11-29T08:00:01.123456+01:00 host kernel: `) prefixes, and
     VBox.log `00:00:01.234567 ` timestamps plus a known thread name (`EMT-0   `), and a
     trace line's task, CPU, flags and time (`EVENT: ` is kept, as the format's prefix);
     each line of a pasted multi-line message alike. `kvm [1234]: ` is kept: it is part of
@@ -347,13 +361,17 @@ def clean_line(line: str) -> str:
 
 def clean_variants(line: str) -> list[str]:
     """clean_line's text, then the same with a VBox.log thread column of another name taken
-    off too, when every stamped line has one (`00:00:01.234567 RTThrdPP    msg`)."""
+    off too, when every stamped line has one (`00:00:01.234567 RTThrdPP    msg`), and
+    without the decoration dynamic debug puts before a pr_debug's text (`kvm:func:2482: `)."""
     lines = _ANSI.sub("", line).rstrip().split("\n")
     cleaned = [_clean_one(x) for x in lines]
     out = ["\n".join(c for c, _col in cleaned)]
     cols = [col for _c, col in cleaned if col is not None]
     if cols and len(cols) == sum(_VBOX_TS.match(_ANSI.sub("", x)) is not None for x in lines):
         out.append("\n".join(c[col:] if col is not None else c for c, col in cleaned))
+    undecorated = [_DYNDBG.sub("", c, count=1) for c, _col in cleaned]
+    if undecorated != [c for c, _col in cleaned]:
+        out.append("\n".join(undecorated))
     # (a source file that is not UTF-8, latin-1 `\xb0C`, keeps U+FFFD where such a byte was:
     # the line as a terminal shows it, `°C`, or with the raw byte, matches that too)
     out += [v for v in (_NON_ASCII.sub("\ufffd", v) for v in out if _NON_ASCII.search(v))
@@ -367,7 +385,7 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 def _clean_one(line: str) -> tuple[str, int | None]:
     """One line cleaned, and where a possible thread column after a VBox.log stamp ends."""
     line = line.rstrip()
-    line = _DMESG.sub("", _SYSLOG.sub("", line, count=1), count=1)
+    line = _DMESG.sub("", _DMESG_X.sub("", _SYSLOG.sub("", line, count=1), count=1), count=1)
     traced = _FTRACE.match(line)
     if traced:
         return f"{traced.group(1)}: {line[traced.end():]}", None
@@ -543,7 +561,29 @@ def _match_mode(spec: FormatSpec, line: str, mode: str, budget: list[int]) -> li
 
 
 def _match_full(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list[Span] | None:
-    """Anchored match of a whole token list against the whole line."""
+    """Anchored match of a whole token list against the whole line; when the format ends
+    in `literal-ending-in-blanks %s`, also with that %s empty and the blanks gone (the
+    line's trailing blanks were stripped: `val 0x%x %s` with "" prints `val 0x8f `)."""
+    found = _match_anchored(tokens, line, budget)
+    if found is None and (cut := _empty_tail(tokens)) is not None:
+        head, dropped = cut
+        found = _match_anchored(head, line, budget)
+        if found is not None:
+            n = len(line)
+            found = _EmptyTail(found + [Span(c.arg_index, c.text, n, n, "") for c in dropped])
+    return found
+
+
+class _EmptyTail(list):
+    """Spans of a whole match that took the format's last conversions as empty and its
+    trailing blank as lost: scored a little under a format that needs no such reading
+    (`enmState=%d` before `enmState=%d %s` for `enmState=290`)."""
+
+
+EMPTY_TAIL_PENALTY = 0.98
+
+
+def _match_anchored(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list[Span] | None:
     first, last = tokens[0], tokens[-1]
     if isinstance(first, str) and not line.startswith(first):
         return None
@@ -551,6 +591,20 @@ def _match_full(tokens: tuple[Token, ...], line: str, budget: list[int]) -> list
         return None
     search = _Search(tokens, line, budget)
     return search.run(0, 0) if search.literals_in_order() else None
+
+
+def _empty_tail(tokens: tuple[Token, ...]) -> tuple[tuple[Token, ...], tuple[Conv, ...]] | None:
+    """(tokens without their trailing free-text conversions, with the blanks ending the
+    literal before them stripped; those conversions), when that literal ends in blanks."""
+    k = len(tokens)
+    while k and isinstance(tokens[k - 1], Conv) and tokens[k - 1].atom.regex is None:
+        k -= 1
+    if k == len(tokens) or not k or not isinstance(tokens[k - 1], str) \
+            or not tokens[k - 1][-1:].isspace():
+        return None
+    lit = tokens[k - 1].rstrip()
+    head = tokens[:k - 1] + ((lit,) if lit else ())
+    return (head, tokens[k:]) if head else None
 
 
 def _fragment(tokens: tuple[Token, ...], line: str, budget: list[int],
@@ -619,6 +673,8 @@ def _score(spec: FormatSpec, line: str, mode: str, spans: list[Span]) -> Match |
     base, factor = {"full": (0.2, 0.8), "line": (0.19, 0.8), "contained": (0.1, 0.7),
                     "tail": (0.05, 0.7), "fragment": (0.0, 0.7)}[mode]
     score = min(1.0, base + factor * (literal + typed) / n)
+    if isinstance(spans, _EmptyTail):
+        score *= EMPTY_TAIL_PENALTY
     return Match(round(score, 6), mode, tuple(real), literal)
 
 

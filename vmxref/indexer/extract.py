@@ -276,6 +276,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     step.enums(get("enum"))
     step.calls(get("call"))
     _macro_formats(cx)
+    _continued_lines(cx)
     if byte_range is None:  # (a text scan of the whole file: once)
         traceevents.trace_events(cx, dialect)
     step.writes(get("assign"), get("update"), get("ptr"), get("asmout"), get("case"), get("ret"))
@@ -1283,8 +1284,61 @@ def _macro_formats(cx: _Ctx) -> None:
             done.add((line, col))
 
 
-# string macros a format may start with, defined in headers outside the file (IPRT's log.h)
-STRING_MACROS = {"LOG_FN_FMT": "%Rfn"}
+_CONT_CALLEES = frozenset({"pr_cont"})
+_CONT_LEVEL = ("\x01c", "KERN_CONT")  # (printk(KERN_CONT "...") as the format's start)
+
+
+def _continues(row: tuple) -> bool:
+    """Does this log call go on the current line (pr_cont, printk(KERN_CONT "..."))?"""
+    _line, _col, _func, callee, fmt, i, jargs = row[:7]
+    if callee in _CONT_CALLEES or fmt.startswith(_CONT_LEVEL):
+        return True
+    if "KERN_CONT" not in jargs:
+        return False
+    import json
+    args = json.loads(jargs)
+    return i < len(args) and args[i].lstrip().startswith("KERN_CONT")
+
+
+_CONT_MARK = re.compile(r"\A(?:\x01c|KERN_CONT\b ?)")
+_LINE_PRINTERS = ("pr_", "printk")  # (kernel calls whose text a pr_cont may go on)
+
+
+def _continued_lines(cx: _Ctx) -> None:
+    """A kernel call whose format does not end its line (`pr_err("SVI|RVI = %02x|%02x ", ..)`)
+    and the pr_cont calls after it in the same function (`pr_cont("TPR Threshold = 0x%02x\n",
+    ..)`) print one dmesg line: a row of the first call with the formats joined (and the
+    arguments of each after its format), one per pr_cont of the run."""
+    rows = cx.f.logcalls
+    if cx.dialect != "kernel" or not any(_continues(r) for r in rows):
+        return
+    import json
+    acc = None  # (first row, joined format, joined arguments after the formats)
+    for line, col, func, callee, fmt, i, jargs, _keys in sorted(rows, key=lambda r: r[:2]):
+        if _continues((line, col, func, callee, fmt, i, jargs)):
+            if acc is not None and acc[0][2] == func:
+                first, joined, args = acc
+                joined += _CONT_MARK.sub("", fmt)
+                args = args + json.loads(jargs)[i + 1:]
+                cx.f.logcalls.append((*first[:4], joined, first[5],
+                                      jlist(json.loads(first[6])[:first[5] + 1] + args),
+                                      " ".join(_literal_keys(joined, cx.dialect))))
+                acc = None if fmt.endswith("\n") else (first, joined, args)
+            continue
+        if callee.startswith(_LINE_PRINTERS) and func:
+            acc = None if fmt.endswith("\n") else (
+                (line, col, func, callee, fmt, i, jargs), fmt, json.loads(jargs)[i + 1:])
+
+
+# string macros a format may start with, defined in headers outside the file, by dialect:
+# IPRT's log.h; the kernel's printk.h (`pr_warn(FW_BUG "Cannot support x2AVIC ...")` prints
+# `[Firmware Bug]: Cannot support x2AVIC ...`)
+STRING_MACROS = {
+    "iprt": {"LOG_FN_FMT": "%Rfn"},
+    "kernel": {"FW_BUG": "[Firmware Bug]: ", "FW_WARN": "[Firmware Warn]: ",
+               "FW_INFO": "[Firmware Info]: ", "HW_ERR": "[Hardware Error]: ",
+               "DEPRECATED": "[Deprecated]: "},
+}
 # a format argument's leading macro names before its first string literal: `(DBGFLOG_NAME
 # ": Elf64WriteElfHdr failed. rc=%Rrc\n", rc)`, `LOG_FN_FMT ": pFilter=%#p"`
 _LEADING_NAMES = re.compile(r'\A[\s(]*+((?:[A-Za-z_]\w*+\s*+)++)(?=")')  # (possessive:
@@ -1312,7 +1366,7 @@ def _leading_string_macros(cx: _Ctx, names: set[str]) -> None:
         lead = []
         for name in m.group(1).split():
             if name not in bodies:
-                bodies[name] = STRING_MACROS.get(name) or (
+                bodies[name] = STRING_MACROS.get(cx.dialect, {}).get(name) or (
                     _define_string(cx.src, name) if name in names else None)
             if bodies[name] is None:
                 break

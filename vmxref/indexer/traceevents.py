@@ -29,19 +29,43 @@ _LITERAL = re.compile(r'"((?:\\.|[^"\\\n])*)"')
 _MACRO_START = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(\w+)", re.M)
 
 
-def _format_of(text: str) -> str | None:
-    """The format of a TP_printk's first argument: its literals joined; a macro between them
+def _format_of(text: str, strings: dict[str, list[str]] | None = None) -> list[str]:
+    """The formats of a TP_printk's first argument: its literals joined; a name #defined in
+    the file as string literals is their text (`TP_printk(kvm_ack_irq_string, ...)`; one
+    format per definition when #if branches define it twice); any other macro between them
     (a PRI* constant, a shared fragment) prints text of its own: `%s`."""
-    lits = list(_LITERAL.finditer(text))
-    if not lits:
-        return None
-    out, at = [], 0
-    for m in lits:
-        if text[at:m.start()].strip(" \t\n\\"):
-            out.append("%s")
-        out.append(logfmt.unescape_c(m.group(1)))
+    outs, at = [""], 0
+    for m in _PIECE.finditer(text):
+        gap = text[at:m.start()].strip(" \t\n\\")
         at = m.end()
-    return "".join(out)
+        if m.group(1) is not None:
+            if gap:
+                outs = [o + "%s" for o in outs]
+            outs = [o + logfmt.unescape_c(m.group(1)) for o in outs]
+            continue
+        alts = (strings or {}).get(m.group(2))
+        if gap or not alts:
+            at = m.start()  # (not a string macro: text of its own, up to the next literal)
+            continue
+        outs = list(dict.fromkeys(o + a for o in outs for a in alts))[:MAX_FORMATS]
+    return [o for o in outs if o]
+
+
+_PIECE = re.compile(r'"((?:\\.|[^"\\\n])*)"|\b([A-Za-z_]\w*)\b')
+_STRING_DEFINE = re.compile(r'^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+'
+                            r'((?:"(?:\\.|[^"\\\n])*"(?:[ \t]|\\\n)*)+)$', re.M)
+MAX_FORMATS = 4  # formats of one TP_printk at most (string macros defined in #if branches)
+
+
+def _string_defines(src: str) -> dict[str, list[str]]:
+    """`#define NAME "..." "..."` of the file (string literals only): NAME -> its texts, one
+    per definition."""
+    out: dict[str, list[str]] = {}
+    for m in _STRING_DEFINE.finditer(src):
+        text = "".join(logfmt.unescape_c(x) for x in _LITERAL.findall(m.group(2)))
+        if text not in out.setdefault(m.group(1), []):
+            out[m.group(1)].append(text)
+    return out
 
 
 def _args(code: bytes, src: str, opn: int, close: int, commas: list[int]) -> list[str]:
@@ -62,6 +86,7 @@ def trace_events(cx, dialect: str) -> None:
     macros = [(m.start(), m.group(1)) for m in _MACRO_START.finditer(code_s)]
     starts = [a for a, _n in macros]
     printers = []   # (offset of TP_printk, event or class name, is a class)
+    strings = _string_defines(src) if "#" in src else {}
     classes: dict[str, list[str]] = {}
     for m in _INVOCATION.finditer(code_s):
         spans = arg_spans(code, m.end() - 1)
@@ -93,8 +118,8 @@ def trace_events(cx, dialect: str) -> None:
             continue
         opn, close, commas = spans
         first = commas[0] if commas else close
-        fmt = _format_of(src[opn + 1:first])
-        if not fmt or not fmt.strip():
+        fmts = [f for f in _format_of(src[opn + 1:first], strings) if f.strip()]
+        if not fmts:
             continue
         rest = _args(code, src, opn, close, commas)[1:]
         line = bisect.bisect_left(nl, at)
@@ -111,8 +136,9 @@ def trace_events(cx, dialect: str) -> None:
         else:
             events = (classes.get(name) or [name]) if is_class else [name]
         for ev in events:  # (the keys with `EVENT: `: "msr_%s %x = 0x%llx" has none alone)
-            keys = " ".join(logfmt.literal_keys(fmt, dialect, f"{ev}: "))
-            cx.f.logcalls.append((line, col, ev, "TP_printk", fmt, 0, jlist(rest), keys))
+            for fmt in fmts:
+                keys = " ".join(logfmt.literal_keys(fmt, dialect, f"{ev}: "))
+                cx.f.logcalls.append((line, col, ev, "TP_printk", fmt, 0, jlist(rest), keys))
 
 
 def _proto_types(cx, code: bytes, code_s: str, opn: int, close: int, nl: list[int]) -> None:

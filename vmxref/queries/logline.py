@@ -13,11 +13,14 @@ dialect's conversions (printf, kernel `%p*`, IPRT `%R*`) and the prefixes the ca
   tried without it, against formats without their hard-coded `kvm: ` (a small penalty).
 
 A `WARNING: CPU: 0 PID: 1 at FILE:LINE func+0x..` or `kernel BUG at FILE:LINE!` line names
-its statement outright: that statement comes first (mode "location").
+its statement outright: that statement comes first (mode "location"). A `FUNC: 12 callbacks
+suppressed` line (printed by lib/ratelimit.c for a rate-limited message of FUNC) gives the
+rate-limited logging calls of FUNC (mode "ratelimit").
 """
 from __future__ import annotations
 
 import functools
+import posixpath
 
 from vmxref import logfmt
 from vmxref.lazy import re, json
@@ -79,12 +82,12 @@ def logline(sc: Scope, line: str, limit: int | None = None) -> list[Site]:
     modules = prefixes.module_names() if "kernel" in dialects.values() else ()
     variants = [v for c in cleans for v in _variants(c, modules)]
     words = set().union(*map(logfmt.line_words, cleans))
-    out = _located(sc, clean)
-    cands = cat.candidates(words)[:MAX_CANDIDATES]
+    out = _located(sc, clean) or _suppressed(sc, cat.prefixes, cleans)
+    cands = cat.candidates(words, cleans)[:MAX_CANDIDATES]
     matched: dict[int, Site] = {}
-    for _, rowid, cid, path, bid, _frac, _n in cands:
+    for _, rowid, cid, path, bid, _frac, nkeys in cands:
         site = _best_match(sc, rowid, cid, path, bid, dialects.get(cid, "printf"), prefixes,
-                           variants)
+                           variants, 1.0 if nkeys else WORDLESS_PENALTY)
         if site is not None:
             out.append(site)
             matched[rowid] = site
@@ -127,9 +130,16 @@ class _Catalog:
             self.rows.append((rowid, cid, path, bid, len(ks)))
         self.dialects = _dialects(sc)
         self.prefixes = _Prefixes(sc)
+        self.wordless: list[tuple[int, int, str, int, tuple[str, ...]]] = []
+        for cid, path, bid, rowid, fmt in sc.rows("logcall", "t.keys = ''", (), "t.rowid, t.fmt"):
+            pieces = _wordless_pieces(fmt, self.dialects.get(cid, "printf"))
+            if pieces:
+                self.wordless.append((rowid, cid, path, bid, pieces))
 
-    def candidates(self, words: set[str]) -> list[tuple]:
-        """Logging calls sharing literal words with the line, most of their words first."""
+    def candidates(self, words: set[str], lines: list[str] = ()) -> list[tuple]:
+        """Logging calls sharing literal words with the line, most of their words first;
+        then the calls whose format has no word at all (`"%p 1->0\n"`) but whose literal
+        text is all in one of `lines`."""
         hits: dict[int, int] = {}
         for w in {w.lower() for w in words}:
             for i in self.postings.get(w, ()):
@@ -139,7 +149,24 @@ class _Catalog:
             rowid, cid, path, bid, nkeys = self.rows[i]
             cands.append((-hit / nkeys - hit * 0.01, rowid, cid, path, bid, hit / nkeys, nkeys))
         cands.sort()
+        for rowid, cid, path, bid, pieces in self.wordless:
+            if any(all(p in ln for p in pieces) for ln in lines):
+                cands.append((0.0, rowid, cid, path, bid, 0.0, 0))
         return cands
+
+
+MIN_WORDLESS_PIECE = 3  # a format without words is a candidate with a literal piece this long
+WORDLESS_PENALTY = 0.99  # ... scored a little under a format with words that fits as well
+# (`%sAVIC` and `AVIC` both print `AVIC`: the statement whose text is the word comes first)
+
+
+def _wordless_pieces(fmt: str, dialect: str) -> tuple[str, ...]:
+    """The literal pieces (blanks stripped) of a format that has no word to index it by, when
+    one of them has MIN_WORDLESS_PIECE characters or more (`%p 1->0`: ("1->0",)); () else
+    (a bare "%llu\n" would explain any number, "%s = %s (%s)" any line with `=` and `(`)."""
+    toks = logfmt.compile_format(fmt, dialect).tokens
+    pieces = tuple(p for t in toks if isinstance(t, str) for p in t.split() if p)
+    return pieces if max(map(len, pieces), default=0) >= MIN_WORDLESS_PIECE else ()
 
 
 _catalogs: dict[tuple, _Catalog] = {}
@@ -220,8 +247,10 @@ def _wrong_line(m, args_t: str | None, fmt_arg: int | None, line: int) -> bool:
 
 
 def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: str,
-                prefixes: "_Prefixes", variants: list[tuple[str, str]]) -> Site | None:
-    """Match one logging call against the line variants; its best result or None."""
+                prefixes: "_Prefixes", variants: list[tuple[str, str]],
+                penalty: float = 1.0) -> Site | None:
+    """Match one logging call against the line variants; its best result or None
+    (`penalty`: a factor of its score)."""
     line_, col, func, callee, fmt, args, fmt_arg = _logcall(sc, rowid)
     best, folded, without = None, False, ""
     for fold in (False, True):
@@ -256,6 +285,7 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
     if best is None:
         return None
     score, m, prefix = best
+    score *= penalty
     if _wrong_line(m, args, fmt_arg, line_):
         score *= WRONG_LINE_PENALTY  # (another statement of the same format printed it)
     site = sc.site("logline", cid, path, bid, line_, col, func, callee, score=round(score, 3),
@@ -279,19 +309,56 @@ def _located(sc: Scope, clean: str) -> list[Site]:
     m = _LOCATION.search(clean)
     if m is None:
         return []
-    path, lineno = m.group("path"), int(m.group("line"))
-    rows = sc.rows("call", "f.path = ? AND t.line = ?", (path, lineno), "t.col, t.func, t.callee")
-    if rows:
-        cid, p, bid, col, func, callee = min(rows, key=lambda r: r[3])
-    else:
+    lineno = int(m.group("line"))
+    for path in _indexed_paths(m.group("path")):
+        rows = sc.rows("call", "f.path = ? AND t.line = ?", (path, lineno),
+                       "t.col, t.func, t.callee")
+        if rows:
+            cid, p, bid, col, func, callee = min(rows, key=lambda r: r[3])
+            break
         files = sc.conn.execute(f"SELECT corpus_id, path, blob_id FROM file WHERE path = ? "
                                 f"AND corpus_id IN ({sc._in})", (path,)).fetchall()
-        if not files:
-            return []
-        (cid, p, bid), col, func, callee = files[0], 1, "", ""
+        if files:
+            (cid, p, bid), col, func, callee = files[0], 1, "", ""
+            break
+    else:
+        return []
     return [sc.site("logline", cid, p, bid, lineno, col, func or m.group("func") or "", callee,
                     score=1.0, mode="location", format="", prefix="", spans=[], args="[]",
                     _printer=True)]
+
+
+def _indexed_paths(path: str) -> list[str]:
+    """The paths a WARNING's file may be indexed as: the path with `..` resolved (kvm.ko
+    builds virt/kvm as `arch/x86/kvm/../../../virt/kvm/kvm_main.c`), then its tails without
+    leading directories (a build tree's absolute path, `/build/linux-6.1/arch/x86/...`)."""
+    norm = posixpath.normpath(path).lstrip("/")
+    parts = norm.split("/")
+    return [norm] + ["/".join(parts[k:]) for k in range(1, min(len(parts) - 1, MAX_PATH_STRIP + 1))]
+
+
+MAX_PATH_STRIP = 8  # leading directories of a WARNING's path tried away at most
+
+
+_SUPPRESSED = re.compile(r"^(?P<func>[A-Za-z_]\w*): \d+ callbacks suppressed$", re.M)
+
+
+def _suppressed(sc: Scope, prefixes: "_Prefixes", cleans: list[str]) -> list[Site]:
+    """`FUNC: 12 callbacks suppressed` (lib/ratelimit.c names the function whose rate-limited
+    message it dropped): the rate-limited logging calls of FUNC (pr_*_ratelimited, or a
+    macro reaching one: vcpu_unimpl), mode "ratelimit"."""
+    m = next(filter(None, (_SUPPRESSED.search(c) for c in cleans)), None)
+    if m is None:
+        return []
+    out = []
+    for cid, path, bid, line, col, callee, fmt, args in sc.rows(
+            "logcall", "t.func = ?", (m.group("func"),),
+            "t.line, t.col, t.callee, t.fmt, t.args"):
+        if callee != TRACE_PRINTER and prefixes.ratelimited(callee):
+            out.append(sc.site("logline", cid, path, bid, line, col, m.group("func"), callee,
+                               score=1.0, mode="ratelimit", format=fmt, prefix="", spans=[],
+                               args=args, _printer=True))
+    return out
 
 
 def _dialects(sc: Scope) -> dict[int, str]:
@@ -400,6 +467,17 @@ class _Prefixes:
         got = tuple(alts) or (("", applies_pr_fmt),)
         self._chain[callee] = got
         return got
+
+    def ratelimited(self, callee: str, depth: int = 0) -> bool:
+        """Does `callee` print through a rate limit (pr_err_ratelimited, printk_ratelimited,
+        or a macro that reaches one: vcpu_unimpl -> kvm_pr_unimpl -> pr_err_ratelimited)?"""
+        if "ratelimited" in callee:
+            return True
+        body = None
+        if depth < MAX_MACRO_DEPTH and not _PR_BUILTIN.match(callee):
+            body = self.macro_body(callee)
+        return any(self.ratelimited(inner, depth + 1) for inner, _lit in _format_uses(body)) \
+            if body else False
 
     def macro_body(self, name: str) -> str | None:
         """The indexed text of macro `name` (`(params) body`), or None."""
