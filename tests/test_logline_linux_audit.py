@@ -240,3 +240,14 @@ def test_readings_that_assume_less_rank_first(scope):
     assert exact.mode == tail.mode == "full" and tail.score < exact.score
     res = logline(scope, "[    3.0] AVICX")
     assert [(r.line, r.extra["mode"]) for r in res] == [(40, "full"), (39, "full")]
+
+
+def test_text_output_names_the_location_and_ratelimit_modes(scope):
+    """The grep-style line says how a `location` or `ratelimit` result was found (it said
+    only `[score 1.00]`, the mode was in --json alone)."""
+    from vmxref.render import site_line
+    res = logline(scope, "[  301.2] fixture_noisy: 12 callbacks suppressed")
+    assert "rate-limited logging call" in site_line(res[0]), site_line(res[0])
+    res = logline(scope, "WARNING: CPU: 0 PID: 1 at virt/kvm/kvm_main.c:4 fixture_range+0x1/0x2")
+    assert res and res[0].extra["mode"] == "location"
+    assert "the file and line the line names" in site_line(res[0]), site_line(res[0])

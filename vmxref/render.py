@@ -86,7 +86,10 @@ def site_line(s: Site) -> str:
 _LOG_MODES = {"near": "near miss: most of its words, not its format",  # (logline's modes
                "line": "one line of its output",  # but "full": the whole line is its output)
                "contained": "its output inside the line", "tail": "the end of its output",
-               "fragment": "a piece of its output"}
+               "fragment": "a piece of its output",
+               "location": "the file and line the line names (a WARNING or BUG report)",
+               "ratelimit": "a rate-limited logging call of the function the line names "
+                            "(`callbacks suppressed`)"}
 _TESTED_IN = r"tested in (\w+) at (\S+):(\d+)"  # (a deferred edge's via: where the test is)
 _MEMBER = r"[A-Za-z_][\w:]*(?:\.[A-Za-z_]\w*)+(?=[ ,;]|\Z)"  # (an indirect edge's via: its member)
 
