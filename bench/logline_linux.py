@@ -22,15 +22,12 @@ miss; exit 1 on a miss.
 from __future__ import annotations
 
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-from vmxref import api
-from vmxref.queries.logline import logline
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import loglinecheck  # noqa: E402
 
 CORPUS = "linux-kvm@6.1"
-STRONG = ("full", "line", "location", "ratelimit")
 
 _T = " qemu-system-x86-4321    [002] d..1.  5123.456789: "   # a trace_pipe line's head
 
@@ -175,44 +172,5 @@ CASES = [
 ]
 
 
-def open_index(arg: str) -> Path:
-    """The index directory: `arg` itself when it holds an index, else a fresh one of it."""
-    p = Path(arg)
-    if (p / "index.db").exists():
-        return p
-    d = Path(tempfile.mkdtemp(prefix="vmxref-linux-"))
-    t = time.perf_counter()
-    api.index(str(p), CORPUS, d)
-    print(f"indexed {p} in {time.perf_counter() - t:.1f}s -> {d}", file=sys.stderr)
-    return d
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
-    sc = api.open_scope(open_index(argv[1]), CORPUS)
-    hits, top3, weak, misses = 0, 0, [], []
-    for line, expected in CASES:
-        res = logline(sc, line)
-        got = [f"{Path(s.file).name}:{s.function}" for s in res]
-        shown = [f"{s.file}:{s.line}:{s.function} {s.extra['score']} {s.extra['mode']}"
-                 for s in res[:3]]
-        top3 += expected in got[:3]
-        if got and got[0] == expected:
-            hits += 1
-            if res[0].extra["mode"] not in STRONG:
-                weak.append((line, shown[0]))
-        else:
-            misses.append((line, expected, shown))
-    n = len(CASES)
-    print(f"hit@1 {hits}/{n}  hit@3 {top3}/{n}  weak {len(weak)}")
-    for line, got in weak:
-        print(f"WEAK {line!r}\n  got {got}")
-    for line, expected, got in misses:
-        print(f"MISS {line!r}\n  expected {expected}\n  got " + ("\n      ".join(got) or "nothing"))
-    return 0 if not misses else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(loglinecheck.main(sys.argv, CORPUS, CASES, __doc__.split("\n\n")[1]))

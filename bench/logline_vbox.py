@@ -13,12 +13,10 @@ Prints hit@1 (the expected statement is the first result) and every miss; exit 1
 from __future__ import annotations
 
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-from vmxref import api
-from vmxref.queries.logline import logline
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import loglinecheck  # noqa: E402
 
 CORPUS = "virtualbox-vmm@6.1.36"
 
@@ -57,37 +55,5 @@ CASES = [
 ]
 
 
-def open_index(arg: str) -> Path:
-    """The index directory: `arg` itself when it holds an index, else a fresh one of it."""
-    p = Path(arg)
-    if (p / "index.db").exists():
-        return p
-    d = Path(tempfile.mkdtemp(prefix="vmxref-vbox-"))
-    t = time.perf_counter()
-    api.index(str(p), CORPUS, d)
-    print(f"indexed {p} in {time.perf_counter() - t:.1f}s -> {d}", file=sys.stderr)
-    return d
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
-    sc = api.open_scope(open_index(argv[1]), CORPUS)
-    hits, misses = 0, []
-    for line, expected in CASES:
-        res = logline(sc, line)
-        got = [f"{Path(s.file).name}:{s.function}" for s in res]
-        if got and got[0] == expected:
-            hits += 1
-        else:
-            misses.append((line, expected, [f"{s.file}:{s.line}:{s.function} "
-                                            f"{s.extra['score']} {s.extra['mode']}" for s in res[:3]]))
-    print(f"hit@1 {hits}/{len(CASES)}")
-    for line, expected, got in misses:
-        print(f"MISS {line!r}\n  expected {expected}\n  got " + ("\n      ".join(got) or "nothing"))
-    return 0 if not misses else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(loglinecheck.main(sys.argv, CORPUS, CASES, __doc__.split("\n\n")[1]))
