@@ -15,9 +15,7 @@ name; trace lines as trace_pipe, trace-cmd report or perf script print them (`EV
 the TP_printk text, `__print_symbolic` names, `__print_flags` joined by `|`).
 This file holds only log lines and the expected FILE:FUNCTION (no Linux code); for a trace
 line FUNCTION is the event (the TP_printk row vmxref reports).
-Prints hit@1 (the expected statement is the first result), hit@3, the hits matched only
-weakly (first result right, but as a contained / tail / fragment / near match), and every
-miss; exit 1 on a miss.
+Prints hit@1, hit@3, weak hits and every miss (bench/loglinecheck.py); exit 1 on a miss.
 """
 from __future__ import annotations
 

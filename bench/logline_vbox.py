@@ -8,7 +8,7 @@ The lines below were written by hand from the release-log format strings of that
 with values filled in the way IPRT prints them (`%'RU64` groups digits with spaces, `%#RGp`
 is 0x + 16 hex digits, `%RTbool` is true/false, `%Rrc` the status define, `%3d` pads).
 This file holds only log lines and the expected FILE:FUNCTION (no VirtualBox code).
-Prints hit@1 (the expected statement is the first result) and every miss; exit 1 on a miss.
+Prints hit@1, hit@3, weak hits and every miss (bench/loglinecheck.py); exit 1 on a miss.
 """
 from __future__ import annotations
 
