@@ -1295,3 +1295,14 @@ def test_iprt_nothing_macros_on_a_class_and_an_argument_list(vbox):
     assert [(r["file"], r["line"], r["sym_kind"]) for r in rows] == [(p, 8, "class")]
     rows = vbox("callers pgmFixDynMapCommon")
     assert [(r["function"], r["line"]) for r in rows] == [("pgmFixDynMapInlined", 22)]
+
+
+@pytest.mark.parametrize("src, possible", [
+    # the queues run are those of FIXCLOCK_VIRTUAL and FIXCLOCK_REAL, whose enmClock is set
+    # only to that clock: fixClock's `case FIXCLOCK_TSC` is out of their reach (T D2)
+    ("fixQueuesDo", False),
+    ("fixHasExpired", True),
+])
+def test_path_knows_the_member_of_an_element_set_by_its_index(vbox, src, possible):
+    rows = vbox(f"path {src} -> fixTscRead")
+    assert bool(rows) == possible, rows

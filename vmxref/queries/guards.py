@@ -37,17 +37,25 @@ _CONSTANT_NAME = re.compile(r"[A-Z_][A-Z0-9_]*[A-Z][A-Z0-9_]*")  # (KVM_MR_DELET
 Known = dict
 
 
-def conditions_at(sc: Scope, blob_id: int, func: str, line: int, col: int) -> list[tuple[str, bool]]:
-    """(term, value) pairs that hold at a place of a function (memoised)."""
+def conditions_at(sc: Scope, blob_id: int, func: str, line: int, col: int) -> list[tuple[str, object]]:
+    """(term, value) pairs that hold at a place of a function (memoised): the branches of
+    plain conditions around it, and the `case` labels of a switch on a name
+    (`switch (enmClock) { ... case TMCLOCK_TSC: ...`: ("in", labels))."""
     memo = sc.memo("guards_at")
     key = (blob_id, func, line, col)
     if key not in memo:
-        out: list[tuple[str, bool]] = []
+        out: list[tuple[str, object]] = []
         for l0, c0, l1, c1, cond, branch in sc.conn.execute(
                 "SELECT line, col, end_line, end_col, cond, branch FROM guard "
                 "WHERE blob_id = ? AND func = ? AND line <= ?", (blob_id, func, line)):
             if (l0, c0) <= (line, col) < (l1, c1):
                 out += implied(cond, bool(branch))
+        from vmxref.queries.cases import governing, switch_on
+        group, top = governing(sc, blob_id, func, line)
+        if group and "*" not in group and "default" not in group:
+            var = "".join(switch_on(sc, blob_id, top).split())
+            if var and TERM.fullmatch(var):
+                out.append((var, ("in", frozenset(group))))
         memo[key] = out
     return memo[key]
 
@@ -63,8 +71,11 @@ def _contradicts(known: Known, conds: list[tuple[str, object]], sc: Scope | None
 
 
 def _clashes(sc: Scope | None, have, cond) -> bool:
-    """Does a known value contradict what a branch says of the name (True / False: it is
-    (not) zero; ("==" / "!=", constant text))?"""
+    """Does a known value (or every one of a set of them) contradict what a branch says of
+    the name (True / False: it is (not) zero; ("==" / "!=", constant text); ("in", case
+    labels))?"""
+    if isinstance(have, frozenset):
+        return bool(have) and all(_clashes(sc, h, cond) for h in have)
     if isinstance(cond, bool):
         if isinstance(have, bool):
             return have != cond
@@ -73,6 +84,8 @@ def _clashes(sc: Scope | None, have, cond) -> bool:
     op, other = cond
     if sc is None:
         return False
+    if op == "in":  # (a case arm: a clash when the value is none of its labels)
+        return all(_same_value(sc, have, _constant(sc, label)) is False for label in other)
     same = _same_value(sc, have, _constant(sc, other))
     return same is (op == "!=") if same is not None else False
 
@@ -200,7 +213,47 @@ def _passed(sc: Scope, e: Edge, callee: str, known: Known) -> Known:
                 v = _value(value, known, fixed, sc)
                 if v is not None:
                     out[f"{p}->{member}"] = v
+        elif (m := _ELEMENT.fullmatch(a)) is not None:  # `&pVM->tm.s.paQueues[TMCLOCK_REAL]`
+            for member, value in _element_members(sc, m.group(1), m.group(2)):
+                v = _value(value, {}, fixed, sc)
+                if v is not None and not isinstance(v[0], bool):
+                    out[f"{p}->{member}"] = v
     return out
+
+
+_ELEMENT = re.compile(r"&(?:[A-Za-z_]\w*(?:->|\.))*([A-Za-z_]\w*)\[([A-Za-z_]\w*|[0-9]\w*)\]")
+
+
+def _element_members(sc: Scope, array: str, index: str) -> list[tuple[str, str]]:
+    """(member, value) of the members of element `array[index]` (index a constant) that the
+    corpus sets only to one constant (`paTimerQueuesR3[TMCLOCK_VIRTUAL].enmClock =
+    TMCLOCK_VIRTUAL;`), found from the writes of `array[...].member` in the source text; a
+    member also set through another index that is no constant (a loop's `[i]`) is left out
+    (memoised)."""
+    memo = sc.memo("guards_elements")
+    key = (array, index)
+    if key not in memo:
+        if _constant(sc, index) is None:
+            memo[key] = []
+            return memo[key]
+        found: dict[str, set[str]] = {}
+        unknown: set[str] = set()
+        at = re.compile(rf"\b{re.escape(array)}\s*\[\s*([^\]]+?)\s*\]\s*(?:\.|->)\s*(\w+)\s*=[^=]")
+        lines = {(bid, func, line) for _c, _p, bid, func, line in sc.rows(
+            "ref", "t.name = ? AND t.func != ''", (array,), "t.func, t.line")}
+        for bid, func, line in sorted(lines):
+            for mm in at.finditer(sc.store.line_text(bid, line)):
+                idx, member = mm.group(1).replace(" ", ""), mm.group(2)
+                if idx == index:
+                    rows = sc.conn.execute(
+                        "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND line = ? "
+                        "AND field = ? AND op = '='", (bid, func, line, member)).fetchall()
+                    found.setdefault(member, set()).update(v or "" for (v,) in rows)
+                elif _constant(sc, idx) is None:
+                    unknown.add(member)
+        memo[key] = [(m, next(iter(v))) for m, v in sorted(found.items())
+                     if len(v) == 1 and m not in unknown]
+    return memo[key]
 
 
 def _local_inits(sc: Scope, func: str) -> list[tuple[str, str, frozenset[str]]]:
@@ -247,11 +300,33 @@ def _with_locals(sc: Scope, func: str, known: Known) -> Known:
     return out
 
 
+def _merged(options: list[Known]) -> Known:
+    """What parallel calls a -> b all fix: a value they agree on, or, when each fixes a
+    constant and they differ (`tmR3TimerQueueRun(pVM, &..[TMCLOCK_VIRTUAL])` and `(.., &..
+    [TMCLOCK_REAL])`), the set of them: a branch none of them takes is still ruled out."""
+    out: Known = {}
+    for k, v in options[0].items():
+        vals = [o.get(k) for o in options]
+        if any(x is None for x in vals):
+            continue
+        if all(x[0] == v[0] for x in vals):
+            out[k] = v
+            continue
+        alts = set()
+        for x in vals:
+            alts.update(x[0] if isinstance(x[0], frozenset) else (x[0],))
+        if not any(isinstance(a, bool) for a in alts):  # (constants only: true/false mixed
+            out[k] = (frozenset(alts), v[1])  # with others tells nothing)
+    return out
+
+
 def _exact(sc: Scope, v):
     """A known value as conditions.truth takes it: True / False, or an int when exactly
-    known (a named constant: through its #define), else None."""
+    known (a named constant: through its #define), else None (also one of several)."""
     if v is None or isinstance(v, bool):
         return v
+    if isinstance(v, frozenset):
+        return None
     return _number_of(sc, v)
 
 
@@ -280,8 +355,7 @@ def _walk(sc: Scope, hops: list[tuple[str, str, list[Edge]]]):
                              sc) is not None for x in after)]
             if keep and len(keep) < len(ok):
                 ok, options = [ok[k] for k in keep], [options[k] for k in keep]
-        known = {} if not options else options[0] if len(options) == 1 else {
-            k: v for k, v in options[0].items() if all(o.get(k, (None,))[0] == v[0] for o in options[1:])}
+        known = {} if not options else options[0] if len(options) == 1 else _merged(options)
         known = _with_locals(sc, b, known)
         yield ok, bad, known
         if not ok:
