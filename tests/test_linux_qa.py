@@ -2525,3 +2525,16 @@ def test_c_integer_literals(text, value):
     assert c_int(text) == value
     if text and value is not None:
         assert _number(text) == value
+
+
+def test_callee_rows_say_what_they_name(lq):
+    """`callee_kind`: a function of the corpus, a macro (a use, no call of a function), or
+    unknown (declared outside the corpus)."""
+    _code, rows, out = lq("callees qa_notifiers_init")
+    kinds = {(r["symbol"], r["edge"], r["callee_kind"]) for r in rows}
+    assert kinds == {("qa_gtod_register_notifier", "direct", "function"),
+                     ("qa_register_oom_notifier", "direct", "macro"),
+                     ("qa_raw_notifier_chain_register", "macro", "function")}, out
+    _code, rows, out = lq("callees qa_gtod_update")
+    assert {r["symbol"]: r["callee_kind"] for r in rows}["qa_raw_notifier_call_chain"] == \
+        "function", out

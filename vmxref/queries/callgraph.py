@@ -159,7 +159,8 @@ def callees(sc: Scope, func: str, depth: int = 1) -> list[Site]:
                 if not e.is_function and _is_hint(sc, e.callee):
                     continue  # `if (unlikely(r))`: a branch hint, no call
                 out.append(sc.site("callee", e.cid, e.path, e.blob_id, e.line, e.col, caller,
-                                   e.callee, edge=e.kind, via=e.via, depth=level))
+                                   e.callee, edge=e.kind, via=e.via, depth=level,
+                                   callee_kind=_callee_kind(sc, e)))
                 if e.callee not in seen and e.is_function:
                     seen.add(e.callee)
                     nxt.append(e.callee)
@@ -169,12 +170,22 @@ def callees(sc: Scope, func: str, depth: int = 1) -> list[Site]:
                 # they are called here, as `callers` of them says
                 for target, via in _macro_calls(sc, e.callee):
                     out.append(sc.site("callee", e.cid, e.path, e.blob_id, e.line, e.col,
-                                       caller, target, edge="macro", via=via, depth=level))
+                                       caller, target, edge="macro", via=via, depth=level,
+                                       callee_kind="function"))
                     if target not in seen:
                         seen.add(target)
                         nxt.append(target)
         frontier = nxt
     return sorted(out, key=lambda s: (s.extra["depth"], s.key()))
+
+
+def _callee_kind(sc: Scope, e) -> str:
+    """What a callee row names: a `function` of the corpus, a `macro` (LogRel, RT_SUCCESS,
+    AssertRC...: a use, no call of a function), or `unknown` (declared outside the corpus:
+    a library function, a builtin)."""
+    if e.is_function:
+        return "function"
+    return "macro" if sc.has_sym(e.callee, ("macro",)) else "unknown"
 
 
 def _macro_calls(sc: Scope, macro: str, depth: int = 3) -> list[tuple[str, str]]:
