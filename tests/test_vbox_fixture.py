@@ -1306,3 +1306,19 @@ def test_iprt_nothing_macros_on_a_class_and_an_argument_list(vbox):
 def test_path_knows_the_member_of_an_element_set_by_its_index(vbox, src, possible):
     rows = vbox(f"path {src} -> fixTscRead")
     assert bool(rows) == possible, rows
+
+
+@pytest.mark.parametrize("name", [
+    "iemFixCImpl_movs_op8_addr16", "iemFixCImpl_movs_op32_addr64",
+    "iemFixCImpl_movs_op8_addr64"])  # (sizes the includer defines, in any pairing)
+def test_def_of_a_function_of_a_header_included_per_size(vbox, name):
+    """IEMFixSizeTmpl.cpp.h defines RT_CONCAT4(iemFixCImpl_movs_op,OP_SIZE,_addr,ADDR_SIZE) and
+    is included after #defines of OP_SIZE and ADDR_SIZE: a name with values those macros take
+    is that definition (audit V D10); a size never defined is no such name."""
+    rows = vbox(f"def {name}")
+    assert [(r["file"], r["line"], r.get("template")) for r in rows] == [
+        ("src/VBox/VMM/VMMAll/IEMFixSizeTmpl.cpp.h", 8,
+         "iemFixCImpl_movs_opOP_SIZE_addrADDR_SIZE")], rows
+    r = CliRunner().invoke(cli, ["q", "def iemFixCImpl_movs_op12_addr16", "--json",
+                                 "--index", str(vbox.index)])
+    assert r.exit_code == 2 and "no symbol" in r.output, r.output

@@ -21,11 +21,15 @@ _ID = re.compile(r"[A-Za-z_]\w*")
 
 
 def pasted_definitions(sc: Scope, name: str) -> list[Site]:
-    """Uses of a macro that make `name` by pasting an argument (see module docstring)."""
+    """Uses of a macro that make `name` by pasting an argument (see module docstring), or
+    the definition in a header included once per value of the macros its name pastes."""
     out = _by_pieces(sc, name)
     if not out:  # (no argument spells a piece: a macro handing literals to the one that
         # pastes, `BUILD_HELPERS(bool, test)` -> `__BUILD_HELPER(bool, test, read)`)
         out = _by_templates(sc, name)
+    if not out and sc.rows("ref", "t.name = ?", (name,), "1", limit=1):  # (a name the code
+        # uses: not a mistyped one, for which no pass over the function names is made)
+        out = _header_instances(sc, name)
     seen, uniq = set(), []
     for s in sort_sites(out):
         if (s.file, s.line, s.extra["via"]) not in seen:
@@ -54,6 +58,77 @@ def _made_at(sc: Scope, at: tuple, callee: str, args: list[str], name: str) -> l
     return [sc.site("def", cid, path, bid, line, col, func, name, sym_kind="pasted",
                     macro=callee, via=f"{via} ({mpath}:{mline})")
             for mpath, mline, via in _makers(sc, callee, args, name)]
+
+
+def _header_instances(sc: Scope, name: str) -> list[Site]:
+    """A function of a template header included several times, each time after `#define`s
+    of the macros its name pastes: IEMAllCImplStrInstr.cpp.h defines
+    `RT_CONCAT4(iemCImpl_rep_movs_op,OP_SIZE,_addr,ADDR_SIZE)`, indexed as
+    `iemCImpl_rep_movs_opOP_SIZE_addrADDR_SIZE`; `iemCImpl_rep_movs_op8_addr32` is that
+    definition with OP_SIZE 8 and ADDR_SIZE 32, values those macros are #defined to."""
+    out = []
+    for template, pattern, macros in _instance_patterns(sc):
+        m = pattern.fullmatch(name)
+        if m is None:
+            continue
+        values = ", ".join(f"{mac} = {v}" for mac, v in zip(macros, m.groups()))
+        for cid, path, bid, line, col in sc.rows("sym", "t.name = ? AND t.kind = 'function'",
+                                                 (template,), "t.line, t.col"):
+            out.append(sc.site("def", cid, path, bid, line, col, name, name,
+                               sym_kind="function", template=template,
+                               via=f"{template} with {values}"))
+    return out
+
+
+def _instance_patterns(sc: Scope) -> list[tuple[str, object, list[str]]]:
+    """(template name, pattern of its instances' names, the macros it pastes) of every
+    function whose name holds object-like macro names written in capitals (OP_SIZE,
+    ADDR_SIZE, OP_rAX), each matched by the values its #defines give (memoised: one pass over
+    the function names, made only for a name no declaration spells)."""
+    memo = sc.memo("_instance_patterns")
+    if "p" in memo:
+        return memo["p"]
+    out = []
+    names = {r[3] for r in sc.rows("sym", "t.kind = 'function' AND t.name GLOB "
+                                   "'*[A-Z][A-Z0-9]_[A-Za-z]*'", (), "t.name")}
+    for fname in sorted(names):
+        # (the macros among the pieces that start with a capital and hold an underscore)
+        pieces = sorted({fname[i:j] for i in range(len(fname)) if fname[i].isupper()
+                         for j in range(i + 3, len(fname) + 1) if "_" in fname[i:j]})
+        macro_names = {n for chunk in range(0, len(pieces), 500) for (n,) in sc.conn.execute(
+            f"SELECT DISTINCT name FROM sym WHERE kind = 'macro' AND name IN "
+            f"({','.join('?' * len(pieces[chunk:chunk + 500]))})", pieces[chunk:chunk + 500])}
+        parts, macros = [], []
+        pos = i = 0
+        while i < len(fname):
+            # (the longest macro name starting here: OP_SIZE in `opOP_SIZE_addr`)
+            j = next((j for j in range(len(fname), i + 2, -1)
+                      if fname[i].isupper() and fname[i:j] in macro_names), 0)
+            values = _simple_values(sc, fname[i:j]) if j else set()
+            if not values:
+                i += 1
+                continue
+            parts.append(re.escape(fname[pos:i]))
+            parts.append("(" + "|".join(re.escape(v) for v in sorted(values, key=len,
+                                                                       reverse=True)) + ")")
+            macros.append(fname[i:j])
+            pos = i = j
+        if macros:
+            parts.append(re.escape(fname[pos:]))
+            out.append((fname, re.compile("".join(parts)), macros))
+    memo["p"] = out
+    return out
+
+
+def _simple_values(sc: Scope, macro: str) -> set[str]:
+    """The values an object-like macro is #defined to when each is one word (`8`, `al`)."""
+    out = set()
+    for (text,) in sc.conn.execute("SELECT DISTINCT text FROM sym WHERE name = ? AND "
+                                   "kind = 'macro'", (macro,)):
+        params, body = parts(text)
+        if params is None and re.fullmatch(r"\w+", body or ""):
+            out.add(body)
+    return out
 
 
 _PASTED_TOKEN = re.compile(r"\w+(?:\s*##\s*\w+)+")
