@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from vmxref import schema
 from vmxref.errors import IndexWriteError
 from vmxref.indexer import extract, spool
-from vmxref.indexer.ctext import KEYWORDS
+from vmxref.ctext import KEYWORDS
 from vmxref.indexer.extract import Facts
 
 native = pytest.mark.skipif(spool._native is None, reason="vmxref.indexer._native not built "

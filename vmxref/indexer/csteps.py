@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from vmxref import logfmt
 from vmxref.indexer import extract as ex, guards, macros
-from vmxref.indexer.ctext import KEYWORDS, NOT_CALLS, PRIMITIVE_TYPES
+from vmxref.ctext import KEYWORDS, NOT_CALLS, PRIMITIVE_TYPES
 from vmxref.schema import SYM_STATIC
 
 

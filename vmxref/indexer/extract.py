@@ -22,7 +22,7 @@ from operator import le, not_, or_, sub
 from vmxref import logfmt
 from vmxref.indexer import ts
 from vmxref.indexer import guards, macros, traceevents
-from vmxref.indexer.ctext import KEYWORDS, PRIMITIVE_TYPES, jlist
+from vmxref.ctext import KEYWORDS, PRIMITIVE_TYPES, jlist
 from vmxref.indexer import native
 from vmxref.indexer.native import mod as _native  # (the identifier scan in C, or None)
 from vmxref.schema import SYM_STATIC

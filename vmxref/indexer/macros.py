@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from vmxref.indexer.ctext import KEYWORDS, NOT_CALLS, NOT_CODE, jlist
+from vmxref.ctext import KEYWORDS, NOT_CALLS, NOT_CODE, defining_position, jlist
 from vmxref.indexer.normalize import arg_spans
 from vmxref.schema import SYM_HAS_INSTANCES, SYM_INSTANCE
 
@@ -70,12 +70,6 @@ def _define_refs(cx, name: str, own: list[str], val, body: str, done: set[int]) 
 _PASTED_DEF = re.compile(r"((?:\w*##\s*)+\w*)\s*\(")
 
 
-# words that may stand before a call, not a return type (`else f##x(..)`, `return f##x(..)`)
-_NOT_TYPES = frozenset({"else", "return", "do", "case", "goto", "sizeof", "typeof",
-                        "__typeof__", "default", "if", "while", "for", "switch"})
-_LAST_WORD = re.compile(r"\w*$")
-
-
 def _pasting_macro(cx, name: str, own: list[str], val) -> None:
     """A macro that defines functions with pasted names, `#define BUILD_KVM_GPR_ACCESSORS(lname,
     uname) static ... kvm_##lname##_read(...) {...}`: the name templates, for the functions
@@ -85,9 +79,7 @@ def _pasting_macro(cx, name: str, own: list[str], val) -> None:
         return
     templates = []
     for m in _PASTED_DEF.finditer(body):
-        before = body[:m.start()].rstrip(" \t\\")
-        if not before or not (before[-1].isalnum() or before[-1] in "_*") or \
-                _LAST_WORD.search(before).group(0) in _NOT_TYPES:
+        if not defining_position(body[:m.start()]):
             continue  # a call in the body (`vmcs_write##bits(...)`, `else
             # vmx_clear_msr_bitmap_##rw(...)`), not a definition
         parts = [t.strip() for t in m.group(1).split("##")]

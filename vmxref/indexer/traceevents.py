@@ -18,7 +18,7 @@ import bisect
 import re
 
 from vmxref import logfmt
-from vmxref.indexer.ctext import NOT_CODE, jlist
+from vmxref.ctext import NOT_CODE, jlist
 from vmxref.indexer.normalize import arg_spans
 
 # event-defining macro -> index of the argument naming the event (or class)

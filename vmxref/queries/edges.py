@@ -39,11 +39,12 @@ class Edge(Record):
     """One call edge caller -> callee at a call site."""
 
     __slots__ = ("cid", "path", "blob_id", "line", "col", "caller", "callee", "kind", "via",
-                 "is_function", "origin", "bound")
+                 "is_function", "origin", "bound", "bound_at")
 
     def __init__(self, cid: int, path: str, blob_id: int, line: int, col: int, caller: str,
                  callee: str, kind: str, via: str = "", is_function: bool = True,
-                 origin: "Edge | None" = None, bound: tuple[str, str] | None = None) -> None:
+                 origin: "Edge | None" = None, bound: tuple[str, str] | None = None,
+                 bound_at: str = "") -> None:
         self.cid, self.path, self.blob_id, self.line, self.col = cid, path, blob_id, line, col
         self.caller, self.callee, self.kind, self.via = caller, callee, kind, via
         self.is_function = is_function
@@ -53,6 +54,7 @@ class Edge(Record):
         # through a function table: (table struct, file of the table that binds the callee);
         # a call path keeps to one table of each struct (vmx_x86_ops or svm_x86_ops)
         self.bound = bound
+        self.bound_at = bound_at  # (FILE:LINE of that binding: registered.py's object)
 
 
 def _bound_at(where: str, note: str = "") -> str:
@@ -612,7 +614,7 @@ class Graph:
             for e in self.into(inst):
                 yield Edge(e.cid, e.path, e.blob_id, e.line, e.col, e.caller, func, e.kind,
                            f"{e.via}; as {inst}" if e.via else f"as {inst}", e.is_function,
-                           e.origin, e.bound)
+                           e.origin, e.bound, e.bound_at)
         passed = self._passed_as_value(func)
         from vmxref.queries.workqueue import queued_into
         registrations = [e for e in passed if e.kind == "registered"]
@@ -872,7 +874,8 @@ class Graph:
             ek = "ops-table" if kind == "member" and not note.startswith("through local") \
                 else "pointer"
             yield Edge(cid, path, bid, line, col, caller, func, ek,
-                       f"{label}{_bound_at(where, note)}", bound=bound)
+                       f"{label}{_bound_at(where, note)}", bound=bound,
+                       bound_at=where if bound else "")
         for cid, path, bid, fn, chain_t in sc.rows(
                 "assign", "t.value >= ? AND t.value < ? AND t.kind IN ('init', 'assign')",
                 (f"{slot}[", f"{slot}\\"),  # values starting `slot[` (an index range, not LIKE)
@@ -891,10 +894,11 @@ class Graph:
                     "call", "t.callee = ? AND t.kind = 'static-call'", (name,), "t.line, t.col, t.func"):
                 yield Edge(cid, path, bid, line, col, caller, func, "static-call",
                            f"static_call({name}) -> {cont or '?'}.{slot}{_bound_at(where)}",
-                           bound=bound)
+                           bound=bound, bound_at=where if bound else "")
         for icid, ipath, ibid, iline, icol, ifunc, how in self._slot_handed_on(slot, cont):
             yield Edge(icid, ipath, ibid, iline, icol, ifunc, func, "pointer",
-                       f"{how}{_bound_at(where)}", bound=bound)
+                       f"{how}{_bound_at(where)}", bound=bound,
+                       bound_at=where if bound else "")
 
     def _slot_handed_on(self, slot: str, cont: str | None, depth: int = 3) -> list[tuple]:
         """The calls through a parameter of a function that is handed the value of member

@@ -276,11 +276,11 @@ def _switch_rules_out(sc: Scope, e: Edge, func: str, bid: int, line: int,
     args = callsite.args(sc, e)
     k = params.index(var)
     c = args[k].strip() if k < len(args) else ""
-    number = _number(c)
+    number = c_int(c)
     if number is not None:  # `ops->set_cr(ctxt, 0, cr0)`: `case 0:` only, in a switch of numbers
-        labels = {_number(v) for v in own_labels(sc, bid, func) if v != "default"}
+        labels = {c_int(v) for v in own_labels(sc, bid, func) if v != "default"}
         return bool(labels) and None not in labels and \
-            number not in {_number(v) for v in group} and ("default" not in group or number in labels)
+            number not in {c_int(v) for v in group} and ("default" not in group or number in labels)
     if not c.isidentifier() or c in group:
         return False
     passed = _switched_values(sc, e, c)
@@ -306,15 +306,6 @@ def _switched_values(sc: Scope, e: Edge, name: str) -> tuple[str, ...]:
                                                f'["v:{name}"]')).fetchone():
         return ()
     return group
-
-
-_NUMBER = re.compile(r"(0[xX][0-9a-fA-F]+|\d+)[uUlL]*")
-
-
-def _number(text: str) -> int | None:
-    """The value of an integer literal (`0`, `0x10`, `4U`), else None."""
-    m = _NUMBER.fullmatch(text.strip())
-    return c_int(m.group(1)) if m else None
 
 
 def _bool_clash(sc: Scope, dg: Digraph, nodes: list[str],

@@ -16,7 +16,7 @@ from __future__ import annotations
 from vmxref.lazy import re, json
 
 from vmxref.queries.base import Scope, marks
-from vmxref.queries.macroforms import parts
+from vmxref.queries.macroforms import object_bodies, object_body, parts
 
 _TOKENS = re.compile(r"[A-Za-z_]\w*|0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*|[~|&()?:^]|\S")
 _FULL = frozenset({"UINT32_MAX", "UINT64_MAX", "ULONG_MAX", "U32_MAX", "U64_MAX"})
@@ -102,7 +102,7 @@ def _name_holds(sc: Scope, name: str, const: str, depth: int) -> bool:
     if key not in memo:
         memo[key] = False  # (a macro defined through itself)
         memo[key] = any(holds(sc, body, const, depth + 1) or _number_holds(sc, body, const)
-                        for body in _bodies(sc, name))
+                        for body in object_bodies(sc, name))
     return memo[key]
 
 
@@ -112,7 +112,7 @@ def _number_holds(sc: Scope, body: str, const: str) -> bool:
     a bit number, no mask."""
     if not _HEX.search(body) or (v := numeric(body)) is None or not one_bit(sc, const):
         return False
-    return any(c is not None and v & c == c for c in map(numeric, _bodies(sc, const)))
+    return any(c is not None and v & c == c for c in map(numeric, object_bodies(sc, const)))
 
 
 def flag_value(sc: Scope, const: str) -> int | None:
@@ -122,10 +122,10 @@ def flag_value(sc: Scope, const: str) -> int | None:
     memo = sc.memo("_flag_value")
     if const not in memo:
         values = set()
-        for body in _bodies(sc, const):
+        for body in object_bodies(sc, const):
             v = numeric(body)
             if v is None and (m := _BIT_NAMED.fullmatch(body.strip())) is not None:
-                bits = {numeric(b) for b in _bodies(sc, m.group(1))}
+                bits = {numeric(b) for b in object_bodies(sc, m.group(1))}
                 v = 1 << bits.pop() if len(bits) == 1 and None not in bits else None
             values.add(v)
         memo[const] = values.pop() if len(values) == 1 else None
@@ -152,35 +152,9 @@ def one_bit(sc: Scope, const: str) -> bool:
                 return True
             v = numeric(t)
             return v is not None and v > 0 and v & (v - 1) == 0 and _HEX.search(t) is not None
-        bodies = _bodies(sc, const)
+        bodies = object_bodies(sc, const)
         memo[const] = bool(bodies) and all(bit(b.strip()) for b in bodies)
     return memo[const]
-
-
-def _bodies(sc: Scope, name: str) -> list[str]:
-    """The bodies of the object-like #defines of `name`."""
-    out = []
-    for text, bid, line, end in sc.conn.execute(  # (of the asked versions)
-            f"SELECT DISTINCT t.text, t.blob_id, t.line, t.end_line FROM sym t {sc.files_join} "
-            "WHERE t.name = ? AND t.kind = 'macro'", (name,)):
-        if text and text.endswith("\u2026") and end:  # (the index keeps a long body cut:
-            # the whole one from the source)
-            src = " ".join(sc.store.lines(bid)[line - 1:end])
-            m = re.search(rf"#\s*define\s+{re.escape(name)}\b(.*)", src, re.S)
-            text = m.group(1).strip() if m else text
-        body = _object_body(text)
-        if body and body not in out:
-            out.append(body.replace("\\", " "))
-    return out
-
-
-def _object_body(text: str | None) -> str | None:
-    """The body of an object-like #define as the index keeps it; `(UINT32_MAX)` alone is
-    one too (kept like a parameter list with no body)."""
-    params, body = parts(text)
-    if params is None:
-        return body
-    return (text or "").strip() if not body else None
 
 
 def complement_masks(sc: Scope, const: str, known: list[str]) -> list[str]:
@@ -197,9 +171,9 @@ def complement_masks(sc: Scope, const: str, known: list[str]) -> list[str]:
         f"AND t.name >= ? AND t.name < ? LIMIT {MAX_FAMILY}",
         (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))).fetchall()
     out = []
-    values = {numeric(_object_body(text) or "") for name, text in rows if name == const} - {None, 0}
+    values = {numeric(object_body(text) or "") for name, text in rows if name == const} - {None, 0}
     for name, text in rows:
-        body = _object_body(text)
+        body = object_body(text)
         if body is None or name == const or name in known or name in out:
             continue
         body = body.replace("\\", " ")  # (a continued line: `A \\ | B`)

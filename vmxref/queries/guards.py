@@ -21,7 +21,7 @@ another route). Of several calls a -> b, a hop is ruled out only when every one 
 """
 from __future__ import annotations
 
-from vmxref.conditions import NUMBER, TERM, c_int, implied, truth
+from vmxref.conditions import TERM, c_int, implied, truth
 from vmxref.lazy import re
 from vmxref.queries import callsite
 from vmxref.queries.base import Scope
@@ -29,7 +29,6 @@ from vmxref.queries.edges import ARG_EDGES, Edge, graph
 
 _TRUE = frozenset({"true", "1", "TRUE"})
 _FALSE = frozenset({"false", "0", "NULL", "FALSE", "nullptr"})
-_NUMBER = re.compile(NUMBER)
 _CONSTANT_NAME = re.compile(r"[A-Z_][A-Z0-9_]*[A-Z][A-Z0-9_]*")  # (KVM_MR_DELETE, TMCLOCK_TSC)
 
 # term (in one function's names) -> (value, the edge that fixed it); a value is True (not
@@ -60,9 +59,9 @@ def conditions_at(sc: Scope, blob_id: int, func: str, line: int, col: int) -> li
     return memo[key]
 
 
-def _contradicts(known: Known, conds: list[tuple[str, object]], sc: Scope | None = None):
+def _contradicts(known: Known, conds: list[tuple[str, object]], sc: Scope):
     """The edge that fixed a value these conditions contradict, or None (`sc`: where the
-    values of named constants are looked up; without it only truth values are compared)."""
+    values of named constants are looked up)."""
     for term, cond in conds:
         got = known.get(term)
         if got is not None and _clashes(sc, got[0], cond):
@@ -70,7 +69,7 @@ def _contradicts(known: Known, conds: list[tuple[str, object]], sc: Scope | None
     return None
 
 
-def _clashes(sc: Scope | None, have, cond) -> bool:
+def _clashes(sc: Scope, have, cond) -> bool:
     """Does a known value (or every one of a set of them) contradict what a branch says of
     the name (True / False: it is (not) zero; ("==" / "!=", constant text); ("in", case
     labels))?"""
@@ -82,8 +81,6 @@ def _clashes(sc: Scope | None, have, cond) -> bool:
         zero = _is_zero(sc, have)
         return zero is not None and zero == cond
     op, other = cond
-    if sc is None:
-        return False
     if op == "in":  # (a case arm: a clash when the value is none of its labels)
         return all(_same_value(sc, have, _constant(sc, label)) is False for label in other)
     same = _same_value(sc, have, _constant(sc, other))
@@ -99,8 +96,9 @@ def _constant(sc: Scope, text: str):
         return True
     if t in _FALSE:
         return False
-    if _NUMBER.fullmatch(t):
-        return c_int(t)
+    n = c_int(t)  # (an integer literal, else None)
+    if n is not None:
+        return n
     if _CONSTANT_NAME.fullmatch(t) and sc.has_sym(t, ("enumerator", "macro")):
         return t
     return None
@@ -118,9 +116,7 @@ def _number_of(sc: Scope, v) -> int | None:
     return None
 
 
-def _is_zero(sc: Scope | None, v) -> bool | None:
-    if sc is None:
-        return None if not isinstance(v, int) or isinstance(v, bool) else v == 0
+def _is_zero(sc: Scope, v) -> bool | None:
     n = _number_of(sc, v)
     return None if n is None else n == 0
 

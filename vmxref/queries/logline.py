@@ -131,8 +131,13 @@ class _Catalog:
         self.dialects = _dialects(sc)
         self.prefixes = _Prefixes(sc)
         self.wordless: list[tuple[int, int, str, int, tuple[str, ...]]] = []
+        seen: dict[tuple[str, str], tuple[str, ...]] = {}  # (one compile per format text:
+        # all of Linux has 35,000 wordless calls of 10,000 formats, `"%s\n"` thousands)
         for cid, path, bid, rowid, fmt in sc.rows("logcall", "t.keys = ''", (), "t.rowid, t.fmt"):
-            pieces = _wordless_pieces(fmt, self.dialects.get(cid, "printf"))
+            key = (fmt, self.dialects.get(cid, "printf"))
+            pieces = seen.get(key)
+            if pieces is None:
+                pieces = seen[key] = _wordless_pieces(*key)
             if pieces:
                 self.wordless.append((rowid, cid, path, bid, pieces))
 

@@ -45,6 +45,32 @@ def function_like(sc: Scope, macro: str) -> list[tuple[list[str], str]]:
     return out
 
 
+def object_bodies(sc: Scope, name: str) -> list[str]:
+    """The bodies of the object-like #defines of `name`."""
+    out = []
+    for text, bid, line, end in sc.conn.execute(  # (of the asked versions)
+            f"SELECT DISTINCT t.text, t.blob_id, t.line, t.end_line FROM sym t {sc.files_join} "
+            "WHERE t.name = ? AND t.kind = 'macro'", (name,)):
+        if text and text.endswith("\u2026") and end:  # (the index keeps a long body cut:
+            # the whole one from the source)
+            src = " ".join(sc.store.lines(bid)[line - 1:end])
+            m = re.search(rf"#\s*define\s+{re.escape(name)}\b(.*)", src, re.S)
+            text = m.group(1).strip() if m else text
+        body = object_body(text)
+        if body and body not in out:
+            out.append(body.replace("\\", " "))
+    return out
+
+
+def object_body(text: str | None) -> str | None:
+    """The body of an object-like #define as the index keeps it; `(UINT32_MAX)` alone is
+    one too (kept like a parameter list with no body)."""
+    params, body = parts(text)
+    if params is None:
+        return body
+    return (text or "").strip() if not body else None
+
+
 def calls_arg(sc: Scope, macro: str, idx: int) -> bool:
     """Is `macro` a function-like macro whose body calls its idx-th parameter?"""
     memo = sc.memo("_macro_calls_arg")

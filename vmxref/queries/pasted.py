@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from vmxref.lazy import re, json
 
+from vmxref.ctext import defining_position
 from vmxref.model import Site
 from vmxref.queries.base import Scope, sort_sites
-from vmxref.queries.macroforms import parts
+from vmxref.queries.macroforms import object_bodies, parts
 
 MAX_USES = 2000  # uses of one piece of the name looked at (a common word is everywhere)
 _ID = re.compile(r"[A-Za-z_]\w*")
@@ -122,13 +123,7 @@ def _instance_patterns(sc: Scope) -> list[tuple[str, object, list[str]]]:
 
 def _simple_values(sc: Scope, macro: str) -> set[str]:
     """The values an object-like macro is #defined to when each is one word (`8`, `al`)."""
-    out = set()
-    for (text,) in sc.conn.execute("SELECT DISTINCT text FROM sym WHERE name = ? AND "
-                                   "kind = 'macro'", (macro,)):
-        params, body = parts(text)
-        if params is None and re.fullmatch(r"\w+", body or ""):
-            out.add(body)
-    return out
+    return {b.strip() for b in object_bodies(sc, macro) if re.fullmatch(r"\w+", b.strip())}
 
 
 _PASTED_TOKEN = re.compile(r"\w+(?:\s*##\s*\w+)+")
@@ -158,20 +153,11 @@ def _templates(sc: Scope) -> list[tuple[str, object]]:
     return memo["all"]
 
 
-_NOT_A_TYPE = frozenset({"return", "else", "do", "case", "goto", "sizeof", "typeof"})
-
-
 def _defines(body: str, start: int, end: int) -> bool:
     """Is the pasted token body[start:end] the name of a function the body defines: a
     parameter list after it, a type before it (`static inline rtype vmx_##a##_x(`), not a
     keyword or an operator (`else vmx_clear_##rw(..)`, `= x##_read(..)`)?"""
-    if not body[end:].lstrip().startswith("("):
-        return False
-    before = body[:start].rstrip()
-    if not before or not (before[-1].isalnum() or before[-1] in "_*"):
-        return False
-    word = re.search(r"(\w+)\W*$", before)
-    return word is not None and word.group(1) not in _NOT_A_TYPE
+    return body[end:].lstrip().startswith("(") and defining_position(body[:start])
 
 
 def _handing(sc: Scope, macro: str, depth: int = 3) -> list[str]:

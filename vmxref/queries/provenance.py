@@ -62,11 +62,6 @@ def _writes_section(sc: Scope) -> dict:
     return profile_section(sc, "writes")
 
 
-def _family_of(sc: Scope, value: str) -> str:
-    """The one-value family (profile [entry] case_families prefix) of a case constant."""
-    return cases.families(sc, cases.case_prefixes(sc))[0](value)
-
-
 def _new_flow(method):
     """A hop that starts a new value flow (a return, a field's writes, a callee's fills):
     it carries no case constants of the flow that led to it (see _Walk.required)."""
@@ -858,9 +853,10 @@ class _Walk:
         """Is `line` under `case` labels of the family of the required constants, none of
         them required?"""
         labels = self._case_labels(func, bid, line)
-        return bool(labels) and not labels & self.required and bool(
-            {_family_of(self.sc, v) for v in labels} & {_family_of(self.sc, v)
-                                                         for v in self.required})
+        if not labels or labels & self.required:
+            return False
+        fam, _declared = cases.families(self.sc, cases.case_prefixes(self.sc))
+        return not {fam(v) for v in labels}.isdisjoint(fam(v) for v in self.required)
 
     def _local_nodes(self, site: Site, bid: int, func: str, name: str, rows: list,
                      level: int, ctx: dict | None, what: str, out: list[dict]) -> list[dict]:

@@ -25,7 +25,6 @@ from vmxref.queries.base import Scope
 from vmxref.queries.edges import ARG_EDGES, Edge, graph
 from vmxref.queries.types import parse_chain
 
-_WHERE = re.compile(r"\(bound at ([^;)]+):(\d+)")
 _BASE = re.compile(r"[&*(]*([A-Za-z_]\w*)")  # (`&nh->head`, `*nl`, `(nh)`: nh)
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _CALL = re.compile(r"([A-Za-z_]\w*)\s*\(")
@@ -53,12 +52,12 @@ def clash(sc: Scope, dg, hops: list[tuple[str, str, list[Edge]]]) -> set[tuple[s
 
 def bound_object(sc: Scope, e: Edge) -> str | None:
     """The global object whose initializer binds e's callee to the member it is called
-    through (from the `bound at FILE:LINE` of its `via`), or None."""
-    m = _WHERE.search(e.via or "")
-    if m is None:
+    through (at e.bound_at, FILE:LINE), or None."""
+    path, _, line = (e.bound_at or "").rpartition(":")
+    if not path or not line.isdigit():
         return None
     memo = sc.memo("registered_object")
-    key = (e.callee, m.group(1), int(m.group(2)))
+    key = (e.callee, path, int(line))
     if key not in memo:
         memo[key] = None
         for _cid, path, _bid, chain_t, fn in sc.rows(

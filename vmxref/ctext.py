@@ -1,4 +1,5 @@
-"""Small helpers on C source text shared by the extractor's modules."""
+"""Small helpers on C source text shared by the extractor's modules and the queries that read
+macro bodies (outside the indexer package: a query process does not load the indexer)."""
 from __future__ import annotations
 
 import re
@@ -26,6 +27,25 @@ NOT_CALLS = frozenset({"if", "while", "for", "switch", "return", "sizeof", "type
                        "_Alignof", "__alignof__", "do", "defined", "__builtin_expect",
                        "__builtin_constant_p", "__attribute__", "asm", "__asm__", "volatile",
                        "__volatile__", "_Generic", "_Static_assert", "static_assert"})
+
+
+# words that stand before a name being called or tested, never before a function's name in
+# its definition: `else vmx_clear_msr_bitmap_##rw(..)`, `return x##_read(..)`
+NOT_RETURN_TYPES = frozenset({"else", "return", "do", "case", "goto", "sizeof", "typeof",
+                              "__typeof__", "default", "if", "while", "for", "switch"})
+_LAST_WORD = re.compile(r"(\w+)\W*$")
+
+
+def defining_position(before: str) -> bool:
+    """Can the name that follows `before` (the text up to it) be the name of a function
+    being defined: a type or `*` right before it, not an operator, nor a keyword of
+    NOT_RETURN_TYPES (`static inline rtype vmx_##a##_x(` is a definition, `else
+    vmx_clear_##rw(` a call)?"""
+    before = before.rstrip(" \t\\")
+    if not before or not (before[-1].isalnum() or before[-1] in "_*"):
+        return False
+    m = _LAST_WORD.search(before)
+    return m is None or m.group(1) not in NOT_RETURN_TYPES
 
 
 def jlist(items) -> str:
