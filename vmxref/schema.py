@@ -87,7 +87,7 @@ CREATE INDEX IF NOT EXISTS assign_value ON assign(value);
 CREATE INDEX IF NOT EXISTS assign_blob ON assign(blob_id, func, line);
 CREATE INDEX IF NOT EXISTS logcall_blob ON logcall(blob_id);
 CREATE INDEX IF NOT EXISTS kase_value ON kase(value);
-CREATE INDEX IF NOT EXISTS kase_blob ON kase(blob_id);
+CREATE INDEX IF NOT EXISTS kase_blob ON kase(blob_id, func, line);
 CREATE INDEX IF NOT EXISTS guard_blob ON guard(blob_id, func, line);
 CREATE INDEX IF NOT EXISTS slotload_slot ON slotload(slot);
 CREATE INDEX IF NOT EXISTS slotload_blob ON slotload(blob_id);
