@@ -24,7 +24,7 @@ from vmxref.lazy import re, json
 from vmxref.model import EDGE_KINDS, Record
 from vmxref.schema import SOURCE_SUFFIXES, SYM_STATIC
 from vmxref.queries.base import Scope, marks, split_args
-from vmxref.queries import ctxtypes, macroforms, staticcalls, templates
+from vmxref.queries import ctxtypes, macroforms, reaches, staticcalls, templates
 from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.profiles import profile_section
 from vmxref.queries.twins import twin_chains
@@ -113,6 +113,7 @@ class Graph:
         self._slots: dict[tuple, list[tuple[str, str]]] = {}
         self._typed_vars: dict[str, list[str]] = {}
         self._slot_sites: dict[str, Lazy] = {}
+        self._slot_recv: dict[tuple[int, int, int], list[str]] = {}  # member call -> receiver
         self._tables: set[str] = set()  # array variables functions are stored in
         self._macro_calls: dict[tuple[str, int], list[tuple]] = {}
         self._copied: dict[tuple[str, str, str], list[tuple]] = {}
@@ -703,6 +704,7 @@ class Graph:
             c2 = (self._in_context(self.types.container(bid, caller, [*chains[recv], slot]),
                                    slot, bid, line, path) if kind == "member" else None)
             ch = chains.get(recv) or []
+            self._slot_recv[(bid, line, col)] = ch
             obj = (ch[0][2:] if kind == "member" and len(ch) == 1 and ch[0].startswith("v:")
                    and self.types.local_type(bid, caller, ch[0][2:]) is None else None)
             yield cid, path, bid, line, col, caller, kind, c2, "", obj
@@ -870,6 +872,11 @@ class Graph:
                 # to another function: `clocksource_acpi_pm.read(..)` calls acpi_pm_read)
             if note and cont is None and not note.startswith("through local"):
                 continue  # (the twin of a member call: only where it resolves to `cont`)
+            if func is not None and kind == "member" and obj is None and not note and \
+                    reaches.misses(self, func, where, slot, bid, caller,
+                                   self._slot_recv.get((bid, line, col))):
+                continue  # (`nb->notifier_call(..)` on a parameter no caller hands the
+                # static object that binds `func`: reaches.py)
             label = f"{cont}.{slot}" if cont else slot
             ek = "ops-table" if kind == "member" and not note.startswith("through local") \
                 else "pointer"

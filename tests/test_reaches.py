@@ -1,0 +1,44 @@
+"""Calls through a member of a parameter that a static object's function cannot come from
+(vmxref/queries/reaches.py), on a small Linux-style notifier fixture of its own."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vmxref import api
+from vmxref.cli import cli
+
+FIX = Path(__file__).parent / "fixtures" / "reaches_s32"
+CHAIN = "virt/kvm/tick_chain.c"
+
+
+@pytest.fixture(scope="module")
+def callers(tmp_path_factory):
+    d = tmp_path_factory.mktemp("reaches-index")
+    api.index(str(FIX), "linux-kvm@t", d, procs=1)
+
+    def run(func: str) -> set[tuple[str, str]]:
+        r = CliRunner().invoke(cli, ["callers", func, "--json", "--index", str(d)])
+        assert r.exit_code == 0, r.output
+        return {(x["function"], x["file"]) for x in map(json.loads, r.stdout.splitlines())
+                if x["function"] != "-"}
+    return run
+
+
+@pytest.mark.parametrize("func, expected", [
+    # handed to tick_watch_add through tick_watch_add_wrapped: its call of the block it is
+    # handed may be this one; the exported tick_module_notifier_register is called by no
+    # code of the tree, and code outside cannot name a static object
+    ("kvmtick_clock_notify", {"tick_chain_fire", "tick_watch_add"}),
+    # registered on the chain only: tick_watch_add's callers hand it other blocks
+    ("kvmtick_quiet_notify", {"tick_chain_fire"}),
+    # handed to tick_watch_add directly, in the file that defines it
+    ("tick_self_notify", {"tick_chain_fire", "tick_watch_add"}),
+])
+def test_member_calls_on_a_parameter_keep_to_the_objects_handed_to_it(callers, func, expected):
+    got = callers(func)
+    assert {f for f, _ in got} == expected
+    assert all(path == CHAIN for _, path in got)

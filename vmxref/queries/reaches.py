@@ -1,0 +1,160 @@
+"""Can a named static object reach a parameter? The calls through a member of a parameter that
+a function bound in that object's initialiser is not called from.
+
+`static struct notifier_block pvclock_gtod_notifier = { .notifier_call = pvclock_gtod_notify }`
+binds pvclock_gtod_notify to notifier_block.notifier_call, and every call through that member
+may call it, except where the object the member is read from cannot be that one: kernel/
+tracepoint.c's register_tracepoint_module_notifier(struct notifier_block *nb) calls
+`nb->notifier_call(..)` on the block handed to it, and nothing hands it
+pvclock_gtod_notifier (a static object of another file: only its own file can name it).
+
+The answer is "cannot" only when every way into the parameter is known and none can carry
+the object: the function's address is taken nowhere (no unknown callers), each call of it
+passes, at that position, another object's address (`&other`, `&x->member`), NULL, or a
+parameter of its own caller that (recursively, a few calls deep) cannot carry it; or the
+function is exported (EXPORT_SYMBOL) and no code of the corpus calls it: modules call it with
+objects of their own, and cannot name a static one (that they could load it from memory it
+was stored in is not followed). A function nothing in the corpus calls that is not exported
+(a header's inline helper, say) is called by code the corpus leaves out, which may hand on
+anything; so may a local variable, a member read or any other expression passed on: the call
+is kept.
+"""
+from __future__ import annotations
+
+from vmxref.lazy import json, re
+from vmxref.queries.base import Scope
+from vmxref.queries.types import parse_chain
+from vmxref.schema import SYM_STATIC
+
+DEPTH = 4  # calls followed back from the parameter
+_NULL = frozenset({"NULL", "0", "nullptr"})
+
+
+def misses(g, func: str, where: str, slot: str, bid: int, caller: str,
+           recv: list[str] | None) -> bool:
+    """Is the member call (receiver chain `recv`, in `caller` of blob `bid`) through `slot`
+    one that `func`, bound to `slot` at `where` ("path:line"), cannot be called from? Only
+    for a binding in a file-scope static object's initialiser and a receiver that is a
+    parameter of the caller, never assigned there."""
+    if not recv or len(recv) != 1 or not recv[0].startswith("v:") or not caller:
+        return False
+    obj = static_binder(g, func, where, slot)
+    if obj is None:
+        return False
+    params = g.params(caller)
+    p = recv[0][2:]
+    if p not in params or _assigned(g.sc, bid, caller, p):
+        return False
+    return not reaches(g, obj, caller, params.index(p), DEPTH)
+
+
+def static_binder(g, func: str, where: str, slot: str) -> str | None:
+    """The file-scope `static` object of a source file whose designated initialiser binds
+    `func` to its member `slot` at `where` (path:line), else None (memoised)."""
+    memo = g.sc.memo("reaches_binder")
+    key = (func, where, slot)
+    if key not in memo:
+        memo[key] = _static_binder(g, func, where, slot)
+    return memo[key]
+
+
+def _static_binder(g, func: str, where: str, slot: str) -> str | None:
+    path, _, line = where.rpartition(":")
+    if not path or not line.isdigit() or not g.private_file(path):
+        return None
+    for _cid, p, bid, chain_t, fn in g.sc.rows(
+            "assign", "t.field = ? AND t.value IN (?, ?) AND t.kind = 'designated' AND "
+            "t.line = ?", (slot, func, "&" + func, int(line)), "t.chain, t.func"):
+        chain = parse_chain(chain_t)
+        if p != path or fn or len(chain) != 2 or not chain[0].startswith("v:"):
+            continue
+        obj = chain[0][2:]
+        flags = [r[3] for r in g.sc.rows("sym", "t.name = ? AND t.kind = 'global' AND "
+                                         "t.blob_id = ?", (obj, bid), "t.flags")]
+        if flags and all(f & SYM_STATIC for f in flags):
+            return obj
+    return None
+
+
+def _assigned(sc: Scope, bid: int, func: str, name: str) -> bool:
+    """Is the variable `name` assigned in `func` (`nb = nb->next`)?"""
+    return sc.conn.execute(
+        "SELECT 1 FROM assign WHERE blob_id = ? AND func = ? AND chain = ? AND kind = 'assign' "
+        "LIMIT 1", (bid, func, f'["v:{name}"]')).fetchone() is not None
+
+
+def reaches(g, obj: str, func: str, k: int, depth: int) -> bool:
+    """May the static object `obj` (or its address) be what parameter `k` of `func` holds?
+    True when unknown (memoised; a cycle of calls counts as unknown)."""
+    memo = g.sc.memo("reaches_param")
+    key = (obj, func, k, depth)
+    if key not in memo:
+        memo[key] = True  # (while computing: a call back into it is unknown)
+        memo[key] = _reaches(g, obj, func, k, depth)
+    return memo[key]
+
+
+def _reaches(g, obj: str, func: str, k: int, depth: int) -> bool:
+    sc = g.sc
+    if depth <= 0:
+        return True
+    taken, exported = _uses(sc, func)
+    if taken:
+        return True  # (its address is taken: called from where the graph does not say)
+    calls = sc.rows("call", "t.callee = ?", (func,), "t.func, t.kind, t.args")
+    if not calls:  # (called from outside the corpus: by modules, with objects of their own,
+        return not exported  # if exported; else by code the corpus leaves out, which may
+        # hand on what it loads from memory the object was stored in)
+    word = re.compile(rf"\b{re.escape(obj)}\b")
+    for _cid, _path, bid, caller, kind, args_t in calls:
+        if kind != "direct":
+            return True
+        args = json.loads(args_t) if args_t else []
+        if k >= len(args):
+            return True  # (a variadic or mis-read call)
+        a = _peel(args[k])
+        if word.search(a):
+            return True
+        if a in _NULL:
+            continue
+        if a.startswith("&"):
+            rest = a[1:].strip()
+            if rest.isidentifier() or re.fullmatch(r"[\w\s.>\[\]-]+", rest) and \
+                    ("->" in rest or "." in rest or "[" in rest):
+                continue  # (another object, or a member of one)
+            return True
+        if a.isidentifier() and caller:
+            params = g.params(caller)
+            if a in params and not _assigned(sc, bid, caller, a):
+                if reaches(g, obj, caller, params.index(a), depth - 1):
+                    return True
+                continue
+        return True  # (a local, a member read, a call's result: may hold anything)
+    return False
+
+
+def _uses(sc: Scope, func: str) -> tuple[bool, bool]:
+    """(is a function used as a value: its address stored, passed, or handed to a macro;
+    is it exported: `EXPORT_SYMBOL(f)`, `RT_EXPORT_SYMBOL(f)`, which only make it callable
+    from outside the corpus)."""
+    exported = False
+    for _cid, _path, bid, fn, line in sc.rows(
+            "ref", "t.name = ? AND t.kind IN ('read', 'addr')", (func,), "t.func, t.line"):
+        if fn:
+            return True, exported
+        macros = [m for (m,) in sc.conn.execute(
+            "SELECT name FROM ref WHERE blob_id = ? AND line = ? AND kind IN ('macro', 'call')",
+            (bid, line))]
+        if not macros or not all("EXPORT_SYMBOL" in m for m in macros):
+            return True, exported
+        exported = True
+    return False, exported
+
+
+def _peel(arg: str) -> str:
+    """An argument without its casts and outer parentheses."""
+    from vmxref.queries.edges import uncast
+    a = uncast(arg).strip()
+    while a.startswith("(") and a.endswith(")"):
+        a = uncast(a[1:-1]).strip()
+    return a
