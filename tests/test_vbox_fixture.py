@@ -1322,3 +1322,12 @@ def test_def_of_a_function_of_a_header_included_per_size(vbox, name):
     r = CliRunner().invoke(cli, ["q", "def iemFixCImpl_movs_op12_addr16", "--json",
                                  "--index", str(vbox.index)])
     assert r.exit_code == 2 and "no symbol" in r.output, r.output
+
+
+def test_callers_of_a_function_of_a_header_included_per_size(vbox):
+    """The instances of a template header's function are called directly and through a
+    macro that calls its argument (IEM_MC_DEFER_TO_CIMPL_1(iemCImpl_rep_movs_op8_addr32, ..)):
+    both are callers, though no declaration spells the instance's name."""
+    rows = vbox("callers iemFixCImpl_movs_op32_addr64")
+    assert sorted((r["function"], r["edge"]) for r in rows) == [
+        ("iemFixOpMovs", "direct"), ("iemFixOp_movsd", "macro")], rows

@@ -570,7 +570,8 @@ class Graph:
             for cid, path, bid, line, col, caller, via in self._macro_users(macro, 3):
                 yield Edge(cid, path, bid, line, col, caller, func, "macro", f"{via} calls {func}")
         dangling = []
-        if not sc.has_sym(func, ("function", "prototype")):  # a constant, a macro, a member:
+        if not sc.has_sym(func, ("function", "prototype")) and \
+                not _template_instance(sc, func):  # a constant, a macro, a member:
             self._dangling[func] = []  # no value of it is a function handed over or stored
             return
         for slot, cont, where in self.bindings_of(func):
@@ -1338,6 +1339,14 @@ _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*(?=[\w(&*~!-])")  # a leading `(
 # edge kinds whose call site hands its arguments to the callee's parameters in order
 ARG_EDGES = frozenset({"direct", "static-call", "pointer", "ops-table"})
 _WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def _template_instance(sc: Scope, name: str) -> bool:
+    """Is `name` an instance of a template header's function (pasted.instance_template:
+    `iemCImpl_rep_movs_op8_addr32`), which no declaration spells? (pasted.py and what it
+    imports are loaded for such names only)"""
+    from vmxref.queries import pasted
+    return pasted.instance_template(sc, name) is not None
 
 
 def uncast(arg: str) -> str:

@@ -81,6 +81,22 @@ def _header_instances(sc: Scope, name: str) -> list[Site]:
     return out
 
 
+def instance_template(sc: Scope, name: str) -> str | None:
+    """The template function whose header instance `name` is (_header_instances), for a
+    name the code uses as a value and that no symbol of any kind has (the pass over the
+    function names is made for such names only); else None (memoised)."""
+    memo = sc.memo("instance_template")
+    if name not in memo:
+        memo[name] = None
+        if not sc.rows("sym", "t.name = ?", (name,), "1", limit=1) and \
+                sc.rows("ref", "t.name = ? AND t.kind IN ('read', 'addr')", (name,), "1", limit=1):
+            for template, pattern, _macros in _instance_patterns(sc):
+                if pattern.fullmatch(name):
+                    memo[name] = template
+                    break
+    return memo[name]
+
+
 def _instance_patterns(sc: Scope) -> list[tuple[str, object, list[str]]]:
     """(template name, pattern of its instances' names, the macros it pastes) of every
     function whose name holds object-like macro names written in capitals (OP_SIZE,
