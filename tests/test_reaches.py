@@ -33,8 +33,13 @@ def callers(tmp_path_factory):
     # handed may be this one; the exported tick_module_notifier_register is called by no
     # code of the tree, and code outside cannot name a static object
     ("kvmtick_clock_notify", {"tick_chain_fire", "tick_watch_add"}),
-    # registered on the chain only: tick_watch_add's callers hand it other blocks
+    # registered on the chain only: tick_watch_add's callers hand it other blocks, the
+    # address of a holder's own member through a local, and a holder's `held` member, which
+    # is set to that own member or to the block tick_holder_set is handed (another one)
     ("kvmtick_quiet_notify", {"tick_chain_fire"}),
+    # handed to tick_holder_set, which stores it in `held`: tick_holder_replay hands that
+    # member to tick_watch_add
+    ("kvmtick_late_notify", {"tick_chain_fire", "tick_watch_add"}),
     # handed to tick_watch_add directly, in the file that defines it
     ("tick_self_notify", {"tick_chain_fire", "tick_watch_add"}),
 ])

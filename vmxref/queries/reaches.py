@@ -26,7 +26,7 @@ from vmxref.queries.base import Scope
 from vmxref.queries.types import parse_chain
 from vmxref.schema import SYM_STATIC
 
-DEPTH = 4  # calls followed back from the parameter
+DEPTH = 8  # calls (and assignments) followed back from the parameter
 _NULL = frozenset({"NULL", "0", "nullptr"})
 
 
@@ -105,32 +105,61 @@ def _reaches(g, obj: str, func: str, k: int, depth: int) -> bool:
     if not calls:  # (called from outside the corpus: by modules, with objects of their own,
         return not exported  # if exported; else by code the corpus leaves out, which may
         # hand on what it loads from memory the object was stored in)
-    word = re.compile(rf"\b{re.escape(obj)}\b")
     for _cid, _path, bid, caller, kind, args_t in calls:
         if kind != "direct":
             return True
         args = json.loads(args_t) if args_t else []
-        if k >= len(args):
-            return True  # (a variadic or mis-read call)
-        a = _peel(args[k])
-        if word.search(a):
-            return True
-        if a in _NULL:
-            continue
-        if a.startswith("&"):
-            rest = a[1:].strip()
-            if rest.isidentifier() or re.fullmatch(r"[\w\s.>\[\]-]+", rest) and \
-                    ("->" in rest or "." in rest or "[" in rest):
-                continue  # (another object, or a member of one)
-            return True
-        if a.isidentifier() and caller:
-            params = g.params(caller)
-            if a in params and not _assigned(sc, bid, caller, a):
-                if reaches(g, obj, caller, params.index(a), depth - 1):
-                    return True
-                continue
-        return True  # (a local, a member read, a call's result: may hold anything)
+        if k >= len(args) or may_be(g, obj, bid, caller, args[k], depth):
+            return True  # (a variadic or mis-read call; or it may pass the object)
     return False
+
+
+MAX_STORES = 64  # stores into a member of that name looked at (more: may be anything)
+_MEMBER = re.compile(r"(?:->|\.)\s*([A-Za-z_]\w*)$")
+
+
+def may_be(g, obj: str, bid: int, func: str, expr: str, depth: int) -> bool:
+    """May the value of `expr`, written in `func` of blob `bid`, be the static object `obj`
+    or its address? No for NULL, for another object's address (`&other`, `&x->member`),
+    for a parameter no caller hands it (reaches), for a local or a member whose every
+    assignment is such a value (`notif_blk = &lag->notif_block`; `nn->nb = nb` wherever a
+    member of that name is stored, its value judged where it is written); yes (unknown) for
+    anything else."""
+    a = _peel(expr)
+    if re.search(rf"\b{re.escape(obj)}\b", a):
+        return True
+    if a in _NULL:
+        return False
+    if a.startswith("&"):
+        rest = a[1:].strip()
+        return not (rest.isidentifier() or re.fullmatch(r"[\w\s.>\[\]-]+", rest) and
+                    ("->" in rest or "." in rest or "[" in rest))  # (another object, or a
+        # member of one)
+    if depth <= 1:
+        return True
+    sc = g.sc
+    if a.isidentifier() and func:
+        params = g.params(func)
+        if a in params and not _assigned(sc, bid, func, a):
+            return reaches(g, obj, func, params.index(a), depth - 1)
+        if g.types.local_type(bid, func, a) is None:
+            return True  # (a global: any code may store into it)
+        sets = sc.conn.execute(
+            "SELECT value, kind FROM assign WHERE blob_id = ? AND func = ? AND chain = ?",
+            (bid, func, f'["v:{a}"]')).fetchall()
+        if not sets or any(kind not in ("init", "assign") for _v, kind in sets):
+            return True  # (not set here, or set through its address)
+        return any(may_be(g, obj, bid, func, v or "", depth - 1) for v, _k in sets)
+    m = _MEMBER.search(a)
+    if m is None:
+        return True  # (a call's result, an element, arithmetic)
+    stores = sc.rows("assign", "t.field = ? AND t.kind IN ('init', 'assign', 'designated', "
+                     "'out-param')", (m.group(1),), "t.func, t.value, t.kind",
+                     limit=MAX_STORES + 1)
+    if len(stores) > MAX_STORES:
+        return True
+    return any(kind == "out-param" or may_be(g, obj, sbid, fn or "", value or "", depth - 1)
+               for _c, _p, sbid, fn, value, kind in stores)
 
 
 def _uses(sc: Scope, func: str) -> tuple[bool, bool]:
