@@ -1,0 +1,48 @@
+"""Audit X (s32, guest clock drift on Linux KVM) on a small Linux-style fixture of its own:
+flag tests through masks of a family that an MSR number or a version field only seems to
+belong to."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vmxref import api
+from vmxref.cli import cli
+
+FIX = Path(__file__).parent / "fixtures" / "audit_x32"
+C = "arch/x86/kvm/tkx_msr.c"
+
+
+@pytest.fixture(scope="module")
+def xq(tmp_path_factory):
+    d = tmp_path_factory.mktemp("audit-x32-index")
+    api.index(str(FIX), "linux-kvm@t", d, procs=1, fulltext=False)
+
+    def run(*args: str) -> tuple[int, list[dict], str]:
+        r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
+        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
+        return r.exit_code, rows, r.output
+    return run
+
+
+def test_consumes_of_an_msr_number_is_its_case_not_masks_holding_its_bit(xq):
+    """MSR_TKX_TSC is 0x10, one bit written in hex, but the code only compares it whole
+    (`case MSR_TKX_TSC:`): it is an MSR number, not a flag. MSR_TKX_STATUS_RSVD (0xff0) and
+    MSR_TKX_CR_PAT (0x277) hold bit 4 too; neither tests it."""
+    code, rows, out = xq("consumes", "MSR_TKX_TSC")
+    assert code == 0, out
+    assert [(r["file"], r["line"]) for r in rows] == [(C, 34)], out
+
+
+def test_consumes_of_a_flag_is_no_equality_with_an_msr_number_or_a_version_field(xq):
+    """HV_TKX_MSR_REF_ENABLE (bit 0) is tested by `hv->ref_page & ...`. `msr ==
+    HV_TKX_MSR_SYNC_CONTROL` compares an MSR number whose bit 0 is set, and `(features &
+    HV_TKX_FEATURE_VERSION) >= 1` reads a version field: no test of the flag."""
+    code, rows, out = xq("consumes", "HV_TKX_MSR_REF_ENABLE")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["via"]) for r in rows] == [
+        (C, 62, "& HV_TKX_MSR_REF_ENABLE")], out
+
