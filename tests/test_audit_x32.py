@@ -46,3 +46,22 @@ def test_consumes_of_a_flag_is_no_equality_with_an_msr_number_or_a_version_field
     assert [(r["file"], r["line"], r["via"]) for r in rows] == [
         (C, 62, "& HV_TKX_MSR_REF_ENABLE")], out
 
+
+def _tree(node: dict, depth: int = 0) -> list[tuple[int, str]]:
+    out = []
+    for s in node.get("from", []):
+        out.append((depth, s.get("hop", "")))
+        out += _tree(s, depth + 1)
+    return out
+
+
+def test_provenance_takes_no_handle_a_call_returns_as_a_source(xq):
+    """`now = tkx_vm_clock(tkx_stimer_to_vcpu(st)->vm)`: the inner call gives a pointer to a
+    struct whose member `vm` is handed on, a handle as `apic->vcpu` is one; the value is
+    what tkx_vm_clock returns, not what tkx_stimer_to_vcpu does."""
+    code, rows, out = xq("provenance", "tkx_stimer.exp_time")
+    assert code == 0, out
+    hops = [h for _d, h in _tree(rows[0])]
+    assert "return of tkx_vm_clock()" in hops, out
+    assert not any("tkx_stimer_to_vcpu" in h for h in hops), out
+
