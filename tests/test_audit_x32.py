@@ -1,6 +1,7 @@
 """Audit X (s32, guest clock drift on Linux KVM) on a small Linux-style fixture of its own:
 flag tests through masks of a family that an MSR number or a version field only seems to
-belong to."""
+belong to, a handle a call returns in a provenance value, and the callbacks a function
+stores for code outside the corpus among its callees."""
 from __future__ import annotations
 
 import json
@@ -65,3 +66,21 @@ def test_provenance_takes_no_handle_a_call_returns_as_a_source(xq):
     assert "return of tkx_vm_clock()" in hops, out
     assert not any("tkx_stimer_to_vcpu" in h for h in hops), out
 
+
+K = "arch/x86/kernel/kvmclock.c"
+
+
+def test_callees_list_the_callbacks_a_function_hooks_in_as_callers_does(xq):
+    """tkx_guest_clock_init stores tkx_guest_khz and tkx_guest_resume in members of a
+    platform table the corpus never calls through (the core kernel does): `callers
+    tkx_guest_khz` lists that store (edge 'stored'), and `callees tkx_guest_clock_init`
+    lists both stores too, beside its one call, and goes no further from them."""
+    code, rows, out = xq("callers", "tkx_guest_khz")
+    assert code == 0 and [(r["line"], r["edge"]) for r in rows] == [(21, "stored")], out
+    code, rows, out = xq("callees", "tkx_guest_clock_init", "depth", "2")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["symbol"], r["edge"], r["depth"]) for r in rows] == [
+        (K, 20, "tkx_register_clock", "direct", 1),
+        (K, 21, "tkx_guest_khz", "stored", 1),
+        (K, 22, "tkx_guest_resume", "stored", 1)], out
+    assert {r["callee_kind"] for r in rows if r["edge"] == "stored"} == {"function"}
