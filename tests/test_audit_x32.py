@@ -84,3 +84,16 @@ def test_callees_list_the_callbacks_a_function_hooks_in_as_callers_does(xq):
         (K, 21, "tkx_guest_khz", "stored", 1),
         (K, 22, "tkx_guest_resume", "stored", 1)], out
     assert {r["callee_kind"] for r in rows if r["edge"] == "stored"} == {"function"}
+
+
+def test_refs_kind_addr_finds_the_address_of_an_element_of_an_array(xq):
+    """`p = &tkx_boot_info[cpu]` takes the address of an element of the array (and stores
+    it in a per-CPU pointer): a reference of kind `addr`. `&tkx_boot_info[0].ti` handed to a
+    call keeps its kind, as `&x` handed to a call does, and `kind addr` lists it too."""
+    code, rows, out = xq("refs", "tkx_boot_info")
+    assert code == 0, out
+    kinds = {r["line"]: r["ref_kind"] for r in rows if r["file"] == K}
+    assert kinds[46] == "addr" and kinds[48] == "read", out
+    code, rows, out = xq("refs", "tkx_boot_info", "kind", "addr")
+    assert code == 0, out
+    assert [(r["file"], r["line"]) for r in rows] == [(K, 46), (K, 48)], out
