@@ -97,3 +97,20 @@ def test_refs_kind_addr_finds_the_address_of_an_element_of_an_array(xq):
     code, rows, out = xq("refs", "tkx_boot_info", "kind", "addr")
     assert code == 0, out
     assert [(r["file"], r["line"]) for r in rows] == [(K, 46), (K, 48)], out
+
+
+E = "arch/x86/kvm/tkx_events.c"
+
+
+@pytest.mark.parametrize("bit, lines", [
+    ("TKX_EV_INIT", [29, 33]),     # test_and_clear_bit, test_bit
+    ("TKX_EV_EXPIRED", [31]),      # a macro whose body hands its parameter to test_bit
+    ("X86_FEATURE_TKX_CONSTANT", [38]),  # boot_cpu_has, a bit named nowhere in the corpus
+])
+def test_consumes_a_bit_number_tested_through_the_kernels_bit_operations(xq, bit, lines):
+    """`raises` finds `set_bit(TKX_EV_INIT, ..)` (the profile's [writes] bit_sets); the
+    tests of the bit are the calls of its [reads] bit_tests: test_bit, test_and_clear_bit,
+    boot_cpu_has, and the uses of a macro over them."""
+    code, rows, out = xq("consumes", bit)
+    assert code == 0, out
+    assert [(r["file"], r["line"]) for r in rows] == [(E, n) for n in lines], out

@@ -886,6 +886,13 @@ def _bit_tester_calls(sc: Scope, const: str) -> list[tuple]:
     return _once_per_call(out)
 
 
+def _bit_test_calls(sc: Scope, const: str) -> list[tuple]:
+    """Calls of the profile's [reads] bit_tests APIs (and uses of the macros over them) that
+    pass bit number `const`: `test_bit(KVM_APIC_INIT, &apic->pending_events)`,
+    `boot_cpu_has(X86_FEATURE_CONSTANT_TSC)` (orapis.bit_tests)."""
+    return _once_per_call(orapis.bit_tests(sc, const, _const_refs(sc, const), _names_flag))
+
+
 def _tests_param_bit(sc: Scope, func: str, param: str) -> bool:
     """Does the (one-definition) body of `func` test its parameter `param` as a bit number
     (`x & (1UL << param)`, `x & BIT(param)`, `test_bit(param, ...)`)?"""
@@ -934,12 +941,13 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     mask = _mask_of_bit(sc, const)
     if mask is not None:
         own = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
+        own += _new_places(own, _bit_test_calls(sc, const))
         return _merged(consumes(sc, mask), _consume_sites(sc, const, own))
     api = request_api(sc)
     rows = _const_calls(sc, const, api.testers)
     if not sc.has_sym(const, VALUE_KINDS):  # (a name defined nowhere has no value: no mask
         # holds it, UINT32_MAX neither; the tests that name it are all there is)
-        return _consume_sites(sc, const, rows)
+        return _consume_sites(sc, const, rows + _new_places(rows, _bit_test_calls(sc, const)))
     masks = flag_masks(sc, const)
     masked = [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in masks
               for r in _const_calls(sc, mask, api.testers, const)]  # of a mask holding it
@@ -951,6 +959,7 @@ def consumes(sc: Scope, const: str) -> list[Site]:
         masked += _new_places(rows + masked, _complement_tests(sc, const, api.testers))
     if not rows and not _const_calls(sc, const, api.setters):  # (masked tests or not)
         rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
+        rows += _new_places(rows, _bit_test_calls(sc, const))
         apis = sorted({*api.testers, *api.setters, *api.clearers})
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
             rows += [r for r in _bit_uses(sc, mask)[1]  # (via `& MASK`)
