@@ -114,3 +114,13 @@ def test_consumes_a_bit_number_tested_through_the_kernels_bit_operations(xq, bit
     code, rows, out = xq("consumes", bit)
     assert code == 0, out
     assert [(r["file"], r["line"]) for r in rows] == [(E, n) for n in lines], out
+
+
+def test_reads_of_an_array_member_changed_in_place_by_a_bit_api_read_the_old_bits(xq):
+    """`__set_bit(vector, s->vec_bitmap)` hands the array member bare: its address, changed in
+    place (the profile's [writes] bit_sets), so `reads` gives it ref_kind read-modify-write,
+    as for `&x` handed to a read_modify_write API; `test_bit` only reads it."""
+    code, rows, out = xq("reads", "tkx_synic.vec_bitmap")
+    assert code == 0, out
+    assert [(r["line"], r["ref_kind"]) for r in rows] == [
+        (48, "read-modify-write"), (55, "read")], out
