@@ -124,3 +124,14 @@ def test_reads_of_an_array_member_changed_in_place_by_a_bit_api_read_the_old_bit
     assert code == 0, out
     assert [(r["line"], r["ref_kind"]) for r in rows] == [
         (48, "read-modify-write"), (55, "read")], out
+
+
+def test_provenance_of_two_members_of_one_local_filled_by_one_call(xq):
+    """`tkx_read_walltime(&ts); data->realtime = ts.nsec + NSEC_PER_SEC * ts.sec;`: the call
+    fills both members, and each is a source of its own (ts.sec from tkx_wall_sec, ts.nsec
+    from tkx_wall_nsec): the second is no second route to the first's write."""
+    code, rows, out = xq("provenance", "tkx_clock_data.realtime")
+    assert code == 0, out
+    top = rows[0]["from"]
+    assert [(n["hop"], n["line"]) for n in top] == [("local ts.nsec", 132), ("local ts.sec", 132)], out
+    assert [[c["value"] for c in n["from"]] for n in top] == [["tkx_wall_nsec"], ["tkx_wall_sec"]], out

@@ -1291,6 +1291,9 @@ def _unsubscripted(value: str) -> str:
 _TRACED_ONCE = ("return of ", "global ", "field ")  # (hops of the keys _budget/_again keep)
 
 
+_FILLS = ("out-param", "whole-object")  # write kinds of a call or copy filling an object
+
+
 def _once(nodes: list[dict]) -> list[dict]:
     """The hops with each `[...: shown above]` marker once (two uses of a value in one
     expression, two asm statements of the same inputs), and each write once: one found by
@@ -1309,7 +1312,10 @@ def _once(nodes: list[dict]) -> list[dict]:
                 continue
             said.add(n["hop"])
         elif n.get("file"):
-            key = (n.get("file"), n.get("line"), n.get("col"), n.get("value"))
+            key = (n.get("file"), n.get("line"), n.get("col"), n.get("value"),
+                   n["hop"] if n.get("write_kind") in _FILLS else None)  # (a call filling
+            # an object is one write per member asked: `ts.tv_nsec + NSEC_PER_SEC *
+            # ts.tv_sec` after kvm_get_walltime_and_clockread(&ts, ..) has two sources)
             if routes.setdefault(key, n["hop"]) != n["hop"]:
                 continue  # (another route to it; the same route twice is two calls' contexts:
                 # `f(a) - f(b)` returns for each its own argument)
