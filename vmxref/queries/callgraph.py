@@ -189,9 +189,11 @@ def _stored_by(sc: Scope, func: str) -> list:
     functions it stores in a member or table no call of the corpus goes through
     (`x86_platform.calibrate_tsc = kvm_get_tsc_khz` in kvmclock_init)."""
     g = edges.graph(sc)
-    values = {(v or "").lstrip("&").strip() for (_c, _p, _b, v) in sc.rows(
-        "assign", "t.func = ? AND t.kind IN ('assign', 'init', 'designated')", (func,),
-        "t.value")}
+    values = set()
+    for bid in {d[2] for d in definitions(sc, func)}:  # (by blob: the index's key)
+        values.update((v or "").lstrip("&").strip() for (v,) in sc.conn.execute(
+            "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND kind IN ('assign', "
+            "'init', 'designated')", (bid, func)))
     out = []
     for value in sorted(v for v in values if v.isidentifier() and g.is_function(v)):
         out += [e for e in g.stored_only(value) if e.caller == func]
