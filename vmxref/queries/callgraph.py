@@ -175,8 +175,29 @@ def callees(sc: Scope, func: str, depth: int = 1) -> list[Site]:
                     if target not in seen:
                         seen.add(target)
                         nxt.append(target)
+            for e in _stored_by(sc, caller):  # hooked here, called from outside: as
+                # `callers` lists it (edge 'stored'), and not followed (no call)
+                out.append(sc.site("callee", e.cid, e.path, e.blob_id, e.line, e.col, caller,
+                                   e.callee, edge=e.kind, via=e.via, depth=level,
+                                   callee_kind="function"))
         frontier = nxt
     return sorted(out, key=lambda s: (s.extra["depth"], s.key()))
+
+
+def _stored_by(sc: Scope, func: str) -> list:
+    """The 'stored' edges (edges.Graph.stored_only) whose storing function is `func`: the
+    functions it stores in a member or table no call of the corpus goes through
+    (`x86_platform.calibrate_tsc = kvm_get_tsc_khz` in kvmclock_init)."""
+    g = edges.graph(sc)
+    values = set()
+    for bid in {d[2] for d in definitions(sc, func)}:  # (by blob: the index's key)
+        values.update((v or "").lstrip("&").strip() for (v,) in sc.conn.execute(
+            "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND kind IN ('assign', "
+            "'init', 'designated')", (bid, func)))
+    out = []
+    for value in sorted(v for v in values if v.isidentifier() and g.is_function(v)):
+        out += [e for e in g.stored_only(value) if e.caller == func]
+    return out
 
 
 def _callee_kind(sc: Scope, e) -> str:

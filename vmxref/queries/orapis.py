@@ -5,7 +5,9 @@ A flag word is often changed through a call rather than an operator: IPRT's
 `atomic_or(FLAG, &v)`, `set_bit(X86_FEATURE_TSC_RELIABLE, caps)`. The profile's `[writes]
 or_stores` (a mask) and `bit_sets` (a bit number) name such calls (glob -> the 1-based
 positions [address, value]); a call whose value argument names the flag (not under `~`)
-raises it, as `x |= C` does (set_cpu_cap(c, bit), a macro over set_bit, too). A function-like macro whose body hands one of its
+raises it, as `x |= C` does (set_cpu_cap(c, bit), a macro over set_bit, too). Its `[reads]
+bit_tests` name the calls that test a bit number (`test_bit(nr, addr)`, `boot_cpu_has(bit)`,
+address 0: none), and a call or macro use passing the bit there consumes it. A function-like macro whose body hands one of its
 parameters to such a call (5.1's `HMCPU_CF_SET(pVCpu, fFlag)`) raises what its uses pass
 there; one whose body masks a parameter (`... & (fFlags)`, `HMCPU_CF_IS_PENDING`) tests it.
 """
@@ -42,16 +44,52 @@ def _bare_param(arg: str, params: list[str]) -> int | None:
     return params.index(t) if t in params else None
 
 
+def _test_spec(sc: Scope, callee: str) -> tuple | None:
+    """The [address, bit] positions (1-based; address 0: none, `boot_cpu_has(bit)`) the
+    profile's [reads] bit_tests give `callee` (`test_bit(nr, addr)`, ASMBitTest)."""
+    from vmxref.queries.readonly import _glob_match
+    exact, globs = _test_table(sc)
+    if callee in exact:
+        return exact[callee]
+    return next((v for parts, v in globs if _glob_match(parts, callee)), None)
+
+
+def _test_table(sc: Scope):
+    """(exact names, [(glob parts, value)]) of the profile's [reads] bit_tests (memoised)."""
+    memo = sc.memo("_bit_tests_table")
+    if "t" not in memo:
+        from vmxref.queries.profiles import profile_section
+        table = profile_section(sc, "reads").get("bit_tests", {})
+        memo["t"] = ({k: tuple(v) for k, v in table.items() if "*" not in k},
+                     [(tuple(k.split("*")), tuple(v)) for k, v in sorted(table.items()) if "*" in k])
+    return memo["t"]
+
+
 def or_macros(sc: Scope) -> dict[str, int]:
     """Function-like macros whose body hands parameter k (0-based) to an or_stores API as
     the value it ORs in: macro -> k (memoised)."""
-    memo = sc.memo("or_macros")
-    if "all" in memo:
-        return memo["all"]
-    out: dict[str, int] = {}
     from vmxref.queries.readonly import glob_table
     keys = [k for t in _TABLES for exact, globs in [glob_table(sc, t)]
             for k in (*exact, *("*".join(parts) for parts, _v in globs))]
+    return _api_macros(sc, "or_macros", keys, lambda callee: _spec(sc, callee))
+
+
+def test_macros(sc: Scope) -> dict[str, int]:
+    """Function-like macros whose body hands parameter k (0-based) to a bit_tests API as
+    the bit it tests: macro -> k (memoised)."""
+    exact, globs = _test_table(sc)
+    keys = [*exact, *("*".join(parts) for parts, _v in globs)]
+    return _api_macros(sc, "test_macros", keys, lambda callee: _test_spec(sc, callee))
+
+
+def _api_macros(sc: Scope, name: str, keys: list[str], spec_of) -> dict[str, int]:
+    """Function-like macros whose body hands parameter k (0-based) to a call of an API
+    whose table key is among `keys`, as the value (spec_of(callee)[1], 1-based) it takes:
+    macro -> k (memoised under `name`)."""
+    memo = sc.memo(name)
+    if "all" in memo:
+        return memo["all"]
+    out: dict[str, int] = {}
     for key in keys:
         prefix = re.split(r"[.*\\]", key, maxsplit=1)[0]  # (a glob's literal start)
         if not prefix:
@@ -59,7 +97,7 @@ def or_macros(sc: Scope) -> dict[str, int]:
         for _c, _p, bid, macro, callee in sc.rows(
                 "call", "t.callee >= ? AND t.callee < ? AND t.kind = 'macro'",
                 (prefix, prefix + "\x7f"), "t.func, t.callee"):
-            spec = _spec(sc, callee)
+            spec = spec_of(callee)
             if spec is None or len(spec) < 2 or macro in out:
                 continue
             for (text,) in sc.conn.execute("SELECT text FROM sym WHERE blob_id = ? AND name = ? "
@@ -111,6 +149,21 @@ def or_raises(sc: Scope, const: str, refs, names_flag) -> list[tuple]:
         spec = _spec(sc, callee)
         return spec[1] - 1 if spec is not None and len(spec) >= 2 else None
     return [_row(c) for c in _calls_at(sc, refs) if _passes(c, value_pos(c[4]), const, names_flag)]
+
+
+def bit_tests(sc: Scope, const: str, refs, names_flag) -> list[tuple]:
+    """(blob, function, line, col, via, guard_end) of the calls of the profile's [reads]
+    bit_tests APIs, and the uses of test_macros, whose bit argument names `const`:
+    `test_bit(KVM_APIC_INIT, &apic->pending_events)`, `boot_cpu_has(X86_FEATURE_CONSTANT_TSC)`
+    test it, as `x & BIT(C)` does."""
+    macros = test_macros(sc)
+
+    def bit_pos(callee: str) -> int | None:
+        if callee in macros:
+            return macros[callee]
+        spec = _test_spec(sc, callee)
+        return spec[1] - 1 if spec is not None and len(spec) >= 2 else None
+    return [_row(c) for c in _calls_at(sc, refs) if _passes(c, bit_pos(c[4]), const, names_flag)]
 
 
 def param_mask_macros(sc: Scope, names: list[str]) -> dict[str, int]:

@@ -214,11 +214,15 @@ class _Walk:
                 owner, path = self._embedded_path(qual)
                 out += self.field_writes(owner, path, level)
         called: set[str] = set()
+        arg_spans = [(m.end(), closing(value, m.end() - 1)) for m in _CALL.finditer(value)]
         for m in _CALL.finditer(value):
             name = m.group(1)
             taken.add(name)
             if name in called:
                 continue  # (every call of it is taken at once)
+            if any(a <= m.start() < b for a, b in arg_spans) and self._handle_call(value, m):
+                continue  # a handle handed to a call (`get_time_ref_counter(
+                # hv_stimer_to_vcpu(stimer)->kvm)`): where it points, no value
             called.add(name)
             if name not in _KEYWORDS and name not in _TYPE_WORDS:
                 # each call of it in the value, with its own arguments (`nsec_to_cycles(v,
@@ -247,6 +251,17 @@ class _Walk:
                 continue  # a pointer handed to a call: where it writes or reads, no value
             out += self.variable(site, bid, func, name, level, ctx)
         return _once(out)[: FANOUT * 3]
+
+    def _handle_call(self, value: str, m) -> bool:
+        """Is the call `m` in `value`, with the members it is followed by (`f(x)->kvm`), a
+        pointer to a struct: a handle, as `apic->vcpu` is one?"""
+        end = closing(value, m.end() - 1)
+        typ = self.tr.return_type(m.group(1))
+        for fld in re.findall(r"\s*(?:->|\.)\s*([A-Za-z_]\w*)",
+                              re.match(r"(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*", value[end + 1:]).group(0)):
+            owner = self.tr.struct_of(typ)
+            typ = self.tr.field_type(owner, fld) if owner else None
+        return self.tr.is_pointer(typ) and self.tr.struct_of(typ) is not None
 
     def _followed_args(self, value: str) -> list[tuple[int, int]]:
         """The spans of the argument lists of the calls in `value` whose function the corpus
@@ -1276,6 +1291,9 @@ def _unsubscripted(value: str) -> str:
 _TRACED_ONCE = ("return of ", "global ", "field ")  # (hops of the keys _budget/_again keep)
 
 
+_FILLS = ("out-param", "whole-object")  # write kinds of a call or copy filling an object
+
+
 def _once(nodes: list[dict]) -> list[dict]:
     """The hops with each `[...: shown above]` marker once (two uses of a value in one
     expression, two asm statements of the same inputs), and each write once: one found by
@@ -1294,7 +1312,10 @@ def _once(nodes: list[dict]) -> list[dict]:
                 continue
             said.add(n["hop"])
         elif n.get("file"):
-            key = (n.get("file"), n.get("line"), n.get("col"), n.get("value"))
+            key = (n.get("file"), n.get("line"), n.get("col"), n.get("value"),
+                   n["hop"] if n.get("write_kind") in _FILLS else None)  # (a call filling
+            # an object is one write per member asked: `ts.tv_nsec + NSEC_PER_SEC *
+            # ts.tv_sec` after kvm_get_walltime_and_clockread(&ts, ..) has two sources)
             if routes.setdefault(key, n["hop"]) != n["hop"]:
                 continue  # (another route to it; the same route twice is two calls' contexts:
                 # `f(a) - f(b)` returns for each its own argument)

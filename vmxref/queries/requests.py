@@ -22,7 +22,7 @@ from vmxref.queries.textcalls import call_args
 from vmxref.queries.flagmasks import (alternatives, complement_masks, holds, numeric,
                                       parameter_tests)
 from vmxref.queries.flagmasks import one_bit as _one_bit
-from vmxref.queries.base import Scope, marks, split_args
+from vmxref.queries.base import Scope, closing, marks, split_args
 from vmxref.queries.macroforms import parts
 
 # (vmxref.queries.edges is imported where it is used: an unchanged re-index only asks
@@ -360,6 +360,8 @@ def flag_masks(sc: Scope, const: str) -> list[str]:
     0x00000ffffffffffc), and masks naming those (HM_CHANGED_ALL_GUEST is `(
     HM_CHANGED_GUEST_MASK | HM_CHANGED_KEEPER_STATE_MASK)`)."""
     memo = sc.memo("flag_masks")
+    if const not in memo and _value_only(sc, const):
+        memo[const] = []  # (an MSR number: no mask holds it as a bit)
     if const not in memo:
         masks = _masks_of(sc, const)
         family = complement_masks(sc, const, masks)  # (~(A | B) without it; UINT32_MAX)
@@ -370,6 +372,31 @@ def flag_masks(sc: Scope, const: str) -> list[str]:
                           and holds(sc, x, const)]  # (evaluated: `(A << 16) + B` holds none)
         memo[const] = masks
     return list(memo[const])
+
+
+def _value_only(sc: Scope, const: str) -> bool:
+    """Is `const` a value the code compares whole, not a flag: a `case` label or an operand of
+    `==` / `!=` somewhere, and nowhere an operand of a bit operator (`&`, `|`, `^`, `~`, a
+    shift), handed to a request API, nor named by a mask's #define? An MSR number such as
+    `MSR_IA32_TSC` (0x10, one bit in hex) is one: a mask of its family that happens to hold
+    that bit (`MSR_IA32_BNDCFGS_RSVD` 0xff0) tests nothing of it. (Memoised.)"""
+    memo = sc.memo("_value_only")
+    if const not in memo:
+        c = re.escape(const)
+        compared = re.compile(rf"[=!]=\s*\(?\s*{c}\b|\b{c}\s*\)?\s*[=!]=|\bcase\s+{c}\b")
+        bits = re.compile(rf"(?<![&|])[&|^~](?![&|=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*(?:[&|^](?![&|])|<<|>>)"
+                          rf"|(?:<<|>>|[&|^]=)\s*\(?\s*{c}\b")
+        seen_compare = False
+        memo[const] = False
+        for _cid, _path, bid, line, _func in _const_refs(sc, const):
+            text = sc.store.line_text(bid, line)
+            if bits.search(text):
+                return False
+            seen_compare = seen_compare or bool(compared.search(text))
+        api = request_api(sc)
+        memo[const] = seen_compare and not _masks_of(sc, const) and not any(
+            _const_calls(sc, const, t) for t in (api.testers, api.setters, api.clearers))
+    return memo[const]
 
 
 def _to_local(sc: Scope, bid: int, func: str | None, line: int, col: int) -> bool:
@@ -405,10 +432,10 @@ def _mask_raises(sc: Scope, const: str, masks: list[str]) -> list[tuple]:
 
 
 _BIT_CLEAR = r"~\s*\(?\s*{c}\b"
-_BIT_TEST = (r"(?<![&])&(?![&=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*&(?![&=])"  # x & C
-             r"|(?<![&])&(?![&=])\s*\([^()]*\b{c}\b[^()]*\)"                # x & (B | C)
-             r"|\([^()]*\b{c}\b[^()]*\)\s*&(?![&=])"                          # (B | C) & x
-             r"|[=!]=\s*\(?\s*{c}\b|\b{c}\s*\)?\s*[=!]=")               # x == C, x != C
+_BIT_MASKED = (r"(?<![&])&(?![&=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*&(?![&=])"  # x & C
+               r"|(?<![&])&(?![&=])\s*\([^()]*\b{c}\b[^()]*\)"                # x & (B | C)
+               r"|\([^()]*\b{c}\b[^()]*\)\s*&(?![&=])")                         # (B | C) & x
+_BIT_TEST = _BIT_MASKED + r"|[=!]=\s*\(?\s*{c}\b|\b{c}\s*\)?\s*[=!]="  # x == C, x != C
 _BIT_AND = r"(?<![&])&(?![&=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*&(?![&=])"  # x & C, C & x
 _BIT_OR = r"(?<![|])\|(?![|=])\s*\(?\s*{c}\b|\b{c}\s*\)?\s*\|(?![|=])"  # x | C
 
@@ -664,6 +691,44 @@ def _in_api_call(sc: Scope, bid: int, func: str | None, line: int, col: int,
     return False
 
 
+def _tests_bits_of(sc: Scope, bid: int, line: int, mask: str) -> bool:
+    """Is `mask` ANDed with something on `line` (or across the line break above it: `(x &\n
+    MASK)`) to test its bits? A value compared whole with it (`msr ==
+    HV_X64_MSR_SYNDBG_CONTROL`, an MSR number whose bit 0 is set) tests no flag it happens to
+    hold, nor does a field the AND selects and an order comparison reads as a number
+    (`(features & VERSION_MASK) >= 1`)."""
+    pat = re.compile(_BIT_MASKED.format(c=re.escape(mask)))
+    text = sc.store.line_text(bid, line)
+    prev = sc.store.line_text(bid, line - 1).rstrip() if line > 1 else ""
+    for t in (text, f"{prev} {text.strip()}" if prev.endswith("&") else ""):
+        for m in pat.finditer(t):
+            if not _ordered(t, m.start(), m.end()):
+                return True
+    return False
+
+
+_ORDER_AFTER = re.compile(r"\s*(?:<=|>=|<(?!<)|>(?!>))")
+_ORDER_BEFORE = re.compile(r"(?:<=|>=|(?<![<-])<|(?<![>-])>)\s*$")
+
+
+def _ordered(text: str, start: int, end: int) -> bool:
+    """Is the parenthesised group around text[start:end] (an AND) an operand of `<`, `>`,
+    `<=` or `>=`?"""
+    depth, a = 0, start
+    while a > 0:
+        a -= 1
+        if text[a] == ")":
+            depth += 1
+        elif text[a] == "(":
+            if depth == 0:
+                break
+            depth -= 1
+    else:
+        return False
+    b = closing(text, a)
+    return bool(_ORDER_AFTER.match(text, b + 1) or _ORDER_BEFORE.search(text[:a]))
+
+
 def _in_clear(sc: Scope, bid: int, line: int, const: str) -> bool:
     """Is `line` part of a statement that clears bits (`fCtxChanged &= ~(...)`,
     `ASMAtomicUoAndU64(&fCtxChanged, ~( ... (DR_MASK & ~DR7) ...))`), or that leaves `const`
@@ -821,6 +886,13 @@ def _bit_tester_calls(sc: Scope, const: str) -> list[tuple]:
     return _once_per_call(out)
 
 
+def _bit_test_calls(sc: Scope, const: str) -> list[tuple]:
+    """Calls of the profile's [reads] bit_tests APIs (and uses of the macros over them) that
+    pass bit number `const`: `test_bit(KVM_APIC_INIT, &apic->pending_events)`,
+    `boot_cpu_has(X86_FEATURE_CONSTANT_TSC)` (orapis.bit_tests)."""
+    return _once_per_call(orapis.bit_tests(sc, const, _const_refs(sc, const), _names_flag))
+
+
 def _tests_param_bit(sc: Scope, func: str, param: str) -> bool:
     """Does the (one-definition) body of `func` test its parameter `param` as a bit number
     (`x & (1UL << param)`, `x & BIT(param)`, `test_bit(param, ...)`)?"""
@@ -869,12 +941,13 @@ def consumes(sc: Scope, const: str) -> list[Site]:
     mask = _mask_of_bit(sc, const)
     if mask is not None:
         own = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
+        own += _new_places(own, _bit_test_calls(sc, const))
         return _merged(consumes(sc, mask), _consume_sites(sc, const, own))
     api = request_api(sc)
     rows = _const_calls(sc, const, api.testers)
     if not sc.has_sym(const, VALUE_KINDS):  # (a name defined nowhere has no value: no mask
         # holds it, UINT32_MAX neither; the tests that name it are all there is)
-        return _consume_sites(sc, const, rows)
+        return _consume_sites(sc, const, rows + _new_places(rows, _bit_test_calls(sc, const)))
     masks = flag_masks(sc, const)
     masked = [(*r[:4], f"{r[4]} ({mask})", r[5]) for mask in masks
               for r in _const_calls(sc, mask, api.testers, const)]  # of a mask holding it
@@ -886,11 +959,13 @@ def consumes(sc: Scope, const: str) -> list[Site]:
         masked += _new_places(rows + masked, _complement_tests(sc, const, api.testers))
     if not rows and not _const_calls(sc, const, api.setters):  # (masked tests or not)
         rows = _bit_uses(sc, const)[1] + _macro_bit_uses(sc, const)[1] + _bit_tester_calls(sc, const)
+        rows += _new_places(rows, _bit_test_calls(sc, const))
         apis = sorted({*api.testers, *api.setters, *api.clearers})
         for mask in masks:  # `(cr0 ^ old_cr0) & KVM_MMU_CR0_ROLE_BITS` tests X86_CR0_WP too
             rows += [r for r in _bit_uses(sc, mask)[1]  # (via `& MASK`)
                      if not _in_clear(sc, r[0], r[2], const)
-                     and not _in_api_call(sc, r[0], r[1], r[2], r[3], apis)]
+                     and not _in_api_call(sc, r[0], r[1], r[2], r[3], apis)
+                     and _tests_bits_of(sc, r[0], r[2], mask)]
             # (not in a request API's argument: a tester's is a test the mask rows above
             # counted, a clearer's `VMCPU_FF_CLEAR_MASK(pVCpu, ALL & ~REQUEST)` is none)
         rows += _new_places(rows, _local_mask_tests(sc, const, masks))

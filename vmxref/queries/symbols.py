@@ -1,7 +1,7 @@
 """Verbs over symbols and references: def, refs."""
 from __future__ import annotations
 
-from vmxref.lazy import json
+from vmxref.lazy import json, re
 from vmxref.model import Site
 from vmxref.queries.base import Scope, sort_sites
 
@@ -140,6 +140,9 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     locals_named = _locals_named(sc, name) if is_function and any(
         r[3] == "read" for r in rows) else set()
     pasted = _pasted_args(sc, name, rows) if is_function else set()
+    taken, passed_on = _element_addresses(sc, name, rows) if not (is_macro or is_function) \
+        else (set(), set())
+    handed |= {(bid, func or "", line) for bid, func, line in passed_on}
     out = []
     for cid, path, bid, kind, line, col, func, chain in rows:
         if is_macro and kind in ("call", "read"):
@@ -154,6 +157,8 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
             kind = "write"  # `kvm_apic_update_irr(vcpu, vmx->pi_desc.pir, ..)` writes pir
         elif kind == "write" and (bid, func, line, col) in passed:
             kind = "read"  # `&x` handed to a call that only reads through it (atomic_read)
+        elif kind == "read" and (bid, line, col) in taken:
+            kind = "addr"  # `p = &hv_clock_boot[cpu]`: the address of an element of x
         elif kind == "read" and is_function and chain is None and not (
                 func and (bid, func) in locals_named) and (bid, line) not in pasted:
             kind = "addr"  # a function used as a value: its address (`.read = f`, `cb(f)`);
@@ -165,6 +170,33 @@ def references(sc: Scope, name: str, kinds: tuple[str, ...] | None = None) -> li
     if not kinds or "write" in kinds:
         out += _designated(sc, name, {(r[2], r[4], r[5]) for r in rows})
     return sort_sites(out)
+
+
+def _element_addresses(sc: Scope, name: str, rows: list[tuple]) -> tuple[set, set]:
+    """The reads of `name` that take the address of one of its elements, or of a member of
+    one (`&x[i]`, `&x[0].pvti`: a unary `&` right before the name, a subscript right after
+    it): (blob, line, col) of those kept or stored (`p = &hv_clock_boot[cpu]`: kind `addr`),
+    and (blob, function, line) of those handed to a call, which keep their kind as `&x` does
+    and are listed by `kind addr` too."""
+    before = re.compile(r"(?:^|[(,=?:{;!]|\breturn)\s*\(?\s*&\s*\(?\s*$")
+    argument = re.compile(r"(?:\w\s*\(|,)\s*&\s*$")
+    out, handed = set(), set()
+    for _cid, _path, bid, kind, line, col, func, _chain in rows:
+        if kind != "read":
+            continue
+        lines = sc.store.lines(bid)
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        at = col - 1
+        if text[at:at + len(name)] != name or not text[at + len(name):].lstrip().startswith("["):
+            continue
+        head = text[:at]
+        if not head.strip(" \t&(") and line > 1:  # (an argument on a line of its own)
+            head = lines[line - 2].rstrip() + " " + head.lstrip()
+        if argument.search(head):
+            handed.add((bid, func, line))
+        elif before.search(head):
+            out.add((bid, line, col))
+    return out, handed
 
 
 def _pasted_args(sc: Scope, name: str, rows: list[tuple]) -> set[tuple[int, int]]:

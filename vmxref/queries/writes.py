@@ -1028,6 +1028,34 @@ def _element_stores(sc: Scope, name: str) -> set[tuple[int, int, str]]:
 _COLS = "t.line, t.col, t.func, t.field, t.chain, t.op, t.value, t.kind"  # (assign rows)
 
 
+def _array_handed(sc: Scope, name: str) -> dict[tuple, list[tuple[int, int, str]]]:
+    """The calls an array member `name` is handed to bare (macro_uses.array_passes), by
+    (blob, function, receiver chain): (first line, last line, how) where how is "modify" (a
+    call that changes it in place, reading the old bits: `set_bit`, `test_and_clear_bit`),
+    "store" (one of the profile's [writes] fills, which overwrite it without reading it:
+    a memcpy into it) or "read" (any other: `bitmap_empty`, `debugfs_create_file(name, ..)`;
+    a call outside the corpus may read what it gets)."""
+    out: dict[tuple, list[tuple[int, int, str]]] = {}
+    for r in array_passes(sc, name):
+        bid, line, col, func, chain_t, op, value = r[2], r[3], r[4], r[5], r[7], r[8], r[9]
+        end = sc.conn.execute("SELECT max(end_line) FROM call WHERE blob_id = ? AND line = ? "
+                              "AND col = ?", (bid, line, col)).fetchone()[0] or line
+        how = "modify" if modify_kind(sc, op, value) else (
+            "store" if fills(sc, op, value) else "read")
+        chain = json.loads(chain_t)
+        out.setdefault((bid, func, json.dumps(chain[:-1])), []).append((line, end, how))
+    return out
+
+
+def _handed_how(handed: dict, bid: int, func: str, line: int, chain_t: str | None) -> str | None:
+    """How the call whose lines hold this read of the array member uses it (_array_handed),
+    None when it is handed to none."""
+    if not handed or chain_t is None:
+        return None
+    found = [how for a, b, how in handed.get((bid, func, chain_t), ()) if a <= line <= b]
+    return found[0] if len(set(found)) == 1 else None
+
+
 def _read_modify_writes(sc: Scope, name: str) -> set[tuple[int, int, str | None]]:
     """(blob, line, receiver chain as the member's reference has it, None for a variable)
     of each compound assignment or increment of `name` (`a->name += v`, `++x.name`), also
@@ -1085,9 +1113,15 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
     stores = _element_stores(sc, fields[-1]) | _argument_stores(sc, fields[-1])
     rmw = _read_modify_writes(sc, fields[-1])
     rows += _macro_read_modify_writes(sc, fields[-1])
+    handed = _array_handed(sc, fields[-1]) if _is_array(sc, tr, struct, fields) else {}
     for cid, path, bid, line, col, func, chain_t, kind in rows:
         if (bid, line, chain_t) in stores:
             continue  # `vcpu->arch.xen.runstate_times[i] = v` stores an element, reads none
+        how = _handed_how(handed, bid, func, line, chain_t) if kind == "read" else None
+        if how == "store":
+            continue  # `bitmap_zero(hv_vcpu->stimer_pending_bitmap, n)` reads none of it
+        if how == "modify":
+            kind = "read-modify-write"  # `set_bit(n, hv->bitmap)`, as `x |= BIT(n)`
         if kind in ("write", "read") and (bid, line, chain_t) in rmw:
             kind = "read-modify-write"  # `x += adj`, `++x`: the old value is read too
         elif kind == "write" and (bid, func, line) in modified:
