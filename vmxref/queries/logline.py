@@ -25,7 +25,7 @@ import posixpath
 from vmxref import logfmt
 from vmxref.lazy import re, json
 from vmxref.model import Site
-from vmxref.queries import firing
+from vmxref.queries import firing, logcatalog
 from vmxref.queries.base import Scope, split_args
 from vmxref.queries.profiles import profile_section
 from vmxref.queries.macroforms import parts
@@ -114,64 +114,22 @@ def logline(sc: Scope, line: str, limit: int | None = None) -> list[Site]:
 
 
 class _Catalog:
-    """Per-scope data kept between queries in one process: an inverted index of the logging
-    calls' literal words, the corpora's dialects and the prefix resolver."""
+    """Per-scope data kept between queries in one process: the logging calls by literal word
+    (logcatalog.Catalog, also kept in the index folder), the corpora's dialects and the
+    prefix resolver."""
 
     def __init__(self, sc: Scope) -> None:
-        self.rows: list[tuple[int, int, str, int, int]] = []   # rowid, cid, path, bid, nkeys
-        self.postings: dict[str, list[int]] = {}
-        for cid, path, bid, rowid, keys in sc.rows("logcall", "t.keys != ''", (), "t.rowid, t.keys"):
-            ks = set(keys.lower().split())  # (words compared without their letter case:
-            # `hm: max resume loops` is a line of "HM: Max resume loops = %u")
-            if not ks:
-                continue
-            for k in ks:
-                self.postings.setdefault(k, []).append(len(self.rows))
-            self.rows.append((rowid, cid, path, bid, len(ks)))
         self.dialects = _dialects(sc)
         self.prefixes = _Prefixes(sc)
-        self.wordless: list[tuple[int, int, str, int, tuple[str, ...]]] = []
-        seen: dict[tuple[str, str], tuple[str, ...]] = {}  # (one compile per format text:
-        # all of Linux has 35,000 wordless calls of 10,000 formats, `"%s\n"` thousands)
-        for cid, path, bid, rowid, fmt in sc.rows("logcall", "t.keys = ''", (), "t.rowid, t.fmt"):
-            key = (fmt, self.dialects.get(cid, "printf"))
-            pieces = seen.get(key)
-            if pieces is None:
-                pieces = seen[key] = _wordless_pieces(*key)
-            if pieces:
-                self.wordless.append((rowid, cid, path, bid, pieces))
+        self.calls = logcatalog.Catalog(sc, self.dialects)
 
     def candidates(self, words: set[str], lines: list[str] = ()) -> list[tuple]:
-        """Logging calls sharing literal words with the line, most of their words first;
-        then the calls whose format has no word at all (`"%p 1->0\n"`) but whose literal
-        text is all in one of `lines`."""
-        hits: dict[int, int] = {}
-        for w in {w.lower() for w in words}:
-            for i in self.postings.get(w, ()):
-                hits[i] = hits.get(i, 0) + 1
-        cands = []
-        for i, hit in hits.items():
-            rowid, cid, path, bid, nkeys = self.rows[i]
-            cands.append((-hit / nkeys - hit * 0.01, rowid, cid, path, bid, hit / nkeys, nkeys))
-        cands.sort()
-        for rowid, cid, path, bid, pieces in self.wordless:
-            if any(all(p in ln for p in pieces) for ln in lines):
-                cands.append((0.0, rowid, cid, path, bid, 0.0, 0))
-        return cands
+        return self.calls.candidates(words, lines)
 
 
-MIN_WORDLESS_PIECE = 3  # a format without words is a candidate with a literal piece this long
-WORDLESS_PENALTY = 0.99  # ... scored a little under a format with words that fits as well
-# (`%sAVIC` and `AVIC` both print `AVIC`: the statement whose text is the word comes first)
-
-
-def _wordless_pieces(fmt: str, dialect: str) -> tuple[str, ...]:
-    """The literal pieces (blanks stripped) of a format that has no word to index it by, when
-    one of them has MIN_WORDLESS_PIECE characters or more (`%p 1->0`: ("1->0",)); () else
-    (a bare "%llu\n" would explain any number, "%s = %s (%s)" any line with `=` and `(`)."""
-    toks = logfmt.compile_format(fmt, dialect).tokens
-    pieces = tuple(p for t in toks if isinstance(t, str) for p in t.split() if p)
-    return pieces if max(map(len, pieces), default=0) >= MIN_WORDLESS_PIECE else ()
+WORDLESS_PENALTY = 0.99  # a format without words is scored a little under one with words that
+# fits as well (`%sAVIC` and `AVIC` both print `AVIC`: the statement whose text is the word
+# comes first)
 
 
 _catalogs: dict[tuple, _Catalog] = {}
