@@ -47,3 +47,16 @@ def test_member_calls_on_a_parameter_keep_to_the_objects_handed_to_it(callers, f
     got = callers(func)
     assert {f for f, _ in got} == expected
     assert all(path == CHAIN for _, path in got)
+
+
+def test_a_function_handed_over_reaches_the_definition_where_it_is_named(tmp_path):
+    """Two kvmtick_native_clock: a static one in tick_native_a.c, handed to
+    tick_sched_register there, and tick_native_b.c's, which other files see. The call
+    through the registered pointer reaches the static one (named where it is passed)."""
+    d = tmp_path / "index"
+    api.index(str(FIX), "linux-kvm@t", d, procs=1)
+    r = CliRunner().invoke(cli, ["callers", "kvmtick_native_clock", "--json", "--index", str(d)])
+    assert r.exit_code == 0, r.output
+    got = {(x["function"], x.get("definition")) for x in map(json.loads, r.stdout.splitlines())}
+    assert got == {("tick_sched_now", "arch/x86/kvm/tick_native_a.c:5"),
+                   ("kvmtick_b_read", "arch/x86/kvm/tick_native_b.c:3")}, got

@@ -129,16 +129,21 @@ def definitions(sc: Scope, func: str) -> list[tuple]:
     return memo[func]
 
 
-_BOUND_AT = re.compile(r"bound at (\S+?):(\d+)")
+_PASSED_AT = re.compile(r"passed at (\S+?):(\d+)")
+_BOUND_AT = re.compile(r"(?:bound|set) at (\S+?):(\d+)")
 
 
 def _reached(sc: Scope, defs: list[tuple], e) -> str | None:
     """`path:line` of the definition a call reaches when the name has several: the one in
-    the file the call is written in (or, through a function pointer, the file that bound
-    it); else the only one visible from there (not `static` in another source file)."""
+    the file the call is written in (or, through a function pointer, the file that names
+    the function where it is handed over, bound or set: `sched_clock_register(
+    native_sched_clock, ..)` in loongarch's time.c hands over that file's static one); else
+    the only one visible from there (not `static` in another source file)."""
     g = edges.graph(sc)
-    m = _BOUND_AT.search(e.via or "") if e.kind not in ("direct", "macro") else None
-    where = m.group(1) if m else e.path
+    where = e.path
+    if e.kind not in ("direct", "macro"):
+        m = _PASSED_AT.search(e.via or "") or _BOUND_AT.search(e.via or "")
+        where = m.group(1) if m else e.path
     same = [d for d in defs if d[1] == where and d[0] == e.cid]
     if len(same) == 1:
         return f"{same[0][1]}:{same[0][3]}"
