@@ -397,6 +397,8 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     # (a path without its struct, `msr.TscAux`: the unions of the structs that spell it)
     unions = [(struct, fields)] if struct is not None else \
         [(st, fl) for st, fl, inner in readings if st is not None and inner is None and len(fl) > 1]
+    if struct is None and len(fields) == 1 and members:
+        unions += _named_paths(sc, fields[0])  # (a bare member: each struct declaring it)
     for st, fl in unions if siblings else ():
         for site in _union_siblings(sc, tr, st, fl, kinds):
             out.setdefault(_place(site), site)
@@ -576,7 +578,8 @@ def _union_siblings(sc: Scope, tr: TypeResolver, struct: str | None, fields: lis
                        and _from_start(w.extra.get("target") or "", w.extra.get("value") or "",
                                        sib)]
             for site in got:
-                site.extra["via"] = f"union member {owner}.{sib}"
+                if site.extra.get("write_kind") != "whole-object":  # (it writes all members)
+                    site.extra["via"] = f"union member {owner}.{sib}"
                 out.append(site)
     return out
 
@@ -705,6 +708,24 @@ def _within(sc: Scope, tr: TypeResolver, bid: int, func: str, chain: list[str],
         if t == owner and names == f[k:] and chain[0].startswith("v:"):
             return points_into(sc, bid, func, chain[0][2:], f[:k])
     return False
+
+
+def _named_paths(sc: Scope, name: str, most: int = 32) -> list[tuple[str, list[str]]]:
+    """The struct paths of a member asked without its struct, one per struct declaring it:
+    `TscAux` (declared in the member `msr` of union CPUMCTXMSRS) is CPUMCTXMSRS.[msr,
+    TscAux], `edx` also CPUMCTX.[edx]; so `writes TscAux` has the union writes
+    `writes CPUMCTXMSRS.msr.TscAux` has. A name declared in more than `most` structs (a
+    common word on all of Linux: each would read its struct's declaration) has none."""
+    scopes = sorted({r[3] for r in sc.rows("sym", "t.name = ? AND t.kind = 'field'", (name,),
+                                           "t.scope")})
+    if len(scopes) > most:
+        return []
+    out = []
+    for scope in scopes:
+        parts = scope.split("::") if scope else []
+        if parts and not parts[0].startswith("("):  # (a struct of no name: no path to it)
+            out.append((parts[0], [*parts[1:], name]))
+    return out
 
 
 def _path_owners(sc: Scope, tr: TypeResolver, fields: list[str]) -> list[str]:

@@ -1,0 +1,48 @@
+"""Audit Y (s32, VirtualBox clock drift) on small VirtualBox-style fixtures of its own."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vmxref import api
+from vmxref.cli import cli
+
+FIX = Path(__file__).parent / "fixtures" / "audit_y32_vbox"
+CPUM = "src/VBox/VMM/VMMAll/CPUMAllFixY.cpp"
+
+
+@pytest.fixture(scope="module")
+def yq(tmp_path_factory):
+    d = tmp_path_factory.mktemp("audit-y32-index")
+    api.index(str(FIX), "virtualbox-vmm@t", d, procs=1, fulltext=False)
+
+    def run(*args: str) -> tuple[int, list[dict], str]:
+        r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
+        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
+        return r.exit_code, rows, r.output
+    return run
+
+
+def _got(rows) -> set[tuple[int, str | None]]:
+    return {(r["line"], r.get("via")) for r in rows if r["file"] == CPUM}
+
+
+@pytest.mark.parametrize("bare, qualified", [("edx", "CPUMYCTX.edx"),
+                                             ("TscAux", "CPUMYMSRS.msr.TscAux")])
+def test_a_bare_member_has_the_union_writes_of_its_struct_path(yq, bare, qualified):
+    """`writes edx` (a member of any struct) is also written through the members of the
+    union it is in (`rdx = RT_HI_U32(uTicks)` for an RDTSC), and `writes TscAux` by a fill of
+    the array the MSR struct shares its union with (`SSMR3GetMem(.., &..au64[0], cb)`), as
+    `writes CPUMYCTX.edx` / `writes CPUMYMSRS.msr.TscAux` have them."""
+    code, rows, out = yq("writes", qualified)
+    assert code == 0, out
+    want = _got(rows)
+    assert want == ({(41, "union member CPUMYCTX.rdx"), (48, None)} if bare == "edx" else
+                    {(54, "union member CPUMYMSRS.au64"), (59, None)}), out
+    code, rows, out = yq("writes", bare)
+    assert code == 0, out
+    assert _got(rows) == want, out
+
