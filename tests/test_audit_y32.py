@@ -46,3 +46,23 @@ def test_a_bare_member_has_the_union_writes_of_its_struct_path(yq, bare, qualifi
     assert code == 0, out
     assert _got(rows) == want, out
 
+
+TM = "src/VBox/VMM/VMMR3/TMFixY.cpp"
+
+
+def test_logline_names_a_mode_by_the_function_that_returns_its_name(yq):
+    """Two statements print one format, `'%s' to '%s'`, the second argument a call of a
+    switch returning each mode's name: tmR3YModeName(TMYTSCMODE_REAL_OFFSET) prints
+    `RealOffset`, so the line switching to RealOffset is the first statement's (before: a
+    tie), and the line switching from it to another mode cannot be (not a full match)."""
+    code, rows, out = yq("logline", "00:00:09.1 TM: Changing the TSC mode from 'VirtEmulated' "
+                         "to 'RealOffset'")
+    assert code == 0, out
+    assert [(r["function"], r["mode"]) for r in rows][:2] == [
+        ("tmR3YParavirtOn", "full"), ("tmR3YParavirtOff", "full")], out
+    assert rows[0]["score"] > rows[1]["score"], out
+    code, rows, out = yq("logline", "00:00:09.2 TM: Changing the TSC mode from 'RealOffset' "
+                         "to 'VirtEmulated'")
+    assert code == 0, out
+    full = [r["function"] for r in rows if r["mode"] == "full"]
+    assert full == ["tmR3YParavirtOff"], out
