@@ -66,3 +66,29 @@ def test_logline_names_a_mode_by_the_function_that_returns_its_name(yq):
     assert code == 0, out
     full = [r["function"] for r in rows if r["mode"] == "full"]
     assert full == ["tmR3YParavirtOff"], out
+
+
+CFG = "src/VBox/VMM/VMMR3/TMFixYCfg.cpp"
+
+
+def test_provenance_follows_the_key_a_macro_body_reads_under(yq):
+    """TMY_CFG_PERIOD(0, 5) reads `"CatchUpPct" #iPeriod` with CFGMR3QueryU32 into the
+    period's member: the write at the use says `"CatchUpPct0"` (the literal and the
+    argument's text, which the #define's body as indexed lacks), and provenance takes it
+    to the value stored under that key (tmR3YConfigDefaults' 50 for period 1) or, with no
+    store of that key, to the configuration, not into CFGMR3QueryU32's own code."""
+    code, rows, out = yq("writes", "TMYPERIOD.u32Pct")
+    assert code == 0, out
+    values = {(r["line"], r["value"]) for r in rows if r["write_kind"] == "out-param"}
+    assert values == {
+        (34, 'CFGMR3QueryU32(pCfgHandle, "CatchUpPct0", &pTm->aPeriods[0].u32Pct)'),
+        (35, 'CFGMR3QueryU32(pCfgHandle, "CatchUpPct1", &pTm->aPeriods[1].u32Pct)')}, out
+    code, rows, out = yq("provenance", "TMYCFG.u32CurPct", "depth", "3")
+    assert code == 0, out
+    (row,) = rows
+    hops = {(n.get("line"), n.get("value"), n["hop"]) for p in row["from"]
+            for n in p.get("from", [])}
+    assert (42, "50", 'stored under "CatchUpPct1" by CFGMR3InsertInteger()') in hops, out
+    leaf = [h for h in hops if h[0] is None and "CatchUpPct0" in h[2]]
+    assert leaf and "no store of that key" in leaf[0][2], out
+    assert not [h for h in hops if "filled by CFGMR3QueryU32" in h[2]], out

@@ -16,7 +16,7 @@ from functools import partial
 from vmxref.errors import VmxrefError
 from vmxref.model import Site
 from vmxref.queries import callsite, cases, contexts, lang
-from vmxref.queries.base import Scope, closing, marks
+from vmxref.queries.base import Scope, closing, marks, split_args
 from vmxref.queries.edges import ARG_EDGES, graph, uncast
 from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.lang import MAX_DEPTH
@@ -1073,7 +1073,8 @@ class _Walk:
         pname = params[pos] if 0 <= pos < len(params) else ""
         call = next(iter(self.calls_in_value(self.blob(site), site.function, site.line,
                                              callee, 1)), None)
-        keyed = self._keyed(site, callee, call, level) if call else None
+        written = call or self._written_call(site, callee)  # (a call in a macro's body)
+        keyed = self._keyed(site, callee, written, level) if written else None
         if keyed is not None:
             return keyed
         inner = {**(ctx or {}), **call} if call else ctx
@@ -1119,6 +1120,20 @@ class _Walk:
                 out.append(self.node(s, f"filled by {callee}()", level, inner))
             out += self._more(len(handed), FANOUT, f"filled by {callee}(), handed on")
         return self._found(key, out)
+
+    def _written_call(self, site: Site, callee: str) -> dict | None:
+        """The call a write's value is, read from that text, as calls_in_value gives one: for
+        a write made in the body of a macro used there (TM_CFG_PERIOD's `CFGMR3QueryU32(
+        pCfgHandle, "CatchUpPrecentage" #iPeriod, &...)`), which has no call row of its own
+        at the use; None when the value is no call of `callee`."""
+        value = (site.extra.get("value") or "").strip()
+        if not value.startswith(callee) or not value.endswith(")"):
+            return None
+        rest = value[len(callee):].lstrip()
+        if not rest.startswith("("):
+            return None
+        return {callee: (self.blob(site), site.function, site.line, site.col,
+                         split_args(rest[1:-1]))}
 
     def _keyed(self, site: Site, callee: str, call: dict, level: int,
                returned: bool = False) -> list[dict] | None:
