@@ -59,8 +59,11 @@ def _case_name(sc: Scope, cid: int, func: str, const: str) -> str | None:
         return None  # (none, several, or a body too long to be a table of names)
     _cid, _path, bid, first, last = defs[0]
     body = "\n".join(sc.store.lines(bid)[first - 1:last])
-    if len(re.findall(r"\bswitch\s*\(", body)) != 1:
-        return None
+    switches = re.findall(r"\bswitch\s*\(\s*([A-Za-z_]\w*)\s*\)", body)
+    head = body.split("{", 1)[0]  # (the declarator: its parameters)
+    if len(re.findall(r"\bswitch\s*\(", body)) != 1 or len(switches) != 1 or \
+            not re.search(rf"\b{switches[0]}\s*[,)]", head):
+        return None  # (a switch on its parameter, the constant the call passes)
     labels = r"(?:(?:case\s+[\w\s|()]+?|default)\s*:\s*)*"
     for label in (rf"case\s+{re.escape(const)}\s*:", r"default\s*:"):
         m = re.search(rf"\b{label}\s*{labels}return\s+\(?\s*((?:{_LIT}\s*)+)\)?\s*;", body)
