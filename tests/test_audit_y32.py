@@ -92,3 +92,20 @@ def test_provenance_follows_the_key_a_macro_body_reads_under(yq):
     leaf = [h for h in hops if h[0] is None and "CatchUpPct0" in h[2]]
     assert leaf and "no store of that key" in leaf[0][2], out
     assert not [h for h in hops if "filled by CFGMR3QueryU32" in h[2]], out
+
+
+ASMY = "include/iprt/asmfixy.h"
+
+
+def test_provenance_keeps_a_parameter_write_to_its_preprocessor_branch(yq):
+    """ASMYDivU64ByU32 divides with `divl` under `# ifdef RT_ARCH_X86` (the asm writes the
+    parameter u32) and in C under `# else`: the generic return reads the argument u32 came
+    with, never the asm's output, which no build compiles beside it (before: `[parameter
+    u32]` with the asm's sources under the `# else` return)."""
+    code, rows, out = yq("provenance", "GIMYCPU.u32Scale")
+    assert code == 0, out
+    (row,) = rows
+    rets = {n["line"]: n for n in row["from"] if n.get("file") == ASMY}
+    assert set(rets) == {14, 16}, out
+    assert [n["hop"] for n in rets[16]["from"]] == [
+        "argument 1 (u64) of ASMYDivU64ByU32()", "argument 2 (u32) of ASMYDivU64ByU32()"], out

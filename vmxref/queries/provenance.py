@@ -815,6 +815,7 @@ class _Walk:
             cx = contexts.contexts(self.sc)
             rows = [r for r in rows if cx.at(bid, r[0], site.file) & want] or rows
         rows = [r for r in rows if not self._other_arm(bid, func, r[0], site.line)
+                and not contexts.other_arms(self.sc, bid, r[0], site.line)
                 and not self._other_branch(bid, r[0], site.line)
                 and not self._returns_first(bid, r[0], site.line)]
         if self.required:  # (`data = __canonical_address(data, ..)` under `case MSR_FS_BASE`
