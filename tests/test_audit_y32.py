@@ -109,3 +109,21 @@ def test_provenance_keeps_a_parameter_write_to_its_preprocessor_branch(yq):
     assert set(rets) == {14, 16}, out
     assert [n["hop"] for n in rets[16]["from"]] == [
         "argument 1 (u64) of ASMYDivU64ByU32()", "argument 2 (u32) of ASMYDivU64ByU32()"], out
+
+
+WARP = "src/VBox/VMM/VMMR3/TMFixYWarp.cpp"
+
+
+def test_provenance_takes_a_request_functions_argument_from_the_request(yq):
+    """tmR3YSetWarp runs on an EMT through `VMR3ReqPriorityCallWaitU(pUVM, VMCPUID_ANY,
+    (PFNRT)tmR3YSetWarp, 2, pUVM, u32Percent)` (the profile's [provenance.forwards]): its
+    u32Percent is that call's u32Percent, and so TMR3YSetWarp's callers' (the debugger
+    command's 200); before, the trace stopped at the parameter (no call passes it)."""
+    code, rows, out = yq("provenance", "TMYWARP.u32Pct")
+    assert code == 0, out
+    (row,) = rows
+    (arg,) = row["from"]
+    assert (arg["file"], arg["line"], arg["function"], arg["value"], arg["hop"]) == (
+        WARP, 29, "TMR3YSetWarp", "u32Percent", "argument 2 (u32Percent) of tmR3YSetWarp()"), out
+    (outer,) = arg["from"]
+    assert (outer["line"], outer["function"], outer["value"]) == (35, "tmR3YCmdWarp", "200"), out

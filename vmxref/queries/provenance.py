@@ -1001,10 +1001,12 @@ class _Walk:
         if not self._budget(key):
             return self._again(key, what)
         params = self.g.params(func)
-        calls = []
+        calls, runs = self._forwarded(func, idx)  # (a request run with these arguments)
         for e in self.g.into(func):
             if e.kind not in ARG_EDGES or e.origin is not None:
                 continue
+            if e.kind == "pointer" and any(f"passed at {r}" in e.via for r in runs):
+                continue  # (the request queue's call, with its copies of those arguments)
             if own is not None and e.kind == "direct" and e.blob_id != own:
                 continue
             if arm[0] and _switch_rules_out(self.sc, e, func, use[0], use[1], params):
@@ -1030,6 +1032,34 @@ class _Walk:
                 else:
                     self.at[e.caller] = before
         return self._found(key, out)
+
+    def _forwarded(self, func: str, idx: int) -> tuple[list[tuple], set[str]]:
+        """The calls that hand `func` to a function of the profile's [provenance.forwards]
+        (`VMR3ReqPriorityCallWaitU(pUVM, VMCPUID_ANY, (PFNRT)tmR3SetWarpDrive, 2, pUVM,
+        u32Percent)`), which runs it with the arguments after it: ([(edge, argument idx)],
+        the places of all of them as FILE:LINE). Its parameter idx comes from there, not from
+        the request queue's call that passes copies of them (`u.pfn02(pauArgs[0],
+        pauArgs[1])` in vmR3ReqProcessOne)."""
+        from vmxref.queries.edges import Edge
+        rules = profile_section(self.sc, "provenance").get("forwards", {})
+        out, runs, seen = [], set(), set()
+        for pat, rule in rules.items():
+            fpos, first, param = (list(rule) + [1])[:3]
+            for cid, path, bid, line, col, caller, callee, args_t in self.sc.rows(
+                    "call", "t.callee GLOB ? AND t.args LIKE ?", (pat, f"%{func}%"),
+                    "t.line, t.col, t.func, t.callee, t.args"):
+                args = json.loads(args_t) if args_t else []
+                if (bid, line, col) in seen or len(args) < fpos or \
+                        uncast(args[fpos - 1]).lstrip("&").strip() != func:
+                    continue
+                seen.add((bid, line, col))
+                k = first - 1 + idx - (param - 1)
+                if idx >= param - 1 and k < len(args):  # (a parameter it forwards: pvUser
+                    # of a rendezvous callback, not the pVM / pVCpu the runner passes)
+                    runs.add(f"{path}:{line}")
+                    out.append((Edge(cid, path, bid, line, col, caller, func, "registered",
+                                     f"{callee}(..., {func}, ...)"), args[k]))
+        return out, runs
 
     def _case_labels(self, func: str, bid: int, line: int) -> frozenset[str]:
         """The constants of one-value families (the profile's [entry] case_families: MSR
