@@ -127,3 +127,18 @@ def test_provenance_takes_a_request_functions_argument_from_the_request(yq):
         WARP, 29, "TMR3YSetWarp", "u32Percent", "argument 2 (u32Percent) of tmR3YSetWarp()"), out
     (outer,) = arg["from"]
     assert (outer["line"], outer["function"], outer["value"]) == (35, "tmR3YCmdWarp", "200"), out
+
+
+SYS = "src/VBox/VMM/VMMR3/GIMFixYSysTime.cpp"
+
+
+def test_provenance_of_a_member_set_just_above_is_that_write(yq):
+    """`pKvmCpu->uTsc = TMCpuTickGetNoCheck(pVCpu); pKvmCpu->uVirtNanoTS = pKvmCpu->uTsc * 10;`
+    (pKvmCpu a local pointer): the uTsc the second line reads is the first line's, not also
+    the reset's 0 (before: every write of GIMYKVMCPU.uTsc); where a call comes between
+    (gimR3YSampleLater's gimR3YResetCpu), every write still is."""
+    code, rows, out = yq("provenance", "GIMYKVMCPU.uVirtNanoTS")
+    assert code == 0, out
+    got = {r["line"]: [(n.get("line"), n["hop"]) for n in r["from"]] for r in rows}
+    assert got[25] == [(24, "field GIMYKVMCPU.uTsc, set just above")], out
+    assert {ln for ln, _hop in got[38]} == {24, 30, 36}, out

@@ -38,6 +38,10 @@ _INDIRECT = re.compile(r"\)\s*\(|(?:->|\.)\s*[A-Za-z_]\w*\s*\(")  # `static_call
 _VALUE_LINES = 12  # lines below a write its value may go on over
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')  # a C string literal, whole
 _ELSE_LINE = re.compile(r"\s*(?:\}\s*)?else\b")
+_CONTROL = re.compile(r"\b(?:if|else|for|while|do|switch|case|default|return|goto|break|"
+                      r"continue)\b|^\s*#")  # (a line between a write and its use that may
+# skip the one or jump past the other; a preprocessor line may drop either)
+_JUST_ABOVE = 8  # lines a member's write may lie above the use and still be all it sees
 _RETURN_LINE = re.compile(r"\s*return\b")
 _SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
 # `&x`, `&p->a.b[i]` as an operand (after `(`, `,`, `=`, `?`, `:` or at the start: not `a & b`)
@@ -212,7 +216,8 @@ class _Walk:
                         and self.tr.struct_of(ftype) is not None):
                     continue  # a handle (apic->vcpu in nsec_to_cycles(apic->vcpu, ns)): no value
                 owner, path = self._embedded_path(qual)
-                out += self.field_writes(owner, path, level)
+                just = self._set_just_above(site, bid, func, chain, owner, path, level)
+                out += just if just is not None else self.field_writes(owner, path, level)
         called: set[str] = set()
         for m in _CALL.finditer(value):
             name = m.group(1)
@@ -247,6 +252,36 @@ class _Walk:
                 continue  # a pointer handed to a call: where it writes or reads, no value
             out += self.variable(site, bid, func, name, level, ctx)
         return _once(out)[: FANOUT * 3]
+
+    def _set_just_above(self, site: Site, bid: int, func: str, chain: list[str], owner: str,
+                        path: tuple[str, ...], level: int) -> list[dict] | None:
+        """The write of the member chain (`pKvmCpu->uTsc = TMCpuTickGetNoCheck(pVCpu);`) that
+        the statements just above the use make, in its block, with only declarations,
+        assignments without calls, comments or blank lines between (nothing there can change
+        it): that write alone, not every write of the member in the corpus. None when there
+        is no such write."""
+        if bid is None or not func:
+            return None
+        row = self.sc.conn.execute(
+            "SELECT line, col, op, value, kind FROM assign WHERE blob_id = ? AND func = ? AND "
+            "chain = ? AND line < ? ORDER BY line DESC, col DESC LIMIT 1",
+            (bid, func, json.dumps(chain), site.line)).fetchone()
+        if row is None or row[4] != "assign" or row[2] != "=":
+            return None
+        lines = self.sc.store.lines(bid)
+        line, use = row[0], site.line
+        if use - line > _JUST_ABOVE or use > len(lines) or \
+                _indent(lines, line) != _indent(lines, use) or not lines[line - 1].rstrip().endswith(";"):
+            return None
+        base = chain[0][2:]
+        for text in lines[line:use - 1]:
+            code = text.split("//")[0]
+            if "(" in code or "{" in code or "}" in code or _CONTROL.search(code) or \
+                    re.search(rf"\b{re.escape(base)}\s*=[^=]", code):
+                return None  # (a call, a block, a branch, the pointer set anew)
+        s = self.sc.site("provenance", self.cid(site), site.file, bid, line, row[1], func,
+                         ".".join([base, *chain[1:]]), op=row[2], value=row[3], write_kind=row[4])
+        return [self.node(s, f"field {owner}.{'.'.join(path)}, set just above", level)]
 
     def _followed_args(self, value: str) -> list[tuple[int, int]]:
         """The spans of the argument lists of the calls in `value` whose function the corpus
