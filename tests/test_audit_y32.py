@@ -142,3 +142,22 @@ def test_provenance_of_a_member_set_just_above_is_that_write(yq):
     got = {r["line"]: [(n.get("line"), n["hop"]) for n in r["from"]] for r in rows}
     assert got[25] == [(24, "field GIMYKVMCPU.uTsc, set just above")], out
     assert {ln for ln, _hop in got[38]} == {24, 30, 36}, out
+
+
+APIC = "src/VBox/VMM/VMMR3/APICFixY.cpp"
+
+
+def test_a_field_table_load_into_an_untyped_page_writes_the_members_it_lists(yq):
+    """The saved-state loads `pHlp->pfnSSMGetStruct(pSSM, pApicCpu->pvApicPageR3,
+    &g_aYApicPageFields[0])` and `SSMR3GetStruct(..)` store YAPICPAGE.timer_ccr into a
+    `void *` page: the table's SSMFIELD_ENTRY(YAPICPAGE, timer_ccr.u32CurrentCount) says so
+    (before: only the timer start's assignment); the X2 table's load writes Y2APICPAGE's."""
+    code, rows, out = yq("writes", "YAPICPAGE.timer_ccr.u32CurrentCount")
+    assert code == 0, out
+    got = {(r["line"], r["function"], r["write_kind"], r["op"]) for r in rows if r["file"] == APIC}
+    assert got == {(57, "apicR3YLoadExec", "whole-object", "pfnSSMGetStruct"),
+                   (62, "apicR3YLoadLegacy", "whole-object", "SSMR3GetStruct"),
+                   (68, "apicR3YStartTimer", "assign", "=")}, out
+    code, rows, out = yq("writes", "Y2APICPAGE.timer_ccr.u32CurrentCount")
+    assert code == 0, out
+    assert {r["line"] for r in rows if r["file"] == APIC} == {56}, out

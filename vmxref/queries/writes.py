@@ -405,6 +405,8 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     if struct is not None and (kinds is None or "whole-object" in kinds):
         for site in _computed_offset_writes(sc, tr, struct, fields):
             out.setdefault(_place(site), site)
+        for site in _table_fill_writes(sc, struct, fields, out):
+            out.setdefault(_place(site), site)
     out = _without_doubles(out)
     # containers with a write of the member itself first, then those with whole-object
     # writes only (RT_BZERO(pGVM) zeroing the VM that holds TM.offVirtualSync)
@@ -581,6 +583,31 @@ def _union_siblings(sc: Scope, tr: TypeResolver, struct: str | None, fields: lis
                 if site.extra.get("write_kind") != "whole-object":  # (it writes all members)
                     site.extra["via"] = f"union member {owner}.{sib}"
                 out.append(site)
+    return out
+
+
+def _table_fill_writes(sc: Scope, struct: str, fields: list[str],
+                       found: dict[tuple, Site]) -> list[Site]:
+    """The field-table fills whose table lists the member (fieldtables.table_fills), at the
+    places no row above has: a saved-state load into an untyped page (`pHlp->pfnSSMGetStruct(
+    pSSM, pApicCpu->pvApicPageR3, &g_aXApicPageFields[0])` stores XAPICPAGE.timer_ccr), as a
+    `whole-object` write of the struct, op the fill."""
+    from vmxref.queries.fieldtables import table_fills
+    rows = table_fills(sc, struct, fields)
+    if not rows:
+        return []
+    seen = {(s.file, s.line, s.function) for s in found.values()}
+    out = []
+    for cid, path, bid, line, col, func, callee, args in rows:
+        if (path, line, func) in seen:
+            continue
+        text = sc.conn.execute("SELECT recv FROM call WHERE blob_id = ? AND line = ? AND col = ? "
+                               "AND callee = ?", (bid, line, col, callee)).fetchone()
+        recv = _chain_text(list(parse_chain(text[0]))) if text and text[0] else ""
+        head = f"{recv}->{callee}" if recv else callee  # (a helper table's member call)
+        out.append(sc.site("write", cid, path, bid, line, col, func, ".".join([struct, *fields]),
+                           op=callee, value=f"{head}({', '.join(args)})", container=struct,
+                           write_kind="whole-object", target=args[1] if len(args) > 1 else ""))
     return out
 
 
