@@ -120,6 +120,54 @@ class Contexts:
         return starts, out
 
 
+def other_arms(sc: Scope, blob_id: int, a: int, b: int) -> bool:
+    """Are lines a and b of a blob in different branches (`#if` / `#elif` / `#else`) of one
+    preprocessor group? Then no build compiles both: a parameter written by inline assembly
+    under `# ifdef RT_ARCH_X86` is not the value the `# else` branch's return reads."""
+    memo = sc.memo("_pp_arms")
+    got = memo.get(blob_id)
+    if got is None:
+        got = memo[blob_id] = _arms(sc.store.raw(blob_id))
+    starts, paths = got
+    pa = paths[bisect.bisect_right(starts, a) - 1] if a > 0 else ()
+    pb = paths[bisect.bisect_right(starts, b) - 1] if b > 0 else ()
+    for (ga, ia), (gb, ib) in zip(pa, pb):
+        if ga != gb:
+            return False
+        if ia != ib:
+            return True
+    return False
+
+
+def _arms(data: bytes) -> tuple[list[int], list[tuple[tuple[int, int], ...]]]:
+    """(first lines, branch paths): from starts[i] on, lines are in the branches paths[i],
+    one (group number, branch number) per open `#if` group, outermost first."""
+    starts, out = [1], [()]
+    stack: list[list[int]] = []
+    groups, line, at = 0, 1, 0
+    for m in _DIRECTIVE.finditer(data):
+        bol = data.rfind(b"\n", 0, m.start()) + 1
+        if data[bol:m.start()].strip():
+            continue  # (a `#` inside a line)
+        line += data.count(b"\n", at, m.start())
+        at = m.start()
+        kind = m.group(1)
+        if kind in (b"if", b"ifdef", b"ifndef"):
+            groups += 1
+            stack.append([groups, 0])
+        elif kind in (b"elif", b"else") and stack:
+            stack[-1][1] += 1
+        elif kind == b"endif" and stack:
+            stack.pop()
+        path = tuple(tuple(g) for g in stack)
+        if starts[-1] == line:
+            out[-1] = path
+        else:
+            starts.append(line)
+            out.append(path)
+    return starts, out
+
+
 def contexts(sc: Scope) -> Contexts | None:
     """The scope's Contexts (None when the profile names no contexts)."""
     got = sc.memo("_contexts").get("c", False)

@@ -98,3 +98,44 @@ def _entries(sc: Scope, bid: int, name: str, struct: str) -> set[str] | None:
                 got.add(m.group(0))
     memo[key] = got
     return got
+
+
+
+def table_fills(sc: Scope, struct: str, fields: list[str]) -> list[tuple]:
+    """The calls of the profile's field-table fills (also through a helper table's member of
+    that name: `pHlp->pfnSSMGetStruct(pSSM, pApicCpu->pvApicPageR3, &g_aXApicPageFields[0])`)
+    whose table, defined in the calling file, has an entry for `struct`.fields[0] (`SSMFIELD_
+    ENTRY(XAPICPAGE, timer_ccr.u32CurrentCount)`): they store that member whatever the
+    target's declared type (a `void *` page). (cid, path, blob, line, col, function, callee,
+    args). Found from the struct's file-scope uses (its name in the entries)."""
+    table = _tables(sc)
+    if not table:
+        return []
+    import bisect
+    uses: dict[int, set[int]] = {}
+    for _cid, _path, bid, line in sc.rows("ref", "t.name = ? AND t.func = ''", (struct,),
+                                          "t.line"):
+        uses.setdefault(bid, set()).add(line)
+    names: dict[int, set[str]] = {}  # blob -> its tables listing the member
+    for bid, lines in uses.items():
+        globs = sc.conn.execute("SELECT line, name FROM sym WHERE blob_id = ? AND kind = "
+                                "'global' ORDER BY line", (bid,)).fetchall()
+        starts = [g[0] for g in globs]
+        # (the table an entry is in: the global declared last above it)
+        for name in {globs[k - 1][1] for ln in lines if (k := bisect.bisect_right(starts, ln))}:
+            if fields[0] in (_entries(sc, bid, name, struct) or ()):
+                names.setdefault(bid, set()).add(name)
+    out = []
+    for bid, tables in names.items():
+        for cid, path, _b, line, col, func, callee, args_t in sc.rows_in(
+                "call", "t.callee", sorted(table), "t.blob_id = ?", (bid,),
+                "t.line, t.col, t.func, t.callee, t.args"):
+            pos = table[callee]
+            a = json.loads(args_t or "[]")
+            if len(a) < pos[0] or not func:
+                continue
+            held = {n for name in _NAME.findall(a[pos[0] - 1])
+                    for n in _held(sc, bid, func, name)}
+            if held & tables:
+                out.append((cid, path, bid, line, col, func, callee, a))
+    return out

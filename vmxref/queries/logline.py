@@ -25,7 +25,7 @@ import posixpath
 from vmxref import logfmt
 from vmxref.lazy import re, json
 from vmxref.model import Site
-from vmxref.queries import firing, logcatalog
+from vmxref.queries import casenames, firing, logcatalog
 from vmxref.queries.base import Scope, split_args
 from vmxref.queries.profiles import profile_section
 from vmxref.queries.macroforms import parts
@@ -215,6 +215,7 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
     """Match one logging call against the line variants; its best result or None
     (`penalty`: a factor of its score)."""
     line_, col, func, callee, fmt, args, fmt_arg = _logcall(sc, rowid)
+    fmt = casenames.with_case_names(sc, cid, fmt, dialect, args, fmt_arg)
     best, folded, without = None, False, ""
     for fold in (False, True):
         if fold and (best is not None and best[1].mode == "full" or not any(

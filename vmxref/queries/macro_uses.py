@@ -38,12 +38,76 @@ def at_macro_uses(sc: Scope, rows: list[tuple], only: set | None = None,
             written = row[6] or (full[-1] if len(full) > 1 else full[0][2:])  # (the argument)
             if field is not None and written != field:
                 continue  # (before the value's parameters are replaced: most uses go here)
-            value = row[9] or ""
+            value = _with_literals(sc, row[2], macro, row[3], row[9] or "")
             for p, a in zip(_macro_params(sc, macro), args):
+                value = re.sub(rf"(?<!#)#\s*{re.escape(p)}\b", lambda _m, a=a: _quoted(a),
+                               value)  # (`"CatchUpPrecentage" #iPeriod`: the text of 0)
                 value = re.sub(rf"\b{re.escape(p)}\b", lambda _m, a=a: a, value)
+            value = _joined_literals(value) if '"' in value else value
             out.append((cid, path, bid, line, col, func, written, json.dumps(full), row[8],
                         value, row[10]))
     return out
+
+
+_LITERAL = r'"(?:\\.|[^"\\\n])*"'
+_LITERAL_TOKENS = _LITERAL + r"|'(?:\\.|[^'\\\n])*'|[^\"']+|[\"']"  # (compiled when used:
+# a query that meets no macro loads no regular expressions)
+
+
+def _with_literals(sc: Scope, bid: int, macro: str, line: int, value: str) -> str:
+    """A value written in a macro's body with the string literals the indexer blanked (it
+    reads a #define's body without them: `CFGMR3QueryU32(pCfgHandle, #iPeriod, &..)`) put
+    back from the definition's text (`"CatchUpPrecentage" #iPeriod`); the value as it is
+    when its place there cannot be told."""
+    if not value.strip():
+        return value
+    memo = sc.memo("_macro_literals")
+    key = (bid, macro, line, value)
+    if key not in memo:
+        memo[key] = value
+        from vmxref.ctext import NOT_CODE
+        row = sc.conn.execute("SELECT line, end_line FROM sym WHERE blob_id = ? AND name = ? "
+                              "AND kind = 'macro' AND line <= ? ORDER BY line DESC LIMIT 1",
+                              (bid, macro, line)).fetchone()
+        if row and row[1]:
+            raw = "\n".join(sc.store.lines(bid)[row[0] - 1:row[1]])
+            code = NOT_CODE.sub(lambda m: " " * len(m.group()), raw)  # (as the indexer read it)
+            pat = r"(?:\s|\\\n)+".join(map(re.escape, value.split()))
+            found = list(re.finditer(pat, code))
+            if len(found) == 1:
+                text = raw[found[0].start():found[0].end()].replace("\\\n", " ")
+                lits: list[str] = []  # (the literals kept as written, comments dropped and
+                # white space collapsed around them, as the indexer wrote the value)
+
+                def keep(m) -> str:
+                    if m.group()[0] == "/":
+                        return " "
+                    lits.append(m.group())
+                    return f"\0{len(lits) - 1}\0"
+                text = " ".join(NOT_CODE.sub(keep, text).split())
+                memo[key] = re.sub(r"\0(\d+)\0", lambda m: lits[int(m.group(1))], text)
+    return memo[key]
+
+
+def _quoted(arg: str) -> str:
+    """`#x` of a macro argument: its text as a string literal."""
+    return '"' + arg.strip().replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _joined_literals(text: str) -> str:
+    """Adjacent string literals written as one (`"CatchUpPrecentage" "0"`)."""
+    out: list[str] = []
+    pending = ""  # (white space after a literal, kept if no literal follows)
+    for t in re.findall(_LITERAL_TOKENS, text):
+        if t[0] == '"' and out and out[-1][:1] == '"' and not pending.strip():
+            out[-1] = out[-1][:-1] + t[1:]
+            pending = ""
+        elif not t.strip() and out and out[-1][:1] == '"':
+            pending += t
+        else:
+            out.append(pending + t if pending else t)
+            pending = ""
+    return "".join(out) + pending
 
 
 def argument_writes(sc: Scope, name: str, cols: str, member: bool = False) -> list[tuple]:

@@ -16,7 +16,7 @@ from functools import partial
 from vmxref.errors import VmxrefError
 from vmxref.model import Site
 from vmxref.queries import callsite, cases, contexts, lang
-from vmxref.queries.base import Scope, closing, marks
+from vmxref.queries.base import Scope, closing, marks, split_args
 from vmxref.queries.edges import ARG_EDGES, graph, uncast
 from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.lang import MAX_DEPTH
@@ -38,6 +38,10 @@ _INDIRECT = re.compile(r"\)\s*\(|(?:->|\.)\s*[A-Za-z_]\w*\s*\(")  # `static_call
 _VALUE_LINES = 12  # lines below a write its value may go on over
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')  # a C string literal, whole
 _ELSE_LINE = re.compile(r"\s*(?:\}\s*)?else\b")
+_CONTROL = re.compile(r"\b(?:if|else|for|while|do|switch|case|default|return|goto|break|"
+                      r"continue)\b|^\s*#")  # (a line between a write and its use that may
+# skip the one or jump past the other; a preprocessor line may drop either)
+_JUST_ABOVE = 8  # lines a member's write may lie above the use and still be all it sees
 _RETURN_LINE = re.compile(r"\s*return\b")
 _SUBSCRIPTS = re.compile(r"\[[^\[\]]*\]")
 # `&x`, `&p->a.b[i]` as an operand (after `(`, `,`, `=`, `?`, `:` or at the start: not `a & b`)
@@ -212,7 +216,8 @@ class _Walk:
                         and self.tr.struct_of(ftype) is not None):
                     continue  # a handle (apic->vcpu in nsec_to_cycles(apic->vcpu, ns)): no value
                 owner, path = self._embedded_path(qual)
-                out += self.field_writes(owner, path, level)
+                just = self._set_just_above(site, bid, func, chain, owner, path, level)
+                out += just if just is not None else self.field_writes(owner, path, level)
         called: set[str] = set()
         arg_spans = [(m.end(), closing(value, m.end() - 1)) for m in _CALL.finditer(value)]
         for m in _CALL.finditer(value):
@@ -262,6 +267,36 @@ class _Walk:
             owner = self.tr.struct_of(typ)
             typ = self.tr.field_type(owner, fld) if owner else None
         return self.tr.is_pointer(typ) and self.tr.struct_of(typ) is not None
+
+    def _set_just_above(self, site: Site, bid: int, func: str, chain: list[str], owner: str,
+                        path: tuple[str, ...], level: int) -> list[dict] | None:
+        """The write of the member chain (`pKvmCpu->uTsc = TMCpuTickGetNoCheck(pVCpu);`) that
+        the statements just above the use make, in its block, with only declarations,
+        assignments without calls, comments or blank lines between (nothing there can change
+        it): that write alone, not every write of the member in the corpus. None when there
+        is no such write."""
+        if bid is None or not func:
+            return None
+        row = self.sc.conn.execute(
+            "SELECT line, col, op, value, kind FROM assign WHERE blob_id = ? AND func = ? AND "
+            "chain = ? AND line < ? ORDER BY line DESC, col DESC LIMIT 1",
+            (bid, func, json.dumps(chain), site.line)).fetchone()
+        if row is None or row[4] != "assign" or row[2] != "=":
+            return None
+        lines = self.sc.store.lines(bid)
+        line, use = row[0], site.line
+        if use - line > _JUST_ABOVE or use > len(lines) or \
+                _indent(lines, line) != _indent(lines, use) or not lines[line - 1].rstrip().endswith(";"):
+            return None
+        base = chain[0][2:]
+        for text in lines[line:use - 1]:
+            code = text.split("//")[0]
+            if "(" in code or "{" in code or "}" in code or _CONTROL.search(code) or \
+                    re.search(rf"\b{re.escape(base)}\s*=[^=]", code):
+                return None  # (a call, a block, a branch, the pointer set anew)
+        s = self.sc.site("provenance", self.cid(site), site.file, bid, line, row[1], func,
+                         ".".join([base, *chain[1:]]), op=row[2], value=row[3], write_kind=row[4])
+        return [self.node(s, f"field {owner}.{'.'.join(path)}, set just above", level)]
 
     def _followed_args(self, value: str) -> list[tuple[int, int]]:
         """The spans of the argument lists of the calls in `value` whose function the corpus
@@ -830,6 +865,7 @@ class _Walk:
             cx = contexts.contexts(self.sc)
             rows = [r for r in rows if cx.at(bid, r[0], site.file) & want] or rows
         rows = [r for r in rows if not self._other_arm(bid, func, r[0], site.line)
+                and not contexts.other_arms(self.sc, bid, r[0], site.line)
                 and not self._other_branch(bid, r[0], site.line)
                 and not self._returns_first(bid, r[0], site.line)]
         if self.required:  # (`data = __canonical_address(data, ..)` under `case MSR_FS_BASE`
@@ -1015,10 +1051,12 @@ class _Walk:
         if not self._budget(key):
             return self._again(key, what)
         params = self.g.params(func)
-        calls = []
+        calls, runs = self._forwarded(func, idx)  # (a request run with these arguments)
         for e in self.g.into(func):
             if e.kind not in ARG_EDGES or e.origin is not None:
                 continue
+            if e.kind == "pointer" and any(f"passed at {r}" in e.via for r in runs):
+                continue  # (the request queue's call, with its copies of those arguments)
             if own is not None and e.kind == "direct" and e.blob_id != own:
                 continue
             if arm[0] and _switch_rules_out(self.sc, e, func, use[0], use[1], params):
@@ -1044,6 +1082,34 @@ class _Walk:
                 else:
                     self.at[e.caller] = before
         return self._found(key, out)
+
+    def _forwarded(self, func: str, idx: int) -> tuple[list[tuple], set[str]]:
+        """The calls that hand `func` to a function of the profile's [provenance.forwards]
+        (`VMR3ReqPriorityCallWaitU(pUVM, VMCPUID_ANY, (PFNRT)tmR3SetWarpDrive, 2, pUVM,
+        u32Percent)`), which runs it with the arguments after it: ([(edge, argument idx)],
+        the places of all of them as FILE:LINE). Its parameter idx comes from there, not from
+        the request queue's call that passes copies of them (`u.pfn02(pauArgs[0],
+        pauArgs[1])` in vmR3ReqProcessOne)."""
+        from vmxref.queries.edges import Edge
+        rules = profile_section(self.sc, "provenance").get("forwards", {})
+        out, runs, seen = [], set(), set()
+        for pat, rule in rules.items():
+            fpos, first, param = (list(rule) + [1])[:3]
+            for cid, path, bid, line, col, caller, callee, args_t in self.sc.rows(
+                    "call", "t.callee GLOB ? AND t.args LIKE ?", (pat, f"%{func}%"),
+                    "t.line, t.col, t.func, t.callee, t.args"):
+                args = json.loads(args_t) if args_t else []
+                if (bid, line, col) in seen or len(args) < fpos or \
+                        uncast(args[fpos - 1]).lstrip("&").strip() != func:
+                    continue
+                seen.add((bid, line, col))
+                k = first - 1 + idx - (param - 1)
+                if idx >= param - 1 and k < len(args):  # (a parameter it forwards: pvUser
+                    # of a rendezvous callback, not the pVM / pVCpu the runner passes)
+                    runs.add(f"{path}:{line}")
+                    out.append((Edge(cid, path, bid, line, col, caller, func, "registered",
+                                     f"{callee}(..., {func}, ...)"), args[k]))
+        return out, runs
 
     def _case_labels(self, func: str, bid: int, line: int) -> frozenset[str]:
         """The constants of one-value families (the profile's [entry] case_families: MSR
@@ -1088,7 +1154,8 @@ class _Walk:
         pname = params[pos] if 0 <= pos < len(params) else ""
         call = next(iter(self.calls_in_value(self.blob(site), site.function, site.line,
                                              callee, 1)), None)
-        keyed = self._keyed(site, callee, call, level) if call else None
+        written = call or self._written_call(site, callee)  # (a call in a macro's body)
+        keyed = self._keyed(site, callee, written, level) if written else None
         if keyed is not None:
             return keyed
         inner = {**(ctx or {}), **call} if call else ctx
@@ -1134,6 +1201,20 @@ class _Walk:
                 out.append(self.node(s, f"filled by {callee}()", level, inner))
             out += self._more(len(handed), FANOUT, f"filled by {callee}(), handed on")
         return self._found(key, out)
+
+    def _written_call(self, site: Site, callee: str) -> dict | None:
+        """The call a write's value is, read from that text, as calls_in_value gives one: for
+        a write made in the body of a macro used there (TM_CFG_PERIOD's `CFGMR3QueryU32(
+        pCfgHandle, "CatchUpPrecentage" #iPeriod, &...)`), which has no call row of its own
+        at the use; None when the value is no call of `callee`."""
+        value = (site.extra.get("value") or "").strip()
+        if not value.startswith(callee) or not value.endswith(")"):
+            return None
+        rest = value[len(callee):].lstrip()
+        if not rest.startswith("("):
+            return None
+        return {callee: (self.blob(site), site.function, site.line, site.col,
+                         split_args(rest[1:-1]))}
 
     def _keyed(self, site: Site, callee: str, call: dict, level: int,
                returned: bool = False) -> list[dict] | None:

@@ -397,11 +397,15 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     # (a path without its struct, `msr.TscAux`: the unions of the structs that spell it)
     unions = [(struct, fields)] if struct is not None else \
         [(st, fl) for st, fl, inner in readings if st is not None and inner is None and len(fl) > 1]
+    if struct is None and len(fields) == 1 and members:
+        unions += _named_paths(sc, fields[0])  # (a bare member: each struct declaring it)
     for st, fl in unions if siblings else ():
         for site in _union_siblings(sc, tr, st, fl, kinds):
             out.setdefault(_place(site), site)
     if struct is not None and (kinds is None or "whole-object" in kinds):
         for site in _computed_offset_writes(sc, tr, struct, fields):
+            out.setdefault(_place(site), site)
+        for site in _table_fill_writes(sc, struct, fields, out):
             out.setdefault(_place(site), site)
     out = _without_doubles(out)
     # containers with a write of the member itself first, then those with whole-object
@@ -576,8 +580,34 @@ def _union_siblings(sc: Scope, tr: TypeResolver, struct: str | None, fields: lis
                        and _from_start(w.extra.get("target") or "", w.extra.get("value") or "",
                                        sib)]
             for site in got:
-                site.extra["via"] = f"union member {owner}.{sib}"
+                if site.extra.get("write_kind") != "whole-object":  # (it writes all members)
+                    site.extra["via"] = f"union member {owner}.{sib}"
                 out.append(site)
+    return out
+
+
+def _table_fill_writes(sc: Scope, struct: str, fields: list[str],
+                       found: dict[tuple, Site]) -> list[Site]:
+    """The field-table fills whose table lists the member (fieldtables.table_fills), at the
+    places no row above has: a saved-state load into an untyped page (`pHlp->pfnSSMGetStruct(
+    pSSM, pApicCpu->pvApicPageR3, &g_aXApicPageFields[0])` stores XAPICPAGE.timer_ccr), as a
+    `whole-object` write of the struct, op the fill."""
+    from vmxref.queries.fieldtables import table_fills
+    rows = table_fills(sc, struct, fields)
+    if not rows:
+        return []
+    seen = {(s.file, s.line, s.function) for s in found.values()}
+    out = []
+    for cid, path, bid, line, col, func, callee, args in rows:
+        if (path, line, func) in seen:
+            continue
+        text = sc.conn.execute("SELECT recv FROM call WHERE blob_id = ? AND line = ? AND col = ? "
+                               "AND callee = ?", (bid, line, col, callee)).fetchone()
+        recv = _chain_text(list(parse_chain(text[0]))) if text and text[0] else ""
+        head = f"{recv}->{callee}" if recv else callee  # (a helper table's member call)
+        out.append(sc.site("write", cid, path, bid, line, col, func, ".".join([struct, *fields]),
+                           op=callee, value=f"{head}({', '.join(args)})", container=struct,
+                           write_kind="whole-object", target=args[1] if len(args) > 1 else ""))
     return out
 
 
@@ -705,6 +735,26 @@ def _within(sc: Scope, tr: TypeResolver, bid: int, func: str, chain: list[str],
         if t == owner and names == f[k:] and chain[0].startswith("v:"):
             return points_into(sc, bid, func, chain[0][2:], f[:k])
     return False
+
+
+def _named_paths(sc: Scope, name: str, most: int = 8) -> list[tuple[str, list[str]]]:
+    """The struct paths of a member asked without its struct, one per struct declaring it:
+    `TscAux` (declared in the member `msr` of union CPUMCTXMSRS) is CPUMCTXMSRS.[msr,
+    TscAux], `edx` (6 structs) also CPUMCTX.[edx]; so `writes TscAux` has the union writes
+    `writes CPUMCTXMSRS.msr.TscAux` has. A name declared in more than `most` structs has
+    none: a generic member (`au16` of RTUINT64U, RTUINT128U and 30 more unions) would take
+    in every write of their other members (78 rows -> 855, 0.2 -> 1.2 s); a common word on
+    all of Linux would read each struct's declaration."""
+    scopes = sorted({r[3] for r in sc.rows("sym", "t.name = ? AND t.kind = 'field'", (name,),
+                                           "t.scope")})
+    if len(scopes) > most:
+        return []
+    out = []
+    for scope in scopes:
+        parts = scope.split("::") if scope else []
+        if parts and not parts[0].startswith("("):  # (a struct of no name: no path to it)
+            out.append((parts[0], [*parts[1:], name]))
+    return out
 
 
 def _path_owners(sc: Scope, tr: TypeResolver, fields: list[str]) -> list[str]:
