@@ -86,14 +86,8 @@ class Contexts:
         # said nothing about contexts), this branch's contexts (None: any)]
         stack: list[list] = []
         cur = self.all
-        line, at = 1, 0
-        for m in _DIRECTIVE.finditer(data):
-            bol = data.rfind(b"\n", 0, m.start()) + 1
-            if data[bol:m.start()].strip():
-                continue  # (a `#` inside a line)
-            line += data.count(b"\n", at, m.start())
-            at = m.start()
-            kind, rest = m.group(1).decode(), m.group(2).decode("utf-8", "replace")
+        for line, kind_b, rest_b in _directives(data):
+            kind, rest = kind_b.decode(), rest_b.decode("utf-8", "replace")
             if kind in ("if", "ifdef", "ifndef"):
                 c = self._cond(kind, rest)
                 stack.append([frozenset(), c])
@@ -139,19 +133,26 @@ def other_arms(sc: Scope, blob_id: int, a: int, b: int) -> bool:
     return False
 
 
+def _directives(data: bytes):
+    """(line, directive, the rest of its line) of each preprocessor directive that starts a
+    line (a regular expression over the bytes; a `#` inside a line is none)."""
+    line, at = 1, 0
+    for m in _DIRECTIVE.finditer(data):
+        bol = data.rfind(b"\n", 0, m.start()) + 1
+        if data[bol:m.start()].strip():
+            continue
+        line += data.count(b"\n", at, m.start())
+        at = m.start()
+        yield line, m.group(1), m.group(2)
+
+
 def _arms(data: bytes) -> tuple[list[int], list[tuple[tuple[int, int], ...]]]:
     """(first lines, branch paths): from starts[i] on, lines are in the branches paths[i],
     one (group number, branch number) per open `#if` group, outermost first."""
     starts, out = [1], [()]
     stack: list[list[int]] = []
-    groups, line, at = 0, 1, 0
-    for m in _DIRECTIVE.finditer(data):
-        bol = data.rfind(b"\n", 0, m.start()) + 1
-        if data[bol:m.start()].strip():
-            continue  # (a `#` inside a line)
-        line += data.count(b"\n", at, m.start())
-        at = m.start()
-        kind = m.group(1)
+    groups = 0
+    for line, kind, _rest in _directives(data):
         if kind in (b"if", b"ifdef", b"ifndef"):
             groups += 1
             stack.append([groups, 0])

@@ -141,14 +141,7 @@ def or_raises(sc: Scope, const: str, refs, names_flag) -> list[tuple]:
     """(blob, function, line, col, via, guard_end) of the or_stores calls, and the uses of
     or_macros, whose value argument names `const` (refs: the const's _const_refs rows;
     names_flag: requests._names_flag)."""
-    macros = or_macros(sc)
-
-    def value_pos(callee: str) -> int | None:
-        if callee in macros:
-            return macros[callee]
-        spec = _spec(sc, callee)
-        return spec[1] - 1 if spec is not None and len(spec) >= 2 else None
-    return [_row(c) for c in _calls_at(sc, refs) if _passes(c, value_pos(c[4]), const, names_flag)]
+    return _passing(sc, const, refs, names_flag, or_macros(sc), lambda c: _spec(sc, c))
 
 
 def bit_tests(sc: Scope, const: str, refs, names_flag) -> list[tuple]:
@@ -156,14 +149,19 @@ def bit_tests(sc: Scope, const: str, refs, names_flag) -> list[tuple]:
     bit_tests APIs, and the uses of test_macros, whose bit argument names `const`:
     `test_bit(KVM_APIC_INIT, &apic->pending_events)`, `boot_cpu_has(X86_FEATURE_CONSTANT_TSC)`
     test it, as `x & BIT(C)` does."""
-    macros = test_macros(sc)
+    return _passing(sc, const, refs, names_flag, test_macros(sc), lambda c: _test_spec(sc, c))
 
-    def bit_pos(callee: str) -> int | None:
+
+def _passing(sc: Scope, const: str, refs, names_flag, macros: dict[str, int],
+             spec_of) -> list[tuple]:
+    """The rows of the calls at `refs` (of an API whose [address, value] positions spec_of
+    gives, or of a macro over one: `macros`, its value parameter) passing `const` there."""
+    def value_pos(callee: str) -> int | None:
         if callee in macros:
             return macros[callee]
-        spec = _test_spec(sc, callee)
+        spec = spec_of(callee)
         return spec[1] - 1 if spec is not None and len(spec) >= 2 else None
-    return [_row(c) for c in _calls_at(sc, refs) if _passes(c, bit_pos(c[4]), const, names_flag)]
+    return [_row(c) for c in _calls_at(sc, refs) if _passes(c, value_pos(c[4]), const, names_flag)]
 
 
 def param_mask_macros(sc: Scope, names: list[str]) -> dict[str, int]:
