@@ -1,6 +1,7 @@
 """Answers of many questions on a real index, dumped for comparison before and after a change.
 
     python bench/answers.py dump --index DIR --corpus NAME@VERSION OUT.json [--every N]
+                                 [--same-as EARLIER.json]
     python bench/answers.py diff BEFORE.json AFTER.json
 
 `dump` asks, in one process (as `vmxref shell` would), questions generated from the index
@@ -11,6 +12,8 @@ itself, so that the set grows with the code it covers and needs no list kept by 
   - `writes S.f` for every Nth struct member that is written somewhere, `provenance S.f`
     for every 3Nth;
   - `def X` / `refs X` for every 3Nth function.
+`--same-as` asks the questions of an earlier dump instead (the generated set follows the
+index: after a change to the facts, every Nth name may be another one).
 Each answer is kept as the lines `vmxref` prints, with its time in the process (the first
 time a question's kind is asked pays what the process had not loaded yet). `diff` prints
 the questions whose lines differ (lines only in BEFORE with `-`, only in AFTER with `+`)
@@ -69,7 +72,8 @@ def dump(args) -> int:
     from vmxref.errors import VmxrefError
     from vmxref.render import render_sites
     sc = api.open_scope(Path(args.index), args.corpus)
-    qs = questions(sc, args.corpus, args.every)
+    qs = (list(json.loads(Path(args.same_as).read_text())["answers"]) if args.same_as
+          else questions(sc, args.corpus, args.every))
     answers = {}
     t_all = time.perf_counter()
     for q in qs:
@@ -131,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--index", required=True)
     d.add_argument("--corpus", required=True)
     d.add_argument("--every", type=int, default=40)
+    d.add_argument("--same-as", help="ask the questions of this earlier dump")
     d.add_argument("out")
     f = sub.add_parser("diff")
     f.add_argument("before")

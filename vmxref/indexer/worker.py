@@ -169,6 +169,10 @@ def _extract(content: bytes, lang: str) -> tuple[object, str]:
                                             byte_range=(min(a for a, _b in fresh),
                                                         max(b for _a, b in fresh)))
                     extract.merge_branches(facts, third, content, fresh)
+        if any(s[1] == "function" and s[2] == s[4] and s[9] for s in facts.syms):
+            from vmxref.indexer import expand  # (functions a pasting macro defines here)
+            expand.generated_bodies(content, facts,
+                                    lambda t: _plain_facts(t, lang, prof, dialect, fills))
         facts.slotloads = slotloads.slot_loads(facts)
         facts.byteviews = byteviews.byte_views(facts)
         facts.includes = includes.source_includes(content)
@@ -177,6 +181,19 @@ def _extract(content: bytes, lang: str) -> tuple[object, str]:
         return None, "too-deep"
     except Exception as e:  # noqa: BLE001 - one file's extraction bug must not stop the run
         return None, f"extract-error: {type(e).__name__}: {e}"[:200]
+
+
+def _plain_facts(text: bytes, lang: str, prof, dialect: str, fills):
+    """The facts of one text, normalised, parsed and extracted once (no alternate `#if`
+    texts): for expand.generated_bodies."""
+    uses: list = []
+    spans: list[tuple[int, int]] = []
+    norm = text
+    if prof is not None:
+        from vmxref.indexer import normalize
+        norm, uses, _dropped = normalize.normalize_ex(text, prof, spans=spans)
+    return extract.extract(text, ts.parse(norm, lang), lang, prof, uses, dialect, text=norm,
+                           fills=fills, use_spans=spans)
 
 
 def work_batch(items: list) -> list:

@@ -111,10 +111,14 @@ class Scope:
 
     def site(self, kind: str, cid: int, path: str, blob_id: int, line: int, col: int,
              function: str, symbol: str, **extra) -> Site:
-        """Build a result with the source line as its text."""
+        """Build a result with the source line as its text (a #define body's line without
+        its continuation backslash)."""
         name, version = self.store.corpus_label(cid)
-        return Site(kind, name, version, path, line, col, function or "", symbol,
-                    self.store.line_text(blob_id, line, col), dict(extra))
+        text = self.store.line_text(blob_id, line, col)
+        if text.endswith("\\"):
+            text = text[:-1].rstrip()
+        return Site(kind, name, version, path, line, col, function or "", symbol, text,
+                    dict(extra))
 
     def label(self) -> str:
         return ", ".join("@".join(self.store.corpus_label(i)) for i in self.corpus_ids)

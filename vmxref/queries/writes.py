@@ -654,9 +654,11 @@ def _struct_initializers(sc: Scope, name: str) -> list[Site]:
 
 
 def _place(s: Site) -> tuple:
-    """One answer per place and operation: a macro use may both query a member into place
-    and assign its default (`CFGMR3QueryU32(.., &x)` and `x = (DefPct)` in TM_CFG_PERIOD)."""
-    return (s.corpus, s.version, s.file, s.line, s.col, s.kind, s.extra.get("op"))
+    """One answer per place, operation and function: a macro use may both query a member
+    into place and assign its default (`CFGMR3QueryU32(.., &x)` and `x = (DefPct)` in
+    TM_CFG_PERIOD); a pasting macro's body is the body of each function it defines
+    (kvm_rax_write, kvm_rbx_write: expand.py)."""
+    return (s.corpus, s.version, s.file, s.line, s.col, s.kind, s.extra.get("op"), s.function)
 
 
 class _Inner:
