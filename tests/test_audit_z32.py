@@ -1,7 +1,8 @@
 """Audit Z (s32, guest clock drift where KVM meets the rest of Linux) on a small Linux-style
-fixture of its own: a function kept in a local object's member by a designated initializer
-and called through it, a callback handed down four calls, the running task named by an
-object-like macro, and an in-place division macro the corpus defines."""
+fixture of its own: paravirt hooks called through a table from macros, a function kept in
+a local object's member by a designated initializer and called through it, the running
+task named by an object-like macro, system calls without parameters, and an in-place
+division macro the corpus defines."""
 from __future__ import annotations
 
 import json
@@ -54,11 +55,49 @@ def test_a_variable_named_like_a_member_binds_no_function_to_it(zq):
 
 def test_the_running_task_macro_has_the_type_of_the_call_it_names(zq):
     """`#define tkz_current get_tkz_task()`: `tkz_current->restart.fn = f` writes a
-    tkz_task's member."""
+    tkz_task's member, and the restart syscall's `r->fn(r)` calls what was stored there."""
     code, rows, out = zq("writes", "tkz_task.restart.fn")
     assert code == 0, out
     assert [(r["file"], r["line"], r["value"]) for r in rows] == [
         (STOP, 58, "tkz_no_restart")], out
+    code, rows, out = zq("callers", "tkz_no_restart")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["function"], r["via"]) for r in rows] == [
+        (SYS, 22, "tkz_restart", f"tkz_restart.fn (bound at {STOP}:58)")], out
+
+
+def test_a_paravirt_macro_calls_the_member_its_argument_names(zq):
+    """`PVOP_VCALL3(cpu.write_msr, ...)` calls pv_ops.cpu.write_msr (in inline assembly):
+    the functions bound to that member, in pv_ops' initializer or assigned later, are called
+    there, with or without other arguments; and the callees of the wrapper are they."""
+    code, rows, out = zq("callers", "tkz_native_write_msr")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["function"], r["edge"], r["via"]) for r in rows] == [
+        (PV, 35, "tkz_write_msr", "ops-table",
+         f"tkz_cpu_ops.write_msr (bound at {KVM}:26)")], out
+    for fn, line in (("tkz_native_flush", 27), ("tkz_kvm_flush", 37)):
+        code, rows, out = zq("callers", fn)
+        assert code == 0, out
+        assert [(r["file"], r["line"], r["function"], r["via"]) for r in rows] == [
+            (PV, 41, "tkz_flush", f"tkz_cpu_ops.flush (bound at {KVM}:{line})")], out
+    code, rows, out = zq("callees", "tkz_read_msr")
+    assert code == 0, out
+    assert [(r["line"], r["symbol"]) for r in rows] == [(30, "tkz_native_read_msr")], out
+
+
+def test_a_system_call_without_parameters_is_a_function_and_an_entry(zq):
+    """SYSCALL_DEFINE0(tkz_clock_gettime) defines tkz_clock_gettime, a system call: an
+    entry point of the paths to what it calls."""
+    code, rows, out = zq("def", "tkz_clock_gettime")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["sym_kind"]) for r in rows] == [(SYS, 13, "function")], out
+    code, rows, out = zq("q", "calls tkz_read_guest_clock | paths from entry")
+    assert code == 0, out
+    assert [(r["line"], r["function"]) for r in rows] == [(15, "tkz_clock_gettime")], out
+    assert [(h["function"], h.get("entry")) for h in rows[0]["paths"][0]] == [
+        ("tkz_clock_gettime", "syscall")], out
+    code, rows, out = zq("def", "tkz_clock_settime")
+    assert code == 0 and [(r["line"], r["col"]) for r in rows] == [(25, 17)], out
 
 
 def test_a_modifies_args_macro_the_corpus_defines_is_one_write(zq):
@@ -81,3 +120,24 @@ def test_a_startup_callback_handed_down_four_calls_is_called_by_the_invoker(zq):
     assert [(r["file"], r["line"], r["function"], r["edge"]) for r in rows] == [
         ("arch/x86/kvm/tkz_hotplug.c", 39, "tkz_hp_invoke", "pointer")], out
     assert "set from parameter startup of tkz_hp_store" in rows[0]["via"], out
+
+
+def test_an_idt_entry_is_a_function_and_an_interrupt_entry_point(zq):
+    """DEFINE_IDTENTRY_SYSVEC(sysvec_tkz_async_pf) { ... } defines sysvec_tkz_async_pf
+    (before, its body's calls had no function and no caller); the CPU calls it: an entry
+    point of kind interrupt."""
+    code, rows, out = zq("callers", "tkz_async_pf_ack")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["function"]) for r in rows] == [
+        (KVM, 57, "sysvec_tkz_async_pf")], out
+    code, rows, out = zq("q", "calls tkz_async_pf_ack | paths from entry")
+    assert code == 0, out
+    assert [(h["function"], h.get("entry")) for h in rows[0]["paths"][0]] == [
+        ("sysvec_tkz_async_pf", "interrupt")], out
+
+
+def test_a_static_call_key_is_defined_where_define_static_call_names_it(zq):
+    """`DEFINE_STATIC_CALL(tkz_sched_clock, tkz_native_sched_clock);` defines the key."""
+    code, rows, out = zq("def", "tkz_sched_clock")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["sym_kind"]) for r in rows] == [(KVM, 66, "global")], out
