@@ -141,3 +141,27 @@ def test_a_static_call_key_is_defined_where_define_static_call_names_it(zq):
     code, rows, out = zq("def", "tkz_sched_clock")
     assert code == 0, out
     assert [(r["file"], r["line"], r["sym_kind"]) for r in rows] == [(KVM, 66, "global")], out
+
+
+def test_a_static_call_key_installed_from_a_member_calls_what_the_member_holds(zq):
+    """`static_call_update(tkz_pmu_handle_irq, tkz_pmu.handle_irq)` installs whatever is
+    stored in tkz_pmu_ops.handle_irq: `static_call(tkz_pmu_handle_irq)(regs)` calls
+    tkz_intel_handle_irq, and callees of the handler say so."""
+    code, rows, out = zq("callers", "tkz_intel_handle_irq")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["function"], r["edge"]) for r in rows] == [
+        ("arch/x86/kvm/tkz_pmu.c", 38, "tkz_pmu_nmi_handler", "static-call")], out
+    assert "via tkz_pmu_ops.handle_irq" in rows[0]["via"], out
+    code, rows, out = zq("callees", "tkz_pmu_nmi_handler")
+    assert code == 0 and [r["symbol"] for r in rows] == ["tkz_intel_handle_irq"], out
+
+
+def test_a_notifier_embedded_in_each_vm_is_not_called_by_a_helper_never_handed_it(zq):
+    """`vm->pm_notifier.notifier_call = f` binds f in a block embedded in struct tkz_vm;
+    tkz_register_module_notifier (exported, called by no code of the corpus) calls the
+    block handed to it, which can be no VM's: only code naming `pm_notifier` could hand
+    one over. The chain walker's `nb->notifier_call(..)` (nb a local) stays."""
+    code, rows, out = zq("callers", "tkz_vm_pm_notifier_call")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["function"]) for r in rows] == [
+        ("virt/kvm/tkz_pm.c", 25, "tkz_call_chain")], out

@@ -596,8 +596,12 @@ class Graph:
                         yield e
             if not through:
                 dangling.append((slot, cont, where))
-        self._dangling[func] = dangling
-        for key, where in staticcalls.keys_of(self, func):  # DEFINE_STATIC_CALL(key, func),
+        keys = staticcalls.keys_of(self, func)
+        # (a member a static-call key is installed from is called through that key:
+        # `static_call_update(x86_pmu_handle_irq, x86_pmu.handle_irq)`)
+        installed = {where.rpartition(" via ")[2] for _k, where in keys if " via " in where}
+        self._dangling[func] = [d for d in dangling if f"{d[1]}.{d[0]}" not in installed]
+        for key, where in keys:  # DEFINE_STATIC_CALL(key, func),
             # static_call_update(key, func): the static calls of that key call it
             for cid, path, bid, line, col, caller in sc.rows(
                     "call", "t.callee = ? AND t.kind = 'static-call'", (key,),
