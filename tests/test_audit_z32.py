@@ -165,3 +165,27 @@ def test_a_notifier_embedded_in_each_vm_is_not_called_by_a_helper_never_handed_i
     assert code == 0, out
     assert [(r["file"], r["line"], r["function"]) for r in rows] == [
         ("virt/kvm/tkz_pm.c", 25, "tkz_call_chain")], out
+
+
+T = "virt/kvm/tkz_tick.c"
+
+
+def test_a_bit_number_handed_to_a_wrapper_that_ors_its_mask_in_is_raised(zq):
+    """tkz_dep_set(bit) hands bit on to tkz_dep_set_all, whose body does
+    `atomic_fetch_or(BIT(bit), dep)` (an or_stores API ORing the bit's mask): passing
+    TKZ_DEP_BIT_CLOCK_UNSTABLE raises it; the clearing wrapper (atomic_andnot) does not."""
+    code, rows, out = zq("raises", "TKZ_DEP_BIT_CLOCK_UNSTABLE")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["function"]) for r in rows] == [
+        (T, 43, "tkz_clear_sched_clock_stable")], out
+
+
+def test_a_function_named_with_the_rcu_prefix_is_not_erased(zq):
+    """`__rcu` is an annotation the profile erases; `__rcu_tkz_enter_check_tick` is a
+    function's name (the profile erased every `__rcu_*` name, Linux's __rcu_read_lock
+    among them)."""
+    code, rows, out = zq("def", "__rcu_tkz_enter_check_tick")
+    assert code == 0 and [(r["file"], r["line"]) for r in rows] == [(T, 51)], out
+    code, rows, out = zq("raises", "TKZ_DEP_BIT_RCU")
+    assert code == 0, out
+    assert [(r["line"], r["function"]) for r in rows] == [(54, "__rcu_tkz_enter_check_tick")], out
