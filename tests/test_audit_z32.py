@@ -189,3 +189,25 @@ def test_a_function_named_with_the_rcu_prefix_is_not_erased(zq):
     code, rows, out = zq("raises", "TKZ_DEP_BIT_RCU")
     assert code == 0, out
     assert [(r["line"], r["function"]) for r in rows] == [(54, "__rcu_tkz_enter_check_tick")], out
+
+
+KC = "arch/x86/kernel/kvmclock.c"
+
+
+def test_a_target_may_start_with_the_global_object_it_names(zq):
+    """`writes tkz_platform.calibrate_tsc` names the object (a global of struct
+    tkz_platform_ops), not its type: its writes are the member's (before, no results)."""
+    code, rows, out = zq("writes", "tkz_platform.calibrate_tsc")
+    assert code == 0, out
+    assert [(r["line"], r["value"], r["container"]) for r in rows] == [
+        (17, "tkz_native_calibrate_tsc", "tkz_platform_ops"),
+        (29, "tkz_kvm_get_tsc_khz", "tkz_platform_ops")], out
+
+
+def test_exporting_an_object_by_name_is_no_read_of_its_members(zq):
+    """`EXPORT_SYMBOL_GPL(tkz_platform);` at file scope runs no code: it is no whole-object
+    read of tkz_platform.flags; the copy into a local in tkz_recalibrate is one."""
+    code, rows, out = zq("reads", "tkz_platform_ops.flags")
+    assert code == 0, out
+    assert (KC, 20) not in [(r["file"], r["line"]) for r in rows], out
+    assert (KC, 35, "whole-object") in [(r["file"], r["line"], r.get("ref_kind")) for r in rows], out
