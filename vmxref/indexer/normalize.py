@@ -25,8 +25,8 @@ from vmxref.indexer import native
 __all__ = ["MacroProfile", "load_profile", "normalize", "KINDS"]
 
 # Rule kinds, in precedence order for wildcard patterns (exact names always win).
-KINDS = ("keyword", "define_function", "declare_array", "unwrap_args", "unwrap", "paste",
-         "erase_call", "erase")
+KINDS = ("keyword", "define_function", "declare_array", "member_call", "unwrap_args", "unwrap",
+         "paste", "erase_call", "erase")
 _KEYWORDS = frozenset({"if", "while", "switch", "else", "do", ""})
 _MAX_ARGS = 16384  # longest argument list scanned for a balanced `)`
 
@@ -145,6 +145,9 @@ def _check(kind: str, pattern: str, arg: object) -> None:
         raise ValueError(f"[macros].define_function.{pattern}: {arg!r} must be a return type")
     if kind == "declare_array" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ *]*", str(arg)):
         raise ValueError(f"[macros].declare_array.{pattern}: {arg!r} must be an element type")
+    if kind == "member_call" and not re.fullmatch(r"[A-Za-z_]\w* +[1-9][0-9]*", str(arg)):
+        raise ValueError(f"[macros].member_call.{pattern}: {arg!r} must be an object and the "
+                         f"argument naming its member, like \"pv_ops 1\"")
     if kind == "unwrap_args" and not re.fullmatch(r"[0-9 =]+", str(arg)):
         raise ValueError(f"[macros].unwrap_args.{pattern}: template {arg!r} must look "
                          f"like \"1 2\" or \"1 2=3\"")
@@ -427,13 +430,16 @@ def _apply(code: bytes, buf: bytearray, start: int, end: int, name: str,
     elif kind == "declare_array":
         if not _declare_array(code, buf, start, opn, close, commas, str(arg)):
             return end
+    elif kind == "member_call":
+        if not _member_call(code, buf, start, opn, close, commas, str(arg)):
+            return end
     elif not _keyword(code, buf, start, end, close, str(arg)):
         return end
     uses.append((name, start))
     if spans is not None:
         spans.append((start, close + 1))
     return opn + 1 if kind in ("unwrap", "unwrap_args", "keyword", "define_function",
-                               "declare_array") else close + 1
+                               "declare_array", "member_call") else close + 1
 
 
 def _unwrap(buf: bytearray, start: int, opn: int, close: int, commas: list[int]) -> None:
@@ -482,7 +488,9 @@ def _define_function(code: bytes, buf: bytearray, start: int, opn: int, close: i
     (the return type over the macro name, the comma after the name becomes `(`, the commas
     between a type and its parameter spaces). False for another shape (no parameter to open
     the list with: SYSCALL_DEFINE0), which stays as it is."""
-    if not commas or len(commas) % 2 or len(ret) > opn - start:
+    if not commas:
+        return _define_function0(code, buf, start, opn, close, ret)
+    if len(commas) % 2 or len(ret) > opn - start:
         return False
     if not _IDENT.fullmatch(code[opn + 1:commas[0]].strip()):
         return False
@@ -490,6 +498,57 @@ def _define_function(code: bytes, buf: bytearray, start: int, opn: int, close: i
     buf[commas[0]] = 0x28  # '('
     for i, c in enumerate(commas[1:]):
         buf[c] = 0x20 if i % 2 == 0 else 0x2C
+    return True
+
+
+def _define_function0(code: bytes, buf: bytearray, start: int, opn: int, close: int,
+                      ret: str) -> bool:
+    """The parameterless shape, `SYSCALL_DEFINE0(getpid)` -> `long           getpid()`: the
+    name moves one byte left to make room for its `()` (its column is the `(`'s). False when
+    the name is no identifier, spans lines, or the return type does not fit."""
+    name = code[opn + 1:close].strip()
+    if not _IDENT.fullmatch(name) or b"\n" in code[start:close + 1] or \
+            len(ret) + 1 + len(name) + 2 > close + 1 - start:
+        return False
+    _blank(buf, start, close + 1)
+    buf[start:start + len(ret)] = ret.encode()
+    at = close - 1 - len(name)
+    buf[at:close + 1] = name + b"()"
+    return True
+
+
+def _member_call(code: bytes, buf: bytearray, start: int, opn: int, close: int,
+                 commas: list[int], arg: str) -> bool:
+    """A macro that calls the member of one object its argument N names:
+    `PVOP_VCALL3(cpu.write_msr, msr, low, high)` with "pv_ops 1" ->
+    `pv_ops.     cpu.write_msr( msr, low, high)` (the object over the macro name, the
+    arguments before the member blanked, the comma after it `(`); a member that is the last
+    argument moves right against the `)` to make room for its `(`. False when argument N is
+    no member path (`a.b`)."""
+    obj, n = arg.split()
+    n = int(n)
+    bounds = [opn, *commas, close]
+    if n >= len(bounds):
+        return False
+    seg = code[bounds[n - 1] + 1:bounds[n]]
+    member = seg.strip()
+    if not _MEMBER_PATH.fullmatch(member) or b"\n" in member:
+        return False
+    ms = bounds[n - 1] + 1 + (len(seg) - len(seg.lstrip()))
+    prefix = (obj + ".").encode()
+    if len(prefix) > opn + 1 - start:
+        return False
+    if n < len(bounds) - 1:  # arguments follow: the comma after the member opens them
+        _blank(buf, start, ms)
+        buf[start:start + len(prefix)] = prefix
+        buf[bounds[n]] = 0x28  # '('
+        return True
+    at = close - 1 - len(member)
+    if at < start + len(prefix) or b"\n" in code[at:close + 1]:
+        return False
+    _blank(buf, start, close + 1)
+    buf[start:start + len(prefix)] = prefix
+    buf[at:close + 1] = member + b"()"
     return True
 
 

@@ -31,6 +31,8 @@ from vmxref.queries.twins import twin_chains
 from vmxref.queries.types import parse_chain, resolver
 
 
+HANDED_DEPTH = 4  # calls a function handed to a call is followed through to its call or store
+# (cpuhp_setup_state -> __cpuhp_setup_state -> .._cpuslocked -> cpuhp_store_callbacks)
 MAX_MACRO_USES = 300  # a function called in the body of a macro used more often (the
 #                       assertions) is not called by each use of it, as far as vmxref says
 
@@ -279,6 +281,8 @@ class Graph:
                 continue
             if container is not None:
                 chain = list(parse_chain(chain_t))
+                if len(chain) < 2:
+                    continue  # (a variable named like the member: `fn = stress_one_work`)
                 qual = self._qual(bid, fn, chain, path, line)
                 if qual and qual[-1].rpartition(".")[0] != container:
                     continue
@@ -592,8 +596,12 @@ class Graph:
                         yield e
             if not through:
                 dangling.append((slot, cont, where))
-        self._dangling[func] = dangling
-        for key, where in staticcalls.keys_of(self, func):  # DEFINE_STATIC_CALL(key, func),
+        keys = staticcalls.keys_of(self, func)
+        # (a member a static-call key is installed from is called through that key:
+        # `static_call_update(x86_pmu_handle_irq, x86_pmu.handle_irq)`)
+        installed = {where.rpartition(" via ")[2] for _k, where in keys if " via " in where}
+        self._dangling[func] = [d for d in dangling if f"{d[1]}.{d[0]}" not in installed]
+        for key, where in keys:  # DEFINE_STATIC_CALL(key, func),
             # static_call_update(key, func): the static calls of that key call it
             for cid, path, bid, line, col, caller in sc.rows(
                     "call", "t.callee = ? AND t.kind = 'static-call'", (key,),
@@ -989,7 +997,8 @@ class Graph:
                 idx = _arg_index(args, func)
                 if idx < 0:
                     continue
-                inner = self._through_param(callee, idx, 3) if ckind == "direct" else []
+                inner = self._through_param(callee, idx, HANDED_DEPTH) if ckind == "direct" \
+                    else []
                 if inner and self.alias_calls:  # (`u.pfn02(a, b)` calls what takes two)
                     inner = [r for r in inner if (r[2], r[3], r[4]) not in self.alias_calls
                              or self.arity_fits(func, self.alias_calls[(r[2], r[3], r[4])])]
@@ -1061,7 +1070,10 @@ class Graph:
                         "BETWEEN ? AND ? UNION ALL SELECT args FROM call WHERE blob_id = ? AND "
                         "func = ? AND line BETWEEN ? AND ? AND callee NOT IN ('likely', "
                         "'unlikely', 'RT_LIKELY', 'RT_UNLIKELY')",
-                        (bid, func, *span, bid, func, *span)) if t for w in _WORD.findall(t)}
+                        (bid, func, *span, bid, func, *span))
+                        if t and not _LONE_NAME.fullmatch(t) for w in _WORD.findall(t)}
+                    # (a constant stored whole picks nothing: cpuhp_invoke_callback's
+                    # `st->fail = CPUHP_INVALID` resets a member, it runs every state)
                     names.update(read & used)
             memo[func] = self._enumerators(sorted(names))
         return memo[func]
@@ -1109,7 +1121,8 @@ class Graph:
                     out += self._through_param(t, j, depth - 1)
         by_def = [self.sc.rows(  # (by blob and function: `value = 'data'` is everywhere on
             # all of Linux)
-            "assign", "t.blob_id = ? AND t.func = ? AND t.value = ? AND t.kind = 'assign'",
+            "assign", "t.blob_id = ? AND t.func = ? AND t.value = ? AND t.kind IN ('assign', "
+            "'designated')",
             (bid, callee, pname), "t.chain, t.field, t.line") for bid in self.definitions(callee)]
         by_def = [rows for rows in by_def if rows]
         # (one definition that stores it: RTTimerCreateEx of every host OS would lead a path
@@ -1339,6 +1352,7 @@ _CAST = re.compile(r"\(\s*[A-Za-z_][\w\s*]*\)\s*(?=[\w(&*~!-])")  # a leading `(
 # edge kinds whose call site hands its arguments to the callee's parameters in order
 ARG_EDGES = frozenset({"direct", "static-call", "pointer", "ops-table"})
 _WORD = re.compile(r"[A-Za-z_]\w*")
+_LONE_NAME = re.compile(r"[\s(]*[A-Za-z_]\w*[\s)]*")  # a value that is one name
 
 
 def _template_instance(sc: Scope, name: str) -> bool:

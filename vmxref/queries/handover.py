@@ -7,7 +7,7 @@ from __future__ import annotations
 from vmxref.lazy import re, json
 
 from vmxref.queries import macroforms
-from vmxref.queries.edges import Edge, uncast
+from vmxref.queries.edges import HANDED_DEPTH, Edge, uncast
 from vmxref.queries.types import parse_chain
 
 
@@ -28,7 +28,7 @@ def handed_out(g, func: str, rows: list[tuple]) -> list[Edge]:
             a = uncast(a)
             name = a.lstrip("&").strip()
             if name.isidentifier() and name != callee and g.names_function(bid, func, name):
-                if kind == "direct" and g._through_param(callee, idx, 3):
+                if kind == "direct" and g._through_param(callee, idx, HANDED_DEPTH):
                     continue  # (called inside the callee, or stored and called later)
                 if kind == "direct" and macroforms.calls_arg(g.sc, callee, idx):
                     out.append(Edge(cid, path, bid, line, col, func, name, "macro",
@@ -96,7 +96,7 @@ def _stored(g, slot: str, cont: str) -> list[tuple[str, str, dict]]:
         g._slots[key] = []  # (recursion)
         out: list[tuple[str, str]] = []
         for _c, path, bid, chain_t, fn, value, line in g.sc.rows(
-                "assign", "t.field = ? AND t.kind = 'assign'", (slot,),
+                "assign", "t.field = ? AND t.kind IN ('assign', 'designated')", (slot,),
                 "t.chain, t.func, t.value, t.line"):
             params = g.params(fn) if fn and value.isidentifier() else []
             if value not in params or g.types.container(

@@ -143,8 +143,10 @@ def argument_writes(sc: Scope, name: str, cols: str, member: bool = False) -> li
             for r in sc.rows_in("assign", "t.func", called, f"t.blob_id IN ({ms}) AND "
                                 "+t.field = '' AND t.chain LIKE '[\"a:%'", tuple(chunk), cols):
                 by_macro.setdefault(r[5], []).append(r)
-    used = {c[3] for c in calls if c[3] in by_macro}
-    sites = {(c[2], c[4], c[5], c[6]) for c in calls if c[3] in by_macro}
+    # (a macro of the profile's tables is its row below, also where the corpus defines it:
+    # do_div's body on all of Linux would add `n >>= ilog2(__base)` and `n = ... / __base`)
+    used = {c[3] for c in calls if c[3] in by_macro and c[3] not in table}
+    sites = {(c[2], c[4], c[5], c[6]) for c in calls if c[3] in used}
     out = at_macro_uses(sc, [x for m in sorted(used) for x in by_macro[m]], sites, name)
     for cid, path, bid, callee, line, col, func, args_t in calls:
         if callee not in table and callee not in external:

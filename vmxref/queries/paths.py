@@ -7,6 +7,7 @@ exploring a few levels after it first reaches A: the paths it reports are the sh
 """
 from __future__ import annotations
 
+import fnmatch
 import heapq
 
 from vmxref.lazy import re, json
@@ -95,6 +96,10 @@ class Entries:
             for mname in self._decl_macros(func):
                 if mname in decl:
                     return decl[mname]
+                wild = next((k for p, k in decl.items()  # (`DEFINE_IDTENTRY*`)
+                             if "*" in p and fnmatch.fnmatchcase(mname, p)), None)
+                if wild:
+                    return wild
         inline_in = r.get("inline_in", {})  # (the public headers' inline wrappers: called
         if inline_in:  # from code outside the corpus, PDMDevHlpPhysRead by every device)
             for _c, path, _b, _one in self.sc.rows("sym", "t.name = ? AND t.kind = 'function'",

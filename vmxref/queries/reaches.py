@@ -1,5 +1,7 @@
 """Can a named static object reach a parameter? The calls through a member of a parameter that
-a function bound in that object's initialiser is not called from.
+a function bound in that object's initialiser is not called from. (The same for an object
+embedded as a member of another struct, `kvm->pm_notifier.notifier_call = f`: only an
+expression naming that member, `&kvm->pm_notifier`, can be it; member_binder.)
 
 `static struct notifier_block pvclock_gtod_notifier = { .notifier_call = pvclock_gtod_notify }`
 binds pvclock_gtod_notify to notifier_block.notifier_call, and every call through that member
@@ -38,7 +40,7 @@ def misses(g, func: str, where: str, slot: str, bid: int, caller: str,
     parameter of the caller, never assigned there."""
     if not recv or len(recv) != 1 or not recv[0].startswith("v:") or not caller:
         return False
-    obj = static_binder(g, func, where, slot)
+    obj = static_binder(g, func, where, slot) or member_binder(g, func, where, slot)
     if obj is None:
         return False
     params = g.params(caller)
@@ -74,6 +76,42 @@ def _static_binder(g, func: str, where: str, slot: str) -> str | None:
         if flags and all(f & SYM_STATIC for f in flags):
             return obj
     return None
+
+
+def member_binder(g, func: str, where: str, slot: str) -> str | None:
+    """`->M` when `func` is bound at `where` to `slot` of an object embedded as member M of
+    another struct (`kvm->pm_notifier.notifier_call = kvm_pm_notifier_call`, pm_notifier a
+    `struct notifier_block` in struct kvm, not a pointer): only an expression naming a
+    member M can be that object (`&kvm->pm_notifier`), else None (memoised)."""
+    memo = g.sc.memo("reaches_member_binder")
+    key = (func, where, slot)
+    if key not in memo:
+        memo[key] = _member_binder(g, func, where, slot)
+    return memo[key]
+
+
+def _member_binder(g, func: str, where: str, slot: str) -> str | None:
+    path, _, line = where.rpartition(":")
+    if not path or not line.isdigit():
+        return None
+    found = set()
+    for _cid, p, bid, chain_t, fn in g.sc.rows(
+            "assign", "t.field = ? AND t.value IN (?, ?) AND t.kind = 'assign' AND t.line = ?",
+            (slot, func, "&" + func, int(line)), "t.chain, t.func"):
+        chain = list(parse_chain(chain_t))
+        if p != path or not fn or len(chain) < 3 or chain[-2] in ("[]", "*") or \
+                chain[-2].startswith("#"):
+            return None
+        qual = g.types.struct_path(bid, fn, chain)
+        if not qual or len(qual) < 2:
+            return None
+        outer, _, member = qual[-2].rpartition(".")
+        mtype = g.types.field_type(outer, member) if outer else None
+        if member != chain[-2] or mtype is None or g.types.is_pointer(mtype) or \
+                g.types.is_array(mtype):
+            return None
+        found.add(member)
+    return f"->{found.pop()}" if len(found) == 1 else None
 
 
 def _assigned(sc: Scope, bid: int, func: str, name: str) -> bool:
@@ -126,7 +164,10 @@ def may_be(g, obj: str, bid: int, func: str, expr: str, depth: int) -> bool:
     member of that name is stored, its value judged where it is written); yes (unknown) for
     anything else."""
     a = _peel(expr)
-    if re.search(rf"\b{re.escape(obj)}\b", a):
+    if obj.startswith("->"):  # (an object embedded as a member: any expression naming it)
+        if re.search(rf"(?:->|\.)\s*{re.escape(obj[2:])}\b", a):
+            return True
+    elif re.search(rf"\b{re.escape(obj)}\b", a):
         return True
     if a in _NULL:
         return False

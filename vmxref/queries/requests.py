@@ -859,7 +859,8 @@ def _stores_param(sc: Scope, func: str, param: str, depth: int) -> bool:
         g = graph(sc)
         memo[key] = bool(sc.rows(
             "assign", "t.func = ? AND t.op IN ('|=', '=') AND t.value = ? AND "
-            "t.kind IN ('assign', 'compound')", (func, param), "1", limit=1)) or (
+            "t.kind IN ('assign', 'compound')", (func, param), "1", limit=1)) or \
+            _ors_param_bit(sc, func, param) or (
             depth > 1 and any(
                 a.strip() == param and k < len(g.params(callee)) and g.params(callee)[k]
                 and _stores_param(sc, callee, g.params(callee)[k], depth - 1)
@@ -868,6 +869,33 @@ def _stores_param(sc: Scope, func: str, param: str, depth: int) -> bool:
                     (func, f"%{param}%"), "t.callee, t.args")
                 for k, a in enumerate(json.loads(args) if args else [])))
     return memo[key]
+
+
+def _param_or_bit(text: str, param: str) -> bool:
+    """Is an argument or value the parameter itself, or the mask of it as a bit number
+    (`BIT(bit)`, `1UL << nr`), behind casts and parentheses?"""
+    q = re.escape(param)
+    t = _bare_arg(text)
+    return bool(re.fullmatch(rf"{q}|BIT(?:_ULL)?\s*\(\s*{q}\s*\)|1[UL]*\s*<<\s*\(?\s*{q}\s*\)?",
+                             t))
+
+
+def _ors_param_bit(sc: Scope, func: str, param: str) -> bool:
+    """Does `func` OR its parameter, or the mask of it as a bit number, into something:
+    `flags |= BIT(nr)`, or an API of the profile's [writes] or_stores / bit_sets
+    (tick_nohz_dep_set_all's `atomic_fetch_or(BIT(bit), dep)`, `set_bit(nr, addr)`)?"""
+    from vmxref.queries.orapis import _spec
+    if any(_param_or_bit(v or "", param) for *_w, v in sc.rows(
+            "assign", "t.func = ? AND t.op = '|=' AND t.kind = 'compound' AND t.value LIKE ?",
+            (func, f"%{param}%"), "t.value")):
+        return True
+    for *_w, callee, args in sc.rows("call", "t.func = ? AND t.kind = 'direct' AND t.args "
+                                     "LIKE ?", (func, f"%{param}%"), "t.callee, t.args"):
+        spec = _spec(sc, callee)
+        a = json.loads(args) if args else []
+        if spec and 0 < spec[1] <= len(a) and _param_or_bit(a[spec[1] - 1], param):
+            return True
+    return False
 
 
 def _bit_tester_calls(sc: Scope, const: str) -> list[tuple]:

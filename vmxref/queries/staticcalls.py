@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from vmxref.lazy import json
 
+from vmxref.queries.macro_uses import arg_chain
+
 # calls that make a function the target of a static-call key (the key, then the function)
 STATIC_CALL_SETTERS = frozenset({"DEFINE_STATIC_CALL", "DEFINE_STATIC_CALL_RET0",
                                  "static_call_update", "__static_call_update"})
@@ -26,7 +28,8 @@ def static_keys(g) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tup
     """(function -> [(key, where)], key -> [(function, where)]) of the graph's scope, with
     the function of `static_call_update(key, func)` taken, when `func` is a parameter of
     the updating function, from what its callers pass (`paravirt_set_sched_clock(
-    kvm_sched_clock_read)`). Memoised per scope."""
+    kvm_sched_clock_read)`), and when it is a member (`x86_pmu.handle_irq`), from what is
+    stored there. Memoised per scope."""
     from vmxref.queries import callsite
     sc = g.sc
     memo = sc.memo("_static_keys")
@@ -40,7 +43,7 @@ def static_keys(g) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tup
         if (key, where) not in by_func.setdefault(fn, []):
             by_func[fn].append((key, where))
             by_key.setdefault(key, []).append((fn, where))
-    for _c, path, _bid, line, caller, args_t in sc.rows_in(
+    for _c, path, bid, line, caller, args_t in sc.rows_in(
             "call", "t.callee", sorted(STATIC_CALL_SETTERS), "t.kind = 'direct'", (),
             "t.line, t.func, t.args"):
         args = json.loads(args_t or "[]")
@@ -48,6 +51,14 @@ def static_keys(g) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tup
             continue
         key, value = args[0].strip(), args[1].strip().lstrip("&").strip()
         where = f"{path}:{line}"
+        chain = arg_chain(value) if not value.isidentifier() else None
+        if chain and len(chain) > 1 and chain[-1] != "[]" and caller:
+            # a member's value: `static_call_update(x86_pmu_handle_irq, x86_pmu.handle_irq)`
+            # installs each function stored in x86_pmu.handle_irq
+            cont = g.types.container(bid, caller, chain)
+            for fn, _c in g.functions_in_slot(chain[-1], cont) if cont else ():
+                bind(fn, key, f"{where} via {cont}.{chain[-1]}")
+            continue
         if not value.isidentifier() or value in ("NULL", "0"):
             continue
         params = g.params(caller) if caller else []

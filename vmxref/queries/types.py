@@ -146,7 +146,8 @@ class TypeResolver:
         if name not in self._global:  # elsewhere: only when every declaration agrees
             types = {r[3] for r in self.sc.rows(
                 "sym", "t.name = ? AND t.kind IN ('global', 'extern')", (name,), "t.type")}
-            self._global[name] = types.pop() if len(types) == 1 else None
+            self._global[name] = types.pop() if len(types) == 1 else \
+                None if types else self.object_macro_type(name)
         if self._global[name] is None and blob_id:
             return self.conventional_type(name)
         return self._global[name]
@@ -236,6 +237,22 @@ class TypeResolver:
             t = self._expression_type(body.replace("\\", " "), params, depth)
             if t:
                 types.add(t)
+        return types.pop() if len(types) == 1 else None
+
+    def object_macro_type(self, macro: str) -> str | None:
+        """The type of an object-like macro used as a variable, when every definition's
+        body says the same (macro_type's rules without parameters): Linux's `#define
+        current get_current()` is a `task_struct *`, so `current->restart_block.fn` is a
+        member of task_struct."""
+        types = set()
+        for (text,) in self.sc.conn.execute(
+                "SELECT DISTINCT text FROM sym WHERE name = ? AND kind = 'macro'", (macro,)):
+            if not text or text.startswith("("):
+                return None  # (a function-like macro named as a variable: no value)
+            t = self._expression_type(text.replace("\\", " "), [], 0)
+            if not t:
+                return None
+            types.add(t)
         return types.pop() if len(types) == 1 else None
 
     def _expression_type(self, body: str, params: list[str], depth: int) -> str | None:

@@ -50,6 +50,9 @@ def whole_reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[st
     for cid, path, bid, line, col, func, chain_t, kind, name in rows:
         if not _holds(tr, bid, func, chain_t, name, struct, fields):
             continue
+        if kind == "read" and not func:
+            continue  # (file scope runs no code: `EXPORT_SYMBOL_GPL(x86_platform);` names
+            # the object, nothing copies it there)
         how = "copy" if kind == "read" else _handed_as_bytes(sc, tr, bid, func, line, name,
                                                              fields[-1])
         if how is None:

@@ -29,11 +29,43 @@ def _asked(sc: Scope, tr: TypeResolver, target) -> tuple[str | None, list[str]]:
     if len(parts) > 1 and (tr.is_struct(parts[0]) or tr.struct_of(parts[0])):
         struct = tr.struct_of(parts[0]) or parts[0]
         return tr.owner(struct, parts[1]), parts[1:]  # (a base class's member: the base)
+    if len(parts) > 1 and (held := _global_struct(sc, tr, parts[0])):
+        return tr.owner(held, parts[1]), parts[1:]  # (`x86_platform.calibrate_tsc`)
     if len(parts) > 1 and _outside_struct(sc, parts[0]):
         return parts[0], parts[1:]
     if len(parts) > 1:
         sc.require(parts[0])  # (`CPUMCTXX.cr0`: an error with look-alikes, not "no results")
     return None, parts
+
+
+def _global_struct(sc: Scope, tr: TypeResolver, name: str) -> str | None:
+    """The struct a global variable `name` is declared as, when `name` is no member of any
+    struct: `x86_platform.calibrate_tsc` asks for x86_platform_ops.calibrate_tsc, the
+    struct of `struct x86_platform_ops x86_platform` (a user names the object, not its
+    type; pv_ops.mmu.flush_tlb_multi likewise)."""
+    if not name.isidentifier() or sc.rows("sym", "t.name = ? AND t.kind = 'field'", (name,),
+                                          "1", limit=1) or not tr.has_global(name):
+        return None
+    t = tr.var_type(0, "", name)
+    return tr.struct_of(t) if t and not tr.is_pointer(t) and not tr.is_array(t) else None
+
+
+def _named_object(sc: Scope, tr: TypeResolver, target) -> str | None:
+    """The global object a target starts with (`x86_platform.calibrate_tsc`), else None."""
+    parts = ([target.struct] if target.struct else []) + list(target.fields)
+    if len(parts) < 2 or tr.is_struct(parts[0]) or tr.struct_of(parts[0]):
+        return None
+    return parts[0] if _global_struct(sc, tr, parts[0]) else None
+
+
+def _another_object(tr: TypeResolver, row, obj: str) -> bool:
+    """Does a write row's chain start at a variable other than `obj` that holds such a
+    struct itself (not a pointer, which may point at `obj`)?"""
+    chain = list(parse_chain(row[7])) if row[7] else []
+    if not chain or not chain[0].startswith("v:") or chain[0][2:] == obj:
+        return False
+    t = tr.var_type(row[2], row[5] or "", chain[0][2:])
+    return t is not None and not tr.is_pointer(t)
 
 
 def _outside_struct(sc: Scope, name: str) -> bool:
@@ -361,6 +393,7 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
     (`x`) made that a scan of every write, 4.7 s."""
     tr = resolver(sc)
     struct, fields = _asked(sc, tr, target)
+    obj = _named_object(sc, tr, target)
     readings = _readings(sc, tr, struct, fields)
     sc.require(fields[-1])
     out: dict[tuple, Site] = {}
@@ -376,6 +409,8 @@ def writes(sc: Scope, target, kinds: tuple[str, ...] | None = None,
                 continue  # (not inside the asked path: see _readings)
             if _known_elsewhere(tr, row, st, fl, elsewhere):
                 continue
+            if obj is not None and _another_object(tr, row, obj):
+                continue  # (`saved = x86_platform` writes saved's member, not the object's)
             if row[10] == "whole-object" and _pointer_var_memset(tr, row) == (
                     "pointee" if st is None and row[7] == f'["v:{fl[-1]}"]' else "pointer"):
                 continue  # (memset(p, ..) clears *p, not p; memset(&p, ..) clears p)
