@@ -42,3 +42,39 @@ def test_logline_follows_a_macro_into_the_macro_its_body_uses(wq, line, at):
     assert rows[0]["function"] == "gimR3FixWLogFeatures"
     assert rows[0]["score"] > 0.8, out
 
+
+LINUX = Path(__file__).parent / "fixtures" / "audit_w32_linux"
+DUMP = "arch/x86/kvm/svm/svm_dumpw.c"
+
+
+@pytest.fixture(scope="module")
+def lq(tmp_path_factory):
+    d = tmp_path_factory.mktemp("audit-w32-linux")
+    api.index(str(LINUX), "linux-kvm@t", d, procs=1, fulltext=True)
+
+    def run(*args: str) -> tuple[int, list[dict], str]:
+        r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
+        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
+        return r.exit_code, rows, r.output
+    return run
+
+
+@pytest.mark.parametrize("line, at, values", [
+    ("SVMW: rsp: ffffc90000a3fe48 rbp: ffffc90000a3fe80", 7,
+     ["ffffc90000a3fe48", "ffffc90000a3fe80"]),
+    ("SVMW: ring: 0 mode: 3 tag: 0000beef", 9, ["0", "3", "0000beef"]),
+])
+def test_logline_of_a_padded_line_whose_blank_runs_were_collapsed(lq, line, at, values):
+    """A dump line pasted through a web page or a mail has each run of blanks as one space:
+    it is still the whole output of its padded format (a little under a line that kept its
+    blanks), with each value where it is in the line as given."""
+    code, rows, out = lq("logline", "[  512.000001] " + line)
+    assert code == 0, out
+    top = rows[0]
+    assert (top["file"], top["line"], top["mode"]) == (DUMP, at, "full"), out
+    assert [s["text"] for s in top["spans"]] == values, out
+    assert all(line[s["start"]:s["end"]] == s["text"] for s in top["spans"]), out
+    code, rows, out = lq("logline", "[  512.000001] SVMW: ring: 0    mode:   3           "
+                                    "tag:      0000beef")
+    assert rows[0]["line"] == 9 and rows[0]["score"] > top["score"] or at != 9, out
+

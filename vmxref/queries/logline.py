@@ -246,6 +246,11 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                         # first: a line without it fits a statement that prints none better)
                     if best is None or score > best[0]:
                         best, folded, without = (score, m, prefix), fold, stripped
+    if best is None or best[1].mode != "full":
+        blank = _blanks_collapsed(fmt, dialect, prefixes.get(bid, path, callee, dialect,
+                                                             func=func), variants)
+        if blank is not None and (best is None or blank[0] > best[0]):
+            best, folded, without = blank, False, ""
     if best is None:
         return None
     score, m, prefix = best
@@ -266,6 +271,36 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
         site.extra["emitted_by"] = firing.emitters(
             sc, func, bid, line_, json.loads(args or "[]"), site.extra["spans"])
     return site
+
+
+BLANKS_PENALTY = 0.9  # a whole match only once the runs of blanks are made one space
+
+
+def _blanks_collapsed(fmt: str, dialect: str, prefixes: list[str],
+                      variants: list[tuple[str, str]]) -> tuple | None:
+    """(score, match, prefix) of a whole match of the format whose literal runs of blanks
+    are made one space, against a line whose runs are made one too (a line pasted through
+    a web page or a mail lost the padding: `vmpl: 0 cpl: 0 efer: ...`), or None; the
+    spans point into the line as given."""
+    best = None
+    for text, stripped in variants:
+        if stripped:
+            continue
+        one, where = logfmt.collapse_blanks(text)
+        for prefix in prefixes:
+            spec = logfmt.blanks_collapsed(_spec(fmt, dialect, prefix))
+            m = logfmt.match(spec, one) if spec is not None else None
+            if m is None or m.mode != "full":
+                continue
+            spans = tuple(x._replace(start=where[x.start], end=where[x.end - 1] + 1 if x.end >
+                                     x.start else where[x.start],
+                                     text=text[where[x.start]:where[x.end - 1] + 1]
+                                     if x.end > x.start else "") for x in m.spans)
+            got = (m.score * BLANKS_PENALTY, logfmt.Match(m.score, m.mode, spans,
+                                                           m.literal_chars), prefix)
+            if best is None or got[0] > best[0]:
+                best = got
+    return best
 
 
 def _located(sc: Scope, clean: str) -> list[Site]:
