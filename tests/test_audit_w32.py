@@ -56,6 +56,7 @@ def lq(tmp_path_factory):
         r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
         rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
         return r.exit_code, rows, r.output
+    run.index = d  # type: ignore[attr-defined]
     return run
 
 
@@ -77,4 +78,39 @@ def test_logline_of_a_padded_line_whose_blank_runs_were_collapsed(lq, line, at, 
     code, rows, out = lq("logline", "[  512.000001] SVMW: ring: 0    mode:   3           "
                                     "tag:      0000beef")
     assert rows[0]["line"] == 9 and rows[0]["score"] > top["score"] or at != 9, out
+
+
+def test_logline_of_several_pasted_lines_answers_each_line(lq):
+    """Two dump lines pasted together, each printed by its own call: no statement prints the
+    paste whole, so each pasted line's statement comes first, in the paste's order, said
+    to be the answer of that pasted line."""
+    paste = ("[  512.000001] SVMW: rsp:         ffffc90000a3fe48 rbp:       ffffc90000a3fe80\n"
+             "[  512.000002] SVMW: ring: 0    mode:   3           tag:      0000beef")
+    code, rows, out = lq("logline", paste)
+    assert code == 0, out
+    assert [(r["line"], r["mode"], r.get("pasted_line")) for r in rows[:2]] == [
+        (7, "full", 1), (9, "full", 2)], out
+    assert rows[1]["spans"][-1]["text"] == "0000beef", out
+    r = CliRunner().invoke(cli, ["logline", paste, "--index", str(lq.index)])
+    assert "[pasted line 2; score" in r.stdout, r.output
+
+
+@pytest.mark.parametrize("where", [
+    "/build/vbox/tinder/src/VBox/VMM/VMMR3/GIMFixW.cpp(24) int gimR3FixWCheckState(uint32_t)",
+    "E:\\tinder\\win\\src\\VBox\\VMM\\VMMR3\\GIMFixW.cpp(24) gimR3FixWCheckState",
+])
+def test_logline_of_an_iprt_assertion_names_its_statement(wq, where):
+    """An IPRT assertion's report in VBox.log names the file and line (`Location  :
+    FILE(LINE) FUNCTION`, a Linux or a Windows build's path): that statement comes first
+    (mode `location`), not the other statement printing the same message."""
+    paste = ("00:00:07.000001 !!Assertion Failed!!\n"
+             "00:00:07.000002 Expression: <NULL>\n"
+             f"00:00:07.000003 Location  : {where}\n"
+             "00:00:07.000004 Bad feature state 3")
+    code, rows, out = wq("logline", paste)
+    assert code == 0, out
+    assert (rows[0]["file"], rows[0]["line"], rows[0]["mode"]) == (GIM, 24, "location"), out
+    assert rows[0]["function"] == "gimR3FixWCheckState", out
+    code, rows, out = wq("logline", paste.splitlines()[2])
+    assert (rows[0]["line"], rows[0]["mode"]) == (24, "location"), out
 
