@@ -114,3 +114,18 @@ def test_logline_of_an_iprt_assertion_names_its_statement(wq, where):
     code, rows, out = wq("logline", paste.splitlines()[2])
     assert (rows[0]["line"], rows[0]["mode"]) == (24, "location"), out
 
+
+@pytest.mark.parametrize("line, at, values", [
+    ('VMSetError: Configuration error: unknown GIMW mode "Bogus"', 31, ["Bogus"]),
+    ("VMSetError: GIMW: mode Hyper rejected (VERR_NOT_SUPPORTED)", 33,
+     ["Hyper", "VERR_NOT_SUPPORTED"]),
+])
+def test_logline_of_an_error_whose_format_is_marked_for_translation(wq, line, at, values):
+    """`VMSetError(pVM, rc, RT_SRC_POS, N_("..."), ...)`: the format inside the translation
+    marker is VMSetError's, so the line VBox.log has (`VMSetError: ` and the message) is
+    its whole output, with the values of VMSetError's later arguments."""
+    code, rows, out = wq("logline", "00:00:00.912345 " + line)
+    assert code == 0, out
+    top = rows[0]
+    assert (top["line"], top["mode"], top["symbol"]) == (at, "full", "VMSetError"), out
+    assert [s["text"] for s in top["spans"]] == values, out

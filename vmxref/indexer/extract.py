@@ -1254,11 +1254,46 @@ _STRING_LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 _LITERALS_ONLY = re.compile(rb'(?:\s|\\\n|"(?:[^"\\\n]|\\.)*")*')
 
 
+# macros that mark a literal for translation and print it as it is (gettext's no-op
+# marker: IPRT's `#define N_(s) (s)`, `VMSetError(pVM, rc, RT_SRC_POS, N_("..."), ...)`)
+IDENTITY_STRING_MACROS = frozenset({"N_", "gettext_noop"})
+
+
+def _translated_formats(cx: _Ctx) -> None:
+    """A format handed to a call inside a translation marker (`N_("Configuration error:
+    ...%s")`) is that call's: the row indexed for the marker's own call is moved to the
+    call whose argument the marker is (its callee, line and arguments), so the call's
+    prefixes apply (VMSetError's `VMSetError: `) and its later arguments are the format's."""
+    rows = cx.f.logcalls
+    if not any(r[3] in IDENTITY_STRING_MACROS for r in rows):
+        return
+    import json
+    outer = []  # (line, col, func, callee, jargs, index of the marker argument, end line)
+    for line, col, func, callee, _kind, _recv, jargs, eline, *_rest in cx.f.calls:
+        if callee in IDENTITY_STRING_MACROS or not any(m + "(" in jargs for m in
+                                                       IDENTITY_STRING_MACROS):
+            continue
+        args = json.loads(jargs)
+        k = next((j for j, a in enumerate(args)
+                  if re.match(r"\s*(?:%s)\s*\(" % "|".join(IDENTITY_STRING_MACROS), a)), None)
+        if k is not None:
+            outer.append((line, col, func, callee, jargs, k, eline))
+    for n, (line, col, func, callee, fmt, i, jargs, keys) in enumerate(rows):
+        if callee not in IDENTITY_STRING_MACROS:
+            continue
+        at = [o for o in outer if o[2] == func and (o[0], o[1]) < (line, col)
+              and line <= (o[6] or o[0])]  # (the marker inside the call's lines)
+        if at:
+            o = max(at, key=lambda o: (o[0], o[1]))
+            rows[n] = (o[0], o[1], func, o[3], fmt, o[5], o[4], keys)
+
+
 def _macro_formats(cx: _Ctx) -> None:
     """A format #defined in the file as string literals and handed to a call by its name
     (`#define L1TF_MSG_SMT "L1TF CPU bug present..."`, `pr_warn_once(L1TF_MSG_SMT)`): a
     log call candidate of that text, as if written there. And the log calls in the body of
     a function-like macro of the file, at each use of it there (see _macro_body_formats)."""
+    _translated_formats(cx)
     _macro_body_formats(cx)
     names = {s[0] for s in cx.f.syms if s[-1] and s[-1][0] == '"' and s[1] == "macro"}
     _leading_string_macros(cx, names)
