@@ -167,6 +167,47 @@ CASES = [
     (_T + "kvm_ack_irq: irqchip IOAPIC pin 14", "kvm.h:kvm_ack_irq"),
     (_T + "kvm_unmap_hva_range: mmu notifier unmap range: 0x00007f1234560000 -- "
      "0x00007f1234570000", "kvm.h:kvm_unmap_hva_range"),
+    # --- audit W (s32): SEV, dumps, wrappers, trace events; lines whose blank runs were
+    # collapsed (pasted through a web page), several lines pasted together
+    ("[   88.123456] TODO: unsupported delivery mode 3", "lapic.c:__apic_accept_irq"),
+    ("[  101.000001] SEV: 524288 locked pages exceed the lock limit of 16384.",
+     "sev.c:sev_pin_memory"),
+    ("[  103.123456] SEV-ES guest requested termination: 0x0:0x1",
+     "sev.c:sev_handle_vmgexit_msr_protocol"),
+    ("[  115.000001] vmgexit: scratch length (0xffffffffffffffff) not valid for scratch address "
+     "(0x1000)", "sev.c:setup_vmgexit_scratch"),
+    ("[  104.000001] SVM: ss:   s: 0018 a: 0c93 l: ffffffff b: 0000000000000000", "svm.c:dump_vmcb"),
+    ("[  104.000002] SVM: vmpl: 0 cpl: 0 efer: 0000000000001d01", "svm.c:dump_vmcb"),
+    ("[  104.000003] SVM: rip: ffffffff81a0b2c4 rflags: 0000000000000246", "svm.c:dump_vmcb"),
+    ("[  105.000002] VMXON faulted, MSR_IA32_FEAT_CTL (0x3a) = 0x5", "vmx.c:kvm_cpu_vmxon"),
+    ("[  106.000001] GDTR: limit=0x0000007f, base=0xfffffe0000001000", "vmx.c:vmx_dump_dtsel"),
+    ("[  106.000002] Sysenter RSP=fffffe0000003000 CS:RIP=0010:ffffffff81c01560\n"
+     "[  106.000003] CS=0010 SS=0018 DS=0000 ES=0000 FS=0000 GS=0000 TR=0040", "vmx.c:dump_vmcs"),
+    ("[  107.000001] kvm_pmu: event creation failed -2 for pmc->idx = 32",
+     "pmu.c:pmc_reprogram_counter"),
+    ("[  109.000001] kvm: enabling virtualization on CPU3 failed", "kvm_main.c:hardware_enable_nolock"),
+    ("[    0.000000] kvm-clock: Using msrs 4b564d01 and 4b564d00", "kvmclock.c:kvmclock_init"),
+    ("[    0.000001] kvmclock_init_mem: failed to alloc 4 pages", "kvmclock.c:kvmclock_init_mem"),
+    ("[  110.000001] Local APIC read with len = 8, should be 1,2, or 4 instead",
+     "lapic.c:kvm_lapic_reg_read"),
+    ("[  111.000001] nested_vmx_get_vmexit_msr_value cannot read MSR (0x1d9)",
+     "nested.c:nested_vmx_get_vmexit_msr_value"),
+    ("[  113.000001] kvm [2345]: vcpu1, guest rIP: 0xffffffff8104f2e3 unhandled control register: "
+     "op 2 cr 8", "vmx.c:handle_cr"),
+    ("[  116.000001] irq bypass consumer (token 00000000c0ffee11) unregistration fails: -22",
+     "x86.c:kvm_arch_irq_bypass_del_producer"),
+    ("[   12.000001] kvm_intel: Inconsistent VM-Entry/VM-Exit pair, entry = 10000, exit = 20000",
+     "vmx.c:setup_vmcs_config"),
+    ("[   12.000006] kvm: no hardware support for 'kvm_intel'", "x86.c:kvm_x86_vendor_init"),
+    (_T + "kvm_avic_unaccelerated_access: vcpu=1, offset=0x300(APIC_ICR), write, trap, vec=0xec",
+     "trace.h:kvm_avic_unaccelerated_access"),
+    (_T + "kvm_smm_transition: vcpu 0: entering SMM, smbase 0x30000", "trace.h:kvm_smm_transition"),
+    (_T + "kvm_pi_irte_update: VT-d PI is enabled and being updated for irq 129, vcpu 2, gsi: 0x18, "
+     "gvec: 0x22, pi_desc_addr: 0x10a4e7840", "trace.h:kvm_pi_irte_update"),
+    (_T + "kvm_apicv_inhibit_changed: set reason=2, inhibits=0x4", "trace.h:kvm_apicv_inhibit_changed"),
+    (_T + "kvm_ple_window_update: vcpu 3 old 4096 new 8192 (growed)", "trace.h:kvm_ple_window_update"),
+    (_T + "kvm_vmgexit_msr_protocol_exit: vcpu 0, ghcb_gpa 0000000000000005, result 1",
+     "trace.h:kvm_vmgexit_msr_protocol_exit"),
 ]
 
 

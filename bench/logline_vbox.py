@@ -52,6 +52,35 @@ CASES = [
      "PGM.cpp:PGMR3Init"),
     # a thread column (RTLOGFLAGS_PREFIX_THREAD) between the time stamp and the text
     ("00:00:01.000000 EMT-0    APIC0: u64InitialCountLoadTime  = 0x1a2b3c4d", "APIC.cpp:apicR3DumpState"),
+    # --- audit W (s32): GIM, HM, APIC, PDM, CPUM; a macro handing its format to another
+    # macro; an IPRT assertion report pasted whole
+    ("00:00:00.612345 TM: GIP - CPU: iCpuSet=0x3 idCpu=0x3 idApic=0x6 iGipCpu=0x3 i64TSCDelta=-12 "
+     "enmState=3 u64CpuHz=2893432000(*) cErrors=0", "TM.cpp:TMR3Init"),
+    ("00:00:01.000000 GIM: HyperV: Queried extended hypercall capabilities 0x1 at 0x000000007ffe1000",
+     "GIMHv.cpp:gimR3HvHypercallExtQueryCap"),
+    ("00:00:00.400000 CPUM1: Failed to alloc 1 pages for the nested-guest's virtual-APIC page",
+     "CPUM.cpp:cpumR3AllocVmxHwVirtState"),
+    ("00:00:00.800001 HM: CPU[1] ExitCtls             0x3fefff", "HM.cpp:hmR3CheckErrorLogVmcsCtls"),
+    ("00:00:00.500000 APIC: fPostedIntrsEnabled=false fVirtApicRegsEnabled=false "
+     "fSupportsTscDeadline=true", "APIC.cpp:apicR3InitComplete"),
+    ("00:10:00.000000 PDMR3Suspend: Driver 'VD'/0 on LUN#0 of device 'ahci'/0 took 1 234 567 ns "
+     "to suspend", "PDM.cpp:pdmR3SuspendDrv"),
+    ("00:00:10.000000 GIM: KVM: Unknown/invalid WrMsr (0x4b564d05,0x0`00000000) -> #GP(0)",
+     "GIMAllKvm.cpp:gimKvmWriteMsr"),
+    ("00:05:00.000000 I/O cache: Error while writing entry at offset 1048576 (65536 bytes) to "
+     "medium \"ahci-0-0\" (rc=VERR_DISK_FULL)", "PDMBlkCache.cpp:pdmBlkCacheIoXferCompleteEntry"),
+    ("00:00:00.300001 GIM: Minimal: Failed to insert hypervisor leaf 0x40000010. rc=VERR_NO_MEMORY",
+     "GIMMinimal.cpp:gimR3MinimalInit"),
+    ("00:01:00.200000 GIM0: HyperV: Synthetic interrupt control disabled", "GIMAllHv.cpp:gimHvWriteMsr"),
+    ("00:00:00.900000 VMSetError: Configuration error: Unrecognized TM TSC mode value \"Bogus\"",
+     "TM.cpp:TMR3Init"),
+    ("00:00:00.805000 NEM:                       fExtendedMsrExit: 1",
+     "NEMR3Native-win.cpp:nemR3WinInitCheckCapabilities"),
+    ("00:00:05.000000 !!Assertion Failed!!\n00:00:05.000000 Expression: <NULL>\n"
+     "00:00:05.000000 Location  : /home/vbox/tinderbox/6.1-lnx64-rel/src/VBox/VMM/VMMAll/TMAll.cpp"
+     "(1533) int tmTimerVirtualSyncSetRelative(PVMCC, PTMTIMER, uint64_t, uint64_t *)\n"
+     "00:00:05.000000 Invalid timer state PENDING_STOP: VMMDev Heartbeat",
+     "TMAll.cpp:tmTimerVirtualSyncSetRelative"),
 ]
 
 

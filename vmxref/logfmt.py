@@ -109,6 +109,35 @@ def casefolded(spec: FormatSpec) -> FormatSpec:
                       spec.unknown, tuple(low(x) for x in spec.lines))
 
 
+_BLANKS = re.compile(r"[ \t]{2,}")
+
+
+def blanks_collapsed(spec: FormatSpec) -> FormatSpec | None:
+    """The spec with each run of blanks in its literal text made one space, for a line whose
+    blank runs were collapsed on the way (pasted from a web page or a mail: `SVM: rip:
+    ffffffff81a0b2c4 rflags: ...` of `"%-15s %016llx %-13s %016llx"`); None when its
+    literals hold no such run."""
+    if not any(isinstance(t, str) and _BLANKS.search(t) for t in spec.tokens):
+        return None
+    one = lambda toks: tuple(_BLANKS.sub(" ", t) if isinstance(t, str) else t  # noqa: E731
+                             for t in toks)
+    return FormatSpec(spec.fmt, spec.dialect, spec.prefix, one(spec.tokens), spec.problems,
+                      spec.unknown, tuple(one(x) for x in spec.lines))
+
+
+def collapse_blanks(line: str) -> tuple[str, list[int]]:
+    """The line with each run of blanks made one space, and for each of its positions (and
+    its end) the position in `line`."""
+    out, where, last = [], [], 0
+    for m in _BLANKS.finditer(line):
+        out.append(line[last:m.start()] + " ")
+        where.extend(range(last, m.start() + 1))
+        last = m.end()
+    out.append(line[last:])
+    where.extend(range(last, len(line) + 1))
+    return "".join(out), where
+
+
 # ---------------------------------------------------------------------------------------
 # compiling
 

@@ -73,6 +73,8 @@ def site_line(s: Site) -> str:
             extra.append(f"(in {x['container']})")
     elif s.kind == "logline" and "score" in x:
         said = [_LOG_MODES.get(x.get("mode"), "")]
+        if x.get("pasted_line"):
+            said.insert(0, f"pasted line {x['pasted_line']}")
         if x.get("case_differs"):
             said.append("letter case differs")
         if x.get("module_prefix"):
@@ -87,7 +89,8 @@ _LOG_MODES = {"near": "near miss: most of its words, not its format",  # (loglin
                "line": "one line of its output",  # but "full": the whole line is its output)
                "contained": "its output inside the line", "tail": "the end of its output",
                "fragment": "a piece of its output",
-               "location": "the file and line the line names (a WARNING or BUG report)",
+               "location": "the file and line the line names (a WARNING, BUG or assertion "
+                           "report)",
                "ratelimit": "a rate-limited logging call of the function the line names "
                             "(`callbacks suppressed`)"}
 _TESTED_IN = r"tested in (\w+) at (\S+):(\d+)"  # (a deferred edge's via: where the test is)

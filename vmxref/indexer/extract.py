@@ -1254,11 +1254,46 @@ _STRING_LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 _LITERALS_ONLY = re.compile(rb'(?:\s|\\\n|"(?:[^"\\\n]|\\.)*")*')
 
 
+# macros that mark a literal for translation and print it as it is (gettext's no-op
+# marker: IPRT's `#define N_(s) (s)`, `VMSetError(pVM, rc, RT_SRC_POS, N_("..."), ...)`)
+IDENTITY_STRING_MACROS = frozenset({"N_", "gettext_noop"})
+
+
+def _translated_formats(cx: _Ctx) -> None:
+    """A format handed to a call inside a translation marker (`N_("Configuration error:
+    ...%s")`) is that call's: the row indexed for the marker's own call is moved to the
+    call whose argument the marker is (its callee, line and arguments), so the call's
+    prefixes apply (VMSetError's `VMSetError: `) and its later arguments are the format's."""
+    rows = cx.f.logcalls
+    if not any(r[3] in IDENTITY_STRING_MACROS for r in rows):
+        return
+    import json
+    outer = []  # (line, col, func, callee, jargs, index of the marker argument, end line)
+    for line, col, func, callee, _kind, _recv, jargs, eline, *_rest in cx.f.calls:
+        if callee in IDENTITY_STRING_MACROS or not any(m + "(" in jargs for m in
+                                                       IDENTITY_STRING_MACROS):
+            continue
+        args = json.loads(jargs)
+        k = next((j for j, a in enumerate(args)
+                  if re.match(r"\s*(?:%s)\s*\(" % "|".join(IDENTITY_STRING_MACROS), a)), None)
+        if k is not None:
+            outer.append((line, col, func, callee, jargs, k, eline))
+    for n, (line, col, func, callee, fmt, i, jargs, keys) in enumerate(rows):
+        if callee not in IDENTITY_STRING_MACROS:
+            continue
+        at = [o for o in outer if o[2] == func and (o[0], o[1]) < (line, col)
+              and line <= (o[6] or o[0])]  # (the marker inside the call's lines)
+        if at:
+            o = max(at, key=lambda o: (o[0], o[1]))
+            rows[n] = (o[0], o[1], func, o[3], fmt, o[5], o[4], keys)
+
+
 def _macro_formats(cx: _Ctx) -> None:
     """A format #defined in the file as string literals and handed to a call by its name
     (`#define L1TF_MSG_SMT "L1TF CPU bug present..."`, `pr_warn_once(L1TF_MSG_SMT)`): a
     log call candidate of that text, as if written there. And the log calls in the body of
     a function-like macro of the file, at each use of it there (see _macro_body_formats)."""
+    _translated_formats(cx)
     _macro_body_formats(cx)
     names = {s[0] for s in cx.f.syms if s[-1] and s[-1][0] == '"' and s[1] == "macro"}
     _leading_string_macros(cx, names)
@@ -1393,32 +1428,46 @@ def _macro_body_formats(cx: _Ctx) -> None:
     of the macro in the file, with the use's string arguments put in for the parameters
     (`HMVMX_REPORT_FEAT(fAllowed1, fAllowed0, "POSTED_INT", ...)` prints `HM:   POSTED_INT
     (must be cleared)` from the body's `LogRel(("HM:   " a_StrDesc " (must be cleared)\\n"))`;
-    `#aMember` after the format is the argument's text)."""
+    `#aMember` after the format is the argument's text). A body that uses another such macro
+    of the file (`CAP_SUB(a_szField, a_Value)` -> `CAP_SUB_EX(a_szField, "%d", a_Value)` ->
+    `LogRel(("NEM:   %36s: " a_szFmt "\\n", ...))`) is followed into it with its arguments
+    put in, MAX_MACRO_NESTING deep."""
     lines = {s[0]: s[2] for s in cx.f.syms if s[1] == "macro" and s[-1] and s[-1][0] == "("
-             and '"' in s[-1]}  # (function-like, a string in the body: where it is defined)
-    uses = [c for c in cx.f.calls if c[3] in lines] if lines else ()
+             and ('"' in s[-1] or "#" in s[-1])}  # (function-like, a string or `#p` in the
+    uses = [c for c in cx.f.calls if c[3] in lines] if lines else ()  # body: where defined)
     if lines:
         _unused_macro_formats(cx, lines, {c[3] for c in uses})
     if not uses:
         return
     nl = cx.newlines()
-    defs: dict[str, tuple[list[str], list[tuple[str, str, list[str]]]] | None] = {}
-    import json
-    for line, col, func, callee, _kind, _recv, jargs, *_rest in uses:
-        if callee not in defs:  # (its definition: the sym's line; the log calls in it)
-            m = _FMACRO_AT.match(cx.src, nl[lines[callee] - 1] + 1)
-            defs[callee] = None if m is None or m.group(1).decode() != callee else (
-                [p.strip() for p in m.group(2).decode("utf-8", "replace").split(",")],
-                [(lc.group(1), lc.group(2), body[lc.end():].split(")", 1)[0].split(",")
-                  if lc.group(3) == "," else [])
-                 for body in [m.group(3).replace(b"\\\n", b" ").decode("utf-8", "replace")]
-                 for lc in _BODY_LOGCALL.finditer(body)])
-        if defs[callee] is None:
-            continue
-        params, calls = defs[callee]
-        args = [a.strip() for a in json.loads(jargs)]
+    defs: dict[str, tuple | None] = {}
+
+    def definition(name: str) -> tuple | None:  # (params, log calls, uses of file macros)
+        if name not in defs:
+            m = _FMACRO_AT.match(cx.src, nl[lines[name] - 1] + 1)
+            if m is None or m.group(1).decode() != name:
+                defs[name] = None
+            else:
+                body = m.group(3).replace(b"\\\n", b" ").decode("utf-8", "replace")
+                inner = [(n.group(1), _macro_call_args(body, n.end()))
+                         for n in _NAME_CALL.finditer(body)
+                         if n.group(1) in lines and n.group(1) != name]
+                skip = {n for n, _a in inner}
+                defs[name] = (
+                    [p.strip() for p in m.group(2).decode("utf-8", "replace").split(",")],
+                    [(lc.group(1), lc.group(2), body[lc.end():].split(")", 1)[0].split(",")
+                      if lc.group(3) == "," else [])
+                     for lc in _BODY_LOGCALL.finditer(body) if lc.group(1) not in skip],
+                    [(n, a) for n, a in inner if a is not None])
+        return defs[name]
+
+    def expand(line, col, func, callee, args, jargs, depth) -> None:
+        d = definition(callee)
+        if d is None:
+            return
+        params, calls, inner = d
         if len(args) != len(params):
-            continue
+            return
         given = dict(zip(params, args))
         for printer, pieces, rest in calls:
             fmt, literal = _concat(pieces, given, params)
@@ -1429,11 +1478,69 @@ def _macro_body_formats(cx: _Ctx) -> None:
                     and given[a.strip()].endswith('"') else None
                     for a in rest]  # (`#aMember`; a parameter given a string literal:
             # `NEM_LOG_REL_CAP_EX("WHvCapabilityCodeProcessorVendor", "%d - Intel", v)`'s
-            # `"NEM: %-38s= " a_szFmt "\n", a_szField` prints the name padded)
+            # `"NEM: %-38s= " a_szFmt "\\n", a_szField` prints the name padded)
             if "%" in fmt and any(x is not None for x in lits):
                 fmt = logfmt.inline_literals(fmt, cx.dialect, lits)
             keys = _literal_keys(fmt, cx.dialect)
             cx.f.logcalls.append((line, col, func, printer, fmt, 0, jargs, " ".join(keys)))
+        if depth < MAX_MACRO_NESTING:
+            for name, inner_args in inner:
+                expand(line, col, func, name, [_put_args(a, given).strip() for a in inner_args],
+                       jargs, depth + 1)
+
+    import json
+    for line, col, func, callee, _kind, _recv, jargs, *_rest in uses:
+        expand(line, col, func, callee, [a.strip() for a in json.loads(jargs)], jargs, 0)
+
+
+MAX_MACRO_NESTING = 3  # file macros followed into the macros their bodies use
+_NAME_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_C_LITERAL = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
+_ARG_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|##|#\s*([A-Za-z_]\w*)|([A-Za-z_]\w*)')
+
+
+def _macro_call_args(body: str, pos: int) -> list[str] | None:
+    """The top-level arguments of the call whose `(` ends at `pos` (string and character
+    literals kept whole), or None when its `)` is not in the body."""
+    depth, cur, out, i = 0, [], [], pos
+    while i < len(body):
+        ch = body[i]
+        if ch in "\"'":
+            m = _C_LITERAL.match(body, i)
+            if m is None:
+                return None
+            cur.append(m.group())
+            i = m.end()
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                out.append("".join(cur))
+                return out
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(ch)
+        i += 1
+    return None
+
+
+def _put_args(text: str, given: dict[str, str]) -> str:
+    """A macro body's argument text with the use's arguments put in for the parameters:
+    `a_szField` -> `"fExtendedMsrExit"`, `#a_Field` -> `"fExtendedMsrExit"` (its text as a
+    string literal); literals are left as they are."""
+    def put(m):
+        if m.group(1) is not None and m.group(1) in given:
+            a = given[m.group(1)].strip()
+            return '"' + a.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if m.group(2) is not None and m.group(2) in given:
+            return given[m.group(2)]
+        return m.group()
+    return _ARG_TOKEN.sub(put, text)
 
 
 def _unused_macro_formats(cx: _Ctx, lines: dict[str, int], used: set[str]) -> None:

@@ -52,6 +52,12 @@ _KERNEL_MODULES = {             # default KBUILD_MODNAME by directory (profile [
 _OWN_PREFIX = re.compile(r"^(?:kvm|KVM|svm|SVM|vmx|VMX): ")
 _LOCATION = re.compile(r"(?:WARNING: CPU: \d+ PID: \d+ at |kernel BUG at )"
                        r"(?P<path>[\w./+-]+):(?P<line>\d+)(?:!| (?P<func>[\w.]+)\+0x)")
+# IPRT's assertion report in VBox.log: `Location  : FILE(LINE) FUNCTION` (the function as
+# __PRETTY_FUNCTION__ prints it, `int tmTimerSet(PVMCC, ...)`, or its bare name; a Windows
+# build's path has backslashes and a drive)
+_IPRT_LOCATION = re.compile(r"^Location\s*:\s*(?P<path>[^\n]+?)\((?P<line>\d+)\)(?: (?P<func>[^\n]*))?$",
+                            re.M)
+_SIGNATURE_NAME = re.compile(r"([A-Za-z_~][\w:~]*)\s*\(")
 _PR_BUILTIN = re.compile(r"^pr_(?:emerg|alert|crit|err|warn|warning|notice|info|debug|devel|cont)"
                          r"(?:_once|_ratelimited|_deferred(?:_once)?)?$")
 _LIT = r'"(?:[^"\\]|\\.)*"'
@@ -74,7 +80,39 @@ def _folded_spec(fmt: str, dialect: str, prefix: str) -> logfmt.FormatSpec:
 
 def logline(sc: Scope, line: str, limit: int | None = None) -> list[Site]:
     """Statements that can print `line`, best first, with the part each argument produced:
-    the first MAX_RESULTS (`limit`), how many more were left out in sc.memo("logline")."""
+    the first MAX_RESULTS (`limit`), how many more were left out in sc.memo("logline").
+
+    Several lines pasted together that no one statement prints whole (no `full` or `line`
+    match first, nor a line naming its statement's place: a dump's lines, each of its own
+    call) are also asked one by one: the best statement of each pasted line comes first,
+    in the paste's order (`pasted_line`: its number), then the answers of the whole
+    paste."""
+    out = _logline(sc, line)
+    pasted = [x for x in logfmt.clean_line(line).split("\n") if x.strip()]
+    raw = [x for x in line.split("\n") if logfmt.clean_line(x).strip()]
+    if 1 < len(pasted) <= MAX_PASTED_LINES and len(raw) == len(pasted) and not (
+            out and out[0].extra["mode"] in ("full", "line", "location")):
+        per: list[Site] = []
+        seen: set[tuple] = set()
+        for k, one in enumerate(raw, 1):
+            got = _logline(sc, one)
+            for s in got:
+                if s.extra["score"] < got[0].extra["score"] or s.key() in seen:
+                    continue  # (the best of the line, ties included)
+                s.extra["pasted_line"] = k
+                seen.add(s.key())
+                per.append(s)
+        out = per + [s for s in out if s.key() not in seen]
+    keep = limit or MAX_RESULTS
+    sc.memo("logline")["cut"] = max(0, len(out) - keep)
+    return out[:keep]
+
+
+MAX_PASTED_LINES = 20  # lines of a paste asked one by one at most
+
+
+def _logline(sc: Scope, line: str) -> list[Site]:
+    """logline's answers for the paste as one text, best first (all of them)."""
     cleans = logfmt.clean_variants(line)
     clean = cleans[0]
     cat = _catalog(sc)
@@ -108,9 +146,7 @@ def logline(sc: Scope, line: str, limit: int | None = None) -> list[Site]:
         other = out[0].extra["score"] * OTHER_CORPUS_SHARE  # (a line one product printed)
         out = [s for s in out if s.extra["score"] >= floor
                and (s.corpus == out[0].corpus or s.extra["score"] >= other)]
-    keep = limit or MAX_RESULTS
-    sc.memo("logline")["cut"] = max(0, len(out) - keep)
-    return out[:keep]
+    return out
 
 
 class _Catalog:
@@ -246,6 +282,11 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                         # first: a line without it fits a statement that prints none better)
                     if best is None or score > best[0]:
                         best, folded, without = (score, m, prefix), fold, stripped
+    if best is None or best[1].mode != "full":
+        blank = _blanks_collapsed(fmt, dialect, prefixes.get(bid, path, callee, dialect,
+                                                             func=func), variants)
+        if blank is not None and (best is None or blank[0] > best[0]):
+            best, folded, without = blank, False, ""
     if best is None:
         return None
     score, m, prefix = best
@@ -268,13 +309,49 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
     return site
 
 
+BLANKS_PENALTY = 0.9  # a whole match only once the runs of blanks are made one space
+
+
+def _blanks_collapsed(fmt: str, dialect: str, prefixes: list[str],
+                      variants: list[tuple[str, str]]) -> tuple | None:
+    """(score, match, prefix) of a whole match of the format whose literal runs of blanks
+    are made one space, against a line whose runs are made one too (a line pasted through
+    a web page or a mail lost the padding: `vmpl: 0 cpl: 0 efer: ...`), or None; the
+    spans point into the line as given."""
+    best = None
+    for text, stripped in variants:
+        if stripped:
+            continue
+        one, where = logfmt.collapse_blanks(text)
+        for prefix in prefixes:
+            spec = logfmt.blanks_collapsed(_spec(fmt, dialect, prefix))
+            m = logfmt.match(spec, one) if spec is not None else None
+            if m is None or m.mode != "full":
+                continue
+            spans = tuple(x._replace(start=where[x.start], end=where[x.end - 1] + 1 if x.end >
+                                     x.start else where[x.start],
+                                     text=text[where[x.start]:where[x.end - 1] + 1]
+                                     if x.end > x.start else "") for x in m.spans)
+            got = (m.score * BLANKS_PENALTY, logfmt.Match(m.score, m.mode, spans,
+                                                           m.literal_chars), prefix)
+            if best is None or got[0] > best[0]:
+                best = got
+    return best
+
+
 def _located(sc: Scope, clean: str) -> list[Site]:
-    """The statement a `WARNING: ... at FILE:LINE` / `kernel BUG at FILE:LINE!` names."""
-    m = _LOCATION.search(clean)
+    """The statement a `WARNING: ... at FILE:LINE` / `kernel BUG at FILE:LINE!` names, or
+    an IPRT assertion's `Location  : FILE(LINE) FUNCTION` line."""
+    m = _LOCATION.search(clean) or _IPRT_LOCATION.search(clean)
     if m is None:
         return []
     lineno = int(m.group("line"))
-    for path in _indexed_paths(m.group("path")):
+    named = (m.group("func") or "").strip()
+    if named and not re.fullmatch(r"[\w.]+", named):  # (a signature: its function's name)
+        got = _SIGNATURE_NAME.search(named)
+        named = got.group(1).rsplit("::", 1)[-1] if got else ""
+    where = re.sub(r"^[A-Za-z]:", "", m.group("path").strip().replace("\\", "/"))
+    for path in _indexed_paths(where):
         rows = sc.rows("call", "f.path = ? AND t.line = ?", (path, lineno),
                        "t.col, t.func, t.callee")
         if rows:
@@ -287,7 +364,7 @@ def _located(sc: Scope, clean: str) -> list[Site]:
             break
     else:
         return []
-    return [sc.site("logline", cid, p, bid, lineno, col, func or m.group("func") or "", callee,
+    return [sc.site("logline", cid, p, bid, lineno, col, func or named, callee,
                     score=1.0, mode="location", format="", prefix="", spans=[], args="[]",
                     _printer=True)]
 
