@@ -8,6 +8,7 @@ from vmxref.model import Site
 from vmxref.queries import edges
 from vmxref.schema import SYM_STATIC
 from vmxref.queries.base import Scope, sort_sites
+from vmxref.queries.types import parse_chain
 
 
 def callers(sc: Scope, func: str, depth: int = 1) -> list[Site]:
@@ -196,11 +197,16 @@ def _stored_by(sc: Scope, func: str) -> list:
     g = edges.graph(sc)
     values = set()
     for bid in {d[2] for d in definitions(sc, func)}:  # (by blob: the index's key)
-        values.update((v or "").lstrip("&").strip() for (v,) in sc.conn.execute(
-            "SELECT value FROM assign WHERE blob_id = ? AND func = ? AND kind IN ('assign', "
-            "'init', 'designated')", (bid, func)))
+        for v, chain_t in sc.conn.execute(
+                "SELECT value, chain FROM assign WHERE blob_id = ? AND func = ? AND kind IN "
+                "('assign', 'init', 'designated')", (bid, func)):
+            v = (v or "").lstrip("&").strip()
+            steps = [x for x in parse_chain(chain_t)[1:] if x != "*"]
+            if steps and v.isidentifier() and g.is_function(v) and g.visible(v, bid):
+                values.add(v)  # (stored in a member or an element: `*p = true` is no hook,
+                # and all of Linux has a function named `true` in a file of its own)
     out = []
-    for value in sorted(v for v in values if v.isidentifier() and g.is_function(v)):
+    for value in sorted(values):
         out += [e for e in g.stored_only(value) if e.caller == func]
     return out
 
