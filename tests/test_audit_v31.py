@@ -3,14 +3,14 @@ functions whose names a macro pastes when another macro hands it literal argumen
 identifiers a search spells in another case than the source."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from vmxref import api
 from vmxref.cli import cli
+
+from cliquery import indexed_cli
 
 FIX = Path(__file__).parent / "fixtures" / "audit_v31"
 H = "arch/x86/kvm/tkr_slots.h"
@@ -19,14 +19,7 @@ C = "arch/x86/kvm/tkr_clock.c"
 
 @pytest.fixture(scope="module")
 def aq(tmp_path_factory):
-    d = tmp_path_factory.mktemp("audit-v31-index")
-    api.index(str(FIX), "linux-kvm@t", d, procs=1)
-
-    def run(*args: str) -> tuple[int, list[dict], str]:
-        r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
-        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
-        return r.exit_code, rows, r.output
-    return run
+    return indexed_cli(tmp_path_factory, FIX, "linux-kvm@t")
 
 
 @pytest.mark.parametrize("name, line", [
@@ -76,15 +69,7 @@ HV = "include/iprt/cpp/tkrclock.h"
 
 @pytest.fixture(scope="module")
 def vq(tmp_path_factory):
-    d = tmp_path_factory.mktemp("audit-v31-vbox-index")
-    api.index(str(FIXV), "virtualbox-vmm@t", d, procs=1, fulltext=False)
-
-    def run(*args: str) -> tuple[int, list[dict], str]:
-        r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
-        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
-        return r.exit_code, rows, r.output
-    run.index = d  # type: ignore[attr-defined]
-    return run
+    return indexed_cli(tmp_path_factory, FIXV, "virtualbox-vmm@t", fulltext=False)
 
 
 def test_def_of_a_class_lists_no_class_deriving_from_it(vq):

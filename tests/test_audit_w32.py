@@ -1,14 +1,14 @@
 """Audit W (s32, `logline` and `search`) on small fixtures of its own."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from vmxref import api
 from vmxref.cli import cli
+
+from cliquery import indexed_cli
 
 VBOX = Path(__file__).parent / "fixtures" / "audit_w32_vbox"
 GIM = "src/VBox/VMM/VMMR3/GIMFixW.cpp"
@@ -16,14 +16,7 @@ GIM = "src/VBox/VMM/VMMR3/GIMFixW.cpp"
 
 @pytest.fixture(scope="module")
 def wq(tmp_path_factory):
-    d = tmp_path_factory.mktemp("audit-w32-vbox")
-    api.index(str(VBOX), "virtualbox-vmm@t", d, procs=1, fulltext=True)
-
-    def run(*args: str) -> tuple[int, list[dict], str]:
-        r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
-        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
-        return r.exit_code, rows, r.output
-    return run
+    return indexed_cli(tmp_path_factory, VBOX, "virtualbox-vmm@t", fulltext=True)
 
 
 @pytest.mark.parametrize("line, at", [
@@ -49,15 +42,7 @@ DUMP = "arch/x86/kvm/svm/svm_dumpw.c"
 
 @pytest.fixture(scope="module")
 def lq(tmp_path_factory):
-    d = tmp_path_factory.mktemp("audit-w32-linux")
-    api.index(str(LINUX), "linux-kvm@t", d, procs=1, fulltext=True)
-
-    def run(*args: str) -> tuple[int, list[dict], str]:
-        r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
-        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
-        return r.exit_code, rows, r.output
-    run.index = d  # type: ignore[attr-defined]
-    return run
+    return indexed_cli(tmp_path_factory, LINUX, "linux-kvm@t", fulltext=True)
 
 
 @pytest.mark.parametrize("line, at, values", [

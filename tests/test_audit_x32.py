@@ -4,14 +4,11 @@ belong to, a handle a call returns in a provenance value, and the callbacks a fu
 stores for code outside the corpus among its callees."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from vmxref import api
-from vmxref.cli import cli
+from cliquery import indexed_cli
 
 FIX = Path(__file__).parent / "fixtures" / "audit_x32"
 C = "arch/x86/kvm/tkx_msr.c"
@@ -19,14 +16,7 @@ C = "arch/x86/kvm/tkx_msr.c"
 
 @pytest.fixture(scope="module")
 def xq(tmp_path_factory):
-    d = tmp_path_factory.mktemp("audit-x32-index")
-    api.index(str(FIX), "linux-kvm@t", d, procs=1, fulltext=False)
-
-    def run(*args: str) -> tuple[int, list[dict], str]:
-        r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
-        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
-        return r.exit_code, rows, r.output
-    return run
+    return indexed_cli(tmp_path_factory, FIX, "linux-kvm@t", fulltext=False)
 
 
 def test_consumes_of_an_msr_number_is_its_case_not_masks_holding_its_bit(xq):

@@ -1,14 +1,11 @@
 """Audit Y (s32, VirtualBox clock drift) on small VirtualBox-style fixtures of its own."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from vmxref import api
-from vmxref.cli import cli
+from cliquery import indexed_cli
 
 FIX = Path(__file__).parent / "fixtures" / "audit_y32_vbox"
 CPUM = "src/VBox/VMM/VMMAll/CPUMAllFixY.cpp"
@@ -16,14 +13,7 @@ CPUM = "src/VBox/VMM/VMMAll/CPUMAllFixY.cpp"
 
 @pytest.fixture(scope="module")
 def yq(tmp_path_factory):
-    d = tmp_path_factory.mktemp("audit-y32-index")
-    api.index(str(FIX), "virtualbox-vmm@t", d, procs=1, fulltext=False)
-
-    def run(*args: str) -> tuple[int, list[dict], str]:
-        r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
-        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
-        return r.exit_code, rows, r.output
-    return run
+    return indexed_cli(tmp_path_factory, FIX, "virtualbox-vmm@t", fulltext=False)
 
 
 def _got(rows) -> set[tuple[int, str | None]]:

@@ -5,14 +5,11 @@ task named by an object-like macro, system calls without parameters, and an in-p
 division macro the corpus defines."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from vmxref import api
-from vmxref.cli import cli
+from cliquery import indexed_cli
 
 FIX = Path(__file__).parent / "fixtures" / "audit_z32"
 PV = "arch/x86/include/asm/kvm_tkz_pv.h"
@@ -23,14 +20,7 @@ KVM = "arch/x86/kernel/kvm.c"
 
 @pytest.fixture(scope="module")
 def zq(tmp_path_factory):
-    d = tmp_path_factory.mktemp("audit-z32-index")
-    api.index(str(FIX), "linux-kvm@t", d, procs=1, fulltext=False)
-
-    def run(*args: str) -> tuple[int, list[dict], str]:
-        r = CliRunner().invoke(cli, [*args, "--json", "--index", str(d)])
-        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.exit_code == 0 else []
-        return r.exit_code, rows, r.output
-    return run
+    return indexed_cli(tmp_path_factory, FIX, "linux-kvm@t", fulltext=False)
 
 
 def test_a_function_in_a_local_objects_member_is_called_through_it(zq):

@@ -2,14 +2,10 @@
 (vmxref/indexer/expand.py), on a small kvm_cache_regs.h-style fixture of its own."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from vmxref import api
-from vmxref.cli import cli
+from cliquery import indexed_cli
 
 FIX = Path(__file__).parent / "fixtures" / "expand_s32"
 H = "include/linux/kvm_tickregs.h"
@@ -17,14 +13,13 @@ H = "include/linux/kvm_tickregs.h"
 
 @pytest.fixture(scope="module")
 def eq(tmp_path_factory):
-    d = tmp_path_factory.mktemp("expand-index")
-    api.index(str(FIX), "linux-kvm@t", d, procs=1)
+    run = indexed_cli(tmp_path_factory, FIX, "linux-kvm@t")
 
-    def run(query: str) -> list[dict]:
-        r = CliRunner().invoke(cli, ["q", query, "--json", "--index", str(d)])
-        assert r.exit_code == 0, r.output
-        return [json.loads(x) for x in r.stdout.splitlines()]
-    return run
+    def query(text: str) -> list[dict]:
+        code, rows, out = run("q", text)
+        assert code == 0, out
+        return rows
+    return query
 
 
 def test_writes_in_the_body_of_each_function_a_macro_defines(eq):

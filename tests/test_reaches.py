@@ -2,29 +2,26 @@
 (vmxref/queries/reaches.py), on a small Linux-style notifier fixture of its own."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from vmxref import api
-from vmxref.cli import cli
+from cliquery import indexed_cli
 
 FIX = Path(__file__).parent / "fixtures" / "reaches_s32"
 CHAIN = "virt/kvm/tick_chain.c"
 
 
 @pytest.fixture(scope="module")
-def callers(tmp_path_factory):
-    d = tmp_path_factory.mktemp("reaches-index")
-    api.index(str(FIX), "linux-kvm@t", d, procs=1)
+def fq(tmp_path_factory):
+    return indexed_cli(tmp_path_factory, FIX, "linux-kvm@t")
 
+
+@pytest.fixture(scope="module")
+def callers(fq):
     def run(func: str) -> set[tuple[str, str]]:
-        r = CliRunner().invoke(cli, ["callers", func, "--json", "--index", str(d)])
-        assert r.exit_code == 0, r.output
-        return {(x["function"], x["file"]) for x in map(json.loads, r.stdout.splitlines())
-                if x["function"] != "-"}
+        code, rows, out = fq("callers", func)
+        assert code == 0, out
+        return {(x["function"], x["file"]) for x in rows if x["function"] != "-"}
     return run
 
 
@@ -49,14 +46,12 @@ def test_member_calls_on_a_parameter_keep_to_the_objects_handed_to_it(callers, f
     assert all(path == CHAIN for _, path in got)
 
 
-def test_a_function_handed_over_reaches_the_definition_where_it_is_named(tmp_path):
+def test_a_function_handed_over_reaches_the_definition_where_it_is_named(fq):
     """Two kvmtick_native_clock: a static one in tick_native_a.c, handed to
     tick_sched_register there, and tick_native_b.c's, which other files see. The call
     through the registered pointer reaches the static one (named where it is passed)."""
-    d = tmp_path / "index"
-    api.index(str(FIX), "linux-kvm@t", d, procs=1)
-    r = CliRunner().invoke(cli, ["callers", "kvmtick_native_clock", "--json", "--index", str(d)])
-    assert r.exit_code == 0, r.output
-    got = {(x["function"], x.get("definition")) for x in map(json.loads, r.stdout.splitlines())}
+    code, rows, out = fq("callers", "kvmtick_native_clock")
+    assert code == 0, out
+    got = {(x["function"], x.get("definition")) for x in rows}
     assert got == {("tick_sched_now", "arch/x86/kvm/tick_native_a.c:5"),
                    ("kvmtick_b_read", "arch/x86/kvm/tick_native_b.c:3")}, got
