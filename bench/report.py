@@ -227,7 +227,8 @@ def targets_section(all_peers: dict[str, dict], all_mine: dict[str, dict]) -> li
     return out + [""]
 
 
-EXTRAS = (("targets.md", None), ("second_version.txt", "Second version of a corpus "
+EXTRAS = (("earlier_sets.md", "Sets not measured again on this machine"), ("targets.md", None),
+          ("second_version.txt", "Second version of a corpus "
            "(`bench/second_version.py`)"), ("fulltext_pull.txt", "Full text grown by a pull "
            "(`bench/fulltext_pull.py`)"), ("search_bench.md", "Full-text search and logline "
            "(`bench/search_bench.py`)"), ("phases.md", None))
