@@ -1186,7 +1186,7 @@ class Graph:
                 for target, c in self.functions_in_slot(slot, cont):
                     out.append(Edge(cid, path, bid, line, col, func, target, "static-call",
                                     f"static_call({callee}) -> {c}.{slot}"))
-                for target, where in self._static_keys()[1].get(callee, ()):
+                for target, where in staticcalls.targets_of(self, callee):
                     out.append(Edge(cid, path, bid, line, col, func, target, "static-call",
                                     f"static_call({callee}) -> {target} (set at {where})"))
             else:
@@ -1269,9 +1269,6 @@ class Graph:
             memo[key] = one if one and all(r[4] == "designated" for r in rows) and \
                 self.is_function(one) else None
         return memo[key]
-
-    def _static_keys(self):
-        return staticcalls.static_keys(self)
 
     def instances(self, func: str) -> list[str]:
         """The other names of a template function (templates.instances)."""

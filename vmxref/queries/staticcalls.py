@@ -15,13 +15,35 @@ STATIC_CALL_SETTERS = frozenset({"DEFINE_STATIC_CALL", "DEFINE_STATIC_CALL_RET0"
 
 
 def keys_of(g, func: str) -> list[tuple[str, str]]:
-    """(key, where) of the static-call keys `func` is bound to. A function that is only ever
-    called (no reference of another kind: never named in a setter's or a caller's
-    arguments) has none, and the corpus-wide map is not built for it (a `callers` query)."""
+    """(key, where) of the static-call keys `func` is bound to: named by a setter, or stored
+    in a member a setter installs (member_keys). A function that is only ever called (no
+    reference of another kind: never named in a setter's or a caller's arguments) has none,
+    and the corpus-wide map is not built for it (a `callers` query)."""
     if "maps" not in g.sc.memo("_static_keys") and not g.sc.rows(
             "ref", "t.name = ? AND t.kind <> 'call'", (func,), "1", limit=1):
         return []
-    return static_keys(g)[0].get(func, [])
+    out = list(static_keys(g)[0].get(func, []))
+    members = g.sc.memo("_static_keys")["members"]
+    if members:  # (the member's slot among the places func is stored)
+        for slot, cont, _where in g.bindings_of(func):
+            for key, where in members.get((cont, slot), ()):
+                if (key, where) not in out:
+                    out.append((key, f"{where} via {cont}.{slot}"))
+    return out
+
+
+def targets_of(g, key: str) -> list[tuple[str, str]]:
+    """(function, where) of the functions static_call(key) may call: those bound to it by
+    name, and those stored in a member a setter installs under it (looked up for this key
+    only: all of Linux installs 27 x86_pmu members)."""
+    maps = static_keys(g)
+    out = list(maps[1].get(key, ()))
+    for (cont, slot), keys in g.sc.memo("_static_keys")["members"].items():
+        for k, where in keys:
+            if k == key:
+                out += [(fn, f"{where} via {cont}.{slot}")
+                        for fn, _c in g.functions_in_slot(slot, cont)]
+    return out
 
 
 def static_keys(g) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
@@ -38,6 +60,7 @@ def static_keys(g) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tup
     by_func: dict[str, list[tuple[str, str]]] = {}
     by_key: dict[str, list[tuple[str, str]]] = {}
     memo["maps"] = (by_func, by_key)  # (filled below; into() asks it meanwhile)
+    members = memo["members"] = {}  # (struct, member) -> [(key, where)] of member values
 
     def bind(fn: str, key: str, where: str) -> None:
         if (key, where) not in by_func.setdefault(fn, []):
@@ -56,8 +79,8 @@ def static_keys(g) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tup
             # a member's value: `static_call_update(x86_pmu_handle_irq, x86_pmu.handle_irq)`
             # installs each function stored in x86_pmu.handle_irq
             cont = g.types.container(bid, caller, chain)
-            for fn, _c in g.functions_in_slot(chain[-1], cont) if cont else ():
-                bind(fn, key, f"{where} via {cont}.{chain[-1]}")
+            if cont:  # (the functions stored there: keys_of and targets_of look them up)
+                members.setdefault((cont, chain[-1]), []).append((key, where))
             continue
         if not value.isidentifier() or value in ("NULL", "0"):
             continue
