@@ -55,3 +55,13 @@ def test_a_function_handed_over_reaches_the_definition_where_it_is_named(fq):
     got = {(x["function"], x.get("definition")) for x in rows}
     assert got == {("tick_sched_now", "arch/x86/kvm/tick_native_a.c:5"),
                    ("kvmtick_b_read", "arch/x86/kvm/tick_native_b.c:3")}, got
+
+
+def test_a_call_through_a_function_pointer_member_reads_it(fq):
+    """`tn->tick_call(..)` loads the member it calls: `reads` lists each such call (ref kind
+    call), whichever function is stored there (audit Z: reads of a hook listed none)."""
+    code, rows, out = fq("reads", "tick_notifier.tick_call")
+    assert code == 0, out
+    calls = {(r["function"], r["line"]) for r in rows if r.get("ref_kind") == "call"}
+    assert calls == {("tick_chain_fire", 20), ("tick_watch_add", 29),
+                     ("tick_module_notifier_register", 71)}, rows

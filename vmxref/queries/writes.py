@@ -1079,7 +1079,22 @@ def reads(sc: Scope, target) -> list[Site]:
             symbol = ".".join(([st] if st else []) + fl)
             for site in whole_reads(sc, tr, st, fl, symbol):
                 out.setdefault(_place(site), site)
+    for site in _member_calls(sc, struct, fields):
+        out.setdefault(_place(site), site)
     return sorted(out.values(), key=lambda s: (s.extra.get("container") == "?", s.key()))
+
+
+def _member_calls(sc: Scope, struct: str | None, fields: list[str]) -> list[Site]:
+    """The calls through a function-pointer member, which read it (`x86_platform.
+    calibrate_tsc()`, `ops->set_msr(..)`): ref kind `call`. Only calls through the member
+    itself (edges 'ops-table': not static calls, whose key was set from it earlier, nor
+    through a local loaded from it, which is the load's read)."""
+    if struct is None or len(fields) != 1:
+        return []
+    from vmxref.queries import edges
+    return [sc.site("read", e.cid, e.path, e.blob_id, e.line, e.col, e.caller,
+                    f"{struct}.{fields[0]}", container=struct, ref_kind="call")
+            for e in edges.graph(sc).calls_through(fields[0], struct) if e.kind == "ops-table"]
 
 
 def _argument_stores(sc: Scope, name: str) -> set[tuple[int, int, str]]:
