@@ -930,12 +930,29 @@ class Graph:
             return memo[key]
         memo[key] = []  # (recursion: a member handed on to code that hands it on)
         out: list[tuple] = []
-        tail = re.compile(rf"(?:->|\.)\s*{re.escape(slot)}\s*$")
         label = f"{cont}.{slot}" if cont else slot
+        for path, caller, cline, callee, idx, owner in self._slot_passes(slot):
+            if cont is not None and owner is not None and owner != cont:
+                continue  # (another struct's member of that name)
+            for r in self._through_param(callee, idx, depth):  # (also stored, run later)
+                out.append((*r[:6], f"{r[6]} (the value of {label} passed at "
+                                     f"{path}:{cline})"))
+        memo[key] = out = list(dict.fromkeys(out))
+        return out
+
+    def _slot_passes(self, slot: str) -> list[tuple]:
+        """(path, caller, line, callee, argument index, struct of the member or None) of the
+        direct calls an argument of which is a read of member `slot` (`dev->ops->set_attr`),
+        memoised per member (_slot_handed_on asks per struct and depth)."""
+        memo = self.sc.memo("_slot_passes")
+        if slot in memo:
+            return memo[slot]
+        out = []
+        tail = re.compile(rf"(?:->|\.)\s*{re.escape(slot)}\s*$")
         # (the direct calls around each read of the member whose arguments name it, in one
         # statement: `func` is read 2,800 times on all of Linux, a look-up of the calls of
         # each reading function took 0.12 s)
-        for cid, path, bid, caller, cline, callee, args_t in dict.fromkeys(self.sc.rows(
+        for _cid, path, bid, caller, cline, callee, args_t in dict.fromkeys(self.sc.rows(
                 "ref", "t.name = ? AND t.kind = 'read' AND t.chain IS NOT NULL AND "
                 "t.func != ''", (slot,), "t.func, c.line, c.callee, c.args",
                 join="CROSS JOIN call c ON c.blob_id = t.blob_id AND c.func = t.func AND "
@@ -947,12 +964,9 @@ class Graph:
                     continue
                 chain = arg_chain(a)
                 qual = self.types.struct_path(bid, caller, chain) if chain else None
-                if cont is not None and qual and qual[-1].rpartition(".")[0] != cont:
-                    continue  # (another struct's member of that name)
-                for r in self._through_param(callee, idx, depth):  # (also stored, run later)
-                    out.append((*r[:6], f"{r[6]} (the value of {label} passed at "
-                                         f"{path}:{cline})"))
-        memo[key] = out = list(dict.fromkeys(out))
+                out.append((path, caller, cline, callee, idx,
+                            qual[-1].rpartition(".")[0] if qual else None))
+        memo[slot] = out
         return out
 
     def calls_through(self, slot: str, cont: str) -> list[Edge]:
