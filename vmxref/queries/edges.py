@@ -931,19 +931,25 @@ class Graph:
         memo[key] = []  # (recursion: a member handed on to code that hands it on)
         out: list[tuple] = []
         label = f"{cont}.{slot}" if cont else slot
-        for path, caller, cline, callee, idx, owner in self._slot_passes(slot):
-            if cont is not None and owner is not None and owner != cont:
+        for path, bid, caller, cline, callee, idx, chain in self._slot_passes(slot):
+            inner = self._through_param(callee, idx, depth)  # (also stored, run later)
+            if not inner:
+                continue  # (a callee that neither calls nor stores that parameter: the
+                # struct of the argument is not looked up)
+            qual = self.types.struct_path(bid, caller, chain) if chain else None
+            if cont is not None and qual and qual[-1].rpartition(".")[0] != cont:
                 continue  # (another struct's member of that name)
-            for r in self._through_param(callee, idx, depth):  # (also stored, run later)
+            for r in inner:
                 out.append((*r[:6], f"{r[6]} (the value of {label} passed at "
                                      f"{path}:{cline})"))
         memo[key] = out = list(dict.fromkeys(out))
         return out
 
     def _slot_passes(self, slot: str) -> list[tuple]:
-        """(path, caller, line, callee, argument index, struct of the member or None) of the
-        direct calls an argument of which is a read of member `slot` (`dev->ops->set_attr`),
-        memoised per member (_slot_handed_on asks per struct and depth)."""
+        """(path, blob, caller, line, callee, argument index, the argument's member chain) of
+        the direct calls an argument of which is a read of member `slot`
+        (`dev->ops->set_attr`), memoised per member (_slot_handed_on asks per struct and
+        depth)."""
         memo = self.sc.memo("_slot_passes")
         if slot in memo:
             return memo[slot]
@@ -962,10 +968,7 @@ class Graph:
                 a = uncast(a)
                 if not tail.search(a) or "(" in a:
                     continue
-                chain = arg_chain(a)
-                qual = self.types.struct_path(bid, caller, chain) if chain else None
-                out.append((path, caller, cline, callee, idx,
-                            qual[-1].rpartition(".")[0] if qual else None))
+                out.append((path, bid, caller, cline, callee, idx, arg_chain(a)))
         memo[slot] = out
         return out
 
@@ -1157,7 +1160,8 @@ class Graph:
                 out.append((cid, path, bid, line, col, caller,
                             f"{cont}.{slot}{how}, set from parameter {pname} of {callee} "
                             f"at {apath}:{aline}", False))
-            for *r, how in self._slot_handed_on(slot, cont, depth - 1):  # (its value handed on)
+            for *r, how in self._slot_handed_on(slot, cont, depth - 2):  # (its value handed on;
+                # two levels of the budget: the store and the hand-over)
                 out.append((*r, f"{how}, set from parameter {pname} of {callee} at "
                                 f"{apath}:{aline}", False))
         return out
