@@ -54,3 +54,16 @@ def _walk(nodes):
 
 def test_the_functions_stay_defined_at_the_use(eq):
     assert [(r["file"], r["line"]) for r in eq("def kvmtick_bx_write")] == [(H, 24)]
+
+
+def test_an_expansion_that_fails_keeps_the_files_own_facts(tmp_path_factory, monkeypatch):
+    from vmxref.indexer import expand
+
+    def broken(*_a):
+        raise ValueError("an expansion bug")
+    monkeypatch.setattr(expand, "_take", broken)  # (the pool's workers are forked: they see it)
+    run = indexed_cli(tmp_path_factory, FIX, "linux-kvm@t")
+    code, rows, out = run("def", "kvmtick_load")
+    assert code == 0 and [r["file"] for r in rows] == ["arch/x86/kvm/tick_regs.c"], out
+    assert [r["function"] for r in run("callers", "kvmtick_ax_write")[1]] == ["kvmtick_load"]
+    assert run("writes", "kvmtick_regs.regs")[0] == 1  # (the bodies alone are missing)

@@ -171,8 +171,11 @@ def _extract(content: bytes, lang: str) -> tuple[object, str]:
                     extract.merge_branches(facts, third, content, fresh)
         if any(s[1] == "function" and s[2] == s[4] and s[9] for s in facts.syms):
             from vmxref.indexer import expand  # (functions a pasting macro defines here)
-            expand.generated_bodies(content, facts,
-                                    lambda t: _plain_facts(t, lang, prof, dialect, fills))
+            try:
+                expand.generated_bodies(content, facts,
+                                        lambda t: _plain_facts(t, lang, prof, dialect, fills))
+            except Exception:  # noqa: BLE001 - an expansion that fails costs its functions'
+                pass  # bodies, never the file's own facts
         facts.slotloads = slotloads.slot_loads(facts)
         facts.byteviews = byteviews.byte_views(facts)
         facts.includes = includes.source_includes(content)
