@@ -201,3 +201,15 @@ def test_exporting_an_object_by_name_is_no_read_of_its_members(zq):
     assert code == 0, out
     assert (KC, 20) not in [(r["file"], r["line"]) for r in rows], out
     assert (KC, 35, "whole-object") in [(r["file"], r["line"], r.get("ref_kind")) for r in rows], out
+
+
+def test_reads_of_a_named_object_keep_to_that_object(zq):
+    """`reads tkz_platform.flags` names the object, as writes does: `saved.flags` of the local
+    copy is another object's read (the type's reads list it); the call through its member
+    reads the member (ref kind call)."""
+    code, rows, out = zq("reads", "tkz_platform.flags")
+    assert code == 0, out
+    assert [r["line"] for r in rows] == [30, 35], out
+    assert 37 in [r["line"] for r in zq("reads", "tkz_platform_ops.flags")[1]]
+    rows = zq("reads", "tkz_platform.calibrate_tsc")[1]
+    assert (38, "call") in [(r["line"], r.get("ref_kind")) for r in rows], rows

@@ -62,9 +62,15 @@ def _another_object(tr: TypeResolver, row, obj: str) -> bool:
     """Does a write row's chain start at a variable other than `obj` that holds such a
     struct itself (not a pointer, which may point at `obj`)?"""
     chain = list(parse_chain(row[7])) if row[7] else []
+    return _other_object(tr, row[2], row[5] or "", chain, obj)
+
+
+def _other_object(tr: TypeResolver, bid: int, func: str, chain: list[str], obj: str) -> bool:
+    """Does a member chain start at a variable other than `obj` that holds such a struct
+    itself (not a pointer, which may point at `obj`)?"""
     if not chain or not chain[0].startswith("v:") or chain[0][2:] == obj:
         return False
-    t = tr.var_type(row[2], row[5] or "", chain[0][2:])
+    t = tr.var_type(bid, func or "", chain[0][2:])
     return t is not None and not tr.is_pointer(t)
 
 
@@ -1069,11 +1075,12 @@ def reads(sc: Scope, target) -> list[Site]:
     """Reads of `target` (member accesses resolved by receiver type, or a variable)."""
     tr = resolver(sc)
     struct, fields = _asked(sc, tr, target)
+    obj = _named_object(sc, tr, target)  # (`reads x86_platform.calibrate_tsc`: that object)
     readings = _readings(sc, tr, struct, fields)
     sc.require(fields[-1])
     out: dict[tuple, Site] = {}
     for st, fl, inner in readings:
-        for site in _reads(sc, tr, st, fl, inner):
+        for site in _reads(sc, tr, st, fl, inner, obj):
             out.setdefault(_place(site), site)
         if inner is None:  # (the owner's form of a path: its objects hold any such member)
             symbol = ".".join(([st] if st else []) + fl)
@@ -1197,7 +1204,7 @@ def _macro_read_modify_writes(sc: Scope, name: str) -> list[tuple]:
 
 
 def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
-           inner: _Inner | None = None) -> list[Site]:
+           inner: _Inner | None = None, obj: str | None = None) -> list[Site]:
     out = []
     rows = sc.rows("ref", "t.name = ? AND t.kind IN ('read', 'addr', 'write')", (fields[-1],),
                    "t.line, t.col, t.func, t.chain, t.kind")
@@ -1241,6 +1248,8 @@ def _reads(sc: Scope, tr: TypeResolver, struct: str | None, fields: list[str],
         chain = list(parse_chain(chain_t)) + [fields[-1]]
         if inner is not None and not _within(sc, tr, bid, func, chain, inner):
             continue
+        if obj is not None and _other_object(tr, bid, func, chain, obj):
+            continue  # (`saved.calibrate_tsc` of another x86_platform_ops, as writes leaves out)
         qual = tr.struct_path(bid, func, chain, outside=True)
         if qual is None:
             if struct is None:
