@@ -12,7 +12,6 @@ from vmxref.queries.base import Scope, split_args
 
 _CALL = re.compile(r"(?P<f>[A-Za-z_]\w*)\s*\(\s*(?P<c>[A-Za-z_]\w*|\d+[uUlL]*)\s*\)")
 _LIT = r'"(?:[^"\\\n]|\\.)*"'
-_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
 MAX_BODY_LINES = 200  # a switch that names constants is short; a long function is no table
 
 
@@ -76,21 +75,9 @@ def _case_name(sc: Scope, cid: int, func: str, const: str) -> str | None:
 
 def _decoded(text: str) -> str | None:
     """The value of C string literals written one after the other (`"a" "b\\n"`), None when
-    the text is anything else or has an escape other than \\n \\t \\\\ \\" \\'."""
+    the text is anything else (the escapes read by logfmt.unescape_c)."""
     text = text.strip()
     pieces = re.findall(_LIT, text)
     if not pieces or re.sub(_LIT, "", text).strip():
         return None
-    out = []
-    for p in pieces:
-        body, i = p[1:-1], 0
-        while i < len(body):
-            if body[i] == "\\":
-                if i + 1 >= len(body) or body[i + 1] not in _ESCAPES:
-                    return None
-                out.append(_ESCAPES[body[i + 1]])
-                i += 2
-            else:
-                out.append(body[i])
-                i += 1
-    return "".join(out)
+    return "".join(logfmt.unescape_c(p[1:-1]) for p in pieces)

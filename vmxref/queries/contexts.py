@@ -106,11 +106,7 @@ class Contexts:
             for _before, branch in stack:
                 if branch is not None:
                     cur = cur & branch
-            if starts[-1] == line:
-                out[-1] = cur
-            else:
-                starts.append(line)
-                out.append(cur)
+            _mark(starts, out, line, cur)
         return starts, out
 
 
@@ -160,13 +156,18 @@ def _arms(data: bytes) -> tuple[list[int], list[tuple[tuple[int, int], ...]]]:
             stack[-1][1] += 1
         elif kind == b"endif" and stack:
             stack.pop()
-        path = tuple(tuple(g) for g in stack)
-        if starts[-1] == line:
-            out[-1] = path
-        else:
-            starts.append(line)
-            out.append(path)
+        _mark(starts, out, line, tuple(tuple(g) for g in stack))
     return starts, out
+
+
+def _mark(starts: list[int], out: list, line: int, value) -> None:
+    """From `line` on, lines have `value` (a directive's line replaces what an earlier one
+    on the same line set)."""
+    if starts[-1] == line:
+        out[-1] = value
+    else:
+        starts.append(line)
+        out.append(value)
 
 
 def contexts(sc: Scope) -> Contexts | None:

@@ -1,7 +1,7 @@
 """Can a named static object reach a parameter? The calls through a member of a parameter that
 a function bound in that object's initialiser is not called from. (The same for an object
 embedded as a member of another struct, `kvm->pm_notifier.notifier_call = f`: only an
-expression naming that member, `&kvm->pm_notifier`, can be it; member_binder.)
+expression naming that member, `&kvm->pm_notifier`, can be it; _member_binder.)
 
 `static struct notifier_block pvclock_gtod_notifier = { .notifier_call = pvclock_gtod_notify }`
 binds pvclock_gtod_notify to notifier_block.notifier_call, and every call through that member
@@ -14,7 +14,8 @@ The answer is "cannot" only when every way into the parameter is known and none 
 the object: the function's address is taken nowhere (no unknown callers), each call of it
 passes, at that position, another object's address (`&other`, `&x->member`), NULL, or a
 parameter of its own caller that (recursively, a few calls deep) cannot carry it; or the
-function is exported (EXPORT_SYMBOL) and no code of the corpus calls it: modules call it with
+function is exported (a registrar of the profile's [entry] with an `exported` kind:
+EXPORT_SYMBOL) and no code of the corpus calls it: modules call it with
 objects of their own, and cannot name a static one (that they could load it from memory it
 was stored in is not followed). A function nothing in the corpus calls that is not exported
 (a header's inline helper, say) is called by code the corpus leaves out, which may hand on
@@ -40,7 +41,7 @@ def misses(g, func: str, where: str, slot: str, bid: int, caller: str,
     parameter of the caller, never assigned there."""
     if not recv or len(recv) != 1 or not recv[0].startswith("v:") or not caller:
         return False
-    obj = static_binder(g, func, where, slot) or member_binder(g, func, where, slot)
+    obj = binder(g, func, where, slot)
     if obj is None:
         return False
     params = g.params(caller)
@@ -50,23 +51,26 @@ def misses(g, func: str, where: str, slot: str, bid: int, caller: str,
     return not reaches(g, obj, caller, params.index(p), DEPTH)
 
 
-def static_binder(g, func: str, where: str, slot: str) -> str | None:
-    """The file-scope `static` object of a source file whose designated initialiser binds
-    `func` to its member `slot` at `where` (path:line), else None (memoised)."""
+def binder(g, func: str, where: str, slot: str) -> str | None:
+    """What binds `func` to member `slot` at `where` (path:line): the name of a file-scope
+    `static` object whose designated initialiser does (_static_binder), `->M` for an object
+    embedded as member M of another struct (_member_binder), else None (memoised)."""
     memo = g.sc.memo("reaches_binder")
     key = (func, where, slot)
     if key not in memo:
-        memo[key] = _static_binder(g, func, where, slot)
+        path, _, line = where.rpartition(":")
+        memo[key] = (_static_binder(g, func, path, int(line), slot) or
+                     _member_binder(g, func, path, int(line), slot)) \
+            if path and line.isdigit() else None
     return memo[key]
 
 
-def _static_binder(g, func: str, where: str, slot: str) -> str | None:
-    path, _, line = where.rpartition(":")
-    if not path or not line.isdigit() or not g.private_file(path):
+def _static_binder(g, func: str, path: str, line: int, slot: str) -> str | None:
+    if not g.private_file(path):
         return None
     for _cid, p, bid, chain_t, fn in g.sc.rows(
             "assign", "t.field = ? AND t.value IN (?, ?) AND t.kind = 'designated' AND "
-            "t.line = ?", (slot, func, "&" + func, int(line)), "t.chain, t.func"):
+            "t.line = ?", (slot, func, "&" + func, line), "t.chain, t.func"):
         chain = parse_chain(chain_t)
         if p != path or fn or len(chain) != 2 or not chain[0].startswith("v:"):
             continue
@@ -78,26 +82,15 @@ def _static_binder(g, func: str, where: str, slot: str) -> str | None:
     return None
 
 
-def member_binder(g, func: str, where: str, slot: str) -> str | None:
-    """`->M` when `func` is bound at `where` to `slot` of an object embedded as member M of
-    another struct (`kvm->pm_notifier.notifier_call = kvm_pm_notifier_call`, pm_notifier a
-    `struct notifier_block` in struct kvm, not a pointer): only an expression naming a
-    member M can be that object (`&kvm->pm_notifier`), else None (memoised)."""
-    memo = g.sc.memo("reaches_member_binder")
-    key = (func, where, slot)
-    if key not in memo:
-        memo[key] = _member_binder(g, func, where, slot)
-    return memo[key]
-
-
-def _member_binder(g, func: str, where: str, slot: str) -> str | None:
-    path, _, line = where.rpartition(":")
-    if not path or not line.isdigit():
-        return None
+def _member_binder(g, func: str, path: str, line: int, slot: str) -> str | None:
+    """`->M` when the binding is into an object embedded as member M of another struct
+    (`kvm->pm_notifier.notifier_call = kvm_pm_notifier_call`, pm_notifier a `struct
+    notifier_block` in struct kvm, not a pointer): only an expression naming a member M can
+    be that object (`&kvm->pm_notifier`)."""
     found = set()
     for _cid, p, bid, chain_t, fn in g.sc.rows(
             "assign", "t.field = ? AND t.value IN (?, ?) AND t.kind = 'assign' AND t.line = ?",
-            (slot, func, "&" + func, int(line)), "t.chain, t.func"):
+            (slot, func, "&" + func, line), "t.chain, t.func"):
         chain = list(parse_chain(chain_t))
         if p != path or not fn or len(chain) < 3 or chain[-2] in ("[]", "*") or \
                 chain[-2].startswith("#"):
@@ -205,8 +198,10 @@ def may_be(g, obj: str, bid: int, func: str, expr: str, depth: int) -> bool:
 
 def _uses(sc: Scope, func: str) -> tuple[bool, bool]:
     """(is a function used as a value: its address stored, passed, or handed to a macro;
-    is it exported: `EXPORT_SYMBOL(f)`, `RT_EXPORT_SYMBOL(f)`, which only make it callable
-    from outside the corpus)."""
+    is it exported: named at file scope by a registrar the profile's [entry] gives an
+    `exported` kind, `EXPORT_SYMBOL(f)`, which only makes it callable from outside the
+    corpus)."""
+    exports = _export_macros(sc)
     exported = False
     for _cid, _path, bid, fn, line in sc.rows(
             "ref", "t.name = ? AND t.kind IN ('read', 'addr')", (func,), "t.func, t.line"):
@@ -215,10 +210,22 @@ def _uses(sc: Scope, func: str) -> tuple[bool, bool]:
         macros = [m for (m,) in sc.conn.execute(
             "SELECT name FROM ref WHERE blob_id = ? AND line = ? AND kind IN ('macro', 'call')",
             (bid, line))]
-        if not macros or not all("EXPORT_SYMBOL" in m for m in macros):
+        if not macros or not all(m in exports for m in macros):
             return True, exported
         exported = True
     return False, exported
+
+
+def _export_macros(sc: Scope) -> frozenset[str]:
+    """The registrars of the profile's [entry] whose entries are exported APIs (paths'
+    weak entries: EXPORT_SYMBOL, EXPORT_SYMBOL_GPL)."""
+    memo = sc.memo("reaches_exports")
+    if "m" not in memo:
+        from vmxref.queries.paths import WEAK_ENTRIES
+        from vmxref.queries.profiles import profile_section
+        regs = profile_section(sc, "entry").get("registrars", {})
+        memo["m"] = frozenset(m for m, (_i, kind) in regs.items() if kind in WEAK_ENTRIES)
+    return memo["m"]
 
 
 def _peel(arg: str) -> str:
