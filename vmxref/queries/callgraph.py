@@ -181,6 +181,15 @@ def callees(sc: Scope, func: str, depth: int = 1) -> list[Site]:
                     if target not in seen:
                         seen.add(target)
                         nxt.append(target)
+            for cid, path, bid, line, col, macro in edges.loop_macros_in(sc, caller):
+                # (`for_each_shadow_entry(..) {`: a loop macro, no call expression)
+                for target, via in _macro_calls(sc, macro):
+                    out.append(sc.site("callee", cid, path, bid, line, col, caller, target,
+                                       edge="macro", via=via, depth=level,
+                                       callee_kind="function"))
+                    if target not in seen:
+                        seen.add(target)
+                        nxt.append(target)
             for e in _stored_by(sc, caller):  # hooked here, called from outside: as
                 # `callers` lists it (edge 'stored'), and not followed (no call)
                 out.append(sc.site("callee", e.cid, e.path, e.blob_id, e.line, e.col, caller,
@@ -256,7 +265,7 @@ def _macro_use_count(sc: Scope, macro: str) -> int:
             n += 1 if kind == "direct" else _macro_use_count(sc, func)
             if n > edges.MAX_MACRO_USES:
                 break
-        memo[macro] = n
+        memo[macro] = n + edges.loop_uses(sc, macro, edges.MAX_MACRO_USES + 1 - n)
     return memo[macro]
 
 

@@ -33,6 +33,36 @@ from vmxref.queries.types import parse_chain, resolver
 
 HANDED_DEPTH = 4  # calls a function handed to a call is followed through to its call or store
 # (cpuhp_setup_state -> __cpuhp_setup_state -> .._cpuslocked -> cpuhp_store_callbacks)
+# A function-like macro used in a function as no call expression: a loop macro that the
+# profile's [macros] reads as `while` (`for_each_shadow_entry(vcpu, addr, it) { ... }`), kept
+# as a `macro` reference in the function; its body's calls are made there all the same.
+_LOOP_USE = "t.name = ? AND t.kind = 'macro' AND t.func != ''"
+
+
+def loop_uses(sc, macro: str, limit: int) -> int:
+    """How many such uses of `macro` there are, up to `limit` (0 when limit <= 0)."""
+    if limit <= 0:
+        return 0
+    return sc.conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM ref t WHERE {_LOOP_USE} "
+                           f"LIMIT {int(limit)})", (macro,)).fetchone()[0]
+
+
+def loop_macros_in(sc, func: str) -> list[tuple]:
+    """(corpus, path, blob, line, col, macro) of the macros `func` uses as no call expression
+    (see _LOOP_USE), in its definitions' lines (memoised)."""
+    memo = sc.memo("_loop_macros_in")
+    if func not in memo:
+        out = []
+        for bid in sc.definitions(func):
+            span = sc.function_lines(bid, func)
+            if span:
+                out += sc.rows("ref", "t.blob_id = ? AND t.line BETWEEN ? AND ? AND "
+                               "t.kind = 'macro' AND t.func = ?", (bid, *span, func),
+                               "t.line, t.col, t.name")
+        memo[func] = out
+    return memo[func]
+
+
 MAX_MACRO_USES = 300  # a function called in the body of a macro used more often (the
 #                       assertions) is not called by each use of it, as far as vmxref says
 
@@ -671,7 +701,7 @@ class Graph:
                 n += 1 if kind == "direct" else self._macro_use_count(caller)
                 if n > MAX_MACRO_USES:
                     break
-            memo[macro] = n
+            memo[macro] = n + loop_uses(self.sc, macro, MAX_MACRO_USES + 1 - n)
         return memo[macro]
 
     def _macro_users(self, macro: str, depth: int) -> list[tuple]:
@@ -689,6 +719,10 @@ class Graph:
                 elif depth > 1 and caller != macro:
                     out += [(*r[:6], f"{r[6]} -> {macro}()")
                             for r in self._macro_users(caller, depth - 1)]
+            for cid, path, bid, line, col, caller in self.sc.rows(  # (uses that are no call
+                    # expression: a loop macro the profile reads as `while`)
+                    "ref", _LOOP_USE, (macro,), "t.line, t.col, t.func"):
+                out.append((cid, path, bid, line, col, caller, f"{macro}()"))
             self._macro_calls[key] = out
         return self._macro_calls[key]
 

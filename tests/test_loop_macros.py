@@ -1,0 +1,51 @@
+"""Loop macros (`for_each_shadow_entry(vcpu, addr, it) { ... }`), which the Linux profile
+reads as `while`, call what their clauses call: the functions using them are callers of
+those functions, and the functions called are their callees, as for a macro written as a
+call (`KVM_BUG_ON(..)`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cliquery import indexed_cli
+
+FIX = Path(__file__).parent / "fixtures" / "loopmacro_s33"
+WALK = "arch/x86/kvm/mmu/tkl_walk.c"
+
+
+@pytest.fixture(scope="module")
+def lq(tmp_path_factory):
+    return indexed_cli(tmp_path_factory, FIX, "linux-kvm@t", fulltext=False)
+
+
+def test_a_loop_macros_users_are_callers_of_what_its_clauses_call(lq):
+    code, rows, out = lq("callers", "tkl_walk_okay")
+    assert code == 0, out
+    assert [(r["line"], r["function"], r["edge"], r["via"]) for r in rows] == [
+        (58, "tkl_direct_map", "macro", "for_each_tkl_entry() calls tkl_walk_okay"),
+        (69, "tkl_fast_fault", "macro", "for_each_tkl_entry_lockless() calls tkl_walk_okay"),
+        (80, "tkl_count_leaves", "macro",
+         "for_each_tkl_leaf() -> for_each_tkl_entry() calls tkl_walk_okay"),
+    ], out
+
+
+def test_a_getter_in_a_statement_expression_of_the_loop_is_called_too(lq):
+    code, rows, out = lq("callers", "tkl_spte_get_lockless")
+    assert code == 0, out
+    assert [(r["line"], r["function"]) for r in rows] == [(69, "tkl_fast_fault")], out
+
+
+def test_the_functions_a_loop_macro_calls_are_callees_of_its_user(lq):
+    code, rows, out = lq("callees", "tkl_direct_map")
+    assert code == 0, out
+    assert sorted((r["line"], r["symbol"], r["edge"]) for r in rows) == [
+        (58, "tkl_walk_init", "macro"), (58, "tkl_walk_next", "macro"),
+        (58, "tkl_walk_okay", "macro")], out
+
+
+def test_a_path_goes_through_the_loop_macro(lq):
+    code, rows, out = lq("path", "tkl_page_fault", "->", "tkl_walk_next")
+    assert code == 0, out
+    assert {r["function"] for r in rows} == {"tkl_direct_map", "tkl_fast_fault",
+                                             "tkl_count_leaves"}, out
