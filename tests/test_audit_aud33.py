@@ -41,3 +41,37 @@ def test_a_request_queue_runs_the_worker_its_own_call_queued(vq):
     code, rows, out = vq("callers", "tmR3AqSetWarpDrive")
     assert code == 0 and [r["function"] for r in rows] == ["vmR3AqReqProcessOne"], out
 
+
+LINUX = Path(__file__).parent / "fixtures" / "audit_aud33_linux"
+CLK = "arch/x86/kvm/clockaud.c"
+
+
+@pytest.fixture(scope="module")
+def lq(tmp_path_factory):
+    return indexed_cli(tmp_path_factory, LINUX, "linux-kvm@t", fulltext=False)
+
+
+def _tree(rows) -> dict[str, list[str]]:
+    """{function of a root: the values of its first hops}, from the JSON answer."""
+    return {r["function"]: sorted(c["value"] for c in r.get("from", []) if "value" in c)
+            for r in rows}
+
+
+def test_a_default_every_way_replaces_is_no_source(lq):
+    """`kernel_ns = 0` is replaced under `if (use_master_clock)` in the seqcount loop (a
+    do-while: run at least once) and under `if (!use_master_clock)` after it, so the use
+    never sees the 0 (before: `0 [local kernel_ns]` listed beside the two real values); a
+    `khz = 0` that reaches `if (!khz) khz = tsc_khz;` is replaced there. Where a way keeps
+    the default it stays: the first test in a for loop (no turn), the tested local changed
+    between the tests, a write nested deeper in its branch, a default that is not 0."""
+    code, rows, out = lq("provenance", "aud_clock.system_time", "depth", "1")
+    assert code == 0, out
+    tree = _tree(rows)
+    assert tree["aud_guest_time_update"] == ["get_aud_base_ns()", "ka->master_kernel_ns"], out
+    for func in ("aud_loop_first", "aud_changed_between", "aud_nested_write"):
+        assert "0" in tree[func], (func, out)
+    assert "1000" in tree["aud_nonzero_default"], out
+    code, rows, out = lq("provenance", "aud_cpu_tsc_khz", "depth", "1")
+    assert code == 0, out
+    assert sorted(_tree(rows)["aud_tsc_khz_changed"]) == sorted(
+        ["freq->tsc_khz", "aud_quick_get(raw_smp_processor_id())", "tsc_khz"]), out
