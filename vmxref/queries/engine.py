@@ -281,6 +281,8 @@ _WHY = {  # (feasible.infeasible's checks, as a path query with none left names 
     "deferred": "goes through a request no test on its way retires",
     "registered": "calls a callback registered on another container (notifier chain) than "
                   "the one it hands down",
+    "handed": "runs a function kept in a member (a request packet) that another call than "
+              "the one on its way stored there",
 }
 
 

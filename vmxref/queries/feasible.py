@@ -15,7 +15,7 @@ from vmxref.queries.base import Scope
 from vmxref.queries.cases import (case_prefixes, case_values, edge_case, families, governing,
                                   in_ranges, own_labels, passed_constants, range_label,
                                   switch_on)
-from vmxref.queries.edges import ARG_EDGES, Edge, graph
+from vmxref.queries.edges import ARG_EDGES, Edge, bare, graph
 from vmxref.queries.profiles import profile_section
 from vmxref.queries.requests import deferred_into
 from vmxref.queries.shortest import Digraph, NoPath
@@ -183,6 +183,7 @@ def infeasible(sc: Scope, dg: Digraph, nodes: list[str], last: str = "",
              ("static", _static_clash(sc, dg, nodes, end)),
              ("context", contexts.clash(sc, dg, nodes, end)),
              ("deferred", _deferred_clash(sc, dg, nodes)),
+             ("handed", _handed_clash(sc, dg, nodes)),
              ("registered", registered.clash(sc, dg, bool_hops(sc, dg, nodes)))]
     bad = set().union(*(edges for _why, edges in found))
     if not bad:
@@ -347,6 +348,50 @@ def _deferred_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, 
         guarded = {(d.caller, d.line, d.via) for d in deferred_into(sc, b, nxt.line)}
         if (e.caller, e.line, e.via) not in guarded:
             return {(a, b)}
+    return set()
+
+
+_STORED_FROM = re.compile(r"set from parameter (\w+) of (\w+) at ")
+
+
+def _handed_clash(sc: Scope, dg: Digraph, nodes: list[str]) -> set[tuple[str, str]]:
+    """A hop through a member a function stored from its parameter (VMR3ReqCallVU's
+    `pReq->u.Internal.pfn = pfnFunction`, called in vmR3ReqProcessOne) on a path that came
+    through that storing function: the member holds what the path handed it, so the hop
+    goes only to that function. VMMR3EmtRendezvous queues `(PFNRT)VMMR3EmtRendezvous`
+    through VMR3ReqCallWait: the queue then runs VMMR3EmtRendezvous, not the
+    tmR3SetWarpDrive that TMR3SetWarpDrive queues. The argument is followed up the path
+    through the parameters that hand it on; a path that did not come through the storing
+    function (an EMT loop running what any thread queued), or an argument that is no
+    function's name, rules nothing out."""
+    g = graph(sc)
+    for i in range(1, len(nodes) - 1):
+        a, b = nodes[i], nodes[i + 1]
+        e = dg.edge(a, b)
+        if e.kind != "pointer" or e.origin is not None:
+            continue
+        m = _STORED_FROM.search(e.via or "")
+        if not m or m.group(2) not in nodes[:i + 1]:
+            continue
+        name, k = m.group(1), max(j for j in range(i + 1) if nodes[j] == m.group(2))
+        while k > 0 and name:
+            ps = g.params(nodes[k])
+            if name not in ps:
+                break
+            idx = ps.index(name)
+            x = dg.edge(nodes[k - 1], nodes[k])
+            if x.kind not in ARG_EDGES:
+                break
+            args = callsite.args(sc, x)
+            if idx >= len(args):
+                break
+            arg = bare(args[idx])
+            if arg in g.params(nodes[k - 1]):
+                name, k = arg, k - 1
+                continue
+            if arg != b and _WORD.fullmatch(arg) and g.is_function(arg):
+                return {(a, b)}
+            break
     return set()
 
 

@@ -878,6 +878,7 @@ class _Walk:
             rows = [r for r in rows if not guards.ruled_out(self.sc, bid, func, r[0], r[1],
                                                             known)] or rows
         rows = self._after_last_overwrite(bid, rows, site.line, elements)
+        rows = self._dead_before(bid, func, name, rows, site.line, elements)
         # (the writes a use sees depend on where it is: `ns` at line 1681 sees the
         # `ns = ...` of 1679 that the use at 1676 does not; "shown above" only when same)
         if not rows:
@@ -1018,6 +1019,70 @@ class _Walk:
                 continue  # (the block of the write ends before the use)
             return rows[i:]
         return rows
+
+    def _dead_before(self, bid: int, func: str, name: str, rows: list, use: int,
+                     elements: set = frozenset()) -> list:
+        """The rows a use at line `use` can see once the writes every way to it overwrites
+        are left out. A write is dead when, after it, `if (v) x = a;` and `if (!v) x = b;` (or
+        the two arms of one if/else) both overwrite x, v a plain local that nothing between
+        the two tests changes and each test run on every way (in the use's block or a `do`
+        body, not under a loop, switch or another if), each overwrite straight in its branch
+        (no nested block, no goto/break/continue before it): kvm_guest_time_update's
+        `kernel_ns = 0`, replaced under `if (use_master_clock)` in the seqcount loop and
+        under `if (!use_master_clock)` after it. A write of 0 (NULL, false) is dead too after
+        such a test `if (!x) x = ...;` of the traced local itself (`khz = 0; ... if (!khz)
+        khz = tsc_khz;`): a 0 that reaches the test is replaced there."""
+        if len(rows) < 2:
+            return rows
+        guards = self._guards(bid, func)
+        if not guards:
+            return rows
+        lines = self.sc.store.lines(bid)
+        covered: dict[tuple[str, bool], list[int]] = {}  # (var, value) -> if lines
+        for row in rows:
+            line, col = row[0], row[1]
+            if line >= use or not self._overwrites(row) or (line, col) in elements:
+                continue
+            inside = [g for g in guards if (g[0], g[1]) <= (line, col) < (g[2], g[3])]
+            if not inside:
+                continue
+            g = max(inside, key=lambda g: (g[0], g[1]))  # (the innermost branch)
+            if g[2] >= use:
+                continue
+            key = _tested(g[4], g[5])
+            at = _if_line(lines, g[0])
+            if key is None or at is None or not _straight_in(lines, g, line) \
+                    or not _always_runs(lines, at, use):
+                continue
+            covered.setdefault(key, []).append(at)
+        if not covered:
+            return rows
+
+        def dead(row: tuple) -> bool:
+            line = row[0]
+            zero = (name, False)
+            if row[3] is not None and row[3].strip() in _ZEROS and \
+                    any(a > line for a in covered.get(zero, ())):
+                return True
+            for (var, val), ats in covered.items():
+                if not val or (var, False) not in covered:
+                    continue
+                for a in (a for a in ats if a > line):
+                    for b in (b for b in covered[(var, False)] if b > line):
+                        lo, hi = min(a, b), max(a, b)
+                        if not any(_changes(var, lines[n - 1]) for n in range(lo + 1, hi)):
+                            return True
+            return False
+        return [r for r in rows if not dead(r)] or rows
+
+    def _guards(self, bid: int, func: str) -> list[tuple]:
+        """The plain-condition branches of a function (guard rows), memoised."""
+        memo = self.sc.memo("provenance_guards")
+        if (bid, func) not in memo:
+            memo[(bid, func)] = self.sc.conn.execute(
+                "SELECT line, col, end_line, end_col, cond, branch FROM guard WHERE "
+                "blob_id = ? AND func = ?", (bid, func)).fetchall()
+        return memo[(bid, func)]
 
     def argument(self, site: Site, call: tuple, idx: int, name: str, level: int,
                  ctx: dict | None) -> list[dict]:
@@ -1409,6 +1474,75 @@ def _fanout(total: int) -> int:
     left out would hide them for a line's worth of text: TMAllCpu.cpp:446 and 450, the two
     ordinary TSC modes, were the two of eight a switch's cases left out), else FANOUT."""
     return total if total <= FANOUT + 2 else FANOUT
+
+
+_ZEROS = frozenset({"0", "0U", "0UL", "0ULL", "0L", "0LL", "NULL", "false", "nullptr"})
+_TESTED = re.compile(r"(!?)\(*\s*(!?)\s*([A-Za-z_]\w*)\s*\)*")
+_IF_OPEN = re.compile(r"\bif\s*\(")
+_DO_OPEN = re.compile(r"\s*(?:\}\s*)?do\s*\{?\s*$")
+_JUMPS = re.compile(r"\b(?:goto|break|continue)\b")
+
+
+def _tested(cond: str, branch: int) -> tuple[str, bool] | None:
+    """(v, value of v in the branch) of a guard on a plain local, `(v)` or `(!v)`."""
+    m = _TESTED.fullmatch(cond or "")
+    if not m or (m.group(1) and m.group(2)):
+        return None
+    neg = bool(m.group(1) or m.group(2))
+    return m.group(3), bool(branch) != neg
+
+
+def _if_line(lines: list[str], start: int) -> int | None:
+    """The line of the `if` (or `else`) whose branch starts on line `start`."""
+    for n in range(start, max(start - 3, 0), -1):
+        t = lines[n - 1] if n <= len(lines) else ""
+        if _IF_OPEN.search(t) or _ELSE_LINE.match(t):
+            return n
+    return None
+
+
+def _straight_in(lines: list[str], g: tuple, line: int) -> bool:
+    """Is the write on `line` made whenever branch `g` runs: no goto, break or continue
+    before it in the branch, and no block of the branch around it (by indentation)?"""
+    if any(_JUMPS.search(lines[n - 1]) for n in range(g[0], line + 1)):
+        return False
+    if g[0] == g[2] or line == g[0]:
+        return True
+    body = [d for n in range(g[0] + 1, g[2]) if (d := _indent(lines, n)) is not None
+            and lines[n - 1].strip() not in ("{", "}")]
+    wi = _indent(lines, line)
+    return wi is not None and bool(body) and wi <= min(body)
+
+
+def _always_runs(lines: list[str], at: int, use: int) -> bool:
+    """Does the statement on line `at` run on every way to the use on line `use`: each
+    less indented line above it up to the use's level opens a `do` loop (run at least
+    once) or a plain block, not a loop, switch, if or else?"""
+    iu, here = _indent(lines, use), _indent(lines, at)
+    if iu is None or here is None:
+        return False
+    n = at
+    while here > iu:
+        n -= 1
+        while n > 0 and ((d := _indent(lines, n)) is None or d >= here
+                         or lines[n - 1].lstrip().startswith(("#", "/*", "*", "//"))):
+            n -= 1
+        if n <= 0:
+            return False
+        t = lines[n - 1].strip()
+        if not (_DO_OPEN.match(lines[n - 1]) or
+                t == "{" and n > 1 and _DO_OPEN.match(lines[n - 2])):
+            return False
+        here = _indent(lines, n)
+    return True
+
+
+def _changes(var: str, text: str) -> bool:
+    """Does this line assign, step or take the address of `var`?"""
+    v = re.escape(var)
+    return bool(re.search(rf"(?<![\w.>])\b{v}\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)|"
+                          rf"(?<![\w.>])\b{v}\s*(?:\+\+|--)|(?:\+\+|--)\s*{v}\b|&\s*{v}\b",
+                          text))
 
 
 def _indent(lines: list[str], n: int) -> int | None:
