@@ -25,7 +25,7 @@ import posixpath
 from vmxref import logfmt
 from vmxref.lazy import re, json
 from vmxref.model import Site
-from vmxref.queries import casenames, firing, logcatalog
+from vmxref.queries import casenames, firing, logcatalog, logjoined
 from vmxref.queries.base import Scope, split_args
 from vmxref.queries.profiles import profile_section
 from vmxref.queries.macroforms import parts
@@ -146,6 +146,11 @@ def _logline(sc: Scope, line: str) -> list[Site]:
         other = out[0].extra["score"] * OTHER_CORPUS_SHARE  # (a line one product printed)
         out = [s for s in out if s.extra["score"] >= floor
                and (s.corpus == out[0].corpus or s.extra["score"] >= other)]
+    for s in out:  # (a line several calls printed: the ones after the first)
+        rowid = s.extra.pop("_rowid", None)
+        later = logjoined.continued_by(sc, rowid) if rowid is not None else []
+        if later:
+            s.extra["continued_by"] = later
     return out
 
 
@@ -298,6 +303,7 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                    spans=[{"arg": s.arg_index, "conversion": s.conversion, "start": s.start,
                            "end": s.end, "text": s.text} for s in m.spans])
     site.extra["args"] = args
+    site.extra["_rowid"] = rowid
     if folded:
         site.extra["case_differs"] = True
     if without:  # (a line with a module's name first that this statement does not print:
