@@ -55,6 +55,27 @@ static DECLCALLBACK(void) fixInfoMode(PVM pVM, PCDBGFINFOHLP pHlp, const char *p
     pHlp->pfnPrintf(pHlp, " fixnostats\\n");
 #endif
 }
+
+static void fixDumpStack(PCDBGFINFOHLP pHlp, PFIXFRAME pFrame)
+{
+    pHlp->pfnPrintf(pHlp, "FixFrames:\\n");
+    for (; pFrame; pFrame = pFrame->pNext)
+    {
+#if HC_ARCH_BITS == 32
+        pHlp->pfnPrintf(pHlp, "%RHv %RHv fix32", pFrame->uBp, pFrame->uRet);
+#else
+        pHlp->pfnPrintf(pHlp, "%RHv %RHv fix64", pFrame->uBp, pFrame->uRet);
+#endif
+        if (pFrame->pszSym)
+            pHlp->pfnPrintf(pHlp, " %s+%llx", pFrame->pszSym, pFrame->offSym);
+        if (!pFrame->fMore)
+        {
+            pHlp->pfnPrintf(pHlp, " fixlast\\n");
+            return;
+        }
+        pHlp->pfnPrintf(pHlp, "\\n");
+    }
+}
 """
 FILE = "src/VBox/VMM/VMMR3/FixInfo.cpp"
 
@@ -96,6 +117,30 @@ def test_a_line_of_several_helper_calls_is_the_first_calls(scope, line, first, t
     assert [c["line"] for c in got.extra["continued_by"]] == then, render.site_line(got)
     assert f"continued by the calls at line {', '.join(map(str, then))};" in \
         render.site_line(got) or len(then) == 1
+
+
+@pytest.mark.parametrize("line,then", [
+    ("00007ffe12345000 00007ffe12345100 fix64 fixSym+1a fixlast", [58, 61]),
+    ("00007ffe12345000 00007ffe12345100 fix64 fixSym+1a", [58, 64]),
+    ("00007ffe12345000 00007ffe12345100 fix64 fixlast", [61]),
+])
+def test_a_frame_line_of_a_stack_dump(scope, line, then):
+    """A loop's body prints a line from the `#else` branch's call (HC_ARCH_BITS != 32), an
+    optional symbol, then ` fixlast\\n` (and `return`) or `\\n`."""
+    got = _first(scope, line)
+    assert (got.line, got.extra["mode"]) == (55, "full"), render.site_line(got)
+    assert [c["line"] for c in got.extra["continued_by"]] == then, render.site_line(got)
+
+
+def test_only_whole_lines_are_joined(scope):
+    """Every way through fixInfoMode ends its line (one of an #ifdef's two branches always
+    runs), and a call never first on a line (` %s+%llx`) starts none."""
+    rows = scope.conn.execute("SELECT line, fmt FROM logcall WHERE func IN ('fixInfoMode', "
+                              "'fixDumpStack')").fetchall()
+    joined = [(line, fmt) for line, fmt in rows if any(
+        ln == line and fmt.startswith(f) and fmt != f for ln, f in rows)]
+    assert joined and all(fmt.endswith("\n") for _line, fmt in joined), joined
+    assert {line for line, _fmt in joined} == {30, 53, 55}, joined
 
 
 def test_a_line_one_call_printed_names_no_other(scope):

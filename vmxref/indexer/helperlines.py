@@ -14,13 +14,15 @@ the same kind of helper) builds one output line from consecutive calls of the he
 Each way through the function that prints such a run is a log call candidate of its own: a
 row at the first call with the formats joined (and the arguments of each after its format),
 as extract._continued_lines does for the kernel's pr_cont. The ways are found on the syntax
-tree: two calls can follow each other unless they sit in two branches of one `if`, `#if`,
-`switch` or `?:`; a call between them goes in between when every branch holding it also
-holds one of the two (it runs whenever both do). Loops are not repeated (a call in a loop
-body may be left out, never printed twice), and `return` is not followed.
+tree, walking each statement list from its end: the calls that may come first after each
+call (through both branches of an `if`/`else`, `#if`/`#else`, `?:` or the cases of a
+`switch`, past a branch that prints nothing, a loop that may not run, to the function's
+end). A loop's body is not repeated (a call in it may be left out, never printed twice
+over), a `return` ends the line.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import re
 
@@ -29,13 +31,12 @@ from vmxref.ctext import jlist
 
 # member calls whose successive calls print one line (IPRT's DBGFINFOHLP, DBGCCMDHLP ...)
 HELPER_MEMBER = re.compile(r"^pfn\w*Printf$")
-MAX_SCAN = 64         # calls after one looked at for the next one it may be followed by
 MAX_CALLS = 12        # calls joined into one line at most
 MAX_WAYS = 32         # ways of one line start kept at most (a run of optional flags has 2^n)
-_EXCLUSIVE = {"if_statement": ("consequence", "alternative"),
-              "conditional_expression": ("consequence", "alternative"),
-              "preproc_if": (None, "alternative"), "preproc_ifdef": (None, "alternative"),
-              "preproc_elif": (None, "alternative"), "preproc_elifdef": (None, "alternative")}
+END = -1              # (the function's end: the line may end there)
+_IFS = frozenset({"if_statement", "conditional_expression"})
+_PREPROC = frozenset({"preproc_if", "preproc_ifdef", "preproc_elif", "preproc_elifdef",
+                      "preproc_else"})
 _LOOPS = frozenset({"for_statement", "while_statement", "for_range_loop"})
 _FUNCTION = frozenset({"function_definition", "lambda_expression"})
 
@@ -62,16 +63,11 @@ def helper_lines(cx, tree, literal_keys) -> None:
         rows.sort(key=lambda r: r[:2])
         if len(rows) < 2 or all(r[4].endswith("\n") for r in rows[:-1]):
             continue
-        regions = [_regions(tree, r[0], r[1]) for r in rows]
-        if any(r is None for r in regions):
-            continue  # (a call the tree does not have where the row says: left alone)
-        for k in range(1, len(rows)):  # (two rows of one call: `f ? "A" : "B"`, one or
-            if rows[k][:2] == rows[k - 1][:2]:  # the other)
-                alt = ("?:", rows[k][:2])
-                if not any(c == alt for c, _b in regions[k - 1]):
-                    regions[k - 1] = regions[k - 1] | {(alt, k - 1)}
-                regions[k] = regions[k] | {(alt, k)}
-        for way in _ways(rows, regions):
+        try:
+            ways = _ways(rows, tree)
+        except RecursionError:  # (an else-if chain deeper than Python's stack: no ways)
+            continue
+        for way in ways:
             if not any(rows[k][4].strip() for k in way[1:]):
                 continue  # (the first call's line and a newline: its own row has it)
             first = rows[way[0]]
@@ -83,92 +79,128 @@ def helper_lines(cx, tree, literal_keys) -> None:
                                   " ".join(literal_keys(fmt, cx.dialect))))
 
 
-def _ways(rows: list[tuple], regions: list[frozenset]) -> list[list[int]]:
-    """The runs of calls (indexes into rows) that print one line, 2 calls or more, each from
-    a call that starts a line (no call may come before it, or one ending its line may)."""
-    nexts = [_followers(k, regions) for k in range(len(rows))]
-    before: dict[int, list[int]] = {}
-    for k, (after, _always) in enumerate(nexts):
-        for j in after:
-            before.setdefault(j, []).append(k)
+def _ways(rows: list[tuple], tree) -> list[list[int]]:
+    """The runs of calls (indexes into rows, which are one function's, in source order) that
+    print one line, 2 calls or more, each from a call that starts a line (the first the
+    function may print, or one after a call that ends its line); [] when the tree has no
+    call where a row says."""
+    flow = _Flow(rows, tree)
+    if flow.body is None:
+        return []
+    first = flow.walk(flow.body, frozenset({END}))
+    starts = {k for k in first if k != END}
+    for k, after in enumerate(flow.next):
+        if rows[k][4].endswith("\n"):
+            starts |= {j for j in after if j != END}
     out: list[list[int]] = []
-    for start in range(len(rows)):
-        if rows[start][4].endswith("\n") or (
-                start in before and not any(rows[k][4].endswith("\n") for k in before[start])):
-            continue
-        found: list[list[int]] = []
-        _extend([start], rows, nexts, found)
-        out.extend(found)
+    for start in sorted(starts):
+        if not rows[start][4].endswith("\n"):
+            found: list[list[int]] = []
+            _extend([start], rows, flow.next, found)
+            out.extend(found)
     return out
 
 
 def _extend(way: list[int], rows, nexts, found: list[list[int]]) -> None:
     """Every way `way` may go on to its line's end (depth first, MAX_WAYS at most)."""
     last = way[-1]
-    after, always = nexts[last]
-    if rows[last][4].endswith("\n") or len(way) >= MAX_CALLS or not after:
+    if rows[last][4].endswith("\n") or len(way) >= MAX_CALLS:
         if len(way) > 1 and len(found) < MAX_WAYS:
             found.append(way)
         return
-    if not always and len(way) > 1 and len(found) < MAX_WAYS:
-        found.append(way)  # (nothing more need be printed: the function may end here)
-    for j in after:
+    for j in sorted(nexts[last]):
         if len(found) >= MAX_WAYS:
             return
-        _extend(way + [j], rows, nexts, found)
+        if j == END:  # (nothing more is printed: the function ends, the line with it)
+            if len(way) > 1:
+                found.append(way)
+        else:
+            _extend(way + [j], rows, nexts, found)
 
 
-def _followers(k: int, regions: list[frozenset]) -> tuple[list[int], bool]:
-    """The calls that may come right after call k, and whether one of them always does."""
-    out: list[int] = []
-    mine = regions[k]
-    for j in range(k + 1, min(len(regions), k + 1 + MAX_SCAN)):
-        if not _compatible(mine, regions[j]):
-            continue
-        if any(regions[m] <= mine | regions[j] for m in out):
-            continue  # (a call in between runs whenever both do)
-        out.append(j)
-        if regions[j] <= mine:
-            return out, True  # (runs whenever call k does: nothing after it comes first)
-    return out, False
+class _Flow:
+    """The calls (rows) of one function that may come right after each other: `next[k]`,
+    row indexes and END, filled by walk()."""
+
+    def __init__(self, rows: list[tuple], tree) -> None:
+        self.at: dict[tuple[int, int], list[int]] = {}  # (row, column) -> rows of the call
+        for k, r in enumerate(rows):  # (two rows of one call: `f ? "A" : "B"`, either)
+            self.at.setdefault((r[0] - 1, r[1] - 1), []).append(k)
+        self.next: list[set[int]] = [set() for _ in rows]
+        self.body, self.starts = None, []
+        starts = []
+        for point in self.at:
+            node = _call_at(tree, point)
+            if node is None:
+                self.body = None
+                return
+            starts.append(node.start_byte)
+            fn = node.parent
+            while fn is not None and fn.type not in _FUNCTION:
+                fn = fn.parent
+            body = fn.child_by_field_name("body") if fn is not None else None
+            if body is None or self.body is not None and body.id != self.body.id:
+                self.body = None
+                return  # (not all in one function body: no ways)
+            self.body = body
+        self.starts = sorted(starts)
+
+    def _prints_in(self, node) -> bool:
+        i = bisect.bisect_left(self.starts, node.start_byte)
+        return i < len(self.starts) and self.starts[i] < node.end_byte
+
+    def seq(self, nodes, after: frozenset) -> frozenset:
+        """The calls that may come first in a statement list followed by `after`."""
+        for n in reversed(nodes):
+            after = self.walk(n, after)
+        return after
+
+    def walk(self, node, after: frozenset) -> frozenset:
+        """The calls that may come first in `node` followed by `after` (the calls that may
+        come first after it); fills next[] of the calls in it."""
+        if not self._prints_in(node):
+            return frozenset({END}) if node.type == "return_statement" else after
+        t = node.type
+        if t == "call_expression" and node.start_point in self.at:
+            ks = self.at[node.start_point]
+            for k in ks:
+                self.next[k] |= after
+            return frozenset(ks)
+        if t == "return_statement":
+            return self.seq(node.named_children, frozenset({END}))
+        if t in _IFS:
+            alt = node.child_by_field_name("alternative")
+            first = self.walk(node.child_by_field_name("consequence"), after) | (
+                self.walk(alt, after) if alt is not None else after)
+            cond = node.child_by_field_name("condition")
+            return self.walk(cond, first) if cond is not None else first
+        if t in _PREPROC:
+            alt = node.child_by_field_name("alternative")
+            skip = {c.id for c in (alt, node.child_by_field_name("condition"),
+                                   node.child_by_field_name("name")) if c is not None}
+            body = [c for c in node.named_children if c.id not in skip]
+            return self.seq(body, after) | (self.walk(alt, after) if alt is not None else
+                                             after if t != "preproc_else" else frozenset())
+        if t in _LOOPS:  # (the body once, or not at all)
+            body = node.child_by_field_name("body")
+            return (self.walk(body, after) if body is not None else frozenset()) | after
+        if t == "switch_statement":  # (one case, or none; no fall-through)
+            out = set(after)
+            body = node.child_by_field_name("body")
+            for case in body.named_children if body is not None else ():
+                if case.type == "case_statement":
+                    value = case.child_by_field_name("value")
+                    out |= self.seq([c for c in case.named_children
+                                     if value is None or c.id != value.id], after)
+            return frozenset(out)
+        return self.seq(node.named_children, after)
 
 
-def _compatible(a: frozenset, b: frozenset) -> bool:
-    """Can two calls run in one pass (no construct holds them in two of its branches)?"""
-    branches = {c: label for c, label in a}
-    return not any(c in branches and branches[c] != label for c, label in b)
-
-
-def _regions(tree, line: int, col: int) -> frozenset | None:
-    """The branches around the call at (line, col), 1-based: (construct id, branch) pairs of
-    the `if`s, `#if`s, `?:`s and `switch` cases (branch: which one) and loop bodies up to
-    the function; None when no call starts there."""
-    at = (line - 1, col - 1)
-    node = tree.root_node.descendant_for_point_range(at, at)
-    while node is not None and not (node.type == "call_expression" and node.start_point == at):
+def _call_at(tree, point: tuple[int, int]):
+    """The call_expression starting at (row, column), 0-based, or None."""
+    node = tree.root_node.descendant_for_point_range(point, point)
+    while node is not None and node.start_point == point:
+        if node.type == "call_expression":
+            return node
         node = node.parent
-        if node is not None and node.start_point != at:
-            return None
-    if node is None:
-        return None
-    out = set()
-    child, up = node, node.parent
-    while up is not None and up.type not in _FUNCTION:
-        t = up.type
-        if t in _EXCLUSIVE:
-            cons, alt = _EXCLUSIVE[t]
-            a = up.child_by_field_name(alt)
-            c = up.child_by_field_name(cons) if cons else None
-            if a is not None and a.id == child.id:
-                out.add((up.id, 1))
-            elif cons is None or (c is not None and c.id == child.id):
-                cond = up.child_by_field_name("condition")
-                if cond is None or cond.id != child.id:
-                    out.add((up.id, 0))
-        elif t == "case_statement":
-            out.add((up.parent.id if up.parent is not None else up.id, up.start_byte))
-        elif t in _LOOPS and up.child_by_field_name("body") is not None and \
-                up.child_by_field_name("body").id == child.id:
-            out.add((up.id, 0))
-        child, up = up, up.parent
-    return frozenset(out)
+    return None
