@@ -209,6 +209,21 @@ def test_pr_cont_goes_on_the_line_of_the_call_before_it(scope, line, where):
     assert all(s["arg"] >= 0 for s in spans) and '"fixture' in args
 
 
+@pytest.mark.parametrize("line,then", [
+    ("[ 7.0] fixture SVI|RVI = 00|1f fixture TPR = 0x10", [16]),
+    ("[ 7.0] fixture base = 0x0000000000001000 fixture limit = 0x00000fff fixture ar = 0x9b",
+     [18, 19]),
+    ("[ 7.0] fixture TPR = 0x10", None),
+])
+def test_pr_cont_lines_name_the_calls_after_the_first(scope, line, then):
+    """The result of a line printed by a pr_err and its pr_cont calls names those calls."""
+    got = logline(scope, line)[0]
+    assert [c["line"] for c in got.extra["continued_by"]] if then else \
+        "continued_by" not in got.extra
+    if then:
+        assert [c["line"] for c in got.extra["continued_by"]] == then
+
+
 def test_printk_h_string_macro_before_the_format(scope):
     """pr_warn(FW_BUG "...") prints `[Firmware Bug]: ` first (include/linux/printk.h)."""
     line = "[    2.3] [Firmware Bug]: fixture x2 unsupported"

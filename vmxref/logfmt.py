@@ -726,3 +726,18 @@ def _unescape_one(m: re.Match) -> str:
     if e[0] in "01234567":
         return chr(int(e, 8))
     return _C_ESCAPES.get(e, e)
+
+
+_BLANK_LITERAL = re.compile(r'"((?:\\[nrt]|[ \t])*)"')
+
+
+def blank_literal(args: list[str]) -> tuple[int, str] | None:
+    """(index, text) of the first blank string literal among a call's first 4 argument
+    texts (`pHlp->pfnPrintf(pHlp, "\\n")`: (1, "\\n")), or None. A call that prints only
+    blanks has no log call row (no format to look a line up by), but it ends or pads the
+    line of the calls before it."""
+    for i, a in enumerate(args[:4]):
+        m = _BLANK_LITERAL.fullmatch(a.strip())
+        if m is not None and m.group(1):
+            return i, unescape_c(m.group(1))
+    return None

@@ -77,6 +77,9 @@ def site_line(s: Site) -> str:
             said.insert(0, f"pasted line {x['pasted_line']}")
         if x.get("case_differs"):
             said.append("letter case differs")
+        if x.get("continued_by"):  # (a line printed by several calls: the others)
+            said.append("continued by the call" + ("s" if len(x["continued_by"]) > 1 else "")
+                        + " at line " + ", ".join(str(c["line"]) for c in x["continued_by"]))
         if x.get("module_prefix"):
             said.append(f"matched without the line's `{x['module_prefix']}: `, which it "
                         f"does not print")

@@ -1,6 +1,7 @@
 """Obtain corpus sources: a local tree or tarball, or Debian's linux-source package.
 
-Only the profile's [paths] are extracted. Archive members are filtered (no absolute paths,
+Only the profile's [paths] are extracted, and the files its `[source] also_extract` names
+(read at query time, not indexed: the Kbuild Makefiles logline takes module names from). Archive members are filtered (no absolute paths,
 no `..`, no links leaving the destination: tarfile's "data" filter).
 """
 from __future__ import annotations
@@ -33,7 +34,8 @@ def get(name: str, source: str | None = None, dest: Path | None = None,
     prof = corpora.load(name)
     ver = version or prof.default_version
     dest = Path(dest or default_dest(prof, ver))
-    spec = pathspec.PathSpec.from_lines("gitignore", prof.includes)
+    spec = pathspec.PathSpec.from_lines("gitignore", prof.includes + list(
+        prof.section("source").get("also_extract", [])))  # (files read, not indexed)
     if source:
         src = Path(source)
         if src.is_dir():

@@ -21,7 +21,7 @@ from operator import le, not_, or_, sub
 
 from vmxref import logfmt
 from vmxref.indexer import ts
-from vmxref.indexer import guards, macros, traceevents
+from vmxref.indexer import guards, helperlines, macros, traceevents
 from vmxref.ctext import KEYWORDS, PRIMITIVE_TYPES, jlist
 from vmxref.indexer import native
 from vmxref.indexer.native import mod as _native  # (the identifier scan in C, or None)
@@ -277,6 +277,7 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     step.calls(get("call"))
     _macro_formats(cx)
     _continued_lines(cx)
+    helperlines.helper_lines(cx, tree, _literal_keys)
     if byte_range is None:  # (a text scan of the whole file: once)
         traceevents.trace_events(cx, dialect)
     step.writes(get("assign"), get("update"), get("ptr"), get("asmout"), get("case"), get("ret"))

@@ -8,7 +8,10 @@ dialect's conversions (printf, kernel `%p*`, IPRT `%R*`) and the prefixes the ca
 - wrapper macros, followed through their bodies: `vcpu_unimpl(vcpu, fmt)` ->
   `kvm_pr_unimpl("vcpu%i, guest rIP: 0x%lx " fmt)` -> `pr_err_ratelimited("kvm [%i]: " fmt)`;
 - the file's `pr_fmt` when the chain ends in a `pr_*` call (not `printk`, not `pr_cont`),
-  with `KBUILD_MODNAME` spelled as the module the file is built into (vmx/ -> kvm_intel);
+  with `KBUILD_MODNAME` spelled as the module the file is built into (vmx/vmx.c ->
+  kvm_intel): the profile's `[log] modules` when it has them, else the Kbuild Makefiles
+  under the corpus root (queries/kbuild.py), else a default map by directory; results
+  say which (`modname`, `modname_from`);
 - kernel lines that start with a module name newer kernels add (`kvm_intel: `) are also
   tried without it, against formats without their hard-coded `kvm: ` (a small penalty).
 
@@ -25,7 +28,7 @@ import posixpath
 from vmxref import logfmt
 from vmxref.lazy import re, json
 from vmxref.model import Site
-from vmxref.queries import casenames, firing, logcatalog
+from vmxref.queries import casenames, firing, logcatalog, logjoined
 from vmxref.queries.base import Scope, split_args
 from vmxref.queries.profiles import profile_section
 from vmxref.queries.macroforms import parts
@@ -146,6 +149,11 @@ def _logline(sc: Scope, line: str) -> list[Site]:
         other = out[0].extra["score"] * OTHER_CORPUS_SHARE  # (a line one product printed)
         out = [s for s in out if s.extra["score"] >= floor
                and (s.corpus == out[0].corpus or s.extra["score"] >= other)]
+    for s in out:  # (a line several calls printed: the ones after the first)
+        rowid = s.extra.pop("_rowid", None)
+        later = logjoined.continued_by(sc, rowid) if rowid is not None else []
+        if later:
+            s.extra["continued_by"] = later
     return out
 
 
@@ -156,7 +164,7 @@ class _Catalog:
 
     def __init__(self, sc: Scope) -> None:
         self.dialects = _dialects(sc)
-        self.prefixes = _Prefixes(sc)
+        self.prefixes = _Prefixes(sc, self.dialects)
         self.calls = logcatalog.Catalog(sc, self.dialects)
 
     def candidates(self, words: set[str], lines: list[str] = ()) -> list[tuple]:
@@ -264,7 +272,7 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
             owns = {fmt, _OWN_PREFIX.sub("", fmt)} if stripped else {fmt}  # case ignored)
             for own in owns:
                 for prefix in prefixes.get(bid, path, callee, dialect,
-                                           with_pr_fmt=not stripped, func=func):
+                                           with_pr_fmt=not stripped, func=func, cid=cid):
                     spec = (_folded_spec if fold else _spec)(own, dialect, prefix)
                     m = logfmt.match(spec, given)
                     if m is None or (m.mode != "full" and (fold or m.literal_chars < 3)):
@@ -274,7 +282,7 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                             x._replace(text=text[x.start:x.end]) for x in m.spans),
                             m.literal_chars)
                     score = m.score * (1.0 if not stripped else MODULE_PREFIX_PENALTY if
-                                       prefixes.module_of(path) in (None, stripped) else
+                                       prefixes.module_of(path, cid) in (None, stripped) else
                                        OTHER_MODULE_PENALTY) * (CASE_PENALTY if fold else 1.0)
                     if not prefix and func and dialect != "kernel" and \
                             _FUNC_LOGGER.match(callee):
@@ -284,7 +292,7 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                         best, folded, without = (score, m, prefix), fold, stripped
     if best is None or best[1].mode != "full":
         blank = _blanks_collapsed(fmt, dialect, prefixes.get(bid, path, callee, dialect,
-                                                             func=func), variants)
+                                                             func=func, cid=cid), variants)
         if blank is not None and (best is None or blank[0] > best[0]):
             best, folded, without = blank, False, ""
     if best is None:
@@ -298,6 +306,12 @@ def _best_match(sc: Scope, rowid: int, cid: int, path: str, bid: int, dialect: s
                    spans=[{"arg": s.arg_index, "conversion": s.conversion, "start": s.start,
                            "end": s.end, "text": s.text} for s in m.spans])
     site.extra["args"] = args
+    site.extra["_rowid"] = rowid
+    own = prefixes.pr_fmt(bid, path, cid) if dialect == "kernel" and prefix else ""
+    if own and prefix.startswith(own) and prefixes.uses_modname(bid):
+        name, source = prefixes.module_source(path, cid)  # (KBUILD_MODNAME: which, and
+        site.extra["modname"] = name or "%s"  # who said so)
+        site.extra["modname_from"] = source or "unknown"
     if folded:
         site.extra["case_differs"] = True
     if without:  # (a line with a module's name first that this statement does not print:
@@ -417,17 +431,20 @@ class _Prefixes:
 
     Profile `[log]` keys (all optional): `pr_fmt_callers` (callee prefixes that apply the
     file's pr_fmt, default ["pr_"]), `no_pr_fmt` (exceptions, default ["pr_cont"]),
-    `modules` (directory prefix -> KBUILD_MODNAME), `printers` (callee prefixes that
+    `modules` (directory prefix -> KBUILD_MODNAME, over the Makefiles'), `printers` (callee prefixes that
     print, preferred at equal score), `[log.prefixes]` (callee -> the texts it prints before
     its format, outside the kernel dialect: VirtualBox's VMSetError logs `VMSetError: `).
     """
 
-    def __init__(self, sc: Scope):
+    def __init__(self, sc: Scope, dialects: dict[int, str] | None = None):
         self.sc = sc
+        self.dialects = dialects or {}
         prof = profile_section(sc, "log")
         self.pr_callers = tuple(prof.get("pr_fmt_callers", ["pr_"]))
         self.no_pr = frozenset(prof.get("no_pr_fmt", ["pr_cont"]))
+        self.own_modules = "modules" in prof  # (the profile's map overrides the Makefiles)
         self.modules = dict(prof.get("modules", _KERNEL_MODULES))
+        self._kbuild: dict[int, object] = {}
         self.callee_prefixes = {k: list(v) for k, v in prof.get("prefixes", {}).items()}
         self.printers = tuple(prof.get("printers", [
             "pr_", "printk", "dev_", "WARN", "BUG", "kvm_", "vcpu_", "Log", "RTPrintf",
@@ -447,14 +464,17 @@ class _Prefixes:
 
     def module_names(self) -> tuple[str, ...]:
         """Module names a kernel line may start with (longest first)."""
-        return tuple(sorted(set(self.modules.values()), key=len, reverse=True))
+        names = set(self.modules.values())
+        for cid in self.sc.corpus_ids:
+            names |= self.kbuild(cid).names()
+        return tuple(sorted(names, key=len, reverse=True))
 
     def is_printer(self, callee: str) -> bool:
         """True when `callee` is a known printing call or a macro that reaches one."""
         return callee.startswith(self.printers) or self.macro_body(callee) is not None
 
     def get(self, bid: int, path: str, callee: str, dialect: str,
-            with_pr_fmt: bool = True, func: str = "") -> list[str]:
+            with_pr_fmt: bool = True, func: str = "", cid: int | None = None) -> list[str]:
         """The prefixes this call may print before its format (usually one). IPRT's
         LogFunc / LogRelFunc / LogFlowFunc ... print the function's name first. A trace
         event's TP_printk (`func` is the event) is printed after `EVENT: `."""
@@ -466,7 +486,7 @@ class _Prefixes:
             return self.callee_prefixes.get(callee, [""])
         out: list[str] = []
         chain = self.chain(callee)
-        fmts = self.pr_fmts(bid, path, func) if with_pr_fmt and any(r for _l, r in chain) \
+        fmts = self.pr_fmts(bid, path, func, cid) if with_pr_fmt and any(r for _l, r in chain) \
             else [""]
         for lit, reaches_pr in chain:
             for fmt in fmts if reaches_pr else [""]:
@@ -474,19 +494,19 @@ class _Prefixes:
                     out.append(fmt + lit)
         return out or [""]
 
-    def pr_fmts(self, bid: int, path: str, func: str) -> list[str]:
+    def pr_fmts(self, bid: int, path: str, func: str, cid: int | None = None) -> list[str]:
         """The pr_fmt a call of function `func` prints with: its file's; in a header that
         defines none, that of each file calling `func` too (an inline helper of x86.h prints
         `SVM: ` from svm.c, whose pr_fmt is defined before it includes the header)."""
-        own = self.pr_fmt(bid, path)
+        own = self.pr_fmt(bid, path, cid)
         if own or not path.endswith(".h") or not func:
             return [own]
         key = (bid, path, func)
         if key not in self._prfmts:
             found = [own]
-            for _c, cpath, cbid, _one in self.sc.rows("call", "t.callee = ?", (func,), "1",
-                                                 limit=200):
-                fmt = self.pr_fmt(cbid, cpath) if not cpath.endswith(".h") else ""
+            for ccid, cpath, cbid, _one in self.sc.rows("call", "t.callee = ?", (func,), "1",
+                                                        limit=200):
+                fmt = self.pr_fmt(cbid, cpath, ccid) if not cpath.endswith(".h") else ""
                 if fmt and fmt not in found:
                     found.append(fmt)
             self._prfmts[key] = found[:MAX_INCLUDER_PREFIXES + 1]
@@ -528,19 +548,55 @@ class _Prefixes:
             self._macro[name] = texts[0] if texts else None
         return self._macro[name]
 
-    def pr_fmt(self, bid: int, path: str) -> str:
+    def pr_fmt(self, bid: int, path: str, cid: int | None = None) -> str:
         """The expanded pr_fmt of a file ("" when it defines none)."""
-        key = (bid, path)
+        key = (bid, path, cid)
         if key not in self._prfmt:
             r = self.sc.conn.execute("SELECT text FROM sym WHERE blob_id = ? AND scope = '' AND "
                                      "name = 'pr_fmt' AND kind = 'macro' LIMIT 1", (bid,)).fetchone()
-            self._prfmt[key] = _expand_pr_fmt(r[0], self.module_of(path)) if r and r[0] else ""
+            self._prfmt[key] = _expand_pr_fmt(r[0], self.module_of(path, cid)) \
+                if r and r[0] else ""
         return self._prfmt[key]
 
-    def module_of(self, path: str) -> str | None:
-        """KBUILD_MODNAME of a file by its directory (longest matching prefix), or None."""
+    def uses_modname(self, bid: int) -> bool:
+        """Does the file's pr_fmt print KBUILD_MODNAME?"""
+        r = self.sc.conn.execute("SELECT text FROM sym WHERE blob_id = ? AND scope = '' AND "
+                                 "name = 'pr_fmt' AND kind = 'macro' LIMIT 1", (bid,)).fetchone()
+        return bool(r and r[0] and re.search(r"\bKBUILD_MODNAME\b", r[0]))
+
+    def module_of(self, path: str, cid: int | None = None) -> str | None:
+        """KBUILD_MODNAME of a file (module_source's name), or None."""
+        return self.module_source(path, cid)[0]
+
+    def module_source(self, path: str, cid: int | None = None) -> tuple[str | None, str]:
+        """(KBUILD_MODNAME of a file, where it comes from): the profile's `[log] modules`
+        (by directory, longest prefix) when the profile has them; else the Kbuild Makefiles
+        under the corpus root (queries/kbuild.py: "arch/x86/kvm/Makefile"); else the
+        default directory map ("directory default"); (None, "") when none knows it."""
         best = max((d for d in self.modules if path.startswith(d)), key=len, default=None)
-        return self.modules[best] if best is not None else None
+        if best is not None and self.own_modules:
+            return self.modules[best], "profile [log] modules"
+        for c in ([cid] if cid is not None else self.sc.corpus_ids):
+            got = self.kbuild(c).module_of(path)
+            if got is not None:
+                return got
+        if best is not None:
+            return self.modules[best], "directory default"
+        return None, ""
+
+    def kbuild(self, cid: int):
+        """The Makefiles' modules of a kernel corpus version (none for other dialects, or
+        when its root has no Makefiles)."""
+        if cid not in self._kbuild:
+            from vmxref.queries import kbuild
+            root, dirs = "", []
+            row = self.sc.conn.execute("SELECT root FROM corpus WHERE id = ?", (cid,)).fetchone()
+            if row and self.dialects.get(cid) == "kernel":
+                root = row[0]
+                dirs = kbuild.source_dirs(p for (p,) in self.sc.conn.execute(
+                    "SELECT path FROM file WHERE corpus_id = ? AND path LIKE '%.c'", (cid,)))
+            self._kbuild[cid] = kbuild.Modules(root, dirs if root else [])
+        return self._kbuild[cid]
 
 
 WRONG_LINE_PENALTY = 0.5  # a match whose __LINE__ argument printed another line number
