@@ -29,6 +29,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -70,11 +71,39 @@ def vmxref_callers(sc, name: str) -> dict[tuple[str, int], str]:
 
 
 _DEFINE = re.compile(r"^\s*#\s*define\b")
+_PP = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)")
+_DEAD: dict[int, set[int]] = {}
+
+
+def _dead_lines(lines: list[str]) -> set[int]:
+    """The lines of a file inside `#if 0`, or in the `#else` of an `#if 1` (1-based)."""
+    key = id(lines)
+    if key not in _DEAD:
+        dead: set[int] = set()
+        stack: list[str] = []  # per open #if: "if0", "if1", "else1" (dead) or "open"
+        for n, t in enumerate(lines, 1):
+            m = _PP.match(t)
+            if m:
+                d, rest = m.group(1), m.group(2).split("/*")[0].split("//")[0].strip()
+                if d.startswith("if"):
+                    stack.append({"0": "if0", "1": "if1"}.get(rest, "open") if d == "if"
+                                 else "open")
+                elif d in ("else", "elif") and stack:
+                    stack[-1] = "else1" if stack[-1] == "if1" else "open"
+                elif d == "endif" and stack:
+                    stack.pop()
+                continue
+            if "if0" in stack or "else1" in stack:
+                dead.add(n)
+        _DEAD[key] = dead
+    return _DEAD[key]
 
 
 def classify(name: str, text: str, lines: list[str], line: int) -> str:
     """Why a cscope-only site may be no call vmxref should list (see the module doc)."""
     s = text.strip()
+    if line in _dead_lines(lines):
+        return "in #if 0 code"
     if _DEFINE.match(s) or (line > 1 and lines[line - 2].rstrip().endswith("\\")):
         return "in a #define"
     if s.startswith(("/*", "*", "//")):
@@ -85,10 +114,10 @@ def classify(name: str, text: str, lines: list[str], line: int) -> str:
     before = s[:m.start()]
     if re.search(r"(\.|->)\s*$", before):
         return "a member of the same name"
-    if re.match(r"^(static\s+|extern\s+|inline\s+|__\w+\s+|const\s+|unsigned\s+|struct\s+\w+\s*\*?\s*|"
-                r"enum\s+\w+\s+|\w+\s*\*?\s*)+$", before) and not re.search(r"\breturn\b|=", before):
-        if s.endswith(";") or s.endswith(")") or s.endswith("{") or s.endswith(","):
-            return "a declaration or definition"
+    if re.fullmatch(r"[\w\s*(),]*", before) and before.strip() and \
+            not re.search(r"\b(?:return|if|while|for|switch|case|else|do|sizeof)\b", before) \
+            and not before.rstrip().endswith(("(", ",")) and s.endswith((";", ")", "{", ",")):
+        return "a declaration or definition"  # (a type, qualifiers, `VMMDECL(int)` before it)
     return "other"
 
 
@@ -107,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
               f"first ({idx}, {db})", file=sys.stderr)
         return 2
     sc = api.open_scope(idx, fs.corpus)
-    names = sorted({n for (n,) in sc.conn.execute(
-        "SELECT DISTINCT name FROM sym WHERE kind = 'function'")})[::a.every]
+    names = sorted({n for (n,) in sc.conn.execute(  # (C++ operators and destructors:
+        # no names cscope can be asked for)
+        "SELECT DISTINCT name FROM sym WHERE kind = 'function'") if n.isidentifier()})[::a.every]
     theirs = cscope_callers(db, fs.root, names)
     texts: dict[str, list[str]] = {}
 
@@ -126,8 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     classified: list[dict] = []
     extra: list[dict] = []
     both = n_theirs = n_mine = 0
+    slow: list[tuple[float, str]] = []
     for name in names:
+        t = time.perf_counter()
         mine = vmxref_callers(sc, name)
+        slow.append((time.perf_counter() - t, name))
         cs = theirs.get(name, set())
         n_theirs += len(cs)
         n_mine += len(mine)
@@ -151,8 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"## callers of {len(names)} functions of {a.set}: vmxref against cscope -3\n")
     print(f"- cscope sites: {n_theirs}; vmxref sites: {n_mine}; in both: {both} "
           f"({100 * both / max(1, n_theirs):.1f} % of cscope's)")
+    calls = n_theirs - sum(v for k, v in causes.items() if k != "other")
+    print(f"- of cscope's sites that are calls vmxref should list (not in a #define, #if 0 "
+          f"code, a comment, a declaration or a member): {calls}; vmxref lists "
+          f"{100 * both / max(1, calls):.2f} %")
     print("- cscope only, by cause: " + ", ".join(f"{k} {v}" for k, v in causes.most_common()))
     print("- vmxref only, by edge: " + ", ".join(f"{k} {v}" for k, v in mine_only.most_common()))
+    slow.sort(reverse=True)
+    print(f"- vmxref time: {sum(t for t, _ in slow):.1f} s in all; slowest: " +
+          ", ".join(f"{n} {t * 1000:.0f} ms" for t, n in slow[:5]))
     for o in others[:a.show]:
         print(f"    {o['file']}:{o['line']}  {o['name']}  | {o['text'][:120]}")
     if a.json:

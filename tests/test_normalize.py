@@ -302,3 +302,29 @@ def test_a_group_of_comments_before_an_else_does_not_part_the_if():
     assert error_count(out, "cpp") == 0
     assert b"#ifdef VBOX_WITH_FIX_SVM" not in out and b"@todo handle" in out
     assert b"#ifdef VBOX_WITH_FIX_VMX" in out  # (no else after it)
+
+
+def test_a_group_that_ends_an_if_before_its_else_does_not_part_them():
+    """`#if defined(IN_RING3) || defined(IN_RING0)  if (..) {..}  #endif  #ifndef IN_RING3
+    # ifdef IN_RING0 else # endif {..} #endif`: the `if` ends in one group and its `else`
+    follows the #endif; tree-sitter took the `else` for an error and closed the function
+    there (the calls after it had no function). A one-branch group right before an `else`
+    loses its directive lines; a group of several branches of code is flattened, one
+    branch kept, as for a group that splits a construct."""
+    src = (b"static int fixLeave(int fNoVal, int c)\n{\n    int rc = 0;\n"
+           b"    if (c > 1)\n    {\n        rc = fixDec(c);\n    }\n    else\n    {\n"
+           b"#if defined(IN_RING3) || defined(IN_RING0)\n"
+           b"        if (fixPreemptEnabled())\n        {\n            rc = fixSignal(c);\n        }\n"
+           b"#endif /* IN_RING3 || IN_RING0 */\n"
+           b"#ifndef IN_RING3\n# ifdef IN_RING0\n        else\n# endif\n"
+           b"        {\n            rc = fixQueue(c);\n        }\n#endif\n    }\n"
+           b"    fixAtomicDec(&c);\n    return rc;\n}\n"
+           b"static int fixPick(int a)\n{\n#ifdef FIX_ONE\n    if (a) fixOne();\n#else\n"
+           b"    if (!a) fixTwo();\n#endif\n    else\n        fixThree();\n    return 0;\n}\n")
+    assert error_count(src, "cpp") > 0
+    for alternate, kept, gone in ((0, b"fixOne", b"fixTwo"), (1, b"fixTwo", b"fixOne")):
+        out, _, _ = normalize.normalize_ex(src, profile("virtualbox-vmm"), alternate)
+        assert_same_shape(src, out)
+        assert error_count(out, "cpp") == 0, alternate
+        assert b"#endif /* IN_RING3" not in out and b"fixSignal" in out and b"fixQueue" in out
+        assert kept in out and gone not in out, alternate

@@ -730,21 +730,27 @@ static int nc_needs_flatten(CondPass *p, const CondDir *g, Py_ssize_t n, Py_ssiz
                 return 1;
         }
     }
-    /* a group without code right before an `else`: *split = -1, its directive lines go */
-    for (Py_ssize_t i = 0; i + 1 < n; i++)
-        if (nc_has_code(p, g[i].end < 0 ? 0 : g[i].end, g[i + 1].start > p->n ? p->n
-                        : g[i + 1].start))
-            return 0;
-    Py_ssize_t j = g[n - 1].end < 0 ? 0 : g[n - 1].end;
-    while (j < p->n && (p->code[j] == ' ' || p->code[j] == '\t' || p->code[j] == '\n' ||
-                        p->code[j] == '\r' || p->code[j] == '\f' || p->code[j] == '\v'))
+    /* an `else` right after the #endif: the group parts it from its `if`; with one branch
+     * (or no code) *split = -1, its directive lines go; with several, flattened (split) */
+    Py_ssize_t j = g[n - 1].end < 0 ? 0 : g[n - 1].end, lim = j + 256;
+    if (lim > p->n)
+        lim = p->n;
+    while (j < lim && (p->code[j] == ' ' || p->code[j] == '\t' || p->code[j] == '\n' ||
+                       p->code[j] == '\r' || p->code[j] == '\f' || p->code[j] == '\v'))
         j++;
-    if (p->n - j >= 4 && memcmp(p->code + j, "else", 4) == 0 &&
-            (p->n - j == 4 || !IDSCAN_WORD(p->code[j + 4]))) {
+    if (!(lim - j >= 4 && memcmp(p->code + j, "else", 4) == 0 &&
+          (lim - j == 4 || !IDSCAN_WORD(p->code[j + 4]))))
+        return 0;
+    if (n == 2) {
         *split = -1;
         return 1;
     }
-    return 0;
+    for (Py_ssize_t i = 0; i + 1 < n; i++)
+        if (nc_has_code(p, g[i].end < 0 ? 0 : g[i].end, g[i + 1].start > p->n ? p->n
+                        : g[i + 1].start))
+            return 1;
+    *split = -1;
+    return 1;
 }
 
 /* _flatten of the group g[0:n] (its last directive the #endif); 1 when it kept another

@@ -717,9 +717,9 @@ def _dead(group: list) -> list[bool]:
 def _needs_flatten(code: bytearray, group: list, prof: MacroProfile
                    ) -> tuple[int, bool] | None:
     """(index of the branch to keep (-1: none), whether the group splits a construct) when
-    the group must be flattened, else None. A group without code (comments, directives)
-    right before an `else` splits nothing but still parts the `if` from its `else` for
-    tree-sitter: (keep, None), its directive lines are blanked."""
+    the group must be flattened, else None. A group right before an `else` parts the `if`
+    from its `else` for tree-sitter: with one branch (or no code) (keep, None), its
+    directive lines are blanked; with several branches of code it is flattened."""
     live = [i for i, dead in enumerate(_dead(group)) if not dead]
     keep = live[0] if live else -1
     if prof.prune_if0 and len(live) < len(group) - 1 and len(live) <= 1:
@@ -734,9 +734,13 @@ def _needs_flatten(code: bytearray, group: list, prof: MacroProfile
         t = code[a:b].strip()
         if (t and t[-1:] not in b";}{:") or _LEAD_ELSE.match(t):
             return keep, True
-    if not any(code[group[i][1]:group[i + 1][0]].strip() for i in range(len(group) - 1)) \
-            and _LEAD_ELSE.match(code[group[-1][1]:group[-1][1] + 256].lstrip()):
-        return keep, None  # no code, but its lines part an `if` from its `else`
+    if _LEAD_ELSE.match(code[group[-1][1]:group[-1][1] + 256].lstrip()):
+        # an `else` right after the #endif: the group's lines part it from its `if` (the
+        # last statement of the group: `#if R3 || R0  if (..) {..}  #endif  else {..}`)
+        if len(group) == 2 or not any(code[group[i][1]:group[i + 1][0]].strip()
+                                      for i in range(len(group) - 1)):
+            return keep, None  # one branch (or no code): its directive lines go
+        return keep, True  # several: one is kept, as for a group that splits a construct
     return None
 
 
