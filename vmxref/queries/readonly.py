@@ -27,19 +27,27 @@ def _read_only_param(sc: Scope, callee: str, pos: int, depth: int) -> bool:
     being decided (functions handing the pointer to each other) is answered False there,
     and the answers that depend on that assumption are not kept, only the outermost one.
     (Before, both were kept: a shell's answers depended on the questions asked before.)"""
-    memo = sc.memo("_read_only_params")
-    key = (callee, pos, depth)
+    return decided(sc, "_read_only_params", (callee, pos, depth),
+                   lambda: _reads_only(sc, callee, pos, depth))
+
+
+def decided(sc: Scope, name: str, key, compute) -> bool:
+    """compute(), memoised per key in the scope's memo `name`. A question met again while
+    it is being decided (functions handing a pointer to each other) is answered False
+    there, and the answers that depend on that assumption are not kept, only the outermost
+    one: an answer never depends on the questions asked before it in the same process."""
+    memo = sc.memo(name)
     if key in memo:
         return memo[key]
-    busy = sc.memo("_read_only_busy")  # the questions being decided
-    state = sc.memo("_read_only_state")  # "assumed": a busy question was answered False
+    busy = sc.memo(name + ":busy")  # the questions being decided
+    state = sc.memo(name + ":state")  # "assumed": a busy question was answered False
     if key in busy:
         state["assumed"] = True
         return False
     outer = state.pop("assumed", False)
     busy[key] = True
     try:
-        found = _reads_only(sc, callee, pos, depth)
+        found = compute()
     finally:
         del busy[key]
         assumed = state.pop("assumed", False)
@@ -191,12 +199,9 @@ def leaves_member(sc: Scope, op: str, value: str, member: str, depth: int = 5) -
     callee = value.split("(", 1)[0].strip()
     if not op[1:].isdigit() or not callee.isidentifier() or depth <= 0:
         return False
-    memo = sc.memo("_leaves_member")
-    key = (callee, int(op[1:]) - 1, member, depth)
-    if key not in memo:
-        memo[key] = False  # (recursion)
-        memo[key] = _leaves(sc, callee, key[1], member, depth)
-    return memo[key]
+    pos = int(op[1:]) - 1
+    return decided(sc, "_leaves_member", (callee, pos, member, depth),
+                   lambda: _leaves(sc, callee, pos, member, depth))
 
 
 def writes_inside(sc: Scope, op: str, value: str, member: str, depth: int = 5) -> bool:
@@ -208,12 +213,9 @@ def writes_inside(sc: Scope, op: str, value: str, member: str, depth: int = 5) -
     callee = value.split("(", 1)[0].strip()
     if not op[1:].isdigit() or not callee.isidentifier() or depth <= 0:
         return False
-    memo = sc.memo("_writes_inside")
-    key = (callee, int(op[1:]) - 1, depth)
-    if key not in memo:
-        memo[key] = False  # (recursion)
-        memo[key] = _inside(sc, callee, key[1], member, depth)
-    return memo[key]
+    pos = int(op[1:]) - 1  # (per member: which members a call leaves alone differs)
+    return decided(sc, "_writes_inside", (callee, pos, member, depth),
+                   lambda: _inside(sc, callee, pos, member, depth))
 
 
 def _inside(sc: Scope, callee: str, pos: int, member: str, depth: int) -> bool:
