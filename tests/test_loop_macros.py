@@ -49,3 +49,29 @@ def test_a_path_goes_through_the_loop_macro(lq):
     assert code == 0, out
     assert {r["function"] for r in rows} == {"tkl_direct_map", "tkl_fast_fault",
                                              "tkl_count_leaves"}, out
+
+
+def test_whether_a_macro_is_used_too_often_is_counted_in_the_asked_version(
+        tmp_path, monkeypatch):
+    """A macro used more than edges.MAX_MACRO_USES times (an assertion) calls nothing a
+    row is kept for; its uses are counted in the asked version, so indexing a second
+    version (other contents: other rows) does not change the first one's answers."""
+    import shutil
+
+    from vmxref import api
+    from vmxref.queries import edges
+    v2 = tmp_path / "v2"
+    shutil.copytree(FIX, v2)
+    f = v2 / WALK
+    f.write_text(f.read_text() + "/* version 2 */\n")
+    idx = tmp_path / "idx"
+    api.index(str(FIX), "linux-kvm@1", idx, procs=1, fulltext=False)
+    monkeypatch.setattr(edges, "MAX_MACRO_USES", 4)  # (4 uses of the three loop macros)
+
+    def callers(version: str) -> list[str]:
+        sc = api.open_scope(idx, f"linux-kvm@{version}")
+        return [s.function for s in api.run_query(sc, "callers tkl_walk_okay")]
+    alone = callers("1")
+    assert alone == ["tkl_direct_map", "tkl_fast_fault", "tkl_count_leaves"], alone
+    api.index(str(v2), "linux-kvm@2", idx, procs=1, fulltext=False)
+    assert callers("1") == alone and callers("2") == alone

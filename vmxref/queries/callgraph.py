@@ -239,34 +239,17 @@ def _macro_calls(sc: Scope, macro: str, depth: int = 3) -> list[tuple[str, str]]
     if key not in memo:
         memo[key] = []  # (cycles)
         g, out = edges.graph(sc), []
-        for (callee,) in sc.conn.execute(
-                "SELECT DISTINCT callee FROM call WHERE func = ? AND kind = 'macro'", (macro,)):
+        for callee in dict.fromkeys(r[3] for r in sc.rows(  # (the asked versions' body)
+                "call", "t.func = ? AND t.kind = 'macro'", (macro,), "t.callee")):
             if callee == macro:
                 continue
             if g.is_function(callee):
-                if _macro_use_count(sc, macro) <= edges.MAX_MACRO_USES:
+                if g.macro_use_count(macro) <= edges.MAX_MACRO_USES:
                     out.append((callee, f"{macro}() calls {callee}"))
             elif depth > 1:
                 out += [(t, f"{macro}() -> {via}") for t, via in _macro_calls(sc, callee, depth - 1)]
         memo[key] = list(dict.fromkeys(out))
     return memo[key]
-
-
-def _macro_use_count(sc: Scope, macro: str) -> int:
-    """Uses of `macro` from functions and through macros whose body uses it, up to
-    edges.MAX_MACRO_USES + 1 (as edges.Graph counts them for `callers`), memoised."""
-    memo = sc.memo("callees_macro_uses")
-    if macro not in memo:
-        memo[macro] = edges.MAX_MACRO_USES + 1  # (cycles)
-        n = 0
-        for kind, func in sc.conn.execute(
-                "SELECT kind, func FROM call WHERE callee = ? AND kind IN ('direct', 'macro') "
-                f"LIMIT {edges.MAX_MACRO_USES + 1}", (macro,)):
-            n += 1 if kind == "direct" else _macro_use_count(sc, func)
-            if n > edges.MAX_MACRO_USES:
-                break
-        memo[macro] = n + edges.loop_uses(sc, macro, edges.MAX_MACRO_USES + 1 - n)
-    return memo[macro]
 
 
 HINTS = frozenset({"likely", "unlikely", "RT_LIKELY", "RT_UNLIKELY", "__builtin_expect",

@@ -41,10 +41,16 @@ _LOOP_USE = "t.name = ? AND t.kind = 'macro' AND t.func != ''"
 
 def loop_uses(sc, macro: str, limit: int) -> int:
     """How many such uses of `macro` there are, up to `limit` (0 when limit <= 0)."""
-    if limit <= 0:
-        return 0
-    return sc.conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM ref t WHERE {_LOOP_USE} "
-                           f"LIMIT {int(limit)})", (macro,)).fetchone()[0]
+    return len(sc.rows("ref", _LOOP_USE, (macro,), "1", limit=limit)) if limit > 0 else 0
+
+
+def macro_calls_of(sc, macro: str) -> list[tuple[str, str]]:
+    """(kind, func) of the calls of `macro` from functions ('direct') and from the bodies of
+    macros ('macro', func the macro) in the asked corpus versions, up to MAX_MACRO_USES + 1:
+    the uses that decide whether a macro is used too often for its body's calls to be
+    listed (the same answer whatever other versions the index holds)."""
+    return [r[3:] for r in sc.rows("call", "t.callee = ? AND t.kind IN ('direct', 'macro')",
+                                   (macro,), "t.kind, t.func", limit=MAX_MACRO_USES + 1)]
 
 
 def loop_macros_in(sc, func: str) -> list[tuple]:
@@ -594,7 +600,7 @@ class Graph:
                 yield Edge(cid, path, bid, line, col, caller, func, "macro",
                            f"{alias} is #defined as {func} at {where}")
         for macro in sorted({r[5] for r in rows if r[6] == "macro"}):
-            if self._macro_use_count(macro) > MAX_MACRO_USES:
+            if self.macro_use_count(macro) > MAX_MACRO_USES:
                 # (RTAssertShouldPanic in every Assert: no caller worth a row each; said
                 # beside `callers` answers, see engine.note)
                 cut = self.sc.memo("macro_cut").setdefault(func, [])
@@ -688,17 +694,15 @@ class Graph:
             self._copied[key] = sorted(set(out), key=lambda t: (t[2], t[0], t[1] or ""))
         return self._copied[key]
 
-    def _macro_use_count(self, macro: str) -> int:
+    def macro_use_count(self, macro: str) -> int:
         """How many calls of `macro`, and of the macros whose body calls it (up to
         MAX_MACRO_USES + 1: enough to tell an assertion-like utility)."""
         memo = self.sc.memo("_macro_use_count")
         if macro not in memo:
             memo[macro] = MAX_MACRO_USES + 1  # (cycles)
             n = 0
-            for (kind, caller) in self.sc.conn.execute(
-                    "SELECT kind, func FROM call WHERE callee = ? AND kind IN ('direct', 'macro') "
-                    f"LIMIT {MAX_MACRO_USES + 1}", (macro,)):
-                n += 1 if kind == "direct" else self._macro_use_count(caller)
+            for kind, caller in macro_calls_of(self.sc, macro):
+                n += 1 if kind == "direct" else self.macro_use_count(caller)
                 if n > MAX_MACRO_USES:
                     break
             memo[macro] = n + loop_uses(self.sc, macro, MAX_MACRO_USES + 1 - n)
