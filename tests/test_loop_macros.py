@@ -75,3 +75,21 @@ def test_whether_a_macro_is_used_too_often_is_counted_in_the_asked_version(
     assert alone == ["tkl_direct_map", "tkl_fast_fault", "tkl_count_leaves"], alone
     api.index(str(v2), "linux-kvm@2", idx, procs=1, fulltext=False)
     assert callers("1") == alone and callers("2") == alone
+
+
+TRACE = "arch/x86/kvm/tkl_trace.h"
+
+
+def test_the_calls_of_a_trace_events_fast_assign_are_its_tracepoints(lq):
+    """`TP_fast_assign(__entry->rip = tkl_rip_read(vcpu);)` runs in trace_tkl_entry (and,
+    in a class, in each event defined from it): callers, callees and paths see them."""
+    code, rows, out = lq("callers", "tkl_rip_read")
+    assert code == 0, out
+    assert [(r["file"], r["line"], r["function"]) for r in rows] == [
+        (TRACE, 22, "trace_tkl_entry"), (TRACE, 38, "trace_tkl_exit")], out
+    code, rows, out = lq("callees", "trace_tkl_entry")
+    assert code == 0, out
+    assert [r["symbol"] for r in rows] == ["tkl_vcpu_id", "tkl_rip_read"], out
+    code, rows, out = lq("path", "tkl_vcpu_run", "->", "tkl_rip_read")
+    assert code == 0, out
+    assert {r["function"] for r in rows} == {"trace_tkl_entry", "trace_tkl_exit"}, out

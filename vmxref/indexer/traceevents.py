@@ -86,6 +86,7 @@ def trace_events(cx, dialect: str) -> None:
     macros = [(m.start(), m.group(1)) for m in _MACRO_START.finditer(code_s)]
     starts = [a for a, _n in macros]
     printers = []   # (offset of TP_printk, event or class name, is a class)
+    assigns = []    # (offset of TP_fast_assign, event or class name, is a class)
     strings = _string_defines(src) if "#" in src else {}
     classes: dict[str, list[str]] = {}
     for m in _INVOCATION.finditer(code_s):
@@ -108,10 +109,17 @@ def trace_events(cx, dialect: str) -> None:
         i = _NAMED_AT.get(kind, 0)
         if not in_define and len(args) > i and args[i].isidentifier():
             _event_sym(cx, args[i], bounds[i] + 1, f"{kind}({args[i]}, ...)")
+        if not in_define and len(args) > i and args[i].isidentifier():
+            fa = code_s.find("TP_fast_assign", opn, close)
+            if fa >= 0:
+                assigns.append((fa, args[i], kind == "DECLARE_EVENT_CLASS"))
         at = code_s.find("TP_printk", opn, close)
         if at < 0 or len(args) <= i or not args[i].isidentifier():
             continue
         printers.append((at, args[i], kind == "DECLARE_EVENT_CLASS"))
+    for at, name, is_class in assigns:
+        for ev in (classes.get(name) or [name]) if is_class else [name]:
+            _assign_calls(cx, code, code_s, at + len("TP_fast_assign"), f"trace_{ev}", nl)
     for at, name, is_class in printers:
         spans = arg_spans(code, at + len("TP_printk"))
         if spans is None:
@@ -139,6 +147,39 @@ def trace_events(cx, dialect: str) -> None:
             for fmt in fmts:
                 keys = " ".join(logfmt.literal_keys(fmt, dialect, f"{ev}: "))
                 cx.f.logcalls.append((line, col, ev, "TP_printk", fmt, 0, jlist(rest), keys))
+
+
+_CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_NO_CALL = frozenset({"if", "while", "for", "switch", "return", "sizeof", "typeof",
+                      "__typeof__", "_Alignof", "__builtin_expect", "do"})
+
+
+def _assign_calls(cx, code: bytes, code_s: str, paren: int, func: str,
+                  nl: list[int]) -> None:
+    """The calls in an event's `TP_fast_assign(...)` (at `paren`, the offset of its `(`), as
+    calls of `trace_EVENT`, the function the tracepoint runs them in: `__entry->rip =
+    kvm_rip_read(vcpu)` in kvm_entry's makes trace_kvm_entry a caller of kvm_rip_read (and
+    a path from vcpu_enter_guest's `trace_kvm_entry(vcpu, ..)` goes on to it). The
+    normaliser erases the invocation, so no tree has them."""
+    spans = arg_spans(code, paren)
+    if spans is None:
+        return
+    opn, close = spans[0], spans[1]
+    for m in _CALLED.finditer(code_s, opn + 1, close):
+        callee = m.group(1)
+        if callee in _NO_CALL or code_s[m.start() - 2:m.start()] == "->" or \
+                code_s[m.start() - 1:m.start()] == ".":
+            continue  # (a keyword; a member's call: no function of its name)
+        inner = arg_spans(code, m.end() - 1)
+        if inner is None:
+            continue
+        args = _args(code, cx._srcs, *inner)
+        args = [] if args == [""] else [a[:160] for a in args]
+        line = bisect.bisect_left(nl, m.start())
+        col = m.start() - nl[line - 1]
+        eline = bisect.bisect_left(nl, inner[1])
+        cx.f.calls.append((line, col, func, callee, "direct", None, jlist(args), eline, None))
+        cx.f.refs.append((callee, "call", line, col, func, None))
 
 
 def _proto_types(cx, code: bytes, code_s: str, opn: int, close: int, nl: list[int]) -> None:
