@@ -12,6 +12,8 @@ itself, so that the set grows with the code it covers and needs no list kept by 
   - `writes S.f` for every Nth struct member that is written somewhere, `provenance S.f`
     for every 3Nth;
   - `def X` / `refs X` for every 3Nth function.
+`--shuffle SEED` asks them in a random order: `diff` against a dump in the first order shows
+the answers that depend on the questions asked before them in the process (memo bugs).
 `--same-as` asks the questions of an earlier dump instead (the generated set follows the
 index: after a change to the facts, every Nth name may be another one).
 Each answer is kept as the lines `vmxref` prints, with its time in the process (the first
@@ -74,6 +76,10 @@ def dump(args) -> int:
     sc = api.open_scope(Path(args.index), args.corpus)
     qs = (list(json.loads(Path(args.same_as).read_text())["answers"]) if args.same_as
           else questions(sc, args.corpus, args.every))
+    if args.shuffle is not None:  # (another order in the same process: `diff` with a dump
+        # in the first order shows any answer that depends on the questions asked before)
+        import random
+        random.Random(args.shuffle).shuffle(qs)
     answers = {}
     t_all = time.perf_counter()
     for q in qs:
@@ -136,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--corpus", required=True)
     d.add_argument("--every", type=int, default=40)
     d.add_argument("--same-as", help="ask the questions of this earlier dump")
+    d.add_argument("--shuffle", type=int, metavar="SEED",
+                   help="ask them in a random order (an answer must not depend on it)")
     d.add_argument("out")
     f = sub.add_parser("diff")
     f.add_argument("before")
