@@ -328,3 +328,21 @@ def test_a_group_that_ends_an_if_before_its_else_does_not_part_them():
         assert error_count(out, "cpp") == 0, alternate
         assert b"#endif /* IN_RING3" not in out and b"fixSignal" in out and b"fixQueue" in out
         assert kept in out and gone not in out, alternate
+
+
+def test_a_bpf_helper_is_a_function_of_its_name():
+    """`BPF_CALL_2(bpf_tkl_read, void *, dst, u32, size) { return tkl_read(dst, size); }`
+    defines the helper `bpf_tkl_read` (u64), whose body calls tkl_read, like a system call
+    (profile [macros.define_function])."""
+    src = (b"BPF_CALL_2(bpf_tkl_read, void *, dst, u32, size)\n{\n"
+           b"\treturn tkl_read(dst, size);\n}\n\n"
+           b"BPF_CALL_0(bpf_tkl_node_id)\n{\n\treturn tkl_node_id();\n}\n")
+    out, _ = normalize.normalize(src, profile("linux-kvm"))
+    assert_same_shape(src, out)
+    assert error_count(out, "c") == 0
+    tree = Parser(Language(tree_sitter_c.language())).parse(out)
+    names = [out[d.child_by_field_name("declarator").child_by_field_name("declarator")
+                 .start_byte:d.child_by_field_name("declarator").child_by_field_name(
+                     "declarator").end_byte]
+             for d in tree.root_node.children if d.type == "function_definition"]
+    assert names == [b"bpf_tkl_read", b"bpf_tkl_node_id"], out
