@@ -469,8 +469,13 @@ class Graph:
                 if rpath != path:
                     continue
                 chain = list(parse_chain(chain_t))
+                if not slot and not (chain and chain[0].startswith("v:")):
+                    continue  # (`return rc;`: a value handed back to the caller, stored in
+                    # no member or table)
                 if cont:
                     label = f"{cont}.{slot}"
+                elif not slot:  # `*g_ppfnVidNtDeviceIoControlFile = f`: where a global points
+                    label = f"*{chain[0][2:]}" if "*" in chain[1:] else chain[0][2:]
                 elif all(x in ("[]", "*") or x.startswith("#") for x in chain[1:]):
                     label = f"{slot}[]"  # an array of handlers
                 else:  # a member of a struct defined outside the corpus (hrtimer.function)
@@ -950,6 +955,11 @@ class Graph:
                            f"static_call({name}) -> {cont or '?'}.{slot}{_bound_at(where)}",
                            bound=bound, bound_at=where if bound else "")
         for icid, ipath, ibid, iline, icol, ifunc, how in self._slot_handed_on(slot, cont):
+            nargs = self.alias_calls.get((ibid, iline, icol))
+            if func is not None and nargs is not None and not self.arity_fits(func, nargs):
+                continue  # (`u.pfn01(a)` through another member of the union than the one
+                # written calls only what takes one argument, as for a function handed over
+                # by its name)
             yield Edge(icid, ipath, ibid, iline, icol, ifunc, func, "pointer",
                        f"{how}{_bound_at(where)}", bound=bound,
                        bound_at=where if bound else "")
@@ -1069,9 +1079,25 @@ class Graph:
                     out.append(Edge(cid, path, bid, cline, ccol, caller, func, "macro",
                                     f"{callee}() calls its argument {func}"))
                 elif not inner:
-                    out.append(Edge(cid, path, bid, cline, ccol, caller, func, "registered",
-                                    f"{callee}(..., {func}, ...)"))
+                    use = macroforms.arg_use(sc, callee, idx) if ckind == "direct" else "value"
+                    if use == "pasted" and self._called_result(bid, caller, cline, ccol,
+                                                               callee) and \
+                            macroforms.pastes_instance(sc, func):
+                        # `PGM_GST_NAME_PAE(Walk)(pVCpu, ..)`: a call of Walk's PAE instance
+                        out.append(Edge(cid, path, bid, cline, ccol, caller, func, "direct",
+                                        f"{callee}({func}) names an instance of {func}"))
+                    elif use == "value":  # (a name only pasted, stringified, a member's in
+                        # RT_UOFFSETOF(type, member), cast to void: no function handed over)
+                        out.append(Edge(cid, path, bid, cline, ccol, caller, func,
+                                        "registered", f"{callee}(..., {func}, ...)"))
         return out
+
+    def _called_result(self, bid: int, func: str, line: int, col: int, callee: str) -> bool:
+        """Is what the call of `callee` at that place gives called at once (`M(x)(a, b)`)?"""
+        return any(c == callee and k == "pointer" and r == json.dumps([f"r:{callee}"])
+                   for c, k, r in self.sc.conn.execute(
+                       "SELECT callee, kind, recv FROM call WHERE blob_id = ? AND func = ? AND "
+                       "line = ? AND col = ?", (bid, func, line, col)))
 
     def _enumerators(self, args: list[str]) -> dict[str, set[str]]:
         """{enum: its enumerators} named in these argument texts (memoised per name)."""
