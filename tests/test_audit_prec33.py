@@ -8,12 +8,18 @@ import pytest
 from cliquery import indexed_cli
 
 VBOX = Path(__file__).parent / "fixtures" / "audit_prec33_vbox"
+LINUX = Path(__file__).parent / "fixtures" / "audit_prec33_linux"
 REQ = "src/VBox/VMM/VMMR3/PrqReq.cpp"
 
 
 @pytest.fixture(scope="module")
 def vq(tmp_path_factory):
     return indexed_cli(tmp_path_factory, VBOX, "virtualbox-vmm@t", fulltext=False)
+
+
+@pytest.fixture(scope="module")
+def lq(tmp_path_factory):
+    return indexed_cli(tmp_path_factory, LINUX, "linux-kvm@t", fulltext=False)
 
 
 def _rows(q, *args):
@@ -61,3 +67,17 @@ def test_a_function_returned_as_a_value_is_not_stored(vq):
     empty member (before: `[stored: [], no call through it in the corpus]`)."""
     rows, out = _rows(vq, "callers", "prqR3Picked")
     assert rows == [], out
+
+
+def test_a_call_through_a_member_in_a_macro_body_is_made_at_each_use(lq):
+    """PRQ_EMULATOR_BUG_ON's body calls ctxt->ops->vm_bugged(ctxt): its use in
+    prq_reg_read, with a `struct prq_emulate_ctxt *ctxt`, calls the function bound to
+    prq_emulate_ops.vm_bugged (before: `stored`, no call through it in the corpus); the
+    other struct's member of that name stays stored."""
+    rows, out = _rows(lq, "callers", "prq_emulator_vm_bugged")
+    assert [(r["function"], r["edge"]) for r in rows] == [("prq_reg_read", "ops-table")], out
+    assert rows[0]["via"].endswith("; in PRQ_EMULATOR_BUG_ON())"), out
+    rows, out = _rows(lq, "callers", "prq_other_vm_bugged")
+    assert [r["edge"] for r in rows] == ["stored"], out
+    rows, out = _rows(lq, "callers", "prq_emulate_ops.vm_bugged")
+    assert [r["function"] for r in rows] == ["prq_reg_read"], out

@@ -764,7 +764,38 @@ class Graph:
                 for c3, note in self._twins(bid, caller, line, [*chains[recv], slot]):
                     if c3 != c2:
                         yield cid, path, bid, line, col, caller, kind, c3, note, obj
+        yield from self._macro_slot_calls(slot)
         yield from self._local_slot_calls(slot)
+
+    def _macro_slot_calls(self, slot: str) -> Iterator[tuple]:
+        """Calls through member `slot` written in the body of a function-like macro
+        (`#define KVM_EMULATOR_BUG_ON(cond, ctxt) .. ctxt->ops->vm_bugged(ctxt)`), one at
+        each use of the macro whose receiver, the macro's arguments put in, has the type of
+        a struct (a receiver that does not resolve is left out: the member's name alone
+        would reach every struct's)."""
+        from vmxref.queries.macroforms import _substituted, member_call_receivers
+        macros = sorted({r[3] for r in self.sc.rows("call", "t.callee = ? AND t.kind = 'macro'",
+                                                      (slot,), "t.func")})
+        for macro in macros:
+            recvs = member_call_receivers(self.sc, macro, slot)
+            if not recvs or self.macro_use_count(macro) > MAX_MACRO_USES:
+                continue
+            for cid, path, bid, line, col, caller, via in self._macro_users(macro, 3):
+                if via != f"{macro}()" or not caller:
+                    continue  # (through another macro: its arguments are not followed)
+                row = self.sc.conn.execute(
+                    "SELECT args FROM call WHERE blob_id = ? AND func = ? AND line = ? AND "
+                    "col = ? AND callee = ? AND kind = 'direct'",
+                    (bid, caller, line, col, macro)).fetchone()
+                args = json.loads(row[0]) if row and row[0] else []
+                for params, recv in recvs:
+                    if len(params) != len(args) and not (params and params[-1].endswith("...")):
+                        continue
+                    chain = arg_chain(_substituted(recv, params, args))
+                    c2 = self.types.container(bid, caller, [*chain, slot]) if chain else None
+                    if c2 is not None:
+                        yield cid, path, bid, line, col, caller, "member", c2, f"in {via}", None
+                        break
 
     def _local_slot_calls(self, slot: str) -> list[tuple]:
         """Calls through a local function pointer loaded from the member `slot`
@@ -922,7 +953,7 @@ class Graph:
                     self._object_binding(obj, slot) not in (None, func):
                 continue  # (a call through a named object whose initialiser binds the member
                 # to another function: `clocksource_acpi_pm.read(..)` calls acpi_pm_read)
-            if note and cont is None and not note.startswith("through local"):
+            if note and cont is None and not note.startswith(("through local", "in ")):
                 continue  # (the twin of a member call: only where it resolves to `cont`)
             if func is not None and kind == "member" and obj is None and not note and \
                     reaches.misses(self, func, where, slot, bid, caller,

@@ -176,6 +176,66 @@ def pastes_instance(sc: Scope, func: str) -> bool:
     return memo[func]
 
 
+def member_call_receivers(sc: Scope, macro: str, slot: str) -> list[tuple[list[str], str]]:
+    """(parameters, receiver text) of each call through member `slot` written in a body of
+    the function-like `macro` (`#define KVM_EMULATOR_BUG_ON(cond, ctxt) .. ctxt->ops->
+    vm_bugged(ctxt)`: `ctxt->ops`), memoised."""
+    memo = sc.memo("_macro_member_calls")
+    key = (macro, slot)
+    if key not in memo:
+        out = []
+        for params, body in function_like(sc, macro):
+            for m in re.finditer(rf"(?:->|\.)\s*{re.escape(slot)}\s*\(", body):
+                recv = _receiver_text(body, m.start())
+                if recv:
+                    out.append((params, recv))
+        memo[key] = out
+    return memo[key]
+
+
+def _receiver_text(body: str, end: int) -> str:
+    """The expression before the `->`/`.` at `end`: names, members, balanced groups and
+    calls (`(a_pIns)->CTX_SUFF(pHlp)`)."""
+    i = end
+    while True:
+        j = i
+        while j > 0 and body[j - 1].isspace():
+            j -= 1
+        if j > 0 and body[j - 1] in ")]":
+            level, k = 0, j - 1
+            while k >= 0:
+                if body[k] in ")]":
+                    level += 1
+                elif body[k] in "([":
+                    level -= 1
+                    if level == 0:
+                        break
+                k -= 1
+            if k < 0:
+                return ""
+            if body[k] == "[":  # an element: the array before it
+                i = k
+                continue
+            name = re.search(r"[A-Za-z_]\w*\s*$", body[:k])
+            i = name.start() if name and body[k] == "(" and not re.search(
+                r"\b(?:return|if|while|sizeof)\s*$", body[:k]) else k
+        else:
+            name = re.search(r"[A-Za-z_]\w*$", body[:j])
+            if name is None:
+                break
+            i = name.start()
+        j = i
+        while j > 0 and body[j - 1].isspace():
+            j -= 1
+        if body[:j].endswith("->"):
+            i = j - 2
+        elif body[:j].endswith(".") and not body[:j].endswith(".."):
+            i = j - 1
+        else:
+            break
+    return body[i:end].strip()
+
+
 def is_list(sc: Scope, macro: str) -> bool:
     """Is `macro` a list of its one parameter (`a_fn, a_fn, a_fn, a_fn`)?"""
     memo = sc.memo("_list_macro")
