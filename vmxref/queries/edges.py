@@ -469,8 +469,13 @@ class Graph:
                 if rpath != path:
                     continue
                 chain = list(parse_chain(chain_t))
+                if not slot and not (chain and chain[0].startswith("v:")):
+                    continue  # (`return rc;`: a value handed back to the caller, stored in
+                    # no member or table)
                 if cont:
                     label = f"{cont}.{slot}"
+                elif not slot:  # `*g_ppfnVidNtDeviceIoControlFile = f`: where a global points
+                    label = f"*{chain[0][2:]}" if "*" in chain[1:] else chain[0][2:]
                 elif all(x in ("[]", "*") or x.startswith("#") for x in chain[1:]):
                     label = f"{slot}[]"  # an array of handlers
                 else:  # a member of a struct defined outside the corpus (hrtimer.function)
@@ -759,7 +764,38 @@ class Graph:
                 for c3, note in self._twins(bid, caller, line, [*chains[recv], slot]):
                     if c3 != c2:
                         yield cid, path, bid, line, col, caller, kind, c3, note, obj
+        yield from self._macro_slot_calls(slot)
         yield from self._local_slot_calls(slot)
+
+    def _macro_slot_calls(self, slot: str) -> Iterator[tuple]:
+        """Calls through member `slot` written in the body of a function-like macro
+        (`#define KVM_EMULATOR_BUG_ON(cond, ctxt) .. ctxt->ops->vm_bugged(ctxt)`), one at
+        each use of the macro whose receiver, the macro's arguments put in, has the type of
+        a struct (a receiver that does not resolve is left out: the member's name alone
+        would reach every struct's)."""
+        from vmxref.queries.macroforms import _substituted, member_call_receivers
+        macros = sorted({r[3] for r in self.sc.rows("call", "t.callee = ? AND t.kind = 'macro'",
+                                                      (slot,), "t.func")})
+        for macro in macros:
+            recvs = member_call_receivers(self.sc, macro, slot)
+            if not recvs or self.macro_use_count(macro) > MAX_MACRO_USES:
+                continue
+            for cid, path, bid, line, col, caller, via in self._macro_users(macro, 3):
+                if via != f"{macro}()" or not caller:
+                    continue  # (through another macro: its arguments are not followed)
+                row = self.sc.conn.execute(
+                    "SELECT args FROM call WHERE blob_id = ? AND func = ? AND line = ? AND "
+                    "col = ? AND callee = ? AND kind = 'direct'",
+                    (bid, caller, line, col, macro)).fetchone()
+                args = json.loads(row[0]) if row and row[0] else []
+                for params, recv in recvs:
+                    if len(params) != len(args) and not (params and params[-1].endswith("...")):
+                        continue
+                    chain = arg_chain(_substituted(recv, params, args))
+                    c2 = self.types.container(bid, caller, [*chain, slot]) if chain else None
+                    if c2 is not None:
+                        yield cid, path, bid, line, col, caller, "member", c2, f"in {via}", None
+                        break
 
     def _local_slot_calls(self, slot: str) -> list[tuple]:
         """Calls through a local function pointer loaded from the member `slot`
@@ -917,7 +953,7 @@ class Graph:
                     self._object_binding(obj, slot) not in (None, func):
                 continue  # (a call through a named object whose initialiser binds the member
                 # to another function: `clocksource_acpi_pm.read(..)` calls acpi_pm_read)
-            if note and cont is None and not note.startswith("through local"):
+            if note and cont is None and not note.startswith(("through local", "in ")):
                 continue  # (the twin of a member call: only where it resolves to `cont`)
             if func is not None and kind == "member" and obj is None and not note and \
                     reaches.misses(self, func, where, slot, bid, caller,
@@ -950,6 +986,11 @@ class Graph:
                            f"static_call({name}) -> {cont or '?'}.{slot}{_bound_at(where)}",
                            bound=bound, bound_at=where if bound else "")
         for icid, ipath, ibid, iline, icol, ifunc, how in self._slot_handed_on(slot, cont):
+            nargs = self.alias_calls.get((ibid, iline, icol))
+            if func is not None and nargs is not None and not self.arity_fits(func, nargs):
+                continue  # (`u.pfn01(a)` through another member of the union than the one
+                # written calls only what takes one argument, as for a function handed over
+                # by its name)
             yield Edge(icid, ipath, ibid, iline, icol, ifunc, func, "pointer",
                        f"{how}{_bound_at(where)}", bound=bound,
                        bound_at=where if bound else "")
@@ -1069,9 +1110,25 @@ class Graph:
                     out.append(Edge(cid, path, bid, cline, ccol, caller, func, "macro",
                                     f"{callee}() calls its argument {func}"))
                 elif not inner:
-                    out.append(Edge(cid, path, bid, cline, ccol, caller, func, "registered",
-                                    f"{callee}(..., {func}, ...)"))
+                    use = macroforms.arg_use(sc, callee, idx) if ckind == "direct" else "value"
+                    if use == "pasted" and self._called_result(bid, caller, cline, ccol,
+                                                               callee) and \
+                            macroforms.pastes_instance(sc, func):
+                        # `PGM_GST_NAME_PAE(Walk)(pVCpu, ..)`: a call of Walk's PAE instance
+                        out.append(Edge(cid, path, bid, cline, ccol, caller, func, "direct",
+                                        f"{callee}({func}) names an instance of {func}"))
+                    elif use == "value":  # (a name only pasted, stringified, a member's in
+                        # RT_UOFFSETOF(type, member), cast to void: no function handed over)
+                        out.append(Edge(cid, path, bid, cline, ccol, caller, func,
+                                        "registered", f"{callee}(..., {func}, ...)"))
         return out
+
+    def _called_result(self, bid: int, func: str, line: int, col: int, callee: str) -> bool:
+        """Is what the call of `callee` at that place gives called at once (`M(x)(a, b)`)?"""
+        return any(c == callee and k == "pointer" and r == json.dumps([f"r:{callee}"])
+                   for c, k, r in self.sc.conn.execute(
+                       "SELECT callee, kind, recv FROM call WHERE blob_id = ? AND func = ? AND "
+                       "line = ? AND col = ?", (bid, func, line, col)))
 
     def _enumerators(self, args: list[str]) -> dict[str, set[str]]:
         """{enum: its enumerators} named in these argument texts (memoised per name)."""

@@ -82,6 +82,160 @@ def calls_arg(sc: Scope, macro: str, idx: int) -> bool:
     return memo[(macro, idx)]
 
 
+_NO_VALUE_CALLS = ("offsetof", "__builtin_offsetof", "sizeof", "_Pragma")  # (their
+# arguments name a type, a member or a pragma: no value is read)
+_VOID_CAST = re.compile(r"\(\s*void\s*\)\s*\(*\s*$")
+
+
+def arg_use(sc: Scope, macro: str, idx: int, depth: int = 4) -> str:
+    """How the function-like `macro` uses its idx-th argument: 'value' (read as a value
+    somewhere in some definition: handed to a call, stored, called), 'pasted' (only `##`
+    pasted into a longer name: `#define PGM_GST_NAME_PAE(name) pgmGstPAE##name`) or 'none'
+    (only named: stringified `#name`, a member designator `->member`,
+    `RT_UOFFSETOF(type, member)`, cast to void, or not at all). 'value' when `macro` is
+    no function-like macro or none of its definitions takes that many arguments."""
+    memo = sc.memo("_macro_arg_use")
+    key = (macro, idx, depth)
+    if key not in memo:
+        memo[key] = "value"  # (a macro using itself: as a value)
+        kinds: set[str] = set()
+        for params, body in function_like(sc, macro):
+            if idx < len(params) and not params[idx].endswith("..."):
+                p = params[idx]
+            elif params and params[-1].endswith("..."):
+                p = "__VA_ARGS__"
+            else:
+                continue
+            kinds |= _param_uses(sc, body, p, depth)
+        memo[key] = ("value" if "value" in kinds or not kinds and not function_like(sc, macro)
+                     else "pasted" if "pasted" in kinds else "none")
+    return memo[key]
+
+
+def _param_uses(sc: Scope, body: str, param: str, depth: int) -> set[str]:
+    """The kinds of use (arg_use) of each occurrence of `param` in a macro body; an empty
+    body use set stands for 'none'."""
+    out = {"none"}
+    for m in re.finditer(rf"\b{re.escape(param)}\b", body):
+        before, after = body[:m.start()].rstrip(), body[m.end():].lstrip()
+        if before.endswith("##") or after.startswith("##"):
+            out.add("pasted")
+        elif before.endswith("#"):
+            out.add("none")  # stringified
+        elif before.endswith(".") or before.endswith("->"):
+            out.add("none")  # a member's name
+        elif _VOID_CAST.search(before) and re.match(r"\)*\s*(?:;|$|\)|\\)", after):
+            out.add("none")  # (void)(var)
+        else:
+            out.add(_enclosing_use(sc, body, m.start(), depth))
+    return out
+
+
+def _enclosing_use(sc: Scope, body: str, pos: int, depth: int) -> str:
+    """The use of the argument written at `pos` of a macro body by the call around it:
+    'none' or 'pasted' when that call is a macro (or offsetof, sizeof) that only names or
+    pastes the argument it is in, else 'value'."""
+    level, k, i = 0, 0, pos - 1
+    while i >= 0:
+        ch = body[i]
+        if ch in ")]}":
+            level += 1
+        elif ch in "([{":
+            if level == 0:
+                if ch != "(":
+                    return "value"
+                name = re.search(r"([A-Za-z_]\w*)\s*$", body[:i])
+                if name is None:  # a grouping parenthesis: the argument is the group's
+                    k, i = 0, i - 1
+                    continue
+                callee = name.group(1)
+                if callee in _NO_VALUE_CALLS:
+                    return "none"
+                if depth <= 0 or not function_like(sc, callee):
+                    return "value"
+                return arg_use(sc, callee, k, depth - 1)
+            level -= 1
+        elif ch == "," and level == 0:
+            k += 1
+        i -= 1
+    return "value"
+
+
+def pastes_instance(sc: Scope, func: str) -> bool:
+    """Is `func` defined under a name a macro makes (`PGM_GST_DECL(int, Walk)(..)`,
+    `PGM_BTH_NAME(SyncPage)(PVMCPUCC pVCpu, ..)`): a template's function, whose instances
+    are named by pasting its name?"""
+    memo = sc.memo("_pastes_instance")
+    if func not in memo:
+        memo[func] = any(
+            re.match(rf"\s*(?:(?:[\w\s*]*\s)?[A-Za-z_]\w*\s*\((?:[^()]*,)?\s*)?"
+                     rf"{re.escape(func)}\s*\)\s*\(", t or "")  # (the text of a name a
+            # macro's argument gives begins at the name: `Walk)(PVM pVM, ..)`)
+            for (t,) in sc.conn.execute(
+                "SELECT text FROM sym WHERE name = ? AND kind = 'function'", (func,)))
+    return memo[func]
+
+
+def member_call_receivers(sc: Scope, macro: str, slot: str) -> list[tuple[list[str], str]]:
+    """(parameters, receiver text) of each call through member `slot` written in a body of
+    the function-like `macro` (`#define KVM_EMULATOR_BUG_ON(cond, ctxt) .. ctxt->ops->
+    vm_bugged(ctxt)`: `ctxt->ops`), memoised."""
+    memo = sc.memo("_macro_member_calls")
+    key = (macro, slot)
+    if key not in memo:
+        out = []
+        for params, body in function_like(sc, macro):
+            for m in re.finditer(rf"(?:->|\.)\s*{re.escape(slot)}\s*\(", body):
+                recv = _receiver_text(body, m.start())
+                if recv:
+                    out.append((params, recv))
+        memo[key] = out
+    return memo[key]
+
+
+def _receiver_text(body: str, end: int) -> str:
+    """The expression before the `->`/`.` at `end`: names, members, balanced groups and
+    calls (`(a_pIns)->CTX_SUFF(pHlp)`)."""
+    i = end
+    while True:
+        j = i
+        while j > 0 and body[j - 1].isspace():
+            j -= 1
+        if j > 0 and body[j - 1] in ")]":
+            level, k = 0, j - 1
+            while k >= 0:
+                if body[k] in ")]":
+                    level += 1
+                elif body[k] in "([":
+                    level -= 1
+                    if level == 0:
+                        break
+                k -= 1
+            if k < 0:
+                return ""
+            if body[k] == "[":  # an element: the array before it
+                i = k
+                continue
+            name = re.search(r"[A-Za-z_]\w*\s*$", body[:k])
+            i = name.start() if name and body[k] == "(" and not re.search(
+                r"\b(?:return|if|while|sizeof)\s*$", body[:k]) else k
+        else:
+            name = re.search(r"[A-Za-z_]\w*$", body[:j])
+            if name is None:
+                break
+            i = name.start()
+        j = i
+        while j > 0 and body[j - 1].isspace():
+            j -= 1
+        if body[:j].endswith("->"):
+            i = j - 2
+        elif body[:j].endswith(".") and not body[:j].endswith(".."):
+            i = j - 1
+        else:
+            break
+    return body[i:end].strip()
+
+
 def is_list(sc: Scope, macro: str) -> bool:
     """Is `macro` a list of its one parameter (`a_fn, a_fn, a_fn, a_fn`)?"""
     memo = sc.memo("_list_macro")

@@ -1,0 +1,83 @@
+"""Audit prec33 (precision of the indirect call edges) on small fixtures of its own."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cliquery import indexed_cli
+
+VBOX = Path(__file__).parent / "fixtures" / "audit_prec33_vbox"
+LINUX = Path(__file__).parent / "fixtures" / "audit_prec33_linux"
+REQ = "src/VBox/VMM/VMMR3/PrqReq.cpp"
+
+
+@pytest.fixture(scope="module")
+def vq(tmp_path_factory):
+    return indexed_cli(tmp_path_factory, VBOX, "virtualbox-vmm@t", fulltext=False)
+
+
+@pytest.fixture(scope="module")
+def lq(tmp_path_factory):
+    return indexed_cli(tmp_path_factory, LINUX, "linux-kvm@t", fulltext=False)
+
+
+def _rows(q, *args):
+    code, rows, out = q(*args)
+    return (rows if code == 0 else []), out
+
+
+def test_a_member_value_handed_on_is_called_only_through_the_union_member_of_its_arity(vq):
+    """The wrapper hands the value of PRQOSIDMESG.pfnQueryLog, with three arguments, to the
+    request API, which calls it through u.pfn00, u.pfn01 or u.pfn03 of a local union: only
+    u.pfn03 can call the three-argument function bound to that member (before: all three,
+    as `the value of PRQOSIDMESG.pfnQueryLog passed at ..`; a function handed over by its
+    own name was already held to the count)."""
+    rows, out = _rows(vq, "callers", "prqR3OSEmtIDmesg_QueryLog")
+    assert [r["text"].split(":")[0].strip() for r in rows] == ["case 3"], out
+    assert rows[0]["edge"] == "pointer" and "u.pfn03 aliases u.pfn" in rows[0]["via"], out
+
+
+def test_a_name_a_macro_only_names_is_no_function_handed_over(vq):
+    """A function's name given to a macro that stringifies it (`#name`), names a member with
+    it (RT_UOFFSETOF(type, member)) or casts it to void is handed to nothing: no
+    `registered` row (before: one each). A macro that hands its argument to a function
+    still registers it."""
+    for func in ("prqGstPAEWalkName", "prqR0ThreadCtxCallback"):
+        rows, out = _rows(vq, "callers", func)
+        assert rows == [], (func, out)
+    rows, out = _rows(vq, "callers", "Event")
+    assert [(r["line"], r["edge"]) for r in rows] == [(144, "direct")], out
+    rows, out = _rows(vq, "callers", "prqR3Worker")
+    assert [(r["edge"], r["via"]) for r in rows] == [
+        ("registered", "PRQ_REGISTER_WORKER(..., prqR3Worker, ...)")], out
+
+
+def test_a_pasted_instance_name_called_at_once_is_a_call_of_the_template_function(vq):
+    """`PRQ_GST_NAME_PAE(Walk)(pVM, GCPtr)` calls the PAE instance of the template function
+    Walk (defined as PGM_GST_DECL(int, Walk)): a direct call, its via naming the macro
+    (before: `registered` through the pasting macro)."""
+    rows, out = _rows(vq, "callers", "Walk")
+    assert [(r["line"], r["edge"]) for r in rows] == [(135, "direct"), (136, "direct")], out
+    assert rows[1]["via"] == "PRQ_GST_NAME_PAE(Walk) names an instance of Walk", out
+
+
+def test_a_function_returned_as_a_value_is_not_stored(vq):
+    """`return prqR3Picked;` hands the function back to the caller: no `stored` row with an
+    empty member (before: `[stored: [], no call through it in the corpus]`)."""
+    rows, out = _rows(vq, "callers", "prqR3Picked")
+    assert rows == [], out
+
+
+def test_a_call_through_a_member_in_a_macro_body_is_made_at_each_use(lq):
+    """PRQ_EMULATOR_BUG_ON's body calls ctxt->ops->vm_bugged(ctxt): its use in
+    prq_reg_read, with a `struct prq_emulate_ctxt *ctxt`, calls the function bound to
+    prq_emulate_ops.vm_bugged (before: `stored`, no call through it in the corpus); the
+    other struct's member of that name stays stored."""
+    rows, out = _rows(lq, "callers", "prq_emulator_vm_bugged")
+    assert [(r["function"], r["edge"]) for r in rows] == [("prq_reg_read", "ops-table")], out
+    assert rows[0]["via"].endswith("; in PRQ_EMULATOR_BUG_ON())"), out
+    rows, out = _rows(lq, "callers", "prq_other_vm_bugged")
+    assert [r["edge"] for r in rows] == ["stored"], out
+    rows, out = _rows(lq, "callers", "prq_emulate_ops.vm_bugged")
+    assert [r["function"] for r in rows] == ["prq_reg_read"], out
