@@ -93,3 +93,13 @@ def test_the_calls_of_a_trace_events_fast_assign_are_its_tracepoints(lq):
     code, rows, out = lq("path", "tkl_vcpu_run", "->", "tkl_rip_read")
     assert code == 0, out
     assert {r["function"] for r in rows} == {"trace_tkl_entry", "trace_tkl_exit"}, out
+
+
+def test_a_define_inside_an_initializer_is_a_macro_symbol(lq):
+    """`#define TKL_FIELD_RO(x, y) { x, offsetof(..) },` written inside the table it fills:
+    tree-sitter has no place for a directive there (an ERROR node), yet it is a macro of
+    the file, found by `def` with its parameters and body."""
+    code, rows, out = lq("def", "TKL_FIELD_RO")
+    assert code == 0, out
+    assert [(r["file"], r["line"]) for r in rows] == [("arch/x86/kvm/tkl_fields.c", 19)], out
+    assert "offsetof(struct tkl_vmcs12, y)" in rows[0]["text"], out

@@ -270,6 +270,8 @@ def extract(src: bytes, tree, lang: str, profile=None, macro_uses=(), dialect: s
     step.structs(get("struct"))
     step.defines(get("macro"))
     step.fmacros(get("fmacro"))  # (before the declarations: initializer macros, see _macro)
+    if get("err") and byte_range is None:
+        _missed_defines(cx, text if text is not None else src, lang, step)
     step.typedefs(get("typedef"))
     step.field_decls(get("fdecl"))
     step.declarations(get("decl"))
@@ -425,6 +427,44 @@ def _span(node) -> tuple[int, int]:
 
 
 # --- errors and functions -------------------------------------------------------------
+
+_DEFINE_LINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", re.M)
+
+
+def _missed_defines(cx, text: bytes, lang: str, step) -> None:
+    """The #defines the tree left inside an ERROR node, made symbols as the others are: a
+    #define written inside an initializer list or an enum body (`#define SHADOW_FIELD_RO(x,
+    y) { x, offsetof(..) },` in nested.c's field table, PGMMODEDATABTH_ENTRY in
+    g_aPgmBothModeData's) is no directive tree-sitter can place there. They are parsed
+    again alone: the file's text with everything else blanked (same offsets, so the steps
+    read them as they read any #define). Only for a file whose tree has errors."""
+    have = {(s[0], s[2]) for s in cx.f.syms if s[1] == "macro"}
+    nl = cx.newlines()
+    spans = []
+    for m in _DEFINE_LINE.finditer(text):
+        line = bisect.bisect_left(nl, m.start(1))
+        if (m.group(1).decode("latin-1"), line) in have:
+            continue
+        end = text.find(b"\n", m.end())
+        while end >= 0 and _continued(text, end):
+            end = text.find(b"\n", end + 1)
+        spans.append((m.start(), len(text) if end < 0 else end))
+    if not spans:
+        return
+    buf = bytearray(text.translate(_BLANK))
+    for a, b in spans:
+        buf[a:b] = text[a:b]
+    caps = _captures(ts.parse(bytes(buf), lang), lang, None)
+    _doc_order(caps)
+    step.defines(caps.get("macro", ()))
+    step.fmacros(caps.get("fmacro", ()))
+
+
+def _continued(text: bytes, nl: int) -> bool:
+    """Does the line ending at the newline `nl` end with a continuation backslash?"""
+    j = nl - 1 if text[nl - 1:nl] != b"\r" else nl - 2
+    return text[j:j + 1] == b"\\"
+
 
 def _captures(tree, lang: str, byte_range: tuple[int, int] | None) -> dict:
     """QUERY's captures (capture name -> nodes): by one walk of the tree in C when the C
