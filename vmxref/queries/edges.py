@@ -255,7 +255,9 @@ class Graph:
         if rows is None:
             rows = self.sc.rows("assign", "t.value IN (?, ?) AND t.kind != 'out-param'",
                                 (func, "&" + func), "t.chain, t.func, t.line")
-        rows = list(rows) or macroforms.list_stores(self, func)  # (stored plainly nowhere)
+        rows = list(rows) or macroforms.list_stores(self, func) or (  # (stored plainly
+            # nowhere: through a list macro, a pasted template name, a table entry macro)
+            macroforms.pasted_stores(self, func) + macroforms.entry_stores(self, func))
         rows = sorted(rows, key=lambda r: (r[1], r[5], r[0], r[3]))  # by place, not row order
         self.types.prime_locals((r[2], r[4], func) for r in rows if r[4])
         out = []

@@ -269,6 +269,93 @@ def list_stores(g, func: str) -> list[tuple]:
     return out
 
 
+_ITEM_CALL = re.compile(r"([A-Za-z_]\w*)\s*\(\s*([A-Za-z_]\w*)\s*\)")
+
+
+def _brace_items(body: str) -> list[str] | None:
+    """The top-level items of a body that is one brace list `{ a, b, Nm(c) }`, else None."""
+    b = body.strip().rstrip(",").strip()
+    if not (b.startswith("{") and b.endswith("}")):
+        return None
+    items, level, start = [], 0, 1
+    for i, ch in enumerate(b[1:-1], 1):
+        if ch in "([{":
+            level += 1
+        elif ch in ")]}":
+            level -= 1
+            if level < 0:
+                return None
+        elif ch == "," and level == 0:
+            items.append(b[start:i].strip())
+            start = i + 1
+    last = b[start:-1].strip()
+    if last:
+        items.append(last)
+    return items
+
+
+def pasted_stores(g, func: str) -> list[tuple]:
+    """Rows (cid, path, blob, chain, function, line), as the graph reads stores, of the
+    initializer items that store an instance of the template function `func` by a macro
+    that pastes its name (`PGM_GST_NAME_REAL(GetPDE),` in g_aPgmGuestModeData: the real
+    mode's copy of GetPDE, in the element's pfnGetPDE)."""
+    if not pastes_instance(g.sc, func):
+        return []
+    out = []
+    for cid, path, bid, line, caller, _bare in g.value_refs(func):
+        if caller:
+            continue
+        for chain_t, fn, value in g.sc.conn.execute(
+                "SELECT chain, func, value FROM assign WHERE blob_id = ? AND func = '' "
+                "AND line = ? AND kind = 'init'", (bid, line)):
+            m = _ITEM_CALL.fullmatch(value.strip())
+            if m and m.group(2) == func and arg_use(g.sc, m.group(1), 0) == "pasted":
+                out.append((cid, path, bid, chain_t, fn, line))
+    return out
+
+
+def entry_stores(g, func: str) -> list[tuple]:
+    """Rows (cid, path, blob, chain, function, line), as the graph reads stores, of the table
+    elements a function-like macro fills with `func` by its place in a brace list:
+    `#define PGMMODEDATABTH_ENTRY(uShwT, uGstT, Nm) { uShwT, uGstT, Nm(InvalidatePage), .. }`
+    used as `PGMMODEDATABTH_ENTRY(PGM_TYPE_PAE, PGM_TYPE_PAE, PGM_BTH_NAME_PAE_PAE)` in
+    g_aPgmBothModeData's initializer stores InvalidatePage's PAE instance in the element's
+    third member (pfnInvalidatePage): a template function named by pasting, `Nm(stem)` with
+    Nm a parameter, or `func` itself. One row per table and member (its first element)."""
+    sc = g.sc
+    macros = sorted({r[4] for r in sc.rows("ref", "t.name = ? AND t.kind = 'define'", (func,),
+                                           "t.line, t.func") if r[4]})
+    out, seen = [], set()
+    for macro in macros:
+        places = set()
+        for params, body in function_like(sc, macro):
+            items = _brace_items(body)
+            for i, item in enumerate(items or ()):
+                m = _ITEM_CALL.fullmatch(item)
+                if item == func or m and m.group(2) == func and m.group(1) in params:
+                    places.add(i)
+        if len(places) != 1:
+            continue  # (not in a brace list, or at different places in its definitions)
+        place = places.pop()
+        for cid, path, bid, chain_t, fn, line in sc.rows(
+                "assign", "t.value >= ? AND t.value < ? AND t.kind = 'init'",
+                (f"{macro}(", f"{macro})"), "t.chain, t.func, t.line"):
+            chain = json.loads(chain_t)
+            if len(chain) != 2 or not chain[1].startswith("#"):
+                continue  # (an element of an array variable)
+            struct = g.types.struct_of(g.types.base_type(bid, fn, chain[0]))
+            fields = sc.conn.execute(
+                "SELECT name FROM sym WHERE blob_id IN (SELECT blob_id FROM sym WHERE name = ? "
+                "AND kind IN ('struct', 'typedef')) AND scope = ? AND kind = 'field' AND pos = ?",
+                (struct, struct, place)).fetchall() if struct else []
+            names = {f for (f,) in fields}
+            if len(names) != 1 or (chain[0], *names) in seen:
+                continue
+            seen.add((chain[0], *names))
+            out.append((cid, path, bid, json.dumps([chain[0], chain[1], *names]), fn, line))
+    return out
+
+
 def table_calls(sc: Scope, table: str) -> list[tuple]:
     """Calls of an element of the array `table` handed to a macro that calls its argument
     (`FNIEMOP_CALL(g_apfnOneByteMap[b])`): (cid, path, blob, line, col, caller, macro)."""
