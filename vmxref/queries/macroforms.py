@@ -299,18 +299,20 @@ def pasted_stores(g, func: str) -> list[tuple]:
     initializer items that store an instance of the template function `func` by a macro
     that pastes its name (`PGM_GST_NAME_REAL(GetPDE),` in g_aPgmGuestModeData: the real
     mode's copy of GetPDE, in the element's pfnGetPDE)."""
-    if not pastes_instance(g.sc, func):
+    rows = []  # (the SQL first: most functions have no file-scope use, and a query that
+    # needs no pattern imports no `re`)
+    for cid, path, bid, line, caller, _bare in g.value_refs(func):
+        if not caller:
+            rows += [(cid, path, bid, line, *r) for r in g.sc.conn.execute(
+                "SELECT chain, func, value FROM assign WHERE blob_id = ? AND func = '' "
+                "AND line = ? AND kind = 'init' AND value LIKE ?", (bid, line, f"%(%{func}%"))]
+    if not rows or not pastes_instance(g.sc, func):
         return []
     out = []
-    for cid, path, bid, line, caller, _bare in g.value_refs(func):
-        if caller:
-            continue
-        for chain_t, fn, value in g.sc.conn.execute(
-                "SELECT chain, func, value FROM assign WHERE blob_id = ? AND func = '' "
-                "AND line = ? AND kind = 'init'", (bid, line)):
-            m = _ITEM_CALL.fullmatch(value.strip())
-            if m and m.group(2) == func and arg_use(g.sc, m.group(1), 0) == "pasted":
-                out.append((cid, path, bid, chain_t, fn, line))
+    for cid, path, bid, line, chain_t, fn, value in rows:
+        m = _ITEM_CALL.fullmatch(value.strip())
+        if m and m.group(2) == func and arg_use(g.sc, m.group(1), 0) == "pasted":
+            out.append((cid, path, bid, chain_t, fn, line))
     return out
 
 
