@@ -397,3 +397,37 @@ def test_an_unchanged_reindex_of_a_tree_with_a_binary_file_writes_nothing(tmp_pa
     (src / "bin.c").write_text("int now_text(void) { return 2; }\n")
     st = api.index(str(root), "linux-kvm@1", ix, procs=1, fulltext=False)
     assert st.files == 2 and st.parsed == 1 and "binary" not in st.summary(), st.summary()
+
+
+def test_a_run_that_replaces_most_contents_deletes_the_old_before_building_indexes(
+        tmp_path, monkeypatch):
+    """A re-index that parses everything again (a new extractor) drops the indexes, deletes
+    the contents no version uses any more, and only then builds the indexes, over the live
+    rows: the same facts as a fresh index, every index there, no fact of a dead content."""
+    import vmxref.indexer as indexer
+    from vmxref import schema
+    from vmxref.store import Store
+    monkeypatch.setattr(indexer, "BULK", 2)  # (15 files: a large run)
+    order: list[str] = []
+    for name in ("gc", "create_indexes"):
+        orig = getattr(Store, name)
+        monkeypatch.setattr(Store, name, lambda self, _o=orig, _n=name: (order.append(_n),
+                                                                         _o(self))[1])
+    src = tmp_path / "src"
+    _tree(src, 15)
+    ix = tmp_path / "ix"
+    api.index(str(src), "linux-kvm@one", ix, procs=1, fulltext=False)
+    monkeypatch.setattr(corpora, "EXTRACTOR_VERSION", corpora.EXTRACTOR_VERSION + "-next")
+    order.clear()
+    st = api.index(str(src), "linux-kvm@one", ix, procs=1, fulltext=False)
+    assert st.parsed == 15 and order == ["gc", "create_indexes"], order
+    fresh = tmp_path / "fresh"
+    api.index(str(src), "linux-kvm@one", fresh, procs=1, fulltext=False)
+    assert _facts(ix, "linux-kvm@one") == _facts(fresh, "linux-kvm@one")
+    store = api.open_scope(ix).store
+    names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {n for n, _ in schema.indexes(schema.INDEX_SQL)} <= names
+    live = {r[0] for r in store.conn.execute("SELECT id FROM blob")}
+    for t in schema.FACT_TABLES:
+        assert {r[0] for r in store.conn.execute(f"SELECT DISTINCT blob_id FROM {t}")} <= live, t
+    assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -135,8 +135,12 @@ def index_corpus(root: str, profile, version: str, store: Store,
     _write_skips(store, cid, {s.path: [by_path[s.path].mtime_ns, by_path[s.path].size, s.reason]
                               for s in skipped if s.reason in READ_SKIPS and s.path in by_path})
     store.set_files(cid, rows)
+    store.gc()  # (before the indexes are built again, when a large run dropped them: the
+    # deletions of a re-index that replaced most contents cost no index upkeep, and the
+    # indexes are built over the live rows only; vbox-vmm re-parsed whole: 7.3 -> 5.x s)
+    if store.indexes_dropped:
+        store.create_indexes()
     store.instantiate_templates(cid)
-    store.gc()
     store.set_corpus_stats(cid, _stats(len(rows), skipped, st))
     st.seconds = round(time.perf_counter() - t0, 3)
     return st
@@ -237,8 +241,10 @@ def _parse_all(new, profile, key, store, procs, progress, st) -> dict[str, tuple
         if bulk:
             store.drop_indexes()
         adopted = _merge_spools(store, spool_dir, parts, jobmap, as_is=own_ids and not retried)
-        if bulk or adopted:  # (a spool has no secondary indexes)
-            store.create_indexes()
+        if adopted:  # (a spool has no secondary indexes)
+            store.indexes_dropped = True
+        # (bulk or adopted: the indexes are built once the run's rows are final, after the
+        # contents no version uses any more are deleted: index_corpus)
     st.parsed = len(todo)
     return {path: (path, seen[sha1], mtime, size) if seen[sha1] >= 0 else None
             for path, sha1, mtime, size in files}
