@@ -35,14 +35,19 @@ def parts(text: str | None) -> tuple[list[str] | None, str]:
 
 
 def function_like(sc: Scope, macro: str) -> list[tuple[list[str], str]]:
-    """(parameters, body) of each function-like definition of `macro`."""
-    out = []
-    for (text,) in sc.conn.execute(
-            "SELECT text FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE '(%'", (macro,)):
-        params, body = parts(text)
-        if params is not None:
-            out.append((params, body))
-    return out
+    """(parameters, body) of each function-like definition of `macro` (memoised: the edge
+    rules ask it of the same macros again and again)."""
+    memo = sc.memo("_function_like")
+    if macro not in memo:
+        out = []
+        for (text,) in sc.conn.execute(
+                "SELECT text FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE '(%'",
+                (macro,)):
+            params, body = parts(text)
+            if params is not None:
+                out.append((params, body))
+        memo[macro] = out
+    return memo[macro]
 
 
 def object_bodies(sc: Scope, name: str) -> list[str]:
@@ -325,8 +330,10 @@ def entry_stores(g, func: str) -> list[tuple]:
     third member (pfnInvalidatePage): a template function named by pasting, `Nm(stem)` with
     Nm a parameter, or `func` itself. One row per table and member (its first element)."""
     sc = g.sc
-    macros = sorted({r[4] for r in sc.rows("ref", "t.name = ? AND t.kind = 'define'", (func,),
-                                           "t.line, t.func") if r[4]})
+    refs = sc.memo("_define_refs")  # (the #define bodies naming it: fetched a search level
+    if func not in refs:            # at a time by Graph.prefetch)
+        prefetch_aliases(sc, [func])
+    macros = sorted({macro for _path, _bid, _line, macro in refs[func] if macro})
     out, seen = [], set()
     for macro in macros:
         places = set()
