@@ -346,3 +346,35 @@ def test_a_bpf_helper_is_a_function_of_its_name():
                      "declarator").end_byte]
              for d in tree.root_node.children if d.type == "function_definition"]
     assert names == [b"bpf_tkl_read", b"bpf_tkl_node_id"], out
+
+
+def test_a_define_continued_after_a_comment_stays_one_directive():
+    """`# define FIX_ASSERT(a) do { if (a) { /* likely */ } else { fixPanic(); } } while (0)`
+    written over continued lines: the lines after the comment are the directive's, not code
+    (before, their braces made the #ifdef group look split, and its `#else` definition was
+    dropped); a comment on a directive line that does not continue still ends it (`#if 0
+    /* unused */` is a dead branch)."""
+    src = (b"#ifdef FIX_STRICT\n"
+           b"# define FIX_ASSERT(a_Expr)  \\\n"
+           b"    do { \\\n"
+           b"        if (RT_LIKELY(!!(a_Expr))) \\\n"
+           b"        { /* likely */ } \\\n"
+           b"        else \\\n"
+           b"        { \\\n"
+           b"            fixPanic(); \\\n"
+           b"        } \\\n"
+           b"    } while (0)\n"
+           b"#else\n"
+           b"# define FIX_ASSERT(a_Expr) do { } while (0)\n"
+           b"#endif\n"
+           b"#if 0 /* unused */\n"
+           b"static int fixUnused(void) { return fixPanic(); }\n"
+           b"#endif\n"
+           b"static int fixUsed(int a) { FIX_ASSERT(a); return a; }\n")
+    for variant in (normalize.normalize_ex(src, profile("virtualbox-vmm"), 0),
+                    normalize.normalize_ex(src, profile("virtualbox-vmm"), 1)):
+        out = variant[0]
+        assert_same_shape(src, out)
+        assert out.count(b"define FIX_ASSERT") == 2, out
+        assert b"fixUnused" not in out and b"fixUsed" in out
+        assert error_count(out, "cpp") == 0

@@ -38,7 +38,8 @@ static inline int noncode_push(NoncodeSpans *s, Py_ssize_t a, Py_ssize_t b) {
  * text (newlines kept, every other byte of a match a space): `//...`, `/\* ... *\/`
  * (unterminated: to the end), "..." and '...' (a backslash takes the next character, a
  * newline ends them unmatched), and a newline, blanks and `#` up to the end of the line (a
- * backslash takes the next character, a newline too) or to a `//` or `/\*` on it. With
+ * backslash takes the next character, a newline too; a block comment on a line that ends
+ * with a backslash is part of it) or to a `//` or another block comment on it. With
  * `dirs`, each preprocessor line's span is appended as normalize._code computes it, in
  * offsets of the text without the "\n": (its line start, the match end - 1). 0, or -1 on a
  * memory error (only with dirs). */
@@ -94,7 +95,23 @@ static inline int noncode_blank(unsigned char *b, Py_ssize_t m, NoncodeSpans *di
                         if (j + 1 >= m)
                             break;
                         j += 2;
-                    } else if (b[j] == '/' && j + 1 < m && (b[j + 1] == '*' || b[j + 1] == '/')) {
+                    } else if (b[j] == '/' && j + 1 < m && b[j + 1] == '*') {
+                        /* a block comment inside a directive whose line goes on (ends with
+                         * a backslash) is part of it: the lines a #define continues on after
+                         * a comment are the directive's */
+                        Py_ssize_t e = -1;
+                        for (Py_ssize_t q = j + 2; q + 1 < m; q++)
+                            if (b[q] == '*' && b[q + 1] == '/') {
+                                e = q + 2;
+                                break;
+                            }
+                        const unsigned char *eol = e < 0 ? NULL
+                            : memchr(b + e, '\n', (size_t)(m - e));
+                        if (eol == NULL || eol - b < e + 1 || eol[-1] != '\\')
+                            break;  /* (on a line the directive does not continue past:
+                                     * `#if 0 /\* unused *\/` ends before its comment) */
+                        j = e;
+                    } else if (b[j] == '/' && j + 1 < m && b[j + 1] == '/') {
                         break;
                     } else {
                         j++;

@@ -1792,7 +1792,8 @@ def _in_spans(spans: tuple[list[int], list[int]], b: int) -> bool:
 _NONCODE = re.compile(
     rb"/(?:/[^\n]*|\*[^*]*\*+(?:[^/*][^*]*\*+)*/|\*.*\Z)"
     rb"|\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
-    rb"|\n[ \t]*\#[^\n\\/]*(?:(?:\\.|/(?![*/]))[^\n\\/]*)*", re.S)
+    rb"|\n[ \t]*\#[^\n\\/]*(?:(?:\\.|/(?![*/])|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/(?=[^\n]*\\\n))[^\n\\/]*)*",
+    re.S)
 _BLANK = bytes(b if b == 10 else 32 for b in range(256))
 _NONCODE_SPLIT = re.compile(b"(" + _NONCODE.pattern + b")", re.S)
 

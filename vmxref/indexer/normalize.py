@@ -36,7 +36,8 @@ _MAX_ARGS = 16384  # longest argument list scanned for a balanced `)`
 _NONCODE = re.compile(
     rb"/(?:/[^\n]*|\*[^*]*\*+(?:[^/*][^*]*\*+)*/|\*.*\Z)"
     rb"|\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
-    rb"|\n[ \t]*\#[^\n\\/]*(?:(?:\\.|/(?![*/]))[^\n\\/]*)*", re.S)
+    rb"|\n[ \t]*\#[^\n\\/]*(?:(?:\\.|/(?![*/])|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/(?=[^\n]*\\\n))[^\n\\/]*)*",
+    re.S)
 _BLANK = bytes(b if b == 10 else 32 for b in range(256))  # every byte but \n -> space
 _NONCODE_SPLIT = re.compile(b"(" + _NONCODE.pattern + b")", re.S)  # _code: keep the matches
 _PTOK = re.compile(rb"[(),]")
