@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from vmxref.queries.base import split_args  # (the queries' top-level comma split)
+
 MAX_USES = 64  # expansions per file (a table of hundreds of uses is no accessor family)
 MAX_BODY_LINES = 80
 _TABLES = (("refs", 4), ("calls", 2), ("assigns", 2), ("logcalls", 2), ("cases", 2),
@@ -62,7 +64,7 @@ def _expansion(lines: list[bytes], line: int, mname: str, used: str) -> bytes | 
     if m is None or m.group(1).decode() != mname:
         return None
     params = [p.strip() for p in m.group(2).split(b",")]
-    args = [a.strip().encode() for a in _split(used[len(mname) + 1:-1])]
+    args = [a.strip().encode() for a in split_args(used[len(mname) + 1:-1])]
     if len(args) != len(params) or not all(re.fullmatch(rb"[A-Za-z_]\w*", p) for p in params):
         return None
     body = [b" " * m.end() + lines[line - 1][m.end():]]
@@ -83,23 +85,6 @@ def _expansion(lines: list[bytes], line: int, mname: str, used: str) -> bytes | 
     text = re.sub(rb"\b[A-Za-z_]\w*\b", lambda x: by.get(x.group(0), x.group(0)), text)
     text = re.sub(rb"[ \t]*##[ \t]*", b"", text)
     return b"\n" * (line - 1) + text + b"\n"
-
-
-def _split(args: str) -> list[str]:
-    """Top-level comma-separated arguments."""
-    out, depth, cur = [], 0, ""
-    for ch in args:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    out.append(cur)
-    return out
 
 
 def _take(facts, got, names: set[str]) -> None:

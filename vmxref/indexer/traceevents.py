@@ -18,7 +18,7 @@ import bisect
 import re
 
 from vmxref import logfmt
-from vmxref.ctext import NOT_CODE, jlist
+from vmxref.ctext import NOT_CALLS, NOT_CODE, jlist
 from vmxref.indexer.normalize import arg_spans
 
 # event-defining macro -> index of the argument naming the event (or class)
@@ -150,8 +150,6 @@ def trace_events(cx, dialect: str) -> None:
 
 
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
-_NO_CALL = frozenset({"if", "while", "for", "switch", "return", "sizeof", "typeof",
-                      "__typeof__", "_Alignof", "__builtin_expect", "do"})
 
 
 def _assign_calls(cx, code: bytes, code_s: str, paren: int, func: str,
@@ -167,7 +165,7 @@ def _assign_calls(cx, code: bytes, code_s: str, paren: int, func: str,
     opn, close = spans[0], spans[1]
     for m in _CALLED.finditer(code_s, opn + 1, close):
         callee = m.group(1)
-        if callee in _NO_CALL or code_s[m.start() - 2:m.start()] == "->" or \
+        if callee in NOT_CALLS or code_s[m.start() - 2:m.start()] == "->" or \
                 code_s[m.start() - 1:m.start()] == ".":
             continue  # (a keyword; a member's call: no function of its name)
         inner = arg_spans(code, m.end() - 1)

@@ -282,21 +282,8 @@ def _brace_items(body: str) -> list[str] | None:
     b = body.strip().rstrip(",").strip()
     if not (b.startswith("{") and b.endswith("}")):
         return None
-    items, level, start = [], 0, 1
-    for i, ch in enumerate(b[1:-1], 1):
-        if ch in "([{":
-            level += 1
-        elif ch in ")]}":
-            level -= 1
-            if level < 0:
-                return None
-        elif ch == "," and level == 0:
-            items.append(b[start:i].strip())
-            start = i + 1
-    last = b[start:-1].strip()
-    if last:
-        items.append(last)
-    return items
+    items = [x.strip() for x in split_args(b[1:-1])]
+    return items[:-1] if items and not items[-1] else items  # (`{ a, b, }`)
 
 
 def pasted_stores(g, func: str) -> list[tuple]:
@@ -352,16 +339,11 @@ def entry_stores(g, func: str) -> list[tuple]:
             chain = json.loads(chain_t)
             if len(chain) != 2 or not chain[1].startswith("#"):
                 continue  # (an element of an array variable)
-            struct = g.types.struct_of(g.types.base_type(bid, fn, chain[0]))
-            fields = sc.conn.execute(
-                "SELECT name FROM sym WHERE blob_id IN (SELECT blob_id FROM sym WHERE name = ? "
-                "AND kind IN ('struct', 'typedef')) AND scope = ? AND kind = 'field' AND pos = ?",
-                (struct, struct, place)).fetchall() if struct else []
-            names = {f for (f,) in fields}
-            if len(names) != 1 or (chain[0], *names) in seen:
+            if (chain[0], place) in seen:
                 continue
-            seen.add((chain[0], *names))
-            out.append((cid, path, bid, json.dumps([chain[0], chain[1], *names]), fn, line))
+            seen.add((chain[0], place))  # (the member at that place: the graph's struct_path
+            # names a positional step `#N` as for a plain positional initializer)
+            out.append((cid, path, bid, json.dumps([*chain, f"#{place}"]), fn, line))
     return out
 
 
