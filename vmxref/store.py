@@ -208,7 +208,6 @@ class Store:
         self._lock_fd: int | None = None
         self._build: str | None = None  # a fresh build's side file, renamed at commit
         self._flusher = None  # a thread syncing the side file early (_flush_early)
-        self.indexes_dropped = False  # (drop_indexes: a large run's inserts, till rebuilt)
         self._before: tuple[int, int] | None = None  # _written when the run began
         self.attached: list[str] = []
         self._content_cache = _Contents(16 << 20)  # blob -> decoded lines (lines)
@@ -601,11 +600,17 @@ class Store:
 
     @_writes
     def drop_indexes(self) -> None:
-        """Drop the secondary indexes before a large batch of inserts (same transaction);
-        `indexes_dropped` until create_indexes builds them again."""
+        """Drop the secondary indexes before a large batch of inserts (same transaction)."""
         for name, _sql in schema.indexes(schema.INDEX_SQL):
             self.conn.execute(f"DROP INDEX IF EXISTS {name}")
-        self.indexes_dropped = True
+
+    @property
+    def indexes_dropped(self) -> bool:
+        """Does a secondary index miss (dropped by a large run, or an adopted spool's: it
+        has none)? create_indexes builds them."""
+        have = {r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index'")}
+        return any(name not in have for name, _sql in schema.indexes(schema.INDEX_SQL))
 
     @_writes
     def create_indexes(self) -> None:
@@ -620,7 +625,6 @@ class Store:
         """
         c = self.conn
         self._flush_early()
-        self.indexes_dropped = False
         c.execute(f"PRAGMA cache_size=-{SORT_CACHE_KIB}")
         threads = min(8, os.cpu_count() or 1)
         try:

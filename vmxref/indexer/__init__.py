@@ -240,11 +240,10 @@ def _parse_all(new, profile, key, store, procs, progress, st) -> dict[str, tuple
         bulk = len(todo) > max(BULK, indexed * BULK_SHARE)
         if bulk:
             store.drop_indexes()
-        adopted = _merge_spools(store, spool_dir, parts, jobmap, as_is=own_ids and not retried)
-        if adopted:  # (a spool has no secondary indexes)
-            store.indexes_dropped = True
-        # (bulk or adopted: the indexes are built once the run's rows are final, after the
-        # contents no version uses any more are deleted: index_corpus)
+        _merge_spools(store, spool_dir, parts, jobmap, as_is=own_ids and not retried)
+        # (bulk, or an adopted spool, which has no secondary indexes: they are built once
+        # the run's rows are final, after the contents no version uses any more are deleted:
+        # index_corpus)
     st.parsed = len(todo)
     return {path: (path, seen[sha1], mtime, size) if seen[sha1] >= 0 else None
             for path, sha1, mtime, size in files}
