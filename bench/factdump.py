@@ -30,8 +30,11 @@ def _line(table: str, path: str, row) -> str:
 
 
 def from_index(index_dir: Path) -> list[str]:
-    """Sorted dump lines of every fact table of index_dir/index.db (every corpus)."""
+    """Sorted dump lines of every fact table of index_dir/index.db and refs.db (every
+    corpus)."""
     conn = sqlite3.connect(f"file:{index_dir / 'index.db'}?mode=ro", uri=True)
+    if (index_dir / "refs.db").exists():  # (an index of vmxref before schema 8: one file)
+        conn.execute("ATTACH DATABASE ? AS refs", (f"file:{index_dir / 'refs.db'}?mode=ro",))
     out = []
     for t in TABLES:
         cols = [r[1] for r in conn.execute(f"PRAGMA table_info({t})")][1:]

@@ -95,7 +95,7 @@ def bench_corpus(root: Path, corpus: str, repeat: int) -> tuple[dict, list[dict]
     build = {"corpus": corpus, "files": st.files, "index_s": round(total, 1),
              "fulltext_s": round(st.fulltext_seconds, 2),
              "fulltext_mb": round(_dir_mb(ix / FULLTEXT_DIR), 1),
-             "store_mb": round(sum(p.stat().st_size for p in ix.glob("index.db*")) / 1e6, 1)}
+             "store_mb": round(sum(p.stat().st_size for p in [*ix.glob("index.db*"), *ix.glob("refs.db*")]) / 1e6, 1)}
     sc = api.open_scope(ix, corpus)
     rows = []
     for q in QUERIES[corpus]["search"]:

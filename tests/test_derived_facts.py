@@ -60,6 +60,7 @@ def test_stored_rows_are_what_the_queries_computed(tmp_path) -> None:
         d = tmp_path / tree
         api.index(str(FIX / tree), corpus, d, procs=1, fulltext=False)
         c = sqlite3.connect(d / "index.db")
+        c.execute("ATTACH DATABASE ? AS refs", (str(d / "refs.db"),))
         for (bid,) in c.execute("SELECT id FROM blob"):
             stored = c.execute("SELECT slot, func, rchain, var, value, line, col FROM slotload "
                                "WHERE blob_id = ?", (bid,)).fetchall()

@@ -11,7 +11,8 @@ import pytest
 
 from vmxref import api, schema
 from vmxref.errors import IndexWriteError, NoIndex
-from vmxref.store import BUILD_PREFIX, MAX_PAGES_ENV, Store
+from vmxref.store import BUILD_PREFIX, MAX_PAGES_ENV, REFS_BUILD_PREFIX, Store
+from dbfiles import index_names
 
 PROFILE = Path(__file__).parent / "fixtures" / "robust" / "profile.toml"
 
@@ -33,7 +34,7 @@ def facts(d: Path) -> dict[str, int]:
 
 
 def leftovers(d: Path) -> list[str]:
-    return sorted(p.name for p in d.iterdir() if p.name.startswith((BUILD_PREFIX, ".spool-")))
+    return sorted(p.name for p in d.iterdir() if p.name.startswith((BUILD_PREFIX, REFS_BUILD_PREFIX, ".spool-")))
 
 
 def test_fresh_build_is_published_in_wal_mode(tmp_path) -> None:
@@ -111,7 +112,7 @@ def test_a_fresh_build_adopts_its_biggest_spool(tmp_path, monkeypatch) -> None:
     assert _rows(tmp_path / "a") == _rows(tmp_path / "b")
     assert leftovers(tmp_path / "a") == []
     with Store.open(tmp_path / "a") as st:
-        have = {r[0] for r in st.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        have = index_names(st.conn)
     assert {name for name, _sql in schema.indexes()} <= have
 
 
@@ -151,7 +152,8 @@ def test_progress_counts_against_a_fixed_total(tmp_path, procs: int) -> None:
 def test_a_fresh_build_is_flushed_while_its_indexes_are_built(tmp_path, monkeypatch) -> None:
     """The side file's data is synced in a thread started before CREATE INDEX and again
     after each index while none is running (the sync before the rename then waits for
-    the last pages only); the published index is complete."""
+    the last pages only), refs.db's side file by the thread that built it; the published
+    index is complete."""
     import os
     import threading
     synced: list[tuple[str, str]] = []
@@ -164,8 +166,9 @@ def test_a_fresh_build_is_flushed_while_its_indexes_are_built(tmp_path, monkeypa
     write_tree(tmp_path / "src")
     api.index(str(tmp_path / "src"), "robust@1", tmp_path / "ix", profile=str(PROFILE), procs=2,
               fulltext=False)
-    got = [(t != threading.main_thread().name, os.path.basename(p).startswith(BUILD_PREFIX))
-           for t, p in synced]
+    got = [(t != threading.main_thread().name,
+            os.path.basename(p).startswith((BUILD_PREFIX, REFS_BUILD_PREFIX))) for t, p in synced]
+    assert any(os.path.basename(p).startswith(REFS_BUILD_PREFIX) for _t, p in synced)
     # (one sync at least; fast syncs of a small index run once per index, up to 23)
     assert got and set(got) == {(True, True)} and len(got) <= len(schema.indexes()) + 1
     assert facts(tmp_path / "ix")["sym"] > 60 and leftovers(tmp_path / "ix") == []

@@ -25,8 +25,10 @@ VALUES = st.one_of(st.none(), st.integers(-2**63, 2**63 - 1), st.text(max_size=3
 
 
 def _dump(path: str) -> dict:
+    """Every fact table of a spool's two files (refs.db's tables in the second)."""
     c = sqlite3.connect(path)
     try:
+        c.execute("ATTACH DATABASE ? AS refs", (spool.refs_path(path),))
         return {t: c.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
                 for t in schema.FACT_TABLES}
     finally:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from vmxref import api, corpora
+from dbfiles import index_names
 from vmxref.queries import requests
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -149,7 +150,7 @@ def test_a_changed_index_definition_is_rebuilt_by_the_next_writer(tmp_path):
     shutil.copytree(FIXTURES / "linux", src)
     ix = tmp_path / "ix"
     _index(src, ix)
-    db = ix / "index.db"
+    db = ix / "refs.db"  # (ref and its indexes: the second file)
     with sqlite3.connect(db) as c:
         c.execute("DROP INDEX ref_name")
         c.execute("CREATE INDEX ref_name ON ref(name)")
@@ -288,8 +289,7 @@ def test_new_contents_join_a_large_index_without_rebuilding_its_indexes(tmp_path
     api.index(str(three), "linux-kvm@three", ix, procs=1, fulltext=False)
     assert drops == [1, 1]
     store = api.open_scope(ix).store
-    names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"ref_name", "assign_field", "call_callee"} <= names
+    assert {"ref_name", "assign_field", "call_callee"} <= index_names(store.conn)
     assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
@@ -425,8 +425,7 @@ def test_a_run_that_replaces_most_contents_deletes_the_old_before_building_index
     api.index(str(src), "linux-kvm@one", fresh, procs=1, fulltext=False)
     assert _facts(ix, "linux-kvm@one") == _facts(fresh, "linux-kvm@one")
     store = api.open_scope(ix).store
-    names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {n for n, _ in schema.indexes(schema.INDEX_SQL)} <= names
+    assert {n for n, _ in schema.indexes(schema.INDEX_SQL)} <= index_names(store.conn)
     live = {r[0] for r in store.conn.execute("SELECT id FROM blob")}
     for t in schema.FACT_TABLES:
         assert {r[0] for r in store.conn.execute(f"SELECT DISTINCT blob_id FROM {t}")} <= live, t

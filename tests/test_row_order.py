@@ -48,19 +48,21 @@ QUERIES = [
 ]
 
 
-def _reverse_fact_rows(db) -> None:
-    """Rewrite every fact table with its rows in reverse order, then rebuild the indexes."""
-    c = sqlite3.connect(db, isolation_level=None)
-    c.execute("BEGIN")
-    for t in schema.FACT_TABLES:
-        c.execute(f"CREATE TABLE rev AS SELECT * FROM {t} ORDER BY rowid DESC")
-        c.execute(f"DROP TABLE {t}")
-        c.execute(f"ALTER TABLE rev RENAME TO {t}")
-    for stmt in schema.INDEX_SQL.split(";"):
-        if stmt.strip():
-            c.execute(stmt)
-    c.execute("COMMIT")
-    c.close()
+def _reverse_fact_rows(ix) -> None:
+    """Rewrite every fact table of both files with its rows in reverse order, then rebuild
+    the indexes."""
+    for refs, name in ((False, "index.db"), (True, "refs.db")):
+        c = sqlite3.connect(ix / name, isolation_level=None)
+        c.execute("BEGIN")
+        for t in schema.fact_tables(refs):
+            c.execute(f"CREATE TABLE rev AS SELECT * FROM {t} ORDER BY rowid DESC")
+            c.execute(f"DROP TABLE {t}")
+            c.execute(f"ALTER TABLE rev RENAME TO {t}")
+        for stmt in schema.ddl(refs, schema.INDEX_SQL).split(";"):
+            if stmt.strip():
+                c.execute(stmt)
+        c.execute("COMMIT")
+        c.close()
 
 
 def _answers(ix, corpus: str, queries: list[str]) -> dict[str, list[dict]]:
@@ -75,7 +77,7 @@ def _reversed_copy(ix, tmp_path):
     shutil.copytree(ix, rev)
     with sqlite3.connect(rev / "index.db") as c:
         before = c.execute("SELECT line FROM call ORDER BY rowid").fetchall()
-    _reverse_fact_rows(rev / "index.db")
+    _reverse_fact_rows(rev)
     with sqlite3.connect(rev / "index.db") as c:
         after = c.execute("SELECT line FROM call ORDER BY rowid").fetchall()
     assert after == before[::-1]

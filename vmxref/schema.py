@@ -3,13 +3,23 @@
 Content-addressed layout: a `blob` is one file content parsed under one macro profile;
 facts (sym, ref, call, assign, logcall, kase, guard, slotload, byteview, incl) belong
 to blobs; a corpus version is a set of `file` rows pointing at blobs, so versions share
-every unchanged content.
+every unchanged content. A blob id is never given twice (AUTOINCREMENT): refs.db's rows of
+a deleted blob go after index.db has committed its deletion (store.py), and must never
+become another blob's.
 """
 
-SCHEMA_VERSION = 7  # 3: assign.vtype; 4: guard; 5: slotload; 6: byteview; 7: incl
+SCHEMA_VERSION = 8  # 3: assign.vtype; 4: guard; 5: slotload; 6: byteview; 7: incl;
+# 8: `ref` in its own file (refs.db)
 
 TABLES = frozenset({"meta", "corpus", "blob", "file", "sym", "ref", "call", "assign",
-                    "logcall", "kase", "guard", "slotload", "byteview", "incl"})
+                    "logcall", "kase", "guard", "slotload", "byteview", "incl", "refmeta"})
+
+# The tables of the second file, refs.db (attached to every connection as `refs`): the
+# largest table and its indexes, half of CREATE INDEX, are built by a second connection
+# in a thread while the first builds the other tables' (store.py: the order of the two
+# files' commits). `refmeta` says whether a run was killed between them.
+REFS_TABLES = frozenset({"ref", "refmeta"})
+REFS_DB = "refs"  # its schema name in every connection
 
 # Bits of sym.flags.
 SYM_STATIC = 1  # a file-scope `static` function, variable or prototype
@@ -26,7 +36,8 @@ CREATE TABLE IF NOT EXISTS corpus (
     profile TEXT NOT NULL, indexed_at TEXT NOT NULL, stats TEXT NOT NULL DEFAULT '{}',
     UNIQUE (name, version));
 CREATE TABLE IF NOT EXISTS blob (
-    id INTEGER PRIMARY KEY, sha1 TEXT NOT NULL, profile TEXT NOT NULL, lang TEXT NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, sha1 TEXT NOT NULL, profile TEXT NOT NULL,
+    lang TEXT NOT NULL,
     size INTEGER NOT NULL, nlines INTEGER NOT NULL, err_lines INTEGER NOT NULL,
     status TEXT NOT NULL, errors TEXT, content BLOB,
     UNIQUE (sha1, profile));
@@ -62,6 +73,7 @@ CREATE TABLE IF NOT EXISTS byteview (
     blob_id INTEGER NOT NULL, func TEXT, var TEXT, base TEXT, line INTEGER);
 CREATE TABLE IF NOT EXISTS incl (
     blob_id INTEGER NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS refmeta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 # Secondary indexes: dropped during a large indexing run and rebuilt at its end (faster
@@ -97,6 +109,24 @@ CREATE INDEX IF NOT EXISTS incl_name ON incl(name);
 CREATE INDEX IF NOT EXISTS incl_blob ON incl(blob_id);
 """
 
+def _statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";") if s.strip()]
+
+
+def _table_of(stmt: str) -> str:
+    """The table a CREATE TABLE or CREATE INDEX statement of this file is about."""
+    words = " ".join(stmt.split()).replace(" IF NOT EXISTS", "")
+    if words.startswith("CREATE TABLE "):
+        return words.split()[2]
+    return index_table(words)
+
+
+def ddl(refs: bool, sql: str = SCHEMA_SQL) -> str:
+    """The statements of `sql` for one file: refs.db's tables and indexes (`refs`), or the
+    others (index.db)."""
+    return ";\n".join(s for s in _statements(sql) if (_table_of(s) in REFS_TABLES) == refs)
+
+
 def indexes(sql: str = SCHEMA_SQL + INDEX_SQL) -> list[tuple[str, str]]:
     """(name, statement as SQLite stores it: no IF NOT EXISTS, spaces collapsed) of every
     CREATE INDEX in `sql`."""
@@ -118,13 +148,14 @@ FACT_TABLES = ("sym", "ref", "call", "assign", "logcall", "kase", "guard", "slot
                "byteview", "incl")
 
 
-def spool_sql() -> str:
-    """DDL of a worker's spool: the fact tables as the index has them. Their `blob_id` holds
-    the job number (a fresh build's blob id: its first spool can become the index itself)."""
-    out = []
-    for stmt in SCHEMA_SQL.split(";"):
-        s = stmt.strip()
-        for t in FACT_TABLES:
-            if s.startswith(f"CREATE TABLE IF NOT EXISTS {t} ("):
-                out.append(s + ";")
-    return "\n".join(out)
+def spool_sql(refs: bool = False) -> str:
+    """DDL of a worker's spool: the fact tables of one file (`refs`: refs.db's) as the index
+    has them. Their `blob_id` holds the job number (a fresh build's blob id: its biggest
+    spools can become the index's files themselves)."""
+    return "\n".join(s + ";" for s in _statements(SCHEMA_SQL)
+                     if _table_of(s) in fact_tables(refs))
+
+
+def fact_tables(refs: bool) -> tuple[str, ...]:
+    """The fact tables of one file (`refs`: refs.db), in FACT_TABLES order."""
+    return tuple(t for t in FACT_TABLES if (t in REFS_TABLES) == refs)

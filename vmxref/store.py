@@ -1,22 +1,34 @@
-"""The SQLite store: one file `index.db` in the index directory.
+"""The SQLite store: two files in the index directory, `index.db` and `refs.db`.
 
-An indexing run is ONE transaction (WAL mode): readers keep seeing the previous index until
-it commits, and a killed indexer leaves the previous index intact (SQLite rolls the
-unfinished transaction back on the next open). Queries open index.db read-only (mode=ro:
+An indexing run is ONE transaction per file (WAL mode): readers keep seeing the previous
+index until it commits, and a killed indexer leaves the previous index intact (SQLite rolls
+the unfinished transaction back on the next open). Queries open index.db read-only (mode=ro:
 they never write it; in a read-only directory, where no indexer can be at work, it is
-opened immutable) and hold one snapshot for the store's life: a command never sees half
-of an old and half of a new index, and never blocks an indexer (`refresh()` moves on).
+opened immutable) with refs.db attached, and hold one snapshot for the store's life: a
+command never sees half of an old and half of a new index, and never blocks an indexer
+(`refresh()` moves on).
+
+refs.db holds the `ref` table (the largest: its two indexes are half of CREATE INDEX), so a
+second connection builds it in a thread while the first builds index.db's indexes (SQLite
+lets one writer at a time into a file, and releases the GIL while it works). The two files
+commit one after the other, never at once, in the order that keeps every committed state
+readable: refs.db's new rows first (rows of blobs index.db does not know yet: no query sees
+them, each joins a fact to the files of a corpus version), then index.db, then refs.db's
+deletions (the rows of blobs index.db no longer has). A run killed between them leaves such
+unseen rows ("orphans"); refs.db's `refmeta` says so from the first commit to the last, and
+the next indexer deletes them before it adds any (a new blob may get a dead one's id).
 
 An exclusive POSIX record lock (`lockf`, owned by the process: forked parse workers do not
 inherit it, so a `kill -9` of the indexer frees it even if workers linger) keeps two
 indexers apart. A full disk or an I/O error while writing becomes IndexWriteError; the
 transaction is rolled back. Nothing of ours is ever unpickled from the index directory.
 
-A FRESH index (no index.db yet) is built in a side file `.index.db.new-PID` without a
-journal (nothing to roll back to, and the data is written once instead of WAL + checkpoint);
-`commit` switches it to WAL mode, syncs it and renames it to index.db. A killed fresh build
-leaves only the side file, which the next indexer removes; until the rename there is no
-index.db, so no reader can see half of it.
+A FRESH index (no index.db yet) is built in side files `.index.db.new-PID` and
+`.refs.db.new-PID` without a journal (nothing to roll back to, and the data is written once
+instead of WAL + checkpoint); `commit` switches them to WAL mode, syncs them and renames
+them to refs.db, then index.db. A killed fresh build leaves only side files (and maybe a
+refs.db without an index.db), which the next indexer removes; until the rename of index.db
+there is no index.db, so no reader can see half of it.
 """
 from __future__ import annotations
 
@@ -49,9 +61,11 @@ from vmxref.errors import (IndexBusy, IndexCorrupt, IndexWriteError, NoIndex, Un
 from vmxref.lazy import json
 
 DB_NAME = "index.db"
+REFS_NAME = "refs.db"
 LOCK_NAME = "index.lock"
 APP_ID = 0x766D7872  # 'vmxr' in PRAGMA application_id
 BUILD_PREFIX = f".{DB_NAME}.new-"  # a fresh build's side file (renamed to index.db at commit)
+REFS_BUILD_PREFIX = f".{REFS_NAME}.new-"  # and its refs.db
 CACHE_KIB = 65536  # page cache of a writer; the sorts of CREATE INDEX spill to temp files
 SORT_CACHE_KIB = 2000  # page cache while CREATE INDEX sorts (sets the sorter's run size)
 SORT_THREADS_ROWS = 1_000_000  # a table's CREATE INDEX sorts with helper threads above that
@@ -117,20 +131,45 @@ def _lock(d: str, wait: bool) -> int:
     return fd
 
 
-def _connect_ro(db: str) -> sqlite3.Connection:
+def _connect_ro(db: str) -> tuple[sqlite3.Connection, str]:
     """A read-only connection that never writes (falls back to immutable on a read-only dir
-    whose database was left in WAL mode: no writer can be at work there)."""
+    whose database was left in WAL mode: no writer can be at work there), and how refs.db
+    is to be attached to it (_attach_refs)."""
     uri = f"file:{os.path.realpath(db)}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
+        return conn, ""
     except sqlite3.OperationalError as e:
         conn.close()
         if os.access(os.path.dirname(db) or ".", os.W_OK) or not _is_write_failure(e):
             raise
     return sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False,
-                           isolation_level=None)
+                           isolation_level=None), "&immutable=1"
+
+
+def _attach_refs(conn: sqlite3.Connection, d: str, how: str | None,
+                 path: str | None = None) -> None:
+    """Attach refs.db (or the side file `path`) to a connection as schema `refs`: read-only
+    (`how` "" or "&immutable=1", through a URI: the connection must take them), or as a
+    plain file (`how` None: a writer's connection, which never writes it)."""
+    path = path or os.path.join(d, REFS_NAME)
+    if not os.path.isfile(path):
+        raise IndexCorrupt(f"{path} is missing: the index at {d or '.'}/ is incomplete; "
+                           f"remove it and index again")
+    target = path if how is None else f"file:{os.path.realpath(path)}?mode=ro{how}"
+    conn.execute(f"ATTACH DATABASE ? AS {schema.REFS_DB}", (target,))
+
+
+def _begin_snapshot(conn: sqlite3.Connection) -> None:
+    """Begin a reader's transaction and take its snapshots at once, refs.db's first: a
+    writer commits refs.db's new rows, then index.db, then refs.db's deletions, so a
+    snapshot of refs.db taken before index.db's always holds the rows of every blob that
+    index.db's has (the reverse order could miss the rows of an old blob deleted in
+    between)."""
+    conn.execute("BEGIN")
+    conn.execute(f"SELECT count(*) FROM {schema.REFS_DB}.sqlite_master").fetchone()
+    conn.execute("SELECT count(*) FROM main.sqlite_master").fetchone()
 
 
 def _tune_writer(conn: sqlite3.Connection, db: str, build: bool) -> None:
@@ -169,6 +208,44 @@ def _drop_changed_indexes(conn: sqlite3.Connection) -> None:
             conn.execute(f"DROP INDEX {name}")
 
 
+_MAIN_INDEX_SQL = schema.ddl(False, schema.INDEX_SQL)  # (index.db's; refs.db's: start_refs)
+
+
+def _build_indexes(conn: sqlite3.Connection, sql: str, after=None) -> None:
+    """Create the indexes `sql` declares (IF NOT EXISTS), calling `after()` after each.
+
+    The sorts run with a small page cache and, for tables of more than SORT_THREADS_ROWS
+    rows, sorter threads on the other cores: SQLite's sorter sizes its in-memory runs
+    from cache_size, and small runs merged by helper threads build the indexes of all of
+    Linux in 67 s instead of 116-137 s (64 MB runs, one thread; bench/out/phases.md), of
+    linux-big in 3.04 s instead of 3.25 s; below a million rows the threads gain nothing
+    (vbox-vmm 0.90 s either way) or cost (linux-kvm 0.21 s instead of 0.18 s).
+    """
+    conn.execute(f"PRAGMA cache_size=-{SORT_CACHE_KIB}")
+    threads = min(8, os.cpu_count() or 1)
+    try:
+        for stmt in filter(str.strip, sql.split(";")):
+            table = schema.index_table(stmt)
+            rows = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+            conn.execute(f"PRAGMA threads={threads if rows > SORT_THREADS_ROWS else 0}")
+            conn.execute(stmt)
+            if after is not None:
+                after()
+    finally:
+        conn.execute("PRAGMA threads=0")
+        conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    """Checkpoint the WAL of a writer's database into it (best effort: a reader on the old
+    snapshot keeps its frames; it never blocks the run)."""
+    conn.execute("PRAGMA busy_timeout=200")
+    try:
+        conn.execute("PRAGMA main.wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.OperationalError:
+        pass
+
+
 def _create_schema(conn: sqlite3.Connection, sql: str) -> None:
     """Create what `sql` declares that the database lacks (IF NOT EXISTS), and mark the file
     as a vmxref index."""
@@ -179,11 +256,16 @@ def _create_schema(conn: sqlite3.Connection, sql: str) -> None:
 
 
 def _remove_stale(d: str) -> None:
-    """Before a fresh build (under the lock): side files of killed fresh builds, and the WAL
-    files of an index.db that was deleted by hand (SQLite would replay them into the new one)."""
+    """Before a fresh build (under the lock): side files of killed fresh builds, a refs.db
+    without its index.db (renamed by a build killed before the rename of index.db), and the
+    WAL files of an index.db that was deleted by hand (SQLite would replay them into the new
+    one)."""
     import glob
     stale = [*glob.glob(os.path.join(glob.escape(d), BUILD_PREFIX + "*")),
-             os.path.join(d, f"{DB_NAME}-wal"), os.path.join(d, f"{DB_NAME}-shm")]
+             *glob.glob(os.path.join(glob.escape(d), REFS_BUILD_PREFIX + "*"))]
+    for name in (DB_NAME, REFS_NAME):
+        stale += [os.path.join(d, f"{name}-wal"), os.path.join(d, f"{name}-shm")]
+    stale.append(os.path.join(d, REFS_NAME))
     for p in stale:
         try:
             os.unlink(p)
@@ -200,6 +282,32 @@ def _fsync(path: str, data_only: bool = False) -> None:
         os.close(fd)
 
 
+class _Flusher:
+    """Syncs a fresh build's side file in a thread, started again by `kick` after each index
+    while none runs, so the sync before the rename has only what came after the last one
+    to wait for (linux-big: 0.7 s of the run's serial tail)."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.thread = path, None
+
+    def kick(self) -> None:
+        if self.thread is not None and self.thread.is_alive():
+            return
+        import threading
+        self.thread = threading.Thread(target=self._sync, daemon=True)
+        self.thread.start()
+
+    def _sync(self) -> None:
+        try:
+            _fsync(self.path, data_only=True)
+        except OSError:
+            pass  # (best effort: _publish syncs the file anyway)
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+
 class Store:
     """An open index database (read-only unless opened by `open_for_write`)."""
 
@@ -207,8 +315,17 @@ class Store:
         self.conn, self.dir, self.writable = conn, os.fspath(path), writable
         self._lock_fd: int | None = None
         self._build: str | None = None  # a fresh build's side file, renamed at commit
-        self._flusher = None  # a thread syncing the side file early (_flush_early)
+        self._flusher = None  # a _Flusher of the side file (_flush_early)
         self._before: tuple[int, int] | None = None  # _written when the run began
+        self.rconn: sqlite3.Connection | None = None  # a writer's connection to refs.db
+        self._rbuild: str | None = None  # a fresh build's refs.db side file
+        self._rflusher = None  # and its _Flusher
+        self._rbefore: tuple[int, int] | None = None
+        self._rthread = None  # start_refs's thread
+        self._rerror: BaseException | None = None  # what it raised
+        self._refs_added = False  # its rows are committed, index.db's not yet
+        self._dead: list[int] = []  # blobs gc deleted: their refs.db rows go after the commit
+        self._rdead = None  # the thread deleting them (_drop_dead)
         self.attached: list[str] = []
         self._content_cache = _Contents(16 << 20)  # blob -> decoded lines (lines)
         self._raw_cache = _Contents(32 << 20)  # blob -> [content, a line, its offset] (line_text)
@@ -228,11 +345,18 @@ class Store:
         if not os.path.isfile(db):
             raise NoIndex(f"no index at {d}/ — run `vmxref index ROOT --corpus NAME` "
                           f"(or `vmxref corpus get linux-kvm`) first, or pass --index DIR")
+        conn = None
         try:
-            conn = _connect_ro(db)
+            conn, how = _connect_ro(db)
+            _check_ours(conn, db, reading=True, want=schema.TABLES - schema.REFS_TABLES)
+            _attach_refs(conn, d, how)
             _check_ours(conn, db, reading=True)
-            conn.execute("BEGIN")  # one read snapshot for this store's life (see refresh)
-        except sqlite3.DatabaseError as e:
+            _begin_snapshot(conn)  # one read snapshot for this store's life (see refresh)
+        except (sqlite3.DatabaseError, VmxrefError) as e:
+            if conn is not None:
+                conn.close()
+            if isinstance(e, VmxrefError):
+                raise
             raise IndexCorrupt(f"{db} is not a vmxref index ({e}); remove it and re-index") from None
         return cls(conn, d, writable=False)
 
@@ -241,7 +365,7 @@ class Store:
         if not self.writable:
             if self.conn.in_transaction:
                 self.conn.execute("COMMIT")
-            self.conn.execute("BEGIN")
+            _begin_snapshot(self.conn)
             self._content_cache.clear()
             self._raw_cache.clear()
 
@@ -267,20 +391,28 @@ class Store:
         except sqlite3.DatabaseError as e:
             os.close(fd)
             raise _write_error(e, d) from None
+        st = None
         try:
             if not fresh:
-                _check_ours(conn, db)
+                _check_ours(conn, db, want=schema.TABLES - schema.REFS_TABLES)
             _tune_writer(conn, db, build=fresh)
             conn.execute("BEGIN IMMEDIATE")
             before = _written(conn)
             _drop_changed_indexes(conn)
-            _create_schema(conn, schema.SCHEMA_SQL + schema.INDEX_SQL)
+            _create_schema(conn, schema.ddl(False) + ";" + schema.ddl(False, schema.INDEX_SQL))
             version = str(schema.SCHEMA_VERSION)
             if conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() \
                     != (version,):
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                              (version,))
+            st = cls(conn, d, writable=True)
+            st._lock_fd, st._build = fd, (target if fresh else None)
+            st._before = before
+            if not fresh:
+                st._open_refs(os.path.join(d, REFS_NAME))
         except (sqlite3.DatabaseError, VmxrefError) as e:
+            if st is not None and st.rconn is not None:
+                st.rconn.close()
             conn.close()
             if fresh:
                 _remove_stale(d)
@@ -293,87 +425,234 @@ class Store:
             if _is_write_failure(e):
                 raise _write_error(e, d) from None
             raise IndexCorrupt(f"{db} is not a vmxref index ({e}); remove it and re-index") from None
-        st = cls(conn, d, writable=True)
-        st._lock_fd, st._build = fd, (target if fresh else None)
-        st._before = before
         return st
+
+    # --- refs.db: the second file, written by a second connection ------------------------
+    def _open_refs(self, path: str, build: bool = False, adopt: str | None = None) -> None:
+        """Connect to refs.db (or create the fresh build's side file `path`, from the spool
+        `adopt` when given) and begin its transaction. An existing refs.db that a killed
+        run left with orphans (see the module's doc) is cleaned first, in a transaction of
+        its own: a blob of this run may get an id whose rows the killed one added."""
+        if not build and not os.path.isfile(path):
+            raise IndexCorrupt(f"{path} is missing: the index at {self.dir}/ is incomplete; "
+                               f"remove it and index again")
+        if adopt is not None:  # (renamed before it is opened, as adopt_spool does)
+            try:
+                os.replace(adopt, path)
+            except OSError as e:
+                raise IndexWriteError(f"cannot write the index in {self.dir}/: {e}; the "
+                                      f"previous index is unchanged") from None
+        rc = self.rconn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                                          timeout=20.0)
+        if not build:
+            _check_ours(rc, path, want=schema.REFS_TABLES)
+        _tune_writer(rc, path, build=build)
+        if not build and rc.execute("SELECT value FROM refmeta WHERE key = 'orphans'"
+                                    ).fetchone() == ("1",):
+            rc.execute("BEGIN IMMEDIATE")
+            rc.execute("ATTACH DATABASE ? AS m", (os.path.join(self.dir, DB_NAME),))
+            rc.execute("DELETE FROM ref WHERE blob_id NOT IN (SELECT id FROM m.blob)")
+            rc.execute("INSERT OR REPLACE INTO refmeta VALUES ('orphans', '0')")
+            rc.execute("COMMIT")
+            rc.execute("DETACH DATABASE m")
+        rc.execute("BEGIN IMMEDIATE")
+        self._rbefore = _written(rc)
+        _drop_changed_indexes(rc)
+        # (a fresh build's indexes: built by _load_refs once its rows are in)
+        _create_schema(rc, schema.ddl(True) + ("" if build else ";" + schema.ddl(
+            True, schema.INDEX_SQL)))
+        if build:
+            self._rbuild = path
+
+    def start_refs(self, spools: list[tuple[str, dict | None]], adopt: str | None,
+                   bulk: bool) -> None:
+        """Begin refs.db's share of the run in a thread (refs_ready waits for it): adopt the
+        spool `adopt` as a fresh build's refs.db, copy `spools` ((path, job map or None,
+        as spool.merge takes them)) into it, build its indexes (dropped first when `bulk`)
+        and commit (the new rows are orphans until index.db commits)."""
+        import threading
+
+        def run() -> None:
+            try:
+                self._load_refs(spools, adopt, bulk)
+            except BaseException as e:  # (raised again by refs_ready, in the main thread)
+                self._rerror = e
+        self._rthread = threading.Thread(target=run, name="vmxref-refs", daemon=True)
+        self._rthread.start()
+
+    def _load_refs(self, spools, adopt: str | None, bulk: bool) -> None:
+        if self._build is not None and self.rconn is None:
+            self._open_refs(os.path.join(self.dir, f"{REFS_BUILD_PREFIX}{os.getpid()}"),
+                            build=True, adopt=adopt)
+        rc = self.rconn
+        ref_indexes = schema.indexes(schema.ddl(True, schema.INDEX_SQL))
+        if bulk:
+            for name, _sql in ref_indexes:
+                rc.execute(f"DROP INDEX IF EXISTS {name}")
+        from vmxref.indexer import spool
+        for i, (path, jobmap) in enumerate(spools):
+            self.attached.append(path)
+            spool.merge(rc, path, jobmap, f"spool{i}", refs=True)
+        have = {r[0] for r in rc.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        if any(name not in have for name, _sql in ref_indexes):
+            flush = None
+            if self._rbuild is not None:
+                self._rflusher = _Flusher(self._rbuild)
+                flush = self._rflusher.kick
+                flush()
+            _build_indexes(rc, schema.ddl(True, schema.INDEX_SQL), flush)
+        if self._build is None:
+            rc.execute("INSERT OR REPLACE INTO refmeta VALUES ('orphans', '1')")
+            self._refs_added = True
+        rc.execute("COMMIT")
+
+    def refs_ready(self) -> None:
+        """Wait for refs.db's share of the run (raising what failed there) and make its
+        committed rows readable through this store's connection (schema `refs`): what runs
+        after (templates, precomputed requests) reads `ref`. A fresh build that had no
+        spool for it gets an empty refs.db."""
+        t, self._rthread = self._rthread, None
+        if t is not None:
+            t.join()
+        e, self._rerror = self._rerror, None
+        if e is not None:
+            if isinstance(e, sqlite3.OperationalError) and _is_write_failure(e):
+                raise _write_error(e, self.dir) from None
+            raise e
+        if self.rconn is None:
+            self._load_refs([], None, False)
+        if schema.REFS_DB not in {r[1] for r in self.conn.execute("PRAGMA database_list")}:
+            _attach_refs(self.conn, self.dir, None, path=self._rbuild)
+
+    @property
+    def fresh(self) -> bool:
+        """Is this run building a fresh index (side files, renamed at commit)?"""
+        return self._build is not None
 
     def changed(self) -> bool:
         """Has this indexing run written anything yet (a row, or the schema)?"""
-        return self._build is not None or _written(self.conn) != self._before
+        return (self._build is not None or _written(self.conn) != self._before
+                or self._refs_added or self.rconn is not None and self.rconn.in_transaction
+                and _written(self.rconn) != self._rbefore)
 
     def commit(self) -> None:
-        """Publish the run: commit the transaction (readers switch to the new index), then
-        checkpoint the WAL into index.db (best effort: a reader on the old snapshot keeps
-        its frames; it never blocks the run). A fresh build is renamed into place instead.
-        A run that wrote nothing ends its transaction without writing (an unchanged re-index:
-        no WAL frames, no checkpoint, no sync)."""
+        """Publish the run: commit the transactions (readers switch to the new index), then
+        checkpoint the WALs (best effort: a reader on the old snapshot keeps its frames; it
+        never blocks the run). A fresh build is renamed into place instead. A run that
+        wrote nothing ends its transactions without writing (an unchanged re-index: no WAL
+        frames, no checkpoint, no sync). The order of the two files: the module's doc."""
+        self.refs_ready()
+        rc = self.rconn
         if not self.changed():
             self._write_sql("ROLLBACK")
+            if rc.in_transaction:
+                rc.execute("ROLLBACK")
             return
-        self._write_sql("COMMIT")
         if self._build is not None:
+            self._write_sql("COMMIT")
             self._publish()
             return
-        self.conn.execute("PRAGMA busy_timeout=200")
+        orphans = self._refs_added or bool(self._dead)
+        if rc.in_transaction:  # (refs.db unchanged but for the mark: index.db deletes blobs)
+            if orphans:
+                rc.execute("INSERT OR REPLACE INTO refmeta VALUES ('orphans', '1')")
+            self._write_sql("COMMIT" if _written(rc) != self._rbefore else "ROLLBACK", rc)
+        self._write_sql("COMMIT")
+        _checkpoint(self.conn)
+        if not orphans:
+            _checkpoint(rc)
+            return
+        # (the rows of the blobs index.db no longer has, and the mark, in a thread: a run
+        # that replaced most contents deletes half of refs.db with its indexes kept, 1.1 s
+        # on vbox-vmm, while the full text is built; close waits for it)
+        import threading
+        dead, self._dead, self._refs_added = self._dead, [], False
+        self._rdead = threading.Thread(target=self._drop_dead, args=(dead,),
+                                       name="vmxref-refs-dead", daemon=True)
+        self._rdead.start()
+
+    def _drop_dead(self, dead: list[int]) -> None:
+        """Delete the refs.db rows of the blobs `dead` and the orphans mark, after index.db's
+        commit. Best effort: if it fails (a full disk), the mark stays and the next indexer
+        deletes every orphan (_open_refs)."""
+        rc = self.rconn
         try:
-            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        except sqlite3.OperationalError:
-            pass
+            rc.execute("BEGIN IMMEDIATE")
+            rc.execute("CREATE TEMP TABLE IF NOT EXISTS dead (id INTEGER PRIMARY KEY)")
+            rc.execute("DELETE FROM dead")
+            rc.executemany("INSERT INTO dead VALUES (?)", ((i,) for i in dead))
+            rc.execute("DELETE FROM ref WHERE blob_id IN (SELECT id FROM dead)")
+            rc.execute("INSERT OR REPLACE INTO refmeta VALUES ('orphans', '0')")
+            rc.execute("COMMIT")
+        except sqlite3.Error:
+            if rc.in_transaction:
+                rc.execute("ROLLBACK")
+            return
+        _checkpoint(rc)
 
     def _flush_early(self) -> None:
-        """A fresh build: start writing what the side file holds so far to disk, in a thread,
-        while the indexes are built (CPU work); the sync before the rename then has only
-        what came after to wait for (linux-big: 0.7 s of the run's serial tail). Called
-        again after each index: a sync still running is left alone, a finished one is
-        started again, so the last one has only the last index's pages to write."""
-        if self._build is None or self._flusher is not None and self._flusher.is_alive():
-            return
-        import threading
-
-        def flush(path) -> None:
-            try:
-                _fsync(path, data_only=True)
-            except OSError:
-                pass  # (best effort: _publish syncs the file anyway)
-        self._flusher = threading.Thread(target=flush, args=(self._build,), daemon=True)
-        self._flusher.start()
+        """A fresh build: start writing what the side file holds so far to disk while the
+        indexes are built (_Flusher)."""
+        if self._build is not None:
+            if self._flusher is None:
+                self._flusher = _Flusher(self._build)
+            self._flusher.kick()
 
     def _publish(self) -> None:
-        """A fresh build: switch the side file to WAL mode (as readers and later indexers
-        expect), sync it, rename it to index.db, and go on with a connection to index.db."""
-        db = os.path.join(self.dir, DB_NAME)
+        """A fresh build: switch the side files to WAL mode (as readers and later indexers
+        expect), sync them, rename them to refs.db, then index.db, and go on with
+        connections to them."""
+        db, rdb = os.path.join(self.dir, DB_NAME), os.path.join(self.dir, REFS_NAME)
         try:
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.close()
-            if self._flusher is not None:
-                self._flusher.join()
-                self._flusher = None
-            _fsync(self._build)
-            os.replace(self._build, db)
+            if self.rconn.in_transaction:  # (start_refs's thread committed what it built)
+                self._write_sql("COMMIT", self.rconn)
+            for conn in (self.rconn, self.conn):
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.close()
+            for f in (self._flusher, self._rflusher):
+                if f is not None:
+                    f.join()
+            self._flusher = self._rflusher = None
+            for side, final in ((self._rbuild, rdb), (self._build, db)):
+                _fsync(side)
+                os.replace(side, final)
         except (OSError, sqlite3.Error) as e:
             raise IndexWriteError(f"cannot write the index in {self.dir}/: {e}; the previous "
                                   f"index is unchanged") from None
-        self._build = None
+        self._build = self._rbuild = None
         try:
-            _fsync(self.dir)  # the rename itself (best effort: some file systems refuse)
+            _fsync(self.dir)  # the renames themselves (best effort: some file systems refuse)
         except OSError:
             pass
         self.conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
         _tune_writer(self.conn, db, build=False)
+        _attach_refs(self.conn, self.dir, None)
+        self.rconn = sqlite3.connect(rdb, isolation_level=None, check_same_thread=False)
+        _tune_writer(self.rconn, rdb, build=False)
 
     def close(self) -> None:
         """Close; an uncommitted indexing run is rolled back."""
         try:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            if self._rthread is not None:  # (an error or an interrupt in the main thread)
+                if self.rconn is not None:
+                    self.rconn.interrupt()
+                self._rthread.join()
+                self._rthread = None
+            if self._rdead is not None:  # (it finishes: a second at most)
+                self._rdead.join()
+                self._rdead = None
+            for conn in (self.rconn, self.conn):
+                if conn is not None and conn.in_transaction:
+                    conn.execute("ROLLBACK")
         except sqlite3.Error:
             pass  # SQLite rolls back an unfinished transaction itself
         finally:
-            self.conn.close()
+            for conn in (self.rconn, self.conn):
+                if conn is not None:
+                    conn.close()
             if self._build is not None:  # a fresh build that was not published
                 _remove_stale(self.dir)
-                self._build = None
+                self._build = self._rbuild = None
             for p in self.attached:  # spool files attached for the run
                 try:
                     os.unlink(p)
@@ -383,9 +662,9 @@ class Store:
                 os.close(self._lock_fd)
                 self._lock_fd = None
 
-    def _write_sql(self, sql: str) -> None:
+    def _write_sql(self, sql: str, conn: sqlite3.Connection | None = None) -> None:
         try:
-            self.conn.execute(sql)
+            (conn or self.conn).execute(sql)
         except sqlite3.OperationalError as e:
             if _is_write_failure(e):
                 raise _write_error(e, self.dir) from None
@@ -531,9 +810,9 @@ class Store:
             _tune_writer(self.conn, self._build, build=True)
             c = self.conn
             c.execute("BEGIN IMMEDIATE")
-            _create_schema(c, schema.SCHEMA_SQL)  # (the tables a spool lacks)
+            _create_schema(c, schema.ddl(False))  # (the tables a spool lacks)
             c.execute("ATTACH DATABASE ? AS side", (aside,))
-            for t in sorted(schema.TABLES - set(schema.FACT_TABLES)):
+            for t in sorted(schema.TABLES - set(schema.FACT_TABLES) - schema.REFS_TABLES):
                 c.execute(f"INSERT INTO main.{t} SELECT * FROM side.{t}")
             c.execute("COMMIT")
             c.execute("DETACH DATABASE side")
@@ -600,43 +879,25 @@ class Store:
 
     @_writes
     def drop_indexes(self) -> None:
-        """Drop the secondary indexes before a large batch of inserts (same transaction)."""
-        for name, _sql in schema.indexes(schema.INDEX_SQL):
+        """Drop index.db's secondary indexes before a large batch of inserts (same
+        transaction; refs.db's: start_refs)."""
+        for name, _sql in schema.indexes(_MAIN_INDEX_SQL):
             self.conn.execute(f"DROP INDEX IF EXISTS {name}")
 
     @property
     def indexes_dropped(self) -> bool:
-        """Does a secondary index miss (dropped by a large run, or an adopted spool's: it
-        has none)? create_indexes builds them."""
+        """Does a secondary index of index.db miss (dropped by a large run, or an adopted
+        spool's: it has none)? create_indexes builds them."""
         have = {r[0] for r in self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index'")}
-        return any(name not in have for name, _sql in schema.indexes(schema.INDEX_SQL))
+            "SELECT name FROM main.sqlite_master WHERE type = 'index'")}
+        return any(name not in have for name, _sql in schema.indexes(_MAIN_INDEX_SQL))
 
     @_writes
     def create_indexes(self) -> None:
-        """(Re)create the secondary indexes.
-
-        The sorts run with a small page cache and, for tables of more than SORT_THREADS_ROWS
-        rows, sorter threads on the other cores: SQLite's sorter sizes its in-memory runs
-        from cache_size, and small runs merged by helper threads build the indexes of all of
-        Linux in 67 s instead of 116-137 s (64 MB runs, one thread; bench/out/phases.md), of
-        linux-big in 3.04 s instead of 3.25 s; below a million rows the threads gain nothing
-        (vbox-vmm 0.90 s either way) or cost (linux-kvm 0.21 s instead of 0.18 s).
-        """
-        c = self.conn
+        """(Re)create index.db's secondary indexes (_build_indexes; refs.db's are built at
+        the same time by start_refs's thread)."""
         self._flush_early()
-        c.execute(f"PRAGMA cache_size=-{SORT_CACHE_KIB}")
-        threads = min(8, os.cpu_count() or 1)
-        try:
-            for stmt in filter(str.strip, schema.INDEX_SQL.split(";")):
-                table = schema.index_table(stmt)
-                rows = c.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
-                c.execute(f"PRAGMA threads={threads if rows > SORT_THREADS_ROWS else 0}")
-                c.execute(stmt)
-                self._flush_early()
-        finally:
-            c.execute("PRAGMA threads=0")
-            c.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        _build_indexes(self.conn, _MAIN_INDEX_SQL, self._flush_early)
 
     @_writes
     def set_corpus_stats(self, corpus_id: int, stats: dict) -> None:
@@ -653,16 +914,18 @@ class Store:
 
     @_writes
     def gc(self) -> int:
-        """Delete blobs (and their facts) no corpus version points at; returns how many."""
+        """Delete blobs (and their facts) no corpus version points at; returns how many.
+        (Their rows in refs.db go after index.db has committed: commit.)"""
         c = self.conn
         c.execute("CREATE TEMP TABLE IF NOT EXISTS dead(id INTEGER PRIMARY KEY)")
         c.execute("DELETE FROM dead")
         c.execute("INSERT INTO dead SELECT id FROM blob WHERE id NOT IN (SELECT blob_id FROM file)")
         n = c.execute("SELECT count(*) FROM dead").fetchone()[0]
         if n:
-            for t in schema.FACT_TABLES:
+            for t in schema.fact_tables(refs=False):
                 c.execute(f"DELETE FROM {t} WHERE blob_id IN (SELECT id FROM dead)")
             c.execute("DELETE FROM blob WHERE id IN (SELECT id FROM dead)")
+            self._dead += [r[0] for r in c.execute("SELECT id FROM dead")]  # (commit)
         return n
 
     # --- reading -----------------------------------------------------------------------
@@ -820,13 +1083,15 @@ def _label_cached(_key, conn, corpus_id):
     return (r[0], r[1]) if r else ("?", "?")
 
 
-def _check_ours(conn: sqlite3.Connection, db: str | Path, reading: bool = False) -> None:
+def _check_ours(conn: sqlite3.Connection, db: str | Path, reading: bool = False,
+                want: frozenset = schema.TABLES) -> None:
     """Refuse a database that is not a vmxref index (another app's, garbage, tampered).
 
-    A reader also needs every table (an empty or truncated file is refused, not queried).
-    """
-    app = conn.execute("PRAGMA application_id").fetchone()[0]
-    if app == APP_ID:
+    A reader also needs every table (an empty or truncated file is refused, not queried):
+    `want`, in the files attached to `conn` (a reader's: both). The schema version is in
+    index.db's meta (refs.db, checked on its own, `want` REFS_TABLES, has none)."""
+    app = conn.execute("PRAGMA main.application_id").fetchone()[0]
+    if app == APP_ID and "meta" in want:
         r = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if r is None or r[0] != str(schema.SCHEMA_VERSION):
             raise IndexCorrupt(f"{db} was built by another version of vmxref (schema "
@@ -835,8 +1100,13 @@ def _check_ours(conn: sqlite3.Connection, db: str | Path, reading: bool = False)
     if app not in (0, APP_ID):
         raise IndexCorrupt(f"{db} belongs to another application (application_id {app:#x}); "
                            f"refusing to use it")
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    if (tables or reading or app == APP_ID) and not tables >= schema.TABLES:
-        missing = ", ".join(sorted(schema.TABLES - tables))
+    tables = set()
+    names = [r[1] for r in conn.execute("PRAGMA database_list") if r[1] != "temp"] \
+        if reading else ["main"]
+    for name in names:
+        tables |= {r[0] for r in conn.execute(
+            f"SELECT name FROM {name}.sqlite_master WHERE type='table'")}
+    if (tables or reading or app == APP_ID) and not tables >= want:
+        missing = ", ".join(sorted(want - tables))
         raise IndexCorrupt(f"{db} is not a complete vmxref index (missing tables: {missing}); "
                            f"remove it and re-index")

@@ -140,6 +140,7 @@ def index_corpus(root: str, profile, version: str, store: Store,
     # indexes are built over the live rows only; vbox-vmm re-parsed whole: 7.3 -> 5.x s)
     if store.indexes_dropped:
         store.create_indexes()
+    store.refs_ready()  # (refs.db's thread: the steps below read `ref`)
     store.instantiate_templates(cid)
     store.set_corpus_stats(cid, _stats(len(rows), skipped, st))
     st.seconds = round(time.perf_counter() - t0, 3)
@@ -188,7 +189,7 @@ def _parse_all(new, profile, key, store, procs, progress, st) -> dict[str, tuple
     """Parse and extract new contents (`new` yields (job, path, abspath, sha1, lang, mtime,
     size)) in worker processes; store each as it arrives; path -> file row.
 
-    Into an index without blobs (a fresh build) each blob gets its job number as id, so a
+    Into a fresh build (no index.db yet) each blob gets its job number as id, so a
     spool's rows are copied as they are (no job -> blob join), unless a worker died and
     batches were retried (a spool may then hold rows of jobs whose result came from another
     spool: those are filtered through the job map). The facts reach the index's tables only
@@ -213,7 +214,7 @@ def _parse_all(new, profile, key, store, procs, progress, st) -> dict[str, tuple
     macros = (profile.section("macros"), profile.dialect, spool_dir, profile.fills())
     n = procs or os.cpu_count() or 1
     indexed = store.blob_count()
-    own_ids = not indexed
+    own_ids = store.fresh  # (not an emptied index: its old ids are never given again)
     done = 0
     parts: dict[str, list[int]] = {}
     jobmap: dict[int, int] = {}
@@ -240,7 +241,8 @@ def _parse_all(new, profile, key, store, procs, progress, st) -> dict[str, tuple
         bulk = len(todo) > max(BULK, indexed * BULK_SHARE)
         if bulk:
             store.drop_indexes()
-        _merge_spools(store, spool_dir, parts, jobmap, as_is=own_ids and not retried)
+        _merge_spools(store, spool_dir, parts, jobmap, as_is=own_ids and not retried,
+                      bulk=bulk)
         # (bulk, or an adopted spool, which has no secondary indexes: they are built once
         # the run's rows are final, after the contents no version uses any more are deleted:
         # index_corpus)
@@ -250,27 +252,32 @@ def _parse_all(new, profile, key, store, procs, progress, st) -> dict[str, tuple
 
 
 def _merge_spools(store, spool_dir: str, parts: dict[str, list[int]], jobmap: dict[int, int],
-                  as_is: bool) -> bool:
-    """Copy the spools' facts into the index (`as_is`: job numbers are the blob ids); True
-    when the biggest spool became the index (a fresh build: its facts are not copied)."""
-    direct = list(parts.items())
-    adopted = False
-    if as_is and len(direct) <= spool.MAX_DIRECT:
-        big = max(direct, key=lambda d: os.path.getsize(d[0]))
-        adopted = store.adopt_spool(big[0])
-        if adopted:
-            direct.remove(big)
-    if len(direct) > spool.MAX_DIRECT:  # many pools (crash retries): combine first
-        try:
-            direct = [(spool.combine(spool_dir, parts), list(jobmap))]
-        except sqlite3.OperationalError as e:  # e.g. no space left for the spool copy
-            spool.remove_leftovers(spool_dir)
-            raise IndexWriteError(f"cannot write the index in {spool_dir}/ ({e}); "
-                                  f"the previous index is unchanged") from None
-    for i, (spool_path, spool_jobs) in enumerate(direct):
-        store.merge_spool(spool_path, None if as_is else {j: jobmap[j] for j in spool_jobs},
-                          f"spool{i}")
-    return adopted
+                  as_is: bool, bulk: bool) -> None:
+    """Copy the spools' facts into the index (`as_is`: job numbers are the blob ids): the
+    refs.db halves in a thread (store.start_refs, which builds refs.db's indexes too), the
+    others here. A fresh build adopts the biggest spool of each half as that file."""
+    for refs in (True, False):  # (refs.db's first: its thread works while this one does)
+        half = {spool.refs_path(p) if refs else p: jobs for p, jobs in parts.items()}
+        direct = list(half.items())
+        adopt = None
+        if as_is and store.fresh and len(direct) <= spool.MAX_DIRECT:
+            adopt = max(direct, key=lambda d: os.path.getsize(d[0]))
+            direct.remove(adopt)
+        if len(direct) > spool.MAX_DIRECT:  # many pools (crash retries): combine first
+            try:
+                direct = [(spool.combine(spool_dir, half, refs), list(jobmap))]
+            except sqlite3.OperationalError as e:  # e.g. no space left for the spool copy
+                spool.remove_leftovers(spool_dir)
+                raise IndexWriteError(f"cannot write the index in {spool_dir}/ ({e}); "
+                                      f"the previous index is unchanged") from None
+        todo = [(path, None if as_is else {j: jobmap[j] for j in jobs}) for path, jobs in direct]
+        if refs:
+            store.start_refs(todo, adopt and adopt[0], bulk)
+            continue
+        if adopt is not None and not store.adopt_spool(adopt[0]):
+            todo.insert(0, (adopt[0], None))
+        for i, (path, jm) in enumerate(todo):
+            store.merge_spool(path, jm, f"spool{i}")
 
 
 def _compressed(abspath: str) -> bytes:

@@ -2,8 +2,10 @@
 
 Facts never travel back through a pipe and the indexer's main process never loops over them
 in Python: when the pool is done, each spool is attached to the index and copied with
-`INSERT ... SELECT` (job numbers mapped to blob ids). Spools live in the index directory and
-are removed after the merge; a killed run's leftovers are removed by the next run.
+`INSERT ... SELECT` (job numbers mapped to blob ids). A worker's spool is two files, one per
+file of the index: `.spool-PID-X.db` (index.db's fact tables) and `.spool-PID-X-refs.db`
+(refs.db's, `refs_path`). Spools live in the index directory and are removed after the
+merge; a killed run's leftovers are removed by the next run.
 
 The rows are written by the C writer of `native` when it was built (pip builds it where a C
 compiler and SQLite's header are found): the sqlite3 module's per-value binding cost a
@@ -64,8 +66,13 @@ class _Sqlite3Writer:
         self.conn.close()
 
 
+def refs_path(path: str) -> str:
+    """The refs.db half of the spool whose index.db half is `path`."""
+    return path[:-len(".db")] + "-refs.db"
+
+
 class Spool:
-    """One worker's spool file."""
+    """One worker's spool: its two files (`path` and refs_path(path))."""
 
     def __init__(self, path: str, native: bool | None = None):
         self.path = path
@@ -73,12 +80,15 @@ class Spool:
             raise ValueError("Spool(native=True): the C extension vmxref.indexer._native is "
                              "not built (see vmxref/indexer/native.py)")
         use_c = _native is not None if native is None else native
+        self.ws = []  # (writer, its tables) of index.db's half, then refs.db's
         with self._failing():
-            self.w = _native.Writer(path) if use_c else _Sqlite3Writer(path)
-            self.w.execute("PRAGMA journal_mode=OFF")
-            self.w.execute("PRAGMA synchronous=OFF")
-            self.w.execute(schema.spool_sql())
-            self.w.execute("BEGIN")
+            for refs, p in ((False, path), (True, refs_path(path))):
+                w = _native.Writer(p) if use_c else _Sqlite3Writer(p)
+                w.execute("PRAGMA journal_mode=OFF")
+                w.execute("PRAGMA synchronous=OFF")
+                w.execute(schema.spool_sql(refs))
+                w.execute("BEGIN")
+                self.ws.append((w, [(t, a) for t, a in _ROWS if t in schema.fact_tables(refs)]))
 
     def add(self, job: int, facts) -> None:
         """Append the facts of one job. A row the database cannot take (a value of another
@@ -86,25 +96,29 @@ class Spool:
         raises after the job's rows already written are deleted: none of them remain."""
         with self._failing():
             try:
-                for table, attr in _ROWS:
-                    rows = getattr(facts, attr)
-                    if rows:
-                        self.w.insert(table, job, rows)
+                for w, tables in self.ws:
+                    for table, attr in tables:
+                        rows = getattr(facts, attr)
+                        if rows:
+                            w.insert(table, job, rows)
             except (ValueError, TypeError, OverflowError):  # (UnicodeEncodeError included)
-                for table, _attr in _ROWS:
-                    self.w.execute(f"DELETE FROM {table} WHERE blob_id = {int(job)}")
+                for w, tables in self.ws:
+                    for table, _attr in tables:
+                        w.execute(f"DELETE FROM {table} WHERE blob_id = {int(job)}")
                 raise
 
     def flush(self) -> None:
         """Make what was added durable for the merge (end of a batch)."""
         with self._failing():
-            self.w.execute("COMMIT")
-            self.w.execute("BEGIN")
+            for w, _tables in self.ws:
+                w.execute("COMMIT")
+                w.execute("BEGIN")
 
     def close(self) -> None:
         with self._failing():
-            self.w.execute("COMMIT")
-            self.w.close()
+            for w, _tables in self.ws:
+                w.execute("COMMIT")
+                w.close()
 
     @contextmanager
     def _failing(self):
@@ -133,26 +147,29 @@ def close_all() -> None:
     _OPEN.clear()
 
 
-def combine(spool_dir: str, parts: dict[str, list[int]]) -> str:
-    """Copy the rows of the jobs each spool is responsible for into one spool file.
+def combine(spool_dir: str, parts: dict[str, list[int]], refs: bool = False) -> str:
+    """Copy the rows of the jobs each spool is responsible for into one spool file (of
+    refs.db's tables when `refs`: `parts` names the refs.db halves then).
 
     `parts`: spool path -> jobs whose result came from that spool (a batch retried after a
     worker died may have left rows for the same job in another spool: those are dropped).
     """
     out = os.path.join(spool_dir, f"{PREFIX}all-{os.getpid()}.db")
+    if refs:
+        out = refs_path(out)
     if os.path.exists(out):
         os.unlink(out)
     conn = sqlite3.connect(out, isolation_level=None)
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
-    conn.executescript(schema.spool_sql())
+    conn.executescript(schema.spool_sql(refs))
     conn.execute("CREATE TEMP TABLE keep (job INTEGER PRIMARY KEY)")
     for path, jobs in parts.items():
         conn.execute("ATTACH DATABASE ? AS sp", (path,))
         conn.execute("DELETE FROM keep")
         conn.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(j,) for j in jobs])
         conn.execute("BEGIN")
-        for t in schema.FACT_TABLES:
+        for t in schema.fact_tables(refs):
             conn.execute(f"INSERT INTO main.{t} SELECT * FROM sp.{t} "
                          f"WHERE blob_id IN (SELECT job FROM keep)")
         conn.execute("COMMIT")
@@ -166,22 +183,24 @@ MAX_DIRECT = 7  # spools attached directly (SQLite allows 10 attached databases)
 
 
 def merge(conn: sqlite3.Connection, path: str, jobmap: dict[int, int] | None,
-          alias: str = "spool") -> None:
-    """Copy a spool's facts into the index, jobs mapped to blob ids (same transaction; the
-    spool stays attached until the connection closes: DETACH is refused inside it).
+          alias: str = "spool", refs: bool = False) -> None:
+    """Copy a spool's facts into the index (into refs.db's tables, through a connection
+    whose main database is refs.db, when `refs`), jobs mapped to blob ids (same
+    transaction; the spool stays attached until the connection closes: DETACH is refused
+    inside it).
 
     `jobmap` None: the job numbers are the blob ids and every row of the spool is kept, so
     the tables are copied as they are (`INSERT ... SELECT *`: SQLite copies the records
     without decoding them)."""
     conn.execute(f"ATTACH DATABASE ? AS {alias}", (path,))
     if jobmap is None:
-        for t in schema.FACT_TABLES:
+        for t in schema.fact_tables(refs):
             conn.execute(f"INSERT INTO main.{t} SELECT * FROM {alias}.{t}")
         return
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS jobmap (job INTEGER PRIMARY KEY, blob_id INTEGER)")
     conn.execute("DELETE FROM jobmap")
     conn.executemany("INSERT INTO jobmap VALUES (?, ?)", jobmap.items())
-    for t in schema.FACT_TABLES:
+    for t in schema.fact_tables(refs):
         cols = [r[1] for r in conn.execute(f"PRAGMA main.table_info({t})")][1:]
         sel = ", ".join(f"s.{c}" for c in cols)
         conn.execute(f"INSERT INTO main.{t} SELECT m.blob_id, {sel} FROM {alias}.{t} s "
