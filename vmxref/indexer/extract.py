@@ -1535,8 +1535,12 @@ def _macro_body_formats(cx: _Ctx) -> None:
                        jargs, depth + 1)
 
     import json
-    for line, col, func, callee, _kind, _recv, jargs, *_rest in uses:
-        expand(line, col, func, callee, [a.strip() for a in json.loads(jargs)], jargs, 0)
+    try:
+        for line, col, func, callee, _kind, _recv, jargs, *_rest in uses:
+            expand(line, col, func, callee, [a.strip() for a in json.loads(jargs)], jargs, 0)
+    finally:  # (`expand` calls itself: its cell and it make a cycle that held on to `cx`,
+        # the file's facts, until a garbage collection: workers run without one, worker.py)
+        del expand
 
 
 MAX_MACRO_NESTING = 3  # file macros followed into the macros their bodies use
