@@ -103,3 +103,15 @@ def test_a_define_inside_an_initializer_is_a_macro_symbol(lq):
     assert code == 0, out
     assert [(r["file"], r["line"]) for r in rows] == [("arch/x86/kvm/tkl_fields.c", 19)], out
     assert "offsetof(struct tkl_vmcs12, y)" in rows[0]["text"], out
+
+
+def test_defines_inside_an_initializer_are_parsed_one_by_one_without_their_comments(lq):
+    """`#define TKL_OP_NOP(a_Code) do { /* ... */ } while (0)` in an initializer: its value
+    parses only without the comment, and it does not swallow the #define after it."""
+    code, rows, out = lq("def", "TKL_OP_NOP")
+    assert code == 0, out
+    assert [(r["file"], r["line"]) for r in rows] == [("arch/x86/kvm/tkl_ops.c", 14)], out
+    code, rows, out = lq("def", "TKL_OP")
+    assert code == 0, out
+    assert [(r["file"], r["line"]) for r in rows] == [("arch/x86/kvm/tkl_ops.c", 15)], out
+    assert "{ a_Code, a_Fn }" in rows[0]["text"], out

@@ -435,9 +435,10 @@ def _missed_defines(cx, text: bytes, lang: str, step) -> None:
     """The #defines the tree left in or beside an ERROR node, made symbols as the others are: a
     #define written inside an initializer list or an enum body (`#define SHADOW_FIELD_RO(x,
     y) { x, offsetof(..) },` in nested.c's field table, PGMMODEDATABTH_ENTRY in
-    g_aPgmBothModeData's) is no directive tree-sitter can place there. They are parsed
-    again alone: the file's text with everything else blanked (same offsets, so the steps
-    read them as they read any #define). Only for a file whose tree has errors."""
+    g_aPgmBothModeData's) is no directive tree-sitter can place there. Each is parsed again
+    alone: only its lines, without its block comments, as tree-sitter's included ranges of
+    the file's text (same offsets, so the steps read them as they read any #define). Only
+    for a file whose tree has errors."""
     macros = [s for s in cx.f.syms if s[1] == "macro"]
     if len(macros) >= text.count(b"define ") + text.count(b"define\t"):
         return  # (every #define has its symbol: an upper bound found at memchr speed)
@@ -456,13 +457,37 @@ def _missed_defines(cx, text: bytes, lang: str, step) -> None:
         spans.append((m.start(), len(text) if end < 0 else end))
     if not spans:
         return
-    buf = bytearray(text.translate(_BLANK))
-    for a, b in spans:
-        buf[a:b] = text[a:b]
-    caps = _captures(ts.parse(bytes(buf), lang), lang, None)
+    caps: dict[str, list] = {"macro": [], "fmacro": []}
+    for a, b in spans:  # (each alone: a broken one cannot swallow the next)
+        ranges = []
+        for x, y in _without_block_comments(text, a, min(b + 1, len(text))):
+            rx, ry = bisect.bisect_left(nl, x), bisect.bisect_left(nl, y)
+            ranges.append((x, rx - 1, x - nl[rx - 1] - 1, y, ry - 1, y - nl[ry - 1] - 1))
+        for k, v in _captures(ts.parse_ranges(text, lang, ranges), lang, None).items():
+            if k in caps:
+                caps[k] += v
     _doc_order(caps)
     step.defines(caps.get("macro", ()))
     step.fmacros(caps.get("fmacro", ()))
+
+
+def _without_block_comments(text: bytes, a: int, b: int) -> list[tuple[int, int]]:
+    """text[a:b] as pieces around its block comments: tree-sitter ends a #define's value at
+    `/*`, so `#define X(a) do { /* nothing */ } while (0)` parses only without it."""
+    out = []
+    while True:
+        c = text.find(b"/*", a, b)
+        if c < 0:
+            break
+        e = text.find(b"*/", c + 2, b)
+        if e < 0:
+            break
+        if c > a:
+            out.append((a, c))
+        a = e + 2
+    if b > a:
+        out.append((a, b))
+    return out
 
 
 def _continued(text: bytes, nl: int) -> bool:
