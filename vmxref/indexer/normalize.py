@@ -223,7 +223,8 @@ def normalize(src: bytes, profile: MacroProfile) -> tuple[bytes, list[tuple[str,
 
 def normalize_ex(src: bytes, profile: MacroProfile, alternate: int = 0,
                  spans: list[tuple[int, int]] | None = None,
-                 want: list[tuple[int, int]] | None = None
+                 want: list[tuple[int, int]] | None = None,
+                 erased: list[tuple[int, int, int, int, bytes]] | None = None
                  ) -> tuple[bytes, list[tuple[str, int]], list[tuple[int, int]]]:
     """normalize(), and the byte ranges of the branches that flattening a split `#if`
     group dropped (not `#if 0` ones). With `alternate` (1), each such group keeps another of
@@ -239,7 +240,11 @@ def normalize_ex(src: bytes, profile: MacroProfile, alternate: int = 0,
     then not used; the worker asks again until every range was kept once). With a list
     `spans`, the (start, end) byte span of each macro use of the uses returned is appended
     to it, in the same order (the name through the `)` of its arguments: extract widens a
-    text that holds the rewritten use to the whole use, see extract._Ctx)."""
+    text that holds the rewritten use to the whole use, see extract._Ctx). With a list
+    `erased`, each argument an `unwrap_args` rule dropped that holds a name (the cpu of
+    `per_cpu(hrtimer_bases, get_nohz_timer_target())`) is appended to it as (use start, use
+    end, argument start, argument end, its normalised text, arguments dropped inside it
+    blank): see erased.py, which parses them for the calls and reads they hold."""
     if profile is None or profile.empty:
         return src, [], []
     directives: list[tuple[int, int]] = []
@@ -250,7 +255,7 @@ def normalize_ex(src: bytes, profile: MacroProfile, alternate: int = 0,
     if b"_asm" in code:
         code = _blank_msc_asm(code, buf)
     if profile.needles:
-        _macro_pass(code, buf, profile, uses, spans)
+        _macro_pass(code, buf, profile, uses, spans, erased)
     if profile.prune_if0 or profile.split_conditionals:
         _conditional_pass(src, code, buf, directives, profile, dropped, alternate,
                           sorted(a for a, _b in want) if want else None)
@@ -398,20 +403,48 @@ def _candidates(code: bytes, needles: tuple[bytes, ...]) -> list[int]:
 
 
 def _macro_pass(code: bytes, buf: bytearray, prof: MacroProfile,
-                uses: list[tuple[str, int]], spans: list[tuple[int, int]] | None = None) -> None:
+                uses: list[tuple[str, int]], spans: list[tuple[int, int]] | None = None,
+                erased: list | None = None) -> None:
     pos = 0
+    cut: list[tuple[int, int, int, int]] = []  # (use start, end, argument start, end)
     for start in _candidates(code, prof.needles):
         if start < pos or (0x30 <= code[start] <= 0x39):
             continue
         end = _IDENT.match(code, start).end()
         name = code[start:end].decode()
         rule = prof.rule(name)
-        pos = _apply(code, buf, start, end, name, rule, uses, spans) if rule else end
+        pos = _apply(code, buf, start, end, name, rule, uses, spans, cut) if rule else end
+    if cut:  # (the arguments unwrap_args drops go last: the uses inside them are rewritten)
+        whole = bytes(buf) if erased is not None else b""
+        for _s, _e, a, b in cut:
+            _blank(buf, a, b)
+        if erased is not None:
+            _erased_args(code, whole, cut, erased)
+
+
+def _erased_args(code: bytes, whole: bytes, cut: list[tuple[int, int, int, int]],
+                 erased: list) -> None:
+    """normalize_ex's `erased`: the dropped arguments (`cut`) with a name in them, their
+    text from `whole` (the text before they were blanked) with those dropped inside blank."""
+    cut = sorted(cut, key=lambda c: c[2])  # (those inside one follow it)
+    for j, (s, e, a, b) in enumerate(cut):
+        if not _NAME_START.search(code, a, b):
+            continue
+        text = bytearray(whole[a:b])
+        k = j + 1
+        while k < len(cut) and cut[k][2] < b:
+            _blank(text, cut[k][2] - a, cut[k][3] - a)
+            k += 1
+        erased.append((s, e, a, b, bytes(text)))
+
+
+_NAME_START = re.compile(rb"(?<!\w)[A-Za-z_]")  # (a name, not the x of 0x10)
 
 
 def _apply(code: bytes, buf: bytearray, start: int, end: int, name: str,
            rule: tuple[str, object], uses: list[tuple[str, int]],
-           spans: list[tuple[int, int]] | None = None) -> int:
+           spans: list[tuple[int, int]] | None = None,
+           cut: list[tuple[int, int, int, int]] | None = None) -> int:
     """Apply one rule at a macro use; return where scanning resumes."""
     kind, arg = rule
     if kind == "erase":
@@ -429,7 +462,7 @@ def _apply(code: bytes, buf: bytearray, start: int, end: int, name: str,
     elif kind == "unwrap":
         _unwrap(buf, start, opn, close, commas)
     elif kind == "unwrap_args":
-        _unwrap_args(buf, start, opn, close, commas, str(arg))
+        _unwrap_args(buf, start, opn, close, commas, str(arg), cut)
     elif kind == "paste":
         if not _paste(code, buf, start, opn, close, commas, str(arg)):
             return end
@@ -578,15 +611,20 @@ def _declare_array(code: bytes, buf: bytearray, start: int, opn: int, close: int
 
 
 def _unwrap_args(buf: bytearray, start: int, opn: int, close: int, commas: list[int],
-                 template: str) -> None:
-    """Keep only the arguments a template names ("1 2=3": args 1, 2 and 3 joined by `=`)."""
+                 template: str, cut: list[tuple[int, int, int, int]] | None = None) -> None:
+    """Keep only the arguments a template names ("1 2=3": args 1, 2 and 3 joined by `=`);
+    the others are blanked, or with `cut` appended to it as (use start, use end, argument
+    start, argument end) for the caller to blank."""
     bounds = [opn, *commas, close]
     keep = {int(x) for x in re.findall(r"\d+", template)}
     joins = {int(x) for x in re.findall(r"=\s*(\d+)", template)}
     _unwrap(buf, start, opn, close, commas)
     for i in range(1, len(bounds)):
         if i not in keep:
-            _blank(buf, bounds[i - 1] + 1, bounds[i])
+            if cut is None:
+                _blank(buf, bounds[i - 1] + 1, bounds[i])
+            else:
+                cut.append((start, close + 1, bounds[i - 1] + 1, bounds[i]))
         elif i in joins:
             buf[bounds[i - 1]] = 0x3D  # '='
 

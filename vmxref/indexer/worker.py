@@ -135,13 +135,22 @@ def _extract(content: bytes, lang: str) -> tuple[object, str]:
             return facts, "ok"
         text, uses, dropped = (content, [], [])
         spans: list[tuple[int, int]] = []  # (the span of each use: texts hold whole uses)
+        erased: list[tuple] = []  # (the arguments unwrap_args dropped, see erased.py)
         if prof is not None:
             from vmxref.indexer import normalize
-            text, uses, dropped = normalize.normalize_ex(content, prof, spans=spans)
+            text, uses, dropped = normalize.normalize_ex(content, prof, spans=spans,
+                                                         erased=erased)
         tree = ts.parse(text, lang)
         # facts read names and texts from the original bytes: offsets are identical
         facts = extract.extract(content, tree, lang, prof, uses, dialect, text=text, fills=fills,
                                 use_spans=spans)
+        if erased:  # calls and reads inside those arguments: a parse of a text that has them
+            from vmxref.indexer import erased as dropped_args
+            try:
+                dropped_args.recover(content, text, tree, lang, prof, dialect, fills, spans,
+                                     erased, facts)
+            except Exception:  # noqa: BLE001 - a failure costs the facts of those arguments,
+                pass  # never the file's own
         if dropped:  # the other side of `#if` groups that split a construct: more parses
             _other_branches(content, lang, prof, dialect, fills, facts, tree, text, dropped)
         if any(s[1] == "function" and s[2] == s[4] and s[9] for s in facts.syms):
