@@ -57,6 +57,11 @@ def assert_twins(src: bytes, names=tuple(PROFILES)) -> None:
             py = python_way(normalize.normalize_ex, src, prof, alternate)
             assert c == py, (name, alternate)
             assert len(c[0]) == len(src)
+        dropped = normalize.normalize_ex(src, prof)[2]
+        for want in (dropped, dropped[-1:], [(a + 1, b) for a, b in dropped[::2]]):
+            if want:  # (the branches a later text keeps: worker._other_branches)
+                c = normalize.normalize_ex(src, prof, 0, None, want)
+                assert c == python_way(normalize.normalize_ex, src, prof, 0, None, want), name
     dc, dp = [], []
     code = normalize._code(src, dc)
     assert code == python_way(normalize._code, src, dp)

@@ -474,6 +474,17 @@ typedef struct {
     Py_ssize_t capinner;
     int *dead;            /* per branch of the group being flattened */
     Py_ssize_t capdead;
+    Py_ssize_t *want;     /* sorted start offsets of the branches to keep (normalize_ex's
+                           * `want`), or NULL */
+    Py_ssize_t nwant;
+    Py_ssize_t *defs;     /* where each #define starts, in order */
+    Py_ssize_t ndefs, capdefs;
+    Py_ssize_t *kept;     /* (start, end) pairs: the branches split groups kept (_flatten) */
+    Py_ssize_t nkept, capkept;
+    Py_ssize_t *ikept;    /* the group being flattened's share of them (_inner_kept) */
+    Py_ssize_t capikept;
+    int *gone;            /* per branch of that group: blanked */
+    Py_ssize_t capgone;
 } CondPass;
 
 static int nc_grow(void **p, Py_ssize_t *cap, Py_ssize_t need, size_t size) {
@@ -685,6 +696,41 @@ static int nc_has_code(CondPass *p, Py_ssize_t a, Py_ssize_t e) {
     return ta < te;
 }
 
+/* normalize._holds: does [a, b) hold one of the sorted offsets v[0:nv]? */
+static int nc_holds(const Py_ssize_t *v, Py_ssize_t nv, Py_ssize_t a, Py_ssize_t b) {
+    Py_ssize_t lo = 0, hi = nv;
+    while (lo < hi) {  /* (bisect_left) */
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < nv && v[lo] < b;
+}
+
+/* _flatten's content(i): branch i of g a live one with code or a #define. */
+static int nc_content(CondPass *p, const CondDir *g, Py_ssize_t i) {
+    return !p->dead[i] && (nc_has_code(p, g[i].end, g[i + 1].start)
+                           || nc_holds(p->defs, p->ndefs, g[i].end, g[i + 1].start));
+}
+
+static int nc_drop(CondPass *p, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *span = Py_BuildValue("(nn)", a, b);
+    int r = span != NULL ? PyList_Append(p->dropped, span) : -1;
+    Py_XDECREF(span);
+    return r;
+}
+
+static int nc_keep(CondPass *p, Py_ssize_t a, Py_ssize_t b) {
+    if (nc_grow((void **)&p->kept, &p->capkept, 2 * (p->nkept + 1), sizeof(Py_ssize_t)) < 0)
+        return -1;
+    p->kept[2 * p->nkept] = a;
+    p->kept[2 * p->nkept + 1] = b;
+    p->nkept++;
+    return 0;
+}
+
 /* _needs_flatten: 1 with *keep and *split when the group must be flattened, else 0. */
 static int nc_needs_flatten(CondPass *p, const CondDir *g, Py_ssize_t n, Py_ssize_t *keep,
                             int *split) {
@@ -757,10 +803,24 @@ static int nc_needs_flatten(CondPass *p, const CondDir *g, Py_ssize_t n, Py_ssiz
  * branch than the first (alternate), 0 when not, -1 on error. `inner_alt`: a split group
  * inside it did (alternate 2 then keeps this one's first branch). */
 static int nc_flatten(CondPass *p, const CondDir *g, Py_ssize_t n, int inner_alt) {
-    if (nc_grow((void **)&p->dead, &p->capdead, n, sizeof(int)) < 0)
+    if (nc_grow((void **)&p->dead, &p->capdead, n, sizeof(int)) < 0
+        || nc_grow((void **)&p->gone, &p->capgone, n, sizeof(int)) < 0)
         return -1;
+    /* _inner_kept: the kept branches after g's start move to ikept */
+    Py_ssize_t k = p->nkept;
+    while (k && p->kept[2 * (k - 1)] >= g[0].start)
+        k--;
+    Py_ssize_t ninner = p->nkept - k;
+    if (ninner) {
+        if (nc_grow((void **)&p->ikept, &p->capikept, 2 * ninner, sizeof(Py_ssize_t)) < 0)
+            return -1;
+        memcpy(p->ikept, p->kept + 2 * k, (size_t)(2 * ninner) * sizeof(Py_ssize_t));
+        p->nkept = k;
+    }
+    nc_dead(p, g, n);
+    for (Py_ssize_t i = 0; i + 1 < n; i++)
+        p->gone[i] = 0;
     if (p->prune_if0) {
-        nc_dead(p, g, n);
         Py_ssize_t ndead = 0;
         for (Py_ssize_t i = 0; i + 1 < n; i++)
             ndead += p->dead[i];
@@ -769,39 +829,59 @@ static int nc_flatten(CondPass *p, const CondDir *g, Py_ssize_t n, int inner_alt
                 if (p->dead[i]) {
                     nc_blank(p->buf, p->n, g[i].end, g[i + 1].start);
                     nc_blank(p->code, p->n, g[i].end, g[i + 1].start);
+                    p->gone[i] = 1;
                 }
     }
-    Py_ssize_t keep;
-    int split;
-    if (!nc_needs_flatten(p, g, n, &keep, &split))
-        return 0;
-    if (split < 0) {  /* (a group of comments only: its directive lines go, nothing else) */
+    Py_ssize_t keep = -1, own = -1;
+    int split = 0, alternated = 0;
+    int how = nc_needs_flatten(p, g, n, &keep, &split);
+    if (how && split < 0) {  /* (a group of comments only: its directive lines go, nothing else) */
         for (Py_ssize_t i = 0; i < n; i++)
             nc_blank(p->buf, p->n, g[i].start, g[i].end);
-        return 0;
-    }
-    int alternated = 0;
-    if (split && p->alternate && !(p->alternate == 2 && inner_alt))
-        for (Py_ssize_t i = keep + 1; i + 1 < n; i++)
-            if (nc_has_code(p, g[i].end, g[i + 1].start)) {
-                keep = i;
-                alternated = 1;
-                break;
-            }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        nc_blank(p->buf, p->n, g[i].start, g[i].end);
-        if (i + 1 < n && i != keep) {
-            if (split && nc_has_code(p, g[i].end, g[i + 1].start)) {
-                PyObject *span = Py_BuildValue("(nn)", g[i].end, g[i + 1].start);
-                int r = span != NULL ? PyList_Append(p->dropped, span) : -1;
-                Py_XDECREF(span);
-                if (r < 0)
+    } else if (how) {
+        if (split && p->want != NULL) {
+            for (Py_ssize_t i = 0; i + 1 < n; i++)
+                if (nc_holds(p->want, p->nwant, g[i].end, g[i + 1].start) && nc_content(p, g, i)) {
+                    alternated = i != keep;
+                    keep = i;
+                    break;
+                }
+        } else if (split && p->alternate && !(p->alternate == 2 && inner_alt))
+            for (Py_ssize_t i = keep + 1; i + 1 < n; i++)
+                if (nc_has_code(p, g[i].end, g[i + 1].start)) {
+                    keep = i;
+                    alternated = 1;
+                    break;
+                }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            nc_blank(p->buf, p->n, g[i].start, g[i].end);
+            if (i + 1 < n && i != keep) {
+                Py_ssize_t a = g[i].end, b = g[i + 1].start;
+                if (split && nc_content(p, g, i) && nc_drop(p, a, b) < 0)
                     return -1;
+                if (split && !p->dead[i])
+                    for (Py_ssize_t j = 0; j < ninner; j++)
+                        if (a <= p->ikept[2 * j] && p->ikept[2 * j] < b
+                            && nc_drop(p, p->ikept[2 * j], p->ikept[2 * j + 1]) < 0)
+                            return -1;
+                nc_blank(p->buf, p->n, a, b);
+                nc_blank(p->code, p->n, a, b);
+                p->gone[i] = 1;
             }
-            nc_blank(p->buf, p->n, g[i].end, g[i + 1].start);
-            nc_blank(p->code, p->n, g[i].end, g[i + 1].start);
         }
+        if (split && keep >= 0 && nc_content(p, g, keep))
+            own = keep;
     }
+    for (Py_ssize_t j = 0; j < ninner; j++) {  /* (the inner ones left in a branch kept) */
+        Py_ssize_t at = p->ikept[2 * j];
+        int blanked = 0;
+        for (Py_ssize_t i = 0; i + 1 < n && !blanked; i++)
+            blanked = p->gone[i] && g[i].end <= at && at < g[i + 1].start;
+        if (!blanked && nc_keep(p, at, p->ikept[2 * j + 1]) < 0)
+            return -1;
+    }
+    if (own >= 0 && nc_keep(p, g[own].end, g[own + 1].start) < 0)
+        return -1;
     return alternated;
 }
 
@@ -865,16 +945,16 @@ static int nc_directive(const unsigned char *s, Py_ssize_t start, Py_ssize_t end
 }
 
 /* cond_pass(src, code, buf, directives, prune_if0, split_conditionals, assumed,
- * alternate) -> dropped: normalize._conditional_pass on the code copy `code` (copied: the
- * caller's stays as it is) and the bytearray buf (blanked in place); `directives` the
- * (start, end) spans of _code, assumed a callable (name -> 0, 1 defined, 2 undefined) or
- * None (nothing is assumed). */
+ * alternate[, want]) -> dropped: normalize._conditional_pass on the code copy `code`
+ * (copied: the caller's stays as it is) and the bytearray buf (blanked in place);
+ * `directives` the (start, end) spans of _code, assumed a callable (name -> 0, 1 defined,
+ * 2 undefined) or None (nothing is assumed), want None or a sorted list of offsets. */
 static PyObject *nc_cond_pass(PyObject *Py_UNUSED(mod), PyObject *args) {
     Py_buffer src, code, buf;
-    PyObject *dirs, *undefined;
+    PyObject *dirs, *undefined, *want = Py_None;
     int prune_if0, split, alternate;
-    if (!PyArg_ParseTuple(args, "y*y*w*O!ppOi", &src, &code, &buf, &PyList_Type, &dirs,
-                          &prune_if0, &split, &undefined, &alternate)) {
+    if (!PyArg_ParseTuple(args, "y*y*w*O!ppOi|O", &src, &code, &buf, &PyList_Type, &dirs,
+                          &prune_if0, &split, &undefined, &alternate, &want)) {
         return NULL;
     }
     CondPass p;
@@ -901,6 +981,27 @@ static PyObject *nc_cond_pass(PyObject *Py_UNUSED(mod), PyObject *args) {
     if (p.defined == NULL || p.dropped == NULL)
         goto done;
     memcpy(p.code, code.buf, (size_t)p.n);
+    if (want != Py_None && PyObject_IsTrue(want)) {  /* (an empty list: as None) */
+        if (!PyList_Check(want)) {
+            PyErr_SetString(PyExc_TypeError, "want must be a list of offsets or None");
+            goto done;
+        }
+        p.nwant = PyList_GET_SIZE(want);
+        p.want = PyMem_Malloc((size_t)p.nwant * sizeof(Py_ssize_t));
+        if (p.want == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < p.nwant; k++) {
+            p.want[k] = PyLong_AsSsize_t(PyList_GET_ITEM(want, k));
+            if (p.want[k] == -1 && PyErr_Occurred())
+                goto done;
+            if (k && p.want[k] < p.want[k - 1]) {
+                PyErr_SetString(PyExc_ValueError, "want must be sorted");
+                goto done;
+            }
+        }
+    }
     for (Py_ssize_t k = 0; k < PyList_GET_SIZE(dirs); k++) {
         PyObject *t = PyList_GET_ITEM(dirs, k);
         Py_ssize_t start, end, ca = 0, ce = 0;
@@ -925,6 +1026,11 @@ static PyObject *nc_cond_pass(PyObject *Py_UNUSED(mod), PyObject *args) {
         if (kind == -1)
             continue;
         if (kind < -1) {  /* #define / #undef: _track_define */
+            if (kind == -2) {
+                if (nc_grow((void **)&p.defs, &p.capdefs, p.ndefs + 1, sizeof(Py_ssize_t)) < 0)
+                    goto done;
+                p.defs[p.ndefs++] = start;
+            }
             if (!p.prune_if0)
                 continue;
             PyObject *name = PyBytes_FromStringAndSize((const char *)p.src + ca, ce - ca);
@@ -971,6 +1077,11 @@ done:
     PyMem_Free(p.groups);
     PyMem_Free(p.inner);
     PyMem_Free(p.dead);
+    PyMem_Free(p.want);
+    PyMem_Free(p.defs);
+    PyMem_Free(p.kept);
+    PyMem_Free(p.ikept);
+    PyMem_Free(p.gone);
     Py_XDECREF(p.defined);
     Py_XDECREF(p.dropped);
     PyBuffer_Release(&src);
@@ -1127,7 +1238,7 @@ static PyMethodDef module_methods[] = {
      "candidates(code, needles) -> list of offsets (normalize._candidates)"},
     {"cond_pass", nc_cond_pass, METH_VARARGS,
      "cond_pass(src, code, buf, directives, prune_if0, split_conditionals, assumed,"
-     " alternate) -> dropped (normalize._conditional_pass)"},
+     " alternate[, want]) -> dropped (normalize._conditional_pass)"},
     {"define_comments", nc_define_comments, METH_VARARGS,
      "define_comments(src, buf): normalize._define_comments, buf blanked in place"},
     {NULL, NULL, 0, NULL},

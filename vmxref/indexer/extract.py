@@ -387,7 +387,13 @@ def merge_branches(facts: Facts, other: Facts, src: bytes, dropped: list[tuple[i
     split `#if` groups kept) that lie on the lines of those branches (`dropped`, byte
     ranges): calls, references, writes, log calls, case labels and declarations written
     only under `#else`."""
-    spans = sorted((src.count(b"\n", 0, a) + 1, src.count(b"\n", 0, b) + 1) for a, b in dropped)
+    spans: list[tuple[int, int]] = []  # (line spans, nested ones joined: an outer branch
+    for a, b in sorted((src.count(b"\n", 0, a) + 1, src.count(b"\n", 0, b) + 1)  # holds
+                       for a, b in dropped):  # an inner group's, and goes on after it)
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+        else:
+            spans.append((a, b))
     starts = [a for a, _b in spans]
 
     def inside(line: int) -> bool:
@@ -396,7 +402,10 @@ def merge_branches(facts: Facts, other: Facts, src: bytes, dropped: list[tuple[i
 
     have = {(s[0], s[1], s[2]) for s in facts.syms}
     facts.syms += [s for s in other.syms if inside(s[2]) and (s[0], s[1], s[2]) not in have]
-    facts.refs += [r for r in other.refs if inside(r[2])]
+    # (a macro use the normaliser rewrote is a reference of every text, blanked branch or
+    # not: the first text's facts have it)
+    uses = {r for r in facts.refs if r[1] == "macro"}
+    facts.refs += [r for r in other.refs if inside(r[2]) and (r[1] != "macro" or r not in uses)]
     for name in ("calls", "assigns", "logcalls", "cases", "guards"):
         getattr(facts, name).extend(r for r in getattr(other, name) if inside(r[0]))
 

@@ -14,6 +14,7 @@ the fallback and the reference); never imports tree_sitter.
 """
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import re
 from dataclasses import dataclass, field
@@ -221,7 +222,9 @@ def normalize(src: bytes, profile: MacroProfile) -> tuple[bytes, list[tuple[str,
 
 
 def normalize_ex(src: bytes, profile: MacroProfile, alternate: int = 0,
-                 spans: list[tuple[int, int]] | None = None
+                 spans: list[tuple[int, int]] | None = None,
+                 want: list[tuple[int, int]] | None = None,
+                 erased: list[tuple[int, int, int, int, bytes]] | None = None
                  ) -> tuple[bytes, list[tuple[str, int]], list[tuple[int, int]]]:
     """normalize(), and the byte ranges of the branches that flattening a split `#if`
     group dropped (not `#if 0` ones). With `alternate` (1), each such group keeps another of
@@ -229,10 +232,19 @@ def normalize_ex(src: bytes, profile: MacroProfile, alternate: int = 0,
     code of the `#else` side too (the worker merges the facts of those ranges). With 2, a
     group that holds such a group keeps its first branch, so that the inner group's other
     branch, blank in the first alternate text, is kept (a third parse, for `#ifdef IN_RING0
-    ... #else ... #endif` nested in another split group). With a list
+    ... #else ... #endif` nested in another split group). With `want` (byte ranges of
+    dropped branches no text parsed so far held: the third branch of an `#ifdef
+    RT_OS_WINDOWS / #elif defined(RT_OS_LINUX) / #else` group, an inner group's first branch
+    inside an outer group's second), each split group keeps its first branch with code that
+    is, or holds, the start of such a range, else the branch kept otherwise (`alternate` is
+    then not used; the worker asks again until every range was kept once). With a list
     `spans`, the (start, end) byte span of each macro use of the uses returned is appended
     to it, in the same order (the name through the `)` of its arguments: extract widens a
-    text that holds the rewritten use to the whole use, see extract._Ctx)."""
+    text that holds the rewritten use to the whole use, see extract._Ctx). With a list
+    `erased`, each argument an `unwrap_args` rule dropped that holds a name (the cpu of
+    `per_cpu(hrtimer_bases, get_nohz_timer_target())`) is appended to it as (use start, use
+    end, argument start, argument end, its normalised text, arguments dropped inside it
+    blank): see erased.py, which parses them for the calls and reads they hold."""
     if profile is None or profile.empty:
         return src, [], []
     directives: list[tuple[int, int]] = []
@@ -243,9 +255,10 @@ def normalize_ex(src: bytes, profile: MacroProfile, alternate: int = 0,
     if b"_asm" in code:
         code = _blank_msc_asm(code, buf)
     if profile.needles:
-        _macro_pass(code, buf, profile, uses, spans)
+        _macro_pass(code, buf, profile, uses, spans, erased)
     if profile.prune_if0 or profile.split_conditionals:
-        _conditional_pass(src, code, buf, directives, profile, dropped, alternate)
+        _conditional_pass(src, code, buf, directives, profile, dropped, alternate,
+                          sorted(a for a, _b in want) if want else None)
     if b"/*" in src and b"\\\n" in src:
         _define_comments(src, buf)
     return bytes(buf), uses, dropped
@@ -390,20 +403,48 @@ def _candidates(code: bytes, needles: tuple[bytes, ...]) -> list[int]:
 
 
 def _macro_pass(code: bytes, buf: bytearray, prof: MacroProfile,
-                uses: list[tuple[str, int]], spans: list[tuple[int, int]] | None = None) -> None:
+                uses: list[tuple[str, int]], spans: list[tuple[int, int]] | None = None,
+                erased: list | None = None) -> None:
     pos = 0
+    cut: list[tuple[int, int, int, int]] = []  # (use start, end, argument start, end)
     for start in _candidates(code, prof.needles):
         if start < pos or (0x30 <= code[start] <= 0x39):
             continue
         end = _IDENT.match(code, start).end()
         name = code[start:end].decode()
         rule = prof.rule(name)
-        pos = _apply(code, buf, start, end, name, rule, uses, spans) if rule else end
+        pos = _apply(code, buf, start, end, name, rule, uses, spans, cut) if rule else end
+    if cut:  # (the arguments unwrap_args drops go last: the uses inside them are rewritten)
+        whole = bytes(buf) if erased is not None else b""
+        for _s, _e, a, b in cut:
+            _blank(buf, a, b)
+        if erased is not None:
+            _erased_args(code, whole, cut, erased)
+
+
+def _erased_args(code: bytes, whole: bytes, cut: list[tuple[int, int, int, int]],
+                 erased: list) -> None:
+    """normalize_ex's `erased`: the dropped arguments (`cut`) with a name in them, their
+    text from `whole` (the text before they were blanked) with those dropped inside blank."""
+    cut = sorted(cut, key=lambda c: c[2])  # (those inside one follow it)
+    for j, (s, e, a, b) in enumerate(cut):
+        if not _NAME_START.search(code, a, b):
+            continue
+        text = bytearray(whole[a:b])
+        k = j + 1
+        while k < len(cut) and cut[k][2] < b:
+            _blank(text, cut[k][2] - a, cut[k][3] - a)
+            k += 1
+        erased.append((s, e, a, b, bytes(text)))
+
+
+_NAME_START = re.compile(rb"(?<!\w)[A-Za-z_]")  # (a name, not the x of 0x10)
 
 
 def _apply(code: bytes, buf: bytearray, start: int, end: int, name: str,
            rule: tuple[str, object], uses: list[tuple[str, int]],
-           spans: list[tuple[int, int]] | None = None) -> int:
+           spans: list[tuple[int, int]] | None = None,
+           cut: list[tuple[int, int, int, int]] | None = None) -> int:
     """Apply one rule at a macro use; return where scanning resumes."""
     kind, arg = rule
     if kind == "erase":
@@ -421,7 +462,7 @@ def _apply(code: bytes, buf: bytearray, start: int, end: int, name: str,
     elif kind == "unwrap":
         _unwrap(buf, start, opn, close, commas)
     elif kind == "unwrap_args":
-        _unwrap_args(buf, start, opn, close, commas, str(arg))
+        _unwrap_args(buf, start, opn, close, commas, str(arg), cut)
     elif kind == "paste":
         if not _paste(code, buf, start, opn, close, commas, str(arg)):
             return end
@@ -570,15 +611,20 @@ def _declare_array(code: bytes, buf: bytearray, start: int, opn: int, close: int
 
 
 def _unwrap_args(buf: bytearray, start: int, opn: int, close: int, commas: list[int],
-                 template: str) -> None:
-    """Keep only the arguments a template names ("1 2=3": args 1, 2 and 3 joined by `=`)."""
+                 template: str, cut: list[tuple[int, int, int, int]] | None = None) -> None:
+    """Keep only the arguments a template names ("1 2=3": args 1, 2 and 3 joined by `=`);
+    the others are blanked, or with `cut` appended to it as (use start, use end, argument
+    start, argument end) for the caller to blank."""
     bounds = [opn, *commas, close]
     keep = {int(x) for x in re.findall(r"\d+", template)}
     joins = {int(x) for x in re.findall(r"=\s*(\d+)", template)}
     _unwrap(buf, start, opn, close, commas)
     for i in range(1, len(bounds)):
         if i not in keep:
-            _blank(buf, bounds[i - 1] + 1, bounds[i])
+            if cut is None:
+                _blank(buf, bounds[i - 1] + 1, bounds[i])
+            else:
+                cut.append((start, close + 1, bounds[i - 1] + 1, bounds[i]))
         elif i in joins:
             buf[bounds[i - 1]] = 0x3D  # '='
 
@@ -607,23 +653,34 @@ def _at_statement(code: bytes, start: int) -> bool:
 
 def _conditional_pass(src: bytes, code: bytes, buf: bytearray,
                       directives: list[tuple[int, int]], prof: MacroProfile,
-                      dropped: list[tuple[int, int]], alternate: int) -> None:
+                      dropped: list[tuple[int, int]], alternate: int,
+                      want: list[int] | None = None) -> None:
     """Flatten `#if` groups that split a construct (and `#if 0` groups): keep one branch's
-    text, blank the directives and the other branches (in buf and in the code copy)."""
+    text, blank the directives and the other branches (in buf and in the code copy).
+    `want`: the sorted start offsets of the ranges normalize_ex's `want` names.
+
+    `dropped` gets the branches of split groups blanked here that hold code or a `#define`
+    (not dead ones), and the branches split groups kept inside those (an inner group's
+    first branch in an outer group's second: blank in this text too)."""
     if _C is not None:  # (the code copy it blanks is its own)
         dropped.extend(_C.cond_pass(src, code, buf, directives, prof.prune_if0,
                                     prof.split_conditionals,
-                                    prof.assumed if prof.assumes else None, alternate))
+                                    prof.assumed if prof.assumes else None, alternate, want))
         return
     code = bytearray(code)
     stack: list[list[tuple[int, int, bytes, bytes]]] = []
     inner: list[bool] = []  # per open group: a split group inside it kept another branch
     defined: set[bytes] = set()  # macros #defined at file level (outside any #if) so far
+    defs: list[int] = []  # where each `#define` starts (a branch of them is no empty one)
+    kept: list[tuple[int, int]] = []  # the branches split groups kept (see _flatten)
     for start, end in directives:
         m = _COND.match(src, start, end)
         if m is None:
-            if prof.prune_if0 and (m := _DEF.match(src, start, end)):
-                _track_define(defined, m.group(1), m.group(2), not stack)
+            if (m := _DEF.match(src, start, end)):
+                if m.group(1) == b"define":
+                    defs.append(start)
+                if prof.prune_if0:
+                    _track_define(defined, m.group(1), m.group(2), not stack)
             continue
         d = (start, end, m.group(1), m.group(2).strip(),
              _truth(m.group(1), m.group(2).strip(), defined, prof) if prof.prune_if0 else None)
@@ -634,7 +691,8 @@ def _conditional_pass(src: bytes, code: bytes, buf: bytearray,
             stack[-1].append(d)
             if d[2] == b"endif":
                 flag = inner.pop()
-                alt = _flatten(code, buf, stack.pop(), prof, dropped, alternate, flag)
+                alt = _flatten(code, buf, stack.pop(), prof, dropped, alternate, flag, want,
+                               defs, kept)
                 if inner and (alt or flag):
                     inner[-1] = True  # (up to every group around it)
 
@@ -746,34 +804,76 @@ def _needs_flatten(code: bytearray, group: list, prof: MacroProfile
 
 
 def _flatten(code: bytearray, buf: bytearray, group: list, prof: MacroProfile,
-             dropped: list[tuple[int, int]], alternate: int, inner_alt: bool = False) -> bool:
+             dropped: list[tuple[int, int]], alternate: int, inner_alt: bool = False,
+             want: list[int] | None = None, defs: list[int] = (),
+             kept: list[tuple[int, int]] | None = None) -> bool:
     """Flatten one group; True when it kept another branch than the first (`alternate`:
     1 every split group does; 2 only one with no such group inside it, whose branches the
-    groups around it keep, as a third parse of a nested split needs)."""
-    if prof.prune_if0:  # several branches may be compiled: clear the dead ones only
-        dead = _dead(group)
-        if any(dead) and dead.count(False) > 1:
-            for i, d in enumerate(group[:-1]):
-                if dead[i]:
-                    _blank(buf, d[1], group[i + 1][0])
-                    _blank(code, d[1], group[i + 1][0])
+    groups around it keep, as a third parse of a nested split needs; `want`: sorted start
+    offsets, the first live branch with code or a `#define` (`defs`: their sorted starts)
+    holding one is kept). `kept`: the branches split groups closed so far kept (in the
+    order they closed), for `dropped` (see _conditional_pass)."""
+    inner = _inner_kept(kept, group[0][0]) if kept else []
+    n = len(group) - 1  # (branches)
+    dead = _dead(group)
+    gone = [False] * n  # the branches blanked here
+    if prof.prune_if0 and any(dead) and dead.count(False) > 1:
+        # several branches may be compiled: clear the dead ones only
+        for i, d in enumerate(group[:-1]):
+            if dead[i]:
+                _blank(buf, d[1], group[i + 1][0])
+                _blank(code, d[1], group[i + 1][0])
+                gone[i] = True
     how = _needs_flatten(code, group, prof)
-    if how is None:
-        return False
-    keep, split = how
-    if split is None:  # (a group of comments only: its directive lines go, nothing else)
-        for d in group:
+    keep, split = how if how is not None else (-1, None)
+    first, own = keep, None
+
+    def content(i: int) -> bool:  # (a live branch with something to parse)
+        a, b = group[i][1], group[i + 1][0]
+        return not dead[i] and bool(code[a:b].strip() or _holds(defs, a, b))
+    if how is not None and split is None:
+        for d in group:  # (a group of comments only: its directive lines go, nothing else)
             _blank(buf, d[0], d[1])
-        return False
-    first = keep
-    if split and alternate and not (alternate == 2 and inner_alt):  # the next branch with
-        keep = next((i for i in range(keep + 1, len(group) - 1)  # code, when there is one
-                     if code[group[i][1]:group[i + 1][0]].strip()), keep)
-    for i, d in enumerate(group):
-        _blank(buf, d[0], d[1])
-        if i < len(group) - 1 and i != keep:
-            if split and code[d[1]:group[i + 1][0]].strip():
-                dropped.append((d[1], group[i + 1][0]))
-            _blank(buf, d[1], group[i + 1][0])
-            _blank(code, d[1], group[i + 1][0])
+    elif how is not None:
+        if split and want:
+            keep = next((i for i in range(n)
+                         if _holds(want, group[i][1], group[i + 1][0]) and content(i)), keep)
+        elif split and alternate and not (alternate == 2 and inner_alt):  # the next branch
+            keep = next((i for i in range(keep + 1, n)  # with code, when there is one
+                         if code[group[i][1]:group[i + 1][0]].strip()), keep)
+        for i, d in enumerate(group):
+            _blank(buf, d[0], d[1])
+            if i < n and i != keep:
+                a, b = d[1], group[i + 1][0]
+                if split and content(i):
+                    dropped.append((a, b))
+                if split and not dead[i]:
+                    dropped.extend(r for r in inner if a <= r[0] < b)
+                _blank(buf, a, b)
+                _blank(code, a, b)
+                gone[i] = True
+        if split and keep >= 0 and content(keep):
+            own = (group[keep][1], group[keep + 1][0])
+    if kept is not None:
+        kept.extend(r for r in inner if not any(
+            gone[i] and group[i][1] <= r[0] < group[i + 1][0] for i in range(n)))
+        if own is not None:
+            kept.append(own)
     return keep != first
+
+
+def _inner_kept(kept: list[tuple[int, int]], start: int) -> list[tuple[int, int]]:
+    """Take from `kept` the branches kept inside a group that starts at `start` (the ones
+    after it: groups close in order, the inner ones after those before), in their order."""
+    i = len(kept)
+    while i and kept[i - 1][0] >= start:
+        i -= 1
+    inner = kept[i:]
+    del kept[i:]
+    return inner
+
+
+def _holds(starts: list[int], a: int, b: int) -> bool:
+    """Does [a, b) hold one of the sorted offsets `starts`?"""
+    i = bisect.bisect_left(starts, a)
+    return i < len(starts) and starts[i] < b

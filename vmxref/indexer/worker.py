@@ -135,40 +135,24 @@ def _extract(content: bytes, lang: str) -> tuple[object, str]:
             return facts, "ok"
         text, uses, dropped = (content, [], [])
         spans: list[tuple[int, int]] = []  # (the span of each use: texts hold whole uses)
+        erased: list[tuple] = []  # (the arguments unwrap_args dropped, see erased.py)
         if prof is not None:
             from vmxref.indexer import normalize
-            text, uses, dropped = normalize.normalize_ex(content, prof, spans=spans)
+            text, uses, dropped = normalize.normalize_ex(content, prof, spans=spans,
+                                                         erased=erased)
         tree = ts.parse(text, lang)
         # facts read names and texts from the original bytes: offsets are identical
         facts = extract.extract(content, tree, lang, prof, uses, dialect, text=text, fills=fills,
                                 use_spans=spans)
-        if dropped:  # the other side of `#if` groups that split a construct: a second parse
-            spans2: list[tuple[int, int]] = []
-            text2, uses2, _ = normalize.normalize_ex(content, prof, alternate=True, spans=spans2)
-            if text2 != text:
-                span = (min(a for a, _b in dropped), max(b for _a, b in dropped))
-                # (an incremental re-parse of the first tree: the texts differ in a few
-                # branches; the first tree's facts are already taken)
-                tree2 = ts.reparse(tree, text, text2, lang)
-                other = extract.extract(content, tree2, lang, prof, uses2, dialect,
-                                        text=text2, byte_range=span, fills=fills,
-                                        use_spans=spans2)
-                extract.merge_branches(facts, other, content, dropped)
-                # (a split group inside another: the alternate text kept the outer group's
-                # other branch and blanked the inner one's; a third text keeps the outer's
-                # first branch and the inner's other one. Only the ranges blank in both
-                # texts before are taken from it)
-                spans3: list[tuple[int, int]] = []
-                text3, uses3, _ = normalize.normalize_ex(content, prof, alternate=2, spans=spans3)
-                fresh = [(a, b) for a, b in dropped
-                         if not text2[a:b].strip() and text3[a:b].strip()]
-                if fresh and text3 not in (text, text2):
-                    tree3 = ts.reparse(tree, text, text3, lang)
-                    third = extract.extract(content, tree3, lang, prof, uses3, dialect,
-                                            text=text3, fills=fills, use_spans=spans3,
-                                            byte_range=(min(a for a, _b in fresh),
-                                                        max(b for _a, b in fresh)))
-                    extract.merge_branches(facts, third, content, fresh)
+        if erased:  # calls and reads inside those arguments: a parse of a text that has them
+            from vmxref.indexer import erased as dropped_args
+            try:
+                dropped_args.recover(content, text, tree, lang, prof, dialect, fills, spans,
+                                     erased, facts)
+            except Exception:  # noqa: BLE001 - a failure costs the facts of those arguments,
+                pass  # never the file's own
+        if dropped:  # the other side of `#if` groups that split a construct: more parses
+            _other_branches(content, lang, prof, dialect, fills, facts, tree, text, dropped)
         if any(s[1] == "function" and s[2] == s[4] and s[9] for s in facts.syms):
             from vmxref.indexer import expand  # (functions a pasting macro defines here)
             try:
@@ -184,6 +168,54 @@ def _extract(content: bytes, lang: str) -> tuple[object, str]:
         return None, "too-deep"
     except Exception as e:  # noqa: BLE001 - one file's extraction bug must not stop the run
         return None, f"extract-error: {type(e).__name__}: {e}"[:200]
+
+
+BRANCH_PASSES = 32  # parses of `want` texts (normalize_ex) for one file, at most
+
+
+def _other_branches(content: bytes, lang: str, prof, dialect: str, fills, facts, tree,
+                    text: bytes, dropped: list[tuple[int, int]]) -> None:
+    """Add to `facts` those of the branches of split `#if` groups the first text dropped
+    (`dropped`), each parsed once: an incremental re-parse of the first tree per text, its
+    facts on the lines of the branches new in it merged (extract.merge_branches)."""
+    from vmxref.indexer import normalize
+
+    def merge(other: bytes, uses, spans, ranges) -> None:
+        tree2 = ts.reparse(tree, text, other, lang)
+        found = extract.extract(content, tree2, lang, prof, uses, dialect, text=other,
+                                fills=fills, use_spans=spans,
+                                byte_range=(min(a for a, _b in ranges), max(b for _a, b in ranges)))
+        extract.merge_branches(facts, found, content, ranges)
+
+    # the next branch of every such group (the `#else` side)
+    spans2: list[tuple[int, int]] = []
+    text2, uses2, _ = normalize.normalize_ex(content, prof, alternate=True, spans=spans2)
+    seen = [text2]
+    if text2 != text:
+        merge(text2, uses2, spans2, dropped)
+        # (a split group inside another: the alternate text kept the outer group's other
+        # branch and blanked the inner one's; a third text keeps the outer's first branch
+        # and the inner's other one. Only the ranges blank in both texts before are taken)
+        spans3: list[tuple[int, int]] = []
+        text3, uses3, _ = normalize.normalize_ex(content, prof, alternate=2, spans=spans3)
+        fresh = [(a, b) for a, b in dropped if not text2[a:b].strip() and text3[a:b].strip()]
+        if fresh and text3 not in (text, text2):
+            merge(text3, uses3, spans3, fresh)
+            seen.append(text3)
+    # the branches no text held yet (the third of `#ifdef RT_OS_WINDOWS / #elif
+    # defined(RT_OS_LINUX) / #else`, an inner group's first branch inside an outer one's
+    # second): texts that keep them, one branch of a group per text
+    left = [(a, b) for a, b in dropped if not any(t[a:b].strip() for t in seen)]
+    for _ in range(BRANCH_PASSES):
+        if not left:
+            break
+        spans_n: list[tuple[int, int]] = []
+        text_n, uses_n, _ = normalize.normalize_ex(content, prof, spans=spans_n, want=left)
+        fresh = [(a, b) for a, b in left if text_n[a:b].strip()]
+        if not fresh:
+            break  # (a branch of a group in a dead branch: no text holds it)
+        merge(text_n, uses_n, spans_n, fresh)
+        left = [(a, b) for a, b in left if not text_n[a:b].strip()]
 
 
 def _plain_facts(text: bytes, lang: str, prof, dialect: str, fills):
