@@ -166,3 +166,29 @@ def test_want_texts_of_both_ways_are_one(src):
         finally:
             normalize._C = saved
         assert c == py
+
+
+BROKEN = b"static int fixBroken(void)\n{\n    return ) ;\n}\n\n"  # (5 lines: a tree with errors)
+
+
+@pytest.mark.parametrize("src", [THREE, NESTED])
+def test_a_tree_with_errors_has_its_branches_parsed_within_their_constructs(src, monkeypatch):
+    """When the first tree has errors, a text of other branches is parsed only within the
+    top-level constructs around them (tree-sitter's included ranges), each alone, instead
+    of afresh whole: the same facts, in the same functions."""
+    from vmxref.indexer import ts
+    ranged = []
+    real = ts.parse_ranges
+
+    def spy(text, lang, ranges):
+        ranged.append(ranges)
+        return real(text, lang, ranges)
+    monkeypatch.setattr(ts, "parse_ranges", spy)
+    shifted = [(line + 5, fn, callee) for line, fn, callee in _calls(_facts(src))]
+    assert not ranged
+    f = _facts(BROKEN + src)
+    assert ranged and all(len(r) == 1 for r in ranged)
+    assert [c for c in _calls(f) if c[1] != "fixBroken"] == shifted
+    if src is THREE:  # (each branch's `int rc = ...;`: its type read in its function)
+        assert {(a[0], a[2], a[-1]) for a in f.assigns if a[3] == "rc" and a[0] <= 17} == \
+            {(9, "fixOpen", "int"), (13, "fixOpen", "int"), (17, "fixOpen", "int")}
