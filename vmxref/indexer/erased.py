@@ -40,6 +40,7 @@ def recover(content: bytes, text: bytes, tree, lang: str, prof, dialect: str, fi
         fn = _function(root.descendant_for_byte_range(s + kept, s + kept + 1), s, e)
         if fn is not None:
             todo.append((entry, fn))
+    nl = [-1, *(m.start() for m in _NEWLINE.finditer(text))]
     blank = bytes(c if c == 10 else 32 for c in range(256))
     empty = text.translate(blank)
     for _round in range(ROUNDS):
@@ -55,10 +56,12 @@ def recover(content: bytes, text: bytes, tree, lang: str, prof, dialect: str, fi
             else:
                 end = e
         synth = bytearray(empty)
+        pieces: list[tuple[int, int]] = []  # (what the synthetic text holds: all it parses)
         for fn in {fn.start_byte: fn for args in uses.values() for *_x, fn in args}.values():
             body = fn.child_by_field_name("body")
             synth[fn.start_byte:body.start_byte + 1] = text[fn.start_byte:body.start_byte + 1]
             synth[body.end_byte - 1] = 0x7D  # '}'
+            pieces += [(fn.start_byte, body.start_byte + 1), (body.end_byte - 1, body.end_byte)]
         regions: list[tuple[int, int, object]] = []
         for (s, _e), args in uses.items():
             args.sort(key=lambda x: x[0])
@@ -68,10 +71,12 @@ def recover(content: bytes, text: bytes, tree, lang: str, prof, dialect: str, fi
                 synth[b] = 0x2C if i + 1 < len(args) else 0x29  # ',' / ')'
                 regions.append((a, b, fn))
             synth[args[-1][1] + 1] = 0x3B  # ';'
+            pieces.append((s, args[-1][1] + 2))
         if not regions:
             return
         regions.sort(key=lambda r: r[0])
-        found = extract.extract(content, ts.parse(bytes(synth), lang), lang, prof, (), dialect,
+        found = extract.extract(content, ts.parse_ranges(bytes(synth), lang, _ranges(pieces, nl)),
+                                lang, prof, (), dialect,
                                 text=bytes(synth), fills=fills,
                                 byte_range=(regions[0][0], regions[-1][1]),
                                 use_spans=[u for u in spans if _inside(regions, *u)])
@@ -79,6 +84,23 @@ def recover(content: bytes, text: bytes, tree, lang: str, prof, dialect: str, fi
         inner = [(x, _inside(regions, x[0], x[1])) for x in nested]
         todo = later + [(x, fn) for x, fn in inner if fn is not None]
         nested = [x for x, fn in inner if fn is None]
+
+
+def _ranges(pieces: list[tuple[int, int]], nl: list[int]) -> list[tuple]:
+    """The pieces, sorted and joined where they meet, as ts.parse_ranges takes them (`nl`:
+    -1, then the offset of every newline): the parser reads the synthetic text's few
+    pieces, not its blank rest."""
+    out: list[list[int]] = []
+    for a, b in sorted(pieces):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    rows = []
+    for a, b in out:
+        ra, rb = bisect.bisect_left(nl, a) - 1, bisect.bisect_left(nl, b) - 1
+        rows.append((a, ra, a - nl[ra] - 1, b, rb, b - nl[rb] - 1))
+    return rows
 
 
 def _function(node, s: int, e: int):
