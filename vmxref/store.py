@@ -246,6 +246,18 @@ def _checkpoint(conn: sqlite3.Connection) -> None:
         pass
 
 
+def _changed_indexes(db: str) -> bool:
+    """Does a file have an index whose definition changed (_drop_changed_indexes)? (Read
+    on a connection of its own: a writer's refs.db is opened only when needed.)"""
+    conn = sqlite3.connect(f"file:{os.path.realpath(db)}?mode=ro", uri=True)
+    try:
+        have = {name: " ".join(sql.split()) for name, sql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    finally:
+        conn.close()
+    return any(name in have and have[name] != sql for name, sql in schema.indexes())
+
+
 def _create_schema(conn: sqlite3.Connection, sql: str) -> None:
     """Create what `sql` declares that the database lacks (IF NOT EXISTS), and mark the file
     as a vmxref index."""
@@ -408,8 +420,11 @@ class Store:
             st = cls(conn, d, writable=True)
             st._lock_fd, st._build = fd, (target if fresh else None)
             st._before = before
-            if not fresh:
-                st._open_refs(os.path.join(d, REFS_NAME))
+            if not fresh and not os.path.isfile(os.path.join(d, REFS_NAME)):
+                raise IndexCorrupt(f"{os.path.join(d, REFS_NAME)} is missing: the index at "
+                                   f"{d}/ is incomplete; remove it and index again")
+            if not fresh and _changed_indexes(os.path.join(d, REFS_NAME)):
+                st._refs_conn()  # (its indexes of an older definition are built anew now)
         except (sqlite3.DatabaseError, VmxrefError) as e:
             if st is not None and st.rconn is not None:
                 st.rconn.close()
@@ -471,6 +486,8 @@ class Store:
         as spool.merge takes them)) into it, build its indexes (dropped first when `bulk`)
         and commit (the new rows are orphans until index.db commits)."""
         import threading
+        if self._build is None:
+            self._refs_conn()  # (here: what fails opening it fails in this thread)
 
         def run() -> None:
             try:
@@ -506,6 +523,13 @@ class Store:
             self._refs_added = True
         rc.execute("COMMIT")
 
+    def _refs_conn(self) -> sqlite3.Connection:
+        """The connection to an existing index's refs.db, opened when the run first needs
+        it (an unchanged re-index never does: 2-4 ms of its ~40)."""
+        if self.rconn is None:
+            self._open_refs(os.path.join(self.dir, REFS_NAME))
+        return self.rconn
+
     def refs_ready(self) -> None:
         """Wait for refs.db's share of the run (raising what failed there) and make its
         committed rows readable through this store's connection (schema `refs`): what runs
@@ -519,7 +543,7 @@ class Store:
             if isinstance(e, sqlite3.OperationalError) and _is_write_failure(e):
                 raise _write_error(e, self.dir) from None
             raise e
-        if self.rconn is None:
+        if self.rconn is None and self._build is not None:
             self._load_refs([], None, False)
         if schema.REFS_DB not in {r[1] for r in self.conn.execute("PRAGMA database_list")}:
             _attach_refs(self.conn, self.dir, None, path=self._rbuild)
@@ -541,17 +565,19 @@ class Store:
         never blocks the run). A fresh build is renamed into place instead. A run that
         wrote nothing ends its transactions without writing (an unchanged re-index: no WAL
         frames, no checkpoint, no sync). The order of the two files: the module's doc."""
-        self.refs_ready()
-        rc = self.rconn
-        if not self.changed():
+        if self._rthread is None and not self.changed():  # (refs.db not even attached)
             self._write_sql("ROLLBACK")
-            if rc.in_transaction:
-                rc.execute("ROLLBACK")
+            if self.rconn is not None and self.rconn.in_transaction:
+                self.rconn.execute("ROLLBACK")
             return
+        self.refs_ready()
         if self._build is not None:
             self._write_sql("COMMIT")
             self._publish()
             return
+        # (opened before index.db commits, if not yet: a killed run's orphans go first,
+        # whatever this one adds; their ids may be this run's new blobs')
+        rc = self._refs_conn()
         orphans = self._refs_added or bool(self._dead)
         if rc.in_transaction:  # (refs.db unchanged but for the mark: index.db deletes blobs)
             if orphans:
