@@ -53,9 +53,10 @@ def index(root: str, corpus: str, index_dir: str | Path | None = None, profile: 
             if snap is not None:
                 st.set_meta(key, snap)
         changed = stats.parsed or stats.reused or stats.removed
-        from vmxref.queries import requests
+        from vmxref.queries import requests_meta
         for cid in st.corpus_ids(f"{name}@{version or prof.default_version}"):
-            if changed or not requests.is_stored(st, cid, prof):
+            if changed or not requests_meta.is_current(st, cid, prof):
+                from vmxref.queries import requests
                 requests.precompute(st, cid)
         if stats.parsed:  # the grammars that produced the facts just added
             from vmxref.indexer.ts import grammar_versions

@@ -17,7 +17,8 @@ from vmxref.lazy import re, json
 
 from vmxref.errors import UnknownSymbol
 from vmxref.model import Site
-from vmxref.queries import callsite, orapis
+from vmxref.queries import callsite, orapis, requests_meta
+from vmxref.queries.requests_meta import meta_key as _meta_key, section as _section
 from vmxref.queries.textcalls import call_args
 from vmxref.queries.flagmasks import (alternatives, complement_masks, holds, numeric,
                                       parameter_tests)
@@ -68,8 +69,6 @@ def _discover(sc: Scope, prof: dict) -> RequestApi:
     return api
 
 
-def _meta_key(cid: int) -> str:
-    return f"derived:request_api:{cid}"
 
 
 def precompute(store, cid: int) -> None:
@@ -85,9 +84,6 @@ def precompute(store, cid: int) -> None:
          "clearers": api.clearers, "wrapped_by": api.wrapped_by}, sort_keys=True))
 
 
-def _section(prof) -> dict:
-    """The profile's [requests] table as stored (JSON values), {} without a profile."""
-    return json.loads(json.dumps(prof.section("requests"))) if prof is not None else {}
 
 
 def is_stored(store, cid: int, prof=None) -> bool:
@@ -96,8 +92,7 @@ def is_stored(store, cid: int, prof=None) -> bool:
     now?"""
     if prof is None:
         return _stored_api(Scope(store, [cid])) is not None
-    r = store.conn.execute("SELECT value FROM meta WHERE key = ?", (_meta_key(cid),)).fetchone()
-    return r is not None and json.loads(r[0]).get("profile") == _section(prof)
+    return requests_meta.is_current(store, cid, prof)
 
 
 def _stored_api(sc: Scope) -> RequestApi | None:
