@@ -115,3 +115,10 @@ def test_defines_inside_an_initializer_are_parsed_one_by_one_without_their_comme
     assert code == 0, out
     assert [(r["file"], r["line"]) for r in rows] == [("arch/x86/kvm/tkl_ops.c", 15)], out
     assert "{ a_Code, a_Fn }" in rows[0]["text"], out
+
+
+def test_a_define_in_a_block_comment_is_no_macro(lq):
+    """A #define line inside a commented-out block (nt.h style) is no directive: the scan
+    for #defines the tree missed leaves it out."""
+    code, rows, out = lq("def", "TKL_OP_OLD")
+    assert code != 0 and not rows, out

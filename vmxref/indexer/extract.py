@@ -464,6 +464,12 @@ def _missed_defines(cx, text: bytes, lang: str, step) -> None:
         while end >= 0 and _continued(text, end):
             end = text.find(b"\n", end + 1)
         spans.append((m.start(), len(text) if end < 0 else end))
+    if spans and b"/*" in text:  # (a #define in a block comment is none: nt.h's
+        # `/*#  define HEAP_CREATE_ALIGN_16 ...` commented out over three lines)
+        comments = [m.span() for m in _COMMENTS.finditer(text) if m.group().startswith(b"/*")]
+        starts = [a for a, _b in comments]
+        spans = [(a, b) for a, b in spans
+                 if (i := bisect.bisect_right(starts, a) - 1) < 0 or a >= comments[i][1]]
     if not spans:
         return
     caps: dict[str, list] = {"macro": [], "fmacro": []}
@@ -478,6 +484,10 @@ def _missed_defines(cx, text: bytes, lang: str, step) -> None:
     _doc_order(caps)
     step.defines(caps.get("macro", ()))
     step.fmacros(caps.get("fmacro", ()))
+
+
+# comments and the literals that may hold comment markers, in one left-to-right scan
+_COMMENTS = re.compile(rb'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*|/\*.*?(?:\*/|\Z)', re.S)
 
 
 def _without_block_comments(text: bytes, a: int, b: int) -> list[tuple[int, int]]:
