@@ -153,3 +153,25 @@ def test_an_index_without_its_refs_file_is_refused_in_one_line(tmp_path) -> None
         Store.open(ix)
     with pytest.raises(IndexCorrupt, match=r"refs\.db is missing"):
         index(src, ix)
+
+
+def test_no_thread_of_the_run_is_alive_when_the_full_text_forks_its_workers(tmp_path,
+                                                                              monkeypatch):
+    """The full-text build forks worker processes after the commit: a thread of the run
+    still inside SQLite then (refs.db's deletions) could leave a child waiting forever on
+    a lock it held. Every thread the run started has ended by then."""
+    import threading
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    tree(src)
+    index(src, ix)
+    alive = []
+    real = api.build_fulltext
+
+    def spy(*args, **kw):
+        alive.extend(t.name for t in threading.enumerate() if t is not threading.main_thread())
+        return real(*args, **kw)
+    monkeypatch.setattr(api, "build_fulltext", spy)
+    tree(src, extra="int kiwi(void)\n{\n\treturn cherry;\n}\n")  # (b.c's old blob dies)
+    api.index(str(src), "robust@1", ix, profile=str(PROFILE), procs=2)
+    assert refs_of(ix, "cherry") == [("b.c", 7)] and unseen_rows(ix) == 0
+    assert alive == [], alive

@@ -337,7 +337,6 @@ class Store:
         self._rerror: BaseException | None = None  # what it raised
         self._refs_added = False  # its rows are committed, index.db's not yet
         self._dead: list[int] = []  # blobs gc deleted: their refs.db rows go after the commit
-        self._rdead = None  # the thread deleting them (_drop_dead)
         self.attached: list[str] = []
         self._content_cache = _Contents(16 << 20)  # blob -> decoded lines (lines)
         self._raw_cache = _Contents(32 << 20)  # blob -> [content, a line, its offset] (line_text)
@@ -588,14 +587,12 @@ class Store:
         if not orphans:
             _checkpoint(rc)
             return
-        # (the rows of the blobs index.db no longer has, and the mark, in a thread: a run
-        # that replaced most contents deletes half of refs.db with its indexes kept, 1.1 s
-        # on vbox-vmm, while the full text is built; close waits for it)
-        import threading
+        # (the rows of the blobs index.db no longer has, and the mark: a run that replaced
+        # most contents deletes half of refs.db with its indexes kept, 1.1 s on vbox-vmm.
+        # Not in a thread beside the full-text build: that forks its workers, and a child
+        # forked while another thread is inside SQLite may wait forever on a lock it holds)
         dead, self._dead, self._refs_added = self._dead, [], False
-        self._rdead = threading.Thread(target=self._drop_dead, args=(dead,),
-                                       name="vmxref-refs-dead", daemon=True)
-        self._rdead.start()
+        self._drop_dead(dead)
 
     def _drop_dead(self, dead: list[int]) -> None:
         """Delete the refs.db rows of the blobs `dead` and the orphans mark, after index.db's
@@ -664,9 +661,6 @@ class Store:
                     self.rconn.interrupt()
                 self._rthread.join()
                 self._rthread = None
-            if self._rdead is not None:  # (it finishes: a second at most)
-                self._rdead.join()
-                self._rdead = None
             for conn in (self.rconn, self.conn):
                 if conn is not None and conn.in_transaction:
                     conn.execute("ROLLBACK")
