@@ -378,3 +378,81 @@ def test_a_define_continued_after_a_comment_stays_one_directive():
         assert out.count(b"define FIX_ASSERT") == 2, out
         assert b"fixUnused" not in out and b"fixUsed" in out
         assert error_count(out, "cpp") == 0
+
+
+# A comment on a directive line is whitespace to the preprocessor (self-written fixtures in
+# the trees' style: a group of #defines picked by a mode, as a shadow-paging header has).
+MID_LINE = (b"#ifndef FOO_MODE\n# error \"FOO_MODE\"\n#endif\n"
+            b"# if FOO_MODE == FOO_WIDE || /* any: */ FOO_MODE == FOO_NONE\n"
+            b"#  define FOO_SHIFT 39\n#  define FOO_MASK (FOO_ENTRIES * 2)\n"
+            b"# elif FOO_MODE == FOO_HALF /* legacy */ || defined(FOO_FORCE_HALF)\n"
+            b"#  define FOO_SHIFT 30\n#  define FOO_MASK (FOO_ENTRIES - 1)\n"
+            b"# else\n#  error \"bad FOO_MODE\"\n# endif\n"
+            b"#ifdef FOO_STATS /* counters */ /* and timers */\nint fooStats(void);\n#endif\n"
+            b"static int fooShift(void) { return FOO_SHIFT; }\n")
+MULTI_LINE = (b"#if defined(BAR_RING0) /* ring-0 builds,\n"
+              b"                          and the raw mode ones: */ || defined(BAR_RC)\n"
+              b"# define BAR_CTX 1\n"
+              b"#else /* ring-3:\n       nothing */\n"
+              b"# define BAR_CTX 3\n"
+              b"#endif /* BAR_RING0\n        || BAR_RC */\n"
+              b"int barCtx(void) { return BAR_CTX; }\n")
+STILL_DEAD = (b"#if 0 /* unused */\nint deadOne(void);\n#endif /* 0 */\n"
+              b"#if 0 /*def BAZ_LOG*/ /** @todo why? */\nint deadTwo(void);\n#endif\n"
+              b"#if 0 /* later,\n         perhaps */\nint deadThree(void);\n#endif\n"
+              b"#if 0 /* off */ && defined(BAZ_ON)\nint deadFour(void);\n#endif\n"
+              b"int bazLive(void);\n")
+
+
+def _directive_lines(src: bytes) -> list[bytes]:
+    spans = []
+    normalize._code(src, spans)
+    return [src[a:b] for a, b in spans]
+
+
+def test_a_comment_inside_a_directive_line_does_not_end_it():
+    """`# if A || /* c */ B`: the `B` after the comment is the condition's, not code (before,
+    it was code: the group of #defines looked split, was flattened, and two branches were
+    dropped as other text to parse); a comment that ends the line is left out of it."""
+    dirs = _directive_lines(MID_LINE)
+    assert dirs[3] == b"# if FOO_MODE == FOO_WIDE || /* any: */ FOO_MODE == FOO_NONE"
+    assert dirs[6] == b"# elif FOO_MODE == FOO_HALF /* legacy */ || defined(FOO_FORCE_HALF)"
+    assert dirs[12] == b"#ifdef FOO_STATS /* counters */ "  # (the last comment ends the line)
+    code = normalize._code(MID_LINE, [])
+    assert b"FOO_NONE" not in code and b"FOO_FORCE_HALF" not in code and b"timers" not in code
+    for corpus in ("virtualbox-vmm", "linux-kvm"):
+        for alternate in (0, 1):
+            out, _uses, dropped = normalize.normalize_ex(MID_LINE, profile(corpus), alternate)
+            assert dropped == [] and out == MID_LINE
+
+
+def test_a_block_comment_over_several_lines_continues_its_directive():
+    """A comment that opens on a directive line and closes on a later one: the directive
+    goes on to the end of the line where it closes when more follows it there (`|| B`), and
+    ends before it when nothing does (`#else /* ... */`, `#endif /* ... */`)."""
+    dirs = _directive_lines(MULTI_LINE)
+    assert dirs[0] == MULTI_LINE[:MULTI_LINE.index(b"\n# define")]
+    assert dirs[2:] == [b"#else ", b"# define BAR_CTX 3", b"#endif "]
+    code = normalize._code(MULTI_LINE, [])
+    assert b"BAR_RC" not in code and b"nothing" not in code
+    assert code.endswith(b"int barCtx(void) { return BAR_CTX; }\n")
+    out, _uses, dropped = normalize.normalize_ex(MULTI_LINE, profile("virtualbox-vmm"))
+    assert dropped == [] and out == MULTI_LINE
+
+
+def test_a_comment_on_an_if_0_line_keeps_it_dead():
+    """`#if 0 /* x */` (and a comment before another, over two lines, or before `&& ...`:
+    the condition's comments are blanks) is a dead branch; `#endif /* 0 */` ends it."""
+    for corpus in ("virtualbox-vmm", "linux-kvm"):
+        out, _ = normalize.normalize(STILL_DEAD, profile(corpus))
+        assert_same_shape(STILL_DEAD, out)
+        assert b"dead" not in out, (corpus, out)
+        assert b"int bazLive(void);" in out and error_count(out, "c") == 0
+
+
+def test_the_code_scans_of_extract_and_normalize_agree_on_directive_comments():
+    """extract.code_only (the regex _noncode.h's C shares) blanks what normalize._code does."""
+    from vmxref.indexer import extract
+    assert extract._NONCODE.pattern == normalize._NONCODE.pattern
+    for src in (MID_LINE, MULTI_LINE, STILL_DEAD):
+        assert extract.code_only(src) == normalize._code(src, [])

@@ -140,6 +140,16 @@ ODD = [
     b"#define X\n#if defined(X) && !defined(DEBUG_q) /* c */\nint a;\n#else\nint b(\n#endif\n",
     b"#if A ? 0 && B : 1\nx\n#endif\n#if 0&&\ny\n#endif\n#if &&\nz\n#endif\n",
     b"#if 0\n#elif 0\nb\n#elif 1\nc\n#else\nd\n#endif\n",
+    # comments inside directive lines: the directive goes on past one with more after it
+    b"#if defined(A) || /* c */ defined(B)\n{\n#elif B /* d */ && C\n(\n#endif\n",
+    b"#ifdef DEBUG_x /* c */ junk\nint a = (\n#else\nint a;\n#endif\n",
+    b"#if 0 /* x */\nint a;\n#endif /* y */\n#if 0 /*def L*/ /** t */\n{\n#endif\n",
+    b"#if 0 /* a\n b */ && B\n(\n#endif\n#if A /* a\n b */\n{\n#endif /* c\n */ x\n",
+    b"#if 0 /* a */ // b\n(\n#endif\n#if 0 /* a \t\r\n(\n#endif\n#if 0 /* a */\x0b\x0c\r\n",
+    b"#if 0 /* never closed\nint a;\n#endif\n",
+    b"#if 0 /* a */ /* b */ x\n{\n#endif\n#if A /*/ b */ /**/ /*\n*/\n(\n#endif\n",
+    b"#ifdef DEBUG_z /* a */",
+    b"#if 0 /* a */ x",
     b"#if A\nelse x;\n#endif\n",
     b"if (a) {\n}\n#ifdef X\n/* c */\n#endif\nelse {\n}\n",
     b"if (a) {\n}\n#ifdef X\n#define Y\n#else\n// d\n#endif\n  else\tx;\n#if Z\n#endif\nelsewhere;\n",
@@ -196,14 +206,15 @@ def test_fixtures():
 def test_c_parts_in_use():
     """normalize uses the C parts when they are built (the twins above compare something)."""
     assert normalize._C is native.mod is not None
-    assert native.mod.VERSION == native.VERSION == 3
+    assert native.mod.VERSION == native.VERSION == 4
 
 
 TOKENS = [b"#if 0\n", b"#if 1\n", b"#if 0 && defined(X)\n", b"#if defined(X) && Y\n",
           b"#if X && (0)\n", b"#ifdef X\n", b"#ifndef X\n", b"#if defined(X)\n",
           b"#if !defined X\n", b"#ifdef DEBUG_a\n", b"#ifndef __KERNEL__\n", b"#ifdef YQ\n", b"#elif 0\n", b"#elif defined(Y)\n",
           b"#else\n", b"#endif\n", b"#define X\n", b"#undef X\n", b"#define Y 1 \\\n",
-          b"# define Z /* c\n */ \\\n", b"{", b"}", b"(", b")", b";", b":", b",", b"/*", b"*/",
+          b"# define Z /* c\n */ \\\n", b"#if X /* c */ || 0\n", b"#if 0 /* c\n */ && X\n",
+          b"#endif /* c */ x\n", b"{", b"}", b"(", b")", b";", b":", b",", b"/*", b"*/",
           b"//", b'"', b"'", b"\\", b"\n", b"\r\n", b" ", b"\t", b"\x0b", b"\x0c", b"else",
           b"x", b"__init", b"WRAP", b"list_for_each", b"Q", b"_asm", b"\x00", b"\xff", b"#",
           b"define", b"if"]

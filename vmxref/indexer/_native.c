@@ -26,7 +26,7 @@
 #include <sys/prctl.h>
 #endif
 
-#define NATIVE_VERSION 3  /* = vmxref/indexer/native.py VERSION */
+#define NATIVE_VERSION 4  /* = vmxref/indexer/native.py VERSION */
 #define BATCH 64      /* rows per INSERT statement: one step stores BATCH rows */
 #define MAX_CACHED 64  /* prepared statements kept: (table, rows) for 64, 8 and 1 rows */
 
@@ -485,6 +485,8 @@ typedef struct {
     Py_ssize_t capikept;
     int *gone;            /* per branch of that group: blanked */
     Py_ssize_t capgone;
+    unsigned char *cond;  /* a condition with its comments blanked (nc_cond_text) */
+    Py_ssize_t capcond;
 } CondPass;
 
 static int nc_grow(void **p, Py_ssize_t *cap, Py_ssize_t need, size_t size) {
@@ -615,6 +617,42 @@ static int nc_truth_and(CondPass *p, int kind, const unsigned char *c, Py_ssize_
         i++;
     }
     return any_false ? 0 : all_true ? 1 : -1;
+}
+
+/* The condition c[0:n] (stripped; no newline in it) as _conditional_pass hands it to
+ * _truth: _COND_COMMENT.sub(b" ", c).strip() (each block comment a blank; an unterminated
+ * one, or a `//` one, a blank to the end), in p->cond when c holds a '/' (*out: c itself
+ * when not). -1 on a memory error. */
+static int nc_cond_text(CondPass *p, const unsigned char *c, Py_ssize_t n,
+                        const unsigned char **out, Py_ssize_t *outn) {
+    *out = c;
+    *outn = n;
+    if (n == 0 || memchr(c, '/', (size_t)n) == NULL)
+        return 0;
+    if (nc_grow((void **)&p->cond, &p->capcond, n, 1) < 0)
+        return -1;
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (c[i] == '/' && i + 1 < n && c[i + 1] == '*') {
+            Py_ssize_t q = i + 2;
+            while (q + 1 < n && !(c[q] == '*' && c[q + 1] == '/'))
+                q++;
+            p->cond[k++] = ' ';
+            if (q + 1 >= n)
+                break;  /* (unterminated: to the end) */
+            i = q + 1;
+        } else if (c[i] == '/' && i + 1 < n && c[i + 1] == '/') {
+            p->cond[k++] = ' ';
+            break;
+        } else {
+            p->cond[k++] = c[i];
+        }
+    }
+    Py_ssize_t a, e;
+    nc_strip(p->cond, k, 0, k, &a, &e);
+    *out = p->cond + a;
+    *outn = e - a;
+    return 0;
 }
 
 static int nc_truth(CondPass *p, int kind, const unsigned char *c, Py_ssize_t n) {
@@ -1044,8 +1082,13 @@ static PyObject *nc_cond_pass(PyObject *Py_UNUSED(mod), PyObject *args) {
             continue;
         }
         CondDir d = {start, end, kind, -1};
-        if (p.prune_if0 && (d.truth = nc_truth(&p, kind, p.src + ca, ce - ca)) == -2)
-            goto done;
+        if (p.prune_if0) {
+            const unsigned char *cond;
+            Py_ssize_t ncond;
+            if (nc_cond_text(&p, p.src + ca, ce - ca, &cond, &ncond) < 0 ||
+                    (d.truth = nc_truth(&p, kind, cond, ncond)) == -2)
+                goto done;
+        }
         if (kind == K_IF || kind == K_IFDEF || kind == K_IFNDEF) {
             if (nc_grow((void **)&p.groups, &p.capgroups, p.ngroups + 1, sizeof(Py_ssize_t)) < 0
                 || nc_grow((void **)&p.inner, &p.capinner, p.ngroups + 1, sizeof(int)) < 0)
@@ -1082,6 +1125,7 @@ done:
     PyMem_Free(p.kept);
     PyMem_Free(p.ikept);
     PyMem_Free(p.gone);
+    PyMem_Free(p.cond);
     Py_XDECREF(p.defined);
     Py_XDECREF(p.dropped);
     PyBuffer_Release(&src);

@@ -38,8 +38,9 @@ static inline int noncode_push(NoncodeSpans *s, Py_ssize_t a, Py_ssize_t b) {
  * text (newlines kept, every other byte of a match a space): `//...`, `/\* ... *\/`
  * (unterminated: to the end), "..." and '...' (a backslash takes the next character, a
  * newline ends them unmatched), and a newline, blanks and `#` up to the end of the line (a
- * backslash takes the next character, a newline too; a block comment on a line that ends
- * with a backslash is part of it) or to a `//` or another block comment on it. With
+ * backslash takes the next character, a newline too; a block comment with more than blanks
+ * after it on the line where it closes is part of it) or to a `//` or a block comment that
+ * ends the line (only blanks after it; or unterminated). With
  * `dirs`, each preprocessor line's span is appended as normalize._code computes it, in
  * offsets of the text without the "\n": (its line start, the match end - 1). 0, or -1 on a
  * memory error (only with dirs). */
@@ -96,20 +97,25 @@ static inline int noncode_blank(unsigned char *b, Py_ssize_t m, NoncodeSpans *di
                             break;
                         j += 2;
                     } else if (b[j] == '/' && j + 1 < m && b[j + 1] == '*') {
-                        /* a block comment inside a directive whose line goes on (ends with
-                         * a backslash) is part of it: the lines a #define continues on after
-                         * a comment are the directive's */
+                        /* a block comment is whitespace to the preprocessor: the directive
+                         * goes on past it when anything but blanks follows it on the line
+                         * where it closes (`#if A /\* c *\/ || B`, a comment over several
+                         * lines with more after it, a line a backslash continues) */
                         Py_ssize_t e = -1;
                         for (Py_ssize_t q = j + 2; q + 1 < m; q++)
                             if (b[q] == '*' && b[q + 1] == '/') {
                                 e = q + 2;
                                 break;
                             }
-                        const unsigned char *eol = e < 0 ? NULL
-                            : memchr(b + e, '\n', (size_t)(m - e));
-                        if (eol == NULL || eol - b < e + 1 || eol[-1] != '\\')
-                            break;  /* (on a line the directive does not continue past:
-                                     * `#if 0 /\* unused *\/` ends before its comment) */
+                        if (e < 0)
+                            break;  /* (unterminated: the directive ends before it) */
+                        Py_ssize_t q = e;
+                        while (q < m && (b[q] == ' ' || b[q] == '\t' || b[q] == '\r' ||
+                                         b[q] == '\f' || b[q] == '\v'))
+                            q++;
+                        if (q >= m || b[q] == '\n')
+                            break;  /* (a comment that ends the line: `#if 0 /\* unused *\/`
+                                     * ends before it) */
                         j = e;
                     } else if (b[j] == '/' && j + 1 < m && b[j + 1] == '/') {
                         break;

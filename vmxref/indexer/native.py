@@ -12,8 +12,8 @@ updated without reinstalling). Without them the Python twins do the same work.
 """
 from __future__ import annotations
 
-VERSION = 3  # _native.c's VERSION: bump both when the C functions change
-TS_NATIVE_VERSION = 15  # _tsnative.c's TSNATIVE_VERSION
+VERSION = 4  # _native.c's VERSION: bump both when the C functions change
+TS_NATIVE_VERSION = 16  # _tsnative.c's TSNATIVE_VERSION
 
 try:
     from vmxref.indexer import _native as mod

@@ -33,11 +33,15 @@ _MAX_ARGS = 16384  # longest argument list scanned for a balanced `)`
 
 # Comments, string / char literals and preprocessor lines (matched after a newline: the
 # text is scanned with one newline prepended) are blanked in a "code" copy that every pass
-# reads, so no rule ever fires inside them. Unrolled loops keep the regex fast.
+# reads, so no rule ever fires inside them. Unrolled loops keep the regex fast. A block
+# comment on a directive line is whitespace to the preprocessor: the directive goes on past
+# it when anything but blanks follows it on the line where it closes (`#if A /* c */ || B`,
+# a comment over several lines with more after it, a line continued by a backslash), and
+# ends before it when it ends the line (`#if 0 /* unused */`, `#endif /* FOO */`).
 _NONCODE = re.compile(
     rb"/(?:/[^\n]*|\*[^*]*\*+(?:[^/*][^*]*\*+)*/|\*.*\Z)"
     rb"|\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
-    rb"|\n[ \t]*\#[^\n\\/]*(?:(?:\\.|/(?![*/])|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/(?=[^\n]*\\\n))[^\n\\/]*)*",
+    rb"|\n[ \t]*\#[^\n\\/]*(?:(?:\\.|/(?![*/])|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/(?![ \t\r\f\v]*(?:\n|\Z)))[^\n\\/]*)*",
     re.S)
 _BLANK = bytes(b if b == 10 else 32 for b in range(256))  # every byte but \n -> space
 _NONCODE_SPLIT = re.compile(b"(" + _NONCODE.pattern + b")", re.S)  # _code: keep the matches
@@ -52,6 +56,9 @@ _DEF = re.compile(rb"[ \t]*\#[ \t]*(define|undef)[ \t]+(\w+)")
 _DEFINED = re.compile(rb"(!?)[ \t]*defined[ \t]*(?:\([ \t]*(\w+)[ \t]*\)|(\w+))[ \t]*(?:/[*/].*)?$")
 _NAME_ONLY = re.compile(rb"(\w+)[ \t]*(?:/[*/].*)?$")
 _LEAD_ELSE = re.compile(rb"else\b")
+# the comments in a condition (a block comment each a blank; an unterminated one, or a
+# `//` one, to the end): `#if 0 /*def LOG_ENABLED*/ /** @todo */` is `#if 0`
+_COND_COMMENT = re.compile(rb"/\*.*?(?:\*/|\Z)|//.*", re.S)
 # The C twins of _code, _candidates, _conditional_pass and _define_comments
 # (vmxref.indexer._native), or None: the Python below then does the work (it stays their
 # reference: bench/normtwins.py and tests/test_normalize_native.py set this to None).
@@ -682,8 +689,10 @@ def _conditional_pass(src: bytes, code: bytes, buf: bytearray,
                 if prof.prune_if0:
                     _track_define(defined, m.group(1), m.group(2), not stack)
             continue
-        d = (start, end, m.group(1), m.group(2).strip(),
-             _truth(m.group(1), m.group(2).strip(), defined, prof) if prof.prune_if0 else None)
+        cond = m.group(2)
+        cond = (_COND_COMMENT.sub(b" ", cond) if b"/" in cond else cond).strip()
+        d = (start, end, m.group(1), cond,
+             _truth(m.group(1), cond, defined, prof) if prof.prune_if0 else None)
         if d[2] in (b"if", b"ifdef", b"ifndef"):
             stack.append([d])
             inner.append(False)
