@@ -18,7 +18,7 @@ from vmxref.lazy import json
 from vmxref.model import Record
 
 HERE = os.path.dirname(os.path.abspath(__file__))  # the shipped profiles
-EXTRACTOR_VERSION = "92"  # bump when extraction changes: blobs are re-parsed
+EXTRACTOR_VERSION = "93"  # bump when extraction changes: blobs are re-parsed
 
 
 class Profile(Record):
