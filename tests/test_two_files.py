@@ -175,3 +175,14 @@ def test_no_thread_of_the_run_is_alive_when_the_full_text_forks_its_workers(tmp_
     api.index(str(src), "robust@1", ix, profile=str(PROFILE), procs=2)
     assert refs_of(ix, "cherry") == [("b.c", 7)] and unseen_rows(ix) == 0
     assert alive == [], alive
+
+
+def test_a_refs_file_that_is_no_database_is_named_in_one_line(tmp_path) -> None:
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    tree(src)
+    index(src, ix)
+    (ix / "refs.db").write_bytes(b"\x07not sqlite\x00" * 600)
+    with pytest.raises(IndexCorrupt, match=r"refs\.db is not a vmxref index file .*index again"):
+        Store.open(ix)
+    with pytest.raises(IndexCorrupt, match=r"refs\.db is not a vmxref index file"):
+        index(src, ix)

@@ -161,6 +161,13 @@ def _attach_refs(conn: sqlite3.Connection, d: str, how: str | None,
     conn.execute(f"ATTACH DATABASE ? AS {schema.REFS_DB}", (target,))
 
 
+def _refs_corrupt(d: str, e: Exception) -> IndexCorrupt:
+    """The error of a refs.db that SQLite or _check_ours refuses (garbage, another
+    application's, a truncated copy)."""
+    return IndexCorrupt(f"{os.path.join(d, REFS_NAME)} is not a vmxref index file ({e}); "
+                        f"remove {d}/ and index again")
+
+
 def _begin_snapshot(conn: sqlite3.Connection) -> None:
     """Begin a reader's transaction and take its snapshots at once, refs.db's first: a
     writer commits refs.db's new rows, then index.db, then refs.db's deletions, so a
@@ -360,8 +367,11 @@ class Store:
         try:
             conn, how = _connect_ro(db)
             _check_ours(conn, db, reading=True, want=schema.TABLES - schema.REFS_TABLES)
-            _attach_refs(conn, d, how)
-            _check_ours(conn, db, reading=True)
+            try:
+                _attach_refs(conn, d, how)
+                _check_ours(conn, os.path.join(d, REFS_NAME), reading=True)
+            except sqlite3.DatabaseError as e:
+                raise _refs_corrupt(d, e) from None
             _begin_snapshot(conn)  # one read snapshot for this store's life (see refresh)
         except (sqlite3.DatabaseError, VmxrefError) as e:
             if conn is not None:
@@ -422,8 +432,13 @@ class Store:
             if not fresh and not os.path.isfile(os.path.join(d, REFS_NAME)):
                 raise IndexCorrupt(f"{os.path.join(d, REFS_NAME)} is missing: the index at "
                                    f"{d}/ is incomplete; remove it and index again")
-            if not fresh and _changed_indexes(os.path.join(d, REFS_NAME)):
-                st._refs_conn()  # (its indexes of an older definition are built anew now)
+            try:
+                if not fresh and _changed_indexes(os.path.join(d, REFS_NAME)):
+                    st._refs_conn()  # (its indexes of an older definition are built anew now)
+            except sqlite3.DatabaseError as e:
+                if _is_write_failure(e) or "BUSY" in (getattr(e, "sqlite_errorname", "") or ""):
+                    raise
+                raise _refs_corrupt(d, e) from None
         except (sqlite3.DatabaseError, VmxrefError) as e:
             if st is not None and st.rconn is not None:
                 st.rconn.close()
