@@ -155,10 +155,15 @@ def _attach_refs(conn: sqlite3.Connection, d: str, how: str | None,
     plain file (`how` None: a writer's connection, which never writes it)."""
     path = path or os.path.join(d, REFS_NAME)
     if not os.path.isfile(path):
-        raise IndexCorrupt(f"{path} is missing: the index at {d or '.'}/ is incomplete; "
-                           f"remove it and index again")
+        raise _refs_missing(path, d)
     target = path if how is None else f"file:{os.path.realpath(path)}?mode=ro{how}"
     conn.execute(f"ATTACH DATABASE ? AS {schema.REFS_DB}", (target,))
+
+
+def _refs_missing(path: str, d: str) -> IndexCorrupt:
+    """The error of an index directory whose refs.db (`path`) is missing."""
+    return IndexCorrupt(f"{path} is missing: the index at {d or '.'}/ is incomplete; remove "
+                        f"it and index again")
 
 
 def _refs_corrupt(d: str, e: Exception) -> IndexCorrupt:
@@ -204,18 +209,31 @@ def _written(conn: sqlite3.Connection) -> tuple[int, int]:
     return conn.total_changes, conn.execute("PRAGMA schema_version").fetchone()[0]
 
 
+def _changed_indexes(conn: sqlite3.Connection) -> list[str]:
+    """The indexes of the connection's main file whose definition changed since the index
+    was written."""
+    have = {name: " ".join(sql.split()) for name, sql in conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    return [name for name, sql in schema.indexes() if name in have and have[name] != sql]
+
+
 def _drop_changed_indexes(conn: sqlite3.Connection) -> None:
     """Drop the indexes whose definition changed since the index was written; the schema's
     CREATE ... IF NOT EXISTS then builds them anew (an index keeps answering with the old
     definitions until a writer opens it)."""
-    have = {name: " ".join(sql.split()) for name, sql in conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
-    for name, sql in schema.indexes():
-        if name in have and have[name] != sql:
-            conn.execute(f"DROP INDEX {name}")
+    for name in _changed_indexes(conn):
+        conn.execute(f"DROP INDEX {name}")
 
 
-_MAIN_INDEX_SQL = schema.ddl(False, schema.INDEX_SQL)  # (index.db's; refs.db's: start_refs)
+def _missing_indexes(conn: sqlite3.Connection, sql: str) -> bool:
+    """Does an index `sql` declares miss in the connection's main file (dropped by a large
+    run, or an adopted spool's: it has none)?"""
+    have = {r[0] for r in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'index'")}
+    return any(name not in have for name, _sql in schema.indexes(sql))
+
+
+_MAIN_INDEX_SQL = schema.ddl(False, schema.INDEX_SQL)  # (index.db's)
+_REFS_INDEX_SQL = schema.ddl(True, schema.INDEX_SQL)  # (refs.db's: start_refs)
 
 
 def _build_indexes(conn: sqlite3.Connection, sql: str, after=None) -> None:
@@ -253,16 +271,15 @@ def _checkpoint(conn: sqlite3.Connection) -> None:
         pass
 
 
-def _changed_indexes(db: str) -> bool:
-    """Does a file have an index whose definition changed (_drop_changed_indexes)? (Read
-    on a connection of its own: a writer's refs.db is opened only when needed.)"""
-    conn = sqlite3.connect(f"file:{os.path.realpath(db)}?mode=ro", uri=True)
+def _refs_changed_indexes(d: str) -> bool:
+    """Does refs.db have an index whose definition changed? (Read on a connection of its
+    own: a writer's refs.db is opened only when needed.)"""
+    conn = sqlite3.connect(f"file:{os.path.realpath(os.path.join(d, REFS_NAME))}?mode=ro",
+                           uri=True)
     try:
-        have = {name: " ".join(sql.split()) for name, sql in conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        return bool(_changed_indexes(conn))
     finally:
         conn.close()
-    return any(name in have and have[name] != sql for name, sql in schema.indexes())
 
 
 def _create_schema(conn: sqlite3.Connection, sql: str) -> None:
@@ -430,10 +447,9 @@ class Store:
             st._lock_fd, st._build = fd, (target if fresh else None)
             st._before = before
             if not fresh and not os.path.isfile(os.path.join(d, REFS_NAME)):
-                raise IndexCorrupt(f"{os.path.join(d, REFS_NAME)} is missing: the index at "
-                                   f"{d}/ is incomplete; remove it and index again")
+                raise _refs_missing(os.path.join(d, REFS_NAME), d)
             try:
-                if not fresh and _changed_indexes(os.path.join(d, REFS_NAME)):
+                if not fresh and _refs_changed_indexes(d):
                     st._refs_conn()  # (its indexes of an older definition are built anew now)
             except sqlite3.DatabaseError as e:
                 if _is_write_failure(e) or "BUSY" in (getattr(e, "sqlite_errorname", "") or ""):
@@ -463,8 +479,7 @@ class Store:
         run left with orphans (see the module's doc) is cleaned first, in a transaction of
         its own: a blob of this run may get an id whose rows the killed one added."""
         if not build and not os.path.isfile(path):
-            raise IndexCorrupt(f"{path} is missing: the index at {self.dir}/ is incomplete; "
-                               f"remove it and index again")
+            raise _refs_missing(path, self.dir)
         if adopt is not None:  # (renamed before it is opened, as adopt_spool does)
             try:
                 os.replace(adopt, path)
@@ -488,8 +503,7 @@ class Store:
         self._rbefore = _written(rc)
         _drop_changed_indexes(rc)
         # (a fresh build's indexes: built by _load_refs once its rows are in)
-        _create_schema(rc, schema.ddl(True) + ("" if build else ";" + schema.ddl(
-            True, schema.INDEX_SQL)))
+        _create_schema(rc, schema.ddl(True) + ("" if build else ";" + _REFS_INDEX_SQL))
         if build:
             self._rbuild = path
 
@@ -516,22 +530,20 @@ class Store:
             self._open_refs(os.path.join(self.dir, f"{REFS_BUILD_PREFIX}{os.getpid()}"),
                             build=True, adopt=adopt)
         rc = self.rconn
-        ref_indexes = schema.indexes(schema.ddl(True, schema.INDEX_SQL))
         if bulk:
-            for name, _sql in ref_indexes:
+            for name, _sql in schema.indexes(_REFS_INDEX_SQL):
                 rc.execute(f"DROP INDEX IF EXISTS {name}")
         from vmxref.indexer import spool
         for i, (path, jobmap) in enumerate(spools):
             self.attached.append(path)
             spool.merge(rc, path, jobmap, f"spool{i}", refs=True)
-        have = {r[0] for r in rc.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        if any(name not in have for name, _sql in ref_indexes):
+        if _missing_indexes(rc, _REFS_INDEX_SQL):
             flush = None
             if self._rbuild is not None:
                 self._rflusher = _Flusher(self._rbuild)
                 flush = self._rflusher.kick
                 flush()
-            _build_indexes(rc, schema.ddl(True, schema.INDEX_SQL), flush)
+            _build_indexes(rc, _REFS_INDEX_SQL, flush)
         if self._build is None:
             rc.execute("INSERT OR REPLACE INTO refmeta VALUES ('orphans', '1')")
             self._refs_added = True
@@ -923,9 +935,7 @@ class Store:
     def indexes_dropped(self) -> bool:
         """Does a secondary index of index.db miss (dropped by a large run, or an adopted
         spool's: it has none)? create_indexes builds them."""
-        have = {r[0] for r in self.conn.execute(
-            "SELECT name FROM main.sqlite_master WHERE type = 'index'")}
-        return any(name not in have for name, _sql in schema.indexes(_MAIN_INDEX_SQL))
+        return _missing_indexes(self.conn, _MAIN_INDEX_SQL)
 
     @_writes
     def create_indexes(self) -> None:

@@ -40,9 +40,7 @@ def recover(content: bytes, text: bytes, tree, lang: str, prof, dialect: str, fi
         fn = _function(root.descendant_for_byte_range(s + kept, s + kept + 1), s, e)
         if fn is not None:
             todo.append((entry, fn))
-    nl = [-1, *(m.start() for m in _NEWLINE.finditer(text))]
-    blank = bytes(c if c == 10 else 32 for c in range(256))
-    empty = text.translate(blank)
+    empty = text.translate(extract._BLANK)
     for _round in range(ROUNDS):
         if not todo:
             return
@@ -75,7 +73,7 @@ def recover(content: bytes, text: bytes, tree, lang: str, prof, dialect: str, fi
         if not regions:
             return
         regions.sort(key=lambda r: r[0])
-        found = extract.extract(content, ts.parse_ranges(bytes(synth), lang, _ranges(pieces, nl)),
+        found = extract.extract(content, ts.parse_ranges(bytes(synth), lang, pieces),
                                 lang, prof, (), dialect,
                                 text=bytes(synth), fills=fills,
                                 byte_range=(regions[0][0], regions[-1][1]),
@@ -84,23 +82,6 @@ def recover(content: bytes, text: bytes, tree, lang: str, prof, dialect: str, fi
         inner = [(x, _inside(regions, x[0], x[1])) for x in nested]
         todo = later + [(x, fn) for x, fn in inner if fn is not None]
         nested = [x for x, fn in inner if fn is None]
-
-
-def _ranges(pieces: list[tuple[int, int]], nl: list[int]) -> list[tuple]:
-    """The pieces, sorted and joined where they meet, as ts.parse_ranges takes them (`nl`:
-    -1, then the offset of every newline): the parser reads the synthetic text's few
-    pieces, not its blank rest."""
-    out: list[list[int]] = []
-    for a, b in sorted(pieces):
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    rows = []
-    for a, b in out:
-        ra, rb = bisect.bisect_left(nl, a) - 1, bisect.bisect_left(nl, b) - 1
-        rows.append((a, ra, a - nl[ra] - 1, b, rb, b - nl[rb] - 1))
-    return rows
 
 
 def _function(node, s: int, e: int):

@@ -466,7 +466,7 @@ def _missed_defines(cx, text: bytes, lang: str, step) -> None:
         spans.append((m.start(), len(text) if end < 0 else end))
     if spans and b"/*" in text:  # (a #define in a block comment is none: nt.h's
         # `/*#  define HEAP_CREATE_ALIGN_16 ...` commented out over three lines)
-        comments = [m.span() for m in _COMMENTS.finditer(text) if m.group().startswith(b"/*")]
+        comments = [m.span() for m in _NONCODE.finditer(text) if m.group().startswith(b"/*")]
         starts = [a for a, _b in comments]
         spans = [(a, b) for a, b in spans
                  if (i := bisect.bisect_right(starts, a) - 1) < 0 or a >= comments[i][1]]
@@ -474,20 +474,13 @@ def _missed_defines(cx, text: bytes, lang: str, step) -> None:
         return
     caps: dict[str, list] = {"macro": [], "fmacro": []}
     for a, b in spans:  # (each alone: a broken one cannot swallow the next)
-        ranges = []
-        for x, y in _without_block_comments(text, a, min(b + 1, len(text))):
-            rx, ry = bisect.bisect_left(nl, x), bisect.bisect_left(nl, y)
-            ranges.append((x, rx - 1, x - nl[rx - 1] - 1, y, ry - 1, y - nl[ry - 1] - 1))
-        for k, v in _captures(ts.parse_ranges(text, lang, ranges), lang, None).items():
+        pieces = _without_block_comments(text, a, min(b + 1, len(text)))
+        for k, v in _captures(ts.parse_ranges(text, lang, pieces), lang, None).items():
             if k in caps:
                 caps[k] += v
     _doc_order(caps)
     step.defines(caps.get("macro", ()))
     step.fmacros(caps.get("fmacro", ()))
-
-
-# comments and the literals that may hold comment markers, in one left-to-right scan
-_COMMENTS = re.compile(rb'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*|/\*.*?(?:\*/|\Z)', re.S)
 
 
 def _without_block_comments(text: bytes, a: int, b: int) -> list[tuple[int, int]]:

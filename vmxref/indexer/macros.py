@@ -316,9 +316,9 @@ def _last_out_param(callee: str, idx: int, ctext: str) -> bool:
     return commas >= 1 and idx == commas + 1
 
 
-def enclosing_call(body: str, at: int) -> tuple[str, int, str] | None:
-    """(callee, 1-based argument index, call text) of the call whose argument list holds
-    the offset `at` of a macro body, or None (not an argument of a named call)."""
+def open_bracket(body: str, at: int) -> tuple[int, int] | None:
+    """(offset, commas before `at` at its level) of the innermost bracket left open before
+    the offset `at` of a macro body, or None (at the top level)."""
     depth, commas = 0, 0
     for k in range(at - 1, -1, -1):
         ch = body[k]
@@ -326,19 +326,26 @@ def enclosing_call(body: str, at: int) -> tuple[str, int, str] | None:
             depth += 1
         elif ch in "([{":
             if depth == 0:
-                if ch != "(":
-                    return None
-                head = body[:k].rstrip()
-                mm = re.search(r"([A-Za-z_]\w*)$", head)
-                if mm is None or mm.group(1) in NOT_CALLS:
-                    return None
-                end = _expr_text(body, k + 1, "")
-                text = f"{mm.group(1)}({' '.join(end.replace(chr(92), ' ').split())})"
-                return mm.group(1), commas + 1, text[:200]
+                return k, commas
             depth -= 1
         elif ch == "," and depth == 0:
             commas += 1
     return None
+
+
+def enclosing_call(body: str, at: int) -> tuple[str, int, str] | None:
+    """(callee, 1-based argument index, call text) of the call whose argument list holds
+    the offset `at` of a macro body, or None (not an argument of a named call)."""
+    found = open_bracket(body, at)
+    if found is None or body[found[0]] != "(":
+        return None
+    k, commas = found
+    mm = re.search(r"([A-Za-z_]\w*)$", body[:k].rstrip())
+    if mm is None or mm.group(1) in NOT_CALLS:
+        return None
+    end = _expr_text(body, k + 1, "")
+    text = f"{mm.group(1)}({' '.join(end.replace(chr(92), ' ').split())})"
+    return mm.group(1), commas + 1, text[:200]
 
 
 # --- declarations and initializers ------------------------------------------------------

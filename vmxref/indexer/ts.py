@@ -42,15 +42,27 @@ def parse(source: bytes, lang: str) -> Tree:
     return _parser(lang).parse(source)
 
 
-def parse_ranges(source: bytes, lang: str, ranges: list[tuple[int, int, int, int, int, int]]
-                 ) -> Tree:
-    """Parse only the byte ranges of `source` given as (start byte, start row, start
-    column, end byte, end row, end column), sorted and apart, as if they were the whole
-    text; the nodes keep their places in `source`. (tree-sitter's included ranges: the
-    lexer skips the rest, where a blanked copy of the text would have it lex spaces.)"""
+def parse_ranges(source: bytes, lang: str, spans: list[tuple[int, int]]) -> Tree:
+    """Parse only the byte spans of `source` (joined where they overlap or meet) as if they
+    were the whole text; the nodes keep their places in `source`. (tree-sitter's included
+    ranges: the lexer skips the rest, where a blanked copy of the text would have it lex
+    spaces.)"""
+    joined: list[list[int]] = []
+    for a, b in sorted(spans):
+        if joined and a <= joined[-1][1]:
+            joined[-1][1] = max(joined[-1][1], b)
+        else:
+            joined.append([a, b])
+    ranges, row, at = [], 0, 0  # (rows counted on from the last end: one pass over source)
+    for a, b in joined:
+        row += source.count(b"\n", at, a)
+        start = tree_sitter.Point(row, a - source.rfind(b"\n", 0, a) - 1)
+        row += source.count(b"\n", a, b)
+        ranges.append(tree_sitter.Range(
+            start, tree_sitter.Point(row, b - source.rfind(b"\n", 0, b) - 1), a, b))
+        at = b
     p = _parser(lang)
-    p.included_ranges = [tree_sitter.Range(tree_sitter.Point(r, c), tree_sitter.Point(er, ec),
-                                           a, b) for a, r, c, b, er, ec in ranges]
+    p.included_ranges = ranges
     try:
         return p.parse(source)
     finally:

@@ -180,17 +180,18 @@ def _other_branches(content: bytes, lang: str, prof, dialect: str, fills, facts,
     facts on the lines of the branches new in it merged (extract.merge_branches)."""
     from vmxref.indexer import normalize
 
-    tops = [(n.start_byte, n.end_byte, n.start_point, n.end_point, n.type == "ERROR")
+    tops = [(n.start_byte, n.end_byte, n.type == "ERROR")
             for n in tree.root_node.children] if tree.root_node.has_error else None
 
     def merge(other: bytes, uses, spans, ranges) -> None:
-        around = _around(tops, ranges, other) if tops else None
+        around = _around(tops, ranges) if tops else None
         if around:  # (a first tree with errors: its incremental re-parse would be a whole
             # fresh parse (ts.reparse); the top-level constructs around the branches do,
             # each alone: one left open by its branch cannot swallow the next)
-            for r in around:
-                mine = [(a, b) for a, b in ranges if r[0] <= a and b <= r[3]]
-                take(ts.parse_ranges(other, lang, [r]), other, uses, spans, mine, (r[0], r[3]))
+            for lo, hi in around:
+                mine = [(a, b) for a, b in ranges if lo <= a and b <= hi]
+                take(ts.parse_ranges(other, lang, [(lo, hi)]), other, uses, spans, mine,
+                     (lo, hi))
         else:
             take(ts.reparse(tree, text, other, lang), other, uses, spans, ranges,
                  (min(a for a, _b in ranges), max(b for _a, b in ranges)))
@@ -233,37 +234,30 @@ def _other_branches(content: bytes, lang: str, prof, dialect: str, fills, facts,
         left = [(a, b) for a, b in left if not text_n[a:b].strip()]
 
 
-def _around(tops: list[tuple], ranges: list[tuple[int, int]], text: bytes) -> list[tuple]:
-    """The included ranges (ts.parse_ranges) of the top-level nodes `tops` ((start byte,
-    end byte, start point, end point, is an ERROR) of the first tree's) that the byte
-    ranges `ranges` touch, joined where they meet: each branch is parsed within the whole
-    constructs around it, the rest of the text not at all. None when one of them is an
-    ERROR node: where the construct around a branch begins is then unknown (a function
-    whose header the parser lost: its branch would be read outside it)."""
+def _around(tops: list[tuple[int, int, bool]], ranges: list[tuple[int, int]]
+            ) -> list[tuple[int, int]] | None:
+    """The byte spans of the top-level nodes `tops` ((start, end, is an ERROR) of the first
+    tree's) that the byte ranges `ranges` touch, joined where they meet: each branch is
+    parsed within the whole constructs around it, the rest of the text not at all. None
+    when one of them is an ERROR node: where the construct around a branch begins is then
+    unknown (a function whose header the parser lost: its branch would be read outside
+    it)."""
     import bisect
     starts = [t[0] for t in tops]
-    out: list[list] = []
+    out: list[list[int]] = []
     for a, b in sorted(ranges):
         i = max(bisect.bisect_right(starts, a) - 1, 0)
         j = min(max(bisect.bisect_left(starts, b) - 1, i), len(tops) - 1)
         if b > tops[j][1] and j + 1 < len(tops):
             j += 1
-        if any(t[4] for t in tops[max(i - 1, 0):j + 2]):
+        if any(t[2] for t in tops[max(i - 1, 0):j + 2]):
             return None
-        lo, hi = tops[i], tops[j]
-        start = (lo[0], *lo[2]) if lo[0] <= a else (a, *_point(text, a))
-        end = (hi[1], *hi[3]) if hi[1] >= b else (b, *_point(text, b))
-        if out and start[0] <= out[-1][3]:
-            if end[0] > out[-1][3]:
-                out[-1][3:] = end
+        lo, hi = min(tops[i][0], a), max(tops[j][1], b)
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
         else:
-            out.append([*start, *end])
-    return [tuple(r) for r in out]
-
-
-def _point(text: bytes, off: int) -> tuple[int, int]:
-    """(row, column) of a byte offset."""
-    return text.count(b"\n", 0, off), off - (text.rfind(b"\n", 0, off) + 1)
+            out.append([lo, hi])
+    return [(lo, hi) for lo, hi in out]
 
 
 def _plain_facts(text: bytes, lang: str, prof, dialect: str, fills):

@@ -140,29 +140,21 @@ def _enclosing_use(sc: Scope, body: str, pos: int, depth: int) -> str:
     """The use of the argument written at `pos` of a macro body by the call around it:
     'none' or 'pasted' when that call is a macro (or offsetof, sizeof) that only names or
     pastes the argument it is in, else 'value'."""
-    level, k, i = 0, 0, pos - 1
-    while i >= 0:
-        ch = body[i]
-        if ch in ")]}":
-            level += 1
-        elif ch in "([{":
-            if level == 0:
-                if ch != "(":
-                    return "value"
-                name = re.search(r"([A-Za-z_]\w*)\s*$", body[:i])
-                if name is None:  # a grouping parenthesis: the argument is the group's
-                    k, i = 0, i - 1
-                    continue
-                callee = name.group(1)
-                if callee in _NO_VALUE_CALLS:
-                    return "none"
-                if depth <= 0 or not function_like(sc, callee):
-                    return "value"
-                return arg_use(sc, callee, k, depth - 1)
-            level -= 1
-        elif ch == "," and level == 0:
-            k += 1
-        i -= 1
+    from vmxref.indexer.macros import open_bracket  # (the indexer's scanner of macro bodies)
+    while (found := open_bracket(body, pos)) is not None:
+        i, k = found
+        if body[i] != "(":
+            return "value"
+        name = re.search(r"([A-Za-z_]\w*)\s*$", body[:i])
+        if name is None:  # a grouping parenthesis: the argument is the group's
+            pos = i
+            continue
+        callee = name.group(1)
+        if callee in _NO_VALUE_CALLS:
+            return "none"
+        if depth <= 0 or not function_like(sc, callee):
+            return "value"
+        return arg_use(sc, callee, k, depth - 1)
     return "value"
 
 
