@@ -51,3 +51,55 @@ def defining_position(before: str) -> bool:
 def jlist(items) -> str:
     """json.dumps of a list of strings (same output, without the encoder object)."""
     return "[" + ", ".join(map(_jstr, items)) + "]"
+
+
+def expr_text(body: str, start: int, stops: str = ";,") -> str:
+    """The text from `start` to the unbalanced `)` (or, at depth 0, a character of
+    `stops`) that ends it: an expression (`;`, `,`), or the rest of an argument list ("")."""
+    depth = 0
+    for k in range(start, len(body)):
+        ch = body[k]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                return body[start:k]
+            depth -= 1
+        elif depth == 0 and ch in stops:
+            return body[start:k]
+    return body[start:]
+
+
+def open_bracket(body: str, at: int) -> tuple[int, int] | None:
+    """(offset, commas before `at` at its level) of the innermost bracket left open before
+    the offset `at` of a macro body, or None (at the top level)."""
+    depth, commas = 0, 0
+    for k in range(at - 1, -1, -1):
+        ch = body[k]
+        if ch in ")]}":
+            depth += 1
+        elif ch in "([{":
+            if depth == 0:
+                return k, commas
+            depth -= 1
+        elif ch == "," and depth == 0:
+            commas += 1
+    return None
+
+
+def enclosing_call(body: str, at: int) -> tuple[str, int, str] | None:
+    """(callee, 1-based argument index, call text) of the call whose argument list holds
+    the offset `at` of a macro body, or None (not an argument of a named call)."""
+    found = open_bracket(body, at)
+    if found is None or body[found[0]] != "(":
+        return None
+    k, commas = found
+    mm = re.search(r"([A-Za-z_]\w*)$", body[:k].rstrip())
+    if mm is None or mm.group(1) in NOT_CALLS:
+        return None
+    end = expr_text(body, k + 1, "")
+    text = f"{mm.group(1)}({' '.join(end.replace(chr(92), ' ').split())})"
+    return mm.group(1), commas + 1, text[:200]
+
+
+# --- declarations and initializers ------------------------------------------------------

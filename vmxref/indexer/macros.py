@@ -13,7 +13,8 @@ from __future__ import annotations
 import bisect
 import re
 
-from vmxref.ctext import KEYWORDS, NOT_CALLS, NOT_CODE, defining_position, jlist
+from vmxref.ctext import KEYWORDS, NOT_CALLS, NOT_CODE, defining_position, enclosing_call, \
+    expr_text, jlist
 from vmxref.indexer.normalize import arg_spans
 from vmxref.schema import SYM_HAS_INSTANCES, SYM_INSTANCE
 
@@ -252,7 +253,7 @@ def _macro_members(cx, name: str, own: list[str], val, body: str) -> set[int]:
             steps = [""]
         if op is not None and op.group(1):
             opt, kind = op.group(1), "assign" if op.group(1) == "=" else "compound"
-            value = _expr_text(body, op.end())
+            value = expr_text(body, op.end())
         elif op is not None or before.endswith(("++", "--")):
             opt, kind, value = (op.group(2) if op is not None else before[-2:]), "incdec", ""
         elif before.endswith("&") and not before.endswith("&&"):
@@ -282,23 +283,6 @@ def _macro_members(cx, name: str, own: list[str], val, body: str) -> set[int]:
     return read_at
 
 
-def _expr_text(body: str, start: int, stops: str = ";,") -> str:
-    """The text from `start` to the unbalanced `)` (or, at depth 0, a character of
-    `stops`) that ends it: an expression (`;`, `,`), or the rest of an argument list ("")."""
-    depth = 0
-    for k in range(start, len(body)):
-        ch = body[k]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            if depth == 0:
-                return body[start:k]
-            depth -= 1
-        elif depth == 0 and ch in stops:
-            return body[start:k]
-    return body[start:]
-
-
 def _last_out_param(callee: str, idx: int, ctext: str) -> bool:
     """A getter's last argument of several is where it stores what it gets, by the IPRT /
     CFGM / SSM convention: `CFGMR3QueryU32(pCfg, "Name", &x)`, `SSMR3GetU64(pSSM, &u64)`
@@ -314,38 +298,3 @@ def _last_out_param(callee: str, idx: int, ctext: str) -> bool:
         elif ch == "," and depth == 0:
             commas += 1
     return commas >= 1 and idx == commas + 1
-
-
-def open_bracket(body: str, at: int) -> tuple[int, int] | None:
-    """(offset, commas before `at` at its level) of the innermost bracket left open before
-    the offset `at` of a macro body, or None (at the top level)."""
-    depth, commas = 0, 0
-    for k in range(at - 1, -1, -1):
-        ch = body[k]
-        if ch in ")]}":
-            depth += 1
-        elif ch in "([{":
-            if depth == 0:
-                return k, commas
-            depth -= 1
-        elif ch == "," and depth == 0:
-            commas += 1
-    return None
-
-
-def enclosing_call(body: str, at: int) -> tuple[str, int, str] | None:
-    """(callee, 1-based argument index, call text) of the call whose argument list holds
-    the offset `at` of a macro body, or None (not an argument of a named call)."""
-    found = open_bracket(body, at)
-    if found is None or body[found[0]] != "(":
-        return None
-    k, commas = found
-    mm = re.search(r"([A-Za-z_]\w*)$", body[:k].rstrip())
-    if mm is None or mm.group(1) in NOT_CALLS:
-        return None
-    end = _expr_text(body, k + 1, "")
-    text = f"{mm.group(1)}({' '.join(end.replace(chr(92), ' ').split())})"
-    return mm.group(1), commas + 1, text[:200]
-
-
-# --- declarations and initializers ------------------------------------------------------

@@ -26,6 +26,7 @@ import functools
 import posixpath
 
 from vmxref import logfmt
+from vmxref.ctext import enclosing_call
 from vmxref.lazy import re, json
 from vmxref.model import Site
 from vmxref.queries import casenames, firing, logcatalog, logjoined
@@ -619,29 +620,15 @@ def _format_uses(text: str) -> list[tuple[str, str]]:
     out = []
     for name in names[:1]:
         for m in re.finditer(rf"((?:{_LIT}\s*)*)(?:##\s*)?\b{re.escape(name)}\b", body):
-            callee = _enclosing_call(body, m.start())
-            if callee is None:
+            call = enclosing_call(body, m.start())  # (the indexer's scanner of macro bodies)
+            if call is None:
                 continue
+            callee = call[0]
             lits = re.findall(_LIT, m.group(1))
             lit = "".join(logfmt.unescape_c(s[1:-1]) for s in lits)
             if (callee, lit) not in out:
                 out.append((callee, lit))
     return out
-
-
-def _enclosing_call(body: str, pos: int) -> str | None:
-    """Name of the call whose argument list holds `pos` (None outside a call)."""
-    depth = 0
-    for i in range(pos - 1, -1, -1):
-        ch = body[i]
-        if ch == ")":
-            depth += 1
-        elif ch == "(":
-            if depth == 0:
-                m = re.search(r"(\w+)\s*$", body[:i])
-                return m.group(1) if m else None
-            depth -= 1
-    return None
 
 
 def _expand_pr_fmt(text: str, module: str | None = None) -> str:

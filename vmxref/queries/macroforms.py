@@ -140,7 +140,7 @@ def _enclosing_use(sc: Scope, body: str, pos: int, depth: int) -> str:
     """The use of the argument written at `pos` of a macro body by the call around it:
     'none' or 'pasted' when that call is a macro (or offsetof, sizeof) that only names or
     pastes the argument it is in, else 'value'."""
-    from vmxref.indexer.macros import open_bracket  # (the indexer's scanner of macro bodies)
+    from vmxref.ctext import open_bracket  # (the indexer's scanner of macro bodies too)
     while (found := open_bracket(body, pos)) is not None:
         i, k = found
         if body[i] != "(":

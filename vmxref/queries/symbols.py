@@ -228,7 +228,7 @@ def _names_no_value(sc: Scope, macro: str, idx: int, depth: int) -> bool:
         "SELECT text FROM sym WHERE name = ? AND kind = 'macro' AND text LIKE '(%'", (macro,))]
     if not texts or depth < 0:
         return False
-    from vmxref.indexer.macros import enclosing_call  # (the indexer's: macro bodies alike)
+    from vmxref.ctext import enclosing_call  # (the indexer's too: macro bodies alike)
     for text in texts:
         params_s, _, body = text[1:].partition(")")
         params = [p.strip() for p in params_s.split(",")]
