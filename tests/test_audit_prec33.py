@@ -81,3 +81,12 @@ def test_a_call_through_a_member_in_a_macro_body_is_made_at_each_use(lq):
     assert [r["edge"] for r in rows] == ["stored"], out
     rows, out = _rows(lq, "callers", "prq_emulate_ops.vm_bugged")
     assert [r["function"] for r in rows] == ["prq_reg_read"], out
+
+
+def test_a_member_of_a_type_out_of_view_is_labelled_with_the_path_written(lq):
+    """`prq_cpuinit.early_clock_init = f` stores f in a member of a global whose struct no
+    file of the corpus declares: the stored row names the path written (before: the bare
+    member, `[stored: early_clock_init, ...]`)."""
+    rows, out = _rows(lq, "callers", "prq_setup_secondary_clock")
+    assert [(r["function"], r["edge"]) for r in rows] == [("prq_clock_init", "stored")], out
+    assert rows[0]["via"] == "prq_cpuinit.early_clock_init, no call through it in the corpus", out

@@ -482,7 +482,10 @@ class Graph:
                     label = f"{slot}[]"  # an array of handlers
                 else:  # a member of a struct defined outside the corpus (hrtimer.function)
                     owner = self.types.receiver_type(bid, storer, chain) if len(chain) > 1 else None
-                    label = f"{owner}.{slot}" if owner else slot
+                    written = [chain[0][2:], *chain[1:]] if chain[0].startswith("v:") else []
+                    label = f"{owner}.{slot}" if owner else ".".join(written) if written and all(
+                        x.isidentifier() for x in written) else slot  # (of a type declared
+                    # out of view: the path written, `x86_cpuinit.early_percpu_clock_init`)
                 out.append(Edge(cid, path, bid, int(line), col, storer, func, "stored",
                                 f"{label}, no call through it in the corpus"))
         return _dedup(out)
