@@ -90,3 +90,40 @@ def test_a_member_of_a_type_out_of_view_is_labelled_with_the_path_written(lq):
     rows, out = _rows(lq, "callers", "prq_setup_secondary_clock")
     assert [(r["function"], r["edge"]) for r in rows] == [("prq_clock_init", "stored")], out
     assert rows[0]["via"] == "prq_cpuinit.early_clock_init, no call through it in the corpus", out
+
+
+def test_a_name_a_counting_variadic_macro_casts_to_void_is_no_function_handed_over(vq):
+    """PRQ_UNUSED (prqdefs.h, IPRT's RT_NOREF technique) counts its arguments, pastes the
+    count onto PRQ_VOID_ and calls the marker of that many names through PRQ_APPLY(a_Macro,
+    a_ArgList), which casts each to void: the body's text cannot be followed there, the
+    call's expansion can. A name only marked has no caller; a hook also handed to a
+    registrar keeps that one `registered` row alone (before: a `registered` row for each
+    PRQ_UNUSED too); a hook handed over by PRQ_REG_ALL, which counts the same way but
+    hands each name to the registrar, is still registered. (PRQ_VOID_1 has two
+    definitions, a void cast and a pragma naming its argument: neither reads it.)"""
+    rows, out = _rows(vq, "callers", "prqR3UnusedHook")
+    assert rows == [], out
+    rows, out = _rows(vq, "callers", "prqR3CtxHook")
+    assert [(r["line"], r["edge"], r["via"]) for r in rows] == [
+        (201, "registered", "PRQR3RegisterHook(..., prqR3CtxHook, ...)")], out
+    for func in ("prqR3EarlyHook", "prqR3LateHook"):
+        rows, out = _rows(vq, "callers", func)
+        assert [(r["line"], r["edge"], r["via"]) for r in rows] == [
+            (204, "registered", f"PRQ_REG_ALL(..., {func}, ...)")], (func, out)
+
+
+def test_a_counting_macro_one_of_whose_definitions_hands_the_name_over_registers_it(vq):
+    """PRQ_KEEP dispatches like PRQ_UNUSED to PRQ_KEEP_1, which casts to void in one
+    configuration and hands the name to the registrar in the other (PRQ_VOID_1's two
+    definitions, void cast and pragma, both only name it): one definition reading the
+    value is enough, the row stays."""
+    rows, out = _rows(vq, "callers", "prqR3DebugHook")
+    assert [(r["line"], r["edge"], r["via"]) for r in rows] == [
+        (214, "registered", "PRQ_KEEP(..., prqR3DebugHook, ...)")], out
+
+
+def test_a_counting_macro_in_a_path_is_no_step(vq):
+    """The path from PRQR3InitHooks to prqR3CtxHook is the registrar's hand-over only."""
+    code, rows, out = vq("path", "PRQR3InitHooks", "->", "prqR3CtxHook")
+    assert code == 0, out
+    assert {r["line"] for r in rows} == {201}, out

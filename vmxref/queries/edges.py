@@ -1115,7 +1115,8 @@ class Graph:
                     out.append(Edge(cid, path, bid, cline, ccol, caller, func, "macro",
                                     f"{callee}() calls its argument {func}"))
                 elif not inner:
-                    use = macroforms.arg_use(sc, callee, idx) if ckind == "direct" else "value"
+                    use = macroforms.arg_use(sc, callee, idx, nargs=len(args)) \
+                        if ckind == "direct" else "value"
                     if use == "pasted" and self._called_result(bid, caller, cline, ccol,
                                                                callee) and \
                             macroforms.pastes_instance(sc, func):

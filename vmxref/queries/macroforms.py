@@ -56,15 +56,21 @@ def object_bodies(sc: Scope, name: str) -> list[str]:
     for text, bid, line, end in sc.conn.execute(  # (of the asked versions)
             f"SELECT DISTINCT t.text, t.blob_id, t.line, t.end_line FROM sym t {sc.files_join} "
             "WHERE t.name = ? AND t.kind = 'macro'", (name,)):
-        if text and text.endswith("\u2026") and end:  # (the index keeps a long body cut:
-            # the whole one from the source)
-            src = " ".join(sc.store.lines(bid)[line - 1:end])
-            m = re.search(rf"#\s*define\s+{re.escape(name)}\b(.*)", src, re.S)
-            text = m.group(1).strip() if m else text
-        body = object_body(text)
+        body = object_body(_whole_text(sc, name, text, bid, line, end))
         if body and body not in out:
             out.append(body.replace("\\", " "))
     return out
+
+
+def _whole_text(sc: Scope, name: str, text: str | None, bid: int, line: int,
+                end: int | None) -> str | None:
+    """A #define's text as the index keeps it; a long one, which it keeps cut (ending in
+    `\u2026`), read whole from the source."""
+    if text and text.endswith("\u2026") and end:
+        src = " ".join(sc.store.lines(bid)[line - 1:end])
+        m = re.search(rf"#\s*define\s+{re.escape(name)}\b(.*)", src, re.S)
+        text = m.group(1).strip() if m else text
+    return text
 
 
 def object_body(text: str | None) -> str | None:
@@ -92,13 +98,33 @@ _NO_VALUE_CALLS = ("offsetof", "__builtin_offsetof", "sizeof", "_Pragma")  # (th
 _VOID_CAST = re.compile(r"\(\s*void\s*\)\s*\(*\s*$")
 
 
-def arg_use(sc: Scope, macro: str, idx: int, depth: int = 4) -> str:
+def arg_use(sc: Scope, macro: str, idx: int, depth: int = 4, nargs: int | None = None) -> str:
     """How the function-like `macro` uses its idx-th argument: 'value' (read as a value
     somewhere in some definition: handed to a call, stored, called), 'pasted' (only `##`
     pasted into a longer name: `#define PGM_GST_NAME_PAE(name) pgmGstPAE##name`) or 'none'
     (only named: stringified `#name`, a member designator `->member`,
     `RT_UOFFSETOF(type, member)`, cast to void, or not at all). 'value' when `macro` is
-    no function-like macro or none of its definitions takes that many arguments."""
+    no function-like macro or none of its definitions takes that many arguments.
+
+    Where the reading of the bodies cannot follow the argument (a body that calls through
+    a parameter, `RT_UNPACK_CALL(a_Fn, a_Args) a_Fn a_Args`, or a name made by pasting,
+    as IPRT's RT_NOREF does to call RT_NOREF<count of its arguments>), a call of the macro
+    (with `nargs` arguments, a variadic one's count) is expanded with the corpus's
+    definitions (cexpand) and its argument's uses in that text are classified the same
+    way; 'value' still when that expansion cannot be completed."""
+    kind = _arg_kind(sc, macro, idx, depth)
+    if kind != "opaque":
+        return kind
+    memo = sc.memo("_macro_arg_expanded")
+    key = (macro, idx, nargs)
+    if key not in memo:
+        memo[key] = _expanded_use(sc, macro, idx, nargs)
+    return memo[key]
+
+
+def _arg_kind(sc: Scope, macro: str, idx: int, depth: int) -> str:
+    """arg_use as the bodies' text tells it, or 'opaque': read as a value where the reading
+    could not follow the argument (see _enclosing_use)."""
     memo = sc.memo("_macro_arg_use")
     key = (macro, idx, depth)
     if key not in memo:
@@ -111,15 +137,22 @@ def arg_use(sc: Scope, macro: str, idx: int, depth: int = 4) -> str:
                 p = "__VA_ARGS__"
             else:
                 continue
-            kinds |= _param_uses(sc, body, p, depth)
+            kinds |= _param_uses(sc, body, p, depth, _param_names(params))
         memo[key] = ("value" if "value" in kinds or not kinds and not function_like(sc, macro)
+                     else "opaque" if "opaque" in kinds
                      else "pasted" if "pasted" in kinds else "none")
     return memo[key]
 
 
-def _param_uses(sc: Scope, body: str, param: str, depth: int) -> set[str]:
-    """The kinds of use (arg_use) of each occurrence of `param` in a macro body; an empty
-    body use set stands for 'none'."""
+def _param_names(params: list[str]) -> set[str]:
+    """The names a body knows its parameters by (`...` as __VA_ARGS__, `args...` as args)."""
+    return {p[:-3].strip() or "__VA_ARGS__" if p.endswith("...") else p for p in params}
+
+
+def _param_uses(sc: Scope, body: str, param: str, depth: int,
+                params: set[str] = frozenset()) -> set[str]:
+    """The kinds of use (arg_use, and 'opaque') of each occurrence of `param` in a macro
+    body with those `params`; an empty body use set stands for 'none'."""
     out = {"none"}
     for m in re.finditer(rf"\b{re.escape(param)}\b", body):
         before, after = body[:m.start()].rstrip(), body[m.end():].lstrip()
@@ -132,14 +165,19 @@ def _param_uses(sc: Scope, body: str, param: str, depth: int) -> set[str]:
         elif _VOID_CAST.search(before) and re.match(r"\)*\s*(?:;|$|\)|\\)", after):
             out.add("none")  # (void)(var)
         else:
-            out.add(_enclosing_use(sc, body, m.start(), depth))
+            out.add(_enclosing_use(sc, body, m.start(), depth, params))
     return out
 
 
-def _enclosing_use(sc: Scope, body: str, pos: int, depth: int) -> str:
+def _enclosing_use(sc: Scope, body: str, pos: int, depth: int,
+                   params: set[str] = frozenset()) -> str:
     """The use of the argument written at `pos` of a macro body by the call around it:
     'none' or 'pasted' when that call is a macro (or offsetof, sizeof) that only names or
-    pastes the argument it is in, else 'value'."""
+    pastes the argument it is in, else 'value'; 'opaque' (a value, as far as the text
+    tells) where the text cannot tell which call that is: a callee that is a parameter
+    (`a_Fn(x)`) or made by pasting, the argument written after a name or a parenthesis at
+    the top level (`a_Fn a_Args`: the argument list of a call made there), or macros
+    nested deeper than `depth`."""
     from vmxref.ctext import open_bracket  # (the indexer's scanner of macro bodies too)
     while (found := open_bracket(body, pos)) is not None:
         i, k = found
@@ -152,10 +190,69 @@ def _enclosing_use(sc: Scope, body: str, pos: int, depth: int) -> str:
         callee = name.group(1)
         if callee in _NO_VALUE_CALLS:
             return "none"
-        if depth <= 0 or not function_like(sc, callee):
-            return "value"
-        return arg_use(sc, callee, k, depth - 1)
-    return "value"
+        if depth <= 0:
+            return "opaque"
+        if not function_like(sc, callee):
+            made = callee in params or body[:name.start()].rstrip().endswith("##")
+            return "opaque" if made else "value"
+        return _arg_kind(sc, callee, k, depth - 1)
+    return "opaque" if re.search(r"[\w)]\s*$", body[:pos]) else "value"
+
+
+def _expanded_use(sc: Scope, macro: str, idx: int, nargs: int | None) -> str:
+    """arg_use read in the expansions of a call of `macro` (cexpand.call_expansions) with
+    the asked corpus's definitions: 'value' when one reads the argument's value or none
+    could be completed."""
+    from vmxref.queries import cexpand
+    texts = cexpand.call_expansions(lambda name: _expansion_defs(sc, name), macro, idx, nargs)
+    if texts is None:
+        return "value"
+    kinds: set[str] = set()
+    for text in texts:
+        kinds |= _sentinel_uses(sc, text, cexpand.SENTINEL)
+    return ("value" if kinds & {"value", "opaque"} else "pasted" if "pasted" in kinds
+            else "none")
+
+
+def _sentinel_uses(sc: Scope, text: str, sentinel: str) -> set[str]:
+    """The kinds of use (as _param_uses) of the name `sentinel` in an expanded text: in a
+    string literal (stringified) 'none', inside a longer name 'pasted', else as in a
+    body, no macro left to follow."""
+    from vmxref.queries import cexpand
+    kinds: set[str] = set()
+    toks = cexpand.lex(text)
+    for t in toks:
+        if sentinel in t.text and t.text != sentinel:
+            kinds.add("none" if t.kind == "str" else "pasted")
+    text = " ".join('""' if t.kind == "str" else t.text for t in toks)
+    return kinds | _param_uses(sc, text, sentinel, 0)
+
+
+def _expansion_defs(sc: Scope, name: str) -> list:
+    """The #defines of `name` in the asked versions, as cexpand reads them (memoised):
+    continuation backslashes and comments blanked, a body the index keeps cut read whole
+    from the source."""
+    memo = sc.memo("_cexpand_defs")
+    if name not in memo:
+        from vmxref.queries import cexpand
+        out = []
+        for text, bid, line, end in sc.conn.execute(
+                f"SELECT DISTINCT t.text, t.blob_id, t.line, t.end_line FROM sym t "
+                f"{sc.files_join} WHERE t.name = ? AND t.kind = 'macro'", (name,)):
+            text = _whole_text(sc, name, text, bid, line, end) or ""
+            whole = not text.endswith("\u2026")
+            text = _CONTINUATION.sub(" ", text).strip()
+            params, body = parts(text)
+            if params is None:
+                out.append(cexpand.Macro(None, body, whole=whole))
+            else:
+                out.append(cexpand.Macro(params, body, alt=None if body else text,
+                                         whole=whole))
+        memo[name] = out
+    return memo[name]
+
+
+_CONTINUATION = re.compile(r"(?s)\\(?=\s|$)|/\*.*?\*/")
 
 
 def pastes_instance(sc: Scope, func: str) -> bool:
