@@ -125,6 +125,20 @@ def test_exact_identifier_ranks_first(index_dir: Path) -> None:
     assert hits[0].line == 2  # "ticks per second": whole words beat identifier suffixes
 
 
+def test_punctuation_in_the_query_ranks_the_lines_holding_it_first(index_dir: Path) -> None:
+    """Search is by word parts; the punctuation of a query (`x =`, `x;`) makes the lines
+    that hold it as written (any whitespace between, any case) rank above those holding
+    only the words; a query of words alone scores as before."""
+    hits = search(index_dir, "cTSCTicksPerSecond =", version="6.1.36")
+    assert {h.line for h in hits[:2]} == {7, 8} and hits[2].line == 9, _where(hits)
+    assert hits[1].score >= 2 > hits[2].score >= 1
+    hits = search(index_dir, "return cTSCTicksPerSecond;", version="6.1.36")
+    assert hits[0].line == 9 and hits[0].score >= 3
+    assert all(h.score < 2 for h in search(index_dir, "cTSCTicksPerSecond", version="6.1.36"))
+    assert fulltext.query_literal("tsc*") is None and fulltext.query_literal("tsc scale") is None
+    assert fulltext.query_literal('"->tsc_timestamp"').search("src->tsc_timestamp;")
+
+
 def test_phrase(index_dir: Path) -> None:
     hits = search(index_dir, '"tsc scale"')
     assert ("TMAll.cpp", 14) in _where(hits)  # u32TscScale and the comment

@@ -365,6 +365,23 @@ def parse_query(text: str) -> list[_Unit]:
     return units
 
 
+_PUNCT_TOKEN = re.compile(r"\w+|[^\w\s\"]")
+
+
+def query_literal(text: str) -> Any:
+    """The query as written, when it holds punctuation (`u64Now - `, `tsc_to_system_mul =`,
+    `->pfnTimer`, `%llu`): a pattern of its words and punctuation in that order, any
+    whitespace between them, ignoring case; a line holding it ranks above the lines that
+    hold only its words (search is by word parts: the punctuation alone finds nothing).
+    None for a query of words only, or one with a trailing `*` prefix."""
+    bare = text.replace('"', " ").strip()
+    if bare.endswith("*") or not any(not (ch.isalnum() or ch == "_" or ch.isspace())
+                                     for ch in bare):
+        return None
+    toks = _PUNCT_TOKEN.findall(bare)
+    return re.compile(r"\s*".join(map(re.escape, toks)), re.IGNORECASE) if toks else None
+
+
 def _query_terms(units: list[_Unit]) -> tuple[list[str], list[str]]:
     """(exact parts, prefixes) every candidate text must hold: each unit's exact parts, and a
     prefix for each unit's trailing `*` part (unless that part is also wanted exactly)."""
@@ -1338,11 +1355,12 @@ def _occurrence_score(unit: _Unit, st: _Stream, i: int, j: int) -> float:
 
 
 def _match_line(text: str, ls: int, le: int, units: list[_Unit], spans: tuple,
-                scope: str | None) -> tuple[int, str, float] | None:
+                scope: str | None, literal: Any = None) -> tuple[int, str, float] | None:
     """Match every unit on text[ls:le]; (offset, scope, score) of the line or None.
 
     The score's integer part counts units matched as exact identifiers (or exact word
-    sequences); its fraction grades the rest (case, alignment, adjacency, code scope).
+    sequences), and one more when the line holds the query's `literal` (query_literal);
+    its fraction grades the rest (case, alignment, adjacency, code scope).
     """
     st = _line_stream(text, ls, le, spans, scope)
     exact, detail, prev, first = 0, 0.0, None, None
@@ -1356,6 +1374,8 @@ def _match_line(text: str, ls: int, le: int, units: list[_Unit], spans: tuple,
         if prev and any(o[0] == p[1] + 1 for o in occ for p in prev):
             detail += 0.5  # units adjacent, in query order
         prev, first = occ, first or best
+    if literal is not None and literal.search(text, ls, le):
+        exact += 1
     offset = st.offset(first[0])
     sc = scope_at(spans, offset)
     detail += 0.25 if sc == "code" else 0.0
@@ -1368,12 +1388,12 @@ def _needles(units: list[_Unit]) -> list[str]:
 
 
 def _match_lines(blob: _Blob, lines: list[tuple[int, int, int]], units: list[_Unit],
-                 scope: str | None) -> list[_LineHit]:
+                 scope: str | None, literal: Any = None) -> list[_LineHit]:
     """The candidate lines (start, end, index) of the blob where all units match."""
     out: list[_LineHit] = []
     text = blob.text if lines else ""
     for ls, le, lineidx in lines:
-        got = _match_line(text, ls, le, units, blob.spans, scope)
+        got = _match_line(text, ls, le, units, blob.spans, scope, literal)
         if got:
             off, sc, score = got
             out.append(_LineHit(blob.first_line + lineidx, off - ls + 1, sc,
@@ -1462,17 +1482,21 @@ def _probes(units: list[_Unit]) -> tuple[tuple[str, bool], tuple[str, bool]]:
     return (word.lower(), True), (part, False)
 
 
-def _best_score(units: list[_Unit]) -> float:
-    """The highest score a line can get (all units exact, adjacent, in code)."""
+def _best_score(units: list[_Unit], literal: Any = None) -> float:
+    """The highest score a line can get (all units exact, adjacent, in code; the query's
+    literal, when it has one, on the line)."""
     n = len(units)
-    return round(n + min((3.0 * n + 0.5 * (n - 1) + 0.25) / (4.0 * n), 0.99), 4)
+    return round(n + (literal is not None) + min((3.0 * n + 0.5 * (n - 1) + 0.25) / (4.0 * n),
+                                                 0.99), 4)
 
 
 class _Query:
     """One search: candidate chunks (in path order) with their docs, scanned once or twice."""
 
-    def __init__(self, opened: _Opened, units: list[_Unit], ok: Any, scope: str | None):
+    def __init__(self, opened: _Opened, units: list[_Unit], ok: Any, scope: str | None,
+                 literal: Any = None):
         self.opened, self.units, self.scope, self.ok = opened, units, scope, ok
+        self.literal = literal  # (query_literal)
         self.of_blob: dict[int, list] = {}
         chunks = opened.candidates(units)
         of_chunk, nblobs = opened.chunk_blob, opened.nblobs
@@ -1529,12 +1553,14 @@ class _Query:
             except (struct.error, ValueError, IndexError) as e:
                 raise _damaged(e, f"{op.dir}: chunk {chunk}") from None
             if lines is not None:
-                found = _match_lines(self._blob(chunk), lines, self.units, self.scope) \
+                found = _match_lines(self._blob(chunk), lines, self.units, self.scope,
+                                     self.literal) \
                     if lines else []
                 return found, len(lines), end - at
         blob = self._blob(chunk)
         lines = _candidate_lines(blob, probe, needles, cargs)
-        return _match_lines(blob, lines, self.units, self.scope), len(lines), len(blob.data)
+        return (_match_lines(blob, lines, self.units, self.scope, self.literal), len(lines),
+                len(blob.data))
 
     def docs(self, blob: int) -> list[tuple[str, str, str]]:
         """The blob's (corpus, version, path) docs the filter keeps, in path order."""
@@ -1554,7 +1580,7 @@ class _Query:
         once `enough` hits exist (sets `complete`).
         """
         hits: list[Hit] = []
-        top, best, checked, scanned = [], _best_score(self.units), 0, 0
+        top, best, checked, scanned = [], _best_score(self.units, self.literal), 0, 0
         of_chunk = self.opened.chunk_blob
         needles = _needles(self.units)
         cargs = _c_args(probe, needles)
@@ -1620,9 +1646,10 @@ def search(index_dir: str | Path, text: str, *, corpus: str | None = None,
     if scope is not None and scope not in SCOPES:
         raise QuerySyntaxError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
     units = parse_query(text)
+    literal = query_literal(text)
     opened = _open(index_dir)
     ok = _doc_filter(opened, corpus, version, path_glob)
-    out = _search_units(opened, units, ok, scope, limit)
+    out = _search_units(opened, units, ok, scope, limit, literal)
     others = _respellings(opened, units)
     if not others:
         return out
@@ -1631,7 +1658,7 @@ def search(index_dir: str | Path, text: str, *, corpus: str | None = None,
     best: dict[tuple, Hit] = {(h.corpus, h.version, h.path, h.line): h for h in out}
     complete = out.complete
     for alt in others:
-        got = _search_units(opened, alt, ok, scope, limit)
+        got = _search_units(opened, alt, ok, scope, limit, literal)
         complete = complete and got.complete
         for h in got:
             k = (h.corpus, h.version, h.path, h.line)
@@ -1705,9 +1732,9 @@ def _splits(word: str, is_part: Any, k: int) -> list[tuple[str, ...]]:
 
 
 def _search_units(opened: _Opened, units: list[_Unit], ok: Any, scope: str | None,
-                  limit: int | None) -> Hits:
-    """`search` of parsed units."""
-    query = _Query(opened, units, ok, scope)
+                  limit: int | None, literal: Any = None) -> Hits:
+    """`search` of parsed units (`literal`: query_literal of the text)."""
+    query = _Query(opened, units, ok, scope, literal)
     exact_probe, part_probe = _probes(units)
     if limit and limit > 0:
         # Exact-identifier lines outrank all others: if there are enough, skip the rest.
