@@ -236,7 +236,7 @@ class Graph:
 
     def params(self, func: str) -> list[str]:
         if func not in self._params:
-            r = self.sc.rows("sym", "t.scope = ? AND t.kind = 'param'", (func,), "t.name, t.pos")
+            r = self.sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'param'", (func,), "t.name, t.pos")
             ps: dict[int, str] = {}
             for row in r:
                 ps.setdefault(row[4], row[3])

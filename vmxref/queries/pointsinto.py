@@ -66,7 +66,7 @@ _CALLED = re.compile(r"(?s)([A-Za-z_]\w*)\s*\(.*\)")
 def _passed_into(sc: Scope, func: str, var: str, members: list[str], depth: int) -> bool:
     """Do calls of `func` pass, for its parameter `var`, the address of a member path
     ending with `members` (or a variable of theirs that points there)?"""
-    pos = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'param' AND t.name = ?",
+    pos = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'param' AND t.name = ?",
                                  (func, var), "t.pos")}
     if len(pos) != 1:
         return False

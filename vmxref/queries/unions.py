@@ -48,7 +48,7 @@ def overlapping(sc: Scope, tr, owner: str, field: str) -> list[str] | None:
 
 
 def _overlapping(sc: Scope, tr, owner: str, field: str) -> list[str] | None:
-    rows = sc.rows("sym", "t.scope = ? AND t.kind = 'field' AND t.name = ?", (owner, field),
+    rows = sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'field' AND t.name = ?", (owner, field),
                    "t.line, t.col", limit=1)
     if not rows:
         return None
@@ -81,7 +81,7 @@ def _overlapping(sc: Scope, tr, owner: str, field: str) -> list[str] | None:
     if mine is None:
         return None
     m0, f0 = mine
-    known = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.kind = 'field'", (owner,), "t.name")}
+    known = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'field'", (owner,), "t.name")}
     out = set()
     for m in members:
         for f in m["fields"]:

@@ -248,7 +248,7 @@ def _param_type(sc: Scope, callee: str, pos: int):
             memo[key] = False
         else:
             found = {(r[3], (r[4] or 0) & 2) for r in sc.rows(
-                "sym", "t.scope = ? AND t.kind = 'param' AND t.pos = ?", (callee, pos),
+                "sym", "t.scope = ? AND t.scope != '' AND t.kind = 'param' AND t.pos = ?", (callee, pos),
                 "t.type, t.flags")}
             memo[key] = found.pop()[0] if len(found) == 1 and min(found)[1] else None
     return memo[key]

@@ -1,0 +1,77 @@
+"""Every statement a broad set of queries runs on the fixture trees uses an index for its
+fact tables: a definition change (a partial index such as sym_scope's `WHERE scope != ''`,
+which SQLite uses only for a query that says so) or a new query must not fall back to a
+scan of a table that holds millions of rows on all of Linux."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from vmxref import api
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FACT_TABLES = ("sym", "ref", "call", "assign", "guard", "kase", "logcall")
+
+KVM_QUERIES = [
+    "def kvm_guest_time_update", "refs kvm_guest_time_update", "callers kvm_guest_time_update",
+    "callees kvm_guest_time_update", "callers vmx_set_msr", "callers do_set_msr",
+    "writes pvclock_vcpu_time_info.tsc_to_system_mul", "reads pvclock_vcpu_time_info.tsc_shift",
+    "writes tsc_to_system_mul", "provenance pvclock_vcpu_time_info.tsc_to_system_mul",
+    "raises KVM_REQ_CLOCK_UPDATE | paths", "consumes KVM_REQ_CLOCK_UPDATE",
+    "path kvm_arch_vcpu_ioctl_run -> kvm_guest_time_update", "calls kvm_make_request",
+    "refs tsc_to_system_mul kind write", "callers kvm_x86_ops.vcpu_load",
+]
+VBOX_QUERIES = [
+    "def TMCpuTicksPerSecond", "callers tmCpuTickGetRawVirtual", "writes GIMKVMSYSTEMTIME.u32TscScale",
+    "provenance GIMKVMSYSTEMTIME.u32TscScale", "raises VMCPU_FF_TIMER | paths",
+    "consumes VMCPU_FF_TIMER", "reads TMCPU.u64TSCLastSeen", "callees gimR3KvmInit",
+]
+
+
+def _plans(index: Path, corpus: str, queries: list[str]) -> dict[str, list[str]]:
+    """The query plan steps of every distinct statement the queries ran."""
+    sc = api.open_scope(index, corpus)
+    seen: list[str] = []
+    sc.conn.set_trace_callback(seen.append)
+    for q in queries:
+        try:
+            api.run_query(sc, q)
+        except Exception:  # noqa: BLE001 - a fixture without that name: its look-ups still count
+            pass
+    sc.conn.set_trace_callback(None)
+    out = {}
+    for sql in dict.fromkeys(s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))):
+        out[sql] = [r[3] for r in sc.conn.execute("EXPLAIN QUERY PLAN " + sql)]
+    sc.store.close()
+    return out
+
+
+def _scans(plans: dict[str, list[str]]) -> list[str]:
+    bad = re.compile(rf"^SCAN (?:\w+ AS )?(?:{'|'.join(FACT_TABLES)}|t)\b(?!.*USING)")
+    return [f"{step}: {sql[:300]}" for sql, steps in plans.items() for step in steps
+            if bad.match(step)]
+
+
+@pytest.mark.parametrize("tree, corpus, queries", [
+    ("linux", "linux-kvm@fixture", KVM_QUERIES), ("vbox", "virtualbox-vmm@fixture", VBOX_QUERIES)])
+def test_no_statement_scans_a_fact_table(tmp_path: Path, tree: str, corpus: str,
+                                         queries: list[str]) -> None:
+    api.index(str(FIXTURES / tree), corpus, tmp_path / "idx", procs=1, fulltext=False)
+    plans = _plans(tmp_path / "idx", corpus, queries)
+    assert len(plans) > 50, len(plans)  # (the queries did run their look-ups)
+    assert _scans(plans) == []
+
+
+def test_a_look_up_by_scope_uses_the_partial_index(tmp_path: Path) -> None:
+    """The statement shape the type resolver uses: with `t.scope != ''` SQLite takes the
+    partial sym_scope; without it, it could not (the check above would catch the scan)."""
+    api.index(str(FIXTURES / "linux"), "linux-kvm@fixture", tmp_path / "idx", procs=1,
+              fulltext=False)
+    sc = api.open_scope(tmp_path / "idx", "linux-kvm@fixture")
+    plan = lambda where: " ".join(r[3] for r in sc.conn.execute(  # noqa: E731
+        f"EXPLAIN QUERY PLAN SELECT t.type FROM sym t WHERE {where}", ("kvm_vcpu_arch",)))
+    assert "sym_scope" in plan("t.scope = ? AND t.scope != '' AND t.kind = 'field'")
+    assert "sym_scope" not in plan("t.scope = ? AND t.kind = 'field'")
+    sc.store.close()
