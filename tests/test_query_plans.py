@@ -22,11 +22,16 @@ KVM_QUERIES = [
     "raises KVM_REQ_CLOCK_UPDATE | paths", "consumes KVM_REQ_CLOCK_UPDATE",
     "path kvm_arch_vcpu_ioctl_run -> kvm_guest_time_update", "calls kvm_make_request",
     "refs tsc_to_system_mul kind write", "callers kvm_x86_ops.vcpu_load",
+    "calls kvm_make_request arg 1 = KVM_REQ_GLOBAL_CLOCK_UPDATE", "callers vmx_vcpu_load depth 3",
+    "def vmx_set_msr_bitmap_read", "logline 'kvm: requested 1234567 ns lapic timer period'",
+    "writes kvm_vcpu_arch.tsc_offset | paths", "def no_such_name_here",
 ]
 VBOX_QUERIES = [
     "def TMCpuTicksPerSecond", "callers tmCpuTickGetRawVirtual", "writes GIMKVMSYSTEMTIME.u32TscScale",
     "provenance GIMKVMSYSTEMTIME.u32TscScale", "raises VMCPU_FF_TIMER | paths",
     "consumes VMCPU_FF_TIMER", "reads TMCPU.u64TSCLastSeen", "callees gimR3KvmInit",
+    "logline 'gimR3FixEnableTscPage: GIM: enabled TSC page at 0x00000000fee00000'",
+    "callers PDMDEVREG.pfnConstruct", "refs u32TscScale",
 ]
 
 
