@@ -100,6 +100,3 @@ def enclosing_call(body: str, at: int) -> tuple[str, int, str] | None:
     end = expr_text(body, k + 1, "")
     text = f"{mm.group(1)}({' '.join(end.replace(chr(92), ' ').split())})"
     return mm.group(1), commas + 1, text[:200]
-
-
-# --- declarations and initializers ------------------------------------------------------

@@ -86,7 +86,7 @@ CREATE TABLE IF NOT EXISTS refmeta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 # or `type IN (...)`, which SQLite knows implies `type IS NOT NULL`. `sym_scope` leaves out
 # the symbols of no scope (file-scope functions, macros, structs: 53 % of all Linux's; a
 # third of its CREATE INDEX): SQLite uses it for a query that says `t.scope != ''` as
-# well (`t.scope = ? AND t.scope != ''`; tests/test_query_plans.py checks the plans).
+# well (queries.base.IN_SCOPE; tests/test_query_plans.py checks the plans).
 # `sym_paste` holds the macros whose text pastes (`##`: 11k of all Linux's 7.9M symbols),
 # which queries/pasted.py reads all of (a scan of sym otherwise: 0.6-1.7 s there).
 INDEX_SQL = """

@@ -9,6 +9,12 @@ from vmxref.store import Store
 IN_CHUNK = 500  # values per `IN (...)` of rows_in
 
 
+# A look-up of symbols by scope (the members of a struct, the parameters of a function):
+# sym_scope indexes only the symbols that have one, and SQLite takes that partial index
+# only for a statement that says so (schema.py; tests/test_query_plans.py).
+IN_SCOPE = "t.scope = ? AND t.scope != ''"
+
+
 def marks(n: int) -> str:
     """"?,?,...": the placeholders of an `IN (...)` of n values."""
     return ",".join("?" * n)

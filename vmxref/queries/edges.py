@@ -23,7 +23,7 @@ from vmxref.lazy import re, json
 
 from vmxref.model import EDGE_KINDS, Record
 from vmxref.schema import SOURCE_SUFFIXES, SYM_STATIC
-from vmxref.queries.base import Scope, marks, split_args
+from vmxref.queries.base import IN_SCOPE, Scope, marks, split_args
 from vmxref.queries import ctxtypes, macroforms, reaches, staticcalls, templates
 from vmxref.queries.macro_uses import arg_chain
 from vmxref.queries.profiles import profile_section
@@ -236,7 +236,7 @@ class Graph:
 
     def params(self, func: str) -> list[str]:
         if func not in self._params:
-            r = self.sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'param'", (func,), "t.name, t.pos")
+            r = self.sc.rows("sym", f"{IN_SCOPE} AND t.kind = 'param'", (func,), "t.name, t.pos")
             ps: dict[int, str] = {}
             for row in r:
                 ps.setdefault(row[4], row[3])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from vmxref.lazy import re, json
 
-from vmxref.queries.base import Scope
+from vmxref.queries.base import IN_SCOPE, Scope
 
 
 def points_into(sc: Scope, bid: int, func: str, var: str, members: list[str],
@@ -66,7 +66,7 @@ _CALLED = re.compile(r"(?s)([A-Za-z_]\w*)\s*\(.*\)")
 def _passed_into(sc: Scope, func: str, var: str, members: list[str], depth: int) -> bool:
     """Do calls of `func` pass, for its parameter `var`, the address of a member path
     ending with `members` (or a variable of theirs that points there)?"""
-    pos = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'param' AND t.name = ?",
+    pos = {r[3] for r in sc.rows("sym", f"{IN_SCOPE} AND t.kind = 'param' AND t.name = ?",
                                  (func, var), "t.pos")}
     if len(pos) != 1:
         return False

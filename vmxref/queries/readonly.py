@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from vmxref.lazy import re, json
 
-from vmxref.queries.base import Scope, marks, split_args
+from vmxref.queries.base import IN_SCOPE, Scope, marks, split_args
 
 
 def const_param(sc: Scope, op: str, value: str) -> bool:
@@ -60,7 +60,7 @@ def decided(sc: Scope, name: str, key, compute) -> bool:
 def _reads_only(sc: Scope, callee: str, pos: int, depth: int) -> bool:
     if pos + 1 in _read_only_positions(sc, callee):
         return True
-    params = sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'param' AND t.pos = ?", (callee, pos),
+    params = sc.rows("sym", f"{IN_SCOPE} AND t.kind = 'param' AND t.pos = ?", (callee, pos),
                      "t.flags, t.name")
     if any((flags or 0) & 2 for _c, _p, _b, flags, _n in params):
         return True
@@ -89,7 +89,7 @@ def _pointer_param(sc: Scope, callee: str, pos: int) -> dict[int, str] | None:
     None otherwise."""
     defs = set(sc.definitions(callee))
     names: dict[int, set[str]] = {}
-    for r in sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'param' AND t.pos = ?", (callee, pos),
+    for r in sc.rows("sym", f"{IN_SCOPE} AND t.kind = 'param' AND t.pos = ?", (callee, pos),
                      "t.name"):
         if r[2] in defs and r[3]:
             names.setdefault(r[2], set()).add(r[3])

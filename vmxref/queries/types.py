@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from vmxref.lazy import re, json
-from vmxref.queries.base import Scope
+from vmxref.queries.base import IN_SCOPE, Scope
 
 _PRIMITIVE = frozenset({"int", "char", "void", "long", "short", "unsigned", "signed", "float",
                         "double", "bool", "_Bool", "?", "u8", "u16", "u32", "u64", "s8", "s16",
@@ -70,7 +70,7 @@ class TypeResolver:
 
     def is_struct(self, name: str) -> bool:
         if name not in self._structs:
-            r = self.sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'field'", (name,), "1", limit=1)
+            r = self.sc.rows("sym", f"{IN_SCOPE} AND t.kind = 'field'", (name,), "1", limit=1)
             self._structs[name] = bool(r)
         return self._structs[name]
 
@@ -101,7 +101,7 @@ class TypeResolver:
         key = (struct, field)
         if key not in self._declares:
             self._declares[key] = self.sc.rows(
-                "sym", "t.scope = ? AND t.scope != '' AND t.kind = 'field' AND t.name = ?", (struct, field), "t.type")
+                "sym", f"{IN_SCOPE} AND t.kind = 'field' AND t.name = ?", (struct, field), "t.type")
         return self._declares[key]
 
     def _owner_of(self, struct: str, field: str, depth: int) -> str:
@@ -117,7 +117,7 @@ class TypeResolver:
         if struct not in self._bases:
             self._bases[struct] = []  # (guards against inheritance cycles)
             out = []
-            for row in self.sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'base'", (struct,), "t.name"):
+            for row in self.sc.rows("sym", f"{IN_SCOPE} AND t.kind = 'base'", (struct,), "t.name"):
                 b = self.struct_of(row[3])
                 if b and b != struct and b not in out:
                     out.append(b)
@@ -430,7 +430,7 @@ class TypeResolver:
         if key not in self._contains:
             self._contains[key] = False  # cycles
             found = False
-            for row in self.sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'field'", (outer,), "t.type"):
+            for row in self.sc.rows("sym", f"{IN_SCOPE} AND t.kind = 'field'", (outer,), "t.type"):
                 t = row[3] or ""
                 if self.is_pointer(t):
                     continue
@@ -487,7 +487,7 @@ class TypeResolver:
         initializer's `#N` is its N-th."""
         got = self._orders.get(struct)
         if got is None:
-            r = self.sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'field' ORDER BY t.blob_id, t.pos",
+            r = self.sc.rows("sym", f"{IN_SCOPE} AND t.kind = 'field' ORDER BY t.blob_id, t.pos",
                              (struct,), "t.name, t.blob_id")
             first = r[0][4] if r else None
             # (a name declared twice is one member in two `#if` branches, as 5.1's

@@ -17,7 +17,7 @@ members only.
 from __future__ import annotations
 
 from vmxref.lazy import re
-from vmxref.queries.base import Scope, closing
+from vmxref.queries.base import IN_SCOPE, Scope, closing
 
 _BITS = {
     **dict.fromkeys("uint8_t int8_t u8 s8 __u8 __s8 char bool _Bool RTUINT8 UINT8 BOOLEAN".split(), 8),
@@ -48,7 +48,7 @@ def overlapping(sc: Scope, tr, owner: str, field: str) -> list[str] | None:
 
 
 def _overlapping(sc: Scope, tr, owner: str, field: str) -> list[str] | None:
-    rows = sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'field' AND t.name = ?", (owner, field),
+    rows = sc.rows("sym", f"{IN_SCOPE} AND t.kind = 'field' AND t.name = ?", (owner, field),
                    "t.line, t.col", limit=1)
     if not rows:
         return None
@@ -81,7 +81,7 @@ def _overlapping(sc: Scope, tr, owner: str, field: str) -> list[str] | None:
     if mine is None:
         return None
     m0, f0 = mine
-    known = {r[3] for r in sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'field'", (owner,), "t.name")}
+    known = {r[3] for r in sc.rows("sym", f"{IN_SCOPE} AND t.kind = 'field'", (owner,), "t.name")}
     out = set()
     for m in members:
         for f in m["fields"]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from vmxref.lazy import re, json
 
 from vmxref.model import Site
-from vmxref.queries.base import Scope
+from vmxref.queries.base import IN_SCOPE, Scope
 from vmxref.queries.readonly import fills
 from vmxref.queries.types import TypeResolver, parse_chain
 
@@ -248,7 +248,7 @@ def _param_type(sc: Scope, callee: str, pos: int):
             memo[key] = False
         else:
             found = {(r[3], (r[4] or 0) & 2) for r in sc.rows(
-                "sym", "t.scope = ? AND t.scope != '' AND t.kind = 'param' AND t.pos = ?", (callee, pos),
+                "sym", f"{IN_SCOPE} AND t.kind = 'param' AND t.pos = ?", (callee, pos),
                 "t.type, t.flags")}
             memo[key] = found.pop()[0] if len(found) == 1 and min(found)[1] else None
     return memo[key]

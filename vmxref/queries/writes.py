@@ -12,7 +12,7 @@ from __future__ import annotations
 from vmxref.lazy import re, json
 
 from vmxref.model import Site
-from vmxref.queries.base import Scope, in_chunks, marks, split_args
+from vmxref.queries.base import IN_SCOPE, Scope, in_chunks, marks, split_args
 from vmxref.queries.fieldtables import leaves_out
 from vmxref.queries.macro_uses import argument_writes, array_passes, at_macro_uses, macro_uses
 from vmxref.queries.readonly import (const_param, fill_sql, fills, leaves_member, modify_kind,
@@ -234,7 +234,7 @@ def _members_below(sc: Scope, tr: TypeResolver, struct: str | None, field: str) 
         if s in done:
             continue
         done.add(s)
-        for r in sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'field'", (s,), "t.name, t.type"):
+        for r in sc.rows("sym", f"{IN_SCOPE} AND t.kind = 'field'", (s,), "t.name, t.type"):
             names.add(r[3])
             sub = tr.struct_of(r[4]) if not tr.is_pointer(r[4]) else None
             if sub and sub not in done:
@@ -606,7 +606,7 @@ def _union_siblings(sc: Scope, tr: TypeResolver, struct: str | None, fields: lis
             # struct kvm_pit_state2 ps2; } u;` in one function, is scratch space each
             # branch fills for itself: not storage another member's fill leaves behind)
         siblings = shared if shared is not None else sorted({r[3] for r in sc.rows(
-            "sym", "t.scope = ? AND t.scope != '' AND t.kind = 'field'", (owner,), "t.name")} - {fields[j]})
+            "sym", f"{IN_SCOPE} AND t.kind = 'field'", (owner,), "t.name")} - {fields[j]})
         for sib in siblings[:16]:
             sub = Target(struct, tuple([*fields[:j], sib]))
             if j == len(fields) - 1:  # the asked member's own union: any write of another
@@ -846,7 +846,7 @@ def require_member(sc: Scope, tr: TypeResolver, struct: str, member: str) -> Non
                (member, struct, f"{struct}::%"), "1", limit=1):
         return
     from vmxref.errors import UnknownSymbol
-    names = sorted({r[3] for r in sc.rows("sym", "t.scope = ? AND t.scope != '' AND t.kind = 'field'", (struct,),
+    names = sorted({r[3] for r in sc.rows("sym", f"{IN_SCOPE} AND t.kind = 'field'", (struct,),
                                            "t.name")})
     near = [n for n in names if n.lower() == member.lower()]
     if not near:  # (a prefix the member starts with: exit_qual -> exit_qualification)
