@@ -33,6 +33,8 @@ VBOX_QUERIES = [
     "logline 'gimR3FixEnableTscPage: GIM: enabled TSC page at 0x00000000fee00000'",
     "callers PDMDEVREG.pfnConstruct", "refs u32TscScale",
 ]
+AQ_QUERIES = ["raises VMCPUID_AQ_ANY", "consumes VMCPUID_AQ_ANY"]  # (a constant handed
+# through wrappers that store or OR their parameter)
 PASTE_QUERIES = [  # (a name a pasting macro's template makes, and one it could make)
     "def kvmtick_ax_read", "def kvmtick_zz_read", "callers kvmtick_bx_write",
     "writes kvmtick_regs.regs",
@@ -71,7 +73,8 @@ def _scans(plans: dict[str, list[str]]) -> list[str]:
 
 @pytest.mark.parametrize("tree, corpus, queries", [
     ("linux", "linux-kvm@fixture", KVM_QUERIES), ("vbox", "virtualbox-vmm@fixture", VBOX_QUERIES),
-    ("expand_s32", "linux-kvm@fixture", PASTE_QUERIES)])
+    ("expand_s32", "linux-kvm@fixture", PASTE_QUERIES),
+    ("audit_aud33_vbox", "virtualbox-vmm@fixture", AQ_QUERIES)])
 def test_no_statement_scans_a_fact_table(tmp_path: Path, tree: str, corpus: str,
                                          queries: list[str]) -> None:
     api.index(str(FIXTURES / tree), corpus, tmp_path / "idx", procs=1, fulltext=False)

@@ -880,9 +880,11 @@ def _ors_param_bit(sc: Scope, func: str, param: str) -> bool:
     `flags |= BIT(nr)`, or an API of the profile's [writes] or_stores / bit_sets
     (tick_nohz_dep_set_all's `atomic_fetch_or(BIT(bit), dep)`, `set_bit(nr, addr)`)?"""
     from vmxref.queries.orapis import _spec
-    if any(_param_or_bit(v or "", param) for *_w, v in sc.rows(
-            "assign", "t.func = ? AND t.op = '|=' AND t.kind = 'compound' AND t.value LIKE ?",
-            (func, f"%{param}%"), "t.value")):
+    blobs = sc.definitions(func)  # (its rows are in the files that define it: assign_blob,
+    # where `func = ?` alone read every write of the corpus)
+    if blobs and any(_param_or_bit(v or "", param) for *_w, v in sc.rows(
+            "assign", f"t.blob_id IN ({marks(len(blobs))}) AND t.func = ? AND t.op = '|=' AND "
+            "t.kind = 'compound' AND t.value LIKE ?", (*blobs, func, f"%{param}%"), "t.value")):
         return True
     for *_w, callee, args in sc.rows("call", "t.func = ? AND t.kind = 'direct' AND t.args "
                                      "LIKE ?", (func, f"%{param}%"), "t.callee, t.args"):
