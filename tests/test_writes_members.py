@@ -102,3 +102,18 @@ def test_an_initializer_naming_the_member_is_its_row_only(tmp_path):
     sc = api.open_scope(tmp_path / "ix", "linux-kvm@fix")
     got = sorted((s.line, s.extra["write_kind"]) for s in writes(sc, lang.Target("fix_pair", ("b",))))
     assert got == [(6, "designated"), (7, "whole-object"), (7, "whole-object")]
+
+
+def test_address_of_a_name_is_the_pattern_it_replaces():
+    """writes._address_of answers as re.search(rf"&\\s*\\(?\\s*{name}\\b", text) does, without a
+    pattern per name (random texts over the characters that matter)."""
+    import random
+    import re
+
+    from vmxref.queries.writes import _address_of
+    rng = random.Random(35)
+    for _ in range(5000):
+        text = "".join(rng.choice("ap& \t(_)x1") for _ in range(rng.randint(0, 14)))
+        name = rng.choice(["a", "p", "ap", "x1"])
+        assert _address_of(name, text) == bool(
+            re.search(rf"&\s*\(?\s*{re.escape(name)}\b", text)), (name, text)
