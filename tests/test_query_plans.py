@@ -59,7 +59,8 @@ def _plans(index: Path, corpus: str, queries: list[str]) -> dict[str, list[str]]
     return out
 
 
-SCANNABLE = ("sym_paste",)  # partial indexes meant to be read whole (11k rows of 7.9M)
+SCANNABLE = ("sym_paste", "assign_whole")  # partial indexes meant to be read whole (11k
+# symbols of all Linux's 7.9M, 48k writes of 7.5M)
 
 
 def _scans(plans: dict[str, list[str]]) -> list[str]:
@@ -94,3 +95,18 @@ def test_a_look_up_by_scope_uses_the_partial_index(tmp_path: Path) -> None:
     assert "sym_scope" in plan("t.scope = ? AND t.scope != '' AND t.kind = 'field'")
     assert "sym_scope" not in plan("t.scope = ? AND t.kind = 'field'")
     sc.store.close()
+
+
+def test_the_whole_object_writes_are_read_through_their_partial_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When a member's holder types are too many to narrow the whole-object writes by name
+    (writes._CAP: `size` on all of Linux), every whole-object write is read: through the
+    partial index assign_whole (48k of all Linux's 7.5M writes), not a scan of assign."""
+    from vmxref.queries import writes
+    monkeypatch.setattr(writes, "_CAP", 0)
+    api.index(str(FIXTURES / "linux"), "linux-kvm@fixture", tmp_path / "idx", procs=1,
+              fulltext=False)
+    plans = _plans(tmp_path / "idx", "linux-kvm@fixture",
+                   ["writes pvclock_vcpu_time_info.tsc_to_system_mul"])
+    assert any("assign_whole" in " ".join(steps) for steps in plans.values()), plans
+    assert _scans(plans) == []
