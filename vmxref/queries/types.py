@@ -47,6 +47,7 @@ class TypeResolver:
         self._field: dict[tuple[str, str], str | None] = {}
         self._structs: dict[str, bool] = {}
         self._global: dict[str, str | None] = {}
+        self._has_global: dict[str, bool] = {}
         self._ret: dict[str, str | None] = {}
         self._conv: dict[str, str | None] = {}
         self._contains: dict[tuple[str, str], bool] = {}
@@ -188,11 +189,15 @@ class TypeResolver:
                 self._local[k] = found.get(k)
 
     def has_global(self, name: str) -> bool:
-        """Is a global (or extern) of that name declared anywhere in the scope?"""
+        """Is a global (or extern) of that name declared anywhere in the scope? (memoised:
+        `writes` asks it of every candidate row's variable, 158k times in a provenance on
+        all of Linux)"""
         if name in self._global and self._global[name] is not None:
             return True
-        return bool(self.sc.rows("sym", "t.name = ? AND t.kind IN ('global', 'extern')", (name,),
-                                 "1", limit=1))
+        if name not in self._has_global:
+            self._has_global[name] = bool(self.sc.rows(
+                "sym", "t.name = ? AND t.kind IN ('global', 'extern')", (name,), "1", limit=1))
+        return self._has_global[name]
 
     def conventional_type(self, name: str) -> str | None:
         """The type most parameters named `name` have in the corpus (pVCpu, vcpu, pVM, kvm).
