@@ -549,11 +549,11 @@ class _Paths:
         return str(self.data[a:self.ends[i]], "utf-8", "surrogateescape")
 
 
-def _read_docs_bin(d: str | Path, meta: dict) -> dict:
+def _read_docs_bin(d: str | Path, meta: dict, populate: bool = False) -> dict:
     """The columns of a format-4 doc table, views of the mapped file (IndexCorrupt when
     docs.bin does not fit)."""
     try:
-        data = memoryview(_mapped(os.path.join(d, _DOCS_BIN)))
+        data = memoryview(_mapped(os.path.join(d, _DOCS_BIN), populate))
     except ValueError:  # (an empty file cannot be mapped)
         data = memoryview(b"")
     if len(data) < _DOCS_HEADER.size:
@@ -893,40 +893,37 @@ def _unpickle(f: Any, pos: int = 0) -> tuple[Any, int]:
     return _StubUnpickler(f).load(), f.tell()
 
 
-def _mapped(path: str) -> mmap.mmap:
+def _mapped(path: str, populate: bool = False) -> mmap.mmap:
     with open(path, "rb") as fh:
-        return _map(fh)
+        return _map(fh, populate)
 
 
-_POPULATE: list[bool] = [False]  # set while preload() opens an index
-
-
-def _map(fh) -> mmap.mmap:
-    """A read-only map of an open file; while preload() opens an index, with its pages
-    mapped at once (MAP_POPULATE, where there is one): a started shell's first search
-    then takes no page faults (on all of Linux, 956 MB of texts mapped in ~80 ms once,
-    where a common two-word search faulted in its 24 MB each time: 114 ms against 65)."""
-    populate = getattr(mmap, "MAP_POPULATE", 0) if _POPULATE[0] else 0
-    if populate:
-        return mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_SHARED | populate, prot=mmap.PROT_READ)
+def _map(fh, populate: bool = False) -> mmap.mmap:
+    """A read-only map of an open file; with `populate` (preload), its pages mapped at once
+    (MAP_POPULATE, where there is one): a started shell's first search then takes no page
+    faults (on all of Linux, 956 MB of texts mapped in ~80 ms once, where a common two-word
+    search faulted in its 24 MB each time: 114 ms against 65)."""
+    flag = getattr(mmap, "MAP_POPULATE", 0) if populate else 0
+    if flag:
+        return mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_SHARED | flag, prot=mmap.PROT_READ)
     return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 class _Segment:
     """One Whoosh segment: the postings of its terms (doc numbers local to the segment)."""
 
-    def __init__(self, d: str, seg: Any) -> None:
+    def __init__(self, d: str, seg: Any, populate: bool = False) -> None:
         name = f"{seg.indexname}_{seg.segid}"
         if seg.compound:
-            buf = _mapped(os.path.join(d, f"{name}.seg"))
+            buf = _mapped(os.path.join(d, f"{name}.seg"), populate)
             diroff = _LONG.unpack_from(buf, 0)[0]
             files = _unpickle(buf, diroff)[0]
             self.tbuf = self.pbuf = buf
             self.t0, tlen = files[f"{name}.trm"]["offset"], files[f"{name}.trm"]["length"]
             self.p0 = files[f"{name}.pst"]["offset"]
         else:
-            self.tbuf = _mapped(os.path.join(d, f"{name}.trm"))
-            self.pbuf = _mapped(os.path.join(d, f"{name}.pst"))
+            self.tbuf = _mapped(os.path.join(d, f"{name}.trm"), populate)
+            self.pbuf = _mapped(os.path.join(d, f"{name}.pst"), populate)
             self.t0, tlen, self.p0 = 0, len(self.tbuf), 0
         self.deleted = seg._deleted or ()
         buf, t0 = self.tbuf, self.t0
@@ -1021,7 +1018,7 @@ class _Segment:
 class _Segments:
     """The Whoosh index of a full-text directory: which blobs hold given terms."""
 
-    def __init__(self, d: str) -> None:
+    def __init__(self, d: str, populate: bool = False) -> None:
         gens = [int(m.group(1)) for n in os.listdir(d) if (m := _TOC_NAME.fullmatch(n))]
         if not gens:
             raise ValueError("no table of contents")
@@ -1041,7 +1038,7 @@ class _Segments:
         self.segments: list[tuple[int, _Segment]] = []
         self.doc_count = 0
         for seg in segments:
-            self.segments.append((self.doc_count, _Segment(d, seg)))
+            self.segments.append((self.doc_count, _Segment(d, seg, populate)))
             self.doc_count += seg._doccount
 
     def matching(self, units: list[_Unit]) -> list[int]:
@@ -1062,7 +1059,7 @@ def _corrupt(where: str, e: Exception) -> IndexCorrupt:
 class _Opened:
     """An open index: its Whoosh segments, mapped texts and the doc table (cached per process)."""
 
-    def __init__(self, index_dir: str) -> None:
+    def __init__(self, index_dir: str, populate: bool = False) -> None:
         try:
             with open(os.path.join(index_dir, _DOCS), encoding="utf-8") as fh:
                 meta = json.loads(fh.read())
@@ -1081,7 +1078,7 @@ class _Opened:
             meta = _columns([tuple(b) for b in meta["blobs"]], [tuple(d) for d in meta["docs"]])
         elif meta["format"] >= 4:  # (docs.bin)
             try:
-                meta = _read_docs_bin(index_dir, meta)
+                meta = _read_docs_bin(index_dir, meta, populate)
             except OSError as e:
                 raise IndexCorrupt(f"{index_dir}: cannot read docs.bin ({e.__class__.__name__}); "
                                    "rebuild the index") from None
@@ -1105,7 +1102,7 @@ class _Opened:
         self.rank: Any = meta.get("rank") or None
         self.dir = index_dir
         try:
-            self.segments = _Segments(index_dir)
+            self.segments = _Segments(index_dir, populate)
         except _CORRUPT as e:
             raise _corrupt(index_dir, e) from None
         if self.segments.doc_count != self.nchunks or len(self.chunk_blob) != self.nchunks or (
@@ -1117,7 +1114,7 @@ class _Opened:
         try:
             with open(os.path.join(index_dir, _TEXTS), "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
-                self.texts = _map(fh) if size else b""
+                self.texts = _map(fh, populate) if size else b""
         except OSError as e:
             raise IndexCorrupt(f"{index_dir}: cannot read texts.bin ({e.__class__.__name__}); "
                                "rebuild the index") from None
@@ -1164,15 +1161,12 @@ _open_cache: dict[str, tuple[tuple[int, int], _Opened]] = {}
 def preload(index_dir: str | Path) -> None:
     """Open `index_dir` now, its files' pages mapped at once: its segments, doc table and
     texts stay open for this process (a shell's warm-up)."""
-    _POPULATE[0] = True
-    try:
-        _open(index_dir)
-    finally:
-        _POPULATE[0] = False
+    _open(index_dir, populate=True)
 
 
-def _open(index_dir: str | Path) -> _Opened:
-    """Open `index_dir`, reusing this process's open copy unless a build replaced it."""
+def _open(index_dir: str | Path, populate: bool = False) -> _Opened:
+    """Open `index_dir`, reusing this process's open copy unless a build replaced it
+    (`populate`: its files' pages mapped at once, see _map)."""
     index_dir = os.fspath(index_dir)  # made absolute as Path.absolute() does (`..` kept)
     index_dir = index_dir if os.path.isabs(index_dir) else os.path.join(os.getcwd(), index_dir)
     try:
@@ -1183,7 +1177,7 @@ def _open(index_dir: str | Path) -> _Opened:
     cached = _open_cache.get(key)
     if cached and cached[0] == stamp:
         return cached[1]
-    opened = _Opened(index_dir)
+    opened = _Opened(index_dir, populate)
     _open_cache[key] = (stamp, opened)
     return opened
 

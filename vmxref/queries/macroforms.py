@@ -53,24 +53,31 @@ def function_like(sc: Scope, macro: str) -> list[tuple[list[str], str]]:
 def object_bodies(sc: Scope, name: str) -> list[str]:
     """The bodies of the object-like #defines of `name`."""
     out = []
-    for text, bid, line, end in sc.conn.execute(  # (of the asked versions)
-            f"SELECT DISTINCT t.text, t.blob_id, t.line, t.end_line FROM sym t {sc.files_join} "
-            "WHERE t.name = ? AND t.kind = 'macro'", (name,)):
-        body = object_body(_whole_text(sc, name, text, bid, line, end))
+    for text in macro_texts(sc, name):
+        body = object_body(text)
         if body and body not in out:
             out.append(body.replace("\\", " "))
     return out
 
 
-def _whole_text(sc: Scope, name: str, text: str | None, bid: int, line: int,
-                end: int | None) -> str | None:
-    """A #define's text as the index keeps it; a long one, which it keeps cut (ending in
-    `\u2026`), read whole from the source."""
-    if text and text.endswith("\u2026") and end:
-        src = " ".join(sc.store.lines(bid)[line - 1:end])
-        m = re.search(rf"#\s*define\s+{re.escape(name)}\b(.*)", src, re.S)
-        text = m.group(1).strip() if m else text
-    return text
+def macro_texts(sc: Scope, name: str) -> list[str]:
+    """The texts of the #defines of `name` in the asked versions (distinct, memoised): as
+    the index keeps them, a long one, which it keeps cut (ending in `\u2026`), read whole
+    from the source (still cut when the source is not at hand)."""
+    memo = sc.memo("_macro_texts")
+    if name not in memo:
+        out: list[str] = []
+        for text, bid, line, end in sc.conn.execute(
+                f"SELECT DISTINCT t.text, t.blob_id, t.line, t.end_line FROM sym t "
+                f"{sc.files_join} WHERE t.name = ? AND t.kind = 'macro'", (name,)):
+            if text and text.endswith("\u2026") and end:
+                src = " ".join(sc.store.lines(bid)[line - 1:end])
+                m = re.search(rf"#\s*define\s+{re.escape(name)}\b(.*)", src, re.S)
+                text = m.group(1).strip() if m else text
+            if (text or "") not in out:
+                out.append(text or "")
+        memo[name] = out
+    return memo[name]
 
 
 def object_body(text: str | None) -> str | None:
@@ -236,10 +243,7 @@ def _expansion_defs(sc: Scope, name: str) -> list:
     if name not in memo:
         from vmxref.queries import cexpand
         out = []
-        for text, bid, line, end in sc.conn.execute(
-                f"SELECT DISTINCT t.text, t.blob_id, t.line, t.end_line FROM sym t "
-                f"{sc.files_join} WHERE t.name = ? AND t.kind = 'macro'", (name,)):
-            text = _whole_text(sc, name, text, bid, line, end) or ""
+        for text in macro_texts(sc, name):
             whole = not text.endswith("\u2026")
             text = _CONTINUATION.sub(" ", text).strip()
             params, body = parts(text)

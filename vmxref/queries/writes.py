@@ -517,26 +517,13 @@ def _pointer_var_memset(tr: TypeResolver, row: tuple) -> str | None:
     return "pointer" if _address_of(name, row[9] or "") else "pointee"
 
 
+_ADDRESS = re.compile(r"&\s*\(?\s*(\w+)")  # `&name`, `& ( name`: whose address is taken
+
+
 def _address_of(name: str, text: str) -> bool:
-    """Does `text` take the address of `name` (`&name`, `& ( name`: an `&`, blanks, at
-    most one `(`, blanks, the whole name), as the regular expression this replaces did,
-    without a pattern per name (a provenance on all of Linux compiled 12,750 of them,
-    1.7 s)."""
-    i = text.find(name)
-    while i >= 0:
-        end = i + len(name)
-        if end == len(text) or not (text[end].isalnum() or text[end] == "_"):
-            k = i - 1
-            while k >= 0 and text[k].isspace():
-                k -= 1
-            if k >= 0 and text[k] == "(":
-                k -= 1
-                while k >= 0 and text[k].isspace():
-                    k -= 1
-            if k >= 0 and text[k] == "&":
-                return True
-        i = text.find(name, i + 1)
-    return False
+    """Does `text` take the address of `name`? (one pattern for every name: a provenance on
+    all of Linux compiled 12,750 patterns of the name, 1.7 s)"""
+    return any(m.group(1) == name for m in _ADDRESS.finditer(text))
 
 
 def _without_doubles(out: dict[tuple, Site]) -> dict[tuple, Site]:
